@@ -501,6 +501,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                       'foleybook/pixelsnail.py'),
                                       'foleybook.pixelsnail.CausalConv2d.forward': ( 'pixelsnail.html#causalconv2d.forward',
                                                                                      'foleybook/pixelsnail.py'),
+                                      'foleybook.pixelsnail.CausalConv2d.from_codes': ( 'pixelsnail.html#causalconv2d.from_codes',
+                                                                                        'foleybook/pixelsnail.py'),
                                       'foleybook.pixelsnail.CausalConv2d.step': ( 'pixelsnail.html#causalconv2d.step',
                                                                                   'foleybook/pixelsnail.py'),
                                       'foleybook.pixelsnail.CausalConv2d.window_from_codes': ( 'pixelsnail.html#causalconv2d.window_from_codes',

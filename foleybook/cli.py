@@ -51,6 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--seed', type=int, default=0, help="random seed (default: 0)")
     s.add_argument('--temperature', type=float, default=1., help="sampling temperature (default: 1)")
     s.add_argument('--top-k', type=int, default=None, help="sample among the k most likely codes only")
+    s.add_argument('--guidance', type=float, default=1., help="classifier-free guidance scale, for priors trained with p_uncond > 0 (default: 1, none)")
     s.add_argument('--out', required=True, help="output folder")
 
     s = sub.add_parser('evaluate', help="compare generated clips with reference clips",
@@ -137,7 +138,7 @@ def cmd_generate(a):
     from foleybook.audio import save_audio
     out = Path(a.out)
     for c in classes:
-        waves = pipe.generate(c, a.n, seed=a.seed, temperature=a.temperature, top_k=a.top_k)
+        waves = pipe.generate(c, a.n, seed=a.seed, temperature=a.temperature, top_k=a.top_k, guidance=a.guidance)
         for i, w in enumerate(waves): save_audio(out/c/f"{a.seed:04d}_{i:04d}.wav", w, pipe.sample_rate)
     print(f"foleybook: wrote {a.n} clip(s) of {len(classes)} class(es) to {out}")
     return 0

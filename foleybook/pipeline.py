@@ -67,22 +67,25 @@ class FoleyPipeline:
         return pad_or_trim(wave.reshape(len(codes), -1).float().cpu(), self.n_samples)
 
     def sample_codes(self, c, # class name or id
-                     n:int=1, seed:int=0, temperature:float=1., top_k:int=None, chunk:int=0) -> torch.Tensor:
+                     n:int=1, seed:int=0, temperature:float=1., top_k:int=None, chunk:int=0,
+                     guidance:float=1.) -> torch.Tensor: # classifier-free guidance scale (1: none; passed only if != 1)
         "Code maps of `n` clips of class `c`: chunk `chunk` (of `batch_size`) of a generation seeded with `seed`."
-        return self.prior.sample(self.class_id(c), n, temperature=temperature, top_k=top_k, seed=chunk_seed(seed, chunk))
+        kw = dict(guidance=guidance) if guidance != 1 else {}
+        return self.prior.sample(self.class_id(c), n, temperature=temperature, top_k=top_k, seed=chunk_seed(seed, chunk), **kw)
 
     def generate(self, c, # class name or id
                  n:int=1, # number of clips
                  seed:int=0, # same seed, same clips
                  temperature:float=1., # the prior's sampling temperature
-                 top_k:int=None) -> torch.Tensor: # sample among the k most likely codes only
+                 top_k:int=None, # sample among the k most likely codes only
+                 guidance:float=1.) -> torch.Tensor: # classifier-free guidance scale of priors trained for it (1: none)
         "`n` clips of class `c`: float32 waves (n, n_samples) at `sample_rate`."
-        out = [self.decode(self.sample_codes(c, k, seed, temperature, top_k, chunk=i)) for i, _, k in self._chunks(n)]
+        out = [self.decode(self.sample_codes(c, k, seed, temperature, top_k, chunk=i, guidance=guidance)) for i, _, k in self._chunks(n)]
         return torch.cat(out) if out else torch.zeros(0, self.n_samples)
 
     def write(self, folder, # output folder: one sub-folder per class
               n_per_class:int=100, # clips per class
-              seed:int=0, temperature:float=1., top_k:int=None,
+              seed:int=0, temperature:float=1., top_k:int=None, guidance:float=1.,
               classes=None, # class names to write (default: all)
               overwrite:bool=False, # regenerate chunks whose files all exist already
               sample_rate:int=22050, # the files' rate (the DCASE task asks for 22,050 Hz)
@@ -94,7 +97,7 @@ class FoleyPipeline:
             for i, start, k in self._chunks(n_per_class):
                 paths = [folder/name/f"{j+1:04d}.wav" for j in range(start, start + k)]
                 if not overwrite and all(p.is_file() for p in paths): continue
-                waves = self.decode(self.sample_codes(cid, k, seed, temperature, top_k, chunk=i))
+                waves = self.decode(self.sample_codes(cid, k, seed, temperature, top_k, chunk=i, guidance=guidance))
                 if sample_rate != self.sample_rate:
                     waves = pad_or_trim(resample(waves, self.sample_rate, sample_rate), round(self.n_samples * sample_rate / self.sample_rate))
                 for p, w in zip(paths, waves): save_audio(p, w[None], sample_rate)
@@ -104,15 +107,16 @@ class FoleyPipeline:
 # %% ../nbs/05_pipeline.ipynb #84e0daac
 def foley_sampler(pipe:FoleyPipeline, # the pipeline to sample from
                   max_n:int=8): # the largest count on the slider
-    "A `foleybook.display.Sampler` with class, count, seed, temperature and top-k controls for `pipe`."
+    "A `foleybook.display.Sampler` with class, count, seed, temperature, top-k and guidance controls for `pipe`."
     import ipywidgets as W
     from foleybook.display import Sampler
     controls = dict(class_name=W.Dropdown(options=pipe.class_names, description='class'),
                     n=W.IntSlider(value=2, min=1, max=max_n, description='count'),
                     seed=W.IntText(value=0, description='seed'),
                     temperature=W.FloatSlider(value=1., min=0., max=2., step=0.05, description='temperature'),
-                    top_k=W.IntText(value=0, description='top-k (0: all)'))
-    def generate(class_name, n, seed, temperature, top_k):
-        waves = pipe.generate(class_name, n, seed=seed, temperature=temperature, top_k=top_k or None)
+                    top_k=W.IntText(value=0, description='top-k (0: all)'),
+                    guidance=W.FloatSlider(value=1., min=1., max=5., step=0.25, description='guidance'))
+    def generate(class_name, n, seed, temperature, top_k, guidance):
+        waves = pipe.generate(class_name, n, seed=seed, temperature=temperature, top_k=top_k or None, guidance=guidance)
         return [(w, pipe.sample_rate, f"{class_name} #{i+1} (seed {seed})") for i, w in enumerate(waves)]
     return Sampler(generate, controls)

@@ -34,6 +34,7 @@ class PixelSNAILConfig(FoleyConfig):
     attention: bool = True        # causal attention in every block
     n_heads: int = 8              # attention heads
     dropout: float = 0.1
+    p_uncond: float = 0.0         # training: drop the class with this probability, for classifier-free guidance (0: never)
     embed_hidden: int = 2048      # hidden width of the class -> map MLP
     n_cond_res_blocks: int = 3    # gated residual blocks of the conditioning stack
     cond_channels: int = 256      # width of the conditioning stack
@@ -143,6 +144,15 @@ class CausalConv2d(WNConv2d):
         win = F.pad(codes + 1, (pl, pr, pt, 0))[:, r:r+self.kh, c:c+self.kw]   # 0 = padding
         oh = F.one_hot(win, n_codes + 1)[..., 1:].permute(0, 3, 1, 2).to(self.v.dtype)
         return self.window(oh)
+
+    def from_codes(self, codes, n_codes):
+        "This conv applied to one_hot(codes) (n, H, W), as one embedding lookup per kernel tap (no one-hot tensor)."
+        H, W = codes.shape[-2:]
+        pl, pr, pt, pb = self.pad
+        x = F.pad(codes + 1, (pl, pr, pt, pb))   # 0 = padding, looked up in a zero row
+        tables = F.pad(self.weight().permute(2, 3, 1, 0), (0, 0, 1, 0))   # (kh, kw, 1 + n_codes, cout)
+        out = sum(F.embedding(x[:, i:i+H, j:j+W], tables[i, j]) for i in range(self.kh) for j in range(self.kw))
+        return out.permute(0, 3, 1, 2) + (0 if self.bias is None else self.bias[:, None, None])
 
 # %% ../nbs/05_pixelsnail.ipynb #626cfac3
 class GatedResBlock(nn.Module):
@@ -258,8 +268,10 @@ class PixelSNAIL(Pretrained, nn.Module):
         cond = torch.as_tensor(cond, device=dev).long()
         if cond.ndim == 0: cond = cond.expand(n)
         if cond.shape != (n,): raise ConfigError(f"condition must be an int or a ({n},) tensor of class ids, got shape {tuple(cond.shape)}")
-        if cond.min() < 0 or cond.max() >= c.n_classes: raise ConfigError(f"class ids must be in [0, {c.n_classes}), got {cond.tolist()}")
-        m = self.embed(F.one_hot(cond, c.n_classes).to(self.head.v.dtype)).view(n, 1, c.height, c.width)
+        if cond.min() < -1 or cond.max() >= c.n_classes: raise ConfigError(f"class ids must be in [0, {c.n_classes}) (or -1: no class), got {cond.tolist()}")
+        if cond.min() < 0 and not c.p_uncond: raise ConfigError("class -1 (no class) needs a prior trained with p_uncond > 0")
+        onehot = F.one_hot(cond.clamp_min(0), c.n_classes) * (cond >= 0)[:, None]   # -1: all zeros, the null condition
+        m = self.embed(onehot.to(self.head.v.dtype)).view(n, 1, c.height, c.width)
         return self.cond_net(m) if hasattr(self, 'cond_net') else m
 
     def _check(self, codes):
@@ -279,9 +291,12 @@ class PixelSNAIL(Pretrained, nn.Module):
         "Logits (n, n_codes, h, W): the prediction at (r, c) depends only on codes before (r, c) in raster order."
         self._check(codes)
         n, h, _ = codes.shape
-        x = F.one_hot(codes, self.config.n_codes).permute(0, 3, 1, 2).to(self.head.v.dtype)
-        out = self.down(x) + self.right(x)
+        nc = self.config.n_codes   # the input convs read codes directly: the same as convolving one_hot(codes)
+        out = self.down.from_codes(codes, nc) + self.right.from_codes(codes, nc)
         bg = self.background[:, :, :h].expand(n, -1, -1, -1)
+        if cond_map is None and cond is not None and self.training and self.config.p_uncond:   # classifier-free guidance training
+            cond = torch.as_tensor(cond, device=codes.device).long().expand(n)
+            cond = cond.masked_fill(torch.rand(n, device=codes.device) < self.config.p_uncond, -1)
         cm = self.cond_map(cond, n) if cond_map is None else cond_map
         if cm is not None: cm = cm[:, :, :h]
         for blk in self.blocks: out = blk(out, bg, cm)
@@ -346,6 +361,7 @@ def _sample(self:PixelSNAIL, cond=None, # class id (int) or (n,) LongTensor; Non
             *, temperature:float=1., # softmax temperature (0: greedy)
             top_k:int=None, # sample among the k most likely codes only
             seed:int=None, # same seed, same codes (None: drawn from torch's global RNG)
+            guidance:float=1., # classifier-free guidance scale: 1 = plain conditional sampling (needs `p_uncond > 0` otherwise)
             method:str='fast', # 'fast' (incremental, exact) or 'naive' (the reference loop)
             max_steps:int=None, # stop after this many positions (the rest stays 0); for benchmarks
             on_step=None): # called as on_step(r, c, logits) at every position
@@ -354,20 +370,25 @@ def _sample(self:PixelSNAIL, cond=None, # class id (int) or (n,) LongTensor; Non
     c, dev = self.config, self.background.device
     if seed is None: seed = int(torch.randint(0, 2**62, (1,)))
     g = torch.Generator(device=dev); g.manual_seed(int(seed))
-    codes = torch.zeros(n, c.height, c.width, dtype=torch.long, device=dev)
+    guided = guidance != 1   # then rows n.. are the same maps under the null condition
+    if guided and not (c.n_classes and c.p_uncond): raise ConfigError("guidance != 1 needs a class-conditional prior trained with p_uncond > 0")
+    codes = torch.zeros(2 * n if guided else n, c.height, c.width, dtype=torch.long, device=dev)
     was_training = self.training; self.eval()
     try:
         with frozen_weights(self):
             cm = self.cond_map(cond, n)
+            if guided: cm = torch.cat([cm, self.cond_map(-1, n)])
             ctx = StepCache(c.height, c.width)
             for p in range(c.height * c.width if max_steps is None else min(max_steps, c.height * c.width)):
                 r, col = divmod(p, c.width)
                 if method == 'naive': logits = self(codes[:, :r+1], cond_map=cm)[:, :, r, col]
                 else: ctx.r, ctx.c = r, col; logits = self.step(codes, cm, ctx)
+                if guided: lc, lu = logits.float().chunk(2); logits = lu + guidance * (lc - lu)
                 if on_step is not None: on_step(r, col, logits)
-                codes[:, r, col] = sample_logits(logits, temperature, top_k, g)
+                x = sample_logits(logits, temperature, top_k, g)
+                codes[:, r, col] = torch.cat([x, x]) if guided else x
     finally: self.train(was_training)
-    return codes
+    return codes[:n]
 
 PixelSNAIL.sample = _sample
 

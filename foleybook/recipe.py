@@ -24,20 +24,20 @@ RECIPE_PRESETS = {
         n_per_class=6, holdout=1/3, seed=0,
         vocoder=dict(kind='hifigan', preset='debug', overrides={}, steps=2, bs=2, segment=4096),
         vqvae=dict(preset='debug', overrides={}, epochs=2, bs=8),
-        prior=dict(preset='debug', overrides=dict(attention=False), epochs=2, bs=8),
+        prior=dict(preset='debug', overrides=dict(attention=False, p_uncond=0.2), epochs=2, bs=8),
         classifier=dict(preset='debug', epochs=2, bs=8),
-        generate=dict(n_per_class=2, temperature=1., top_k=None, bs=14),
+        generate=dict(n_per_class=2, temperature=1., top_k=None, guidance=2., bs=14),
         evaluate=dict(embedders=('classifier',))),
     'demo': dict(
         n_per_class=40, holdout=0.25, seed=0,
         vocoder=dict(kind='griffinlim', n_iter=32),
         vqvae=dict(preset='debug', overrides=dict(mel_mean=-5.5, mel_std=2.7, restart_after=20, n_codes=256, embed_dim=16,
-                                                  hidden=32, res_channels=16), epochs=12, bs=16, lr=2e-3),
+                                                  hidden=32, res_channels=16), epochs=12, bs=4, lr=1.5e-3),
         prior=dict(preset='dcase2023', overrides=dict(channels=32, res_channels=32, n_blocks=2, n_res_blocks=1, attention=False,
-                                                      embed_hidden=64, n_cond_res_blocks=1, cond_channels=16),
-                   epochs=45, bs=16, lr=2e-3),
+                                                      embed_hidden=64, n_cond_res_blocks=1, cond_channels=16, p_uncond=0.1),
+                   epochs=50, bs=4, lr=1e-3),
         classifier=dict(preset='debug', epochs=8, bs=16),
-        generate=dict(n_per_class=10, temperature=1., top_k=None, bs=10),
+        generate=dict(n_per_class=20, temperature=1., top_k=None, guidance=2., bs=10),
         evaluate=dict(embedders=('classifier',))),
     'dcase2023': dict(
         n_per_class=None, holdout=0.1, seed=0,
@@ -45,7 +45,7 @@ RECIPE_PRESETS = {
         vqvae=dict(preset='dcase2023', overrides={}, epochs=800, bs=16),
         prior=dict(preset='dcase2023', overrides={}, epochs=1500, bs=8),
         classifier=dict(preset='default', epochs=30, bs=32),
-        generate=dict(n_per_class=100, temperature=1., top_k=None, bs=8),
+        generate=dict(n_per_class=100, temperature=1., top_k=None, guidance=1., bs=8),
         evaluate=dict(embedders=('vggish', 'classifier'))),
 }
 
@@ -316,7 +316,7 @@ def stage_generate(r:Recipe) -> dict:
     stamp = r.path('stages', 'generate_models.json')
     if not stamp.is_file() or json.loads(stamp.read_text()) != models: shutil.rmtree(r.path('gen'), ignore_errors=True)
     with atomic_write(stamp, 'w') as f: json.dump(models, f)
-    pipe.write(r.path('gen'), g['n_per_class'], seed=r.seed, temperature=g['temperature'], top_k=g['top_k'])
+    pipe.write(r.path('gen'), g['n_per_class'], seed=r.seed, temperature=g['temperature'], top_k=g['top_k'], guidance=g.get('guidance', 1.))
     return dict(n_per_class=g['n_per_class'])
 
 # %% ../nbs/13_recipe.ipynb #48191827
