@@ -258,7 +258,7 @@ class PixelSNAIL(Pretrained, nn.Module):
     def code_shape(self): return (self.config.height, self.config.width)
 
     def cond_map(self, cond, n:int):
-        "The conditioning map (n, C, H, W) of class ids `cond` (int or (n,) LongTensor); None when unconditional."
+        "The conditioning map (n, C, H, W) of class ids `cond` (int or (n,) LongTensor; -1: none); None when unconditional."
         c = self.config
         if not c.n_classes:
             if cond is not None: raise ConfigError("this PixelSNAIL is unconditional (n_classes=0) but got a condition")
@@ -270,6 +270,7 @@ class PixelSNAIL(Pretrained, nn.Module):
         if cond.shape != (n,): raise ConfigError(f"condition must be an int or a ({n},) tensor of class ids, got shape {tuple(cond.shape)}")
         if cond.min() < -1 or cond.max() >= c.n_classes: raise ConfigError(f"class ids must be in [0, {c.n_classes}) (or -1: no class), got {cond.tolist()}")
         if cond.min() < 0 and not c.p_uncond: raise ConfigError("class -1 (no class) needs a prior trained with p_uncond > 0")
+        if self.training and c.p_uncond: cond = cond.masked_fill(torch.rand(n, device=dev) < c.p_uncond, -1)   # guidance training
         onehot = F.one_hot(cond.clamp_min(0), c.n_classes) * (cond >= 0)[:, None]   # -1: all zeros, the null condition
         m = self.embed(onehot.to(self.head.v.dtype)).view(n, 1, c.height, c.width)
         return self.cond_net(m) if hasattr(self, 'cond_net') else m
@@ -294,9 +295,6 @@ class PixelSNAIL(Pretrained, nn.Module):
         nc = self.config.n_codes   # the input convs read codes directly: the same as convolving one_hot(codes)
         out = self.down.from_codes(codes, nc) + self.right.from_codes(codes, nc)
         bg = self.background[:, :, :h].expand(n, -1, -1, -1)
-        if cond_map is None and cond is not None and self.training and self.config.p_uncond:   # classifier-free guidance training
-            cond = torch.as_tensor(cond, device=codes.device).long().expand(n)
-            cond = cond.masked_fill(torch.rand(n, device=codes.device) < self.config.p_uncond, -1)
         cm = self.cond_map(cond, n) if cond_map is None else cond_map
         if cm is not None: cm = cm[:, :, :h]
         for blk in self.blocks: out = blk(out, bg, cm)
