@@ -8,10 +8,10 @@ export MKL_NUM_THREADS ?= 1
 export MPLBACKEND ?= Agg
 NBWORKERS ?= 1
 
-.PHONY: venv test export-check nbtest pytest docs demo clean bench
+.PHONY: venv test test-slow export-check nbtest pytest docs demo clean bench
 
 # The torch trio first (pinned, from the local wheels on the dev/CI machines), then the package.
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: settings.ini setup.py
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q torch==2.14.1 torchvision==0.29.1 torchaudio==2.11.0
@@ -22,17 +22,21 @@ venv: $(BIN)/.installed
 
 # The package must be exactly what the notebooks export.
 export-check: venv
-	$(BIN)/nbdev-export
-	@git diff --exit-code --stat -- foleybook || (echo "foleybook/ differs from the notebooks: run nbdev-export and commit" && exit 1)
+	$(BIN)/nbdev_export
+	@git diff --exit-code --stat -- foleybook || (echo "foleybook/ differs from the notebooks: run nbdev_export and commit" && exit 1)
 	@test -z "$$(git status --porcelain -- foleybook)" || (git status --porcelain -- foleybook; echo "untracked exported files: commit them" && exit 1)
 
 nbtest: venv
-	$(BIN)/nbdev-test --n-workers $(NBWORKERS) --do-print --timing
+	$(BIN)/nbdev_test --n_workers $(NBWORKERS) --do_print --timing
 
 pytest: venv
 	$(BIN)/python -m pytest -q tests
 
 test: export-check nbtest pytest
+
+# The real-size cells flagged `slow` (never in CI).
+test-slow: venv
+	$(BIN)/nbdev_test --n_workers $(NBWORKERS) --do_print --timing --flags slow
 
 docs: venv
 	$(BIN)/python docs/nbsite.py build docs/_build/html
