@@ -4,7 +4,7 @@ Run: OMP_NUM_THREADS=1 python bench/learner.py   (prints seconds per epoch and t
 import time, random, torch
 from torch import nn
 from fastai.basics import Learner, DataLoaders, MSELossFlat
-from foleybook.learner import *
+from foleybook.train.learner import *
 
 def learner(amp):
     g = torch.Generator().manual_seed(0)

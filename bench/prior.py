@@ -13,7 +13,7 @@ Both samplers start from the same seed, and the codes of the steps both ran are 
 import argparse, os, time
 os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_THREADS', '1')
 import torch
-from foleybook.pixelsnail import PixelSNAIL, PixelSNAILConfig, frozen_weights
+from foleybook.priors.pixelsnail import PixelSNAIL, PixelSNAILConfig, frozen_weights
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 p.add_argument('--channels', type=int, default=None, help='narrower model: channels = res_channels = cond_channels')

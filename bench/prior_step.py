@@ -10,8 +10,8 @@ Both give the same logits (checked here); the step is forward + cross-entropy + 
 import argparse, os, time
 os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_THREADS', '1')
 import torch, torch.nn.functional as F
-from foleybook.pixelsnail import PixelSNAIL, PixelSNAILConfig, CausalConv2d
-from foleybook.recipe import RECIPE_PRESETS
+from foleybook.priors.pixelsnail import PixelSNAIL, PixelSNAILConfig, CausalConv2d
+from foleybook.recipes.engine import RECIPE_PRESETS
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 p.add_argument('--bs', type=int, default=RECIPE_PRESETS['demo']['prior']['bs'])

@@ -13,8 +13,8 @@ import argparse, os, statistics, time
 os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_THREADS', '1')
 import torch
 from foleybook.audio import MelConfig
-from foleybook.vocoders import GriffinLimVocoder, HiFiGAN, HiFiGANConfig, inference_copy, vocode
-from foleybook.melgan import MelGAN, MelGANConfig
+from foleybook.vocoders.base import GriffinLimVocoder, HiFiGAN, HiFiGANConfig, inference_copy, vocode
+from foleybook.vocoders.melgan import MelGAN, MelGANConfig
 
 
 def timeit(fn, repeats):

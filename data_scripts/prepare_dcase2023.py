@@ -5,6 +5,6 @@ Usage: python data_scripts/prepare_dcase2023.py --root DIR [--url URL] [--checks
 (same as `foleybook prepare dcase2023`). The work is done by foleybook.download.DATASETS['dcase2023'].
 """
 import sys
-from foleybook.download import cli_main
+from foleybook.data.download import cli_main
 
 if __name__ == '__main__': sys.exit(cli_main('dcase2023'))

@@ -5,6 +5,6 @@ Usage: python data_scripts/prepare_ljspeech.py --root DIR [--url URL] [--checksu
 (same as `foleybook prepare ljspeech`). The work is done by foleybook.download.DATASETS['ljspeech'].
 """
 import sys
-from foleybook.download import cli_main
+from foleybook.data.download import cli_main
 
 if __name__ == '__main__': sys.exit(cli_main('ljspeech'))

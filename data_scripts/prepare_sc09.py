@@ -5,6 +5,6 @@ Usage: python data_scripts/prepare_sc09.py --root DIR [--url URL] [--checksum sh
 (same as `foleybook prepare sc09`). The work is done by foleybook.download.DATASETS['sc09'].
 """
 import sys
-from foleybook.download import cli_main
+from foleybook.data.download import cli_main
 
 if __name__ == '__main__': sys.exit(cli_main('sc09'))

@@ -5,6 +5,6 @@ Usage: python data_scripts/prepare_urbansound8k.py --root DIR [--url URL] [--che
 (same as `foleybook prepare urbansound8k`). The work is done by foleybook.download.DATASETS['urbansound8k'].
 """
 import sys
-from foleybook.download import cli_main
+from foleybook.data.download import cli_main
 
 if __name__ == '__main__': sys.exit(cli_main('urbansound8k'))

@@ -5,6 +5,6 @@ Usage: python data_scripts/prepare_vas.py --root DIR [--url URL] [--checksum sha
 (same as `foleybook prepare vas`). The work is done by foleybook.download.DATASETS['vas'].
 """
 import sys
-from foleybook.download import cli_main
+from foleybook.data.download import cli_main
 
 if __name__ == '__main__': sys.exit(cli_main('vas'))

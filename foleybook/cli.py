@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse, json, sys
 from pathlib import Path
 from .core import FoleyError, ConfigError, DataError
-from .recipe import RECIPE_PRESETS, SYSTEMS, STAGES, check_system, run_recipe, Recipe, recipe_pipeline
+from .recipes.engine import RECIPE_PRESETS, SYSTEMS, STAGES, check_system, run_recipe, Recipe, recipe_pipeline
 
 # %% auto #0
 __all__ = ['TRAINABLE', 'COMMANDS', 'build_parser', 'cmd_prepare', 'cmd_train', 'cmd_generate', 'cmd_evaluate', 'cmd_recipe',
@@ -77,8 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 # %% ../nbs/13_cli.ipynb #b7c948dd
 def cmd_prepare(a):
-    "`foleybook prepare NAME --root DIR`: a dataset of `foleybook.download`'s registry."
-    from foleybook import download
+    "`foleybook prepare NAME --root DIR`: a dataset of `foleybook.data.download`'s registry."
+    from foleybook.data import download
     if a.list or not a.name:
         for name in sorted(download.DATASETS): print(name)
         return 0
@@ -94,15 +94,15 @@ def cmd_train(a):
     data, opt = a.data, {k: v for k, v in dict(epochs=a.epochs, bs=a.bs).items() if v is not None}
     if data != 'synth' and not Path(data).exists(): raise DataError(f"--data {data}: not found")
     if a.model in ('hifigan', 'melgan'):
-        from foleybook.vocoders import train_vocoder
+        from foleybook.vocoders.base import train_vocoder
         out = train_vocoder(kind=a.model, data=data, preset=a.preset, out=a.out, steps=a.steps, resume=a.resume,
                             system=a.system, seed=a.seed, **opt)
     elif a.model == 'vqvae':
-        from foleybook.vqvae import train_vqvae
+        from foleybook.codecs.vqvae import train_vqvae
         train_vqvae(_class_data(data, a.out, a.seed), preset=a.preset, out=a.out, resume=a.resume, system=a.system, **opt)
         out = Path(a.out)/'final'
     elif a.model == 'pixelsnail':
-        from foleybook.pixelsnail import train_prior
+        from foleybook.priors.pixelsnail import train_prior
         if data == 'synth' or not (Path(data)/'codes.npz').is_file():
             raise DataError(f"--data {data}: pixelsnail trains on codes: give the folder written by `save_codes` (it has codes.npz)")
         train_prior(data, preset=a.preset, out=a.out, resume=a.resume, system=a.system, **opt)
@@ -114,13 +114,13 @@ def cmd_train(a):
 def _class_data(data, out, seed=0, n_per_class=20) -> Path:
     "A folder of class folders: `data` itself, or a SynthFoley set written into `out/synth` for 'synth'."
     if data != 'synth': return Path(data)
-    from foleybook.synth import SynthFoley
+    from foleybook.data.synth import SynthFoley
     folder = Path(out)/'synth'
     if not (folder/'metadata.csv').is_file(): SynthFoley(n_per_class, seed=seed).write(folder)
     return folder
 
 def _train_classifier(a, folder):
-    from foleybook.classifier import train_classifier_on_folder
+    from foleybook.eval.classifier import train_classifier_on_folder
     clf = train_classifier_on_folder(folder, preset=a.preset, bs=a.bs or 16, seed=a.seed, **({'epochs': a.epochs} if a.epochs else {}))
     clf.save_pretrained(a.out)
     return Path(a.out)
@@ -147,11 +147,11 @@ def cmd_evaluate(a):
     "`foleybook evaluate --gen DIR --ref DIR --report PATH`: per-class metrics and a markdown report."
     for k in ('gen', 'ref'):
         if not Path(getattr(a, k)).is_dir(): raise DataError(f"--{k} {getattr(a, k)}: not a folder of class folders")
-    from foleybook.evaluation import evaluate, write_report
-    from foleybook.recipe import summarize
+    from foleybook.eval.metrics import evaluate, write_report
+    from foleybook.recipes.engine import summarize
     clf = None
     if a.classifier:
-        from foleybook.classifier import FoleyClassifier
+        from foleybook.eval.classifier import FoleyClassifier
         clf = FoleyClassifier.from_pretrained(a.classifier)
     names = a.embedder or (['classifier'] if clf else ['vggish'])
     if 'classifier' in names and clf is None: raise ConfigError("--embedder classifier needs --classifier DIR")
@@ -163,7 +163,7 @@ def cmd_evaluate(a):
     return 0
 
 def cmd_recipe(a):
-    "`foleybook recipe dcase2023 ...`: stages `--stage`..`--stop-stage` of the recipe (see `foleybook.recipe`)."
+    "`foleybook recipe dcase2023 ...`: stages `--stage`..`--stop-stage` of the recipe (see `foleybook.recipes.engine`)."
     out = a.out or f"exp/{a.preset}"
     if a.status:
         r = Recipe(out, a.data, a.preset, a.system, quiet=True)

@@ -3,8 +3,8 @@ import json, os, subprocess, sys
 from pathlib import Path
 import pytest
 from foleybook.cli import main
-from foleybook.recipe import Recipe, run_recipe, recipe_preset, STAGES
-from foleybook.synth import DCASE_CLASSES
+from foleybook.recipes.engine import Recipe, run_recipe, recipe_preset, STAGES
+from foleybook.data.synth import DCASE_CLASSES
 
 
 def run(argv, capsys):
@@ -58,7 +58,7 @@ def test_status(debug_exp, capsys):
 
 def test_interrupted_stage_resumes(debug_exp, capsys):
     "Stage 4 killed after its next-to-last checkpoint (marker and last checkpoint gone): a rerun resumes from that checkpoint."
-    from foleybook.learner import checkpoints, load_checkpoint
+    from foleybook.train.learner import checkpoints, load_checkpoint
     r = Recipe(debug_exp)
     cks = checkpoints(debug_exp/'vqvae'/'checkpoints')
     assert len(cks) >= 2

@@ -1,10 +1,10 @@
-"foleybook.data / foleybook.synth beyond the notebooks: a bad-data corpus through whole epochs, workers, other seeds."
+"foleybook.data.folders / foleybook.data.synth beyond the notebooks: a bad-data corpus through whole epochs, workers, other seeds."
 import os, shutil, warnings
 from pathlib import Path
 import numpy as np, pytest, torch
 from foleybook.core import DataError
 from foleybook.audio import save_audio, MelSpectrogram
-from foleybook.data import (ClassFolder, SynthFoley, DCASE_CLASSES, mel_dls, vocoder_dls, code_dls, write_codes,
+from foleybook.data.folders import (ClassFolder, SynthFoley, DCASE_CLASSES, mel_dls, vocoder_dls, code_dls, write_codes,
                             param_dls, write_params, make_param, MelDataset)
 
 

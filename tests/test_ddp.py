@@ -6,8 +6,8 @@ from torch import nn
 from fastai.basics import Learner, DataLoaders, Callback, MSELossFlat
 from safetensors import safe_open
 from foleybook.core import save_safetensors, load_safetensors
-from foleybook.learner import distributed_ctx, launch, rank_distrib
-from foleybook.gan import gan_learner, lsgan_d_loss, lsgan_g_loss, feature_matching_loss
+from foleybook.train.learner import distributed_ctx, launch, rank_distrib
+from foleybook.train.gan import gan_learner, lsgan_d_loss, lsgan_g_loss, feature_matching_loss
 
 N_TRAIN, BS, WORLD = 64, 8, 2
 

@@ -61,7 +61,7 @@ def sha(b): return 'sha256:' + hashlib.sha256(b).hexdigest()
 
 def run_inproc(name, *args, capsys=None):
     "The script's `main` in this process (for the failure modes; each script is also run as a process above)."
-    from foleybook.download import cli_main
+    from foleybook.data.download import cli_main
     rc = cli_main(name, list(map(str, args)))
     out, err = capsys.readouterr()
     return subprocess.CompletedProcess([name], rc, out, err)
@@ -83,7 +83,7 @@ def test_ljspeech_truncated_then_resumed(server, tmp_path):
     assert Path(r.stdout.strip().splitlines()[-1]) == tmp_path/'LJSpeech-1.1'
     assert server.log == [('/LJSpeech-1.1.tar.bz2', None), ('/LJSpeech-1.1.tar.bz2', f'bytes={len(arch)//2}-')]
     assert (tmp_path/'downloads'/'LJSpeech-1.1.tar.bz2').read_bytes() == arch
-    from foleybook.data import ljspeech
+    from foleybook.data.folders import ljspeech
     ds = ljspeech(tmp_path/'LJSpeech-1.1')
     assert ds.texts == ['Hello there'] and ds[0][0].shape == (33075,)
 
@@ -97,7 +97,7 @@ def test_resume_from_part_file_of_killed_run(server, tmp_path):
     r = run('urbansound8k', '--root', tmp_path, '--url', server.base + '/UrbanSound8K.tar.gz', '--checksum', sha(arch))
     assert r.returncode == 0, r.stderr
     assert server.log == [('/UrbanSound8K.tar.gz', 'bytes=1000-')]
-    from foleybook.data import urbansound8k
+    from foleybook.data.folders import urbansound8k
     ds = urbansound8k(tmp_path/'UrbanSound8K')
     assert ds.classes == ['dog_bark'] and ds[0][0].shape == (44100,)
 
@@ -127,7 +127,7 @@ def test_path_traversal_archive_refused(server, tmp_path, member, capsys):
 
 
 def test_zip_traversal_refused(tmp_path):
-    from foleybook.download import extract
+    from foleybook.data.download import extract
     from foleybook.core import DataError
     with zipfile.ZipFile(tmp_path/'a.zip', 'w') as z: z.writestr('ok.txt', 'x'); z.writestr('../evil.txt', 'x')
     with pytest.raises(DataError, match="'../evil.txt': its path leaves"): extract(tmp_path/'a.zip', tmp_path/'out')
@@ -146,7 +146,7 @@ def test_dcase2023_script(server, tmp_path):
     assert 'NOT verified' in r.stderr
     out = tmp_path/'DCASE2023'
     assert sorted(p.name for p in (out/'dev').iterdir()) == ['DogBark', 'Rain']
-    from foleybook.data import ClassFolder
+    from foleybook.data.folders import ClassFolder
     ds = ClassFolder(out/'dev')
     assert ds.classes == ['DogBark', 'Rain'] and len(ds) == 4 and ds.bad == []
     assert len(ClassFolder(out/'eval')) == 1
@@ -166,12 +166,12 @@ def test_sc09_script(server, tmp_path):
     assert sorted(p.name for p in (out/'train').iterdir()) == ['Nine_spkA_nohash_0.wav', 'Zero_spk0_nohash_0.wav']
     assert [p.name for p in (out/'valid').iterdir()] == ['Zero_spk1_nohash_0.wav']
     assert [p.name for p in (out/'test').iterdir()] == ['Zero_spk2_nohash_0.wav']
-    from foleybook.data import sc09
+    from foleybook.data.folders import sc09
     assert sorted(sc09(out, 'train').labels) == [0, 9]
 
 
 def test_vas_script(server, tmp_path):
-    from foleybook.download import VAS_CLASSES, VAS_FILES
+    from foleybook.data.download import VAS_CLASSES, VAS_FILES
     for c in VAS_CLASSES:
         for k in ('rgb', 'flow', 'melspec'):
             ext = 'npy' if k == 'melspec' else 'pkl'
@@ -190,7 +190,7 @@ def test_http_error_is_clear(server, tmp_path, capsys):
 
 
 def test_published_sources_have_checksums_or_say_none():
-    from foleybook.download import SOURCES, VAS_MD5, parse_checksum
+    from foleybook.data.download import SOURCES, VAS_MD5, parse_checksum
     assert SOURCES['dcase2023'][1] is None                      # none published: documented, not invented
     for name in ('urbansound8k', 'sc09', 'ljspeech'):
         algo, hexd = parse_checksum(SOURCES[name][1])

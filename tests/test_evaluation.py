@@ -1,4 +1,4 @@
-"Tests of foleybook.embedders / classifier / evaluation beyond the notebooks: bad inputs, caches, published layouts."
+"Tests of foleybook.eval.embedders / classifier / evaluation beyond the notebooks: bad inputs, caches, published layouts."
 import os, time, warnings
 from pathlib import Path
 import numpy as np, pytest, soundfile as sf, torch
@@ -6,10 +6,10 @@ from torch import nn
 
 from foleybook.core import FoleyError, DataError, AudioFileError, CheckpointError, ConfigError
 from foleybook.audio import MelSpectrogram, MelConfig, save_audio
-from foleybook.embedders import (TorchEmbedder, EmbeddingCache, embed_files, VGGish, VGGishConfig, load_vggish,
+from foleybook.eval.embedders import (TorchEmbedder, EmbeddingCache, embed_files, VGGish, VGGishConfig, load_vggish,
                                  PANNsCNN14, PANNsConfig, load_panns_cnn14, load_torch_file, weights_path, WEIGHTS)
-from foleybook.classifier import FoleyClassifier, ClassifierConfig
-from foleybook.evaluation import (frechet_distance, fad, kad, mmd2, mkl, is_score, kid, ndb, evaluate, write_report,
+from foleybook.eval.classifier import FoleyClassifier, ClassifierConfig
+from foleybook.eval.metrics import (frechet_distance, fad, kad, mmd2, mkl, is_score, kid, ndb, evaluate, write_report,
                                   check_dcase_folder, rerank, class_files)
 
 

@@ -5,9 +5,9 @@ import pytest, torch, soundfile as sf
 from torch import nn
 from fastai.callback.core import Callback
 from foleybook.core import CheckpointError, ConfigError, DataError
-from foleybook.pixelsnail import (PixelSNAIL, PixelSNAILConfig, Prior, check_causality, step_logits, train_prior,
+from foleybook.priors.pixelsnail import (PixelSNAIL, PixelSNAILConfig, Prior, check_causality, step_logits, train_prior,
                                   sample_logits)
-from foleybook.data import write_codes
+from foleybook.data.folders import write_codes
 from foleybook.pipeline import FoleyPipeline, chunk_seed
 
 torch.set_num_threads(1)
@@ -135,8 +135,8 @@ def test_train_prior_resume_matches_uninterrupted(tmp_path):
 
 def test_train_prior_loss_falls_and_sizes_model(tmp_path):
     f = _toy_file(tmp_path/'c.safetensors', n=48)
-    from foleybook.data import code_dls
-    from foleybook.pixelsnail import pixelsnail_learner
+    from foleybook.data.folders import code_dls
+    from foleybook.priors.pixelsnail import pixelsnail_learner
     m = PixelSNAIL(PixelSNAILConfig.preset('debug'))
     learn = pixelsnail_learner(code_dls(f, bs=8), m)
     before = learn.validate()[0]
@@ -160,7 +160,7 @@ class _Vocoder:
         return torch.tanh(mel.mean(1, keepdim=True)).repeat_interleave(self.hop, -1) * 0.5
 
 def _pipe(sample_rate=22050, batch_size=2):
-    from foleybook.vqvae import VQVAE, VQVAEConfig
+    from foleybook.codecs.vqvae import VQVAE, VQVAEConfig
     torch.manual_seed(0)
     codec = VQVAE(VQVAEConfig.preset('debug')).eval()
     prior = _model(1, height=20, width=2, n_classes=7, n_codes=codec.n_codes)
@@ -197,8 +197,8 @@ def test_pipeline_errors():
 
 def test_amp_keeps_attention_and_logits_fp32(tmp_path):
     "bf16 autocast on CPU (the learner's AMP): attention and logits stay float32, the loss still falls."
-    from foleybook.data import code_dls
-    from foleybook.pixelsnail import pixelsnail_learner, CausalAttention
+    from foleybook.data.folders import code_dls
+    from foleybook.priors.pixelsnail import pixelsnail_learner, CausalAttention
     f = _toy_file(tmp_path/'c.safetensors', n=48)
     torch.manual_seed(0)
     m = PixelSNAIL(PixelSNAILConfig.preset('debug'))

@@ -3,7 +3,7 @@ import os, signal, subprocess, sys, textwrap
 from pathlib import Path
 import pytest, torch
 from foleybook.core import load_safetensors
-from foleybook.learner import load_checkpoint
+from foleybook.train.learner import load_checkpoint
 
 SCRIPT = textwrap.dedent('''
     import os, random, signal, sys
@@ -12,8 +12,8 @@ SCRIPT = textwrap.dedent('''
     from torch import nn
     from fastai.basics import *
     from foleybook.core import save_safetensors
-    from foleybook.learner import *
-    from foleybook.gan import gan_learner, lsgan_d_loss, lsgan_g_loss, feature_matching_loss
+    from foleybook.train.learner import *
+    from foleybook.train.gan import gan_learner, lsgan_d_loss, lsgan_g_loss, feature_matching_loss
 
     def dls(seed=0):
         g = torch.Generator().manual_seed(seed)

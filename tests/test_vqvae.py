@@ -1,11 +1,11 @@
-"""foleybook.vqvae end to end: train_vqvae on SynthFoley (checkpoints, exact resume after a crash, no retraining
+"""foleybook.codecs.vqvae end to end: train_vqvae on SynthFoley (checkpoints, exact resume after a crash, no retraining
 when finished), save_codes -> code_dls, the residual VQ-VAE's loss falls, bad input."""
 import pytest, torch
 from fastai.callback.core import Callback
 from foleybook.core import DataError, seed_everything
-from foleybook.synth import SynthFoley
-from foleybook.data import read_codes, code_dls, mel_dls
-from foleybook.vqvae import VQVAE, VQVAEConfig, train_vqvae, save_codes, vqvae_learner, CODES_NAME
+from foleybook.data.synth import SynthFoley
+from foleybook.data.folders import read_codes, code_dls, mel_dls
+from foleybook.codecs.vqvae import VQVAE, VQVAEConfig, train_vqvae, save_codes, vqvae_learner, CODES_NAME
 
 
 @pytest.fixture(scope='module')

@@ -2,11 +2,11 @@
 weights AND the same EMA codebook state, and the loss falls."""
 import os, tempfile
 import torch
-from foleybook.synth import SynthFoley
-from foleybook.data import mel_dls
-from foleybook.learner import launch
+from foleybook.data.synth import SynthFoley
+from foleybook.data.folders import mel_dls
+from foleybook.train.learner import launch
 from foleybook.core import seed_everything
-from foleybook.vqvae import vqvae_learner, VQVAEConfig
+from foleybook.codecs.vqvae import vqvae_learner, VQVAEConfig
 
 
 def _train(folder, out):

@@ -1,7 +1,7 @@
-"DDP correctness of the EMA codebook (foleybook.quantizer): 2 gloo processes on CPU."
+"DDP correctness of the EMA codebook (foleybook.codecs.quantizer): 2 gloo processes on CPU."
 import os, socket, tempfile
 import torch, torch.distributed as dist, torch.multiprocessing as mp
-from foleybook.quantizer import VectorQuantizer, ResidualVQ
+from foleybook.codecs.quantizer import VectorQuantizer, ResidualVQ
 
 
 def _free_port():
