@@ -94,7 +94,7 @@ def cmd_train(a):
     data, opt = a.data, {k: v for k, v in dict(epochs=a.epochs, bs=a.bs).items() if v is not None}
     if data != 'synth' and not Path(data).exists(): raise DataError(f"--data {data}: not found")
     if a.model in ('hifigan', 'melgan'):
-        from foleybook.vocoders.base import train_vocoder
+        from foleybook.vocoders.hifigan import train_vocoder
         out = train_vocoder(kind=a.model, data=data, preset=a.preset, out=a.out, steps=a.steps, resume=a.resume,
                             system=a.system, seed=a.seed, **opt)
     elif a.model == 'vqvae':

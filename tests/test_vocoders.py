@@ -6,8 +6,8 @@ from torch import nn
 
 from foleybook.core import CheckpointError, seed_everything
 from foleybook.audio import MelSpectrogram, save_audio
-from foleybook.vocoders.base import (HiFiGAN, HiFiGANConfig, MelL1, hifigan_learner, inference_copy, load_hifigan_checkpoint,
-                                load_vocoder, receptive_field, train_vocoder, vocode)
+from foleybook.vocoders.base import MelL1, inference_copy, load_vocoder, receptive_field, vocode
+from foleybook.vocoders.hifigan import HiFiGAN, HiFiGANConfig, hifigan_learner, load_hifigan_checkpoint, train_vocoder
 from foleybook.vocoders.melgan import MelGAN, MelGANConfig
 
 torch.set_num_threads(1)

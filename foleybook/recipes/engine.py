@@ -204,7 +204,7 @@ def stage_vocoder(r:Recipe) -> dict:
         final.mkdir(parents=True, exist_ok=True)
         with atomic_write(final/'griffinlim.json', 'w') as f: json.dump(dict(kind='griffinlim', n_iter=v.get('n_iter', 32)), f)
         return dict(kind='griffinlim')
-    from foleybook.vocoders.base import train_vocoder
+    from foleybook.vocoders.hifigan import train_vocoder
     ck = r.path('vocoder', 'checkpoints')
     if ck.exists() and any(ck.iterdir()): r.log(f"stage 1: resuming from the checkpoints in {ck}")
     run_trainer(r, train_vocoder, kind=v['kind'], data=info['vocoder_data'], preset=v['preset'], out=r.path('vocoder'),
