@@ -4,19 +4,19 @@
 
 # %% ../../nbs/03_vocoders.ipynb #44aa2a52
 from __future__ import annotations
-import math
+import math, weakref
 from pathlib import Path
 import torch, torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import weight_norm
-from ..core import Pretrained, CheckpointError, load_pretrained
+from ..core import Pretrained, ConfigError, CheckpointError, load_pretrained
 from ..protocols import Vocoder
 from ..audio import MelConfig, MelSpectrogram
 
 # %% auto #0
-__all__ = ['GriffinLimVocoder', 'wn_conv', 'remove_weight_norm', 'MelVocoder', 'MelL1', 'inference_copy', 'vocode',
-           'receptive_field', 'load_vocoder']
+__all__ = ['PRECISIONS', 'GriffinLimVocoder', 'wn_conv', 'remove_weight_norm', 'MelVocoder', 'MelL1', 'resolve_precision',
+           'FastConv1d', 'inference_copy', 'receptive_field', 'fast_vocoder', 'vocode', 'load_vocoder']
 
 # %% ../../nbs/03_vocoders.ipynb #c069b9a5
 class GriffinLimVocoder:
@@ -62,7 +62,8 @@ class MelVocoder(Pretrained, nn.Module):
 
     def forward(self, mel): # (B, n_mels, frames) or (n_mels, frames)
         "The wave `(B, 1, frames*hop)` (or `(1, frames*hop)` for an unbatched mel), from the subclass's `generate`."
-        return self.generate(mel[None])[0] if mel.ndim == 2 else self.generate(mel)
+        wave = self.generate(mel[None])[0] if mel.ndim == 2 else self.generate(mel)
+        return wave.to(mel.dtype)  # a bf16 inference copy still answers a float32 mel with a float32 wave
 
 # %% ../../nbs/03_vocoders.ipynb #a7a2bb1f
 class MelL1(nn.Module):
@@ -75,48 +76,130 @@ class MelL1(nn.Module):
         self.mel.to(fake.device)
         return F.l1_loss(self.mel(fake.float()), self.mel(real.reshape(fake.shape).float()))
 
-# %% ../../nbs/03_vocoders.ipynb #cdc5cbd7
-def inference_copy(model:nn.Module): # a trained generator built as `type(model)(model.config)`
-    "A copy of `model` for inference: weight norm removed, eval mode, no gradients."
-    # rebuilt rather than deep-copied: a deep copy shares the parametrized class, and removing
-    # the parametrization from the copy would break the original
-    new = type(model)(model.config).to(_device(model))
-    new.load_state_dict(model.state_dict())
-    return remove_weight_norm(new).eval().requires_grad_(False)
+# %% ../../nbs/03_vocoders.ipynb #80e11c44
+PRECISIONS = ('auto', 'mixed', 'bf16', 'fp32')
+
+def resolve_precision(precision:str='auto', # 'auto', 'mixed', 'bf16' or 'fp32'
+                      device='cpu') -> str: # where the model runs
+    "'mixed', 'bf16' or 'fp32': 'auto' is 'mixed' on a CPU whose oneDNN has bf16 kernels (AVX-512 BF16 / AMX), 'fp32' elsewhere."
+    if precision not in PRECISIONS: raise ConfigError(f"precision={precision!r}: choose one of {PRECISIONS}")
+    if precision != 'auto': return precision
+    cpu_bf16 = torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    return 'mixed' if torch.device(device).type == 'cpu' and cpu_bf16 else 'fp32'
+
+class FastConv1d(nn.Module):
+    "Inference form of a `Conv1d` / `ConvTranspose1d`: a 2-D convolution on a channels-last `(B, C, 1, T)` view, weights in `dtype`."
+    def __init__(self, conv:nn.Module, # a `Conv1d` or `ConvTranspose1d` (weight-normed or not)
+                 dtype:torch.dtype=torch.bfloat16, # the compute dtype (and the output's)
+                 reflect:tuple=(0, 0)): # reflection padding (left, right) to apply first (a folded `ReflectionPad1d`)
+        super().__init__()
+        self.transpose = isinstance(conv, nn.ConvTranspose1d)
+        w = conv.weight.detach()[:, :, None].to(dtype).contiguous(memory_format=torch.channels_last)
+        self.weight = nn.Parameter(w, requires_grad=False)
+        self.bias = None if conv.bias is None else nn.Parameter(conv.bias.detach().to(dtype), requires_grad=False)
+        pad, mode = conv.padding if isinstance(conv.padding, str) else (0, conv.padding[0]), conv.padding_mode
+        if mode == 'reflect': reflect, pad = (reflect[0] + pad[1], reflect[1] + pad[1]), (0, 0)
+        self.reflect, self.other_pad = tuple(reflect), None
+        if mode not in ('zeros', 'reflect'): self.other_pad, pad = (tuple(conv._reversed_padding_repeated_twice), mode), (0, 0)
+        self.kw = dict(stride=(1, conv.stride[0]), padding=pad, dilation=(1, conv.dilation[0]), groups=conv.groups)
+        if self.transpose: self.kw['output_padding'] = (0, conv.output_padding[0])
+
+    def forward(self, x): # (B, C, T) in any memory layout and dtype
+        if self.other_pad: x = F.pad(x, *self.other_pad)
+        x = x.to(self.weight.dtype)[:, :, None].contiguous(memory_format=torch.channels_last)  # a no-op after another FastConv1d
+        (l, r) = self.reflect
+        if l or r: x = torch.cat([x[..., 1:l + 1].flip(-1), x, x[..., x.shape[-1] - r - 1:-1].flip(-1)], -1)  # keeps the layout
+        return (F.conv_transpose2d if self.transpose else F.conv2d)(x, self.weight, self.bias, **self.kw)[:, :, 0]
 
 def _device(v): return next(v.parameters()).device if isinstance(v, nn.Module) else torch.device('cpu')
 
-@torch.inference_mode()
-def vocode(vocoder, # any `Vocoder` (use `inference_copy` of a neural one for speed)
+def _fast_convs(model, full_rate_fp32:bool=True):
+    "Swap every 1-D conv of `model` for a `FastConv1d` (in place): bf16, except the output layer (and the full-rate convs) in fp32."
+    convs, order, rate = [(n, c) for n, c in model.named_modules() if type(c) in (nn.Conv1d, nn.ConvTranspose1d)], [], {}
+    hooks = [c.register_forward_hook(lambda m, i, o: order.append(m) or rate.__setitem__(m, o.shape[-1])) for _, c in convs]
+    with torch.inference_mode(): n_out = model(torch.zeros(1, model.mel_config.n_mels, 4, device=_device(model))).shape[-1]  # probe
+    for h in hooks: h.remove()
+    fp32 = {order[-1]} | ({c for c in order if rate[c] == n_out} if full_rate_fp32 else set())
+    reflect = {}
+    for m in list(model.modules()):  # a ReflectionPad1d right before a conv in a Sequential: padded inside the FastConv1d
+        if isinstance(m, nn.Sequential):
+            for i in range(len(m) - 1):
+                if type(m[i]) is nn.ReflectionPad1d and type(m[i + 1]) is nn.Conv1d: reflect[m[i + 1]] = m[i].padding; m[i] = nn.Identity()
+    for name, c in convs:
+        parent, _, attr = name.rpartition('.')
+        setattr(model.get_submodule(parent), attr, FastConv1d(c, torch.float32 if c in fp32 else torch.bfloat16, reflect.get(c, (0, 0))))
+    return model
+
+def inference_copy(model:nn.Module, # a trained generator built as `type(model)(model.config)`
+                   precision:str='fp32'): # 'fp32' (exact), 'mixed', 'bf16' or 'auto' (see `resolve_precision`)
+    "A copy of `model` for inference: weight norm folded, eval mode, no gradients; 'mixed' / 'bf16': 1-D convs become `FastConv1d`s."
+    # rebuilt rather than deep-copied: a deep copy shares the parametrized class, and removing
+    # the parametrization from the copy would break the original
+    new = type(model)(model.config).to(_device(model))
+    if not any(parametrize.is_parametrized(m) for m in model.modules()): remove_weight_norm(new)  # a copy of a copy
+    new.load_state_dict(model.state_dict())
+    new = remove_weight_norm(new).eval().requires_grad_(False)
+    new.precision = resolve_precision(precision, _device(model))
+    return new if new.precision == 'fp32' else _fast_convs(new, full_rate_fp32=new.precision == 'mixed')
+
+# %% ../../nbs/03_vocoders.ipynb #3f6daed8
+_RF, _FAST = weakref.WeakKeyDictionary(), weakref.WeakKeyDictionary()  # model -> receptive field / {precision: (weights stamp, copy)}
+
+def receptive_field(vocoder:nn.Module, # a neural vocoder
+                    n_frames:int=96): # test mel length (doubled until it exceeds twice the receptive field)
+    "How many frames on each side of a frame influence its output samples: the output frames that change with the middle input frame."
+    if vocoder in _RF and n_frames == 96: return _RF[vocoder]
+    hop, half = vocoder.mel_config.hop_length, n_frames // 2
+    mel = torch.randn(1, vocoder.mel_config.n_mels, n_frames, generator=torch.Generator().manual_seed(0)).to(_device(vocoder)) - 5
+    bumped = mel.clone(); bumped[..., half] += 4
+    with torch.inference_mode(): changed = (vocoder(mel) != vocoder(bumped)).reshape(n_frames, hop).any(1).nonzero().flatten()
+    rf = int(max(half - changed.min(), changed.max() - half))
+    if rf >= half - 1: return receptive_field(vocoder, n_frames * 2)  # the change reached the edges: measure on a longer mel
+    if n_frames == 96: _RF[vocoder] = rf
+    return rf
+
+def _stamp(m): return tuple((p.data_ptr(), p._version, p.detach().sum(dtype=torch.float64).item()) for p in m.parameters())
+
+def fast_vocoder(vocoder, # any `Vocoder`
+                 precision:str='auto'): # 'auto', 'bf16' or 'fp32' (exactly `vocoder` itself)
+    "The model `vocode` runs: `vocoder` itself in fp32, else its bf16 `inference_copy`, made once per weights (remade after training)."
+    if not (isinstance(vocoder, nn.Module) and hasattr(vocoder, 'config')): return vocoder  # Griffin-Lim, non-neural vocoders
+    want, have = resolve_precision(precision, _device(vocoder)), getattr(vocoder, 'precision', 'fp32')
+    if want == have: return vocoder
+    if have != 'fp32': raise ConfigError(f"precision={precision!r}: this vocoder is already a {have} copy; vocode its fp32 original instead")
+    stamp, copies = _stamp(vocoder), _FAST.setdefault(vocoder, {})
+    if want not in copies or copies[want][0] != stamp: copies[want] = (stamp, inference_copy(vocoder, want))
+    return copies[want][1]
+
+def vocode(vocoder, # any `Vocoder`
            mels, # a mel (n_mels, frames), a batch (B, n_mels, frames), or a list of mels of different lengths
            chunk_frames:int=None, # vocode this many frames at a time (None: all at once)
-           context_frames:int=32, # extra frames each side of a chunk (>= the receptive field for exact chunks)
+           context_frames:int=None, # extra frames each side of a chunk (None: the receptive field, so chunks are exact)
+           precision:str='auto', # 'auto' / 'bf16': the fast bf16 copy of a neural vocoder; 'fp32': `vocoder` itself, exactly
+           chunk_batch:int=8, # chunks vocoded at once (as one batch)
            pad_value:float=None): # value to pad a list's shorter mels with (default: the batch minimum, ~silence)
-    "Waves `(..., 1, frames*hop)` for `mels` (a list in gives a list out), chunked so memory stays flat."
-    hop, dev = vocoder.mel_config.hop_length, _device(vocoder)
+    "Waves `(..., 1, frames*hop)` for `mels` (a list in gives a list out); fast by default, chunked so memory stays flat."
+    hop = vocoder.mel_config.hop_length
     if isinstance(mels, (list, tuple)):
         n = max(m.shape[-1] for m in mels)
         pv = min(float(m.min()) for m in mels) if pad_value is None else pad_value
         batch = torch.stack([F.pad(m, (0, n - m.shape[-1]), value=pv) for m in mels])
-        out = vocode(vocoder, batch, chunk_frames, context_frames)
+        out = vocode(vocoder, batch, chunk_frames, context_frames, precision, chunk_batch)
         return [w[..., :m.shape[-1] * hop] for w, m in zip(out, mels)]
-    mels = mels.to(dev)
-    n = mels.shape[-1]
-    if not chunk_frames or n <= chunk_frames: return vocoder(mels)
-    out = mels.new_empty(*mels.shape[:-2], 1, n * hop)
-    for s in range(0, n, chunk_frames):
-        e = min(n, s + chunk_frames); lo, hi = max(0, s - context_frames), min(n, e + context_frames)
-        out[..., s * hop:e * hop] = vocoder(mels[..., lo:hi])[..., (s - lo) * hop:(e - lo) * hop]
-    return out
-
-def receptive_field(vocoder:nn.Module, # a neural vocoder
-                    n_frames:int=96): # test mel length (must exceed twice the receptive field)
-    "How many frames on each side of a frame influence its output samples (from the gradient of one sample)."
-    n_mels = vocoder.mel_config.n_mels
-    mel = torch.randn(1, n_mels, n_frames, device=_device(vocoder), requires_grad=True)
-    with torch.enable_grad(): vocoder(mel)[0, 0, (n_frames // 2) * vocoder.mel_config.hop_length].backward()
-    used = (mel.grad.abs().sum(1)[0] > 0).nonzero().flatten()
-    return int(max(n_frames // 2 - used.min(), used.max() - n_frames // 2))
+    v = fast_vocoder(vocoder, precision)
+    mels, n = mels.to(_device(v)), mels.shape[-1]
+    if not chunk_frames or n <= chunk_frames:
+        with torch.inference_mode(): return v(mels)
+    ctx = context_frames if context_frames is not None else receptive_field(vocoder) if isinstance(vocoder, nn.Module) else 32  # measured in fp32
+    flat, L = mels.reshape(-1, *mels.shape[-2:]), min(n, chunk_frames + 2 * ctx)  # every window L frames: one batch
+    wins = [(s, min(n, s + chunk_frames), min(max(0, s - ctx), n - L)) for s in range(0, n, chunk_frames)]
+    out = flat.new_empty(len(flat), 1, n * hop)
+    with torch.inference_mode():
+        for i in range(0, len(wins), chunk_batch):
+            group = wins[i:i + chunk_batch]
+            y = v(torch.cat([flat[..., lo:lo + L] for _, _, lo in group])).reshape(len(group), len(flat), 1, L * hop)
+            for (s, e, lo), yi in zip(group, y): out[..., s * hop:e * hop] = yi[..., (s - lo) * hop:(e - lo) * hop]
+    return out.reshape(*mels.shape[:-2], 1, n * hop)
 
 # %% ../../nbs/03_vocoders.ipynb #282e8fcd
 def load_vocoder(folder, # a folder written by `save_pretrained` (e.g. `train_vocoder`'s out/final)

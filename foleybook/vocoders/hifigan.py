@@ -94,7 +94,9 @@ class HiFiGAN(MelVocoder):
         x = self.conv_pre(mel)
         for i, up in enumerate(self.ups):
             x = up(F.leaky_relu(x, LRELU_SLOPE))
-            x = sum(self.resblocks[i * self.n_kernels + j](x) for j in range(self.n_kernels)) / self.n_kernels
+            xs = self.resblocks[i * self.n_kernels](x)
+            for j in range(1, self.n_kernels): xs += self.resblocks[i * self.n_kernels + j](x)  # in place: no new tensor per branch
+            x = xs / self.n_kernels
         return torch.tanh(self.conv_post(F.leaky_relu(x)))  # the original uses lrelu's default slope (0.01) here
 
     def remove_weight_norm(self):
