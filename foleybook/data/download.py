@@ -162,20 +162,18 @@ def _find_dir(top:Path, test) -> Path|None:
         if test(d): return d
 
 # %% ../../nbs/01d_download.ipynb #6af746fa
-def _norm(s): return ''.join(ch for ch in s.lower() if ch.isalnum())
-
 def prepare_dcase2023(root, url:str=None, checksum:str=None) -> Path:
     "DCASE 2023 Task 7 -> `root/DCASE2023/{dev,eval}/<Class>/*.wav` (class folders renamed to the DCASE names)."
-    from foleybook.data.synth import DCASE_CLASSES
+    from foleybook.data.synth import DCASE_CLASSES, class_key
     root = Path(root); url, checksum = _source('dcase2023', url, checksum)
     raw = extract(_archive(root, url, checksum), root/'raw'/'dcase2023')
-    names = {_norm(c): c for c in DCASE_CLASSES}
+    names = {class_key(c): c for c in DCASE_CLASSES}
     out = root/'DCASE2023'
     for split in ('dev', 'eval'):
-        d = _find_dir(raw, lambda p: p.name.lower().startswith(split) and sum(_norm(q.name) in names for q in p.iterdir() if q.is_dir()) >= 1)
+        d = _find_dir(raw, lambda p: p.name.lower().startswith(split) and sum(class_key(q.name) in names for q in p.iterdir() if q.is_dir()) >= 1)
         if d is None: continue
-        for c in [q for q in d.iterdir() if q.is_dir() and _norm(q.name) in names]:
-            target = out/split/names[_norm(c.name)]
+        for c in [q for q in d.iterdir() if q.is_dir() and class_key(q.name) in names]:
+            target = out/split/names[class_key(c.name)]
             if target.exists(): shutil.rmtree(target)
             target.parent.mkdir(parents=True, exist_ok=True); shutil.move(c, target)
     shutil.rmtree(raw, ignore_errors=True)                 # the archive stays in downloads/
