@@ -12,7 +12,8 @@ from ..core import FoleyError, DataError, ConfigError, CheckpointError
 # %% auto #0
 __all__ = ['VAS_CLASSES', 'VAS_BASE', 'VAS_MD5', 'VAS_FILES', 'SOURCES', 'DATASETS', 'WEIGHTS', 'file_hash', 'parse_checksum',
            'download', 'extract', 'prepare_dcase2023', 'prepare_urbansound8k', 'prepare_ljspeech', 'prepare_sc09',
-           'prepare_vas', 'cli_main', 'default_cache_dir', 'check_weights', 'weights_path', 'load_torch_file']
+           'prepare_vas', 'prepare_synthfoley', 'cli_main', 'default_cache_dir', 'check_weights', 'weights_path',
+           'load_torch_file']
 
 # %% ../../nbs/01d_download.ipynb #a2ab611f
 def file_hash(path, # the file to hash
@@ -227,8 +228,15 @@ def prepare_vas(root, url:str=None, checksum:str=None, classes=None, kinds=('rgb
     shutil.rmtree(root/'raw'/'vas', ignore_errors=True)
     return out
 
+def prepare_synthfoley(root, # data folder: the set goes to ROOT/SynthFoley
+                       url=None, checksum=None, # unused (nothing is downloaded): the common signature
+                       n_per_class:int=20, seed:int=0) -> Path:
+    "SynthFoley, the procedural 7-class Foley set in the DCASE 2023 layout (ROOT/SynthFoley/<Class>/*.wav), written unless there."
+    from foleybook.data.synth import synth_folder
+    return synth_folder(Path(root)/'SynthFoley', n_per_class, seed=seed)
+
 DATASETS = {'dcase2023': prepare_dcase2023, 'urbansound8k': prepare_urbansound8k, 'vas': prepare_vas,
-            'sc09': prepare_sc09, 'ljspeech': prepare_ljspeech}
+            'sc09': prepare_sc09, 'ljspeech': prepare_ljspeech, 'synthfoley': prepare_synthfoley}
 
 def cli_main(name:str, # a key of `DATASETS`
              argv:list=None) -> int: # command-line arguments (default: sys.argv[1:])
