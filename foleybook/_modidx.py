@@ -868,6 +868,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                           'foleybook/train/checkpoint.py'),
                                             'foleybook.train.checkpoint.load_checkpoint': ( 'checkpoint.html#load_checkpoint',
                                                                                             'foleybook/train/checkpoint.py'),
+                                            'foleybook.train.checkpoint.preset_config': ( 'checkpoint.html#preset_config',
+                                                                                          'foleybook/train/checkpoint.py'),
                                             'foleybook.train.checkpoint.progress': ( 'checkpoint.html#progress',
                                                                                      'foleybook/train/checkpoint.py'),
                                             'foleybook.train.checkpoint.rng_states': ( 'checkpoint.html#rng_states',

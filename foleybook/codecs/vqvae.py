@@ -306,10 +306,9 @@ def train_vqvae(data, # a class-folder path, an `AudioDataset`, mel `DataLoaders
                 **overrides) -> Path: # config fields to change
     "Train a VQ-VAE with resumable checkpoints (`fit_pretrained`); save it to `out/final` and return that folder."
     from foleybook.data.synth import synth_folder
-    from foleybook.train.checkpoint import fit_pretrained
+    from foleybook.train.checkpoint import fit_pretrained, preset_config
     sysd = check_system(system)
-    cfg = preset if isinstance(preset, VQVAEConfig) else VQVAEConfig.preset(preset)
-    cfg = cfg.replace(**{k: v for k, v in dict(epochs=epochs, bs=bs, lr=lr).items() if v is not None}, **overrides)
+    cfg = preset_config(VQVAEConfig, preset, epochs=epochs, bs=bs, lr=lr, **overrides)
     out = Path(out); seed_everything(seed)
     if isinstance(data, str) and data == 'synth': data = synth_folder(out/'synth', seed=seed)
     dls = data if isinstance(data, DataLoaders) else mel_dls(data, cfg.mel, bs=cfg.bs, valid_pct=valid_pct, seed=seed,
