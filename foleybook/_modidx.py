@@ -424,8 +424,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                            'foleybook.eval.classifier.train_classifier_on_folder': ( 'classifier.html#train_classifier_on_folder',
                                                                                                      'foleybook/eval/classifier.py')},
             'foleybook.eval.embedders': { 'foleybook.eval.embedders.Embedder': ('embedders.html#embedder', 'foleybook/eval/embedders.py'),
-                                          'foleybook.eval.embedders.Embedder.__call__': ( 'embedders.html#embedder.__call__',
-                                                                                          'foleybook/eval/embedders.py'),
                                           'foleybook.eval.embedders.Embedder.fingerprint': ( 'embedders.html#embedder.fingerprint',
                                                                                              'foleybook/eval/embedders.py'),
                                           'foleybook.eval.embedders.Embedder.frames': ( 'embedders.html#embedder.frames',

@@ -11,6 +11,7 @@ from typing import ClassVar, Protocol, runtime_checkable
 import numpy as np, torch, torch.nn.functional as F
 from torch import nn
 from ..core import *
+from .. import protocols
 from ..audio import load_audio, resample
 from ..data.download import default_cache_dir, weights_path, load_torch_file
 
@@ -20,11 +21,9 @@ __all__ = ['Embedder', 'as_waves', 'state_fingerprint', 'TorchEmbedder', 'Embedd
 
 # %% ../../nbs/12a_embedders.ipynb #9aea0e02
 @runtime_checkable
-class Embedder(Protocol):
-    "Anything that maps clips to embeddings: `emb(waves, sr) -> (N, D)`, `emb.frames(waves, sr) -> [(F_i, D)]`."
+class Embedder(protocols.Embedder, Protocol):
+    "A `foleybook.protocols.Embedder` (`emb(waves, sr) -> (N, D)`) with a `name`, `emb.frames(waves, sr) -> [(F_i, D)]` and a cache `fingerprint()`."
     name: str
-    sample_rate: int
-    def __call__(self, waves, sr:int) -> np.ndarray: ...
     def frames(self, waves, sr:int) -> list: ...
     def fingerprint(self) -> str: ...
 
