@@ -102,7 +102,7 @@ def cmd_train(a):
         train_vqvae(_class_data(data, a.out, a.seed), preset=a.preset, out=a.out, resume=a.resume, system=a.system, **opt)
         out = Path(a.out)/'final'
     elif a.model == 'pixelsnail':
-        from foleybook.priors.pixelsnail import train_prior
+        from foleybook.priors.pixelsnail_train import train_prior
         if data == 'synth' or not (Path(data)/'codes.npz').is_file():
             raise DataError(f"--data {data}: pixelsnail trains on codes: give the folder written by `save_codes` (it has codes.npz)")
         train_prior(data, preset=a.preset, out=a.out, resume=a.resume, system=a.system, **opt)
