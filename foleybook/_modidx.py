@@ -578,6 +578,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                            'foleybook/priors/pixelsnail.py'),
                                              'foleybook.priors.pixelsnail.CausalConv2d.__init__': ( 'pixelsnail.html#causalconv2d.__init__',
                                                                                                     'foleybook/priors/pixelsnail.py'),
+                                             'foleybook.priors.pixelsnail.CausalConv2d._edge': ( 'pixelsnail.html#causalconv2d._edge',
+                                                                                                 'foleybook/priors/pixelsnail.py'),
                                              'foleybook.priors.pixelsnail.CausalConv2d.forward': ( 'pixelsnail.html#causalconv2d.forward',
                                                                                                    'foleybook/priors/pixelsnail.py'),
                                              'foleybook.priors.pixelsnail.CausalConv2d.from_codes': ( 'pixelsnail.html#causalconv2d.from_codes',

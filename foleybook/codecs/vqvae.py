@@ -37,6 +37,7 @@ class VQVAEConfig(FoleyConfig):
     hidden: int = 128             # channels of the encoder branches and the decoder
     res_channels: int = 32        # bottleneck channels of the residual blocks
     n_res_blocks: int = 2         # residual blocks per branch and in the decoder
+    relu_skip: bool = True        # residual blocks add ReLU(x), not x, to their branch (the baseline's in-place ReLU does)
     kernels: tuple = (4, 2, 6, 8) # kernel sizes of the parallel encoder branches (the baseline's order: branches are summed in it)
     embed_dim: int = 64           # size of the code vectors
     n_codes: int = 512            # codebook size (per stage)
@@ -56,7 +57,7 @@ class VQVAEConfig(FoleyConfig):
     presets: ClassVar[dict] = {
         'dcase2023': dict(),
         'dcase2023_rvq': dict(n_codes=16, n_stages=3),
-        'debug': dict(hidden=16, res_channels=8, n_res_blocks=1, embed_dim=8, n_codes=32,
+        'debug': dict(hidden=16, res_channels=8, n_res_blocks=1, embed_dim=8, n_codes=32, relu_skip=False,
                       restart_after=10, lr=3e-3, bs=8, epochs=2),
     }
 
@@ -67,19 +68,21 @@ class VQVAEConfig(FoleyConfig):
 
 # %% ../../nbs/04a_vqvae.ipynb #39b08cc8
 class ResBlock(nn.Module):
-    "ReLU -> 3x3 conv to `res_channels` -> ReLU -> 1x1 conv back, plus the input."
-    def __init__(self, channels:int, res_channels:int):
+    "ReLU -> 3x3 conv to `res_channels` -> ReLU -> 1x1 conv back, plus the input (or its ReLU, `relu_skip`)."
+    def __init__(self, channels:int, res_channels:int,
+                 relu_skip:bool=False): # add ReLU(x) instead of x: what the baseline's in-place first ReLU does to its skip
         super().__init__()
+        self.relu_skip = relu_skip
         self.conv = nn.Sequential(nn.ReLU(), nn.Conv2d(channels, res_channels, 3, padding=1),
                                   nn.ReLU(), nn.Conv2d(res_channels, channels, 1))
-    def forward(self, x): return x + self.conv(x)
+    def forward(self, x): return (F.relu(x) if self.relu_skip else x) + self.conv(x)
 
 def _branch(c:VQVAEConfig, k:int):
     p = (k - 1) // 2
     return nn.Sequential(nn.Conv2d(1, c.hidden // 2, k, 2, p), nn.ReLU(),
                          nn.Conv2d(c.hidden // 2, c.hidden, k, 2, p), nn.ReLU(),
                          nn.Conv2d(c.hidden, c.hidden, 3, padding=1),
-                         *[ResBlock(c.hidden, c.res_channels) for _ in range(c.n_res_blocks)], nn.ReLU())
+                         *[ResBlock(c.hidden, c.res_channels, c.relu_skip) for _ in range(c.n_res_blocks)], nn.ReLU())
 
 class Encoder(nn.Module):
     "Parallel conv branches (one per kernel size), summed: (B, 1, H, W) -> (B, hidden, H/4, W/4)."
@@ -93,7 +96,7 @@ class Decoder(nn.Module):
     def __init__(self, c:VQVAEConfig):
         super().__init__()
         self.net = nn.Sequential(nn.Conv2d(c.embed_dim, c.hidden, 3, padding=1),
-                                 *[ResBlock(c.hidden, c.res_channels) for _ in range(c.n_res_blocks)], nn.ReLU(),
+                                 *[ResBlock(c.hidden, c.res_channels, c.relu_skip) for _ in range(c.n_res_blocks)], nn.ReLU(),
                                  nn.ConvTranspose2d(c.hidden, c.hidden // 2, 4, 2, 1), nn.ReLU(),
                                  nn.ConvTranspose2d(c.hidden // 2, 1, 4, 2, 1))
     def forward(self, z): return self.net(z)

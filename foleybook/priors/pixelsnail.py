@@ -35,7 +35,7 @@ class PixelSNAILConfig(FoleyConfig):
     n_heads: int = 8              # attention heads
     dropout: float = 0.1
     p_uncond: float = 0.0         # training: drop the class with this probability, for classifier-free guidance (0: never)
-    causal: str = 'strict'        # 'strict' (the baseline): residual convs and attention see only earlier positions of their input; 'inclusive': also the current one
+    causal: str = 'strict'        # 'strict' (the baseline): residual convs and attention see only earlier positions of their input, the input convs give 0 on the first row / column; 'inclusive': they also see the current position, and the bias
     embed_hidden: int = 2048      # hidden width of the class -> map MLP
     embed_act: bool = False       # ELU between the class MLP's linear layers (the baseline has none)
     n_cond_res_blocks: int = 0    # gated residual blocks of a conditioning stack on the class map (0: the baseline's 1-channel map)
@@ -120,21 +120,26 @@ class CausalConv2d(WNConv2d):
     "Weight-normalised conv whose output at (r, c) sees only earlier (or, for 'causal', also the same) positions of its input."
     def __init__(self, cin:int, cout:int,
                  kernel, # (kh, kw) or int
-                 mode:str='causal'): # 'down', 'downright', 'strict' (strictly earlier) or 'causal' (inclusive)
+                 mode:str='causal', # 'down', 'downright', 'strict' (strictly earlier) or 'causal' (inclusive)
+                 zero_edge:bool=False): # 'down' / 'downright': output 0 (no bias) in the first row / column, as the baseline's shift gives
         kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
         mask = torch.ones(kh, kw)
         if mode not in ('down', 'downright', 'strict', 'causal'): raise ConfigError(f"CausalConv2d: unknown mode {mode!r}")
         if mode == 'causal': mask[-1, kw//2+1:] = 0
         if mode == 'strict': mask[-1, kw//2:] = 0
         super().__init__(cin, cout, (kh, kw), mask=mask)
-        self.mode, self.kh, self.kw = mode, kh, kw
+        self.mode, self.kh, self.kw, self.zero_edge = mode, kh, kw, zero_edge and mode in ('down', 'downright')
         # (left, right, top, bottom) padding; 'down' and 'downright' make one extra row / column, cut off after the conv
         self.pad = {'down': (kw//2, kw//2, kh, 0), 'downright': (kw, 0, kh-1, 0), 'causal': (kw//2, kw//2, kh-1, 0), 'strict': (kw//2, kw//2, kh-1, 0)}[mode]
 
     def forward(self, x, ctx=None):
         if ctx is not None: return self.step(x, ctx)
         H, W = x.shape[-2:]
-        return F.conv2d(F.pad(x, self.pad), self.weight(), self.bias)[..., :H, :W]
+        return self._edge(F.conv2d(F.pad(x, self.pad), self.weight(), self.bias)[..., :H, :W])
+
+    def _edge(self, out): # zero the first row ('down') or column ('downright') when `zero_edge`
+        if not self.zero_edge: return out
+        return F.pad(out[..., 1:, :], (0, 0, 1, 0)) if self.mode == 'down' else F.pad(out[..., 1:], (1, 0))
 
     def step(self, x, ctx:StepCache):
         "Output at (ctx.r, ctx.c) given this layer's input there, x: (n, cin, 1, 1); earlier inputs come from the cache."
@@ -152,6 +157,7 @@ class CausalConv2d(WNConv2d):
     def window_from_codes(self, codes, r, c, n_codes):
         "Output at (r, c) of this conv applied to one_hot(codes) (n, H, W), reading only the window it needs."
         pl, pr, pt, _ = self.pad
+        if self.zero_edge and (r if self.mode == 'down' else c) == 0: return self.v.new_zeros(codes.shape[0], self.v.shape[0], 1, 1)
         win = F.pad(codes + 1, (pl, pr, pt, 0))[:, r:r+self.kh, c:c+self.kw]   # 0 = padding
         oh = F.one_hot(win, n_codes + 1)[..., 1:].permute(0, 3, 1, 2).to(self.v.dtype)
         return self.window(oh)
@@ -163,7 +169,7 @@ class CausalConv2d(WNConv2d):
         x = F.pad(codes + 1, (pl, pr, pt, pb))   # 0 = padding, looked up in a zero row
         tables = F.pad(self.weight().permute(2, 3, 1, 0), (0, 0, 1, 0))   # (kh, kw, 1 + n_codes, cout)
         out = sum(F.embedding(x[:, i:i+H, j:j+W], tables[i, j]) for i in range(self.kh) for j in range(self.kw))
-        return out.permute(0, 3, 1, 2) + (0 if self.bias is None else self.bias[:, None, None])
+        return self._edge(out.permute(0, 3, 1, 2) + (0 if self.bias is None else self.bias[:, None, None]))
 
 # %% ../../nbs/05a_pixelsnail.ipynb #626cfac3
 class GatedResBlock(nn.Module):
@@ -258,8 +264,9 @@ class PixelSNAIL(Pretrained, nn.Module):
         super().__init__()
         self.config = c = config
         k = c.kernel + 1 - c.kernel % 2   # odd
-        self.down = CausalConv2d(c.n_codes, c.channels, (k // 2, k), 'down')
-        self.right = CausalConv2d(c.n_codes, c.channels, ((k + 1) // 2, k // 2), 'downright')
+        edge = c.causal == 'strict'   # the baseline shifts after convolving: its first row / column is 0
+        self.down = CausalConv2d(c.n_codes, c.channels, (k // 2, k), 'down', edge)
+        self.right = CausalConv2d(c.n_codes, c.channels, ((k + 1) // 2, k // 2), 'downright', edge)
         rows = (torch.arange(c.height).float() - c.height / 2) / c.height
         cols = (torch.arange(c.width).float() - c.width / 2) / c.width
         bg = torch.stack([rows[:, None].expand(c.height, c.width), cols[None].expand(c.height, c.width)])
