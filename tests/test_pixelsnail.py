@@ -178,7 +178,9 @@ def test_train_prior_bad_data(tmp_path):
 
 class _Vocoder:
     "Stand-in vocoder at `sample_rate`: mel (n, M, F) -> (n, 1, F * hop), a deterministic function of the mel."
-    def __init__(self, sample_rate=22050, hop=256): self.sample_rate, self.hop = sample_rate, hop
+    def __init__(self, sample_rate=22050, hop=256):
+        from foleybook.audio import MelConfig
+        self.sample_rate, self.hop, self.mel_config = sample_rate, hop, MelConfig.preset('hifigan')   # a `Vocoder` has a mel_config
     def __call__(self, mel):
         return torch.tanh(mel.mean(1, keepdim=True)).repeat_interleave(self.hop, -1) * 0.5
 
