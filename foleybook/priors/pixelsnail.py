@@ -361,8 +361,9 @@ def check_causality(model:PixelSNAIL, cond=0, n_positions:int=None, seed:int=0):
 # %% ../../nbs/05a_pixelsnail.ipynb #f10e17aa
 @runtime_checkable
 class Prior(Protocol):
-    "Anything that samples code maps for a condition: `sample(cond, n, *, temperature, top_k, seed) -> codes`."
-    def sample(self, cond, n:int, *, temperature:float=1., top_k:int=None, seed:int=None) -> torch.Tensor: ...
+    "Anything that samples code maps for a condition: `sample(cond, n, *, temperature, top_k, top_p, guidance, seed) -> codes`."
+    def sample(self, cond, n:int, *, temperature:float=1., top_k:int=None, top_p:float=None, guidance:float=1.,
+               seed:int=None) -> torch.Tensor: ...
 
 # %% ../../nbs/05a_pixelsnail.ipynb #928f1e29
 @patch
