@@ -13,22 +13,12 @@ from torch import nn
 from ..core import FoleyConfig, Pretrained, ConfigError, DataError, CheckpointError, check_state_dict
 from ..audio import MelConfig
 from .quantizer import VectorQuantizer, ResidualVQ, _check_codes
+from ..protocols import Codec
 
 # %% auto #0
-__all__ = ['VQ_TERMS', 'CODES_NAME', 'Codec', 'VQVAEConfig', 'ResBlock', 'Encoder', 'Decoder', 'VQVAE', 'load_torch_file',
-           'tensor_dict', 'vqvae_config_from_baseline', 'vqvae_state_from_baseline', 'load_vqvae_checkpoint', 'NormMSE',
+__all__ = ['VQ_TERMS', 'CODES_NAME', 'VQVAEConfig', 'ResBlock', 'Encoder', 'Decoder', 'VQVAE', 'load_torch_file', 'tensor_dict',
+           'vqvae_config_from_baseline', 'vqvae_state_from_baseline', 'load_vqvae_checkpoint', 'NormMSE',
            'VQVAECallback', 'vqvae_learner', 'mel_stats', 'save_codes', 'train_vqvae']
-
-# %% ../../nbs/04a_vqvae.ipynb #69f84020
-@runtime_checkable
-class Codec(Protocol):
-    "Mel spectrograms <-> LongTensor code maps."
-    n_codes: int          # codebook size: codes lie in [0, n_codes)
-    n_stages: int         # 1, or the number of residual stages (a last code dim of that size)
-    mel_config: MelConfig # the mel convention of `encode`'s input and `decode`'s output
-    def encode(self, mel) -> torch.Tensor: ...  # (B, n_mels, T) -> LongTensor (B, H, W) or (B, H, W, n_stages)
-    def decode(self, codes, n_frames=None) -> torch.Tensor: ...  # codes -> mel (B, n_mels, T)
-    def code_shape(self, n_frames:int) -> tuple: ...  # the shape of one clip's codes, (H, W) or (H, W, n_stages)
 
 # %% ../../nbs/04a_vqvae.ipynb #486c7502
 @dataclass

@@ -13,10 +13,11 @@ from torch import nn
 from fastcore.basics import patch
 from ..core import *
 from .sampling import sample_logits, guided_logits, check_sampling
+from ..protocols import Prior
 
 # %% auto #0
 __all__ = ['PixelSNAILConfig', 'WNConv2d', 'frozen_weights', 'StepCache', 'CausalConv2d', 'GatedResBlock', 'CausalAttention',
-           'PixelBlock', 'PixelSNAIL', 'check_causality', 'Prior', 'step_logits']
+           'PixelBlock', 'PixelSNAIL', 'check_causality', 'step_logits']
 
 # %% ../../nbs/05a_pixelsnail.ipynb #39d30594
 @dataclass
@@ -357,13 +358,6 @@ def check_causality(model:PixelSNAIL, cond=0, n_positions:int=None, seed:int=0):
             if diff[:p+1].max() > 0: raise AssertionError(f"changing the code at position {p} changed logits at {diff[:p+1].nonzero().flatten().tolist()}")
             if p + 1 < diff.numel() and diff[p+1:].max() == 0: raise AssertionError(f"the code at position {p} influences nothing after it")
     return True
-
-# %% ../../nbs/05a_pixelsnail.ipynb #f10e17aa
-@runtime_checkable
-class Prior(Protocol):
-    "Anything that samples code maps for a condition: `sample(cond, n, *, temperature, top_k, top_p, guidance, seed) -> codes`."
-    def sample(self, cond, n:int, *, temperature:float=1., top_k:int=None, top_p:float=None, guidance:float=1.,
-               seed:int=None) -> torch.Tensor: ...
 
 # %% ../../nbs/05a_pixelsnail.ipynb #928f1e29
 @patch
