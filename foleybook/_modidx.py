@@ -770,7 +770,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                        'foleybook/recipes/stages.py'),
                                           'foleybook.recipes.stages.stage_split': ( 'stages.html#stage_split',
                                                                                     'foleybook/recipes/stages.py'),
-                                          'foleybook.recipes.stages.summarize': ('stages.html#summarize', 'foleybook/recipes/stages.py'),
                                           'foleybook.recipes.stages.train_recipe_classifier': ( 'stages.html#train_recipe_classifier',
                                                                                                 'foleybook/recipes/stages.py')},
             'foleybook.train.checkpoint': { 'foleybook.train.checkpoint.Checkpoint': ( 'checkpoint.html#checkpoint',
