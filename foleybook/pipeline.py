@@ -107,16 +107,19 @@ class FoleyPipeline:
 # %% ../nbs/05b_pipeline.ipynb #84e0daac
 def foley_sampler(pipe:FoleyPipeline, # the pipeline to sample from
                   max_n:int=8): # the largest count on the slider
-    "A `foleybook.display.Sampler` with class, count, seed, temperature, top-k and guidance controls for `pipe`."
+    "A `foleybook.display.Sampler` for `pipe`: class, count, seed, temperature, top-k, and guidance if its prior can use it."
     import ipywidgets as W
     from foleybook.display import Sampler
     controls = dict(class_name=W.Dropdown(options=pipe.class_names, description='class'),
                     n=W.IntSlider(value=2, min=1, max=max_n, description='count'),
                     seed=W.IntText(value=0, description='seed'),
                     temperature=W.FloatSlider(value=1., min=0., max=2., step=0.05, description='temperature'),
-                    top_k=W.IntText(value=0, description='top-k (0: all)'),
-                    guidance=W.FloatSlider(value=1., min=1., max=5., step=0.25, description='guidance'))
-    def generate(class_name, n, seed, temperature, top_k, guidance):
+                    top_k=W.IntText(value=0, description='top-k (0: all)'))
+    pc = getattr(pipe.prior, 'config', None)
+    if getattr(pc, 'n_classes', 0) and getattr(pc, 'p_uncond', 0):
+        controls['guidance'] = W.FloatSlider(value=1., min=1., max=5., step=0.25, description='guidance')
+    def generate(class_name, n, seed, temperature, top_k, guidance=1.):
+        if top_k < 0: raise ConfigError(f"top-k must be >= 0 (0: all codes), got {top_k}")
         waves = pipe.generate(class_name, n, seed=seed, temperature=temperature, top_k=top_k or None, guidance=guidance)
         return [(w, pipe.sample_rate, f"{class_name} #{i+1} (seed {seed})") for i, w in enumerate(waves)]
     return Sampler(generate, controls)
