@@ -4,19 +4,18 @@
 
 # %% ../nbs/00c_display.ipynb #8d65e89e
 from __future__ import annotations
-import html, inspect, io, math, threading, time
+import html, io, math, threading, time
 import numpy as np, torch
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 import ipywidgets as W
-from fastcore.basics import patch
 from IPython.display import Audio, HTML, display
-from .core import FoleyError, ConfigError
+from .core import FoleyError
 from .audio import MelConfig, MelSpectrogram
 
 # %% auto #0
 __all__ = ['mel_config_for', 'mel_band_centres', 'plot_mel', 'plot_wave', 'audio_player', 'clip_players', 'plot_grid', 'mel_grid',
-           'fig_png', 'show_clips', 'as_widget', 'label_width', 'Sampler', 'generator_options']
+           'fig_png', 'show_clips', 'as_widget', 'label_width', 'Sampler']
 
 # %% ../nbs/00c_display.ipynb #9e463c27
 def _np(x) -> np.ndarray:
@@ -187,6 +186,7 @@ class Sampler:
             if hasattr(w, 'style') and hasattr(w.style, 'description_width'): w.style.description_width = width
             w.add_class('foleybook-control')
         self.button = W.Button(description=button, button_style='primary', icon='play')
+        self.button.add_class('foleybook-generate')
         self.status = W.HTML(layout=W.Layout(margin='4px 0'))
         self.clips = W.Box(layout=W.Layout(flex_flow='row wrap'))
         self.plot = W.Image(format='png', layout=W.Layout(display='none', max_width='100%'))
@@ -210,6 +210,7 @@ class Sampler:
             if k not in self.controls: raise FoleyError(f"Sampler: no control {k!r}; controls are {list(self.controls)}")
             self.controls[k].value = v
         t0, vals = time.perf_counter(), self.values
+        self.clear()   # the clips on screen always come from the settings shown
         try:
             clips = [_check_clip(c, i) for i, c in enumerate(self.generate(**vals))]
             if not clips: raise FoleyError(f"Sampler: no clips from {self.describe(vals)}")
@@ -249,29 +250,3 @@ class Sampler:
         finally: self.button.disabled = False; self._lock.release()
 
     def _ipython_display_(self): display(self.widget)
-
-# %% ../nbs/00c_display.ipynb #b5396d4b
-def generator_options(gen) -> dict:
-    "Option name -> default (or widget) of a `Generator`: its `sampler_options()`, else `generate`'s plain keyword defaults."
-    if callable(getattr(gen, 'sampler_options', None)): return dict(gen.sampler_options())
-    ps = list(inspect.signature(gen.generate).parameters.values())[3:]   # after cond, n, seed
-    return {p.name: p.default for p in ps if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
-            and isinstance(p.default, (bool, int, float, str)) and not (p.name.startswith('_'))}
-
-@patch(cls_method=True)
-def for_generator(cls:Sampler, gen, # a `Generator`: `classes`, `sample_rate`, `generate(cond, n, seed, **options)`
-                  options:dict=None, # option name -> default or widget (default `generator_options(gen)`)
-                  max_n:int=8, # the largest count on the slider
-                  **kwargs): # passed to `Sampler`
-    "A `Sampler` for `gen`: class, count and seed controls, and one control per option it can use."
-    classes = list(getattr(gen, 'classes', None) or [])
-    controls = {}
-    if classes: controls['cond'] = W.Dropdown(options=classes, value=classes[0], description='class')
-    controls['n'] = W.IntSlider(value=min(2, max_n), min=1, max=max_n, description='count')
-    controls['seed'] = W.IntText(value=0, description='seed')
-    controls.update(generator_options(gen) if options is None else options)
-    def generate(n, seed, cond=None, **opts):
-        if seed < 0: raise ConfigError(f"seed must be >= 0, got {seed}")
-        waves = gen.generate(cond, n, seed, **opts)
-        return [(w, gen.sample_rate, f"{cond + ' ' if cond else ''}#{i+1} (seed {seed})") for i, w in enumerate(waves)]
-    return cls(generate, controls, **kwargs)
