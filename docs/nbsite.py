@@ -15,6 +15,9 @@ executed again):
   (`/core.html#foleyconfig`) become links between the Sphinx pages, to the heading when it exists;
 - nbdev inserts the `show_doc` cells of one exported cell in reverse order: they are put back in
   source order;
+- `show_doc` signatures lose docments' `:NoneType` guess for unannotated `None` defaults, and
+  saved outputs lose machine paths (`scrub_paths`: the checkout, temp and home folders);
+- images under `docs/_static` that notebooks show with `../docs/_static/...` point at the site's `_static/`;
 - widget views (which need a live kernel) are dropped, and the cell metadata key `execution`
   (nbdev writes floats there, which is not valid nbformat) is deleted;
 - the index page gets a toctree of every page in notebook order.
@@ -36,6 +39,10 @@ _re_source = re.compile(r'\[source\]\([^)]*\)\s*')
 _re_page_link = re.compile(r'\[([^\]\n]*)\]\(/([\w.-]+)\.html(?:#([^)\s]*))?\)')
 _re_local_link = re.compile(r'\[([^\]\n]*)\]\([\w.-]+\.ipynb(?:#[^)\s]*)?\)')
 _re_rule = re.compile(r'^\s*---\s*$', re.M)
+_re_nonetype = re.compile(r'\b(\w+):NoneType=None\b')   # docments' guess for an unannotated `None` default
+_re_tmp = re.compile(r'(?<![\w.])/(?:private/)?(?:tmp|var/tmp|var/folders/[^/\s\'"]+/[^/\s\'"]+/T)/[\w.@-]+')
+_re_home = re.compile(r'(?<![\w.])/(?:home/[^/\s\'"]+|root|Users/[^/\s\'"]+)(?=/)')
+_re_pkgs = re.compile(r'(?<![\w.])[^\s\'"(]*/(?:site|dist)-packages/')
 _re_static = re.compile(r'(\]\(|src=["\'])\.\./docs/_static/')    # notebook-relative images of docs/_static
 _tags = {('echo', 'false'): 'remove-input', ('output', 'false'): 'remove-output', ('include', 'false'): 'remove-cell'}
 _widget_mimes = ('application/vnd.jupyter.widget-view+json', 'application/vnd.jupyter.widget-state+json')
@@ -91,6 +98,14 @@ def fix_links(text: str, anchors: dict) -> str:
     return _re_page_link.sub(page, text)
 
 
+def scrub_paths(text: str, root=None) -> str:
+    "Machine paths out of saved outputs: the checkout (-> relative), temp dirs (-> `/tmp/…`), home dirs (-> `~`), installed packages."
+    if root: text = text.replace(str(root).rstrip('/') + '/', '')
+    text = _re_tmp.sub('/tmp/…', text)
+    text = _re_pkgs.sub('…/', text)
+    return _re_home.sub('~', text)
+
+
 def _is_asis_doc(cell) -> bool:
     "Is `cell` a hidden-input cell whose output is markdown to be shown as is (what `show_doc` cells are)?"
     src = _src(cell)
@@ -137,7 +152,7 @@ def convert_nb(nb: dict, anchors: dict) -> dict:
         if cell['cell_type'] != 'code': continue
         if _is_asis_doc(cell):  # a `show_doc` cell: its markdown becomes page text, so its headings get anchors
             md = next(''.join(v) if isinstance(v, list) else v for o in cell['outputs'] for k, v in o.get('data', {}).items() if k == 'text/markdown')
-            cells.append(dict(cell_type='markdown', metadata={}, source=fix_links(_re_rule.sub('', md), anchors)))
+            cells.append(dict(cell_type='markdown', metadata={}, source=_re_nonetype.sub(r'\1=None', fix_links(_re_rule.sub('', md), anchors))))
             continue
         tags, keep = [], []
         for line in src.splitlines():
@@ -149,10 +164,13 @@ def convert_nb(nb: dict, anchors: dict) -> dict:
         outputs = []
         for o in cell.get('outputs', []):
             o = dict(o)
+            txt = lambda v: scrub_paths(''.join(v) if isinstance(v, list) else v, ROOT)
             if 'data' in o:
                 if any(k in o['data'] for k in _widget_mimes): continue
-                o['data'] = {k: (fix_links(''.join(v) if isinstance(v, list) else v, anchors) if k == 'text/markdown' else v)
+                o['data'] = {k: (fix_links(txt(v), anchors) if k == 'text/markdown' else txt(v) if k.startswith('text/') else v)
                              for k, v in o['data'].items()}
+            if 'text' in o: o['text'] = txt(o['text'])
+            if 'traceback' in o: o['traceback'] = [txt(t) for t in o['traceback']]
             if o.get('output_type') in ('execute_result', 'display_data'): o.setdefault('metadata', {})
             if o.get('output_type') == 'execute_result': o['execution_count'] = None
             outputs.append(o)
@@ -176,7 +194,8 @@ def add_toctree(nb: dict, pages: list) -> dict:
 def process_notebooks(repo: Path, work: Path, n_workers: int = 1) -> Path:
     "Run nbdev's processing of `repo`'s notebooks in a scratch copy under `work`; returns its `_proc`."
     shutil.copytree(repo/'nbs', work/'nbs', ignore=shutil.ignore_patterns('.ipynb_checkpoints', '_proc'))
-    shutil.copy(repo/'pyproject.toml', work/'pyproject.toml')
+    for f in ('settings.ini', 'pyproject.toml'):   # nbdev 2 reads settings.ini (nbdev 3: pyproject.toml)
+        if (repo/f).exists(): shutil.copy(repo/f, work/f)
     code = ("from nbdev.doclinks import _build_modidx; from nbdev.serve import proc_nbs; "
             f"proc_nbs({str(work/'nbs')!r}, n_workers={n_workers}, force=True)")
     subprocess.run([sys.executable, '-c', code], cwd=work, check=True)

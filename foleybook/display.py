@@ -189,7 +189,7 @@ class Sampler:
         self.button.add_class('foleybook-generate')
         self.status = W.HTML(layout=W.Layout(margin='4px 0'))
         self.clips = W.Box(layout=W.Layout(flex_flow='row wrap'))
-        self.plot = W.Image(format='png', layout=W.Layout(display='none', max_width='100%'))
+        self.plot = W.Image(format='png', layout=W.Layout(display='none', max_width='100%', align_self='flex-start'))
         self.plot.add_class('foleybook-plot'); self.status.add_class('foleybook-status')
         self.last, self.error, self.fig, self.png = None, None, None, None
         self._lock = threading.Lock()

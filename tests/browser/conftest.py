@@ -37,10 +37,11 @@ def free_port() -> int:
         s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
 
-def wait_http(url, timeout=60.):
-    "Wait until `url` answers (any HTTP status)."
+def wait_http(url, timeout=60., proc=None):
+    "Wait until `url` answers (any HTTP status); fail at once if `proc` exits."
     t0 = time.time()
     while time.time() - t0 < timeout:
+        if proc is not None and proc.poll() is not None: raise RuntimeError(f"the server exited ({proc.returncode}) before {url} answered")
         try: urllib.request.urlopen(url, timeout=2); return
         except urllib.error.HTTPError: return
         except Exception: time.sleep(0.3)
@@ -74,12 +75,12 @@ def lab(tmp_path_factory):
     cmd = [sys.executable, '-m', 'jupyterlab', '--no-browser', '--ip=127.0.0.1', f'--port={port}',
            f'--ServerApp.root_dir={ROOT}', "--IdentityProvider.token=", '--ServerApp.password=',
            '--LabApp.expose_app_in_browser=True', '--LabApp.news_url=None',
-           '--ServerApp.disable_check_xsrf=True']
+           '--ServerApp.disable_check_xsrf=True', '--allow-root']
     log = open(tmp/'lab.log', 'w')
     p = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
     url = f'http://127.0.0.1:{port}'
     try:
-        wait_http(url + '/api/status')
+        wait_http(url + '/api/status', proc=p)
         yield url
     finally:
         p.terminate()
