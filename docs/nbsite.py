@@ -1,6 +1,6 @@
 """Build foleybook's static docs site from its notebooks without Quarto.
 
-nbdev 3 renders docs with Quarto, which cannot be installed everywhere. This module takes the
+nbdev renders docs with Quarto, which cannot be installed everywhere. This module takes the
 notebooks nbdev has processed for Quarto (`nbdev.serve.proc_nbs`: `show_doc` cells added and run,
 frontmatter as a raw cell, `#|` directives kept) and turns them into plain, valid notebooks that
 Sphinx + myst-nb render as they are (outputs saved in the notebooks are shown, nothing is
