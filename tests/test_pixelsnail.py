@@ -8,7 +8,7 @@ from foleybook.core import CheckpointError, ConfigError, DataError
 from foleybook.priors.pixelsnail import PixelSNAIL, PixelSNAILConfig, Prior, check_causality, step_logits
 from foleybook.priors.pixelsnail_train import train_prior
 from foleybook.priors.sampling import sample_logits
-from foleybook.data.folders import write_codes
+from foleybook.data.loaders import write_codes
 from foleybook.pipeline import FoleyPipeline, chunk_seed
 
 torch.set_num_threads(1)
@@ -158,7 +158,7 @@ def test_train_prior_resume_matches_uninterrupted(tmp_path):
 
 def test_train_prior_loss_falls_and_sizes_model(tmp_path):
     f = _toy_file(tmp_path/'c.safetensors', n=48)
-    from foleybook.data.folders import code_dls
+    from foleybook.data.loaders import code_dls
     from foleybook.priors.pixelsnail_train import pixelsnail_learner
     m = PixelSNAIL(PixelSNAILConfig.preset('debug'))
     learn = pixelsnail_learner(code_dls(f, bs=8), m)
@@ -222,7 +222,7 @@ def test_pipeline_errors():
 
 def test_amp_keeps_attention_and_logits_fp32(tmp_path):
     "bf16 autocast on CPU (the learner's AMP): attention and logits stay float32, the loss still falls."
-    from foleybook.data.folders import code_dls
+    from foleybook.data.loaders import code_dls
     from foleybook.priors.pixelsnail import CausalAttention
     from foleybook.priors.pixelsnail_train import pixelsnail_learner
     f = _toy_file(tmp_path/'c.safetensors', n=48)

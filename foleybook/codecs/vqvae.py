@@ -294,7 +294,8 @@ def mel_stats(data, # DataLoaders (its training loader is used), a DataLoader, o
 # %% ../../nbs/04a_vqvae.ipynb #7a2bad4d
 from pathlib import Path
 from ..core import seed_everything
-from ..data.folders import AudioDataset, ClassFolder, MelDataset, write_codes, read_codes, mel_dls
+from ..data.folders import AudioDataset, ClassFolder
+from ..data.loaders import MelDataset, write_codes, read_codes, mel_dls
 from fastai.data.core import DataLoaders
 
 CODES_NAME = 'codes.safetensors'
