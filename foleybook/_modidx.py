@@ -563,6 +563,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                                             'foleybook/diffusion/training.py'),
                                               'foleybook.diffusion.training.DiffusionObjective.forward': ( 'diffusion_training.html#diffusionobjective.forward',
                                                                                                            'foleybook/diffusion/training.py'),
+                                              'foleybook.diffusion.training.DiffusionObjective.save_pretrained': ( 'diffusion_training.html#diffusionobjective.save_pretrained',
+                                                                                                                   'foleybook/diffusion/training.py'),
                                               'foleybook.diffusion.training.objective_loss': ( 'diffusion_training.html#objective_loss',
                                                                                                'foleybook/diffusion/training.py'),
                                               'foleybook.diffusion.training.train_diffwave': ( 'diffusion_training.html#train_diffwave',
