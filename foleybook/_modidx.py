@@ -665,6 +665,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                                                  'foleybook/diffusion/mel_images.py'),
                                                 'foleybook.diffusion.mel_images._as_uint8': ( 'mel_images.html#_as_uint8',
                                                                                               'foleybook/diffusion/mel_images.py'),
+                                                'foleybook.diffusion.mel_images._device_of': ( 'mel_images.html#_device_of',
+                                                                                               'foleybook/diffusion/mel_images.py'),
                                                 'foleybook.diffusion.mel_images.check_images': ( 'mel_images.html#check_images',
                                                                                                  'foleybook/diffusion/mel_images.py'),
                                                 'foleybook.diffusion.mel_images.images_to_tensor': ( 'mel_images.html#images_to_tensor',
