@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np, torch
 from torch import nn
 from fastai.basics import Learner, Adam
+from fastai.torch_core import rank_distrib
 from fastai.data.core import DataLoaders
 from fastai.callback.schedule import ParamScheduler, SchedLin, SchedCos, combine_scheds
 from ..core import FoleyError, ConfigError, DataError, seed_everything, check_system, trainer
@@ -126,7 +127,7 @@ def train_audio_diffusion(data, # a class-folder path, an `AudioDataset`, or a l
     if not trained and (out/'final'/'config.json').is_file(): return out/'final'   # a finished run
     ema = getattr(learn, 'ema_model', None)
     final = unwrap(learn.model).model if ema is None else ema.model
-    final.eval().save_pretrained(out/'final')
+    if not rank_distrib(): final.eval().save_pretrained(out/'final')   # under DDP, rank 0 writes
     return out/'final'
 
 @trainer('klvae')
@@ -147,7 +148,7 @@ def train_klvae(data, # a class-folder path, an `AudioDataset`, or a list of wav
     learn.to_system(system)
     if not learn.fit_or_resume(epochs, cfg.lr, resume=resume, quiet=quiet) and (out/'final'/'config.json').is_file(): return out/'final'
     vae = unwrap(learn.model).generator.eval()
-    vae.save_pretrained(out/'final')
+    if not rank_distrib(): vae.save_pretrained(out/'final')
     return out/'final'
 
 # %% ../../nbs/10d_audio_diffusion_train.ipynb #873f8189
