@@ -520,6 +520,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                                                           'foleybook/diffusion/audio_diffusion_train.py'),
                                                            'foleybook.diffusion.audio_diffusion_train._Items.__len__': ( 'audio_diffusion_train.html#_items.__len__',
                                                                                                                          'foleybook/diffusion/audio_diffusion_train.py'),
+                                                           'foleybook.diffusion.audio_diffusion_train._data': ( 'audio_diffusion_train.html#_data',
+                                                                                                                'foleybook/diffusion/audio_diffusion_train.py'),
                                                            'foleybook.diffusion.audio_diffusion_train._fit': ( 'audio_diffusion_train.html#_fit',
                                                                                                                'foleybook/diffusion/audio_diffusion_train.py'),
                                                            'foleybook.diffusion.audio_diffusion_train._passthrough': ( 'audio_diffusion_train.html#_passthrough',

@@ -80,6 +80,16 @@ def audio_diffusion_learner(dls, # from `diffusion_dls`
     return Learner(dls, DiffusionLoss(model), loss_func=_passthrough, opt_func=opt, lr=c.lr, cbs=[ema] + list(cbs or []), **kwargs)
 
 # %% ../../nbs/10d_audio_diffusion_train.ipynb #1dc7bce2
+def _data(data, out, seed, n_synth):
+    "Class folders for a trainer: 'synth' writes a SynthFoley set (n_synth clips per class) into out/synth first."
+    if isinstance(data, str) and data == 'synth':
+        from foleybook.data.synth import SynthFoley
+        folder = Path(out)/'synth'
+        if not (folder/'metadata.csv').is_file(): SynthFoley(n_synth, seed=seed).write(folder)
+        return folder
+    if isinstance(data, (str, Path)) and not Path(data).exists(): raise DataError(f"data {data}: not found")
+    return data
+
 def _fit(learn, total, lr, warmup, epochs, out, resume, quiet, system):
     learn.add_cbs([Checkpoint(Path(out)/'checkpoints', every=max(1, total // 10), keep=2, monitor=None),
                    ParamScheduler({'lr': cosine_warmup(lr, warmup, total)})])
@@ -87,7 +97,7 @@ def _fit(learn, total, lr, warmup, epochs, out, resume, quiet, system):
     return learn.fit_or_resume(epochs, lr, resume=resume, quiet=quiet)
 
 @trainer('audio_diffusion')
-def train_audio_diffusion(data, # a class-folder path, an `AudioDataset`, or a list of waves
+def train_audio_diffusion(data, # a class-folder path, an `AudioDataset`, a list of waves, or 'synth'
                           *, preset='debug', # an `AudioDiffusionConfig` preset name or config
                           out='exp/audio_diffusion', # output folder: checkpoints/ and final/
                           system:str='cpu', # one of `SYSTEMS`
@@ -96,10 +106,12 @@ def train_audio_diffusion(data, # a class-folder path, an `AudioDataset`, or a l
                           vae=None, # latent presets: a trained `KLVAE` or its folder
                           encodings=None, # condition on these encodings (an encodings file keyed by clip name)
                           quiet:bool=False, # no progress bar or table
+                          n_synth:int=4, # clips per class when `data='synth'`
                           **overrides) -> Path: # config fields (epochs, bs, lr, ...)
     "Train an `AudioDiffusion` model as published; its EMA weights go to `out/final`, which is returned."
     out = Path(out); check_system(system); seed_everything(seed)
     cfg = preset if isinstance(preset, AudioDiffusionConfig) else AudioDiffusionConfig.preset(preset)
+    data = _data(data, out, seed, n_synth)
     if isinstance(data, (str, Path)): data = ClassFolder(data, sr=cfg.images.sample_rate, duration=None)
     x8, labels, names = images_from_audio(data, cfg.images)
     cond, upd = None, dict(overrides)
@@ -131,18 +143,18 @@ def train_audio_diffusion(data, # a class-folder path, an `AudioDataset`, or a l
     return out/'final'
 
 @trainer('klvae')
-def train_klvae(data, # a class-folder path, an `AudioDataset`, or a list of waves
+def train_klvae(data, # a class-folder path, an `AudioDataset`, a list of waves, or 'synth'
                 *, preset='debug', # a `KLVAEConfig` preset name or config
                 out='exp/klvae', system:str='cpu', resume:bool=True, seed:int=0,
                 images='debug', # the `MelImageConfig` preset (or config) of the images
                 epochs:int=10, # training epochs
-                quiet:bool=False,
+                quiet:bool=False, n_synth:int=4, # clips per class when `data='synth'`
                 **overrides) -> Path: # `KLVAEConfig` fields
     "Train the KL autoencoder on the mel images of `data`; save it to `out/final` and return that folder."
     out = Path(out); check_system(system); seed_everything(seed)
     cfg = preset if isinstance(preset, KLVAEConfig) else KLVAEConfig.preset(preset, **overrides)
     icfg = images if isinstance(images, MelImageConfig) else MelImageConfig.preset(images)
-    x8, _, _ = images_from_audio(data, icfg)
+    x8, _, _ = images_from_audio(_data(data, out, seed, n_synth), icfg)
     learn = klvae_learner(image_dls(images_to_tensor(list(x8), icfg), bs=cfg.bs, seed=seed, device=check_system(system)['device']), cfg)
     learn.add_cb(Checkpoint(out/'checkpoints', every=max(1, epochs * len(learn.dls.train) // 10), keep=2, monitor=None))
     learn.to_system(system)
