@@ -430,6 +430,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                                                     'foleybook/diffusion/audio_diffusion.py'),
                                                      'foleybook.diffusion.audio_diffusion.AudioDiffusion.forward': ( 'audio_diffusion.html#audiodiffusion.forward',
                                                                                                                      'foleybook/diffusion/audio_diffusion.py'),
+                                                     'foleybook.diffusion.audio_diffusion.AudioDiffusion.from_diffusers': ( 'audio_diffusion.html#audiodiffusion.from_diffusers',
+                                                                                                                            'foleybook/diffusion/audio_diffusion.py'),
                                                      'foleybook.diffusion.audio_diffusion.AudioDiffusion.from_x': ( 'audio_diffusion.html#audiodiffusion.from_x',
                                                                                                                     'foleybook/diffusion/audio_diffusion.py'),
                                                      'foleybook.diffusion.audio_diffusion.AudioDiffusion.generate': ( 'audio_diffusion.html#audiodiffusion.generate',
