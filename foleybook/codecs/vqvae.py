@@ -282,36 +282,37 @@ def save_codes(codec:Codec, # a trained codec (e.g. `VQVAE.from_pretrained(...)`
     return write_codes(Path(out)/CODES_NAME, torch.cat(codes), torch.cat(labels), classes, codec.n_codes)
 
 # %% ../../nbs/04a_vqvae.ipynb #79eeb790
-def train_vqvae(data, # a class-folder path, an `AudioDataset`, or mel `DataLoaders`
+from ..core import trainer, check_system
+
+@trainer('vqvae')
+def train_vqvae(data, # a class-folder path, an `AudioDataset`, mel `DataLoaders`, or 'synth' (a SynthFoley set in out/synth)
+                *,
                 preset='debug', # a `VQVAEConfig` preset name or a `VQVAEConfig`
                 out='exp/vqvae', # output folder: checkpoints/ and final/
-                epochs:int=None, # training epochs (default: the config's)
                 system:str='cpu', # 'cpu', 'cuda', 'cuda_amp', 'cuda_ddp', 'cuda_ddp_amp'
                 resume:bool=True, # continue from the last checkpoint in out/checkpoints
+                seed:int=0, # split, shuffling and initialisation seed
+                epochs:int=None, # training epochs (default: the config's)
+                steps:int=None, # stop after this many optimizer steps instead
                 bs:int=None, # batch size (default: the config's)
                 lr:float=None, # learning rate (default: the config's)
                 one_cycle:bool=False, # fastai's one-cycle schedule (False: constant learning rate, as the baseline)
-                seed:int=0, # split, shuffling and initialisation seed
                 valid_pct:float=0.1, # share of each class held out for validation
                 every:int=None, # checkpoint every this many steps (default: about 10 per run)
                 keep:int=2, # step checkpoints kept
                 cache_dir=None, # cache the mels there
-                quiet:bool=False, # no progress bar or table
+                quiet:bool=False, # no progress output
                 cbs=None, # more fastai callbacks
-                **overrides) -> VQVAE: # config fields to change
-    "Train a VQ-VAE with resumable checkpoints; save it to `out/final` and return it."
-    from fastai.torch_core import rank_distrib
-    from foleybook.train.learner import Checkpoint, check_system
+                **overrides) -> Path: # config fields to change
+    "Train a VQ-VAE with resumable checkpoints (`fit_pretrained`); save it to `out/final` and return that folder."
+    from foleybook.data.synth import synth_folder
+    from foleybook.train.checkpoint import fit_pretrained, preset_config
     sysd = check_system(system)
-    cfg = preset if isinstance(preset, VQVAEConfig) else VQVAEConfig.preset(preset)
-    cfg = cfg.replace(**{k: v for k, v in dict(epochs=epochs, bs=bs, lr=lr).items() if v is not None}, **overrides)
+    cfg = preset_config(VQVAEConfig, preset, epochs=epochs, bs=bs, lr=lr, **overrides)
     out = Path(out); seed_everything(seed)
+    if isinstance(data, str) and data == 'synth': data = synth_folder(out/'synth', seed=seed)
     dls = data if isinstance(data, DataLoaders) else mel_dls(data, cfg.mel, bs=cfg.bs, valid_pct=valid_pct, seed=seed,
                                                              cache_dir=cache_dir, device=sysd['device'])
-    total = cfg.epochs * len(dls.train)
-    ck = Checkpoint(out/'checkpoints', every=every or max(1, total // 10), keep=keep, monitor=None)
-    learn = vqvae_learner(dls, VQVAE(cfg), cbs=[ck] + list(cbs or [])).to_system(system)
-    learn.fit_or_resume(cfg.epochs, cfg.lr, resume=resume, quiet=quiet, one_cycle=one_cycle)
-    model = _unwrap(learn.model).eval()
-    if not rank_distrib(): model.save_pretrained(out/'final')
-    return model
+    learn = vqvae_learner(dls, VQVAE(cfg), cbs=list(cbs or []))
+    return fit_pretrained(learn, out, epochs=None if steps else cfg.epochs, steps=steps, system=system, resume=resume,
+                          every=every, keep=keep, quiet=quiet, lr=cfg.lr, one_cycle=one_cycle)
