@@ -28,12 +28,14 @@ class MelImageConfig(FoleyConfig):
     presets:ClassVar[dict] = {
         '256': dict(), '64': dict(x_res=64, y_res=64, hop_length=1024),
         '1024x256': dict(x_res=1024, y_res=256, hop_length=256), '2048x128': dict(x_res=2048, y_res=128),
-        'demo': dict(x_res=64, y_res=64, hop_length=1378),   # 64 x 64 covering 4.0 s: one image per DCASE clip
+        'demo': dict(x_res=64, y_res=64, n_fft=4096, hop_length=1378),   # 64 x 64 covering 4.0 s: one image per DCASE clip
         'debug': dict(x_res=32, y_res=16, sample_rate=8000, n_fft=256, hop_length=64),
     }
     def __post_init__(self):
         if self.x_res < 1 or self.y_res < 1: raise ConfigError(f"MelImageConfig: x_res and y_res must be >= 1, got {self.x_res}, {self.y_res}")
         if self.y_res > self.n_fft // 2 + 1: raise ConfigError(f"MelImageConfig: {self.y_res} mel bands need n_fft >= {2 * (self.y_res - 1)}, got {self.n_fft}")
+        if self.hop_length > self.n_fft // 2:   # Hann windows further apart than half their length leave gaps no inverse STFT can fill
+            raise ConfigError(f"MelImageConfig: hop_length {self.hop_length} > n_fft / 2 = {self.n_fft // 2}: Griffin-Lim cannot invert it (raise n_fft)")
 
     @property
     def mel(self) -> MelConfig:

@@ -26,7 +26,7 @@ RECIPE_PRESETS = {
     'demo': dict(
         n_per_class=40, holdout=0.25, seed=0, duration=4.0,
         vae=None,
-        unet=dict(preset='demo', overrides=dict(epochs=40), bs=16),
+        unet=dict(preset='demo', overrides=dict(epochs=30), bs=16),
         classifier=dict(preset='debug', epochs=8, bs=16),
         generate=dict(n_per_class=20, steps=25, guidance=3., bs=10),
         evaluate=dict(embedders=('classifier',))),
