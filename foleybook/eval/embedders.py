@@ -49,8 +49,8 @@ def as_waves(waves, # list of 1-D clips, or an array/tensor (N, T) or (T,)
 # %% ../../nbs/12a_embedders.ipynb #739c43ca
 def _progress(it, show):
     if not show: return it
-    from fastprogress.fastprogress import progress_bar
-    return progress_bar(list(it), leave=False)
+    from foleybook.train.checkpoint import progress      # no bar when the output is a log file
+    return progress(list(it), leave=False)
 
 def state_fingerprint(module:nn.Module) -> str:
     "sha1 of a module's state dict (names, shapes and values)."
