@@ -341,10 +341,10 @@ def visual_features(self:SynthFoley, cls, # a class name or its DCASE id
     return f.astype(np.float32)
 
 @patch
-def write_features(self:SynthFoley, folder, # a dataset root written by `write`
+def write_features(self:SynthFoley, folder, # the features root (not the clips' root)
                    fps:float=VISUAL_FPS, dim:int=VISUAL_DIM) -> Path:
-    "Write every clip's `visual_features` to folder/features/<Class>/<index>.npy (atomically); return that folder."
+    "Write every clip's `visual_features` to folder/<Class>/<index>.npy (atomically); return `folder`."
     folder = Path(folder)
     for c, i, rel in self.items():
-        with atomic_write(folder/'features'/Path(rel).with_suffix('.npy')) as f: np.save(f, self.visual_features(c, i, fps, dim), allow_pickle=False)
-    return folder/'features'
+        with atomic_write(folder/Path(rel).with_suffix('.npy')) as f: np.save(f, self.visual_features(c, i, fps, dim), allow_pickle=False)
+    return folder
