@@ -1,6 +1,6 @@
 """Build foleybook's static docs site from its notebooks without Quarto.
 
-nbdev 3 renders docs with Quarto, which cannot be installed everywhere. This module takes the
+nbdev renders docs with Quarto, which cannot be installed everywhere. This module takes the
 notebooks nbdev has processed for Quarto (`nbdev.serve.proc_nbs`: `show_doc` cells added and run,
 frontmatter as a raw cell, `#|` directives kept) and turns them into plain, valid notebooks that
 Sphinx + myst-nb render as they are (outputs saved in the notebooks are shown, nothing is
@@ -175,7 +175,7 @@ def add_toctree(nb: dict, pages: list) -> dict:
 def process_notebooks(repo: Path, work: Path, n_workers: int = 1) -> Path:
     "Run nbdev's processing of `repo`'s notebooks in a scratch copy under `work`; returns its `_proc`."
     shutil.copytree(repo/'nbs', work/'nbs', ignore=shutil.ignore_patterns('.ipynb_checkpoints', '_proc'))
-    shutil.copy(repo/'pyproject.toml', work/'pyproject.toml')
+    shutil.copy(repo/'settings.ini', work/'settings.ini')   # nbdev 2 reads its settings from here
     code = ("from nbdev.doclinks import _build_modidx; from nbdev.serve import proc_nbs; "
             f"proc_nbs({str(work/'nbs')!r}, n_workers={n_workers}, force=True)")
     subprocess.run([sys.executable, '-c', code], cwd=work, check=True)

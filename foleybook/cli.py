@@ -11,8 +11,8 @@ from .protocols import check_generator
 from .recipes.engine import RECIPES
 
 # %% auto #0
-__all__ = ['COMMANDS', 'build_parser', 'cmd_prepare', 'cmd_train', 'cmd_codes', 'load_generator', 'cmd_generate', 'cmd_evaluate',
-           'cmd_recipe', 'cmd_models', 'main']
+__all__ = ['COMMANDS', 'build_parser', 'cmd_prepare', 'cmd_train', 'cmd_codes', 'cmd_pipeline', 'load_generator', 'cmd_generate',
+           'cmd_evaluate', 'cmd_recipe', 'cmd_models', 'main']
 
 # %% ../nbs/13_cli.ipynb #95b456d8
 def _system_arg(p):
@@ -64,6 +64,15 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--data', required=True, help="a folder of class folders (DATA/<Class>/*.wav)")
     s.add_argument('--out', required=True, help="output folder for codes.safetensors")
     s.add_argument('--bs', type=int, default=16, help="batch size (default: 16)")
+
+    s = sub.add_parser('pipeline', help="assemble a trained prior, codec and vocoder into one generator folder",
+                       description="Assemble a FoleyPipeline (prior -> codec -> vocoder) from trained folders and save it to OUT for `generate --model`.")
+    s.add_argument('--prior', required=True, help="a trained prior folder (e.g. exp/prior/final)")
+    s.add_argument('--codec', required=True, help="a trained codec folder (e.g. exp/vqvae/final)")
+    s.add_argument('--vocoder', required=True, help="a trained vocoder folder, or 'griffinlim'")
+    s.add_argument('--classes', help="comma-separated class names in label order (default: the codes' classes, else DCASE 2023's)")
+    s.add_argument('--duration', type=float, default=4.0, help="seconds per clip (default: 4)")
+    s.add_argument('--out', required=True, help="the pipeline folder to write")
 
     s = sub.add_parser('generate', help="generate clips with any trained generator",
                        description="Generate clips of a class (or all) with a saved generator or a recipe experiment, as OUT/<Class>/0001.wav ...")
@@ -135,6 +144,20 @@ def cmd_codes(a):
     print(f"foleybook: codes -> {path}")
     return 0
 
+def cmd_pipeline(a):
+    "`foleybook pipeline --prior DIR --codec DIR --vocoder DIR|griffinlim --out DIR`: one saved `FoleyPipeline`."
+    from foleybook.core import load_pretrained
+    from foleybook.pipeline import FoleyPipeline
+    prior, codec = load_pretrained(a.prior).eval(), load_pretrained(a.codec).eval()
+    if a.vocoder == 'griffinlim':
+        from foleybook.vocoders.base import GriffinLimVocoder
+        vocoder = GriffinLimVocoder()
+    else: vocoder = load_pretrained(a.vocoder)
+    classes = a.classes.split(',') if a.classes else getattr(prior, 'class_names', None)
+    pipe = FoleyPipeline(prior, codec, vocoder, class_names=classes, duration=a.duration)
+    print(f"foleybook: pipeline of {len(pipe.classes)} classes -> {pipe.save_pretrained(a.out)}")
+    return 0
+
 def load_generator(model=None, # a saved generator folder
                    pipeline=None): # or an experiment folder of a recipe
     "The `Generator` saved in `model`, or the one of the recipe experiment `pipeline`."
@@ -201,7 +224,7 @@ def cmd_models(a):
     for r in rows: print(f"{r['model']:{w}s}  {r['preset']:16s} {'?' if r['params'] is None else format(r['params'], ','):>13s}")
     return 0
 
-COMMANDS = dict(prepare=cmd_prepare, train=cmd_train, codes=cmd_codes, generate=cmd_generate, evaluate=cmd_evaluate,
+COMMANDS = dict(prepare=cmd_prepare, train=cmd_train, codes=cmd_codes, pipeline=cmd_pipeline, generate=cmd_generate, evaluate=cmd_evaluate,
                 recipe=cmd_recipe, models=cmd_models)
 
 def main(argv=None) -> int:

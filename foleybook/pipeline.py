@@ -4,6 +4,7 @@
 
 # %% ../nbs/05b_pipeline.ipynb #1b3572ef
 from __future__ import annotations
+import json
 from pathlib import Path
 import torch
 from torch import nn
@@ -26,7 +27,7 @@ def chunk_seed(seed:int, i:int) -> int:
     "The seed of chunk `i` of a generation seeded with `seed`."
     return (int(seed) * 1_000_003 + int(i)) % 2**62
 
-class FoleyPipeline:
+class FoleyPipeline(Pretrained):
     "A `Generator` for class-conditional sound: prior -> code maps -> codec.decode -> mel -> vocoder -> fixed-length waves."
     def __init__(self, prior:Prior, # samples code maps: `sample(cond, n, *, temperature, top_k, guidance, seed)`
                  codec:Codec, # `decode(codes) -> mel` (e.g. the VQ-VAE of `foleybook.codecs.vqvae`)
@@ -138,6 +139,31 @@ def write(self:FoleyPipeline, folder, # output folder: one sub-folder per class
     "Write `n_per_class` clips per class in the DCASE layout with `write_clips` (chunks of `batch_size`)."
     kwargs = {'batch_size': self.batch_size, 'duration': self.n_samples / self.sample_rate, **kwargs}
     return write_clips(self, folder, n_per_class, seed, **kwargs)
+
+# %% ../nbs/05b_pipeline.ipynb #01b225f0
+@patch
+def save_pretrained(self:FoleyPipeline, folder): # the folder to write
+    "Save the prior, codec and vocoder into sub-folders and the pipeline's settings into `config.json`."
+    folder = Path(folder)
+    for name in ('prior', 'codec', 'vocoder'):
+        part = getattr(self, name)
+        if not hasattr(part, 'save_pretrained'): raise ConfigError(f"the {name} ({type(part).__name__}) has no save_pretrained: it cannot be saved")
+        part.save_pretrained(folder/name)
+    cfg = dict(model_class='FoleyPipeline', class_names=self.class_names, batch_size=self.batch_size,
+               duration=self.n_samples / self.sample_rate)
+    with atomic_write(folder/CONFIG_NAME, 'w') as f: json.dump(cfg, f, indent=1)
+    return folder
+
+@patch(cls_method=True)
+def from_pretrained(cls:FoleyPipeline, folder, # a folder written by `FoleyPipeline.save_pretrained`
+                    device='cpu'): # where to put the parts
+    "Load the three parts with `load_pretrained` and rebuild the pipeline."
+    folder = Path(folder)
+    try: cfg = json.loads((folder/CONFIG_NAME).read_text())
+    except (OSError, json.JSONDecodeError) as e: raise CheckpointError(f"{folder/CONFIG_NAME}: not a pipeline config ({e})") from None
+    parts = [load_pretrained(folder/n, device=device) for n in ('prior', 'codec', 'vocoder')]
+    parts = [p.eval() if isinstance(p, nn.Module) else p for p in parts]
+    return cls(*parts, class_names=cfg['class_names'], batch_size=cfg['batch_size'], duration=cfg['duration'])
 
 # %% ../nbs/05b_pipeline.ipynb #e18b5a54
 def generator_sampler(g:Generator, # any generator (its `options`, if any, become sliders)

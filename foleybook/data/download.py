@@ -12,7 +12,7 @@ from ..core import FoleyError, DataError
 # %% auto #0
 __all__ = ['VAS_CLASSES', 'VAS_BASE', 'VAS_MD5', 'VAS_FILES', 'SOURCES', 'DATASETS', 'file_hash', 'parse_checksum', 'download',
            'extract', 'prepare_dcase2023', 'prepare_urbansound8k', 'prepare_ljspeech', 'prepare_sc09', 'prepare_vas',
-           'cli_main']
+           'prepare_synthfoley', 'cli_main']
 
 # %% ../../nbs/01d_download.ipynb #a2ab611f
 def file_hash(path, # the file to hash
@@ -229,8 +229,17 @@ def prepare_vas(root, url:str=None, checksum:str=None, classes=None, kinds=('rgb
     shutil.rmtree(root/'raw'/'vas', ignore_errors=True)
     return out
 
+def prepare_synthfoley(root, # data folder: the set goes to ROOT/SynthFoley
+                       url=None, checksum=None, # unused (nothing is downloaded): the common signature
+                       n_per_class:int=20, seed:int=0) -> Path:
+    "SynthFoley, the procedural 7-class Foley set in the DCASE 2023 layout (ROOT/SynthFoley/<Class>/*.wav), written once."
+    from foleybook.data.synth import SynthFoley
+    out = Path(root)/'SynthFoley'
+    if not (out/'metadata.csv').is_file(): SynthFoley(n_per_class, seed=seed).write(out)
+    return out
+
 DATASETS = {'dcase2023': prepare_dcase2023, 'urbansound8k': prepare_urbansound8k, 'vas': prepare_vas,
-            'sc09': prepare_sc09, 'ljspeech': prepare_ljspeech}
+            'sc09': prepare_sc09, 'ljspeech': prepare_ljspeech, 'synthfoley': prepare_synthfoley}
 
 def cli_main(name:str, # a key of `DATASETS`
              argv:list=None) -> int: # command-line arguments (default: sys.argv[1:])

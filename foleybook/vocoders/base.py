@@ -33,7 +33,7 @@ class Vocoder(Protocol):
     def __call__(self, mel: torch.Tensor) -> torch.Tensor: ...
 
 # %% ../../nbs/03_vocoders.ipynb #c069b9a5
-class GriffinLimVocoder:
+class GriffinLimVocoder(Pretrained):
     "A `Vocoder` that inverts mels with Griffin-Lim (`n_iter` iterations) through `MelSpectrogram.inverse`."
     def __init__(self, mel_config:MelConfig=None, # the mel convention of the input (default: the 'hifigan' preset)
                  n_iter:int=32): # Griffin-Lim iterations
@@ -50,6 +50,25 @@ class GriffinLimVocoder:
         return wave.unsqueeze(-2)
 
     def __repr__(self): return f"GriffinLimVocoder(n_iter={self.n_iter}, sample_rate={self.sample_rate})"
+
+    def save_pretrained(self, folder): # the folder to write config.json into
+        "Save the settings (no weights) as `config.json`, readable by `foleybook.core.load_pretrained`."
+        import json
+        from foleybook.core import atomic_write, CONFIG_NAME
+        folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+        cfg = dict(model_class=type(self).__name__, n_iter=self.n_iter, mel_config=self.mel_config.to_dict())
+        with atomic_write(folder/CONFIG_NAME, 'w') as f: json.dump(cfg, f, indent=1)
+        return folder
+
+    @classmethod
+    def from_pretrained(cls, folder, device='cpu'): # a folder written by `save_pretrained`
+        "Rebuild from `folder/config.json`."
+        import json
+        from foleybook.core import CONFIG_NAME
+        path = Path(folder)/CONFIG_NAME
+        if not path.is_file(): raise CheckpointError(f"{path}: not found")
+        cfg = json.loads(path.read_text())
+        return cls(MelConfig.from_dict(cfg['mel_config']), n_iter=cfg['n_iter'])
 
 # %% ../../nbs/03_vocoders.ipynb #8c5f0e6b
 @dataclass
