@@ -208,6 +208,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                               'foleybook/codecs/vqgan_train.py'),
                                               'foleybook.codecs.vqgan_train._unit': ( 'vqgan_training.html#_unit',
                                                                                       'foleybook/codecs/vqgan_train.py'),
+                                              'foleybook.codecs.vqgan_train.clip_seconds': ( 'vqgan_training.html#clip_seconds',
+                                                                                             'foleybook/codecs/vqgan_train.py'),
                                               'foleybook.codecs.vqgan_train.crop_frames': ( 'vqgan_training.html#crop_frames',
                                                                                             'foleybook/codecs/vqgan_train.py'),
                                               'foleybook.codecs.vqgan_train.perceptual_net': ( 'vqgan_training.html#perceptual_net',
