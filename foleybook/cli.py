@@ -188,8 +188,8 @@ def cmd_evaluate(a):
     "`foleybook evaluate --gen DIR --ref DIR --report PATH`: per-class metrics and a markdown report."
     for k in ('gen', 'ref'):
         if not Path(getattr(a, k)).is_dir(): raise DataError(f"--{k} {getattr(a, k)}: not a folder of class folders")
-    from foleybook.eval.metrics import evaluate, write_report
-    from foleybook.recipes.stages import summarize
+    from foleybook.eval.report import evaluate, write_report
+    from foleybook.eval.report import summarize
     clf = None
     if a.classifier:
         from foleybook.eval.classifier import FoleyClassifier

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/01_synthfoley.ipynb #cfe7afd1
 from __future__ import annotations
-import csv, time
+import csv, json, time
 from pathlib import Path
 import numpy as np
 import scipy.fft as sfft
@@ -14,7 +14,7 @@ from ..audio import save_audio
 
 # %% auto #0
 __all__ = ['DCASE_CLASSES', 'RECIPES', 'VISUAL_FPS', 'VISUAL_DIM', 'dog_bark', 'footstep', 'gun_shot', 'keyboard',
-           'moving_motor_vehicle', 'rain', 'sneeze_cough', 'SynthFoley', 'event_envelope']
+           'moving_motor_vehicle', 'rain', 'sneeze_cough', 'SynthFoley', 'class_key', 'synth_folder', 'event_envelope']
 
 # %% ../../nbs/01_synthfoley.ipynb #24835751
 def _shape(x, sr, gain):
@@ -299,6 +299,31 @@ class SynthFoley:
             w = csv.DictWriter(f, fieldnames=list(rows[0])); w.writeheader(); w.writerows(rows)
         if verbose: print(f"wrote {len(rows)} clips to {folder} in {time.time()-t0:.1f} s")
         return folder
+
+# %% ../../nbs/01_synthfoley.ipynb #c7709223
+def class_key(name:str) -> str: # a class or folder name
+    "The key class names are matched by: lower-case letters and digits only ('dog_bark' == 'DogBark')."
+    return ''.join(ch for ch in name.lower() if ch.isalnum())
+
+def synth_folder(folder, # where the set goes: folder/<Class>/<index>.wav + metadata.csv
+                 n_per_class:int=20, # clips per class
+                 seed:int=0, # the dataset seed
+                 **kwargs # more `SynthFoley` settings (sr, duration, classes)
+                ) -> Path:
+    "A SynthFoley set in `folder`: written unless the one there has the same settings; returns `folder`."
+    folder, sf = Path(folder), SynthFoley(n_per_class, seed=seed, **kwargs)
+    settings = dict(n_per_class=sf.n_per_class, seed=sf.seed, sr=sf.sr, duration=sf.duration, classes=sf.classes)
+    stamp = folder/'synthfoley.json'
+    if stamp.is_file() and (folder/'metadata.csv').is_file():
+        try: old = json.loads(stamp.read_text())
+        except json.JSONDecodeError: old = None
+        if old == settings and all((folder/rel).is_file() for _, _, rel in sf.items()): return folder
+    if (folder/'metadata.csv').is_file():          # another SynthFoley set: remove its clips first
+        for row in csv.DictReader(open(folder/'metadata.csv')): (folder/row['filename']).unlink(missing_ok=True)
+    stamp.unlink(missing_ok=True)
+    sf.write(folder)
+    with atomic_write(stamp, 'w') as f: json.dump(settings, f)
+    return folder
 
 # %% ../../nbs/01_synthfoley.ipynb #a6793718
 from fastcore.basics import patch

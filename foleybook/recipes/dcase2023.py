@@ -29,7 +29,7 @@ RECIPE_PRESETS = {
         vocoder=dict(kind='griffinlim', n_iter=32),
         vqvae=dict(preset='debug', overrides=dict(mel_mean=-5.5, mel_std=2.7, restart_after=20, n_codes=256, embed_dim=16,
                                                   hidden=32, res_channels=16), epochs=12, bs=4, lr=1.5e-3),
-        prior=dict(preset='dcase2023', overrides=dict(channels=32, res_channels=32, n_blocks=2, n_res_blocks=1, attention=False,
+        prior=dict(preset='dcase2023_cond', overrides=dict(channels=32, res_channels=32, n_blocks=2, n_res_blocks=1, attention=False,
                                                       embed_hidden=64, n_cond_res_blocks=1, cond_channels=16, p_uncond=0.1),
                    epochs=50, bs=4, lr=1e-3),
         classifier=dict(preset='debug', epochs=8, bs=16),
@@ -108,7 +108,7 @@ def stage_codes(r:Recipe) -> dict:
 
 def stage_prior(r:Recipe) -> dict:
     "Train the class-conditional PixelSNAIL prior on the codes."
-    from foleybook.priors.pixelsnail import train_prior
+    from foleybook.priors.pixelsnail_train import train_prior
     s, codes = r.P['prior'], r.need('codes')
     _resume_note(r, r.path('prior'))
     run_trainer(r, train_prior, codes, preset=s['preset'], out=r.path('prior'), epochs=s['epochs'], bs=s['bs'],
