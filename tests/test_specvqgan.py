@@ -197,3 +197,11 @@ def test_trainers_and_pipeline_end_to_end(synth):
     assert w.shape == (2, pipe.n_samples) and torch.isfinite(w).all()
     assert torch.equal(w, pipe.generate('Rain/001', 2, seed=0, top_k=5, prime_frac=0.5))
     with pytest.raises(ConfigError, match='unknown source clip'): pipe.generate('Rain/009')
+
+
+def test_cli_style_training_on_synth(tmp_path):
+    "`foleybook train vqgan --data synth` / `train transformer --data synth --set codec=...` go through the TRAINERS table."
+    vq = get_trainer('vqgan')('synth', preset='debug', out=tmp_path/'vq', perceptual_weight=0., epochs=1, bs=8)
+    assert (tmp_path/'vq'/'synth'/'metadata.csv').is_file() and isinstance(load_pretrained(vq), VQGAN)
+    g = get_trainer('transformer')('synth', preset='debug', out=tmp_path/'g', codec=vq, epochs=1, bs=8)
+    assert load_pretrained(g).config.feat_len == 86 and (tmp_path/'g'/'synth_features'/'Rain'/'000.npy').is_file()
