@@ -8,7 +8,7 @@ export MKL_NUM_THREADS ?= 1
 export MPLBACKEND ?= Agg
 NBWORKERS ?= 1
 
-.PHONY: venv test test-slow export-check nbtest pytest docs demo clean bench
+.PHONY: venv test test-slow export-check nbtest pytest docs demo clean bench clean-nbs test-browser browser-deps
 
 # The torch trio first (pinned, from the local wheels on the dev/CI machines), then the package.
 $(BIN)/.installed: settings.ini setup.py
@@ -30,7 +30,7 @@ nbtest: venv
 	$(BIN)/nbdev_test --n_workers $(NBWORKERS) --do_print --timing
 
 pytest: venv
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q tests --ignore=tests/browser
 
 test: export-check nbtest pytest
 
@@ -40,6 +40,23 @@ test-slow: venv
 
 docs: venv
 	$(BIN)/python docs/nbsite.py build docs/_build/html
+
+# nbdev_clean, then drop the widget state (with embedded audio) that notebook executors store in the
+# notebook metadata and nbdev_clean keeps.
+clean-nbs: venv
+	$(BIN)/nbdev_clean
+	$(BIN)/python -c "import json, pathlib; [p.write_text(json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + '\n') for p in sorted(pathlib.Path('nbs').glob('*.ipynb')) for nb in [json.loads(p.read_text())] if nb.get('metadata', {}).pop('widgets', None) is not None]"
+
+# The samplers in JupyterLab and the built site, in headless Debian chromium (tests/browser; needs `make docs`).
+# selenium-manager and playwright download browsers, which cannot work offline: the browser comes from apt.
+browser-deps: venv
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
+	@$(BIN)/python -c "import selenium, jupyterlab" 2>/dev/null || $(BIN)/python -m pip install -q selenium jupyterlab
+
+test-browser: browser-deps
+	@test -f docs/_build/html/index.html || $(MAKE) docs
+	$(BIN)/python -m pytest -q tests/browser
 
 demo: venv
 	$(BIN)/foleybook recipe dcase2023 --data synth --preset demo --out exp/demo --system cpu

@@ -180,6 +180,7 @@ def generator_sampler(g:Generator, # any generator (its `options`, if any, becom
         kind = W.IntSlider if all(isinstance(v, int) for v in (default, lo, hi, step)) else W.FloatSlider
         controls[name] = kind(value=default, min=lo, max=hi, step=step, description=name.replace('_', '-'))
     def generate(n, seed, cond=None, **options):
+        if seed < 0: raise ConfigError(f"seed must be >= 0, got {seed}")
         waves = g.generate(cond, n, seed=seed, **options)
         return [(w, g.sample_rate, f"{cond or 'clip'} #{i+1} (seed {seed})") for i, w in enumerate(waves)]
     return Sampler(generate, controls)

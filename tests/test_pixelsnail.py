@@ -145,10 +145,10 @@ class _Start(Callback):
 def test_train_prior_resume_matches_uninterrupted(tmp_path):
     f = _toy_file(tmp_path/'codes'/'codes.safetensors')
     sa, sb = _Start(), _Start()
-    a = train_prior(tmp_path/'codes', 'debug', out=tmp_path/'a', epochs=2, bs=8, every=2, cbs=[sa])
-    with pytest.raises(KeyboardInterrupt): train_prior(f, 'debug', out=tmp_path/'b', epochs=2, bs=8, every=2, cbs=[_Interrupt(5)])
+    a = PixelSNAIL.from_pretrained(train_prior(tmp_path/'codes', preset='debug', out=tmp_path/'a', epochs=2, bs=8, every=2, cbs=[sa]))
+    with pytest.raises(KeyboardInterrupt): train_prior(f, preset='debug', out=tmp_path/'b', epochs=2, bs=8, every=2, cbs=[_Interrupt(5)])
     assert not (tmp_path/'b'/'final').exists()
-    b = train_prior(f, 'debug', out=tmp_path/'b', epochs=2, bs=8, every=2, resume=True, cbs=[sb])
+    b = PixelSNAIL.from_pretrained(train_prior(f, preset='debug', out=tmp_path/'b', epochs=2, bs=8, every=2, resume=True, cbs=[sb]))
     # the resumed run really started from the interrupted run's checkpoint, not from the initial weights ...
     assert any(not torch.equal(sa.sd[k], sb.sd[k]) for k in sa.sd)
     # ... and ended exactly where the uninterrupted run did

@@ -104,19 +104,22 @@ def find_codes(path) -> Path:
     if not p.is_file(): raise DataError(f"{p}: code-map file not found (run the VQ-VAE's save codes stage first)")
     return p
 
+@trainer('pixelsnail')
 def train_prior(codes, # a code-map file (`write_codes` format) or a folder holding one
+                *,
                 preset:str='debug', # a `PixelSNAILConfig` preset
                 out='exp/prior', # checkpoints go to out/checkpoints, the trained model to out/final
-                epochs:int=None, bs:int=None, lr:float=None, # default: the preset's
-                system:str='cpu', # one of `foleybook.learner.SYSTEMS`
+                system:str='cpu', # one of `foleybook.core.SYSTEMS`
                 resume:bool=True, # continue from the last checkpoint in out/checkpoints
-                seed:int=0, every:int=None, # also checkpoint every this many steps
+                seed:int=0, # shuffling and initialisation seed
+                epochs:int=None, steps:int=None, bs:int=None, lr:float=None, # default: the preset's epochs, bs and lr
+                every:int=None, # checkpoint every this many steps (default: about 10 per run)
+                quiet:bool=False, # no progress output
                 cbs=None, # more fastai callbacks
-                **overrides) -> PixelSNAIL: # `PixelSNAILConfig` fields
-    "Train a class-conditional PixelSNAIL on a code-map file; returns the model, saved in `out/final`."
-    from foleybook.data.folders import code_dls, read_codes
-    from foleybook.train.learner import Checkpoint, check_system
-    from fastai.torch_core import rank_distrib
+                **overrides) -> Path: # `PixelSNAILConfig` fields
+    "Train a class-conditional PixelSNAIL on a code-map file with resumable checkpoints; returns `out/final`."
+    from foleybook.data.loaders import code_dls, read_codes
+    from foleybook.train.checkpoint import fit_pretrained
     sysd = check_system(system)
     path = find_codes(codes)
     x, _, classes, n_codes = read_codes(path)
@@ -124,12 +127,9 @@ def train_prior(codes, # a code-map file (`write_codes` format) or a folder hold
     cfg = PixelSNAILConfig.preset(preset, **{**dict(height=x.shape[1], width=x.shape[2], n_codes=n_codes, n_classes=len(classes)), **overrides})
     seed_everything(seed)
     dls = code_dls(path, bs=bs or cfg.bs, seed=seed, device=get_device(sysd['device']))
-    model = PixelSNAIL(cfg)
-    out = Path(out); ck = out/'checkpoints'
-    learn = pixelsnail_learner(dls, model, lr=lr, amp=sysd['amp'], cbs=[Checkpoint(ck, every=every), *(cbs or [])]).to_system(system)
-    learn.fit_or_resume(epochs or cfg.epochs, lr or cfg.lr, resume=resume)
-    if rank_distrib() == 0: model.save_pretrained(out/'final')
-    return model.eval()
+    learn = pixelsnail_learner(dls, PixelSNAIL(cfg), lr=lr, amp=sysd['amp'], cbs=list(cbs or []))
+    return fit_pretrained(learn, out, epochs=None if steps else (epochs or cfg.epochs), steps=steps, system=system,
+                          resume=resume, every=every, quiet=quiet, lr=lr or cfg.lr)
 
 # %% ../../nbs/05a_pixelsnail_train.ipynb #2caff4b2
 _RENAMES = [(r'\.parametrizations\.weight\.original0$', '.weight_g'), (r'\.parametrizations\.weight\.original1$', '.weight_v'),
