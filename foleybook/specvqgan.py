@@ -23,7 +23,8 @@ def sources_from_folder(root, # a class folder root/<Class>/<clip>.wav
                         sr:int=22050, # the rate clips are loaded at
                         n_per_class:int=None) -> dict: # keep the first clips of each class only
     "Source clips `{'<Class>/<clip>': dict(wave=(T,) Tensor, features=(frames, D) array or None)}` of a class folder."
-    from foleybook.data.folders import ClassFolder, load_array
+    from foleybook.data.folders import ClassFolder
+    from foleybook.data.conditioning import load_array
     root = Path(root)
     ds = ClassFolder(root, sr=sr, duration=None)
     out, seen = {}, {}

@@ -193,8 +193,8 @@ def train_vqgan(data, # a class-folder path, an `AudioDataset`, mel `DataLoaders
                 **overrides) -> Path: # `VQGANConfig` fields (epochs, bs, lr, n_codes, ...)
     "Train a VQGAN codebook model; returns the folder `out/final` it was saved in."
     from fastai.torch_core import rank_distrib
-    from foleybook.train.learner import Checkpoint
-    from foleybook.data.folders import mel_dls
+    from foleybook.train.checkpoint import Checkpoint
+    from foleybook.data.loaders import mel_dls
     sysd = check_system(system)
     cfg = preset if isinstance(preset, VQGANConfig) else VQGANConfig.preset(preset)
     cfg = cfg.replace(**overrides)

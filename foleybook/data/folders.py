@@ -234,17 +234,3 @@ class FeatureCache:
         with atomic_path(f) as tmpf:
             with open(tmpf, 'wb') as fh: np.save(fh, feat.detach().cpu().numpy(), allow_pickle=False)
         return feat
-
-# %% ../../nbs/01a_data.ipynb #b4f41984
-_MOVED = {**dict.fromkeys(['MelDataset', 'SeededDL', 'make_dls', 'mel_dls', 'SegmentDataset', 'vocoder_dls', 'write_codes',
-                           'read_codes', 'code_dls'], 'loaders'),
-          **dict.fromkeys(['load_array', 'load_visual_features', 'VAS_FEATURE_DIRS', 'VASFeatures', 'EmbeddingTable', 'make_param',
-                           'read_params', 'write_params', 'resample_params', 'params_to_array', 'params_from_audio',
-                           'ParamDataset', 'param_dls'], 'conditioning')}
-
-def __getattr__(name):
-    "Names that moved to `foleybook.data.loaders` / `foleybook.data.conditioning`: still importable from here while callers switch."
-    if name in _MOVED:
-        import importlib
-        return getattr(importlib.import_module(f'foleybook.data.{_MOVED[name]}'), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -14,7 +14,8 @@ from fastai.torch_core import rank_distrib
 from fastai.data.core import DataLoaders
 from fastai.callback.schedule import ParamScheduler, SchedLin, SchedCos, combine_scheds
 from ..core import FoleyError, ConfigError, DataError, seed_everything, check_system, trainer
-from ..data.folders import AudioDataset, ClassFolder, make_dls
+from ..data.folders import AudioDataset, ClassFolder
+from ..data.loaders import make_dls
 from .mel_images import MelImageConfig, MelImages, images_to_tensor
 from .audio_diffusion import AudioDiffusion, AudioDiffusionConfig, Encodings
 from ..codecs.klvae import KLVAE, KLVAEConfig, klvae_learner, image_dls

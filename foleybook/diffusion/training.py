@@ -56,7 +56,8 @@ def train_diffwave(data, # a folder of class folders (data/<Class>/*.wav), or 's
     "Train a DiffWave (WaveNet or SaShiMi backbone) on class folders; returns the folder of the saved model."
     from fastai.learner import Learner
     from fastai.optimizer import Adam
-    from foleybook.data.folders import ClassFolder, make_dls
+    from foleybook.data.folders import ClassFolder
+    from foleybook.data.loaders import make_dls
     from foleybook.train.learner import EMA
     from foleybook.train.checkpoint import fit_pretrained
     if backbone not in BACKBONES: raise ConfigError(f"backbone must be one of {list(BACKBONES)}, got {backbone!r}")

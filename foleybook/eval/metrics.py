@@ -153,13 +153,3 @@ def ndb(ref, # reference samples (N, D) (embeddings, or flattened mels)
     z = np.abs(pr - pg) / np.where(se > 0, se, np.inf)
     n = int((z > norm.ppf(1 - alpha / 2)).sum())
     return dict(ndb=n, k=k, ndb_k=n / k)
-
-# %% ../../nbs/12_evaluation.ipynb #e04ce9db
-_MOVED = ['class_files', 'evaluate', 'fad_matrix', 'write_report', 'summarize', 'check_dcase_folder', 'rerank']
-
-def __getattr__(name):
-    "Names that moved to `foleybook.eval.report`: still importable from here while callers switch."
-    if name in _MOVED:
-        import importlib
-        return getattr(importlib.import_module('foleybook.eval.report'), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

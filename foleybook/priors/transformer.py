@@ -175,7 +175,7 @@ def check_features(self:SpecGPT, x, # (n, frames, feat_dim) or (frames, feat_dim
 @patch
 def load_features(self:SpecGPT, path): # a .npy / .safetensors / .pkl feature file (frames, feat_dim)
     "One clip's features from a file, checked like `check_features` (errors name the file)."
-    from foleybook.data.folders import load_array
+    from foleybook.data.conditioning import load_array
     return self.check_features(load_array(path), source=path)
 
 @patch

@@ -27,7 +27,8 @@ def encode_dataset(codec, # a trained `VQGAN` (or any codec with `mel_config`, `
                    features=None, # a features root: read features/<Class>/<clip>.npy for every clip root/<Class>/<clip>.wav
                    bs:int=16) -> dict: # clips encoded at once
     "`codes` (N, rows, cols), `labels` (N,), `classes`, `files` and (with `features`) `features` (N, frames, D) of a class folder."
-    from foleybook.data.folders import ClassFolder, load_array
+    from foleybook.data.folders import ClassFolder
+    from foleybook.data.conditioning import load_array
     from foleybook.audio import MelSpectrogram
     from foleybook.codecs.vqgan_train import crop_frames
     root = Path(root)
@@ -69,7 +70,7 @@ def gpt_dls(codes, # (N, rows, cols) code grids
             cond=None, # (N,) class ids or (N, frames, D) features (None: unconditional)
             bs:int=8, valid_pct:float=0.1, seed:int=0, device=None) -> DataLoaders:
     "DataLoaders of `(codes, cond, codes)` (or `(codes, codes)`) batches; a seeded split."
-    from foleybook.data.folders import make_dls
+    from foleybook.data.loaders import make_dls
     if cond is not None and len(cond) != len(codes): raise DataError(f"{len(codes)} code grids but {len(cond)} conditions")
     idx = torch.randperm(len(codes), generator=torch.Generator().manual_seed(seed)).tolist()
     nv = max(1, round(valid_pct * len(codes))) if len(codes) > 1 else 0

@@ -79,7 +79,7 @@ def diffwave_generator(r:Recipe, device='cpu'):
 def diffwave_metrics(r:Recipe, gen, test, clf) -> dict:
     "The SC09 metrics of the DiffWave paper with the in-domain classifier: fid, is, mis, am, ndb (NDB/K)."
     from foleybook.audio import load_audio
-    from foleybook.eval.metrics import class_files
+    from foleybook.eval.report import class_files
     classes = classes_of(r)
     load = lambda folder: [load_audio(f, sr=clf.sample_rate)[0][0] for fs in class_files(folder, classes).values() for f in fs]
     g, t = load(gen), load(test)

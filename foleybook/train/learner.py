@@ -204,14 +204,3 @@ def launch(fn, # the training function, run once per process
     "Run `fn(*args)` in `n_procs` distributed processes (accelerate's `notebook_launcher`; fork on CPU)."
     from accelerate import notebook_launcher
     notebook_launcher(fn, args, num_processes=n_procs, use_port=str(port or free_port()))
-
-# %% ../../nbs/02_learner.ipynb #8c816266
-_MOVED = ['rng_states', 'set_rng_states', 'load_checkpoint', 'Checkpoint', 'checkpoints', 'ResumeCallback', 'LineProgress',
-          'line_progress', 'fit_pretrained', 'SampleLogger', 'tracker_cbs', 'progress']
-
-def __getattr__(name):
-    "Names that moved to `foleybook.train.checkpoint`: still importable from here while callers switch."
-    if name in _MOVED:
-        import importlib
-        return getattr(importlib.import_module('foleybook.train.checkpoint'), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
