@@ -26,8 +26,13 @@ export-check: venv
 	@git diff --exit-code --stat -- foleybook || (echo "foleybook/ differs from the notebooks: run nbdev_export and commit" && exit 1)
 	@test -z "$$(git status --porcelain -- foleybook)" || (git status --porcelain -- foleybook; echo "untracked exported files: commit them" && exit 1)
 
+# One process per notebook: nbdev_test with one worker runs every notebook in one process, where a
+# notebook's @patch or torch.set_grad_enabled would leak into the next ones.
 nbtest: venv
-	$(BIN)/nbdev_test --n_workers $(NBWORKERS) --do_print --timing
+	@fail=""; for nb in nbs/*.ipynb; do start=$$(date +%s); \
+	  $(BIN)/nbdev_test --path $$nb --n_workers 0 >/tmp/nbtest.$$$$.log 2>&1 || { cat /tmp/nbtest.$$$$.log; fail="$$fail $$nb"; }; \
+	  echo "$$nb: $$(( $$(date +%s) - start )) s"; done; \
+	test -z "$$fail" || { echo "nbdev_test failed on:$$fail"; exit 1; }; echo "nbdev_test: every notebook passed"
 
 pytest: venv
 	$(BIN)/python -m pytest -q tests --ignore=tests/browser
@@ -36,7 +41,7 @@ test: export-check nbtest pytest
 
 # The real-size cells flagged `slow` (never in CI).
 test-slow: venv
-	$(BIN)/nbdev_test --n_workers $(NBWORKERS) --do_print --timing --flags slow
+	@for nb in nbs/*.ipynb; do $(BIN)/nbdev_test --path $$nb --n_workers 0 --flags slow || exit 1; done
 
 docs: venv
 	$(BIN)/python docs/nbsite.py build docs/_build/html
