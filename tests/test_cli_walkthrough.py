@@ -13,7 +13,7 @@ def fb(*args, cwd):
     p = subprocess.run([str(EXE), *map(str, args)], cwd=cwd, capture_output=True, text=True,
                        env={**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1'})
     assert p.returncode == 0, f"foleybook {' '.join(map(str, args))}\n{p.stdout}\n{p.stderr}"
-    assert 'Traceback' not in p.stderr and 'Warning' not in p.stderr, p.stderr
+    assert 'Traceback' not in p.stderr and 'FutureWarning' not in p.stderr and 'DeprecationWarning' not in p.stderr, p.stderr
     return p.stdout
 
 
