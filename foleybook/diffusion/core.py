@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 import torch
 from ..core import FoleyConfig, ConfigError, DataError
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'Diffusion', 'SAMPLERS', 'linear_betas', 'scaled_linear_betas', 'cosine_betas', 'fast_schedule',
@@ -149,7 +150,8 @@ class GaussianDiffusion:
 Diffusion = GaussianDiffusion
 
 # %% ../../nbs/06_diffusion.ipynb #fc0d043f
-def _loss(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
+@patch
+def loss(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
           x0, # (n, ...) clean examples
           cond=None, # the condition (None: unconditional)
           *, t=None, # (n,) integer steps (default: uniform draws)
@@ -163,12 +165,12 @@ def _loss(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
     out = model(self.q_sample(x0, t, noise), t.to(x0.dtype if x0.is_floating_point() else torch.float32), cond)
     return (out.float() - self.target(x0, noise, t).float()).pow(2).mean()
 
-GaussianDiffusion.loss = _loss
 
 # %% ../../nbs/06_diffusion.ipynb #25abc25f
 SAMPLERS = ('ddpm', 'ddim', 'fast')
 
-def _plan(self:GaussianDiffusion, sampler:str='ddim', # one of `SAMPLERS`
+@patch
+def plan(self:GaussianDiffusion, sampler:str='ddim', # one of `SAMPLERS`
           steps:int=None, # number of steps (ddpm: T, ddim: min(T, 50), fast: len(`infer_betas`))
           infer_betas=None): # fast sampler: the inference betas (default: `config.fast_betas`)
     "(model steps (S,), abar at each step (S,), abar after each step (S,), inference betas or None), noisiest first."
@@ -185,7 +187,6 @@ def _plan(self:GaussianDiffusion, sampler:str='ddim', # one of `SAMPLERS`
     prev = torch.cat([t[1:], torch.tensor([-1.], dtype=torch.float64)])
     return t, self.abar(t), self.abar(prev), None
 
-GaussianDiffusion.plan = _plan
 
 # %% ../../nbs/06_diffusion.ipynb #e5f88fca
 def _guided(model, x, t, cond, guidance):
@@ -196,8 +197,9 @@ def _guided(model, x, t, cond, guidance):
     oc, ou = out.chunk(2)
     return ou + guidance * (oc - ou)
 
+@patch
 @torch.no_grad()
-def _sample(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
+def sample(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
             shape:tuple, # (n, ...) the shape of the batch to sample
             cond=None, # condition: int class id, (n,) class ids, a tensor with batch n (or 1), or None
             *, sampler:str='ddim', # 'ddpm', 'ddim' or 'fast'
@@ -260,7 +262,6 @@ def _sample(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
         if was_training: model.train()
     return x
 
-GaussianDiffusion.sample = _sample
 
 # %% ../../nbs/06_diffusion.ipynb #e934ff03
 class DiffusionGenerator:

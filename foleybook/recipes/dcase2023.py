@@ -79,8 +79,8 @@ def stage_vocoder(r:Recipe) -> dict:
     v, src = r.P['vocoder'], data_source(r)
     final = r.path('vocoder', 'final')
     if v['kind'] == 'griffinlim':
-        final.mkdir(parents=True, exist_ok=True)
-        with atomic_write(final/'griffinlim.json', 'w') as f: json.dump(dict(kind='griffinlim', n_iter=v.get('n_iter', 32)), f)
+        from foleybook.vocoders.base import GriffinLimVocoder
+        GriffinLimVocoder(n_iter=v.get('n_iter', 32)).save_pretrained(final)
         return dict(kind='griffinlim')
     from foleybook.vocoders.base import train_vocoder
     _resume_note(r, r.path('vocoder'))
@@ -123,11 +123,7 @@ def dcase_pipeline(r:Recipe, # an experiment of the dcase2023 recipe
     from foleybook.pipeline import FoleyPipeline
     prior = load_pretrained(r.need('prior'), device=device).eval()
     codec = load_pretrained(r.need('vqvae'), device=device).eval()
-    folder = r.need('vocoder')
-    if (folder/'griffinlim.json').is_file():
-        from foleybook.vocoders.base import GriffinLimVocoder
-        vocoder = GriffinLimVocoder(n_iter=json.loads((folder/'griffinlim.json').read_text())['n_iter'])
-    else: vocoder = load_pretrained(folder, device=device)
+    vocoder = load_pretrained(r.need('vocoder'), device=device)   # any registered vocoder, Griffin-Lim included
     return FoleyPipeline(prior, codec, vocoder, class_names=classes_of(r), batch_size=r.P['generate']['bs'])
 
 DCASE2023 = register_recipe(RecipeSpec('dcase2023', [

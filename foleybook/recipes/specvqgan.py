@@ -112,12 +112,11 @@ stage_gpt_class, stage_gpt_feature = _gpt_stage('class'), _gpt_stage('feature')
 
 # %% ../../nbs/13d_specvqgan.ipynb #f820a781
 def _vocoder(r:Recipe, codec, device='cpu'):
-    folder = r.need('vocoder')
-    if (folder/'griffinlim.json').is_file():
-        from foleybook.vocoders.base import GriffinLimVocoder
-        return GriffinLimVocoder(codec.mel_config, n_iter=json.loads((folder/'griffinlim.json').read_text())['n_iter'])
+    "The experiment's vocoder; Griffin-Lim (no training) inverts the codec's own mel convention."
     from foleybook.core import load_pretrained
-    return load_pretrained(folder, device=device)
+    from foleybook.vocoders.base import GriffinLimVocoder
+    v = load_pretrained(r.need('vocoder'), device=device)
+    return GriffinLimVocoder(codec.mel_config, n_iter=v.n_iter) if isinstance(v, GriffinLimVocoder) else v
 
 def specvqgan_pipeline(r:Recipe, kind:str='class', device='cpu'):
     "The `SpecVQGANPipeline` of an experiment's `kind` ('class' or 'feature') prior, VQGAN and vocoder."
