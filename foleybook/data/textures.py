@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np, torch
 from ..core import ConfigError, DataError
 from ..audio import save_audio, load_audio
-from .folders import make_param, read_params, write_params, params_from_audio, params_to_array
+from .conditioning import make_param, read_params, write_params, params_from_audio, params_to_array
 
 # %% auto #0
 __all__ = ['TEXTURES', 'CONTROLS', 'random_curve', 'texture', 'param_file', 'make_textures']

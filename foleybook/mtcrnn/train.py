@@ -11,9 +11,11 @@ from fastai.basics import Learner, Callback
 from fastai.optimizer import Adam
 from ..core import ConfigError, DataError, FoleyError, seed_everything, check_system
 from ..audio import load_audio, resample, mu_law_encode
-from ..data.folders import read_params, params_to_array, params_from_audio, ParamDataset, make_dls
+from ..data.conditioning import read_params, params_to_array, params_from_audio, ParamDataset
+from ..data.loaders import make_dls
 from ..data.textures import param_file
-from ..train.learner import Checkpoint, unwrap
+from ..train.learner import unwrap
+from ..train.checkpoint import Checkpoint
 from .tiers import *
 
 # %% auto #0

@@ -7,33 +7,25 @@ from __future__ import annotations
 import math, typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar, Protocol, runtime_checkable
+from typing import ClassVar
 import torch, torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import weight_norm, spectral_norm
-from ..core import FoleyConfig, Pretrained, ConfigError, CheckpointError, FoleyError, check_state_dict
+from ..core import FoleyConfig, Pretrained, ConfigError, CheckpointError, FoleyError, check_state_dict, trainer, load_pretrained
+from ..protocols import Vocoder
 from ..audio import MelConfig, MelSpectrogram
 from ..train.gan import gan_learner, lsgan_d_loss, lsgan_g_loss, feature_matching_loss
 
 # %% auto #0
-__all__ = ['LRELU_SLOPE', 'HIFIGAN_WEIGHTS', 'PUBLISHED_STEPS', 'Vocoder', 'GriffinLimVocoder', 'HiFiGANConfig', 'wn_conv',
-           'ResBlock1', 'ResBlock2', 'remove_weight_norm', 'MelVocoder', 'HiFiGAN', 'PeriodDiscriminator',
-           'ScaleDiscriminator', 'MultiPeriodDiscriminator', 'MultiScaleDiscriminator', 'HiFiGANDiscriminator', 'MelL1',
-           'hifigan_loss_fns', 'hifigan_opt', 'hifigan_learner', 'inference_copy', 'vocode', 'receptive_field',
-           'convert_weight_norm_keys', 'hifigan_config_from_json', 'load_hifigan_checkpoint', 'train_vocoder',
-           'load_vocoder']
-
-# %% ../../nbs/03_vocoders.ipynb #4cb74b43
-@runtime_checkable
-class Vocoder(Protocol):
-    "Anything that turns a mel `(..., n_mels, frames)` into a wave `(..., 1, frames*hop)`."
-    mel_config: MelConfig
-    sample_rate: int
-    def __call__(self, mel: torch.Tensor) -> torch.Tensor: ...
+__all__ = ['LRELU_SLOPE', 'HIFIGAN_WEIGHTS', 'PUBLISHED_STEPS', 'VOCODER_KINDS', 'train_hifigan', 'GriffinLimVocoder',
+           'HiFiGANConfig', 'wn_conv', 'ResBlock1', 'ResBlock2', 'remove_weight_norm', 'MelVocoder', 'HiFiGAN',
+           'PeriodDiscriminator', 'ScaleDiscriminator', 'MultiPeriodDiscriminator', 'MultiScaleDiscriminator',
+           'HiFiGANDiscriminator', 'MelL1', 'hifigan_loss_fns', 'hifigan_opt', 'hifigan_learner', 'inference_copy',
+           'vocode', 'receptive_field', 'train_vocoder', 'vocoder_trainer', 'load_vocoder']
 
 # %% ../../nbs/03_vocoders.ipynb #c069b9a5
-class GriffinLimVocoder:
+class GriffinLimVocoder(Pretrained):
     "A `Vocoder` that inverts mels with Griffin-Lim (`n_iter` iterations) through `MelSpectrogram.inverse`."
     def __init__(self, mel_config:MelConfig=None, # the mel convention of the input (default: the 'hifigan' preset)
                  n_iter:int=32): # Griffin-Lim iterations
@@ -50,6 +42,25 @@ class GriffinLimVocoder:
         return wave.unsqueeze(-2)
 
     def __repr__(self): return f"GriffinLimVocoder(n_iter={self.n_iter}, sample_rate={self.sample_rate})"
+
+    def save_pretrained(self, folder): # the folder to write config.json into
+        "Save the settings (no weights) as `config.json`, readable by `foleybook.core.load_pretrained`."
+        import json
+        from foleybook.core import atomic_write, CONFIG_NAME
+        folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+        cfg = dict(model_class=type(self).__name__, n_iter=self.n_iter, mel_config=self.mel_config.to_dict())
+        with atomic_write(folder/CONFIG_NAME, 'w') as f: json.dump(cfg, f, indent=1)
+        return folder
+
+    @classmethod
+    def from_pretrained(cls, folder, device='cpu'): # a folder written by `save_pretrained`
+        "Rebuild from `folder/config.json`."
+        import json
+        from foleybook.core import CONFIG_NAME
+        path = Path(folder)/CONFIG_NAME
+        if not path.is_file(): raise CheckpointError(f"{path}: not found")
+        cfg = json.loads(path.read_text())
+        return cls(MelConfig.from_dict(cfg['mel_config']), n_iter=cfg['n_iter'])
 
 # %% ../../nbs/03_vocoders.ipynb #8c5f0e6b
 @dataclass
@@ -319,74 +330,17 @@ def receptive_field(vocoder:nn.Module, # a neural vocoder
     used = (mel.grad.abs().sum(1)[0] > 0).nonzero().flatten()
     return int(max(n_frames // 2 - used.min(), used.max() - n_frames // 2))
 
-# %% ../../nbs/03_vocoders.ipynb #0ce2ab30
-_WN0, _WN1 = '.parametrizations.weight.original0', '.parametrizations.weight.original1'
-
-def _norm_g(v): return v.flatten(1).norm(dim=1).view(-1, *[1] * (v.ndim - 1))
-
-def convert_weight_norm_keys(sd:dict, # a state dict, old-style (`weight_g`/`weight_v`), new-style or weight-norm-free
-                             model:nn.Module): # the model it is for
-    "`sd` renamed / converted to `model`'s weight-norm layout."
-    own, out = model.state_dict(), {}
-    for k, v in sd.items():
-        if k.endswith('.weight_g'): k = k[:-9] + _WN0
-        elif k.endswith('.weight_v'): k = k[:-9] + _WN1
-        elif k.endswith('.weight') and k not in own and k[:-7] + _WN1 in own:  # weight norm removed before saving
-            out[k[:-7] + _WN0], out[k[:-7] + _WN1] = _norm_g(v), v; continue
-        out[k] = v
-    for k in [k for k in out if k.endswith(_WN0) and k not in own and k[:-len(_WN0)] + '.weight' in own]:
-        g, v = out.pop(k), out.pop(k[:-len(_WN0)] + _WN1)  # our model has no weight norm: fold it
-        out[k[:-len(_WN0)] + '.weight'] = v * (g / _norm_g(v))
-    return out
-
-def hifigan_config_from_json(path): # an original HiFi-GAN / DCASE baseline `config.json`
-    "The `HiFiGANConfig` described by an original HiFi-GAN JSON config."
-    import json
-    path = Path(path)
-    try: h = json.loads(path.read_text())
-    except (OSError, ValueError) as e: raise ConfigError(f"{path}: not a readable HiFi-GAN config ({e})") from None
-    try:
-        mel = MelConfig(sample_rate=h['sampling_rate'], n_fft=h['n_fft'], win_length=h['win_size'], hop_length=h['hop_size'],
-                        n_mels=h.get('num_mels', 80), f_min=float(h['fmin']), f_max=None if h['fmax'] is None else float(h['fmax']))
-        return HiFiGANConfig(upsample_rates=tuple(h['upsample_rates']), upsample_kernel_sizes=tuple(h['upsample_kernel_sizes']),
-                             upsample_initial_channel=h['upsample_initial_channel'], resblock=int(h['resblock']),
-                             resblock_kernel_sizes=tuple(h['resblock_kernel_sizes']),
-                             resblock_dilation_sizes=tuple(tuple(d) for d in h['resblock_dilation_sizes']), mel=mel)
-    except KeyError as e: raise ConfigError(f"{path}: HiFi-GAN config lacks {e}") from None
-
-# %% ../../nbs/03_vocoders.ipynb #4d48a0c9
-def load_hifigan_checkpoint(path, # an original HiFi-GAN / DCASE 2023 baseline generator file (`g_02500000`...)
-                            config='v1', # a preset name, a `HiFiGANConfig`, or the path of the original `config.json`
-                            device='cpu'): # where to put the model
-    "A `HiFiGAN` (eval mode) with the weights of an original-format checkpoint; `CheckpointError` if they do not fit."
-    path = Path(path)
-    if not path.is_file(): raise CheckpointError(f"{path}: checkpoint file not found")
-    try: ckpt = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise CheckpointError(f"{path}: not a readable torch checkpoint ({type(e).__name__}: {str(e)[:200]})") from None
-    sd = ckpt.get('generator', ckpt) if isinstance(ckpt, dict) else None
-    if not isinstance(sd, dict) or not sd or not all(torch.is_tensor(v) for v in sd.values()):
-        raise CheckpointError(f"{path}: holds no generator state dict (expected a dict with a 'generator' key; found {type(ckpt).__name__} "
-                              f"{list(ckpt)[:8] if isinstance(ckpt, dict) else ''})")
-    if isinstance(config, str) and config in HiFiGANConfig.presets: config = HiFiGANConfig.preset(config)
-    elif isinstance(config, (str, Path)): config = hifigan_config_from_json(config)
-    model = HiFiGAN(config)
-    sd = convert_weight_norm_keys(sd, model)
-    try: check_state_dict(model, sd, path)
-    except CheckpointError as e:
-        raise CheckpointError(f"{e} (is `config` right? weight-norm tensors are named in foleybook's layout: "
-                              f"X{_WN0} / X{_WN1} = the original X.weight_g / X.weight_v)") from None
-    model.load_state_dict(sd)
-    return model.to(device).eval()
-
 # %% ../../nbs/03_vocoders.ipynb #0ca30c71
 PUBLISHED_STEPS = {'hifigan': 2_500_000, 'melgan': 1_000_000}
 
+VOCODER_KINDS = {}  # kind -> (config class, learner function, default learning rate): each vocoder module adds itself
+
 def _vocoder_kind(kind):
-    if kind == 'hifigan': return HiFiGANConfig, hifigan_learner, 2e-4
-    if kind == 'melgan':
-        from foleybook.vocoders.melgan import MelGANConfig, melgan_learner
-        return MelGANConfig, melgan_learner, 1e-4
-    raise ConfigError(f"train_vocoder: unknown kind {kind!r}; choose 'hifigan' or 'melgan'")
+    if kind not in VOCODER_KINDS:
+        from foleybook.core import discover
+        discover('foleybook.vocoders')
+    if kind not in VOCODER_KINDS: raise ConfigError(f"train_vocoder: unknown kind {kind!r}; choose one of {sorted(VOCODER_KINDS)}")
+    return VOCODER_KINDS[kind]
 
 def _stop_at(steps):
     from fastai.callback.core import Callback, CancelFitException
@@ -399,10 +353,8 @@ def _stop_at(steps):
 
 def _vocoder_data(data, out, seed, n_synth):
     if isinstance(data, str) and data == 'synth':
-        from foleybook.data.synth import SynthFoley
-        folder = Path(out)/'synth'
-        if not (folder/'metadata.csv').is_file(): SynthFoley(n_synth, seed=seed).write(folder)
-        return folder
+        from foleybook.data.synth import synth_folder
+        return synth_folder(Path(out)/'synth', n_synth, seed=seed)
     if isinstance(data, (str, Path)) and not Path(data).exists(): raise FoleyError(f"train_vocoder: data {data} not found")
     return data
 
@@ -433,8 +385,10 @@ def train_vocoder(kind:str='hifigan', # 'hifigan' or 'melgan'
     from fastai.callback.schedule import ParamScheduler, SchedExp
     from fastai.torch_core import rank_distrib
     from foleybook.core import seed_everything
-    from foleybook.data.folders import vocoder_dls
-    from foleybook.train.learner import Checkpoint, check_system
+    from foleybook.data.loaders import vocoder_dls
+    from foleybook.train.learner import unwrap
+    from foleybook.train.checkpoint import Checkpoint
+    from foleybook.core import check_system
     sysd = check_system(system)
     cfg_cls, make_learner, lr0 = _vocoder_kind(kind)
     cfg = preset if isinstance(preset, cfg_cls) else cfg_cls.preset(preset)
@@ -452,20 +406,29 @@ def train_vocoder(kind:str='hifigan', # 'hifigan' or 'melgan'
     cbs = [ck, ParamScheduler({'lr': SchedExp(lr, lr * lr_decay ** n_epoch)})] + ([_stop_at(steps)] if steps is not None else [])
     learn = make_learner(dls, cfg, lr=lr, weights=weights, cbs=cbs, **kwargs).to_system(system)
     learn.fit_or_resume(n_epoch, lr, resume=resume, quiet=quiet, total=total)
-    gen = getattr(learn.model, 'module', learn.model).generator
+    gen = unwrap(learn.model).generator
     if not rank_distrib(): gen.save_pretrained(out/'final')
     return out/'final'
+
+_TRAIN_ARGS = ('epochs', 'steps', 'bs', 'segment', 'lr', 'lr_decay', 'every', 'keep', 'valid_pct', 'n_synth', 'weights', 'quiet')
+
+def vocoder_trainer(kind:str): # a key of `VOCODER_KINDS`
+    "The common-signature trainer of vocoder `kind`, registered in `TRAINERS` (config fields in `**overrides`)."
+    def train(data, *, preset='debug', out=f'exp/{kind}', system='cpu', resume=True, seed=0, **overrides) -> Path:
+        kw = {k: overrides.pop(k) for k in _TRAIN_ARGS if k in overrides}
+        return train_vocoder(kind, data, preset=preset, out=out, system=system, resume=resume, seed=seed, overrides=overrides or None, **kw)
+    train.__name__ = train.__qualname__ = f'train_{kind}'
+    train.__doc__ = f"Train a {kind} vocoder (`train_vocoder`) with the common trainer signature; returns `out/final`."
+    return trainer(kind)(train)
+
+VOCODER_KINDS['hifigan'] = (HiFiGANConfig, hifigan_learner, 2e-4)
+train_hifigan = vocoder_trainer('hifigan')
 
 def load_vocoder(folder, # a folder written by `save_pretrained` (e.g. `train_vocoder`'s out/final)
                  device='cpu', # where to put it
                  inference:bool=True): # fold weight norm, eval mode, no gradients
-    "The HiFi-GAN or MelGAN saved in `folder`, ready to vocode."
-    import json
-    folder = Path(folder)
-    try: name = json.loads((folder/'config.json').read_text()).get('config_class')
-    except (OSError, ValueError) as e: raise CheckpointError(f"{folder}: no readable config.json ({e})") from None
-    if name == 'HiFiGANConfig': cls = HiFiGAN
-    elif name == 'MelGANConfig': from foleybook.vocoders.melgan import MelGAN as cls
-    else: raise CheckpointError(f"{folder}: config.json holds a {name}, not a vocoder config (HiFiGANConfig / MelGANConfig)")
-    model = cls.from_pretrained(folder, device)
-    return inference_copy(model) if inference else model
+    "The vocoder saved in `folder` (any registered class), ready to vocode."
+    model = load_pretrained(folder, device)
+    if not isinstance(model, Vocoder): raise CheckpointError(f"{folder}: holds a {type(model).__name__}, not a vocoder")
+    return inference_copy(model) if inference and isinstance(model, nn.Module) else model
+
