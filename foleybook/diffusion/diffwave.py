@@ -15,6 +15,7 @@ from ..core import FoleyConfig, Pretrained, ConfigError, DataError, CheckpointEr
 from ..audio import MelConfig, MelSpectrogram
 from .core import DiffusionConfig, GaussianDiffusion, DiffusionGenerator
 from ..vocoders.base import inference_copy
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['REFERENCE_KEYS', 'DiffWaveConfig', 'step_embedding', 'wn', 'MelUpsampler', 'ResidualLayer', 'DiffWave',
@@ -323,7 +324,8 @@ def load_reference(checkpoint, # a path to a reference `.pkl` checkpoint, or the
     return model.eval()
 
 # %% ../../nbs/06a_diffwave.ipynb #2f804085
-def _generator(self:DiffWave, classes=None, # class names (default: `config.class_names`)
+@patch
+def generator(self:DiffWave, classes=None, # class names (default: `config.class_names`)
                sampler:str='fast', # default sampler
                bf16:bool=False, # bf16 matrix products
                **defaults): # more default sampling options (steps, guidance, ...)
@@ -335,13 +337,14 @@ def _generator(self:DiffWave, classes=None, # class names (default: `config.clas
     return DiffusionGenerator(FastDiffWave(self, torch.bfloat16 if bf16 else torch.float32), self.diffusion, (c.in_channels, c.length),
                               c.sample_rate, classes=classes, sampler=sampler, clip=1., **defaults)
 
-def _generate(self:DiffWave, cond=None, # a class name or id, a list of them, or None
+@patch
+def generate(self:DiffWave, cond=None, # a class name or id, a list of them, or None
               n:int=1, seed:int=0, **options):
     "The model as a `Generator` itself (`foleybook generate --model DIR`): `n` clips (n, length) through `generator()`."
     return self.generator().generate(cond, n, seed, **options)
 
-DiffWave.generator, DiffWave.generate = _generator, _generate
-DiffWave.classes = property(lambda self: None if self.config.class_names is None else list(self.config.class_names))
+@patch(as_prop=True)
+def classes(self:DiffWave): return None if self.config.class_names is None else list(self.config.class_names)
 
 # %% ../../nbs/06a_diffwave.ipynb #ceba685a
 def diffwave_sampler(gen:DiffusionGenerator, # e.g. `model.generator(classes)`
@@ -352,7 +355,7 @@ def diffwave_sampler(gen:DiffusionGenerator, # e.g. `model.generator(classes)`
     classes = list(gen.classes) if gen.classes else ['(unconditional)']
     controls = dict(class_name=W.Dropdown(options=classes, description='class'), n=W.IntSlider(value=2, min=1, max=max_n, description='count'),
                     seed=W.IntText(value=0, description='seed'), sampler=W.Dropdown(options=['fast', 'ddim', 'ddpm'], description='sampler'),
-                    steps=W.IntText(value=0, description='steps (0: default)'))
+                    steps=W.IntSlider(value=0, min=0, max=gen.diffusion.T, description='steps (0: default)'))
     def generate(class_name, n, seed, sampler, steps):
         cond = None if gen.classes is None else class_name
         waves = gen.generate(cond, n, seed=seed, sampler=sampler, steps=None if sampler == 'fast' or not steps else steps)
