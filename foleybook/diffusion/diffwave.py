@@ -357,6 +357,7 @@ def diffwave_sampler(gen:DiffusionGenerator, # e.g. `model.generator(classes)`
                     seed=W.IntText(value=0, description='seed'), sampler=W.Dropdown(options=['fast', 'ddim', 'ddpm'], description='sampler'),
                     steps=W.IntSlider(value=0, min=0, max=gen.diffusion.T, description='steps (0: default)'))
     def generate(class_name, n, seed, sampler, steps):
+        if seed < 0: raise ConfigError(f"seed must be >= 0, got {seed}")
         cond = None if gen.classes is None else class_name
         waves = gen.generate(cond, n, seed=seed, sampler=sampler, steps=None if sampler == 'fast' or not steps else steps)
         return [(w, gen.sample_rate, f"{class_name} #{i+1} ({sampler}, seed {seed})") for i, w in enumerate(waves)]
