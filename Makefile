@@ -8,7 +8,7 @@ export MKL_NUM_THREADS ?= 1
 export MPLBACKEND ?= Agg
 NBWORKERS ?= 1
 
-.PHONY: venv test test-slow export-check nbtest pytest docs demo clean bench
+.PHONY: venv test test-slow export-check nbtest pytest docs demo clean bench clean-nbs test-browser browser-deps
 
 # The torch trio first (pinned, from the local wheels on the dev/CI machines), then the package.
 $(BIN)/.installed: settings.ini setup.py
@@ -26,20 +26,42 @@ export-check: venv
 	@git diff --exit-code --stat -- foleybook || (echo "foleybook/ differs from the notebooks: run nbdev_export and commit" && exit 1)
 	@test -z "$$(git status --porcelain -- foleybook)" || (git status --porcelain -- foleybook; echo "untracked exported files: commit them" && exit 1)
 
+# One process per notebook: nbdev_test with one worker runs every notebook in one process, where a
+# notebook's @patch or torch.set_grad_enabled would leak into the next ones.
 nbtest: venv
-	$(BIN)/nbdev_test --n_workers $(NBWORKERS) --do_print --timing
+	@fail=""; for nb in nbs/*.ipynb; do start=$$(date +%s); \
+	  $(BIN)/nbdev_test --path $$nb --n_workers 0 >/tmp/nbtest.$$$$.log 2>&1 || { cat /tmp/nbtest.$$$$.log; fail="$$fail $$nb"; }; \
+	  echo "$$nb: $$(( $$(date +%s) - start )) s"; done; \
+	test -z "$$fail" || { echo "nbdev_test failed on:$$fail"; exit 1; }; echo "nbdev_test: every notebook passed"
 
 pytest: venv
-	$(BIN)/python -m pytest -q tests
+	$(BIN)/python -m pytest -q tests --ignore=tests/browser
 
 test: export-check nbtest pytest
 
 # The real-size cells flagged `slow` (never in CI).
 test-slow: venv
-	$(BIN)/nbdev_test --n_workers $(NBWORKERS) --do_print --timing --flags slow
+	@for nb in nbs/*.ipynb; do $(BIN)/nbdev_test --path $$nb --n_workers 0 --flags slow || exit 1; done
 
 docs: venv
 	$(BIN)/python docs/nbsite.py build docs/_build/html
+
+# nbdev_clean, then drop the widget state (with embedded audio) that notebook executors store in the
+# notebook metadata and nbdev_clean keeps.
+clean-nbs: venv
+	$(BIN)/nbdev_clean
+	$(BIN)/python -c "import json, pathlib; [p.write_text(json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + '\n') for p in sorted(pathlib.Path('nbs').glob('*.ipynb')) for nb in [json.loads(p.read_text())] if nb.get('metadata', {}).pop('widgets', None) is not None]"
+
+# The samplers in JupyterLab and the built site, in headless Debian chromium (tests/browser; needs `make docs`).
+# selenium-manager and playwright download browsers, which cannot work offline: the browser comes from apt.
+browser-deps: venv
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver)
+	@$(BIN)/python -c "import selenium, jupyterlab" 2>/dev/null || $(BIN)/python -m pip install -q selenium jupyterlab
+
+test-browser: browser-deps
+	@test -f docs/_build/html/index.html || $(MAKE) docs
+	$(BIN)/python -m pytest -q tests/browser
 
 demo: venv
 	$(BIN)/foleybook recipe dcase2023 --data synth --preset demo --out exp/demo --system cpu

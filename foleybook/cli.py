@@ -6,22 +6,35 @@
 from __future__ import annotations
 import argparse, json, sys
 from pathlib import Path
-from .core import FoleyError, ConfigError, DataError
-from .recipes.engine import RECIPE_PRESETS, SYSTEMS, STAGES, check_system, run_recipe, Recipe, recipe_pipeline
+from .core import FoleyError, ConfigError, DataError, SYSTEMS, check_system, discover, get_trainer, model_table
+from .protocols import check_generator
+from .recipes.engine import RECIPES
 
 # %% auto #0
-__all__ = ['TRAINABLE', 'COMMANDS', 'build_parser', 'cmd_prepare', 'cmd_train', 'cmd_generate', 'cmd_evaluate', 'cmd_recipe',
-           'main']
+__all__ = ['COMMANDS', 'build_parser', 'cmd_prepare', 'cmd_train', 'cmd_codes', 'cmd_pipeline', 'load_generator', 'cmd_generate',
+           'cmd_evaluate', 'cmd_recipe', 'cmd_models', 'main']
 
 # %% ../nbs/13_cli.ipynb #95b456d8
-TRAINABLE = ('hifigan', 'melgan', 'vqvae', 'pixelsnail', 'classifier')
-
 def _system_arg(p):
     p.add_argument('--system', default='cpu', choices=list(SYSTEMS),
                    help="device / mixed precision / data parallel: cpu, cuda, cuda_amp, cuda_ddp, cuda_ddp_amp (default: cpu)")
 
+def _value(s:str):
+    "A command-line value: JSON when it parses (numbers, true/false, lists), else the string."
+    try: return json.loads(s)
+    except ValueError: return s
+
+def _pairs(items, flag) -> dict:
+    "`NAME=VALUE` strings -> a dict of values (see `_value`)."
+    out = {}
+    for it in items or []:
+        if '=' not in it: raise ConfigError(f"{flag} {it!r}: expected NAME=VALUE")
+        k, v = it.split('=', 1); out[k.strip().replace('-', '_')] = _value(v)
+    return out
+
 def build_parser() -> argparse.ArgumentParser:
-    "The `foleybook` argument parser and its subcommands."
+    "The `foleybook` argument parser and its subcommands (recipe names from `RECIPES`)."
+    discover('foleybook.recipes')
     p = argparse.ArgumentParser(prog='foleybook', description="Foley sound synthesis: datasets, training, generation, evaluation, recipes.")
     sub = p.add_subparsers(dest='command', metavar='COMMAND', required=True)
 
@@ -31,27 +44,48 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--root', default='data', help="where to put it (default: data)")
     s.add_argument('--list', action='store_true', help="list the known datasets and exit")
 
-    s = sub.add_parser('train', help="train one model", description="Train one model, resuming from its last checkpoint with --resume.")
-    s.add_argument('model', choices=TRAINABLE, help="what to train")
-    s.add_argument('--data', required=True, help="'synth' (a SynthFoley set), a folder of class folders, or a codes folder (pixelsnail)")
+    s = sub.add_parser('train', help="train one model (see `foleybook models`)",
+                       description="Train one model with its registered trainer; with --resume, continue from its last checkpoint.")
+    s.add_argument('model', help="what to train: a name in the trainers table (hifigan, melgan, vqvae, pixelsnail, classifier, ...)")
+    s.add_argument('--data', required=True, help="'synth' (a SynthFoley set), a folder of class folders, or a codes file/folder (priors)")
     s.add_argument('--preset', default='debug', help="the model config preset (default: debug)")
     s.add_argument('--out', required=True, help="output folder (checkpoints, final model)")
-    s.add_argument('--epochs', type=int, help="number of epochs (default: the preset's)")
-    s.add_argument('--steps', type=int, help="number of steps (vocoders; default: the preset's)")
-    s.add_argument('--bs', type=int, help="batch size (default: the preset's)")
+    s.add_argument('--epochs', type=int, help="number of epochs (default: the trainer's)")
+    s.add_argument('--steps', type=int, help="number of steps (default: the trainer's)")
+    s.add_argument('--bs', type=int, help="batch size (default: the trainer's)")
     s.add_argument('--seed', type=int, default=0, help="random seed (default: 0)")
+    s.add_argument('--set', action='append', metavar='NAME=VALUE', help="a config field or trainer setting, e.g. --set n_codes=256 (repeatable)")
     _system_arg(s)
     s.add_argument('--resume', action='store_true', help="continue from the last checkpoint in OUT")
 
-    s = sub.add_parser('generate', help="generate clips with a trained pipeline",
-                       description="Generate clips of a class with a trained prior + codec + vocoder, in the DCASE layout OUT/<Class>/*.wav.")
-    s.add_argument('--pipeline', required=True, help="an experiment folder of the recipe (exp/TAG) holding prior/, vqvae/, vocoder/")
+    s = sub.add_parser('codes', help="encode clips with a trained codec (the prior's training data)",
+                       description="Encode a folder of class folders with a trained codec (e.g. the VQ-VAE) into OUT/codes.safetensors.")
+    s.add_argument('--codec', required=True, help="a trained codec folder (e.g. exp/vqvae/final)")
+    s.add_argument('--data', required=True, help="a folder of class folders (DATA/<Class>/*.wav)")
+    s.add_argument('--out', required=True, help="output folder for codes.safetensors")
+    s.add_argument('--bs', type=int, default=16, help="batch size (default: 16)")
+
+    s = sub.add_parser('pipeline', help="assemble a trained prior, codec and vocoder into one generator folder",
+                       description="Assemble a FoleyPipeline (prior -> codec -> vocoder) from trained folders and save it to OUT for `generate --model`.")
+    s.add_argument('--prior', required=True, help="a trained prior folder (e.g. exp/prior/final)")
+    s.add_argument('--codec', required=True, help="a trained codec folder (e.g. exp/vqvae/final)")
+    s.add_argument('--vocoder', required=True, help="a trained vocoder folder, or 'griffinlim'")
+    s.add_argument('--classes', help="comma-separated class names in label order (default: the codes' classes, else DCASE 2023's)")
+    s.add_argument('--duration', type=float, default=4.0, help="seconds per clip (default: 4)")
+    s.add_argument('--out', required=True, help="the pipeline folder to write")
+
+    s = sub.add_parser('generate', help="generate clips with any trained generator",
+                       description="Generate clips of a class (or all) with a saved generator or a recipe experiment, as OUT/<Class>/0001.wav ...")
+    g = s.add_mutually_exclusive_group(required=True)
+    g.add_argument('--model', help="a saved generator folder (any system's `save_pretrained`)")
+    g.add_argument('--pipeline', help="an experiment folder of `foleybook recipe` (exp/TAG)")
     s.add_argument('--class', dest='cls', default='all', help="a class name, or 'all' (default)")
     s.add_argument('--n', type=int, default=1, help="clips per class (default: 1)")
     s.add_argument('--seed', type=int, default=0, help="random seed (default: 0)")
-    s.add_argument('--temperature', type=float, default=1., help="sampling temperature (default: 1)")
-    s.add_argument('--top-k', type=int, default=None, help="sample among the k most likely codes only")
-    s.add_argument('--guidance', type=float, default=1., help="classifier-free guidance scale, for priors trained with p_uncond > 0 (default: 1, none)")
+    s.add_argument('--temperature', type=float, help="sampling temperature (priors)")
+    s.add_argument('--top-k', type=int, help="sample among the k most likely codes only (priors)")
+    s.add_argument('--guidance', type=float, help="classifier-free guidance scale, for models trained with p_uncond > 0")
+    s.add_argument('--option', action='append', metavar='NAME=VALUE', help="any other option of the generator (repeatable)")
     s.add_argument('--out', required=True, help="output folder")
 
     s = sub.add_parser('evaluate', help="compare generated clips with reference clips",
@@ -62,17 +96,21 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--embedder', action='append', help="embedder(s) for FAD/KAD: vggish, panns, classifier (default: classifier when given, else vggish)")
     s.add_argument('--report', required=True, help="the markdown report to write")
 
-    s = sub.add_parser('recipe', help="run a staged training recipe",
-                       description="Run stages of a recipe; finished stages are skipped, interrupted ones resume. "
-                                   + " ".join(f"{st.n}: {st.name}." for st in STAGES))
-    s.add_argument('name', choices=['dcase2023'], help="the recipe")
+    s = sub.add_parser('recipe', help="run a staged recipe",
+                       description="Run stages of a recipe; finished stages are skipped, interrupted ones resume. Recipes: "
+                                   + "; ".join(f"{n}: {', '.join(st.name for st in r.stages)}" for n, r in sorted(RECIPES.items())) + ".")
+    s.add_argument('name', choices=sorted(RECIPES), help="the recipe")
     s.add_argument('--data', default='synth', help="'synth' (write a SynthFoley set) or a folder of real data (default: synth)")
-    s.add_argument('--preset', default='debug', choices=list(RECIPE_PRESETS), help="sizes of everything (default: debug)")
-    s.add_argument('--stage', type=int, default=0, help="first stage (default: 0)")
-    s.add_argument('--stop-stage', type=int, default=max(st.n for st in STAGES), help="last stage (default: the last)")
+    s.add_argument('--preset', default='debug', help="a preset of the recipe: debug, demo, ... (default: debug)")
+    s.add_argument('--stage', default=None, help="first stage, by name or position (default: the first)")
+    s.add_argument('--stop-stage', default=None, help="last stage, by name or position (default: the last)")
     _system_arg(s)
-    s.add_argument('--out', default=None, help="experiment folder (default: exp/PRESET)")
+    s.add_argument('--out', default=None, help="experiment folder (default: exp/NAME-PRESET)")
     s.add_argument('--status', action='store_true', help="print which stages are done and exit")
+
+    s = sub.add_parser('models', help="list the registered models, their presets and parameter counts",
+                       description="Every registered model and preset with its parameter count (counted on the meta device).")
+    s.add_argument('--json', action='store_true', help="print a JSON list of {model, preset, params}")
     return p
 
 # %% ../nbs/13_cli.ipynb #b7c948dd
@@ -88,67 +126,70 @@ def cmd_prepare(a):
     return 0
 
 def cmd_train(a):
-    "`foleybook train MODEL ...`: one model's trainer with the given preset and lengths."
+    "`foleybook train MODEL ...`: the model's registered trainer with the given preset, lengths and settings."
     check_system(a.system)
-    if a.steps is not None and a.model not in ('hifigan', 'melgan'): raise ConfigError(f"--steps is for the vocoders; use --epochs for {a.model}")
-    data, opt = a.data, {k: v for k, v in dict(epochs=a.epochs, bs=a.bs).items() if v is not None}
-    if data != 'synth' and not Path(data).exists(): raise DataError(f"--data {data}: not found")
-    if a.model in ('hifigan', 'melgan'):
-        from foleybook.vocoders.hifigan import train_vocoder
-        out = train_vocoder(kind=a.model, data=data, preset=a.preset, out=a.out, steps=a.steps, resume=a.resume,
-                            system=a.system, seed=a.seed, **opt)
-    elif a.model == 'vqvae':
-        from foleybook.codecs.vqvae import train_vqvae
-        train_vqvae(_class_data(data, a.out, a.seed), preset=a.preset, out=a.out, resume=a.resume, system=a.system, **opt)
-        out = Path(a.out)/'final'
-    elif a.model == 'pixelsnail':
-        from foleybook.priors.pixelsnail import train_prior
-        if data == 'synth' or not (Path(data)/'codes.npz').is_file():
-            raise DataError(f"--data {data}: pixelsnail trains on codes: give the folder written by `save_codes` (it has codes.npz)")
-        train_prior(data, preset=a.preset, out=a.out, resume=a.resume, system=a.system, **opt)
-        out = Path(a.out)/'final'
-    else: out = _train_classifier(a, _class_data(data, a.out, a.seed))
+    fn = get_trainer(a.model)
+    if a.data != 'synth' and not Path(a.data).exists(): raise DataError(f"--data {a.data}: not found")
+    overrides = {**{k: v for k, v in dict(epochs=a.epochs, steps=a.steps, bs=a.bs).items() if v is not None}, **_pairs(a.set, '--set')}
+    out = fn(a.data, preset=a.preset, out=a.out, system=a.system, resume=a.resume, seed=a.seed, **overrides)
     print(f"foleybook: trained {a.model} -> {out}")
     return 0
 
-def _class_data(data, out, seed=0, n_per_class=20) -> Path:
-    "A folder of class folders: `data` itself, or a SynthFoley set written into `out/synth` for 'synth'."
-    if data != 'synth': return Path(data)
-    from foleybook.data.synth import SynthFoley
-    folder = Path(out)/'synth'
-    if not (folder/'metadata.csv').is_file(): SynthFoley(n_per_class, seed=seed).write(folder)
-    return folder
+def cmd_codes(a):
+    "`foleybook codes --codec DIR --data DIR --out DIR`: the codec's codes of every clip, for a prior."
+    from foleybook.core import load_pretrained
+    from foleybook.codecs.vqvae import save_codes
+    if not Path(a.data).is_dir(): raise DataError(f"--data {a.data}: not a folder of class folders")
+    path = save_codes(load_pretrained(a.codec).eval(), a.data, a.out, bs=a.bs)
+    print(f"foleybook: codes -> {path}")
+    return 0
 
-def _train_classifier(a, folder):
-    from foleybook.eval.classifier import train_classifier_on_folder
-    clf = train_classifier_on_folder(folder, preset=a.preset, bs=a.bs or 16, seed=a.seed, **({'epochs': a.epochs} if a.epochs else {}))
-    clf.save_pretrained(a.out)
-    return Path(a.out)
+def cmd_pipeline(a):
+    "`foleybook pipeline --prior DIR --codec DIR --vocoder DIR|griffinlim --out DIR`: one saved `FoleyPipeline`."
+    from foleybook.core import load_pretrained
+    from foleybook.pipeline import FoleyPipeline
+    prior, codec = load_pretrained(a.prior).eval(), load_pretrained(a.codec).eval()
+    if a.vocoder == 'griffinlim':
+        from foleybook.vocoders.base import GriffinLimVocoder
+        vocoder = GriffinLimVocoder()
+    else: vocoder = load_pretrained(a.vocoder)
+    classes = a.classes.split(',') if a.classes else getattr(prior, 'class_names', None)
+    pipe = FoleyPipeline(prior, codec, vocoder, class_names=classes, duration=a.duration)
+    print(f"foleybook: pipeline of {len(pipe.classes)} classes -> {pipe.save_pretrained(a.out)}")
+    return 0
+
+def load_generator(model=None, # a saved generator folder
+                   pipeline=None): # or an experiment folder of a recipe
+    "The `Generator` saved in `model`, or the one of the recipe experiment `pipeline`."
+    from foleybook.core import load_pretrained
+    from foleybook.recipes.engine import Recipe
+    if pipeline is not None:
+        exp = Path(pipeline)
+        if not (exp/'recipe.json').is_file(): raise DataError(f"--pipeline {exp}: not an experiment folder of `foleybook recipe` (no recipe.json)")
+        r = Recipe(exp, recipe=None, quiet=True)
+        if r.spec.generator is None: raise ConfigError(f"recipe {r.spec.name} has no generator")
+        return check_generator(r.spec.generator(r))
+    return check_generator(load_pretrained(model))
 
 def cmd_generate(a):
-    "`foleybook generate --pipeline EXP ...`: clips of one class (or all) from a trained recipe experiment."
-    check_system('cpu')
-    exp = Path(a.pipeline)
-    if not exp.is_dir(): raise DataError(f"--pipeline {exp}: not a folder (give an experiment folder of `foleybook recipe`)")
-    r = Recipe(exp, quiet=True)
-    pipe = recipe_pipeline(r, 7)
-    classes = pipe.class_names if a.cls == 'all' else [a.cls]
-    for c in classes:
-        if c not in pipe.class_names: raise ConfigError(f"--class {c!r} is not a class of {exp}; classes: {list(pipe.class_names)}")
-    from foleybook.audio import save_audio
-    out = Path(a.out)
-    for c in classes:
-        waves = pipe.generate(c, a.n, seed=a.seed, temperature=a.temperature, top_k=a.top_k, guidance=a.guidance)
-        for i, w in enumerate(waves): save_audio(out/c/f"{a.seed:04d}_{i:04d}.wav", w, pipe.sample_rate)
-    print(f"foleybook: wrote {a.n} clip(s) of {len(classes)} class(es) to {out}")
+    "`foleybook generate --model DIR | --pipeline EXP ...`: clips of one class (or all) from any generator."
+    from foleybook.pipeline import write_clips
+    g = load_generator(a.model, a.pipeline)
+    classes = list(g.classes) if g.classes is not None else ['all']
+    if a.cls != 'all':
+        check_generator(g, a.cls); classes = [a.cls]
+    opts = {**{k: v for k, v in dict(temperature=a.temperature, top_k=a.top_k, guidance=a.guidance).items() if v is not None},
+            **_pairs(a.option, '--option')}
+    write_clips(g, a.out, a.n, seed=a.seed, classes=classes, sample_rate=g.sample_rate, duration=None, **opts)
+    print(f"foleybook: wrote {a.n} clip(s) of {len(classes)} class(es) to {a.out}")
     return 0
 
 def cmd_evaluate(a):
     "`foleybook evaluate --gen DIR --ref DIR --report PATH`: per-class metrics and a markdown report."
     for k in ('gen', 'ref'):
         if not Path(getattr(a, k)).is_dir(): raise DataError(f"--{k} {getattr(a, k)}: not a folder of class folders")
-    from foleybook.eval.metrics import evaluate, write_report
-    from foleybook.recipes.engine import summarize
+    from foleybook.eval.report import evaluate, write_report
+    from foleybook.eval.report import summarize
     clf = None
     if a.classifier:
         from foleybook.eval.classifier import FoleyClassifier
@@ -163,23 +204,35 @@ def cmd_evaluate(a):
     return 0
 
 def cmd_recipe(a):
-    "`foleybook recipe dcase2023 ...`: stages `--stage`..`--stop-stage` of the recipe (see `foleybook.recipes.engine`)."
-    out = a.out or f"exp/{a.preset}"
+    "`foleybook recipe NAME ...`: stages `--stage`..`--stop-stage` of a recipe of `RECIPES` (see `foleybook.recipes.engine`)."
+    from foleybook.recipes.engine import Recipe, run_recipe
+    out = a.out or f"exp/{a.name}-{a.preset}"
     if a.status:
-        r = Recipe(out, a.data, a.preset, a.system, quiet=True)
-        for n, info in r.status().items():
-            print(f"stage {n} {r.stages[n].name:13s} " + (f"done in {info['seconds']:.1f} s" if info else "-"))
+        r = Recipe(out, a.name, a.data, a.preset, a.system, quiet=True)
+        for i, (n, info) in enumerate(r.status().items()):
+            print(f"{i} {n:13s} " + (f"done in {info['seconds']:.1f} s" if info else "-"))
         return 0
-    run_recipe(out, data=a.data, preset=a.preset, stage=a.stage, stop_stage=a.stop_stage, system=a.system)
+    run_recipe(out, a.name, data=a.data, preset=a.preset, stage=a.stage, stop_stage=a.stop_stage, system=a.system)
     return 0
 
-COMMANDS = dict(prepare=cmd_prepare, train=cmd_train, generate=cmd_generate, evaluate=cmd_evaluate, recipe=cmd_recipe)
+def cmd_models(a):
+    "`foleybook models [--json]`: every registered model and preset with its parameter count."
+    rows = model_table()
+    if a.json: print(json.dumps(rows, indent=1)); return 0
+    w = max(len(r['model']) for r in rows)
+    print(f"{'model':{w}s}  {'preset':16s} {'parameters':>13s}")
+    for r in rows: print(f"{r['model']:{w}s}  {r['preset']:16s} {'?' if r['params'] is None else format(r['params'], ','):>13s}")
+    return 0
+
+COMMANDS = dict(prepare=cmd_prepare, train=cmd_train, codes=cmd_codes, pipeline=cmd_pipeline, generate=cmd_generate, evaluate=cmd_evaluate,
+                recipe=cmd_recipe, models=cmd_models)
 
 def main(argv=None) -> int:
     "The `foleybook` console command: parse `argv` (default `sys.argv[1:]`), run the subcommand, return the exit code."
-    p = build_parser()
-    a = p.parse_args(argv)
-    try: return COMMANDS[a.command](a)
+    try:
+        p = build_parser()
+        a = p.parse_args(argv)
+        return COMMANDS[a.command](a)
     except FoleyError as e:
         print(f"foleybook: error: {' '.join(str(e).split())}", file=sys.stderr)
         return 2

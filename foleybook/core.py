@@ -186,7 +186,11 @@ class Pretrained:
 
     def __init_subclass__(cls, **kw):
         super().__init_subclass__(**kw)
-        if not cls.__name__.startswith('_'): REGISTRY[cls.__name__] = cls
+        if cls.__name__.startswith('_'): return
+        prev = REGISTRY.get(cls.__name__)
+        # a package class is never shadowed by a re-definition elsewhere (a notebook cell, a script)
+        if prev is None or cls.__module__.startswith('foleybook.') or not prev.__module__.startswith('foleybook.'):
+            REGISTRY[cls.__name__] = cls
 
     def save_pretrained(self, folder): # the folder to write model.safetensors and config.json into
         "Save weights and config into `folder` (each file written atomically)."

@@ -4,17 +4,18 @@
 
 # %% ../nbs/00c_display.ipynb #8d65e89e
 from __future__ import annotations
-import math
+import html, io, math, threading, time
 import numpy as np, torch
 import matplotlib.pyplot as plt
+from matplotlib.figure import Figure
 import ipywidgets as W
-from IPython.display import Audio, HTML, display, clear_output
+from IPython.display import Audio, HTML, display
 from .core import FoleyError
 from .audio import MelConfig, MelSpectrogram
 
 # %% auto #0
-__all__ = ['mel_config_for', 'mel_band_centres', 'plot_mel', 'plot_wave', 'audio_player', 'plot_grid', 'show_clips', 'as_widget',
-           'Sampler']
+__all__ = ['mel_config_for', 'mel_band_centres', 'plot_mel', 'plot_wave', 'audio_player', 'clip_players', 'plot_grid', 'mel_grid',
+           'fig_png', 'show_clips', 'as_widget', 'label_width', 'Sampler']
 
 # %% ../nbs/00c_display.ipynb #9e463c27
 def _np(x) -> np.ndarray:
@@ -36,7 +37,7 @@ _SCALE_LABEL = {'log': 'log magnitude', 'specvqgan': 'scaled dB [0, 1]', 'db': '
 # %% ../nbs/00c_display.ipynb #901c6254
 def plot_mel(mel, # mel (n_mels, frames), or with leading singleton dims
              cfg:MelConfig=None, # its convention: gives seconds and Hz on the axes
-             ax=None, # matplotlib axes to draw on (default: a new figure)
+             ax=None, # matplotlib axes to draw on, of any `Figure` (default: a new pyplot figure)
              title:str=None, # axes title
              figsize=(8, 3), # size of a new figure
              colorbar:bool=True): # add a colour bar
@@ -55,13 +56,13 @@ def plot_mel(mel, # mel (n_mels, frames), or with leading singleton dims
         ax.set_yticks(ticks, [f"{f:.0f}" for f in mel_band_centres(cfg)[ticks]])
         ax.set_ylabel('mel band centre (Hz)')
     else: ax.set_ylabel('mel bin')
-    if colorbar: plt.colorbar(im, ax=ax, pad=0.01).set_label(_SCALE_LABEL.get(getattr(cfg, 'scale', None), 'value'))
+    if colorbar: ax.figure.colorbar(im, ax=ax, pad=0.01).set_label(_SCALE_LABEL.get(getattr(cfg, 'scale', None), 'value'))
     if title: ax.set_title(title)
     return ax
 
 def plot_wave(wave, # waveform (T,) or (C, T)
               sr:int, # sample rate
-              ax=None, # axes to draw on
+              ax=None, # axes to draw on, of any `Figure` (default: a new pyplot figure)
               title:str=None, # axes title
               figsize=(8, 2)): # size of a new figure
     "Plot a waveform against time in seconds; returns the axes."
@@ -78,40 +79,66 @@ def plot_wave(wave, # waveform (T,) or (C, T)
 def audio_player(wave, # waveform (T,) or (C, T)
                  sr:int, # sample rate
                  normalize:bool=True): # scale to full range (False: clip to [-1, 1])
-    "An inline HTML5 audio player (IPython `Audio`)."
+    "An inline HTML5 audio player (IPython `Audio`); its `.data` is the WAV file."
     x = _np(wave)
     x = x.reshape(-1, x.shape[-1])
     x = x[0] if len(x) == 1 else x
     if not np.isfinite(x).all(): raise FoleyError("audio_player: the wave holds NaN or infinite samples")
     return Audio(x if normalize else np.clip(x, -1, 1), rate=sr, normalize=normalize)
 
+def clip_players(clips) -> HTML: # list of (wave, sr, title)
+    "One HTML block of labelled players: each title stands right above its own player."
+    items = [f"<div class='foleybook-clip' style='display:inline-block;margin:0 1.5em .6em 0'>"
+             f"<div><b>{html.escape(str(t))}</b></div>{audio_player(w, sr)._repr_html_().strip()}</div>"
+             for w, sr, t in clips]
+    return HTML(f"<div class='foleybook-clips'>{''.join(items)}</div>")
+
 def plot_grid(n:int, # number of panels
               ncols:int=3, # panels per row
-              size=(4, 2.2)): # (width, height) of one panel
+              size=(4, 2.2), # (width, height) of one panel
+              pyplot:bool=True): # a pyplot figure (False: a plain `Figure` pyplot never sees)
     "A figure with `n` axes in a grid; returns (figure, list of the n axes), the spare ones hidden."
     nrows = max(1, math.ceil(n / ncols)); ncols = min(ncols, max(n, 1))
-    fig, axs = plt.subplots(nrows, ncols, figsize=(size[0] * ncols, size[1] * nrows), squeeze=False, layout='constrained')
-    axs = list(axs.flat)
+    figsize = (size[0] * ncols, size[1] * nrows)
+    fig = plt.figure(figsize=figsize, layout='constrained') if pyplot else Figure(figsize=figsize, layout='constrained')
+    axs = list(fig.subplots(nrows, ncols, squeeze=False).flat)
     for a in axs[n:]: a.set_visible(False)
     return fig, axs[:n]
+
+def mel_grid(waves, # list of waveforms (or a batch (N, T) / (N, 1, T))
+             sr:int, # sample rate
+             titles=None, # a title per clip
+             cfg:MelConfig=None, # mel convention of the plots (default `mel_config_for(sr)`)
+             ncols:int=3, # mel plots per row
+             pyplot:bool=True): # draw on a pyplot figure (False: on a plain `Figure`)
+    "A grid of the mel spectrograms of `waves`; returns the figure."
+    waves = [w for w in waves]
+    titles = list(titles) if titles is not None else [f"clip {i}" for i in range(len(waves))]
+    cfg = cfg or mel_config_for(sr)
+    ms = MelSpectrogram(cfg)
+    fig, axs = plot_grid(len(waves), ncols, pyplot=pyplot)
+    for w, ti, ax in zip(waves, titles, axs):
+        plot_mel(ms(torch.as_tensor(_np(w)).reshape(-1)), cfg, ax=ax, title=ti, colorbar=False)
+    return fig
+
+def fig_png(fig:Figure, # any matplotlib figure
+            dpi:int=80) -> bytes:
+    "The PNG bytes of `fig` (drawn by Agg; no pyplot involved)."
+    buf = io.BytesIO()
+    fig.savefig(buf, format='png', dpi=dpi)
+    return buf.getvalue()
 
 def show_clips(waves, # list of waveforms (or a batch (N, T) / (N, 1, T))
                sr:int, # sample rate
                titles=None, # a title per clip
                cfg:MelConfig=None, # mel convention of the plots (default `mel_config_for(sr)`)
-               players:bool=True, # display a player per clip
+               players:bool=True, # display a labelled player per clip
                ncols:int=3): # mel plots per row
-    "Display a player per clip and a grid of their mel spectrograms; returns the figure."
+    "Display a labelled player per clip and a grid of their mel spectrograms; returns the (pyplot) figure."
     waves = [w for w in waves]
     titles = list(titles) if titles is not None else [f"clip {i}" for i in range(len(waves))]
-    cfg = cfg or mel_config_for(sr)
-    ms = MelSpectrogram(cfg)
-    if players:
-        for w, ti in zip(waves, titles): display(HTML(f"<b>{ti}</b>"), audio_player(w, sr))
-    fig, axs = plot_grid(len(waves), ncols)
-    for w, ti, ax in zip(waves, titles, axs):
-        plot_mel(ms(torch.as_tensor(_np(w)).reshape(-1)), cfg, ax=ax, title=ti, colorbar=False)
-    return fig
+    if players: display(clip_players([(w, sr, t) for w, t in zip(waves, titles)]))
+    return mel_grid(waves, sr, titles, cfg, ncols)
 
 # %% ../nbs/00c_display.ipynb #b9ba0880
 def as_widget(name:str, v) -> W.Widget:
@@ -125,6 +152,14 @@ def as_widget(name:str, v) -> W.Widget:
     else: raise FoleyError(f"Sampler: cannot make a widget for control {name!r} from {v!r}")
     if hasattr(w, 'description') and not w.description: w.description = name
     return w
+
+def label_width(controls) -> str:
+    "A CSS width that fits the longest control label (in `ch`, one per character, plus a margin)."
+    return f"{max([len(getattr(w, 'description', '') or '') for w in controls] + [4]) + 2}ch"
+
+def _fmt(v) -> str:
+    if isinstance(v, float): return f"{v:.4g}"
+    return str(v)
 
 def _check_clip(c, i):
     if not isinstance(c, (tuple, list)) or len(c) not in (2, 3):
@@ -140,42 +175,78 @@ class Sampler:
                  controls:dict=None, # name -> widget (or plain value), in display order
                  mel_cfg:MelConfig=None, # mel convention of the plots (default from the clips' rate)
                  button:str='Generate', # the button's label
+                 ncols:int=3, # mel plots per row
                  **widgets): # more controls, as keyword arguments
         if isinstance(generate, dict) and callable(controls): generate, controls = controls, generate  # Sampler(controls, generate)
         if not callable(generate): raise FoleyError("Sampler: generate must be a function returning [(wave, sr, title), ...]")
-        self.generate, self.mel_cfg = generate, mel_cfg
+        self.generate, self.mel_cfg, self.ncols = generate, mel_cfg, ncols
         self.controls = {k: as_widget(k, v) for k, v in {**(controls or {}), **widgets}.items()}
-        self.button, self.out, self.status = W.Button(description=button, button_style='primary'), W.Output(), W.HTML()
-        self.last, self.error, self.fig = None, None, None
+        width = label_width(self.controls.values())
+        for k, w in self.controls.items():
+            if hasattr(w, 'style') and hasattr(w.style, 'description_width'): w.style.description_width = width
+            w.add_class('foleybook-control')
+        self.button = W.Button(description=button, button_style='primary', icon='play')
+        self.button.add_class('foleybook-generate')
+        self.status = W.HTML(layout=W.Layout(margin='4px 0'))
+        self.clips = W.Box(layout=W.Layout(flex_flow='row wrap'))
+        self.plot = W.Image(format='png', layout=W.Layout(display='none', max_width='100%', align_self='flex-start'))
+        self.plot.add_class('foleybook-plot'); self.status.add_class('foleybook-status')
+        self.last, self.error, self.fig, self.png = None, None, None, None
+        self._lock = threading.Lock()
         self.button.on_click(self._click)
-        self.widget = W.VBox([*self.controls.values(), self.button, self.status, self.out])
+        self.widget = W.VBox([*self.controls.values(), self.button, self.status, self.clips, self.plot])
+        self.widget.add_class('foleybook-sampler')
 
     @property
     def values(self) -> dict: return {k: w.value for k, w in self.controls.items()}
+
+    def describe(self, values:dict) -> str:
+        "The settings `values` as a readable line, with the controls' labels."
+        return ', '.join(f"{getattr(self.controls.get(k), 'description', '') or k} {_fmt(v)}" for k, v in values.items())
 
     def run(self, **values): # control values to set first
         "Set `values` on the controls, call `generate`, render the clips; returns them."
         for k, v in values.items():
             if k not in self.controls: raise FoleyError(f"Sampler: no control {k!r}; controls are {list(self.controls)}")
             self.controls[k].value = v
-        clips = [_check_clip(c, i) for i, c in enumerate(self.generate(**self.values))]
-        self.last, self.error = clips, None
-        with self.out:
-            clear_output(wait=True)
+        t0, vals = time.perf_counter(), self.values
+        self.clear()   # the clips on screen always come from the settings shown
+        try:
+            clips = [_check_clip(c, i) for i, c in enumerate(self.generate(**vals))]
+            if not clips: raise FoleyError(f"Sampler: no clips from {self.describe(vals)}")
             self.render(clips)
-        self.status.value = f"{len(clips)} clip(s) from {self.values}"
+        except Exception as e:
+            self.clear()
+            self.error = e
+            self.status.value = f"<span style='color:#c00'><b>{type(e).__name__}</b>: {html.escape(str(e))}</span>"
+            raise
+        self.last, self.error = clips, None
+        n = len(clips)
+        self.status.value = (f"{n} clip{'s' if n != 1 else ''} in {time.perf_counter() - t0:.1f} s "
+                             f"<span style='color:#666'>({html.escape(self.describe(vals))})</span>")
         return clips
 
+    def clear(self):
+        "Remove the clips and plot of the last run (after an error nothing stale stays on screen)."
+        self.last, self.fig, self.png = None, None, None
+        self.clips.children = ()
+        self.plot.value, self.plot.layout.display = b'', 'none'
+
     def render(self, clips):
-        "Players and a mel grid of `clips` (runs inside the output widget)."
-        sr = clips[0][1] if clips else 22050
-        self.fig = show_clips([c[0] for c in clips], sr, [c[2] for c in clips], cfg=self.mel_cfg)
-        display(self.fig); plt.close(self.fig)
+        "Labelled `Audio` widgets and a PNG mel grid of `clips` (drawn on a `Figure` of its own, never pyplot)."
+        sr = clips[0][1]
+        self.fig = mel_grid([c[0] for c in clips], sr, [c[2] for c in clips], cfg=self.mel_cfg, ncols=self.ncols, pyplot=False)
+        self.png = fig_png(self.fig)
+        self.clips.children = [W.VBox([W.HTML(f"<b>{html.escape(t)}</b>"),
+                                       W.Audio(value=audio_player(w, r).data, format='wav', autoplay=False)],
+                                      layout=W.Layout(margin='0 1.5em 0.5em 0')) for w, r, t in clips]
+        self.plot.value, self.plot.layout.display = self.png, ''
 
     def _click(self, _):
+        if not self._lock.acquire(blocking=False): return   # a run is going on: ignore the extra click
+        self.button.disabled, self.status.value = True, "generating..."
         try: self.run()
-        except Exception as e:
-            self.error = e
-            self.status.value = f"<span style='color:red'>{type(e).__name__}: {e}</span>"
+        except Exception: pass   # shown in the status line, kept in `.error`
+        finally: self.button.disabled = False; self._lock.release()
 
     def _ipython_display_(self): display(self.widget)

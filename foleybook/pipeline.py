@@ -4,17 +4,19 @@
 
 # %% ../nbs/05b_pipeline.ipynb #1b3572ef
 from __future__ import annotations
+import json
 from pathlib import Path
 import torch
 from torch import nn
 from .core import *
-from .priors.pixelsnail import Prior
+from fastcore.basics import patch
+from .protocols import Prior, Codec, Vocoder, Generator, check_generator
 from .audio import save_audio, pad_or_trim, resample
 
 # %% auto #0
-__all__ = ['chunk_seed', 'FoleyPipeline', 'foley_sampler']
+__all__ = ['chunk_seed', 'FoleyPipeline', 'write_clips', 'generator_sampler', 'foley_sampler']
 
-# %% ../nbs/05b_pipeline.ipynb #d2c6534d
+# %% ../nbs/05b_pipeline.ipynb #3c57031d
 def _device(m):
     "The device of a module's first parameter or buffer (cpu for anything else)."
     if isinstance(m, nn.Module):
@@ -25,28 +27,41 @@ def chunk_seed(seed:int, i:int) -> int:
     "The seed of chunk `i` of a generation seeded with `seed`."
     return (int(seed) * 1_000_003 + int(i)) % 2**62
 
-class FoleyPipeline:
-    "Class-conditional sound generation: prior -> code maps -> codec.decode -> mel -> vocoder -> fixed-length waves."
-    def __init__(self, prior:Prior, # samples code maps: `sample(cond, n, *, temperature, top_k, seed)`
-                 codec, # `decode(codes) -> mel` (a `foleybook.vqvae.Codec`)
-                 vocoder, # `vocoder(mel) -> wave`, with `.sample_rate` (a `foleybook.vocoders.Vocoder`)
+class FoleyPipeline(Pretrained):
+    "A `Generator` for class-conditional sound: prior -> code maps -> codec.decode -> mel -> vocoder -> fixed-length waves."
+    def __init__(self, prior:Prior, # samples code maps: `sample(cond, n, *, temperature, top_k, guidance, seed)`
+                 codec:Codec, # `decode(codes) -> mel` (e.g. the VQ-VAE of `foleybook.codecs.vqvae`)
+                 vocoder:Vocoder, # `vocoder(mel) -> wave` at `vocoder.sample_rate` (a `foleybook.vocoders` vocoder)
                  class_names=None, # the class of each class id (default: the DCASE 2023 classes)
                  batch_size:int=8, # clips sampled at once
                  duration:float=4.0): # seconds per clip (cut or zero-padded)
         if class_names is None: from foleybook.data.synth import DCASE_CLASSES as class_names
-        if not isinstance(prior, Prior): raise ConfigError(f"{type(prior).__name__} is not a Prior (it needs `sample(cond, n, *, temperature, top_k, seed)`)")
+        for part, proto in ((prior, Prior), (codec, Codec), (vocoder, Vocoder)):
+            if not isinstance(part, proto): raise ConfigError(f"{type(part).__name__} is not a {proto.__name__} (see foleybook.protocols)")
         self.prior, self.codec, self.vocoder = prior, codec, vocoder
         self.class_names, self.batch_size = list(class_names), int(batch_size)
         self.sample_rate = int(vocoder.sample_rate)
         self.n_samples = round(duration * self.sample_rate)
-        n_cls = getattr(getattr(prior, 'config', None), 'n_classes', None)
+        cfg = getattr(prior, 'config', None)
+        n_cls = getattr(cfg, 'n_classes', None)
         if n_cls is not None and n_cls != len(self.class_names):
             raise ConfigError(f"the prior knows {n_cls} classes but class_names has {len(self.class_names)}: {self.class_names}")
-        pk, ck = getattr(getattr(prior, 'config', None), 'n_codes', None), getattr(codec, 'n_codes', None)
-        if pk is not None and ck is not None and pk != ck: raise ConfigError(f"the prior samples {pk} codes but the codec has {ck}")
-        if hasattr(prior, 'code_shape') and callable(getattr(codec, 'code_shape', None)):
-            ph, wh = prior.code_shape[0], codec.code_shape(4 * prior.code_shape[1])[0]
-            if ph != wh: raise ConfigError(f"the prior samples code maps of {ph} rows but the codec decodes {wh}")
+        pk = getattr(cfg, 'n_codes', None)
+        if pk is not None and pk != codec.n_codes: raise ConfigError(f"the prior samples {pk} codes but the codec has {codec.n_codes}")
+        if hasattr(prior, 'code_shape'):   # the rows of the prior's maps must be the codec's rows for the prior's columns
+            ph, pw = prior.code_shape[:2]
+            ch = codec.code_shape(pw * _time_factor(codec))[0]
+            if ph != ch: raise ConfigError(f"the prior samples code maps of {ph} rows but the codec decodes {ch}")
+
+    @property
+    def classes(self) -> list: return self.class_names
+
+    @property
+    def options(self) -> dict:
+        "The sampling options of `generate` with (default, min, max, step), for samplers and the command line."
+        opts = dict(temperature=(1., 0.05, 2., 0.05), top_k=(0, 0, self.codec.n_codes, 1))
+        if getattr(getattr(self.prior, 'config', None), 'p_uncond', 0) > 0: opts['guidance'] = (1., 1., 5., 0.25)
+        return opts
 
     def class_id(self, c) -> int:
         "The class id of a class name (or id)."
@@ -68,55 +83,109 @@ class FoleyPipeline:
 
     def sample_codes(self, c, # class name or id
                      n:int=1, seed:int=0, temperature:float=1., top_k:int=None, chunk:int=0,
-                     guidance:float=1.) -> torch.Tensor: # classifier-free guidance scale (1: none; passed only if != 1)
+                     guidance:float=1.) -> torch.Tensor: # classifier-free guidance scale (1: none)
         "Code maps of `n` clips of class `c`: chunk `chunk` (of `batch_size`) of a generation seeded with `seed`."
-        kw = dict(guidance=guidance) if guidance != 1 else {}
-        return self.prior.sample(self.class_id(c), n, temperature=temperature, top_k=top_k, seed=chunk_seed(seed, chunk), **kw)
+        return self.prior.sample(self.class_id(c), n, temperature=temperature, top_k=top_k or None, guidance=guidance,
+                                 seed=chunk_seed(seed, chunk))
 
-    def generate(self, c, # class name or id
+    def generate(self, cond=None, # class name or id (None: the first class)
                  n:int=1, # number of clips
                  seed:int=0, # same seed, same clips
                  temperature:float=1., # the prior's sampling temperature
-                 top_k:int=None, # sample among the k most likely codes only
+                 top_k:int=None, # sample among the k most likely codes only (0 or None: all)
                  guidance:float=1.) -> torch.Tensor: # classifier-free guidance scale of priors trained for it (1: none)
-        "`n` clips of class `c`: float32 waves (n, n_samples) at `sample_rate`."
+        "`n` clips of class `cond`: float32 waves (n, n_samples) at `sample_rate`."
+        c = 0 if cond is None else cond
         out = [self.decode(self.sample_codes(c, k, seed, temperature, top_k, chunk=i, guidance=guidance)) for i, _, k in self._chunks(n)]
         return torch.cat(out) if out else torch.zeros(0, self.n_samples)
 
-    def write(self, folder, # output folder: one sub-folder per class
-              n_per_class:int=100, # clips per class
-              seed:int=0, temperature:float=1., top_k:int=None, guidance:float=1.,
-              classes=None, # class names to write (default: all)
-              overwrite:bool=False, # regenerate chunks whose files all exist already
-              sample_rate:int=22050, # the files' rate (the DCASE task asks for 22,050 Hz)
-              verbose:bool=False) -> Path:
-        "Write `n_per_class` clips per class as `folder/<Class>/0001.wav ...` (mono, 16-bit PCM, atomic)."
-        folder = Path(folder)
-        for c in (self.class_names if classes is None else classes):
-            cid = self.class_id(c); name = self.class_names[cid]
-            for i, start, k in self._chunks(n_per_class):
-                paths = [folder/name/f"{j+1:04d}.wav" for j in range(start, start + k)]
-                if not overwrite and all(p.is_file() for p in paths): continue
-                waves = self.decode(self.sample_codes(cid, k, seed, temperature, top_k, chunk=i, guidance=guidance))
-                if sample_rate != self.sample_rate:
-                    waves = pad_or_trim(resample(waves, self.sample_rate, sample_rate), round(self.n_samples * sample_rate / self.sample_rate))
-                for p, w in zip(paths, waves): save_audio(p, w[None], sample_rate)
-                if verbose: print(f"{name}: wrote {paths[0].name} .. {paths[-1].name}")
-        return folder
+def _time_factor(codec) -> int:
+    "The codec's downsampling along time (its `downsample`: an int, or (frequency, time))."
+    d = codec.downsample
+    return int(d[-1]) if isinstance(d, (tuple, list)) else int(d)
 
-# %% ../nbs/05b_pipeline.ipynb #84e0daac
-def foley_sampler(pipe:FoleyPipeline, # the pipeline to sample from
-                  max_n:int=8): # the largest count on the slider
-    "A `foleybook.display.Sampler` with class, count, seed, temperature, top-k and guidance controls for `pipe`."
+# %% ../nbs/05b_pipeline.ipynb #b79afa42
+def write_clips(g:Generator, # any generator
+                folder, # output folder: one sub-folder per class
+                n_per_class:int=100, # clips per class
+                seed:int=0, # chunk i of a class uses `chunk_seed(seed, i)`
+                classes=None, # class names to write (default: all of `g.classes`)
+                overwrite:bool=False, # regenerate chunks whose files all exist already
+                sample_rate:int=22050, # the files' rate (the DCASE task asks for 22,050 Hz)
+                duration:float=4.0, # seconds per clip (cut or zero-padded; None: as generated)
+                batch_size:int=8, # clips per `generate` call
+                verbose:bool=False, # print a line per chunk
+                **options) -> Path: # passed to `g.generate` (temperature, guidance, ...)
+    "Write `n_per_class` clips per class as `folder/<Class>/0001.wav ...` (mono, 16-bit PCM, atomic)."
+    check_generator(g)
+    folder, n_out = Path(folder), (None if duration is None else round(duration * sample_rate))
+    names = list(g.classes) if g.classes is not None else ['all']
+    for c in (names if classes is None else classes):
+        check_generator(g, c)
+        for i, start in enumerate(range(0, n_per_class, batch_size)):
+            k = min(batch_size, n_per_class - start)
+            paths = [folder/str(c)/f"{j+1:04d}.wav" for j in range(start, start + k)]
+            if not overwrite and all(p.is_file() for p in paths): continue
+            waves = torch.as_tensor(g.generate(None if c == 'all' else c, k, seed=chunk_seed(seed, i), **options)).float().reshape(k, -1)
+            if sample_rate != g.sample_rate: waves = resample(waves, g.sample_rate, sample_rate)
+            for p, w in zip(paths, waves if n_out is None else pad_or_trim(waves, n_out)): save_audio(p, w[None], sample_rate)
+            if verbose: print(f"{c}: wrote {paths[0].name} .. {paths[-1].name}")
+    return folder
+
+@patch
+def write(self:FoleyPipeline, folder, # output folder: one sub-folder per class
+          n_per_class:int=100, # clips per class
+          seed:int=0, **kwargs): # `write_clips` arguments and sampling options
+    "Write `n_per_class` clips per class in the DCASE layout with `write_clips` (chunks of `batch_size`)."
+    kwargs = {'batch_size': self.batch_size, 'duration': self.n_samples / self.sample_rate, **kwargs}
+    return write_clips(self, folder, n_per_class, seed, **kwargs)
+
+# %% ../nbs/05b_pipeline.ipynb #01b225f0
+@patch
+def save_pretrained(self:FoleyPipeline, folder): # the folder to write
+    "Save the prior, codec and vocoder into sub-folders and the pipeline's settings into `config.json`."
+    folder = Path(folder)
+    for name in ('prior', 'codec', 'vocoder'):
+        part = getattr(self, name)
+        if not hasattr(part, 'save_pretrained'): raise ConfigError(f"the {name} ({type(part).__name__}) has no save_pretrained: it cannot be saved")
+        part.save_pretrained(folder/name)
+    cfg = dict(model_class='FoleyPipeline', class_names=self.class_names, batch_size=self.batch_size,
+               duration=self.n_samples / self.sample_rate)
+    with atomic_write(folder/CONFIG_NAME, 'w') as f: json.dump(cfg, f, indent=1)
+    return folder
+
+@patch(cls_method=True)
+def from_pretrained(cls:FoleyPipeline, folder, # a folder written by `FoleyPipeline.save_pretrained`
+                    device='cpu'): # where to put the parts
+    "Load the three parts with `load_pretrained` and rebuild the pipeline."
+    folder = Path(folder)
+    try: cfg = json.loads((folder/CONFIG_NAME).read_text())
+    except (OSError, json.JSONDecodeError) as e: raise CheckpointError(f"{folder/CONFIG_NAME}: not a pipeline config ({e})") from None
+    parts = [load_pretrained(folder/n, device=device) for n in ('prior', 'codec', 'vocoder')]
+    parts = [p.eval() if isinstance(p, nn.Module) else p for p in parts]
+    return cls(*parts, class_names=cfg['class_names'], batch_size=cfg['batch_size'], duration=cfg['duration'])
+
+# %% ../nbs/05b_pipeline.ipynb #e18b5a54
+def generator_sampler(g:Generator, # any generator (its `options`, if any, become sliders)
+                      max_n:int=8): # the largest count on the slider
+    "A `foleybook.display.Sampler` for any `Generator`: class, count, seed and the generator's own options."
     import ipywidgets as W
     from foleybook.display import Sampler
-    controls = dict(class_name=W.Dropdown(options=pipe.class_names, description='class'),
-                    n=W.IntSlider(value=2, min=1, max=max_n, description='count'),
-                    seed=W.IntText(value=0, description='seed'),
-                    temperature=W.FloatSlider(value=1., min=0., max=2., step=0.05, description='temperature'),
-                    top_k=W.IntText(value=0, description='top-k (0: all)'),
-                    guidance=W.FloatSlider(value=1., min=1., max=5., step=0.25, description='guidance'))
-    def generate(class_name, n, seed, temperature, top_k, guidance):
-        waves = pipe.generate(class_name, n, seed=seed, temperature=temperature, top_k=top_k or None, guidance=guidance)
-        return [(w, pipe.sample_rate, f"{class_name} #{i+1} (seed {seed})") for i, w in enumerate(waves)]
+    check_generator(g)
+    controls = {}
+    if g.classes is not None: controls['cond'] = W.Dropdown(options=list(g.classes), description='class')
+    controls['n'] = W.IntSlider(value=2, min=1, max=max_n, description='count')
+    controls['seed'] = W.IntText(value=0, description='seed')
+    for name, (default, lo, hi, step) in getattr(g, 'options', {}).items():
+        kind = W.IntSlider if all(isinstance(v, int) for v in (default, lo, hi, step)) else W.FloatSlider
+        controls[name] = kind(value=default, min=lo, max=hi, step=step, description=name.replace('_', '-'))
+    def generate(n, seed, cond=None, **options):
+        if seed < 0: raise ConfigError(f"seed must be >= 0, got {seed}")
+        waves = g.generate(cond, n, seed=seed, **options)
+        return [(w, g.sample_rate, f"{cond or 'clip'} #{i+1} (seed {seed})") for i, w in enumerate(waves)]
     return Sampler(generate, controls)
+
+def foley_sampler(pipe:FoleyPipeline, # the pipeline to sample from
+                  max_n:int=8): # the largest count on the slider
+    "The sampler of a `FoleyPipeline`: class, count, seed, temperature, top-k and (when its prior can use it) guidance."
+    return generator_sampler(pipe, max_n)

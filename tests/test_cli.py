@@ -1,10 +1,13 @@
-"End-to-end tests of the `foleybook` command and the staged DCASE 2023 recipe (debug preset), run in-process."
-import json, os, subprocess, sys
+"End-to-end tests of the `foleybook recipe` command on the DCASE 2023 recipe (debug preset), run in-process."
+import json, subprocess, sys
 from pathlib import Path
 import pytest
 from foleybook.cli import main
-from foleybook.recipes.engine import Recipe, run_recipe, recipe_preset, STAGES
+from foleybook.recipes.engine import Recipe, get_recipe
 from foleybook.data.synth import DCASE_CLASSES
+
+SPEC = get_recipe('dcase2023')
+NAMES = [s.name for s in SPEC.stages]
 
 
 def run(argv, capsys):
@@ -17,7 +20,7 @@ def run(argv, capsys):
 
 @pytest.fixture(scope='module')
 def debug_exp(tmp_path_factory):
-    "One full debug recipe run (stages 0-8) shared by the tests of this module, with its stdout."
+    "One full debug recipe run (every stage) shared by the tests of this module."
     out = tmp_path_factory.mktemp('exp')/'debug'
     code = main(['recipe', 'dcase2023', '--data', 'synth', '--preset', 'debug', '--out', str(out), '--system', 'cpu'])
     assert code == 0
@@ -25,21 +28,20 @@ def debug_exp(tmp_path_factory):
 
 
 def test_debug_recipe_runs_all_stages(debug_exp):
-    r = Recipe(debug_exp)
-    assert all(r.is_done(s.n) for s in STAGES)
+    r = Recipe(debug_exp, recipe=None)
+    assert r.spec.name == 'dcase2023' and all(r.is_done(n) for n in NAMES)
     report = (debug_exp/'report.md').read_text()
     assert 'mels.png' in report and (debug_exp/'report'/'mels.png').stat().st_size > 1000
-    n = recipe_preset('debug')['generate']['n_per_class']
+    n = SPEC.preset('debug')['generate']['n_per_class']
     for c in DCASE_CLASSES:
-        wavs = sorted((debug_exp/'gen'/c).glob('*.wav'))
-        assert len(wavs) == n, (c, wavs)
-    # the split is per class and disjoint
-    for c in DCASE_CLASSES:
+        assert len(sorted((debug_exp/'gen'/c).glob('*.wav'))) == n
         tr = {p.name for p in (debug_exp/'data'/'train'/c).iterdir()}
         te = {p.name for p in (debug_exp/'data'/'test'/c).iterdir()}
-        assert tr and te and not tr & te
-    info = json.loads(r.marker(8).read_text())
-    assert 0 <= info['accuracy'] <= 1
+        assert tr and te and not tr & te                      # the split is per class and disjoint
+    rep = json.loads((debug_exp/'report.json').read_text())
+    for k in ('generated_accuracy', 'real_accuracy', 'fad_same', 'fad_other'): assert 0 <= rep[k] < 1e6, k
+    assert set(rep['stage_seconds']) == set(NAMES[:-1]) and set(rep['class_accuracy']) == set(DCASE_CLASSES)
+    assert json.loads(r.marker('evaluate').read_text())['generated_accuracy'] == rep['generated_accuracy']
 
 
 def test_second_run_skips_everything(debug_exp, capsys):
@@ -47,42 +49,44 @@ def test_second_run_skips_everything(debug_exp, capsys):
     before = {p: p.stat().st_mtime_ns for p in [*gen, debug_exp/'report.md', debug_exp/'vqvae'/'final'/'model.safetensors']}
     code, out, err = run(['recipe', 'dcase2023', '--preset', 'debug', '--out', str(debug_exp)], capsys)
     assert code == 0, err
-    assert out.count('done already, skipping') == len(STAGES)
+    assert out.count('done already, skipping') == len(NAMES)
     assert {p: p.stat().st_mtime_ns for p in before} == before      # nothing was rewritten
 
 
 def test_status(debug_exp, capsys):
     code, out, _ = run(['recipe', 'dcase2023', '--status', '--out', str(debug_exp)], capsys)
-    assert code == 0 and out.count('done in') == len(STAGES)
+    assert code == 0 and out.count('done in') == len(NAMES)
 
 
 def test_interrupted_stage_resumes(debug_exp, capsys):
-    "Stage 4 killed after its next-to-last checkpoint (marker and last checkpoint gone): a rerun resumes from that checkpoint."
-    from foleybook.train.learner import checkpoints, load_checkpoint
-    r = Recipe(debug_exp)
-    cks = checkpoints(debug_exp/'vqvae'/'checkpoints')
+    "The VQ-VAE stage killed after its next-to-last checkpoint (marker and last checkpoint gone): a rerun resumes from that checkpoint."
+    from foleybook.train import checkpoint as ckm
+    r = Recipe(debug_exp, recipe=None)
+    cks = ckm.checkpoints(debug_exp/'vqvae'/'checkpoints')
     assert len(cks) >= 2
     kept, last = cks[-2], cks[-1]
-    step_kept, step_last = load_checkpoint(kept)[1]['train_iter'], load_checkpoint(last)[1]['train_iter']
+    step_kept, step_last = ckm.load_checkpoint(kept)[1]['train_iter'], ckm.load_checkpoint(last)[1]['train_iter']
     assert step_kept < step_last
     mtime = kept.stat().st_mtime_ns
-    last.unlink(); r.marker(4).unlink()
-    code, out, err = run(['recipe', 'dcase2023', '--preset', 'debug', '--out', str(debug_exp), '--stage', '4', '--stop-stage', '4'], capsys)
+    last.unlink(); r.marker('vqvae').unlink()
+    code, out, err = run(['recipe', 'dcase2023', '--preset', 'debug', '--out', str(debug_exp), '--stage', 'vqvae', '--stop-stage', 'vqvae'], capsys)
     assert code == 0, err
     assert 'resuming from the checkpoints' in out
     assert kept.stat().st_mtime_ns == mtime                       # not rewritten: training did not start over
-    assert last.is_file() and load_checkpoint(last)[1]['train_iter'] == step_last   # the remaining steps were trained
-    assert r.is_done(4) and not any(r.is_done(n) for n in (5, 6, 7, 8))   # the later stages are stale now
+    assert last.is_file() and ckm.load_checkpoint(last)[1]['train_iter'] == step_last   # the remaining steps were trained
+    assert r.is_done('vqvae') and not any(r.is_done(n) for n in ('codes', 'prior', 'generate', 'evaluate'))   # stale now
     code, out, _ = run(['recipe', 'dcase2023', '--status', '--out', str(debug_exp)], capsys)
-    assert out.count('done in') == 5
+    assert out.count('done in') == 4                              # data, vocoder, split, vqvae
 
 
 def test_missing_input_names_the_stage(tmp_path, capsys):
-    code, out, err = run(['recipe', 'dcase2023', '--stage', '6', '--out', str(tmp_path/'exp')], capsys)
+    code, out, err = run(['recipe', 'dcase2023', '--stage', 'prior', '--out', str(tmp_path/'exp')], capsys)
     assert code == 2
-    assert err == (f"foleybook: error: stage 6 needs codes from stage 5 in {tmp_path/'exp'/'codes'}: "
-                   "run the recipe with --stage 5 (it is missing or did not finish)\n")
+    assert err == (f"foleybook: error: stage prior needs codes from stage codes in {tmp_path/'exp'/'codes'}: "
+                   "run the recipe with --stage codes (it is missing or did not finish)\n")
     assert 'Traceback' not in out + err
+    code, out, err = run(['recipe', 'dcase2023', '--stage', '5', '--out', str(tmp_path/'exp')], capsys)   # positions work too
+    assert code == 2 and 'stage prior needs codes' in err
 
 
 def test_foley_errors_are_one_line_exit_2(tmp_path, capsys):
@@ -90,21 +94,26 @@ def test_foley_errors_are_one_line_exit_2(tmp_path, capsys):
     assert code == 2 and err.startswith('foleybook: error: --data') and err.count('\n') == 1
     code, out, err = run(['train', 'vqvae', '--data', str(tmp_path/'nope'), '--out', str(tmp_path/'v')], capsys)
     assert code == 2 and err.count('\n') == 1 and 'not found' in err
+    code, out, err = run(['recipe', 'dcase2023', '--preset', 'huge', '--out', str(tmp_path/'h')], capsys)
+    assert code == 2 and "has no preset 'huge'" in err and err.count('\n') == 1
+    code, out, err = run(['train', 'gpt9', '--data', 'synth', '--out', str(tmp_path/'g')], capsys)
+    assert code == 2 and "no trainer 'gpt9'" in err
     if not __import__('torch').cuda.is_available():
         code, out, err = run(['recipe', 'dcase2023', '--system', 'cuda_ddp', '--out', str(tmp_path/'e')], capsys)
         assert code == 2 and 'needs a CUDA GPU' in err and err.count('\n') == 1
 
 
 def test_usage_errors_exit_2(capsys):
-    code, out, err = run(['recipe', 'dcase2023', '--preset', 'huge'], capsys)
+    code, out, err = run(['recipe', 'nosuchrecipe'], capsys)
     assert code == 2 and 'invalid choice' in err and err.startswith('usage: foleybook recipe')
-    code, out, err = run(['train', 'gpt'], capsys)
-    assert code == 2
+    code, out, err = run(['train', 'vqvae'], capsys)
+    assert code == 2 and 'required' in err
 
 
 def test_console_script_runs():
-    "The installed `foleybook` script (one subprocess: the import cost is high)."
+    "The installed `foleybook` script (one subprocess: the import cost is high), with no warning on stderr."
     exe = Path(sys.executable).parent/'foleybook'
     if not exe.exists(): pytest.skip(f"console script not installed next to {sys.executable}")
-    p = subprocess.run([str(exe), 'recipe', 'dcase2023', '--stage', '5', '--out', '/nonexistent/exp'], capture_output=True, text=True)
-    assert p.returncode == 2 and p.stderr.startswith('foleybook: error: stage 5 needs a trained VQ-VAE from stage 4')
+    p = subprocess.run([str(exe), 'recipe', 'dcase2023', '--stage', 'codes', '--out', '/nonexistent/exp'], capture_output=True, text=True)
+    assert p.returncode == 2 and p.stderr == ("foleybook: error: stage codes needs a trained VQ-VAE from stage vqvae in "
+                                              "/nonexistent/exp/vqvae/final: run the recipe with --stage vqvae (it is missing or did not finish)\n")

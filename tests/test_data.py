@@ -1,11 +1,14 @@
-"foleybook.data.folders / foleybook.data.synth beyond the notebooks: a bad-data corpus through whole epochs, workers, other seeds."
+"foleybook.data.folders / loaders / conditioning / synth beyond the notebooks: a bad-data corpus through whole epochs, workers, other seeds."
 import os, shutil, warnings
 from pathlib import Path
 import numpy as np, pytest, torch
 from foleybook.core import DataError
 from foleybook.audio import save_audio, MelSpectrogram
-from foleybook.data.folders import (ClassFolder, SynthFoley, DCASE_CLASSES, mel_dls, vocoder_dls, code_dls, write_codes,
-                            param_dls, write_params, make_param, MelDataset)
+import soundfile as sf
+from foleybook.data.synth import SynthFoley, DCASE_CLASSES
+from foleybook.data.folders import ClassFolder
+from foleybook.data.loaders import mel_dls, vocoder_dls, code_dls, write_codes, MelDataset
+from foleybook.data.conditioning import param_dls, write_params, make_param
 
 
 @pytest.fixture(scope='module')
@@ -27,11 +30,14 @@ def bad_folder(synth, tmp_path):
 
 
 def test_bad_files_reported_and_skipped(bad_folder):
-    with pytest.warns(UserWarning, match=r'skipped 5 bad file\(s\), kept 9'):
+    with pytest.warns(UserWarning, match=r'skipped 4 bad file\(s\), kept 10'):
         ds = ClassFolder(bad_folder)
     reasons = {f.name: r for f, r in ds.bad}
-    assert sorted(reasons) == ['corrupt.wav', 'empty.wav', 'long.wav', 'silent.wav', 'truncated.wav']
-    assert reasons['long.wav'] == 'wrong length (5.00 s, expected 4.00 s)'
+    assert sorted(reasons) == ['corrupt.wav', 'empty.wav', 'silent.wav', 'truncated.wav']
+    assert ds[ds.files.index(bad_folder/'Keyboard'/'long.wav')][0].shape == (88200,)     # cropped to 4 s
+    with pytest.warns(UserWarning, match=r'skipped 5 bad file\(s\), kept 9'):
+        skip = ClassFolder(bad_folder, on_length='skip')
+    assert {f.name: r for f, r in skip.bad}['long.wav'] == 'wrong length (5.00 s, expected 4.00 s)'
     assert reasons['truncated.wav'].startswith('unreadable: truncated')
     assert 'silent.wav: silent' in ds.report()
     assert all(f.name not in reasons for f in ds.files)
@@ -43,7 +49,7 @@ def test_whole_epoch_over_bad_folder(bad_folder, num_workers):
         warnings.simplefilter('ignore'); ds = ClassFolder(bad_folder)
     dls = mel_dls(ds, bs=2, valid_pct=0.34, seed=0, num_workers=num_workers, device='cpu')
     n = sum(len(y) for _, y in dls.train) + sum(len(y) for _, y in dls.valid)
-    assert n == 9 - (len(dls.train_ds) % 2)                    # every good clip (drop_last on train), no error
+    assert n == 10 - (len(dls.train_ds) % 2)                    # every good clip (drop_last on train), no error
     shapes = {tuple(m.shape[1:]) for m, _ in dls.valid}
     assert shapes == {(80, 344)}
 
@@ -133,3 +139,26 @@ def test_fastai_learners_train_on_the_loaders(synth, tmp_path):
     assert learn.validate()[0] < before                        # the prior sees codes and labels, learns from the codes
     preds, targs = learn.get_preds()
     assert preds.shape == (3, 8, 2, 5) and targs.shape == (3, 2, 5)
+
+
+def test_the_issue_corpus(synth, tmp_path):
+    "Issue #12's folder: a text file named .wav, an empty, a truncated, a NaN and a silent file, a 3 s stereo 44.1 kHz clip, an empty class folder."
+    root = tmp_path/'user'; shutil.copytree(synth, root)
+    (root/'Footstep'/'zz_text.wav').write_text('this is not audio')
+    (root/'Footstep'/'empty.wav').write_bytes(b'')
+    (root/'GunShot'/'truncated.wav').write_bytes((synth/'GunShot'/'000.wav').read_bytes()[:5000])
+    sf.write(root/'GunShot'/'nan.wav', np.full(88200, np.nan, np.float32), 22050, subtype='FLOAT')
+    save_audio(root/'Keyboard'/'silent.wav', torch.zeros(88200), 22050)
+    save_audio(root/'Keyboard'/'stereo.wav', 0.3*torch.randn(2, 3*44100).clamp(-3, 3)/3, 44100)
+    (root/'Rain').mkdir()
+    with pytest.warns(UserWarning) as caught: ds = ClassFolder(root)
+    msgs = ' '.join(str(w.message) for w in caught)
+    assert "class folder(s) ['Rain'] hold no audio files" in msgs and 'skipped 5 bad file(s), kept 10' in msgs
+    assert ds.classes == ['Footstep', 'GunShot', 'Keyboard']
+    reasons = {f.name: r for f, r in ds.bad}
+    assert sorted(reasons) == ['empty.wav', 'nan.wav', 'silent.wav', 'truncated.wav', 'zz_text.wav']
+    assert reasons['nan.wav'] == 'unreadable: contains NaN or infinite samples'
+    w, y = ds[ds.files.index(root/'Keyboard'/'stereo.wav')]
+    assert w.shape == (88200,) and w[3*22050 + 10:].abs().max() == 0 and w[:3*22050].abs().max() > 0   # 22.05 kHz mono, padded
+    dls = mel_dls(ds, bs=2, valid_pct=0.34, seed=0, device='cpu')
+    assert sum(len(y) for _, y in dls.valid) + sum(len(y) for _, y in dls.train) >= 9

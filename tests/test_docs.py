@@ -92,6 +92,34 @@ def test_no_external_hosts(site):
         assert not bad, f"{f.name} refers to external hosts: {bad[:3]}"
 
 
+def test_scrub_paths_and_nonetype():
+    assert nbsite.scrub_paths("ClassFolder('/tmp/tmp5z2l313q/synth', 12 files)") == "ClassFolder('/tmp/…/synth', 12 files)"
+    assert nbsite.scrub_paths("-> /tmp/tmpczb_fnpm/dl/blob.bin; /var/folders/ab/xy/T/tmpq1/x") == "-> /tmp/…/dl/blob.bin; /tmp/…/x"
+    assert nbsite.scrub_paths("File /work/x/.venv/lib/python3.11/site-packages/torch/a.py") == "File …/torch/a.py"
+    assert nbsite.scrub_paths("saved in /home/ann/.cache/f and /root/.cache/g") == "saved in ~/.cache/f and ~/.cache/g"
+    assert nbsite.scrub_paths(f"{nbsite.ROOT}/nbs/a.ipynb", nbsite.ROOT) == "nbs/a.ipynb"
+    assert nbsite.scrub_paths("exp/tmp/a, http://h/tmp/x") == "exp/tmp/a, http://h/tmp/x"     # relative paths and URLs stay
+    nb = {'metadata': {}, 'cells': [
+        {'cell_type': 'code', 'metadata': {}, 'execution_count': 1, 'source': '#| echo: false\n#| output: asis\nshow_doc(f)',
+         'outputs': [{'output_type': 'execute_result', 'metadata': {}, 'data': {'text/markdown': '### f\n\n```python\ndef f(\n    ax:NoneType=None, # axes\n    n:int=None\n)\n```'}}]},
+        {'cell_type': 'code', 'metadata': {}, 'execution_count': 2, 'source': 'p', 'outputs': [
+            {'output_type': 'stream', 'name': 'stdout', 'text': ['wrote /tmp/tmpab12/x.wav\n']},
+            {'output_type': 'execute_result', 'metadata': {}, 'execution_count': 2, 'data': {'text/plain': "Path('/tmp/tmpab12/v1')", 'image/png': 'iVBOR/tmp/x'}}]},
+        {'cell_type': 'markdown', 'metadata': {}, 'source': '![shot](../docs/_static/samplers/x.png)'}]}
+    cells = nbsite.convert_nb(nb, {})['cells']
+    assert 'ax=None, # axes' in cells[0]['source'] and 'n:int=None' in cells[0]['source'] and 'NoneType' not in cells[0]['source']
+    outs = cells[1]['outputs']
+    assert outs[0]['text'] == 'wrote /tmp/…/x.wav\n' and outs[1]['data']['text/plain'] == "Path('/tmp/…/v1')"
+    assert outs[1]['data']['image/png'] == 'iVBOR/tmp/x'                     # images are left alone
+    assert cells[2]['source'] == '![shot](_static/samplers/x.png)'
+
+
+def test_no_widget_state_in_notebooks():
+    "Executors (nbclient) store widget state, with embedded audio, in the notebook metadata: none is committed."
+    bad = [nb.name for nb in sorted((ROOT/'nbs').glob('*.ipynb')) if 'widgets' in json.loads(nb.read_text()).get('metadata', {})]
+    assert not bad, f"widget state in the metadata of {bad}: run `make clean-nbs`"
+
+
 def test_show_docs_back_in_source_order():
     def doc(name, line):
         return {'cell_type': 'code', 'metadata': {}, 'source': f'#| echo: false\n#| output: asis\nshow_doc({name})',

@@ -5,9 +5,10 @@ import pytest, torch, soundfile as sf
 from torch import nn
 from fastai.callback.core import Callback
 from foleybook.core import CheckpointError, ConfigError, DataError
-from foleybook.priors.pixelsnail import (PixelSNAIL, PixelSNAILConfig, Prior, check_causality, step_logits, train_prior,
-                                  sample_logits)
-from foleybook.data.folders import write_codes
+from foleybook.priors.pixelsnail import PixelSNAIL, PixelSNAILConfig, Prior, check_causality, step_logits
+from foleybook.priors.pixelsnail_train import train_prior
+from foleybook.priors.sampling import sample_logits
+from foleybook.data.loaders import write_codes
 from foleybook.pipeline import FoleyPipeline, chunk_seed
 
 torch.set_num_threads(1)
@@ -19,7 +20,10 @@ def _model(seed=0, **kw):
 # the variants of the architecture: kernel 5 (the DCASE size) and even kernels, no attention, no cond stack,
 # output residual blocks, unconditional
 VARIANTS = [dict(), dict(kernel=5, height=5, width=7), dict(kernel=4, attention=False), dict(n_cond_res_blocks=0, n_out_res_blocks=1),
-            dict(n_classes=0)]
+            dict(n_classes=0),
+            # the baseline's layout (strict causal convs and attention, linear class MLP, 1-channel class map)
+            dict(causal='strict', embed_act=False, n_cond_res_blocks=0), dict(causal='strict', embed_act=False, n_cond_res_blocks=0, kernel=4, height=5),
+            dict(causal='strict', kernel=5, attention=False, n_out_res_blocks=1)]
 
 @pytest.mark.parametrize('kw', VARIANTS)
 def test_causality(kw):
@@ -68,13 +72,32 @@ def test_sample_logits_top_k_and_temperature():
     assert (cold == 3).float().mean() > 0.99
     with pytest.raises(ConfigError): sample_logits(logits, temperature=-1)
 
-@pytest.mark.parametrize('preset', ['debug', 'small', 'dcase2023'])
+def _wn(cin, cout, k=1, bias=True): return cout * cin * k * k + cout + (cout if bias else 0)   # weight norm's v and g, bias
+def _gated(ch, hidden, k, aux=0, cond=0):
+    return _wn(ch, hidden, k) + _wn(hidden, 2 * ch, k) + (_wn(aux, hidden) if aux else 0) + (_wn(cond, 2 * ch, bias=False) if cond else 0)
+
+def test_baseline_parameter_count():
+    "The DCASE 2023 baseline's PixelSNAIL, counted by formula from its modules: 103,316,216 with its unused CondResNet."
+    C, K, k, V, H, W, E = 256, 5, 5, 512, 20, 86, 2048
+    block = 4 * _gated(C, C, K, cond=1) + _gated(2 * C + 2, C, 1) + _gated(C + 2, C, 1) + _gated(C, C, 1, aux=C // 2) \
+            + _wn(C + 2, C // 2) + 2 * _wn(2 * C + 2, C // 2)
+    inputs = (C * V * (k // 2) * k + 2 * C) + (C * V * ((k + 1) // 2) * (k // 2) + 2 * C)
+    mlp = (7 * E + E) + 2 * (E * E + E) + (E * H * W + H * W)
+    cond_resnet = _wn(V, C, 3) + 3 * _gated(C, C, 3)
+    total = inputs + 4 * block + _wn(C, V) + mlp
+    assert total + cond_resnet == 103_316_216 and cond_resnet == 6_493_184
+    with torch.device('meta'):
+        base, cond = PixelSNAIL(PixelSNAILConfig.preset('dcase2023')), PixelSNAIL(PixelSNAILConfig.preset('dcase2023_cond'))
+    assert sum(p.numel() for p in base.parameters()) == total == 96_823_032   # the unused CondResNet is left out
+    # dcase2023_cond: a 256-channel conditioning stack (3x3 conv from the 1-channel map + 3 gated blocks) feeds every residual block
+    stack = _wn(1, C, 3) + 3 * _gated(C, C, 3)
+    assert sum(p.numel() for p in cond.parameters()) == total + stack + 16 * (_wn(C, 2 * C, bias=False) - _wn(1, 2 * C, bias=False)) == 104_227_832
+
+@pytest.mark.parametrize('preset', ['debug', 'debug_baseline', 'small', 'dcase2023', 'dcase2023_cond'])
 def test_preset_shapes(preset):
     cfg = PixelSNAILConfig.preset(preset)
-    if preset == 'dcase2023':   # shape-check the full model cheaply on the meta device
+    if preset.startswith('dcase2023'):   # shape-check the full model cheaply on the meta device
         with torch.device('meta'): m = PixelSNAIL(cfg)
-        n = sum(p.numel() for p in m.parameters())
-        assert 100e6 < n < 108e6        # the reference measured ~103M
         assert (cfg.height, cfg.width, cfg.n_codes, cfg.n_classes) == (20, 86, 512, 7)
         return
     m = PixelSNAIL(cfg).eval()
@@ -122,10 +145,10 @@ class _Start(Callback):
 def test_train_prior_resume_matches_uninterrupted(tmp_path):
     f = _toy_file(tmp_path/'codes'/'codes.safetensors')
     sa, sb = _Start(), _Start()
-    a = train_prior(tmp_path/'codes', 'debug', out=tmp_path/'a', epochs=2, bs=8, every=2, cbs=[sa])
-    with pytest.raises(KeyboardInterrupt): train_prior(f, 'debug', out=tmp_path/'b', epochs=2, bs=8, every=2, cbs=[_Interrupt(5)])
+    a = PixelSNAIL.from_pretrained(train_prior(tmp_path/'codes', preset='debug', out=tmp_path/'a', epochs=2, bs=8, every=2, cbs=[sa]))
+    with pytest.raises(KeyboardInterrupt): train_prior(f, preset='debug', out=tmp_path/'b', epochs=2, bs=8, every=2, cbs=[_Interrupt(5)])
     assert not (tmp_path/'b'/'final').exists()
-    b = train_prior(f, 'debug', out=tmp_path/'b', epochs=2, bs=8, every=2, resume=True, cbs=[sb])
+    b = PixelSNAIL.from_pretrained(train_prior(f, preset='debug', out=tmp_path/'b', epochs=2, bs=8, every=2, resume=True, cbs=[sb]))
     # the resumed run really started from the interrupted run's checkpoint, not from the initial weights ...
     assert any(not torch.equal(sa.sd[k], sb.sd[k]) for k in sa.sd)
     # ... and ended exactly where the uninterrupted run did
@@ -135,8 +158,8 @@ def test_train_prior_resume_matches_uninterrupted(tmp_path):
 
 def test_train_prior_loss_falls_and_sizes_model(tmp_path):
     f = _toy_file(tmp_path/'c.safetensors', n=48)
-    from foleybook.data.folders import code_dls
-    from foleybook.priors.pixelsnail import pixelsnail_learner
+    from foleybook.data.loaders import code_dls
+    from foleybook.priors.pixelsnail_train import pixelsnail_learner
     m = PixelSNAIL(PixelSNAILConfig.preset('debug'))
     learn = pixelsnail_learner(code_dls(f, bs=8), m)
     before = learn.validate()[0]
@@ -155,7 +178,9 @@ def test_train_prior_bad_data(tmp_path):
 
 class _Vocoder:
     "Stand-in vocoder at `sample_rate`: mel (n, M, F) -> (n, 1, F * hop), a deterministic function of the mel."
-    def __init__(self, sample_rate=22050, hop=256): self.sample_rate, self.hop = sample_rate, hop
+    def __init__(self, sample_rate=22050, hop=256):
+        from foleybook.audio import MelConfig
+        self.sample_rate, self.hop, self.mel_config = sample_rate, hop, MelConfig.preset('hifigan')   # a `Vocoder` has a mel_config
     def __call__(self, mel):
         return torch.tanh(mel.mean(1, keepdim=True)).repeat_interleave(self.hop, -1) * 0.5
 
@@ -197,8 +222,9 @@ def test_pipeline_errors():
 
 def test_amp_keeps_attention_and_logits_fp32(tmp_path):
     "bf16 autocast on CPU (the learner's AMP): attention and logits stay float32, the loss still falls."
-    from foleybook.data.folders import code_dls
-    from foleybook.priors.pixelsnail import pixelsnail_learner, CausalAttention
+    from foleybook.data.loaders import code_dls
+    from foleybook.priors.pixelsnail import CausalAttention
+    from foleybook.priors.pixelsnail_train import pixelsnail_learner
     f = _toy_file(tmp_path/'c.safetensors', n=48)
     torch.manual_seed(0)
     m = PixelSNAIL(PixelSNAILConfig.preset('debug'))

@@ -3,7 +3,7 @@ import os, signal, subprocess, sys, textwrap
 from pathlib import Path
 import pytest, torch
 from foleybook.core import load_safetensors
-from foleybook.train.learner import load_checkpoint
+from foleybook.train.checkpoint import load_checkpoint
 
 SCRIPT = textwrap.dedent('''
     import os, random, signal, sys
@@ -13,6 +13,7 @@ SCRIPT = textwrap.dedent('''
     from fastai.basics import *
     from foleybook.core import save_safetensors
     from foleybook.train.learner import *
+    from foleybook.train.checkpoint import *
     from foleybook.train.gan import gan_learner, lsgan_d_loss, lsgan_g_loss, feature_matching_loss
 
     def dls(seed=0):

@@ -6,8 +6,9 @@ from torch import nn
 
 from foleybook.core import CheckpointError, seed_everything
 from foleybook.audio import MelSpectrogram, save_audio
-from foleybook.vocoders.base import MelL1, inference_copy, load_vocoder, receptive_field, vocode
-from foleybook.vocoders.hifigan import HiFiGAN, HiFiGANConfig, hifigan_learner, load_hifigan_checkpoint, train_vocoder
+from foleybook.vocoders.base import (HiFiGAN, HiFiGANConfig, MelL1, hifigan_learner, inference_copy,
+                                load_vocoder, receptive_field, train_vocoder, vocode)
+from foleybook.vocoders.original import load_hifigan_checkpoint
 from foleybook.vocoders.melgan import MelGAN, MelGANConfig
 
 torch.set_num_threads(1)
@@ -20,7 +21,7 @@ def _clip():
 
 def test_debug_hifigan_training_lowers_mel_l1(tmp_path):
     "200 GAN steps (discriminators on for the last 60) on one SynthFoley clip lower the clip's mel L1 > 3x (measured 2.90 -> 0.57, 5.1x)."
-    from foleybook.data.folders import vocoder_dls
+    from foleybook.data.loaders import vocoder_dls
     seed_everything(0)
     clip = _clip()
     save_audio(tmp_path/'dog.wav', clip, 22050)
@@ -99,7 +100,7 @@ def test_weight_norm_removal_and_chunks(preset):
 
 def test_train_vocoder_resume_and_load(tmp_path):
     "train_vocoder on 'synth' writes checkpoints; a rerun with more steps continues from the last one; load_vocoder reads final/."
-    from foleybook.train.learner import checkpoints
+    from foleybook.train.checkpoint import checkpoints
     out = tmp_path/'voc'
     kw = dict(kind='hifigan', data='synth', preset='debug', out=out, bs=2, segment=2048, n_synth=1, every=2, quiet=True, valid_pct=0.3)
     final = train_vocoder(steps=2, **kw)

@@ -3,7 +3,7 @@ weights AND the same EMA codebook state, and the loss falls."""
 import os, tempfile
 import torch
 from foleybook.data.synth import SynthFoley
-from foleybook.data.folders import mel_dls
+from foleybook.data.loaders import mel_dls
 from foleybook.train.learner import launch
 from foleybook.core import seed_everything
 from foleybook.codecs.vqvae import vqvae_learner, VQVAEConfig

@@ -10,6 +10,7 @@ import torch, torch.nn.functional as F
 import torch.distributed as dist
 from torch import nn
 from ..core import ConfigError, DataError
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['to_rows', 'from_rows', 'kmeans_pp', 'VQOutput', 'code_stats', 'VectorQuantizer', 'ResidualVQ']
@@ -148,7 +149,8 @@ def _update(self, rows, codes, counts):
 VectorQuantizer._init_codebook, VectorQuantizer._update = _init_codebook, _update
 
 # %% ../../nbs/04_quantizer.ipynb #10b4f74e
-def _vq_forward(self, x): # (B, C, ...) tensor (any float dtype)
+@patch
+def forward(self:VectorQuantizer, x): # (B, C, ...) tensor (any float dtype)
     "Quantise `x`; in training mode also update the codebook. Returns a `VQOutput`."
     with torch.autocast(x.device.type, enabled=False):
         rows, shape = to_rows(x.float())
@@ -172,7 +174,6 @@ def _vq_forward(self, x): # (B, C, ...) tensor (any float dtype)
                        restarts=torch.tensor(float(restarts)))
         return VQOutput(from_rows(q, shape), codes.reshape(shape), loss, metrics)
 
-VectorQuantizer.forward = _vq_forward
 
 # %% ../../nbs/04_quantizer.ipynb #2a2cb45e
 class ResidualVQ(nn.Module):

@@ -4,29 +4,21 @@
 
 # %% ../../nbs/04a_vqvae.ipynb #413e7e80
 from __future__ import annotations
-import math
+import math, re
+from pathlib import Path
 from dataclasses import dataclass, field
 from typing import ClassVar, Protocol, runtime_checkable
 import torch, torch.nn.functional as F
 from torch import nn
-from ..core import FoleyConfig, Pretrained, ConfigError, DataError
+from ..core import FoleyConfig, Pretrained, ConfigError, DataError, CheckpointError, check_state_dict
 from ..audio import MelConfig
 from .quantizer import VectorQuantizer, ResidualVQ, _check_codes
+from ..protocols import Codec
 
 # %% auto #0
-__all__ = ['VQ_TERMS', 'CODES_NAME', 'Codec', 'VQVAEConfig', 'ResBlock', 'Encoder', 'Decoder', 'VQVAE', 'NormMSE',
+__all__ = ['VQ_TERMS', 'CODES_NAME', 'VQVAEConfig', 'ResBlock', 'Encoder', 'Decoder', 'VQVAE', 'load_torch_file', 'tensor_dict',
+           'vqvae_config_from_baseline', 'vqvae_state_from_baseline', 'load_vqvae_checkpoint', 'NormMSE',
            'VQVAECallback', 'vqvae_learner', 'mel_stats', 'save_codes', 'train_vqvae']
-
-# %% ../../nbs/04a_vqvae.ipynb #69f84020
-@runtime_checkable
-class Codec(Protocol):
-    "Mel spectrograms <-> LongTensor code maps."
-    n_codes: int          # codebook size: codes lie in [0, n_codes)
-    n_stages: int         # 1, or the number of residual stages (a last code dim of that size)
-    mel_config: MelConfig # the mel convention of `encode`'s input and `decode`'s output
-    def encode(self, mel) -> torch.Tensor: ...  # (B, n_mels, T) -> LongTensor (B, H, W) or (B, H, W, n_stages)
-    def decode(self, codes, n_frames=None) -> torch.Tensor: ...  # codes -> mel (B, n_mels, T)
-    def code_shape(self, n_frames:int) -> tuple: ...  # the shape of one clip's codes, (H, W) or (H, W, n_stages)
 
 # %% ../../nbs/04a_vqvae.ipynb #486c7502
 @dataclass
@@ -35,7 +27,8 @@ class VQVAEConfig(FoleyConfig):
     hidden: int = 128             # channels of the encoder branches and the decoder
     res_channels: int = 32        # bottleneck channels of the residual blocks
     n_res_blocks: int = 2         # residual blocks per branch and in the decoder
-    kernels: tuple = (2, 4, 6, 8) # kernel sizes of the parallel encoder branches
+    relu_skip: bool = True        # residual blocks add ReLU(x), not x, to their branch (the baseline's in-place ReLU does)
+    kernels: tuple = (4, 2, 6, 8) # kernel sizes of the parallel encoder branches (the baseline's order: branches are summed in it)
     embed_dim: int = 64           # size of the code vectors
     n_codes: int = 512            # codebook size (per stage)
     n_stages: int = 1             # 1: one VectorQuantizer; > 1: ResidualVQ with that many stages
@@ -54,7 +47,7 @@ class VQVAEConfig(FoleyConfig):
     presets: ClassVar[dict] = {
         'dcase2023': dict(),
         'dcase2023_rvq': dict(n_codes=16, n_stages=3),
-        'debug': dict(hidden=16, res_channels=8, n_res_blocks=1, embed_dim=8, n_codes=32,
+        'debug': dict(hidden=16, res_channels=8, n_res_blocks=1, embed_dim=8, n_codes=32, relu_skip=False,
                       restart_after=10, lr=3e-3, bs=8, epochs=2),
     }
 
@@ -65,19 +58,21 @@ class VQVAEConfig(FoleyConfig):
 
 # %% ../../nbs/04a_vqvae.ipynb #39b08cc8
 class ResBlock(nn.Module):
-    "ReLU -> 3x3 conv to `res_channels` -> ReLU -> 1x1 conv back, plus the input."
-    def __init__(self, channels:int, res_channels:int):
+    "ReLU -> 3x3 conv to `res_channels` -> ReLU -> 1x1 conv back, plus the input (or its ReLU, `relu_skip`)."
+    def __init__(self, channels:int, res_channels:int,
+                 relu_skip:bool=False): # add ReLU(x) instead of x: what the baseline's in-place first ReLU does to its skip
         super().__init__()
+        self.relu_skip = relu_skip
         self.conv = nn.Sequential(nn.ReLU(), nn.Conv2d(channels, res_channels, 3, padding=1),
                                   nn.ReLU(), nn.Conv2d(res_channels, channels, 1))
-    def forward(self, x): return x + self.conv(x)
+    def forward(self, x): return (F.relu(x) if self.relu_skip else x) + self.conv(x)
 
 def _branch(c:VQVAEConfig, k:int):
     p = (k - 1) // 2
     return nn.Sequential(nn.Conv2d(1, c.hidden // 2, k, 2, p), nn.ReLU(),
                          nn.Conv2d(c.hidden // 2, c.hidden, k, 2, p), nn.ReLU(),
                          nn.Conv2d(c.hidden, c.hidden, 3, padding=1),
-                         *[ResBlock(c.hidden, c.res_channels) for _ in range(c.n_res_blocks)], nn.ReLU())
+                         *[ResBlock(c.hidden, c.res_channels, c.relu_skip) for _ in range(c.n_res_blocks)], nn.ReLU())
 
 class Encoder(nn.Module):
     "Parallel conv branches (one per kernel size), summed: (B, 1, H, W) -> (B, hidden, H/4, W/4)."
@@ -91,7 +86,7 @@ class Decoder(nn.Module):
     def __init__(self, c:VQVAEConfig):
         super().__init__()
         self.net = nn.Sequential(nn.Conv2d(c.embed_dim, c.hidden, 3, padding=1),
-                                 *[ResBlock(c.hidden, c.res_channels) for _ in range(c.n_res_blocks)], nn.ReLU(),
+                                 *[ResBlock(c.hidden, c.res_channels, c.relu_skip) for _ in range(c.n_res_blocks)], nn.ReLU(),
                                  nn.ConvTranspose2d(c.hidden, c.hidden // 2, 4, 2, 1), nn.ReLU(),
                                  nn.ConvTranspose2d(c.hidden // 2, 1, 4, 2, 1))
     def forward(self, z): return self.net(z)
@@ -177,6 +172,67 @@ def _decode(self, codes, # LongTensor (B, H, W) or (B, H, W, n_stages), e.g. sam
 
 VQVAE._latents, VQVAE._mel_out, VQVAE.forward, VQVAE.encode, VQVAE.decode = _latents, _mel_out, _forward, _encode, _decode
 
+# %% ../../nbs/04a_vqvae.ipynb #3ee39b95
+def load_torch_file(path, # a file written by `torch.save`
+                    what:str='checkpoint', # what the file should be, for error messages
+                    safe_globals=()): # classes the file may hold besides tensors and containers (e.g. `argparse.Namespace`)
+    "The object saved in `path`, read with `torch.load(weights_only=True)` onto the CPU; `CheckpointError` naming the file if it cannot be."
+    path = Path(path)
+    if not path.is_file(): raise CheckpointError(f"{path}: {what} file not found")
+    try:
+        with torch.serialization.safe_globals(list(safe_globals)): return torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e: raise CheckpointError(f"{path}: not a readable torch {what} ({type(e).__name__}: {str(e)[:200]})") from None
+
+def tensor_dict(obj, path, what:str, expect:str) -> dict:
+    "`obj` if it is a non-empty dict of tensors, else `CheckpointError` naming `path`, `what` was expected and what was found."
+    if not isinstance(obj, dict) or not obj or not all(torch.is_tensor(v) for v in obj.values()):
+        found = f"a {type(obj).__name__} with keys {list(obj)[:8]}" if isinstance(obj, dict) else f"a {type(obj).__name__}"
+        raise CheckpointError(f"{path}: holds no {what} state dict (expected {expect}; found {found})")
+    return obj
+
+# %% ../../nbs/04a_vqvae.ipynb #dd5612bd
+def vqvae_config_from_baseline(sd:dict, # a baseline VQ-VAE state dict
+                               path='', # its file, for error messages
+                               **overrides) -> VQVAEConfig: # `VQVAEConfig` fields to change
+    "The config of the baseline VQ-VAE `sd`: sizes read from its tensors, raw log-mels in and out (`mel_mean=0`, `mel_std=1`)."
+    try:
+        embed_dim, n_codes = sd['quantize_b.embed'].shape
+        hidden = sd['quantize_conv_b.weight'].shape[1]
+        kernels = tuple(sd[f'enc_b.blocks_{j}.0.weight'].shape[-1] for j in range(1, 5))
+    except KeyError as e: raise CheckpointError(f"{path}: not a DCASE 2023 baseline VQ-VAE state dict (no {e})") from None
+    res = sorted(k for k in sd if re.fullmatch(r'enc_b\.blocks_1\.\d+\.conv\.1\.weight', k))
+    return VQVAEConfig.preset('dcase2023', **{**dict(hidden=hidden, embed_dim=embed_dim, n_codes=n_codes, kernels=kernels,
+        n_res_blocks=len(res), res_channels=sd[res[0]].shape[0] if res else 32, mel_mean=0., mel_std=1., vq_init='random',
+        restart_after=0), **overrides})
+
+def vqvae_state_from_baseline(sd:dict, # a baseline VQ-VAE state dict
+                              model:VQVAE) -> dict: # the model it goes into
+    "`sd` renamed (and the codebook transposed) to `model`'s layout."
+    out = {}
+    for k, v in sd.items():
+        if k.startswith('quantize_b.'): continue
+        k = re.sub(r'^enc_b\.blocks_(\d+)\.', lambda m: f"encoder.branches.{int(m[1]) - 1}.", k)
+        out[re.sub(r'^quantize_conv_b\.', 'pre_quant.', re.sub(r'^dec\.blocks\.', 'decoder.net.', k))] = v
+    q = {k[len('quantize_b.'):]: v for k, v in sd.items() if k.startswith('quantize_b.')}
+    for ours, theirs, t in [('codebook', 'embed', True), ('code_sum', 'embed_avg', True), ('cluster_size', 'cluster_size', False)]:
+        if theirs in q: out[f'quantizer.{ours}'] = q[theirs].t().contiguous() if t else q[theirs]
+    own = model.state_dict()
+    out['quantizer.unused'], out['quantizer.initted'] = torch.zeros_like(own['quantizer.unused']), torch.tensor(True)
+    return out
+
+def load_vqvae_checkpoint(path, # the baseline's VQ-VAE file (`vqvae.pth`, a plain state dict saved by its train_vqvae.py)
+                          device='cpu', # where to put the model
+                          **overrides) -> VQVAE: # `VQVAEConfig` fields to change (not the network's sizes)
+    "A `VQVAE` (eval mode) with the weights of a DCASE 2023 baseline VQ-VAE checkpoint; `CheckpointError` if they do not fit."
+    ckpt = load_torch_file(path, 'VQ-VAE checkpoint')
+    if isinstance(ckpt, dict) and isinstance(ckpt.get('model'), dict): ckpt = ckpt['model']
+    sd = tensor_dict(ckpt, path, 'VQ-VAE', "the plain state dict the baseline's train_vqvae.py saves")
+    model = VQVAE(vqvae_config_from_baseline(sd, path, **overrides))
+    sd = vqvae_state_from_baseline(sd, model)
+    check_state_dict(model, sd, path)
+    model.load_state_dict(sd)
+    return model.to(device).eval()
+
 # %% ../../nbs/04a_vqvae.ipynb #01f25153
 from functools import partial
 from fastai.learner import Learner
@@ -238,7 +294,8 @@ def mel_stats(data, # DataLoaders (its training loader is used), a DataLoader, o
 # %% ../../nbs/04a_vqvae.ipynb #7a2bad4d
 from pathlib import Path
 from ..core import seed_everything
-from ..data.folders import AudioDataset, ClassFolder, MelDataset, write_codes, read_codes, mel_dls
+from ..data.folders import AudioDataset, ClassFolder
+from ..data.loaders import MelDataset, write_codes, read_codes, mel_dls
 from fastai.data.core import DataLoaders
 
 CODES_NAME = 'codes.safetensors'
@@ -282,36 +339,37 @@ def save_codes(codec:Codec, # a trained codec (e.g. `VQVAE.from_pretrained(...)`
     return write_codes(Path(out)/CODES_NAME, torch.cat(codes), torch.cat(labels), classes, codec.n_codes)
 
 # %% ../../nbs/04a_vqvae.ipynb #79eeb790
-def train_vqvae(data, # a class-folder path, an `AudioDataset`, or mel `DataLoaders`
+from ..core import trainer, check_system
+
+@trainer('vqvae')
+def train_vqvae(data, # a class-folder path, an `AudioDataset`, mel `DataLoaders`, or 'synth' (a SynthFoley set in out/synth)
+                *,
                 preset='debug', # a `VQVAEConfig` preset name or a `VQVAEConfig`
                 out='exp/vqvae', # output folder: checkpoints/ and final/
-                epochs:int=None, # training epochs (default: the config's)
                 system:str='cpu', # 'cpu', 'cuda', 'cuda_amp', 'cuda_ddp', 'cuda_ddp_amp'
                 resume:bool=True, # continue from the last checkpoint in out/checkpoints
+                seed:int=0, # split, shuffling and initialisation seed
+                epochs:int=None, # training epochs (default: the config's)
+                steps:int=None, # stop after this many optimizer steps instead
                 bs:int=None, # batch size (default: the config's)
                 lr:float=None, # learning rate (default: the config's)
                 one_cycle:bool=False, # fastai's one-cycle schedule (False: constant learning rate, as the baseline)
-                seed:int=0, # split, shuffling and initialisation seed
                 valid_pct:float=0.1, # share of each class held out for validation
                 every:int=None, # checkpoint every this many steps (default: about 10 per run)
                 keep:int=2, # step checkpoints kept
                 cache_dir=None, # cache the mels there
-                quiet:bool=False, # no progress bar or table
+                quiet:bool=False, # no progress output
                 cbs=None, # more fastai callbacks
-                **overrides) -> VQVAE: # config fields to change
-    "Train a VQ-VAE with resumable checkpoints; save it to `out/final` and return it."
-    from fastai.torch_core import rank_distrib
-    from foleybook.train.learner import Checkpoint, check_system
+                **overrides) -> Path: # config fields to change
+    "Train a VQ-VAE with resumable checkpoints (`fit_pretrained`); save it to `out/final` and return that folder."
+    from foleybook.data.synth import synth_folder
+    from foleybook.train.checkpoint import fit_pretrained, preset_config
     sysd = check_system(system)
-    cfg = preset if isinstance(preset, VQVAEConfig) else VQVAEConfig.preset(preset)
-    cfg = cfg.replace(**{k: v for k, v in dict(epochs=epochs, bs=bs, lr=lr).items() if v is not None}, **overrides)
+    cfg = preset_config(VQVAEConfig, preset, epochs=epochs, bs=bs, lr=lr, **overrides)
     out = Path(out); seed_everything(seed)
+    if isinstance(data, str) and data == 'synth': data = synth_folder(out/'synth', seed=seed)
     dls = data if isinstance(data, DataLoaders) else mel_dls(data, cfg.mel, bs=cfg.bs, valid_pct=valid_pct, seed=seed,
                                                              cache_dir=cache_dir, device=sysd['device'])
-    total = cfg.epochs * len(dls.train)
-    ck = Checkpoint(out/'checkpoints', every=every or max(1, total // 10), keep=keep, monitor=None)
-    learn = vqvae_learner(dls, VQVAE(cfg), cbs=[ck] + list(cbs or [])).to_system(system)
-    learn.fit_or_resume(cfg.epochs, cfg.lr, resume=resume, quiet=quiet, one_cycle=one_cycle)
-    model = _unwrap(learn.model).eval()
-    if not rank_distrib(): model.save_pretrained(out/'final')
-    return model
+    learn = vqvae_learner(dls, VQVAE(cfg), cbs=list(cbs or []))
+    return fit_pretrained(learn, out, epochs=None if steps else cfg.epochs, steps=steps, system=system, resume=resume,
+                          every=every, keep=keep, quiet=quiet, lr=cfg.lr, one_cycle=one_cycle)

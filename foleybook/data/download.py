@@ -7,12 +7,13 @@ from __future__ import annotations
 import argparse, hashlib, os, shutil, sys, tarfile, time, warnings, zipfile
 import urllib.request, urllib.error, http.client
 from pathlib import Path, PurePosixPath
-from ..core import FoleyError, DataError
+from ..core import FoleyError, DataError, ConfigError, CheckpointError
 
 # %% auto #0
-__all__ = ['VAS_CLASSES', 'VAS_BASE', 'VAS_MD5', 'VAS_FILES', 'SOURCES', 'DATASETS', 'file_hash', 'parse_checksum', 'download',
-           'extract', 'prepare_dcase2023', 'prepare_urbansound8k', 'prepare_ljspeech', 'prepare_sc09', 'prepare_vas',
-           'cli_main']
+__all__ = ['VAS_CLASSES', 'VAS_BASE', 'VAS_MD5', 'VAS_FILES', 'SOURCES', 'DATASETS', 'WEIGHTS', 'file_hash', 'parse_checksum',
+           'download', 'extract', 'prepare_dcase2023', 'prepare_urbansound8k', 'prepare_ljspeech', 'prepare_sc09',
+           'prepare_vas', 'prepare_synthfoley', 'cli_main', 'default_cache_dir', 'check_weights', 'weights_path',
+           'load_torch_file']
 
 # %% ../../nbs/01d_download.ipynb #a2ab611f
 def file_hash(path, # the file to hash
@@ -162,20 +163,18 @@ def _find_dir(top:Path, test) -> Path|None:
         if test(d): return d
 
 # %% ../../nbs/01d_download.ipynb #6af746fa
-def _norm(s): return ''.join(ch for ch in s.lower() if ch.isalnum())
-
 def prepare_dcase2023(root, url:str=None, checksum:str=None) -> Path:
     "DCASE 2023 Task 7 -> `root/DCASE2023/{dev,eval}/<Class>/*.wav` (class folders renamed to the DCASE names)."
-    from foleybook.data.synth import DCASE_CLASSES
+    from foleybook.data.synth import DCASE_CLASSES, class_key
     root = Path(root); url, checksum = _source('dcase2023', url, checksum)
     raw = extract(_archive(root, url, checksum), root/'raw'/'dcase2023')
-    names = {_norm(c): c for c in DCASE_CLASSES}
+    names = {class_key(c): c for c in DCASE_CLASSES}
     out = root/'DCASE2023'
     for split in ('dev', 'eval'):
-        d = _find_dir(raw, lambda p: p.name.lower().startswith(split) and sum(_norm(q.name) in names for q in p.iterdir() if q.is_dir()) >= 1)
+        d = _find_dir(raw, lambda p: p.name.lower().startswith(split) and sum(class_key(q.name) in names for q in p.iterdir() if q.is_dir()) >= 1)
         if d is None: continue
-        for c in [q for q in d.iterdir() if q.is_dir() and _norm(q.name) in names]:
-            target = out/split/names[_norm(c.name)]
+        for c in [q for q in d.iterdir() if q.is_dir() and class_key(q.name) in names]:
+            target = out/split/names[class_key(c.name)]
             if target.exists(): shutil.rmtree(target)
             target.parent.mkdir(parents=True, exist_ok=True); shutil.move(c, target)
     shutil.rmtree(raw, ignore_errors=True)                 # the archive stays in downloads/
@@ -229,8 +228,15 @@ def prepare_vas(root, url:str=None, checksum:str=None, classes=None, kinds=('rgb
     shutil.rmtree(root/'raw'/'vas', ignore_errors=True)
     return out
 
+def prepare_synthfoley(root, # data folder: the set goes to ROOT/SynthFoley
+                       url=None, checksum=None, # unused (nothing is downloaded): the common signature
+                       n_per_class:int=20, seed:int=0) -> Path:
+    "SynthFoley, the procedural 7-class Foley set in the DCASE 2023 layout (ROOT/SynthFoley/<Class>/*.wav), written unless there."
+    from foleybook.data.synth import synth_folder
+    return synth_folder(Path(root)/'SynthFoley', n_per_class, seed=seed)
+
 DATASETS = {'dcase2023': prepare_dcase2023, 'urbansound8k': prepare_urbansound8k, 'vas': prepare_vas,
-            'sc09': prepare_sc09, 'ljspeech': prepare_ljspeech}
+            'sc09': prepare_sc09, 'ljspeech': prepare_ljspeech, 'synthfoley': prepare_synthfoley}
 
 def cli_main(name:str, # a key of `DATASETS`
              argv:list=None) -> int: # command-line arguments (default: sys.argv[1:])
@@ -243,3 +249,61 @@ def cli_main(name:str, # a key of `DATASETS`
     try: out = DATASETS[name](a.root, url=a.url, checksum=a.checksum)
     except FoleyError as e: print(f"error: {e}", file=sys.stderr); return 1
     print(out); return 0
+
+# %% ../../nbs/01d_download.ipynb #89b103d0
+def default_cache_dir() -> Path:
+    "`$FOLEYBOOK_CACHE`, or `~/.cache/foleybook`."
+    return Path(os.environ.get('FOLEYBOOK_CACHE', Path.home()/'.cache'/'foleybook'))
+
+WEIGHTS = {
+    'vggish': dict(url='https://github.com/harritaylor/torchvggish/releases/download/v0.1/vggish-10086976.pth',
+                   filename='vggish-10086976.pth', sha256_prefix='10086976'),
+    'vggish_pca': dict(url='https://github.com/harritaylor/torchvggish/releases/download/v0.1/vggish_pca_params-970ea276.pth',
+                       filename='vggish_pca_params-970ea276.pth', sha256_prefix='970ea276'),
+    'panns_cnn14': dict(url='https://zenodo.org/record/3987831/files/Cnn14_mAP%3D0.431.pth?download=1',
+                        filename='Cnn14_mAP=0.431.pth', md5='541141fa2ee191a88f24a3219fff024e'),
+}
+
+def check_weights(key:str, path) -> Path:
+    "Verify `path` against the registry checksum of `key`; raise `CheckpointError` on mismatch."
+    w, path = WEIGHTS[key], Path(path)
+    if 'sha256_prefix' in w: algo, want = 'sha256', w['sha256_prefix']
+    else: algo, want = 'md5', w['md5']
+    got = file_hash(path, algo)
+    if not got.startswith(want):
+        raise CheckpointError(f"{path}: {algo} {got[:len(want)]}... does not match the published {key} file ({want}); "
+                              f"re-download it from {w['url']} (or pass check_hash=False for your own weights)")
+    return path
+
+def weights_path(key:str, # a key of `WEIGHTS`
+                 path=None, # an explicit file; default: `cache_dir/<published file name>`
+                 cache_dir=None, # default: default_cache_dir()/'weights'
+                 download:bool=False, # fetch the file when missing (needs internet)
+                 check_hash:bool=True) -> Path: # verify the checksum
+    "Local path of a published weights file, checked; a clear `CheckpointError` says where to put a missing one."
+    if key not in WEIGHTS: raise ConfigError(f"unknown weights {key!r}; known: {sorted(WEIGHTS)}")
+    w = WEIGHTS[key]
+    p = Path(path) if path is not None else Path(cache_dir or default_cache_dir()/'weights')/w['filename']
+    if not p.is_file():
+        if not download:
+            raise CheckpointError(f"{key} weights not found at {p}. Download {w['url']} and save it as {p} "
+                                  f"(or pass path=... / cache_dir=..., or download=True when online)")
+        with warnings.catch_warnings():          # verified right below (VGGish publishes only a hash prefix)
+            warnings.filterwarnings('ignore', message='.*NOT verified')
+            globals()['download'](w['url'], p, checksum=f"md5:{w['md5']}" if 'md5' in w else None)   # the function (the argument shadows it)
+    return check_weights(key, p) if check_hash else p
+
+def load_torch_file(path) -> dict:
+    "`torch.load(weights_only=True)`, also accepting plain numpy arrays inside (as in published .pth files)."
+    import pickle, torch, numpy as np
+    path = Path(path)
+    try: return torch.load(path, map_location='cpu', weights_only=True)
+    except pickle.UnpicklingError:
+        unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(path)
+        if not all(u.startswith('numpy.') for u in unsafe):
+            raise CheckpointError(f"{path}: refusing to unpickle non-tensor objects {unsafe}") from None
+        import importlib
+        objs = [getattr(importlib.import_module(u.rsplit('.', 1)[0]), u.rsplit('.', 1)[1]) for u in unsafe]
+        objs += [np.ndarray, np.dtype] + [getattr(np.dtypes, n) for n in dir(np.dtypes) if n.endswith('DType')]
+        with torch.serialization.safe_globals(objs): return torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e: raise CheckpointError(f"{path}: not a readable torch checkpoint ({e})") from None

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/01_synthfoley.ipynb #cfe7afd1
 from __future__ import annotations
-import csv, time
+import csv, json, time
 from pathlib import Path
 import numpy as np
 import scipy.fft as sfft
@@ -13,8 +13,8 @@ from ..core import FoleyError, DataError, atomic_write
 from ..audio import save_audio
 
 # %% auto #0
-__all__ = ['DCASE_CLASSES', 'RECIPES', 'dog_bark', 'footstep', 'gun_shot', 'keyboard', 'moving_motor_vehicle', 'rain',
-           'sneeze_cough', 'SynthFoley']
+__all__ = ['DCASE_CLASSES', 'RECIPES', 'VISUAL_FPS', 'VISUAL_DIM', 'dog_bark', 'footstep', 'gun_shot', 'keyboard',
+           'moving_motor_vehicle', 'rain', 'sneeze_cough', 'SynthFoley', 'class_key', 'synth_folder', 'event_envelope']
 
 # %% ../../nbs/01_synthfoley.ipynb #24835751
 def _shape(x, sr, gain):
@@ -299,3 +299,77 @@ class SynthFoley:
             w = csv.DictWriter(f, fieldnames=list(rows[0])); w.writeheader(); w.writerows(rows)
         if verbose: print(f"wrote {len(rows)} clips to {folder} in {time.time()-t0:.1f} s")
         return folder
+
+# %% ../../nbs/01_synthfoley.ipynb #c7709223
+def class_key(name:str) -> str: # a class or folder name
+    "The key class names are matched by: lower-case letters and digits only ('dog_bark' == 'DogBark')."
+    return ''.join(ch for ch in name.lower() if ch.isalnum())
+
+def synth_folder(folder, # where the set goes: folder/<Class>/<index>.wav + metadata.csv
+                 n_per_class:int=20, # clips per class
+                 seed:int=0, # the dataset seed
+                 **kwargs # more `SynthFoley` settings (sr, duration, classes)
+                ) -> Path:
+    "A SynthFoley set in `folder`: written unless the one there has the same settings; returns `folder`."
+    folder, sf = Path(folder), SynthFoley(n_per_class, seed=seed, **kwargs)
+    settings = dict(n_per_class=sf.n_per_class, seed=sf.seed, sr=sf.sr, duration=sf.duration, classes=sf.classes)
+    stamp = folder/'synthfoley.json'
+    if stamp.is_file() and (folder/'metadata.csv').is_file():
+        try: old = json.loads(stamp.read_text())
+        except json.JSONDecodeError: old = None
+        if old == settings and all((folder/rel).is_file() for _, _, rel in sf.items()): return folder
+    if (folder/'metadata.csv').is_file():          # another SynthFoley set: remove its clips first
+        for row in csv.DictReader(open(folder/'metadata.csv')): (folder/row['filename']).unlink(missing_ok=True)
+    stamp.unlink(missing_ok=True)
+    sf.write(folder)
+    with atomic_write(stamp, 'w') as f: json.dump(settings, f)
+    return folder
+
+# %% ../../nbs/01_synthfoley.ipynb #a6793718
+from fastcore.basics import patch
+
+VISUAL_FPS, VISUAL_DIM = 21.5, 2048
+
+def _visual_projection(n_in:int, dim:int) -> np.ndarray:
+    "The fixed random projection (n_in, dim) from event descriptors to 'visual' features (the same for every dataset)."
+    return np.random.default_rng(2048).standard_normal((n_in, dim)) / np.sqrt(n_in)
+
+def event_envelope(wave, # float (T,) clip
+                   sr:int, # its sample rate
+                   n_frames:int, # number of frames
+                   fps:float=VISUAL_FPS): # frames per second
+    "(loudness, onset) per frame: RMS level in dB mapped [-60, 0] -> [0, 1], and the positive rise of that level (x4, clipped)."
+    edges = np.minimum((np.arange(n_frames + 1) * sr / fps).astype(int), len(wave))
+    rms = np.array([np.sqrt(np.mean(wave[a:b].astype(np.float64)**2)) if b > a else 0. for a, b in zip(edges[:-1], edges[1:])])
+    loud = np.clip((20*np.log10(rms + 1e-8) + 60)/60, 0, 1)
+    onset = np.clip(np.diff(loud, prepend=loud[0])*4, 0, 1)
+    return loud, onset
+
+@patch
+def visual_features(self:SynthFoley, cls, # a class name or its DCASE id
+                    i:int, # clip index
+                    fps:float=VISUAL_FPS, # frames per second (SpecVQGAN: 21.5)
+                    dim:int=VISUAL_DIM, # features per frame (SpecVQGAN: 2048)
+                    wave=None) -> np.ndarray: # the clip, if already rendered (default: `self.clip(cls, i)`)
+    "Procedural per-frame features (frames, dim) float32 of clip `i` of `cls`: they follow its source, loudness and onsets."
+    name = DCASE_CLASSES[cls] if isinstance(cls, (int, np.integer)) else cls
+    if name not in RECIPES: raise DataError(f"SynthFoley: unknown class {cls!r}; choose from {DCASE_CLASSES}")
+    x = self.clip(name, i) if wave is None else np.asarray(wave)
+    n = int(round(self.duration * fps))
+    loud, onset = event_envelope(x, self.sr, n, fps)
+    k = DCASE_CLASSES.index(name)
+    src = np.zeros((n, len(DCASE_CLASSES))); src[:, k] = 1
+    rng = np.random.default_rng([self.seed, k, i, 1])
+    scene = np.repeat(0.3*rng.standard_normal((1, 8)), n, 0)
+    z = np.concatenate([src, loud[:, None], onset[:, None], src*loud[:, None], src*onset[:, None], np.ones((n, 1)), scene], 1)
+    f = np.maximum(z @ _visual_projection(z.shape[1], dim), 0) + 0.02*np.abs(rng.standard_normal((n, dim)))
+    return f.astype(np.float32)
+
+@patch
+def write_features(self:SynthFoley, folder, # the features root (not the clips' root)
+                   fps:float=VISUAL_FPS, dim:int=VISUAL_DIM) -> Path:
+    "Write every clip's `visual_features` to folder/<Class>/<index>.npy (atomically); return `folder`."
+    folder = Path(folder)
+    for c, i, rel in self.items():
+        with atomic_write(folder/Path(rel).with_suffix('.npy')) as f: np.save(f, self.visual_features(c, i, fps, dim), allow_pickle=False)
+    return folder

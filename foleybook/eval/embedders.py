@@ -4,27 +4,26 @@
 
 # %% ../../nbs/12a_embedders.ipynb #7fd24fe5
 from __future__ import annotations
-import hashlib, json, os, pickle, warnings
+import hashlib, json, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar, Protocol, runtime_checkable
 import numpy as np, torch, torch.nn.functional as F
 from torch import nn
 from ..core import *
+from .. import protocols
 from ..audio import load_audio, resample
+from ..data.download import default_cache_dir, weights_path, load_torch_file
 
 # %% auto #0
-__all__ = ['WEIGHTS', 'Embedder', 'as_waves', 'state_fingerprint', 'TorchEmbedder', 'default_cache_dir', 'EmbeddingCache',
-           'embed_files', 'check_weights', 'weights_path', 'load_torch_file', 'VGGishConfig', 'htk_mel_matrix',
-           'VGGish', 'load_vggish', 'PANNsConfig', 'PANNsCNN14', 'load_panns_cnn14']
+__all__ = ['Embedder', 'as_waves', 'state_fingerprint', 'TorchEmbedder', 'EmbeddingCache', 'embed_files', 'VGGishConfig',
+           'htk_mel_matrix', 'VGGish', 'load_vggish', 'PANNsConfig', 'PANNsCNN14', 'load_panns_cnn14']
 
 # %% ../../nbs/12a_embedders.ipynb #9aea0e02
 @runtime_checkable
-class Embedder(Protocol):
-    "Anything that maps clips to embeddings: `emb(waves, sr) -> (N, D)`, `emb.frames(waves, sr) -> [(F_i, D)]`."
+class Embedder(protocols.Embedder, Protocol):
+    "A `foleybook.protocols.Embedder` (`emb(waves, sr) -> (N, D)`) with a `name`, `emb.frames(waves, sr) -> [(F_i, D)]` and a cache `fingerprint()`."
     name: str
-    sample_rate: int
-    def __call__(self, waves, sr:int) -> np.ndarray: ...
     def frames(self, waves, sr:int) -> list: ...
     def fingerprint(self) -> str: ...
 
@@ -50,8 +49,8 @@ def as_waves(waves, # list of 1-D clips, or an array/tensor (N, T) or (T,)
 # %% ../../nbs/12a_embedders.ipynb #739c43ca
 def _progress(it, show):
     if not show: return it
-    from fastprogress.fastprogress import progress_bar
-    return progress_bar(list(it), leave=False)
+    from foleybook.train.checkpoint import progress      # no bar when the output is a log file
+    return progress(list(it), leave=False)
 
 def state_fingerprint(module:nn.Module) -> str:
     "sha1 of a module's state dict (names, shapes and values)."
@@ -104,10 +103,6 @@ class TorchEmbedder:
         return f"{self.name}-{hashlib.sha1((cfg + state_fingerprint(self)).encode()).hexdigest()[:16]}"
 
 # %% ../../nbs/12a_embedders.ipynb #41ac27b1
-def default_cache_dir() -> Path:
-    "`$FOLEYBOOK_CACHE`, or `~/.cache/foleybook`."
-    return Path(os.environ.get('FOLEYBOOK_CACHE', Path.home()/'.cache'/'foleybook'))
-
 class EmbeddingCache:
     "On-disk cache of frame embeddings keyed by embedder fingerprint + file path, size and mtime."
     def __init__(self, folder=None): # where to keep the .npy files (default: default_cache_dir()/'embeddings')
@@ -149,64 +144,6 @@ def embed_files(files, # audio files
             out[i] = e
             if cache is not None: cache.put(fp, files[i], e)
     return out
-
-# %% ../../nbs/12a_embedders.ipynb #89b103d0
-WEIGHTS = {
-    'vggish': dict(url='https://github.com/harritaylor/torchvggish/releases/download/v0.1/vggish-10086976.pth',
-                   filename='vggish-10086976.pth', sha256_prefix='10086976'),
-    'vggish_pca': dict(url='https://github.com/harritaylor/torchvggish/releases/download/v0.1/vggish_pca_params-970ea276.pth',
-                       filename='vggish_pca_params-970ea276.pth', sha256_prefix='970ea276'),
-    'panns_cnn14': dict(url='https://zenodo.org/record/3987831/files/Cnn14_mAP%3D0.431.pth?download=1',
-                        filename='Cnn14_mAP=0.431.pth', md5='541141fa2ee191a88f24a3219fff024e'),
-}
-
-def _file_hash(path, algo):
-    h = hashlib.new(algo)
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''): h.update(chunk)
-    return h.hexdigest()
-
-def check_weights(key:str, path) -> Path:
-    "Verify `path` against the registry checksum of `key`; raise `CheckpointError` on mismatch."
-    w, path = WEIGHTS[key], Path(path)
-    if 'sha256_prefix' in w: algo, want = 'sha256', w['sha256_prefix']
-    else: algo, want = 'md5', w['md5']
-    got = _file_hash(path, algo)
-    if not got.startswith(want):
-        raise CheckpointError(f"{path}: {algo} {got[:len(want)]}... does not match the published {key} file ({want}); "
-                              f"re-download it from {w['url']} (or pass check_hash=False for your own weights)")
-    return path
-
-def weights_path(key:str, # a key of `WEIGHTS`
-                 path=None, # an explicit file; default: `cache_dir/<published file name>`
-                 cache_dir=None, # default: default_cache_dir()/'weights'
-                 download:bool=False, # fetch the file when missing (needs internet)
-                 check_hash:bool=True) -> Path: # verify the checksum
-    "Local path of a published weights file, checked; a clear `CheckpointError` says where to put a missing one."
-    if key not in WEIGHTS: raise ConfigError(f"unknown weights {key!r}; known: {sorted(WEIGHTS)}")
-    w = WEIGHTS[key]
-    p = Path(path) if path is not None else Path(cache_dir or default_cache_dir()/'weights')/w['filename']
-    if not p.is_file():
-        if not download:
-            raise CheckpointError(f"{key} weights not found at {p}. Download {w['url']} and save it as {p} "
-                                  f"(or pass path=... / cache_dir=..., or download=True when online)")
-        from torch.hub import download_url_to_file
-        with atomic_path(p) as tmp: download_url_to_file(w['url'], str(tmp), progress=True)
-    return check_weights(key, p) if check_hash else p
-
-def load_torch_file(path) -> dict:
-    "`torch.load(weights_only=True)`, also accepting plain numpy arrays inside (as in published .pth files)."
-    path = Path(path)
-    try: return torch.load(path, map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError:
-        unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(path)
-        if not all(u.startswith('numpy.') for u in unsafe):
-            raise CheckpointError(f"{path}: refusing to unpickle non-tensor objects {unsafe}") from None
-        import importlib
-        objs = [getattr(importlib.import_module(u.rsplit('.', 1)[0]), u.rsplit('.', 1)[1]) for u in unsafe]
-        objs += [np.ndarray, np.dtype] + [getattr(np.dtypes, n) for n in dir(np.dtypes) if n.endswith('DType')]
-        with torch.serialization.safe_globals(objs): return torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise CheckpointError(f"{path}: not a readable torch checkpoint ({e})") from None
 
 # %% ../../nbs/12a_embedders.ipynb #812a590e
 @dataclass

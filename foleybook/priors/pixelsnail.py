@@ -4,19 +4,20 @@
 
 # %% ../../nbs/05a_pixelsnail.ipynb #336953a2
 from __future__ import annotations
-import math, time
+import math
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import ClassVar, Protocol, runtime_checkable
 import torch, torch.nn.functional as F
 from torch import nn
+from fastcore.basics import patch
 from ..core import *
+from .sampling import sample_logits, guided_logits, check_sampling
+from ..protocols import Prior
 
 # %% auto #0
 __all__ = ['PixelSNAILConfig', 'WNConv2d', 'frozen_weights', 'StepCache', 'CausalConv2d', 'GatedResBlock', 'CausalAttention',
-           'PixelBlock', 'PixelSNAIL', 'check_causality', 'sample_logits', 'Prior', 'step_logits', 'prior_loss',
-           'code_accuracy', 'PriorBatch', 'pixelsnail_learner', 'find_codes', 'train_prior']
+           'PixelBlock', 'PixelSNAIL', 'check_causality', 'step_logits']
 
 # %% ../../nbs/05a_pixelsnail.ipynb #39d30594
 @dataclass
@@ -35,8 +36,10 @@ class PixelSNAILConfig(FoleyConfig):
     n_heads: int = 8              # attention heads
     dropout: float = 0.1
     p_uncond: float = 0.0         # training: drop the class with this probability, for classifier-free guidance (0: never)
+    causal: str = 'strict'        # 'strict' (the baseline): residual convs and attention see only earlier positions of their input, the input convs give 0 on the first row / column; 'inclusive': they also see the current position, and the bias
     embed_hidden: int = 2048      # hidden width of the class -> map MLP
-    n_cond_res_blocks: int = 3    # gated residual blocks of the conditioning stack
+    embed_act: bool = False       # ELU between the class MLP's linear layers (the baseline has none)
+    n_cond_res_blocks: int = 0    # gated residual blocks of a conditioning stack on the class map (0: the baseline's 1-channel map)
     cond_channels: int = 256      # width of the conditioning stack
     cond_kernel: int = 3          # kernel of the conditioning stack
     n_out_res_blocks: int = 0     # 1x1 gated residual blocks before the output layer
@@ -44,13 +47,20 @@ class PixelSNAILConfig(FoleyConfig):
     bs: int = 8                   # batch size
     epochs: int = 1500
     presets: ClassVar[dict] = {
-        'dcase2023': dict(),
+        'dcase2023': dict(),   # the baseline's network
+        'dcase2023_cond': dict(causal='inclusive', embed_act=True, n_cond_res_blocks=3),
         'small': dict(channels=64, res_channels=64, n_blocks=2, n_res_blocks=2, n_heads=4, embed_hidden=128,
-                     n_cond_res_blocks=1, cond_channels=32, lr=1e-3, bs=16, epochs=30),
+                     causal='inclusive', embed_act=True, n_cond_res_blocks=1, cond_channels=32, lr=1e-3, bs=16, epochs=30),
         'debug': dict(n_codes=16, height=4, width=6, n_classes=3, channels=16, kernel=3, n_blocks=2, n_res_blocks=1,
-                      res_channels=16, n_heads=2, dropout=0.0, embed_hidden=16, n_cond_res_blocks=1, cond_channels=8,
-                      lr=3e-3, bs=8, epochs=2),
+                      res_channels=16, n_heads=2, dropout=0.0, embed_hidden=16, causal='inclusive', embed_act=True,
+                      n_cond_res_blocks=1, cond_channels=8, lr=3e-3, bs=8, epochs=2),
+        'debug_baseline': dict(n_codes=16, height=4, width=6, n_classes=3, channels=16, kernel=3, n_blocks=2, n_res_blocks=1,
+                               res_channels=16, n_heads=2, dropout=0.0, embed_hidden=16, lr=3e-3, bs=8, epochs=2),
     }
+
+    def __post_init__(self):
+        if self.causal not in ('strict', 'inclusive'): raise ConfigError(f"PixelSNAILConfig.causal must be 'strict' or 'inclusive', got {self.causal!r}")
+        if self.kernel < 2: raise ConfigError(f"PixelSNAILConfig.kernel must be >= 2, got {self.kernel}")
 
 # %% ../../nbs/05a_pixelsnail.ipynb #89f50f71
 class WNConv2d(nn.Module):
@@ -108,26 +118,33 @@ class StepCache:
         return self.bufs[key]
 
 class CausalConv2d(WNConv2d):
-    "Weight-normalised conv whose output at (r, c) sees only earlier (or, for 'causal', also the same) positions."
+    "Weight-normalised conv whose output at (r, c) sees only earlier (or, for 'causal', also the same) positions of its input."
     def __init__(self, cin:int, cout:int,
                  kernel, # (kh, kw) or int
-                 mode:str='causal'): # 'down', 'downright' (strictly earlier) or 'causal' (inclusive)
+                 mode:str='causal', # 'down', 'downright', 'strict' (strictly earlier) or 'causal' (inclusive)
+                 zero_edge:bool=False): # 'down' / 'downright': output 0 (no bias) in the first row / column, as the baseline's shift gives
         kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
         mask = torch.ones(kh, kw)
+        if mode not in ('down', 'downright', 'strict', 'causal'): raise ConfigError(f"CausalConv2d: unknown mode {mode!r}")
         if mode == 'causal': mask[-1, kw//2+1:] = 0
+        if mode == 'strict': mask[-1, kw//2:] = 0
         super().__init__(cin, cout, (kh, kw), mask=mask)
-        self.mode, self.kh, self.kw = mode, kh, kw
+        self.mode, self.kh, self.kw, self.zero_edge = mode, kh, kw, zero_edge and mode in ('down', 'downright')
         # (left, right, top, bottom) padding; 'down' and 'downright' make one extra row / column, cut off after the conv
-        self.pad = {'down': (kw//2, kw//2, kh, 0), 'downright': (kw, 0, kh-1, 0), 'causal': (kw//2, kw//2, kh-1, 0)}[mode]
+        self.pad = {'down': (kw//2, kw//2, kh, 0), 'downright': (kw, 0, kh-1, 0), 'causal': (kw//2, kw//2, kh-1, 0), 'strict': (kw//2, kw//2, kh-1, 0)}[mode]
 
     def forward(self, x, ctx=None):
         if ctx is not None: return self.step(x, ctx)
         H, W = x.shape[-2:]
-        return F.conv2d(F.pad(x, self.pad), self.weight(), self.bias)[..., :H, :W]
+        return self._edge(F.conv2d(F.pad(x, self.pad), self.weight(), self.bias)[..., :H, :W])
+
+    def _edge(self, out): # zero the first row ('down') or column ('downright') when `zero_edge`
+        if not self.zero_edge: return out
+        return F.pad(out[..., 1:, :], (0, 0, 1, 0)) if self.mode == 'down' else F.pad(out[..., 1:], (1, 0))
 
     def step(self, x, ctx:StepCache):
         "Output at (ctx.r, ctx.c) given this layer's input there, x: (n, cin, 1, 1); earlier inputs come from the cache."
-        if self.mode != 'causal': raise FoleyError(f"CausalConv2d(mode={self.mode!r}) steps through `window_from_codes`, not `step`")
+        if self.mode not in ('causal', 'strict'): raise FoleyError(f"CausalConv2d(mode={self.mode!r}) steps through `window_from_codes`, not `step`")
         pl, pr, pt, _ = self.pad
         # rolling buffer of the last kh padded rows, each twice: padded row q lives in slots q % kh and q % kh + kh
         kh, r, c = self.kh, ctx.r, ctx.c
@@ -135,12 +152,13 @@ class CausalConv2d(WNConv2d):
         s = (r + pt) % kh
         buf[:, :, s, c + pl] = buf[:, :, s + kh, c + pl] = x[:, :, 0, 0]
         # padded rows r .. r+kh-1 (input rows r-kh+1 .. r); in row r the slots right of c hold stale values
-        # of an old row, which the kernel's mask multiplies by exactly 0
+        # of an old row, which the kernel's mask multiplies by exactly 0 (for 'strict' the slot at c too)
         return self.window(buf[:, :, r % kh : r % kh + kh, c:c+self.kw])
 
     def window_from_codes(self, codes, r, c, n_codes):
         "Output at (r, c) of this conv applied to one_hot(codes) (n, H, W), reading only the window it needs."
         pl, pr, pt, _ = self.pad
+        if self.zero_edge and (r if self.mode == 'down' else c) == 0: return self.v.new_zeros(codes.shape[0], self.v.shape[0], 1, 1)
         win = F.pad(codes + 1, (pl, pr, pt, 0))[:, r:r+self.kh, c:c+self.kw]   # 0 = padding
         oh = F.one_hot(win, n_codes + 1)[..., 1:].permute(0, 3, 1, 2).to(self.v.dtype)
         return self.window(oh)
@@ -152,7 +170,7 @@ class CausalConv2d(WNConv2d):
         x = F.pad(codes + 1, (pl, pr, pt, pb))   # 0 = padding, looked up in a zero row
         tables = F.pad(self.weight().permute(2, 3, 1, 0), (0, 0, 1, 0))   # (kh, kw, 1 + n_codes, cout)
         out = sum(F.embedding(x[:, i:i+H, j:j+W], tables[i, j]) for i in range(self.kh) for j in range(self.kw))
-        return out.permute(0, 3, 1, 2) + (0 if self.bias is None else self.bias[:, None, None])
+        return self._edge(out.permute(0, 3, 1, 2) + (0 if self.bias is None else self.bias[:, None, None]))
 
 # %% ../../nbs/05a_pixelsnail.ipynb #626cfac3
 class GatedResBlock(nn.Module):
@@ -160,12 +178,12 @@ class GatedResBlock(nn.Module):
     def __init__(self, channels:int, # input = output channels
                  hidden:int, # channels of the first conv
                  kernel:int=1,
-                 kind:str='causal', # 'causal' (inclusive causal convs) or 'same' (ordinary, zero-padded)
+                 kind:str='causal', # 'causal' (inclusive causal convs), 'strict' (the baseline's) or 'same' (ordinary, zero-padded)
                  dropout:float=0.,
                  aux_channels:int=0, # channels of an auxiliary input added after the first conv
                  cond_channels:int=0): # channels of a condition map added before the gate
         super().__init__()
-        if kind == 'causal' and kernel > 1: conv = lambda i, o: CausalConv2d(i, o, kernel, 'causal')
+        if kind in ('causal', 'strict') and kernel > 1: conv = lambda i, o: CausalConv2d(i, o, kernel, kind)
         else: conv = lambda i, o: WNConv2d(i, o, kernel, padding=kernel // 2)
         self.conv1, self.conv2 = conv(channels, hidden), conv(hidden, 2 * channels)
         self.aux = WNConv2d(aux_channels, hidden, 1) if aux_channels else None
@@ -181,28 +199,39 @@ class GatedResBlock(nn.Module):
 
 # %% ../../nbs/05a_pixelsnail.ipynb #3da761e1
 class CausalAttention(nn.Module):
-    "Multi-head attention over the flattened map, each position attending to itself and earlier positions (fp32)."
-    def __init__(self, q_channels:int, k_channels:int, channels:int, n_heads:int=8, dropout:float=0.):
+    "Multi-head attention over the flattened map, each position attending to earlier positions (and itself unless `strict`), in fp32."
+    def __init__(self, q_channels:int, k_channels:int, channels:int, n_heads:int=8, dropout:float=0.,
+                 strict:bool=False): # attend to strictly earlier positions only (the baseline; the first position gets zeros)
         super().__init__()
         if channels % n_heads: raise ConfigError(f"attention width {channels} is not divisible by n_heads={n_heads}")
         self.q, self.k, self.v = WNConv2d(q_channels, channels, 1), WNConv2d(k_channels, channels, 1), WNConv2d(k_channels, channels, 1)
-        self.n_heads, self.dropout = n_heads, dropout
+        self.n_heads, self.dropout, self.strict = n_heads, dropout, strict
 
     def _heads(self, t): # (n, C, h, w) -> (n, heads, h*w, d)
         n, C = t.shape[:2]
         return t.float().reshape(n, self.n_heads, C // self.n_heads, -1).transpose(2, 3).contiguous()  # contiguous: the fused kernel
 
+    def _attend(self, q, k, v, ctx):
+        "softmax(q k^T / sqrt(d)) v over the allowed keys (fused, memory-efficient kernel)."
+        p_drop = self.dropout if self.training else 0.
+        if ctx is not None:   # append this position's key/value to the cache and attend to the positions so far
+            p = ctx.r * ctx.width + ctx.c
+            kv = ctx.get(self, lambda: k.new_zeros(2, *k.shape[:2], ctx.height * ctx.width, k.shape[-1]))
+            kv[0, :, :, p], kv[1, :, :, p] = k[:, :, 0], v[:, :, 0]
+            end = p if self.strict else p + 1
+            if end == 0: return torch.zeros_like(q)
+            return F.scaled_dot_product_attention(q, kv[0, :, :, :end], kv[1, :, :, :end])
+        if not self.strict: return F.scaled_dot_product_attention(q, k, v, dropout_p=p_drop, is_causal=True)
+        L = q.shape[2]
+        allowed = torch.ones(L, L, dtype=torch.bool, device=q.device).tril(-1)
+        allowed[0, 0] = True   # the first row needs one key to be defined; its output is zeroed below
+        o = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed, dropout_p=p_drop)
+        return o * (torch.arange(L, device=q.device) > 0).to(o.dtype)[:, None]
+
     def forward(self, query, key, ctx=None):
         n, _, h, w = query.shape
         q, k, v = self._heads(self.q(query, ctx)), self._heads(self.k(key, ctx)), self._heads(self.v(key, ctx))
-        with torch.autocast(query.device.type, enabled=False):
-            if ctx is not None:   # append this position's key/value to the cache and attend to all positions so far
-                p = ctx.r * ctx.width + ctx.c
-                kv = ctx.get(self, lambda: k.new_zeros(2, *k.shape[:2], ctx.height * ctx.width, k.shape[-1]))
-                kv[0, :, :, p], kv[1, :, :, p] = k[:, :, 0], v[:, :, 0]
-                k, v = kv[0, :, :, :p+1], kv[1, :, :, :p+1]
-            # softmax(q k^T / sqrt(d)) v, with the causal mask over the whole map (fused, memory-efficient kernel)
-            o = F.scaled_dot_product_attention(q, k, v, dropout_p=self.dropout if self.training else 0., is_causal=ctx is None)
+        with torch.autocast(query.device.type, enabled=False): o = self._attend(q, k, v, ctx)
         return o.transpose(2, 3).reshape(n, -1, h, w).to(query.dtype)
 
 # %% ../../nbs/05a_pixelsnail.ipynb #82e1b207
@@ -211,12 +240,12 @@ class PixelBlock(nn.Module):
     def __init__(self, c:PixelSNAILConfig):
         super().__init__()
         ch, cond_ch = c.channels, (c.cond_channels if c.n_cond_res_blocks else 1) if c.n_classes else 0
-        self.res = nn.ModuleList([GatedResBlock(ch, c.res_channels, c.kernel, 'causal', c.dropout, cond_channels=cond_ch)
+        self.res = nn.ModuleList([GatedResBlock(ch, c.res_channels, c.kernel, 'strict' if c.causal == 'strict' else 'causal', c.dropout, cond_channels=cond_ch)
                                   for _ in range(c.n_res_blocks)])
         if c.attention:
             self.key = GatedResBlock(2 * ch + 2, ch, 1, dropout=c.dropout)
             self.query = GatedResBlock(ch + 2, ch, 1, dropout=c.dropout)
-            self.attn = CausalAttention(ch + 2, 2 * ch + 2, ch // 2, c.n_heads, c.dropout)
+            self.attn = CausalAttention(ch + 2, 2 * ch + 2, ch // 2, c.n_heads, c.dropout, strict=c.causal == 'strict')
             self.out = GatedResBlock(ch, ch, 1, dropout=c.dropout, aux_channels=ch // 2)
         else: self.out = WNConv2d(ch + 2, ch, 1)
 
@@ -235,10 +264,10 @@ class PixelSNAIL(Pretrained, nn.Module):
     def __init__(self, config:PixelSNAILConfig):
         super().__init__()
         self.config = c = config
-        if c.kernel < 2: raise ConfigError(f"PixelSNAILConfig.kernel must be >= 2, got {c.kernel}")
         k = c.kernel + 1 - c.kernel % 2   # odd
-        self.down = CausalConv2d(c.n_codes, c.channels, (k // 2, k), 'down')
-        self.right = CausalConv2d(c.n_codes, c.channels, ((k + 1) // 2, k // 2), 'downright')
+        edge = c.causal == 'strict'   # the baseline shifts after convolving: its first row / column is 0
+        self.down = CausalConv2d(c.n_codes, c.channels, (k // 2, k), 'down', edge)
+        self.right = CausalConv2d(c.n_codes, c.channels, ((k + 1) // 2, k // 2), 'downright', edge)
         rows = (torch.arange(c.height).float() - c.height / 2) / c.height
         cols = (torch.arange(c.width).float() - c.width / 2) / c.width
         bg = torch.stack([rows[:, None].expand(c.height, c.width), cols[None].expand(c.height, c.width)])
@@ -246,8 +275,9 @@ class PixelSNAIL(Pretrained, nn.Module):
         self.blocks = nn.ModuleList([PixelBlock(c) for _ in range(c.n_blocks)])
         if c.n_classes:
             h = c.embed_hidden
-            self.embed = nn.Sequential(nn.Linear(c.n_classes, h), nn.ELU(), nn.Linear(h, h), nn.ELU(), nn.Linear(h, h), nn.ELU(),
-                                       nn.Linear(h, c.height * c.width))
+            sizes, layers = [c.n_classes, h, h, h, c.height * c.width], []
+            for j in range(4): layers += [nn.Linear(sizes[j], sizes[j + 1])] + ([nn.ELU()] if c.embed_act and j < 3 else [])
+            self.embed = nn.Sequential(*layers)   # the baseline: four linear layers, no activation
             if c.n_cond_res_blocks:
                 self.cond_net = nn.Sequential(WNConv2d(1, c.cond_channels, c.cond_kernel, padding=c.cond_kernel // 2),
                     *[GatedResBlock(c.cond_channels, c.cond_channels, c.cond_kernel, 'same') for _ in range(c.n_cond_res_blocks)])
@@ -329,42 +359,22 @@ def check_causality(model:PixelSNAIL, cond=0, n_positions:int=None, seed:int=0):
             if p + 1 < diff.numel() and diff[p+1:].max() == 0: raise AssertionError(f"the code at position {p} influences nothing after it")
     return True
 
-# %% ../../nbs/05a_pixelsnail.ipynb #f4deb262
-def sample_logits(logits, # (n, V) unnormalised log-probabilities
-                  temperature:float=1., # 0 = greedy (argmax)
-                  top_k:int=None, # keep only the k most likely codes
-                  generator:torch.Generator=None):
-    "Sample one index per row of `logits` with temperature and top-k."
-    logits = logits.float()
-    if temperature < 0: raise ConfigError(f"temperature must be >= 0, got {temperature}")
-    if temperature == 0: return logits.argmax(-1)
-    logits = logits / temperature
-    if top_k:
-        kth = logits.topk(min(int(top_k), logits.shape[-1]), -1).values[..., -1:]
-        logits = logits.masked_fill(logits < kth, float('-inf'))
-    cdf = logits.softmax(-1).cumsum(-1)
-    u = torch.rand(*cdf.shape[:-1], 1, generator=generator, device=cdf.device) * cdf[..., -1:]
-    return torch.searchsorted(cdf, u, right=True).clamp(max=cdf.shape[-1] - 1)[..., 0]
-
-# %% ../../nbs/05a_pixelsnail.ipynb #f10e17aa
-@runtime_checkable
-class Prior(Protocol):
-    "Anything that samples code maps for a condition: `sample(cond, n, *, temperature, top_k, seed) -> codes`."
-    def sample(self, cond, n:int, *, temperature:float=1., top_k:int=None, seed:int=None) -> torch.Tensor: ...
-
 # %% ../../nbs/05a_pixelsnail.ipynb #928f1e29
+@patch
 @torch.no_grad()
-def _sample(self:PixelSNAIL, cond=None, # class id (int) or (n,) LongTensor; None if unconditional
+def sample(self:PixelSNAIL, cond=None, # class id (int) or (n,) LongTensor; None if unconditional
             n:int=1, # number of code maps
             *, temperature:float=1., # softmax temperature (0: greedy)
             top_k:int=None, # sample among the k most likely codes only
+            top_p:float=None, # nucleus sampling: among the most likely codes up to this total probability
             seed:int=None, # same seed, same codes (None: drawn from torch's global RNG)
             guidance:float=1., # classifier-free guidance scale: 1 = plain conditional sampling (needs `p_uncond > 0` otherwise)
-            method:str='fast', # 'fast' (incremental, exact) or 'naive' (the reference loop)
+            method:str='fast', # 'fast' (incremental, exact) or 'naive' (the whole network over rows 0..r for every code)
             max_steps:int=None, # stop after this many positions (the rest stays 0); for benchmarks
             on_step=None): # called as on_step(r, c, logits) at every position
     "Sample `n` code maps (n, height, width) for class `cond`, one position at a time in raster order."
     if method not in ('fast', 'naive'): raise ConfigError(f"method must be 'fast' or 'naive', got {method!r}")
+    check_sampling(temperature, top_k, top_p, guidance)
     c, dev = self.config, self.background.device
     if seed is None: seed = int(torch.randint(0, 2**62, (1,)))
     g = torch.Generator(device=dev); g.manual_seed(int(seed))
@@ -381,14 +391,12 @@ def _sample(self:PixelSNAIL, cond=None, # class id (int) or (n,) LongTensor; Non
                 r, col = divmod(p, c.width)
                 if method == 'naive': logits = self(codes[:, :r+1], cond_map=cm)[:, :, r, col]
                 else: ctx.r, ctx.c = r, col; logits = self.step(codes, cm, ctx)
-                if guided: lc, lu = logits.float().chunk(2); logits = lu + guidance * (lc - lu)
+                if guided: logits = guided_logits(*logits.chunk(2), guidance)
                 if on_step is not None: on_step(r, col, logits)
-                x = sample_logits(logits, temperature, top_k, g)
+                x = sample_logits(logits, temperature, top_k, top_p, g)
                 codes[:, r, col] = torch.cat([x, x]) if guided else x
     finally: self.train(was_training)
     return codes[:n]
-
-PixelSNAIL.sample = _sample
 
 # %% ../../nbs/05a_pixelsnail.ipynb #ebd574bd
 @torch.no_grad()
@@ -400,84 +408,3 @@ def step_logits(model:PixelSNAIL, codes, cond=None):
     for r in range(H):
         for c in range(W): ctx.r, ctx.c = r, c; out[:, :, r, c] = model.step(codes, cm, ctx)
     return out
-
-# %% ../../nbs/05a_pixelsnail.ipynb #ba0b89c8
-from fastai.learner import Learner
-from fastai.callback.core import Callback
-from fastai.data.core import DataLoaders
-from fastai.optimizer import Adam
-from fastai.callback.schedule import *  # fit_one_cycle
-
-# %% ../../nbs/05a_pixelsnail.ipynb #992b3fc7
-def prior_loss(logits, codes):
-    "Mean cross-entropy of code maps under the logits (computed in float32)."
-    return F.cross_entropy(logits.float(), codes)
-
-def code_accuracy(logits, codes):
-    "Fraction of positions where the most likely code is the true one."
-    return (logits.argmax(1) == codes).float().mean()
-
-class PriorBatch(Callback):
-    "Feed `(codes, label)` to the model and `codes` to the loss, whatever the batch's input/target split."
-    order = -10
-    def before_batch(self):
-        b = (*self.learn.xb, *self.learn.yb)
-        codes, label = b[0], (b[1] if len(b) > 1 else None)
-        self.learn.xb = (codes,) if label is None else (codes, label)
-        self.learn.yb = (codes,)
-
-def pixelsnail_learner(dls:DataLoaders, # (codes, label) batches
-                       model, # a `PixelSNAIL` or a `PixelSNAILConfig`
-                       lr:float=None, # defaults to the config's
-                       amp:bool=False, # mixed precision (`foleybook.train.learner`), attention and logits kept in float32
-                       cbs=None, **kwargs) -> Learner:
-    "A fastai `Learner` training a PixelSNAIL prior with cross-entropy (Adam)."
-    if isinstance(model, PixelSNAILConfig): model = PixelSNAIL(model)
-    learn = Learner(dls, model, loss_func=prior_loss, opt_func=Adam, lr=lr or model.config.lr,
-                    metrics=[code_accuracy], cbs=[PriorBatch()] + list(cbs or []), **kwargs)
-    if amp:
-        from foleybook.train.learner import fp32
-        for m in model.modules():
-            if isinstance(m, CausalAttention): fp32(m)
-        fp32(model.head)
-        learn.to_amp()
-    return learn
-
-# %% ../../nbs/05a_pixelsnail.ipynb #3ba69f93
-def find_codes(path) -> Path:
-    "The code-map file `path`, or the one `*.safetensors` file in folder `path`."
-    p = Path(path)
-    if p.is_dir():
-        found = sorted(p.glob('codes*.safetensors')) or sorted(p.glob('*.safetensors'))
-        if len(found) != 1:
-            raise DataError(f"{p}: expected one code-map file (*.safetensors written by save_codes) in this folder, found {[f.name for f in found]}")
-        p = found[0]
-    if not p.is_file(): raise DataError(f"{p}: code-map file not found (run the VQ-VAE's save codes stage first)")
-    return p
-
-def train_prior(codes, # a code-map file (`write_codes` format) or a folder holding one
-                preset:str='debug', # a `PixelSNAILConfig` preset
-                out='exp/prior', # checkpoints go to out/checkpoints, the trained model to out/final
-                epochs:int=None, bs:int=None, lr:float=None, # default: the preset's
-                system:str='cpu', # one of `foleybook.learner.SYSTEMS`
-                resume:bool=True, # continue from the last checkpoint in out/checkpoints
-                seed:int=0, every:int=None, # also checkpoint every this many steps
-                cbs=None, # more fastai callbacks
-                **overrides) -> PixelSNAIL: # `PixelSNAILConfig` fields
-    "Train a class-conditional PixelSNAIL on a code-map file; returns the model, saved in `out/final`."
-    from foleybook.data.folders import code_dls, read_codes
-    from foleybook.train.learner import Checkpoint, check_system
-    from fastai.torch_core import rank_distrib
-    sysd = check_system(system)
-    path = find_codes(codes)
-    x, _, classes, n_codes = read_codes(path)
-    if x.ndim != 3: raise DataError(f"{path}: PixelSNAIL models (N, H, W) code maps, got {tuple(x.shape)} (residual-VQ codes are not supported)")
-    cfg = PixelSNAILConfig.preset(preset, **{**dict(height=x.shape[1], width=x.shape[2], n_codes=n_codes, n_classes=len(classes)), **overrides})
-    seed_everything(seed)
-    dls = code_dls(path, bs=bs or cfg.bs, seed=seed, device=get_device(sysd['device']))
-    model = PixelSNAIL(cfg)
-    out = Path(out); ck = out/'checkpoints'
-    learn = pixelsnail_learner(dls, model, lr=lr, amp=sysd['amp'], cbs=[Checkpoint(ck, every=every), *(cbs or [])]).to_system(system)
-    learn.fit_or_resume(epochs or cfg.epochs, lr or cfg.lr, resume=resume)
-    if rank_distrib() == 0: model.save_pretrained(out/'final')
-    return model.eval()

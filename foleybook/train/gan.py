@@ -9,6 +9,7 @@ from torch import nn, Tensor
 from fastai.basics import *
 from fastai.callback.progress import *
 from ..core import ConfigError
+from .learner import unwrap
 
 # %% auto #0
 __all__ = ['lsgan_d_loss', 'lsgan_g_loss', 'hinge_d_loss', 'hinge_g_loss', 'feature_matching_loss', 'GANPair', 'gan_splitter',
@@ -53,7 +54,7 @@ class GANPair(nn.Module):
 
 def gan_splitter(model): # a `GANPair` (or a DDP-wrapped one)
     "fastai splitter that gives the learner's optimizer only the generator's parameters."
-    return [params(getattr(model, 'module', model).generator)]
+    return [params(unwrap(model).generator)]
 
 # %% ../../nbs/02b_gan.ipynb #1d8c327e
 class TermMetric(Metric):
@@ -90,7 +91,7 @@ class GANTrainer(Callback):
         self.d_opt, self.d_scaler, self.adaptive_w, self._checked = None, None, 0., False
 
     @property
-    def pair(self): return getattr(self.learn.model, 'module', self.learn.model)
+    def pair(self): return unwrap(self.learn.model)
     @property
     def generator(self): return self.pair.generator
     @property

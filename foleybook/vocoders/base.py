@@ -6,20 +6,24 @@
 from __future__ import annotations
 import math, weakref
 from pathlib import Path
+from typing import ClassVar
 import torch, torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import parametrize
-from torch.nn.utils.parametrizations import weight_norm
-from ..core import Pretrained, ConfigError, CheckpointError, load_pretrained
+from torch.nn.utils.parametrizations import weight_norm, spectral_norm
+from ..core import FoleyConfig, Pretrained, ConfigError, CheckpointError, FoleyError, check_state_dict, trainer, load_pretrained
 from ..protocols import Vocoder
 from ..audio import MelConfig, MelSpectrogram
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'GriffinLimVocoder', 'wn_conv', 'remove_weight_norm', 'MelVocoder', 'MelL1', 'resolve_precision',
-           'FastConv1d', 'inference_copy', 'receptive_field', 'fast_vocoder', 'vocode', 'load_vocoder']
+__all__ = ['LRELU_SLOPE', 'HIFIGAN_WEIGHTS', 'PUBLISHED_STEPS', 'VOCODER_KINDS', 'train_hifigan', 'GriffinLimVocoder',
+           'HiFiGANConfig', 'wn_conv', 'ResBlock1', 'ResBlock2', 'remove_weight_norm', 'MelVocoder', 'HiFiGAN',
+           'PeriodDiscriminator', 'ScaleDiscriminator', 'MultiPeriodDiscriminator', 'MultiScaleDiscriminator',
+           'HiFiGANDiscriminator', 'MelL1', 'hifigan_loss_fns', 'hifigan_opt', 'hifigan_learner', 'inference_copy',
+           'vocode', 'receptive_field', 'train_vocoder', 'vocoder_trainer', 'load_vocoder']
 
 # %% ../../nbs/03_vocoders.ipynb #c069b9a5
-class GriffinLimVocoder:
+class GriffinLimVocoder(Pretrained):
     "A `Vocoder` that inverts mels with Griffin-Lim (`n_iter` iterations) through `MelSpectrogram.inverse`."
     def __init__(self, mel_config:MelConfig=None, # the mel convention of the input (default: the 'hifigan' preset)
                  n_iter:int=32): # Griffin-Lim iterations
@@ -37,7 +41,50 @@ class GriffinLimVocoder:
 
     def __repr__(self): return f"GriffinLimVocoder(n_iter={self.n_iter}, sample_rate={self.sample_rate})"
 
-# %% ../../nbs/03_vocoders.ipynb #d3227f7e
+    def save_pretrained(self, folder): # the folder to write config.json into
+        "Save the settings (no weights) as `config.json`, readable by `foleybook.core.load_pretrained`."
+        import json
+        from foleybook.core import atomic_write, CONFIG_NAME
+        folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
+        cfg = dict(model_class=type(self).__name__, n_iter=self.n_iter, mel_config=self.mel_config.to_dict())
+        with atomic_write(folder/CONFIG_NAME, 'w') as f: json.dump(cfg, f, indent=1)
+        return folder
+
+    @classmethod
+    def from_pretrained(cls, folder, device='cpu'): # a folder written by `save_pretrained`
+        "Rebuild from `folder/config.json`."
+        import json
+        from foleybook.core import CONFIG_NAME
+        path = Path(folder)/CONFIG_NAME
+        if not path.is_file(): raise CheckpointError(f"{path}: not found")
+        cfg = json.loads(path.read_text())
+        return cls(MelConfig.from_dict(cfg['mel_config']), n_iter=cfg['n_iter'])
+
+# %% ../../nbs/03_vocoders.ipynb #8c5f0e6b
+@dataclass
+class HiFiGANConfig(FoleyConfig):
+    "HiFi-GAN generator shape (+ discriminator width); presets 'v1', 'v2', 'v3' (Kong et al. 2020) and 'debug'."
+    upsample_rates: tuple = (8, 8, 2, 2)        # transposed-conv strides; their product is the mel hop
+    upsample_kernel_sizes: tuple = (16, 16, 4, 4) # transposed-conv kernels (kernel - rate must be even)
+    upsample_initial_channel: int = 512         # channels after `conv_pre`, halved at every upsampling
+    resblock: int = 1                           # residual block type: 1 (two convs per dilation) or 2 (one)
+    resblock_kernel_sizes: tuple = (3, 7, 11)   # one residual block per kernel size, averaged (MRF)
+    resblock_dilation_sizes: tuple = ((1, 3, 5), (1, 3, 5), (1, 3, 5)) # dilations of each residual block
+    disc_div: int = 1                           # divide the discriminators' channels by this (1 = published)
+    mel: MelConfig = field(default_factory=lambda: MelConfig.preset('hifigan')) # the input mel convention
+    presets: ClassVar[dict] = {
+        'v1': dict(),
+        'v2': dict(upsample_initial_channel=128),
+        'v3': dict(resblock=2, upsample_rates=(8, 8, 4), upsample_kernel_sizes=(16, 16, 8), upsample_initial_channel=256,
+                   resblock_kernel_sizes=(3, 5, 7), resblock_dilation_sizes=((1, 2), (2, 6), (3, 12))),
+        'debug': dict(upsample_rates=(8, 8, 4), upsample_kernel_sizes=(16, 16, 8), upsample_initial_channel=32,
+                      resblock_kernel_sizes=(3,), resblock_dilation_sizes=((1, 3, 5),), disc_div=8)}
+
+# %% ../../nbs/03_vocoders.ipynb #7e624b06
+LRELU_SLOPE = 0.1
+
+def _pad(k, d=1): return (k * d - d) // 2
+
 def wn_conv(*args, std:float=0, transpose:bool=False, **kwargs):
     "A weight-normed `Conv1d` (or `ConvTranspose1d`); `std`: draw the weights from N(0, `std`) first (0: PyTorch's init)."
     conv = (nn.ConvTranspose1d if transpose else nn.Conv1d)(*args, **kwargs)
@@ -186,27 +233,123 @@ def vocode(vocoder, # any `Vocoder`
         batch = torch.stack([F.pad(m, (0, n - m.shape[-1]), value=pv) for m in mels])
         out = vocode(vocoder, batch, chunk_frames, context_frames, precision, chunk_batch)
         return [w[..., :m.shape[-1] * hop] for w, m in zip(out, mels)]
-    v = fast_vocoder(vocoder, precision)
-    mels, n = mels.to(_device(v)), mels.shape[-1]
-    if not chunk_frames or n <= chunk_frames:
-        with torch.inference_mode(): return v(mels)
-    ctx = context_frames if context_frames is not None else receptive_field(vocoder) if isinstance(vocoder, nn.Module) else 32  # measured in fp32
-    flat, L = mels.reshape(-1, *mels.shape[-2:]), min(n, chunk_frames + 2 * ctx)  # every window L frames: one batch
-    wins = [(s, min(n, s + chunk_frames), min(max(0, s - ctx), n - L)) for s in range(0, n, chunk_frames)]
-    out = flat.new_empty(len(flat), 1, n * hop)
-    with torch.inference_mode():
-        for i in range(0, len(wins), chunk_batch):
-            group = wins[i:i + chunk_batch]
-            y = v(torch.cat([flat[..., lo:lo + L] for _, _, lo in group])).reshape(len(group), len(flat), 1, L * hop)
-            for (s, e, lo), yi in zip(group, y): out[..., s * hop:e * hop] = yi[..., (s - lo) * hop:(e - lo) * hop]
-    return out.reshape(*mels.shape[:-2], 1, n * hop)
+    mels = mels.to(dev)
+    n = mels.shape[-1]
+    if not chunk_frames or n <= chunk_frames: return vocoder(mels)
+    out = mels.new_empty(*mels.shape[:-2], 1, n * hop)
+    for s in range(0, n, chunk_frames):
+        e = min(n, s + chunk_frames); lo, hi = max(0, s - context_frames), min(n, e + context_frames)
+        out[..., s * hop:e * hop] = vocoder(mels[..., lo:hi])[..., (s - lo) * hop:(e - lo) * hop]
+    return out
 
-# %% ../../nbs/03_vocoders.ipynb #282e8fcd
+def receptive_field(vocoder:nn.Module, # a neural vocoder
+                    n_frames:int=96): # test mel length (must exceed twice the receptive field)
+    "How many frames on each side of a frame influence its output samples (from the gradient of one sample)."
+    n_mels = vocoder.mel_config.n_mels
+    mel = torch.randn(1, n_mels, n_frames, device=_device(vocoder), requires_grad=True)
+    with torch.enable_grad(): vocoder(mel)[0, 0, (n_frames // 2) * vocoder.mel_config.hop_length].backward()
+    used = (mel.grad.abs().sum(1)[0] > 0).nonzero().flatten()
+    return int(max(n_frames // 2 - used.min(), used.max() - n_frames // 2))
+
+# %% ../../nbs/03_vocoders.ipynb #0ca30c71
+PUBLISHED_STEPS = {'hifigan': 2_500_000, 'melgan': 1_000_000}
+
+VOCODER_KINDS = {}  # kind -> (config class, learner function, default learning rate): each vocoder module adds itself
+
+def _vocoder_kind(kind):
+    if kind not in VOCODER_KINDS:
+        from foleybook.core import discover
+        discover('foleybook.vocoders')
+    if kind not in VOCODER_KINDS: raise ConfigError(f"train_vocoder: unknown kind {kind!r}; choose one of {sorted(VOCODER_KINDS)}")
+    return VOCODER_KINDS[kind]
+
+def _stop_at(steps):
+    from fastai.callback.core import Callback, CancelFitException
+    class StopAt(Callback):
+        "Stop training after exactly `steps` optimizer steps."
+        order = 30  # after the resume callback has restored the step counter
+        def after_batch(self):
+            if self.training and not getattr(self.learn, '_resume_skip', False) and self.train_iter >= steps: raise CancelFitException()
+    return StopAt()
+
+def _vocoder_data(data, out, seed, n_synth):
+    if isinstance(data, str) and data == 'synth':
+        from foleybook.data.synth import synth_folder
+        return synth_folder(Path(out)/'synth', n_synth, seed=seed)
+    if isinstance(data, (str, Path)) and not Path(data).exists(): raise FoleyError(f"train_vocoder: data {data} not found")
+    return data
+
+# %% ../../nbs/03_vocoders.ipynb #71319a73
+def train_vocoder(kind:str='hifigan', # 'hifigan' or 'melgan'
+                  data='synth', # a class-folder path, an `AudioDataset`, a list of files, or 'synth'
+                  preset:str='debug', # a preset of `HiFiGANConfig` / `MelGANConfig` (or a config)
+                  out='exp/vocoder', # output folder: checkpoints/, final/ (and synth/)
+                  epochs:int=None, # training epochs (or give `steps`)
+                  steps:int=None, # training steps (None and no epochs: the published length)
+                  bs:int=16, # batch size (published: 16 HiFi-GAN, 64 MelGAN)
+                  segment:int=8192, # samples per training excerpt
+                  lr:float=None, # learning rate (default 2e-4 HiFi-GAN, 1e-4 MelGAN)
+                  lr_decay:float=0.999, # learning rate factor per epoch
+                  resume:bool=True, # continue from the last checkpoint in out/checkpoints
+                  system:str='cpu', # 'cpu', 'cuda', 'cuda_amp', 'cuda_ddp', 'cuda_ddp_amp'
+                  seed:int=0, # data split, shuffling and initialisation seed
+                  every:int=None, # checkpoint every this many steps (default: about 10 per run, at most every 5000)
+                  keep:int=2, # step checkpoints kept
+                  valid_pct:float=0.1, # share of the files held out for validation
+                  n_synth:int=4, # clips per class when `data='synth'`
+                  overrides:dict=None, # config fields to change (e.g. `{'upsample_initial_channel': 64}`)
+                  weights:dict=None, # loss weights to change (e.g. `{'mel': 45.}` for MelGAN)
+                  quiet:bool=False, # no progress bar or table
+                  **kwargs # more learner arguments (e.g. `d_start`)
+                 ) -> Path: # the `save_pretrained` folder out/final
+    "Train a HiFi-GAN or MelGAN vocoder with resumable checkpoints; save the generator to `out/final`."
+    from fastai.callback.schedule import ParamScheduler, SchedExp
+    from fastai.torch_core import rank_distrib
+    from foleybook.core import seed_everything
+    from foleybook.data.loaders import vocoder_dls
+    from foleybook.train.learner import unwrap
+    from foleybook.train.checkpoint import Checkpoint
+    from foleybook.core import check_system
+    sysd = check_system(system)
+    cfg_cls, make_learner, lr0 = _vocoder_kind(kind)
+    cfg = preset if isinstance(preset, cfg_cls) else cfg_cls.preset(preset)
+    if overrides: cfg = cfg.replace(**overrides)
+    out = Path(out); seed_everything(seed)
+    dls = vocoder_dls(_vocoder_data(data, out, seed, n_synth), cfg.mel, segment=segment, bs=bs, valid_pct=valid_pct,
+                      seed=seed, device=sysd['device'])
+    n_batches = len(dls.train)
+    if steps is None and epochs is None: steps = PUBLISHED_STEPS[kind]
+    n_epoch = epochs if steps is None else math.ceil(steps / n_batches)
+    total = steps if steps is not None else n_epoch * n_batches
+    every = every or max(1, min(5000, total // 10))
+    lr = lr or lr0
+    ck = Checkpoint(out/'checkpoints', every=every, keep=keep, monitor=None)
+    cbs = [ck, ParamScheduler({'lr': SchedExp(lr, lr * lr_decay ** n_epoch)})] + ([_stop_at(steps)] if steps is not None else [])
+    learn = make_learner(dls, cfg, lr=lr, weights=weights, cbs=cbs, **kwargs).to_system(system)
+    learn.fit_or_resume(n_epoch, lr, resume=resume, quiet=quiet, total=total)
+    gen = unwrap(learn.model).generator
+    if not rank_distrib(): gen.save_pretrained(out/'final')
+    return out/'final'
+
+_TRAIN_ARGS = ('epochs', 'steps', 'bs', 'segment', 'lr', 'lr_decay', 'every', 'keep', 'valid_pct', 'n_synth', 'weights', 'quiet')
+
+def vocoder_trainer(kind:str): # a key of `VOCODER_KINDS`
+    "The common-signature trainer of vocoder `kind`, registered in `TRAINERS` (config fields in `**overrides`)."
+    def train(data, *, preset='debug', out=f'exp/{kind}', system='cpu', resume=True, seed=0, **overrides) -> Path:
+        kw = {k: overrides.pop(k) for k in _TRAIN_ARGS if k in overrides}
+        return train_vocoder(kind, data, preset=preset, out=out, system=system, resume=resume, seed=seed, overrides=overrides or None, **kw)
+    train.__name__ = train.__qualname__ = f'train_{kind}'
+    train.__doc__ = f"Train a {kind} vocoder (`train_vocoder`) with the common trainer signature; returns `out/final`."
+    return trainer(kind)(train)
+
+VOCODER_KINDS['hifigan'] = (HiFiGANConfig, hifigan_learner, 2e-4)
+train_hifigan = vocoder_trainer('hifigan')
+
 def load_vocoder(folder, # a folder written by `save_pretrained` (e.g. `train_vocoder`'s out/final)
                  device='cpu', # where to put it
                  inference:bool=True): # fold weight norm, eval mode, no gradients
-    "The neural vocoder (HiFi-GAN, MelGAN...) saved in `folder`, ready to vocode."
+    "The vocoder saved in `folder` (any registered class), ready to vocode."
     model = load_pretrained(folder, device)
-    if not isinstance(model, Vocoder):
-        raise CheckpointError(f"{folder}: holds a {type(model).__name__}, not a `Vocoder` (e.g. HiFiGAN, MelGAN)")
-    return inference_copy(model) if inference else model
+    if not isinstance(model, Vocoder): raise CheckpointError(f"{folder}: holds a {type(model).__name__}, not a vocoder")
+    return inference_copy(model) if inference and isinstance(model, nn.Module) else model
+

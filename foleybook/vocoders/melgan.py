@@ -13,11 +13,11 @@ from torch.nn.utils.parametrizations import weight_norm
 from ..core import FoleyConfig, Pretrained, ConfigError
 from ..audio import MelConfig
 from ..train.gan import gan_learner, hinge_d_loss, hinge_g_loss, feature_matching_loss
-from .base import MelL1, MelVocoder, wn_conv
+from .base import MelL1, MelVocoder, wn_conv, VOCODER_KINDS, vocoder_trainer
 
 # %% auto #0
-__all__ = ['MELGAN_WEIGHTS', 'MelGANConfig', 'ResnetBlock', 'MelGAN', 'NLayerDiscriminator', 'MelGANDiscriminator',
-           'melgan_loss_fns', 'melgan_learner']
+__all__ = ['MELGAN_WEIGHTS', 'train_melgan', 'MelGANConfig', 'ResnetBlock', 'MelGAN', 'NLayerDiscriminator',
+           'MelGANDiscriminator', 'melgan_loss_fns', 'melgan_learner']
 
 # %% ../../nbs/03b_melgan.ipynb #d6d452eb
 @dataclass
@@ -136,3 +136,7 @@ def melgan_learner(dls, # batches of `(mel, wave)`
     if not adversarial: kwargs['d_start'] = 2**62
     return gan_learner(dls, MelGAN(config), MelGANDiscriminator(config), g_loss_fn, d_loss_fn,
                        {**MELGAN_WEIGHTS, **({} if adversarial else {'mel': 45.}), **(weights or {})}, lr=lr, **kwargs)
+
+# %% ../../nbs/03b_melgan.ipynb #f17947a2
+VOCODER_KINDS['melgan'] = (MelGANConfig, melgan_learner, 1e-4)
+train_melgan = vocoder_trainer('melgan')
