@@ -12,6 +12,7 @@ from .core import *
 from fastcore.basics import patch
 from .protocols import Prior, Codec, Vocoder, Generator, check_generator
 from .audio import save_audio, pad_or_trim, resample
+from .vocoders.base import vocode, resolve_precision
 
 # %% auto #0
 __all__ = ['chunk_seed', 'FoleyPipeline', 'write_clips', 'generator_sampler', 'foley_sampler']
@@ -34,11 +35,13 @@ class FoleyPipeline(Pretrained):
                  vocoder:Vocoder, # `vocoder(mel) -> wave` at `vocoder.sample_rate` (a `foleybook.vocoders` vocoder)
                  class_names=None, # the class of each class id (default: the DCASE 2023 classes)
                  batch_size:int=8, # clips sampled at once
-                 duration:float=4.0): # seconds per clip (cut or zero-padded)
+                 duration:float=4.0, # seconds per clip (cut or zero-padded)
+                 precision:str='auto'): # the vocoder's inference mode (`foleybook.vocoders.base.vocode`): 'fp32' for the exact one
         if class_names is None: from foleybook.data.synth import DCASE_CLASSES as class_names
         for part, proto in ((prior, Prior), (codec, Codec), (vocoder, Vocoder)):
             if not isinstance(part, proto): raise ConfigError(f"{type(part).__name__} is not a {proto.__name__} (see foleybook.protocols)")
         self.prior, self.codec, self.vocoder = prior, codec, vocoder
+        self.precision = precision; resolve_precision(precision)  # a bad value fails here, not at the first clip
         self.class_names, self.batch_size = list(class_names), int(batch_size)
         self.sample_rate = int(vocoder.sample_rate)
         self.n_samples = round(duration * self.sample_rate)
@@ -78,7 +81,7 @@ class FoleyPipeline(Pretrained):
     def decode(self, codes) -> torch.Tensor:
         "Waves (n, n_samples) float32 on the CPU from code maps."
         mel = self.codec.decode(codes.to(_device(self.codec)))
-        wave = self.vocoder(mel.to(_device(self.vocoder)).float())
+        wave = vocode(self.vocoder, mel.to(_device(self.vocoder)).float(), precision=self.precision)
         return pad_or_trim(wave.reshape(len(codes), -1).float().cpu(), self.n_samples)
 
     def sample_codes(self, c, # class name or id
@@ -150,7 +153,7 @@ def save_pretrained(self:FoleyPipeline, folder): # the folder to write
         if not hasattr(part, 'save_pretrained'): raise ConfigError(f"the {name} ({type(part).__name__}) has no save_pretrained: it cannot be saved")
         part.save_pretrained(folder/name)
     cfg = dict(model_class='FoleyPipeline', class_names=self.class_names, batch_size=self.batch_size,
-               duration=self.n_samples / self.sample_rate)
+               duration=self.n_samples / self.sample_rate, precision=self.precision)
     with atomic_write(folder/CONFIG_NAME, 'w') as f: json.dump(cfg, f, indent=1)
     return folder
 
@@ -163,7 +166,8 @@ def from_pretrained(cls:FoleyPipeline, folder, # a folder written by `FoleyPipel
     except (OSError, json.JSONDecodeError) as e: raise CheckpointError(f"{folder/CONFIG_NAME}: not a pipeline config ({e})") from None
     parts = [load_pretrained(folder/n, device=device) for n in ('prior', 'codec', 'vocoder')]
     parts = [p.eval() if isinstance(p, nn.Module) else p for p in parts]
-    return cls(*parts, class_names=cfg['class_names'], batch_size=cfg['batch_size'], duration=cfg['duration'])
+    return cls(*parts, class_names=cfg['class_names'], batch_size=cfg['batch_size'], duration=cfg['duration'],
+               precision=cfg.get('precision', 'auto'))
 
 # %% ../nbs/05b_pipeline.ipynb #e18b5a54
 def generator_sampler(g:Generator, # any generator (its `options`, if any, become sliders)

@@ -8,7 +8,8 @@ from foleybook.core import CheckpointError
 from foleybook.codecs.vqvae import load_vqvae_checkpoint
 from foleybook.priors.pixelsnail import check_causality
 from foleybook.priors.pixelsnail_train import load_pixelsnail_checkpoint
-from foleybook.vocoders.base import HiFiGAN, HiFiGANConfig, inference_copy
+from foleybook.vocoders.base import inference_copy
+from foleybook.vocoders.hifigan import HiFiGAN, HiFiGANConfig
 from foleybook.vocoders.original import load_hifigan_checkpoint
 
 torch.set_num_threads(1)

@@ -6,8 +6,8 @@ from torch import nn
 
 from foleybook.core import CheckpointError, seed_everything
 from foleybook.audio import MelSpectrogram, save_audio
-from foleybook.vocoders.base import (HiFiGAN, HiFiGANConfig, MelL1, hifigan_learner, inference_copy,
-                                load_vocoder, receptive_field, train_vocoder, vocode)
+from foleybook.vocoders.base import MelL1, inference_copy, load_vocoder, receptive_field, train_vocoder, vocode
+from foleybook.vocoders.hifigan import HiFiGAN, HiFiGANConfig, hifigan_learner
 from foleybook.vocoders.original import load_hifigan_checkpoint
 from foleybook.vocoders.melgan import MelGAN, MelGANConfig
 
@@ -64,7 +64,7 @@ def test_original_checkpoint_round_trip(tmp_path, preset):
     mel = torch.randn(1, 80, 12)
     with torch.no_grad(): torch.testing.assert_close(g2(mel), g(mel), atol=1e-6, rtol=0)
     # the inference copy of the loaded model matches too
-    torch.testing.assert_close(vocode(inference_copy(g2), mel), g2(mel).detach(), atol=1e-6, rtol=0)
+    torch.testing.assert_close(vocode(inference_copy(g2), mel, precision='fp32'), g2(mel).detach(), atol=1e-6, rtol=0)
 
 
 def test_dcase_baseline_layout(tmp_path):
@@ -93,9 +93,46 @@ def test_weight_norm_removal_and_chunks(preset):
     mel = torch.randn(1, 80, 70)
     with torch.no_grad(): ref = g(mel)
     assert ref.shape == (1, 1, 70 * 256)
-    torch.testing.assert_close(vocode(gi, mel), ref, atol=1e-6, rtol=0)
+    torch.testing.assert_close(vocode(gi, mel, precision='fp32'), ref, atol=1e-6, rtol=0)
+    assert torch.equal(vocode(g, mel, precision='fp32'), ref)  # the fp32 opt-out is the model itself
     assert receptive_field(g, 40) < 32
-    torch.testing.assert_close(vocode(gi, mel, chunk_frames=20), ref, atol=1e-6, rtol=0)
+    torch.testing.assert_close(vocode(gi, mel, chunk_frames=20, precision='fp32'), ref, atol=1e-6, rtol=0)
+    torch.testing.assert_close(vocode(gi, mel, chunk_frames=20, context_frames=32, chunk_batch=1, precision='fp32'), ref, atol=1e-6, rtol=0)
+
+
+def _snr(ref, x): return (10 * torch.log10(ref.pow(2).sum() / (x.float() - ref).pow(2).sum())).item()
+
+
+def _rf_by_gradient(v, n_frames=96):
+    mel = torch.randn(1, 80, n_frames, requires_grad=True)
+    v(mel)[0, 0, (n_frames // 2) * 256].backward()
+    used = (mel.grad.abs().sum(1)[0] > 0).nonzero().flatten()
+    return int(max(n_frames // 2 - used.min(), used.max() - n_frames // 2))
+
+
+@pytest.mark.parametrize('preset', ['v1', 'v3'])
+def test_fast_inference_within_tolerance(preset):
+    "The default inference ('mixed' bf16 channels-last) stays >= 30 dB SNR of fp32 on a real mel, whole and in chunks."
+    from foleybook.vocoders.base import fast_vocoder, resolve_precision
+    seed_everything(4)
+    g = HiFiGAN(HiFiGANConfig.preset(preset))
+    mel = MelSpectrogram()(_clip()[None])[..., :120]
+    with torch.no_grad(): ref = g(mel)
+    fast = vocode(g, mel)
+    assert fast.dtype == torch.float32 and fast.shape == ref.shape
+    if resolve_precision('auto') == 'fp32': return  # a CPU without bf16 kernels: the default is exact fp32
+    assert _snr(ref, fast) > 30, _snr(ref, fast)
+    assert _snr(ref, vocode(g, mel, precision='bf16')) > 30
+    chunked = vocode(g, mel, chunk_frames=32)
+    assert _snr(ref, chunked) > 30 and _snr(fast, chunked) > 30
+    assert fast_vocoder(g) is fast_vocoder(g)  # made once
+
+
+def test_receptive_field_matches_gradient():
+    "Perturbing one frame finds the same receptive field as the gradient of one output sample (V1: 13 frames)."
+    seed_everything(5)
+    g = HiFiGAN(HiFiGANConfig.preset('v1'))
+    assert receptive_field(g) == _rf_by_gradient(g) == 13
 
 
 def test_train_vocoder_resume_and_load(tmp_path):

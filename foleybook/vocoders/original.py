@@ -9,7 +9,8 @@ from pathlib import Path
 import torch
 from ..core import CheckpointError, FoleyError, check_state_dict
 from ..audio import MelConfig
-from .base import HiFiGAN, HiFiGANConfig, remove_weight_norm
+from .base import remove_weight_norm
+from .hifigan import HiFiGAN, HiFiGANConfig
 
 # %% auto #0
 __all__ = ['convert_weight_norm_keys', 'hifigan_config_from_json', 'load_hifigan_checkpoint']
