@@ -41,6 +41,7 @@ _re_local_link = re.compile(r'\[([^\]\n]*)\]\([\w.-]+\.ipynb(?:#[^)\s]*)?\)')
 _re_rule = re.compile(r'^\s*---\s*$', re.M)
 _re_nonetype = re.compile(r'\b(\w+):NoneType=None\b')   # docments' guess for an unannotated `None` default
 _re_tmp = re.compile(r'(?<![\w.])/(?:private/)?(?:tmp|var/tmp|var/folders/[^/\s\'"]+/[^/\s\'"]+/T)/[\w.@-]+')
+_re_checkout = re.compile(r'(?<![\w.])/[^\s\'"()]*?/(?=(?:foleybook|nbs|tests|docs)/[\w/]*\.(?:py|ipynb)\b)')   # any checkout of the repo
 _re_home = re.compile(r'(?<![\w.])/(?:home/[^/\s\'"]+|root|Users/[^/\s\'"]+)(?=/)')
 _re_pkgs = re.compile(r'(?<![\w.])[^\s\'"(]*/(?:site|dist)-packages/')
 _re_static = re.compile(r'(\]\(|src=["\'])\.\./docs/_static/')    # notebook-relative images of docs/_static
@@ -99,8 +100,9 @@ def fix_links(text: str, anchors: dict) -> str:
 
 
 def scrub_paths(text: str, root=None) -> str:
-    "Machine paths out of saved outputs: the checkout (-> relative), temp dirs (-> `/tmp/…`), home dirs (-> `~`), installed packages."
+    "Machine paths out of saved outputs: any checkout of the repository (-> relative), temp dirs (-> `/tmp/…`), home dirs (-> `~`), installed packages."
     if root: text = text.replace(str(root).rstrip('/') + '/', '')
+    text = _re_checkout.sub('', text)
     text = _re_tmp.sub('/tmp/…', text)
     text = _re_pkgs.sub('…/', text)
     return _re_home.sub('~', text)

@@ -98,6 +98,7 @@ def test_scrub_paths_and_nonetype():
     assert nbsite.scrub_paths("File /work/x/.venv/lib/python3.11/site-packages/torch/a.py") == "File …/torch/a.py"
     assert nbsite.scrub_paths("saved in /home/ann/.cache/f and /root/.cache/g") == "saved in ~/.cache/f and ~/.cache/g"
     assert nbsite.scrub_paths(f"{nbsite.ROOT}/nbs/a.ipynb", nbsite.ROOT) == "nbs/a.ipynb"
+    assert nbsite.scrub_paths("/work/main/foleybook/evaluation.py:276: UserWarning") == "foleybook/evaluation.py:276: UserWarning"
     assert nbsite.scrub_paths("exp/tmp/a, http://h/tmp/x") == "exp/tmp/a, http://h/tmp/x"     # relative paths and URLs stay
     nb = {'metadata': {}, 'cells': [
         {'cell_type': 'code', 'metadata': {}, 'execution_count': 1, 'source': '#| echo: false\n#| output: asis\nshow_doc(f)',

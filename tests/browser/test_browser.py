@@ -25,7 +25,7 @@ from conftest import ROOT
 SHOTS = ROOT/'docs'/'_static'/'samplers'
 _re_sampler = re.compile(r'\bSampler\b|\w+_sampler\(')
 # what a machine path looks like (the checkout, home folders, temp dirs, an installed package)
-_re_leak = re.compile('|'.join([re.escape(str(ROOT)), r'/work/\w', r'/home/\w', r'/root/', r'/tmp/\w', r'/var/folders/',
+_re_leak = re.compile('|'.join([re.escape(str(ROOT)), r'/work/\w', r'/home/\w', r'/root/', r'/tmp/tmp\w{4,}', r'/tmp/pytest-of-', r'/var/folders/',
                                 r'site-packages', r'dist-packages', r'/usr/lib/python', r'\.venv/', r'[A-Z]:\\\\Users']))
 
 
