@@ -191,6 +191,7 @@ def griffin_lim(mag, # linear STFT magnitude (..., n_freqs, frames)
 def _magnitude(X, # complex STFT
                power:float=1.): # exponent of the magnitude
     "`|X| ** power` from the real and imaginary parts (complex `abs` is several times slower on CPU)."
+    if X.requires_grad: return X.abs() ** power  # autograd: the gradient at |X| = 0 is 0 this way, not NaN
     R = torch.view_as_real(X)
     S = torch.addcmul(R[..., 0] * R[..., 0], R[..., 1], R[..., 1])
     return S.sqrt_() if power == 1 else S if power == 2 else S.pow_(power / 2)
