@@ -329,6 +329,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                         'foleybook.codecs.vqvae._iter_batches': ('vqvae.html#_iter_batches', 'foleybook/codecs/vqvae.py'),
                                         'foleybook.codecs.vqvae._latents': ('vqvae.html#_latents', 'foleybook/codecs/vqvae.py'),
                                         'foleybook.codecs.vqvae._mel_out': ('vqvae.html#_mel_out', 'foleybook/codecs/vqvae.py'),
+                                        'foleybook.codecs.vqvae._run_decoder': ('vqvae.html#_run_decoder', 'foleybook/codecs/vqvae.py'),
                                         'foleybook.codecs.vqvae._unwrap': ('vqvae.html#_unwrap', 'foleybook/codecs/vqvae.py'),
                                         'foleybook.codecs.vqvae.load_torch_file': ( 'vqvae.html#load_torch_file',
                                                                                     'foleybook/codecs/vqvae.py'),

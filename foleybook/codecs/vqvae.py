@@ -157,9 +157,22 @@ def _encode(self, mel): # log-mel (B, n_mels, T) or (B, 1, n_mels, T)
     if self.joint: codes = (codes * self.config.n_codes ** torch.arange(self.config.n_stages, device=codes.device)).sum(-1)
     return codes
 
+def _run_decoder(self, z, # code vectors (B, embed_dim, H, W)
+                 precision:str='fp32'): # 'fp32' (exact), 'mixed', 'bf16' or 'auto' (`foleybook.vocoders.base.resolve_precision`)
+    "The decoder on `z`: in fp32, or channels-last under bf16 autocast (oneDNN / AMX), for 'mixed' with the full-size output layer in fp32."
+    if precision == 'fp32': return self.decoder(z)
+    from foleybook.vocoders.base import resolve_precision
+    want = resolve_precision(precision, z.device)
+    if want == 'fp32': return self.decoder(z)
+    net = self.decoder.net
+    last = len(net) - (want == 'mixed')
+    with torch.autocast(z.device.type, dtype=torch.bfloat16): h = net[:last](z.contiguous(memory_format=torch.channels_last))
+    return net[last:](h.float()).float()
+
 @torch.no_grad()
 def _decode(self, codes, # LongTensor (B, H, W) or (B, H, W, n_stages), e.g. sampled by a prior
-            n_frames:int=None): # crop the mel to this many frames (default 4 W)
+            n_frames:int=None, # crop the mel to this many frames (default 4 W)
+            precision:str='fp32'): # 'fp32': exact; 'auto' / 'mixed' / 'bf16': faster, within bf16 rounding (`_run_decoder`)
     "Log-mel (B, n_mels, T) of `codes`."
     want = 3 + (self.n_stages > 1)
     if codes.ndim != want: raise DataError(f"{type(self).__name__}: expected codes with {want} dims, got shape {tuple(codes.shape)}")
@@ -168,9 +181,9 @@ def _decode(self, codes, # LongTensor (B, H, W) or (B, H, W, n_stages), e.g. sam
         K = self.config.n_codes
         codes = torch.stack([codes // K ** i % K for i in range(self.config.n_stages)], -1)
     z = self.quantizer.decode(codes.to(self.pre_quant.weight.device))
-    return self._mel_out(self.decoder(z), n_frames or codes.shape[2] * self.downsample, False)
+    return self._mel_out(self._run_decoder(z, precision), n_frames or codes.shape[2] * self.downsample, False)
 
-VQVAE._latents, VQVAE._mel_out, VQVAE.forward, VQVAE.encode, VQVAE.decode = _latents, _mel_out, _forward, _encode, _decode
+VQVAE._latents, VQVAE._mel_out, VQVAE._run_decoder, VQVAE.forward, VQVAE.encode, VQVAE.decode = _latents, _mel_out, _run_decoder, _forward, _encode, _decode
 
 # %% ../../nbs/04a_vqvae.ipynb #3ee39b95
 def load_torch_file(path, # a file written by `torch.save`
