@@ -233,7 +233,7 @@ class MelSpectrogram(nn.Module):
                 x = torch.cat([x[..., 1:c.pad + 1].flip(-1), x, x[..., x.shape[-1] - c.pad - 1:-1].flip(-1)], -1)
             else: x = F.pad(x[:, None], (c.pad, c.pad), mode=c.pad_mode)[:, 0]
         w, l = self.window, (c.n_fft - c.win_length) // 2
-        return torch.mul(x.unfold(-1, c.n_fft, c.hop_length), F.pad(w, (l, c.n_fft - c.win_length - l)) if l else w, out=out)
+        return torch.mul(x.unfold(-1, c.n_fft, c.hop_length), F.pad(w, (l, c.n_fft - c.win_length - l)) if c.win_length < c.n_fft else w, out=out)
 
     def stft(self, x): # waveforms (N, T)
         "The complex STFT `(N, n_freqs, frames)` with the config's padding (= `torch.stft`, frames cut once and `rfft`)."
