@@ -1204,6 +1204,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                         'foleybook.eval.metrics.mmd2': ('evaluation.html#mmd2', 'foleybook/eval/metrics.py'),
                                         'foleybook.eval.metrics.ndb': ('evaluation.html#ndb', 'foleybook/eval/metrics.py')},
             'foleybook.eval.report': { 'foleybook.eval.report.ClassFiles': ('report.html#classfiles', 'foleybook/eval/report.py'),
+                                       'foleybook.eval.report._fmt_num': ('report.html#_fmt_num', 'foleybook/eval/report.py'),
                                        'foleybook.eval.report._jsonready': ('report.html#_jsonready', 'foleybook/eval/report.py'),
                                        'foleybook.eval.report._match_classes': ('report.html#_match_classes', 'foleybook/eval/report.py'),
                                        'foleybook.eval.report._md_table': ('report.html#_md_table', 'foleybook/eval/report.py'),
