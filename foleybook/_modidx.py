@@ -1575,6 +1575,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                      'foleybook.protocols.check_generator': ('protocols.html#check_generator', 'foleybook/protocols.py')},
             'foleybook.recipes.audio_diffusion': { 'foleybook.recipes.audio_diffusion.audio_diffusion_generator': ( 'audio_diffusion_recipe.html#audio_diffusion_generator',
                                                                                                                     'foleybook/recipes/audio_diffusion.py'),
+                                                   'foleybook.recipes.audio_diffusion.audio_diffusion_metrics': ( 'audio_diffusion_recipe.html#audio_diffusion_metrics',
+                                                                                                                  'foleybook/recipes/audio_diffusion.py'),
                                                    'foleybook.recipes.audio_diffusion.stage_unet': ( 'audio_diffusion_recipe.html#stage_unet',
                                                                                                      'foleybook/recipes/audio_diffusion.py'),
                                                    'foleybook.recipes.audio_diffusion.stage_vae': ( 'audio_diffusion_recipe.html#stage_vae',
