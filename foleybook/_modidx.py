@@ -1839,6 +1839,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
             'foleybook.train.gan': { 'foleybook.train.gan.GANPair': ('gan.html#ganpair', 'foleybook/train/gan.py'),
                                      'foleybook.train.gan.GANPair.__init__': ('gan.html#ganpair.__init__', 'foleybook/train/gan.py'),
                                      'foleybook.train.gan.GANPair.forward': ('gan.html#ganpair.forward', 'foleybook/train/gan.py'),
+                                     'foleybook.train.gan.GANPair.save_pretrained': ( 'gan.html#ganpair.save_pretrained',
+                                                                                      'foleybook/train/gan.py'),
                                      'foleybook.train.gan.GANTrainer': ('gan.html#gantrainer', 'foleybook/train/gan.py'),
                                      'foleybook.train.gan.GANTrainer.__init__': ('gan.html#gantrainer.__init__', 'foleybook/train/gan.py'),
                                      'foleybook.train.gan.GANTrainer._device': ('gan.html#gantrainer._device', 'foleybook/train/gan.py'),

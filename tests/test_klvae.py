@@ -80,3 +80,16 @@ def test_loaded_diffusers_vae_saves_as_foleybook(tmp_path):
     back = load_pretrained(tmp_path/'f')
     x = torch.rand(1, 1, 16, 16) * 2 - 1
     with torch.no_grad(): assert torch.equal(back.encode(x), mine.encode(x))
+
+
+def test_klvae_trainer_saves_through_fit_pretrained(tmp_path):
+    from foleybook.diffusion.audio_diffusion_train import train_klvae
+    final = train_klvae('synth', out=tmp_path / 'vae', epochs=1, n_synth=1, quiet=True)
+    assert final == tmp_path / 'vae' / 'final' and any((tmp_path / 'vae' / 'checkpoints').iterdir())
+    vae = load_pretrained(final)
+    assert type(vae) is KLVAE and not hasattr(vae, 'discriminator')          # the GANPair's generator only
+    keys = json.loads((final / 'config.json').read_text())
+    assert keys['model_class'] == 'KLVAE'
+    t = (final / 'config.json').stat().st_mtime_ns
+    assert train_klvae('synth', out=tmp_path / 'vae', epochs=1, n_synth=1, quiet=True) == final   # finished: not trained again
+    assert (final / 'config.json').stat().st_mtime_ns == t
