@@ -29,9 +29,9 @@ RECIPE_PRESETS = {
     'demo': dict(
         n_per_class=40, holdout=0.25, seed=0, duration=4.0,
         vae=None,
-        unet=dict(preset='demo', overrides=dict(epochs=30), bs=16),
+        unet=dict(preset='demo', overrides=dict(epochs=40), bs=16),
         classifier=dict(preset='debug', epochs=8, bs=16, mel='audio_diffusion'),   # dB features: Griffin-Lim's noise floor is below them
-        generate=dict(n_per_class=20, steps=25, guidance=3., bs=10),
+        generate=dict(n_per_class=10, steps=25, guidance=3., bs=10),
         evaluate=dict(embedders=('classifier',))),
     'image256': dict(
         n_per_class=None, holdout=0.1, seed=0, duration=4.0,
