@@ -22,3 +22,14 @@ def test_latent_preset_without_vae_is_a_clear_error(tmp_path, capsys):
     code = main(['train', 'audio_diffusion', '--data', 'synth', '--preset', 'latent', '--out', str(tmp_path / 'x'), '--set', 'n_synth=1'])
     assert code != 0
     assert 'needs vae=' in capsys.readouterr().err
+
+
+def test_recipe_name_is_audio_diffusion_with_alias(tmp_path):
+    from foleybook.recipes.engine import get_recipe
+    assert get_recipe('audio-diffusion').name == 'audio-diffusion'
+    assert get_recipe('audio_diffusion') is get_recipe('audio-diffusion')   # the older name: a second key of the table
+    for name in ('audio-diffusion', 'audio_diffusion'):
+        out = tmp_path / name
+        assert main(['recipe', name, '--preset', 'debug', '--stop-stage', 'split', '--out', str(out)]) == 0
+        assert json.loads((out / 'recipe.json').read_text())['recipe'] == 'audio-diffusion'
+        assert (out / 'data' / 'splits.json').is_file()

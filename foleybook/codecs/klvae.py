@@ -7,19 +7,23 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import partial
 from typing import ClassVar
+import json, re
+from pathlib import Path
+from fastcore.basics import patch
 import torch, torch.nn.functional as F
 from torch import nn
 from fastai.basics import Learner, Adam
 from fastai.data.core import DataLoaders
 from fastai.data.load import DataLoader
-from ..core import FoleyConfig, Pretrained, ConfigError, DataError
+from ..core import FoleyConfig, Pretrained, ConfigError, DataError, CheckpointError
 from ..protocols import LatentCodec
-from ..diffusion.unet2d import ResnetBlock, SpatialSelfAttention
+from ..diffusion.unet2d import ResnetBlock, SpatialSelfAttention, _load_diffusers_weights
 from ..train.gan import gan_learner, hinge_d_loss, hinge_g_loss
 
 # %% auto #0
-__all__ = ['KLVAEConfig', 'Encoder', 'Decoder', 'DiagonalGaussian', 'KLVAE', 'FeatureLoss', 'PatchDiscriminator', 'klvae_terms',
-           'klvae_learner', 'image_dls']
+__all__ = ['KLVAEConfig', 'Encoder', 'Decoder', 'DiagonalGaussian', 'KLVAE', 'klvae_config_from_diffusers',
+           'klvae_state_from_diffusers', 'FeatureLoss', 'PatchDiscriminator', 'klvae_terms', 'klvae_learner',
+           'image_dls']
 
 # %% ../../nbs/10b_klvae.ipynb #bff8c405
 @dataclass
@@ -30,6 +34,7 @@ class KLVAEConfig(FoleyConfig):
     layers_per_block:int = 2 # residual blocks per level
     latent_channels:int = 1 # channels of the latent
     norm_groups:int = 32 # group-norm groups
+    quant_conv:bool = True # 1x1 convolutions on the moments and on the latent (latent diffusion's quant_conv / post_quant_conv)
     kl_weight:float = 1e-6 # weight of the KL divergence
     perceptual_weight:float = 1. # weight of the feature distance
     disc_weight:float = 0.5 # weight of the adversarial term (times the adaptive weight)
@@ -66,7 +71,7 @@ class Encoder(nn.Module):
         self.levels = nn.ModuleList()
         for i, co in enumerate(ch):
             blocks = nn.ModuleList([ResnetBlock(ch[max(i - 1, 0)] if j == 0 else co, co, None, g, 1e-6) for j in range(c.layers_per_block)])
-            down = nn.Conv2d(co, co, 3, stride=2, padding=1) if i < len(ch) - 1 else nn.Identity()
+            down = nn.Sequential(nn.ZeroPad2d((0, 1, 0, 1)), nn.Conv2d(co, co, 3, stride=2)) if i < len(ch) - 1 else nn.Identity()  # pad right/bottom only, as published
             self.levels.append(nn.ModuleList([blocks, down]))
         self.mid = _mid(ch[-1], g)
         self.norm_out, self.conv_out = nn.GroupNorm(g, ch[-1], 1e-6), nn.Conv2d(ch[-1], 2 * c.latent_channels, 3, padding=1)
@@ -118,6 +123,9 @@ class KLVAE(Pretrained, nn.Module):
         super().__init__()
         self.config = c = config or KLVAEConfig.preset('kl_f8')
         self.encoder, self.decoder = Encoder(c), Decoder(c)
+        L = c.latent_channels
+        self.quant_conv = nn.Conv2d(2 * L, 2 * L, 1) if c.quant_conv else nn.Identity()
+        self.post_quant_conv = nn.Conv2d(L, L, 1) if c.quant_conv else nn.Identity()
         self.kl = torch.zeros(())
 
     @property
@@ -141,7 +149,7 @@ class KLVAE(Pretrained, nn.Module):
 
     def posterior(self, x) -> DiagonalGaussian: # images (B, C, H, W), about [-1, 1]
         "The Gaussian posterior of the latents of `x`."
-        return DiagonalGaussian(self.encoder(self._pad(x)))
+        return DiagonalGaussian(self.quant_conv(self.encoder(self._pad(x))))
 
     def encode(self, x, # images (B, C, H, W)
                sample:bool=False, # a sample of the posterior instead of its mean
@@ -155,13 +163,71 @@ class KLVAE(Pretrained, nn.Module):
         "Images from latents."
         if z.ndim != 4 or z.shape[1] != self.latent_channels:
             raise ConfigError(f"KLVAE: expected latents (B, {self.latent_channels}, h, w), got shape {tuple(z.shape)}")
-        x = self.decoder(z)
+        x = self.decoder(self.post_quant_conv(z))
         return x[..., :shape[-2], :shape[-1]] if shape is not None else x
 
     def forward(self, x): # images (B, C, H, W) -> reconstructions; sets `self.kl`
         p = self.posterior(x)
         self.kl = p.kl().mean()
         return self.decode(p.sample() if self.training else p.mean, x.shape[-2:])
+
+# %% ../../nbs/10b_klvae.ipynb #9a2b1ea7
+_VAE_KNOWN = {'_class_name', '_diffusers_version', '_name_or_path', '_use_default_values', 'sample_size', 'scaling_factor',
+              'force_upcast', 'in_channels', 'out_channels', 'down_block_types', 'up_block_types', 'block_out_channels',
+              'layers_per_block', 'act_fn', 'latent_channels', 'norm_num_groups', 'use_quant_conv', 'use_post_quant_conv',
+              'mid_block_add_attention', 'shift_factor', 'latents_mean', 'latents_std'}
+
+def klvae_config_from_diffusers(d:dict, # a diffusers `AutoencoderKL` config.json as a dict
+                                source:str='config') -> KLVAEConfig: # its name, for messages
+    "The `KLVAEConfig` of a diffusers `AutoencoderKL` config; `ConfigError` for what it cannot express."
+    if d.get('_class_name') != 'AutoencoderKL':
+        raise ConfigError(f"{source}: _class_name {d.get('_class_name')!r} is not supported; foleybook's KLVAE loads AutoencoderKL")
+    ch = tuple(d.get('block_out_channels', (64,)))
+    downs, ups = list(d.get('down_block_types', ['DownEncoderBlock2D'])), list(d.get('up_block_types', ['UpDecoderBlock2D']))
+    bad = [f"down block {b!r}" for b in downs if b != 'DownEncoderBlock2D'] + [f"up block {b!r}" for b in ups if b != 'UpDecoderBlock2D']
+    if len(downs) != len(ch) or len(ups) != len(ch): bad.append(f"{len(downs)} down / {len(ups)} up blocks for {len(ch)} block_out_channels")
+    if d.get('act_fn', 'silu') != 'silu': bad.append(f"act_fn={d['act_fn']!r}")
+    if not d.get('mid_block_add_attention', True): bad.append("mid_block_add_attention=False")
+    if d.get('in_channels', 3) != d.get('out_channels', 3): bad.append(f"in_channels={d.get('in_channels', 3)} != out_channels={d.get('out_channels', 3)}")
+    if d.get('use_quant_conv', True) != d.get('use_post_quant_conv', True): bad.append("use_quant_conv != use_post_quant_conv")
+    bad += [f"{k}={d[k]!r}" for k in ('shift_factor', 'latents_mean', 'latents_std') if d.get(k) not in (None, 0, 0.)]
+    bad += [f"{k}={v!r}" for k, v in d.items() if k not in _VAE_KNOWN and v not in (None, False)]
+    if bad: raise ConfigError(f"{source}: unsupported AutoencoderKL setting(s): {', '.join(bad)}")
+    return KLVAEConfig(in_channels=d.get('in_channels', 3), channels=ch, layers_per_block=d.get('layers_per_block', 1),
+                       latent_channels=d.get('latent_channels', 4), norm_groups=d.get('norm_num_groups', 32),
+                       quant_conv=d.get('use_quant_conv', True))
+
+_VAE_RENAMES = ((r'^encoder\.down_blocks\.(\d+)\.resnets\.', r'encoder.levels.\1.0.'),
+                (r'^encoder\.down_blocks\.(\d+)\.downsamplers\.0\.conv\.', r'encoder.levels.\1.1.1.'),
+                (r'^decoder\.up_blocks\.(\d+)\.resnets\.', r'decoder.levels.\1.0.'),
+                (r'^decoder\.up_blocks\.(\d+)\.upsamplers\.0\.conv\.', r'decoder.levels.\1.1.1.'),
+                (r'\.mid_block\.resnets\.0\.', '.mid.0.'), (r'\.mid_block\.attentions\.0\.', '.mid.1.'),
+                (r'\.mid_block\.resnets\.1\.', '.mid.2.'), (r'\.conv_norm_out\.', '.norm_out.'))
+
+def klvae_state_from_diffusers(sd:dict) -> dict:
+    "A diffusers `AutoencoderKL` state dict with foleybook `KLVAE` names."
+    out = {}
+    for k, v in sd.items():
+        for a, b in _VAE_RENAMES: k = re.sub(a, b, k)
+        out[k] = v
+    return out
+
+@patch(cls_method=True)
+def from_diffusers(cls:KLVAE, folder, # a diffusers AutoencoderKL folder: config.json + diffusion_pytorch_model.safetensors (or .bin)
+                   device='cpu'):
+    "Build the KL autoencoder a diffusers folder describes and load its weights (strictly)."
+    folder = Path(folder)
+    if not (folder/'config.json').is_file(): raise CheckpointError(f"{folder}: no config.json (not a diffusers model folder)")
+    try: d = json.loads((folder/'config.json').read_text())
+    except json.JSONDecodeError as e: raise CheckpointError(f"{folder/'config.json'}: not valid JSON ({e})") from None
+    m = cls(klvae_config_from_diffusers(d, str(folder/'config.json')))
+    sd = klvae_state_from_diffusers(_load_diffusers_weights(folder))
+    missing, unexpected = set(m.state_dict()) - set(sd), set(sd) - set(m.state_dict())
+    if missing or unexpected:
+        raise CheckpointError(f"{folder}: weights do not fit the config (missing {sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]})")
+    try: m.load_state_dict(sd)
+    except RuntimeError as e: raise CheckpointError(f"{folder}: weights of the wrong shape ({str(e).splitlines()[-1].strip()})") from None
+    return m.to(device).eval()
 
 # %% ../../nbs/10b_klvae.ipynb #d9b43573
 class FeatureLoss(nn.Module):

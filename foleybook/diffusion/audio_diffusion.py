@@ -192,6 +192,7 @@ def sample_x(self:AudioDiffusion, cond=None, # a condition (see `cond_for`)
     c = self.config
     sampler = sampler or c.sampler
     if sampler not in ('ddpm', 'ddim'): raise ConfigError(f"sampler must be 'ddpm' or 'ddim', got {sampler!r}")
+    if seed < 0: raise ConfigError(f"seed must be >= 0, got {seed}")
     steps = steps or (c.diffusion.T if sampler == 'ddpm' else c.steps)
     cond_t = self.cond_for(cond, n)
     g = (c.guidance if guidance is None else guidance) if cond is not None else 1.

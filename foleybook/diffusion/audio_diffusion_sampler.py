@@ -53,11 +53,12 @@ class AudioDiffusionSampler:
         gc.update(n=W.IntSlider(value=2, min=1, max=max_n, description='count'), **common())
         self.generate_tab = Sampler(self._generate, gc)
         self.upload = W.FileUpload(accept='audio/*', multiple=False, description='upload')
+        secs = round(model.config.images.slice_seconds, 2)   # the masks stay inside one slice
         ec = {'clip': W.Dropdown(options=list(self.clips) + ['(uploaded file)'], description='clip'),
               'mode': W.Dropdown(options=['variation', 'inpaint', 'outpaint'], description='mode'),
               'start_step': W.IntSlider(value=steps[0] // 2, min=0, max=steps[2] - 1, description='start step'),
-              'mask_start': W.FloatText(value=0., description='keep start (s)'),
-              'mask_end': W.FloatText(value=0., description='keep end (s)')}
+              'mask_start': W.FloatSlider(value=0., min=0., max=secs, step=0.01, readout_format='.2f', description='keep start (s)'),
+              'mask_end': W.FloatSlider(value=0., min=0., max=secs, step=0.01, readout_format='.2f', description='keep end (s)')}
         if conds: ec['cond'] = W.Dropdown(options=list(conds), description='class' if model.classes else 'encoding')
         ec.update(common())
         self.edit_tab = Sampler(self._edit, ec, button='Run')

@@ -150,12 +150,7 @@ def train_klvae(data, # a class-folder path, an `AudioDataset`, a list of waves,
     icfg = images if isinstance(images, MelImageConfig) else MelImageConfig.preset(images)
     x8, _, _ = images_from_audio(_data(data, out, seed, n_synth), icfg)
     learn = klvae_learner(image_dls(images_to_tensor(list(x8), icfg), bs=cfg.bs, seed=seed, device=check_system(system)['device']), cfg)
-    learn.add_cb(Checkpoint(out/'checkpoints', every=max(1, epochs * len(learn.dls.train) // 10), keep=2, monitor=None))
-    learn.to_system(system)
-    if not learn.fit_or_resume(epochs, cfg.lr, resume=resume, quiet=quiet) and (out/'final'/'config.json').is_file(): return out/'final'
-    vae = unwrap(learn.model).generator.eval()
-    if not rank_distrib(): vae.save_pretrained(out/'final')
-    return out/'final'
+    return fit_pretrained(learn, out, epochs=epochs, system=system, resume=resume, quiet=quiet, lr=cfg.lr)   # saves the GANPair's generator
 
 # %% ../../nbs/10d_audio_diffusion_train.ipynb #3cf1554e
 @torch.no_grad()

@@ -28,7 +28,7 @@ class MelImageConfig(FoleyConfig):
     presets:ClassVar[dict] = {
         '256': dict(), '64': dict(x_res=64, y_res=64, hop_length=1024),
         '1024x256': dict(x_res=1024, y_res=256, hop_length=256), '2048x128': dict(x_res=2048, y_res=128),
-        'demo': dict(x_res=64, y_res=64, n_fft=4096, hop_length=1378),   # 64 x 64 covering 4.0 s: one image per DCASE clip
+        'demo': dict(x_res=64, y_res=64, sample_rate=11025, n_fft=2048, hop_length=689),   # 64 x 64 covering 4.0 s at 11025 Hz: one image per DCASE clip
         'debug': dict(x_res=32, y_res=16, sample_rate=8000, n_fft=256, hop_length=64),
     }
     def __post_init__(self):

@@ -51,6 +51,7 @@ class GANPair(nn.Module):
         # under DDP only the generator is synchronised by the wrapper; `GANTrainer` averages D's gradients itself
         self._ddp_params_and_buffers_to_ignore = [f'discriminator.{n}' for n, _ in [*discriminator.named_parameters(), *discriminator.named_buffers()]]
     def forward(self, *x, **kw): return self.generator(*x, **kw)
+    def save_pretrained(self, folder): return self.generator.save_pretrained(folder)   # what `fit_pretrained` saves: the generator
 
 def gan_splitter(model): # a `GANPair` (or a DDP-wrapped one)
     "fastai splitter that gives the learner's optimizer only the generator's parameters."
