@@ -820,6 +820,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                                 'foleybook/diffusion/diffwave.py'),
                                               'foleybook.diffusion.diffwave.diffwave_sampler': ( 'diffwave.html#diffwave_sampler',
                                                                                                  'foleybook/diffusion/diffwave.py'),
+                                              'foleybook.diffusion.diffwave.inference_dtype': ( 'diffwave.html#inference_dtype',
+                                                                                                'foleybook/diffusion/diffwave.py'),
                                               'foleybook.diffusion.diffwave.load_reference': ( 'diffwave.html#load_reference',
                                                                                                'foleybook/diffusion/diffwave.py'),
                                               'foleybook.diffusion.diffwave.reference_state_dict': ( 'diffwave.html#reference_state_dict',

@@ -42,7 +42,7 @@ RECIPE_PRESETS = {
                   generate=dict(n_per_class=2, sampler='fast', guidance=1., bs=7, duration=1.0),
                   evaluate=dict(embedders=('classifier',))),
     'demo': dict(n_per_class=40, holdout=0.25, seed=0, duration=1.0, synth=_SYNTH,
-                 train=dict(backbone='wavenet', preset='sc09_small', epochs=8, bs=4, lr=5e-4,
+                 train=dict(backbone='wavenet', preset='sc09_small', epochs=6, bs=4, lr=1e-3,
                             overrides=dict(res_channels=32, skip_channels=32, n_layers=12, dilation_cycle=6, embed_mid=128, embed_out=128,
                                            diffusion=dict(T=50, beta_end=0.05, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5), p_uncond=0.1))),
                  classifier=dict(preset='debug', epochs=8, bs=16),
