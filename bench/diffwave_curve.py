@@ -5,7 +5,7 @@ growing epoch counts (resumed: one run with a constant learning rate), and after
 `n_per_class` clips of every class with the fast sampler and scores them with the classifier.
 The last point is also sampled at a few guidance scales. Writes nbs/results/diffwave_curve.json
 (plotted in nbs/13d_diffwave_recipe.ipynb).
-Run: OMP_NUM_THREADS=1 nice -n 10 python bench/diffwave_curve.py [--out exp/diffwave_curve] [--epochs 1,2,4,6,8] [--budget 1500]
+Run: OMP_NUM_THREADS=1 nice -n 10 python bench/diffwave_curve.py [--out exp/diffwave_curve] [--epochs 1,2,4,6,8] [--budget 1500] [--n 10]
 """
 import argparse, json, os, time
 from pathlib import Path
@@ -20,7 +20,9 @@ ap = argparse.ArgumentParser()
 ap.add_argument('--out', default='exp/diffwave_curve')
 ap.add_argument('--epochs', default='1,2,3,4,6,8,10')
 ap.add_argument('--budget', type=float, default=1500., help='stop adding points after this many wall seconds of training')
+ap.add_argument('--cpu-budget', type=float, default=14., help='... or this many CPU minutes of training')
 ap.add_argument('--result', default='nbs/results/diffwave_curve.json')
+ap.add_argument('--n', type=int, default=10, help='clips per class at each point (the recipe generates n_per_class)')
 a = ap.parse_args()
 torch.set_num_threads(1)
 
@@ -48,7 +50,7 @@ def accuracy(gen, guidance, n):
         hits.append((clf.probs(list(w), gen.sample_rate).argmax(1) == clf.classes.index(c)).astype(float))
     return float(np.concatenate(hits).mean()), {c: float(h.mean()) for c, h in zip(classes, hits)}
 
-s, n, g = P['train'], P['generate']['n_per_class'], P['generate']['guidance']
+s, n, g = P['train'], a.n, P['generate']['guidance']
 points, wall, cpu = [], 0., 0.
 for e in [int(v) for v in a.epochs.split(',')]:
     t0 = time.perf_counter(); c0 = time.process_time()
@@ -56,10 +58,11 @@ for e in [int(v) for v in a.epochs.split(',')]:
                             seed=r.seed, epochs=e, bs=s['bs'], lr=s.get('lr'), ema=s.get('ema'), conditional=True, **s['overrides'])
     wall += time.perf_counter() - t0; cpu += time.process_time() - c0
     gen = load_pretrained(folder).generator()
-    t0 = time.perf_counter(); acc, per = accuracy(gen, g, n); gs = time.perf_counter() - t0
-    points.append(dict(epochs=e, train_wall_min=wall / 60, train_cpu_min=cpu / 60, accuracy=acc, per_class=per, guidance=g, gen_wall_s=gs))
+    t0 = time.perf_counter(); c0 = time.process_time(); acc, per = accuracy(gen, g, n); gs, gc = time.perf_counter() - t0, time.process_time() - c0
+    points.append(dict(epochs=e, train_wall_min=wall / 60, train_cpu_min=cpu / 60, accuracy=acc, per_class=per, guidance=g, gen_wall_s=gs, gen_cpu_s=gc, load=os.getloadavg()[0]))
     print(json.dumps(points[-1]), flush=True)
     if wall > a.budget: break
+    if cpu / 60 > a.cpu_budget: break
 final = {str(k): accuracy(gen, k, n)[0] for k in (1., 3., 4.)}
 final[str(g)] = points[-1]['accuracy']
 res = dict(preset='demo', train=s, n_per_class=n, chance=1 / len(classes), classifier_s=clf_s,
