@@ -22,6 +22,7 @@ ap.add_argument('--epochs', default='1,2,3,4,6,8,10')
 ap.add_argument('--budget', type=float, default=1500., help='stop adding points after this many wall seconds of training')
 ap.add_argument('--cpu-budget', type=float, default=14., help='... or this many CPU minutes of training')
 ap.add_argument('--result', default='nbs/results/diffwave_curve.json')
+ap.add_argument('--sweep', action='store_true', help='also sample the last point at guidance 1, 3 and 4')
 ap.add_argument('--n', type=int, default=10, help='clips per class at each point (the recipe generates n_per_class)')
 a = ap.parse_args()
 torch.set_num_threads(1)
@@ -51,7 +52,12 @@ def accuracy(gen, guidance, n):
     return float(np.concatenate(hits).mean()), {c: float(h.mean()) for c, h in zip(classes, hits)}
 
 s, n, g = P['train'], a.n, P['generate']['guidance']
-points, wall, cpu = [], 0., 0.
+from foleybook.audio import load_audio
+real = [(clf.probs([load_audio(f, sr=clf.sample_rate)[0][0] for f in sorted(r.path('data', 'test', c).glob('*.wav'))], clf.sample_rate).argmax(1)
+         == clf.classes.index(c)).mean() for c in classes]
+res = dict(preset='demo', train=s, n_per_class=n, chance=1 / len(classes), classifier_s=clf_s, real_accuracy=float(np.mean(real)), points=[])
+def save(): Path(a.result).write_text(json.dumps(res, indent=1) + '\n')   # after every point: a stopped run keeps its curve
+points, wall, cpu = res['points'], 0., 0.
 for e in [int(v) for v in a.epochs.split(',')]:
     t0 = time.perf_counter(); c0 = time.process_time()
     folder = train_diffwave(r.path('data', 'train'), preset=s['preset'], backbone=s['backbone'], out=r.path('model'), resume=True,
@@ -60,15 +66,8 @@ for e in [int(v) for v in a.epochs.split(',')]:
     gen = load_pretrained(folder).generator()
     t0 = time.perf_counter(); c0 = time.process_time(); acc, per = accuracy(gen, g, n); gs, gc = time.perf_counter() - t0, time.process_time() - c0
     points.append(dict(epochs=e, train_wall_min=wall / 60, train_cpu_min=cpu / 60, accuracy=acc, per_class=per, guidance=g, gen_wall_s=gs, gen_cpu_s=gc, load=os.getloadavg()[0]))
-    print(json.dumps(points[-1]), flush=True)
+    print(json.dumps(points[-1]), flush=True); save()
     if wall > a.budget: break
     if cpu / 60 > a.cpu_budget: break
-final = {str(k): accuracy(gen, k, n)[0] for k in (1., 3., 4.)}
-final[str(g)] = points[-1]['accuracy']
-res = dict(preset='demo', train=s, n_per_class=n, chance=1 / len(classes), classifier_s=clf_s,
-           real_accuracy=float(np.mean([(clf.probs(ws, clf.sample_rate).argmax(1) == clf.classes.index(c)).mean()
-                                       for c in classes for ws in [[__import__('foleybook.audio', fromlist=['load_audio']).load_audio(f, sr=clf.sample_rate)[0][0]
-                                                                    for f in sorted(r.path('data', 'test', c).glob('*.wav'))]]])),
-           points=points, guidance_at_last=final, load=os.getloadavg())
-Path(a.result).write_text(json.dumps(res, indent=1) + '\n')
-print(json.dumps(dict(guidance_at_last=final, real_accuracy=res['real_accuracy'])))
+if a.sweep:   # the last point at other guidance scales
+    res['guidance_at_last'] = {str(k): accuracy(gen, k, n)[0] for k in (1., 3., 4.)}; save()
