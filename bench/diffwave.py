@@ -82,14 +82,17 @@ def end_to_end():
     gen, dname = net.generator(), str(inference_dtype()).removeprefix('torch.').replace('bfloat16', 'bf16').replace('float32', 'fp32')
     fast = lambda: gen.generate(n=1, seed=0, sampler='fast')
     with torch.inference_mode():
-        w = fast(); tf, tfull = [], []
+        w = fast(); tf, tfull, cf, cfull = [], [], [], []   # wall and process CPU times (CPU time is robust to the shared machine's load)
         for i in range(a.e2e_rounds):      # fast, full, fast, fast: the long run interleaved with the short ones
-            t0 = time.perf_counter(); w = fast(); tf.append(time.perf_counter() - t0)
-            if i == 0: t0 = time.perf_counter(); gen.generate(n=1, seed=0, sampler='ddpm'); tfull.append(time.perf_counter() - t0)
+            t0, c0 = time.perf_counter(), time.process_time(); w = fast(); tf.append(time.perf_counter() - t0); cf.append(time.process_time() - c0)
+            if i == 0:
+                t0, c0 = time.perf_counter(), time.process_time(); gen.generate(n=1, seed=0, sampler='ddpm')
+                tfull.append(time.perf_counter() - t0); cfull.append(time.process_time() - c0)
         w32 = net.generator(bf16=False).generate(n=1, seed=0, sampler='fast')
     f, F_ = float(np.median(tf)), float(np.median(tfull))
     e2e = dict(preset=a.e2e, params=sum(p.numel() for p in net.parameters()), dtype=dname, T=cfg.diffusion.T, rounds=a.e2e_rounds,
-               fast_s=f, full_s=F_, ratio=F_ / f, fast=stats(tf), full=stats(tfull), load=os.getloadavg()[0], snr_db_bf16_vs_fp32=snr(w, w32))
+               fast_s=f, full_s=F_, ratio=F_ / f, fast=stats(tf), full=stats(tfull), load=os.getloadavg()[0], snr_db_bf16_vs_fp32=snr(w, w32),
+               fast_cpu_s=float(np.median(cf)), full_cpu_s=float(np.median(cfull)), cpu_ratio=float(np.median(cfull) / np.median(cf)))
     print(f"end to end {a.e2e} ({e2e['params']:,} parameters, {dname}): 6-step fast {f:.2f} s, T = {cfg.diffusion.T} DDPM {F_:.1f} s "
           f"-> {F_ / f:.1f}x (target >= 30x); fast waves bf16 vs fp32 SNR {e2e['snr_db_bf16_vs_fp32']:.1f} dB", flush=True)
     return e2e
