@@ -12,8 +12,8 @@ from ..core import FoleyConfig, ConfigError, DataError
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'Diffusion', 'SAMPLERS', 'linear_betas', 'scaled_linear_betas', 'cosine_betas', 'fast_schedule',
-           'DiffusionConfig', 'null_cond', 'drop_cond', 'batch_cond', 'GaussianDiffusion', 'DiffusionGenerator']
+__all__ = ['SCHEDULES', 'SAMPLERS', 'linear_betas', 'scaled_linear_betas', 'cosine_betas', 'fast_schedule', 'DiffusionConfig',
+           'null_cond', 'drop_cond', 'batch_cond', 'GaussianDiffusion', 'DiffusionGenerator']
 
 # %% ../../nbs/06_diffusion.ipynb #572aab7b
 def linear_betas(T:int, # number of training steps
@@ -146,8 +146,6 @@ class GaussianDiffusion:
     def __repr__(self):
         c = self.config
         return f"GaussianDiffusion({c.schedule}, T={c.T}, beta {c.beta_start:g}..{c.beta_end:g}, {c.prediction}, p_uncond={c.p_uncond})"
-
-Diffusion = GaussianDiffusion
 
 # %% ../../nbs/06_diffusion.ipynb #fc0d043f
 @patch

@@ -19,8 +19,8 @@ from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['REFERENCE_KEYS', 'DiffWaveConfig', 'step_embedding', 'wn', 'MelUpsampler', 'ResidualLayer', 'DiffWave',
-           'diffwave_params', 'FastDiffWave', 'DiffWaveVocoder', 'reference_state_dict', 'load_reference',
-           'diffwave_sampler']
+           'diffwave_params', 'inference_dtype', 'FastDiffWave', 'DiffWaveVocoder', 'reference_state_dict',
+           'load_reference', 'diffwave_sampler']
 
 # %% ../../nbs/06a_diffwave.ipynb #cd6a8c8c
 @dataclass
@@ -195,12 +195,21 @@ def _loss(self:DiffWave, wave, # (n, T) or (n, 1, T) clean waves
 DiffWave.mel, DiffWave.loss = _mel, _loss
 
 # %% ../../nbs/06a_diffwave.ipynb #7f28503a
+def inference_dtype(bf16:bool=None, # True / False: bf16 / fp32 matrix products; None: bf16 where it helps
+                    device='cpu'):
+    "The dtype of the inference path's matrix products: by default bf16 when the device has bf16 matrix units (oneDNN bf16 on CPU, CUDA bf16)."
+    if bf16 is None:
+        dev = torch.device(device)
+        bf16 = torch.cuda.is_bf16_supported() if dev.type == 'cuda' else dev.type == 'cpu' and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    return torch.bfloat16 if bf16 else torch.float32
+
 class FastDiffWave(nn.Module):
-    "DiffWave for sampling: weight norm folded, each convolution one time-major matrix product, optional bf16 weights."
+    "DiffWave for sampling: weight norm folded, each convolution one time-major matrix product, bf16 weights where it helps."
     def __init__(self, model:DiffWave, # a trained DiffWave (left untouched)
-                 dtype=torch.float32): # dtype of the matrix products (torch.bfloat16: faster on CPUs with bf16 units)
+                 dtype=None): # dtype of the matrix products (None: `inference_dtype()`, bf16 on CPUs with bf16 units)
         super().__init__()
         m = inference_copy(model)
+        dtype = dtype or inference_dtype(None, next(model.parameters()).device)
         self.config, self.diffusion, self.dtype = m.config, m.diffusion, dtype
         c = m.config
         self.fc1, self.fc2, self.class_emb = m.fc1, m.fc2, getattr(m, 'class_emb', None)
@@ -210,13 +219,15 @@ class FastDiffWave(nn.Module):
         L, k = m.layers, lambda t: t.detach().to(dtype).contiguous()
         self.register_buffer('w_in', m.inp.weight[:, :, 0].detach().float()); self.register_buffer('b_in', m.inp.bias.detach().float())
         self.register_buffer('w_step', torch.cat([l.step_proj.weight for l in L]).detach()); self.register_buffer('b_step', torch.cat([l.step_proj.bias for l in L]).detach())
-        self.register_buffer('w_dil', k(torch.stack([l.dil.weight.permute(0, 2, 1).reshape(l.dil.weight.shape[0], -1) for l in L])))
-        self.register_buffer('b_dil', k(torch.stack([l.dil.bias for l in L])))
+        w_dil = torch.stack([l.dil.weight.permute(0, 2, 1).reshape(l.dil.weight.shape[0], -1) for l in L])
+        b_dil = torch.stack([l.dil.bias for l in L])
+        if c.mel is not None:   # the conditioner's 1x1 projection joins the dilated one: one product of [3 taps, mel]
+            w_dil = torch.cat([w_dil, torch.stack([l.cond_proj.weight[:, :, 0] for l in L])], -1)
+            b_dil = b_dil + torch.stack([l.cond_proj.bias for l in L])
+        # the gate's two halves as separate products, so that tanh and sigmoid run on contiguous (B, T, r) tensors
+        self.register_buffer('w_gate', k(torch.stack(w_dil.chunk(2, 1), 1))); self.register_buffer('b_gate', k(torch.stack(b_dil.chunk(2, 1), 1)))
         self.register_buffer('w_rs', k(torch.stack([torch.cat([l.res.weight, l.skip.weight])[:, :, 0] for l in L])))
         self.register_buffer('b_rs', k(torch.stack([torch.cat([l.res.bias, l.skip.bias]) for l in L])))
-        if c.mel is not None:
-            self.register_buffer('w_cond', k(torch.stack([l.cond_proj.weight[:, :, 0] for l in L])))
-            self.register_buffer('b_cond', k(torch.stack([l.cond_proj.bias for l in L])))
         self.register_buffer('w_out1', k(m.out1.weight[:, :, 0])); self.register_buffer('b_out1', k(m.out1.bias))
         self.register_buffer('w_out2', k(m.out2.weight[:, :, 0])); self.register_buffer('b_out2', k(m.out2.bias))
         self.requires_grad_(False).eval()
@@ -241,10 +252,9 @@ class FastDiffWave(nn.Module):
         h, skip = F.relu(F.linear(x.transpose(1, 2).float(), self.w_in, self.b_in)), 0.
         for i, d in enumerate(self.dilations):
             hp = F.pad((h + sp[:, i]).to(dt), (0, 0, d, d))
-            y = F.linear(torch.cat([hp[:, :T], hp[:, d:d + T], hp[:, 2 * d:2 * d + T]], -1), self.w_dil[i], self.b_dil[i])
-            if mels is not None: y = y + F.linear(mels[i], self.w_cond[i], self.b_cond[i])
-            a, b = y.chunk(2, -1)
-            rs = F.linear(torch.tanh(a) * torch.sigmoid(b), self.w_rs[i], self.b_rs[i])
+            z = torch.cat([hp[:, :T], hp[:, d:d + T], hp[:, 2 * d:2 * d + T]] + ([] if mels is None else [mels[i]]), -1)
+            g = torch.tanh(F.linear(z, self.w_gate[i, 0], self.b_gate[i, 0])).mul_(torch.sigmoid(F.linear(z, self.w_gate[i, 1], self.b_gate[i, 1])))
+            rs = F.linear(g, self.w_rs[i], self.b_rs[i])
             h = (h + rs[..., :r].float()) * math.sqrt(0.5)
             skip = skip + rs[..., r:].float()
         y = F.relu(F.linear((skip * math.sqrt(1 / n)).to(dt), self.w_out1, self.b_out1))
@@ -257,10 +267,10 @@ class DiffWaveVocoder:
     def __init__(self, model:DiffWave, # a DiffWave with `config.mel` set
                  sampler:str='fast', # 'fast' (DiffWave's 6 steps), 'ddim' or 'ddpm'
                  seed:int=0, # noise seed (same mel, same seed: same wave)
-                 bf16:bool=False, # bf16 matrix products (faster on CPUs with bf16 units)
+                 bf16:bool=None, # bf16 matrix products (None: where it helps, see `inference_dtype`)
                  **options): # more `GaussianDiffusion.sample` options (steps, eta, ...)
         if model.config.mel is None: raise ConfigError("DiffWaveVocoder needs a mel-conditioned DiffWave (config.mel set)")
-        self.model = FastDiffWave(model, torch.bfloat16 if bf16 else torch.float32)
+        self.model = FastDiffWave(model, inference_dtype(bf16, next(model.parameters()).device))
         self.sampler, self.seed, self.options = sampler, seed, options
 
     @property
@@ -327,14 +337,14 @@ def load_reference(checkpoint, # a path to a reference `.pkl` checkpoint, or the
 @patch
 def generator(self:DiffWave, classes=None, # class names (default: `config.class_names`)
                sampler:str='fast', # default sampler
-               bf16:bool=False, # bf16 matrix products
+               bf16:bool=None, # bf16 matrix products (None: where it helps, see `inference_dtype`)
                **defaults): # more default sampling options (steps, guidance, ...)
     "This model as a `Generator` of `config.length`-sample clips."
     c = self.config
     if c.mel is not None: raise ConfigError("a mel-conditioned DiffWave is a vocoder: use DiffWaveVocoder(model)")
     classes = c.class_names if classes is None else classes
     if classes is not None and len(classes) != c.n_classes: raise ConfigError(f"{len(classes)} class names for a model of {c.n_classes} classes")
-    return DiffusionGenerator(FastDiffWave(self, torch.bfloat16 if bf16 else torch.float32), self.diffusion, (c.in_channels, c.length),
+    return DiffusionGenerator(FastDiffWave(self, inference_dtype(bf16, next(self.parameters()).device)), self.diffusion, (c.in_channels, c.length),
                               c.sample_rate, classes=classes, sampler=sampler, clip=1., **defaults)
 
 @patch

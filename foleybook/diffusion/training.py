@@ -6,15 +6,16 @@
 from __future__ import annotations
 from functools import partial
 from pathlib import Path
-import torch
+import numpy as np, torch
 from torch import nn
+from ..audio import pad_or_trim
 from ..core import ConfigError, DataError, trainer, seed_everything, get_device, check_system
 from .diffwave import DiffWave, DiffWaveConfig
 from .sashimi import Sashimi, SashimiConfig
 from fastai.callback.core import Callback
 
 # %% auto #0
-__all__ = ['BACKBONES', 'DiffusionBatch', 'DiffusionObjective', 'objective_loss', 'train_diffwave']
+__all__ = ['BACKBONES', 'DiffusionBatch', 'DiffusionObjective', 'objective_loss', 'is_ljspeech', 'WaveSegments', 'train_diffwave']
 
 # %% ../../nbs/07a_diffusion_training.ipynb #1558d2bb
 BACKBONES = {'wavenet': (DiffWave, DiffWaveConfig), 'sashimi': (Sashimi, SashimiConfig)}
@@ -36,9 +37,28 @@ def objective_loss(loss, *_):
     "The fastai loss function of a `DiffusionObjective`: its output is already the loss."
     return loss
 
+# %% ../../nbs/07a_diffusion_training.ipynb #72e26f12
+def is_ljspeech(folder) -> bool:
+    "An LJSpeech-layout folder: `metadata.csv` (id|text|normalized text) and `wavs/<id>.wav`."
+    return str(folder) != 'synth' and (Path(folder)/'metadata.csv').is_file() and (Path(folder)/'wavs').is_dir()
+
+class WaveSegments(torch.utils.data.Dataset):
+    "(wave (length,), 0) items for vocoder training: a seeded random `length`-sample excerpt of each utterance (a fixed one when `train=False`), zero-padded when shorter."
+    def __init__(self, ds, # an `AudioDataset` of utterances (any length)
+                 length:int, seed:int=0, train:bool=True):
+        self.ds, self.length, self.seed, self.train, self.calls = ds, length, seed, train, 0
+    def __len__(self): return len(self.ds)
+    def __getitem__(self, i):
+        w, _ = self.ds[i]
+        self.calls += self.train
+        if len(w) > self.length:
+            s = int(np.random.default_rng([self.seed, i, self.calls]).integers(0, len(w) - self.length + 1)); w = w[s:s + self.length]
+        return pad_or_trim(w, self.length), torch.tensor(0)
+
+
 # %% ../../nbs/07a_diffusion_training.ipynb #3dae1b03
 @trainer('diffwave')
-def train_diffwave(data, # a folder of class folders (data/<Class>/*.wav), or 'synth' (SynthFoley, 20 clips per class)
+def train_diffwave(data, # a folder of class folders (data/<Class>/*.wav), an LJSpeech folder (vocoder presets), or 'synth'
                    *, preset:str='debug', # a preset of the backbone's config
                    out='exp/diffwave', # checkpoints in out/checkpoints, the model in out/final
                    system:str='cpu', # one of `foleybook.core.SYSTEMS` (AMP, DDP)
@@ -56,7 +76,7 @@ def train_diffwave(data, # a folder of class folders (data/<Class>/*.wav), or 's
     "Train a DiffWave (WaveNet or SaShiMi backbone) on class folders; returns the folder of the saved model."
     from fastai.learner import Learner
     from fastai.optimizer import Adam
-    from foleybook.data.folders import ClassFolder
+    from foleybook.data.folders import ClassFolder, ljspeech
     from foleybook.data.loaders import make_dls
     from foleybook.train.learner import EMA
     from foleybook.train.checkpoint import fit_pretrained
@@ -69,7 +89,10 @@ def train_diffwave(data, # a folder of class folders (data/<Class>/*.wav), or 's
         from foleybook.data.synth import SynthFoley
         data = Path(out)/'synth'
         if not (data/'metadata.csv').is_file(): SynthFoley(20, seed=seed, sr=base.sample_rate, duration=base.length / base.sample_rate).write(data)
-    ds = ClassFolder(data, sr=base.sample_rate, duration=base.length / base.sample_rate, verbose=False)
+    lj = is_ljspeech(data)
+    if lj and getattr(base, 'mel', None) is None: raise ConfigError(f"{data} is an LJSpeech folder: train a vocoder preset (config.mel set, e.g. 'ljspeech')")
+    if lj: ds = ljspeech(data, sr=base.sample_rate, verbose=False)   # utterances of any length; excerpts of `length` below
+    else: ds = ClassFolder(data, sr=base.sample_rate, duration=base.length / base.sample_rate, verbose=False)
     mel = getattr(base, 'mel', None)
     if conditional is None: conditional = len(ds.classes) > 1 and mel is None
     if conditional and mel is not None: raise ConfigError("a mel-conditioned DiffWave (vocoder) cannot also be class-conditional")
@@ -77,7 +100,8 @@ def train_diffwave(data, # a folder of class folders (data/<Class>/*.wav), or 's
     seed_everything(seed)
     tr, va = ds.split(valid_pct, seed)
     if not va: va = tr[:1]
-    dls = make_dls(ds.subset(tr), ds.subset(va), bs=bs or cfg.bs, seed=seed, device=get_device(sysd['device']), n_inp=1)
+    sub = (lambda idx, train: WaveSegments(ds.subset(idx), cfg.length, seed, train)) if lj else (lambda idx, train: ds.subset(idx))
+    dls = make_dls(sub(tr, True), sub(va, False), bs=bs or cfg.bs, seed=seed, device=get_device(sysd['device']), n_inp=1)
     model = model_cls(cfg)
     callbacks = [DiffusionBatch()] + ([EMA(max_decay=ema)] if ema else []) + list(cbs or [])
     opt = partial(Adam, mom=0.9, sqr_mom=0.999, eps=1e-8, wd=0.)   # torch's Adam defaults, as published (fastai's Adam decays weights)

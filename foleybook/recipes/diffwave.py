@@ -4,17 +4,18 @@
 
 # %% ../../nbs/13d_diffwave_recipe.ipynb #aa38b848
 from __future__ import annotations
-import json
+import json, shutil
 from pathlib import Path
 import numpy as np
-from ..core import ConfigError
+from ..core import ConfigError, DataError, atomic_write
 from ..eval.metrics import fid, is_score, ndb, _as_probs
 from .engine import Recipe, RecipeSpec, Stage, register_recipe
 from .stages import stage_data, data_source, stage_split, classes_of, stage_generate, stage_evaluate
 
 # %% auto #0
-__all__ = ['RECIPE_PRESETS', 'DIFFWAVE', 'mis_score', 'am_score', 'stage_train', 'diffwave_generator', 'diffwave_metrics',
-           'stage_diffwave_evaluate']
+__all__ = ['RECIPE_PRESETS', 'TASK_STAGES', 'DIFFWAVE', 'mis_score', 'am_score', 'stage_train', 'diffwave_generator',
+           'diffwave_metrics', 'stage_diffwave_evaluate', 'stage_lj_data', 'stage_lj_split', 'stage_vocode',
+           'stage_vocoder_evaluate']
 
 # %% ../../nbs/13d_diffwave_recipe.ipynb #6c42d89c
 def mis_score(probs): # class probabilities (N, C) of generated clips, N >= 2
@@ -42,7 +43,7 @@ RECIPE_PRESETS = {
                   generate=dict(n_per_class=2, sampler='fast', guidance=1., bs=7, duration=1.0),
                   evaluate=dict(embedders=('classifier',))),
     'demo': dict(n_per_class=40, holdout=0.25, seed=0, duration=1.0, synth=_SYNTH,
-                 train=dict(backbone='wavenet', preset='sc09_small', epochs=8, bs=4, lr=5e-4,
+                 train=dict(backbone='wavenet', preset='sc09_small', epochs=6, bs=4, lr=1e-3,
                             overrides=dict(res_channels=32, skip_channels=32, n_layers=12, dilation_cycle=6, embed_mid=128, embed_out=128,
                                            diffusion=dict(T=50, beta_end=0.05, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5), p_uncond=0.1))),
                  classifier=dict(preset='debug', epochs=8, bs=16),
@@ -53,6 +54,9 @@ RECIPE_PRESETS = {
                  classifier=dict(preset='default', epochs=30, bs=32),
                  generate=dict(n_per_class=205, sampler='fast', guidance=1., bs=16, duration=1.0),
                  evaluate=dict(embedders=('classifier',))),
+    'ljspeech': dict(task='vocoder', n_test=100, n_vocode=20, seed=0,
+                     train=dict(backbone='wavenet', preset='ljspeech', epochs=None, bs=16, lr=2e-4, overrides={}),
+                     generate=dict(sampler='fast'), classifier=None),   # no classifier: the vocoder task is scored by mel distance
     'sashimi': dict(n_per_class=None, holdout=0.1, seed=0, duration=1.0,
                     train=dict(backbone='sashimi', preset='sc09', epochs=None, bs=4, lr=2e-4, overrides={}),
                     classifier=dict(preset='default', epochs=30, bs=32),
@@ -62,12 +66,12 @@ RECIPE_PRESETS = {
 
 # %% ../../nbs/13d_diffwave_recipe.ipynb #147e3303
 def stage_train(r:Recipe) -> dict:
-    "Train the class-conditional DiffWave on the train split (resumable)."
+    "Train the DiffWave on the train split (class-conditional, or a vocoder for the `vocoder` task; resumable)."
     from foleybook.diffusion.training import train_diffwave
     s, train = r.P['train'], r.need('split', 'the train split', r.path('data', 'train'))
     if s.get('epochs') is None: raise ConfigError(f"preset {r.preset_name}: set train__epochs (the published runs count 1M steps)")
     train_diffwave(train, preset=s['preset'], backbone=s['backbone'], out=r.path('model'), system=r.system, resume=True, seed=r.seed,
-                   epochs=s['epochs'], bs=s['bs'], lr=s.get('lr'), conditional=True, quiet=r.quiet, **s['overrides'])
+                   epochs=s['epochs'], bs=s['bs'], lr=s.get('lr'), conditional=None if r.P.get('task') == 'vocoder' else True, ema=s.get('ema'), quiet=r.quiet, **s['overrides'])
     return dict(backbone=s['backbone'], preset=s['preset'], epochs=s['epochs'])
 
 def diffwave_generator(r:Recipe, device='cpu'):
@@ -100,11 +104,92 @@ def stage_diffwave_evaluate(r:Recipe) -> dict:
         clf.save_pretrained(folder)
     return stage_evaluate(r)
 
+
+# %% ../../nbs/13d_diffwave_recipe.ipynb #48abbc10
+def _lj_root(data) -> Path:
+    "The LJSpeech-layout folder in `data` (itself or `data/LJSpeech-1.1`)."
+    from foleybook.diffusion.training import is_ljspeech
+    if str(data) == 'synth': raise ConfigError("the vocoder presets (ljspeech) need --data: an LJSpeech folder (`foleybook prepare ljspeech`)")
+    for d in (Path(data), Path(data)/'LJSpeech-1.1'):
+        if is_ljspeech(d): return d
+    raise DataError(f"--data {data}: no LJSpeech folder (metadata.csv and wavs/) in it or in its LJSpeech-1.1/")
+
+def stage_lj_data(r:Recipe) -> dict:
+    "Find the LJSpeech folder and record it in `data/source.json`."
+    root = _lj_root(r.data)
+    info = dict(source='LJSpeech', dev=str(root))
+    with atomic_write(r.path('data', 'source.json'), 'w') as f: json.dump(info, f, indent=1)
+    return info
+
+def _lj_subset(root:Path, rows:list, out:Path):
+    "An LJSpeech-layout folder `out` of the metadata `rows` of `root` (wavs linked)."
+    from foleybook.recipes.stages import _link
+    shutil.rmtree(out, ignore_errors=True); (out/'wavs').mkdir(parents=True)
+    for row in rows: _link(root/'wavs'/f"{row.split('|')[0]}.wav", out/'wavs'/f"{row.split('|')[0]}.wav")
+    with atomic_write(out/'metadata.csv', 'w') as f: f.write("\n".join(rows) + "\n")
+
+def stage_lj_split(r:Recipe) -> dict:
+    "Hold out the last `n_test` utterances (metadata order); `data/train` and `data/test` are LJSpeech-layout folders."
+    root = Path(data_source(r)['dev'])
+    rows = [l for l in (root/'metadata.csv').read_text(encoding='utf-8').splitlines() if l.strip()]
+    missing = [l.split('|')[0] for l in rows if not (root/'wavs'/f"{l.split('|')[0]}.wav").is_file()]
+    if missing: raise DataError(f"{root}/metadata.csv lists {len(missing)} utterance(s) without a wav in {root/'wavs'}, e.g. {missing[0]}")
+    k = min(r.P['n_test'], len(rows) - 1)
+    if k < 1: raise DataError(f"{root}: {len(rows)} utterance(s), too few to hold any out")
+    _lj_subset(root, rows[:-k], r.path('data', 'train')); _lj_subset(root, rows[-k:], r.path('data', 'test'))
+    info = dict(train=len(rows) - k, test=k)
+    with atomic_write(r.path('data', 'splits.json'), 'w') as f: json.dump(info, f, indent=1)
+    r.log(f"stage {r.current}: {info['train']} utterances for training, {k} held out")
+    return info
+
+def stage_vocode(r:Recipe) -> dict:
+    "Vocode the mels of the first `n_vocode` held-out utterances with the trained DiffWave (`DiffWaveVocoder`, fast sampler): `gen/<id>.wav`."
+    from foleybook.core import load_pretrained
+    from foleybook.audio import load_audio, save_audio
+    from foleybook.diffusion.diffwave import DiffWaveVocoder
+    model = load_pretrained(r.need('train', 'a trained DiffWave vocoder', r.path('model', 'final')))
+    voc, sr = DiffWaveVocoder(model, seed=r.seed, **r.P.get('generate', {})), model.config.sample_rate
+    files = sorted(r.path('data', 'test', 'wavs').glob('*.wav'))[:r.P.get('n_vocode', 20)]
+    shutil.rmtree(r.path('gen'), ignore_errors=True); r.path('gen').mkdir(parents=True)
+    for f in files:
+        w = load_audio(f, sr=sr)[0][0]
+        save_audio(r.path('gen', f.name), voc(model.mel(w[None], sr))[0].clamp(-1, 1)[None], sr)
+    return dict(n=len(files))
+
+def stage_vocoder_evaluate(r:Recipe) -> dict:
+    "Log-mel L1 distance (and its spread) of the vocoded utterances to the originals: `report.json` keys `mel_l1`, `mel_l1_std`, `n`."
+    from foleybook.core import load_pretrained
+    from foleybook.audio import load_audio
+    model = load_pretrained(r.need('train', 'a trained DiffWave vocoder', r.path('model', 'final')))
+    sr, gen = model.config.sample_rate, sorted(r.need('generate', 'vocoded utterances', r.path('gen')).glob('*.wav'))
+    d = []
+    for g in gen:
+        a, b = load_audio(r.path('data', 'test', 'wavs', g.name), sr=sr)[0][0], load_audio(g, sr=sr)[0][0]
+        n = min(len(a), len(b)); ma, mb = model.mel(a[None, :n], sr), model.mel(b[None, :n], sr)
+        d.append(float((ma - mb).abs().mean()))
+    rep = dict(task='vocoder', n=len(d), mel_l1=float(np.mean(d)), mel_l1_std=float(np.std(d)),
+               stage_seconds={k: json.loads(r.marker(k).read_text()).get('seconds') for k in r.order if r.marker(k).is_file()})
+    with atomic_write(r.path('report.json'), 'w') as f: json.dump(rep, f, indent=1)
+    return dict(mel_l1=rep['mel_l1'])
+
+
+# %% ../../nbs/13d_diffwave_recipe.ipynb #99f5749b
+TASK_STAGES = {   # a preset's `task` picks the functions of the five stages
+    'classes': dict(data=stage_data, split=stage_split, train=stage_train, generate=stage_generate, evaluate=stage_diffwave_evaluate),
+    'vocoder': dict(data=stage_lj_data, split=stage_lj_split, train=stage_train, generate=stage_vocode, evaluate=stage_vocoder_evaluate),
+}
+
+def _task_stage(name:str):
+    def run(r:Recipe): return TASK_STAGES[r.P.get('task', 'classes')][name](r)
+    run.__name__ = run.__qualname__ = f"stage_{name}"
+    return run
+
 DIFFWAVE = register_recipe(RecipeSpec('diffwave', [
-    Stage('data', 'the data description', 'data/source.json', (), stage_data),
-    Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), stage_split),
-    Stage('train', 'a trained DiffWave', 'model/final', ('split',), stage_train, 'train', 'model'),
-    Stage('generate', 'generated clips', 'gen', ('train',), stage_generate),
-    Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_diffwave_evaluate, 'classifier', 'classifier')],
-    RECIPE_PRESETS, 'DiffWave (WaveNet or SaShiMi backbone), class-conditional, fast sampler; SC09 metrics (FID, IS, mIS, AM, NDB)',
+    Stage('data', 'the data description', 'data/source.json', (), _task_stage('data')),
+    Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), _task_stage('split')),
+    Stage('train', 'a trained DiffWave', 'model/final', ('split',), _task_stage('train'), 'train', 'model'),
+    Stage('generate', 'generated clips', 'gen', ('train',), _task_stage('generate')),
+    Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), _task_stage('evaluate'), 'classifier', 'classifier')],
+    RECIPE_PRESETS, 'DiffWave (WaveNet or SaShiMi backbone): class-conditional with the SC09 metrics (FID, IS, mIS, AM, NDB), or an LJSpeech vocoder',
     generator=diffwave_generator, metrics=diffwave_metrics))
+
