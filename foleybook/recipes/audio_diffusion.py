@@ -11,7 +11,7 @@ from .engine import Recipe, RecipeSpec, Stage, register_recipe, RECIPES
 from .stages import stage_data, stage_split, classes_of, stage_generate, stage_evaluate
 from ..eval.report import class_files
 from ..audio import load_audio
-from .dcase2023 import run_trainer
+from .stages import run_trainer
 
 # %% auto #0
 __all__ = ['RECIPE_PRESETS', 'AUDIO_DIFFUSION', 'unet_config', 'stage_vae', 'stage_unet', 'audio_diffusion_generator',
