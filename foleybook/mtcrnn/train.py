@@ -15,7 +15,7 @@ from ..data.conditioning import read_params, params_to_array, params_from_audio,
 from ..data.loaders import make_dls
 from ..data.textures import param_file
 from ..train.learner import unwrap
-from ..train.checkpoint import Checkpoint
+from ..train.checkpoint import fit_pretrained
 from .tiers import *
 
 # %% auto #0
@@ -120,7 +120,7 @@ def train_tier(data, # clips: a folder, a list of parameter/audio files, or a li
                resume:bool=True, # continue from the last checkpoint in out/checkpoints
                seed:int=0, # split, window, shuffling and initialisation seed
                valid_pct:float=0.1, # clips held out
-               every:int=None, # checkpoint every this many steps (default: about 4 per run)
+               every:int=None, # checkpoint every this many steps (default: 4 per run)
                quiet:bool=True, # no progress bar or table
                cbs=None, # more fastai callbacks
                **overrides) -> Tier: # `TierConfig` fields to change (e.g. steps=, hidden=)
@@ -135,11 +135,9 @@ def train_tier(data, # clips: a folder, a list of parameter/audio files, or a li
     if short: raise DataError(f"train_tier: clip(s) {short} have fewer than 2 frames at {cfg.rate} Hz")
     tier = Tier(cfg).set_stats(**tier_stats(arrays, cfg))
     dls = tier_dls(arrays, cfg, valid_pct, seed, device=sysd['device'])
-    epochs = max(1, math.ceil(cfg.steps / len(dls.train)))
-    ck = Checkpoint(out/'checkpoints', every=every or max(1, epochs * len(dls.train) // 4), keep=2, monitor=None)
-    learn = tier_learner(dls, tier, cbs=[ck] + list(cbs or [])).to_system(system)
-    learn.fit_or_resume(epochs, cfg.lr, resume=resume, quiet=quiet)
-    tier = unwrap(learn.model).eval()
-    tier.learn_losses = [float(v) for v in getattr(learn.recorder, 'losses', [])]  # this call's training losses
-    if not rank_distrib(): tier.save_pretrained(out/'final')
+    learn = tier_learner(dls, tier, cbs=list(cbs or []))
+    final = fit_pretrained(learn, out, steps=cfg.steps, system=system, resume=resume, every=every or max(1, cfg.steps // 4), quiet=quiet, lr=cfg.lr)
+    losses = [float(v) for v in getattr(learn.recorder, 'losses', [])]  # this call's training losses
+    tier = unwrap(learn.model).eval() if rank_distrib() else Tier.from_pretrained(final)
+    tier.learn_losses = losses
     return tier
