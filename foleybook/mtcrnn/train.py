@@ -97,7 +97,7 @@ def tier_dls(arrays:list, # per-clip tracks from `clip_tracks`
 class TierTrainer(Callback):
     "Windows -> ((previous values, conditioning), next values), normalised; the teacher-forcing rate falls linearly from `tfr` to `ss`."
     order = 5  # before AMP's autocast and the resume callback
-    def __init__(self, tfr:float=1., ss:float=None): self.tfr, self.ss = tfr, ss
+    def __init__(self, tfr:float=1., ss:float=None, steps:int=None): self.tfr, self.ss, self.steps = tfr, ss, steps # `steps`: the run's length (default: fastai's epochs)
     def rate(self, pct:float) -> float: # fraction of training done
         "The teacher-forcing rate at `pct` of training."
         return self.tfr if self.ss is None else self.tfr + (self.ss - self.tfr) * min(max(pct, 0.), 1.)
@@ -105,12 +105,12 @@ class TierTrainer(Callback):
         m = unwrap(self.model); x, y = self.xb[0].float(), self.yb[0]
         y = y[..., 0].long() if m.config.is_audio else m.norm_gen(y.float())
         self.learn.xb, self.learn.yb = (y[:, :-1], m.norm_cond(x[:, 1:])), (y[:, 1:],)
-        m.tfr = self.rate(self.pct_train) if self.training else 1.
+        m.tfr = self.rate(self.train_iter / self.steps if self.steps else self.pct_train) if self.training else 1.
 
 def tier_learner(dls, tier:Tier, cbs=None, **kwargs) -> Learner:
     "A fastai `Learner` for `tier`: Adam at the config's learning rate, the head's loss, `TierTrainer`."
     c = tier.config
-    return Learner(dls, tier, loss_func=tier.loss, opt_func=Adam, lr=c.lr, cbs=[TierTrainer(c.tfr, c.ss)] + list(cbs or []), **kwargs)
+    return Learner(dls, tier, loss_func=tier.loss, opt_func=Adam, lr=c.lr, cbs=[TierTrainer(c.tfr, c.ss, c.steps)] + list(cbs or []), **kwargs)
 
 # %% ../../nbs/11a_mtcrnn_train.ipynb #5bd283ec
 def train_tier(data, # clips: a folder, a list of parameter/audio files, or a list of arrays from `clip_tracks`
