@@ -46,7 +46,8 @@ class Fast:
     def step(self, t): return self.fs.step(self.prev, self.ct[:, t])
 
 runs = {'naive': Naive(), 'fast': Fast(torch.float32), 'fast_bf16': Fast(torch.bfloat16)}
-times = {k: [] for k in runs}
+times = {k: [] for k in runs}    # CPU seconds of this thread per step (the machine is shared: waiting for a core is not counted)
+walls = {k: [] for k in runs}    # wall seconds per step, for reference
 with torch.inference_mode():
     # agreement along one path: every method is fed the classes that fp32 naive draws
     ref, fp, bf = Naive(), Fast(torch.float32), Fast(torch.bfloat16)
@@ -62,13 +63,15 @@ with torch.inference_mode():
     # timing: chunks of L steps, the methods in turn
     for c in range(a.chunks):
         for k, r in runs.items():
-            t0 = time.perf_counter()
+            t0, w0 = time.thread_time(), time.perf_counter()
             for t in range(c * L, (c + 1) * L): r.prev = tier.head.sample(r.step(t), 1., None, r.g)
-            times[k].append((time.perf_counter() - t0) / L)
+            times[k].append((time.thread_time() - t0) / L); walls[k].append((time.perf_counter() - w0) / L)
 
 med = {k: float(np.median(v)) for k, v in times.items()}
 out = dict(hidden=cfg.hidden, n_layers=cfg.n_layers, rate=cfg.rate, steps=L * a.chunks, chunks=a.chunks, threads=torch.get_num_threads(),
            us_per_step={k: round(v * 1e6, 1) for k, v in med.items()},
+           wall_us_per_step={k: round(float(np.median(v)) * 1e6, 1) for k, v in walls.items()},
+           wall_speedup={k: round(float(np.median([x / y for x, y in zip(walls['naive'], walls[k])])), 3) for k in ('fast', 'fast_bf16')},
            us_per_step_range={k: [round(min(v) * 1e6, 1), round(max(v) * 1e6, 1)] for k, v in times.items()},
            rtf={k: round(v * cfg.rate, 3) for k, v in med.items()},
            speedup={k: round(float(np.median([x / y for x, y in zip(times['naive'], times[k])])), 3) for k in ('fast', 'fast_bf16')},  # median of the per-chunk ratios
@@ -79,6 +82,7 @@ print(f"tier 1: GRU {cfg.n_layers} x {cfg.hidden}, {cfg.rate:g} Hz, {out['steps'
 for k in runs:
     print(f"  {k:10s} {out['us_per_step'][k]:8.1f} us/step (chunks {out['us_per_step_range'][k]}), real-time factor {out['rtf'][k]:.2f}"
           + (f", {out['speedup'][k]:.2f}x vs naive (median of per-chunk ratios; quartiles {out['speedup_quartiles'][k][0]:.2f}-{out['speedup_quartiles'][k][1]:.2f}x)" if k != 'naive' else ''))
+print(f"  (CPU time of the thread; wall-clock speed-ups on this shared machine: {out['wall_speedup']})")
 print(f"  fp32 fast vs naive logits: max |diff| {agree['fast_max_abs_diff']:.2e}, argmax agree {agree['fast_argmax_agree']:.3f}")
 print(f"  bf16 vs fp32 logits: SNR {agree['bf16_snr_db']:.1f} dB, argmax agree {agree['bf16_argmax_agree']:.3f}, mean L1 of probabilities {agree['bf16_prob_l1']:.4f}")
 if a.json:
