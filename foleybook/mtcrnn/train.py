@@ -15,7 +15,7 @@ from ..data.conditioning import read_params, params_to_array, params_from_audio,
 from ..data.loaders import make_dls
 from ..data.textures import param_file
 from ..train.learner import unwrap
-from ..train.checkpoint import Checkpoint
+from ..train.checkpoint import fit_pretrained
 from .tiers import *
 
 # %% auto #0
@@ -97,7 +97,7 @@ def tier_dls(arrays:list, # per-clip tracks from `clip_tracks`
 class TierTrainer(Callback):
     "Windows -> ((previous values, conditioning), next values), normalised; the teacher-forcing rate falls linearly from `tfr` to `ss`."
     order = 5  # before AMP's autocast and the resume callback
-    def __init__(self, tfr:float=1., ss:float=None): self.tfr, self.ss = tfr, ss
+    def __init__(self, tfr:float=1., ss:float=None, steps:int=None): self.tfr, self.ss, self.steps = tfr, ss, steps # `steps`: the run's length (default: fastai's epochs)
     def rate(self, pct:float) -> float: # fraction of training done
         "The teacher-forcing rate at `pct` of training."
         return self.tfr if self.ss is None else self.tfr + (self.ss - self.tfr) * min(max(pct, 0.), 1.)
@@ -105,12 +105,12 @@ class TierTrainer(Callback):
         m = unwrap(self.model); x, y = self.xb[0].float(), self.yb[0]
         y = y[..., 0].long() if m.config.is_audio else m.norm_gen(y.float())
         self.learn.xb, self.learn.yb = (y[:, :-1], m.norm_cond(x[:, 1:])), (y[:, 1:],)
-        m.tfr = self.rate(self.pct_train) if self.training else 1.
+        m.tfr = self.rate(self.train_iter / self.steps if self.steps else self.pct_train) if self.training else 1.
 
 def tier_learner(dls, tier:Tier, cbs=None, **kwargs) -> Learner:
     "A fastai `Learner` for `tier`: Adam at the config's learning rate, the head's loss, `TierTrainer`."
     c = tier.config
-    return Learner(dls, tier, loss_func=tier.loss, opt_func=Adam, lr=c.lr, cbs=[TierTrainer(c.tfr, c.ss)] + list(cbs or []), **kwargs)
+    return Learner(dls, tier, loss_func=tier.loss, opt_func=Adam, lr=c.lr, cbs=[TierTrainer(c.tfr, c.ss, c.steps)] + list(cbs or []), **kwargs)
 
 # %% ../../nbs/11a_mtcrnn_train.ipynb #5bd283ec
 def train_tier(data, # clips: a folder, a list of parameter/audio files, or a list of arrays from `clip_tracks`
@@ -120,7 +120,7 @@ def train_tier(data, # clips: a folder, a list of parameter/audio files, or a li
                resume:bool=True, # continue from the last checkpoint in out/checkpoints
                seed:int=0, # split, window, shuffling and initialisation seed
                valid_pct:float=0.1, # clips held out
-               every:int=None, # checkpoint every this many steps (default: about 4 per run)
+               every:int=None, # checkpoint every this many steps (default: 4 per run)
                quiet:bool=True, # no progress bar or table
                cbs=None, # more fastai callbacks
                **overrides) -> Tier: # `TierConfig` fields to change (e.g. steps=, hidden=)
@@ -135,11 +135,9 @@ def train_tier(data, # clips: a folder, a list of parameter/audio files, or a li
     if short: raise DataError(f"train_tier: clip(s) {short} have fewer than 2 frames at {cfg.rate} Hz")
     tier = Tier(cfg).set_stats(**tier_stats(arrays, cfg))
     dls = tier_dls(arrays, cfg, valid_pct, seed, device=sysd['device'])
-    epochs = max(1, math.ceil(cfg.steps / len(dls.train)))
-    ck = Checkpoint(out/'checkpoints', every=every or max(1, epochs * len(dls.train) // 4), keep=2, monitor=None)
-    learn = tier_learner(dls, tier, cbs=[ck] + list(cbs or [])).to_system(system)
-    learn.fit_or_resume(epochs, cfg.lr, resume=resume, quiet=quiet)
-    tier = unwrap(learn.model).eval()
-    tier.learn_losses = [float(v) for v in getattr(learn.recorder, 'losses', [])]  # this call's training losses
-    if not rank_distrib(): tier.save_pretrained(out/'final')
+    learn = tier_learner(dls, tier, cbs=list(cbs or []))
+    final = fit_pretrained(learn, out, steps=cfg.steps, system=system, resume=resume, every=every or max(1, cfg.steps // 4), quiet=quiet, lr=cfg.lr)
+    losses = [float(v) for v in getattr(learn.recorder, 'losses', [])]  # this call's training losses
+    tier = unwrap(learn.model).eval() if rank_distrib() else Tier.from_pretrained(final)
+    tier.learn_losses = losses
     return tier
