@@ -137,3 +137,63 @@ def test_readme_has_no_site_links(tmp_path):
     (tmp_path/'index.ipynb').write_text(json.dumps(nb))
     nbsite.write_readme(tmp_path/'index.ipynb', tmp_path/'README.md')
     assert (tmp_path/'README.md').read_text() == 'Runs on `SynthFoley`.\n'
+
+
+def table_problems(html:str) -> list:
+    "Tables a reader cannot use: a header with no rows, or numbers that are all zero (a metrics table of a collapsed run)."
+    from html.parser import HTMLParser
+    class P(HTMLParser):
+        def __init__(self): super().__init__(); self.tables, self.cell = [], None
+        def handle_starttag(self, tag, attrs):
+            if tag == 'table': self.tables.append({'head': [], 'rows': [], 'where': 'body'})
+            elif self.tables and tag == 'thead': self.tables[-1]['where'] = 'head'
+            elif self.tables and tag == 'tbody': self.tables[-1]['where'] = 'body'
+            elif self.tables and tag == 'tr': self.tables[-1]['head' if self.tables[-1]['where'] == 'head' else 'rows'].append([])
+            elif self.tables and tag in ('td', 'th'): self.cell = ''
+        def handle_data(self, data):
+            if self.cell is not None: self.cell += data
+        def handle_endtag(self, tag):
+            if tag in ('td', 'th') and self.cell is not None and self.tables:
+                t = self.tables[-1]; rows = t['head' if t['where'] == 'head' else 'rows']
+                if rows: rows[-1].append(self.cell.strip())
+                self.cell = None
+            elif tag == 'thead' and self.tables: self.tables[-1]['where'] = 'body'
+    p = P(); p.feed(html)
+    # markdown tables printed as text (a report printed by a cell lands in a <pre>): runs of `| a | b |` lines
+    import html as _h
+    text = _h.unescape(re.sub(r'<[^>]+>', '', html))
+    for run in re.findall(r'(?:^\|.*\|[ \t]*\n?)+', text, flags=re.M):
+        rows = [[c.strip() for c in l.strip().strip('|').split('|')] for l in run.strip().splitlines()]
+        rows = [r for r in rows if not all(re.fullmatch(r':?-+:?', c) for c in r)]
+        if len(rows) >= 1: p.tables.append({'head': rows[:1], 'rows': rows[1:], 'where': 'body'})
+    out = []
+    for t in p.tables:
+        head = t['head'][0] if t['head'] else (t['rows'][0] if t['rows'] else [])
+        body = [r for r in t['rows'] if r and r != head]
+        if head and not body: out.append(f"a table with a header and no rows: {head[:6]}")
+        nums = [float(c) for r in body for c in r[1:] if re.fullmatch(r'-?\d+(\.\d+)?(e-?\d+)?', c)]
+        if len(nums) >= 4 and not any(nums): out.append(f"a table whose {len(nums)} numbers are all zero: {head[:6]}")
+    return out
+
+
+def test_table_problems_judges_tables():
+    "The table check itself: a header-only table and an all-zero table fail, a real one passes."
+    assert table_problems('<table><thead><tr><th>epoch</th><th>loss</th></tr></thead><tbody></tbody></table>')
+    zeros = '<table><thead><tr><th>class</th><th>a</th><th>b</th></tr></thead><tbody>' + \
+            '<tr><td>x</td><td>0.000</td><td>0.000</td></tr><tr><td>y</td><td>0.000</td><td>0.000</td></tr></tbody></table>'
+    assert 'all zero' in table_problems(zeros)[0]
+    good = zeros.replace('0.000</td></tr></tbody>', '1.250</td></tr></tbody>')
+    assert table_problems(good) == []
+    md = '<pre>| class | fad | kad |\n|---|---|---|\n| x | 0.000 | 0.000 |\n| y | 0.000 | 0.000 |\n</pre>'
+    assert 'all zero' in table_problems(md)[0] and table_problems(md.replace('| 0.000 |\n</pre>', '| 2.5 |\n</pre>')) == []
+    assert table_problems('<table><tr><th>epoch</th><th>loss</th></tr><tr><td>0</td><td>0</td></tr></table>') == []  # too few numbers to judge
+
+
+# The cli page (13_cli's saved recipe run) shows both defects: the debug vocoder's fastprogress table has a header and no
+# rows, and the debug in-domain classifier collapses (embeddings equal to 1e-3 across clips: FAD/FID/MKL print 0.000).
+# Their sources are the GAN trainer's table and the dcase2023 debug classifier settings (not docs code): strict, so the
+# test fails once they are fixed and 13_cli re-run, as a reminder to drop the mark.
+@pytest.mark.xfail(strict=True, reason="cli page: empty vocoder training table and an all-zero debug FAD table (issue 17)")
+def test_no_empty_or_all_zero_tables(site):
+    problems = [f"{f.name}: {p}" for f in sorted(site.glob('*.html')) for p in table_problems(f.read_text())]
+    assert not problems, '\n'.join(problems)

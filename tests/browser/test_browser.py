@@ -7,8 +7,8 @@
   more than one colour, the axes' frame lines present), a readable status line and labels that are
   not cut. A screenshot of the sampler then goes to `$FOLEYBOOK_SHOTS/NAME.png` (default: the untracked
   `tests/browser/_shots`; `make screenshots` points it at `docs/_static/samplers`, the images the docs
-  show where widgets cannot run), so a test run never rewrites tracked files. Last, every number box gets a bad value: the panel must show the
-  error and no clips or plot of the run before.
+  show where widgets cannot run), so a test run never rewrites tracked files. Last, each number box in turn gets a value out of its range (below its bound, or -1000000): it must be
+  clamped visibly to its bound, or Generate must show the error and no clips or plot of the run before.
 - The built site (`make docs`) is served on 127.0.0.1 and every page is checked for broken links
   and anchors, images that do not load, `<audio>` without a source, formulas MathJax did not
   typeset, and machine paths.
@@ -235,6 +235,54 @@ def save_shot(sampler, path: Path):
     im.quantize(colors=128, method=Image.Quantize.MEDIANCUT).save(path, optimize=True)
 
 
+def number_boxes(sampler) -> list:
+    "The visible number boxes of the panel with their label, bounds and value."
+    return sampler.parent.execute_script("""
+        return [...arguments[0].querySelectorAll('input[type=number]')].filter(b => b.offsetParent).map(b => {
+            const w = b.closest('.widget-inline-hbox'), l = w && w.querySelector('.widget-label');
+            const num = v => (v === null || v === '' || isNaN(Number(v))) ? null : Number(v);
+            return {el: b, label: l ? l.textContent.trim() : '', min: num(b.getAttribute('min')),
+                    max: num(b.getAttribute('max')), value: b.value};});""", sampler)
+
+
+def type_into(box, text):
+    box.send_keys(Keys.CONTROL, 'a'); box.send_keys(str(text), Keys.ENTER); time.sleep(0.3)
+
+
+def bad_setting_problems(driver, sampler, rel) -> list:
+    """Each number box in turn gets a value outside what the sampler can use (below its `min` when the box has
+    bounds, else -1000000): the box must clamp it to its bound (visible in the box), or Generate must show the
+    error in the status line with no clips or plot of the run before. The box is restored before the next one.
+    A seed box may accept any integer (torch takes negative seeds); every other box must refuse, and at
+    least one box must, so a sampler whose boxes accept anything fails."""
+    problems, refused, accepted = [], [], []
+    boxes = number_boxes(sampler)
+    assert boxes, f"{rel}: no number box to give a bad value"
+    for b in boxes:
+        name = b['label'] or f"box {boxes.index(b)}"
+        bad = b['min'] - 1000 if b['min'] is not None else -1000000
+        type_into(b['el'], bad)
+        shown = b['el'].get_attribute('value')
+        if shown != str(bad) and shown not in (f"{bad}.0", f"{float(bad)}"):
+            # clamped: the visible value must be the box's bound, not something else
+            if b['min'] is not None and float(shown) != b['min']:
+                problems.append(f"{rel}: {name} = {bad} was changed to {shown}, not to its minimum {b['min']}")
+            refused.append(f"{name} clamped to {shown}")
+        elif press_generate(driver, sampler) == 'error':
+            time.sleep(1)   # let any late output land
+            stale = driver.execute_script(JS_AUDIO, sampler)
+            if stale or plot_img(sampler): problems.append(f"{rel}: after the error for {name} = {bad}, {len(stale)} player(s) and a plot of the run before stay")
+            if not status_of(sampler): problems.append(f"{rel}: {name} = {bad}: an error with an empty status line")
+            refused.append(f"{name} = {bad}: {status_of(sampler)[:80]}")
+        elif re.search(r'seed', name, re.I): accepted.append(f"{name} = {bad}")   # any integer is a torch seed
+        else:
+            problems.append(f"{rel}: {name} = {bad} was neither clamped nor refused (Generate ran)")
+        type_into(b['el'], b['value'])
+    print(f"  bad settings refused: {refused}; accepted (seeds): {accepted}")
+    if not refused: problems.append(f"{rel}: no number box refused or clamped a bad value")
+    return problems
+
+
 def exercise_sampler(driver, lab, nb: Path):
     rel = nb.relative_to(ROOT).as_posix()
     t0 = time.time()
@@ -259,15 +307,7 @@ def exercise_sampler(driver, lab, nb: Path):
         print(f"  Generate #{press + 1}: {st} ({time.time() - t0:.1f} s)"); t0 = time.time()
         if not st or re.search(r"[{}]|\w+': ", st): problems.append(f"{where}: unreadable status line {st!r}")
     save_shot(sampler, SHOTS/f"{nb.stem}.png")
-    # a bad setting: every number box gets -1000000
-    boxes = sampler.find_elements(By.CSS_SELECTOR, 'input[type=number]')
-    assert boxes, f"{rel}: no number box to give a bad value"
-    for b in boxes: b.send_keys(Keys.CONTROL, 'a'); b.send_keys('-1000000', Keys.ENTER)
-    if press_generate(driver, sampler) != 'error': problems.append(f"{rel}: number boxes at -1000000 gave no error")
-    else:
-        time.sleep(1)   # let any late output land
-        stale = driver.execute_script(JS_AUDIO, sampler)
-        if stale or plot_img(sampler): problems.append(f"{rel}: after the error {len(stale)} player(s) and a plot of the run before stay")
+    problems += bad_setting_problems(driver, sampler, rel)
     return problems
 
 
