@@ -236,11 +236,14 @@ def fit_or_resume(self:Learner,
 
 # %% ../../nbs/02a_checkpoint.ipynb #3563f563
 class _StopAt(Callback):
-    "Stop training after `steps` optimizer steps (counted across resumes)."
+    "Stop training after `steps` optimizer steps (counted across resumes); the epoch still validates and logs its row."
     order = 30   # after the resume callback has restored the step counter
     def __init__(self, steps): self.steps = steps
+    def _done(self): return not getattr(self.learn, '_resume_skip', False) and self.train_iter >= self.steps
     def after_batch(self):
-        if self.training and not getattr(self.learn, '_resume_skip', False) and self.train_iter >= self.steps: raise CancelFitException()
+        if self.training and self._done(): raise CancelTrainException()   # ends this epoch's training phase only
+    def after_epoch(self):
+        if self._done(): raise CancelFitException()
 
 def _final_model(learn):
     "The model to save: the EMA copy when there is one, else the unwrapped model."

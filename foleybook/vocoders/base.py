@@ -237,15 +237,6 @@ def _vocoder_kind(kind):
     if kind not in VOCODER_KINDS: raise ConfigError(f"train_vocoder: unknown kind {kind!r}; choose one of {sorted(VOCODER_KINDS)}")
     return VOCODER_KINDS[kind]
 
-def _stop_at(steps):
-    from fastai.callback.core import Callback, CancelFitException
-    class StopAt(Callback):
-        "Stop training after exactly `steps` optimizer steps."
-        order = 30  # after the resume callback has restored the step counter
-        def after_batch(self):
-            if self.training and not getattr(self.learn, '_resume_skip', False) and self.train_iter >= steps: raise CancelFitException()
-    return StopAt()
-
 def _vocoder_data(data, out, seed, n_synth):
     if isinstance(data, str) and data == 'synth':
         from foleybook.data.synth import synth_folder
@@ -282,7 +273,7 @@ def train_vocoder(kind:str='hifigan', # 'hifigan' or 'melgan'
     from foleybook.core import seed_everything
     from foleybook.data.loaders import vocoder_dls
     from foleybook.train.learner import unwrap
-    from foleybook.train.checkpoint import Checkpoint
+    from foleybook.train.checkpoint import Checkpoint, _StopAt
     from foleybook.core import check_system
     sysd = check_system(system)
     cfg_cls, make_learner, lr0 = _vocoder_kind(kind)
@@ -298,7 +289,7 @@ def train_vocoder(kind:str='hifigan', # 'hifigan' or 'melgan'
     every = every or max(1, min(5000, total // 10))
     lr = lr or lr0
     ck = Checkpoint(out/'checkpoints', every=every, keep=keep, monitor=None)
-    cbs = [ck, ParamScheduler({'lr': SchedExp(lr, lr * lr_decay ** n_epoch)})] + ([_stop_at(steps)] if steps is not None else [])
+    cbs = [ck, ParamScheduler({'lr': SchedExp(lr, lr * lr_decay ** n_epoch)})] + ([_StopAt(steps)] if steps is not None else [])
     learn = make_learner(dls, cfg, lr=lr, weights=weights, cbs=cbs, **kwargs).to_system(system)
     learn.fit_or_resume(n_epoch, lr, resume=resume, quiet=quiet, total=total)
     gen = unwrap(learn.model).generator
