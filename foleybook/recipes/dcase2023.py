@@ -21,7 +21,7 @@ RECIPE_PRESETS = {
         vocoder=dict(kind='hifigan', preset='debug', overrides={}, steps=2, bs=2, segment=4096),
         vqvae=dict(preset='debug', overrides={}, epochs=2, bs=8),
         prior=dict(preset='debug', overrides=dict(attention=False, p_uncond=0.2), epochs=2, bs=8),
-        classifier=dict(preset='debug', epochs=2, bs=8),
+        classifier=dict(preset='debug', epochs=8, bs=4),  # 2 x 8 collapsed to one class (real clips at chance)
         generate=dict(n_per_class=2, temperature=1., top_k=None, guidance=2., bs=14),
         evaluate=dict(embedders=('classifier',))),
     'demo': dict(

@@ -242,7 +242,7 @@ class _StopAt(Callback):
     def _done(self): return not getattr(self.learn, '_resume_skip', False) and self.train_iter >= self.steps
     def after_batch(self):
         if self.training and self._done(): raise CancelTrainException()   # ends this epoch's training phase only
-    def after_epoch(self):
+    def before_epoch(self):   # not after_epoch: the Recorder (a later callback) must log the finished epoch first
         if self._done(): raise CancelFitException()
 
 def _final_model(learn):
