@@ -11,7 +11,7 @@ from typing import ClassVar
 import torch, torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
-from ..core import FoleyConfig, Pretrained, ConfigError, DataError, CheckpointError, check_state_dict
+from ..core import FoleyConfig, Pretrained, ConfigError, DataError, CheckpointError, check_state_dict, load_torch_file
 from ..audio import MelConfig, MelSpectrogram
 from .core import DiffusionConfig, GaussianDiffusion, DiffusionGenerator
 from ..vocoders.base import inference_copy
@@ -321,10 +321,7 @@ def load_reference(checkpoint, # a path to a reference `.pkl` checkpoint, or the
                    config:DiffWaveConfig): # the matching config (e.g. the `sc09` preset)
     "A `DiffWave` holding the weights of a reference-repository checkpoint `{'model_state_dict': ...}`."
     src = checkpoint if isinstance(checkpoint, (str, Path)) else 'checkpoint'
-    if isinstance(checkpoint, (str, Path)):
-        if not Path(checkpoint).is_file(): raise CheckpointError(f"{checkpoint}: checkpoint file not found")
-        try: checkpoint = torch.load(checkpoint, map_location='cpu', weights_only=True)
-        except Exception as e: raise CheckpointError(f"{src}: not a readable torch checkpoint ({e})") from None
+    if isinstance(checkpoint, (str, Path)): checkpoint = load_torch_file(checkpoint, 'DiffWave reference checkpoint')
     if not isinstance(checkpoint, dict) or 'model_state_dict' not in checkpoint:
         raise CheckpointError(f"{src}: expected a dict with 'model_state_dict' (the reference layout), got keys {list(checkpoint)[:5] if isinstance(checkpoint, dict) else type(checkpoint).__name__}")
     model = DiffWave(config)

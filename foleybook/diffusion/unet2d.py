@@ -11,7 +11,7 @@ from typing import ClassVar
 import torch, torch.nn.functional as F
 from torch import nn
 from fastcore.basics import patch
-from ..core import FoleyConfig, Pretrained, ConfigError, CheckpointError, load_safetensors, check_state_dict
+from ..core import FoleyConfig, Pretrained, ConfigError, CheckpointError, load_safetensors, check_state_dict, load_torch_file
 
 # %% auto #0
 __all__ = ['KINDS', 'UNet2DConfig', 'timestep_embedding', 'TimestepEmbedding', 'ResnetBlock', 'Attention', 'SpatialSelfAttention',
@@ -377,9 +377,7 @@ _RENAMES = (('.query.', '.to_q.'), ('.key.', '.to_k.'), ('.value.', '.to_v.'), (
 def _load_diffusers_weights(folder:Path) -> dict:
     st, bn = folder/'diffusion_pytorch_model.safetensors', folder/'diffusion_pytorch_model.bin'
     if st.is_file(): sd = load_safetensors(st)
-    elif bn.is_file():
-        try: sd = torch.load(bn, map_location='cpu', weights_only=True)
-        except Exception as e: raise CheckpointError(f"{bn}: not a readable PyTorch weights file ({e})") from None
+    elif bn.is_file(): sd = load_torch_file(bn, 'PyTorch weights file')
     else: raise CheckpointError(f"{folder}: no diffusion_pytorch_model.safetensors or .bin weights")
     out = {}
     for k, v in sd.items():
