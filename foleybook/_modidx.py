@@ -1059,6 +1059,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                             'foleybook.diffusion.unet2d._one': ('unet2d.html#_one', 'foleybook/diffusion/unet2d.py'),
                                             'foleybook.diffusion.unet2d.config_from_diffusers': ( 'unet2d.html#config_from_diffusers',
                                                                                                   'foleybook/diffusion/unet2d.py'),
+                                            'foleybook.diffusion.unet2d.read_diffusers_config': ( 'unet2d.html#read_diffusers_config',
+                                                                                                  'foleybook/diffusion/unet2d.py'),
                                             'foleybook.diffusion.unet2d.timestep_embedding': ( 'unet2d.html#timestep_embedding',
                                                                                                'foleybook/diffusion/unet2d.py')},
             'foleybook.display': { 'foleybook.display.Sampler': ('display.html#sampler', 'foleybook/display.py'),

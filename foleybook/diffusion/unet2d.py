@@ -16,7 +16,7 @@ from ..core import FoleyConfig, Pretrained, ConfigError, CheckpointError, load_s
 # %% auto #0
 __all__ = ['KINDS', 'UNet2DConfig', 'timestep_embedding', 'TimestepEmbedding', 'ResnetBlock', 'Attention', 'SpatialSelfAttention',
            'GEGLU', 'FeedForward', 'TransformerBlock', 'SpatialTransformer', 'Downsample', 'Upsample', 'DownLevel',
-           'UpLevel', 'MidBlock', 'UNet2D', 'config_from_diffusers']
+           'UpLevel', 'MidBlock', 'UNet2D', 'config_from_diffusers', 'read_diffusers_config']
 
 # %% ../../nbs/10_unet2d.ipynb #25f4e74f
 KINDS = ('plain', 'attn', 'cross')
@@ -374,6 +374,13 @@ def config_from_diffusers(d:dict, # a diffusers UNet `config.json` as a dict
 
 _RENAMES = (('.query.', '.to_q.'), ('.key.', '.to_k.'), ('.value.', '.to_v.'), ('.proj_attn.', '.to_out.0.'))
 
+def read_diffusers_config(folder) -> dict: # a diffusers model folder
+    "The `config.json` of a diffusers model folder, or `CheckpointError` naming the folder / file."
+    f = Path(folder)/'config.json'
+    if not f.is_file(): raise CheckpointError(f"{folder}: no config.json (not a diffusers model folder)")
+    try: return json.loads(f.read_text())
+    except json.JSONDecodeError as e: raise CheckpointError(f"{f}: not valid JSON ({e})") from None
+
 def _load_diffusers_weights(folder:Path) -> dict:
     st, bn = folder/'diffusion_pytorch_model.safetensors', folder/'diffusion_pytorch_model.bin'
     if st.is_file(): sd = load_safetensors(st)
@@ -391,10 +398,7 @@ def from_diffusers(cls:UNet2D, folder, # a diffusers UNet folder: config.json + 
                     device='cpu'):
     "Build the UNet a diffusers folder describes and load its weights (strictly)."
     folder = Path(folder)
-    if not (folder/'config.json').is_file(): raise CheckpointError(f"{folder}: no config.json (not a diffusers model folder)")
-    try: d = json.loads((folder/'config.json').read_text())
-    except json.JSONDecodeError as e: raise ConfigError(f"{folder/'config.json'}: not valid JSON ({e})") from None
-    model = cls(config_from_diffusers(d, str(folder/'config.json')))
+    model = cls(config_from_diffusers(read_diffusers_config(folder), str(folder/'config.json')))
     sd = _load_diffusers_weights(folder)
     check_state_dict(model, sd, folder)
     model.load_state_dict(sd)
