@@ -43,7 +43,6 @@ def sampler_notebooks() -> list:
 # Defects this test found in samplers that landed this session, left open (see the issues' notes); not strict
 # (on an idle machine 09b may open in time): remove an entry once its defect is fixed.
 KNOWN_FAILURES = {
-    '09b_specvqgan_pipeline': "the notebook takes over 120 s to reach an idle kernel in JupyterLab (heavy cells before the sampler)",
     '10e_audio_diffusion_sampler': "the editing tab's controls are not visible until the tab is selected: the test cannot set them",
 }
 
