@@ -8,7 +8,7 @@ export MKL_NUM_THREADS ?= 1
 export MPLBACKEND ?= Agg
 NBWORKERS ?= 1
 
-.PHONY: venv test test-slow export-check nbtest pytest docs demo clean bench clean-nbs test-browser browser-deps
+.PHONY: venv test test-slow export-check nbtest pytest docs demo clean bench clean-nbs test-browser browser-deps screenshots
 
 # The torch trio first (pinned, from the local wheels on the dev/CI machines), then the package.
 $(BIN)/.installed: settings.ini setup.py
@@ -62,6 +62,10 @@ browser-deps: venv
 test-browser: browser-deps
 	@test -f docs/_build/html/index.html || $(MAKE) docs
 	$(BIN)/python -m pytest -q tests/browser
+
+# refresh the sampler screenshots the docs show (tracked; the plain browser test writes to tests/browser/_shots)
+screenshots: browser-deps
+	FOLEYBOOK_SHOTS=$(CURDIR)/docs/_static/samplers $(BIN)/python -m pytest -q tests/browser -k sampler
 
 demo: venv
 	$(BIN)/foleybook recipe dcase2023 --data synth --preset demo --out exp/demo --system cpu

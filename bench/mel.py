@@ -1,39 +1,43 @@
 """Mel spectrogram speed: foleybook's `MelSpectrogram` (batched and clip by clip) vs librosa and torchaudio, same run.
 
-100 clips of 4 s at 22,050 Hz, `hifigan` preset (n_fft 1024, hop 256, 80 mels up to 8 kHz, slaney, linear
+100 clips of 4 s (`--seconds`) at 22,050 Hz, `hifigan` preset (n_fft 1024, hop 256, 80 mels up to 8 kHz, slaney, linear
 scale). Rows, each timed once per round, the order rotated every round, medians over `--repeat` rounds after
 a warm-up, one thread:
-- foleybook batched: `MelSpectrogram(cfg)(x)` on the (100, 88200) batch (it works in chunks of ~2**18 samples);
+- foleybook batched: `MelSpectrogram(cfg)(x)` on the (100, 88200) batch (it works in chunks of ~2**16 samples, whole clips);
 - foleybook clip by clip: the same module called on each clip in a Python loop;
-- foleybook one chunk: the whole batch as a single chunk (what the chunking avoids);
+- foleybook one chunk: the whole batch at once with fresh tensors and the dense filterbank (what the chunks, the
+  reused buffers and the band blocks avoid);
 - torchaudio clip by clip: `torchaudio.transforms.MelSpectrogram` with the same settings and padding;
 - librosa clip by clip: the reference (`librosa.feature.melspectrogram`).
 Speed-ups are librosa's median over each row's median (the min-max of per-round ratios is printed beside them);
 the last column is each row's largest difference to librosa relative to librosa's largest value (the notebook's
 test tolerance is 1e-4). Other jobs share this machine's two cores: timings are noisy, hence the medians.
 
-Run: OMP_NUM_THREADS=1 .venv/bin/python bench/mel.py [--n 100] [--repeat 7]
+Measured here on 2026-11-22, session 4 (`--repeat 11`, 100 clips x 4 s, machine shared with other jobs), vs librosa:
+foleybook batched 4.10x (per-round 3.83-4.48), clip by clip 3.49x (2.86-3.79), batched / clip-by-clip time 0.85;
+torchaudio clip by clip 1.65x; the one-chunk row 1.21x. With 1-s clips (`--seconds 1 --n 200 --repeat 9`): 6.40x and 5.48x.
+Session 3 (torch.stft, dense filterbank, chunks of 2**18): 3.26x batched, 2.90x clip by clip.
+
+Run: OMP_NUM_THREADS=1 .venv/bin/python bench/mel.py [--n 100] [--repeat 7] [--seconds 4]
 """
 import argparse, os, statistics, time
 os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_THREADS', '1')
 import numpy as np, torch, torch.nn.functional as F, librosa, torchaudio
-from foleybook.audio import MelConfig, MelSpectrogram
+from foleybook.audio import MelConfig, MelSpectrogram, _magnitude
 
 
-def main(n=100, repeat=7, seed=0):
+def main(n=100, repeat=7, seed=0, seconds=4.):
     torch.set_num_threads(int(os.environ.get('OMP_NUM_THREADS', 1)))
     cfg = MelConfig.preset('hifigan', scale='linear')
-    waves = (np.random.default_rng(seed).standard_normal((n, 88200)) * 0.1).astype('float32')
+    waves = (np.random.default_rng(seed).standard_normal((n, int(seconds * cfg.sample_rate))) * 0.1).astype('float32')
     ms, x = MelSpectrogram(cfg), torch.from_numpy(waves)
     ta = torchaudio.transforms.MelSpectrogram(sample_rate=cfg.sample_rate, n_fft=cfg.n_fft, win_length=cfg.win_length,
                                               hop_length=cfg.hop_length, f_min=cfg.f_min, f_max=cfg.fmax, n_mels=cfg.n_mels,
                                               power=cfg.power, center=False, norm='slaney', mel_scale='slaney')
 
-    def one_chunk():  # the batch as a single chunk: the same computation without the chunking
+    def one_chunk():  # the batch as a single chunk: the same frames and FFT, no buffers, the dense filterbank
         nb = ms.n_bins
-        X = ms.stft(x)[:, :nb]
-        R = torch.view_as_real(X)
-        return torch.matmul(ms.fb[:, :nb], torch.addcmul(R[..., 0] * R[..., 0], R[..., 1], R[..., 1]).sqrt_())
+        return torch.matmul(ms.fb[:, :nb], _magnitude(torch.fft.rfft(ms.frames(x))[..., :nb]).mT)
 
     fns = {
         'foleybook batched': lambda: ms(x),
@@ -53,7 +57,7 @@ def main(n=100, repeat=7, seed=0):
                 t = time.perf_counter(); fns[k](); ts[k].append(time.perf_counter() - t)
     ref = outs['librosa clip by clip']
     lib = statistics.median(ts['librosa clip by clip'])
-    print(f"threads={torch.get_num_threads()} clips={n} x 4 s, mel {ref.shape[1:]} each; medians of {repeat} interleaved rounds\n")
+    print(f"threads={torch.get_num_threads()} clips={n} x {seconds:g} s, mel {ref.shape[1:]} each; medians of {repeat} interleaved rounds\n")
     print(f"{'':<36}{'median s':>9}{'vs librosa':>12}{'(min-max)':>14}{'max rel diff':>14}")
     res = {}
     for k in fns:
@@ -70,5 +74,6 @@ def main(n=100, repeat=7, seed=0):
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--n', type=int, default=100); p.add_argument('--repeat', type=int, default=7)
+    p.add_argument('--seconds', type=float, default=4.)
     a = p.parse_args()
-    main(a.n, a.repeat)
+    main(a.n, a.repeat, seconds=a.seconds)

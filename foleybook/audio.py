@@ -4,7 +4,8 @@
 
 # %% ../nbs/00b_audio_features.ipynb #1cec74f2
 from __future__ import annotations
-import math, struct
+import math, struct, threading
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -189,15 +190,25 @@ def griffin_lim(mag, # linear STFT magnitude (..., n_freqs, frames)
 
 # %% ../nbs/00b_audio_features.ipynb #7196795a
 def _magnitude(X, # complex STFT
-               power:float=1.): # exponent of the magnitude
+               power:float=1., # exponent of the magnitude
+               out=None): # real tensor shaped like `X` to write into; then `X` is scratch (squared in place)
     "`|X| ** power` from the real and imaginary parts (complex `abs` is several times slower on CPU)."
     if X.requires_grad: return X.abs() ** power  # autograd: the gradient at |X| = 0 is 0 this way, not NaN
     R = torch.view_as_real(X)
-    S = torch.addcmul(R[..., 0] * R[..., 0], R[..., 1], R[..., 1])
+    if out is None: S = torch.addcmul(R[..., 0] * R[..., 0], R[..., 1], R[..., 1])
+    else: S = torch.add(*R.mul_(R).unbind(-1), out=out)  # the squares in place (contiguous, vectorised), one strided add
     return S.sqrt_() if power == 1 else S if power == 2 else S.pow_(power / 2)
+
+def _band_blocks(fb, # filterbank (n_mels, bins)
+                 n:int=4): # blocks of bands
+    "Split the bands into `n` blocks, each with the bins its filters cover: `[(first band, end band, lo bin, hi bin)]`."
+    ends = np.linspace(0, len(fb), n + 1).round().astype(int).tolist()
+    used = [(fb[a:b] != 0).any(0).nonzero().flatten().tolist() or [0] for a, b in zip(ends, ends[1:])]
+    return [(a, b, u[0], u[-1] + 1) for a, b, u in zip(ends, ends[1:], used) if b > a]
 
 class MelSpectrogram(nn.Module):
     "Waveforms `(..., T)` -> scaled mel spectrograms `(..., n_mels, frames)` as `cfg` says; `inverse` goes back."
+    chunk = 2**16  # samples per chunk of a batch on CPU (whole clips)
     def __init__(self, cfg:MelConfig=None): # the mel convention (default: the `hifigan` preset)
         super().__init__()
         self.cfg = cfg = cfg or MelConfig.preset('hifigan')
@@ -207,33 +218,56 @@ class MelSpectrogram(nn.Module):
         self.register_buffer('fb', fb, persistent=False)  # (n_mels, n_freqs)
         self.register_buffer('fb_pinv', torch.linalg.pinv(fb), persistent=False)
         self.n_bins = int((fb.abs().sum(0) > 0).nonzero().max()) + 1  # STFT bins the filterbank uses (f_max < Nyquist: fewer)
+        self.blocks = _band_blocks(fb[:, :self.n_bins])
+        self._work = {}  # thread -> (chunk shape, reused buffers)
 
-    def stft(self, x): # waveforms (N, T)
-        "The complex STFT `(N, n_freqs, frames)` with the config's padding."
+    def frames(self, x, # waveforms (N, T)
+               out=None): # (N, frames, n_fft) to write into
+        "Padded, windowed frames `(N, frames, n_fft)` (the config's padding, the window centred like `torch.stft`'s)."
         c = self.cfg
         x = x.float()
         if x.shape[-1] <= c.pad and c.pad_mode == 'reflect':
             raise FoleyError(f"MelSpectrogram: {x.shape[-1]} samples are too short for reflect padding of {c.pad}")
-        if not c.center and c.pad:
+        if c.pad:
             if c.pad_mode == 'reflect':  # = F.pad(..., mode='reflect'), several times faster on CPU
                 x = torch.cat([x[..., 1:c.pad + 1].flip(-1), x, x[..., x.shape[-1] - c.pad - 1:-1].flip(-1)], -1)
             else: x = F.pad(x[:, None], (c.pad, c.pad), mode=c.pad_mode)[:, 0]
-        return torch.stft(x, c.n_fft, c.hop_length, c.win_length, self.window, center=c.center,
-                          pad_mode=c.pad_mode, return_complex=True)
+        w, l = self.window, (c.n_fft - c.win_length) // 2
+        return torch.mul(x.unfold(-1, c.n_fft, c.hop_length), F.pad(w, (l, c.n_fft - c.win_length - l)) if c.win_length < c.n_fft else w, out=out)
 
-    def spectrogram(self, x, # waveforms (..., T)
-                    power:float=1.): # exponent of the magnitude
-        "STFT magnitude `|X| ** power`, `(..., n_freqs, frames)`."
-        S = _magnitude(self.stft(x.reshape(-1, x.shape[-1])), power)
-        return S.reshape(*x.shape[:-1], *S.shape[-2:])
+    def stft(self, x): # waveforms (N, T)
+        "The complex STFT `(N, n_freqs, frames)` with the config's padding (= `torch.stft`, frames cut once and `rfft`)."
+        return torch.fft.rfft(self.frames(x)).mT
+
+    def _linear(self, x, # waveforms (N, T)
+                out=None): # (N, n_mels, frames) to write into (no autograd)
+        "Linear mel: magnitudes of the used bins only, frames-major, times the filterbank (on CPU by blocks of bands over their own bins)."
+        nb, grad = self.n_bins, torch.is_grad_enabled() and x.requires_grad
+        fr = M = None
+        if x.device.type == 'cpu' and not grad:  # buffers kept per thread for the last shape: fresh MB-sized tensors cost page faults
+            tid, key, nf = threading.get_ident(), (x.shape, x.device), self.cfg.n_frames(x.shape[-1])
+            if self._work.get(tid, (None,))[0] != key:
+                if len(self._work) > 8: self._work.clear()
+                with torch.inference_mode(False):  # normal tensors, writable in and out of inference mode (`rfft(out=)` copies: slower)
+                    self._work[tid] = key, (torch.empty(len(x), nf, self.cfg.n_fft, device=x.device), torch.empty(len(x), nf, nb, device=x.device))
+            fr, M = self._work[tid][1]
+            out = torch.empty(len(x), self.cfg.n_mels, nf, device=x.device) if out is None else out
+        M = _magnitude(torch.fft.rfft(self.frames(x, out=fr))[..., :nb], self.cfg.power, out=M)  # (N, frames, bins)
+        if fr is None: return torch.matmul(self.fb[:, :nb], M.mT, out=out)
+        for i in range(len(M)):
+            for a, b, lo, hi in self.blocks:  # the mel filters are sparse: 4 blocks do 1/4 of the dense product
+                torch.matmul(self.fb[a:b, lo:hi], M[i, :, lo:hi].T, out=out[i, a:b])
+        return out
 
     def forward(self, x): # waveforms (..., T)
-        flat, nb = x.reshape(-1, x.shape[-1]), self.n_bins
-        # on CPU, chunks of ~2**18 samples stay in cache: 2-3x faster than one batch of 100 4-s clips (bench/mel.py)
-        n = max(1, 2**18 // max(flat.shape[-1], 1)) if x.device.type == 'cpu' else max(len(flat), 1)
-        with torch.autocast(x.device.type, enabled=False):
-            mel = torch.cat([self.scale(torch.matmul(self.fb[:, :nb], _magnitude(self.stft(c)[:, :nb], self.cfg.power)))
-                             for c in flat.split(n)])
+        flat, c = x.reshape(-1, x.shape[-1]), self.cfg
+        with torch.autocast(x.device.type, enabled=False) if torch.is_autocast_enabled(x.device.type) else nullcontext():
+            if torch.is_grad_enabled() and flat.requires_grad: mel = self.scale(self._linear(flat))  # autograd: no buffers
+            else:  # on CPU, chunks of ~`chunk` samples keep the frames in cache (bench/mel.py); clips are never split
+                n = max(1, self.chunk // max(flat.shape[-1], 1)) if x.device.type == 'cpu' else max(len(flat), 1)
+                mel = torch.empty(len(flat), c.n_mels, c.n_frames(flat.shape[-1]), device=x.device)
+                for i in range(0, len(flat), n): self._linear(flat[i:i + n], mel[i:i + n])
+                mel = mel.clamp_min_(c.clamp_min).log_() if c.scale == 'log' else self.scale(mel)  # in place when it can
         return mel.reshape(*x.shape[:-1], *mel.shape[-2:])
 
     def scale(self, mel): # linear mel, (..., n_mels, frames)

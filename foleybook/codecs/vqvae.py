@@ -10,15 +10,15 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Protocol, runtime_checkable
 import torch, torch.nn.functional as F
 from torch import nn
-from ..core import FoleyConfig, Pretrained, ConfigError, DataError, CheckpointError, check_state_dict
+from ..core import FoleyConfig, Pretrained, ConfigError, DataError, CheckpointError, check_state_dict, load_torch_file, tensor_dict
 from ..audio import MelConfig
 from .quantizer import VectorQuantizer, ResidualVQ, _check_codes
 from ..protocols import Codec
 
 # %% auto #0
-__all__ = ['VQ_TERMS', 'CODES_NAME', 'VQVAEConfig', 'ResBlock', 'Encoder', 'Decoder', 'VQVAE', 'load_torch_file', 'tensor_dict',
-           'vqvae_config_from_baseline', 'vqvae_state_from_baseline', 'load_vqvae_checkpoint', 'NormMSE',
-           'VQVAECallback', 'vqvae_learner', 'mel_stats', 'save_codes', 'train_vqvae']
+__all__ = ['VQ_TERMS', 'CODES_NAME', 'VQVAEConfig', 'ResBlock', 'Encoder', 'Decoder', 'VQVAE', 'vqvae_config_from_baseline',
+           'vqvae_state_from_baseline', 'load_vqvae_checkpoint', 'NormMSE', 'VQVAECallback', 'vqvae_learner',
+           'mel_stats', 'save_codes', 'train_vqvae']
 
 # %% ../../nbs/04a_vqvae.ipynb #486c7502
 @dataclass
@@ -157,9 +157,22 @@ def _encode(self, mel): # log-mel (B, n_mels, T) or (B, 1, n_mels, T)
     if self.joint: codes = (codes * self.config.n_codes ** torch.arange(self.config.n_stages, device=codes.device)).sum(-1)
     return codes
 
+def _run_decoder(self, z, # code vectors (B, embed_dim, H, W)
+                 precision:str='fp32'): # 'fp32' (exact), 'mixed', 'bf16' or 'auto' (`foleybook.vocoders.base.resolve_precision`)
+    "The decoder on `z`: in fp32, or channels-last under bf16 autocast (oneDNN / AMX), for 'mixed' with the full-size output layer in fp32."
+    if precision == 'fp32': return self.decoder(z)
+    from foleybook.vocoders.base import resolve_precision
+    want = resolve_precision(precision, z.device)
+    if want == 'fp32': return self.decoder(z)
+    net = self.decoder.net
+    last = len(net) - (want == 'mixed')
+    with torch.autocast(z.device.type, dtype=torch.bfloat16): h = net[:last](z.contiguous(memory_format=torch.channels_last))
+    return net[last:](h.float()).float()
+
 @torch.no_grad()
 def _decode(self, codes, # LongTensor (B, H, W) or (B, H, W, n_stages), e.g. sampled by a prior
-            n_frames:int=None): # crop the mel to this many frames (default 4 W)
+            n_frames:int=None, # crop the mel to this many frames (default 4 W)
+            precision:str='fp32'): # 'fp32': exact; 'auto' / 'mixed' / 'bf16': faster, within bf16 rounding (`_run_decoder`)
     "Log-mel (B, n_mels, T) of `codes`."
     want = 3 + (self.n_stages > 1)
     if codes.ndim != want: raise DataError(f"{type(self).__name__}: expected codes with {want} dims, got shape {tuple(codes.shape)}")
@@ -168,27 +181,9 @@ def _decode(self, codes, # LongTensor (B, H, W) or (B, H, W, n_stages), e.g. sam
         K = self.config.n_codes
         codes = torch.stack([codes // K ** i % K for i in range(self.config.n_stages)], -1)
     z = self.quantizer.decode(codes.to(self.pre_quant.weight.device))
-    return self._mel_out(self.decoder(z), n_frames or codes.shape[2] * self.downsample, False)
+    return self._mel_out(self._run_decoder(z, precision), n_frames or codes.shape[2] * self.downsample, False)
 
-VQVAE._latents, VQVAE._mel_out, VQVAE.forward, VQVAE.encode, VQVAE.decode = _latents, _mel_out, _forward, _encode, _decode
-
-# %% ../../nbs/04a_vqvae.ipynb #3ee39b95
-def load_torch_file(path, # a file written by `torch.save`
-                    what:str='checkpoint', # what the file should be, for error messages
-                    safe_globals=()): # classes the file may hold besides tensors and containers (e.g. `argparse.Namespace`)
-    "The object saved in `path`, read with `torch.load(weights_only=True)` onto the CPU; `CheckpointError` naming the file if it cannot be."
-    path = Path(path)
-    if not path.is_file(): raise CheckpointError(f"{path}: {what} file not found")
-    try:
-        with torch.serialization.safe_globals(list(safe_globals)): return torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise CheckpointError(f"{path}: not a readable torch {what} ({type(e).__name__}: {str(e)[:200]})") from None
-
-def tensor_dict(obj, path, what:str, expect:str) -> dict:
-    "`obj` if it is a non-empty dict of tensors, else `CheckpointError` naming `path`, `what` was expected and what was found."
-    if not isinstance(obj, dict) or not obj or not all(torch.is_tensor(v) for v in obj.values()):
-        found = f"a {type(obj).__name__} with keys {list(obj)[:8]}" if isinstance(obj, dict) else f"a {type(obj).__name__}"
-        raise CheckpointError(f"{path}: holds no {what} state dict (expected {expect}; found {found})")
-    return obj
+VQVAE._latents, VQVAE._mel_out, VQVAE._run_decoder, VQVAE.forward, VQVAE.encode, VQVAE.decode = _latents, _mel_out, _run_decoder, _forward, _encode, _decode
 
 # %% ../../nbs/04a_vqvae.ipynb #dd5612bd
 def vqvae_config_from_baseline(sd:dict, # a baseline VQ-VAE state dict

@@ -7,13 +7,12 @@ from __future__ import annotations
 import argparse, hashlib, os, shutil, sys, tarfile, time, warnings, zipfile
 import urllib.request, urllib.error, http.client
 from pathlib import Path, PurePosixPath
-from ..core import FoleyError, DataError, ConfigError, CheckpointError
+from ..core import FoleyError, DataError, ConfigError, CheckpointError, load_torch_file
 
 # %% auto #0
 __all__ = ['VAS_CLASSES', 'VAS_BASE', 'VAS_MD5', 'VAS_FILES', 'SOURCES', 'DATASETS', 'WEIGHTS', 'file_hash', 'parse_checksum',
            'download', 'extract', 'prepare_dcase2023', 'prepare_urbansound8k', 'prepare_ljspeech', 'prepare_sc09',
-           'prepare_vas', 'prepare_synthfoley', 'cli_main', 'default_cache_dir', 'check_weights', 'weights_path',
-           'load_torch_file']
+           'prepare_vas', 'prepare_synthfoley', 'cli_main', 'default_cache_dir', 'check_weights', 'weights_path']
 
 # %% ../../nbs/01d_download.ipynb #a2ab611f
 def file_hash(path, # the file to hash
@@ -292,18 +291,3 @@ def weights_path(key:str, # a key of `WEIGHTS`
             warnings.filterwarnings('ignore', message='.*NOT verified')
             globals()['download'](w['url'], p, checksum=f"md5:{w['md5']}" if 'md5' in w else None)   # the function (the argument shadows it)
     return check_weights(key, p) if check_hash else p
-
-def load_torch_file(path) -> dict:
-    "`torch.load(weights_only=True)`, also accepting plain numpy arrays inside (as in published .pth files)."
-    import pickle, torch, numpy as np
-    path = Path(path)
-    try: return torch.load(path, map_location='cpu', weights_only=True)
-    except pickle.UnpicklingError:
-        unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(path)
-        if not all(u.startswith('numpy.') for u in unsafe):
-            raise CheckpointError(f"{path}: refusing to unpickle non-tensor objects {unsafe}") from None
-        import importlib
-        objs = [getattr(importlib.import_module(u.rsplit('.', 1)[0]), u.rsplit('.', 1)[1]) for u in unsafe]
-        objs += [np.ndarray, np.dtype] + [getattr(np.dtypes, n) for n in dir(np.dtypes) if n.endswith('DType')]
-        with torch.serialization.safe_globals(objs): return torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise CheckpointError(f"{path}: not a readable torch checkpoint ({e})") from None

@@ -13,7 +13,7 @@ from torch import nn
 from ..core import *
 from .. import protocols
 from ..audio import load_audio, resample
-from ..data.download import default_cache_dir, weights_path, load_torch_file
+from ..data.download import default_cache_dir, weights_path
 
 # %% auto #0
 __all__ = ['Embedder', 'as_waves', 'state_fingerprint', 'TorchEmbedder', 'EmbeddingCache', 'embed_files', 'VGGishConfig',

@@ -208,10 +208,14 @@ def summarize(table:pd.DataFrame) -> dict: # from `evaluate`
                 skipped_files=[dict(file=f, reason=r) for f, r in table.attrs.get('skipped', [])])
 
 # %% ../../nbs/12c_report.ipynb #04174a66
-def _md_table(df, floatfmt='{:.3f}'):
+def _fmt_num(v) -> str:
+    "Three decimals, or three significant digits below 0.001 (a FAD of 8e-05 must not print as 0.000)."
+    return f"{v:.3f}" if v == 0 or abs(v) >= 1e-3 else f"{v:.3g}"
+
+def _md_table(df):
     "A pipe-table of a DataFrame (index included), no extra dependency."
     df = df.reset_index()
-    fmt = lambda v: floatfmt.format(v) if isinstance(v, (float, np.floating)) and np.isfinite(v) else ('' if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+    fmt = lambda v: _fmt_num(v) if isinstance(v, (float, np.floating)) and np.isfinite(v) else ('' if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
     lines = ['| ' + ' | '.join(map(str, df.columns)) + ' |', '|' + '---|' * len(df.columns)]
     lines += ['| ' + ' | '.join(fmt(v) for v in row) + ' |' for row in df.itertuples(index=False)]
     return '\n'.join(lines)

@@ -10,7 +10,7 @@ import torch, torch.nn.functional as F
 from ..core import *
 from .pixelsnail import *
 from .pixelsnail import frozen_weights
-from ..codecs.vqvae import load_torch_file, tensor_dict
+from ..core import load_torch_file, tensor_dict
 
 # %% auto #0
 __all__ = ['time_samplers', 'prior_loss', 'code_accuracy', 'PriorBatch', 'pixelsnail_learner', 'find_codes', 'train_prior',

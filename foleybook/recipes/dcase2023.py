@@ -8,11 +8,11 @@ import functools, json, os
 from pathlib import Path
 from ..core import ConfigError, DataError, SYSTEMS, atomic_write
 from .engine import Recipe, RecipeSpec, Stage, register_recipe
-from .stages import stage_data, data_source, stage_split, classes_of, stage_generate, stage_evaluate
+from .stages import stage_data, data_source, stage_split, classes_of, stage_generate, stage_evaluate, run_trainer
 
 # %% auto #0
-__all__ = ['RECIPE_PRESETS', 'DCASE2023', 'find_urbansound', 'stage_dcase_data', 'run_trainer', 'stage_vocoder', 'stage_vqvae',
-           'stage_codes', 'stage_prior', 'dcase_pipeline']
+__all__ = ['RECIPE_PRESETS', 'DCASE2023', 'find_urbansound', 'stage_dcase_data', 'stage_vocoder', 'stage_vqvae', 'stage_codes',
+           'stage_prior', 'dcase_pipeline']
 
 # %% ../../nbs/13c_dcase2023.ipynb #f2189e1f
 RECIPE_PRESETS = {
@@ -58,16 +58,6 @@ def stage_dcase_data(r:Recipe) -> dict:
     info = stage_data(r, vocoder_data=str(us8k) if us8k else None)
     if r.data != 'synth' and not us8k: r.log(f"stage data: no UrbanSound8K in {r.data}: the vocoder pretrains on the dev set {info['dev']}")
     return info
-
-def run_trainer(r:Recipe, fn, *args, **kwargs):
-    "Call the trainer `fn`; for the DDP systems, on every GPU through `foleybook.train.learner.launch` (unless already under torchrun)."
-    if SYSTEMS[r.system]['ddp'] and 'WORLD_SIZE' not in os.environ:
-        import torch
-        from foleybook.train.learner import launch
-        n = torch.cuda.device_count()
-        r.log(f"launching {getattr(fn, '__name__', fn)} on {n} GPUs (DDP)")
-        return launch(functools.partial(fn, *args, **kwargs), n)
-    return fn(*args, **kwargs)
 
 def _resume_note(r:Recipe, folder):
     ck = Path(folder)/'checkpoints'

@@ -4,16 +4,17 @@
 
 # %% ../../nbs/13b_stages.ipynb #b4bfd857
 from __future__ import annotations
-import json, os, random, shutil
+import functools, json, os, random, shutil
 from pathlib import Path
-from ..core import DataError, ConfigError, atomic_write
+from ..core import DataError, ConfigError, SYSTEMS, atomic_write
 from ..protocols import check_generator
 from ..data.folders import AUDIO_EXTS, check_audio
 from .engine import Recipe, RecipeSpec, Stage, run_recipe
 
 # %% auto #0
 __all__ = ['class_folders', 'find_dev_folder', 'stage_data', 'data_source', 'split_files', 'stage_split', 'classes_of',
-           'stage_generate', 'train_recipe_classifier', 'real_accuracy', 'plot_class_mels', 'stage_evaluate']
+           'run_trainer', 'stage_generate', 'train_recipe_classifier', 'real_accuracy', 'plot_class_mels',
+           'stage_evaluate']
 
 # %% ../../nbs/13b_stages.ipynb #6d35df92
 def _audio_files(folder) -> list: return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in AUDIO_EXTS) if Path(folder).is_dir() else []
@@ -105,6 +106,17 @@ def stage_split(r:Recipe) -> dict:
 def classes_of(r:Recipe) -> list:
     "The class names in label order, as recorded by the split stage."
     return json.loads(r.need('split', 'the split description', r.path('data', 'splits.json')).read_text())['classes']
+
+# %% ../../nbs/13b_stages.ipynb #a7b1c002
+def run_trainer(r:Recipe, fn, *args, **kwargs):
+    "Call the trainer `fn`; for the DDP systems, on every GPU through `foleybook.train.learner.launch` (unless already under torchrun)."
+    if SYSTEMS[r.system]['ddp'] and 'WORLD_SIZE' not in os.environ:
+        import torch
+        from foleybook.train.learner import launch
+        n = torch.cuda.device_count()
+        r.log(f"launching {getattr(fn, '__name__', fn)} on {n} GPUs (DDP)")
+        return launch(functools.partial(fn, *args, **kwargs), n)
+    return fn(*args, **kwargs)
 
 # %% ../../nbs/13b_stages.ipynb #74891276
 def stage_generate(r:Recipe) -> dict:

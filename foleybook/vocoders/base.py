@@ -197,7 +197,7 @@ def vocode(vocoder, # any `Vocoder`
            chunk_frames:int=None, # vocode this many frames at a time (None: all at once)
            context_frames:int=None, # extra frames each side of a chunk (None: the receptive field, so chunks are exact)
            precision:str='auto', # 'auto' ('mixed' on bf16 CPUs), 'mixed', 'bf16': a fast copy of a `MelVocoder`; 'fp32': `vocoder` itself, exact
-           chunk_batch:int=8, # chunks vocoded at once (as one batch)
+           chunk_batch:int=2, # chunks vocoded at once, as one batch (more was slower on this CPU: bench/vocoder.py)
            pad_value:float=None): # value to pad a list's shorter mels with (default: the batch minimum, ~silence)
     "Waves `(..., 1, frames*hop)` for `mels` (a list in gives a list out); fast by default, chunked so memory stays flat."
     if isinstance(mels, (list, tuple)):
@@ -211,14 +211,18 @@ def vocode(vocoder, # any `Vocoder`
     if not chunk_frames or n <= chunk_frames:
         with torch.inference_mode(): return v(mels)
     ctx = context_frames if context_frames is not None else receptive_field(vocoder) if isinstance(vocoder, nn.Module) else 32  # measured in fp32
-    hop, flat, L = vocoder.mel_config.hop_length, mels.reshape(-1, *mels.shape[-2:]), min(n, chunk_frames + 2 * ctx)  # windows of L frames
-    wins = [(s, min(n, s + chunk_frames), min(max(0, s - ctx), n - L)) for s in range(0, n, chunk_frames)]
+    hop, flat, k = vocoder.mel_config.hop_length, mels.reshape(-1, *mels.shape[-2:]), -(-n // chunk_frames)
+    c = -(-n // k)  # k equal chunks of <= chunk_frames; each window adds only the context it has (none past the ends)
+    wins = [(s, min(n, s + c), max(0, s - ctx), min(n, s + c + ctx)) for s in range(0, n, c)]
+    groups = []  # consecutive windows of one length, up to chunk_batch at once
+    for w in wins:
+        if groups and len(groups[-1]) < chunk_batch and groups[-1][0][3] - groups[-1][0][2] == w[3] - w[2]: groups[-1].append(w)
+        else: groups.append([w])
     out = flat.new_empty(len(flat), 1, n * hop)
     with torch.inference_mode():
-        for i in range(0, len(wins), chunk_batch):
-            group = wins[i:i + chunk_batch]
-            y = v(torch.cat([flat[..., lo:lo + L] for _, _, lo in group])).reshape(len(group), len(flat), 1, L * hop)
-            for (s, e, lo), yi in zip(group, y): out[..., s * hop:e * hop] = yi[..., (s - lo) * hop:(e - lo) * hop]
+        for group in groups:
+            y = v(torch.cat([flat[..., lo:hi] for _, _, lo, hi in group])).reshape(len(group), len(flat), 1, -1)
+            for (s, e, lo, hi), yi in zip(group, y): out[..., s * hop:e * hop] = yi[..., (s - lo) * hop:(e - lo) * hop]
     return out.reshape(*mels.shape[:-2], 1, n * hop)
 
 # %% ../../nbs/03_vocoders.ipynb #0ca30c71

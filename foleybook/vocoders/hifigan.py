@@ -51,9 +51,9 @@ class ResBlock1(nn.Module):
         super().__init__()
         self.convs1 = nn.ModuleList([wn_conv(ch, ch, k, dilation=d, padding=_pad(k, d)) for d in dilations])
         self.convs2 = nn.ModuleList([wn_conv(ch, ch, k, padding=_pad(k)) for _ in dilations])
-    def forward(self, x):
+    def forward(self, x):  # in place on fresh conv outputs (autograd-safe: a conv's backward does not need its output)
         for c1, c2 in zip(self.convs1, self.convs2):
-            x = x + c2(F.leaky_relu(c1(F.leaky_relu(x, LRELU_SLOPE)), LRELU_SLOPE))
+            x = c2(F.leaky_relu(c1(F.leaky_relu(x, LRELU_SLOPE)), LRELU_SLOPE, inplace=True)).add_(x)
         return x
 
 class ResBlock2(nn.Module):
@@ -61,8 +61,8 @@ class ResBlock2(nn.Module):
     def __init__(self, ch, k=3, dilations=(1, 3)):
         super().__init__()
         self.convs = nn.ModuleList([wn_conv(ch, ch, k, dilation=d, padding=_pad(k, d)) for d in dilations])
-    def forward(self, x):
-        for c in self.convs: x = x + c(F.leaky_relu(x, LRELU_SLOPE))
+    def forward(self, x):  # the sum in place on the conv's fresh output: one full-size tensor less per layer
+        for c in self.convs: x = c(F.leaky_relu(x, LRELU_SLOPE)).add_(x)
         return x
 
 # %% ../../nbs/03a_hifigan.ipynb #3fb4f8db
@@ -89,13 +89,13 @@ class HiFiGAN(MelVocoder):
 
     def generate(self, mel): # (B, n_mels, frames)
         "The wave `(B, 1, frames*hop)` of a batch of mels."
-        x = self.conv_pre(mel)
+        x = self.conv_pre(mel)  # below, every in-place op works on a fresh tensor nothing else needs (autograd-safe too)
         for i, up in enumerate(self.ups):
-            x = up(F.leaky_relu(x, LRELU_SLOPE))
+            x = up(F.leaky_relu(x, LRELU_SLOPE, inplace=True))
             xs = self.resblocks[i * self.n_kernels](x)
             for j in range(1, self.n_kernels): xs += self.resblocks[i * self.n_kernels + j](x)  # in place, as the reference: no new tensor per branch
-            x = xs / self.n_kernels
-        return torch.tanh(self.conv_post(F.leaky_relu(x)))  # the original uses lrelu's default slope (0.01) here
+            x = xs.div_(self.n_kernels)
+        return torch.tanh_(self.conv_post(F.leaky_relu(x, inplace=True)))  # the original uses lrelu's default slope (0.01) here
 
     def remove_weight_norm(self):
         "Fold the weight norms into plain weights (in place) for inference."

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json, re
 from pathlib import Path
 import torch
-from ..core import CheckpointError, FoleyError, check_state_dict
+from ..core import CheckpointError, FoleyError, check_state_dict, load_torch_file, tensor_dict
 from ..audio import MelConfig
 from .base import remove_weight_norm
 from .hifigan import HiFiGAN, HiFiGANConfig
@@ -56,13 +56,8 @@ def load_hifigan_checkpoint(path, # an original HiFi-GAN / DCASE 2023 baseline g
                             device='cpu'): # where to put the model
     "A `HiFiGAN` (eval mode) with the weights of an original-format checkpoint; `CheckpointError` if they do not fit."
     path = Path(path)
-    if not path.is_file(): raise CheckpointError(f"{path}: checkpoint file not found")
-    try: ckpt = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e: raise CheckpointError(f"{path}: not a readable torch checkpoint ({type(e).__name__}: {str(e)[:200]})") from None
-    sd = ckpt.get('generator', ckpt) if isinstance(ckpt, dict) else None
-    if not isinstance(sd, dict) or not sd or not all(torch.is_tensor(v) for v in sd.values()):
-        raise CheckpointError(f"{path}: holds no generator state dict (expected a dict with a 'generator' key; found {type(ckpt).__name__} "
-                              f"{list(ckpt)[:8] if isinstance(ckpt, dict) else ''})")
+    ckpt = load_torch_file(path)
+    sd = tensor_dict(ckpt.get('generator', ckpt) if isinstance(ckpt, dict) else ckpt, path, 'generator', "a dict with a 'generator' key")
     if isinstance(config, str) and config in HiFiGANConfig.presets: config = HiFiGANConfig.preset(config)
     elif isinstance(config, (str, Path)): config = hifigan_config_from_json(config)
     model = HiFiGAN(config)

@@ -5,14 +5,15 @@
   the page every control is changed once, Generate is pressed three times, and each time the
   panel must show `<audio>` players with a loadable source, a plot image that is not blank (decoded:
   more than one colour, the axes' frame lines present), a readable status line and labels that are
-  not cut. A screenshot of the sampler then goes to `docs/_static/samplers/NAME.png` (the docs show
-  it where widgets cannot run). Last, every number box gets a bad value: the panel must show the
+  not cut. A screenshot of the sampler then goes to `$FOLEYBOOK_SHOTS/NAME.png` (default: the untracked
+  `tests/browser/_shots`; `make screenshots` points it at `docs/_static/samplers`, the images the docs
+  show where widgets cannot run), so a test run never rewrites tracked files. Last, every number box gets a bad value: the panel must show the
   error and no clips or plot of the run before.
 - The built site (`make docs`) is served on 127.0.0.1 and every page is checked for broken links
   and anchors, images that do not load, `<audio>` without a source, formulas MathJax did not
   typeset, and machine paths.
 """
-import base64, io, json, re, time, urllib.parse
+import base64, io, json, os, re, time, urllib.parse
 from pathlib import Path
 import numpy as np
 import pytest
@@ -22,7 +23,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 from conftest import ROOT
 
-SHOTS = ROOT/'docs'/'_static'/'samplers'
+SHOTS = Path(os.environ.get('FOLEYBOOK_SHOTS', ROOT/'tests'/'browser'/'_shots'))
 _re_sampler = re.compile(r'\bSampler\b|\w+_sampler\(')
 # what a machine path looks like (the checkout, home folders, temp dirs, an installed package)
 _re_leak = re.compile('|'.join([re.escape(str(ROOT)), r'/work/\w', r'/home/\w', r'/root/', r'/tmp/tmp\w{4,}', r'/tmp/pytest-of-', r'/var/folders/',
