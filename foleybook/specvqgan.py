@@ -12,6 +12,7 @@ from .core import *
 from .protocols import Codec, Vocoder, Generator, check_generator
 from .audio import MelSpectrogram, pad_or_trim
 from .pipeline import chunk_seed
+from .display import Sampler
 from .priors.transformer import SpecGPT
 
 # %% auto #0
@@ -147,91 +148,43 @@ def generate(self:SpecVQGANPipeline, cond=None, # class name/id, source clip nam
     return torch.cat(out) if out else torch.zeros(0, self.n_samples)
 
 # %% ../nbs/09b_specvqgan_pipeline.ipynb #021d6f98
-class SpecVQGANSampler:
-    "Widgets for `SpecVQGANPipeline`s (one per condition kind): players and a `Figure` of mels for each generation."
+def _label(kind, c): return 'none' if kind == 'none' else f"{'features' if kind == 'feature' else kind}: {c}"
+
+class SpecVQGANSampler(Sampler):
+    "The house `Sampler` over `SpecVQGANPipeline`s (one per condition kind); one list of (kind, class or clip) conditions."
     def __init__(self, pipes:dict, # {'class': pipe, 'feature': pipe, 'none': pipe} (any subset), or one pipeline
                  max_n:int=4): # the largest count
         import ipywidgets as W
         if not isinstance(pipes, dict): pipes = {pipes.kind: pipes}
         if not pipes: raise ConfigError("specvqgan_sampler: no pipelines")
         self.pipes = pipes
-        first = next(iter(pipes.values()))
+        conds = [(_label(k, c), (k, c)) for k, p in pipes.items() for c in (p.classes or [None])]
         clips = sorted({k for p in pipes.values() for k in p.sources})
-        self.controls = dict(
-            kind=W.Dropdown(options=list(pipes), description='condition'),
-            cond=W.Dropdown(options=self._conds(first), description='class / clip'),
+        controls = dict(
+            cond=W.Dropdown(options=conds, description='condition'),
             prime=W.Dropdown(options=['(none)'] + clips, description='prime with'),
             prime_frac=W.FloatSlider(value=0., min=0., max=0.9, step=0.1, description='priming'),
             temperature=W.FloatSlider(value=1., min=0.05, max=2., step=0.05, description='temperature'),
             top_k=W.IntText(value=0, description='top-k (0: all)'),
             seed=W.IntText(value=0, description='seed'),
             n=W.IntSlider(value=2, min=1, max=max_n, description='count'))
-        self.controls['kind'].observe(lambda ch: self._kind_changed(), 'value')
-        self.button, self.out, self.status = W.Button(description='Generate', button_style='primary'), W.Output(), W.HTML()
-        self.button.on_click(self._click)
-        self.widget = W.VBox([*self.controls.values(), self.button, self.status, self.out])
-        self.last, self.fig, self.error = None, None, None
-
-    def _conds(self, p): return list(p.classes) if p.classes else ['(none)']
-    def _kind_changed(self):
-        opts = self._conds(self.pipes[self.controls['kind'].value])
-        self.controls['cond'].options = opts; self.controls['cond'].value = opts[0]
-
-    @property
-    def values(self) -> dict: return {k: w.value for k, w in self.controls.items()}
+        super().__init__(self._generate, controls, mel_cfg=next(iter(pipes.values())).codec.mel_config)
 
 # %% ../nbs/09b_specvqgan_pipeline.ipynb #996f7685
 @patch
-def run(self:SpecVQGANSampler, **values):
-    "Set `values` on the controls, generate, draw; returns [(wave, sr, title)]."
-    from IPython.display import display, clear_output
-    for k, v in values.items():
-        if k not in self.controls: raise ConfigError(f"sampler: no control {k!r}; controls are {list(self.controls)}")
-        self.controls[k].value = v
-    v = self.values
-    pipe = self.pipes[v['kind']]
-    cond = None if v['cond'] == '(none)' else v['cond']
-    prime = None if v['prime'] == '(none)' else v['prime']
-    if v['prime_frac'] and prime is None and pipe.kind == 'feature': prime = cond
-    waves = pipe.generate(cond, v['n'], seed=v['seed'], temperature=v['temperature'], top_k=v['top_k'],
-                          prime=prime, prime_frac=v['prime_frac'] if prime is not None else 0.)
-    clips = [(w, pipe.sample_rate, f"{cond or v['kind']} #{i+1} (seed {v['seed']})") for i, w in enumerate(waves)]
+def _generate(self:SpecVQGANSampler, cond, prime, prime_frac, temperature, top_k, seed, n):
+    "The clips [(wave, sr, title)] of one run with the controls' values (a primed run starts with the source clip)."
+    kind, cond = cond
+    pipe = self.pipes[kind]
+    prime = None if prime == '(none)' else prime
+    if prime_frac and prime is None and pipe.kind == 'feature': prime = cond
+    waves = pipe.generate(cond, n, seed=seed, temperature=temperature, top_k=top_k,
+                          prime=prime, prime_frac=prime_frac if prime is not None else 0.)
+    clips = [(w, pipe.sample_rate, f"{cond or kind} #{i+1} (seed {seed})") for i, w in enumerate(waves)]
     if prime is not None:
         src = pad_or_trim(torch.as_tensor(pipe.sources[prime]['wave']).float().reshape(-1), pipe.n_samples)
-        clips = [(src, pipe.sample_rate, f"source {prime} (first {v['prime_frac']:.0%} kept)")] + clips
-    self.last = clips
-    with self.out:
-        clear_output(wait=True)
-        self.render(clips, pipe.codec.mel_config)
-    self.status.value = f"{len(clips)} clip(s): {v}"
+        clips = [(src, pipe.sample_rate, f"source {prime} (first {prime_frac:.0%} kept)")] + clips
     return clips
-
-@patch
-def render(self:SpecVQGANSampler, clips, mel_cfg):
-    "Players and one `Figure` with the mel of every clip."
-    from IPython.display import display, HTML
-    from matplotlib.figure import Figure
-    from foleybook.display import plot_mel, audio_player
-    ms = MelSpectrogram(mel_cfg)
-    fig = Figure(figsize=(4 * min(3, len(clips)), 2.4 * ((len(clips) + 2) // 3)), layout='constrained')
-    for i, (w, sr, title) in enumerate(clips):
-        display(HTML(f"<b>{title}</b>"), audio_player(w, sr))
-        plot_mel(ms(torch.as_tensor(w).float().reshape(-1)), mel_cfg, ax=fig.add_subplot((len(clips) + 2) // 3, min(3, len(clips)), i + 1),
-                 title=title, colorbar=False)
-    self.fig = fig
-    display(fig)
-
-@patch
-def _click(self:SpecVQGANSampler, _):
-    try: self.run()
-    except Exception as e:
-        self.error = e
-        self.status.value = f"<span style='color:red'>{type(e).__name__}: {e}</span>"
-
-@patch
-def _ipython_display_(self:SpecVQGANSampler):
-    from IPython.display import display
-    display(self.widget)
 
 def specvqgan_sampler(pipes, max_n:int=4) -> SpecVQGANSampler:
     "The sampler widget of one or several `SpecVQGANPipeline`s (see `SpecVQGANSampler`)."

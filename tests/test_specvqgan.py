@@ -205,3 +205,20 @@ def test_cli_style_training_on_synth(tmp_path):
     assert (tmp_path/'vq'/'synth'/'metadata.csv').is_file() and isinstance(load_pretrained(vq), VQGAN)
     g = get_trainer('transformer')('synth', preset='debug', out=tmp_path/'g', codec=vq, epochs=1, bs=8)
     assert load_pretrained(g).config.feat_len == 86 and (tmp_path/'g'/'synth_features'/'Rain'/'000.npy').is_file()
+
+
+def test_vqgan_quantizer_options_reach_the_quantizer_and_use_the_codebook():
+    "Defaults are the reference's gradient codebook; the EMA + k-means++ + restart options reach the quantizer and use more codes."
+    torch.manual_seed(0)
+    ref = VQGAN(VQGANConfig.preset('debug')).quantizer
+    assert (ref.ema, ref.restart_after, bool(ref.initted)) == (False, 0, True)          # random init: nothing to seed
+    m = VQGAN(VQGANConfig.preset('debug', vq_ema=True, vq_init='data', restart_after=3)).train()
+    q = m.quantizer
+    assert (q.ema, q.restart_after, bool(q.initted)) == (True, 3, False)
+    x = torch.rand(8, 80, 64)
+    m(x)
+    assert bool(q.initted)                                                              # seeded from the first batch
+    used = len(m.encode(x).unique())
+    torch.manual_seed(0); r = VQGAN(VQGANConfig.preset('debug')).eval()
+    assert used > len(r.encode(x).unique())                                             # k-means++ seeds cover the data
+    with pytest.raises(ConfigError): VQGAN(VQGANConfig.preset('debug', vq_init='kmeans'))

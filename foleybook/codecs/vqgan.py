@@ -34,6 +34,9 @@ class VQGANConfig(FoleyConfig):
     n_codes: int = 1024           # codebook size
     groups: int = 32              # GroupNorm groups
     beta: float = 0.25            # commitment weight of the quantiser
+    vq_ema: bool = False          # EMA codebook (the reference learns it by gradient)
+    vq_init: str = 'random'       # codebook init: 'random' (the reference) or 'data' (k-means++ on the first batch)
+    restart_after: int = 0        # restart codes unused for this many steps (0: never, the reference)
     rec_weight: float = 1.0       # L1 reconstruction weight
     perceptual_weight: float = 1.0 # perceptual loss weight (0: off; else a pretrained network is required)
     codebook_weight: float = 1.0  # weight of the quantiser's loss
@@ -159,7 +162,8 @@ class VQGAN(Pretrained, nn.Module):
         self.config = c = config or VQGANConfig.preset('vggsound')
         self.encoder, self.decoder = Encoder(c), Decoder(c)
         self.quant_conv, self.post_quant_conv = nn.Conv2d(c.z_channels, c.embed_dim, 1), nn.Conv2d(c.embed_dim, c.z_channels, 1)
-        self.quantizer = VectorQuantizer(c.embed_dim, c.n_codes, beta=c.beta, ema=False, init='random')
+        self.quantizer = VectorQuantizer(c.embed_dim, c.n_codes, beta=c.beta, ema=c.vq_ema, init=c.vq_init,
+                                         restart_after=c.restart_after)
         nn.init.uniform_(self.quantizer.codebook, -1 / c.n_codes, 1 / c.n_codes)   # VQGAN's codebook init
         self.vq_loss, self.vq_metrics = None, {}
 

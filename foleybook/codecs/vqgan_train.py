@@ -191,9 +191,8 @@ def train_vqgan(data, # a class-folder path, an `AudioDataset`, mel `DataLoaders
                 quiet:bool=True, # no progress bar or table
                 cbs=None, # more fastai callbacks
                 **overrides) -> Path: # `VQGANConfig` fields (epochs, bs, lr, n_codes, ...)
-    "Train a VQGAN codebook model; returns the folder `out/final` it was saved in."
-    from fastai.torch_core import rank_distrib
-    from foleybook.train.checkpoint import Checkpoint
+    "Train a VQGAN codebook model (resumable, through `fit_pretrained`); returns the folder `out/final` its generator was saved in."
+    from foleybook.train.checkpoint import fit_pretrained
     from foleybook.data.loaders import mel_dls
     sysd = check_system(system)
     cfg = preset if isinstance(preset, VQGANConfig) else VQGANConfig.preset(preset)
@@ -206,10 +205,5 @@ def train_vqgan(data, # a class-folder path, an `AudioDataset`, mel `DataLoaders
         from foleybook.data.folders import ClassFolder
         data = ClassFolder(data, sr=cfg.mel.sample_rate, duration=clip_seconds(cfg.mel, cfg.n_frames))
     dls = data if isinstance(data, DataLoaders) else mel_dls(data, cfg.mel, bs=cfg.bs, valid_pct=valid_pct, seed=seed, device=sysd['device'])
-    total = cfg.epochs * len(dls.train)
-    ck = Checkpoint(out/'checkpoints', every=every or max(1, total // 10), keep=2, monitor=None)
-    learn = vqgan_learner(dls, VQGAN(cfg), perceptual=perceptual, cbs=[ck, *(cbs or [])]).to_system(system)
-    learn.fit_or_resume(cfg.epochs, cfg.lr, resume=resume, quiet=quiet)
-    model = getattr(learn.model, 'module', learn.model).generator.eval()
-    if not rank_distrib(): model.save_pretrained(out/'final')
-    return out/'final'
+    learn = vqgan_learner(dls, VQGAN(cfg), perceptual=perceptual, cbs=cbs)
+    return fit_pretrained(learn, out, epochs=cfg.epochs, system=system, resume=resume, every=every, quiet=quiet, lr=cfg.lr)

@@ -103,7 +103,7 @@ class SegmentDataset(torch.utils.data.Dataset):
         else:
             rng = np.random.default_rng([self.seed, self.epoch if self.train else 0, i])
             s = int(rng.integers(0, len(w) - self.segment + 1)); w = w[s:s+self.segment]
-        with torch.no_grad(): return self.mel(w), w[None]
+        with torch.no_grad(): return self.mel(w)[..., :self.segment // self.cfg.hop_length], w[None]   # a centred mel's extra last frame (centred past the segment) is dropped
 
 def vocoder_dls(data, # an `AudioDataset`, a class-folder path, or a list of files
                 mel_cfg:MelConfig=None, # the mel convention (default: `hifigan`)

@@ -34,10 +34,10 @@ RECIPE_PRESETS = {
         vocoder=dict(kind='griffinlim', n_iter=32),
         vqgan=dict(preset='debug', overrides=dict(n_frames=336, ch=16, ch_mult=(1, 1, 2, 2, 4), attn_resolutions=(21,), z_channels=32,
                                                   embed_dim=32, n_codes=64, groups=8, disc_start=600, disc_ndf=16, disc_layers=2,
-                                                  lr=3e-4), epochs=6, bs=4),
-        gpt_class=dict(preset='debug', overrides=dict(n_layer=4, n_head=4, width=128, p_uncond=0.1, lr=1e-3), epochs=30, bs=8),
+                                                  lr=3e-4, vq_ema=True, vq_init='data', restart_after=20), epochs=6, bs=4),
+        gpt_class=dict(preset='debug', overrides=dict(n_layer=4, n_head=4, width=128, p_uncond=0.1, lr=1e-3), epochs=40, bs=8),
         gpt_feature=dict(preset='debug', overrides=dict(n_layer=4, n_head=4, width=128, feat_frames=21, lr=1e-3), epochs=30, bs=8),
-        generate=dict(n_per_class=10, temperature=1., top_k=None, bs=10),
+        generate=dict(n_per_class=10, temperature=1., top_k=None, guidance=2., bs=10),
         evaluate=dict(_EVAL, per_source=2)),
     'vas': dict(
         n_per_class=None, holdout=0.1, seed=0, duration=10.,

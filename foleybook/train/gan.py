@@ -51,7 +51,9 @@ class GANPair(nn.Module):
         # under DDP only the generator is synchronised by the wrapper; `GANTrainer` averages D's gradients itself
         self._ddp_params_and_buffers_to_ignore = [f'discriminator.{n}' for n, _ in [*discriminator.named_parameters(), *discriminator.named_buffers()]]
     def forward(self, *x, **kw): return self.generator(*x, **kw)
-    def save_pretrained(self, folder): return self.generator.save_pretrained(folder)   # what `fit_pretrained` saves: the generator
+    def save_pretrained(self, folder, **kw): # what a GAN run keeps (`fit_pretrained`'s final model): the generator
+        "Save the generator with its own `save_pretrained` (the discriminator lives in the checkpoints)."
+        return self.generator.save_pretrained(folder, **kw)
 
 def gan_splitter(model): # a `GANPair` (or a DDP-wrapped one)
     "fastai splitter that gives the learner's optimizer only the generator's parameters."
