@@ -25,7 +25,9 @@ def main(repeats=9, batches=(1, 16)):
     torch.manual_seed(0)
     m = VQVAE(VQVAEConfig.preset('dcase2023')).eval()
     print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s); VQ-VAE dcase2023 decoder, 20 x 86 codes -> 80 x 344 mel; "
-          f"medians of {repeats} interleaved rounds\n")
+          f"medians of {repeats} interleaved rounds")
+    print(f"CPU capability {torch.backends.cpu.get_cpu_capability()}, oneDNN bf16 kernels: {torch.ops.mkldnn._is_mkldnn_bf16_supported()} "
+          f"(without them bf16 is emulated and slower than fp32)\n")
     print(f"{'batch':>5}  {'precision':<10}{'median ms':>10}{'speed-up':>9}{'(min-max)':>14}{'SNR dB':>8}{'log-mel L1':>11}")
     res = {}
     for B in batches:

@@ -12,7 +12,7 @@ from .core import *
 from fastcore.basics import patch
 from .protocols import Prior, Codec, Vocoder, Generator, check_generator
 from .audio import save_audio, pad_or_trim, resample
-from .vocoders.base import vocode, resolve_precision
+from .vocoders.base import vocode, resolve_precision, load_vocoder
 
 # %% auto #0
 __all__ = ['chunk_seed', 'FoleyPipeline', 'write_clips', 'generator_sampler', 'foley_sampler']
@@ -160,11 +160,11 @@ def save_pretrained(self:FoleyPipeline, folder): # the folder to write
 @patch(cls_method=True)
 def from_pretrained(cls:FoleyPipeline, folder, # a folder written by `FoleyPipeline.save_pretrained`
                     device='cpu'): # where to put the parts
-    "Load the three parts with `load_pretrained` and rebuild the pipeline."
+    "Load the prior and codec with `load_pretrained`, the vocoder with `load_vocoder`, and rebuild the pipeline."
     folder = Path(folder)
     try: cfg = json.loads((folder/CONFIG_NAME).read_text())
     except (OSError, json.JSONDecodeError) as e: raise CheckpointError(f"{folder/CONFIG_NAME}: not a pipeline config ({e})") from None
-    parts = [load_pretrained(folder/n, device=device) for n in ('prior', 'codec', 'vocoder')]
+    parts = [load_pretrained(folder/n, device=device) for n in ('prior', 'codec')] + [load_vocoder(folder/'vocoder', device, inference=False)]
     parts = [p.eval() if isinstance(p, nn.Module) else p for p in parts]
     return cls(*parts, class_names=cfg['class_names'], batch_size=cfg['batch_size'], duration=cfg['duration'],
                precision=cfg.get('precision', 'auto'))

@@ -15,7 +15,7 @@ __all__ = ['Vocoder', 'Codec', 'LatentCodec', 'Prior', 'Diffusion', 'Embedder', 
 # %% ../nbs/00a_protocols.ipynb #8a0c4847
 @runtime_checkable
 class Vocoder(Protocol):
-    "Mel spectrogram -> waveform: `vocoder(mel (n, n_mels, frames)) -> (n, T)` at `sample_rate`, for mels made with `mel_config`."
+    "Mel spectrogram -> waveform: `vocoder(mel (n, n_mels, frames)) -> (n, 1, T)` (one channel, `T = frames * hop`) at `sample_rate`, for mels made with `mel_config`."
     mel_config: Any
     sample_rate: int
     def __call__(self, mel:Tensor) -> Tensor: ...

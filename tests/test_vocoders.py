@@ -161,3 +161,28 @@ def test_train_melgan(tmp_path):
     voc = load_vocoder(final)
     assert isinstance(voc, MelGAN)
     assert vocode(voc, torch.randn(80, 3)).shape == (1, 3 * 256)
+
+
+def test_every_vocoder_returns_one_channel_waves(tmp_path):
+    "The `Vocoder` protocol's shape: (n, n_mels, frames) -> (n, 1, frames * hop), and one mel -> (1, frames * hop), for every kind; saved and loaded by `load_vocoder`."
+    from foleybook.audio import MelConfig
+    from foleybook.protocols import Vocoder
+    from foleybook.vocoders.base import GriffinLimVocoder
+    from foleybook.diffusion.diffwave import DiffWave, DiffWaveConfig, DiffWaveVocoder
+    seed_everything(0)
+    dw = DiffWave(DiffWaveConfig.preset('debug_mel'))
+    vocoders = {'griffinlim': GriffinLimVocoder(n_iter=4), 'hifigan': HiFiGAN(HiFiGANConfig.preset('debug')).eval(),
+                'melgan': MelGAN(MelGANConfig.preset('debug')).eval(), 'diffwave': dw.as_vocoder()}
+    assert not isinstance(dw, Vocoder)             # a denoiser, not a vocoder
+    for name, v in vocoders.items():
+        assert isinstance(v, Vocoder), name
+        cfg = v.mel_config
+        mel = torch.randn(2, cfg.n_mels, 12) - 4
+        with torch.no_grad():
+            assert tuple(v(mel).shape) == (2, 1, 12 * cfg.hop_length), name
+            assert tuple(v(mel[0]).shape) == (1, 12 * cfg.hop_length), name
+            assert tuple(vocode(v, mel, precision='fp32').shape) == (2, 1, 12 * cfg.hop_length), name
+        v.save_pretrained(tmp_path/name)
+        back = load_vocoder(tmp_path/name, inference=False)
+        assert type(back) is type(v), (name, type(back))
+        with torch.no_grad(): torch.testing.assert_close(back(mel), v(mel))

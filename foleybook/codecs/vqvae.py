@@ -357,14 +357,12 @@ def train_vqvae(data, # a class-folder path, an `AudioDataset`, mel `DataLoaders
                 cbs=None, # more fastai callbacks
                 **overrides) -> Path: # config fields to change
     "Train a VQ-VAE with resumable checkpoints (`fit_pretrained`); save it to `out/final` and return that folder."
-    from foleybook.data.synth import synth_folder
+    from foleybook.data.loaders import trainer_mel_dls
     from foleybook.train.checkpoint import fit_pretrained, preset_config
-    sysd = check_system(system)
+    check_system(system)
     cfg = preset_config(VQVAEConfig, preset, epochs=epochs, bs=bs, lr=lr, **overrides)
-    out = Path(out); seed_everything(seed)
-    if isinstance(data, str) and data == 'synth': data = synth_folder(out/'synth', seed=seed)
-    dls = data if isinstance(data, DataLoaders) else mel_dls(data, cfg.mel, bs=cfg.bs, valid_pct=valid_pct, seed=seed,
-                                                             cache_dir=cache_dir, device=sysd['device'])
+    seed_everything(seed)
+    dls = trainer_mel_dls(data, cfg.mel, out, bs=cfg.bs, seed=seed, system=system, valid_pct=valid_pct, cache_dir=cache_dir)
     learn = vqvae_learner(dls, VQVAE(cfg), cbs=list(cbs or []))
     return fit_pretrained(learn, out, epochs=None if steps else cfg.epochs, steps=steps, system=system, resume=resume,
                           every=every, keep=keep, quiet=quiet, lr=cfg.lr, one_cycle=one_cycle)

@@ -16,8 +16,8 @@ from ..audio import MelConfig, MelSpectrogram, pad_or_trim
 from .folders import AudioDataset, ClassFolder, FeatureCache, stratified_split
 
 # %% auto #0
-__all__ = ['MelDataset', 'SeededDL', 'make_dls', 'mel_dls', 'SegmentDataset', 'vocoder_dls', 'write_codes', 'read_codes',
-           'code_dls']
+__all__ = ['MelDataset', 'SeededDL', 'make_dls', 'mel_dls', 'trainer_data', 'trainer_mel_dls', 'SegmentDataset', 'vocoder_dls',
+           'write_codes', 'read_codes', 'code_dls']
 
 # %% ../../nbs/01b_loaders.ipynb #1e3af9c1
 class MelDataset(torch.utils.data.Dataset):
@@ -88,6 +88,31 @@ def mel_dls(data, # an `AudioDataset`, a class-folder path, or a list of files
     tr, va = ds.split(valid_pct, seed)
     return make_dls(MelDataset(ds.subset(tr), cfg, cache_dir, in_memory), MelDataset(ds.subset(va), cfg, cache_dir, in_memory),
                     bs=bs, seed=seed, num_workers=num_workers, device=device, **kwargs)
+
+# %% ../../nbs/01b_loaders.ipynb #8633d93f
+def trainer_data(data, # 'synth', a path, an `AudioDataset`, a list of files or `DataLoaders`
+                 out, # the run's folder ('synth' is written to out/synth)
+                 seed:int=0, # SynthFoley's seed
+                 **synth): # more `synth_folder` settings (n_per_class, sr, duration, classes)
+    "A trainer's `data`: 'synth' becomes a SynthFoley class folder in `out/synth` (written unless there); a missing path is a `DataError`."
+    if isinstance(data, str) and data == 'synth':
+        from foleybook.data.synth import synth_folder
+        return synth_folder(Path(out)/'synth', seed=seed, **synth)
+    if isinstance(data, (str, Path)) and not Path(data).exists(): raise DataError(f"{data}: training data not found")
+    return data
+
+def trainer_mel_dls(data, # as for `trainer_data`; `DataLoaders` are returned as they are
+                    mel_cfg:MelConfig, # the model's mel convention
+                    out, # the run's folder
+                    *,
+                    bs:int, # batch size
+                    seed:int=0, # split, shuffle and SynthFoley seed
+                    system:str='cpu', # one of `foleybook.core.SYSTEMS` (picks the device)
+                    **kwargs) -> DataLoaders: # more `mel_dls` arguments (valid_pct, duration, cache_dir, ...)
+    "The whole-clip mel `DataLoaders` a trainer starts from: `trainer_data`, then `mel_dls` on the system's device."
+    if isinstance(data, DataLoaders): return data
+    from foleybook.core import check_system
+    return mel_dls(trainer_data(data, out, seed), mel_cfg, bs=bs, seed=seed, device=check_system(system)['device'], **kwargs)
 
 # %% ../../nbs/01b_loaders.ipynb #38263330
 class SegmentDataset(torch.utils.data.Dataset):

@@ -134,8 +134,6 @@ class DiffWave(Pretrained, nn.Module):
 
     @property
     def sample_rate(self): return self.config.sample_rate
-    @property
-    def mel_config(self): return self.config.mel
 
     def forward(self, x, # (n, in_channels, T) or (n, T) noisy waves
                 t, # (n,) diffusion steps (fractional allowed)
@@ -263,14 +261,14 @@ class FastDiffWave(nn.Module):
 
 # %% ../../nbs/06a_diffwave.ipynb #5fce9392
 class DiffWaveVocoder:
-    "A mel-conditioned DiffWave as a `Vocoder`: `vocoder(mel (n, n_mels, frames)) -> (n, frames * hop)` waves."
+    "A mel-conditioned DiffWave as a `Vocoder`: `vocoder(mel (n, n_mels, frames)) -> (n, 1, frames * hop)` waves."
     def __init__(self, model:DiffWave, # a DiffWave with `config.mel` set
                  sampler:str='fast', # 'fast' (DiffWave's 6 steps), 'ddim' or 'ddpm'
                  seed:int=0, # noise seed (same mel, same seed: same wave)
                  bf16:bool=None, # bf16 matrix products (None: where it helps, see `inference_dtype`)
                  **options): # more `GaussianDiffusion.sample` options (steps, eta, ...)
         if model.config.mel is None: raise ConfigError("DiffWaveVocoder needs a mel-conditioned DiffWave (config.mel set)")
-        self.model = FastDiffWave(model, inference_dtype(bf16, next(model.parameters()).device))
+        self.source, self.model = model, FastDiffWave(model, inference_dtype(bf16, next(model.parameters()).device))
         self.sampler, self.seed, self.options = sampler, seed, options
 
     @property
@@ -280,7 +278,7 @@ class DiffWaveVocoder:
 
     @torch.inference_mode()
     def __call__(self, mel): # (n, n_mels, frames) or (n_mels, frames)
-        "Waves (n, frames * hop) (or (frames * hop,) for one mel)."
+        "Waves (n, 1, frames * hop) (or (1, frames * hop) for one mel), like every `Vocoder`."
         single = mel.ndim == 2
         if single: mel = mel[None]
         c = self.model.config
@@ -289,10 +287,19 @@ class DiffWaveVocoder:
         dev = self.model.w_in.device
         shape = (mel.shape[0], c.in_channels, mel.shape[-1] * c.mel.hop_length)
         w = self.model.diffusion.sample(self.model, shape, mel.to(dev).float(), sampler=self.sampler, seed=self.seed,
-                                        clip=1., **self.options)[:, 0]
+                                        clip=1., **self.options)
         return w[0] if single else w
 
+    def save_pretrained(self, folder): # the folder to write
+        "Save the DiffWave it wraps (`load_vocoder` wraps it again through `DiffWave.as_vocoder`)."
+        return self.source.save_pretrained(folder)
+
     def __repr__(self): return f"DiffWaveVocoder({self.model.config.res_channels}x{self.model.config.n_layers}, sampler={self.sampler!r})"
+
+@patch
+def as_vocoder(self:DiffWave, **kw): # `DiffWaveVocoder` options (sampler, seed, bf16, steps, ...)
+    "This mel-conditioned DiffWave as a `Vocoder`: what `load_vocoder` and `FoleyPipeline.from_pretrained` make of a saved one."
+    return DiffWaveVocoder(self, **kw)
 
 # %% ../../nbs/06a_diffwave.ipynb #f74b9e47
 REFERENCE_KEYS = [  # (reference name pattern, foleybook name)

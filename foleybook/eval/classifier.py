@@ -150,16 +150,12 @@ def train_classifier(data, # a class-folder path, an `AudioDataset`, mel `DataLo
                      cbs=None, # more fastai callbacks
                      **overrides) -> Path: # config fields to change
     "Train a `FoleyClassifier` with checkpoints and resume; save it to `out/final` and return that folder."
-    from fastai.data.core import DataLoaders
-    from foleybook.data.loaders import mel_dls
-    from foleybook.data.synth import synth_folder
+    from foleybook.data.loaders import trainer_mel_dls
     from foleybook.train.checkpoint import fit_pretrained, preset_config
-    sysd = check_system(system)
+    check_system(system)
     cfg = preset_config(ClassifierConfig, preset, epochs=epochs, bs=bs, lr=lr, **overrides)
     seed_everything(seed)
-    if isinstance(data, str) and data == 'synth': data = synth_folder(Path(out)/'synth', seed=seed)
-    dls = data if isinstance(data, DataLoaders) else mel_dls(data, cfg.mel, bs=cfg.bs, valid_pct=valid_pct, seed=seed, duration=duration,
-                                                             cache_dir=cache_dir, device=sysd['device'])
+    dls = trainer_mel_dls(data, cfg.mel, out, bs=cfg.bs, seed=seed, system=system, valid_pct=valid_pct, duration=duration, cache_dir=cache_dir)
     if not cfg.classes:
         ds = getattr(dls.train_ds, 'ds', None)
         if ds is None: raise ConfigError("train_classifier: pass classes=(...) (the DataLoaders do not tell the class names)")

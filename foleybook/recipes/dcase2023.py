@@ -8,11 +8,12 @@ import functools, json, os
 from pathlib import Path
 from ..core import ConfigError, DataError, SYSTEMS, atomic_write
 from .engine import Recipe, RecipeSpec, Stage, register_recipe
-from .stages import stage_data, data_source, stage_split, classes_of, stage_generate, stage_evaluate, run_trainer
+from .stages import (stage_data, data_source, stage_split, classes_of, stage_generate, stage_evaluate,
+                                      run_trainer, resume_note, stage_vocoder)
 
 # %% auto #0
-__all__ = ['RECIPE_PRESETS', 'DCASE2023', 'find_urbansound', 'stage_dcase_data', 'stage_vocoder', 'stage_vqvae', 'stage_codes',
-           'stage_prior', 'dcase_pipeline']
+__all__ = ['RECIPE_PRESETS', 'DCASE2023', 'find_urbansound', 'stage_dcase_data', 'stage_vqvae', 'stage_codes', 'stage_prior',
+           'dcase_pipeline']
 
 # %% ../../nbs/13c_dcase2023.ipynb #f2189e1f
 RECIPE_PRESETS = {
@@ -59,31 +60,12 @@ def stage_dcase_data(r:Recipe) -> dict:
     if r.data != 'synth' and not us8k: r.log(f"stage data: no UrbanSound8K in {r.data}: the vocoder pretrains on the dev set {info['dev']}")
     return info
 
-def _resume_note(r:Recipe, folder):
-    ck = Path(folder)/'checkpoints'
-    if ck.is_dir() and any(ck.iterdir()): r.log(f"stage {r.current}: resuming from the checkpoints in {ck}")
-
 # %% ../../nbs/13c_dcase2023.ipynb #3ec8735f
-def stage_vocoder(r:Recipe) -> dict:
-    "Train the vocoder (HiFi-GAN or MelGAN), or set up Griffin-Lim."
-    v, src = r.P['vocoder'], data_source(r)
-    final = r.path('vocoder', 'final')
-    if v['kind'] == 'griffinlim':
-        from foleybook.vocoders.base import GriffinLimVocoder
-        GriffinLimVocoder(n_iter=v.get('n_iter', 32)).save_pretrained(final)
-        return dict(kind='griffinlim')
-    from foleybook.vocoders.base import train_vocoder
-    _resume_note(r, r.path('vocoder'))
-    run_trainer(r, train_vocoder, kind=v['kind'], data=src.get('vocoder_data') or src['dev'], preset=v['preset'], out=r.path('vocoder'),
-                epochs=v.get('epochs'), steps=v.get('steps'), bs=v['bs'], segment=v.get('segment', 8192), resume=True, seed=r.seed,
-                system=r.system, overrides=v.get('overrides') or None, quiet=r.quiet)
-    return dict(kind=v['kind'], preset=v['preset'])
-
 def stage_vqvae(r:Recipe) -> dict:
     "Train the VQ-VAE on the train split's mels."
     from foleybook.codecs.vqvae import train_vqvae
     s, train = r.P['vqvae'], r.need('split', 'the train split', r.path('data', 'train'))
-    _resume_note(r, r.path('vqvae'))
+    resume_note(r, r.path('vqvae'))
     run_trainer(r, train_vqvae, train, preset=s['preset'], out=r.path('vqvae'), epochs=s['epochs'], bs=s['bs'],
                 lr=s.get('lr'), resume=True, system=r.system, seed=r.seed, cache_dir=r.path('cache', 'mels'), quiet=r.quiet, **s['overrides'])
     return dict(preset=s['preset'], epochs=s['epochs'])
@@ -100,7 +82,7 @@ def stage_prior(r:Recipe) -> dict:
     "Train the class-conditional PixelSNAIL prior on the codes."
     from foleybook.priors.pixelsnail_train import train_prior
     s, codes = r.P['prior'], r.need('codes')
-    _resume_note(r, r.path('prior'))
+    resume_note(r, r.path('prior'))
     run_trainer(r, train_prior, codes, preset=s['preset'], out=r.path('prior'), epochs=s['epochs'], bs=s['bs'],
                 lr=s.get('lr'), resume=True, system=r.system, seed=r.seed, **s['overrides'])
     return dict(preset=s['preset'], epochs=s['epochs'])

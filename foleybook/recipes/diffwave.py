@@ -153,7 +153,7 @@ def stage_vocode(r:Recipe) -> dict:
     shutil.rmtree(r.path('gen'), ignore_errors=True); r.path('gen').mkdir(parents=True)
     for f in files:
         w = load_audio(f, sr=sr)[0][0]
-        save_audio(r.path('gen', f.name), voc(model.mel(w[None], sr))[0].clamp(-1, 1)[None], sr)
+        save_audio(r.path('gen', f.name), voc(model.mel(w[None], sr))[0].clamp(-1, 1), sr)
     return dict(n=len(files))
 
 def stage_vocoder_evaluate(r:Recipe) -> dict:

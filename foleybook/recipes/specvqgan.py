@@ -10,7 +10,7 @@ import numpy as np, torch
 from ..core import ConfigError, DataError, atomic_write
 from .engine import Recipe, RecipeSpec, Stage, register_recipe
 from .stages import stage_data, data_source, stage_split, classes_of, stage_generate, stage_evaluate, train_recipe_classifier
-from .dcase2023 import stage_vocoder, run_trainer
+from .stages import stage_vocoder, run_trainer
 
 # %% auto #0
 __all__ = ['RECIPE_PRESETS', 'stage_gpt_class', 'stage_gpt_feature', 'SPECVQGAN', 'features_root', 'stage_specvqgan_data',

@@ -13,8 +13,8 @@ from .engine import Recipe, RecipeSpec, Stage, run_recipe
 
 # %% auto #0
 __all__ = ['class_folders', 'find_dev_folder', 'stage_data', 'data_source', 'split_files', 'stage_split', 'classes_of',
-           'run_trainer', 'stage_generate', 'train_recipe_classifier', 'real_accuracy', 'plot_class_mels',
-           'stage_evaluate']
+           'run_trainer', 'resume_note', 'stage_vocoder', 'stage_generate', 'train_recipe_classifier', 'real_accuracy',
+           'plot_class_mels', 'stage_evaluate']
 
 # %% ../../nbs/13b_stages.ipynb #6d35df92
 def _audio_files(folder) -> list: return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in AUDIO_EXTS) if Path(folder).is_dir() else []
@@ -117,6 +117,29 @@ def run_trainer(r:Recipe, fn, *args, **kwargs):
         r.log(f"launching {getattr(fn, '__name__', fn)} on {n} GPUs (DDP)")
         return launch(functools.partial(fn, *args, **kwargs), n)
     return fn(*args, **kwargs)
+
+# %% ../../nbs/13b_stages.ipynb #bc7852ba
+def resume_note(r:Recipe, # the running experiment
+                folder): # a trainer's output folder (its checkpoints/ sub-folder is looked at)
+    "Log that the current stage resumes, when `folder/checkpoints` already holds checkpoints."
+    ck = Path(folder)/'checkpoints'
+    if ck.is_dir() and any(ck.iterdir()): r.log(f"stage {r.current}: resuming from the checkpoints in {ck}")
+
+def stage_vocoder(r:Recipe) -> dict:
+    "Train the vocoder of `r.P['vocoder']` (`kind` hifigan / melgan through `train_vocoder`), or save a Griffin-Lim one: `vocoder/final`."
+    v, src = r.P['vocoder'], data_source(r)
+    final = r.path('vocoder', 'final')
+    if v['kind'] == 'griffinlim':
+        from foleybook.vocoders.base import GriffinLimVocoder
+        GriffinLimVocoder(n_iter=v.get('n_iter', 32)).save_pretrained(final)
+        return dict(kind='griffinlim')
+    from foleybook.vocoders.base import train_vocoder
+    resume_note(r, r.path('vocoder'))
+    run_trainer(r, train_vocoder, kind=v['kind'], data=src.get('vocoder_data') or src['dev'], preset=v['preset'], out=r.path('vocoder'),
+                epochs=v.get('epochs'), steps=v.get('steps'), bs=v['bs'], segment=v.get('segment', 8192), resume=True, seed=r.seed,
+                system=r.system, overrides=v.get('overrides') or None, quiet=r.quiet)
+    return dict(kind=v['kind'], preset=v['preset'])
+
 
 # %% ../../nbs/13b_stages.ipynb #74891276
 def stage_generate(r:Recipe) -> dict:

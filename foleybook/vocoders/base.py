@@ -237,13 +237,6 @@ def _vocoder_kind(kind):
     if kind not in VOCODER_KINDS: raise ConfigError(f"train_vocoder: unknown kind {kind!r}; choose one of {sorted(VOCODER_KINDS)}")
     return VOCODER_KINDS[kind]
 
-def _vocoder_data(data, out, seed, n_synth):
-    if isinstance(data, str) and data == 'synth':
-        from foleybook.data.synth import synth_folder
-        return synth_folder(Path(out)/'synth', n_synth, seed=seed)
-    if isinstance(data, (str, Path)) and not Path(data).exists(): raise FoleyError(f"train_vocoder: data {data} not found")
-    return data
-
 # %% ../../nbs/03_vocoders.ipynb #71319a73
 def train_vocoder(kind:str='hifigan', # 'hifigan' or 'melgan'
                   data='synth', # a class-folder path, an `AudioDataset`, a list of files, or 'synth'
@@ -269,32 +262,23 @@ def train_vocoder(kind:str='hifigan', # 'hifigan' or 'melgan'
                  ) -> Path: # the `save_pretrained` folder out/final
     "Train a HiFi-GAN or MelGAN vocoder with resumable checkpoints; save the generator to `out/final`."
     from fastai.callback.schedule import ParamScheduler, SchedExp
-    from fastai.torch_core import rank_distrib
-    from foleybook.core import seed_everything
-    from foleybook.data.loaders import vocoder_dls
-    from foleybook.train.learner import unwrap
-    from foleybook.train.checkpoint import Checkpoint, _StopAt
-    from foleybook.core import check_system
+    from foleybook.core import seed_everything, check_system
+    from foleybook.data.loaders import vocoder_dls, trainer_data
+    from foleybook.train.checkpoint import fit_pretrained
     sysd = check_system(system)
     cfg_cls, make_learner, lr0 = _vocoder_kind(kind)
     cfg = preset if isinstance(preset, cfg_cls) else cfg_cls.preset(preset)
     if overrides: cfg = cfg.replace(**overrides)
     out = Path(out); seed_everything(seed)
-    dls = vocoder_dls(_vocoder_data(data, out, seed, n_synth), cfg.mel, segment=segment, bs=bs, valid_pct=valid_pct,
+    dls = vocoder_dls(trainer_data(data, out, seed, n_per_class=n_synth), cfg.mel, segment=segment, bs=bs, valid_pct=valid_pct,
                       seed=seed, device=sysd['device'])
-    n_batches = len(dls.train)
     if steps is None and epochs is None: steps = PUBLISHED_STEPS[kind]
-    n_epoch = epochs if steps is None else math.ceil(steps / n_batches)
-    total = steps if steps is not None else n_epoch * n_batches
-    every = every or max(1, min(5000, total // 10))
+    n_epoch = epochs if steps is None else math.ceil(steps / max(1, len(dls.train)))
     lr = lr or lr0
-    ck = Checkpoint(out/'checkpoints', every=every, keep=keep, monitor=None)
-    cbs = [ck, ParamScheduler({'lr': SchedExp(lr, lr * lr_decay ** n_epoch)})] + ([_StopAt(steps)] if steps is not None else [])
-    learn = make_learner(dls, cfg, lr=lr, weights=weights, cbs=cbs, **kwargs).to_system(system)
-    learn.fit_or_resume(n_epoch, lr, resume=resume, quiet=quiet, total=total)
-    gen = unwrap(learn.model).generator
-    if not rank_distrib(): gen.save_pretrained(out/'final')
-    return out/'final'
+    learn = make_learner(dls, cfg, lr=lr, weights=weights, cbs=[ParamScheduler({'lr': SchedExp(lr, lr * lr_decay ** n_epoch)})], **kwargs)
+    every = every or max(1, min(5000, (steps or n_epoch * len(dls.train)) // 10))
+    return fit_pretrained(learn, out, epochs=n_epoch, steps=steps, system=system, resume=resume, every=every, keep=keep,
+                          quiet=quiet, lr=lr)
 
 _TRAIN_ARGS = ('epochs', 'steps', 'bs', 'segment', 'lr', 'lr_decay', 'every', 'keep', 'valid_pct', 'n_synth', 'weights', 'quiet')
 
@@ -311,8 +295,8 @@ def vocoder_trainer(kind:str): # a key of `VOCODER_KINDS`
 def load_vocoder(folder, # a folder written by `save_pretrained` (e.g. `train_vocoder`'s out/final)
                  device='cpu', # where to put it
                  inference:bool=True): # fold weight norm, eval mode, no gradients
-    "The vocoder saved in `folder` (any registered class), ready to vocode."
+    "The vocoder saved in `folder` (any registered class; a model with `as_vocoder`, e.g. a mel-conditioned DiffWave, is wrapped), ready to vocode."
     model = load_pretrained(folder, device)
+    if hasattr(model, 'as_vocoder'): model = model.as_vocoder()
     if not isinstance(model, Vocoder): raise CheckpointError(f"{folder}: holds a {type(model).__name__}, not a vocoder")
     return inference_copy(model) if inference and isinstance(model, nn.Module) else model
-
