@@ -15,9 +15,9 @@ from torch import nn
 # %% auto #0
 __all__ = ['SYSTEMS', 'WEIGHTS_NAME', 'CONFIG_NAME', 'REGISTRY', 'TRAINERS', 'FoleyError', 'AudioFileError', 'ConfigError',
            'CheckpointError', 'DataError', 'FoleyConfig', 'atomic_path', 'atomic_write', 'seed_everything',
-           'get_device', 'check_system', 'load_safetensors', 'save_safetensors', 'check_state_dict', 'Pretrained',
-           'load_torch_file', 'tensor_dict', 'load_pretrained', 'trainer', 'get_trainer', 'discover', 'n_params',
-           'model_table']
+           'get_device', 'model_device', 'check_system', 'load_safetensors', 'save_safetensors', 'check_state_dict',
+           'Pretrained', 'load_torch_file', 'tensor_dict', 'load_pretrained', 'trainer', 'get_trainer', 'discover',
+           'n_params', 'model_table']
 
 # %% ../nbs/00_core.ipynb #81eebd08
 class FoleyError(Exception):
@@ -130,6 +130,12 @@ def get_device(device=None): # a device, its name, or None for the default (CUDA
     "The `torch.device` to use."
     if device is not None: return torch.device(device)
     return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+
+def model_device(m): # a module (or anything else)
+    "The device of a module's first parameter or buffer (cpu for a parameterless module or anything that is not one)."
+    if isinstance(m, nn.Module):
+        for t in [*m.parameters(), *m.buffers()]: return t.device
+    return torch.device('cpu')
 
 # %% ../nbs/00_core.ipynb #5f9b146d
 SYSTEMS = {

@@ -18,12 +18,6 @@ from .vocoders.base import vocode, resolve_precision, load_vocoder
 __all__ = ['chunk_seed', 'FoleyPipeline', 'write_clips', 'generator_sampler', 'foley_sampler']
 
 # %% ../nbs/05b_pipeline.ipynb #3c57031d
-def _device(m):
-    "The device of a module's first parameter or buffer (cpu for anything else)."
-    if isinstance(m, nn.Module):
-        for t in [*m.parameters(), *m.buffers()]: return t.device
-    return torch.device('cpu')
-
 def chunk_seed(seed:int, i:int) -> int:
     "The seed of chunk `i` of a generation seeded with `seed`."
     return (int(seed) * 1_000_003 + int(i)) % 2**62
@@ -80,8 +74,8 @@ class FoleyPipeline(Pretrained):
     @torch.no_grad()
     def decode(self, codes) -> torch.Tensor:
         "Waves (n, n_samples) float32 on the CPU from code maps."
-        mel = self.codec.decode(codes.to(_device(self.codec)))
-        wave = vocode(self.vocoder, mel.to(_device(self.vocoder)).float(), precision=self.precision)
+        mel = self.codec.decode(codes.to(model_device(self.codec)))
+        wave = vocode(self.vocoder, mel.to(model_device(self.vocoder)).float(), precision=self.precision)
         return pad_or_trim(wave.reshape(len(codes), -1).float().cpu(), self.n_samples)
 
     def sample_codes(self, c, # class name or id

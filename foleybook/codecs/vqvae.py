@@ -234,6 +234,7 @@ from fastai.learner import Learner
 from fastai.callback.core import Callback
 from fastai.optimizer import Adam
 from ..train.gan import TermMetric
+from ..train.learner import unwrap
 
 # %% ../../nbs/04a_vqvae.ipynb #d0849b32
 class NormMSE:
@@ -241,13 +242,12 @@ class NormMSE:
     def __init__(self, std:float=1.): self.std = std
     def __call__(self, pred, target): return F.mse_loss(pred.float(), target.float()) / self.std ** 2
 
-def _unwrap(m): return getattr(m, 'module', m)   # DDP-wrapped or not
 
 class VQVAECallback(Callback):
     "Autoencoder training: the input mel is the target; the quantiser's loss is added; terms go to `learn.loss_terms`."
     def before_batch(self): self.learn.yb = (self.xb[0],)
     def after_loss(self):
-        m = _unwrap(self.learn.model)
+        m = unwrap(self.learn.model)
         terms = {'recon': self.learn.loss_grad.detach(), **m.vq_metrics}
         self.learn.loss_grad = self.learn.loss_grad + m.vq_loss
         self.learn.loss = self.learn.loss_grad.clone()

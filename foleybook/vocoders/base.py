@@ -10,7 +10,7 @@ import torch, torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import weight_norm
-from ..core import Pretrained, ConfigError, CheckpointError, FoleyError, trainer, load_pretrained
+from ..core import Pretrained, ConfigError, CheckpointError, FoleyError, trainer, load_pretrained, model_device
 from ..protocols import Vocoder
 from ..audio import MelConfig, MelSpectrogram
 
@@ -132,13 +132,12 @@ class FastConv1d(nn.Module):
         if l or r: x = torch.cat([x[..., 1:l + 1].flip(-1), x, x[..., x.shape[-1] - r - 1:-1].flip(-1)], -1)  # keeps the layout
         return (F.conv_transpose2d if self.transpose else F.conv2d)(x, self.weight, self.bias, **self.kw)[:, :, 0]
 
-def _device(v): return next(v.parameters()).device if isinstance(v, nn.Module) else torch.device('cpu')
 
 def _fast_convs(model, full_rate_fp32:bool=True):
     "Swap every 1-D conv of `model` for a `FastConv1d` (in place): bf16, except the output layer (and the full-rate convs) in fp32."
     convs, order, rate = [(n, c) for n, c in model.named_modules() if type(c) in (nn.Conv1d, nn.ConvTranspose1d)], [], {}
     hooks = [c.register_forward_hook(lambda m, i, o: order.append(m) or rate.__setitem__(m, o.shape[-1])) for _, c in convs]
-    with torch.inference_mode(): n_out = model(torch.zeros(1, model.mel_config.n_mels, 4, device=_device(model))).shape[-1]  # probe
+    with torch.inference_mode(): n_out = model(torch.zeros(1, model.mel_config.n_mels, 4, device=model_device(model))).shape[-1]  # probe
     for h in hooks: h.remove()
     fp32 = {order[-1]} | ({c for c in order if rate[c] == n_out} if full_rate_fp32 else set())
     reflect = {}
@@ -156,11 +155,11 @@ def inference_copy(model:nn.Module, # a trained generator built as `type(model)(
     "A copy of `model` for inference: weight norm folded, eval mode, no gradients; 'mixed' / 'bf16': 1-D convs become `FastConv1d`s."
     # rebuilt rather than deep-copied: a deep copy shares the parametrized class, and removing
     # the parametrization from the copy would break the original
-    new = type(model)(model.config).to(_device(model))
+    new = type(model)(model.config).to(model_device(model))
     if not any(parametrize.is_parametrized(m) for m in model.modules()): remove_weight_norm(new)  # a copy of a copy
     new.load_state_dict(model.state_dict())
     new = remove_weight_norm(new).eval().requires_grad_(False)
-    new.precision = resolve_precision(precision, _device(model))
+    new.precision = resolve_precision(precision, model_device(model))
     return new if new.precision == 'fp32' else _fast_convs(new, full_rate_fp32=new.precision == 'mixed')
 
 # %% ../../nbs/03_vocoders.ipynb #3f6daed8
@@ -171,7 +170,7 @@ def receptive_field(vocoder:nn.Module, # a neural vocoder
     "How many frames on each side of a frame influence its output samples: the output frames that change with the middle input frame."
     if vocoder in _RF and n_frames == 96: return _RF[vocoder]
     hop, half = vocoder.mel_config.hop_length, n_frames // 2
-    mel = torch.randn(1, vocoder.mel_config.n_mels, n_frames, generator=torch.Generator().manual_seed(0)).to(_device(vocoder)) - 5
+    mel = torch.randn(1, vocoder.mel_config.n_mels, n_frames, generator=torch.Generator().manual_seed(0)).to(model_device(vocoder)) - 5
     bumped = mel.clone(); bumped[..., half] += 4
     with torch.inference_mode(): changed = (vocoder(mel) != vocoder(bumped)).reshape(n_frames, hop).any(1).nonzero().flatten()
     rf = int(max(half - changed.min(), changed.max() - half))
@@ -185,7 +184,7 @@ def fast_vocoder(vocoder, # any `Vocoder`
                  precision:str='auto'): # 'auto', 'bf16' or 'fp32' (exactly `vocoder` itself)
     "The model `vocode` runs: `vocoder` itself in fp32, else its bf16 `inference_copy`, made once per weights (remade after training)."
     if not getattr(vocoder, 'fast_inference', False): return vocoder  # Griffin-Lim and anything not a `MelVocoder`
-    want, have = resolve_precision(precision, _device(vocoder)), getattr(vocoder, 'precision', 'fp32')
+    want, have = resolve_precision(precision, model_device(vocoder)), getattr(vocoder, 'precision', 'fp32')
     if want == have: return vocoder
     if have != 'fp32': raise ConfigError(f"precision={precision!r}: this vocoder is already a {have} copy; vocode its fp32 original instead")
     stamp, copies = _stamp(vocoder), _FAST.setdefault(vocoder, {})
@@ -207,7 +206,7 @@ def vocode(vocoder, # any `Vocoder`
         out = vocode(vocoder, batch, chunk_frames, context_frames, precision, chunk_batch)
         return [w[..., :m.shape[-1] * hop] for w, m in zip(out, mels)]
     v = fast_vocoder(vocoder, precision)
-    mels, n = mels.to(_device(v)), mels.shape[-1]
+    mels, n = mels.to(model_device(v)), mels.shape[-1]
     if not chunk_frames or n <= chunk_frames:
         with torch.inference_mode(): return v(mels)
     ctx = context_frames if context_frames is not None else receptive_field(vocoder) if isinstance(vocoder, nn.Module) else 32  # measured in fp32
