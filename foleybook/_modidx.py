@@ -1084,6 +1084,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                    'foleybook.display.as_widget': ('display.html#as_widget', 'foleybook/display.py'),
                                    'foleybook.display.audio_player': ('display.html#audio_player', 'foleybook/display.py'),
                                    'foleybook.display.clip_players': ('display.html#clip_players', 'foleybook/display.py'),
+                                   'foleybook.display.codec_sampler': ('display.html#codec_sampler', 'foleybook/display.py'),
                                    'foleybook.display.fig_png': ('display.html#fig_png', 'foleybook/display.py'),
                                    'foleybook.display.label_width': ('display.html#label_width', 'foleybook/display.py'),
                                    'foleybook.display.mel_band_centres': ('display.html#mel_band_centres', 'foleybook/display.py'),

@@ -15,7 +15,7 @@ from .audio import MelConfig, MelSpectrogram
 
 # %% auto #0
 __all__ = ['mel_config_for', 'mel_band_centres', 'plot_mel', 'plot_wave', 'audio_player', 'clip_players', 'plot_grid', 'mel_grid',
-           'fig_png', 'show_clips', 'as_widget', 'label_width', 'Sampler']
+           'fig_png', 'show_clips', 'as_widget', 'label_width', 'Sampler', 'codec_sampler']
 
 # %% ../nbs/00c_display.ipynb #9e463c27
 def _np(x) -> np.ndarray:
@@ -250,3 +250,22 @@ class Sampler:
         finally: self.button.disabled = False; self._lock.release()
 
     def _ipython_display_(self): display(self.widget)
+
+# %% ../nbs/00c_display.ipynb #81c0017e
+def codec_sampler(codec, # a `Codec` (or a `LatentCodec` on mels): `encode(mel)`, `decode(codes) -> mel`
+                  vocoder, # a `Vocoder` for the codec's mels (its `mel_config` is the codec's front end)
+                  clips:dict, # clip name -> wave (T,) at `vocoder.sample_rate`
+                  mel_front=None # mel front end `mel(wave (1, T)) -> (1, n_mels, frames)` (default: `MelSpectrogram(vocoder.mel_config)`)
+                 ) -> Sampler:
+    "A `Sampler` for a codec: pick a clip; original, its mel vocoded, and the codec's reconstruction vocoded."
+    if not clips: raise FoleyError("codec_sampler: no clips to choose from")
+    front, sr = mel_front or MelSpectrogram(vocoder.mel_config), int(vocoder.sample_rate)
+    def generate(clip):
+        w = torch.as_tensor(np.asarray(clips[clip]), dtype=torch.float32).reshape(1, -1)
+        with torch.no_grad():
+            m = front(w)
+            r = codec.decode(codec.encode(m))[..., :m.shape[-1]]
+            a, b = (vocoder(x.float()).reshape(-1) for x in (m, r))
+        err = float((r - m).abs().mean())
+        return [(w[0], sr, f"{clip}: original"), (a, sr, "its mel, vocoded"), (b, sr, f"codec reconstruction (mel L1 {err:.3f})")]
+    return Sampler(generate, dict(clip=list(clips)), mel_cfg=vocoder.mel_config, button='Reconstruct')
