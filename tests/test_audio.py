@@ -2,8 +2,8 @@
 import math, struct
 import numpy as np, pytest, soundfile as sf, torch
 from foleybook.core import FoleyError, AudioFileError, ConfigError
-from foleybook.audio import (load_audio, save_audio, resample, pad_or_trim, MelConfig, MelSpectrogram,
-                             mu_law_encode, mu_law_decode, control_features, n_control_frames)
+from foleybook.audio import load_audio, save_audio, resample, pad_or_trim, MelConfig, MelSpectrogram
+from foleybook.features import mu_law_encode, mu_law_decode, control_features, n_control_frames
 
 SR = 22050
 

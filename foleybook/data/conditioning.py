@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np, torch
 from fastai.data.core import DataLoaders
 from ..core import FoleyError, DataError, atomic_path, load_safetensors
-from ..audio import control_features
+from ..features import control_features
 from .folders import stratified_split
 from .loaders import make_dls
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np, torch
 from torch import nn
 from ..core import Pretrained, ConfigError, CheckpointError, CONFIG_NAME, atomic_write, trainer
-from ..audio import mu_law_decode
+from ..features import mu_law_decode
 from ..data.textures import random_curve
 from .tiers import *
 from .train import train_tier, clip_files, clip_tracks

@@ -8,7 +8,7 @@ import math
 from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
 from ..core import ConfigError, DataError
-from ..audio import mu_law_decode
+from ..features import mu_law_decode
 from .tiers import *
 from .train import clip_tracks
 

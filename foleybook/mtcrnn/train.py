@@ -10,7 +10,8 @@ import numpy as np, torch
 from fastai.basics import Learner, Callback
 from fastai.optimizer import Adam
 from ..core import ConfigError, DataError, FoleyError, seed_everything, check_system
-from ..audio import load_audio, resample, mu_law_encode
+from ..audio import load_audio, resample
+from ..features import mu_law_encode
 from ..data.conditioning import read_params, params_to_array, params_from_audio, ParamDataset
 from ..data.loaders import make_dls
 from ..data.textures import param_file

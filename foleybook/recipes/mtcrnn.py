@@ -8,7 +8,8 @@ import json, shutil
 from pathlib import Path
 import numpy as np, torch
 from ..core import ConfigError, DataError, FoleyError, atomic_write, load_pretrained
-from ..audio import load_audio, save_audio, control_features
+from ..audio import load_audio, save_audio
+from ..features import control_features
 from ..eval.metrics import fad
 from ..data.textures import make_textures
 from ..mtcrnn.tiers import TierConfig
