@@ -33,3 +33,41 @@ def test_recipe_name_is_audio_diffusion_with_alias(tmp_path):
         assert main(['recipe', name, '--preset', 'debug', '--stop-stage', 'split', '--out', str(out)]) == 0
         assert json.loads((out / 'recipe.json').read_text())['recipe'] == 'audio-diffusion'
         assert (out / 'data' / 'splits.json').is_file()
+
+
+def test_hifigan_for_every_image_resolution():
+    import math
+    from foleybook.diffusion.mel_images import MelImageConfig
+    from foleybook.recipes.audio_diffusion import hifigan_for_images
+    from foleybook.vocoders.hifigan import HiFiGAN, HiFiGANConfig
+    for name in MelImageConfig.presets:   # hops 512, 1024, 256, 689 (= 13 x 53), 64
+        img = MelImageConfig.preset(name)
+        c = hifigan_for_images(img)
+        assert math.prod(c.upsample_rates) == img.hop_length and c.mel == img.mel
+        HiFiGAN(c)   # a valid generator (kernel - rate even, rates multiply to the hop)
+    assert hifigan_for_images(MelImageConfig.preset('256'), 'audio_diffusion') == HiFiGANConfig.preset('audio_diffusion')
+
+
+def test_recipe_vocoder_stage_trains_a_hifigan_that_generation_uses(tmp_path):
+    import torch
+    from foleybook.recipes.engine import run_recipe
+    from foleybook.recipes.audio_diffusion import RECIPE_PRESETS, audio_diffusion_generator
+    from foleybook.vocoders.hifigan import HiFiGAN
+    P = dict(RECIPE_PRESETS['debug'], name='debug-vocoder', vocoder=dict(preset='debug', steps=2, bs=2, frames=8))
+    r = run_recipe(tmp_path / 'exp', 'audio-diffusion', preset=P, quiet=True)
+    assert (r.path('vocoder', 'final', 'config.json')).is_file() and r.is_done('evaluate')
+    assert len(list(r.path('gen').rglob('*.wav'))) == 7 * 2
+    g = audio_diffusion_generator(r)
+    assert isinstance(g.vocoder, HiFiGAN) and g.vocoder.config.mel == g.config.images.mel
+    with torch.no_grad():
+        img = g.sample_images('Rain', 1, seed=0, steps=2)
+        neural = g.vocode(img)
+        g.vocoder = None
+        griffin_lim = g.vocode(img)
+    assert neural.shape == griffin_lim.shape == (1, g.config.images.slice_samples)
+    assert not torch.allclose(neural, griffin_lim)   # generation goes through the trained HiFi-GAN
+    rep = json.loads(r.path('report.json').read_text())
+    assert 'vocoder' in rep['stage_seconds'] and 0 <= rep['generated_accuracy'] <= 1
+    # without a vocoder entry the stage records Griffin-Lim and the generator has no network
+    r2 = run_recipe(tmp_path / 'gl', 'audio-diffusion', preset='debug', stop_stage='vocoder', quiet=True)
+    assert json.loads(r2.path('vocoder', 'final', 'none.json').read_text()) == {'vocoder': 'griffin-lim'}

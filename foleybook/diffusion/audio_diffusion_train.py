@@ -105,6 +105,8 @@ def train_audio_diffusion(data, # a class-folder path, an `AudioDataset`, a list
                           quiet:bool=False, # no progress bar or table
                           n_synth:int=4, # clips per class when `data='synth'`
                           steps:int=None, # stop after this many training steps (None: the config's epochs)
+                          every:int=None, # checkpoint every this many steps (None: about 10 per run)
+                          keep:int=2, # step checkpoints kept (more: EMA weights along the run, for learning curves)
                           **overrides) -> Path: # config fields (epochs, bs, lr, ...)
     "Train an `AudioDiffusion` model as published; its EMA weights go to `out/final`, which is returned."
     out = Path(out); check_system(system); seed_everything(seed)
@@ -134,7 +136,8 @@ def train_audio_diffusion(data, # a class-folder path, an `AudioDataset`, a list
     dls = diffusion_dls(x, cond, bs=cfg.bs, seed=seed, device=dev)
     total = steps or cfg.epochs * len(dls.train)
     learn = audio_diffusion_learner(dls, model, cbs=[ParamScheduler({'lr': cosine_warmup(cfg.lr, cfg.warmup, total)})])
-    return fit_pretrained(learn, out, epochs=None if steps else cfg.epochs, steps=steps, system=system, resume=resume, quiet=quiet, lr=cfg.lr)
+    return fit_pretrained(learn, out, epochs=None if steps else cfg.epochs, steps=steps, system=system, resume=resume, quiet=quiet, lr=cfg.lr,
+                          every=every, keep=keep)
 
 @trainer('klvae')
 def train_klvae(data, # a class-folder path, an `AudioDataset`, a list of waves, or 'synth'

@@ -23,7 +23,7 @@ __all__ = ['LRELU_SLOPE', 'HIFIGAN_WEIGHTS', 'train_hifigan', 'HiFiGANConfig', '
 # %% ../../nbs/03a_hifigan.ipynb #8c5f0e6b
 @dataclass
 class HiFiGANConfig(FoleyConfig):
-    "HiFi-GAN generator shape (+ discriminator width); presets 'v1', 'v2', 'v3' (Kong et al. 2020) and 'debug'."
+    "HiFi-GAN generator shape (+ discriminator width); presets 'v1', 'v2', 'v3' (Kong et al. 2020), 'audio_diffusion' and 'debug'."
     upsample_rates: tuple = (8, 8, 2, 2)        # transposed-conv strides; their product is the mel hop
     upsample_kernel_sizes: tuple = (16, 16, 4, 4) # transposed-conv kernels (kernel - rate must be even)
     upsample_initial_channel: int = 512         # channels after `conv_pre`, halved at every upsampling
@@ -37,6 +37,8 @@ class HiFiGANConfig(FoleyConfig):
         'v2': dict(upsample_initial_channel=128),
         'v3': dict(resblock=2, upsample_rates=(8, 8, 4), upsample_kernel_sizes=(16, 16, 8), upsample_initial_channel=256,
                    resblock_kernel_sizes=(3, 5, 7), resblock_dilation_sizes=((1, 2), (2, 6), (3, 12))),
+        'audio_diffusion': dict(upsample_rates=(8, 8, 4, 2), upsample_kernel_sizes=(16, 16, 8, 4),   # V1 on audio-diffusion's mel images:
+                                mel=MelConfig.preset('audio_diffusion').to_dict()),                 # 22,050 Hz, hop 512, 256 dB bands
         'debug': dict(upsample_rates=(8, 8, 4), upsample_kernel_sizes=(16, 16, 8), upsample_initial_channel=32,
                       resblock_kernel_sizes=(3,), resblock_dilation_sizes=((1, 3, 5),), disc_div=8)}
 
