@@ -1,13 +1,16 @@
-"""The `demo` recipe's learning curve: generated-clip class accuracy vs training minutes (wall and process CPU).
+"""The `demo` recipe's learning curve: generated-clip class accuracy vs training minutes (process CPU and wall).
 
-Runs the recipe's data and split stages and its in-domain classifier, then trains the `demo` DiffWave in
-growing epoch counts (resumed: one run with a constant learning rate), and after each point samples
-`n_per_class` clips of every class with the fast sampler and scores them with the classifier.
-The last point is also sampled at a few guidance scales. Writes nbs/results/diffwave_curve.json
-(plotted in nbs/13d_diffwave_recipe.ipynb).
-Run: OMP_NUM_THREADS=1 nice -n 10 python bench/diffwave_curve.py [--out exp/diffwave_curve] [--epochs 1,2,4,6,8] [--budget 1500] [--n 10]
+Runs the recipe's data and split stages and its in-domain classifier, then trains one DiffWave in growing
+epoch counts (resumed: one run with a constant learning rate, so the points lie along a single training
+run), and after each point samples `--n` clips of every class with the fast sampler and scores them with
+the classifier. `--set` / `--ema` change the `demo` preset's model for this run (a named `--tag`), so
+several settings can be compared on the same data and classifier. The last point is also sampled at other
+guidance scales (`--sweep`) and, with EMA, with the raw (non-averaged) weights. Every run of every tag is
+kept in nbs/results/diffwave_curve.json (plotted in nbs/13d_diffwave_recipe.ipynb).
+Run: OMP_NUM_THREADS=1 nice -n 10 python bench/diffwave_curve.py --tag NAME [--set dilation_cycle=12] [--ema 0.999]
+     [--epochs 2,4,8,12] [--cpu-budget 14] [--n 10] [--sweep 1,3,4]
 """
-import argparse, json, os, time
+import argparse, copy, json, os, platform, shutil, time
 from pathlib import Path
 import numpy as np, torch
 from foleybook.core import load_pretrained
@@ -15,19 +18,41 @@ from foleybook.recipes.engine import run_recipe
 from foleybook.recipes.stages import classes_of
 from foleybook.recipes.diffwave import RECIPE_PRESETS
 from foleybook.diffusion.training import train_diffwave
+from foleybook.train.checkpoint import checkpoints, load_checkpoint
 
 ap = argparse.ArgumentParser()
+ap.add_argument('--tag', default='demo', help='name of this run in the JSON')
 ap.add_argument('--out', default='exp/diffwave_curve')
-ap.add_argument('--epochs', default='1,2,3,4,6,8,10')
-ap.add_argument('--budget', type=float, default=1500., help='stop adding points after this many wall seconds of training')
-ap.add_argument('--cpu-budget', type=float, default=14., help='... or this many CPU minutes of training')
+ap.add_argument('--set', default='', help='model overrides, comma-separated key=value (JSON values), e.g. dilation_cycle=12')
+ap.add_argument('--set-json', default='{}', help='model overrides as a JSON object; a "diffusion" object updates the preset\'s diffusion settings')
+ap.add_argument('--ema', type=float, default=None, help='EMA max decay (default: the preset\'s)')
+ap.add_argument('--lr', type=float, default=None)
+ap.add_argument('--epochs', default='2,4,8,12,16')
+ap.add_argument('--cpu-budget', type=float, default=14., help='stop adding points after this many CPU minutes of training')
 ap.add_argument('--result', default='nbs/results/diffwave_curve.json')
-ap.add_argument('--sweep', action='store_true', help='also sample the last point at guidance 1, 3 and 4')
+ap.add_argument('--sweep', default='', help='guidance scales to also sample the last point at, e.g. 1,3,4')
 ap.add_argument('--n', type=int, default=10, help='clips per class at each point (the recipe generates n_per_class)')
+ap.add_argument('--points', default='', help="eval phase: the epochs to score, in this order (default: all unscored points)")
+ap.add_argument('--raw', action='store_true', help='with EMA: also score the last point with the raw weights')
+ap.add_argument('--phase', default='both', choices=['both', 'train', 'eval'],
+                help="'train': train all points first, keeping a copy of the model at each; 'eval': sample and score those copies")
 a = ap.parse_args()
+def cpu_name():
+    "The CPU model and whether it has AVX-512 / AMX (from /proc/cpuinfo)."
+    info = Path('/proc/cpuinfo').read_text() if Path('/proc/cpuinfo').is_file() else ''
+    name = next((l.split(':', 1)[1].strip() for l in info.splitlines() if l.startswith('model name')), platform.machine())
+    flags = next((l.split(':', 1)[1].split() for l in info.splitlines() if l.startswith('flags')), [])
+    return f"{name} ({', '.join(f for f in ('avx2', 'avx512f', 'amx_bf16') if f in flags)})"
 torch.set_num_threads(1)
 
-P = RECIPE_PRESETS['demo']
+P = copy.deepcopy(RECIPE_PRESETS['demo'])
+s = P['train']
+for kv in filter(None, a.set.split(',')):
+    k, v = kv.split('='); s['overrides'][k] = json.loads(v)
+for k, v in json.loads(a.set_json).items():
+    s['overrides'][k] = {**s['overrides'][k], **v} if k == 'diffusion' else v
+if a.ema is not None: s['ema'] = a.ema
+if a.lr is not None: s['lr'] = a.lr
 r = run_recipe(a.out, 'diffwave', 'synth', 'demo', stop_stage='split', quiet=True)
 classes = classes_of(r)
 t0 = time.perf_counter(); c0 = time.process_time()
@@ -35,9 +60,9 @@ clf_dir = r.path('classifier')
 if not (clf_dir/'config.json').is_file():
     from foleybook.audio import MelConfig
     from foleybook.eval.classifier import train_classifier_on_folder
-    s = P['classifier']
-    clf = train_classifier_on_folder(r.path('data', 'train'), MelConfig.preset('hifigan'), preset=s['preset'], bs=s['bs'], seed=r.seed,
-                                     cache_dir=r.path('cache', 'mels'), epochs=s['epochs'], duration=P['duration'])
+    cs = P['classifier']
+    clf = train_classifier_on_folder(r.path('data', 'train'), MelConfig.preset('hifigan'), preset=cs['preset'], bs=cs['bs'], seed=r.seed,
+                                     cache_dir=r.path('cache', 'mels'), epochs=cs['epochs'], duration=P['duration'])
     clf.save_pretrained(clf_dir)
 clf = load_pretrained(clf_dir)
 clf_s = dict(wall=time.perf_counter() - t0, cpu=time.process_time() - c0)
@@ -51,23 +76,48 @@ def accuracy(gen, guidance, n):
         hits.append((clf.probs(list(w), gen.sample_rate).argmax(1) == clf.classes.index(c)).astype(float))
     return float(np.concatenate(hits).mean()), {c: float(h.mean()) for c, h in zip(classes, hits)}
 
-s, n, g = P['train'], a.n, P['generate']['guidance']
 from foleybook.audio import load_audio
 real = [(clf.probs([load_audio(f, sr=clf.sample_rate)[0][0] for f in sorted(r.path('data', 'test', c).glob('*.wav'))], clf.sample_rate).argmax(1)
          == clf.classes.index(c)).mean() for c in classes]
-res = dict(preset='demo', train=s, n_per_class=n, chance=1 / len(classes), classifier_s=clf_s, real_accuracy=float(np.mean(real)), points=[])
+g = P['generate']['guidance']
+old = json.loads(Path(a.result).read_text()) if Path(a.result).is_file() else {}
+res = dict(preset='demo', n_per_class=a.n, chance=1 / len(classes), real_accuracy=float(np.mean(real)),
+           runs=old.get('runs', {}), **{k: v for k, v in old.items() if k in ('earlier', 'notes')})
+model_dir = r.path(f'model_{a.tag}')
+run = res['runs'].get(a.tag) if a.phase == 'eval' else None
+if run is None: run = res['runs'][a.tag] = dict(train=s, classifier_s=clf_s, cpu=cpu_name(), points=[])
 def save(): Path(a.result).write_text(json.dumps(res, indent=1) + '\n')   # after every point: a stopped run keeps its curve
-points, wall, cpu = res['points'], 0., 0.
-for e in [int(v) for v in a.epochs.split(',')]:
-    t0 = time.perf_counter(); c0 = time.process_time()
-    folder = train_diffwave(r.path('data', 'train'), preset=s['preset'], backbone=s['backbone'], out=r.path('model'), resume=True,
-                            seed=r.seed, epochs=e, bs=s['bs'], lr=s.get('lr'), ema=s.get('ema'), conditional=True, **s['overrides'])
-    wall += time.perf_counter() - t0; cpu += time.process_time() - c0
+points, wall, cpu = run['points'], 0., 0.
+def evaluate(q, folder):
+    "Sample and score the model in `folder` for point `q` (a dict, updated)."
+    global gen
     gen = load_pretrained(folder).generator()
-    t0 = time.perf_counter(); c0 = time.process_time(); acc, per = accuracy(gen, g, n); gs, gc = time.perf_counter() - t0, time.process_time() - c0
-    points.append(dict(epochs=e, train_wall_min=wall / 60, train_cpu_min=cpu / 60, accuracy=acc, per_class=per, guidance=g, gen_wall_s=gs, gen_cpu_s=gc, load=os.getloadavg()[0]))
-    print(json.dumps(points[-1]), flush=True); save()
-    if wall > a.budget: break
-    if cpu / 60 > a.cpu_budget: break
-if a.sweep:   # the last point at other guidance scales
-    res['guidance_at_last'] = {str(k): accuracy(gen, k, n)[0] for k in (1., 3., 4.)}; save()
+    t0 = time.perf_counter(); c0 = time.process_time(); acc, per = accuracy(gen, g, a.n)
+    q.update(accuracy=acc, per_class=per, guidance=g, gen_wall_s=time.perf_counter() - t0, gen_cpu_s=time.process_time() - c0, gen_load=os.getloadavg()[0])
+if a.phase != 'eval':
+    for e in [int(v) for v in a.epochs.split(',')]:
+        t0 = time.perf_counter(); c0 = time.process_time()
+        folder = train_diffwave(r.path('data', 'train'), preset=s['preset'], backbone=s['backbone'], out=model_dir, resume=True,
+                                seed=r.seed, epochs=e, bs=s['bs'], lr=s.get('lr'), ema=s.get('ema'), conditional=True, **s['overrides'])
+        wall += time.perf_counter() - t0; cpu += time.process_time() - c0
+        keep = model_dir/f'epoch{e:03d}'; shutil.rmtree(keep, ignore_errors=True); shutil.copytree(folder, keep)
+        shutil.copy(checkpoints(model_dir/'checkpoints')[-1], keep/'last_checkpoint.safetensors')
+        points.append(dict(epochs=e, train_wall_min=wall / 60, train_cpu_min=cpu / 60, load=os.getloadavg()[0], folder=str(keep)))
+        if a.phase == 'both': evaluate(points[-1], keep)
+        print(a.tag, json.dumps(points[-1]), flush=True); save()
+        if cpu / 60 > a.cpu_budget: break
+else:
+    order = [int(v) for v in a.points.split(',')] if a.points else [q['epochs'] for q in points]
+    for e in order:
+        q = next(q for q in points if q['epochs'] == e)
+        if 'accuracy' not in q: evaluate(q, q['folder']); print(a.tag, json.dumps(q), flush=True); save()
+points = [q for q in points if 'accuracy' in q or a.phase == 'train']
+folder = Path(points[-1]['folder']); gen = load_pretrained(folder).generator()
+if a.sweep and a.phase != 'train':   # the last point at other guidance scales
+    run['guidance_at_last'] = {str(k): accuracy(gen, float(k), a.n)[0] for k in a.sweep.split(',')}; save()
+    print(a.tag, 'guidance', run['guidance_at_last'], flush=True)
+if s.get('ema') and a.raw and a.phase != 'train':   # the last point with the raw weights of its checkpoint (the saved model holds the EMA weights)
+    raw = load_pretrained(folder); sd, _ = load_checkpoint(folder/'last_checkpoint.safetensors')
+    raw.load_state_dict({k.removeprefix('model.'): v for k, v in sd.items()})
+    run['raw_at_last'] = accuracy(raw.generator(), g, a.n)[0]; save()
+    print(a.tag, 'raw weights', run['raw_at_last'], flush=True)

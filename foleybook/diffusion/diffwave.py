@@ -192,7 +192,7 @@ def _loss(self:DiffWave, wave, # (n, T) or (n, 1, T) clean waves
 
 DiffWave.mel, DiffWave.loss = _mel, _loss
 
-# %% ../../nbs/06a_diffwave.ipynb #7f28503a
+# %% ../../nbs/06a_diffwave.ipynb #1c205079
 def inference_dtype(bf16:bool=None, # True / False: bf16 / fp32 matrix products; None: bf16 where it helps
                     device='cpu'):
     "The dtype of the inference path's matrix products: by default bf16 when the device has bf16 matrix units (oneDNN bf16 on CPU, CUDA bf16)."
@@ -202,30 +202,33 @@ def inference_dtype(bf16:bool=None, # True / False: bf16 / fp32 matrix products;
     return torch.bfloat16 if bf16 else torch.float32
 
 class FastDiffWave(nn.Module):
-    "DiffWave for sampling: weight norm folded, each convolution one time-major matrix product, bf16 weights where it helps."
+    "DiffWave for sampling: weight norm folded, each layer's convolutions as time-major matrix products (fp32: in cache-sized time chunks; bf16 where it helps)."
     def __init__(self, model:DiffWave, # a trained DiffWave (left untouched)
-                 dtype=None): # dtype of the matrix products (None: `inference_dtype()`, bf16 on CPUs with bf16 units)
+                 dtype=None, # dtype of the matrix products (None: `inference_dtype()`, bf16 on CPUs with bf16 units)
+                 rows:int=None): # fp32: rows (batch x time) per chunk (default max(1024, 65536 // res_channels))
         super().__init__()
         m = inference_copy(model)
         dtype = dtype or inference_dtype(None, next(model.parameters()).device)
         self.config, self.diffusion, self.dtype = m.config, m.diffusion, dtype
-        c = m.config
+        c, L, n, r = m.config, m.layers, len(m.layers), m.config.res_channels
+        self.rows = rows or max(1024, 2 ** 16 // r)
         self.fc1, self.fc2, self.class_emb = m.fc1, m.fc2, getattr(m, 'class_emb', None)
         self.upsampler = getattr(m, 'upsampler', None)
-        self.layer_upsamplers = nn.ModuleList([l.upsampler for l in m.layers if hasattr(l, 'upsampler')])
-        self.dilations = [l.dil.dilation[0] for l in m.layers]
-        L, k = m.layers, lambda t: t.detach().to(dtype).contiguous()
+        self.layer_upsamplers = nn.ModuleList([l.upsampler for l in L if hasattr(l, 'upsampler')])
+        self.dilations = [l.dil.dilation[0] for l in L]
+        k = lambda t: t.detach().to(dtype).contiguous()
         self.register_buffer('w_in', m.inp.weight[:, :, 0].detach().float()); self.register_buffer('b_in', m.inp.bias.detach().float())
         self.register_buffer('w_step', torch.cat([l.step_proj.weight for l in L]).detach()); self.register_buffer('b_step', torch.cat([l.step_proj.bias for l in L]).detach())
-        w_dil = torch.stack([l.dil.weight.permute(0, 2, 1).reshape(l.dil.weight.shape[0], -1) for l in L])
+        w_dil = torch.stack([l.dil.weight.permute(0, 2, 1).reshape(l.dil.weight.shape[0], -1) for l in L])   # (n, 2r, 3r): taps side by side
         b_dil = torch.stack([l.dil.bias for l in L])
         if c.mel is not None:   # the conditioner's 1x1 projection joins the dilated one: one product of [3 taps, mel]
             w_dil = torch.cat([w_dil, torch.stack([l.cond_proj.weight[:, :, 0] for l in L])], -1)
             b_dil = b_dil + torch.stack([l.cond_proj.bias for l in L])
-        # the gate's two halves as separate products, so that tanh and sigmoid run on contiguous (B, T, r) tensors
-        self.register_buffer('w_gate', k(torch.stack(w_dil.chunk(2, 1), 1))); self.register_buffer('b_gate', k(torch.stack(b_dil.chunk(2, 1), 1)))
-        self.register_buffer('w_rs', k(torch.stack([torch.cat([l.res.weight, l.skip.weight])[:, :, 0] for l in L])))
-        self.register_buffer('b_rs', k(torch.stack([torch.cat([l.res.bias, l.skip.bias]) for l in L])))
+        w_rs, b_rs = torch.stack([torch.cat([l.res.weight, l.skip.weight])[:, :, 0] for l in L]), torch.stack([torch.cat([l.res.bias, l.skip.bias]) for l in L])
+        if dtype == torch.float32: self._fold_fp32(w_dil, b_dil, w_rs, b_rs)
+        else:   # the gate's two halves as separate products, so that tanh and sigmoid run on contiguous (B, T, r) tensors
+            self.register_buffer('w_gate', k(torch.stack(w_dil.chunk(2, 1), 1))); self.register_buffer('b_gate', k(torch.stack(b_dil.chunk(2, 1), 1)))
+            self.register_buffer('w_rs', k(w_rs)); self.register_buffer('b_rs', k(b_rs))
         self.register_buffer('w_out1', k(m.out1.weight[:, :, 0])); self.register_buffer('b_out1', k(m.out1.bias))
         self.register_buffer('w_out2', k(m.out2.weight[:, :, 0])); self.register_buffer('b_out2', k(m.out2.bias))
         self.requires_grad_(False).eval()
@@ -233,21 +236,72 @@ class FastDiffWave(nn.Module):
     @property
     def sample_rate(self): return self.config.sample_rate
 
-    def forward(self, x, t, cond=None):
-        "The predicted noise, as `DiffWave.forward`."
-        c, dt, squeeze = self.config, self.dtype, x.ndim == 2
-        if squeeze: x = x[:, None]
-        B, T, r, n = x.shape[0], x.shape[-1], c.res_channels, len(self.dilations)
-        e = F.silu(self.fc2(F.silu(self.fc1(step_embedding(t, c.embed_in)))))
-        if self.class_emb is not None: e = e + self.class_emb(cond.long() + 1)
-        sp = F.linear(e, self.w_step, self.b_step).view(B, n, 1, r)
-        mels = None
-        if c.mel is not None:
-            if cond is None or cond.ndim != 3 or cond.shape[1] != c.mel.n_mels:
-                raise DataError(f"this DiffWave vocoder needs mels (n, {c.mel.n_mels}, frames), got {None if cond is None else tuple(cond.shape)}")
-            up = lambda u: u(cond.float())[..., :T].transpose(1, 2).to(dt)
-            mels = [up(self.upsampler)] * n if self.upsampler is not None else [up(u) for u in self.layer_upsamplers]
-        h, skip = F.relu(F.linear(x.transpose(1, 2).float(), self.w_in, self.b_in)), 0.
+# %% ../../nbs/06a_diffwave.ipynb #5160ddb4
+@patch
+def _fold_fp32(self:FastDiffWave, w_dil, b_dil, w_rs, b_rs):
+    "Weights of the chunked fp32 path, with every constant folded in (see the text above)."
+    n, r = len(self.dilations), self.config.res_channels
+    g = torch.tensor([2 ** (-i / 2) for i in range(n)])                      # layer i's input h_i = g_i u_i
+    two = torch.cat([torch.full((r,), 2.), torch.ones(r)])                  # tanh(a) = 2 sigmoid(2a) - 1
+    scale_in = torch.cat([g[:, None].expand(n, 3 * r), torch.ones(n, w_dil.shape[-1] - 3 * r)], 1)   # taps read u_i; the mel is not scaled
+    self.register_buffer('w_z', (w_dil * scale_in[:, None] * two[:, None]).transpose(1, 2).detach().contiguous())   # (n, 3r [+ mels], 2r)
+    self.register_buffer('b_z', (b_dil * two).detach())
+    out = torch.cat([torch.ones(r), torch.full((w_rs.shape[1] - r,), math.sqrt(1 / n))])   # the skip sum's 1/sqrt(n)
+    res = torch.cat([1 / g[:, None].expand(n, r), torch.ones(n, w_rs.shape[1] - r)], 1) * out  # u_{i+1} = u_i + res_i / g_i
+    self.register_buffer('w_rsk', (w_rs * 2 * res[:, :, None]).transpose(1, 2).detach().contiguous())   # (n, r, r + s); x2: the gate is halved
+    self.register_buffer('b_rsk', (b_rs * res).detach())
+    self.register_buffer('g_in', g)
+
+@patch
+def _layers_fp32(self:FastDiffWave, u, # (B, T, r) the first layer's input
+                 e, # (B, n, r) the step projections
+                 mels): # per-layer (B, T, n_mels) upsampled mels, or None
+    "The skip sum (B, T, s) of the residual stack, chunk by chunk in time so that each layer's intermediates stay in cache."
+    B, T, r = u.shape; s, n, P = self.config.skip_channels, len(self.dilations), max(self.dilations)
+    ua = u.new_zeros(B, T + 2 * P, r); ub = torch.zeros_like(ua); skip = u.new_zeros(B, T, s)   # zero margins: the convolution's padding
+    ua[:, P:P + T] = u
+    C, K = min(T, max(1, self.rows // B)), self.w_z.shape[1]
+    widths = (K, 2 * r, r, r + s)
+    buf = [u.new_empty(B * C * w) for w in widths]
+    for i, d in enumerate(self.dilations):
+        W = self.w_z[i]
+        ek = torch.einsum('br,krc->kbc', e[:, i] / self.g_in[i], W[:3 * r].view(3, r, 2 * r))   # the step projection through each tap
+        bias = (self.b_z[i] + ek.sum(0))[:, None]
+        for t0 in range(0, T, C):
+            t1 = min(T, t0 + C); k = t1 - t0
+            z, y, gt, rs = [b[:B * k * w].view(B, k, w) for b, w in zip(buf, widths)]
+            torch.cat([ua[:, P + t0 - d:P + t1 - d], ua[:, P + t0:P + t1], ua[:, P + t0 + d:P + t1 + d]] + ([] if mels is None else [mels[i][:, t0:t1]]), -1, out=z)
+            torch.mm(z.view(B * k, K), W, out=y.view(B * k, 2 * r))
+            y += bias
+            if t0 < d: y[:, :min(d, t1) - t0] -= ek[0][:, None]         # the zero padding carries no step projection
+            if t1 > T - d: y[:, max(T - d, t0) - t0:] -= ek[2][:, None]
+            y.sigmoid_(); a = y[..., :r]; a -= 0.5
+            torch.mul(a, y[..., r:], out=gt)                               # (tanh(a) sigmoid(b)) / 2
+            torch.addmm(self.b_rsk[i], gt.view(B * k, r), self.w_rsk[i], out=rs.view(B * k, r + s))
+            torch.add(ua[:, P + t0:P + t1], rs[..., :r], out=ub[:, P + t0:P + t1])
+            skip[:, t0:t1] += rs[..., r:]
+        ua, ub = ub, ua
+    return skip
+
+@patch
+def forward(self:FastDiffWave, x, t, cond=None):
+    "The predicted noise, as `DiffWave.forward`."
+    c, dt, squeeze = self.config, self.dtype, x.ndim == 2
+    if squeeze: x = x[:, None]
+    B, T, r, n = x.shape[0], x.shape[-1], c.res_channels, len(self.dilations)
+    e = F.silu(self.fc2(F.silu(self.fc1(step_embedding(t, c.embed_in)))))
+    if self.class_emb is not None: e = e + self.class_emb(cond.long() + 1)
+    sp = F.linear(e, self.w_step, self.b_step).view(B, n, 1, r)
+    mels = None
+    if c.mel is not None:
+        if cond is None or cond.ndim != 3 or cond.shape[1] != c.mel.n_mels:
+            raise DataError(f"this DiffWave vocoder needs mels (n, {c.mel.n_mels}, frames), got {None if cond is None else tuple(cond.shape)}")
+        up = lambda u: u(cond.float())[..., :T].transpose(1, 2).to(dt)
+        mels = [up(self.upsampler)] * n if self.upsampler is not None else [up(u) for u in self.layer_upsamplers]
+    h = F.relu(F.linear(x.transpose(1, 2).float(), self.w_in, self.b_in))
+    if dt == torch.float32: skip = self._layers_fp32(h, sp[:, :, 0], mels)
+    else:
+        skip = 0.
         for i, d in enumerate(self.dilations):
             hp = F.pad((h + sp[:, i]).to(dt), (0, 0, d, d))
             z = torch.cat([hp[:, :T], hp[:, d:d + T], hp[:, 2 * d:2 * d + T]] + ([] if mels is None else [mels[i]]), -1)
@@ -255,9 +309,10 @@ class FastDiffWave(nn.Module):
             rs = F.linear(g, self.w_rs[i], self.b_rs[i])
             h = (h + rs[..., :r].float()) * math.sqrt(0.5)
             skip = skip + rs[..., r:].float()
-        y = F.relu(F.linear((skip * math.sqrt(1 / n)).to(dt), self.w_out1, self.b_out1))
-        out = F.linear(y, self.w_out2, self.b_out2).float().transpose(1, 2)
-        return out[:, 0] if squeeze else out
+        skip = skip * math.sqrt(1 / n)
+    y = F.relu(F.linear(skip.to(dt), self.w_out1, self.b_out1))
+    out = F.linear(y, self.w_out2, self.b_out2).float().transpose(1, 2)
+    return out[:, 0] if squeeze else out
 
 # %% ../../nbs/06a_diffwave.ipynb #5fce9392
 class DiffWaveVocoder:
