@@ -18,9 +18,8 @@ from ..vocoders.base import inference_copy
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['REFERENCE_KEYS', 'DiffWaveConfig', 'step_embedding', 'wn', 'MelUpsampler', 'ResidualLayer', 'DiffWave',
-           'diffwave_params', 'inference_dtype', 'FastDiffWave', 'DiffWaveVocoder', 'reference_state_dict',
-           'load_reference', 'diffwave_sampler']
+__all__ = ['DiffWaveConfig', 'step_embedding', 'wn', 'MelUpsampler', 'ResidualLayer', 'DiffWave', 'diffwave_params',
+           'inference_dtype', 'FastDiffWave', 'DiffWaveVocoder', 'diffwave_sampler']
 
 # %% ../../nbs/06a_diffwave.ipynb #cd6a8c8c
 @dataclass
@@ -355,42 +354,6 @@ class DiffWaveVocoder:
 def as_vocoder(self:DiffWave, **kw): # `DiffWaveVocoder` options (sampler, seed, bf16, steps, ...)
     "This mel-conditioned DiffWave as a `Vocoder`: what `load_vocoder` and `FoleyPipeline.from_pretrained` make of a saved one."
     return DiffWaveVocoder(self, **kw)
-
-# %% ../../nbs/06a_diffwave.ipynb #f74b9e47
-REFERENCE_KEYS = [  # (reference name pattern, foleybook name)
-    (r'^init_conv\.0\.conv\.', 'inp.'),
-    (r'^residual_layer\.fc_t1\.', 'fc1.'), (r'^residual_layer\.fc_t2\.', 'fc2.'),
-    (r'^residual_layer\.residual_blocks\.(\d+)\.fc_t\.', r'layers.\1.step_proj.'),
-    (r'^residual_layer\.residual_blocks\.(\d+)\.dilated_conv_layer\.conv\.', r'layers.\1.dil.'),
-    (r'^residual_layer\.residual_blocks\.(\d+)\.mel_conv\.conv\.', r'layers.\1.cond_proj.'),
-    (r'^residual_layer\.residual_blocks\.(\d+)\.upsample_conv2d\.(\d+)\.', r'layers.\1.upsampler.convs.\2.'),
-    (r'^residual_layer\.residual_blocks\.(\d+)\.res_conv\.', r'layers.\1.res.'),
-    (r'^residual_layer\.residual_blocks\.(\d+)\.skip_conv\.', r'layers.\1.skip.'),
-    (r'^final_conv\.0\.conv\.', 'out1.'), (r'^final_conv\.2\.conv\.', 'out2.'),
-    (r'weight_g$', 'parametrizations.weight.original0'), (r'weight_v$', 'parametrizations.weight.original1'),
-]
-
-def reference_state_dict(sd:dict): # the reference's `model_state_dict`
-    "The reference repository's WaveNet state dict renamed to `DiffWave`'s names."
-    out = {}
-    for k, v in sd.items():
-        k = k.removeprefix('module.')
-        for pat, rep in REFERENCE_KEYS: k = re.sub(pat, rep, k)
-        out[k] = v
-    return out
-
-def load_reference(checkpoint, # a path to a reference `.pkl` checkpoint, or the loaded dict
-                   config:DiffWaveConfig): # the matching config (e.g. the `sc09` preset)
-    "A `DiffWave` holding the weights of a reference-repository checkpoint `{'model_state_dict': ...}`."
-    src = checkpoint if isinstance(checkpoint, (str, Path)) else 'checkpoint'
-    if isinstance(checkpoint, (str, Path)): checkpoint = load_torch_file(checkpoint, 'DiffWave reference checkpoint')
-    if not isinstance(checkpoint, dict) or 'model_state_dict' not in checkpoint:
-        raise CheckpointError(f"{src}: expected a dict with 'model_state_dict' (the reference layout), got keys {list(checkpoint)[:5] if isinstance(checkpoint, dict) else type(checkpoint).__name__}")
-    model = DiffWave(config)
-    sd = reference_state_dict(checkpoint['model_state_dict'])
-    check_state_dict(model, sd, src)
-    model.load_state_dict(sd)
-    return model.eval()
 
 # %% ../../nbs/06a_diffwave.ipynb #2f804085
 @patch
