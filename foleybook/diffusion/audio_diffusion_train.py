@@ -15,7 +15,7 @@ from fastai.data.core import DataLoaders
 from fastai.callback.schedule import ParamScheduler, SchedLin, SchedCos, combine_scheds
 from ..core import FoleyError, ConfigError, DataError, seed_everything, check_system, trainer
 from ..data.folders import AudioDataset, ClassFolder
-from ..data.loaders import make_dls
+from ..data.loaders import make_dls, trainer_data
 from .mel_images import MelImageConfig, MelImages, images_to_tensor
 from .audio_diffusion import AudioDiffusion, AudioDiffusionConfig, Encodings
 from ..codecs.klvae import KLVAE, KLVAEConfig, klvae_learner, image_dls
@@ -83,16 +83,6 @@ def audio_diffusion_learner(dls, # from `diffusion_dls`
     return Learner(dls, DiffusionLoss(model), loss_func=_passthrough, opt_func=opt, lr=c.lr, cbs=[ema] + list(cbs or []), **kwargs)
 
 # %% ../../nbs/10d_audio_diffusion_train.ipynb #9814e731
-def _data(data, out, seed, n_synth):
-    "Class folders for a trainer: 'synth' writes a SynthFoley set (n_synth clips per class) into out/synth first."
-    if isinstance(data, str) and data == 'synth':
-        from foleybook.data.synth import SynthFoley
-        folder = Path(out)/'synth'
-        if not (folder/'metadata.csv').is_file(): SynthFoley(n_synth, seed=seed).write(folder)
-        return folder
-    if isinstance(data, (str, Path)) and not Path(data).exists(): raise DataError(f"data {data}: not found")
-    return data
-
 @trainer('audio_diffusion')
 def train_audio_diffusion(data, # a class-folder path, an `AudioDataset`, a list of waves, or 'synth'
                           *, preset='debug', # an `AudioDiffusionConfig` preset name or config
@@ -111,7 +101,7 @@ def train_audio_diffusion(data, # a class-folder path, an `AudioDataset`, a list
     "Train an `AudioDiffusion` model as published; its EMA weights go to `out/final`, which is returned."
     out = Path(out); check_system(system); seed_everything(seed)
     cfg = preset if isinstance(preset, AudioDiffusionConfig) else AudioDiffusionConfig.preset(preset)
-    data = _data(data, out, seed, n_synth)
+    data = trainer_data(data, out, seed, n_per_class=n_synth)
     if isinstance(data, (str, Path)): data = ClassFolder(data, sr=cfg.images.sample_rate, duration=None)
     x8, labels, names = images_from_audio(data, cfg.images)
     cond, upd = None, dict(overrides)
@@ -151,7 +141,7 @@ def train_klvae(data, # a class-folder path, an `AudioDataset`, a list of waves,
     out = Path(out); check_system(system); seed_everything(seed)
     cfg = preset if isinstance(preset, KLVAEConfig) else KLVAEConfig.preset(preset, **overrides)
     icfg = images if isinstance(images, MelImageConfig) else MelImageConfig.preset(images)
-    x8, _, _ = images_from_audio(_data(data, out, seed, n_synth), icfg)
+    x8, _, _ = images_from_audio(trainer_data(data, out, seed, n_per_class=n_synth), icfg)
     learn = klvae_learner(image_dls(images_to_tensor(list(x8), icfg), bs=cfg.bs, seed=seed, device=check_system(system)['device']), cfg)
     return fit_pretrained(learn, out, epochs=epochs, system=system, resume=resume, quiet=quiet, lr=cfg.lr)   # saves the GANPair's generator
 

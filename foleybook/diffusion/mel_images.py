@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 import numpy as np, torch
 from PIL import Image
-from ..core import FoleyConfig, FoleyError, ConfigError
+from ..core import FoleyConfig, FoleyError, ConfigError, model_device
 from ..audio import MelConfig, audio_to_images, images_to_audio, mel_to_image, image_to_mel, slice_length, to_pil, pad_or_trim
 
 # %% auto #0
@@ -91,10 +91,6 @@ def tensor_to_images(x) -> list: # (B, 1, H, W) in [-1, 1]
     return [to_pil(im) for im in tensor_to_uint8(x)]
 
 # %% ../../nbs/10a_mel_images.ipynb #674a1330
-def _device_of(m):
-    p = next(iter(m.parameters()), None) if isinstance(m, torch.nn.Module) else None
-    return p.device if p is not None else torch.device('cpu')
-
 class MelImages:
     "Audio <-> slices <-> 8-bit mel images <-> [-1, 1] tensors, at one `MelImageConfig` resolution."
     def __init__(self, cfg:MelImageConfig=None): self.cfg = cfg or MelImageConfig.preset('256')
@@ -125,7 +121,7 @@ class MelImages:
             waves = [images_to_audio([a], self.cfg.mel, n_iter=n_iter) for a in arrs]
         else:
             mels = torch.stack([image_to_mel(torch.from_numpy(a), self.cfg.top_db) for a in arrs])
-            with torch.no_grad(): out = vocoder(mels.to(_device_of(vocoder)))
+            with torch.no_grad(): out = vocoder(mels.to(model_device(vocoder)))
             waves = list(pad_or_trim(out.float().cpu().reshape(len(arrs), -1), self.cfg.slice_samples))   # e.g. frames * hop -> the slice
         return torch.cat(waves) if join else torch.stack(waves)
 
