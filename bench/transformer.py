@@ -30,6 +30,15 @@ model = SpecGPT(cfg).eval()
 n_par = sum(q.numel() for q in model.parameters())
 feats = torch.randn(a.frames, cfg.feat_dim)
 S = cfg.n_tokens
+def cpu_info() -> str:
+    "The CPU model and the vector / matrix units that matter for fp32 and bf16 speed (Linux /proc/cpuinfo)."
+    try: lines = open('/proc/cpuinfo').read().splitlines()
+    except OSError: return 'unknown CPU'
+    model = next((l.split(':', 1)[1].strip() for l in lines if l.startswith('model name')), 'unknown CPU')
+    flags = set(next((l.split(':', 1)[1].split() for l in lines if l.startswith('flags')), []))
+    return model + ': ' + ', '.join(f"{f} {'yes' if f in flags else 'no'}" for f in ('avx2', 'avx512f', 'amx_bf16'))
+
+print(f"CPU {cpu_info()}; fp32 weights and activations throughout")
 print(f"SpecGPT vggsound, {a.frames} feature frames: {n_par:,} parameters, context {cfg.block_size}, "
       f"{S} tokens, batch {a.n}, top-k {a.top_k}, torch threads {torch.get_num_threads()}")
 
