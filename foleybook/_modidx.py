@@ -1737,6 +1737,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                          'foleybook/recipes/specvqgan.py'),
                                              'foleybook.recipes.specvqgan._vocoder': ( 'specvqgan.html#_vocoder',
                                                                                        'foleybook/recipes/specvqgan.py'),
+                                             'foleybook.recipes.specvqgan.codebook_ceiling': ( 'specvqgan.html#codebook_ceiling',
+                                                                                               'foleybook/recipes/specvqgan.py'),
                                              'foleybook.recipes.specvqgan.derangement': ( 'specvqgan.html#derangement',
                                                                                           'foleybook/recipes/specvqgan.py'),
                                              'foleybook.recipes.specvqgan.features_root': ( 'specvqgan.html#features_root',

@@ -9,11 +9,39 @@ def test_specvqgan_recipe_debug(tmp_path):
     assert get_recipe('specvqgan').name == 'specvqgan'
     r = run_recipe(tmp_path/'exp', 'specvqgan', preset='debug', quiet=True)
     rep = json.loads((tmp_path/'exp'/'report.json').read_text())
-    for k in ('generated_accuracy', 'mkl_features', 'mkl_shuffled', 'feature_accuracy', 'real_accuracy'):
+    for k in ('generated_accuracy', 'mkl_features', 'mkl_shuffled', 'feature_accuracy', 'real_accuracy', 'codebook_ceiling', 'vocoder_ceiling'):
         assert k in rep and math.isfinite(rep[k]), k
+    assert 0 < rep['codes_used'] <= rep['n_codes'] == 32 and set(rep['codebook_ceiling_class_accuracy']) == {'DogBark', 'Footstep', 'GunShot', 'Keyboard', 'MovingMotorVehicle', 'Rain', 'Sneeze_Cough'}
     table = (tmp_path/'exp'/'report'/'metrics.csv').read_text()
     for m in ('fid', 'kid', 'is', 'mkl', 'accuracy'): assert f',{m},' in table, m
     assert (tmp_path/'exp'/'gen'/'DogBark').is_dir() and (tmp_path/'exp'/'data'/'features'/'Rain').is_dir()
     assert all(v is not None for v in r.status().values())
     again = run_recipe(tmp_path/'exp', 'specvqgan', preset='debug', quiet=True)    # everything is done: nothing reruns
     assert 'skipping' in (tmp_path/'exp'/'recipe.log').read_text().splitlines()[-1]
+
+
+def test_specvqgan_recipe_vocoders(tmp_path):
+    "The debug preset's vocoder stage trains a MelGAN on the `specvqgan` mel and the pipelines vocode with it; Griffin-Lim (the demo's budget fallback) inverts the codec's own mel."
+    import torch
+    from foleybook.core import load_pretrained
+    from foleybook.audio import MelConfig
+    from foleybook.codecs.vqgan import VQGAN, VQGANConfig
+    from foleybook.vocoders.melgan import MelGAN
+    from foleybook.vocoders.base import GriffinLimVocoder
+    from foleybook.recipes.specvqgan import SPECVQGAN, _vocoder
+    codec = VQGAN(VQGANConfig.preset('debug')).eval()
+    assert SPECVQGAN.preset('debug')['vocoder']['kind'] == 'melgan'
+    r = run_recipe(tmp_path/'mg', 'specvqgan', preset='debug', stop_stage='data', quiet=True)
+    r = run_recipe(tmp_path/'mg', 'specvqgan', preset='debug', stage='vocoder', stop_stage='vocoder', quiet=True)
+    saved = load_pretrained(tmp_path/'mg'/'vocoder'/'final')
+    assert isinstance(saved, MelGAN) and saved.mel_config == MelConfig.preset('specvqgan')
+    v = _vocoder(r, codec)
+    assert isinstance(v, MelGAN) and not v.training
+    mel = codec.decode(codec.encode(torch.rand(1, 80, 64)))
+    w = v(mel)
+    assert w.shape == (1, 1, 64 * 256) and torch.isfinite(w).all()
+    gl = SPECVQGAN.preset('debug', vocoder=dict(kind='griffinlim', n_iter=4))
+    r = run_recipe(tmp_path/'gl', 'specvqgan', preset=gl, stop_stage='data', quiet=True)
+    r = run_recipe(tmp_path/'gl', 'specvqgan', preset=gl, stage='vocoder', stop_stage='vocoder', quiet=True)
+    v = _vocoder(r, codec)
+    assert isinstance(v, GriffinLimVocoder) and v.n_iter == 4 and v.mel_config == codec.mel_config

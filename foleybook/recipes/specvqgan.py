@@ -14,7 +14,8 @@ from .stages import stage_vocoder, run_trainer
 
 # %% auto #0
 __all__ = ['RECIPE_PRESETS', 'stage_gpt_class', 'stage_gpt_feature', 'SPECVQGAN', 'features_root', 'stage_specvqgan_data',
-           'stage_classifier', 'stage_vqgan', 'specvqgan_pipeline', 'derangement', 'specvqgan_metrics']
+           'stage_classifier', 'stage_vqgan', 'specvqgan_pipeline', 'derangement', 'codebook_ceiling',
+           'specvqgan_metrics']
 
 # %% ../../nbs/13d_specvqgan.ipynb #e67a8b33
 _EVAL = dict(embedders=('classifier',), per_source=2, top_k=None)
@@ -22,7 +23,7 @@ RECIPE_PRESETS = {
     'debug': dict(
         n_per_class=6, holdout=1/3, seed=0, duration=None,
         classifier=dict(preset='debug', mel='specvqgan', epochs=2, bs=8),
-        vocoder=dict(kind='griffinlim', n_iter=8),
+        vocoder=dict(kind='melgan', preset='specvqgan_debug', overrides={}, steps=2, bs=2, segment=2048),
         vqgan=dict(preset='debug', overrides=dict(disc_start=2), epochs=1, bs=4),
         gpt_class=dict(preset='debug', overrides=dict(p_uncond=0.2), epochs=1, bs=4),
         gpt_feature=dict(preset='debug', overrides=dict(feat_frames=4), epochs=1, bs=4),
@@ -112,11 +113,12 @@ stage_gpt_class, stage_gpt_feature = _gpt_stage('class'), _gpt_stage('feature')
 
 # %% ../../nbs/13d_specvqgan.ipynb #f820a781
 def _vocoder(r:Recipe, codec, device='cpu'):
-    "The experiment's vocoder; Griffin-Lim (no training) inverts the codec's own mel convention."
+    "The experiment's vocoder, ready to vocode: a trained one (e.g. MelGAN on the `specvqgan` mel) or Griffin-Lim on the codec's own mel convention."
     from foleybook.core import load_pretrained
-    from foleybook.vocoders.base import GriffinLimVocoder
-    v = load_pretrained(r.need('vocoder'), device=device)
-    return GriffinLimVocoder(codec.mel_config, n_iter=v.n_iter) if isinstance(v, GriffinLimVocoder) else v
+    from foleybook.vocoders.base import GriffinLimVocoder, load_vocoder
+    folder = r.need('vocoder')
+    v = load_pretrained(folder, device=device)
+    return GriffinLimVocoder(codec.mel_config, n_iter=v.n_iter) if isinstance(v, GriffinLimVocoder) else load_vocoder(folder, device)
 
 def specvqgan_pipeline(r:Recipe, kind:str='class', device='cpu'):
     "The `SpecVQGANPipeline` of an experiment's `kind` ('class' or 'feature') prior, VQGAN and vocoder."
@@ -138,9 +140,37 @@ def derangement(n:int, seed:int=0) -> list:
         p = list(range(n)); rng.shuffle(p)
         if all(i != j for i, j in enumerate(p)): return p
 
+# %% ../../nbs/13d_specvqgan.ipynb #5c1e0a71
+def codebook_ceiling(r:Recipe, clf, test, device='cpu') -> dict:
+    "The ceilings of generated-clip accuracy: held-out clips re-synthesised by the vocoder from their mels (`vocoder_ceiling`) and from their VQGAN codes (`codebook_ceiling`); the codes they use."
+    from foleybook.core import load_pretrained
+    from foleybook.audio import load_audio, MelSpectrogram
+    from foleybook.eval.report import class_files
+    from foleybook.codecs.vqgan_train import crop_frames
+    codec = load_pretrained(r.need('vqgan'), device=device).eval()
+    voc, ms = _vocoder(r, codec, device), MelSpectrogram(codec.mel_config)
+    sr, n = codec.mel_config.sample_rate, codec.config.n_frames
+    per, used, hits, total = {'vocoder': {}, 'codebook': {}}, set(), {'vocoder': 0, 'codebook': 0}, 0
+    for k, (c, files) in enumerate(class_files(test, classes_of(r)).items()):
+        mel = torch.cat([crop_frames(ms(torch.as_tensor(load_audio(f, sr=sr)[0][0]).float()[None]), n) for f in files]).to(device)
+        with torch.inference_mode():
+            codes = codec.encode(mel); used |= set(codes.flatten().tolist())
+            waves = {'vocoder': voc(mel), 'codebook': voc(codec.decode(codes))}
+        for key, w in waves.items():
+            right = clf.predict(list(w.reshape(len(files), -1).float().cpu().numpy()), sr) == k
+            per[key][c] = float(right.mean()); hits[key] += int(right.sum())
+        total += len(files)
+    out = {f'{key}_ceiling': hits[key] / max(total, 1) for key in hits}
+    r.log(f"stage {r.current}: held-out clips through the vocoder {out['vocoder_ceiling']:.1%}, through the codebook and the vocoder "
+          f"{out['codebook_ceiling']:.1%} recognised; {len(used)} of {codec.n_codes} codes used")
+    return dict(out, vocoder_ceiling_class_accuracy=per['vocoder'], codebook_ceiling_class_accuracy=per['codebook'],
+                codes_used=len(used), n_codes=codec.n_codes)
+
+# %% ../../nbs/13d_specvqgan.ipynb #5c1e0a72
 def specvqgan_metrics(r:Recipe, gen, test, clf) -> dict:
-    "`mkl_features`, `mkl_shuffled` and `feature_accuracy` of the feature-conditioned prior on the held-out clips."
+    "The ceilings (`codebook_ceiling`) and `mkl_features`, `mkl_shuffled`, `feature_accuracy` of the feature-conditioned prior on the held-out clips."
     from foleybook.eval.metrics import mkl
+    ceil = codebook_ceiling(r, clf, test)
     pipe = specvqgan_pipeline(r, 'feature')
     e = r.P['evaluate']; k = e.get('per_source', 2)
     names = list(pipe.sources)
@@ -154,7 +184,7 @@ def specvqgan_metrics(r:Recipe, gen, test, clf) -> dict:
         hits += list(g.argmax(1) == clf.classes.index(nm.split('/')[0]))
     r.log(f"stage {r.current}: feature prior MKL {np.mean(true):.3f} with the clips' own features, {np.mean(shuf):.3f} shuffled")
     return dict(mkl_features=float(np.mean(true)), mkl_shuffled=float(np.mean(shuf)), feature_accuracy=float(np.mean(hits)),
-                n_sources=len(names), clips_per_source=k)
+                n_sources=len(names), clips_per_source=k, **ceil)
 
 # %% ../../nbs/13d_specvqgan.ipynb #7257f5bb
 SPECVQGAN = register_recipe(RecipeSpec('specvqgan', [

@@ -22,7 +22,7 @@ __all__ = ['MELGAN_WEIGHTS', 'train_melgan', 'MelGANConfig', 'ResnetBlock', 'Mel
 # %% ../../nbs/03b_melgan.ipynb #d6d452eb
 @dataclass
 class MelGANConfig(FoleyConfig):
-    "MelGAN generator and discriminator sizes; presets 'specvqgan' (its mels), 'hifigan' (DCASE mels) and 'debug'."
+    "MelGAN generator and discriminator sizes; presets 'specvqgan' (its mels), 'hifigan' (DCASE mels), 'debug' and 'specvqgan_debug'."
     ngf:int = 32                 # generator filters at the last stage (x 2**len(ratios) at the first)
     ratios:tuple = (8, 8, 2, 2)  # upsampling factors; their product is the mel hop
     n_residual_layers:int = 3    # residual blocks per stage, dilations 1, 3, 9...
@@ -35,7 +35,8 @@ class MelGANConfig(FoleyConfig):
     presets: ClassVar[dict] = {
         'specvqgan': dict(),
         'hifigan': dict(mel=MelConfig.preset('hifigan')),
-        'debug': dict(ngf=4, n_residual_layers=2, ndf=4, n_disc_layers=3, max_channels=64, mel=MelConfig.preset('hifigan'))}
+        'debug': dict(ngf=4, n_residual_layers=2, ndf=4, n_disc_layers=3, max_channels=64, mel=MelConfig.preset('hifigan')),
+        'specvqgan_debug': dict(ngf=4, n_residual_layers=2, ndf=4, n_disc_layers=3, max_channels=64)}  # the debug size on the specvqgan mel
 
 # %% ../../nbs/03b_melgan.ipynb #e329a0b2
 class ResnetBlock(nn.Module):
