@@ -110,7 +110,7 @@ RECIPE_PRESETS = {
     'demo': dict(seed=0, kinds=['pops'], n_clips=32, duration=4., holdout=0.25, feature_fft=256,
                  tier3=dict(preset='tier3', overrides=dict(hidden=64, seq_len=250, steps=300, bs=16, lr=3e-3)),
                  tier2=dict(preset='tier2', overrides=dict(hidden=64, seq_len=250, steps=300, bs=16, lr=3e-3)),
-                 tier1=dict(preset='tier1', overrides=dict(hidden=64, seq_len=512, steps=400, bs=8, lr=3e-3, tfr=1., ss=None)),
+                 tier1=dict(preset='tier1', overrides=dict(hidden=64, seq_len=512, steps=400, bs=8, lr=3e-3, tfr=1., ss=0.5)),
                  generate=dict(duration=4., n_fad=4, temperature=1., top_p=0.9)),
     'published': dict(seed=0, kinds=['pops'], n_clips=256, duration=4., holdout=0.1, feature_fft=256,
                       tier3=dict(preset='tier3', overrides={}), tier2=dict(preset='tier2', overrides={}), tier1=dict(preset='tier1', overrides={}),
