@@ -65,3 +65,30 @@ def test_control_measure():
     assert np.allclose(event_times(np.eye(1, 8000, 2000)[0], 16000), [0.125], atol=0.003)
     cv = curves(1., 125.)
     assert cv['ramp'].shape == (125,) and set(np.unique(cv['step'])) == {np.float32(.15), np.float32(.85)}
+
+
+def test_lossy_fast_steps_stay_close_and_fp32_is_exact():
+    from foleybook.mtcrnn.generate import FastGRUStep, generate_tier
+    torch.manual_seed(1)
+    t1 = Tier(TierConfig.preset('debug_tier1', hidden=48)).eval()
+    cond = torch.randn(1, 150, 13)
+    ref = generate_tier(t1, cond, seed=2)
+    assert torch.equal(ref, generate_tier(t1, cond, seed=2, method='naive'))
+    with torch.inference_mode():
+        steps = {dt: FastGRUStep(t1, 1, dt) for dt in (torch.float32, torch.float16, torch.qint8)}
+        ct = steps[torch.float32].cond_terms(t1.norm_cond(cond))
+        lg = {dt: torch.stack([s.step(ref[:, t - 1] if t else torch.full((1,), 128), ct[:, t]).clone() for t in range(150)]) for dt, s in steps.items()}
+    p32 = lg[torch.float32].softmax(-1)
+    l1 = {dt: float((p32 - lg[dt].softmax(-1)).abs().sum(-1).mean()) for dt in (torch.float16, torch.qint8)}
+    assert l1[torch.float16] < 1e-3 and l1[torch.qint8] < 0.05, l1
+    with pytest.raises(ConfigError, match='dtype must be one of'): FastGRUStep(t1, 1, torch.float64)
+
+
+def test_tier_measure_needs_a_short_feature_window():
+    from foleybook.audio import control_features
+    from foleybook.recipes.mtcrnn import track_correlation
+    w, p = texture('pops', 4., 16000, 2)
+    c = np.interp(np.arange(100) / 25, p['fill']['times'], p['fill']['values'])
+    x = torch.from_numpy(w)
+    assert track_correlation(control_features(x, 16000, 125., n_fft=256)['rms'].numpy(), 125., c) > 0.9
+    assert track_correlation(control_features(x, 16000, 500., n_fft=256)['mfcc'][0].numpy(), 500., c, 'mfcc0') > 0.9

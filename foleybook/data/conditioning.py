@@ -154,10 +154,10 @@ def params_to_array(params:dict, names:list, rate:float, duration:float=None) ->
     r = resample_params({n: params[n] for n in names}, rate, duration)
     return np.stack([r[n]['values'] for n in names], 1).astype(np.float32)
 
-def params_from_audio(wave, sr:int, rate:float, n_mfcc:int=13, filename:str=None) -> dict:
+def params_from_audio(wave, sr:int, rate:float, n_mfcc:int=13, filename:str=None, n_fft:int=None) -> dict: # n_fft: analysis window of `control_features` (default ~46 ms)
     "paramManager tracks of a mono wave at `rate` Hz: rms, centroid, pitch, voiced, mfcc0..mfcc{n_mfcc-1}."
     w = torch.as_tensor(wave, dtype=torch.float32).reshape(-1)
-    f = control_features(w, sr, rate, n_mfcc=n_mfcc)
+    f = control_features(w, sr, rate, n_mfcc=n_mfcc, n_fft=n_fft)
     tracks = {k: f[k] for k in ('rms', 'centroid', 'pitch', 'voiced')} | {f'mfcc{i}': f['mfcc'][i] for i in range(n_mfcc)}
     units = dict(rms='amplitude', centroid='frequency', pitch='frequency', voiced='categorical')
     t = np.arange(len(f['rms']))/rate

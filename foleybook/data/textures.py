@@ -125,7 +125,8 @@ def make_textures(root, # output folder
                   sr:int=16000, # sample rate
                   seed:int=0, # base seed (clip i of a kind uses seed + i)
                   feature_rate:float=500., # rate of the measured features in the parameter files
-                  n_mfcc:int=13) -> list: # MFCC coefficients
+                  n_mfcc:int=13, # MFCC coefficients
+                  n_fft:int=None) -> list: # analysis window of the measured features (default ~46 ms; 256 = 16 ms resolves single pops)
     "Write a texture dataset (wavs + paramManager files); return the wav paths."
     root, out = Path(root), []
     for kind in kinds:
@@ -133,7 +134,7 @@ def make_textures(root, # output folder
             wav = root/kind/f'{kind}_{i:03d}.wav'
             if not (wav.exists() and param_file(wav).exists()):
                 w, p = texture(kind, duration, sr, seed + i)
-                feats = params_from_audio(w, sr, feature_rate, n_mfcc=n_mfcc, filename=wav.name)
+                feats = params_from_audio(w, sr, feature_rate, n_mfcc=n_mfcc, filename=wav.name, n_fft=n_fft)
                 p = {**feats, **p, 'meta': {**feats['meta'], **p['meta']}}
                 save_audio(wav, w, sr)
                 write_params(param_file(wav), p)

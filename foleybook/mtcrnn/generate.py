@@ -4,7 +4,7 @@
 
 # %% ../../nbs/11b_mtcrnn_generate.ipynb #8c651e4e
 from __future__ import annotations
-import math
+import math, warnings
 from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
 from ..core import ConfigError, DataError
@@ -13,8 +13,8 @@ from .tiers import *
 from .train import clip_tracks
 
 # %% auto #0
-__all__ = ['MODES', 'rate_factor', 'upsample', 'external_conditioning', 'self_conditioning', 'random_prime', 'naive_generate',
-           'FastGRUStep', 'generate_tier', 'tier_inputs']
+__all__ = ['MODES', 'PRECISIONS', 'rate_factor', 'upsample', 'external_conditioning', 'self_conditioning', 'random_prime',
+           'naive_generate', 'FastGRUStep', 'generate_tier', 'tier_inputs']
 
 # %% ../../nbs/11b_mtcrnn_generate.ipynb #4595c790
 MODES = ('self', 'external', 'none')
@@ -108,26 +108,43 @@ def naive_generate(tier:Tier, cond, # (n, T, n_cond) normalised conditioning
     return torch.stack(outs, 1)
 
 # %% ../../nbs/11b_mtcrnn_generate.ipynb #041f1d0f
+PRECISIONS = (torch.float32, torch.float16, torch.qint8, torch.bfloat16)
+
+def _int8_weight(w):
+    "Per-output-channel symmetric int8 quantization of `w` (fbgemm's layout)."
+    s = (w.abs().amax(1) / 127).clamp_min(1e-12).double()
+    with warnings.catch_warnings():  # quantized tensors are deprecated in recent torch (the fbgemm kernels still ship); fp16 does not need them
+        warnings.simplefilter('ignore', UserWarning)
+        return torch.quantize_per_channel(w.contiguous(), s, torch.zeros(len(s), dtype=torch.long), 0, torch.qint8)
+
 class _Linear:
-    "`x -> x @ w.T + b` into a preallocated fp32 buffer: fp32 by `torch.addmm`, or bf16 weights through oneDNN's prepacked linear."
+    "`x -> x @ w.T + b`: fp32 `torch.addmm` into a preallocated buffer (exact), or stored weights of lower precision (lossy, opt-in)."
     def __init__(self, w, b, n:int, dtype=torch.float32):
         self.b, self.buf, self.f = b.contiguous(), torch.empty(n, w.shape[0]), None
+        if dtype not in PRECISIONS: raise ConfigError(f"FastGRUStep: dtype must be one of {PRECISIONS}, got {dtype}")
         if dtype == torch.float32: self.wt = w.t().contiguous(); return
-        wb = w.to(dtype).contiguous()
+        if dtype == torch.float16:  # fbgemm: fp16 weights, fp32 arithmetic (AVX2 + F16C): half the bytes read per step
+            pk = torch.ops.quantized.linear_prepack_fp16(w.contiguous(), self.b)
+            self.f = lambda x: torch.ops.quantized.linear_dynamic_fp16(x, pk); return
+        if dtype == torch.qint8:  # fbgemm: int8 per-channel weights, activations quantized per step: a quarter of the bytes
+            pk = torch.ops.quantized.linear_prepack(_int8_weight(w), self.b)
+            self.f = lambda x: torch.ops.quantized.linear_dynamic(x, pk, True); return
+        wb = w.to(dtype).contiguous()  # bf16 through oneDNN (AMX / AVX512-bf16 hardware; slow elsewhere)
         try:
             pw = torch.ops.mkldnn._reorder_linear_weight(wb, n)
-            self.f = lambda x: torch.ops.mkldnn._linear_pointwise(x.to(dtype), pw, None, "none", [], "")
-            self.f(torch.zeros(n, w.shape[1]))
-        except Exception: self.f = lambda x: F.linear(x.to(dtype), wb)
+            f = lambda x: torch.ops.mkldnn._linear_pointwise(x.to(dtype), pw, None, "none", [], "")
+            f(torch.zeros(n, w.shape[1]))
+        except Exception: f = lambda x: F.linear(x.to(dtype), wb)
+        self.f = lambda x: torch.add(f(x), self.b, out=self.buf)
     def __call__(self, x):
         if self.f is None: return torch.addmm(self.b, x, self.wt, out=self.buf)
-        return torch.add(self.f(x), self.b, out=self.buf)
+        return self.f(x)
 
 class FastGRUStep:
     "One generation step of a GRU tier: folded input layers, stacked matrices, preallocated buffers."
     def __init__(self, tier:Tier, # a tier with cell 'gru'
                  n:int=1, # sequences generated together
-                 dtype=torch.float32): # dtype of the recurrent and output matrices (torch.bfloat16: faster on bf16 hardware, not bit-exact)
+                 dtype=torch.float32): # storage of the recurrent and output matrices: float32 (exact), float16 or qint8 (fbgemm, lossy), bfloat16 (bf16 hardware only)
         c = tier.config
         if c.cell != 'gru': raise ConfigError(f"FastGRUStep needs a GRU tier, got cell={c.cell!r}")
         self.c, H, L = c, c.hidden, c.n_layers
@@ -183,7 +200,7 @@ def generate_tier(tier:Tier, cond, # (n, T, n_cond) raw conditioning at the tier
                   *, seed:int=0, # sampling seed
                   temperature:float=1., top_p:float=None, # sampling settings of the head
                   method:str='fast', # 'fast' (`FastGRUStep`) or 'naive' (`nn.GRU` one step at a time)
-                  dtype=torch.float32): # matrices of the fast step (torch.bfloat16 where it helps)
+                  dtype=torch.float32): # storage of the fast step's matrices (`PRECISIONS`; float32 is exact, the others lossy and opt-in)
     "Generate `T` steps: raw values (n, T, n_gen), or mu-law classes (n, T) for an audio tier."
     if method not in ('fast', 'naive'): raise ConfigError(f"generate_tier: method must be 'fast' or 'naive', got {method!r}")
     tier.eval(); c = tier.config

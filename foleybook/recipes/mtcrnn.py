@@ -12,54 +12,81 @@ from ..audio import load_audio, save_audio
 from ..features import control_features
 from ..eval.metrics import fad
 from ..data.textures import make_textures
+from ..data.conditioning import read_params, params_to_array
 from ..mtcrnn.tiers import TierConfig
 from ..mtcrnn.train import train_tier, clip_files, clip_tracks
 from ..mtcrnn.chain import MTCRNN, TIERS
 from .engine import Recipe, RecipeSpec, Stage, register_recipe
 
 # %% auto #0
-__all__ = ['RECIPE_PRESETS', 'MTCRNN_RECIPE', 'event_times', 'fill_from_audio', 'control_correlation', 'test_curves',
+__all__ = ['TIER_ENVELOPES', 'RECIPE_PRESETS', 'MTCRNN_RECIPE', 'envelope_events', 'event_times', 'fill_from_events',
+           'fill_from_audio', 'curve_correlation', 'control_correlation', 'track_correlation', 'test_curves',
            'mfcc_frames', 'stage_data', 'stage_params', 'tier_config', 'stage_tier', 'mtcrnn_generator',
            'stage_generate', 'stage_evaluate']
 
 # %% ../../nbs/13f_mtcrnn_recipe.ipynb #3b32adc3
+def envelope_events(e_db, # an energy envelope in dB, one value per frame
+                    frame_rate:float, # its frames per second
+                    rise_db:float=9., # an onset: the energy rises by this much over `lag` frames
+                    floor_db:float=45., # ... to within this of the loudest frame
+                    gap:float=0.015, # at least this far apart (s)
+                    lag:int=2) -> np.ndarray:
+    "Onset times (s) of the sharp rises of an energy envelope (audio frames, a tier's rms or MFCC 0)."
+    e = np.asarray(e_db, np.float64).reshape(-1)
+    if len(e) <= lag + 1: return np.zeros(0)
+    rise = e[lag:] - e[:-lag]
+    cand = np.where((rise > rise_db) & (e[lag:] > e.max() - floor_db))[0] + lag
+    out, last = [], -1e9
+    for i in cand:
+        if (i - last) / frame_rate >= gap: out.append(i); last = i
+    return np.asarray(out, float) / frame_rate
+
 def event_times(wave, # mono wave (T,)
                 sr:int, # its rate
                 hop:float=0.002, # energy frame (s)
-                rise_db:float=9., # an onset: the energy rises by this much over 2 frames
-                floor_db:float=45., # ... to within this of the clip's loudest frame
-                gap:float=0.015) -> np.ndarray: # at least this far apart (s)
-    "Onset times (s) of the events (pops, drops) of `wave`: sharp rises of the frame energy."
+                **kw) -> np.ndarray: # `envelope_events` settings
+    "Onset times (s) of the events (pops, drops) of `wave`: sharp rises of the 2 ms frame energy."
     w = np.asarray(wave, np.float64).reshape(-1)
     h = max(1, int(round(hop * sr))); n = len(w) // h
     if n < 4: return np.zeros(0)
-    e = 10 * np.log10((w[:n * h].reshape(n, h) ** 2).mean(1) + 1e-10)
-    rise = e[2:] - e[:-2]
-    cand = np.where((rise > rise_db) & (e[2:] > e.max() - floor_db))[0] + 2
-    out, last = [], -1e9
-    for i in cand:
-        if (i - last) * hop >= gap: out.append(i); last = i
-    return np.asarray(out, float) * h / sr
+    return envelope_events(10 * np.log10((w[:n * h].reshape(n, h) ** 2).mean(1) + 1e-10), sr / h, **kw)
 
-def fill_from_audio(wave, sr:int, rate:float=25., # frames per second of the curve
-                    win:float=0.6, # counting window (s)
-                    lo:float=2., hi:float=30.) -> np.ndarray: # event rates of fill 0 and 1 (the pops texture: 2 + 28 fill per second)
-    "The `fill` control recomputed from audio: events per second in a sliding window, mapped back to [0, 1]-ish."
-    t_ev = event_times(wave, sr)
-    dur = len(np.asarray(wave).reshape(-1)) / sr
-    t = np.arange(int(dur * rate)) / rate
+def fill_from_events(t_ev, duration:float, rate:float=25., # frames per second of the curve
+                     win:float=0.6, # counting window (s)
+                     lo:float=2., hi:float=30.) -> np.ndarray: # event rates of fill 0 and 1 (the pops texture: 2 + 28 fill per second)
+    "The `fill` control from event times: events per second in a sliding window, mapped back to [0, 1]-ish."
+    t = np.arange(int(duration * rate)) / rate
     cnt = np.searchsorted(t_ev, t + win / 2) - np.searchsorted(t_ev, t - win / 2)
-    span = np.minimum(t + win / 2, dur) - np.maximum(t - win / 2, 0)
+    span = np.minimum(t + win / 2, duration) - np.maximum(t - win / 2, 0)
     return (cnt / span - lo) / (hi - lo)
 
-def control_correlation(wave, sr:int, curve, # the requested control at `rate`
-                        rate:float=25., win:float=0.6) -> float:
-    "Pearson correlation of the requested `fill` curve with the one recomputed from `wave` (half a window trimmed at each end)."
-    est, c = fill_from_audio(wave, sr, rate, win), np.asarray(curve, float).reshape(-1)
+def fill_from_audio(wave, sr:int, rate:float=25., win:float=0.6, lo:float=2., hi:float=30.) -> np.ndarray:
+    "The `fill` control recomputed from audio (`fill_from_events` of `event_times`)."
+    return fill_from_events(event_times(wave, sr), len(np.asarray(wave).reshape(-1)) / sr, rate, win, lo, hi)
+
+def curve_correlation(est, curve, rate:float=25., win:float=0.6) -> float:
+    "Pearson correlation of two curves at `rate`, half a window trimmed at each end (0 when either is constant)."
+    est, c = np.asarray(est, float).reshape(-1), np.asarray(curve, float).reshape(-1)
     n = min(len(est), len(c)); k = int(np.ceil(win / 2 * rate))
     est, c = est[k:n - k], c[k:n - k]
     if len(c) < 3 or c.std() == 0 or est.std() == 0: return 0.
     return float(np.corrcoef(est, c)[0, 1])
+
+def control_correlation(wave, sr:int, curve, # the requested control at `rate`
+                        rate:float=25., win:float=0.6) -> float:
+    "Pearson correlation of the requested `fill` curve with the one recomputed from `wave` (half a window trimmed at each end)."
+    return curve_correlation(fill_from_audio(wave, sr, rate, win), curve, rate, win)
+
+TIER_ENVELOPES = {'tier3': 'rms', 'tier2': 'mfcc0'}  # the energy track of each parameter tier
+
+def track_correlation(values, frame_rate:float, curve, # a tier's energy track (rms: amplitude; mfcc0: dB x sqrt(n_mels)) at `frame_rate`; the requested control at `rate`
+                      kind:str='rms', rate:float=25., win:float=0.6, n_mels:int=40) -> float:
+    "`control_correlation` measured on a parameter tier's energy track instead of audio: where along the chain the control is kept or lost."
+    v = np.asarray(values, np.float64).reshape(-1)
+    e = 20 * np.log10(np.maximum(v, 1e-5)) if kind == 'rms' else v / np.sqrt(n_mels)
+    lag = max(1, int(round(frame_rate / 125)))  # a rise over 8 ms
+    t_ev = envelope_events(e, frame_rate, lag=lag)
+    return curve_correlation(fill_from_events(t_ev, len(v) / frame_rate, rate, win), curve, rate, win)
 
 # %% ../../nbs/13f_mtcrnn_recipe.ipynb #bca1cda4
 def test_curves(duration:float, rate:float) -> dict:
@@ -77,18 +104,18 @@ def mfcc_frames(files_or_waves, sr:int=16000, rate:float=50.) -> np.ndarray:
 
 # %% ../../nbs/13f_mtcrnn_recipe.ipynb #ee6991ee
 RECIPE_PRESETS = {
-    'debug': dict(seed=0, kinds=['pops'], n_clips=6, duration=2., holdout=1/3,
+    'debug': dict(seed=0, kinds=['pops'], n_clips=6, duration=2., holdout=1/3, feature_fft=256,
                   tier3=dict(preset='debug', overrides=dict(steps=30)), tier2=dict(preset='debug_tier2', overrides=dict(steps=30)),
                   tier1=dict(preset='debug_tier1', overrides=dict(steps=20)),
-                  generate=dict(duration=1., n_fad=2, temperature=1.)),
-    'demo': dict(seed=0, kinds=['pops'], n_clips=32, duration=4., holdout=0.25,
-                 tier3=dict(preset='tier3', overrides=dict(hidden=48, seq_len=250, steps=500, bs=16, lr=3e-3)),
-                 tier2=dict(preset='tier2', overrides=dict(hidden=48, seq_len=250, steps=300, bs=16, lr=3e-3)),
-                 tier1=dict(preset='tier1', overrides=dict(hidden=48, seq_len=480, steps=400, bs=8, lr=3e-3)),
-                 generate=dict(duration=2., n_fad=4, temperature=1.)),
-    'published': dict(seed=0, kinds=['pops'], n_clips=256, duration=4., holdout=0.1,
+                  generate=dict(duration=1., n_fad=2, temperature=1., top_p=0.9)),
+    'demo': dict(seed=0, kinds=['pops'], n_clips=32, duration=4., holdout=0.25, feature_fft=256,
+                 tier3=dict(preset='tier3', overrides=dict(hidden=64, seq_len=250, steps=300, bs=16, lr=3e-3)),
+                 tier2=dict(preset='tier2', overrides=dict(hidden=64, seq_len=250, steps=300, bs=16, lr=3e-3)),
+                 tier1=dict(preset='tier1', overrides=dict(hidden=64, seq_len=512, steps=400, bs=8, lr=3e-3, tfr=1., ss=0.5)),
+                 generate=dict(duration=4., n_fad=4, temperature=1., top_p=0.9)),
+    'published': dict(seed=0, kinds=['pops'], n_clips=256, duration=4., holdout=0.1, feature_fft=256,
                       tier3=dict(preset='tier3', overrides={}), tier2=dict(preset='tier2', overrides={}), tier1=dict(preset='tier1', overrides={}),
-                      generate=dict(duration=4., n_fad=32, temperature=1.)),
+                      generate=dict(duration=4., n_fad=32, temperature=1., top_p=0.9)),
 }
 
 # %% ../../nbs/13f_mtcrnn_recipe.ipynb #7f1d7d35
@@ -96,7 +123,7 @@ def stage_data(r:Recipe) -> dict:
     "Write the procedural texture clips with their paramManager files (`--data synth`), or take a folder of clips + parameter files."
     if r.data == 'synth':
         folder = r.path('data', 'clips')
-        make_textures(folder, r.P['n_clips'], kinds=tuple(r.P['kinds']), duration=r.P['duration'], seed=r.seed)
+        make_textures(folder, r.P['n_clips'], kinds=tuple(r.P['kinds']), duration=r.P['duration'], seed=r.seed, n_fft=r.P.get('feature_fft'))
         info = dict(source='textures', dev=str(folder), kinds=r.P['kinds'], n_clips=r.P['n_clips'])
     else: info = dict(source='folder', dev=str(r.data))
     with atomic_write(r.path('data', 'source.json'), 'w') as f: json.dump(info, f, indent=1)
@@ -146,10 +173,14 @@ def stage_generate(r:Recipe) -> dict:
     g.save_pretrained(r.path('model'))
     rate, dur = g.tier3.config.rate, s['duration']
     curves = test_curves(dur, rate)
-    waves = g.generate(np.stack(list(curves.values()))[..., None], n=len(curves), seed=r.seed, temperature=s['temperature'])
+    samp = dict(temperature=s['temperature'], top_p=s.get('top_p'))
+    waves, tr = g.generate(np.stack(list(curves.values()))[..., None], n=len(curves), seed=r.seed, tracks=True, **samp)
     gen = r.path('gen'); shutil.rmtree(gen, ignore_errors=True); (gen/'random').mkdir(parents=True)
+    np.savez_compressed(gen/'tracks.npz', curves=np.array(list(curves)), control=tr['control'].numpy(), audio=tr['audio'].numpy().astype(np.uint8),
+                        **{t: tr[t].numpy().astype(np.float16) for t in ('tier3', 'tier2')},
+                        **{f'{t}_generate': np.array(getattr(g, t).config.generate) for t in ('tier3', 'tier2')})
     for (k, c), w in zip(curves.items(), waves): save_audio(gen/f'{k}.wav', w, g.sample_rate)
-    rnd = g.generate(None, n=s['n_fad'], seed=r.seed + 1, duration=dur, temperature=s['temperature'])
+    rnd = g.generate(None, n=s['n_fad'], seed=r.seed + 1, duration=dur, **samp)
     for i, w in enumerate(rnd): save_audio(gen/'random'/f'{i:04d}.wav', w, g.sample_rate)
     with atomic_write(gen/'controls.json', 'w') as f: json.dump(dict(rate=rate, **{k: v.tolist() for k, v in curves.items()}), f)
     return dict(n_fad=s['n_fad'], duration=dur)
@@ -158,26 +189,38 @@ def _wav(f) -> Path:
     p = Path(f)
     return p if p.suffix != '.json' else next((p.with_suffix(e) for e in ('.wav', '.flac', '.ogg', '.mp3') if p.with_suffix(e).exists()), p.with_suffix('.wav'))
 
+def _rate(r, t): return tier_config(r, t).rate
+
 def stage_evaluate(r:Recipe) -> dict:
     "Controllability (`control_correlation`: the fill recomputed from the ramp and the step) and FAD of the random-control clips vs the held-out clips."
     gen, sp = r.need('generate', 'generated clips', r.path('gen')), _splits(r)
     ctl = json.loads((gen/'controls.json').read_text())
+    tr = dict(np.load(gen/'tracks.npz')) if (gen/'tracks.npz').is_file() else {}  # each tier's output (runs before the per-tier measure have none)
     sr, rate = 16000, 25.
-    cc = {}
-    for k in ('ramp', 'step'):
+    cc, tiers, curves = {}, {t: {} for t in TIER_ENVELOPES}, {}
+    for i, k in enumerate(('ramp', 'step')):
         w = load_audio(gen/f'{k}.wav')[0][0].numpy()
         c = np.interp(np.arange(int(len(w) / sr * rate)) / rate, np.arange(len(ctl[k])) / ctl['rate'], ctl[k])
         cc[k] = control_correlation(w, sr, c, rate)
-    real = []
-    for f in sp['test']:  # the same measure on held-out real clips: its ceiling
-        w = load_audio(_wav(f))[0][0].numpy(); fill = json.loads(Path(f).with_suffix('.json').read_text())['fill']
-        real.append(control_correlation(w, sr, np.interp(np.arange(int(len(w) / sr * rate)) / rate, fill['times'], fill['values']), rate))
+        curves[k] = dict(requested=c.round(4).tolist(), recomputed=fill_from_audio(w, sr, rate).round(4).tolist())
+        for t, nm in TIER_ENVELOPES.items():
+            if nm in tr.get(f'{t}_generate', ()): tiers[t][k] = track_correlation(tr[t][i, :, list(tr[f'{t}_generate']).index(nm)].astype(np.float32), _rate(r, t), c, nm, rate)
+    real, real_tiers = [], {t: [] for t in TIER_ENVELOPES}
+    for f in sp['test']:  # the same measures on held-out real clips: their ceilings
+        w = load_audio(_wav(f))[0][0].numpy(); p = read_params(Path(f).with_suffix('.json')); fill = p['fill']
+        c = np.interp(np.arange(int(len(w) / sr * rate)) / rate, fill['times'], fill['values'])
+        real.append(control_correlation(w, sr, c, rate))
+        for t, nm in TIER_ENVELOPES.items():
+            if nm in p: real_tiers[t].append(track_correlation(params_to_array(p, [nm], _rate(r, t))[:, 0], _rate(r, t), c, nm, rate))
     e_gen, e_test = mfcc_frames(sorted((gen/'random').glob('*.wav'))), mfcc_frames([_wav(f) for f in sp['test']])
     e_train = mfcc_frames([_wav(f) for f in sp['train'][:len(sp['test'])]])
     stages = {n: (json.loads(r.marker(n).read_text()) if r.marker(n).is_file() else {}) for n in r.order}
     rep = dict(recipe='mtcrnn', preset=r.preset_name, control='fill', control_correlation=float(np.mean(list(cc.values()))),
                control_correlation_ramp=cc['ramp'], control_correlation_step=cc['step'],
                control_correlation_real=float(np.mean(real)),
+               control_correlation_tiers={**{t: v for t, v in tiers.items() if v}, 'audio': cc},
+               control_correlation_real_tiers={**{t: float(np.mean(v)) for t, v in real_tiers.items() if v}, 'audio': float(np.mean(real))},
+               control_curves=dict(rate=rate, **curves),
                fad=fad(e_gen, e_test), fad_real=fad(e_train, e_test), fad_embedder='mfcc13 frames at 50 Hz',
                n_fad_clips=len(list((gen/'random').glob('*.wav'))), n_test=len(sp['test']), bad_files=sp['bad'],
                stage_seconds={n: v.get('seconds') for n, v in stages.items() if v},
