@@ -12,7 +12,7 @@ import argparse, json, os, time
 os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_THREADS', '1')
 from pathlib import Path
 import numpy as np, torch
-from foleybook.audio import control_features, mu_law_decode
+from foleybook.features import control_features, mu_law_decode
 from foleybook.core import load_pretrained
 from foleybook.data.textures import texture
 from foleybook.recipes.mtcrnn import control_correlation, track_correlation, test_curves, TIER_ENVELOPES

@@ -85,7 +85,7 @@ def test_lossy_fast_steps_stay_close_and_fp32_is_exact():
 
 
 def test_tier_measure_needs_a_short_feature_window():
-    from foleybook.audio import control_features
+    from foleybook.features import control_features
     from foleybook.recipes.mtcrnn import track_correlation
     w, p = texture('pops', 4., 16000, 2)
     c = np.interp(np.arange(100) / 25, p['fill']['times'], p['fill']['values'])
