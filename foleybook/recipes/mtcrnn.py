@@ -17,6 +17,7 @@ from ..mtcrnn.tiers import TierConfig
 from ..mtcrnn.train import train_tier, clip_files, clip_tracks
 from ..mtcrnn.chain import MTCRNN, TIERS
 from .engine import Recipe, RecipeSpec, Stage, register_recipe
+from .stages import run_trainer
 
 # %% auto #0
 __all__ = ['TIER_ENVELOPES', 'RECIPE_PRESETS', 'MTCRNN_RECIPE', 'envelope_events', 'event_times', 'fill_from_events',
@@ -153,9 +154,10 @@ def tier_config(r:Recipe, name:str) -> TierConfig:
 def _splits(r): return json.loads(r.need('params', 'the train / held-out split', r.path('data', 'splits.json')).read_text())
 
 def stage_tier(name:str):
-    "The training stage of tier `name` (resumable, on `train_tier` / `fit_pretrained`)."
+    "The training stage of tier `name` (resumable, `train_tier` on `fit_pretrained`, through `run_trainer` so DDP systems use every GPU)."
     def fn(r:Recipe) -> dict:
-        tier = train_tier(_splits(r)['train'], tier_config(r, name), out=r.path(name), system=r.system, resume=True, seed=r.seed)
+        tier = run_trainer(r, train_tier, _splits(r)['train'], tier_config(r, name), out=r.path(name), system=r.system, resume=True, seed=r.seed)
+        if tier is None: return dict(steps=tier_config(r, name).steps)   # trained in DDP processes: their losses stayed there
         l = tier.learn_losses
         return dict(first_loss=l[0] if l else None, last_loss=float(np.mean(l[-10:])) if l else None, steps=len(l))
     fn.__name__ = f'stage_{name}'; fn.__doc__ = f"Train {name} on the train split."
