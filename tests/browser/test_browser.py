@@ -109,7 +109,7 @@ return {kernel: k ? k.status : null, ready: w.content.isReady !== false,
 """
 
 
-def run_notebook(driver, lab, rel: str, timeout=240):
+def run_notebook(driver, lab, rel: str, timeout=420):  # generous: a notebook that trains small models, on a loaded 2-core machine
     "Open `rel` (repository-relative) in JupyterLab, run all its cells, wait until all ran; returns the panel element."
     driver.get(f"{lab}/lab/tree/{rel}?reset")
     wait(lambda: (s := driver.execute_script(JS_NB_STATE, rel)) and s['kernel'] == 'idle', 120, f"{rel} to open with an idle kernel")
