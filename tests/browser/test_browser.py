@@ -252,10 +252,15 @@ def bad_setting_problems(driver, sampler, rel) -> list:
     bounds, else -1000000): the box must clamp it to its bound (visible in the box), or Generate must show the
     error in the status line with no clips or plot of the run before. The box is restored before the next one.
     A seed box may accept any integer (torch takes negative seeds); every other box must refuse, and at
-    least one box must, so a sampler whose boxes accept anything fails."""
+    least one box must, so a sampler whose boxes accept anything fails. A sampler without number boxes must have
+    only lists of choices."""
     problems, refused, accepted = [], [], []
     boxes = number_boxes(sampler)
-    assert boxes, f"{rel}: no number box to give a bad value"
+    if not boxes:   # a sampler of choices only (a codec's clip picker): nothing a user can type, every control a list
+        kinds = [bool(c.find_elements(By.TAG_NAME, 'select')) for c in controls_of(sampler)]
+        assert kinds and all(kinds), f"{rel}: no number box to give a bad value, and not every control is a list of choices"
+        print("  no number box: every control is a list of choices")
+        return []
     for b in boxes:
         name = b['label'] or f"box {boxes.index(b)}"
         bad = b['min'] - 1000 if b['min'] is not None else -1000000
