@@ -26,16 +26,13 @@ export-check: venv
 	@git diff --exit-code --stat -- foleybook || (echo "foleybook/ differs from the notebooks: run nbdev_export and commit" && exit 1)
 	@test -z "$$(git status --porcelain -- foleybook)" || (git status --porcelain -- foleybook; echo "untracked exported files: commit them" && exit 1)
 
-# One process per notebook: nbdev_test with one worker runs every notebook in one process, where a
-# notebook's @patch or torch.set_grad_enabled would leak into the next ones.
+# One process per notebook (a notebook's @patch or torch.set_grad_enabled must not leak into the next ones),
+# two at a time on the two cores, the slowest first: tests/run_notebooks.py.
 nbtest: venv
-	@fail=""; for nb in nbs/*.ipynb; do start=$$(date +%s); \
-	  $(BIN)/nbdev_test --path $$nb --n_workers 0 >/tmp/nbtest.$$$$.log 2>&1 || { cat /tmp/nbtest.$$$$.log; fail="$$fail $$nb"; }; \
-	  echo "$$nb: $$(( $$(date +%s) - start )) s"; done; \
-	test -z "$$fail" || { echo "nbdev_test failed on:$$fail"; exit 1; }; echo "nbdev_test: every notebook passed"
+	$(BIN)/python tests/run_notebooks.py --jobs 2
 
 pytest: venv
-	$(BIN)/python -m pytest -q tests --ignore=tests/browser
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests --ignore=tests/browser
 
 test: export-check nbtest pytest
 
