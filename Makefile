@@ -58,7 +58,7 @@ browser-deps: venv
 
 test-browser: browser-deps
 	@test -f docs/_build/html/index.html || $(MAKE) docs
-	$(BIN)/python -m pytest -q tests/browser
+	$(BIN)/python -m pytest -q -n 2 tests/browser
 
 # refresh the sampler screenshots the docs show (tracked; the plain browser test writes to tests/browser/_shots)
 screenshots: browser-deps
