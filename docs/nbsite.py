@@ -255,5 +255,6 @@ if __name__ == '__main__':
     ap.add_argument('cmd', choices=['build'])
     ap.add_argument('out', nargs='?', default=str(DOCS/'_build'/'html'))
     ap.add_argument('--no-readme', action='store_true', help='do not rewrite README.md')
+    ap.add_argument('--workers', type=int, default=2, help="processes for nbdev's notebook processing (2: the CI machine's cores)")
     a = ap.parse_args()
-    print(f"site written to {build_site(a.out, readme=not a.no_readme)}")
+    print(f"site written to {build_site(a.out, readme=not a.no_readme, n_workers=a.workers)}")
