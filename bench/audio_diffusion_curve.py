@@ -7,8 +7,9 @@ scores them with the recipe's in-domain classifier (trained by the evaluate stag
 The last checkpoint is also sampled at the guidance scales and DDIM step counts of --sweep.
 CPU minutes of a point = the data + split stages + (step / total steps) of the unet stage's process CPU (constant
 cost per step), plus the generate and evaluate stages: what a run stopped at that step would cost.
-Writes nbs/results/audio_diffusion_curve.json (shown in nbs/13e_audio_diffusion_recipe.ipynb).
-Run: OMP_NUM_THREADS=1 nice -n 10 python bench/audio_diffusion_curve.py --exp EXP [--n 10] [--raw] [--sweep]
+Adds (or replaces, by --label) one entry of `runs` in nbs/results/audio_diffusion_curve.json, keeping the earlier
+runs and the file's other keys (shown in nbs/13e_audio_diffusion_recipe.ipynb).
+Run: OMP_NUM_THREADS=1 nice -n 10 python bench/audio_diffusion_curve.py --exp EXP --label NAME [--n 10] [--raw] [--sweep]
 """
 import argparse, json, time, platform, subprocess
 from pathlib import Path
@@ -29,6 +30,8 @@ ap.add_argument('--guidance', default='1,2,5,8', help='guidance scales of --swee
 ap.add_argument('--ddim', default='10,50', help='DDIM step counts of --sweep (at the preset guidance)')
 ap.add_argument('--only', default=None, help='comma-separated checkpoint steps to sample (default: all)')
 ap.add_argument('--result', default='nbs/results/audio_diffusion_curve.json')
+ap.add_argument('--machine', default='', help='what ran beside the bench (load), for the record')
+ap.add_argument('--label', required=True, help='name of this run in the results file (a run of the same name is replaced)')
 a = ap.parse_args()
 torch.set_num_threads(1)
 
@@ -46,9 +49,9 @@ fixed = sum((st[s] or {}).get('cpu_seconds', 0.) for s in ('data', 'split', 'gen
 unet_cpu = st['unet']['cpu_seconds']
 t0, c0 = time.perf_counter(), time.process_time()
 clf = train_recipe_classifier(r)
-res = dict(about=__doc__.split('\n\n')[1].replace('\n', ' '), exp=str(a.exp), preset=P['unet'], generate=P['generate'],
+res = dict(label=a.label, exp=str(a.exp), preset=P['unet'], generate=P['generate'],
            n_per_class=a.n, chance=1 / len(classes), total_steps=total, unet_cpu_s=unet_cpu, unet_wall_s=st['unet']['seconds'],
-           other_stages_cpu_s=fixed, cpu=platform.processor() or platform.machine(),
+           other_stages_cpu_s=fixed, cpu=platform.processor() or platform.machine(), machine=a.machine,
            commit=subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip(),
            points=[], sweep=[])
 
@@ -63,7 +66,12 @@ def accuracy(m, **options):
 def model(sd):
     m = AudioDiffusion(cfg); m.load_state_dict({k[6:]: v for k, v in sd.items() if k.startswith('model.')}); return m.eval()
 
-def save(): Path(a.result).write_text(json.dumps(res, indent=1) + '\n')   # after every point: a stopped run keeps its curve
+def save():   # after every point: a stopped run keeps its curve
+    f = Path(a.result)
+    doc = json.loads(f.read_text()) if f.is_file() else {}
+    doc['about'] = __doc__.split('\n\n')[1].replace('\n', ' ')
+    doc['runs'] = [o for o in doc.get('runs', []) if o.get('label') != a.label] + [res]
+    f.write_text(json.dumps(doc, indent=1) + '\n')
 gen = dict(steps=P['generate']['steps'], guidance=P['generate']['guidance'])
 last = None
 only = None if a.only is None else {int(x) for x in a.only.split(',')}

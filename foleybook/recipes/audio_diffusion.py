@@ -30,7 +30,7 @@ RECIPE_PRESETS = {
     'demo': dict(
         n_per_class=40, holdout=0.25, seed=0, duration=4.0,
         vae=None,
-        unet=dict(preset='demo', overrides=dict(epochs=60), bs=16, every=100, keep=20),   # every EMA checkpoint kept: the learning curve
+        unet=dict(preset='demo', overrides=dict(epochs=60, diffusion=dict(prediction='v')), bs=16, every=100, keep=20),   # v: see below; every EMA checkpoint kept: the learning curve
         vocoder=None,   # Griffin-Lim: a HiFi-GAN does not fit the 20-minute budget
         classifier=dict(preset='debug', epochs=8, bs=16, mel='audio_diffusion'),   # dB features: Griffin-Lim's noise floor is below them
         generate=dict(n_per_class=10, steps=25, guidance=3., bs=10),
