@@ -41,6 +41,7 @@ class DiffWaveConfig(FoleyConfig):
     shared_upsampler: bool = True  # False: one upsampler per layer (the reference layout)
     sample_rate: int = 16000       # of the waves (must equal `mel.sample_rate` when `mel` is set)
     length: int = 16000            # samples per training clip / generated clip
+    scale: float = 1.0             # waves are multiplied by this before diffusion (and divided after sampling): quiet data gets a useful SNR at every step
     diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
     lr: float = 2e-4               # Adam learning rate (published)
     bs: int = 4                    # batch size (published: 4 per GPU)
@@ -64,6 +65,7 @@ class DiffWaveConfig(FoleyConfig):
                 raise ConfigError(f"DiffWaveConfig: sample_rate {self.sample_rate} differs from the mel's {self.mel.sample_rate}")
             if math.prod(self.upsample) != self.mel.hop_length:
                 raise ConfigError(f"DiffWaveConfig: upsample strides {self.upsample} multiply to {math.prod(self.upsample)}, not the hop {self.mel.hop_length}")
+        if not self.scale > 0: raise ConfigError(f"DiffWaveConfig: scale must be > 0, got {self.scale}")
         if self.embed_in % 2: raise ConfigError(f"DiffWaveConfig: embed_in must be even, got {self.embed_in}")
         if self.class_names is not None and len(self.class_names) != self.n_classes:
             raise ConfigError(f"DiffWaveConfig: {len(self.class_names)} class names for n_classes={self.n_classes}")
@@ -187,7 +189,7 @@ def _loss(self:DiffWave, wave, # (n, T) or (n, 1, T) clean waves
     if sr is not None and sr != c.sample_rate: raise DataError(f"waves at {sr} Hz, but this DiffWave works at {c.sample_rate} Hz: resample first")
     x0 = wave.reshape(wave.shape[0], c.in_channels, -1)
     if c.mel is not None and cond is None: cond = self.mel(x0)
-    return self.diffusion.loss(self, x0, cond)
+    return self.diffusion.loss(self, x0 * c.scale, cond)
 
 DiffWave.mel, DiffWave.loss = _mel, _loss
 
@@ -341,7 +343,7 @@ class DiffWaveVocoder:
         dev = self.model.w_in.device
         shape = (mel.shape[0], c.in_channels, mel.shape[-1] * c.mel.hop_length)
         w = self.model.diffusion.sample(self.model, shape, mel.to(dev).float(), sampler=self.sampler, seed=self.seed,
-                                        clip=1., **self.options)
+                                        clip=c.scale, **self.options) / c.scale
         return w[0] if single else w
 
     def save_pretrained(self, folder): # the folder to write
@@ -367,7 +369,8 @@ def generator(self:DiffWave, classes=None, # class names (default: `config.class
     classes = c.class_names if classes is None else classes
     if classes is not None and len(classes) != c.n_classes: raise ConfigError(f"{len(classes)} class names for a model of {c.n_classes} classes")
     return DiffusionGenerator(FastDiffWave(self, inference_dtype(bf16, next(self.parameters()).device)), self.diffusion, (c.in_channels, c.length),
-                              c.sample_rate, classes=classes, sampler=sampler, clip=1., **defaults)
+                              c.sample_rate, classes=classes, sampler=sampler, clip=c.scale,
+                              decode=None if c.scale == 1 else (lambda x: x / c.scale), **defaults)
 
 @patch
 def generate(self:DiffWave, cond=None, # a class name or id, a list of them, or None

@@ -43,11 +43,12 @@ RECIPE_PRESETS = {
                   generate=dict(n_per_class=2, sampler='fast', guidance=1., bs=7, duration=1.0),
                   evaluate=dict(embedders=('classifier',))),
     'demo': dict(n_per_class=40, holdout=0.25, seed=0, duration=1.0, synth=_SYNTH,
-                 train=dict(backbone='wavenet', preset='sc09_small', epochs=6, bs=4, lr=1e-3,
+                 train=dict(backbone='wavenet', preset='sc09_small', epochs=18, bs=4, lr=1e-3,   # the model at 8 kHz, its waves x5 (see "The `demo` curve")
                             overrides=dict(res_channels=32, skip_channels=32, n_layers=12, dilation_cycle=6, embed_mid=128, embed_out=128,
-                                           diffusion=dict(T=50, beta_end=0.05, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5), p_uncond=0.1))),
-                 classifier=dict(preset='debug', epochs=8, bs=16),
-                 generate=dict(n_per_class=20, sampler='fast', guidance=2., bs=10, duration=1.0),
+                                           sample_rate=8000, length=8000, scale=5.,
+                                           diffusion=dict(T=50, beta_end=0.2, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9), p_uncond=0.1))),
+                 classifier=dict(preset='debug', epochs=12, bs=16),   # 8 epochs left it at 43 % on real held-out clips in session 7
+                 generate=dict(n_per_class=20, sampler='fast', guidance=2., bs=10, duration=1.0, sample_rate=16000),
                  evaluate=dict(embedders=('classifier',))),
     'sc09': dict(n_per_class=None, holdout=0.1, seed=0, duration=1.0,
                  train=dict(backbone='wavenet', preset='sc09', epochs=None, bs=4, lr=2e-4, overrides={}),
