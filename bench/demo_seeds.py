@@ -1,50 +1,63 @@
-"""`make demo` over seeds: the `dcase2023` recipe's `demo` preset with its seed set to 0, 1, 2 (one process each).
+"""A recipe's `demo` preset over seeds (`make demo` is dcase2023's): its seed set to 0, 1, 2 (one process each).
 
-Writes nbs/results/dcase2023_demo_seeds.json (the previous file's runs move to `earlier`), which the DCASE 2023
-recipe notebook (13c) summarises and README quotes. Each run's report.json numbers, its wall time and the CPU time
+Writes nbs/results/<recipe>_demo_seeds.json (the previous file's runs move to `earlier`), which the recipe's
+notebook (13c for dcase2023, 13d for diffwave) summarises and README quotes. Each run's report.json numbers, its wall time and the CPU time
 of its process (the machine may be shared: CPU time is the comparable cost), the commit and the CPU.
 
-    OMP_NUM_THREADS=1 .venv/bin/python bench/demo_seeds.py [--seeds 0 1 2] [--out exp/demo_seeds]
+    OMP_NUM_THREADS=1 .venv/bin/python bench/demo_seeds.py [--recipe dcase2023] [--seeds 0 1 2] [--out exp/demo_seeds] [--jobs 2]
 """
-import argparse, json, os, resource, subprocess, sys, time
+import argparse, json, os, subprocess, sys, time
 from pathlib import Path
 
-RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results'/'dcase2023_demo_seeds.json'
-RUN = ("import sys; from foleybook.recipes.engine import run_recipe; from foleybook.recipes.dcase2023 import DCASE2023; "
-       "run_recipe(sys.argv[1], 'dcase2023', 'synth', DCASE2023.preset('demo', seed=int(sys.argv[2])), quiet=True)")
-KEYS = ('generated_accuracy', 'real_accuracy', 'class_accuracy', 'fad_same', 'fad_other', 'stage_seconds')
+RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results'
+RUN = ("import sys, foleybook.recipes; from foleybook.recipes.engine import run_recipe, get_recipe; "
+       "run_recipe(sys.argv[1], sys.argv[3], 'synth', get_recipe(sys.argv[3]).preset('demo', seed=int(sys.argv[2])), quiet=True)")
+KEYS = ('generated_accuracy', 'real_accuracy', 'class_accuracy', 'real_class_accuracy', 'fad_same', 'fad_other', 'stage_seconds')
 
 
-def run(seed, out):
-    "One demo recipe in its own process: its report's numbers, wall and CPU seconds."
-    before, t = resource.getrusage(resource.RUSAGE_CHILDREN), time.time()
-    subprocess.run([sys.executable, '-c', RUN, str(out), str(seed)], check=True)
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+def start(recipe, seed, out):
+    "Start one demo recipe in its own process."
+    return subprocess.Popen([sys.executable, '-c', RUN, str(out), str(seed), recipe]), time.time()
+
+
+def finish(proc, t, seed, out):
+    "Wait for a recipe process: its report's numbers, wall seconds and CPU seconds (its own rusage, from wait4)."
+    _, status, use = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status): raise SystemExit(f"seed {seed}: the recipe failed (exit {os.waitstatus_to_exitcode(status)})")
+    proc.returncode = 0
     rep = json.loads((Path(out)/'report.json').read_text())
-    return dict(seed=seed, **{k: rep[k] for k in KEYS}, wall_seconds=round(time.time() - t),
-                cpu_seconds=round(after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime))
+    return dict(seed=seed, **{k: rep[k] for k in KEYS if k in rep}, **{k: v for k, v in rep.items() if isinstance(v, float) and k not in KEYS},
+                wall_seconds=round(time.time() - t), cpu_seconds=round(use.ru_utime + use.ru_stime))
 
 
-def main(seeds=(0, 1, 2), out='exp/demo_seeds'):
+def main(recipe='dcase2023', seeds=(0, 1, 2), out='exp/demo_seeds', jobs=1):
     import torch
     commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()
-    old = json.loads(RESULTS.read_text()) if RESULTS.is_file() else None
-    runs = []
-    for s in seeds:
-        runs.append(run(s, Path(out)/f'seed{s}'))
-        print(json.dumps({k: v for k, v in runs[-1].items() if k not in ('class_accuracy', 'stage_seconds')}), flush=True)
-    res = dict(what="make demo (foleybook recipe dcase2023 --preset demo) with the preset's seed set to " + ', '.join(map(str, seeds)),
+    results = RESULTS/f"{recipe.replace('-', '_')}_demo_seeds.json"
+    old = json.loads(results.read_text()) if results.is_file() else None
+    runs, todo, running = [], list(seeds), []
+    while todo or running:
+        while todo and len(running) < jobs:
+            s = todo.pop(0); running.append((s, *start(recipe, s, Path(out)/f'seed{s}')))
+        s, proc, t = running.pop(0)
+        runs.append(finish(proc, t, s, Path(out)/f'seed{s}'))
+        print(json.dumps({k: v for k, v in runs[-1].items() if not isinstance(v, dict)}), flush=True)
+    runs.sort(key=lambda r: r['seed'])
+    res = dict(what=f"foleybook recipe {recipe} --preset demo with the preset's seed set to " + ', '.join(map(str, seeds)),
                commit=commit, machine=f"2-core CPU ({torch.backends.cpu.get_cpu_capability()}), OMP_NUM_THREADS=1, possibly "
                "shared with other jobs (wall and stage times then are not representative); cpu_seconds is the recipe process's CPU time",
+               jobs=jobs,
                runs=runs)
     if old: res['earlier'] = {k: old[k] for k in ('commit', 'machine', 'runs') if k in old}
-    tmp = RESULTS.with_suffix('.tmp'); tmp.write_text(json.dumps(res, indent=1) + '\n'); tmp.replace(RESULTS)
+    tmp = results.with_suffix('.tmp'); tmp.write_text(json.dumps(res, indent=1) + '\n'); tmp.replace(results)
     return res
 
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--recipe', default='dcase2023', help="a recipe name (foleybook.recipes.engine.RECIPES)")
     p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
     p.add_argument('--out', default='exp/demo_seeds')
+    p.add_argument('--jobs', type=int, default=1, help="recipes at a time (2 on the 2-core machine: one thread each)")
     a = p.parse_args()
-    main(a.seeds, a.out)
+    main(a.recipe, a.seeds, a.out, a.jobs)

@@ -1662,8 +1662,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                              'foleybook/recipes/diffwave.py'),
                                             'foleybook.recipes.diffwave.mis_score': ( 'diffwave_recipe.html#mis_score',
                                                                                       'foleybook/recipes/diffwave.py'),
-                                            'foleybook.recipes.diffwave.stage_diffwave_evaluate': ( 'diffwave_recipe.html#stage_diffwave_evaluate',
-                                                                                                    'foleybook/recipes/diffwave.py'),
                                             'foleybook.recipes.diffwave.stage_lj_data': ( 'diffwave_recipe.html#stage_lj_data',
                                                                                           'foleybook/recipes/diffwave.py'),
                                             'foleybook.recipes.diffwave.stage_lj_split': ( 'diffwave_recipe.html#stage_lj_split',

@@ -68,6 +68,7 @@ def train_diffwave(data, # a folder of class folders (data/<Class>/*.wav), an LJ
                    epochs:int=10, bs:int=None, lr:float=None, # default: the preset's batch size and learning rate
                    conditional:bool=None, # class-conditional (default: when the data has 2+ classes and the model no mel)
                    ema:float=None, # EMA max decay (e.g. 0.999); None: no EMA
+                   one_cycle:bool=False, # fastai's one-cycle schedule (warm-up, cosine decay; peak `lr`) instead of a constant `lr` as published
                    valid_pct:float=0.1, # held out per class for the validation loss
                    every:int=None, # also checkpoint every this many steps
                    quiet:bool=True, # no progress bar
@@ -106,4 +107,4 @@ def train_diffwave(data, # a folder of class folders (data/<Class>/*.wav), an LJ
     callbacks = [DiffusionBatch()] + ([EMA(max_decay=ema)] if ema else []) + list(cbs or [])
     opt = partial(Adam, mom=0.9, sqr_mom=0.999, eps=1e-8, wd=0.)   # torch's Adam defaults, as published (fastai's Adam decays weights)
     learn = Learner(dls, DiffusionObjective(model), loss_func=objective_loss, opt_func=opt, lr=lr or cfg.lr, cbs=callbacks)
-    return fit_pretrained(learn, out, epochs=epochs, system=system, resume=resume, every=every, quiet=quiet, lr=lr or cfg.lr)
+    return fit_pretrained(learn, out, epochs=epochs, system=system, resume=resume, every=every, quiet=quiet, lr=lr or cfg.lr, one_cycle=one_cycle)

@@ -167,14 +167,14 @@ def _model_stamp(r:Recipe) -> dict:
 
 # %% ../../nbs/13b_stages.ipynb #da07e7e6
 def train_recipe_classifier(r:Recipe):
-    "The in-domain classifier of an experiment: trained on the train split with checkpoints in `classifier/` (resumed, or reused when done)."
+    "The in-domain classifier of an experiment: trained on the train split's clips of the preset's `duration` (4 s when it has none), checkpoints in `classifier/` (resumed, or reused when done)."
     from foleybook.core import load_pretrained
     from foleybook.eval.classifier import train_classifier
     from foleybook.audio import MelConfig
     s = r.P['classifier']
     train = r.need('split', 'the train split', r.path('data', 'train'))
     final = train_classifier(train, preset=s['preset'], out=r.path('classifier'), system=r.system, resume=True, seed=r.seed,
-                             epochs=s['epochs'], bs=s['bs'], cache_dir=r.path('cache', 'mels'), quiet=r.quiet,
+                             epochs=s['epochs'], bs=s['bs'], cache_dir=r.path('cache', 'mels'), quiet=r.quiet, duration=r.P.get('duration') or 4.0,
                              mel=MelConfig.preset(s.get('mel', 'hifigan')))
     return load_pretrained(final).eval()
 
