@@ -890,6 +890,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                           'foleybook/diffusion/sashimi.py'),
                                              'foleybook.diffusion.sashimi.S4D.kernel': ( 'sashimi.html#s4d.kernel',
                                                                                          'foleybook/diffusion/sashimi.py'),
+                                             'foleybook.diffusion.sashimi.S4D.kernel_direct': ( 'sashimi.html#s4d.kernel_direct',
+                                                                                                'foleybook/diffusion/sashimi.py'),
                                              'foleybook.diffusion.sashimi.S4D.ssm': ( 'sashimi.html#s4d.ssm',
                                                                                       'foleybook/diffusion/sashimi.py'),
                                              'foleybook.diffusion.sashimi.Sashimi': ( 'sashimi.html#sashimi',
