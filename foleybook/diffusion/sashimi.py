@@ -68,10 +68,11 @@ class S4D(nn.Module):
         with torch.autocast(u.device.type, enabled=False):
             u = u.float()
             K = self.kernel(L)
-            conv = lambda x, k: torch.fft.irfft(torch.fft.rfft(x, n=2 * L) * torch.fft.rfft(k, n=2 * L), n=2 * L)[..., :L]
-            ys = [conv(u, K[0])]
-            if self.k == 2: ys.append(conv(u.flip(-1), F.pad(K[1], (1, 0))[..., :L]).flip(-1))   # strictly future samples
-            return torch.cat([y + self.D[:, None] * u for y in ys], 1)
+            if self.k == 2: K = torch.stack([K[0], F.pad(K[1], (1, 0))[..., :L]])   # the backward kernel reads strictly future samples
+            Kf = torch.fft.rfft(K, n=2 * L)
+            if self.k == 2: Kf = torch.stack([Kf[0], Kf[1].conj()])   # a correlation: the same transform of u serves both directions
+            y = torch.fft.irfft(torch.fft.rfft(u, n=2 * L)[:, None] * Kf, n=2 * L)[..., :L]   # (n, k, H, L)
+            return (y + self.D[:, None] * u[:, None]).flatten(1, 2)
 
     def forward(self, u): # (n, H, L)
         return self.out(F.gelu(self.ssm(u)).to(u.dtype))
