@@ -1,4 +1,4 @@
-"""The `demo` recipe's learning curve: generated-clip class accuracy vs training minutes (process CPU and wall).
+"""The `demo_wavenet` preset's learning curve (the WaveNet demo of sessions 5-8): generated-clip class accuracy vs training minutes (process CPU and wall).
 
 Runs the recipe's data and split stages and its in-domain classifier, then trains one DiffWave in growing
 epoch counts (resumed: one run with a constant learning rate, so the points lie along a single training
@@ -45,7 +45,7 @@ def cpu_name():
     return f"{name} ({', '.join(f for f in ('avx2', 'avx512f', 'amx_bf16') if f in flags)})"
 torch.set_num_threads(1)
 
-P = copy.deepcopy(RECIPE_PRESETS['demo'])
+P = copy.deepcopy(RECIPE_PRESETS['demo_wavenet'])
 s = P['train']
 for kv in filter(None, a.set.split(',')):
     k, v = kv.split('='); s['overrides'][k] = json.loads(v)
@@ -53,7 +53,7 @@ for k, v in json.loads(a.set_json).items():
     s['overrides'][k] = {**s['overrides'][k], **v} if k == 'diffusion' else v
 if a.ema is not None: s['ema'] = a.ema
 if a.lr is not None: s['lr'] = a.lr
-r = run_recipe(a.out, 'diffwave', 'synth', 'demo', stop_stage='split', quiet=True)
+r = run_recipe(a.out, 'diffwave', 'synth', 'demo_wavenet', stop_stage='split', quiet=True)
 classes = classes_of(r)
 t0 = time.perf_counter(); c0 = time.process_time()
 clf_dir = r.path('classifier')

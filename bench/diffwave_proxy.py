@@ -1,4 +1,4 @@
-"""A cheap proxy of the `demo` preset for exploring settings: train one variant for a few epochs, sample `--n` clips per class
+"""A cheap proxy of the `demo_wavenet` preset for exploring settings: train one variant for a few epochs, sample `--n` clips per class
 with the fast sampler, score them with the in-domain classifier of `bench/diffwave_curve.py` (same data, split and classifier),
 and print per-class features (rms, spectral flatness, peak/mean of the 50 ms rms envelope) beside the classifier's labels.
 Each run is recorded in nbs/results/diffwave_curve.json as run `--tag` (`"proxy": true`, one point).
@@ -17,7 +17,7 @@ n = int(sys.argv[4]) if len(sys.argv) > 4 else 4
 gopts = json.loads(sys.argv[5]) if len(sys.argv) > 5 else {}
 E, result = Path(os.environ.get('DIFFWAVE_CURVE_OUT', 'exp/diffwave_curve')), Path('nbs/results/diffwave_curve.json')
 if not (E/'classifier'/'config.json').is_file(): sys.exit(f"{E}: run bench/diffwave_curve.py first (its data, split and classifier)")
-P = copy.deepcopy(RECIPE_PRESETS['demo']['train']); o = P['overrides']
+P = copy.deepcopy(RECIPE_PRESETS['demo_wavenet']['train']); o = P['overrides']
 for k, v in over.items():
     if k == 'diffusion': o['diffusion'] = {**o['diffusion'], **v}
     elif k in ('lr', 'bs', 'ema', 'backbone', 'preset'): P[k] = v

@@ -1662,6 +1662,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                                'foleybook/recipes/diffwave.py'),
                                             'foleybook.recipes.diffwave.diffwave_metrics': ( 'diffwave_recipe.html#diffwave_metrics',
                                                                                              'foleybook/recipes/diffwave.py'),
+                                            'foleybook.recipes.diffwave.envelope_peak': ( 'diffwave_recipe.html#envelope_peak',
+                                                                                          'foleybook/recipes/diffwave.py'),
                                             'foleybook.recipes.diffwave.mis_score': ( 'diffwave_recipe.html#mis_score',
                                                                                       'foleybook/recipes/diffwave.py'),
                                             'foleybook.recipes.diffwave.stage_lj_data': ( 'diffwave_recipe.html#stage_lj_data',
