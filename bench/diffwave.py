@@ -8,11 +8,11 @@
    Wall and process CPU times are both recorded (CPU time is robust to the shared machine's load); the
    CPU model and its AVX2 / AVX-512 / AMX flags are recorded with them: the bf16 path only runs where
    `inference_dtype()` finds bf16 matrix units, elsewhere the default is the fp32 path.
-1b. (`--part demo`) the same comparison for one step of the `demo` recipe's small class-conditional model
+1b. (`--part demo`) the same comparison for one step of the diffwave recipe's `demo_wavenet` small class-conditional model
    (32 channels, 12 layers) on a batch of 20 (10 clips with classifier-free guidance).
 2. End to end, 1 s at 16 kHz, the default inference path (`model.generator()`): DiffWave's 6-step fast
    schedule vs T = 200 ancestral (DDPM) steps, on `sc09_small` by default (`--e2e sc09` for the full size,
-   `--e2e demo` for the demo recipe's small model: T = 200 then takes seconds instead of many minutes). Target >= 30x. Also the SNR of the fast-sampled waves
+   `--e2e demo` for the `demo_wavenet` preset's small model: T = 200 then takes seconds instead of many minutes). Target >= 30x. Also the SNR of the fast-sampled waves
    in bf16 against fp32 (same seed).
 Writes nbs/results/diffwave_bench.json (read by nbs/06a_diffwave.ipynb).
 Run: OMP_NUM_THREADS=1 nice -n 10 python bench/diffwave.py [--rounds 3] [--e2e sc09_small] [--e2e-rounds 3] [--part step|demo|e2e]
@@ -92,9 +92,9 @@ def one_step():
     return compare(model, torch.randn(1, 1, 16000), torch.tensor([100.]), None, 'sc09 step')
 
 def demo_step():
-    "1b. one step of the demo recipe's model on a guided batch of 20."
+    "1b. one step of the demo_wavenet preset's model on a guided batch of 20."
     from foleybook.recipes.diffwave import RECIPE_PRESETS
-    s = RECIPE_PRESETS['demo']['train']; ov = dict(s['overrides']); ov.pop('diffusion')
+    s = RECIPE_PRESETS['demo_wavenet']['train']; ov = dict(s['overrides']); ov.pop('diffusion')
     model = DiffWave(DiffWaveConfig.preset(s['preset'], **ov, n_classes=7))
     with torch.no_grad():
         for p in model.out2.parameters(): p.normal_(0, 0.01)
@@ -102,9 +102,9 @@ def demo_step():
 
 def end_to_end():
     "2. the 6-step fast schedule vs T = 200 DDPM steps, end to end, with the default inference path."
-    if a.e2e == 'demo':   # the demo recipe's small model (unconditional here), T = 200 as sc09
+    if a.e2e == 'demo':   # the demo_wavenet preset's small model (unconditional here), T = 200 as sc09
         from foleybook.recipes.diffwave import RECIPE_PRESETS
-        s = RECIPE_PRESETS['demo']['train']; ov = {k: v for k, v in s['overrides'].items() if k != 'diffusion'}
+        s = RECIPE_PRESETS['demo_wavenet']['train']; ov = {k: v for k, v in s['overrides'].items() if k != 'diffusion'}
         cfg = DiffWaveConfig.preset(s['preset'], **ov, sample_rate=16000, length=16000, diffusion=DiffusionConfig.presets['diffwave_sc09'])
     else: cfg = DiffWaveConfig.preset(a.e2e, sample_rate=16000, length=16000, diffusion=DiffusionConfig.presets['diffwave_sc09'])
     net = DiffWave(cfg)
