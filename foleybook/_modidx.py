@@ -1658,6 +1658,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                         'foleybook/recipes/diffwave.py'),
                                             'foleybook.recipes.diffwave.am_score': ( 'diffwave_recipe.html#am_score',
                                                                                      'foleybook/recipes/diffwave.py'),
+                                            'foleybook.recipes.diffwave.band_limit': ( 'diffwave_recipe.html#band_limit',
+                                                                                       'foleybook/recipes/diffwave.py'),
                                             'foleybook.recipes.diffwave.diffwave_generator': ( 'diffwave_recipe.html#diffwave_generator',
                                                                                                'foleybook/recipes/diffwave.py'),
                                             'foleybook.recipes.diffwave.diffwave_metrics': ( 'diffwave_recipe.html#diffwave_metrics',

@@ -45,6 +45,7 @@ class S4D(nn.Module):
 
     def kernel(self, L:int): # kernel length
         "The (k, H, L) convolution kernels K[l] = 2 Re(sum_n C_n dB_n exp(dt A_n l)), as a product of two small Vandermonde tables."
+        if L < 1: raise DataError(f"S4D: a kernel needs a length of at least 1, got {L}")
         dtA, w = self.discrete()
         k, H, n = dtA.shape
         B = math.isqrt(L - 1) + 1; A = -(-L // B)           # l = a*B + b with a < A, b < B: A*B >= L
@@ -106,7 +107,7 @@ class ChannelNorm(nn.Module):
     def __init__(self):
         super().__init__(); self.m, self.s = nn.Parameter(torch.zeros(1)), nn.Parameter(torch.ones(1))
     def forward(self, x):
-        d = x - x.mean(1, keepdim=True)     # two plain means: torch.std_mean over the channel axis is ~2x slower on CPU
+        d = x - x.mean(1, keepdim=True)     # two plain means, not torch.std_mean over the channel axis (slower on CPU; see bench/sashimi.py)
         return self.s * (d + self.m) * d.square().mean(1, keepdim=True).rsqrt()
 
 def _wn1(i, o): return weight_norm(nn.Conv1d(i, o, 1))

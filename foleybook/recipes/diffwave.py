@@ -14,7 +14,7 @@ from .stages import stage_data, data_source, stage_split, classes_of, stage_gene
 
 # %% auto #0
 __all__ = ['RECIPE_PRESETS', 'TASK_STAGES', 'DIFFWAVE', 'mis_score', 'am_score', 'stage_train', 'diffwave_generator',
-           'envelope_peak', 'diffwave_metrics', 'stage_lj_data', 'stage_lj_split', 'stage_vocode',
+           'envelope_peak', 'band_limit', 'diffwave_metrics', 'stage_lj_data', 'stage_lj_split', 'stage_vocode',
            'stage_vocoder_evaluate']
 
 # %% ../../nbs/13d_diffwave_recipe.ipynb #6c42d89c
@@ -43,7 +43,7 @@ RECIPE_PRESETS = {
                   generate=dict(n_per_class=2, sampler='fast', guidance=1., bs=7, duration=1.0),
                   evaluate=dict(embedders=('classifier',))),
     'demo': dict(n_per_class=40, holdout=0.25, seed=0, duration=1.0, synth=_SYNTH,
-                 train=dict(backbone='sashimi', preset='sc09_small', epochs=28, bs=4, lr=2e-3, one_cycle=True,   # 8 kHz, waves x5, one-cycle (see "The `demo` curve")
+                 train=dict(backbone='sashimi', preset='sc09_small', epochs=28, bs=4, lr=2e-3, one_cycle=True,   # SaShiMi at 8 kHz, waves x5, one-cycle (see "How the demo got here")
                             overrides=dict(d_model=16, n_layers=2, embed_mid=128, embed_out=128, sample_rate=8000, length=8000, scale=5.,
                                            diffusion=dict(T=50, beta_end=0.2, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9), p_uncond=0.1))),
                  classifier=dict(preset='debug', epochs=12, bs=16),
@@ -93,14 +93,23 @@ def envelope_peak(wave, # a clip (T,)
                   sr:int, # its sample rate
                   win:float=0.05): # seconds per envelope frame
     "Peak / mean of the clip's rms envelope in `win`-second frames: 1 for a stationary sound, several for a transient one."
-    w = np.asarray(wave, dtype=np.float64); k = max(1, int(win * sr)); n = len(w) // k
+    w = np.asarray(wave, dtype=np.float64).reshape(-1); k = max(1, int(win * sr)); n = len(w) // k
+    if n < 1: raise DataError(f"envelope_peak: a clip of {len(w)} samples is shorter than one {win} s frame at {sr} Hz")
     env = np.sqrt((w[:n * k].reshape(n, k) ** 2).mean(1))
     return float(env.max() / (env.mean() + 1e-12))
 
+def band_limit(waves, # clips (T,) at `sr`
+               sr:int, # their sample rate
+               rate:int): # the rate of the model whose band they should have
+    "The clips resampled down to `rate` and back to `sr`: what a model at `rate` can produce of them (nothing above rate / 2)."
+    from foleybook.audio import resample
+    import torch
+    if rate >= sr: return list(waves)
+    return [resample(resample(torch.as_tensor(w).float()[None], sr, rate), rate, sr)[0] for w in waves]
+
 def diffwave_metrics(r:Recipe, gen, test, clf) -> dict:
     "The SC09 metrics of the DiffWave paper with the in-domain classifier (fid, is, mis, am, ndb as NDB/K), the confusion of the generated clips, their envelopes, and `rate_ceiling`: the held-out clips' accuracy when band-limited to the model's rate."
-    import torch
-    from foleybook.audio import load_audio, resample
+    from foleybook.audio import load_audio
     from foleybook.eval.report import class_files
     classes = classes_of(r)
     def load(folder):
@@ -112,7 +121,7 @@ def diffwave_metrics(r:Recipe, gen, test, clf) -> dict:
     answer = [clf.classes[k] for k in pg.argmax(1)]
     env = lambda ws, ls, c: float(np.mean([envelope_peak(w, clf.sample_rate) for w, l in zip(ws, ls) if l == c]))
     sr = json.loads(r.path('model', 'final', 'config.json').read_text()).get('sample_rate', clf.sample_rate)
-    band = [resample(resample(torch.as_tensor(w)[None].float(), clf.sample_rate, sr), sr, clf.sample_rate)[0] for w in t] if sr < clf.sample_rate else t
+    band = band_limit(t, clf.sample_rate, sr)
     ceiling = float(np.mean([clf.classes[k] == l for k, l in zip(clf.probs(band, clf.sample_rate).argmax(1), lt)]))
     return {'fid': fid(eg, et), 'is': is_score(pg), 'mis': mis_score(pg), 'am': am_score(pt, pg),
             'ndb': ndb(et, eg, k=min(50, max(2, len(et) // 5)))['ndb_k'],
