@@ -42,6 +42,7 @@ class DiffWaveConfig(FoleyConfig):
     sample_rate: int = 16000       # of the waves (must equal `mel.sample_rate` when `mel` is set)
     length: int = 16000            # samples per training clip / generated clip
     scale: float = 1.0             # waves are multiplied by this before diffusion (and divided after sampling): quiet data gets a useful SNR at every step
+    step_in_residual: bool = False # the reference code's in-place add: each layer returns (h + step projection + res) / sqrt 2 (its checkpoints need it)
     diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
     lr: float = 2e-4               # Adam learning rate (published)
     bs: int = 4                    # batch size (published: 4 per GPU)
@@ -105,16 +106,18 @@ class ResidualLayer(nn.Module):
             if not c.shared_upsampler: self.upsampler = MelUpsampler(c.upsample)
         self.res = wn(nn.Conv1d(r, r, 1))
         self.skip = wn(nn.Conv1d(r, c.skip_channels, 1))
+        self.step_in_residual = c.step_in_residual
 
     def forward(self, h, e, # (n, C, T) hidden, (n, embed_out) step (+ class) embedding
                 c=None): # (n, n_mels, T) upsampled mel, or the raw mel with per-layer upsamplers
-        y = self.dil(h + self.step_proj(e)[:, :, None])
+        h_in = h + self.step_proj(e)[:, :, None]
+        y = self.dil(h_in)
         if c is not None:
             if hasattr(self, 'upsampler'): c = self.upsampler(c)[..., :h.shape[-1]]
             y = y + self.cond_proj(c)
         a, b = y.chunk(2, 1)
         y = torch.tanh(a) * torch.sigmoid(b)
-        return (h + self.res(y)) * math.sqrt(0.5), self.skip(y)
+        return ((h_in if self.step_in_residual else h) + self.res(y)) * math.sqrt(0.5), self.skip(y)
 
 # %% ../../nbs/06a_diffwave.ipynb #9f3a2f8f
 class DiffWave(Pretrained, nn.Module):
@@ -212,6 +215,7 @@ class FastDiffWave(nn.Module):
         dtype = dtype or inference_dtype(None, next(model.parameters()).device)
         self.config, self.diffusion, self.dtype = m.config, m.diffusion, dtype
         c, L, n, r = m.config, m.layers, len(m.layers), m.config.res_channels
+        if c.step_in_residual: raise ConfigError("FastDiffWave: step_in_residual (the reference checkpoints' arithmetic) has no fast path yet; sample with the DiffWave itself")
         self.rows = rows or max(1024, 2 ** 16 // r)
         self.fc1, self.fc2, self.class_emb = m.fc1, m.fc2, getattr(m, 'class_emb', None)
         self.upsampler = getattr(m, 'upsampler', None)
