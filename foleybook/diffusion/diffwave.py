@@ -15,11 +15,12 @@ from ..core import FoleyConfig, Pretrained, ConfigError, DataError, CheckpointEr
 from ..audio import MelConfig, MelSpectrogram
 from .core import DiffusionConfig, GaussianDiffusion, DiffusionGenerator
 from ..vocoders.base import inference_copy
+from ..fastpath import AutoPath, bf16_capable
 from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['DiffWaveConfig', 'step_embedding', 'wn', 'MelUpsampler', 'ResidualLayer', 'DiffWave', 'diffwave_params',
-           'inference_dtype', 'FastDiffWave', 'DiffWaveVocoder', 'diffwave_sampler']
+           'inference_dtype', 'FastDiffWave', 'fast_diffwave', 'DiffWaveVocoder', 'diffwave_sampler']
 
 # %% ../../nbs/06a_diffwave.ipynb #cd6a8c8c
 @dataclass
@@ -197,25 +198,23 @@ def _loss(self:DiffWave, wave, # (n, T) or (n, 1, T) clean waves
 DiffWave.mel, DiffWave.loss = _mel, _loss
 
 # %% ../../nbs/06a_diffwave.ipynb #1c205079
-def inference_dtype(bf16:bool=None, # True / False: bf16 / fp32 matrix products; None: bf16 where it helps
+def inference_dtype(bf16:bool=None, # True / False: bf16 / fp32 matrix products; None: measure, where the device has bf16 kernels
                     device='cpu'):
-    "The dtype of the inference path's matrix products: by default bf16 when the device has bf16 matrix units (oneDNN bf16 on CPU, CUDA bf16)."
-    if bf16 is None:
-        dev = torch.device(device)
-        bf16 = torch.cuda.is_bf16_supported() if dev.type == 'cuda' else dev.type == 'cpu' and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    "The dtype of the inference path's matrix products as asked; None (measure both: `fast_diffwave`) where `device` has bf16 kernels, else fp32."
+    if bf16 is None: return None if bf16_capable(device) else torch.float32
     return torch.bfloat16 if bf16 else torch.float32
 
 class FastDiffWave(nn.Module):
     "DiffWave for sampling: weight norm folded, each layer's convolutions as time-major matrix products (fp32: in cache-sized time chunks; bf16 where it helps)."
     def __init__(self, model:DiffWave, # a trained DiffWave (left untouched)
-                 dtype=None, # dtype of the matrix products (None: `inference_dtype()`, bf16 on CPUs with bf16 units)
+                 dtype=None, # dtype of the matrix products: torch.float32 (None; exact to rounding) or torch.bfloat16
                  rows:int=None): # fp32: rows (batch x time) per chunk (default max(1024, 65536 // res_channels))
         super().__init__()
         m = inference_copy(model)
-        dtype = dtype or inference_dtype(None, next(model.parameters()).device)
+        dtype = dtype or torch.float32
         self.config, self.diffusion, self.dtype = m.config, m.diffusion, dtype
         c, L, n, r = m.config, m.layers, len(m.layers), m.config.res_channels
-        if c.step_in_residual: raise ConfigError("FastDiffWave: step_in_residual (the reference checkpoints' arithmetic) has no fast path yet; sample with the DiffWave itself")
+        self.step_in_residual = c.step_in_residual   # the reference code's in-place add: the step projection joins the residual stream
         self.rows = rows or max(1024, 2 ** 16 // r)
         self.fc1, self.fc2, self.class_emb = m.fc1, m.fc2, getattr(m, 'class_emb', None)
         self.upsampler = getattr(m, 'upsampler', None)
@@ -284,6 +283,7 @@ def _layers_fp32(self:FastDiffWave, u, # (B, T, r) the first layer's input
             torch.mul(a, y[..., r:], out=gt)                               # (tanh(a) sigmoid(b)) / 2
             torch.addmm(self.b_rsk[i], gt.view(B * k, r), self.w_rsk[i], out=rs.view(B * k, r + s))
             torch.add(ua[:, P + t0:P + t1], rs[..., :r], out=ub[:, P + t0:P + t1])
+            if self.step_in_residual: ub[:, P + t0:P + t1] += (e[:, i] / self.g_in[i])[:, None]   # u_{i+1} = u_i + (step + res_i) / g_i
             skip[:, t0:t1] += rs[..., r:]
         ua, ub = ub, ua
     return skip
@@ -312,12 +312,21 @@ def forward(self:FastDiffWave, x, t, cond=None):
             z = torch.cat([hp[:, :T], hp[:, d:d + T], hp[:, 2 * d:2 * d + T]] + ([] if mels is None else [mels[i]]), -1)
             g = torch.tanh(F.linear(z, self.w_gate[i, 0], self.b_gate[i, 0])).mul_(torch.sigmoid(F.linear(z, self.w_gate[i, 1], self.b_gate[i, 1])))
             rs = F.linear(g, self.w_rs[i], self.b_rs[i])
-            h = (h + rs[..., :r].float()) * math.sqrt(0.5)
+            h = (h + sp[:, i] + rs[..., :r].float() if self.step_in_residual else h + rs[..., :r].float()) * math.sqrt(0.5)
             skip = skip + rs[..., r:].float()
         skip = skip * math.sqrt(1 / n)
     y = F.relu(F.linear(skip.to(dt), self.w_out1, self.b_out1))
     out = F.linear(y, self.w_out2, self.b_out2).float().transpose(1, 2)
     return out[:, 0] if squeeze else out
+
+def fast_diffwave(model:DiffWave, # a trained DiffWave (left untouched)
+                  bf16:bool=None): # True / False: the bf16 / fp32 `FastDiffWave`; None: both, the faster run (measured per input size)
+    "The inference form `generator()` and `DiffWaveVocoder` sample with: a `FastDiffWave`, or an `AutoPath` of its fp32 and bf16 forms."
+    dt = inference_dtype(bf16, next(model.parameters()).device)
+    if dt is not None: return FastDiffWave(model, dt)
+    forms = {'fp32': FastDiffWave(model, torch.float32), 'bf16': FastDiffWave(model, torch.bfloat16)}
+    return AutoPath('FastDiffWave', dict(config=model.config.to_dict()), {k: (lambda f=f: f) for k, f in forms.items()},
+                    config=model.config, diffusion=model.diffusion, dtype=None)
 
 # %% ../../nbs/06a_diffwave.ipynb #5fce9392
 class DiffWaveVocoder:
@@ -325,10 +334,10 @@ class DiffWaveVocoder:
     def __init__(self, model:DiffWave, # a DiffWave with `config.mel` set
                  sampler:str='fast', # 'fast' (DiffWave's 6 steps), 'ddim' or 'ddpm'
                  seed:int=0, # noise seed (same mel, same seed: same wave)
-                 bf16:bool=None, # bf16 matrix products (None: where it helps, see `inference_dtype`)
+                 bf16:bool=None, # bf16 matrix products (None: measured, see `fast_diffwave`)
                  **options): # more `GaussianDiffusion.sample` options (steps, eta, ...)
         if model.config.mel is None: raise ConfigError("DiffWaveVocoder needs a mel-conditioned DiffWave (config.mel set)")
-        self.source, self.model = model, FastDiffWave(model, inference_dtype(bf16, next(model.parameters()).device))
+        self.source, self.model = model, fast_diffwave(model, bf16)
         self.sampler, self.seed, self.options = sampler, seed, options
 
     @property
@@ -365,14 +374,14 @@ def as_vocoder(self:DiffWave, **kw): # `DiffWaveVocoder` options (sampler, seed,
 @patch
 def generator(self:DiffWave, classes=None, # class names (default: `config.class_names`)
                sampler:str='fast', # default sampler
-               bf16:bool=None, # bf16 matrix products (None: where it helps, see `inference_dtype`)
+               bf16:bool=None, # bf16 matrix products (None: measured, see `fast_diffwave`)
                **defaults): # more default sampling options (steps, guidance, ...)
     "This model as a `Generator` of `config.length`-sample clips."
     c = self.config
     if c.mel is not None: raise ConfigError("a mel-conditioned DiffWave is a vocoder: use DiffWaveVocoder(model)")
     classes = c.class_names if classes is None else classes
     if classes is not None and len(classes) != c.n_classes: raise ConfigError(f"{len(classes)} class names for a model of {c.n_classes} classes")
-    return DiffusionGenerator(FastDiffWave(self, inference_dtype(bf16, next(self.parameters()).device)), self.diffusion, (c.in_channels, c.length),
+    return DiffusionGenerator(fast_diffwave(self, bf16), self.diffusion, (c.in_channels, c.length),
                               c.sample_rate, classes=classes, sampler=sampler, clip=c.scale,
                               decode=None if c.scale == 1 else (lambda x: x / c.scale), **defaults)
 
