@@ -9,7 +9,9 @@ wall time, and the ranges of the per-round ratios are printed). Printed and writ
 median times and the median [range] of the per-round speed-ups, the SNR of the default's output against
 the reference's, the form 'auto' chose with every candidate's time and SNR, and the achieved GFLOP/s of
 the counted work (convolutions and linear layers; FFTs and attention products not counted) beside the
-machine's fp32 and bf16 matrix-product peaks measured at the start (1024-2048 square matmuls).
+machine's fp32 and bf16 matrix-product peaks measured at the start (1024-2048 square matmuls through torch,
+i.e. MKL for fp32: oneDNN's direct fp32 convolutions can beat that figure on AMD CPUs, so a share above 100 %
+of the fp32 peak is possible).
 
 Components and references (each fetched outside the project; pass their parent folder as --refs):
 - hifigan_v1, hifigan_v3: a 4 s mel (80 x 344) of a SynthFoley clip; jik876/hifi-gan's `Generator`
@@ -287,7 +289,8 @@ def main():
               f" {r['gflops'][d] / pk['bf16']:.0%} of the bf16 peak\n", flush=True)
     records = {}
     for f in Path(os.environ['FOLEYBOOK_FASTPATH_CACHE']).glob('*.json'):
-        for k, v in json.loads(f.read_text())['choices'].items(): records[k] = {x: v[x] for x in ('name', 'choice', 'seconds', 'snr_db', 'rounds')}
+        for k, v in json.loads(f.read_text())['choices'].items():
+            records[k] = dict({x: v[x] for x in ('name', 'choice', 'seconds', 'snr_db', 'rounds')}, size={w: s for w, s in v['what'].items() if w != 'config'})
     old = json.loads(a.out.read_text()) if a.out.is_file() else {}
     sec = old.get(machine, {})
     sec.update(cpu=cpu, torch=torch.__version__, bf16_kernels=bf16_capable(), peaks=pk, load=os.getloadavg()[0], when=time.strftime('%Y-%m-%d'))
