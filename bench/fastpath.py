@@ -281,16 +281,17 @@ def main():
     print(f"{machine}; torch {torch.__version__}, 1 thread, oneDNN bf16 kernels: {bf16_capable()}; load {os.getloadavg()[0]:.1f}")
     print(f"matmul peaks: fp32 {pk['fp32']:.0f} GFLOP/s, bf16 {pk['bf16']:.0f} GFLOP/s; CPU times, {a.rounds} interleaved rounds\n")
     print(f"{'component':<12}{'path':<44}{'median s':>9}{'speed-up':>9} (range){'SNR dB':>9}{'GFLOP/s':>9}")
-    res = {}
+    res, records = {}, {}
+    def cached():
+        return {k: v for f in Path(os.environ['FOLEYBOOK_FASTPATH_CACHE']).glob('*.json') for k, v in json.loads(f.read_text())['choices'].items()}
     for name in a.only.split(','):
-        res[name] = COMPONENTS[name](a)
+        res[name] = dict(COMPONENTS[name](a), peaks=pk)   # the peaks of this run (a later run of one component keeps its own)
+        for k, v in cached().items():   # the forms 'auto' timed for this component (every candidate's time and SNR)
+            if k not in records: records[k] = dict({x: v[x] for x in ('name', 'choice', 'seconds', 'snr_db', 'rounds')}, component=name,
+                                                   size={w: s for w, s in v['what'].items() if w != 'config'})
         r = res[name]; d = r['default']
         print(f"{'':<12}'auto' chose {r['chosen']!r}; default at {r['gflops'][d]:.0f} GFLOP/s = {r['gflops'][d] / pk['fp32']:.0%} of the fp32 peak,"
               f" {r['gflops'][d] / pk['bf16']:.0%} of the bf16 peak\n", flush=True)
-    records = {}
-    for f in Path(os.environ['FOLEYBOOK_FASTPATH_CACHE']).glob('*.json'):
-        for k, v in json.loads(f.read_text())['choices'].items():
-            records[k] = dict({x: v[x] for x in ('name', 'choice', 'seconds', 'snr_db', 'rounds')}, size={w: s for w, s in v['what'].items() if w != 'config'})
     old = json.loads(a.out.read_text()) if a.out.is_file() else {}
     sec = old.get(machine, {})
     sec.update(cpu=cpu, torch=torch.__version__, bf16_kernels=bf16_capable(), peaks=pk, load=os.getloadavg()[0], when=time.strftime('%Y-%m-%d'))

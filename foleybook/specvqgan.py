@@ -12,6 +12,7 @@ from .core import *
 from .protocols import Codec, Vocoder, Generator, check_generator
 from .audio import MelSpectrogram, pad_or_trim
 from .pipeline import chunk_seed
+from .vocoders.base import vocode
 from .display import Sampler
 from .priors.transformer import SpecGPT
 
@@ -121,7 +122,7 @@ def decode(self:SpecVQGANPipeline, codes):
     "Waves (n, n_samples) float32 on the CPU from code grids."
     dev = next(self.codec.parameters()).device if isinstance(self.codec, nn.Module) else 'cpu'
     mel = self.codec.decode(codes.to(dev))
-    return pad_or_trim(torch.as_tensor(self.vocoder(mel.float())).reshape(len(codes), -1).float().cpu(), self.n_samples)
+    return pad_or_trim(torch.as_tensor(vocode(self.vocoder, mel.float())).reshape(len(codes), -1).float().cpu(), self.n_samples)
 
 @patch
 def sample_codes(self:SpecVQGANPipeline, cond=None, n:int=1, seed:int=0, temperature:float=1., top_k:int=0, top_p:float=1.,

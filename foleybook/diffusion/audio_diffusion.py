@@ -17,6 +17,7 @@ from .unet2d import UNet2D, UNet2DConfig
 from .mel_images import MelImageConfig, MelImages, images_to_tensor, tensor_to_uint8, tensor_to_images
 from ..codecs.klvae import KLVAE, KLVAEConfig
 from ..fastpath import fast_form
+from ..vocoders.base import vocode
 
 # %% auto #0
 __all__ = ['AudioDiffusionConfig', 'save_encodings', 'Encodings', 'embed_audio', 'AudioDiffusion', 'slerp', 'loop']
@@ -300,7 +301,7 @@ def outpaint(self:AudioDiffusion, audio, # audio (or its image) to continue
     wide = torch.cat(cols, -1)
     ms = MelSpectrogram(c.mel.replace(scale='db'))
     mel = image_to_mel(wide, c.top_db)
-    if self.vocoder is not None: return self.vocoder(mel[None]).reshape(-1)
+    if self.vocoder is not None: return vocode(self.vocoder, mel[None]).reshape(-1)
     return ms.inverse(mel, n_iter=n_iter, length=slice_length(c.mel, wide.shape[-1]))
 
 # %% ../../nbs/10c_audio_diffusion.ipynb #36763342
