@@ -16,6 +16,7 @@ from .core import DiffusionConfig, GaussianDiffusion
 from .unet2d import UNet2D, UNet2DConfig
 from .mel_images import MelImageConfig, MelImages, images_to_tensor, tensor_to_uint8, tensor_to_images
 from ..codecs.klvae import KLVAE, KLVAEConfig
+from contextlib import contextmanager
 from ..fastpath import fast_form
 from ..vocoders.base import vocode
 
@@ -181,8 +182,6 @@ def cond_for(self:AudioDiffusion, cond, # see above
     return self.encodings.stack(names)
 
 # %% ../../nbs/10c_audio_diffusion.ipynb #5ea297c6
-from contextlib import contextmanager
-
 @patch
 @contextmanager
 def fast_unet(self:AudioDiffusion, precision:str='auto'): # 'auto' (the faster form measured here), 'bf16' or 'fp32'
