@@ -2335,4 +2335,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                              'foleybook.vocoders.original.hifigan_config_from_json': ( 'original_checkpoints.html#hifigan_config_from_json',
                                                                                                        'foleybook/vocoders/original.py'),
                                              'foleybook.vocoders.original.load_hifigan_checkpoint': ( 'original_checkpoints.html#load_hifigan_checkpoint',
-                                                                                                      'foleybook/vocoders/original.py')}}}
+                                                                                                      'foleybook/vocoders/original.py'),
+                                             'foleybook.vocoders.original.read_vocoder_json': ( 'original_checkpoints.html#read_vocoder_json',
+                                                                                                'foleybook/vocoders/original.py')}}}

@@ -13,7 +13,7 @@ from torch import nn
 from ..core import FoleyConfig, ConfigError, CheckpointError, check_state_dict, load_torch_file, tensor_dict
 from ..audio import MelConfig
 from .base import MelVocoder, wn_conv, remove_weight_norm
-from .original import convert_weight_norm_keys
+from .original import convert_weight_norm_keys, read_vocoder_json
 
 # %% auto #0
 __all__ = ['BigVGANConfig', 'Snake', 'SnakeBeta', 'kaiser_sinc_filter1d', 'UpSample1d', 'LowPassFilter1d', 'DownSample1d',
@@ -201,12 +201,8 @@ class BigVGAN(MelVocoder):
 # %% ../../nbs/03c_bigvgan.ipynb #9fdec9ba
 def bigvgan_config_from_json(path) -> BigVGANConfig: # an NVIDIA BigVGAN `config.json`
     "The `BigVGANConfig` (with its `MelConfig`) of an NVIDIA BigVGAN `config.json`."
-    path = Path(path)
-    try: h = json.loads(path.read_text())
-    except (OSError, ValueError) as e: raise ConfigError(f"{path}: not a readable BigVGAN config ({e})") from None
+    h, mel = read_vocoder_json(path, 'BigVGAN')
     try:
-        mel = MelConfig(sample_rate=h['sampling_rate'], n_fft=h['n_fft'], win_length=h['win_size'], hop_length=h['hop_size'],
-                        n_mels=h['num_mels'], f_min=float(h['fmin']), f_max=None if h['fmax'] is None else float(h['fmax']))
         opt = {k: h[j] for k, j in (('mpd_reshapes', 'mpd_reshapes'), ('discriminator_channel_mult', 'discriminator_channel_mult'),
                                      ('clip_grad_norm', 'clip_grad_norm'), ('lr', 'learning_rate'), ('lr_decay', 'lr_decay'),
                                      ('segment_size', 'segment_size')) if j in h}
