@@ -201,6 +201,7 @@ def load_specvqgan_checkpoint(path, # a SpecVQGAN `.ckpt` (codebook or transform
                               part:str=None, # 'codebook', 'transformer' or 'vocoder' (None: what the file is)
                               config=None, # the project yaml (path or dict; default: the run's configs/*-project.yaml)
                               n_head:int=None, # transformer heads when no yaml says (default: 16 at width 1024)
+                              classes=None, # a class prior's class names, in the order of its class ids
                               device='cpu'): # where to put the model
     "The foleybook model (eval mode) of a published SpecVQGAN file: `VQGAN`, `SpecGPT` or `MelGAN`."
     path = Path(path)
@@ -228,6 +229,10 @@ def load_specvqgan_checkpoint(path, # a SpecVQGAN `.ckpt` (codebook or transform
             model, sd = VQGAN(c), vqgan_state_dict(sd, c)
         else:
             c = gpt_config_from_state_dict(sd, hp, path, n_head)
+            if classes is not None:
+                if c.cond != 'class' or len(classes) != c.n_classes:
+                    raise ConfigError(f"classes: {len(classes)} names given, but {path} is a {c.cond} prior" + (f" of {c.n_classes} classes" if c.cond == 'class' else ''))
+                c = c.replace(classes=tuple(classes))
             model, sd = SpecGPT(c), gpt_state_dict(sd, c, path)
     check_state_dict(model, sd, path)
     model.load_state_dict(sd)
