@@ -2197,6 +2197,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                             'foleybook.vocoders.bigvgan.UpSample1d.forward': ( 'bigvgan.html#upsample1d.forward',
                                                                                                'foleybook/vocoders/bigvgan.py'),
                                             'foleybook.vocoders.bigvgan._act': ('bigvgan.html#_act', 'foleybook/vocoders/bigvgan.py'),
+                                            'foleybook.vocoders.bigvgan._kaiser_sinc': ( 'bigvgan.html#_kaiser_sinc',
+                                                                                         'foleybook/vocoders/bigvgan.py'),
                                             'foleybook.vocoders.bigvgan._pad': ('bigvgan.html#_pad', 'foleybook/vocoders/bigvgan.py'),
                                             'foleybook.vocoders.bigvgan.bigvgan_config_from_json': ( 'bigvgan.html#bigvgan_config_from_json',
                                                                                                      'foleybook/vocoders/bigvgan.py'),

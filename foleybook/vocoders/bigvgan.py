@@ -4,7 +4,7 @@
 
 # %% ../../nbs/03c_bigvgan.ipynb #4d3ff6f7
 from __future__ import annotations
-import json, math
+import functools, json, math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar
@@ -89,13 +89,17 @@ class SnakeBeta(nn.Module):
 def kaiser_sinc_filter1d(cutoff:float, # cutoff, as a fraction of the sample rate (<= 0.5)
                          half_width:float, # half the transition band, same unit
                          kernel_size:int) -> torch.Tensor: # taps
-    "Kaiser-windowed sinc low-pass taps `(1, 1, kernel_size)`, summing to 1 (alias-free-torch's filter)."
+    "Kaiser-windowed sinc low-pass taps `(1, 1, kernel_size)`, summing to 1 (alias-free-torch's filter); computed on the CPU."
+    return _kaiser_sinc(float(cutoff), float(half_width), int(kernel_size)).clone()
+
+@functools.lru_cache(None)
+def _kaiser_sinc(cutoff, half_width, kernel_size):
     even, half = kernel_size % 2 == 0, kernel_size // 2
     A = 2.285 * (half - 1) * math.pi * 4 * half_width + 7.95
     beta = 0.1102 * (A - 8.7) if A > 50. else 0.5842 * (A - 21) ** 0.4 + 0.07886 * (A - 21.) if A >= 21. else 0.
-    window = torch.kaiser_window(kernel_size, beta=beta, periodic=False)
-    time = torch.arange(-half, half) + 0.5 if even else torch.arange(kernel_size) - half
-    if cutoff == 0: return torch.zeros(1, 1, kernel_size)
+    window = torch.kaiser_window(kernel_size, beta=beta, periodic=False, device='cpu')   # also under a `meta` default device
+    time = torch.arange(-half, half, device='cpu') + 0.5 if even else torch.arange(kernel_size, device='cpu') - half
+    if cutoff == 0: return torch.zeros(1, 1, kernel_size, device='cpu')
     f = 2 * cutoff * window * torch.sinc(2 * cutoff * time)
     return (f / f.sum()).view(1, 1, kernel_size)
 
