@@ -20,9 +20,12 @@ __all__ = ['BigVGANConfig', 'Snake', 'SnakeBeta', 'kaiser_sinc_filter1d', 'UpSam
            'Activation1d', 'AMPBlock1', 'AMPBlock2', 'BigVGAN', 'bigvgan_config_from_json', 'load_bigvgan_checkpoint']
 
 # %% ../../nbs/03c_bigvgan.ipynb #dabdda72
+_V1 = dict(use_tanh_at_final=True, use_bias_at_final=True, use_multiscale_melloss=False, lambda_melloss=45., clip_grad_norm=1000., segment_size=8192)
+_BASE = dict(upsample_rates=(8, 8, 2, 2), upsample_kernel_sizes=(16, 16, 4, 4), upsample_initial_channel=512)
+
 @dataclass
 class BigVGANConfig(FoleyConfig):
-    "BigVGAN generator shape and training settings; presets: the published v2 22 / 24 kHz models and 'debug'."
+    "BigVGAN generator shape and training settings; presets: the published v2 and v1 22 / 24 kHz models and 'debug'."
     upsample_rates: tuple = (4, 4, 2, 2, 2, 2)       # transposed-conv strides; their product is the mel hop
     upsample_kernel_sizes: tuple = (8, 8, 4, 4, 4, 4) # their kernels
     upsample_initial_channel: int = 1536             # channels after `conv_pre`, halved at every upsampling
@@ -47,6 +50,10 @@ class BigVGANConfig(FoleyConfig):
         'bigvgan_v2_22khz_80band_256x': dict(),
         'bigvgan_v2_22khz_80band_fmax8k_256x': dict(mel=MelConfig.preset('hifigan').to_dict()),
         'bigvgan_v2_24khz_100band_256x': dict(mel=MelConfig.preset('bigvgan_24k').to_dict()),
+        'bigvgan_22khz_80band': dict(_V1, mel=MelConfig.preset('hifigan').to_dict()),                 # v1 (LibriTTS...), 112M
+        'bigvgan_24khz_100band': dict(_V1, mel=MelConfig.preset('bigvgan_24k').to_dict()),
+        'bigvgan_base_22khz_80band': dict(_V1, **_BASE, mel=MelConfig.preset('hifigan').to_dict()),   # v1 base, 14M
+        'bigvgan_base_24khz_100band': dict(_V1, **_BASE, mel=MelConfig.preset('bigvgan_24k').to_dict()),
         'debug': dict(upsample_rates=(4, 4, 4), upsample_kernel_sizes=(8, 8, 8), upsample_initial_channel=32,
                       resblock_kernel_sizes=(3,), resblock_dilation_sizes=((1, 3, 5),), discriminator_channel_mult=0.125,
                       segment_size=4096, mel=MelConfig.preset('debug').to_dict())}
@@ -206,10 +213,12 @@ class BigVGAN(MelVocoder):
 def bigvgan_config_from_json(path) -> BigVGANConfig: # an NVIDIA BigVGAN `config.json`
     "The `BigVGANConfig` (with its `MelConfig`) of an NVIDIA BigVGAN `config.json`."
     h, mel = read_vocoder_json(path, 'BigVGAN')
+    if mel.f_max is not None and mel.f_max >= mel.sample_rate / 2: mel = mel.replace(f_max=None)   # Nyquist, as the presets write it
     try:
         opt = {k: h[j] for k, j in (('mpd_reshapes', 'mpd_reshapes'), ('discriminator_channel_mult', 'discriminator_channel_mult'),
-                                     ('clip_grad_norm', 'clip_grad_norm'), ('lr', 'learning_rate'), ('lr_decay', 'lr_decay'),
+                                     ('lr', 'learning_rate'), ('lr_decay', 'lr_decay'),
                                      ('segment_size', 'segment_size')) if j in h}
+        opt['clip_grad_norm'] = float(h.get('clip_grad_norm', 1000.))   # NVIDIA's train.py default
         if 'resolutions' in h: opt['resolutions'] = tuple(tuple(r) for r in h['resolutions'])
         return BigVGANConfig(upsample_rates=tuple(h['upsample_rates']), upsample_kernel_sizes=tuple(h['upsample_kernel_sizes']),
                              upsample_initial_channel=h['upsample_initial_channel'], resblock=int(h['resblock']),
