@@ -748,6 +748,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                    'foleybook/diffusion/core.py'),
                                           'foleybook.diffusion.core.cosine_betas': ( 'diffusion.html#cosine_betas',
                                                                                      'foleybook/diffusion/core.py'),
+                                          'foleybook.diffusion.core.diffusion_from_diffusers': ( 'diffusion.html#diffusion_from_diffusers',
+                                                                                                 'foleybook/diffusion/core.py'),
                                           'foleybook.diffusion.core.drop_cond': ('diffusion.html#drop_cond', 'foleybook/diffusion/core.py'),
                                           'foleybook.diffusion.core.fast_schedule': ( 'diffusion.html#fast_schedule',
                                                                                       'foleybook/diffusion/core.py'),
