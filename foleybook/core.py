@@ -15,9 +15,9 @@ from torch import nn
 # %% auto #0
 __all__ = ['SYSTEMS', 'WEIGHTS_NAME', 'CONFIG_NAME', 'REGISTRY', 'TRAINERS', 'FoleyError', 'AudioFileError', 'ConfigError',
            'CheckpointError', 'DataError', 'FoleyConfig', 'atomic_path', 'atomic_write', 'seed_everything',
-           'get_device', 'model_device', 'check_system', 'load_safetensors', 'save_safetensors', 'check_state_dict',
-           'Pretrained', 'load_torch_file', 'tensor_dict', 'load_pretrained', 'trainer', 'get_trainer', 'discover',
-           'n_params', 'model_table']
+           'get_device', 'model_device', 'cpu_generator', 'draw_uniform', 'draw_normal', 'check_system',
+           'load_safetensors', 'save_safetensors', 'check_state_dict', 'Pretrained', 'load_torch_file', 'tensor_dict',
+           'load_pretrained', 'trainer', 'get_trainer', 'discover', 'n_params', 'model_table']
 
 # %% ../nbs/00_core.ipynb #81eebd08
 class FoleyError(Exception):
@@ -137,8 +137,29 @@ def model_device(m): # a module (or anything else)
         for t in [*m.parameters(), *m.buffers()]: return t.device
     return torch.device('cpu')
 
+# %% ../nbs/00_core.ipynb #3b0f11f6
+def cpu_generator(seed:int=None): # the seed (None: one drawn from torch's global generator)
+    "A CPU `torch.Generator` seeded with `seed`: where every sampler draws its random numbers."
+    if seed is None: seed = int(torch.randint(0, 2**62, (1,)))
+    return torch.Generator().manual_seed(int(seed))
+
+def draw_uniform(shape, # the shape of the numbers
+                 generator:torch.Generator, # a CPU generator (`cpu_generator`)
+                 device=None, # where they are used (default: the CPU)
+                 dtype=torch.float32):
+    "Uniform numbers in [0, 1) drawn on the CPU from `generator`, then moved to `device`: the same numbers on every device."
+    return torch.rand(tuple(shape), generator=generator).to(device=device, dtype=dtype)
+
+def draw_normal(shape, # the shape of the numbers
+                generator:torch.Generator, # a CPU generator (`cpu_generator`)
+                device=None, # where they are used (default: the CPU)
+                dtype=torch.float32):
+    "Standard normal numbers drawn on the CPU from `generator`, then moved to `device`: the same numbers on every device."
+    return torch.randn(tuple(shape), generator=generator).to(device=device, dtype=dtype)
+
 # %% ../nbs/00_core.ipynb #5f9b146d
 SYSTEMS = {
+    'auto':         dict(device='auto', amp='auto', ddp=False),   # resolved by `check_system`: cuda_amp with a GPU, else cpu
     'cpu':          dict(device='cpu',  amp=False, ddp=False),
     'cuda':         dict(device='cuda', amp=False, ddp=False),
     'cuda_amp':     dict(device='cuda', amp=True,  ddp=False),
@@ -148,15 +169,14 @@ SYSTEMS = {
 
 def check_system(system:str, # one of `SYSTEMS`
                  cuda_available:bool=None) -> dict: # default: `torch.cuda.is_available()`
-    "The device / AMP / DDP settings of `system`, refusing unknown names and CUDA systems without a GPU."
+    "The device / AMP / DDP settings of `system` (`auto` resolved), refusing unknown names and CUDA systems without a GPU."
     if system not in SYSTEMS: raise ConfigError(f"unknown --system {system!r}; choose one of {list(SYSTEMS)}")
+    cuda = torch.cuda.is_available() if cuda_available is None else cuda_available
+    if system == 'auto': system = 'cuda_amp' if cuda else 'cpu'
     s = dict(SYSTEMS[system], name=system)
-    if s['device'] == 'cuda':
-        if cuda_available is None: cuda_available = torch.cuda.is_available()
-        if not cuda_available:
-            raise ConfigError(f"--system {system} needs a CUDA GPU but torch.cuda.is_available() is False here; use --system cpu")
+    if s['device'] == 'cuda' and not cuda:
+        raise ConfigError(f"--system {system} needs a CUDA GPU but torch.cuda.is_available() is False here; use --system cpu (or auto)")
     return s
-
 
 # %% ../nbs/00_core.ipynb #aa09ca7e
 WEIGHTS_NAME, CONFIG_NAME = 'model.safetensors', 'config.json'
