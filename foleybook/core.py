@@ -131,11 +131,13 @@ def get_device(device=None): # a device, its name, or None for the default (CUDA
     if device is not None: return torch.device(device)
     return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
 
-def model_device(m): # a module (or anything else)
-    "The device of a module's first parameter or buffer (cpu for a parameterless module or anything that is not one)."
+def model_device(m): # a module, or anything with a `device` (a generator, a vocoder without weights, a tensor)
+    "The device of a module's first parameter or buffer, or of anything else its `device` (cpu for a parameterless module or an object without one)."
     if isinstance(m, nn.Module):
         for t in [*m.parameters(), *m.buffers()]: return t.device
-    return torch.device('cpu')
+        return torch.device('cpu')
+    d = getattr(m, 'device', None)
+    return torch.device(d) if isinstance(d, (str, torch.device)) else torch.device('cpu')
 
 # %% ../nbs/00_core.ipynb #3b0f11f6
 def cpu_generator(seed:int=None): # the seed (None: one drawn from torch's global generator)

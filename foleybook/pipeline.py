@@ -10,19 +10,21 @@ import torch
 from torch import nn
 from .core import *
 from fastcore.basics import patch
-from .protocols import Prior, Codec, Vocoder, Generator, check_generator
+from .protocols import Prior, Codec, Vocoder, Generator, GeneratorMixin, check_generator
+from .data.synth import class_key
 from .audio import save_audio, pad_or_trim, resample
 from .vocoders.base import vocode, resolve_precision, load_vocoder
 
 # %% auto #0
-__all__ = ['chunk_seed', 'FoleyPipeline', 'write_clips', 'generator_sampler', 'foley_sampler']
+__all__ = ['PEAK', 'chunk_seed', 'FoleyPipeline', 'limit_peak', 'write_clip', 'match_class', 'write_clips', 'generator_sampler',
+           'foley_sampler']
 
 # %% ../nbs/05b_pipeline.ipynb #3c57031d
 def chunk_seed(seed:int, i:int) -> int:
     "The seed of chunk `i` of a generation seeded with `seed`."
     return (int(seed) * 1_000_003 + int(i)) % 2**62
 
-class FoleyPipeline(Pretrained):
+class FoleyPipeline(GeneratorMixin, Pretrained):
     "A `Generator` for class-conditional sound: prior -> code maps -> codec.decode -> mel -> vocoder -> fixed-length waves."
     def __init__(self, prior:Prior, # samples code maps: `sample(cond, n, *, temperature, top_k, guidance, seed)`
                  codec:Codec, # `decode(codes) -> mel` (e.g. the VQ-VAE of `foleybook.codecs.vqvae`)
@@ -102,30 +104,59 @@ def _time_factor(codec) -> int:
     return int(d[-1]) if isinstance(d, (tuple, list)) else int(d)
 
 # %% ../nbs/05b_pipeline.ipynb #b79afa42
+PEAK = 0.98   # the limiter's ceiling: generated clips louder than this are scaled down to it
+
+def limit_peak(waves, # clips (..., T)
+               peak:float=PEAK): # the highest absolute sample value allowed (None: no limit)
+    "Every clip whose peak exceeds `peak` scaled down to exactly `peak` (a gain, not a clip); quieter clips unchanged."
+    if peak is None: return waves
+    if not 0 < peak <= 1: raise ConfigError(f"peak must be in (0, 1] (or None: no limit), got {peak}")
+    m = waves.abs().amax(-1, keepdim=True)
+    return waves * (peak / m.clamp_min(peak))
+
+def write_clip(path, # the file to write (atomically; its suffix picks the format)
+               wave, # one clip (T,) or (1, T)
+               sample_rate:int, # its rate
+               peak:float=PEAK): # `limit_peak`'s ceiling (None: write as generated, samples beyond +-1 are clipped)
+    "Write one generated clip, never clipped: the one place generated clips are written."
+    return save_audio(path, limit_peak(torch.as_tensor(wave).float().reshape(1, -1), peak), sample_rate)
+
+def match_class(classes, # a generator's class names
+                name:str) -> str: # a class name in any spelling ('rain', 'dog_bark')
+    "The generator's own spelling of class `name`, matched case-insensitively (`class_key`); a `ConfigError` listing the classes otherwise."
+    found = [c for c in classes if class_key(str(c)) == class_key(str(name))]
+    if not found: raise ConfigError(f"{name!r} is not a class of this generator; classes: {list(classes)}")
+    return found[0]
+
 def write_clips(g:Generator, # any generator
                 folder, # output folder: one sub-folder per class
                 n_per_class:int=100, # clips per class
                 seed:int=0, # chunk i of a class uses `chunk_seed(seed, i)`
-                classes=None, # class names to write (default: all of `g.classes`)
+                classes=None, # class names to write, in any case (default: all of `g.classes`)
                 overwrite:bool=False, # regenerate chunks whose files all exist already
                 sample_rate:int=22050, # the files' rate (the DCASE task asks for 22,050 Hz)
                 duration:float=4.0, # seconds per clip (cut or zero-padded; None: as generated)
                 batch_size:int=8, # clips per `generate` call
                 verbose:bool=False, # print a line per chunk
-                **options) -> Path: # passed to `g.generate` (temperature, guidance, ...)
-    "Write `n_per_class` clips per class as `folder/<Class>/0001.wav ...` (mono, 16-bit PCM, atomic)."
+                peak:float=PEAK, # clips louder than this are scaled down to it (`write_clip`; None: no limit)
+                **options) -> Path: # passed to `g.generate` (temperature, guidance, ...; `cond` for a generator without classes)
+    "Write `n_per_class` clips per class as `folder/<Class>/0001.wav ...` (mono, 16-bit PCM, atomic, never clipped)."
     check_generator(g)
+    if int(n_per_class) < 1: raise ConfigError(f"n_per_class must be >= 1 clip, got {n_per_class}")
+    if int(batch_size) < 1: raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
     folder, n_out = Path(folder), (None if duration is None else round(duration * sample_rate))
-    names = list(g.classes) if g.classes is not None else ['all']
-    for c in (names if classes is None else classes):
-        check_generator(g, c)
+    cond = options.pop('cond', None)
+    if g.classes is None: names = ['all']
+    elif cond is not None: raise ConfigError(f"cond is the condition of a generator without classes; this {type(g).__name__} takes classes {list(g.classes)}")
+    else: names = list(g.classes) if classes is None else [match_class(g.classes, c) for c in classes]
+    for c in names:
         for i, start in enumerate(range(0, n_per_class, batch_size)):
             k = min(batch_size, n_per_class - start)
             paths = [folder/str(c)/f"{j+1:04d}.wav" for j in range(start, start + k)]
             if not overwrite and all(p.is_file() for p in paths): continue
-            waves = torch.as_tensor(g.generate(None if c == 'all' else c, k, seed=chunk_seed(seed, i), **options)).float().reshape(k, -1)
+            waves = torch.as_tensor(g.generate(cond if c == 'all' else c, k, seed=chunk_seed(seed, i), **options)).float().cpu().reshape(k, -1)
             if sample_rate != g.sample_rate: waves = resample(waves, g.sample_rate, sample_rate)
-            for p, w in zip(paths, waves if n_out is None else pad_or_trim(waves, n_out)): save_audio(p, w[None], sample_rate)
+            for p, w in zip(paths, waves if n_out is None else pad_or_trim(waves, n_out)): write_clip(p, w, sample_rate, peak)
             if verbose: print(f"{c}: wrote {paths[0].name} .. {paths[-1].name}")
     return folder
 
