@@ -11,13 +11,13 @@ from torch import nn
 from .core import *
 from fastcore.basics import patch
 from .protocols import Prior, Codec, Vocoder, Generator, GeneratorMixin, check_generator
-from .data.synth import class_key
+from .data.synth import class_key, DCASE_CLASSES
 from .audio import save_audio, pad_or_trim, resample
 from .vocoders.base import vocode, resolve_precision, load_vocoder
 
 # %% auto #0
-__all__ = ['PEAK', 'chunk_seed', 'FoleyPipeline', 'limit_peak', 'write_clip', 'match_class', 'write_clips', 'generator_sampler',
-           'foley_sampler']
+__all__ = ['PEAK', 'chunk_seed', 'FoleyPipeline', 'limit_peak', 'write_clip', 'match_class', 'write_clips', 'check_dcase_folder',
+           'generator_sampler', 'foley_sampler']
 
 # %% ../nbs/05b_pipeline.ipynb #3c57031d
 def chunk_seed(seed:int, i:int) -> int:
@@ -167,6 +167,38 @@ def write(self:FoleyPipeline, folder, # output folder: one sub-folder per class
     "Write `n_per_class` clips per class in the DCASE layout with `write_clips` (chunks of `batch_size`)."
     kwargs = {'batch_size': self.batch_size, 'duration': self.n_samples / self.sample_rate, **kwargs}
     return write_clips(self, folder, n_per_class, seed, **kwargs)
+
+# %% ../nbs/05b_pipeline.ipynb #26a464d3
+def check_dcase_folder(folder, # the generated-clips root: folder/<Class>/*.wav
+                       classes=DCASE_CLASSES, # the expected class folders
+                       n_per_class:int=100, # clips per class (None: any number >= 1)
+                       sr:int=22050, # sample rate
+                       duration:float=4.0, # seconds per clip
+                       subtype:str='PCM_16', # soundfile subtype (16-bit PCM)
+                       channels:int=1) -> dict: # mono
+    "{class: [files]} when `folder` follows the DCASE 2023 task 7 layout; else a `DataError` listing the problems."
+    import soundfile as sf
+    folder, problems, out = Path(folder), [], {}
+    if not folder.is_dir(): raise DataError(f"{folder}: folder not found")
+    for c in classes:
+        d = folder/c
+        if not d.is_dir(): problems.append(f"{d}: class folder missing"); continue
+        files = sorted(p for p in d.iterdir() if p.is_file() and not p.name.startswith('.'))
+        if n_per_class is not None and len(files) != n_per_class: problems.append(f"{d}: {len(files)} files, expected {n_per_class}")
+        elif not files: problems.append(f"{d}: no files")
+        for f in files:
+            try: info = sf.info(str(f))
+            except Exception as e: problems.append(f"{f}: not readable audio ({str(e).splitlines()[0]})"); continue
+            bad = [f"{k} {v}, expected {w}" for k, v, w in [('sample rate', info.samplerate, sr), ('channels', info.channels, channels),
+                   ('length', info.frames, int(round(sr * duration))), ('subtype', info.subtype, subtype)] if v != w]
+            if bad: problems.append(f"{f}: " + '; '.join(bad))
+        out[c] = files
+    extra = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name not in classes and not p.name.startswith('.'))
+    if extra: problems.append(f"{folder}: unexpected folder(s) {extra}")
+    if problems:
+        raise DataError(f"{folder} does not follow the DCASE 2023 task 7 layout ({len(problems)} problem(s)):\n  "
+                        + '\n  '.join(problems[:20]) + (f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ''))
+    return out
 
 # %% ../nbs/05b_pipeline.ipynb #01b225f0
 @patch
