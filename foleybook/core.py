@@ -126,10 +126,15 @@ def seed_everything(seed:int): # the seed for python, numpy and torch
     "Seed python, numpy and torch (all devices)."
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
 
-def get_device(device=None): # a device, its name, or None for the default (CUDA when available)
-    "The `torch.device` to use."
-    if device is not None: return torch.device(device)
-    return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+def get_device(device=None, # a device, its name ('cpu', 'cuda', 'cuda:1', ...), or 'auto' / None: CUDA where present, else the CPU
+               cuda_available:bool=None): # default: `torch.cuda.is_available()`
+    "The `torch.device` to use; a `ConfigError` for a name torch does not know or a CUDA device without a GPU."
+    cuda = torch.cuda.is_available() if cuda_available is None else cuda_available
+    if device is None or device == 'auto': return torch.device('cuda' if cuda else 'cpu')
+    try: d = torch.device(device)
+    except (RuntimeError, TypeError, ValueError) as e: raise ConfigError(f"unknown device {device!r} ({e})") from None
+    if d.type == 'cuda' and not cuda: raise ConfigError(f"device {device!r} needs a CUDA GPU but torch.cuda.is_available() is False here; use cpu (or auto)")
+    return d
 
 def model_device(m): # a module, or anything with a `device` (a generator, a vocoder without weights, a tensor)
     "The device of a module's first parameter or buffer, or of anything else its `device` (cpu for a parameterless module or an object without one)."

@@ -139,12 +139,14 @@ def write_clips(g:Generator, # any generator
                 batch_size:int=8, # clips per `generate` call
                 verbose:bool=False, # print a line per chunk
                 peak:float=PEAK, # clips louder than this are scaled down to it (`write_clip`; None: no limit)
+                generate_options:dict=None, # options for `g.generate` whose names are taken here (MTCRNN's `duration`), and any other
                 **options) -> Path: # passed to `g.generate` (temperature, guidance, ...; `cond` for a generator without classes)
     "Write `n_per_class` clips per class as `folder/<Class>/0001.wav ...` (mono, 16-bit PCM, atomic, never clipped)."
     check_generator(g)
     if int(n_per_class) < 1: raise ConfigError(f"n_per_class must be >= 1 clip, got {n_per_class}")
     if int(batch_size) < 1: raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
     folder, n_out = Path(folder), (None if duration is None else round(duration * sample_rate))
+    options = {**options, **(generate_options or {})}
     cond = options.pop('cond', None)
     if g.classes is None: names = ['all']
     elif cond is not None: raise ConfigError(f"cond is the condition of a generator without classes; this {type(g).__name__} takes classes {list(g.classes)}")

@@ -18,7 +18,8 @@ from .embedders import EmbeddingCache, embed_files, load_vggish, load_panns_cnn1
 from .classifier import FoleyClassifier
 
 # %% auto #0
-__all__ = ['ClassFiles', 'class_files', 'evaluate', 'summarize', 'fad_matrix', 'write_report', 'level_section', 'rerank']
+__all__ = ['ClassFiles', 'class_files', 'evaluate', 'summarize', 'fad_matrix', 'write_report', 'level_section', 'times_section',
+           'rerank']
 
 # %% ../../nbs/12c_report.ipynb #cf3c5448
 class ClassFiles(dict):
@@ -346,6 +347,10 @@ def level_section(levels:dict) -> str: # `foleybook.eval.system_metrics.level_ta
     return ('Mean over the clips of each class, in dBFS (0 = full scale); at full scale: the share of clips whose peak reaches it '
             '(clipped when written). Generated clips are written through a limiter (`foleybook.pipeline.write_clip`).\n\n'
             + _md_table(pd.DataFrame.from_dict(rows, orient='index').rename_axis('class')))
+
+def times_section(seconds:dict, cpu:dict) -> str: # stage -> wall seconds, stage -> process CPU seconds
+    "A markdown table of each stage's wall and process CPU seconds."
+    return _md_table(pd.DataFrame({'seconds': seconds, 'CPU seconds': cpu}).rename_axis('stage'))
 
 # %% ../../nbs/12c_report.ipynb #07c551ef
 def rerank(generator, # a `Generator`, or a function `n -> clips` (list / (n, T) / (n, 1, T)) or `(clips, sr)`
