@@ -150,19 +150,15 @@ def cpu_generator(seed:int=None): # the seed (None: one drawn from torch's globa
     if seed is None: seed = int(torch.randint(0, 2**62, (1,)))
     return torch.Generator().manual_seed(int(seed))
 
-def draw_uniform(shape, # the shape of the numbers
-                 generator:torch.Generator, # a CPU generator (`cpu_generator`)
-                 device=None, # where they are used (default: the CPU)
-                 dtype=torch.float32):
-    "Uniform numbers in [0, 1) drawn on the CPU from `generator`, then moved to `device`: the same numbers on every device."
-    return torch.rand(tuple(shape), generator=generator).to(device=device, dtype=dtype)
+def _cpu_draw(fn, shape, generator, device, dtype): return fn(tuple(shape), generator=generator).to(device=device, dtype=dtype)
 
-def draw_normal(shape, # the shape of the numbers
-                generator:torch.Generator, # a CPU generator (`cpu_generator`)
-                device=None, # where they are used (default: the CPU)
-                dtype=torch.float32):
-    "Standard normal numbers drawn on the CPU from `generator`, then moved to `device`: the same numbers on every device."
-    return torch.randn(tuple(shape), generator=generator).to(device=device, dtype=dtype)
+def draw_uniform(shape, generator:torch.Generator, device=None, dtype=torch.float32):
+    "Uniform numbers in [0, 1) of `shape`, drawn on the CPU from `generator` (`cpu_generator`), then moved to `device` (default: the CPU): the same numbers on every device."
+    return _cpu_draw(torch.rand, shape, generator, device, dtype)
+
+def draw_normal(shape, generator:torch.Generator, device=None, dtype=torch.float32):
+    "Standard normal numbers of `shape`, drawn on the CPU from `generator` (`cpu_generator`), then moved to `device` (default: the CPU): the same numbers on every device."
+    return _cpu_draw(torch.randn, shape, generator, device, dtype)
 
 # %% ../nbs/00_core.ipynb #5f9b146d
 SYSTEMS = {
@@ -225,6 +221,11 @@ class Pretrained:
         # a package class is never shadowed by a re-definition elsewhere (a notebook cell, a script)
         if prev is None or cls.__module__.startswith('foleybook.') or not prev.__module__.startswith('foleybook.'):
             REGISTRY[cls.__name__] = cls
+
+    @property
+    def device(self) -> torch.device:
+        "Where the model's weights are (its first parameter or buffer; the CPU for a model without weights): every model, and so every `Generator` that is one, knows its device."
+        return model_device(self) if isinstance(self, nn.Module) else torch.device('cpu')
 
     def save_pretrained(self, folder): # the folder to write model.safetensors and config.json into
         "Save weights and config into `folder` (each file written atomically)."

@@ -385,9 +385,6 @@ def generate(self:DiffWave, cond=None, # a class name or id, a list of them, or 
 @patch(as_prop=True)
 def classes(self:DiffWave): return None if self.config.class_names is None else list(self.config.class_names)
 
-@patch(as_prop=True)
-def device(self:DiffWave): return next(self.parameters()).device
-
 @patch
 def to(self:DiffWaveVocoder, device): # a device or its name
     "Move the vocoder (the network and the fast copy it samples with) to `device`; returns it."

@@ -236,8 +236,6 @@ class Sashimi(Pretrained, nn.Module):
 
     @property
     def classes(self): return None if self.config.class_names is None else list(self.config.class_names)
-    @property
-    def device(self): return next(self.parameters()).device
     def generate(self, cond=None, n:int=1, seed:int=0, **options):
         "The model as a `Generator` itself: `n` clips through `generator()`."
         return self.generator().generate(cond, n, seed, **options)

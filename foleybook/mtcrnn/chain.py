@@ -38,8 +38,6 @@ class MTCRNN(Pretrained, nn.Module):
     @property
     def control(self) -> tuple: return self.tier3.config.prop
     @property
-    def device(self): return next(self.parameters()).device
-    @property
     def options(self) -> dict:
         "Sampling options with (default, min, max, step) for samplers and the command line."
         return {'duration': (1., .25, 4., .25), 'temperature': (1., 0., 1.5, .05)}
