@@ -129,6 +129,12 @@ class AudioDiffusion(Pretrained, nn.Module):
         return self.vae.latent_shape(self.image_shape) if self.vae is not None else self.image_shape
     @property
     def device(self): return next(self.unet.parameters()).device
+    @property
+    def options(self) -> dict:
+        "Sampling options as name -> (default, min, max, step), for samplers and the command line."
+        c = self.config
+        return {'steps': (int(c.steps), 1, int(c.diffusion.T), 1), 'eta': (float(c.eta), 0., 1., 0.1),
+                'guidance': (float(c.guidance), 1., 10., 0.5)}
 
     def forward(self, x, t, cond=None): # noisy x (B, C, H, W), steps (B,), class ids (B,) or encodings (B, S, D)
         if cond is None: return self.unet(x, t, classes=torch.full((len(x),), -1, device=x.device) if self.config.unet.n_classes else None)

@@ -9,7 +9,8 @@ import numpy as np
 from dataclasses import dataclass
 from typing import ClassVar
 import torch
-from ..core import FoleyConfig, ConfigError, DataError
+from ..core import FoleyConfig, ConfigError, DataError, cpu_generator, draw_normal
+from ..protocols import GeneratorMixin
 from fastcore.basics import patch
 
 # %% auto #0
@@ -227,7 +228,7 @@ def sample(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
             *, sampler:str='ddim', # 'ddpm', 'ddim' or 'fast'
             steps:int=None, # number of steps (see `plan`)
             guidance:float=1., # classifier-free guidance scale (1: none; needs `p_uncond > 0`)
-            seed:int=None, # same seed, same samples (None: torch's global RNG)
+            seed:int=None, # same seed, same samples on every device (None: a seed drawn from torch's global RNG)
             eta:float=0., # DDIM: 0 deterministic, 1 ancestral
             infer_betas=None, # fast sampler: inference betas (default `config.fast_betas`)
             noise=None, # the starting noise (default: drawn)
@@ -251,8 +252,8 @@ def sample(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
     ts, abs_, abps, ib = self.plan(sampler, steps, infer_betas)
     if not 0 <= start_step < len(ts): raise ConfigError(f"start_step must be in [0, {len(ts)}), got {start_step}")
     if (mask is None) != (known is None): raise ConfigError("inpainting needs both `mask` and `known`")
-    g = torch.Generator().manual_seed(int(seed)) if seed is not None else None
-    randn = lambda: torch.randn(shape, generator=g).to(dev)
+    g = cpu_generator(seed)   # every random number drawn on the CPU, then moved: one seed, the same samples on every device
+    randn = lambda: draw_normal(shape, g, dev)
     x = randn() if noise is None else noise.to(dev).float()
     if tuple(x.shape) != tuple(shape): raise ConfigError(f"noise has shape {tuple(x.shape)}, expected {tuple(shape)}")
     if x_start is not None: x = self.q_sample(x_start.to(dev).float(), torch.full((n,), float(ts[start_step])), x) if ib is None else \
@@ -287,7 +288,6 @@ def sample(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
         if was_training: model.train()
     return x
 
-
 # %% ../../nbs/06_diffusion.ipynb #723ea4cd
 _DIFFUSERS_SCHEDULES = {'linear': 'linear', 'scaled_linear': 'scaled_linear', 'squaredcos_cap_v2': 'cosine'}
 _DIFFUSERS_PREDICTIONS = {'epsilon': 'epsilon', 'v_prediction': 'v', 'sample': 'sample'}
@@ -312,8 +312,8 @@ def diffusion_from_diffusers(s:dict, # a diffusers `scheduler_config.json`, as a
                            clip_sample=float(get('clip_sample_range', 1.0)) if get('clip_sample', True) else None), sampler
 
 # %% ../../nbs/06_diffusion.ipynb #e934ff03
-class DiffusionGenerator:
-    "A trained diffusion model as a `Generator`: `generate(cond, n, seed, **options) -> (n, T)` waves."
+class DiffusionGenerator(GeneratorMixin):
+    "A trained diffusion model as a `Generator`: `generate(cond, n, seed, **options) -> (n, T)` waves (on the CPU), sampled on the denoiser's device."
     def __init__(self, model, # the denoiser
                  diffusion:GaussianDiffusion, # its process
                  example_shape:tuple, # the shape of one sample, without the batch
@@ -350,6 +350,6 @@ class DiffusionGenerator:
         "Sample `n` examples for `cond` and decode them to waves (n, T)."
         x = self.diffusion.sample(self.model, (n, *self.example_shape), self.cond_ids(cond, n), seed=seed, **{**self.defaults, **options})
         w = self.decode(x) if self.decode is not None else x
-        return w.reshape(n, -1).float()
+        return w.reshape(n, -1).float().cpu()
 
     def __repr__(self): return f"DiffusionGenerator({type(self.model).__name__}, {self.diffusion}, classes={self.classes})"
