@@ -4,9 +4,9 @@
 
 # %% ../nbs/13_cli.ipynb #0382ce86
 from __future__ import annotations
-import argparse, json, sys
+import argparse, json, sys, warnings
 from pathlib import Path
-from .core import FoleyError, ConfigError, DataError, SYSTEMS, check_system, discover, get_trainer, model_table
+from .core import FoleyError, ConfigError, DataError, SYSTEMS, check_system, discover, get_trainer, model_table, get_device
 from .protocols import check_generator
 from .recipes.engine import RECIPES
 
@@ -18,6 +18,9 @@ __all__ = ['COMMANDS', 'build_parser', 'cmd_prepare', 'cmd_train', 'cmd_codes', 
 def _system_arg(p):
     p.add_argument('--system', default='cpu', choices=list(SYSTEMS),
                    help="device / mixed precision / data parallel: cpu, cuda, cuda_amp, cuda_ddp, cuda_ddp_amp (default: cpu)")
+
+def _device_arg(p):
+    p.add_argument('--device', default='auto', help="where to run: auto (a CUDA GPU where present, else the CPU), cpu, cuda, cuda:1, ... (default: auto)")
 
 def _value(s:str):
     "A command-line value: JSON when it parses (numbers, true/false, lists), else the string."
@@ -79,13 +82,15 @@ def build_parser() -> argparse.ArgumentParser:
     g = s.add_mutually_exclusive_group(required=True)
     g.add_argument('--model', help="a saved generator folder (any system's `save_pretrained`)")
     g.add_argument('--pipeline', help="an experiment folder of `foleybook recipe` (exp/TAG)")
-    s.add_argument('--class', dest='cls', default='all', help="a class name, or 'all' (default)")
-    s.add_argument('--n', type=int, default=1, help="clips per class (default: 1)")
+    s.add_argument('--class', dest='cls', default='all', help="a class name in any case (folders keep the generator's spelling), or 'all' (default)")
+    s.add_argument('--n', type=int, default=1, help="clips per class, at least 1 (default: 1)")
     s.add_argument('--seed', type=int, default=0, help="random seed (default: 0)")
     s.add_argument('--temperature', type=float, help="sampling temperature (priors)")
     s.add_argument('--top-k', type=int, help="sample among the k most likely codes only (priors)")
     s.add_argument('--guidance', type=float, help="classifier-free guidance scale, for models trained with p_uncond > 0")
-    s.add_argument('--option', action='append', metavar='NAME=VALUE', help="any other option of the generator (repeatable)")
+    s.add_argument('--option', action='append', metavar='NAME=VALUE', help="any other option of the generator (repeatable), e.g. MTCRNN's control curve: --option cond=[0,0.5,1] --option control_rate=1")
+    _device_arg(s)
+    s.add_argument('--no-limit', action='store_true', help="write the clips as generated (default: a clip whose peak is above 0.98 is scaled down to it: never clipped)")
     s.add_argument('--out', required=True, help="output folder")
 
     s = sub.add_parser('evaluate', help="compare generated clips with reference clips",
@@ -94,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--ref', required=True, help="reference clips, REF/<Class>/*.wav")
     s.add_argument('--classifier', help="a trained in-domain classifier folder (also used as the FAD embedder)")
     s.add_argument('--embedder', action='append', help="embedder(s) for FAD/KAD: vggish, panns, classifier (default: classifier when given, else vggish)")
+    _device_arg(s)
     s.add_argument('--report', required=True, help="the markdown report to write")
 
     s = sub.add_parser('recipe', help="run a staged recipe",
@@ -159,46 +165,63 @@ def cmd_pipeline(a):
     return 0
 
 def load_generator(model=None, # a saved generator folder
-                   pipeline=None): # or an experiment folder of a recipe
-    "The `Generator` saved in `model`, or the one of the recipe experiment `pipeline`."
+                   pipeline=None, # or an experiment folder of a recipe
+                   device=None): # where to put it ('auto': CUDA where present); None: where it loads
+    "The `Generator` saved in `model`, or the one of the recipe experiment `pipeline`, moved to `device`."
     from foleybook.core import load_pretrained
     from foleybook.recipes.engine import Recipe
+    dev = None if device is None else get_device(device)
     if pipeline is not None:
         exp = Path(pipeline)
         if not (exp/'recipe.json').is_file(): raise DataError(f"--pipeline {exp}: not an experiment folder of `foleybook recipe` (no recipe.json)")
         r = Recipe(exp, recipe=None, quiet=True)
         if r.spec.generator is None: raise ConfigError(f"recipe {r.spec.name} has no generator")
-        return check_generator(r.spec.generator(r))
-    return check_generator(load_pretrained(model))
+        g = check_generator(r.spec.generator(r))
+    else: g = check_generator(load_pretrained(model))
+    return g if dev is None else g.to(dev)
+
+def _notes(caught):
+    "Print caught warnings as one-line notes on stderr."
+    for w in caught: print(f"foleybook: note: {' '.join(str(w.message).split())}", file=sys.stderr)
 
 def cmd_generate(a):
-    "`foleybook generate --model DIR | --pipeline EXP ...`: clips of one class (or all) from any generator."
-    from foleybook.pipeline import write_clips
-    g = load_generator(a.model, a.pipeline)
-    classes = list(g.classes) if g.classes is not None else ['all']
-    if a.cls != 'all':
-        check_generator(g, a.cls); classes = [a.cls]
+    "`foleybook generate --model DIR | --pipeline EXP ...`: clips of one class (or all) from any generator, on `--device`."
+    from foleybook.pipeline import write_clips, match_class, PEAK
+    if a.n < 1: raise ConfigError(f"--n {a.n}: the number of clips per class must be at least 1")
+    g = load_generator(a.model, a.pipeline, a.device)
+    if g.classes is None:
+        if a.cls != 'all':
+            ctl = getattr(g, 'control', None)
+            what = f"a control curve ({', '.join(ctl)})" if ctl else "a condition other than a class"
+            raise ConfigError(f"{type(g).__name__} has no classes: it is driven by {what}, not by --class {a.cls}. "
+                              "Leave out --class (each clip gets a seeded random curve), or give a curve: "
+                              "--option cond=[0,0.5,1] --option control_rate=1 (its values, at that rate in Hz)")
+        classes = ['all']
+    else: classes = list(g.classes) if a.cls == 'all' else [match_class(g.classes, a.cls)]
     opts = {**{k: v for k, v in dict(temperature=a.temperature, top_k=a.top_k, guidance=a.guidance).items() if v is not None},
             **_pairs(a.option, '--option')}
-    write_clips(g, a.out, a.n, seed=a.seed, classes=classes, sample_rate=g.sample_rate, duration=None, **opts)
-    print(f"foleybook: wrote {a.n} clip(s) of {len(classes)} class(es) to {a.out}")
+    write_clips(g, a.out, a.n, seed=a.seed, classes=None if g.classes is None else classes, sample_rate=g.sample_rate, duration=None,
+                peak=None if a.no_limit else PEAK, generate_options=opts)
+    print(f"foleybook: wrote {a.n} clip(s) of {len(classes)} class(es) ({', '.join(map(str, classes))}) to {a.out}")
     return 0
 
 def cmd_evaluate(a):
-    "`foleybook evaluate --gen DIR --ref DIR --report PATH`: per-class metrics and a markdown report."
+    "`foleybook evaluate --gen DIR --ref DIR --report PATH`: per-class metrics of the classes both folders hold (the others named) and a markdown report."
     for k in ('gen', 'ref'):
         if not Path(getattr(a, k)).is_dir(): raise DataError(f"--{k} {getattr(a, k)}: not a folder of class folders")
-    from foleybook.eval.report import evaluate, write_report
-    from foleybook.eval.report import summarize
+    from foleybook.eval.report import evaluate, write_report, summarize
     clf = None
     if a.classifier:
         from foleybook.eval.classifier import FoleyClassifier
-        clf = FoleyClassifier.from_pretrained(a.classifier)
+        clf = FoleyClassifier.from_pretrained(a.classifier, device=get_device(a.device))
     names = a.embedder or (['classifier'] if clf else ['vggish'])
     if 'classifier' in names and clf is None: raise ConfigError("--embedder classifier needs --classifier DIR")
     embedders = [clf if e == 'classifier' else e for e in names]
-    table = evaluate(a.gen, a.ref, embedders=embedders, classifier=clf, per_class=True, cross_class=True, progress=False)
-    write_report(table, a.report)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always', UserWarning)
+        table = evaluate(a.gen, a.ref, embedders=embedders, classifier=clf, per_class=True, cross_class=True, progress=False)
+        write_report(table, a.report)
+    _notes(caught)
     print(json.dumps(summarize(table), indent=1))
     print(f"foleybook: report -> {a.report}")
     return 0

@@ -15,9 +15,9 @@ from torch import nn
 # %% auto #0
 __all__ = ['SYSTEMS', 'WEIGHTS_NAME', 'CONFIG_NAME', 'REGISTRY', 'TRAINERS', 'FoleyError', 'AudioFileError', 'ConfigError',
            'CheckpointError', 'DataError', 'FoleyConfig', 'atomic_path', 'atomic_write', 'seed_everything',
-           'get_device', 'model_device', 'check_system', 'load_safetensors', 'save_safetensors', 'check_state_dict',
-           'Pretrained', 'load_torch_file', 'tensor_dict', 'load_pretrained', 'trainer', 'get_trainer', 'discover',
-           'n_params', 'model_table']
+           'get_device', 'model_device', 'cpu_generator', 'draw_uniform', 'draw_normal', 'check_system',
+           'load_safetensors', 'save_safetensors', 'check_state_dict', 'Pretrained', 'load_torch_file', 'tensor_dict',
+           'load_pretrained', 'trainer', 'get_trainer', 'discover', 'n_params', 'model_table']
 
 # %% ../nbs/00_core.ipynb #81eebd08
 class FoleyError(Exception):
@@ -126,19 +126,43 @@ def seed_everything(seed:int): # the seed for python, numpy and torch
     "Seed python, numpy and torch (all devices)."
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
 
-def get_device(device=None): # a device, its name, or None for the default (CUDA when available)
-    "The `torch.device` to use."
-    if device is not None: return torch.device(device)
-    return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
+def get_device(device=None, # a device, its name ('cpu', 'cuda', 'cuda:1', ...), or 'auto' / None: CUDA where present, else the CPU
+               cuda_available:bool=None): # default: `torch.cuda.is_available()`
+    "The `torch.device` to use; a `ConfigError` for a name torch does not know or a CUDA device without a GPU."
+    cuda = torch.cuda.is_available() if cuda_available is None else cuda_available
+    if device is None or device == 'auto': return torch.device('cuda' if cuda else 'cpu')
+    try: d = torch.device(device)
+    except (RuntimeError, TypeError, ValueError) as e: raise ConfigError(f"unknown device {device!r} ({e})") from None
+    if d.type == 'cuda' and not cuda: raise ConfigError(f"device {device!r} needs a CUDA GPU but torch.cuda.is_available() is False here; use cpu (or auto)")
+    return d
 
-def model_device(m): # a module (or anything else)
-    "The device of a module's first parameter or buffer (cpu for a parameterless module or anything that is not one)."
+def model_device(m): # a module, or anything with a `device` (a generator, a vocoder without weights, a tensor)
+    "The device of a module's first parameter or buffer, or of anything else its `device` (cpu for a parameterless module or an object without one)."
     if isinstance(m, nn.Module):
         for t in [*m.parameters(), *m.buffers()]: return t.device
-    return torch.device('cpu')
+        return torch.device('cpu')
+    d = getattr(m, 'device', None)
+    return torch.device(d) if isinstance(d, (str, torch.device)) else torch.device('cpu')
+
+# %% ../nbs/00_core.ipynb #3b0f11f6
+def cpu_generator(seed:int=None): # the seed (None: one drawn from torch's global generator)
+    "A CPU `torch.Generator` seeded with `seed`: where every sampler draws its random numbers."
+    if seed is None: seed = int(torch.randint(0, 2**62, (1,)))
+    return torch.Generator().manual_seed(int(seed))
+
+def _cpu_draw(fn, shape, generator, device, dtype): return fn(tuple(shape), generator=generator).to(device=device, dtype=dtype)
+
+def draw_uniform(shape, generator:torch.Generator, device=None, dtype=torch.float32):
+    "Uniform numbers in [0, 1) of `shape`, drawn on the CPU from `generator` (`cpu_generator`), then moved to `device` (default: the CPU): the same numbers on every device."
+    return _cpu_draw(torch.rand, shape, generator, device, dtype)
+
+def draw_normal(shape, generator:torch.Generator, device=None, dtype=torch.float32):
+    "Standard normal numbers of `shape`, drawn on the CPU from `generator` (`cpu_generator`), then moved to `device` (default: the CPU): the same numbers on every device."
+    return _cpu_draw(torch.randn, shape, generator, device, dtype)
 
 # %% ../nbs/00_core.ipynb #5f9b146d
 SYSTEMS = {
+    'auto':         dict(device='auto', amp='auto', ddp=False),   # resolved by `check_system`: cuda_amp with a GPU, else cpu
     'cpu':          dict(device='cpu',  amp=False, ddp=False),
     'cuda':         dict(device='cuda', amp=False, ddp=False),
     'cuda_amp':     dict(device='cuda', amp=True,  ddp=False),
@@ -148,15 +172,14 @@ SYSTEMS = {
 
 def check_system(system:str, # one of `SYSTEMS`
                  cuda_available:bool=None) -> dict: # default: `torch.cuda.is_available()`
-    "The device / AMP / DDP settings of `system`, refusing unknown names and CUDA systems without a GPU."
+    "The device / AMP / DDP settings of `system` (`auto` resolved), refusing unknown names and CUDA systems without a GPU."
     if system not in SYSTEMS: raise ConfigError(f"unknown --system {system!r}; choose one of {list(SYSTEMS)}")
+    cuda = torch.cuda.is_available() if cuda_available is None else cuda_available
+    if system == 'auto': system = 'cuda_amp' if cuda else 'cpu'
     s = dict(SYSTEMS[system], name=system)
-    if s['device'] == 'cuda':
-        if cuda_available is None: cuda_available = torch.cuda.is_available()
-        if not cuda_available:
-            raise ConfigError(f"--system {system} needs a CUDA GPU but torch.cuda.is_available() is False here; use --system cpu")
+    if s['device'] == 'cuda' and not cuda:
+        raise ConfigError(f"--system {system} needs a CUDA GPU but torch.cuda.is_available() is False here; use --system cpu (or auto)")
     return s
-
 
 # %% ../nbs/00_core.ipynb #aa09ca7e
 WEIGHTS_NAME, CONFIG_NAME = 'model.safetensors', 'config.json'
@@ -198,6 +221,11 @@ class Pretrained:
         # a package class is never shadowed by a re-definition elsewhere (a notebook cell, a script)
         if prev is None or cls.__module__.startswith('foleybook.') or not prev.__module__.startswith('foleybook.'):
             REGISTRY[cls.__name__] = cls
+
+    @property
+    def device(self) -> torch.device:
+        "Where the model's weights are (its first parameter or buffer; the CPU for a model without weights): every model, and so every `Generator` that is one, knows its device."
+        return model_device(self) if isinstance(self, nn.Module) else torch.device('cpu')
 
     def save_pretrained(self, folder): # the folder to write model.safetensors and config.json into
         "Save weights and config into `folder` (each file written atomically)."

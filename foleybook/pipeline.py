@@ -10,19 +10,21 @@ import torch
 from torch import nn
 from .core import *
 from fastcore.basics import patch
-from .protocols import Prior, Codec, Vocoder, Generator, check_generator
+from .protocols import Prior, Codec, Vocoder, Generator, GeneratorMixin, check_generator
+from .data.synth import class_key, DCASE_CLASSES
 from .audio import save_audio, pad_or_trim, resample
 from .vocoders.base import vocode, resolve_precision, load_vocoder
 
 # %% auto #0
-__all__ = ['chunk_seed', 'FoleyPipeline', 'write_clips', 'generator_sampler', 'foley_sampler']
+__all__ = ['PEAK', 'chunk_seed', 'FoleyPipeline', 'limit_peak', 'write_clip', 'match_class', 'write_clips', 'check_dcase_folder',
+           'generator_sampler', 'foley_sampler']
 
 # %% ../nbs/05b_pipeline.ipynb #3c57031d
 def chunk_seed(seed:int, i:int) -> int:
     "The seed of chunk `i` of a generation seeded with `seed`."
     return (int(seed) * 1_000_003 + int(i)) % 2**62
 
-class FoleyPipeline(Pretrained):
+class FoleyPipeline(GeneratorMixin, Pretrained):
     "A `Generator` for class-conditional sound: prior -> code maps -> codec.decode -> mel -> vocoder -> fixed-length waves."
     def __init__(self, prior:Prior, # samples code maps: `sample(cond, n, *, temperature, top_k, guidance, seed)`
                  codec:Codec, # `decode(codes) -> mel` (e.g. the VQ-VAE of `foleybook.codecs.vqvae`)
@@ -102,30 +104,61 @@ def _time_factor(codec) -> int:
     return int(d[-1]) if isinstance(d, (tuple, list)) else int(d)
 
 # %% ../nbs/05b_pipeline.ipynb #b79afa42
+PEAK = 0.98   # the limiter's ceiling: generated clips louder than this are scaled down to it
+
+def limit_peak(waves, # clips (..., T)
+               peak:float=PEAK): # the highest absolute sample value allowed (None: no limit)
+    "Every clip whose peak exceeds `peak` scaled down to exactly `peak` (a gain, not a clip); quieter clips unchanged."
+    if peak is None: return waves
+    if not 0 < peak <= 1: raise ConfigError(f"peak must be in (0, 1] (or None: no limit), got {peak}")
+    m = waves.abs().amax(-1, keepdim=True)
+    return waves * (peak / m.clamp_min(peak))
+
+def write_clip(path, # the file to write (atomically; its suffix picks the format)
+               wave, # one clip (T,) or (1, T)
+               sample_rate:int, # its rate
+               peak:float=PEAK): # `limit_peak`'s ceiling (None: write as generated, samples beyond +-1 are clipped)
+    "Write one generated clip, never clipped: the one place generated clips are written."
+    return save_audio(path, limit_peak(torch.as_tensor(wave).float().reshape(1, -1), peak), sample_rate)
+
+def match_class(classes, # a generator's class names
+                name:str) -> str: # a class name in any spelling ('rain', 'dog_bark')
+    "The generator's own spelling of class `name`, matched case-insensitively (`class_key`); a `ConfigError` listing the classes otherwise."
+    found = [c for c in classes if class_key(str(c)) == class_key(str(name))]
+    if not found: raise ConfigError(f"{name!r} is not a class of this generator; classes: {list(classes)}")
+    return found[0]
+
 def write_clips(g:Generator, # any generator
                 folder, # output folder: one sub-folder per class
                 n_per_class:int=100, # clips per class
                 seed:int=0, # chunk i of a class uses `chunk_seed(seed, i)`
-                classes=None, # class names to write (default: all of `g.classes`)
+                classes=None, # class names to write, in any case (default: all of `g.classes`)
                 overwrite:bool=False, # regenerate chunks whose files all exist already
                 sample_rate:int=22050, # the files' rate (the DCASE task asks for 22,050 Hz)
                 duration:float=4.0, # seconds per clip (cut or zero-padded; None: as generated)
                 batch_size:int=8, # clips per `generate` call
                 verbose:bool=False, # print a line per chunk
-                **options) -> Path: # passed to `g.generate` (temperature, guidance, ...)
-    "Write `n_per_class` clips per class as `folder/<Class>/0001.wav ...` (mono, 16-bit PCM, atomic)."
+                peak:float=PEAK, # clips louder than this are scaled down to it (`write_clip`; None: no limit)
+                generate_options:dict=None, # options for `g.generate` whose names are taken here (MTCRNN's `duration`), and any other
+                **options) -> Path: # passed to `g.generate` (temperature, guidance, ...; `cond` for a generator without classes)
+    "Write `n_per_class` clips per class as `folder/<Class>/0001.wav ...` (mono, 16-bit PCM, atomic, never clipped)."
     check_generator(g)
+    if int(n_per_class) < 1: raise ConfigError(f"n_per_class must be >= 1 clip, got {n_per_class}")
+    if int(batch_size) < 1: raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
     folder, n_out = Path(folder), (None if duration is None else round(duration * sample_rate))
-    names = list(g.classes) if g.classes is not None else ['all']
-    for c in (names if classes is None else classes):
-        check_generator(g, c)
+    options = {**options, **(generate_options or {})}
+    cond = options.pop('cond', None)
+    if g.classes is None: names = ['all']
+    elif cond is not None: raise ConfigError(f"cond is the condition of a generator without classes; this {type(g).__name__} takes classes {list(g.classes)}")
+    else: names = list(g.classes) if classes is None else [match_class(g.classes, c) for c in classes]
+    for c in names:
         for i, start in enumerate(range(0, n_per_class, batch_size)):
             k = min(batch_size, n_per_class - start)
             paths = [folder/str(c)/f"{j+1:04d}.wav" for j in range(start, start + k)]
             if not overwrite and all(p.is_file() for p in paths): continue
-            waves = torch.as_tensor(g.generate(None if c == 'all' else c, k, seed=chunk_seed(seed, i), **options)).float().reshape(k, -1)
+            waves = torch.as_tensor(g.generate(cond if c == 'all' else c, k, seed=chunk_seed(seed, i), **options)).float().cpu().reshape(k, -1)
             if sample_rate != g.sample_rate: waves = resample(waves, g.sample_rate, sample_rate)
-            for p, w in zip(paths, waves if n_out is None else pad_or_trim(waves, n_out)): save_audio(p, w[None], sample_rate)
+            for p, w in zip(paths, waves if n_out is None else pad_or_trim(waves, n_out)): write_clip(p, w, sample_rate, peak)
             if verbose: print(f"{c}: wrote {paths[0].name} .. {paths[-1].name}")
     return folder
 
@@ -136,6 +169,38 @@ def write(self:FoleyPipeline, folder, # output folder: one sub-folder per class
     "Write `n_per_class` clips per class in the DCASE layout with `write_clips` (chunks of `batch_size`)."
     kwargs = {'batch_size': self.batch_size, 'duration': self.n_samples / self.sample_rate, **kwargs}
     return write_clips(self, folder, n_per_class, seed, **kwargs)
+
+# %% ../nbs/05b_pipeline.ipynb #26a464d3
+def check_dcase_folder(folder, # the generated-clips root: folder/<Class>/*.wav
+                       classes=DCASE_CLASSES, # the expected class folders
+                       n_per_class:int=100, # clips per class (None: any number >= 1)
+                       sr:int=22050, # sample rate
+                       duration:float=4.0, # seconds per clip
+                       subtype:str='PCM_16', # soundfile subtype (16-bit PCM)
+                       channels:int=1) -> dict: # mono
+    "{class: [files]} when `folder` follows the DCASE 2023 task 7 layout; else a `DataError` listing the problems."
+    import soundfile as sf
+    folder, problems, out = Path(folder), [], {}
+    if not folder.is_dir(): raise DataError(f"{folder}: folder not found")
+    for c in classes:
+        d = folder/c
+        if not d.is_dir(): problems.append(f"{d}: class folder missing"); continue
+        files = sorted(p for p in d.iterdir() if p.is_file() and not p.name.startswith('.'))
+        if n_per_class is not None and len(files) != n_per_class: problems.append(f"{d}: {len(files)} files, expected {n_per_class}")
+        elif not files: problems.append(f"{d}: no files")
+        for f in files:
+            try: info = sf.info(str(f))
+            except Exception as e: problems.append(f"{f}: not readable audio ({str(e).splitlines()[0]})"); continue
+            bad = [f"{k} {v}, expected {w}" for k, v, w in [('sample rate', info.samplerate, sr), ('channels', info.channels, channels),
+                   ('length', info.frames, int(round(sr * duration))), ('subtype', info.subtype, subtype)] if v != w]
+            if bad: problems.append(f"{f}: " + '; '.join(bad))
+        out[c] = files
+    extra = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name not in classes and not p.name.startswith('.'))
+    if extra: problems.append(f"{folder}: unexpected folder(s) {extra}")
+    if problems:
+        raise DataError(f"{folder} does not follow the DCASE 2023 task 7 layout ({len(problems)} problem(s)):\n  "
+                        + '\n  '.join(problems[:20]) + (f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ''))
+    return out
 
 # %% ../nbs/05b_pipeline.ipynb #01b225f0
 @patch

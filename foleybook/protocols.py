@@ -5,12 +5,14 @@
 # %% ../nbs/00a_protocols.ipynb #4d546dc9
 from __future__ import annotations
 from typing import Protocol, runtime_checkable, Any
+import types
 import numpy as np, torch
-from torch import Tensor
+from torch import Tensor, nn
 from .core import ConfigError
 
 # %% auto #0
-__all__ = ['Vocoder', 'Codec', 'LatentCodec', 'Prior', 'Diffusion', 'Embedder', 'Generator', 'check_generator']
+__all__ = ['Vocoder', 'Codec', 'LatentCodec', 'Prior', 'Diffusion', 'Embedder', 'Generator', 'check_generator', 'modules_of',
+           'devices_of', 'GeneratorMixin']
 
 # %% ../nbs/00a_protocols.ipynb #8a0c4847
 @runtime_checkable
@@ -61,19 +63,52 @@ class Embedder(Protocol):
 
 @runtime_checkable
 class Generator(Protocol):
-    "A whole system: `generate(cond, n, seed, **options) -> (n, T)` waveforms at `sample_rate`; `classes` names its conditions (or None)."
+    "A whole system: `generate(cond, n, seed, **options) -> (n, T)` float32 waveforms on the CPU at `sample_rate`; `classes` names its conditions (or None); it runs on `device` and moves with `to(device)`."
     classes: Any
     sample_rate: int
+    device: Any
     def generate(self, cond=None, n:int=1, seed:int=0, **options) -> Tensor: ...
+    def to(self, device): ...
 
 # %% ../nbs/00a_protocols.ipynb #4fe8adb6
+_GENERATOR = ('classes', 'sample_rate', 'device', 'generate', 'to')
+
 def check_generator(g, # the object to check
                     cond=None): # a condition to check against `g.classes` (a class name), if any
     "Raise `ConfigError` unless `g` is a `Generator` (and `cond`, when given, one of its classes)."
     if not isinstance(g, Generator):
-        missing = [a for a in ('classes', 'sample_rate', 'generate') if not hasattr(g, a)]
+        missing = [a for a in _GENERATOR if not hasattr(g, a)]
         raise ConfigError(f"{type(g).__name__} is not a Generator: it lacks {missing}")
     classes = list(g.classes) if g.classes is not None else None
     if cond is not None and classes is not None and isinstance(cond, str) and cond not in classes:
         raise ConfigError(f"{cond!r} is not a class of this {type(g).__name__}; classes: {classes}")
     return g
+
+# %% ../nbs/00a_protocols.ipynb #c30944dd
+def modules_of(obj, # a module, or an object holding modules (a pipeline, a wrapper)
+               depth:int=3) -> list: # how many levels of non-module attributes to look through
+    "The `nn.Module`s of `obj`: itself if it is one, else those among its attributes (looking inside wrappers, `depth` levels down)."
+    if isinstance(obj, nn.Module): return [obj]
+    if isinstance(obj, (list, tuple)): return [m for o in obj for m in modules_of(o, depth - 1)] if depth > 0 else []
+    if depth <= 0 or isinstance(obj, (type, types.ModuleType, types.FunctionType)) or not hasattr(obj, '__dict__'): return []
+    return [m for v in vars(obj).values() for m in modules_of(v, depth - 1)]
+
+def devices_of(obj) -> set: # a generator (or any object holding modules)
+    "The devices of every parameter and buffer of `obj`'s modules."
+    return {t.device for m in modules_of(obj) for t in [*m.parameters(), *m.buffers()]}
+
+class GeneratorMixin:
+    "`device` and `to(device)` for a generator assembled from parts (its attributes): where its first weights are, and moving every part."
+    @property
+    def device(self) -> torch.device:
+        "Where the generator's first part with weights is (the CPU when it has none)."
+        for m in modules_of(self):
+            for t in [*m.parameters(), *m.buffers()]: return t.device
+        return torch.device('cpu')
+
+    def to(self, device): # a device or its name
+        "Move every part that can move (modules, and wrappers with their own `to`) to `device`; returns the generator."
+        for k, v in list(vars(self).items()):
+            if isinstance(v, nn.Module) or (not torch.is_tensor(v) and callable(getattr(v, 'to', None)) and not isinstance(v, type)):
+                setattr(self, k, v.to(device))
+        return self

@@ -9,7 +9,7 @@ import numpy as np, torch
 from torch import nn
 from fastcore.basics import patch
 from .core import *
-from .protocols import Codec, Vocoder, Generator, check_generator
+from .protocols import Codec, Vocoder, Generator, GeneratorMixin, check_generator
 from .audio import MelSpectrogram, pad_or_trim
 from .pipeline import chunk_seed
 from .vocoders.base import vocode
@@ -40,8 +40,8 @@ def sources_from_folder(root, # a class folder root/<Class>/<clip>.wav
     return out
 
 # %% ../nbs/09b_specvqgan_pipeline.ipynb #3405cb74
-class SpecVQGANPipeline:
-    "A `Generator`: SpecGPT prior (class, features or nothing; priming) -> VQGAN codes -> mel -> vocoder -> waves."
+class SpecVQGANPipeline(GeneratorMixin):
+    "A `Generator`: SpecGPT prior (class, features or nothing; priming) -> VQGAN codes -> mel -> vocoder -> waves (on the CPU); `to(device)` moves the three parts."
     def __init__(self, prior:SpecGPT, # the GPT prior
                  codec:Codec, # the VQGAN whose codes the prior models
                  vocoder:Vocoder=None, # default: Griffin-Lim on the codec's mel convention
@@ -112,17 +112,16 @@ def source_codes(self:SpecVQGANPipeline, name:str):
     if name not in self._codes:
         from foleybook.codecs.vqgan_train import crop_frames
         mel = MelSpectrogram(self.codec.mel_config)(torch.as_tensor(self.sources[name]['wave']).float().reshape(1, -1))
-        dev = next(self.codec.parameters()).device if isinstance(self.codec, nn.Module) else 'cpu'
-        self._codes[name] = self.codec.encode(crop_frames(mel, self.n_frames).to(dev)).cpu()
+        self._codes[name] = self.codec.encode(crop_frames(mel, self.n_frames).to(model_device(self.codec))).cpu()   # kept on the CPU, moved when used
     return self._codes[name]
 
 @patch
 @torch.no_grad()
 def decode(self:SpecVQGANPipeline, codes):
-    "Waves (n, n_samples) float32 on the CPU from code grids."
-    dev = next(self.codec.parameters()).device if isinstance(self.codec, nn.Module) else 'cpu'
-    mel = self.codec.decode(codes.to(dev))
-    return pad_or_trim(torch.as_tensor(vocode(self.vocoder, mel.float())).reshape(len(codes), -1).float().cpu(), self.n_samples)
+    "Waves (n, n_samples) float32 on the CPU from code grids (decoded and vocoded where the codec and the vocoder are)."
+    mel = self.codec.decode(codes.to(model_device(self.codec)))
+    wave = vocode(self.vocoder, mel.float())   # the vocoder's fastest form here, on its device
+    return pad_or_trim(torch.as_tensor(wave).reshape(len(codes), -1).float().cpu(), self.n_samples)
 
 @patch
 def sample_codes(self:SpecVQGANPipeline, cond=None, n:int=1, seed:int=0, temperature:float=1., top_k:int=0, top_p:float=1.,

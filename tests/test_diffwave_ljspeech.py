@@ -45,7 +45,10 @@ def test_ljspeech_recipe(tmp_path):
         assert w.abs().max() > 0
     rep = json.loads(r.path('report.json').read_text())
     assert rep['task'] == 'vocoder' and rep['n'] == 2 and np.isfinite(rep['mel_l1']) and rep['mel_l1'] > 0
-    assert set(rep['stage_seconds']) >= {'data', 'split', 'train', 'generate'}
+    assert set(rep['stage_seconds']) == set(rep['stage_cpu_seconds']) == {'data', 'split', 'train', 'generate', 'evaluate'}
+    assert rep['level']['all']['generated']['n'] == 2 and rep['level']['all']['generated']['full_scale'] == 0   # through the limiter
+    md = r.path('report.md').read_text()
+    assert 'log-mel L1 distance to the originals' in md and '## Level of the generated and the real clips' in md and '## Stage times' in md
 
 def test_ljspeech_bad_input(tmp_path):
     with pytest.raises(ConfigError, match='LJSpeech'):

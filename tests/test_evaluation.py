@@ -12,7 +12,8 @@ from foleybook.eval.embedders import (TorchEmbedder, EmbeddingCache, embed_files
                                  PANNsCNN14, PANNsConfig, load_panns_cnn14)
 from foleybook.eval.classifier import FoleyClassifier, ClassifierConfig
 from foleybook.eval.metrics import frechet_distance, fad, kad, mmd2, mkl, is_score, kid, ndb
-from foleybook.eval.report import evaluate, write_report, check_dcase_folder, rerank, class_files
+from foleybook.eval.report import evaluate, write_report, rerank, class_files
+from foleybook.pipeline import check_dcase_folder
 
 
 class MelMean(TorchEmbedder, nn.Module):
@@ -91,9 +92,12 @@ def test_evaluate_bad_inputs(tmp_path):
     (tmp_path / 'empty' / 'A').mkdir(parents=True); (tmp_path / 'empty' / 'B').mkdir()
     with pytest.raises(DataError, match='no audio files'):
         evaluate(tmp_path / 'empty', ref, embedders=emb, progress=False)
-    mism = _tone_folder(tmp_path / 'mism', classes=('A', 'C'))
-    with pytest.raises(DataError, match=r"classes differ.*missing in generated \['b'\].*not in reference \['c'\]"):
-        evaluate(mism, ref, embedders=emb, progress=False)
+    mism = _tone_folder(tmp_path / 'mism', classes=('A', 'C'))      # the class both hold is scored, the others named
+    with pytest.warns(UserWarning, match=r"scored the 1 class\(es\) both folders hold; not generated: \['B'\], not in the reference: \['C'\]"):
+        t = evaluate(mism, ref, embedders=emb, progress=False)
+    assert set(t['class']) - {'mean', 'all'} == {'A'} and (t.attrs['missing'], t.attrs['extra']) == (['B'], ['C'])
+    with pytest.raises(DataError, match="no class of the generated clips"):
+        evaluate(_tone_folder(tmp_path / 'other', classes=('C', 'D')), ref, embedders=emb, progress=False)
     nan = _tone_folder(tmp_path / 'nan')
     sf.write(nan / 'B' / '2.wav', np.full(8000, np.nan, np.float32), 8000, subtype='FLOAT')
     with pytest.warns(UserWarning, match=r'left out 1 bad file\(s\), e.g. .*2.wav: unreadable: contains NaN'):

@@ -4,14 +4,14 @@ import json
 from pathlib import Path
 import torch
 from foleybook.core import Pretrained, REGISTRY, CONFIG_NAME, atomic_write, load_pretrained
-from foleybook.protocols import Generator
+from foleybook.protocols import Generator, GeneratorMixin
 from foleybook.recipes.engine import RecipeSpec, Stage, register_recipe, RECIPES
 from foleybook.recipes.stages import stage_data, stage_split, stage_generate, stage_evaluate, classes_of
 from foleybook.cli import main
 
 
-class Chirps(Pretrained):
-    "Rising chirps, one start pitch per class: the smallest system there is."
+class Chirps(GeneratorMixin, Pretrained):
+    "Rising chirps, one start pitch per class: the smallest system there is (no weights: `GeneratorMixin` gives it `device` and `to`)."
     sample_rate = 16000
     def __init__(self, classes=('DogBark', 'Rain', 'GunShot')): self.classes = list(classes)
     def generate(self, cond=None, n=1, seed=0, rate:float=2.):
@@ -39,7 +39,9 @@ def test_cli_generate_takes_it(tmp_path, capsys):
                  '--out', str(tmp_path/'gen')]) == 0
     assert len(list((tmp_path/'gen'/'Rain').glob('*.wav'))) == 3
     assert main(['generate', '--model', str(tmp_path/'chirps'), '--class', 'Thunder', '--out', str(tmp_path/'x')]) == 2
-    assert "'Thunder' is not a class of this Chirps" in capsys.readouterr().err
+    assert "'Thunder' is not a class of this generator; classes: ['DogBark', 'Rain', 'GunShot']" in capsys.readouterr().err
+    assert main(['generate', '--model', str(tmp_path/'chirps'), '--class', 'gun_shot', '--out', str(tmp_path/'gen')]) == 0
+    assert len(list((tmp_path/'gen'/'GunShot').glob('*.wav'))) == 1        # any spelling; the folder takes the generator's
 
 
 def test_sampler_takes_it():
@@ -66,4 +68,5 @@ def test_recipe_evaluates_it(tmp_path, capsys):
         rep = json.loads((tmp_path/'exp'/'report.json').read_text())
         assert rep['recipe'] == 'chirps' and set(rep['class_accuracy']) == {'DogBark', 'Rain', 'GunShot'}
         assert len(list((tmp_path/'exp'/'gen').glob('*/*.wav'))) == 6
+        assert set(rep['stage_seconds']) == set(rep['stage_cpu_seconds']) == {'data', 'split', 'generate', 'evaluate'} and set(rep['level']) == {'DogBark', 'Rain', 'GunShot'}
     finally: RECIPES.pop('chirps', None)

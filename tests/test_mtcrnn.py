@@ -8,7 +8,8 @@ from foleybook.mtcrnn.train import clip_tracks, clip_files
 from foleybook.mtcrnn.chain import MTCRNN, train_mtcrnn, tier_overrides
 from foleybook.data.textures import texture, make_textures
 from foleybook.recipes.engine import get_recipe
-from foleybook.recipes.mtcrnn import control_correlation, event_times, test_curves as curves
+from foleybook.eval.system_metrics import control_correlation, event_times
+from foleybook.recipes.mtcrnn import test_curves as curves
 
 
 @pytest.fixture(scope='module')
@@ -86,7 +87,7 @@ def test_lossy_fast_steps_stay_close_and_fp32_is_exact():
 
 def test_tier_measure_needs_a_short_feature_window():
     from foleybook.features import control_features
-    from foleybook.recipes.mtcrnn import track_correlation
+    from foleybook.eval.system_metrics import track_correlation
     w, p = texture('pops', 4., 16000, 2)
     c = np.interp(np.arange(100) / 25, p['fill']['times'], p['fill']['values'])
     x = torch.from_numpy(w)

@@ -4,11 +4,12 @@ import json
 from pathlib import Path
 import numpy as np, soundfile as sf, torch
 from foleybook.data.synth import SynthFoley
+from foleybook.protocols import GeneratorMixin
 from foleybook.recipes.engine import RecipeSpec, Stage, run_recipe
 from foleybook.recipes.stages import stage_data, stage_split, stage_generate, stage_evaluate, classes_of
 
 
-class Noise:
+class Noise(GeneratorMixin):
     "A stand-in generator (the subject here is the data, not the model)."
     sample_rate = 22050
     def __init__(self, classes): self.classes = classes

@@ -16,6 +16,8 @@ def test_specvqgan_recipe_debug(tmp_path):
     for m in ('fid', 'kid', 'is', 'mkl', 'accuracy'): assert f',{m},' in table, m
     assert (tmp_path/'exp'/'gen'/'DogBark').is_dir() and (tmp_path/'exp'/'data'/'features'/'Rain').is_dir()
     assert all(v is not None for v in r.status().values())
+    assert set(rep['stage_seconds']) == set(rep['stage_cpu_seconds']) == set(r.order)          # every stage, evaluate included
+    assert set(rep['level']) == set(rep['codebook_ceiling_class_accuracy']) and all(v['generated']['full_scale'] == 0 for v in rep['level'].values())
     again = run_recipe(tmp_path/'exp', 'specvqgan', preset='debug', quiet=True)    # everything is done: nothing reruns
     assert 'skipping' in (tmp_path/'exp'/'recipe.log').read_text().splitlines()[-1]
 

@@ -12,7 +12,7 @@ import numpy as np, torch, torch.nn.functional as F
 from torch import nn
 from ..core import FoleyConfig, Pretrained, FoleyError, ConfigError, DataError, CheckpointError, save_safetensors, load_safetensors
 from ..audio import MelSpectrogram, image_to_mel, slice_length
-from .core import DiffusionConfig, GaussianDiffusion
+from .core import DiffusionConfig, GaussianDiffusion, diffusion_from_diffusers
 from .unet2d import UNet2D, UNet2DConfig
 from .mel_images import MelImageConfig, MelImages, images_to_tensor, tensor_to_uint8, tensor_to_images
 from ..codecs.klvae import KLVAE, KLVAEConfig
@@ -34,6 +34,7 @@ class AudioDiffusionConfig(FoleyConfig):
     diffusion:DiffusionConfig = field(default_factory=lambda: DiffusionConfig.preset('ddpm'))
     vae:KLVAEConfig = None # latent diffusion through this autoencoder (None: on the images)
     classes:tuple = None # class names, when the UNet has class embeddings
+    n_iter:int = 32 # Griffin-Lim iterations when no vocoder is set (a diffusers pipeline's mel `n_iter`)
     sampler:str = 'ddim' # default sampler: 'ddpm' or 'ddim'
     steps:int = 50 # default number of sampling steps
     eta:float = 0. # default DDIM eta
@@ -131,6 +132,12 @@ class AudioDiffusion(Pretrained, nn.Module):
         return self.vae.latent_shape(self.image_shape) if self.vae is not None else self.image_shape
     @property
     def device(self): return next(self.unet.parameters()).device
+    @property
+    def options(self) -> dict:
+        "Sampling options as name -> (default, min, max, step), for samplers and the command line."
+        c = self.config
+        return {'steps': (int(c.steps), 1, int(c.diffusion.T), 1), 'eta': (float(c.eta), 0., 1., 0.1),
+                'guidance': (float(c.guidance), 1., 10., 0.5)}
 
     def forward(self, x, t, cond=None): # noisy x (B, C, H, W), steps (B,), class ids (B,) or encodings (B, S, D)
         if cond is None: return self.unet(x, t, classes=torch.full((len(x),), -1, device=x.device) if self.config.unet.n_classes else None)
@@ -222,15 +229,15 @@ def sample_images(self:AudioDiffusion, cond=None, n:int=1, seed:int=0, **options
 
 @patch
 def vocode(self:AudioDiffusion, images, # [-1, 1] images (n, 1, H, W) or 8-bit images
-           n_iter:int=32) -> torch.Tensor: # Griffin-Lim iterations (when no `vocoder` is set)
+           n_iter:int=None) -> torch.Tensor: # Griffin-Lim iterations (when no `vocoder` is set; default: the config's)
     "Waves (n, T) of images: `self.vocoder` if set, else Griffin-Lim."
-    return self.mel_images.images_to_audio(images, vocoder=self.vocoder, n_iter=n_iter, join=False)
+    return self.mel_images.images_to_audio(images, vocoder=self.vocoder, n_iter=n_iter or self.config.n_iter, join=False)
 
 @patch
 def generate(self:AudioDiffusion, cond=None, # class name / id, clip name, list of them, encodings, or None
              n:int=1, # clips
              seed:int=0, # same seed, same clips
-             n_iter:int=32, # Griffin-Lim iterations
+             n_iter:int=None, # Griffin-Lim iterations (default: the config's)
              **options) -> torch.Tensor: # `sample_x` options: sampler, steps, eta, guidance
     "Generate `n` clips (n, T) at `sample_rate` (the `Generator` protocol)."
     with torch.no_grad(): return self.vocode(tensor_to_uint8(self.sample_images(cond, n, seed, **options)), n_iter)
@@ -286,7 +293,7 @@ def inpaint(self:AudioDiffusion, audio, # audio (or its image)
 def outpaint(self:AudioDiffusion, audio, # audio (or its image) to continue
              n_slices:int=2, # new slices to add
              overlap:float=None, # seconds of each slice that continue the one before (default: half a slice)
-             cond=None, seed:int=0, n_iter:int=32, **options) -> torch.Tensor: # (T,)
+             cond=None, seed:int=0, n_iter:int=None, **options) -> torch.Tensor: # (T,)
     "Continue `audio` for `n_slices` more slices, each overlapping the one before; one long wave."
     c = self.config.images
     ov = _cols(self, c.slice_seconds / 2 if overlap is None else overlap, 'overlap')
@@ -301,7 +308,7 @@ def outpaint(self:AudioDiffusion, audio, # audio (or its image) to continue
     ms = MelSpectrogram(c.mel.replace(scale='db'))
     mel = image_to_mel(wide, c.top_db)
     if self.vocoder is not None: return vocode(self.vocoder, mel[None]).reshape(-1)
-    return ms.inverse(mel, n_iter=n_iter, length=slice_length(c.mel, wide.shape[-1]))
+    return ms.inverse(mel, n_iter=n_iter or self.config.n_iter, length=slice_length(c.mel, wide.shape[-1]))
 
 # %% ../../nbs/10c_audio_diffusion.ipynb #36763342
 @patch
@@ -358,12 +365,11 @@ def loop(wave, # a clip (T,)
 
 # %% ../../nbs/10c_audio_diffusion.ipynb #7eef5657
 import json
-_SCHEDULES = {'linear': 'linear', 'scaled_linear': 'scaled_linear', 'squaredcos_cap_v2': 'cosine'}
 
 @patch(cls_method=True)
 def from_diffusers(cls:AudioDiffusion, folder, # a diffusers audio-diffusion pipeline folder (mel/, unet/, scheduler/)
                    device='cpu'):
-    "The `AudioDiffusion` model of a published (non-latent) audio-diffusion pipeline folder."
+    "The `AudioDiffusion` model of a published (non-latent) audio-diffusion pipeline folder: its mel settings, UNet and scheduler."
     folder = Path(folder)
     if (folder/'vqvae').is_dir() or (folder/'vae').is_dir():
         raise ConfigError(f"{folder}: a latent pipeline (diffusers autoencoder in vqvae/); foleybook loads only mel-image pipelines")
@@ -374,16 +380,14 @@ def from_diffusers(cls:AudioDiffusion, folder, # a diffusers audio-diffusion pip
         try: return json.loads(p.read_text())
         except json.JSONDecodeError as e: raise ConfigError(f"{p}: not valid JSON ({e})") from None
     m, s = read(folder/'mel'/'mel_config.json', {}), read(folder/'scheduler'/'scheduler_config.json')
-    images = MelImageConfig(x_res=m.get('x_res', 256), y_res=m.get('y_res', 256), sample_rate=m.get('sample_rate', 22050),
-                            n_fft=m.get('n_fft', 2048), hop_length=m.get('hop_length', 512), top_db=m.get('top_db', 80))
-    sched, pred = s.get('beta_schedule', 'linear'), s.get('prediction_type', 'epsilon')
-    if sched not in _SCHEDULES: raise ConfigError(f"{folder/'scheduler'}: beta_schedule {sched!r} is not supported; foleybook has {list(_SCHEDULES)}")
-    if pred not in ('epsilon', 'v_prediction'): raise ConfigError(f"{folder/'scheduler'}: prediction_type {pred!r} is not supported")
+    mel = dict(x_res=256, y_res=256, sample_rate=22050, n_fft=2048, hop_length=512, top_db=80, n_iter=32)   # diffusers' `Mel` defaults
+    mel.update({k: v for k, v in m.items() if k in mel and v is not None})
+    images = MelImageConfig(**{k: v for k, v in mel.items() if k != 'n_iter'})
+    diff, sampler = diffusion_from_diffusers(s, folder/'scheduler'/'scheduler_config.json')
     unet = UNet2D.from_diffusers(folder/'unet')
-    diff = DiffusionConfig(schedule=_SCHEDULES[sched], T=s.get('num_train_timesteps', 1000), beta_start=s.get('beta_start', 1e-4),
-                           beta_end=s.get('beta_end', 0.02), prediction='v' if pred == 'v_prediction' else 'epsilon')
-    ddim = s.get('_class_name') == 'DDIMScheduler'
-    model = cls(AudioDiffusionConfig(images=images, unet=unet.config, diffusion=diff, sampler='ddim' if ddim else 'ddpm',
-                                     steps=50 if ddim else diff.T))
+    if tuple(unet.config.sample_size) != images.shape:
+        raise ConfigError(f"{folder}: the UNet's sample_size {tuple(unet.config.sample_size)} is not the mel image's (y_res, x_res) = {images.shape}")
+    model = cls(AudioDiffusionConfig(images=images, unet=unet.config, diffusion=diff, sampler=sampler, steps=50 if sampler == 'ddim' else diff.T,
+                                     n_iter=int(mel['n_iter'])))
     model.unet.load_state_dict(unet.state_dict())
     return model.to(device).eval()

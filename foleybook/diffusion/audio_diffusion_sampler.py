@@ -8,7 +8,6 @@ import io
 import numpy as np, torch
 import ipywidgets as W
 import soundfile as sf
-from fastcore.basics import patch
 from ..core import FoleyError
 from ..audio import resample
 from ..display import Sampler
@@ -16,14 +15,6 @@ from .audio_diffusion import AudioDiffusion
 
 # %% auto #0
 __all__ = ['AudioDiffusionSampler']
-
-# %% ../../nbs/10e_audio_diffusion_sampler.ipynb #7aad4393
-@patch(as_prop=True)
-def options(self:AudioDiffusion) -> dict:
-    "Sampling options as name -> (default, min, max, step)."
-    c = self.config
-    return {'steps': (int(c.steps), 1, int(c.diffusion.T), 1), 'eta': (float(c.eta), 0., 1., 0.1),
-            'guidance': (float(c.guidance), 1., 10., 0.5)}
 
 # %% ../../nbs/10e_audio_diffusion_sampler.ipynb #0fabf052
 def _uploaded(up, sr):

@@ -5,15 +5,18 @@
 # %% ../../nbs/06_diffusion.ipynb #9c56738c
 from __future__ import annotations
 import math
+import numpy as np
 from dataclasses import dataclass
 from typing import ClassVar
 import torch
-from ..core import FoleyConfig, ConfigError, DataError
+from ..core import FoleyConfig, ConfigError, DataError, cpu_generator, draw_normal
+from ..protocols import GeneratorMixin
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'SAMPLERS', 'linear_betas', 'scaled_linear_betas', 'cosine_betas', 'fast_schedule', 'DiffusionConfig',
-           'null_cond', 'drop_cond', 'batch_cond', 'GaussianDiffusion', 'DiffusionGenerator']
+__all__ = ['SCHEDULES', 'SAMPLERS', 'TIMESTEP_SPACINGS', 'DIFFUSERS_SCHEDULERS', 'linear_betas', 'scaled_linear_betas',
+           'cosine_betas', 'fast_schedule', 'DiffusionConfig', 'null_cond', 'drop_cond', 'batch_cond',
+           'GaussianDiffusion', 'diffusion_from_diffusers', 'DiffusionGenerator']
 
 # %% ../../nbs/06_diffusion.ipynb #572aab7b
 def linear_betas(T:int, # number of training steps
@@ -56,9 +59,14 @@ class DiffusionConfig(FoleyConfig):
     T: int = 200                    # training steps
     beta_start: float = 1e-4        # first beta (linear, scaled_linear)
     beta_end: float = 0.02          # last beta (linear, scaled_linear)
-    prediction: str = 'epsilon'     # what the model predicts: 'epsilon' or 'v'
+    prediction: str = 'epsilon'     # what the model predicts: 'epsilon', 'v' or 'sample' (the clean example)
     p_uncond: float = 0.0           # training: replace the condition by the null one with this probability (for guidance)
     fast_betas: tuple = (1e-4, 1e-3, 0.01, 0.05, 0.2, 0.7)  # inference betas of the 'fast' sampler
+    timestep_spacing: str = 'even'  # DDPM / DDIM steps, a key of `TIMESTEP_SPACINGS`: foleybook's 'even', or diffusers' 'linspace', 'leading', 'trailing'
+    steps_offset: int = 0           # added to the 'leading' steps (diffusers' `steps_offset`)
+    ddim_prev: str = 'next'         # where a DDIM step lands: 'next' (the plan's next step) or 'ratio' (t - T // steps, as diffusers' DDIMScheduler)
+    set_alpha_to_one: bool = True   # DDIM's last step lands on abar = 1 (True) or on step 0's abar (diffusers' `set_alpha_to_one=False`)
+    clip_sample: float = None       # DDPM / DDIM: clamp the estimated clean example to [-clip_sample, clip_sample] at every step (diffusers' `clip_sample`, `clip_sample_range`)
     presets: ClassVar[dict] = {
         'diffwave_sc09': dict(),
         'diffwave_ljspeech': dict(T=50, beta_end=0.05, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5)),
@@ -110,8 +118,10 @@ class GaussianDiffusion:
         config = config or DiffusionConfig()
         self.config = config.replace(**kwargs) if kwargs else config
         c = self.config
-        if c.prediction not in ('epsilon', 'v'): raise ConfigError(f"prediction must be 'epsilon' or 'v', got {c.prediction!r}")
+        if c.prediction not in ('epsilon', 'v', 'sample'): raise ConfigError(f"prediction must be 'epsilon', 'v' or 'sample', got {c.prediction!r}")
         if not 0 <= c.p_uncond <= 1: raise ConfigError(f"p_uncond must be in [0, 1], got {c.p_uncond}")
+        if c.ddim_prev not in ('next', 'ratio'): raise ConfigError(f"ddim_prev must be 'next' or 'ratio', got {c.ddim_prev!r}")
+        if c.clip_sample is not None and not c.clip_sample > 0: raise ConfigError(f"clip_sample must be > 0 (or None), got {c.clip_sample}")
         self.betas = c.betas()
         self.alphas_cumprod = torch.cumprod(1 - self.betas, 0)
         self.T = c.T
@@ -132,8 +142,9 @@ class GaussianDiffusion:
         return _bc(ab.sqrt(), x0) * x0 + _bc((1 - ab).sqrt(), x0) * noise
 
     def target(self, x0, noise, t):
-        "What the model is trained to output: `noise` (epsilon) or `v = sqrt(abar) noise - sqrt(1-abar) x0`."
+        "What the model is trained to output: `noise` (epsilon), `v = sqrt(abar) noise - sqrt(1-abar) x0`, or `x0` (sample)."
         if self.config.prediction == 'epsilon': return noise
+        if self.config.prediction == 'sample': return x0
         ab = self.abar(t)
         return _bc(ab.sqrt(), x0) * noise - _bc((1 - ab).sqrt(), x0) * x0
 
@@ -141,6 +152,7 @@ class GaussianDiffusion:
         "(epsilon, x0) estimated from model output `out` at `x` with alphabar `ab` (n,)."
         a, s = _bc(ab.sqrt(), x), _bc((1 - ab).sqrt(), x)
         if self.config.prediction == 'epsilon': return out, (x - s * out) / a
+        if self.config.prediction == 'sample': return (x - a * out) / s, out
         return s * x + a * out, a * x - s * out
 
     def __repr__(self):
@@ -166,6 +178,12 @@ def loss(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
 
 # %% ../../nbs/06_diffusion.ipynb #25abc25f
 SAMPLERS = ('ddpm', 'ddim', 'fast')
+TIMESTEP_SPACINGS = {   # name -> (T, steps S, offset) -> the S model steps, noisiest first (float64); diffusers' names and arithmetic
+    'even': lambda T, S, o: torch.linspace(T - 1, 0, S, dtype=torch.float64).round(),            # foleybook's: from T-1 to 0
+    'linspace': lambda T, S, o: torch.from_numpy(np.linspace(0, T - 1, S).round()[::-1].copy()),  # the same but at .5 ties and S = 1 (step 0)
+    'leading': lambda T, S, o: torch.arange(S - 1, -1, -1, dtype=torch.float64) * (T // S) + o,   # multiples of T // S, plus the offset
+    'trailing': lambda T, S, o: torch.from_numpy(np.round(np.arange(T, 0, -T / S)) - 1),         # from T-1 down by T / S
+}
 
 @patch
 def plan(self:GaussianDiffusion, sampler:str='ddim', # one of `SAMPLERS`
@@ -179,11 +197,18 @@ def plan(self:GaussianDiffusion, sampler:str='ddim', # one of `SAMPLERS`
         t = fast_schedule(self.betas, ib)
         ab = torch.cumprod(1 - ib, 0)
         return t.flip(0), ab.flip(0), torch.cat([torch.ones(1, dtype=torch.float64), ab[:-1]]).flip(0), ib.flip(0)
+    c = self.config
     steps = (self.T if sampler == 'ddpm' else min(self.T, 50)) if steps is None else int(steps)
     if not 1 <= steps <= self.T: raise ConfigError(f"steps must be in [1, {self.T}] (the training steps), got {steps}")
-    t = torch.linspace(self.T - 1, 0, steps, dtype=torch.float64).round()
-    prev = torch.cat([t[1:], torch.tensor([-1.], dtype=torch.float64)])
-    return t, self.abar(t), self.abar(prev), None
+    if c.timestep_spacing not in TIMESTEP_SPACINGS: raise ConfigError(f"timestep_spacing must be one of {list(TIMESTEP_SPACINGS)}, got {c.timestep_spacing!r}")
+    t = TIMESTEP_SPACINGS[c.timestep_spacing](self.T, steps, c.steps_offset)
+    if t.max() > self.T - 1 or t.min() < 0:
+        raise ConfigError(f"timestep_spacing {c.timestep_spacing!r} with steps_offset {c.steps_offset} visits step {int(t.max())} of a process with steps 0..{self.T - 1}")
+    ratio = sampler == 'ddim' and c.ddim_prev == 'ratio'
+    prev = t - self.T // steps if ratio else torch.cat([t[1:], torch.tensor([-1.], dtype=torch.float64)])
+    abp = self.abar(prev.clamp(min=-1))
+    if sampler == 'ddim' and not c.set_alpha_to_one: abp = torch.where(prev < 0, self.alphas_cumprod[0], abp)
+    return t, self.abar(t), abp, None
 
 
 # %% ../../nbs/06_diffusion.ipynb #e5f88fca
@@ -203,7 +228,7 @@ def sample(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
             *, sampler:str='ddim', # 'ddpm', 'ddim' or 'fast'
             steps:int=None, # number of steps (see `plan`)
             guidance:float=1., # classifier-free guidance scale (1: none; needs `p_uncond > 0`)
-            seed:int=None, # same seed, same samples (None: torch's global RNG)
+            seed:int=None, # same seed, same samples on every device (None: a seed drawn from torch's global RNG)
             eta:float=0., # DDIM: 0 deterministic, 1 ancestral
             infer_betas=None, # fast sampler: inference betas (default `config.fast_betas`)
             noise=None, # the starting noise (default: drawn)
@@ -227,8 +252,8 @@ def sample(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
     ts, abs_, abps, ib = self.plan(sampler, steps, infer_betas)
     if not 0 <= start_step < len(ts): raise ConfigError(f"start_step must be in [0, {len(ts)}), got {start_step}")
     if (mask is None) != (known is None): raise ConfigError("inpainting needs both `mask` and `known`")
-    g = torch.Generator().manual_seed(int(seed)) if seed is not None else None
-    randn = lambda: torch.randn(shape, generator=g).to(dev)
+    g = cpu_generator(seed)   # every random number drawn on the CPU, then moved: one seed, the same samples on every device
+    randn = lambda: draw_normal(shape, g, dev)
     x = randn() if noise is None else noise.to(dev).float()
     if tuple(x.shape) != tuple(shape): raise ConfigError(f"noise has shape {tuple(x.shape)}, expected {tuple(shape)}")
     if x_start is not None: x = self.q_sample(x_start.to(dev).float(), torch.full((n,), float(ts[start_step])), x) if ib is None else \
@@ -248,9 +273,12 @@ def sample(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
                 x = (x - b / float((1 - ab).sqrt()) * eps) / math.sqrt(1 - b)
                 if not last: x = x + math.sqrt(float((1 - abp) / (1 - ab)) * b) * randn()
             else:
+                if self.config.clip_sample is not None:   # DDPM's posterior mean takes the clamped x0 with x (its epsilon follows); DDIM keeps the model's epsilon
+                    x0 = x0.clamp(-self.config.clip_sample, self.config.clip_sample)
+                    if sampler == 'ddpm': eps = (x - float(ab.sqrt()) * x0) / float((1 - ab).sqrt())
                 sigma = eta * float(((1 - abp) / (1 - ab)).sqrt() * (1 - ab / abp).clamp(min=0).sqrt())
                 x = float(abp.sqrt()) * x0 + math.sqrt(max(float(1 - abp) - sigma ** 2, 0.)) * eps
-                if sigma > 0 and not last: x = x + sigma * randn()
+                if sigma > 0: x = x + sigma * randn()   # 0 on a last step to abar 1
             if clip is not None: x = x.clamp(-clip, clip)
             if mask is not None:
                 kn = known if last else _bc(abp.sqrt().expand(n), x) * known + _bc((1 - abp).sqrt().expand(n), x) * randn()
@@ -260,10 +288,32 @@ def sample(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
         if was_training: model.train()
     return x
 
+# %% ../../nbs/06_diffusion.ipynb #723ea4cd
+_DIFFUSERS_SCHEDULES = {'linear': 'linear', 'scaled_linear': 'scaled_linear', 'squaredcos_cap_v2': 'cosine'}
+_DIFFUSERS_PREDICTIONS = {'epsilon': 'epsilon', 'v_prediction': 'v', 'sample': 'sample'}
+DIFFUSERS_SCHEDULERS = {'DDPMScheduler': 'ddpm', 'DDIMScheduler': 'ddim'}   # diffusers scheduler class -> the sampler taking its steps
+
+def diffusion_from_diffusers(s:dict, # a diffusers `scheduler_config.json`, as a dict
+                             source='scheduler_config.json'): # its file, for error messages
+    "(DiffusionConfig, sampler) whose DDPM / DDIM steps are the diffusers scheduler's (its defaults for absent keys); `ConfigError` for what they cannot follow."
+    cls = s.get('_class_name')
+    if cls not in DIFFUSERS_SCHEDULERS: raise ConfigError(f"{source}: scheduler {cls!r}; foleybook's samplers follow {list(DIFFUSERS_SCHEDULERS)}")
+    sampler, get = DIFFUSERS_SCHEDULERS[cls], lambda k, default: default if s.get(k) is None else s[k]
+    bad = [k for k, off in [('trained_betas', None), ('thresholding', False), ('rescale_betas_zero_snr', False)] if get(k, off) not in (None, False)]
+    if sampler == 'ddpm' and get('variance_type', 'fixed_small') != 'fixed_small': bad.append('variance_type')
+    if bad: raise ConfigError(f"{source}: {', '.join(f'{k}={s[k]!r}' for k in bad)}: not followed by foleybook's samplers")
+    sched, pred, spacing = get('beta_schedule', 'linear'), get('prediction_type', 'epsilon'), get('timestep_spacing', 'leading')
+    for name, v, ok in [('beta_schedule', sched, _DIFFUSERS_SCHEDULES), ('prediction_type', pred, _DIFFUSERS_PREDICTIONS), ('timestep_spacing', spacing, ('linspace', 'leading', 'trailing'))]:
+        if v not in ok: raise ConfigError(f"{source}: {name} {v!r} is not supported; foleybook has {list(ok)}")
+    return DiffusionConfig(schedule=_DIFFUSERS_SCHEDULES[sched], T=int(get('num_train_timesteps', 1000)), beta_start=float(get('beta_start', 1e-4)),
+                           beta_end=float(get('beta_end', 0.02)), prediction=_DIFFUSERS_PREDICTIONS[pred], timestep_spacing=spacing,
+                           steps_offset=int(get('steps_offset', 0)), ddim_prev='ratio' if sampler == 'ddim' else 'next',
+                           set_alpha_to_one=bool(get('set_alpha_to_one', True)),
+                           clip_sample=float(get('clip_sample_range', 1.0)) if get('clip_sample', True) else None), sampler
 
 # %% ../../nbs/06_diffusion.ipynb #e934ff03
-class DiffusionGenerator:
-    "A trained diffusion model as a `Generator`: `generate(cond, n, seed, **options) -> (n, T)` waves."
+class DiffusionGenerator(GeneratorMixin):
+    "A trained diffusion model as a `Generator`: `generate(cond, n, seed, **options) -> (n, T)` waves (on the CPU), sampled on the denoiser's device."
     def __init__(self, model, # the denoiser
                  diffusion:GaussianDiffusion, # its process
                  example_shape:tuple, # the shape of one sample, without the batch
@@ -300,6 +350,6 @@ class DiffusionGenerator:
         "Sample `n` examples for `cond` and decode them to waves (n, T)."
         x = self.diffusion.sample(self.model, (n, *self.example_shape), self.cond_ids(cond, n), seed=seed, **{**self.defaults, **options})
         w = self.decode(x) if self.decode is not None else x
-        return w.reshape(n, -1).float()
+        return w.reshape(n, -1).float().cpu()
 
     def __repr__(self): return f"DiffusionGenerator({type(self.model).__name__}, {self.diffusion}, classes={self.classes})"

@@ -395,6 +395,12 @@ def generate(self:DiffWave, cond=None, # a class name or id, a list of them, or 
 @patch(as_prop=True)
 def classes(self:DiffWave): return None if self.config.class_names is None else list(self.config.class_names)
 
+@patch
+def to(self:DiffWaveVocoder, device): # a device or its name
+    "Move the vocoder (the network and the fast copy it samples with) to `device`; returns it."
+    self.source.to(device); self.model.to(device)
+    return self
+
 # %% ../../nbs/06a_diffwave.ipynb #ceba685a
 def diffwave_sampler(gen:DiffusionGenerator, # e.g. `model.generator(classes)`
                      max_n:int=4): # the largest count

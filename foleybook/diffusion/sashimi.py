@@ -10,14 +10,14 @@ from typing import ClassVar
 import torch, torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
-from ..core import FoleyConfig, Pretrained, ConfigError, DataError
+from ..core import FoleyConfig, Pretrained, ConfigError, DataError, discover
 from .core import DiffusionConfig, GaussianDiffusion, DiffusionGenerator
 from .diffwave import step_embedding
 from ..vocoders.base import inference_copy
 from ..fastpath import fast_form
 
 # %% auto #0
-__all__ = ['S4D', 's4d_recurrent', 'ChannelNorm', 'SashimiBlock', 'DownPool', 'UpPool', 'SashimiConfig', 'Sashimi',
+__all__ = ['S4_LAYERS', 'S4D', 's4d_recurrent', 'ChannelNorm', 'SashimiBlock', 'DownPool', 'UpPool', 'SashimiConfig', 'Sashimi',
            'fast_sashimi', 'sashimi_params']
 
 # %% ../../nbs/07_sashimi.ipynb #8e726165
@@ -120,13 +120,15 @@ class ChannelNorm(nn.Module):
 
 def _wn1(i, o): return weight_norm(nn.Conv1d(i, o, 1))
 
+S4_LAYERS = {'s4d': lambda H, L, c: S4D(H, c.d_state)}   # `SashimiConfig.s4` -> (width, stage length, config) -> layer; other modules add theirs
+
 class SashimiBlock(nn.Module):
-    "Norm -> + step projection -> S4D -> residual; norm -> feed-forward -> residual."
-    def __init__(self, H, embed_out, ff, d_state):
+    "Norm -> + step projection -> S4 layer -> residual; norm -> feed-forward -> residual."
+    def __init__(self, H, embed_out, ff, d_state, s4=None): # s4: the state-space layer (default `S4D(H, d_state)`)
         super().__init__()
         self.norm1, self.norm2 = ChannelNorm(), ChannelNorm()
         self.step_proj = nn.Linear(embed_out, H)
-        self.s4 = S4D(H, d_state)
+        self.s4 = S4D(H, d_state) if s4 is None else s4
         self.ff = nn.Sequential(_wn1(H, ff * H), nn.GELU(), _wn1(ff * H, H))
     def forward(self, x, e):
         x = x + self.s4(self.norm1(x) + self.step_proj(e)[:, :, None])
@@ -166,6 +168,7 @@ class SashimiConfig(FoleyConfig):
     sample_rate: int = 16000
     length: int = 16000            # samples per clip (a multiple of prod(pool))
     scale: float = 1.0             # waves x this before diffusion, divided after sampling (as `DiffWaveConfig.scale`)
+    s4: str = 's4d'                # the state-space layer, a key of `S4_LAYERS`: 's4d', or 'nplr' (the published checkpoints' S4, `sashimi_checkpoints`)
     diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
     lr: float = 2e-4
     bs: int = 4
@@ -190,16 +193,18 @@ class Sashimi(Pretrained, nn.Module):
         self.inp = _wn1(c.in_channels, c.d_model)
         self.fc1, self.fc2 = nn.Linear(c.embed_in, c.embed_mid), nn.Linear(c.embed_mid, c.embed_out)
         if c.n_classes: self.class_emb = nn.Embedding(c.n_classes + 1, c.embed_out)
-        block = lambda H: SashimiBlock(H, c.embed_out, c.ff, c.d_state)
-        H, down, up = c.d_model, [], []
+        if c.s4 not in S4_LAYERS: discover()   # a layer defined in another module registers when it is imported
+        if c.s4 not in S4_LAYERS: raise ConfigError(f"SashimiConfig.s4 must be one of {list(S4_LAYERS)}, got {c.s4!r}")
+        block = lambda H, L: SashimiBlock(H, c.embed_out, c.ff, c.d_state, S4_LAYERS[c.s4](H, L, c))
+        H, L, down, up = c.d_model, c.length, [], []   # L: the stage's sequence length at `config.length`
         for p in c.pool:
-            down += [block(H) for _ in range(c.n_layers)] + [DownPool(H, c.expand, p)]
-            H *= c.expand
+            down += [block(H, L) for _ in range(c.n_layers)] + [DownPool(H, c.expand, p)]
+            H, L = H * c.expand, L // p
         self.down = nn.ModuleList(down)
-        self.centre = nn.ModuleList([block(H) for _ in range(c.n_layers)])
+        self.centre = nn.ModuleList([block(H, L) for _ in range(c.n_layers)])
         for p in reversed(c.pool):
-            H //= c.expand
-            up += [UpPool(H, c.expand, p)] + [block(H) for _ in range(c.n_layers)]
+            H, L = H // c.expand, L * p
+            up += [UpPool(H, c.expand, p)] + [block(H, L) for _ in range(c.n_layers)]
         self.up = nn.ModuleList(up)
         self.norm = ChannelNorm()
         self.out1 = _wn1(c.d_model, c.d_model)

@@ -65,7 +65,7 @@ def generate(self:MTCRNN, cond=None, # control curve (steps, n_control), (n, ste
              temperature:float=1., top_p:float=None, # sampling of every tier
              method:str='fast', dtype=torch.float32, # the per-step loop (`generate_tier`)
              tracks:bool=False): # also return every tier's output
-    "Waves (n, T) at 16 kHz; with `tracks=True`, `(waves, {'control', 'tier3', 'tier2', 'audio'})`."
+    "Waves (n, T) at 16 kHz on the CPU (generated on the tiers' device); with `tracks=True`, `(waves, {'control', 'tier3', 'tier2', 'audio'})`."
     if mode not in MODES: raise ConfigError(f"MTCRNN.generate: mode must be one of {MODES}, got {mode!r}")
     c3 = self.tier3.config
     rate = c3.rate if control_rate is None else control_rate
@@ -88,8 +88,8 @@ def generate(self:MTCRNN, cond=None, # control curve (steps, n_control), (n, ste
         res = generate_tier(tier, cond_t, p, pc, seed=seed + k, **gk); k += 1
         out['audio' if tier.config.is_audio else name] = res
         src, src_rate, gen = res, tier.config.rate, tier.config.generate
-    waves = mu_law_decode(out['audio'], self.tier1.config.n_classes)
-    return (waves, out) if tracks else waves
+    waves = mu_law_decode(out['audio'], self.tier1.config.n_classes).float().cpu()   # generated on the tiers' device, returned on the CPU
+    return (waves, {k: v.cpu() for k, v in out.items()}) if tracks else waves
 
 # %% ../../nbs/11c_mtcrnn_chain.ipynb #25fd5c17
 @patch

@@ -7,14 +7,15 @@ from __future__ import annotations
 import math, warnings
 from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
-from ..core import ConfigError, DataError
+from ..core import ConfigError, DataError, model_device, cpu_generator, draw_normal
+from ..priors.sampling import autoregress
 from ..features import mu_law_decode
 from .tiers import *
 from .train import clip_tracks
 
 # %% auto #0
 __all__ = ['MODES', 'PRECISIONS', 'rate_factor', 'upsample', 'external_conditioning', 'self_conditioning', 'random_prime',
-           'naive_generate', 'FastGRUStep', 'generate_tier', 'tier_inputs']
+           'naive_step', 'FastGRUStep', 'generate_tier', 'tier_inputs']
 
 # %% ../../nbs/11b_mtcrnn_generate.ipynb #4595c790
 MODES = ('self', 'external', 'none')
@@ -34,7 +35,7 @@ def upsample(a, # (n, T, F) array or tensor at `src_rate`
     a = torch.as_tensor(a, dtype=torch.float32)
     if k == 1: return a
     nxt = torch.cat([a[:, 1:], a[:, -1:]], 1)
-    w = (torch.arange(k, dtype=torch.float32) / k)[None, None, :, None]
+    w = (torch.arange(k, dtype=torch.float32, device=a.device) / k)[None, None, :, None]
     return (a[:, :, None] * (1 - w) + nxt[:, :, None] * w).flatten(1, 2)
 
 def external_conditioning(array, # (T, F), (n, T, F), or (T,) for one feature
@@ -42,16 +43,16 @@ def external_conditioning(array, # (T, F), (n, T, F), or (T,) for one feature
                           cfg:TierConfig, # the tier it conditions
                           n_steps:int=None, # steps wanted at the tier's rate (default: all; the last value is held beyond)
                           what:str='external') -> torch.Tensor: # (n, n_steps, n_cond) raw values at `cfg.rate`
-    "An external control array checked (features, finiteness, rate) and upsampled to the tier's rate."
-    a = np.asarray(array.detach().cpu() if isinstance(array, torch.Tensor) else array, dtype=np.float32)
+    "An external control array checked (features, finiteness, rate) and upsampled to the tier's rate (a tensor stays on its device)."
+    a = array.detach().float() if isinstance(array, torch.Tensor) else torch.from_numpy(np.asarray(array, dtype=np.float32))
     if a.ndim == 1: a = a[:, None]
     if a.ndim == 2: a = a[None]
-    if a.ndim != 3: raise ConfigError(f"{what}: expected a (steps, features) or (n, steps, features) array, got shape {a.shape}")
+    if a.ndim != 3: raise ConfigError(f"{what}: expected a (steps, features) or (n, steps, features) array, got shape {tuple(a.shape)}")
     if a.shape[-1] != cfg.n_cond:
         raise ConfigError(f"{what}: has {a.shape[-1]} feature(s) per step but the tier is conditioned on {cfg.n_cond} {list(cfg.prop)}")
     if a.shape[1] == 0: raise ConfigError(f"{what}: is empty")
-    bad = ~np.isfinite(a)
-    if bad.any(): raise ConfigError(f"{what}: holds NaN or infinite values (first at step {int(np.argwhere(bad)[0][1])})")
+    bad = ~torch.isfinite(a)
+    if bad.any(): raise ConfigError(f"{what}: holds NaN or infinite values (first at step {int(bad.nonzero()[0, 1])})")
     up = upsample(a, src_rate, cfg.rate, what)
     if n_steps is not None:
         up = up[:, :n_steps] if up.shape[1] >= n_steps else torch.cat([up, up[:, -1:].expand(-1, n_steps - up.shape[1], -1)], 1)
@@ -75,37 +76,34 @@ def self_conditioning(path, # a clip (parameter or audio file)
     return t[None, s:s + n_steps, :cfg.n_cond], g[None], t[None, p0:s, :cfg.n_cond]
 
 def random_prime(cfg:TierConfig, tier:Tier, n:int, n_prime:int, seed:int=0):
-    "Seeded random priming values: normal around the tracks' means (raw units), or random mu-law classes near silence for audio."
-    g = torch.Generator().manual_seed(seed)
-    if cfg.is_audio: return (cfg.n_classes // 2 + torch.randn(n, n_prime, generator=g) * 4).round().long().clamp(0, cfg.n_classes - 1)
-    return tier.denorm_gen(torch.randn(n, n_prime, cfg.n_gen, generator=g))
+    "Seeded random priming values on the tier's device: normal around the tracks' means (raw units), or random mu-law classes near silence for audio."
+    g, dev = cpu_generator(seed), model_device(tier)
+    if cfg.is_audio: return (cfg.n_classes // 2 + draw_normal((n, n_prime), g, dev) * 4).round().long().clamp(0, cfg.n_classes - 1)
+    return tier.denorm_gen(draw_normal((n, n_prime, cfg.n_gen), g, dev))
 
 # %% ../../nbs/11b_mtcrnn_generate.ipynb #65f68482
 def _start(tier, n, prime, prime_cond, cond_dtype=torch.float32):
-    "Normalised previous value and recurrent state after priming (no priming: the tracks' mean or mu-law silence, zero state)."
-    c = tier.config
+    "Normalised previous value and recurrent state after priming, on the tier's device (no priming: the tracks' mean or mu-law silence, zero state)."
+    c, dev = tier.config, model_device(tier)
     if prime is None or prime.shape[1] == 0:
-        prev = torch.full((n,), c.n_classes // 2, dtype=torch.long) if c.is_audio else torch.zeros(n, c.n_gen)
+        prev = torch.full((n,), c.n_classes // 2, dtype=torch.long, device=dev) if c.is_audio else torch.zeros(n, c.n_gen, device=dev)
         return prev, None
-    prime = prime.expand(n, *prime.shape[1:])
+    prime = prime.to(dev).expand(n, *prime.shape[1:])
     p = prime if c.is_audio else tier.norm_gen(prime.float())
     state = None
     if p.shape[1] > 1:
-        pc = prime_cond.expand(n, *prime_cond.shape[1:]) if c.n_cond else torch.zeros(n, p.shape[1], 0)
+        pc = prime_cond.to(dev).expand(n, *prime_cond.shape[1:]) if c.n_cond else torch.zeros(n, p.shape[1], 0, device=dev)
         _, state = tier.roll(p[:, :-1], tier.norm_cond(pc[:, 1:].float()))
     return p[:, -1], state
 
-@torch.inference_mode()
-def naive_generate(tier:Tier, cond, # (n, T, n_cond) normalised conditioning
-                   prev, state, # from `_start`
-                   temperature:float=1., top_p:float=None, generator=None):
-    "The straightforward loop: `tier.roll` (input MLP, `nn.GRU`, head) on one step at a time."
-    outs = []
-    for t in range(cond.shape[1]):
-        o, state = tier.roll(prev[:, None], cond[:, t:t + 1], state)
-        prev = tier.head.sample(o[:, 0], temperature, top_p, generator)
-        outs.append(prev)
-    return torch.stack(outs, 1)
+def naive_step(tier:Tier, cond, # (n, T, n_cond) normalised conditioning
+               state=None): # the recurrent state after priming (from `_start`)
+    "The straightforward step: `step(prev, t)` runs `tier.roll` (input MLP, `nn.GRU`, head) on step `t` alone; the head's output."
+    st = [state]
+    def step(prev, t):
+        o, st[0] = tier.roll(prev[:, None], cond[:, t:t + 1], st[0])
+        return o[:, 0]
+    return step
 
 # %% ../../nbs/11b_mtcrnn_generate.ipynb #041f1d0f
 PRECISIONS = (torch.float32, torch.float16, torch.qint8, torch.bfloat16)
@@ -120,8 +118,10 @@ def _int8_weight(w):
 class _Linear:
     "`x -> x @ w.T + b`: fp32 `torch.addmm` into a preallocated buffer (exact), or stored weights of lower precision (lossy, opt-in)."
     def __init__(self, w, b, n:int, dtype=torch.float32):
-        self.b, self.buf, self.f = b.contiguous(), torch.empty(n, w.shape[0]), None
+        self.b, self.buf, self.f = b.contiguous(), torch.empty(n, w.shape[0], device=w.device), None
         if dtype not in PRECISIONS: raise ConfigError(f"FastGRUStep: dtype must be one of {PRECISIONS}, got {dtype}")
+        if dtype in (torch.float16, torch.qint8) and w.device.type != 'cpu':
+            raise ConfigError(f"FastGRUStep: {dtype} weights are CPU kernels (fbgemm); on {w.device.type} use float32 or bfloat16")
         if dtype == torch.float32: self.wt = w.t().contiguous(); return
         if dtype == torch.float16:  # fbgemm: fp16 weights, fp32 arithmetic (AVX2 + F16C): half the bytes read per step
             pk = torch.ops.quantized.linear_prepack_fp16(w.contiguous(), self.b)
@@ -133,7 +133,7 @@ class _Linear:
         try:
             pw = torch.ops.mkldnn._reorder_linear_weight(wb, n)
             f = lambda x: torch.ops.mkldnn._linear_pointwise(x.to(dtype), pw, None, "none", [], "")
-            f(torch.zeros(n, w.shape[1]))
+            f(torch.zeros(n, w.shape[1], device=w.device))
         except Exception: f = lambda x: F.linear(x.to(dtype), wb)
         self.f = lambda x: torch.add(f(x), self.b, out=self.buf)
     def __call__(self, x):
@@ -148,12 +148,12 @@ class FastGRUStep:
         c = tier.config
         if c.cell != 'gru': raise ConfigError(f"FastGRUStep needs a GRU tier, got cell={c.cell!r}")
         self.c, H, L = c, c.hidden, c.n_layers
-        f32 = lambda t: t.detach().float().cpu()
+        f32 = lambda t: t.detach().float()   # on the tier's device
         W = lambda k, l: f32(getattr(tier.rnn, f'{k}_l{l}'))
         Wi2d = f32(tier.i2d.weight)
         self.Wc, self.bi2d, self.Wp = Wi2d[:, c.n_gen:], f32(tier.i2d.bias), Wi2d[:, :c.n_gen].t().contiguous()
         if c.is_audio:  # the previous sample's contribution to the input layer: one row per mu-law class
-            v = 2 * torch.arange(c.n_classes, dtype=torch.float32) / (c.n_classes - 1) - 1
+            v = 2 * torch.arange(c.n_classes, dtype=torch.float32, device=Wi2d.device) / (c.n_classes - 1) - 1
             self.table = v[:, None] * self.Wp[0]
         # d2h folded into layer 0's input weights: W_ih0 (W_d2h a + b_d2h) + b_ih0
         self.in0 = _Linear(W('weight_ih', 0) @ f32(tier.d2h.weight), W('weight_ih', 0) @ f32(tier.d2h.bias) + W('bias_ih', 0), n)
@@ -163,7 +163,7 @@ class FastGRUStep:
             if l + 1 < L: ws.append(W('weight_ih', l + 1)); bs.append(W('bias_ih', l + 1))
             self.stk.append(_Linear(torch.cat(ws), torch.cat(bs), n, dtype))
         self.out = _Linear(f32(tier.head.proj.weight), f32(tier.head.proj.bias), n, dtype)
-        self.h = torch.zeros(L, n, H)
+        self.h = torch.zeros(L, n, H, device=Wi2d.device)
         self.reset()
 
     def reset(self, state=None): # (L, n, H) GRU state, or None for zeros
@@ -197,29 +197,29 @@ class FastGRUStep:
 def generate_tier(tier:Tier, cond, # (n, T, n_cond) raw conditioning at the tier's rate
                   prime=None, # raw priming values (n or 1, P, n_gen), or classes (n or 1, P) for audio
                   prime_cond=None, # raw conditioning of the priming steps (n or 1, P, n_cond)
-                  *, seed:int=0, # sampling seed
+                  *, seed:int=0, # sampling seed (the same values on every device)
                   temperature:float=1., top_p:float=None, # sampling settings of the head
                   method:str='fast', # 'fast' (`FastGRUStep`) or 'naive' (`nn.GRU` one step at a time)
                   dtype=torch.float32): # storage of the fast step's matrices (`PRECISIONS`; float32 is exact, the others lossy and opt-in)
-    "Generate `T` steps: raw values (n, T, n_gen), or mu-law classes (n, T) for an audio tier."
+    "Generate `T` steps on the tier's device: raw values (n, T, n_gen), or mu-law classes (n, T) for an audio tier."
     if method not in ('fast', 'naive'): raise ConfigError(f"generate_tier: method must be 'fast' or 'naive', got {method!r}")
-    tier.eval(); c = tier.config
-    cond = torch.as_tensor(cond, dtype=torch.float32)
+    tier.eval(); c, dev = tier.config, model_device(tier)
+    cond = torch.as_tensor(cond, dtype=torch.float32).to(dev)
     if cond.ndim != 3 or cond.shape[-1] != c.n_cond:
         raise ConfigError(f"generate_tier: cond must be (n, steps, {c.n_cond}) for {list(c.prop)}, got {tuple(cond.shape)}")
     n, T = cond.shape[:2]
     condn = tier.norm_cond(cond)
     prev, state = _start(tier, n, prime, prime_cond)
-    g = torch.Generator().manual_seed(seed)
-    if method == 'naive' or c.cell != 'gru':
-        out = naive_generate(tier, condn, prev, state, temperature, top_p, g)
+    if method == 'naive' or c.cell != 'gru': step = naive_step(tier, condn, state)
     else:
         fs = FastGRUStep(tier, n, dtype).reset(state)
         ct = fs.cond_terms(condn)
-        out = torch.empty((n, T) if c.is_audio else (n, T, c.n_gen), dtype=torch.long if c.is_audio else torch.float32)
-        for t in range(T):
-            prev = tier.head.sample(fs.step(prev, ct[:, t]), temperature, top_p, g)
-            out[:, t] = prev
+        step = lambda prev, t: fs.step(prev, ct[:, t])
+    out = torch.empty((n, T) if c.is_audio else (n, T, c.n_gen), dtype=torch.long if c.is_audio else torch.float32, device=dev)
+    last = [prev]
+    def write(t, x): last[0] = x; out[:, t] = x
+    autoregress(lambda t: step(last[0], t), write, range(T), cpu_generator(seed), temperature, top_p=top_p,
+                draw=lambda o, g: tier.head.sample(o, temperature, top_p, g))
     return out if c.is_audio else tier.denorm_gen(out)
 
 # %% ../../nbs/11b_mtcrnn_generate.ipynb #64770191

@@ -8,12 +8,11 @@ import math
 from dataclasses import dataclass
 import torch, torch.nn.functional as F
 from torch import nn
-from ..core import FoleyConfig, Pretrained, ConfigError, DataError, n_params
-from ..priors.pixelsnail import sample_logits
+from ..core import FoleyConfig, Pretrained, ConfigError, DataError, n_params, draw_normal
+from ..priors.sampling import sample_logits
 
 # %% auto #0
-__all__ = ['AUDIO', 'MFCCS', 'HEADS', 'CELLS', 'TierConfig', 'top_p_filter', 'sample_categorical', 'Head', 'PhasedLSTM', 'Tier',
-           'tier_param_count']
+__all__ = ['AUDIO', 'MFCCS', 'HEADS', 'CELLS', 'TierConfig', 'Head', 'PhasedLSTM', 'Tier', 'tier_param_count']
 
 # %% ../../nbs/11_mtcrnn.ipynb #fa40a6b1
 AUDIO = 'audio'
@@ -72,28 +71,6 @@ class TierConfig(FoleyConfig):
         g = self.n_gen
         return {'mse': g, 'gauss': 2 * g, 'mdn': self.n_mix * (1 + 2 * g), 'categorical': self.n_classes}[self.head]
 
-# %% ../../nbs/11_mtcrnn.ipynb #ecff3007
-def top_p_filter(logits, # (..., V) logits
-                 top_p:float=None): # keep the smallest set of classes whose probability reaches this (None or 1: all)
-    "Set to -inf every logit outside the nucleus of probability `top_p` (the most likely class is always kept)."
-    if top_p is None or top_p >= 1: return logits
-    if not 0 < top_p: raise ConfigError(f"top_p must lie in (0, 1], got {top_p}")
-    srt, idx = logits.sort(-1, descending=True)
-    p = srt.softmax(-1)
-    drop = (p.cumsum(-1) - p) >= top_p  # the mass before this class already reaches top_p
-    return logits.masked_fill(drop.scatter(-1, idx, drop), float('-inf'))
-
-def sample_categorical(logits, # (..., V) logits
-                       temperature:float=1., # 0: argmax
-                       top_p:float=None, # nucleus sampling
-                       generator:torch.Generator=None) -> torch.Tensor: # LongTensor (...)
-    "One class per row of `logits` with temperature and nucleus (top-p) sampling."
-    logits = logits.float()
-    if temperature == 0: return logits.argmax(-1)
-    shape = logits.shape[:-1]
-    l = top_p_filter(logits.reshape(-1, logits.shape[-1]) / temperature, top_p)
-    return sample_logits(l, 1., generator=generator).reshape(shape)
-
 # %% ../../nbs/11_mtcrnn.ipynb #be152a68
 class Head(nn.Module):
     "Output layer + distribution of a tier: loss, sampling and mean of the next value."
@@ -135,16 +112,16 @@ class Head(nn.Module):
     def sample(self, o, # head output (..., n_out)
                temperature:float=1., # spread scale (0: `mean`)
                top_p:float=None, # nucleus sampling ('categorical' only)
-               generator:torch.Generator=None):
+               generator:torch.Generator=None): # a CPU generator (the numbers are moved to `o`'s device)
         "Draw the next value."
         o = o.float()
-        if self.kind == 'categorical': return sample_categorical(o, temperature, top_p, generator)
+        if self.kind == 'categorical': return sample_logits(o, temperature, None, top_p, generator)
         if self.kind == 'mse' or temperature == 0: return self.mean(o)
-        eps = lambda t: torch.randn(t.shape, generator=generator, device=t.device)
+        eps = lambda t: draw_normal(t.shape, generator, t.device)
         if self.kind == 'gauss':
             mu, sd = self._split(o); return mu + temperature * sd * eps(mu)
         logit, mu, sd = self._split(o)
-        j = sample_categorical(logit, temperature, None, generator)[..., None, None].expand(*mu.shape[:-2], 1, mu.shape[-1])
+        j = sample_logits(logit, temperature, generator=generator)[..., None, None].expand(*mu.shape[:-2], 1, mu.shape[-1])
         m, s = mu.gather(-2, j)[..., 0, :], sd.gather(-2, j)[..., 0, :]
         return m + temperature * s * eps(m)
 

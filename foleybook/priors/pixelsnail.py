@@ -12,7 +12,7 @@ import torch, torch.nn.functional as F
 from torch import nn
 from fastcore.basics import patch
 from ..core import *
-from .sampling import sample_logits, guided_logits, check_sampling
+from .sampling import sample_logits, guided_logits, check_sampling, autoregress
 from ..protocols import Prior
 
 # %% auto #0
@@ -367,7 +367,7 @@ def sample(self:PixelSNAIL, cond=None, # class id (int) or (n,) LongTensor; None
             *, temperature:float=1., # softmax temperature (0: greedy)
             top_k:int=None, # sample among the k most likely codes only
             top_p:float=None, # nucleus sampling: among the most likely codes up to this total probability
-            seed:int=None, # same seed, same codes (None: drawn from torch's global RNG)
+            seed:int=None, # same seed, same codes on every device (None: a seed drawn from torch's global RNG)
             guidance:float=1., # classifier-free guidance scale: 1 = plain conditional sampling (needs `p_uncond > 0` otherwise)
             method:str='fast', # 'fast' (incremental, exact) or 'naive' (the whole network over rows 0..r for every code)
             max_steps:int=None, # stop after this many positions (the rest stays 0); for benchmarks
@@ -376,8 +376,7 @@ def sample(self:PixelSNAIL, cond=None, # class id (int) or (n,) LongTensor; None
     if method not in ('fast', 'naive'): raise ConfigError(f"method must be 'fast' or 'naive', got {method!r}")
     check_sampling(temperature, top_k, top_p, guidance)
     c, dev = self.config, self.background.device
-    if seed is None: seed = int(torch.randint(0, 2**62, (1,)))
-    g = torch.Generator(device=dev); g.manual_seed(int(seed))
+    g = cpu_generator(seed)
     guided = guidance != 1   # then rows n.. are the same maps under the null condition
     if guided and not (c.n_classes and c.p_uncond): raise ConfigError("guidance != 1 needs a class-conditional prior trained with p_uncond > 0")
     codes = torch.zeros(2 * n if guided else n, c.height, c.width, dtype=torch.long, device=dev)
@@ -387,14 +386,14 @@ def sample(self:PixelSNAIL, cond=None, # class id (int) or (n,) LongTensor; None
             cm = self.cond_map(cond, n)
             if guided: cm = torch.cat([cm, self.cond_map(-1, n)])
             ctx = StepCache(c.height, c.width)
-            for p in range(c.height * c.width if max_steps is None else min(max_steps, c.height * c.width)):
+            def step(p):
                 r, col = divmod(p, c.width)
-                if method == 'naive': logits = self(codes[:, :r+1], cond_map=cm)[:, :, r, col]
-                else: ctx.r, ctx.c = r, col; logits = self.step(codes, cm, ctx)
-                if guided: logits = guided_logits(*logits.chunk(2), guidance)
-                if on_step is not None: on_step(r, col, logits)
-                x = sample_logits(logits, temperature, top_k, top_p, g)
-                codes[:, r, col] = torch.cat([x, x]) if guided else x
+                if method == 'naive': return self(codes[:, :r+1], cond_map=cm)[:, :, r, col]
+                ctx.r, ctx.c = r, col; return self.step(codes, cm, ctx)
+            def write(p, x):
+                r, col = divmod(p, c.width); codes[:, r, col] = torch.cat([x, x]) if guided else x
+            autoregress(step, write, range(c.height * c.width if max_steps is None else min(max_steps, c.height * c.width)), g,
+                        temperature, top_k, top_p, guidance, on_step=None if on_step is None else lambda p, l: on_step(*divmod(p, c.width), l))
     finally: self.train(was_training)
     return codes[:n]
 

@@ -12,7 +12,7 @@ import numpy as np, torch, torch.nn.functional as F
 from torch import nn
 from fastcore.basics import patch
 from ..core import *
-from .sampling import sample_logits, guided_logits, check_sampling
+from .sampling import sample_logits, guided_logits, check_sampling, autoregress
 
 # %% auto #0
 __all__ = ['CONDS', 'GPTConfig', 'to_sequence', 'from_sequence', 'KVCache', 'CausalSelfAttention', 'Block', 'SpecGPT',
@@ -257,7 +257,7 @@ def sample(self:SpecGPT, cond=None, # features, class id(s) or None (see `cond_e
            top_k:int=None, # sample among the k most likely codes (<= the vocabulary)
            top_p:float=None, # ... and within the nucleus of this probability mass
            guidance:float=1., # classifier-free guidance scale (1: none; else needs p_uncond > 0)
-           seed:int=None, # same seed, same codes (None: drawn from torch's global RNG)
+           seed:int=None, # same seed, same codes on every device (None: a seed drawn from torch's global RNG)
            prime=None, # code grids (n or 1, rows, cols) whose first columns are kept
            prime_frac:float=0., # fraction of the columns of `prime` kept
            method:str='cache', # 'cache' (KV cache) or 'full' (recompute the prefix every step, the reference)
@@ -267,8 +267,6 @@ def sample(self:SpecGPT, cond=None, # features, class id(s) or None (see `cond_e
     c = self.config
     if method not in ('cache', 'full'): raise ConfigError(f"method must be 'cache' or 'full', got {method!r}")
     _check_sampling(c, temperature, top_k, top_p, guidance)
-    if seed is None: seed = int(torch.randint(0, 2**62, (1,)))
-    g = torch.Generator(device=self.device); g.manual_seed(int(seed))
     S, (H, W) = c.n_tokens, c.code_shape
     seq = torch.zeros(n, S, dtype=torch.long, device=self.device)
     k0 = 0
@@ -288,7 +286,7 @@ def sample(self:SpecGPT, cond=None, # features, class id(s) or None (see `cond_e
         end = S if max_tokens is None else min(S, k0 + max_tokens)
         cache = KVCache(c.n_layer, N, c.n_head, c.block_size, c.width // c.n_head, self.device, self.pos_emb.dtype) if method == 'cache' else None
         rows = lambda s: torch.cat([s, s]) if guided else s
-        for i in range(k0, end):
+        def step(i):
             if cache is None or i == k0:     # the whole prefix: condition + codes before i
                 emb = torch.cat([ce, self.tok_emb(rows(seq[:, :i]))], 1)
                 h = self.hidden(emb, cache, 0)[:, -1]
@@ -296,9 +294,8 @@ def sample(self:SpecGPT, cond=None, # features, class id(s) or None (see `cond_e
             else:                           # one new token at position L + i - 1
                 h = self.hidden(self.tok_emb(rows(seq[:, i-1:i])), cache, cache.pos)[:, -1]
                 cache.pos += 1
-            logits = self.head(h).float()
-            if guided: logits = guided_logits(*logits.chunk(2), guidance)
-            if on_step is not None: on_step(i, logits)
-            seq[:, i] = sample_logits(logits, temperature, top_k, top_p, g)
+            return self.head(h).float()
+        def write(i, x): seq[:, i] = x
+        autoregress(step, write, range(k0, end), cpu_generator(seed), temperature, top_k, top_p, guidance, on_step=on_step)
     finally: self.train(was_training)
     return from_sequence(seq, c.code_shape)

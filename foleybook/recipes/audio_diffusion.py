@@ -8,7 +8,8 @@ import json, math
 from pathlib import Path
 from ..core import ConfigError, atomic_write
 from .engine import Recipe, RecipeSpec, Stage, register_recipe, RECIPES
-from .stages import stage_data, stage_split, classes_of, stage_generate, stage_evaluate
+from .stages import stage_data, stage_split, classes_of, stage_generate, stage_evaluate, class_metrics, Evaluation
+from ..eval.system_metrics import class_accuracy
 from ..eval.report import class_files
 from ..audio import load_audio
 from .stages import run_trainer
@@ -128,17 +129,14 @@ def audio_diffusion_generator(r:Recipe, # an experiment of this recipe
     if r.is_done('vocoder') and (voc/'config.json').is_file(): m.vocoder = load_vocoder(voc, device)
     return m
 
-def audio_diffusion_metrics(r:Recipe, gen, test, clf) -> dict:
-    "The ceiling of the representation: the classifier's accuracy on held-out real clips turned into the model's mel images and back to audio."
+def audio_diffusion_metrics(r:Recipe, ev:Evaluation) -> dict:
+    "The ceiling of the representation: the classifier's accuracy on held-out real clips turned into the model's mel images and back to audio (after `class_metrics`)."
     import torch
-    m, classes = audio_diffusion_generator(r), classes_of(r)
-    hits, total, per = 0, 0, {}
-    for k, (c, files) in enumerate(class_files(test, classes).items()):
-        with torch.no_grad():
-            waves = [m.vocode(m.audio_image(load_audio(f, sr=m.sample_rate)[0][0]))[0] for f in files]
-        pred = clf.predict(waves, m.sample_rate)
-        per[c] = float((pred == k).mean()); hits += int((pred == k).sum()); total += len(files)
-    return dict(image_ceiling=hits / max(total, 1), image_ceiling_class_accuracy=per)
+    m = audio_diffusion_generator(r, ev.device)
+    with torch.no_grad():
+        clips = {c: [m.vocode(m.audio_image(load_audio(f, sr=m.sample_rate)[0][0]))[0] for f in files] for c, files in ev.real.items()}
+    acc = class_accuracy(ev.classifier, clips, m.sample_rate)
+    return dict(image_ceiling=acc['all'], image_ceiling_class_accuracy={c: v for c, v in acc.items() if c != 'all'})
 
 AUDIO_DIFFUSION = register_recipe(RecipeSpec('audio-diffusion', [
     Stage('data', 'the data description', 'data/source.json', (), stage_data),
@@ -149,5 +147,5 @@ AUDIO_DIFFUSION = register_recipe(RecipeSpec('audio-diffusion', [
     Stage('generate', 'generated clips', 'gen', ('unet', 'vocoder'), stage_generate),
     Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate, 'classifier', 'classifier')],
     RECIPE_PRESETS, 'audio-diffusion: class-conditional mel-image (or latent) diffusion, per-class FAD and accuracy',
-    generator=audio_diffusion_generator, metrics=audio_diffusion_metrics))
+    generator=audio_diffusion_generator, metrics=(class_metrics, audio_diffusion_metrics)))
 RECIPES['audio_diffusion'] = AUDIO_DIFFUSION  # the older name, kept as an alias (a second key of the table)

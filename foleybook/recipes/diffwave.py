@@ -8,30 +8,15 @@ import json, shutil
 from pathlib import Path
 import numpy as np
 from ..core import ConfigError, DataError, atomic_write
-from ..eval.metrics import fid, is_score, ndb, _as_probs
+from ..eval.metrics import fid, is_score, ndb
+from ..eval.system_metrics import mis_score, am_score, envelope_peak, band_limit, class_accuracy, class_clips
 from .engine import Recipe, RecipeSpec, Stage, register_recipe
-from .stages import stage_data, data_source, stage_split, classes_of, stage_generate, stage_evaluate
+from .stages import (stage_data, data_source, stage_split, classes_of, stage_generate, stage_evaluate, class_metrics,
+                                      recipe_device, Evaluation)
 
 # %% auto #0
-__all__ = ['RECIPE_PRESETS', 'TASK_STAGES', 'DIFFWAVE', 'mis_score', 'am_score', 'stage_train', 'diffwave_generator',
-           'envelope_peak', 'band_limit', 'diffwave_metrics', 'stage_lj_data', 'stage_lj_split', 'stage_vocode',
-           'stage_vocoder_evaluate']
-
-# %% ../../nbs/13d_diffwave_recipe.ipynb #6c42d89c
-def mis_score(probs): # class probabilities (N, C) of generated clips, N >= 2
-    "Modified Inception Score: exp of the mean KL(p(y|x_i) || p(y|x_j)) over ordered pairs i != j."
-    p = _as_probs(probs); n = len(p)
-    if n < 2: raise ConfigError("mIS needs at least 2 clips")
-    lp = np.log(p)
-    kl = (p * lp).sum(1)[:, None] - p @ lp.T          # kl[i, j] = KL(p_i || p_j)
-    return float(np.exp(kl.sum() / (n * (n - 1))))
-
-def am_score(ref_probs, # classifier probabilities (N, C) of the reference (held-out) clips
-             gen_probs): # of the generated clips (M, C)
-    "AM score: KL(mean reference prediction || mean generated prediction) + mean entropy of the generated predictions."
-    r, g = _as_probs(ref_probs, 'reference probabilities'), _as_probs(gen_probs, 'generated probabilities')
-    pr, pg = r.mean(0), g.mean(0)
-    return float((pr * (np.log(pr) - np.log(pg))).sum() - (g * np.log(g)).sum(1).mean())
+__all__ = ['RECIPE_PRESETS', 'TASK_STAGES', 'TASK_METRICS', 'DIFFWAVE', 'stage_train', 'diffwave_generator', 'diffwave_metrics',
+           'stage_lj_data', 'stage_lj_split', 'stage_vocode', 'vocoder_metrics', 'task_metrics']
 
 # %% ../../nbs/13d_diffwave_recipe.ipynb #538d66bb
 _SYNTH = dict(sr=16000, duration=1.0)
@@ -89,46 +74,22 @@ def diffwave_generator(r:Recipe, device='cpu'):
     folder = r.need('train', 'a trained DiffWave', r.path('model', 'final'))
     return load_pretrained(folder, device=device).generator()
 
-def envelope_peak(wave, # a clip (T,)
-                  sr:int, # its sample rate
-                  win:float=0.05): # seconds per envelope frame
-    "Peak / mean of the clip's rms envelope in `win`-second frames: 1 for a stationary sound, several for a transient one."
-    w = np.asarray(wave, dtype=np.float64).reshape(-1); k = max(1, int(win * sr)); n = len(w) // k
-    if n < 1: raise DataError(f"envelope_peak: a clip of {len(w)} samples is shorter than one {win} s frame at {sr} Hz")
-    env = np.sqrt((w[:n * k].reshape(n, k) ** 2).mean(1))
-    return float(env.max() / (env.mean() + 1e-12))
-
-def band_limit(waves, # clips (T,) at `sr`
-               sr:int, # their sample rate
-               rate:int): # the rate of the model whose band they should have
-    "The clips resampled down to `rate` and back to `sr`: what a model at `rate` can produce of them (nothing above rate / 2)."
-    from foleybook.audio import resample
-    import torch
-    if rate >= sr: return list(waves)
-    return [resample(resample(torch.as_tensor(w).float()[None], sr, rate), rate, sr)[0] for w in waves]
-
-def diffwave_metrics(r:Recipe, gen, test, clf) -> dict:
-    "The SC09 metrics of the DiffWave paper with the in-domain classifier (fid, is, mis, am, ndb as NDB/K), the confusion of the generated clips, their envelopes, and `rate_ceiling`: the held-out clips' accuracy when band-limited to the model's rate."
-    from foleybook.audio import load_audio
-    from foleybook.eval.report import class_files
-    classes = classes_of(r)
-    def load(folder):
-        files = class_files(folder, classes)
-        return [load_audio(f, sr=clf.sample_rate)[0][0] for c in classes for f in files[c]], [c for c in classes for _ in files[c]]
-    (g, lg), (t, lt) = load(gen), load(test)
-    eg, et = clf(g, clf.sample_rate), clf(t, clf.sample_rate)
-    pg, pt = clf.probs(g, clf.sample_rate), clf.probs(t, clf.sample_rate)
+def diffwave_metrics(r:Recipe, ev:Evaluation) -> dict:
+    "The SC09 metrics of the DiffWave paper with the in-domain classifier (fid, is, mis, am, ndb as NDB/K), the confusion of the generated clips, their envelopes, and `rate_ceiling`: the held-out clips' accuracy when band-limited to the model's rate (after `class_metrics`)."
+    clf = ev.classifier; sr0 = clf.sample_rate
+    G, T = class_clips(ev.generated, sr0), class_clips(ev.real, sr0)
+    flat = lambda d: ([w for ws in d.values() for w in ws], [c for c, ws in d.items() for _ in ws])
+    (g, lg), (t, lt) = flat(G), flat(T)
+    eg, et, pg, pt = clf(g, sr0), clf(t, sr0), clf.probs(g, sr0), clf.probs(t, sr0)
     answer = [clf.classes[k] for k in pg.argmax(1)]
-    env = lambda ws, ls, c: float(np.mean([envelope_peak(w, clf.sample_rate) for w, l in zip(ws, ls) if l == c]))
-    sr = json.loads(r.path('model', 'final', 'config.json').read_text()).get('sample_rate', clf.sample_rate)
-    band = band_limit(t, clf.sample_rate, sr)
-    ceiling = float(np.mean([clf.classes[k] == l for k, l in zip(clf.probs(band, clf.sample_rate).argmax(1), lt)]))
+    env = lambda ws: float(np.mean([envelope_peak(w, sr0) for w in ws]))
+    sr = json.loads(r.path('model', 'final', 'config.json').read_text()).get('sample_rate', sr0)
+    ceiling = class_accuracy(clf, {c: band_limit(ws, sr0, sr) for c, ws in T.items()}, sr0)
     return {'fid': fid(eg, et), 'is': is_score(pg), 'mis': mis_score(pg), 'am': am_score(pt, pg),
             'ndb': ndb(et, eg, k=min(50, max(2, len(et) // 5)))['ndb_k'],
-            'rate_ceiling': ceiling, 'model_sample_rate': sr,
-            'confusion': {c: {a: sum(l == c and x == a for l, x in zip(lg, answer)) for a in classes} for c in classes},
-            'envelope': {c: {'generated': env(g, lg, c), 'real': env(t, lt, c)} for c in classes}}
-
+            'rate_ceiling': ceiling['all'], 'model_sample_rate': sr,
+            'confusion': {c: {a: sum(l == c and x == a for l, x in zip(lg, answer)) for a in G} for c in G},
+            'envelope': {c: {'generated': env(G[c]), 'real': env(T[c]) if c in T else None} for c in G}}
 
 # %% ../../nbs/13d_diffwave_recipe.ipynb #48abbc10
 def _lj_root(data) -> Path:
@@ -168,53 +129,60 @@ def stage_lj_split(r:Recipe) -> dict:
     return info
 
 def stage_vocode(r:Recipe) -> dict:
-    "Vocode the mels of the first `n_vocode` held-out utterances with the trained DiffWave (`DiffWaveVocoder`, fast sampler): `gen/<id>.wav`."
+    "Vocode the mels of the first `n_vocode` held-out utterances with the trained DiffWave (`DiffWaveVocoder`, fast sampler) on the recipe's device: `gen/<id>.wav`."
     from foleybook.core import load_pretrained
-    from foleybook.audio import load_audio, save_audio
+    from foleybook.audio import load_audio
+    from foleybook.pipeline import write_clip
     from foleybook.diffusion.diffwave import DiffWaveVocoder
-    model = load_pretrained(r.need('train', 'a trained DiffWave vocoder', r.path('model', 'final')))
+    dev = recipe_device(r)
+    model = load_pretrained(r.need('train', 'a trained DiffWave vocoder', r.path('model', 'final')), device=dev)
     voc, sr = DiffWaveVocoder(model, seed=r.seed, **r.P.get('generate', {})), model.config.sample_rate
     files = sorted(r.path('data', 'test', 'wavs').glob('*.wav'))[:r.P.get('n_vocode', 20)]
     shutil.rmtree(r.path('gen'), ignore_errors=True); r.path('gen').mkdir(parents=True)
     for f in files:
-        w = load_audio(f, sr=sr)[0][0]
-        save_audio(r.path('gen', f.name), voc(model.mel(w[None], sr))[0].clamp(-1, 1), sr)
+        w = load_audio(f, sr=sr)[0][0].to(dev)
+        write_clip(r.path('gen', f.name), voc(model.mel(w[None], sr))[0], sr)
     return dict(n=len(files))
 
-def stage_vocoder_evaluate(r:Recipe) -> dict:
-    "Log-mel L1 distance (and its spread) of the vocoded utterances to the originals: `report.json` keys `mel_l1`, `mel_l1_std`, `n`."
+def vocoder_metrics(r:Recipe, ev:Evaluation) -> dict:
+    "The vocoder task's numbers: the log-mel L1 distance (and its spread) of the vocoded held-out utterances to the originals: `mel_l1`, `mel_l1_std`, `n`."
     from foleybook.core import load_pretrained
     from foleybook.audio import load_audio
-    model = load_pretrained(r.need('train', 'a trained DiffWave vocoder', r.path('model', 'final')))
+    model = load_pretrained(r.need('train', 'a trained DiffWave vocoder', r.path('model', 'final')), device=ev.device)
     sr, gen = model.config.sample_rate, sorted(r.need('generate', 'vocoded utterances', r.path('gen')).glob('*.wav'))
-    d = []
-    for g in gen:
-        a, b = load_audio(r.path('data', 'test', 'wavs', g.name), sr=sr)[0][0], load_audio(g, sr=sr)[0][0]
+    d, orig = [], [r.path('data', 'test', 'wavs', g.name) for g in gen]
+    for g, o in zip(gen, orig):
+        a, b = load_audio(o, sr=sr)[0][0].to(ev.device), load_audio(g, sr=sr)[0][0].to(ev.device)
         n = min(len(a), len(b)); ma, mb = model.mel(a[None, :n], sr), model.mel(b[None, :n], sr)
         d.append(float((ma - mb).abs().mean()))
-    rep = dict(task='vocoder', n=len(d), mel_l1=float(np.mean(d)), mel_l1_std=float(np.std(d)),
-               stage_seconds={k: json.loads(r.marker(k).read_text()).get('seconds') for k in r.order if r.marker(k).is_file()})
-    with atomic_write(r.path('report.json'), 'w') as f: json.dump(rep, f, indent=1)
-    return dict(mel_l1=rep['mel_l1'])
-
+    ev.generated, ev.real = {'all': gen}, {'all': orig}
+    ev.notes.append(f"DiffWave vocoder: {len(d)} held-out utterances vocoded from their mels; log-mel L1 distance to the originals "
+                    f"{np.mean(d):.3f} (std {np.std(d):.3f}).")
+    return dict(task='vocoder', n=len(d), mel_l1=float(np.mean(d)), mel_l1_std=float(np.std(d)))
 
 # %% ../../nbs/13d_diffwave_recipe.ipynb #99f5749b
-TASK_STAGES = {   # a preset's `task` picks the functions of the five stages
-    'classes': dict(data=stage_data, split=stage_split, train=stage_train, generate=stage_generate, evaluate=stage_evaluate),
-    'vocoder': dict(data=stage_lj_data, split=stage_lj_split, train=stage_train, generate=stage_vocode, evaluate=stage_vocoder_evaluate),
+TASK_STAGES = {   # a preset's `task` picks the functions of the stages (evaluate: the shared stage, with the task's metric hooks)
+    'classes': dict(data=stage_data, split=stage_split, train=stage_train, generate=stage_generate),
+    'vocoder': dict(data=stage_lj_data, split=stage_lj_split, train=stage_train, generate=stage_vocode),
 }
+TASK_METRICS = {'classes': (class_metrics, diffwave_metrics), 'vocoder': (vocoder_metrics,)}   # the evaluate stage's hooks of each task
 
 def _task_stage(name:str):
     def run(r:Recipe): return TASK_STAGES[r.P.get('task', 'classes')][name](r)
     run.__name__ = run.__qualname__ = f"stage_{name}"
     return run
 
+def task_metrics(r:Recipe, ev:Evaluation) -> dict:
+    "The metric hook of the diffwave recipe: the hooks of its preset's task (`TASK_METRICS`), in order."
+    out = {}
+    for hook in TASK_METRICS[r.P.get('task', 'classes')]: out.update(hook(r, ev) or {})
+    return out
+
 DIFFWAVE = register_recipe(RecipeSpec('diffwave', [
     Stage('data', 'the data description', 'data/source.json', (), _task_stage('data')),
     Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), _task_stage('split')),
     Stage('train', 'a trained DiffWave', 'model/final', ('split',), _task_stage('train'), 'train', 'model'),
     Stage('generate', 'generated clips', 'gen', ('train',), _task_stage('generate')),
-    Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), _task_stage('evaluate'), 'classifier', 'classifier')],
+    Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate, 'classifier', 'classifier')],
     RECIPE_PRESETS, 'DiffWave (WaveNet or SaShiMi backbone): class-conditional with the SC09 metrics (FID, IS, mIS, AM, NDB), or an LJSpeech vocoder',
-    generator=diffwave_generator, metrics=diffwave_metrics))
-
+    generator=diffwave_generator, metrics=task_metrics))

@@ -35,7 +35,7 @@ class RecipeSpec:
     presets:dict # preset name -> dict of settings (a section per stage, plus common entries)
     description:str='' # one line for `foleybook recipe --help`
     generator:Callable=None # `generator(recipe) -> Generator` for the shared generate stage
-    metrics:Callable=None # `metrics(recipe, gen, test, classifier) -> dict`: the system's own report numbers
+    metrics:Callable=None # the evaluate stage's metric hooks, `hook(recipe, evaluation) -> dict` (one or a tuple; default `class_metrics`): see `foleybook.recipes.stages`
 
     def preset(self, name:str, # a key of `presets`
                **overrides) -> dict: # replace top-level entries, or `stage__key=value` inside one section

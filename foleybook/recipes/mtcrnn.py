@@ -8,100 +8,30 @@ import json, shutil
 from pathlib import Path
 import numpy as np, torch
 from ..core import ConfigError, DataError, FoleyError, atomic_write, load_pretrained
-from ..audio import load_audio, save_audio
-from ..features import control_features
+from ..audio import load_audio
 from ..eval.metrics import fad
+from ..eval.system_metrics import control_correlation, fill_from_audio, track_correlation, mfcc_frames
+from ..pipeline import write_clip
 from ..data.textures import make_textures
 from ..data.conditioning import read_params, params_to_array
 from ..mtcrnn.tiers import TierConfig
 from ..mtcrnn.train import train_tier, clip_files, clip_tracks
 from ..mtcrnn.chain import MTCRNN, TIERS
 from .engine import Recipe, RecipeSpec, Stage, register_recipe
-from .stages import run_trainer
+from .stages import run_trainer, recipe_device, stage_evaluate, Evaluation
 
 # %% auto #0
-__all__ = ['TIER_ENVELOPES', 'RECIPE_PRESETS', 'MTCRNN_RECIPE', 'envelope_events', 'event_times', 'fill_from_events',
-           'fill_from_audio', 'curve_correlation', 'control_correlation', 'track_correlation', 'test_curves',
-           'mfcc_frames', 'stage_data', 'stage_params', 'tier_config', 'stage_tier', 'mtcrnn_generator',
-           'stage_generate', 'stage_evaluate']
+__all__ = ['TIER_ENVELOPES', 'RECIPE_PRESETS', 'MTCRNN_RECIPE', 'test_curves', 'stage_data', 'stage_params', 'tier_config',
+           'stage_tier', 'mtcrnn_generator', 'stage_generate', 'mtcrnn_metrics']
 
 # %% ../../nbs/13f_mtcrnn_recipe.ipynb #3b32adc3
-def envelope_events(e_db, # an energy envelope in dB, one value per frame
-                    frame_rate:float, # its frames per second
-                    rise_db:float=9., # an onset: the energy rises by this much over `lag` frames
-                    floor_db:float=45., # ... to within this of the loudest frame
-                    gap:float=0.015, # at least this far apart (s)
-                    lag:int=2) -> np.ndarray:
-    "Onset times (s) of the sharp rises of an energy envelope (audio frames, a tier's rms or MFCC 0)."
-    e = np.asarray(e_db, np.float64).reshape(-1)
-    if len(e) <= lag + 1: return np.zeros(0)
-    rise = e[lag:] - e[:-lag]
-    cand = np.where((rise > rise_db) & (e[lag:] > e.max() - floor_db))[0] + lag
-    out, last = [], -1e9
-    for i in cand:
-        if (i - last) / frame_rate >= gap: out.append(i); last = i
-    return np.asarray(out, float) / frame_rate
-
-def event_times(wave, # mono wave (T,)
-                sr:int, # its rate
-                hop:float=0.002, # energy frame (s)
-                **kw) -> np.ndarray: # `envelope_events` settings
-    "Onset times (s) of the events (pops, drops) of `wave`: sharp rises of the 2 ms frame energy."
-    w = np.asarray(wave, np.float64).reshape(-1)
-    h = max(1, int(round(hop * sr))); n = len(w) // h
-    if n < 4: return np.zeros(0)
-    return envelope_events(10 * np.log10((w[:n * h].reshape(n, h) ** 2).mean(1) + 1e-10), sr / h, **kw)
-
-def fill_from_events(t_ev, duration:float, rate:float=25., # frames per second of the curve
-                     win:float=0.6, # counting window (s)
-                     lo:float=2., hi:float=30.) -> np.ndarray: # event rates of fill 0 and 1 (the pops texture: 2 + 28 fill per second)
-    "The `fill` control from event times: events per second in a sliding window, mapped back to [0, 1]-ish."
-    t = np.arange(int(duration * rate)) / rate
-    cnt = np.searchsorted(t_ev, t + win / 2) - np.searchsorted(t_ev, t - win / 2)
-    span = np.minimum(t + win / 2, duration) - np.maximum(t - win / 2, 0)
-    return (cnt / span - lo) / (hi - lo)
-
-def fill_from_audio(wave, sr:int, rate:float=25., win:float=0.6, lo:float=2., hi:float=30.) -> np.ndarray:
-    "The `fill` control recomputed from audio (`fill_from_events` of `event_times`)."
-    return fill_from_events(event_times(wave, sr), len(np.asarray(wave).reshape(-1)) / sr, rate, win, lo, hi)
-
-def curve_correlation(est, curve, rate:float=25., win:float=0.6) -> float:
-    "Pearson correlation of two curves at `rate`, half a window trimmed at each end (0 when either is constant)."
-    est, c = np.asarray(est, float).reshape(-1), np.asarray(curve, float).reshape(-1)
-    n = min(len(est), len(c)); k = int(np.ceil(win / 2 * rate))
-    est, c = est[k:n - k], c[k:n - k]
-    if len(c) < 3 or c.std() == 0 or est.std() == 0: return 0.
-    return float(np.corrcoef(est, c)[0, 1])
-
-def control_correlation(wave, sr:int, curve, # the requested control at `rate`
-                        rate:float=25., win:float=0.6) -> float:
-    "Pearson correlation of the requested `fill` curve with the one recomputed from `wave` (half a window trimmed at each end)."
-    return curve_correlation(fill_from_audio(wave, sr, rate, win), curve, rate, win)
-
 TIER_ENVELOPES = {'tier3': 'rms', 'tier2': 'mfcc0'}  # the energy track of each parameter tier
-
-def track_correlation(values, frame_rate:float, curve, # a tier's energy track (rms: amplitude; mfcc0: dB x sqrt(n_mels)) at `frame_rate`; the requested control at `rate`
-                      kind:str='rms', rate:float=25., win:float=0.6, n_mels:int=40) -> float:
-    "`control_correlation` measured on a parameter tier's energy track instead of audio: where along the chain the control is kept or lost."
-    v = np.asarray(values, np.float64).reshape(-1)
-    e = 20 * np.log10(np.maximum(v, 1e-5)) if kind == 'rms' else v / np.sqrt(n_mels)
-    lag = max(1, int(round(frame_rate / 125)))  # a rise over 8 ms
-    t_ev = envelope_events(e, frame_rate, lag=lag)
-    return curve_correlation(fill_from_events(t_ev, len(v) / frame_rate, rate, win), curve, rate, win)
 
 # %% ../../nbs/13f_mtcrnn_recipe.ipynb #bca1cda4
 def test_curves(duration:float, rate:float) -> dict:
     "The controls the model never saw: a ramp 0 -> 1 and a step 0.15 -> 0.85 at half time, at `rate`."
     n = int(round(duration * rate)); t = np.arange(n) / n
     return {'ramp': t.astype(np.float32), 'step': np.where(t < .5, .15, .85).astype(np.float32)}
-
-def mfcc_frames(files_or_waves, sr:int=16000, rate:float=50.) -> np.ndarray:
-    "Frame-level embeddings for FAD: 13 MFCCs per frame at `rate` of every clip."
-    out = []
-    for x in files_or_waves:
-        w = torch.as_tensor(load_audio(x, sr=sr)[0][0] if isinstance(x, (str, Path)) else x, dtype=torch.float32).reshape(-1)
-        out.append(control_features(w, sr, rate)['mfcc'].T.numpy())
-    return np.concatenate(out)
 
 # %% ../../nbs/13f_mtcrnn_recipe.ipynb #ee6991ee
 RECIPE_PRESETS = {
@@ -170,9 +100,9 @@ def mtcrnn_generator(r:Recipe, device='cpu') -> MTCRNN:
     return MTCRNN(*[Tier.from_pretrained(r.need(t, f'a trained {t}', r.path(t, 'final')), device) for t in TIERS])
 
 def stage_generate(r:Recipe) -> dict:
-    "Save the chain to `model/`; generate the ramp and the step (`gen/ramp.wav`, `gen/step.wav`) and `n_fad` clips of random controls."
+    "Save the chain to `model/`; on the recipe's device generate the ramp and the step (`gen/ramp.wav`, `gen/step.wav`) and `n_fad` clips of random controls."
     g, s = mtcrnn_generator(r), r.P['generate']
-    g.save_pretrained(r.path('model'))
+    g.save_pretrained(r.path('model')); g.to(recipe_device(r))
     rate, dur = g.tier3.config.rate, s['duration']
     curves = test_curves(dur, rate)
     samp = dict(temperature=s['temperature'], top_p=s.get('top_p'))
@@ -181,9 +111,9 @@ def stage_generate(r:Recipe) -> dict:
     np.savez_compressed(gen/'tracks.npz', curves=np.array(list(curves)), control=tr['control'].numpy(), audio=tr['audio'].numpy().astype(np.uint8),
                         **{t: tr[t].numpy().astype(np.float16) for t in ('tier3', 'tier2')},
                         **{f'{t}_generate': np.array(getattr(g, t).config.generate) for t in ('tier3', 'tier2')})
-    for (k, c), w in zip(curves.items(), waves): save_audio(gen/f'{k}.wav', w, g.sample_rate)
+    for (k, c), w in zip(curves.items(), waves): write_clip(gen/f'{k}.wav', w, g.sample_rate)
     rnd = g.generate(None, n=s['n_fad'], seed=r.seed + 1, duration=dur, **samp)
-    for i, w in enumerate(rnd): save_audio(gen/'random'/f'{i:04d}.wav', w, g.sample_rate)
+    for i, w in enumerate(rnd): write_clip(gen/'random'/f'{i:04d}.wav', w, g.sample_rate)
     with atomic_write(gen/'controls.json', 'w') as f: json.dump(dict(rate=rate, **{k: v.tolist() for k, v in curves.items()}), f)
     return dict(n_fad=s['n_fad'], duration=dur)
 
@@ -193,8 +123,8 @@ def _wav(f) -> Path:
 
 def _rate(r, t): return tier_config(r, t).rate
 
-def stage_evaluate(r:Recipe) -> dict:
-    "Controllability (`control_correlation`: the fill recomputed from the ramp and the step) and FAD of the random-control clips vs the held-out clips."
+def mtcrnn_metrics(r:Recipe, ev:Evaluation) -> dict:
+    "The recipe's metric hook: controllability (`control_correlation`: the fill recomputed from the ramp and the step, per tier too) and FAD of the random-control clips vs the held-out clips."
     gen, sp = r.need('generate', 'generated clips', r.path('gen')), _splits(r)
     ctl = json.loads((gen/'controls.json').read_text())
     tr = dict(np.load(gen/'tracks.npz')) if (gen/'tracks.npz').is_file() else {}  # each tier's output (runs before the per-tier measure have none)
@@ -214,21 +144,28 @@ def stage_evaluate(r:Recipe) -> dict:
         real.append(control_correlation(w, sr, c, rate))
         for t, nm in TIER_ENVELOPES.items():
             if nm in p: real_tiers[t].append(track_correlation(params_to_array(p, [nm], _rate(r, t))[:, 0], _rate(r, t), c, nm, rate))
-    e_gen, e_test = mfcc_frames(sorted((gen/'random').glob('*.wav'))), mfcc_frames([_wav(f) for f in sp['test']])
+    rnd = sorted((gen/'random').glob('*.wav'))
+    e_gen, e_test = mfcc_frames(rnd), mfcc_frames([_wav(f) for f in sp['test']])
     e_train = mfcc_frames([_wav(f) for f in sp['train'][:len(sp['test'])]])
-    stages = {n: (json.loads(r.marker(n).read_text()) if r.marker(n).is_file() else {}) for n in r.order}
-    rep = dict(recipe='mtcrnn', preset=r.preset_name, control='fill', control_correlation=float(np.mean(list(cc.values()))),
+    rep = dict(control='fill', control_correlation=float(np.mean(list(cc.values()))),
                control_correlation_ramp=cc['ramp'], control_correlation_step=cc['step'],
                control_correlation_real=float(np.mean(real)),
                control_correlation_tiers={**{t: v for t, v in tiers.items() if v}, 'audio': cc},
                control_correlation_real_tiers={**{t: float(np.mean(v)) for t, v in real_tiers.items() if v}, 'audio': float(np.mean(real))},
                control_curves=dict(rate=rate, **curves),
                fad=fad(e_gen, e_test), fad_real=fad(e_train, e_test), fad_embedder='mfcc13 frames at 50 Hz',
-               n_fad_clips=len(list((gen/'random').glob('*.wav'))), n_test=len(sp['test']), bad_files=sp['bad'],
-               stage_seconds={n: v.get('seconds') for n, v in stages.items() if v},
-               stage_cpu_seconds={n: v.get('cpu_seconds') for n, v in stages.items() if v})
-    with atomic_write(r.path('report.json'), 'w') as f: json.dump(rep, f, indent=1)
-    return {k: rep[k] for k in ('control_correlation', 'fad', 'fad_real')}
+               n_fad_clips=len(rnd), n_test=len(sp['test']), bad_files=sp['bad'])
+    ev.generated, ev.real = {'all': [gen/'ramp.wav', gen/'step.wav', *rnd]}, {'all': [_wav(f) for f in sp['test']]}
+    ev.notes.append(f"MTCRNN on procedural textures, driven by the `fill` control: {len(sp['train'])} training clips, {len(sp['test'])} held out.")
+    row = lambda name, d: f"| {name} | " + ' | '.join(f"{d[t]:.3f}" if isinstance(d.get(t), float) else '' for t in ('tier3', 'tier2', 'audio')) + ' |'
+    ev.sections += [('Controllability', "The `fill` control recomputed from each tier's output (tier 3: its rms, tier 2: MFCC 0, audio: "
+                     "onsets in a 0.6 s window) and correlated with the requested curve (1: followed exactly).\n\n"
+                     "| control | tier3 | tier2 | audio |\n|---|---|---|---|\n" + '\n'.join(
+                         [row(k, {t: tiers.get(t, {}).get(k) for t in TIER_ENVELOPES} | {'audio': cc[k]}) for k in ('ramp', 'step')]
+                         + [row('real held-out clips', rep['control_correlation_real_tiers'])])),
+                    ('FAD', f"{rep['fad']:.3f} between {len(rnd)} clips of random controls and the {len(sp['test'])} held-out clips "
+                            f"({rep['fad_embedder']}); between real train and held-out clips: {rep['fad_real']:.3f}.")]
+    return rep
 
 MTCRNN_RECIPE = register_recipe(RecipeSpec('mtcrnn', [
     Stage('data', 'the texture clips', 'data/source.json', (), stage_data),
@@ -239,4 +176,4 @@ MTCRNN_RECIPE = register_recipe(RecipeSpec('mtcrnn', [
     Stage('generate', 'generated clips', 'gen', ('tier3', 'tier2', 'tier1'), stage_generate),
     Stage('evaluate', 'the report', 'report.json', ('params', 'generate'), stage_evaluate)],
     RECIPE_PRESETS, 'MTCRNN: control curve -> tier 3 -> tier 2 -> tier 1 on procedural textures; control correlation and FAD',
-    generator=mtcrnn_generator))
+    generator=mtcrnn_generator, metrics=mtcrnn_metrics))

@@ -9,7 +9,9 @@ from pathlib import Path
 import numpy as np, torch
 from ..core import ConfigError, DataError, atomic_write
 from .engine import Recipe, RecipeSpec, Stage, register_recipe
+from ..eval.system_metrics import class_accuracy
 from .stages import stage_data, data_source, stage_split, classes_of, stage_generate, stage_evaluate, train_recipe_classifier
+from .stages import class_metrics, Evaluation
 from .stages import stage_vocoder, run_trainer
 
 # %% auto #0
@@ -118,7 +120,7 @@ def _vocoder(r:Recipe, codec, device='cpu'):
     from foleybook.vocoders.base import GriffinLimVocoder, load_vocoder
     folder = r.need('vocoder')
     v = load_pretrained(folder, device=device)
-    return GriffinLimVocoder(codec.mel_config, n_iter=v.n_iter) if isinstance(v, GriffinLimVocoder) else load_vocoder(folder, device)
+    return GriffinLimVocoder(codec.mel_config, n_iter=v.n_iter).to(device) if isinstance(v, GriffinLimVocoder) else load_vocoder(folder, device)
 
 def specvqgan_pipeline(r:Recipe, kind:str='class', device='cpu'):
     "The `SpecVQGANPipeline` of an experiment's `kind` ('class' or 'feature') prior, VQGAN and vocoder."
@@ -148,30 +150,29 @@ def codebook_ceiling(r:Recipe, clf, test, device='cpu') -> dict:
     from foleybook.eval.report import class_files
     from foleybook.codecs.vqgan_train import crop_frames
     codec = load_pretrained(r.need('vqgan'), device=device).eval()
-    voc, ms = _vocoder(r, codec, device), MelSpectrogram(codec.mel_config)
+    voc, ms = _vocoder(r, codec, device), MelSpectrogram(codec.mel_config).to(device)
     sr, n = codec.mel_config.sample_rate, codec.config.n_frames
-    per, used, hits, total = {'vocoder': {}, 'codebook': {}}, set(), {'vocoder': 0, 'codebook': 0}, 0
-    for k, (c, files) in enumerate(class_files(test, classes_of(r)).items()):
-        mel = torch.cat([crop_frames(ms(torch.as_tensor(load_audio(f, sr=sr)[0][0]).float()[None]), n) for f in files]).to(device)
+    clips, used = {'vocoder': {}, 'codebook': {}}, set()
+    for c, files in class_files(test, classes_of(r)).items():
+        mel = torch.cat([crop_frames(ms(torch.as_tensor(load_audio(f, sr=sr)[0][0]).float()[None].to(device)), n) for f in files])
         with torch.inference_mode():
             codes = codec.encode(mel); used |= set(codes.flatten().tolist())
-            waves = {'vocoder': voc(mel), 'codebook': voc(codec.decode(codes))}
-        for key, w in waves.items():
-            right = clf.predict(list(w.reshape(len(files), -1).float().cpu().numpy()), sr) == k
-            per[key][c] = float(right.mean()); hits[key] += int(right.sum())
-        total += len(files)
-    out = {f'{key}_ceiling': hits[key] / max(total, 1) for key in hits}
+            for key, w in (('vocoder', voc(mel)), ('codebook', voc(codec.decode(codes)))): clips[key][c] = list(w.reshape(len(files), -1).float().cpu())
+    acc = {key: class_accuracy(clf, v, sr) for key, v in clips.items()}   # the shared per-class accuracy
+    out = {f'{key}_ceiling': a['all'] for key, a in acc.items()}
     r.log(f"stage {r.current}: held-out clips through the vocoder {out['vocoder_ceiling']:.1%}, through the codebook and the vocoder "
           f"{out['codebook_ceiling']:.1%} recognised; {len(used)} of {codec.n_codes} codes used")
-    return dict(out, vocoder_ceiling_class_accuracy=per['vocoder'], codebook_ceiling_class_accuracy=per['codebook'],
+    per = lambda a: {c: v for c, v in a.items() if c != 'all'}
+    return dict(out, vocoder_ceiling_class_accuracy=per(acc['vocoder']), codebook_ceiling_class_accuracy=per(acc['codebook']),
                 codes_used=len(used), n_codes=codec.n_codes)
 
 # %% ../../nbs/13d_specvqgan.ipynb #5c1e0a72
-def specvqgan_metrics(r:Recipe, gen, test, clf) -> dict:
-    "The ceilings (`codebook_ceiling`) and `mkl_features`, `mkl_shuffled`, `feature_accuracy` of the feature-conditioned prior on the held-out clips."
+def specvqgan_metrics(r:Recipe, ev:Evaluation) -> dict:
+    "The ceilings (`codebook_ceiling`) and `mkl_features`, `mkl_shuffled`, `feature_accuracy` of the feature-conditioned prior on the held-out clips (after `class_metrics`: its classifier), on the recipe's device."
     from foleybook.eval.metrics import mkl
-    ceil = codebook_ceiling(r, clf, test)
-    pipe = specvqgan_pipeline(r, 'feature')
+    clf = ev.classifier
+    ceil = codebook_ceiling(r, clf, r.path('data', 'test'), ev.device)
+    pipe = specvqgan_pipeline(r, 'feature', ev.device)
     e = r.P['evaluate']; k = e.get('per_source', 2)
     names = list(pipe.sources)
     ref = clf.probs([pipe.sources[nm]['wave'] for nm in names], pipe.sample_rate)
@@ -198,4 +199,4 @@ SPECVQGAN = register_recipe(RecipeSpec('specvqgan', [
     Stage('generate', 'generated clips', 'gen', ('vocoder', 'vqgan', 'gpt_class'), stage_generate),
     Stage('evaluate', 'the report', 'report.json', ('split', 'generate', 'gpt_feature'), stage_evaluate)],
     RECIPE_PRESETS, 'SpecVQGAN: VQGAN codebook + GPT priors (class / visual features), Melception-style metrics',
-    generator=specvqgan_pipeline, metrics=specvqgan_metrics))
+    generator=specvqgan_pipeline, metrics=(class_metrics, specvqgan_metrics)))

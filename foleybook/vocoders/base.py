@@ -37,6 +37,10 @@ class GriffinLimVocoder(Pretrained):
             wave = self.mel.inverse(mel.float(), n_iter=self.n_iter)
         return wave.unsqueeze(-2)
 
+    @property
+    def device(self): return self.mel.window.device
+    def to(self, device): self.mel.to(device); return self   # no weights: where its STFT tables are
+
     def __repr__(self): return f"GriffinLimVocoder(n_iter={self.n_iter}, sample_rate={self.sample_rate})"
 
     def save_pretrained(self, folder): # the folder to write config.json into
@@ -56,7 +60,7 @@ class GriffinLimVocoder(Pretrained):
         path = Path(folder)/CONFIG_NAME
         if not path.is_file(): raise CheckpointError(f"{path}: not found")
         cfg = json.loads(path.read_text())
-        return cls(MelConfig.from_dict(cfg['mel_config']), n_iter=cfg['n_iter'])
+        return cls(MelConfig.from_dict(cfg['mel_config']), n_iter=cfg['n_iter']).to(device)
 
 # %% ../../nbs/03_vocoders.ipynb #d3227f7e
 def wn_conv(*args, std:float=0, transpose:bool=False, **kwargs):
