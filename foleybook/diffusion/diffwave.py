@@ -289,9 +289,7 @@ def _layers(self:FastDiffWave, u, # (B, T, r) the first layer's input
             if t1 > T - d: y[:, max(T - d, t0) - t0:] -= ek[2][:, None]
             y.sigmoid_(); a = y[..., :r]; a -= 0.5
             torch.mul(a, y[..., r:], out=gt)                               # (tanh(a) sigmoid(b)) / 2
-            if lo:
-                gl.copy_(gt); torch.mm(gl.view(B * k, r), self.w_rsk_lo[i], out=rl.view(B * k, r + s))
-                torch.add(rl, self.b_rsk[i], out=rs)
+            if lo: gl.copy_(gt); torch.mm(gl.view(B * k, r), self.w_rsk_lo[i], out=rl.view(B * k, r + s)); torch.add(rl, self.b_rsk[i], out=rs)
             else: torch.addmm(self.b_rsk[i], gt.view(B * k, r), self.w_rsk[i], out=rs.view(B * k, r + s))
             torch.add(ua[:, P + t0:P + t1], rs[..., :r], out=ub[:, P + t0:P + t1])
             if self.step_in_residual: ub[:, P + t0:P + t1] += (e[:, i] / self.g_in[i])[:, None]   # u_{i+1} = u_i + (step + res_i) / g_i
@@ -326,8 +324,7 @@ def fast_diffwave(model:DiffWave, # a trained DiffWave (left untouched)
     dt = inference_dtype(bf16, next(model.parameters()).device)
     if dt is not None: return FastDiffWave(model, dt)
     forms = {'fp32': FastDiffWave(model, torch.float32), 'bf16': FastDiffWave(model, torch.bfloat16)}
-    return AutoPath('FastDiffWave', dict(config=model.config.to_dict()), {k: (lambda f=f: f) for k, f in forms.items()},
-                    config=model.config, diffusion=model.diffusion, dtype=None)
+    return AutoPath('FastDiffWave', dict(config=model.config.to_dict()), {k: (lambda f=f: f) for k, f in forms.items()}, config=model.config, diffusion=model.diffusion)
 
 # %% ../../nbs/06a_diffwave.ipynb #5fce9392
 class DiffWaveVocoder:
