@@ -3,11 +3,12 @@
 1. One denoising step of 1 s at 16 kHz with the `sc09` preset (24.0M parameters), batch 1.
    Baseline: the training form (weight norm, fp32, no_grad), as the reference runs it. Against it:
    weight norm folded (`inference_copy`, fp32, inference_mode), `FastDiffWave` in fp32, and the default
-   inference path (`FastDiffWave` with `inference_dtype()`: bf16 on CPUs with bf16 matrix units).
+   inference path (`fast_diffwave(model)`: the faster of FastDiffWave's fp32 and bf16 forms, measured by
+   `foleybook.fastpath` on the machine; fp32 where there are no bf16 kernels).
    Output agreement: SNR (dB) of each output against the baseline's. Target: default path >= 1.2x.
    Wall and process CPU times are both recorded (CPU time is robust to the shared machine's load); the
    CPU model and its AVX2 / AVX-512 / AMX flags are recorded with them: the bf16 path only runs where
-   `inference_dtype()` finds bf16 matrix units, elsewhere the default is the fp32 path.
+   it measured faster (and only devices with bf16 kernels offer it), elsewhere the default is the fp32 path.
 1b. (`--part demo`) the same comparison for one step of the diffwave recipe's `demo_wavenet` small class-conditional model
    (32 channels, 12 layers) on a batch of 20 (10 clips with classifier-free guidance).
 2. End to end, 1 s at 16 kHz, the default inference path (`model.generator()`): DiffWave's 6-step fast
@@ -21,7 +22,7 @@ import argparse, json, os, platform, time
 from pathlib import Path
 import numpy as np, torch
 from foleybook.diffusion.core import DiffusionConfig
-from foleybook.diffusion.diffwave import DiffWave, DiffWaveConfig, FastDiffWave, inference_dtype
+from foleybook.diffusion.diffwave import DiffWave, DiffWaveConfig, FastDiffWave, fast_diffwave
 from foleybook.vocoders.base import inference_copy
 
 ap = argparse.ArgumentParser()
@@ -63,8 +64,9 @@ def save():
 
 def compare(model, x, t, cond, label):
     "Interleaved rounds of the training form (baseline), its folded copy, FastDiffWave fp32 and the default path (when it differs)."
-    dt = inference_dtype()
-    dname = str(dt).removeprefix('torch.').replace('bfloat16', 'bf16').replace('float32', 'fp32')
+    fast = fast_diffwave(model)   # the default: an AutoPath of the fp32 and bf16 forms where bf16 kernels exist (measured here first)
+    with torch.inference_mode(): dname = fast.choose(x, t, cond) if hasattr(fast, 'choose') else 'fp32'
+    dt = torch.bfloat16 if dname == 'bf16' else torch.float32
     def baseline():
         with torch.no_grad(): return model(x, t, cond)
     def run(m):
@@ -73,7 +75,7 @@ def compare(model, x, t, cond, label):
         return f
     base = 'baseline (weight norm, fp32)'
     fns = {base: baseline, 'folded (fp32)': run(inference_copy(model)), 'FastDiffWave fp32' + (' (default here)' if dt == torch.float32 else ''): run(FastDiffWave(model, torch.float32))}
-    if dt != torch.float32: fns[f'default (FastDiffWave, {dname})'] = run(FastDiffWave(model, dt))
+    if dt != torch.float32: fns[f'default (fast_diffwave: {dname})'] = run(fast)
     ts, cs, outs = interleaved(fns, a.rounds)
     step = dict(cpu=cpu_info(), rounds=a.rounds, load=os.getloadavg()[0], default_dtype=dname, baseline_median=float(np.median(ts[base])), baseline_cpu_median=float(np.median(cs[base])),
                 times={k: stats(v) for k, v in ts.items()}, cpu_times={k: stats(v) for k, v in cs.items()},
@@ -110,7 +112,9 @@ def end_to_end():
     net = DiffWave(cfg)
     with torch.no_grad():
         for p in net.out2.parameters(): p.normal_(0, 0.01)
-    gen, dname = net.generator(), str(inference_dtype()).removeprefix('torch.').replace('bfloat16', 'bf16').replace('float32', 'fp32')
+    gen = net.generator()
+    with torch.inference_mode(): gen.generate(n=1, seed=0, sampler='fast')   # the default form is measured (once) on the first step
+    dname = gen.model.choose(torch.zeros(1, 1, cfg.length), torch.zeros(1)) if hasattr(gen.model, 'choose') else 'fp32'
     fast = lambda: gen.generate(n=1, seed=0, sampler='fast')
     with torch.inference_mode():
         w = fast(); tf, tfull, cf, cfull = [], [], [], []   # wall and process CPU times (CPU time is robust to the shared machine's load)

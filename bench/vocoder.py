@@ -5,8 +5,10 @@ weight norm removed, eval, autograd off, no chunking, resblock branches summed i
 (`inference_copy(model)` called directly). Built from foleybook's own modules; with
 `--reference DIR` (a checkout of github:jik876/hifi-gan, outside the project) the reference's own
 `Generator` is loaded with the same weights and timed in the same loop too.
-Fast = `vocode(model, mel)` with its defaults: precision 'auto' (bf16 on this CPU) through
-`FastConv1d` (each conv a channels-last 2-D convolution, oneDNN / AMX), the bf16 copy made once.
+Fast = `vocode(model, mel)` with its defaults: precision 'auto' (the form `foleybook.fastpath` measured
+fastest on the machine: fp32, 'mixed' or 'bf16', each conv a channels-last 2-D `FastConv1d`), made once;
+the 'mixed' and 'bf16' forms are rows of their own. (bench/fastpath.py compares the default with
+jik876's code on the machine at hand and writes nbs/results/fastpath_bench.json.)
 Chunked = `vocode(..., chunk_frames=64)` (and 128): the mel cut into equal chunks of <= 64 frames,
 each window with the measured receptive field as context only where there is signal (none past the
 ends), two windows per batch (the default; 8 at once, the old default, is a row too).
@@ -111,7 +113,8 @@ def main(repeats=5, reference=None, chunk=64, seconds=4., models=('v1', 'v3', 'm
         if reference and preset:
             ref_g = reference_generator(reference, preset, base)
             fns['jik876 reference code (fp32)'] = lambda: ref_g(mel)
-        fns["vocode default ('mixed')"] = lambda: vocode(base, mel)
+        fns["vocode default ('auto')"] = lambda: vocode(base, mel)
+        fns["vocode precision='mixed'"] = lambda: vocode(base, mel, precision='mixed')
         fns["vocode precision='bf16'"] = lambda: vocode(base, mel, precision='bf16')
         fns[f'vocode chunks {chunk}+{rf} ctx, 2 at once'] = lambda: vocode(base, mel, chunk_frames=chunk)
         fns[f'vocode chunks {2 * chunk}+{rf} ctx, 2 at once'] = lambda: vocode(base, mel, chunk_frames=2 * chunk)

@@ -12,6 +12,7 @@ from .core import *
 from .protocols import Codec, Vocoder, Generator, GeneratorMixin, check_generator
 from .audio import MelSpectrogram, pad_or_trim
 from .pipeline import chunk_seed
+from .vocoders.base import vocode
 from .display import Sampler
 from .priors.transformer import SpecGPT
 
@@ -119,7 +120,7 @@ def source_codes(self:SpecVQGANPipeline, name:str):
 def decode(self:SpecVQGANPipeline, codes):
     "Waves (n, n_samples) float32 on the CPU from code grids (decoded and vocoded where the codec and the vocoder are)."
     mel = self.codec.decode(codes.to(model_device(self.codec)))
-    wave = self.vocoder(mel.to(model_device(self.vocoder)).float())
+    wave = vocode(self.vocoder, mel.float())   # the vocoder's fastest form here, on its device
     return pad_or_trim(torch.as_tensor(wave).reshape(len(codes), -1).float().cpu(), self.n_samples)
 
 @patch

@@ -13,6 +13,7 @@ from ..core import FoleyConfig, Pretrained, ConfigError, DataError
 from ..audio import MelConfig
 from .quantizer import VectorQuantizer, _check_codes
 from fastcore.basics import patch
+from ..fastpath import check_precision, precision_forms, fastest, size_key
 
 # %% auto #0
 __all__ = ['VQGANConfig', 'ResnetBlock', 'AttnBlock', 'Downsample', 'Upsample', 'Encoder', 'Decoder', 'VQGAN',
@@ -217,17 +218,32 @@ def encode(self:VQGAN, mel): # mel (B, n_mels, T) in [0, 1]
     return self.quantizer.encode(self._latents(mel)[0])
 
 @patch
+def _decoder_in(self:VQGAN, z, # code vectors (B, embed_dim, h, w)
+                precision:str='fp32'): # 'fp32', 'mixed' or 'bf16'
+    "The decoder's output on `z` in one precision: fp32, or channels-last under bf16 autocast ('mixed': the output norm and layer in fp32)."
+    d = self.decoder
+    if precision == 'fp32': return d(self.post_quant_conv(z))
+    with torch.autocast(z.device.type, dtype=torch.bfloat16):
+        h = d.up(d.mid(d.conv_in(self.post_quant_conv(z.contiguous(memory_format=torch.channels_last)))))
+        if precision == 'bf16': return d.conv_out(F.silu(d.norm_out(h))).float()
+    return d.conv_out(F.silu(d.norm_out(h.float()))).float()
+
+@patch
 @torch.no_grad()
 def decode(self:VQGAN, codes, # LongTensor (B, h, w), h = n_mels / d
-                  n_frames:int=None): # crop to this many frames (default: w * d)
+                  n_frames:int=None, # crop to this many frames (default: w * d)
+                  precision:str='auto'): # 'auto': the fastest form measured here (`foleybook.fastpath`); 'fp32' (exact), 'mixed', 'bf16'
     "Mel (B, n_mels, frames) in [0, 1] of a code grid."
     h = self.code_shape(1)[0]
     if not isinstance(codes, torch.Tensor) or codes.ndim != 3 or codes.shape[1] != h:
         raise DataError(f"VQGAN.decode: expected a code grid (B, {h}, w), got {getattr(codes, 'shape', type(codes).__name__)}")
     _check_codes(codes, self.n_codes, 'VQGAN.decode')
     z = self.quantizer.decode(codes.to(self.quant_conv.weight.device))
-    y = self.decoder(self.post_quant_conv(z))
-    return self._mel_out(y, n_frames or codes.shape[2] * self.config.downsample).clamp(0, 1)
+    mel = lambda p: self._mel_out(self._decoder_in(z, p), n_frames or codes.shape[2] * self.config.downsample).clamp(0, 1)
+    if check_precision(precision) == 'auto':   # timed once per machine and grid size; SNR measured on the [0, 1] mel
+        precision = fastest('VQGAN.decoder', dict(config=self.config.to_dict(), z=size_key(z)[0], device=z.device.type),
+                            {p: (lambda p=p: mel(p)) for p in precision_forms(z.device)}, device=z.device)
+    return mel(precision)
 
 # %% ../../nbs/08_vqgan.ipynb #9e5da3cf
 def vqgan_param_count(c:VQGANConfig) -> dict:

@@ -14,6 +14,7 @@ from ..core import FoleyConfig, Pretrained, ConfigError, DataError, CheckpointEr
 from ..audio import MelConfig
 from .quantizer import VectorQuantizer, ResidualVQ, _check_codes
 from ..protocols import Codec
+from ..fastpath import check_precision, precision_forms, fastest, size_key
 
 # %% auto #0
 __all__ = ['VQ_TERMS', 'CODES_NAME', 'VQVAEConfig', 'ResBlock', 'Encoder', 'Decoder', 'VQVAE', 'vqvae_config_from_baseline',
@@ -157,22 +158,27 @@ def _encode(self, mel): # log-mel (B, n_mels, T) or (B, 1, n_mels, T)
     if self.joint: codes = (codes * self.config.n_codes ** torch.arange(self.config.n_stages, device=codes.device)).sum(-1)
     return codes
 
-def _run_decoder(self, z, # code vectors (B, embed_dim, H, W)
-                 precision:str='fp32'): # 'fp32' (exact), 'mixed', 'bf16' or 'auto' (`foleybook.vocoders.base.resolve_precision`)
-    "The decoder on `z`: in fp32, or channels-last under bf16 autocast (oneDNN / AMX), for 'mixed' with the full-size output layer in fp32."
+def _decoder_in(self, z, # code vectors (B, embed_dim, H, W)
+                precision:str='fp32'): # 'fp32', 'mixed' or 'bf16'
+    "The decoder on `z` in one precision: fp32, or channels-last under bf16 autocast ('mixed': the full-size output layer in fp32)."
     if precision == 'fp32': return self.decoder(z)
-    from foleybook.vocoders.base import resolve_precision
-    want = resolve_precision(precision, z.device)
-    if want == 'fp32': return self.decoder(z)
     net = self.decoder.net
-    last = len(net) - (want == 'mixed')
+    last = len(net) - (precision == 'mixed')
     with torch.autocast(z.device.type, dtype=torch.bfloat16): h = net[:last](z.contiguous(memory_format=torch.channels_last))
     return net[last:](h.float()).float()
+
+def _run_decoder(self, z, # code vectors (B, embed_dim, H, W)
+                 precision:str='auto'): # 'fp32' (exact), 'mixed', 'bf16', or 'auto': the fastest of them measured here (`foleybook.fastpath`)
+    "The decoder on `z` in `precision`; 'auto' times the forms once per machine and code-map size and runs the fastest within 30 dB of fp32."
+    if check_precision(precision) == 'auto':
+        forms = {p: (lambda p=p: self._decoder_in(z, p)) for p in precision_forms(z.device)}
+        precision = fastest(f'{type(self).__name__}.decoder', dict(config=self.config.to_dict(), z=size_key(z)[0], device=z.device.type), forms, device=z.device)
+    return self._decoder_in(z, precision)
 
 @torch.no_grad()
 def _decode(self, codes, # LongTensor (B, H, W) or (B, H, W, n_stages), e.g. sampled by a prior
             n_frames:int=None, # crop the mel to this many frames (default 4 W)
-            precision:str='fp32'): # 'fp32': exact; 'auto' / 'mixed' / 'bf16': faster, within bf16 rounding (`_run_decoder`)
+            precision:str='auto'): # 'auto': the fastest form measured here (`_run_decoder`); 'fp32': exact; 'mixed' / 'bf16': within bf16 rounding
     "Log-mel (B, n_mels, T) of `codes`."
     want = 3 + (self.n_stages > 1)
     if codes.ndim != want: raise DataError(f"{type(self).__name__}: expected codes with {want} dims, got shape {tuple(codes.shape)}")
@@ -183,7 +189,7 @@ def _decode(self, codes, # LongTensor (B, H, W) or (B, H, W, n_stages), e.g. sam
     z = self.quantizer.decode(codes.to(self.pre_quant.weight.device))
     return self._mel_out(self._run_decoder(z, precision), n_frames or codes.shape[2] * self.downsample, False)
 
-VQVAE._latents, VQVAE._mel_out, VQVAE._run_decoder, VQVAE.forward, VQVAE.encode, VQVAE.decode = _latents, _mel_out, _run_decoder, _forward, _encode, _decode
+VQVAE._latents, VQVAE._mel_out, VQVAE._decoder_in, VQVAE._run_decoder, VQVAE.forward, VQVAE.encode, VQVAE.decode = _latents, _mel_out, _decoder_in, _run_decoder, _forward, _encode, _decode
 
 # %% ../../nbs/04a_vqvae.ipynb #dd5612bd
 def vqvae_config_from_baseline(sd:dict, # a baseline VQ-VAE state dict

@@ -15,11 +15,12 @@ from ..core import FoleyConfig, Pretrained, ConfigError, DataError, CheckpointEr
 from ..audio import MelConfig, MelSpectrogram
 from .core import DiffusionConfig, GaussianDiffusion, DiffusionGenerator
 from ..vocoders.base import inference_copy
+from ..fastpath import AutoPath, bf16_capable
 from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['DiffWaveConfig', 'step_embedding', 'wn', 'MelUpsampler', 'ResidualLayer', 'DiffWave', 'diffwave_params',
-           'inference_dtype', 'FastDiffWave', 'DiffWaveVocoder', 'diffwave_sampler']
+           'inference_dtype', 'FastDiffWave', 'fast_diffwave', 'DiffWaveVocoder', 'diffwave_sampler']
 
 # %% ../../nbs/06a_diffwave.ipynb #cd6a8c8c
 @dataclass
@@ -197,26 +198,24 @@ def _loss(self:DiffWave, wave, # (n, T) or (n, 1, T) clean waves
 DiffWave.mel, DiffWave.loss = _mel, _loss
 
 # %% ../../nbs/06a_diffwave.ipynb #1c205079
-def inference_dtype(bf16:bool=None, # True / False: bf16 / fp32 matrix products; None: bf16 where it helps
+def inference_dtype(bf16:bool=None, # True / False: bf16 / fp32 matrix products; None: measure, where the device has bf16 kernels
                     device='cpu'):
-    "The dtype of the inference path's matrix products: by default bf16 when the device has bf16 matrix units (oneDNN bf16 on CPU, CUDA bf16)."
-    if bf16 is None:
-        dev = torch.device(device)
-        bf16 = torch.cuda.is_bf16_supported() if dev.type == 'cuda' else dev.type == 'cpu' and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    "The dtype of the inference path's matrix products as asked; None (measure both: `fast_diffwave`) where `device` has bf16 kernels, else fp32."
+    if bf16 is None: return None if bf16_capable(device) else torch.float32
     return torch.bfloat16 if bf16 else torch.float32
 
 class FastDiffWave(nn.Module):
     "DiffWave for sampling: weight norm folded, each layer's convolutions as time-major matrix products (fp32: in cache-sized time chunks; bf16 where it helps)."
     def __init__(self, model:DiffWave, # a trained DiffWave (left untouched)
-                 dtype=None, # dtype of the matrix products (None: `inference_dtype()`, bf16 on CPUs with bf16 units)
-                 rows:int=None): # fp32: rows (batch x time) per chunk (default max(1024, 65536 // res_channels))
+                 dtype=None, # dtype of the matrix products: torch.float32 (None; exact to rounding) or torch.bfloat16
+                 rows:int=None): # rows (batch x time) per chunk (default max(1024, 65536 // res_channels); half that in bf16)
         super().__init__()
         m = inference_copy(model)
-        dtype = dtype or inference_dtype(None, next(model.parameters()).device)
+        dtype = dtype or torch.float32
         self.config, self.diffusion, self.dtype = m.config, m.diffusion, dtype
         c, L, n, r = m.config, m.layers, len(m.layers), m.config.res_channels
-        if c.step_in_residual: raise ConfigError("FastDiffWave: step_in_residual (the reference checkpoints' arithmetic) has no fast path yet; sample with the DiffWave itself")
-        self.rows = rows or max(1024, 2 ** 16 // r)
+        self.step_in_residual = c.step_in_residual   # the reference code's in-place add: the step projection joins the residual stream
+        self.rows = rows or max(1024, 2 ** 16 // r) // (1 if dtype == torch.float32 else 2)
         self.fc1, self.fc2, self.class_emb = m.fc1, m.fc2, getattr(m, 'class_emb', None)
         self.upsampler = getattr(m, 'upsampler', None)
         self.layer_upsamplers = nn.ModuleList([l.upsampler for l in L if hasattr(l, 'upsampler')])
@@ -230,10 +229,9 @@ class FastDiffWave(nn.Module):
             w_dil = torch.cat([w_dil, torch.stack([l.cond_proj.weight[:, :, 0] for l in L])], -1)
             b_dil = b_dil + torch.stack([l.cond_proj.bias for l in L])
         w_rs, b_rs = torch.stack([torch.cat([l.res.weight, l.skip.weight])[:, :, 0] for l in L]), torch.stack([torch.cat([l.res.bias, l.skip.bias]) for l in L])
-        if dtype == torch.float32: self._fold_fp32(w_dil, b_dil, w_rs, b_rs)
-        else:   # the gate's two halves as separate products, so that tanh and sigmoid run on contiguous (B, T, r) tensors
-            self.register_buffer('w_gate', k(torch.stack(w_dil.chunk(2, 1), 1))); self.register_buffer('b_gate', k(torch.stack(b_dil.chunk(2, 1), 1)))
-            self.register_buffer('w_rs', k(w_rs)); self.register_buffer('b_rs', k(b_rs))
+        self._fold_fp32(w_dil, b_dil, w_rs, b_rs)
+        if dtype != torch.float32:   # the products' weights in bf16; biases, residual stream and skip sum stay fp32
+            self.register_buffer('w_z_lo', k(self.w_z)); self.register_buffer('w_rsk_lo', k(self.w_rsk))
         self.register_buffer('w_out1', k(m.out1.weight[:, :, 0])); self.register_buffer('b_out1', k(m.out1.bias))
         self.register_buffer('w_out2', k(m.out2.weight[:, :, 0])); self.register_buffer('b_out2', k(m.out2.bias))
         self.requires_grad_(False).eval()
@@ -258,32 +256,43 @@ def _fold_fp32(self:FastDiffWave, w_dil, b_dil, w_rs, b_rs):
     self.register_buffer('g_in', g)
 
 @patch
-def _layers_fp32(self:FastDiffWave, u, # (B, T, r) the first layer's input
-                 e, # (B, n, r) the step projections
-                 mels): # per-layer (B, T, n_mels) upsampled mels, or None
-    "The skip sum (B, T, s) of the residual stack, chunk by chunk in time so that each layer's intermediates stay in cache."
+def _layers(self:FastDiffWave, u, # (B, T, r) the first layer's input
+            e, # (B, n, r) the step projections
+            mels): # per-layer (B, T, n_mels) upsampled mels, or None
+    "The skip sum (B, T, s) of the residual stack, chunk by chunk in time so that each layer's intermediates stay in cache (products in `dtype`)."
     B, T, r = u.shape; s, n, P = self.config.skip_channels, len(self.dilations), max(self.dilations)
     ua = u.new_zeros(B, T + 2 * P, r); ub = torch.zeros_like(ua); skip = u.new_zeros(B, T, s)   # zero margins: the convolution's padding
     ua[:, P:P + T] = u
     C, K = min(T, max(1, self.rows // B)), self.w_z.shape[1]
-    widths = (K, 2 * r, r, r + s)
+    widths, lo = (K, 2 * r, r, r + s), self.dtype != torch.float32
     buf = [u.new_empty(B * C * w) for w in widths]
+    if lo: lbuf = [u.new_empty(B * C * w, dtype=self.dtype) for w in widths]   # the products' operands and results
     for i, d in enumerate(self.dilations):
         W = self.w_z[i]
         ek = torch.einsum('br,krc->kbc', e[:, i] / self.g_in[i], W[:3 * r].view(3, r, 2 * r))   # the step projection through each tap
+        if lo: W = self.w_z_lo[i]
         bias = (self.b_z[i] + ek.sum(0))[:, None]
         for t0 in range(0, T, C):
             t1 = min(T, t0 + C); k = t1 - t0
             z, y, gt, rs = [b[:B * k * w].view(B, k, w) for b, w in zip(buf, widths)]
-            torch.cat([ua[:, P + t0 - d:P + t1 - d], ua[:, P + t0:P + t1], ua[:, P + t0 + d:P + t1 + d]] + ([] if mels is None else [mels[i][:, t0:t1]]), -1, out=z)
-            torch.mm(z.view(B * k, K), W, out=y.view(B * k, 2 * r))
-            y += bias
+            taps = [ua[:, P + t0 - d:P + t1 - d], ua[:, P + t0:P + t1], ua[:, P + t0 + d:P + t1 + d]] + ([] if mels is None else [mels[i][:, t0:t1]])
+            if lo:
+                zl, yl, gl, rl = [b[:B * k * w].view(B, k, w) for b, w in zip(lbuf, widths)]
+                for j, tp in enumerate(taps): zl[..., j * r:j * r + tp.shape[-1]].copy_(tp)
+                torch.mm(zl.view(B * k, K), W, out=yl.view(B * k, 2 * r))
+                torch.add(yl, bias, out=y)
+            else:
+                torch.cat(taps, -1, out=z)
+                torch.mm(z.view(B * k, K), W, out=y.view(B * k, 2 * r))
+                y += bias
             if t0 < d: y[:, :min(d, t1) - t0] -= ek[0][:, None]         # the zero padding carries no step projection
             if t1 > T - d: y[:, max(T - d, t0) - t0:] -= ek[2][:, None]
             y.sigmoid_(); a = y[..., :r]; a -= 0.5
             torch.mul(a, y[..., r:], out=gt)                               # (tanh(a) sigmoid(b)) / 2
-            torch.addmm(self.b_rsk[i], gt.view(B * k, r), self.w_rsk[i], out=rs.view(B * k, r + s))
+            if lo: gl.copy_(gt); torch.mm(gl.view(B * k, r), self.w_rsk_lo[i], out=rl.view(B * k, r + s)); torch.add(rl, self.b_rsk[i], out=rs)
+            else: torch.addmm(self.b_rsk[i], gt.view(B * k, r), self.w_rsk[i], out=rs.view(B * k, r + s))
             torch.add(ua[:, P + t0:P + t1], rs[..., :r], out=ub[:, P + t0:P + t1])
+            if self.step_in_residual: ub[:, P + t0:P + t1] += (e[:, i] / self.g_in[i])[:, None]   # u_{i+1} = u_i + (step + res_i) / g_i
             skip[:, t0:t1] += rs[..., r:]
         ua, ub = ub, ua
     return skip
@@ -301,23 +310,21 @@ def forward(self:FastDiffWave, x, t, cond=None):
     if c.mel is not None:
         if cond is None or cond.ndim != 3 or cond.shape[1] != c.mel.n_mels:
             raise DataError(f"this DiffWave vocoder needs mels (n, {c.mel.n_mels}, frames), got {None if cond is None else tuple(cond.shape)}")
-        up = lambda u: u(cond.float())[..., :T].transpose(1, 2).to(dt)
+        up = lambda u: u(cond.float())[..., :T].transpose(1, 2)
         mels = [up(self.upsampler)] * n if self.upsampler is not None else [up(u) for u in self.layer_upsamplers]
     h = F.relu(F.linear(x.transpose(1, 2).float(), self.w_in, self.b_in))
-    if dt == torch.float32: skip = self._layers_fp32(h, sp[:, :, 0], mels)
-    else:
-        skip = 0.
-        for i, d in enumerate(self.dilations):
-            hp = F.pad((h + sp[:, i]).to(dt), (0, 0, d, d))
-            z = torch.cat([hp[:, :T], hp[:, d:d + T], hp[:, 2 * d:2 * d + T]] + ([] if mels is None else [mels[i]]), -1)
-            g = torch.tanh(F.linear(z, self.w_gate[i, 0], self.b_gate[i, 0])).mul_(torch.sigmoid(F.linear(z, self.w_gate[i, 1], self.b_gate[i, 1])))
-            rs = F.linear(g, self.w_rs[i], self.b_rs[i])
-            h = (h + rs[..., :r].float()) * math.sqrt(0.5)
-            skip = skip + rs[..., r:].float()
-        skip = skip * math.sqrt(1 / n)
+    skip = self._layers(h, sp[:, :, 0], mels)
     y = F.relu(F.linear(skip.to(dt), self.w_out1, self.b_out1))
     out = F.linear(y, self.w_out2, self.b_out2).float().transpose(1, 2)
     return out[:, 0] if squeeze else out
+
+def fast_diffwave(model:DiffWave, # a trained DiffWave (left untouched)
+                  bf16:bool=None): # True / False: the bf16 / fp32 `FastDiffWave`; None: both, the faster run (measured per input size)
+    "The inference form `generator()` and `DiffWaveVocoder` sample with: a `FastDiffWave`, or an `AutoPath` of its fp32 and bf16 forms."
+    dt = inference_dtype(bf16, next(model.parameters()).device)
+    if dt is not None: return FastDiffWave(model, dt)
+    forms = {'fp32': FastDiffWave(model, torch.float32), 'bf16': FastDiffWave(model, torch.bfloat16)}
+    return AutoPath('FastDiffWave', dict(config=model.config.to_dict()), {k: (lambda f=f: f) for k, f in forms.items()}, config=model.config, diffusion=model.diffusion)
 
 # %% ../../nbs/06a_diffwave.ipynb #5fce9392
 class DiffWaveVocoder:
@@ -325,10 +332,10 @@ class DiffWaveVocoder:
     def __init__(self, model:DiffWave, # a DiffWave with `config.mel` set
                  sampler:str='fast', # 'fast' (DiffWave's 6 steps), 'ddim' or 'ddpm'
                  seed:int=0, # noise seed (same mel, same seed: same wave)
-                 bf16:bool=None, # bf16 matrix products (None: where it helps, see `inference_dtype`)
+                 bf16:bool=None, # bf16 matrix products (None: measured, see `fast_diffwave`)
                  **options): # more `GaussianDiffusion.sample` options (steps, eta, ...)
         if model.config.mel is None: raise ConfigError("DiffWaveVocoder needs a mel-conditioned DiffWave (config.mel set)")
-        self.source, self.model = model, FastDiffWave(model, inference_dtype(bf16, next(model.parameters()).device))
+        self.source, self.model = model, fast_diffwave(model, bf16)
         self.sampler, self.seed, self.options = sampler, seed, options
 
     @property
@@ -365,14 +372,14 @@ def as_vocoder(self:DiffWave, **kw): # `DiffWaveVocoder` options (sampler, seed,
 @patch
 def generator(self:DiffWave, classes=None, # class names (default: `config.class_names`)
                sampler:str='fast', # default sampler
-               bf16:bool=None, # bf16 matrix products (None: where it helps, see `inference_dtype`)
+               bf16:bool=None, # bf16 matrix products (None: measured, see `fast_diffwave`)
                **defaults): # more default sampling options (steps, guidance, ...)
     "This model as a `Generator` of `config.length`-sample clips."
     c = self.config
     if c.mel is not None: raise ConfigError("a mel-conditioned DiffWave is a vocoder: use DiffWaveVocoder(model)")
     classes = c.class_names if classes is None else classes
     if classes is not None and len(classes) != c.n_classes: raise ConfigError(f"{len(classes)} class names for a model of {c.n_classes} classes")
-    return DiffusionGenerator(FastDiffWave(self, inference_dtype(bf16, next(self.parameters()).device)), self.diffusion, (c.in_channels, c.length),
+    return DiffusionGenerator(fast_diffwave(self, bf16), self.diffusion, (c.in_channels, c.length),
                               c.sample_rate, classes=classes, sampler=sampler, clip=c.scale,
                               decode=None if c.scale == 1 else (lambda x: x / c.scale), **defaults)
 

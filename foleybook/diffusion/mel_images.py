@@ -10,6 +10,7 @@ from typing import ClassVar
 import numpy as np, torch
 from PIL import Image
 from ..core import FoleyConfig, FoleyError, ConfigError, model_device
+from ..vocoders.base import vocode
 from ..audio import MelConfig, audio_to_images, images_to_audio, mel_to_image, image_to_mel, slice_length, to_pil, pad_or_trim
 
 # %% auto #0
@@ -121,7 +122,7 @@ class MelImages:
             waves = [images_to_audio([a], self.cfg.mel, n_iter=n_iter) for a in arrs]
         else:
             mels = torch.stack([image_to_mel(torch.from_numpy(a), self.cfg.top_db) for a in arrs])
-            with torch.no_grad(): out = vocoder(mels.to(model_device(vocoder)))
+            out = vocode(vocoder, mels)   # the vocoder's fastest inference form here (`foleybook.vocoders.base.vocode`)
             waves = list(pad_or_trim(out.float().cpu().reshape(len(arrs), -1), self.cfg.slice_samples))   # e.g. frames * hop -> the slice
         return torch.cat(waves) if join else torch.stack(waves)
 

@@ -14,10 +14,11 @@ from ..core import FoleyConfig, Pretrained, ConfigError, DataError, discover
 from .core import DiffusionConfig, GaussianDiffusion, DiffusionGenerator
 from .diffwave import step_embedding
 from ..vocoders.base import inference_copy
+from ..fastpath import fast_form
 
 # %% auto #0
 __all__ = ['S4_LAYERS', 'S4D', 's4d_recurrent', 'ChannelNorm', 'SashimiBlock', 'DownPool', 'UpPool', 'SashimiConfig', 'Sashimi',
-           'sashimi_params']
+           'fast_sashimi', 'sashimi_params']
 
 # %% ../../nbs/07_sashimi.ipynb #8e726165
 class S4D(nn.Module):
@@ -63,16 +64,23 @@ class S4D(nn.Module):
         l = torch.arange(L, device=w.device, dtype=torch.float32)
         return 2 * torch.einsum('khn,khnl->khl', w, (dtA[..., None] * l).exp()).real
 
+    def spectrum(self, L:int): # sequence length
+        "The kernels' transforms (k, H, L + 1) that `ssm` multiplies by; an inference copy (`fast_sashimi`) keeps them per length."
+        cache = self.__dict__.get('_spectra')   # set (empty) only on frozen inference copies: their weights never change
+        if cache is not None and L in cache: return cache[L]
+        K = self.kernel(L)
+        if self.k == 2: K = torch.stack([K[0], F.pad(K[1], (1, 0))[..., :L]])   # the backward kernel reads strictly future samples
+        Kf = torch.fft.rfft(K, n=2 * L)
+        if self.k == 2: Kf = torch.stack([Kf[0], Kf[1].conj()])   # a correlation: the same transform of u serves both directions
+        if cache is not None: cache[L] = Kf
+        return Kf
+
     def ssm(self, u): # (n, H, L)
         "The linear state-space map of `u`, by FFT convolution: (n, k*H, L) before the activation."
         L = u.shape[-1]
         with torch.autocast(u.device.type, enabled=False):
             u = u.float()
-            K = self.kernel(L)
-            if self.k == 2: K = torch.stack([K[0], F.pad(K[1], (1, 0))[..., :L]])   # the backward kernel reads strictly future samples
-            Kf = torch.fft.rfft(K, n=2 * L)
-            if self.k == 2: Kf = torch.stack([Kf[0], Kf[1].conj()])   # a correlation: the same transform of u serves both directions
-            y = torch.fft.irfft(torch.fft.rfft(u, n=2 * L)[:, None] * Kf, n=2 * L)[..., :L]   # (n, k, H, L)
+            y = torch.fft.irfft(torch.fft.rfft(u, n=2 * L)[:, None] * self.spectrum(L), n=2 * L)[..., :L]   # (n, k, H, L)
             return (y + self.D[:, None] * u[:, None]).flatten(1, 2)
 
     def forward(self, u): # (n, H, L)
@@ -235,7 +243,7 @@ class Sashimi(Pretrained, nn.Module):
         "This model as a `Generator` of `config.length`-sample clips (classes default: `config.class_names`)."
         c = self.config
         classes = c.class_names if classes is None else classes
-        return DiffusionGenerator(inference_copy(self), self.diffusion, (c.in_channels, c.length), c.sample_rate,
+        return DiffusionGenerator(fast_sashimi(self), self.diffusion, (c.in_channels, c.length), c.sample_rate,
                                   classes=None if classes is None else list(classes), sampler=sampler, clip=c.scale,
                                   decode=None if c.scale == 1 else (lambda x: x / c.scale), **defaults)
 
@@ -244,6 +252,15 @@ class Sashimi(Pretrained, nn.Module):
     def generate(self, cond=None, n:int=1, seed:int=0, **options):
         "The model as a `Generator` itself: `n` clips through `generator()`."
         return self.generator().generate(cond, n, seed, **options)
+
+# %% ../../nbs/07_sashimi.ipynb #adfbede9
+def fast_sashimi(model:Sashimi, # a trained SaShiMi (left untouched)
+                 precision:str='auto'): # 'fp32', 'bf16' (under bf16 autocast) or 'auto' (the faster, measured)
+    "The inference form `generator()` samples with: weight norm folded, the S4D kernels' transforms cached per length."
+    base = inference_copy(model)
+    for m in base.modules():
+        if isinstance(m, S4D): m.__dict__['_spectra'] = {}   # frozen weights: each length's kernel transform is computed once
+    return fast_form(base, precision, 'Sashimi', channels_last=False)
 
 # %% ../../nbs/07_sashimi.ipynb #35088aa3
 def sashimi_params(c:SashimiConfig, # an unconditional config with pool (p, p) stages

@@ -13,10 +13,11 @@ from torch.nn.utils.parametrizations import weight_norm
 from ..core import Pretrained, ConfigError, CheckpointError, FoleyError, trainer, load_pretrained, model_device
 from ..protocols import Vocoder
 from ..audio import MelConfig, MelSpectrogram
+from ..fastpath import AutoPath, check_precision, bf16_capable, precision_forms
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'PUBLISHED_STEPS', 'VOCODER_KINDS', 'GriffinLimVocoder', 'wn_conv', 'remove_weight_norm', 'MelVocoder',
-           'MelL1', 'resolve_precision', 'FastConv1d', 'inference_copy', 'receptive_field', 'fast_vocoder', 'vocode',
+__all__ = ['PUBLISHED_STEPS', 'VOCODER_KINDS', 'GriffinLimVocoder', 'wn_conv', 'remove_weight_norm', 'MelVocoder', 'MelL1',
+           'resolve_precision', 'FastConv1d', 'inference_copy', 'receptive_field', 'fast_vocoder', 'vocode',
            'train_vocoder', 'vocoder_trainer', 'load_vocoder']
 
 # %% ../../nbs/03_vocoders.ipynb #c069b9a5
@@ -102,15 +103,11 @@ class MelL1(nn.Module):
         return F.l1_loss(self.mel(fake.float()), self.mel(real.reshape(fake.shape).float()))
 
 # %% ../../nbs/03_vocoders.ipynb #80e11c44
-PRECISIONS = ('auto', 'mixed', 'bf16', 'fp32')
-
 def resolve_precision(precision:str='auto', # 'auto', 'mixed', 'bf16' or 'fp32'
                       device='cpu') -> str: # where the model runs
-    "'mixed', 'bf16' or 'fp32': 'auto' is 'mixed' on a CPU whose oneDNN has bf16 kernels (AVX-512 BF16 / AMX), 'fp32' elsewhere."
-    if precision not in PRECISIONS: raise ConfigError(f"precision={precision!r}: choose one of {PRECISIONS}")
-    if precision != 'auto': return precision
-    cpu_bf16 = torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
-    return 'mixed' if torch.device(device).type == 'cpu' and cpu_bf16 else 'fp32'
+    "`precision`, checked: 'auto' stays 'auto' (measured by `fast_vocoder`) where `device` has bf16 kernels and is 'fp32' elsewhere."
+    check_precision(precision)
+    return 'fp32' if precision == 'auto' and not bf16_capable(device) else precision
 
 class FastConv1d(nn.Module):
     "Inference form of a `Conv1d` / `ConvTranspose1d`: a 2-D convolution on a channels-last `(B, C, 1, T)` view, weights in `dtype`."
@@ -155,15 +152,17 @@ def _fast_convs(model, full_rate_fp32:bool=True):
     return model
 
 def inference_copy(model:nn.Module, # a trained generator built as `type(model)(model.config)`
-                   precision:str='fp32'): # 'fp32' (exact), 'mixed', 'bf16' or 'auto' (see `resolve_precision`)
+                   precision:str='fp32'): # 'fp32' (exact), 'mixed', 'bf16' or 'auto' (an `AutoPath` over the three, see `fast_vocoder`)
     "A copy of `model` for inference: weight norm folded, eval mode, no gradients; 'mixed' / 'bf16': 1-D convs become `FastConv1d`s."
+    precision = resolve_precision(precision, model_device(model))
+    if precision == 'auto': return _auto_vocoder(model)
     # rebuilt rather than deep-copied: a deep copy shares the parametrized class, and removing
     # the parametrization from the copy would break the original
     new = type(model)(model.config).to(model_device(model))
     if not any(parametrize.is_parametrized(m) for m in model.modules()): remove_weight_norm(new)  # a copy of a copy
     new.load_state_dict(model.state_dict())
     new = remove_weight_norm(new).eval().requires_grad_(False)
-    new.precision = resolve_precision(precision, model_device(model))
+    new.precision = precision
     return new if new.precision == 'fp32' else _fast_convs(new, full_rate_fp32=new.precision == 'mixed')
 
 # %% ../../nbs/03_vocoders.ipynb #3f6daed8
@@ -184,9 +183,15 @@ def receptive_field(vocoder:nn.Module, # a neural vocoder
 
 def _stamp(m): return tuple((p.data_ptr(), p._version, p.detach().sum(dtype=torch.float64).item()) for p in m.parameters())
 
+def _auto_vocoder(model):
+    "An `AutoPath` over the fp32 inference copy of `model` and its 'mixed' and 'bf16' copies (made when first measured or chosen)."
+    base = inference_copy(model)   # the forms are made from the copy: nothing here keeps `model` alive
+    forms = {p: (lambda p=p: base if p == 'fp32' else inference_copy(base, p)) for p in precision_forms(model_device(model))}
+    return AutoPath(type(model).__name__, dict(config=model.config.to_dict()), forms, precision='auto', config=model.config)
+
 def fast_vocoder(vocoder, # any `Vocoder`
-                 precision:str='auto'): # 'auto', 'bf16' or 'fp32' (exactly `vocoder` itself)
-    "The model `vocode` runs: `vocoder` itself in fp32, else its bf16 `inference_copy`, made once per weights (remade after training)."
+                 precision:str='auto'): # 'auto', 'mixed', 'bf16' or 'fp32' (exactly `vocoder` itself)
+    "The model `vocode` runs: `vocoder` itself for fp32, else an inference copy ('auto': an `AutoPath` of the fastest form per mel size), made once per weights."
     if not getattr(vocoder, 'fast_inference', False): return vocoder  # Griffin-Lim and anything not a `MelVocoder`
     want, have = resolve_precision(precision, model_device(vocoder)), getattr(vocoder, 'precision', 'fp32')
     if want == have: return vocoder
@@ -199,7 +204,7 @@ def vocode(vocoder, # any `Vocoder`
            mels, # a mel (n_mels, frames), a batch (B, n_mels, frames), or a list of mels of different lengths
            chunk_frames:int=None, # vocode this many frames at a time (None: all at once)
            context_frames:int=None, # extra frames each side of a chunk (None: the receptive field, so chunks are exact)
-           precision:str='auto', # 'auto' ('mixed' on bf16 CPUs), 'mixed', 'bf16': a fast copy of a `MelVocoder`; 'fp32': `vocoder` itself, exact
+           precision:str='auto', # 'auto' (the fastest form measured here), 'mixed', 'bf16': a fast copy of a `MelVocoder`; 'fp32': `vocoder` itself, exact
            chunk_batch:int=2, # chunks vocoded at once, as one batch (more was slower on this CPU: bench/vocoder.py)
            pad_value:float=None): # value to pad a list's shorter mels with (default: the batch minimum, ~silence)
     "Waves `(..., 1, frames*hop)` for `mels` (a list in gives a list out); fast by default, chunked so memory stays flat."
