@@ -21,13 +21,18 @@ def test_train_and_generate_audio_diffusion_cli(tmp_path, capsys):
 def test_latent_preset_without_vae_is_a_clear_error(tmp_path, capsys):
     code = main(['train', 'audio_diffusion', '--data', 'synth', '--preset', 'latent', '--out', str(tmp_path / 'x'), '--set', 'n_synth=1'])
     assert code != 0
-    assert 'needs vae=' in capsys.readouterr().err
+    assert 'needs vae_model=' in capsys.readouterr().err
 
 
-def test_recipe_name_is_audio_diffusion_with_alias(tmp_path):
-    from foleybook.recipes.engine import get_recipe
+def test_recipe_name_is_audio_diffusion_with_alias(tmp_path, monkeypatch, capsys):
+    from foleybook.recipes.engine import get_recipe, RECIPES
     assert get_recipe('audio-diffusion').name == 'audio-diffusion'
-    assert get_recipe('audio_diffusion') is get_recipe('audio-diffusion')   # the older name: a second key of the table
+    assert get_recipe('audio_diffusion') is get_recipe('audio-diffusion') and 'audio_diffusion' not in RECIPES   # the older name: an alias
+    monkeypatch.chdir(tmp_path)   # the default folder is the canonical name's, whichever name the user types
+    assert main(['recipe', 'audio_diffusion', '--preset', 'debug', '--stop-stage', 'data']) == 0
+    assert main(['recipe', 'audio-diffusion', '--preset', 'debug', '--stop-stage', 'data']) == 0
+    assert 'stage data: done already' in capsys.readouterr().out
+    assert sorted(p.name for p in (tmp_path/'exp').iterdir()) == ['audio-diffusion-debug']
     for name in ('audio-diffusion', 'audio_diffusion'):
         out = tmp_path / name
         assert main(['recipe', name, '--preset', 'debug', '--stop-stage', 'split', '--out', str(out)]) == 0

@@ -81,7 +81,7 @@ def audio_diffusion_learner(dls, # from `diffusion_dls`
 # %% ../../nbs/10d_audio_diffusion_train.ipynb #9814e731
 @dataclass
 class _AudioDiffusionExtras(FoleyConfig):
-    vae: object = None # latent presets: a trained `KLVAE` or its folder
+    vae_model: object = None # latent presets: a trained `KLVAE` or its folder
     encodings: object = None # condition on these encodings (an `Encodings`, or an encodings file keyed by clip name)
     n_synth: int = 4 # clips per class when `data='synth'`
 
@@ -94,7 +94,7 @@ def train_audio_diffusion(data, # a class-folder path, an `AudioDataset`, a list
                           out, # output folder: checkpoints/ and final/
                           *, resume:bool=True, quiet:bool=False, cbs=None) -> Path:
     "Train an `AudioDiffusion` model as published; its EMA weights go to `out/final`, which is returned."
-    s, cfg, vae, encodings = run.settings, run.model, run.extras.vae, run.extras.encodings
+    s, cfg, vae, encodings = run.settings, run.model, run.extras.vae_model, run.extras.encodings
     out = Path(out); seed_everything(s.seed)
     data = trainer_data(data, out, s.seed, n_per_class=run.extras.n_synth)
     if isinstance(data, (str, Path)): data = ClassFolder(data, sr=cfg.images.sample_rate, duration=None)
@@ -112,7 +112,7 @@ def train_audio_diffusion(data, # a class-folder path, an `AudioDataset`, a list
     cfg = cfg.replace(**upd) if upd else cfg
     model = AudioDiffusion(cfg)
     if cfg.vae is not None:
-        if vae is None: raise ConfigError("a latent preset needs vae=: a trained KLVAE (or its folder), e.g. from the klvae trainer")
+        if vae is None: raise ConfigError("a latent preset needs vae_model=: a trained KLVAE (or its folder), e.g. from the klvae trainer")
         vae = vae if isinstance(vae, KLVAE) else KLVAE.from_pretrained(vae)
         if vae.config != cfg.vae: raise ConfigError(f"the given VAE's config differs from the preset's: {vae.config} vs {cfg.vae}")
         model.vae.load_state_dict(vae.state_dict())

@@ -90,7 +90,7 @@ def stage_vae(r:Recipe) -> dict:
 def stage_unet(r:Recipe) -> dict:
     "Train the class-conditional `AudioDiffusion` model of the `unet` section on the train split."
     train = r.need('split', 'the train split', r.path('data', 'train'))
-    run_trainer(r, train, model=_unet_model(r), vae=None if r.skipped('vae') else str(r.need('vae')))
+    run_trainer(r, train, model=_unet_model(r), vae_model=None if r.skipped('vae') else str(r.need('vae')))
     return {k: r.P['unet'].get(k) for k in ('preset', 'epochs', 'steps')}
 
 def hifigan_for_images(images, # the `MelImageConfig` of the images

@@ -311,7 +311,8 @@ def run_recipe(out, # the experiment folder, `exp/TAG`
     saved = r.path('recipe.json')
     was = json.loads(saved.read_text()) if saved.is_file() else None
     now = dict(recipe=spec.name, name=r.preset_name, preset=r.P, data=str(data))
-    if was and (get_recipe(was.get('recipe', 'dcase2023')).name, was['name'], was['data']) != (spec.name, r.preset_name, str(data)):
+    made = RECIPE_ALIASES.get(was.get('recipe', 'dcase2023'), was.get('recipe', 'dcase2023')) if was else None   # an alias is the same recipe
+    if was and (made, was['name'], was['data']) != (spec.name, r.preset_name, str(data)):
         raise ConfigError(f"{r.out} was made by recipe {was.get('recipe', 'dcase2023')} with --preset {was['name']} and --data "
                           f"{was['data']}: use the same recipe, --preset and --data to continue it, or another --out")
     if was and was['preset'] != r.P: r.log(f"the {r.preset_name} preset changed since {r.out} was made: finished stages are kept")

@@ -127,7 +127,7 @@ def run_trainer(r:Recipe, # the running experiment (its current stage trains)
     st = r.stages.get(r.current)
     section = section or st.section
     kind, where = r.spec.section_type(section), f"recipe {r.spec.name}, preset {r.preset_name!r}, section {section!r}"
-    if not isinstance(kind, Train): raise ConfigError(f"{where}: not a training section")
+    if not hasattr(kind, 'parts'): raise ConfigError(f"{where}: not a training section")   # a `Train` (any copy of the class)
     name, p, m, keys = kind.parts(r.P[section], where)
     out = r.path(st.work if st is not None and st.section == section and st.work else section)
     resume_note(r, out)
