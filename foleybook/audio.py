@@ -137,6 +137,8 @@ class MelConfig(FoleyConfig):
         'audio_diffusion': dict(n_fft=2048, win_length=2048, hop_length=512, n_mels=256, f_max=None,
                                 power=2., center=True, pad_mode='constant', scale='db'),
         'debug': dict(sample_rate=8000, n_fft=256, win_length=256, hop_length=64, n_mels=20, f_max=4000.),
+        'bigvgan_22k': dict(f_max=None),                                # BigVGAN v2's 22 kHz / 80-band models (to Nyquist)
+        'bigvgan_24k': dict(sample_rate=24000, n_mels=100, f_max=None), # BigVGAN v2's 24 kHz / 100-band models
     }
 
     def __post_init__(self):

@@ -7,13 +7,13 @@ from __future__ import annotations
 import json, re
 from pathlib import Path
 import torch
-from ..core import CheckpointError, FoleyError, check_state_dict, load_torch_file, tensor_dict
+from ..core import CheckpointError, ConfigError, FoleyError, check_state_dict, load_torch_file, tensor_dict
 from ..audio import MelConfig
 from .base import remove_weight_norm
 from .hifigan import HiFiGAN, HiFiGANConfig
 
 # %% auto #0
-__all__ = ['convert_weight_norm_keys', 'hifigan_config_from_json', 'load_hifigan_checkpoint']
+__all__ = ['convert_weight_norm_keys', 'read_vocoder_json', 'hifigan_config_from_json', 'load_hifigan_checkpoint']
 
 # %% ../../nbs/03a_original_checkpoints.ipynb #0ce2ab30
 _WN0, _WN1 = '.parametrizations.weight.original0', '.parametrizations.weight.original1'
@@ -35,15 +35,21 @@ def convert_weight_norm_keys(sd:dict, # a state dict, old-style (`weight_g`/`wei
         out[k[:-len(_WN0)] + '.weight'] = v * (g / _norm_g(v))
     return out
 
-def hifigan_config_from_json(path): # an original HiFi-GAN / DCASE baseline `config.json`
-    "The `HiFiGANConfig` described by an original HiFi-GAN JSON config."
-    import json
+def read_vocoder_json(path, # an original vocoder `config.json` with HiFi-GAN's keys (HiFi-GAN, DCASE baseline, BigVGAN)
+                      what:str='HiFi-GAN'): # the model, for error messages
+    "The dict of an original HiFi-GAN-style JSON config and its `MelConfig`; `ConfigError` naming the file if unreadable or incomplete."
     path = Path(path)
     try: h = json.loads(path.read_text())
-    except (OSError, ValueError) as e: raise ConfigError(f"{path}: not a readable HiFi-GAN config ({e})") from None
+    except (OSError, ValueError) as e: raise ConfigError(f"{path}: not a readable {what} config ({e})") from None
     try:
-        mel = MelConfig(sample_rate=h['sampling_rate'], n_fft=h['n_fft'], win_length=h['win_size'], hop_length=h['hop_size'],
-                        n_mels=h.get('num_mels', 80), f_min=float(h['fmin']), f_max=None if h['fmax'] is None else float(h['fmax']))
+        return h, MelConfig(sample_rate=h['sampling_rate'], n_fft=h['n_fft'], win_length=h['win_size'], hop_length=h['hop_size'],
+                            n_mels=h.get('num_mels', 80), f_min=float(h['fmin']), f_max=None if h['fmax'] is None else float(h['fmax']))
+    except KeyError as e: raise ConfigError(f"{path}: {what} config lacks {e}") from None
+
+def hifigan_config_from_json(path): # an original HiFi-GAN / DCASE baseline `config.json`
+    "The `HiFiGANConfig` described by an original HiFi-GAN JSON config."
+    h, mel = read_vocoder_json(path)
+    try:
         return HiFiGANConfig(upsample_rates=tuple(h['upsample_rates']), upsample_kernel_sizes=tuple(h['upsample_kernel_sizes']),
                              upsample_initial_channel=h['upsample_initial_channel'], resblock=int(h['resblock']),
                              resblock_kernel_sizes=tuple(h['resblock_kernel_sizes']),
