@@ -5,6 +5,7 @@ FOLEYBOOK_SLOW=1 (`FOLEYBOOK_SLOW=1 pytest tests/test_recipe_presets.py`), never
 import json, math, os
 from pathlib import Path
 import pytest
+from foleybook.core import discover
 from foleybook.train.trainers import get_trainer
 from foleybook.recipes.engine import RECIPES, Train, get_recipe, run_recipe
 
@@ -39,6 +40,7 @@ def bounded(name:str, preset:str) -> tuple:
     return sets, stages[-1].name, [s.name for s in stages]
 
 
+discover('foleybook.recipes')
 CASES = [(n, p) for n in sorted(RECIPES) for p in RECIPES[n].presets]
 
 

@@ -47,11 +47,15 @@ def test_specvqgan_recipe_vocoders(tmp_path):
     assert isinstance(v, GriffinLimVocoder) and v.n_iter == 4 and v.mel_config == codec.mel_config
 
 
-def test_specvqgan_recipe_without_features(tmp_path):
-    "A user's class folder without features/: the run says at its start that the feature prior is skipped, and the class-conditioned path runs end to end."
+def test_specvqgan_recipe_without_features(tmp_path, capsys):
+    "A user's class folder without features/: the run says at its start that the feature prior is skipped, and the class-conditioned path runs end to end (its training stages print their epoch lines)."
     from foleybook.data.synth import SynthFoley
     data = SynthFoley(6, seed=0).write(tmp_path/'mine')
-    r = run_recipe(tmp_path/'exp', 'specvqgan', data=str(data), preset='debug', quiet=True)
+    r = run_recipe(tmp_path/'exp', 'specvqgan', data=str(data), preset='debug')
+    out = capsys.readouterr().out
+    for st in ('vqgan', 'gpt_class'):   # one line per epoch under each training stage (a header, then epoch 0)
+        part = out[out.index(f'stage {st}: '):out.index(f'stage {st}: done')].splitlines()
+        assert any(l.startswith('epoch') for l in part) and any(l.split()[:1] == ['0'] for l in part), (st, part)
     log = (tmp_path/'exp'/'recipe.log').read_text().splitlines()
     skip = next(i for i, l in enumerate(log) if 'stage gpt_feature will be skipped: no visual features' in l)
     assert skip < next(i for i, l in enumerate(log) if 'stage data:' in l)              # said at the start

@@ -11,7 +11,7 @@ from typing import Callable, ClassVar
 from ..core import FoleyConfig, FoleyError, ConfigError, DataError, atomic_write, SYSTEMS, check_system, discover
 from ..protocols import check_generator
 from ..train.trainers import get_trainer, resolve, Run
-from ..train.settings import checked
+from ..train.settings import TrainSettings, checked
 
 # %% auto #0
 __all__ = ['SECTIONS', 'RECIPES', 'RECIPE_ALIASES', 'RecipeCommon', 'GenerateSection', 'EvaluateSection', 'Train',
@@ -53,11 +53,13 @@ class Train:
     def name(self, d:dict) -> str: return d.get('trainer', self.trainers[0])
 
     def parts(self, d:dict, where:str='') -> tuple:
-        "`(trainer name, model preset, model overrides, other keys)` of section `d`."
+        "`(trainer name, model preset, model overrides, other keys)` of section `d`; a key naming a setting or an extra is that (model fields go under `model`)."
         d = dict(d); name = d.pop('trainer', self.trainers[0])
         if name not in self.trainers: raise ConfigError(f"{where}: trainer must be one of {list(self.trainers)}, got {name!r}")
         if 'system' in d: raise ConfigError(f"{where}: 'system' is the recipe's --system, not a section key")
-        return name, d.pop('preset', None), d.pop('model', None) or {}, d
+        spec, preset, model = get_trainer(name), d.pop('preset', None), d.pop('model', None) or {}
+        settings, extras = {f.name for f in fields(TrainSettings)} if spec.trains else set(), {f.name for f in fields(spec.extras)}
+        return name, preset, model, {(f'settings.{k}' if k in settings else f'extras.{k}' if k in extras else k): v for k, v in d.items()}
 
     def resolve(self, d:dict, # the section
                 where:str='', # its place, for messages
