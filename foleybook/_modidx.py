@@ -2201,6 +2201,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                           'foleybook.train.trainers.TrainerSpec.config_class': ( 'trainers.html#trainerspec.config_class',
                                                                                                  'foleybook/train/trainers.py'),
                                           'foleybook.train.trainers._build': ('trainers.html#_build', 'foleybook/train/trainers.py'),
+                                          'foleybook.train.trainers._in_package': ( 'trainers.html#_in_package',
+                                                                                    'foleybook/train/trainers.py'),
                                           'foleybook.train.trainers._nested': ('trainers.html#_nested', 'foleybook/train/trainers.py'),
                                           'foleybook.train.trainers.get_trainer': ( 'trainers.html#get_trainer',
                                                                                     'foleybook/train/trainers.py'),
