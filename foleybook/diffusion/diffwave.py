@@ -48,7 +48,7 @@ class DiffWaveConfig(FoleyConfig):
         'sc09': dict(),
         'sc09_small': dict(res_channels=128, n_layers=30, dilation_cycle=10),
         'ljspeech': dict(res_channels=64, skip_channels=64, n_layers=30, dilation_cycle=10, mel=MelConfig.presets['hifigan'],
-                         sample_rate=22050, diffusion=DiffusionConfig.presets['diffwave_ljspeech']),
+                         sample_rate=22050, length=62 * 256, diffusion=DiffusionConfig.presets['diffwave_ljspeech']),   # excerpts of 62 mel frames (the hop's multiple), as the reference vocoder crops them
         'debug': dict(res_channels=16, skip_channels=16, n_layers=4, dilation_cycle=4, embed_in=16, embed_mid=32, embed_out=32,
                       sample_rate=8000, length=1024, diffusion=DiffusionConfig.presets['debug']),
         'debug_mel': dict(res_channels=16, skip_channels=16, n_layers=4, dilation_cycle=2, embed_in=16, embed_mid=32, embed_out=32,
