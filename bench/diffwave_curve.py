@@ -48,9 +48,9 @@ torch.set_num_threads(1)
 P = copy.deepcopy(RECIPE_PRESETS['demo_wavenet'])
 s = P['train']
 for kv in filter(None, a.set.split(',')):
-    k, v = kv.split('='); s['overrides'][k] = json.loads(v)
+    k, v = kv.split('='); s['model'][k] = json.loads(v)
 for k, v in json.loads(a.set_json).items():
-    s['overrides'][k] = {**s['overrides'][k], **v} if k == 'diffusion' else v
+    s['model'][k] = {**s['model'][k], **v} if k == 'diffusion' else v
 if a.ema is not None: s['ema'] = a.ema
 if a.lr is not None: s['lr'] = a.lr
 r = run_recipe(a.out, 'diffwave', 'synth', 'demo_wavenet', stop_stage='split', quiet=True)
@@ -98,7 +98,7 @@ if a.phase != 'eval':
     for e in [int(v) for v in a.epochs.split(',')]:
         t0 = time.perf_counter(); c0 = time.process_time()
         folder = train_diffwave(r.path('data', 'train'), preset=s['preset'], backbone=s['backbone'], out=model_dir, resume=True,
-                                seed=r.seed, epochs=e, bs=s['bs'], lr=s.get('lr'), ema=s.get('ema'), conditional=True, **s['overrides'])
+                                seed=r.seed, epochs=e, bs=s['bs'], lr=s.get('lr'), ema=s.get('ema'), conditional=True, model=s['model'])
         wall += time.perf_counter() - t0; cpu += time.process_time() - c0
         keep = model_dir/f'epoch{e:03d}'; shutil.rmtree(keep, ignore_errors=True); shutil.copytree(folder, keep)
         shutil.copy(checkpoints(model_dir/'checkpoints')[-1], keep/'last_checkpoint.safetensors')

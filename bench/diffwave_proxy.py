@@ -17,7 +17,7 @@ n = int(sys.argv[4]) if len(sys.argv) > 4 else 4
 gopts = json.loads(sys.argv[5]) if len(sys.argv) > 5 else {}
 E, result = Path(os.environ.get('DIFFWAVE_CURVE_OUT', 'exp/diffwave_curve')), Path('nbs/results/diffwave_curve.json')
 if not (E/'classifier'/'config.json').is_file(): sys.exit(f"{E}: run bench/diffwave_curve.py first (its data, split and classifier)")
-P = copy.deepcopy(RECIPE_PRESETS['demo_wavenet']['train']); o = P['overrides']
+P = copy.deepcopy(RECIPE_PRESETS['demo_wavenet']['train']); o = P['model']
 for k, v in over.items():
     if k == 'diffusion': o['diffusion'] = {**o['diffusion'], **v}
     elif k in ('lr', 'bs', 'ema', 'backbone', 'preset'): P[k] = v
@@ -25,7 +25,7 @@ for k, v in over.items():
 P['epochs'] = epochs
 c0, t0 = time.process_time(), time.time()
 folder = train_diffwave(E/'data'/'train', preset=P['preset'], backbone=P['backbone'], out=E/f'model_{tag}', resume=True, seed=0, epochs=epochs,
-                        bs=P['bs'], lr=P['lr'], ema=P.get('ema'), conditional=True, **o)
+                        bs=P['bs'], lr=P['lr'], ema=P.get('ema'), conditional=True, model=o)
 tc, tw = (time.process_time() - c0) / 60, (time.time() - t0) / 60
 clf = load_pretrained(E/'classifier'); classes = clf.classes
 gen = load_pretrained(folder).generator()

@@ -11,7 +11,7 @@ import argparse, os, time
 os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_THREADS', '1')
 import torch, torch.nn.functional as F
 from foleybook.priors.pixelsnail import PixelSNAIL, PixelSNAILConfig, CausalConv2d
-from foleybook.recipes.engine import RECIPE_PRESETS
+from foleybook.recipes.dcase2023 import RECIPE_PRESETS
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 p.add_argument('--bs', type=int, default=RECIPE_PRESETS['demo']['prior']['bs'])
@@ -19,7 +19,7 @@ p.add_argument('--channels', type=int, default=None, help='channels = res_channe
 p.add_argument('--steps', type=int, default=10)
 a = p.parse_args()
 
-over = dict(RECIPE_PRESETS['demo']['prior']['overrides'], n_codes=256)
+over = dict(RECIPE_PRESETS['demo']['prior']['model'], n_codes=256)
 if a.channels: over.update(channels=a.channels, res_channels=a.channels)
 cfg = PixelSNAILConfig.preset('dcase2023', **over)
 lookup = CausalConv2d.from_codes

@@ -213,11 +213,13 @@ class MelSpectrogram(nn.Module):
     def __init__(self, cfg:MelConfig=None): # the mel convention (default: the `hifigan` preset)
         super().__init__()
         self.cfg = cfg = cfg or MelConfig.preset('hifigan')
-        fb = torchaudio.functional.melscale_fbanks(cfg.n_freqs, cfg.f_min, cfg.fmax, cfg.n_mels, cfg.sample_rate,
-                                                   norm='slaney', mel_scale='slaney').T.contiguous()
-        self.register_buffer('window', torch.hann_window(cfg.win_length), persistent=False)
+        with torch.device('cpu'):   # real numbers even when the model is built on `meta` (parameter counts): the bins used are read from them
+            fb = torchaudio.functional.melscale_fbanks(cfg.n_freqs, cfg.f_min, cfg.fmax, cfg.n_mels, cfg.sample_rate,
+                                                       norm='slaney', mel_scale='slaney').T.contiguous()
+            window, fb_pinv = torch.hann_window(cfg.win_length), torch.linalg.pinv(fb)
+        self.register_buffer('window', window, persistent=False)
         self.register_buffer('fb', fb, persistent=False)  # (n_mels, n_freqs)
-        self.register_buffer('fb_pinv', torch.linalg.pinv(fb), persistent=False)
+        self.register_buffer('fb_pinv', fb_pinv, persistent=False)
         self.n_bins = int((fb.abs().sum(0) > 0).nonzero().max()) + 1  # STFT bins the filterbank uses (f_max < Nyquist: fewer)
         self.blocks = _band_blocks(fb[:, :self.n_bins])
         self._work = {}  # thread -> (chunk shape, reused buffers)

@@ -6,18 +6,19 @@
 from __future__ import annotations
 import argparse, json, sys, warnings
 from pathlib import Path
-from .core import FoleyError, ConfigError, DataError, SYSTEMS, check_system, discover, get_trainer, model_table, get_device
+from .core import FoleyError, ConfigError, DataError, SYSTEMS, check_system, discover, get_device
+from .train.trainers import get_trainer, train, trainer_table
 from .protocols import check_generator
-from .recipes.engine import RECIPES
+from .recipes.engine import RECIPES, RECIPE_ALIASES
 
 # %% auto #0
 __all__ = ['COMMANDS', 'build_parser', 'cmd_prepare', 'cmd_train', 'cmd_codes', 'cmd_pipeline', 'load_generator', 'cmd_generate',
            'cmd_evaluate', 'cmd_recipe', 'cmd_models', 'main']
 
 # %% ../nbs/13_cli.ipynb #95b456d8
-def _system_arg(p):
-    p.add_argument('--system', default='cpu', choices=list(SYSTEMS),
-                   help="device / mixed precision / data parallel: cpu, cuda, cuda_amp, cuda_ddp, cuda_ddp_amp (default: cpu)")
+def _system_arg(p, default='auto'):
+    p.add_argument('--system', default=default, choices=list(SYSTEMS),
+                   help="device / mixed precision / data parallel: " + ', '.join(SYSTEMS) + " (default: auto, CUDA with mixed precision where present, else the CPU)")
 
 def _device_arg(p):
     p.add_argument('--device', default='auto', help="where to run: auto (a CUDA GPU where present, else the CPU), cpu, cuda, cuda:1, ... (default: auto)")
@@ -35,6 +36,10 @@ def _pairs(items, flag) -> dict:
         k, v = it.split('=', 1); out[k.strip().replace('-', '_')] = _value(v)
     return out
 
+def _aliases(name:str) -> str:
+    al = sorted(a for a, n in RECIPE_ALIASES.items() if n == name)
+    return f" (also {', '.join(al)})" if al else ''
+
 def build_parser() -> argparse.ArgumentParser:
     "The `foleybook` argument parser and its subcommands (recipe names from `RECIPES`)."
     discover('foleybook.recipes')
@@ -48,17 +53,21 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--list', action='store_true', help="list the known datasets and exit")
 
     s = sub.add_parser('train', help="train one model (see `foleybook models`)",
-                       description="Train one model with its registered trainer; with --resume, continue from its last checkpoint.")
-    s.add_argument('model', help="what to train: a name in the trainers table (hifigan, melgan, vqvae, pixelsnail, classifier, ...)")
+                       description="Train one model with its registered trainer (`foleybook models` lists them, with their presets); "
+                                   "with --resume, continue from its last checkpoint. Every key of the run can be set with --set: a training "
+                                   "setting (epochs, steps, bs, lr, schedule, wd, seed, precision, accum, ema, every, keep, valid_pct, clip, ...), "
+                                   "a model config field as model.FIELD (model.mel.n_mels reaches into a nested config), or an extra of the "
+                                   "trainer (segment, backbone, codec, ...); a bare FIELD works when only the model config has it.")
+    s.add_argument('model', help="what to train: a trainer of `foleybook models` (hifigan, melgan, griffinlim, vqvae, pixelsnail, classifier, ...)")
     s.add_argument('--data', required=True, help="'synth' (a SynthFoley set), a folder of class folders, or a codes file/folder (priors)")
-    s.add_argument('--preset', default='debug', help="the model config preset (default: debug)")
-    s.add_argument('--out', required=True, help="output folder (checkpoints, final model)")
-    s.add_argument('--epochs', type=int, help="number of epochs (default: the trainer's)")
-    s.add_argument('--steps', type=int, help="number of steps (default: the trainer's)")
-    s.add_argument('--bs', type=int, help="batch size (default: the trainer's)")
-    s.add_argument('--seed', type=int, default=0, help="random seed (default: 0)")
-    s.add_argument('--set', action='append', metavar='NAME=VALUE', help="a config field or trainer setting, e.g. --set n_codes=256 (repeatable)")
-    _system_arg(s)
+    s.add_argument('--preset', default=None, help="the model config preset (default: the trainer's, debug)")
+    s.add_argument('--out', required=True, help="output folder (checkpoints, final model, run.json)")
+    s.add_argument('--epochs', type=int, help="number of epochs (default: the trainer's for the preset)")
+    s.add_argument('--steps', type=int, help="number of steps (default: the trainer's for the preset)")
+    s.add_argument('--bs', type=int, help="batch size (default: the trainer's for the preset)")
+    s.add_argument('--seed', type=int, help="random seed (default: 0)")
+    s.add_argument('--set', action='append', metavar='KEY=VALUE', help="a setting, model.FIELD or extra, e.g. --set lr=1e-3 --set model.n_codes=256 (repeatable)")
+    _system_arg(s, default=None)
     s.add_argument('--resume', action='store_true', help="continue from the last checkpoint in OUT")
 
     s = sub.add_parser('codes', help="encode clips with a trained codec (the prior's training data)",
@@ -103,20 +112,24 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--report', required=True, help="the markdown report to write")
 
     s = sub.add_parser('recipe', help="run a staged recipe",
-                       description="Run stages of a recipe; finished stages are skipped, interrupted ones resume. Recipes: "
-                                   + "; ".join(f"{n}: {', '.join(st.name for st in r.stages)}" for n, r in sorted(RECIPES.items())) + ".")
-    s.add_argument('name', choices=sorted(RECIPES), help="the recipe")
+                       description="Run stages of a recipe; finished stages are skipped, interrupted ones resume, a changed setting "
+                                   "reruns its stage and the ones after it. Recipes: "
+                                   + "; ".join(f"{n}{_aliases(n)}: {', '.join(st.name for st in r.stages)}" for n, r in sorted(RECIPES.items())) + ".")
+    s.add_argument('name', help="the recipe: " + ', '.join(sorted(RECIPES)))
     s.add_argument('--data', default='synth', help="'synth' (write a SynthFoley set) or a folder of real data (default: synth)")
     s.add_argument('--preset', default='debug', help="a preset of the recipe: debug, demo, ... (default: debug)")
     s.add_argument('--stage', default=None, help="first stage, by name or position (default: the first)")
     s.add_argument('--stop-stage', default=None, help="last stage, by name or position (default: the last)")
     _system_arg(s)
     s.add_argument('--out', default=None, help="experiment folder (default: exp/NAME-PRESET)")
+    s.add_argument('--set', action='append', metavar='SECTION.KEY=VALUE',
+                   help="change a preset's setting, checked against the section's type: e.g. --set train.epochs=3, --set train.model.n_layer=12, "
+                        "--set generate.n_per_class=5, or a common entry (--set n_per_class=10) (repeatable)")
     s.add_argument('--status', action='store_true', help="print which stages are done and exit")
 
-    s = sub.add_parser('models', help="list the registered models, their presets and parameter counts",
-                       description="Every registered model and preset with its parameter count (counted on the meta device).")
-    s.add_argument('--json', action='store_true', help="print a JSON list of {model, preset, params}")
+    s = sub.add_parser('models', help="list the trainers, their model presets and parameter counts",
+                       description="Every trainer (what `foleybook train` takes) with each model preset, its model class and parameter count (counted on the meta device).")
+    s.add_argument('--json', action='store_true', help="print a JSON list of {trainer, preset, model, params, with}")
     return p
 
 # %% ../nbs/13_cli.ipynb #b7c948dd
@@ -132,12 +145,11 @@ def cmd_prepare(a):
     return 0
 
 def cmd_train(a):
-    "`foleybook train MODEL ...`: the model's registered trainer with the given preset, lengths and settings."
-    check_system(a.system)
-    fn = get_trainer(a.model)
+    "`foleybook train MODEL ...`: the trainer of `TRAINERS` with the given preset, the shortcut flags and every `--set` key checked (`foleybook.train.trainers.train`)."
+    spec = get_trainer(a.model)
     if a.data != 'synth' and not Path(a.data).exists(): raise DataError(f"--data {a.data}: not found")
-    overrides = {**{k: v for k, v in dict(epochs=a.epochs, steps=a.steps, bs=a.bs).items() if v is not None}, **_pairs(a.set, '--set')}
-    out = fn(a.data, preset=a.preset, out=a.out, system=a.system, resume=a.resume, seed=a.seed, **overrides)
+    settings = {k: v for k, v in dict(epochs=a.epochs, steps=a.steps, bs=a.bs, seed=a.seed, system=a.system).items() if v is not None}
+    out = train(spec, a.data, a.preset, a.out, resume=a.resume, settings=settings, **_pairs(a.set, '--set'))
     print(f"foleybook: trained {a.model} -> {out}")
     return 0
 
@@ -227,24 +239,27 @@ def cmd_evaluate(a):
     return 0
 
 def cmd_recipe(a):
-    "`foleybook recipe NAME ...`: stages `--stage`..`--stop-stage` of a recipe of `RECIPES` (see `foleybook.recipes.engine`)."
-    from foleybook.recipes.engine import Recipe, run_recipe
-    out = a.out or f"exp/{a.name}-{a.preset}"
+    "`foleybook recipe NAME ...`: stages `--stage`..`--stop-stage` of a recipe of `RECIPES` (an alias is the same recipe and folder), its preset changed by `--set`."
+    from foleybook.recipes.engine import Recipe, run_recipe, get_recipe
+    spec, sets = get_recipe(a.name), _pairs(a.set, '--set')
+    out = a.out or f"exp/{spec.name}-{a.preset}"
     if a.status:
-        r = Recipe(out, a.name, a.data, a.preset, a.system, quiet=True)
+        r = Recipe(out, spec, a.data, a.preset, a.system, quiet=True, sets=sets)
         for i, (n, info) in enumerate(r.status().items()):
-            print(f"{i} {n:13s} " + (f"done in {info['seconds']:.1f} s" if info else "-"))
+            print(f"{i} {n:13s} " + ("-" if not info else f"skipped: {info['skipped']}" if info.get('skipped') else f"done in {info['seconds']:.1f} s"))
         return 0
-    run_recipe(out, a.name, data=a.data, preset=a.preset, stage=a.stage, stop_stage=a.stop_stage, system=a.system)
+    run_recipe(out, spec, data=a.data, preset=a.preset, stage=a.stage, stop_stage=a.stop_stage, system=a.system, sets=sets)
     return 0
 
 def cmd_models(a):
-    "`foleybook models [--json]`: every registered model and preset with its parameter count."
-    rows = model_table()
-    if a.json: print(json.dumps(rows, indent=1)); return 0
-    w = max(len(r['model']) for r in rows)
-    print(f"{'model':{w}s}  {'preset':16s} {'parameters':>13s}")
-    for r in rows: print(f"{r['model']:{w}s}  {r['preset']:16s} {'?' if r['params'] is None else format(r['params'], ','):>13s}")
+    "`foleybook models [--json]`: every trainer and model preset, its model class and parameter count, in aligned columns."
+    rows = trainer_table()
+    if a.json: print(json.dumps([{k.rstrip('_'): v for k, v in r.items()} for r in rows], indent=1)); return 0
+    head = ['trainer', 'preset', 'model', 'parameters', '']
+    cells = [[r['trainer'], r['preset'], r['model'], '-' if r['model'] == '-' else '?' if r['params'] is None else format(r['params'], ','),
+              f"(--set {r['with_']})" if r['with_'] else ''] for r in rows]
+    w = [max(len(row[i]) for row in [head, *cells]) for i in range(len(head))]
+    for row in [head, *cells]: print('  '.join(c.rjust(w[i]) if i == 3 else c.ljust(w[i]) for i, c in enumerate(row)).rstrip())
     return 0
 
 COMMANDS = dict(prepare=cmd_prepare, train=cmd_train, codes=cmd_codes, pipeline=cmd_pipeline, generate=cmd_generate, evaluate=cmd_evaluate,

@@ -21,13 +21,18 @@ def test_train_and_generate_audio_diffusion_cli(tmp_path, capsys):
 def test_latent_preset_without_vae_is_a_clear_error(tmp_path, capsys):
     code = main(['train', 'audio_diffusion', '--data', 'synth', '--preset', 'latent', '--out', str(tmp_path / 'x'), '--set', 'n_synth=1'])
     assert code != 0
-    assert 'needs vae=' in capsys.readouterr().err
+    assert 'needs vae_model=' in capsys.readouterr().err
 
 
-def test_recipe_name_is_audio_diffusion_with_alias(tmp_path):
-    from foleybook.recipes.engine import get_recipe
+def test_recipe_name_is_audio_diffusion_with_alias(tmp_path, monkeypatch, capsys):
+    from foleybook.recipes.engine import get_recipe, RECIPES
     assert get_recipe('audio-diffusion').name == 'audio-diffusion'
-    assert get_recipe('audio_diffusion') is get_recipe('audio-diffusion')   # the older name: a second key of the table
+    assert get_recipe('audio_diffusion') is get_recipe('audio-diffusion') and 'audio_diffusion' not in RECIPES   # the older name: an alias
+    monkeypatch.chdir(tmp_path)   # the default folder is the canonical name's, whichever name the user types
+    assert main(['recipe', 'audio_diffusion', '--preset', 'debug', '--stop-stage', 'data']) == 0
+    assert main(['recipe', 'audio-diffusion', '--preset', 'debug', '--stop-stage', 'data']) == 0
+    assert 'stage data: done already' in capsys.readouterr().out
+    assert sorted(p.name for p in (tmp_path/'exp').iterdir()) == ['audio-diffusion-debug']
     for name in ('audio-diffusion', 'audio_diffusion'):
         out = tmp_path / name
         assert main(['recipe', name, '--preset', 'debug', '--stop-stage', 'split', '--out', str(out)]) == 0
@@ -53,7 +58,8 @@ def test_recipe_vocoder_stage_trains_a_hifigan_that_generation_uses(tmp_path):
     from foleybook.recipes.engine import run_recipe
     from foleybook.recipes.audio_diffusion import RECIPE_PRESETS, audio_diffusion_generator
     from foleybook.vocoders.hifigan import HiFiGAN
-    P = dict(RECIPE_PRESETS['debug'], name='debug-vocoder', vocoder=dict(preset='debug', steps=2, bs=2, frames=8))
+    from foleybook.diffusion.mel_images import MelImageConfig
+    P = dict(RECIPE_PRESETS['debug'], name='debug-vocoder', vocoder=dict(preset='debug', steps=2, bs=2, segment=8 * MelImageConfig.preset('debug').hop_length))
     r = run_recipe(tmp_path / 'exp', 'audio-diffusion', preset=P, quiet=True)
     assert (r.path('vocoder', 'final', 'config.json')).is_file() and r.is_done('evaluate')
     assert len(list(r.path('gen').rglob('*.wav'))) == 7 * 2
@@ -68,6 +74,6 @@ def test_recipe_vocoder_stage_trains_a_hifigan_that_generation_uses(tmp_path):
     assert not torch.allclose(neural, griffin_lim)   # generation goes through the trained HiFi-GAN
     rep = json.loads(r.path('report.json').read_text())
     assert 'vocoder' in rep['stage_seconds'] and 0 <= rep['generated_accuracy'] <= 1
-    # without a vocoder entry the stage records Griffin-Lim and the generator has no network
+    # without a vocoder section the stage is skipped (and says so): the generator inverts the images with Griffin-Lim
     r2 = run_recipe(tmp_path / 'gl', 'audio-diffusion', preset='debug', stop_stage='vocoder', quiet=True)
-    assert json.loads(r2.path('vocoder', 'final', 'none.json').read_text()) == {'vocoder': 'griffin-lim'}
+    assert r2.status()['vocoder']['skipped'].startswith('Griffin-Lim inverts the mel images') and not r2.path('vocoder').exists()

@@ -107,7 +107,9 @@ def test_foley_errors_are_one_line_exit_2(tmp_path, capsys):
 
 def test_usage_errors_exit_2(capsys):
     code, out, err = run(['recipe', 'nosuchrecipe'], capsys)
-    assert code == 2 and 'invalid choice' in err and err.startswith('usage: foleybook recipe')
+    assert code == 2 and err == "foleybook: error: unknown recipe 'nosuchrecipe'; known: ['audio-diffusion', 'dcase2023', 'diffwave', 'mtcrnn', 'specvqgan']\n"
+    code, out, err = run(['recipe', 'dcase2023', '--set', 'vqvae.epochs=0'], capsys)   # a checked setting, before anything runs
+    assert code == 2 and 'TrainSettings.epochs must be >= 1' in err and len(err.splitlines()) == 1
     code, out, err = run(['train', 'vqvae'], capsys)
     assert code == 2 and 'required' in err
 

@@ -23,7 +23,7 @@ def fake_ljspeech(root:Path, n:int=5, sr:int=22050) -> Path:
 
 def tiny(**kw):
     p = {**RECIPE_PRESETS['ljspeech'], 'name': 'tiny_ljspeech', 'n_test': 2, 'n_vocode': 2,
-         'train': dict(backbone='wavenet', preset='debug_mel', epochs=2, bs=2, lr=1e-3, overrides={})}
+         'train': dict(backbone='wavenet', preset='debug_mel', epochs=2, bs=2, lr=1e-3)}
     return {**p, **kw}
 
 def test_ljspeech_recipe(tmp_path):

@@ -1,11 +1,12 @@
 "MTCRNN: the chained generator (one folder, fast == naive, bad input), the trainer and recipe tables, the control measure."
 import json
 import numpy as np, pytest, torch
-from foleybook.core import ConfigError, DataError, CheckpointError, get_trainer, load_pretrained
+from foleybook.core import ConfigError, DataError, CheckpointError, load_pretrained
+from foleybook.train.trainers import get_trainer, resolve
 from foleybook.protocols import check_generator
 from foleybook.mtcrnn.tiers import Tier, TierConfig
 from foleybook.mtcrnn.train import clip_tracks, clip_files
-from foleybook.mtcrnn.chain import MTCRNN, train_mtcrnn, tier_overrides
+from foleybook.mtcrnn.chain import MTCRNN, train_mtcrnn
 from foleybook.data.textures import texture, make_textures
 from foleybook.recipes.engine import get_recipe
 from foleybook.eval.system_metrics import control_correlation, event_times
@@ -53,9 +54,12 @@ def test_bad_input_names_the_argument(chain, tmp_path):
 
 
 def test_tables():
-    assert get_trainer('mtcrnn') is train_mtcrnn
+    assert get_trainer('mtcrnn') is train_mtcrnn.spec and get_trainer('mtcrnn_tier').extras.__name__ == '_TierExtras'
     assert [s.name for s in get_recipe('mtcrnn').stages] == ['data', 'params', 'tier3', 'tier2', 'tier1', 'generate', 'evaluate']
-    assert tier_overrides(dict(tier2_steps=3, lr=1.)) == {'tier3': dict(lr=1.), 'tier2': dict(steps=3, lr=1.), 'tier1': dict(lr=1.)}
+    r = resolve('mtcrnn', 'published', steps=3, **{'model.tier1.hidden': 8})   # one setting for the chain: each tier adds its own defaults
+    assert r.given == dict(steps=3) and r.settings is None and (r.model.tier1.hidden, r.model.tier2.hidden) == (8, 500)
+    t1 = resolve('mtcrnn_tier', 'tier1')
+    assert (t1.settings.steps, t1.extras.seq_len, t1.extras.tfr, t1.extras.ss) == (50000, 4000, 0.8, 0.)   # the published tier 1
 
 
 def test_control_measure():

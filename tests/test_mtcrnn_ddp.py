@@ -11,11 +11,11 @@ def _train(folder, out):
     from foleybook.mtcrnn.train import clip_files, clip_tracks, tier_stats, tier_dls, tier_learner
     torch.set_num_threads(1)
     seed_everything(0)
-    cfg = TierConfig.preset('debug', steps=8)
+    cfg = TierConfig.preset('debug')
     arrays = [clip_tracks(f, cfg) for f in clip_files(folder)]
     tier = Tier(cfg).set_stats(**tier_stats(arrays, cfg))
-    learn = tier_learner(tier_dls(arrays, cfg, seed=0, device='cpu'), tier).to_distributed(cpu=True)
-    with learn.no_bar(), learn.no_logging(): learn.fit(2, cfg.lr)
+    learn = tier_learner(tier_dls(arrays, cfg, bs=4, seq_len=64, seed=0, device='cpu'), tier, lr=3e-3, steps=8).to_distributed(cpu=True)
+    with learn.no_bar(), learn.no_logging(): learn.fit(2, 3e-3)
     rank = dist.get_rank() if dist.is_initialized() else 0
     m = getattr(learn.model, 'module', learn.model)
     torch.save({'sd': m.state_dict(), 'losses': [float(v) for v in learn.recorder.losses]}, os.path.join(out, f'rank{rank}.pt'))

@@ -172,7 +172,7 @@ def test_train_prior_bad_data(tmp_path):
     with pytest.raises(DataError, match="expected one code-map file"): train_prior(tmp_path/'empty')
     write_codes(tmp_path/'rvq.safetensors', torch.zeros(4, 4, 6, 3, dtype=torch.long), torch.zeros(4, dtype=torch.long), ['a'], 16)
     with pytest.raises(DataError, match="residual-VQ"): train_prior(tmp_path/'rvq.safetensors')
-    with pytest.raises(ConfigError, match="unknown --system"): train_prior(_toy_file(tmp_path/'ok.safetensors'), system='tpu')
+    with pytest.raises(ConfigError, match="TrainSettings.system must be one of"): train_prior(_toy_file(tmp_path/'ok.safetensors'), system='tpu')
 
 # ---- the pipeline ----
 

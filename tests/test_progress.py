@@ -6,7 +6,8 @@ SCRIPT = textwrap.dedent('''
     import torch
     from torch import nn
     from fastai.basics import Learner, DataLoaders, MSELossFlat
-    from foleybook.train.checkpoint import fit_pretrained, progress
+    from foleybook.train.checkpoint import progress
+    from foleybook.train.settings import fit_pretrained
     from foleybook.core import FoleyConfig, Pretrained
     from dataclasses import dataclass
 

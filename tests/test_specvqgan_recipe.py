@@ -32,7 +32,7 @@ def test_specvqgan_recipe_vocoders(tmp_path):
     from foleybook.vocoders.base import GriffinLimVocoder
     from foleybook.recipes.specvqgan import SPECVQGAN, _vocoder
     codec = VQGAN(VQGANConfig.preset('debug')).eval()
-    assert SPECVQGAN.preset('debug')['vocoder']['kind'] == 'melgan'
+    assert SPECVQGAN.preset('debug')['vocoder']['trainer'] == 'melgan'
     r = run_recipe(tmp_path/'mg', 'specvqgan', preset='debug', stop_stage='data', quiet=True)
     r = run_recipe(tmp_path/'mg', 'specvqgan', preset='debug', stage='vocoder', stop_stage='vocoder', quiet=True)
     saved = load_pretrained(tmp_path/'mg'/'vocoder'/'final')
@@ -42,8 +42,28 @@ def test_specvqgan_recipe_vocoders(tmp_path):
     mel = codec.decode(codec.encode(torch.rand(1, 80, 64)))
     w = v(mel)
     assert w.shape == (1, 1, 64 * 256) and torch.isfinite(w).all()
-    gl = SPECVQGAN.preset('debug', vocoder=dict(kind='griffinlim', n_iter=4))
+    gl = SPECVQGAN.preset('debug', vocoder=dict(trainer='griffinlim', n_iter=4))
     r = run_recipe(tmp_path/'gl', 'specvqgan', preset=gl, stop_stage='data', quiet=True)
     r = run_recipe(tmp_path/'gl', 'specvqgan', preset=gl, stage='vocoder', stop_stage='vocoder', quiet=True)
     v = _vocoder(r, codec)
     assert isinstance(v, GriffinLimVocoder) and v.n_iter == 4 and v.mel_config == codec.mel_config
+
+
+def test_specvqgan_recipe_without_features(tmp_path, capsys):
+    "A user's class folder without features/: the run says at its start that the feature prior is skipped, and the class-conditioned path runs end to end (its training stages print their epoch lines)."
+    from foleybook.data.synth import SynthFoley
+    data = SynthFoley(6, seed=0).write(tmp_path/'mine')
+    r = run_recipe(tmp_path/'exp', 'specvqgan', data=str(data), preset='debug')
+    out = capsys.readouterr().out
+    for st in ('vqgan', 'gpt_class'):   # one line per epoch under each training stage (a header, then epoch 0)
+        part = out[out.index(f'stage {st}: '):out.index(f'stage {st}: done')].splitlines()
+        assert any(l.startswith('epoch') for l in part) and any(l.split()[:1] == ['0'] for l in part), (st, part)
+    log = (tmp_path/'exp'/'recipe.log').read_text().splitlines()
+    skip = next(i for i, l in enumerate(log) if 'stage gpt_feature will be skipped: no visual features' in l)
+    assert skip < next(i for i, l in enumerate(log) if 'stage data:' in l)              # said at the start
+    assert r.status()['gpt_feature']['skipped'].startswith('no visual features') and not (tmp_path/'exp'/'gpt_feature').exists()
+    rep = json.loads((tmp_path/'exp'/'report.json').read_text())
+    assert math.isfinite(rep['generated_accuracy']) and 'codebook_ceiling' in rep and 'mkl_features' not in rep
+    assert len(list((tmp_path/'exp'/'gen').glob('*/*.wav'))) == 7 * 2
+    again = run_recipe(tmp_path/'exp', 'specvqgan', data=str(data), preset='debug', quiet=True)   # finished, the skip included
+    assert all(again.is_done(n) for n in again.order)

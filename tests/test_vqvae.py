@@ -2,7 +2,8 @@
 when finished), save_codes -> code_dls, the residual VQ-VAE's loss falls, bad input."""
 import pytest, torch
 from fastai.callback.core import Callback
-from foleybook.core import DataError, seed_everything, load_pretrained, get_trainer
+from foleybook.core import DataError, seed_everything, load_pretrained
+from foleybook.train.trainers import get_trainer
 from foleybook.data.synth import SynthFoley
 from foleybook.data.loaders import read_codes, code_dls, mel_dls
 from foleybook.codecs.vqvae import VQVAE, VQVAEConfig, train_vqvae, save_codes, vqvae_learner, CODES_NAME
@@ -32,7 +33,7 @@ def _weights(m): return {k: v.clone() for k, v in m.state_dict().items()}
 
 @pytest.mark.parametrize('one_cycle', [False, True])
 def test_train_resume_is_exact_and_finished_runs_are_kept(synth, tmp_path, one_cycle):
-    kw = dict(preset='debug', epochs=3, bs=4, valid_pct=0.25, every=1, quiet=True, restart_after=2, one_cycle=one_cycle)
+    kw = dict(preset='debug', epochs=3, bs=4, valid_pct=0.25, every=1, quiet=True, restart_after=2, schedule='one_cycle' if one_cycle else 'constant')
     final = train_vqvae(synth, out=tmp_path/'a', **kw)
     assert final == tmp_path/'a'/'final' and (final/'model.safetensors').is_file()
     ref = load_pretrained(final)
@@ -47,7 +48,7 @@ def test_train_resume_is_exact_and_finished_runs_are_kept(synth, tmp_path, one_c
     for k, v in _weights(ref).items(): torch.testing.assert_close(resumed.state_dict()[k], v, rtol=0, atol=0)
     # a finished run: nothing is trained again (a crash callback would fire on the first step)
     again = load_pretrained(train_vqvae(synth, out=tmp_path/'b', cbs=[Crash(0)], **kw))
-    assert get_trainer('vqvae') is train_vqvae
+    assert get_trainer('vqvae') is train_vqvae.spec
     for k, v in _weights(ref).items(): torch.testing.assert_close(again.state_dict()[k], v, rtol=0, atol=0)
 
 

@@ -41,15 +41,14 @@ class KLVAEConfig(FoleyConfig):
     disc_start:int = 10001 # training step at which the discriminator starts
     disc_channels:int = 64 # first layer of the patch discriminator
     disc_layers:int = 3 # stride-2 layers of the patch discriminator
-    lr:float = 4.5e-6 # learning rate (generator and discriminator)
-    bs:int = 16 # batch size
     presets:ClassVar[dict] = {
         'kl_f8': dict(),
         'demo': dict(channels=(32, 64, 64, 64), layers_per_block=1, norm_groups=8, disc_channels=32, disc_layers=2,
-                     disc_start=500, lr=1e-4, bs=8),
+                     disc_start=500),
         'debug': dict(channels=(8, 16, 16, 16), layers_per_block=1, norm_groups=4, disc_channels=8, disc_layers=2,
-                      disc_start=2, lr=1e-3, bs=4),
+                      disc_start=2),
     }
+    retired:ClassVar[tuple] = ('lr', 'bs') # training settings now (`train_klvae`'s `TrainSettings`)
     def __post_init__(self):
         self.channels = tuple(self.channels)
         odd = [c for c in self.channels if c % self.norm_groups]
@@ -275,7 +274,7 @@ def klvae_terms(model:KLVAE, features:FeatureLoss):
 def klvae_learner(dls, # DataLoaders of (image, image) batches, images (B, C, H, W) in [-1, 1]
                   model=None, # a `KLVAE`, a `KLVAEConfig` or a preset name (default 'kl_f8')
                   features:FeatureLoss=None, # the perceptual network (default: `FeatureLoss()`)
-                  lr:float=None, # learning rate (default: the config's)
+                  lr:float=4.5e-6, # learning rate, generator and discriminator (latent diffusion's)
                   cbs=None, **kwargs):
     "A `gan_learner` training the KL autoencoder with L1 + perceptual + KL + patch-GAN losses."
     if model is None or isinstance(model, str): model = KLVAEConfig.preset(model or 'kl_f8')
@@ -286,7 +285,7 @@ def klvae_learner(dls, # DataLoaders of (image, image) batches, images (B, C, H,
     opt = partial(Adam, mom=0.5, sqr_mom=0.9, eps=1e-8, wd=0., decouple_wd=True)   # AdamW
     return gan_learner(dls, model, PatchDiscriminator(c.in_channels, c.disc_channels, c.disc_layers), g_terms, d_terms,
                        weights={'rec': 1., 'perceptual': c.perceptual_weight, 'kl': c.kl_weight, 'adv': c.disc_weight, 'd_adv': 1.},
-                       lr=lr or c.lr, d_start=c.disc_start, adaptive=1., opt_func=opt, cbs=cbs, **kwargs)
+                       lr=lr, d_start=c.disc_start, adaptive=1., opt_func=opt, cbs=cbs, **kwargs)
 
 class _Pairs(torch.utils.data.Dataset):
     def __init__(self, x): self.x = x

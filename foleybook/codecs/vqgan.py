@@ -22,7 +22,7 @@ __all__ = ['VQGANConfig', 'ResnetBlock', 'AttnBlock', 'Downsample', 'Upsample', 
 # %% ../../nbs/08_vqgan.ipynb #d8b27916
 @dataclass
 class VQGANConfig(FoleyConfig):
-    "Shape and training settings of SpecVQGAN's spectrogram VQGAN; presets 'vggsound', 'vas', 'debug'."
+    "Shape and losses of SpecVQGAN's spectrogram VQGAN (how long and fast it trains: `train_vqgan`'s settings); presets 'vggsound', 'vas', 'debug'."
     mel: MelConfig = field(default_factory=lambda: MelConfig.preset('specvqgan')) # the mel convention ([0, 1] scale)
     n_frames: int = 848           # frames the model trains on (crop/pad); a multiple of the downsampling
     ch: int = 128                 # base channels
@@ -45,14 +45,12 @@ class VQGANConfig(FoleyConfig):
     disc_weight: float = 0.8      # factor of VQGAN's adaptive adversarial weight
     disc_ndf: int = 64            # discriminator base channels
     disc_layers: int = 3          # discriminator stride-2 layers
-    lr: float = 1e-4              # Adam learning rate (betas 0.5, 0.9), generator and discriminator
-    bs: int = 8                   # batch size
-    epochs: int = 100             # training epochs
+    retired: ClassVar[tuple] = ('lr', 'bs', 'epochs')   # training settings now (`train_vqgan`'s `TrainSettings`)
     presets: ClassVar[dict] = {
         'vggsound': dict(),
         'vas': dict(n_codes=128, disc_start=2001),
         'debug': dict(n_frames=64, ch=8, ch_mult=(1, 2, 2, 4), n_res_blocks=1, attn_resolutions=(8,), z_channels=16,
-                      embed_dim=16, n_codes=32, groups=4, disc_start=2, disc_ndf=8, disc_layers=2, lr=3e-4, bs=4, epochs=2),
+                      embed_dim=16, n_codes=32, groups=4, disc_start=2, disc_ndf=8, disc_layers=2),
     }
 
     def __post_init__(self):

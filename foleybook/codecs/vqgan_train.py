@@ -14,7 +14,8 @@ from fastai.callback.core import Callback
 from fastai.data.core import DataLoaders
 from fastai.optimizer import Adam
 from ..core import *
-from ..core import trainer
+from dataclasses import dataclass
+from ..train.trainers import trainer
 from ..audio import MelConfig, MelSpectrogram
 from .vqgan import VQGAN, VQGANConfig
 from ..train.gan import hinge_d_loss, hinge_g_loss, gan_learner, TermMetric
@@ -160,7 +161,7 @@ class VQGANCallback(Callback):
 def vqgan_learner(dls, # DataLoaders of (mel, ...) batches in the VQGAN's mel convention
                   model, # a `VQGAN`, a `VQGANConfig` or a preset name
                   perceptual=None, # the perceptual network's source (see `perceptual_net`); required if perceptual_weight > 0
-                  lr:float=None, # learning rate of both networks (default: the config's)
+                  lr:float=1e-4, # learning rate of both networks (SpecVQGAN's)
                   cbs=None, **kwargs): # more callbacks; more `Learner` arguments
     "A fastai `Learner` training a VQGAN and its patch discriminator with `GANTrainer` (Adam, betas 0.5, 0.9)."
     if isinstance(model, str): model = VQGANConfig.preset(model)
@@ -171,39 +172,36 @@ def vqgan_learner(dls, # DataLoaders of (mel, ...) batches in the VQGAN's mel co
     if pl is None: weights.pop('perceptual')
     opt = partial(Adam, mom=0.5, sqr_mom=0.9, eps=1e-8, wd=0.)
     learn = gan_learner(dls, model, PatchDiscriminator(c.disc_ndf, c.disc_layers), g_fn, d_fn, weights,
-                        lr=lr or c.lr, d_start=c.disc_start, adaptive=c.disc_weight, last_layer=lambda g: g.last_layer,
+                        lr=lr, d_start=c.disc_start, adaptive=c.disc_weight, last_layer=lambda g: g.last_layer,
                         opt_func=opt, cbs=[VQGANCallback(g_fn), *(cbs or [])],
                         metrics=[TermMetric('perplexity'), TermMetric('usage')], **kwargs)
     if pl is not None: learn.perceptual = pl
     return learn
 
 # %% ../../nbs/08a_vqgan_training.ipynb #07eac54c
-@trainer('vqgan')
+@dataclass
+class _VQGANExtras(FoleyConfig):
+    perceptual: object = None # the perceptual network (see `perceptual_net`): a model or a pretrained folder
+
+@trainer('vqgan', VQGANConfig, extras=_VQGANExtras, accum=False, what='a trained VQGAN codebook',
+         data="a class-folder path, an `AudioDataset`, mel `DataLoaders`, or 'synth'",
+         defaults={'*': dict(epochs=100, bs=8, lr=1e-4), 'debug': dict(epochs=2, bs=4, lr=3e-4)})
 def train_vqgan(data, # a class-folder path, an `AudioDataset`, mel `DataLoaders`, or 'synth' (a SynthFoley set in out/synth)
-                *, preset='debug', # a `VQGANConfig` preset name or a `VQGANConfig`
-                out='exp/vqgan', # output folder: checkpoints/ and final/
-                system:str='cpu', # one of `foleybook.core.SYSTEMS`
-                resume:bool=True, # continue from the last checkpoint in out/checkpoints
-                seed:int=0, # split, shuffling and initialisation seed
-                perceptual=None, # the perceptual network (see `perceptual_net`): a model or a pretrained folder
-                valid_pct:float=0.1, # share of each class held out
-                every:int=None, # checkpoint every this many steps (default: about 10 per run)
-                quiet:bool=True, # no progress bar or table
-                cbs=None, # more fastai callbacks
-                **overrides) -> Path: # `VQGANConfig` fields (epochs, bs, lr, n_codes, ...)
+                run, # the resolved run: model config, `TrainSettings`, extras
+                out, # output folder: checkpoints/ and final/
+                *, resume:bool=True, quiet:bool=False, cbs=None) -> Path:
     "Train a VQGAN codebook model (resumable, through `fit_pretrained`); returns the folder `out/final` its generator was saved in."
-    from foleybook.train.checkpoint import fit_pretrained
+    from foleybook.train.settings import fit_pretrained
     from foleybook.data.loaders import mel_dls
-    sysd = check_system(system)
-    cfg = preset if isinstance(preset, VQGANConfig) else VQGANConfig.preset(preset)
-    cfg = cfg.replace(**overrides)
-    out = Path(out); seed_everything(seed)
+    s, cfg = run.settings, run.model
+    out = Path(out); seed_everything(s.seed)
     if isinstance(data, str) and data == 'synth':
         from foleybook.data.synth import synth_folder
-        data = synth_folder(Path(out)/'synth', seed=seed)
+        data = synth_folder(Path(out)/'synth', seed=s.seed)
     if not isinstance(data, DataLoaders) and isinstance(data, (str, Path)):   # clips long enough for n_frames (10 s for 848)
         from foleybook.data.folders import ClassFolder
         data = ClassFolder(data, sr=cfg.mel.sample_rate, duration=clip_seconds(cfg.mel, cfg.n_frames))
-    dls = data if isinstance(data, DataLoaders) else mel_dls(data, cfg.mel, bs=cfg.bs, valid_pct=valid_pct, seed=seed, device=sysd['device'])
-    learn = vqgan_learner(dls, VQGAN(cfg), perceptual=perceptual, cbs=cbs)
-    return fit_pretrained(learn, out, epochs=cfg.epochs, system=system, resume=resume, every=every, quiet=quiet, lr=cfg.lr)
+    dls = data if isinstance(data, DataLoaders) else mel_dls(data, cfg.mel, bs=s.bs, valid_pct=s.valid_pct, seed=s.seed, device=s.device)
+    learn = vqgan_learner(dls, VQGAN(cfg), perceptual=run.extras.perceptual, lr=s.lr, cbs=cbs)
+    return fit_pretrained(learn, out, s, resume=resume, quiet=quiet)
+

@@ -24,7 +24,7 @@ __all__ = ['VQ_TERMS', 'CODES_NAME', 'VQVAEConfig', 'ResBlock', 'Encoder', 'Deco
 # %% ../../nbs/04a_vqvae.ipynb #486c7502
 @dataclass
 class VQVAEConfig(FoleyConfig):
-    "Shape and training settings of the mel VQ-VAE; presets 'dcase2023', 'dcase2023_rvq', 'debug'."
+    "Shape of the mel VQ-VAE (how it trains: `train_vqvae`'s settings); presets 'dcase2023', 'dcase2023_rvq', 'debug'."
     hidden: int = 128             # channels of the encoder branches and the decoder
     res_channels: int = 32        # bottleneck channels of the residual blocks
     n_res_blocks: int = 2         # residual blocks per branch and in the decoder
@@ -41,16 +41,14 @@ class VQVAEConfig(FoleyConfig):
     vq_init: str = 'data'         # codebook init: 'data' (k-means++ on the first batch) or 'random' (the baseline)
     mel_mean: float = -5.0        # the model sees (mel - mel_mean) / mel_std
     mel_std: float = 3.0
-    lr: float = 3e-4              # Adam learning rate
-    bs: int = 16                  # batch size
-    epochs: int = 800             # training epochs
     mel: MelConfig = field(default_factory=lambda: MelConfig.preset('hifigan')) # the mel convention
     presets: ClassVar[dict] = {
         'dcase2023': dict(),
         'dcase2023_rvq': dict(n_codes=16, n_stages=3),
         'debug': dict(hidden=16, res_channels=8, n_res_blocks=1, embed_dim=8, n_codes=32, relu_skip=False,
-                      restart_after=10, lr=3e-3, bs=8, epochs=2),
+                      restart_after=10),
     }
+    retired: ClassVar[tuple] = ('lr', 'bs', 'epochs')   # training settings now (`TrainSettings`)
 
     def __post_init__(self):
         if self.hidden % 2: raise ConfigError(f"VQVAEConfig: hidden must be even, got {self.hidden}")
@@ -264,7 +262,7 @@ VQ_TERMS = ('recon', 'commitment', 'perplexity', 'usage')
 # %% ../../nbs/04a_vqvae.ipynb #d5d8aa82
 def vqvae_learner(dls, # DataLoaders of (mel, ...) batches, mel (B, n_mels, T) log-mel
                   model, # a `VQVAE`, a `VQVAEConfig` or a preset name
-                  lr:float=None, # learning rate (default: the config's, 3e-4 for dcase2023)
+                  lr:float=3e-4, # learning rate (the baseline's)
                   cbs=None, # more callbacks
                   **kwargs): # passed to `Learner`
     "A fastai `Learner` training a VQ-VAE like the baseline (Adam, MSE + commitment) with VQ metrics."
@@ -274,7 +272,7 @@ def vqvae_learner(dls, # DataLoaders of (mel, ...) batches, mel (B, n_mels, T) l
     metrics = [TermMetric(k) for k in VQ_TERMS]
     cbs = [VQVAECallback()] + (list(cbs) if isinstance(cbs, (list, tuple)) else [cbs] if cbs else [])
     opt = partial(Adam, mom=0.9, sqr_mom=0.999, eps=1e-8, wd=0.)   # torch.optim.Adam's defaults, as the baseline
-    return Learner(dls, model, loss_func=NormMSE(std), opt_func=opt, lr=lr or model.config.lr,
+    return Learner(dls, model, loss_func=NormMSE(std), opt_func=opt, lr=lr,
                    cbs=cbs, metrics=metrics, **kwargs)
 
 # %% ../../nbs/04a_vqvae.ipynb #33c2cdb9
@@ -340,35 +338,25 @@ def save_codes(codec:Codec, # a trained codec (e.g. `VQVAE.from_pretrained(...)`
     return write_codes(Path(out)/CODES_NAME, torch.cat(codes), torch.cat(labels), classes, codec.n_codes)
 
 # %% ../../nbs/04a_vqvae.ipynb #79eeb790
-from ..core import trainer, check_system
+from ..core import seed_everything
+from ..train.trainers import trainer
+from ..train.settings import fit_pretrained
 
-@trainer('vqvae')
+@dataclass
+class _VQVAEExtras(FoleyConfig):
+    cache_dir: str = None # cache the mels there
+
+@trainer('vqvae', VQVAEConfig, extras=_VQVAEExtras, what='a trained VQ-VAE', data="a class-folder path, an `AudioDataset`, mel `DataLoaders`, or 'synth'",
+         defaults={'*': dict(epochs=800, bs=16, lr=3e-4),   # the baseline: Adam 3e-4, batch 16, 800 epochs
+                   'debug': dict(epochs=2, bs=8, lr=3e-3)})
 def train_vqvae(data, # a class-folder path, an `AudioDataset`, mel `DataLoaders`, or 'synth' (a SynthFoley set in out/synth)
-                *,
-                preset='debug', # a `VQVAEConfig` preset name or a `VQVAEConfig`
-                out='exp/vqvae', # output folder: checkpoints/ and final/
-                system:str='cpu', # 'cpu', 'cuda', 'cuda_amp', 'cuda_ddp', 'cuda_ddp_amp'
-                resume:bool=True, # continue from the last checkpoint in out/checkpoints
-                seed:int=0, # split, shuffling and initialisation seed
-                epochs:int=None, # training epochs (default: the config's)
-                steps:int=None, # stop after this many optimizer steps instead
-                bs:int=None, # batch size (default: the config's)
-                lr:float=None, # learning rate (default: the config's)
-                one_cycle:bool=False, # fastai's one-cycle schedule (False: constant learning rate, as the baseline)
-                valid_pct:float=0.1, # share of each class held out for validation
-                every:int=None, # checkpoint every this many steps (default: about 10 per run)
-                keep:int=2, # step checkpoints kept
-                cache_dir=None, # cache the mels there
-                quiet:bool=False, # no progress output
-                cbs=None, # more fastai callbacks
-                **overrides) -> Path: # config fields to change
+                run, # the resolved run: model config, `TrainSettings`, extras
+                out, # output folder: checkpoints/ and final/
+                *, resume:bool=True, quiet:bool=False, cbs=None) -> Path:
     "Train a VQ-VAE with resumable checkpoints (`fit_pretrained`); save it to `out/final` and return that folder."
     from foleybook.data.loaders import trainer_mel_dls
-    from foleybook.train.checkpoint import fit_pretrained, preset_config
-    check_system(system)
-    cfg = preset_config(VQVAEConfig, preset, epochs=epochs, bs=bs, lr=lr, **overrides)
-    seed_everything(seed)
-    dls = trainer_mel_dls(data, cfg.mel, out, bs=cfg.bs, seed=seed, system=system, valid_pct=valid_pct, cache_dir=cache_dir)
-    learn = vqvae_learner(dls, VQVAE(cfg), cbs=list(cbs or []))
-    return fit_pretrained(learn, out, epochs=None if steps else cfg.epochs, steps=steps, system=system, resume=resume,
-                          every=every, keep=keep, quiet=quiet, lr=cfg.lr, one_cycle=one_cycle)
+    s = run.settings
+    seed_everything(s.seed)
+    dls = trainer_mel_dls(data, run.model.mel, out, bs=s.bs, seed=s.seed, system=s.system, valid_pct=s.valid_pct, cache_dir=run.extras.cache_dir)
+    return fit_pretrained(vqvae_learner(dls, VQVAE(run.model), lr=s.lr, cbs=cbs), out, s, resume=resume, quiet=quiet)
+

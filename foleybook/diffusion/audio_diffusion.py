@@ -28,7 +28,7 @@ def _d(cls, name, **kw): return cls.preset(name, **kw).to_dict()
 
 @dataclass
 class AudioDiffusionConfig(FoleyConfig):
-    "A mel-image (or latent) diffusion model: images, UNet, process, optional VAE, classes, sampling and training settings."
+    "A mel-image (or latent) diffusion model: images, UNet, process, optional VAE, classes and sampling defaults (its training settings: `train_audio_diffusion`'s)."
     images:MelImageConfig = field(default_factory=lambda: MelImageConfig.preset('256'))
     unet:UNet2DConfig = field(default_factory=lambda: UNet2DConfig.preset('audio_diffusion'))
     diffusion:DiffusionConfig = field(default_factory=lambda: DiffusionConfig.preset('ddpm'))
@@ -39,14 +39,6 @@ class AudioDiffusionConfig(FoleyConfig):
     steps:int = 50 # default number of sampling steps
     eta:float = 0. # default DDIM eta
     guidance:float = 1. # default classifier-free guidance scale
-    lr:float = 1e-4 # AdamW learning rate
-    warmup:int = 500 # linear warm-up steps before the cosine decay
-    betas:tuple = (0.95, 0.999) # AdamW betas
-    weight_decay:float = 1e-6 # AdamW weight decay
-    ema_power:float = 0.75 # EMA warm-up power
-    ema_max:float = 0.9999 # EMA maximum decay
-    bs:int = 16 # batch size
-    epochs:int = 100 # training epochs
     presets:ClassVar[dict] = {
         'audio_diffusion': dict(),
         'audio_diffusion_cond': dict(unet=_d(UNet2DConfig, 'audio_diffusion_cond'), diffusion=_d(DiffusionConfig, 'ddpm', p_uncond=0.1)),
@@ -54,13 +46,13 @@ class AudioDiffusionConfig(FoleyConfig):
         'demo': dict(images=_d(MelImageConfig, 'demo'), diffusion=_d(DiffusionConfig, 'ddpm', p_uncond=0.1),
                      unet=_d(UNet2DConfig, 'demo', n_classes=7),
                      classes=('DogBark', 'Footstep', 'GunShot', 'Keyboard', 'MovingMotorVehicle', 'Rain', 'Sneeze_Cough'),
-                     steps=25, guidance=3., warmup=50, bs=16, epochs=40, lr=1e-3),
+                     steps=25, guidance=3.),
         'debug': dict(images=_d(MelImageConfig, 'debug'), unet=_d(UNet2DConfig, 'debug', n_classes=2),
-                      diffusion=_d(DiffusionConfig, 'debug', p_uncond=0.2), classes=('a', 'b'), steps=10, warmup=2, bs=4, epochs=2, lr=1e-3),
+                      diffusion=_d(DiffusionConfig, 'debug', p_uncond=0.2), classes=('a', 'b'), steps=10),
     }
+    retired:ClassVar[tuple] = ('lr', 'warmup', 'betas', 'weight_decay', 'ema_power', 'ema_max', 'bs', 'epochs') # training settings now (`TrainSettings`)
     def __post_init__(self):
         if self.classes is not None: self.classes = tuple(self.classes)
-        self.betas = tuple(self.betas)
         u, want = self.unet, (self.vae.latent_channels if self.vae is not None else 1)
         if u.in_channels != want or u.out_channels != want:
             raise ConfigError(f"AudioDiffusionConfig: the UNet must take and give {want} channel(s) ({'VAE latents' if self.vae else 'grey images'}), "

@@ -12,19 +12,21 @@ from torch import nn
 from fastai.basics import Learner, Adam
 from fastai.torch_core import rank_distrib
 from fastai.data.core import DataLoaders
-from fastai.callback.schedule import ParamScheduler, SchedLin, SchedCos, combine_scheds
-from ..core import FoleyError, ConfigError, DataError, seed_everything, check_system, trainer
+from dataclasses import dataclass
+from ..core import FoleyConfig, FoleyError, ConfigError, DataError, seed_everything, check_system
+from ..train.trainers import trainer
 from ..data.folders import AudioDataset, ClassFolder
 from ..data.loaders import make_dls, trainer_data
 from .mel_images import MelImageConfig, MelImages, images_to_tensor
 from .audio_diffusion import AudioDiffusion, AudioDiffusionConfig, Encodings
 from ..codecs.klvae import KLVAE, KLVAEConfig, klvae_learner, image_dls
 from ..train.learner import EMA, unwrap
-from ..train.checkpoint import Checkpoint, fit_pretrained
+from ..train.checkpoint import Checkpoint
+from ..train.settings import fit_pretrained, cosine_warmup
 
 # %% auto #0
-__all__ = ['images_from_audio', 'DiffusionLoss', 'cosine_warmup', 'diffusion_dls', 'audio_diffusion_learner',
-           'train_audio_diffusion', 'train_klvae', 'eval_loss']
+__all__ = ['images_from_audio', 'DiffusionLoss', 'diffusion_dls', 'audio_diffusion_learner', 'train_audio_diffusion',
+           'train_klvae', 'eval_loss']
 
 # %% ../../nbs/10d_audio_diffusion_train.ipynb #69b4045f
 def images_from_audio(data, # an `AudioDataset`, a class-folder path, or a list of mono waves at `cfg.sample_rate`
@@ -52,11 +54,6 @@ class DiffusionLoss(nn.Module):
 
 def _passthrough(pred, *yb): return pred
 
-def cosine_warmup(lr:float, warmup:int, total:int):
-    "fastai schedule: linear from 0 to `lr` over `warmup` steps, then cosine to 0 at `total` steps."
-    p = min(max(warmup / max(total, 1), 0.01), 0.99)
-    return combine_scheds([p, 1 - p], [SchedLin(0., lr), SchedCos(lr, 0.)])
-
 class _Items(torch.utils.data.Dataset):
     def __init__(self, x, cond): self.x, self.cond = x, cond
     def __len__(self): return len(self.x)
@@ -75,36 +72,34 @@ def diffusion_dls(x, # (N, C, H, W) diffusion examples (images in [-1, 1] or lat
 
 def audio_diffusion_learner(dls, # from `diffusion_dls`
                             model:AudioDiffusion, # the model to train
+                            lr:float=1e-4, # learning rate (published)
                             cbs=None, **kwargs) -> Learner:
-    "A learner with the published settings: AdamW (betas, weight decay) and an EMA of the weights (power, max)."
-    c = model.config
-    opt = partial(Adam, mom=c.betas[0], sqr_mom=c.betas[1], eps=1e-8, wd=c.weight_decay, decouple_wd=True)   # AdamW
-    ema = EMA(power=c.ema_power, max_decay=c.ema_max)
-    return Learner(dls, DiffusionLoss(model), loss_func=_passthrough, opt_func=opt, lr=c.lr, cbs=[ema] + list(cbs or []), **kwargs)
+    "A learner with the published optimizer: AdamW, betas (0.95, 0.999), weight decay 1e-6 (the trainer adds the schedule and the EMA)."
+    opt = partial(Adam, mom=0.95, sqr_mom=0.999, eps=1e-8, wd=1e-6, decouple_wd=True)   # AdamW
+    return Learner(dls, DiffusionLoss(model), loss_func=_passthrough, opt_func=opt, lr=lr, cbs=list(cbs or []), **kwargs)
 
 # %% ../../nbs/10d_audio_diffusion_train.ipynb #9814e731
-@trainer('audio_diffusion')
+@dataclass
+class _AudioDiffusionExtras(FoleyConfig):
+    vae_model: object = None # latent presets: a trained `KLVAE` or its folder
+    encodings: object = None # condition on these encodings (an `Encodings`, or an encodings file keyed by clip name)
+    n_synth: int = 4 # clips per class when `data='synth'`
+
+@trainer('audio_diffusion', AudioDiffusionConfig, extras=_AudioDiffusionExtras, what='a trained audio-diffusion model',
+         data="a class-folder path, an `AudioDataset`, a list of waves, or 'synth'",
+         defaults={'*': dict(epochs=100, bs=16, lr=1e-4, schedule='cosine_warmup', warmup=500, ema=0.9999, ema_power=0.75),   # published
+                   'demo': dict(epochs=40, bs=16, lr=1e-3, warmup=50), 'debug': dict(epochs=2, bs=4, lr=1e-3, warmup=2)})
 def train_audio_diffusion(data, # a class-folder path, an `AudioDataset`, a list of waves, or 'synth'
-                          *, preset='debug', # an `AudioDiffusionConfig` preset name or config
-                          out='exp/audio_diffusion', # output folder: checkpoints/ and final/
-                          system:str='cpu', # one of `SYSTEMS`
-                          resume:bool=True, # continue from the last checkpoint
-                          seed:int=0, # split, shuffling, initialisation
-                          vae=None, # latent presets: a trained `KLVAE` or its folder
-                          encodings=None, # condition on these encodings (an encodings file keyed by clip name)
-                          quiet:bool=False, # no progress bar or table
-                          n_synth:int=4, # clips per class when `data='synth'`
-                          steps:int=None, # stop after this many training steps (None: the config's epochs)
-                          every:int=None, # checkpoint every this many steps (None: about 10 per run)
-                          keep:int=2, # step checkpoints kept (more: EMA weights along the run, for learning curves)
-                          **overrides) -> Path: # config fields (epochs, bs, lr, ...)
+                          run, # the resolved run: model config, `TrainSettings`, extras
+                          out, # output folder: checkpoints/ and final/
+                          *, resume:bool=True, quiet:bool=False, cbs=None) -> Path:
     "Train an `AudioDiffusion` model as published; its EMA weights go to `out/final`, which is returned."
-    out = Path(out); check_system(system); seed_everything(seed)
-    cfg = preset if isinstance(preset, AudioDiffusionConfig) else AudioDiffusionConfig.preset(preset)
-    data = trainer_data(data, out, seed, n_per_class=n_synth)
+    s, cfg, vae, encodings = run.settings, run.model, run.extras.vae_model, run.extras.encodings
+    out = Path(out); seed_everything(s.seed)
+    data = trainer_data(data, out, s.seed, n_per_class=run.extras.n_synth)
     if isinstance(data, (str, Path)): data = ClassFolder(data, sr=cfg.images.sample_rate, duration=None)
     x8, labels, names = images_from_audio(data, cfg.images)
-    cond, upd = None, dict(overrides)
+    cond, upd = None, {}
     if encodings is not None:
         enc = encodings if isinstance(encodings, Encodings) else Encodings(encodings)
         cond = enc.stack(names)
@@ -117,33 +112,34 @@ def train_audio_diffusion(data, # a class-folder path, an `AudioDataset`, a list
     cfg = cfg.replace(**upd) if upd else cfg
     model = AudioDiffusion(cfg)
     if cfg.vae is not None:
-        if vae is None: raise ConfigError("a latent preset needs vae=: a trained KLVAE (or its folder), e.g. from the klvae trainer")
+        if vae is None: raise ConfigError("a latent preset needs vae_model=: a trained KLVAE (or its folder), e.g. from the klvae trainer")
         vae = vae if isinstance(vae, KLVAE) else KLVAE.from_pretrained(vae)
         if vae.config != cfg.vae: raise ConfigError(f"the given VAE's config differs from the preset's: {vae.config} vs {cfg.vae}")
         model.vae.load_state_dict(vae.state_dict())
-    dev = check_system(system)['device']
     x = torch.cat([model.to_x(images_to_tensor(list(b), cfg.images)) for b in x8.split(64)]).cpu()
-    dls = diffusion_dls(x, cond, bs=cfg.bs, seed=seed, device=dev)
-    total = steps or cfg.epochs * len(dls.train)
-    learn = audio_diffusion_learner(dls, model, cbs=[ParamScheduler({'lr': cosine_warmup(cfg.lr, cfg.warmup, total)})])
-    return fit_pretrained(learn, out, epochs=None if steps else cfg.epochs, steps=steps, system=system, resume=resume, quiet=quiet, lr=cfg.lr,
-                          every=every, keep=keep)
+    dls = diffusion_dls(x, cond, bs=s.bs, valid_pct=s.valid_pct, seed=s.seed, device=s.device)
+    return fit_pretrained(audio_diffusion_learner(dls, model, lr=s.lr, cbs=cbs), out, s, resume=resume, quiet=quiet)
 
-@trainer('klvae')
+@dataclass
+class _KLVAEExtras(FoleyConfig):
+    images: object = 'debug' # the `MelImageConfig` preset (or config) of the images
+    n_synth: int = 4 # clips per class when `data='synth'`
+
+@trainer('klvae', KLVAEConfig, extras=_KLVAEExtras, accum=False, what='a trained KL autoencoder',
+         data="a class-folder path, an `AudioDataset`, a list of waves, or 'synth'",
+         defaults={'*': dict(epochs=10, bs=16, lr=4.5e-6), 'demo': dict(bs=8, lr=1e-4), 'debug': dict(bs=4, lr=1e-3)})
 def train_klvae(data, # a class-folder path, an `AudioDataset`, a list of waves, or 'synth'
-                *, preset='debug', # a `KLVAEConfig` preset name or config
-                out='exp/klvae', system:str='cpu', resume:bool=True, seed:int=0,
-                images='debug', # the `MelImageConfig` preset (or config) of the images
-                epochs:int=10, # training epochs
-                quiet:bool=False, n_synth:int=4, # clips per class when `data='synth'`
-                **overrides) -> Path: # `KLVAEConfig` fields
+                run, # the resolved run: model config, `TrainSettings`, extras
+                out, # output folder: checkpoints/ and final/
+                *, resume:bool=True, quiet:bool=False, cbs=None) -> Path:
     "Train the KL autoencoder on the mel images of `data`; save it to `out/final` and return that folder."
-    out = Path(out); check_system(system); seed_everything(seed)
-    cfg = preset if isinstance(preset, KLVAEConfig) else KLVAEConfig.preset(preset, **overrides)
+    s, images = run.settings, run.extras.images
+    out = Path(out); seed_everything(s.seed)
     icfg = images if isinstance(images, MelImageConfig) else MelImageConfig.preset(images)
-    x8, _, _ = images_from_audio(trainer_data(data, out, seed, n_per_class=n_synth), icfg)
-    learn = klvae_learner(image_dls(images_to_tensor(list(x8), icfg), bs=cfg.bs, seed=seed, device=check_system(system)['device']), cfg)
-    return fit_pretrained(learn, out, epochs=epochs, system=system, resume=resume, quiet=quiet, lr=cfg.lr)   # saves the GANPair's generator
+    x8, _, _ = images_from_audio(trainer_data(data, out, s.seed, n_per_class=run.extras.n_synth), icfg)
+    dls = image_dls(images_to_tensor(list(x8), icfg), bs=s.bs, valid_pct=s.valid_pct, seed=s.seed, device=s.device)
+    return fit_pretrained(klvae_learner(dls, run.model, lr=s.lr, cbs=cbs), out, s, resume=resume, quiet=quiet)   # saves the GANPair's generator
+
 
 # %% ../../nbs/10d_audio_diffusion_train.ipynb #3cf1554e
 @torch.no_grad()

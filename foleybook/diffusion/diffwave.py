@@ -45,19 +45,18 @@ class DiffWaveConfig(FoleyConfig):
     scale: float = 1.0             # waves are multiplied by this before diffusion (and divided after sampling): quiet data gets a useful SNR at every step
     step_in_residual: bool = False # the reference code's in-place add: each layer returns (h + step projection + res) / sqrt 2 (its checkpoints need it)
     diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
-    lr: float = 2e-4               # Adam learning rate (published)
-    bs: int = 4                    # batch size (published: 4 per GPU)
     presets: ClassVar[dict] = {
         'sc09': dict(),
         'sc09_small': dict(res_channels=128, n_layers=30, dilation_cycle=10),
         'ljspeech': dict(res_channels=64, skip_channels=64, n_layers=30, dilation_cycle=10, mel=MelConfig.presets['hifigan'],
-                         sample_rate=22050, diffusion=DiffusionConfig.presets['diffwave_ljspeech']),
+                         sample_rate=22050, length=62 * 256, diffusion=DiffusionConfig.presets['diffwave_ljspeech']),   # excerpts of 62 mel frames (the hop's multiple), as the reference vocoder crops them
         'debug': dict(res_channels=16, skip_channels=16, n_layers=4, dilation_cycle=4, embed_in=16, embed_mid=32, embed_out=32,
-                      sample_rate=8000, length=1024, diffusion=DiffusionConfig.presets['debug'], bs=8, lr=1e-3),
+                      sample_rate=8000, length=1024, diffusion=DiffusionConfig.presets['debug']),
         'debug_mel': dict(res_channels=16, skip_channels=16, n_layers=4, dilation_cycle=2, embed_in=16, embed_mid=32, embed_out=32,
                           mel=MelConfig.presets['debug'], upsample=(8, 8), sample_rate=8000, length=1024,
-                          diffusion=DiffusionConfig.presets['debug'], bs=8, lr=1e-3),
+                          diffusion=DiffusionConfig.presets['debug']),
     }
+    retired: ClassVar[tuple] = ('lr', 'bs')   # training settings now (`train_diffwave`'s `TrainSettings`)
 
     def __post_init__(self):
         if isinstance(self.mel, dict): self.mel = MelConfig.from_dict(self.mel)

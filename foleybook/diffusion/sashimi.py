@@ -170,14 +170,13 @@ class SashimiConfig(FoleyConfig):
     scale: float = 1.0             # waves x this before diffusion, divided after sampling (as `DiffWaveConfig.scale`)
     s4: str = 's4d'                # the state-space layer, a key of `S4_LAYERS`: 's4d', or 'nplr' (the published checkpoints' S4, `sashimi_checkpoints`)
     diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
-    lr: float = 2e-4
-    bs: int = 4
     presets: ClassVar[dict] = {
         'sc09': dict(),
         'sc09_small': dict(d_model=64),
         'debug': dict(d_model=8, n_layers=1, pool=(2, 2), d_state=8, embed_in=16, embed_mid=32, embed_out=32,
-                      sample_rate=8000, length=256, diffusion=DiffusionConfig.presets['debug'], bs=8, lr=1e-3),
+                      sample_rate=8000, length=256, diffusion=DiffusionConfig.presets['debug']),
     }
+    retired: ClassVar[tuple] = ('lr', 'bs')   # training settings now (`train_diffwave`'s `TrainSettings`)
     def __post_init__(self):
         if isinstance(self.diffusion, dict): self.diffusion = DiffusionConfig.from_dict(self.diffusion)
         if not self.scale > 0: raise ConfigError(f"SashimiConfig: scale must be > 0, got {self.scale}")

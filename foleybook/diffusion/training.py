@@ -9,7 +9,9 @@ from pathlib import Path
 import numpy as np, torch
 from torch import nn
 from ..audio import pad_or_trim
-from ..core import ConfigError, DataError, trainer, seed_everything, get_device, check_system
+from dataclasses import dataclass
+from ..core import FoleyConfig, ConfigError, DataError, seed_everything, get_device, check_system
+from ..train.trainers import trainer
 from .diffwave import DiffWave, DiffWaveConfig
 from .sashimi import Sashimi, SashimiConfig
 from fastai.callback.core import Callback
@@ -57,39 +59,31 @@ class WaveSegments(torch.utils.data.Dataset):
 
 
 # %% ../../nbs/07a_diffusion_training.ipynb #3dae1b03
-@trainer('diffwave')
+@dataclass
+class _DiffWaveExtras(FoleyConfig):
+    backbone: str = 'wavenet' # the denoiser: a key of `BACKBONES` ('wavenet' or 'sashimi'); it picks the model config
+    conditional: bool = None # class-conditional (None: when the data has 2+ classes and the model no mel)
+
+@trainer('diffwave', {k: v[1] for k, v in BACKBONES.items()}, config_by='backbone', extras=_DiffWaveExtras, what='a trained DiffWave',
+         data="a folder of class folders, an LJSpeech folder (vocoder presets), or 'synth'",
+         defaults={'*': dict(steps=1_000_000, bs=4, lr=2e-4),   # published: Adam 2e-4, batch 4 per GPU, 1M iterations
+                   'debug': dict(epochs=10, bs=8, lr=1e-3), 'debug_mel': dict(epochs=10, bs=8, lr=1e-3)})
 def train_diffwave(data, # a folder of class folders (data/<Class>/*.wav), an LJSpeech folder (vocoder presets), or 'synth'
-                   *, preset:str='debug', # a preset of the backbone's config
-                   out='exp/diffwave', # checkpoints in out/checkpoints, the model in out/final
-                   system:str='cpu', # one of `foleybook.core.SYSTEMS` (AMP, DDP)
-                   resume:bool=True, # continue from the last checkpoint
-                   seed:int=0,
-                   backbone:str='wavenet', # 'wavenet' or 'sashimi'
-                   epochs:int=10, bs:int=None, lr:float=None, # default: the preset's batch size and learning rate
-                   conditional:bool=None, # class-conditional (default: when the data has 2+ classes and the model no mel)
-                   ema:float=None, # EMA max decay (e.g. 0.999); None: no EMA
-                   one_cycle:bool=False, # fastai's one-cycle schedule (warm-up, cosine decay; peak `lr`) instead of a constant `lr` as published
-                   valid_pct:float=0.1, # held out per class for the validation loss
-                   every:int=None, # also checkpoint every this many steps
-                   quiet:bool=True, # no progress bar
-                   cbs=None, # more fastai callbacks
-                   **overrides) -> Path: # config fields (e.g. p_uncond via `diffusion=dict(...)`)
+                   run, # the resolved run: model config (of the backbone), `TrainSettings`, extras
+                   out, # checkpoints in out/checkpoints, the model in out/final
+                   *, resume:bool=True, quiet:bool=False, cbs=None) -> Path:
     "Train a DiffWave (WaveNet or SaShiMi backbone) on class folders; returns the folder of the saved model."
     from fastai.learner import Learner
     from fastai.optimizer import Adam
     from foleybook.data.folders import ClassFolder, ljspeech
     from foleybook.data.loaders import make_dls
-    from foleybook.train.learner import EMA
-    from foleybook.train.checkpoint import fit_pretrained
-    if backbone not in BACKBONES: raise ConfigError(f"backbone must be one of {list(BACKBONES)}, got {backbone!r}")
-    model_cls, config_cls = BACKBONES[backbone]
-    sysd = check_system(system)
-    base = config_cls.preset(preset, **{k: v for k, v in overrides.items() if k != 'diffusion'})
-    if 'diffusion' in overrides: base = base.replace(diffusion={**base.diffusion.to_dict(), **overrides['diffusion']})
+    from foleybook.train.settings import fit_pretrained
+    s, base, conditional = run.settings, run.model, run.extras.conditional
+    model_cls = BACKBONES[run.extras.backbone][0]
     if str(data) == 'synth':   # `foleybook train diffwave --data synth`: a small SynthFoley set at the model's rate and length
         from foleybook.data.synth import SynthFoley
         data = Path(out)/'synth'
-        if not (data/'metadata.csv').is_file(): SynthFoley(20, seed=seed, sr=base.sample_rate, duration=base.length / base.sample_rate).write(data)
+        if not (data/'metadata.csv').is_file(): SynthFoley(20, seed=s.seed, sr=base.sample_rate, duration=base.length / base.sample_rate).write(data)
     lj = is_ljspeech(data)
     if lj and getattr(base, 'mel', None) is None: raise ConfigError(f"{data} is an LJSpeech folder: train a vocoder preset (config.mel set, e.g. 'ljspeech')")
     if lj: ds = ljspeech(data, sr=base.sample_rate, verbose=False)   # utterances of any length; excerpts of `length` below
@@ -98,13 +92,12 @@ def train_diffwave(data, # a folder of class folders (data/<Class>/*.wav), an LJ
     if conditional is None: conditional = len(ds.classes) > 1 and mel is None
     if conditional and mel is not None: raise ConfigError("a mel-conditioned DiffWave (vocoder) cannot also be class-conditional")
     cfg = base.replace(n_classes=len(ds.classes) if conditional else 0, class_names=tuple(ds.classes) if conditional else None)
-    seed_everything(seed)
-    tr, va = ds.split(valid_pct, seed)
+    seed_everything(s.seed)
+    tr, va = ds.split(s.valid_pct, s.seed)
     if not va: va = tr[:1]
-    sub = (lambda idx, train: WaveSegments(ds.subset(idx), cfg.length, seed, train)) if lj else (lambda idx, train: ds.subset(idx))
-    dls = make_dls(sub(tr, True), sub(va, False), bs=bs or cfg.bs, seed=seed, device=get_device(sysd['device']), n_inp=1)
-    model = model_cls(cfg)
-    callbacks = [DiffusionBatch()] + ([EMA(max_decay=ema)] if ema else []) + list(cbs or [])
+    sub = (lambda idx, train: WaveSegments(ds.subset(idx), cfg.length, s.seed, train)) if lj else (lambda idx, train: ds.subset(idx))
+    dls = make_dls(sub(tr, True), sub(va, False), bs=s.bs, seed=s.seed, device=get_device(s.device), n_inp=1)
     opt = partial(Adam, mom=0.9, sqr_mom=0.999, eps=1e-8, wd=0.)   # torch's Adam defaults, as published (fastai's Adam decays weights)
-    learn = Learner(dls, DiffusionObjective(model), loss_func=objective_loss, opt_func=opt, lr=lr or cfg.lr, cbs=callbacks)
-    return fit_pretrained(learn, out, epochs=epochs, system=system, resume=resume, every=every, quiet=quiet, lr=lr or cfg.lr, one_cycle=one_cycle)
+    learn = Learner(dls, DiffusionObjective(model_cls(cfg)), loss_func=objective_loss, opt_func=opt, lr=s.lr, cbs=[DiffusionBatch(), *cbs])
+    return fit_pretrained(learn, out, s, resume=resume, quiet=quiet)
+

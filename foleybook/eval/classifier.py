@@ -14,7 +14,8 @@ from ..audio import MelConfig, MelSpectrogram
 from .embedders import TorchEmbedder, as_waves
 
 # %% auto #0
-__all__ = ['ClassifierConfig', 'FoleyClassifier', 'fit_classifier', 'train_classifier_on_folder', 'train_classifier']
+__all__ = ['CLASSIFIER_SETTINGS', 'ClassifierConfig', 'FoleyClassifier', 'fit_classifier', 'train_classifier_on_folder',
+           'train_classifier']
 
 # %% ../../nbs/12b_classifier.ipynb #ce894e4a
 @dataclass
@@ -25,11 +26,8 @@ class ClassifierConfig(FoleyConfig):
     channels: tuple = (32, 64, 128, 128)
     emb_dim: int = 128
     dropout: float = 0.2
-    epochs: int = 12          # one-cycle epochs
-    bs: int = 16              # batch size
-    lr: float = 5e-3          # peak learning rate
-    wd: float = 1e-2          # weight decay
     presets: ClassVar[dict] = {'default': {}, 'debug': dict(mel=MelConfig.preset('debug'), channels=(8, 16, 32), emb_dim=32)}
+    retired: ClassVar[tuple] = ('epochs', 'bs', 'lr', 'wd')   # training settings now (`train_classifier`'s `TrainSettings`)
 
 class FoleyClassifier(Pretrained, TorchEmbedder, nn.Module):
     "CNN on log-mels: `clf(mel) -> logits` for training, `clf(waves, sr) -> embeddings`, `clf.probs(waves, sr)`."
@@ -81,19 +79,21 @@ class FoleyClassifier(Pretrained, TorchEmbedder, nn.Module):
         return self.probs(waves, sr).argmax(1)
 
 # %% ../../nbs/12b_classifier.ipynb #492f555c
+CLASSIFIER_SETTINGS = dict(epochs=12, bs=16, lr=5e-3, wd=1e-2, schedule='one_cycle', valid_pct=0.2)  # how the classifier trains by default
+
 def _classifier_learner(dls, clf, cbs=None):
     from fastai.learner import Learner
     from fastai.losses import CrossEntropyLossFlat
     from fastai.metrics import accuracy
     import fastai.callback.progress, fastai.callback.schedule   # patch Learner.no_bar, fit_one_cycle
-    return Learner(dls, clf, loss_func=CrossEntropyLossFlat(), metrics=accuracy, wd=clf.config.wd, cbs=cbs)
+    return Learner(dls, clf, loss_func=CrossEntropyLossFlat(), metrics=accuracy, wd=CLASSIFIER_SETTINGS['wd'], cbs=cbs)
 
 def fit_classifier(dls, # fastai DataLoaders of (log-mel (B, n_mels, frames), label) batches
                      classes=None, # class names (default: `dls.vocab`)
                      mel_cfg:MelConfig=None, # the mel convention of `dls` (default: the 'hifigan' preset)
                      config:ClassifierConfig=None, # full config (overrides `classes` / `mel_cfg`)
-                     epochs:int=None, # one-cycle epochs (default: the config's)
-                     lr:float=None, # peak learning rate (default: the config's)
+                     epochs:int=None, # one-cycle epochs (default: `CLASSIFIER_SETTINGS`)
+                     lr:float=None, # peak learning rate (default: `CLASSIFIER_SETTINGS`)
                      seed:int=0, # seed for the initial weights
                      cbs=None, # extra fastai callbacks (e.g. foleybook.train.learner's)
                      show_progress:bool=False): # fastai's progress bar and metrics table
@@ -105,7 +105,7 @@ def fit_classifier(dls, # fastai DataLoaders of (log-mel (B, n_mels, frames), la
     seed_everything(seed)
     clf = FoleyClassifier(config)
     learn = _classifier_learner(dls, clf, cbs)
-    epochs, lr = epochs or config.epochs, lr or config.lr
+    epochs, lr = epochs or CLASSIFIER_SETTINGS['epochs'], lr or CLASSIFIER_SETTINGS['lr']
     if show_progress: learn.fit_one_cycle(epochs, lr)
     else:
         with learn.no_bar(), learn.no_logging(): learn.fit_one_cycle(epochs, lr)
@@ -131,36 +131,31 @@ def train_classifier_on_folder(root, # a class folder: root/<Class>/*.wav (e.g. 
     return fit_classifier(dls, config=config, seed=seed, **kwargs)
 
 # %% ../../nbs/12b_classifier.ipynb #7ab6dd21
-@trainer('classifier')
+from ..train.trainers import trainer
+from ..train.settings import fit_pretrained
+
+@dataclass
+class _ClassifierExtras(FoleyConfig):
+    duration: float = 4.0 # seconds per clip (pad or crop) when `data` is a folder
+    cache_dir: str = None # cache the mels there
+
+@trainer('classifier', ClassifierConfig, extras=_ClassifierExtras, what='the in-domain classifier', defaults={'*': CLASSIFIER_SETTINGS},
+         example=dict(classes=('DogBark', 'Footstep', 'GunShot', 'Keyboard', 'MovingMotorVehicle', 'Rain', 'Sneeze_Cough')),
+         data="a class-folder path, an `AudioDataset`, mel `DataLoaders`, or 'synth'")
 def train_classifier(data, # a class-folder path, an `AudioDataset`, mel `DataLoaders`, or 'synth' (a SynthFoley set in out/synth)
-                     *,
-                     preset='debug', # a `ClassifierConfig` preset name or a `ClassifierConfig`
-                     out='exp/classifier', # output folder: checkpoints/ and final/
-                     system:str='cpu', # one of `foleybook.core.SYSTEMS`
-                     resume:bool=True, # continue from the last checkpoint in out/checkpoints
-                     seed:int=0, # split, shuffling and initialisation seed
-                     epochs:int=None, # one-cycle epochs (default: the config's)
-                     steps:int=None, # stop after this many optimizer steps instead
-                     bs:int=None, # batch size (default: the config's)
-                     lr:float=None, # peak learning rate (default: the config's)
-                     duration:float=4.0, # seconds per clip (pad or crop) when `data` is a folder
-                     valid_pct:float=0.2, # held-out share of each class
-                     cache_dir=None, # cache the mels there
-                     quiet:bool=False, # no progress output
-                     cbs=None, # more fastai callbacks
-                     **overrides) -> Path: # config fields to change
+                     run, # the resolved run: model config, `TrainSettings`, extras
+                     out, # output folder: checkpoints/ and final/
+                     *, resume:bool=True, quiet:bool=False, cbs=None) -> Path:
     "Train a `FoleyClassifier` with checkpoints and resume; save it to `out/final` and return that folder."
     from foleybook.data.loaders import trainer_mel_dls
-    from foleybook.train.checkpoint import fit_pretrained, preset_config
-    check_system(system)
-    cfg = preset_config(ClassifierConfig, preset, epochs=epochs, bs=bs, lr=lr, **overrides)
-    seed_everything(seed)
-    dls = trainer_mel_dls(data, cfg.mel, out, bs=cfg.bs, seed=seed, system=system, valid_pct=valid_pct, duration=duration, cache_dir=cache_dir)
+    s, cfg = run.settings, run.model
+    seed_everything(s.seed)
+    dls = trainer_mel_dls(data, cfg.mel, out, bs=s.bs, seed=s.seed, system=s.system, valid_pct=s.valid_pct, duration=run.extras.duration,
+                          cache_dir=run.extras.cache_dir)
     if not cfg.classes:
         ds = getattr(dls.train_ds, 'ds', None)
         if ds is None: raise ConfigError("train_classifier: pass classes=(...) (the DataLoaders do not tell the class names)")
         cfg = cfg.replace(classes=tuple(ds.classes))
-    seed_everything(seed)
-    learn = _classifier_learner(dls, FoleyClassifier(cfg), cbs)
-    return fit_pretrained(learn, out, epochs=None if steps else cfg.epochs, steps=steps, system=system, resume=resume, quiet=quiet,
-                          lr=cfg.lr, one_cycle=True)
+    seed_everything(s.seed)
+    return fit_pretrained(_classifier_learner(dls, FoleyClassifier(cfg), cbs), out, s, resume=resume, quiet=quiet)
+

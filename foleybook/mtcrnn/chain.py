@@ -5,10 +5,13 @@
 # %% ../../nbs/11c_mtcrnn_chain.ipynb #8438e889
 from __future__ import annotations
 import json
+from dataclasses import dataclass, field
+from typing import ClassVar
 from pathlib import Path
 import numpy as np, torch
 from torch import nn
-from ..core import Pretrained, ConfigError, CheckpointError, CONFIG_NAME, atomic_write, trainer
+from ..core import FoleyConfig, Pretrained, ConfigError, CheckpointError, CONFIG_NAME, atomic_write
+from ..train.trainers import trainer, train
 from ..features import mu_law_decode
 from ..data.textures import random_curve
 from .tiers import *
@@ -16,7 +19,7 @@ from .train import train_tier, clip_files, clip_tracks
 from .generate import MODES, rate_factor, tier_inputs, generate_tier
 
 # %% auto #0
-__all__ = ['TIERS', 'MTCRNN_PRESETS', 'MTCRNN', 'tier_overrides', 'train_mtcrnn', 'plot_chain', 'MTCRNNSampler', 'mtcrnn_sampler']
+__all__ = ['TIERS', 'MTCRNN_PRESETS', 'MTCRNN', 'MTCRNNConfig', 'train_mtcrnn', 'plot_chain', 'MTCRNNSampler', 'mtcrnn_sampler']
 
 # %% ../../nbs/11c_mtcrnn_chain.ipynb #4a1872ef
 TIERS = ('tier3', 'tier2', 'tier1')
@@ -111,28 +114,32 @@ def from_pretrained(cls:MTCRNN, folder, # a folder written by `MTCRNN.save_pretr
     return cls(*[Tier.from_pretrained(folder/n, device) for n in TIERS]).eval()
 
 # %% ../../nbs/11c_mtcrnn_chain.ipynb #ca66286d
-MTCRNN_PRESETS = {'debug': ('debug', 'debug_tier2', 'debug_tier1'), 'published': ('tier3', 'tier2', 'tier1')}
+MTCRNN_PRESETS = {'debug': ('debug', 'debug_tier2', 'debug_tier1'), 'published': ('tier3', 'tier2', 'tier1')}  # chain preset -> its tiers' presets
 
-def tier_overrides(overrides:dict) -> dict:
-    "Split `{'tier1_steps': 5, 'hidden': 8}` into each tier's overrides (unprefixed keys go to all)."
-    out = {t: {} for t in TIERS}
-    for k, v in overrides.items():
-        t = next((t for t in TIERS if k.startswith(t + '_')), None)
-        for name in ([t] if t else TIERS): out[name][k[len(t) + 1:] if t else k] = v
-    return out
+@dataclass
+class MTCRNNConfig(FoleyConfig):
+    "The three tiers of an `MTCRNN`, top first: what `train_mtcrnn` builds (`model.tier1.hidden=...` reaches into one)."
+    tier3: TierConfig = field(default_factory=lambda: TierConfig.preset('tier3'))
+    tier2: TierConfig = field(default_factory=lambda: TierConfig.preset('tier2'))
+    tier1: TierConfig = field(default_factory=lambda: TierConfig.preset('tier1'))
+    presets: ClassVar[dict] = {k: {t: TierConfig.presets[p] for t, p in zip(TIERS, v)} for k, v in MTCRNN_PRESETS.items()}
 
-@trainer('mtcrnn')
+@trainer('mtcrnn', MTCRNNConfig, chain=True, what='a trained MTCRNN (three tiers)',
+         data='clips: a folder of audio + paramManager files (e.g. `make_textures`)',
+         build=lambda c: MTCRNN(*[Tier(getattr(c, t)) for t in TIERS]))
 def train_mtcrnn(data, # clips: a folder of audio + paramManager files (e.g. `make_textures`)
-                 *, preset='debug', # a key of `MTCRNN_PRESETS`, or three `TierConfig` preset names
-                 out='exp/mtcrnn', # run folder: tier3/, tier2/, tier1/ and final/
-                 system:str='cpu', resume:bool=True, seed:int=0,
-                 **overrides) -> Path: # `TierConfig` fields, prefixed `tierN_` for one tier
-    "Train tier 3, tier 2 and tier 1 and save the chained `MTCRNN` to `out/final`."
-    names = MTCRNN_PRESETS.get(preset, preset) if isinstance(preset, str) else preset
-    if isinstance(names, str) or len(names) != 3: raise ConfigError(f"train_mtcrnn: preset {preset!r} is not one of {list(MTCRNN_PRESETS)} nor three tier presets")
-    out, ov, files = Path(out), tier_overrides(overrides), clip_files(data)
-    tiers = [train_tier(files, p, out=out/t, system=system, resume=resume, seed=seed, **ov[t]) for t, p in zip(TIERS, names)]
-    return MTCRNN(*tiers).save_pretrained(out/'final')
+                 run, # the resolved run: the `MTCRNNConfig`, and the settings given (each tier adds its own preset's defaults)
+                 out, # run folder: tier3/, tier2/, tier1/ and final/
+                 *, resume:bool=True, quiet:bool=True, cbs=None) -> Path:
+    "Train tier 3, tier 2 and tier 1 (`mtcrnn_tier`, each with its preset's default settings under the ones given) and save the chained `MTCRNN` to `out/final`."
+    from fastai.torch_core import rank_distrib
+    out, files = Path(out), clip_files(data)
+    names = MTCRNN_PRESETS.get(run.preset, (None,) * 3)
+    for t, name in zip(TIERS, names):
+        train('mtcrnn_tier', files, getattr(run.model, t), out/t, defaults=name, settings=run.given, resume=resume, quiet=quiet, cbs=cbs)
+    if rank_distrib(): return out/'final'
+    return MTCRNN(*[Tier.from_pretrained(out/t/'final') for t in TIERS]).save_pretrained(out/'final')
+
 
 # %% ../../nbs/11c_mtcrnn_chain.ipynb #0878a5b2
 from ..core import ConfigError as _CE

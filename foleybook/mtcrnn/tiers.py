@@ -20,14 +20,14 @@ MFCCS = tuple(f'mfcc{i}' for i in range(13))
 HEADS = ('mse', 'gauss', 'mdn', 'categorical')
 CELLS = ('gru', 'plstm')
 
-_t3 = dict(generate=('rms', 'centroid', 'pitch'), prop=('fill',), rate=125., hidden=300, seq_len=1000, steps=4000, tfr=0.5, ss=None, head='mse')
-_t2 = dict(generate=MFCCS, prop=('rms', 'centroid', 'pitch'), rate=500., hidden=500, seq_len=2000, steps=6000, tfr=0.5, ss=None, head='mse')
-_t1 = dict(generate=(AUDIO,), prop=MFCCS, rate=16000., hidden=800, seq_len=4000, steps=50000, tfr=0.8, ss=0., head='categorical')
-_dbg = dict(hidden=16, seq_len=64, steps=60, bs=4, lr=3e-3)
+_t3 = dict(generate=('rms', 'centroid', 'pitch'), prop=('fill',), rate=125., hidden=300, head='mse')
+_t2 = dict(generate=MFCCS, prop=('rms', 'centroid', 'pitch'), rate=500., hidden=500, head='mse')
+_t1 = dict(generate=(AUDIO,), prop=MFCCS, rate=16000., hidden=800, head='categorical')
+_dbg = dict(hidden=16)
 
 @dataclass
 class TierConfig(FoleyConfig):
-    "One MTCRNN tier: what it generates from which conditioning, at which rate, its size and its training settings."
+    "One MTCRNN tier: what it generates from which conditioning, at which rate, and its size (its training: `train_tier`)."
     generate: tuple = ('rms', 'centroid', 'pitch') # tracks it generates, or ('audio',) for a sample-level tier
     prop: tuple = ('fill',)  # conditioning tracks (empty: unconditional)
     rate: float = 125.       # frames (or audio samples) per second
@@ -37,15 +37,10 @@ class TierConfig(FoleyConfig):
     head: str = 'mse'        # 'mse' (mean), 'gauss' (mean + variance), 'mdn' (mixture density), 'categorical' (audio)
     n_mix: int = 4           # mixture components of the 'mdn' head
     n_classes: int = 256     # mu-law classes of the audio head
-    seq_len: int = 1000      # training sequence length (frames at `rate`)
-    bs: int = 16             # batch size
-    lr: float = 5e-4         # Adam learning rate
-    steps: int = 4000        # training steps
-    tfr: float = 0.5         # teacher-forcing rate at the start of training
-    ss: float = None         # scheduled sampling: the rate falls linearly from `tfr` to `ss` (None: constant `tfr`)
     presets = {'tier3': _t3, 'tier2': _t2, 'tier1': _t1,
                'debug': {**_t3, **_dbg}, 'debug_tier2': {**_t2, **_dbg},
-               'debug_tier1': {**_t1, **_dbg, 'hidden': 24, 'seq_len': 256}}
+               'debug_tier1': {**_t1, **_dbg, 'hidden': 24}}
+    retired = ('seq_len', 'bs', 'lr', 'steps', 'tfr', 'ss')   # training settings now (`train_tier`'s settings and extras)
 
     def __post_init__(self):
         self.generate, self.prop = tuple(self.generate), tuple(self.prop)
@@ -57,7 +52,6 @@ class TierConfig(FoleyConfig):
         if self.is_audio and len(self.generate) != 1: raise ConfigError(f"TierConfig.generate: audio cannot be generated with other tracks {self.generate}")
         if set(self.generate) & set(self.prop): raise ConfigError(f"TierConfig: {sorted(set(self.generate) & set(self.prop))} both generated and conditioning")
         if self.rate <= 0 or self.hidden < 1 or self.n_layers < 1: raise ConfigError(f"TierConfig: rate, hidden, n_layers must be positive ({self.rate}, {self.hidden}, {self.n_layers})")
-        if not 0 <= self.tfr <= 1 or (self.ss is not None and not 0 <= self.ss <= 1): raise ConfigError(f"TierConfig: tfr={self.tfr}, ss={self.ss} must lie in [0, 1]")
 
     @property
     def is_audio(self) -> bool: return self.generate == (AUDIO,)

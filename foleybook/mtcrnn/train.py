@@ -4,23 +4,26 @@
 
 # %% ../../nbs/11a_mtcrnn_train.ipynb #7d26b1c2
 from __future__ import annotations
-import math
+import json, math
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np, torch
 from fastai.basics import Learner, Callback
 from fastai.optimizer import Adam
-from ..core import ConfigError, DataError, FoleyError, seed_everything, check_system
+from ..core import FoleyConfig, ConfigError, DataError, FoleyError, seed_everything, check_system
 from ..audio import load_audio, resample
 from ..features import mu_law_encode
 from ..data.conditioning import read_params, params_to_array, params_from_audio, ParamDataset
 from ..data.loaders import make_dls
 from ..data.textures import param_file
 from ..train.learner import unwrap
-from ..train.checkpoint import fit_pretrained
+from ..train.settings import fit_pretrained
+from ..train.trainers import trainer, train
 from .tiers import *
 
 # %% auto #0
-__all__ = ['clip_files', 'clip_params', 'clip_tracks', 'tier_stats', 'tier_dls', 'TierTrainer', 'tier_learner', 'train_tier']
+__all__ = ['clip_files', 'clip_params', 'clip_tracks', 'tier_stats', 'tier_dls', 'TierTrainer', 'tier_learner', 'fit_tier',
+           'train_tier']
 
 # %% ../../nbs/11a_mtcrnn_train.ipynb #00e84c13
 _AUDIO_EXT = ('.wav', '.flac', '.ogg', '.mp3')
@@ -80,20 +83,21 @@ def tier_stats(arrays:list, cfg:TierConfig) -> dict:
 
 def tier_dls(arrays:list, # per-clip tracks from `clip_tracks`
              cfg:TierConfig,
+             bs:int=16, # batch size
+             seq_len:int=1000, # training window length `L` (frames at the tier's rate)
              valid_pct:float=0.1, # share of clips held out (at least one when there are two or more)
              seed:int=0, num_workers:int=0, device=None,
              min_batches:int=8): # repeat the training clips (new random windows) until an epoch has this many batches
-
-    "fastai DataLoaders of `(cond (B, L+1, n_cond), gen (B, L+1, n_gen))` windows of `L = cfg.seq_len` steps."
+    "fastai DataLoaders of `(cond (B, L+1, n_cond), gen (B, L+1, n_gen))` windows of `L = seq_len` steps."
     n = len(arrays)
     if n == 0: raise DataError("tier_dls: no clips")
     order = np.random.default_rng(seed).permutation(n)
     n_va = 0 if n == 1 else max(1, round(valid_pct * n))
     va, tr = order[:n_va] if n_va else order[:1], order[n_va:]
-    train = [arrays[i] for i in tr] * max(1, math.ceil(cfg.bs * min_batches / len(tr)))
-    return make_dls(ParamDataset(train, cfg.n_cond, cfg.seq_len + 1, seed, True),
-                    ParamDataset([arrays[i] for i in va], cfg.n_cond, cfg.seq_len + 1, seed, False),
-                    bs=cfg.bs, seed=seed, num_workers=num_workers, device=device)
+    train = [arrays[i] for i in tr] * max(1, math.ceil(bs * min_batches / len(tr)))
+    return make_dls(ParamDataset(train, cfg.n_cond, seq_len + 1, seed, True),
+                    ParamDataset([arrays[i] for i in va], cfg.n_cond, seq_len + 1, seed, False),
+                    bs=bs, seed=seed, num_workers=num_workers, device=device)
 
 class TierTrainer(Callback):
     "Windows -> ((previous values, conditioning), next values), normalised; the teacher-forcing rate falls linearly from `tfr` to `ss`."
@@ -108,37 +112,56 @@ class TierTrainer(Callback):
         self.learn.xb, self.learn.yb = (y[:, :-1], m.norm_cond(x[:, 1:])), (y[:, 1:],)
         m.tfr = self.rate(self.train_iter / self.steps if self.steps else self.pct_train) if self.training else 1.
 
-def tier_learner(dls, tier:Tier, cbs=None, **kwargs) -> Learner:
-    "A fastai `Learner` for `tier`: Adam at the config's learning rate, the head's loss, `TierTrainer`."
-    c = tier.config
-    return Learner(dls, tier, loss_func=tier.loss, opt_func=Adam, lr=c.lr, cbs=[TierTrainer(c.tfr, c.ss, c.steps)] + list(cbs or []), **kwargs)
+def tier_learner(dls, tier:Tier,
+                 lr:float=5e-4, # Adam's learning rate (published)
+                 tfr:float=0.5, ss:float=None, steps:int=None, # `TierTrainer`'s teacher forcing: from `tfr` to `ss` over `steps`
+                 cbs=None, **kwargs) -> Learner:
+    "A fastai `Learner` for `tier`: Adam, the head's loss, `TierTrainer`."
+    return Learner(dls, tier, loss_func=tier.loss, opt_func=Adam, lr=lr, cbs=[TierTrainer(tfr, ss, steps)] + list(cbs or []), **kwargs)
 
 # %% ../../nbs/11a_mtcrnn_train.ipynb #5bd283ec
-def train_tier(data, # clips: a folder, a list of parameter/audio files, or a list of arrays from `clip_tracks`
-               preset='debug', # a `TierConfig` preset name or a `TierConfig`
-               out='exp/mtcrnn/tier', # output folder: checkpoints/ and final/
-               system:str='cpu', # a key of `foleybook.core.SYSTEMS`
-               resume:bool=True, # continue from the last checkpoint in out/checkpoints
-               seed:int=0, # split, window, shuffling and initialisation seed
-               valid_pct:float=0.1, # clips held out
-               every:int=None, # checkpoint every this many steps (default: 4 per run)
-               quiet:bool=True, # no progress bar or table
-               cbs=None, # more fastai callbacks
-               **overrides) -> Tier: # `TierConfig` fields to change (e.g. steps=, hidden=)
-    "Train one tier with resumable checkpoints; save it to `out/final` and return it (in eval mode)."
-    from fastai.torch_core import rank_distrib
-    sysd = check_system(system)
-    cfg = preset if isinstance(preset, TierConfig) else TierConfig.preset(preset)
-    cfg = cfg.replace(**overrides)
-    out = Path(out); seed_everything(seed)
+@dataclass
+class _TierExtras(FoleyConfig):
+    seq_len: int = 1000 # training window length (frames at the tier's rate)
+    tfr: float = 0.5 # teacher-forcing rate at the start of training
+    ss: float = None # scheduled sampling: the rate falls linearly from `tfr` to `ss` (None: constant `tfr`)
+    def __post_init__(self):
+        if self.seq_len < 1: raise ConfigError(f"mtcrnn_tier: seq_len must be >= 1, got {self.seq_len}")
+        if not 0 <= self.tfr <= 1 or (self.ss is not None and not 0 <= self.ss <= 1): raise ConfigError(f"mtcrnn_tier: tfr={self.tfr}, ss={self.ss} must lie in [0, 1]")
+
+_DBG = dict(steps=60, bs=4, lr=3e-3, seq_len=64)
+
+@trainer('mtcrnn_tier', TierConfig, extras=_TierExtras, what='a trained MTCRNN tier',
+         data="clips: a folder of audio + paramManager files, a list of files, or a list of arrays from `clip_tracks`",
+         defaults={'*': dict(bs=16, lr=5e-4, steps=4000, seq_len=1000, tfr=0.5),   # published: Adam 5e-4
+                   'tier2': dict(steps=6000, seq_len=2000), 'tier1': dict(steps=50000, seq_len=4000, tfr=0.8, ss=0.),
+                   'debug': _DBG, 'debug_tier2': _DBG, 'debug_tier1': dict(_DBG, seq_len=256, tfr=0.8, ss=0.)})
+def fit_tier(data, # clips: a folder, a list of parameter/audio files, or a list of arrays from `clip_tracks`
+             run, # the resolved run: the `TierConfig`, `TrainSettings`, extras (`seq_len`, `tfr`, `ss`)
+             out, # output folder: checkpoints/ and final/
+             *, resume:bool=True, quiet:bool=True, cbs=None) -> Path:
+    "Train one tier with resumable checkpoints (4 a run by default); save it to `out/final` and return that folder."
+    s, cfg, x = run.settings, run.model, run.extras
+    out = Path(out); seed_everything(s.seed)
     arrays = data if isinstance(data, list) and data and isinstance(data[0], np.ndarray) else [clip_tracks(f, cfg) for f in clip_files(data)]
     short = [i for i, a in enumerate(arrays) if len(a) < 2]
     if short: raise DataError(f"train_tier: clip(s) {short} have fewer than 2 frames at {cfg.rate} Hz")
     tier = Tier(cfg).set_stats(**tier_stats(arrays, cfg))
-    dls = tier_dls(arrays, cfg, valid_pct, seed, device=sysd['device'])
-    learn = tier_learner(dls, tier, cbs=list(cbs or []))
-    final = fit_pretrained(learn, out, steps=cfg.steps, system=system, resume=resume, every=every or max(1, cfg.steps // 4), quiet=quiet, lr=cfg.lr)
-    losses = [float(v) for v in getattr(learn.recorder, 'losses', [])]  # this call's training losses
-    tier = unwrap(learn.model).eval() if rank_distrib() else Tier.from_pretrained(final)
-    tier.learn_losses = losses
+    dls = tier_dls(arrays, cfg, s.bs, x.seq_len, s.valid_pct, s.seed, device=s.device)
+    learn = tier_learner(dls, tier, lr=s.lr, tfr=x.tfr, ss=x.ss, steps=s.steps, cbs=cbs)
+    if s.every is None and s.steps: s = s.replace(every=max(1, s.steps // 4))
+    return fit_pretrained(learn, out, s, resume=resume, quiet=quiet)
+
+def train_tier(data, # clips: a folder, a list of parameter/audio files, or a list of arrays from `clip_tracks`
+               preset='debug', # a `TierConfig` preset name or a `TierConfig`
+               out='exp/mtcrnn/tier', # output folder: checkpoints/ and final/
+               quiet:bool=True, # no progress bar or table
+               **kwargs) -> Tier: # `train`'s keywords and the run's keys (steps, bs, lr, seq_len, tfr, ss, model fields, ...)
+    "Train one tier (`TRAINERS['mtcrnn_tier']`) and return it, in eval mode, with this call's training losses as `learn_losses` (None on DDP ranks > 0)."
+    from fastai.torch_core import rank_distrib
+    final = train('mtcrnn_tier', data, preset, out, quiet=quiet, **kwargs)
+    if rank_distrib(): return None
+    tier = Tier.from_pretrained(final)
+    tier.learn_losses = json.loads((Path(out)/'history.json').read_text())['losses']
     return tier
+

@@ -43,20 +43,18 @@ class PixelSNAILConfig(FoleyConfig):
     cond_channels: int = 256      # width of the conditioning stack
     cond_kernel: int = 3          # kernel of the conditioning stack
     n_out_res_blocks: int = 0     # 1x1 gated residual blocks before the output layer
-    lr: float = 3e-4              # Adam learning rate
-    bs: int = 8                   # batch size
-    epochs: int = 1500
     presets: ClassVar[dict] = {
         'dcase2023': dict(),   # the baseline's network
         'dcase2023_cond': dict(causal='inclusive', embed_act=True, n_cond_res_blocks=3),
         'small': dict(channels=64, res_channels=64, n_blocks=2, n_res_blocks=2, n_heads=4, embed_hidden=128,
-                     causal='inclusive', embed_act=True, n_cond_res_blocks=1, cond_channels=32, lr=1e-3, bs=16, epochs=30),
+                     causal='inclusive', embed_act=True, n_cond_res_blocks=1, cond_channels=32),
         'debug': dict(n_codes=16, height=4, width=6, n_classes=3, channels=16, kernel=3, n_blocks=2, n_res_blocks=1,
                       res_channels=16, n_heads=2, dropout=0.0, embed_hidden=16, causal='inclusive', embed_act=True,
-                      n_cond_res_blocks=1, cond_channels=8, lr=3e-3, bs=8, epochs=2),
+                      n_cond_res_blocks=1, cond_channels=8),
         'debug_baseline': dict(n_codes=16, height=4, width=6, n_classes=3, channels=16, kernel=3, n_blocks=2, n_res_blocks=1,
-                               res_channels=16, n_heads=2, dropout=0.0, embed_hidden=16, lr=3e-3, bs=8, epochs=2),
+                               res_channels=16, n_heads=2, dropout=0.0, embed_hidden=16),
     }
+    retired: ClassVar[tuple] = ('lr', 'bs', 'epochs')   # training settings now (`train_prior`'s `TrainSettings`)
 
     def __post_init__(self):
         if self.causal not in ('strict', 'inclusive'): raise ConfigError(f"PixelSNAILConfig.causal must be 'strict' or 'inclusive', got {self.causal!r}")

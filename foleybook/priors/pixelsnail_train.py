@@ -77,22 +77,25 @@ class PriorBatch(Callback):
 
 def pixelsnail_learner(dls:DataLoaders, # (codes, label) batches
                        model, # a `PixelSNAIL` or a `PixelSNAILConfig`
-                       lr:float=None, # defaults to the config's
-                       amp:bool=False, # mixed precision (`foleybook.train.learner`), attention and logits kept in float32
+                       lr:float=3e-4, # the baseline's
+                       amp=False, # mixed precision (`foleybook.train.learner`): True or an autocast dtype; attention and logits kept in float32
                        cbs=None, **kwargs) -> Learner:
     "A fastai `Learner` training a PixelSNAIL prior with cross-entropy (Adam)."
     if isinstance(model, PixelSNAILConfig): model = PixelSNAIL(model)
-    learn = Learner(dls, model, loss_func=prior_loss, opt_func=Adam, lr=lr or model.config.lr,
+    learn = Learner(dls, model, loss_func=prior_loss, opt_func=Adam, lr=lr,
                     metrics=[code_accuracy], cbs=[PriorBatch()] + list(cbs or []), **kwargs)
     if amp:
         from foleybook.train.learner import fp32
         for m in model.modules():
             if isinstance(m, CausalAttention): fp32(m)
         fp32(model.head)
-        learn.to_amp()
+        learn.to_amp(amp if isinstance(amp, torch.dtype) else None)
     return learn
 
 # %% ../../nbs/05a_pixelsnail_train.ipynb #3ba69f93
+from ..train.trainers import trainer
+from ..train.settings import fit_pretrained
+
 def find_codes(path) -> Path:
     "The code-map file `path`, or the one `*.safetensors` file in folder `path`."
     p = Path(path)
@@ -104,32 +107,26 @@ def find_codes(path) -> Path:
     if not p.is_file(): raise DataError(f"{p}: code-map file not found (run the VQ-VAE's save codes stage first)")
     return p
 
-@trainer('pixelsnail')
+@trainer('pixelsnail', PixelSNAILConfig, what='a trained PixelSNAIL prior', data='a code-map file (`write_codes` format) or a folder holding one',
+         defaults={'*': dict(epochs=1500, bs=8, lr=3e-4),   # the baseline: Adam 3e-4, batch 8, 1500 epochs
+                   'small': dict(epochs=30, bs=16, lr=1e-3),
+                   'debug': dict(epochs=2, bs=8, lr=3e-3), 'debug_baseline': dict(epochs=2, bs=8, lr=3e-3)})
 def train_prior(codes, # a code-map file (`write_codes` format) or a folder holding one
-                *,
-                preset:str='debug', # a `PixelSNAILConfig` preset
-                out='exp/prior', # checkpoints go to out/checkpoints, the trained model to out/final
-                system:str='cpu', # one of `foleybook.core.SYSTEMS`
-                resume:bool=True, # continue from the last checkpoint in out/checkpoints
-                seed:int=0, # shuffling and initialisation seed
-                epochs:int=None, steps:int=None, bs:int=None, lr:float=None, # default: the preset's epochs, bs and lr
-                every:int=None, # checkpoint every this many steps (default: about 10 per run)
-                quiet:bool=False, # no progress output
-                cbs=None, # more fastai callbacks
-                **overrides) -> Path: # `PixelSNAILConfig` fields
+                run, # the resolved run: model config (sized to the codes here), `TrainSettings`
+                out, # checkpoints go to out/checkpoints, the trained model to out/final
+                *, resume:bool=True, quiet:bool=False, cbs=None) -> Path:
     "Train a class-conditional PixelSNAIL on a code-map file with resumable checkpoints; returns `out/final`."
     from foleybook.data.loaders import code_dls, read_codes
-    from foleybook.train.checkpoint import fit_pretrained
-    sysd = check_system(system)
+    s = run.settings
     path = find_codes(codes)
     x, _, classes, n_codes = read_codes(path)
     if x.ndim != 3: raise DataError(f"{path}: PixelSNAIL models (N, H, W) code maps, got {tuple(x.shape)} (residual-VQ codes are not supported)")
-    cfg = PixelSNAILConfig.preset(preset, **{**dict(height=x.shape[1], width=x.shape[2], n_codes=n_codes, n_classes=len(classes)), **overrides})
-    seed_everything(seed)
-    dls = code_dls(path, bs=bs or cfg.bs, seed=seed, device=get_device(sysd['device']))
-    learn = pixelsnail_learner(dls, PixelSNAIL(cfg), lr=lr, amp=sysd['amp'], cbs=list(cbs or []))
-    return fit_pretrained(learn, out, epochs=None if steps else (epochs or cfg.epochs), steps=steps, system=system,
-                          resume=resume, every=every, quiet=quiet, lr=lr or cfg.lr)
+    cfg = run.model.replace(height=x.shape[1], width=x.shape[2], n_codes=n_codes, n_classes=len(classes))
+    seed_everything(s.seed)
+    dls = code_dls(path, bs=s.bs, seed=s.seed, valid_pct=s.valid_pct, device=get_device(s.device))
+    learn = pixelsnail_learner(dls, PixelSNAIL(cfg), lr=s.lr, amp=s.amp_dtype(), cbs=cbs)
+    return fit_pretrained(learn, out, s, resume=resume, quiet=quiet)
+
 
 # %% ../../nbs/05a_pixelsnail_train.ipynb #2caff4b2
 _RENAMES = [(r'\.parametrizations\.weight\.original0$', '.weight_g'), (r'\.parametrizations\.weight\.original1$', '.weight_v'),

@@ -37,24 +37,19 @@ class GPTConfig(FoleyConfig):
     classes: tuple = ()           # class names (for samplers and reports)
     dropout: float = 0.0          # embedding, attention and residual dropout
     p_uncond: float = 0.          # probability of training with the null condition (classifier-free guidance)
-    lr: float = 1e-4              # AdamW learning rate
-    wd: float = 0.01              # weight decay
-    bs: int = 16                  # batch size
-    epochs: int = 100             # training epochs
     presets: ClassVar[dict] = {
         'vggsound': dict(),
         'vggsound_212': dict(feat_frames=212),
         'vggsound_class': dict(cond='class', n_classes=309),
         'vggsound_none': dict(cond='none'),
         'vas': dict(n_codes=128),
-        'debug': dict(n_codes=32, code_shape=(10, 8), n_layer=2, n_head=2, width=32, feat_frames=4, feat_len=16,
-                      lr=3e-3, bs=8, epochs=2),
+        'debug': dict(n_codes=32, code_shape=(10, 8), n_layer=2, n_head=2, width=32, feat_frames=4, feat_len=16),
     }
+    retired: ClassVar[tuple] = ('lr', 'wd', 'bs', 'epochs')   # training settings now (`train_transformer`'s `TrainSettings`)
 
     def __post_init__(self):
         if self.cond not in CONDS: raise ConfigError(f"GPTConfig: cond must be one of {CONDS}, got {self.cond!r}")
         if self.width % self.n_head: raise ConfigError(f"GPTConfig: width {self.width} is not divisible by n_head {self.n_head}")
-        if self.cond == 'class' and self.n_classes < 1: raise ConfigError("GPTConfig: cond='class' needs n_classes >= 1")
         if self.cond == 'feature' and not 1 <= self.feat_frames: raise ConfigError(f"GPTConfig: feat_frames must be >= 1")
         if not 0 <= self.p_uncond < 1: raise ConfigError(f"GPTConfig: p_uncond must be in [0, 1), got {self.p_uncond}")
         if self.cond == 'none' and self.p_uncond: raise ConfigError("GPTConfig: p_uncond needs a condition (cond='feature' or 'class')")
@@ -121,6 +116,7 @@ class SpecGPT(Pretrained, nn.Module):
     def __init__(self, config:GPTConfig=None): # the shape (default: the `vggsound` preset)
         super().__init__()
         self.config = c = config or GPTConfig.preset('vggsound')
+        if c.cond == 'class' and c.n_classes < 1: raise ConfigError("GPTConfig: cond='class' needs n_classes >= 1 (the trainer sets it from the data)")
         self.tok_emb = nn.Embedding(c.n_codes, c.width)
         self.pos_emb = nn.Parameter(torch.zeros(1, c.block_size, c.width))
         if c.cond == 'feature':

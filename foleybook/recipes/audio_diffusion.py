@@ -7,7 +7,9 @@ from __future__ import annotations
 import json, math
 from pathlib import Path
 from ..core import ConfigError, atomic_write
-from .engine import Recipe, RecipeSpec, Stage, register_recipe, RECIPES
+from dataclasses import dataclass
+from .engine import Recipe, RecipeSpec, Stage, Train, GenerateSection, register_recipe, RECIPES
+import foleybook.diffusion.audio_diffusion_train, foleybook.vocoders.hifigan   # the trainers of its sections
 from .stages import stage_data, stage_split, classes_of, stage_generate, stage_evaluate, class_metrics, Evaluation
 from ..eval.system_metrics import class_accuracy
 from ..eval.report import class_files
@@ -15,79 +17,82 @@ from ..audio import load_audio
 from .stages import run_trainer
 
 # %% auto #0
-__all__ = ['RECIPE_PRESETS', 'AUDIO_DIFFUSION', 'unet_config', 'stage_vae', 'stage_unet', 'hifigan_for_images', 'stage_vocoder',
-           'audio_diffusion_generator', 'audio_diffusion_metrics']
+__all__ = ['RECIPE_PRESETS', 'AUDIO_DIFFUSION_SECTIONS', 'AUDIO_DIFFUSION', 'AudioDiffusionGenerate', 'unet_config', 'no_vae',
+           'no_vocoder', 'stage_vae', 'stage_unet', 'hifigan_for_images', 'stage_vocoder', 'audio_diffusion_generator',
+           'audio_diffusion_metrics']
 
 # %% ../../nbs/13e_audio_diffusion_recipe.ipynb #cba98235
+@dataclass
+class AudioDiffusionGenerate(GenerateSection):
+    "The `generate` section: the sampler's options."
+    steps: int = None # sampling steps (None: the model config's)
+    guidance: float = None # classifier-free guidance scale (None: the model config's)
+    eta: float = None # DDIM's eta (None: the model config's)
+
 RECIPE_PRESETS = {
     'debug': dict(
         n_per_class=6, holdout=1/3, seed=0, duration=4.0,
-        vae=None,
-        unet=dict(preset='debug', overrides=dict(epochs=1), bs=16),
-        vocoder=None,   # Griffin-Lim (32 iterations); dict(preset=, steps=, bs=, frames=) trains a HiFi-GAN on the images' mels
+        vae=None,       # no VAE: the UNet diffuses the mel images themselves
+        unet=dict(preset='debug', epochs=1, bs=16),
+        vocoder=None,   # Griffin-Lim (32 iterations); a `hifigan` section (preset, steps, bs, segment) trains a HiFi-GAN on the images' mels
         classifier=dict(preset='debug', epochs=2, bs=8),
         generate=dict(n_per_class=2, steps=5, guidance=2., bs=7),
         evaluate=dict(embedders=('classifier',))),
     'demo': dict(
         n_per_class=40, holdout=0.25, seed=0, duration=4.0,
         vae=None,
-        unet=dict(preset='demo', overrides=dict(epochs=60, diffusion=dict(prediction='v')), bs=16, every=100, keep=20),   # v: see below; every EMA checkpoint kept: the learning curve
+        unet=dict(preset='demo', model=dict(diffusion=dict(prediction='v')), epochs=60, bs=16, every=100, keep=20),   # v: see below; every EMA checkpoint kept: the learning curve
         vocoder=None,   # Griffin-Lim: a HiFi-GAN does not fit the 20-minute budget
-        classifier=dict(preset='debug', epochs=8, bs=16, mel='audio_diffusion'),   # dB features: Griffin-Lim's noise floor is below them
+        classifier=dict(preset='debug', model=dict(mel='audio_diffusion'), epochs=8, bs=16),   # dB features: Griffin-Lim's noise floor is below them
         generate=dict(n_per_class=10, steps=25, guidance=3., bs=10),
         evaluate=dict(embedders=('classifier',))),
     'image256': dict(
         n_per_class=None, holdout=0.1, seed=0, duration=4.0,
         vae=None,
-        unet=dict(preset='audio_diffusion', overrides=dict(epochs=100, diffusion=dict(schedule='linear', T=1000, p_uncond=0.1)), bs=16),
-        vocoder=dict(preset='audio_diffusion', steps=200_000, bs=16, frames=32),   # HiFi-GAN V1 on the 256 x 256 images' mels
+        unet=dict(preset='audio_diffusion', model=dict(diffusion=dict(schedule='linear', T=1000, p_uncond=0.1)), epochs=100, bs=16),
+        vocoder=dict(preset='audio_diffusion', steps=200_000, bs=16),   # HiFi-GAN V1 on the 256 x 256 images' mels, 32-frame segments
         classifier=dict(preset='default', epochs=30, bs=32),
         generate=dict(n_per_class=100, steps=50, guidance=2., bs=8),
         evaluate=dict(embedders=('vggish', 'classifier'))),
     'latent': dict(
         n_per_class=None, holdout=0.1, seed=0, duration=4.0,
-        vae=dict(preset='kl_f8', epochs=50, overrides={}),
-        unet=dict(preset='latent', overrides=dict(epochs=100, diffusion=dict(schedule='linear', T=1000, p_uncond=0.1)), bs=16),
+        vae=dict(preset='kl_f8', epochs=50),
+        unet=dict(preset='latent', model=dict(diffusion=dict(schedule='linear', T=1000, p_uncond=0.1)), epochs=100, bs=16),
         vocoder=None,   # Griffin-Lim, as the fork
         classifier=dict(preset='default', epochs=30, bs=32),
         generate=dict(n_per_class=100, steps=50, guidance=2., bs=8),
         evaluate=dict(embedders=('vggish', 'classifier'))),
 }
+AUDIO_DIFFUSION_SECTIONS = dict(vae=Train('klvae'), unet=Train('audio_diffusion'), vocoder=Train('hifigan'), generate=AudioDiffusionGenerate)
 
 # %% ../../nbs/13e_audio_diffusion_recipe.ipynb #fa5edfe4
+def _unet_model(r:Recipe) -> dict:
+    "The model fields the unet stage sets: class-conditional on the split's classes."
+    classes = classes_of(r)
+    return dict(classes=tuple(classes), unet=dict(n_classes=len(classes)))
+
 def unet_config(r:Recipe):
-    "The `AudioDiffusionConfig` of the experiment: the preset's, class-conditional on the split's classes."
-    from foleybook.diffusion.audio_diffusion import AudioDiffusionConfig
-    s, classes = r.P['unet'], classes_of(r)
-    cfg = AudioDiffusionConfig.preset(s['preset'])
-    cfg = cfg.replace(**{k: v for k, v in s['overrides'].items() if k not in ('unet', 'diffusion')})
-    diff = cfg.diffusion.replace(**s['overrides'].get('diffusion', {}))
-    unet = cfg.unet.replace(**s['overrides'].get('unet', {}), n_classes=len(classes))
-    return cfg.replace(classes=tuple(classes), unet=unet, diffusion=diff, bs=s.get('bs', cfg.bs))
+    "The `AudioDiffusionConfig` of the experiment: the `unet` section's, class-conditional on the split's classes."
+    return Train('audio_diffusion').resolve(r.P['unet'], 'unet', model=_unet_model(r)).model
+
+def no_vae(r:Recipe):
+    "Why the vae stage is skipped (None: the preset has a `vae` section)."
+    return None if r.P.get('vae') else "the preset diffuses the mel images themselves (no `vae` section): no KL autoencoder to train"
+
+def no_vocoder(r:Recipe):
+    "Why the vocoder stage is skipped (None: the preset has a `vocoder` section)."
+    return None if r.P.get('vocoder') else "Griffin-Lim inverts the mel images (no `vocoder` section): no vocoder to train"
 
 def stage_vae(r:Recipe) -> dict:
-    "Train the KL autoencoder on the train split's mel images (latent presets); otherwise record that there is none."
-    v, final = r.P.get('vae'), r.path('vae', 'final')
-    if not v:
-        final.mkdir(parents=True, exist_ok=True)
-        with atomic_write(final/'none.json', 'w') as f: json.dump(dict(vae=None), f)
-        return dict(vae=None)
-    from foleybook.diffusion.audio_diffusion_train import train_klvae
-    train = r.need('split', 'the train split', r.path('data', 'train'))
-    if (r.path('vae', 'checkpoints')).is_dir(): r.log(f"stage {r.current}: resuming from the checkpoints in {r.path('vae', 'checkpoints')}")
-    run_trainer(r, train_klvae, train, preset=v['preset'], out=r.path('vae'), system=r.system, seed=r.seed,
-                images=unet_config(r).images, epochs=v['epochs'], quiet=r.quiet, **v.get('overrides', {}))
-    return dict(vae=v['preset'])
+    "Train the KL autoencoder of the `vae` section on the train split's mel images (latent presets)."
+    run_trainer(r, r.need('split', 'the train split', r.path('data', 'train')), images=unet_config(r).images)
+    return dict(vae=r.P['vae'].get('preset'))
 
 def stage_unet(r:Recipe) -> dict:
-    "Train the class-conditional `AudioDiffusion` model on the train split."
-    from foleybook.diffusion.audio_diffusion_train import train_audio_diffusion
-    train, vae = r.need('split', 'the train split', r.path('data', 'train')), r.need('vae')
-    cfg = unet_config(r)
-    if (r.path('unet', 'checkpoints')).is_dir(): r.log(f"stage {r.current}: resuming from the checkpoints in {r.path('unet', 'checkpoints')}")
-    run_trainer(r, train_audio_diffusion, train, preset=cfg, out=r.path('unet'), system=r.system, seed=r.seed, quiet=r.quiet,
-                vae=None if (vae/'none.json').is_file() else vae, every=r.P['unet'].get('every'), keep=r.P['unet'].get('keep', 2))
-    return dict(preset=r.P['unet']['preset'], epochs=cfg.epochs)
+    "Train the class-conditional `AudioDiffusion` model of the `unet` section on the train split."
+    train = r.need('split', 'the train split', r.path('data', 'train'))
+    run_trainer(r, train, model=_unet_model(r), vae_model=None if r.skipped('vae') else str(r.need('vae')))
+    return {k: r.P['unet'].get(k) for k in ('preset', 'epochs', 'steps')}
 
 def hifigan_for_images(images, # the `MelImageConfig` of the images
                        preset:str='debug'): # a `HiFiGANConfig` preset: its width and residual blocks are kept
@@ -106,18 +111,11 @@ def hifigan_for_images(images, # the `MelImageConfig` of the images
     return cfg.replace(mel=images.mel, upsample_rates=rates, upsample_kernel_sizes=tuple(2 * u + u % 2 for u in rates))   # kernel - rate even
 
 def stage_vocoder(r:Recipe) -> dict:
-    "Train a HiFi-GAN on the train split's audio in the images' mel convention (presets with a `vocoder` entry); otherwise record Griffin-Lim."
-    v, final = r.P.get('vocoder'), r.path('vocoder', 'final')
-    if not v:
-        final.mkdir(parents=True, exist_ok=True)
-        with atomic_write(final/'none.json', 'w') as f: json.dump(dict(vocoder='griffin-lim'), f)
-        return dict(vocoder='griffin-lim')
-    from foleybook.vocoders.hifigan import train_hifigan
+    "Train the HiFi-GAN of the `vocoder` section on the train split's audio in the images' mel convention (32-frame segments unless it says)."
+    v, images = r.P['vocoder'], unet_config(r).images
     train = r.need('split', 'the train split', r.path('data', 'train'))
-    cfg = hifigan_for_images(unet_config(r).images, v['preset'])
-    run_trainer(r, train_hifigan, train, preset=cfg, out=r.path('vocoder'), system=r.system, seed=r.seed, quiet=r.quiet,
-                steps=v['steps'], bs=v.get('bs', 16), segment=cfg.mel.hop_length * v.get('frames', 32))
-    return dict(vocoder=v['preset'], steps=v['steps'])
+    run_trainer(r, train, preset=hifigan_for_images(images, v.get('preset', 'debug')), extras=dict(segment=images.hop_length * 32))
+    return {k: v.get(k) for k in ('preset', 'steps', 'epochs')}
 
 def audio_diffusion_generator(r:Recipe, # an experiment of this recipe
                               device='cpu'):
@@ -139,13 +137,14 @@ def audio_diffusion_metrics(r:Recipe, ev:Evaluation) -> dict:
     return dict(image_ceiling=acc['all'], image_ceiling_class_accuracy={c: v for c, v in acc.items() if c != 'all'})
 
 AUDIO_DIFFUSION = register_recipe(RecipeSpec('audio-diffusion', [
-    Stage('data', 'the data description', 'data/source.json', (), stage_data),
-    Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), stage_split),
-    Stage('vae', 'a trained KL autoencoder (latent presets)', 'vae/final', ('split',), stage_vae, 'vae', 'vae'),
+    Stage('data', 'the data description', 'data/source.json', (), stage_data, reads=('n_per_class', 'seed')),
+    Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), stage_split, reads=('holdout', 'seed')),
+    Stage('vae', 'a trained KL autoencoder', 'vae/final', ('split',), stage_vae, 'vae', 'vae', when=no_vae),
     Stage('unet', 'a trained audio-diffusion model', 'unet/final', ('split', 'vae'), stage_unet, 'unet', 'unet'),
-    Stage('vocoder', 'a neural vocoder on the images\' mels (or Griffin-Lim)', 'vocoder/final', ('split',), stage_vocoder, 'vocoder', 'vocoder'),
-    Stage('generate', 'generated clips', 'gen', ('unet', 'vocoder'), stage_generate),
-    Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate, 'classifier', 'classifier')],
+    Stage('vocoder', 'a neural vocoder on the images\' mels', 'vocoder/final', ('split',), stage_vocoder, 'vocoder', 'vocoder', when=no_vocoder),
+    Stage('generate', 'generated clips', 'gen', ('unet', 'vocoder'), stage_generate, reads=('generate',)),
+    Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate, 'classifier', 'classifier', reads=('evaluate',))],
     RECIPE_PRESETS, 'audio-diffusion: class-conditional mel-image (or latent) diffusion, per-class FAD and accuracy',
-    generator=audio_diffusion_generator, metrics=(class_metrics, audio_diffusion_metrics)))
-RECIPES['audio_diffusion'] = AUDIO_DIFFUSION  # the older name, kept as an alias (a second key of the table)
+    generator=audio_diffusion_generator, metrics=(class_metrics, audio_diffusion_metrics), sections=AUDIO_DIFFUSION_SECTIONS,
+    aliases=('audio_diffusion',)))   # the older spelling: the same recipe, the same exp/audio-diffusion-PRESET
+

@@ -7,30 +7,39 @@ from __future__ import annotations
 import functools, json, os
 from pathlib import Path
 from ..core import ConfigError, DataError, SYSTEMS, atomic_write
-from .engine import Recipe, RecipeSpec, Stage, register_recipe
+from dataclasses import dataclass
+from .engine import Recipe, RecipeSpec, Stage, Train, GenerateSection, register_recipe
 from .stages import (stage_data, data_source, stage_split, classes_of, stage_generate, stage_evaluate,
-                                      run_trainer, resume_note, stage_vocoder)
+                                      run_trainer, stage_vocoder, VOCODER)
+import foleybook.codecs.vqvae, foleybook.priors.pixelsnail_train   # the trainers of its sections
 
 # %% auto #0
-__all__ = ['RECIPE_PRESETS', 'DCASE2023', 'find_urbansound', 'stage_dcase_data', 'stage_vqvae', 'stage_codes', 'stage_prior',
-           'dcase_pipeline']
+__all__ = ['RECIPE_PRESETS', 'DCASE_SECTIONS', 'DCASE2023', 'DcaseGenerate', 'find_urbansound', 'stage_dcase_data', 'stage_vqvae',
+           'stage_codes', 'stage_prior', 'dcase_pipeline']
 
 # %% ../../nbs/13c_dcase2023.ipynb #f2189e1f
+@dataclass
+class DcaseGenerate(GenerateSection):
+    "The `generate` section of the DCASE recipe: the `FoleyPipeline`'s sampling options."
+    temperature: float = 1. # sampling temperature of the prior
+    top_k: int = None # sample among the k most likely codes only (None: all)
+    guidance: float = 1. # classifier-free guidance scale (needs a prior trained with p_uncond > 0)
+
 RECIPE_PRESETS = {
     'debug': dict(
         n_per_class=6, holdout=1/3, seed=0,
-        vocoder=dict(kind='hifigan', preset='debug', overrides={}, steps=2, bs=2, segment=4096),
-        vqvae=dict(preset='debug', overrides={}, epochs=2, bs=8),
-        prior=dict(preset='debug', overrides=dict(attention=False, p_uncond=0.2), epochs=2, bs=8),
+        vocoder=dict(trainer='hifigan', preset='debug', steps=2, bs=2, segment=4096),
+        vqvae=dict(preset='debug', epochs=2, bs=8),
+        prior=dict(preset='debug', model=dict(attention=False, p_uncond=0.2), epochs=2, bs=8),
         classifier=dict(preset='debug', epochs=8, bs=4),  # 2 x 8 collapsed to one class (real clips at chance)
         generate=dict(n_per_class=2, temperature=1., top_k=None, guidance=2., bs=14),
         evaluate=dict(embedders=('classifier',))),
     'demo': dict(
         n_per_class=40, holdout=0.25, seed=0,
-        vocoder=dict(kind='griffinlim', n_iter=32),
-        vqvae=dict(preset='debug', overrides=dict(mel_mean=-5.5, mel_std=2.7, restart_after=20, n_codes=256, embed_dim=16,
-                                                  hidden=32, res_channels=16), epochs=12, bs=4, lr=1.5e-3),
-        prior=dict(preset='dcase2023_cond', overrides=dict(channels=32, res_channels=32, n_blocks=2, n_res_blocks=1, attention=False,
+        vocoder=dict(trainer='griffinlim', n_iter=32),
+        vqvae=dict(preset='debug', model=dict(mel_mean=-5.5, mel_std=2.7, restart_after=20, n_codes=256, embed_dim=16,
+                                              hidden=32, res_channels=16), epochs=12, bs=4, lr=1.5e-3),
+        prior=dict(preset='dcase2023_cond', model=dict(channels=32, res_channels=32, n_blocks=2, n_res_blocks=1, attention=False,
                                                       embed_hidden=64, n_cond_res_blocks=1, cond_channels=16, p_uncond=0.1),
                    epochs=50, bs=4, lr=1e-3),
         classifier=dict(preset='debug', epochs=8, bs=16),
@@ -38,13 +47,14 @@ RECIPE_PRESETS = {
         evaluate=dict(embedders=('classifier',))),
     'dcase2023': dict(
         n_per_class=None, holdout=0.1, seed=0,
-        vocoder=dict(kind='hifigan', preset='v1', overrides={}, steps=None, epochs=None, bs=16),
-        vqvae=dict(preset='dcase2023', overrides={}, epochs=800, bs=16),
-        prior=dict(preset='dcase2023', overrides={}, epochs=1500, bs=8),
+        vocoder=dict(trainer='hifigan', preset='v1', bs=16),   # 2.5M steps, AdamW 2e-4 decaying 0.999 a epoch: the trainer's defaults
+        vqvae=dict(preset='dcase2023', epochs=800, bs=16),
+        prior=dict(preset='dcase2023', epochs=1500, bs=8),
         classifier=dict(preset='default', epochs=30, bs=32),
         generate=dict(n_per_class=100, temperature=1., top_k=None, guidance=1., bs=8),
         evaluate=dict(embedders=('vggish', 'classifier'))),
 }
+DCASE_SECTIONS = dict(vocoder=VOCODER, vqvae=Train('vqvae'), prior=Train('pixelsnail'), generate=DcaseGenerate)
 
 # %% ../../nbs/13c_dcase2023.ipynb #2f43d871
 def find_urbansound(root):
@@ -63,29 +73,22 @@ def stage_dcase_data(r:Recipe) -> dict:
 # %% ../../nbs/13c_dcase2023.ipynb #3ec8735f
 def stage_vqvae(r:Recipe) -> dict:
     "Train the VQ-VAE on the train split's mels."
-    from foleybook.codecs.vqvae import train_vqvae
-    s, train = r.P['vqvae'], r.need('split', 'the train split', r.path('data', 'train'))
-    resume_note(r, r.path('vqvae'))
-    run_trainer(r, train_vqvae, train, preset=s['preset'], out=r.path('vqvae'), epochs=s['epochs'], bs=s['bs'],
-                lr=s.get('lr'), resume=True, system=r.system, seed=r.seed, cache_dir=r.path('cache', 'mels'), quiet=r.quiet, **s['overrides'])
-    return dict(preset=s['preset'], epochs=s['epochs'])
+    train = r.need('split', 'the train split', r.path('data', 'train'))
+    run_trainer(r, train, cache_dir=str(r.path('cache', 'mels')))
+    return {k: r.P['vqvae'].get(k) for k in ('preset', 'epochs', 'steps')}
 
 def stage_codes(r:Recipe) -> dict:
     "Encode the train split to code maps (the prior's training data)."
     from foleybook.codecs.vqvae import VQVAE, save_codes
     codec = VQVAE.from_pretrained(r.need('vqvae')).eval()
     train = r.need('split', 'the train split', r.path('data', 'train'))
-    save_codes(codec, train, r.path('codes'), bs=r.P['vqvae']['bs'], classes=classes_of(r))
+    save_codes(codec, train, r.path('codes'), bs=r.P['vqvae'].get('bs', 16), classes=classes_of(r))
     return dict(codes=str(r.path('codes')))
 
 def stage_prior(r:Recipe) -> dict:
     "Train the class-conditional PixelSNAIL prior on the codes."
-    from foleybook.priors.pixelsnail_train import train_prior
-    s, codes = r.P['prior'], r.need('codes')
-    resume_note(r, r.path('prior'))
-    run_trainer(r, train_prior, codes, preset=s['preset'], out=r.path('prior'), epochs=s['epochs'], bs=s['bs'],
-                lr=s.get('lr'), resume=True, system=r.system, seed=r.seed, **s['overrides'])
-    return dict(preset=s['preset'], epochs=s['epochs'])
+    run_trainer(r, r.need('codes'))
+    return {k: r.P['prior'].get(k) for k in ('preset', 'epochs', 'steps')}
 
 # %% ../../nbs/13c_dcase2023.ipynb #03e088fa
 def dcase_pipeline(r:Recipe, # an experiment of the dcase2023 recipe
@@ -99,13 +102,13 @@ def dcase_pipeline(r:Recipe, # an experiment of the dcase2023 recipe
     return FoleyPipeline(prior, codec, vocoder, class_names=classes_of(r), batch_size=r.P['generate']['bs'])
 
 DCASE2023 = register_recipe(RecipeSpec('dcase2023', [
-    Stage('data', 'the data description', 'data/source.json', (), stage_dcase_data),
+    Stage('data', 'the data description', 'data/source.json', (), stage_dcase_data, reads=('n_per_class', 'seed')),
     Stage('vocoder', 'a trained vocoder', 'vocoder/final', ('data',), stage_vocoder, 'vocoder', 'vocoder'),
-    Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), stage_split),
+    Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), stage_split, reads=('holdout', 'seed')),
     Stage('vqvae', 'a trained VQ-VAE', 'vqvae/final', ('split',), stage_vqvae, 'vqvae', 'vqvae'),
     Stage('codes', 'codes', 'codes', ('vqvae',), stage_codes),
     Stage('prior', 'a trained prior', 'prior/final', ('codes',), stage_prior, 'prior', 'prior'),
-    Stage('generate', 'generated clips', 'gen', ('vocoder', 'vqvae', 'prior'), stage_generate),
-    Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate, 'classifier', 'classifier')],
+    Stage('generate', 'generated clips', 'gen', ('vocoder', 'vqvae', 'prior'), stage_generate, reads=('generate',)),
+    Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate, 'classifier', 'classifier', reads=('evaluate',))],
     RECIPE_PRESETS, 'DCASE 2023 Task 7 baseline: VQ-VAE + PixelSNAIL + HiFi-GAN, per-class FAD and accuracy',
-    generator=dcase_pipeline))
+    generator=dcase_pipeline, sections=DCASE_SECTIONS))

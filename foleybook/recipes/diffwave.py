@@ -10,63 +10,77 @@ import numpy as np
 from ..core import ConfigError, DataError, atomic_write
 from ..eval.metrics import fid, is_score, ndb
 from ..eval.system_metrics import mis_score, am_score, envelope_peak, band_limit, class_accuracy, class_clips
-from .engine import Recipe, RecipeSpec, Stage, register_recipe
+from dataclasses import dataclass
+from .engine import Recipe, RecipeSpec, Stage, Train, RecipeCommon, GenerateSection, register_recipe
 from .stages import (stage_data, data_source, stage_split, classes_of, stage_generate, stage_evaluate, class_metrics,
-                                      recipe_device, Evaluation)
+                                      recipe_device, Evaluation, run_trainer)
+import foleybook.diffusion.training   # the `diffwave` trainer of its `train` section
+
 
 # %% auto #0
-__all__ = ['RECIPE_PRESETS', 'TASK_STAGES', 'TASK_METRICS', 'DIFFWAVE', 'stage_train', 'diffwave_generator', 'diffwave_metrics',
-           'stage_lj_data', 'stage_lj_split', 'stage_vocode', 'vocoder_metrics', 'task_metrics']
+__all__ = ['RECIPE_PRESETS', 'DIFFWAVE_SECTIONS', 'TASK_STAGES', 'TASK_METRICS', 'DIFFWAVE', 'DiffWaveCommon', 'DiffWaveGenerate',
+           'stage_train', 'diffwave_generator', 'diffwave_metrics', 'stage_lj_data', 'stage_lj_split', 'stage_vocode',
+           'vocoder_metrics', 'task_metrics']
 
 # %% ../../nbs/13d_diffwave_recipe.ipynb #538d66bb
+@dataclass
+class DiffWaveCommon(RecipeCommon):
+    "The DiffWave recipe's common entries: `task` picks the stages' functions (`TASK_STAGES`)."
+    task: str = 'classes' # 'classes' (class-conditional generation) or 'vocoder' (LJSpeech)
+    n_test: int = 100 # the vocoder task: utterances held out
+    n_vocode: int = 20 # the vocoder task: held-out utterances vocoded and scored
+
+@dataclass
+class DiffWaveGenerate(GenerateSection):
+    "The `generate` section: the `DiffusionGenerator`'s options (the vocoder task reads `sampler` only)."
+    sampler: str = 'fast' # 'fast' (DiffWave's few-step schedule), 'ddpm' or 'ddim'
+    guidance: float = 1. # classifier-free guidance scale
+
 _SYNTH = dict(sr=16000, duration=1.0)
 RECIPE_PRESETS = {
     'debug': dict(n_per_class=6, holdout=1/3, seed=0, duration=1.0, synth=_SYNTH,
                   train=dict(backbone='wavenet', preset='debug', epochs=2, bs=4, lr=1e-3,
-                             overrides=dict(sample_rate=16000, length=16000, diffusion=dict(p_uncond=0.1))),
+                             model=dict(sample_rate=16000, length=16000, diffusion=dict(p_uncond=0.1))),
                   classifier=dict(preset='debug', epochs=2, bs=8),
                   generate=dict(n_per_class=2, sampler='fast', guidance=1., bs=7, duration=1.0),
                   evaluate=dict(embedders=('classifier',))),
     'demo': dict(n_per_class=40, holdout=0.25, seed=0, duration=1.0, synth=_SYNTH,
-                 train=dict(backbone='sashimi', preset='sc09_small', epochs=28, bs=4, lr=2e-3, one_cycle=True,   # SaShiMi at 8 kHz, waves x5, one-cycle (see "How the demo got here")
-                            overrides=dict(d_model=16, n_layers=2, embed_mid=128, embed_out=128, sample_rate=8000, length=8000, scale=5.,
-                                           diffusion=dict(T=50, beta_end=0.2, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9), p_uncond=0.1))),
+                 train=dict(backbone='sashimi', preset='sc09_small', epochs=28, bs=4, lr=2e-3, schedule='one_cycle',   # SaShiMi at 8 kHz, waves x5, one-cycle (see "How the demo got here")
+                            model=dict(d_model=16, n_layers=2, embed_mid=128, embed_out=128, sample_rate=8000, length=8000, scale=5.,
+                                       diffusion=dict(T=50, beta_end=0.2, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9), p_uncond=0.1))),
                  classifier=dict(preset='debug', epochs=12, bs=16),
                  generate=dict(n_per_class=20, sampler='fast', guidance=4., bs=10, duration=1.0, sample_rate=16000),
                  evaluate=dict(embedders=('classifier',))),
     'demo_wavenet': dict(n_per_class=40, holdout=0.25, seed=0, duration=1.0, synth=_SYNTH,
-                 train=dict(backbone='wavenet', preset='sc09_small', epochs=28, bs=4, lr=2e-3, one_cycle=True,   # session 8's demo
-                            overrides=dict(res_channels=32, skip_channels=32, n_layers=12, dilation_cycle=6, embed_mid=128, embed_out=128,
-                                           sample_rate=8000, length=8000, scale=5.,
-                                           diffusion=dict(T=50, beta_end=0.2, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9), p_uncond=0.1))),
+                 train=dict(backbone='wavenet', preset='sc09_small', epochs=28, bs=4, lr=2e-3, schedule='one_cycle',   # the earlier WaveNet demo
+                            model=dict(res_channels=32, skip_channels=32, n_layers=12, dilation_cycle=6, embed_mid=128, embed_out=128,
+                                       sample_rate=8000, length=8000, scale=5.,
+                                       diffusion=dict(T=50, beta_end=0.2, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9), p_uncond=0.1))),
                  classifier=dict(preset='debug', epochs=12, bs=16),
                  generate=dict(n_per_class=20, sampler='fast', guidance=2., bs=10, duration=1.0, sample_rate=16000),
                  evaluate=dict(embedders=('classifier',))),
     'sc09': dict(n_per_class=None, holdout=0.1, seed=0, duration=1.0,
-                 train=dict(backbone='wavenet', preset='sc09', epochs=None, bs=4, lr=2e-4, overrides={}),
+                 train=dict(backbone='wavenet', preset='sc09', bs=4, lr=2e-4),   # 1M steps: the trainer's published default
                  classifier=dict(preset='default', epochs=30, bs=32),
                  generate=dict(n_per_class=205, sampler='fast', guidance=1., bs=16, duration=1.0),
                  evaluate=dict(embedders=('classifier',))),
     'ljspeech': dict(task='vocoder', n_test=100, n_vocode=20, seed=0,
-                     train=dict(backbone='wavenet', preset='ljspeech', epochs=None, bs=16, lr=2e-4, overrides={}),
+                     train=dict(backbone='wavenet', preset='ljspeech', bs=16, lr=2e-4),   # 1M steps
                      generate=dict(sampler='fast'), classifier=None),   # no classifier: the vocoder task is scored by mel distance
     'sashimi': dict(n_per_class=None, holdout=0.1, seed=0, duration=1.0,
-                    train=dict(backbone='sashimi', preset='sc09', epochs=None, bs=4, lr=2e-4, overrides={}),
+                    train=dict(backbone='sashimi', preset='sc09', bs=4, lr=2e-4),   # 1M steps
                     classifier=dict(preset='default', epochs=30, bs=32),
                     generate=dict(n_per_class=205, sampler='fast', guidance=1., bs=16, duration=1.0),
                     evaluate=dict(embedders=('classifier',))),
 }
+DIFFWAVE_SECTIONS = dict(train=Train('diffwave'), generate=DiffWaveGenerate)
 
 # %% ../../nbs/13d_diffwave_recipe.ipynb #147e3303
 def stage_train(r:Recipe) -> dict:
-    "Train the DiffWave on the train split (class-conditional, or a vocoder for the `vocoder` task; resumable)."
-    from foleybook.diffusion.training import train_diffwave
-    s, train = r.P['train'], r.need('split', 'the train split', r.path('data', 'train'))
-    if s.get('epochs') is None: raise ConfigError(f"preset {r.preset_name}: set train__epochs (the published runs count 1M steps)")
-    train_diffwave(train, preset=s['preset'], backbone=s['backbone'], out=r.path('model'), system=r.system, resume=True, seed=r.seed,
-                   epochs=s['epochs'], bs=s['bs'], lr=s.get('lr'), conditional=None if r.P.get('task') == 'vocoder' else True, ema=s.get('ema'), one_cycle=s.get('one_cycle', False),
-                   quiet=r.quiet, **s['overrides'])
-    return dict(backbone=s['backbone'], preset=s['preset'], epochs=s['epochs'])
+    "Train the DiffWave of the `train` section on the train split (class-conditional, or a vocoder for the `vocoder` task; resumable)."
+    train = r.need('split', 'the train split', r.path('data', 'train'))
+    run_trainer(r, train, conditional=None if r.P.get('task') == 'vocoder' else True)
+    return {k: r.P['train'].get(k) for k in ('backbone', 'preset', 'epochs', 'steps')}
 
 def diffwave_generator(r:Recipe, device='cpu'):
     "The recipe's trained model as a `Generator` (fast inference path, the experiment's class names)."
@@ -179,10 +193,11 @@ def task_metrics(r:Recipe, ev:Evaluation) -> dict:
     return out
 
 DIFFWAVE = register_recipe(RecipeSpec('diffwave', [
-    Stage('data', 'the data description', 'data/source.json', (), _task_stage('data')),
-    Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), _task_stage('split')),
+    Stage('data', 'the data description', 'data/source.json', (), _task_stage('data'), reads=('task', 'n_per_class', 'synth', 'seed')),
+    Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), _task_stage('split'), reads=('holdout', 'n_test', 'seed')),
     Stage('train', 'a trained DiffWave', 'model/final', ('split',), _task_stage('train'), 'train', 'model'),
-    Stage('generate', 'generated clips', 'gen', ('train',), _task_stage('generate')),
-    Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate, 'classifier', 'classifier')],
+    Stage('generate', 'generated clips', 'gen', ('train',), _task_stage('generate'), reads=('generate', 'n_vocode')),
+    Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate, 'classifier', 'classifier', reads=('evaluate',))],
     RECIPE_PRESETS, 'DiffWave (WaveNet or SaShiMi backbone): class-conditional with the SC09 metrics (FID, IS, mIS, AM, NDB), or an LJSpeech vocoder',
-    generator=diffwave_generator, metrics=task_metrics))
+    generator=diffwave_generator, metrics=task_metrics, sections=DIFFWAVE_SECTIONS, common=DiffWaveCommon))
+

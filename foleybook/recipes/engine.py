@@ -4,51 +4,165 @@
 
 # %% ../../nbs/13a_recipes.ipynb #9c3ab082
 from __future__ import annotations
-import json, os, random, shutil, time
-from dataclasses import dataclass, field
+import difflib, json, os, random, shutil, time, typing
+from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Callable
-from ..core import FoleyError, ConfigError, DataError, atomic_write, SYSTEMS, check_system, discover
+from typing import Callable, ClassVar
+from ..core import FoleyConfig, FoleyError, ConfigError, DataError, atomic_write, SYSTEMS, check_system, discover
 from ..protocols import check_generator
+from ..train.trainers import get_trainer, resolve, Run
+from ..train.settings import TrainSettings, checked
 
 # %% auto #0
-__all__ = ['RECIPES', 'Stage', 'RecipeSpec', 'register_recipe', 'get_recipe', 'Recipe', 'fresh_if_changed', 'run_recipe']
+__all__ = ['SECTIONS', 'RECIPES', 'RECIPE_ALIASES', 'RecipeCommon', 'GenerateSection', 'EvaluateSection', 'Train',
+           'check_section', 'Stage', 'RecipeSpec', 'register_recipe', 'get_recipe', 'Recipe', 'fresh_if_changed',
+           'run_recipe']
+
+# %% ../../nbs/13a_recipes.ipynb #0bc56c80
+@dataclass
+class RecipeCommon(FoleyConfig):
+    "The entries of a recipe preset outside its sections."
+    seed: int = 0 # the experiment's seed: data, split, and every trainer's default
+    n_per_class: int = None # clips per class of the SynthFoley set (`--data synth`; None: 100)
+    holdout: float = 0.1 # share of each class held out for the evaluation
+    duration: float = None # seconds per clip (None: the data's own)
+    synth: dict = None # more `synth_folder` settings (sr, duration, classes)
+    def __post_init__(self):
+        if self.n_per_class is not None and self.n_per_class < 2: raise ConfigError(f"n_per_class must be >= 2 (a train and a held-out clip), got {self.n_per_class}")
+        if not 0 < self.holdout < 1: raise ConfigError(f"holdout must be in (0, 1), got {self.holdout}")
+
+@dataclass
+class GenerateSection(FoleyConfig):
+    "The `generate` section: how many clips, in which batches; a system's subclass adds its generator's options."
+    n_per_class: int = 1 # clips per class
+    bs: int = 8 # clips generated at once
+    duration: float = None # seconds per clip (None: the preset's `duration`)
+    sample_rate: int = None # of the written clips (None: the generator's)
+    def __post_init__(self):
+        if self.n_per_class < 1 or self.bs < 1: raise ConfigError(f"generate: n_per_class and bs must be >= 1, got {self.n_per_class}, {self.bs}")
+
+@dataclass
+class EvaluateSection(FoleyConfig):
+    "The `evaluate` section: the embedders of FAD / KAD ('classifier' is the experiment's in-domain classifier)."
+    embedders: tuple = ('classifier',) # names of `foleybook.eval` embedders
+
+class Train:
+    "The type of a training section: bound to one of `trainers` (the first, unless the section names another as `trainer`)."
+    def __init__(self, *trainers:str): self.trainers = trainers
+    def __repr__(self): return f"Train{self.trainers}"
+    def name(self, d:dict) -> str: return d.get('trainer', self.trainers[0])
+
+    def parts(self, d:dict, where:str='') -> tuple:
+        "`(trainer name, model preset, model overrides, other keys)` of section `d`; a key naming a setting or an extra is that (model fields go under `model`)."
+        d = dict(d); name = d.pop('trainer', self.trainers[0])
+        if name not in self.trainers: raise ConfigError(f"{where}: trainer must be one of {list(self.trainers)}, got {name!r}")
+        if 'system' in d: raise ConfigError(f"{where}: 'system' is the recipe's --system, not a section key")
+        spec, preset, model = get_trainer(name), d.pop('preset', None), d.pop('model', None) or {}
+        settings, extras = {f.name for f in fields(TrainSettings)} if spec.trains else set(), {f.name for f in fields(spec.extras)}
+        return name, preset, model, {(f'settings.{k}' if k in settings else f'extras.{k}' if k in extras else k): v for k, v in d.items()}
+
+    def resolve(self, d:dict, # the section
+                where:str='', # its place, for messages
+                model:dict=None, # model fields computed by the stage (the section's `model` wins)
+                preset=None, # a config computed by the stage instead of the section's preset (whose defaults still apply)
+                **kwargs) -> Run: # more `resolve` keywords (settings, layers, extras)
+        "The section's `Run` (see `foleybook.train.trainers.resolve`), errors prefixed with `where`."
+        name, p, m, keys = self.parts(d, where)
+        try: return resolve(name, p if preset is None else preset, defaults=p if preset is not None else None,
+                            model=_deep(model or {}, m), **keys, **kwargs)
+        except ConfigError as e: raise ConfigError(f"{where}: {e}") from None
+
+def _deep(a:dict, b:dict) -> dict:
+    "`a` updated with `b`, dicts merged key by key."
+    out = dict(a)
+    for k, v in b.items(): out[k] = _deep(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+SECTIONS = {'generate': GenerateSection, 'evaluate': EvaluateSection, 'classifier': Train('classifier')}  # every recipe's, unless it types them otherwise
+
+def check_section(kind, # a `FoleyConfig` class or a `Train`
+                  d, # the section (None: absent)
+                  where:str): # its place, for messages
+    "Check one preset section against its type (a `ConfigError` naming the recipe, preset and section)."
+    if d is None: return
+    if not isinstance(d, dict): raise ConfigError(f"{where}: a section is a dict (or None), got {d!r}")
+    if isinstance(kind, Train): kind.resolve(d, where); return
+    try: checked(kind, d)
+    except ConfigError as e: raise ConfigError(f"{where}: {e}") from None
 
 # %% ../../nbs/13a_recipes.ipynb #74fdc531
 @dataclass
 class Stage:
     "One step of a recipe: `fn(recipe)` writes `folder` (under the experiment) from the outputs of the stages it `needs`."
     name:str # its name: `--stage NAME`, markers and messages use it
-    what:str # what it makes, for messages ("a trained VQ-VAE")
+    what:str # what it makes, for messages ("a trained VQ-VAE"; a training stage says what its trainer makes)
     folder:str # where it writes, relative to the experiment folder
     needs:tuple=() # the names of the stages whose outputs it reads
     fn:Callable=None # `fn(recipe) -> dict` of facts for its marker
     section:str=None # the preset entry holding a training stage's settings
     work:str=None # that stage's working folder (checkpoints), started afresh when its settings change
+    reads:tuple=() # more preset entries (sections or common keys) it reads: when one changes, it runs again
+    when:Callable=None # `when(recipe) -> None` (run it) or why it is skipped (from the data and the preset, known at the start)
     def __repr__(self): return f"stage {self.name}"
 
 @dataclass
 class RecipeSpec:
-    "A recipe: stages in order, presets (per-stage settings), and the `Generator` its generate stage uses."
-    name:str # `foleybook recipe NAME`
+    "A recipe: stages in order, presets (typed sections per stage), and the `Generator` its generate stage uses."
+    name:str # `foleybook recipe NAME` (the canonical name: experiments go to exp/NAME-PRESET)
     stages:list # `Stage`s in running order
-    presets:dict # preset name -> dict of settings (a section per stage, plus common entries)
+    presets:dict # preset name -> dict: the common entries and a section per stage
     description:str='' # one line for `foleybook recipe --help`
     generator:Callable=None # `generator(recipe) -> Generator` for the shared generate stage
     metrics:Callable=None # the evaluate stage's metric hooks, `hook(recipe, evaluation) -> dict` (one or a tuple; default `class_metrics`): see `foleybook.recipes.stages`
+    sections:dict=None # section name -> `Train(...)` or a `FoleyConfig` class, over `SECTIONS`
+    common:type=RecipeCommon # the type of the entries outside the sections
+    aliases:tuple=() # other names that mean this recipe
+
+    def section_type(self, name:str): return {**SECTIONS, **(self.sections or {})}.get(name)
+
+    def check(self, p:dict, # a preset dict
+              name:str='custom'): # its name, for messages
+        "Check every entry of preset `p`: each section against its type, the rest against `common`; `ConfigError` naming recipe, preset and key."
+        where = f"recipe {self.name}, preset {name!r}"
+        for s in self.stages:
+            if s.section and s.section not in p: raise ConfigError(f"{where}: no section {s.section!r} (stage {s.name} reads it)")
+        common = {}
+        for k, v in p.items():
+            kind = self.section_type(k)
+            if kind is None: common[k] = v
+            else: check_section(kind, v, f"{where}, section {k!r}")
+        try: checked(self.common, common)
+        except ConfigError as e:
+            raise ConfigError(f"{where}: {e} (sections: {sorted(k for k in p if self.section_type(k) is not None)})") from None
+
+    def _set(self, p:dict, key:str, v, name:str):
+        head, _, rest = key.partition('.')
+        kind = self.section_type(head)
+        if not rest:
+            if kind is not None and not (v is None or isinstance(v, dict)):
+                raise ConfigError(f"--set {key}: {head!r} is a section of recipe {self.name}: set a key in it ({head}.KEY=VALUE), or all of it to a dict")
+            p[head] = v; return
+        if kind is None:
+            known = sorted(k for k in p if self.section_type(k) is not None)
+            near = difflib.get_close_matches(head, known, 1)
+            raise ConfigError(f"--set {key}: preset {name!r} of recipe {self.name} has no section {head!r}"
+                              + (f" (did you mean {near[0]!r}?)" if near else '') + f"; its sections: {known}")
+        if not isinstance(p.get(head), dict): p[head] = {}   # setting a key of an absent section (None) creates it
+        sec = p[head]
+        parts = rest.split('.')
+        if len(parts) > 1 and parts[0] != 'model': raise ConfigError(f"--set {key}: only model fields nest ({head}.model.FIELD=VALUE)")
+        for q in parts[:-1]: sec = sec.setdefault(q, {})
+        sec[parts[-1]] = v
 
     def preset(self, name:str, # a key of `presets`
-               **overrides) -> dict: # replace top-level entries, or `stage__key=value` inside one section
-        "A copy of preset `name` with `overrides` applied."
+               sets:dict=None, # 'section.key' (or 'section.model.field', or a common 'key') -> value
+               **overrides) -> dict: # the same as `section__key=value` keywords
+        "A copy of preset `name` with `sets` applied and checked (what `foleybook recipe NAME --set section.key=value` runs)."
         if name not in self.presets: raise ConfigError(f"recipe {self.name} has no preset {name!r}; choose one of {list(self.presets)}")
         p = json.loads(json.dumps(self.presets[name]))
-        for k, v in overrides.items():
-            if '__' in k:
-                st, key = k.split('__', 1)
-                if st not in p or not isinstance(p[st], dict): raise ConfigError(f"preset {name!r} of {self.name} has no section {st!r}")
-                p[st][key] = v
-            elif k in p: p[k] = v
-            else: raise ConfigError(f"preset {name!r} of {self.name} has no entry {k!r}; entries: {sorted(p)}")
+        sets = {**{k.replace('__', '.', 1): v for k, v in overrides.items()}, **(sets or {})}
+        for k, v in sets.items(): self._set(p, k, v, name)
+        if sets: self.check(p, name)
         return p
 
     def index(self, key) -> int:
@@ -61,18 +175,24 @@ class RecipeSpec:
         return names.index(key)
 
 # %% ../../nbs/13a_recipes.ipynb #de5fbe7b
-RECIPES = {}  # recipe name -> RecipeSpec
+RECIPES = {}  # canonical recipe name -> RecipeSpec
+RECIPE_ALIASES = {}  # another name -> the canonical one
 
 def register_recipe(spec:RecipeSpec) -> RecipeSpec:
-    "Add `spec` to `RECIPES` (replacing a recipe of the same name)."
+    "Check every preset of `spec` (`RecipeSpec.check`) and add it to `RECIPES` (replacing a recipe of the same name), its aliases to `RECIPE_ALIASES`."
+    for name, p in spec.presets.items(): spec.check(p, name)
     RECIPES[spec.name] = spec
+    for a in spec.aliases: RECIPE_ALIASES[a] = spec.name
     return spec
 
-def get_recipe(name) -> RecipeSpec: # a recipe name (or a `RecipeSpec`, returned as is)
-    "The registered recipe `name`, with a clear error listing the known ones."
+def get_recipe(name) -> RecipeSpec: # a recipe name or alias (or a `RecipeSpec`, returned as is)
+    "The registered recipe `name` (aliases resolved), with a clear error listing the known ones."
     if isinstance(name, RecipeSpec): return name
-    if name not in RECIPES: discover('foleybook.recipes')
-    if name not in RECIPES: raise ConfigError(f"unknown recipe {name!r}; known: {sorted(RECIPES)}")
+    if name not in RECIPES and name not in RECIPE_ALIASES: discover('foleybook.recipes')
+    name = RECIPE_ALIASES.get(name, name)
+    if name not in RECIPES:
+        near = difflib.get_close_matches(str(name), [*RECIPES, *RECIPE_ALIASES], 1)
+        raise ConfigError(f"unknown recipe {name!r}{f' (did you mean {near[0]!r}?)' if near else ''}; known: {sorted(RECIPES)}")
     return RECIPES[name]
 
 # %% ../../nbs/13a_recipes.ipynb #5684fbfe
@@ -82,8 +202,9 @@ class Recipe:
                  recipe='dcase2023', # a name in `RECIPES` (or a `RecipeSpec`); None: the one `out` was made with
                  data='synth', # 'synth' or a folder of real data
                  preset=None, # a preset name, a preset dict, or None: the one `out` was made with
-                 system='cpu', # a key of `SYSTEMS`
-                 quiet:bool=False): # do not print the log lines (they still go to recipe.log)
+                 system='auto', # a key of `SYSTEMS`
+                 quiet:bool=False, # do not print the log lines (they still go to recipe.log)
+                 sets:dict=None): # changes to the preset ('section.key' -> value, see `RecipeSpec.preset`)
         self.out, self.data, self.system, self.quiet, self.current = Path(out), data, system, quiet, None
         saved = self.path('recipe.json')
         d = json.loads(saved.read_text()) if saved.is_file() else None
@@ -92,7 +213,10 @@ class Recipe:
         else:
             preset = preset or 'debug'
             self.preset_name = preset if isinstance(preset, str) else preset.get('name', 'custom')
-            self.P = self.spec.preset(preset) if isinstance(preset, str) else preset
+            self.P = self.spec.preset(preset) if isinstance(preset, str) else json.loads(json.dumps(preset))
+        if sets:
+            for k, v in sets.items(): self.spec._set(self.P, k, v, self.preset_name)
+            self.spec.check(self.P, self.preset_name)
         self.seed = self.P.get('seed', 0)
         self.order = [s.name for s in self.spec.stages]
         self.stages = {s.name: s for s in self.spec.stages}
@@ -100,10 +224,24 @@ class Recipe:
     def path(self, *parts) -> Path: return self.out.joinpath(*parts)
     def marker(self, name:str) -> Path: return self.path('stages', f"{self.order.index(name)}_{name}.done")
     def settings(self, name:str): return self.P.get(self.stages[name].section) if self.stages[name].section else None
+    def reads(self, name:str) -> dict: return {k: self.P.get(k) for k in self.stages[name].reads}
+    def skipped(self, name:str):
+        "Why stage `name` is skipped (None: it runs)."
+        s = self.stages[name]
+        return s.when(self) if s.when is not None else None
+    def what(self, name:str) -> str:
+        "What stage `name` makes: for a section that picks one of several trainers, that trainer's `what`; else the stage's."
+        s = self.stages[name]
+        kind, sec = self.spec.section_type(s.section) if s.section else None, self.P.get(s.section) if s.section else None
+        pick = isinstance(kind, Train) and len(kind.trainers) > 1 and isinstance(sec, dict)
+        return get_trainer(kind.name(sec)).what if pick else s.what
     def is_done(self, name:str) -> bool:
-        "Stage `name` finished, with the settings the preset gives it now."
+        "Stage `name` finished (or was skipped, and still is), with the settings the preset gives it now."
         if not self.marker(name).is_file(): return False
-        return self.stages[name].section is None or json.loads(self.marker(name).read_text()).get('settings') == self.settings(name)
+        m = json.loads(self.marker(name).read_text())
+        if bool(m.get('skipped')) != bool(self.skipped(name)): return False
+        if 'reads' in m and m['reads'] != self.reads(name): return False
+        return self.stages[name].section is None or m.get('settings') == self.settings(name)
 
     def log(self, msg:str):
         "Print `msg` and append it to `exp/TAG/recipe.log`."
@@ -116,7 +254,7 @@ class Recipe:
         "Write stage `name`'s marker atomically (the last thing a stage does)."
         with atomic_write(self.marker(name), 'w') as f:
             json.dump({**dict(stage=name, seconds=round(seconds, 2), recipe=self.spec.name, recipe_preset=self.preset_name,
-                              data=str(self.data), system=self.system, settings=self.settings(name)), **info}, f, indent=1)
+                              data=str(self.data), system=self.system, settings=self.settings(name), reads=self.reads(name)), **info}, f, indent=1)
 
     def dependents(self, name:str) -> list:
         "The stages that read, directly or not, the outputs of stage `name`."
@@ -127,14 +265,15 @@ class Recipe:
         return [n for n in self.order if n in out]
 
     def need(self, name:str, # the stage that makes the input
-             what:str=None, # what the input is (default: that stage's `what`)
+             what:str=None, # what the input is (default: what that stage makes)
              path=None) -> Path: # the input (default: that stage's folder)
         "The output `path` of stage `name`, or a `DataError` naming the stage that needs it and the one that makes it."
         if name not in self.stages: raise ConfigError(f"recipe {self.spec.name} has no stage {name!r}")
+        who, why = f"stage {self.current}" if self.current else "this step", self.skipped(name)
+        if why: raise DataError(f"{who} needs {what or self.what(name)} from stage {name}, which is skipped: {why}")
         path = Path(path) if path is not None else self.path(self.stages[name].folder)
         if not self.is_done(name) or not path.exists():
-            who = f"stage {self.current}" if self.current else "this step"
-            raise DataError(f"{who} needs {what or self.stages[name].what} from stage {name} in {path}: "
+            raise DataError(f"{who} needs {what or self.what(name)} from stage {name} in {path}: "
                             f"run the recipe with --stage {name} (it is missing or did not finish)")
         return path
 
@@ -160,11 +299,12 @@ def run_recipe(out, # the experiment folder, `exp/TAG`
                preset='debug', # a preset name of the recipe (or a preset dict)
                stage=None, # the first stage to run (name or position; default the first)
                stop_stage=None, # the last stage to run (default the last)
-               system:str='cpu', # a key of `SYSTEMS`
-               quiet:bool=False) -> Recipe: # do not print the log
-    "Run the stages `stage`..`stop_stage` of `recipe` in `out`, skipping finished ones."
+               system:str='auto', # a key of `SYSTEMS`
+               quiet:bool=False, # do not print the log
+               sets:dict=None) -> Recipe: # changes to the preset: 'section.key' -> value (`--set`)
+    "Run the stages `stage`..`stop_stage` of `recipe` in `out`, skipping finished ones (and the ones the data or preset leave out)."
     check_system(system)
-    r = Recipe(out, recipe, data, preset, system, quiet=quiet)
+    r = Recipe(out, recipe, data, preset, system, quiet=quiet, sets=sets)
     spec = r.spec
     first = spec.index(stage if stage is not None else 0)
     last = spec.index(stop_stage if stop_stage is not None else len(spec.stages) - 1)
@@ -173,7 +313,8 @@ def run_recipe(out, # the experiment folder, `exp/TAG`
     saved = r.path('recipe.json')
     was = json.loads(saved.read_text()) if saved.is_file() else None
     now = dict(recipe=spec.name, name=r.preset_name, preset=r.P, data=str(data))
-    if was and (was.get('recipe', 'dcase2023'), was['name'], was['data']) != (spec.name, r.preset_name, str(data)):
+    made = RECIPE_ALIASES.get(was.get('recipe', 'dcase2023'), was.get('recipe', 'dcase2023')) if was else None   # an alias is the same recipe
+    if was and (made, was['name'], was['data']) != (spec.name, r.preset_name, str(data)):
         raise ConfigError(f"{r.out} was made by recipe {was.get('recipe', 'dcase2023')} with --preset {was['name']} and --data "
                           f"{was['data']}: use the same recipe, --preset and --data to continue it, or another --out")
     if was and was['preset'] != r.P: r.log(f"the {r.preset_name} preset changed since {r.out} was made: finished stages are kept")
@@ -181,16 +322,21 @@ def run_recipe(out, # the experiment folder, `exp/TAG`
         with atomic_write(saved, 'w') as f: json.dump(now, f, indent=1)
     r.log(f"recipe {spec.name}: preset {r.preset_name}, data {data}, system {system}, stages {r.order[first]}-{r.order[last]}, in {r.out}")
     for name in r.order[first:last + 1]:
-        s = r.stages[name]
+        if r.skipped(name): r.log(f"stage {name} will be skipped: {r.skipped(name)}")
+    for name in r.order[first:last + 1]:
+        s, why = r.stages[name], r.skipped(name)
         if r.is_done(name):
-            r.log(f"stage {name}: done already, skipping (delete {r.marker(name)} to redo it)"); continue
+            r.log(f"stage {name}: skipped ({why})" if why else f"stage {name}: done already, skipping (delete {r.marker(name)} to redo it)"); continue
         r.current = name
-        for m in s.needs: r.need(m)
+        for m in s.needs:
+            if not (why or r.skipped(m)): r.need(m)
         stale = [d for d in r.dependents(name) if r.marker(d).is_file()]
         for d in stale: r.marker(d).unlink(missing_ok=True)
-        if stale: r.log(f"stage {name}: reruns, so stage(s) {stale} will run again")
+        if stale: r.log(f"stage {name}: {'is skipped now' if why else 'reruns'}, so stage(s) {stale} will run again")
+        if why:
+            r.mark_done(name, 0., cpu_seconds=0., skipped=why); r.log(f"stage {name}: skipped ({why})"); continue
         if s.section: fresh_if_changed(r, s)
-        r.log(f"stage {name}: {s.what} -> {r.path(s.folder)}")
+        r.log(f"stage {name}: {r.what(name)} -> {r.path(s.folder)}")
         t0, c0 = time.time(), time.process_time()
         info = s.fn(r) or {}
         dt, cpu = time.time() - t0, time.process_time() - c0

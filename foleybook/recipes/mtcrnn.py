@@ -7,22 +7,26 @@ from __future__ import annotations
 import json, shutil
 from pathlib import Path
 import numpy as np, torch
-from ..core import ConfigError, DataError, FoleyError, atomic_write, load_pretrained
-from ..audio import load_audio
+from ..core import FoleyConfig, ConfigError, DataError, FoleyError, atomic_write, load_pretrained
+from ..audio import load_audio, save_audio
+from ..features import control_features
 from ..eval.metrics import fad
 from ..eval.system_metrics import control_correlation, fill_from_audio, track_correlation, mfcc_frames
 from ..pipeline import write_clip
 from ..data.textures import make_textures
 from ..data.conditioning import read_params, params_to_array
 from ..mtcrnn.tiers import TierConfig
-from ..mtcrnn.train import train_tier, clip_files, clip_tracks
+from ..mtcrnn.train import clip_files, clip_tracks
 from ..mtcrnn.chain import MTCRNN, TIERS
-from .engine import Recipe, RecipeSpec, Stage, register_recipe
+from dataclasses import dataclass
+from .engine import Recipe, RecipeSpec, Stage, Train, RecipeCommon, register_recipe
 from .stages import run_trainer, recipe_device, stage_evaluate, Evaluation
 
+
 # %% auto #0
-__all__ = ['TIER_ENVELOPES', 'RECIPE_PRESETS', 'MTCRNN_RECIPE', 'test_curves', 'stage_data', 'stage_params', 'tier_config',
-           'stage_tier', 'mtcrnn_generator', 'stage_generate', 'mtcrnn_metrics']
+__all__ = ['TIER_ENVELOPES', 'RECIPE_PRESETS', 'MTCRNN_SECTIONS', 'MTCRNN_RECIPE', 'test_curves', 'MTCRNNCommon',
+           'MTCRNNGenerate', 'stage_data', 'stage_params', 'tier_config', 'stage_tier', 'mtcrnn_generator',
+           'stage_generate', 'mtcrnn_metrics']
 
 # %% ../../nbs/13f_mtcrnn_recipe.ipynb #3b32adc3
 TIER_ENVELOPES = {'tier3': 'rms', 'tier2': 'mfcc0'}  # the energy track of each parameter tier
@@ -34,20 +38,36 @@ def test_curves(duration:float, rate:float) -> dict:
     return {'ramp': t.astype(np.float32), 'step': np.where(t < .5, .15, .85).astype(np.float32)}
 
 # %% ../../nbs/13f_mtcrnn_recipe.ipynb #ee6991ee
+@dataclass
+class MTCRNNCommon(RecipeCommon):
+    "The MTCRNN recipe's common entries: the procedural textures it writes for `--data synth`."
+    kinds: tuple = ('pops',) # texture kinds (`foleybook.data.textures.make_textures`)
+    n_clips: int = 32 # clips written
+    feature_fft: int = None # FFT size of their parameter tracks
+
+@dataclass
+class MTCRNNGenerate(FoleyConfig):
+    "The `generate` section: the controls' duration, the random-control clips for FAD, the sampling options."
+    duration: float = 4. # seconds of the ramp, the step and the random-control clips
+    n_fad: int = 4 # random-control clips (FAD against the held-out clips)
+    temperature: float = 1. # sampling temperature of the audio tier
+    top_p: float = None # nucleus sampling of the audio tier (None: off)
+
 RECIPE_PRESETS = {
     'debug': dict(seed=0, kinds=['pops'], n_clips=6, duration=2., holdout=1/3, feature_fft=256,
-                  tier3=dict(preset='debug', overrides=dict(steps=30)), tier2=dict(preset='debug_tier2', overrides=dict(steps=30)),
-                  tier1=dict(preset='debug_tier1', overrides=dict(steps=20)),
+                  tier3=dict(preset='debug', steps=30), tier2=dict(preset='debug_tier2', steps=30),
+                  tier1=dict(preset='debug_tier1', steps=20),
                   generate=dict(duration=1., n_fad=2, temperature=1., top_p=0.9)),
     'demo': dict(seed=0, kinds=['pops'], n_clips=32, duration=4., holdout=0.25, feature_fft=256,
-                 tier3=dict(preset='tier3', overrides=dict(hidden=64, seq_len=250, steps=300, bs=16, lr=3e-3)),
-                 tier2=dict(preset='tier2', overrides=dict(hidden=64, seq_len=250, steps=300, bs=16, lr=3e-3)),
-                 tier1=dict(preset='tier1', overrides=dict(hidden=64, seq_len=512, steps=400, bs=8, lr=3e-3, tfr=1., ss=0.5)),
+                 tier3=dict(preset='tier3', model=dict(hidden=64), seq_len=250, steps=300, bs=16, lr=3e-3),
+                 tier2=dict(preset='tier2', model=dict(hidden=64), seq_len=250, steps=300, bs=16, lr=3e-3),
+                 tier1=dict(preset='tier1', model=dict(hidden=64), seq_len=512, steps=400, bs=8, lr=3e-3, tfr=1., ss=0.5),
                  generate=dict(duration=4., n_fad=4, temperature=1., top_p=0.9)),
     'published': dict(seed=0, kinds=['pops'], n_clips=256, duration=4., holdout=0.1, feature_fft=256,
-                      tier3=dict(preset='tier3', overrides={}), tier2=dict(preset='tier2', overrides={}), tier1=dict(preset='tier1', overrides={}),
+                      tier3=dict(preset='tier3'), tier2=dict(preset='tier2'), tier1=dict(preset='tier1'),   # the `mtcrnn_tier` trainer's published settings
                       generate=dict(duration=4., n_fad=32, temperature=1., top_p=0.9)),
 }
+MTCRNN_SECTIONS = dict(tier3=Train('mtcrnn_tier'), tier2=Train('mtcrnn_tier'), tier1=Train('mtcrnn_tier'), generate=MTCRNNGenerate)
 
 # %% ../../nbs/13f_mtcrnn_recipe.ipynb #7f1d7d35
 def stage_data(r:Recipe) -> dict:
@@ -77,21 +97,21 @@ def stage_params(r:Recipe) -> dict:
     return dict(n_train=len(split['train']), n_test=len(split['test']), n_bad=len(bad))
 
 def tier_config(r:Recipe, name:str) -> TierConfig:
-    "Tier `name`'s config from the preset."
-    s = r.P[name]
-    return TierConfig.preset(s['preset'], **s['overrides'])
+    "Tier `name`'s config from its section of the preset."
+    return Train('mtcrnn_tier').resolve(r.P[name], name).model
 
 def _splits(r): return json.loads(r.need('params', 'the train / held-out split', r.path('data', 'splits.json')).read_text())
 
 def stage_tier(name:str):
-    "The training stage of tier `name` (resumable, `train_tier` on `fit_pretrained`, through `run_trainer` so DDP systems use every GPU)."
+    "The training stage of tier `name` (resumable, the `mtcrnn_tier` trainer through `run_trainer`, so DDP systems use every GPU)."
     def fn(r:Recipe) -> dict:
-        tier = run_trainer(r, train_tier, _splits(r)['train'], tier_config(r, name), out=r.path(name), system=r.system, resume=True, seed=r.seed)
-        if tier is None: return dict(steps=tier_config(r, name).steps)   # trained in DDP processes: their losses stayed there
-        l = tier.learn_losses
-        return dict(first_loss=l[0] if l else None, last_loss=float(np.mean(l[-10:])) if l else None, steps=len(l))
+        run_trainer(r, _splits(r)['train'])
+        h = r.path(name, 'history.json')
+        h = json.loads(h.read_text()) if h.is_file() else {}   # none from DDP processes
+        return dict(first_loss=h.get('first_loss'), last_loss=h.get('last_loss'), steps=h.get('steps'))
     fn.__name__ = f'stage_{name}'; fn.__doc__ = f"Train {name} on the train split."
     return fn
+
 
 # %% ../../nbs/13f_mtcrnn_recipe.ipynb #bdd8572e
 def mtcrnn_generator(r:Recipe, device='cpu') -> MTCRNN:
@@ -168,12 +188,13 @@ def mtcrnn_metrics(r:Recipe, ev:Evaluation) -> dict:
     return rep
 
 MTCRNN_RECIPE = register_recipe(RecipeSpec('mtcrnn', [
-    Stage('data', 'the texture clips', 'data/source.json', (), stage_data),
-    Stage('params', 'checked parameter files and the split', 'data/splits.json', ('data',), stage_params),
+    Stage('data', 'the texture clips', 'data/source.json', (), stage_data, reads=('kinds', 'n_clips', 'duration', 'feature_fft', 'seed')),
+    Stage('params', 'checked parameter files and the split', 'data/splits.json', ('data',), stage_params, reads=('holdout', 'seed')),
     Stage('tier3', 'a trained tier 3', 'tier3/final', ('params',), stage_tier('tier3'), 'tier3', 'tier3'),
     Stage('tier2', 'a trained tier 2', 'tier2/final', ('params',), stage_tier('tier2'), 'tier2', 'tier2'),
     Stage('tier1', 'a trained tier 1', 'tier1/final', ('params',), stage_tier('tier1'), 'tier1', 'tier1'),
-    Stage('generate', 'generated clips', 'gen', ('tier3', 'tier2', 'tier1'), stage_generate),
+    Stage('generate', 'generated clips', 'gen', ('tier3', 'tier2', 'tier1'), stage_generate, reads=('generate',)),
     Stage('evaluate', 'the report', 'report.json', ('params', 'generate'), stage_evaluate)],
     RECIPE_PRESETS, 'MTCRNN: control curve -> tier 3 -> tier 2 -> tier 1 on procedural textures; control correlation and FAD',
-    generator=mtcrnn_generator, metrics=mtcrnn_metrics))
+    generator=mtcrnn_generator, metrics=mtcrnn_metrics, sections=MTCRNN_SECTIONS, common=MTCRNNCommon))
+

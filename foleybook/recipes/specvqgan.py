@@ -8,65 +8,88 @@ import json, random
 from pathlib import Path
 import numpy as np, torch
 from ..core import ConfigError, DataError, atomic_write
-from .engine import Recipe, RecipeSpec, Stage, register_recipe
+from dataclasses import dataclass
+from .engine import Recipe, RecipeSpec, Stage, Train, GenerateSection, EvaluateSection, register_recipe
 from ..eval.system_metrics import class_accuracy
 from .stages import stage_data, data_source, stage_split, classes_of, stage_generate, stage_evaluate, train_recipe_classifier
 from .stages import class_metrics, Evaluation
-from .stages import stage_vocoder, run_trainer
+from .stages import stage_vocoder, run_trainer, VOCODER
+import foleybook.codecs.vqgan_train, foleybook.priors.transformer_train   # the trainers of its sections
+
 
 # %% auto #0
-__all__ = ['RECIPE_PRESETS', 'stage_gpt_class', 'stage_gpt_feature', 'SPECVQGAN', 'features_root', 'stage_specvqgan_data',
-           'stage_classifier', 'stage_vqgan', 'specvqgan_pipeline', 'derangement', 'codebook_ceiling',
-           'specvqgan_metrics']
+__all__ = ['RECIPE_PRESETS', 'SPECVQGAN_SECTIONS', 'stage_gpt_class', 'stage_gpt_feature', 'SPECVQGAN', 'SpecVQGANGenerate',
+           'SpecVQGANEvaluate', 'features_root', 'no_features', 'stage_specvqgan_data', 'stage_classifier',
+           'stage_vqgan', 'specvqgan_pipeline', 'derangement', 'codebook_ceiling', 'specvqgan_metrics']
 
 # %% ../../nbs/13d_specvqgan.ipynb #e67a8b33
+@dataclass
+class SpecVQGANGenerate(GenerateSection):
+    "The `generate` section: the class prior's sampling options."
+    temperature: float = 1. # sampling temperature
+    top_k: int = None # sample among the k most likely codes only (None: all)
+    guidance: float = 1. # classifier-free guidance scale (a prior trained with p_uncond > 0)
+
+@dataclass
+class SpecVQGANEvaluate(EvaluateSection):
+    "The `evaluate` section: the embedders, and how the feature prior is scored."
+    per_source: int = 2 # clips generated from each held-out clip's features
+    top_k: int = None # the feature prior's top-k
+
 _EVAL = dict(embedders=('classifier',), per_source=2, top_k=None)
 RECIPE_PRESETS = {
     'debug': dict(
         n_per_class=6, holdout=1/3, seed=0, duration=None,
-        classifier=dict(preset='debug', mel='specvqgan', epochs=2, bs=8),
-        vocoder=dict(kind='melgan', preset='specvqgan_debug', overrides={}, steps=2, bs=2, segment=2048),
-        vqgan=dict(preset='debug', overrides=dict(disc_start=2), epochs=1, bs=4),
-        gpt_class=dict(preset='debug', overrides=dict(p_uncond=0.2), epochs=1, bs=4),
-        gpt_feature=dict(preset='debug', overrides=dict(feat_frames=4), epochs=1, bs=4),
+        classifier=dict(preset='debug', model=dict(mel='specvqgan'), epochs=2, bs=8),
+        vocoder=dict(trainer='melgan', preset='specvqgan_debug', steps=2, bs=2, segment=2048),
+        vqgan=dict(preset='debug', model=dict(disc_start=2), epochs=1, bs=4),
+        gpt_class=dict(preset='debug', model=dict(p_uncond=0.2), epochs=1, bs=4),
+        gpt_feature=dict(preset='debug', model=dict(feat_frames=4), epochs=1, bs=4),
         generate=dict(n_per_class=2, temperature=1., top_k=None, bs=8),
         evaluate=dict(_EVAL)),
     'demo': dict(
         n_per_class=40, holdout=0.25, seed=0, duration=None,
-        classifier=dict(preset='debug', mel='specvqgan', epochs=8, bs=16),
-        vocoder=dict(kind='griffinlim', n_iter=32),
-        vqgan=dict(preset='debug', overrides=dict(n_frames=336, ch=16, ch_mult=(1, 1, 2, 2, 4), attn_resolutions=(21,), z_channels=32,
-                                                  embed_dim=32, n_codes=64, groups=8, disc_start=600, disc_ndf=16, disc_layers=2,
-                                                  lr=3e-4, vq_ema=True, vq_init='data', restart_after=20), epochs=6, bs=4),
-        gpt_class=dict(preset='debug', overrides=dict(n_layer=4, n_head=4, width=128, p_uncond=0.1, lr=1e-3), epochs=40, bs=8),
-        gpt_feature=dict(preset='debug', overrides=dict(n_layer=4, n_head=4, width=128, feat_frames=21, lr=1e-3), epochs=30, bs=8),
+        classifier=dict(preset='debug', model=dict(mel='specvqgan'), epochs=8, bs=16),
+        vocoder=dict(trainer='griffinlim', n_iter=32),
+        vqgan=dict(preset='debug', model=dict(n_frames=336, ch=16, ch_mult=(1, 1, 2, 2, 4), attn_resolutions=(21,), z_channels=32,
+                                              embed_dim=32, n_codes=64, groups=8, disc_start=600, disc_ndf=16, disc_layers=2,
+                                              vq_ema=True, vq_init='data', restart_after=20), lr=3e-4, epochs=6, bs=4),
+        gpt_class=dict(preset='debug', model=dict(n_layer=4, n_head=4, width=128, p_uncond=0.1), lr=1e-3, epochs=40, bs=8),
+        gpt_feature=dict(preset='debug', model=dict(n_layer=4, n_head=4, width=128, feat_frames=21), lr=1e-3, epochs=30, bs=8),
         generate=dict(n_per_class=10, temperature=1., top_k=None, guidance=2., bs=10),
         evaluate=dict(_EVAL, per_source=2)),
     'vas': dict(
         n_per_class=None, holdout=0.1, seed=0, duration=10.,
-        classifier=dict(preset='default', mel='specvqgan', epochs=30, bs=32),
-        vocoder=dict(kind='melgan', preset='specvqgan', overrides={}, steps=None, epochs=None, bs=64, segment=8192),
-        vqgan=dict(preset='vas', overrides={}, epochs=None, bs=8),
-        gpt_class=dict(preset='vas', overrides=dict(cond='class'), epochs=None, bs=16),
-        gpt_feature=dict(preset='vas', overrides={}, epochs=None, bs=16),
+        classifier=dict(preset='default', model=dict(mel='specvqgan'), epochs=30, bs=32),
+        vocoder=dict(trainer='melgan', preset='specvqgan', bs=64, segment=8192),   # 1M steps: the trainer's default
+        vqgan=dict(preset='vas', bs=8),                                            # 100 epochs: the trainer's default
+        gpt_class=dict(preset='vas', bs=16),
+        gpt_feature=dict(preset='vas', bs=16),
         generate=dict(n_per_class=100, temperature=1., top_k=64, bs=8),
         evaluate=dict(embedders=('classifier', 'vggish'), per_source=10, top_k=64)),
     'vggsound': dict(
         n_per_class=None, holdout=0.1, seed=0, duration=10.,
-        classifier=dict(preset='default', mel='specvqgan', epochs=30, bs=32),
-        vocoder=dict(kind='melgan', preset='specvqgan', overrides={}, steps=None, epochs=None, bs=64, segment=8192),
-        vqgan=dict(preset='vggsound', overrides={}, epochs=None, bs=8),
-        gpt_class=dict(preset='vggsound_class', overrides={}, epochs=None, bs=16),
-        gpt_feature=dict(preset='vggsound', overrides={}, epochs=None, bs=16),
+        classifier=dict(preset='default', model=dict(mel='specvqgan'), epochs=30, bs=32),
+        vocoder=dict(trainer='melgan', preset='specvqgan', bs=64, segment=8192),
+        vqgan=dict(preset='vggsound', bs=8),
+        gpt_class=dict(preset='vggsound_class', bs=16),
+        gpt_feature=dict(preset='vggsound', bs=16),
         generate=dict(n_per_class=100, temperature=1., top_k=512, bs=8),
         evaluate=dict(embedders=('classifier', 'vggish'), per_source=10, top_k=512)),
 }
+SPECVQGAN_SECTIONS = dict(vocoder=VOCODER, vqgan=Train('vqgan'), gpt_class=Train('transformer'), gpt_feature=Train('transformer'),
+                          generate=SpecVQGANGenerate, evaluate=SpecVQGANEvaluate)
 
 # %% ../../nbs/13d_specvqgan.ipynb #3e37b416
 def features_root(r:Recipe):
     "The visual features of the experiment's clips (data/features for SynthFoley, <data>/features for a real data folder), or None."
     f = data_source(r).get('features')
     return Path(f) if f else None
+
+def no_features(r:Recipe):
+    "Why the feature-conditioned prior cannot train on `r`'s data (None: it can): a real data folder without `features/`."
+    if r.data == 'synth' or (Path(r.data)/'features').is_dir(): return None
+    return f"no visual features in {r.data} (a features/ folder of <Class>/<clip>.npy): the feature-conditioned prior and its metrics are left out"
 
 def stage_specvqgan_data(r:Recipe) -> dict:
     "The data (SynthFoley, or a real class folder) and its visual-feature tree (written for SynthFoley)."
@@ -79,7 +102,6 @@ def stage_specvqgan_data(r:Recipe) -> dict:
             SynthFoley(n, seed=r.seed).write_features(feats)
         return stage_data(r, features=str(feats))
     feats = Path(r.data)/'features'
-    if not feats.is_dir(): r.log(f"stage {r.current}: no features/ folder in {r.data}: the feature-conditioned stage will fail")
     return stage_data(r, features=str(feats) if feats.is_dir() else None)
 
 def stage_classifier(r:Recipe) -> dict:
@@ -89,24 +111,16 @@ def stage_classifier(r:Recipe) -> dict:
 
 def stage_vqgan(r:Recipe) -> dict:
     "Train the VQGAN codebook on the train split, with the classifier as its perceptual network."
-    from foleybook.codecs.vqgan_train import train_vqgan
-    s, train = r.P['vqgan'], r.need('split', 'the train split', r.path('data', 'train'))
-    run_trainer(r, train_vqgan, train, preset=s['preset'], out=r.path('vqgan'), system=r.system, seed=r.seed, resume=True,
-                perceptual=r.need('classifier'), bs=s['bs'], **({'epochs': s['epochs']} if s.get('epochs') else {}), **s['overrides'])
-    return dict(preset=s['preset'])
+    train = r.need('split', 'the train split', r.path('data', 'train'))
+    run_trainer(r, train, perceptual=r.need('classifier'))
+    return dict(preset=r.P['vqgan'].get('preset'))
 
 def _gpt_stage(kind):
     def stage(r:Recipe) -> dict:
-        from foleybook.priors.transformer_train import train_transformer
-        s, train = r.P[f'gpt_{kind}'], r.need('split', 'the train split', r.path('data', 'train'))
-        feats = None
-        if kind == 'feature':
-            feats = features_root(r)
-            if feats is None or not feats.is_dir(): raise DataError(f"stage {r.current}: no visual features for the feature-conditioned prior (looked in {feats})")
-        run_trainer(r, train_transformer, train, preset=s['preset'], out=r.path(f'gpt_{kind}'), system=r.system, seed=r.seed,
-                    resume=True, codec=r.need('vqgan'), features=feats, bs=s['bs'],
-                    **({'epochs': s['epochs']} if s.get('epochs') else {}), **{'cond': kind, **s['overrides']})
-        return dict(preset=s['preset'], cond=kind)
+        train, feats = r.need('split', 'the train split', r.path('data', 'train')), features_root(r) if kind == 'feature' else None
+        if kind == 'feature' and (feats is None or not feats.is_dir()): raise DataError(f"stage {r.current}: no visual features for the feature-conditioned prior (looked in {feats})")
+        run_trainer(r, train, model=dict(cond=kind), codec=str(r.need('vqgan')), features=str(feats) if feats else None)
+        return dict(preset=r.P[f'gpt_{kind}'].get('preset'), cond=kind)
     stage.__name__ = stage.__qualname__ = f'stage_gpt_{kind}'
     stage.__doc__ = f"Train the {kind}-conditioned GPT prior on the VQGAN's codes of the train split."
     return stage
@@ -168,10 +182,11 @@ def codebook_ceiling(r:Recipe, clf, test, device='cpu') -> dict:
 
 # %% ../../nbs/13d_specvqgan.ipynb #5c1e0a72
 def specvqgan_metrics(r:Recipe, ev:Evaluation) -> dict:
-    "The ceilings (`codebook_ceiling`) and `mkl_features`, `mkl_shuffled`, `feature_accuracy` of the feature-conditioned prior on the held-out clips (after `class_metrics`: its classifier), on the recipe's device."
+    "The ceilings (`codebook_ceiling`) and `mkl_features`, `mkl_shuffled`, `feature_accuracy` of the feature-conditioned prior on the held-out clips (when it was trained; after `class_metrics`: its classifier), on the recipe's device."
     from foleybook.eval.metrics import mkl
     clf = ev.classifier
     ceil = codebook_ceiling(r, clf, r.path('data', 'test'), ev.device)
+    if r.skipped('gpt_feature'): return ceil   # no visual features: the class-conditioned path only
     pipe = specvqgan_pipeline(r, 'feature', ev.device)
     e = r.P['evaluate']; k = e.get('per_source', 2)
     names = list(pipe.sources)
@@ -189,14 +204,16 @@ def specvqgan_metrics(r:Recipe, ev:Evaluation) -> dict:
 
 # %% ../../nbs/13d_specvqgan.ipynb #7257f5bb
 SPECVQGAN = register_recipe(RecipeSpec('specvqgan', [
-    Stage('data', 'the data and its visual features', 'data/source.json', (), stage_specvqgan_data),
-    Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), stage_split),
+    Stage('data', 'the data and its visual features', 'data/source.json', (), stage_specvqgan_data, reads=('n_per_class', 'seed')),
+    Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), stage_split, reads=('holdout', 'seed')),
     Stage('classifier', 'the in-domain classifier', 'classifier/final', ('split',), stage_classifier, 'classifier', 'classifier'),
     Stage('vocoder', 'a vocoder', 'vocoder/final', ('data',), stage_vocoder, 'vocoder', 'vocoder'),
     Stage('vqgan', 'a trained VQGAN', 'vqgan/final', ('split', 'classifier'), stage_vqgan, 'vqgan', 'vqgan'),
     Stage('gpt_class', 'a class-conditional GPT prior', 'gpt_class/final', ('vqgan',), stage_gpt_class, 'gpt_class', 'gpt_class'),
-    Stage('gpt_feature', 'a feature-conditional GPT prior', 'gpt_feature/final', ('vqgan',), stage_gpt_feature, 'gpt_feature', 'gpt_feature'),
-    Stage('generate', 'generated clips', 'gen', ('vocoder', 'vqgan', 'gpt_class'), stage_generate),
-    Stage('evaluate', 'the report', 'report.json', ('split', 'generate', 'gpt_feature'), stage_evaluate)],
+    Stage('gpt_feature', 'a feature-conditional GPT prior', 'gpt_feature/final', ('vqgan',), stage_gpt_feature, 'gpt_feature', 'gpt_feature',
+          when=no_features),
+    Stage('generate', 'generated clips', 'gen', ('vocoder', 'vqgan', 'gpt_class'), stage_generate, reads=('generate',)),
+    Stage('evaluate', 'the report', 'report.json', ('split', 'generate', 'gpt_feature'), stage_evaluate, reads=('evaluate',))],
     RECIPE_PRESETS, 'SpecVQGAN: VQGAN codebook + GPT priors (class / visual features), Melception-style metrics',
-    generator=specvqgan_pipeline, metrics=(class_metrics, specvqgan_metrics)))
+    generator=specvqgan_pipeline, metrics=(class_metrics, specvqgan_metrics), sections=SPECVQGAN_SECTIONS))
+

@@ -10,12 +10,14 @@ from pathlib import Path
 from ..core import DataError, ConfigError, SYSTEMS, atomic_write, check_system
 from ..protocols import check_generator
 from ..data.folders import AUDIO_EXTS, check_audio
-from .engine import Recipe, RecipeSpec, Stage, run_recipe
+from .engine import Recipe, RecipeSpec, Stage, Train, run_recipe, _deep
+from ..train.trainers import get_trainer, train
+import foleybook.eval.classifier, foleybook.vocoders.hifigan, foleybook.vocoders.melgan   # the trainers of the shared stages' sections
 
 # %% auto #0
-__all__ = ['class_folders', 'find_dev_folder', 'stage_data', 'data_source', 'split_files', 'stage_split', 'classes_of',
-           'run_trainer', 'resume_note', 'stage_vocoder', 'recipe_device', 'stage_generate', 'train_recipe_classifier',
-           'plot_class_mels', 'Evaluation', 'class_metrics', 'stage_evaluate']
+__all__ = ['VOCODER', 'class_folders', 'find_dev_folder', 'stage_data', 'data_source', 'split_files', 'stage_split', 'classes_of',
+           'resume_note', 'run_trainer', 'stage_vocoder', 'recipe_device', 'stage_generate', 'train_recipe_classifier',
+           'classifier_mel', 'plot_class_mels', 'Evaluation', 'class_metrics', 'stage_evaluate']
 
 # %% ../../nbs/13b_stages.ipynb #6d35df92
 def _audio_files(folder) -> list: return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in AUDIO_EXTS) if Path(folder).is_dir() else []
@@ -109,38 +111,40 @@ def classes_of(r:Recipe) -> list:
     return json.loads(r.need('split', 'the split description', r.path('data', 'splits.json')).read_text())['classes']
 
 # %% ../../nbs/13b_stages.ipynb #a7b1c002
-def run_trainer(r:Recipe, fn, *args, **kwargs):
-    "Call the trainer `fn`; for the DDP systems, on every GPU through `foleybook.train.learner.launch` (unless already under torchrun)."
-    if SYSTEMS[r.system]['ddp'] and 'WORLD_SIZE' not in os.environ:
-        import torch
-        from foleybook.train.learner import launch
-        n = torch.cuda.device_count()
-        r.log(f"launching {getattr(fn, '__name__', fn)} on {n} GPUs (DDP)")
-        return launch(functools.partial(fn, *args, **kwargs), n)
-    return fn(*args, **kwargs)
-
-# %% ../../nbs/13b_stages.ipynb #bc7852ba
 def resume_note(r:Recipe, # the running experiment
                 folder): # a trainer's output folder (its checkpoints/ sub-folder is looked at)
     "Log that the current stage resumes, when `folder/checkpoints` already holds checkpoints."
     ck = Path(folder)/'checkpoints'
     if ck.is_dir() and any(ck.iterdir()): r.log(f"stage {r.current}: resuming from the checkpoints in {ck}")
 
-def stage_vocoder(r:Recipe) -> dict:
-    "Train the vocoder of `r.P['vocoder']` (`kind` hifigan / melgan through `train_vocoder`), or save a Griffin-Lim one: `vocoder/final`."
-    v, src = r.P['vocoder'], data_source(r)
-    final = r.path('vocoder', 'final')
-    if v['kind'] == 'griffinlim':
-        from foleybook.vocoders.base import GriffinLimVocoder
-        GriffinLimVocoder(n_iter=v.get('n_iter', 32)).save_pretrained(final)
-        return dict(kind='griffinlim')
-    from foleybook.vocoders.base import train_vocoder
-    resume_note(r, r.path('vocoder'))
-    run_trainer(r, train_vocoder, kind=v['kind'], data=src.get('vocoder_data') or src['dev'], preset=v['preset'], out=r.path('vocoder'),
-                epochs=v.get('epochs'), steps=v.get('steps'), bs=v['bs'], segment=v.get('segment', 8192), resume=True, seed=r.seed,
-                system=r.system, overrides=v.get('overrides') or None, quiet=r.quiet)
-    return dict(kind=v['kind'], preset=v['preset'])
+def run_trainer(r:Recipe, # the running experiment (its current stage trains)
+                data, # the trainer's data
+                section:str=None, # the preset section (default: the current stage's)
+                model:dict=None, # model fields the stage computes (the section's own `model` fields win)
+                preset=None, # a model config the stage computes instead of the section's preset (whose default settings still apply)
+                extras:dict=None, # extras the stage computes as defaults (the section's win)
+                **inputs) -> Path: # the trainer's extras from earlier stages (codec=, perceptual=, features=, vae=, ...): they win
+    "Train the section's trainer in the stage's working folder (resumable, quiet as the recipe, its seed and `--system`): the one entry of every training stage."
+    st = r.stages.get(r.current)
+    section = section or st.section
+    kind, where = r.spec.section_type(section), f"recipe {r.spec.name}, preset {r.preset_name!r}, section {section!r}"
+    if not hasattr(kind, 'parts'): raise ConfigError(f"{where}: not a training section")   # a `Train` (any copy of the class)
+    name, p, m, keys = kind.parts(r.P[section], where)
+    out = r.path(st.work if st is not None and st.section == section and st.work else section)
+    resume_note(r, out)
+    run = dict(layers=[dict(seed=r.seed)], settings=dict(system=r.system)) if get_trainer(name).trains else {}
+    return train(name, data, p if preset is None else preset, out, resume=True, quiet=r.quiet, log=r.log,
+                 defaults=p if preset is not None else None, model=_deep(model or {}, m), extras=extras, **run, **{**keys, **inputs})
 
+# %% ../../nbs/13b_stages.ipynb #bc7852ba
+VOCODER = Train('hifigan', 'melgan', 'griffinlim')  # the type of a recipe's `vocoder` section
+
+def stage_vocoder(r:Recipe) -> dict:
+    "Train the vocoder of the preset's `vocoder` section (`hifigan`, `melgan`; `griffinlim` trains nothing) on the data stage's `vocoder_data` (else the dev set): `vocoder/final`."
+    src = data_source(r)
+    run_trainer(r, src.get('vocoder_data') or src['dev'])
+    v = r.P['vocoder']
+    return dict(trainer=VOCODER.name(v), preset=v.get('preset'))
 
 # %% ../../nbs/13b_stages.ipynb #74891276
 def recipe_device(r:Recipe) -> str:
@@ -172,16 +176,15 @@ def _model_stamp(r:Recipe) -> dict:
 
 # %% ../../nbs/13b_stages.ipynb #da07e7e6
 def train_recipe_classifier(r:Recipe):
-    "The in-domain classifier of an experiment: trained on the train split's clips of the preset's `duration` (4 s when it has none), checkpoints in `classifier/` (resumed, or reused when done)."
+    "The in-domain classifier of an experiment (the preset's `classifier` section; its mel `hifigan` unless the section's `model` says): trained on the train split's clips of the preset's `duration` (4 s when it has none), checkpoints in `classifier/` (resumed, or reused when done)."
     from foleybook.core import load_pretrained
-    from foleybook.eval.classifier import train_classifier
-    from foleybook.audio import MelConfig
-    s = r.P['classifier']
     train = r.need('split', 'the train split', r.path('data', 'train'))
-    final = train_classifier(train, preset=s['preset'], out=r.path('classifier'), system=r.system, resume=True, seed=r.seed,
-                             epochs=s['epochs'], bs=s['bs'], cache_dir=r.path('cache', 'mels'), quiet=r.quiet, duration=r.P.get('duration') or 4.0,
-                             mel=MelConfig.preset(s.get('mel', 'hifigan')))
+    final = run_trainer(r, train, 'classifier', model=dict(mel='hifigan'), cache_dir=str(r.path('cache', 'mels')), duration=r.P.get('duration') or 4.0)
     return load_pretrained(final).eval()
+
+def classifier_mel(r:Recipe) -> str:
+    "The `MelConfig` preset of the experiment's classifier: its section's `model.mel`, else 'hifigan'."
+    return ((r.P.get('classifier') or {}).get('model') or {}).get('mel', 'hifigan')
 
 def plot_class_mels(gen, ref, classes, path, mel:str='hifigan', n:int=1):
     "A png with `n` generated mel(s) per class beside one held-out mel of the same class (no pyplot state)."
@@ -230,7 +233,7 @@ def class_metrics(r:Recipe, ev:Evaluation) -> dict:
                     f"real held-out clips: {real['all']:.1%} (" + ", ".join(f"{c} {real[c]:.0%}" for c in classes) + "). "
                     f"Generated: {r.P['generate']['n_per_class']} clips per class; held-out reference: {test.relative_to(r.out)}."
                     + (f" Left out as unusable: {len(splits['bad'])} file(s) (listed in report.json)." if splits.get('bad') else ''))
-    png = plot_class_mels(gen, test, classes, r.path('report', 'mels.png'), mel=r.P['classifier'].get('mel', 'hifigan'))
+    png = plot_class_mels(gen, test, classes, r.path('report', 'mels.png'), mel=classifier_mel(r))
     ev.sections.append(('Mel spectrograms per class', f"![mels]({png.relative_to(r.out)})"))
     return dict(real_accuracy=real['all'], real_class_accuracy={c: real[c] for c in classes}, bad_files=splits.get('bad', {}))
 

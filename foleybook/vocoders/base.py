@@ -10,7 +10,9 @@ import torch, torch.nn.functional as F
 from torch import nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import weight_norm
-from ..core import Pretrained, ConfigError, CheckpointError, FoleyError, trainer, load_pretrained, model_device
+from dataclasses import dataclass
+from ..core import FoleyConfig, Pretrained, ConfigError, CheckpointError, FoleyError, load_pretrained, model_device
+from ..train.trainers import trainer, train
 from ..protocols import Vocoder
 from ..audio import MelConfig, MelSpectrogram
 from ..fastpath import AutoPath, check_precision, bf16_capable, precision_forms
@@ -18,7 +20,7 @@ from ..fastpath import AutoPath, check_precision, bf16_capable, precision_forms
 # %% auto #0
 __all__ = ['PUBLISHED_STEPS', 'VOCODER_KINDS', 'GriffinLimVocoder', 'wn_conv', 'remove_weight_norm', 'MelVocoder', 'MelL1',
            'resolve_precision', 'FastConv1d', 'inference_copy', 'receptive_field', 'fast_vocoder', 'vocode',
-           'train_vocoder', 'vocoder_trainer', 'load_vocoder']
+           'vocoder_trainer', 'train_vocoder', 'train_griffinlim', 'load_vocoder']
 
 # %% ../../nbs/03_vocoders.ipynb #c069b9a5
 class GriffinLimVocoder(Pretrained):
@@ -245,59 +247,55 @@ def _vocoder_kind(kind):
     if kind not in VOCODER_KINDS: raise ConfigError(f"train_vocoder: unknown kind {kind!r}; choose one of {sorted(VOCODER_KINDS)}")
     return VOCODER_KINDS[kind]
 
+
 # %% ../../nbs/03_vocoders.ipynb #71319a73
-def train_vocoder(kind:str='hifigan', # 'hifigan' or 'melgan'
+@dataclass
+class _VocoderExtras(FoleyConfig):
+    segment: int = 8192 # samples per training excerpt
+    n_synth: int = 4 # clips per class when `data='synth'`
+    weights: dict = None # loss weights to change (e.g. `{'mel': 45.}` for MelGAN)
+
+def vocoder_trainer(kind:str, # a key of `VOCODER_KINDS`
+                    defaults:dict=None, # settings per model preset over the published ones (`PUBLISHED_STEPS`, batch 16, the kind's lr, x0.999 a epoch)
+                    what:str=None): # what its recipe stage makes, for logs
+    "Register vocoder `kind`'s trainer in `TRAINERS` (`foleybook.train.trainers`); returns its Python entry."
+    cfg_cls, _, lr0 = VOCODER_KINDS[kind]
+    dflt = {'*': dict(steps=PUBLISHED_STEPS.get(kind, 1_000_000), bs=16, lr=lr0, schedule='epoch_decay', lr_decay=0.999)}
+    for k, v in (defaults or {}).items(): dflt[k] = {**dflt.get(k, {}), **v}
+    def fit(data, run, out, *, resume=True, quiet=False, cbs=None) -> Path:
+        from foleybook.core import seed_everything
+        from foleybook.data.loaders import vocoder_dls, trainer_data
+        from foleybook.train.settings import fit_pretrained
+        s, x = run.settings, run.extras
+        seed_everything(s.seed)
+        dls = vocoder_dls(trainer_data(data, out, s.seed, n_per_class=x.n_synth), run.model.mel, segment=x.segment, bs=s.bs,
+                          valid_pct=s.valid_pct, seed=s.seed, device=s.device)
+        learn = _vocoder_kind(kind)[1](dls, run.model, lr=s.lr, weights=x.weights, cbs=cbs)
+        return fit_pretrained(learn, out, s, resume=resume, quiet=quiet)
+    fit.__name__ = fit.__qualname__ = f'train_{kind}'
+    fit.__doc__ = f"Train a {kind} vocoder on random `segment`-sample excerpts with resumable checkpoints; its generator goes to `out/final`."
+    return trainer(kind, cfg_cls, defaults=dflt, extras=_VocoderExtras, accum=False, what=what or f'a trained {kind} vocoder',
+                   data="a class-folder path, an `AudioDataset`, a list of files, or 'synth'")(fit)
+
+def train_vocoder(kind:str='hifigan', # a key of `VOCODER_KINDS`: 'hifigan' or 'melgan'
                   data='synth', # a class-folder path, an `AudioDataset`, a list of files, or 'synth'
-                  preset:str='debug', # a preset of `HiFiGANConfig` / `MelGANConfig` (or a config)
+                  preset='debug', # a preset of `HiFiGANConfig` / `MelGANConfig` (or a config)
                   out='exp/vocoder', # output folder: checkpoints/, final/ (and synth/)
-                  epochs:int=None, # training epochs (or give `steps`)
-                  steps:int=None, # training steps (None and no epochs: the published length)
-                  bs:int=16, # batch size (published: 16 HiFi-GAN, 64 MelGAN)
-                  segment:int=8192, # samples per training excerpt
-                  lr:float=None, # learning rate (default 2e-4 HiFi-GAN, 1e-4 MelGAN)
-                  lr_decay:float=0.999, # learning rate factor per epoch
-                  resume:bool=True, # continue from the last checkpoint in out/checkpoints
-                  system:str='cpu', # 'cpu', 'cuda', 'cuda_amp', 'cuda_ddp', 'cuda_ddp_amp'
-                  seed:int=0, # data split, shuffling and initialisation seed
-                  every:int=None, # checkpoint every this many steps (default: about 10 per run, at most every 5000)
-                  keep:int=2, # step checkpoints kept
-                  valid_pct:float=0.1, # share of the files held out for validation
-                  n_synth:int=4, # clips per class when `data='synth'`
-                  overrides:dict=None, # config fields to change (e.g. `{'upsample_initial_channel': 64}`)
-                  weights:dict=None, # loss weights to change (e.g. `{'mel': 45.}` for MelGAN)
-                  quiet:bool=False, # no progress bar or table
-                  **kwargs # more learner arguments (e.g. `d_start`)
-                 ) -> Path: # the `save_pretrained` folder out/final
-    "Train a HiFi-GAN or MelGAN vocoder with resumable checkpoints; save the generator to `out/final`."
-    from fastai.callback.schedule import ParamScheduler, SchedExp
-    from foleybook.core import seed_everything, check_system
-    from foleybook.data.loaders import vocoder_dls, trainer_data
-    from foleybook.train.checkpoint import fit_pretrained
-    sysd = check_system(system)
-    cfg_cls, make_learner, lr0 = _vocoder_kind(kind)
-    cfg = preset if isinstance(preset, cfg_cls) else cfg_cls.preset(preset)
-    if overrides: cfg = cfg.replace(**overrides)
-    out = Path(out); seed_everything(seed)
-    dls = vocoder_dls(trainer_data(data, out, seed, n_per_class=n_synth), cfg.mel, segment=segment, bs=bs, valid_pct=valid_pct,
-                      seed=seed, device=sysd['device'])
-    if steps is None and epochs is None: steps = PUBLISHED_STEPS[kind]
-    n_epoch = epochs if steps is None else math.ceil(steps / max(1, len(dls.train)))
-    lr = lr or lr0
-    learn = make_learner(dls, cfg, lr=lr, weights=weights, cbs=[ParamScheduler({'lr': SchedExp(lr, lr * lr_decay ** n_epoch)})], **kwargs)
-    every = every or max(1, min(5000, (steps or n_epoch * len(dls.train)) // 10))
-    return fit_pretrained(learn, out, epochs=n_epoch, steps=steps, system=system, resume=resume, every=every, keep=keep,
-                          quiet=quiet, lr=lr)
+                  **kwargs) -> Path: # `train`'s keywords and the run's keys (steps, bs, segment, model fields, ...)
+    "Train a HiFi-GAN or MelGAN vocoder (`TRAINERS[kind]`) with resumable checkpoints; save the generator to `out/final`."
+    _vocoder_kind(kind)
+    return train(kind, data, preset, out, **kwargs)
 
-_TRAIN_ARGS = ('epochs', 'steps', 'bs', 'segment', 'lr', 'lr_decay', 'every', 'keep', 'valid_pct', 'n_synth', 'weights', 'quiet')
+@dataclass
+class _GriffinLimExtras(FoleyConfig):
+    n_iter: int = 32 # Griffin-Lim iterations
+    mel: str = 'hifigan' # the `MelConfig` preset of the mels it inverts
 
-def vocoder_trainer(kind:str): # a key of `VOCODER_KINDS`
-    "The common-signature trainer of vocoder `kind`, registered in `TRAINERS` (config fields in `**overrides`)."
-    def train(data, *, preset='debug', out=f'exp/{kind}', system='cpu', resume=True, seed=0, **overrides) -> Path:
-        kw = {k: overrides.pop(k) for k in _TRAIN_ARGS if k in overrides}
-        return train_vocoder(kind, data, preset=preset, out=out, system=system, resume=resume, seed=seed, overrides=overrides or None, **kw)
-    train.__name__ = train.__qualname__ = f'train_{kind}'
-    train.__doc__ = f"Train a {kind} vocoder (`train_vocoder`) with the common trainer signature; returns `out/final`."
-    return trainer(kind)(train)
+@trainer('griffinlim', extras=_GriffinLimExtras, trains=False, what='a Griffin-Lim vocoder (nothing to train)',
+         data='unused: Griffin-Lim learns nothing')
+def train_griffinlim(data, run, out, *, resume=True, quiet=False, cbs=None) -> Path:
+    "Save a `GriffinLimVocoder` to `out/final`: nothing is trained, so a recipe's vocoder stage can name it like a trained one."
+    return GriffinLimVocoder(MelConfig.preset(run.extras.mel), n_iter=run.extras.n_iter).save_pretrained(Path(out)/'final')
 
 
 def load_vocoder(folder, # a folder written by `save_pretrained` (e.g. `train_vocoder`'s out/final)
@@ -308,3 +306,4 @@ def load_vocoder(folder, # a folder written by `save_pretrained` (e.g. `train_vo
     if hasattr(model, 'as_vocoder'): model = model.as_vocoder()
     if not isinstance(model, Vocoder): raise CheckpointError(f"{folder}: holds a {type(model).__name__}, not a vocoder")
     return inference_copy(model) if inference and isinstance(model, nn.Module) else model
+

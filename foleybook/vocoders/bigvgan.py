@@ -20,12 +20,12 @@ __all__ = ['BigVGANConfig', 'Snake', 'SnakeBeta', 'kaiser_sinc_filter1d', 'UpSam
            'Activation1d', 'AMPBlock1', 'AMPBlock2', 'BigVGAN', 'bigvgan_config_from_json', 'load_bigvgan_checkpoint']
 
 # %% ../../nbs/03c_bigvgan.ipynb #dabdda72
-_V1 = dict(use_tanh_at_final=True, use_bias_at_final=True, use_multiscale_melloss=False, lambda_melloss=45., clip_grad_norm=1000., segment_size=8192)
+_V1 = dict(use_tanh_at_final=True, use_bias_at_final=True, use_multiscale_melloss=False, lambda_melloss=45., clip_grad_norm=1000.)
 _BASE = dict(upsample_rates=(8, 8, 2, 2), upsample_kernel_sizes=(16, 16, 4, 4), upsample_initial_channel=512)
 
 @dataclass
 class BigVGANConfig(FoleyConfig):
-    "BigVGAN generator shape and training settings; presets: the published v2 and v1 22 / 24 kHz models and 'debug'."
+    "BigVGAN generator shape, losses and gradient clip (its training settings: `train_bigvgan`'s); presets: the published v2 and v1 22 / 24 kHz models and 'debug'."
     upsample_rates: tuple = (4, 4, 2, 2, 2, 2)       # transposed-conv strides; their product is the mel hop
     upsample_kernel_sizes: tuple = (8, 8, 4, 4, 4, 4) # their kernels
     upsample_initial_channel: int = 1536             # channels after `conv_pre`, halved at every upsampling
@@ -42,9 +42,6 @@ class BigVGANConfig(FoleyConfig):
     use_multiscale_melloss: bool = True              # v2's multi-scale mel loss on waves (else L1 on this mel)
     lambda_melloss: float = 15.                      # weight of the mel loss
     clip_grad_norm: float = 500.                     # gradient norm clip (generator and discriminators)
-    lr: float = 1e-4                                 # AdamW learning rate (betas 0.8, 0.99)
-    lr_decay: float = 0.9999996                      # exponential decay per step
-    segment_size: int = 65536                        # samples per training excerpt
     mel: MelConfig = field(default_factory=lambda: MelConfig.preset('bigvgan_22k')) # the input mel convention
     presets: ClassVar[dict] = {
         'bigvgan_v2_22khz_80band_256x': dict(),
@@ -56,7 +53,8 @@ class BigVGANConfig(FoleyConfig):
         'bigvgan_base_24khz_100band': dict(_V1, **_BASE, mel=MelConfig.preset('bigvgan_24k').to_dict()),
         'debug': dict(upsample_rates=(4, 4, 4), upsample_kernel_sizes=(8, 8, 8), upsample_initial_channel=32,
                       resblock_kernel_sizes=(3,), resblock_dilation_sizes=((1, 3, 5),), discriminator_channel_mult=0.125,
-                      segment_size=4096, mel=MelConfig.preset('debug').to_dict())}
+                      mel=MelConfig.preset('debug').to_dict())}
+    retired: ClassVar[tuple] = ('lr', 'lr_decay', 'segment_size')   # training settings now (`train_bigvgan`'s settings and extras)
 
     def __post_init__(self):
         if self.activation not in ('snake', 'snakebeta'): raise ConfigError(f"BigVGANConfig: activation must be 'snake' or 'snakebeta', got {self.activation!r}")
@@ -215,9 +213,8 @@ def bigvgan_config_from_json(path) -> BigVGANConfig: # an NVIDIA BigVGAN `config
     h, mel = read_vocoder_json(path, 'BigVGAN')
     if mel.f_max is not None and mel.f_max >= mel.sample_rate / 2: mel = mel.replace(f_max=None)   # Nyquist, as the presets write it
     try:
-        opt = {k: h[j] for k, j in (('mpd_reshapes', 'mpd_reshapes'), ('discriminator_channel_mult', 'discriminator_channel_mult'),
-                                     ('lr', 'learning_rate'), ('lr_decay', 'lr_decay'),
-                                     ('segment_size', 'segment_size')) if j in h}
+        opt = {k: h[j] for k, j in (('mpd_reshapes', 'mpd_reshapes'), ('discriminator_channel_mult', 'discriminator_channel_mult')) if j in h}
+        # its learning_rate, lr_decay, segment_size and batch_size are training settings: `train_bigvgan`'s
         opt['clip_grad_norm'] = float(h.get('clip_grad_norm', 1000.))   # NVIDIA's train.py default
         if 'resolutions' in h: opt['resolutions'] = tuple(tuple(r) for r in h['resolutions'])
         return BigVGANConfig(upsample_rates=tuple(h['upsample_rates']), upsample_kernel_sizes=tuple(h['upsample_kernel_sizes']),

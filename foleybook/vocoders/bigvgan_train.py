@@ -116,7 +116,7 @@ def bigvgan_loss_fns(config:BigVGANConfig=None, # sizes, mel convention, `use_mu
 
 def bigvgan_learner(dls, # batches of `(mel, wave)` (e.g. `foleybook.data.vocoder_dls`)
                     config='debug', # a `BigVGANConfig` or a preset name
-                    lr:float=None, # learning rate of generator and discriminators (default: the config's, 1e-4)
+                    lr:float=1e-4, # learning rate of generator and discriminators (published)
                     weights:dict=None, # loss weights to change (defaults: `bigvgan_weights`)
                     adversarial:bool=True, # False: train the generator on the mel term alone (no discriminator steps)
                     **kwargs): # more `gan_learner` / `Learner` arguments (cbs, d_start...)
@@ -129,9 +129,12 @@ def bigvgan_learner(dls, # batches of `(mel, wave)` (e.g. `foleybook.data.vocode
     kwargs['cbs'] = [GradientClip(config.clip_grad_norm)] + list(kwargs.get('cbs') or [])
     if not adversarial: kwargs['d_start'] = 2**62
     return gan_learner(dls, BigVGAN(config), BigVGANDiscriminator(config), g_loss_fn, d_loss_fn,
-                       {**bigvgan_weights(config), **(weights or {})}, lr=lr or config.lr, **kwargs)
+                       {**bigvgan_weights(config), **(weights or {})}, lr=lr, **kwargs)
 
 # %% ../../nbs/03d_bigvgan_train.ipynb #37963167
 VOCODER_KINDS['bigvgan'] = (BigVGANConfig, bigvgan_learner, 1e-4)
 PUBLISHED_STEPS['bigvgan'] = 5_000_000
-train_bigvgan = vocoder_trainer('bigvgan')
+_V1_SEGMENT = dict(segment=8192)   # the v1 models' excerpts; v2's are 65536 samples
+train_bigvgan = vocoder_trainer('bigvgan', what='a trained BigVGAN vocoder',
+                                defaults={'*': dict(segment=65536), 'debug': dict(steps=100, segment=4096),
+                                          **{p: _V1_SEGMENT for p in BigVGANConfig.presets if p.startswith(('bigvgan_22khz', 'bigvgan_24khz', 'bigvgan_base'))}})

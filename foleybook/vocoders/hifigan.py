@@ -214,4 +214,4 @@ def hifigan_learner(dls, # batches of `(mel, wave)` (e.g. `foleybook.data.vocode
                        {**HIFIGAN_WEIGHTS, **(weights or {})}, lr=lr, **kwargs)
 
 VOCODER_KINDS['hifigan'] = (HiFiGANConfig, hifigan_learner, 2e-4)
-train_hifigan = vocoder_trainer('hifigan')
+train_hifigan = vocoder_trainer('hifigan', defaults={'debug': dict(steps=100)}, what='a trained HiFi-GAN vocoder')

@@ -140,4 +140,5 @@ def melgan_learner(dls, # batches of `(mel, wave)`
 
 # %% ../../nbs/03b_melgan.ipynb #f17947a2
 VOCODER_KINDS['melgan'] = (MelGANConfig, melgan_learner, 1e-4)
-train_melgan = vocoder_trainer('melgan')
+train_melgan = vocoder_trainer('melgan', defaults={'*': dict(bs=64), 'debug': dict(steps=100, bs=16), 'specvqgan_debug': dict(steps=100, bs=16)},
+                               what='a trained MelGAN vocoder')   # SpecVQGAN's MelGAN: batch 64
