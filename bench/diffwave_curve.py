@@ -1,4 +1,4 @@
-"""The `demo_wavenet` preset's learning curve (the WaveNet demo of sessions 5-8): generated-clip class accuracy vs training minutes (process CPU and wall).
+"""The `demo_wavenet` preset's learning curve (the WaveNet backbone of the demo experiment): generated-clip class accuracy vs training minutes (process CPU and wall).
 
 Runs the recipe's data and split stages and its in-domain classifier, then trains one DiffWave in growing
 epoch counts (resumed: one run with a constant learning rate, so the points lie along a single training

@@ -13,10 +13,10 @@ Speed-ups are librosa's median over each row's median (the min-max of per-round 
 the last column is each row's largest difference to librosa relative to librosa's largest value (the notebook's
 test tolerance is 1e-4). Other jobs share this machine's two cores: timings are noisy, hence the medians.
 
-Measured here on 2026-11-22, session 4 (`--repeat 11`, 100 clips x 4 s, machine shared with other jobs), vs librosa:
+Measured here on 2026-11-22 (`--repeat 11`, 100 clips x 4 s, machine shared with other jobs), vs librosa:
 foleybook batched 4.10x (per-round 3.83-4.48), clip by clip 3.49x (2.86-3.79), batched / clip-by-clip time 0.85;
 torchaudio clip by clip 1.65x; the one-chunk row 1.21x. With 1-s clips (`--seconds 1 --n 200 --repeat 9`): 6.40x and 5.48x.
-Session 3 (torch.stft, dense filterbank, chunks of 2**18): 3.26x batched, 2.90x clip by clip.
+The plain form (torch.stft, dense filterbank, chunks of 2**18): 3.26x batched, 2.90x clip by clip.
 
 Run: OMP_NUM_THREADS=1 .venv/bin/python bench/mel.py [--n 100] [--repeat 7] [--seconds 4]
 """

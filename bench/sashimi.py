@@ -8,7 +8,7 @@ machine may be shared), one thread:
    (H = 128, 256, 512 channels; L = 16000, 4000, 1000; N = 64), with the largest relative difference.
 2. One training step (loss, backward, Adam) of a SaShiMi on 1 s at 16 kHz, batch 4: `--preset sc09_small` by
    default (`sc09` takes minutes a step here), in three forms: `plain` (the plain kernel, two FFT convolutions a
-   layer with the backward one on the flipped input, ChannelNorm by torch.std_mean: the forms before session 9),
+   layer with the backward one on the flipped input, ChannelNorm by torch.std_mean: the straightforward forms),
    `two_level_kernel` (only the kernel changed) and `current` (all three changes, the default), with the largest
    relative difference of the model's output to the plain form's.
 Writes nbs/results/sashimi_bench.json.
@@ -58,14 +58,14 @@ model = Sashimi(c); opt = torch.optim.Adam(model.parameters(), 2e-4)
 torch.nn.init.normal_(model.out2.weight, std=0.1)   # a non-zero output layer, so that the forms' outputs can be compared
 wave = torch.randn(4, c.length) * 0.3
 def ssm_two_transforms(self, u):
-    "The layer's map as two FFT convolutions, the backward one on the flipped input (the form before session 9)."
+    "The layer's map as two FFT convolutions, the backward one on the flipped input (the straightforward form)."
     L = u.shape[-1]; u = u.float(); K = self.kernel(L)
     conv = lambda x, k: torch.fft.irfft(torch.fft.rfft(x, n=2 * L) * torch.fft.rfft(k, n=2 * L), n=2 * L)[..., :L]
     ys = [conv(u, K[0])] + ([conv(u.flip(-1), F.pad(K[1], (1, 0))[..., :L]).flip(-1)] if self.k == 2 else [])
     return torch.cat([y + self.D[:, None] * u for y in ys], 1)
 
 def norm_std_mean(self, x):
-    "ChannelNorm with torch.std_mean over the channels (the form before session 9)."
+    "ChannelNorm with torch.std_mean over the channels (the straightforward form)."
     s, m = torch.std_mean(x, dim=1, unbiased=False, keepdim=True)
     return self.s / s * (x - m + self.m)
 

@@ -20,24 +20,24 @@ medians over `--repeats` rounds after a warm-up; 8 agents share the 2 cores of t
 single timings are noisy: the min-max of the per-round ratios is printed next to each median.
 Agreement with the baseline: SNR (dB), max abs diff, and the L1 distance of their log-mels.
 
-Measured here on 2026-11-22, session 4 (`--repeats 5 --reference /work/scratch/hifigan`, 4 s mel, one
+Measured here on 2026-11-22 (`--repeats 5 --reference ../scratch/hifigan`, 4 s mel, one
 thread, machine shared with other jobs), speed-up over the fp32 eager baseline / SNR vs it / mel L1 vs it:
   V1: jik876 reference code 1.02x (bit-identical output); vocode default 'mixed' 3.73x / 57.5 dB / 0.0067;
       'bf16' 5.19x / 54.4 dB / 0.0099; chunks of 64 (+13 context, 2 at once) 2.88x, of 128 3.48x
-      (8 at once: 2.62x); the session-2 chunking (fp32, +32 context, one by one) 0.64x.
+      (8 at once: 2.62x); the plain chunking (fp32, +32 context, one by one) 0.64x.
   V3: reference 0.94x; 'mixed' 1.93x / 51.3 dB / 0.0039; 'bf16' 3.76x / 48.6 dB / 0.0053; chunks of 64
       1.79x, of 128 2.01x (faster than one pass: a short window's full-rate activations stay in cache;
       8 at once 1.69x); old chunks 0.67x.
   MelGAN (hifigan mels): 'mixed' 2.78x / 80.7 dB / mel L1 0.23; 'bf16' 3.76x / 54.4 dB / mel L1 1.98 (random
       weights put almost nothing in some bands, where bf16 rounding dominates the log-mel); chunks of 64
       2.17x, of 128 2.42x.
-  Session 3 (same machine, before the chunking change): V3 chunks of 64 (fixed windows of 64 + 2 x 11
+  The plain chunking (same machine): V3 chunks of 64 (fixed windows of 64 + 2 x 11
   frames, 8 at once) 1.23x; V1 1.87x.
 Levers measured on the bf16 channels-last V1 in scratch runs and not kept: torch.jit.trace + freeze +
 optimize_for_inference (1.31 s vs 1.23 s eager: slower); torch.compile (inductor, freezing on; g++ is
 present): 117 s to compile, 98 s again for a new mel length, then 0.74 s vs 0.44 s eager.
 
-    OMP_NUM_THREADS=1 .venv/bin/python bench/vocoder.py [--repeats 5] [--reference /work/scratch/hifigan]
+    OMP_NUM_THREADS=1 .venv/bin/python bench/vocoder.py [--repeats 5] [--reference ../scratch/hifigan]
 """
 import argparse, importlib.util, json, os, statistics, sys, time
 os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_THREADS', '1')

@@ -7,8 +7,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 
 # Words that tell the story of the project's making instead of what the code is and what was measured.
-DIARY = [r'\bsessions?[ -]\d', r'\bsession-\d', r'\bthe lead\b', r"\blead's\b", r'\bhelper sessions?\b',
-         r'\b(?:\d+|two|three|four|five|other) (?:other )?helpers\b', r'\bwork(?:ing)? periods?\b', r'\bround \d',
+DIARY = [r'sessions?[ _-]?\d', r'\b(?:this|that|earlier|previous|next|last) session', r'\bafter the merges?\b', r'\bthe lead\b', r"\blead's\b", r'\bhelper sessions?\b',
+         r'\b(?:\d+|two|three|four|five|other) (?:other )?helpers\b', r'\bwork(?:ing)? periods?\b', r'(?<![-\w])round \d',
          r'\bdemo\d', r'\bas it was then\b', r'\buntil session\b', r'\bsince session\b', r'\bsa\d\d\b',
          r'\bA_s\d', r'\bother agents\b']
 DIARY_RE = re.compile('|'.join(DIARY), re.I)
@@ -58,7 +58,8 @@ def test_the_checks_catch_what_they_are_for():
     "The two scanners find each kind of diary word and path they are meant to, and pass legitimate text."
     assert diary_words("the WaveNet of session 8") == ['session 8']
     assert diary_words("run 'demo7' by the lead and 2 helpers") == ['demo7', 'the lead', '2 helpers']
-    assert diary_words("the demo preset's sampler helpers; a sessions folder; demo_wavenet; round(x, 3)") == []
+    assert diary_words("the demo preset's sampler helpers; a sessions folder; demo_wavenet; round(x, 3); per-round 3.8x") == []
+    assert diary_words("measured in round 2, see session6.json") == ['round 2', 'session6']
     assert machine_paths("saved to /work/main/exp/model.pt") == ['/work/', '/work/main/exp/model.pt']
     assert machine_paths("written /srv/data/a.wav") == ['/srv/data/a.wav']
     assert machine_paths(r"C:\Users\me\x.wav") != []

@@ -45,14 +45,14 @@ RECIPE_PRESETS = {
                   generate=dict(n_per_class=2, sampler='fast', guidance=1., bs=7, duration=1.0),
                   evaluate=dict(embedders=('classifier',))),
     'demo': dict(n_per_class=40, holdout=0.25, seed=0, duration=1.0, synth=_SYNTH,
-                 train=dict(backbone='sashimi', preset='sc09_small', epochs=28, bs=4, lr=2e-3, schedule='one_cycle',   # SaShiMi at 8 kHz, waves x5, one-cycle (see "How the demo got here")
+                 train=dict(backbone='sashimi', preset='sc09_small', epochs=28, bs=4, lr=2e-3, schedule='one_cycle',   # SaShiMi at 8 kHz, waves x5, one-cycle (see "Results")
                             model=dict(d_model=16, n_layers=2, embed_mid=128, embed_out=128, sample_rate=8000, length=8000, scale=5.,
                                        diffusion=dict(T=50, beta_end=0.2, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9), p_uncond=0.1))),
                  classifier=dict(preset='debug', epochs=12, bs=16),
                  generate=dict(n_per_class=20, sampler='fast', guidance=4., bs=10, duration=1.0, sample_rate=16000),
                  evaluate=dict(embedders=('classifier',))),
     'demo_wavenet': dict(n_per_class=40, holdout=0.25, seed=0, duration=1.0, synth=_SYNTH,
-                 train=dict(backbone='wavenet', preset='sc09_small', epochs=28, bs=4, lr=2e-3, schedule='one_cycle',   # the earlier WaveNet demo
+                 train=dict(backbone='wavenet', preset='sc09_small', epochs=28, bs=4, lr=2e-3, schedule='one_cycle',   # the WaveNet backbone ("WaveNet vs SaShiMi")
                             model=dict(res_channels=32, skip_channels=32, n_layers=12, dilation_cycle=6, embed_mid=128, embed_out=128,
                                        sample_rate=8000, length=8000, scale=5.,
                                        diffusion=dict(T=50, beta_end=0.2, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9), p_uncond=0.1))),
