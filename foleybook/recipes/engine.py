@@ -288,7 +288,7 @@ def fresh_if_changed(r:Recipe, s:Stage):
     stamp = work/'recipe_settings.json'
     old = json.loads(stamp.read_text()) if stamp.is_file() else None
     if work.exists() and old != now:
-        r.log(f"stage {s.name}: its settings changed (or are unknown): starting it afresh in {work}")
+        r.log(f"stage {s.name}: its settings changed (or are unknown): starting it afresh in {work.relative_to(r.out)}")
         shutil.rmtree(work)
     work.mkdir(parents=True, exist_ok=True)
     with atomic_write(stamp, 'w') as f: json.dump(now, f, indent=1)
@@ -326,7 +326,7 @@ def run_recipe(out, # the experiment folder, `exp/TAG`
     for name in r.order[first:last + 1]:
         s, why = r.stages[name], r.skipped(name)
         if r.is_done(name):
-            r.log(f"stage {name}: skipped ({why})" if why else f"stage {name}: done already, skipping (delete {r.marker(name)} to redo it)"); continue
+            r.log(f"stage {name}: skipped ({why})" if why else f"stage {name}: done already, skipping (delete {r.marker(name).relative_to(r.out)} to redo it)"); continue
         r.current = name
         for m in s.needs:
             if not (why or r.skipped(m)): r.need(m)
@@ -336,7 +336,7 @@ def run_recipe(out, # the experiment folder, `exp/TAG`
         if why:
             r.mark_done(name, 0., cpu_seconds=0., skipped=why); r.log(f"stage {name}: skipped ({why})"); continue
         if s.section: fresh_if_changed(r, s)
-        r.log(f"stage {name}: {r.what(name)} -> {r.path(s.folder)}")
+        r.log(f"stage {name}: {r.what(name)} -> {s.folder}")   # paths in the log: relative to the experiment folder
         t0, c0 = time.time(), time.process_time()
         info = s.fn(r) or {}
         dt, cpu = time.time() - t0, time.process_time() - c0

@@ -50,7 +50,7 @@ def stage_data(r:Recipe, **extra) -> dict:
     if r.data == 'synth':
         from foleybook.data.synth import synth_folder
         folder, n = r.path('data', 'synth'), r.P.get('n_per_class') or 100
-        r.log(f"stage {r.current}: SynthFoley, {n} clips per class, seed {r.seed}, in {folder}")
+        r.log(f"stage {r.current}: SynthFoley, {n} clips per class, seed {r.seed}, in {folder.relative_to(r.out)}")
         synth_folder(folder, n, seed=r.seed, **r.P.get('synth', {}))
         info = dict(source='SynthFoley', dev=str(folder), n_per_class=n)
     else: info = dict(source='folder', dev=str(find_dev_folder(r.data)))
@@ -257,5 +257,5 @@ def stage_evaluate(r:Recipe) -> dict:
                  sections=ev.sections + [('Stage times', times_section(times, cpu))])
     summary = json.loads(r.path('report.json').read_text())
     head = {k: v for k, v in summary.items() if isinstance(v, float)}
-    r.log(f"stage {r.current}: " + ", ".join(f"{k} {v:.3f}" for k, v in head.items()) + f" -> {r.path('report.md')}")
+    r.log(f"stage {r.current}: " + ", ".join(f"{k} {v:.3f}" for k, v in head.items()) + " -> report.md")
     return head
