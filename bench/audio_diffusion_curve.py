@@ -8,7 +8,7 @@ The last checkpoint is also sampled at the guidance scales and DDIM step counts 
 CPU minutes of a point = the data + split stages + (step / total steps) of the unet stage's process CPU (constant
 cost per step), plus the generate and evaluate stages: what a run stopped at that step would cost.
 Adds (or replaces, by --label) one entry of `runs` in nbs/results/audio_diffusion_curve.json, keeping the earlier
-runs and the file's other keys (shown in nbs/13e_audio_diffusion_recipe.ipynb).
+runs and the file's other keys (shown in nbs/13f_audio_diffusion_recipe.ipynb).
 Run: OMP_NUM_THREADS=1 nice -n 10 python bench/audio_diffusion_curve.py --exp EXP --label NAME [--n 10] [--raw] [--sweep]
 """
 import argparse, json, time, platform, subprocess
@@ -19,7 +19,7 @@ from foleybook.recipes.stages import classes_of, train_recipe_classifier
 from foleybook.recipes.audio_diffusion import unet_config
 from foleybook.diffusion.audio_diffusion import AudioDiffusion
 from foleybook.train.checkpoint import load_checkpoint, checkpoints
-from foleybook.pipeline import chunk_seed
+from foleybook.systems.common import chunk_seed
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--exp', required=True, help='a demo experiment folder')

@@ -8,7 +8,8 @@ Run: OMP_NUM_THREADS=1 python bench/data.py
 import tempfile, time
 from pathlib import Path
 import torch
-from foleybook.data.folders import SynthFoley, ClassFolder
+from foleybook.data.synth import SynthFoley
+from foleybook.data.folders import ClassFolder
 from foleybook.data.loaders import MelDataset
 
 torch.set_num_threads(1)

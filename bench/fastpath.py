@@ -41,7 +41,7 @@ Components and references (each fetched outside the project; pass their parent f
   (SNR on the [0, 1] mel it returns).
 
 Writes nbs/results/fastpath_bench.json: one section per machine (CPU model and flags), replacing only the
-components run. The notebooks (00e_fastpath and each component's) quote it.
+components run. The notebooks (00f_fastpath and each component's) quote it.
 
     OMP_NUM_THREADS=1 nice python bench/fastpath.py --refs ../scratch/speed [--rounds 3] [--only hifigan_v1,vqgan]
 """

@@ -8,7 +8,7 @@ is optional and not a dependency: pass `--ortlib DIR` where `pip install --targe
 put it (appended to sys.path), or skip it. `--diffwave` adds torch.compile of the bf16 `FastDiffWave` on
 one `sc09` step (1 s at 16 kHz), compiled with one time chunk per layer (the chunked loop would unroll
 into a graph of ~40k operations).
-Writes nbs/results/fastpath_tried.json (one section per machine), quoted by nbs/00e_fastpath.ipynb.
+Writes nbs/results/fastpath_tried.json (one section per machine), quoted by nbs/00f_fastpath.ipynb.
 
     OMP_NUM_THREADS=1 nice python bench/fastpath_tried.py [--ortlib DIR] [--diffwave]
 """

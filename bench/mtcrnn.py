@@ -20,8 +20,8 @@ each lossy step vs fp32 by SNR, argmax agreement and the L1 distance of the prob
 import argparse, json, os, time
 os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_THREADS', '1')
 import numpy as np, torch
-from foleybook.mtcrnn.tiers import Tier, TierConfig
-from foleybook.mtcrnn.generate import FastGRUStep
+from foleybook.priors.mtcrnn_tiers import Tier, TierConfig
+from foleybook.priors.mtcrnn_generate import FastGRUStep
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 p.add_argument('--seconds', type=float, default=1.)

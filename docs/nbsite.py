@@ -20,7 +20,9 @@ executed again):
 - images under `docs/_static` that notebooks show with `../docs/_static/...` point at the site's `_static/`;
 - widget views (which need a live kernel) are dropped, and the cell metadata key `execution`
   (nbdev writes floats there, which is not valid nbformat) is deleted;
-- the index page gets a toctree of every page in notebook order.
+- the index page gets the sidebar: one toctree per role (`ROLES`: foundations, data, training, ...,
+  CLI and recipes), each captioned, its pages in notebook order; a notebook's role is that of the
+  module it exports (`role_of`), or of its chapter number when it exports none.
 
 Then `sphinx-build -W` writes the HTML, and README.md is regenerated from the index page.
 
@@ -186,10 +188,49 @@ def convert_nb(nb: dict, anchors: dict) -> dict:
     return dict(cells=cells, metadata=meta, nbformat=4, nbformat_minor=5)
 
 
+ROLES = [('Foundations', ()), ('Data', ('data',)), ('Training', ('train',)), ('Vocoders', ('vocoders',)),
+         ('Codecs', ('codecs',)), ('Priors', ('priors',)), ('Diffusion', ('diffusion',)), ('Systems', ('systems',)),
+         ('Evaluation', ('eval',)), ('CLI and recipes', ('cli', 'recipes'))]   # the sidebar's captions, in order
+CHAPTER_ROLES = {'00': 'Foundations', '01': 'Data', '02': 'Training', '03': 'Vocoders', '04': 'Codecs', '05': 'Priors',
+                 '06': 'Diffusion', '07': 'Diffusion', '08': 'Codecs', '09': 'Priors', '10': 'Diffusion', '11': 'Priors',
+                 '12': 'Evaluation', '13': 'CLI and recipes'}   # the role of a notebook that exports no module
+_re_default_exp = re.compile(r'^#\|\s*default_exp\s+(\S+)', re.M)
+
+
+def exported_module(nb: dict):
+    "The module a notebook exports to (its `#| default_exp`, without the package), or None."
+    for c in nb.get('cells', []):
+        m = _re_default_exp.search(_src(c)) if c.get('cell_type') == 'code' else None
+        if m: return m[1]
+    return None
+
+
+def role_of(nb_name: str, module=None) -> str:
+    "The sidebar caption of a notebook: the role of the module it exports (a top-level module is a foundation), else its chapter's."
+    if module is not None:
+        top = module.split('.')[0]
+        return next((r for r, tops in ROLES if top in tops), 'Foundations')
+    return CHAPTER_ROLES.get(nb_name[:2], 'Foundations')
+
+
+def notebook_groups(nbs=None) -> dict:
+    "Chapter number ('00' ... '13') -> (its notebooks' names, the modules they export), in notebook order."
+    out = {}
+    for p in sorted(Path(nbs or ROOT/'nbs').glob('[0-9][0-9]*.ipynb')):
+        names, mods = out.setdefault(p.name[:2], ([], []))
+        names.append(p.stem)
+        m = exported_module(json.loads(p.read_text()))
+        if m: mods.append(m)
+    return out
+
+
 def add_toctree(nb: dict, pages: list) -> dict:
-    "Append a hidden toctree of `pages` (in order) to the index notebook."
-    toc = '```{toctree}\n:hidden:\n:maxdepth: 1\n\n' + '\n'.join(pages) + '\n```'
-    nb['cells'].append(dict(cell_type='markdown', metadata={}, source=toc, id='toctree'))
+    "Append the sidebar to the index notebook: one hidden, captioned toctree per role of `pages` ((page, role) pairs, in order)."
+    for role, _ in ROLES:
+        these = [p for p, r in pages if r == role]
+        if not these: continue
+        toc = f'```{{toctree}}\n:hidden:\n:maxdepth: 1\n:caption: {role}\n\n' + '\n'.join(these) + '\n```'
+        nb['cells'].append(dict(cell_type='markdown', metadata={}, source=toc, id='toctree-' + slugify(role)))
     return nb
 
 
@@ -204,9 +245,9 @@ def process_notebooks(repo: Path, work: Path, n_workers: int = 1) -> Path:
     return work/'_proc'
 
 
-def convert_all(proc: Path, src: Path) -> list:
-    "Convert every processed notebook in `proc` into `src`; returns the page names in notebook order."
-    nbs = sorted(p for p in proc.glob('*.ipynb'))
+def convert_all(proc: Path, src: Path, nbs: Path = None) -> list:
+    "Convert every processed notebook in `proc` into `src` (`nbs`: the source notebooks, for their roles); returns (page, role) pairs in notebook order."
+    nbs, nb_dir = sorted(p for p in proc.glob('*.ipynb')), nbs
     loaded = {p: json.loads(p.read_text()) for p in nbs}
     names = {}
     for p, nb in loaded.items():
@@ -214,7 +255,11 @@ def convert_all(proc: Path, src: Path) -> list:
         names[p] = 'index' if p.stem == 'index' else page_name(p, fm)
     anchors = {names[p]: _headings(nb) for p, nb in loaded.items()}
     src.mkdir(parents=True, exist_ok=True)
-    pages = [names[p] for p in nbs if names[p] != 'index']
+    source = Path(nb_dir or ROOT/'nbs')
+    def role(p):
+        f = source/p.name
+        return role_of(p.name, exported_module(json.loads(f.read_text()) if f.exists() else loaded[p]))
+    pages = [(names[p], role(p)) for p in nbs if names[p] != 'index']
     for p, nb in loaded.items():
         out = convert_nb(nb, anchors)
         if names[p] == 'index': out = add_toctree(out, pages)
@@ -241,7 +286,7 @@ def build_site(out, repo=ROOT, work=None, readme=True, n_workers=1) -> Path:
     tmp = Path(work) if work else Path(tempfile.mkdtemp(prefix='foleybook-docs-'))
     try:
         proc = process_notebooks(Path(repo), tmp, n_workers)
-        pages = convert_all(proc, tmp/'src')
+        pages = convert_all(proc, tmp/'src', Path(repo)/'nbs')
         subprocess.run([sys.executable, '-m', 'sphinx', '-W', '--keep-going', '-q', '-b', 'html', '-d', str(tmp/'doctrees'),
                         str(tmp/'src'), str(out)], check=True)
         if readme: write_readme(tmp/'src'/'index.ipynb', Path(repo)/'README.md')

@@ -165,7 +165,7 @@ def cmd_codes(a):
 def cmd_pipeline(a):
     "`foleybook pipeline --prior DIR --codec DIR --vocoder DIR|griffinlim --out DIR`: one saved `FoleyPipeline`."
     from foleybook.core import load_pretrained
-    from foleybook.pipeline import FoleyPipeline
+    from foleybook.systems.dcase2023 import FoleyPipeline
     prior, codec = load_pretrained(a.prior).eval(), load_pretrained(a.codec).eval()
     if a.vocoder == 'griffinlim':
         from foleybook.vocoders.base import GriffinLimVocoder
@@ -182,6 +182,7 @@ def load_generator(model=None, # a saved generator folder
     "The `Generator` saved in `model`, or the one of the recipe experiment `pipeline`, moved to `device`."
     from foleybook.core import load_pretrained
     from foleybook.recipes.engine import Recipe
+    from foleybook.systems.common import as_generator
     dev = None if device is None else get_device(device)
     if pipeline is not None:
         exp = Path(pipeline)
@@ -189,7 +190,7 @@ def load_generator(model=None, # a saved generator folder
         r = Recipe(exp, recipe=None, quiet=True)
         if r.spec.generator is None: raise ConfigError(f"recipe {r.spec.name} has no generator")
         g = check_generator(r.spec.generator(r))
-    else: g = check_generator(load_pretrained(model))
+    else: g = as_generator(load_pretrained(model))   # a generator itself, or through the factory its system registered
     return g if dev is None else g.to(dev)
 
 def _notes(caught):
@@ -198,7 +199,7 @@ def _notes(caught):
 
 def cmd_generate(a):
     "`foleybook generate --model DIR | --pipeline EXP ...`: clips of one class (or all) from any generator, on `--device`."
-    from foleybook.pipeline import write_clips, match_class, PEAK
+    from foleybook.systems.common import write_clips, match_class, PEAK
     if a.n < 1: raise ConfigError(f"--n {a.n}: the number of clips per class must be at least 1")
     g = load_generator(a.model, a.pipeline, a.device)
     if g.classes is None:

@@ -194,3 +194,47 @@ def test_table_problems_judges_tables():
 def test_no_empty_or_all_zero_tables(site):
     problems = [f"{f.name}: {p}" for f in sorted(site.glob('*.html')) for p in table_problems(f.read_text())]
     assert not problems, '\n'.join(problems)
+
+
+def test_notebook_numbers_unique():
+    "One number per notebook: no two notebooks share their number-and-letter prefix."
+    stems = [p.stem.split('_', 1)[0] for p in (ROOT/'nbs').glob('[0-9][0-9]*.ipynb')]
+    assert len(stems) == len(set(stems)), sorted(s for s in set(stems) if stems.count(s) > 1)
+
+
+def test_readme_table_lists_every_chapter():
+    "The index page's notebook table has one row per chapter (00 ... 13), naming every module its notebooks write."
+    cell = next(''.join(c['source']) for c in json.loads((ROOT/'nbs'/'index.ipynb').read_text())['cells']
+                if ''.join(c['source']).startswith('## The notebooks'))
+    rows = {m[1]: m[2] for m in re.finditer(r'^\|\s*(\d\d)_\*[^|]*\|([^|]*)\|', cell, re.M)}
+    groups = nbsite.notebook_groups()
+    assert sorted(rows) == sorted(groups)
+    for k, (names, mods) in groups.items():
+        assert re.findall(r'`([\w.]+)`', rows[k]) == mods, (k, rows[k], mods)
+
+
+def test_sidebar_grouped_by_role(site):
+    "The sidebar: one caption per role, in the house's order, and every page exactly once."
+    index = (site/'index.html').read_text()
+    nav = index[index.index('bd-docs-nav'):]
+    nav = nav[:nav.index('</nav>')]
+    captions = re.findall(r'<span class="caption-text">([^<]+)</span>', nav)
+    assert captions == [r for r, _ in nbsite.ROLES]
+    links = re.findall(r'href="([\w-]+)\.html"', nav)
+    pages = [p.stem.split('_', 1)[1] for p in sorted((ROOT/'nbs').glob('[0-9][0-9]*.ipynb'))]
+    assert sorted(links) == sorted(pages), set(links) ^ set(pages)
+    # each page sits under the caption of its role
+    sections = re.split(r'<span class="caption-text">', nav)[1:]
+    for sec in sections:
+        role = sec.split('<', 1)[0]
+        for page in re.findall(r'href="([\w-]+)\.html"', sec):
+            nb = next((ROOT/'nbs').glob(f'[0-9][0-9]*_{page}.ipynb'))
+            assert nbsite.role_of(nb.name, nbsite.exported_module(json.loads(nb.read_text()))) == role, (page, role)
+
+
+def test_roles():
+    assert nbsite.role_of('05d_pipeline.ipynb', 'systems.dcase2023') == 'Systems'
+    assert nbsite.role_of('00a_core.ipynb', 'core') == 'Foundations'
+    assert nbsite.role_of('13_cli.ipynb', 'cli') == 'CLI and recipes'
+    assert nbsite.role_of('12_evaluation.ipynb', 'eval.metrics') == 'Evaluation'
+    assert nbsite.role_of('08_x.ipynb') == 'Codecs'          # no module: by its chapter

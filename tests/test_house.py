@@ -45,7 +45,7 @@ def test_cli_generate_takes_it(tmp_path, capsys):
 
 
 def test_sampler_takes_it():
-    from foleybook.pipeline import generator_sampler
+    from foleybook.systems.common import generator_sampler
     s = generator_sampler(Chirps())
     assert list(s.controls)[:3] == ['cond', 'n', 'seed']
     s.run(cond='GunShot', n=2, seed=5)

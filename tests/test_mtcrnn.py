@@ -4,9 +4,9 @@ import numpy as np, pytest, torch
 from foleybook.core import ConfigError, DataError, CheckpointError, load_pretrained
 from foleybook.train.trainers import get_trainer, resolve
 from foleybook.protocols import check_generator
-from foleybook.mtcrnn.tiers import Tier, TierConfig
-from foleybook.mtcrnn.train import clip_tracks, clip_files
-from foleybook.mtcrnn.chain import MTCRNN, train_mtcrnn
+from foleybook.priors.mtcrnn_tiers import Tier, TierConfig
+from foleybook.priors.mtcrnn_train import clip_tracks, clip_files
+from foleybook.systems.mtcrnn import MTCRNN, train_mtcrnn
 from foleybook.data.textures import texture, make_textures
 from foleybook.recipes.engine import get_recipe
 from foleybook.eval.system_metrics import control_correlation, event_times
@@ -73,7 +73,7 @@ def test_control_measure():
 
 
 def test_lossy_fast_steps_stay_close_and_fp32_is_exact():
-    from foleybook.mtcrnn.generate import FastGRUStep, generate_tier
+    from foleybook.priors.mtcrnn_generate import FastGRUStep, generate_tier
     torch.manual_seed(1)
     t1 = Tier(TierConfig.preset('debug_tier1', hidden=48)).eval()
     cond = torch.randn(1, 150, 13)

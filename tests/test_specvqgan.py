@@ -183,7 +183,7 @@ def test_gpt_training_loss_falls():
 
 
 def test_trainers_and_pipeline_end_to_end(synth):
-    from foleybook.specvqgan import SpecVQGANPipeline, sources_from_folder
+    from foleybook.systems.specvqgan import SpecVQGANPipeline, sources_from_folder
     root, froot, d = synth
     clf = FoleyClassifier(ClassifierConfig.preset('debug', mel=VQGANConfig.preset('debug').mel, classes=('DogBark', 'Rain')))
     vq_dir = get_trainer('vqgan')(root, preset='debug', out=d/'vq', perceptual=clf, epochs=1, bs=2)

@@ -17,7 +17,7 @@ from fastai.data.core import DataLoaders
 from fastai.data.load import DataLoader
 from ..core import FoleyConfig, Pretrained, ConfigError, DataError, CheckpointError
 from ..protocols import LatentCodec
-from ..diffusion.unet2d import ResnetBlock, SpatialSelfAttention, _load_diffusers_weights, read_diffusers_config
+from ..blocks2d import ResnetBlock, SpatialSelfAttention, load_diffusers_weights, read_diffusers_config
 from ..train.gan import gan_learner, hinge_d_loss, hinge_g_loss
 
 # %% auto #0
@@ -217,7 +217,7 @@ def from_diffusers(cls:KLVAE, folder, # a diffusers AutoencoderKL folder: config
     "Build the KL autoencoder a diffusers folder describes and load its weights (strictly)."
     folder = Path(folder)
     m = cls(klvae_config_from_diffusers(read_diffusers_config(folder), str(folder/'config.json')))
-    sd = klvae_state_from_diffusers(_load_diffusers_weights(folder))
+    sd = klvae_state_from_diffusers(load_diffusers_weights(folder))
     missing, unexpected = set(m.state_dict()) - set(sd), set(sd) - set(m.state_dict())
     if missing or unexpected:
         raise CheckpointError(f"{folder}: weights do not fit the config (missing {sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]})")

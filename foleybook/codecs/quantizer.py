@@ -13,7 +13,7 @@ from ..core import ConfigError, DataError
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['to_rows', 'from_rows', 'kmeans_pp', 'VQOutput', 'code_stats', 'VectorQuantizer', 'ResidualVQ']
+__all__ = ['to_rows', 'from_rows', 'kmeans_pp', 'VQOutput', 'code_stats', 'VectorQuantizer', 'check_codes', 'ResidualVQ']
 
 # %% ../../nbs/04_quantizer.ipynb #8393d2b6
 def _ddp() -> bool: return dist.is_available() and dist.is_initialized()
@@ -100,7 +100,8 @@ def _nearest(rows, codebook):
         d = rows.pow(2).sum(1, keepdim=True) - 2 * rows @ codebook.t() + codebook.pow(2).sum(1)
         return d.argmin(1)
 
-def _check_codes(codes, n_codes, who):
+def check_codes(codes, n_codes, who):
+    "Raise a `DataError` naming `who` unless `codes` are integers in [0, `n_codes`)."
     if codes.dtype in (torch.float16, torch.bfloat16, torch.float32, torch.float64):
         raise DataError(f"{who}: codes must be integers, got {codes.dtype}")
     if codes.numel() and (codes.min() < 0 or codes.max() >= n_codes):
@@ -113,7 +114,7 @@ def _vq_encode(self, x): # (B, C, ...) tensor
 
 def _vq_decode(self, codes): # LongTensor (B, ...)
     "The code vectors of `codes` as a float32 tensor `(B, C, ...)`."
-    _check_codes(codes, self.n_codes, type(self).__name__)
+    check_codes(codes, self.n_codes, type(self).__name__)
     return F.embedding(codes, self.codebook.float()).movedim(-1, 1)
 
 VectorQuantizer.encode, VectorQuantizer.decode = _vq_encode, _vq_decode

@@ -11,12 +11,12 @@ import torch, torch.nn.functional as F
 from torch import nn
 from ..core import FoleyConfig, Pretrained, ConfigError, DataError
 from ..audio import MelConfig
-from .quantizer import VectorQuantizer, _check_codes
+from .quantizer import VectorQuantizer, check_codes
 from fastcore.basics import patch
 from ..fastpath import check_precision, precision_forms, fastest, size_key
 
 # %% auto #0
-__all__ = ['VQGANConfig', 'ResnetBlock', 'AttnBlock', 'Downsample', 'Upsample', 'Encoder', 'Decoder', 'VQGAN',
+__all__ = ['VQGANConfig', 'ResnetBlock', 'AttnBlock', 'Downsample', 'Upsample', 'vqgan_levels', 'Encoder', 'Decoder', 'VQGAN',
            'vqgan_param_count']
 
 # %% ../../nbs/08_vqgan.ipynb #d8b27916
@@ -104,7 +104,7 @@ class Upsample(nn.Module):
     def forward(self, x): return self.conv(F.interpolate(x, scale_factor=2., mode='nearest'))
 
 # %% ../../nbs/08_vqgan.ipynb #3e3c8f58
-def _levels(c:VQGANConfig):
+def vqgan_levels(c:VQGANConfig):
     "(channels in, channels out, time length, attention?) of each level, from the input down."
     mult, res, out = (1,) + tuple(c.ch_mult), c.n_frames, []
     for i, m in enumerate(c.ch_mult):
@@ -123,7 +123,7 @@ class Encoder(nn.Module):
     def __init__(self, c:VQGANConfig):
         super().__init__()
         self.conv_in, layers = nn.Conv2d(1, c.ch, 3, padding=1), []
-        lv = _levels(c)
+        lv = vqgan_levels(c)
         for i, (cin, cout, res, attn) in enumerate(lv):
             for j in range(c.n_res_blocks):
                 layers.append(ResnetBlock(cin if j == 0 else cout, cout, c.groups, c.dropout))
@@ -138,7 +138,7 @@ class Decoder(nn.Module):
     "(B, z_channels, h, w) -> (B, 1, h*d, w*d): the encoder mirrored, with `n_res_blocks + 1` blocks per level."
     def __init__(self, c:VQGANConfig):
         super().__init__()
-        lv = _levels(c)
+        lv = vqgan_levels(c)
         C = lv[-1][1]
         self.conv_in, self.mid, layers = nn.Conv2d(c.z_channels, C, 3, padding=1), _Mid(C, c), []
         cin = C
@@ -235,7 +235,7 @@ def decode(self:VQGAN, codes, # LongTensor (B, h, w), h = n_mels / d
     h = self.code_shape(1)[0]
     if not isinstance(codes, torch.Tensor) or codes.ndim != 3 or codes.shape[1] != h:
         raise DataError(f"VQGAN.decode: expected a code grid (B, {h}, w), got {getattr(codes, 'shape', type(codes).__name__)}")
-    _check_codes(codes, self.n_codes, 'VQGAN.decode')
+    check_codes(codes, self.n_codes, 'VQGAN.decode')
     z = self.quantizer.decode(codes.to(self.quant_conv.weight.device))
     mel = lambda p: self._mel_out(self._decoder_in(z, p), n_frames or codes.shape[2] * self.config.downsample).clamp(0, 1)
     if check_precision(precision) == 'auto':   # timed once per machine and grid size; SNR measured on the [0, 1] mel
@@ -250,7 +250,7 @@ def vqgan_param_count(c:VQGANConfig) -> dict:
     gn = lambda ch: 2 * ch
     res = lambda i, o: gn(i) + conv(i, o, 3) + gn(o) + conv(o, o, 3) + (conv(i, o, 1) if i != o else 0)
     attn = lambda ch: gn(ch) + 4 * conv(ch, ch, 1)
-    lv = _levels(c); C = lv[-1][1]
+    lv = vqgan_levels(c); C = lv[-1][1]
     mid = 2 * res(C, C) + attn(C)
     enc = conv(1, c.ch, 3) + mid + gn(C) + conv(C, c.z_channels, 3)
     for i, (cin, cout, _, a) in enumerate(lv):

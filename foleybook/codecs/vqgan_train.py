@@ -17,12 +17,13 @@ from ..core import *
 from dataclasses import dataclass
 from ..train.trainers import trainer
 from ..audio import MelConfig, MelSpectrogram
+from ..data.loaders import clip_seconds, crop_frames
 from .vqgan import VQGAN, VQGANConfig
 from ..train.gan import hinge_d_loss, hinge_g_loss, gan_learner, TermMetric
 
 # %% auto #0
 __all__ = ['PatchDiscriminator', 'ClassifierFeatures', 'VGGishFeatures', 'perceptual_net', 'PerceptualLoss', 'vqgan_loss_fns',
-           'clip_seconds', 'crop_frames', 'VQGANCallback', 'vqgan_learner', 'train_vqgan']
+           'VQGANCallback', 'vqgan_learner', 'train_vqgan']
 
 # %% ../../nbs/08a_vqgan_training.ipynb #1d7253be
 class PatchDiscriminator(nn.Module):
@@ -132,17 +133,6 @@ def vqgan_loss_fns(config:VQGANConfig, # the weights
     return g_loss_fn, d_loss_fn, weights
 
 # %% ../../nbs/08a_vqgan_training.ipynb #54240840
-def clip_seconds(mel:MelConfig, n_frames:int) -> float:
-    "Whole seconds of audio (at least 4, the DCASE length) whose mel has `n_frames` frames or more: 10 for SpecVQGAN's 848."
-    import math
-    return float(max(4, math.ceil(((n_frames - 1) * mel.hop_length + 1) / mel.sample_rate)))
-
-def crop_frames(mel, n:int, start:int=0):
-    "Crop (or pad with silence, 0) the last axis of `mel` to `n` frames from `start`."
-    T = mel.shape[-1]
-    if T < n: return F.pad(mel, (0, n - T))
-    return mel[..., start:start + n]
-
 class VQGANCallback(Callback):
     "Crop mels to the model's `n_frames`, use them as input and target, log codebook perplexity and usage."
     order = -5

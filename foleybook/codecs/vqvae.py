@@ -12,7 +12,7 @@ import torch, torch.nn.functional as F
 from torch import nn
 from ..core import FoleyConfig, Pretrained, ConfigError, DataError, CheckpointError, check_state_dict, load_torch_file, tensor_dict
 from ..audio import MelConfig
-from .quantizer import VectorQuantizer, ResidualVQ, _check_codes
+from .quantizer import VectorQuantizer, ResidualVQ, check_codes
 from ..protocols import Codec
 from ..fastpath import check_precision, precision_forms, fastest, size_key
 
@@ -181,7 +181,7 @@ def _decode(self, codes, # LongTensor (B, H, W) or (B, H, W, n_stages), e.g. sam
     want = 3 + (self.n_stages > 1)
     if codes.ndim != want: raise DataError(f"{type(self).__name__}: expected codes with {want} dims, got shape {tuple(codes.shape)}")
     if self.joint:
-        _check_codes(codes, self.n_codes, type(self).__name__)
+        check_codes(codes, self.n_codes, type(self).__name__)
         K = self.config.n_codes
         codes = torch.stack([codes // K ** i % K for i in range(self.config.n_stages)], -1)
     z = self.quantizer.decode(codes.to(self.pre_quant.weight.device))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv, hashlib, json, warnings
 from pathlib import Path
 import numpy as np, torch
-from ..core import AudioFileError, ConfigError, DataError, atomic_path, _jsonable
+from ..core import AudioFileError, ConfigError, DataError, atomic_path, jsonable
 from ..audio import load_audio, pad_or_trim
 from .synth import DCASE_CLASSES, class_key
 
@@ -211,7 +211,7 @@ class FeatureCache:
                  config, # anything JSON-able (or a FoleyConfig) describing `fn`: part of the key
                  content_hash:bool=False): # key files by their bytes instead of (path, size, mtime)
         self.folder, self.fn, self.content_hash = Path(folder), fn, content_hash
-        self.config = json.dumps(_jsonable(config), sort_keys=True, default=str)
+        self.config = json.dumps(jsonable(config), sort_keys=True, default=str)
         self.hits = self.misses = 0
 
     def key(self, path, extra='') -> str:

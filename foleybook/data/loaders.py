@@ -4,9 +4,9 @@
 
 # %% ../../nbs/01b_loaders.ipynb #15e91eb1
 from __future__ import annotations
-import json, random
+import json, math, random
 from pathlib import Path
-import numpy as np, torch
+import numpy as np, torch, torch.nn.functional as F
 from safetensors import safe_open
 from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
@@ -16,8 +16,8 @@ from ..audio import MelConfig, MelSpectrogram, pad_or_trim
 from .folders import AudioDataset, ClassFolder, FeatureCache, stratified_split
 
 # %% auto #0
-__all__ = ['MelDataset', 'SeededDL', 'make_dls', 'mel_dls', 'trainer_data', 'trainer_mel_dls', 'SegmentDataset', 'vocoder_dls',
-           'write_codes', 'read_codes', 'code_dls']
+__all__ = ['MelDataset', 'SeededDL', 'make_dls', 'mel_dls', 'clip_seconds', 'crop_frames', 'trainer_data', 'trainer_mel_dls',
+           'SegmentDataset', 'vocoder_dls', 'write_codes', 'read_codes', 'code_dls']
 
 # %% ../../nbs/01b_loaders.ipynb #1e3af9c1
 class MelDataset(torch.utils.data.Dataset):
@@ -88,6 +88,18 @@ def mel_dls(data, # an `AudioDataset`, a class-folder path, or a list of files
     tr, va = ds.split(valid_pct, seed)
     return make_dls(MelDataset(ds.subset(tr), cfg, cache_dir, in_memory), MelDataset(ds.subset(va), cfg, cache_dir, in_memory),
                     bs=bs, seed=seed, num_workers=num_workers, device=device, **kwargs)
+
+# %% ../../nbs/01b_loaders.ipynb #3538cc42
+def clip_seconds(mel:MelConfig, n_frames:int) -> float:
+    "Whole seconds of audio (at least 4, the DCASE length) whose mel has `n_frames` frames or more: 10 for SpecVQGAN's 848."
+    return float(max(4, math.ceil(((n_frames - 1) * mel.hop_length + 1) / mel.sample_rate)))
+
+def crop_frames(mel, n:int, start:int=0):
+    "Crop (or pad with silence, 0) the last axis of `mel` to `n` frames from `start`."
+    T = mel.shape[-1]
+    if T < n: return F.pad(mel, (0, n - T))
+    return mel[..., start:start + n]
+
 
 # %% ../../nbs/01b_loaders.ipynb #8633d93f
 def trainer_data(data, # 'synth', a path, an `AudioDataset`, a list of files or `DataLoaders`

@@ -20,7 +20,7 @@ from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['DiffWaveConfig', 'step_embedding', 'wn', 'MelUpsampler', 'ResidualLayer', 'DiffWave', 'diffwave_params',
-           'inference_dtype', 'FastDiffWave', 'fast_diffwave', 'DiffWaveVocoder', 'diffwave_sampler']
+           'inference_dtype', 'FastDiffWave', 'fast_diffwave', 'DiffWaveVocoder']
 
 # %% ../../nbs/06a_diffwave.ipynb #cd6a8c8c
 @dataclass
@@ -396,20 +396,3 @@ def to(self:DiffWaveVocoder, device): # a device or its name
     "Move the vocoder (the network and the fast copy it samples with) to `device`; returns it."
     self.source.to(device); self.model.to(device)
     return self
-
-# %% ../../nbs/06a_diffwave.ipynb #ceba685a
-def diffwave_sampler(gen:DiffusionGenerator, # e.g. `model.generator(classes)`
-                     max_n:int=4): # the largest count
-    "A `foleybook.display.Sampler` with class, count, seed, sampler kind and steps controls for a diffusion generator."
-    import ipywidgets as W
-    from foleybook.display import Sampler
-    classes = list(gen.classes) if gen.classes else ['(unconditional)']
-    controls = dict(class_name=W.Dropdown(options=classes, description='class'), n=W.IntSlider(value=2, min=1, max=max_n, description='count'),
-                    seed=W.IntText(value=0, description='seed'), sampler=W.Dropdown(options=['fast', 'ddim', 'ddpm'], description='sampler'),
-                    steps=W.IntSlider(value=0, min=0, max=gen.diffusion.T, description='steps (0: default)'))
-    def generate(class_name, n, seed, sampler, steps):
-        if seed < 0: raise ConfigError(f"seed must be >= 0, got {seed}")
-        cond = None if gen.classes is None else class_name
-        waves = gen.generate(cond, n, seed=seed, sampler=sampler, steps=None if sampler == 'fast' or not steps else steps)
-        return [(w, gen.sample_rate, f"{class_name} #{i+1} ({sampler}, seed {seed})") for i, w in enumerate(waves)]
-    return Sampler(generate, controls)

@@ -11,12 +11,13 @@ from typing import ClassVar
 import torch, torch.nn.functional as F
 from torch import nn
 from fastcore.basics import patch
-from ..core import FoleyConfig, Pretrained, ConfigError, CheckpointError, load_safetensors, check_state_dict, load_torch_file
+from ..core import FoleyConfig, Pretrained, ConfigError, check_state_dict
+from ..blocks2d import ResnetBlock, Attention, SpatialSelfAttention, read_diffusers_config, load_diffusers_weights
 
 # %% auto #0
-__all__ = ['KINDS', 'UNet2DConfig', 'timestep_embedding', 'TimestepEmbedding', 'ResnetBlock', 'Attention', 'SpatialSelfAttention',
-           'GEGLU', 'FeedForward', 'TransformerBlock', 'SpatialTransformer', 'Downsample', 'Upsample', 'DownLevel',
-           'UpLevel', 'MidBlock', 'UNet2D', 'config_from_diffusers', 'read_diffusers_config']
+__all__ = ['KINDS', 'UNet2DConfig', 'timestep_embedding', 'TimestepEmbedding', 'GEGLU', 'FeedForward', 'TransformerBlock',
+           'SpatialTransformer', 'Downsample', 'Upsample', 'DownLevel', 'UpLevel', 'MidBlock', 'UNet2D',
+           'config_from_diffusers']
 
 # %% ../../nbs/10_unet2d.ipynb #25f4e74f
 KINDS = ('plain', 'attn', 'cross')
@@ -92,51 +93,6 @@ class TimestepEmbedding(nn.Module):
         super().__init__()
         self.linear_1, self.linear_2 = nn.Linear(cin, dim), nn.Linear(dim, dim)
     def forward(self, x): return self.linear_2(F.silu(self.linear_1(x)))
-
-# %% ../../nbs/10_unet2d.ipynb #1d373158
-class ResnetBlock(nn.Module):
-    "Residual block conditioned on the time embedding: `x + conv(silu(norm(conv(silu(norm(x))) + temb)))`."
-    def __init__(self, cin:int, cout:int,
-                 temb:int, # size of the time embedding (None: a block without one, as in autoencoders)
-                 groups:int, eps:float, dropout:float=0.):
-        super().__init__()
-        self.norm1, self.conv1 = nn.GroupNorm(groups, cin, eps), nn.Conv2d(cin, cout, 3, padding=1)
-        if temb: self.time_emb_proj = nn.Linear(temb, cout)
-        self.norm2, self.dropout = nn.GroupNorm(groups, cout, eps), nn.Dropout(dropout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1)
-        self.conv_shortcut = nn.Conv2d(cin, cout, 1) if cin != cout else None
-
-    def forward(self, x, temb=None):
-        h = self.conv1(F.silu(self.norm1(x)))
-        if temb is not None: h = h + self.time_emb_proj(F.silu(temb))[:, :, None, None]
-        h = self.conv2(self.dropout(F.silu(self.norm2(h))))
-        return (x if self.conv_shortcut is None else self.conv_shortcut(x)) + h
-
-class Attention(nn.Module):
-    "Multi-head attention of `x` (B, N, dim) over `context` (B, M, context_dim) (default: `x` itself)."
-    def __init__(self, dim:int, heads:int, context_dim:int=None, bias:bool=False):
-        super().__init__()
-        self.heads = heads
-        self.to_q, self.to_k = nn.Linear(dim, dim, bias=bias), nn.Linear(context_dim or dim, dim, bias=bias)
-        self.to_v = nn.Linear(context_dim or dim, dim, bias=bias)
-        self.to_out = nn.ModuleList([nn.Linear(dim, dim), nn.Dropout(0.)])
-
-    def forward(self, x, context=None):
-        ctx = x if context is None else context
-        B, N, D = x.shape
-        q, k, v = [p(o).reshape(B, o.shape[1], self.heads, -1).transpose(1, 2) for p, o in ((self.to_q, x), (self.to_k, ctx), (self.to_v, ctx))]
-        out = F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(B, N, D)
-        return self.to_out[0](out)
-
-class SpatialSelfAttention(Attention):
-    "Self-attention over the positions of a feature map (B, C, H, W), after a group norm, with a residual connection."
-    def __init__(self, ch:int, head_dim:int, groups:int, eps:float):
-        super().__init__(ch, ch // head_dim, bias=True)
-        self.group_norm = nn.GroupNorm(groups, ch, eps)
-    def forward(self, x, context=None): # `context` is ignored: a self-attention level
-        B, C, H, W = x.shape
-        h = super().forward(self.group_norm(x).flatten(2).transpose(1, 2))
-        return x + h.transpose(1, 2).reshape(B, C, H, W)
 
 # %% ../../nbs/10_unet2d.ipynb #c2ec3213
 class GEGLU(nn.Module):
@@ -372,34 +328,13 @@ def config_from_diffusers(d:dict, # a diffusers UNet `config.json` as a dict
         if hd is None and len(set(attn)) > 1: raise ConfigError(f"{source}: attention_head_dim=None with attention on levels of different widths {attn}")
     return UNet2DConfig(**c)
 
-_RENAMES = (('.query.', '.to_q.'), ('.key.', '.to_k.'), ('.value.', '.to_v.'), ('.proj_attn.', '.to_out.0.'))
-
-def read_diffusers_config(folder) -> dict: # a diffusers model folder
-    "The `config.json` of a diffusers model folder, or `CheckpointError` naming the folder / file."
-    f = Path(folder)/'config.json'
-    if not f.is_file(): raise CheckpointError(f"{folder}: no config.json (not a diffusers model folder)")
-    try: return json.loads(f.read_text())
-    except json.JSONDecodeError as e: raise CheckpointError(f"{f}: not valid JSON ({e})") from None
-
-def _load_diffusers_weights(folder:Path) -> dict:
-    st, bn = folder/'diffusion_pytorch_model.safetensors', folder/'diffusion_pytorch_model.bin'
-    if st.is_file(): sd = load_safetensors(st)
-    elif bn.is_file(): sd = load_torch_file(bn, 'PyTorch weights file')
-    else: raise CheckpointError(f"{folder}: no diffusion_pytorch_model.safetensors or .bin weights")
-    out = {}
-    for k, v in sd.items():
-        for a, b in _RENAMES:
-            if '.attentions.' in k and a in k: k = k.replace(a, b)
-        out[k] = v
-    return out
-
 @patch(cls_method=True)
 def from_diffusers(cls:UNet2D, folder, # a diffusers UNet folder: config.json + diffusion_pytorch_model.safetensors (or .bin)
                     device='cpu'):
     "Build the UNet a diffusers folder describes and load its weights (strictly)."
     folder = Path(folder)
     model = cls(config_from_diffusers(read_diffusers_config(folder), str(folder/'config.json')))
-    sd = _load_diffusers_weights(folder)
+    sd = load_diffusers_weights(folder)
     check_state_dict(model, sd, folder)
     model.load_state_dict(sd)
     return model.to(device).eval()

@@ -9,35 +9,36 @@ import numpy as np, torch
 from ..core import ConfigError, DataError
 
 # %% auto #0
-__all__ = ['gaussian_stats', 'frechet_distance', 'fad', 'median_bandwidth', 'mmd2', 'kad', 'fid', 'kid', 'is_score', 'mkl',
-           'accuracy', 'ndb']
+__all__ = ['psd_sqrt', 'gaussian_stats', 'frechet_distance', 'as2d', 'fad', 'median_bandwidth', 'mmd2', 'kad', 'fid', 'kid',
+           'as_probs', 'is_score', 'mkl', 'accuracy', 'ndb']
 
 # %% ../../nbs/12_evaluation.ipynb #a32b1a52
-def _psd_sqrt(s):
+def psd_sqrt(s):
     "Symmetric square root of a symmetric PSD matrix (negative round-off eigenvalues clipped to 0)."
     w, v = np.linalg.eigh((s + s.T) / 2)
     return (v * np.sqrt(np.clip(w, 0, None))) @ v.T
 
 def gaussian_stats(x): # embeddings (N, D)
     "Mean (D,) and covariance (D, D) of `x` in float64."
-    x = _as2d(x, 'embeddings')
+    x = as2d(x, 'embeddings')
     if len(x) < 2: raise DataError(f"need at least 2 embeddings to estimate a covariance, got {len(x)}")
     return x.mean(0), np.cov(x, rowvar=False).reshape(x.shape[1], x.shape[1])
 
 def frechet_distance(mu1, sigma1, mu2, sigma2,
-                     sqrt_sigma1=None) -> float: # `_psd_sqrt(sigma1)` if already known (cross-class matrices reuse it)
+                     sqrt_sigma1=None) -> float: # `psd_sqrt(sigma1)` if already known (cross-class matrices reuse it)
     "Fréchet distance between two Gaussians, real and >= 0 by construction."
     mu1, mu2 = np.asarray(mu1, np.float64), np.asarray(mu2, np.float64)
     sigma1, sigma2 = np.atleast_2d(np.asarray(sigma1, np.float64)), np.atleast_2d(np.asarray(sigma2, np.float64))
     if mu1.shape != mu2.shape or sigma1.shape != sigma2.shape:
         raise DataError(f"Fréchet distance of statistics with different shapes: {mu1.shape}/{sigma1.shape} vs {mu2.shape}/{sigma2.shape}")
-    r1 = _psd_sqrt(sigma1) if sqrt_sigma1 is None else sqrt_sigma1
+    r1 = psd_sqrt(sigma1) if sqrt_sigma1 is None else sqrt_sigma1
     m = r1 @ sigma2 @ r1
     tr_covmean = np.sqrt(np.clip(np.linalg.eigvalsh((m + m.T) / 2), 0, None)).sum()
     d = ((mu1 - mu2) ** 2).sum() + np.trace(sigma1) + np.trace(sigma2) - 2 * tr_covmean
     return float(max(d, 0.))
 
-def _as2d(x, what='embeddings'):
+def as2d(x, what='embeddings'):
+    "`x` (array or tensor) as a float64 (N, D) array, or a `DataError` naming `what`."
     if isinstance(x, torch.Tensor): x = x.detach().cpu().numpy()
     x = np.asarray(x, dtype=np.float64)
     if x.ndim != 2: raise DataError(f"{what}: expected a 2-d array (N, D), got shape {x.shape}")
@@ -49,7 +50,7 @@ def fad(a, # embeddings of the evaluated (generated) set (N, D)
         b, # embeddings of the reference set (M, D)
        ) -> float:
     "Fréchet Audio Distance between two sets of embeddings (warns when a set has fewer rows than dimensions)."
-    a, b = _as2d(a, 'evaluated embeddings'), _as2d(b, 'reference embeddings')
+    a, b = as2d(a, 'evaluated embeddings'), as2d(b, 'reference embeddings')
     if a.shape[1] != b.shape[1]: raise DataError(f"FAD of embeddings of different widths: {a.shape[1]} vs {b.shape[1]}")
     n = min(len(a), len(b))
     if n <= a.shape[1]:
@@ -63,7 +64,7 @@ def _sqdist(a, b):
 
 def median_bandwidth(x) -> float:
     "Median pairwise Euclidean distance between the rows of `x` (the RBF bandwidth heuristic)."
-    x = _as2d(x)
+    x = as2d(x)
     d = np.sqrt(_sqdist(x, x)[np.triu_indices(len(x), 1)])
     return float(np.median(d)) if len(d) else 1.
 
@@ -74,7 +75,7 @@ def _kernel(a, b, kernel, bandwidth):
 
 def mmd2(a, b, kernel:str='rbf', bandwidth:float=None) -> float:
     "Unbiased estimate of MMD^2 between samples `a` (N, D) and `b` (M, D) (can be slightly negative)."
-    a, b = _as2d(a), _as2d(b)
+    a, b = as2d(a), as2d(b)
     if len(a) < 2 or len(b) < 2: raise DataError(f"MMD needs at least 2 samples per set, got {len(a)} and {len(b)}")
     if kernel == 'rbf' and bandwidth is None: bandwidth = median_bandwidth(b) or 1.
     kaa, kbb, kab = _kernel(a, a, kernel, bandwidth), _kernel(b, b, kernel, bandwidth), _kernel(a, b, kernel, bandwidth)
@@ -96,15 +97,16 @@ def fid(a, b) -> float:
 
 def kid(a, b, n_subsets:int=100, subset_size:int=1000, seed:int=0) -> float:
     "Kernel Inception Distance: unbiased MMD^2 with the cubic polynomial kernel, averaged over random subsets."
-    a, b = _as2d(a), _as2d(b)
+    a, b = as2d(a), as2d(b)
     m = min(len(a), len(b), subset_size)
     if m < 2: raise DataError(f"KID needs at least 2 samples per set, got {len(a)} and {len(b)}")
     rng = np.random.default_rng(seed)
     return float(np.mean([mmd2(a[rng.choice(len(a), m, replace=False)], b[rng.choice(len(b), m, replace=False)], 'poly')
                           for _ in range(n_subsets)]))
 
-def _as_probs(p, what='probabilities'):
-    p = _as2d(p, what)
+def as_probs(p, what='probabilities'):
+    "`p` as an (N, C) array of probability rows, or a `DataError` naming `what`."
+    p = as2d(p, what)
     if (p < 0).any() or not np.allclose(p.sum(1), 1, atol=1e-3):
         raise DataError(f"{what}: rows must be probability vectors (>= 0, summing to 1)")
     return np.clip(p, 1e-12, 1)
@@ -112,7 +114,7 @@ def _as_probs(p, what='probabilities'):
 def is_score(probs, # class probabilities (N, C) of generated clips
              splits:int=1): # number of splits to average over
     "Inception Score exp(E_x KL(p(y|x) || p(y))) (mean over `splits`)."
-    p = _as_probs(probs)
+    p = as_probs(probs)
     scores = []
     for part in np.array_split(p, splits):
         py = part.mean(0, keepdims=True)
@@ -123,14 +125,14 @@ def mkl(p_ref, # class probabilities of the reference clips (N, C), or (C,) for 
         p_gen, # class probabilities of the generated clips for the same conditions (N, C)
        ) -> float:
     "Mean KL(p_ref || p_gen) over paired rows (a (C,) reference is compared with every generated row)."
-    p_gen = _as_probs(p_gen, 'generated probabilities')
-    p_ref = _as_probs(np.broadcast_to(np.atleast_2d(p_ref), p_gen.shape) if np.ndim(p_ref) == 1 else p_ref, 'reference probabilities')
+    p_gen = as_probs(p_gen, 'generated probabilities')
+    p_ref = as_probs(np.broadcast_to(np.atleast_2d(p_ref), p_gen.shape) if np.ndim(p_ref) == 1 else p_ref, 'reference probabilities')
     if p_ref.shape != p_gen.shape: raise DataError(f"MKL of unpaired probabilities: {p_ref.shape} vs {p_gen.shape}")
     return float(max((p_ref * (np.log(p_ref) - np.log(p_gen))).sum(1).mean(), 0.))
 
 def accuracy(probs, labels) -> float:
     "Fraction of rows of `probs` (N, C) whose argmax is the label."
-    probs, labels = _as2d(probs, 'probabilities'), np.asarray(labels).reshape(-1)
+    probs, labels = as2d(probs, 'probabilities'), np.asarray(labels).reshape(-1)
     if len(probs) != len(labels): raise DataError(f"accuracy: {len(probs)} predictions for {len(labels)} labels")
     return float((probs.argmax(1) == labels).mean())
 
@@ -143,7 +145,7 @@ def ndb(ref, # reference samples (N, D) (embeddings, or flattened mels)
     "Number of statistically different bins: dict(ndb, k, ndb_k = ndb / k)."
     from sklearn.cluster import KMeans
     from scipy.stats import norm
-    ref, gen = _as2d(ref, 'reference samples'), _as2d(gen, 'evaluated samples')
+    ref, gen = as2d(ref, 'reference samples'), as2d(gen, 'evaluated samples')
     k = max(2, min(k, len(ref) // 2))
     km = KMeans(k, n_init=3, random_state=seed).fit(ref)
     pr = np.bincount(km.labels_, minlength=k) / len(ref)

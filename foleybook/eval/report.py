@@ -12,7 +12,7 @@ from ..protocols import Generator, check_generator
 from ..audio import load_audio
 from ..data.synth import DCASE_CLASSES, class_key
 from ..data.folders import ClassFolder
-from .metrics import (_as2d, _psd_sqrt, gaussian_stats, frechet_distance, fad, kad, fid, kid, is_score, mkl,
+from .metrics import (as2d, psd_sqrt, gaussian_stats, frechet_distance, fad, kad, fid, kid, is_score, mkl,
                                     accuracy, ndb)
 from .embedders import EmbeddingCache, embed_files, load_vggish, load_panns_cnn14
 from .classifier import FoleyClassifier
@@ -118,7 +118,7 @@ def evaluate(gen_dir, # generated clips: gen_dir/<Class>/*.wav
             sr = {c: stat(gaussian_stats, r[c], what=f"fad ({e.name}) of reference {c}") for c in names}
             ok = lambda st: not isinstance(st, float)           # a float here is NaN: not available
             for c in names:
-                root = _psd_sqrt(sg[c][1]) if ok(sg[c]) else None   # computed once, reused across reference classes
+                root = psd_sqrt(sg[c][1]) if ok(sg[c]) else None   # computed once, reused across reference classes
                 for rc in (names if cross_class else [c]):
                     if not (ok(sg[c]) and ok(sr[rc])): add(c, rc, 'fad', e.name, math.nan); continue
                     if min(len(g[c]), len(r[rc])) <= g[c].shape[1]: few.append(min(len(g[c]), len(r[rc])))
@@ -345,7 +345,7 @@ def level_section(levels:dict) -> str: # `foleybook.eval.system_metrics.level_ta
                 'generated rms': g(v['generated'], 'rms_dbfs'), 'real rms': g(v['real'], 'rms_dbfs'),
                 'generated at full scale': g(v['generated'], 'full_scale'), 'real at full scale': g(v['real'], 'full_scale')} for c, v in levels.items()}
     return ('Mean over the clips of each class, in dBFS (0 = full scale); at full scale: the share of clips whose peak reaches it '
-            '(clipped when written). Generated clips are written through a limiter (`foleybook.pipeline.write_clip`).\n\n'
+            '(clipped when written). Generated clips are written through a limiter (`foleybook.systems.common.write_clip`).\n\n'
             + _md_table(pd.DataFrame.from_dict(rows, orient='index').rename_axis('class')))
 
 def times_section(seconds:dict, cpu:dict) -> str: # stage -> wall seconds, stage -> process CPU seconds

@@ -11,7 +11,7 @@ from ..core import ConfigError, DataError
 from ..audio import load_audio, resample
 from ..features import control_features
 from ..data.synth import class_key
-from .metrics import _as_probs
+from .metrics import as_probs
 
 # %% auto #0
 __all__ = ['mis_score', 'am_score', 'envelope_peak', 'band_limit', 'envelope_events', 'event_times', 'fill_from_events',
@@ -21,7 +21,7 @@ __all__ = ['mis_score', 'am_score', 'envelope_peak', 'band_limit', 'envelope_eve
 # %% ../../nbs/12d_system_metrics.ipynb #9c3f018a
 def mis_score(probs): # class probabilities (N, C) of generated clips, N >= 2
     "Modified Inception Score: exp of the mean KL(p(y|x_i) || p(y|x_j)) over ordered pairs i != j."
-    p = _as_probs(probs); n = len(p)
+    p = as_probs(probs); n = len(p)
     if n < 2: raise ConfigError("mIS needs at least 2 clips")
     lp = np.log(p)
     kl = (p * lp).sum(1)[:, None] - p @ lp.T          # kl[i, j] = KL(p_i || p_j)
@@ -30,7 +30,7 @@ def mis_score(probs): # class probabilities (N, C) of generated clips, N >= 2
 def am_score(ref_probs, # classifier probabilities (N, C) of the reference (held-out) clips
              gen_probs): # of the generated clips (M, C)
     "AM score: KL(mean reference prediction || mean generated prediction) + mean entropy of the generated predictions."
-    r, g = _as_probs(ref_probs, 'reference probabilities'), _as_probs(gen_probs, 'generated probabilities')
+    r, g = as_probs(ref_probs, 'reference probabilities'), as_probs(gen_probs, 'generated probabilities')
     pr, pg = r.mean(0), g.mean(0)
     return float((pr * (np.log(pr) - np.log(pg))).sum() - (g * np.log(g)).sum(1).mean())
 

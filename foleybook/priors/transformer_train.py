@@ -31,9 +31,9 @@ def encode_dataset(codec, # a trained `VQGAN` (or any codec with `mel_config`, `
     from foleybook.data.folders import ClassFolder
     from foleybook.data.conditioning import load_array
     from foleybook.audio import MelSpectrogram
-    from foleybook.codecs.vqgan_train import crop_frames
+    from foleybook.data.loaders import crop_frames
     root = Path(root)
-    from foleybook.codecs.vqgan_train import clip_seconds
+    from foleybook.data.loaders import clip_seconds
     mel, n = MelSpectrogram(codec.mel_config), codec.config.n_frames
     ds = ClassFolder(root, sr=codec.mel_config.sample_rate, duration=clip_seconds(codec.mel_config, n))
     dev = next(codec.parameters()).device

@@ -95,7 +95,7 @@ def dcase_pipeline(r:Recipe, # an experiment of the dcase2023 recipe
                    device='cpu'):
     "The `FoleyPipeline` of an experiment: the prior, the VQ-VAE and the vocoder it trained."
     from foleybook.core import load_pretrained
-    from foleybook.pipeline import FoleyPipeline
+    from foleybook.systems.dcase2023 import FoleyPipeline
     prior = load_pretrained(r.need('prior'), device=device).eval()
     codec = load_pretrained(r.need('vqvae'), device=device).eval()
     vocoder = load_pretrained(r.need('vocoder'), device=device)   # any registered vocoder, Griffin-Lim included

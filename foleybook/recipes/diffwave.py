@@ -123,9 +123,9 @@ def stage_lj_data(r:Recipe) -> dict:
 
 def _lj_subset(root:Path, rows:list, out:Path):
     "An LJSpeech-layout folder `out` of the metadata `rows` of `root` (wavs linked)."
-    from foleybook.recipes.stages import _link
+    from foleybook.recipes.stages import link_or_copy
     shutil.rmtree(out, ignore_errors=True); (out/'wavs').mkdir(parents=True)
-    for row in rows: _link(root/'wavs'/f"{row.split('|')[0]}.wav", out/'wavs'/f"{row.split('|')[0]}.wav")
+    for row in rows: link_or_copy(root/'wavs'/f"{row.split('|')[0]}.wav", out/'wavs'/f"{row.split('|')[0]}.wav")
     with atomic_write(out/'metadata.csv', 'w') as f: f.write("\n".join(rows) + "\n")
 
 def stage_lj_split(r:Recipe) -> dict:
@@ -146,7 +146,7 @@ def stage_vocode(r:Recipe) -> dict:
     "Vocode the mels of the first `n_vocode` held-out utterances with the trained DiffWave (`DiffWaveVocoder`, fast sampler) on the recipe's device: `gen/<id>.wav`."
     from foleybook.core import load_pretrained
     from foleybook.audio import load_audio
-    from foleybook.pipeline import write_clip
+    from foleybook.systems.common import write_clip
     from foleybook.diffusion.diffwave import DiffWaveVocoder
     dev = recipe_device(r)
     model = load_pretrained(r.need('train', 'a trained DiffWave vocoder', r.path('model', 'final')), device=dev)

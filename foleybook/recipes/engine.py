@@ -14,7 +14,7 @@ from ..train.trainers import get_trainer, resolve, Run
 from ..train.settings import TrainSettings, checked
 
 # %% auto #0
-__all__ = ['SECTIONS', 'RECIPES', 'RECIPE_ALIASES', 'RecipeCommon', 'GenerateSection', 'EvaluateSection', 'Train',
+__all__ = ['SECTIONS', 'RECIPES', 'RECIPE_ALIASES', 'RecipeCommon', 'GenerateSection', 'EvaluateSection', 'Train', 'deep_merge',
            'check_section', 'Stage', 'RecipeSpec', 'register_recipe', 'get_recipe', 'Recipe', 'fresh_if_changed',
            'run_recipe']
 
@@ -69,13 +69,13 @@ class Train:
         "The section's `Run` (see `foleybook.train.trainers.resolve`), errors prefixed with `where`."
         name, p, m, keys = self.parts(d, where)
         try: return resolve(name, p if preset is None else preset, defaults=p if preset is not None else None,
-                            model=_deep(model or {}, m), **keys, **kwargs)
+                            model=deep_merge(model or {}, m), **keys, **kwargs)
         except ConfigError as e: raise ConfigError(f"{where}: {e}") from None
 
-def _deep(a:dict, b:dict) -> dict:
+def deep_merge(a:dict, b:dict) -> dict:
     "`a` updated with `b`, dicts merged key by key."
     out = dict(a)
-    for k, v in b.items(): out[k] = _deep(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    for k, v in b.items(): out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
     return out
 
 SECTIONS = {'generate': GenerateSection, 'evaluate': EvaluateSection, 'classifier': Train('classifier')}  # every recipe's, unless it types them otherwise

@@ -10,14 +10,15 @@ from pathlib import Path
 from ..core import DataError, ConfigError, SYSTEMS, atomic_write, check_system
 from ..protocols import check_generator
 from ..data.folders import AUDIO_EXTS, check_audio
-from .engine import Recipe, RecipeSpec, Stage, Train, run_recipe, _deep
+from .engine import Recipe, RecipeSpec, Stage, Train, run_recipe, deep_merge
 from ..train.trainers import get_trainer, train
 import foleybook.eval.classifier, foleybook.vocoders.hifigan, foleybook.vocoders.melgan   # the trainers of the shared stages' sections
 
 # %% auto #0
-__all__ = ['VOCODER', 'class_folders', 'find_dev_folder', 'stage_data', 'data_source', 'split_files', 'stage_split', 'classes_of',
-           'resume_note', 'run_trainer', 'stage_vocoder', 'recipe_device', 'stage_generate', 'train_recipe_classifier',
-           'classifier_mel', 'plot_class_mels', 'Evaluation', 'class_metrics', 'stage_evaluate']
+__all__ = ['VOCODER', 'class_folders', 'find_dev_folder', 'stage_data', 'data_source', 'split_files', 'link_or_copy',
+           'stage_split', 'classes_of', 'resume_note', 'run_trainer', 'stage_vocoder', 'recipe_device',
+           'stage_generate', 'train_recipe_classifier', 'classifier_mel', 'plot_class_mels', 'Evaluation',
+           'class_metrics', 'stage_evaluate']
 
 # %% ../../nbs/13b_stages.ipynb #6d35df92
 def _audio_files(folder) -> list: return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in AUDIO_EXTS) if Path(folder).is_dir() else []
@@ -72,7 +73,8 @@ def split_files(files:list, # the clips of one class
     k = min(max(1, round(len(files) * holdout)), len(files) - 1) if len(files) > 1 else 0
     return [files[i] for i in sorted(idx[k:])], [files[i] for i in sorted(idx[:k])]
 
-def _link(src:Path, dst:Path):
+def link_or_copy(src:Path, dst:Path):
+    "Make `dst` a symlink to `src` (a copy where the file system has no symlinks)."
     dst.parent.mkdir(parents=True, exist_ok=True)
     try: os.symlink(src.resolve(), dst)
     except OSError: shutil.copy2(src, dst)
@@ -98,7 +100,7 @@ def stage_split(r:Recipe) -> dict:
     for c, files in kept.items():
         tr, te = split_files(files, r.P['holdout'], seed=r.seed)
         for split, fs in (('train', tr), ('test', te)):
-            for p in fs: _link(p, r.path('data', split, c, p.name))
+            for p in fs: link_or_copy(p, r.path('data', split, c, p.name))
         counts[c] = dict(train=len(tr), test=len(te))
     r.log(f"stage {r.current}: " + ", ".join(f"{c} {v['train']}/{v['test']}" for c, v in counts.items()) + " (train/held-out)")
     info = dict(classes=list(kept), train={c: v['train'] for c, v in counts.items()}, test={c: v['test'] for c, v in counts.items()},
@@ -134,7 +136,7 @@ def run_trainer(r:Recipe, # the running experiment (its current stage trains)
     resume_note(r, out)
     run = dict(layers=[dict(seed=r.seed)], settings=dict(system=r.system)) if get_trainer(name).trains else {}
     return train(name, data, p if preset is None else preset, out, resume=True, quiet=r.quiet, log=r.log,
-                 defaults=p if preset is not None else None, model=_deep(model or {}, m), extras=extras, **run, **{**keys, **inputs})
+                 defaults=p if preset is not None else None, model=deep_merge(model or {}, m), extras=extras, **run, **{**keys, **inputs})
 
 # %% ../../nbs/13b_stages.ipynb #bc7852ba
 VOCODER = Train('hifigan', 'melgan', 'griffinlim')  # the type of a recipe's `vocoder` section
@@ -153,7 +155,7 @@ def recipe_device(r:Recipe) -> str:
 
 def stage_generate(r:Recipe) -> dict:
     "Write `n_per_class` clips of every class with the recipe's `Generator`, on the recipe's device, into `gen/<Class>/`."
-    from foleybook.pipeline import write_clips
+    from foleybook.systems.common import write_clips
     if r.spec.generator is None: raise ConfigError(f"recipe {r.spec.name} has no generator for its generate stage")
     g = check_generator(r.spec.generator(r)).to(recipe_device(r))
     s = dict(r.P['generate']); n = s.pop('n_per_class'); bs = s.pop('bs', 8)

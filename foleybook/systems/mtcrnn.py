@@ -14,9 +14,9 @@ from ..core import FoleyConfig, Pretrained, ConfigError, CheckpointError, CONFIG
 from ..train.trainers import trainer, train
 from ..features import mu_law_decode
 from ..data.textures import random_curve
-from .tiers import *
-from .train import train_tier, clip_files, clip_tracks
-from .generate import MODES, rate_factor, tier_inputs, generate_tier
+from ..priors.mtcrnn_tiers import *
+from ..priors.mtcrnn_train import train_tier, clip_files, clip_tracks
+from ..priors.mtcrnn_generate import MODES, rate_factor, tier_inputs, generate_tier
 
 # %% auto #0
 __all__ = ['TIERS', 'MTCRNN_PRESETS', 'MTCRNN', 'MTCRNNConfig', 'train_mtcrnn', 'plot_chain', 'MTCRNNSampler', 'mtcrnn_sampler']

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import torch, torch.nn.functional as F
 from torch import nn
 from ..core import FoleyConfig, Pretrained, ConfigError, DataError, n_params, draw_normal
-from ..priors.sampling import sample_logits
+from .sampling import sample_logits
 
 # %% auto #0
 __all__ = ['AUDIO', 'MFCCS', 'HEADS', 'CELLS', 'TierConfig', 'Head', 'PhasedLSTM', 'Tier', 'tier_param_count']

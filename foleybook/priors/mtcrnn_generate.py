@@ -8,10 +8,10 @@ import math, warnings
 from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
 from ..core import ConfigError, DataError, model_device, cpu_generator, draw_normal
-from ..priors.sampling import autoregress
+from .sampling import autoregress
 from ..features import mu_law_decode
-from .tiers import *
-from .train import clip_tracks
+from .mtcrnn_tiers import *
+from .mtcrnn_train import clip_tracks
 
 # %% auto #0
 __all__ = ['MODES', 'PRECISIONS', 'rate_factor', 'upsample', 'external_conditioning', 'self_conditioning', 'random_prime',

@@ -11,7 +11,7 @@ import soundfile as sf
 from ..core import FoleyError
 from ..audio import resample
 from ..display import Sampler
-from .audio_diffusion import AudioDiffusion
+from ..diffusion.audio_diffusion import AudioDiffusion
 
 # %% auto #0
 __all__ = ['AudioDiffusionSampler']

@@ -19,7 +19,7 @@ from ..data.textures import param_file
 from ..train.learner import unwrap
 from ..train.settings import fit_pretrained
 from ..train.trainers import trainer, train
-from .tiers import *
+from .mtcrnn_tiers import *
 
 # %% auto #0
 __all__ = ['clip_files', 'clip_params', 'clip_tracks', 'tier_stats', 'tier_dls', 'TierTrainer', 'tier_learner', 'fit_tier',
