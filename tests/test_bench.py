@@ -43,3 +43,12 @@ def test_bench_debug(tmp_path):
     again = time.process_time() - t0
     assert again < first / 5, (again, first)
     print(f"debug bench: {first:.1f} s CPU, rerun {again:.1f} s CPU")
+    # the DCASE evaluation mode on the same folder: the split, judge and DiffWave run are reused, only the scores are redone with VGGish
+    from foleybook.recipes.bench import run_bench
+    from foleybook.eval.embedders import VGGish, VGGishConfig
+    rep = run_bench(out, systems=['diffwave', 'mtcrnn'], preset='debug', system='cpu', embedders=[VGGish(VGGishConfig.preset('debug'))], dcase=True,
+                    sets={'diffwave.generate.n_per_class': 2})   # 100 clips per class unless set
+    assert list(rep['summary']) == ['diffwave'] and len(rep['summary']['diffwave']['per_class']) == 7   # MTCRNN takes no class: left out
+    md = (out/'report.md').read_text()
+    assert '## DCASE 2023 Task 7 evaluation mode' in md and 'baseline average 9.7, best system 4.765' in md and '| diffwave | ' in md.split('DCASE 2023')[-1]
+    assert all(v.get('fad_vggish') is not None for v in rep['scores']['diffwave']['0']['per_class'].values())

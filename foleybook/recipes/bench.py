@@ -264,7 +264,7 @@ def score_system(name:str, # a key of `BENCH_SYSTEMS`
     with atomic_write(saved, 'w') as f: json.dump(out, f, indent=1, default=float)
     return out
 
-# %% ../../nbs/13h_bench.ipynb #9e603432
+# %% ../../nbs/13h_bench.ipynb #363df4ca
 def _log(quiet):
     return (lambda s: None) if quiet else (lambda s: print(f"[{time.strftime('%H:%M:%S')}] bench: {s}", flush=True))
 
@@ -286,7 +286,7 @@ def run_bench(out, # the benchmark folder
     unknown = [s for s in systems if s not in BENCH_SYSTEMS]
     if unknown: raise ConfigError(f"unknown system(s) {unknown}; choose from {list(BENCH_SYSTEMS)}")
     if dcase:
-        if not any(e.name == 'vggish' for e in embedders): raise ConfigError("the DCASE mode needs VGGish's weights (--vggish PATH): the challenge's FAD is on VGGish embeddings")
+        if not any(e.name.startswith('vggish') for e in embedders): raise ConfigError("the DCASE mode needs VGGish's weights (--vggish PATH): the challenge's FAD is on VGGish embeddings")
         dropped = [s for s in systems if not get_recipe(BENCH_SYSTEMS[s]['recipe']).splits]
         if dropped: log(f"DCASE mode: {dropped} take no class: left out"); systems = [s for s in systems if s not in dropped]
     check_system(system)
