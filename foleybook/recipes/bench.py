@@ -164,7 +164,7 @@ def system_costs(r:Recipe) -> dict:
                 generated_seconds=round(seconds, 2),
                 rtf_cpu=(gen.get('cpu_seconds') or 0.) / seconds if seconds else None)
 
-# %% ../../nbs/13h_bench.ipynb #e9f64a46
+# %% ../../nbs/13h_bench.ipynb #eedf70a2
 def embedder_key(e, clf) -> str:
     "The name of embedder `e` in the scores' keys: 'classifier' for the judge, else its name's first word ('vggish', 'panns')."
     return 'classifier' if e is clf else e.name.split('-')[0]
@@ -196,7 +196,8 @@ def class_scores(gen:dict, # {class: [generated files in the judge's format]}
     sr = clf.sample_rate
     g, t = _shape(gen, clf, sr), _shape(real, clf, sr)
     lv = level_table(gen, real)
-    per = {c: dict(accuracy=s['class_accuracy'].get(c), envelope=g[c]['envelope'], envelope_real=t[c]['envelope'],
+    per = {c: dict(accuracy=s['class_accuracy'].get(c), accuracy_real=float(np.mean(t[c]['probs'].argmax(1) == clf.classes.index(c))),
+                   envelope=g[c]['envelope'], envelope_real=t[c]['envelope'],
                    diversity=g[c]['diversity'], diversity_real=t[c]['diversity'],
                    mis=mis_score(g[c]['probs']) if len(g[c]['probs']) > 1 else None,
                    rms_dbfs=lv[c]['generated']['rms_dbfs'], rms_dbfs_real=(lv[c]['real'] or {}).get('rms_dbfs'),
@@ -208,8 +209,9 @@ def class_scores(gen:dict, # {class: [generated files in the judge's format]}
             per[c][f'kad_{n}'] = float(k.loc[c, c])
     mean = lambda key: float(np.nanmean([v[key] for v in per.values() if v.get(key) is not None])) if any(v.get(key) is not None for v in per.values()) else None
     allp = np.concatenate([g[c]['probs'] for c in gen])
-    return dict(per_class=per, accuracy=s['generated_accuracy'], mis=mis_score(allp),
-                **{k: mean(k) for k in per[next(iter(per))] if k not in ('accuracy', 'mis', 'full_scale')},
+    real_hits = [float(t[c]['probs'].argmax(1)[i] == clf.classes.index(c)) for c in gen for i in range(len(t[c]['probs']))]
+    return dict(per_class=per, accuracy=s['generated_accuracy'], accuracy_real=float(np.mean(real_hits)), mis=mis_score(allp),
+                **{k: mean(k) for k in per[next(iter(per))] if k not in ('accuracy', 'accuracy_real', 'mis', 'full_scale')},
                 full_scale=mean('full_scale'), fad_all=s['by_embedder'][clf.name]['fad_all'],
                 **{f'fad_all_{embedder_key(e, clf)}': s['by_embedder'][e.name]['fad_all'] for e in embedders})
 
