@@ -67,7 +67,7 @@ def bench_table(summary:dict) -> str:
         lines.append(f"| {name} | " + ' | '.join(row) + ' |')
     return '\n'.join(lines)
 
-# %% ../../nbs/13i_bench_report.ipynb #8ea42265
+# %% ../../nbs/13i_bench_report.ipynb #3d25dec7
 def _classes(summary): return list(dict.fromkeys(c for d in summary.values() for c in d['per_class'] if c != 'all'))
 
 def plot_accuracy(summary:dict):
@@ -96,7 +96,8 @@ def plot_quality(summary:dict):
             st = d[k]; ax.errorbar([x], [st['mean']], yerr=[[st['mean'] - st['min']], [st['max'] - st['mean']]], fmt='o', capsize=3, label=name)
     axs[0].set_ylabel('accuracy'); axs[1].set_ylabel('FAD (judge embedding; MTCRNN class-free)')
     for ax in axs: ax.set_xlabel('training CPU minutes'); ax.grid(alpha=.3)
-    axs[0].legend(fontsize=7); fig.tight_layout(); return fig
+    for ax in axs: ax.legend(fontsize=7)
+    fig.tight_layout(); return fig
 
 def plot_levels(summary:dict):
     "Per class: rms level (dBFS) and envelope peak / mean of each system's clips beside the real clips'."
