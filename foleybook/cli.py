@@ -10,10 +10,11 @@ from .core import FoleyError, ConfigError, DataError, SYSTEMS, check_system, dis
 from .train.trainers import get_trainer, train, trainer_table
 from .protocols import check_generator
 from .recipes.engine import RECIPES, RECIPE_ALIASES
+from .recipes.bench import BENCH_SYSTEMS, BENCH_PRESETS
 
 # %% auto #0
 __all__ = ['COMMANDS', 'build_parser', 'cmd_prepare', 'cmd_train', 'cmd_codes', 'cmd_pipeline', 'load_generator', 'cmd_generate',
-           'cmd_evaluate', 'cmd_recipe', 'cmd_models', 'main']
+           'cmd_evaluate', 'cmd_recipe', 'cmd_bench', 'cmd_models', 'main']
 
 # %% ../nbs/13_cli.ipynb #95b456d8
 def _system_arg(p, default='auto'):
@@ -126,6 +127,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="change a preset's setting, checked against the section's type: e.g. --set train.epochs=3, --set train.model.n_layer=12, "
                         "--set generate.n_per_class=5, or a common entry (--set n_per_class=10) (repeatable)")
     s.add_argument('--status', action='store_true', help="print which stages are done and exit")
+
+    s = sub.add_parser('bench', help="run and judge several systems on one data set and one split",
+                       description="Run the recipes of several systems (default: all five) on one data set, one split per seed; judge every "
+                                   "system's clips, brought to the data's rate and duration, with one in-domain classifier per seed (and VGGish / "
+                                   "PANNs when their weights are given); write OUT/report.md, report.json and plots. Finished stages are skipped.")
+    s.add_argument('--systems', default=None, help="comma-separated systems (default: all): " + ', '.join(BENCH_SYSTEMS))
+    s.add_argument('--data', default='synth', help="'synth' (a SynthFoley set) or a folder of class folders (default: synth)")
+    s.add_argument('--preset', default='debug', help="the benchmark preset: " + ', '.join(BENCH_PRESETS) + " (each system's recipe preset of that name; paper: each one's published preset)")
+    s.add_argument('--seeds', default='0', help="comma-separated seeds: one split, judge and training run per seed (default: 0)")
+    s.add_argument('--set', action='append', metavar='SYSTEM.SECTION.KEY=VALUE', help="change one system's recipe preset, e.g. --set diffwave.train.epochs=3 (repeatable)")
+    s.add_argument('--vggish', help="VGGish weights (vggish-10086976.pth): FAD / KAD with VGGish too")
+    s.add_argument('--panns', help="PANNs CNN14 weights (Cnn14_mAP=0.431.pth): FAD / KAD with PANNs too")
+    s.add_argument('--dcase', action='store_true', help="the DCASE 2023 Task 7 evaluation: 100 clips per class, 4 s at 22,050 Hz, per-class VGGish FAD (needs --vggish)")
+    _system_arg(s)
+    s.add_argument('--out', default=None, help="the benchmark folder (default: exp/bench-PRESET)")
+    s.add_argument('--verbose', action='store_true', help="print the recipes' logs too")
 
     s = sub.add_parser('models', help="list the trainers, their model presets and parameter counts",
                        description="Every trainer (what `foleybook train` takes) with each model preset, its model class and parameter count (counted on the meta device).")
@@ -252,6 +269,19 @@ def cmd_recipe(a):
     run_recipe(out, spec, data=a.data, preset=a.preset, stage=a.stage, stop_stage=a.stop_stage, system=a.system, sets=sets)
     return 0
 
+def cmd_bench(a):
+    "`foleybook bench ...`: the systems' recipes on one data set and one split per seed, judged alike (`foleybook.recipes.bench.run_bench`)."
+    from foleybook.recipes.bench import run_bench
+    from foleybook.eval.embedders import load_vggish, load_panns_cnn14
+    try: seeds = [int(s) for s in a.seeds.split(',')]
+    except ValueError: raise ConfigError(f"--seeds {a.seeds}: comma-separated integers, e.g. 0,1,2") from None
+    if a.data != 'synth' and not Path(a.data).is_dir(): raise DataError(f"--data {a.data}: not a folder of class folders")
+    embedders = [f(p) for f, p in ((load_vggish, a.vggish), (load_panns_cnn14, a.panns)) if p]
+    out = a.out or f"exp/bench-{a.preset}"
+    run_bench(out, a.systems.split(',') if a.systems else None, a.data, a.preset, seeds, _pairs(a.set, '--set'), a.system, embedders, a.dcase, quiet=not a.verbose)
+    print(f"foleybook: bench report -> {Path(out)/'report.md'}")
+    return 0
+
 def cmd_models(a):
     "`foleybook models [--json]`: every trainer and model preset, its model class and parameter count, in aligned columns."
     rows = trainer_table()
@@ -264,7 +294,7 @@ def cmd_models(a):
     return 0
 
 COMMANDS = dict(prepare=cmd_prepare, train=cmd_train, codes=cmd_codes, pipeline=cmd_pipeline, generate=cmd_generate, evaluate=cmd_evaluate,
-                recipe=cmd_recipe, models=cmd_models)
+                recipe=cmd_recipe, bench=cmd_bench, models=cmd_models)
 
 def main(argv=None) -> int:
     "The `foleybook` console command: parse `argv` (default `sys.argv[1:]`), run the subcommand, return the exit code."

@@ -15,8 +15,8 @@ from ..train.settings import TrainSettings, checked
 
 # %% auto #0
 __all__ = ['SECTIONS', 'RECIPES', 'RECIPE_ALIASES', 'RecipeCommon', 'GenerateSection', 'EvaluateSection', 'Train', 'deep_merge',
-           'check_section', 'Stage', 'RecipeSpec', 'register_recipe', 'get_recipe', 'Recipe', 'fresh_if_changed',
-           'run_recipe']
+           'check_section', 'Stage', 'RecipeSpec', 'register_recipe', 'get_recipe', 'Recipe', 'check_split',
+           'fresh_if_changed', 'run_recipe']
 
 # %% ../../nbs/13a_recipes.ipynb #0bc56c80
 @dataclass
@@ -117,6 +117,7 @@ class RecipeSpec:
     sections:dict=None # section name -> `Train(...)` or a `FoleyConfig` class, over `SECTIONS`
     common:type=RecipeCommon # the type of the entries outside the sections
     aliases:tuple=() # other names that mean this recipe
+    splits:bool=True # its data and split stages take a train / held-out split made elsewhere (`run_recipe(split=...)`)
 
     def section_type(self, name:str): return {**SECTIONS, **(self.sections or {})}.get(name)
 
@@ -204,10 +205,13 @@ class Recipe:
                  preset=None, # a preset name, a preset dict, or None: the one `out` was made with
                  system='auto', # a key of `SYSTEMS`
                  quiet:bool=False, # do not print the log lines (they still go to recipe.log)
-                 sets:dict=None): # changes to the preset ('section.key' -> value, see `RecipeSpec.preset`)
+                 sets:dict=None, # changes to the preset ('section.key' -> value, see `RecipeSpec.preset`)
+                 split=None): # a split made elsewhere: a folder with train/<Class>/ and test/<Class>/ (None: the one `out` was made with, if any)
         self.out, self.data, self.system, self.quiet, self.current = Path(out), data, system, quiet, None
         saved = self.path('recipe.json')
         d = json.loads(saved.read_text()) if saved.is_file() else None
+        split = split if split is not None else (d or {}).get('split')
+        self.split = Path(split) if split is not None else None
         self.spec = get_recipe(recipe if recipe is not None or d is None else d.get('recipe', 'dcase2023'))
         if preset is None and d is not None: self.preset_name, self.P = d['name'], d['preset']
         else:
@@ -282,6 +286,15 @@ class Recipe:
         return {n: (json.loads(self.marker(n).read_text()) if self.is_done(n) else None) for n in self.order}
 
 # %% ../../nbs/13a_recipes.ipynb #cac2e18f
+def check_split(folder) -> Path:
+    "A split made elsewhere: `folder/train/<Class>/` and `folder/test/<Class>/`, each class in both; a `DataError` naming what is missing."
+    folder = Path(folder)
+    got = {k: sorted(d.name for d in (folder/k).iterdir() if d.is_dir()) if (folder/k).is_dir() else None for k in ('train', 'test')}
+    for k, v in got.items():
+        if not v: raise DataError(f"split {folder}: no class folders in {folder/k} (a split is train/<Class>/*.wav and test/<Class>/*.wav)")
+    if got['train'] != got['test']: raise DataError(f"split {folder}: train has classes {got['train']}, test {got['test']}: each class must be in both")
+    return folder
+
 def fresh_if_changed(r:Recipe, s:Stage):
     "Delete the working folder of training stage `s` when its preset entry changed since it was written."
     work, now = r.path(s.work), r.P[s.section]
@@ -301,22 +314,27 @@ def run_recipe(out, # the experiment folder, `exp/TAG`
                stop_stage=None, # the last stage to run (default the last)
                system:str='auto', # a key of `SYSTEMS`
                quiet:bool=False, # do not print the log
-               sets:dict=None) -> Recipe: # changes to the preset: 'section.key' -> value (`--set`)
+               sets:dict=None, # changes to the preset: 'section.key' -> value (`--set`)
+               split=None) -> Recipe: # a train / held-out split made elsewhere (train/<Class>/, test/<Class>/): the data and split stages take it (see `check_split`)
     "Run the stages `stage`..`stop_stage` of `recipe` in `out`, skipping finished ones (and the ones the data or preset leave out)."
     check_system(system)
-    r = Recipe(out, recipe, data, preset, system, quiet=quiet, sets=sets)
+    r = Recipe(out, recipe, data, preset, system, quiet=quiet, sets=sets, split=split)
     spec = r.spec
+    if r.split is not None:
+        if not spec.splits: raise ConfigError(f"recipe {spec.name} makes its own data and split: it cannot take a split made elsewhere ({r.split})")
+        check_split(r.split)
     first = spec.index(stage if stage is not None else 0)
     last = spec.index(stop_stage if stop_stage is not None else len(spec.stages) - 1)
     if first > last: raise ConfigError(f"--stage {r.order[first]} comes after --stop-stage {r.order[last]}; stages: {r.order}")
     if data != 'synth' and not Path(data).is_dir(): raise DataError(f"--data {data}: not a folder (give 'synth' or a folder of real data)")
     saved = r.path('recipe.json')
     was = json.loads(saved.read_text()) if saved.is_file() else None
-    now = dict(recipe=spec.name, name=r.preset_name, preset=r.P, data=str(data))
+    now = dict(recipe=spec.name, name=r.preset_name, preset=r.P, data=str(data), **({'split': str(r.split)} if r.split else {}))
     made = RECIPE_ALIASES.get(was.get('recipe', 'dcase2023'), was.get('recipe', 'dcase2023')) if was else None   # an alias is the same recipe
-    if was and (made, was['name'], was['data']) != (spec.name, r.preset_name, str(data)):
+    if was and (made, was['name'], was['data'], was.get('split')) != (spec.name, r.preset_name, str(data), now.get('split')):
         raise ConfigError(f"{r.out} was made by recipe {was.get('recipe', 'dcase2023')} with --preset {was['name']} and --data "
-                          f"{was['data']}: use the same recipe, --preset and --data to continue it, or another --out")
+                          f"{was['data']}" + (f" on the split {was['split']}" if was.get('split') else '') + 
+                          ": use the same recipe, --preset, --data and split to continue it, or another --out")
     if was and was['preset'] != r.P: r.log(f"the {r.preset_name} preset changed since {r.out} was made: finished stages are kept")
     if was != now:
         with atomic_write(saved, 'w') as f: json.dump(now, f, indent=1)

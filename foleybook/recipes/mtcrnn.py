@@ -196,5 +196,6 @@ MTCRNN_RECIPE = register_recipe(RecipeSpec('mtcrnn', [
     Stage('generate', 'generated clips', 'gen', ('tier3', 'tier2', 'tier1'), stage_generate, reads=('generate',)),
     Stage('evaluate', 'the report', 'report.json', ('params', 'generate'), stage_evaluate)],
     RECIPE_PRESETS, 'MTCRNN: control curve -> tier 3 -> tier 2 -> tier 1 on procedural textures; control correlation and FAD',
-    generator=mtcrnn_generator, metrics=mtcrnn_metrics, sections=MTCRNN_SECTIONS, common=MTCRNNCommon))
+    generator=mtcrnn_generator, metrics=mtcrnn_metrics, sections=MTCRNN_SECTIONS, common=MTCRNNCommon,
+    splits=False))   # its textures and their parameter files are its data: no split made elsewhere
 

@@ -47,8 +47,9 @@ def find_dev_folder(root) -> Path:
                     f"e.g. the DCASE 2023 Task 7 dev set as written by `foleybook prepare dcase2023`)")
 
 def stage_data(r:Recipe, **extra) -> dict:
-    "Write a SynthFoley set (`--data synth`) or find the class folders of a real data folder; record them in `data/source.json`."
-    if r.data == 'synth':
+    "Write a SynthFoley set (`--data synth`) or find the class folders of a real data folder (the train part of a split made elsewhere, `r.split`); record them in `data/source.json`."
+    if r.split is not None: info = dict(source='split', dev=str(r.split/'train'), split=str(r.split))
+    elif r.data == 'synth':
         from foleybook.data.synth import synth_folder
         folder, n = r.path('data', 'synth'), r.P.get('n_per_class') or 100
         r.log(f"stage {r.current}: SynthFoley, {n} clips per class, seed {r.seed}, in {folder.relative_to(r.out)}")
@@ -80,25 +81,32 @@ def link_or_copy(src:Path, dst:Path):
     except OSError: shutil.copy2(src, dst)
 
 def stage_split(r:Recipe) -> dict:
-    "Check every clip once, then split each class into `data/train/<Class>/` and `data/test/<Class>/` (links), recorded in `data/splits.json`."
+    "Check every clip once, then split each class into `data/train/<Class>/` and `data/test/<Class>/` (links; a split made elsewhere, `r.split`, is taken as it is), recorded in `data/splits.json`."
     dev = Path(data_source(r)['dev'])
     empty = []
     classes = class_folders(dev, empty)
     if empty: r.log(f"stage {r.current}: class folder(s) {empty} in {dev} hold no audio files: left out")
     bad, counts, kept = {}, {}, {}
-    for c, files in classes.items():
+    def usable(files):
         ok = []
         for p in files:
             why = check_audio(p)
             if why: bad[str(p)] = why
             else: ok.append(p)
-        if len(ok) < 2: r.log(f"stage {r.current}: class {c} has {len(ok)} usable clip(s) in {dev/c}, too few to split: left out")
+        return ok
+    for c, files in classes.items():
+        ok = usable(files)
+        if r.split is not None:   # a split made elsewhere: its held-out clips are checked too
+            held = usable(_audio_files(r.split/'test'/c))
+            if ok and held: kept[c] = (ok, held)
+            else: r.log(f"stage {r.current}: class {c} has no usable clip in {r.split/'train'/c} or {r.split/'test'/c}: left out")
+        elif len(ok) < 2: r.log(f"stage {r.current}: class {c} has {len(ok)} usable clip(s) in {dev/c}, too few to split: left out")
         else: kept[c] = ok
     if bad: r.log(f"stage {r.current}: {len(bad)} unusable file(s) left out of both splits: " + "; ".join(f"{p}: {w}" for p, w in bad.items()))
     if not kept: raise DataError(f"stage {r.current}: no class in {dev} has 2 or more usable audio files")
     for split in ('train', 'test'): shutil.rmtree(r.path('data', split), ignore_errors=True)
     for c, files in kept.items():
-        tr, te = split_files(files, r.P['holdout'], seed=r.seed)
+        tr, te = files if r.split is not None else split_files(files, r.P['holdout'], seed=r.seed)
         for split, fs in (('train', tr), ('test', te)):
             for p in fs: link_or_copy(p, r.path('data', split, c, p.name))
         counts[c] = dict(train=len(tr), test=len(te))

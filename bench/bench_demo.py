@@ -1,0 +1,67 @@
+"""The three-seed demo benchmark, resumable, two jobs at a time (one (seed, system) each, OMP_NUM_THREADS=1).
+
+    python bench/bench_demo.py OUT [--seeds 0,1,2] [--systems a,b] [--jobs 2] [--results nbs/results/bench_demo.json] [--report-only]
+
+Step 1 makes the data, every seed's split and judge (serially); step 2 runs the (seed, system) jobs, seed 0 first,
+`--jobs` at a time, each a `run_bench(..., report=False)` in its own process (finished stages are skipped: rerun the
+same command to resume); step 3 writes OUT/report.* and the results JSON (no paths) from every score found so far.
+Each job's wall seconds are kept in OUT/jobs.json; its CPU seconds are in the scores (the recipes' stage markers)."""
+import argparse, json, os, subprocess, sys, time
+from pathlib import Path
+
+def collect(out:Path) -> dict:
+    "{system: {seed: score}} of every finished score under OUT."
+    scores = {}
+    for f in sorted(out.glob('seed*/scores/*/score.json')):
+        s = json.loads(f.read_text()); s.pop('stamp', None)
+        scores.setdefault(f.parent.name, {})[int(f.parent.parent.parent.name[4:])] = s
+    return scores
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument('out'); p.add_argument('--seeds', default='0,1,2'); p.add_argument('--systems', default=None)
+    p.add_argument('--jobs', type=int, default=2); p.add_argument('--preset', default='demo'); p.add_argument('--results', default=None)
+    p.add_argument('--report-only', action='store_true', help="only write the report and the results of the scores found so far")
+    a = p.parse_args()
+    from foleybook.recipes.bench import run_bench, write_bench_report, BENCH_SYSTEMS, BENCH_PRESETS, bench_data, bench_format
+    out, seeds = Path(a.out), [int(s) for s in a.seeds.split(',')]
+    systems = a.systems.split(',') if a.systems else list(BENCH_SYSTEMS)
+    env = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'MPLBACKEND': 'Agg'}
+    t0 = time.process_time()
+    if a.report_only: seeds = systems = []
+    run_bench(out, systems=[], preset=a.preset, seeds=seeds, system='cpu', report=False)   # data, splits, judges
+    if not a.report_only: print(f"prepared in {time.process_time() - t0:.0f} s CPU", flush=True)
+    jobs_file = out/'jobs.json'
+    done = json.loads(jobs_file.read_text()) if jobs_file.is_file() else {}
+    queue = [(s, n) for s in seeds for n in systems]
+    running = {}
+    while queue or running:
+        while queue and len(running) < a.jobs:
+            s, n = queue.pop(0)
+            code = f"from foleybook.recipes.bench import run_bench; run_bench({str(out)!r}, systems=[{n!r}], preset={a.preset!r}, seeds=[{s}], system='cpu', report=False)"
+            log = open(out/f"job-seed{s}-{n}.log", 'a')
+            running[(s, n)] = (subprocess.Popen([sys.executable, '-c', code], env=env, stdout=log, stderr=subprocess.STDOUT), time.time())
+            print(f"started seed {s} {n}", flush=True)
+        time.sleep(5)
+        for key, (proc, w0) in list(running.items()):
+            if proc.poll() is None: continue
+            del running[key]
+            done[f"seed{key[0]}/{key[1]}"] = dict(rc=proc.returncode, wall_seconds=round(time.time() - w0, 1))
+            jobs_file.write_text(json.dumps(done, indent=1))
+            print(f"finished seed {key[0]} {key[1]}: rc {proc.returncode}, {time.time() - w0:.0f} s wall", flush=True)
+    scores = collect(out)
+    if scores:
+        dev = bench_data(out, 'synth', BENCH_PRESETS[a.preset]['n_per_class'])
+        settings = dict(preset=a.preset, data='SynthFoley', fmt=bench_format(dev), dcase=False, n_per_class=BENCH_PRESETS[a.preset]['n_per_class'],
+                        holdout=BENCH_PRESETS[a.preset]['holdout'], judge=BENCH_PRESETS[a.preset]['judge'], cpu=_cpu())
+        rep = write_bench_report(out, scores, settings)
+        if a.results:
+            Path(a.results).write_text(json.dumps(dict(settings=settings, scores=rep['scores']), indent=1) + '\n')
+            print(f"results -> {a.results}")
+
+def _cpu() -> str:
+    for l in open('/proc/cpuinfo'):
+        if l.startswith('model name'): return l.split(':', 1)[1].strip()
+    return 'unknown'
+
+if __name__ == '__main__': main()

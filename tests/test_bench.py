@@ -1,0 +1,54 @@
+"`foleybook bench --preset debug`: all five systems on one SynthFoley set and one split, judged alike; resumable; bad input exits 2."
+import json, time
+from pathlib import Path
+from foleybook.cli import main
+from foleybook.recipes.bench import BENCH_SYSTEMS
+
+def test_bench_bad_input(tmp_path, capsys):
+    for args, msg in ((['--systems', 'wavenet'], "unknown system(s) ['wavenet']"),
+                      (['--set', 'diffwave.train.epochs=1', '--systems', 'dcase2023'], "name a system of this run first"),
+                      (['--dcase'], "needs VGGish's weights"), (['--seeds', 'a'], "comma-separated integers"),
+                      (['--preset', 'huge'], "unknown benchmark preset 'huge'")):
+        assert main(['bench', '--out', str(tmp_path/'b'), *args]) == 2
+        assert msg in capsys.readouterr().err
+
+def test_bench_debug(tmp_path):
+    out = tmp_path/'bench'
+    t0 = time.process_time()
+    assert main(['bench', '--preset', 'debug', '--out', str(out), '--system', 'cpu', '--set', 'audio_diffusion.generate.n_per_class=3']) == 0
+    first = time.process_time() - t0
+    rep = json.loads((out/'report.json').read_text())
+    assert list(rep['summary']) == list(BENCH_SYSTEMS)
+    for name, d in rep['summary'].items():
+        assert d['seeds'] == [0] and d['train_cpu_seconds']['mean'] > 0 and d['params']['mean'] > 0 and d['rtf_cpu']['mean'] > 0, name
+        if name == 'mtcrnn': assert d['kind'] == 'free' and 'control_correlation' in d and 'fad_all' in d
+        else:
+            assert d['kind'] == 'classes' and 0 <= d['accuracy']['mean'] <= 1 and len(d['per_class']) == 7, name
+            assert {'fad_classifier', 'fad_other_classifier', 'kad_classifier', 'mis', 'diversity', 'envelope', 'rms_dbfs_real'} <= set(d), name
+    scores = rep['scores']
+    assert len(next(iter(scores['audio-diffusion'].values()))['per_class']['Rain']) and \
+        sum(1 for _ in (out/'seed0'/'scores'/'audio-diffusion'/'gen'/'Rain').glob('*.wav')) == 3   # --set reached the system's recipe
+    # one split: every class-conditional system trained on the same clips and was judged on the same held-out ones
+    train = {n: sorted(p.resolve() for p in (out/'seed0'/n/'data'/'train').rglob('*.wav')) for n in BENCH_SYSTEMS if n != 'mtcrnn'}
+    test = {n: sorted(p.resolve() for p in (out/'seed0'/n/'data'/'test').rglob('*.wav')) for n in train}
+    assert all(v == train['dcase2023'] for v in train.values()) and all(v == test['dcase2023'] for v in test.values())
+    assert not set(train['dcase2023']) & set(test['dcase2023'])
+    # every clip in the judge's format, the conversion said
+    assert 'resampled from 16,000 Hz' in rep['summary']['diffwave']['conversion'] and '22,050 Hz, 4.00 s' in rep['summary']['diffwave']['conversion']
+    md = (out/'report.md').read_text()
+    assert all(f"| {n} |" in md for n in BENCH_SYSTEMS) and all((out/f"{p}.png").stat().st_size > 1000 for p in ('accuracy', 'quality', 'levels'))
+    # resumable: a rerun trains nothing and scores nothing again
+    t0 = time.process_time()
+    assert main(['bench', '--preset', 'debug', '--out', str(out), '--system', 'cpu', '--set', 'audio_diffusion.generate.n_per_class=3']) == 0
+    again = time.process_time() - t0
+    assert again < first / 5, (again, first)
+    print(f"debug bench: {first:.1f} s CPU, rerun {again:.1f} s CPU")
+    # the DCASE evaluation mode on the same folder: the split, judge and DiffWave run are reused, only the scores are redone with VGGish
+    from foleybook.recipes.bench import run_bench
+    from foleybook.eval.embedders import VGGish, VGGishConfig
+    rep = run_bench(out, systems=['diffwave', 'mtcrnn'], preset='debug', system='cpu', embedders=[VGGish(VGGishConfig.preset('debug'))], dcase=True,
+                    sets={'diffwave.generate.n_per_class': 2})   # 100 clips per class unless set
+    assert list(rep['summary']) == ['diffwave'] and len(rep['summary']['diffwave']['per_class']) == 7   # MTCRNN takes no class: left out
+    md = (out/'report.md').read_text()
+    assert '## DCASE 2023 Task 7 evaluation mode' in md and 'baseline average 9.7, best system 4.765' in md and '| diffwave | ' in md.split('DCASE 2023')[-1]
+    assert all(v.get('fad_vggish') is not None for v in rep['scores']['diffwave']['0']['per_class'].values())
