@@ -13,8 +13,8 @@ from .recipes.engine import RECIPES, RECIPE_ALIASES
 from .recipes.bench import BENCH_SYSTEMS, BENCH_PRESETS
 
 # %% auto #0
-__all__ = ['COMMANDS', 'build_parser', 'cmd_prepare', 'cmd_train', 'cmd_codes', 'cmd_pipeline', 'load_generator', 'cmd_generate',
-           'cmd_evaluate', 'cmd_recipe', 'cmd_bench', 'cmd_models', 'main']
+__all__ = ['COMMANDS', 'build_parser', 'cmd_prepare', 'cmd_train', 'cmd_codes', 'cmd_pipeline', 'cmd_export', 'load_generator',
+           'cmd_generate', 'cmd_evaluate', 'cmd_recipe', 'cmd_bench', 'cmd_models', 'main']
 
 # %% ../nbs/13_cli.ipynb #95b456d8
 def _system_arg(p, default='auto'):
@@ -86,6 +86,11 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--classes', help="comma-separated class names in label order (default: the codes' classes, else DCASE 2023's)")
     s.add_argument('--duration', type=float, default=4.0, help="seconds per clip (default: 4)")
     s.add_argument('--out', required=True, help="the pipeline folder to write")
+
+    s = sub.add_parser('export', help="save a recipe experiment's generator as one model folder",
+                       description="Save the generator of a recipe experiment (its trained parts) as one folder OUT that `generate --model OUT` and `load_pretrained` read.")
+    s.add_argument('--pipeline', required=True, help="an experiment folder of `foleybook recipe` (exp/TAG)")
+    s.add_argument('--out', required=True, help="the model folder to write (must not exist)")
 
     s = sub.add_parser('generate', help="generate clips with any trained generator",
                        description="Generate clips of a class (or all) with a saved generator or a recipe experiment, as OUT/<Class>/0001.wav ...")
@@ -193,6 +198,22 @@ def cmd_pipeline(a):
     print(f"foleybook: pipeline of {len(pipe.classes)} classes -> {pipe.save_pretrained(a.out)}")
     return 0
 
+def cmd_export(a):
+    "`foleybook export --pipeline EXP --out DIR`: the experiment's generator saved by its `save_pretrained` (into a sibling folder first, then moved: no half-written OUT)."
+    import shutil
+    out = Path(a.out)
+    if out.exists(): raise ConfigError(f"--out {out}: exists already; give a new folder")
+    g = load_generator(pipeline=a.pipeline)
+    if not hasattr(g, 'save_pretrained'): raise ConfigError(f"{type(g).__name__} has no save_pretrained: it cannot be exported")
+    tmp = out.with_name(f".{out.name}.partial")
+    shutil.rmtree(tmp, ignore_errors=True)
+    try:
+        g.save_pretrained(tmp)
+        out.parent.mkdir(parents=True, exist_ok=True); tmp.rename(out)
+    finally: shutil.rmtree(tmp, ignore_errors=True)
+    print(f"foleybook: {type(g).__name__} of {a.pipeline} -> {out}")
+    return 0
+
 def load_generator(model=None, # a saved generator folder
                    pipeline=None, # or an experiment folder of a recipe
                    device=None): # where to put it ('auto': CUDA where present); None: where it loads
@@ -293,7 +314,7 @@ def cmd_models(a):
     for row in [head, *cells]: print('  '.join(c.rjust(w[i]) if i == 3 else c.ljust(w[i]) for i, c in enumerate(row)).rstrip())
     return 0
 
-COMMANDS = dict(prepare=cmd_prepare, train=cmd_train, codes=cmd_codes, pipeline=cmd_pipeline, generate=cmd_generate, evaluate=cmd_evaluate,
+COMMANDS = dict(prepare=cmd_prepare, train=cmd_train, codes=cmd_codes, pipeline=cmd_pipeline, export=cmd_export, generate=cmd_generate, evaluate=cmd_evaluate,
                 recipe=cmd_recipe, bench=cmd_bench, models=cmd_models)
 
 def main(argv=None) -> int:

@@ -17,6 +17,7 @@ from .unet2d import UNet2D, UNet2DConfig
 from .mel_images import MelImageConfig, MelImages, images_to_tensor, tensor_to_uint8, tensor_to_images
 from ..codecs.klvae import KLVAE, KLVAEConfig
 from contextlib import contextmanager
+from fastcore.basics import patch
 from ..fastpath import fast_form
 from ..vocoders.base import vocode
 
@@ -383,3 +384,12 @@ def from_diffusers(cls:AudioDiffusion, folder, # a diffusers audio-diffusion pip
                                      n_iter=int(mel['n_iter'])))
     model.unet.load_state_dict(unet.state_dict())
     return model.to(device).eval()
+
+# %% ../../nbs/10c_audio_diffusion.ipynb #7d1e5a02
+@patch
+def save_pretrained(self:AudioDiffusion, folder): # the folder to write model.safetensors and config.json into
+    "Save the weights and config (`Pretrained.save_pretrained`); a `ConfigError` when a vocoder is set, which this folder would not keep."
+    if self.vocoder is not None:
+        raise ConfigError(f"this AudioDiffusion vocodes with a {type(self.vocoder).__name__}, which its folder does not keep: "
+                          "save the vocoder's own folder (the recipe's vocoder/final) and set `model.vocoder = load_vocoder(...)` after loading")
+    return Pretrained.save_pretrained(self, folder)

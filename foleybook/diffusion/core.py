@@ -320,9 +320,16 @@ class DiffusionGenerator(GeneratorMixin):
                  sample_rate:int, # of the decoded waves
                  classes=None, # class names (cond may then be a name), or None
                  decode=None, # batch -> (n, T) waves (default: flatten)
+                 source=None, # the trained model `model` was made from (e.g. before `fast_diffwave`), which `save_pretrained` saves
                  **defaults): # default sampling options (sampler, steps, guidance, ...)
         self.model, self.diffusion, self.example_shape = model, diffusion, tuple(example_shape)
         self.sample_rate, self.classes, self.decode, self.defaults = sample_rate, classes, decode, defaults
+        self.source = model if source is None else source
+
+    def save_pretrained(self, folder): # the folder to write
+        "Save the trained model this generator was made from: `as_generator(load_pretrained(folder))` rebuilds the generator (with the model's default options)."
+        if not hasattr(self.source, 'save_pretrained'): raise ConfigError(f"this generator's model ({type(self.source).__name__}) has no save_pretrained: it cannot be saved")
+        return self.source.save_pretrained(folder)
 
     @property
     def options(self) -> dict:

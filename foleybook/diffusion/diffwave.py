@@ -379,7 +379,7 @@ def generator(self:DiffWave, classes=None, # class names (default: `config.class
     classes = c.class_names if classes is None else classes
     if classes is not None and len(classes) != c.n_classes: raise ConfigError(f"{len(classes)} class names for a model of {c.n_classes} classes")
     return DiffusionGenerator(fast_diffwave(self, bf16), self.diffusion, (c.in_channels, c.length),
-                              c.sample_rate, classes=classes, sampler=sampler, clip=c.scale,
+                              c.sample_rate, classes=classes, sampler=sampler, clip=c.scale, source=self,
                               decode=None if c.scale == 1 else (lambda x: x / c.scale), **defaults)
 
 @patch

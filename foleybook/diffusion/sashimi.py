@@ -243,7 +243,7 @@ class Sashimi(Pretrained, nn.Module):
         c = self.config
         classes = c.class_names if classes is None else classes
         return DiffusionGenerator(fast_sashimi(self), self.diffusion, (c.in_channels, c.length), c.sample_rate,
-                                  classes=None if classes is None else list(classes), sampler=sampler, clip=c.scale,
+                                  classes=None if classes is None else list(classes), sampler=sampler, clip=c.scale, source=self,
                                   decode=None if c.scale == 1 else (lambda x: x / c.scale), **defaults)
 
     @property

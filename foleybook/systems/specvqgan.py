@@ -4,6 +4,7 @@
 
 # %% ../../nbs/09b_specvqgan_pipeline.ipynb #eb55802d
 from __future__ import annotations
+import json
 from pathlib import Path
 import numpy as np, torch
 from torch import nn
@@ -40,7 +41,7 @@ def sources_from_folder(root, # a class folder root/<Class>/<clip>.wav
     return out
 
 # %% ../../nbs/09b_specvqgan_pipeline.ipynb #3405cb74
-class SpecVQGANPipeline(GeneratorMixin):
+class SpecVQGANPipeline(GeneratorMixin, Pretrained):
     "A `Generator`: SpecGPT prior (class, features or nothing; priming) -> VQGAN codes -> mel -> vocoder -> waves (on the CPU); `to(device)` moves the three parts."
     def __init__(self, prior:SpecGPT, # the GPT prior
                  codec:Codec, # the VQGAN whose codes the prior models
@@ -146,6 +147,33 @@ def generate(self:SpecVQGANPipeline, cond=None, # class name/id, source clip nam
         k = min(self.batch_size, n - s)
         out.append(self.decode(self.sample_codes(cond, k, chunk_seed(seed, i), **options)))
     return torch.cat(out) if out else torch.zeros(0, self.n_samples)
+
+# %% ../../nbs/09b_specvqgan_pipeline.ipynb #5a7e0c02
+@patch
+def save_pretrained(self:SpecVQGANPipeline, folder): # the folder to write
+    "Save the prior, codec and vocoder into sub-folders and the pipeline's settings into `config.json` (written last: a folder without it does not load)."
+    folder = Path(folder)
+    for name in ('prior', 'codec', 'vocoder'):
+        part = getattr(self, name)
+        if not hasattr(part, 'save_pretrained'): raise ConfigError(f"the {name} ({type(part).__name__}) has no save_pretrained: it cannot be saved")
+        part.save_pretrained(folder/name)
+    cfg = dict(model_class='SpecVQGANPipeline', batch_size=self.batch_size, duration=self.n_samples / self.sample_rate)
+    with atomic_write(folder/CONFIG_NAME, 'w') as f: json.dump(cfg, f, indent=1)
+    return folder
+
+@patch(cls_method=True)
+def from_pretrained(cls:SpecVQGANPipeline, folder, # a folder written by `SpecVQGANPipeline.save_pretrained`
+                    device='cpu', # where to put the parts
+                    sources:dict=None): # source clips (`sources_from_folder`): a feature-conditioned prior's conditions
+    "Load the prior and codec with `load_pretrained`, the vocoder with `load_vocoder`, and rebuild the pipeline."
+    from foleybook.vocoders.base import load_vocoder
+    folder = Path(folder)
+    try: cfg = json.loads((folder/CONFIG_NAME).read_text())
+    except (OSError, json.JSONDecodeError) as e: raise CheckpointError(f"{folder/CONFIG_NAME}: not a pipeline config ({e})") from None
+    prior, codec = [load_pretrained(folder/n, device=device).eval() for n in ('prior', 'codec')]
+    vocoder = load_vocoder(folder/'vocoder', device, inference=False)
+    if isinstance(vocoder, nn.Module): vocoder.eval()
+    return cls(prior, codec, vocoder, sources=sources, batch_size=cfg['batch_size'], duration=cfg['duration'])
 
 # %% ../../nbs/09b_specvqgan_pipeline.ipynb #021d6f98
 def _label(kind, c): return 'none' if kind == 'none' else f"{'features' if kind == 'feature' else kind}: {c}"
