@@ -39,9 +39,11 @@ def _file_texts():
     for f in sorted((ROOT/'bench').glob('*.py')): yield str(f.relative_to(ROOT)), f.read_text(), False   # code: named roots only
 
 
+DATA_RE = re.compile(r'data:[\w/.+-]+(?:;[\w=.-]+)*;base64,[A-Za-z0-9+/=\s]+')   # embedded files (the players' audio, images): not words
+
 def diary_words(text):
-    "The development-diary phrases in `text`."
-    return [m.group(0) for m in DIARY_RE.finditer(text)]
+    "The development-diary phrases in `text` (embedded base64 data left out)."
+    return [m.group(0) for m in DIARY_RE.finditer(DATA_RE.sub(' ', text))]
 
 
 def machine_paths(text, output=True):
@@ -60,6 +62,7 @@ def test_the_checks_catch_what_they_are_for():
     assert diary_words("run 'demo7' by the lead and 2 helpers") == ['demo7', 'the lead', '2 helpers']
     assert diary_words("the demo preset's sampler helpers; a sessions folder; demo_wavenet; round(x, 3); per-round 3.8x") == []
     assert diary_words("measured in round 2, see session6.json") == ['round 2', 'session6']
+    assert diary_words('<source src="data:audio/wav;base64,UklGR+Sa69/session8xx=" type="audio/wav"> sa12') == ['sa12']   # the data is not text
     assert machine_paths("saved to /work/main/exp/model.pt") == ['/work/', '/work/main/exp/model.pt']
     assert machine_paths("written /srv/data/a.wav") == ['/srv/data/a.wav']
     assert machine_paths(r"C:\Users\me\x.wav") != []

@@ -8,11 +8,11 @@ import json, math, os, shutil, time
 from pathlib import Path
 import numpy as np, soundfile as sf, torch
 from ..core import ConfigError, DataError, atomic_write, check_system
-from ..audio import load_audio, pad_or_trim
+from ..audio import load_audio, pad_or_trim, resample
 from ..systems.common import write_clip
 from ..eval.report import evaluate, summarize, fad_matrix, class_files
 from ..eval.metrics import fad, kad
-from ..eval.system_metrics import mis_score, envelope_peak, level_table
+from ..eval.system_metrics import mis_score, envelope_peak, level_table, class_accuracy
 from ..train.trainers import train
 from .engine import Train, get_recipe, run_recipe, Recipe
 from .stages import class_folders, split_files, find_dev_folder
@@ -20,8 +20,8 @@ from .bench_report import DCASE_FIGURES, write_bench_report
 
 # %% auto #0
 __all__ = ['BENCH_SYSTEMS', 'BENCH_PRESETS', 'bench_sets', 'bench_data', 'bench_format', 'bench_split', 'bench_judge',
-           'conversion_note', 'to_format', 'audio_seconds', 'system_costs', 'embedder_key', 'pairwise_distance',
-           'class_scores', 'free_scores', 'score_system', 'run_bench']
+           'conversion_note', 'judge_format', 'to_format', 'judge_accuracy', 'audio_seconds', 'system_costs',
+           'embedder_key', 'pairwise_distance', 'class_scores', 'free_scores', 'score_system', 'run_bench']
 
 # %% ../../nbs/13h_bench.ipynb #0e7a8032
 BENCH_SYSTEMS = {   # system -> its recipe, the recipe's preset for each benchmark preset, the demo target of its recipe (metric, bar)
@@ -121,6 +121,14 @@ def conversion_note(rates, # the sample rates of the clips
     what = [w for w in what if w]
     return (f"{d0:.2f}-{d1:.2f} s" if d1 - d0 > 1e-3 else f"{d0:.2f} s") + f" clips -> {sr:,} Hz, {fmt['duration']:.2f} s: " + (', '.join(what) or 'as they are')
 
+def judge_format(wave, # a clip (T,) or (1, T)
+                 sr:int, # its sample rate
+                 fmt:dict) -> torch.Tensor: # `bench_format`: the judge's rate and duration
+    "The clip (T',) resampled to the judge's rate, then zero-padded or cropped to its duration."
+    w = torch.as_tensor(wave, dtype=torch.float32).reshape(-1)
+    if sr != fmt['sample_rate']: w = resample(w, sr, fmt['sample_rate'])
+    return pad_or_trim(w, round(fmt['duration'] * fmt['sample_rate']))
+
 def to_format(files:dict, # {class: [audio files]}
               folder, # where the converted clips go: folder/<Class>/<name>.wav (emptied first)
               fmt:dict) -> tuple: # `bench_format`
@@ -132,10 +140,18 @@ def to_format(files:dict, # {class: [audio files]}
         out[c] = []
         for f in fs:
             i = sf.info(str(f)); rates.append(int(i.samplerate)); durs.append(i.frames / i.samplerate)
-            w = pad_or_trim(load_audio(f, sr=fmt['sample_rate'])[0][0], n)
+            w = judge_format(*load_audio(f), fmt)
             p = folder/c/f"{Path(f).stem}.wav"; write_clip(p, w, fmt['sample_rate']); out[c].append(p)
     if not durs: raise DataError(f"no clips to convert into {folder}")
     return out, conversion_note(rates, durs, fmt)
+
+# %% ../../nbs/13h_bench.ipynb #b3d6e7a2
+def judge_accuracy(judge, # the benchmark's judge (`.classes`, `.predict(waves, sr)`)
+                   clips:dict, # {class: [waves]} at `sr`
+                   sr:int, # their sample rate
+                   fmt:dict) -> dict: # `bench_format`: the judge's rate and duration
+    "`class_accuracy` ({'all': overall, class: per class}) of in-memory clips brought to the judge's format by `judge_format`."
+    return class_accuracy(judge, {c: [judge_format(w, sr, fmt) for w in ws] for c, ws in clips.items()}, fmt['sample_rate'])
 
 # %% ../../nbs/13h_bench.ipynb #19ed1ed9
 def _n_params(folder) -> int:

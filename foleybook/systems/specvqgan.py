@@ -193,20 +193,21 @@ class SpecVQGANSampler(Sampler):
             prime=W.Dropdown(options=['(none)'] + clips, description='prime with'),
             prime_frac=W.FloatSlider(value=0., min=0., max=0.9, step=0.1, description='priming'),
             temperature=W.FloatSlider(value=1., min=0.05, max=2., step=0.05, description='temperature'),
-            top_k=W.IntText(value=0, description='top-k (0: all)'),
-            seed=W.IntText(value=0, description='seed'),
-            n=W.IntSlider(value=2, min=1, max=max_n, description='count'))
+            top_k=W.IntText(value=0, description='top-k (0: all)'))
+        if any('guidance' in p.options for p in pipes.values()):   # a prior trained with p_uncond > 0: classifier-free guidance
+            controls['guidance'] = W.FloatSlider(value=1., min=1., max=5., step=0.25, description='guidance')
+        controls.update(seed=W.IntText(value=0, description='seed'), n=W.IntSlider(value=2, min=1, max=max_n, description='count'))
         super().__init__(self._generate, controls, mel_cfg=next(iter(pipes.values())).codec.mel_config)
 
 # %% ../../nbs/09b_specvqgan_pipeline.ipynb #996f7685
 @patch
-def _generate(self:SpecVQGANSampler, cond, prime, prime_frac, temperature, top_k, seed, n):
+def _generate(self:SpecVQGANSampler, cond, prime, prime_frac, temperature, top_k, seed, n, guidance=1.):
     "The clips [(wave, sr, title)] of one run with the controls' values (a primed run starts with the source clip)."
     kind, cond = cond
     pipe = self.pipes[kind]
     prime = None if prime == '(none)' else prime
     if prime_frac and prime is None and pipe.kind == 'feature': prime = cond
-    waves = pipe.generate(cond, n, seed=seed, temperature=temperature, top_k=top_k,
+    waves = pipe.generate(cond, n, seed=seed, temperature=temperature, top_k=top_k, guidance=guidance,
                           prime=prime, prime_frac=prime_frac if prime is not None else 0.)
     clips = [(w, pipe.sample_rate, f"{cond or kind} #{i+1} (seed {seed})") for i, w in enumerate(waves)]
     if prime is not None:
