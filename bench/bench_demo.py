@@ -4,7 +4,7 @@
 
 Step 1 makes the data, every seed's split and judge (serially); step 2 runs the (seed, system) jobs, seed 0 first,
 `--jobs` at a time, each a `run_bench(..., report=False)` in its own process (finished stages are skipped: rerun the
-same command to resume); step 3 writes OUT/report.* and the results JSON (no paths) from every score found so far.
+same command to resume; a job whose score exists and whose run ended well is not started again); step 3 writes OUT/report.* and the results JSON (no paths) from every score found so far.
 Each job's wall seconds are kept in OUT/jobs.json; its CPU seconds are in the scores (the recipes' stage markers)."""
 import argparse, json, os, subprocess, sys, time
 from pathlib import Path
@@ -38,6 +38,8 @@ def main():
     while queue or running:
         while queue and len(running) < a.jobs:
             s, n = queue.pop(0)
+            if done.get(f"seed{s}/{n}", {}).get('rc') == 0 and (out/f"seed{s}"/'scores'/n/'score.json').is_file():
+                print(f"seed {s} {n}: done already", flush=True); continue   # its wall time stays the one of the run that made it
             code = f"from foleybook.recipes.bench import run_bench; run_bench({str(out)!r}, systems=[{n!r}], preset={a.preset!r}, seeds=[{s}], system='cpu', report=False)"
             log = open(out/f"job-seed{s}-{n}.log", 'a')
             running[(s, n)] = (subprocess.Popen([sys.executable, '-c', code], env=env, stdout=log, stderr=subprocess.STDOUT), time.time())

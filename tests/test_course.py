@@ -11,7 +11,8 @@ DIARY = [r'sessions?[ _-]?\d', r'\b(?:this|that|earlier|previous|next|last) sess
          r'\b(?:\d+|two|three|four|five|other) (?:other )?helpers\b', r'\bwork(?:ing)? periods?\b', r'(?<![-\w])round \d',
          r'\bdemo\d', r'\bas it was then\b', r'\buntil session\b', r'\bsince session\b', r'\bsa\d\d\b',
          r'\bA_s\d', r'\bother agents\b']
-DIARY_RE = re.compile('|'.join(DIARY), re.I)
+DIARY += [r'\bcommits? [0-9a-f]{7,40}\b', r'\bat [0-9a-f]{7}\b']   # commit hashes as narrative
+DIARY_RE = re.compile('|'.join(d.replace(' ', r'\s+') for d in DIARY), re.I)   # a phrase may wrap across lines
 
 # Absolute paths of a machine: named roots anywhere, and in outputs any /a/b-looking path not on the allow-list.
 ROOTS_RE = re.compile(r'(?<![\w.~])(?:/work/|/home/|/tmp/|/check/|/Users/|/root/|/mnt/|/private/var/)|\b[A-Z]:\\\\?[\w ]')
@@ -62,6 +63,7 @@ def test_the_checks_catch_what_they_are_for():
     assert diary_words("run 'demo7' by the lead and 2 helpers") == ['demo7', 'the lead', '2 helpers']
     assert diary_words("the demo preset's sampler helpers; a sessions folder; demo_wavenet; round(x, 3); per-round 3.8x") == []
     assert diary_words("measured in round 2, see session6.json") == ['round 2', 'session6']
+    assert diary_words("the Intel machine of earlier\nsessions, at commit e0da791; at b67470d") == ['earlier\nsession', 'commit e0da791', 'at b67470d']
     assert diary_words('<source src="data:audio/wav;base64,UklGR+Sa69/session8xx=" type="audio/wav"> sa12') == ['sa12']   # the data is not text
     assert machine_paths("saved to /work/main/exp/model.pt") == ['/work/', '/work/main/exp/model.pt']
     assert machine_paths("written /srv/data/a.wav") == ['/srv/data/a.wav']
