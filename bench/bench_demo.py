@@ -1,11 +1,13 @@
 """The three-seed demo benchmark, resumable, two jobs at a time (one (seed, system) each, OMP_NUM_THREADS=1).
 
-    python bench/bench_demo.py OUT [--seeds 0,1,2] [--systems a,b] [--jobs 2] [--results nbs/results/bench_demo.json] [--report-only]
+    python bench/bench_demo.py OUT [--seeds 0,1,2] [--systems a,b] [--jobs 2] [--results nbs/results/bench_demo.json] [--report-only | --rescore]
 
 Step 1 makes the data, every seed's split and judge (serially); step 2 runs the (seed, system) jobs, seed 0 first,
 `--jobs` at a time, each a `run_bench(..., report=False)` in its own process (finished stages are skipped: rerun the
 same command to resume; a job whose score exists and whose run ended well is not started again); step 3 writes OUT/report.* and the results JSON (no paths) from every score found so far.
-Each job's wall seconds are kept in OUT/jobs.json; its CPU seconds are in the scores (the recipes' stage markers)."""
+Each job's wall seconds are kept in OUT/jobs.json; its CPU seconds are in the scores (the recipes' stage markers).
+`--rescore` runs no recipe: it scores every finished experiment again with the seed's judge (after a change to what
+a score holds, `SCORES_LAYOUT`), then writes the report and results as step 3 does."""
 import argparse, json, os, subprocess, sys, time
 from pathlib import Path
 
@@ -17,18 +19,36 @@ def collect(out:Path) -> dict:
         scores.setdefault(f.parent.name, {})[int(f.parent.parent.parent.name[4:])] = s
     return scores
 
+def rescore(out:Path, seeds, systems):
+    "Score every finished (seed, system) experiment under OUT again with its seed's judge; no recipe runs."
+    from foleybook.core import load_pretrained
+    from foleybook.recipes.engine import Recipe
+    from foleybook.recipes.bench import score_system, bench_format, bench_data, BENCH_PRESETS
+    for s in seeds:
+        base = out/f"seed{s}"
+        if not (base/'judge'/'final').is_dir(): continue
+        clf, fmt = load_pretrained(base/'judge'/'final').eval(), json.loads((base/'judge'/'judge.json').read_text())['fmt']
+        for n in systems:
+            if not (base/n/'recipe.json').is_file(): continue
+            st = Recipe(base/n, None, quiet=True).status()
+            if not all(v is not None for v in st.values()): print(f"seed {s} {n}: not finished, not scored", flush=True); continue
+            t0 = time.process_time(); score_system(n, base/n, base/'split'/'test', clf, fmt, base/'scores'/n)
+            print(f"seed {s} {n}: scored in {time.process_time() - t0:.0f} s CPU", flush=True)
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('out'); p.add_argument('--seeds', default='0,1,2'); p.add_argument('--systems', default=None)
     p.add_argument('--jobs', type=int, default=2); p.add_argument('--preset', default='demo'); p.add_argument('--results', default=None)
     p.add_argument('--report-only', action='store_true', help="only write the report and the results of the scores found so far")
+    p.add_argument('--rescore', action='store_true', help="score the finished experiments again (no recipe runs), then report")
     a = p.parse_args()
-    from foleybook.recipes.bench import run_bench, write_bench_report, BENCH_SYSTEMS, BENCH_PRESETS, bench_data, bench_format
+    from foleybook.recipes.bench import run_bench, write_bench_report, BENCH_SYSTEMS, BENCH_PRESETS, bench_data, bench_format, SCORES_LAYOUT
     out, seeds = Path(a.out), [int(s) for s in a.seeds.split(',')]
     systems = a.systems.split(',') if a.systems else list(BENCH_SYSTEMS)
     env = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'MPLBACKEND': 'Agg'}
     t0 = time.process_time()
-    if a.report_only: seeds = systems = []
+    if a.rescore: rescore(out, seeds, systems)
+    if a.report_only or a.rescore: seeds = systems = []
     run_bench(out, systems=[], preset=a.preset, seeds=seeds, system='cpu', report=False)   # data, splits, judges
     if not a.report_only: print(f"prepared in {time.process_time() - t0:.0f} s CPU", flush=True)
     jobs_file = out/'jobs.json'
@@ -38,7 +58,8 @@ def main():
     while queue or running:
         while queue and len(running) < a.jobs:
             s, n = queue.pop(0)
-            if done.get(f"seed{s}/{n}", {}).get('rc') == 0 and (out/f"seed{s}"/'scores'/n/'score.json').is_file():
+            score = out/f"seed{s}"/'scores'/n/'score.json'
+            if done.get(f"seed{s}/{n}", {}).get('rc') == 0 and score.is_file() and json.loads(score.read_text()).get('stamp', {}).get('layout') == SCORES_LAYOUT:
                 print(f"seed {s} {n}: done already", flush=True); continue   # its wall time stays the one of the run that made it
             code = f"from foleybook.recipes.bench import run_bench; run_bench({str(out)!r}, systems=[{n!r}], preset={a.preset!r}, seeds=[{s}], system='cpu', report=False)"
             log = open(out/f"job-seed{s}-{n}.log", 'a')

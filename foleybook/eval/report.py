@@ -123,7 +123,9 @@ def evaluate(gen_dir, # generated clips: gen_dir/<Class>/*.wav
                     if not (ok(sg[c]) and ok(sr[rc])): add(c, rc, 'fad', e.name, math.nan); continue
                     if min(len(g[c]), len(r[rc])) <= g[c].shape[1]: few.append(min(len(g[c]), len(r[rc])))
                     add(c, rc, 'fad', e.name, frechet_distance(*sg[c], *sr[rc], sqrt_sigma1=root))
-                if use_kad: add(c, c, 'kad', e.name, stat(kad, g[c], r[c], what=f"kad ({e.name}) of {c}"))
+                if use_kad:
+                    for rc in (names if cross_class else [c]):
+                        add(c, rc, 'kad', e.name, stat(kad, g[c], r[rc], what=f"kad ({e.name}) of {c}" + ('' if rc == c else f" vs {rc}")))
             same = [x['value'] for x in rows if x['embedder'] == e.name and x['metric'] == 'fad' and x['class'] == x['ref_class'] and x['class'] in names]
             add('mean', 'mean', 'fad', e.name, np.nanmean(same) if np.isfinite(same).any() else math.nan)
         ga, ra = pooled(g), pooled(r)
@@ -188,7 +190,7 @@ def summarize(table:pd.DataFrame) -> dict: # from `evaluate`
         f = per[(per.metric == 'fad') & (per.embedder == emb)]
         k = per[(per.metric == 'kad') & (per.embedder == emb)]
         by[emb] = dict(fad_same=_mean(f[f['class'] == f.ref_class].value), fad_other=_mean(f[f['class'] != f.ref_class].value),
-                       kad_same=_mean(k[k['class'] == k.ref_class].value),
+                       kad_same=_mean(k[k['class'] == k.ref_class].value), kad_other=_mean(k[k['class'] != k.ref_class].value),
                        fad_all=one(pooled[(pooled.metric == 'fad') & (pooled.embedder == emb)]),
                        kad_all=one(pooled[(pooled.metric == 'kad') & (pooled.embedder == emb)]))
     primary = next(iter(by), None)
@@ -200,10 +202,11 @@ def summarize(table:pd.DataFrame) -> dict: # from `evaluate`
         get = lambda m: one(t[(t.metric == m) & (t.ref_class == c)])
         per_class[c] = dict(generated_accuracy=get('accuracy'), fad_same=_mean(f[f.ref_class == c].value),
                             fad_other=_mean(f[f.ref_class != c].value), kad_same=one(t[(t.metric == 'kad') & (t.ref_class == c) & (t.embedder == primary)]),
+                            kad_other=_mean(t[(t.metric == 'kad') & (t.ref_class != c) & (t.embedder == primary)].value),
                             mkl=get('mkl'), fid=get('fid'), kid=get('kid'))
     flat = {f'{k}_{emb}': v[k] for emb, v in by.items() for k in ('fad_same', 'fad_other')}
     return dict(generated_accuracy=clf['accuracy'], embedder=primary,
-                **{k: by[primary][k] if primary else None for k in ('fad_same', 'fad_other', 'kad_same')},
+                **{k: by[primary][k] if primary else None for k in ('fad_same', 'fad_other', 'kad_same', 'kad_other')},
                 class_accuracy={c: v['generated_accuracy'] for c, v in per_class.items()}, **flat,
                 by_embedder=by, classifier=clf, per_class=per_class,
                 not_available=list(table.attrs.get('notes', [])),

@@ -19,9 +19,10 @@ from .stages import class_folders, split_files, find_dev_folder
 from .bench_report import DCASE_FIGURES, write_bench_report
 
 # %% auto #0
-__all__ = ['BENCH_SYSTEMS', 'BENCH_PRESETS', 'bench_sets', 'bench_data', 'bench_format', 'bench_split', 'bench_judge',
-           'conversion_note', 'judge_format', 'to_format', 'judge_accuracy', 'audio_seconds', 'system_costs',
-           'embedder_key', 'pairwise_distance', 'class_scores', 'free_scores', 'score_system', 'run_bench']
+__all__ = ['BENCH_SYSTEMS', 'BENCH_PRESETS', 'SCORES_LAYOUT', 'bench_sets', 'bench_data', 'bench_format', 'bench_split',
+           'bench_judge', 'conversion_note', 'judge_format', 'to_format', 'judge_accuracy', 'audio_seconds',
+           'system_costs', 'embedder_key', 'pairwise_distance', 'class_scores', 'free_scores', 'score_system',
+           'run_bench']
 
 # %% ../../nbs/13h_bench.ipynb #0e7a8032
 BENCH_SYSTEMS = {   # system -> its recipe, the recipe's preset for each benchmark preset, the demo target of its recipe (metric, bar)
@@ -222,7 +223,7 @@ def class_scores(gen:dict, # {class: [generated files in the judge's format]}
         m, k, n = fad_matrix(table, e.name), fad_matrix(table, e.name, 'kad'), embedder_key(e, clf)
         for c in gen:
             per[c][f'fad_{n}'] = float(m.loc[c, c]); per[c][f'fad_other_{n}'] = float(m.loc[c, 'vs other']) if 'vs other' in m else None
-            per[c][f'kad_{n}'] = float(k.loc[c, c])
+            per[c][f'kad_{n}'] = float(k.loc[c, c]); per[c][f'kad_other_{n}'] = float(k.loc[c, 'vs other']) if 'vs other' in k else None
     mean = lambda key: float(np.nanmean([v[key] for v in per.values() if v.get(key) is not None])) if any(v.get(key) is not None for v in per.values()) else None
     allp = np.concatenate([g[c]['probs'] for c in gen])
     real_hits = [float(t[c]['probs'].argmax(1)[i] == clf.classes.index(c)) for c in gen for i in range(len(t[c]['probs']))]
@@ -253,6 +254,8 @@ def _free_files(r:Recipe) -> tuple:
     real = [Path(f).with_suffix('.wav') for f in sp['test']]
     return sorted(r.path('gen', 'random').glob('*.wav')), [f for f in real if f.is_file()]
 
+SCORES_LAYOUT = 2   # the contents of a score; a saved score of another layout is recomputed (2: KAD against the other classes)
+
 def score_system(name:str, # a key of `BENCH_SYSTEMS`
                  exp, # its finished experiment folder
                  test, # the benchmark's held-out folder
@@ -262,7 +265,7 @@ def score_system(name:str, # a key of `BENCH_SYSTEMS`
                  embedders=()) -> dict: # more embedder objects (VGGish, PANNs)
     "The judge's scores of one experiment, its costs, and its recipe's own number against its target."
     r, folder = Recipe(exp, None, quiet=True), Path(folder)
-    stamp = dict(generate=r.status().get('generate'), judge=str(clf.fingerprint()), embedders=[e.name for e in embedders], fmt=fmt)
+    stamp = dict(generate=r.status().get('generate'), judge=str(clf.fingerprint()), embedders=[e.name for e in embedders], fmt=fmt, layout=SCORES_LAYOUT)
     saved = folder/'score.json'
     if saved.is_file() and json.loads(saved.read_text()).get('stamp') == stamp: return json.loads(saved.read_text())
     own = json.loads(r.path('report.json').read_text())

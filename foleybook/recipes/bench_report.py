@@ -19,7 +19,7 @@ DCASE_FIGURES = dict(baseline_mean_fad=9.7, best_mean_fad=4.765, clips_per_class
                             "the baseline's average as quoted by the winning team, the winner an AudioLDM fine-tuned with CLAP")
 
 # %% ../../nbs/13i_bench_report.ipynb #e3c7b815
-HEADLINE = ('accuracy', 'accuracy_real', 'fad_classifier', 'fad_other_classifier', 'kad_classifier', 'fad_all', 'fad_vggish', 'mis', 'diversity', 'diversity_real',
+HEADLINE = ('accuracy', 'accuracy_real', 'fad_classifier', 'fad_other_classifier', 'kad_classifier', 'kad_other_classifier', 'fad_all', 'fad_vggish', 'mis', 'diversity', 'diversity_real',
             'envelope', 'envelope_real', 'rms_dbfs', 'rms_dbfs_real', 'full_scale', 'control_correlation', 'control_correlation_real',
             'train_cpu_seconds', 'train_gpu_seconds', 'params', 'rtf_cpu')   # the numbers of a system that are averaged over seeds
 
@@ -51,7 +51,7 @@ def _cell(st, scale=1., fmt='{:.3f}') -> str:
 def bench_table(summary:dict) -> str:
     "The main markdown table: one row per system, mean (range) over its seeds."
     cols = [('seeds', None), ('accuracy', 'accuracy'), ('judge on real', 'accuracy_real'), ('FAD same class', 'fad_classifier'), ('FAD other classes', 'fad_other_classifier'),
-            ('KAD', 'kad_classifier'), ('class-free FAD', 'fad_all'), ('mIS', 'mis'), ('diversity (real)', 'diversity'), ('control corr.', 'control_correlation'),
+            ('KAD same class', 'kad_classifier'), ('KAD other classes', 'kad_other_classifier'), ('class-free FAD', 'fad_all'), ('mIS', 'mis'), ('diversity (real)', 'diversity'), ('control corr.', 'control_correlation'),
             ('train CPU min', 'train_cpu_seconds'), ('params', 'params'), ('gen. CPU RTF', 'rtf_cpu'), ('own target', None)]
     lines = ['| system | ' + ' | '.join(c for c, _ in cols) + ' |', '|---' * (len(cols) + 1) + '|']
     for name, d in summary.items():
