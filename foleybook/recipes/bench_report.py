@@ -10,8 +10,8 @@ import numpy as np
 from ..core import atomic_write
 
 # %% auto #0
-__all__ = ['DCASE_FIGURES', 'HEADLINE', 'PLOTS', 'summarize_bench', 'bench_table', 'plot_accuracy', 'plot_quality', 'plot_levels',
-           'write_bench_report']
+__all__ = ['DCASE_FIGURES', 'HEADLINE', 'PLOTS', 'summarize_bench', 'mean_range', 'bench_table', 'plot_accuracy', 'plot_quality',
+           'plot_levels', 'write_bench_report']
 
 # %% ../../nbs/13i_bench_report.ipynb #788b2c33
 DCASE_FIGURES = dict(baseline_mean_fad=9.7, best_mean_fad=4.765, clips_per_class=100, sample_rate=22050, duration=4.0,
@@ -43,7 +43,9 @@ def summarize_bench(scores:dict) -> dict: # {system: {seed: score}} (`run_bench(
         out[name] = d
     return out
 
-def _cell(st, scale=1., fmt='{:.3f}') -> str:
+def mean_range(st, # a `summarize_bench` statistic {mean, min, max, n}, or None
+               scale=1., fmt='{:.3f}') -> str: # a factor (100: percent), the number format
+    "'mean (min-max)' of a statistic over seeds ('mean' alone for one seed, '-' for none)."
     if not st: return '-'
     m, a, b = st['mean'] * scale, st['min'] * scale, st['max'] * scale
     return fmt.format(m) + (f" ({fmt.format(a)}-{fmt.format(b)})" if st['n'] > 1 else '')
@@ -57,13 +59,13 @@ def bench_table(summary:dict) -> str:
     for name, d in summary.items():
         row = [str(len(d['seeds']))]
         for c, k in cols[1:-1]:
-            if k == 'train_cpu_seconds': row.append(_cell(d.get(k), 1 / 60, '{:.1f}'))
+            if k == 'train_cpu_seconds': row.append(mean_range(d.get(k), 1 / 60, '{:.1f}'))
             elif k == 'params': row.append(f"{d[k]['mean'] / 1e6:.2f} M" if d.get(k) else '-')
-            elif k == 'diversity' and d.get(k): row.append(f"{_cell(d[k], fmt='{:.2f}')} ({d['diversity_real']['mean']:.2f})" if d.get('diversity_real') else _cell(d[k]))
-            elif k in ('accuracy', 'accuracy_real'): row.append(_cell(d.get(k), 100, '{:.1f}') + (' %' if d.get(k) else ''))
-            else: row.append(_cell(d.get(k)))
+            elif k == 'diversity' and d.get(k): row.append(f"{mean_range(d[k], fmt='{:.2f}')} ({d['diversity_real']['mean']:.2f})" if d.get('diversity_real') else mean_range(d[k]))
+            elif k in ('accuracy', 'accuracy_real'): row.append(mean_range(d.get(k), 100, '{:.1f}') + (' %' if d.get(k) else ''))
+            else: row.append(mean_range(d.get(k)))
         o = d['own']
-        row.append(f"{o['metric']} {_cell(o['value'])} vs {o['target']} (met on {o['met']}/{len(d['seeds'])})" if o['value'] else '-')
+        row.append(f"{o['metric']} {mean_range(o['value'])} vs {o['target']} (met on {o['met']}/{len(d['seeds'])})" if o['value'] else '-')
         lines.append(f"| {name} | " + ' | '.join(row) + ' |')
     return '\n'.join(lines)
 
@@ -136,7 +138,7 @@ def write_bench_report(out, # the benchmark folder
           *[f"- {n}: {d['conversion']}" for n, d in summary.items()]]
     if settings.get('dcase'):
         f = DCASE_FIGURES
-        rows = [f"| {n} | " + ' | '.join(_cell(d['per_class'][c].get('fad_vggish')) for c in _classes(summary)) + f" | {_cell(d.get('fad_vggish'))} |"
+        rows = [f"| {n} | " + ' | '.join(mean_range(d['per_class'][c].get('fad_vggish')) for c in _classes(summary)) + f" | {mean_range(d.get('fad_vggish'))} |"
                 for n, d in summary.items() if d['kind'] == 'classes']
         md += ['', '## DCASE 2023 Task 7 evaluation mode', '', f"Per-class FAD on VGGish embeddings, {f['clips_per_class']} clips per class, "
                f"{f['sample_rate']:,} Hz, {f['duration']} s, against the held-out clips here (the challenge used its evaluation set). The challenge: "
