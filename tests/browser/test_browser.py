@@ -123,9 +123,10 @@ def run_notebook(driver, lab, rel: str, timeout=420):  # generous: a notebook th
 
 
 def find_sampler(panel):
-    "The last sampler panel of the notebook (the `foleybook-sampler` VBox; else the last VBox with a button)."
+    "The last shown sampler panel of the notebook (the `foleybook-sampler` VBox; else the last VBox with a button); a tab not selected is not shown."
     found = panel.find_elements(By.CSS_SELECTOR, '.foleybook-sampler')
     if not found: found = [b for b in panel.find_elements(By.CSS_SELECTOR, '.widget-vbox') if b.find_elements(By.CSS_SELECTOR, ':scope > .widget-button')]
+    found = [b for b in found if b.is_displayed()] or found
     assert found, "no sampler widget on the page"
     return found[-1]
 
