@@ -254,7 +254,7 @@ def _free_files(r:Recipe) -> tuple:
     real = [Path(f).with_suffix('.wav') for f in sp['test']]
     return sorted(r.path('gen', 'random').glob('*.wav')), [f for f in real if f.is_file()]
 
-SCORES_LAYOUT = 2   # the contents of a score; a saved score of another layout is recomputed (2: KAD against the other classes)
+SCORES_LAYOUT = 3   # the contents of a score; a saved score of another layout is recomputed (2: KAD against the other classes; 3: each control curve's correlation)
 
 def score_system(name:str, # a key of `BENCH_SYSTEMS`
                  exp, # its finished experiment folder
@@ -278,7 +278,7 @@ def score_system(name:str, # a key of `BENCH_SYSTEMS`
         gen, note = to_format({'all': g}, folder/'gen', fmt)
         real, _ = to_format({'all': t}, folder/'real', fmt)
         scores = dict(kind='free', **free_scores(gen['all'], real['all'], clf, embedders),
-                      **{k: own.get(k) for k in ('control_correlation', 'control_correlation_real')})
+                      **{k: own.get(k) for k in ('control_correlation', 'control_correlation_ramp', 'control_correlation_step', 'control_correlation_real')})
     out = dict(system=name, recipe=r.spec.name, preset=r.preset_name, conversion=note, **scores, **system_costs(r),
                own=dict(metric=metric, value=own.get(metric), target=bar, met=own.get(metric) is not None and own[metric] >= bar),
                stamp=stamp)

@@ -20,7 +20,7 @@ DCASE_FIGURES = dict(baseline_mean_fad=9.7, best_mean_fad=4.765, clips_per_class
 
 # %% ../../nbs/13i_bench_report.ipynb #e3c7b815
 HEADLINE = ('accuracy', 'accuracy_real', 'fad_classifier', 'fad_other_classifier', 'kad_classifier', 'kad_other_classifier', 'fad_all', 'fad_vggish', 'mis', 'diversity', 'diversity_real',
-            'envelope', 'envelope_real', 'rms_dbfs', 'rms_dbfs_real', 'full_scale', 'control_correlation', 'control_correlation_real',
+            'envelope', 'envelope_real', 'rms_dbfs', 'rms_dbfs_real', 'full_scale', 'control_correlation', 'control_correlation_ramp', 'control_correlation_step', 'control_correlation_real',
             'train_cpu_seconds', 'train_gpu_seconds', 'params', 'rtf_cpu')   # the numbers of a system that are averaged over seeds
 
 def _stat(vs) -> dict:
