@@ -2039,6 +2039,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                     'foleybook/systems/common.py'),
                                           'foleybook.systems.common.register_generator': ( 'generators.html#register_generator',
                                                                                            'foleybook/systems/common.py'),
+                                          'foleybook.systems.common.save_parts': ( 'generators.html#save_parts',
+                                                                                   'foleybook/systems/common.py'),
                                           'foleybook.systems.common.write_clip': ( 'generators.html#write_clip',
                                                                                    'foleybook/systems/common.py'),
                                           'foleybook.systems.common.write_clips': ( 'generators.html#write_clips',

@@ -4,16 +4,17 @@
 
 # %% ../../nbs/05c_generators.ipynb #60dfb4f9
 from __future__ import annotations
+import json
 from pathlib import Path
 import torch
-from ..core import ConfigError, discover
+from ..core import ConfigError, discover, atomic_write, CONFIG_NAME
 from ..protocols import Generator, check_generator
 from ..data.synth import class_key
 from ..audio import save_audio, pad_or_trim, resample
 
 # %% auto #0
 __all__ = ['PEAK', 'GENERATORS', 'chunk_seed', 'limit_peak', 'write_clip', 'match_class', 'write_clips', 'register_generator',
-           'as_generator', 'generator_sampler']
+           'as_generator', 'save_parts', 'generator_sampler']
 
 # %% ../../nbs/05c_generators.ipynb #9e91fec6
 def chunk_seed(seed:int, i:int) -> int:
@@ -95,6 +96,18 @@ def as_generator(obj, # a loaded model, or a generator
     discover('foleybook.systems')
     f = GENERATORS.get(type(obj).__name__)
     return check_generator(f(obj, **options) if f is not None else obj)
+
+# %% ../../nbs/05c_generators.ipynb #5e7a0002
+def save_parts(folder, # the folder to write
+               parts:dict, # sub-folder name -> part with its own `save_pretrained`
+               config:dict): # the settings for `config.json` (with `model_class`)
+    "Save each part into its sub-folder, then `config.json` (last: a folder without it does not load); a `ConfigError` before writing anything when a part cannot be saved."
+    folder = Path(folder)
+    for name, part in parts.items():
+        if not hasattr(part, 'save_pretrained'): raise ConfigError(f"the {name} ({type(part).__name__}) has no save_pretrained: it cannot be saved")
+    for name, part in parts.items(): part.save_pretrained(folder/name)
+    with atomic_write(folder/CONFIG_NAME, 'w') as f: json.dump(config, f, indent=1)
+    return folder
 
 # %% ../../nbs/05c_generators.ipynb #36b1e488
 def generator_sampler(g:Generator, # any generator (its `options`, if any, become sliders)

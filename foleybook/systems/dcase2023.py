@@ -14,7 +14,7 @@ from ..protocols import Prior, Codec, Vocoder, GeneratorMixin
 from ..data.synth import DCASE_CLASSES
 from ..audio import pad_or_trim
 from ..vocoders.base import vocode, resolve_precision, load_vocoder
-from .common import chunk_seed, write_clips, generator_sampler
+from .common import chunk_seed, write_clips, generator_sampler, save_parts
 
 
 # %% auto #0
@@ -145,15 +145,9 @@ def check_dcase_folder(folder, # the generated-clips root: folder/<Class>/*.wav
 @patch
 def save_pretrained(self:FoleyPipeline, folder): # the folder to write
     "Save the prior, codec and vocoder into sub-folders and the pipeline's settings into `config.json`."
-    folder = Path(folder)
-    for name in ('prior', 'codec', 'vocoder'):
-        part = getattr(self, name)
-        if not hasattr(part, 'save_pretrained'): raise ConfigError(f"the {name} ({type(part).__name__}) has no save_pretrained: it cannot be saved")
-        part.save_pretrained(folder/name)
-    cfg = dict(model_class='FoleyPipeline', class_names=self.class_names, batch_size=self.batch_size,
-               duration=self.n_samples / self.sample_rate, precision=self.precision)
-    with atomic_write(folder/CONFIG_NAME, 'w') as f: json.dump(cfg, f, indent=1)
-    return folder
+    return save_parts(folder, {n: getattr(self, n) for n in ('prior', 'codec', 'vocoder')},
+                      dict(model_class='FoleyPipeline', class_names=self.class_names, batch_size=self.batch_size,
+                           duration=self.n_samples / self.sample_rate, precision=self.precision))
 
 @patch(cls_method=True)
 def from_pretrained(cls:FoleyPipeline, folder, # a folder written by `FoleyPipeline.save_pretrained`

@@ -12,7 +12,7 @@ from fastcore.basics import patch
 from ..core import *
 from ..protocols import Codec, Vocoder, Generator, GeneratorMixin, check_generator
 from ..audio import MelSpectrogram, pad_or_trim
-from .common import chunk_seed
+from .common import chunk_seed, save_parts
 from ..vocoders.base import vocode
 from ..display import Sampler
 from ..priors.transformer import SpecGPT
@@ -152,14 +152,8 @@ def generate(self:SpecVQGANPipeline, cond=None, # class name/id, source clip nam
 @patch
 def save_pretrained(self:SpecVQGANPipeline, folder): # the folder to write
     "Save the prior, codec and vocoder into sub-folders and the pipeline's settings into `config.json` (written last: a folder without it does not load)."
-    folder = Path(folder)
-    for name in ('prior', 'codec', 'vocoder'):
-        part = getattr(self, name)
-        if not hasattr(part, 'save_pretrained'): raise ConfigError(f"the {name} ({type(part).__name__}) has no save_pretrained: it cannot be saved")
-        part.save_pretrained(folder/name)
-    cfg = dict(model_class='SpecVQGANPipeline', batch_size=self.batch_size, duration=self.n_samples / self.sample_rate)
-    with atomic_write(folder/CONFIG_NAME, 'w') as f: json.dump(cfg, f, indent=1)
-    return folder
+    return save_parts(folder, {n: getattr(self, n) for n in ('prior', 'codec', 'vocoder')},
+                      dict(model_class='SpecVQGANPipeline', batch_size=self.batch_size, duration=self.n_samples / self.sample_rate))
 
 @patch(cls_method=True)
 def from_pretrained(cls:SpecVQGANPipeline, folder, # a folder written by `SpecVQGANPipeline.save_pretrained`
