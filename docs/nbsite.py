@@ -101,8 +101,12 @@ def fix_links(text: str, anchors: dict) -> str:
     return _re_page_link.sub(page, text)
 
 
+_re_data = re.compile(r'(data:[\w/.+-]+(?:;[\w=.-]+)*;base64,[A-Za-z0-9+/=\s]+)')   # embedded files (players' audio, images)
+
 def scrub_paths(text: str, root=None) -> str:
-    "Machine paths out of saved outputs: any checkout of the repository (-> relative), temp dirs (-> `/tmp/…`), home dirs (-> `~`), installed packages."
+    "Machine paths out of saved outputs: any checkout of the repository (-> relative), temp dirs (-> `/tmp/…`), home dirs (-> `~`), installed packages; embedded base64 data is left as it is."
+    if _re_data.search(text):   # base64 is full of '/': the path patterns would be slow on it and could change it
+        return ''.join(part if i % 2 else scrub_paths(part, root) for i, part in enumerate(_re_data.split(text)))
     if root: text = text.replace(str(root).rstrip('/') + '/', '')
     text = _re_checkout.sub('', text)
     text = _re_tmp.sub('/tmp/…', text)
