@@ -197,6 +197,7 @@ class SpecVQGANSampler(Sampler):
 @patch
 def _generate(self:SpecVQGANSampler, cond, prime, prime_frac, temperature, top_k, seed, n, guidance=1.):
     "The clips [(wave, sr, title)] of one run with the controls' values (a primed run starts with the source clip)."
+    if seed < 0: raise ConfigError(f"seed must be >= 0, got {seed}")
     kind, cond = cond
     pipe = self.pipes[kind]
     prime = None if prime == '(none)' else prime
