@@ -200,6 +200,7 @@ def sample_x(self:AudioDiffusion, cond=None, # a condition (see `cond_for`)
              steps:int=None, # steps (default: T for DDPM, the config's for DDIM)
              eta:float=None, # DDIM eta (default: the config's)
              guidance:float=None, # classifier-free guidance (default: the config's; 1 for unconditional sampling)
+             precision:str='auto', # the UNet's inference form (`fast_unet`): 'auto', 'bf16' or 'fp32' (exact)
              **kw): # more options of `GaussianDiffusion.sample` (noise, x_start, start_step, mask, known, on_step)
     "Diffusion examples (n, C, h, w) for `cond`."
     c = self.config
@@ -211,7 +212,7 @@ def sample_x(self:AudioDiffusion, cond=None, # a condition (see `cond_for`)
     g = (c.guidance if guidance is None else guidance) if cond is not None else 1.
     if cond_t is not None: cond_t = cond_t.to(self.device)
     self.eval()
-    with self.fast_unet():
+    with self.fast_unet(precision):
         return self.diffusion.sample(self, (n, *self.x_shape), cond_t, sampler=sampler, steps=steps, guidance=g, seed=seed,
                                      eta=c.eta if eta is None else eta, **kw)
 

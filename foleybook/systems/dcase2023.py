@@ -13,7 +13,8 @@ from fastcore.basics import patch
 from ..protocols import Prior, Codec, Vocoder, GeneratorMixin
 from ..data.synth import DCASE_CLASSES
 from ..audio import pad_or_trim
-from ..vocoders.base import vocode, resolve_precision, load_vocoder
+from ..vocoders.base import vocode, load_vocoder
+from ..fastpath import resolve_precision
 from .common import chunk_seed, write_clips, generator_sampler, save_parts
 
 
