@@ -104,7 +104,7 @@ def reporter(): return _REPORTER.get()
 
 # %% ../nbs/00i_console.ipynb #5badc48a
 class StatusLine:
-    "A console receiver of `report`: `line=` is printed at once, `status=` is progress (redrawn in a terminal, a line every `every` s in a log)."
+    "A console receiver of `report`: `line=` is printed at once; `status=` is progress (redrawn in a terminal, a line every `every` s in a log)."
     def __init__(self, prefix:str='', # put before every line and status
                  stream=None, # where to print (default: stdout)
                  every:float=30., # seconds between status lines in a log
@@ -116,12 +116,11 @@ class StatusLine:
     def _print(self, text, **kw): print(text, file=self.stream or sys.stdout, flush=True, **kw)
 
     def __call__(self, line:str=None, status:str=None, **info):
-        "Show `line` now, or `status` when it is time to; anything else reported is not shown."
-        if self.mode == 'off': return
+        "Show `line` now, or `status` when it is time to (never in 'off' mode); anything else reported is not shown."
         if line is not None:
             if self.drawn: self._print('\r\x1b[K', end=''); self.drawn = False
             self._print(f"{self.prefix}{line}"); return
-        if status is None: return
+        if status is None or self.mode == 'off': return
         now, self.last = time.time(), status
         if self.mode == 'bar' and now - self.shown > 0.2:
             self.shown, self.drawn = now, True; self._print(f"\r{self.prefix}{status}\x1b[K", end='')

@@ -44,11 +44,13 @@ def flat(d:dict, prefix:str='') -> dict:
 
 def differences(was:dict, # the folder's record
                 now:dict, # this run's
-                ignore=()) -> list: # keys (dotted, or a prefix ending in '.') not compared
-    "What differs between two records, one 'key: old -> new' string each (keys missing from `was` are not compared)."
+                ignore=(), # keys (dotted, or a prefix ending in '.') not compared
+                new:bool=False) -> list: # compare the keys only `now` has too (default: a key `was` lacks is not held against it)
+    "What differs between two records, one 'key: old -> new' string each."
     a, b = flat(was), flat(now)
     skip = lambda k: any(k == i or (i.endswith('.') and k.startswith(i)) for i in ignore)
     keys = [k for k in a if not skip(k) and (k in b or not any(o.startswith(k + '.') for o in b))]
+    if new: keys += [k for k in b if k not in a and not skip(k) and not any(o.startswith(k + '.') for o in a)]
     return [f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in keys if a.get(k) != b.get(k)]
 
 # %% ../nbs/00h_outputs.ipynb #ce2324bf
