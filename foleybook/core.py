@@ -351,7 +351,7 @@ def discover(package:str='foleybook'): # a foleybook package whose modules (recu
     if package in _DISCOVERED: return
     pkg = importlib.import_module(package)
     for m in pkgutil.walk_packages(pkg.__path__, package + '.'):
-        if m.name.rsplit('.', 1)[-1] in ('_modidx', 'cli'): continue
+        if m.name.rsplit('.', 1)[-1] in ('_modidx', 'cli', 'commands'): continue
         importlib.import_module(m.name)
     _DISCOVERED.add(package)
 

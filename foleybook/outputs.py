@@ -7,7 +7,7 @@ from __future__ import annotations
 import json, os, shutil
 from contextlib import contextmanager
 from pathlib import Path
-from .core import ConfigError, FoleyError
+from .core import ConfigError, FoleyError, atomic_write
 
 # %% auto #0
 __all__ = ['check_out_path', 'flat', 'differences', 'decide', 'folder_lock', 'read_record', 'clear_folder', 'writing']
@@ -49,14 +49,16 @@ def differences(was:dict, # the folder's record
     "What differs between two records, one 'key: old -> new' string each."
     a, b = flat(was), flat(now)
     skip = lambda k: any(k == i or (i.endswith('.') and k.startswith(i)) for i in ignore)
-    keys = [k for k in a if not skip(k) and (k in b or not any(o.startswith(k + '.') for o in b))]
-    if new: keys += [k for k in b if k not in a and not skip(k) and not any(o.startswith(k + '.') for o in a)]
-    return [f"{k}: {a.get(k)!r} -> {b.get(k)!r}" for k in keys if a.get(k) != b.get(k)]
+    def get(d, k):   # the value at `k`, or the dict of its dotted children
+        return d[k] if k in d else {o[len(k) + 1:]: v for o, v in d.items() if o.startswith(k + '.')} or None
+    keys = [k for k in a if not skip(k)]
+    if new: keys += [k for k in b if k not in a and not skip(k) and not any(k.startswith(o + '.') for o in a)]
+    return [f"{k}: {get(a, k)!r} -> {get(b, k)!r}" for k in keys if get(a, k) != get(b, k)]
 
 # %% ../nbs/00h_outputs.ipynb #ce2324bf
 def decide(where:str, # the folder (and part), for messages: "--out exp/x"
            was:dict, # the record found there (None: none; {} : an empty folder)
-           now:dict, # this run's record
+           now:dict, # this run's record (None: not compared)
            finished:bool, # whether the folder holds a finished result
            overwrite:bool=False, # --overwrite: replace what is there
            resume:bool=None, # --resume: continue an unfinished run (None: the command has no --resume)
@@ -66,7 +68,7 @@ def decide(where:str, # the folder (and part), for messages: "--out exp/x"
     if was is None: raise ConfigError(f"{where}: holds files that foleybook did not record writing; give a new or empty folder")
     if not was: return 'new'
     if overwrite: return 'overwrite'
-    diff = differences(was, now, ignore)
+    diff = differences(was, now, ignore) if now is not None else []
     other = f" (made with other settings: {'; '.join(diff)})" if diff else ''
     if finished and not (resume and not diff):
         return _refuse(f"{where}: holds a finished {what}{other}; give --overwrite to replace it, or another folder")
@@ -136,11 +138,11 @@ def _only_records(folder:Path, records) -> bool:
 @contextmanager
 def writing(out, # the folder a command writes
             record:str, # the file in it that records what wrote it ('run.json')
-            now:dict, # this run's record (compared with the folder's, see `decide`)
+            now:dict, # this run's record: compared with the folder's (`decide`), then written as `record` (None: neither)
             finished, # out -> whether the folder holds a finished result
             overwrite:bool=False, resume:bool=None, # the user's --overwrite / --resume (None: the command has none)
             what:str='result', flag:str='--out', ignore=()):
-    "Check, lock and claim `out` for a command; yields `decide`'s answer ('new', 'resume' or 'overwrite')."
+    "Check, lock and claim `out` for a command, and write its record; yields `decide`'s answer ('new', 'resume' or 'overwrite')."
     out = check_out_path(out, flag)
     made = _made_by_us(out)
     try:
@@ -149,6 +151,8 @@ def writing(out, # the folder a command writes
             was = {} if not entries else read_record(out/record) if (out/record).is_file() else None
             mode = decide(f"{flag} {out}", was, now, bool(entries) and finished(out), overwrite, resume, what, ignore)
             if mode == 'overwrite': clear_folder(out)
+            if now is not None and mode != 'resume':
+                with atomic_write(out/record, 'w') as f: json.dump(now, f, indent=1)
             try: yield mode
             except FoleyError:
                 if made is not None and _only_records(made, (record,)): shutil.rmtree(made, ignore_errors=True)
