@@ -67,7 +67,7 @@ def data_source(r:Recipe) -> dict:
 
 def check_data(r:Recipe):
     "Before a recipe writes anything: a class-conditional recipe's real data holds 2 or more classes of 2 or more audio files."
-    if r.data == 'synth' or r.split is not None or not r.spec.splits or not any(s.fn is stage_data for s in r.spec.stages): return
+    if r.data == 'synth' or r.split is not None or not r.spec.splits: return
     dev = find_dev_folder(r.data)
     ok = {c: len(fs) for c, fs in class_folders(dev).items() if len(fs) >= 2}
     if len(ok) < 2:
