@@ -127,11 +127,11 @@ def atomic_path(path, # the final file path
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix=path.suffix if suffix is None else suffix)
-    os.fchmod(fd, 0o666 & ~_umask())   # mkstemp makes it 0600: the file gets the mode any new file gets
     os.close(fd)
     tmp = Path(tmp)
     try:
         yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())   # mkstemp's 0600 (kept by writers that replace the file): the mode of any new file
         os.replace(tmp, path)
     finally:
         if tmp.exists(): tmp.unlink()

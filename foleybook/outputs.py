@@ -70,15 +70,15 @@ def decide(where:str, # the folder (and part), for messages: "--out exp/x"
     if overwrite: return 'overwrite'
     diff = differences(was, now, ignore) if now is not None else []
     other = f" (made with other settings: {'; '.join(diff)})" if diff else ''
-    if finished and not (resume and not diff):
+    if resume and diff: return _refuse(f"{where}: cannot --resume, it was started with other settings: {'; '.join(diff)}. "
+                                       "Give the same ones, --overwrite to start afresh, or another folder")
+    if finished and not resume:
         return _refuse(f"{where}: holds a finished {what}{other}; give --overwrite to replace it, or another folder")
     if resume is None:
         return _refuse(f"{where}: holds an unfinished {what}{other}; give --overwrite to replace it, or another folder")
     if not resume:
         return _refuse(f"{where}: holds an unfinished {what}{other}; give --resume to continue it (same data and settings), "
                        "--overwrite to start afresh, or another folder")
-    if diff: return _refuse(f"{where}: cannot --resume, it was started with other settings: {'; '.join(diff)}. "
-                            "Give the same ones, --overwrite to start afresh, or another folder")
     return 'resume'
 
 def _refuse(msg): raise ConfigError(msg)
