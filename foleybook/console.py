@@ -36,7 +36,7 @@ def hms(seconds:float) -> str:
 
 # %% ../nbs/00i_console.ipynb #a12c2a00
 class Progress:
-    "Progress of `total` items: a redrawn line in a terminal, a line every `every` seconds in a log, nothing in a notebook or when `quiet`."
+    "Progress of `total` items: redrawn in a terminal, a line every `every` s in a log, none in a notebook or `quiet`."
     def __init__(self, total:int, # items to do
                  desc:str='', # what is done, at the line's start ('generate')
                  unit:str='items', # what an item is ('clips')
@@ -58,7 +58,8 @@ class Progress:
         rate = self.done / dt
         left = (self.total - self.done) / rate if rate > 0 else None
         pct = f" ({self.done / self.total:.0%})" if self.total else ''
-        speed = f"{rate:.2f} {self.unit}/s" if rate >= 0.1 or not rate else f"{dt / self.done:.1f} s per {self.unit.rstrip('s')}"
+        per = f"{dt / self.done:.1f} s per {self.unit.rstrip('s')}" if self.done else ''
+        speed = f"{rate:.2f} {self.unit}/s" if rate >= 0.1 or not rate else per
         tail = f", {hms(left)} left" if self.done < self.total else f", {hms(dt)} in all"
         return f"{self.desc + ': ' if self.desc else ''}{self.done}/{self.total} {self.unit}{pct}, {speed}{tail}"
 
@@ -104,27 +105,29 @@ def reporter(): return _REPORTER.get()
 
 # %% ../nbs/00i_console.ipynb #5badc48a
 class StatusLine:
-    "A console receiver of `report`: `line=` is printed at once; `status=` is progress (redrawn in a terminal, a line every `every` s in a log)."
+    "A console receiver of `report`: `line=` is printed at once, `status=` is progress."
     def __init__(self, prefix:str='', # put before every line and status
                  stream=None, # where to print (default: stdout)
                  every:float=30., # seconds between status lines in a log
-                 mode:str=None): # 'bar', 'lines' or 'off' (default: a bar in a terminal, lines in a log, off in a notebook)
+                 mode:str=None): # 'bar', 'lines', 'off' (default: bar in a terminal, lines in a log, off in a notebook)
         self.prefix, self.stream, self.every = prefix, stream, every
         self.mode = mode or ('off' if in_notebook() else 'bar' if is_terminal(stream) else 'lines')
-        self.shown, self.drawn, self.last = time.time(), False, None
+        self.shown, self.drawn, self.last, self.head = time.time(), False, None, ''
 
     def _print(self, text, **kw): print(text, file=self.stream or sys.stdout, flush=True, **kw)
 
-    def __call__(self, line:str=None, status:str=None, **info):
-        "Show `line` now, or `status` when it is time to (never in 'off' mode); anything else reported is not shown."
+    def __call__(self, line:str=None, status:str=None, stage:str=None, **info):
+        "Show `line` now, or `status` when it is time to (never in 'off' mode), after the current `stage`'s name."
         if line is not None:
             if self.drawn: self._print('\r\x1b[K', end=''); self.drawn = False
             self._print(f"{self.prefix}{line}"); return
+        if stage is not None: self.head = f"stage {stage}: "
         if status is None or self.mode == 'off': return
-        now, self.last = time.time(), status
+        now, self.last, status = time.time(), status, self.head + status
         if self.mode == 'bar' and now - self.shown > 0.2:
             self.shown, self.drawn = now, True; self._print(f"\r{self.prefix}{status}\x1b[K", end='')
-        elif self.mode == 'lines' and now - self.shown >= self.every: self.shown = now; self._print(f"{self.prefix}{status}")
+        elif self.mode == 'lines' and now - self.shown >= self.every:
+            self.shown = now; self._print(f"{self.prefix}{status}")
 
 # %% ../nbs/00i_console.ipynb #afd83131
 def note(msg, stream=None):

@@ -254,7 +254,7 @@ class Recipe:
     def log(self, msg:str):
         "Print `msg` and append it to `exp/TAG/recipe.log`."
         line, show = f"[{time.strftime('%H:%M:%S')}] {msg}", reporter()
-        if not self.quiet: show(line=line) if isinstance(show, StatusLine) else print(line, flush=True)   # clears a status line
+        if not self.quiet: show(line=line) if isinstance(show, StatusLine) else print(line, flush=True)
         self.out.mkdir(parents=True, exist_ok=True)
         with open(self.path('recipe.log'), 'a') as f: f.write(line + '\n')
 
@@ -294,16 +294,18 @@ class Recipe:
         return [n for n in self.order if name in self.dependents(n)]
 
     def explain(self) -> dict:
-        "Stage name -> (state, detail), in running order: ('done', marker), ('skipped', why), ('stale', why it runs again), ('to do', why it will be skipped or None)."
+        "Stage -> (state, detail) in running order: done (marker), skipped (why), stale (why it reruns), to do."
         out, runs = {}, set()
         for n in self.order:
             m = json.loads(self.marker(n).read_text()) if self.marker(n).is_file() else None
             why = self.skipped(n)
             if m is None: out[n] = ('to do', why); runs.add(n); continue
             sec, reasons = self.stages[n].section, []
-            if bool(m.get('skipped')) != bool(why): reasons.append(f"skipped now ({why})" if why else "no longer skipped")
+            if bool(m.get('skipped')) != bool(why):
+                reasons.append(f"skipped now ({why})" if why else "no longer skipped")
             if sec and m.get('settings') != self.settings(n):
-                reasons += [f"{sec}.{d}" for d in differences(m.get('settings') or {}, self.settings(n) or {}, new=True)]
+                was, now = m.get('settings') or {}, self.settings(n) or {}
+                reasons += [f"{sec}.{d}" for d in differences(was, now, new=True)]
             if 'reads' in m and m['reads'] != self.reads(n): reasons += differences(m['reads'], self.reads(n), new=True)
             up = [u for u in self.upstream(n) if u in runs]
             if up: reasons.append(f"stage {up[0]} runs first")
@@ -332,7 +334,7 @@ def fresh_if_changed(r:Recipe, s:Stage):
     work.mkdir(parents=True, exist_ok=True)
     with atomic_write(stamp, 'w') as f: json.dump(now, f, indent=1)
 
-INPUT_CHECKS = []   # `check(recipe)`, run before a recipe writes anything (the shared stages register theirs: the data's classes)
+INPUT_CHECKS = []   # `check(recipe)`, run before a recipe writes anything (the shared stages register the data's)
 
 def run_recipe(out, # the experiment folder, `exp/TAG`
                recipe='dcase2023', # a name in `RECIPES` (or a `RecipeSpec`)
@@ -343,9 +345,9 @@ def run_recipe(out, # the experiment folder, `exp/TAG`
                system:str='auto', # a key of `SYSTEMS`
                quiet:bool=False, # do not print the log
                sets:dict=None, # changes to the preset: 'section.key' -> value (`--set`)
-               split=None, # a train / held-out split made elsewhere (train/<Class>/, test/<Class>/): the data and split stages take it (see `check_split`)
+               split=None, # a train / held-out split made elsewhere (train/<Class>/, test/<Class>/; `check_split`)
                overwrite:bool=False, # start `out` afresh (everything in it is deleted first)
-               verbose:bool=True) -> Recipe: # the trainers' tables (False: a status line with the epoch and the time left)
+               verbose:bool=True) -> Recipe: # the trainers' tables (False: a status line, the epoch and the time left)
     "Run the stages `stage`..`stop_stage` of `recipe` in `out`, skipping finished ones (and the ones the data or preset leave out)."
     check_system(system)
     out = check_out_path(out)
@@ -363,7 +365,7 @@ def run_recipe(out, # the experiment folder, `exp/TAG`
     saved = r.path('recipe.json')
     was = json.loads(saved.read_text()) if saved.is_file() and not overwrite else None
     if not saved.is_file() and out.is_dir() and any(out.iterdir()):
-        raise ConfigError(f"{out}: holds files but no recipe.json (not an experiment folder); give a new or empty folder")
+        raise ConfigError(f"{out}: holds files but no recipe.json (not an experiment folder); give a new or empty one")
     now = dict(recipe=spec.name, name=r.preset_name, preset=r.P, data=str(data), sets=sets or {},
                **({'split': str(r.split)} if r.split else {}))
     made = RECIPE_ALIASES.get(was.get('recipe', 'dcase2023'), was.get('recipe', 'dcase2023')) if was else None   # an alias is the same recipe
@@ -372,7 +374,7 @@ def run_recipe(out, # the experiment folder, `exp/TAG`
                           f"{was['data']}" + (f" on the split {was['split']}" if was.get('split') else '') + 
                           ": use the same recipe, --preset, --data and split to continue it, or another --out")
     show = not quiet and not verbose and reporter() is None   # a status line of the epochs (a caller may listen itself)
-    with folder_lock(out), (reporting(StatusLine('  ')) if show else nullcontext()):
+    with folder_lock(out), (reporting(StatusLine()) if show else nullcontext()):
         if overwrite and saved.is_file(): clear_folder(out)
         return _run_stages(r, was, now, first, last)
 
@@ -383,11 +385,12 @@ def _run_stages(r:Recipe, was, now, first, last) -> Recipe:
         changed = differences(was['preset'], r.P, new=True)
         given = was.get('sets') != now['sets']
         r.log(f"settings changed since {r.out} was last run ({'; '.join(changed)}"
-              + (f", as --set now gives {now['sets'] or 'nothing'}" if given else f", in the {r.preset_name} preset itself")
+              + (f", as --set now gives {now['sets'] or 'nothing'}" if given else f", in the {r.preset_name} preset")
               + "): the stages that read them run again, the others are kept")
     if was != now:
         with atomic_write(saved, 'w') as f: json.dump(now, f, indent=1)
-    r.log(f"recipe {r.spec.name}: preset {r.preset_name}, data {r.data}, system {r.system}, stages {r.order[first]}-{r.order[last]}, in {r.out}")
+    r.log(f"recipe {r.spec.name}: preset {r.preset_name}, data {r.data}, system {r.system}, "
+          f"stages {r.order[first]}-{r.order[last]}, in {r.out}")
     for name in r.order[first:last + 1]:
         if r.skipped(name): r.log(f"stage {name} will be skipped: {r.skipped(name)}")
     for i, name in enumerate(r.order[first:last + 1], first):
