@@ -66,12 +66,13 @@ def data_source(r:Recipe) -> dict:
     return json.loads(r.need('data', 'the data description', r.path('data', 'source.json')).read_text())
 
 def check_data(r:Recipe):
-    "Before a recipe writes anything: a class-conditional recipe's real data holds 2 or more classes of 2 or more audio files."
-    if r.data == 'synth' or r.split is not None or not r.spec.splits: return
+    "Before a recipe writes anything: a class-conditional recipe's data holds 2 or more classes of 2 or more clips."
+    if r.data == 'synth' or r.split is not None or not r.spec.splits or r.P.get('task', 'classes') != 'classes': return
     dev = find_dev_folder(r.data)
     ok = {c: len(fs) for c, fs in class_folders(dev).items() if len(fs) >= 2}
     if len(ok) < 2:
-        raise DataError(f"--data {r.data}: {len(ok)} class folder(s) with 2 or more audio files in {dev} ({sorted(ok) or 'none'}); "
+        raise DataError(f"--data {r.data}: {len(ok)} class folder(s) with 2 or more audio files in {dev} "
+                        f"({sorted(ok) or 'none'}); "
                         f"recipe {r.spec.name} needs 2 classes or more (its evaluation tells them apart)")
 
 INPUT_CHECKS.append(check_data)
@@ -137,7 +138,8 @@ def resume_note(r:Recipe, # the running experiment
                 folder): # a trainer's output folder (its checkpoints/ sub-folder is looked at)
     "Log that the current stage resumes, when `folder/checkpoints` holds checkpoints of a run not trained in this one."
     ck = Path(folder)/'checkpoints'
-    if Path(folder) not in r.trained and checkpoints(ck): r.log(f"stage {r.current}: resuming from the checkpoints in {ck}")
+    if Path(folder) not in r.trained and checkpoints(ck):
+        r.log(f"stage {r.current}: resuming from the checkpoints in {ck}")
 
 def run_trainer(r:Recipe, # the running experiment (its current stage trains)
                 data, # the trainer's data
@@ -155,8 +157,9 @@ def run_trainer(r:Recipe, # the running experiment (its current stage trains)
     out = r.path(st.work if st is not None and st.section == section and st.work else section)
     resume_note(r, out)
     run = dict(layers=[dict(seed=r.seed)], settings=dict(system=r.system)) if get_trainer(name).trains else {}
-    final = train(name, data, p if preset is None else preset, out, resume=True, quiet=r.quiet or not r.verbose, log=r.log,
-                  defaults=p if preset is not None else None, model=deep_merge(model or {}, m), extras=extras, **run, **{**keys, **inputs})
+    final = train(name, data, p if preset is None else preset, out, resume=True, quiet=r.quiet or not r.verbose,
+                  log=r.log, defaults=p if preset is not None else None, model=deep_merge(model or {}, m),
+                  extras=extras, **run, **{**keys, **inputs})
     r.trained.add(out)
     return final
 
