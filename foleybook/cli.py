@@ -22,7 +22,9 @@ def _system_arg(p, default='auto'):
 
 def _device_arg(p):
     p.add_argument('--device', default='auto',
-                   help="where to run: auto (a CUDA GPU where present, else the CPU), cpu, cuda, cuda:1, ... (default: auto)")
+                   help=(
+            "where to run: auto (a CUDA GPU where present, else the CPU), cpu, cuda, cuda:1, ... (default: auto)"
+        ))
 
 def _policy_args(p, resume:bool=True, what:str='the folder'):
     "--overwrite (and --resume): the one policy of every command that writes a folder (`foleybook.outputs.decide`)."
@@ -36,15 +38,18 @@ def _aliases(name:str) -> str:
 
 def _parser_train(sub):
     s = sub.add_parser('train', help="train one model (see `foleybook models`)",
-                       description="Train one model with its registered trainer (`foleybook models` lists them, with their "
-                                   "presets). A finished OUT is refused unless --overwrite; --resume continues an interrupted "
-                                   "run with the same data and settings. Every key of the run can be set with --set: a "
-                                   "training setting (epochs, steps, bs, lr, schedule, wd, seed, precision, accum, ema, every, "
-                                   "keep, valid_pct, clip, ...), a model config field as model.FIELD (model.mel.n_mels "
-                                   "reaches into a nested config), or an extra of the trainer (segment, backbone, codec, ...); "
-                                   "a bare FIELD works when only the model config has it.")
-    s.add_argument('model', help="what to train: a trainer of `foleybook models` (hifigan, melgan, griffinlim, vqvae, "
-                                 "pixelsnail, classifier, ...)")
+                       description=(
+            "Train one model with its registered trainer (`foleybook models` lists them, with their presets). A "
+            "finished OUT is refused unless --overwrite; --resume continues an interrupted run with the same data"
+            " and settings. Every key of the run can be set with --set: a training setting (epochs, steps, bs, "
+            "lr, schedule, wd, seed, precision, accum, ema, every, keep, valid_pct, clip, ...), a model config "
+            "field as model.FIELD (model.mel.n_mels reaches into a nested config), or an extra of the trainer "
+            "(segment, backbone, codec, ...); a bare FIELD works when only the model config has it."
+        ))
+    s.add_argument('model', help=(
+            "what to train: a trainer of `foleybook models` (hifigan, melgan, griffinlim, vqvae, pixelsnail, "
+            "classifier, ...)"
+        ))
     s.add_argument('--data', required=True,
                    help="'synth' (a SynthFoley set), a folder of class folders, or a codes file/folder (priors)")
     s.add_argument('--preset', default=None, help="the model config preset (default: the trainer's, debug)")
@@ -60,27 +65,33 @@ def _parser_train(sub):
 
 def _parser_models(sub):
     s = sub.add_parser('codes', help="encode clips with a trained codec (the prior's training data)",
-                       description="Encode a folder of class folders with a trained codec (e.g. the VQ-VAE) into "
-                                   "OUT/codes.safetensors.")
+                       description=(
+            "Encode a folder of class folders with a trained codec (e.g. the VQ-VAE) into OUT/codes.safetensors."
+        ))
     s.add_argument('--codec', required=True, help="a trained codec folder (e.g. exp/vqvae/final)")
     s.add_argument('--data', required=True, help="a folder of class folders (DATA/<Class>/*.wav)")
     s.add_argument('--out', required=True, help="output folder for codes.safetensors")
     s.add_argument('--bs', type=int, default=16, help="batch size (default: 16)")
     _policy_args(s, resume=False, what="OUT")
     s = sub.add_parser('pipeline', help="assemble a trained prior, codec and vocoder into one model folder",
-                       description="Assemble a FoleyPipeline (prior -> codec -> vocoder) from trained folders and save it "
-                                   "as the model folder OUT: read it with `generate --model OUT` (or load_pretrained).")
+                       description=(
+            "Assemble a FoleyPipeline (prior -> codec -> vocoder) from trained folders and save it as the model "
+            "folder OUT: read it with `generate --model OUT` (or load_pretrained)."
+        ))
     s.add_argument('--prior', required=True, help="a trained prior folder (e.g. exp/prior/final)")
     s.add_argument('--codec', required=True, help="a trained codec folder (e.g. exp/vqvae/final)")
     s.add_argument('--vocoder', required=True, help="a trained vocoder folder, or 'griffinlim'")
-    s.add_argument('--classes', help="comma-separated class names in label order (default: the codes' classes, "
-                                     "else DCASE 2023's)")
+    s.add_argument('--classes', help=(
+            "comma-separated class names in label order (default: the codes' classes, else DCASE 2023's)"
+        ))
     s.add_argument('--duration', type=float, default=4.0, help="seconds per clip, more than 0 (default: 4)")
     s.add_argument('--out', required=True, help="the model folder to write")
     _policy_args(s, resume=False, what="OUT")
     s = sub.add_parser('export', help="save a recipe experiment's generator as one model folder",
-                       description="Save the generator of a recipe experiment (its trained parts) as one model folder "
-                                   "OUT that `generate --model OUT` and `load_pretrained` read.")
+                       description=(
+            "Save the generator of a recipe experiment (its trained parts) as one model folder OUT that `generate"
+            " --model OUT` and `load_pretrained` read."
+        ))
     s.add_argument('--experiment', '--pipeline', dest='experiment', required=True,
                    help="an experiment folder of `foleybook recipe` (exp/TAG); --pipeline is the older name")
     s.add_argument('--out', required=True, help="the model folder to write")
@@ -88,37 +99,54 @@ def _parser_models(sub):
 
 def _parser_generate(sub):
     s = sub.add_parser('generate', help="generate clips with any trained generator",
-                       description="Generate clips of a class (or all) with a saved model folder or a recipe experiment, as "
-                                   "OUT/<Class>/0001.wav ... Each class folder is one result: one with other settings is "
-                                   "refused unless --overwrite, an interrupted one continues with --resume.")
+                       description=(
+            "Generate clips of a class (or all) with a saved model folder or a recipe experiment, as "
+            "OUT/<Class>/0001.wav ... Each class folder is one result: one with other settings is refused unless "
+            "--overwrite, an interrupted one continues with --resume."
+        ))
     g = s.add_mutually_exclusive_group(required=True)
-    g.add_argument('--model', help="a model folder (`foleybook pipeline`, `export`, any `save_pretrained`), or an "
-                                   "experiment folder")
+    g.add_argument('--model', help=(
+            "a model folder (`foleybook pipeline`, `export`, any `save_pretrained`), or an experiment folder"
+        ))
     g.add_argument('--experiment', '--pipeline', dest='experiment',
-                   help="an experiment folder of `foleybook recipe` (exp/TAG), or a model folder; --pipeline is the older name")
+                   help=(
+            "an experiment folder of `foleybook recipe` (exp/TAG), or a model folder; --pipeline is the older "
+            "name"
+        ))
     s.add_argument('--class', dest='cls', default='all',
                    help="a class name in any case (folders keep the generator's spelling), or 'all' (default)")
     s.add_argument('--n', type=int, default=1, help="clips per class, at least 1 (default: 1)")
     s.add_argument('--seed', type=int, default=0, help="random seed, 0 or more (default: 0)")
     s.add_argument('--temperature', type=float, help="sampling temperature (priors)")
     s.add_argument('--top-k', type=int, help="sample among the k most likely codes only (priors)")
-    s.add_argument('--guidance', type=float, help="classifier-free guidance scale, for models trained with p_uncond > 0")
+    s.add_argument('--guidance', type=float, help=(
+            "classifier-free guidance scale, for models trained with p_uncond > 0"
+        ))
     s.add_argument('--option', action='append', metavar='NAME=VALUE',
-                   help="any other option of the generator (repeatable), e.g. MTCRNN's control curve: "
-                        "--option cond=[0,0.5,1] --option control_rate=1")
+                   help=(
+            "any other option of the generator (repeatable), e.g. MTCRNN's control curve: --option cond=[0,0.5,1]"
+            " --option control_rate=1"
+        ))
     _device_arg(s)
-    s.add_argument('--no-limit', action='store_true', help="write the clips as generated (default: a clip whose peak is "
-                                                            "above 0.98 is scaled down to it: never clipped)")
+    s.add_argument('--no-limit', action='store_true',
+                   help=(
+            "write the clips as generated (default: a clip whose peak is above 0.98 is scaled down to it: never "
+            "clipped)"
+        ))
     s.add_argument('--out', required=True, help="output folder")
     _policy_args(s, what="a class folder of OUT")
     s = sub.add_parser('evaluate', help="compare generated clips with reference clips",
-                       description="Per-class FAD / KAD (and classifier accuracy with --classifier) of OUT/<Class> folders; "
-                                   "writes a markdown report.")
+                       description=(
+            "Per-class FAD / KAD (and classifier accuracy with --classifier) of OUT/<Class> folders; writes a "
+            "markdown report."
+        ))
     s.add_argument('--gen', required=True, help="generated clips, GEN/<Class>/*.wav")
     s.add_argument('--ref', required=True, help="reference clips, REF/<Class>/*.wav")
     s.add_argument('--classifier', help="a trained in-domain classifier folder (also used as the FAD embedder)")
     s.add_argument('--embedder', action='append',
-                   help="embedder(s) for FAD/KAD: vggish, panns, classifier (default: classifier when given, else vggish)")
+                   help=(
+            "embedder(s) for FAD/KAD: vggish, panns, classifier (default: classifier when given, else vggish)"
+        ))
     s.add_argument('--vggish', help="VGGish weights (vggish-10086976.pth), for --embedder vggish")
     s.add_argument('--panns', help="PANNs CNN14 weights (Cnn14_mAP=0.431.pth), for --embedder panns")
     _device_arg(s)
@@ -128,56 +156,73 @@ def _parser_generate(sub):
 def _parser_runs(sub):
     s = sub.add_parser('recipe', help="run a staged recipe",
                        description="Run stages of a recipe; finished stages are skipped, interrupted ones resume, a "
-                                   "changed setting reruns its stage and the ones after it; --overwrite starts OUT afresh. "
+                                   "changed setting reruns its stage and the ones after it; --overwrite starts OUT "
+                                   "afresh. "
                                    "Recipes: " + "; ".join(f"{n}{_aliases(n)}: {', '.join(st.name for st in r.stages)}"
                                                            for n, r in sorted(RECIPES.items())) + ".")
     s.add_argument('name', help="the recipe: " + ', '.join(sorted(RECIPES)))
-    s.add_argument('--data', default='synth', help="'synth' (write a SynthFoley set) or a folder of real data "
-                                                    "(default: synth)")
-    s.add_argument('--preset', default=None, help="a preset of the recipe: debug, demo, ... (default: debug; with "
-                                                  "--status: the one OUT was made with)")
+    s.add_argument('--data', default='synth', help=(
+            "'synth' (write a SynthFoley set) or a folder of real data (default: synth)"
+        ))
+    s.add_argument('--preset', default=None, help=(
+            "a preset of the recipe: debug, demo, ... (default: debug; with --status: the one OUT was made with)"
+        ))
     s.add_argument('--stage', default=None, help="first stage, by name or position (default: the first)")
     s.add_argument('--stop-stage', default=None, help="last stage, by name or position (default: the last)")
     _system_arg(s)
     s.add_argument('--out', default=None, help="experiment folder (default: exp/NAME-PRESET)")
     s.add_argument('--set', action='append', metavar='SECTION.KEY=VALUE',
-                   help="change a preset's setting, checked against the section's type: e.g. --set train.epochs=3, "
-                        "--set train.model.n_layer=12, --set generate.n_per_class=5, or a common entry "
-                        "(--set n_per_class=10) (repeatable)")
+                   help=(
+            "change a preset's setting, checked against the section's type: e.g. --set train.epochs=3, --set "
+            "train.model.n_layer=12, --set generate.n_per_class=5, or a common entry (--set n_per_class=10) "
+            "(repeatable)"
+        ))
     s.add_argument('--status', action='store_true',
-                   help="print each stage of OUT: done, stale (and why) or to do (with --set: after those changes), and exit")
+                   help=(
+            "print each stage of OUT: done, stale (and why) or to do (with --set: after those changes), and exit"
+        ))
     s.add_argument('--overwrite', action='store_true', help="start OUT afresh (everything in it is deleted first)")
-    s.add_argument('--verbose', action='store_true', help="print the training tables too (default: a line per stage "
-                                                          "and the progress of each)")
+    s.add_argument('--verbose', action='store_true', help=(
+            "print the training tables too (default: a line per stage and the progress of each)"
+        ))
     s = sub.add_parser('bench', help="run and judge several systems on one data set and one split",
-                       description="Run the recipes of several systems (default: all five) on one data set, one split per "
-                                   "seed; judge every system's clips, brought to the data's rate and duration, with one "
-                                   "in-domain classifier per seed (and VGGish / PANNs when their weights are given); write "
-                                   "OUT/report.md, report.json and plots. Finished stages are skipped.")
-    s.add_argument('--systems', default=None, help="comma-separated systems (default: all): " + ', '.join(BENCH_SYSTEMS))
-    s.add_argument('--data', default='synth', help="'synth' (a SynthFoley set) or a folder of class folders "
-                                                    "(default: synth)")
+                       description=(
+            "Run the recipes of several systems (default: all five) on one data set, one split per seed; judge "
+            "every system's clips, brought to the data's rate and duration, with one in-domain classifier per "
+            "seed (and VGGish / PANNs when their weights are given); write OUT/report.md, report.json and plots. "
+            "Finished stages are skipped."
+        ))
+    s.add_argument('--systems', default=None,
+                   help="comma-separated systems (default: all): " + ', '.join(BENCH_SYSTEMS))
+    s.add_argument('--data', default='synth', help=(
+            "'synth' (a SynthFoley set) or a folder of class folders (default: synth)"
+        ))
     s.add_argument('--preset', default='debug', help="the benchmark preset: " + ', '.join(BENCH_PRESETS)
                    + " (each system's recipe preset of that name; paper: each one's published preset)")
-    s.add_argument('--seeds', default='0', help="comma-separated seeds, 0 or more: one split, judge and training run "
-                                                "per seed (default: 0)")
+    s.add_argument('--seeds', default='0', help=(
+            "comma-separated seeds, 0 or more: one split, judge and training run per seed (default: 0)"
+        ))
     s.add_argument('--set', action='append', metavar='SYSTEM.SECTION.KEY=VALUE',
                    help="change one system's recipe preset, e.g. --set diffwave.train.epochs=3 (repeatable)")
     s.add_argument('--vggish', help="VGGish weights (vggish-10086976.pth): FAD / KAD with VGGish too")
     s.add_argument('--panns', help="PANNs CNN14 weights (Cnn14_mAP=0.431.pth): FAD / KAD with PANNs too")
-    s.add_argument('--dcase', action='store_true', help="the DCASE 2023 Task 7 evaluation: 100 clips per class, 4 s at "
-                                                        "22,050 Hz, per-class VGGish FAD (needs --vggish)")
+    s.add_argument('--dcase', action='store_true', help=(
+            "the DCASE 2023 Task 7 evaluation: 100 clips per class, 4 s at 22,050 Hz, per-class VGGish FAD (needs"
+            " --vggish)"
+        ))
     _system_arg(s)
     s.add_argument('--out', default=None, help="the benchmark folder (default: exp/bench-PRESET)")
     s.add_argument('--overwrite', action='store_true', help="start OUT afresh (everything in it is deleted first)")
-    s.add_argument('--verbose', action='store_true', help="print the recipes' logs too (default: a line per system and "
-                                                          "stage, and the progress of each)")
+    s.add_argument('--verbose', action='store_true', help=(
+            "print the recipes' logs too (default: a line per system and stage, and the progress of each)"
+        ))
 
 def build_parser() -> argparse.ArgumentParser:
     "The `foleybook` argument parser and its subcommands (recipe names from `RECIPES`)."
     discover('foleybook.recipes')
-    p = argparse.ArgumentParser(prog='foleybook', description="Foley sound synthesis: datasets, training, generation, "
-                                                               "evaluation, recipes.")
+    p = argparse.ArgumentParser(prog='foleybook', description=(
+            "Foley sound synthesis: datasets, training, generation, evaluation, recipes."
+        ))
     sub = p.add_subparsers(dest='command', metavar='COMMAND', required=True)
     s = sub.add_parser('prepare', help="download, verify and prepare a dataset",
                        description="Download (resuming), verify the checksums of, extract and convert a dataset.")
@@ -186,8 +231,10 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument('--list', action='store_true', help="list the known datasets and exit")
     _parser_train(sub); _parser_models(sub); _parser_generate(sub); _parser_runs(sub)
     s = sub.add_parser('models', help="list the trainers, their model presets and parameter counts",
-                       description="Every trainer (what `foleybook train` takes) with each model preset, its model class "
-                                   "and parameter count (counted on the meta device).")
+                       description=(
+            "Every trainer (what `foleybook train` takes) with each model preset, its model class and parameter "
+            "count (counted on the meta device)."
+        ))
     s.add_argument('--json', action='store_true', help="print a JSON list of {trainer, preset, model, params, with}")
     return p
 
@@ -203,5 +250,6 @@ def main(argv=None) -> int:
     except OSError as e:   # what the checks could not foresee: a full disk, a file removed meanwhile
         print(error_text(f"{e.filename}: {e.strerror}" if e.filename and e.strerror else e), file=sys.stderr); return 2
     except KeyboardInterrupt:
-        print("foleybook: interrupted; run the same command again to continue (train and generate: with --resume)", file=sys.stderr)
+        print("foleybook: interrupted; run the same command again to continue (train and generate: with --resume)",
+              file=sys.stderr)
         return 130

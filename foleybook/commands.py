@@ -6,7 +6,8 @@
 from __future__ import annotations
 import json, os, re, shutil
 from pathlib import Path
-from .core import FoleyError, ConfigError, DataError, CONFIG_NAME, check_system, get_device, load_pretrained, atomic_write
+from .core import FoleyError, ConfigError, DataError, CONFIG_NAME, check_system, get_device, load_pretrained
+from .core import atomic_write
 from .outputs import check_out_path, folder_lock, writing, decide, read_record
 from .protocols import Codec, check_generator
 from .train.trainers import get_trainer, resolve, train, trainer_table, run_record
@@ -35,7 +36,8 @@ def _positive(v, flag, what='more than 0'):
 
 def _folder_in(path, flag, what='a folder of class folders'):
     "`path` when it is a folder; a `DataError` naming `flag` otherwise."
-    if not Path(path).is_dir(): raise DataError(f"{flag} {path}: not found" if not Path(path).exists() else f"{flag} {path}: not {what}")
+    if not Path(path).is_dir():
+        raise DataError(f"{flag} {path}: " + (f"not {what}" if Path(path).exists() else "not found"))
     return Path(path)
 
 def cmd_prepare(a):
@@ -44,7 +46,8 @@ def cmd_prepare(a):
     if a.list or not a.name:
         for name in sorted(download.DATASETS): print(name)
         return 0
-    if a.name not in download.DATASETS: raise DataError(f"unknown dataset {a.name!r}; known: {sorted(download.DATASETS)}")
+    if a.name not in download.DATASETS:
+        raise DataError(f"unknown dataset {a.name!r}; known: {sorted(download.DATASETS)}")
     with folder_lock(check_out_path(a.root, '--root'), '--root'):
         print(f"foleybook: prepared {a.name} -> {download.DATASETS[a.name](a.root)}")
     return 0
@@ -75,7 +78,8 @@ def cmd_codes(a):
         raise ConfigError(f"--codec {a.codec}: holds a {type(codec).__name__}, not a codec (a trained VQ-VAE or VQGAN, "
                           "e.g. exp/vqvae/final)")
     now = dict(codec=str(a.codec), data=str(a.data))
-    with writing(a.out, 'codes.json', now, lambda o: (o/'codes.safetensors').is_file(), a.overwrite, None, 'codes file'):
+    done = lambda o: (o/'codes.safetensors').is_file()
+    with writing(a.out, 'codes.json', now, done, a.overwrite, None, 'codes file'):
         path = save_codes(codec, a.data, a.out, bs=a.bs)
     print(f"foleybook: codes -> {path}")
     return 0
@@ -84,8 +88,9 @@ def save_model_folder(model, # anything with `save_pretrained`
                       out, # the model folder to write (written into a hidden sibling, then moved: never half-written)
                       overwrite:bool=False, # replace a model folder that is there
                       flag:str='--out') -> Path:
-    "Save `model` as the model folder `out`, by the one policy (`writing`): an existing model is replaced only with `overwrite`."
-    if not hasattr(model, 'save_pretrained'): raise ConfigError(f"{type(model).__name__} has no save_pretrained: it cannot be saved")
+    "Save `model` as the model folder `out` by the one policy (`writing`): one there is replaced only with `overwrite`."
+    if not hasattr(model, 'save_pretrained'):
+        raise ConfigError(f"{type(model).__name__} has no save_pretrained: it cannot be saved")
     out = Path(out)
     with writing(out, CONFIG_NAME, None, lambda o: True, overwrite, None, 'model folder', flag):
         tmp = out.with_name(f".{out.name}.partial")
@@ -111,7 +116,7 @@ def cmd_pipeline(a):
     return 0
 
 def cmd_export(a):
-    "`foleybook export --experiment EXP --out DIR`: the experiment's generator saved by its `save_pretrained` as one model folder."
+    "`foleybook export --experiment EXP --out DIR`: the experiment's generator as one model folder (`save_pretrained`)."
     check_out_path(a.out)
     g = load_generator(experiment=a.experiment)
     out = save_model_folder(g, a.out, a.overwrite)
@@ -133,8 +138,8 @@ def load_generator(model=None, # a model folder (any `save_pretrained`), or an e
         if r.spec.generator is None: raise ConfigError(f"recipe {r.spec.name} has no generator")
         g = check_generator(r.spec.generator(r))
     elif (path/CONFIG_NAME).is_file(): g = as_generator(load_pretrained(path))
-    else: raise DataError(f"{flag} {path}: neither a model folder (no {CONFIG_NAME}; `foleybook pipeline`, `export` and "
-                          "`train` write one) nor an experiment folder of `foleybook recipe` (no recipe.json)")
+    else: raise DataError(f"{flag} {path}: neither a model folder (no {CONFIG_NAME}; `foleybook pipeline`, `export` "
+                          "and `train` write one) nor an experiment folder of `foleybook recipe` (no recipe.json)")
     return g if dev is None else g.to(dev)
 
 _CLIP = re.compile(r'\d{4,}\.wav$')
@@ -152,7 +157,7 @@ def _claim_classes(out, classes, now, n, overwrite, resume) -> dict:
     return modes
 
 def cmd_generate(a):
-    "`foleybook generate --model DIR | --experiment EXP ...`: clips of one class (or all) from any generator, on `--device`."
+    "`foleybook generate --model DIR | --experiment EXP ...`: clips of a class (or all) of any generator on `--device`."
     from foleybook.systems.common import write_clips, match_class, check_options, PEAK
     if a.n < 1: raise ConfigError(f"--n {a.n}: the number of clips per class must be at least 1")
     if a.seed < 0: raise ConfigError(f"--seed {a.seed}: must be 0 or more")
@@ -178,10 +183,12 @@ def cmd_generate(a):
             if m == 'overwrite': [p.unlink() for p in (out/str(c)).glob('*') if _CLIP.match(p.name)]
         rec = out/'generate.json'
         old = read_record(rec) if rec.is_file() else {}
-        with atomic_write(rec, 'w') as f: json.dump({'classes': {**old.get('classes', {}), **{str(c): now for c in classes}}}, f, indent=1)
+        rows = {**old.get('classes', {}), **{str(c): now for c in classes}}
+        with atomic_write(rec, 'w') as f: json.dump({'classes': rows}, f, indent=1)
         try:
-            write_clips(g, out, a.n, seed=a.seed, classes=None if g.classes is None else classes, sample_rate=g.sample_rate,
-                        duration=None, peak=None if a.no_limit else PEAK, generate_options=opts, progress=True)
+            write_clips(g, out, a.n, seed=a.seed, classes=None if g.classes is None else classes,
+                        sample_rate=g.sample_rate, duration=None, peak=None if a.no_limit else PEAK,
+                        generate_options=opts, progress=True)
         except FoleyError:
             if made and not any(out.rglob('*.wav')): shutil.rmtree(out, ignore_errors=True)
             raise
@@ -189,12 +196,13 @@ def cmd_generate(a):
     return 0
 
 def cmd_evaluate(a):
-    "`foleybook evaluate --gen DIR --ref DIR --report PATH`: per-class metrics of the classes both folders hold and a markdown report."
+    "`foleybook evaluate --gen DIR --ref DIR --report PATH`: per-class metrics of the classes both hold; a report."
     from foleybook.eval.report import evaluate, write_report, summarize
     from foleybook.eval.embedders import load_vggish, load_panns_cnn14
     for k in ('gen', 'ref'): _folder_in(getattr(a, k), f'--{k}')
     report = check_out_path(a.report, '--report', kind='file')
-    if report.exists() and not a.overwrite: raise ConfigError(f"--report {report}: exists; give --overwrite to replace it, or another file")
+    if report.exists() and not a.overwrite:
+        raise ConfigError(f"--report {report}: exists; give --overwrite to replace it, or another file")
     clf = None
     if a.classifier:
         from foleybook.eval.classifier import FoleyClassifier
@@ -204,7 +212,7 @@ def cmd_evaluate(a):
     if unknown: raise ConfigError(f"--embedder {unknown[0]}: unknown; choose from classifier, vggish, panns")
     if 'classifier' in names and clf is None: raise ConfigError("--embedder classifier needs --classifier DIR")
     load = dict(vggish=lambda: load_vggish(a.vggish), panns=lambda: load_panns_cnn14(a.panns))
-    embedders = [clf if e == 'classifier' else load[e]() for e in names]   # missing weights: the error says --vggish / --panns
+    embedders = [clf if e == 'classifier' else load[e]() for e in names]   # missing weights: the error names the flag
     table = evaluate(a.gen, a.ref, embedders=embedders, classifier=clf, per_class=True, cross_class=True, progress=True)
     write_report(table, report)
     print(json.dumps(summarize(table), indent=1))
@@ -217,27 +225,28 @@ def _status_lines(r) -> list:
     lines = []
     for i, (n, (state, info)) in enumerate(r.explain().items()):
         text = {'done': lambda: f"done in {info['seconds']:.1f} s", 'skipped': lambda: f"skipped: {info}",
-                'stale': lambda: f"stale: {info}", 'to do': lambda: 'to do' + (f" (it will be skipped: {info})" if info else '')}
+                'stale': lambda: f"stale: {info}", 'to do': lambda: 'to do' + (f" (skipped: {info})" if info else '')}
         lines.append(f"{i} {n:13s} {text[state]()}")
     return lines
 
 def cmd_recipe(a):
-    "`foleybook recipe NAME ...`: stages `--stage`..`--stop-stage` of a recipe of `RECIPES`, its preset changed by `--set`."
+    "`foleybook recipe NAME ...`: stages `--stage`..`--stop-stage` of a recipe, its preset changed (--set)."
     from foleybook.recipes.engine import Recipe, run_recipe, get_recipe
     spec, sets = get_recipe(a.name), pairs(a.set, '--set')
     out = Path(a.out or f"exp/{spec.name}-{a.preset or 'debug'}")
     if a.status:
         made = (out/'recipe.json').is_file()
         r = Recipe(out, None if made else spec, a.data, None if made else a.preset, a.system, quiet=True, sets=sets)
-        if made and r.spec.name != spec.name: raise ConfigError(f"{out} was made by recipe {r.spec.name}, not {spec.name}")
+        if made and r.spec.name != spec.name:
+            raise ConfigError(f"{out} was made by recipe {r.spec.name}, not {spec.name}")
         if made and a.preset and a.preset != r.preset_name:
             raise ConfigError(f"{out} was made with --preset {r.preset_name}, not {a.preset}")
         given = f", with --set {' '.join(f'{k}={v}' for k, v in sets.items())}" if sets else ''
-        print(f"{out}: recipe {r.spec.name}, preset {r.preset_name}" + (given if made else f"{given} (nothing done yet)"))
+        print(f"{out}: recipe {r.spec.name}, preset {r.preset_name}{given}" + ('' if made else " (nothing done yet)"))
         print('\n'.join(_status_lines(r)))
         return 0
-    run_recipe(out, spec, data=a.data, preset=a.preset or 'debug', stage=a.stage, stop_stage=a.stop_stage, system=a.system,
-               sets=sets, overwrite=a.overwrite, verbose=a.verbose)
+    run_recipe(out, spec, data=a.data, preset=a.preset or 'debug', stage=a.stage, stop_stage=a.stop_stage,
+               system=a.system, sets=sets, overwrite=a.overwrite, verbose=a.verbose)
     return 0
 
 def cmd_bench(a):
@@ -249,20 +258,22 @@ def cmd_bench(a):
     if a.data != 'synth': _folder_in(a.data, '--data')
     embedders = [f(p) for f, p in ((load_vggish, a.vggish), (load_panns_cnn14, a.panns)) if p]
     out = a.out or f"exp/bench-{a.preset}"
-    run_bench(out, a.systems.split(',') if a.systems else None, a.data, a.preset, seeds, pairs(a.set, '--set'), a.system,
-              embedders, a.dcase, quiet=not a.verbose, overwrite=a.overwrite, progress=True)
+    run_bench(out, a.systems.split(',') if a.systems else None, a.data, a.preset, seeds, pairs(a.set, '--set'),
+              a.system, embedders, a.dcase, quiet=not a.verbose, overwrite=a.overwrite, progress=True)
     print(f"foleybook: bench report -> {Path(out)/'report.md'}")
     return 0
 
 def cmd_models(a):
-    "`foleybook models [--json]`: every trainer and model preset, its model class and parameter count, in aligned columns."
+    "`foleybook models [--json]`: every trainer and model preset, its model class and parameter count, in columns."
     rows = trainer_table()
     if a.json: print(json.dumps([{k.rstrip('_'): v for k, v in r.items()} for r in rows], indent=1)); return 0
     head = ['trainer', 'preset', 'model', 'parameters', '']
     count = lambda r: '-' if r['model'] == '-' else '?' if r['params'] is None else format(r['params'], ',')
-    cells = [[r['trainer'], r['preset'], r['model'], count(r), f"(--set {r['with_']})" if r['with_'] else ''] for r in rows]
+    cells = [[r['trainer'], r['preset'], r['model'], count(r), f"(--set {r['with_']})" if r['with_'] else '']
+             for r in rows]
     w = [max(len(row[i]) for row in [head, *cells]) for i in range(len(head))]
-    for row in [head, *cells]: print('  '.join(c.rjust(w[i]) if i == 3 else c.ljust(w[i]) for i, c in enumerate(row)).rstrip())
+    for row in [head, *cells]:
+        print('  '.join(c.rjust(w[i]) if i == 3 else c.ljust(w[i]) for i, c in enumerate(row)).rstrip())
     return 0
 
 COMMANDS = dict(prepare=cmd_prepare, train=cmd_train, codes=cmd_codes, pipeline=cmd_pipeline, export=cmd_export,

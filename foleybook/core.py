@@ -131,7 +131,7 @@ def atomic_path(path, # the final file path
     tmp = Path(tmp)
     try:
         yield tmp
-        os.chmod(tmp, 0o666 & ~_umask())   # mkstemp's 0600 (kept by writers that replace the file): the mode of any new file
+        os.chmod(tmp, 0o666 & ~_umask())   # not mkstemp's 0600 (kept by writers that replace it): a new file's
         os.replace(tmp, path)
     finally:
         if tmp.exists(): tmp.unlink()
@@ -232,7 +232,7 @@ def check_state_dict(model:nn.Module, sd:dict, source=''):
 # %% ../nbs/00a_core.ipynb #5f35edd8
 def unfold_weight_norm(model:nn.Module, # a model with weight-norm parametrizations
                        sd:dict) -> dict: # a state dict for it, some weight norms possibly folded into a plain `weight`
-    "`sd` with each folded `weight` of a weight-normed layer of `model` split into `g = |w|` and `v = w` (the same weights)."
+    "`sd` with each folded `weight` of a weight-normed layer of `model` split: `g = |w|`, `v = w` (the same weight)."
     from torch.nn.utils import parametrize
     out = dict(sd)
     for name, m in model.named_modules():
@@ -279,7 +279,7 @@ class Pretrained:
         folder = Path(folder)
         if not folder.is_dir(): raise CheckpointError(f"{folder}: pretrained folder not found")
         model = cls(cls.config_class.load_json(folder/CONFIG_NAME))
-        sd = unfold_weight_norm(model, load_safetensors(folder/WEIGHTS_NAME, device))   # saved from an inference copy too
+        sd = unfold_weight_norm(model, load_safetensors(folder/WEIGHTS_NAME, device))   # an inference copy's too
         check_state_dict(model, sd, folder/WEIGHTS_NAME)
         model.load_state_dict(sd)
         return model.to(device).eval()

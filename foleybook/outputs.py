@@ -21,16 +21,18 @@ def _nearest_existing(p:Path) -> Path:
 def check_out_path(path, # where a command will write
                    flag:str='--out', # the option that named it, for messages
                    kind:str='folder') -> Path: # 'folder' or 'file'
-    "`path` once it can be written as a `kind`: a `ConfigError` naming `flag` and what is wrong otherwise (writes nothing)."
-    if kind not in ('folder', 'file'): raise ConfigError(f"check_out_path: kind must be 'folder' or 'file', got {kind!r}")
+    "`path` when it can be written as a `kind`, else a `ConfigError` naming `flag` and what is wrong (writes nothing)."
+    if kind not in ('folder', 'file'): raise ConfigError(f"check_out_path: kind is 'folder' or 'file', got {kind!r}")
     if path is None or not str(path).strip(): raise ConfigError(f"{flag}: an empty path")
     p = Path(path)
     if kind == 'folder' and p.exists() and not p.is_dir():
         raise ConfigError(f"{flag} {p}: is a file, not a folder; give a new folder (or one that foleybook wrote)")
-    if kind == 'file' and p.is_dir(): raise ConfigError(f"{flag} {p}: is a folder; give a file path, e.g. {p/'report.md'}")
+    if kind == 'file' and p.is_dir():
+        raise ConfigError(f"{flag} {p}: is a folder; give a file path, e.g. {p/'report.md'}")
     anc = _nearest_existing(p if kind == 'folder' else p.parent)
     if not anc.is_dir(): raise ConfigError(f"{flag} {p}: {anc} is a file, so it cannot hold a folder")
-    if not os.access(anc, os.W_OK | os.X_OK): raise ConfigError(f"{flag} {p}: {anc} is not writable (permission denied)")
+    if not os.access(anc, os.W_OK | os.X_OK):
+        raise ConfigError(f"{flag} {p}: {anc} is not writable (permission denied)")
     return p
 
 # %% ../nbs/00h_outputs.ipynb #ada16691
@@ -45,7 +47,7 @@ def flat(d:dict, prefix:str='') -> dict:
 def differences(was:dict, # the folder's record
                 now:dict, # this run's
                 ignore=(), # keys (dotted, or a prefix ending in '.') not compared
-                new:bool=False) -> list: # compare the keys only `now` has too (default: a key `was` lacks is not held against it)
+                new:bool=False) -> list: # compare keys only `now` has too (default: a key `was` lacks is not compared)
     "What differs between two records, one 'key: old -> new' string each."
     a, b = flat(was), flat(now)
     skip = lambda k: any(k == i or (i.endswith('.') and k.startswith(i)) for i in ignore)
@@ -64,21 +66,23 @@ def decide(where:str, # the folder (and part), for messages: "--out exp/x"
            resume:bool=None, # --resume: continue an unfinished run (None: the command has no --resume)
            what:str='result', # what the command writes, for messages ("trained model", "clips")
            ignore=()) -> str: # record keys that may differ on --resume (e.g. the device)
-    "How a command may write into a folder: 'new', 'resume' or 'overwrite'; a `ConfigError` naming the folder and the way forward otherwise."
-    if was is None: raise ConfigError(f"{where}: holds files that foleybook did not record writing; give a new or empty folder")
+    "How a command may write into a folder: 'new', 'resume' or 'overwrite'; else a `ConfigError` with the way forward."
+    if was is None:
+        raise ConfigError(f"{where}: holds files that foleybook did not record writing; give a new or empty folder")
     if not was: return 'new'
     if overwrite: return 'overwrite'
     diff = differences(was, now, ignore) if now is not None else []
     other = f" (made with other settings: {'; '.join(diff)})" if diff else ''
-    if resume and diff: return _refuse(f"{where}: cannot --resume, it was started with other settings: {'; '.join(diff)}. "
-                                       "Give the same ones, --overwrite to start afresh, or another folder")
+    if resume and diff:
+        return _refuse(f"{where}: cannot --resume, it was started with other settings: {'; '.join(diff)}. "
+                       "Give the same ones, --overwrite to start afresh, or another folder")
     if finished and not resume:
         return _refuse(f"{where}: holds a finished {what}{other}; give --overwrite to replace it, or another folder")
     if resume is None:
         return _refuse(f"{where}: holds an unfinished {what}{other}; give --overwrite to replace it, or another folder")
     if not resume:
-        return _refuse(f"{where}: holds an unfinished {what}{other}; give --resume to continue it (same data and settings), "
-                       "--overwrite to start afresh, or another folder")
+        return _refuse(f"{where}: holds an unfinished {what}{other}; give --resume to continue it (same data and "
+                       "settings), --overwrite to start afresh, or another folder")
     return 'resume'
 
 def _refuse(msg): raise ConfigError(msg)
@@ -115,7 +119,7 @@ def folder_lock(folder, # the folder to lock (made if missing)
 def read_record(path:Path) -> dict:
     "The JSON record at `path`; a `ConfigError` naming it when it is not readable JSON."
     try: return json.loads(path.read_text())
-    except (OSError, ValueError) as e: raise ConfigError(f"{path}: not a readable record of a foleybook run ({e})") from None
+    except (OSError, ValueError) as e: raise ConfigError(f"{path}: not a readable record of a run ({e})") from None
 
 def clear_folder(folder:Path):
     "Remove everything inside `folder` (not the folder itself: its lock stays held)."
@@ -138,11 +142,11 @@ def _only_records(folder:Path, records) -> bool:
 @contextmanager
 def writing(out, # the folder a command writes
             record:str, # the file in it that records what wrote it ('run.json')
-            now:dict, # this run's record: compared with the folder's (`decide`), then written as `record` (None: neither)
+            now:dict, # this run's record: compared with the folder's (`decide`), then written (None: neither)
             finished, # out -> whether the folder holds a finished result
             overwrite:bool=False, resume:bool=None, # the user's --overwrite / --resume (None: the command has none)
             what:str='result', flag:str='--out', ignore=()):
-    "Check, lock and claim `out` for a command, and write its record; yields `decide`'s answer ('new', 'resume' or 'overwrite')."
+    "Check, lock, claim `out` for a command, write its record; yields `decide`'s answer: 'new', 'resume', 'overwrite'."
     out = check_out_path(out, flag)
     made = _made_by_us(out)
     try:
@@ -158,5 +162,5 @@ def writing(out, # the folder a command writes
                 if made is not None and _only_records(made, (record,)): shutil.rmtree(made, ignore_errors=True)
                 raise
     except FoleyError:
-        if made is not None and made.is_dir() and not any(made.rglob('*.*')) and _only_records(made, ()): shutil.rmtree(made)
+        if made is not None and made.is_dir() and _only_records(made, ()): shutil.rmtree(made)   # only empty folders
         raise

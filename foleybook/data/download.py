@@ -286,7 +286,8 @@ def weights_path(key:str, # a key of `WEIGHTS`
     if not p.is_file():
         if not download:
             flag = {'vggish': '--vggish', 'panns_cnn14': '--panns'}.get(key)
-            raise CheckpointError(f"{key} weights not found at {p}.\nDownload {w['url']} and save it there, or give its path: "
+            raise CheckpointError(f"{key} weights not found at {p}.\nDownload {w['url']} and save it there, "
+                                  "or give its path: "
                                   + (f"{flag} PATH on the command line (foleybook evaluate, bench); " if flag else '')
                                   + "path=... or cache_dir=... in Python (download=True fetches it when online)")
         with warnings.catch_warnings():          # verified right below (VGGish publishes only a hash prefix)

@@ -129,13 +129,13 @@ class AudioDataset(torch.utils.data.Dataset):
 AUDIO_EXTS = ('.wav', '.flac', '.ogg', '.mp3')
 
 def class_dirs(root:Path) -> list:
-    "The class folders of `root` (sorted, hidden ones left out); a `DataError` naming one whose name is not valid UTF-8."
+    "The class folders of `root` (sorted, hidden ones left out); a `DataError` naming one whose name is not UTF-8."
     dirs = [d for d in sorted(Path(root).iterdir()) if d.is_dir() and not d.name.startswith('.')]
     for d in dirs:
         try: d.name.encode('utf-8')
         except UnicodeEncodeError:
-            raise DataError(f"{root}: the class folder name {os.fsencode(d.name)!r} is not valid UTF-8 (audio libraries "
-                            "cannot open its files): rename it") from None
+            raise DataError(f"{root}: the class folder name {os.fsencode(d.name)!r} is not valid UTF-8 "
+                            "(audio libraries cannot open its files): rename it") from None
     return dirs
 
 class ClassFolder(AudioDataset):

@@ -402,7 +402,7 @@ def save_pretrained(self:AudioDiffusion, folder): # the folder to write model.sa
 @patch(cls_method=True)
 def from_pretrained(cls:AudioDiffusion, folder, # a folder written by `save_pretrained`
                     device='cpu'): # where to put the weights
-    "The model saved in `folder` (`Pretrained.from_pretrained`), vocoding with the vocoder of `folder/vocoder` if it has one."
+    "The model saved in `folder` (`Pretrained.from_pretrained`), vocoding with the vocoder of `folder/vocoder` if any."
     from foleybook.vocoders.base import load_vocoder
     m = Pretrained.from_pretrained.__func__(cls, folder, device)
     if (Path(folder)/'vocoder'/'config.json').is_file(): m.vocoder = load_vocoder(Path(folder)/'vocoder', device)

@@ -293,14 +293,15 @@ def _log(quiet):
     return (lambda s: None) if quiet else (lambda s: print(f"[{time.strftime('%H:%M:%S')}] bench: {s}", flush=True))
 
 class BenchStatus:
-    "The benchmark's `report` receiver: a line when a recipe stage starts or ends, its progress as the status, each with the seed and the system; the time left from the runs done."
+    "The benchmark's `report` receiver: a line per recipe stage, its progress, with the seed, system and time left."
     def __init__(self, show:StatusLine, # where the lines and the status go
                  runs:int): # (seed, system) runs in the benchmark
         self.show, self.runs, self.times, self.head, self.stage = show, runs, {}, '', None
 
     def start(self, seed, name, k:int):
-        "Run `k` (from 1) starts: seed `seed`, system `name`; says the time left when the systems' earlier runs tell it."
-        self.name, self.t0, self.head, todo = name, time.time(), f"seed {seed}, {name} ({k}/{self.runs})", self.runs - k + 1
+        "Run `k` (from 1) starts: seed `seed`, system `name`; the time left, when the systems' earlier runs tell it."
+        self.name, self.t0, todo = name, time.time(), self.runs - k + 1
+        self.head = f"seed {seed}, {name} ({k}/{self.runs})"
         known = [sum(v) / len(v) for v in self.times.values()]
         left = f", about {hms(sum(known) / len(known) * todo)} left in the benchmark" if known else ''
         self.show(line=f"{time.strftime('%H:%M:%S')} {self.head}{left}")
@@ -312,11 +313,13 @@ class BenchStatus:
         self.head, self.stage = f"seed {seed}, the judge", 'training'
         self.show(line=f"{time.strftime('%H:%M:%S')} {self.head}: a classifier of the data's classes")
 
-    def __call__(self, stage=None, index=None, n_stages=None, what=None, done=None, seconds=None, line=None, status=None, **kw):
+    def __call__(self, stage=None, index=None, n_stages=None, what=None, done=None, seconds=None, line=None,
+                 status=None, **kw):
         if stage is not None and seconds is None and not done:
             self.stage = stage
-            self.show(line=f"  {self.head}: stage {stage} ({index + 1}/{n_stages})" + (f": {what}" if what else ': skipped'))
-        elif stage is not None and seconds is not None: self.show(line=f"  {self.head}: stage {stage} done in {hms(seconds)}")
+            self.show(line=f"  {self.head}: stage {stage} ({index + 1}/{n_stages}): " + (what or 'skipped'))
+        elif stage is not None and seconds is not None:
+            self.show(line=f"  {self.head}: stage {stage} done in {hms(seconds)}")
         elif status is not None: self.show(status=f"  {self.head}, {self.stage}: {status}")
         elif line is not None: self.show(line=line)
 
@@ -332,7 +335,7 @@ def run_bench(out, # the benchmark folder
               report:bool=True, # write report.md / report.json / plots (False: run and score only)
               quiet:bool=True, # no log lines (the recipes log to their recipe.log)
               overwrite:bool=False, # start `out` afresh (everything in it is deleted first)
-              progress:bool=False) -> dict: # with `quiet`: a line per system and stage, their progress and the time left (`BenchStatus`)
+              progress:bool=False) -> dict: # with `quiet`: a line per system and stage, their progress (`BenchStatus`)
     "Run, judge and report `systems` on one data set, one split per seed: returns the report's dict (also in out/report.json)."
     log, out = _log(quiet), Path(out)
     if preset not in BENCH_PRESETS: raise ConfigError(f"unknown benchmark preset {preset!r}; choose one of {list(BENCH_PRESETS)}")
@@ -349,15 +352,18 @@ def run_bench(out, # the benchmark folder
     if bad or not seeds: raise ConfigError(f"seeds {bad or seeds}: each seed is an integer, 0 or more (--seeds 0,1,2)")
     per_system, P = bench_sets(sets, systems), BENCH_PRESETS[preset]
     for name in systems:   # every system's preset with its changes, checked before anything is written
-        get_recipe(BENCH_SYSTEMS[name]['recipe']).preset(BENCH_SYSTEMS[name]['presets'][preset], sets={'seed': seeds[0], **per_system[name]})
+        b = BENCH_SYSTEMS[name]
+        get_recipe(b['recipe']).preset(b['presets'][preset], sets={'seed': seeds[0], **per_system[name]})
     if data != 'synth':
         ok = [c for c, fs in class_folders(find_dev_folder(data)).items() if len(fs) >= 2]
-        if len(ok) < 2: raise DataError(f"--data {data}: {len(ok)} class folder(s) with 2 or more audio files ({ok}); the benchmark needs 2 or more")
+        if len(ok) < 2: raise DataError(f"--data {data}: {len(ok)} class folder(s) with 2 or more audio files ({ok}); "
+                                        "the benchmark needs 2 or more")
     out = check_out_path(out)
     status = BenchStatus(StatusLine(), len(seeds) * len(systems)) if progress and quiet else None
     with folder_lock(out), (reporting(status) if status else nullcontext()):
         if overwrite: clear_folder(out)
-        return _bench(out, systems, data, preset, seeds, per_system, system, embedders, dcase, report, quiet, log, status)
+        return _bench(out, systems, data, preset, seeds, per_system, system, embedders, dcase, report, quiet, log,
+                      status)
 
 def _bench(out, systems, data, preset, seeds, per_system, system, embedders, dcase, report, quiet, log, status):
     "The benchmark's runs, once `run_bench` checked its inputs and holds its folder."

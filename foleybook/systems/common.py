@@ -48,7 +48,7 @@ def match_class(classes, # a generator's class names
 
 def check_options(g:Generator, # any generator
                   options:dict): # options for `g.generate`
-    "A `ConfigError` naming the options `g.generate` does not take, and the ones it does (a generate taking `**options` checks its own)."
+    "A `ConfigError` naming the options `g.generate` does not take and those it does (`**options`: its own check)."
     import inspect
     try: params = inspect.signature(g.generate).parameters
     except (TypeError, ValueError): return
@@ -74,7 +74,7 @@ def write_clips(g:Generator, # any generator
                 duration:float=4.0, # seconds per clip (cut or zero-padded; None: as generated)
                 batch_size:int=8, # clips per `generate` call
                 verbose:bool=False, # print a line per chunk
-                progress:bool=False, # show the clips written, their rate and the time left (`foleybook.console.Progress`)
+                progress:bool=False, # show the clips written, the rate and the time left (`foleybook.console.Progress`)
                 peak:float=PEAK, # clips louder than this are scaled down to it (`write_clip`; None: no limit)
                 generate_options:dict=None, # options for `g.generate` whose names are taken here (MTCRNN's `duration`), and any other
                 **options) -> Path: # passed to `g.generate` (temperature, guidance, ...; `cond` for a generator without classes)
@@ -96,9 +96,11 @@ def write_clips(g:Generator, # any generator
                 k = min(batch_size, n_per_class - start)
                 paths = [folder/str(c)/f"{j+1:04d}.wav" for j in range(start, start + k)]
                 if not overwrite and all(p.is_file() for p in paths): bar.total -= k; continue
-                waves = torch.as_tensor(_call(g, cond if c == 'all' else c, k, chunk_seed(seed, i), options)).float().cpu().reshape(k, -1)
+                waves = _call(g, cond if c == 'all' else c, k, chunk_seed(seed, i), options)
+                waves = torch.as_tensor(waves).float().cpu().reshape(k, -1)
                 if sample_rate != g.sample_rate: waves = resample(waves, g.sample_rate, sample_rate)
-                for p, w in zip(paths, waves if n_out is None else pad_or_trim(waves, n_out)): write_clip(p, w, sample_rate, peak)
+                for p, w in zip(paths, waves if n_out is None else pad_or_trim(waves, n_out)):
+                    write_clip(p, w, sample_rate, peak)
                 if verbose: print(f"{c}: wrote {paths[0].name} .. {paths[-1].name}")
                 bar.update(k)
     return folder

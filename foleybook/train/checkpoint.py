@@ -184,13 +184,14 @@ def _is_terminal(stream=None) -> bool:
     except Exception: return False
 
 class LineProgress(Callback):
-    "One line per epoch (the recorder's values) instead of progress bars, and within a long epoch a line every `every` s: for logs."
+    "A line per epoch (the recorder's values) instead of progress bars, in a long epoch one every `every` s: for logs."
     order = ProgressCallback.order
     def __init__(self, stream=None, # where to print (default: stdout)
                  every:float=30.): # seconds between the progress lines within an epoch
         self.stream, self.every = stream, every
     def _print(self, items):
-        print('  '.join(f'{v:.6f}' if isinstance(v, float) else str(v) for v in items), file=self.stream or sys.stdout, flush=True)
+        print('  '.join(f'{v:.6f}' if isinstance(v, float) else str(v) for v in items), file=self.stream or sys.stdout,
+              flush=True)
     def _row(self, items):
         "A recorder row as wide as the header: '-' where a phase cancelled mid-epoch (a run stopped at its `steps`) left its values out."
         rec, names, items = self.recorder, list(self.recorder.metric_names), list(items)
@@ -215,7 +216,8 @@ class LineProgress(Callback):
         if now - self.shown < self.every: return
         self.shown, rate = now, self.n_done / max(now - self.t_epoch, 1e-9)
         left = (self.n_iter - self.iter - 1) / rate
-        print(f"  epoch {self.epoch}: batch {self.iter + 1}/{self.n_iter}, {rate:.2f} batches/s, {hms(left)} left in the epoch",
+        print(f"  epoch {self.epoch}: batch {self.iter + 1}/{self.n_iter}, {rate:.2f} batches/s, "
+              f"{hms(left)} left in the epoch",
               file=self.stream or sys.stdout, flush=True)
     def after_fit(self): self.learn.logger = self.old_logger
 
@@ -270,7 +272,8 @@ def fit_or_resume(self:Learner,
         if any(isinstance(cb, DistributedTrainer) for cb in self.cbs): ctx.enter_context(distributed_ctx(self))
         if quiet: ctx.enter_context(self.no_bar()); ctx.enter_context(self.no_logging())
         else: line_progress(self)
-        if reporter() is not None: ctx.enter_context(self.added_cbs(ReportProgress(total or n_epoch * len(self.dls.train))))
+        if reporter() is not None:   # a listening job hears the epoch and the time left
+            ctx.enter_context(self.added_cbs(ReportProgress(total or n_epoch * len(self.dls.train))))
         fit(n_epoch, lr, **kwargs)
     return True
 

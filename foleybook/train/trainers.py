@@ -190,12 +190,12 @@ def resolve(trainer, # a trainer name or `TrainerSpec`
     return Run(spec, cfg, st, checked(spec.extras, {**xd, **x}, f"trainer {spec.name}'s extras"), name or defaults, given)
 
 # %% ../../nbs/02d_trainers.ipynb #c22d7416
-SHORTCUTS = ('epochs', 'steps', 'bs', 'lr', 'seed', 'system')
+SHORTCUTS = ('epochs', 'steps', 'bs', 'lr', 'seed', 'system')  # keywords of `train` (and flags of `foleybook train`) that are always settings
 
 def run_record(run:Run, # a resolved run
                data) -> dict: # its data
     "What `run.json` records: the run (`Run.to_dict`) and its data (a path as given; another object by its type)."
-    return {**run.to_dict(), 'data': str(data) if isinstance(data, (str, os.PathLike)) else type(data).__name__}  # keywords of `train` (and flags of `foleybook train`) that are always settings
+    return {**run.to_dict(), 'data': str(data) if isinstance(data, (str, os.PathLike)) else type(data).__name__}
 
 def train(trainer, # a trainer name or `TrainerSpec`
           data, # its data (see the spec's `data`)
