@@ -13,7 +13,7 @@ def test_bench_bad_input(tmp_path, capsys):
         assert msg in capsys.readouterr().err
 
 def test_bench_debug(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv('FOLEYBOOK_CACHE', str(tmp_path/'cache'))   # the judges' cache
+    monkeypatch.setenv('FOLEYBOOK_JUDGE_CACHE', str(tmp_path/'judges'))   # the judges: a fresh cache
     out = tmp_path/'bench'
     t0 = time.process_time()
     assert main(['bench', '--preset', 'debug', '--out', str(out), '--system', 'cpu', '--set', 'audio_diffusion.generate.n_per_class=3']) == 0

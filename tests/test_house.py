@@ -54,7 +54,7 @@ def test_sampler_takes_it():
 
 
 def test_recipe_evaluates_it(tmp_path, capsys, monkeypatch):
-    monkeypatch.setenv('FOLEYBOOK_CACHE', str(tmp_path/'cache'))   # the judge's cache
+    monkeypatch.setenv('FOLEYBOOK_JUDGE_CACHE', str(tmp_path/'judges'))   # the judge: a fresh cache
     spec = register_recipe(RecipeSpec('chirps', [
         Stage('data', 'the data description', 'data/source.json', (), stage_data),
         Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), stage_split),

@@ -18,7 +18,7 @@ class Noise(GeneratorMixin):
 
 
 def test_recipe_on_a_messy_folder(tmp_path, monkeypatch):
-    monkeypatch.setenv('FOLEYBOOK_CACHE', str(tmp_path/'cache'))   # the judge's cache
+    monkeypatch.setenv('FOLEYBOOK_JUDGE_CACHE', str(tmp_path/'judges'))   # the judge: a fresh cache
     data = SynthFoley(6, seed=0, classes=['DogBark', 'Rain', 'GunShot']).write(tmp_path/'data')
     bad = {'zz_text.wav': b'this is not audio', 'zz_empty.wav': b''}
     for name, b in bad.items(): (data/'DogBark'/name).write_bytes(b)

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/12f_judge.ipynb #4933e139
 from __future__ import annotations
-import fcntl, hashlib, json
+import fcntl, hashlib, json, os
 from pathlib import Path
 from ..core import ConfigError, DataError, atomic_write
 from ..audio import MelConfig
@@ -30,8 +30,8 @@ def judge_section(judge) -> dict: # a name in `JUDGE_PRESETS`, or a classifier s
     return dict(JUDGE_PRESETS[judge])
 
 def judge_cache_dir() -> Path:
-    "Where judges are kept: `$FOLEYBOOK_CACHE/judges` (by default `~/.cache/foleybook/judges`)."
-    return default_cache_dir()/'judges'
+    "Where judges are kept: `$FOLEYBOOK_JUDGE_CACHE`, else `$FOLEYBOOK_CACHE/judges` (`~/.cache/foleybook/judges`)."
+    return Path(os.environ.get('FOLEYBOOK_JUDGE_CACHE') or default_cache_dir()/'judges')
 
 def judge_mel(sample_rate:int) -> MelConfig: # the data's rate
     "The judge's mel: the HiFi-GAN convention at the data's rate (bands up to 8 kHz, or its Nyquist frequency)."
