@@ -2106,6 +2106,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                           'foleybook.recipes.stages.classes_of': ('stages.html#classes_of', 'foleybook/recipes/stages.py'),
                                           'foleybook.recipes.stages.classifier_mel': ( 'stages.html#classifier_mel',
                                                                                        'foleybook/recipes/stages.py'),
+                                          'foleybook.recipes.stages.data_profile': ( 'stages.html#data_profile',
+                                                                                     'foleybook/recipes/stages.py'),
                                           'foleybook.recipes.stages.data_source': ( 'stages.html#data_source',
                                                                                     'foleybook/recipes/stages.py'),
                                           'foleybook.recipes.stages.find_dev_folder': ( 'stages.html#find_dev_folder',

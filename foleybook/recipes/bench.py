@@ -102,14 +102,23 @@ def bench_judge(split, # a split folder (`bench_split`)
 # %% ../../nbs/13h_bench.ipynb #706ebce2
 def conversion_note(rates, # the sample rates of the clips
                     durations, # their durations in seconds
-                    fmt:dict) -> str: # `bench_format`
-    "What `to_format` did to clips of these rates and durations, in words."
+                    fmt:dict, # `bench_format`
+                    native:dict=None) -> str: # the generator's own `sample_rate` and `seconds` (the generate stage's)
+    "What `to_format` did to clips of these rates and durations, and what `write_clips` did before it, in words."
     d0, d1, sr = min(durations), max(durations), fmt['sample_rate']
     what = [f"resampled from {', '.join(f'{r:,} Hz' for r in sorted(set(rates)))}" if set(rates) != {sr} else None,
             f"zero-padded by up to {fmt['duration'] - d0:.2f} s" if d0 < fmt['duration'] - 1e-3 else None,
             f"cropped by up to {d1 - fmt['duration']:.2f} s" if d1 > fmt['duration'] + 1e-3 else None]
     what = [w for w in what if w]
-    return (f"{d0:.2f}-{d1:.2f} s" if d1 - d0 > 1e-3 else f"{d0:.2f} s") + f" clips -> {sr:,} Hz, {fmt['duration']:.2f} s: " + (', '.join(what) or 'as they are')
+    clips = f"{d0:.2f}-{d1:.2f} s" if d1 - d0 > 1e-3 else f"{d0:.2f} s"
+    note = f"{clips} clips -> {sr:,} Hz, {fmt['duration']:.2f} s: " + (', '.join(what) or 'as they are')
+    if not native: return note
+    r, s, d = native['sample_rate'], native['seconds'], d0
+    done = [f"resampled from {r:,} Hz" if r != rates[0] else None,
+            f"zero-padded from {s:.2f} s" if s < d - 1e-3 else None,
+            f"cropped from {s:.2f} s" if s > d + 1e-3 else None]
+    done = [w for w in done if w]
+    return note + (f" (written so by write_clips: {', '.join(done)})" if done else '')
 
 def judge_format(wave, # a clip (T,) or (1, T)
                  sr:int, # its sample rate
@@ -121,7 +130,8 @@ def judge_format(wave, # a clip (T,) or (1, T)
 
 def to_format(files:dict, # {class: [audio files]}
               folder, # where the converted clips go: folder/<Class>/<name>.wav (emptied first)
-              fmt:dict) -> tuple: # `bench_format`
+              fmt:dict, # `bench_format`
+              native:dict=None) -> tuple: # the generator's own rate and clip length, for the note (`conversion_note`)
     "`({class: [converted files]}, conversion note)`: the clips resampled to the judge's rate, zero-padded or cropped to its duration."
     folder, n = Path(folder), round(fmt['duration'] * fmt['sample_rate'])
     shutil.rmtree(folder, ignore_errors=True)
@@ -133,7 +143,7 @@ def to_format(files:dict, # {class: [audio files]}
             w = judge_format(*load_audio(f), fmt)
             p = folder/c/f"{Path(f).stem}.wav"; write_clip(p, w, fmt['sample_rate']); out[c].append(p)
     if not durs: raise DataError(f"no clips to convert into {folder}")
-    return out, conversion_note(rates, durs, fmt)
+    return out, conversion_note(rates, durs, fmt, native)
 
 # %% ../../nbs/13h_bench.ipynb #b3d6e7a2
 def judge_accuracy(judge, # the benchmark's judge (`.classes`, `.predict(waves, sr)`)
@@ -260,7 +270,8 @@ def score_system(name:str, # a key of `BENCH_SYSTEMS`
     own = json.loads(r.path('report.json').read_text())
     metric, bar = BENCH_SYSTEMS[name]['target']
     if r.spec.splits:   # class-conditional, on the benchmark's split
-        gen, note = to_format(class_files(r.path('gen'), check=False), folder/'gen', fmt)
+        native = (r.status().get('generate') or {}).get('generator')   # what write_clips converted
+        gen, note = to_format(class_files(r.path('gen'), check=False), folder/'gen', fmt, native)
         scores = dict(kind='classes', **class_scores(gen, test, clf, embedders))
     else:
         g, t = _free_files(r)

@@ -42,14 +42,14 @@ RECIPE_PRESETS = {
                   train=dict(backbone='wavenet', preset='debug', epochs=2, bs=4, lr=1e-3,
                              model=dict(sample_rate=16000, length=16000, diffusion=dict(p_uncond=0.1))),
                   judge='debug',
-                  generate=dict(n_per_class=2, sampler='fast', guidance=1., bs=7, duration=1.0),
+                  generate=dict(n_per_class=2, sampler='fast', guidance=1., bs=7),
                   evaluate=dict(embedders=('classifier',))),
     'demo': dict(n_per_class=40, holdout=0.25, seed=0, duration=1.0, synth=_SYNTH,
                  train=dict(backbone='sashimi', preset='sc09_small', epochs=28, bs=4, lr=2e-3, schedule='one_cycle',   # SaShiMi at 8 kHz, waves x5, one-cycle (see "Results")
                             model=dict(d_model=16, n_layers=2, embed_mid=128, embed_out=128, sample_rate=8000, length=8000, scale=5.,
                                        diffusion=dict(T=50, beta_end=0.2, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9), p_uncond=0.1))),
                  judge='demo',
-                 generate=dict(n_per_class=20, sampler='fast', guidance=4., bs=10, duration=1.0, sample_rate=16000),
+                 generate=dict(n_per_class=20, sampler='fast', guidance=4., bs=10),
                  evaluate=dict(embedders=('classifier',))),
     'demo_wavenet': dict(n_per_class=40, holdout=0.25, seed=0, duration=1.0, synth=_SYNTH,
                  train=dict(backbone='wavenet', preset='sc09_small', epochs=28, bs=4, lr=2e-3, schedule='one_cycle',   # the WaveNet backbone ("WaveNet vs SaShiMi")
@@ -57,12 +57,12 @@ RECIPE_PRESETS = {
                                        sample_rate=8000, length=8000, scale=5.,
                                        diffusion=dict(T=50, beta_end=0.2, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9), p_uncond=0.1))),
                  judge='demo',
-                 generate=dict(n_per_class=20, sampler='fast', guidance=2., bs=10, duration=1.0, sample_rate=16000),
+                 generate=dict(n_per_class=20, sampler='fast', guidance=2., bs=10),
                  evaluate=dict(embedders=('classifier',))),
     'sc09': dict(n_per_class=None, holdout=0.1, seed=0, duration=1.0,
                  train=dict(backbone='wavenet', preset='sc09', bs=4, lr=2e-4),   # 1M steps: the trainer's published default
                  judge='paper',
-                 generate=dict(n_per_class=205, sampler='fast', guidance=1., bs=16, duration=1.0),
+                 generate=dict(n_per_class=205, sampler='fast', guidance=1., bs=16),
                  evaluate=dict(embedders=('classifier',))),
     'ljspeech': dict(task='vocoder', n_test=100, n_vocode=20, seed=0,
                      train=dict(backbone='wavenet', preset='ljspeech', bs=16, lr=2e-4),   # 1M steps
@@ -70,7 +70,7 @@ RECIPE_PRESETS = {
     'sashimi': dict(n_per_class=None, holdout=0.1, seed=0, duration=1.0,
                     train=dict(backbone='sashimi', preset='sc09', bs=4, lr=2e-4),   # 1M steps
                     judge='paper',
-                    generate=dict(n_per_class=205, sampler='fast', guidance=1., bs=16, duration=1.0),
+                    generate=dict(n_per_class=205, sampler='fast', guidance=1., bs=16),
                     evaluate=dict(embedders=('classifier',))),
 }
 DIFFWAVE_SECTIONS = dict(train=Train('diffwave'), generate=DiffWaveGenerate)

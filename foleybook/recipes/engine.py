@@ -43,8 +43,9 @@ class GenerateSection(FoleyConfig):
     "The `generate` section: how many clips, in which batches; a system's subclass adds its generator's options."
     n_per_class: int = 1 # clips per class
     bs: int = 8 # clips generated at once
-    duration: float = None # seconds per clip (None: the preset's `duration`)
-    sample_rate: int = None # of the written clips (None: the generator's)
+    duration: float = None # seconds per written clip (None: the data's, `foleybook.data.profile.data_format`)
+    sample_rate: int = None # of the written clips (None: the data's)
+    match_levels: bool = True # each clip at a level drawn from its class's real clips (`DataProfile.match_levels`)
     def __post_init__(self):
         if self.n_per_class < 1 or self.bs < 1: raise ConfigError(f"generate: n_per_class and bs must be >= 1, got {self.n_per_class}, {self.bs}")
 

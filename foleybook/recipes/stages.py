@@ -10,6 +10,7 @@ from pathlib import Path
 from ..core import DataError, ConfigError, SYSTEMS, atomic_write, check_system
 from ..protocols import check_generator
 from ..data.folders import AUDIO_EXTS, check_audio, class_dirs
+from ..data.profile import DataProfile
 from .engine import Recipe, RecipeSpec, Stage, Train, run_recipe, deep_merge, INPUT_CHECKS
 from ..train.checkpoint import checkpoints
 from ..train.trainers import get_trainer, train
@@ -18,8 +19,8 @@ import foleybook.eval.classifier, foleybook.vocoders.hifigan, foleybook.vocoders
 # %% auto #0
 __all__ = ['VOCODER', 'class_folders', 'find_dev_folder', 'stage_data', 'data_source', 'check_data', 'split_files',
            'link_or_copy', 'stage_split', 'classes_of', 'resume_note', 'run_trainer', 'stage_vocoder', 'recipe_device',
-           'stage_generate', 'recipe_judge', 'train_recipe_classifier', 'classifier_mel', 'plot_class_mels',
-           'Evaluation', 'class_metrics', 'stage_evaluate']
+           'data_profile', 'stage_generate', 'recipe_judge', 'train_recipe_classifier', 'classifier_mel',
+           'plot_class_mels', 'Evaluation', 'class_metrics', 'stage_evaluate']
 
 # %% ../../nbs/13b_stages.ipynb #6d35df92
 def _audio_files(folder) -> list: return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in AUDIO_EXTS) if Path(folder).is_dir() else []
@@ -127,6 +128,7 @@ def stage_split(r:Recipe) -> dict:
     info = dict(classes=list(kept), train={c: v['train'] for c, v in counts.items()}, test={c: v['test'] for c, v in counts.items()},
                 bad=bad, empty_classes=empty)
     with atomic_write(r.path('data', 'splits.json'), 'w') as f: json.dump(info, f, indent=1)
+    DataProfile.of_folder(r.path('data', 'train')).save(r.path('data'))   # the format and levels clips are written in
     return dict(classes=list(kept), n_bad=len(bad))
 
 def classes_of(r:Recipe) -> list:
@@ -178,19 +180,32 @@ def recipe_device(r:Recipe) -> str:
     "Where a recipe's generate and evaluate stages run: the device of its `--system` (`auto` resolved: CUDA where present)."
     return check_system(r.system)['device']
 
+def data_profile(r:Recipe) -> DataProfile:
+    "The format and class levels of the experiment's train split (`data/data_profile.json`, made if missing)."
+    prof = DataProfile.load(r.path('data'))
+    if prof is None:
+        prof = DataProfile.of_folder(r.need('split', 'the train split', r.path('data', 'train')))
+        prof.save(r.path('data'))
+    return prof
+
 def stage_generate(r:Recipe) -> dict:
-    "Write `n_per_class` clips of every class with the recipe's `Generator`, on the recipe's device, into `gen/<Class>/`."
+    "Write `n_per_class` clips a class with the recipe's `Generator` in `gen/<Class>/`, in the data's format and level."
     from foleybook.systems.common import write_clips
     if r.spec.generator is None: raise ConfigError(f"recipe {r.spec.name} has no generator for its generate stage")
     g = check_generator(r.spec.generator(r)).to(recipe_device(r))
     s = dict(r.P['generate']); n = s.pop('n_per_class'); bs = s.pop('bs', 8)
-    duration, sr = s.pop('duration', r.P.get('duration', 4.0)), s.pop('sample_rate', None)
+    prof = data_profile(r)
+    duration, sr = s.pop('duration', None) or prof.duration, s.pop('sample_rate', None) or prof.sample_rate
+    levels = prof if s.pop('match_levels', True) else None
     classes = classes_of(r)
-    stamp, models = r.path('stages', 'generate_models.json'), _model_stamp(r)
-    if not stamp.is_file() or json.loads(stamp.read_text()) != models: shutil.rmtree(r.path('gen'), ignore_errors=True)
-    with atomic_write(stamp, 'w') as f: json.dump(models, f)
-    write_clips(g, r.path('gen'), n, seed=r.seed, classes=classes, duration=duration, sample_rate=sr or g.sample_rate, batch_size=bs, **s)
-    return dict(n_per_class=n)
+    stamp, now = r.path('stages', 'generate_models.json'), dict(models=_model_stamp(r), generate=r.P['generate'],
+                                                                 profile=vars(prof))   # any change: written afresh
+    if not stamp.is_file() or json.loads(stamp.read_text()) != now: shutil.rmtree(r.path('gen'), ignore_errors=True)
+    with atomic_write(stamp, 'w') as f: json.dump(now, f)
+    native = {}
+    write_clips(g, r.path('gen'), n, seed=r.seed, classes=classes, duration=duration, sample_rate=sr, batch_size=bs,
+                levels=levels, info=native, **s)
+    return dict(n_per_class=n, sample_rate=sr, duration=duration, match_levels=levels is not None, generator=native)
 
 def _model_stamp(r:Recipe) -> dict:
     "Modification times of the files of every finished training stage: generated clips are redone when a model changed."
