@@ -41,7 +41,7 @@ a = ap.parse_args()
 torch.set_num_threads(1)
 warnings.filterwarnings('ignore', message='FAD with')
 
-VARIANTS = {'': {}, 'karras': dict(karras_sigmas=True)}   # name -> `DiffusionConfig` fields a point samples with
+VARIANTS = {'': {}, 'karras': dict(solver_levels='karras'), 'lu': dict(solver_levels='lu')}   # -> `DiffusionConfig` fields
 SOLVERS = [(s, k, v) for k in (5, 10, 15, 20) for v in VARIANTS for s in ('dpm++', 'unipc')]
 POINTS = {   # system -> [(sampler, model calls (None: the sampler's own), variant)]
     'audio-diffusion': SOLVERS + [('ddim', 10, ''), ('ddim', 20, ''), ('ddim', 25, ''), ('ddim', 50, ''), ('ddpm', None, '')],

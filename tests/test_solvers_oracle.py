@@ -60,7 +60,7 @@ CASES = [{}, dict(prediction_type='v_prediction'), dict(prediction_type='sample'
          dict(lower_order_final=False, final_sigmas_type='sigma_min'), dict(solver_order=1),
          dict(beta_schedule='scaled_linear', beta_start=0.00085, beta_end=0.012, use_karras_sigmas=True),
          dict(beta_schedule='squaredcos_cap_v2', prediction_type='v_prediction')]
-EXTRA = {DPM: [dict(solver_type='heun'), dict(euler_at_final=True)],
+EXTRA = {DPM: [dict(solver_type='heun'), dict(euler_at_final=True), dict(use_lu_lambdas=True)],
          UniPC: [dict(solver_type='bh1', final_sigmas_type='sigma_min')]}
 
 

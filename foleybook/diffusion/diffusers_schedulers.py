@@ -16,7 +16,7 @@ __all__ = ['DIFFUSERS_SCHEDULERS', 'diffusion_from_diffusers']
 _DIFFUSERS_SCHEDULES = {'linear': 'linear', 'scaled_linear': 'scaled_linear', 'squaredcos_cap_v2': 'cosine'}
 _DIFFUSERS_PREDICTIONS = {'epsilon': 'epsilon', 'v_prediction': 'v', 'sample': 'sample'}
 _OFF = dict(trained_betas=(None,), **dict.fromkeys(('thresholding', 'rescale_betas_zero_snr', 'use_exponential_sigmas', 'use_beta_sigmas',
-                                                    'use_lu_lambdas', 'use_flow_sigmas', 'use_dynamic_shifting'), (False,)))
+                                                    'use_flow_sigmas', 'use_dynamic_shifting'), (False,)))
 _MULTISTEP = dict(solver_order=(1, 2), final_sigmas_type=('zero', 'sigma_min'), **_OFF)
 DIFFUSERS_SCHEDULERS = {   # diffusers scheduler class -> (the sampler taking its steps, defaults read here, the values followed)
     'DDPMScheduler': ('ddpm', dict(clip_sample=True, timestep_spacing='leading'),
@@ -37,8 +37,9 @@ def diffusion_from_diffusers(s:dict, # a diffusers `scheduler_config.json`, as a
     get = lambda k, default=None: defaults.get(k, default) if s.get(k) is None else s[k]
     bad = [k for k, ok in follows.items() if s.get(k) is not None and s[k] not in ok]
     sched, pred, spacing = get('beta_schedule', 'linear'), get('prediction_type', 'epsilon'), get('timestep_spacing')
-    if sampler == 'dpm++' and get('use_karras_sigmas') and sched == 'squaredcos_cap_v2':
-        bad.append('use_karras_sigmas')   # diffusers' DPM-Solver++ then calls the model at fractional steps
+    levels = [v for k, v in (('use_karras_sigmas', 'karras'), ('use_lu_lambdas', 'lu')) if get(k)]
+    if sampler == 'dpm++' and levels and sched == 'squaredcos_cap_v2':   # DPM-Solver++ then calls fractional steps
+        bad += [k for k in ('use_karras_sigmas', 'use_lu_lambdas') if get(k)]
     if bad: raise ConfigError(f"{source}: {', '.join(f'{k}={s[k]!r}' for k in bad)}: not followed by foleybook's samplers")
     for name, v, ok in [('beta_schedule', sched, _DIFFUSERS_SCHEDULES), ('prediction_type', pred, _DIFFUSERS_PREDICTIONS), ('timestep_spacing', spacing, ('linspace', 'leading', 'trailing'))]:
         if v not in ok: raise ConfigError(f"{source}: {name} {v!r} is not supported; foleybook has {list(ok)}")
@@ -49,4 +50,4 @@ def diffusion_from_diffusers(s:dict, # a diffusers `scheduler_config.json`, as a
                            clip_sample=float(get('clip_sample_range', 1.0)) if get('clip_sample', False) else None,
                            solver_order=int(get('solver_order', 2)), solver_type=get('solver_type'),
                            lower_order_final=bool(get('lower_order_final', True)), euler_at_final=bool(get('euler_at_final')),
-                           karras_sigmas=bool(get('use_karras_sigmas'))), sampler
+                           solver_levels=levels[0] if levels else None), sampler

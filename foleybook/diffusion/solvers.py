@@ -12,8 +12,8 @@ import torch
 from ..core import ConfigError
 
 # %% auto #0
-__all__ = ['DPM_SECOND', 'UNIPC_B', 'SOLVERS', 'Sampler', 'SamplerRun', 'log_snr', 'karras_steps', 'solver_steps', 'dpmpp_update',
-           'unipc_step', 'unipc_update']
+__all__ = ['SOLVER_LEVELS', 'DPM_SECOND', 'UNIPC_B', 'SOLVERS', 'Sampler', 'SamplerRun', 'log_snr', 'level_steps', 'solver_steps',
+           'dpmpp_update', 'unipc_step', 'unipc_update']
 
 # %% ../../nbs/06c_solvers.ipynb #e96ecdc9
 @dataclass
@@ -43,13 +43,20 @@ def log_snr(ab) -> tuple: # one abar
     ab = float(ab)
     return math.sqrt(ab), math.sqrt(1 - ab), (0.5 * math.log(ab / (1 - ab)) if ab < 1 else math.inf)
 
-def karras_steps(d, # the `GaussianDiffusion`
-                 steps:int) -> tuple: # the number of levels
-    "(model steps, abar): Karras et al.'s levels (`sigma^(1/7)` even from largest to smallest), at the nearest step."
+SOLVER_LEVELS = {   # name -> (largest sigma, smallest, ramp 0..1 (S,)) -> the S levels' sigmas, largest first
+    'karras': lambda hi, lo, r: (hi ** (1 / 7) + r * (lo ** (1 / 7) - hi ** (1 / 7))) ** 7,   # sigma^(1/7) even
+    'lu': lambda hi, lo, r: torch.exp(math.log(hi) + r * (math.log(lo) - math.log(hi))),     # log-SNR even
+}
+
+def level_steps(d, # the `GaussianDiffusion`
+                steps:int, # the number of levels
+                name:str) -> tuple: # a key of `SOLVER_LEVELS`
+    "(model steps, abar) of the `SOLVER_LEVELS` levels `name`, each called at the nearest training step."
+    if name not in SOLVER_LEVELS:
+        raise ConfigError(f"solver_levels must be one of {list(SOLVER_LEVELS)} or None, got {name!r}")
     ac = d.alphas_cumprod.float()   # float32 as diffusers: its smallest sigma is 1e-4 off float64's (1 - abar is tiny)
     sig = ((1 - ac) / ac).sqrt().double()
-    lo, hi = float(sig[0]) ** (1 / 7), float(sig[-1]) ** (1 / 7)
-    s = (hi + torch.linspace(0, 1, steps, dtype=torch.float64) * (lo - hi)) ** 7
+    s = SOLVER_LEVELS[name](float(sig[-1]), float(sig[0]), torch.linspace(0, 1, steps, dtype=torch.float64))
     ls, lq = sig.log(), s.log()   # interpolated in log-sigma between training steps, as diffusers' `_sigma_to_t`
     k = ((lq[:, None] >= ls[None]).sum(1) - 1).clamp(0, d.T - 2)
     w = ((ls[k] - lq) / (ls[k] - ls[k + 1])).clamp(0, 1)
@@ -65,7 +72,7 @@ def solver_steps(d, # the `GaussianDiffusion`
     if c.solver_order not in (1, 2): raise ConfigError(f"solver_order must be 1 or 2, got {c.solver_order}")
     if c.solver_type is not None and c.solver_type not in types:
         raise ConfigError(f"solver_type must be one of {list(types)} (or None) for this solver, got {c.solver_type!r}")
-    if c.karras_sigmas: t, ab = karras_steps(d, steps)
+    if c.solver_levels is not None: t, ab = level_steps(d, steps, c.solver_levels)
     else:
         t = d.spaced(steps) if c.timestep_spacing == 'trailing' else d.spaced(steps + 1)[:-1]
         ab = d.abar(t)
