@@ -27,11 +27,13 @@ from foleybook.recipes.stages import class_folders
 
 ROOT = Path(__file__).resolve().parents[1]
 ap = argparse.ArgumentParser()
-ap.add_argument('--ad', default=str(ROOT/'nbs'/'results'/'models'/'audio-diffusion'), help='the audio-diffusion demo model folder')
-ap.add_argument('--diffwave', default=str(ROOT/'nbs'/'results'/'models'/'diffwave'), help='the DiffWave demo model folder')
-ap.add_argument('--judge', default=str(ROOT/'nbs'/'results'/'models'/'judge'), help="the benchmark's judge")
-ap.add_argument('--data', default=str(Path.home()/'.cache'/'foleybook'/'solvers_quality'), help='where the SynthFoley set and split go')
-ap.add_argument('--n', type=int, default=4, help='clips per class at each point and seed (a batch of one per class each)')
+MODELS = ROOT/'nbs'/'results'/'models'
+ap.add_argument('--ad', default=str(MODELS/'audio-diffusion'), help='the audio-diffusion demo model folder')
+ap.add_argument('--diffwave', default=str(MODELS/'diffwave'), help='the DiffWave demo model folder')
+ap.add_argument('--judge', default=str(MODELS/'judge'), help="the benchmark's judge")
+ap.add_argument('--data', default=str(Path.home()/'.cache'/'foleybook'/'solvers_quality'),
+                help='where the SynthFoley set and split go')
+ap.add_argument('--n', type=int, default=4, help='clips per class at each point and seed (batches of one per class)')
 ap.add_argument('--seeds', default='0,1,2')
 ap.add_argument('--systems', default='audio-diffusion,diffwave')
 ap.add_argument('--max-calls', type=int, default=None, help='leave out the points of more model calls (a quick check)')
@@ -41,11 +43,11 @@ a = ap.parse_args()
 torch.set_num_threads(1)
 warnings.filterwarnings('ignore', message='FAD with')
 
-VARIANTS = {'': {}, 'karras': dict(solver_levels='karras'), 'lu': dict(solver_levels='lu')}   # -> `DiffusionConfig` fields
+VARIANTS = {'': {}, 'karras': dict(solver_levels='karras'), 'lu': dict(solver_levels='lu')}   # -> `DiffusionConfig`
 SOLVERS = [(s, k, v) for k in (5, 10, 15, 20) for v in VARIANTS for s in ('dpm++', 'unipc')]
 POINTS = {   # system -> [(sampler, model calls (None: the sampler's own), variant)]
-    'audio-diffusion': SOLVERS + [('ddim', 10, ''), ('ddim', 20, ''), ('ddim', 25, ''), ('ddim', 50, ''), ('ddpm', None, '')],
-    'diffwave': SOLVERS + [('fast', None, ''), ('ddim', 10, ''), ('ddim', 20, ''), ('ddim', 50, ''), ('ddpm', None, '')],
+    'audio-diffusion': SOLVERS + [('ddim', k, '') for k in (10, 20, 25, 50)] + [('ddpm', None, '')],
+    'diffwave': SOLVERS + [('fast', None, '')] + [('ddim', k, '') for k in (10, 20, 50)] + [('ddpm', None, '')],
 }
 bench = json.loads((ROOT/'nbs'/'results'/'bench_demo.json').read_text())['settings']
 fmt, P = bench['fmt'], BENCH_PRESETS[bench['preset']]
@@ -59,7 +61,8 @@ def fingerprint(folder) -> str:
 
 def cpu_name() -> str:
     info = Path('/proc/cpuinfo').read_text() if Path('/proc/cpuinfo').is_file() else ''
-    return next((l.split(':', 1)[1].strip() for l in info.splitlines() if l.startswith('model name')), platform.processor())
+    names = (l.split(':', 1)[1].strip() for l in info.splitlines() if l.startswith('model name'))
+    return next(names, platform.processor())
 
 def generator(system):
     "(generator, its demo sampling options, model folder) of a system: the demo recipe's guidance."
@@ -94,13 +97,14 @@ for system in a.systems.split(','):
     classes, fp, base = list(g.classes), fingerprint(folder), g.diffusion
     same = dict(model=fp, n_per_class=a.n, judge=fingerprint(a.judge))
     # the cost of a model call, measured first (10 DDIM calls on one batch), then the estimate of this system's points
-    g.generate(classes, len(classes), seed=0, sampler='ddim', steps=1, **opts)   # warm-up (a fast path measures its forms)
+    g.generate(classes, len(classes), seed=0, sampler='ddim', steps=1, **opts)   # warm-up (a fast path picks its forms)
     c0 = time.process_time(); g.generate(classes, len(classes), seed=0, sampler='ddim', steps=2, **opts)
     c1 = time.process_time(); g.generate(classes, len(classes), seed=0, sampler='ddim', steps=12, **opts)
     c2 = time.process_time()
     per_call = a.n * (c2 - c1 - (c1 - c0)) / 10; fixed = max(0., a.n * (c1 - c0) - 2 * per_call)
     todo = [(s, k, v, len(base.plan(s, k)[0])) for s, k, v in POINTS[system]]
-    todo = [t for t in todo if (a.max_calls is None or t[3] <= a.max_calls) and (a.samplers is None or t[0] in a.samplers.split(','))]
+    todo = [t for t in todo if (a.max_calls is None or t[3] <= a.max_calls)
+            and (a.samplers is None or t[0] in a.samplers.split(','))]
     est = sum(per_call * t[3] + fixed for t in todo) * len(a.seeds.split(','))
     print(f"{system}: {per_call:.3f} CPU s a model call ({a.n} x {len(classes)} clips, guidance {opts['guidance']}), "
           f"{fixed:.1f} s the rest; its points x seeds {a.seeds}: about {est / 60:.0f} CPU min", flush=True)
@@ -112,11 +116,12 @@ for system in a.systems.split(','):
             if old is not None and all(old.get(k) == v for k, v in same.items()): continue
             t0 = time.process_time()
             with torch.inference_mode():   # one clip of every class a batch; batch j of seed s from seed 1000 s + j
-                w = torch.cat([g.generate(classes, len(classes), seed=1000 * seed + j, sampler=sampler, steps=steps, **opts)
-                               for j in range(a.n)])
+                w = torch.cat([g.generate(classes, len(classes), seed=1000 * seed + j, sampler=sampler, steps=steps,
+                                          **opts) for j in range(a.n)])
             cpu = time.process_time() - t0
             names = classes * a.n
-            acc = judge_accuracy(judge, {c: [w[i] for i in range(len(w)) if names[i] == c] for c in classes}, g.sample_rate, fmt)
+            by_class = {c: [w[i] for i in range(len(w)) if names[i] == c] for c in classes}
+            acc = judge_accuracy(judge, by_class, g.sample_rate, fmt)
             emb = np.concatenate(judge.frames([judge_format(x, g.sample_rate, fmt) for x in w], fmt['sample_rate']))
             pt = dict(**key, **same, steps=steps, guidance=opts['guidance'], accuracy=acc['all'],
                       class_accuracy={c: acc[c] for c in classes}, fad=float(fad(emb, real_emb)), cpu_s=round(cpu, 1))

@@ -72,7 +72,7 @@ class DiffusionConfig(FoleyConfig):
     solver_type: str = None         # 'midpoint' / 'heun' (DPM-Solver++), 'bh2' / 'bh1' (UniPC); None: the first
     lower_order_final: bool = True  # multistep solvers: first order on the last step (diffusers' `lower_order_final`)
     euler_at_final: bool = False    # DPM-Solver++: first order on the last step whatever the number of steps
-    solver_levels: str = None       # multistep solvers: their levels, 'karras' or 'lu' (`SOLVER_LEVELS`); None: the spacing's
+    solver_levels: str = None       # multistep solvers: 'karras' or 'lu' levels (`SOLVER_LEVELS`); None: the spacing's
     presets: ClassVar[dict] = {
         'diffwave_sc09': dict(),
         'diffwave_ljspeech': dict(T=50, beta_end=0.05, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5)),

@@ -15,10 +15,10 @@ __all__ = ['DIFFUSERS_SCHEDULERS', 'diffusion_from_diffusers']
 # %% ../../nbs/06d_diffusers_schedulers.ipynb #723ea4cd
 _DIFFUSERS_SCHEDULES = {'linear': 'linear', 'scaled_linear': 'scaled_linear', 'squaredcos_cap_v2': 'cosine'}
 _DIFFUSERS_PREDICTIONS = {'epsilon': 'epsilon', 'v_prediction': 'v', 'sample': 'sample'}
-_OFF = dict(trained_betas=(None,), **dict.fromkeys(('thresholding', 'rescale_betas_zero_snr', 'use_exponential_sigmas', 'use_beta_sigmas',
-                                                    'use_flow_sigmas', 'use_dynamic_shifting'), (False,)))
+_OFF = dict(trained_betas=(None,), **dict.fromkeys(('thresholding', 'rescale_betas_zero_snr', 'use_exponential_sigmas',
+    'use_beta_sigmas', 'use_flow_sigmas', 'use_dynamic_shifting'), (False,)))
 _MULTISTEP = dict(solver_order=(1, 2), final_sigmas_type=('zero', 'sigma_min'), **_OFF)
-DIFFUSERS_SCHEDULERS = {   # diffusers scheduler class -> (the sampler taking its steps, defaults read here, the values followed)
+DIFFUSERS_SCHEDULERS = {   # diffusers scheduler class -> (its sampler, defaults read here, the values followed)
     'DDPMScheduler': ('ddpm', dict(clip_sample=True, timestep_spacing='leading'),
                       dict(variance_type=('fixed_small',), **_OFF)),
     'DDIMScheduler': ('ddim', dict(clip_sample=True, timestep_spacing='leading'), _OFF),
@@ -27,12 +27,14 @@ DIFFUSERS_SCHEDULERS = {   # diffusers scheduler class -> (the sampler taking it
     'UniPCMultistepScheduler': ('unipc', dict(timestep_spacing='linspace'), dict(
         predict_x0=(True,), solver_type=tuple(UNIPC_B), disable_corrector=([],), solver_p=(None,), **_MULTISTEP)),
 }
+_SPACINGS = ('linspace', 'leading', 'trailing')
 
 def diffusion_from_diffusers(s:dict, # a diffusers `scheduler_config.json`, as a dict
                              source='scheduler_config.json'): # its file, for error messages
-    "(DiffusionConfig, sampler) taking the scheduler's steps (diffusers' defaults for absent keys); else a `ConfigError`."
+    "(DiffusionConfig, sampler) taking the scheduler's steps (diffusers' defaults for absent keys), or a `ConfigError`."
     cls = s.get('_class_name')
-    if cls not in DIFFUSERS_SCHEDULERS: raise ConfigError(f"{source}: scheduler {cls!r}; foleybook's samplers follow {list(DIFFUSERS_SCHEDULERS)}")
+    if cls not in DIFFUSERS_SCHEDULERS:
+        raise ConfigError(f"{source}: scheduler {cls!r}; foleybook's samplers follow {list(DIFFUSERS_SCHEDULERS)}")
     sampler, defaults, follows = DIFFUSERS_SCHEDULERS[cls]
     get = lambda k, default=None: defaults.get(k, default) if s.get(k) is None else s[k]
     bad = [k for k, ok in follows.items() if s.get(k) is not None and s[k] not in ok]
@@ -40,14 +42,19 @@ def diffusion_from_diffusers(s:dict, # a diffusers `scheduler_config.json`, as a
     levels = [v for k, v in (('use_karras_sigmas', 'karras'), ('use_lu_lambdas', 'lu')) if get(k)]
     if sampler == 'dpm++' and levels and sched == 'squaredcos_cap_v2':   # DPM-Solver++ then calls fractional steps
         bad += [k for k in ('use_karras_sigmas', 'use_lu_lambdas') if get(k)]
-    if bad: raise ConfigError(f"{source}: {', '.join(f'{k}={s[k]!r}' for k in bad)}: not followed by foleybook's samplers")
-    for name, v, ok in [('beta_schedule', sched, _DIFFUSERS_SCHEDULES), ('prediction_type', pred, _DIFFUSERS_PREDICTIONS), ('timestep_spacing', spacing, ('linspace', 'leading', 'trailing'))]:
+    if bad:
+        raise ConfigError(f"{source}: {', '.join(f'{k}={s[k]!r}' for k in bad)}: not followed by foleybook's samplers")
+    for name, v, ok in [('beta_schedule', sched, _DIFFUSERS_SCHEDULES),
+                        ('prediction_type', pred, _DIFFUSERS_PREDICTIONS), ('timestep_spacing', spacing, _SPACINGS)]:
         if v not in ok: raise ConfigError(f"{source}: {name} {v!r} is not supported; foleybook has {list(ok)}")
-    return DiffusionConfig(schedule=_DIFFUSERS_SCHEDULES[sched], T=int(get('num_train_timesteps', 1000)), beta_start=float(get('beta_start', 1e-4)),
-                           beta_end=float(get('beta_end', 0.02)), prediction=_DIFFUSERS_PREDICTIONS[pred], timestep_spacing=spacing,
+    return DiffusionConfig(schedule=_DIFFUSERS_SCHEDULES[sched], T=int(get('num_train_timesteps', 1000)),
+                           beta_start=float(get('beta_start', 1e-4)), beta_end=float(get('beta_end', 0.02)),
+                           prediction=_DIFFUSERS_PREDICTIONS[pred], timestep_spacing=spacing,
                            steps_offset=int(get('steps_offset', 0)), ddim_prev='ratio' if sampler == 'ddim' else 'next',
-                           set_alpha_to_one=bool(get('set_alpha_to_one', True)) and get('final_sigmas_type') != 'sigma_min',
+                           set_alpha_to_one=bool(get('set_alpha_to_one', True))
+                                            and get('final_sigmas_type') != 'sigma_min',
                            clip_sample=float(get('clip_sample_range', 1.0)) if get('clip_sample', False) else None,
                            solver_order=int(get('solver_order', 2)), solver_type=get('solver_type'),
-                           lower_order_final=bool(get('lower_order_final', True)), euler_at_final=bool(get('euler_at_final')),
+                           lower_order_final=bool(get('lower_order_final', True)),
+                           euler_at_final=bool(get('euler_at_final')),
                            solver_levels=levels[0] if levels else None), sampler
