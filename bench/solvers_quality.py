@@ -38,6 +38,8 @@ ap.add_argument('--seeds', default='0,1,2')
 ap.add_argument('--systems', default='audio-diffusion,diffwave')
 ap.add_argument('--max-calls', type=int, default=None, help='leave out the points of more model calls (a quick check)')
 ap.add_argument('--samplers', default=None, help='only these samplers (comma-separated, e.g. dpm++,unipc)')
+ap.add_argument('--variants', default=None,
+                help="only these solver levels (keys of VARIANTS, 'spacing': the plan's own)")
 ap.add_argument('--out', default=str(ROOT/'nbs'/'results'/'solvers_quality.json'))
 a = ap.parse_args()
 torch.set_num_threads(1)
@@ -104,7 +106,8 @@ for system in a.systems.split(','):
     per_call = a.n * (c2 - c1 - (c1 - c0)) / 10; fixed = max(0., a.n * (c1 - c0) - 2 * per_call)
     todo = [(s, k, v, len(base.plan(s, k)[0])) for s, k, v in POINTS[system]]
     todo = [t for t in todo if (a.max_calls is None or t[3] <= a.max_calls)
-            and (a.samplers is None or t[0] in a.samplers.split(','))]
+            and (a.samplers is None or t[0] in a.samplers.split(','))
+            and (a.variants is None or (t[2] or 'spacing') in a.variants.split(','))]
     est = sum(per_call * t[3] + fixed for t in todo) * len(a.seeds.split(','))
     print(f"{system}: {per_call:.3f} CPU s a model call ({a.n} x {len(classes)} clips, guidance {opts['guidance']}), "
           f"{fixed:.1f} s the rest; its points x seeds {a.seeds}: about {est / 60:.0f} CPU min", flush=True)
