@@ -205,7 +205,8 @@ def stage_generate(r:Recipe) -> dict:
     native = {}
     write_clips(g, r.path('gen'), n, seed=r.seed, classes=classes, duration=duration, sample_rate=sr, batch_size=bs,
                 levels=levels, info=native, **s)
-    return dict(n_per_class=n, sample_rate=sr, duration=duration, match_levels=levels is not None, generator=native)
+    return dict(n_per_class=n, sample_rate=sr, duration=duration, match_levels=levels is not None, generator=native,
+                **(g.sampling(**s) if hasattr(g, 'sampling') else {}))   # a diffusion's sampler, calls
 
 def _model_stamp(r:Recipe) -> dict:
     "Modification times of the files of every finished training stage: generated clips are redone when a model changed."
@@ -305,7 +306,9 @@ def stage_evaluate(r:Recipe) -> dict:
     times = {**{n: m['seconds'] for n, m in done.items()}, name: round(time.time() - t0, 2)}
     cpu = {**{n: m.get('cpu_seconds') for n, m in done.items()}, name: round(time.process_time() - c0, 2)}
     write_report(ev.table, r.path('report.md'), title=f"foleybook recipe {r.spec.name}, preset {r.preset_name}", notes=' '.join(ev.notes) or None,
-                 extra=dict(numbers, stage_seconds=times, stage_cpu_seconds=cpu, recipe=r.spec.name, preset=r.preset_name),
+                 extra=dict(numbers, stage_seconds=times, stage_cpu_seconds=cpu, recipe=r.spec.name,
+                            preset=r.preset_name,
+                            **{k: v for k, v in done.get('generate', {}).items() if k in ('sampler', 'network_calls')}),
                  sections=ev.sections + [('Stage times', times_section(times, cpu))])
     summary = json.loads(r.path('report.json').read_text())
     head = {k: v for k, v in summary.items() if isinstance(v, float)}
