@@ -13,7 +13,8 @@ from fastcore.basics import patch
 from ..protocols import Prior, Codec, Vocoder, GeneratorMixin
 from ..data.synth import DCASE_CLASSES
 from ..audio import pad_or_trim
-from ..vocoders.base import vocode, resolve_precision, load_vocoder
+from ..vocoders.base import vocode, load_vocoder
+from ..fastpath import resolve_precision
 from .common import chunk_seed, write_clips, generator_sampler, save_parts
 
 
@@ -35,6 +36,7 @@ class FoleyPipeline(GeneratorMixin, Pretrained):
             if not isinstance(part, proto): raise ConfigError(f"{type(part).__name__} is not a {proto.__name__} (see foleybook.protocols)")
         self.prior, self.codec, self.vocoder = prior, codec, vocoder
         self.precision = precision; resolve_precision(precision)  # a bad value fails here, not at the first clip
+        if not duration > 0: raise ConfigError(f"duration must be more than 0 seconds, got {duration}")
         self.class_names, self.batch_size = list(class_names), int(batch_size)
         self.sample_rate = int(vocoder.sample_rate)
         self.n_samples = round(duration * self.sample_rate)
