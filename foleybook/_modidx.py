@@ -2088,6 +2088,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                           'foleybook.recipes.mtcrnn._rate': ('mtcrnn_recipe.html#_rate', 'foleybook/recipes/mtcrnn.py'),
                                           'foleybook.recipes.mtcrnn._splits': ('mtcrnn_recipe.html#_splits', 'foleybook/recipes/mtcrnn.py'),
                                           'foleybook.recipes.mtcrnn._wav': ('mtcrnn_recipe.html#_wav', 'foleybook/recipes/mtcrnn.py'),
+                                          'foleybook.recipes.mtcrnn.data_rate': ( 'mtcrnn_recipe.html#data_rate',
+                                                                                  'foleybook/recipes/mtcrnn.py'),
                                           'foleybook.recipes.mtcrnn.mtcrnn_generator': ( 'mtcrnn_recipe.html#mtcrnn_generator',
                                                                                          'foleybook/recipes/mtcrnn.py'),
                                           'foleybook.recipes.mtcrnn.mtcrnn_metrics': ( 'mtcrnn_recipe.html#mtcrnn_metrics',

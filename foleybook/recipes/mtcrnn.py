@@ -6,9 +6,9 @@
 from __future__ import annotations
 import json, shutil
 from pathlib import Path
-import numpy as np, torch
+import numpy as np, soundfile as sf, torch
 from ..core import FoleyConfig, ConfigError, DataError, FoleyError, atomic_write, load_pretrained
-from ..audio import load_audio, save_audio
+from ..audio import load_audio, save_audio, resample
 from ..features import control_features
 from ..eval.metrics import fad
 from ..eval.system_metrics import control_correlation, fill_from_audio, track_correlation, mfcc_frames
@@ -25,7 +25,7 @@ from .stages import run_trainer, recipe_device, stage_evaluate, Evaluation
 
 # %% auto #0
 __all__ = ['TIER_ENVELOPES', 'RECIPE_PRESETS', 'MTCRNN_SECTIONS', 'MTCRNN_RECIPE', 'test_curves', 'MTCRNNCommon',
-           'MTCRNNGenerate', 'stage_data', 'stage_params', 'tier_config', 'stage_tier', 'mtcrnn_generator',
+           'MTCRNNGenerate', 'stage_data', 'stage_params', 'tier_config', 'stage_tier', 'mtcrnn_generator', 'data_rate',
            'stage_generate', 'mtcrnn_metrics']
 
 # %% ../../nbs/13g_mtcrnn_recipe.ipynb #3b32adc3
@@ -44,12 +44,14 @@ class MTCRNNCommon(RecipeCommon):
     kinds: tuple = ('pops',) # texture kinds (`foleybook.data.textures.make_textures`)
     n_clips: int = 32 # clips written
     feature_fft: int = None # FFT size of their parameter tracks
+    sample_rate: int = 16000 # the textures' rate: the data's format, which the generated clips are written in
 
 @dataclass
 class MTCRNNGenerate(FoleyConfig):
     "The `generate` section: the controls' duration, the random-control clips for FAD, the sampling options."
     duration: float = 4. # seconds of the ramp, the step and the random-control clips
     n_fad: int = 4 # random-control clips (FAD against the held-out clips)
+    n_curves: int = 4 # samples of each test control (the ramp and the step): the control measure is their mean
     temperature: float = 1. # sampling temperature of the audio tier
     top_p: float = None # nucleus sampling of the audio tier (None: off)
 
@@ -57,12 +59,12 @@ RECIPE_PRESETS = {
     'debug': dict(seed=0, kinds=['pops'], n_clips=6, duration=2., holdout=1/3, feature_fft=256,
                   tier3=dict(preset='debug', steps=30), tier2=dict(preset='debug_tier2', steps=30),
                   tier1=dict(preset='debug_tier1', steps=20),
-                  generate=dict(duration=1., n_fad=2, temperature=1., top_p=0.9)),
-    'demo': dict(seed=0, kinds=['pops'], n_clips=32, duration=4., holdout=0.25, feature_fft=256,
-                 tier3=dict(preset='tier3', model=dict(hidden=64), seq_len=250, steps=300, bs=16, lr=3e-3),
+                  generate=dict(duration=1., n_fad=2, n_curves=2, temperature=1., top_p=0.9)),
+    'demo': dict(seed=0, kinds=['pops'], n_clips=96, duration=4., holdout=0.25, feature_fft=256, sample_rate=22050,
+                 tier3=dict(preset='tier3', model=dict(hidden=64), seq_len=250, steps=1000, bs=16, lr=3e-3, ss=0.),
                  tier2=dict(preset='tier2', model=dict(hidden=64), seq_len=250, steps=300, bs=16, lr=3e-3),
                  tier1=dict(preset='tier1', model=dict(hidden=64), seq_len=512, steps=400, bs=8, lr=3e-3, tfr=1., ss=0.5),
-                 generate=dict(duration=4., n_fad=4, temperature=1., top_p=0.9)),
+                 generate=dict(duration=4., n_fad=4, n_curves=4, temperature=1., top_p=0.9)),
     'published': dict(seed=0, kinds=['pops'], n_clips=256, duration=4., holdout=0.1, feature_fft=256,
                       tier3=dict(preset='tier3'), tier2=dict(preset='tier2'), tier1=dict(preset='tier1'),   # the `mtcrnn_tier` trainer's published settings
                       generate=dict(duration=4., n_fad=32, temperature=1., top_p=0.9)),
@@ -73,9 +75,13 @@ MTCRNN_SECTIONS = dict(tier3=Train('mtcrnn_tier'), tier2=Train('mtcrnn_tier'), t
 def stage_data(r:Recipe) -> dict:
     "Write the procedural texture clips with their paramManager files (`--data synth`), or take a folder of clips + parameter files."
     if r.data == 'synth':
-        folder = r.path('data', 'clips')
-        make_textures(folder, r.P['n_clips'], kinds=tuple(r.P['kinds']), duration=r.P['duration'], seed=r.seed, n_fft=r.P.get('feature_fft'))
-        info = dict(source='textures', dev=str(folder), kinds=r.P['kinds'], n_clips=r.P['n_clips'])
+        folder, sr = r.path('data', 'clips'), r.P.get('sample_rate') or 16000
+        was = r.path('data', 'source.json')
+        if was.is_file() and json.loads(was.read_text()).get('sample_rate') != sr:
+            shutil.rmtree(folder, ignore_errors=True)   # clips of another rate
+        make_textures(folder, r.P['n_clips'], kinds=tuple(r.P['kinds']), duration=r.P['duration'], seed=r.seed,
+                      n_fft=r.P.get('feature_fft'), sr=sr)
+        info = dict(source='textures', dev=str(folder), kinds=r.P['kinds'], n_clips=r.P['n_clips'], sample_rate=sr)
     else: info = dict(source='folder', dev=str(r.data))
     with atomic_write(r.path('data', 'source.json'), 'w') as f: json.dump(info, f, indent=1)
     return info
@@ -119,23 +125,32 @@ def mtcrnn_generator(r:Recipe, device='cpu') -> MTCRNN:
     from foleybook.priors.mtcrnn_tiers import Tier
     return MTCRNN(*[Tier.from_pretrained(r.need(t, f'a trained {t}', r.path(t, 'final')), device) for t in TIERS])
 
+def data_rate(r:Recipe) -> int:
+    "The sample rate of the experiment's data (its first training clip): the rate generated clips are written at."
+    return int(sf.info(str(_wav(_splits(r)['train'][0]))).samplerate)
+
 def stage_generate(r:Recipe) -> dict:
-    "Save the chain to `model/`; on the recipe's device generate the ramp and the step (`gen/ramp.wav`, `gen/step.wav`) and `n_fad` clips of random controls."
+    "Save the chain; generate `n_curves` samples of the ramp and the step, `n_fad` random controls, at the data's rate."
     g, s = mtcrnn_generator(r), r.P['generate']
     g.save_pretrained(r.path('model')); g.to(recipe_device(r))
-    rate, dur = g.tier3.config.rate, s['duration']
+    rate, dur, k, sr = g.tier3.config.rate, s['duration'], s.get('n_curves') or 1, data_rate(r)
     curves = test_curves(dur, rate)
     samp = dict(temperature=s['temperature'], top_p=s.get('top_p'))
-    waves, tr = g.generate(np.stack(list(curves.values()))[..., None], n=len(curves), seed=r.seed, tracks=True, **samp)
-    gen = r.path('gen'); shutil.rmtree(gen, ignore_errors=True); (gen/'random').mkdir(parents=True)
-    np.savez_compressed(gen/'tracks.npz', curves=np.array(list(curves)), control=tr['control'].numpy(), audio=tr['audio'].numpy().astype(np.uint8),
+    ctl = np.repeat(np.stack(list(curves.values())), k, 0)[..., None]   # ramp x k, then step x k
+    waves, tr = g.generate(ctl, n=len(ctl), seed=r.seed, tracks=True, **samp)
+    gen = r.path('gen'); shutil.rmtree(gen, ignore_errors=True)
+    (gen/'random').mkdir(parents=True); (gen/'curves').mkdir()
+    np.savez_compressed(gen/'tracks.npz', curves=np.array(list(curves)), n_curves=k, control=tr['control'].numpy(),
+                        audio=tr['audio'].numpy().astype(np.uint8),
                         **{t: tr[t].numpy().astype(np.float16) for t in ('tier3', 'tier2')},
                         **{f'{t}_generate': np.array(getattr(g, t).config.generate) for t in ('tier3', 'tier2')})
-    for (k, c), w in zip(curves.items(), waves): write_clip(gen/f'{k}.wav', w, g.sample_rate)
+    up = lambda w: resample(w, g.sample_rate, sr) if sr != g.sample_rate else w
+    for j, w in enumerate(waves): write_clip(gen/'curves'/f"{list(curves)[j // k]}_{j % k + 1:02d}.wav", up(w), sr)
     rnd = g.generate(None, n=s['n_fad'], seed=r.seed + 1, duration=dur, **samp)
-    for i, w in enumerate(rnd): write_clip(gen/'random'/f'{i:04d}.wav', w, g.sample_rate)
-    with atomic_write(gen/'controls.json', 'w') as f: json.dump(dict(rate=rate, **{k: v.tolist() for k, v in curves.items()}), f)
-    return dict(n_fad=s['n_fad'], duration=dur)
+    for i, w in enumerate(rnd): write_clip(gen/'random'/f'{i:04d}.wav', up(w), sr)
+    with atomic_write(gen/'controls.json', 'w') as f:
+        json.dump(dict(rate=rate, n_curves=k, **{c: v.tolist() for c, v in curves.items()}), f)
+    return dict(n_fad=s['n_fad'], n_curves=k, duration=dur, sample_rate=sr)
 
 def _wav(f) -> Path:
     p = Path(f)
@@ -144,22 +159,29 @@ def _wav(f) -> Path:
 def _rate(r, t): return tier_config(r, t).rate
 
 def mtcrnn_metrics(r:Recipe, ev:Evaluation) -> dict:
-    "The recipe's metric hook: controllability (`control_correlation`: the fill recomputed from the ramp and the step, per tier too) and FAD of the random-control clips vs the held-out clips."
+    "Metric hook: `control_correlation` (the fill recomputed from each ramp and step sample: mean, per tier) and FAD."
     gen, sp = r.need('generate', 'generated clips', r.path('gen')), _splits(r)
     ctl = json.loads((gen/'controls.json').read_text())
     tr = dict(np.load(gen/'tracks.npz')) if (gen/'tracks.npz').is_file() else {}  # each tier's output (runs before the per-tier measure have none)
-    sr, rate = 16000, 25.
-    cc, tiers, curves = {}, {t: {} for t in TIER_ENVELOPES}, {}
-    for i, k in enumerate(('ramp', 'step')):
-        w = load_audio(gen/f'{k}.wav')[0][0].numpy()
-        c = np.interp(np.arange(int(len(w) / sr * rate)) / rate, np.arange(len(ctl[k])) / ctl['rate'], ctl[k])
-        cc[k] = control_correlation(w, sr, c, rate)
-        curves[k] = dict(requested=c.round(4).tolist(), recomputed=fill_from_audio(w, sr, rate).round(4).tolist())
+    rate, k = 25., ctl.get('n_curves', 1)
+    cc, spread, tiers, curves = {}, {}, {t: {} for t in TIER_ENVELOPES}, {}
+    for i, name in enumerate(('ramp', 'step')):
+        ws = [load_audio(f) for f in sorted((gen/'curves').glob(f'{name}_*.wav'))]
+        t = np.arange(int(ws[0][0].shape[-1] / ws[0][1] * rate)) / rate
+        c = np.interp(t, np.arange(len(ctl[name])) / ctl['rate'], ctl[name])
+        each = [control_correlation(w[0].numpy(), sr, c, rate) for w, sr in ws]
+        cc[name], spread[name] = float(np.mean(each)), [float(min(each)), float(max(each))]
+        fill = fill_from_audio(ws[0][0][0].numpy(), ws[0][1], rate)   # of the first sample
+        curves[name] = dict(requested=c.round(4).tolist(), recomputed=fill.round(4).tolist())
         for t, nm in TIER_ENVELOPES.items():
-            if nm in tr.get(f'{t}_generate', ()): tiers[t][k] = track_correlation(tr[t][i, :, list(tr[f'{t}_generate']).index(nm)].astype(np.float32), _rate(r, t), c, nm, rate)
+            if nm in tr.get(f'{t}_generate', ()):
+                col = list(tr[f'{t}_generate']).index(nm)
+                each_t = [track_correlation(tr[t][i * k + j, :, col].astype(np.float32), _rate(r, t), c, nm, rate)
+                          for j in range(k)]
+                tiers[t][name] = float(np.mean(each_t))
     real, real_tiers = [], {t: [] for t in TIER_ENVELOPES}
     for f in sp['test']:  # the same measures on held-out real clips: their ceilings
-        w = load_audio(_wav(f))[0][0].numpy(); p = read_params(Path(f).with_suffix('.json')); fill = p['fill']
+        w, sr = load_audio(_wav(f)); w = w[0].numpy(); p = read_params(Path(f).with_suffix('.json')); fill = p['fill']
         c = np.interp(np.arange(int(len(w) / sr * rate)) / rate, fill['times'], fill['values'])
         real.append(control_correlation(w, sr, c, rate))
         for t, nm in TIER_ENVELOPES.items():
@@ -168,18 +190,21 @@ def mtcrnn_metrics(r:Recipe, ev:Evaluation) -> dict:
     e_gen, e_test = mfcc_frames(rnd), mfcc_frames([_wav(f) for f in sp['test']])
     e_train = mfcc_frames([_wav(f) for f in sp['train'][:len(sp['test'])]])
     rep = dict(control='fill', control_correlation=float(np.mean(list(cc.values()))),
-               control_correlation_ramp=cc['ramp'], control_correlation_step=cc['step'],
+               control_correlation_ramp=cc['ramp'], control_correlation_step=cc['step'], n_curves=k,
+               control_correlation_range={n: spread[n] for n in cc},
                control_correlation_real=float(np.mean(real)),
                control_correlation_tiers={**{t: v for t, v in tiers.items() if v}, 'audio': cc},
                control_correlation_real_tiers={**{t: float(np.mean(v)) for t, v in real_tiers.items() if v}, 'audio': float(np.mean(real))},
                control_curves=dict(rate=rate, **curves),
                fad=fad(e_gen, e_test), fad_real=fad(e_train, e_test), fad_embedder='mfcc13 frames at 50 Hz',
                n_fad_clips=len(rnd), n_test=len(sp['test']), bad_files=sp['bad'])
-    ev.generated, ev.real = {'all': [gen/'ramp.wav', gen/'step.wav', *rnd]}, {'all': [_wav(f) for f in sp['test']]}
+    ev.generated = {'all': [*sorted((gen/'curves').glob('*.wav')), *rnd]}
+    ev.real = {'all': [_wav(f) for f in sp['test']]}
     ev.notes.append(f"MTCRNN on procedural textures, driven by the `fill` control: {len(sp['train'])} training clips, {len(sp['test'])} held out.")
     row = lambda name, d: f"| {name} | " + ' | '.join(f"{d[t]:.3f}" if isinstance(d.get(t), float) else '' for t in ('tier3', 'tier2', 'audio')) + ' |'
     ev.sections += [('Controllability', "The `fill` control recomputed from each tier's output (tier 3: its rms, tier 2: MFCC 0, audio: "
-                     "onsets in a 0.6 s window) and correlated with the requested curve (1: followed exactly).\n\n"
+                     "onsets in a 0.6 s window) and correlated with the requested curve (1: followed exactly), "
+                     f"the mean of {k} sample(s) a curve.\n\n"
                      "| control | tier3 | tier2 | audio |\n|---|---|---|---|\n" + '\n'.join(
                          [row(k, {t: tiers.get(t, {}).get(k) for t in TIER_ENVELOPES} | {'audio': cc[k]}) for k in ('ramp', 'step')]
                          + [row('real held-out clips', rep['control_correlation_real_tiers'])])),
@@ -188,7 +213,8 @@ def mtcrnn_metrics(r:Recipe, ev:Evaluation) -> dict:
     return rep
 
 MTCRNN_RECIPE = register_recipe(RecipeSpec('mtcrnn', [
-    Stage('data', 'the texture clips', 'data/source.json', (), stage_data, reads=('kinds', 'n_clips', 'duration', 'feature_fft', 'seed')),
+    Stage('data', 'the texture clips', 'data/source.json', (), stage_data,
+          reads=('kinds', 'n_clips', 'duration', 'feature_fft', 'sample_rate', 'seed')),
     Stage('params', 'checked parameter files and the split', 'data/splits.json', ('data',), stage_params, reads=('holdout', 'seed')),
     Stage('tier3', 'a trained tier 3', 'tier3/final', ('params',), stage_tier('tier3'), 'tier3', 'tier3'),
     Stage('tier2', 'a trained tier 2', 'tier2/final', ('params',), stage_tier('tier2'), 'tier2', 'tier2'),
