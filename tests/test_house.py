@@ -53,14 +53,16 @@ def test_sampler_takes_it():
     assert torch.allclose(torch.as_tensor(s.last[1][0]), Chirps().generate('GunShot', 2, seed=5)[1])
 
 
-def test_recipe_evaluates_it(tmp_path, capsys):
+def test_recipe_evaluates_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv('FOLEYBOOK_JUDGE_CACHE', str(tmp_path/'judges'))   # the judge: a fresh cache
     spec = register_recipe(RecipeSpec('chirps', [
         Stage('data', 'the data description', 'data/source.json', (), stage_data),
         Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), stage_split),
         Stage('generate', 'generated clips', 'gen', ('split',), stage_generate),
-        Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate, 'classifier', 'classifier')],
+        Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate,
+              reads=('evaluate', 'judge'))],
         presets={'debug': dict(n_per_class=4, holdout=0.5, seed=0, duration=1.0, synth=dict(classes=['DogBark', 'Rain', 'GunShot']),
-                               generate=dict(n_per_class=2, bs=2), classifier=dict(preset='debug', epochs=1, bs=4),
+                               generate=dict(n_per_class=2, bs=2), judge='debug',
                                evaluate=dict(embedders=['classifier']))},
         generator=lambda r: Chirps(classes_of(r))))
     try:

@@ -26,7 +26,10 @@ class ClassifierConfig(FoleyConfig):
     channels: tuple = (32, 64, 128, 128)
     emb_dim: int = 128
     dropout: float = 0.2
-    presets: ClassVar[dict] = {'default': {}, 'debug': dict(mel=MelConfig.preset('debug'), channels=(8, 16, 32), emb_dim=32)}
+    level_norm: bool = False # each clip's log-mel minus its loudest bin: blind to the clip's gain
+    presets: ClassVar[dict] = {'default': {},
+                               'debug': dict(mel=MelConfig.preset('debug'), channels=(8, 16, 32), emb_dim=32),
+                               'judge': dict(channels=(8, 16, 32), emb_dim=32, level_norm=True)}
     retired: ClassVar[tuple] = ('epochs', 'bs', 'lr', 'wd')   # training settings now (`train_classifier`'s `TrainSettings`)
 
 class FoleyClassifier(Pretrained, TorchEmbedder, nn.Module):
@@ -54,6 +57,7 @@ class FoleyClassifier(Pretrained, TorchEmbedder, nn.Module):
     def embed(self, mel): # log-mels (B, n_mels, frames) or (B, 1, n_mels, frames)
         "Penultimate features (B, emb_dim)."
         if mel.ndim == 4: mel = mel[:, 0]
+        if self.config.level_norm: mel = mel - mel.flatten(1).amax(1)[:, None, None]
         x = self.norm(mel.float())[:, None]
         for b in self.blocks:
             x = b(x)
@@ -138,6 +142,7 @@ from ..train.settings import fit_pretrained
 class _ClassifierExtras(FoleyConfig):
     duration: float = 4.0 # seconds per clip (pad or crop) when `data` is a folder
     cache_dir: str = None # cache the mels there
+    augment: object = None # an `Augment` preset name or dict of its fields (`foleybook.data.augment`)
 
 @trainer('classifier', ClassifierConfig, extras=_ClassifierExtras, what='the in-domain classifier', defaults={'*': CLASSIFIER_SETTINGS},
          example=dict(classes=('DogBark', 'Footstep', 'GunShot', 'Keyboard', 'MovingMotorVehicle', 'Rain', 'Sneeze_Cough')),
@@ -147,11 +152,18 @@ def train_classifier(data, # a class-folder path, an `AudioDataset`, mel `DataLo
                      out, # output folder: checkpoints/ and final/
                      *, resume:bool=True, quiet:bool=False, cbs=None) -> Path:
     "Train a `FoleyClassifier` with checkpoints and resume; save it to `out/final` and return that folder."
-    from foleybook.data.loaders import trainer_mel_dls
+    from fastai.data.core import DataLoaders
+    from foleybook.data.loaders import trainer_mel_dls, trainer_data
+    from foleybook.data.augment import augmented_mel_dls, as_augment
     s, cfg = run.settings, run.model
     seed_everything(s.seed)
-    dls = trainer_mel_dls(data, cfg.mel, out, bs=s.bs, seed=s.seed, system=s.system, valid_pct=s.valid_pct, duration=run.extras.duration,
-                          cache_dir=run.extras.cache_dir)
+    x = run.extras
+    if x.augment is None or isinstance(data, DataLoaders):
+        dls = trainer_mel_dls(data, cfg.mel, out, bs=s.bs, seed=s.seed, system=s.system, valid_pct=s.valid_pct,
+                              duration=x.duration, cache_dir=x.cache_dir)
+    else: dls = augmented_mel_dls(trainer_data(data, out, s.seed), cfg.mel, as_augment(x.augment), bs=s.bs,
+                                  valid_pct=s.valid_pct, seed=s.seed, duration=x.duration,
+                                  device=check_system(s.system)['device'])
     if not cfg.classes:
         ds = getattr(dls.train_ds, 'ds', None)
         if ds is None: raise ConfigError("train_classifier: pass classes=(...) (the DataLoaders do not tell the class names)")
