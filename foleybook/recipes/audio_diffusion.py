@@ -28,6 +28,7 @@ class AudioDiffusionGenerate(GenerateSection):
     steps: int = None # sampling steps (None: the model config's)
     guidance: float = None # classifier-free guidance scale (None: the model config's)
     eta: float = None # DDIM's eta (None: the model config's)
+    n_iter: int = None # Griffin-Lim iterations (None: the model config's; a vocoder stage's HiFi-GAN takes none)
 
 RECIPE_PRESETS = {
     'debug': dict(
