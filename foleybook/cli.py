@@ -186,15 +186,14 @@ def cmd_codes(a):
 
 def cmd_pipeline(a):
     "`foleybook pipeline --prior DIR --codec DIR --vocoder DIR|griffinlim --out DIR`: one saved `FoleyPipeline`."
-    from foleybook.core import load_pretrained
-    from foleybook.systems.dcase2023 import FoleyPipeline
-    prior, codec = load_pretrained(a.prior).eval(), load_pretrained(a.codec).eval()
-    if a.vocoder == 'griffinlim':
+    from foleybook.systems.common import get_system
+    vocoder = a.vocoder
+    if vocoder == 'griffinlim':
         from foleybook.vocoders.base import GriffinLimVocoder
         vocoder = GriffinLimVocoder()
-    else: vocoder = load_pretrained(a.vocoder)
-    classes = a.classes.split(',') if a.classes else getattr(prior, 'class_names', None)
-    pipe = FoleyPipeline(prior, codec, vocoder, class_names=classes, duration=a.duration)
+    classes = a.classes.split(',') if a.classes else None
+    pipe = get_system('dcase2023').assemble(dict(prior=a.prior, codec=a.codec, vocoder=vocoder), class_names=classes,
+                                            duration=a.duration)
     print(f"foleybook: pipeline of {len(pipe.classes)} classes -> {pipe.save_pretrained(a.out)}")
     return 0
 
@@ -226,9 +225,9 @@ def load_generator(model=None, # a saved generator folder
         exp = Path(pipeline)
         if not (exp/'recipe.json').is_file(): raise DataError(f"--pipeline {exp}: not an experiment folder of `foleybook recipe` (no recipe.json)")
         r = Recipe(exp, recipe=None, quiet=True)
-        if r.spec.generator is None: raise ConfigError(f"recipe {r.spec.name} has no generator")
-        g = check_generator(r.spec.generator(r))
-    else: g = as_generator(load_pretrained(model))   # a generator itself, or through the factory its system registered
+        if r.spec.system is None: raise ConfigError(f"recipe {r.spec.name} has no system: nothing to generate with")
+        return r.spec.system.assemble(r, 'cpu' if dev is None else dev)   # the system's one builder
+    g = as_generator(load_pretrained(model))   # a generator itself, or built by the system that lists its model class
     return g if dev is None else g.to(dev)
 
 def _notes(caught):

@@ -35,7 +35,7 @@ def test_save_load_one_folder(chain, tmp_path):
     assert isinstance(m2, MTCRNN)
     assert torch.equal(m2.generate(n=1, seed=2, duration=.1), chain.generate(n=1, seed=2, duration=.1))
     (tmp_path/'m'/'tier1'/'config.json').unlink()
-    with pytest.raises(CheckpointError, match=r"needs the tier sub-folders \['tier1'\]"): load_pretrained(tmp_path/'m')
+    with pytest.raises(CheckpointError, match=r"needs the part sub-folders \['tier1'\]"): load_pretrained(tmp_path/'m')
 
 
 def test_bad_input_names_the_argument(chain, tmp_path):

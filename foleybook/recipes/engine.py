@@ -107,13 +107,12 @@ class Stage:
 
 @dataclass
 class RecipeSpec:
-    "A recipe: stages in order, presets (typed sections per stage), and the `Generator` its generate stage uses."
+    "A recipe: stages in order, presets (typed sections per stage), and the `System` whose generator it trains."
     name:str # `foleybook recipe NAME` (the canonical name: experiments go to exp/NAME-PRESET)
     stages:list # `Stage`s in running order
     presets:dict # preset name -> dict: the common entries and a section per stage
     description:str='' # one line for `foleybook recipe --help`
-    generator:Callable=None # `generator(recipe) -> Generator` for the shared generate stage
-    metrics:Callable=None # the evaluate stage's metric hooks, `hook(recipe, evaluation) -> dict` (one or a tuple; default `class_metrics`): see `foleybook.recipes.stages`
+    system:object=None # its `System` (`foleybook.systems.common`): the generate stage's generator, the evaluate stage's hooks
     sections:dict=None # section name -> `Train(...)` or a `FoleyConfig` class, over `SECTIONS`
     common:type=RecipeCommon # the type of the entries outside the sections
     aliases:tuple=() # other names that mean this recipe

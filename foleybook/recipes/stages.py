@@ -9,16 +9,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from ..core import DataError, ConfigError, SYSTEMS, atomic_write, check_system
 from ..protocols import check_generator
+from ..systems.common import classes_of, data_source
 from ..data.folders import AUDIO_EXTS, check_audio
 from .engine import Recipe, RecipeSpec, Stage, Train, run_recipe, deep_merge
 from ..train.trainers import get_trainer, train
 import foleybook.eval.classifier, foleybook.vocoders.hifigan, foleybook.vocoders.melgan   # the trainers of the shared stages' sections
 
 # %% auto #0
-__all__ = ['VOCODER', 'class_folders', 'find_dev_folder', 'stage_data', 'data_source', 'split_files', 'link_or_copy',
-           'stage_split', 'classes_of', 'resume_note', 'run_trainer', 'stage_vocoder', 'recipe_device',
-           'stage_generate', 'train_recipe_classifier', 'classifier_mel', 'plot_class_mels', 'Evaluation',
-           'class_metrics', 'stage_evaluate']
+__all__ = ['VOCODER', 'class_folders', 'find_dev_folder', 'stage_data', 'split_files', 'link_or_copy', 'stage_split',
+           'resume_note', 'run_trainer', 'stage_vocoder', 'recipe_device', 'stage_generate', 'train_recipe_classifier',
+           'classifier_mel', 'plot_class_mels', 'Evaluation', 'class_metrics', 'stage_evaluate']
 
 # %% ../../nbs/13b_stages.ipynb #6d35df92
 def _audio_files(folder) -> list: return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in AUDIO_EXTS) if Path(folder).is_dir() else []
@@ -59,10 +59,6 @@ def stage_data(r:Recipe, **extra) -> dict:
     info.update(extra)
     with atomic_write(r.path('data', 'source.json'), 'w') as f: json.dump(info, f, indent=1)
     return info
-
-def data_source(r:Recipe) -> dict:
-    "What the data stage recorded (`data/source.json`)."
-    return json.loads(r.need('data', 'the data description', r.path('data', 'source.json')).read_text())
 
 # %% ../../nbs/13b_stages.ipynb #f67e6dc3
 def split_files(files:list, # the clips of one class
@@ -116,10 +112,6 @@ def stage_split(r:Recipe) -> dict:
     with atomic_write(r.path('data', 'splits.json'), 'w') as f: json.dump(info, f, indent=1)
     return dict(classes=list(kept), n_bad=len(bad))
 
-def classes_of(r:Recipe) -> list:
-    "The class names in label order, as recorded by the split stage."
-    return json.loads(r.need('split', 'the split description', r.path('data', 'splits.json')).read_text())['classes']
-
 # %% ../../nbs/13b_stages.ipynb #a7b1c002
 def resume_note(r:Recipe, # the running experiment
                 folder): # a trainer's output folder (its checkpoints/ sub-folder is looked at)
@@ -164,8 +156,8 @@ def recipe_device(r:Recipe) -> str:
 def stage_generate(r:Recipe) -> dict:
     "Write `n_per_class` clips of every class with the recipe's `Generator`, on the recipe's device, into `gen/<Class>/`."
     from foleybook.systems.common import write_clips
-    if r.spec.generator is None: raise ConfigError(f"recipe {r.spec.name} has no generator for its generate stage")
-    g = check_generator(r.spec.generator(r)).to(recipe_device(r))
+    if r.spec.system is None: raise ConfigError(f"recipe {r.spec.name} has no system: nothing to generate with")
+    g = r.spec.system.assemble(r, recipe_device(r))
     s = dict(r.P['generate']); n = s.pop('n_per_class'); bs = s.pop('bs', 8)
     duration, sr = s.pop('duration', r.P.get('duration', 4.0)), s.pop('sample_rate', None)
     classes = classes_of(r)
@@ -249,13 +241,14 @@ def class_metrics(r:Recipe, ev:Evaluation) -> dict:
 
 # %% ../../nbs/13b_stages.ipynb #56d39b04
 def stage_evaluate(r:Recipe) -> dict:
-    "The evaluate stage of every recipe: its metric hooks (default `class_metrics`) on the recipe's device, the level of the generated vs the real clips, every stage's times; `report.md` and `report.json`."
+    "The evaluate stage of every recipe: `class_metrics` (where they apply) and its system's metric hooks on the recipe's device, the level of the generated vs the real clips, every stage's times; `report.md` and `report.json`."
     from foleybook.eval.report import write_report, level_section, times_section
     from foleybook.eval.system_metrics import level_table
     t0, c0, name = time.time(), time.process_time(), r.current or 'evaluate'
-    ev, hooks = Evaluation(recipe_device(r)), r.spec.metrics or class_metrics
+    ev, system = Evaluation(recipe_device(r)), r.spec.system
+    hooks = ([class_metrics] if system is None or system.uses_class_metrics(r) else []) + list(getattr(system, 'metrics', ()))
     numbers = {}
-    for hook in (hooks if isinstance(hooks, (list, tuple)) else (hooks,)): numbers.update(hook(r, ev) or {})
+    for hook in hooks: numbers.update(hook(r, ev) or {})
     if ev.generated:
         numbers['level'] = level_table(ev.generated, ev.real or {})
         ev.sections.append(('Level of the generated and the real clips', level_section(numbers['level'])))
