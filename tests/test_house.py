@@ -10,7 +10,7 @@ from torch import nn
 from foleybook.core import FoleyConfig, Pretrained, REGISTRY, load_pretrained
 from foleybook.data.synth import DCASE_CLASSES
 from foleybook.protocols import Generator, GeneratorMixin
-from foleybook.train.trainers import trainer, TRAINERS
+from foleybook.train.trainers import Trainer, trainer, TRAINERS
 from foleybook.systems.common import System, Part, PartsGenerator, register_system, ALL_SYSTEMS, classes_of
 from foleybook.recipes.engine import RecipeSpec, Stage, Train, register_recipe, RECIPES
 from foleybook.recipes.stages import stage_data, stage_split, stage_generate, stage_evaluate, run_trainer
@@ -31,22 +31,21 @@ class Levels(Pretrained, nn.Module):
         self.config, self.log_rms = config, nn.Parameter(torch.full((len(config.classes),), -6.))
     def forward(self, label): return self.log_rms[label]
 
-@trainer('levels', LevelsConfig, defaults={'*': dict(epochs=3, bs=4, lr=0.5)}, what='the class levels')
-def train_levels(data, run, out, *, resume=True, quiet=False, cbs=None):
-    "Learn each class's log-rms level from a class folder (or 'synth')."
-    from fastai.learner import Learner
-    from foleybook.core import seed_everything
-    from foleybook.data.folders import ClassFolder
-    from foleybook.data.loaders import make_dls, trainer_data
-    from foleybook.train.settings import fit_pretrained
-    s = run.settings
-    seed_everything(s.seed)
-    ds = ClassFolder(trainer_data(data, out, s.seed, n_per_class=4), sr=16000, duration=1.)
-    items = [(torch.tensor(y), ds[i][0].pow(2).mean().add(1e-8).log().mul(.5)) for i, y in enumerate(ds.labels)]
-    dls = make_dls(items, items[:2], bs=s.bs, seed=s.seed, device=s.device, n_inp=1)
-    learn = Learner(dls, Levels(run.model.replace(classes=tuple(ds.classes))), loss_func=nn.MSELoss(), lr=s.lr, cbs=cbs)
-    return fit_pretrained(learn, out, s, resume=resume, quiet=quiet)
+class LevelsTrainer(Trainer):
+    "Learn each class's log-rms level from a class folder (or 'synth'): the data, the model and the learner; the rest is the skeleton's."
+    def synth(self, run): return dict(n_per_class=4)
+    def build_data(self, data, run, out, device):
+        from foleybook.data.folders import ClassFolder
+        from foleybook.data.loaders import make_dls
+        ds = ClassFolder(data, sr=16000, duration=1.)
+        items = [(torch.tensor(y), ds[i][0].pow(2).mean().add(1e-8).log().mul(.5)) for i, y in enumerate(ds.labels)]
+        return make_dls(items, items[:2], bs=run.settings.bs, seed=run.settings.seed, device=device, n_inp=1), tuple(ds.classes)
+    def build_model(self, data, run): return Levels(run.model.replace(classes=data[1]))
+    def build_learner(self, data, model, run, cbs):
+        from fastai.learner import Learner
+        return Learner(data[0], model, loss_func=nn.MSELoss(), lr=run.settings.lr, cbs=cbs)
 
+train_levels = trainer('levels', LevelsConfig, defaults={'*': dict(epochs=3, bs=4, lr=0.5)}, what='the class levels')(LevelsTrainer)
 
 class Chirps(GeneratorMixin, PartsGenerator):
     "Rising chirps, one start pitch per class, at each class's learnt level."
@@ -88,7 +87,7 @@ def recipe():
 
 
 def test_registered_by_definition(tmp_path):
-    assert REGISTRY['Chirps'] is Chirps and ALL_SYSTEMS['chirps'] is CHIRPS and TRAINERS['levels'].fn is train_levels.spec.fn
+    assert REGISTRY['Chirps'] is Chirps and ALL_SYSTEMS['chirps'] is CHIRPS and TRAINERS['levels'] is train_levels.spec
     g = CHIRPS.assemble({'levels': Levels(LevelsConfig())})
     assert isinstance(g, Generator) and isinstance(load_pretrained(g.save_pretrained(tmp_path/'m')), Chirps)
 

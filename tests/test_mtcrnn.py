@@ -6,7 +6,8 @@ from foleybook.train.trainers import get_trainer, resolve
 from foleybook.protocols import check_generator
 from foleybook.priors.mtcrnn_tiers import Tier, TierConfig
 from foleybook.priors.mtcrnn_train import clip_tracks, clip_files
-from foleybook.systems.mtcrnn import MTCRNN, train_mtcrnn
+from foleybook.systems.mtcrnn import MTCRNN
+from foleybook.priors.mtcrnn_train import train_mtcrnn
 from foleybook.data.textures import texture, make_textures
 from foleybook.recipes.engine import get_recipe
 from foleybook.eval.system_metrics import control_correlation, event_times

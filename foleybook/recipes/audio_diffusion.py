@@ -9,7 +9,7 @@ from pathlib import Path
 from ..core import ConfigError, atomic_write
 from dataclasses import dataclass
 from .engine import Recipe, RecipeSpec, Stage, Train, GenerateSection, register_recipe, RECIPES
-import foleybook.diffusion.audio_diffusion_train, foleybook.vocoders.hifigan   # the trainers of its sections
+import foleybook.diffusion.audio_diffusion_train, foleybook.vocoders.vocoder_train   # the trainers of its sections
 from .stages import stage_data, stage_split, stage_generate, stage_evaluate, run_trainer
 from ..systems.common import classes_of
 from ..systems.audio_diffusion import AUDIO_DIFFUSION_SYSTEM

@@ -12,7 +12,7 @@ from .engine import Recipe, RecipeSpec, Stage, Train, GenerateSection, register_
 from .stages import stage_data, stage_split, stage_generate, stage_evaluate, run_trainer, stage_vocoder, VOCODER
 from ..systems.common import classes_of
 from ..systems.dcase2023 import DCASE2023_SYSTEM
-import foleybook.codecs.vqvae, foleybook.priors.pixelsnail_train   # the trainers of its sections
+import foleybook.codecs.vqvae_train, foleybook.priors.pixelsnail_train   # the trainers of its sections
 
 # %% auto #0
 __all__ = ['RECIPE_PRESETS', 'DCASE_SECTIONS', 'DCASE2023', 'DcaseGenerate', 'find_urbansound', 'stage_dcase_data', 'stage_vqvae',

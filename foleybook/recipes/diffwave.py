@@ -13,7 +13,7 @@ from .engine import Recipe, RecipeSpec, Stage, Train, RecipeCommon, GenerateSect
 from .stages import stage_data, stage_split, stage_generate, stage_evaluate, recipe_device, run_trainer
 from ..systems.common import data_source
 from ..systems.diffwave import DIFFWAVE_SYSTEM
-import foleybook.diffusion.training   # the `diffwave` trainer of its `train` section
+import foleybook.diffusion.diffwave_train   # the `diffwave` trainer of its `train` section
 
 # %% auto #0
 __all__ = ['RECIPE_PRESETS', 'DIFFWAVE_SECTIONS', 'TASK_STAGES', 'DIFFWAVE', 'DiffWaveCommon', 'DiffWaveGenerate', 'stage_train',
@@ -82,7 +82,7 @@ def stage_train(r:Recipe) -> dict:
 # %% ../../nbs/13d_diffwave_recipe.ipynb #48abbc10
 def _lj_root(data) -> Path:
     "The LJSpeech-layout folder in `data` (itself or `data/LJSpeech-1.1`)."
-    from foleybook.diffusion.training import is_ljspeech
+    from foleybook.diffusion.diffwave_train import is_ljspeech
     if str(data) == 'synth': raise ConfigError("the vocoder presets (ljspeech) need --data: an LJSpeech folder (`foleybook prepare ljspeech`)")
     for d in (Path(data), Path(data)/'LJSpeech-1.1'):
         if is_ljspeech(d): return d

@@ -11,10 +11,10 @@ from typing import Callable, ClassVar
 from ..core import FoleyConfig, FoleyError, ConfigError, DataError, atomic_write, SYSTEMS, check_system, discover
 from ..protocols import check_generator
 from ..train.trainers import get_trainer, resolve, Run
-from ..train.settings import TrainSettings, checked
+from ..train.settings import TrainSettings, checked, deep_merge
 
 # %% auto #0
-__all__ = ['SECTIONS', 'RECIPES', 'RECIPE_ALIASES', 'RecipeCommon', 'GenerateSection', 'EvaluateSection', 'Train', 'deep_merge',
+__all__ = ['SECTIONS', 'RECIPES', 'RECIPE_ALIASES', 'RecipeCommon', 'GenerateSection', 'EvaluateSection', 'Train',
            'check_section', 'Stage', 'RecipeSpec', 'register_recipe', 'get_recipe', 'Recipe', 'check_split',
            'fresh_if_changed', 'run_recipe']
 
@@ -72,11 +72,7 @@ class Train:
                             model=deep_merge(model or {}, m), **keys, **kwargs)
         except ConfigError as e: raise ConfigError(f"{where}: {e}") from None
 
-def deep_merge(a:dict, b:dict) -> dict:
-    "`a` updated with `b`, dicts merged key by key."
-    out = dict(a)
-    for k, v in b.items(): out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
+
 
 SECTIONS = {'generate': GenerateSection, 'evaluate': EvaluateSection, 'classifier': Train('classifier')}  # every recipe's, unless it types them otherwise
 

@@ -11,8 +11,8 @@ from ..core import FoleyConfig, ConfigError, DataError, FoleyError, atomic_write
 from ..systems.common import write_clip
 from ..data.textures import make_textures
 from ..priors.mtcrnn_tiers import TierConfig
-from ..priors.mtcrnn_train import clip_files, clip_tracks
-from ..systems.mtcrnn import MTCRNN, TIERS, MTCRNN_SYSTEM, texture_splits
+from ..priors.mtcrnn_train import TIERS, clip_files, clip_tracks
+from ..systems.mtcrnn import MTCRNN_SYSTEM, texture_splits
 from dataclasses import dataclass
 from .engine import Recipe, RecipeSpec, Stage, Train, RecipeCommon, register_recipe
 from .stages import run_trainer, recipe_device, stage_evaluate

@@ -11,9 +11,10 @@ from ..core import DataError, ConfigError, SYSTEMS, atomic_write, check_system
 from ..protocols import check_generator
 from ..systems.common import classes_of, data_source
 from ..data.folders import AUDIO_EXTS, check_audio
-from .engine import Recipe, RecipeSpec, Stage, Train, run_recipe, deep_merge
+from .engine import Recipe, RecipeSpec, Stage, Train, run_recipe
+from ..train.settings import deep_merge
 from ..train.trainers import get_trainer, train
-import foleybook.eval.classifier, foleybook.vocoders.hifigan, foleybook.vocoders.melgan   # the trainers of the shared stages' sections
+import foleybook.eval.classifier_train, foleybook.vocoders.vocoder_train   # the trainers of the shared stages' sections
 
 # %% auto #0
 __all__ = ['VOCODER', 'class_folders', 'find_dev_folder', 'stage_data', 'split_files', 'link_or_copy', 'stage_split',

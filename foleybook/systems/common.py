@@ -10,16 +10,16 @@ from pathlib import Path
 from typing import Callable
 import torch
 from torch import nn
-from ..core import ConfigError, CheckpointError, REGISTRY, Pretrained, discover, atomic_write, load_pretrained, CONFIG_NAME
+from ..core import ConfigError, CheckpointError, REGISTRY, Pretrained, discover, load_pretrained, save_parts, CONFIG_NAME
 from ..core import model_device
 from ..protocols import Generator, GeneratorMixin, check_generator
 from ..data.synth import class_key
 from ..audio import save_audio, pad_or_trim, resample
 
 # %% auto #0
-__all__ = ['PEAK', 'ALL_SYSTEMS', 'chunk_seed', 'limit_peak', 'write_clip', 'match_class', 'write_clips', 'save_parts',
-           'generator_sampler', 'Part', 'load_vocoder_part', 'classes_of', 'data_source', 'System', 'register_system',
-           'get_system', 'PartsGenerator', 'as_generator', 'CodePipeline']
+__all__ = ['PEAK', 'ALL_SYSTEMS', 'chunk_seed', 'limit_peak', 'write_clip', 'match_class', 'write_clips', 'generator_sampler',
+           'Part', 'load_vocoder_part', 'classes_of', 'data_source', 'System', 'register_system', 'get_system',
+           'PartsGenerator', 'as_generator', 'CodePipeline']
 
 # %% ../../nbs/05c_generators.ipynb #9e91fec6
 def chunk_seed(seed:int, i:int) -> int:
@@ -84,18 +84,6 @@ def write_clips(g:Generator, # any generator
             if verbose: print(f"{c}: wrote {paths[0].name} .. {paths[-1].name}")
     return folder
 
-
-# %% ../../nbs/05c_generators.ipynb #5e7a0002
-def save_parts(folder, # the folder to write
-               parts:dict, # sub-folder name -> part with its own `save_pretrained`
-               config:dict): # the settings for `config.json` (with `model_class`)
-    "Save each part into its sub-folder, then `config.json` (last: a folder without it does not load); a `ConfigError` before writing anything when a part cannot be saved."
-    folder = Path(folder)
-    for name, part in parts.items():
-        if not hasattr(part, 'save_pretrained'): raise ConfigError(f"the {name} ({type(part).__name__}) has no save_pretrained: it cannot be saved")
-    for name, part in parts.items(): part.save_pretrained(folder/name)
-    with atomic_write(folder/CONFIG_NAME, 'w') as f: json.dump(config, f, indent=1)
-    return folder
 
 # %% ../../nbs/05c_generators.ipynb #36b1e488
 def generator_sampler(g:Generator, # any generator (its `options`, if any, become sliders)
