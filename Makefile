@@ -8,7 +8,7 @@ export MKL_NUM_THREADS ?= 1
 export MPLBACKEND ?= Agg
 NBWORKERS ?= 1
 
-.PHONY: venv test test-slow export-check nbtest pytest docs demo clean bench clean-nbs test-browser browser-deps screenshots
+.PHONY: venv test test-forms test-slow export-check nbtest pytest docs demo clean bench clean-nbs test-browser browser-deps screenshots
 
 # The torch trio first (pinned, from the local wheels on the dev/CI machines), then the package.
 $(BIN)/.installed: settings.ini setup.py
@@ -34,7 +34,21 @@ nbtest: venv
 pytest: venv
 	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests --ignore=tests/browser
 
-test: export-check nbtest pytest
+# The inference forms (foleybook.fastpath): nbtest and pytest ran what 'auto' chooses on this machine; the notebooks
+# and tests whose result depends on that choice run again with each form pinned (FOLEYBOOK_PRECISION), so any
+# machine checks what every other one would run (bf16 is emulated, slower, where the CPU has no bf16 kernels).
+FORM_NBS := $(addprefix nbs/,00f_fastpath.ipynb 03_vocoders.ipynb 03a_hifigan.ipynb 03c_melgan.ipynb 03d_bigvgan.ipynb \
+	04a_vqvae.ipynb 05d_pipeline.ipynb 06a_diffwave.ipynb 07_sashimi.ipynb 08_vqgan.ipynb 09c_specvqgan_checkpoints.ipynb \
+	10c_audio_diffusion.ipynb)
+FORM_TESTS := tests/test_vocoders.py tests/test_vocoder_speed.py
+
+test-forms: venv
+	@for p in fp32 bf16; do \
+	  FOLEYBOOK_PRECISION=$$p $(BIN)/python tests/run_notebooks.py --jobs 2 $(FORM_NBS) && \
+	  FOLEYBOOK_PRECISION=$$p $(BIN)/python -m pytest -q -m precision $(FORM_TESTS) || exit 1; \
+	done
+
+test: export-check nbtest pytest test-forms
 
 # The real-size cells flagged `slow` (never in CI).
 test-slow: venv

@@ -274,6 +274,7 @@ def main():
     a = ap.parse_args()
     torch.set_num_threads(1)
     os.environ['FOLEYBOOK_FASTPATH_CACHE'] = tempfile.mkdtemp(prefix='fastpath-bench-')   # 'auto' measures afresh here
+    os.environ.pop('FOLEYBOOK_PRECISION', None)   # the default is what 'auto' measures, whatever the shell pins
     cpu = cpu_info()
     amx = any(f.startswith('amx') for f in cpu['flags'])
     machine = f"{cpu['model']} ({'AVX-512 BF16' if 'avx512_bf16' in cpu['flags'] else 'no AVX-512 BF16'}, {'AMX' if amx else 'no AMX'})"

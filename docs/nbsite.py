@@ -194,7 +194,7 @@ def convert_nb(nb: dict, anchors: dict) -> dict:
 
 ROLES = [('Foundations', ()), ('Data', ('data',)), ('Training', ('train',)), ('Vocoders', ('vocoders',)),
          ('Codecs', ('codecs',)), ('Priors', ('priors',)), ('Diffusion', ('diffusion',)), ('Systems', ('systems',)),
-         ('Evaluation', ('eval',)), ('CLI and recipes', ('cli', 'recipes'))]   # the sidebar's captions, in order
+         ('Evaluation', ('eval',)), ('CLI and recipes', ('cli', 'commands', 'recipes'))]   # the sidebar's captions, in order
 CHAPTER_ROLES = {'00': 'Foundations', '01': 'Data', '02': 'Training', '03': 'Vocoders', '04': 'Codecs', '05': 'Priors',
                  '06': 'Diffusion', '07': 'Diffusion', '08': 'Codecs', '09': 'Priors', '10': 'Diffusion', '11': 'Priors',
                  '12': 'Evaluation', '13': 'CLI and recipes'}   # the role of a notebook that exports no module

@@ -4,327 +4,252 @@
 
 # %% ../nbs/13_cli.ipynb #0382ce86
 from __future__ import annotations
-import argparse, json, sys, warnings
-from pathlib import Path
-from .core import FoleyError, ConfigError, DataError, SYSTEMS, check_system, discover, get_device
-from .train.trainers import get_trainer, train, trainer_table
-from .protocols import check_generator
+import argparse, json, sys
+from .core import FoleyError, SYSTEMS, discover
+from .console import notes_as_lines, error_text
 from .recipes.engine import RECIPES, RECIPE_ALIASES
 from .recipes.bench import BENCH_SYSTEMS, BENCH_PRESETS
+from .commands import COMMANDS
 
 # %% auto #0
-__all__ = ['COMMANDS', 'build_parser', 'cmd_prepare', 'cmd_train', 'cmd_codes', 'cmd_pipeline', 'cmd_export', 'load_generator',
-           'cmd_generate', 'cmd_evaluate', 'cmd_recipe', 'cmd_bench', 'cmd_models', 'main']
+__all__ = ['build_parser', 'main']
 
 # %% ../nbs/13_cli.ipynb #95b456d8
 def _system_arg(p, default='auto'):
     p.add_argument('--system', default=default, choices=list(SYSTEMS),
-                   help="device / mixed precision / data parallel: " + ', '.join(SYSTEMS) + " (default: auto, CUDA with mixed precision where present, else the CPU)")
+                   help="device / mixed precision / data parallel: " + ', '.join(SYSTEMS)
+                        + " (default: auto, CUDA with mixed precision where present, else the CPU)")
 
 def _device_arg(p):
-    p.add_argument('--device', default='auto', help="where to run: auto (a CUDA GPU where present, else the CPU), cpu, cuda, cuda:1, ... (default: auto)")
+    p.add_argument('--device', default='auto',
+                   help=(
+            "where to run: auto (a CUDA GPU where present, else the CPU), cpu, cuda, cuda:1, ... (default: auto)"
+        ))
 
-def _value(s:str):
-    "A command-line value: JSON when it parses (numbers, true/false, lists), else the string."
-    try: return json.loads(s)
-    except ValueError: return s
-
-def _pairs(items, flag) -> dict:
-    "`NAME=VALUE` strings -> a dict of values (see `_value`)."
-    out = {}
-    for it in items or []:
-        if '=' not in it: raise ConfigError(f"{flag} {it!r}: expected NAME=VALUE")
-        k, v = it.split('=', 1); out[k.strip().replace('-', '_')] = _value(v)
-    return out
+def _policy_args(p, resume:bool=True, what:str='the folder'):
+    "--overwrite (and --resume): the one policy of every command that writes a folder (`foleybook.outputs.decide`)."
+    p.add_argument('--overwrite', action='store_true', help=f"replace {what} when it holds a finished result")
+    if resume: p.add_argument('--resume', action='store_true',
+                              help="continue an interrupted run in OUT (only with the same data and settings)")
 
 def _aliases(name:str) -> str:
     al = sorted(a for a, n in RECIPE_ALIASES.items() if n == name)
     return f" (also {', '.join(al)})" if al else ''
 
-def build_parser() -> argparse.ArgumentParser:
-    "The `foleybook` argument parser and its subcommands (recipe names from `RECIPES`)."
-    discover('foleybook.recipes')
-    p = argparse.ArgumentParser(prog='foleybook', description="Foley sound synthesis: datasets, training, generation, evaluation, recipes.")
-    sub = p.add_subparsers(dest='command', metavar='COMMAND', required=True)
-
-    s = sub.add_parser('prepare', help="download, verify and prepare a dataset",
-                       description="Download (resuming), verify the checksums of, extract and convert a dataset.")
-    s.add_argument('name', help="the dataset (see `foleybook prepare --list`)", nargs='?')
-    s.add_argument('--root', default='data', help="where to put it (default: data)")
-    s.add_argument('--list', action='store_true', help="list the known datasets and exit")
-
+def _parser_train(sub):
     s = sub.add_parser('train', help="train one model (see `foleybook models`)",
-                       description="Train one model with its registered trainer (`foleybook models` lists them, with their presets); "
-                                   "with --resume, continue from its last checkpoint. Every key of the run can be set with --set: a training "
-                                   "setting (epochs, steps, bs, lr, schedule, wd, seed, precision, accum, ema, every, keep, valid_pct, clip, ...), "
-                                   "a model config field as model.FIELD (model.mel.n_mels reaches into a nested config), or an extra of the "
-                                   "trainer (segment, backbone, codec, ...); a bare FIELD works when only the model config has it.")
-    s.add_argument('model', help="what to train: a trainer of `foleybook models` (hifigan, melgan, griffinlim, vqvae, pixelsnail, classifier, ...)")
-    s.add_argument('--data', required=True, help="'synth' (a SynthFoley set), a folder of class folders, or a codes file/folder (priors)")
+                       description=(
+            "Train one model with its registered trainer (`foleybook models` lists them, with their presets). A "
+            "finished OUT is refused unless --overwrite; --resume continues an interrupted run with the same data"
+            " and settings. Every key of the run can be set with --set: a training setting (epochs, steps, bs, "
+            "lr, schedule, wd, seed, precision, accum, ema, every, keep, valid_pct, clip, ...), a model config "
+            "field as model.FIELD (model.mel.n_mels reaches into a nested config), or an extra of the trainer "
+            "(segment, backbone, codec, ...); a bare FIELD works when only the model config has it."
+        ))
+    s.add_argument('model', help=(
+            "what to train: a trainer of `foleybook models` (hifigan, melgan, griffinlim, vqvae, pixelsnail, "
+            "classifier, ...)"
+        ))
+    s.add_argument('--data', required=True,
+                   help="'synth' (a SynthFoley set), a folder of class folders, or a codes file/folder (priors)")
     s.add_argument('--preset', default=None, help="the model config preset (default: the trainer's, debug)")
     s.add_argument('--out', required=True, help="output folder (checkpoints, final model, run.json)")
     s.add_argument('--epochs', type=int, help="number of epochs (default: the trainer's for the preset)")
     s.add_argument('--steps', type=int, help="number of steps (default: the trainer's for the preset)")
     s.add_argument('--bs', type=int, help="batch size (default: the trainer's for the preset)")
     s.add_argument('--seed', type=int, help="random seed (default: 0)")
-    s.add_argument('--set', action='append', metavar='KEY=VALUE', help="a setting, model.FIELD or extra, e.g. --set lr=1e-3 --set model.n_codes=256 (repeatable)")
+    s.add_argument('--set', action='append', metavar='KEY=VALUE',
+                   help="a setting, model.FIELD or extra, e.g. --set lr=1e-3 --set model.n_codes=256 (repeatable)")
     _system_arg(s, default=None)
-    s.add_argument('--resume', action='store_true', help="continue from the last checkpoint in OUT")
+    _policy_args(s, what="OUT")
 
+def _parser_models(sub):
     s = sub.add_parser('codes', help="encode clips with a trained codec (the prior's training data)",
-                       description="Encode a folder of class folders with a trained codec (e.g. the VQ-VAE) into OUT/codes.safetensors.")
+                       description=(
+            "Encode a folder of class folders with a trained codec (e.g. the VQ-VAE) into OUT/codes.safetensors."
+        ))
     s.add_argument('--codec', required=True, help="a trained codec folder (e.g. exp/vqvae/final)")
     s.add_argument('--data', required=True, help="a folder of class folders (DATA/<Class>/*.wav)")
     s.add_argument('--out', required=True, help="output folder for codes.safetensors")
     s.add_argument('--bs', type=int, default=16, help="batch size (default: 16)")
-
-    s = sub.add_parser('pipeline', help="assemble a trained prior, codec and vocoder into one generator folder",
-                       description="Assemble a FoleyPipeline (prior -> codec -> vocoder) from trained folders and save it to OUT for `generate --model`.")
+    _policy_args(s, resume=False, what="OUT")
+    s = sub.add_parser('pipeline', help="assemble a trained prior, codec and vocoder into one model folder",
+                       description=(
+            "Assemble a FoleyPipeline (prior -> codec -> vocoder) from trained folders and save it as the model "
+            "folder OUT: read it with `generate --model OUT` (or load_pretrained)."
+        ))
     s.add_argument('--prior', required=True, help="a trained prior folder (e.g. exp/prior/final)")
     s.add_argument('--codec', required=True, help="a trained codec folder (e.g. exp/vqvae/final)")
     s.add_argument('--vocoder', required=True, help="a trained vocoder folder, or 'griffinlim'")
-    s.add_argument('--classes', help="comma-separated class names in label order (default: the codes' classes, else DCASE 2023's)")
-    s.add_argument('--duration', type=float, default=4.0, help="seconds per clip (default: 4)")
-    s.add_argument('--out', required=True, help="the pipeline folder to write")
-
+    s.add_argument('--classes', help=(
+            "comma-separated class names in label order (default: the codes' classes, else DCASE 2023's)"
+        ))
+    s.add_argument('--duration', type=float, default=4.0, help="seconds per clip, more than 0 (default: 4)")
+    s.add_argument('--out', required=True, help="the model folder to write")
+    _policy_args(s, resume=False, what="OUT")
     s = sub.add_parser('export', help="save a recipe experiment's generator as one model folder",
-                       description="Save the generator of a recipe experiment (its trained parts) as one folder OUT that `generate --model OUT` and `load_pretrained` read.")
-    s.add_argument('--pipeline', required=True, help="an experiment folder of `foleybook recipe` (exp/TAG)")
-    s.add_argument('--out', required=True, help="the model folder to write (must not exist)")
+                       description=(
+            "Save the generator of a recipe experiment (its trained parts) as one model folder OUT that `generate"
+            " --model OUT` and `load_pretrained` read."
+        ))
+    s.add_argument('--experiment', '--pipeline', dest='experiment', required=True,
+                   help="an experiment folder of `foleybook recipe` (exp/TAG); --pipeline is the older name")
+    s.add_argument('--out', required=True, help="the model folder to write")
+    _policy_args(s, resume=False, what="OUT")
 
+def _parser_generate(sub):
     s = sub.add_parser('generate', help="generate clips with any trained generator",
-                       description="Generate clips of a class (or all) with a saved generator or a recipe experiment, as OUT/<Class>/0001.wav ...")
+                       description=(
+            "Generate clips of a class (or all) with a saved model folder or a recipe experiment, as "
+            "OUT/<Class>/0001.wav ... Each class folder is one result: one with other settings is refused unless "
+            "--overwrite, an interrupted one continues with --resume."
+        ))
     g = s.add_mutually_exclusive_group(required=True)
-    g.add_argument('--model', help="a saved generator folder (any system's `save_pretrained`)")
-    g.add_argument('--pipeline', help="an experiment folder of `foleybook recipe` (exp/TAG)")
-    s.add_argument('--class', dest='cls', default='all', help="a class name in any case (folders keep the generator's spelling), or 'all' (default)")
+    g.add_argument('--model', help=(
+            "a model folder (`foleybook pipeline`, `export`, any `save_pretrained`), or an experiment folder"
+        ))
+    g.add_argument('--experiment', '--pipeline', dest='experiment',
+                   help=(
+            "an experiment folder of `foleybook recipe` (exp/TAG), or a model folder; --pipeline is the older "
+            "name"
+        ))
+    s.add_argument('--class', dest='cls', default='all',
+                   help="a class name in any case (folders keep the generator's spelling), or 'all' (default)")
     s.add_argument('--n', type=int, default=1, help="clips per class, at least 1 (default: 1)")
-    s.add_argument('--seed', type=int, default=0, help="random seed (default: 0)")
+    s.add_argument('--seed', type=int, default=0, help="random seed, 0 or more (default: 0)")
     s.add_argument('--temperature', type=float, help="sampling temperature (priors)")
     s.add_argument('--top-k', type=int, help="sample among the k most likely codes only (priors)")
-    s.add_argument('--guidance', type=float, help="classifier-free guidance scale, for models trained with p_uncond > 0")
-    s.add_argument('--option', action='append', metavar='NAME=VALUE', help="any other option of the generator (repeatable), e.g. MTCRNN's control curve: --option cond=[0,0.5,1] --option control_rate=1")
+    s.add_argument('--guidance', type=float, help=(
+            "classifier-free guidance scale, for models trained with p_uncond > 0"
+        ))
+    s.add_argument('--option', action='append', metavar='NAME=VALUE',
+                   help=(
+            "any other option of the generator (repeatable), e.g. MTCRNN's control curve: --option cond=[0,0.5,1]"
+            " --option control_rate=1"
+        ))
     _device_arg(s)
-    s.add_argument('--no-limit', action='store_true', help="write the clips as generated (default: a clip whose peak is above 0.98 is scaled down to it: never clipped)")
+    s.add_argument('--no-limit', action='store_true',
+                   help=(
+            "write the clips as generated (default: a clip whose peak is above 0.98 is scaled down to it: never "
+            "clipped)"
+        ))
     s.add_argument('--out', required=True, help="output folder")
-
+    _policy_args(s, what="a class folder of OUT")
     s = sub.add_parser('evaluate', help="compare generated clips with reference clips",
-                       description="Per-class FAD / KAD (and classifier accuracy with --classifier) of OUT/<Class> folders; writes a markdown report.")
+                       description=(
+            "Per-class FAD / KAD (and classifier accuracy with --classifier) of OUT/<Class> folders; writes a "
+            "markdown report."
+        ))
     s.add_argument('--gen', required=True, help="generated clips, GEN/<Class>/*.wav")
     s.add_argument('--ref', required=True, help="reference clips, REF/<Class>/*.wav")
     s.add_argument('--classifier', help="a trained in-domain classifier folder (also used as the FAD embedder)")
-    s.add_argument('--embedder', action='append', help="embedder(s) for FAD/KAD: vggish, panns, classifier (default: classifier when given, else vggish)")
+    s.add_argument('--embedder', action='append',
+                   help=(
+            "embedder(s) for FAD/KAD: vggish, panns, classifier (default: classifier when given, else vggish)"
+        ))
+    s.add_argument('--vggish', help="VGGish weights (vggish-10086976.pth), for --embedder vggish")
+    s.add_argument('--panns', help="PANNs CNN14 weights (Cnn14_mAP=0.431.pth), for --embedder panns")
     _device_arg(s)
-    s.add_argument('--report', required=True, help="the markdown report to write")
+    s.add_argument('--report', required=True, help="the markdown report to write (report.json and plots go beside it)")
+    _policy_args(s, resume=False, what="an existing report")
 
+def _parser_runs(sub):
     s = sub.add_parser('recipe', help="run a staged recipe",
-                       description="Run stages of a recipe; finished stages are skipped, interrupted ones resume, a changed setting "
-                                   "reruns its stage and the ones after it. Recipes: "
-                                   + "; ".join(f"{n}{_aliases(n)}: {', '.join(st.name for st in r.stages)}" for n, r in sorted(RECIPES.items())) + ".")
+                       description="Run stages of a recipe; finished stages are skipped, interrupted ones resume, a "
+                                   "changed setting reruns its stage and the ones after it; --overwrite starts OUT "
+                                   "afresh. "
+                                   "Recipes: " + "; ".join(f"{n}{_aliases(n)}: {', '.join(st.name for st in r.stages)}"
+                                                           for n, r in sorted(RECIPES.items())) + ".")
     s.add_argument('name', help="the recipe: " + ', '.join(sorted(RECIPES)))
-    s.add_argument('--data', default='synth', help="'synth' (write a SynthFoley set) or a folder of real data (default: synth)")
-    s.add_argument('--preset', default='debug', help="a preset of the recipe: debug, demo, ... (default: debug)")
+    s.add_argument('--data', default='synth', help=(
+            "'synth' (write a SynthFoley set) or a folder of real data (default: synth)"
+        ))
+    s.add_argument('--preset', default=None, help=(
+            "a preset of the recipe: debug, demo, ... (default: debug; with --status: the one OUT was made with)"
+        ))
     s.add_argument('--stage', default=None, help="first stage, by name or position (default: the first)")
     s.add_argument('--stop-stage', default=None, help="last stage, by name or position (default: the last)")
     _system_arg(s)
     s.add_argument('--out', default=None, help="experiment folder (default: exp/NAME-PRESET)")
     s.add_argument('--set', action='append', metavar='SECTION.KEY=VALUE',
-                   help="change a preset's setting, checked against the section's type: e.g. --set train.epochs=3, --set train.model.n_layer=12, "
-                        "--set generate.n_per_class=5, or a common entry (--set n_per_class=10) (repeatable)")
-    s.add_argument('--status', action='store_true', help="print which stages are done and exit")
-
+                   help=(
+            "change a preset's setting, checked against the section's type: e.g. --set train.epochs=3, --set "
+            "train.model.n_layer=12, --set generate.n_per_class=5, or a common entry (--set n_per_class=10) "
+            "(repeatable)"
+        ))
+    s.add_argument('--status', action='store_true',
+                   help=(
+            "print each stage of OUT: done, stale (and why) or to do (with --set: after those changes), and exit"
+        ))
+    s.add_argument('--overwrite', action='store_true', help="start OUT afresh (everything in it is deleted first)")
+    s.add_argument('--verbose', action='store_true', help=(
+            "print the training tables too (default: a line per stage and the progress of each)"
+        ))
     s = sub.add_parser('bench', help="run and judge several systems on one data set and one split",
-                       description="Run the recipes of several systems (default: all five) on one data set, one split per seed; judge every "
-                                   "system's clips, brought to the data's rate and duration, with one in-domain classifier per seed (and VGGish / "
-                                   "PANNs when their weights are given); write OUT/report.md, report.json and plots. Finished stages are skipped.")
-    s.add_argument('--systems', default=None, help="comma-separated systems (default: all): " + ', '.join(BENCH_SYSTEMS))
-    s.add_argument('--data', default='synth', help="'synth' (a SynthFoley set) or a folder of class folders (default: synth)")
-    s.add_argument('--preset', default='debug', help="the benchmark preset: " + ', '.join(BENCH_PRESETS) + " (each system's recipe preset of that name; paper: each one's published preset)")
-    s.add_argument('--seeds', default='0', help="comma-separated seeds: one split, judge and training run per seed (default: 0)")
-    s.add_argument('--set', action='append', metavar='SYSTEM.SECTION.KEY=VALUE', help="change one system's recipe preset, e.g. --set diffwave.train.epochs=3 (repeatable)")
+                       description=(
+            "Run the recipes of several systems (default: all five) on one data set, one split per seed; judge "
+            "every system's clips, brought to the data's rate and duration, with one in-domain classifier per "
+            "seed (and VGGish / PANNs when their weights are given); write OUT/report.md, report.json and plots. "
+            "Finished stages are skipped."
+        ))
+    s.add_argument('--systems', default=None,
+                   help="comma-separated systems (default: all): " + ', '.join(BENCH_SYSTEMS))
+    s.add_argument('--data', default='synth', help=(
+            "'synth' (a SynthFoley set) or a folder of class folders (default: synth)"
+        ))
+    s.add_argument('--preset', default='debug', help="the benchmark preset: " + ', '.join(BENCH_PRESETS)
+                   + " (each system's recipe preset of that name; paper: each one's published preset)")
+    s.add_argument('--seeds', default='0', help=(
+            "comma-separated seeds, 0 or more: one split, judge and training run per seed (default: 0)"
+        ))
+    s.add_argument('--set', action='append', metavar='SYSTEM.SECTION.KEY=VALUE',
+                   help="change one system's recipe preset, e.g. --set diffwave.train.epochs=3 (repeatable)")
     s.add_argument('--vggish', help="VGGish weights (vggish-10086976.pth): FAD / KAD with VGGish too")
     s.add_argument('--panns', help="PANNs CNN14 weights (Cnn14_mAP=0.431.pth): FAD / KAD with PANNs too")
-    s.add_argument('--dcase', action='store_true', help="the DCASE 2023 Task 7 evaluation: 100 clips per class, 4 s at 22,050 Hz, per-class VGGish FAD (needs --vggish)")
+    s.add_argument('--dcase', action='store_true', help=(
+            "the DCASE 2023 Task 7 evaluation: 100 clips per class, 4 s at 22,050 Hz, per-class VGGish FAD (needs"
+            " --vggish)"
+        ))
     _system_arg(s)
     s.add_argument('--out', default=None, help="the benchmark folder (default: exp/bench-PRESET)")
-    s.add_argument('--verbose', action='store_true', help="print the recipes' logs too")
+    s.add_argument('--overwrite', action='store_true', help="start OUT afresh (everything in it is deleted first)")
+    s.add_argument('--verbose', action='store_true', help=(
+            "print the recipes' logs too (default: a line per system and stage, and the progress of each)"
+        ))
 
+def build_parser() -> argparse.ArgumentParser:
+    "The `foleybook` argument parser and its subcommands (recipe names from `RECIPES`)."
+    discover('foleybook.recipes')
+    p = argparse.ArgumentParser(prog='foleybook', description=(
+            "Foley sound synthesis: datasets, training, generation, evaluation, recipes."
+        ))
+    sub = p.add_subparsers(dest='command', metavar='COMMAND', required=True)
+    s = sub.add_parser('prepare', help="download, verify and prepare a dataset",
+                       description="Download (resuming), verify the checksums of, extract and convert a dataset.")
+    s.add_argument('name', help="the dataset (see `foleybook prepare --list`)", nargs='?')
+    s.add_argument('--root', default='data', help="where to put it (default: data)")
+    s.add_argument('--list', action='store_true', help="list the known datasets and exit")
+    _parser_train(sub); _parser_models(sub); _parser_generate(sub); _parser_runs(sub)
     s = sub.add_parser('models', help="list the trainers, their model presets and parameter counts",
-                       description="Every trainer (what `foleybook train` takes) with each model preset, its model class and parameter count (counted on the meta device).")
+                       description=(
+            "Every trainer (what `foleybook train` takes) with each model preset, its model class and parameter "
+            "count (counted on the meta device)."
+        ))
     s.add_argument('--json', action='store_true', help="print a JSON list of {trainer, preset, model, params, with}")
     return p
 
 # %% ../nbs/13_cli.ipynb #b7c948dd
-def cmd_prepare(a):
-    "`foleybook prepare NAME --root DIR`: a dataset of `foleybook.data.download`'s registry."
-    from foleybook.data import download
-    if a.list or not a.name:
-        for name in sorted(download.DATASETS): print(name)
-        return 0
-    if a.name not in download.DATASETS:
-        raise DataError(f"unknown dataset {a.name!r}; known: {sorted(download.DATASETS)}")
-    print(f"foleybook: prepared {a.name} -> {download.DATASETS[a.name](a.root)}")
-    return 0
-
-def cmd_train(a):
-    "`foleybook train MODEL ...`: the trainer of `TRAINERS` with the given preset, the shortcut flags and every `--set` key checked (`foleybook.train.trainers.train`)."
-    spec = get_trainer(a.model)
-    if a.data != 'synth' and not Path(a.data).exists(): raise DataError(f"--data {a.data}: not found")
-    settings = {k: v for k, v in dict(epochs=a.epochs, steps=a.steps, bs=a.bs, seed=a.seed, system=a.system).items() if v is not None}
-    out = train(spec, a.data, a.preset, a.out, resume=a.resume, settings=settings, **_pairs(a.set, '--set'))
-    print(f"foleybook: trained {a.model} -> {out}")
-    return 0
-
-def cmd_codes(a):
-    "`foleybook codes --codec DIR --data DIR --out DIR`: the codec's codes of every clip, for a prior."
-    from foleybook.core import load_pretrained
-    from foleybook.codecs.vqvae import save_codes
-    if not Path(a.data).is_dir(): raise DataError(f"--data {a.data}: not a folder of class folders")
-    path = save_codes(load_pretrained(a.codec).eval(), a.data, a.out, bs=a.bs)
-    print(f"foleybook: codes -> {path}")
-    return 0
-
-def cmd_pipeline(a):
-    "`foleybook pipeline --prior DIR --codec DIR --vocoder DIR|griffinlim --out DIR`: one saved `FoleyPipeline`."
-    from foleybook.systems.common import get_system
-    vocoder = a.vocoder
-    if vocoder == 'griffinlim':
-        from foleybook.vocoders.base import GriffinLimVocoder
-        vocoder = GriffinLimVocoder()
-    classes = a.classes.split(',') if a.classes else None
-    pipe = get_system('dcase2023').assemble(dict(prior=a.prior, codec=a.codec, vocoder=vocoder), class_names=classes,
-                                            duration=a.duration)
-    print(f"foleybook: pipeline of {len(pipe.classes)} classes -> {pipe.save_pretrained(a.out)}")
-    return 0
-
-def cmd_export(a):
-    "`foleybook export --pipeline EXP --out DIR`: the experiment's generator saved by its `save_pretrained` (into a sibling folder first, then moved: no half-written OUT)."
-    import shutil
-    out = Path(a.out)
-    if out.exists(): raise ConfigError(f"--out {out}: exists already; give a new folder")
-    g = load_generator(pipeline=a.pipeline)
-    if not hasattr(g, 'save_pretrained'): raise ConfigError(f"{type(g).__name__} has no save_pretrained: it cannot be exported")
-    tmp = out.with_name(f".{out.name}.partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    try:
-        g.save_pretrained(tmp)
-        out.parent.mkdir(parents=True, exist_ok=True); tmp.rename(out)
-    finally: shutil.rmtree(tmp, ignore_errors=True)
-    print(f"foleybook: {type(g).__name__} of {a.pipeline} -> {out}")
-    return 0
-
-def load_generator(model=None, # a saved generator folder
-                   pipeline=None, # or an experiment folder of a recipe
-                   device=None): # where to put it ('auto': CUDA where present); None: where it loads
-    "The `Generator` saved in `model`, or the one of the recipe experiment `pipeline`, moved to `device`."
-    from foleybook.core import load_pretrained
-    from foleybook.recipes.engine import Recipe
-    from foleybook.systems.common import as_generator
-    dev = None if device is None else get_device(device)
-    if pipeline is not None:
-        exp = Path(pipeline)
-        if not (exp/'recipe.json').is_file(): raise DataError(f"--pipeline {exp}: not an experiment folder of `foleybook recipe` (no recipe.json)")
-        r = Recipe(exp, recipe=None, quiet=True)
-        if r.spec.system is None: raise ConfigError(f"recipe {r.spec.name} has no system: nothing to generate with")
-        return r.spec.system.assemble(r, 'cpu' if dev is None else dev)   # the system's one builder
-    g = as_generator(load_pretrained(model))   # a generator itself, or built by the system that lists its model class
-    return g if dev is None else g.to(dev)
-
-def _notes(caught):
-    "Print caught warnings as one-line notes on stderr."
-    for w in caught: print(f"foleybook: note: {' '.join(str(w.message).split())}", file=sys.stderr)
-
-def cmd_generate(a):
-    "`foleybook generate --model DIR | --pipeline EXP ...`: clips of one class (or all) from any generator, on `--device`."
-    from foleybook.systems.common import write_clips, match_class, PEAK
-    if a.n < 1: raise ConfigError(f"--n {a.n}: the number of clips per class must be at least 1")
-    g = load_generator(a.model, a.pipeline, a.device)
-    if g.classes is None:
-        if a.cls != 'all':
-            ctl = getattr(g, 'control', None)
-            what = f"a control curve ({', '.join(ctl)})" if ctl else "a condition other than a class"
-            raise ConfigError(f"{type(g).__name__} has no classes: it is driven by {what}, not by --class {a.cls}. "
-                              "Leave out --class (each clip gets a seeded random curve), or give a curve: "
-                              "--option cond=[0,0.5,1] --option control_rate=1 (its values, at that rate in Hz)")
-        classes = ['all']
-    else: classes = list(g.classes) if a.cls == 'all' else [match_class(g.classes, a.cls)]
-    opts = {**{k: v for k, v in dict(temperature=a.temperature, top_k=a.top_k, guidance=a.guidance).items() if v is not None},
-            **_pairs(a.option, '--option')}
-    write_clips(g, a.out, a.n, seed=a.seed, classes=None if g.classes is None else classes, sample_rate=g.sample_rate, duration=None,
-                peak=None if a.no_limit else PEAK, generate_options=opts)
-    print(f"foleybook: wrote {a.n} clip(s) of {len(classes)} class(es) ({', '.join(map(str, classes))}) to {a.out}")
-    return 0
-
-def cmd_evaluate(a):
-    "`foleybook evaluate --gen DIR --ref DIR --report PATH`: per-class metrics of the classes both folders hold (the others named) and a markdown report."
-    for k in ('gen', 'ref'):
-        if not Path(getattr(a, k)).is_dir(): raise DataError(f"--{k} {getattr(a, k)}: not a folder of class folders")
-    from foleybook.eval.report import evaluate, write_report, summarize
-    clf = None
-    if a.classifier:
-        from foleybook.eval.classifier import FoleyClassifier
-        clf = FoleyClassifier.from_pretrained(a.classifier, device=get_device(a.device))
-    names = a.embedder or (['classifier'] if clf else ['vggish'])
-    if 'classifier' in names and clf is None: raise ConfigError("--embedder classifier needs --classifier DIR")
-    embedders = [clf if e == 'classifier' else e for e in names]
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter('always', UserWarning)
-        table = evaluate(a.gen, a.ref, embedders=embedders, classifier=clf, per_class=True, cross_class=True, progress=False)
-        write_report(table, a.report)
-    _notes(caught)
-    print(json.dumps(summarize(table), indent=1))
-    print(f"foleybook: report -> {a.report}")
-    return 0
-
-def cmd_recipe(a):
-    "`foleybook recipe NAME ...`: stages `--stage`..`--stop-stage` of a recipe of `RECIPES` (an alias is the same recipe and folder), its preset changed by `--set`."
-    from foleybook.recipes.engine import Recipe, run_recipe, get_recipe
-    spec, sets = get_recipe(a.name), _pairs(a.set, '--set')
-    out = a.out or f"exp/{spec.name}-{a.preset}"
-    if a.status:
-        r = Recipe(out, spec, a.data, a.preset, a.system, quiet=True, sets=sets)
-        for i, (n, info) in enumerate(r.status().items()):
-            print(f"{i} {n:13s} " + ("-" if not info else f"skipped: {info['skipped']}" if info.get('skipped') else f"done in {info['seconds']:.1f} s"))
-        return 0
-    run_recipe(out, spec, data=a.data, preset=a.preset, stage=a.stage, stop_stage=a.stop_stage, system=a.system, sets=sets)
-    return 0
-
-def cmd_bench(a):
-    "`foleybook bench ...`: the systems' recipes on one data set and one split per seed, judged alike (`foleybook.recipes.bench.run_bench`)."
-    from foleybook.recipes.bench import run_bench
-    from foleybook.eval.embedders import load_vggish, load_panns_cnn14
-    try: seeds = [int(s) for s in a.seeds.split(',')]
-    except ValueError: raise ConfigError(f"--seeds {a.seeds}: comma-separated integers, e.g. 0,1,2") from None
-    if a.data != 'synth' and not Path(a.data).is_dir(): raise DataError(f"--data {a.data}: not a folder of class folders")
-    embedders = [f(p) for f, p in ((load_vggish, a.vggish), (load_panns_cnn14, a.panns)) if p]
-    out = a.out or f"exp/bench-{a.preset}"
-    run_bench(out, a.systems.split(',') if a.systems else None, a.data, a.preset, seeds, _pairs(a.set, '--set'), a.system, embedders, a.dcase, quiet=not a.verbose)
-    print(f"foleybook: bench report -> {Path(out)/'report.md'}")
-    return 0
-
-def cmd_models(a):
-    "`foleybook models [--json]`: every trainer and model preset, its model class and parameter count, in aligned columns."
-    rows = trainer_table()
-    if a.json: print(json.dumps([{k.rstrip('_'): v for k, v in r.items()} for r in rows], indent=1)); return 0
-    head = ['trainer', 'preset', 'model', 'parameters', '']
-    cells = [[r['trainer'], r['preset'], r['model'], '-' if r['model'] == '-' else '?' if r['params'] is None else format(r['params'], ','),
-              f"(--set {r['with_']})" if r['with_'] else ''] for r in rows]
-    w = [max(len(row[i]) for row in [head, *cells]) for i in range(len(head))]
-    for row in [head, *cells]: print('  '.join(c.rjust(w[i]) if i == 3 else c.ljust(w[i]) for i, c in enumerate(row)).rstrip())
-    return 0
-
-COMMANDS = dict(prepare=cmd_prepare, train=cmd_train, codes=cmd_codes, pipeline=cmd_pipeline, export=cmd_export, generate=cmd_generate, evaluate=cmd_evaluate,
-                recipe=cmd_recipe, bench=cmd_bench, models=cmd_models)
-
 def main(argv=None) -> int:
     "The `foleybook` console command: parse `argv` (default `sys.argv[1:]`), run the subcommand, return the exit code."
     try:
-        p = build_parser()
-        a = p.parse_args(argv)
-        return COMMANDS[a.command](a)
+        with notes_as_lines():   # a warning is a `foleybook: note: ...` line, never its source line
+            a = build_parser().parse_args(argv)
+            return COMMANDS[a.command](a)
     except FoleyError as e:
-        print(f"foleybook: error: {' '.join(str(e).split())}", file=sys.stderr)
-        return 2
+        print(error_text(e), file=sys.stderr); return 2
+    except OSError as e:   # what the checks could not foresee: a full disk, a file removed meanwhile
+        print(error_text(f"{e.filename}: {e.strerror}" if e.filename and e.strerror else e), file=sys.stderr); return 2
     except KeyboardInterrupt:
-        print("foleybook: interrupted; run the same command again to resume", file=sys.stderr)
+        print("foleybook: interrupted; run the same command again to continue (train and generate: with --resume)",
+              file=sys.stderr)
         return 130

@@ -16,8 +16,8 @@ from torch import nn
 __all__ = ['SYSTEMS', 'WEIGHTS_NAME', 'CONFIG_NAME', 'REGISTRY', 'FoleyError', 'AudioFileError', 'ConfigError', 'CheckpointError',
            'DataError', 'jsonable', 'FoleyConfig', 'atomic_path', 'atomic_write', 'seed_everything', 'get_device',
            'model_device', 'cpu_generator', 'draw_uniform', 'draw_normal', 'check_system', 'load_safetensors',
-           'save_safetensors', 'check_state_dict', 'Pretrained', 'load_torch_file', 'tensor_dict', 'load_pretrained',
-           'save_parts', 'discover', 'n_params']
+           'save_safetensors', 'check_state_dict', 'unfold_weight_norm', 'Pretrained', 'load_torch_file', 'tensor_dict',
+           'load_pretrained', 'save_parts', 'discover', 'n_params']
 
 # %% ../nbs/00a_core.ipynb #81eebd08
 class FoleyError(Exception):
@@ -122,6 +122,11 @@ class FoleyConfig:
         return cfg
 
 # %% ../nbs/00a_core.ipynb #e9b8735c
+def _umask() -> int:
+    "The process's umask (read by setting it and putting it back)."
+    mask = os.umask(0o022); os.umask(mask)
+    return mask
+
 @contextmanager
 def atomic_path(path, # the final file path
                 suffix:str=None): # suffix of the temp file (defaults to `path`'s, so writers that look at it work)
@@ -133,6 +138,7 @@ def atomic_path(path, # the final file path
     tmp = Path(tmp)
     try:
         yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())   # not mkstemp's 0600 (kept by writers that replace it): a new file's
         os.replace(tmp, path)
     finally:
         if tmp.exists(): tmp.unlink()
@@ -230,6 +236,22 @@ def check_state_dict(model:nn.Module, sd:dict, source=''):
         raise CheckpointError(f"{source}: weights do not match {type(model).__name__}; missing {missing[:10]}{'...' if len(missing)>10 else ''}, "
                               f"unexpected {unexpected[:10]}{'...' if len(unexpected)>10 else ''}, shape mismatches {shapes[:10]}")
 
+# %% ../nbs/00a_core.ipynb #5f35edd8
+def unfold_weight_norm(model:nn.Module, # a model with weight-norm parametrizations
+                       sd:dict) -> dict: # a state dict for it, some weight norms possibly folded into a plain `weight`
+    "`sd` with each folded `weight` of a weight-normed layer of `model` split: `g = |w|`, `v = w` (the same weight)."
+    from torch.nn.utils import parametrize
+    out = dict(sd)
+    for name, m in model.named_modules():
+        if not parametrize.is_parametrized(m, 'weight'): continue
+        wn = [p for p in m.parametrizations.weight if type(p).__name__ == '_WeightNorm']
+        pre = f"{name}." if name else ''
+        g, v = f"{pre}parametrizations.weight.original0", f"{pre}parametrizations.weight.original1"
+        if len(wn) != 1 or f"{pre}weight" not in out or g in out or v in out: continue
+        w = out.pop(f"{pre}weight")
+        out[g], out[v] = torch.norm_except_dim(w, 2, wn[0].dim), w
+    return out
+
 # %% ../nbs/00a_core.ipynb #1ad28e3c
 REGISTRY = {}  # model class name -> class: every `Pretrained` subclass, filled as the classes are defined
 
@@ -264,7 +286,7 @@ class Pretrained:
         folder = Path(folder)
         if not folder.is_dir(): raise CheckpointError(f"{folder}: pretrained folder not found")
         model = cls(cls.config_class.load_json(folder/CONFIG_NAME))
-        sd = load_safetensors(folder/WEIGHTS_NAME, device)
+        sd = unfold_weight_norm(model, load_safetensors(folder/WEIGHTS_NAME, device))   # an inference copy's too
         check_state_dict(model, sd, folder/WEIGHTS_NAME)
         model.load_state_dict(sd)
         return model.to(device).eval()
@@ -348,7 +370,7 @@ def discover(package:str='foleybook'): # a foleybook package whose modules (recu
     if package in _DISCOVERED: return
     pkg = importlib.import_module(package)
     for m in pkgutil.walk_packages(pkg.__path__, package + '.'):
-        if m.name.rsplit('.', 1)[-1] in ('_modidx', 'cli'): continue
+        if m.name.rsplit('.', 1)[-1] in ('_modidx', 'cli', 'commands'): continue
         importlib.import_module(m.name)
     _DISCOVERED.add(package)
 

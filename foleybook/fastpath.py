@@ -4,20 +4,21 @@
 
 # %% ../nbs/00f_fastpath.ipynb #63c584b5
 from __future__ import annotations
-import functools, hashlib, json, math, os, platform, time
+import functools, hashlib, json, math, os, platform, time, weakref
 from pathlib import Path
 import torch
 from torch import nn
 from .core import ConfigError, atomic_write, model_device
 
 # %% auto #0
-__all__ = ['PRECISIONS', 'MIN_SNR', 'MARGIN', 'check_precision', 'bf16_capable', 'precision_forms', 'cpu_info', 'machine',
-           'cache_dir', 'cache_file', 'snr_db', 'measure', 'fastest', 'size_key', 'AutoPath', 'Autocast', 'fast_form',
-           'bench_summary']
+__all__ = ['PRECISIONS', 'PINS', 'MIN_SNR', 'MARGIN', 'check_precision', 'bf16_capable', 'pinned_precision', 'resolve_precision',
+           'precision_forms', 'cpu_info', 'machine', 'cache_dir', 'cache_file', 'snr_db', 'measure', 'fastest',
+           'size_key', 'weights_key', 'AutoPath', 'Autocast', 'fast_form', 'bench_summary']
 
 # %% ../nbs/00f_fastpath.ipynb #e00d2062
 PRECISIONS = ('auto', 'mixed', 'bf16', 'fp32')
-MIN_SNR = 30.   # dB: a reduced-precision form whose output is further than this from fp32's is never chosen
+PINS = ('auto', 'fp32', 'bf16')   # the values of $FOLEYBOOK_PRECISION
+MIN_SNR = 30.   # dB (`snr_db`): a reduced-precision form further than this from fp32's output is never chosen
 MARGIN = 0.9    # another form replaces the reference only when it takes less than this share of the reference's time
 
 def check_precision(precision:str, # 'auto', 'mixed', 'bf16' or 'fp32'
@@ -27,10 +28,24 @@ def check_precision(precision:str, # 'auto', 'mixed', 'bf16' or 'fp32'
     return precision
 
 def bf16_capable(device='cpu') -> bool:
-    "Whether `device` has bf16 matrix kernels: CUDA with bf16, or a CPU whose oneDNN has them (AVX-512 BF16 or AMX); elsewhere bf16 is emulated and slow."
+    "Whether `device` has bf16 matrix kernels: CUDA with bf16, or a CPU whose oneDNN has them (AVX-512 BF16 or AMX)."
     dev = torch.device(device)
     if dev.type == 'cuda': return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
     return dev.type == 'cpu' and torch.backends.mkldnn.is_available() and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+
+def pinned_precision() -> str:
+    "`$FOLEYBOOK_PRECISION`: 'fp32' or 'bf16' when a run pins what every 'auto' runs; 'auto' (measure) when unset."
+    p = os.environ.get('FOLEYBOOK_PRECISION', '').strip() or 'auto'
+    if p not in PINS: raise ConfigError(f"FOLEYBOOK_PRECISION={p!r}: choose one of {PINS}, or leave it unset")
+    return p
+
+def resolve_precision(precision:str='auto', # 'auto', 'mixed', 'bf16' or 'fp32'
+                      device='cpu') -> str: # where the model runs
+    "The form to run: `precision` itself, or for 'auto' the pinned one, 'fp32' without bf16 kernels, else 'auto'."
+    if check_precision(precision) != 'auto': return precision
+    pin = pinned_precision()
+    if pin != 'auto': return pin
+    return 'auto' if bf16_capable(device) else 'fp32'
 
 def precision_forms(device='cpu', # where the model runs
                     mixed:bool=True) -> tuple: # offer 'mixed' too (models without full-rate layers have none)
@@ -69,10 +84,10 @@ def cache_file(m:dict=None) -> Path: # a `machine()` dict (default: this one)
 # %% ../nbs/00f_fastpath.ipynb #6292f2ff
 def snr_db(out, # a form's output (a tensor, or a tuple / list whose first item is one)
            ref) -> float: # the reference form's output
-    "Signal-to-noise ratio (dB) of `out` against `ref`; inf when they are equal."
+    "Signal-to-noise ratio (dB) of `out` against `ref`, the signal measured about its mean; inf when they are equal."
     out, ref = [(o[0] if isinstance(o, (tuple, list)) else o).detach().double() for o in (out, ref)]
     err = (out - ref).square().sum().item()
-    return math.inf if err == 0 else 10 * math.log10(max(ref.square().sum().item(), 1e-300) / err)
+    return math.inf if err == 0 else 10 * math.log10(max((ref - ref.mean()).square().sum().item(), 1e-300) / err)
 
 def _clock(device):
     "A clock for `device`: process CPU time on one CPU thread, else wall time (after a CUDA sync)."
@@ -120,8 +135,9 @@ def fastest(name:str, # what is measured (e.g. 'HiFiGAN')
             device='cpu', # where the forms run
             cache:bool=True) -> str: # read / write this machine's cache file
     "The name of the form to run: the reference, unless another measured (once per machine and `what`) clearly faster and within `min_snr`."
-    ref = next(iter(forms))
-    if len(forms) == 1 or os.environ.get('FOLEYBOOK_FASTPATH') == 'off': return ref
+    ref, pin = next(iter(forms)), pinned_precision()
+    if len(forms) == 1 or pin == 'fp32': return ref
+    if pin in forms: return pin
     key, path = f"{name}:{_digest(dict(what, forms=list(forms), min_snr=min_snr))}", cache_file()
     rec = _MEMO.get((path, key)) or (_read(path).get(key) if cache else None)
     if rec is None or rec.get('choice') not in forms:
@@ -138,6 +154,19 @@ def _bucket(n:int) -> int: return 1 << max(0, int(n) - 1).bit_length()
 def size_key(*args) -> list:
     "The size bucket of the tensors among `args`: every dimension rounded up to a power of two (None for anything else)."
     return [[_bucket(d) for d in a.shape] if torch.is_tensor(a) else None for a in args]
+
+_WEIGHTS = weakref.WeakKeyDictionary()   # module -> (storage and version of each tensor, digest)
+
+def weights_key(model) -> str: # a module (anything else: None)
+    "A digest of `model`'s parameters and buffers (shapes and sums), computed again only after they change."
+    if not isinstance(model, nn.Module): return None
+    ts = [*model.parameters(), *model.buffers()]
+    state = tuple((t.data_ptr(), -1 if t.is_inference() else t._version) for t in ts)   # inference tensors: no versions
+    if model in _WEIGHTS and _WEIGHTS[model][0] == state: return _WEIGHTS[model][1]
+    key = _digest([(tuple(t.shape), t.detach().sum(dtype=torch.float64).item() if t.is_floating_point() else
+                    int(t.detach().sum())) for t in ts])
+    _WEIGHTS[model] = (state, key)
+    return key
 
 # %% ../nbs/00f_fastpath.ipynb #99d97626
 class AutoPath(nn.Module):
@@ -167,7 +196,8 @@ class AutoPath(nn.Module):
     def choose(self, *args, **kwargs) -> str:
         "The name of the form that runs these inputs (measured on them the first time their size bucket is seen on this machine)."
         dev = next((a.device for a in (*args, *kwargs.values()) if torch.is_tensor(a)), torch.device('cpu'))
-        what = dict(self.what, inputs=size_key(*args, *kwargs.values()), device=dev.type)
+        ref = self.form(next(iter(self.makers)))
+        what = dict(self.what, inputs=size_key(*args, *kwargs.values()), device=dev.type, weights=weights_key(ref))
         forms = {k: (lambda k=k: self.form(k, dev)(*args, **kwargs)) for k in self.makers}
         return fastest(self.name, what, forms, self.min_snr, device=dev)
 
@@ -198,8 +228,9 @@ def fast_form(model:nn.Module, # an inference model (e.g. a UNet), used as it is
               name:str=None, # what measurements are filed under (default: the class name)
               channels_last:bool=True): # the bf16 form's 4-D inputs in channels-last layout
     "`model` in `precision`: itself, its bf16 autocast form, or an `AutoPath` that runs the faster of the two for each input size."
-    if check_precision(precision) == 'mixed': raise ConfigError("fast_form: precision='mixed' is model-specific; choose 'auto', 'bf16' or 'fp32'")
-    if precision == 'auto' and not bf16_capable(model_device(model)): precision = 'fp32'
+    if check_precision(precision) == 'mixed':
+        raise ConfigError("fast_form: precision='mixed' is model-specific; choose 'auto', 'bf16' or 'fp32'")
+    precision = resolve_precision(precision, model_device(model))
     forms = {'fp32': lambda: model, 'bf16': lambda: Autocast(model, channels_last=channels_last)}
     if precision != 'auto': return forms[precision]()
     cfg = getattr(model, 'config', None)

@@ -4,11 +4,13 @@ One process per notebook: nbdev_test with one worker runs every notebook in one 
 `@patch` or `torch.set_grad_enabled` would leak into the next ones. Two at a time use both cores of the CI
 machine (each process single-threaded: OMP_NUM_THREADS=1). The slowest notebooks start first, so the last
 one to finish is a short one: the order comes from `tests/notebook_seconds.json` (seconds per notebook of an
-earlier run; `--record` rewrites it), unknown notebooks first.
+earlier run; `--record` rewrites it), unknown notebooks first. The 'auto' inference forms measure into a cache
+folder of the run's own (unless FOLEYBOOK_FASTPATH_CACHE names one), shared by its notebooks and removed after:
+a run's choices never come from an earlier run. FOLEYBOOK_PRECISION=fp32|bf16 in the environment pins them.
 
     python tests/run_notebooks.py [--jobs 2] [--record] [nbs/a.ipynb ...]
 """
-import argparse, json, os, subprocess, sys, tempfile, time
+import argparse, json, os, shutil, subprocess, sys, tempfile, time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -38,12 +40,17 @@ def main(argv=None):
     known = json.loads(TIMES.read_text()) if TIMES.exists() else {}
     nbs.sort(key=lambda p: -known.get(p.name, float('inf')))
     t0, failed, seconds = time.time(), [], {}
+    own = None if os.environ.get('FOLEYBOOK_FASTPATH_CACHE') else tempfile.mkdtemp(prefix='foleybook-fastpath-')
+    if own: os.environ['FOLEYBOOK_FASTPATH_CACHE'] = own
+    pin = os.environ.get('FOLEYBOOK_PRECISION')
+    if pin: print(f"FOLEYBOOK_PRECISION={pin}: every 'auto' inference form runs {pin}", flush=True)
     with ThreadPoolExecutor(max(1, a.jobs)) as ex:
         for nb, s, rc, log in ex.map(run_one, nbs):   # results in start order; the notebooks run `jobs` at a time
             seconds[nb.name] = round(s)
             rel = nb.relative_to(ROOT) if nb.is_relative_to(ROOT) else nb
             if rc: failed.append(str(rel)); print(log)
             print(f"{rel}: {s:.0f} s{'  FAILED' if rc else ''}", flush=True)
+    if own: shutil.rmtree(own, ignore_errors=True); del os.environ['FOLEYBOOK_FASTPATH_CACHE']
     print(f"{len(nbs)} notebooks, {a.jobs} at a time: {time.time() - t0:.0f} s (their sum: {sum(seconds.values())} s)")
     if a.record: TIMES.write_text(json.dumps(dict(sorted(seconds.items())), indent=1) + '\n')
     if failed: print("nbdev_test failed on: " + ' '.join(failed)); return 1

@@ -12,11 +12,19 @@ def test_bench_bad_input(tmp_path, capsys):
         assert main(['bench', '--out', str(tmp_path/'b'), *args]) == 2
         assert msg in capsys.readouterr().err
 
-def test_bench_debug(tmp_path):
+def test_bench_debug(tmp_path, capsys):
     out = tmp_path/'bench'
     t0 = time.process_time()
     assert main(['bench', '--preset', 'debug', '--out', str(out), '--system', 'cpu', '--set', 'audio_diffusion.generate.n_per_class=3']) == 0
     first = time.process_time() - t0
+    # without --verbose the console says where the benchmark is: each system and stage with its seed, and the time left
+    lines = capsys.readouterr().out.splitlines()
+    assert any(l.endswith('seed 0, the judge: a classifier of the data\'s classes') for l in lines), lines[:5]
+    for k, name in enumerate(BENCH_SYSTEMS, 1):
+        assert any(l.endswith(f"seed 0, {name} ({k}/5)") or f"seed 0, {name} ({k}/5), about " in l for l in lines), name
+        assert any(l.startswith(f"  seed 0, {name} ({k}/5): stage generate (") for l in lines), name
+        assert any(l.startswith(f"  seed 0, {name} ({k}/5): stage generate done in ") for l in lines), name
+    assert 'left in the benchmark' in '\n'.join(lines) and not any('epoch  train_loss' in l for l in lines)   # no tables
     rep = json.loads((out/'report.json').read_text())
     assert list(rep['summary']) == list(BENCH_SYSTEMS)
     for name, d in rep['summary'].items():

@@ -59,6 +59,14 @@ def test_second_run_skips_everything(debug_exp, capsys):
 def test_status(debug_exp, capsys):
     code, out, _ = run(['recipe', 'dcase2023', '--status', '--out', str(debug_exp)], capsys)
     assert code == 0 and out.count('done in') == len(NAMES)
+    assert out.splitlines()[0] == f"{debug_exp}: recipe dcase2023, preset debug"
+    # the experiment's own record, with a change on top: what would run again, and why
+    code, out, _ = run(['recipe', 'dcase2023', '--status', '--out', str(debug_exp), '--set', 'prior.epochs=3'], capsys)
+    rows = {l.split()[1]: ' '.join(l.split()[2:]) for l in out.splitlines()[1:]}
+    assert rows['prior'] == 'stale: prior.epochs: 2 -> 3' and rows['vqvae'].startswith('done in'), rows
+    assert rows['generate'] == rows['evaluate'] == 'stale: stage prior runs first', rows
+    code, out, err = run(['recipe', 'dcase2023', '--status', '--out', str(debug_exp), '--preset', 'demo'], capsys)
+    assert code == 2 and f"{debug_exp} was made with --preset debug, not demo" in err
 
 
 def test_interrupted_stage_resumes(debug_exp, capsys):

@@ -1,18 +1,19 @@
-"'auto' inference forms: the cache of measured choices (written, reused, invalidated by another machine or torch), and the default path never slower than fp32 on the CPU the tests run on."
+"""'auto' inference forms: the cache of measured choices (written, reused, invalidated by another machine, torch or
+weights), the FOLEYBOOK_PRECISION switch, and the default path never slower than fp32 on the CPU the tests run on."""
 import json, time
 import pytest, torch
 from foleybook import fastpath
-from foleybook.fastpath import fastest, cache_file, machine, AutoPath, fast_form, bf16_capable
-from foleybook.core import seed_everything
+from foleybook.fastpath import fastest, cache_file, machine, AutoPath, fast_form, bf16_capable, resolve_precision
+from foleybook.core import seed_everything, ConfigError
 
 torch.set_num_threads(1)
 
 
 @pytest.fixture(autouse=True)
 def tmp_cache(tmp_path, monkeypatch):
-    "Every test measures into its own cache folder, with an empty in-process memo."
+    "Every test measures into its own cache folder, with an empty in-process memo, whatever the run pins."
     monkeypatch.setenv('FOLEYBOOK_FASTPATH_CACHE', str(tmp_path))
-    monkeypatch.delenv('FOLEYBOOK_FASTPATH', raising=False)
+    monkeypatch.delenv('FOLEYBOOK_PRECISION', raising=False)
     fastpath._MEMO.clear()
     yield tmp_path
     fastpath._MEMO.clear()
@@ -58,11 +59,53 @@ def test_a_file_of_another_machine_or_a_broken_file_is_not_read(tmp_cache):
     fastest('toy', {'n': 1}, _forms(calls)); assert calls
 
 
-def test_off_and_single_form_do_not_measure(monkeypatch):
+def test_pinned_and_single_form_do_not_measure(monkeypatch, tmp_cache):
     calls = []
     assert fastest('toy', {}, {'only': lambda: calls.append(1)}) == 'only' and not calls
-    monkeypatch.setenv('FOLEYBOOK_FASTPATH', 'off')
+    monkeypatch.setenv('FOLEYBOOK_PRECISION', 'fp32')
     assert fastest('toy', {}, _forms(calls)) == 'slow' and not calls   # the reference form, unmeasured
+    monkeypatch.setenv('FOLEYBOOK_PRECISION', 'bf16')
+    assert fastest('toy', {}, {**_forms(calls), 'bf16': lambda: calls.append(1)}) == 'bf16' and not calls
+    assert not list(tmp_cache.glob('*.json'))                          # nothing measured, nothing written
+    monkeypatch.setenv('FOLEYBOOK_PRECISION', 'fast')
+    with pytest.raises(ConfigError, match="FOLEYBOOK_PRECISION='fast'"): resolve_precision('auto')
+
+
+def test_pinned_forms_run_on_any_cpu(monkeypatch):
+    "FOLEYBOOK_PRECISION=bf16 runs every model's bf16 form, also without bf16 kernels (emulated); =fp32 the exact one."
+    from foleybook.vocoders import base
+    from foleybook.vocoders.hifigan import HiFiGAN, HiFiGANConfig
+    from foleybook.diffusion.diffwave import DiffWave, DiffWaveConfig, fast_diffwave
+    from foleybook.codecs.vqvae import VQVAE, VQVAEConfig
+    monkeypatch.setattr(fastpath, 'bf16_capable', lambda device='cpu': False)   # as on an AVX2-only CPU
+    seed_everything(0)
+    g, mel = HiFiGAN(HiFiGANConfig.preset('debug')), torch.randn(1, 80, 12) - 5
+    lin, dw = torch.nn.Linear(4, 4), DiffWave(DiffWaveConfig.preset('debug'))
+    vq = VQVAE(VQVAEConfig.preset('debug')).eval()
+    codes = torch.randint(0, 32, (1, 20, 8))
+    monkeypatch.setenv('FOLEYBOOK_PRECISION', 'bf16')
+    v = base.fast_vocoder(g)
+    assert v.precision == 'bf16' and v.conv_pre.weight.dtype == torch.bfloat16
+    assert torch.equal(base.vocode(g, mel), base.vocode(g, mel, precision='bf16'))
+    assert type(fast_form(lin)).__name__ == 'Autocast' and fast_diffwave(dw).dtype == torch.bfloat16
+    assert torch.equal(vq.decode(codes), vq.decode(codes, precision='bf16'))
+    assert torch.equal(base.vocode(g, mel, precision='fp32'), g(mel).detach())   # an explicit form is never overridden
+    monkeypatch.setenv('FOLEYBOOK_PRECISION', 'fp32')
+    monkeypatch.setattr(fastpath, 'bf16_capable', lambda device='cpu': True)    # kernels or not: nothing measured
+    assert base.fast_vocoder(g) is g and fast_form(lin) is lin and fast_diffwave(dw).dtype == torch.float32
+    assert torch.equal(vq.decode(codes), vq.decode(codes, precision='fp32'))
+
+
+def test_a_choice_holds_for_the_weights_it_was_measured_on(tmp_cache):
+    "The SNR of a form depends on the weights: other weights of the same config and input size are measured again."
+    lin = torch.nn.Linear(64, 64)
+    calls = []
+    auto = AutoPath('toy', {}, {'fp32': lambda: lin, 'half': lambda: (lambda x: calls.append(1) or lin(x))})
+    x = torch.randn(8, 64)
+    auto(x); n = len(calls); auto(x); assert len(calls) == n + (auto.choose(x) == 'half')   # measured once
+    with torch.no_grad(): lin.weight.mul_(2)                                            # trained on: new weights
+    auto(x); assert len(calls) > n + 1                                                  # measured again
+    assert len(json.loads(cache_file().read_text())['choices']) == 2
 
 
 def test_without_bf16_kernels_there_is_nothing_to_measure(monkeypatch):

@@ -112,21 +112,31 @@ def _rf_by_gradient(v, n_frames=96):
     return int(max(n_frames // 2 - used.min(), used.max() - n_frames // 2))
 
 
+# SNR (dB) of each form against fp32 on this test's random weights (seed 4) and mel, measured on an AMD EPYC (Zen 4,
+# AVX-512 BF16): V1 mixed 41.2, bf16 35.6; V3 mixed 51.5, bf16 48.7 (seeds 5, 6: 41-57 dB). The limits are a few dB
+# under: random weights are not trained ones, and what the test catches is a broken form (about 0 dB).
+_LIMITS = {'v1': dict(mixed=36, bf16=30), 'v3': dict(mixed=45, bf16=42)}
+
+
+@pytest.mark.precision
 @pytest.mark.parametrize('preset', ['v1', 'v3'])
-def test_fast_inference_within_tolerance(preset):
-    "The default inference (the fastest form measured here: fp32, 'mixed' or 'bf16' channels-last) stays >= 30 dB SNR of fp32 on a real mel, whole and in chunks."
+def test_fast_forms_within_tolerance(preset):
+    """Each reduced-precision form, asked for by name (it runs on any CPU), stays close to fp32 on a real mel, whole and
+    in chunks; the default gives exactly the output of the form it runs."""
     from foleybook.vocoders.base import fast_vocoder, resolve_precision
     seed_everything(4)
     g = HiFiGAN(HiFiGANConfig.preset(preset))
     mel = MelSpectrogram()(_clip()[None])[..., :120]
     with torch.no_grad(): ref = g(mel)
-    fast = vocode(g, mel)
-    assert fast.dtype == torch.float32 and fast.shape == ref.shape
-    if resolve_precision('auto') == 'fp32': return  # a CPU without bf16 kernels: the default is exact fp32
-    assert _snr(ref, fast) > 30, _snr(ref, fast)
-    assert _snr(ref, vocode(g, mel, precision='bf16')) > 30
-    chunked = vocode(g, mel, chunk_frames=32)
-    assert _snr(ref, chunked) > 30 and _snr(fast, chunked) > 30
+    forms = {p: vocode(g, mel, precision=p) for p in ('mixed', 'bf16')}
+    for p, y in forms.items():
+        assert y.dtype == torch.float32 and y.shape == ref.shape
+        assert _snr(ref, y) > _LIMITS[preset][p], (p, _snr(ref, y))
+    chunked = vocode(g, mel, chunk_frames=32, precision='bf16')
+    assert _snr(ref, chunked) > _LIMITS[preset]['bf16'] and _snr(forms['bf16'], chunked) > _LIMITS[preset]['bf16']
+    form = resolve_precision('auto')
+    if form == 'auto': form = fast_vocoder(g).choose(mel)   # measured here (a private cache: conftest.py)
+    assert torch.equal(vocode(g, mel), ref if form == 'fp32' else forms[form])
     assert fast_vocoder(g) is fast_vocoder(g)  # made once
 
 

@@ -13,7 +13,7 @@ from ..core import FoleyConfig, Pretrained, ConfigError, DataError
 from ..audio import MelConfig
 from .quantizer import VectorQuantizer, check_codes
 from fastcore.basics import patch
-from ..fastpath import check_precision, precision_forms, fastest, size_key
+from ..fastpath import resolve_precision, precision_forms, fastest, size_key, weights_key
 
 # %% auto #0
 __all__ = ['VQGANConfig', 'ResnetBlock', 'AttnBlock', 'Downsample', 'Upsample', 'vqgan_levels', 'Encoder', 'Decoder', 'VQGAN',
@@ -232,9 +232,12 @@ def decode(self:VQGAN, codes, # LongTensor (B, h, w), h = n_mels / d
     check_codes(codes, self.n_codes, 'VQGAN.decode')
     z = self.quantizer.decode(codes.to(self.quant_conv.weight.device))
     mel = lambda p: self._mel_out(self._decoder_in(z, p), n_frames or codes.shape[2] * self.config.downsample).clamp(0, 1)
-    if check_precision(precision) == 'auto':   # timed once per machine and grid size; SNR measured on the [0, 1] mel
-        precision = fastest('VQGAN.decoder', dict(config=self.config.to_dict(), z=size_key(z)[0], device=z.device.type),
-                            {p: (lambda p=p: mel(p)) for p in precision_forms(z.device)}, device=z.device)
+    precision = resolve_precision(precision, z.device)
+    if precision == 'auto':   # timed once per machine, weights and grid size; SNR on the [0, 1] mel about its mean
+        what = dict(config=self.config.to_dict(), z=size_key(z)[0], device=z.device.type,
+                    weights=weights_key(self.decoder))
+        forms = {p: (lambda p=p: mel(p)) for p in precision_forms(z.device)}
+        precision = fastest('VQGAN.decoder', what, forms, device=z.device)
     return mel(precision)
 
 # %% ../../nbs/08_vqgan.ipynb #9e5da3cf

@@ -14,7 +14,7 @@ from ..core import FoleyConfig, Pretrained, ConfigError, DataError, CheckpointEr
 from ..audio import MelConfig
 from .quantizer import VectorQuantizer, ResidualVQ, check_codes
 from ..protocols import Codec
-from ..fastpath import check_precision, precision_forms, fastest, size_key
+from ..fastpath import resolve_precision, precision_forms, fastest, size_key, weights_key
 
 # %% auto #0
 __all__ = ['VQ_TERMS', 'CODES_NAME', 'VQVAEConfig', 'ResBlock', 'Encoder', 'Decoder', 'VQVAE', 'vqvae_config_from_baseline',
@@ -167,10 +167,13 @@ def _decoder_in(self, z, # code vectors (B, embed_dim, H, W)
 
 def _run_decoder(self, z, # code vectors (B, embed_dim, H, W)
                  precision:str='auto'): # 'fp32' (exact), 'mixed', 'bf16', or 'auto': the fastest of them measured here (`foleybook.fastpath`)
-    "The decoder on `z` in `precision`; 'auto' times the forms once per machine and code-map size and runs the fastest within 30 dB of fp32."
-    if check_precision(precision) == 'auto':
+    "The decoder on `z` in `precision`; 'auto' runs the fastest form within 30 dB of fp32 (`foleybook.fastpath`)."
+    precision = resolve_precision(precision, z.device)
+    if precision == 'auto':   # measured once per machine, weights and code-map size
         forms = {p: (lambda p=p: self._decoder_in(z, p)) for p in precision_forms(z.device)}
-        precision = fastest(f'{type(self).__name__}.decoder', dict(config=self.config.to_dict(), z=size_key(z)[0], device=z.device.type), forms, device=z.device)
+        what = dict(config=self.config.to_dict(), z=size_key(z)[0], device=z.device.type,
+                    weights=weights_key(self.decoder))
+        precision = fastest(f'{type(self).__name__}.decoder', what, forms, device=z.device)
     return self._decoder_in(z, precision)
 
 @torch.no_grad()

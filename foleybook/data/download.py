@@ -285,8 +285,11 @@ def weights_path(key:str, # a key of `WEIGHTS`
     p = Path(path) if path is not None else Path(cache_dir or default_cache_dir()/'weights')/w['filename']
     if not p.is_file():
         if not download:
-            raise CheckpointError(f"{key} weights not found at {p}. Download {w['url']} and save it as {p} "
-                                  f"(or pass path=... / cache_dir=..., or download=True when online)")
+            flag = {'vggish': '--vggish', 'panns_cnn14': '--panns'}.get(key)
+            raise CheckpointError(f"{key} weights not found at {p}.\nDownload {w['url']} and save it there, "
+                                  "or give its path: "
+                                  + (f"{flag} PATH on the command line (foleybook evaluate, bench); " if flag else '')
+                                  + "path=... or cache_dir=... in Python (download=True fetches it when online)")
         with warnings.catch_warnings():          # verified right below (VGGish publishes only a hash prefix)
             warnings.filterwarnings('ignore', message='.*NOT verified')
             globals()['download'](w['url'], p, checksum=f"md5:{w['md5']}" if 'md5' in w else None)   # the function (the argument shadows it)

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/01a_data.ipynb #fbf1c762
 from __future__ import annotations
-import csv, hashlib, json, warnings
+import csv, hashlib, json, os, warnings
 from pathlib import Path
 import numpy as np, torch
 from ..core import AudioFileError, ConfigError, DataError, atomic_path, jsonable
@@ -12,8 +12,8 @@ from ..audio import load_audio, pad_or_trim
 from .synth import DCASE_CLASSES, class_key
 
 # %% auto #0
-__all__ = ['ON_LENGTH', 'AUDIO_EXTS', 'SC09_DIGITS', 'check_audio', 'stratified_split', 'AudioDataset', 'ClassFolder',
-           'urbansound8k', 'sc09', 'ljspeech', 'FeatureCache']
+__all__ = ['ON_LENGTH', 'AUDIO_EXTS', 'SC09_DIGITS', 'check_audio', 'stratified_split', 'AudioDataset', 'class_dirs',
+           'ClassFolder', 'urbansound8k', 'sc09', 'ljspeech', 'FeatureCache']
 
 # %% ../../nbs/01a_data.ipynb #2c449d8d
 ON_LENGTH = ('pad_or_crop', 'pad', 'crop', 'skip')
@@ -128,6 +128,16 @@ class AudioDataset(torch.utils.data.Dataset):
 # %% ../../nbs/01a_data.ipynb #51842d2e
 AUDIO_EXTS = ('.wav', '.flac', '.ogg', '.mp3')
 
+def class_dirs(root:Path) -> list:
+    "The class folders of `root` (sorted, hidden ones left out); a `DataError` naming one whose name is not UTF-8."
+    dirs = [d for d in sorted(Path(root).iterdir()) if d.is_dir() and not d.name.startswith('.')]
+    for d in dirs:
+        try: d.name.encode('utf-8')
+        except UnicodeEncodeError:
+            raise DataError(f"{root}: the class folder name {os.fsencode(d.name)!r} is not valid UTF-8 "
+                            "(audio libraries cannot open its files): rename it") from None
+    return dirs
+
 class ClassFolder(AudioDataset):
     "A folder of class folders (e.g. the DCASE 2023 Task 7 dev/eval sets): `root/<Class>/<clip>.wav`."
     def __init__(self, root, # folder holding one sub-folder per class
@@ -138,7 +148,7 @@ class ClassFolder(AudioDataset):
                  **kwargs): # passed to `AudioDataset` (check, on_length, length_tol, min_peak_db, verbose)
         root = Path(root)
         if not root.is_dir(): raise DataError(f"{root}: dataset folder not found")
-        dirs = {d.name: d for d in sorted(root.iterdir()) if d.is_dir() and not d.name.startswith('.')}
+        dirs = {d.name: d for d in class_dirs(root)}
         audio = {n: sorted(p for p in d.rglob('*') if p.suffix.lower() in exts and p.is_file()) for n, d in dirs.items()}
         if classes is None:
             empty = [n for n in dirs if not audio[n]]

@@ -200,6 +200,7 @@ def sample_x(self:AudioDiffusion, cond=None, # a condition (see `cond_for`)
              steps:int=None, # steps (default: T for DDPM, the config's for DDIM)
              eta:float=None, # DDIM eta (default: the config's)
              guidance:float=None, # classifier-free guidance (default: the config's; 1 for unconditional sampling)
+             precision:str='auto', # the UNet's inference form (`fast_unet`): 'auto', 'bf16' or 'fp32' (exact)
              **kw): # more options of `GaussianDiffusion.sample` (noise, x_start, start_step, mask, known, on_step)
     "Diffusion examples (n, C, h, w) for `cond`."
     c = self.config
@@ -211,7 +212,7 @@ def sample_x(self:AudioDiffusion, cond=None, # a condition (see `cond_for`)
     g = (c.guidance if guidance is None else guidance) if cond is not None else 1.
     if cond_t is not None: cond_t = cond_t.to(self.device)
     self.eval()
-    with self.fast_unet():
+    with self.fast_unet(precision):
         return self.diffusion.sample(self, (n, *self.x_shape), cond_t, sampler=sampler, steps=steps, guidance=g, seed=seed,
                                      eta=c.eta if eta is None else eta, **kw)
 
@@ -388,8 +389,22 @@ def from_diffusers(cls:AudioDiffusion, folder, # a diffusers audio-diffusion pip
 # %% ../../nbs/10c_audio_diffusion.ipynb #7d1e5a02
 @patch
 def save_pretrained(self:AudioDiffusion, folder): # the folder to write model.safetensors and config.json into
-    "Save the weights and config (`Pretrained.save_pretrained`); a `ConfigError` when a vocoder is set, which this folder would not keep."
-    if self.vocoder is not None:
-        raise ConfigError(f"this AudioDiffusion vocodes with a {type(self.vocoder).__name__}, which its folder does not keep: "
-                          "save the vocoder's own folder (the recipe's vocoder/final) and set `model.vocoder = load_vocoder(...)` after loading")
-    return Pretrained.save_pretrained(self, folder)
+    "Save the weights and config (`Pretrained.save_pretrained`), and a vocoder set on the model into `folder/vocoder`."
+    import shutil
+    voc, folder = self.vocoder, Path(folder)
+    if voc is not None and not hasattr(voc, 'save_pretrained'):
+        raise ConfigError(f"this AudioDiffusion vocodes with a {type(voc).__name__}, which has no save_pretrained")
+    if voc is None: shutil.rmtree(folder/'vocoder', ignore_errors=True)   # no stale vocoder from an earlier save
+    else: voc.save_pretrained(folder/'vocoder')
+    self.vocoder = None   # not part of the model's own weights
+    try: return Pretrained.save_pretrained(self, folder)   # config.json last: a half-written folder does not load
+    finally: self.vocoder = voc
+
+@patch(cls_method=True)
+def from_pretrained(cls:AudioDiffusion, folder, # a folder written by `save_pretrained`
+                    device='cpu'): # where to put the weights
+    "The model saved in `folder` (`Pretrained.from_pretrained`), vocoding with the vocoder of `folder/vocoder` if any."
+    from foleybook.vocoders.base import load_vocoder
+    m = Pretrained.from_pretrained.__func__(cls, folder, device)
+    if (Path(folder)/'vocoder'/'config.json').is_file(): m.vocoder = load_vocoder(Path(folder)/'vocoder', device)
+    return m

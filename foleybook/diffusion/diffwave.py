@@ -15,7 +15,7 @@ from ..core import FoleyConfig, Pretrained, ConfigError, DataError, CheckpointEr
 from ..audio import MelConfig, MelSpectrogram
 from .core import DiffusionConfig, GaussianDiffusion, DiffusionGenerator
 from ..vocoders.base import inference_copy
-from ..fastpath import AutoPath, bf16_capable
+from ..fastpath import AutoPath, resolve_precision
 from fastcore.basics import patch
 
 # %% auto #0
@@ -197,10 +197,11 @@ def _loss(self:DiffWave, wave, # (n, T) or (n, 1, T) clean waves
 DiffWave.mel, DiffWave.loss = _mel, _loss
 
 # %% ../../nbs/06a_diffwave.ipynb #1c205079
-def inference_dtype(bf16:bool=None, # True / False: bf16 / fp32 matrix products; None: measure, where the device has bf16 kernels
+def inference_dtype(bf16:bool=None, # True / False: bf16 / fp32 products; None: as `resolve_precision('auto')` says
                     device='cpu'):
-    "The dtype of the inference path's matrix products as asked; None (measure both: `fast_diffwave`) where `device` has bf16 kernels, else fp32."
-    if bf16 is None: return None if bf16_capable(device) else torch.float32
+    "The dtype of the inference path's products: as asked, or pinned, or None (measure both) where there is a choice."
+    dtypes = {'auto': None, 'fp32': torch.float32, 'bf16': torch.bfloat16}
+    if bf16 is None: return dtypes[resolve_precision('auto', device)]
     return torch.bfloat16 if bf16 else torch.float32
 
 class FastDiffWave(nn.Module):

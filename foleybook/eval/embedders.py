@@ -48,9 +48,10 @@ def as_waves(waves, # list of 1-D clips, or an array/tensor (N, T) or (T,)
 
 # %% ../../nbs/12a_embedders.ipynb #739c43ca
 def _progress(it, show):
-    if not show: return it
-    from foleybook.train.checkpoint import progress      # no bar when the output is a log file
-    return progress(list(it), leave=False)
+    "`it` with a `foleybook.console.Progress` of its batches: shown when `show`, always told to a listening job."
+    from foleybook.console import progress_items, reporter
+    if not show and reporter() is None: return it
+    return progress_items(list(it), 'embeddings', 'batches', quiet=not show)
 
 def state_fingerprint(module:nn.Module) -> str:
     "sha1 of a module's state dict (names, shapes and values)."

@@ -17,12 +17,15 @@ from ..train.trainers import train
 from .engine import Train, get_recipe, run_recipe, Recipe
 from .stages import class_folders, split_files, find_dev_folder
 from .bench_report import DCASE_FIGURES, write_bench_report
+from ..outputs import check_out_path, folder_lock, clear_folder
+from ..console import StatusLine, reporting, hms
+from contextlib import nullcontext
 
 # %% auto #0
 __all__ = ['BENCH_SYSTEMS', 'BENCH_PRESETS', 'SCORES_LAYOUT', 'bench_sets', 'bench_data', 'bench_format', 'bench_split',
            'bench_judge', 'conversion_note', 'judge_format', 'to_format', 'judge_accuracy', 'audio_seconds',
            'system_costs', 'embedder_key', 'pairwise_distance', 'class_scores', 'free_scores', 'score_system',
-           'run_bench']
+           'BenchStatus', 'run_bench']
 
 # %% ../../nbs/13h_bench.ipynb #0e7a8032
 BENCH_SYSTEMS = {   # system -> its recipe, the recipe's preset for each benchmark preset, the demo target of its recipe (metric, bar)
@@ -289,6 +292,37 @@ def score_system(name:str, # a key of `BENCH_SYSTEMS`
 def _log(quiet):
     return (lambda s: None) if quiet else (lambda s: print(f"[{time.strftime('%H:%M:%S')}] bench: {s}", flush=True))
 
+class BenchStatus:
+    "The benchmark's `report` receiver: a line per recipe stage, its progress, with the seed, system and time left."
+    def __init__(self, show:StatusLine, # where the lines and the status go
+                 runs:int): # (seed, system) runs in the benchmark
+        self.show, self.runs, self.times, self.head, self.stage = show, runs, {}, '', None
+
+    def start(self, seed, name, k:int):
+        "Run `k` (from 1) starts: seed `seed`, system `name`; the time left, when the systems' earlier runs tell it."
+        self.name, self.t0, todo = name, time.time(), self.runs - k + 1
+        self.head = f"seed {seed}, {name} ({k}/{self.runs})"
+        known = [sum(v) / len(v) for v in self.times.values()]
+        left = f", about {hms(sum(known) / len(known) * todo)} left in the benchmark" if known else ''
+        self.show(line=f"{time.strftime('%H:%M:%S')} {self.head}{left}")
+
+    def end(self): self.times.setdefault(self.name, []).append(time.time() - self.t0)
+
+    def judge(self, seed):
+        "The judge of seed `seed` trains (or is reused)."
+        self.head, self.stage = f"seed {seed}, the judge", 'training'
+        self.show(line=f"{time.strftime('%H:%M:%S')} {self.head}: a classifier of the data's classes")
+
+    def __call__(self, stage=None, index=None, n_stages=None, what=None, done=None, seconds=None, line=None,
+                 status=None, **kw):
+        if stage is not None and seconds is None and not done:
+            self.stage = stage
+            self.show(line=f"  {self.head}: stage {stage} ({index + 1}/{n_stages}): " + (what or 'skipped'))
+        elif stage is not None and seconds is not None:
+            self.show(line=f"  {self.head}: stage {stage} done in {hms(seconds)}")
+        elif status is not None: self.show(status=f"  {self.head}, {self.stage}: {status}")
+        elif line is not None: self.show(line=line)
+
 def run_bench(out, # the benchmark folder
               systems=None, # keys of `BENCH_SYSTEMS` (default: all)
               data='synth', # 'synth' or a folder of class folders
@@ -299,7 +333,9 @@ def run_bench(out, # the benchmark folder
               embedders=(), # more embedder objects for FAD / KAD (VGGish, PANNs)
               dcase:bool=False, # the DCASE 2023 evaluation mode (needs VGGish among `embedders`)
               report:bool=True, # write report.md / report.json / plots (False: run and score only)
-              quiet:bool=True) -> dict: # no progress lines (the recipes log to their recipe.log)
+              quiet:bool=True, # no log lines (the recipes log to their recipe.log)
+              overwrite:bool=False, # start `out` afresh (everything in it is deleted first)
+              progress:bool=False) -> dict: # with `quiet`: a line per system and stage, their progress (`BenchStatus`)
     "Run, judge and report `systems` on one data set, one split per seed: returns the report's dict (also in out/report.json)."
     log, out = _log(quiet), Path(out)
     if preset not in BENCH_PRESETS: raise ConfigError(f"unknown benchmark preset {preset!r}; choose one of {list(BENCH_PRESETS)}")
@@ -311,7 +347,27 @@ def run_bench(out, # the benchmark folder
         dropped = [s for s in systems if not get_recipe(BENCH_SYSTEMS[s]['recipe']).splits]
         if dropped: log(f"DCASE mode: {dropped} take no class: left out"); systems = [s for s in systems if s not in dropped]
     check_system(system)
+    seeds = list(seeds)
+    bad = [s for s in seeds if isinstance(s, bool) or not isinstance(s, int) or s < 0]
+    if bad or not seeds: raise ConfigError(f"seeds {bad or seeds}: each seed is an integer, 0 or more (--seeds 0,1,2)")
     per_system, P = bench_sets(sets, systems), BENCH_PRESETS[preset]
+    for name in systems:   # every system's preset with its changes, checked before anything is written
+        b = BENCH_SYSTEMS[name]
+        get_recipe(b['recipe']).preset(b['presets'][preset], sets={'seed': seeds[0], **per_system[name]})
+    if data != 'synth':
+        ok = [c for c, fs in class_folders(find_dev_folder(data)).items() if len(fs) >= 2]
+        if len(ok) < 2: raise DataError(f"--data {data}: {len(ok)} class folder(s) with 2 or more audio files ({ok}); "
+                                        "the benchmark needs 2 or more")
+    out = check_out_path(out)
+    status = BenchStatus(StatusLine(), len(seeds) * len(systems)) if progress and quiet else None
+    with folder_lock(out), (reporting(status) if status else nullcontext()):
+        if overwrite: clear_folder(out)
+        return _bench(out, systems, data, preset, seeds, per_system, system, embedders, dcase, report, quiet, log,
+                      status)
+
+def _bench(out, systems, data, preset, seeds, per_system, system, embedders, dcase, report, quiet, log, status):
+    "The benchmark's runs, once `run_bench` checked its inputs and holds its folder."
+    P = BENCH_PRESETS[preset]
     dev = bench_data(out, data, P['n_per_class'])
     fmt = dict(sample_rate=DCASE_FIGURES['sample_rate'], duration=DCASE_FIGURES['duration']) if dcase else bench_format(dev)
     scores = {}
@@ -319,14 +375,17 @@ def run_bench(out, # the benchmark folder
         base = out/f"seed{seed}"
         split = bench_split(dev, base/'split', P['holdout'], seed)
         log(f"seed {seed}: split {split.relative_to(out)}, judge in {(base/'judge').relative_to(out)}")
+        if status: status.judge(seed)
         clf = bench_judge(split, base/'judge', P['judge'], fmt, seed, system, quiet=quiet)
         for name in systems:
             spec = get_recipe(BENCH_SYSTEMS[name]['recipe'])
             s = {'seed': seed, **({'generate.n_per_class': DCASE_FIGURES['clips_per_class']} if dcase else {}), **per_system[name]}
             log(f"seed {seed}: {name} ({spec.name} --preset {BENCH_SYSTEMS[name]['presets'][preset]})")
+            if status: status.start(seed, name, seeds.index(seed) * len(systems) + systems.index(name) + 1)
             run_recipe(base/name, spec, data=str(dev) if spec.splits else 'synth', preset=BENCH_SYSTEMS[name]['presets'][preset],
-                       system=system, quiet=quiet, sets=s, split=split if spec.splits else None)
+                       system=system, quiet=quiet, sets=s, split=split if spec.splits else None, verbose=not quiet)
             scores.setdefault(name, {})[seed] = score_system(name, base/name, split/'test', clf, fmt, base/'scores'/name, embedders)
+            if status: status.end()
     if not report: return scores
     return write_bench_report(out, scores, dict(preset=preset, data='SynthFoley' if data == 'synth' else Path(data).name, fmt=fmt,
                                                 dcase=dcase, n_per_class=P['n_per_class'], holdout=P['holdout'], judge=P['judge']))

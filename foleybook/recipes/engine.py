@@ -12,9 +12,13 @@ from ..core import FoleyConfig, FoleyError, ConfigError, DataError, atomic_write
 from ..protocols import check_generator
 from ..train.trainers import get_trainer, resolve, Run
 from ..train.settings import TrainSettings, checked, deep_merge
+from ..outputs import check_out_path, folder_lock, clear_folder, differences
+from ..console import StatusLine, reporting, report, reporter
+from contextlib import nullcontext
+
 
 # %% auto #0
-__all__ = ['SECTIONS', 'RECIPES', 'RECIPE_ALIASES', 'RecipeCommon', 'GenerateSection', 'EvaluateSection', 'Train',
+__all__ = ['SECTIONS', 'RECIPES', 'RECIPE_ALIASES', 'INPUT_CHECKS', 'RecipeCommon', 'GenerateSection', 'EvaluateSection', 'Train',
            'check_section', 'Stage', 'RecipeSpec', 'register_recipe', 'get_recipe', 'Recipe', 'check_split',
            'fresh_if_changed', 'run_recipe']
 
@@ -203,6 +207,7 @@ class Recipe:
                  sets:dict=None, # changes to the preset ('section.key' -> value, see `RecipeSpec.preset`)
                  split=None): # a split made elsewhere: a folder with train/<Class>/ and test/<Class>/ (None: the one `out` was made with, if any)
         self.out, self.data, self.system, self.quiet, self.current = Path(out), data, system, quiet, None
+        self.verbose, self.trained = True, set()   # the trainers' own tables; the folders trained in this run
         saved = self.path('recipe.json')
         d = json.loads(saved.read_text()) if saved.is_file() else None
         split = split if split is not None else (d or {}).get('split')
@@ -244,8 +249,8 @@ class Recipe:
 
     def log(self, msg:str):
         "Print `msg` and append it to `exp/TAG/recipe.log`."
-        line = f"[{time.strftime('%H:%M:%S')}] {msg}"
-        if not self.quiet: print(line, flush=True)
+        line, show = f"[{time.strftime('%H:%M:%S')}] {msg}", reporter()
+        if not self.quiet: show(line=line) if isinstance(show, StatusLine) else print(line, flush=True)
         self.out.mkdir(parents=True, exist_ok=True)
         with open(self.path('recipe.log'), 'a') as f: f.write(line + '\n')
 
@@ -280,6 +285,30 @@ class Recipe:
         "Stage name -> marker contents (or None when not done), in running order."
         return {n: (json.loads(self.marker(n).read_text()) if self.is_done(n) else None) for n in self.order}
 
+    def upstream(self, name:str) -> list:
+        "The stages whose outputs stage `name` reads, directly or not."
+        return [n for n in self.order if name in self.dependents(n)]
+
+    def explain(self) -> dict:
+        "Stage -> (state, detail) in running order: done (marker), skipped (why), stale (why it reruns), to do."
+        out, runs = {}, set()
+        for n in self.order:
+            m = json.loads(self.marker(n).read_text()) if self.marker(n).is_file() else None
+            why = self.skipped(n)
+            if m is None: out[n] = ('to do', why); runs.add(n); continue
+            sec, reasons = self.stages[n].section, []
+            if bool(m.get('skipped')) != bool(why):
+                reasons.append(f"skipped now ({why})" if why else "no longer skipped")
+            if sec and m.get('settings') != self.settings(n):
+                was, now = m.get('settings') or {}, self.settings(n) or {}
+                reasons += [f"{sec}.{d}" for d in differences(was, now, new=True)]
+            if 'reads' in m and m['reads'] != self.reads(n): reasons += differences(m['reads'], self.reads(n), new=True)
+            up = [u for u in self.upstream(n) if u in runs]
+            if up: reasons.append(f"stage {up[0]} runs first")
+            if reasons: out[n] = ('stale', '; '.join(reasons)); runs.add(n)
+            else: out[n] = ('skipped', m['skipped']) if m.get('skipped') else ('done', m)
+        return out
+
 # %% ../../nbs/13a_recipes.ipynb #cac2e18f
 def check_split(folder) -> Path:
     "A split made elsewhere: `folder/train/<Class>/` and `folder/test/<Class>/`, each class in both; a `DataError` naming what is missing."
@@ -301,6 +330,8 @@ def fresh_if_changed(r:Recipe, s:Stage):
     work.mkdir(parents=True, exist_ok=True)
     with atomic_write(stamp, 'w') as f: json.dump(now, f, indent=1)
 
+INPUT_CHECKS = []   # `check(recipe)`, run before a recipe writes anything (the shared stages register the data's)
+
 def run_recipe(out, # the experiment folder, `exp/TAG`
                recipe='dcase2023', # a name in `RECIPES` (or a `RecipeSpec`)
                data='synth', # 'synth' (write a SynthFoley set) or a folder with the real data
@@ -310,11 +341,15 @@ def run_recipe(out, # the experiment folder, `exp/TAG`
                system:str='auto', # a key of `SYSTEMS`
                quiet:bool=False, # do not print the log
                sets:dict=None, # changes to the preset: 'section.key' -> value (`--set`)
-               split=None) -> Recipe: # a train / held-out split made elsewhere (train/<Class>/, test/<Class>/): the data and split stages take it (see `check_split`)
+               split=None, # a train / held-out split made elsewhere (train/<Class>/, test/<Class>/; `check_split`)
+               overwrite:bool=False, # start `out` afresh (everything in it is deleted first)
+               verbose:bool=True) -> Recipe: # the trainers' tables (False: a status line, the epoch and the time left)
     "Run the stages `stage`..`stop_stage` of `recipe` in `out`, skipping finished ones (and the ones the data or preset leave out)."
     check_system(system)
+    out = check_out_path(out)
     r = Recipe(out, recipe, data, preset, system, quiet=quiet, sets=sets, split=split)
-    spec = r.spec
+    if overwrite and split is None: r.split = None   # the split of the run to be deleted does not carry over
+    r.verbose, spec = verbose, r.spec
     if r.split is not None:
         if not spec.splits: raise ConfigError(f"recipe {spec.name} makes its own data and split: it cannot take a split made elsewhere ({r.split})")
         check_split(r.split)
@@ -322,22 +357,41 @@ def run_recipe(out, # the experiment folder, `exp/TAG`
     last = spec.index(stop_stage if stop_stage is not None else len(spec.stages) - 1)
     if first > last: raise ConfigError(f"--stage {r.order[first]} comes after --stop-stage {r.order[last]}; stages: {r.order}")
     if data != 'synth' and not Path(data).is_dir(): raise DataError(f"--data {data}: not a folder (give 'synth' or a folder of real data)")
+    for check in INPUT_CHECKS: check(r)
     saved = r.path('recipe.json')
-    was = json.loads(saved.read_text()) if saved.is_file() else None
-    now = dict(recipe=spec.name, name=r.preset_name, preset=r.P, data=str(data), **({'split': str(r.split)} if r.split else {}))
+    was = json.loads(saved.read_text()) if saved.is_file() and not overwrite else None
+    if not saved.is_file() and out.is_dir() and any(out.iterdir()):
+        raise ConfigError(f"{out}: holds files but no recipe.json (not an experiment folder); give a new or empty one")
+    now = dict(recipe=spec.name, name=r.preset_name, preset=r.P, data=str(data), sets=sets or {},
+               **({'split': str(r.split)} if r.split else {}))
     made = RECIPE_ALIASES.get(was.get('recipe', 'dcase2023'), was.get('recipe', 'dcase2023')) if was else None   # an alias is the same recipe
     if was and (made, was['name'], was['data'], was.get('split')) != (spec.name, r.preset_name, str(data), now.get('split')):
         raise ConfigError(f"{r.out} was made by recipe {was.get('recipe', 'dcase2023')} with --preset {was['name']} and --data "
                           f"{was['data']}" + (f" on the split {was['split']}" if was.get('split') else '') + 
                           ": use the same recipe, --preset, --data and split to continue it, or another --out")
-    if was and was['preset'] != r.P: r.log(f"the {r.preset_name} preset changed since {r.out} was made: finished stages are kept")
+    show = not quiet and not verbose and reporter() is None   # a status line of the epochs (a caller may listen itself)
+    with folder_lock(out), (reporting(StatusLine()) if show else nullcontext()):
+        if overwrite and saved.is_file(): clear_folder(out)
+        return _run_stages(r, was, now, first, last)
+
+def _run_stages(r:Recipe, was, now, first, last) -> Recipe:
+    "The stages `first`..`last` of experiment `r` (`run_recipe`, once its inputs are checked and its folder locked)."
+    saved = r.path('recipe.json')
+    if was and was['preset'] != r.P:
+        changed = differences(was['preset'], r.P, new=True)
+        given = was.get('sets') != now['sets']
+        r.log(f"settings changed since {r.out} was last run ({'; '.join(changed)}"
+              + (f", as --set now gives {now['sets'] or 'nothing'}" if given else f", in the {r.preset_name} preset")
+              + "): the stages that read them run again, the others are kept")
     if was != now:
         with atomic_write(saved, 'w') as f: json.dump(now, f, indent=1)
-    r.log(f"recipe {spec.name}: preset {r.preset_name}, data {data}, system {system}, stages {r.order[first]}-{r.order[last]}, in {r.out}")
+    r.log(f"recipe {r.spec.name}: preset {r.preset_name}, data {r.data}, system {r.system}, "
+          f"stages {r.order[first]}-{r.order[last]}, in {r.out}")
     for name in r.order[first:last + 1]:
         if r.skipped(name): r.log(f"stage {name} will be skipped: {r.skipped(name)}")
-    for name in r.order[first:last + 1]:
+    for i, name in enumerate(r.order[first:last + 1], first):
         s, why = r.stages[name], r.skipped(name)
+        report(stage=name, index=i, n_stages=len(r.order), what=None if why else r.what(name), done=r.is_done(name))
         if r.is_done(name):
             r.log(f"stage {name}: skipped ({why})" if why else f"stage {name}: done already, skipping (delete {r.marker(name).relative_to(r.out)} to redo it)"); continue
         r.current = name
@@ -355,5 +409,6 @@ def run_recipe(out, # the experiment folder, `exp/TAG`
         dt, cpu = time.time() - t0, time.process_time() - c0
         r.mark_done(name, dt, cpu_seconds=round(cpu, 2), **info)
         r.log(f"stage {name}: done in {dt:.1f} s ({cpu:.1f} s CPU)")
+        report(stage=name, index=i, n_stages=len(r.order), seconds=dt)
     r.current = None
     return r

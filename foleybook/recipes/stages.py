@@ -10,16 +10,18 @@ from pathlib import Path
 from ..core import DataError, ConfigError, SYSTEMS, atomic_write, check_system
 from ..protocols import check_generator
 from ..systems.common import classes_of, data_source
-from ..data.folders import AUDIO_EXTS, check_audio
-from .engine import Recipe, RecipeSpec, Stage, Train, run_recipe
+from ..data.folders import AUDIO_EXTS, check_audio, class_dirs
+from .engine import Recipe, RecipeSpec, Stage, Train, run_recipe, INPUT_CHECKS
 from ..train.settings import deep_merge
+from ..train.checkpoint import checkpoints
 from ..train.trainers import get_trainer, train
 import foleybook.eval.classifier_train, foleybook.vocoders.vocoder_train   # the trainers of the shared stages' sections
 
 # %% auto #0
-__all__ = ['VOCODER', 'class_folders', 'find_dev_folder', 'stage_data', 'split_files', 'link_or_copy', 'stage_split',
-           'resume_note', 'run_trainer', 'stage_vocoder', 'recipe_device', 'stage_generate', 'train_recipe_classifier',
-           'classifier_mel', 'plot_class_mels', 'Evaluation', 'class_metrics', 'stage_evaluate']
+__all__ = ['VOCODER', 'class_folders', 'find_dev_folder', 'stage_data', 'check_data', 'split_files', 'link_or_copy',
+           'stage_split', 'resume_note', 'run_trainer', 'stage_vocoder', 'recipe_device', 'stage_generate',
+           'train_recipe_classifier', 'classifier_mel', 'plot_class_mels', 'Evaluation', 'class_metrics',
+           'stage_evaluate']
 
 # %% ../../nbs/13b_stages.ipynb #6d35df92
 def _audio_files(folder) -> list: return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in AUDIO_EXTS) if Path(folder).is_dir() else []
@@ -29,7 +31,7 @@ def class_folders(root, # a folder of class folders (DCASE layout)
     "Class name -> sorted audio files of a folder of class folders (DCASE layout), DCASE class order first."
     from foleybook.data.synth import DCASE_CLASSES
     root = Path(root)
-    found = {d.name: _audio_files(d) for d in sorted(root.iterdir()) if d.is_dir()} if root.is_dir() else {}
+    found = {d.name: _audio_files(d) for d in class_dirs(root)} if root.is_dir() else {}
     if empty is not None: empty += [k for k, v in found.items() if not v]
     found = {k: v for k, v in found.items() if v}
     order = [c for c in DCASE_CLASSES if c in found] + sorted(c for c in found if c not in DCASE_CLASSES)
@@ -60,6 +62,19 @@ def stage_data(r:Recipe, **extra) -> dict:
     info.update(extra)
     with atomic_write(r.path('data', 'source.json'), 'w') as f: json.dump(info, f, indent=1)
     return info
+
+def check_data(r:Recipe):
+    "Before a recipe writes anything: a class-conditional recipe's data holds 2 or more classes of 2 or more clips."
+    if r.data == 'synth' or r.split is not None or not r.spec.splits or r.P.get('task', 'classes') != 'classes': return
+    dev = find_dev_folder(r.data)
+    ok = {c: len(fs) for c, fs in class_folders(dev).items() if len(fs) >= 2}
+    if len(ok) < 2:
+        raise DataError(f"--data {r.data}: {len(ok)} class folder(s) with 2 or more audio files in {dev} "
+                        f"({sorted(ok) or 'none'}); "
+                        f"recipe {r.spec.name} needs 2 classes or more (its evaluation tells them apart)")
+
+INPUT_CHECKS.append(check_data)
+
 
 # %% ../../nbs/13b_stages.ipynb #f67e6dc3
 def split_files(files:list, # the clips of one class
@@ -116,9 +131,10 @@ def stage_split(r:Recipe) -> dict:
 # %% ../../nbs/13b_stages.ipynb #a7b1c002
 def resume_note(r:Recipe, # the running experiment
                 folder): # a trainer's output folder (its checkpoints/ sub-folder is looked at)
-    "Log that the current stage resumes, when `folder/checkpoints` already holds checkpoints."
+    "Log that the current stage resumes, when `folder/checkpoints` holds checkpoints of a run not trained in this one."
     ck = Path(folder)/'checkpoints'
-    if ck.is_dir() and any(ck.iterdir()): r.log(f"stage {r.current}: resuming from the checkpoints in {ck}")
+    if Path(folder) not in r.trained and checkpoints(ck):
+        r.log(f"stage {r.current}: resuming from the checkpoints in {ck}")
 
 def run_trainer(r:Recipe, # the running experiment (its current stage trains)
                 data, # the trainer's data
@@ -136,8 +152,11 @@ def run_trainer(r:Recipe, # the running experiment (its current stage trains)
     out = r.path(st.work if st is not None and st.section == section and st.work else section)
     resume_note(r, out)
     run = dict(layers=[dict(seed=r.seed)], settings=dict(system=r.system)) if get_trainer(name).trains else {}
-    return train(name, data, p if preset is None else preset, out, resume=True, quiet=r.quiet, log=r.log,
-                 defaults=p if preset is not None else None, model=deep_merge(model or {}, m), extras=extras, **run, **{**keys, **inputs})
+    final = train(name, data, p if preset is None else preset, out, resume=True, quiet=r.quiet or not r.verbose,
+                  log=r.log, defaults=p if preset is not None else None, model=deep_merge(model or {}, m),
+                  extras=extras, **run, **{**keys, **inputs})
+    r.trained.add(out)
+    return final
 
 # %% ../../nbs/13b_stages.ipynb #bc7852ba
 VOCODER = Train('hifigan', 'melgan', 'griffinlim')  # the type of a recipe's `vocoder` section

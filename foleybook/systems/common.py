@@ -15,11 +15,12 @@ from ..core import model_device
 from ..protocols import Generator, GeneratorMixin, check_generator
 from ..data.synth import class_key
 from ..audio import save_audio, pad_or_trim, resample
+from ..console import Progress
 
 # %% auto #0
-__all__ = ['PEAK', 'ALL_SYSTEMS', 'chunk_seed', 'limit_peak', 'write_clip', 'match_class', 'write_clips', 'generator_sampler',
-           'Part', 'load_vocoder_part', 'classes_of', 'data_source', 'System', 'register_system', 'get_system',
-           'PartsGenerator', 'as_generator', 'CodePipeline']
+__all__ = ['PEAK', 'ALL_SYSTEMS', 'chunk_seed', 'limit_peak', 'write_clip', 'match_class', 'check_options', 'write_clips',
+           'generator_sampler', 'Part', 'load_vocoder_part', 'classes_of', 'data_source', 'System', 'register_system',
+           'get_system', 'PartsGenerator', 'as_generator', 'CodePipeline']
 
 # %% ../../nbs/05c_generators.ipynb #9e91fec6
 def chunk_seed(seed:int, i:int) -> int:
@@ -50,6 +51,24 @@ def match_class(classes, # a generator's class names
     if not found: raise ConfigError(f"{name!r} is not a class of this generator; classes: {list(classes)}")
     return found[0]
 
+def check_options(g:Generator, # any generator
+                  options:dict): # options for `g.generate`
+    "A `ConfigError` naming the options `g.generate` does not take and those it does (`**options`: its own check)."
+    import inspect
+    try: params = inspect.signature(g.generate).parameters
+    except (TypeError, ValueError): return
+    if any(p.kind == p.VAR_KEYWORD for p in params.values()): return
+    known = [n for n, p in params.items() if n not in ('cond', 'n', 'seed') and p.kind != p.VAR_POSITIONAL]
+    bad = sorted(set(options) - set(known))
+    if bad: raise ConfigError(f"{type(g).__name__}.generate takes no option(s) {bad}; its options: {known}")
+
+def _call(g, cond, k, seed, options):
+    "`g.generate(...)`, an unknown option a `ConfigError` (a generate that takes `**options` passes them on)."
+    try: return g.generate(cond, k, seed=seed, **options)
+    except TypeError as e:
+        if 'unexpected keyword argument' not in str(e): raise
+        raise ConfigError(f"{type(g).__name__}.generate: an option it does not take ({e})") from None
+
 def write_clips(g:Generator, # any generator
                 folder, # output folder: one sub-folder per class
                 n_per_class:int=100, # clips per class
@@ -60,12 +79,14 @@ def write_clips(g:Generator, # any generator
                 duration:float=4.0, # seconds per clip (cut or zero-padded; None: as generated)
                 batch_size:int=8, # clips per `generate` call
                 verbose:bool=False, # print a line per chunk
+                progress:bool=False, # show the clips written, the rate and the time left (`foleybook.console.Progress`)
                 peak:float=PEAK, # clips louder than this are scaled down to it (`write_clip`; None: no limit)
                 generate_options:dict=None, # options for `g.generate` whose names are taken here (MTCRNN's `duration`), and any other
                 **options) -> Path: # passed to `g.generate` (temperature, guidance, ...; `cond` for a generator without classes)
     "Write `n_per_class` clips per class as `folder/<Class>/0001.wav ...` (mono, 16-bit PCM, atomic, never clipped)."
     check_generator(g)
     if int(n_per_class) < 1: raise ConfigError(f"n_per_class must be >= 1 clip, got {n_per_class}")
+    if int(seed) < 0: raise ConfigError(f"seed must be >= 0, got {seed}")
     if int(batch_size) < 1: raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
     folder, n_out = Path(folder), (None if duration is None else round(duration * sample_rate))
     options = {**options, **(generate_options or {})}
@@ -73,15 +94,20 @@ def write_clips(g:Generator, # any generator
     if g.classes is None: names = ['all']
     elif cond is not None: raise ConfigError(f"cond is the condition of a generator without classes; this {type(g).__name__} takes classes {list(g.classes)}")
     else: names = list(g.classes) if classes is None else [match_class(g.classes, c) for c in classes]
-    for c in names:
-        for i, start in enumerate(range(0, n_per_class, batch_size)):
-            k = min(batch_size, n_per_class - start)
-            paths = [folder/str(c)/f"{j+1:04d}.wav" for j in range(start, start + k)]
-            if not overwrite and all(p.is_file() for p in paths): continue
-            waves = torch.as_tensor(g.generate(cond if c == 'all' else c, k, seed=chunk_seed(seed, i), **options)).float().cpu().reshape(k, -1)
-            if sample_rate != g.sample_rate: waves = resample(waves, g.sample_rate, sample_rate)
-            for p, w in zip(paths, waves if n_out is None else pad_or_trim(waves, n_out)): write_clip(p, w, sample_rate, peak)
-            if verbose: print(f"{c}: wrote {paths[0].name} .. {paths[-1].name}")
+    check_options(g, options)
+    with Progress(n_per_class * len(names), 'generate', 'clips', quiet=not progress) as bar:
+        for c in names:
+            for i, start in enumerate(range(0, n_per_class, batch_size)):
+                k = min(batch_size, n_per_class - start)
+                paths = [folder/str(c)/f"{j+1:04d}.wav" for j in range(start, start + k)]
+                if not overwrite and all(p.is_file() for p in paths): bar.total -= k; continue
+                waves = _call(g, cond if c == 'all' else c, k, chunk_seed(seed, i), options)
+                waves = torch.as_tensor(waves).float().cpu().reshape(k, -1)
+                if sample_rate != g.sample_rate: waves = resample(waves, g.sample_rate, sample_rate)
+                for p, w in zip(paths, waves if n_out is None else pad_or_trim(waves, n_out)):
+                    write_clip(p, w, sample_rate, peak)
+                if verbose: print(f"{c}: wrote {paths[0].name} .. {paths[-1].name}")
+                bar.update(k)
     return folder
 
 

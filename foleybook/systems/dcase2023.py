@@ -13,9 +13,10 @@ from fastcore.basics import patch
 from ..protocols import Prior, Codec, Vocoder, GeneratorMixin
 from ..data.synth import DCASE_CLASSES
 from ..audio import pad_or_trim
-from ..vocoders.base import resolve_precision
+from ..fastpath import resolve_precision
 from .common import (chunk_seed, generator_sampler, CodePipeline, System, Part, register_system,
                                       load_vocoder_part, classes_of)
+
 
 # %% auto #0
 __all__ = ['DCASE2023_SYSTEM', 'FoleyPipeline', 'check_dcase_folder', 'foley_sampler']
@@ -36,6 +37,7 @@ class FoleyPipeline(CodePipeline):
             if not isinstance(part, proto): raise ConfigError(f"{type(part).__name__} is not a {proto.__name__} (see foleybook.protocols)")
         self.prior, self.codec, self.vocoder = prior, codec, vocoder
         self.precision = precision; resolve_precision(precision)  # a bad value fails here, not at the first clip
+        if not duration > 0: raise ConfigError(f"duration must be more than 0 seconds, got {duration}")
         self.class_names, self.batch_size = list(class_names), int(batch_size)
         self.sample_rate = int(vocoder.sample_rate)
         self.n_samples = round(duration * self.sample_rate)

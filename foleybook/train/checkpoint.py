@@ -17,10 +17,11 @@ from fastprogress.fastprogress import progress_bar
 from fastcore.imports import IN_NOTEBOOK
 from ..core import CheckpointError, ConfigError, SYSTEMS, check_system, atomic_path, save_safetensors, load_safetensors, check_state_dict
 from .learner import AMP, EMA, unwrap, distributed_ctx
+from ..console import hms, report, reporter
 
 # %% auto #0
 __all__ = ['rng_states', 'set_rng_states', 'load_checkpoint', 'Checkpoint', 'checkpoints', 'ResumeCallback', 'LineProgress',
-           'line_progress', 'SampleLogger', 'tracker_cbs', 'progress']
+           'ReportProgress', 'line_progress', 'SampleLogger', 'tracker_cbs', 'progress']
 
 # %% ../../nbs/02a_checkpoint.ipynb #4a6c6611
 def _flat(o, key, tensors):
@@ -138,6 +139,7 @@ class ResumeCallback(Callback):
             warnings.warn(f"resume: the checkpoint was saved during a fit of {st['n_epoch']} epochs, this fit has {self.n_epoch}")
         # a finished epoch: start the next one from the saved moment; else replay this one up to batch `iter`
         self.start, self.skip_to = (st['epoch'] + 1, -1) if st['epoch_done'] else (st['epoch'], st['iter'])
+        self.learn._resume_start = self.start   # the epochs before it are skipped: `LineProgress` logs no row for them
     def before_epoch(self):
         if self.epoch < self.start: raise CancelEpochException()
     def before_train(self):
@@ -153,7 +155,7 @@ class ResumeCallback(Callback):
         set_rng_states(self.st['rng_now'], self.dls)
         self.learn.train_iter, self.done = self.st['train_iter'], True
         if pct: self.learn.pct_train = self.st['pct_train']
-    def after_fit(self): self.learn._resume_skip = False; self.learn.remove_cb(self)
+    def after_fit(self): self.learn._resume_skip, self.learn._resume_start = False, 0; self.learn.remove_cb(self)
 
 @patch
 def resume(self:Learner,
@@ -182,10 +184,14 @@ def _is_terminal(stream=None) -> bool:
     except Exception: return False
 
 class LineProgress(Callback):
-    "Print one line per epoch (the recorder's values) instead of progress bars: for logs and pipes."
+    "A line per epoch (the recorder's values) instead of progress bars, in a long epoch one every `every` s: for logs."
     order = ProgressCallback.order
-    def __init__(self, stream=None): self.stream = stream
-    def _print(self, items): print('  '.join(f'{v:.6f}' if isinstance(v, float) else str(v) for v in items), file=self.stream or sys.stdout, flush=True)
+    def __init__(self, stream=None, # where to print (default: stdout)
+                 every:float=30.): # seconds between the progress lines within an epoch
+        self.stream, self.every = stream, every
+    def _print(self, items):
+        print('  '.join(f'{v:.6f}' if isinstance(v, float) else str(v) for v in items), file=self.stream or sys.stdout,
+              flush=True)
     def _row(self, items):
         "A recorder row as wide as the header: '-' where a phase cancelled mid-epoch (a run stopped at its `steps`) left its values out."
         rec, names, items = self.recorder, list(self.recorder.metric_names), list(items)
@@ -195,12 +201,38 @@ class LineProgress(Callback):
             if getattr(rec, cancelled, False): out += ['-'] * n
             else: out += items[i:i + n]; i += n
         return out + items[i:]
+    def _log(self, items):
+        if self.epoch < getattr(self.learn, '_resume_start', 0): return   # skipped by a resumed run: it has no values
+        self._print(self._row(items))
     def before_fit(self):
         self.old_logger = self.learn.logger
         if self.old_logger is noop: return
-        self.learn.logger = lambda items: self._print(self._row(items))
+        self.learn.logger = self._log
         self._print(self.recorder.metric_names)
+    def before_train(self): self.t_epoch = self.shown = time.time(); self.n_done = 0
+    def after_batch(self):
+        if not self.training or getattr(self.learn, '_resume_skip', False) or self.learn.logger is noop: return
+        self.n_done, now = self.n_done + 1, time.time()
+        if now - self.shown < self.every: return
+        self.shown, rate = now, self.n_done / max(now - self.t_epoch, 1e-9)
+        left = (self.n_iter - self.iter - 1) / rate
+        print(f"  epoch {self.epoch}: batch {self.iter + 1}/{self.n_iter}, {rate:.2f} batches/s, "
+              f"{hms(left)} left in the epoch",
+              file=self.stream or sys.stdout, flush=True)
     def after_fit(self): self.learn.logger = self.old_logger
+
+class ReportProgress(Callback):
+    "Tell a listening job (`foleybook.console.reporting`) the epoch, the step and the time left, at most once a second."
+    order = 90
+    def __init__(self, total:int): self.total = total   # training steps of the whole run
+    def before_fit(self): self.t0, self.n, self.shown = time.time(), 0, 0.
+    def after_batch(self):
+        if not self.training or getattr(self.learn, '_resume_skip', False): return
+        self.n, now = self.n + 1, time.time()
+        if now - self.shown < 1 and self.train_iter < self.total: return
+        self.shown, rate = now, self.n / max(now - self.t0, 1e-9)
+        report(status=f"epoch {self.epoch + 1}/{self.n_epoch}, step {self.train_iter}/{self.total}, "
+                      f"{hms(max(self.total - self.train_iter, 0) / rate)} left")
 
 def line_progress(learn:Learner, # the learner to set up
                   force:bool=False) -> Learner: # switch even when the output is a terminal
@@ -230,6 +262,8 @@ def fit_or_resume(self:Learner,
         if any(isinstance(cb, DistributedTrainer) for cb in self.cbs): ctx.enter_context(distributed_ctx(self))
         if quiet: ctx.enter_context(self.no_bar()); ctx.enter_context(self.no_logging())
         else: line_progress(self)
+        if reporter() is not None:   # a listening job hears the epoch and the time left
+            ctx.enter_context(self.added_cbs(ReportProgress(total or n_epoch * len(self.dls.train))))
         fit(n_epoch, lr, **kwargs)
     return True
 

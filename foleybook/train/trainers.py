@@ -19,7 +19,7 @@ from .settings import TrainSettings, checked, merge_config, layer_settings, fit_
 
 # %% auto #0
 __all__ = ['TRAINERS', 'SHORTCUTS', 'NoExtras', 'Run', 'TrainerSpec', 'model_for', 'Trainer', 'trainer', 'get_trainer',
-           'valid_keys', 'split_keys', 'resolve', 'train', 'trainer_table']
+           'valid_keys', 'split_keys', 'resolve', 'run_record', 'train', 'trainer_table']
 
 # %% ../../nbs/02d_trainers.ipynb #e9e631cf
 @dataclass
@@ -245,6 +245,11 @@ def resolve(trainer, # a trainer name or `TrainerSpec`
 # %% ../../nbs/02d_trainers.ipynb #c22d7416
 SHORTCUTS = ('epochs', 'steps', 'bs', 'lr', 'seed', 'system')  # keywords of `train` (and flags of `foleybook train`) that are always settings
 
+def run_record(run:Run, # a resolved run
+               data) -> dict: # its data
+    "What `run.json` records: the run (`Run.to_dict`) and its data (a path as given; another object by its type)."
+    return {**run.to_dict(), 'data': str(data) if isinstance(data, (str, os.PathLike)) else type(data).__name__}
+
 def train(trainer, # a trainer name or `TrainerSpec`
           data, # its data (see the spec's `data`)
           preset=None, # a model preset name or config
@@ -261,7 +266,7 @@ def train(trainer, # a trainer name or `TrainerSpec`
     run = resolve(trainer, preset, settings=settings, **kwargs)
     spec, out = run.trainer, Path(out if out is not None else f'exp/{run.trainer.name}')
     if not rank_distrib():
-        with atomic_write(out/'run.json', 'w') as f: json.dump(run.to_dict(), f, indent=1)
+        with atomic_write(out/'run.json', 'w') as f: json.dump(run_record(run, data), f, indent=1)
     fn = partial(spec.fn, data, run, out, resume=resume, quiet=quiet, cbs=list(cbs or []))
     if run.settings is not None and check_system(run.settings.system)['ddp'] and 'WORLD_SIZE' not in os.environ:
         from foleybook.train.learner import launch

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from ..core import FoleyConfig, Pretrained, ConfigError, CheckpointError, FoleyError, load_pretrained, model_device
 from ..protocols import Vocoder
 from ..audio import MelConfig, MelSpectrogram
-from ..fastpath import AutoPath, check_precision, bf16_capable, precision_forms
+from ..fastpath import AutoPath, check_precision, bf16_capable, precision_forms, resolve_precision
 
 # %% auto #0
-__all__ = ['VOCODER_KINDS', 'GriffinLimVocoder', 'wn_conv', 'remove_weight_norm', 'MelVocoder', 'MelL1', 'resolve_precision',
-           'FastConv1d', 'inference_copy', 'receptive_field', 'fast_vocoder', 'vocode', 'vocoder_kind', 'load_vocoder']
+__all__ = ['VOCODER_KINDS', 'GriffinLimVocoder', 'wn_conv', 'remove_weight_norm', 'MelVocoder', 'MelL1', 'FastConv1d',
+           'inference_copy', 'receptive_field', 'fast_vocoder', 'vocode', 'vocoder_kind', 'load_vocoder']
 
 # %% ../../nbs/03_vocoders.ipynb #c069b9a5
 class GriffinLimVocoder(Pretrained):
@@ -80,7 +80,7 @@ def remove_weight_norm(module:nn.Module): # a model with weight-norm parametriza
 # %% ../../nbs/03_vocoders.ipynb #741bf365
 class MelVocoder(Pretrained, nn.Module):
     "Base of the neural vocoders: `mel_config`, `sample_rate`, and a forward that takes batched or single mels."
-    fast_inference = True  # `vocode` may run a bf16 channels-last copy (`inference_copy(model, 'mixed')`) of it
+    fast_inference = True  # it has 'mixed' and 'bf16' inference copies (`inference_copy`); False: fp32 only
     @property
     def mel_config(self): return self.config.mel
     @property
@@ -103,11 +103,13 @@ class MelL1(nn.Module):
         return F.l1_loss(self.mel(fake.float()), self.mel(real.reshape(fake.shape).float()))
 
 # %% ../../nbs/03_vocoders.ipynb #80e11c44
-def resolve_precision(precision:str='auto', # 'auto', 'mixed', 'bf16' or 'fp32'
-                      device='cpu') -> str: # where the model runs
-    "`precision`, checked: 'auto' stays 'auto' (measured by `fast_vocoder`) where `device` has bf16 kernels and is 'fp32' elsewhere."
-    check_precision(precision)
-    return 'fp32' if precision == 'auto' and not bf16_capable(device) else precision
+def _form_of(model, precision:str) -> str:
+    "`resolve_precision` for `model`; without reduced-precision forms: 'fp32' for 'auto', refused by name."
+    if getattr(model, 'fast_inference', False): return resolve_precision(precision, model_device(model))
+    if check_precision(precision) in ('mixed', 'bf16'):
+        raise ConfigError(f"precision={precision!r}: a {type(model).__name__} has no reduced-precision form; "
+                          "use 'fp32' or 'auto' (which is fp32 for it)")
+    return 'fp32'
 
 class FastConv1d(nn.Module):
     "Inference form of a `Conv1d` / `ConvTranspose1d`: a 2-D convolution on a channels-last `(B, C, 1, T)` view, weights in `dtype`."
@@ -154,7 +156,7 @@ def _fast_convs(model, full_rate_fp32:bool=True):
 def inference_copy(model:nn.Module, # a trained generator built as `type(model)(model.config)`
                    precision:str='fp32'): # 'fp32' (exact), 'mixed', 'bf16' or 'auto' (an `AutoPath` over the three, see `fast_vocoder`)
     "A copy of `model` for inference: weight norm folded, eval mode, no gradients; 'mixed' / 'bf16': 1-D convs become `FastConv1d`s."
-    precision = resolve_precision(precision, model_device(model))
+    precision = _form_of(model, precision)
     if precision == 'auto': return _auto_vocoder(model)
     # rebuilt rather than deep-copied: a deep copy shares the parametrized class, and removing
     # the parametrization from the copy would break the original
@@ -192,8 +194,7 @@ def _auto_vocoder(model):
 def fast_vocoder(vocoder, # any `Vocoder`
                  precision:str='auto'): # 'auto', 'mixed', 'bf16' or 'fp32' (exactly `vocoder` itself)
     "The model `vocode` runs: `vocoder` itself for fp32, else an inference copy ('auto': an `AutoPath` of the fastest form per mel size), made once per weights."
-    if not getattr(vocoder, 'fast_inference', False): return vocoder  # Griffin-Lim and anything not a `MelVocoder`
-    want, have = resolve_precision(precision, model_device(vocoder)), getattr(vocoder, 'precision', 'fp32')
+    want, have = _form_of(vocoder, precision), getattr(vocoder, 'precision', 'fp32')  # Griffin-Lim & co: fp32 only
     if want == have: return vocoder
     if have != 'fp32': raise ConfigError(f"precision={precision!r}: this vocoder is already a {have} copy; vocode its fp32 original instead")
     stamp, copies = _stamp(vocoder), _FAST.setdefault(vocoder, {})

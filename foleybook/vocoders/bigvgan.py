@@ -140,11 +140,12 @@ class DownSample1d(nn.Module):
     def forward(self, x): return self.lowpass(x)
 
 class Activation1d(nn.Module):
-    "An activation run at `ratio` times the rate: upsample, activate, low-pass and downsample (BigVGAN's anti-aliasing)."
+    "An activation run at `ratio` times the rate: upsample, activate, low-pass, downsample; in fp32 for any input."
     def __init__(self, activation:nn.Module, ratio:int=2, kernel_size:int=12):
         super().__init__()
         self.act, self.upsample, self.downsample = activation, UpSample1d(ratio, kernel_size), DownSample1d(ratio, kernel_size)
-    def forward(self, x): return self.downsample(self.act(self.upsample(x)))
+    def forward(self, x): # (B, C, T); a bf16 inference copy's activations come back in bf16
+        return self.downsample(self.act(self.upsample(x.float()))).to(x.dtype)
 
 # %% ../../nbs/03d_bigvgan.ipynb #bbae6bd1
 def _pad(k, d=1): return (k * d - d) // 2
@@ -176,7 +177,6 @@ class AMPBlock2(nn.Module):
 class BigVGAN(MelVocoder):
     "BigVGAN generator: mel `(B, n_mels, frames)` -> wave `(B, 1, frames*hop)` in [-1, 1]. A `Vocoder`."
     config_class = BigVGANConfig
-    fast_inference = False   # `vocode` runs it in fp32: the bf16 copy of `inference_copy` is not measured on the anti-aliased activations
     def __init__(self, config:BigVGANConfig=None): # the shape (default: the 22 kHz 80-band v2 preset)
         super().__init__()
         self.config = c = config or BigVGANConfig()

@@ -1,0 +1,213 @@
+"""Bad input at every command, as a table: each row runs `foleybook ...` in-process and asserts exit code 2, a
+`foleybook: error:` message naming what is wrong (no traceback), and that nothing was written: the folder the
+command was pointed at is byte for byte what it was (or still absent). Tiny models trained once serve every row."""
+import json, os, shlex, shutil
+from pathlib import Path
+import pytest, torch
+from foleybook.cli import main
+from foleybook.core import Pretrained, CONFIG_NAME, atomic_write
+from foleybook.data.synth import SynthFoley
+from foleybook.protocols import GeneratorMixin
+
+
+class Hums(GeneratorMixin, Pretrained):
+    "A stand-in generator with a saved folder (registered by definition, so `generate --model` loads it)."
+    sample_rate = 8000
+    def __init__(self, classes=('DogBark', 'Rain')): self.classes = list(classes)
+    def generate(self, cond=None, n=1, seed=0, level:float=0.3):
+        jitter = torch.rand(n, 1, generator=torch.Generator().manual_seed(seed))
+        f = 200. * (self.classes.index(cond) + 1) * (1 + 0.1 * jitter)
+        return level * torch.sin(2 * torch.pi * f * torch.arange(4000) / self.sample_rate)
+    def save_pretrained(self, folder):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        with atomic_write(Path(folder)/CONFIG_NAME, 'w') as f:
+            json.dump(dict(model_class='Hums', classes=self.classes), f)
+        return Path(folder)
+    @classmethod
+    def from_pretrained(cls, folder, device='cpu'):
+        return cls(json.loads((Path(folder)/CONFIG_NAME).read_text())['classes'])
+
+
+def run(argv, capsys):
+    "main(argv) -> (exit code, stdout, stderr)."
+    try: code = main([str(a) for a in argv])
+    except SystemExit as e: code = e.code
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture(scope='module')
+def w(tmp_path_factory):
+    "A workspace: a tiny SynthFoley set (2 classes), one of 1 class, a non-UTF-8 class folder, tiny trained models."
+    w = tmp_path_factory.mktemp('w')
+    SynthFoley(4, seed=0, sr=8000, duration=1.0, classes=['DogBark', 'Rain']).write(w/'data')
+    SynthFoley(4, seed=0, sr=8000, duration=1.0, classes=['Rain']).write(w/'one')
+    shutil.copytree(w/'data', w/'badname')
+    os.rename(w/'badname'/'Rain', os.fsencode(w/'badname') + b'/R\xe4in')
+    (w/'afile').write_text('not a folder')
+    (w/'mine').mkdir(); (w/'mine'/'notes.txt').write_text('my own files')
+    Hums().save_pretrained(w/'hums')
+    quiet = lambda *a: main([str(x) for x in a]) == 0
+    assert quiet('train', 'classifier', '--data', w/'data', '--out', w/'clf', '--epochs', 1, '--bs', 2,
+                 '--system', 'cpu')
+    assert quiet('train', 'vqvae', '--data', w/'data', '--out', w/'vq', '--steps', 1, '--bs', 2, '--system', 'cpu')
+    assert quiet('generate', '--model', w/'hums', '--out', w/'gen', '--n', 2)
+    assert quiet('evaluate', '--gen', w/'gen', '--ref', w/'data', '--classifier', w/'clf'/'final',
+                 '--report', w/'report.md')
+    (w/'report.md').write_text('an earlier report')
+    return w
+
+
+CASES = [   # (id, the command line after `foleybook` ('@': the workspace), the message, what must be unchanged)
+    # prepare
+    ('prepare-root-file', "prepare synthfoley --root '@/afile'", '--root @/afile: is a file, not a folder', '@/afile'),
+    ('prepare-root-under-file', "prepare synthfoley --root '@/afile/x'",
+     '@/afile is a file, so it cannot hold', '@/afile'),
+    ('prepare-unknown', "prepare nosuchset --root '@/p'", "unknown dataset 'nosuchset'", '@/p'),
+    # train
+    ('train-out-file', "train vqvae --data '@/data' --out '@/afile' --steps 1", '--out @/afile: is a file', '@/afile'),
+    ('train-out-under-file', "train vqvae --data '@/data' --out '@/afile/run' --steps 1",
+     '@/afile is a file, so it cannot hold a folder', '@/afile'),
+    ('train-data-missing', "train vqvae --data '@/nothing' --out '@/t1'", '--data @/nothing: not found', '@/t1'),
+    ('train-unknown-key', "train vqvae --data '@/data' --out '@/t1' --set n_code=4", "unknown key 'n_code'", '@/t1'),
+    ('train-bs-0', "train vqvae --data '@/data' --out '@/t1' --bs 0", 'TrainSettings.bs must be >= 1', '@/t1'),
+    ('train-bad-type', "train vqvae --data '@/data' --out '@/t1' --set lr=fast",
+     "lr must be a float, got 'fast'", '@/t1'),
+    ('train-seed-negative', "train vqvae --data '@/data' --out '@/t1' --seed -1",
+     'TrainSettings.seed must be >= 0', '@/t1'),
+    ('train-unknown-trainer', "train gpt9 --data '@/data' --out '@/t1'", "no trainer 'gpt9'", '@/t1'),
+    ('train-finished', "train classifier --data '@/data' --out '@/clf' --epochs 1 --bs 2 --system cpu",
+     '--out @/clf: holds a finished classifier run; give --overwrite to replace it', '@/clf'),
+    ('train-resume-other-data', "train classifier --data '@/one' --out '@/clf' --epochs 1 --bs 2 --resume",
+     "data: '@/data' -> '@/one'", '@/clf'),
+    ('train-resume-other-settings', "train classifier --data '@/data' --out '@/clf' --epochs 3 --bs 2 --resume",
+     'settings.epochs: 1 -> 3', '@/clf'),
+    ('train-not-ours', "train vqvae --data '@/data' --out '@/mine' --overwrite",
+     'foleybook did not record writing', '@/mine'),
+    ('train-class-name-not-utf8', "train classifier --data '@/badname' --out '@/t2' --epochs 1 --system cpu",
+     "the class folder name b'R\\xe4in' is not valid UTF-8", '@/t2'),
+    # codes
+    ('codes-codec-is-classifier', "codes --codec '@/clf/final' --data '@/data' --out '@/c1'",
+     '--codec @/clf/final: holds a FoleyClassifier, not a codec', '@/c1'),
+    ('codes-bs-0', "codes --codec '@/vq/final' --data '@/data' --out '@/c1' --bs 0",
+     '--bs 0: must be at least 1', '@/c1'),
+    ('codes-out-file', "codes --codec '@/vq/final' --data '@/data' --out '@/afile'",
+     'is a file, not a folder', '@/afile'),
+    ('codes-data-missing', "codes --codec '@/vq/final' --data '@/nothing' --out '@/c1'",
+     '--data @/nothing: not found', '@/c1'),
+    ('codes-codec-missing', "codes --codec '@/nothing' --data '@/data' --out '@/c1'",
+     'pretrained folder not found', '@/c1'),
+    # pipeline
+    ('pipeline-duration-0',
+     "pipeline --prior '@/x' --codec '@/vq/final' --vocoder griffinlim --duration 0 --out '@/p1'",
+     '--duration 0.0: must be more than 0 seconds', '@/p1'),
+    ('pipeline-duration-negative',
+     "pipeline --prior '@/x' --codec '@/vq/final' --vocoder griffinlim --duration -1 --out '@/p1'",
+     '--duration -1.0: must be more than 0 seconds', '@/p1'),
+    ('pipeline-out-file', "pipeline --prior '@/x' --codec '@/vq/final' --vocoder griffinlim --out '@/afile'",
+     '--out @/afile: is a file', '@/afile'),
+    ('pipeline-prior-missing', "pipeline --prior '@/x' --codec '@/vq/final' --vocoder griffinlim --out '@/p1'",
+     '@/x: pretrained folder not found', '@/p1'),
+    # export
+    ('export-not-experiment', "export --pipeline '@/mine' --out '@/e1'",
+     'neither a model folder (no config.json', '@/e1'),
+    ('export-missing', "export --experiment '@/nothing' --out '@/e1'", '--experiment @/nothing: not found', '@/e1'),
+    ('export-out-file', "export --experiment '@/hums' --out '@/afile'", '--out @/afile: is a file', '@/afile'),
+    ('export-out-exists', "export --experiment '@/hums' --out '@/hums'",
+     'holds a finished model folder; give --overwrite', '@/hums'),
+    # generate
+    ('generate-seed-negative', "generate --model '@/hums' --seed -5 --out '@/g1'",
+     '--seed -5: must be 0 or more', '@/g1'),
+    ('generate-n-0', "generate --model '@/hums' --n 0 --out '@/g1'", '--n 0: the number of clips per class', '@/g1'),
+    ('generate-option-unknown', "generate --model '@/hums' --option nosuch=3 --out '@/g1'",
+     "Hums.generate takes no option(s) ['nosuch']; its options: ['level']", '@/g1'),
+    ('generate-option-batch-size', "generate --model '@/hums' --option batch_size=1 --out '@/g1'",
+     "takes no option(s) ['batch_size']", '@/g1'),
+    ('generate-option-no-value', "generate --model '@/hums' --option level --out '@/g1'",
+     "--option 'level': expected NAME=VALUE", '@/g1'),
+    ('generate-class-unknown', "generate --model '@/hums' --class Thunder --out '@/g1'",
+     "'Thunder' is not a class of this generator", '@/g1'),
+    ('generate-model-missing', "generate --model '@/nothing' --out '@/g1'", '--model @/nothing: not found', '@/g1'),
+    ('generate-model-not-a-model', "generate --model '@/mine' --out '@/g1'", 'neither a model folder', '@/g1'),
+    ('generate-out-file', "generate --model '@/hums' --out '@/afile'", '--out @/afile: is a file', '@/afile'),
+    ('generate-other-seed',
+     "generate --model '@/hums' --n 2 --seed 3 --out '@/gen'",
+     'class DogBark: holds a finished set of clips (made with other settings: seed: 0 -> 3); give --overwrite',
+     '@/gen'),
+    ('generate-device', "generate --model '@/hums' --device nosuchdevice --out '@/g1'", "unknown device 'nosuchdevice'",
+     '@/g1'),
+    # evaluate
+    ('evaluate-report-dir', "evaluate --gen '@/gen' --ref '@/data' --classifier '@/clf/final' --report '@/mine'",
+     '--report @/mine: is a folder; give a file path', '@/mine'),
+    ('evaluate-report-exists',
+     "evaluate --gen '@/gen' --ref '@/data' --classifier '@/clf/final' --report '@/report.md'",
+     '--report @/report.md: exists; give --overwrite', '@/report.md'),
+    ('evaluate-gen-missing', "evaluate --gen '@/nothing' --ref '@/data' --report '@/r1.md'",
+     '--gen @/nothing: not found', '@/r1.md'),
+    ('evaluate-ref-file', "evaluate --gen '@/gen' --ref '@/afile' --report '@/r1.md'",
+     '--ref @/afile: not a folder of class folders', '@/r1.md'),
+    ('evaluate-embedder-unknown', "evaluate --gen '@/gen' --ref '@/data' --embedder clap --report '@/r1.md'",
+     '--embedder clap: unknown', '@/r1.md'),
+    ('evaluate-classifier-embedder', "evaluate --gen '@/gen' --ref '@/data' --embedder classifier --report '@/r1.md'",
+     '--embedder classifier needs --classifier DIR', '@/r1.md'),
+    ('evaluate-vggish-missing', "evaluate --gen '@/gen' --ref '@/data' --vggish '@/nothing.pth' --report '@/r1.md'",
+     '--vggish PATH', '@/r1.md'),
+    # recipe
+    ('recipe-out-file', "recipe dcase2023 --out '@/afile'", '@/afile: is a file', '@/afile'),
+    ('recipe-one-class', "recipe dcase2023 --data '@/one' --out '@/r1'", 'needs 2 classes or more', '@/r1'),
+    ('recipe-class-name-not-utf8', "recipe dcase2023 --data '@/badname' --out '@/r1'", 'is not valid UTF-8', '@/r1'),
+    ('recipe-bad-set-type', "recipe dcase2023 --set vqvae.epochs=many --out '@/r1'",
+     "epochs must be an int, got 'many'", '@/r1'),
+    ('recipe-unknown-preset', "recipe dcase2023 --preset huge --out '@/r1'", "has no preset 'huge'", '@/r1'),
+    ('recipe-stage-order', "recipe dcase2023 --stage prior --stop-stage data --out '@/r1'",
+     'comes after --stop-stage', '@/r1'),
+    ('recipe-not-experiment', "recipe dcase2023 --out '@/mine'", 'holds files but no recipe.json', '@/mine'),
+    ('recipe-unknown', "recipe nosuchrecipe --out '@/r1'", "unknown recipe 'nosuchrecipe'", '@/r1'),
+    # bench
+    ('bench-seed-negative', "bench --seeds -5 --out '@/b1'", 'seeds [-5]: each seed is an integer, 0 or more', '@/b1'),
+    ('bench-seed-text', "bench --seeds a --out '@/b1'", '--seeds a: comma-separated integers', '@/b1'),
+    ('bench-bad-set-type', "bench --systems diffwave --set diffwave.train.epochs=many --out '@/b1'",
+     "epochs must be an int, got 'many'", '@/b1'),
+    ('bench-one-class', "bench --data '@/one' --out '@/b1'", 'the benchmark needs 2 or more', '@/b1'),
+    ('bench-unknown-system', "bench --systems wavenet --out '@/b1'", "unknown system(s) ['wavenet']", '@/b1'),
+    ('bench-out-file', "bench --systems diffwave --out '@/afile'", '--out @/afile: is a file', '@/afile'),
+]
+
+
+def snapshot(p:Path):
+    "What is at `p`: None when absent, else every file under it with its size and modification time."
+    if not p.exists(): return None
+    files = [p] if p.is_file() else sorted(p.rglob('*'))
+    return [(str(f), f.is_dir(), f.stat().st_size if f.is_file() else 0, f.stat().st_mtime_ns) for f in files]
+
+
+def test_the_table_is_big_enough():
+    assert len(CASES) >= 40 and len({c[0] for c in CASES}) == len(CASES)
+    commands = {c[1].split()[0] for c in CASES}
+    every = {'prepare', 'train', 'codes', 'pipeline', 'export', 'generate', 'evaluate', 'recipe', 'bench'}
+    assert commands == every, commands
+
+
+@pytest.mark.parametrize('name,argv,message,keep', CASES, ids=[c[0] for c in CASES])
+def test_bad_input(w, capsys, name, argv, message, keep):
+    fill = lambda s: s.replace('@', str(w))
+    keep = Path(fill(keep))
+    before = snapshot(keep)
+    code, out, err = run([fill(a) for a in shlex.split(argv)], capsys)
+    assert code == 2, (code, out[-2000:], err[-2000:])
+    assert err.startswith('foleybook: error: ') and fill(message) in err, err
+    assert 'Traceback' not in out + err
+    assert snapshot(keep) == before, f"{keep} changed"
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="the superuser writes anywhere")
+def test_read_only_parent(w, capsys):
+    ro = w/'ro'; ro.mkdir(exist_ok=True); ro.chmod(0o555)
+    try:
+        for argv in (['train', 'vqvae', '--data', w/'data', '--out', ro/'x'],
+                     ['generate', '--model', w/'hums', '--out', ro/'x'], ['recipe', 'dcase2023', '--out', ro/'x'],
+                     ['evaluate', '--gen', w/'gen', '--ref', w/'data', '--report', ro/'r.md']):
+            code, out, err = run(argv, capsys)
+            assert code == 2 and f"{ro} is not writable (permission denied)" in err, err
+        assert list(ro.iterdir()) == []
+    finally: ro.chmod(0o755)
