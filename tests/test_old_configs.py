@@ -46,13 +46,15 @@ def test_nested_retired_fields(tmp_path):
 
 
 def test_moved_fields_go_to_the_trainer(tmp_path):
-    """Loss weights and discriminator starts left VQGANConfig, KLVAEConfig and BigVGANConfig for their trainers' extras: an
-    old config.json with them loads, its values kept aside (`moved_values`), and a trainer given that config takes them up."""
+    """Loss weights and discriminator starts left VQGANConfig, KLVAEConfig and BigVGANConfig for their trainers'
+    extras: an old config.json with them loads, its values kept aside (`moved_values`), and a trainer given that config
+    takes them up."""
     from foleybook.codecs.vqgan import VQGANConfig
     from foleybook.codecs.klvae import KLVAEConfig
     from foleybook.vocoders.bigvgan import BigVGANConfig
     from foleybook.train.trainers import resolve
-    olds = {VQGANConfig: dict(disc_start=2001, disc_weight=0.5, perceptual_weight=0., codebook_weight=1., rec_weight=1.),
+    olds = {VQGANConfig: dict(disc_start=2001, disc_weight=0.5, perceptual_weight=0., codebook_weight=1.,
+                              rec_weight=1.),
             KLVAEConfig: dict(kl_weight=1e-5, perceptual_weight=0.5, disc_weight=0.25, disc_start=7),
             BigVGANConfig: dict(lambda_melloss=45.)}
     for cls, moved in olds.items():
@@ -62,12 +64,15 @@ def test_moved_fields_go_to_the_trainer(tmp_path):
         back = cls.load_json(tmp_path/'c.json')
         assert back == cfg and back.moved_values == {cls.moved[k]: v for k, v in moved.items()}, cls
         with pytest.raises(ConfigError, match="trainer's extras"): cls.from_dict({**cfg.to_dict(), **moved})
-    (tmp_path/'vq.json').write_text(json.dumps({'config_class': 'VQGANConfig', **VQGANConfig.preset('debug').to_dict(), **olds[VQGANConfig]}))
+    vq = {'config_class': 'VQGANConfig', **VQGANConfig.preset('debug').to_dict(), **olds[VQGANConfig]}
+    (tmp_path/'vq.json').write_text(json.dumps(vq))
     x = resolve('vqgan', VQGANConfig.load_json(tmp_path/'vq.json')).extras
-    assert (x.disc_start, x.disc_weight, x.perceptual_weight) == (2001, 0.5, 0.)                  # the old file's values, moved
-    assert resolve('vqgan', 'debug', model=dict(disc_start=9)).extras.disc_start == 9             # an older preset's model key
-    assert resolve('vqgan', 'vas').extras.disc_start == 2001 and resolve('vqgan', 'debug').extras.disc_start == 2   # per preset
-    (tmp_path/'bv.json').write_text(json.dumps({'config_class': 'BigVGANConfig', **BigVGANConfig.preset('debug').to_dict(), 'lambda_melloss': 30.}))
+    assert (x.disc_start, x.disc_weight, x.perceptual_weight) == (2001, 0.5, 0.)        # the old file's values, moved
+    assert resolve('vqgan', 'debug', model=dict(disc_start=9)).extras.disc_start == 9   # an older preset's model key
+    assert resolve('vqgan', 'vas').extras.disc_start == 2001                            # per preset
+    assert resolve('vqgan', 'debug').extras.disc_start == 2
+    bv = {'config_class': 'BigVGANConfig', **BigVGANConfig.preset('debug').to_dict(), 'lambda_melloss': 30.}
+    (tmp_path/'bv.json').write_text(json.dumps(bv))
     assert resolve('bigvgan', BigVGANConfig.load_json(tmp_path/'bv.json')).extras.weights == {'mel': 30.}
     assert resolve('klvae', 'demo').extras.disc_start == 500
 

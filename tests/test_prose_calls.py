@@ -48,15 +48,17 @@ def _check(text:str, names:dict):
     "None when the call binds (or is not checked), else why it does not."
     try: call = ast.parse(text, mode='eval').body
     except SyntaxError: return None
-    if not isinstance(call, ast.Call) or any(isinstance(a, ast.Starred) for a in call.args) or any(k.arg is None for k in call.keywords):
-        return None
+    if not isinstance(call, ast.Call): return None
+    pseudo = lambda a: isinstance(a, ast.Starred) or (isinstance(a, ast.Constant) and a.value is Ellipsis)   # f(...)
+    if any(pseudo(a) for a in call.args) or any(k.arg is None for k in call.keywords): return None
     obj = _target(call.func, names)
     if obj is None: return None
     kw = {k.arg: k.value for k in call.keywords}
     spec = getattr(obj, 'spec', None)
     if spec is not None and type(spec).__name__ == 'TrainerSpec':   # a trainer's entry: its keys are the trainer's
         from foleybook.train.trainers import resolve, SHORTCUTS
-        try: keys = {k: ast.literal_eval(v) for k, v in kw.items() if k not in ('resume', 'quiet', 'cbs', 'log', 'out', 'preset')}
+        skip = ('resume', 'quiet', 'cbs', 'log', 'out', 'preset')
+        try: keys = {k: ast.literal_eval(v) for k, v in kw.items() if k not in skip}
         except ValueError: return None
         settings = {k: keys.pop(k) for k in SHORTCUTS if k in keys}
         try: resolve(spec, settings=settings, **keys)
@@ -82,3 +84,4 @@ def test_it_catches_a_stale_call():
     assert "unknown key 'one_cycle'" in _check("train_diffwave(one_cycle=True)", names)
     assert _check("seed_everything(0, colour=3)", names) is not None   # a keyword the function does not take
     assert _check("seed_everything(0)", names) is None
+    assert _check("seed_everything(...)", names) is None                 # pseudo-code: not checked
