@@ -14,14 +14,15 @@ from ..data.folders import AUDIO_EXTS, check_audio, class_dirs
 from .engine import Recipe, RecipeSpec, Stage, Train, run_recipe, INPUT_CHECKS
 from ..train.settings import deep_merge
 from ..train.checkpoint import checkpoints
+from ..fastpath import forms_used, pinned_precision
 from ..train.trainers import get_trainer, train
 import foleybook.eval.classifier_train, foleybook.vocoders.vocoder_train   # the trainers of the shared stages' sections
 
 # %% auto #0
 __all__ = ['VOCODER', 'class_folders', 'find_dev_folder', 'stage_data', 'check_data', 'split_files', 'link_or_copy',
            'stage_split', 'resume_note', 'run_trainer', 'stage_vocoder', 'recipe_device', 'stage_generate',
-           'train_recipe_classifier', 'classifier_mel', 'plot_class_mels', 'Evaluation', 'class_metrics',
-           'stage_evaluate']
+           'precision_record', 'precision_section', 'train_recipe_classifier', 'classifier_mel', 'plot_class_mels',
+           'Evaluation', 'class_metrics', 'stage_evaluate']
 
 # %% ../../nbs/13b_stages.ipynb #6d35df92
 def _audio_files(folder) -> list: return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in AUDIO_EXTS) if Path(folder).is_dir() else []
@@ -185,7 +186,18 @@ def stage_generate(r:Recipe) -> dict:
     if not stamp.is_file() or json.loads(stamp.read_text()) != models: shutil.rmtree(r.path('gen'), ignore_errors=True)
     with atomic_write(stamp, 'w') as f: json.dump(models, f)
     write_clips(g, r.path('gen'), n, seed=r.seed, classes=classes, duration=duration, sample_rate=sr or g.sample_rate, batch_size=bs, **s)
-    return dict(n_per_class=n)
+    return dict(n_per_class=n, precision=precision_record(g))
+
+def precision_record(g) -> dict:
+    "The inference precision a generation ran in: the generator's setting, `$FOLEYBOOK_PRECISION`, the forms 'auto' chose."
+    return dict(generator=getattr(g, 'precision', None), pinned=pinned_precision(), auto_chose=forms_used())
+
+def precision_section(p:dict) -> str: # a `precision_record`
+    "The report's lines on the inference precision of the generated clips."
+    chose = ', '.join(f"{k}: {' / '.join(v)}" for k, v in p.get('auto_chose', {}).items())
+    return (f"The generator's precision: {p.get('generator')}; `FOLEYBOOK_PRECISION`: {p.get('pinned')}; the forms 'auto' "
+            f"chose: {chose or 'none (no model chose by measurement)'}. Only 'fp32' gives the same bits run after "
+            "run; 'auto' may choose a bf16 form on one machine and fp32 on another.")
 
 def _model_stamp(r:Recipe) -> dict:
     "Modification times of the files of every finished training stage: generated clips are redone when a model changed."
@@ -273,10 +285,12 @@ def stage_evaluate(r:Recipe) -> dict:
         numbers['level'] = level_table(ev.generated, ev.real or {})
         ev.sections.append(('Level of the generated and the real clips', level_section(numbers['level'])))
     done = {n: m for n, m in r.status().items() if m and n != name}
+    prec = next((m['precision'] for m in done.values() if 'precision' in m), None)   # as the generate stage ran
+    if prec is not None: ev.sections.append(('Inference precision', precision_section(prec)))
     times = {**{n: m['seconds'] for n, m in done.items()}, name: round(time.time() - t0, 2)}
     cpu = {**{n: m.get('cpu_seconds') for n, m in done.items()}, name: round(time.process_time() - c0, 2)}
     write_report(ev.table, r.path('report.md'), title=f"foleybook recipe {r.spec.name}, preset {r.preset_name}", notes=' '.join(ev.notes) or None,
-                 extra=dict(numbers, stage_seconds=times, stage_cpu_seconds=cpu, recipe=r.spec.name, preset=r.preset_name),
+                 extra=dict(numbers, precision=prec, stage_seconds=times, stage_cpu_seconds=cpu, recipe=r.spec.name, preset=r.preset_name),
                  sections=ev.sections + [('Stage times', times_section(times, cpu))])
     summary = json.loads(r.path('report.json').read_text())
     head = {k: v for k, v in summary.items() if isinstance(v, float)}
