@@ -12,7 +12,8 @@ import numpy as np, torch, torch.nn.functional as F
 from torch import nn
 from ..core import FoleyConfig, Pretrained, FoleyError, ConfigError, DataError, CheckpointError, save_safetensors, load_safetensors
 from ..audio import MelSpectrogram, image_to_mel, slice_length
-from .core import DiffusionConfig, GaussianDiffusion, diffusion_from_diffusers
+from .core import DiffusionConfig, GaussianDiffusion, SAMPLERS
+from .diffusers_schedulers import diffusion_from_diffusers
 from .unet2d import UNet2D, UNet2DConfig
 from .mel_images import MelImageConfig, MelImages, images_to_tensor, tensor_to_uint8, tensor_to_images
 from ..codecs.klvae import KLVAE, KLVAEConfig
@@ -36,7 +37,7 @@ class AudioDiffusionConfig(FoleyConfig):
     vae:KLVAEConfig = None # latent diffusion through this autoencoder (None: on the images)
     classes:tuple = None # class names, when the UNet has class embeddings
     n_iter:int = 32 # Griffin-Lim iterations when no vocoder is set (a diffusers pipeline's mel `n_iter`)
-    sampler:str = 'ddim' # default sampler: 'ddpm' or 'ddim'
+    sampler:str = 'ddim' # default sampler: a key of the diffusion core's `SAMPLERS` ('ddpm', 'ddim', 'dpm++', 'unipc')
     steps:int = 50 # default number of sampling steps
     eta:float = 0. # default DDIM eta
     guidance:float = 1. # default classifier-free guidance scale
@@ -60,7 +61,8 @@ class AudioDiffusionConfig(FoleyConfig):
                               f"got in {u.in_channels} / out {u.out_channels}")
         if (self.classes is None) != (u.n_classes is None) or (self.classes is not None and len(self.classes) != u.n_classes):
             raise ConfigError(f"AudioDiffusionConfig: {len(self.classes or ())} class names for a UNet with n_classes={u.n_classes}")
-        if self.sampler not in ('ddpm', 'ddim'): raise ConfigError(f"AudioDiffusionConfig: sampler must be 'ddpm' or 'ddim', got {self.sampler!r}")
+        if self.sampler not in SAMPLERS:
+            raise ConfigError(f"AudioDiffusionConfig: sampler must be one of {list(SAMPLERS)}, got {self.sampler!r}")
 
 # %% ../../nbs/10c_audio_diffusion.ipynb #a3486322
 def save_encodings(path, # the .safetensors file to write
@@ -196,8 +198,8 @@ def fast_unet(self:AudioDiffusion, precision:str='auto'): # 'auto' (the faster f
 def sample_x(self:AudioDiffusion, cond=None, # a condition (see `cond_for`)
              n:int=1, # examples
              seed:int=0, # same seed, same result
-             sampler:str=None, # 'ddpm' or 'ddim' (default: the config's)
-             steps:int=None, # steps (default: T for DDPM, the config's for DDIM)
+             sampler:str=None, # a key of `SAMPLERS` (default: the config's)
+             steps:int=None, # model calls (default: the config's; DDPM all T, the fast sampler its betas')
              eta:float=None, # DDIM eta (default: the config's)
              guidance:float=None, # classifier-free guidance (default: the config's; 1 for unconditional sampling)
              precision:str='auto', # the UNet's inference form (`fast_unet`): 'auto', 'bf16' or 'fp32' (exact)
@@ -205,9 +207,9 @@ def sample_x(self:AudioDiffusion, cond=None, # a condition (see `cond_for`)
     "Diffusion examples (n, C, h, w) for `cond`."
     c = self.config
     sampler = sampler or c.sampler
-    if sampler not in ('ddpm', 'ddim'): raise ConfigError(f"sampler must be 'ddpm' or 'ddim', got {sampler!r}")
+    if sampler not in SAMPLERS: raise ConfigError(f"sampler must be one of {list(SAMPLERS)}, got {sampler!r}")
     if seed < 0: raise ConfigError(f"seed must be >= 0, got {seed}")
-    steps = steps or (c.diffusion.T if sampler == 'ddpm' else c.steps)
+    steps = steps or (None if sampler in ('ddpm', 'fast') else c.steps)
     cond_t = self.cond_for(cond, n)
     g = (c.guidance if guidance is None else guidance) if cond is not None else 1.
     if cond_t is not None: cond_t = cond_t.to(self.device)
@@ -215,6 +217,13 @@ def sample_x(self:AudioDiffusion, cond=None, # a condition (see `cond_for`)
     with self.fast_unet(precision):
         return self.diffusion.sample(self, (n, *self.x_shape), cond_t, sampler=sampler, steps=steps, guidance=g, seed=seed,
                                      eta=c.eta if eta is None else eta, **kw)
+
+@patch
+def sampling(self:AudioDiffusion, sampler:str=None, steps:int=None, **options) -> dict: # `generate`'s options
+    "How `generate(**options)` samples: the sampler and its model calls per clip (guidance's two rows share a call)."
+    sampler = sampler or self.config.sampler
+    steps = steps or (None if sampler in ('ddpm', 'fast') else self.config.steps)
+    return dict(sampler=sampler, network_calls=len(self.diffusion.plan(sampler, steps)[0]))
 
 @patch
 def sample_images(self:AudioDiffusion, cond=None, n:int=1, seed:int=0, **options) -> torch.Tensor:
@@ -342,7 +351,8 @@ def interpolate(self:AudioDiffusion, audio0, audio1, # two clips (or images)
     "Images between two clips: slerp of their DDIM-inverted noises, sampled back with DDIM (eta 0)."
     n0, n1 = self.invert(audio0, steps, cond), self.invert(audio1, steps, cond)
     noise = torch.cat([slerp(n0, n1, a) for a in alphas])
-    return self.from_x(self.sample_x(cond, len(noise), steps=steps or self.config.steps, eta=0., noise=noise))
+    return self.from_x(self.sample_x(cond, len(noise), sampler='ddim', steps=steps or self.config.steps, eta=0.,
+                                       noise=noise))
 
 # %% ../../nbs/10c_audio_diffusion.ipynb #636a69d8
 def loop(wave, # a clip (T,)

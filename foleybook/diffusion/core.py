@@ -11,12 +11,13 @@ from typing import ClassVar
 import torch
 from ..core import FoleyConfig, ConfigError, DataError, cpu_generator, draw_normal
 from ..protocols import GeneratorMixin
+from .solvers import Sampler, SamplerRun, SOLVERS
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'SAMPLERS', 'TIMESTEP_SPACINGS', 'DIFFUSERS_SCHEDULERS', 'linear_betas', 'scaled_linear_betas',
-           'cosine_betas', 'fast_schedule', 'DiffusionConfig', 'null_cond', 'drop_cond', 'batch_cond',
-           'GaussianDiffusion', 'diffusion_from_diffusers', 'DiffusionGenerator']
+__all__ = ['SCHEDULES', 'TIMESTEP_SPACINGS', 'SAMPLERS', 'linear_betas', 'scaled_linear_betas', 'cosine_betas', 'fast_schedule',
+           'DiffusionConfig', 'null_cond', 'drop_cond', 'batch_cond', 'GaussianDiffusion', 'ddpm_steps', 'ddim_steps',
+           'fast_steps', 'ddim_update', 'ddpm_update', 'fast_update', 'DiffusionGenerator']
 
 # %% ../../nbs/06_diffusion.ipynb #572aab7b
 def linear_betas(T:int, # number of training steps
@@ -67,6 +68,11 @@ class DiffusionConfig(FoleyConfig):
     ddim_prev: str = 'next'         # where a DDIM step lands: 'next' (the plan's next step) or 'ratio' (t - T // steps, as diffusers' DDIMScheduler)
     set_alpha_to_one: bool = True   # DDIM's last step lands on abar = 1 (True) or on step 0's abar (diffusers' `set_alpha_to_one=False`)
     clip_sample: float = None       # DDPM / DDIM: clamp the estimated clean example to [-clip_sample, clip_sample] at every step (diffusers' `clip_sample`, `clip_sample_range`)
+    solver_order: int = 2           # multistep solvers ('dpm++', 'unipc'): 1 or 2 (two-step: DPM-Solver++ 2M)
+    solver_type: str = None         # 'midpoint' / 'heun' (DPM-Solver++), 'bh2' / 'bh1' (UniPC); None: the first
+    lower_order_final: bool = True  # multistep solvers: first order on the last step (diffusers' `lower_order_final`)
+    euler_at_final: bool = False    # DPM-Solver++: first order on the last step whatever the number of steps
+    solver_levels: str = None       # multistep solvers: 'karras' or 'lu' levels (`SOLVER_LEVELS`); None: the spacing's
     presets: ClassVar[dict] = {
         'diffwave_sc09': dict(),
         'diffwave_ljspeech': dict(T=50, beta_end=0.05, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5)),
@@ -177,7 +183,6 @@ def loss(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
 
 
 # %% ../../nbs/06_diffusion.ipynb #25abc25f
-SAMPLERS = ('ddpm', 'ddim', 'fast')
 TIMESTEP_SPACINGS = {   # name -> (T, steps S, offset) -> the S model steps, noisiest first (float64); diffusers' names and arithmetic
     'even': lambda T, S, o: torch.linspace(T - 1, 0, S, dtype=torch.float64).round(),            # foleybook's: from T-1 to 0
     'linspace': lambda T, S, o: torch.from_numpy(np.linspace(0, T - 1, S).round()[::-1].copy()),  # the same but at .5 ties and S = 1 (step 0)
@@ -186,30 +191,72 @@ TIMESTEP_SPACINGS = {   # name -> (T, steps S, offset) -> the S model steps, noi
 }
 
 @patch
-def plan(self:GaussianDiffusion, sampler:str='ddim', # one of `SAMPLERS`
-          steps:int=None, # number of steps (ddpm: T, ddim: min(T, 50), fast: len(`infer_betas`))
-          infer_betas=None): # fast sampler: the inference betas (default: `config.fast_betas`)
-    "(model steps (S,), abar at each step (S,), abar after each step (S,), inference betas or None), noisiest first."
-    if sampler not in SAMPLERS: raise ConfigError(f"sampler must be one of {SAMPLERS}, got {sampler!r}")
-    if sampler == 'fast':
-        ib = torch.as_tensor(self.config.fast_betas if infer_betas is None else infer_betas, dtype=torch.float64)
-        if steps is not None and steps != len(ib): raise ConfigError(f"the fast sampler takes {len(ib)} steps (its inference betas), not {steps}")
-        t = fast_schedule(self.betas, ib)
-        ab = torch.cumprod(1 - ib, 0)
-        return t.flip(0), ab.flip(0), torch.cat([torch.ones(1, dtype=torch.float64), ab[:-1]]).flip(0), ib.flip(0)
+def spaced(self:GaussianDiffusion, steps:int) -> torch.Tensor: # the number of steps
+    "The `steps` model steps of the config's `timestep_spacing`, noisiest first (float64)."
     c = self.config
-    steps = (self.T if sampler == 'ddpm' else min(self.T, 50)) if steps is None else int(steps)
     if not 1 <= steps <= self.T: raise ConfigError(f"steps must be in [1, {self.T}] (the training steps), got {steps}")
-    if c.timestep_spacing not in TIMESTEP_SPACINGS: raise ConfigError(f"timestep_spacing must be one of {list(TIMESTEP_SPACINGS)}, got {c.timestep_spacing!r}")
+    if c.timestep_spacing not in TIMESTEP_SPACINGS:
+        raise ConfigError(f"timestep_spacing must be one of {list(TIMESTEP_SPACINGS)}, got {c.timestep_spacing!r}")
     t = TIMESTEP_SPACINGS[c.timestep_spacing](self.T, steps, c.steps_offset)
     if t.max() > self.T - 1 or t.min() < 0:
-        raise ConfigError(f"timestep_spacing {c.timestep_spacing!r} with steps_offset {c.steps_offset} visits step {int(t.max())} of a process with steps 0..{self.T - 1}")
-    ratio = sampler == 'ddim' and c.ddim_prev == 'ratio'
-    prev = t - self.T // steps if ratio else torch.cat([t[1:], torch.tensor([-1.], dtype=torch.float64)])
-    abp = self.abar(prev.clamp(min=-1))
-    if sampler == 'ddim' and not c.set_alpha_to_one: abp = torch.where(prev < 0, self.alphas_cumprod[0], abp)
-    return t, self.abar(t), abp, None
+        raise ConfigError(f"timestep_spacing {c.timestep_spacing!r} with steps_offset {c.steps_offset} visits step "
+                          f"{int(t.max())} of a process with steps 0..{self.T - 1}")
+    return t
 
+def _next(t): return torch.cat([t[1:], torch.tensor([-1.], dtype=torch.float64)])   # each step lands on the next
+
+def ddpm_steps(d, steps:int=None, infer_betas=None):
+    "DDPM's plan: `steps` (default T) spaced steps, each landing on the next."
+    t = d.spaced(d.T if steps is None else int(steps))
+    return t, d.abar(t), d.abar(_next(t)), None
+
+def ddim_steps(d, steps:int=None, infer_betas=None):
+    "DDIM's plan: `steps` (default min(T, 50)) spaced steps, landing on the next or on `t - T // steps` (`ddim_prev`)."
+    c, t = d.config, d.spaced(min(d.T, 50) if steps is None else int(steps))
+    prev = t - d.T // len(t) if c.ddim_prev == 'ratio' else _next(t)
+    abp = d.abar(prev.clamp(min=-1))
+    return t, d.abar(t), abp if c.set_alpha_to_one else torch.where(prev < 0, d.alphas_cumprod[0], abp), None
+
+def fast_steps(d, steps:int=None, infer_betas=None):
+    "DiffWave's fast plan: the fractional steps and abar of the inference betas (default `fast_betas`), its extra."
+    ib = torch.as_tensor(d.config.fast_betas if infer_betas is None else infer_betas, dtype=torch.float64)
+    if steps is not None and steps != len(ib):
+        raise ConfigError(f"the fast sampler takes {len(ib)} steps (its inference betas), not {steps}")
+    ab = torch.cumprod(1 - ib, 0)
+    abp = torch.cat([torch.ones(1, dtype=torch.float64), ab[:-1]])
+    return fast_schedule(d.betas, ib).flip(0), ab.flip(0), abp.flip(0), ib.flip(0)
+
+def ddim_update(r:SamplerRun, i:int, x, eps, x0):
+    "DDIM: `sqrt(abar') x0 + sqrt(1 - abar' - sigma^2) eps + sigma z`, x0 clamped by `clip_sample` (eps kept)."
+    ab, abp, c = r.ab[i], r.abp[i], r.config
+    if c.clip_sample is not None: x0 = x0.clamp(-c.clip_sample, c.clip_sample)
+    sigma = r.eta * float(((1 - abp) / (1 - ab)).sqrt() * (1 - ab / abp).clamp(min=0).sqrt())
+    x = float(abp.sqrt()) * x0 + math.sqrt(max(float(1 - abp) - sigma ** 2, 0.)) * eps
+    return x + sigma * r.randn() if sigma > 0 else x   # sigma is 0 on a last step to abar 1
+
+def ddpm_update(r:SamplerRun, i:int, x, eps, x0):
+    "DDPM: DDIM with eta 1; a clamped x0 (`clip_sample`) enters the posterior mean with x (eps recomputed from both)."
+    c, ab = r.config, r.ab[i]
+    if c.clip_sample is not None:
+        x0 = x0.clamp(-c.clip_sample, c.clip_sample); eps = (x - float(ab.sqrt()) * x0) / float((1 - ab).sqrt())
+    return ddim_update(r, i, x, eps, x0)
+
+def fast_update(r:SamplerRun, i:int, x, eps, x0):
+    "DiffWave's fast sampler: the ancestral update with the inference betas (no noise after the last step)."
+    b, ab, abp = float(r.extra[i]), r.ab[i], r.abp[i]
+    x = (x - b / float((1 - ab).sqrt()) * eps) / math.sqrt(1 - b)
+    return x + math.sqrt(float((1 - abp) / (1 - ab)) * b) * r.randn() if i < r.last else x
+
+SAMPLERS = {'ddpm': Sampler(ddpm_steps, ddpm_update, eta=1.), 'ddim': Sampler(ddim_steps, ddim_update),   # name -> it
+            'fast': Sampler(fast_steps, fast_update, eta=0.), **SOLVERS}   # the multistep solvers: `diffusion.solvers`
+
+@patch
+def plan(self:GaussianDiffusion, sampler:str='ddim', # a key of `SAMPLERS`
+          steps:int=None, # model calls (default: ddpm T, ddim min(T, 50), fast len(`infer_betas`), the solvers 20)
+          infer_betas=None): # fast sampler: the inference betas (default: `config.fast_betas`)
+    "(model steps (S,), abar at each (S,), abar after each (S,), the sampler's extra or None), noisiest first."
+    if sampler not in SAMPLERS: raise ConfigError(f"sampler must be one of {list(SAMPLERS)}, got {sampler!r}")
+    return SAMPLERS[sampler].plan(self, steps, infer_betas)
 
 # %% ../../nbs/06_diffusion.ipynb #e5f88fca
 def _guided(model, x, t, cond, guidance):
@@ -225,11 +272,11 @@ def _guided(model, x, t, cond, guidance):
 def sample(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
             shape:tuple, # (n, ...) the shape of the batch to sample
             cond=None, # condition: int class id, (n,) class ids, a tensor with batch n (or 1), or None
-            *, sampler:str='ddim', # 'ddpm', 'ddim' or 'fast'
-            steps:int=None, # number of steps (see `plan`)
+            *, sampler:str='ddim', # a key of `SAMPLERS`: 'ddpm', 'ddim', 'fast', 'dpm++', 'unipc'
+            steps:int=None, # number of steps, one model call each (see `plan`)
             guidance:float=1., # classifier-free guidance scale (1: none; needs `p_uncond > 0`)
             seed:int=None, # same seed, same samples on every device (None: a seed drawn from torch's global RNG)
-            eta:float=0., # DDIM: 0 deterministic, 1 ancestral
+            eta:float=0., # DDIM: 0 deterministic, 1 ancestral (the other samplers take their own)
             infer_betas=None, # fast sampler: inference betas (default `config.fast_betas`)
             noise=None, # the starting noise (default: drawn)
             x_start=None, # start from this clean example noised to `start_step` (variation)
@@ -247,69 +294,36 @@ def sample(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
         if cond is None: raise ConfigError("guidance != 1 needs a condition")
         if not self.config.p_uncond: raise ConfigError("guidance != 1 needs a model trained with p_uncond > 0 (classifier-free guidance)")
     cond = batch_cond(cond, n, dev)
-    if sampler == 'ddpm': eta = 1.
+    ts, abs_, abps, extra = self.plan(sampler, steps, infer_betas)
+    eta = eta if SAMPLERS[sampler].eta is None else SAMPLERS[sampler].eta
     if not 0 <= eta <= 1: raise ConfigError(f"eta must be in [0, 1], got {eta}")
-    ts, abs_, abps, ib = self.plan(sampler, steps, infer_betas)
     if not 0 <= start_step < len(ts): raise ConfigError(f"start_step must be in [0, {len(ts)}), got {start_step}")
     if (mask is None) != (known is None): raise ConfigError("inpainting needs both `mask` and `known`")
     g = cpu_generator(seed)   # every random number drawn on the CPU, then moved: one seed, the same samples on every device
     randn = lambda: draw_normal(shape, g, dev)
     x = randn() if noise is None else noise.to(dev).float()
     if tuple(x.shape) != tuple(shape): raise ConfigError(f"noise has shape {tuple(x.shape)}, expected {tuple(shape)}")
-    if x_start is not None: x = self.q_sample(x_start.to(dev).float(), torch.full((n,), float(ts[start_step])), x) if ib is None else \
-        _bc(abs_[start_step].sqrt().expand(n), x) * x_start.to(dev).float() + _bc((1 - abs_[start_step]).sqrt().expand(n), x) * x
+    a = abs_[start_step].expand(n)
+    if x_start is not None: x = _bc(a.sqrt(), x) * x_start.to(dev).float() + _bc((1 - a).sqrt(), x) * x
     if mask is not None: mask, known = mask.to(dev).float(), known.to(dev).float()
     was_training = getattr(model, 'training', False)
     if was_training: model.eval()
     amp = lambda: torch.autocast(dev.type, dtype=torch.bfloat16 if dev.type == 'cpu' else torch.float16, enabled=bool(autocast))
+    run = SamplerRun(self.config, ts, abs_, abps, extra, eta, randn)
     try:
         for i in range(start_step, len(ts)):
-            t, ab, abp = ts[i], abs_[i], abps[i]
-            with amp(): out = _guided(model, x, torch.tensor([float(t)], device=dev), cond, guidance)
-            eps, x0 = self.to_eps_x0(out, x, ab.expand(n))
-            last = i == len(ts) - 1
-            if ib is not None:   # DiffWave's fast sampler: ancestral update with the inference schedule
-                b = float(ib[i])
-                x = (x - b / float((1 - ab).sqrt()) * eps) / math.sqrt(1 - b)
-                if not last: x = x + math.sqrt(float((1 - abp) / (1 - ab)) * b) * randn()
-            else:
-                if self.config.clip_sample is not None:   # DDPM's posterior mean takes the clamped x0 with x (its epsilon follows); DDIM keeps the model's epsilon
-                    x0 = x0.clamp(-self.config.clip_sample, self.config.clip_sample)
-                    if sampler == 'ddpm': eps = (x - float(ab.sqrt()) * x0) / float((1 - ab).sqrt())
-                sigma = eta * float(((1 - abp) / (1 - ab)).sqrt() * (1 - ab / abp).clamp(min=0).sqrt())
-                x = float(abp.sqrt()) * x0 + math.sqrt(max(float(1 - abp) - sigma ** 2, 0.)) * eps
-                if sigma > 0: x = x + sigma * randn()   # 0 on a last step to abar 1
+            with amp(): out = _guided(model, x, torch.tensor([float(ts[i])], device=dev), cond, guidance)
+            eps, x0 = self.to_eps_x0(out, x, abs_[i].expand(n))
+            x = SAMPLERS[sampler].update(run, i, x, eps, x0)
             if clip is not None: x = x.clamp(-clip, clip)
             if mask is not None:
-                kn = known if last else _bc(abp.sqrt().expand(n), x) * known + _bc((1 - abp).sqrt().expand(n), x) * randn()
+                a = abps[i].expand(n)
+                kn = known if i == run.last else _bc(a.sqrt(), x) * known + _bc((1 - a).sqrt(), x) * randn()
                 x = mask * kn + (1 - mask) * x
-            if on_step is not None: on_step(i, t, x)
+            if on_step is not None: on_step(i, ts[i], x)
     finally:
         if was_training: model.train()
     return x
-
-# %% ../../nbs/06_diffusion.ipynb #723ea4cd
-_DIFFUSERS_SCHEDULES = {'linear': 'linear', 'scaled_linear': 'scaled_linear', 'squaredcos_cap_v2': 'cosine'}
-_DIFFUSERS_PREDICTIONS = {'epsilon': 'epsilon', 'v_prediction': 'v', 'sample': 'sample'}
-DIFFUSERS_SCHEDULERS = {'DDPMScheduler': 'ddpm', 'DDIMScheduler': 'ddim'}   # diffusers scheduler class -> the sampler taking its steps
-
-def diffusion_from_diffusers(s:dict, # a diffusers `scheduler_config.json`, as a dict
-                             source='scheduler_config.json'): # its file, for error messages
-    "(DiffusionConfig, sampler) whose DDPM / DDIM steps are the diffusers scheduler's (its defaults for absent keys); `ConfigError` for what they cannot follow."
-    cls = s.get('_class_name')
-    if cls not in DIFFUSERS_SCHEDULERS: raise ConfigError(f"{source}: scheduler {cls!r}; foleybook's samplers follow {list(DIFFUSERS_SCHEDULERS)}")
-    sampler, get = DIFFUSERS_SCHEDULERS[cls], lambda k, default: default if s.get(k) is None else s[k]
-    bad = [k for k, off in [('trained_betas', None), ('thresholding', False), ('rescale_betas_zero_snr', False)] if get(k, off) not in (None, False)]
-    if sampler == 'ddpm' and get('variance_type', 'fixed_small') != 'fixed_small': bad.append('variance_type')
-    if bad: raise ConfigError(f"{source}: {', '.join(f'{k}={s[k]!r}' for k in bad)}: not followed by foleybook's samplers")
-    sched, pred, spacing = get('beta_schedule', 'linear'), get('prediction_type', 'epsilon'), get('timestep_spacing', 'leading')
-    for name, v, ok in [('beta_schedule', sched, _DIFFUSERS_SCHEDULES), ('prediction_type', pred, _DIFFUSERS_PREDICTIONS), ('timestep_spacing', spacing, ('linspace', 'leading', 'trailing'))]:
-        if v not in ok: raise ConfigError(f"{source}: {name} {v!r} is not supported; foleybook has {list(ok)}")
-    return DiffusionConfig(schedule=_DIFFUSERS_SCHEDULES[sched], T=int(get('num_train_timesteps', 1000)), beta_start=float(get('beta_start', 1e-4)),
-                           beta_end=float(get('beta_end', 0.02)), prediction=_DIFFUSERS_PREDICTIONS[pred], timestep_spacing=spacing,
-                           steps_offset=int(get('steps_offset', 0)), ddim_prev='ratio' if sampler == 'ddim' else 'next',
-                           set_alpha_to_one=bool(get('set_alpha_to_one', True)),
-                           clip_sample=float(get('clip_sample_range', 1.0)) if get('clip_sample', True) else None), sampler
 
 # %% ../../nbs/06_diffusion.ipynb #e934ff03
 class DiffusionGenerator(GeneratorMixin):
@@ -336,6 +350,12 @@ class DiffusionGenerator(GeneratorMixin):
         "Sampling options for `generator_sampler` sliders: name -> (default, min, max, step); guidance when it applies."
         if self.classes and self.diffusion.config.p_uncond: return {'guidance': (float(self.defaults.get('guidance', 1.)), 1., 5., 0.25)}
         return {}
+
+    def sampling(self, **options) -> dict: # `generate` options
+        "How `generate(**options)` samples: the sampler and its model calls per clip (guidance's rows share a call)."
+        o = {'sampler': 'ddim', **self.defaults, **options}
+        calls = len(self.diffusion.plan(o['sampler'], o.get('steps'), o.get('infer_betas'))[0])
+        return dict(sampler=o['sampler'], network_calls=calls)
 
     def cond_ids(self, cond, n):
         "Class names / ids as a (n,) LongTensor; tensors pass through."

@@ -186,18 +186,19 @@ def stage_generate(r:Recipe) -> dict:
     if not stamp.is_file() or json.loads(stamp.read_text()) != models: shutil.rmtree(r.path('gen'), ignore_errors=True)
     with atomic_write(stamp, 'w') as f: json.dump(models, f)
     write_clips(g, r.path('gen'), n, seed=r.seed, classes=classes, duration=duration, sample_rate=sr or g.sample_rate, batch_size=bs, **s)
-    return dict(n_per_class=n, precision=precision_record(g))
+    sampling = g.sampling(**s) if hasattr(g, 'sampling') else {}   # a diffusion's sampler, calls
+    return dict(n_per_class=n, precision=precision_record(g), **sampling)
 
 def precision_record(g) -> dict:
-    "The inference precision a generation ran in: the generator's setting, `$FOLEYBOOK_PRECISION`, the forms 'auto' chose."
+    "The precision a generation ran in: the generator's setting, `$FOLEYBOOK_PRECISION`, the forms 'auto' chose."
     return dict(generator=getattr(g, 'precision', None), pinned=pinned_precision(), auto_chose=forms_used())
 
 def precision_section(p:dict) -> str: # a `precision_record`
     "The report's lines on the inference precision of the generated clips."
     chose = ', '.join(f"{k}: {' / '.join(v)}" for k, v in p.get('auto_chose', {}).items())
-    return (f"The generator's precision: {p.get('generator')}; `FOLEYBOOK_PRECISION`: {p.get('pinned')}; the forms 'auto' "
-            f"chose: {chose or 'none (no model chose by measurement)'}. Only 'fp32' gives the same bits run after "
-            "run; 'auto' may choose a bf16 form on one machine and fp32 on another.")
+    return (f"The generator's precision: {p.get('generator')}; `FOLEYBOOK_PRECISION`: {p.get('pinned')}; "
+            f"the forms 'auto' chose: {chose or 'none (no model chose by measurement)'}. Only 'fp32' gives the same "
+            "bits run after run; 'auto' may choose a bf16 form on one machine and fp32 on another.")
 
 def _model_stamp(r:Recipe) -> dict:
     "Modification times of the files of every finished training stage: generated clips are redone when a model changed."
@@ -290,7 +291,9 @@ def stage_evaluate(r:Recipe) -> dict:
     times = {**{n: m['seconds'] for n, m in done.items()}, name: round(time.time() - t0, 2)}
     cpu = {**{n: m.get('cpu_seconds') for n, m in done.items()}, name: round(time.process_time() - c0, 2)}
     write_report(ev.table, r.path('report.md'), title=f"foleybook recipe {r.spec.name}, preset {r.preset_name}", notes=' '.join(ev.notes) or None,
-                 extra=dict(numbers, precision=prec, stage_seconds=times, stage_cpu_seconds=cpu, recipe=r.spec.name, preset=r.preset_name),
+                 extra=dict(numbers, precision=prec, stage_seconds=times, stage_cpu_seconds=cpu, recipe=r.spec.name,
+                            preset=r.preset_name,
+                            **{k: v for k, v in done.get('generate', {}).items() if k in ('sampler', 'network_calls')}),
                  sections=ev.sections + [('Stage times', times_section(times, cpu))])
     summary = json.loads(r.path('report.json').read_text())
     head = {k: v for k, v in summary.items() if isinstance(v, float)}

@@ -11,9 +11,11 @@ import soundfile as sf
 from ..core import FoleyError
 from ..audio import resample
 from ..display import Sampler
+from ..diffusion.core import SAMPLERS
 from ..diffusion.audio_diffusion import AudioDiffusion
 from ..eval.system_metrics import class_accuracy
 from .common import System, Part, register_system, load_vocoder_part
+
 
 # %% auto #0
 __all__ = ['AUDIO_DIFFUSION_SYSTEM', 'AudioDiffusionSampler', 'audio_diffusion_metrics']
@@ -37,7 +39,7 @@ class AudioDiffusionSampler:
         conds = model.classes or (model.encodings.names() if model.encodings is not None else None)
         steps, eta, guidance = (model.options[k] for k in ('steps', 'eta', 'guidance'))
         def common():
-            return dict(sampler=W.Dropdown(options=['ddim', 'ddpm'], value=model.config.sampler, description='sampler'),
+            return dict(sampler=W.Dropdown(options=list(SAMPLERS), value=model.config.sampler, description='sampler'),
                         steps=W.IntSlider(value=steps[0], min=steps[1], max=steps[2], description='steps'),
                         eta=W.FloatSlider(value=eta[0], min=0., max=1., step=0.1, description='eta'),
                         seed=W.IntText(value=0, description='seed'),
@@ -59,7 +61,7 @@ class AudioDiffusionSampler:
         for i, t in enumerate(('generate', 'variation / in- and outpainting')): self.widget.set_title(i, t)
 
     def _opts(self, sampler, steps, eta, guidance):
-        return dict(sampler=sampler, steps=steps if sampler == 'ddim' else None, eta=eta, guidance=guidance)
+        return dict(sampler=sampler, steps=None if sampler in ('ddpm', 'fast') else steps, eta=eta, guidance=guidance)
 
     def _generate(self, n, seed, sampler, steps, eta, guidance, cond=None):
         m = self.model
@@ -76,7 +78,8 @@ class AudioDiffusionSampler:
         m, wave = self.model, self.clip(clip)
         o = self._opts(sampler, steps, eta, guidance)
         if mode == 'variation':
-            if sampler != 'ddim': raise FoleyError("variation runs DDIM from a start step: choose the ddim sampler")
+            if sampler in ('ddpm', 'fast'):
+                raise FoleyError(f"variation runs `steps` steps from a start step: choose ddim, dpm++ or unipc")
             out = m.vocode(m.variation(wave, start_step=start_step, cond=cond, seed=seed, steps=steps, eta=eta, guidance=guidance))[0]
         elif mode == 'inpaint': out = m.vocode(m.inpaint(wave, mask_start, mask_end, cond=cond, seed=seed, **o))[0]
         else: out = m.outpaint(wave, n_slices=2, overlap=mask_start or None, cond=cond, seed=seed, **o)
