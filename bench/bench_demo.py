@@ -19,15 +19,15 @@ def collect(out:Path) -> dict:
         scores.setdefault(f.parent.name, {})[int(f.parent.parent.parent.name[4:])] = s
     return scores
 
-def rescore(out:Path, seeds, systems):
+def rescore(out:Path, seeds, systems, preset:str='demo'):
     "Score every finished (seed, system) experiment under OUT again with its seed's judge; no recipe runs."
-    from foleybook.core import load_pretrained
     from foleybook.recipes.engine import Recipe
-    from foleybook.recipes.bench import score_system, bench_format, bench_data, BENCH_PRESETS
+    from foleybook.recipes.bench import score_system, bench_format, bench_judge, BENCH_PRESETS
+    fmt = bench_format(out/'data')
     for s in seeds:
         base = out/f"seed{s}"
-        if not (base/'judge'/'final').is_dir(): continue
-        clf, fmt = load_pretrained(base/'judge'/'final').eval(), json.loads((base/'judge'/'judge.json').read_text())['fmt']
+        if not (base/'split'/'train').is_dir(): continue
+        clf = bench_judge(base/'split', BENCH_PRESETS[preset]['judge'], s, 'cpu')   # the seed's judge: from the cache
         for n in systems:
             if not (base/n/'recipe.json').is_file(): continue
             st = Recipe(base/n, None, quiet=True).status()
@@ -47,7 +47,7 @@ def main():
     systems = a.systems.split(',') if a.systems else list(BENCH_SYSTEMS)
     env = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'MPLBACKEND': 'Agg'}
     t0 = time.process_time()
-    if a.rescore: rescore(out, seeds, systems)
+    if a.rescore: rescore(out, seeds, systems, a.preset)
     if a.report_only or a.rescore: seeds = systems = []
     run_bench(out, systems=[], preset=a.preset, seeds=seeds, system='cpu', report=False)   # data, splits, judges
     if not a.report_only: print(f"prepared in {time.process_time() - t0:.0f} s CPU", flush=True)

@@ -42,6 +42,8 @@ def main(argv=None):
     t0, failed, seconds = time.time(), [], {}
     own = None if os.environ.get('FOLEYBOOK_FASTPATH_CACHE') else tempfile.mkdtemp(prefix='foleybook-fastpath-')
     if own: os.environ['FOLEYBOOK_FASTPATH_CACHE'] = own
+    judges = None if os.environ.get('FOLEYBOOK_JUDGE_CACHE') else tempfile.mkdtemp(prefix='foleybook-judges-')
+    if judges: os.environ['FOLEYBOOK_JUDGE_CACHE'] = judges   # the judges the notebooks train: the run's own
     pin = os.environ.get('FOLEYBOOK_PRECISION')
     if pin: print(f"FOLEYBOOK_PRECISION={pin}: every 'auto' inference form runs {pin}", flush=True)
     with ThreadPoolExecutor(max(1, a.jobs)) as ex:
@@ -51,6 +53,7 @@ def main(argv=None):
             if rc: failed.append(str(rel)); print(log)
             print(f"{rel}: {s:.0f} s{'  FAILED' if rc else ''}", flush=True)
     if own: shutil.rmtree(own, ignore_errors=True); del os.environ['FOLEYBOOK_FASTPATH_CACHE']
+    if judges: shutil.rmtree(judges, ignore_errors=True); del os.environ['FOLEYBOOK_JUDGE_CACHE']
     print(f"{len(nbs)} notebooks, {a.jobs} at a time: {time.time() - t0:.0f} s (their sum: {sum(seconds.values())} s)")
     if a.record: TIMES.write_text(json.dumps(dict(sorted(seconds.items())), indent=1) + '\n')
     if failed: print("nbdev_test failed on: " + ' '.join(failed)); return 1

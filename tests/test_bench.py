@@ -12,7 +12,8 @@ def test_bench_bad_input(tmp_path, capsys):
         assert main(['bench', '--out', str(tmp_path/'b'), *args]) == 2
         assert msg in capsys.readouterr().err
 
-def test_bench_debug(tmp_path, capsys):
+def test_bench_debug(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv('FOLEYBOOK_JUDGE_CACHE', str(tmp_path/'judges'))   # the judges: a fresh cache
     out = tmp_path/'bench'
     t0 = time.process_time()
     assert main(['bench', '--preset', 'debug', '--out', str(out), '--system', 'cpu', '--set', 'audio_diffusion.generate.n_per_class=3']) == 0
@@ -41,6 +42,16 @@ def test_bench_debug(tmp_path, capsys):
     test = {n: sorted(p.resolve() for p in (out/'seed0'/n/'data'/'test').rglob('*.wav')) for n in train}
     assert all(v == train['dcase2023'] for v in train.values()) and all(v == test['dcase2023'] for v in test.values())
     assert not set(train['dcase2023']) & set(test['dcase2023'])
+    # one judge: each recipe's report names the bench's judge, and where the bench judged the recipe's own files (its
+    # conversion: 'as they are'), the report's accuracy is the bench's
+    from foleybook.eval.judge import judge_fingerprint
+    key = judge_fingerprint(out/'seed0'/'split'/'train', 'debug', 0)
+    same = [n for n in train if ': as they are' in rep['scores'][n]['0']['conversion']]
+    assert 'dcase2023' in same, {n: rep['scores'][n]['0']['conversion'] for n in train}
+    for n in train:
+        own = json.loads((out/'seed0'/n/'report.json').read_text())
+        assert own['judge'] == key and abs(own['real_accuracy'] - rep['scores'][n]['0']['accuracy_real']) < 1e-9, n
+        if n in same: assert abs(own['generated_accuracy'] - rep['scores'][n]['0']['accuracy']) < 1e-9, n
     # every clip in the judge's format, the conversion said
     assert 'resampled from 16,000 Hz' in rep['summary']['diffwave']['conversion'] and '22,050 Hz, 4.00 s' in rep['summary']['diffwave']['conversion']
     md = (out/'report.md').read_text()

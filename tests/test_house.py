@@ -71,7 +71,7 @@ def stage_levels(r):
 
 PRESET = dict(n_per_class=4, holdout=0.5, seed=0, duration=1.0, synth=dict(classes=['DogBark', 'Rain', 'GunShot']),
               levels=dict(preset='debug', epochs=3), generate=dict(n_per_class=2, bs=2),
-              classifier=dict(preset='debug', epochs=1, bs=4), evaluate=dict(embedders=['classifier']))
+              judge='debug', evaluate=dict(embedders=['classifier']))
 
 @pytest.fixture
 def recipe():
@@ -80,7 +80,8 @@ def recipe():
         Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), stage_split),
         Stage('levels', 'the class levels', 'levels/final', ('split',), stage_levels, 'levels', 'levels'),
         Stage('generate', 'generated clips', 'gen', ('levels',), stage_generate),
-        Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate, 'classifier', 'classifier')],
+        Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate,
+              reads=('evaluate', 'judge'))],
         presets={'debug': PRESET}, system=CHIRPS, sections=dict(levels=Train('levels'))))
     yield spec
     RECIPES.pop('chirps', None)

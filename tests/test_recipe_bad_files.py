@@ -18,7 +18,8 @@ class Noise(GeneratorMixin):
         return 0.1 * torch.randn(n, 22050, generator=torch.Generator().manual_seed(seed + self.classes.index(cond)))
 
 
-def test_recipe_on_a_messy_folder(tmp_path):
+def test_recipe_on_a_messy_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv('FOLEYBOOK_JUDGE_CACHE', str(tmp_path/'judges'))   # the judge: a fresh cache
     data = SynthFoley(6, seed=0, classes=['DogBark', 'Rain', 'GunShot']).write(tmp_path/'data')
     bad = {'zz_text.wav': b'this is not audio', 'zz_empty.wav': b''}
     for name, b in bad.items(): (data/'DogBark'/name).write_bytes(b)
@@ -32,10 +33,12 @@ def test_recipe_on_a_messy_folder(tmp_path):
         Stage('data', 'the data description', 'data/source.json', (), stage_data),
         Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), stage_split),
         Stage('generate', 'generated clips', 'gen', ('split',), stage_generate),
-        Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate, 'classifier', 'classifier')],
+        Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate,
+              reads=('evaluate', 'judge'))],
         presets={'debug': dict(holdout=0.34, seed=0, generate=dict(n_per_class=2, bs=2, duration=1.0),
-                               classifier=dict(preset='debug', epochs=1, bs=4), evaluate=dict(embedders=['classifier']))},
-        system=System('noise', {}, build=lambda parts, classes: Noise(classes), settings=lambda r, parts, given: dict(classes=classes_of(r))))
+                               judge='debug', evaluate=dict(embedders=['classifier']))},
+        system=System('noise', {}, build=lambda parts, classes: Noise(classes),
+                      settings=lambda r, parts, given: dict(classes=classes_of(r))))
     r = run_recipe(tmp_path/'exp', spec, data=str(data), quiet=True)
     splits = json.loads((tmp_path/'exp'/'data'/'splits.json').read_text())
     left_out = {Path(p).name for p in splits['bad']}

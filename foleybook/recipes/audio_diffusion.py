@@ -32,7 +32,7 @@ RECIPE_PRESETS = {
         vae=None,       # no VAE: the UNet diffuses the mel images themselves
         unet=dict(preset='debug', epochs=1, bs=16),
         vocoder=None,   # Griffin-Lim (32 iterations); a `hifigan` section (preset, steps, bs, segment) trains a HiFi-GAN on the images' mels
-        classifier=dict(preset='debug', epochs=2, bs=8),
+        judge='debug',
         generate=dict(n_per_class=2, steps=5, guidance=2., bs=7),
         evaluate=dict(embedders=('classifier',))),
     'demo': dict(
@@ -40,7 +40,7 @@ RECIPE_PRESETS = {
         vae=None,
         unet=dict(preset='demo', model=dict(diffusion=dict(prediction='v')), epochs=60, bs=16, every=100, keep=20),   # v: see below; every EMA checkpoint kept: the learning curve
         vocoder=None,   # Griffin-Lim: a HiFi-GAN does not fit the 20-minute budget
-        classifier=dict(preset='debug', model=dict(mel='audio_diffusion'), epochs=8, bs=16),   # dB features: Griffin-Lim's noise floor is below them
+        judge='demo',
         generate=dict(n_per_class=10, steps=25, guidance=3., bs=10),
         evaluate=dict(embedders=('classifier',))),
     'image256': dict(
@@ -48,7 +48,7 @@ RECIPE_PRESETS = {
         vae=None,
         unet=dict(preset='audio_diffusion', model=dict(diffusion=dict(schedule='linear', T=1000, p_uncond=0.1)), epochs=100, bs=16),
         vocoder=dict(preset='audio_diffusion', steps=200_000, bs=16),   # HiFi-GAN V1 on the 256 x 256 images' mels, 32-frame segments
-        classifier=dict(preset='default', epochs=30, bs=32),
+        judge='paper',
         generate=dict(n_per_class=100, steps=50, guidance=2., bs=8),
         evaluate=dict(embedders=('vggish', 'classifier'))),
     'latent': dict(
@@ -56,7 +56,7 @@ RECIPE_PRESETS = {
         vae=dict(preset='kl_f8', epochs=50),
         unet=dict(preset='latent', model=dict(diffusion=dict(schedule='linear', T=1000, p_uncond=0.1)), epochs=100, bs=16),
         vocoder=None,   # Griffin-Lim, as the fork
-        classifier=dict(preset='default', epochs=30, bs=32),
+        judge='paper',
         generate=dict(n_per_class=100, steps=50, guidance=2., bs=8),
         evaluate=dict(embedders=('vggish', 'classifier'))),
 }
@@ -121,7 +121,7 @@ AUDIO_DIFFUSION = register_recipe(RecipeSpec('audio-diffusion', [
     Stage('unet', 'a trained audio-diffusion model', 'unet/final', ('split', 'vae'), stage_unet, 'unet', 'unet'),
     Stage('vocoder', 'a neural vocoder on the images\' mels', 'vocoder/final', ('split',), stage_vocoder, 'vocoder', 'vocoder', when=no_vocoder),
     Stage('generate', 'generated clips', 'gen', ('unet', 'vocoder'), stage_generate, reads=('generate',)),
-    Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate, 'classifier', 'classifier', reads=('evaluate',))],
+    Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate, reads=('evaluate', 'judge'))],
     RECIPE_PRESETS, 'audio-diffusion: class-conditional mel-image (or latent) diffusion, per-class FAD and accuracy',
     system=AUDIO_DIFFUSION_SYSTEM, sections=AUDIO_DIFFUSION_SECTIONS,
     aliases=('audio_diffusion',)))   # the older spelling: the same recipe, the same exp/audio-diffusion-PRESET

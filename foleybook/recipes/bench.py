@@ -13,8 +13,9 @@ from ..systems.common import write_clip
 from ..eval.report import evaluate, summarize, fad_matrix, class_files
 from ..eval.metrics import fad, kad
 from ..eval.system_metrics import mis_score, envelope_peak, level_table, class_accuracy
-from ..train.trainers import train
-from .engine import Train, get_recipe, run_recipe, Recipe
+from ..data.profile import data_format
+from ..eval.judge import shared_judge, judge_cache_dir
+from .engine import get_recipe, run_recipe, Recipe
 from .stages import class_folders, split_files, find_dev_folder
 from .bench_report import DCASE_FIGURES, write_bench_report
 from ..outputs import check_out_path, folder_lock, clear_folder
@@ -36,9 +37,9 @@ BENCH_SYSTEMS = {   # system -> its recipe, the recipe's preset for each benchma
     'mtcrnn': dict(recipe='mtcrnn', presets=dict(debug='debug', demo='demo', paper='published'), target=('control_correlation', 0.8)),
 }
 BENCH_PRESETS = {   # the benchmark's data (SynthFoley for --data synth), held-out share and judge
-    'debug': dict(n_per_class=6, holdout=1/3, judge=dict(preset='debug', epochs=8, bs=4)),   # 2 x 8 collapses to one class
-    'demo': dict(n_per_class=40, holdout=0.25, judge=dict(preset='debug', epochs=12, bs=16)),
-    'paper': dict(n_per_class=None, holdout=0.1, judge=dict(preset='default', epochs=30, bs=32)),
+    'debug': dict(n_per_class=6, holdout=1/3, judge='debug'),
+    'demo': dict(n_per_class=40, holdout=0.25, judge='demo'),
+    'paper': dict(n_per_class=None, holdout=0.1, judge='paper'),
 }
 def bench_sets(sets:dict, # 'system.section.key' -> value (`--set`), e.g. {'diffwave.train.epochs': 1}
                systems:list) -> dict: # the systems of the run
@@ -68,11 +69,8 @@ def bench_data(out, # the benchmark folder
     return folder
 
 def bench_format(dev) -> dict:
-    "The judge's format: the sample rate of the data's first clip and the median duration of up to 50 clips."
-    files = [f for fs in class_folders(dev).values() for f in fs]
-    if not files: raise DataError(f"{dev}: no audio files in its class folders")
-    info = [sf.info(str(f)) for f in files[:: max(1, len(files) // 50)]]
-    return dict(sample_rate=int(info[0].samplerate), duration=round(float(np.median([i.frames / i.samplerate for i in info])), 3))
+    "The data's format, in which every system writes and the judge hears: `data_format` (rate, median duration)."
+    return data_format(dev)
 
 def bench_split(dev, # the folder of class folders
                 folder, # where the split goes: folder/train/<Class>/, folder/test/<Class>/ (links)
@@ -96,34 +94,31 @@ def bench_split(dev, # the folder of class folders
     return folder
 
 def bench_judge(split, # a split folder (`bench_split`)
-                out, # the judge's folder
-                section:dict, # a `classifier` section: preset, epochs, bs, ...
-                fmt:dict, # `bench_format`
-                seed:int=0, system:str='auto', quiet:bool=True):
-    "The in-domain classifier of one seed, trained on the split's train part at the judge's duration (reused when done with the same settings)."
-    from foleybook.core import load_pretrained
-    out = Path(out); stamp, now = out/'judge.json', dict(section=section, fmt=fmt, seed=seed, split=str(split))
-    was = json.loads(stamp.read_text()) if stamp.is_file() else None
-    if not (was == now and (out/'final').is_dir()):
-        if was is not None: shutil.rmtree(out, ignore_errors=True)   # other settings: afresh (else: resumed from its checkpoints)
-        name, p, m, keys = Train('classifier').parts(section, 'the judge')
-        train(name, Path(split)/'train', p, out, resume=True, quiet=quiet,
-              model={'mel': 'hifigan', **m}, layers=[dict(seed=seed)], settings=dict(system=system),
-              cache_dir=str(out/'mels'), duration=fmt['duration'], **keys)
-        with atomic_write(stamp, 'w') as f: json.dump(now, f, indent=1)
-    return load_pretrained(out/'final').eval()
+                judge='demo', # a name in `JUDGE_PRESETS` (or a classifier section)
+                seed:int=0, system:str='auto', quiet:bool=True, log=None):
+    "The judge of one seed: `shared_judge` of the split's train part (from the cache, or trained once and kept there)."
+    return shared_judge(Path(split)/'train', judge, seed=seed, system=system, quiet=quiet, log=log)
 
 # %% ../../nbs/13h_bench.ipynb #706ebce2
 def conversion_note(rates, # the sample rates of the clips
                     durations, # their durations in seconds
-                    fmt:dict) -> str: # `bench_format`
-    "What `to_format` did to clips of these rates and durations, in words."
+                    fmt:dict, # `bench_format`
+                    native:dict=None) -> str: # the generator's own `sample_rate` and `seconds` (the generate stage's)
+    "What `to_format` did to clips of these rates and durations, and what `write_clips` did before it, in words."
     d0, d1, sr = min(durations), max(durations), fmt['sample_rate']
     what = [f"resampled from {', '.join(f'{r:,} Hz' for r in sorted(set(rates)))}" if set(rates) != {sr} else None,
             f"zero-padded by up to {fmt['duration'] - d0:.2f} s" if d0 < fmt['duration'] - 1e-3 else None,
             f"cropped by up to {d1 - fmt['duration']:.2f} s" if d1 > fmt['duration'] + 1e-3 else None]
     what = [w for w in what if w]
-    return (f"{d0:.2f}-{d1:.2f} s" if d1 - d0 > 1e-3 else f"{d0:.2f} s") + f" clips -> {sr:,} Hz, {fmt['duration']:.2f} s: " + (', '.join(what) or 'as they are')
+    clips = f"{d0:.2f}-{d1:.2f} s" if d1 - d0 > 1e-3 else f"{d0:.2f} s"
+    note = f"{clips} clips -> {sr:,} Hz, {fmt['duration']:.2f} s: " + (', '.join(what) or 'as they are')
+    if not native: return note
+    r, s, d = native['sample_rate'], native['seconds'], d0
+    done = [f"resampled from {r:,} Hz" if r != rates[0] else None,
+            f"zero-padded from {s:.2f} s" if s < d - 1e-3 else None,
+            f"cropped from {s:.2f} s" if s > d + 1e-3 else None]
+    done = [w for w in done if w]
+    return note + (f" (written so by write_clips: {', '.join(done)})" if done else '')
 
 def judge_format(wave, # a clip (T,) or (1, T)
                  sr:int, # its sample rate
@@ -135,7 +130,8 @@ def judge_format(wave, # a clip (T,) or (1, T)
 
 def to_format(files:dict, # {class: [audio files]}
               folder, # where the converted clips go: folder/<Class>/<name>.wav (emptied first)
-              fmt:dict) -> tuple: # `bench_format`
+              fmt:dict, # `bench_format`
+              native:dict=None) -> tuple: # the generator's own rate and clip length, for the note (`conversion_note`)
     "`({class: [converted files]}, conversion note)`: the clips resampled to the judge's rate, zero-padded or cropped to its duration."
     folder, n = Path(folder), round(fmt['duration'] * fmt['sample_rate'])
     shutil.rmtree(folder, ignore_errors=True)
@@ -147,7 +143,7 @@ def to_format(files:dict, # {class: [audio files]}
             w = judge_format(*load_audio(f), fmt)
             p = folder/c/f"{Path(f).stem}.wav"; write_clip(p, w, fmt['sample_rate']); out[c].append(p)
     if not durs: raise DataError(f"no clips to convert into {folder}")
-    return out, conversion_note(rates, durs, fmt)
+    return out, conversion_note(rates, durs, fmt, native)
 
 # %% ../../nbs/13h_bench.ipynb #b3d6e7a2
 def judge_accuracy(judge, # the benchmark's judge (`.classes`, `.predict(waves, sr)`)
@@ -274,7 +270,8 @@ def score_system(name:str, # a key of `BENCH_SYSTEMS`
     own = json.loads(r.path('report.json').read_text())
     metric, bar = BENCH_SYSTEMS[name]['target']
     if r.spec.splits:   # class-conditional, on the benchmark's split
-        gen, note = to_format(class_files(r.path('gen'), check=False), folder/'gen', fmt)
+        native = (r.status().get('generate') or {}).get('generator')   # what write_clips converted
+        gen, note = to_format(class_files(r.path('gen'), check=False), folder/'gen', fmt, native)
         scores = dict(kind='classes', **class_scores(gen, test, clf, embedders))
     else:
         g, t = _free_files(r)
@@ -374,12 +371,13 @@ def _bench(out, systems, data, preset, seeds, per_system, system, embedders, dca
     for seed in seeds:
         base = out/f"seed{seed}"
         split = bench_split(dev, base/'split', P['holdout'], seed)
-        log(f"seed {seed}: split {split.relative_to(out)}, judge in {(base/'judge').relative_to(out)}")
         if status: status.judge(seed)
-        clf = bench_judge(split, base/'judge', P['judge'], fmt, seed, system, quiet=quiet)
+        clf = bench_judge(split, P['judge'], seed, system, quiet=quiet, log=log)
+        log(f"seed {seed}: split {split.relative_to(out)}, {P['judge']} judge {clf.judge_key} (in {judge_cache_dir()})")
         for name in systems:
             spec = get_recipe(BENCH_SYSTEMS[name]['recipe'])
-            s = {'seed': seed, **({'generate.n_per_class': DCASE_FIGURES['clips_per_class']} if dcase else {}), **per_system[name]}
+            s = {'seed': seed, **({'judge': P['judge']} if spec.splits else {}),
+                 **({'generate.n_per_class': DCASE_FIGURES['clips_per_class']} if dcase else {}), **per_system[name]}
             log(f"seed {seed}: {name} ({spec.name} --preset {BENCH_SYSTEMS[name]['presets'][preset]})")
             if status: status.start(seed, name, seeds.index(seed) * len(systems) + systems.index(name) + 1)
             run_recipe(base/name, spec, data=str(dev) if spec.splits else 'synth', preset=BENCH_SYSTEMS[name]['presets'][preset],

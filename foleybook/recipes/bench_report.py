@@ -126,10 +126,12 @@ def write_bench_report(out, # the benchmark folder
     out, summary = Path(out), summarize_bench(scores)
     rep = dict(settings=settings, summary=summary, scores={n: {str(k): v for k, v in d.items()} for n, d in scores.items()})
     for name, fn in PLOTS.items(): fn(summary).savefig(out/f"{name}.png", dpi=70)
-    fmt = settings['fmt']
+    fmt, judge = settings['fmt'], settings['judge']   # a `JUDGE_PRESETS` name (in older runs: a classifier section)
+    judge = f"the {judge} judge" if isinstance(judge, str) else f"{judge.get('preset')} preset"
     md = [f"# foleybook bench, preset {settings['preset']}", '',
           f"Data: {settings['data']}; every class-conditional system trains on the same train split and is judged on the same held-out "
-          f"clips (one split per seed). The judge: one in-domain classifier per seed ({settings['judge'].get('preset')} preset) trained on the "
+          f"clips (one split per seed). The judge: one in-domain classifier per seed "
+          f"({judge}, `foleybook.eval.judge`) trained on the "
           f"train split at {fmt['sample_rate']:,} Hz, {fmt['duration']:.2f} s; each system's clips are brought to that format first. "
           "Numbers are means over the seeds, with their range in brackets. MTCRNN takes a control curve, not a class: its FAD is class-free, "
           "against its own held-out texture clips.", '', bench_table(summary), '',

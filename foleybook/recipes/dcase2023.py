@@ -32,7 +32,7 @@ RECIPE_PRESETS = {
         vocoder=dict(trainer='hifigan', preset='debug', steps=2, bs=2, segment=4096),
         vqvae=dict(preset='debug', epochs=2, bs=8),
         prior=dict(preset='debug', model=dict(attention=False, p_uncond=0.2), epochs=2, bs=8),
-        classifier=dict(preset='debug', epochs=8, bs=4),  # 2 x 8 collapsed to one class (real clips at chance)
+        judge='debug',
         generate=dict(n_per_class=2, temperature=1., top_k=None, guidance=2., bs=14),
         evaluate=dict(embedders=('classifier',))),
     'demo': dict(
@@ -43,7 +43,7 @@ RECIPE_PRESETS = {
         prior=dict(preset='dcase2023_cond', model=dict(channels=32, res_channels=32, n_blocks=2, n_res_blocks=1, attention=False,
                                                       embed_hidden=64, n_cond_res_blocks=1, cond_channels=16, p_uncond=0.1),
                    epochs=50, bs=4, lr=1e-3),
-        classifier=dict(preset='debug', epochs=8, bs=16),
+        judge='demo',
         generate=dict(n_per_class=20, temperature=1., top_k=None, guidance=2., bs=10),
         evaluate=dict(embedders=('classifier',))),
     'dcase2023': dict(
@@ -51,7 +51,7 @@ RECIPE_PRESETS = {
         vocoder=dict(trainer='hifigan', preset='v1', bs=16),   # 2.5M steps, AdamW 2e-4 decaying 0.999 a epoch: the trainer's defaults
         vqvae=dict(preset='dcase2023', epochs=800, bs=16),
         prior=dict(preset='dcase2023', epochs=1500, bs=8),
-        classifier=dict(preset='default', epochs=30, bs=32),
+        judge='paper',
         generate=dict(n_per_class=100, temperature=1., top_k=None, guidance=1., bs=8),
         evaluate=dict(embedders=('vggish', 'classifier'))),
 }
@@ -100,6 +100,6 @@ DCASE2023 = register_recipe(RecipeSpec('dcase2023', [
     Stage('codes', 'codes', 'codes', ('vqvae',), stage_codes),
     Stage('prior', 'a trained prior', 'prior/final', ('codes',), stage_prior, 'prior', 'prior'),
     Stage('generate', 'generated clips', 'gen', ('vocoder', 'vqvae', 'prior'), stage_generate, reads=('generate',)),
-    Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate, 'classifier', 'classifier', reads=('evaluate',))],
+    Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate, reads=('evaluate', 'judge'))],
     RECIPE_PRESETS, 'DCASE 2023 Task 7 baseline: VQ-VAE + PixelSNAIL + HiFi-GAN, per-class FAD and accuracy',
     system=DCASE2023_SYSTEM, sections=DCASE_SECTIONS))

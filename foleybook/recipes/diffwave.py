@@ -38,36 +38,36 @@ RECIPE_PRESETS = {
     'debug': dict(n_per_class=6, holdout=1/3, seed=0, duration=1.0, synth=_SYNTH,
                   train=dict(backbone='wavenet', preset='debug', epochs=2, bs=4, lr=1e-3,
                              model=dict(sample_rate=16000, length=16000, diffusion=dict(p_uncond=0.1))),
-                  classifier=dict(preset='debug', epochs=2, bs=8),
-                  generate=dict(n_per_class=2, sampler='fast', guidance=1., bs=7, duration=1.0),
+                  judge='debug',
+                  generate=dict(n_per_class=2, sampler='fast', guidance=1., bs=7),
                   evaluate=dict(embedders=('classifier',))),
     'demo': dict(n_per_class=40, holdout=0.25, seed=0, duration=1.0, synth=_SYNTH,
                  train=dict(backbone='sashimi', preset='sc09_small', epochs=28, bs=4, lr=2e-3, schedule='one_cycle',   # SaShiMi at 8 kHz, waves x5, one-cycle (see "Results")
                             model=dict(d_model=16, n_layers=2, embed_mid=128, embed_out=128, sample_rate=8000, length=8000, scale=5.,
                                        diffusion=dict(T=50, beta_end=0.2, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9), p_uncond=0.1))),
-                 classifier=dict(preset='debug', epochs=12, bs=16),
-                 generate=dict(n_per_class=20, sampler='fast', guidance=4., bs=10, duration=1.0, sample_rate=16000),
+                 judge='demo',
+                 generate=dict(n_per_class=20, sampler='fast', guidance=4., bs=10),
                  evaluate=dict(embedders=('classifier',))),
     'demo_wavenet': dict(n_per_class=40, holdout=0.25, seed=0, duration=1.0, synth=_SYNTH,
                  train=dict(backbone='wavenet', preset='sc09_small', epochs=28, bs=4, lr=2e-3, schedule='one_cycle',   # the WaveNet backbone ("WaveNet vs SaShiMi")
                             model=dict(res_channels=32, skip_channels=32, n_layers=12, dilation_cycle=6, embed_mid=128, embed_out=128,
                                        sample_rate=8000, length=8000, scale=5.,
                                        diffusion=dict(T=50, beta_end=0.2, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9), p_uncond=0.1))),
-                 classifier=dict(preset='debug', epochs=12, bs=16),
-                 generate=dict(n_per_class=20, sampler='fast', guidance=2., bs=10, duration=1.0, sample_rate=16000),
+                 judge='demo',
+                 generate=dict(n_per_class=20, sampler='fast', guidance=2., bs=10),
                  evaluate=dict(embedders=('classifier',))),
     'sc09': dict(n_per_class=None, holdout=0.1, seed=0, duration=1.0,
                  train=dict(backbone='wavenet', preset='sc09', bs=4, lr=2e-4),   # 1M steps: the trainer's published default
-                 classifier=dict(preset='default', epochs=30, bs=32),
-                 generate=dict(n_per_class=205, sampler='fast', guidance=1., bs=16, duration=1.0),
+                 judge='paper',
+                 generate=dict(n_per_class=205, sampler='fast', guidance=1., bs=16),
                  evaluate=dict(embedders=('classifier',))),
     'ljspeech': dict(task='vocoder', n_test=100, n_vocode=20, seed=0,
                      train=dict(backbone='wavenet', preset='ljspeech', bs=16, lr=2e-4),   # 1M steps
-                     generate=dict(sampler='fast'), classifier=None),   # no classifier: the vocoder task is scored by mel distance
+                     generate=dict(sampler='fast')),   # no judge: the vocoder task is scored by mel distance
     'sashimi': dict(n_per_class=None, holdout=0.1, seed=0, duration=1.0,
                     train=dict(backbone='sashimi', preset='sc09', bs=4, lr=2e-4),   # 1M steps
-                    classifier=dict(preset='default', epochs=30, bs=32),
-                    generate=dict(n_per_class=205, sampler='fast', guidance=1., bs=16, duration=1.0),
+                    judge='paper',
+                    generate=dict(n_per_class=205, sampler='fast', guidance=1., bs=16),
                     evaluate=dict(embedders=('classifier',))),
 }
 DIFFWAVE_SECTIONS = dict(train=Train('diffwave'), generate=DiffWaveGenerate)
@@ -148,6 +148,6 @@ DIFFWAVE = register_recipe(RecipeSpec('diffwave', [
     Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), _task_stage('split'), reads=('holdout', 'n_test', 'seed')),
     Stage('train', 'a trained DiffWave', 'model/final', ('split',), _task_stage('train'), 'train', 'model'),
     Stage('generate', 'generated clips', 'gen', ('train',), _task_stage('generate'), reads=('generate', 'n_vocode')),
-    Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate, 'classifier', 'classifier', reads=('evaluate',))],
+    Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate, reads=('evaluate', 'judge'))],
     RECIPE_PRESETS, 'DiffWave (WaveNet or SaShiMi backbone): class-conditional with the SC09 metrics (FID, IS, mIS, AM, NDB), or an LJSpeech vocoder',
     system=DIFFWAVE_SYSTEM, sections=DIFFWAVE_SECTIONS, common=DiffWaveCommon))

@@ -31,23 +31,28 @@ class RecipeCommon(FoleyConfig):
     holdout: float = 0.1 # share of each class held out for the evaluation
     duration: float = None # seconds per clip (None: the data's own)
     synth: dict = None # more `synth_folder` settings (sr, duration, classes)
+    judge: str = 'demo' # the evaluate stage's judge: a name in `foleybook.eval.judge.JUDGE_PRESETS`
     def __post_init__(self):
+        from foleybook.eval.judge import JUDGE_PRESETS
         if self.n_per_class is not None and self.n_per_class < 2: raise ConfigError(f"n_per_class must be >= 2 (a train and a held-out clip), got {self.n_per_class}")
         if not 0 < self.holdout < 1: raise ConfigError(f"holdout must be in (0, 1), got {self.holdout}")
+        if self.judge not in JUDGE_PRESETS:
+            raise ConfigError(f"judge must be one of {list(JUDGE_PRESETS)}, got {self.judge!r}")
 
 @dataclass
 class GenerateSection(FoleyConfig):
     "The `generate` section: how many clips, in which batches; a system's subclass adds its generator's options."
     n_per_class: int = 1 # clips per class
     bs: int = 8 # clips generated at once
-    duration: float = None # seconds per clip (None: the preset's `duration`)
-    sample_rate: int = None # of the written clips (None: the generator's)
+    duration: float = None # seconds per written clip (None: the data's, `foleybook.data.profile.data_format`)
+    sample_rate: int = None # of the written clips (None: the data's)
+    match_levels: bool = True # each clip at a level drawn from its class's real clips (`DataProfile.match_levels`)
     def __post_init__(self):
         if self.n_per_class < 1 or self.bs < 1: raise ConfigError(f"generate: n_per_class and bs must be >= 1, got {self.n_per_class}, {self.bs}")
 
 @dataclass
 class EvaluateSection(FoleyConfig):
-    "The `evaluate` section: the embedders of FAD / KAD ('classifier' is the experiment's in-domain classifier)."
+    "The `evaluate` section: the embedders of FAD / KAD ('classifier' is the judge, `shared_judge`)."
     embedders: tuple = ('classifier',) # names of `foleybook.eval` embedders
 
 class Train:

@@ -6,20 +6,24 @@
 from __future__ import annotations
 import json, shutil
 from pathlib import Path
-import numpy as np, torch
-from ..core import FoleyConfig, ConfigError, DataError, FoleyError, atomic_write
+import numpy as np, soundfile as sf, torch
+from ..core import FoleyConfig, ConfigError, DataError, FoleyError, atomic_write, load_pretrained
+from ..audio import load_audio, save_audio, resample
+from ..features import control_features
+from ..eval.metrics import fad
+from ..eval.system_metrics import control_correlation, fill_from_audio, track_correlation, mfcc_frames
 from ..systems.common import write_clip
 from ..data.textures import make_textures
 from ..priors.mtcrnn_tiers import TierConfig
 from ..priors.mtcrnn_train import TIERS, clip_files, clip_tracks
-from ..systems.mtcrnn import MTCRNN_SYSTEM, texture_splits
+from ..systems.mtcrnn import MTCRNN_SYSTEM, texture_splits, _wav
 from dataclasses import dataclass
 from .engine import Recipe, RecipeSpec, Stage, Train, RecipeCommon, register_recipe
 from .stages import run_trainer, recipe_device, stage_evaluate
 
 # %% auto #0
 __all__ = ['RECIPE_PRESETS', 'MTCRNN_SECTIONS', 'MTCRNN_RECIPE', 'test_curves', 'MTCRNNCommon', 'MTCRNNGenerate', 'stage_data',
-           'stage_params', 'tier_config', 'stage_tier', 'stage_generate']
+           'stage_params', 'tier_config', 'stage_tier', 'data_rate', 'stage_generate']
 
 # %% ../../nbs/13g_mtcrnn_recipe.ipynb #bca1cda4
 def test_curves(duration:float, rate:float) -> dict:
@@ -34,12 +38,14 @@ class MTCRNNCommon(RecipeCommon):
     kinds: tuple = ('pops',) # texture kinds (`foleybook.data.textures.make_textures`)
     n_clips: int = 32 # clips written
     feature_fft: int = None # FFT size of their parameter tracks
+    sample_rate: int = 16000 # the textures' rate: the data's format, which the generated clips are written in
 
 @dataclass
 class MTCRNNGenerate(FoleyConfig):
     "The `generate` section: the controls' duration, the random-control clips for FAD, the sampling options."
     duration: float = 4. # seconds of the ramp, the step and the random-control clips
     n_fad: int = 4 # random-control clips (FAD against the held-out clips)
+    n_curves: int = 4 # samples of each test control (the ramp and the step): the control measure is their mean
     temperature: float = 1. # sampling temperature of the audio tier
     top_p: float = None # nucleus sampling of the audio tier (None: off)
 
@@ -47,12 +53,12 @@ RECIPE_PRESETS = {
     'debug': dict(seed=0, kinds=['pops'], n_clips=6, duration=2., holdout=1/3, feature_fft=256,
                   tier3=dict(preset='debug', steps=30), tier2=dict(preset='debug_tier2', steps=30),
                   tier1=dict(preset='debug_tier1', steps=20),
-                  generate=dict(duration=1., n_fad=2, temperature=1., top_p=0.9)),
-    'demo': dict(seed=0, kinds=['pops'], n_clips=32, duration=4., holdout=0.25, feature_fft=256,
-                 tier3=dict(preset='tier3', model=dict(hidden=64), seq_len=250, steps=300, bs=16, lr=3e-3),
+                  generate=dict(duration=1., n_fad=2, n_curves=2, temperature=1., top_p=0.9)),
+    'demo': dict(seed=0, kinds=['pops'], n_clips=96, duration=4., holdout=0.25, feature_fft=256, sample_rate=22050,
+                 tier3=dict(preset='tier3', model=dict(hidden=64), seq_len=250, steps=1000, bs=16, lr=3e-3, ss=0.),
                  tier2=dict(preset='tier2', model=dict(hidden=64), seq_len=250, steps=300, bs=16, lr=3e-3),
                  tier1=dict(preset='tier1', model=dict(hidden=64), seq_len=512, steps=400, bs=8, lr=3e-3, tfr=1., ss=0.5),
-                 generate=dict(duration=4., n_fad=4, temperature=1., top_p=0.9)),
+                 generate=dict(duration=4., n_fad=4, n_curves=4, temperature=1., top_p=0.9)),
     'published': dict(seed=0, kinds=['pops'], n_clips=256, duration=4., holdout=0.1, feature_fft=256,
                       tier3=dict(preset='tier3'), tier2=dict(preset='tier2'), tier1=dict(preset='tier1'),   # the `mtcrnn_tier` trainer's published settings
                       generate=dict(duration=4., n_fad=32, temperature=1., top_p=0.9)),
@@ -63,9 +69,13 @@ MTCRNN_SECTIONS = dict(tier3=Train('mtcrnn_tier'), tier2=Train('mtcrnn_tier'), t
 def stage_data(r:Recipe) -> dict:
     "Write the procedural texture clips with their paramManager files (`--data synth`), or take a folder of clips + parameter files."
     if r.data == 'synth':
-        folder = r.path('data', 'clips')
-        make_textures(folder, r.P['n_clips'], kinds=tuple(r.P['kinds']), duration=r.P['duration'], seed=r.seed, n_fft=r.P.get('feature_fft'))
-        info = dict(source='textures', dev=str(folder), kinds=r.P['kinds'], n_clips=r.P['n_clips'])
+        folder, sr = r.path('data', 'clips'), r.P.get('sample_rate') or 16000
+        was = r.path('data', 'source.json')
+        if was.is_file() and json.loads(was.read_text()).get('sample_rate') != sr:
+            shutil.rmtree(folder, ignore_errors=True)   # clips of another rate
+        make_textures(folder, r.P['n_clips'], kinds=tuple(r.P['kinds']), duration=r.P['duration'], seed=r.seed,
+                      n_fft=r.P.get('feature_fft'), sr=sr)
+        info = dict(source='textures', dev=str(folder), kinds=r.P['kinds'], n_clips=r.P['n_clips'], sample_rate=sr)
     else: info = dict(source='folder', dev=str(r.data))
     with atomic_write(r.path('data', 'source.json'), 'w') as f: json.dump(info, f, indent=1)
     return info
@@ -101,26 +111,36 @@ def stage_tier(name:str):
     return fn
 
 # %% ../../nbs/13g_mtcrnn_recipe.ipynb #bdd8572e
+def data_rate(r:Recipe) -> int:
+    "The sample rate of the experiment's data (its first training clip): the rate generated clips are written at."
+    return int(sf.info(str(_wav(texture_splits(r)['train'][0]))).samplerate)
+
 def stage_generate(r:Recipe) -> dict:
-    "Save the chain to `model/`; on the recipe's device generate the ramp and the step (`gen/ramp.wav`, `gen/step.wav`) and `n_fad` clips of random controls."
-    g, s = MTCRNN_SYSTEM.assemble(r, recipe_device(r)), r.P['generate']
-    g.save_pretrained(r.path('model'))
-    rate, dur = g.tier3.config.rate, s['duration']
+    "Save the chain; generate `n_curves` samples of the ramp and the step, `n_fad` random controls, at the data's rate."
+    g, s = MTCRNN_SYSTEM.assemble(r), r.P['generate']
+    g.save_pretrained(r.path('model')); g.to(recipe_device(r))
+    rate, dur, k, sr = g.tier3.config.rate, s['duration'], s.get('n_curves') or 1, data_rate(r)
     curves = test_curves(dur, rate)
     samp = dict(temperature=s['temperature'], top_p=s.get('top_p'))
-    waves, tr = g.generate(np.stack(list(curves.values()))[..., None], n=len(curves), seed=r.seed, tracks=True, **samp)
-    gen = r.path('gen'); shutil.rmtree(gen, ignore_errors=True); (gen/'random').mkdir(parents=True)
-    np.savez_compressed(gen/'tracks.npz', curves=np.array(list(curves)), control=tr['control'].numpy(), audio=tr['audio'].numpy().astype(np.uint8),
+    ctl = np.repeat(np.stack(list(curves.values())), k, 0)[..., None]   # ramp x k, then step x k
+    waves, tr = g.generate(ctl, n=len(ctl), seed=r.seed, tracks=True, **samp)
+    gen = r.path('gen'); shutil.rmtree(gen, ignore_errors=True)
+    (gen/'random').mkdir(parents=True); (gen/'curves').mkdir()
+    np.savez_compressed(gen/'tracks.npz', curves=np.array(list(curves)), n_curves=k, control=tr['control'].numpy(),
+                        audio=tr['audio'].numpy().astype(np.uint8),
                         **{t: tr[t].numpy().astype(np.float16) for t in ('tier3', 'tier2')},
                         **{f'{t}_generate': np.array(getattr(g, t).config.generate) for t in ('tier3', 'tier2')})
-    for (k, c), w in zip(curves.items(), waves): write_clip(gen/f'{k}.wav', w, g.sample_rate)
+    up = lambda w: resample(w, g.sample_rate, sr) if sr != g.sample_rate else w
+    for j, w in enumerate(waves): write_clip(gen/'curves'/f"{list(curves)[j // k]}_{j % k + 1:02d}.wav", up(w), sr)
     rnd = g.generate(None, n=s['n_fad'], seed=r.seed + 1, duration=dur, **samp)
-    for i, w in enumerate(rnd): write_clip(gen/'random'/f'{i:04d}.wav', w, g.sample_rate)
-    with atomic_write(gen/'controls.json', 'w') as f: json.dump(dict(rate=rate, **{k: v.tolist() for k, v in curves.items()}), f)
-    return dict(n_fad=s['n_fad'], duration=dur)
+    for i, w in enumerate(rnd): write_clip(gen/'random'/f'{i:04d}.wav', up(w), sr)
+    with atomic_write(gen/'controls.json', 'w') as f:
+        json.dump(dict(rate=rate, n_curves=k, **{c: v.tolist() for c, v in curves.items()}), f)
+    return dict(n_fad=s['n_fad'], n_curves=k, duration=dur, sample_rate=sr)
 
 MTCRNN_RECIPE = register_recipe(RecipeSpec('mtcrnn', [
-    Stage('data', 'the texture clips', 'data/source.json', (), stage_data, reads=('kinds', 'n_clips', 'duration', 'feature_fft', 'seed')),
+    Stage('data', 'the texture clips', 'data/source.json', (), stage_data,
+          reads=('kinds', 'n_clips', 'duration', 'feature_fft', 'sample_rate', 'seed')),
     Stage('params', 'checked parameter files and the split', 'data/splits.json', ('data',), stage_params, reads=('holdout', 'seed')),
     Stage('tier3', 'a trained tier 3', 'tier3/final', ('params',), stage_tier('tier3'), 'tier3', 'tier3'),
     Stage('tier2', 'a trained tier 2', 'tier2/final', ('params',), stage_tier('tier2'), 'tier2', 'tier2'),

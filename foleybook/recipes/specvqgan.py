@@ -35,7 +35,7 @@ class SpecVQGANEvaluate(EvaluateSection):
 _EVAL = dict(embedders=('classifier',), per_source=2, top_k=None)
 RECIPE_PRESETS = {
     'debug': dict(
-        n_per_class=6, holdout=1/3, seed=0, duration=None,
+        n_per_class=6, holdout=1/3, seed=0, duration=None, judge='debug',
         classifier=dict(preset='debug', model=dict(mel='specvqgan'), epochs=2, bs=8),
         vocoder=dict(trainer='melgan', preset='specvqgan_debug', steps=2, bs=2, segment=2048),
         vqgan=dict(preset='debug', model=dict(disc_start=2), epochs=1, bs=4),
@@ -44,7 +44,7 @@ RECIPE_PRESETS = {
         generate=dict(n_per_class=2, temperature=1., top_k=None, bs=8),
         evaluate=dict(_EVAL)),
     'demo': dict(
-        n_per_class=40, holdout=0.25, seed=0, duration=None,
+        n_per_class=40, holdout=0.25, seed=0, duration=None, judge='demo',
         classifier=dict(preset='debug', model=dict(mel='specvqgan'), epochs=8, bs=16),
         vocoder=dict(trainer='griffinlim', n_iter=32),
         vqgan=dict(preset='debug', model=dict(n_frames=336, ch=16, ch_mult=(1, 1, 2, 2, 4), attn_resolutions=(21,), z_channels=32,
@@ -55,7 +55,7 @@ RECIPE_PRESETS = {
         generate=dict(n_per_class=10, temperature=1., top_k=None, guidance=2., bs=10),
         evaluate=dict(_EVAL, per_source=2)),
     'vas': dict(
-        n_per_class=None, holdout=0.1, seed=0, duration=10.,
+        n_per_class=None, holdout=0.1, seed=0, duration=10., judge='paper',
         classifier=dict(preset='default', model=dict(mel='specvqgan'), epochs=30, bs=32),
         vocoder=dict(trainer='melgan', preset='specvqgan', bs=64, segment=8192),   # 1M steps: the trainer's default
         vqgan=dict(preset='vas', bs=8),                                            # 100 epochs: the trainer's default
@@ -64,7 +64,7 @@ RECIPE_PRESETS = {
         generate=dict(n_per_class=100, temperature=1., top_k=64, bs=8),
         evaluate=dict(embedders=('classifier', 'vggish'), per_source=10, top_k=64)),
     'vggsound': dict(
-        n_per_class=None, holdout=0.1, seed=0, duration=10.,
+        n_per_class=None, holdout=0.1, seed=0, duration=10., judge='paper',
         classifier=dict(preset='default', model=dict(mel='specvqgan'), epochs=30, bs=32),
         vocoder=dict(trainer='melgan', preset='specvqgan', bs=64, segment=8192),
         vqgan=dict(preset='vggsound', bs=8),
@@ -96,7 +96,7 @@ def stage_specvqgan_data(r:Recipe) -> dict:
     return stage_data(r, features=str(feats) if feats.is_dir() else None)
 
 def stage_classifier(r:Recipe) -> dict:
-    "Train the in-domain classifier on the train split's `specvqgan` mels (the perceptual network and the evaluator)."
+    "Train the in-domain classifier on the train split's `specvqgan` mels: the VQGAN's perceptual network."
     clf = train_recipe_classifier(r)
     return dict(classes=clf.classes)
 
@@ -129,6 +129,7 @@ SPECVQGAN = register_recipe(RecipeSpec('specvqgan', [
     Stage('gpt_feature', 'a feature-conditional GPT prior', 'gpt_feature/final', ('vqgan',), stage_gpt_feature, 'gpt_feature', 'gpt_feature',
           when=no_features),
     Stage('generate', 'generated clips', 'gen', ('vocoder', 'vqgan', 'gpt_class'), stage_generate, reads=('generate',)),
-    Stage('evaluate', 'the report', 'report.json', ('split', 'generate', 'gpt_feature'), stage_evaluate, reads=('evaluate',))],
+    Stage('evaluate', 'the report', 'report.json', ('split', 'generate', 'gpt_feature'), stage_evaluate,
+          reads=('evaluate', 'judge'))],
     RECIPE_PRESETS, 'SpecVQGAN: VQGAN codebook + GPT priors (class / visual features), Melception-style metrics',
     system=SPECVQGAN_SYSTEM, sections=SPECVQGAN_SECTIONS))

@@ -11,6 +11,7 @@ from ..core import DataError, ConfigError, SYSTEMS, atomic_write, check_system
 from ..protocols import check_generator
 from ..systems.common import classes_of, data_source
 from ..data.folders import AUDIO_EXTS, check_audio, class_dirs
+from ..data.profile import DataProfile
 from .engine import Recipe, RecipeSpec, Stage, Train, run_recipe, INPUT_CHECKS
 from ..train.settings import deep_merge
 from ..train.checkpoint import checkpoints
@@ -20,9 +21,9 @@ import foleybook.eval.classifier_train, foleybook.vocoders.vocoder_train   # the
 
 # %% auto #0
 __all__ = ['VOCODER', 'class_folders', 'find_dev_folder', 'stage_data', 'check_data', 'split_files', 'link_or_copy',
-           'stage_split', 'resume_note', 'run_trainer', 'stage_vocoder', 'recipe_device', 'stage_generate',
-           'precision_record', 'precision_section', 'train_recipe_classifier', 'classifier_mel', 'plot_class_mels',
-           'Evaluation', 'class_metrics', 'stage_evaluate']
+           'stage_split', 'resume_note', 'run_trainer', 'stage_vocoder', 'recipe_device', 'data_profile',
+           'stage_generate', 'precision_record', 'precision_section', 'recipe_judge', 'train_recipe_classifier',
+           'classifier_mel', 'plot_class_mels', 'Evaluation', 'class_metrics', 'stage_evaluate']
 
 # %% ../../nbs/13b_stages.ipynb #6d35df92
 def _audio_files(folder) -> list: return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in AUDIO_EXTS) if Path(folder).is_dir() else []
@@ -127,7 +128,9 @@ def stage_split(r:Recipe) -> dict:
     info = dict(classes=list(kept), train={c: v['train'] for c, v in counts.items()}, test={c: v['test'] for c, v in counts.items()},
                 bad=bad, empty_classes=empty)
     with atomic_write(r.path('data', 'splits.json'), 'w') as f: json.dump(info, f, indent=1)
+    DataProfile.of_folder(r.path('data', 'train')).save(r.path('data'))   # the format and levels clips are written in
     return dict(classes=list(kept), n_bad=len(bad))
+
 
 # %% ../../nbs/13b_stages.ipynb #a7b1c002
 def resume_note(r:Recipe, # the running experiment
@@ -174,20 +177,34 @@ def recipe_device(r:Recipe) -> str:
     "Where a recipe's generate and evaluate stages run: the device of its `--system` (`auto` resolved: CUDA where present)."
     return check_system(r.system)['device']
 
+def data_profile(r:Recipe) -> DataProfile:
+    "The format and class levels of the experiment's train split (`data/data_profile.json`, made if missing)."
+    prof = DataProfile.load(r.path('data'))
+    if prof is None:
+        prof = DataProfile.of_folder(r.need('split', 'the train split', r.path('data', 'train')))
+        prof.save(r.path('data'))
+    return prof
+
 def stage_generate(r:Recipe) -> dict:
-    "Write `n_per_class` clips of every class with the recipe's `Generator`, on the recipe's device, into `gen/<Class>/`."
+    "Write `n_per_class` clips a class with the recipe's `Generator` in `gen/<Class>/`, in the data's format and level."
     from foleybook.systems.common import write_clips
     if r.spec.system is None: raise ConfigError(f"recipe {r.spec.name} has no system: nothing to generate with")
     g = r.spec.system.assemble(r, recipe_device(r))
     s = dict(r.P['generate']); n = s.pop('n_per_class'); bs = s.pop('bs', 8)
-    duration, sr = s.pop('duration', r.P.get('duration', 4.0)), s.pop('sample_rate', None)
+    prof = data_profile(r)
+    duration, sr = s.pop('duration', None) or prof.duration, s.pop('sample_rate', None) or prof.sample_rate
+    levels = prof if s.pop('match_levels', True) else None
     classes = classes_of(r)
-    stamp, models = r.path('stages', 'generate_models.json'), _model_stamp(r)
-    if not stamp.is_file() or json.loads(stamp.read_text()) != models: shutil.rmtree(r.path('gen'), ignore_errors=True)
-    with atomic_write(stamp, 'w') as f: json.dump(models, f)
-    write_clips(g, r.path('gen'), n, seed=r.seed, classes=classes, duration=duration, sample_rate=sr or g.sample_rate, batch_size=bs, **s)
-    sampling = g.sampling(**s) if hasattr(g, 'sampling') else {}   # a diffusion's sampler, calls
-    return dict(n_per_class=n, precision=precision_record(g), **sampling)
+    stamp, now = r.path('stages', 'generate_models.json'), dict(models=_model_stamp(r), generate=r.P['generate'],
+                                                                 profile=vars(prof))   # any change: written afresh
+    if not stamp.is_file() or json.loads(stamp.read_text()) != now: shutil.rmtree(r.path('gen'), ignore_errors=True)
+    with atomic_write(stamp, 'w') as f: json.dump(now, f)
+    native = {}
+    write_clips(g, r.path('gen'), n, seed=r.seed, classes=classes, duration=duration, sample_rate=sr, batch_size=bs,
+                levels=levels, info=native, **s)
+    return dict(n_per_class=n, sample_rate=sr, duration=duration, match_levels=levels is not None, generator=native,
+                precision=precision_record(g),
+                **(g.sampling(**s) if hasattr(g, 'sampling') else {}))   # a diffusion's sampler, calls
 
 def precision_record(g) -> dict:
     "The precision a generation ran in: the generator's setting, `$FOLEYBOOK_PRECISION`, the forms 'auto' chose."
@@ -210,8 +227,16 @@ def _model_stamp(r:Recipe) -> dict:
     return out
 
 # %% ../../nbs/13b_stages.ipynb #da07e7e6
+def recipe_judge(r:Recipe):
+    "The experiment's judge: `shared_judge` of its train split, seed and preset's `judge` (the bench's on its split)."
+    from foleybook.eval.judge import shared_judge
+    train = r.need('split', 'the train split', r.path('data', 'train'))
+    return shared_judge(train, r.P.get('judge') or 'demo', seed=r.seed, system=r.system, quiet=r.quiet,
+                        log=lambda s: r.log(f"stage {r.current}: {s}"))
+
 def train_recipe_classifier(r:Recipe):
-    "The in-domain classifier of an experiment (the preset's `classifier` section; its mel `hifigan` unless the section's `model` says): trained on the train split's clips of the preset's `duration` (4 s when it has none), checkpoints in `classifier/` (resumed, or reused when done)."
+    "A recipe's own classifier (its `classifier` section: SpecVQGAN's perceptual network; evaluation: `recipe_judge`)."
+    # trained on the train split's clips of the preset's `duration` (4 s when it has none), in `classifier/`
     from foleybook.core import load_pretrained
     train = r.need('split', 'the train split', r.path('data', 'train'))
     final = run_trainer(r, train, 'classifier', model=dict(mel='hifigan'), cache_dir=str(r.path('cache', 'mels')), duration=r.P.get('duration') or 4.0)
@@ -242,7 +267,7 @@ def plot_class_mels(gen, ref, classes, path, mel:str='hifigan', n:int=1):
 class Evaluation:
     "What the metric hooks of an evaluate stage share and fill in."
     device:str # where the classifier (and any generator a hook builds) runs: the recipe's
-    classifier:object=None # the in-domain classifier, once a hook has it (`class_metrics`)
+    classifier:object=None # the judge, once a hook has it (`class_metrics`)
     table:object=None # `foleybook.eval.report.evaluate`'s table: the core of the report, when there is one
     generated:dict=None # {class: [generated clip files]}: their level is compared with the real ones
     real:dict=None # {class: [real clip files]}
@@ -254,7 +279,7 @@ def class_metrics(r:Recipe, ev:Evaluation) -> dict:
     from foleybook.eval.report import evaluate, class_files
     from foleybook.eval.system_metrics import class_accuracy, class_clips
     gen, test = r.need('generate', 'generated clips', r.path('gen')), r.need('split', 'the held-out split', r.path('data', 'test'))
-    classes, clf = classes_of(r), train_recipe_classifier(r).to(ev.device)
+    classes, clf = classes_of(r), recipe_judge(r).to(ev.device)
     embedders = [clf if e == 'classifier' else e for e in r.P['evaluate']['embedders']]
     named = [e for e in embedders if isinstance(e, str)]   # published embedders: weights from the user's cache
     ev.classifier, ev.table = clf, evaluate(gen, test, embedders=embedders, classifier=clf, per_class=True, cross_class=True, classes=classes,
@@ -264,13 +289,15 @@ def class_metrics(r:Recipe, ev:Evaluation) -> dict:
     ev.real, ev.generated = class_files(test, classes), class_files(gen, check=False)
     real = class_accuracy(clf, class_clips(ev.real, clf.sample_rate), clf.sample_rate)
     splits = json.loads(r.path('data', 'splits.json').read_text())
-    ev.notes.append(f"In-domain classifier ({r.P['classifier']['preset']} preset, trained on the train split) accuracy on the "
-                    f"real held-out clips: {real['all']:.1%} (" + ", ".join(f"{c} {real[c]:.0%}" for c in classes) + "). "
+    ev.notes.append(f"The judge ({r.P.get('judge') or 'demo'} judge {clf.judge_key}, trained on the train split, "
+                    f"shared with the bench) recognises {real['all']:.1%} of the real held-out clips ("
+                    + ", ".join(f"{c} {real[c]:.0%}" for c in classes) + "). "
                     f"Generated: {r.P['generate']['n_per_class']} clips per class; held-out reference: {test.relative_to(r.out)}."
                     + (f" Left out as unusable: {len(splits['bad'])} file(s) (listed in report.json)." if splits.get('bad') else ''))
     png = plot_class_mels(gen, test, classes, r.path('report', 'mels.png'), mel=classifier_mel(r))
     ev.sections.append(('Mel spectrograms per class', f"![mels]({png.relative_to(r.out)})"))
-    return dict(real_accuracy=real['all'], real_class_accuracy={c: real[c] for c in classes}, bad_files=splits.get('bad', {}))
+    return dict(real_accuracy=real['all'], real_class_accuracy={c: real[c] for c in classes},
+                bad_files=splits.get('bad', {}), judge=clf.judge_key)
 
 # %% ../../nbs/13b_stages.ipynb #56d39b04
 def stage_evaluate(r:Recipe) -> dict:

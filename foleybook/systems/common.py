@@ -82,6 +82,8 @@ def write_clips(g:Generator, # any generator
                 progress:bool=False, # show the clips written, the rate and the time left (`foleybook.console.Progress`)
                 peak:float=PEAK, # clips louder than this are scaled down to it (`write_clip`; None: no limit)
                 generate_options:dict=None, # options for `g.generate` whose names are taken here (MTCRNN's `duration`), and any other
+                levels=None, # a `DataProfile`: each clip brought to a level drawn from its class's real clips
+                info:dict=None, # if given, filled with the generator's own `sample_rate` and the `seconds` of its clips
                 **options) -> Path: # passed to `g.generate` (temperature, guidance, ...; `cond` for a generator without classes)
     "Write `n_per_class` clips per class as `folder/<Class>/0001.wav ...` (mono, 16-bit PCM, atomic, never clipped)."
     check_generator(g)
@@ -103,9 +105,12 @@ def write_clips(g:Generator, # any generator
                 if not overwrite and all(p.is_file() for p in paths): bar.total -= k; continue
                 waves = _call(g, cond if c == 'all' else c, k, chunk_seed(seed, i), options)
                 waves = torch.as_tensor(waves).float().cpu().reshape(k, -1)
+                if info is not None:
+                    info.update(sample_rate=int(g.sample_rate), seconds=round(waves.shape[-1] / g.sample_rate, 3))
                 if sample_rate != g.sample_rate: waves = resample(waves, g.sample_rate, sample_rate)
-                for p, w in zip(paths, waves if n_out is None else pad_or_trim(waves, n_out)):
-                    write_clip(p, w, sample_rate, peak)
+                if n_out is not None: waves = pad_or_trim(waves, n_out)
+                if levels is not None: waves = levels.match_levels(waves, c, seed, start)
+                for p, w in zip(paths, waves): write_clip(p, w, sample_rate, peak)
                 if verbose: print(f"{c}: wrote {paths[0].name} .. {paths[-1].name}")
                 bar.update(k)
     return folder

@@ -168,22 +168,29 @@ def texture_splits(r) -> dict: # an experiment of the mtcrnn recipe
     return json.loads(r.need('params', 'the train / held-out split', r.path('data', 'splits.json')).read_text())
 
 def mtcrnn_metrics(r, ev) -> dict: # an experiment; the evaluate stage's `Evaluation`
-    "The system's metric hook: controllability (`control_correlation`: the fill recomputed from the ramp and the step, per tier too) and FAD of the random-control clips vs the held-out clips."
+    "The system's metric hook: controllability (`control_correlation`: the fill recomputed from each ramp and step sample, mean, per tier) and FAD of the random-control clips vs the held-out clips."
     gen, sp = r.need('generate', 'generated clips', r.path('gen')), texture_splits(r)
     ctl = json.loads((gen/'controls.json').read_text())
     tr = dict(np.load(gen/'tracks.npz')) if (gen/'tracks.npz').is_file() else {}  # each tier's output (runs before the per-tier measure have none)
-    sr, rate = 16000, 25.
-    cc, tiers, curves = {}, {t: {} for t in TIER_ENVELOPES}, {}
-    for i, k in enumerate(('ramp', 'step')):
-        w = load_audio(gen/f'{k}.wav')[0][0].numpy()
-        c = np.interp(np.arange(int(len(w) / sr * rate)) / rate, np.arange(len(ctl[k])) / ctl['rate'], ctl[k])
-        cc[k] = control_correlation(w, sr, c, rate)
-        curves[k] = dict(requested=c.round(4).tolist(), recomputed=fill_from_audio(w, sr, rate).round(4).tolist())
+    rate, k = 25., ctl.get('n_curves', 1)
+    cc, spread, tiers, curves = {}, {}, {t: {} for t in TIER_ENVELOPES}, {}
+    for i, name in enumerate(('ramp', 'step')):
+        ws = [load_audio(f) for f in sorted((gen/'curves').glob(f'{name}_*.wav'))]
+        t = np.arange(int(ws[0][0].shape[-1] / ws[0][1] * rate)) / rate
+        c = np.interp(t, np.arange(len(ctl[name])) / ctl['rate'], ctl[name])
+        each = [control_correlation(w[0].numpy(), sr, c, rate) for w, sr in ws]
+        cc[name], spread[name] = float(np.mean(each)), [float(min(each)), float(max(each))]
+        fill = fill_from_audio(ws[0][0][0].numpy(), ws[0][1], rate)   # of the first sample
+        curves[name] = dict(requested=c.round(4).tolist(), recomputed=fill.round(4).tolist())
         for t, nm in TIER_ENVELOPES.items():
-            if nm in tr.get(f'{t}_generate', ()): tiers[t][k] = track_correlation(tr[t][i, :, list(tr[f'{t}_generate']).index(nm)].astype(np.float32), _rate(r, t), c, nm, rate)
+            if nm in tr.get(f'{t}_generate', ()):
+                col = list(tr[f'{t}_generate']).index(nm)
+                each_t = [track_correlation(tr[t][i * k + j, :, col].astype(np.float32), _rate(r, t), c, nm, rate)
+                          for j in range(k)]
+                tiers[t][name] = float(np.mean(each_t))
     real, real_tiers = [], {t: [] for t in TIER_ENVELOPES}
     for f in sp['test']:  # the same measures on held-out real clips: their ceilings
-        w = load_audio(_wav(f))[0][0].numpy(); p = read_params(Path(f).with_suffix('.json')); fill = p['fill']
+        w, sr = load_audio(_wav(f)); w = w[0].numpy(); p = read_params(Path(f).with_suffix('.json')); fill = p['fill']
         c = np.interp(np.arange(int(len(w) / sr * rate)) / rate, fill['times'], fill['values'])
         real.append(control_correlation(w, sr, c, rate))
         for t, nm in TIER_ENVELOPES.items():
@@ -192,18 +199,21 @@ def mtcrnn_metrics(r, ev) -> dict: # an experiment; the evaluate stage's `Evalua
     e_gen, e_test = mfcc_frames(rnd), mfcc_frames([_wav(f) for f in sp['test']])
     e_train = mfcc_frames([_wav(f) for f in sp['train'][:len(sp['test'])]])
     rep = dict(control='fill', control_correlation=float(np.mean(list(cc.values()))),
-               control_correlation_ramp=cc['ramp'], control_correlation_step=cc['step'],
+               control_correlation_ramp=cc['ramp'], control_correlation_step=cc['step'], n_curves=k,
+               control_correlation_range={n: spread[n] for n in cc},
                control_correlation_real=float(np.mean(real)),
                control_correlation_tiers={**{t: v for t, v in tiers.items() if v}, 'audio': cc},
                control_correlation_real_tiers={**{t: float(np.mean(v)) for t, v in real_tiers.items() if v}, 'audio': float(np.mean(real))},
                control_curves=dict(rate=rate, **curves),
                fad=fad(e_gen, e_test), fad_real=fad(e_train, e_test), fad_embedder='mfcc13 frames at 50 Hz',
                n_fad_clips=len(rnd), n_test=len(sp['test']), bad_files=sp['bad'])
-    ev.generated, ev.real = {'all': [gen/'ramp.wav', gen/'step.wav', *rnd]}, {'all': [_wav(f) for f in sp['test']]}
+    ev.generated = {'all': [*sorted((gen/'curves').glob('*.wav')), *rnd]}
+    ev.real = {'all': [_wav(f) for f in sp['test']]}
     ev.notes.append(f"MTCRNN on procedural textures, driven by the `fill` control: {len(sp['train'])} training clips, {len(sp['test'])} held out.")
     row = lambda name, d: f"| {name} | " + ' | '.join(f"{d[t]:.3f}" if isinstance(d.get(t), float) else '' for t in ('tier3', 'tier2', 'audio')) + ' |'
     ev.sections += [('Controllability', "The `fill` control recomputed from each tier's output (tier 3: its rms, tier 2: MFCC 0, audio: "
-                     "onsets in a 0.6 s window) and correlated with the requested curve (1: followed exactly).\n\n"
+                     "onsets in a 0.6 s window) and correlated with the requested curve (1: followed exactly), "
+                     f"the mean of {k} sample(s) a curve.\n\n"
                      "| control | tier3 | tier2 | audio |\n|---|---|---|---|\n" + '\n'.join(
                          [row(k, {t: tiers.get(t, {}).get(k) for t in TIER_ENVELOPES} | {'audio': cc[k]}) for k in ('ramp', 'step')]
                          + [row('real held-out clips', rep['control_correlation_real_tiers'])])),
