@@ -20,7 +20,9 @@ SETS = {   # each system's debug preset, smaller still
 
 
 @pytest.mark.parametrize('system', list(SETS))
-def test_export_load_generate(system, tmp_path, capsys):
+def test_export_load_generate(system, tmp_path, capsys, monkeypatch):
+    # fp32 pinned: 'auto' times each form per weights, and a folded and an unfolded vocoder may time differently
+    monkeypatch.setenv('FOLEYBOOK_PRECISION', 'fp32')
     spec = get_recipe(system)
     names = [s.name for s in spec.stages]
     exp, model = tmp_path/'exp', tmp_path/'model'
@@ -39,5 +41,5 @@ def test_export_load_generate(system, tmp_path, capsys):
     for x, y in zip(a, b):   # the model folder generates the experiment's clips
         wx, wy = sf.read(x)[0], sf.read(y)[0]
         assert wx.shape == wy.shape and np.abs(wx).max() > 0
-        assert np.abs(wx - wy).max() < 2e-3, (x, np.abs(wx - wy).max())
+        assert np.abs(wx - wy).max() < 2e-4, (x, np.abs(wx - wy).max())
     assert 'Traceback' not in capsys.readouterr().err
