@@ -16,7 +16,7 @@ from ..systems.common import write_clip
 from ..data.textures import make_textures
 from ..priors.mtcrnn_tiers import TierConfig
 from ..priors.mtcrnn_train import TIERS, clip_files, clip_tracks
-from ..systems.mtcrnn import MTCRNN_SYSTEM, texture_splits, _wav
+from ..systems.mtcrnn import MTCRNN_SYSTEM, texture_splits, clip_audio
 from dataclasses import dataclass
 from .engine import Recipe, RecipeSpec, Stage, Train, RecipeCommon, register_recipe
 from .stages import run_trainer, recipe_device, stage_evaluate
@@ -113,7 +113,7 @@ def stage_tier(name:str):
 # %% ../../nbs/13g_mtcrnn_recipe.ipynb #bdd8572e
 def data_rate(r:Recipe) -> int:
     "The sample rate of the experiment's data (its first training clip): the rate generated clips are written at."
-    return int(sf.info(str(_wav(texture_splits(r)['train'][0]))).samplerate)
+    return int(sf.info(str(clip_audio(texture_splits(r)['train'][0]))).samplerate)
 
 def stage_generate(r:Recipe) -> dict:
     "Save the chain; generate `n_curves` samples of the ramp and the step, `n_fad` random controls, at the data's rate."

@@ -23,8 +23,8 @@ from ..priors.mtcrnn_generate import MODES, rate_factor, tier_inputs, generate_t
 from .common import PartsGenerator, System, Part, register_system
 
 # %% auto #0
-__all__ = ['TIER_ENVELOPES', 'MTCRNN_SYSTEM', 'MTCRNN', 'plot_chain', 'MTCRNNSampler', 'mtcrnn_sampler', 'texture_splits',
-           'mtcrnn_metrics']
+__all__ = ['TIER_ENVELOPES', 'MTCRNN_SYSTEM', 'MTCRNN', 'plot_chain', 'MTCRNNSampler', 'mtcrnn_sampler', 'clip_audio',
+           'texture_splits', 'mtcrnn_metrics']
 
 # %% ../../nbs/11c_mtcrnn_chain.ipynb #4a1872ef
 class MTCRNN(PartsGenerator, nn.Module):
@@ -156,7 +156,7 @@ def mtcrnn_sampler(g:MTCRNN, # the chained generator
 # %% ../../nbs/11c_mtcrnn_chain.ipynb #d5659574
 TIER_ENVELOPES = {'tier3': 'rms', 'tier2': 'mfcc0'}  # the energy track of each parameter tier
 
-def _wav(f) -> Path:
+def clip_audio(f) -> Path:
     "The audio file beside a parameter file."
     p = Path(f)
     return p if p.suffix != '.json' else next((p.with_suffix(e) for e in ('.wav', '.flac', '.ogg', '.mp3') if p.with_suffix(e).exists()), p.with_suffix('.wav'))
@@ -190,14 +190,14 @@ def mtcrnn_metrics(r, ev) -> dict: # an experiment; the evaluate stage's `Evalua
                 tiers[t][name] = float(np.mean(each_t))
     real, real_tiers = [], {t: [] for t in TIER_ENVELOPES}
     for f in sp['test']:  # the same measures on held-out real clips: their ceilings
-        w, sr = load_audio(_wav(f)); w = w[0].numpy(); p = read_params(Path(f).with_suffix('.json')); fill = p['fill']
+        w, sr = load_audio(clip_audio(f)); w = w[0].numpy(); p = read_params(Path(f).with_suffix('.json')); fill = p['fill']
         c = np.interp(np.arange(int(len(w) / sr * rate)) / rate, fill['times'], fill['values'])
         real.append(control_correlation(w, sr, c, rate))
         for t, nm in TIER_ENVELOPES.items():
             if nm in p: real_tiers[t].append(track_correlation(params_to_array(p, [nm], _rate(r, t))[:, 0], _rate(r, t), c, nm, rate))
     rnd = sorted((gen/'random').glob('*.wav'))
-    e_gen, e_test = mfcc_frames(rnd), mfcc_frames([_wav(f) for f in sp['test']])
-    e_train = mfcc_frames([_wav(f) for f in sp['train'][:len(sp['test'])]])
+    e_gen, e_test = mfcc_frames(rnd), mfcc_frames([clip_audio(f) for f in sp['test']])
+    e_train = mfcc_frames([clip_audio(f) for f in sp['train'][:len(sp['test'])]])
     rep = dict(control='fill', control_correlation=float(np.mean(list(cc.values()))),
                control_correlation_ramp=cc['ramp'], control_correlation_step=cc['step'], n_curves=k,
                control_correlation_range={n: spread[n] for n in cc},
@@ -208,7 +208,7 @@ def mtcrnn_metrics(r, ev) -> dict: # an experiment; the evaluate stage's `Evalua
                fad=fad(e_gen, e_test), fad_real=fad(e_train, e_test), fad_embedder='mfcc13 frames at 50 Hz',
                n_fad_clips=len(rnd), n_test=len(sp['test']), bad_files=sp['bad'])
     ev.generated = {'all': [*sorted((gen/'curves').glob('*.wav')), *rnd]}
-    ev.real = {'all': [_wav(f) for f in sp['test']]}
+    ev.real = {'all': [clip_audio(f) for f in sp['test']]}
     ev.notes.append(f"MTCRNN on procedural textures, driven by the `fill` control: {len(sp['train'])} training clips, {len(sp['test'])} held out.")
     row = lambda name, d: f"| {name} | " + ' | '.join(f"{d[t]:.3f}" if isinstance(d.get(t), float) else '' for t in ('tier3', 'tier2', 'audio')) + ' |'
     ev.sections += [('Controllability', "The `fill` control recomputed from each tier's output (tier 3: its rms, tier 2: MFCC 0, audio: "
