@@ -17,7 +17,7 @@ from foleybook.core import load_pretrained
 from foleybook.recipes.engine import run_recipe
 from foleybook.recipes.stages import classes_of
 from foleybook.recipes.diffwave import RECIPE_PRESETS
-from foleybook.diffusion.training import train_diffwave
+from foleybook.diffusion.diffwave_train import train_diffwave
 from foleybook.train.checkpoint import checkpoints, load_checkpoint
 
 ap = argparse.ArgumentParser()
@@ -58,12 +58,11 @@ classes = classes_of(r)
 t0 = time.perf_counter(); c0 = time.process_time()
 clf_dir = r.path('classifier')
 if not (clf_dir/'config.json').is_file():
-    from foleybook.audio import MelConfig
-    from foleybook.eval.classifier import train_classifier_on_folder
+    from foleybook.eval.classifier_train import train_classifier
     cs = P['classifier']
-    clf = train_classifier_on_folder(r.path('data', 'train'), MelConfig.preset('hifigan'), preset=cs['preset'], bs=cs['bs'], seed=r.seed,
-                                     cache_dir=r.path('cache', 'mels'), epochs=cs['epochs'], duration=P['duration'])
-    clf.save_pretrained(clf_dir)
+    train_classifier(r.path('data', 'train'), cs['preset'], out=r.path('classifier_run'), model=dict(mel='hifigan'), bs=cs['bs'],
+                     seed=r.seed, cache_dir=str(r.path('cache', 'mels')), epochs=cs['epochs'], duration=P['duration'], quiet=True)
+    shutil.copytree(r.path('classifier_run', 'final'), clf_dir)
 clf = load_pretrained(clf_dir)
 clf_s = dict(wall=time.perf_counter() - t0, cpu=time.process_time() - c0)
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from foleybook.core import load_pretrained
 from foleybook.recipes.engine import run_recipe
 from foleybook.recipes.diffwave import RECIPE_PRESETS
-from foleybook.diffusion.training import train_diffwave
+from foleybook.diffusion.diffwave_train import train_diffwave
 torch.set_num_threads(1)
 tag, over, epochs = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])
 n = int(sys.argv[4]) if len(sys.argv) > 4 else 4

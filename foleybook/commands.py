@@ -101,16 +101,16 @@ def save_model_folder(model, # anything with `save_pretrained`
 
 def cmd_pipeline(a):
     "`foleybook pipeline --prior DIR --codec DIR --vocoder DIR|griffinlim --out DIR`: one saved `FoleyPipeline`."
-    from foleybook.systems.dcase2023 import FoleyPipeline
+    from foleybook.systems.common import get_system
     _positive(a.duration, '--duration', 'more than 0 seconds')
     check_out_path(a.out)
-    prior, codec = load_pretrained(a.prior).eval(), load_pretrained(a.codec).eval()
-    if a.vocoder == 'griffinlim':
+    prior, vocoder = load_pretrained(a.prior).eval(), a.vocoder
+    if vocoder == 'griffinlim':
         from foleybook.vocoders.base import GriffinLimVocoder
         vocoder = GriffinLimVocoder()
-    else: vocoder = load_pretrained(a.vocoder)
     classes = [c.strip() for c in a.classes.split(',')] if a.classes else getattr(prior, 'class_names', None)
-    pipe = FoleyPipeline(prior, codec, vocoder, class_names=classes, duration=a.duration)
+    pipe = get_system('dcase2023').assemble(dict(prior=prior, codec=a.codec, vocoder=vocoder), class_names=classes,
+                                            duration=a.duration)   # the system's one builder
     out = save_model_folder(pipe, a.out, a.overwrite)
     print(f"foleybook: pipeline of {len(pipe.classes)} classes -> {out} (read it with `generate --model {out}`)")
     return 0
@@ -129,14 +129,14 @@ def load_generator(model=None, # a model folder (any `save_pretrained`), or an e
                    device=None): # where to put it ('auto': CUDA where present); None: where it loads
     "The `Generator` of a model folder or of a recipe experiment (told apart by their files), moved to `device`."
     from foleybook.recipes.engine import Recipe
-    from foleybook.systems.common import as_generator
+    from foleybook.systems.common import as_generator   # a generator itself, or built by its system
     dev = None if device is None else get_device(device)
     path, flag = (Path(model), '--model') if model is not None else (Path(experiment), '--experiment')
     if not path.is_dir(): raise DataError(f"{flag} {path}: " + ("not a folder" if path.exists() else "not found"))
     if (path/'recipe.json').is_file():
         r = Recipe(path, recipe=None, quiet=True)
-        if r.spec.generator is None: raise ConfigError(f"recipe {r.spec.name} has no generator")
-        g = check_generator(r.spec.generator(r))
+        if r.spec.system is None: raise ConfigError(f"recipe {r.spec.name} has no system: nothing to generate with")
+        return r.spec.system.assemble(r, 'cpu' if dev is None else dev)   # the system's one builder
     elif (path/CONFIG_NAME).is_file(): g = as_generator(load_pretrained(path))
     else: raise DataError(f"{flag} {path}: neither a model folder (no {CONFIG_NAME}; `foleybook pipeline`, `export` "
                           "and `train` write one) nor an experiment folder of `foleybook recipe` (no recipe.json)")

@@ -17,7 +17,7 @@ __all__ = ['SYSTEMS', 'WEIGHTS_NAME', 'CONFIG_NAME', 'REGISTRY', 'FoleyError', '
            'DataError', 'jsonable', 'FoleyConfig', 'atomic_path', 'atomic_write', 'seed_everything', 'get_device',
            'model_device', 'cpu_generator', 'draw_uniform', 'draw_normal', 'check_system', 'load_safetensors',
            'save_safetensors', 'check_state_dict', 'unfold_weight_norm', 'Pretrained', 'load_torch_file', 'tensor_dict',
-           'load_pretrained', 'discover', 'n_params']
+           'load_pretrained', 'save_parts', 'discover', 'n_params']
 
 # %% ../nbs/00a_core.ipynb #81eebd08
 class FoleyError(Exception):
@@ -56,6 +56,7 @@ class FoleyConfig:
     "Base of every foleybook config: named presets, dict/JSON round trips, `replace`."
     presets: ClassVar[dict] = {}
     retired: ClassVar[tuple] = ()  # former fields: dropped when a saved config.json is read, refused anywhere else
+    moved: ClassVar[dict] = {}  # former fields that train the model: field -> its key in the trainer's extras ('a.b': nested)
 
     @classmethod
     def preset(cls,
@@ -76,8 +77,9 @@ class FoleyConfig:
         names = {f.name: f for f in fields(cls)}
         unknown = sorted(set(d) - set(names))
         if unknown:
-            old = [k for k in unknown if k in cls.retired]
+            old, mv = [k for k in unknown if k in cls.retired], [k for k in unknown if k in cls.moved]
             why = f" ({old} were training settings: give them to the trainer, `foleybook.train.settings.TrainSettings`)" if old else ''
+            if mv: why += f" ({mv} train the model: they are its trainer's extras {[cls.moved[k] for k in mv]} now)"
             near = {k: m[0] for k in unknown if (m := difflib.get_close_matches(k, names, 1))}
             hint = f"; did you mean {', '.join(f'{m!r} for {k!r}' for k, m in near.items())}?" if near else ''
             raise ConfigError(f"{cls.__name__} has no field(s) {unknown}{why}{hint}; its fields are {sorted(names)}")
@@ -95,13 +97,14 @@ class FoleyConfig:
         with atomic_write(path, 'w') as f: json.dump({**head, **self.to_dict()}, f, indent=2)
 
     @classmethod
-    def upgrade(cls, d:dict) -> dict:
-        "`d` (a saved config's dict) without the `retired` fields, nested configs included."
-        hints = typing.get_type_hints(cls)
+    def upgrade(cls, d:dict, # a saved config's dict
+                nested:bool=False) -> dict: # `d` is a config inside another: its `moved` fields are dropped too
+        "`d` without the `retired` fields, nested configs included (a nested config's `moved` fields too: the outer trains)."
+        hints, drop = typing.get_type_hints(cls), set(cls.retired) | (set(cls.moved) if nested else set())
         def sub(tp, v):
             ok = isinstance(tp, type) and issubclass(tp, FoleyConfig) and isinstance(v, dict)
-            return tp.upgrade(v) if ok else v
-        return {k: sub(hints.get(k), v) for k, v in d.items() if k not in cls.retired}
+            return tp.upgrade(v, nested=True) if ok else v
+        return {k: sub(hints.get(k), v) for k, v in d.items() if k not in drop}
 
     @classmethod
     def load_json(cls, path):
@@ -112,7 +115,11 @@ class FoleyConfig:
         except json.JSONDecodeError as e: raise ConfigError(f"{path}: not valid JSON ({e})") from None
         name = d.pop('config_class', cls.__name__); d.pop('model_class', None)
         if name != cls.__name__: raise ConfigError(f"{path}: holds a {name}, not a {cls.__name__}")
-        return cls.from_dict(cls.upgrade(d))
+        d = cls.upgrade(d)
+        moved = {cls.moved[k]: d.pop(k) for k in list(d) if k in cls.moved}
+        cfg = cls.from_dict(d)
+        cfg.moved_values = moved   # what an older file said about training: a trainer given this config takes them up
+        return cfg
 
 # %% ../nbs/00a_core.ipynb #e9b8735c
 def _umask() -> int:
@@ -342,6 +349,18 @@ def load_pretrained(folder, # a folder written by any model's `save_pretrained`
     if name not in REGISTRY: discover()
     if name not in REGISTRY: raise CheckpointError(f"{folder}: saved from model class {name!r}, which no foleybook module defines")
     return REGISTRY[name].from_pretrained(folder, device=device)
+
+# %% ../nbs/00a_core.ipynb #31dd866d
+def save_parts(folder, # the folder to write
+               parts:dict, # sub-folder name -> part with its own `save_pretrained`
+               config:dict): # the settings for `config.json` (with `model_class`)
+    "Save each part into its sub-folder, then `config.json` (last: a folder without it does not load); a `ConfigError` before writing anything when a part cannot be saved."
+    folder = Path(folder)
+    for name, part in parts.items():
+        if not hasattr(part, 'save_pretrained'): raise ConfigError(f"the {name} ({type(part).__name__}) has no save_pretrained: it cannot be saved")
+    for name, part in parts.items(): part.save_pretrained(folder/name)
+    with atomic_write(folder/CONFIG_NAME, 'w') as f: json.dump(config, f, indent=1)
+    return folder
 
 # %% ../nbs/00a_core.ipynb #0f9859b7
 _DISCOVERED = set()

@@ -13,7 +13,7 @@ from .core import ConfigError, atomic_write, model_device
 # %% auto #0
 __all__ = ['PRECISIONS', 'PINS', 'MIN_SNR', 'MARGIN', 'check_precision', 'bf16_capable', 'pinned_precision', 'resolve_precision',
            'precision_forms', 'cpu_info', 'machine', 'cache_dir', 'cache_file', 'snr_db', 'measure', 'fastest',
-           'size_key', 'weights_key', 'AutoPath', 'Autocast', 'fast_form', 'bench_summary']
+           'forms_used', 'size_key', 'weights_key', 'AutoPath', 'Autocast', 'fast_form', 'bench_summary']
 
 # %% ../nbs/00f_fastpath.ipynb #e00d2062
 PRECISIONS = ('auto', 'mixed', 'bf16', 'fp32')
@@ -135,6 +135,17 @@ def fastest(name:str, # what is measured (e.g. 'HiFiGAN')
             device='cpu', # where the forms run
             cache:bool=True) -> str: # read / write this machine's cache file
     "The name of the form to run: the reference, unless another measured (once per machine and `what`) clearly faster and within `min_snr`."
+    choice = _choose(name, what, forms, min_snr, rounds, device, cache)
+    _USED.setdefault(name, set()).add(choice)
+    return choice
+
+_USED = {}   # name -> the forms `fastest` answered in this process
+
+def forms_used() -> dict:
+    "The forms `fastest` chose in this process so far: name (e.g. 'HiFiGAN') -> sorted form names (for run records)."
+    return {k: sorted(v) for k, v in sorted(_USED.items())}
+
+def _choose(name, what, forms, min_snr, rounds, device, cache) -> str:
     ref, pin = next(iter(forms)), pinned_precision()
     if len(forms) == 1 or pin == 'fp32': return ref
     if pin in forms: return pin

@@ -56,14 +56,15 @@ def test_hifigan_for_every_image_resolution():
 def test_recipe_vocoder_stage_trains_a_hifigan_that_generation_uses(tmp_path):
     import torch
     from foleybook.recipes.engine import run_recipe
-    from foleybook.recipes.audio_diffusion import RECIPE_PRESETS, audio_diffusion_generator
+    from foleybook.recipes.audio_diffusion import RECIPE_PRESETS
+    from foleybook.systems.audio_diffusion import AUDIO_DIFFUSION_SYSTEM
     from foleybook.vocoders.hifigan import HiFiGAN
     from foleybook.diffusion.mel_images import MelImageConfig
     P = dict(RECIPE_PRESETS['debug'], name='debug-vocoder', vocoder=dict(preset='debug', steps=2, bs=2, segment=8 * MelImageConfig.preset('debug').hop_length))
     r = run_recipe(tmp_path / 'exp', 'audio-diffusion', preset=P, quiet=True)
     assert (r.path('vocoder', 'final', 'config.json')).is_file() and r.is_done('evaluate')
     assert len(list(r.path('gen').rglob('*.wav'))) == 7 * 2
-    g = audio_diffusion_generator(r)
+    g = AUDIO_DIFFUSION_SYSTEM.assemble(r)
     assert isinstance(g.vocoder, HiFiGAN) and g.vocoder.config.mel == g.config.images.mel
     with torch.no_grad():
         img = g.sample_images('Rain', 1, seed=0, steps=2)

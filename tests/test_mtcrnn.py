@@ -6,7 +6,8 @@ from foleybook.train.trainers import get_trainer, resolve
 from foleybook.protocols import check_generator
 from foleybook.priors.mtcrnn_tiers import Tier, TierConfig
 from foleybook.priors.mtcrnn_train import clip_tracks, clip_files
-from foleybook.systems.mtcrnn import MTCRNN, train_mtcrnn
+from foleybook.systems.mtcrnn import MTCRNN
+from foleybook.priors.mtcrnn_train import train_mtcrnn
 from foleybook.data.textures import texture, make_textures
 from foleybook.recipes.engine import get_recipe
 from foleybook.eval.system_metrics import control_correlation, event_times
@@ -35,7 +36,7 @@ def test_save_load_one_folder(chain, tmp_path):
     assert isinstance(m2, MTCRNN)
     assert torch.equal(m2.generate(n=1, seed=2, duration=.1), chain.generate(n=1, seed=2, duration=.1))
     (tmp_path/'m'/'tier1'/'config.json').unlink()
-    with pytest.raises(CheckpointError, match=r"needs the tier sub-folders \['tier1'\]"): load_pretrained(tmp_path/'m')
+    with pytest.raises(CheckpointError, match=r"needs the part sub-folders \['tier1'\]"): load_pretrained(tmp_path/'m')
 
 
 def test_bad_input_names_the_argument(chain, tmp_path):

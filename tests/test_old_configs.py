@@ -43,3 +43,43 @@ def test_nested_retired_fields(tmp_path):
     old = cfg.to_dict(); old.update(lr=1e-4, warmup=500, ema_max=0.9999, epochs=100); old['vae'].update(lr=4.5e-6, bs=16)
     (tmp_path/'c.json').write_text(json.dumps({'config_class': 'AudioDiffusionConfig', **old}))
     assert AudioDiffusionConfig.load_json(tmp_path/'c.json') == cfg
+
+
+def test_moved_fields_go_to_the_trainer(tmp_path):
+    """Loss weights and discriminator starts left VQGANConfig, KLVAEConfig and BigVGANConfig for their trainers'
+    extras: an old config.json with them loads, its values kept aside (`moved_values`), and a trainer given that config
+    takes them up."""
+    from foleybook.codecs.vqgan import VQGANConfig
+    from foleybook.codecs.klvae import KLVAEConfig
+    from foleybook.vocoders.bigvgan import BigVGANConfig
+    from foleybook.train.trainers import resolve
+    olds = {VQGANConfig: dict(disc_start=2001, disc_weight=0.5, perceptual_weight=0., codebook_weight=1.,
+                              rec_weight=1.),
+            KLVAEConfig: dict(kl_weight=1e-5, perceptual_weight=0.5, disc_weight=0.25, disc_start=7),
+            BigVGANConfig: dict(lambda_melloss=45.)}
+    for cls, moved in olds.items():
+        cfg = cls.preset('debug')
+        assert not set(moved) & set(cfg.to_dict()) and set(cls.moved) == set(moved), cls   # architecture only now
+        (tmp_path/'c.json').write_text(json.dumps({'config_class': cls.__name__, **cfg.to_dict(), **moved}))
+        back = cls.load_json(tmp_path/'c.json')
+        assert back == cfg and back.moved_values == {cls.moved[k]: v for k, v in moved.items()}, cls
+        with pytest.raises(ConfigError, match="trainer's extras"): cls.from_dict({**cfg.to_dict(), **moved})
+    vq = {'config_class': 'VQGANConfig', **VQGANConfig.preset('debug').to_dict(), **olds[VQGANConfig]}
+    (tmp_path/'vq.json').write_text(json.dumps(vq))
+    x = resolve('vqgan', VQGANConfig.load_json(tmp_path/'vq.json')).extras
+    assert (x.disc_start, x.disc_weight, x.perceptual_weight) == (2001, 0.5, 0.)        # the old file's values, moved
+    assert resolve('vqgan', 'debug', model=dict(disc_start=9)).extras.disc_start == 9   # an older preset's model key
+    assert resolve('vqgan', 'vas').extras.disc_start == 2001                            # per preset
+    assert resolve('vqgan', 'debug').extras.disc_start == 2
+    bv = {'config_class': 'BigVGANConfig', **BigVGANConfig.preset('debug').to_dict(), 'lambda_melloss': 30.}
+    (tmp_path/'bv.json').write_text(json.dumps(bv))
+    assert resolve('bigvgan', BigVGANConfig.load_json(tmp_path/'bv.json')).extras.weights == {'mel': 30.}
+    assert resolve('klvae', 'demo').extras.disc_start == 500
+
+
+def test_nested_moved_fields(tmp_path):
+    "A latent audio-diffusion config saved with its KL-VAE's loss weights inside loads: the nested weights are dropped."
+    cfg = AudioDiffusionConfig.preset('latent')
+    old = cfg.to_dict(); old['vae'].update(kl_weight=1e-6, perceptual_weight=1., disc_weight=0.5, disc_start=10001)
+    (tmp_path/'c.json').write_text(json.dumps({'config_class': 'AudioDiffusionConfig', **old}))
+    assert AudioDiffusionConfig.load_json(tmp_path/'c.json') == cfg

@@ -160,7 +160,8 @@ def test_train_prior_resume_matches_uninterrupted(tmp_path):
 def test_train_prior_loss_falls_and_sizes_model(tmp_path):
     f = _toy_file(tmp_path/'c.safetensors', n=48)
     from foleybook.data.loaders import code_dls
-    from foleybook.priors.pixelsnail_train import pixelsnail_learner
+    from foleybook.priors.pixelsnail_train import pixelsnail_learner, PixelSNAILTrainer
+    from foleybook.train.learner import fp32
     m = PixelSNAIL(PixelSNAILConfig.preset('debug'))
     learn = pixelsnail_learner(code_dls(f, bs=8), m)
     before = learn.validate()[0]
@@ -206,7 +207,8 @@ def test_pipeline_layout_and_determinism(tmp_path):
     back = torch.tensor(sf.read(tmp_path/'DogBark'/'0003.wav', dtype='float32')[0])
     torch.testing.assert_close(back, waves[2], atol=1/16384, rtol=0)
     # chunk seeds: chunk i of seed s is what the prior samples with seed chunk_seed(s, i)
-    assert torch.equal(p.sample_codes('DogBark', 1, seed=4, chunk=1), p.prior.sample(0, 1, seed=chunk_seed(4, 1)))
+    assert torch.equal(p.decode(p.sample_codes('DogBark', 1, seed=chunk_seed(4, 1))), waves[2:])
+    assert torch.equal(p.sample_codes('DogBark', 1, seed=9), p.prior.sample(0, 1, seed=9))
 
 def test_pipeline_resamples_to_dcase_rate(tmp_path):
     p = _pipe(sample_rate=16000)
@@ -225,11 +227,14 @@ def test_amp_keeps_attention_and_logits_fp32(tmp_path):
     "bf16 autocast on CPU (the learner's AMP): attention and logits stay float32, the loss still falls."
     from foleybook.data.loaders import code_dls
     from foleybook.priors.pixelsnail import CausalAttention
-    from foleybook.priors.pixelsnail_train import pixelsnail_learner
+    from foleybook.priors.pixelsnail_train import pixelsnail_learner, PixelSNAILTrainer
+    from foleybook.train.learner import fp32
     f = _toy_file(tmp_path/'c.safetensors', n=48)
     torch.manual_seed(0)
     m = PixelSNAIL(PixelSNAILConfig.preset('debug'))
-    learn = pixelsnail_learner(code_dls(f, bs=8), m, amp=True)
+    learn = pixelsnail_learner(code_dls(f, bs=8), m)
+    for mod in PixelSNAILTrainer().fp32_modules(m): fp32(mod)   # what the trainer skeleton does under mixed precision
+    learn.to_amp()
     seen = {}
     def hook(name): return lambda mod, inp, out: seen.setdefault(name, set()).add(out.dtype)
     for i, a in enumerate(x for x in m.modules() if isinstance(x, CausalAttention)): a.register_forward_hook(hook(f'attn{i}'))

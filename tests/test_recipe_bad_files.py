@@ -7,6 +7,7 @@ from foleybook.data.synth import SynthFoley
 from foleybook.protocols import GeneratorMixin
 from foleybook.recipes.engine import RecipeSpec, Stage, run_recipe
 from foleybook.recipes.stages import stage_data, stage_split, stage_generate, stage_evaluate, classes_of
+from foleybook.systems.common import System
 
 
 class Noise(GeneratorMixin):
@@ -36,7 +37,8 @@ def test_recipe_on_a_messy_folder(tmp_path, monkeypatch):
               reads=('evaluate', 'judge'))],
         presets={'debug': dict(holdout=0.34, seed=0, generate=dict(n_per_class=2, bs=2, duration=1.0),
                                judge='debug', evaluate=dict(embedders=['classifier']))},
-        generator=lambda r: Noise(classes_of(r)))
+        system=System('noise', {}, build=lambda parts, classes: Noise(classes),
+                      settings=lambda r, parts, given: dict(classes=classes_of(r))))
     r = run_recipe(tmp_path/'exp', spec, data=str(data), quiet=True)
     splits = json.loads((tmp_path/'exp'/'data'/'splits.json').read_text())
     left_out = {Path(p).name for p in splits['bad']}

@@ -30,8 +30,13 @@ def test_specvqgan_recipe_vocoders(tmp_path):
     from foleybook.codecs.vqgan import VQGAN, VQGANConfig
     from foleybook.vocoders.melgan import MelGAN
     from foleybook.vocoders.base import GriffinLimVocoder
-    from foleybook.recipes.specvqgan import SPECVQGAN, _vocoder
+    from foleybook.priors.transformer import SpecGPT, GPTConfig
+    from foleybook.recipes.specvqgan import SPECVQGAN
+    from foleybook.systems.common import get_system
     codec = VQGAN(VQGANConfig.preset('debug')).eval()
+    gpt = SpecGPT(GPTConfig.preset('debug', cond='class', n_classes=2, classes=('DogBark', 'Rain'))).eval()
+    def _vocoder(r, codec):   # the vocoder of the pipeline the system assembles from the experiment's vocoder stage
+        return get_system('specvqgan').assemble(dict(prior=gpt, codec=codec, vocoder=r.need('vocoder'))).vocoder
     assert SPECVQGAN.preset('debug')['vocoder']['trainer'] == 'melgan'
     r = run_recipe(tmp_path/'mg', 'specvqgan', preset='debug', stop_stage='data', quiet=True)
     r = run_recipe(tmp_path/'mg', 'specvqgan', preset='debug', stage='vocoder', stop_stage='vocoder', quiet=True)

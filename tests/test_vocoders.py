@@ -6,7 +6,8 @@ from torch import nn
 
 from foleybook.core import CheckpointError, seed_everything
 from foleybook.audio import MelSpectrogram, save_audio
-from foleybook.vocoders.base import MelL1, inference_copy, load_vocoder, receptive_field, train_vocoder, vocode
+from foleybook.vocoders.base import MelL1, inference_copy, load_vocoder, receptive_field, vocode
+from foleybook.vocoders.vocoder_train import train_vocoder
 from foleybook.vocoders.hifigan import HiFiGAN, HiFiGANConfig, hifigan_learner
 from foleybook.vocoders.original import load_hifigan_checkpoint
 from foleybook.vocoders.melgan import MelGAN, MelGANConfig

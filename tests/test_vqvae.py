@@ -6,7 +6,8 @@ from foleybook.core import DataError, seed_everything, load_pretrained
 from foleybook.train.trainers import get_trainer
 from foleybook.data.synth import SynthFoley
 from foleybook.data.loaders import read_codes, code_dls, mel_dls
-from foleybook.codecs.vqvae import VQVAE, VQVAEConfig, train_vqvae, save_codes, vqvae_learner, CODES_NAME
+from foleybook.codecs.vqvae import VQVAE, VQVAEConfig, save_codes, vqvae_learner, CODES_NAME
+from foleybook.codecs.vqvae_train import train_vqvae
 
 
 @pytest.fixture(scope='module')

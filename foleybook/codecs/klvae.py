@@ -22,33 +22,28 @@ from ..train.gan import gan_learner, hinge_d_loss, hinge_g_loss
 
 # %% auto #0
 __all__ = ['KLVAEConfig', 'Encoder', 'Decoder', 'DiagonalGaussian', 'KLVAE', 'klvae_config_from_diffusers',
-           'klvae_state_from_diffusers', 'FeatureLoss', 'PatchDiscriminator', 'klvae_terms', 'klvae_learner',
-           'image_dls']
+           'klvae_state_from_diffusers', 'FeatureLoss', 'PatchDiscriminator', 'klvae_terms', 'KLVAELosses',
+           'klvae_learner', 'image_dls']
 
 # %% ../../nbs/10b_klvae.ipynb #bff8c405
 @dataclass
 class KLVAEConfig(FoleyConfig):
-    "Shape and losses of the KL autoencoder; presets 'kl_f8', 'demo', 'debug'."
+    "Shape of the KL autoencoder and its discriminator (its losses: `KLVAELosses`); presets 'kl_f8', 'demo', 'debug'."
     in_channels:int = 1 # image channels
     channels:tuple = (128, 256, 512, 512) # per level; len - 1 halvings (4 levels: 8x)
     layers_per_block:int = 2 # residual blocks per level
     latent_channels:int = 1 # channels of the latent
     norm_groups:int = 32 # group-norm groups
     quant_conv:bool = True # 1x1 convolutions on the moments and on the latent (latent diffusion's quant_conv / post_quant_conv)
-    kl_weight:float = 1e-6 # weight of the KL divergence
-    perceptual_weight:float = 1. # weight of the feature distance
-    disc_weight:float = 0.5 # weight of the adversarial term (times the adaptive weight)
-    disc_start:int = 10001 # training step at which the discriminator starts
     disc_channels:int = 64 # first layer of the patch discriminator
     disc_layers:int = 3 # stride-2 layers of the patch discriminator
     presets:ClassVar[dict] = {
         'kl_f8': dict(),
-        'demo': dict(channels=(32, 64, 64, 64), layers_per_block=1, norm_groups=8, disc_channels=32, disc_layers=2,
-                     disc_start=500),
-        'debug': dict(channels=(8, 16, 16, 16), layers_per_block=1, norm_groups=4, disc_channels=8, disc_layers=2,
-                      disc_start=2),
+        'demo': dict(channels=(32, 64, 64, 64), layers_per_block=1, norm_groups=8, disc_channels=32, disc_layers=2),
+        'debug': dict(channels=(8, 16, 16, 16), layers_per_block=1, norm_groups=4, disc_channels=8, disc_layers=2),
     }
     retired:ClassVar[tuple] = ('lr', 'bs') # training settings now (`train_klvae`'s `TrainSettings`)
+    moved:ClassVar[dict] = {k: k for k in ('kl_weight', 'perceptual_weight', 'disc_weight', 'disc_start')} # its losses: `KLVAELosses`
     def __post_init__(self):
         self.channels = tuple(self.channels)
         odd = [c for c in self.channels if c % self.norm_groups]
@@ -271,21 +266,30 @@ def klvae_terms(model:KLVAE, features:FeatureLoss):
     def d_terms(disc, real, fake): return {'d_adv': hinge_d_loss(disc(real), disc(fake))}
     return g_terms, d_terms
 
+@dataclass
+class KLVAELosses(FoleyConfig):
+    "How the KL autoencoder's loss terms are weighted and when its discriminator starts (latent diffusion's KL-f8)."
+    kl_weight:float = 1e-6 # weight of the KL divergence
+    perceptual_weight:float = 1. # weight of the feature distance
+    disc_weight:float = 0.5 # weight of the adversarial term (times the adaptive weight)
+    disc_start:int = 10001 # training step at which the discriminator starts
+
 def klvae_learner(dls, # DataLoaders of (image, image) batches, images (B, C, H, W) in [-1, 1]
                   model=None, # a `KLVAE`, a `KLVAEConfig` or a preset name (default 'kl_f8')
                   features:FeatureLoss=None, # the perceptual network (default: `FeatureLoss()`)
                   lr:float=4.5e-6, # learning rate, generator and discriminator (latent diffusion's)
+                  losses:KLVAELosses=None, # loss weights and the discriminator's start (default: latent diffusion's)
                   cbs=None, **kwargs):
     "A `gan_learner` training the KL autoencoder with L1 + perceptual + KL + patch-GAN losses."
     if model is None or isinstance(model, str): model = KLVAEConfig.preset(model or 'kl_f8')
     if isinstance(model, KLVAEConfig): model = KLVAE(model)
-    c = model.config
+    c, w = model.config, losses or KLVAELosses()
     features = features or FeatureLoss(in_channels=c.in_channels)
     g_terms, d_terms = klvae_terms(model, features)
     opt = partial(Adam, mom=0.5, sqr_mom=0.9, eps=1e-8, wd=0., decouple_wd=True)   # AdamW
     return gan_learner(dls, model, PatchDiscriminator(c.in_channels, c.disc_channels, c.disc_layers), g_terms, d_terms,
-                       weights={'rec': 1., 'perceptual': c.perceptual_weight, 'kl': c.kl_weight, 'adv': c.disc_weight, 'd_adv': 1.},
-                       lr=lr, d_start=c.disc_start, adaptive=1., opt_func=opt, cbs=cbs, **kwargs)
+                       weights={'rec': 1., 'perceptual': w.perceptual_weight, 'kl': w.kl_weight, 'adv': w.disc_weight, 'd_adv': 1.},
+                       lr=lr, d_start=w.disc_start, adaptive=1., opt_func=opt, cbs=cbs, **kwargs)
 
 class _Pairs(torch.utils.data.Dataset):
     def __init__(self, x): self.x = x

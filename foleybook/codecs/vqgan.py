@@ -22,7 +22,7 @@ __all__ = ['VQGANConfig', 'ResnetBlock', 'AttnBlock', 'Downsample', 'Upsample', 
 # %% ../../nbs/08_vqgan.ipynb #d8b27916
 @dataclass
 class VQGANConfig(FoleyConfig):
-    "Shape and losses of SpecVQGAN's spectrogram VQGAN (how long and fast it trains: `train_vqgan`'s settings); presets 'vggsound', 'vas', 'debug'."
+    "Shape of SpecVQGAN's spectrogram VQGAN and its discriminator (how it trains, losses included: `train_vqgan`'s); presets 'vggsound', 'vas', 'debug'."
     mel: MelConfig = field(default_factory=lambda: MelConfig.preset('specvqgan')) # the mel convention ([0, 1] scale)
     n_frames: int = 848           # frames the model trains on (crop/pad); a multiple of the downsampling
     ch: int = 128                 # base channels
@@ -38,19 +38,15 @@ class VQGANConfig(FoleyConfig):
     vq_ema: bool = False          # EMA codebook (the reference learns it by gradient)
     vq_init: str = 'random'       # codebook init: 'random' (the reference) or 'data' (k-means++ on the first batch)
     restart_after: int = 0        # restart codes unused for this many steps (0: never, the reference)
-    rec_weight: float = 1.0       # L1 reconstruction weight
-    perceptual_weight: float = 1.0 # perceptual loss weight (0: off; else a pretrained network is required)
-    codebook_weight: float = 1.0  # weight of the quantiser's loss
-    disc_start: int = 30001       # training step at which the discriminator starts
-    disc_weight: float = 0.8      # factor of VQGAN's adaptive adversarial weight
     disc_ndf: int = 64            # discriminator base channels
     disc_layers: int = 3          # discriminator stride-2 layers
     retired: ClassVar[tuple] = ('lr', 'bs', 'epochs')   # training settings now (`train_vqgan`'s `TrainSettings`)
+    moved: ClassVar[dict] = {k: k for k in ('rec_weight', 'perceptual_weight', 'codebook_weight', 'disc_start', 'disc_weight')}  # its losses
     presets: ClassVar[dict] = {
         'vggsound': dict(),
-        'vas': dict(n_codes=128, disc_start=2001),
+        'vas': dict(n_codes=128),
         'debug': dict(n_frames=64, ch=8, ch_mult=(1, 2, 2, 4), n_res_blocks=1, attn_resolutions=(8,), z_channels=16,
-                      embed_dim=16, n_codes=32, groups=4, disc_start=2, disc_ndf=8, disc_layers=2),
+                      embed_dim=16, n_codes=32, groups=4, disc_ndf=8, disc_layers=2),
     }
 
     def __post_init__(self):
@@ -59,8 +55,6 @@ class VQGANConfig(FoleyConfig):
         if self.z_channels % self.groups: raise ConfigError(f"VQGANConfig: z_channels {self.z_channels} not divisible by groups {self.groups}")
         if self.n_frames % self.downsample:
             raise ConfigError(f"VQGANConfig: n_frames {self.n_frames} must be a multiple of the downsampling {self.downsample}")
-        for k in ('rec_weight', 'perceptual_weight', 'codebook_weight', 'disc_weight'):
-            if getattr(self, k) < 0: raise ConfigError(f"VQGANConfig: {k} must be >= 0, got {getattr(self, k)}")
 
     @property
     def downsample(self) -> int: return 2 ** (len(self.ch_mult) - 1)

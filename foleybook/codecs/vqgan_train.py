@@ -15,15 +15,15 @@ from fastai.data.core import DataLoaders
 from fastai.optimizer import Adam
 from ..core import *
 from dataclasses import dataclass
-from ..train.trainers import trainer
+from ..train.trainers import Trainer, trainer
 from ..audio import MelConfig, MelSpectrogram
 from ..data.loaders import clip_seconds, crop_frames
 from .vqgan import VQGAN, VQGANConfig
 from ..train.gan import hinge_d_loss, hinge_g_loss, gan_learner, TermMetric
 
 # %% auto #0
-__all__ = ['PatchDiscriminator', 'ClassifierFeatures', 'VGGishFeatures', 'perceptual_net', 'PerceptualLoss', 'vqgan_loss_fns',
-           'VQGANCallback', 'vqgan_learner', 'train_vqgan']
+__all__ = ['train_vqgan', 'PatchDiscriminator', 'ClassifierFeatures', 'VGGishFeatures', 'perceptual_net', 'PerceptualLoss',
+           'VQGANLosses', 'vqgan_loss_fns', 'VQGANCallback', 'vqgan_learner', 'VQGANTrainer']
 
 # %% ../../nbs/08a_vqgan_training.ipynb #1d7253be
 class PatchDiscriminator(nn.Module):
@@ -116,10 +116,22 @@ class PerceptualLoss(nn.Module):
             return sum((_unit(a) - _unit(b.detach())).pow(2).sum(1).mean() for a, b in zip(fx, fy))
 
 # %% ../../nbs/08a_vqgan_training.ipynb #d0b9f63a
-def vqgan_loss_fns(config:VQGANConfig, # the weights
+@dataclass
+class VQGANLosses(FoleyConfig):
+    "How a VQGAN's loss terms are weighted and when its discriminator starts (SpecVQGAN's values): training settings."
+    rec_weight: float = 1.0       # L1 reconstruction weight
+    perceptual_weight: float = 1.0 # perceptual loss weight (0: off; else a pretrained network is required)
+    codebook_weight: float = 1.0  # weight of the quantiser's loss
+    disc_start: int = 30001       # training step at which the discriminator starts
+    disc_weight: float = 0.8      # factor of VQGAN's adaptive adversarial weight
+    def __post_init__(self):
+        for k in ('rec_weight', 'perceptual_weight', 'codebook_weight', 'disc_weight'):
+            if getattr(self, k) < 0: raise ConfigError(f"VQGANLosses: {k} must be >= 0, got {getattr(self, k)}")
+
+def vqgan_loss_fns(losses:VQGANLosses=None, # the weights (default: SpecVQGAN's)
                    perceptual=None): # a `PerceptualLoss` (required when `perceptual_weight > 0`)
     "(g_loss_fn, d_loss_fn, weights) of a VQGAN for `GANTrainer`."
-    c = config
+    c = losses or VQGANLosses()
     if c.perceptual_weight > 0 and perceptual is None:
         raise ConfigError(f"VQGAN: perceptual_weight is {c.perceptual_weight} but no perceptual network was given (see `perceptual_net`)")
     def g_loss_fn(disc, real, fake, xb):
@@ -152,17 +164,18 @@ def vqgan_learner(dls, # DataLoaders of (mel, ...) batches in the VQGAN's mel co
                   model, # a `VQGAN`, a `VQGANConfig` or a preset name
                   perceptual=None, # the perceptual network's source (see `perceptual_net`); required if perceptual_weight > 0
                   lr:float=1e-4, # learning rate of both networks (SpecVQGAN's)
+                  losses:VQGANLosses=None, # loss weights and the discriminator's start (default: SpecVQGAN's)
                   cbs=None, **kwargs): # more callbacks; more `Learner` arguments
     "A fastai `Learner` training a VQGAN and its patch discriminator with `GANTrainer` (Adam, betas 0.5, 0.9)."
     if isinstance(model, str): model = VQGANConfig.preset(model)
     if isinstance(model, VQGANConfig): model = VQGAN(model)
-    c = model.config
-    pl = PerceptualLoss(perceptual_net(perceptual, c.mel)) if c.perceptual_weight > 0 else None
-    g_fn, d_fn, weights = vqgan_loss_fns(c, pl)
+    c, w = model.config, losses or VQGANLosses()
+    pl = PerceptualLoss(perceptual_net(perceptual, c.mel)) if w.perceptual_weight > 0 else None
+    g_fn, d_fn, weights = vqgan_loss_fns(w, pl)
     if pl is None: weights.pop('perceptual')
     opt = partial(Adam, mom=0.5, sqr_mom=0.9, eps=1e-8, wd=0.)
     learn = gan_learner(dls, model, PatchDiscriminator(c.disc_ndf, c.disc_layers), g_fn, d_fn, weights,
-                        lr=lr, d_start=c.disc_start, adaptive=c.disc_weight, last_layer=lambda g: g.last_layer,
+                        lr=lr, d_start=w.disc_start, adaptive=w.disc_weight, last_layer=lambda g: g.last_layer,
                         opt_func=opt, cbs=[VQGANCallback(g_fn), *(cbs or [])],
                         metrics=[TermMetric('perplexity'), TermMetric('usage')], **kwargs)
     if pl is not None: learn.perceptual = pl
@@ -170,28 +183,25 @@ def vqgan_learner(dls, # DataLoaders of (mel, ...) batches in the VQGAN's mel co
 
 # %% ../../nbs/08a_vqgan_training.ipynb #07eac54c
 @dataclass
-class _VQGANExtras(FoleyConfig):
+class _VQGANExtras(VQGANLosses):
     perceptual: object = None # the perceptual network (see `perceptual_net`): a model or a pretrained folder
 
-@trainer('vqgan', VQGANConfig, extras=_VQGANExtras, accum=False, what='a trained VQGAN codebook',
-         data="a class-folder path, an `AudioDataset`, mel `DataLoaders`, or 'synth'",
-         defaults={'*': dict(epochs=100, bs=8, lr=1e-4), 'debug': dict(epochs=2, bs=4, lr=3e-4)})
-def train_vqgan(data, # a class-folder path, an `AudioDataset`, mel `DataLoaders`, or 'synth' (a SynthFoley set in out/synth)
-                run, # the resolved run: model config, `TrainSettings`, extras
-                out, # output folder: checkpoints/ and final/
-                *, resume:bool=True, quiet:bool=False, cbs=None) -> Path:
-    "Train a VQGAN codebook model (resumable, through `fit_pretrained`); returns the folder `out/final` its generator was saved in."
-    from foleybook.train.settings import fit_pretrained
-    from foleybook.data.loaders import mel_dls
-    s, cfg = run.settings, run.model
-    out = Path(out); seed_everything(s.seed)
-    if isinstance(data, str) and data == 'synth':
-        from foleybook.data.synth import synth_folder
-        data = synth_folder(Path(out)/'synth', seed=s.seed)
-    if not isinstance(data, DataLoaders) and isinstance(data, (str, Path)):   # clips long enough for n_frames (10 s for 848)
-        from foleybook.data.folders import ClassFolder
-        data = ClassFolder(data, sr=cfg.mel.sample_rate, duration=clip_seconds(cfg.mel, cfg.n_frames))
-    dls = data if isinstance(data, DataLoaders) else mel_dls(data, cfg.mel, bs=s.bs, valid_pct=s.valid_pct, seed=s.seed, device=s.device)
-    learn = vqgan_learner(dls, VQGAN(cfg), perceptual=run.extras.perceptual, lr=s.lr, cbs=cbs)
-    return fit_pretrained(learn, out, s, resume=resume, quiet=quiet)
+class VQGANTrainer(Trainer):
+    "A VQGAN codebook against its patch discriminator, on the mels of clips long enough for its `n_frames`."
+    def build_data(self, data, run, out, device):
+        from foleybook.data.loaders import mel_dls
+        s, cfg = run.settings, run.model
+        if isinstance(data, DataLoaders): return data
+        if isinstance(data, (str, Path)):   # clips long enough for n_frames (10 s for 848)
+            from foleybook.data.folders import ClassFolder
+            data = ClassFolder(data, sr=cfg.mel.sample_rate, duration=clip_seconds(cfg.mel, cfg.n_frames))
+        return mel_dls(data, cfg.mel, bs=s.bs, valid_pct=s.valid_pct, seed=s.seed, device=device)
+    def build_model(self, dls, run): return VQGAN(run.model)
+    def build_learner(self, dls, model, run, cbs):
+        x = run.extras   # a `VQGANLosses` too
+        return vqgan_learner(dls, model, perceptual=x.perceptual, lr=run.settings.lr, losses=x, cbs=cbs)
 
+train_vqgan = trainer('vqgan', VQGANConfig, extras=_VQGANExtras, accum=False, what='a trained VQGAN codebook',
+                      data="a class-folder path, an `AudioDataset`, mel `DataLoaders`, or 'synth'",
+                      defaults={'*': dict(epochs=100, bs=8, lr=1e-4), 'vas': dict(disc_start=2001),
+                                'debug': dict(epochs=2, bs=4, lr=3e-4, disc_start=2)})(VQGANTrainer)

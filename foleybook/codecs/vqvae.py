@@ -19,7 +19,7 @@ from ..fastpath import resolve_precision, precision_forms, fastest, size_key, we
 # %% auto #0
 __all__ = ['VQ_TERMS', 'CODES_NAME', 'VQVAEConfig', 'ResBlock', 'Encoder', 'Decoder', 'VQVAE', 'vqvae_config_from_baseline',
            'vqvae_state_from_baseline', 'load_vqvae_checkpoint', 'NormMSE', 'VQVAECallback', 'vqvae_learner',
-           'mel_stats', 'save_codes', 'train_vqvae']
+           'mel_stats', 'save_codes']
 
 # %% ../../nbs/04a_vqvae.ipynb #486c7502
 @dataclass
@@ -339,27 +339,3 @@ def save_codes(codec:Codec, # a trained codec (e.g. `VQVAE.from_pretrained(...)`
         labels.append(b[1].cpu().long().reshape(-1) if isinstance(b, (tuple, list)) and len(b) > 1 else torch.zeros(len(mel), dtype=torch.long))
     if not codes: raise DataError(f"save_codes: {type(data).__name__} yielded no clips")
     return write_codes(Path(out)/CODES_NAME, torch.cat(codes), torch.cat(labels), classes, codec.n_codes)
-
-# %% ../../nbs/04a_vqvae.ipynb #79eeb790
-from ..core import seed_everything
-from ..train.trainers import trainer
-from ..train.settings import fit_pretrained
-
-@dataclass
-class _VQVAEExtras(FoleyConfig):
-    cache_dir: str = None # cache the mels there
-
-@trainer('vqvae', VQVAEConfig, extras=_VQVAEExtras, what='a trained VQ-VAE', data="a class-folder path, an `AudioDataset`, mel `DataLoaders`, or 'synth'",
-         defaults={'*': dict(epochs=800, bs=16, lr=3e-4),   # the baseline: Adam 3e-4, batch 16, 800 epochs
-                   'debug': dict(epochs=2, bs=8, lr=3e-3)})
-def train_vqvae(data, # a class-folder path, an `AudioDataset`, mel `DataLoaders`, or 'synth' (a SynthFoley set in out/synth)
-                run, # the resolved run: model config, `TrainSettings`, extras
-                out, # output folder: checkpoints/ and final/
-                *, resume:bool=True, quiet:bool=False, cbs=None) -> Path:
-    "Train a VQ-VAE with resumable checkpoints (`fit_pretrained`); save it to `out/final` and return that folder."
-    from foleybook.data.loaders import trainer_mel_dls
-    s = run.settings
-    seed_everything(s.seed)
-    dls = trainer_mel_dls(data, run.model.mel, out, bs=s.bs, seed=s.seed, system=s.system, valid_pct=s.valid_pct, cache_dir=run.extras.cache_dir)
-    return fit_pretrained(vqvae_learner(dls, VQVAE(run.model), lr=s.lr, cbs=cbs), out, s, resume=resume, quiet=quiet)
-

@@ -16,8 +16,8 @@ from ..audio import MelConfig, MelSpectrogram, pad_or_trim
 from .folders import AudioDataset, ClassFolder, FeatureCache, stratified_split
 
 # %% auto #0
-__all__ = ['MelDataset', 'SeededDL', 'make_dls', 'mel_dls', 'clip_seconds', 'crop_frames', 'trainer_data', 'trainer_mel_dls',
-           'SegmentDataset', 'vocoder_dls', 'write_codes', 'read_codes', 'code_dls']
+__all__ = ['MelDataset', 'SeededDL', 'make_dls', 'mel_dls', 'clip_seconds', 'crop_frames', 'trainer_data', 'SegmentDataset',
+           'vocoder_dls', 'write_codes', 'read_codes', 'code_dls']
 
 # %% ../../nbs/01b_loaders.ipynb #1e3af9c1
 class MelDataset(torch.utils.data.Dataset):
@@ -112,19 +112,6 @@ def trainer_data(data, # 'synth', a path, an `AudioDataset`, a list of files or 
         return synth_folder(Path(out)/'synth', seed=seed, **synth)
     if isinstance(data, (str, Path)) and not Path(data).exists(): raise DataError(f"{data}: training data not found")
     return data
-
-def trainer_mel_dls(data, # as for `trainer_data`; `DataLoaders` are returned as they are
-                    mel_cfg:MelConfig, # the model's mel convention
-                    out, # the run's folder
-                    *,
-                    bs:int, # batch size
-                    seed:int=0, # split, shuffle and SynthFoley seed
-                    system:str='cpu', # one of `foleybook.core.SYSTEMS` (picks the device)
-                    **kwargs) -> DataLoaders: # more `mel_dls` arguments (valid_pct, duration, cache_dir, ...)
-    "The whole-clip mel `DataLoaders` a trainer starts from: `trainer_data`, then `mel_dls` on the system's device."
-    if isinstance(data, DataLoaders): return data
-    from foleybook.core import check_system
-    return mel_dls(trainer_data(data, out, seed), mel_cfg, bs=bs, seed=seed, device=check_system(system)['device'], **kwargs)
 
 # %% ../../nbs/01b_loaders.ipynb #38263330
 class SegmentDataset(torch.utils.data.Dataset):

@@ -4,7 +4,6 @@
 
 # %% ../../nbs/10c_audio_diffusion.ipynb #7aac465b
 from __future__ import annotations
-import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import ClassVar

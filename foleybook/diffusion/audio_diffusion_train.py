@@ -14,19 +14,19 @@ from fastai.torch_core import rank_distrib
 from fastai.data.core import DataLoaders
 from dataclasses import dataclass
 from ..core import FoleyConfig, FoleyError, ConfigError, DataError, seed_everything, check_system
-from ..train.trainers import trainer
+from ..train.trainers import Trainer, trainer
 from ..data.folders import AudioDataset, ClassFolder
 from ..data.loaders import make_dls, trainer_data
 from .mel_images import MelImageConfig, MelImages, images_to_tensor
 from .audio_diffusion import AudioDiffusion, AudioDiffusionConfig, Encodings
-from ..codecs.klvae import KLVAE, KLVAEConfig, klvae_learner, image_dls
+from ..codecs.klvae import KLVAE, KLVAEConfig, KLVAELosses, klvae_learner, image_dls
 from ..train.learner import EMA, unwrap
 from ..train.checkpoint import Checkpoint
 from ..train.settings import fit_pretrained, cosine_warmup
 
 # %% auto #0
-__all__ = ['images_from_audio', 'DiffusionLoss', 'diffusion_dls', 'audio_diffusion_learner', 'train_audio_diffusion',
-           'train_klvae', 'eval_loss']
+__all__ = ['train_audio_diffusion', 'train_klvae', 'images_from_audio', 'DiffusionLoss', 'diffusion_dls',
+           'audio_diffusion_learner', 'AudioDiffusionTrainer', 'KLVAETrainer', 'eval_loss']
 
 # %% ../../nbs/10d_audio_diffusion_train.ipynb #69b4045f
 def images_from_audio(data, # an `AudioDataset`, a class-folder path, or a list of mono waves at `cfg.sample_rate`
@@ -85,61 +85,65 @@ class _AudioDiffusionExtras(FoleyConfig):
     encodings: object = None # condition on these encodings (an `Encodings`, or an encodings file keyed by clip name)
     n_synth: int = 4 # clips per class when `data='synth'`
 
-@trainer('audio_diffusion', AudioDiffusionConfig, extras=_AudioDiffusionExtras, what='a trained audio-diffusion model',
+class AudioDiffusionTrainer(Trainer):
+    "An `AudioDiffusion` model as published (cosine warm-up, EMA), on a class folder's mel images (or their latents)."
+    def synth(self, run): return dict(n_per_class=run.extras.n_synth)
+    def build_data(self, data, run, out, device):
+        cfg, encodings = run.model, run.extras.encodings
+        if isinstance(data, (str, Path)): data = ClassFolder(data, sr=cfg.images.sample_rate, duration=None)
+        x8, labels, names = images_from_audio(data, cfg.images)
+        cond, upd = None, {}
+        if encodings is not None:
+            enc = encodings if isinstance(encodings, Encodings) else Encodings(encodings)
+            cond = enc.stack(names)
+            upd['unet'] = cfg.unet.replace(cross_dim=enc.dim, n_classes=None, **({} if 'cross' in (*cfg.unet.blocks, cfg.unet.mid) else
+                                           dict(blocks=tuple('cross' if b == 'attn' else b for b in cfg.unet.blocks), mid='cross')))
+            upd['classes'] = None
+        elif cfg.classes is not None:
+            classes = tuple(getattr(data, 'classes', None) or cfg.classes)
+            upd['unet'], upd['classes'], cond = cfg.unet.replace(n_classes=len(classes)), classes, labels
+        return dict(x8=x8, cond=cond, config=cfg.replace(**upd) if upd else cfg, device=device)
+    def build_model(self, data, run):
+        cfg, vae = data['config'], run.extras.vae_model
+        model = AudioDiffusion(cfg)
+        if cfg.vae is not None:
+            if vae is None: raise ConfigError("a latent preset needs vae_model=: a trained KLVAE (or its folder), e.g. from the klvae trainer")
+            vae = vae if isinstance(vae, KLVAE) else KLVAE.from_pretrained(vae)
+            if vae.config != cfg.vae: raise ConfigError(f"the given VAE's config differs from the preset's: {vae.config} vs {cfg.vae}")
+            model.vae.load_state_dict(vae.state_dict())
+        return model
+    def build_learner(self, data, model, run, cbs):   # the examples are the model's own (latents of a latent preset)
+        s, images = run.settings, data['config'].images
+        x = torch.cat([model.to_x(images_to_tensor(list(b), images)) for b in data['x8'].split(64)]).cpu()
+        dls = diffusion_dls(x, data['cond'], bs=s.bs, valid_pct=s.valid_pct, seed=s.seed, device=data['device'])
+        return audio_diffusion_learner(dls, model, lr=s.lr, cbs=cbs)
+
+train_audio_diffusion = trainer('audio_diffusion', AudioDiffusionConfig, extras=_AudioDiffusionExtras, what='a trained audio-diffusion model',
          data="a class-folder path, an `AudioDataset`, a list of waves, or 'synth'",
          defaults={'*': dict(epochs=100, bs=16, lr=1e-4, schedule='cosine_warmup', warmup=500, ema=0.9999, ema_power=0.75),   # published
-                   'demo': dict(epochs=40, bs=16, lr=1e-3, warmup=50), 'debug': dict(epochs=2, bs=4, lr=1e-3, warmup=2)})
-def train_audio_diffusion(data, # a class-folder path, an `AudioDataset`, a list of waves, or 'synth'
-                          run, # the resolved run: model config, `TrainSettings`, extras
-                          out, # output folder: checkpoints/ and final/
-                          *, resume:bool=True, quiet:bool=False, cbs=None) -> Path:
-    "Train an `AudioDiffusion` model as published; its EMA weights go to `out/final`, which is returned."
-    s, cfg, vae, encodings = run.settings, run.model, run.extras.vae_model, run.extras.encodings
-    out = Path(out); seed_everything(s.seed)
-    data = trainer_data(data, out, s.seed, n_per_class=run.extras.n_synth)
-    if isinstance(data, (str, Path)): data = ClassFolder(data, sr=cfg.images.sample_rate, duration=None)
-    x8, labels, names = images_from_audio(data, cfg.images)
-    cond, upd = None, {}
-    if encodings is not None:
-        enc = encodings if isinstance(encodings, Encodings) else Encodings(encodings)
-        cond = enc.stack(names)
-        upd['unet'] = cfg.unet.replace(cross_dim=enc.dim, n_classes=None, **({} if 'cross' in (*cfg.unet.blocks, cfg.unet.mid) else
-                                       dict(blocks=tuple('cross' if b == 'attn' else b for b in cfg.unet.blocks), mid='cross')))
-        upd['classes'] = None
-    elif cfg.classes is not None:
-        classes = tuple(getattr(data, 'classes', None) or cfg.classes)
-        upd['unet'], upd['classes'], cond = cfg.unet.replace(n_classes=len(classes)), classes, labels
-    cfg = cfg.replace(**upd) if upd else cfg
-    model = AudioDiffusion(cfg)
-    if cfg.vae is not None:
-        if vae is None: raise ConfigError("a latent preset needs vae_model=: a trained KLVAE (or its folder), e.g. from the klvae trainer")
-        vae = vae if isinstance(vae, KLVAE) else KLVAE.from_pretrained(vae)
-        if vae.config != cfg.vae: raise ConfigError(f"the given VAE's config differs from the preset's: {vae.config} vs {cfg.vae}")
-        model.vae.load_state_dict(vae.state_dict())
-    x = torch.cat([model.to_x(images_to_tensor(list(b), cfg.images)) for b in x8.split(64)]).cpu()
-    dls = diffusion_dls(x, cond, bs=s.bs, valid_pct=s.valid_pct, seed=s.seed, device=s.device)
-    return fit_pretrained(audio_diffusion_learner(dls, model, lr=s.lr, cbs=cbs), out, s, resume=resume, quiet=quiet)
+                   'demo': dict(epochs=40, bs=16, lr=1e-3, warmup=50), 'debug': dict(epochs=2, bs=4, lr=1e-3, warmup=2)})(AudioDiffusionTrainer)
 
 @dataclass
-class _KLVAEExtras(FoleyConfig):
+class _KLVAEExtras(KLVAELosses):
     images: object = 'debug' # the `MelImageConfig` preset (or config) of the images
     n_synth: int = 4 # clips per class when `data='synth'`
 
-@trainer('klvae', KLVAEConfig, extras=_KLVAEExtras, accum=False, what='a trained KL autoencoder',
-         data="a class-folder path, an `AudioDataset`, a list of waves, or 'synth'",
-         defaults={'*': dict(epochs=10, bs=16, lr=4.5e-6), 'demo': dict(bs=8, lr=1e-4), 'debug': dict(bs=4, lr=1e-3)})
-def train_klvae(data, # a class-folder path, an `AudioDataset`, a list of waves, or 'synth'
-                run, # the resolved run: model config, `TrainSettings`, extras
-                out, # output folder: checkpoints/ and final/
-                *, resume:bool=True, quiet:bool=False, cbs=None) -> Path:
-    "Train the KL autoencoder on the mel images of `data`; save it to `out/final` and return that folder."
-    s, images = run.settings, run.extras.images
-    out = Path(out); seed_everything(s.seed)
-    icfg = images if isinstance(images, MelImageConfig) else MelImageConfig.preset(images)
-    x8, _, _ = images_from_audio(trainer_data(data, out, s.seed, n_per_class=run.extras.n_synth), icfg)
-    dls = image_dls(images_to_tensor(list(x8), icfg), bs=s.bs, valid_pct=s.valid_pct, seed=s.seed, device=s.device)
-    return fit_pretrained(klvae_learner(dls, run.model, lr=s.lr, cbs=cbs), out, s, resume=resume, quiet=quiet)   # saves the GANPair's generator
+class KLVAETrainer(Trainer):
+    "The KL autoencoder of latent diffusion on the mel images of the data."
+    def synth(self, run): return dict(n_per_class=run.extras.n_synth)
+    def build_data(self, data, run, out, device):
+        s, images = run.settings, run.extras.images
+        icfg = images if isinstance(images, MelImageConfig) else MelImageConfig.preset(images)
+        x8, _, _ = images_from_audio(data, icfg)
+        return image_dls(images_to_tensor(list(x8), icfg), bs=s.bs, valid_pct=s.valid_pct, seed=s.seed, device=device)
+    def build_model(self, dls, run): return KLVAE(run.model)
+    def build_learner(self, dls, model, run, cbs):   # its extras are its `KLVAELosses`; `fit_pretrained` saves the generator
+        return klvae_learner(dls, model, lr=run.settings.lr, losses=run.extras, cbs=cbs)
 
+train_klvae = trainer('klvae', KLVAEConfig, extras=_KLVAEExtras, accum=False, what='a trained KL autoencoder',
+         data="a class-folder path, an `AudioDataset`, a list of waves, or 'synth'",
+         defaults={'*': dict(epochs=10, bs=16, lr=4.5e-6), 'demo': dict(bs=8, lr=1e-4, disc_start=500),
+                   'debug': dict(bs=4, lr=1e-3, disc_start=2)})(KLVAETrainer)
 
 # %% ../../nbs/10d_audio_diffusion_train.ipynb #3cf1554e
 @torch.no_grad()

@@ -5,25 +5,27 @@
 # %% ../../nbs/11a_mtcrnn_train.ipynb #7d26b1c2
 from __future__ import annotations
 import json, math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import ClassVar
 from pathlib import Path
 import numpy as np, torch
+from torch import nn
 from fastai.basics import Learner, Callback
 from fastai.optimizer import Adam
-from ..core import FoleyConfig, ConfigError, DataError, FoleyError, seed_everything, check_system
+from ..core import FoleyConfig, ConfigError, DataError, FoleyError, check_system, save_parts
 from ..audio import load_audio, resample
 from ..features import mu_law_encode
 from ..data.conditioning import read_params, params_to_array, params_from_audio, ParamDataset
 from ..data.loaders import make_dls
 from ..data.textures import param_file
 from ..train.learner import unwrap
-from ..train.settings import fit_pretrained
-from ..train.trainers import trainer, train
+from ..train.trainers import Trainer, trainer, train
 from .mtcrnn_tiers import *
 
 # %% auto #0
-__all__ = ['clip_files', 'clip_params', 'clip_tracks', 'tier_stats', 'tier_dls', 'TierTrainer', 'tier_learner', 'fit_tier',
-           'train_tier']
+__all__ = ['fit_tier', 'TIERS', 'MTCRNN_PRESETS', 'train_mtcrnn', 'clip_files', 'clip_params', 'clip_tracks', 'tier_stats',
+           'tier_dls', 'TierTrainer', 'tier_learner', 'MTCRNNTierTrainer', 'train_tier', 'MTCRNNConfig',
+           'MTCRNNTrainer']
 
 # %% ../../nbs/11a_mtcrnn_train.ipynb #00e84c13
 _AUDIO_EXT = ('.wav', '.flac', '.ogg', '.mp3')
@@ -131,26 +133,27 @@ class _TierExtras(FoleyConfig):
 
 _DBG = dict(steps=60, bs=4, lr=3e-3, seq_len=64)
 
-@trainer('mtcrnn_tier', TierConfig, extras=_TierExtras, what='a trained MTCRNN tier',
-         data="clips: a folder of audio + paramManager files, a list of files, or a list of arrays from `clip_tracks`",
-         defaults={'*': dict(bs=16, lr=5e-4, steps=4000, seq_len=1000, tfr=0.5),   # published: Adam 5e-4
-                   'tier2': dict(steps=6000, seq_len=2000), 'tier1': dict(steps=50000, seq_len=4000, tfr=0.8, ss=0.),
-                   'debug': _DBG, 'debug_tier2': _DBG, 'debug_tier1': dict(_DBG, seq_len=256, tfr=0.8, ss=0.)})
-def fit_tier(data, # clips: a folder, a list of parameter/audio files, or a list of arrays from `clip_tracks`
-             run, # the resolved run: the `TierConfig`, `TrainSettings`, extras (`seq_len`, `tfr`, `ss`)
-             out, # output folder: checkpoints/ and final/
-             *, resume:bool=True, quiet:bool=True, cbs=None) -> Path:
-    "Train one tier with resumable checkpoints (4 a run by default); save it to `out/final` and return that folder."
-    s, cfg, x = run.settings, run.model, run.extras
-    out = Path(out); seed_everything(s.seed)
-    arrays = data if isinstance(data, list) and data and isinstance(data[0], np.ndarray) else [clip_tracks(f, cfg) for f in clip_files(data)]
-    short = [i for i, a in enumerate(arrays) if len(a) < 2]
-    if short: raise DataError(f"train_tier: clip(s) {short} have fewer than 2 frames at {cfg.rate} Hz")
-    tier = Tier(cfg).set_stats(**tier_stats(arrays, cfg))
-    dls = tier_dls(arrays, cfg, s.bs, x.seq_len, s.valid_pct, s.seed, device=s.device)
-    learn = tier_learner(dls, tier, lr=s.lr, tfr=x.tfr, ss=x.ss, steps=s.steps, cbs=cbs)
-    if s.every is None and s.steps: s = s.replace(every=max(1, s.steps // 4))
-    return fit_pretrained(learn, out, s, resume=resume, quiet=quiet)
+class MTCRNNTierTrainer(Trainer):
+    "One MTCRNN tier on fixed-length windows of its clips' tracks at its rate, normalised with their statistics."
+    def build_data(self, data, run, out, device):
+        s, cfg, x = run.settings, run.model, run.extras
+        arrays = data if isinstance(data, list) and data and isinstance(data[0], np.ndarray) else [clip_tracks(f, cfg) for f in clip_files(data)]
+        short = [i for i, a in enumerate(arrays) if len(a) < 2]
+        if short: raise DataError(f"train_tier: clip(s) {short} have fewer than 2 frames at {cfg.rate} Hz")
+        return arrays, tier_dls(arrays, cfg, s.bs, x.seq_len, s.valid_pct, s.seed, device=device)
+    def build_model(self, data, run): return Tier(run.model).set_stats(**tier_stats(data[0], run.model))
+    def build_learner(self, data, tier, run, cbs):
+        x = run.extras
+        return tier_learner(data[1], tier, lr=run.settings.lr, tfr=x.tfr, ss=x.ss, steps=run.settings.steps, cbs=cbs)
+    def fit_settings(self, run):   # 4 checkpoints a run by default
+        s = run.settings
+        return s.replace(every=max(1, s.steps // 4)) if s.every is None and s.steps else s
+
+fit_tier = trainer('mtcrnn_tier', TierConfig, extras=_TierExtras, what='a trained MTCRNN tier',
+                   data="clips: a folder of audio + paramManager files, a list of files, or a list of arrays from `clip_tracks`",
+                   defaults={'*': dict(bs=16, lr=5e-4, steps=4000, seq_len=1000, tfr=0.5),   # published: Adam 5e-4
+                             'tier2': dict(steps=6000, seq_len=2000), 'tier1': dict(steps=50000, seq_len=4000, tfr=0.8, ss=0.),
+                             'debug': _DBG, 'debug_tier2': _DBG, 'debug_tier1': dict(_DBG, seq_len=256, tfr=0.8, ss=0.)})(MTCRNNTierTrainer)
 
 def train_tier(data, # clips: a folder, a list of parameter/audio files, or a list of arrays from `clip_tracks`
                preset='debug', # a `TierConfig` preset name or a `TierConfig`
@@ -165,3 +168,32 @@ def train_tier(data, # clips: a folder, a list of parameter/audio files, or a li
     tier.learn_losses = json.loads((Path(out)/'history.json').read_text())['losses']
     return tier
 
+# %% ../../nbs/11a_mtcrnn_train.ipynb #ca66286d
+TIERS = ('tier3', 'tier2', 'tier1')   # a chain's tiers, top (slowest) first: its parts, sub-folders of its folder
+
+MTCRNN_PRESETS = {'debug': ('debug', 'debug_tier2', 'debug_tier1'), 'published': ('tier3', 'tier2', 'tier1')}  # chain preset -> its tiers' presets
+
+@dataclass
+class MTCRNNConfig(FoleyConfig):
+    "The three tiers of an `MTCRNN`, top first: what `train_mtcrnn` builds (`model.tier1.hidden=...` reaches into one)."
+    tier3: TierConfig = field(default_factory=lambda: TierConfig.preset('tier3'))
+    tier2: TierConfig = field(default_factory=lambda: TierConfig.preset('tier2'))
+    tier1: TierConfig = field(default_factory=lambda: TierConfig.preset('tier1'))
+    presets: ClassVar[dict] = {k: {t: TierConfig.presets[p] for t, p in zip(TIERS, v)} for k, v in MTCRNN_PRESETS.items()}
+
+class MTCRNNTrainer(Trainer):
+    "The three tiers of an MTCRNN trained one after the other (`mtcrnn_tier`), then saved as one chain in `out/final`."
+    def fit(self, data, run, out, *, resume:bool=True, quiet:bool=True, cbs=None) -> Path:
+        "Each tier with its own preset's default settings under the ones given (`Run.given`), in `out/<tier>`; the chain."
+        from fastai.torch_core import rank_distrib
+        out, files = Path(out), clip_files(data)
+        names = MTCRNN_PRESETS.get(run.preset, (None,) * 3)
+        for t, name in zip(TIERS, names):
+            train('mtcrnn_tier', files, getattr(run.model, t), out/t, defaults=name, settings=run.given, resume=resume, quiet=quiet, cbs=cbs)
+        if rank_distrib(): return out/'final'
+        return save_parts(out/'final', {t: Tier.from_pretrained(out/t/'final') for t in TIERS},   # loads as the system's `MTCRNN`
+                          dict(model_class='MTCRNN', system='mtcrnn'))
+
+train_mtcrnn = trainer('mtcrnn', MTCRNNConfig, chain=True, what='a trained MTCRNN (three tiers)',
+                       data='clips: a folder of audio + paramManager files (e.g. `make_textures`)',
+                       build=lambda c: nn.ModuleList([Tier(getattr(c, t)) for t in TIERS]))(MTCRNNTrainer)

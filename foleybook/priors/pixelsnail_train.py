@@ -13,8 +13,9 @@ from .pixelsnail import frozen_weights
 from ..core import load_torch_file, tensor_dict
 
 # %% auto #0
-__all__ = ['time_samplers', 'prior_loss', 'code_accuracy', 'PriorBatch', 'pixelsnail_learner', 'find_codes', 'train_prior',
-           'pixelsnail_config_from_baseline', 'pixelsnail_state_from_baseline', 'load_pixelsnail_checkpoint']
+__all__ = ['train_prior', 'time_samplers', 'prior_loss', 'code_accuracy', 'PriorBatch', 'pixelsnail_learner', 'find_codes',
+           'PixelSNAILTrainer', 'pixelsnail_config_from_baseline', 'pixelsnail_state_from_baseline',
+           'load_pixelsnail_checkpoint']
 
 # %% ../../nbs/05b_pixelsnail_train.ipynb #91991295
 def time_samplers(model:PixelSNAIL, cond=0, n:int=1, # the prior, a class id, the number of maps sampled at once
@@ -78,23 +79,14 @@ class PriorBatch(Callback):
 def pixelsnail_learner(dls:DataLoaders, # (codes, label) batches
                        model, # a `PixelSNAIL` or a `PixelSNAILConfig`
                        lr:float=3e-4, # the baseline's
-                       amp=False, # mixed precision (`foleybook.train.learner`): True or an autocast dtype; attention and logits kept in float32
                        cbs=None, **kwargs) -> Learner:
     "A fastai `Learner` training a PixelSNAIL prior with cross-entropy (Adam)."
     if isinstance(model, PixelSNAILConfig): model = PixelSNAIL(model)
-    learn = Learner(dls, model, loss_func=prior_loss, opt_func=Adam, lr=lr,
-                    metrics=[code_accuracy], cbs=[PriorBatch()] + list(cbs or []), **kwargs)
-    if amp:
-        from foleybook.train.learner import fp32
-        for m in model.modules():
-            if isinstance(m, CausalAttention): fp32(m)
-        fp32(model.head)
-        learn.to_amp(amp if isinstance(amp, torch.dtype) else None)
-    return learn
+    return Learner(dls, model, loss_func=prior_loss, opt_func=Adam, lr=lr,
+                   metrics=[code_accuracy], cbs=[PriorBatch()] + list(cbs or []), **kwargs)
 
 # %% ../../nbs/05b_pixelsnail_train.ipynb #3ba69f93
-from ..train.trainers import trainer
-from ..train.settings import fit_pretrained
+from ..train.trainers import Trainer, trainer
 
 def find_codes(path) -> Path:
     "The code-map file `path`, or the one `*.safetensors` file in folder `path`."
@@ -107,26 +99,24 @@ def find_codes(path) -> Path:
     if not p.is_file(): raise DataError(f"{p}: code-map file not found (run the VQ-VAE's save codes stage first)")
     return p
 
-@trainer('pixelsnail', PixelSNAILConfig, what='a trained PixelSNAIL prior', data='a code-map file (`write_codes` format) or a folder holding one',
-         defaults={'*': dict(epochs=1500, bs=8, lr=3e-4),   # the baseline: Adam 3e-4, batch 8, 1500 epochs
-                   'small': dict(epochs=30, bs=16, lr=1e-3),
-                   'debug': dict(epochs=2, bs=8, lr=3e-3), 'debug_baseline': dict(epochs=2, bs=8, lr=3e-3)})
-def train_prior(codes, # a code-map file (`write_codes` format) or a folder holding one
-                run, # the resolved run: model config (sized to the codes here), `TrainSettings`
-                out, # checkpoints go to out/checkpoints, the trained model to out/final
-                *, resume:bool=True, quiet:bool=False, cbs=None) -> Path:
-    "Train a class-conditional PixelSNAIL on a code-map file with resumable checkpoints; returns `out/final`."
-    from foleybook.data.loaders import code_dls, read_codes
-    s = run.settings
-    path = find_codes(codes)
-    x, _, classes, n_codes = read_codes(path)
-    if x.ndim != 3: raise DataError(f"{path}: PixelSNAIL models (N, H, W) code maps, got {tuple(x.shape)} (residual-VQ codes are not supported)")
-    cfg = run.model.replace(height=x.shape[1], width=x.shape[2], n_codes=n_codes, n_classes=len(classes))
-    seed_everything(s.seed)
-    dls = code_dls(path, bs=s.bs, seed=s.seed, valid_pct=s.valid_pct, device=get_device(s.device))
-    learn = pixelsnail_learner(dls, PixelSNAIL(cfg), lr=s.lr, amp=s.amp_dtype(), cbs=cbs)
-    return fit_pretrained(learn, out, s, resume=resume, quiet=quiet)
+class PixelSNAILTrainer(Trainer):
+    "A class-conditional PixelSNAIL on a code-map file, sized to its maps, codes and classes."
+    def build_data(self, codes, run, out, device):
+        from foleybook.data.loaders import code_dls, read_codes
+        s, path = run.settings, find_codes(codes)
+        x, _, classes, n_codes = read_codes(path)
+        if x.ndim != 3: raise DataError(f"{path}: PixelSNAIL models (N, H, W) code maps, got {tuple(x.shape)} (residual-VQ codes are not supported)")
+        dls = code_dls(path, bs=s.bs, seed=s.seed, valid_pct=s.valid_pct, device=device)
+        return dls, dict(height=x.shape[1], width=x.shape[2], n_codes=n_codes, n_classes=len(classes))
+    def build_model(self, data, run): return PixelSNAIL(run.model.replace(**data[1]))
+    def build_learner(self, data, model, run, cbs): return pixelsnail_learner(data[0], model, lr=run.settings.lr, cbs=cbs)
+    def fp32_modules(self, model): return [m for m in model.modules() if isinstance(m, CausalAttention)] + [model.head]
 
+train_prior = trainer('pixelsnail', PixelSNAILConfig, what='a trained PixelSNAIL prior',
+                      data='a code-map file (`write_codes` format) or a folder holding one',
+                      defaults={'*': dict(epochs=1500, bs=8, lr=3e-4),   # the baseline: Adam 3e-4, batch 8, 1500 epochs
+                                'small': dict(epochs=30, bs=16, lr=1e-3),
+                                'debug': dict(epochs=2, bs=8, lr=3e-3), 'debug_baseline': dict(epochs=2, bs=8, lr=3e-3)})(PixelSNAILTrainer)
 
 # %% ../../nbs/05b_pixelsnail_train.ipynb #2caff4b2
 _RENAMES = [(r'\.parametrizations\.weight\.original0$', '.weight_g'), (r'\.parametrizations\.weight\.original1$', '.weight_v'),

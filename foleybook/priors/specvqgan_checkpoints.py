@@ -98,9 +98,11 @@ def vqgan_config_from_state_dict(sd:dict, # a reference VQModel state dict (no `
     if n_frames % d: raise CheckpointError(f"{source}: crop length {n_frames} is not a multiple of the downsampling {d}")
     mel = MelConfig.preset('specvqgan').replace(n_mels=int(_get(hp, 'data.params.mel_num', 80)), sample_rate=int(_get(hp, 'data.params.sample_rate', 22050)))
     loss = {k: _get(hp, f'model.params.lossconfig.params.{k}') for k in ('disc_start', 'disc_weight', 'codebook_weight', 'perceptual_weight')}
-    return VQGANConfig(mel=mel, n_frames=n_frames, ch=ch, ch_mult=ch_mult, n_res_blocks=n_res,
-                       attn_resolutions=tuple(n_frames // 2 ** i for i in enc_attn), z_channels=z, embed_dim=embed,
-                       n_codes=n_codes, groups=32, **{k: v for k, v in loss.items() if v is not None})
+    cfg = VQGANConfig(mel=mel, n_frames=n_frames, ch=ch, ch_mult=ch_mult, n_res_blocks=n_res,
+                      attn_resolutions=tuple(n_frames // 2 ** i for i in enc_attn), z_channels=z, embed_dim=embed,
+                      n_codes=n_codes, groups=32)
+    cfg.moved_values = {k: v for k, v in loss.items() if v is not None}   # how it trained: the `vqgan` trainer's extras
+    return cfg
 
 def vqgan_state_dict(sd:dict, c:VQGANConfig) -> dict:
     "A reference VQGAN state dict renamed to `VQGAN(c)`'s names (the training loss's `loss.*` tensors dropped)."

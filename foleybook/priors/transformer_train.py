@@ -15,11 +15,11 @@ from fastai.optimizer import Adam
 import fastai.callback.progress   # Learner.no_bar / no_logging
 from ..core import *
 from dataclasses import dataclass
-from ..train.trainers import trainer
+from ..train.trainers import Trainer, trainer
 from .transformer import SpecGPT, GPTConfig, to_sequence
 
 # %% auto #0
-__all__ = ['encode_dataset', 'gpt_loss', 'token_accuracy', 'gpt_dls', 'gpt_learner', 'train_transformer']
+__all__ = ['train_transformer', 'encode_dataset', 'gpt_loss', 'token_accuracy', 'gpt_dls', 'gpt_learner', 'TransformerTrainer']
 
 # %% ../../nbs/09a_transformer_training.ipynb #8943dd8b
 @torch.no_grad()
@@ -82,16 +82,11 @@ def gpt_dls(codes, # (N, rows, cols) code grids
 def gpt_learner(dls, # from `gpt_dls`
                 model, # a `SpecGPT` or a `GPTConfig`
                 lr:float=1e-4, # SpecVQGAN's
-                amp=False, # mixed precision: True or an autocast dtype (the head and loss stay in float32)
                 cbs=None, **kwargs) -> Learner:
     "A fastai `Learner` training a SpecGPT with cross-entropy (AdamW, betas 0.9, 0.95, as minGPT)."
     if isinstance(model, GPTConfig): model = SpecGPT(model)
     opt = partial(Adam, mom=0.9, sqr_mom=0.95, eps=1e-8, wd=0.01, decouple_wd=True)
-    learn = Learner(dls, model, loss_func=gpt_loss, opt_func=opt, lr=lr, metrics=[token_accuracy], cbs=cbs, **kwargs)
-    if amp:
-        from foleybook.train.learner import fp32
-        fp32(model.head); learn.to_amp(amp if isinstance(amp, torch.dtype) else None)
-    return learn
+    return Learner(dls, model, loss_func=gpt_loss, opt_func=opt, lr=lr, metrics=[token_accuracy], cbs=cbs, **kwargs)
 
 # %% ../../nbs/09a_transformer_training.ipynb #3c3f0c21
 @dataclass
@@ -99,35 +94,31 @@ class _TransformerExtras(FoleyConfig):
     codec: object = None # the trained VQGAN: a model or a folder saved by `train_vqgan` (required)
     features: str = None # the features root (cond='feature'): features/<Class>/<clip>.npy per clip
 
-@trainer('transformer', GPTConfig, extras=_TransformerExtras, what='a trained GPT prior',
-         data="a class-folder root, or 'synth' (a SynthFoley set and its features in out/)",
-         defaults={'*': dict(epochs=100, bs=16, lr=1e-4, wd=0.01), 'debug': dict(epochs=2, bs=8, lr=3e-3)})
-def train_transformer(data, # a class-folder root, or 'synth' (a SynthFoley set and its features in out/)
-                      run, # the resolved run: model config (sized to the data here), `TrainSettings`, extras
-                      out, # checkpoints/, codes.safetensors and final/ go here
-                      *, resume:bool=True, quiet:bool=False, cbs=None) -> Path:
-    "Train SpecVQGAN's GPT prior on a VQGAN's codes of `data`; returns the folder `out/final`."
-    from foleybook.train.settings import fit_pretrained
-    s, cfg, codec, features = run.settings, run.model, run.extras.codec, run.extras.features
-    if codec is None: raise ConfigError("train_transformer: give codec= the trained VQGAN (a model or its folder; `--set codec=DIR`)")
-    if isinstance(codec, (str, Path)): codec = load_pretrained(codec)
-    if isinstance(data, str) and data == 'synth':
-        from foleybook.data.synth import synth_folder, SynthFoley
-        data = synth_folder(Path(out)/'synth', seed=s.seed)
-        if cfg.cond == 'feature' and features is None: features = SynthFoley(20, seed=s.seed).write_features(Path(out)/'synth_features')
-    if cfg.cond == 'feature' and features is None: raise ConfigError("train_transformer: cond='feature' needs features= the features root")
-    enc = encode_dataset(codec, data, features=features if cfg.cond == 'feature' else None)
-    size = dict(n_codes=codec.n_codes, code_shape=tuple(enc['codes'].shape[1:]), classes=tuple(enc['classes']))
-    if cfg.cond == 'class': size['n_classes'] = len(enc['classes'])
-    if cfg.cond == 'feature':
-        size.update(feat_dim=enc['features'].shape[2], feat_len=enc['features'].shape[1])
-        if cfg.feat_frames > enc['features'].shape[1]: size['feat_frames'] = enc['features'].shape[1]
-    cfg = cfg.replace(**size)
-    out = Path(out); seed_everything(s.seed)
-    tensors = {k: enc[k] for k in ('codes', 'labels', 'features') if k in enc}
-    save_safetensors(tensors, out/'codes.safetensors', metadata={'classes': ','.join(enc['classes']), 'n_codes': str(codec.n_codes)})
-    cond = {'class': enc['labels'], 'feature': enc.get('features'), 'none': None}[cfg.cond]
-    dls = gpt_dls(enc['codes'], cond, bs=s.bs, valid_pct=s.valid_pct, seed=s.seed, device=s.device)
-    learn = gpt_learner(dls, SpecGPT(cfg), lr=s.lr, amp=s.amp_dtype(), cbs=cbs)   # DDP comes from the system
-    return fit_pretrained(learn, out, s, resume=resume, quiet=quiet)
+class TransformerTrainer(Trainer):
+    "SpecVQGAN's GPT prior on a VQGAN's codes of a class folder, sized to them (its codes saved beside the run)."
+    def synth(self, run): return dict(n_per_class=20)
+    def build_data(self, data, run, out, device):
+        s, cfg, codec, features = run.settings, run.model, run.extras.codec, run.extras.features
+        if codec is None: raise ConfigError("train_transformer: give codec= the trained VQGAN (a model or its folder; `--set codec=DIR`)")
+        if isinstance(codec, (str, Path)): codec = load_pretrained(codec)
+        if cfg.cond == 'feature' and features is None and Path(data) == Path(out)/'synth':   # 'synth': its visual features too
+            from foleybook.data.synth import SynthFoley
+            features = SynthFoley(20, seed=s.seed).write_features(Path(out)/'synth_features')
+        if cfg.cond == 'feature' and features is None: raise ConfigError("train_transformer: cond='feature' needs features= the features root")
+        enc = encode_dataset(codec, data, features=features if cfg.cond == 'feature' else None)
+        size = dict(n_codes=codec.n_codes, code_shape=tuple(enc['codes'].shape[1:]), classes=tuple(enc['classes']))
+        if cfg.cond == 'class': size['n_classes'] = len(enc['classes'])
+        if cfg.cond == 'feature':
+            size.update(feat_dim=enc['features'].shape[2], feat_len=enc['features'].shape[1])
+            if cfg.feat_frames > enc['features'].shape[1]: size['feat_frames'] = enc['features'].shape[1]
+        tensors = {k: enc[k] for k in ('codes', 'labels', 'features') if k in enc}
+        save_safetensors(tensors, Path(out)/'codes.safetensors', metadata={'classes': ','.join(enc['classes']), 'n_codes': str(codec.n_codes)})
+        cond = {'class': enc['labels'], 'feature': enc.get('features'), 'none': None}[cfg.cond]
+        return gpt_dls(enc['codes'], cond, bs=s.bs, valid_pct=s.valid_pct, seed=s.seed, device=device), size
+    def build_model(self, data, run): return SpecGPT(run.model.replace(**data[1]))
+    def build_learner(self, data, model, run, cbs): return gpt_learner(data[0], model, lr=run.settings.lr, cbs=cbs)   # DDP: the system's
+    def fp32_modules(self, model): return [model.head]
 
+train_transformer = trainer('transformer', GPTConfig, extras=_TransformerExtras, what='a trained GPT prior',
+                            data="a class-folder root, or 'synth' (a SynthFoley set and its features in out/)",
+                            defaults={'*': dict(epochs=100, bs=16, lr=1e-4, wd=0.01), 'debug': dict(epochs=2, bs=8, lr=3e-3)})(TransformerTrainer)

@@ -9,17 +9,14 @@ from pathlib import Path
 from ..core import ConfigError, atomic_write
 from dataclasses import dataclass
 from .engine import Recipe, RecipeSpec, Stage, Train, GenerateSection, register_recipe, RECIPES
-import foleybook.diffusion.audio_diffusion_train, foleybook.vocoders.hifigan   # the trainers of its sections
-from .stages import stage_data, stage_split, classes_of, stage_generate, stage_evaluate, class_metrics, Evaluation
-from ..eval.system_metrics import class_accuracy
-from ..eval.report import class_files
-from ..audio import load_audio
-from .stages import run_trainer
+import foleybook.diffusion.audio_diffusion_train, foleybook.vocoders.vocoder_train   # the trainers of its sections
+from .stages import stage_data, stage_split, stage_generate, stage_evaluate, run_trainer
+from ..systems.common import classes_of
+from ..systems.audio_diffusion import AUDIO_DIFFUSION_SYSTEM
 
 # %% auto #0
 __all__ = ['DEMO_IMAGES', 'RECIPE_PRESETS', 'AUDIO_DIFFUSION_SECTIONS', 'AUDIO_DIFFUSION', 'AudioDiffusionGenerate',
-           'unet_config', 'no_vae', 'no_vocoder', 'stage_vae', 'stage_unet', 'hifigan_for_images', 'stage_vocoder',
-           'audio_diffusion_generator', 'audio_diffusion_metrics']
+           'unet_config', 'no_vae', 'no_vocoder', 'stage_vae', 'stage_unet', 'hifigan_for_images', 'stage_vocoder']
 
 # %% ../../nbs/13f_audio_diffusion_recipe.ipynb #cba98235
 @dataclass
@@ -120,25 +117,6 @@ def stage_vocoder(r:Recipe) -> dict:
     run_trainer(r, train, preset=hifigan_for_images(images, v.get('preset', 'debug')), extras=dict(segment=images.hop_length * 32))
     return {k: v.get(k) for k in ('preset', 'steps', 'epochs')}
 
-def audio_diffusion_generator(r:Recipe, # an experiment of this recipe
-                              device='cpu'):
-    "The trained `AudioDiffusion` of an experiment (a `Generator`), vocoding with the vocoder stage's HiFi-GAN if there is one."
-    from foleybook.core import load_pretrained
-    from foleybook.vocoders.base import load_vocoder
-    m = load_pretrained(r.need('unet'), device=device).eval()
-    voc = r.path('vocoder', 'final')
-    if r.is_done('vocoder') and (voc/'config.json').is_file(): m.vocoder = load_vocoder(voc, device)
-    return m
-
-def audio_diffusion_metrics(r:Recipe, ev:Evaluation) -> dict:
-    "The ceiling of the representation: the classifier's accuracy on held-out real clips turned into the model's mel images and back to audio (after `class_metrics`)."
-    import torch
-    m = audio_diffusion_generator(r, ev.device)
-    with torch.no_grad():
-        clips = {c: [m.vocode(m.audio_image(load_audio(f, sr=m.sample_rate)[0][0]))[0] for f in files] for c, files in ev.real.items()}
-    acc = class_accuracy(ev.classifier, clips, m.sample_rate)
-    return dict(image_ceiling=acc['all'], image_ceiling_class_accuracy={c: v for c, v in acc.items() if c != 'all'})
-
 AUDIO_DIFFUSION = register_recipe(RecipeSpec('audio-diffusion', [
     Stage('data', 'the data description', 'data/source.json', (), stage_data, reads=('n_per_class', 'seed')),
     Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), stage_split, reads=('holdout', 'seed')),
@@ -148,6 +126,5 @@ AUDIO_DIFFUSION = register_recipe(RecipeSpec('audio-diffusion', [
     Stage('generate', 'generated clips', 'gen', ('unet', 'vocoder'), stage_generate, reads=('generate',)),
     Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate, reads=('evaluate', 'judge'))],
     RECIPE_PRESETS, 'audio-diffusion: class-conditional mel-image (or latent) diffusion, per-class FAD and accuracy',
-    generator=audio_diffusion_generator, metrics=(class_metrics, audio_diffusion_metrics), sections=AUDIO_DIFFUSION_SECTIONS,
+    system=AUDIO_DIFFUSION_SYSTEM, sections=AUDIO_DIFFUSION_SECTIONS,
     aliases=('audio_diffusion',)))   # the older spelling: the same recipe, the same exp/audio-diffusion-PRESET
-

@@ -9,13 +9,14 @@ from pathlib import Path
 from ..core import ConfigError, DataError, SYSTEMS, atomic_write
 from dataclasses import dataclass
 from .engine import Recipe, RecipeSpec, Stage, Train, GenerateSection, register_recipe
-from .stages import (stage_data, data_source, stage_split, classes_of, stage_generate, stage_evaluate,
-                                      run_trainer, stage_vocoder, VOCODER)
-import foleybook.codecs.vqvae, foleybook.priors.pixelsnail_train   # the trainers of its sections
+from .stages import stage_data, stage_split, stage_generate, stage_evaluate, run_trainer, stage_vocoder, VOCODER
+from ..systems.common import classes_of
+from ..systems.dcase2023 import DCASE2023_SYSTEM
+import foleybook.codecs.vqvae_train, foleybook.priors.pixelsnail_train   # the trainers of its sections
 
 # %% auto #0
 __all__ = ['RECIPE_PRESETS', 'DCASE_SECTIONS', 'DCASE2023', 'DcaseGenerate', 'find_urbansound', 'stage_dcase_data', 'stage_vqvae',
-           'stage_codes', 'stage_prior', 'dcase_pipeline']
+           'stage_codes', 'stage_prior']
 
 # %% ../../nbs/13c_dcase2023.ipynb #f2189e1f
 @dataclass
@@ -91,16 +92,6 @@ def stage_prior(r:Recipe) -> dict:
     return {k: r.P['prior'].get(k) for k in ('preset', 'epochs', 'steps')}
 
 # %% ../../nbs/13c_dcase2023.ipynb #03e088fa
-def dcase_pipeline(r:Recipe, # an experiment of the dcase2023 recipe
-                   device='cpu'):
-    "The `FoleyPipeline` of an experiment: the prior, the VQ-VAE and the vocoder it trained."
-    from foleybook.core import load_pretrained
-    from foleybook.systems.dcase2023 import FoleyPipeline
-    prior = load_pretrained(r.need('prior'), device=device).eval()
-    codec = load_pretrained(r.need('vqvae'), device=device).eval()
-    vocoder = load_pretrained(r.need('vocoder'), device=device)   # any registered vocoder, Griffin-Lim included
-    return FoleyPipeline(prior, codec, vocoder, class_names=classes_of(r), batch_size=r.P['generate']['bs'])
-
 DCASE2023 = register_recipe(RecipeSpec('dcase2023', [
     Stage('data', 'the data description', 'data/source.json', (), stage_dcase_data, reads=('n_per_class', 'seed')),
     Stage('vocoder', 'a trained vocoder', 'vocoder/final', ('data',), stage_vocoder, 'vocoder', 'vocoder'),
@@ -111,4 +102,4 @@ DCASE2023 = register_recipe(RecipeSpec('dcase2023', [
     Stage('generate', 'generated clips', 'gen', ('vocoder', 'vqvae', 'prior'), stage_generate, reads=('generate',)),
     Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate, reads=('evaluate', 'judge'))],
     RECIPE_PRESETS, 'DCASE 2023 Task 7 baseline: VQ-VAE + PixelSNAIL + HiFi-GAN, per-class FAD and accuracy',
-    generator=dcase_pipeline, sections=DCASE_SECTIONS))
+    system=DCASE2023_SYSTEM, sections=DCASE_SECTIONS))

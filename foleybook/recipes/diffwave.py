@@ -8,19 +8,16 @@ import json, shutil
 from pathlib import Path
 import numpy as np
 from ..core import ConfigError, DataError, atomic_write
-from ..eval.metrics import fid, is_score, ndb
-from ..eval.system_metrics import mis_score, am_score, envelope_peak, band_limit, class_accuracy, class_clips
 from dataclasses import dataclass
 from .engine import Recipe, RecipeSpec, Stage, Train, RecipeCommon, GenerateSection, register_recipe
-from .stages import (stage_data, data_source, stage_split, classes_of, stage_generate, stage_evaluate, class_metrics,
-                                      recipe_device, Evaluation, run_trainer)
-import foleybook.diffusion.training   # the `diffwave` trainer of its `train` section
-
+from .stages import stage_data, stage_split, stage_generate, stage_evaluate, recipe_device, run_trainer
+from ..systems.common import data_source
+from ..systems.diffwave import DIFFWAVE_SYSTEM
+import foleybook.diffusion.diffwave_train   # the `diffwave` trainer of its `train` section
 
 # %% auto #0
-__all__ = ['RECIPE_PRESETS', 'DIFFWAVE_SECTIONS', 'TASK_STAGES', 'TASK_METRICS', 'DIFFWAVE', 'DiffWaveCommon', 'DiffWaveGenerate',
-           'stage_train', 'diffwave_generator', 'diffwave_metrics', 'stage_lj_data', 'stage_lj_split', 'stage_vocode',
-           'vocoder_metrics', 'task_metrics']
+__all__ = ['RECIPE_PRESETS', 'DIFFWAVE_SECTIONS', 'TASK_STAGES', 'DIFFWAVE', 'DiffWaveCommon', 'DiffWaveGenerate', 'stage_train',
+           'stage_lj_data', 'stage_lj_split', 'stage_vocode']
 
 # %% ../../nbs/13d_diffwave_recipe.ipynb #538d66bb
 @dataclass
@@ -82,33 +79,10 @@ def stage_train(r:Recipe) -> dict:
     run_trainer(r, train, conditional=None if r.P.get('task') == 'vocoder' else True)
     return {k: r.P['train'].get(k) for k in ('backbone', 'preset', 'epochs', 'steps')}
 
-def diffwave_generator(r:Recipe, device='cpu'):
-    "The recipe's trained model as a `Generator` (fast inference path, the experiment's class names)."
-    from foleybook.core import load_pretrained
-    folder = r.need('train', 'a trained DiffWave', r.path('model', 'final'))
-    return load_pretrained(folder, device=device).generator()
-
-def diffwave_metrics(r:Recipe, ev:Evaluation) -> dict:
-    "The SC09 metrics of the DiffWave paper with the in-domain classifier (fid, is, mis, am, ndb as NDB/K), the confusion of the generated clips, their envelopes, and `rate_ceiling`: the held-out clips' accuracy when band-limited to the model's rate (after `class_metrics`)."
-    clf = ev.classifier; sr0 = clf.sample_rate
-    G, T = class_clips(ev.generated, sr0), class_clips(ev.real, sr0)
-    flat = lambda d: ([w for ws in d.values() for w in ws], [c for c, ws in d.items() for _ in ws])
-    (g, lg), (t, lt) = flat(G), flat(T)
-    eg, et, pg, pt = clf(g, sr0), clf(t, sr0), clf.probs(g, sr0), clf.probs(t, sr0)
-    answer = [clf.classes[k] for k in pg.argmax(1)]
-    env = lambda ws: float(np.mean([envelope_peak(w, sr0) for w in ws]))
-    sr = json.loads(r.path('model', 'final', 'config.json').read_text()).get('sample_rate', sr0)
-    ceiling = class_accuracy(clf, {c: band_limit(ws, sr0, sr) for c, ws in T.items()}, sr0)
-    return {'fid': fid(eg, et), 'is': is_score(pg), 'mis': mis_score(pg), 'am': am_score(pt, pg),
-            'ndb': ndb(et, eg, k=min(50, max(2, len(et) // 5)))['ndb_k'],
-            'rate_ceiling': ceiling['all'], 'model_sample_rate': sr,
-            'confusion': {c: {a: sum(l == c and x == a for l, x in zip(lg, answer)) for a in G} for c in G},
-            'envelope': {c: {'generated': env(G[c]), 'real': env(T[c]) if c in T else None} for c in G}}
-
 # %% ../../nbs/13d_diffwave_recipe.ipynb #48abbc10
 def _lj_root(data) -> Path:
     "The LJSpeech-layout folder in `data` (itself or `data/LJSpeech-1.1`)."
-    from foleybook.diffusion.training import is_ljspeech
+    from foleybook.diffusion.diffwave_train import is_ljspeech
     if str(data) == 'synth': raise ConfigError("the vocoder presets (ljspeech) need --data: an LJSpeech folder (`foleybook prepare ljspeech`)")
     for d in (Path(data), Path(data)/'LJSpeech-1.1'):
         if is_ljspeech(d): return d
@@ -158,39 +132,16 @@ def stage_vocode(r:Recipe) -> dict:
         write_clip(r.path('gen', f.name), voc(model.mel(w[None], sr))[0], sr)
     return dict(n=len(files))
 
-def vocoder_metrics(r:Recipe, ev:Evaluation) -> dict:
-    "The vocoder task's numbers: the log-mel L1 distance (and its spread) of the vocoded held-out utterances to the originals: `mel_l1`, `mel_l1_std`, `n`."
-    from foleybook.core import load_pretrained
-    from foleybook.audio import load_audio
-    model = load_pretrained(r.need('train', 'a trained DiffWave vocoder', r.path('model', 'final')), device=ev.device)
-    sr, gen = model.config.sample_rate, sorted(r.need('generate', 'vocoded utterances', r.path('gen')).glob('*.wav'))
-    d, orig = [], [r.path('data', 'test', 'wavs', g.name) for g in gen]
-    for g, o in zip(gen, orig):
-        a, b = load_audio(o, sr=sr)[0][0].to(ev.device), load_audio(g, sr=sr)[0][0].to(ev.device)
-        n = min(len(a), len(b)); ma, mb = model.mel(a[None, :n], sr), model.mel(b[None, :n], sr)
-        d.append(float((ma - mb).abs().mean()))
-    ev.generated, ev.real = {'all': gen}, {'all': orig}
-    ev.notes.append(f"DiffWave vocoder: {len(d)} held-out utterances vocoded from their mels; log-mel L1 distance to the originals "
-                    f"{np.mean(d):.3f} (std {np.std(d):.3f}).")
-    return dict(task='vocoder', n=len(d), mel_l1=float(np.mean(d)), mel_l1_std=float(np.std(d)))
-
 # %% ../../nbs/13d_diffwave_recipe.ipynb #99f5749b
 TASK_STAGES = {   # a preset's `task` picks the functions of the stages (evaluate: the shared stage, with the task's metric hooks)
     'classes': dict(data=stage_data, split=stage_split, train=stage_train, generate=stage_generate),
     'vocoder': dict(data=stage_lj_data, split=stage_lj_split, train=stage_train, generate=stage_vocode),
 }
-TASK_METRICS = {'classes': (class_metrics, diffwave_metrics), 'vocoder': (vocoder_metrics,)}   # the evaluate stage's hooks of each task
 
 def _task_stage(name:str):
     def run(r:Recipe): return TASK_STAGES[r.P.get('task', 'classes')][name](r)
     run.__name__ = run.__qualname__ = f"stage_{name}"
     return run
-
-def task_metrics(r:Recipe, ev:Evaluation) -> dict:
-    "The metric hook of the diffwave recipe: the hooks of its preset's task (`TASK_METRICS`), in order."
-    out = {}
-    for hook in TASK_METRICS[r.P.get('task', 'classes')]: out.update(hook(r, ev) or {})
-    return out
 
 DIFFWAVE = register_recipe(RecipeSpec('diffwave', [
     Stage('data', 'the data description', 'data/source.json', (), _task_stage('data'), reads=('task', 'n_per_class', 'synth', 'seed')),
@@ -199,5 +150,4 @@ DIFFWAVE = register_recipe(RecipeSpec('diffwave', [
     Stage('generate', 'generated clips', 'gen', ('train',), _task_stage('generate'), reads=('generate', 'n_vocode')),
     Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate, reads=('evaluate', 'judge'))],
     RECIPE_PRESETS, 'DiffWave (WaveNet or SaShiMi backbone): class-conditional with the SC09 metrics (FID, IS, mIS, AM, NDB), or an LJSpeech vocoder',
-    generator=diffwave_generator, metrics=task_metrics, sections=DIFFWAVE_SECTIONS, common=DiffWaveCommon))
-
+    system=DIFFWAVE_SYSTEM, sections=DIFFWAVE_SECTIONS, common=DiffWaveCommon))

@@ -11,15 +11,16 @@ from typing import Callable, ClassVar
 from ..core import FoleyConfig, FoleyError, ConfigError, DataError, atomic_write, SYSTEMS, check_system, discover
 from ..protocols import check_generator
 from ..train.trainers import get_trainer, resolve, Run
-from ..train.settings import TrainSettings, checked
+from ..train.settings import TrainSettings, checked, deep_merge
 from ..outputs import check_out_path, folder_lock, clear_folder, differences
 from ..console import StatusLine, reporting, report, reporter
 from contextlib import nullcontext
 
+
 # %% auto #0
 __all__ = ['SECTIONS', 'RECIPES', 'RECIPE_ALIASES', 'INPUT_CHECKS', 'RecipeCommon', 'GenerateSection', 'EvaluateSection', 'Train',
-           'deep_merge', 'check_section', 'Stage', 'RecipeSpec', 'register_recipe', 'get_recipe', 'Recipe',
-           'check_split', 'fresh_if_changed', 'run_recipe']
+           'check_section', 'Stage', 'RecipeSpec', 'register_recipe', 'get_recipe', 'Recipe', 'check_split',
+           'fresh_if_changed', 'run_recipe']
 
 # %% ../../nbs/13a_recipes.ipynb #0bc56c80
 @dataclass
@@ -80,11 +81,7 @@ class Train:
                             model=deep_merge(model or {}, m), **keys, **kwargs)
         except ConfigError as e: raise ConfigError(f"{where}: {e}") from None
 
-def deep_merge(a:dict, b:dict) -> dict:
-    "`a` updated with `b`, dicts merged key by key."
-    out = dict(a)
-    for k, v in b.items(): out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
-    return out
+
 
 SECTIONS = {'generate': GenerateSection, 'evaluate': EvaluateSection, 'classifier': Train('classifier')}  # every recipe's, unless it types them otherwise
 
@@ -115,13 +112,12 @@ class Stage:
 
 @dataclass
 class RecipeSpec:
-    "A recipe: stages in order, presets (typed sections per stage), and the `Generator` its generate stage uses."
+    "A recipe: stages in order, presets (typed sections per stage), and the `System` whose generator it trains."
     name:str # `foleybook recipe NAME` (the canonical name: experiments go to exp/NAME-PRESET)
     stages:list # `Stage`s in running order
     presets:dict # preset name -> dict: the common entries and a section per stage
     description:str='' # one line for `foleybook recipe --help`
-    generator:Callable=None # `generator(recipe) -> Generator` for the shared generate stage
-    metrics:Callable=None # the evaluate stage's metric hooks, `hook(recipe, evaluation) -> dict` (one or a tuple; default `class_metrics`): see `foleybook.recipes.stages`
+    system:object=None # its `System` (`foleybook.systems.common`): the generate stage's generator, the evaluate stage's hooks
     sections:dict=None # section name -> `Train(...)` or a `FoleyConfig` class, over `SECTIONS`
     common:type=RecipeCommon # the type of the entries outside the sections
     aliases:tuple=() # other names that mean this recipe

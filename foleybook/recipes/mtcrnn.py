@@ -14,22 +14,16 @@ from ..eval.metrics import fad
 from ..eval.system_metrics import control_correlation, fill_from_audio, track_correlation, mfcc_frames
 from ..systems.common import write_clip
 from ..data.textures import make_textures
-from ..data.conditioning import read_params, params_to_array
 from ..priors.mtcrnn_tiers import TierConfig
-from ..priors.mtcrnn_train import clip_files, clip_tracks
-from ..systems.mtcrnn import MTCRNN, TIERS
+from ..priors.mtcrnn_train import TIERS, clip_files, clip_tracks
+from ..systems.mtcrnn import MTCRNN_SYSTEM, texture_splits, clip_audio
 from dataclasses import dataclass
 from .engine import Recipe, RecipeSpec, Stage, Train, RecipeCommon, register_recipe
-from .stages import run_trainer, recipe_device, stage_evaluate, Evaluation
-
+from .stages import run_trainer, recipe_device, stage_evaluate
 
 # %% auto #0
-__all__ = ['TIER_ENVELOPES', 'RECIPE_PRESETS', 'MTCRNN_SECTIONS', 'MTCRNN_RECIPE', 'test_curves', 'MTCRNNCommon',
-           'MTCRNNGenerate', 'stage_data', 'stage_params', 'tier_config', 'stage_tier', 'mtcrnn_generator', 'data_rate',
-           'stage_generate', 'mtcrnn_metrics']
-
-# %% ../../nbs/13g_mtcrnn_recipe.ipynb #3b32adc3
-TIER_ENVELOPES = {'tier3': 'rms', 'tier2': 'mfcc0'}  # the energy track of each parameter tier
+__all__ = ['RECIPE_PRESETS', 'MTCRNN_SECTIONS', 'MTCRNN_RECIPE', 'test_curves', 'MTCRNNCommon', 'MTCRNNGenerate', 'stage_data',
+           'stage_params', 'tier_config', 'stage_tier', 'data_rate', 'stage_generate']
 
 # %% ../../nbs/13g_mtcrnn_recipe.ipynb #bca1cda4
 def test_curves(duration:float, rate:float) -> dict:
@@ -106,32 +100,24 @@ def tier_config(r:Recipe, name:str) -> TierConfig:
     "Tier `name`'s config from its section of the preset."
     return Train('mtcrnn_tier').resolve(r.P[name], name).model
 
-def _splits(r): return json.loads(r.need('params', 'the train / held-out split', r.path('data', 'splits.json')).read_text())
-
 def stage_tier(name:str):
     "The training stage of tier `name` (resumable, the `mtcrnn_tier` trainer through `run_trainer`, so DDP systems use every GPU)."
     def fn(r:Recipe) -> dict:
-        run_trainer(r, _splits(r)['train'])
+        run_trainer(r, texture_splits(r)['train'])
         h = r.path(name, 'history.json')
         h = json.loads(h.read_text()) if h.is_file() else {}   # none from DDP processes
         return dict(first_loss=h.get('first_loss'), last_loss=h.get('last_loss'), steps=h.get('steps'))
     fn.__name__ = f'stage_{name}'; fn.__doc__ = f"Train {name} on the train split."
     return fn
 
-
 # %% ../../nbs/13g_mtcrnn_recipe.ipynb #bdd8572e
-def mtcrnn_generator(r:Recipe, device='cpu') -> MTCRNN:
-    "The recipe's three trained tiers as one `MTCRNN` generator."
-    from foleybook.priors.mtcrnn_tiers import Tier
-    return MTCRNN(*[Tier.from_pretrained(r.need(t, f'a trained {t}', r.path(t, 'final')), device) for t in TIERS])
-
 def data_rate(r:Recipe) -> int:
     "The sample rate of the experiment's data (its first training clip): the rate generated clips are written at."
-    return int(sf.info(str(_wav(_splits(r)['train'][0]))).samplerate)
+    return int(sf.info(str(clip_audio(texture_splits(r)['train'][0]))).samplerate)
 
 def stage_generate(r:Recipe) -> dict:
     "Save the chain; generate `n_curves` samples of the ramp and the step, `n_fad` random controls, at the data's rate."
-    g, s = mtcrnn_generator(r), r.P['generate']
+    g, s = MTCRNN_SYSTEM.assemble(r), r.P['generate']
     g.save_pretrained(r.path('model')); g.to(recipe_device(r))
     rate, dur, k, sr = g.tier3.config.rate, s['duration'], s.get('n_curves') or 1, data_rate(r)
     curves = test_curves(dur, rate)
@@ -152,66 +138,6 @@ def stage_generate(r:Recipe) -> dict:
         json.dump(dict(rate=rate, n_curves=k, **{c: v.tolist() for c, v in curves.items()}), f)
     return dict(n_fad=s['n_fad'], n_curves=k, duration=dur, sample_rate=sr)
 
-def _wav(f) -> Path:
-    p = Path(f)
-    return p if p.suffix != '.json' else next((p.with_suffix(e) for e in ('.wav', '.flac', '.ogg', '.mp3') if p.with_suffix(e).exists()), p.with_suffix('.wav'))
-
-def _rate(r, t): return tier_config(r, t).rate
-
-def mtcrnn_metrics(r:Recipe, ev:Evaluation) -> dict:
-    "Metric hook: `control_correlation` (the fill recomputed from each ramp and step sample: mean, per tier) and FAD."
-    gen, sp = r.need('generate', 'generated clips', r.path('gen')), _splits(r)
-    ctl = json.loads((gen/'controls.json').read_text())
-    tr = dict(np.load(gen/'tracks.npz')) if (gen/'tracks.npz').is_file() else {}  # each tier's output (runs before the per-tier measure have none)
-    rate, k = 25., ctl.get('n_curves', 1)
-    cc, spread, tiers, curves = {}, {}, {t: {} for t in TIER_ENVELOPES}, {}
-    for i, name in enumerate(('ramp', 'step')):
-        ws = [load_audio(f) for f in sorted((gen/'curves').glob(f'{name}_*.wav'))]
-        t = np.arange(int(ws[0][0].shape[-1] / ws[0][1] * rate)) / rate
-        c = np.interp(t, np.arange(len(ctl[name])) / ctl['rate'], ctl[name])
-        each = [control_correlation(w[0].numpy(), sr, c, rate) for w, sr in ws]
-        cc[name], spread[name] = float(np.mean(each)), [float(min(each)), float(max(each))]
-        fill = fill_from_audio(ws[0][0][0].numpy(), ws[0][1], rate)   # of the first sample
-        curves[name] = dict(requested=c.round(4).tolist(), recomputed=fill.round(4).tolist())
-        for t, nm in TIER_ENVELOPES.items():
-            if nm in tr.get(f'{t}_generate', ()):
-                col = list(tr[f'{t}_generate']).index(nm)
-                each_t = [track_correlation(tr[t][i * k + j, :, col].astype(np.float32), _rate(r, t), c, nm, rate)
-                          for j in range(k)]
-                tiers[t][name] = float(np.mean(each_t))
-    real, real_tiers = [], {t: [] for t in TIER_ENVELOPES}
-    for f in sp['test']:  # the same measures on held-out real clips: their ceilings
-        w, sr = load_audio(_wav(f)); w = w[0].numpy(); p = read_params(Path(f).with_suffix('.json')); fill = p['fill']
-        c = np.interp(np.arange(int(len(w) / sr * rate)) / rate, fill['times'], fill['values'])
-        real.append(control_correlation(w, sr, c, rate))
-        for t, nm in TIER_ENVELOPES.items():
-            if nm in p: real_tiers[t].append(track_correlation(params_to_array(p, [nm], _rate(r, t))[:, 0], _rate(r, t), c, nm, rate))
-    rnd = sorted((gen/'random').glob('*.wav'))
-    e_gen, e_test = mfcc_frames(rnd), mfcc_frames([_wav(f) for f in sp['test']])
-    e_train = mfcc_frames([_wav(f) for f in sp['train'][:len(sp['test'])]])
-    rep = dict(control='fill', control_correlation=float(np.mean(list(cc.values()))),
-               control_correlation_ramp=cc['ramp'], control_correlation_step=cc['step'], n_curves=k,
-               control_correlation_range={n: spread[n] for n in cc},
-               control_correlation_real=float(np.mean(real)),
-               control_correlation_tiers={**{t: v for t, v in tiers.items() if v}, 'audio': cc},
-               control_correlation_real_tiers={**{t: float(np.mean(v)) for t, v in real_tiers.items() if v}, 'audio': float(np.mean(real))},
-               control_curves=dict(rate=rate, **curves),
-               fad=fad(e_gen, e_test), fad_real=fad(e_train, e_test), fad_embedder='mfcc13 frames at 50 Hz',
-               n_fad_clips=len(rnd), n_test=len(sp['test']), bad_files=sp['bad'])
-    ev.generated = {'all': [*sorted((gen/'curves').glob('*.wav')), *rnd]}
-    ev.real = {'all': [_wav(f) for f in sp['test']]}
-    ev.notes.append(f"MTCRNN on procedural textures, driven by the `fill` control: {len(sp['train'])} training clips, {len(sp['test'])} held out.")
-    row = lambda name, d: f"| {name} | " + ' | '.join(f"{d[t]:.3f}" if isinstance(d.get(t), float) else '' for t in ('tier3', 'tier2', 'audio')) + ' |'
-    ev.sections += [('Controllability', "The `fill` control recomputed from each tier's output (tier 3: its rms, tier 2: MFCC 0, audio: "
-                     "onsets in a 0.6 s window) and correlated with the requested curve (1: followed exactly), "
-                     f"the mean of {k} sample(s) a curve.\n\n"
-                     "| control | tier3 | tier2 | audio |\n|---|---|---|---|\n" + '\n'.join(
-                         [row(k, {t: tiers.get(t, {}).get(k) for t in TIER_ENVELOPES} | {'audio': cc[k]}) for k in ('ramp', 'step')]
-                         + [row('real held-out clips', rep['control_correlation_real_tiers'])])),
-                    ('FAD', f"{rep['fad']:.3f} between {len(rnd)} clips of random controls and the {len(sp['test'])} held-out clips "
-                            f"({rep['fad_embedder']}); between real train and held-out clips: {rep['fad_real']:.3f}.")]
-    return rep
-
 MTCRNN_RECIPE = register_recipe(RecipeSpec('mtcrnn', [
     Stage('data', 'the texture clips', 'data/source.json', (), stage_data,
           reads=('kinds', 'n_clips', 'duration', 'feature_fft', 'sample_rate', 'seed')),
@@ -222,6 +148,5 @@ MTCRNN_RECIPE = register_recipe(RecipeSpec('mtcrnn', [
     Stage('generate', 'generated clips', 'gen', ('tier3', 'tier2', 'tier1'), stage_generate, reads=('generate',)),
     Stage('evaluate', 'the report', 'report.json', ('params', 'generate'), stage_evaluate)],
     RECIPE_PRESETS, 'MTCRNN: control curve -> tier 3 -> tier 2 -> tier 1 on procedural textures; control correlation and FAD',
-    generator=mtcrnn_generator, metrics=mtcrnn_metrics, sections=MTCRNN_SECTIONS, common=MTCRNNCommon,
+    system=MTCRNN_SYSTEM, sections=MTCRNN_SECTIONS, common=MTCRNNCommon,
     splits=False))   # its textures and their parameter files are its data: no split made elsewhere
-

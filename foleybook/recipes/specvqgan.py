@@ -4,23 +4,19 @@
 
 # %% ../../nbs/13e_specvqgan.ipynb #cafb1f41
 from __future__ import annotations
-import json, random
+import json
 from pathlib import Path
-import numpy as np, torch
 from ..core import ConfigError, DataError, atomic_write
 from dataclasses import dataclass
 from .engine import Recipe, RecipeSpec, Stage, Train, GenerateSection, EvaluateSection, register_recipe
-from ..eval.system_metrics import class_accuracy
-from .stages import stage_data, data_source, stage_split, classes_of, stage_generate, stage_evaluate, train_recipe_classifier
-from .stages import class_metrics, Evaluation
+from .stages import stage_data, stage_split, stage_generate, stage_evaluate, train_recipe_classifier
 from .stages import stage_vocoder, run_trainer, VOCODER
+from ..systems.specvqgan import SPECVQGAN_SYSTEM, features_root
 import foleybook.codecs.vqgan_train, foleybook.priors.transformer_train   # the trainers of its sections
-
 
 # %% auto #0
 __all__ = ['RECIPE_PRESETS', 'SPECVQGAN_SECTIONS', 'stage_gpt_class', 'stage_gpt_feature', 'SPECVQGAN', 'SpecVQGANGenerate',
-           'SpecVQGANEvaluate', 'features_root', 'no_features', 'stage_specvqgan_data', 'stage_classifier',
-           'stage_vqgan', 'specvqgan_pipeline', 'derangement', 'codebook_ceiling', 'specvqgan_metrics']
+           'SpecVQGANEvaluate', 'no_features', 'stage_specvqgan_data', 'stage_classifier', 'stage_vqgan']
 
 # %% ../../nbs/13e_specvqgan.ipynb #e67a8b33
 @dataclass
@@ -81,11 +77,6 @@ SPECVQGAN_SECTIONS = dict(vocoder=VOCODER, vqgan=Train('vqgan'), gpt_class=Train
                           generate=SpecVQGANGenerate, evaluate=SpecVQGANEvaluate)
 
 # %% ../../nbs/13e_specvqgan.ipynb #3e37b416
-def features_root(r:Recipe):
-    "The visual features of the experiment's clips (data/features for SynthFoley, <data>/features for a real data folder), or None."
-    f = data_source(r).get('features')
-    return Path(f) if f else None
-
 def no_features(r:Recipe):
     "Why the feature-conditioned prior cannot train on `r`'s data (None: it can): a real data folder without `features/`."
     if r.data == 'synth' or (Path(r.data)/'features').is_dir(): return None
@@ -127,81 +118,6 @@ def _gpt_stage(kind):
 
 stage_gpt_class, stage_gpt_feature = _gpt_stage('class'), _gpt_stage('feature')
 
-# %% ../../nbs/13e_specvqgan.ipynb #f820a781
-def _vocoder(r:Recipe, codec, device='cpu'):
-    "The experiment's vocoder, ready to vocode: a trained one (e.g. MelGAN on the `specvqgan` mel) or Griffin-Lim on the codec's own mel convention."
-    from foleybook.core import load_pretrained
-    from foleybook.vocoders.base import GriffinLimVocoder, load_vocoder
-    folder = r.need('vocoder')
-    v = load_pretrained(folder, device=device)
-    return GriffinLimVocoder(codec.mel_config, n_iter=v.n_iter).to(device) if isinstance(v, GriffinLimVocoder) else load_vocoder(folder, device)
-
-def specvqgan_pipeline(r:Recipe, kind:str='class', device='cpu'):
-    "The `SpecVQGANPipeline` of an experiment's `kind` ('class' or 'feature') prior, VQGAN and vocoder."
-    from foleybook.core import load_pretrained
-    from foleybook.systems.specvqgan import SpecVQGANPipeline, sources_from_folder
-    codec = load_pretrained(r.need('vqgan'), device=device).eval()
-    prior = load_pretrained(r.need(f'gpt_{kind}'), device=device).eval()
-    sources = None
-    if kind == 'feature':
-        sources = sources_from_folder(r.need('split', 'the held-out split', r.path('data', 'test')), features_root(r), sr=codec.mel_config.sample_rate)
-    dur = r.P.get('duration')
-    return SpecVQGANPipeline(prior, codec, _vocoder(r, codec, device), sources=sources, batch_size=r.P['generate']['bs'], duration=dur)
-
-def derangement(n:int, seed:int=0) -> list:
-    "A seeded permutation of range(n) with no fixed point (n >= 2)."
-    if n < 2: raise DataError(f"shuffled features need at least 2 source clips, got {n}")
-    rng = random.Random(seed)
-    while True:
-        p = list(range(n)); rng.shuffle(p)
-        if all(i != j for i, j in enumerate(p)): return p
-
-# %% ../../nbs/13e_specvqgan.ipynb #5c1e0a71
-def codebook_ceiling(r:Recipe, clf, test, device='cpu') -> dict:
-    "The ceilings of generated-clip accuracy: held-out clips re-synthesised by the vocoder from their mels (`vocoder_ceiling`) and from their VQGAN codes (`codebook_ceiling`); the codes they use."
-    from foleybook.core import load_pretrained
-    from foleybook.audio import load_audio, MelSpectrogram
-    from foleybook.eval.report import class_files
-    from foleybook.data.loaders import crop_frames
-    codec = load_pretrained(r.need('vqgan'), device=device).eval()
-    voc, ms = _vocoder(r, codec, device), MelSpectrogram(codec.mel_config).to(device)
-    sr, n = codec.mel_config.sample_rate, codec.config.n_frames
-    clips, used = {'vocoder': {}, 'codebook': {}}, set()
-    for c, files in class_files(test, classes_of(r)).items():
-        mel = torch.cat([crop_frames(ms(torch.as_tensor(load_audio(f, sr=sr)[0][0]).float()[None].to(device)), n) for f in files])
-        with torch.inference_mode():
-            codes = codec.encode(mel); used |= set(codes.flatten().tolist())
-            for key, w in (('vocoder', voc(mel)), ('codebook', voc(codec.decode(codes)))): clips[key][c] = list(w.reshape(len(files), -1).float().cpu())
-    acc = {key: class_accuracy(clf, v, sr) for key, v in clips.items()}   # the shared per-class accuracy
-    out = {f'{key}_ceiling': a['all'] for key, a in acc.items()}
-    r.log(f"stage {r.current}: held-out clips through the vocoder {out['vocoder_ceiling']:.1%}, through the codebook and the vocoder "
-          f"{out['codebook_ceiling']:.1%} recognised; {len(used)} of {codec.n_codes} codes used")
-    per = lambda a: {c: v for c, v in a.items() if c != 'all'}
-    return dict(out, vocoder_ceiling_class_accuracy=per(acc['vocoder']), codebook_ceiling_class_accuracy=per(acc['codebook']),
-                codes_used=len(used), n_codes=codec.n_codes)
-
-# %% ../../nbs/13e_specvqgan.ipynb #5c1e0a72
-def specvqgan_metrics(r:Recipe, ev:Evaluation) -> dict:
-    "The ceilings (`codebook_ceiling`) and `mkl_features`, `mkl_shuffled`, `feature_accuracy` of the feature-conditioned prior on the held-out clips (when it was trained; after `class_metrics`: its classifier), on the recipe's device."
-    from foleybook.eval.metrics import mkl
-    clf = ev.classifier
-    ceil = codebook_ceiling(r, clf, r.path('data', 'test'), ev.device)
-    if r.skipped('gpt_feature'): return ceil   # no visual features: the class-conditioned path only
-    pipe = specvqgan_pipeline(r, 'feature', ev.device)
-    e = r.P['evaluate']; k = e.get('per_source', 2)
-    names = list(pipe.sources)
-    ref = clf.probs([pipe.sources[nm]['wave'] for nm in names], pipe.sample_rate)
-    perm = derangement(len(names), r.seed)
-    true, shuf, hits = [], [], []
-    for i, nm in enumerate(names):
-        g = clf.probs(pipe.generate(nm, k, seed=r.seed + i, top_k=e.get('top_k')), pipe.sample_rate)
-        s = clf.probs(pipe.generate(names[perm[i]], k, seed=r.seed + i, top_k=e.get('top_k')), pipe.sample_rate)
-        true.append(mkl(ref[i], g)); shuf.append(mkl(ref[i], s))
-        hits += list(g.argmax(1) == clf.classes.index(nm.split('/')[0]))
-    r.log(f"stage {r.current}: feature prior MKL {np.mean(true):.3f} with the clips' own features, {np.mean(shuf):.3f} shuffled")
-    return dict(mkl_features=float(np.mean(true)), mkl_shuffled=float(np.mean(shuf)), feature_accuracy=float(np.mean(hits)),
-                n_sources=len(names), clips_per_source=k, **ceil)
-
 # %% ../../nbs/13e_specvqgan.ipynb #7257f5bb
 SPECVQGAN = register_recipe(RecipeSpec('specvqgan', [
     Stage('data', 'the data and its visual features', 'data/source.json', (), stage_specvqgan_data, reads=('n_per_class', 'seed')),
@@ -216,5 +132,4 @@ SPECVQGAN = register_recipe(RecipeSpec('specvqgan', [
     Stage('evaluate', 'the report', 'report.json', ('split', 'generate', 'gpt_feature'), stage_evaluate,
           reads=('evaluate', 'judge'))],
     RECIPE_PRESETS, 'SpecVQGAN: VQGAN codebook + GPT priors (class / visual features), Melception-style metrics',
-    generator=specvqgan_pipeline, metrics=(class_metrics, specvqgan_metrics), sections=SPECVQGAN_SECTIONS))
-
+    system=SPECVQGAN_SYSTEM, sections=SPECVQGAN_SECTIONS))

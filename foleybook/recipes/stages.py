@@ -9,18 +9,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from ..core import DataError, ConfigError, SYSTEMS, atomic_write, check_system
 from ..protocols import check_generator
+from ..systems.common import classes_of, data_source
 from ..data.folders import AUDIO_EXTS, check_audio, class_dirs
 from ..data.profile import DataProfile
-from .engine import Recipe, RecipeSpec, Stage, Train, run_recipe, deep_merge, INPUT_CHECKS
+from .engine import Recipe, RecipeSpec, Stage, Train, run_recipe, INPUT_CHECKS
+from ..train.settings import deep_merge
 from ..train.checkpoint import checkpoints
+from ..fastpath import forms_used, pinned_precision
 from ..train.trainers import get_trainer, train
-import foleybook.eval.classifier, foleybook.vocoders.hifigan, foleybook.vocoders.melgan   # the trainers of the shared stages' sections
+import foleybook.eval.classifier_train, foleybook.vocoders.vocoder_train   # the trainers of the shared stages' sections
 
 # %% auto #0
-__all__ = ['VOCODER', 'class_folders', 'find_dev_folder', 'stage_data', 'data_source', 'check_data', 'split_files',
-           'link_or_copy', 'stage_split', 'classes_of', 'resume_note', 'run_trainer', 'stage_vocoder', 'recipe_device',
-           'data_profile', 'stage_generate', 'recipe_judge', 'train_recipe_classifier', 'classifier_mel',
-           'plot_class_mels', 'Evaluation', 'class_metrics', 'stage_evaluate']
+__all__ = ['VOCODER', 'class_folders', 'find_dev_folder', 'stage_data', 'check_data', 'split_files', 'link_or_copy',
+           'stage_split', 'resume_note', 'run_trainer', 'stage_vocoder', 'recipe_device', 'data_profile',
+           'stage_generate', 'precision_record', 'precision_section', 'recipe_judge', 'train_recipe_classifier',
+           'classifier_mel', 'plot_class_mels', 'Evaluation', 'class_metrics', 'stage_evaluate']
 
 # %% ../../nbs/13b_stages.ipynb #6d35df92
 def _audio_files(folder) -> list: return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in AUDIO_EXTS) if Path(folder).is_dir() else []
@@ -62,10 +65,6 @@ def stage_data(r:Recipe, **extra) -> dict:
     with atomic_write(r.path('data', 'source.json'), 'w') as f: json.dump(info, f, indent=1)
     return info
 
-def data_source(r:Recipe) -> dict:
-    "What the data stage recorded (`data/source.json`)."
-    return json.loads(r.need('data', 'the data description', r.path('data', 'source.json')).read_text())
-
 def check_data(r:Recipe):
     "Before a recipe writes anything: a class-conditional recipe's data holds 2 or more classes of 2 or more clips."
     if r.data == 'synth' or r.split is not None or not r.spec.splits or r.P.get('task', 'classes') != 'classes': return
@@ -77,6 +76,7 @@ def check_data(r:Recipe):
                         f"recipe {r.spec.name} needs 2 classes or more (its evaluation tells them apart)")
 
 INPUT_CHECKS.append(check_data)
+
 
 # %% ../../nbs/13b_stages.ipynb #f67e6dc3
 def split_files(files:list, # the clips of one class
@@ -131,9 +131,6 @@ def stage_split(r:Recipe) -> dict:
     DataProfile.of_folder(r.path('data', 'train')).save(r.path('data'))   # the format and levels clips are written in
     return dict(classes=list(kept), n_bad=len(bad))
 
-def classes_of(r:Recipe) -> list:
-    "The class names in label order, as recorded by the split stage."
-    return json.loads(r.need('split', 'the split description', r.path('data', 'splits.json')).read_text())['classes']
 
 # %% ../../nbs/13b_stages.ipynb #a7b1c002
 def resume_note(r:Recipe, # the running experiment
@@ -191,8 +188,8 @@ def data_profile(r:Recipe) -> DataProfile:
 def stage_generate(r:Recipe) -> dict:
     "Write `n_per_class` clips a class with the recipe's `Generator` in `gen/<Class>/`, in the data's format and level."
     from foleybook.systems.common import write_clips
-    if r.spec.generator is None: raise ConfigError(f"recipe {r.spec.name} has no generator for its generate stage")
-    g = check_generator(r.spec.generator(r)).to(recipe_device(r))
+    if r.spec.system is None: raise ConfigError(f"recipe {r.spec.name} has no system: nothing to generate with")
+    g = r.spec.system.assemble(r, recipe_device(r))
     s = dict(r.P['generate']); n = s.pop('n_per_class'); bs = s.pop('bs', 8)
     prof = data_profile(r)
     duration, sr = s.pop('duration', None) or prof.duration, s.pop('sample_rate', None) or prof.sample_rate
@@ -206,7 +203,19 @@ def stage_generate(r:Recipe) -> dict:
     write_clips(g, r.path('gen'), n, seed=r.seed, classes=classes, duration=duration, sample_rate=sr, batch_size=bs,
                 levels=levels, info=native, **s)
     return dict(n_per_class=n, sample_rate=sr, duration=duration, match_levels=levels is not None, generator=native,
+                precision=precision_record(g),
                 **(g.sampling(**s) if hasattr(g, 'sampling') else {}))   # a diffusion's sampler, calls
+
+def precision_record(g) -> dict:
+    "The precision a generation ran in: the generator's setting, `$FOLEYBOOK_PRECISION`, the forms 'auto' chose."
+    return dict(generator=getattr(g, 'precision', None), pinned=pinned_precision(), auto_chose=forms_used())
+
+def precision_section(p:dict) -> str: # a `precision_record`
+    "The report's lines on the inference precision of the generated clips."
+    chose = ', '.join(f"{k}: {' / '.join(v)}" for k, v in p.get('auto_chose', {}).items())
+    return (f"The generator's precision: {p.get('generator')}; `FOLEYBOOK_PRECISION`: {p.get('pinned')}; "
+            f"the forms 'auto' chose: {chose or 'none (no model chose by measurement)'}. Only 'fp32' gives the same "
+            "bits run after run; 'auto' may choose a bf16 form on one machine and fp32 on another.")
 
 def _model_stamp(r:Recipe) -> dict:
     "Modification times of the files of every finished training stage: generated clips are redone when a model changed."
@@ -292,21 +301,24 @@ def class_metrics(r:Recipe, ev:Evaluation) -> dict:
 
 # %% ../../nbs/13b_stages.ipynb #56d39b04
 def stage_evaluate(r:Recipe) -> dict:
-    "The evaluate stage of every recipe: its metric hooks (default `class_metrics`) on the recipe's device, the level of the generated vs the real clips, every stage's times; `report.md` and `report.json`."
+    "The evaluate stage of every recipe: `class_metrics` (where they apply) and its system's metric hooks on the recipe's device, the level of the generated vs the real clips, every stage's times; `report.md` and `report.json`."
     from foleybook.eval.report import write_report, level_section, times_section
     from foleybook.eval.system_metrics import level_table
     t0, c0, name = time.time(), time.process_time(), r.current or 'evaluate'
-    ev, hooks = Evaluation(recipe_device(r)), r.spec.metrics or class_metrics
+    ev, system = Evaluation(recipe_device(r)), r.spec.system
+    hooks = ([class_metrics] if system is None or system.uses_class_metrics(r) else []) + list(getattr(system, 'metrics', ()))
     numbers = {}
-    for hook in (hooks if isinstance(hooks, (list, tuple)) else (hooks,)): numbers.update(hook(r, ev) or {})
+    for hook in hooks: numbers.update(hook(r, ev) or {})
     if ev.generated:
         numbers['level'] = level_table(ev.generated, ev.real or {})
         ev.sections.append(('Level of the generated and the real clips', level_section(numbers['level'])))
     done = {n: m for n, m in r.status().items() if m and n != name}
+    prec = next((m['precision'] for m in done.values() if 'precision' in m), None)   # as the generate stage ran
+    if prec is not None: ev.sections.append(('Inference precision', precision_section(prec)))
     times = {**{n: m['seconds'] for n, m in done.items()}, name: round(time.time() - t0, 2)}
     cpu = {**{n: m.get('cpu_seconds') for n, m in done.items()}, name: round(time.process_time() - c0, 2)}
     write_report(ev.table, r.path('report.md'), title=f"foleybook recipe {r.spec.name}, preset {r.preset_name}", notes=' '.join(ev.notes) or None,
-                 extra=dict(numbers, stage_seconds=times, stage_cpu_seconds=cpu, recipe=r.spec.name,
+                 extra=dict(numbers, precision=prec, stage_seconds=times, stage_cpu_seconds=cpu, recipe=r.spec.name,
                             preset=r.preset_name,
                             **{k: v for k, v in done.get('generate', {}).items() if k in ('sampler', 'network_calls')}),
                  sections=ev.sections + [('Stage times', times_section(times, cpu))])

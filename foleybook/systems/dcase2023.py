@@ -13,17 +13,18 @@ from fastcore.basics import patch
 from ..protocols import Prior, Codec, Vocoder, GeneratorMixin
 from ..data.synth import DCASE_CLASSES
 from ..audio import pad_or_trim
-from ..vocoders.base import vocode, load_vocoder
 from ..fastpath import resolve_precision
-from .common import chunk_seed, write_clips, generator_sampler, save_parts
+from .common import (chunk_seed, generator_sampler, CodePipeline, System, Part, register_system,
+                                      load_vocoder_part, classes_of)
 
 
 # %% auto #0
-__all__ = ['FoleyPipeline', 'check_dcase_folder', 'foley_sampler']
+__all__ = ['DCASE2023_SYSTEM', 'FoleyPipeline', 'check_dcase_folder', 'foley_sampler']
 
 # %% ../../nbs/05d_pipeline.ipynb #3c57031d
-class FoleyPipeline(GeneratorMixin, Pretrained):
+class FoleyPipeline(CodePipeline):
     "A `Generator` for class-conditional sound: prior -> code maps -> codec.decode -> mel -> vocoder -> fixed-length waves."
+    system = 'dcase2023'
     def __init__(self, prior:Prior, # samples code maps: `sample(cond, n, *, temperature, top_k, guidance, seed)`
                  codec:Codec, # `decode(codes) -> mel` (e.g. the VQ-VAE of `foleybook.codecs.vqvae`)
                  vocoder:Vocoder, # `vocoder(mel) -> wave` at `vocoder.sample_rate` (a `foleybook.vocoders` vocoder)
@@ -61,55 +62,22 @@ class FoleyPipeline(GeneratorMixin, Pretrained):
         if getattr(getattr(self.prior, 'config', None), 'p_uncond', 0) > 0: opts['guidance'] = (1., 1., 5., 0.25)
         return opts
 
-    def class_id(self, c) -> int:
-        "The class id of a class name (or id)."
-        if isinstance(c, str):
-            if c not in self.class_names: raise ConfigError(f"unknown class {c!r}; classes: {self.class_names}")
-            return self.class_names.index(c)
-        if not 0 <= int(c) < len(self.class_names): raise ConfigError(f"class id {c} outside [0, {len(self.class_names)})")
-        return int(c)
+    def saved_settings(self) -> dict:
+        "What `config.json` keeps besides the parts (the keywords of the constructor)."
+        return dict(class_names=self.class_names, batch_size=self.batch_size, duration=self.n_samples / self.sample_rate,
+                    precision=self.precision)
 
-    def _chunks(self, n):
-        for i, start in enumerate(range(0, n, self.batch_size)): yield i, start, min(self.batch_size, n - start)
-
-    @torch.no_grad()
-    def decode(self, codes) -> torch.Tensor:
-        "Waves (n, n_samples) float32 on the CPU from code maps."
-        mel = self.codec.decode(codes.to(model_device(self.codec)))
-        wave = vocode(self.vocoder, mel.to(model_device(self.vocoder)).float(), precision=self.precision)
-        return pad_or_trim(wave.reshape(len(codes), -1).float().cpu(), self.n_samples)
-
-    def sample_codes(self, c, # class name or id
-                     n:int=1, seed:int=0, temperature:float=1., top_k:int=None, chunk:int=0,
+    def sample_codes(self, c=None, # class name or id (None: the first class)
+                     n:int=1, seed:int=0, temperature:float=1., top_k:int=None,
                      guidance:float=1.) -> torch.Tensor: # classifier-free guidance scale (1: none)
-        "Code maps of `n` clips of class `c`: chunk `chunk` (of `batch_size`) of a generation seeded with `seed`."
-        return self.prior.sample(self.class_id(c), n, temperature=temperature, top_k=top_k or None, guidance=guidance,
-                                 seed=chunk_seed(seed, chunk))
-
-    def generate(self, cond=None, # class name or id (None: the first class)
-                 n:int=1, # number of clips
-                 seed:int=0, # same seed, same clips
-                 temperature:float=1., # the prior's sampling temperature
-                 top_k:int=None, # sample among the k most likely codes only (0 or None: all)
-                 guidance:float=1.) -> torch.Tensor: # classifier-free guidance scale of priors trained for it (1: none)
-        "`n` clips of class `cond`: float32 waves (n, n_samples) at `sample_rate`."
-        c = 0 if cond is None else cond
-        out = [self.decode(self.sample_codes(c, k, seed, temperature, top_k, chunk=i, guidance=guidance)) for i, _, k in self._chunks(n)]
-        return torch.cat(out) if out else torch.zeros(0, self.n_samples)
+        "Code maps of `n` clips of class `c` (what `CodePipeline.generate` decodes, chunk by chunk)."
+        return self.prior.sample(self.class_id(0 if c is None else c), n, temperature=temperature, top_k=top_k or None,
+                                 guidance=guidance, seed=seed)
 
 def _time_factor(codec) -> int:
     "The codec's downsampling along time (its `downsample`: an int, or (frequency, time))."
     d = codec.downsample
     return int(d[-1]) if isinstance(d, (tuple, list)) else int(d)
-
-# %% ../../nbs/05d_pipeline.ipynb #b79afa42
-@patch
-def write(self:FoleyPipeline, folder, # output folder: one sub-folder per class
-          n_per_class:int=100, # clips per class
-          seed:int=0, **kwargs): # `write_clips` arguments and sampling options
-    "Write `n_per_class` clips per class in the DCASE layout with `write_clips` (chunks of `batch_size`)."
-    kwargs = {'batch_size': self.batch_size, 'duration': self.n_samples / self.sample_rate, **kwargs}
-    return write_clips(self, folder, n_per_class, seed, **kwargs)
 
 # %% ../../nbs/05d_pipeline.ipynb #26a464d3
 def check_dcase_folder(folder, # the generated-clips root: folder/<Class>/*.wav
@@ -144,24 +112,15 @@ def check_dcase_folder(folder, # the generated-clips root: folder/<Class>/*.wav
     return out
 
 # %% ../../nbs/05d_pipeline.ipynb #01b225f0
-@patch
-def save_pretrained(self:FoleyPipeline, folder): # the folder to write
-    "Save the prior, codec and vocoder into sub-folders and the pipeline's settings into `config.json`."
-    return save_parts(folder, {n: getattr(self, n) for n in ('prior', 'codec', 'vocoder')},
-                      dict(model_class='FoleyPipeline', class_names=self.class_names, batch_size=self.batch_size,
-                           duration=self.n_samples / self.sample_rate, precision=self.precision))
+def _dcase_settings(r, parts, given:dict) -> dict:
+    "The pipeline settings an experiment decides: its classes (the split's) and its `generate` section's batch size."
+    return dict(class_names=classes_of(r), batch_size=r.P['generate']['bs'])
 
-@patch(cls_method=True)
-def from_pretrained(cls:FoleyPipeline, folder, # a folder written by `FoleyPipeline.save_pretrained`
-                    device='cpu'): # where to put the parts
-    "Load the prior and codec with `load_pretrained`, the vocoder with `load_vocoder`, and rebuild the pipeline."
-    folder = Path(folder)
-    try: cfg = json.loads((folder/CONFIG_NAME).read_text())
-    except (OSError, json.JSONDecodeError) as e: raise CheckpointError(f"{folder/CONFIG_NAME}: not a pipeline config ({e})") from None
-    parts = [load_pretrained(folder/n, device=device) for n in ('prior', 'codec')] + [load_vocoder(folder/'vocoder', device, inference=False)]
-    parts = [p.eval() if isinstance(p, nn.Module) else p for p in parts]
-    return cls(*parts, class_names=cfg['class_names'], batch_size=cfg['batch_size'], duration=cfg['duration'],
-               precision=cfg.get('precision', 'auto'))
+DCASE2023_SYSTEM = register_system(System(
+    'dcase2023', {'prior': Part('prior', ('pixelsnail',)), 'codec': Part('vqvae', ('vqvae',)),
+                  'vocoder': Part('vocoder', ('hifigan', 'melgan', 'griffinlim'), load=load_vocoder_part)},
+    build=lambda parts, **settings: FoleyPipeline(parts['prior'], parts['codec'], parts['vocoder'], **settings),
+    settings=_dcase_settings))
 
 # %% ../../nbs/05d_pipeline.ipynb #e18b5a54
 def foley_sampler(pipe:FoleyPipeline, # the pipeline to sample from

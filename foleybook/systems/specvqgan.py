@@ -4,7 +4,7 @@
 
 # %% ../../nbs/09b_specvqgan_pipeline.ipynb #eb55802d
 from __future__ import annotations
-import json
+import json, random
 from pathlib import Path
 import numpy as np, torch
 from torch import nn
@@ -12,13 +12,15 @@ from fastcore.basics import patch
 from ..core import *
 from ..protocols import Codec, Vocoder, Generator, GeneratorMixin, check_generator
 from ..audio import MelSpectrogram, pad_or_trim
-from .common import chunk_seed, save_parts
-from ..vocoders.base import vocode
+from .common import CodePipeline, System, Part, register_system, load_vocoder_part, classes_of, data_source
+from ..vocoders.base import vocode, GriffinLimVocoder
+from ..eval.system_metrics import class_accuracy
 from ..display import Sampler
 from ..priors.transformer import SpecGPT
 
 # %% auto #0
-__all__ = ['sources_from_folder', 'SpecVQGANPipeline', 'SpecVQGANSampler', 'specvqgan_sampler']
+__all__ = ['SPECVQGAN_SYSTEM', 'sources_from_folder', 'SpecVQGANPipeline', 'SpecVQGANSampler', 'specvqgan_sampler',
+           'features_root', 'derangement', 'codebook_ceiling', 'specvqgan_metrics']
 
 # %% ../../nbs/09b_specvqgan_pipeline.ipynb #a9568e69
 def sources_from_folder(root, # a class folder root/<Class>/<clip>.wav
@@ -41,8 +43,9 @@ def sources_from_folder(root, # a class folder root/<Class>/<clip>.wav
     return out
 
 # %% ../../nbs/09b_specvqgan_pipeline.ipynb #3405cb74
-class SpecVQGANPipeline(GeneratorMixin, Pretrained):
+class SpecVQGANPipeline(CodePipeline):
     "A `Generator`: SpecGPT prior (class, features or nothing; priming) -> VQGAN codes -> mel -> vocoder -> waves (on the CPU); `to(device)` moves the three parts."
+    system = 'specvqgan'
     def __init__(self, prior:SpecGPT, # the GPT prior
                  codec:Codec, # the VQGAN whose codes the prior models
                  vocoder:Vocoder=None, # default: Griffin-Lim on the codec's mel convention
@@ -83,6 +86,10 @@ class SpecVQGANPipeline(GeneratorMixin, Pretrained):
         if self.prior.config.p_uncond > 0: o['guidance'] = (1., 1., 5., 0.25)
         return o
 
+    def saved_settings(self) -> dict:
+        "What `config.json` keeps besides the parts (source clips are data: they are given again when loading)."
+        return dict(batch_size=self.batch_size, duration=self.n_samples / self.sample_rate)
+
 # %% ../../nbs/09b_specvqgan_pipeline.ipynb #c8b17d11
 @patch
 def condition(self:SpecVQGANPipeline, cond):
@@ -91,12 +98,7 @@ def condition(self:SpecVQGANPipeline, cond):
         if cond is not None: raise ConfigError(f"this SpecVQGAN is unconditional; got condition {cond!r}")
         return None
     names = self.classes
-    if self.kind == 'class':
-        if cond is None: return 0
-        if isinstance(cond, str):
-            if cond not in names: raise ConfigError(f"unknown class {cond!r}; classes: {names}")
-            return names.index(cond)
-        return int(cond)
+    if self.kind == 'class': return self.class_id(0 if cond is None else cond)
     if isinstance(cond, str):
         if cond not in self.sources: raise ConfigError(f"unknown source clip {cond!r}; source clips: {names[:10]}{'...' if len(names) > 10 else ''}")
         return torch.as_tensor(self.sources[cond]['features'])
@@ -117,14 +119,6 @@ def source_codes(self:SpecVQGANPipeline, name:str):
     return self._codes[name]
 
 @patch
-@torch.no_grad()
-def decode(self:SpecVQGANPipeline, codes):
-    "Waves (n, n_samples) float32 on the CPU from code grids (decoded and vocoded where the codec and the vocoder are)."
-    mel = self.codec.decode(codes.to(model_device(self.codec)))
-    wave = vocode(self.vocoder, mel.float())   # the vocoder's fastest form here, on its device
-    return pad_or_trim(torch.as_tensor(wave).reshape(len(codes), -1).float().cpu(), self.n_samples)
-
-@patch
 def sample_codes(self:SpecVQGANPipeline, cond=None, n:int=1, seed:int=0, temperature:float=1., top_k:int=0, top_p:float=1.,
                  guidance:float=1., prime=None, prime_frac:float=0.):
     "Code grids (n, rows, cols) for `cond`; `prime` is a source clip name or a code grid (default with prime_frac > 0: the source `cond`)."
@@ -135,39 +129,6 @@ def sample_codes(self:SpecVQGANPipeline, cond=None, n:int=1, seed:int=0, tempera
     return self.prior.sample(self.condition(cond), n, temperature=temperature, top_k=top_k or None,
                              top_p=None if top_p >= 1 else top_p, guidance=guidance, seed=seed,
                              prime=prime, prime_frac=prime_frac if prime is not None else 0.)
-
-@patch
-def generate(self:SpecVQGANPipeline, cond=None, # class name/id, source clip name or features, or None
-             n:int=1, # number of clips
-             seed:int=0, # same seed, same clips
-             **options): # temperature, top_k (0: all), top_p (1: all), guidance, prime, prime_frac
-    "`n` clips for `cond`: float32 waves (n, n_samples) at `sample_rate`."
-    out = []
-    for i, s in enumerate(range(0, n, self.batch_size)):
-        k = min(self.batch_size, n - s)
-        out.append(self.decode(self.sample_codes(cond, k, chunk_seed(seed, i), **options)))
-    return torch.cat(out) if out else torch.zeros(0, self.n_samples)
-
-# %% ../../nbs/09b_specvqgan_pipeline.ipynb #5a7e0c02
-@patch
-def save_pretrained(self:SpecVQGANPipeline, folder): # the folder to write
-    "Save the prior, codec and vocoder into sub-folders and the pipeline's settings into `config.json` (written last: a folder without it does not load)."
-    return save_parts(folder, {n: getattr(self, n) for n in ('prior', 'codec', 'vocoder')},
-                      dict(model_class='SpecVQGANPipeline', batch_size=self.batch_size, duration=self.n_samples / self.sample_rate))
-
-@patch(cls_method=True)
-def from_pretrained(cls:SpecVQGANPipeline, folder, # a folder written by `SpecVQGANPipeline.save_pretrained`
-                    device='cpu', # where to put the parts
-                    sources:dict=None): # source clips (`sources_from_folder`): a feature-conditioned prior's conditions
-    "Load the prior and codec with `load_pretrained`, the vocoder with `load_vocoder`, and rebuild the pipeline."
-    from foleybook.vocoders.base import load_vocoder
-    folder = Path(folder)
-    try: cfg = json.loads((folder/CONFIG_NAME).read_text())
-    except (OSError, json.JSONDecodeError) as e: raise CheckpointError(f"{folder/CONFIG_NAME}: not a pipeline config ({e})") from None
-    prior, codec = [load_pretrained(folder/n, device=device).eval() for n in ('prior', 'codec')]
-    vocoder = load_vocoder(folder/'vocoder', device, inference=False)
-    if isinstance(vocoder, nn.Module): vocoder.eval()
-    return cls(prior, codec, vocoder, sources=sources, batch_size=cfg['batch_size'], duration=cfg['duration'])
 
 # %% ../../nbs/09b_specvqgan_pipeline.ipynb #021d6f98
 def _label(kind, c): return 'none' if kind == 'none' else f"{'features' if kind == 'feature' else kind}: {c}"
@@ -213,3 +174,86 @@ def _generate(self:SpecVQGANSampler, cond, prime, prime_frac, temperature, top_k
 def specvqgan_sampler(pipes, max_n:int=4) -> SpecVQGANSampler:
     "The sampler widget of one or several `SpecVQGANPipeline`s (see `SpecVQGANSampler`)."
     return SpecVQGANSampler(pipes, max_n)
+
+# %% ../../nbs/09b_specvqgan_pipeline.ipynb #fae00549
+def features_root(r): # an experiment
+    "The visual features of an experiment's clips (data/features for SynthFoley, <data>/features), or None."
+    f = data_source(r).get('features')
+    return Path(f) if f else None
+
+def _specvqgan_settings(r, parts, given:dict) -> dict:
+    "What an experiment decides: its `generate` batch size, its duration, and for the feature prior the held-out clips."
+    out = dict(batch_size=r.P['generate']['bs'], duration=r.P.get('duration'))
+    if given.get('kind') == 'feature' and given.get('sources') is None:
+        test = r.need('split', 'the held-out split', r.path('data', 'test'))
+        out['sources'] = sources_from_folder(test, features_root(r), sr=parts['codec'].mel_config.sample_rate)
+    return out
+
+def _specvqgan_build(parts, kind:str=None, **settings) -> SpecVQGANPipeline:
+    "The pipeline of the class prior (or with `kind='feature'`, of the feature prior); Griffin-Lim on the codec's mels."
+    codec, voc = parts['codec'], parts['vocoder']
+    if isinstance(voc, GriffinLimVocoder): voc = GriffinLimVocoder(codec.mel_config, n_iter=voc.n_iter)
+    prior = parts['feature_prior'] if kind == 'feature' else parts['prior']
+    if prior is None: raise ConfigError("this experiment has no feature-conditioned prior (its data has no visual features)")
+    return SpecVQGANPipeline(prior, codec, voc, **settings)
+
+def derangement(n:int, seed:int=0) -> list:
+    "A seeded permutation of range(n) with no fixed point (n >= 2)."
+    if n < 2: raise DataError(f"shuffled features need at least 2 source clips, got {n}")
+    rng = random.Random(seed)
+    while True:
+        p = list(range(n)); rng.shuffle(p)
+        if all(i != j for i, j in enumerate(p)): return p
+
+# %% ../../nbs/09b_specvqgan_pipeline.ipynb #852942cf
+@torch.no_grad()
+def codebook_ceiling(r, clf, test, device='cpu') -> dict: # an experiment; its classifier; held-out folder; device
+    "The held-out clips' accuracy re-synthesised from their mels (`vocoder_ceiling`) and their VQGAN codes; codes used."
+    from foleybook.audio import load_audio
+    from foleybook.eval.report import class_files
+    from foleybook.data.loaders import crop_frames
+    pipe = SPECVQGAN_SYSTEM.assemble(r, device)
+    codec, ms = pipe.codec, MelSpectrogram(pipe.codec.mel_config).to(device)
+    voc = lambda mel: vocode(pipe.vocoder, mel, precision='fp32')
+    sr, n = codec.mel_config.sample_rate, codec.config.n_frames
+    clips, used = {'vocoder': {}, 'codebook': {}}, set()
+    for c, files in class_files(test, classes_of(r)).items():
+        mel = torch.cat([crop_frames(ms(torch.as_tensor(load_audio(f, sr=sr)[0][0]).float()[None].to(device)), n) for f in files])
+        codes = codec.encode(mel); used |= set(codes.flatten().tolist())
+        for key, w in (('vocoder', voc(mel)), ('codebook', voc(codec.decode(codes)))):
+            clips[key][c] = list(w.reshape(len(files), -1).float().cpu())
+    acc = {key: class_accuracy(clf, v, sr) for key, v in clips.items()}   # the shared per-class accuracy
+    out = {f'{key}_ceiling': a['all'] for key, a in acc.items()}
+    r.log(f"stage {r.current}: held-out clips through the vocoder {out['vocoder_ceiling']:.1%}, through the codebook and "
+          f"the vocoder {out['codebook_ceiling']:.1%} recognised; {len(used)} of {codec.n_codes} codes used")
+    per = lambda a: {c: v for c, v in a.items() if c != 'all'}
+    return dict(out, vocoder_ceiling_class_accuracy=per(acc['vocoder']), codebook_ceiling_class_accuracy=per(acc['codebook']),
+                codes_used=len(used), n_codes=codec.n_codes)
+
+def specvqgan_metrics(r, ev) -> dict: # an experiment; the evaluate stage's `Evaluation` (after the per-class metrics)
+    "`codebook_ceiling`, and `mkl_features`, `mkl_shuffled`, `feature_accuracy` of the feature prior (when trained)."
+    from foleybook.eval.metrics import mkl
+    clf = ev.classifier
+    ceil = codebook_ceiling(r, clf, r.path('data', 'test'), ev.device)
+    if r.skipped('gpt_feature'): return ceil   # no visual features: the class-conditioned path only
+    pipe = SPECVQGAN_SYSTEM.assemble(r, ev.device, kind='feature')
+    e = r.P['evaluate']; k = e.get('per_source', 2)
+    names = list(pipe.sources)
+    ref = clf.probs([pipe.sources[nm]['wave'] for nm in names], pipe.sample_rate)
+    perm = derangement(len(names), r.seed)
+    true, shuf, hits = [], [], []
+    for i, nm in enumerate(names):
+        g = clf.probs(pipe.generate(nm, k, seed=r.seed + i, top_k=e.get('top_k')), pipe.sample_rate)
+        s = clf.probs(pipe.generate(names[perm[i]], k, seed=r.seed + i, top_k=e.get('top_k')), pipe.sample_rate)
+        true.append(mkl(ref[i], g)); shuf.append(mkl(ref[i], s))
+        hits += list(g.argmax(1) == clf.classes.index(nm.split('/')[0]))
+    r.log(f"stage {r.current}: feature prior MKL {np.mean(true):.3f} with the clips' own features, {np.mean(shuf):.3f} shuffled")
+    return dict(mkl_features=float(np.mean(true)), mkl_shuffled=float(np.mean(shuf)), feature_accuracy=float(np.mean(hits)),
+                n_sources=len(names), clips_per_source=k, **ceil)
+
+SPECVQGAN_SYSTEM = register_system(System(
+    'specvqgan', {'prior': Part('gpt_class', ('transformer',)), 'codec': Part('vqgan', ('vqgan',)),
+                  'vocoder': Part('vocoder', ('hifigan', 'melgan', 'griffinlim'), load=load_vocoder_part),
+                  'feature_prior': Part('gpt_feature', ('transformer',), optional=True)},
+    build=_specvqgan_build, settings=_specvqgan_settings, metrics=(specvqgan_metrics,),
+    sampler=specvqgan_sampler))

@@ -242,16 +242,6 @@ def line_progress(learn:Learner, # the learner to set up
         if not any(isinstance(cb, LineProgress) for cb in learn.cbs): learn.add_cb(LineProgress())
     return learn
 
-# %% ../../nbs/02a_checkpoint.ipynb #16495176
-@patch
-def to_system(self:Learner,
-              system:str): # one of `SYSTEMS`
-    "Set the learner up for `system`: mixed precision (`to_amp`) and DDP (`to_distributed`) as `check_system` says."
-    s = check_system(system)
-    if s['amp'] and not any(isinstance(cb, AMP) for cb in self.cbs): self.to_amp()
-    if s['ddp']: self.to_distributed()
-    return self
-
 # %% ../../nbs/02a_checkpoint.ipynb #9b9b2db1
 @patch
 def fit_or_resume(self:Learner,

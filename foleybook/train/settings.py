@@ -20,8 +20,8 @@ from .learner import AMP, EMA, GradClip, unwrap
 from .checkpoint import Checkpoint, ResumeCallback
 
 # %% auto #0
-__all__ = ['SCHEDULES', 'TRAIN_PRECISIONS', 'check_value', 'checked', 'merge_config', 'TrainSettings', 'layer_settings',
-           'cosine_warmup', 'fit_pretrained']
+__all__ = ['SCHEDULES', 'TRAIN_PRECISIONS', 'check_value', 'checked', 'merge_config', 'deep_merge', 'TrainSettings',
+           'layer_settings', 'cosine_warmup', 'fit_pretrained']
 
 # %% ../../nbs/02c_settings.ipynb #7edc0228
 _SCALARS = {'int': int, 'float': float, 'str': str, 'bool': bool}
@@ -71,6 +71,12 @@ def merge_config(cfg:FoleyConfig, # a model config
         else: v = check_value(type(cfg).__name__, k, tp, v)
         upd[k] = v
     return cfg.replace(**upd)
+
+def deep_merge(a:dict, b:dict) -> dict:
+    "`a` updated with `b`, dicts merged key by key."
+    out = dict(a)
+    for k, v in b.items(): out[k] = deep_merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
 
 # %% ../../nbs/02c_settings.ipynb #08284b5c
 SCHEDULES = ('constant', 'one_cycle', 'epoch_decay', 'cosine_warmup')

@@ -12,12 +12,14 @@ from typing import Callable, ClassVar
 import torch
 from torch import nn
 from fastai.distributed import rank_distrib
-from ..core import FoleyConfig, ConfigError, REGISTRY, check_system, discover, n_params, atomic_write
-from .settings import TrainSettings, checked, merge_config, layer_settings, fit_pretrained
+from ..core import FoleyConfig, ConfigError, REGISTRY, check_system, discover, n_params, atomic_write, seed_everything, get_device
+from ..data.loaders import trainer_data
+from .learner import fp32
+from .settings import TrainSettings, checked, merge_config, layer_settings, fit_pretrained, deep_merge
 
 # %% auto #0
-__all__ = ['TRAINERS', 'SHORTCUTS', 'NoExtras', 'Run', 'TrainerSpec', 'trainer', 'get_trainer', 'valid_keys', 'split_keys',
-           'resolve', 'run_record', 'train', 'trainer_table']
+__all__ = ['TRAINERS', 'SHORTCUTS', 'NoExtras', 'Run', 'TrainerSpec', 'model_for', 'Trainer', 'trainer', 'get_trainer',
+           'valid_keys', 'split_keys', 'resolve', 'run_record', 'train', 'trainer_table']
 
 # %% ../../nbs/02d_trainers.ipynb #e9e631cf
 @dataclass
@@ -75,18 +77,65 @@ class TrainerSpec:
 
     def __repr__(self): return f"TrainerSpec({self.name!r})"
 
+def model_for(cfg:FoleyConfig) -> nn.Module: # a model config
+    "A new model of the registered class (`REGISTRY`) whose config class is `cfg`'s."
+    cls = next((c for c in REGISTRY.values() if getattr(c, 'config_class', None) is type(cfg) and issubclass(c, nn.Module)), None)
+    if cls is None: raise ConfigError(f"no registered model has config class {type(cfg).__name__}")
+    return cls(cfg)
+
+class Trainer:
+    "How one model trains, apart from the model (as audiocraft's solvers): `build_data`, `build_model`, `build_learner`."
+    def synth(self, run) -> dict:
+        "`synth_folder` settings of the SynthFoley set written for `data='synth'` (n_per_class, sr, duration)."
+        return {}
+
+    def build_data(self, data, run, out, device):
+        "What the model learns from, on `device` (fastai `DataLoaders`, or what `build_model` and `build_learner` take)."
+        raise NotImplementedError
+
+    def build_model(self, data, run):
+        "The model to train (default: the registered model of the run's config class; sized from the data where it must be)."
+        return model_for(run.model)
+
+    def build_learner(self, data, model, run, cbs):
+        "The fastai `Learner` of `model`: its loss, optimizer and own callbacks, then `cbs`."
+        raise NotImplementedError
+
+    def fp32_modules(self, model) -> list:
+        "The modules kept in float32 when the run uses mixed precision (attention, output heads)."
+        return []
+
+    def fit_settings(self, run) -> TrainSettings:
+        "The run's settings as `fit_pretrained` takes them (a trainer may fill in what depends on others)."
+        return run.settings
+
+    def fit(self, data, run, out, *, resume:bool=True, quiet:bool=False, cbs=None) -> Path:
+        "The skeleton every trainer runs: seed, data, device, model, learner, precision, then `fit_pretrained`."
+        s, out = self.fit_settings(run), Path(out)
+        seed_everything(s.seed)                                     # once, first: one seed, one run
+        data = trainer_data(data, out, s.seed, **self.synth(run))  # 'synth' written once to out/synth; a missing path refused
+        built = self.build_data(data, run, out, get_device(s.device))
+        model = self.build_model(built, run)
+        learn = self.build_learner(built, model, run, list(cbs or []))
+        if s.amp_dtype() is not None:
+            for m in self.fp32_modules(model): fp32(m)
+        return fit_pretrained(learn, out, s, resume=resume, quiet=quiet)   # precision, DDP, EMA, schedule, checkpoints
+
 TRAINERS = {}  # trainer name -> `TrainerSpec`
 
 def _in_package(spec:TrainerSpec) -> bool:
-    "Whether the function and the classes of `spec` are all defined in foleybook's modules."
-    parts = [spec.fn, spec.extras, *(spec.config.values() if isinstance(spec.config, dict) else [spec.config] if spec.config else [])]
+    "Whether the trainer and the classes of `spec` are all defined in foleybook's modules."
+    parts = [getattr(spec.fn, '__self__', spec.fn), spec.extras, *(spec.config.values() if isinstance(spec.config, dict) else [spec.config] if spec.config else [])]
     return all(getattr(o, '__module__', '').startswith('foleybook.') for o in parts)
 
 def trainer(name:str, # the name `foleybook train NAME` and recipe sections use
             config=None, # the model config class (or a dict of them, see `config_by`)
             **kwargs): # more `TrainerSpec` fields (defaults, extras, what, ...)
-    "Decorator: register `fn(data, run, out, *, resume, quiet, cbs) -> Path` as a `TrainerSpec` in `TRAINERS`; returns its Python entry (`.spec` is the spec)."
-    def _reg(fn):
+    "Register a `Trainer` (its class, or an instance) as a `TrainerSpec` in `TRAINERS`; returns its Python entry (`.spec`)."
+    def _reg(impl):
+        if isinstance(impl, type): impl = impl()
+        if not isinstance(impl, Trainer): raise ConfigError(f"trainer {name}: {impl!r} is not a Trainer (build_data, build_model, build_learner)")
+        fn = impl.fit
         spec, prev = TrainerSpec(name, fn, config, **kwargs), TRAINERS.get(name)
         # a trainer of the package is never shadowed by a re-definition elsewhere (a notebook cell, a script): as `REGISTRY`
         if prev is None or _in_package(spec) or not _in_package(prev): TRAINERS[name] = spec
@@ -95,8 +144,8 @@ def trainer(name:str, # the name `foleybook train NAME` and recipe sections use
                   out=None, # the run's folder (default: exp/NAME)
                   **kwargs): # `train`'s keywords (resume, quiet, cbs, ...) and the run's keys (settings, model fields, extras)
             return train(spec, data, preset, out, **kwargs)
-        entry.__name__ = entry.__qualname__ = fn.__name__
-        entry.__doc__, entry.__module__, entry.spec = fn.__doc__, fn.__module__, spec
+        entry.__name__ = entry.__qualname__ = f"train_{name}"
+        entry.__doc__, entry.__module__, entry.spec = type(impl).__doc__, type(impl).__module__, spec
         return entry
     return _reg
 
@@ -126,7 +175,7 @@ def split_keys(spec:TrainerSpec, # the trainer
                keys:dict, # flat keys: 'bs', 'model.n_codes', 'settings.steps', 'extras.segment', bare model fields
                cls=None) -> tuple: # the model config class (default: the default one)
     "`(model, settings, extras)` dicts of `keys`, each checked against `spec`'s sections."
-    ok = valid_keys(spec, cls)
+    ok, moved = valid_keys(spec, cls), getattr(cls or spec.config_class() if spec.config is not None else None, 'moved', {})
     model, settings, extras = {}, {}, {}
     dest = dict(model=model, settings=settings, extras=extras)
     def fail(k, why, suggest=True):
@@ -136,6 +185,7 @@ def split_keys(spec:TrainerSpec, # the trainer
                           + f"; valid keys: settings {ok['settings'] or '(none: it trains nothing)'}, model.<field> for {ok['model'] or '(no model config)'}, extras {ok['extras'] or '(none)'}")
     for k, v in keys.items():
         head, _, rest = k.partition('.')
+        if rest and head == 'model' and rest in moved: _nested(extras, moved[rest].split('.'), v); continue   # trains the model: an extra
         if rest and head in dest:
             if rest.split('.')[0] not in ok[head]: fail(k, f"unknown key {k!r}")
             if head == 'model': _nested(model, rest.split('.'), v)
@@ -167,7 +217,10 @@ def resolve(trainer, # a trainer name or `TrainerSpec`
         if spec.config_by and k in (spec.config_by, f'extras.{spec.config_by}'): choice = v
     cls = spec.config_class(choice) if spec.config is not None else None
     m, s, x = split_keys(spec, keys, cls)
-    m, s, x = {**(model or {}), **m}, {**(settings or {}), **s}, {**(extras or {}), **x}
+    m, s, x = {**(model or {}), **m}, {**(settings or {}), **s}, deep_merge(extras or {}, x)
+    mx = {}   # fields that left the model config for the trainer's extras: an older config's, a preset's `model` section's
+    for k, v in [*getattr(preset, 'moved_values', {}).items(), *((cls.moved.get(k), m.pop(k)) for k in list(m) if k in getattr(cls, 'moved', {}))]:
+        _nested(mx, k.split('.'), v)
     if cls is None:
         if m: raise ConfigError(f"trainer {spec.name} has no model config: model keys {sorted(m)} do not apply")
         cfg = None
@@ -187,7 +240,7 @@ def resolve(trainer, # a trainer name or `TrainerSpec`
     else: st = checked(TrainSettings, layer_settings(sd, *layers, s))
     if st is not None and st.accum > 1 and not spec.accum:
         raise ConfigError(f"trainer {spec.name} cannot accumulate gradients (accum={st.accum}): its discriminator steps every batch")
-    return Run(spec, cfg, st, checked(spec.extras, {**xd, **x}, f"trainer {spec.name}'s extras"), name or defaults, given)
+    return Run(spec, cfg, st, checked(spec.extras, deep_merge(deep_merge(xd, mx), x), f"trainer {spec.name}'s extras"), name or defaults, given)
 
 # %% ../../nbs/02d_trainers.ipynb #c22d7416
 SHORTCUTS = ('epochs', 'steps', 'bs', 'lr', 'seed', 'system')  # keywords of `train` (and flags of `foleybook train`) that are always settings
@@ -224,11 +277,7 @@ def train(trainer, # a trainer name or `TrainerSpec`
     return fn()
 
 # %% ../../nbs/02d_trainers.ipynb #8f519fbf
-def _build(spec:TrainerSpec, cfg):
-    if spec.build is not None: return spec.build(cfg)
-    cls = next((c for c in REGISTRY.values() if getattr(c, 'config_class', None) is type(cfg) and issubclass(c, nn.Module)), None)
-    if cls is None: raise ConfigError(f"no registered model has config class {type(cfg).__name__}")
-    return cls(cfg)
+def _build(spec:TrainerSpec, cfg): return spec.build(cfg) if spec.build is not None else model_for(cfg)
 
 def trainer_table() -> list: # one dict per (trainer, preset)
     "Every trainer with each model preset, its model class, the extras that pick it (`with`) and its parameter count (None if it cannot be built)."

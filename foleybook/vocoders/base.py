@@ -12,15 +12,13 @@ from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import weight_norm
 from dataclasses import dataclass
 from ..core import FoleyConfig, Pretrained, ConfigError, CheckpointError, FoleyError, load_pretrained, model_device
-from ..train.trainers import trainer, train
 from ..protocols import Vocoder
 from ..audio import MelConfig, MelSpectrogram
 from ..fastpath import AutoPath, check_precision, bf16_capable, precision_forms, resolve_precision
 
 # %% auto #0
-__all__ = ['PUBLISHED_STEPS', 'VOCODER_KINDS', 'GriffinLimVocoder', 'wn_conv', 'remove_weight_norm', 'MelVocoder', 'MelL1',
-           'FastConv1d', 'inference_copy', 'receptive_field', 'fast_vocoder', 'vocode', 'vocoder_trainer',
-           'train_vocoder', 'train_griffinlim', 'load_vocoder']
+__all__ = ['VOCODER_KINDS', 'GriffinLimVocoder', 'wn_conv', 'remove_weight_norm', 'MelVocoder', 'MelL1', 'FastConv1d',
+           'inference_copy', 'receptive_field', 'fast_vocoder', 'vocode', 'vocoder_kind', 'load_vocoder']
 
 # %% ../../nbs/03_vocoders.ipynb #c069b9a5
 class GriffinLimVocoder(Pretrained):
@@ -237,68 +235,17 @@ def vocode(vocoder, # any `Vocoder`
     return out.reshape(*mels.shape[:-2], 1, n * hop)
 
 # %% ../../nbs/03_vocoders.ipynb #0ca30c71
-PUBLISHED_STEPS = {'hifigan': 2_500_000, 'melgan': 1_000_000}
-
 VOCODER_KINDS = {}  # kind -> (config class, learner function, default learning rate): each vocoder module adds itself
 
-def _vocoder_kind(kind):
+def vocoder_kind(kind:str): # a trainable vocoder's name ('hifigan', 'melgan', 'bigvgan')
+    "The `VOCODER_KINDS` entry of `kind` (the vocoder modules imported first); a `ConfigError` listing the kinds otherwise."
     if kind not in VOCODER_KINDS:
         from foleybook.core import discover
         discover('foleybook.vocoders')
     if kind not in VOCODER_KINDS: raise ConfigError(f"train_vocoder: unknown kind {kind!r}; choose one of {sorted(VOCODER_KINDS)}")
     return VOCODER_KINDS[kind]
 
-
 # %% ../../nbs/03_vocoders.ipynb #71319a73
-@dataclass
-class _VocoderExtras(FoleyConfig):
-    segment: int = 8192 # samples per training excerpt
-    n_synth: int = 4 # clips per class when `data='synth'`
-    weights: dict = None # loss weights to change (e.g. `{'mel': 45.}` for MelGAN)
-
-def vocoder_trainer(kind:str, # a key of `VOCODER_KINDS`
-                    defaults:dict=None, # settings per model preset over the published ones (`PUBLISHED_STEPS`, batch 16, the kind's lr, x0.999 a epoch)
-                    what:str=None): # what its recipe stage makes, for logs
-    "Register vocoder `kind`'s trainer in `TRAINERS` (`foleybook.train.trainers`); returns its Python entry."
-    cfg_cls, _, lr0 = VOCODER_KINDS[kind]
-    dflt = {'*': dict(steps=PUBLISHED_STEPS.get(kind, 1_000_000), bs=16, lr=lr0, schedule='epoch_decay', lr_decay=0.999)}
-    for k, v in (defaults or {}).items(): dflt[k] = {**dflt.get(k, {}), **v}
-    def fit(data, run, out, *, resume=True, quiet=False, cbs=None) -> Path:
-        from foleybook.core import seed_everything
-        from foleybook.data.loaders import vocoder_dls, trainer_data
-        from foleybook.train.settings import fit_pretrained
-        s, x = run.settings, run.extras
-        seed_everything(s.seed)
-        dls = vocoder_dls(trainer_data(data, out, s.seed, n_per_class=x.n_synth), run.model.mel, segment=x.segment, bs=s.bs,
-                          valid_pct=s.valid_pct, seed=s.seed, device=s.device)
-        learn = _vocoder_kind(kind)[1](dls, run.model, lr=s.lr, weights=x.weights, cbs=cbs)
-        return fit_pretrained(learn, out, s, resume=resume, quiet=quiet)
-    fit.__name__ = fit.__qualname__ = f'train_{kind}'
-    fit.__doc__ = f"Train a {kind} vocoder on random `segment`-sample excerpts with resumable checkpoints; its generator goes to `out/final`."
-    return trainer(kind, cfg_cls, defaults=dflt, extras=_VocoderExtras, accum=False, what=what or f'a trained {kind} vocoder',
-                   data="a class-folder path, an `AudioDataset`, a list of files, or 'synth'")(fit)
-
-def train_vocoder(kind:str='hifigan', # a key of `VOCODER_KINDS`: 'hifigan' or 'melgan'
-                  data='synth', # a class-folder path, an `AudioDataset`, a list of files, or 'synth'
-                  preset='debug', # a preset of `HiFiGANConfig` / `MelGANConfig` (or a config)
-                  out='exp/vocoder', # output folder: checkpoints/, final/ (and synth/)
-                  **kwargs) -> Path: # `train`'s keywords and the run's keys (steps, bs, segment, model fields, ...)
-    "Train a HiFi-GAN or MelGAN vocoder (`TRAINERS[kind]`) with resumable checkpoints; save the generator to `out/final`."
-    _vocoder_kind(kind)
-    return train(kind, data, preset, out, **kwargs)
-
-@dataclass
-class _GriffinLimExtras(FoleyConfig):
-    n_iter: int = 32 # Griffin-Lim iterations
-    mel: str = 'hifigan' # the `MelConfig` preset of the mels it inverts
-
-@trainer('griffinlim', extras=_GriffinLimExtras, trains=False, what='a Griffin-Lim vocoder (nothing to train)',
-         data='unused: Griffin-Lim learns nothing')
-def train_griffinlim(data, run, out, *, resume=True, quiet=False, cbs=None) -> Path:
-    "Save a `GriffinLimVocoder` to `out/final`: nothing is trained, so a recipe's vocoder stage can name it like a trained one."
-    return GriffinLimVocoder(MelConfig.preset(run.extras.mel), n_iter=run.extras.n_iter).save_pretrained(Path(out)/'final')
-
-
 def load_vocoder(folder, # a folder written by `save_pretrained` (e.g. `train_vocoder`'s out/final)
                  device='cpu', # where to put it
                  inference:bool=True): # fold weight norm, eval mode, no gradients
@@ -307,4 +254,3 @@ def load_vocoder(folder, # a folder written by `save_pretrained` (e.g. `train_vo
     if hasattr(model, 'as_vocoder'): model = model.as_vocoder()
     if not isinstance(model, Vocoder): raise CheckpointError(f"{folder}: holds a {type(model).__name__}, not a vocoder")
     return inference_copy(model) if inference and isinstance(model, nn.Module) else model
-

@@ -20,12 +20,12 @@ __all__ = ['BigVGANConfig', 'Snake', 'SnakeBeta', 'kaiser_sinc_filter1d', 'UpSam
            'Activation1d', 'AMPBlock1', 'AMPBlock2', 'BigVGAN', 'bigvgan_config_from_json', 'load_bigvgan_checkpoint']
 
 # %% ../../nbs/03d_bigvgan.ipynb #dabdda72
-_V1 = dict(use_tanh_at_final=True, use_bias_at_final=True, use_multiscale_melloss=False, lambda_melloss=45., clip_grad_norm=1000.)
+_V1 = dict(use_tanh_at_final=True, use_bias_at_final=True, use_multiscale_melloss=False, clip_grad_norm=1000.)   # (mel loss weight 45: `train_bigvgan`'s)
 _BASE = dict(upsample_rates=(8, 8, 2, 2), upsample_kernel_sizes=(16, 16, 4, 4), upsample_initial_channel=512)
 
 @dataclass
 class BigVGANConfig(FoleyConfig):
-    "BigVGAN generator shape, losses and gradient clip (its training settings: `train_bigvgan`'s); presets: the published v2 and v1 22 / 24 kHz models and 'debug'."
+    "BigVGAN generator shape, loss kind and gradient clip (its training settings and loss weights: `train_bigvgan`'s); presets: the published v2 and v1 22 / 24 kHz models and 'debug'."
     upsample_rates: tuple = (4, 4, 2, 2, 2, 2)       # transposed-conv strides; their product is the mel hop
     upsample_kernel_sizes: tuple = (8, 8, 4, 4, 4, 4) # their kernels
     upsample_initial_channel: int = 1536             # channels after `conv_pre`, halved at every upsampling
@@ -40,7 +40,6 @@ class BigVGANConfig(FoleyConfig):
     resolutions: tuple = ((1024, 120, 600), (2048, 240, 1200), (512, 50, 240)) # (n_fft, hop, win) of the multi-resolution discriminator
     discriminator_channel_mult: float = 1.           # discriminator width factor
     use_multiscale_melloss: bool = True              # v2's multi-scale mel loss on waves (else L1 on this mel)
-    lambda_melloss: float = 15.                      # weight of the mel loss
     clip_grad_norm: float = 500.                     # gradient norm clip (generator and discriminators)
     mel: MelConfig = field(default_factory=lambda: MelConfig.preset('bigvgan_22k')) # the input mel convention
     presets: ClassVar[dict] = {
@@ -55,6 +54,7 @@ class BigVGANConfig(FoleyConfig):
                       resblock_kernel_sizes=(3,), resblock_dilation_sizes=((1, 3, 5),), discriminator_channel_mult=0.125,
                       mel=MelConfig.preset('debug').to_dict())}
     retired: ClassVar[tuple] = ('lr', 'lr_decay', 'segment_size')   # training settings now (`train_bigvgan`'s settings and extras)
+    moved: ClassVar[dict] = {'lambda_melloss': 'weights.mel'}   # the mel loss's weight: the vocoder trainer's `weights`
 
     def __post_init__(self):
         if self.activation not in ('snake', 'snakebeta'): raise ConfigError(f"BigVGANConfig: activation must be 'snake' or 'snakebeta', got {self.activation!r}")
@@ -217,14 +217,15 @@ def bigvgan_config_from_json(path) -> BigVGANConfig: # an NVIDIA BigVGAN `config
         # its learning_rate, lr_decay, segment_size and batch_size are training settings: `train_bigvgan`'s
         opt['clip_grad_norm'] = float(h.get('clip_grad_norm', 1000.))   # NVIDIA's train.py default
         if 'resolutions' in h: opt['resolutions'] = tuple(tuple(r) for r in h['resolutions'])
-        return BigVGANConfig(upsample_rates=tuple(h['upsample_rates']), upsample_kernel_sizes=tuple(h['upsample_kernel_sizes']),
-                             upsample_initial_channel=h['upsample_initial_channel'], resblock=int(h['resblock']),
-                             resblock_kernel_sizes=tuple(h['resblock_kernel_sizes']),
-                             resblock_dilation_sizes=tuple(tuple(d) for d in h['resblock_dilation_sizes']),
-                             activation=h['activation'], snake_logscale=bool(h['snake_logscale']),
-                             use_tanh_at_final=bool(h.get('use_tanh_at_final', True)), use_bias_at_final=bool(h.get('use_bias_at_final', True)),
-                             use_multiscale_melloss=bool(h.get('use_multiscale_melloss', False)), lambda_melloss=float(h.get('lambda_melloss', 45.)),
-                             mel=mel, **opt)
+        cfg = BigVGANConfig(upsample_rates=tuple(h['upsample_rates']), upsample_kernel_sizes=tuple(h['upsample_kernel_sizes']),
+                            upsample_initial_channel=h['upsample_initial_channel'], resblock=int(h['resblock']),
+                            resblock_kernel_sizes=tuple(h['resblock_kernel_sizes']),
+                            resblock_dilation_sizes=tuple(tuple(d) for d in h['resblock_dilation_sizes']),
+                            activation=h['activation'], snake_logscale=bool(h['snake_logscale']),
+                            use_tanh_at_final=bool(h.get('use_tanh_at_final', True)), use_bias_at_final=bool(h.get('use_bias_at_final', True)),
+                            use_multiscale_melloss=bool(h.get('use_multiscale_melloss', False)), mel=mel, **opt)
+        cfg.moved_values = {'weights.mel': float(h.get('lambda_melloss', 45.))}   # how it trained: the vocoder trainer's `weights`
+        return cfg
     except KeyError as e: raise ConfigError(f"{path}: BigVGAN config lacks {e}") from None
 
 def load_bigvgan_checkpoint(path, # `bigvgan_generator.pt`, or the folder holding it and `config.json`

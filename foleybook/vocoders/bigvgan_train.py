@@ -12,13 +12,14 @@ from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 from ..core import ConfigError
 from ..train.gan import gan_learner, lsgan_d_loss, lsgan_g_loss, feature_matching_loss
-from .base import MelL1, VOCODER_KINDS, PUBLISHED_STEPS, vocoder_trainer
+from .base import MelL1, VOCODER_KINDS
+from .vocoder_train import PUBLISHED_STEPS, vocoder_trainer
 from .hifigan import MultiPeriodDiscriminator, hifigan_opt, LRELU_SLOPE
 from .bigvgan import BigVGAN, BigVGANConfig
 
 # %% auto #0
-__all__ = ['train_bigvgan', 'ResolutionDiscriminator', 'MultiResolutionDiscriminator', 'BigVGANDiscriminator',
-           'MultiScaleMelLoss', 'bigvgan_weights', 'bigvgan_loss_fns', 'bigvgan_learner']
+__all__ = ['BIGVGAN_WEIGHTS', 'train_bigvgan', 'ResolutionDiscriminator', 'MultiResolutionDiscriminator', 'BigVGANDiscriminator',
+           'MultiScaleMelLoss', 'bigvgan_loss_fns', 'bigvgan_learner']
 
 # %% ../../nbs/03e_bigvgan_train.ipynb #954593a0
 class ResolutionDiscriminator(nn.Module):
@@ -96,9 +97,7 @@ class MultiScaleMelLoss(nn.Module):
         return sum(F.l1_loss(self.log_mel(fake, w), self.log_mel(real, w)) for w, _ in self.scales)
 
 # %% ../../nbs/03e_bigvgan_train.ipynb #06982e8f
-def bigvgan_weights(config:BigVGANConfig=None) -> dict:
-    "BigVGAN's loss weights for `GANTrainer`: 'd_adv' 1, 'adv' 1, 'fm' 2, 'mel' `lambda_melloss`."
-    return {'d_adv': 1., 'adv': 1., 'fm': 2., 'mel': float((config or BigVGANConfig()).lambda_melloss)}
+BIGVGAN_WEIGHTS = {'d_adv': 1., 'adv': 1., 'fm': 2., 'mel': 15.}   # v2's loss weights for `GANTrainer` (v1: mel 45)
 
 def bigvgan_loss_fns(config:BigVGANConfig=None, # sizes, mel convention, `use_multiscale_melloss`
                      adversarial:bool=True): # False: the mel term only (a quick generator warm-up)
@@ -115,26 +114,26 @@ def bigvgan_loss_fns(config:BigVGANConfig=None, # sizes, mel convention, `use_mu
     return g_loss_fn, d_loss_fn
 
 def bigvgan_learner(dls, # batches of `(mel, wave)` (e.g. `foleybook.data.vocoder_dls`)
-                    config='debug', # a `BigVGANConfig` or a preset name
+                    config='debug', # a `BigVGAN` to train, a `BigVGANConfig` or a preset name
                     lr:float=1e-4, # learning rate of generator and discriminators (published)
-                    weights:dict=None, # loss weights to change (defaults: `bigvgan_weights`)
+                    weights:dict=None, # loss weights to change (defaults: `BIGVGAN_WEIGHTS`)
                     adversarial:bool=True, # False: train the generator on the mel term alone (no discriminator steps)
                     **kwargs): # more `gan_learner` / `Learner` arguments (cbs, d_start...)
     "A fastai `Learner` training a `BigVGAN` against `BigVGANDiscriminator` with the published losses."
     from fastai.callback.training import GradientClip
-    config = BigVGANConfig.preset(config) if isinstance(config, str) else config
+    model, config = (config, config.config) if isinstance(config, nn.Module) else (None, BigVGANConfig.preset(config) if isinstance(config, str) else config)
     g_loss_fn, d_loss_fn = bigvgan_loss_fns(config, adversarial)
     kwargs.setdefault('opt_func', hifigan_opt())
     kwargs.setdefault('d_clip', config.clip_grad_norm)
     kwargs['cbs'] = [GradientClip(config.clip_grad_norm)] + list(kwargs.get('cbs') or [])
     if not adversarial: kwargs['d_start'] = 2**62
-    return gan_learner(dls, BigVGAN(config), BigVGANDiscriminator(config), g_loss_fn, d_loss_fn,
-                       {**bigvgan_weights(config), **(weights or {})}, lr=lr, **kwargs)
+    return gan_learner(dls, model if model is not None else BigVGAN(config), BigVGANDiscriminator(config), g_loss_fn, d_loss_fn,
+                       {**BIGVGAN_WEIGHTS, **(weights or {})}, lr=lr, **kwargs)
 
 # %% ../../nbs/03e_bigvgan_train.ipynb #37963167
 VOCODER_KINDS['bigvgan'] = (BigVGANConfig, bigvgan_learner, 1e-4)
 PUBLISHED_STEPS['bigvgan'] = 5_000_000
-_V1_SEGMENT = dict(segment=8192)   # the v1 models' excerpts; v2's are 65536 samples
+_V1 = dict(segment=8192, weights={'mel': 45.})   # the v1 models' excerpts (v2's are 65536 samples) and mel-loss weight
 train_bigvgan = vocoder_trainer('bigvgan', what='a trained BigVGAN vocoder',
                                 defaults={'*': dict(segment=65536), 'debug': dict(steps=100, segment=4096),
-                                          **{p: _V1_SEGMENT for p in BigVGANConfig.presets if p.startswith(('bigvgan_22khz', 'bigvgan_24khz', 'bigvgan_base'))}})
+                                          **{p: _V1 for p in BigVGANConfig.presets if p.startswith(('bigvgan_22khz', 'bigvgan_24khz', 'bigvgan_base'))}})

@@ -13,12 +13,12 @@ from torch.nn.utils.parametrizations import weight_norm, spectral_norm
 from ..core import FoleyConfig, ConfigError
 from ..audio import MelConfig
 from ..train.gan import gan_learner, lsgan_d_loss, lsgan_g_loss, feature_matching_loss
-from .base import MelVocoder, MelL1, wn_conv, remove_weight_norm, VOCODER_KINDS, vocoder_trainer
+from .base import MelVocoder, MelL1, wn_conv, remove_weight_norm, VOCODER_KINDS
 
 # %% auto #0
-__all__ = ['LRELU_SLOPE', 'HIFIGAN_WEIGHTS', 'train_hifigan', 'HiFiGANConfig', 'ResBlock1', 'ResBlock2', 'HiFiGAN',
-           'PeriodDiscriminator', 'ScaleDiscriminator', 'MultiPeriodDiscriminator', 'MultiScaleDiscriminator',
-           'HiFiGANDiscriminator', 'hifigan_loss_fns', 'hifigan_opt', 'hifigan_learner']
+__all__ = ['LRELU_SLOPE', 'HIFIGAN_WEIGHTS', 'HiFiGANConfig', 'ResBlock1', 'ResBlock2', 'HiFiGAN', 'PeriodDiscriminator',
+           'ScaleDiscriminator', 'MultiPeriodDiscriminator', 'MultiScaleDiscriminator', 'HiFiGANDiscriminator',
+           'hifigan_loss_fns', 'hifigan_opt', 'hifigan_learner']
 
 # %% ../../nbs/03a_hifigan.ipynb #8c5f0e6b
 @dataclass
@@ -199,19 +199,18 @@ def hifigan_opt(**kw): # more fastai `Adam` arguments
     return partial(Adam, mom=0.8, sqr_mom=0.99, eps=1e-8, wd=0.01, decouple_wd=True, **kw)
 
 def hifigan_learner(dls, # batches of `(mel, wave)` (e.g. `foleybook.data.vocoder_dls`)
-                    config='debug', # a `HiFiGANConfig` or a preset name
+                    config='debug', # a `HiFiGAN` to train, a `HiFiGANConfig` or a preset name
                     lr:float=2e-4, # learning rate of generator and discriminators
                     f_max:float=None, # top of the loss mel (None: Nyquist)
                     weights:dict=None, # loss weights to change (defaults: `HIFIGAN_WEIGHTS`)
                     adversarial:bool=True, # False: train the generator on the mel term alone (no discriminator steps)
                     **kwargs): # more `gan_learner` / `Learner` arguments (cbs, d_start...)
-    "A fastai `Learner` training a `HiFiGAN` against `HiFiGANDiscriminator` with the published losses."
-    config = HiFiGANConfig.preset(config) if isinstance(config, str) else config
+    "A fastai `Learner` training a `HiFiGAN` (or `config`'s) against `HiFiGANDiscriminator` with the published losses."
+    model, config = (config, config.config) if isinstance(config, nn.Module) else (None, HiFiGANConfig.preset(config) if isinstance(config, str) else config)
     g_loss_fn, d_loss_fn = hifigan_loss_fns(config, f_max, adversarial)
     kwargs.setdefault('opt_func', hifigan_opt())
     if not adversarial: kwargs['d_start'] = 2**62
-    return gan_learner(dls, HiFiGAN(config), HiFiGANDiscriminator(config), g_loss_fn, d_loss_fn,
+    return gan_learner(dls, model if model is not None else HiFiGAN(config), HiFiGANDiscriminator(config), g_loss_fn, d_loss_fn,
                        {**HIFIGAN_WEIGHTS, **(weights or {})}, lr=lr, **kwargs)
 
 VOCODER_KINDS['hifigan'] = (HiFiGANConfig, hifigan_learner, 2e-4)
-train_hifigan = vocoder_trainer('hifigan', defaults={'debug': dict(steps=100)}, what='a trained HiFi-GAN vocoder')

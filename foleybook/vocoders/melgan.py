@@ -13,11 +13,11 @@ from torch.nn.utils.parametrizations import weight_norm
 from ..core import FoleyConfig, Pretrained, ConfigError
 from ..audio import MelConfig
 from ..train.gan import gan_learner, hinge_d_loss, hinge_g_loss, feature_matching_loss
-from .base import MelL1, MelVocoder, wn_conv, VOCODER_KINDS, vocoder_trainer
+from .base import MelL1, MelVocoder, wn_conv, VOCODER_KINDS
 
 # %% auto #0
-__all__ = ['MELGAN_WEIGHTS', 'train_melgan', 'MelGANConfig', 'ResnetBlock', 'MelGAN', 'NLayerDiscriminator',
-           'MelGANDiscriminator', 'melgan_loss_fns', 'melgan_learner']
+__all__ = ['MELGAN_WEIGHTS', 'MelGANConfig', 'ResnetBlock', 'MelGAN', 'NLayerDiscriminator', 'MelGANDiscriminator',
+           'melgan_loss_fns', 'melgan_learner']
 
 # %% ../../nbs/03c_melgan.ipynb #d6d452eb
 @dataclass
@@ -123,7 +123,7 @@ def melgan_loss_fns(config:MelGANConfig=None, # sizes and mel convention
     return g_loss_fn, d_loss_fn
 
 def melgan_learner(dls, # batches of `(mel, wave)`
-                   config='debug', # a `MelGANConfig` or a preset name
+                   config='debug', # a `MelGAN` to train, a `MelGANConfig` or a preset name
                    lr:float=1e-4, # learning rate (both networks; Adam betas 0.5, 0.9 as in MelGAN)
                    weights:dict=None, # loss weights to change (defaults: `MELGAN_WEIGHTS`)
                    adversarial:bool=True, # False: train on the mel term alone (weight 45 unless given), no discriminator
@@ -131,14 +131,12 @@ def melgan_learner(dls, # batches of `(mel, wave)`
     "A fastai `Learner` training a `MelGAN` against `MelGANDiscriminator`."
     from fastai.optimizer import Adam
     from functools import partial
-    config = MelGANConfig.preset(config) if isinstance(config, str) else config
+    model, config = (config, config.config) if isinstance(config, nn.Module) else (None, MelGANConfig.preset(config) if isinstance(config, str) else config)
     g_loss_fn, d_loss_fn = melgan_loss_fns(config, adversarial)
     kwargs.setdefault('opt_func', partial(Adam, mom=0.5, sqr_mom=0.9, eps=1e-8, wd=0.))
     if not adversarial: kwargs['d_start'] = 2**62
-    return gan_learner(dls, MelGAN(config), MelGANDiscriminator(config), g_loss_fn, d_loss_fn,
+    return gan_learner(dls, model if model is not None else MelGAN(config), MelGANDiscriminator(config), g_loss_fn, d_loss_fn,
                        {**MELGAN_WEIGHTS, **({} if adversarial else {'mel': 45.}), **(weights or {})}, lr=lr, **kwargs)
 
 # %% ../../nbs/03c_melgan.ipynb #f17947a2
 VOCODER_KINDS['melgan'] = (MelGANConfig, melgan_learner, 1e-4)
-train_melgan = vocoder_trainer('melgan', defaults={'*': dict(bs=64), 'debug': dict(steps=100, bs=16), 'specvqgan_debug': dict(steps=100, bs=16)},
-                               what='a trained MelGAN vocoder')   # SpecVQGAN's MelGAN: batch 64
