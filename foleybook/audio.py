@@ -133,6 +133,7 @@ class MelConfig(FoleyConfig):
     scale:str = 'log' # one of SCALES: 'log', 'specvqgan', 'db', 'linear'
     clamp_min:float = 1e-5 # floor before the log ('log', 'specvqgan')
     top_db:float = 80. # dynamic range of the 'db' scale
+    ref_db:float = None # 'db' scale: the level (dB) shown as 0 (None: each mel's own maximum, as published)
     presets:ClassVar[dict] = {
         'hifigan': dict(),
         'specvqgan': dict(f_min=125., f_max=7600., center=True, scale='specvqgan'),
@@ -282,16 +283,16 @@ class MelSpectrogram(nn.Module):
         if c.scale == 'specvqgan': return ((20 * torch.log10(mel.clamp_min(c.clamp_min)) - 20 + 100) / 100).clamp(0, 1)
         if c.scale == 'db':
             db = 20 / c.power * torch.log10(mel.clamp_min(1e-10))  # 10 log10 of power, 20 log10 of magnitude
-            db = db - db.amax(dim=(-2, -1), keepdim=True)
+            db = db - (db.amax(dim=(-2, -1), keepdim=True) if c.ref_db is None else c.ref_db)   # a fixed ref keeps the level
             return db.clamp_min(-c.top_db)
         return mel
 
     def unscale(self, mel): # scaled mel, (..., n_mels, frames)
-        "Undo `scale` (the 'db' scale comes back relative to its maximum, clipped values stay clipped)."
+        "Undo `scale` (the 'db' scale comes back relative to its maximum unless `ref_db` is set; clipped values stay clipped)."
         c = self.cfg
         if c.scale == 'log': return mel.exp()
         if c.scale == 'specvqgan': return 10 ** ((mel * 100 - 100 + 20) / 20)
-        if c.scale == 'db': return 10 ** (mel * c.power / 20)
+        if c.scale == 'db': return 10 ** ((mel + (c.ref_db or 0.)) * c.power / 20)
         return mel
 
     def to_linear(self, mel): # scaled mel, (..., n_mels, frames)

@@ -26,6 +26,7 @@ class MelImageConfig(FoleyConfig):
     n_fft:int = 2048 # FFT size (and window)
     hop_length:int = 512 # samples between frames
     top_db:float = 80. # dB range of the 8 bits
+    ref_db:float = None # the mel level (dB) shown as white (None: each image's own maximum, as published: the level is lost)
     presets:ClassVar[dict] = {
         '256': dict(), '64': dict(x_res=64, y_res=64, hop_length=1024),
         '1024x256': dict(x_res=1024, y_res=256, hop_length=256), '2048x128': dict(x_res=2048, y_res=128),
@@ -42,7 +43,8 @@ class MelImageConfig(FoleyConfig):
     def mel(self) -> MelConfig:
         "The `MelConfig` of these images (the `audio_diffusion` convention at this size)."
         return MelConfig.preset('audio_diffusion', sample_rate=self.sample_rate, n_fft=self.n_fft, win_length=self.n_fft,
-                                hop_length=self.hop_length, n_mels=self.y_res, top_db=self.top_db)
+                                hop_length=self.hop_length, n_mels=self.y_res, top_db=self.top_db,
+                                ref_db=self.ref_db)
     @property
     def slice_samples(self) -> int: return slice_length(self.mel, self.x_res)
     @property

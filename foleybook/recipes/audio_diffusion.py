@@ -15,8 +15,8 @@ from ..systems.common import classes_of
 from ..systems.audio_diffusion import AUDIO_DIFFUSION_SYSTEM
 
 # %% auto #0
-__all__ = ['RECIPE_PRESETS', 'AUDIO_DIFFUSION_SECTIONS', 'AUDIO_DIFFUSION', 'AudioDiffusionGenerate', 'unet_config', 'no_vae',
-           'no_vocoder', 'stage_vae', 'stage_unet', 'hifigan_for_images', 'stage_vocoder']
+__all__ = ['DEMO_IMAGES', 'RECIPE_PRESETS', 'AUDIO_DIFFUSION_SECTIONS', 'AUDIO_DIFFUSION', 'AudioDiffusionGenerate',
+           'unet_config', 'no_vae', 'no_vocoder', 'stage_vae', 'stage_unet', 'hifigan_for_images', 'stage_vocoder']
 
 # %% ../../nbs/13f_audio_diffusion_recipe.ipynb #cba98235
 @dataclass
@@ -25,7 +25,9 @@ class AudioDiffusionGenerate(GenerateSection):
     steps: int = None # sampling steps (None: the model config's)
     guidance: float = None # classifier-free guidance scale (None: the model config's)
     eta: float = None # DDIM's eta (None: the model config's)
+    n_iter: int = None # Griffin-Lim iterations (None: the model config's; a vocoder stage's HiFi-GAN takes none)
 
+DEMO_IMAGES = dict(x_res=128, y_res=32, sample_rate=22050, n_fft=2048, hop_length=689, top_db=80., ref_db=40.)
 RECIPE_PRESETS = {
     'debug': dict(
         n_per_class=6, holdout=1/3, seed=0, duration=4.0,
@@ -38,10 +40,11 @@ RECIPE_PRESETS = {
     'demo': dict(
         n_per_class=40, holdout=0.25, seed=0, duration=4.0,
         vae=None,
-        unet=dict(preset='demo', model=dict(diffusion=dict(prediction='v')), epochs=60, bs=16, every=100, keep=20),   # v: see below; every EMA checkpoint kept: the learning curve
+        unet=dict(preset='demo', model=dict(diffusion=dict(prediction='v'), images=DEMO_IMAGES), epochs=140, bs=16,
+                  every=100, keep=20),   # v prediction and the images: see below; every EMA checkpoint kept
         vocoder=None,   # Griffin-Lim: a HiFi-GAN does not fit the 20-minute budget
         judge='demo',
-        generate=dict(n_per_class=10, steps=25, guidance=3., bs=10),
+        generate=dict(n_per_class=10, steps=25, guidance=1., n_iter=64, bs=10),   # guidance 1: see "Under the judge"
         evaluate=dict(embedders=('classifier',))),
     'image256': dict(
         n_per_class=None, holdout=0.1, seed=0, duration=4.0,

@@ -1,0 +1,65 @@
+"""A recipe's preset over seeds, scored as `foleybook bench` scores it: the benchmark's SynthFoley set, each seed's
+split and judge (`foleybook.recipes.bench`), the recipe run on that split, its generated clips recognised by the judge.
+Quicker than a whole benchmark when one system changed; the numbers are the bench's (accuracy, per class, level against
+the real clips, diversity, the training stages' CPU minutes).
+
+    OMP_NUM_THREADS=1 python bench/judge_seeds.py audio-diffusion --seeds 0 1 2 --out exp/judge_seeds [--set KEY=JSON]
+
+`--score-only` scores experiments that are already there (`--name` under OUT/seedN/) without running the recipe.
+
+Writes nbs/results/<recipe>_judge_seeds.json, one row per seed.
+"""
+import argparse, json, os, platform, time
+os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_THREADS', '1')
+from pathlib import Path
+import torch
+from foleybook.recipes.bench import bench_data, bench_format, bench_split, bench_judge, score_system, BENCH_PRESETS
+from foleybook.recipes.engine import run_recipe, get_recipe
+
+RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results'
+
+
+def one_seed(recipe, seed, out, preset='demo', sets=None, name=None, score_only=False):
+    "Run `recipe` on the benchmark's split of `seed` in `out/seedN/name` and score it with that seed's judge: one row."
+    P = BENCH_PRESETS['demo']
+    dev = bench_data(out, 'synth', P['n_per_class']); fmt = bench_format(dev)
+    base = Path(out)/f'seed{seed}'
+    split = bench_split(dev, base/'split', P['holdout'], seed)
+    clf = bench_judge(split, P['judge'], seed=seed, system='cpu')
+    t0, exp = time.time(), base/(name or recipe)
+    if not score_only:
+        run_recipe(exp, get_recipe(recipe), data=str(dev), preset=preset, system='cpu', quiet=True,
+                   sets={'seed': seed, **(sets or {})}, split=split)
+    sc = score_system(recipe, exp, split/'test', clf, fmt, base/'scores'/(name or recipe))
+    pc = sc['per_class']
+    return dict(seed=seed, preset=preset, sets=sets or {}, accuracy=sc['accuracy'],
+                per_class={c: v['accuracy'] for c, v in pc.items()},
+                level_db={c: round(v['rms_dbfs'] - v['rms_dbfs_real'], 1) for c, v in pc.items()},
+                diversity=sc['diversity'], diversity_real=sc['diversity_real'], conversion=sc['conversion'],
+                train_cpu_min=round(sc['train_cpu_seconds'] / 60, 2), stage_cpu_s=sc['stage_cpu_seconds'],
+                wall_min=round((time.time() - t0) / 60, 1))
+
+
+def save(recipe, rows):
+    "Write the rows (sorted by seed) with the machine they ran on."
+    res = dict(what=f"foleybook recipe {recipe} under the benchmark's judge (bench/judge_seeds.py)",
+               machine=f"{platform.machine()} CPU ({torch.backends.cpu.get_cpu_capability()}), OMP_NUM_THREADS=1",
+               runs=sorted(rows, key=lambda r: r['seed']))
+    f = RESULTS/f"{recipe.replace('-', '_')}_judge_seeds.json"
+    f.write_text(json.dumps(res, indent=1) + '\n')
+    return f
+
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('recipe'); p.add_argument('--preset', default='demo')
+    p.add_argument('--seeds', type=int, nargs='+', default=[0, 1, 2])
+    p.add_argument('--out', default='exp/judge_seeds')
+    p.add_argument('--set', action='append', default=[], help='KEY=JSON, a change to the preset')
+    p.add_argument('--name', default=None, help="each seed's experiment folder under OUT/seedN/ (default: the recipe)")
+    p.add_argument('--score-only', action='store_true', help='score the experiments there, do not run the recipe')
+    a = p.parse_args()
+    sets = {k: json.loads(v) for k, v in (s.split('=', 1) for s in a.set)}
+    rows = [one_seed(a.recipe, s, a.out, a.preset, sets, a.name, a.score_only) for s in a.seeds]
+    for r in rows: print(json.dumps({k: v for k, v in r.items() if not isinstance(v, dict)}))
+    print('wrote', save(a.recipe, rows))
