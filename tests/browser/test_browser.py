@@ -24,7 +24,8 @@ from selenium.webdriver.support.ui import Select
 from conftest import ROOT
 
 SHOTS = Path(os.environ.get('FOLEYBOOK_SHOTS', ROOT/'tests'/'browser'/'_shots'))
-_re_sampler = re.compile(r'\bSampler\b|\w+_sampler\(')
+# the widget `foleybook.display.Sampler` (not the diffusion core's `solvers.Sampler` rows) or a `*_sampler(...)` helper
+_re_sampler = re.compile(r'\w+_sampler\(|from foleybook\.display import[^\n]*\bSampler\b|\bdisplay\.Sampler\b')
 # what a machine path looks like (the checkout, home folders, temp dirs, an installed package)
 _re_leak = re.compile('|'.join([re.escape(str(ROOT)), r'/work/\w', r'/home/\w', r'/root/', r'/tmp/tmp\w{4,}', r'/tmp/pytest-of-', r'/var/folders/',
                                 r'site-packages', r'dist-packages', r'/usr/lib/python', r'\.venv/', r'[A-Z]:\\\\Users']))
