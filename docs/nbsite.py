@@ -243,9 +243,8 @@ def process_notebooks(repo: Path, work: Path, n_workers: int = 1) -> Path:
     shutil.copytree(repo/'nbs', work/'nbs', ignore=shutil.ignore_patterns('.ipynb_checkpoints', '_proc'))
     for f in ('settings.ini', 'pyproject.toml'):   # nbdev 2 reads settings.ini (nbdev 3: pyproject.toml)
         if (repo/f).exists(): shutil.copy(repo/f, work/f)
-    code = ("from nbdev.doclinks import _build_modidx; from nbdev.serve import proc_nbs; "
-            f"proc_nbs({str(work/'nbs')!r}, n_workers={n_workers}, force=True)")
-    subprocess.run([sys.executable, '-c', code], cwd=work, check=True)
+    subprocess.run([sys.executable, str(Path(__file__).with_name('nbproc.py')), str(work/'nbs'), str(n_workers)],
+                   cwd=work, check=True)
     return work/'_proc'
 
 

@@ -1,5 +1,5 @@
 """The docs site: nbdev's processed notebooks converted for myst-nb and built by Sphinx with -W."""
-import ast, json, re, sys
+import ast, json, re, shutil, subprocess, sys
 from pathlib import Path
 import pytest
 
@@ -242,3 +242,19 @@ def test_roles():
     assert nbsite.role_of('13_cli.ipynb', 'cli') == 'CLI and recipes'
     assert nbsite.role_of('12_evaluation.ipynb', 'eval.metrics') == 'Evaluation'
     assert nbsite.role_of('08_x.ipynb') == 'Codecs'          # no module: by its chapter
+
+
+def test_notebook_processing_keeps_the_package_trainers(tmp_path):
+    "A notebook's trainer cells, run again for the docs, never replace the package's trainer for the worker's next notebook."
+    (tmp_path/'nbs').mkdir(); shutil.copy(ROOT/'settings.ini', tmp_path)
+    shutil.copy(ROOT/'nbs'/'03f_vocoder_train.ipynb', tmp_path/'nbs'/'a.ipynb')   # registers hifigan, melgan, griffinlim
+    check = ("#| export\nfrom foleybook.train.trainers import TRAINERS, _in_package\n"
+             "assert all(_in_package(TRAINERS[k]) for k in ('hifigan', 'melgan', 'griffinlim')), TRAINERS")
+    nb = dict(cells=[dict(cell_type='code', id='c0', metadata={}, execution_count=None, outputs=[], source=check)],
+              metadata=dict(kernelspec=dict(name='python3', display_name='Python 3', language='python')), nbformat=4,
+              nbformat_minor=5)
+    (tmp_path/'nbs'/'b.ipynb').write_text(json.dumps(nb))
+    r = subprocess.run([sys.executable, str(ROOT/'docs'/'nbproc.py'), 'nbs', '1'], cwd=tmp_path, capture_output=True,
+                       text=True)   # one worker: b runs after a in the same process
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert (tmp_path/'_proc'/'b.ipynb').exists()

@@ -1,0 +1,55 @@
+"""nbdev's notebook processing for the docs (`nbsite.py`), with every worker holding the whole package first.
+
+nbdev's pool reuses its workers, and a notebook's exported cells, run again for the docs, register its trainers in the
+worker's registries (`foleybook.train.trainers.TRAINERS`) when the package's own module has not been imported there
+yet; a later notebook in that worker then met the notebook's copy, and the build depended on how the notebooks fell to
+the workers. Each worker here imports every module of the package first (`foleybook.core.discover`), so the package's
+entries are always there and a notebook's copy never replaces them (`trainer`'s rule), whatever the order. A failing
+notebook is summed up in one line (its exception lines) after the tracebacks.
+
+    python docs/nbproc.py NBS_DIR [N_WORKERS]   (run in the folder holding settings.ini)
+"""
+import concurrent.futures as cf, multiprocessing as mp, re, sys, traceback
+from pathlib import Path
+import nbdev.doclinks, nbdev.serve as serve   # doclinks first, as nbdev's own docs command
+
+
+def load_package():
+    "Import every module of foleybook, so that its registries hold the package's entries."
+    from foleybook.core import discover
+    discover()
+
+
+def _name(item) -> str: return Path(item[0] if isinstance(item, tuple) else item).name
+
+
+def _summary(e: BaseException) -> str:
+    "The exception lines of `e` and of the worker's traceback it carries (not the frames)."
+    c = e.__cause__   # a worker's: its traceback as text; this process's: the exception
+    if type(c).__name__ == '_RemoteTraceback': text = str(c)
+    else: text = ''.join(traceback.format_exception_only(c)) if c else ''
+    lines = f"{text}\n{type(e).__name__}: {e}".splitlines()
+    keep = dict.fromkeys(l for l in lines if re.match(r'([A-Za-z_][\w.]*)?(Error|Exception|Exit|Interrupt)\b', l))
+    return ' | '.join(keep)[:2000]
+
+
+def pooled(f, items, n_workers=1, **kwargs):
+    "`fastcore.parallel`'s job for `proc_nbs`: `f` on each of `items` in `n_workers` spawned processes (0: this one)."
+    bad = []
+    if n_workers:
+        with cf.ProcessPoolExecutor(n_workers, mp_context=mp.get_context('spawn'), initializer=load_package) as ex:
+            for item, fut in [(it, ex.submit(f, it)) for it in items]:
+                try: fut.result()
+                except Exception as e: bad.append((item, e))
+    else:
+        load_package()
+        for item in items:
+            try: f(item)
+            except Exception as e: bad.append((item, e))
+    for item, e in bad: print(f"nbproc: {_name(item)} failed: {_summary(e)}", file=sys.stderr)
+    if bad: sys.exit(1)
+
+
+if __name__ == '__main__':
+    serve.parallel = pooled
+    serve.proc_nbs(sys.argv[1], n_workers=int(sys.argv[2]) if len(sys.argv) > 2 else 2, force=True)
