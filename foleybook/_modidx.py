@@ -387,6 +387,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                     'foleybook.commands.cmd_prepare': ('commands.html#cmd_prepare', 'foleybook/commands.py'),
                                     'foleybook.commands.cmd_recipe': ('commands.html#cmd_recipe', 'foleybook/commands.py'),
                                     'foleybook.commands.cmd_train': ('commands.html#cmd_train', 'foleybook/commands.py'),
+                                    'foleybook.commands.data_format_of': ('commands.html#data_format_of', 'foleybook/commands.py'),
                                     'foleybook.commands.load_generator': ('commands.html#load_generator', 'foleybook/commands.py'),
                                     'foleybook.commands.pairs': ('commands.html#pairs', 'foleybook/commands.py'),
                                     'foleybook.commands.save_model_folder': ('commands.html#save_model_folder', 'foleybook/commands.py'),

@@ -133,6 +133,10 @@ def _parser_generate(sub):
             "write the clips as generated (default: a clip whose peak is above 0.98 is scaled down to it: never "
             "clipped)"
         ))
+    s.add_argument('--native', action='store_true', help=(
+            "write the generator's own rate and length, at its own level (default: the data's format and class "
+            "levels, which an experiment and an exported model folder keep)"
+        ))
     s.add_argument('--out', required=True, help="output folder")
     _policy_args(s, what="a class folder of OUT")
     s = sub.add_parser('evaluate', help="compare generated clips with reference clips",

@@ -8,13 +8,15 @@ import json, os, re, shutil
 from pathlib import Path
 from .core import FoleyError, ConfigError, DataError, CONFIG_NAME, check_system, get_device, load_pretrained
 from .core import atomic_write
+from .data.profile import DataProfile
 from .outputs import check_out_path, folder_lock, writing, decide, read_record
 from .protocols import Codec, check_generator
 from .train.trainers import get_trainer, resolve, train, trainer_table, run_record
 
 # %% auto #0
 __all__ = ['COMMANDS', 'value', 'pairs', 'cmd_prepare', 'cmd_train', 'cmd_codes', 'save_model_folder', 'cmd_pipeline',
-           'cmd_export', 'load_generator', 'cmd_generate', 'cmd_evaluate', 'cmd_recipe', 'cmd_bench', 'cmd_models']
+           'cmd_export', 'load_generator', 'data_format_of', 'cmd_generate', 'cmd_evaluate', 'cmd_recipe', 'cmd_bench',
+           'cmd_models']
 
 # %% ../nbs/13j_commands.ipynb #7ed24d07
 def value(s:str):
@@ -87,7 +89,8 @@ def cmd_codes(a):
 def save_model_folder(model, # anything with `save_pretrained`
                       out, # the model folder to write (written into a hidden sibling, then moved: never half-written)
                       overwrite:bool=False, # replace a model folder that is there
-                      flag:str='--out') -> Path:
+                      flag:str='--out',
+                      profile:DataProfile=None) -> Path: # the data's format and levels, kept in the folder for `generate`
     "Save `model` as the model folder `out` by the one policy (`writing`): one there is replaced only with `overwrite`."
     if not hasattr(model, 'save_pretrained'):
         raise ConfigError(f"{type(model).__name__} has no save_pretrained: it cannot be saved")
@@ -95,7 +98,10 @@ def save_model_folder(model, # anything with `save_pretrained`
     with writing(out, CONFIG_NAME, None, lambda o: True, overwrite, None, 'model folder', flag):
         tmp = out.with_name(f".{out.name}.partial")
         shutil.rmtree(tmp, ignore_errors=True)
-        try: model.save_pretrained(tmp); os.replace(tmp, out)   # `out` is empty here: made, or cleared for --overwrite
+        try:
+            model.save_pretrained(tmp)
+            if profile is not None: profile.save(tmp)
+            os.replace(tmp, out)   # `out` is empty here: made, or cleared for --overwrite
         finally: shutil.rmtree(tmp, ignore_errors=True)
     return out
 
@@ -119,7 +125,7 @@ def cmd_export(a):
     "`foleybook export --experiment EXP --out DIR`: the experiment's generator as one model folder (`save_pretrained`)."
     check_out_path(a.out)
     g = load_generator(experiment=a.experiment)
-    out = save_model_folder(g, a.out, a.overwrite)
+    out = save_model_folder(g, a.out, a.overwrite, profile=data_format_of(experiment=a.experiment))
     print(f"foleybook: {type(g).__name__} of {a.experiment} -> {out} (read it with `generate --model {out}`)")
     return 0
 
@@ -141,6 +147,17 @@ def load_generator(model=None, # a model folder (any `save_pretrained`), or an e
     else: raise DataError(f"{flag} {path}: neither a model folder (no {CONFIG_NAME}; `foleybook pipeline`, `export` "
                           "and `train` write one) nor an experiment folder of `foleybook recipe` (no recipe.json)")
     return g if dev is None else g.to(dev)
+
+def data_format_of(model=None, # a model folder (`export` keeps the experiment's profile in it)
+                   experiment=None) -> DataProfile: # an experiment folder of a recipe (or a model folder)
+    "The data's format and class levels clips are written in: the experiment's train split's, or the model folder's."
+    path = Path(model if model is not None else experiment)
+    if not (path/'recipe.json').is_file(): return DataProfile.load(path)   # None: a folder made without data
+    from foleybook.recipes.engine import Recipe
+    from foleybook.recipes.stages import data_profile
+    r = Recipe(path, recipe=None, quiet=True)
+    if DataProfile.load(r.path('data')) is None and not r.path('data', 'train').is_dir(): return None   # no split yet
+    return data_profile(r)
 
 _CLIP = re.compile(r'\d{4,}\.wav$')
 
@@ -175,7 +192,9 @@ def cmd_generate(a):
     given = dict(temperature=a.temperature, top_k=a.top_k, guidance=a.guidance)
     opts = {**{k: v for k, v in given.items() if v is not None}, **pairs(a.option, '--option')}
     check_options(g, {k: v for k, v in opts.items() if k != 'cond'})
-    now = dict(model=str(a.model or a.experiment), n=a.n, seed=a.seed, options=opts, limit=not a.no_limit)
+    prof = None if a.native else data_format_of(a.model, a.experiment)
+    fmt = dict(native=True) if prof is None else prof.format
+    now = dict(model=str(a.model or a.experiment), n=a.n, seed=a.seed, options=opts, limit=not a.no_limit, format=fmt)
     made = not out.exists()
     with folder_lock(out):
         modes = _claim_classes(out, classes, now, a.n, a.overwrite, a.resume)
@@ -187,12 +206,15 @@ def cmd_generate(a):
         with atomic_write(rec, 'w') as f: json.dump({'classes': rows}, f, indent=1)
         try:
             write_clips(g, out, a.n, seed=a.seed, classes=None if g.classes is None else classes,
-                        sample_rate=g.sample_rate, duration=None, peak=None if a.no_limit else PEAK,
-                        generate_options=opts, progress=True)
+                        sample_rate=g.sample_rate if prof is None else prof.sample_rate,
+                        duration=None if prof is None else prof.duration, levels=prof,
+                        peak=None if a.no_limit else PEAK, generate_options=opts, progress=True)
         except FoleyError:
             if made and not any(out.rglob('*.wav')): shutil.rmtree(out, ignore_errors=True)
             raise
-    print(f"foleybook: wrote {a.n} clip(s) of {len(classes)} class(es) ({', '.join(map(str, classes))}) to {a.out}")
+    how = (f"as generated ({g.sample_rate} Hz)" if prof is None else
+           f"in the data's format ({prof.sample_rate} Hz, {prof.duration:g} s, each class at its level)")
+    print(f"foleybook: wrote {a.n} clip(s) of {len(classes)} class(es) ({', '.join(map(str, classes))}) to {a.out} {how}")
     return 0
 
 def cmd_evaluate(a):

@@ -5,6 +5,7 @@ audio-diffusion's HiFi-GAN are inference copies (weight norm folded), which the 
 import numpy as np, pytest, soundfile as sf
 from foleybook.cli import main
 from foleybook.core import load_pretrained
+from foleybook.data.profile import DataProfile
 from foleybook.protocols import Generator
 from foleybook.recipes.engine import run_recipe, get_recipe
 
@@ -38,8 +39,13 @@ def test_export_load_generate(system, tmp_path, capsys, monkeypatch):
         assert main(argv) == 0
     a, b = (sorted((tmp_path/o).rglob('*.wav')) for o in ('from_exp', 'from_model'))
     assert len(a) == len(b) == 2 and [p.name for p in a] == [p.name for p in b]
-    for x, y in zip(a, b):   # the model folder generates the experiment's clips
-        wx, wy = sf.read(x)[0], sf.read(y)[0]
+    prof = DataProfile.load(model)   # the experiment's data format, kept in the model folder
+    if system == 'mtcrnn': assert prof is None    # texture recordings, no class folders split: as generated
+    else: assert prof is not None and prof.format == DataProfile.load(exp/'data').format
+    rate, n = (g.sample_rate, None) if prof is None else (prof.sample_rate, round(prof.duration * prof.sample_rate))
+    for x, y in zip(a, b):   # the model folder generates the experiment's clips, both in the data's format
+        (wx, rx), (wy, ry) = sf.read(x), sf.read(y)
+        assert rx == ry == rate and len(wx) == (n or len(wx)), (rx, len(wx))
         assert wx.shape == wy.shape and np.abs(wx).max() > 0
         assert np.abs(wx - wy).max() < 2e-4, (x, np.abs(wx - wy).max())
     assert 'Traceback' not in capsys.readouterr().err
