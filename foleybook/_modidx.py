@@ -4,6 +4,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
   'syms': { 'foleybook.audio': { 'foleybook.audio.MelConfig': ('audio_features.html#melconfig', 'foleybook/audio.py'),
                                  'foleybook.audio.MelConfig.__post_init__': ( 'audio_features.html#melconfig.__post_init__',
                                                                               'foleybook/audio.py'),
+                                 'foleybook.audio.MelConfig.check_batch': ( 'audio_features.html#melconfig.check_batch',
+                                                                            'foleybook/audio.py'),
                                  'foleybook.audio.MelConfig.fmax': ('audio_features.html#melconfig.fmax', 'foleybook/audio.py'),
                                  'foleybook.audio.MelConfig.n_frames': ('audio_features.html#melconfig.n_frames', 'foleybook/audio.py'),
                                  'foleybook.audio.MelConfig.n_freqs': ('audio_features.html#melconfig.n_freqs', 'foleybook/audio.py'),

@@ -12,7 +12,8 @@ from typing import ClassVar
 import numpy as np, torch, torch.nn.functional as F
 import soundfile as sf, torchaudio
 from torch import nn
-from .core import FoleyError, AudioFileError, ConfigError, FoleyConfig, atomic_path
+from fastcore.basics import patch
+from .core import FoleyError, AudioFileError, ConfigError, DataError, FoleyConfig, atomic_path
 
 # %% auto #0
 __all__ = ['SCALES', 'check_sr', 'load_audio', 'save_audio', 'pad_or_trim', 'resample', 'MelConfig', 'griffin_lim',
@@ -162,6 +163,18 @@ class MelConfig(FoleyConfig):
     def n_frames(self, n_samples:int) -> int:
         "Number of frames for `n_samples` samples."
         return (n_samples + 2 * self.pad - self.n_fft) // self.hop_length + 1
+
+# %% ../nbs/00c_audio_features.ipynb #checkbatch-code
+@patch
+def check_batch(self:MelConfig, mel, # (B, n_mels, T) or (B, 1, n_mels, T) mels
+                who:str='model') -> torch.Tensor: # the model, for the message
+    "`mel` as (B, n_mels, T), or a `DataError` naming `who` and the shape or type it got."
+    if mel.ndim == 4 and mel.shape[1] == 1: mel = mel[:, 0]
+    if mel.ndim != 3 or mel.shape[1] != self.n_mels:
+        raise DataError(f"{who}: expected mels (B, {self.n_mels}, T) or (B, 1, {self.n_mels}, T), "
+                        f"got shape {tuple(mel.shape)}")
+    if not mel.is_floating_point(): raise DataError(f"{who}: mels must be float, got {mel.dtype}")
+    return mel
 
 # %% ../nbs/00c_audio_features.ipynb #8873e7c8
 def griffin_lim(mag, # linear STFT magnitude (..., n_freqs, frames)

@@ -181,11 +181,7 @@ class VQGAN(Pretrained, nn.Module):
 @patch
 def _latents(self:VQGAN, mel):
     "(B, n_mels, T) or (B, 1, n_mels, T) mel in [0, 1] -> pre-quantisation vectors (B, embed_dim, h, w), and T."
-    if mel.ndim == 4 and mel.shape[1] == 1: mel = mel[:, 0]
-    n_mels = self.config.mel.n_mels
-    if mel.ndim != 3 or mel.shape[1] != n_mels:
-        raise DataError(f"VQGAN: expected mels (B, {n_mels}, T) or (B, 1, {n_mels}, T), got shape {tuple(mel.shape)}")
-    if not mel.is_floating_point(): raise DataError(f"VQGAN: mels must be float, got {mel.dtype}")
+    mel, n_mels = self.config.mel.check_batch(mel, 'VQGAN'), self.config.mel.n_mels
     T, d = mel.shape[-1], self.config.downsample
     x = F.pad(mel.float() * 2 - 1, (0, -T % d, 0, -n_mels % d), value=-1.)[:, None]
     return self.quant_conv(self.encoder(x)), T

@@ -126,11 +126,7 @@ class VQVAE(Pretrained, nn.Module):
 # %% ../../nbs/04a_vqvae.ipynb #9449c08a
 def _latents(self, mel):
     "(B, n_mels, T) or (B, 1, n_mels, T) mel -> pre-quantisation vectors (B, embed_dim, H, W), and T."
-    if mel.ndim == 4 and mel.shape[1] == 1: mel = mel[:, 0]
-    n_mels = self.config.mel.n_mels
-    if mel.ndim != 3 or mel.shape[1] != n_mels:
-        raise DataError(f"{type(self).__name__}: expected mels (B, {n_mels}, T) or (B, 1, {n_mels}, T), got shape {tuple(mel.shape)}")
-    if not mel.is_floating_point(): raise DataError(f"{type(self).__name__}: mels must be float, got {mel.dtype}")
+    mel, n_mels = self.config.mel.check_batch(mel, type(self).__name__), self.config.mel.n_mels
     T, d = mel.shape[-1], self.downsample
     x = self.normalize(mel.float())[:, None]
     pad = self.normalize(torch.tensor(math.log(self.config.mel.clamp_min))).item()
