@@ -74,17 +74,13 @@ def main():
             print(f"finished seed {key[0]} {key[1]}: rc {proc.returncode}, {time.time() - w0:.0f} s wall", flush=True)
     scores = collect(out)
     if scores:
+        from foleybook.fastpath import cpu_info
         dev = bench_data(out, 'synth', BENCH_PRESETS[a.preset]['n_per_class'])
         settings = dict(preset=a.preset, data='SynthFoley', fmt=bench_format(dev), dcase=False, n_per_class=BENCH_PRESETS[a.preset]['n_per_class'],
-                        holdout=BENCH_PRESETS[a.preset]['holdout'], judge=BENCH_PRESETS[a.preset]['judge'], cpu=_cpu())
+                        holdout=BENCH_PRESETS[a.preset]['holdout'], judge=BENCH_PRESETS[a.preset]['judge'], cpu=cpu_info()['model'])
         rep = write_bench_report(out, scores, settings)
         if a.results:
             Path(a.results).write_text(json.dumps(dict(settings=settings, scores=rep['scores']), indent=1) + '\n')
             print(f"results -> {a.results}")
-
-def _cpu() -> str:
-    for l in open('/proc/cpuinfo'):
-        if l.startswith('model name'): return l.split(':', 1)[1].strip()
-    return 'unknown'
 
 if __name__ == '__main__': main()

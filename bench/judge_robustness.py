@@ -98,18 +98,14 @@ def main():
                 runs_file.write_text(json.dumps(runs, indent=1))
                 print(key, runs[key], flush=True)
     if a.results:
+        from foleybook.fastpath import cpu_info
         of = lambda n, kind: [runs[k] for k in sorted(runs) if k.startswith(f"{n}/{kind}/")]
         settings = dict(holdout=HOLDOUT, small='SynthFoley seed 1, 20 clips a class, perturbed (seed 0)',
                         extra='clips 20-49 of each class, perturbed alike', bench='SynthFoley seed 0, 40 clips a class',
-                        bench_perturbed='the held-out bench clips perturbed (seed 5)', cpu=_cpu())
+                        bench_perturbed='the held-out bench clips perturbed (seed 5)', cpu=cpu_info()['model'])
         res = dict(settings=settings, configs={n: dict(section=cfgs[n][0], what=cfgs[n][1], small=of(n, 'small'),
                                                        bench=of(n, 'bench')) for n in cfgs if of(n, 'small')})
         Path(a.results).write_text(json.dumps(res, indent=1) + '\n')
         print(f"results -> {a.results}")
-
-def _cpu() -> str:
-    for l in open('/proc/cpuinfo'):
-        if l.startswith('model name'): return l.split(':', 1)[1].strip()
-    return 'unknown'
 
 if __name__ == '__main__': main()

@@ -8,6 +8,7 @@ from foleybook.cli import main
 from foleybook.core import Pretrained, CONFIG_NAME, atomic_write
 from foleybook.data.synth import SynthFoley
 from foleybook.protocols import GeneratorMixin
+from cli_helpers import run
 
 
 class Hums(GeneratorMixin, Pretrained):
@@ -26,14 +27,6 @@ class Hums(GeneratorMixin, Pretrained):
     @classmethod
     def from_pretrained(cls, folder, device='cpu'):
         return cls(json.loads((Path(folder)/CONFIG_NAME).read_text())['classes'])
-
-
-def run(argv, capsys):
-    "main(argv) -> (exit code, stdout, stderr)."
-    try: code = main([str(a) for a in argv])
-    except SystemExit as e: code = e.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture(scope='module')

@@ -5,17 +5,10 @@ import pytest
 from foleybook.cli import main
 from foleybook.recipes.engine import Recipe, get_recipe
 from foleybook.data.synth import DCASE_CLASSES
+from cli_helpers import run
 
 SPEC = get_recipe('dcase2023')
 NAMES = [s.name for s in SPEC.stages]
-
-
-def run(argv, capsys):
-    "main(argv) -> (exit code, stdout, stderr); argparse's SystemExit becomes its code."
-    try: code = main(argv)
-    except SystemExit as e: code = e.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture(scope='module')

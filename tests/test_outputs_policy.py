@@ -4,17 +4,10 @@ while the first holds it, and a run killed with kill -9 leaves no lock), and fil
 import json, os, signal, subprocess, sys, time
 from pathlib import Path
 import pytest
-from foleybook.cli import main
 from foleybook.data.synth import SynthFoley
+from cli_helpers import run
 
 EXE = Path(sys.executable).parent/'foleybook'
-
-
-def run(argv, capsys):
-    try: code = main([str(a) for a in argv])
-    except SystemExit as e: code = e.code
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 @pytest.fixture(scope='module')
