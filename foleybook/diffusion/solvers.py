@@ -32,7 +32,7 @@ class SamplerRun:
     abp: torch.Tensor # (S,) abar after each update
     extra: object = None # what else the plan gives (the fast sampler's inference betas)
     eta: float = 0.   # DDIM's eta
-    randn: Callable = None # draws standard normal noise of the batch's shape
+    randn: Callable = None # draws standard normal noise of the batch's shape (row j from clip j's generator)
     memory: dict = field(default_factory=dict) # what a multistep solver keeps between its steps
     @property
     def last(self) -> int: return len(self.t) - 1
