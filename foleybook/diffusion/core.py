@@ -11,7 +11,7 @@ from typing import ClassVar
 import torch
 from ..core import FoleyConfig, ConfigError, DataError, clip_generators, draw_normal
 from ..protocols import GeneratorMixin
-from .solvers import Sampler, SamplerRun, SOLVERS
+from .solvers import SamplerSpec, SamplerRun, SOLVERS
 from fastcore.basics import patch
 
 # %% auto #0
@@ -247,8 +247,8 @@ def fast_update(r:SamplerRun, i:int, x, eps, x0):
     x = (x - b / float((1 - ab).sqrt()) * eps) / math.sqrt(1 - b)
     return x + math.sqrt(float((1 - abp) / (1 - ab)) * b) * r.randn() if i < r.last else x
 
-SAMPLERS = {'ddpm': Sampler(ddpm_steps, ddpm_update, eta=1.), 'ddim': Sampler(ddim_steps, ddim_update),
-            'fast': Sampler(fast_steps, fast_update, eta=0.),   # name -> it
+SAMPLERS = {'ddpm': SamplerSpec(ddpm_steps, ddpm_update, eta=1.), 'ddim': SamplerSpec(ddim_steps, ddim_update),
+            'fast': SamplerSpec(fast_steps, fast_update, eta=0.),   # name -> it
             **SOLVERS}   # the multistep solvers: `diffusion.solvers`
 
 @patch
