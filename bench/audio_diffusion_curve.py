@@ -19,7 +19,6 @@ from foleybook.recipes.stages import classes_of, train_recipe_classifier
 from foleybook.recipes.audio_diffusion import unet_config
 from foleybook.diffusion.audio_diffusion import AudioDiffusion
 from foleybook.train.checkpoint import load_checkpoint, checkpoints
-from foleybook.systems.common import chunk_seed
 
 ap = argparse.ArgumentParser()
 ap.add_argument('--exp', required=True, help='a demo experiment folder')
@@ -59,7 +58,7 @@ def accuracy(m, **options):
     "Fraction of generated clips (DDIM as the generate stage) the classifier assigns to their class, and per class."
     hits = []
     for i, c in enumerate(classes):
-        with torch.inference_mode(): w = m.generate(c, a.n, seed=chunk_seed(r.seed, 0), **options)
+        with torch.inference_mode(): w = m.generate(c, a.n, seed=r.seed, **options)
         hits.append((clf.predict(list(w), m.sample_rate) == i).astype(float))
     return float(np.concatenate(hits).mean()), {c: float(h.mean()) for c, h in zip(classes, hits)}
 

@@ -16,7 +16,6 @@ from foleybook.core import load_pretrained
 from foleybook.recipes.bench import bench_judge, bench_format, judge_accuracy, BENCH_PRESETS
 from foleybook.recipes.engine import Recipe
 from foleybook.recipes.stages import classes_of, class_folders
-from foleybook.systems.common import chunk_seed
 
 RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results'
 rms = lambda w: 20 * np.log10(float(w.pow(2).mean().sqrt()) + 1e-12)
@@ -40,7 +39,7 @@ for seed in a.seeds:
     for o in json.loads(a.opts):
         c0 = time.process_time()
         with torch.inference_mode():
-            clips = {c: list(m.generate(c, a.n, seed=chunk_seed(r.seed, 0), **o)) for c in classes_of(r)}
+            clips = {c: list(m.generate(c, a.n, seed=r.seed, **o)) for c in classes_of(r)}
         acc = judge_accuracy(clf, clips, m.sample_rate, fmt)
         rows.append(dict(seed=seed, opts=o, accuracy=acc['all'], per_class={c: v for c, v in acc.items() if c != 'all'},
                          level_db={c: round(np.mean([rms(w) for w in ws]) - np.mean(real[c]), 1)

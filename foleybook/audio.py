@@ -192,7 +192,8 @@ def griffin_lim(mag, # linear STFT magnitude (..., n_freqs, frames)
     if window is None: window = torch.hann_window(win_length, device=mag.device)
     shape = mag.shape; mag = mag.reshape(-1, *shape[-2:]).float()
     g = torch.Generator(device='cpu').manual_seed(seed)
-    angles = torch.polar(torch.ones_like(mag), (2 * math.pi * torch.rand(mag.shape, generator=g)).to(mag.device))
+    phase = torch.rand(mag.shape[-2:], generator=g).expand(mag.shape)   # every clip the same start, whatever its batch
+    angles = torch.polar(torch.ones_like(mag), (2 * math.pi * phase).to(mag.device))
     kw = dict(n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window)
     prev = torch.zeros_like(angles)
     for _ in range(n_iter):

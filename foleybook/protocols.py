@@ -67,7 +67,7 @@ class Generator(Protocol):
     classes: Any
     sample_rate: int
     device: Any
-    def generate(self, cond=None, n:int=1, seed:int=0, **options) -> Tensor: ...
+    def generate(self, cond=None, n:int=1, seed=0, **options) -> Tensor: ...   # seed: an int or one per clip
     def to(self, device): ...
 
 # %% ../nbs/00b_protocols.ipynb #4fe8adb6

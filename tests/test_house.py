@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import ClassVar
 import pytest, torch
 from torch import nn
-from foleybook.core import FoleyConfig, Pretrained, REGISTRY, load_pretrained
+from foleybook.core import FoleyConfig, Pretrained, REGISTRY, load_pretrained, clip_generators, draw_uniform
 from foleybook.data.synth import DCASE_CLASSES
 from foleybook.protocols import Generator, GeneratorMixin
 from foleybook.train.trainers import Trainer, trainer, TRAINERS
@@ -53,10 +53,10 @@ class Chirps(GeneratorMixin, PartsGenerator):
     def __init__(self, levels:Levels, classes=None):
         self.levels, self.classes = levels, list(classes or levels.config.classes)
     def saved_settings(self): return dict(classes=self.classes)
-    def generate(self, cond=None, n=1, seed=0, rate:float=2.):
+    def generate(self, cond=None, n=1, seed=0, rate:float=2.):   # seed: an int or one per clip
         k = self.classes.index(cond) if isinstance(cond, str) else int(cond or 0)
         t = torch.arange(self.sample_rate) / self.sample_rate
-        f0 = 300. * (k + 1) * (1 + 0.05 * torch.rand(n, 1, generator=torch.Generator().manual_seed(seed)))
+        f0 = 300. * (k + 1) * (1 + 0.05 * draw_uniform((n, 1), clip_generators(seed, n)))   # clip j from its own seed
         gain = self.levels.log_rms[k].detach().exp() * 2 ** .5
         return gain * torch.sin(2 * torch.pi * f0 * t * (1 + rate * t / 2))
 

@@ -9,7 +9,7 @@ from foleybook.priors.pixelsnail import PixelSNAIL, PixelSNAILConfig, Prior, che
 from foleybook.priors.pixelsnail_train import train_prior
 from foleybook.priors.sampling import sample_logits
 from foleybook.data.loaders import write_codes
-from foleybook.systems.common import chunk_seed
+from foleybook.core import clip_seeds
 from foleybook.systems.dcase2023 import FoleyPipeline
 
 torch.set_num_threads(1)
@@ -206,8 +206,8 @@ def test_pipeline_layout_and_determinism(tmp_path):
         assert (info.samplerate, info.channels, info.frames, info.subtype) == (22050, 1, 88200, 'PCM_16')
     back = torch.tensor(sf.read(tmp_path/'DogBark'/'0003.wav', dtype='float32')[0])
     torch.testing.assert_close(back, waves[2], atol=1/16384, rtol=0)
-    # chunk seeds: chunk i of seed s is what the prior samples with seed chunk_seed(s, i)
-    assert torch.equal(p.decode(p.sample_codes('DogBark', 1, seed=chunk_seed(4, 1))), waves[2:])
+    # clip seeds: clip j of seed s is what the prior samples with the clip's own seed, clip_seeds(s, n)[j]
+    assert torch.equal(p.decode(p.sample_codes('DogBark', 1, seed=clip_seeds(4, 3)[2:])), waves[2:])
     assert torch.equal(p.sample_codes('DogBark', 1, seed=9), p.prior.sample(0, 1, seed=9))
 
 def test_pipeline_resamples_to_dcase_rate(tmp_path):

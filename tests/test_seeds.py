@@ -1,9 +1,11 @@
-"""precision='fp32' fixes the bits: for each of the five systems (tiny untrained parts), two runs of one seed (two
-processes) give the same clips, bit for bit. The pipelines with a `precision` of their own get 'fp32'; every 'auto'
-inside runs fp32 by `FOLEYBOOK_PRECISION=fp32`."""
+"""A seed fixes the clip: for each of the five systems (tiny untrained parts), clip j of seed s is the same whatever
+the batch size and chunking; and precision='fp32' fixes the bits: two runs of one seed (two processes) give the same
+clips, bit for bit. The pipelines with a `precision` of their own get 'fp32'; every 'auto' inside runs fp32 by
+`FOLEYBOOK_PRECISION=fp32`."""
 import hashlib, os, subprocess, sys
 from pathlib import Path
-import torch
+import pytest, torch
+from foleybook.core import ConfigError, clip_seed, clip_seeds
 
 
 def generators(precision='fp32') -> dict:
@@ -39,6 +41,36 @@ def generators(precision='fp32') -> dict:
                             'b', dict(steps=2)),   # its UNet's form: FOLEYBOOK_PRECISION
         'mtcrnn': (build('mtcrnn', tiers), None, dict(duration=0.05)),
     }
+
+
+SYSTEMS = ['dcase2023', 'specvqgan', 'diffwave', 'audio-diffusion', 'mtcrnn']
+
+def test_clip_seeds():
+    s = clip_seeds(5, 3)
+    assert clip_seeds(5, 2) == s[:2] and clip_seeds(5, 1) == s[:1]       # clip j of seed 5 whatever the count
+    assert len(set(s + clip_seeds(6, 3) + clip_seeds(4, 3))) == 9      # distinct clips, distinct seeds
+    assert s[1] != clip_seeds(6, 1)[0] and all(0 <= v < 2**62 for v in s)   # not seed + j: mixed
+    assert [clip_seed(5, j) for j in range(3)] == s
+    assert clip_seeds([7, 8], 2) == [7, 8] and clip_seeds(s[1:], 2) == s[1:]   # a list: the clips' own seeds
+    for bad, n in ((-1, 2), ([1, -2], 2), ([1, 2, 3], 2), (1.5, 1), ('3', 1)):
+        with pytest.raises(ConfigError): clip_seeds(bad, n)
+
+@pytest.mark.parametrize('name', SYSTEMS)
+def test_clip_j_of_seed_s_whatever_the_batch(name, monkeypatch):
+    monkeypatch.setenv('FOLEYBOOK_PRECISION', 'fp32')   # every 'auto' inside runs fp32: one form for every batch size
+    g, cond, opts = generators()[name]
+    tol = 1e-4 if name == 'specvqgan' else 1e-5   # its Griffin-Lim's batched FFTs: 2e-5 apart; its clips differ by 0.1
+    together = g.generate(cond, 3, seed=5, **opts)       # the pipelines (batch_size 2) chunk it: 2 + 1 clips
+    alone = torch.cat([g.generate(cond, 1, seed=[s], **opts) for s in clip_seeds(5, 3)])   # each with its clip seed
+    torch.testing.assert_close(together, alone, atol=tol, rtol=0)
+    torch.testing.assert_close(g.generate(cond, 2, seed=5, **opts), together[:2], atol=tol, rtol=0)
+    torch.testing.assert_close(g.generate(cond, 2, seed=clip_seeds(5, 3)[1:], **opts), together[1:], atol=tol, rtol=0)
+    if hasattr(g, 'batch_size'):                          # one chunk of 3, or three of 1: the same clips
+        for bs in (3, 1):
+            monkeypatch.setattr(g, 'batch_size', bs)
+            torch.testing.assert_close(g.generate(cond, 3, seed=5, **opts), together, atol=tol, rtol=0)
+    assert all(not torch.allclose(together[i], together[j]) for i, j in ((0, 1), (0, 2), (1, 2)))   # clips differ
+    assert not torch.allclose(g.generate(cond, 1, seed=6, **opts)[0], together[0])                  # and seeds
 
 
 _RUN = """

@@ -10,6 +10,7 @@ from typing import ClassVar
 import numpy as np, torch, torch.nn.functional as F
 from torch import nn
 from ..core import FoleyConfig, Pretrained, FoleyError, ConfigError, DataError, CheckpointError, save_safetensors, load_safetensors
+from ..core import clip_seeds
 from ..audio import MelSpectrogram, image_to_mel, slice_length
 from .core import DiffusionConfig, GaussianDiffusion, SAMPLERS
 from .diffusers_schedulers import diffusion_from_diffusers
@@ -196,7 +197,7 @@ def fast_unet(self:AudioDiffusion, precision:str='auto'): # 'auto' (the faster f
 @patch
 def sample_x(self:AudioDiffusion, cond=None, # a condition (see `cond_for`)
              n:int=1, # examples
-             seed:int=0, # same seed, same result
+             seed=0, # same seed, same result: an int (example j: `clip_seed(seed, j)`) or one seed per example
              sampler:str=None, # a key of `SAMPLERS` (default: the config's)
              steps:int=None, # model calls (default: the config's; DDPM all T, the fast sampler its betas')
              eta:float=None, # DDIM eta (default: the config's)
@@ -207,7 +208,6 @@ def sample_x(self:AudioDiffusion, cond=None, # a condition (see `cond_for`)
     c = self.config
     sampler = sampler or c.sampler
     if sampler not in SAMPLERS: raise ConfigError(f"sampler must be one of {list(SAMPLERS)}, got {sampler!r}")
-    if seed < 0: raise ConfigError(f"seed must be >= 0, got {seed}")
     steps = steps or (None if sampler in ('ddpm', 'fast') else c.steps)
     cond_t = self.cond_for(cond, n)
     g = (c.guidance if guidance is None else guidance) if cond is not None else 1.
@@ -301,10 +301,10 @@ def outpaint(self:AudioDiffusion, audio, # audio (or its image) to continue
     ov = _cols(self, c.slice_seconds / 2 if overlap is None else overlap, 'overlap')
     if not 0 < ov < c.x_res: raise FoleyError(f"overlap must keep between 1 and {c.x_res - 1} columns of a slice, got {ov}")
     img = self.audio_image(audio)
-    cols, prev = [tensor_to_uint8(img)[0]], img
+    cols, prev, seeds = [tensor_to_uint8(img)[0]], img, clip_seeds(seed, n_slices)   # slice k: the seed's clip k
     for k in range(n_slices):
         known = torch.cat([prev[..., c.x_res - ov:], torch.zeros_like(prev[..., ov:])], -1)
-        prev = self.inpaint(known, mask_start=ov * c.hop_length / c.sample_rate, cond=cond, seed=seed + k, **options)
+        prev = self.inpaint(known, mask_start=ov * c.hop_length / c.sample_rate, cond=cond, seed=[seeds[k]], **options)
         cols.append(tensor_to_uint8(prev)[0][:, ov:])
     wide = torch.cat(cols, -1)
     ms = MelSpectrogram(c.mel.replace(scale='db'))

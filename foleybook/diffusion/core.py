@@ -9,9 +9,9 @@ import numpy as np
 from dataclasses import dataclass
 from typing import ClassVar
 import torch
-from ..core import FoleyConfig, ConfigError, DataError, cpu_generator, draw_normal
+from ..core import FoleyConfig, ConfigError, DataError, clip_generators, draw_normal
 from ..protocols import GeneratorMixin
-from .solvers import Sampler, SamplerRun, SOLVERS
+from .solvers import SamplerSpec, SamplerRun, SOLVERS
 from fastcore.basics import patch
 
 # %% auto #0
@@ -247,8 +247,9 @@ def fast_update(r:SamplerRun, i:int, x, eps, x0):
     x = (x - b / float((1 - ab).sqrt()) * eps) / math.sqrt(1 - b)
     return x + math.sqrt(float((1 - abp) / (1 - ab)) * b) * r.randn() if i < r.last else x
 
-SAMPLERS = {'ddpm': Sampler(ddpm_steps, ddpm_update, eta=1.), 'ddim': Sampler(ddim_steps, ddim_update),   # name -> it
-            'fast': Sampler(fast_steps, fast_update, eta=0.), **SOLVERS}   # the multistep solvers: `diffusion.solvers`
+SAMPLERS = {'ddpm': SamplerSpec(ddpm_steps, ddpm_update, eta=1.), 'ddim': SamplerSpec(ddim_steps, ddim_update),
+            'fast': SamplerSpec(fast_steps, fast_update, eta=0.),   # name -> it
+            **SOLVERS}   # the multistep solvers: `diffusion.solvers`
 
 @patch
 def plan(self:GaussianDiffusion, sampler:str='ddim', # a key of `SAMPLERS`
@@ -275,7 +276,7 @@ def sample(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
             *, sampler:str='ddim', # a key of `SAMPLERS`: 'ddpm', 'ddim', 'fast', 'dpm++', 'unipc'
             steps:int=None, # number of steps, one model call each (see `plan`)
             guidance:float=1., # classifier-free guidance scale (1: none; needs `p_uncond > 0`)
-            seed:int=None, # same seed, same samples on every device (None: a seed drawn from torch's global RNG)
+            seed=None, # same seed, same samples on every device: an int (row j `clip_seed(seed, j)`), a list, None
             eta:float=0., # DDIM: 0 deterministic, 1 ancestral (the other samplers take their own)
             infer_betas=None, # fast sampler: inference betas (default `config.fast_betas`)
             noise=None, # the starting noise (default: drawn)
@@ -299,7 +300,7 @@ def sample(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
     if not 0 <= eta <= 1: raise ConfigError(f"eta must be in [0, 1], got {eta}")
     if not 0 <= start_step < len(ts): raise ConfigError(f"start_step must be in [0, {len(ts)}), got {start_step}")
     if (mask is None) != (known is None): raise ConfigError("inpainting needs both `mask` and `known`")
-    g = cpu_generator(seed)   # every random number drawn on the CPU, then moved: one seed, the same samples on every device
+    g = clip_generators(seed, n)   # drawn on the CPU, then moved (the same on every device); row j from clip j's alone
     randn = lambda: draw_normal(shape, g, dev)
     x = randn() if noise is None else noise.to(dev).float()
     if tuple(x.shape) != tuple(shape): raise ConfigError(f"noise has shape {tuple(x.shape)}, expected {tuple(shape)}")

@@ -331,7 +331,7 @@ class DiffWaveVocoder:
     "A mel-conditioned DiffWave as a `Vocoder`: `vocoder(mel (n, n_mels, frames)) -> (n, 1, frames * hop)` waves."
     def __init__(self, model:DiffWave, # a DiffWave with `config.mel` set
                  sampler:str='fast', # 'fast' (DiffWave's 6 steps), 'ddim' or 'ddpm'
-                 seed:int=0, # noise seed (same mel, same seed: same wave)
+                 seed:int=0, # noise seed (same mel, same seed: same wave, in any batch)
                  bf16:bool=None, # bf16 matrix products (None: measured, see `fast_diffwave`)
                  **options): # more `GaussianDiffusion.sample` options (steps, eta, ...)
         if model.config.mel is None: raise ConfigError("DiffWaveVocoder needs a mel-conditioned DiffWave (config.mel set)")
@@ -353,7 +353,8 @@ class DiffWaveVocoder:
             raise DataError(f"DiffWaveVocoder: expected mels (n, {c.mel.n_mels}, frames), got shape {tuple(mel.shape)}")
         dev = self.model.w_in.device
         shape = (mel.shape[0], c.in_channels, mel.shape[-1] * c.mel.hop_length)
-        w = self.model.diffusion.sample(self.model, shape, mel.to(dev).float(), sampler=self.sampler, seed=self.seed,
+        seeds = [self.seed] * shape[0]   # every mel its noise from the seed alone: a clip's wave whatever its batch
+        w = self.model.diffusion.sample(self.model, shape, mel.to(dev).float(), sampler=self.sampler, seed=seeds,
                                         clip=c.scale, **self.options) / c.scale
         return w[0] if single else w
 

@@ -12,12 +12,12 @@ import torch
 from ..core import ConfigError
 
 # %% auto #0
-__all__ = ['SOLVER_LEVELS', 'DPM_SECOND', 'UNIPC_B', 'SOLVERS', 'Sampler', 'SamplerRun', 'log_snr', 'level_steps', 'solver_steps',
-           'dpmpp_update', 'unipc_step', 'unipc_update']
+__all__ = ['SOLVER_LEVELS', 'DPM_SECOND', 'UNIPC_B', 'SOLVERS', 'SamplerSpec', 'SamplerRun', 'log_snr', 'level_steps',
+           'solver_steps', 'dpmpp_update', 'unipc_step', 'unipc_update']
 
 # %% ../../nbs/06c_solvers.ipynb #e96ecdc9
 @dataclass
-class Sampler:
+class SamplerSpec:
     "A row of the diffusion core's `SAMPLERS` table: where it calls the model (`plan`) and how it moves on (`update`)."
     plan: Callable    # (diffusion, steps or None, infer_betas) -> (model steps, abar at each, abar after each, extra)
     update: Callable  # (run, i, x, eps, x0) -> x after step i of the plan (`run`: a `SamplerRun`)
@@ -32,7 +32,7 @@ class SamplerRun:
     abp: torch.Tensor # (S,) abar after each update
     extra: object = None # what else the plan gives (the fast sampler's inference betas)
     eta: float = 0.   # DDIM's eta
-    randn: Callable = None # draws standard normal noise of the batch's shape
+    randn: Callable = None # draws standard normal noise of the batch's shape (row j from clip j's generator)
     memory: dict = field(default_factory=dict) # what a multistep solver keeps between its steps
     @property
     def last(self) -> int: return len(self.t) - 1
@@ -134,6 +134,6 @@ def unipc_update(r:SamplerRun, # the loop
 
 # %% ../../nbs/06c_solvers.ipynb #98debe3c
 SOLVERS = {   # the multistep solvers of the diffusion core's `SAMPLERS` table (deterministic: eta 0)
-    'dpm++': Sampler(partial(solver_steps, types=DPM_SECOND), dpmpp_update, eta=0.),
-    'unipc': Sampler(partial(solver_steps, types=UNIPC_B), unipc_update, eta=0.),
+    'dpm++': SamplerSpec(partial(solver_steps, types=DPM_SECOND), dpmpp_update, eta=0.),
+    'unipc': SamplerSpec(partial(solver_steps, types=UNIPC_B), unipc_update, eta=0.),
 }

@@ -7,7 +7,7 @@ from __future__ import annotations
 import math, warnings
 from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
-from ..core import ConfigError, DataError, model_device, cpu_generator, draw_normal
+from ..core import ConfigError, DataError, model_device, clip_generators, draw_normal
 from .sampling import autoregress
 from ..features import mu_law_decode
 from .mtcrnn_tiers import *
@@ -75,9 +75,10 @@ def self_conditioning(path, # a clip (parameter or audio file)
     g = g[:, 0].long() if cfg.is_audio else g
     return t[None, s:s + n_steps, :cfg.n_cond], g[None], t[None, p0:s, :cfg.n_cond]
 
-def random_prime(cfg:TierConfig, tier:Tier, n:int, n_prime:int, seed:int=0):
+def random_prime(cfg:TierConfig, tier:Tier, n:int, n_prime:int,
+                 seed=0): # an int, or one seed per sequence (`clip_seeds`): sequence j's values from its own
     "Seeded random priming values on the tier's device: normal around the tracks' means (raw units), or random mu-law classes near silence for audio."
-    g, dev = cpu_generator(seed), model_device(tier)
+    g, dev = clip_generators(seed, n), model_device(tier)
     if cfg.is_audio: return (cfg.n_classes // 2 + draw_normal((n, n_prime), g, dev) * 4).round().long().clamp(0, cfg.n_classes - 1)
     return tier.denorm_gen(draw_normal((n, n_prime, cfg.n_gen), g, dev))
 
@@ -197,7 +198,7 @@ class FastGRUStep:
 def generate_tier(tier:Tier, cond, # (n, T, n_cond) raw conditioning at the tier's rate
                   prime=None, # raw priming values (n or 1, P, n_gen), or classes (n or 1, P) for audio
                   prime_cond=None, # raw conditioning of the priming steps (n or 1, P, n_cond)
-                  *, seed:int=0, # sampling seed (the same values on every device)
+                  *, seed=0, # sampling seed, or one per sequence (`clip_seeds`; the same values on every device)
                   temperature:float=1., top_p:float=None, # sampling settings of the head
                   method:str='fast', # 'fast' (`FastGRUStep`) or 'naive' (`nn.GRU` one step at a time)
                   dtype=torch.float32): # storage of the fast step's matrices (`PRECISIONS`; float32 is exact, the others lossy and opt-in)
@@ -218,7 +219,7 @@ def generate_tier(tier:Tier, cond, # (n, T, n_cond) raw conditioning at the tier
     out = torch.empty((n, T) if c.is_audio else (n, T, c.n_gen), dtype=torch.long if c.is_audio else torch.float32, device=dev)
     last = [prev]
     def write(t, x): last[0] = x; out[:, t] = x
-    autoregress(lambda t: step(last[0], t), write, range(T), cpu_generator(seed), temperature, top_p=top_p,
+    autoregress(lambda t: step(last[0], t), write, range(T), clip_generators(seed, n), temperature, top_p=top_p,
                 draw=lambda o, g: tier.head.sample(o, temperature, top_p, g))
     return out if c.is_audio else tier.denorm_gen(out)
 
@@ -232,7 +233,7 @@ def tier_inputs(tier:Tier, # the tier to condition
                 external=None, external_rate:float=None, # the 'external' array and its rate
                 prime:str='data', # 'data', 'random' or None
                 n_prime:int=None, # priming steps (default: 0.1 s)
-                seed:int=0) -> tuple: # seed of random priming
+                seed=0) -> tuple: # seed of random priming, or one per sequence (`clip_seeds`)
     "`(cond, prime, prime_cond)` raw tensors for `generate_tier`."
     c = tier.config
     if mode not in MODES: raise ConfigError(f"mode must be one of {MODES}, got {mode!r}")

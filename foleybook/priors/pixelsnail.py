@@ -365,7 +365,7 @@ def sample(self:PixelSNAIL, cond=None, # class id (int) or (n,) LongTensor; None
             *, temperature:float=1., # softmax temperature (0: greedy)
             top_k:int=None, # sample among the k most likely codes only
             top_p:float=None, # nucleus sampling: among the most likely codes up to this total probability
-            seed:int=None, # same seed, same codes on every device (None: a seed drawn from torch's global RNG)
+            seed=None, # same seed, same codes on every device: an int (map j `clip_seed(seed, j)`), a list, None
             guidance:float=1., # classifier-free guidance scale: 1 = plain conditional sampling (needs `p_uncond > 0` otherwise)
             method:str='fast', # 'fast' (incremental, exact) or 'naive' (the whole network over rows 0..r for every code)
             max_steps:int=None, # stop after this many positions (the rest stays 0); for benchmarks
@@ -374,7 +374,7 @@ def sample(self:PixelSNAIL, cond=None, # class id (int) or (n,) LongTensor; None
     if method not in ('fast', 'naive'): raise ConfigError(f"method must be 'fast' or 'naive', got {method!r}")
     check_sampling(temperature, top_k, top_p, guidance)
     c, dev = self.config, self.background.device
-    g = cpu_generator(seed)
+    g = clip_generators(seed, n)   # clip j's draws from its own generator: the same codes whatever the batch
     guided = guidance != 1   # then rows n.. are the same maps under the null condition
     if guided and not (c.n_classes and c.p_uncond): raise ConfigError("guidance != 1 needs a class-conditional prior trained with p_uncond > 0")
     codes = torch.zeros(2 * n if guided else n, c.height, c.width, dtype=torch.long, device=dev)

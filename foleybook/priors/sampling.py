@@ -39,7 +39,7 @@ def sample_logits(logits, # (..., V) unnormalised log-probabilities, on any devi
                   temperature:float=1., # 0 = greedy (argmax)
                   top_k:int=None, # keep only the k most likely codes
                   top_p:float=None, # nucleus sampling: keep the most likely codes up to this total probability
-                  generator:torch.Generator=None): # a CPU generator the uniform numbers come from (None: torch's global CPU RNG)
+                  generator=None): # a CPU generator the uniforms come from, or one per row (None: torch's global RNG)
     "Sample one index per row of `logits` with temperature, top-k and top-p (inverse CDF, on the logits' device, of one CPU-drawn uniform per row)."
     check_sampling(temperature, top_k, top_p)
     logits = logits.float()
@@ -64,7 +64,7 @@ def guided_logits(cond_logits, # (..., V) logits under the condition
 def autoregress(step, # step(i) -> the model's logits (rows, V) at position i (it reads what `write` stored before i)
                 write, # write(i, x): store the values x (n, ...) drawn at position i
                 positions, # the positions, in sampling order
-                generator:torch.Generator, # the CPU generator every draw takes its numbers from (`cpu_generator(seed)`)
+                generator, # the CPU generator(s) every draw takes its numbers from: one per row (`clip_generators`)
                 temperature:float=1., top_k:int=None, top_p:float=None, # the draw (`sample_logits`)
                 guidance:float=1., # != 1: `step` gives the conditional rows then the null rows, mixed by `guided_logits`
                 draw=None, # draw(logits, generator) -> values, for heads that are not categorical (default: `sample_logits`)

@@ -253,7 +253,7 @@ def sample(self:SpecGPT, cond=None, # features, class id(s) or None (see `cond_e
            top_k:int=None, # sample among the k most likely codes (<= the vocabulary)
            top_p:float=None, # ... and within the nucleus of this probability mass
            guidance:float=1., # classifier-free guidance scale (1: none; else needs p_uncond > 0)
-           seed:int=None, # same seed, same codes on every device (None: a seed drawn from torch's global RNG)
+           seed=None, # same seed, same codes on every device: an int (grid j `clip_seed(seed, j)`), a list, None
            prime=None, # code grids (n or 1, rows, cols) whose first columns are kept
            prime_frac:float=0., # fraction of the columns of `prime` kept
            method:str='cache', # 'cache' (KV cache) or 'full' (recompute the prefix every step, the reference)
@@ -292,6 +292,7 @@ def sample(self:SpecGPT, cond=None, # features, class id(s) or None (see `cond_e
                 cache.pos += 1
             return self.head(h).float()
         def write(i, x): seq[:, i] = x
-        autoregress(step, write, range(k0, end), cpu_generator(seed), temperature, top_k, top_p, guidance, on_step=on_step)
+        autoregress(step, write, range(k0, end), clip_generators(seed, n), temperature, top_k, top_p, guidance,
+                    on_step=on_step)
     finally: self.train(was_training)
     return from_sequence(seq, c.code_shape)

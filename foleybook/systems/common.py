@@ -11,22 +11,18 @@ from typing import Callable
 import torch
 from torch import nn
 from ..core import ConfigError, CheckpointError, REGISTRY, Pretrained, discover, load_pretrained, save_parts, CONFIG_NAME
-from ..core import model_device
+from ..core import model_device, clip_seeds
 from ..protocols import Generator, GeneratorMixin, check_generator
 from ..data.synth import class_key
 from ..audio import save_audio, pad_or_trim, resample
 from ..console import Progress
 
 # %% auto #0
-__all__ = ['PEAK', 'ALL_SYSTEMS', 'chunk_seed', 'limit_peak', 'write_clip', 'match_class', 'check_options', 'write_clips',
-           'generator_sampler', 'Part', 'load_vocoder_part', 'classes_of', 'data_source', 'System', 'register_system',
-           'get_system', 'PartsGenerator', 'as_generator', 'CodePipeline']
+__all__ = ['PEAK', 'ALL_SYSTEMS', 'limit_peak', 'write_clip', 'match_class', 'check_options', 'write_clips', 'generator_sampler',
+           'Part', 'load_vocoder_part', 'classes_of', 'data_source', 'System', 'register_system', 'get_system',
+           'PartsGenerator', 'as_generator', 'CodePipeline']
 
 # %% ../../nbs/05c_generators.ipynb #9e91fec6
-def chunk_seed(seed:int, i:int) -> int:
-    "The seed of chunk `i` of a generation seeded with `seed`."
-    return (int(seed) * 1_000_003 + int(i)) % 2**62
-
 PEAK = 0.98   # the limiter's ceiling: generated clips louder than this are scaled down to it
 
 def limit_peak(waves, # clips (..., T)
@@ -72,7 +68,7 @@ def _call(g, cond, k, seed, options):
 def write_clips(g:Generator, # any generator
                 folder, # output folder: one sub-folder per class
                 n_per_class:int=100, # clips per class
-                seed:int=0, # chunk i of a class uses `chunk_seed(seed, i)`
+                seed:int=0, # clip j of each class uses `clip_seeds(seed, n_per_class)[j]`, whatever `batch_size`
                 classes=None, # class names to write, in any case (default: all of `g.classes`)
                 overwrite:bool=False, # regenerate chunks whose files all exist already
                 sample_rate:int=22050, # the files' rate (the DCASE task asks for 22,050 Hz)
@@ -97,13 +93,14 @@ def write_clips(g:Generator, # any generator
     elif cond is not None: raise ConfigError(f"cond is the condition of a generator without classes; this {type(g).__name__} takes classes {list(g.classes)}")
     else: names = list(g.classes) if classes is None else [match_class(g.classes, c) for c in classes]
     check_options(g, options)
+    seeds = clip_seeds(int(seed), n_per_class)
     with Progress(n_per_class * len(names), 'generate', 'clips', quiet=not progress) as bar:
         for c in names:
-            for i, start in enumerate(range(0, n_per_class, batch_size)):
+            for start in range(0, n_per_class, batch_size):
                 k = min(batch_size, n_per_class - start)
                 paths = [folder/str(c)/f"{j+1:04d}.wav" for j in range(start, start + k)]
                 if not overwrite and all(p.is_file() for p in paths): bar.total -= k; continue
-                waves = _call(g, cond if c == 'all' else c, k, chunk_seed(seed, i), options)
+                waves = _call(g, cond if c == 'all' else c, k, seeds[start:start + k], options)
                 waves = torch.as_tensor(waves).float().cpu().reshape(k, -1)
                 if info is not None:
                     info.update(sample_rate=int(g.sample_rate), seconds=round(waves.shape[-1] / g.sample_rate, 3))
@@ -300,11 +297,12 @@ class CodePipeline(GeneratorMixin, PartsGenerator):
 
     def generate(self, cond=None, # a condition `sample_codes` takes (a class name or id, ...)
                  n:int=1, # number of clips
-                 seed:int=0, # same seed, same clips
+                 seed=0, # same seed, same clips: an int (clip j: `clip_seeds(seed, n)[j]`) or one seed per clip
                  **options): # `sample_codes` options (temperature, top_k, guidance, ...)
         "`n` clips for `cond`: float32 waves (n, n_samples) at `sample_rate`, sampled in chunks of `batch_size`."
-        out = [self.decode(self.sample_codes(cond, min(self.batch_size, n - s), seed=chunk_seed(seed, i), **options))
-               for i, s in enumerate(range(0, n, self.batch_size))]
+        seeds, k = clip_seeds(seed, n), self.batch_size   # each chunk its clips' seeds: clip j whatever the chunking
+        out = [self.decode(self.sample_codes(cond, len(seeds[s:s + k]), seed=seeds[s:s + k], **options))
+               for s in range(0, n, k)]
         return torch.cat(out) if out else torch.zeros(0, self.n_samples)
 
     def write(self, folder, # output folder: one sub-folder per class

@@ -14,7 +14,7 @@ from ..protocols import Prior, Codec, Vocoder, GeneratorMixin
 from ..data.synth import DCASE_CLASSES
 from ..audio import pad_or_trim
 from ..fastpath import resolve_precision
-from .common import (chunk_seed, generator_sampler, CodePipeline, System, Part, register_system,
+from .common import (generator_sampler, CodePipeline, System, Part, register_system,
                                       load_vocoder_part, classes_of)
 
 

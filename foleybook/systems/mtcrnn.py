@@ -10,7 +10,7 @@ from typing import ClassVar
 from pathlib import Path
 import numpy as np, torch
 from torch import nn
-from ..core import FoleyConfig, ConfigError, CONFIG_NAME
+from ..core import FoleyConfig, ConfigError, CONFIG_NAME, clip_seed, clip_seeds
 from ..features import mu_law_decode
 from ..audio import load_audio
 from ..data.textures import random_curve
@@ -53,17 +53,21 @@ class MTCRNN(PartsGenerator, nn.Module):
 from fastcore.basics import patch
 
 @patch
-def control_curve(self:MTCRNN, duration:float, seed:int=0, n:int=1, n_points:int=5) -> torch.Tensor:
+def control_curve(self:MTCRNN, duration:float,
+                  seed=0, # an int, or one seed per curve (`clip_seeds`): curve j from its own
+                  n:int=1, n_points:int=5) -> torch.Tensor:
     "A seeded random piecewise-linear control in [0, 1] at tier 3's rate: (n, steps, n_control)."
-    rate, rng = self.tier3.config.rate, np.random.default_rng(seed)
+    rate, rngs = self.tier3.config.rate, [np.random.default_rng(s) for s in clip_seeds(seed, n)]
     t = np.arange(int(round(duration * rate))) / rate
-    return torch.tensor(np.stack([np.stack([np.interp(t, *random_curve(duration, rng, n_points)) for _ in self.control], -1) for _ in range(n)]), dtype=torch.float32)
+    curve = lambda rng: np.stack([np.interp(t, *random_curve(duration, rng, n_points)) for _ in self.control], -1)
+    curves = [curve(rng) for rng in rngs]
+    return torch.tensor(np.stack(curves), dtype=torch.float32)
 
 @patch
 @torch.inference_mode()
 def generate(self:MTCRNN, cond=None, # control curve (steps, n_control), (n, steps, n_control) or (steps,) at `control_rate`
              n:int=1, # sequences
-             seed:int=0, # sampling, random priming and random control seed
+             seed=0, # sampling, random priming and random control seed (an int, or one per clip)
              *, control_rate:float=None, # rate of `cond` (default: tier 3's)
              duration:float=None, # seconds (default: the curve's length; 1 s without a curve)
              mode:str='external', # tier 3's conditioning: 'external' (the curve), 'self' (`clip` from `start`) or 'none'
@@ -76,13 +80,16 @@ def generate(self:MTCRNN, cond=None, # control curve (steps, n_control), (n, ste
     if mode not in MODES: raise ConfigError(f"MTCRNN.generate: mode must be one of {MODES}, got {mode!r}")
     c3 = self.tier3.config
     rate = c3.rate if control_rate is None else control_rate
+    if cond is not None and np.ndim(cond) == 3 and len(cond) > 1: n = len(cond)   # one clip per curve
+    seeds = clip_seeds(seed, n)
+    stream = lambda k: [clip_seed(s, k) for s in seeds]   # clip j's k-th stream: 0 control, 1-3 priming, 4-6 sampling
     if mode == 'external' and cond is None:
-        cond, rate = self.control_curve(duration or 1., seed, n), c3.rate
+        cond, rate = self.control_curve(duration or 1., stream(0), n), c3.rate
     steps = None if duration is None else int(round(duration * c3.rate))
     if mode == 'none' and steps is None: steps = int(round(c3.rate))
-    kw = dict(n=n, clip=clip, start=start, prime=prime, seed=seed)
+    kw = dict(n=n, clip=clip, start=start, prime=prime)
     cond3, p, pc = tier_inputs(self.tier3, mode, steps, external=cond if mode == 'external' else None,
-                               external_rate=rate, **kw)
+                               external_rate=rate, seed=stream(1), **kw)
     gk = dict(temperature=temperature, top_p=top_p, method=method, dtype=dtype)
     out, k = {'control': cond3}, 0
     src, src_rate, gen = None, None, None
@@ -90,9 +97,9 @@ def generate(self:MTCRNN, cond=None, # control curve (steps, n_control), (n, ste
         if name != 'tier3':
             ext = src[..., [list(gen).index(q) for q in tier.config.prop]]
             cond_t, p, pc = tier_inputs(tier, 'external', ext.shape[1] * rate_factor(src_rate, tier.config.rate),
-                                        external=ext, external_rate=src_rate, **kw)
+                                        external=ext, external_rate=src_rate, seed=stream(1 + k), **kw)
         else: cond_t = cond3
-        res = generate_tier(tier, cond_t, p, pc, seed=seed + k, **gk); k += 1
+        res = generate_tier(tier, cond_t, p, pc, seed=stream(4 + k), **gk); k += 1
         out['audio' if tier.config.is_audio else name] = res
         src, src_rate, gen = res, tier.config.rate, tier.config.generate
     waves = mu_law_decode(out['audio'], self.tier1.config.n_classes).float().cpu()   # generated on the tiers' device, returned on the CPU

@@ -24,7 +24,7 @@ from selenium.webdriver.support.ui import Select
 from conftest import ROOT
 
 SHOTS = Path(os.environ.get('FOLEYBOOK_SHOTS', ROOT/'tests'/'browser'/'_shots'))
-# the widget `foleybook.display.Sampler` (not the diffusion core's `solvers.Sampler` rows) or a `*_sampler(...)` helper
+# the widget `foleybook.display.Sampler` (the diffusion core's table rows: `solvers.SamplerSpec`) or a `*_sampler(...)`
 _re_sampler = re.compile(r'\w+_sampler\(|from foleybook\.display import[^\n]*\bSampler\b|\bdisplay\.Sampler\b')
 # what a machine path looks like (the checkout, home folders, temp dirs, an installed package)
 _re_leak = re.compile('|'.join([re.escape(str(ROOT)), r'/work/\w', r'/home/\w', r'/root/', r'/tmp/tmp\w{4,}', r'/tmp/pytest-of-', r'/var/folders/',
