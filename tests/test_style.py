@@ -62,7 +62,8 @@ def test_markdown_cells():
         cells = json.loads(p.read_text())['cells']
         for k, c in enumerate(cells):
             if c['cell_type'] != 'markdown': continue
-            bad += [f'{p.name} cell {k} line {i}: {w} characters' for i, w in long_md_lines(''.join(c['source']), k == 0)]
+            bad += [f'{p.name} cell {k} line {i}: {w} characters' for i,
+                    w in long_md_lines(''.join(c['source']), k == 0)]
     assert not bad, f'{len(bad)} markdown lines over {LIMIT} characters:\n' + '\n'.join(bad)
 
 
