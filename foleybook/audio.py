@@ -283,9 +283,8 @@ class MelSpectrogram(nn.Module):
 
     def forward(self, x): # waveforms (..., T)
         flat, c = x.reshape(-1, x.shape[-1]), self.cfg
-        with (
-            torch.autocast(x.device.type, enabled=False) if torch.is_autocast_enabled(x.device.type) else nullcontext()
-        ):
+        with (torch.autocast(x.device.type, enabled=False) if torch.is_autocast_enabled(x.device.type)
+              else nullcontext()):
             # autograd: no buffers
             if torch.is_grad_enabled() and flat.requires_grad: mel = self.scale(self._linear(flat))
             else:  # on CPU, chunks of ~`chunk` samples keep the frames in cache (bench/mel.py); clips are never split

@@ -81,7 +81,7 @@ class FoleyConfig:
         if unknown:
             old, mv = [k for k in unknown if k in cls.retired], [k for k in unknown if k in cls.moved]
             why = (f" ({old} were training settings: give them to the trainer, "
-                   f"`foleybook.train.settings.TrainSettings`)" if old else '')
+                   f"`foleybook.train.settings.TrainSettings`)") if old else ''
             if mv: why += f" ({mv} train the model: they are its trainer's extras {[cls.moved[k] for k in mv]} now)"
             near = {k: m[0] for k in unknown if (m := difflib.get_close_matches(k, names, 1))}
             hint = f"; did you mean {', '.join(f'{m!r} for {k!r}' for k, m in near.items())}?" if near else ''

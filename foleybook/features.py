@@ -97,9 +97,8 @@ def control_features(wave, # waveforms (..., T)
     xp = F.pad(wave, (P, P))
     w = torch.hann_window(n_fft, device=wave.device)
     freqs = torch.fft.rfftfreq(n_fft, 1 / sr).to(wave.device)
-    fb = torchaudio.functional.melscale_fbanks(n_fft // 2
-                                               + 1, 0., sr
-                                               / 2, n_mels, sr, norm='slaney', mel_scale='slaney').to(wave.device)
+    fb = torchaudio.functional.melscale_fbanks(n_fft // 2 + 1, 0., sr / 2, n_mels, sr, norm='slaney',
+                                               mel_scale='slaney').to(wave.device)
     out = []
     for c in _centres(wave.shape[-1], sr, rate).split(1024):  # chunks of frames: long recordings fit in memory
         fr = _gather(xp, c, n_fft, P)

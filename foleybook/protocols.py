@@ -116,7 +116,7 @@ class GeneratorMixin:
     def to(self, device): # a device or its name
         "Move every part that can move (modules, and wrappers with their own `to`) to `device`; returns the generator."
         for k, v in list(vars(self).items()):
-            if isinstance(v, nn.Module) or (not torch.is_tensor(v) and callable(getattr(v, 'to', None))
-                                            and not isinstance(v, type)):
+            if isinstance(v, nn.Module) or (not torch.is_tensor(v) and callable(getattr(v, 'to',
+                None)) and not isinstance(v, type)):
                 setattr(self, k, v.to(device))
         return self

@@ -1,5 +1,4 @@
-("KL-VAE: loading a diffusers AutoencoderKL folder (outputs equal diffusers'), unsupported configs, safetensors + JSON "
- "round trip.")
+"KL-VAE: loading a diffusers AutoencoderKL folder (outputs equal diffusers'), unsupported configs, safetensors + JSON round trip."
 import json
 import pytest, torch
 from foleybook.core import ConfigError, CheckpointError, load_pretrained
@@ -9,8 +8,7 @@ diffusers = pytest.importorskip('diffusers')
 
 def _tiny(**kw):
     torch.manual_seed(0)
-    a = dict(in_channels=1, out_channels=1, down_block_types=('DownEncoderBlock2D',) * 4,
-             up_block_types=('UpDecoderBlock2D',) * 4,
+    a = dict(in_channels=1, out_channels=1, down_block_types=('DownEncoderBlock2D',) * 4, up_block_types=('UpDecoderBlock2D',) * 4,
              block_out_channels=(8, 16, 16, 32), layers_per_block=1, latent_channels=1, norm_num_groups=4)
     return diffusers.AutoencoderKL(**{**a, **kw}).eval()
 
@@ -40,28 +38,15 @@ def test_without_quant_convs(tmp_path):
     x = torch.rand(1, 1, 16, 16) * 2 - 1
     with torch.no_grad(): assert (ref.encode(x).latent_dist.mean - mine.encode(x)).abs().max() <= 1e-5
 
-@pytest.mark.parametrize(
-    'change, says',
-    [
-        (dict(act_fn='gelu'), "act_fn='gelu'"),
-        (
-            dict(
-                down_block_types=[
-                    'DownEncoderBlock2D',
-                    'AttnDownEncoderBlock2D',
-                    'DownEncoderBlock2D',
-                    'DownEncoderBlock2D',
-                ]
-            ),
-            "down block 'AttnDownEncoderBlock2D'",
-        ),
-        (dict(mid_block_add_attention=False), "mid_block_add_attention=False"),
-        (dict(out_channels=3), "in_channels=1 != out_channels=3"),
-        (dict(use_post_quant_conv=False), "use_quant_conv != use_post_quant_conv"),
-        (dict(_class_name='VQModel'), "_class_name 'VQModel' is not supported"),
-        (dict(latents_mean=[0.1]), "latents_mean=[0.1]"),
-    ],
-)
+@pytest.mark.parametrize('change, says', [
+    (dict(act_fn='gelu'), "act_fn='gelu'"),
+    (dict(down_block_types=['DownEncoderBlock2D', 'AttnDownEncoderBlock2D', 'DownEncoderBlock2D', 'DownEncoderBlock2D']), "down block 'AttnDownEncoderBlock2D'"),
+    (dict(mid_block_add_attention=False), "mid_block_add_attention=False"),
+    (dict(out_channels=3), "in_channels=1 != out_channels=3"),
+    (dict(use_post_quant_conv=False), "use_quant_conv != use_post_quant_conv"),
+    (dict(_class_name='VQModel'), "_class_name 'VQModel' is not supported"),
+    (dict(latents_mean=[0.1]), "latents_mean=[0.1]"),
+])
 def test_unsupported_configs(tmp_path, change, says):
     _tiny().save_pretrained(tmp_path)
     cfg = json.loads((tmp_path/'config.json').read_text())
@@ -106,6 +91,5 @@ def test_klvae_trainer_saves_through_fit_pretrained(tmp_path):
     keys = json.loads((final / 'config.json').read_text())
     assert keys['model_class'] == 'KLVAE'
     t = (final / 'config.json').stat().st_mtime_ns
-    # finished: not trained again
-    assert train_klvae('synth', out=tmp_path / 'vae', epochs=1, n_synth=1, quiet=True) == final
+    assert train_klvae('synth', out=tmp_path / 'vae', epochs=1, n_synth=1, quiet=True) == final   # finished: not trained again
     assert (final / 'config.json').stat().st_mtime_ns == t

@@ -68,11 +68,12 @@ class Encoder(nn.Module):
         self.conv_in = nn.Conv2d(c.in_channels, ch[0], 3, padding=1)
         self.levels = nn.ModuleList()
         for i, co in enumerate(ch):
-            blocks = nn.ModuleList([ResnetBlock(ch[max(i - 1, 0)] if j == 0 else co, co, None, g, 1e-6)
+            blocks = nn.ModuleList([ResnetBlock(ch[max(i - 1,
+                                                       0)] if j == 0 else co, co, None, g, 1e-6)
                                     for j in range(c.layers_per_block)])
             # pad right/bottom only, as published
-            down = (nn.Sequential(nn.ZeroPad2d((0, 1, 0, 1)), nn.Conv2d(co, co, 3, stride=2)) if i < len(ch) - 1
-                    else nn.Identity())
+            down = nn.Sequential(nn.ZeroPad2d((0, 1, 0, 1)), nn.Conv2d(co, co, 3,
+                                                                       stride=2)) if i < len(ch) - 1 else nn.Identity()
             self.levels.append(nn.ModuleList([blocks, down]))
         self.mid = _mid(ch[-1], g)
         self.norm_out, self.conv_out = nn.GroupNorm(g, ch[-1], 1e-6), nn.Conv2d(ch[-1], 2 * c.latent_channels, 3,
@@ -94,10 +95,11 @@ class Decoder(nn.Module):
         self.mid = _mid(ch[0], g)
         self.levels = nn.ModuleList()
         for i, co in enumerate(ch):
-            blocks = nn.ModuleList([ResnetBlock(ch[max(i - 1, 0)] if j == 0 else co, co, None, g, 1e-6)
+            blocks = nn.ModuleList([ResnetBlock(ch[max(i - 1,
+                                                       0)] if j == 0 else co, co, None, g, 1e-6)
                                     for j in range(c.layers_per_block + 1)])
-            up = (nn.Sequential(nn.Upsample(scale_factor=2., mode='nearest'), nn.Conv2d(co, co, 3, padding=1))
-                  if i < len(ch) - 1 else nn.Identity())
+            up = nn.Sequential(nn.Upsample(scale_factor=2., mode='nearest'), nn.Conv2d(co, co, 3,
+                padding=1)) if i < len(ch) - 1 else nn.Identity()
             self.levels.append(nn.ModuleList([blocks, up]))
         self.norm_out, self.conv_out = nn.GroupNorm(g, ch[-1], 1e-6), nn.Conv2d(ch[-1], c.in_channels, 3, padding=1)
     def forward(self, z):
@@ -147,9 +149,8 @@ class KLVAE(Pretrained, nn.Module):
 
     def _pad(self, x):
         if x.ndim != 4 or x.shape[1] != self.config.in_channels:
-            raise ConfigError(
-                f"KLVAE: expected images (B, {self.config.in_channels}, H, W), got shape {tuple(x.shape)}"
-            )
+            raise ConfigError(f"KLVAE: expected images (B, {self.config.in_channels}, H, W), got shape "
+                              f"{tuple(x.shape)}")
         f = self.config.factor
         ph, pw = -x.shape[-2] % f, -x.shape[-1] % f
         return F.pad(x, (0, pw, 0, ph), value=-1.) if ph or pw else x
@@ -195,8 +196,8 @@ def klvae_config_from_diffusers(d:dict, # a diffusers `AutoencoderKL` config.jso
     ch = tuple(d.get('block_out_channels', (64,)))
     downs, ups = list(d.get('down_block_types', ['DownEncoderBlock2D'])), list(d.get('up_block_types',
                                                                                      ['UpDecoderBlock2D']))
-    bad = [f"down block {b!r}" for b in downs if b != 'DownEncoderBlock2D'] + [f"up block {b!r}" for b in ups
-                                                                               if b != 'UpDecoderBlock2D']
+    bad = ([f"down block {b!r}" for b in downs if b != 'DownEncoderBlock2D']
+           + [f"up block {b!r}" for b in ups if b != 'UpDecoderBlock2D'])
     if len(downs) != len(ch) or len(ups) != len(ch):
         bad.append(f"{len(downs)} down / {len(ups)} up blocks for {len(ch)} block_out_channels")
     if d.get('act_fn', 'silu') != 'silu': bad.append(f"act_fn={d['act_fn']!r}")

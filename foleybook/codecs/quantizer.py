@@ -223,7 +223,6 @@ class ResidualVQ(nn.Module):
     def decode(self, codes): # LongTensor (B, ..., n_stages)
         "The sum of the stages' code vectors, `(B, C, ...)` float32."
         if codes.shape[-1] != self.n_stages:
-            raise DataError(
-                f"ResidualVQ: codes need a last dim of size {self.n_stages}, got shape {tuple(codes.shape)}"
-            )
+            raise DataError(f"ResidualVQ: codes need a last dim of size {self.n_stages}, got shape "
+                            f"{tuple(codes.shape)}")
         return sum(vq.decode(codes[..., i]) for i, vq in enumerate(self.stages))

@@ -118,8 +118,8 @@ def vqgan_levels(c:VQGANConfig):
 class _Mid(nn.Module):
     def __init__(self, C, c):
         super().__init__()
-        self.block1, self.attn, self.block2 = (ResnetBlock(C, C, c.groups, c.dropout), AttnBlock(C, c.groups),
-                                               ResnetBlock(C, C, c.groups, c.dropout))
+        self.block1, self.attn, self.block2 = ResnetBlock(C, C, c.groups, c.dropout), AttnBlock(C,
+            c.groups), ResnetBlock(C, C, c.groups, c.dropout)
     def forward(self, x): return self.block2(self.attn(self.block1(x)))
 
 class Encoder(nn.Module):

@@ -366,7 +366,7 @@ def save_codes(codec:Codec, # a trained codec (e.g. `VQVAE.from_pretrained(...)`
     for b in _iter_batches(data, bs):
         mel = b[0] if isinstance(b, (tuple, list)) else b
         codes.append(codec.encode(mel.to(device)).cpu())
-        labels.append(b[1].cpu().long().reshape(-1) if isinstance(b, (tuple, list)) and len(b) > 1
-                      else torch.zeros(len(mel), dtype=torch.long))
+        labels.append(b[1].cpu().long().reshape(-1) if isinstance(b, (tuple,
+            list)) and len(b) > 1 else torch.zeros(len(mel), dtype=torch.long))
     if not codes: raise DataError(f"save_codes: {type(data).__name__} yielded no clips")
     return write_codes(Path(out)/CODES_NAME, torch.cat(codes), torch.cat(labels), classes, codec.n_codes)

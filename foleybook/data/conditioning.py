@@ -57,8 +57,8 @@ def load_visual_features(paths, # one feature file, or several (e.g. rgb, flow) 
     x = np.tile(x, (-(-feat_len // n), 1))[:feat_len]
     if feat_sample_size:
         if feat_sample_size > feat_len: raise DataError(f"feat_sample_size {feat_sample_size} > feat_len {feat_len}")
-        x = x[np.linspace(0, feat_len, feat_sample_size, endpoint=False).astype(int)
-              + feat_len // (feat_sample_size + 1)]
+        x = x[np.linspace(0, feat_len, feat_sample_size,
+                          endpoint=False).astype(int) + feat_len // (feat_sample_size + 1)]
     return torch.from_numpy(np.ascontiguousarray(x))
 
 # %% ../../nbs/01c_conditioning.ipynb #d6863a46
@@ -84,9 +84,8 @@ class VASFeatures(torch.utils.data.Dataset):
                 ok = all(q.is_file() for q in paths) and (not mels or mel.is_file())
                 (self.items if ok else self.skipped).append((paths, mel, k))
         if not self.items:
-            raise DataError(
-                f"{root}: no complete VAS items ({len(self.skipped)} incomplete) for classes {self.classes}"
-            )
+            raise DataError(f"{root}: no complete VAS items ({len(self.skipped)} incomplete) for classes "
+                            f"{self.classes}")
     def __len__(self): return len(self.items)
     def __getitem__(self, i):
         paths, mel, k = self.items[i]
@@ -166,12 +165,13 @@ def params_to_array(params:dict, names:list, rate:float, duration:float=None) ->
     return np.stack([r[n]['values'] for n in names], 1).astype(np.float32)
 
 def params_from_audio(wave, sr:int, rate:float, n_mfcc:int=13, filename:str=None,
-                      n_fft:int=None) -> dict: # n_fft: analysis window of `control_features` (default ~46 ms)
+                      n_fft:int=None, # analysis window of `control_features` (default ~46 ms)
+                     ) -> dict:
     "paramManager tracks of a mono wave at `rate` Hz: rms, centroid, pitch, voiced, mfcc0..mfcc{n_mfcc-1}."
     w = torch.as_tensor(wave, dtype=torch.float32).reshape(-1)
     f = control_features(w, sr, rate, n_mfcc=n_mfcc, n_fft=n_fft)
-    tracks = {k: f[k] for k in ('rms', 'centroid', 'pitch', 'voiced')} | {f'mfcc{i}': f['mfcc'][i]
-                                                                          for i in range(n_mfcc)}
+    tracks = {k: f[k] for k in ('rms', 'centroid', 'pitch',
+                                'voiced')} | {f'mfcc{i}': f['mfcc'][i] for i in range(n_mfcc)}
     units = dict(rms='amplitude', centroid='frequency', pitch='frequency', voiced='categorical')
     t = np.arange(len(f['rms']))/rate
     out = {'meta': {'filename': filename, 'sr': sr, 'rate': rate}}

@@ -119,9 +119,8 @@ def extract(archive, # a .tar(.gz/.bz2/.xz) or .zip file
         raise DataError(f"{archive}: not a readable tar or zip archive ({e})") from None
     with tf:
         ms = tf.getmembers()
-        kind = lambda m: (
-            'symlink' if m.issym() else 'hardlink' if m.islnk() else 'special' if (m.isdev() or m.isfifo()) else 'file'
-        )
+        kind = (lambda m: 'symlink' if m.issym() else 'hardlink' if m.islnk() else 'special'
+                if (m.isdev() or m.isfifo()) else 'file')
         _check_members(archive, [(m.name, kind(m), m.linkname) for m in ms], dest)
         tf.extractall(dest, filter='data') if hasattr(tarfile, 'data_filter') else tf.extractall(dest)
     return dest

@@ -76,13 +76,8 @@ class AudioDataset(torch.utils.data.Dataset):
         labels = [0]*len(files) if labels is None else [int(l) for l in labels]
         if len(labels) != len(files): raise DataError(f"{name}: {len(files)} files but {len(labels)} labels")
         _check_on_length(on_length)
-        self.classes, self.sr, self.duration, self.name, self.on_length = (
-            list(classes or ['audio']),
-            sr,
-            duration,
-            name,
-            on_length,
-        )
+        self.classes, self.sr, self.duration, self.name, self.on_length = (list(classes or ['audio']), sr, duration,
+                                                                           name, on_length)
         self.bad = []
         if check:
             reasons = [check_audio(f, duration, length_tol, min_peak_db, on_length) for f in files]
@@ -211,8 +206,8 @@ def sc09(root, # the SC09 folder (holding train/, valid/, test/)
     if not d.is_dir(): raise DataError(f"{d}: SC09 split folder not found")
     files = sorted(d.glob('*.wav'))
     names = [f.name.split('_')[0].capitalize() for f in files]
-    files, labels = zip(*[(f, SC09_DIGITS.index(n)) for f, n in zip(files, names)
-                          if n in SC09_DIGITS]) if files else ((), ())
+    files, labels = zip(*[(f, SC09_DIGITS.index(n)) for f,
+                          n in zip(files, names) if n in SC09_DIGITS]) if files else ((), ())
     kwargs.setdefault('length_tol', 1.0)           # speech commands clips may be a little short
     return AudioDataset(files, labels, SC09_DIGITS, sr=sr, duration=duration, name=str(d), **kwargs)
 

@@ -36,8 +36,8 @@ class MelDataset(torch.utils.data.Dataset):
         if self.memory is not None and i in self.memory: return self.memory[i]
         if self.cache is None: w, y = self.ds[i]; item = self._mel(w), y
         else:
-            item = (self.cache(self.ds.files[i], lambda: self.ds.load(i), f"{self.ds.sr}|{self.ds.duration}"),
-                    torch.tensor(self.ds.labels[i]))
+            item = self.cache(self.ds.files[i], lambda: self.ds.load(i),
+                              f"{self.ds.sr}|{self.ds.duration}"), torch.tensor(self.ds.labels[i])
         if self.memory is not None: self.memory[i] = item
         return item
 
@@ -90,8 +90,8 @@ def mel_dls(data, # an `AudioDataset`, a class-folder path, or a list of files
     cfg = mel_cfg or MelConfig.preset('hifigan')
     ds = _as_dataset(data, cfg.sample_rate, duration, on_length=on_length)
     if in_memory is None:
-        in_memory = ds.duration is not None and len(ds)*cfg.n_mels*(ds.duration*cfg.sample_rate
-                                                                    /cfg.hop_length)*4 < 2**30
+        in_memory = (ds.duration is not None
+                     and len(ds)*cfg.n_mels*(ds.duration*cfg.sample_rate/cfg.hop_length)*4 < 2**30)
     tr, va = ds.split(valid_pct, seed)
     return make_dls(MelDataset(ds.subset(tr), cfg, cache_dir, in_memory),
                     MelDataset(ds.subset(va), cfg, cache_dir, in_memory),

@@ -68,8 +68,8 @@ def dog_bark(rng, sr:int, n:int) -> np.ndarray:
         if t > n/sr - 0.15: break
         d = rng.uniform(0.12, 0.32)
         L = int(d*sr); tt = np.arange(L)/L
-        f0 = f0_base*rng.uniform(0.85, 1.2) * (1 + rng.uniform(0.1, 0.45)*np.sin(np.pi*tt**0.7) - rng.uniform(0,
-                                                                                                              0.3)*tt)
+        f0 = (f0_base*rng.uniform(0.85, 1.2)
+              * (1 + rng.uniform(0.1, 0.45)*np.sin(np.pi*tt**0.7) - rng.uniform(0, 0.3)*tt))
         f0 = f0 * (1 + 0.02*rng.standard_normal(L).cumsum()/np.sqrt(L))
         phase = 2*np.pi*np.cumsum(f0)/sr
         K = int(7000/f0_base)
@@ -224,8 +224,8 @@ def sneeze_cough(rng, sr:int, n:int) -> np.ndarray:
     def burst(d, bright):
         L = int(d*sr); tt = np.arange(L)/L
         noise = _shape(rng.standard_normal(L), sr,
-                       lambda f: 0.5*_peaks(f, F, [250, 400, 500], [1, .8, .5]) + 0.5*_band(f, 200, 4000, 1)
-                       + bright*_band(f, 2000, 5000))
+                       lambda f: 0.5*_peaks(f, F, [250, 400, 500], [1, .8,
+                           .5]) + 0.5*_band(f, 200, 4000, 1) + bright*_band(f, 2000, 5000))
         f0 = rng.uniform(100, 250)*(1 - 0.2*tt)
         voice = _shape(np.sign(np.sin(2*np.pi*np.cumsum(f0)/sr)), sr,
                        lambda f: _peaks(f, F, [100, 150, 250], [1, .7, .4]))

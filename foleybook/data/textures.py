@@ -105,8 +105,8 @@ def texture(kind:str, # one of `TEXTURES`
     if kind not in _MAKERS: raise ConfigError(f"texture: unknown kind {kind!r}; choose one of {TEXTURES}")
     if duration <= 0 or sr <= 0: raise ConfigError(f"texture: duration ({duration}) and sr ({sr}) must be positive")
     rng = np.random.default_rng([seed, TEXTURES.index(kind)])
-    curves = {k: random_curve(duration, rng, n_points, *((0.4, 1.) if k == 'loudness_ctl' else (0., 1.)))
-              for k in CONTROLS}
+    curves = {k: random_curve(duration, rng, n_points, *((0.4, 1.) if k == 'loudness_ctl' else (0.,
+                                                                                                1.))) for k in CONTROLS}
     for k, v in (controls or {}).items():
         if k not in CONTROLS: raise ConfigError(f"texture: unknown control {k!r}; the controls are {CONTROLS}")
         t, val = (np.asarray(a, float) for a in v)

@@ -183,8 +183,8 @@ def cond_for(self:AudioDiffusion, cond, # see above
     items = cond.tolist() if torch.is_tensor(cond) else cond
     items = items if isinstance(items, (list, tuple)) else [items] * n
     if len(items) != n: raise ConfigError(f"{len(items)} conditions for {n} examples")
-    if all(isinstance(o, str) and self.classes and o in self.classes or isinstance(o, (int, np.integer))
-           for o in items):
+    if all(isinstance(o, str) and self.classes and o in self.classes or isinstance(o, (int,
+                                                                                       np.integer)) for o in items):
         if not self.classes: raise ConfigError("class ids given, but this model has no classes")
         ids = [self.classes.index(o) if isinstance(o, str) else int(o) for o in items]
         bad = [i for i in ids if not -1 <= i < len(self.classes)]

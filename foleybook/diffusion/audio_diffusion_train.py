@@ -128,19 +128,14 @@ class AudioDiffusionTrainer(Trainer):
         dls = diffusion_dls(x, data['cond'], bs=s.bs, valid_pct=s.valid_pct, seed=s.seed, device=data['device'])
         return audio_diffusion_learner(dls, model, lr=s.lr, cbs=cbs)
 
-train_audio_diffusion = trainer(
-    'audio_diffusion',
-    AudioDiffusionConfig,
-    extras=_AudioDiffusionExtras,
-    what='a trained audio-diffusion model',
-    data="a class-folder path, an `AudioDataset`, a list of waves, or 'synth'",
-    # published
-    defaults={
-        '*': dict(epochs=100, bs=16, lr=1e-4, schedule='cosine_warmup', warmup=500, ema=0.9999, ema_power=0.75),
-        'demo': dict(epochs=40, bs=16, lr=1e-3, warmup=50),
-        'debug': dict(epochs=2, bs=4, lr=1e-3, warmup=2),
-    },
-)(AudioDiffusionTrainer)
+train_audio_diffusion = trainer('audio_diffusion', AudioDiffusionConfig, extras=_AudioDiffusionExtras,
+                                what='a trained audio-diffusion model',
+         data="a class-folder path, an `AudioDataset`, a list of waves, or 'synth'",
+         # published
+         defaults={'*': dict(epochs=100, bs=16, lr=1e-4, schedule='cosine_warmup', warmup=500, ema=0.9999,
+                             ema_power=0.75),
+                   'demo': dict(epochs=40, bs=16, lr=1e-3, warmup=50),
+                   'debug': dict(epochs=2, bs=4, lr=1e-3, warmup=2)})(AudioDiffusionTrainer)
 
 @dataclass
 class _KLVAEExtras(KLVAELosses):

@@ -98,8 +98,8 @@ class MelUpsampler(nn.Module):
     "Mel (n, n_mels, frames) -> (n, n_mels, frames * prod(strides)) by weight-normed transposed 2-D convolutions."
     def __init__(self, strides=(16, 16)):
         super().__init__()
-        self.convs = nn.ModuleList([wn(nn.ConvTranspose2d(1, 1, (3, 2 * s), stride=(1, s), padding=(1, s // 2)))
-                                    for s in strides])
+        self.convs = nn.ModuleList([wn(nn.ConvTranspose2d(1, 1, (3, 2 * s), stride=(1, s),
+                                                          padding=(1, s // 2))) for s in strides])
     def forward(self, mel):
         x = mel[:, None]
         for c in self.convs: x = F.leaky_relu(c(x), 0.4)
@@ -183,8 +183,8 @@ def diffwave_params(c:DiffWaveConfig, # an unconditional, single-channel config
                     gains:bool=False): # count the weight-norm gains too
     "DiffWave's parameter count by the closed formula (unconditional, 1 channel in and out)."
     r, s, L, ei, em, eo = c.res_channels, c.skip_channels, c.n_layers, c.embed_in, c.embed_mid, c.embed_out
-    n = 2 * r + ei * em + em + em * eo + eo + L * (eo * r + r + 6 * r * r + 2 * r + r * r + r + r * s
-                                                   + s) + s * s + s + s + 1
+    n = (2 * r + ei * em + em + em * eo + eo + L * (eo * r + r + 6 * r * r + 2 * r + r * r + r + r * s + s) + s * s + s
+         + s + 1)
     return n + (r + L * (2 * r + r + s) + s if gains else 0)
 
 # %% ../../nbs/06a_diffwave.ipynb #3dce8b2a
@@ -251,8 +251,9 @@ class FastDiffWave(nn.Module):
         if c.mel is not None:   # the conditioner's 1x1 projection joins the dilated one: one product of [3 taps, mel]
             w_dil = torch.cat([w_dil, torch.stack([l.cond_proj.weight[:, :, 0] for l in L])], -1)
             b_dil = b_dil + torch.stack([l.cond_proj.bias for l in L])
-        w_rs, b_rs = torch.stack([torch.cat([l.res.weight, l.skip.weight])[:, :, 0]
-                                  for l in L]), torch.stack([torch.cat([l.res.bias, l.skip.bias]) for l in L])
+        w_rs, b_rs = torch.stack([torch.cat([l.res.weight,
+                                             l.skip.weight])[:, :, 0] for l in L]), torch.stack([torch.cat([l.res.bias,
+                                                 l.skip.bias]) for l in L])
         self._fold_fp32(w_dil, b_dil, w_rs, b_rs)
         if dtype != torch.float32:   # the products' weights in bf16; biases, residual stream and skip sum stay fp32
             self.register_buffer('w_z_lo', k(self.w_z)); self.register_buffer('w_rsk_lo', k(self.w_rsk))
@@ -306,9 +307,8 @@ def _layers(self:FastDiffWave, u, # (B, T, r) the first layer's input
         for t0 in range(0, T, C):
             t1 = min(T, t0 + C); k = t1 - t0
             z, y, gt, rs = [b[:B * k * w].view(B, k, w) for b, w in zip(buf, widths)]
-            taps = [ua[:, P + t0 - d : P + t1 - d], ua[:, P + t0 : P + t1], ua[:, P + t0 + d : P + t1 + d]] + (
-                [] if mels is None else [mels[i][:, t0:t1]]
-            )
+            taps = [ua[:, P + t0 - d:P + t1 - d], ua[:, P + t0:P + t1], ua[:,
+                P + t0 + d:P + t1 + d]] + ([] if mels is None else [mels[i][:, t0:t1]])
             if lo:
                 zl, yl, gl, rl = [b[:B * k * w].view(B, k, w) for b, w in zip(lbuf, widths)]
                 for j, tp in enumerate(taps): zl[..., j * r:j * r + tp.shape[-1]].copy_(tp)

@@ -36,8 +36,8 @@ class DiffusionObjective(nn.Module):
     def forward(self, wave, label=None):
         cond = label if getattr(self.model.config, 'n_classes', 0) else None
         return self.model.loss(wave, cond)
-    # for `fit_pretrained` (EMA copies too)
-    def save_pretrained(self, folder): return self.model.save_pretrained(folder)
+    def save_pretrained(self, folder):   # for `fit_pretrained` (EMA copies too)
+        return self.model.save_pretrained(folder)
 
 def objective_loss(loss, *_):
     "The fastai loss function of a `DiffusionObjective`: its output is already the loss."
@@ -105,17 +105,11 @@ class DiffWaveTrainer(Trainer):
         return Learner(data[0], model, loss_func=objective_loss, opt_func=opt, lr=run.settings.lr,
                        cbs=[DiffusionBatch(), *cbs])
 
-train_diffwave = trainer(
-    'diffwave',
-    {k: v[1] for k, v in BACKBONES.items()},
-    config_by='backbone',
-    extras=_DiffWaveExtras,
-    what='a trained DiffWave',
-    data="a folder of class folders, an LJSpeech folder (vocoder presets), or 'synth'",
-    # published: Adam 2e-4, batch 4 per GPU, 1M iterations
-    defaults={
-        '*': dict(steps=1_000_000, bs=4, lr=2e-4),
-        'debug': dict(epochs=10, bs=8, lr=1e-3),
-        'debug_mel': dict(epochs=10, bs=8, lr=1e-3),
-    },
-)(DiffWaveTrainer)
+train_diffwave = trainer('diffwave', {k: v[1] for k, v in BACKBONES.items()}, config_by='backbone',
+                         extras=_DiffWaveExtras,
+                         what='a trained DiffWave',
+                         data="a folder of class folders, an LJSpeech folder (vocoder presets), or 'synth'",
+                         # published: Adam 2e-4, batch 4 per GPU, 1M iterations
+                         defaults={'*': dict(steps=1_000_000, bs=4, lr=2e-4),
+                                   'debug': dict(epochs=10, bs=8, lr=1e-3),
+                                   'debug_mel': dict(epochs=10, bs=8, lr=1e-3)})(DiffWaveTrainer)

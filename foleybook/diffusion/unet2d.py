@@ -68,13 +68,13 @@ class UNet2DConfig(FoleyConfig):
         if 'cross' in (*self.blocks, self.mid) and not self.cross_dim:
             raise ConfigError("UNet2DConfig: 'cross' levels need cross_dim, the size of the condition encodings")
         att = [c for k,
-               c in zip((*self.blocks, self.mid), (*self.channels, self.channels[-1]))
-               if k == 'attn' and c % self.head_dim]
+               c in zip((*self.blocks, self.mid), (*self.channels,
+                                                   self.channels[-1])) if k == 'attn' and c % self.head_dim]
         if att:
             raise ConfigError(f"UNet2DConfig: attention channels {att} are not multiples of head_dim={self.head_dim}")
         crs = [c for k,
-               c in zip((*self.blocks, self.mid), (*self.channels, self.channels[-1]))
-               if k == 'cross' and c % self.cross_heads]
+               c in zip((*self.blocks, self.mid), (*self.channels,
+                                                   self.channels[-1])) if k == 'cross' and c % self.cross_heads]
         if crs:
             raise ConfigError(f"UNet2DConfig: cross-attention channels {crs} are not multiples of "
                               f"cross_heads={self.cross_heads}")
@@ -229,8 +229,8 @@ class UNet2D(Pretrained, nn.Module):
         self.conv_in = nn.Conv2d(c.in_channels, ch[0], 3, padding=1)
         self.time_embedding = TimestepEmbedding(ch[0], c.time_dim)
         if c.n_classes: self.class_embedding = nn.Embedding(c.n_classes, c.time_dim)
-        self.down_blocks = nn.ModuleList([DownLevel(ch[max(i - 1, 0)], ch[i], c.blocks[i], c, i < n - 1)
-                                          for i in range(n)])
+        self.down_blocks = nn.ModuleList([DownLevel(ch[max(i - 1,
+                                                           0)], ch[i], c.blocks[i], c, i < n - 1) for i in range(n)])
         self.mid_block = MidBlock(ch[-1], c.mid, c)
         rev, kinds = ch[::-1], c.blocks[::-1]
         self.up_blocks = nn.ModuleList([UpLevel(rev[min(i + 1, n - 1)], rev[max(i - 1, 0)], rev[i], kinds[i], c,
@@ -337,8 +337,8 @@ def config_from_diffusers(d:dict, # a diffusers UNet `config.json` as a dict
     downs, ups = list(d.get('down_block_types', ())), list(d.get('up_block_types', ()))
     bad += [f"down block {b!r}" for b in downs if b not in _DOWN] + [f"up block {b!r}" for b in ups if b not in _UP]
     mid = d.get('mid_block_type', 'UNetMidBlock2DCrossAttn' if cond else 'UNetMidBlock2D')
-    mids = {'UNetMidBlock2D': 'attn' if d.get('add_attention', True)
-            else 'plain'} if not cond else {'UNetMidBlock2DCrossAttn': 'cross'}
+    mids = ({'UNetMidBlock2D': 'attn' if d.get('add_attention', True) else 'plain'} if not cond
+            else {'UNetMidBlock2DCrossAttn': 'cross'})
     if mid not in mids: bad.append(f"mid_block_type={mid!r}")
     if bad: raise ConfigError(f"{source}: unsupported {cls} setting(s): {', '.join(bad)}")
     kinds = [_DOWN[b] for b in downs]

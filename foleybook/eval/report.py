@@ -55,8 +55,8 @@ def _match_classes(gen_dir, ref_dir, classes):
         raise DataError(f"no class of the generated clips {gen_dir} ({sorted(gen_found)}) is in the reference "
                         f"{ref_dir} ({sorted(ref)})")
     sub = ClassFiles({c: ref[c] for c in present}); sub.bad = ref.bad
-    return class_files(gen_dir, present, min_peak_db=-np.inf), sub, missing, sorted(c for c in gen_found
-                                                                                    if class_key(c) not in rk)
+    return class_files(gen_dir, present,
+                       min_peak_db=-np.inf), sub, missing, sorted(c for c in gen_found if class_key(c) not in rk)
 
 def _resolve(e, cache_dir):
     if not isinstance(e, str): return e
@@ -239,11 +239,12 @@ def _fmt_num(v) -> str:
 def _md_table(df):
     "A pipe-table of a DataFrame (index included), no extra dependency."
     df = df.reset_index()
-    fmt = lambda v: _fmt_num(v) if isinstance(v, (float, np.floating)) and np.isfinite(v) else (''
-                                                                                                if v is None
-                                                                                                or (isinstance(v, float)
-                                                                                                    and np.isnan(v))
-                                                                                                else str(v))
+    fmt = lambda v: _fmt_num(v) if isinstance(v, (float,
+                                                  np.floating)) and np.isfinite(v) else (''
+                                                                                         if v is None
+                                                                                         or (isinstance(v, float)
+                                                                                             and np.isnan(v))
+                                                                                         else str(v))
     lines = ['| ' + ' | '.join(map(str, df.columns)) + ' |', '|' + '---|' * len(df.columns)]
     lines += ['| ' + ' | '.join(fmt(v) for v in row) + ' |' for row in df.itertuples(index=False)]
     return '\n'.join(lines)
@@ -310,12 +311,12 @@ def _table_md(table, path, plots) -> list:
     for emb in table[table.metric == 'fad'].embedder.unique():
         m = fad_matrix(table, emb)
         if m.empty: continue
-        out += [f"## FAD ({emb}) per class", ''] + ([f"![FAD per class ({emb})]({_fad_plot(m, emb, path)})", '']
-                                                    if plots else [])
+        out += [f"## FAD ({emb}) per class", ''] + ([f"![FAD per class "
+                                                     f"({emb})]({_fad_plot(m, emb, path)})", ''] if plots else [])
         out += ['Rows: generated class; columns: reference class (the diagonal is the usual per-class FAD; '
                 'a good generator is closer to its own class than to the others).', '', _md_table(m), '']
-    clf = table[table.metric.isin(['accuracy', 'mkl', 'fid', 'kid', 'is', 'ndb_k'])
-                & ~((table.metric == 'fid') & table.embedder.isin(_fid_is_fad(table)))]
+    clf = table[table.metric.isin(['accuracy', 'mkl', 'fid', 'kid', 'is',
+                                   'ndb_k']) & ~((table.metric == 'fid') & table.embedder.isin(_fid_is_fad(table)))]
     if len(clf):
         out += [f"## In-domain classifier ({', '.join(clf.embedder.unique())})", '',
                 'Accuracy: generated clips classified as their requested class. MKL: KL from the mean reference '
@@ -329,11 +330,11 @@ def _table_md(table, path, plots) -> list:
                 f"{', '.join(extra) or 'none'}.", '']
     na, skipped = table.attrs.get('notes', []), table.attrs.get('skipped', [])
     if na:
-        out += (['## Not available', '', 'Too few clips for these statistics (shown as empty cells above):', '']
-                + [f"- {n}" for n in na] + [''])
+        out += ['## Not available', '', 'Too few clips for these statistics (shown as empty cells '
+                                        'above):', ''] + [f"- {n}" for n in na] + ['']
     if skipped:
-        out += ['## Files left out', '', 'Unreadable or unusable files, not evaluated:', ''] + [f"- `{f}`: {r}" for f,
-                                                                                                r in skipped] + ['']
+        out += (['## Files left out', '', 'Unreadable or unusable files, not evaluated:', '']
+                + [f"- `{f}`: {r}" for f, r in skipped] + [''])
     return out
 
 def write_report(table:pd.DataFrame, # from `evaluate`, or None (a report of `sections` and `extra` numbers only)
@@ -349,8 +350,8 @@ def write_report(table:pd.DataFrame, # from `evaluate`, or None (a report of `se
     path = Path(path)
     if table is not None and not len(table): raise DataError("write_report: the table is empty")
     path.parent.mkdir(parents=True, exist_ok=True)
-    out = [f"# {title}", ''] + ([notes, ''] if notes else []) + (_table_md(table, path, plots) if table is not None
-                                                                 else [])
+    out = ([f"# {title}", ''] + ([notes, ''] if notes else [])
+           + (_table_md(table, path, plots) if table is not None else []))
     for head, text in sections: out += [f"## {head}", '', text, '']
     with atomic_write(path, 'w') as f: f.write('\n'.join(out))
     with atomic_write(path.with_suffix('.json'), 'w') as f:
@@ -387,17 +388,10 @@ def level_section(levels:dict) -> str: # `foleybook.eval.system_metrics.level_ta
     ("A markdown table of the level of the generated and the real clips of each class: mean peak and rms (dBFS), share "
      "of clips at full scale.")
     g = lambda d, k: None if d is None else d[k]
-    rows = {
-        c: {
-            'generated peak': g(v['generated'], 'peak_dbfs'),
-            'real peak': g(v['real'], 'peak_dbfs'),
-            'generated rms': g(v['generated'], 'rms_dbfs'),
-            'real rms': g(v['real'], 'rms_dbfs'),
-            'generated at full scale': g(v['generated'], 'full_scale'),
-            'real at full scale': g(v['real'], 'full_scale'),
-        }
-        for c, v in levels.items()
-    }
+    rows = {c: {'generated peak': g(v['generated'], 'peak_dbfs'), 'real peak': g(v['real'], 'peak_dbfs'),
+                'generated rms': g(v['generated'], 'rms_dbfs'), 'real rms': g(v['real'], 'rms_dbfs'),
+                'generated at full scale': g(v['generated'], 'full_scale'), 'real at full scale': g(v['real'],
+                    'full_scale')} for c, v in levels.items()}
     return ('Mean over the clips of each class, in dBFS (0 = full scale); at full scale: the share of clips whose peak '
             'reaches it '
             '(clipped when written). Generated clips are written through a limiter '

@@ -87,8 +87,8 @@ class Head(nn.Module):
         if self.kind == 'gauss': mu, s = o.chunk(2, -1); return mu, F.softplus(s) + 1e-3
         if self.kind == 'mdn':
             k, g = self.k, self.g
-            return o[..., :k], o[..., k:k + k * g].unflatten(-1, (k, g)), F.softplus(o[..., k + k * g:].unflatten(-1,
-                (k, g))) + 1e-3
+            return o[..., :k], o[..., k:k + k * g].unflatten(-1,
+                (k, g)), F.softplus(o[..., k + k * g:].unflatten(-1, (k, g))) + 1e-3
         return o
 
     def loss(self, o, # head output (..., n_out)

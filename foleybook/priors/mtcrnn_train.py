@@ -112,8 +112,9 @@ class TierTrainer(Callback):
     ("Windows -> ((previous values, conditioning), next values), normalised; the teacher-forcing rate falls linearly "
      "from `tfr` to `ss`.")
     order = 5  # before AMP's autocast and the resume callback
-    # `steps`: the run's length (default: fastai's epochs)
-    def __init__(self, tfr:float=1., ss:float=None, steps:int=None): self.tfr, self.ss, self.steps = tfr, ss, steps
+    def __init__(self, tfr:float=1., ss:float=None,
+                 steps:int=None): # `steps`: the run's length (default: fastai's epochs)
+        self.tfr, self.ss, self.steps = tfr, ss, steps
     def rate(self, pct:float) -> float: # fraction of training done
         "The teacher-forcing rate at `pct` of training."
         return self.tfr if self.ss is None else self.tfr + (self.ss - self.tfr) * min(max(pct, 0.), 1.)
@@ -149,9 +150,8 @@ class MTCRNNTierTrainer(Trainer):
     "One MTCRNN tier on fixed-length windows of its clips' tracks at its rate, normalised with their statistics."
     def build_data(self, data, run, out, device):
         s, cfg, x = run.settings, run.model, run.extras
-        arrays = data if isinstance(data, list) and data and isinstance(data[0], np.ndarray) else [clip_tracks(f, cfg)
-                                                                                                   for f
-                                                                                                   in clip_files(data)]
+        arrays = (data if isinstance(data, list) and data and isinstance(data[0], np.ndarray)
+                  else [clip_tracks(f, cfg) for f in clip_files(data)])
         short = [i for i, a in enumerate(arrays) if len(a) < 2]
         if short: raise DataError(f"train_tier: clip(s) {short} have fewer than 2 frames at {cfg.rate} Hz")
         return arrays, tier_dls(arrays, cfg, s.bs, x.seq_len, s.valid_pct, s.seed, device=device)
@@ -163,21 +163,14 @@ class MTCRNNTierTrainer(Trainer):
         s = run.settings
         return s.replace(every=max(1, s.steps // 4)) if s.every is None and s.steps else s
 
-fit_tier = trainer(
-    'mtcrnn_tier',
-    TierConfig,
-    extras=_TierExtras,
-    what='a trained MTCRNN tier',
-    data="clips: a folder of audio + paramManager files, a list of files, or a list of arrays from `clip_tracks`",
-    defaults={
-        '*': dict(bs=16, lr=5e-4, steps=4000, seq_len=1000, tfr=0.5),  # published: Adam 5e-4
-        'tier2': dict(steps=6000, seq_len=2000),
-        'tier1': dict(steps=50000, seq_len=4000, tfr=0.8, ss=0.0),
-        'debug': _DBG,
-        'debug_tier2': _DBG,
-        'debug_tier1': dict(_DBG, seq_len=256, tfr=0.8, ss=0.0),
-    },
-)(MTCRNNTierTrainer)
+fit_tier = trainer('mtcrnn_tier', TierConfig, extras=_TierExtras, what='a trained MTCRNN tier',
+                   data="clips: a folder of audio + paramManager files, a list of files, or a list of arrays from "
+                        "`clip_tracks`",
+                   defaults={'*': dict(bs=16, lr=5e-4, steps=4000, seq_len=1000, tfr=0.5),   # published: Adam 5e-4
+                             'tier2': dict(steps=6000, seq_len=2000),
+                             'tier1': dict(steps=50000, seq_len=4000, tfr=0.8, ss=0.),
+                             'debug': _DBG, 'debug_tier2': _DBG,
+                             'debug_tier1': dict(_DBG, seq_len=256, tfr=0.8, ss=0.)})(MTCRNNTierTrainer)
 
 def train_tier(data, # clips: a folder, a list of parameter/audio files, or a list of arrays from `clip_tracks`
                preset='debug', # a `TierConfig` preset name or a `TierConfig`

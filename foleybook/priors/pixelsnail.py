@@ -218,8 +218,8 @@ class CausalAttention(nn.Module):
                  strict:bool=False):
         super().__init__()
         if channels % n_heads: raise ConfigError(f"attention width {channels} is not divisible by n_heads={n_heads}")
-        self.q, self.k, self.v = (WNConv2d(q_channels, channels, 1), WNConv2d(k_channels, channels, 1),
-                                  WNConv2d(k_channels, channels, 1))
+        self.q, self.k, self.v = WNConv2d(q_channels, channels, 1), WNConv2d(k_channels, channels,
+                                                                             1), WNConv2d(k_channels, channels, 1)
         self.n_heads, self.dropout, self.strict = n_heads, dropout, strict
 
     def _heads(self, t): # (n, C, h, w) -> (n, heads, h*w, d)
@@ -320,9 +320,8 @@ class PixelSNAIL(Pretrained, nn.Module):
         cond = torch.as_tensor(cond, device=dev).long()
         if cond.ndim == 0: cond = cond.expand(n)
         if cond.shape != (n,):
-            raise ConfigError(
-                f"condition must be an int or a ({n},) tensor of class ids, got shape {tuple(cond.shape)}"
-            )
+            raise ConfigError(f"condition must be an int or a ({n},) tensor of class ids, got shape "
+                              f"{tuple(cond.shape)}")
         if cond.min() < -1 or cond.max() >= c.n_classes:
             raise ConfigError(f"class ids must be in [0, {c.n_classes}) (or -1: no class), got {cond.tolist()}")
         if cond.min() < 0 and not c.p_uncond:
@@ -339,9 +338,8 @@ class PixelSNAIL(Pretrained, nn.Module):
             raise DataError(f"PixelSNAIL expects LongTensor codes (n, h<={c.height}, {c.width}), got {codes.dtype} "
                             f"{tuple(codes.shape)}")
         if codes.numel() and (codes.min() < 0 or codes.max() >= c.n_codes):
-            raise DataError(
-                f"codes must be in [0, {c.n_codes}), got values in [{int(codes.min())}, {int(codes.max())}]"
-            )
+            raise DataError(f"codes must be in [0, {c.n_codes}), got values in [{int(codes.min())}, "
+                            f"{int(codes.max())}]")
 
     def _head(self, h, ctx=None):
         for blk in self.out_res: h = blk(h, ctx=ctx)
@@ -383,11 +381,8 @@ def check_causality(model:PixelSNAIL, cond=0, n_positions:int=None, seed:int=0):
     model.eval()
     with torch.no_grad():
         base = model(codes, cond).flatten(2)
-        positions = (
-            range(c.height * c.width)
-            if n_positions is None
-            else torch.randperm(c.height * c.width, generator=g)[:n_positions].tolist()
-        )
+        positions = range(c.height * c.width) if n_positions is None else torch.randperm(c.height * c.width,
+            generator=g)[:n_positions].tolist()
         for p in positions:
             x = codes.clone(); x.view(-1)[p] = (x.view(-1)[p] + 1) % c.n_codes
             diff = (model(x, cond).flatten(2) - base).abs().amax(1)[0]

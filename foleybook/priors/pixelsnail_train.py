@@ -119,18 +119,12 @@ class PixelSNAILTrainer(Trainer):
         return pixelsnail_learner(data[0], model, lr=run.settings.lr, cbs=cbs)
     def fp32_modules(self, model): return [m for m in model.modules() if isinstance(m, CausalAttention)] + [model.head]
 
-train_prior = trainer(
-    'pixelsnail',
-    PixelSNAILConfig,
-    what='a trained PixelSNAIL prior',
-    data='a code-map file (`write_codes` format) or a folder holding one',
-    defaults={
-        '*': dict(epochs=1500, bs=8, lr=3e-4),  # the baseline: Adam 3e-4, batch 8, 1500 epochs
-        'small': dict(epochs=30, bs=16, lr=1e-3),
-        'debug': dict(epochs=2, bs=8, lr=3e-3),
-        'debug_baseline': dict(epochs=2, bs=8, lr=3e-3),
-    },
-)(PixelSNAILTrainer)
+train_prior = trainer('pixelsnail', PixelSNAILConfig, what='a trained PixelSNAIL prior',
+                      data='a code-map file (`write_codes` format) or a folder holding one',
+                      defaults={'*': dict(epochs=1500, bs=8, lr=3e-4),   # the baseline: Adam 3e-4, batch 8, 1500 epochs
+                                'small': dict(epochs=30, bs=16, lr=1e-3),
+                                'debug': dict(epochs=2, bs=8, lr=3e-3),
+                                'debug_baseline': dict(epochs=2, bs=8, lr=3e-3)})(PixelSNAILTrainer)
 
 # %% ../../nbs/05b_pixelsnail_train.ipynb #2caff4b2
 _RENAMES = [(r'\.parametrizations\.weight\.original0$', '.weight_g'),

@@ -156,19 +156,19 @@ def gpt_config_from_state_dict(sd:dict, # the checkpoint's `state_dict` (with th
                               f"SpecGPT reads codes column by column")
     try:
         V, width = sd['transformer.tok_emb.weight'].shape
-        emb, n_layer = sd['transformer.embedder.weight'], len({k.split('.')[2] for k in sd
-                                                               if k.startswith('transformer.blocks.')})
+        emb, n_layer = (sd['transformer.embedder.weight'],
+                        len({k.split('.')[2] for k in sd if k.startswith('transformer.blocks.')}))
     except KeyError as e: raise CheckpointError(f"{source}: not a SpecVQGAN transformer state dict (no {e})") from None
-    n_head = _get(hp, 'model.params.transformer_config.params.GPT_config.n_head') or n_head or (16 if width == 1024
-                                                                                                else None)
+    n_head = (_get(hp, 'model.params.transformer_config.params.GPT_config.n_head') or n_head
+              or (16 if width == 1024 else None))
     if n_head is None:
         raise CheckpointError(f"{source}: the number of heads is not in the tensors and there is no project yaml: pass "
                               f"n_head=")
     if 'transformer.embedder.bias' not in sd and emb.ndim == 2:  # nn.Embedding: a class prior
         return GPTConfig(n_codes=V, code_shape=(H, W), n_layer=n_layer, n_head=int(n_head), width=width, cond='class',
                          n_classes=emb.shape[0])
-    frames = _get(hp, 'data.params.feat_sampler_cfg.params.feat_sample_size') or (sd['transformer.pos_emb'].shape[1]
-                                                                                  - L)
+    frames = (_get(hp, 'data.params.feat_sampler_cfg.params.feat_sample_size')
+              or (sd['transformer.pos_emb'].shape[1] - L))
     return GPTConfig(n_codes=V, code_shape=(H, W), n_layer=n_layer, n_head=int(n_head), width=width, cond='feature',
                      feat_dim=emb.shape[1], feat_frames=int(frames),
                      feat_len=int(_get(hp, 'data.params.feat_crop_len', 212)))
@@ -269,8 +269,8 @@ def load_specvqgan_checkpoint(path, # a SpecVQGAN `.ckpt` (codebook or transform
             c = gpt_config_from_state_dict(sd, hp, path, n_head)
             if classes is not None:
                 if c.cond != 'class' or len(classes) != c.n_classes:
-                    raise ConfigError(f"classes: {len(classes)} names given, but {path} is a {c.cond} prior"
-                                      + (f" of {c.n_classes} classes" if c.cond == 'class' else ''))
+                    raise ConfigError(f"classes: {len(classes)} names given, but {path} is a {c.cond} "
+                                      f"prior" + (f" of {c.n_classes} classes" if c.cond == 'class' else ''))
                 c = c.replace(classes=tuple(classes))
             model, sd = SpecGPT(c), gpt_state_dict(sd, c, path)
     check_state_dict(model, sd, path)

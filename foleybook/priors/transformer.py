@@ -108,8 +108,8 @@ class Block(nn.Module):
     "GPT-2 block: `x + attn(ln1(x))`, then `x + mlp(ln2(x))` with a 4x GELU MLP."
     def __init__(self, width:int, n_head:int, dropout:float=0.):
         super().__init__()
-        self.ln1, self.attn, self.ln2 = (nn.LayerNorm(width), CausalSelfAttention(width, n_head, dropout),
-                                         nn.LayerNorm(width))
+        self.ln1, self.attn, self.ln2 = nn.LayerNorm(width), CausalSelfAttention(width, n_head,
+                                                                                 dropout), nn.LayerNorm(width)
         self.mlp = nn.Sequential(nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width),
                                  nn.Dropout(dropout))
     def forward(self, x, cache:KVCache=None, layer:int=0):
@@ -298,8 +298,8 @@ def sample(self:SpecGPT, cond=None, # features, class id(s) or None (see `cond_e
         if guided: ce = torch.cat([ce, self.null_embed(n)])
         N, L = len(ce), c.cond_len
         end = S if max_tokens is None else min(S, k0 + max_tokens)
-        cache = KVCache(c.n_layer, N, c.n_head, c.block_size, c.width
-                        // c.n_head, self.device, self.pos_emb.dtype) if method == 'cache' else None
+        cache = (KVCache(c.n_layer, N, c.n_head, c.block_size, c.width // c.n_head, self.device, self.pos_emb.dtype)
+                 if method == 'cache' else None)
         rows = lambda s: torch.cat([s, s]) if guided else s
         def step(i):
             if cache is None or i == k0:     # the whole prefix: condition + codes before i

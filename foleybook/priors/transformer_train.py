@@ -40,8 +40,8 @@ def encode_dataset(codec, # a trained `VQGAN` (or any codec with `mel_config`, `
     ds = ClassFolder(root, sr=codec.mel_config.sample_rate, duration=clip_seconds(codec.mel_config, n))
     dev = next(codec.parameters()).device
     codec.eval()
-    codes = [codec.encode(crop_frames(mel(torch.stack([ds[i][0]
-                                                       for i in range(s, min(s + bs, len(ds)))])), n).to(dev)).cpu()
+    codes = [codec.encode(crop_frames(mel(torch.stack([ds[i][0] for i in range(s, min(s + bs, len(ds)))])),
+                                      n).to(dev)).cpu()
              for s in range(0, len(ds), bs)]
     out = dict(codes=torch.cat(codes), labels=torch.tensor(ds.labels), classes=list(ds.classes),
                files=[Path(f).relative_to(root).as_posix() for f in ds.files])
@@ -127,15 +127,11 @@ class TransformerTrainer(Trainer):
         cond = {'class': enc['labels'], 'feature': enc.get('features'), 'none': None}[cfg.cond]
         return gpt_dls(enc['codes'], cond, bs=s.bs, valid_pct=s.valid_pct, seed=s.seed, device=device), size
     def build_model(self, data, run): return SpecGPT(run.model.replace(**data[1]))
-    # DDP: the system's
-    def build_learner(self, data, model, run, cbs): return gpt_learner(data[0], model, lr=run.settings.lr, cbs=cbs)
+    def build_learner(self, data, model, run, cbs):   # DDP: the system's
+        return gpt_learner(data[0], model, lr=run.settings.lr, cbs=cbs)
     def fp32_modules(self, model): return [model.head]
 
-train_transformer = trainer(
-    'transformer',
-    GPTConfig,
-    extras=_TransformerExtras,
-    what='a trained GPT prior',
-    data="a class-folder root, or 'synth' (a SynthFoley set and its features in out/)",
-    defaults={'*': dict(epochs=100, bs=16, lr=1e-4, wd=0.01), 'debug': dict(epochs=2, bs=8, lr=3e-3)},
-)(TransformerTrainer)
+train_transformer = trainer('transformer', GPTConfig, extras=_TransformerExtras, what='a trained GPT prior',
+                            data="a class-folder root, or 'synth' (a SynthFoley set and its features in out/)",
+                            defaults={'*': dict(epochs=100, bs=16, lr=1e-4, wd=0.01),
+                                      'debug': dict(epochs=2, bs=8, lr=3e-3)})(TransformerTrainer)

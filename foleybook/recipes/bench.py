@@ -246,11 +246,8 @@ def class_scores(gen:dict, # {class: [generated files in the judge's format]}
             per[c][f'fad_other_{n}'] = float(m.loc[c, 'vs other']) if 'vs other' in m else None
             per[c][f'kad_{n}'] = float(k.loc[c, c])
             per[c][f'kad_other_{n}'] = float(k.loc[c, 'vs other']) if 'vs other' in k else None
-    mean = lambda key: (
-        float(np.nanmean([v[key] for v in per.values() if v.get(key) is not None]))
-        if any(v.get(key) is not None for v in per.values())
-        else None
-    )
+    mean = (lambda key: float(np.nanmean([v[key] for v in per.values() if v.get(key) is not None]))
+            if any(v.get(key) is not None for v in per.values()) else None)
     allp = np.concatenate([g[c]['probs'] for c in gen])
     real_hits = [float(t[c]['probs'].argmax(1)[i] == clf.classes.index(c)) for c in gen
                  for i in range(len(t[c]['probs']))]

@@ -81,8 +81,8 @@ def bench_table(summary:dict) -> str:
                 row.append(mean_range(d.get(k), 100, '{:.1f}') + (' %' if d.get(k) else ''))
             else: row.append(mean_range(d.get(k)))
         o = d['own']
-        row.append(f"{o['metric']} {mean_range(o['value'])} vs {o['target']} (met on {o['met']}/{len(d['seeds'])})"
-                   if o['value'] else '-')
+        row.append(f"{o['metric']} {mean_range(o['value'])} vs {o['target']} (met on "
+                   f"{o['met']}/{len(d['seeds'])})" if o['value'] else '-')
         lines.append(f"| {name} | " + ' | '.join(row) + ' |')
     return '\n'.join(lines)
 
@@ -93,7 +93,8 @@ def plot_accuracy(summary:dict):
     "Heat map of the judge's accuracy per class (columns) and class-conditional system (rows), mean over seeds."
     from matplotlib.figure import Figure
     names, classes = [n for n, d in summary.items() if d['kind'] == 'classes'], _classes(summary)
-    a = np.array([[(summary[n]['per_class'].get(c, {}).get('accuracy') or {}).get('mean', np.nan) for c in classes]
+    a = np.array([[(summary[n]['per_class'].get(c,
+                                                {}).get('accuracy') or {}).get('mean', np.nan) for c in classes]
                   for n in names])
     fig = Figure(figsize=(1.1 * len(classes) + 2.5, 0.5 * len(names) + 1.6)); ax = fig.subplots()
     im = ax.imshow(100 * a, vmin=0, vmax=100, cmap='viridis', aspect='auto')

@@ -73,11 +73,10 @@ class Train:
             raise ConfigError(f"{where}: trainer must be one of {list(self.trainers)}, got {name!r}")
         if 'system' in d: raise ConfigError(f"{where}: 'system' is the recipe's --system, not a section key")
         spec, preset, model = get_trainer(name), d.pop('preset', None), d.pop('model', None) or {}
-        settings, extras = {f.name for f in fields(TrainSettings)} if spec.trains else set(), {f.name
-                                                                                               for f
-                                                                                               in fields(spec.extras)}
-        return name, preset, model, {(f'settings.{k}' if k in settings else f'extras.{k}' if k in extras else k): v
-                                     for k, v in d.items()}
+        settings, extras = ({f.name for f in fields(TrainSettings)} if spec.trains else set(),
+                            {f.name for f in fields(spec.extras)})
+        return (name, preset, model,
+                {(f'settings.{k}' if k in settings else f'extras.{k}' if k in extras else k): v for k, v in d.items()})
 
     def resolve(self, d:dict, # the section
                 where:str='', # its place, for messages
@@ -154,9 +153,8 @@ class RecipeSpec:
             else: check_section(kind, v, f"{where}, section {k!r}")
         try: checked(self.common, common)
         except ConfigError as e:
-            raise ConfigError(
-                f"{where}: {e} (sections: {sorted(k for k in p if self.section_type(k) is not None)})"
-            ) from None
+            raise ConfigError(f"{where}: {e} (sections: "
+                              f"{sorted(k for k in p if self.section_type(k) is not None)})") from None
 
     def _set(self, p:dict, key:str, v, name:str):
         head, _, rest = key.partition('.')
@@ -291,23 +289,10 @@ class Recipe:
     def mark_done(self, name:str, seconds:float, **info):
         "Write stage `name`'s marker atomically (the last thing a stage does)."
         with atomic_write(self.marker(name), 'w') as f:
-            json.dump(
-                {
-                    **dict(
-                        stage=name,
-                        seconds=round(seconds, 2),
-                        recipe=self.spec.name,
-                        recipe_preset=self.preset_name,
-                        data=str(self.data),
-                        system=self.system,
-                        settings=self.settings(name),
-                        reads=self.reads(name),
-                    ),
-                    **info,
-                },
-                f,
-                indent=1,
-            )
+            json.dump({**dict(stage=name, seconds=round(seconds, 2), recipe=self.spec.name,
+                              recipe_preset=self.preset_name,
+                              data=str(self.data), system=self.system, settings=self.settings(name),
+                              reads=self.reads(name)), **info}, f, indent=1)
 
     def dependents(self, name:str) -> list:
         "The stages that read, directly or not, the outputs of stage `name`."

@@ -115,8 +115,8 @@ def stage_vqgan(r:Recipe) -> dict:
 
 def _gpt_stage(kind):
     def stage(r:Recipe) -> dict:
-        train, feats = (r.need('split', 'the train split', r.path('data', 'train')),
-                        features_root(r) if kind == 'feature' else None)
+        train, feats = r.need('split', 'the train split',
+                              r.path('data', 'train')), features_root(r) if kind == 'feature' else None
         if kind == 'feature' and (feats is None or not feats.is_dir()):
             raise DataError(f"stage {r.current}: no visual features for the feature-conditioned prior (looked in "
                             f"{feats})")

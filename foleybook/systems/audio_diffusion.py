@@ -45,8 +45,8 @@ class AudioDiffusionSampler:
                         eta=W.FloatSlider(value=eta[0], min=0., max=1., step=0.1, description='eta'),
                         seed=W.IntText(value=0, description='seed'),
                         guidance=W.FloatSlider(value=guidance[0], min=1., max=10., step=0.5, description='guidance'))
-        gc = ({'cond': W.Dropdown(options=list(conds), description='class' if model.classes else 'encoding')} if conds
-              else {})
+        gc = ({'cond': W.Dropdown(options=list(conds),
+                                  description='class' if model.classes else 'encoding')} if conds else {})
         gc.update(n=W.IntSlider(value=2, min=1, max=max_n, description='count'), **common())
         self.generate_tab = Sampler(self._generate, gc)
         self.upload = W.FileUpload(accept='audio/*', multiple=False, description='upload')
@@ -102,9 +102,9 @@ def _audio_diffusion_build(parts) -> AudioDiffusion:
     if parts.get('vocoder') is not None: m.vocoder = parts['vocoder']
     return m
 
-def audio_diffusion_metrics(r,
-                            # an experiment; the evaluate stage's `Evaluation` (after the per-class metrics)
-                            ev) -> dict:
+def audio_diffusion_metrics(r, # an experiment
+                            ev, # the evaluate stage's `Evaluation` (after the per-class metrics)
+                           ) -> dict:
     "`image_ceiling`: the classifier's accuracy on held-out clips turned into the model's mel images and back to audio."
     from foleybook.audio import load_audio
     m = AUDIO_DIFFUSION_SYSTEM.assemble(r, ev.device)

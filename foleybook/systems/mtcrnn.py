@@ -59,8 +59,8 @@ def control_curve(self:MTCRNN, duration:float, seed:int=0, n:int=1, n_points:int
     "A seeded random piecewise-linear control in [0, 1] at tier 3's rate: (n, steps, n_control)."
     rate, rng = self.tier3.config.rate, np.random.default_rng(seed)
     t = np.arange(int(round(duration * rate))) / rate
-    return torch.tensor(np.stack([np.stack([np.interp(t, *random_curve(duration, rng, n_points))
-                                            for _ in self.control], -1) for _ in range(n)]), dtype=torch.float32)
+    return torch.tensor(np.stack([np.stack([np.interp(t, *random_curve(duration, rng,
+        n_points)) for _ in self.control], -1) for _ in range(n)]), dtype=torch.float32)
 
 @patch
 @torch.inference_mode()
@@ -172,8 +172,9 @@ TIER_ENVELOPES = {'tier3': 'rms', 'tier2': 'mfcc0'}  # the energy track of each 
 def clip_audio(f) -> Path:
     "The audio file beside a parameter file."
     p = Path(f)
-    return p if p.suffix != '.json' else next((p.with_suffix(e) for e in ('.wav', '.flac', '.ogg', '.mp3')
-                                               if p.with_suffix(e).exists()), p.with_suffix('.wav'))
+    return (p if p.suffix != '.json'
+            else next((p.with_suffix(e) for e in ('.wav', '.flac', '.ogg', '.mp3') if p.with_suffix(e).exists()),
+                      p.with_suffix('.wav')))
 
 def _rate(r, t): return TierConfig.load_json(r.need(t, f'a trained {t}', r.path(t, 'final'))/CONFIG_NAME).rate
 
@@ -231,15 +232,17 @@ def mtcrnn_metrics(r, ev) -> dict: # an experiment; the evaluate stage's `Evalua
     ev.real = {'all': [clip_audio(f) for f in sp['test']]}
     ev.notes.append(f"MTCRNN on procedural textures, driven by the `fill` control: {len(sp['train'])} training clips, "
                     f"{len(sp['test'])} held out.")
-    row = lambda name, d: f"| {name} | " + ' | '.join(f"{d[t]:.3f}" if isinstance(d.get(t), float) else ''
-                                                      for t in ('tier3', 'tier2', 'audio')) + ' |'
+    row = (lambda name,
+           d: f"| {name} | " + ' | '.join(f"{d[t]:.3f}" if isinstance(d.get(t), float) else '' for t in ('tier3',
+               'tier2', 'audio')) + ' |')
     ev.sections += [('Controllability',
                      "The `fill` control recomputed from each tier's output (tier 3: its rms, tier 2: MFCC 0, audio: "
                      "onsets in a 0.6 s window) and correlated with the requested curve (1: followed exactly), "
                      f"the mean of {k} sample(s) a curve.\n\n"
                      "| control | tier3 | tier2 | audio |\n|---|---|---|---|\n" + '\n'.join(
-                         [row(k, {t: tiers.get(t, {}).get(k) for t in TIER_ENVELOPES} | {'audio': cc[k]})
-                          for k in ('ramp', 'step')]
+                         [row(k, {t: tiers.get(t,
+                                               {}).get(k) for t in TIER_ENVELOPES} | {'audio': cc[k]}) for k in ('ramp',
+                                                   'step')]
                          + [row('real held-out clips', rep['control_correlation_real_tiers'])])),
                     ('FAD',
                      f"{rep['fad']:.3f} between {len(rnd)} clips of random controls and the {len(sp['test'])} held-out "

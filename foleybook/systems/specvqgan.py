@@ -65,9 +65,8 @@ class SpecVQGANPipeline(CodePipeline):
             raise ConfigError(f"the prior samples {prior.n_codes} codes but the codec has {codec.n_codes}")
         rows = codec.code_shape(prior.code_shape[1] * codec.downsample[1])[0]
         if rows != prior.code_shape[0]:
-            raise ConfigError(
-                f"the prior samples code grids of {prior.code_shape[0]} rows but the codec decodes {rows}"
-            )
+            raise ConfigError(f"the prior samples code grids of {prior.code_shape[0]} rows but the codec decodes "
+                              f"{rows}")
         vm, cm = vocoder.mel_config.to_dict(), codec.mel_config.to_dict()
         if vm != cm: raise ConfigError(f"the vocoder reads mels {vm} but the codec makes {cm}")
         self.prior, self.codec, self.vocoder, self.sources = prior, codec, vocoder, dict(sources or {})
@@ -242,8 +241,8 @@ def codebook_ceiling(r, clf, test, device='cpu') -> dict: # an experiment; its c
     sr, n = codec.mel_config.sample_rate, codec.config.n_frames
     clips, used = {'vocoder': {}, 'codebook': {}}, set()
     for c, files in class_files(test, classes_of(r)).items():
-        mel = torch.cat([crop_frames(ms(torch.as_tensor(load_audio(f, sr=sr)[0][0]).float()[None].to(device)), n)
-                         for f in files])
+        mel = torch.cat([crop_frames(ms(torch.as_tensor(load_audio(f,
+            sr=sr)[0][0]).float()[None].to(device)), n) for f in files])
         codes = codec.encode(mel); used |= set(codes.flatten().tolist())
         for key, w in (('vocoder', voc(mel)), ('codebook', voc(codec.decode(codes)))):
             clips[key][c] = list(w.reshape(len(files), -1).float().cpu())

@@ -162,8 +162,8 @@ class NaNGuard(Callback):
             warnings.warn(f"NaNGuard: skipping batch at {where}: non-finite {who} loss term(s) {bad}")
             raise CancelBatchException()
         raise NonFiniteLossError(f"non-finite {who} loss term(s) {bad} at {where}"
-                                 + (f"; already skipped {len(self.skipped)} bad batch(es) at steps {self.skipped}"
-                                    if self.skipped else ""))
+                                 + (f"; already skipped {len(self.skipped)} bad batch(es) at steps "
+                                    f"{self.skipped}" if self.skipped else ""))
     def after_loss(self):
         terms = {k: v for k, v in getattr(self.learn, 'loss_terms', {}).items()}
         self.check_terms({**terms, 'loss': self.loss_grad})

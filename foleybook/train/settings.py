@@ -67,8 +67,8 @@ def merge_config(cfg:FoleyConfig, # a model config
     upd = {}
     for k, v in over.items():
         tp, cur = hints.get(k), getattr(cfg, k)
-        sub = type(cur) if isinstance(cur, FoleyConfig) else tp if isinstance(tp, type) and issubclass(tp,
-            FoleyConfig) else None
+        sub = (type(cur) if isinstance(cur, FoleyConfig) else tp if isinstance(tp, type) and issubclass(tp, FoleyConfig)
+               else None)
         if sub is not None and isinstance(v, str): v = sub.preset(v)
         elif sub is not None and isinstance(v, dict):
             v = merge_config(cur, v) if isinstance(cur, FoleyConfig) else checked(sub, v)

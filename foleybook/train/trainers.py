@@ -42,8 +42,8 @@ class Run:
         return dict(trainer=self.trainer.name, preset=self.preset,
                     model=self.model.to_dict() if self.model is not None else None,
                     settings=self.settings.to_dict() if self.settings is not None else None,
-                    extras={f.name: (getattr(self.extras, f.name) if plain(getattr(self.extras, f.name))
-                                     else str(getattr(self.extras, f.name)))
+                    extras={f.name: (getattr(self.extras, f.name) if plain(getattr(self.extras,
+                        f.name)) else str(getattr(self.extras, f.name)))
                             for f in fields(self.extras)})
 
 @dataclass(eq=False)
@@ -200,8 +200,8 @@ def split_keys(spec:TrainerSpec, # the trainer
     def fail(k, why, suggest=True):
         flat = ok['settings'] + ok['extras'] + [f'model.{m}' for m in ok['model']]
         near = difflib.get_close_matches(k, flat + ok['model'], 3) if suggest else []
-        raise ConfigError(f"trainer {spec.name}: {why}"
-                          + (f" (did you mean {', '.join(map(repr, near))}?)" if near else '')
+        raise ConfigError(f"trainer {spec.name}: {why}" + (f" (did you mean "
+                                                           f"{', '.join(map(repr, near))}?)" if near else '')
                           + f"; valid keys: settings {ok['settings'] or '(none: it trains nothing)'}, model.<field> "
                             f"for {ok['model'] or '(no model config)'}, extras {ok['extras'] or '(none)'}")
     for k, v in keys.items():

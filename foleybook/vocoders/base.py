@@ -75,8 +75,8 @@ def wn_conv(*args, std:float=0, transpose:bool=False, **kwargs):
 def remove_weight_norm(module:nn.Module): # a model with weight-norm parametrizations
     "Fold every weight norm of `module` into a plain weight, in place (same output, faster): returns `module`."
     for m in module.modules():
-        if parametrize.is_parametrized(m, 'weight') and any('WeightNorm' in type(p).__name__
-                                                            for p in m.parametrizations.weight):
+        if (parametrize.is_parametrized(m, 'weight')
+            and any('WeightNorm' in type(p).__name__ for p in m.parametrizations.weight)):
             parametrize.remove_parametrizations(m, 'weight', leave_parametrized=True)
     return module
 
@@ -194,12 +194,8 @@ def receptive_field(vocoder:nn.Module, # a neural vocoder
      "middle input frame.")
     if vocoder in _RF and n_frames == 96: return _RF[vocoder]
     hop, half = vocoder.mel_config.hop_length, n_frames // 2
-    mel = (
-        torch.randn(1, vocoder.mel_config.n_mels, n_frames, generator=torch.Generator().manual_seed(0)).to(
-            model_device(vocoder)
-        )
-        - 5
-    )
+    mel = torch.randn(1, vocoder.mel_config.n_mels, n_frames,
+                      generator=torch.Generator().manual_seed(0)).to(model_device(vocoder)) - 5
     bumped = mel.clone(); bumped[..., half] += 4
     with torch.inference_mode():
         changed = (vocoder(mel) != vocoder(bumped)).reshape(n_frames, hop).any(1).nonzero().flatten()
@@ -216,8 +212,8 @@ def _auto_vocoder(model):
     ("An `AutoPath` over the fp32 inference copy of `model` and its 'mixed' and 'bf16' copies (made when first "
      "measured or chosen).")
     base = inference_copy(model)   # the forms are made from the copy: nothing here keeps `model` alive
-    forms = {p: (lambda p=p: base if p == 'fp32' else inference_copy(base, p))
-             for p in precision_forms(model_device(model))}
+    forms = {p: (lambda p=p: base if p == 'fp32' else inference_copy(base,
+                                                                     p)) for p in precision_forms(model_device(model))}
     return AutoPath(type(model).__name__, dict(config=model.config.to_dict()), forms, precision='auto',
                     config=model.config)
 
@@ -256,8 +252,8 @@ def vocode(vocoder, # any `Vocoder`
     if not chunk_frames or n <= chunk_frames:
         with torch.inference_mode(): return v(mels)
     # measured in fp32
-    ctx = context_frames if context_frames is not None else receptive_field(vocoder) if isinstance(vocoder,
-                                                                                                   nn.Module) else 32
+    ctx = (context_frames if context_frames is not None else receptive_field(vocoder) if isinstance(vocoder, nn.Module)
+           else 32)
     hop, flat, k = vocoder.mel_config.hop_length, mels.reshape(-1, *mels.shape[-2:]), -(-n // chunk_frames)
     c = -(-n // k)  # k equal chunks of <= chunk_frames; each window adds only the context it has (none past the ends)
     wins = [(s, min(n, s + c), max(0, s - ctx), min(n, s + c + ctx)) for s in range(0, n, c)]

@@ -140,8 +140,8 @@ class LowPassFilter1d(nn.Module):
     def __init__(self, cutoff:float=0.5, half_width:float=0.6, stride:int=1, kernel_size:int=12):
         super().__init__()
         if not 0 <= cutoff <= 0.5: raise ConfigError(f"LowPassFilter1d: cutoff must be in [0, 0.5], got {cutoff}")
-        self.stride, self.pad_left, self.pad_right = stride, kernel_size // 2 - int(kernel_size % 2
-                                                                                    == 0), kernel_size // 2
+        self.stride, self.pad_left, self.pad_right = (stride, kernel_size // 2 - int(kernel_size % 2 == 0),
+                                                      kernel_size // 2)
         self.register_buffer('filter', kaiser_sinc_filter1d(cutoff, half_width, kernel_size))
     def forward(self, x):
         x = F.pad(x, (self.pad_left, self.pad_right), mode='replicate')
@@ -234,8 +234,8 @@ def bigvgan_config_from_json(path) -> BigVGANConfig: # an NVIDIA BigVGAN `config
     if mel.f_max is not None and mel.f_max >= mel.sample_rate / 2: mel = mel.replace(f_max=None)
     try:
         opt = {k: h[j] for k,
-               j in (('mpd_reshapes', 'mpd_reshapes'),
-                     ('discriminator_channel_mult', 'discriminator_channel_mult')) if j in h}
+               j in (('mpd_reshapes', 'mpd_reshapes'), ('discriminator_channel_mult',
+                                                        'discriminator_channel_mult')) if j in h}
         # its learning_rate, lr_decay, segment_size and batch_size are training settings: `train_bigvgan`'s
         opt['clip_grad_norm'] = float(h.get('clip_grad_norm', 1000.))   # NVIDIA's train.py default
         if 'resolutions' in h: opt['resolutions'] = tuple(tuple(r) for r in h['resolutions'])
@@ -277,8 +277,7 @@ def load_bigvgan_checkpoint(path, # `bigvgan_generator.pt`, or the folder holdin
     own = model.state_dict()
     bad = [k for k in sd if k.endswith('.filter') and not torch.allclose(sd[k].float(), own[k], atol=1e-6)]
     if bad:
-        raise CheckpointError(
-            f"{path}: anti-aliasing filters {bad[:3]} differ from the Kaiser-sinc taps of this config"
-        )
+        raise CheckpointError(f"{path}: anti-aliasing filters {bad[:3]} differ from the Kaiser-sinc taps of this "
+                              f"config")
     model.load_state_dict(sd)
     return model.to(device).eval()

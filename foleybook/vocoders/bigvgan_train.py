@@ -36,10 +36,9 @@ class ResolutionDiscriminator(nn.Module):
         "The STFT magnitude (B, n_fft/2 + 1, frames), as the reference computes it."
         n_fft, hop, win = self.resolution
         x = F.pad(x, ((n_fft - hop) // 2, (n_fft - hop) // 2), mode='reflect').squeeze(1)
-        window = torch.ones(win, device=x.device)  # = the reference's window=None, without torch's warning
-        return torch.view_as_real(
-            torch.stft(x, n_fft=n_fft, hop_length=hop, win_length=win, window=window, center=False, return_complex=True)
-        ).norm(p=2, dim=-1)
+        window = torch.ones(win, device=x.device)   # = the reference's window=None, without torch's warning
+        return torch.view_as_real(torch.stft(x, n_fft=n_fft, hop_length=hop, win_length=win, window=window,
+                                             center=False, return_complex=True)).norm(p=2, dim=-1)
     def forward(self, x):
         x, fmap = self.spectrogram(x).unsqueeze(1), []
         for c in self.convs: x = F.leaky_relu(c(x), LRELU_SLOPE); fmap.append(x)

@@ -155,8 +155,8 @@ class MultiPeriodDiscriminator(nn.Module):
     def __init__(self, periods=(2, 3, 5, 7, 11), # the fold periods (primes, so they overlap little)
                  div:int=1): # divide every channel count by this
         super().__init__()
-        self.discriminators = nn.ModuleList([PeriodDiscriminator(p, [c // div for c in (32, 128, 512, 1024, 1024)])
-                                             for p in periods])
+        self.discriminators = nn.ModuleList([PeriodDiscriminator(p, [c // div for c in (32, 128, 512, 1024,
+                                                                                        1024)]) for p in periods])
     def forward(self, x): # (B, 1, T) or (B, T)
         outs, fmaps = zip(*[d(_as_wave(x)) for d in self.discriminators])
         return list(outs), list(fmaps)

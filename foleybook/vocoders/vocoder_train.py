@@ -75,8 +75,8 @@ class GriffinLimTrainer(Trainer):
     ("Griffin-Lim learns nothing: its `fit` saves a `GriffinLimVocoder`, so a vocoder stage can name it like a trained "
      "one.")
     def fit(self, data, run, out, *, resume=True, quiet=False, cbs=None) -> Path:
-        return GriffinLimVocoder(MelConfig.preset(run.extras.mel), n_iter=run.extras.n_iter).save_pretrained(Path(out)
-                                                                                                             /'final')
+        return GriffinLimVocoder(MelConfig.preset(run.extras.mel),
+                                 n_iter=run.extras.n_iter).save_pretrained(Path(out)/'final')
 
 train_griffinlim = trainer('griffinlim', extras=_GriffinLimExtras, trains=False,
                            what='a Griffin-Lim vocoder (nothing to train)',
