@@ -8,7 +8,7 @@ export MKL_NUM_THREADS ?= 1
 export MPLBACKEND ?= Agg
 NBWORKERS ?= 1
 
-.PHONY: venv test test-forms test-slow export-check nbtest pytest docs demo clean bench clean-nbs test-browser browser-deps screenshots
+.PHONY: venv lint test test-forms test-slow export-check nbtest pytest docs demo clean bench clean-nbs test-browser browser-deps screenshots
 
 # The torch trio first (pinned, from the local wheels on the dev/CI machines), then the package.
 $(BIN)/.installed: settings.ini setup.py
@@ -48,7 +48,11 @@ test-forms: venv
 	  FOLEYBOOK_PRECISION=$$p $(BIN)/python -m pytest -q -m precision $(FORM_TESTS) || exit 1; \
 	done
 
-test: export-check nbtest pytest test-forms
+# Lines of at most 120 characters and syntax-level errors (ruff.toml); markdown cells: tests/test_style.py.
+lint: venv
+	$(BIN)/ruff check .
+
+test: lint export-check nbtest pytest test-forms
 
 # The real-size cells flagged `slow` (never in CI).
 test-slow: venv

@@ -1,4 +1,5 @@
-"""The audio-diffusion `demo` recipe's learning curve: generated-clip class accuracy vs UNet training steps and CPU minutes.
+"""The audio-diffusion `demo` recipe's learning curve: generated-clip class accuracy vs UNet training steps and CPU
+minutes.
 
 Reads a finished (or running) demo experiment made with `foleybook recipe audio-diffusion --preset demo --out EXP`
 (its preset keeps every checkpoint: `unet.every` / `unet.keep`). For each checkpoint it samples `n` clips per class
@@ -9,7 +10,8 @@ CPU minutes of a point = the data + split stages + (step / total steps) of the u
 cost per step), plus the generate and evaluate stages: what a run stopped at that step would cost.
 Adds (or replaces, by --label) one entry of `runs` in nbs/results/audio_diffusion_curve.json, keeping the earlier
 runs and the file's other keys (shown in nbs/13f_audio_diffusion_recipe.ipynb).
-Run: OMP_NUM_THREADS=1 nice -n 10 python bench/audio_diffusion_curve.py --exp EXP --label NAME [--n 10] [--raw] [--sweep]
+Run: OMP_NUM_THREADS=1 nice -n 10 python bench/audio_diffusion_curve.py --exp EXP --label NAME [--n 10] [--raw]
+[--sweep]
 """
 import argparse, json, time, platform, subprocess
 from pathlib import Path
@@ -30,7 +32,8 @@ ap.add_argument('--ddim', default='10,50', help='DDIM step counts of --sweep (at
 ap.add_argument('--only', default=None, help='comma-separated checkpoint steps to sample (default: all)')
 ap.add_argument('--result', default='nbs/results/audio_diffusion_curve.json')
 ap.add_argument('--machine', default='', help='what ran beside the bench (load), for the record')
-ap.add_argument('--label', required=True, help='name of this run in the results file (a run of the same name is replaced)')
+ap.add_argument('--label', required=True,
+                help='name of this run in the results file (a run of the same name is replaced)')
 a = ap.parse_args()
 torch.set_num_threads(1)
 
@@ -49,9 +52,11 @@ unet_cpu = st['unet']['cpu_seconds']
 t0, c0 = time.perf_counter(), time.process_time()
 clf = train_recipe_classifier(r)
 res = dict(label=a.label, exp=str(a.exp), preset=P['unet'], generate=P['generate'],
-           n_per_class=a.n, chance=1 / len(classes), total_steps=total, unet_cpu_s=unet_cpu, unet_wall_s=st['unet']['seconds'],
+           n_per_class=a.n, chance=1 / len(classes), total_steps=total, unet_cpu_s=unet_cpu,
+           unet_wall_s=st['unet']['seconds'],
            other_stages_cpu_s=fixed, cpu=platform.processor() or platform.machine(), machine=a.machine,
-           commit=subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip(),
+           commit=subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True,
+                                 text=True).stdout.strip(),
            points=[], sweep=[])
 
 def accuracy(m, **options):
@@ -63,7 +68,8 @@ def accuracy(m, **options):
     return float(np.concatenate(hits).mean()), {c: float(h.mean()) for c, h in zip(classes, hits)}
 
 def model(sd):
-    m = AudioDiffusion(cfg); m.load_state_dict({k[6:]: v for k, v in sd.items() if k.startswith('model.')}); return m.eval()
+    m = AudioDiffusion(cfg)
+    m.load_state_dict({k[6:]: v for k, v in sd.items() if k.startswith('model.')}); return m.eval()
 
 def save():   # after every point: a stopped run keeps its curve
     f = Path(a.result)
@@ -81,11 +87,13 @@ for p in ck:
     ema = state['cbs']['EMA']['ema']
     w0, c1 = time.perf_counter(), time.process_time()
     acc, per = accuracy(model(ema), **gen)
-    pt = dict(step=step, cpu_min=round((fixed + unet_cpu * step / total) / 60, 2), ema_accuracy=acc, ema_class_accuracy=per,
+    pt = dict(step=step, cpu_min=round((fixed + unet_cpu * step / total) / 60, 2), ema_accuracy=acc,
+              ema_class_accuracy=per,
               sample_cpu_s=round(time.process_time() - c1, 1), sample_wall_s=round(time.perf_counter() - w0, 1))
     if a.raw and step == total: pt['raw_accuracy'], pt['raw_class_accuracy'] = accuracy(model(raw), **gen)
     res['points'].append(pt); save(); last = (ema, raw)
-    print(f"step {step}: {pt['cpu_min']} CPU min, EMA {acc:.3f}" + (f", raw {pt['raw_accuracy']:.3f}" if 'raw_accuracy' in pt else ''), flush=True)
+    print(f"step {step}: {pt['cpu_min']} CPU min, EMA {acc:.3f}"
+          + (f", raw {pt['raw_accuracy']:.3f}" if 'raw_accuracy' in pt else ''), flush=True)
 if a.sweep:
     m = model(last[0])
     for g in [float(x) for x in a.guidance.split(',')]:

@@ -1,10 +1,12 @@
 """The three-seed demo benchmark, resumable, two jobs at a time (one (seed, system) each, OMP_NUM_THREADS=1).
 
-    python bench/bench_demo.py OUT [--seeds 0,1,2] [--systems a,b] [--jobs 2] [--results nbs/results/bench_demo.json] [--report-only | --rescore]
+    python bench/bench_demo.py OUT [--seeds 0,1,2] [--systems a,b] [--jobs 2] [--results nbs/results/bench_demo.json]
+    [--report-only | --rescore]
 
 Step 1 makes the data, every seed's split and judge (serially); step 2 runs the (seed, system) jobs, seed 0 first,
 `--jobs` at a time, each a `run_bench(..., report=False)` in its own process (finished stages are skipped: rerun the
-same command to resume; a job whose score exists and whose run ended well is not started again); step 3 writes OUT/report.* and the results JSON (no paths) from every score found so far.
+same command to resume; a job whose score exists and whose run ended well is not started again); step 3 writes
+OUT/report.* and the results JSON (no paths) from every score found so far.
 Each job's wall seconds are kept in OUT/jobs.json; its CPU seconds are in the scores (the recipes' stage markers).
 `--rescore` runs no recipe: it scores every finished experiment again with the seed's judge (after a change to what
 a score holds, `SCORES_LAYOUT`), then writes the report and results as step 3 does."""
@@ -31,18 +33,23 @@ def rescore(out:Path, seeds, systems, preset:str='demo'):
         for n in systems:
             if not (base/n/'recipe.json').is_file(): continue
             st = Recipe(base/n, None, quiet=True).status()
-            if not all(v is not None for v in st.values()): print(f"seed {s} {n}: not finished, not scored", flush=True); continue
+            if not all(v is not None for v in st.values()):
+                print(f"seed {s} {n}: not finished, not scored", flush=True); continue
             t0 = time.process_time(); score_system(n, base/n, base/'split'/'test', clf, fmt, base/'scores'/n)
             print(f"seed {s} {n}: scored in {time.process_time() - t0:.0f} s CPU", flush=True)
 
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('out'); p.add_argument('--seeds', default='0,1,2'); p.add_argument('--systems', default=None)
-    p.add_argument('--jobs', type=int, default=2); p.add_argument('--preset', default='demo'); p.add_argument('--results', default=None)
-    p.add_argument('--report-only', action='store_true', help="only write the report and the results of the scores found so far")
-    p.add_argument('--rescore', action='store_true', help="score the finished experiments again (no recipe runs), then report")
+    p.add_argument('--jobs', type=int, default=2)
+    p.add_argument('--preset', default='demo'); p.add_argument('--results', default=None)
+    p.add_argument('--report-only', action='store_true',
+                   help="only write the report and the results of the scores found so far")
+    p.add_argument('--rescore', action='store_true',
+                   help="score the finished experiments again (no recipe runs), then report")
     a = p.parse_args()
-    from foleybook.recipes.bench import run_bench, write_bench_report, BENCH_SYSTEMS, BENCH_PRESETS, bench_data, bench_format, SCORES_LAYOUT
+    from foleybook.recipes.bench import (run_bench, write_bench_report, BENCH_SYSTEMS, BENCH_PRESETS, bench_data,
+                                         bench_format, SCORES_LAYOUT)
     out, seeds = Path(a.out), [int(s) for s in a.seeds.split(',')]
     systems = a.systems.split(',') if a.systems else list(BENCH_SYSTEMS)
     env = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'MPLBACKEND': 'Agg'}
@@ -59,11 +66,16 @@ def main():
         while queue and len(running) < a.jobs:
             s, n = queue.pop(0)
             score = out/f"seed{s}"/'scores'/n/'score.json'
-            if done.get(f"seed{s}/{n}", {}).get('rc') == 0 and score.is_file() and json.loads(score.read_text()).get('stamp', {}).get('layout') == SCORES_LAYOUT:
-                print(f"seed {s} {n}: done already", flush=True); continue   # its wall time stays the one of the run that made it
-            code = f"from foleybook.recipes.bench import run_bench; run_bench({str(out)!r}, systems=[{n!r}], preset={a.preset!r}, seeds=[{s}], system='cpu', report=False)"
+            if done.get(f"seed{s}/{n}",
+                        {}).get('rc') == 0 and score.is_file() and json.loads(score.read_text()).get('stamp',
+                            {}).get('layout') == SCORES_LAYOUT:
+                # its wall time stays the one of the run that made it
+                print(f"seed {s} {n}: done already", flush=True); continue
+            code = (f"from foleybook.recipes.bench import run_bench; run_bench({str(out)!r}, systems=[{n!r}], "
+                    f"preset={a.preset!r}, seeds=[{s}], system='cpu', report=False)")
             log = open(out/f"job-seed{s}-{n}.log", 'a')
-            running[(s, n)] = (subprocess.Popen([sys.executable, '-c', code], env=env, stdout=log, stderr=subprocess.STDOUT), time.time())
+            running[(s, n)] = (subprocess.Popen([sys.executable, '-c', code], env=env, stdout=log,
+                                                stderr=subprocess.STDOUT), time.time())
             print(f"started seed {s} {n}", flush=True)
         time.sleep(5)
         for key, (proc, w0) in list(running.items()):
@@ -76,8 +88,10 @@ def main():
     if scores:
         from foleybook.fastpath import cpu_info
         dev = bench_data(out, 'synth', BENCH_PRESETS[a.preset]['n_per_class'])
-        settings = dict(preset=a.preset, data='SynthFoley', fmt=bench_format(dev), dcase=False, n_per_class=BENCH_PRESETS[a.preset]['n_per_class'],
-                        holdout=BENCH_PRESETS[a.preset]['holdout'], judge=BENCH_PRESETS[a.preset]['judge'], cpu=cpu_info()['model'])
+        settings = dict(preset=a.preset, data='SynthFoley', fmt=bench_format(dev), dcase=False,
+                        n_per_class=BENCH_PRESETS[a.preset]['n_per_class'],
+                        holdout=BENCH_PRESETS[a.preset]['holdout'], judge=BENCH_PRESETS[a.preset]['judge'],
+                        cpu=cpu_info()['model'])
         rep = write_bench_report(out, scores, settings)
         if a.results:
             Path(a.results).write_text(json.dumps(dict(settings=settings, scores=rep['scores']), indent=1) + '\n')

@@ -24,11 +24,14 @@ def main(repeats=9, batches=(1, 16)):
     torch.set_num_threads(int(os.environ.get('OMP_NUM_THREADS', 1)))
     torch.manual_seed(0)
     m = VQVAE(VQVAEConfig.preset('dcase2023')).eval()
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s); VQ-VAE dcase2023 decoder, 20 x 86 codes -> 80 x 344 mel; "
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s); VQ-VAE dcase2023 decoder, 20 x 86 codes -> "
+          f"80 x 344 mel; "
           f"medians of {repeats} interleaved rounds")
-    print(f"CPU capability {torch.backends.cpu.get_cpu_capability()}, oneDNN bf16 kernels: {torch.ops.mkldnn._is_mkldnn_bf16_supported()} "
+    print(f"CPU capability {torch.backends.cpu.get_cpu_capability()}, oneDNN bf16 kernels: "
+          f"{torch.ops.mkldnn._is_mkldnn_bf16_supported()} "
           f"(without them bf16 is emulated and slower than fp32)\n")
-    print(f"{'batch':>5}  {'precision':<10}{'median ms':>10}{'speed-up':>9}{'(min-max)':>14}{'SNR dB':>8}{'log-mel L1':>11}")
+    print(f"{'batch':>5}  {'precision':<10}{'median ms':>10}{'speed-up':>9}{'(min-max)':>14}{'SNR dB':>8}"
+          f"{'log-mel L1':>11}")
     res = {}
     for B in batches:
         codes = torch.randint(0, m.n_codes, (B, 20, 86), generator=torch.Generator().manual_seed(B))
@@ -47,7 +50,8 @@ def main(repeats=9, batches=(1, 16)):
             rs = [a / b for a, b in zip(ts['fp32'], ts[k])]
             med = statistics.median(ts[k])
             snr_s = 'exact' if err.abs().max() == 0 else f"{snr:.1f}"
-            print(f"{B:>5}  {k:<10}{med * 1e3:>10.2f}{base / med:>8.2f}x{f'({min(rs):.2f}-{max(rs):.2f})':>14}{snr_s:>8}{err.abs().mean().item():>11.4f}")
+            print(f"{B:>5}  {k:<10}{med * 1e3:>10.2f}{base / med:>8.2f}x{f'({min(rs):.2f}-{max(rs):.2f})':>14}"
+                  f"{snr_s:>8}{err.abs().mean().item():>11.4f}")
             res[(B, k)] = dict(seconds=med, speedup=base / med, snr=snr, mel_l1=err.abs().mean().item())
     return res
 

@@ -1,4 +1,5 @@
-"""The `demo_wavenet` preset's learning curve (the WaveNet backbone of the demo experiment): generated-clip class accuracy vs training minutes (process CPU and wall).
+"""The `demo_wavenet` preset's learning curve (the WaveNet backbone of the demo experiment): generated-clip class
+accuracy vs training minutes (process CPU and wall).
 
 Runs the recipe's data and split stages and its in-domain classifier, then trains one DiffWave in growing
 epoch counts (resumed: one run with a constant learning rate, so the points lie along a single training
@@ -23,24 +24,30 @@ from foleybook.train.checkpoint import checkpoints, load_checkpoint
 ap = argparse.ArgumentParser()
 ap.add_argument('--tag', default='demo', help='name of this run in the JSON')
 ap.add_argument('--out', default='exp/diffwave_curve')
-ap.add_argument('--set', default='', help='model overrides, comma-separated key=value (JSON values), e.g. dilation_cycle=12')
-ap.add_argument('--set-json', default='{}', help='model overrides as a JSON object; a "diffusion" object updates the preset\'s diffusion settings')
+ap.add_argument('--set', default='',
+                help='model overrides, comma-separated key=value (JSON values), e.g. dilation_cycle=12')
+ap.add_argument('--set-json', default='{}',
+                help='model overrides as a JSON object; a "diffusion" object updates the preset\'s diffusion settings')
 ap.add_argument('--ema', type=float, default=None, help='EMA max decay (default: the preset\'s)')
 ap.add_argument('--lr', type=float, default=None)
 ap.add_argument('--epochs', default='2,4,8,12,16')
-ap.add_argument('--cpu-budget', type=float, default=14., help='stop adding points after this many CPU minutes of training')
+ap.add_argument('--cpu-budget', type=float, default=14.,
+                help='stop adding points after this many CPU minutes of training')
 ap.add_argument('--result', default='nbs/results/diffwave_curve.json')
 ap.add_argument('--sweep', default='', help='guidance scales to also sample the last point at, e.g. 1,3,4')
 ap.add_argument('--n', type=int, default=10, help='clips per class at each point (the recipe generates n_per_class)')
-ap.add_argument('--points', default='', help="eval phase: the epochs to score, in this order (default: all unscored points)")
+ap.add_argument('--points', default='',
+                help="eval phase: the epochs to score, in this order (default: all unscored points)")
 ap.add_argument('--raw', action='store_true', help='with EMA: also score the last point with the raw weights')
 ap.add_argument('--phase', default='both', choices=['both', 'train', 'eval'],
-                help="'train': train all points first, keeping a copy of the model at each; 'eval': sample and score those copies")
+                help="'train': train all points first, keeping a copy of the model at each; 'eval': sample and score "
+                     "those copies")
 a = ap.parse_args()
 def cpu_name():
     "The CPU model and whether it has AVX-512 / AMX (from /proc/cpuinfo)."
     info = Path('/proc/cpuinfo').read_text() if Path('/proc/cpuinfo').is_file() else ''
-    name = next((l.split(':', 1)[1].strip() for l in info.splitlines() if l.startswith('model name')), platform.machine())
+    name = next((l.split(':', 1)[1].strip() for l in info.splitlines() if l.startswith('model name')),
+                platform.machine())
     flags = next((l.split(':', 1)[1].split() for l in info.splitlines() if l.startswith('flags')), [])
     return f"{name} ({', '.join(f for f in ('avx2', 'avx512f', 'amx_bf16') if f in flags)})"
 torch.set_num_threads(1)
@@ -60,8 +67,10 @@ clf_dir = r.path('classifier')
 if not (clf_dir/'config.json').is_file():
     from foleybook.eval.classifier_train import train_classifier
     cs = P['classifier']
-    train_classifier(r.path('data', 'train'), cs['preset'], out=r.path('classifier_run'), model=dict(mel='hifigan'), bs=cs['bs'],
-                     seed=r.seed, cache_dir=str(r.path('cache', 'mels')), epochs=cs['epochs'], duration=P['duration'], quiet=True)
+    train_classifier(r.path('data', 'train'), cs['preset'], out=r.path('classifier_run'), model=dict(mel='hifigan'),
+                     bs=cs['bs'],
+                     seed=r.seed, cache_dir=str(r.path('cache', 'mels')), epochs=cs['epochs'], duration=P['duration'],
+                     quiet=True)
     shutil.copytree(r.path('classifier_run', 'final'), clf_dir)
 clf = load_pretrained(clf_dir)
 clf_s = dict(wall=time.perf_counter() - t0, cpu=time.process_time() - c0)
@@ -76,7 +85,8 @@ def accuracy(gen, guidance, n):
     return float(np.concatenate(hits).mean()), {c: float(h.mean()) for c, h in zip(classes, hits)}
 
 from foleybook.audio import load_audio
-real = [(clf.probs([load_audio(f, sr=clf.sample_rate)[0][0] for f in sorted(r.path('data', 'test', c).glob('*.wav'))], clf.sample_rate).argmax(1)
+real = [(clf.probs([load_audio(f, sr=clf.sample_rate)[0][0] for f in sorted(r.path('data', 'test', c).glob('*.wav'))],
+                   clf.sample_rate).argmax(1)
          == clf.classes.index(c)).mean() for c in classes]
 g = P['generate']['guidance']
 old = json.loads(Path(a.result).read_text()) if Path(a.result).is_file() else {}
@@ -85,23 +95,28 @@ res = dict(preset='demo', n_per_class=a.n, chance=1 / len(classes), real_accurac
 model_dir = r.path(f'model_{a.tag}')
 run = res['runs'].get(a.tag) if a.phase == 'eval' else None
 if run is None: run = res['runs'][a.tag] = dict(train=s, classifier_s=clf_s, cpu=cpu_name(), points=[])
-def save(): Path(a.result).write_text(json.dumps(res, indent=1) + '\n')   # after every point: a stopped run keeps its curve
+def save():   # after every point: a stopped run keeps its curve
+    Path(a.result).write_text(json.dumps(res, indent=1) + '\n')
 points, wall, cpu = run['points'], 0., 0.
 def evaluate(q, folder):
     "Sample and score the model in `folder` for point `q` (a dict, updated)."
     global gen
     gen = load_pretrained(folder).generator()
     t0 = time.perf_counter(); c0 = time.process_time(); acc, per = accuracy(gen, g, a.n)
-    q.update(accuracy=acc, per_class=per, guidance=g, gen_wall_s=time.perf_counter() - t0, gen_cpu_s=time.process_time() - c0, gen_load=os.getloadavg()[0])
+    q.update(accuracy=acc, per_class=per, guidance=g, gen_wall_s=time.perf_counter() - t0,
+             gen_cpu_s=time.process_time() - c0, gen_load=os.getloadavg()[0])
 if a.phase != 'eval':
     for e in [int(v) for v in a.epochs.split(',')]:
         t0 = time.perf_counter(); c0 = time.process_time()
-        folder = train_diffwave(r.path('data', 'train'), preset=s['preset'], backbone=s['backbone'], out=model_dir, resume=True,
-                                seed=r.seed, epochs=e, bs=s['bs'], lr=s.get('lr'), ema=s.get('ema'), conditional=True, model=s['model'])
+        folder = train_diffwave(r.path('data', 'train'), preset=s['preset'], backbone=s['backbone'], out=model_dir,
+                                resume=True,
+                                seed=r.seed, epochs=e, bs=s['bs'], lr=s.get('lr'), ema=s.get('ema'), conditional=True,
+                                model=s['model'])
         wall += time.perf_counter() - t0; cpu += time.process_time() - c0
         keep = model_dir/f'epoch{e:03d}'; shutil.rmtree(keep, ignore_errors=True); shutil.copytree(folder, keep)
         shutil.copy(checkpoints(model_dir/'checkpoints')[-1], keep/'last_checkpoint.safetensors')
-        points.append(dict(epochs=e, train_wall_min=wall / 60, train_cpu_min=cpu / 60, load=os.getloadavg()[0], folder=str(keep)))
+        points.append(dict(epochs=e, train_wall_min=wall / 60, train_cpu_min=cpu / 60, load=os.getloadavg()[0],
+                           folder=str(keep)))
         if a.phase == 'both': evaluate(points[-1], keep)
         print(a.tag, json.dumps(points[-1]), flush=True); save()
         if cpu / 60 > a.cpu_budget: break
@@ -115,7 +130,8 @@ folder = Path(points[-1]['folder']); gen = load_pretrained(folder).generator()
 if a.sweep and a.phase != 'train':   # the last point at other guidance scales
     run['guidance_at_last'] = {str(k): accuracy(gen, float(k), a.n)[0] for k in a.sweep.split(',')}; save()
     print(a.tag, 'guidance', run['guidance_at_last'], flush=True)
-if s.get('ema') and a.raw and a.phase != 'train':   # the last point with the raw weights of its checkpoint (the saved model holds the EMA weights)
+# the last point with the raw weights of its checkpoint (the saved model holds the EMA weights)
+if s.get('ema') and a.raw and a.phase != 'train':
     raw = load_pretrained(folder); sd, _ = load_checkpoint(folder/'last_checkpoint.safetensors')
     raw.load_state_dict({k.removeprefix('model.'): v for k, v in sd.items()})
     run['raw_at_last'] = accuracy(raw.generator(), g, a.n)[0]; save()

@@ -76,9 +76,11 @@ def flops(model, *args, **kw):
     def hook(m, i, o):
         x = i[0]
         if isinstance(m, nn.Linear): macs.append(o.numel() * m.in_features)
-        elif isinstance(m, (nn.ConvTranspose1d, nn.ConvTranspose2d)): macs.append(x.numel() * m.out_channels // m.groups * math.prod(m.kernel_size))
+        elif isinstance(m, (nn.ConvTranspose1d, nn.ConvTranspose2d)):
+            macs.append(x.numel() * m.out_channels // m.groups * math.prod(m.kernel_size))
         else: macs.append(o.numel() * m.in_channels // m.groups * math.prod(m.kernel_size))
-    hs = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m, (nn.Linear, nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d, nn.ConvTranspose2d))]
+    hs = [m.register_forward_hook(hook) for m in model.modules() if isinstance(m,
+        (nn.Linear, nn.Conv1d, nn.Conv2d, nn.ConvTranspose1d, nn.ConvTranspose2d))]
     with torch.inference_mode(): model(*args, **kw)
     for h in hs: h.remove()
     return 2 * sum(macs)
@@ -110,7 +112,8 @@ def row(name, fns, rounds, work, snr_ref=None, note=''):
     for k in keys:
         snr = rec['snr_db'][k]
         s = 'exact' if snr == math.inf else '-' if snr is None else f"{snr:.1f}"
-        print(f"{name:<12}{k:<44}{rec['seconds'][k]:>9.3f}{rec['speedup'][k]:>8.2f}x ({rec['speedup_range'][k][0]:.2f}-{rec['speedup_range'][k][1]:.2f})"
+        print(f"{name:<12}{k:<44}{rec['seconds'][k]:>9.3f}{rec['speedup'][k]:>8.2f}x "
+              f"({rec['speedup_range'][k][0]:.2f}-{rec['speedup_range'][k][1]:.2f})"
               f"{s:>8}{rec['gflops'][k]:>9.1f}", flush=True)
     return rec
 
@@ -146,7 +149,8 @@ def hifigan(refs, preset, rounds):
     with contextlib.redirect_stdout(io.StringIO()): ref.remove_weight_norm()
     from foleybook.vocoders.base import inference_copy
     ref.load_state_dict(inference_copy(model).state_dict()); ref.eval().requires_grad_(False)
-    fns = {'jik876 reference (fp32, weight norm removed)': lambda: ref(mel), "default: vocode(model, mel)": lambda: vocode(model, mel)}
+    fns = {'jik876 reference (fp32, weight norm removed)': lambda: ref(mel),
+           "default: vocode(model, mel)": lambda: vocode(model, mel)}
     r = row(f'hifigan_{preset}', fns, rounds, flops(ref, mel), note=f'4 s mel (80 x {mel.shape[-1]}), random weights')
     r['chosen'] = fast_vocoder(model).choose(mel.to(torch.float32))
     return r
@@ -160,15 +164,18 @@ def diffwave(refs, rounds):
     wn = _import(refs/'diffwave'/'WaveNet.py', 'philsyn_wavenet'); wn.calc_diffusion_step_embedding = _step_embedding
     torch.manual_seed(0)
     ref = wn.WaveNet_Speech_Commands(**json.load(open(refs/'diffwave'/'config.json'))['wavenet_config']).eval()
-    with torch.no_grad(): nn.init.normal_(ref.final_conv[2].conv.weight, std=0.01)   # a non-zero output layer, as after training
+    # a non-zero output layer, as after training
+    with torch.no_grad(): nn.init.normal_(ref.final_conv[2].conv.weight, std=0.01)
     model = DiffWave(DiffWaveConfig.preset('sc09', step_in_residual=True))
     model.load_state_dict(reference_state_dict(ref.state_dict()))
     fast = fast_diffwave(model)
     x, t = torch.randn(1, 1, 16000), torch.tensor([100.])
     def reference():
         with torch.no_grad(): return ref((x.clone(), t[:, None]))   # the reference adds in place into its input
-    fns = {'philsyn reference (fp32, weight norm, no_grad)': reference, 'default: fast_diffwave(model) (generator())': lambda: fast(x, t)}
-    r = row('diffwave', fns, rounds, flops(ref, (x.clone(), t[:, None])), note='sc09 WaveNet (256 x 36), one step of 1 s at 16 kHz, batch 1, random weights')
+    fns = {'philsyn reference (fp32, weight norm, no_grad)': reference,
+           'default: fast_diffwave(model) (generator())': lambda: fast(x, t)}
+    r = row('diffwave', fns, rounds, flops(ref, (x.clone(), t[:, None])),
+            note='sc09 WaveNet (256 x 36), one step of 1 s at 16 kHz, batch 1, random weights')
     r['chosen'] = fast.choose(x, t) if hasattr(fast, 'choose') else 'fp32'
     return r
 
@@ -192,10 +199,12 @@ def sashimi(refs, rounds):
         with torch.no_grad(): return ref((x, t[:, None]))
     def training_form():
         with torch.no_grad(): return model(x, t)
-    fns = {'albertfgu reference (fp32, NPLR S4, CPU fallback kernel)': reference, 'foleybook training form (fp32, weight norm)': training_form,
+    fns = {'albertfgu reference (fp32, NPLR S4, CPU fallback kernel)': reference,
+           'foleybook training form (fp32, weight norm)': training_form,
            'default: fast_sashimi(model) (generator())': lambda: fast(x, t)}
     r = row('sashimi', fns, rounds, flops(model, x, t), snr_ref='foleybook training form (fp32, weight norm)',
-            note='sc09 SaShiMi (d_model 128, 6 blocks a stage), one step of 1 s at 16 kHz, batch 1; the reference has its own random weights')
+            note='sc09 SaShiMi (d_model 128, 6 blocks a stage), one step of 1 s at 16 kHz, batch 1; the reference has '
+                 'its own random weights')
     r['chosen'] = fast.choose(x, t) if hasattr(fast, 'choose') else 'fp32'
     r['snr_db']['albertfgu reference (fp32, NPLR S4, CPU fallback kernel)'] = None
     return r
@@ -206,15 +215,18 @@ def unet2d(refs, rounds):
     from foleybook.diffusion.unet2d import UNet2D
     from foleybook.fastpath import fast_form
     torch.manual_seed(0)
-    ref = UNet2DModel(sample_size=256, in_channels=1, out_channels=1, layers_per_block=2, block_out_channels=(128, 128, 256, 256, 512, 512),
+    ref = UNet2DModel(sample_size=256, in_channels=1, out_channels=1, layers_per_block=2,
+                      block_out_channels=(128, 128, 256, 256, 512, 512),
                       down_block_types=('DownBlock2D',) * 4 + ('AttnDownBlock2D', 'DownBlock2D'),
                       up_block_types=('UpBlock2D', 'AttnUpBlock2D') + ('UpBlock2D',) * 4).eval()
     with tempfile.TemporaryDirectory() as d:
         ref.save_pretrained(d); model = UNet2D.from_diffusers(d)
     fast = fast_form(model, name='UNet2D')
     x, t = torch.randn(1, 1, 256, 256), torch.tensor([10])
-    fns = {'diffusers UNet2DModel (fp32)': lambda: ref(x, t).sample, 'default: fast_form(unet) (audio-diffusion sampling)': lambda: fast(x, t)}
-    r = row('unet2d', fns, rounds, flops(ref, x, t), note='audio_diffusion UNet (128-512 channels), one forward of 1 x 256 x 256, random weights')
+    fns = {'diffusers UNet2DModel (fp32)': lambda: ref(x, t).sample,
+           'default: fast_form(unet) (audio-diffusion sampling)': lambda: fast(x, t)}
+    r = row('unet2d', fns, rounds, flops(ref, x, t),
+            note='audio_diffusion UNet (128-512 channels), one forward of 1 x 256 x 256, random weights')
     r['chosen'] = fast.choose(x, t) if hasattr(fast, 'choose') else 'fp32'
     return r
 
@@ -228,8 +240,10 @@ def vqvae(refs, rounds, B):
     ref.load_state_dict({k.replace('net.', 'blocks.', 1): v for k, v in model.decoder.state_dict().items()})
     codes = torch.randint(0, 512, (B, 20, 86), generator=torch.Generator().manual_seed(B))
     z = model.quantizer.decode(codes)
-    fns = {'DCASE baseline Decoder (fp32)': lambda: ref(z.clone()), "default: decode(codes)'s decoder": lambda: model._run_decoder(z)}
-    r = row(f'vqvae_b{B}', fns, rounds, flops(ref, z.clone()), note=f'dcase2023 decoder, {B} x 20 x 86 codes -> 80 x 344, random weights')
+    fns = {'DCASE baseline Decoder (fp32)': lambda: ref(z.clone()),
+           "default: decode(codes)'s decoder": lambda: model._run_decoder(z)}
+    r = row(f'vqvae_b{B}', fns, rounds, flops(ref, z.clone()),
+            note=f'dcase2023 decoder, {B} x 20 x 86 codes -> 80 x 344, random weights')
     r['chosen'] = next(v['choice'] for (f, k), v in fastpath._MEMO.items() if k.startswith('VQVAE.decoder'))
     return r
 
@@ -240,34 +254,42 @@ def vqgan(refs, rounds):
     torch.manual_seed(0)
     model = VQGAN(VQGANConfig.preset('vggsound')).eval()
     c = model.config
-    ref = tm.Decoder(ch=c.ch, out_ch=1, ch_mult=c.ch_mult, num_res_blocks=c.n_res_blocks, attn_resolutions=list(c.attn_resolutions),
+    ref = tm.Decoder(ch=c.ch, out_ch=1, ch_mult=c.ch_mult, num_res_blocks=c.n_res_blocks,
+                     attn_resolutions=list(c.attn_resolutions),
                      dropout=0.0, in_channels=1, resolution=c.n_frames, z_channels=c.z_channels).eval()
     codes = torch.randint(0, c.n_codes, (1, 5, 53), generator=torch.Generator().manual_seed(0))
     z = model.post_quant_conv(model.quantizer.decode(codes)).detach()
     seen_a, seen_b = [], []
-    ha = [m.register_forward_hook(lambda m, i, o: seen_a.append(m)) for m in model.decoder.modules() if isinstance(m, (nn.Conv2d, nn.GroupNorm))]
-    hb = [m.register_forward_hook(lambda m, i, o: seen_b.append(m)) for m in ref.modules() if isinstance(m, (nn.Conv2d, nn.GroupNorm))]
+    ha = [m.register_forward_hook(lambda m, i, o: seen_a.append(m)) for m in model.decoder.modules() if isinstance(m,
+        (nn.Conv2d, nn.GroupNorm))]
+    hb = [m.register_forward_hook(lambda m, i, o: seen_b.append(m)) for m in ref.modules() if isinstance(m,
+        (nn.Conv2d, nn.GroupNorm))]
     with torch.no_grad(): model.decoder(z); ref(z)
     for h in ha + hb: h.remove()
     assert len(seen_a) == len(seen_b)
     with torch.no_grad():
         for a, b in zip(seen_a, seen_b): b.weight.copy_(a.weight); b.bias.copy_(a.bias)
     mel = lambda y: model._mel_out(y, 848).clamp(0, 1)
-    fns = {'SpecVQGAN taming Decoder (fp32)': lambda: mel(ref(z)), 'default: decode(codes)': lambda: model.decode(codes)}
-    r = row('vqgan', fns, rounds, flops(ref, z), note='vggsound decoder, 5 x 53 codes -> 80 x 848 mel (10 s), random weights; SNR on the [0, 1] mel')
+    fns = {'SpecVQGAN taming Decoder (fp32)': lambda: mel(ref(z)),
+           'default: decode(codes)': lambda: model.decode(codes)}
+    r = row('vqgan', fns, rounds, flops(ref, z),
+            note='vggsound decoder, 5 x 53 codes -> 80 x 848 mel (10 s), random weights; SNR on the [0, 1] mel')
     r['chosen'] = next(v['choice'] for (f, k), v in fastpath._MEMO.items() if k.startswith('VQGAN.decoder'))
     return r
 
 
-COMPONENTS = {'hifigan_v1': lambda a: hifigan(a.refs, 'v1', a.rounds), 'hifigan_v3': lambda a: hifigan(a.refs, 'v3', a.rounds),
-              'diffwave': lambda a: diffwave(a.refs, a.rounds), 'sashimi': lambda a: sashimi(a.refs, max(2, a.rounds - 1)),
+COMPONENTS = {'hifigan_v1': lambda a: hifigan(a.refs, 'v1', a.rounds),
+              'hifigan_v3': lambda a: hifigan(a.refs, 'v3', a.rounds),
+              'diffwave': lambda a: diffwave(a.refs, a.rounds),
+              'sashimi': lambda a: sashimi(a.refs, max(2, a.rounds - 1)),
               'unet2d': lambda a: unet2d(a.refs, a.rounds), 'vqvae_b1': lambda a: vqvae(a.refs, 3 * a.rounds, 1),
               'vqvae_b16': lambda a: vqvae(a.refs, a.rounds, 16), 'vqgan': lambda a: vqgan(a.refs, a.rounds)}
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--refs', type=Path, required=True, help='folder holding hifigan/, diffwave/, sashimi/ (+ pylib/), dcase/, specvqgan/model.py')
+    ap.add_argument('--refs', type=Path, required=True,
+                    help='folder holding hifigan/, diffwave/, sashimi/ (+ pylib/), dcase/, specvqgan/model.py')
     ap.add_argument('--rounds', type=int, default=3)
     ap.add_argument('--only', default=','.join(COMPONENTS))
     ap.add_argument('--out', type=Path, default=OUT)
@@ -277,25 +299,33 @@ def main():
     os.environ.pop('FOLEYBOOK_PRECISION', None)   # the default is what 'auto' measures, whatever the shell pins
     cpu = cpu_info()
     amx = any(f.startswith('amx') for f in cpu['flags'])
-    machine = f"{cpu['model']} ({'AVX-512 BF16' if 'avx512_bf16' in cpu['flags'] else 'no AVX-512 BF16'}, {'AMX' if amx else 'no AMX'})"
+    machine = (f"{cpu['model']} ({'AVX-512 BF16' if 'avx512_bf16' in cpu['flags'] else 'no AVX-512 BF16'}, "
+               f"{'AMX' if amx else 'no AMX'})")
     pk = peaks()
-    print(f"{machine}; torch {torch.__version__}, 1 thread, oneDNN bf16 kernels: {bf16_capable()}; load {os.getloadavg()[0]:.1f}")
-    print(f"matmul peaks: fp32 {pk['fp32']:.0f} GFLOP/s, bf16 {pk['bf16']:.0f} GFLOP/s; CPU times, {a.rounds} interleaved rounds\n")
+    print(f"{machine}; torch {torch.__version__}, 1 thread, oneDNN bf16 kernels: {bf16_capable()}; load "
+          f"{os.getloadavg()[0]:.1f}")
+    print(f"matmul peaks: fp32 {pk['fp32']:.0f} GFLOP/s, bf16 {pk['bf16']:.0f} GFLOP/s; CPU times, {a.rounds} "
+          f"interleaved rounds\n")
     print(f"{'component':<12}{'path':<44}{'median s':>9}{'speed-up':>9} (range){'SNR dB':>9}{'GFLOP/s':>9}")
     res, records = {}, {}
     def cached():
-        return {k: v for f in Path(os.environ['FOLEYBOOK_FASTPATH_CACHE']).glob('*.json') for k, v in json.loads(f.read_text())['choices'].items()}
+        return {k: v for f in Path(os.environ['FOLEYBOOK_FASTPATH_CACHE']).glob('*.json') for k,
+                v in json.loads(f.read_text())['choices'].items()}
     for name in a.only.split(','):
-        res[name] = dict(COMPONENTS[name](a), peaks=pk)   # the peaks of this run (a later run of one component keeps its own)
+        # the peaks of this run (a later run of one component keeps its own)
+        res[name] = dict(COMPONENTS[name](a), peaks=pk)
         for k, v in cached().items():   # the forms 'auto' timed for this component (every candidate's time and SNR)
-            if k not in records: records[k] = dict({x: v[x] for x in ('name', 'choice', 'seconds', 'snr_db', 'rounds')}, component=name,
-                                                   size={w: s for w, s in v['what'].items() if w != 'config'})
+            if k not in records:
+                records[k] = dict({x: v[x] for x in ('name', 'choice', 'seconds', 'snr_db', 'rounds')}, component=name,
+                                  size={w: s for w, s in v['what'].items() if w != 'config'})
         r = res[name]; d = r['default']
-        print(f"{'':<12}'auto' chose {r['chosen']!r}; default at {r['gflops'][d]:.0f} GFLOP/s = {r['gflops'][d] / pk['fp32']:.0%} of the fp32 peak,"
+        print(f"{'':<12}'auto' chose {r['chosen']!r}; default at {r['gflops'][d]:.0f} GFLOP/s = "
+              f"{r['gflops'][d] / pk['fp32']:.0%} of the fp32 peak,"
               f" {r['gflops'][d] / pk['bf16']:.0%} of the bf16 peak\n", flush=True)
     old = json.loads(a.out.read_text()) if a.out.is_file() else {}
     sec = old.get(machine, {})
-    sec.update(cpu=cpu, torch=torch.__version__, bf16_kernels=bf16_capable(), peaks=pk, load=os.getloadavg()[0], when=time.strftime('%Y-%m-%d'))
+    sec.update(cpu=cpu, torch=torch.__version__, bf16_kernels=bf16_capable(), peaks=pk, load=os.getloadavg()[0],
+               when=time.strftime('%Y-%m-%d'))
     sec.setdefault('components', {}).update(res)
     sec.setdefault('auto_records', {}).update(records)
     old[machine] = sec

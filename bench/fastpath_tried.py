@@ -3,7 +3,8 @@
 On HiFi-GAN V3 (a 4 s mel, random weights), one thread, process CPU time, least of 5 interleaved rounds
 after a warm-up, against the fp32 eager inference copy; the default `vocode(model, mel)` (precision
 'auto') beside them; SNR of every output against the fp32 eager one. torch.compile's compile time is
-wall time with a cold inductor cache (it compiles in worker processes the CPU clock of this one does not see). ONNX Runtime
+wall time with a cold inductor cache (it compiles in worker processes the CPU clock of this one does not see). ONNX
+Runtime
 is optional and not a dependency: pass `--ortlib DIR` where `pip install --target DIR onnxruntime onnx`
 put it (appended to sys.path), or skip it. `--diffwave` adds torch.compile of the bf16 `FastDiffWave` on
 one `sc09` step (1 s at 16 kHz), compiled with one time chunk per layer (the chunked loop would unroll
@@ -15,7 +16,8 @@ Writes nbs/results/fastpath_tried.json (one section per machine), quoted by nbs/
 import argparse, json, os, sys, tempfile, time
 from pathlib import Path
 os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_THREADS', '1')
-os.environ.setdefault('TORCHINDUCTOR_CACHE_DIR', tempfile.mkdtemp(prefix='inductor-'))   # a cold cache: the compile times a new machine pays
+# a cold cache: the compile times a new machine pays
+os.environ.setdefault('TORCHINDUCTOR_CACHE_DIR', tempfile.mkdtemp(prefix='inductor-'))
 import torch
 from foleybook.fastpath import snr_db, cpu_info
 
@@ -57,10 +59,12 @@ def hifigan(ortlib):
             import onnxruntime as ort
             from onnxruntime.quantization import quantize_dynamic, QuantType
             d = Path(tempfile.mkdtemp())
-            torch.onnx.export(base, (mel,), d/'m.onnx', dynamo=False, input_names=['mel'], output_names=['wave'], opset_version=17)
+            torch.onnx.export(base, (mel,), d/'m.onnx', dynamo=False, input_names=['mel'], output_names=['wave'],
+                              opset_version=17)
             quantize_dynamic(d/'m.onnx', d/'q.onnx', weight_type=QuantType.QInt8)
             so = ort.SessionOptions(); so.intra_op_num_threads = so.inter_op_num_threads = 1
-            s32, s8 = (ort.InferenceSession(str(d/f), so, providers=['CPUExecutionProvider']) for f in ('m.onnx', 'q.onnx'))
+            s32, s8 = (ort.InferenceSession(str(d/f), so, providers=['CPUExecutionProvider']) for f in ('m.onnx',
+                                                                                                        'q.onnx'))
             x = mel.numpy()
             fns['ONNX Runtime fp32'] = lambda: torch.from_numpy(s32.run(None, {'mel': x})[0])
             fns['ONNX Runtime int8 (dynamic)'] = lambda: torch.from_numpy(s8.run(None, {'mel': x})[0])
@@ -79,11 +83,13 @@ def diffwave():
         for p in m.out2.parameters(): p.normal_(0, 0.01)
     x, t = torch.randn(1, 1, 16000), torch.tensor([100.])
     f32, b16 = FastDiffWave(m, torch.float32), FastDiffWave(m, torch.bfloat16)
-    whole = FastDiffWave(m, torch.bfloat16, rows=x.shape[-1])   # one chunk a layer: a graph inductor can trace (36 layers, not 36 x 32 chunks)
+    # one chunk a layer: a graph inductor can trace (36 layers, not 36 x 32 chunks)
+    whole = FastDiffWave(m, torch.bfloat16, rows=x.shape[-1])
     rec = dict(model='DiffWave sc09, one step of 1 s at 16 kHz', compile_wall_s={})
     with torch.inference_mode():
         cb, rec['compile_wall_s']['torch.compile bf16'] = compiled(whole, x, t)
-        fns = {'FastDiffWave fp32': lambda: f32(x, t), 'FastDiffWave bf16': lambda: b16(x, t), 'torch.compile bf16': lambda: cb(x, t)}
+        fns = {'FastDiffWave fp32': lambda: f32(x, t), 'FastDiffWave bf16': lambda: b16(x, t),
+               'torch.compile bf16': lambda: cb(x, t)}
         ref = f32(x, t)
         rec['snr_db'] = {k: snr_db(f(), ref) for k, f in fns.items()}
         rec['seconds'] = least(fns, 3)
@@ -92,13 +98,15 @@ def diffwave():
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    ap.add_argument('--ortlib', type=Path, default=None, help='a folder holding onnxruntime and onnx (pip install --target)')
+    ap.add_argument('--ortlib', type=Path, default=None,
+                    help='a folder holding onnxruntime and onnx (pip install --target)')
     ap.add_argument('--diffwave', action='store_true')
     ap.add_argument('--out', type=Path, default=OUT)
     a = ap.parse_args()
     torch.set_num_threads(1)
     cpu = cpu_info()
-    machine = f"{cpu['model']} ({'AVX-512 BF16' if 'avx512_bf16' in cpu['flags'] else 'no AVX-512 BF16'}, {'AMX' if any(f.startswith('amx') for f in cpu['flags']) else 'no AMX'})"
+    machine = (f"{cpu['model']} ({'AVX-512 BF16' if 'avx512_bf16' in cpu['flags'] else 'no AVX-512 BF16'}, "
+               f"{'AMX' if any(f.startswith('amx') for f in cpu['flags']) else 'no AMX'})")
     res = dict(cpu=cpu, torch=torch.__version__, when=time.strftime('%Y-%m-%d'), hifigan_v3=hifigan(a.ortlib))
     if a.diffwave: res['diffwave'] = diffwave()
     for k in ('hifigan_v3', 'diffwave'):
@@ -106,7 +114,10 @@ def main():
         r = res[k]; base = next(iter(r['seconds'].values()))
         print(r['model'])
         for n, s in r['seconds'].items():
-            print(f"  {n:<32}{s:8.3f} s {base / s:6.2f}x  SNR {r['snr_db'][n]:.1f} dB" + (f"  (compile {r['compile_wall_s'][n]:.0f} s wall)" if n in r['compile_wall_s'] else ''))
+            print(
+                f"  {n:<32}{s:8.3f} s {base / s:6.2f}x  SNR {r['snr_db'][n]:.1f} dB"
+                + (f"  (compile {r['compile_wall_s'][n]:.0f} s wall)" if n in r['compile_wall_s'] else '')
+            )
     old = json.loads(a.out.read_text()) if a.out.is_file() else {}
     old[machine] = {**old.get(machine, {}), **res}
     a.out.write_text(json.dumps(old, indent=1) + '\n')

@@ -3,7 +3,8 @@
 100 clips of 4 s (`--seconds`) at 22,050 Hz, `hifigan` preset (n_fft 1024, hop 256, 80 mels up to 8 kHz, slaney, linear
 scale). Rows, each timed once per round, the order rotated every round, medians over `--repeat` rounds after
 a warm-up, one thread:
-- foleybook batched: `MelSpectrogram(cfg)(x)` on the (100, 88200) batch (it works in chunks of ~2**16 samples, whole clips);
+- foleybook batched: `MelSpectrogram(cfg)(x)` on the (100, 88200) batch (it works in chunks of ~2**16 samples, whole
+clips);
 - foleybook clip by clip: the same module called on each clip in a Python loop;
 - foleybook one chunk: the whole batch at once with fresh tensors and the dense filterbank (what the chunks, the
   reused buffers and the band blocks avoid);
@@ -15,7 +16,8 @@ test tolerance is 1e-4). Other jobs share this machine's two cores: timings are 
 
 Measured here on 2026-11-22 (`--repeat 11`, 100 clips x 4 s, machine shared with other jobs), vs librosa:
 foleybook batched 4.10x (per-round 3.83-4.48), clip by clip 3.49x (2.86-3.79), batched / clip-by-clip time 0.85;
-torchaudio clip by clip 1.65x; the one-chunk row 1.21x. With 1-s clips (`--seconds 1 --n 200 --repeat 9`): 6.40x and 5.48x.
+torchaudio clip by clip 1.65x; the one-chunk row 1.21x. With 1-s clips (`--seconds 1 --n 200 --repeat 9`): 6.40x and
+5.48x.
 The plain form (torch.stft, dense filterbank, chunks of 2**18): 3.26x batched, 2.90x clip by clip.
 
 Run: OMP_NUM_THREADS=1 .venv/bin/python bench/mel.py [--n 100] [--repeat 7] [--seconds 4]
@@ -32,7 +34,8 @@ def main(n=100, repeat=7, seed=0, seconds=4.):
     waves = (np.random.default_rng(seed).standard_normal((n, int(seconds * cfg.sample_rate))) * 0.1).astype('float32')
     ms, x = MelSpectrogram(cfg), torch.from_numpy(waves)
     ta = torchaudio.transforms.MelSpectrogram(sample_rate=cfg.sample_rate, n_fft=cfg.n_fft, win_length=cfg.win_length,
-                                              hop_length=cfg.hop_length, f_min=cfg.f_min, f_max=cfg.fmax, n_mels=cfg.n_mels,
+                                              hop_length=cfg.hop_length, f_min=cfg.f_min, f_max=cfg.fmax,
+                                              n_mels=cfg.n_mels,
                                               power=cfg.power, center=False, norm='slaney', mel_scale='slaney')
 
     def one_chunk():  # the batch as a single chunk: the same frames and FFT, no buffers, the dense filterbank
@@ -43,10 +46,12 @@ def main(n=100, repeat=7, seed=0, seconds=4.):
         'foleybook batched': lambda: ms(x),
         'foleybook clip by clip': lambda: torch.stack([ms(w) for w in x]),
         'foleybook one chunk (no chunking)': one_chunk,
-        'torchaudio clip by clip': lambda: torch.stack([ta(F.pad(w[None, None], (cfg.pad, cfg.pad), mode='reflect')[0, 0]) for w in x]),
+        'torchaudio clip by clip': lambda: torch.stack([ta(F.pad(w[None, None], (cfg.pad, cfg.pad), mode='reflect')[0,
+            0]) for w in x]),
         'librosa clip by clip': lambda: np.stack([librosa.feature.melspectrogram(
             y=np.pad(w, cfg.pad, mode='reflect'), sr=cfg.sample_rate, n_fft=cfg.n_fft, hop_length=cfg.hop_length,
-            win_length=cfg.win_length, center=False, power=cfg.power, n_mels=cfg.n_mels, fmin=cfg.f_min, fmax=cfg.fmax) for w in waves]),
+            win_length=cfg.win_length, center=False, power=cfg.power, n_mels=cfg.n_mels, fmin=cfg.f_min, fmax=cfg.fmax)
+                                                  for w in waves]),
     }
     with torch.inference_mode():
         outs = {k: f() for k, f in fns.items()}  # warm-up (librosa's lazy imports and caches, torch's first calls)
@@ -57,7 +62,8 @@ def main(n=100, repeat=7, seed=0, seconds=4.):
                 t = time.perf_counter(); fns[k](); ts[k].append(time.perf_counter() - t)
     ref = outs['librosa clip by clip']
     lib = statistics.median(ts['librosa clip by clip'])
-    print(f"threads={torch.get_num_threads()} clips={n} x {seconds:g} s, mel {ref.shape[1:]} each; medians of {repeat} interleaved rounds\n")
+    print(f"threads={torch.get_num_threads()} clips={n} x {seconds:g} s, mel {ref.shape[1:]} each; medians of {repeat} "
+          f"interleaved rounds\n")
     print(f"{'':<36}{'median s':>9}{'vs librosa':>12}{'(min-max)':>14}{'max rel diff':>14}")
     res = {}
     for k in fns:
@@ -67,7 +73,8 @@ def main(n=100, repeat=7, seed=0, seconds=4.):
         print(f"{k:<36}{m:>9.3f}{lib / m:>11.2f}x{f'({min(rs):.2f}-{max(rs):.2f})':>14}{d:>14.1e}")
         res[k] = dict(seconds=m, vs_librosa=lib / m, max_rel_diff=float(d))
     b, c = res['foleybook batched']['seconds'], res['foleybook clip by clip']['seconds']
-    print(f"\nbatched / clip by clip time: {b / c:.2f} (target <= 1); batched vs librosa: {lib / b:.2f}x (target >= 3x)")
+    print(f"\nbatched / clip by clip time: {b / c:.2f} (target <= 1); batched vs librosa: {lib / b:.2f}x (target >= "
+          f"3x)")
     return res
 
 

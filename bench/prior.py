@@ -22,8 +22,10 @@ p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDes
 p.add_argument('--preset', default='dcase2023', choices=['dcase2023', 'dcase2023_cond'])
 p.add_argument('--channels', type=int, default=None, help='narrower model: channels = res_channels = cond_channels')
 p.add_argument('--n', type=int, default=1, help='code maps sampled at once')
-p.add_argument('--rows', type=int, nargs='+', default=[0, 5, 10, 15, 19], help='rows where the naive per-code cost is measured')
-p.add_argument('--fast-steps', type=int, default=None, help='time the fast sampler on this many codes and scale (default: the whole map)')
+p.add_argument('--rows', type=int, nargs='+', default=[0, 5, 10, 15, 19],
+               help='rows where the naive per-code cost is measured')
+p.add_argument('--fast-steps', type=int, default=None,
+               help='time the fast sampler on this many codes and scale (default: the whole map)')
 a = p.parse_args()
 
 torch.manual_seed(0)
@@ -32,5 +34,6 @@ model = PixelSNAIL(PixelSNAILConfig.preset(a.preset, **over)).eval()
 print(f"PixelSNAIL {a.preset}{' (channels %d)' % a.channels if a.channels else ''}: {n_params(model):,} parameters, "
       f"20x86 codes, batch {a.n}, torch threads {torch.get_num_threads()}")
 r = time_samplers(model, 0, a.n, naive_rows=a.rows, fast_steps=a.fast_steps)
-print(f"fast sampler: {r['fast']:.0f} s per map; naive loop (interpolated from rows {a.rows}): {r['naive']:.0f} s = {r['naive']/60:.0f} min; "
+print(f"fast sampler: {r['fast']:.0f} s per map; naive loop (interpolated from rows {a.rows}): {r['naive']:.0f} s = "
+      f"{r['naive']/60:.0f} min; "
       f"speed-up {r['speedup']:.1f}x; same codes on the first steps: {r['same_codes']}")

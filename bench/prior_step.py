@@ -42,6 +42,7 @@ def timed(fn):
 
 t_oh, l_oh = timed(one_hot)
 t_lu, l_lu = timed(lookup)
-print(f"PixelSNAIL {cfg.channels} channels, {cfg.n_codes} codes, {cfg.height}x{cfg.width}, batch {a.bs}, threads {torch.get_num_threads()}")
+print(f"PixelSNAIL {cfg.channels} channels, {cfg.n_codes} codes, {cfg.height}x{cfg.width}, batch {a.bs}, threads "
+      f"{torch.get_num_threads()}")
 print(f"same logits: {torch.allclose(l_oh, l_lu, atol=1e-5)} (max diff {(l_oh - l_lu).abs().max():.2e})")
 print(f"training step: one-hot convs {t_oh*1000:.0f} ms, lookups {t_lu*1000:.0f} ms: {t_oh / t_lu:.2f}x")

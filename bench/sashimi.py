@@ -55,7 +55,8 @@ for H, L in [(128, 16000), (256, 4000), (512, 1000)]:
 
 c = SashimiConfig.preset(a.preset)
 model = Sashimi(c); opt = torch.optim.Adam(model.parameters(), 2e-4)
-torch.nn.init.normal_(model.out2.weight, std=0.1)   # a non-zero output layer, so that the forms' outputs can be compared
+# a non-zero output layer, so that the forms' outputs can be compared
+torch.nn.init.normal_(model.out2.weight, std=0.1)
 wave = torch.randn(4, c.length) * 0.3
 def ssm_two_transforms(self, u):
     "The layer's map as two FFT convolutions, the backward one on the flipped input (the straightforward form)."
@@ -84,11 +85,13 @@ def step(form):
 with torch.no_grad():   # the three forms compute the same function
     outs = {}
     for f in FORMS:
-        S4D.kernel, S4D.ssm, ChannelNorm.forward = FORMS[f]; torch.manual_seed(1); outs[f] = model(wave[:, None] * 0.5 + 0.1, torch.tensor([3., 10, 20, 40]))
+        S4D.kernel, S4D.ssm, ChannelNorm.forward = FORMS[f]
+        torch.manual_seed(1); outs[f] = model(wave[:, None] * 0.5 + 0.1, torch.tensor([3., 10, 20, 40]))
     S4D.kernel, S4D.ssm, ChannelNorm.forward = _now
 t = interleaved({f: step(f) for f in FORMS}, a.rounds)
 res['step'] = dict(preset=a.preset, params=sum(p.numel() for p in model.parameters()), batch=4, length=c.length,
                    seconds=t, speedup={f: t['plain'] / t[f] for f in FORMS},
-                   max_rel_diff={f: float((outs[f] - outs['plain']).abs().max() / outs['plain'].abs().max()) for f in FORMS})
+                   max_rel_diff={f: float((outs[f] - outs['plain']).abs().max() / outs['plain'].abs().max())
+                                 for f in FORMS})
 print(json.dumps(res['step']), flush=True)
 tmp = Path(a.out).with_suffix('.tmp'); tmp.write_text(json.dumps(res, indent=1) + '\n'); tmp.replace(a.out)

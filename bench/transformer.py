@@ -21,7 +21,8 @@ p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDes
 p.add_argument('--frames', type=int, default=5, help='feature frames (5 or 212)')
 p.add_argument('--n', type=int, default=1, help='grids sampled at once')
 p.add_argument('--top-k', type=int, default=100, help='top-k of both samplers (reference default 100)')
-p.add_argument('--full-tokens', type=int, default=None, help='stop the full recompute after this many tokens and extrapolate')
+p.add_argument('--full-tokens', type=int, default=None,
+               help='stop the full recompute after this many tokens and extrapolate')
 a = p.parse_args()
 
 torch.manual_seed(0)
@@ -73,4 +74,5 @@ else:
         c_full = float(np.interp(np.arange(S), pts, [costs[L][1] for L in pts]).sum())
     how = f'extrapolated from {K} real tokens + per-token costs'
 print(f"full recompute, whole grid: {t_full:.1f} s ({how}); CPU {c_full:.1f} s")
-print(f"speed-up of the KV cache: {t_full / t_cache:.1f}x per sample (wall); {c_full / c_cache:.1f}x (process CPU time)")
+print(f"speed-up of the KV cache: {t_full / t_cache:.1f}x per sample (wall); {c_full / c_cache:.1f}x (process CPU "
+      f"time)")

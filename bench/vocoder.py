@@ -71,13 +71,15 @@ def reference_generator(folder, preset, model):
 
 
 def chunk_work(n, chunk, rf):
-    "Frames `vocode` runs through the model for `n` frames in chunks of <= `chunk` with `rf` frames of context, over `n`."
+    ("Frames `vocode` runs through the model for `n` frames in chunks of <= `chunk` with `rf` frames of context, over "
+     "`n`.")
     k = -(-n // chunk); c = -(-n // k)
     return sum(min(n, s + c + rf) - max(0, s - rf) for s in range(0, n, c)) / n
 
 
 def interleaved(fns, repeats):
-    "Median seconds of each fn, and per-round ratios of the first fn's time to each fn's: every fn once per round, order rotated."
+    ("Median seconds of each fn, and per-round ratios of the first fn's time to each fn's: every fn once per round, "
+     "order rotated.")
     for f in fns.values(): f()  # warm-up (oneDNN primitive caches, the bf16 copies)
     ts, keys = {k: [] for k in fns}, list(fns)
     for r in range(repeats):
@@ -97,9 +99,11 @@ def main(repeats=5, reference=None, chunk=64, seconds=4., models=('v1', 'v3', 'm
     mel = MelSpectrogram(cfg)(clip[None])  # (1, 80, 344) for 4 s
     audio_s = mel.shape[-1] * cfg.hop_length / cfg.sample_rate
     mel_l1 = MelL1(cfg)
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), bf16 kernels: {torch.ops.mkldnn._is_mkldnn_bf16_supported()}; "
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s), bf16 kernels: "
+          f"{torch.ops.mkldnn._is_mkldnn_bf16_supported()}; "
           f"mel 1 x 80 x {mel.shape[-1]} = {audio_s:.2f} s of audio; medians of {repeats} interleaved rounds\n")
-    print(f"{'vocoder':<14}{'variant':<34}{'median s':>9}{'RTF':>7}{'speed-up':>9}{'(min-max)':>14}{'SNR dB':>8}{'max|d|':>9}{'mel L1':>8}")
+    print(f"{'vocoder':<14}{'variant':<34}{'median s':>9}{'RTF':>7}{'speed-up':>9}{'(min-max)':>14}{'SNR dB':>8}"
+          f"{'max|d|':>9}{'mel L1':>8}")
     results = {}
     makers = {'v1': ('HiFi-GAN V1', 'v1', lambda: HiFiGAN(HiFiGANConfig.preset('v1'))),
               'v3': ('HiFi-GAN V3', 'v3', lambda: HiFiGAN(HiFiGANConfig.preset('v3'))),
@@ -120,7 +124,8 @@ def main(repeats=5, reference=None, chunk=64, seconds=4., models=('v1', 'v3', 'm
         fns[f'vocode chunks {2 * chunk}+{rf} ctx, 2 at once'] = lambda: vocode(base, mel, chunk_frames=2 * chunk)
         if old_chunks:
             fns[f'chunks {chunk}+{rf} ctx, 8 at once'] = lambda: vocode(base, mel, chunk_frames=chunk, chunk_batch=8)
-            fns[f'old chunks: fp32 {chunk}+32 ctx, 1 by 1'] = lambda: vocode(base, mel, chunk_frames=chunk, context_frames=32,
+            fns[f'old chunks: fp32 {chunk}+32 ctx, 1 by 1'] = lambda: vocode(base, mel, chunk_frames=chunk,
+                                                                             context_frames=32,
                                                                                 precision='fp32', chunk_batch=1)
         with torch.inference_mode():
             outs = {k: f() for k, f in fns.items()}
@@ -130,12 +135,14 @@ def main(repeats=5, reference=None, chunk=64, seconds=4., models=('v1', 'v3', 'm
             snr, mx, ml1 = agreement(outs[b], outs[k], mel_l1)
             rs = ratios[k]
             snr_s = 'exact' if mx == 0 else f"{snr:.1f}"
-            print(f"{name:<14}{k:<34}{med[k]:>9.3f}{med[k]/audio_s:>7.3f}{med[b]/med[k]:>8.2f}x{f'({min(rs):.2f}-{max(rs):.2f})':>14}"
+            print(f"{name:<14}{k:<34}{med[k]:>9.3f}{med[k]/audio_s:>7.3f}"
+                  f"{med[b]/med[k]:>8.2f}x{f'({min(rs):.2f}-{max(rs):.2f})':>14}"
                   f"{snr_s:>8}{mx:>9.1e}{ml1:>8.4f}")
             results[(name, k)] = dict(seconds=med[k], speedup=med[b] / med[k], snr=snr, max_abs=mx, mel_l1=ml1)
         n = mel.shape[-1]
         for c in (chunk, 2 * chunk):  # exact chunks recompute the receptive field at every inner chunk edge
-            print(f"{'':<14}chunks of <= {c}: {chunk_work(n, c, rf):.2f}x the frames of one pass (context {rf} frames each side)")
+            print(f"{'':<14}chunks of <= {c}: {chunk_work(n, c, rf):.2f}x the frames of one pass (context {rf} frames "
+                  f"each side)")
         print()
     if old_chunks:
         gl = GriffinLimVocoder(cfg, n_iter=32)
@@ -147,7 +154,8 @@ def main(repeats=5, reference=None, chunk=64, seconds=4., models=('v1', 'v3', 'm
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--repeats', type=int, default=5)
-    p.add_argument('--reference', default=None, help='a checkout of github:jik876/hifi-gan to time side by side (optional)')
+    p.add_argument('--reference', default=None,
+                   help='a checkout of github:jik876/hifi-gan to time side by side (optional)')
     p.add_argument('--chunk', type=int, default=64, help='chunk length in frames for the chunked rows')
     p.add_argument('--seconds', type=float, default=4., help='length of the test clip (4 s: 344 frames)')
     p.add_argument('--models', default='v1,v3,melgan', help='comma-separated: v1, v3, melgan')

@@ -56,17 +56,21 @@ def load_audio(path, # an audio file soundfile can read (wav, flac, ogg, mp3...)
     try: info = sf.info(str(path))
     except Exception as e: raise AudioFileError(f"{path}: not a readable audio file ({e})") from None
     if info.frames <= 0: raise AudioFileError(f"{path}: contains no samples (zero-length recording)")
-    if info.format == 'WAV' and _wav_truncated(path): raise AudioFileError(f"{path}: truncated file (its header promises more samples than it holds)")
+    if info.format == 'WAV' and _wav_truncated(path):
+        raise AudioFileError(f"{path}: truncated file (its header promises more samples than it holds)")
     if offset < 0 or (duration is not None and duration <= 0):
         raise AudioFileError(f"{path}: offset must be >= 0 and duration > 0, got offset={offset}, duration={duration}")
     start, length = round(offset * info.samplerate), info.frames
     stop = length if duration is None else start + round(duration * info.samplerate)
     if start >= length or stop > length:
-        raise AudioFileError(f"{path}: requested offset={offset}s duration={duration}s goes past the end of the file ({length / info.samplerate:.3f}s)")
-    if stop <= start: raise AudioFileError(f"{path}: requested duration={duration}s holds no samples at {info.samplerate} Hz")
+        raise AudioFileError(f"{path}: requested offset={offset}s duration={duration}s goes past the end of the file "
+                             f"({length / info.samplerate:.3f}s)")
+    if stop <= start:
+        raise AudioFileError(f"{path}: requested duration={duration}s holds no samples at {info.samplerate} Hz")
     try: data, fsr = sf.read(str(path), start=start, stop=stop, dtype='float32', always_2d=True)
     except Exception as e: raise AudioFileError(f"{path}: truncated or corrupt audio file ({e})") from None
-    if len(data) < stop - start: raise AudioFileError(f"{path}: truncated file (read {len(data)} of {stop - start} samples)")
+    if len(data) < stop - start:
+        raise AudioFileError(f"{path}: truncated file (read {len(data)} of {stop - start} samples)")
     if not np.isfinite(data).all(): raise AudioFileError(f"{path}: contains NaN or infinite samples")
     wave = torch.from_numpy(np.ascontiguousarray(data.T))
     if mono: wave = wave.mean(0, keepdim=True)
@@ -141,17 +145,20 @@ class MelConfig(FoleyConfig):
         'audio_diffusion': dict(n_fft=2048, win_length=2048, hop_length=512, n_mels=256, f_max=None,
                                 power=2., center=True, pad_mode='constant', scale='db'),
         'debug': dict(sample_rate=8000, n_fft=256, win_length=256, hop_length=64, n_mels=20, f_max=4000.),
-        'bigvgan_22k': dict(f_max=None),                                # BigVGAN v2's 22 kHz / 80-band models (to Nyquist)
+        'bigvgan_22k': dict(f_max=None),   # BigVGAN v2's 22 kHz / 80-band models (to Nyquist)
         'bigvgan_24k': dict(sample_rate=24000, n_mels=100, f_max=None), # BigVGAN v2's 24 kHz / 100-band models
     }
 
     def __post_init__(self):
         if self.scale not in SCALES: raise ConfigError(f"MelConfig: scale {self.scale!r} is not one of {SCALES}")
-        if self.win_length > self.n_fft: raise ConfigError(f"MelConfig: win_length {self.win_length} > n_fft {self.n_fft}")
+        if self.win_length > self.n_fft:
+            raise ConfigError(f"MelConfig: win_length {self.win_length} > n_fft {self.n_fft}")
         if not self.center and (self.n_fft - self.hop_length) % 2:
-            raise ConfigError(f"MelConfig: center=False needs n_fft - hop_length even, got {self.n_fft} - {self.hop_length}")
+            raise ConfigError(f"MelConfig: center=False needs n_fft - hop_length even, got {self.n_fft} - "
+                              f"{self.hop_length}")
         if self.fmax > self.sample_rate / 2 + 1e-6 or self.f_min >= self.fmax:
-            raise ConfigError(f"MelConfig: need 0 <= f_min < f_max <= sample_rate/2, got {self.f_min}, {self.fmax}, {self.sample_rate}")
+            raise ConfigError(f"MelConfig: need 0 <= f_min < f_max <= sample_rate/2, got {self.f_min}, {self.fmax}, "
+                              f"{self.sample_rate}")
 
     @property
     def fmax(self) -> float: return self.sample_rate / 2 if self.f_max is None else self.f_max
@@ -214,7 +221,8 @@ def _magnitude(X, # complex STFT
     if X.requires_grad: return X.abs() ** power  # autograd: the gradient at |X| = 0 is 0 this way, not NaN
     R = torch.view_as_real(X)
     if out is None: S = torch.addcmul(R[..., 0] * R[..., 0], R[..., 1], R[..., 1])
-    else: S = torch.add(*R.mul_(R).unbind(-1), out=out)  # the squares in place (contiguous, vectorised), one strided add
+    # the squares in place (contiguous, vectorised), one strided add
+    else: S = torch.add(*R.mul_(R).unbind(-1), out=out)
     return S.sqrt_() if power == 1 else S if power == 2 else S.pow_(power / 2)
 
 def _band_blocks(fb, # filterbank (n_mels, bins)
@@ -230,14 +238,16 @@ class MelSpectrogram(nn.Module):
     def __init__(self, cfg:MelConfig=None): # the mel convention (default: the `hifigan` preset)
         super().__init__()
         self.cfg = cfg = cfg or MelConfig.preset('hifigan')
-        with torch.device('cpu'):   # real numbers even when the model is built on `meta` (parameter counts): the bins used are read from them
+        # real numbers even when the model is built on `meta` (parameter counts): the bins used are read from them
+        with torch.device('cpu'):
             fb = torchaudio.functional.melscale_fbanks(cfg.n_freqs, cfg.f_min, cfg.fmax, cfg.n_mels, cfg.sample_rate,
                                                        norm='slaney', mel_scale='slaney').T.contiguous()
             window, fb_pinv = torch.hann_window(cfg.win_length), torch.linalg.pinv(fb)
         self.register_buffer('window', window, persistent=False)
         self.register_buffer('fb', fb, persistent=False)  # (n_mels, n_freqs)
         self.register_buffer('fb_pinv', fb_pinv, persistent=False)
-        self.n_bins = int((fb.abs().sum(0) > 0).nonzero().max()) + 1  # STFT bins the filterbank uses (f_max < Nyquist: fewer)
+        # STFT bins the filterbank uses (f_max < Nyquist: fewer)
+        self.n_bins = int((fb.abs().sum(0) > 0).nonzero().max()) + 1
         self.blocks = _band_blocks(fb[:, :self.n_bins])
         self._work = {}  # thread -> (chunk shape, reused buffers)
 
@@ -253,23 +263,29 @@ class MelSpectrogram(nn.Module):
                 x = torch.cat([x[..., 1:c.pad + 1].flip(-1), x, x[..., x.shape[-1] - c.pad - 1:-1].flip(-1)], -1)
             else: x = F.pad(x[:, None], (c.pad, c.pad), mode=c.pad_mode)[:, 0]
         w, l = self.window, (c.n_fft - c.win_length) // 2
-        return torch.mul(x.unfold(-1, c.n_fft, c.hop_length), F.pad(w, (l, c.n_fft - c.win_length - l)) if c.win_length < c.n_fft else w, out=out)
+        return torch.mul(x.unfold(-1, c.n_fft, c.hop_length),
+                         F.pad(w, (l, c.n_fft - c.win_length - l)) if c.win_length < c.n_fft else w, out=out)
 
     def stft(self, x): # waveforms (N, T)
-        "The complex STFT `(N, n_freqs, frames)` with the config's padding (= `torch.stft`, frames cut once and `rfft`)."
+        ("The complex STFT `(N, n_freqs, frames)` with the config's padding (= `torch.stft`, frames cut once and "
+         "`rfft`).")
         return torch.fft.rfft(self.frames(x)).mT
 
     def _linear(self, x, # waveforms (N, T)
                 out=None): # (N, n_mels, frames) to write into (no autograd)
-        "Linear mel: magnitudes of the used bins only, frames-major, times the filterbank (on CPU by blocks of bands over their own bins)."
+        ("Linear mel: magnitudes of the used bins only, frames-major, times the filterbank (on CPU by blocks of bands "
+         "over their own bins).")
         nb, grad = self.n_bins, torch.is_grad_enabled() and x.requires_grad
         fr = M = None
-        if x.device.type == 'cpu' and not grad:  # buffers kept per thread for the last shape: fresh MB-sized tensors cost page faults
+        # buffers kept per thread for the last shape: fresh MB-sized tensors cost page faults
+        if x.device.type == 'cpu' and not grad:
             tid, key, nf = threading.get_ident(), (x.shape, x.device), self.cfg.n_frames(x.shape[-1])
             if self._work.get(tid, (None,))[0] != key:
                 if len(self._work) > 8: self._work.clear()
-                with torch.inference_mode(False):  # normal tensors, writable in and out of inference mode (`rfft(out=)` copies: slower)
-                    self._work[tid] = key, (torch.empty(len(x), nf, self.cfg.n_fft, device=x.device), torch.empty(len(x), nf, nb, device=x.device))
+                # normal tensors, writable in and out of inference mode (`rfft(out=)` copies: slower)
+                with torch.inference_mode(False):
+                    self._work[tid] = key, (torch.empty(len(x), nf, self.cfg.n_fft, device=x.device),
+                                            torch.empty(len(x), nf, nb, device=x.device))
             fr, M = self._work[tid][1]
             out = torch.empty(len(x), self.cfg.n_mels, nf, device=x.device) if out is None else out
         M = _magnitude(torch.fft.rfft(self.frames(x, out=fr))[..., :nb], self.cfg.power, out=M)  # (N, frames, bins)
@@ -281,13 +297,16 @@ class MelSpectrogram(nn.Module):
 
     def forward(self, x): # waveforms (..., T)
         flat, c = x.reshape(-1, x.shape[-1]), self.cfg
-        with torch.autocast(x.device.type, enabled=False) if torch.is_autocast_enabled(x.device.type) else nullcontext():
-            if torch.is_grad_enabled() and flat.requires_grad: mel = self.scale(self._linear(flat))  # autograd: no buffers
+        with (torch.autocast(x.device.type, enabled=False) if torch.is_autocast_enabled(x.device.type)
+              else nullcontext()):
+            # autograd: no buffers
+            if torch.is_grad_enabled() and flat.requires_grad: mel = self.scale(self._linear(flat))
             else:  # on CPU, chunks of ~`chunk` samples keep the frames in cache (bench/mel.py); clips are never split
                 n = max(1, self.chunk // max(flat.shape[-1], 1)) if x.device.type == 'cpu' else max(len(flat), 1)
                 mel = torch.empty(len(flat), c.n_mels, c.n_frames(flat.shape[-1]), device=x.device)
                 for i in range(0, len(flat), n): self._linear(flat[i:i + n], mel[i:i + n])
-                mel = mel.clamp_min_(c.clamp_min).log_() if c.scale == 'log' else self.scale(mel)  # in place when it can
+                # in place when it can
+                mel = mel.clamp_min_(c.clamp_min).log_() if c.scale == 'log' else self.scale(mel)
         return mel.reshape(*x.shape[:-1], *mel.shape[-2:])
 
     def scale(self, mel): # linear mel, (..., n_mels, frames)
@@ -297,12 +316,14 @@ class MelSpectrogram(nn.Module):
         if c.scale == 'specvqgan': return ((20 * torch.log10(mel.clamp_min(c.clamp_min)) - 20 + 100) / 100).clamp(0, 1)
         if c.scale == 'db':
             db = 20 / c.power * torch.log10(mel.clamp_min(1e-10))  # 10 log10 of power, 20 log10 of magnitude
-            db = db - (db.amax(dim=(-2, -1), keepdim=True) if c.ref_db is None else c.ref_db)   # a fixed ref keeps the level
+            # a fixed ref keeps the level
+            db = db - (db.amax(dim=(-2, -1), keepdim=True) if c.ref_db is None else c.ref_db)
             return db.clamp_min(-c.top_db)
         return mel
 
     def unscale(self, mel): # scaled mel, (..., n_mels, frames)
-        "Undo `scale` (the 'db' scale comes back relative to its maximum unless `ref_db` is set; clipped values stay clipped)."
+        ("Undo `scale` (the 'db' scale comes back relative to its maximum unless `ref_db` is set; clipped values stay "
+         "clipped).")
         c = self.cfg
         if c.scale == 'log': return mel.exp()
         if c.scale == 'specvqgan': return 10 ** ((mel * 100 - 100 + 20) / 20)
@@ -323,7 +344,8 @@ class MelSpectrogram(nn.Module):
         "Waveform `(..., T)` whose mel is close to `mel` (Griffin-Lim)."
         c = self.cfg
         n = mel.shape[-1]
-        length = length or (n - 1) * c.hop_length + c.n_fft - 2 * c.pad  # T with n_frames(T) == n (T // hop * hop for hifigan)
+        # T with n_frames(T) == n (T // hop * hop for hifigan)
+        length = length or (n - 1) * c.hop_length + c.n_fft - 2 * c.pad
         shift = c.n_fft // 2 - c.pad  # frame t is centred on sample t*hop + shift
         with torch.autocast(mel.device.type, enabled=False):
             wave = griffin_lim(self.to_linear(mel), c.n_fft, c.hop_length, c.win_length, n_iter, momentum,

@@ -44,7 +44,8 @@ class Attention(nn.Module):
     def forward(self, x, context=None):
         ctx = x if context is None else context
         B, N, D = x.shape
-        q, k, v = [p(o).reshape(B, o.shape[1], self.heads, -1).transpose(1, 2) for p, o in ((self.to_q, x), (self.to_k, ctx), (self.to_v, ctx))]
+        q, k, v = [p(o).reshape(B, o.shape[1], self.heads, -1).transpose(1, 2) for p,
+                   o in ((self.to_q, x), (self.to_k, ctx), (self.to_v, ctx))]
         out = F.scaled_dot_product_attention(q, k, v).transpose(1, 2).reshape(B, N, D)
         return self.to_out[0](out)
 
@@ -69,7 +70,8 @@ def read_diffusers_config(folder) -> dict: # a diffusers model folder
     except json.JSONDecodeError as e: raise CheckpointError(f"{f}: not valid JSON ({e})") from None
 
 def load_diffusers_weights(folder:Path) -> dict: # a diffusers model folder
-    "The weights of a diffusers model folder (safetensors or .bin), old attention names (`query`, ...) renamed to today's (`to_q`, ...)."
+    ("The weights of a diffusers model folder (safetensors or .bin), old attention names (`query`, ...) renamed to "
+     "today's (`to_q`, ...).")
     st, bn = folder/'diffusion_pytorch_model.safetensors', folder/'diffusion_pytorch_model.bin'
     if st.is_file(): sd = load_safetensors(st)
     elif bn.is_file(): sd = load_torch_file(bn, 'PyTorch weights file')

@@ -90,7 +90,8 @@ def save_model_folder(model, # anything with `save_pretrained`
                       out, # the model folder to write (written into a hidden sibling, then moved: never half-written)
                       overwrite:bool=False, # replace a model folder that is there
                       flag:str='--out',
-                      profile:DataProfile=None) -> Path: # the data's format and levels, kept in the folder for `generate`
+                      # the data's format and levels, kept in the folder for `generate`
+                      profile:DataProfile=None) -> Path:
     "Save `model` as the model folder `out` by the one policy (`writing`): one there is replaced only with `overwrite`."
     if not hasattr(model, 'save_pretrained'):
         raise ConfigError(f"{type(model).__name__} has no save_pretrained: it cannot be saved")
@@ -214,7 +215,8 @@ def cmd_generate(a):
             raise
     how = (f"as generated ({g.sample_rate} Hz)" if prof is None else
            f"in the data's format ({prof.sample_rate} Hz, {prof.duration:g} s, each class at its level)")
-    print(f"foleybook: wrote {a.n} clip(s) of {len(classes)} class(es) ({', '.join(map(str, classes))}) to {a.out} {how}")
+    print(f"foleybook: wrote {a.n} clip(s) of {len(classes)} class(es) ({', '.join(map(str, classes))}) to {a.out} "
+          f"{how}")
     return 0
 
 def cmd_evaluate(a):

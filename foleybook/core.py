@@ -40,7 +40,8 @@ def _restore(tp, v):
     "Rebuild a JSON value `v` as type `tp` (nested configs, tuples)."
     if isinstance(tp, type) and issubclass(tp, FoleyConfig) and isinstance(v, dict): return tp.from_dict(v)
     origin = typing.get_origin(tp)
-    if (tp is tuple or origin is tuple) and isinstance(v, list): return tuple(_restore(typing.Any, o) if not isinstance(o, list) else tuple(o) for o in v)
+    if (tp is tuple or origin is tuple) and isinstance(v, list):
+        return tuple(_restore(typing.Any, o) if not isinstance(o, list) else tuple(o) for o in v)
     return v
 
 def jsonable(v):
@@ -56,7 +57,8 @@ class FoleyConfig:
     "Base of every foleybook config: named presets, dict/JSON round trips, `replace`."
     presets: ClassVar[dict] = {}
     retired: ClassVar[tuple] = ()  # former fields: dropped when a saved config.json is read, refused anywhere else
-    moved: ClassVar[dict] = {}  # former fields that train the model: field -> its key in the trainer's extras ('a.b': nested)
+    # former fields that train the model: field -> its key in the trainer's extras ('a.b': nested)
+    moved: ClassVar[dict] = {}
 
     @classmethod
     def preset(cls,
@@ -78,7 +80,8 @@ class FoleyConfig:
         unknown = sorted(set(d) - set(names))
         if unknown:
             old, mv = [k for k in unknown if k in cls.retired], [k for k in unknown if k in cls.moved]
-            why = f" ({old} were training settings: give them to the trainer, `foleybook.train.settings.TrainSettings`)" if old else ''
+            why = (f" ({old} were training settings: give them to the trainer, "
+                   f"`foleybook.train.settings.TrainSettings`)") if old else ''
             if mv: why += f" ({mv} train the model: they are its trainer's extras {[cls.moved[k] for k in mv]} now)"
             near = {k: m[0] for k in unknown if (m := difflib.get_close_matches(k, names, 1))}
             hint = f"; did you mean {', '.join(f'{m!r} for {k!r}' for k, m in near.items())}?" if near else ''
@@ -99,7 +102,8 @@ class FoleyConfig:
     @classmethod
     def upgrade(cls, d:dict, # a saved config's dict
                 nested:bool=False) -> dict: # `d` is a config inside another: its `moved` fields are dropped too
-        "`d` without the `retired` fields, nested configs included (a nested config's `moved` fields too: the outer trains)."
+        ("`d` without the `retired` fields, nested configs included (a nested config's `moved` fields too: the outer "
+         "trains).")
         hints, drop = typing.get_type_hints(cls), set(cls.retired) | (set(cls.moved) if nested else set())
         def sub(tp, v):
             ok = isinstance(tp, type) and issubclass(tp, FoleyConfig) and isinstance(v, dict)
@@ -133,7 +137,8 @@ def atomic_path(path, # the final file path
     "Yield a temporary path next to `path`; on success rename it to `path`, on error delete it."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix=path.suffix if suffix is None else suffix)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.',
+                               suffix=path.suffix if suffix is None else suffix)
     os.close(fd)
     tmp = Path(tmp)
     try:
@@ -155,18 +160,22 @@ def seed_everything(seed:int): # the seed for python, numpy and torch
     "Seed python, numpy and torch (all devices)."
     random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
 
-def get_device(device=None, # a device, its name ('cpu', 'cuda', 'cuda:1', ...), or 'auto' / None: CUDA where present, else the CPU
-               cuda_available:bool=None): # default: `torch.cuda.is_available()`
+def get_device(
+    device=None, # a device, its name ('cpu', 'cuda', 'cuda:1', ...), or 'auto' / None: CUDA where present, else the CPU
+    cuda_available:bool=None): # default: `torch.cuda.is_available()`
     "The `torch.device` to use; a `ConfigError` for a name torch does not know or a CUDA device without a GPU."
     cuda = torch.cuda.is_available() if cuda_available is None else cuda_available
     if device is None or device == 'auto': return torch.device('cuda' if cuda else 'cpu')
     try: d = torch.device(device)
     except (RuntimeError, TypeError, ValueError) as e: raise ConfigError(f"unknown device {device!r} ({e})") from None
-    if d.type == 'cuda' and not cuda: raise ConfigError(f"device {device!r} needs a CUDA GPU but torch.cuda.is_available() is False here; use cpu (or auto)")
+    if d.type == 'cuda' and not cuda:
+        raise ConfigError(f"device {device!r} needs a CUDA GPU but torch.cuda.is_available() is False here; use cpu "
+                          f"(or auto)")
     return d
 
 def model_device(m): # a module, or anything with a `device` (a generator, a vocoder without weights, a tensor)
-    "The device of a module's first parameter or buffer, or of anything else its `device` (cpu for a parameterless module or an object without one)."
+    ("The device of a module's first parameter or buffer, or of anything else its `device` (cpu for a parameterless "
+     "module or an object without one).")
     if isinstance(m, nn.Module):
         for t in [*m.parameters(), *m.buffers()]: return t.device
         return torch.device('cpu')
@@ -217,18 +226,21 @@ def _cpu_draw(fn, fill, shape, generator, device, dtype):
 def draw_uniform(shape, # the numbers' shape
                  generator, # a CPU `torch.Generator`, or a list of them: row j (dim 0) from generator j
                  device=None, dtype=torch.float32):
-    "Uniform numbers in [0, 1) of `shape`, drawn on the CPU from `generator` (`cpu_generator`), then moved to `device` (default: the CPU): the same numbers on every device."
+    ("Uniform numbers in [0, 1) of `shape`, drawn on the CPU from `generator` (`cpu_generator`), then moved to "
+     "`device` (default: the CPU): the same numbers on every device.")
     return _cpu_draw(torch.rand, lambda row, g: row.uniform_(generator=g), shape, generator, device, dtype)
 
 def draw_normal(shape, # the numbers' shape
                 generator, # a CPU `torch.Generator`, or a list of them: row j (dim 0) from generator j
                 device=None, dtype=torch.float32):
-    "Standard normal numbers of `shape`, drawn on the CPU from `generator` (`cpu_generator`), then moved to `device` (default: the CPU): the same numbers on every device."
+    ("Standard normal numbers of `shape`, drawn on the CPU from `generator` (`cpu_generator`), then moved to `device` "
+     "(default: the CPU): the same numbers on every device.")
     return _cpu_draw(torch.randn, lambda row, g: row.normal_(generator=g), shape, generator, device, dtype)
 
 # %% ../nbs/00a_core.ipynb #5f9b146d
 SYSTEMS = {
-    'auto':         dict(device='auto', amp='auto', ddp=False),   # resolved by `check_system`: cuda_amp with a GPU, else cpu
+    # resolved by `check_system`: cuda_amp with a GPU, else cpu
+    'auto':         dict(device='auto', amp='auto', ddp=False),
     'cpu':          dict(device='cpu',  amp=False, ddp=False),
     'cuda':         dict(device='cuda', amp=False, ddp=False),
     'cuda_amp':     dict(device='cuda', amp=True,  ddp=False),
@@ -238,13 +250,15 @@ SYSTEMS = {
 
 def check_system(system:str, # one of `SYSTEMS`
                  cuda_available:bool=None) -> dict: # default: `torch.cuda.is_available()`
-    "The device / AMP / DDP settings of `system` (`auto` resolved), refusing unknown names and CUDA systems without a GPU."
+    ("The device / AMP / DDP settings of `system` (`auto` resolved), refusing unknown names and CUDA systems without a "
+     "GPU.")
     if system not in SYSTEMS: raise ConfigError(f"unknown --system {system!r}; choose one of {list(SYSTEMS)}")
     cuda = torch.cuda.is_available() if cuda_available is None else cuda_available
     if system == 'auto': system = 'cuda_amp' if cuda else 'cpu'
     s = dict(SYSTEMS[system], name=system)
     if s['device'] == 'cuda' and not cuda:
-        raise ConfigError(f"--system {system} needs a CUDA GPU but torch.cuda.is_available() is False here; use --system cpu (or auto)")
+        raise ConfigError(f"--system {system} needs a CUDA GPU but torch.cuda.is_available() is False here; use "
+                          f"--system cpu (or auto)")
     return s
 
 # %% ../nbs/00a_core.ipynb #aa09ca7e
@@ -268,10 +282,13 @@ def check_state_dict(model:nn.Module, sd:dict, source=''):
     "Raise `CheckpointError` listing missing / unexpected / mis-shaped tensors when `sd` does not fit `model`."
     own = model.state_dict()
     missing, unexpected = sorted(set(own) - set(sd)), sorted(set(sd) - set(own))
-    shapes = [f"{k}: {tuple(sd[k].shape)} vs {tuple(own[k].shape)}" for k in own if k in sd and sd[k].shape != own[k].shape]
+    shapes = [f"{k}: {tuple(sd[k].shape)} vs {tuple(own[k].shape)}" for k in own
+              if k in sd and sd[k].shape != own[k].shape]
     if missing or unexpected or shapes:
-        raise CheckpointError(f"{source}: weights do not match {type(model).__name__}; missing {missing[:10]}{'...' if len(missing)>10 else ''}, "
-                              f"unexpected {unexpected[:10]}{'...' if len(unexpected)>10 else ''}, shape mismatches {shapes[:10]}")
+        raise CheckpointError(f"{source}: weights do not match {type(model).__name__}; missing {missing[:10]}"
+                              f"{'...' if len(missing)>10 else ''}, "
+                              f"unexpected {unexpected[:10]}{'...' if len(unexpected)>10 else ''}, shape mismatches "
+                              f"{shapes[:10]}")
 
 # %% ../nbs/00a_core.ipynb #5f35edd8
 def unfold_weight_norm(model:nn.Module, # a model with weight-norm parametrizations
@@ -293,7 +310,8 @@ def unfold_weight_norm(model:nn.Module, # a model with weight-norm parametrizati
 REGISTRY = {}  # model class name -> class: every `Pretrained` subclass, filled as the classes are defined
 
 class Pretrained:
-    "Mixin for models built as `Model(config)`: safetensors + JSON config save and load; subclasses register themselves."
+    ("Mixin for models built as `Model(config)`: safetensors + JSON config save and load; subclasses register "
+     "themselves.")
     config_class: ClassVar[type] = None
 
     def __init_subclass__(cls, **kw):
@@ -306,7 +324,8 @@ class Pretrained:
 
     @property
     def device(self) -> torch.device:
-        "Where the model's weights are (its first parameter or buffer; the CPU for a model without weights): every model, and so every `Generator` that is one, knows its device."
+        ("Where the model's weights are (its first parameter or buffer; the CPU for a model without weights): every "
+         "model, and so every `Generator` that is one, knows its device.")
         return model_device(self) if isinstance(self, nn.Module) else torch.device('cpu')
 
     def save_pretrained(self, folder): # the folder to write model.safetensors and config.json into
@@ -331,33 +350,41 @@ class Pretrained:
 # %% ../nbs/00a_core.ipynb #c0de1a02
 def load_torch_file(path, # a file written by `torch.save`
                     what:str='checkpoint', # what the file should be, for error messages
-                    safe_globals=()): # classes the file may hold besides tensors and containers (e.g. `argparse.Namespace`)
-    "The object saved in `path`, read with `torch.load(weights_only=True)` onto the CPU (numpy arrays allowed); `CheckpointError` naming the file if it cannot be."
+                    # classes the file may hold besides tensors and containers (e.g. `argparse.Namespace`)
+                    safe_globals=()):
+    ("The object saved in `path`, read with `torch.load(weights_only=True)` onto the CPU (numpy arrays allowed); "
+     "`CheckpointError` naming the file if it cannot be.")
     import pickle
     path, allowed = Path(path), list(safe_globals)
     if not path.is_file(): raise CheckpointError(f"{path}: {what} file not found")
     def load(extra=()):
-        with torch.serialization.safe_globals(allowed + list(extra)): return torch.load(path, map_location='cpu', weights_only=True)
+        with torch.serialization.safe_globals(allowed + list(extra)):
+            return torch.load(path, map_location='cpu', weights_only=True)
     try:
         try: return load()
         except pickle.UnpicklingError:
             unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(path)
             if unsafe and not all(u.startswith('numpy.') for u in unsafe):
-                raise CheckpointError(f"{path}: refusing to unpickle non-tensor objects {unsafe} (pass the classes you trust as safe_globals)")
+                raise CheckpointError(f"{path}: refusing to unpickle non-tensor objects {unsafe} (pass the classes you "
+                                      f"trust as safe_globals)")
             if not unsafe: raise
             import importlib
             objs = [getattr(importlib.import_module(u.rsplit('.', 1)[0]), u.rsplit('.', 1)[1]) for u in unsafe]
-            return load(objs + [np.ndarray, np.dtype] + [getattr(np.dtypes, n) for n in dir(np.dtypes) if n.endswith('DType')])
+            return load(objs + [np.ndarray, np.dtype]
+                        + [getattr(np.dtypes, n) for n in dir(np.dtypes) if n.endswith('DType')])
     except CheckpointError: raise
-    except Exception as e: raise CheckpointError(f"{path}: not a readable torch {what} ({type(e).__name__}: {str(e)[:200]})") from None
+    except Exception as e:
+        raise CheckpointError(f"{path}: not a readable torch {what} ({type(e).__name__}: {str(e)[:200]})") from None
 
 def tensor_dict(obj, # what `load_torch_file` returned (or a part of it)
                 path, # its file, for error messages
                 what:str, # the model, for error messages
                 expect:str) -> dict: # what the file should hold, for error messages
-    "`obj` if it is a non-empty dict of tensors, else `CheckpointError` naming `path`, what was expected and what was found."
+    ("`obj` if it is a non-empty dict of tensors, else `CheckpointError` naming `path`, what was expected and what was "
+     "found.")
     if not isinstance(obj, dict) or not obj or not all(torch.is_tensor(v) for v in obj.values()):
-        found = f"a {type(obj).__name__} with keys {list(obj)[:8]}" if isinstance(obj, dict) else f"a {type(obj).__name__}"
+        found = (f"a {type(obj).__name__} with keys {list(obj)[:8]}" if isinstance(obj, dict)
+                 else f"a {type(obj).__name__}")
         raise CheckpointError(f"{path}: holds no {what} state dict (expected {expect}; found {found})")
     return obj
 
@@ -373,7 +400,8 @@ def _model_class_of(folder:Path) -> str:
         from safetensors import safe_open
         try:
             with safe_open(str(folder/WEIGHTS_NAME), 'pt') as f: name = (f.metadata() or {}).get('model_class')
-        except Exception as e: raise CheckpointError(f"{folder/WEIGHTS_NAME}: not a readable safetensors file ({e})") from None
+        except Exception as e:
+            raise CheckpointError(f"{folder/WEIGHTS_NAME}: not a readable safetensors file ({e})") from None
         if name: return name
     raise CheckpointError(f"{folder}: not a pretrained folder (no {CONFIG_NAME} naming its model class)")
 
@@ -384,17 +412,20 @@ def load_pretrained(folder, # a folder written by any model's `save_pretrained`
     if not folder.is_dir(): raise CheckpointError(f"{folder}: pretrained folder not found")
     name = _model_class_of(folder)
     if name not in REGISTRY: discover()
-    if name not in REGISTRY: raise CheckpointError(f"{folder}: saved from model class {name!r}, which no foleybook module defines")
+    if name not in REGISTRY:
+        raise CheckpointError(f"{folder}: saved from model class {name!r}, which no foleybook module defines")
     return REGISTRY[name].from_pretrained(folder, device=device)
 
 # %% ../nbs/00a_core.ipynb #31dd866d
 def save_parts(folder, # the folder to write
                parts:dict, # sub-folder name -> part with its own `save_pretrained`
                config:dict): # the settings for `config.json` (with `model_class`)
-    "Save each part into its sub-folder, then `config.json` (last: a folder without it does not load); a `ConfigError` before writing anything when a part cannot be saved."
+    ("Save each part into its sub-folder, then `config.json` (last: a folder without it does not load); a "
+     "`ConfigError` before writing anything when a part cannot be saved.")
     folder = Path(folder)
     for name, part in parts.items():
-        if not hasattr(part, 'save_pretrained'): raise ConfigError(f"the {name} ({type(part).__name__}) has no save_pretrained: it cannot be saved")
+        if not hasattr(part, 'save_pretrained'):
+            raise ConfigError(f"the {name} ({type(part).__name__}) has no save_pretrained: it cannot be saved")
     for name, part in parts.items(): part.save_pretrained(folder/name)
     with atomic_write(folder/CONFIG_NAME, 'w') as f: json.dump(config, f, indent=1)
     return folder

@@ -56,7 +56,8 @@ def plot_mel(mel, # mel (n_mels, frames), or with leading singleton dims
         ax.set_yticks(ticks, [f"{f:.0f}" for f in mel_band_centres(cfg)[ticks]])
         ax.set_ylabel('mel band centre (Hz)')
     else: ax.set_ylabel('mel bin')
-    if colorbar: ax.figure.colorbar(im, ax=ax, pad=0.01).set_label(_SCALE_LABEL.get(getattr(cfg, 'scale', None), 'value'))
+    if colorbar:
+        ax.figure.colorbar(im, ax=ax, pad=0.01).set_label(_SCALE_LABEL.get(getattr(cfg, 'scale', None), 'value'))
     if title: ax.set_title(title)
     return ax
 
@@ -177,8 +178,10 @@ class Sampler:
                  button:str='Generate', # the button's label
                  ncols:int=3, # mel plots per row
                  **widgets): # more controls, as keyword arguments
-        if isinstance(generate, dict) and callable(controls): generate, controls = controls, generate  # Sampler(controls, generate)
-        if not callable(generate): raise FoleyError("Sampler: generate must be a function returning [(wave, sr, title), ...]")
+        # Sampler(controls, generate)
+        if isinstance(generate, dict) and callable(controls): generate, controls = controls, generate
+        if not callable(generate):
+            raise FoleyError("Sampler: generate must be a function returning [(wave, sr, title), ...]")
         self.generate, self.mel_cfg, self.ncols = generate, mel_cfg, ncols
         self.controls = {k: as_widget(k, v) for k, v in {**(controls or {}), **widgets}.items()}
         width = label_width(self.controls.values())
@@ -202,12 +205,14 @@ class Sampler:
 
     def describe(self, values:dict) -> str:
         "The settings `values` as a readable line, with the controls' labels."
-        return ', '.join(f"{getattr(self.controls.get(k), 'description', '') or k} {_fmt(v)}" for k, v in values.items())
+        return ', '.join(f"{getattr(self.controls.get(k), 'description', '') or k} {_fmt(v)}" for k,
+                         v in values.items())
 
     def run(self, **values): # control values to set first
         "Set `values` on the controls, call `generate`, render the clips; returns them."
         for k, v in values.items():
-            if k not in self.controls: raise FoleyError(f"Sampler: no control {k!r}; controls are {list(self.controls)}")
+            if k not in self.controls:
+                raise FoleyError(f"Sampler: no control {k!r}; controls are {list(self.controls)}")
             self.controls[k].value = v
         t0, vals = time.perf_counter(), self.values
         self.clear()   # the clips on screen always come from the settings shown
@@ -235,7 +240,8 @@ class Sampler:
     def render(self, clips):
         "Labelled `Audio` widgets and a PNG mel grid of `clips` (drawn on a `Figure` of its own, never pyplot)."
         sr = clips[0][1]
-        self.fig = mel_grid([c[0] for c in clips], sr, [c[2] for c in clips], cfg=self.mel_cfg, ncols=self.ncols, pyplot=False)
+        self.fig = mel_grid([c[0] for c in clips], sr, [c[2] for c in clips], cfg=self.mel_cfg, ncols=self.ncols,
+                            pyplot=False)
         self.png = fig_png(self.fig)
         self.clips.children = [W.VBox([W.HTML(f"<b>{html.escape(t)}</b>"),
                                        W.Audio(value=audio_player(w, r).data, format='wav', autoplay=False)],
@@ -255,7 +261,9 @@ class Sampler:
 def codec_sampler(codec, # a `Codec` (or a `LatentCodec` on mels): `encode(mel)`, `decode(codes) -> mel`
                   vocoder, # a `Vocoder` for the codec's mels (its `mel_config` is the codec's front end)
                   clips:dict, # clip name -> wave (T,) at `vocoder.sample_rate`
-                  mel_front=None # mel front end `mel(wave (1, T)) -> (1, n_mels, frames)` (default: `MelSpectrogram(vocoder.mel_config)`)
+                  # mel front end `mel(wave (1, T)) -> (1, n_mels, frames)` (default:
+                  # `MelSpectrogram(vocoder.mel_config)`)
+                  mel_front=None
                  ) -> Sampler:
     "A `Sampler` for a codec: pick a clip; original, its mel vocoded, and the codec's reconstruction vocoded."
     if not clips: raise FoleyError("codec_sampler: no clips to choose from")
@@ -267,5 +275,6 @@ def codec_sampler(codec, # a `Codec` (or a `LatentCodec` on mels): `encode(mel)`
             r = codec.decode(codec.encode(m))[..., :m.shape[-1]]
             a, b = (vocoder(x.float()).reshape(-1) for x in (m, r))
         err = float((r - m).abs().mean())
-        return [(w[0], sr, f"{clip}: original"), (a, sr, "its mel, vocoded"), (b, sr, f"codec reconstruction (mel L1 {err:.3f})")]
+        return [(w[0], sr, f"{clip}: original"), (a, sr, "its mel, vocoded"),
+                (b, sr, f"codec reconstruction (mel L1 {err:.3f})")]
     return Sampler(generate, dict(clip=list(clips)), mel_cfg=vocoder.mel_config, button='Reconstruct')

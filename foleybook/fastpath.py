@@ -31,7 +31,8 @@ def bf16_capable(device='cpu') -> bool:
     "Whether `device` has bf16 matrix kernels: CUDA with bf16, or a CPU whose oneDNN has them (AVX-512 BF16 or AMX)."
     dev = torch.device(device)
     if dev.type == 'cuda': return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
-    return dev.type == 'cpu' and torch.backends.mkldnn.is_available() and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    return (dev.type == 'cpu' and torch.backends.mkldnn.is_available()
+            and bool(torch.ops.mkldnn._is_mkldnn_bf16_supported()))
 
 def pinned_precision() -> str:
     "`$FOLEYBOOK_PRECISION`: 'fp32' or 'bf16' when a run pins what every 'auto' runs; 'auto' (measure) when unset."
@@ -57,16 +58,20 @@ _FLAGS = ('avx2', 'fma', 'avx512f', 'avx512_bf16', 'avx512_vnni', 'amx_bf16', 'a
 
 @functools.lru_cache(None)
 def cpu_info() -> dict:
-    "The CPU's model name and the flags that decide which kernels run (AVX2, AVX-512, BF16, VNNI, AMX), from /proc/cpuinfo where there is one."
+    ("The CPU's model name and the flags that decide which kernels run (AVX2, AVX-512, BF16, VNNI, AMX), from "
+     "/proc/cpuinfo where there is one.")
     p = Path('/proc/cpuinfo')
     lines = p.read_text().splitlines() if p.is_file() else []
     get = lambda k: next((l.split(':', 1)[1].strip() for l in lines if l.startswith(k)), '')
     flags = set(get('flags').split())
-    return dict(model=get('model name') or platform.processor() or platform.machine(), flags=[f for f in _FLAGS if f in flags])
+    return dict(model=get('model name') or platform.processor() or platform.machine(),
+                flags=[f for f in _FLAGS if f in flags])
 
 def machine() -> dict:
-    "What a measured choice depends on besides the model and input: CPU, torch version and CPU capability, threads, GPU name."
-    m = dict(cpu_info(), torch=torch.__version__, capability=torch.backends.cpu.get_cpu_capability(), threads=torch.get_num_threads())
+    ("What a measured choice depends on besides the model and input: CPU, torch version and CPU capability, threads, "
+     "GPU name.")
+    m = dict(cpu_info(), torch=torch.__version__, capability=torch.backends.cpu.get_cpu_capability(),
+             threads=torch.get_num_threads())
     if torch.cuda.is_available(): m['gpu'] = torch.cuda.get_device_name()
     return m
 
@@ -134,7 +139,8 @@ def fastest(name:str, # what is measured (e.g. 'HiFiGAN')
             rounds:int=3, # timed rounds at most
             device='cpu', # where the forms run
             cache:bool=True) -> str: # read / write this machine's cache file
-    "The name of the form to run: the reference, unless another measured (once per machine and `what`) clearly faster and within `min_snr`."
+    ("The name of the form to run: the reference, unless another measured (once per machine and `what`) clearly faster "
+     "and within `min_snr`.")
     choice = _choose(name, what, forms, min_snr, rounds, device, cache)
     _USED.setdefault(name, set()).add(choice)
     return choice
@@ -155,7 +161,8 @@ def _choose(name, what, forms, min_snr, rounds, device, cache) -> str:
         rec = dict(measure(forms, rounds, min_snr, device=device), name=name, what=what, when=time.strftime('%Y-%m-%d'))
         if cache:
             try:
-                with atomic_write(path, 'w') as f: json.dump(dict(machine=machine(), choices={**_read(path), key: rec}), f, indent=1, default=str)
+                with atomic_write(path, 'w') as f:
+                    json.dump(dict(machine=machine(), choices={**_read(path), key: rec}), f, indent=1, default=str)
             except OSError: pass   # a read-only or missing cache folder: the choice holds for this process only
     _MEMO[(path, key)] = rec
     return rec['choice']
@@ -163,7 +170,8 @@ def _choose(name, what, forms, min_snr, rounds, device, cache) -> str:
 def _bucket(n:int) -> int: return 1 << max(0, int(n) - 1).bit_length()
 
 def size_key(*args) -> list:
-    "The size bucket of the tensors among `args`: every dimension rounded up to a power of two (None for anything else)."
+    ("The size bucket of the tensors among `args`: every dimension rounded up to a power of two (None for anything "
+     "else).")
     return [[_bucket(d) for d in a.shape] if torch.is_tensor(a) else None for a in args]
 
 _WEIGHTS = weakref.WeakKeyDictionary()   # module -> (storage and version of each tensor, digest)
@@ -181,7 +189,8 @@ def weights_key(model) -> str: # a module (anything else: None)
 
 # %% ../nbs/00f_fastpath.ipynb #99d97626
 class AutoPath(nn.Module):
-    "A model with several forms (the fp32 reference first): each call runs the form `fastest` chose for the input's size bucket."
+    ("A model with several forms (the fp32 reference first): each call runs the form `fastest` chose for the input's "
+     "size bucket.")
     def __init__(self, name:str, # what is measured (e.g. the model class)
                  what:dict, # what the choice depends on besides input sizes and device (e.g. the config)
                  forms:dict, # form name -> zero-argument function that builds the form (a module or any callable)
@@ -205,7 +214,8 @@ class AutoPath(nn.Module):
         return self._callables[name]
 
     def choose(self, *args, **kwargs) -> str:
-        "The name of the form that runs these inputs (measured on them the first time their size bucket is seen on this machine)."
+        ("The name of the form that runs these inputs (measured on them the first time their size bucket is seen on "
+         "this machine).")
         dev = next((a.device for a in (*args, *kwargs.values()) if torch.is_tensor(a)), torch.device('cpu'))
         ref = self.form(next(iter(self.makers)))
         what = dict(self.what, inputs=size_key(*args, *kwargs.values()), device=dev.type, weights=weights_key(ref))
@@ -223,13 +233,15 @@ class AutoPath(nn.Module):
             return getattr(self.form(next(iter(self.makers))), k)
 
 class Autocast(nn.Module):
-    "`module` run under bf16 autocast on channels-last inputs, its output in float32: the bf16 form of a convolutional model."
+    ("`module` run under bf16 autocast on channels-last inputs, its output in float32: the bf16 form of a "
+     "convolutional model.")
     def __init__(self, module:nn.Module, # the model (shared, not copied)
                  dtype=torch.bfloat16, # the autocast dtype
                  channels_last:bool=True): # 4-D inputs in channels-last memory layout (oneDNN's fast convolutions)
         super().__init__(); self.module, self.dtype, self.channels_last = module, dtype, channels_last
     def forward(self, *args, **kwargs):
-        cl = lambda a: a.contiguous(memory_format=torch.channels_last) if self.channels_last and torch.is_tensor(a) and a.ndim == 4 else a
+        cl = (lambda a: a.contiguous(memory_format=torch.channels_last)
+              if self.channels_last and torch.is_tensor(a) and a.ndim == 4 else a)
         dev = next((a.device for a in args if torch.is_tensor(a)), torch.device('cpu'))
         with torch.autocast(dev.type, dtype=self.dtype): y = self.module(*map(cl, args), **kwargs)
         return y.float()
@@ -238,20 +250,23 @@ def fast_form(model:nn.Module, # an inference model (e.g. a UNet), used as it is
               precision:str='auto', # 'fp32': `model`; 'bf16': `Autocast(model)`; 'auto': an `AutoPath` of the two
               name:str=None, # what measurements are filed under (default: the class name)
               channels_last:bool=True): # the bf16 form's 4-D inputs in channels-last layout
-    "`model` in `precision`: itself, its bf16 autocast form, or an `AutoPath` that runs the faster of the two for each input size."
+    ("`model` in `precision`: itself, its bf16 autocast form, or an `AutoPath` that runs the faster of the two for "
+     "each input size.")
     if check_precision(precision) == 'mixed':
         raise ConfigError("fast_form: precision='mixed' is model-specific; choose 'auto', 'bf16' or 'fp32'")
     precision = resolve_precision(precision, model_device(model))
     forms = {'fp32': lambda: model, 'bf16': lambda: Autocast(model, channels_last=channels_last)}
     if precision != 'auto': return forms[precision]()
     cfg = getattr(model, 'config', None)
-    return AutoPath(name or type(model).__name__, dict(config=cfg.to_dict() if hasattr(cfg, 'to_dict') else None), forms,
+    return AutoPath(name or type(model).__name__, dict(config=cfg.to_dict() if hasattr(cfg, 'to_dict') else None),
+                    forms,
                     config=cfg)
 
 # %% ../nbs/00f_fastpath.ipynb #f4e0c0c9
 def bench_summary(results:dict, # what `bench/fastpath.py` writes: {machine: {peaks, components: {name: record}}}
                   names=None) -> list: # the components to show (default: all)
-    "One row per machine, component and path of a `bench/fastpath.py` results file: time, speed-up [range], SNR, GFLOP/s and share of the peaks."
+    ("One row per machine, component and path of a `bench/fastpath.py` results file: time, speed-up [range], SNR, "
+     "GFLOP/s and share of the peaks.")
     rows = []
     for machine, sec in results.items():
         for name, r in sec['components'].items():

@@ -86,7 +86,8 @@ def control_features(wave, # waveforms (..., T)
                      fmin:float=50., # lowest pitch searched (Hz)
                      fmax:float=2000., # highest pitch searched (Hz)
                      threshold:float=0.15 # YIN threshold: frames whose best dip is above it are unvoiced
-                    ) -> dict: # rms, centroid (Hz), pitch (Hz, 0 when unvoiced), voiced (0/1): (..., n); mfcc: (..., n_mfcc, n)
+                    # rms, centroid (Hz), pitch (Hz, 0 when unvoiced), voiced (0/1): (..., n); mfcc: (..., n_mfcc, n)
+                    ) -> dict:
     "Loudness, brightness, pitch with voicing and MFCCs of `wave`, time-aligned at `rate` frames per second."
     check_sr(sr, "control_features: sr")
     wave = wave.float()
@@ -96,14 +97,16 @@ def control_features(wave, # waveforms (..., T)
     xp = F.pad(wave, (P, P))
     w = torch.hann_window(n_fft, device=wave.device)
     freqs = torch.fft.rfftfreq(n_fft, 1 / sr).to(wave.device)
-    fb = torchaudio.functional.melscale_fbanks(n_fft // 2 + 1, 0., sr / 2, n_mels, sr, norm='slaney', mel_scale='slaney').to(wave.device)
+    fb = torchaudio.functional.melscale_fbanks(n_fft // 2 + 1, 0., sr / 2, n_mels, sr, norm='slaney',
+                                               mel_scale='slaney').to(wave.device)
     out = []
     for c in _centres(wave.shape[-1], sr, rate).split(1024):  # chunks of frames: long recordings fit in memory
         fr = _gather(xp, c, n_fft, P)
         mag = torch.fft.rfft(fr * w).abs()
         tot = mag.sum(-1)
         out.append(dict(rms=((fr.pow(2) * w).sum(-1) / w.sum()).sqrt(),
-                        centroid=torch.where(tot > 1e-8, (mag * freqs).sum(-1) / tot.clamp_min(1e-8), torch.zeros_like(tot)),
+                        centroid=torch.where(tot > 1e-8, (mag * freqs).sum(-1) / tot.clamp_min(1e-8),
+                                             torch.zeros_like(tot)),
                         db=10 * torch.log10((mag.pow(2) @ fb).clamp_min(1e-10)),  # (..., n, n_mels)
                         yin=_yin(_gather(xp, c, 2 * tmax + 2, P), sr, fmin, fmax, threshold)))
     rms, centroid, db = [torch.cat([o[k] for o in out], -1 if k != 'db' else -2) for k in ('rms', 'centroid', 'db')]

@@ -83,13 +83,15 @@ def imports(mods:dict=None, package:str='foleybook') -> list: # `module_files()`
         for n in ast.walk(tree):
             lazy = id(n) not in top
             if isinstance(n, ast.Import):
-                out += [Import(mod, f, n.lineno, a.name, None, lazy) for a in n.names if a.name.split('.')[0] == package]
+                out += [Import(mod, f, n.lineno, a.name, None, lazy) for a in n.names
+                        if a.name.split('.')[0] == package]
             elif isinstance(n, ast.ImportFrom):
                 src = _resolve(mod, is_pkg, n)
                 if src.split('.')[0] != package: continue
                 for a in n.names:
                     sub = f'{src}.{a.name}'
-                    out.append(Import(mod, f, n.lineno, sub, None, lazy) if sub in mods else Import(mod, f, n.lineno, src, a.name, lazy))
+                    out.append(Import(mod, f, n.lineno, sub, None, lazy) if sub in mods else Import(mod, f, n.lineno,
+                                                                                                    src, a.name, lazy))
     return sorted(out, key=lambda i: (str(i.file), i.line))
 
 
@@ -119,7 +121,8 @@ def _cycles(edges:dict) -> list:
     return sorted(out)
 
 def check_layers(root:Path=None, package:str='foleybook') -> list: # package folder (default: found by name); its name
-    "Every import that breaks the layering: a higher layer, a private name, a name reached through a module that does not define it, a cycle."
+    ("Every import that breaks the layering: a higher layer, a private name, a name reached through a module that does "
+     "not define it, a cycle.")
     mods = module_files(root, package)
     root = Path(root or package_root(package))
     defined = {m: _defined(ast.parse(f.read_text())) for m, f in mods.items()}
@@ -132,13 +135,15 @@ def check_layers(root:Path=None, package:str='foleybook') -> list: # package fol
         if imp.target != imp.module: edges.setdefault(imp.module, set()).add(imp.target)
         lo, hi = layer_of(imp.module), layer_of(imp.target)
         if hi > lo:
-            out.append(Violation('layer', rel, imp.line, f'{imp.module} ({LAYERS[lo][0]}) imports {what} ({LAYERS[hi][0]})'
+            out.append(Violation('layer', rel, imp.line,
+                                 f'{imp.module} ({LAYERS[lo][0]}) imports {what} ({LAYERS[hi][0]})'
                                  + (' inside a function' if imp.lazy else '')))
         if imp.name is None or imp.name == '*': continue
         if imp.name.startswith('_') and not imp.name.startswith('__') and imp.target != imp.module:
             out.append(Violation('private', rel, imp.line, f'{imp.module} imports the private {what}'))
         elif imp.name not in defined[imp.target]:
-            out.append(Violation('reach-through', rel, imp.line, f'{imp.module} imports {imp.name} from {imp.target}, which does not define it'))
+            out.append(Violation('reach-through', rel, imp.line,
+                                 f'{imp.module} imports {imp.name} from {imp.target}, which does not define it'))
     for c in _cycles(edges):
         f = mods[c[0]]
         out.append(Violation('cycle', f.relative_to(root.parent), 1, ' <-> '.join(c)))

@@ -17,14 +17,16 @@ __all__ = ['Vocoder', 'Codec', 'LatentCodec', 'Prior', 'Diffusion', 'Embedder', 
 # %% ../nbs/00b_protocols.ipynb #8a0c4847
 @runtime_checkable
 class Vocoder(Protocol):
-    "Mel spectrogram -> waveform: `vocoder(mel (n, n_mels, frames)) -> (n, 1, T)` (one channel, `T = frames * hop`) at `sample_rate`, for mels made with `mel_config`."
+    ("Mel spectrogram -> waveform: `vocoder(mel (n, n_mels, frames)) -> (n, 1, T)` (one channel, `T = frames * hop`) "
+     "at `sample_rate`, for mels made with `mel_config`.")
     mel_config: Any
     sample_rate: int
     def __call__(self, mel:Tensor) -> Tensor: ...
 
 @runtime_checkable
 class Codec(Protocol):
-    "Mel -> a grid of integer codes and back; `downsample` the reduction (an int, or (frequency, time)); `code_shape(n_frames)` one clip's grid, `n_codes` the codebook size."
+    ("Mel -> a grid of integer codes and back; `downsample` the reduction (an int, or (frequency, time)); "
+     "`code_shape(n_frames)` one clip's grid, `n_codes` the codebook size.")
     n_codes: int
     downsample: tuple
     def code_shape(self, n_frames:int) -> tuple: ...
@@ -43,7 +45,8 @@ class LatentCodec(Protocol):
 # %% ../nbs/00b_protocols.ipynb #a8f8d969
 @runtime_checkable
 class Prior(Protocol):
-    "Samples code grids for a condition: the same sampling options for every prior (`guidance` is classifier-free guidance)."
+    ("Samples code grids for a condition: the same sampling options for every prior (`guidance` is classifier-free "
+     "guidance).")
     def sample(self, cond=None, n:int=1, *, temperature:float=1., top_k:int=None, top_p:float=None,
                guidance:float=1., seed:int=None, **kw) -> Tensor: ...
 
@@ -63,7 +66,8 @@ class Embedder(Protocol):
 
 @runtime_checkable
 class Generator(Protocol):
-    "A whole system: `generate(cond, n, seed, **options) -> (n, T)` float32 waveforms on the CPU at `sample_rate`; `classes` names its conditions (or None); it runs on `device` and moves with `to(device)`."
+    ("A whole system: `generate(cond, n, seed, **options) -> (n, T)` float32 waveforms on the CPU at `sample_rate`; "
+     "`classes` names its conditions (or None); it runs on `device` and moves with `to(device)`.")
     classes: Any
     sample_rate: int
     device: Any
@@ -87,10 +91,12 @@ def check_generator(g, # the object to check
 # %% ../nbs/00b_protocols.ipynb #c30944dd
 def modules_of(obj, # a module, or an object holding modules (a pipeline, a wrapper)
                depth:int=3) -> list: # how many levels of non-module attributes to look through
-    "The `nn.Module`s of `obj`: itself if it is one, else those among its attributes (looking inside wrappers, `depth` levels down)."
+    ("The `nn.Module`s of `obj`: itself if it is one, else those among its attributes (looking inside wrappers, "
+     "`depth` levels down).")
     if isinstance(obj, nn.Module): return [obj]
     if isinstance(obj, (list, tuple)): return [m for o in obj for m in modules_of(o, depth - 1)] if depth > 0 else []
-    if depth <= 0 or isinstance(obj, (type, types.ModuleType, types.FunctionType)) or not hasattr(obj, '__dict__'): return []
+    if depth <= 0 or isinstance(obj, (type, types.ModuleType, types.FunctionType)) or not hasattr(obj, '__dict__'):
+        return []
     return [m for v in vars(obj).values() for m in modules_of(v, depth - 1)]
 
 def devices_of(obj) -> set: # a generator (or any object holding modules)
@@ -98,7 +104,8 @@ def devices_of(obj) -> set: # a generator (or any object holding modules)
     return {t.device for m in modules_of(obj) for t in [*m.parameters(), *m.buffers()]}
 
 class GeneratorMixin:
-    "`device` and `to(device)` for a generator assembled from parts (its attributes): where its first weights are, and moving every part."
+    ("`device` and `to(device)` for a generator assembled from parts (its attributes): where its first weights are, "
+     "and moving every part.")
     @property
     def device(self) -> torch.device:
         "Where the generator's first part with weights is (the CPU when it has none)."
@@ -109,6 +116,7 @@ class GeneratorMixin:
     def to(self, device): # a device or its name
         "Move every part that can move (modules, and wrappers with their own `to`) to `device`; returns the generator."
         for k, v in list(vars(self).items()):
-            if isinstance(v, nn.Module) or (not torch.is_tensor(v) and callable(getattr(v, 'to', None)) and not isinstance(v, type)):
+            if isinstance(v, nn.Module) or (not torch.is_tensor(v) and callable(getattr(v, 'to',
+                None)) and not isinstance(v, type)):
                 setattr(self, k, v.to(device))
         return self

@@ -24,7 +24,8 @@ def run_one(nb: Path) -> tuple:
     exe = bin_dir/'nbdev_test' if (bin_dir/'nbdev_test').exists() else 'nbdev_test'
     t0 = time.time()
     with tempfile.TemporaryFile('w+') as log:
-        rc = subprocess.call([str(exe), '--path', str(nb), '--n_workers', '0'], stdout=log, stderr=subprocess.STDOUT, cwd=ROOT,
+        rc = subprocess.call([str(exe), '--path', str(nb), '--n_workers', '0'], stdout=log, stderr=subprocess.STDOUT,
+                             cwd=ROOT,
                              env={**os.environ, 'OMP_NUM_THREADS': os.environ.get('OMP_NUM_THREADS', '1')})
         log.seek(0)
         return nb, time.time() - t0, rc, log.read()

@@ -35,10 +35,13 @@ def corpus(tmp, good):
     x = np.zeros(1000, 'float32'); x[-1] = np.inf; sf.write(str(tmp / 'inf.wav'), x, SR, subtype='DOUBLE')
     (tmp / 'a_dir.wav').mkdir()
     return {'missing': (tmp / 'nope.wav', 'file not found'), 'directory': (tmp / 'a_dir.wav', 'is a directory'),
-            'empty': (tmp / 'empty.wav', 'empty file (0 bytes)'), 'text': (tmp / 'text.wav', 'not a readable audio file'),
-            'random': (tmp / 'random.flac', 'not a readable audio file'), 'truncated': (tmp / 'truncated.wav', 'truncated'),
+            'empty': (tmp / 'empty.wav', 'empty file (0 bytes)'),
+            'text': (tmp / 'text.wav', 'not a readable audio file'),
+            'random': (tmp / 'random.flac', 'not a readable audio file'),
+            'truncated': (tmp / 'truncated.wav', 'truncated'),
             'header_cut': (tmp / 'header_cut.wav', 'not a readable audio file'),
-            'lying_header': (tmp / 'lying_header.wav', 'truncated'), 'zero': (tmp / 'zero.wav', 'zero-length recording'),
+            'lying_header': (tmp / 'lying_header.wav', 'truncated'),
+            'zero': (tmp / 'zero.wav', 'zero-length recording'),
             'zero_stereo': (tmp / 'zero2.wav', 'zero-length recording'), 'nan': (tmp / 'nan.wav', 'NaN or infinite'),
             'inf': (tmp / 'inf.wav', 'NaN or infinite')}
 
@@ -50,7 +53,8 @@ def test_bad_files_raise_audio_file_error_naming_file_and_problem(tmp_path, good
         assert isinstance(e.value, FoleyError)
 
 @pytest.mark.parametrize('kw,msg', [(dict(offset=1.0), 'past the end'), (dict(offset=2.0), 'past the end'),
-                                    (dict(offset=0.9, duration=0.2), 'past the end'), (dict(duration=1.5), 'past the end'),
+                                    (dict(offset=0.9, duration=0.2), 'past the end'),
+                                    (dict(duration=1.5), 'past the end'),
                                     (dict(offset=-0.1), 'offset must be >= 0'), (dict(duration=0), 'duration > 0'),
                                     (dict(sr=0), 'positive integer'), (dict(sr=-16000), 'positive integer')])
 def test_bad_requests(good, kw, msg):

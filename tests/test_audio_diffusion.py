@@ -1,4 +1,5 @@
-"Audio diffusion from the command line: `foleybook train audio_diffusion` on a SynthFoley set, `foleybook generate` with the saved model, and clear errors."
+("Audio diffusion from the command line: `foleybook train audio_diffusion` on a SynthFoley set, `foleybook generate` "
+ "with the saved model, and clear errors.")
 import json
 from foleybook.cli import main
 
@@ -19,7 +20,8 @@ def test_train_and_generate_audio_diffusion_cli(tmp_path, capsys):
 
 
 def test_latent_preset_without_vae_is_a_clear_error(tmp_path, capsys):
-    code = main(['train', 'audio_diffusion', '--data', 'synth', '--preset', 'latent', '--out', str(tmp_path / 'x'), '--set', 'n_synth=1'])
+    code = main(['train', 'audio_diffusion', '--data', 'synth', '--preset', 'latent', '--out', str(tmp_path / 'x'),
+                 '--set', 'n_synth=1'])
     assert code != 0
     assert 'needs vae_model=' in capsys.readouterr().err
 
@@ -27,7 +29,8 @@ def test_latent_preset_without_vae_is_a_clear_error(tmp_path, capsys):
 def test_recipe_name_is_audio_diffusion_with_alias(tmp_path, monkeypatch, capsys):
     from foleybook.recipes.engine import get_recipe, RECIPES
     assert get_recipe('audio-diffusion').name == 'audio-diffusion'
-    assert get_recipe('audio_diffusion') is get_recipe('audio-diffusion') and 'audio_diffusion' not in RECIPES   # the older name: an alias
+    # the older name: an alias
+    assert get_recipe('audio_diffusion') is get_recipe('audio-diffusion') and 'audio_diffusion' not in RECIPES
     monkeypatch.chdir(tmp_path)   # the default folder is the canonical name's, whichever name the user types
     assert main(['recipe', 'audio_diffusion', '--preset', 'debug', '--stop-stage', 'data']) == 0
     assert main(['recipe', 'audio-diffusion', '--preset', 'debug', '--stop-stage', 'data']) == 0
@@ -50,7 +53,8 @@ def test_hifigan_for_every_image_resolution():
         c = hifigan_for_images(img)
         assert math.prod(c.upsample_rates) == img.hop_length and c.mel == img.mel
         HiFiGAN(c)   # a valid generator (kernel - rate even, rates multiply to the hop)
-    assert hifigan_for_images(MelImageConfig.preset('256'), 'audio_diffusion') == HiFiGANConfig.preset('audio_diffusion')
+    assert (hifigan_for_images(MelImageConfig.preset('256'), 'audio_diffusion')
+            == HiFiGANConfig.preset('audio_diffusion'))
 
 
 def test_recipe_vocoder_stage_trains_a_hifigan_that_generation_uses(tmp_path):
@@ -60,7 +64,8 @@ def test_recipe_vocoder_stage_trains_a_hifigan_that_generation_uses(tmp_path):
     from foleybook.systems.audio_diffusion import AUDIO_DIFFUSION_SYSTEM
     from foleybook.vocoders.hifigan import HiFiGAN
     from foleybook.diffusion.mel_images import MelImageConfig
-    P = dict(RECIPE_PRESETS['debug'], name='debug-vocoder', vocoder=dict(preset='debug', steps=2, bs=2, segment=8 * MelImageConfig.preset('debug').hop_length))
+    P = dict(RECIPE_PRESETS['debug'], name='debug-vocoder',
+             vocoder=dict(preset='debug', steps=2, bs=2, segment=8 * MelImageConfig.preset('debug').hop_length))
     r = run_recipe(tmp_path / 'exp', 'audio-diffusion', preset=P, quiet=True)
     assert (r.path('vocoder', 'final', 'config.json')).is_file() and r.is_done('evaluate')
     assert len(list(r.path('gen').rglob('*.wav'))) == 7 * 2
@@ -75,7 +80,9 @@ def test_recipe_vocoder_stage_trains_a_hifigan_that_generation_uses(tmp_path):
     assert not torch.allclose(neural, griffin_lim)   # generation goes through the trained HiFi-GAN
     rep = json.loads(r.path('report.json').read_text())
     assert 'vocoder' in rep['stage_seconds'] and len(rep['class_accuracy']) == 7
-    assert abs(rep['generated_accuracy'] - sum(rep['class_accuracy'].values()) / 7) < 1e-9   # 2 clips a class: the mean of the classes'
+    # 2 clips a class: the mean of the classes'
+    assert abs(rep['generated_accuracy'] - sum(rep['class_accuracy'].values()) / 7) < 1e-9
     # without a vocoder section the stage is skipped (and says so): the generator inverts the images with Griffin-Lim
     r2 = run_recipe(tmp_path / 'gl', 'audio-diffusion', preset='debug', stop_stage='vocoder', quiet=True)
-    assert r2.status()['vocoder']['skipped'].startswith('Griffin-Lim inverts the mel images') and not r2.path('vocoder').exists()
+    assert (r2.status()['vocoder']['skipped'].startswith('Griffin-Lim inverts the mel images')
+            and not r2.path('vocoder').exists())

@@ -1,4 +1,5 @@
-"The DCASE 2023 baseline's checkpoint files (built here in its layout and key names) load, and the dcase2023 recipe generates and evaluates with them."
+("The DCASE 2023 baseline's checkpoint files (built here in its layout and key names) load, and the dcase2023 recipe "
+ "generates and evaluates with them.")
 import os
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 import argparse, json, warnings
@@ -15,31 +16,38 @@ from foleybook.vocoders.original import load_hifigan_checkpoint
 torch.set_num_threads(1)
 
 def baseline_vqvae_state(h=16, r=8, n_res=1, e=8, K=32, kernels=(4, 2, 6, 8), seed=0):
-    "Random tensors under the key names and shapes of the baseline's `VQVAE` (its train_vqvae.py saves this plain dict)."
+    ("Random tensors under the key names and shapes of the baseline's `VQVAE` (its train_vqvae.py saves this plain "
+     "dict).")
     g = torch.Generator().manual_seed(seed)
     sd = {}
     def conv(name, cin, cout, k, transpose=False):
-        sd[name + '.weight'] = torch.randn(*((cin, cout) if transpose else (cout, cin)), k, k, generator=g) / (cin * k * k) ** 0.5
+        sd[name + '.weight'] = torch.randn(*((cin, cout) if transpose else (cout,
+            cin)), k, k, generator=g) / (cin * k * k) ** 0.5
         sd[name + '.bias'] = torch.randn(cout, generator=g) * 0.01
     def res(prefix, start):
-        for i in range(start, start + n_res): conv(f'{prefix}.{i}.conv.1', h, r, 3); conv(f'{prefix}.{i}.conv.3', r, h, 1)
+        for i in range(start, start + n_res):
+            conv(f'{prefix}.{i}.conv.1', h, r, 3); conv(f'{prefix}.{i}.conv.3', r, h, 1)
     for j, k in enumerate(kernels, 1):
-        conv(f'enc_b.blocks_{j}.0', 1, h // 2, k); conv(f'enc_b.blocks_{j}.2', h // 2, h, k); conv(f'enc_b.blocks_{j}.4', h, h, 3)
+        conv(f'enc_b.blocks_{j}.0', 1, h // 2, k)
+        conv(f'enc_b.blocks_{j}.2', h // 2, h, k); conv(f'enc_b.blocks_{j}.4', h, h, 3)
         res(f'enc_b.blocks_{j}', 5)
     conv('quantize_conv_b', h, e, 1)
     sd['quantize_b.embed'], sd['quantize_b.embed_avg'] = torch.randn(e, K, generator=g), torch.randn(e, K, generator=g)
     sd['quantize_b.cluster_size'] = torch.rand(K, generator=g)
     conv('dec.blocks.0', e, h, 3); res('dec.blocks', 1)
-    conv(f'dec.blocks.{n_res + 2}', h, h // 2, 4, transpose=True); conv(f'dec.blocks.{n_res + 4}', h // 2, 1, 4, transpose=True)
+    conv(f'dec.blocks.{n_res + 2}', h, h // 2, 4, transpose=True)
+    conv(f'dec.blocks.{n_res + 4}', h // 2, 1, 4, transpose=True)
     return sd
 
 def baseline_pixelsnail_state(C=16, R=16, K=3, n_codes=32, n_blocks=2, n_res=1, H=20, W=86, n_cls=7, E=16, seed=0):
-    "Random tensors under the key names and shapes of the baseline's `PixelSNAIL` (with its CondResNet, old-style weight norm)."
+    ("Random tensors under the key names and shapes of the baseline's `PixelSNAIL` (with its CondResNet, old-style "
+     "weight norm).")
     g = torch.Generator().manual_seed(seed)
     rnd = lambda *s: torch.randn(*s, generator=g) / max(1, s[1] if len(s) > 1 else 1) ** 0.5
     sd = {}
     def wnconv(name, cin, cout, kh, kw=None, bias=True):
-        sd[f'{name}.conv.weight_g'], sd[f'{name}.conv.weight_v'] = torch.rand(cout, 1, 1, 1, generator=g) + 0.5, rnd(cout, cin, kh, kw or kh)
+        sd[f'{name}.conv.weight_g'], sd[f'{name}.conv.weight_v'] = (torch.rand(cout, 1, 1, 1, generator=g) + 0.5,
+                                                                    rnd(cout, cin, kh, kw or kh))
         if bias: sd[f'{name}.conv.bias'] = rnd(cout) * 0.1
     def gated(name, cin, ch, k, causal=False, aux=0, cond=0):
         conv = (lambda n, a, b: wnconv(n + '.conv', a, b, k)) if causal else (lambda n, a, b: wnconv(n, a, b, k))
@@ -54,7 +62,8 @@ def baseline_pixelsnail_state(C=16, R=16, K=3, n_codes=32, n_blocks=2, n_res=1, 
         gated(f'blocks.{b}.key_resblock', 2 * C + 2, C, 1); gated(f'blocks.{b}.query_resblock', C + 2, C, 1)
         for name, cin in (('query', C + 2), ('key', 2 * C + 2), ('value', 2 * C + 2)):
             p = f'blocks.{b}.causal_attention.{name}'
-            sd[f'{p}.weight_g'], sd[f'{p}.weight_v'], sd[f'{p}.bias'] = torch.rand(C // 2, 1, generator=g) + 0.5, rnd(C // 2, cin), rnd(C // 2) * 0.1
+            sd[f'{p}.weight_g'], sd[f'{p}.weight_v'], sd[f'{p}.bias'] = (torch.rand(C // 2, 1, generator=g) + 0.5,
+                                                                         rnd(C // 2, cin), rnd(C // 2) * 0.1)
         gated(f'blocks.{b}.out_resblock', C, C, 1, aux=C // 2)
     wnconv('cond_resnet.blocks.0', n_codes, R, 3)
     for i in range(1, 4): gated(f'cond_resnet.blocks.{i}', R, R, 3)
@@ -78,16 +87,19 @@ def test_loaders_shapes_and_forward(tmp_path):
     mel = torch.randn(2, 80, 344) - 5
     codes = vq.encode(mel)
     assert codes.shape == (2, 20, 86) and vq.decode(codes).shape == (2, 80, 344) and vq(mel).shape == mel.shape
-    torch.save({'model': baseline_pixelsnail_state(H=4, W=6, n_codes=16), 'args': argparse.Namespace(hier='bottom')}, tmp_path/'bottom_001.pt')
+    torch.save({'model': baseline_pixelsnail_state(H=4, W=6, n_codes=16), 'args': argparse.Namespace(hier='bottom')},
+               tmp_path/'bottom_001.pt')
     ps = load_pixelsnail_checkpoint(tmp_path/'bottom_001.pt')
     assert (ps.config.height, ps.config.width, ps.config.n_codes, ps.config.causal) == (4, 6, 16, 'strict')
     with torch.no_grad(): assert ps(torch.zeros(2, 4, 6, dtype=torch.long), torch.tensor([0, 6])).shape == (2, 16, 4, 6)
     assert check_causality(ps, cond=3)
     torch.save(baseline_vqvae_state(), tmp_path/'wrong.pt')
-    with pytest.raises(CheckpointError, match="wrong.pt: not a DCASE 2023 baseline PixelSNAIL state dict"): load_pixelsnail_checkpoint(tmp_path/'wrong.pt')
+    with pytest.raises(CheckpointError, match="wrong.pt: not a DCASE 2023 baseline PixelSNAIL state dict"):
+        load_pixelsnail_checkpoint(tmp_path/'wrong.pt')
 
 def test_recipe_generates_with_baseline_checkpoints(tmp_path):
-    "The steps `foleybook.priors.pixelsnail_train` gives for the published files, on the debug recipe with files of debug size."
+    ("The steps `foleybook.priors.pixelsnail_train` gives for the published files, on the debug recipe with files of "
+     "debug size.")
     from foleybook.recipes.engine import Recipe, run_recipe
     from foleybook.recipes.dcase2023 import DCASE2023
     P = DCASE2023.preset('debug', generate__guidance=1.)     # the baseline's prior has no null class

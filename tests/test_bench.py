@@ -1,4 +1,5 @@
-"`foleybook bench --preset debug`: all five systems on one SynthFoley set and one split, judged alike; resumable; bad input exits 2."
+("`foleybook bench --preset debug`: all five systems on one SynthFoley set and one split, judged alike; resumable; bad "
+ "input exits 2.")
 import json, time
 from pathlib import Path
 from foleybook.cli import main
@@ -6,7 +7,8 @@ from foleybook.recipes.bench import BENCH_SYSTEMS
 
 def test_bench_bad_input(tmp_path, capsys):
     for args, msg in ((['--systems', 'wavenet'], "unknown system(s) ['wavenet']"),
-                      (['--set', 'diffwave.train.epochs=1', '--systems', 'dcase2023'], "name a system of this run first"),
+                      (['--set', 'diffwave.train.epochs=1', '--systems', 'dcase2023'],
+                       "name a system of this run first"),
                       (['--dcase'], "needs VGGish's weights"), (['--seeds', 'a'], "comma-separated integers"),
                       (['--preset', 'huge'], "unknown benchmark preset 'huge'")):
         assert main(['bench', '--out', str(tmp_path/'b'), *args]) == 2
@@ -16,7 +18,8 @@ def test_bench_debug(tmp_path, capsys, monkeypatch):
     monkeypatch.setenv('FOLEYBOOK_JUDGE_CACHE', str(tmp_path/'judges'))   # the judges: a fresh cache
     out = tmp_path/'bench'
     t0 = time.process_time()
-    assert main(['bench', '--preset', 'debug', '--out', str(out), '--system', 'cpu', '--set', 'audio_diffusion.generate.n_per_class=3']) == 0
+    assert main(['bench', '--preset', 'debug', '--out', str(out), '--system', 'cpu', '--set',
+                 'audio_diffusion.generate.n_per_class=3']) == 0
     first = time.process_time() - t0
     # without --verbose the console says where the benchmark is: each system and stage with its seed, and the time left
     lines = capsys.readouterr().out.splitlines()
@@ -25,20 +28,26 @@ def test_bench_debug(tmp_path, capsys, monkeypatch):
         assert any(l.endswith(f"seed 0, {name} ({k}/5)") or f"seed 0, {name} ({k}/5), about " in l for l in lines), name
         assert any(l.startswith(f"  seed 0, {name} ({k}/5): stage generate (") for l in lines), name
         assert any(l.startswith(f"  seed 0, {name} ({k}/5): stage generate done in ") for l in lines), name
-    assert 'left in the benchmark' in '\n'.join(lines) and not any('epoch  train_loss' in l for l in lines)   # no tables
+    # no tables
+    assert 'left in the benchmark' in '\n'.join(lines) and not any('epoch  train_loss' in l for l in lines)
     rep = json.loads((out/'report.json').read_text())
     assert list(rep['summary']) == list(BENCH_SYSTEMS)
     for name, d in rep['summary'].items():
-        assert d['seeds'] == [0] and d['train_cpu_seconds']['mean'] > 0 and d['params']['mean'] > 0 and d['rtf_cpu']['mean'] > 0, name
+        assert (d['seeds'] == [0] and d['train_cpu_seconds']['mean'] > 0 and d['params']['mean'] > 0
+                and d['rtf_cpu']['mean'] > 0), name
         if name == 'mtcrnn': assert d['kind'] == 'free' and 'control_correlation' in d and 'fad_all' in d
         else:
             assert d['kind'] == 'classes' and 0 <= d['accuracy']['mean'] <= 1 and len(d['per_class']) == 7, name
-            assert {'fad_classifier', 'fad_other_classifier', 'kad_classifier', 'mis', 'diversity', 'envelope', 'rms_dbfs_real'} <= set(d), name
+            assert ({'fad_classifier', 'fad_other_classifier', 'kad_classifier', 'mis', 'diversity', 'envelope',
+                     'rms_dbfs_real'}
+                    <= set(d)), name
     scores = rep['scores']
+    # --set reached the system's recipe
     assert len(next(iter(scores['audio-diffusion'].values()))['per_class']['Rain']) and \
-        sum(1 for _ in (out/'seed0'/'scores'/'audio-diffusion'/'gen'/'Rain').glob('*.wav')) == 3   # --set reached the system's recipe
+        sum(1 for _ in (out/'seed0'/'scores'/'audio-diffusion'/'gen'/'Rain').glob('*.wav')) == 3
     # one split: every class-conditional system trained on the same clips and was judged on the same held-out ones
-    train = {n: sorted(p.resolve() for p in (out/'seed0'/n/'data'/'train').rglob('*.wav')) for n in BENCH_SYSTEMS if n != 'mtcrnn'}
+    train = {n: sorted(p.resolve() for p in (out/'seed0'/n/'data'/'train').rglob('*.wav')) for n in BENCH_SYSTEMS
+             if n != 'mtcrnn'}
     test = {n: sorted(p.resolve() for p in (out/'seed0'/n/'data'/'test').rglob('*.wav')) for n in train}
     assert all(v == train['dcase2023'] for v in train.values()) and all(v == test['dcase2023'] for v in test.values())
     assert not set(train['dcase2023']) & set(test['dcase2023'])
@@ -53,21 +62,28 @@ def test_bench_debug(tmp_path, capsys, monkeypatch):
         assert own['judge'] == key and abs(own['real_accuracy'] - rep['scores'][n]['0']['accuracy_real']) < 1e-9, n
         if n in same: assert abs(own['generated_accuracy'] - rep['scores'][n]['0']['accuracy']) < 1e-9, n
     # every clip in the judge's format, the conversion said
-    assert 'resampled from 16,000 Hz' in rep['summary']['diffwave']['conversion'] and '22,050 Hz, 4.00 s' in rep['summary']['diffwave']['conversion']
+    assert ('resampled from 16,000 Hz' in rep['summary']['diffwave']['conversion']
+            and '22,050 Hz, 4.00 s' in rep['summary']['diffwave']['conversion'])
     md = (out/'report.md').read_text()
-    assert all(f"| {n} |" in md for n in BENCH_SYSTEMS) and all((out/f"{p}.png").stat().st_size > 1000 for p in ('accuracy', 'quality', 'levels'))
+    assert (all(f"| {n} |" in md for n in BENCH_SYSTEMS)
+            and all((out/f"{p}.png").stat().st_size > 1000 for p in ('accuracy', 'quality', 'levels')))
     # resumable: a rerun trains nothing and scores nothing again
     t0 = time.process_time()
-    assert main(['bench', '--preset', 'debug', '--out', str(out), '--system', 'cpu', '--set', 'audio_diffusion.generate.n_per_class=3']) == 0
+    assert main(['bench', '--preset', 'debug', '--out', str(out), '--system', 'cpu', '--set',
+                 'audio_diffusion.generate.n_per_class=3']) == 0
     again = time.process_time() - t0
     assert again < first / 5, (again, first)
     print(f"debug bench: {first:.1f} s CPU, rerun {again:.1f} s CPU")
-    # the DCASE evaluation mode on the same folder: the split, judge and DiffWave run are reused, only the scores are redone with VGGish
+    # the DCASE evaluation mode on the same folder: the split, judge and DiffWave run are reused, only the scores are
+    # redone with VGGish
     from foleybook.recipes.bench import run_bench
     from foleybook.eval.embedders import VGGish, VGGishConfig
-    rep = run_bench(out, systems=['diffwave', 'mtcrnn'], preset='debug', system='cpu', embedders=[VGGish(VGGishConfig.preset('debug'))], dcase=True,
+    rep = run_bench(out, systems=['diffwave', 'mtcrnn'], preset='debug', system='cpu',
+                    embedders=[VGGish(VGGishConfig.preset('debug'))], dcase=True,
                     sets={'diffwave.generate.n_per_class': 2})   # 100 clips per class unless set
-    assert list(rep['summary']) == ['diffwave'] and len(rep['summary']['diffwave']['per_class']) == 7   # MTCRNN takes no class: left out
+    # MTCRNN takes no class: left out
+    assert list(rep['summary']) == ['diffwave'] and len(rep['summary']['diffwave']['per_class']) == 7
     md = (out/'report.md').read_text()
-    assert '## DCASE 2023 Task 7 evaluation mode' in md and 'baseline average 9.7, best system 4.765' in md and '| diffwave | ' in md.split('DCASE 2023')[-1]
+    assert ('## DCASE 2023 Task 7 evaluation mode' in md and 'baseline average 9.7, best system 4.765' in md
+            and '| diffwave | ' in md.split('DCASE 2023')[-1])
     assert all(v.get('fad_vggish') is not None for v in rep['scores']['diffwave']['0']['per_class'].values())

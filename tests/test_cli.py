@@ -33,16 +33,21 @@ def test_debug_recipe_runs_all_stages(debug_exp):
         assert tr and te and not tr & te                      # the split is per class and disjoint
     rep = json.loads((debug_exp/'report.json').read_text())
     for k in ('real_accuracy', 'fad_same', 'fad_other'): assert 0 <= rep[k] < 1e6, k
-    assert abs(rep['generated_accuracy'] - sum(rep['class_accuracy'].values()) / len(DCASE_CLASSES)) < 1e-9   # n clips a class: the classes' mean
-    assert set(rep['stage_seconds']) == set(rep['stage_cpu_seconds']) == set(NAMES) and set(rep['class_accuracy']) == set(DCASE_CLASSES)
-    assert set(rep['level']) == set(DCASE_CLASSES) and all(v['generated']['full_scale'] == 0 for v in rep['level'].values())   # never clipped
+    # n clips a class: the classes' mean
+    assert abs(rep['generated_accuracy'] - sum(rep['class_accuracy'].values()) / len(DCASE_CLASSES)) < 1e-9
+    assert (set(rep['stage_seconds']) == set(rep['stage_cpu_seconds']) == set(NAMES)
+            and set(rep['class_accuracy']) == set(DCASE_CLASSES))
+    # never clipped
+    assert (set(rep['level']) == set(DCASE_CLASSES)
+            and all(v['generated']['full_scale'] == 0 for v in rep['level'].values()))
     assert '## Level of the generated and the real clips' in report and '## Stage times' in report
     assert json.loads(r.marker('evaluate').read_text())['generated_accuracy'] == rep['generated_accuracy']
 
 
 def test_second_run_skips_everything(debug_exp, capsys):
     gen = sorted((debug_exp/'gen').rglob('*.wav'))
-    before = {p: p.stat().st_mtime_ns for p in [*gen, debug_exp/'report.md', debug_exp/'vqvae'/'final'/'model.safetensors']}
+    before = {p: p.stat().st_mtime_ns for p in [*gen, debug_exp/'report.md',
+                                                debug_exp/'vqvae'/'final'/'model.safetensors']}
     code, out, err = run(['recipe', 'dcase2023', '--preset', 'debug', '--out', str(debug_exp)], capsys)
     assert code == 0, err
     assert out.count('done already, skipping') == len(NAMES)
@@ -63,7 +68,8 @@ def test_status(debug_exp, capsys):
 
 
 def test_interrupted_stage_resumes(debug_exp, capsys):
-    "The VQ-VAE stage killed after its next-to-last checkpoint (marker and last checkpoint gone): a rerun resumes from that checkpoint."
+    ("The VQ-VAE stage killed after its next-to-last checkpoint (marker and last checkpoint gone): a rerun resumes "
+     "from that checkpoint.")
     from foleybook.train import checkpoint as ckm
     r = Recipe(debug_exp, recipe=None)
     cks = ckm.checkpoints(debug_exp/'vqvae'/'checkpoints')
@@ -73,12 +79,15 @@ def test_interrupted_stage_resumes(debug_exp, capsys):
     assert step_kept < step_last
     mtime = kept.stat().st_mtime_ns
     last.unlink(); r.marker('vqvae').unlink()
-    code, out, err = run(['recipe', 'dcase2023', '--preset', 'debug', '--out', str(debug_exp), '--stage', 'vqvae', '--stop-stage', 'vqvae'], capsys)
+    code, out, err = run(['recipe', 'dcase2023', '--preset', 'debug', '--out', str(debug_exp), '--stage', 'vqvae',
+                          '--stop-stage', 'vqvae'], capsys)
     assert code == 0, err
     assert 'resuming from the checkpoints' in out
     assert kept.stat().st_mtime_ns == mtime                       # not rewritten: training did not start over
-    assert last.is_file() and ckm.load_checkpoint(last)[1]['train_iter'] == step_last   # the remaining steps were trained
-    assert r.is_done('vqvae') and not any(r.is_done(n) for n in ('codes', 'prior', 'generate', 'evaluate'))   # stale now
+    # the remaining steps were trained
+    assert last.is_file() and ckm.load_checkpoint(last)[1]['train_iter'] == step_last
+    # stale now
+    assert r.is_done('vqvae') and not any(r.is_done(n) for n in ('codes', 'prior', 'generate', 'evaluate'))
     code, out, _ = run(['recipe', 'dcase2023', '--status', '--out', str(debug_exp)], capsys)
     assert out.count('done in') == 4                              # data, vocoder, split, vqvae
 
@@ -89,7 +98,8 @@ def test_missing_input_names_the_stage(tmp_path, capsys):
     assert err == (f"foleybook: error: stage prior needs codes from stage codes in {tmp_path/'exp'/'codes'}: "
                    "run the recipe with --stage codes (it is missing or did not finish)\n")
     assert 'Traceback' not in out + err
-    code, out, err = run(['recipe', 'dcase2023', '--stage', '5', '--out', str(tmp_path/'exp')], capsys)   # positions work too
+    # positions work too
+    code, out, err = run(['recipe', 'dcase2023', '--stage', '5', '--out', str(tmp_path/'exp')], capsys)
     assert code == 2 and 'stage prior needs codes' in err
 
 
@@ -109,8 +119,10 @@ def test_foley_errors_are_one_line_exit_2(tmp_path, capsys):
 
 def test_usage_errors_exit_2(capsys):
     code, out, err = run(['recipe', 'nosuchrecipe'], capsys)
-    assert code == 2 and err == "foleybook: error: unknown recipe 'nosuchrecipe'; known: ['audio-diffusion', 'dcase2023', 'diffwave', 'mtcrnn', 'specvqgan']\n"
-    code, out, err = run(['recipe', 'dcase2023', '--set', 'vqvae.epochs=0'], capsys)   # a checked setting, before anything runs
+    assert code == 2 and err == ("foleybook: error: unknown recipe 'nosuchrecipe'; known: ['audio-diffusion', "
+                                 "'dcase2023', 'diffwave', 'mtcrnn', 'specvqgan']\n")
+    # a checked setting, before anything runs
+    code, out, err = run(['recipe', 'dcase2023', '--set', 'vqvae.epochs=0'], capsys)
     assert code == 2 and 'TrainSettings.epochs must be >= 1' in err and len(err.splitlines()) == 1
     code, out, err = run(['train', 'vqvae'], capsys)
     assert code == 2 and 'required' in err
@@ -120,6 +132,9 @@ def test_console_script_runs():
     "The installed `foleybook` script (one subprocess: the import cost is high), with no warning on stderr."
     exe = Path(sys.executable).parent/'foleybook'
     if not exe.exists(): pytest.skip(f"console script not installed next to {sys.executable}")
-    p = subprocess.run([str(exe), 'recipe', 'dcase2023', '--stage', 'codes', '--out', '/nonexistent/exp'], capture_output=True, text=True)
-    assert p.returncode == 2 and p.stderr == ("foleybook: error: stage codes needs a trained VQ-VAE from stage vqvae in "
-                                              "/nonexistent/exp/vqvae/final: run the recipe with --stage vqvae (it is missing or did not finish)\n")
+    p = subprocess.run([str(exe), 'recipe', 'dcase2023', '--stage', 'codes', '--out', '/nonexistent/exp'],
+                       capture_output=True, text=True)
+    assert p.returncode == 2 and p.stderr == ("foleybook: error: stage codes needs a trained VQ-VAE from stage vqvae "
+                                              "in "
+                                              "/nonexistent/exp/vqvae/final: run the recipe with --stage vqvae (it is "
+                                              "missing or did not finish)\n")

@@ -20,7 +20,8 @@ def step_by_step(text:str) -> list:
 def readme_commands() -> list:
     "The README's step-by-step commands, checked to be the index notebook's (README.md is generated from it)."
     readme = step_by_step((ROOT/'README.md').read_text())
-    index = step_by_step('\n'.join(''.join(c['source']) for c in json.loads((ROOT/'nbs'/'index.ipynb').read_text())['cells']))
+    index = step_by_step('\n'.join(''.join(c['source'])
+                                   for c in json.loads((ROOT/'nbs'/'index.ipynb').read_text())['cells']))
     assert readme == index, "README.md's step-by-step differs from nbs/index.ipynb's: regenerate the README"
     return readme
 
@@ -30,14 +31,16 @@ def fb(args, cwd):
     p = subprocess.run([str(EXE), *args], cwd=cwd, capture_output=True, text=True,
                        env={**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1'})
     assert p.returncode == 0, f"foleybook {' '.join(args)}\n{p.stdout}\n{p.stderr}"
-    assert 'Traceback' not in p.stderr and 'FutureWarning' not in p.stderr and 'DeprecationWarning' not in p.stderr, p.stderr
+    assert ('Traceback' not in p.stderr and 'FutureWarning' not in p.stderr
+            and 'DeprecationWarning' not in p.stderr), p.stderr
     return p
 
 
 def test_readme_commands_parse():
     cmds = readme_commands()
     assert [shlex.split(c)[1] for c in cmds][:2] == ['prepare', 'models'] and shlex.split(cmds[-1])[1] == 'evaluate'
-    assert step_by_step("## Step by step on the command line\n\n```sh\nfoleybook models   # all\nls\nfoleybook train x\n```\n") == ['foleybook models', 'foleybook train x']
+    assert step_by_step("## Step by step on the command line\n\n```sh\nfoleybook models   # all\nls\nfoleybook train "
+                        "x\n```\n") == ['foleybook models', 'foleybook train x']
 
 
 def test_readme_walkthrough(tmp_path):
@@ -65,9 +68,10 @@ def test_readme_walkthrough(tmp_path):
             summary = json.loads(out[:out.rindex('}') + 1])
             generated = {d.name for d in (w/opt['--gen']).iterdir() if d.is_dir()}
             assert set(summary['class_accuracy']) == generated                     # the classes present are scored
-            acc = summary['class_accuracy']                                           # as many clips in every class: their mean
+            acc = summary['class_accuracy']   # as many clips in every class: their mean
             assert abs(summary['generated_accuracy'] - sum(acc.values()) / len(acc)) < 1e-9, summary
-            if len(generated) < 7: assert 'not generated:' in p.stderr and 'Traceback' not in p.stderr   # the others are named
+            # the others are named
+            if len(generated) < 7: assert 'not generated:' in p.stderr and 'Traceback' not in p.stderr
             report = (w/opt['--report']).read_text()
             assert report.startswith('#') and ('## Classes not scored' in report) == (len(generated) < 7)
     assert seen[-1] == 'evaluate' and 'generate' in seen

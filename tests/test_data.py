@@ -1,4 +1,5 @@
-"foleybook.data.folders / loaders / conditioning / synth beyond the notebooks: a bad-data corpus through whole epochs, workers, other seeds."
+("foleybook.data.folders / loaders / conditioning / synth beyond the notebooks: a bad-data corpus through whole "
+ "epochs, workers, other seeds.")
 import os, shutil, warnings
 from pathlib import Path
 import numpy as np, pytest, torch
@@ -13,7 +14,8 @@ from foleybook.data.conditioning import param_dls, write_params, make_param
 
 @pytest.fixture(scope='module')
 def synth(tmp_path_factory):
-    return SynthFoley(3, seed=3, classes=['Footstep', 'GunShot', 'Keyboard']).write(tmp_path_factory.mktemp('s')/'synth')
+    return SynthFoley(3, seed=3,
+                      classes=['Footstep', 'GunShot', 'Keyboard']).write(tmp_path_factory.mktemp('s')/'synth')
 
 
 @pytest.fixture
@@ -74,7 +76,9 @@ def test_empty_dataset_is_clear_error(tmp_path):
 
 def test_workers_give_the_same_batches(synth):
     ds = ClassFolder(synth)
-    get = lambda nw: [(m, w) for m, w in vocoder_dls(ds, segment=4096, bs=2, valid_pct=0.34, seed=5, num_workers=nw, device='cpu').train]
+    get = lambda nw: [(m, w) for m,
+                      w in vocoder_dls(ds, segment=4096, bs=2, valid_pct=0.34, seed=5, num_workers=nw,
+                                       device='cpu').train]
     a, b = get(0), get(2)
     assert len(a) == len(b) == 3
     for (m0, w0), (m1, w1) in zip(a, b): assert torch.equal(w0, w1) and torch.equal(m0, m1)
@@ -87,8 +91,10 @@ def test_code_and_param_loaders_with_workers(tmp_path):
     dls = code_dls(tmp_path/'c.safetensors', bs=4, valid_pct=0.2, num_workers=2, device='cpu')
     batches = list(dls.train)
     assert [b[0].shape for b in batches] == [(4, 4, 6, 3)]*2 and all(torch.equal(b[0], b[2]) for b in batches)
-    for k in range(3): write_params(tmp_path/f'{k}.json', {'x': make_param([0, 2], [0, 2]), 'y': make_param([0, 2], [k, k])})
-    x, y = param_dls([tmp_path/f'{k}.json' for k in range(3)], ['x'], ['y'], rate=50, seq_len=30, bs=2, valid_pct=0.34, device='cpu').one_batch()
+    for k in range(3):
+        write_params(tmp_path/f'{k}.json', {'x': make_param([0, 2], [0, 2]), 'y': make_param([0, 2], [k, k])})
+    x, y = param_dls([tmp_path/f'{k}.json' for k in range(3)], ['x'], ['y'], rate=50, seq_len=30, bs=2, valid_pct=0.34,
+                     device='cpu').one_batch()
     assert x.shape == (2, 30, 1) and set(y[:, 0, 0].tolist()) <= {0., 1., 2.}
 
 
@@ -121,7 +127,8 @@ def test_fastai_learners_train_on_the_loaders(synth, tmp_path):
     from torch import nn
     ds = ClassFolder(synth)
     dls = mel_dls(ds, bs=3, valid_pct=0.34, seed=0, device='cpu')
-    learn = Learner(dls, nn.Sequential(nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Linear(80, 3)), loss_func=nn.CrossEntropyLoss())
+    learn = Learner(dls, nn.Sequential(nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Linear(80, 3)),
+                    loss_func=nn.CrossEntropyLoss())
     with learn.no_bar(), learn.no_logging(): learn.fit(2, 1e-2)
     preds, targs = learn.get_preds()
     assert preds.shape == (3, 3) and targs.tolist() == sorted(targs.tolist())
@@ -142,7 +149,8 @@ def test_fastai_learners_train_on_the_loaders(synth, tmp_path):
 
 
 def test_the_issue_corpus(synth, tmp_path):
-    "Issue #12's folder: a text file named .wav, an empty, a truncated, a NaN and a silent file, a 3 s stereo 44.1 kHz clip, an empty class folder."
+    ("Issue #12's folder: a text file named .wav, an empty, a truncated, a NaN and a silent file, a 3 s stereo 44.1 "
+     "kHz clip, an empty class folder.")
     root = tmp_path/'user'; shutil.copytree(synth, root)
     (root/'Footstep'/'zz_text.wav').write_text('this is not audio')
     (root/'Footstep'/'empty.wav').write_bytes(b'')
@@ -159,6 +167,7 @@ def test_the_issue_corpus(synth, tmp_path):
     assert sorted(reasons) == ['empty.wav', 'nan.wav', 'silent.wav', 'truncated.wav', 'zz_text.wav']
     assert reasons['nan.wav'] == 'unreadable: contains NaN or infinite samples'
     w, y = ds[ds.files.index(root/'Keyboard'/'stereo.wav')]
-    assert w.shape == (88200,) and w[3*22050 + 10:].abs().max() == 0 and w[:3*22050].abs().max() > 0   # 22.05 kHz mono, padded
+    # 22.05 kHz mono, padded
+    assert w.shape == (88200,) and w[3*22050 + 10:].abs().max() == 0 and w[:3*22050].abs().max() > 0
     dls = mel_dls(ds, bs=2, valid_pct=0.34, seed=0, device='cpu')
     assert sum(len(y) for _, y in dls.valid) + sum(len(y) for _, y in dls.train) >= 9

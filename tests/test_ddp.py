@@ -1,4 +1,5 @@
-"Two-process DDP on CPU (gloo): each rank sees half the batches, ranks end identical, and equal a 1-process run with the same global batch."
+("Two-process DDP on CPU (gloo): each rank sees half the batches, ranks end identical, and equal a 1-process run with "
+ "the same global batch.")
 import os
 from pathlib import Path
 import torch
@@ -13,7 +14,8 @@ N_TRAIN, BS, WORLD = 64, 8, 2
 
 def dls(bs, order=None):
     g = torch.Generator().manual_seed(0)
-    x = torch.randn(N_TRAIN + 16, 8, generator=g); y = x.sum(1, keepdim=True) + 0.1 * torch.randn(N_TRAIN + 16, 1, generator=g)
+    x = torch.randn(N_TRAIN + 16, 8, generator=g)
+    y = x.sum(1, keepdim=True) + 0.1 * torch.randn(N_TRAIN + 16, 1, generator=g)
     items = list(zip(x, y))
     train = items[:N_TRAIN] if order is None else [items[i] for i in order]
     return DataLoaders.from_dsets(train, items[N_TRAIN:], bs=bs, device='cpu', num_workers=0, shuffle=False)
@@ -39,7 +41,8 @@ def g_terms(disc, real, fake, xb):
 
 def gan(dls):
     g = model()
-    torch.manual_seed(1 + rank_distrib())  # a different discriminator init per rank: the trainer must broadcast rank 0's
+    # a different discriminator init per rank: the trainer must broadcast rank 0's
+    torch.manual_seed(1 + rank_distrib())
     return gan_learner(dls, g, D(), g_terms, d_terms, {'d_adv': 1., 'adv': 1., 'fm': 2., 'rec': 1.}, lr=1e-2)
 
 def rank_fn(folder):
@@ -57,19 +60,22 @@ def rank_fn(folder):
 def test_two_ranks_match_one_process(tmp_path):
     launch(rank_fn, WORLD, args=(str(tmp_path),))
     ranks = [load_safetensors(tmp_path/f'rank{r}.safetensors') for r in range(WORLD)]
-    xs = [[v for k, v in sorted(r.items(), key=lambda kv: int(kv[0][2:]) if kv[0].startswith('x.') else -1) if k.startswith('x.')] for r in ranks]
+    xs = [[v for k, v in sorted(r.items(), key=lambda kv: int(kv[0][2:]) if kv[0].startswith('x.') else -1)
+           if k.startswith('x.')] for r in ranks]
     # each rank saw half the batches of each epoch (2 epochs x 64/2/8), and different data
     assert [len(x) for x in xs] == [2 * N_TRAIN // WORLD // BS] * WORLD
     assert not torch.equal(xs[0][0], xs[1][0])
     all_x = dls(BS).train_ds
     seen = torch.cat(xs[0][:4] + xs[1][:4])
-    assert torch.equal(seen.sort(0).values, torch.stack([x for x, _ in all_x]).sort(0).values)  # together: the whole epoch
+    # together: the whole epoch
+    assert torch.equal(seen.sort(0).values, torch.stack([x for x, _ in all_x]).sort(0).values)
     # identical weights across ranks
     w = [{k: v for k, v in r.items() if k.startswith('w.')} for r in ranks]
     for k in w[0]: assert torch.equal(w[0][k], w[1][k]), k
     # = one process whose batch j is the union of the ranks' batches j (global batch 16)
     half = N_TRAIN // WORLD
-    order = [i for j in range(half // BS) for r in range(WORLD) for i in range(r * half + j * BS, r * half + (j + 1) * BS)]
+    order = [i for j in range(half // BS) for r in range(WORLD) for i in range(r * half + j * BS,
+                                                                               r * half + (j + 1) * BS)]
     one = Learner(dls(BS * WORLD, order), model(), loss_func=MSELossFlat())
     with one.no_bar(), one.no_logging(): one.fit(2, 1e-2)
     for k, v in one.model.state_dict().items():

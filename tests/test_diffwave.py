@@ -1,4 +1,5 @@
-"DiffWave from the command line: `foleybook train diffwave` on a SynthFoley set, then `foleybook generate` with the saved model."
+("DiffWave from the command line: `foleybook train diffwave` on a SynthFoley set, then `foleybook generate` with the "
+ "saved model.")
 import json, os
 from pathlib import Path
 import pytest
@@ -6,7 +7,8 @@ from foleybook.cli import main
 
 def test_train_diffwave_cli(tmp_path, capsys):
     out = tmp_path / 'dw'
-    code = main(['train', 'diffwave', '--data', 'synth', '--preset', 'debug', '--out', str(out), '--epochs', '1', '--bs', '8',
+    code = main(['train', 'diffwave', '--data', 'synth', '--preset', 'debug', '--out', str(out), '--epochs', '1',
+                 '--bs', '8',
                  '--set', 'length=1024', '--system', 'cpu'])
     assert code == 0
     final = out / 'final'
@@ -35,7 +37,8 @@ def test_fast_fp32_path_equals_training_form():
     x, t, cond = torch.randn(3, 1, 700), torch.tensor([0., 7.25, 19.]), torch.tensor([0, 2, -1])
     with torch.no_grad(): ref, ref64 = net(x, t, cond), copy.deepcopy(net).double()(x.double(), t.double(), cond)
     base_err = float((ref.double() - ref64).abs().max())
-    for rows in (None, 3, 7, 100, 5000):   # chunks of 1 and 2 time steps, chunks shorter and longer than the dilations, one chunk
+    # chunks of 1 and 2 time steps, chunks shorter and longer than the dilations, one chunk
+    for rows in (None, 3, 7, 100, 5000):
         with torch.inference_mode(): out = FastDiffWave(net, torch.float32, rows=rows)(x, t, cond)
         assert out.dtype == torch.float32 and out.shape == ref.shape
         err = float((out.double() - ref64).abs().max())

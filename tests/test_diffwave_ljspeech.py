@@ -1,4 +1,5 @@
-"The `ljspeech` preset of `foleybook recipe diffwave` (a DiffWave vocoder) on a tiny fake LJSpeech folder the test writes."
+("The `ljspeech` preset of `foleybook recipe diffwave` (a DiffWave vocoder) on a tiny fake LJSpeech folder the test "
+ "writes.")
 import json, math
 from pathlib import Path
 import numpy as np, pytest, torch
@@ -11,7 +12,8 @@ from foleybook.diffusion.diffwave_train import is_ljspeech, train_diffwave
 SR = 8000   # the `debug_mel` model's rate (the loader resamples anything else)
 
 def fake_ljspeech(root:Path, n:int=5, sr:int=22050) -> Path:
-    "LJSpeech layout: LJSpeech-1.1/metadata.csv (id|text|normalized) and LJSpeech-1.1/wavs/<id>.wav, utterances of 0.3-0.5 s."
+    ("LJSpeech layout: LJSpeech-1.1/metadata.csv (id|text|normalized) and LJSpeech-1.1/wavs/<id>.wav, utterances of "
+     "0.3-0.5 s.")
     lj = root/'LJSpeech-1.1'; (lj/'wavs').mkdir(parents=True)
     rows = []
     for i in range(n):
@@ -45,10 +47,13 @@ def test_ljspeech_recipe(tmp_path):
         assert w.abs().max() > 0
     rep = json.loads(r.path('report.json').read_text())
     assert rep['task'] == 'vocoder' and rep['n'] == 2 and np.isfinite(rep['mel_l1']) and rep['mel_l1'] > 0
-    assert set(rep['stage_seconds']) == set(rep['stage_cpu_seconds']) == {'data', 'split', 'train', 'generate', 'evaluate'}
-    assert rep['level']['all']['generated']['n'] == 2 and rep['level']['all']['generated']['full_scale'] == 0   # through the limiter
+    assert set(rep['stage_seconds']) == set(rep['stage_cpu_seconds']) == {'data', 'split', 'train', 'generate',
+                                                                          'evaluate'}
+    # through the limiter
+    assert rep['level']['all']['generated']['n'] == 2 and rep['level']['all']['generated']['full_scale'] == 0
     md = r.path('report.md').read_text()
-    assert 'log-mel L1 distance to the originals' in md and '## Level of the generated and the real clips' in md and '## Stage times' in md
+    assert 'log-mel L1 distance to the originals' in md and ('## Level of the generated and the real '
+                                                             'clips') in md and '## Stage times' in md
 
 def test_ljspeech_bad_input(tmp_path):
     with pytest.raises(ConfigError, match='LJSpeech'):

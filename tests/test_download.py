@@ -43,7 +43,8 @@ def tar_bytes(members, mode='w:gz'):
     with tarfile.open(fileobj=buf, mode=mode) as tf:
         for name, data in members.items():
             ti = tarfile.TarInfo(name)
-            if isinstance(data, tuple): ti.type, ti.linkname = (tarfile.SYMTYPE if data[0] == 'sym' else tarfile.LNKTYPE), data[1]
+            if isinstance(data, tuple):
+                ti.type, ti.linkname = (tarfile.SYMTYPE if data[0] == 'sym' else tarfile.LNKTYPE), data[1]
             else: ti.size = len(data)
             tf.addfile(ti, None if isinstance(data, tuple) else io.BytesIO(data))
     return buf.getvalue()
@@ -52,7 +53,8 @@ def tar_bytes(members, mode='w:gz'):
 def wav_bytes(seconds=4.0, sr=22050, seed=0):
     import soundfile as sf
     buf = io.BytesIO()
-    sf.write(buf, 0.3*np.random.default_rng(seed).standard_normal(int(seconds*sr)).clip(-3, 3)/3, sr, format='WAV', subtype='PCM_16')
+    sf.write(buf, 0.3*np.random.default_rng(seed).standard_normal(int(seconds*sr)).clip(-3, 3)/3, sr, format='WAV',
+             subtype='PCM_16')
     return buf.getvalue()
 
 
@@ -89,8 +91,13 @@ def test_ljspeech_truncated_then_resumed(server, tmp_path):
 
 
 def test_resume_from_part_file_of_killed_run(server, tmp_path):
-    arch = tar_bytes({'UrbanSound8K/metadata/UrbanSound8K.csv': b'slice_file_name,fsID,start,end,salience,fold,classID,class\n'
-                      b'1-1-0-0.wav,1,0,1,1,3,3,dog_bark\n', 'UrbanSound8K/audio/fold3/1-1-0-0.wav': wav_bytes(2.0, 44100)})
+    arch = tar_bytes(
+        {
+            'UrbanSound8K/metadata/UrbanSound8K.csv': b'slice_file_name,fsID,start,end,salience,fold,classID,class\n'
+            b'1-1-0-0.wav,1,0,1,1,3,3,dog_bark\n',
+            'UrbanSound8K/audio/fold3/1-1-0-0.wav': wav_bytes(2.0, 44100),
+        }
+    )
     server.files['/UrbanSound8K.tar.gz'] = arch
     (tmp_path/'downloads').mkdir()
     (tmp_path/'downloads'/'UrbanSound8K.tar.gz.part').write_bytes(arch[:1000])     # left by a killed process
@@ -106,7 +113,8 @@ def test_checksum_mismatch_removes_file(server, tmp_path, capsys):
     good = tar_bytes({'LJSpeech-1.1/metadata.csv': b'x|y|y\n'})
     corrupt = bytearray(good); corrupt[len(corrupt)//2] ^= 0xFF
     server.files['/LJSpeech-1.1.tar.bz2'] = bytes(corrupt)
-    r = run_inproc('ljspeech', '--root', tmp_path, '--url', server.base + '/LJSpeech-1.1.tar.bz2', '--checksum', sha(good), capsys=capsys)
+    r = run_inproc('ljspeech', '--root', tmp_path, '--url', server.base + '/LJSpeech-1.1.tar.bz2', '--checksum',
+                   sha(good), capsys=capsys)
     assert r.returncode == 1
     assert 'sha256 checksum mismatch' in r.stderr and 'the download was removed' in r.stderr
     assert list((tmp_path/'downloads').iterdir()) == []
@@ -120,7 +128,8 @@ def test_path_traversal_archive_refused(server, tmp_path, member, capsys):
     arch = tar_bytes({'UrbanSound8K/metadata/UrbanSound8K.csv': b'a', **member})
     server.files['/UrbanSound8K.tar.gz'] = arch
     root = tmp_path/'deep'/'root'
-    r = run_inproc('urbansound8k', '--root', root, '--url', server.base + '/UrbanSound8K.tar.gz', '--checksum', sha(arch), capsys=capsys)
+    r = run_inproc('urbansound8k', '--root', root, '--url', server.base + '/UrbanSound8K.tar.gz', '--checksum',
+                   sha(arch), capsys=capsys)
     assert r.returncode == 1 and 'refusing to extract member' in r.stderr, r.stderr
     assert not (root/'UrbanSound8K').exists()                  # nothing extracted, not even the good member
     assert not (tmp_path/'evil.txt').exists() and not (tmp_path/'deep'/'evil.txt').exists()
@@ -175,7 +184,8 @@ def test_vas_script(server, tmp_path):
     for c in VAS_CLASSES:
         for k in ('rgb', 'flow', 'melspec'):
             ext = 'npy' if k == 'melspec' else 'pkl'
-            server.files[f'/vas/{c}_{VAS_FILES[k]}.tar'] = tar_bytes({f'./{c}/{VAS_FILES[k]}/video_00001.{ext}': b'x'}, 'w')
+            server.files[f'/vas/{c}_{VAS_FILES[k]}.tar'] = tar_bytes({f'./{c}/{VAS_FILES[k]}/video_00001.{ext}': b'x'},
+                                                                     'w')
     r = run('vas', '--root', tmp_path, '--url', server.base + '/vas')
     assert r.returncode == 0, r.stderr
     out = tmp_path/'vas'/'features'

@@ -1,4 +1,5 @@
-"Tests of foleybook.eval.embedders / classifier / metrics / report beyond the notebooks: bad inputs, caches, published layouts."
+("Tests of foleybook.eval.embedders / classifier / metrics / report beyond the notebooks: bad inputs, caches, "
+ "published layouts.")
 import os, time, warnings
 from pathlib import Path
 import numpy as np, pytest, soundfile as sf, torch
@@ -29,7 +30,8 @@ def _tone_folder(root, classes=('A', 'B'), n=4, sr=8000, seed=0, noise=0.):
     for k, c in enumerate(classes):
         for i in range(n):
             t = np.arange(sr) / sr
-            w = 0.5 * np.sin(2 * np.pi * (300 + 500 * k + 20 * rng.standard_normal()) * t) + noise * rng.standard_normal(sr)
+            w = (0.5 * np.sin(2 * np.pi * (300 + 500 * k + 20 * rng.standard_normal()) * t)
+                 + noise * rng.standard_normal(sr))
             save_audio(Path(root) / c / f'{i}.wav', np.clip(w, -1, 1).astype(np.float32), sr)
     return Path(root)
 
@@ -93,7 +95,9 @@ def test_evaluate_bad_inputs(tmp_path):
     with pytest.raises(DataError, match='no audio files'):
         evaluate(tmp_path / 'empty', ref, embedders=emb, progress=False)
     mism = _tone_folder(tmp_path / 'mism', classes=('A', 'C'))      # the class both hold is scored, the others named
-    with pytest.warns(UserWarning, match=r"scored the 1 class\(es\) both folders hold; not generated: \['B'\], not in the reference: \['C'\]"):
+    with pytest.warns(UserWarning,
+                      match=r"scored the 1 class\(es\) both folders hold; not generated: \['B'\], not in the "
+                            r"reference: \['C'\]"):
         t = evaluate(mism, ref, embedders=emb, progress=False)
     assert set(t['class']) - {'mean', 'all'} == {'A'} and (t.attrs['missing'], t.attrs['extra']) == (['B'], ['C'])
     with pytest.raises(DataError, match="no class of the generated clips"):
@@ -180,7 +184,8 @@ def test_vggish_published_state_dict_round_trip(tmp_path):
 def test_panns_checkpoint_with_numpy_extras_loads_safely(tmp_path):
     src = PANNsCNN14(PANNsConfig.preset('debug')).eval()
     sd = {k: v for k, v in src.state_dict().items() if not k.startswith(('spectrogram', 'logmel'))}  # front end absent
-    torch.save({'iteration': 10, 'model': sd, 'sampler': {'state': np.random.RandomState(0).get_state()}}, tmp_path / 'c.pth')
+    torch.save({'iteration': 10, 'model': sd, 'sampler': {'state': np.random.RandomState(0).get_state()}},
+               tmp_path / 'c.pth')
     m = load_panns_cnn14(tmp_path / 'c.pth', config=PANNsConfig.preset('debug'), check_hash=False)
     x = torch.randn(1, 16000)
     assert torch.allclose(m(x), src(x), atol=1e-5)

@@ -35,7 +35,8 @@ def test_export_load_generate(system, tmp_path, capsys, monkeypatch):
     if system == 'audio-diffusion': assert type(g.vocoder).__name__ == 'HiFiGAN'     # the vocoder came with the folder
     cls = [] if system == 'mtcrnn' else ['--class', 'Rain']
     for src, out in ((['--experiment', exp], 'from_exp'), (['--model', model], 'from_model')):
-        argv = ['generate', *map(str, src), *cls, '--n', '2', '--seed', '1', '--device', 'cpu', '--out', str(tmp_path/out)]
+        argv = ['generate', *map(str, src), *cls, '--n', '2', '--seed', '1', '--device', 'cpu', '--out',
+                str(tmp_path/out)]
         assert main(argv) == 0
     a, b = (sorted((tmp_path/o).rglob('*.wav')) for o in ('from_exp', 'from_model'))
     assert len(a) == len(b) == 2 and [p.name for p in a] == [p.name for p in b]

@@ -37,7 +37,8 @@ def test_cache_written_reused_and_invalidated(tmp_cache, monkeypatch):
     fastpath._MEMO.clear()                                   # another process on the same machine: read, not measured
     assert fastest('toy', {'n': 256}, _forms(calls)) == 'fast' and len(calls) == n
     real = machine()
-    monkeypatch.setattr(fastpath, 'machine', lambda: {**real, 'torch': '0.0.0'})   # another torch: another file, measured again
+    # another torch: another file, measured again
+    monkeypatch.setattr(fastpath, 'machine', lambda: {**real, 'torch': '0.0.0'})
     fastpath._MEMO.clear()
     assert fastest('toy', {'n': 256}, _forms(calls)) == 'fast' and len(calls) > n
     assert len(list(tmp_cache.glob('choices-*.json'))) == 2
@@ -53,7 +54,7 @@ def test_a_file_of_another_machine_or_a_broken_file_is_not_read(tmp_cache):
     cache_file().write_text('{not json')
     assert fastest('toy', {'n': 1}, _forms(calls)) == 'fast' and calls   # measured, and the file rewritten
     data = json.loads(cache_file().read_text())
-    data['machine'] = {**data['machine'], 'model': 'elsewhere'}           # the same name but another machine inside: ignored
+    data['machine'] = {**data['machine'], 'model': 'elsewhere'}   # the same name but another machine inside: ignored
     cache_file().write_text(json.dumps(data))
     fastpath._MEMO.clear(); calls.clear()
     fastest('toy', {'n': 1}, _forms(calls)); assert calls

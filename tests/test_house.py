@@ -32,20 +32,23 @@ class Levels(Pretrained, nn.Module):
     def forward(self, label): return self.log_rms[label]
 
 class LevelsTrainer(Trainer):
-    "Learn each class's log-rms level from a class folder (or 'synth'): the data, the model and the learner; the rest is the skeleton's."
+    ("Learn each class's log-rms level from a class folder (or 'synth'): the data, the model and the learner; the rest "
+     "is the skeleton's.")
     def synth(self, run): return dict(n_per_class=4)
     def build_data(self, data, run, out, device):
         from foleybook.data.folders import ClassFolder
         from foleybook.data.loaders import make_dls
         ds = ClassFolder(data, sr=16000, duration=1.)
         items = [(torch.tensor(y), ds[i][0].pow(2).mean().add(1e-8).log().mul(.5)) for i, y in enumerate(ds.labels)]
-        return make_dls(items, items[:2], bs=run.settings.bs, seed=run.settings.seed, device=device, n_inp=1), tuple(ds.classes)
+        return make_dls(items, items[:2], bs=run.settings.bs, seed=run.settings.seed, device=device,
+                        n_inp=1), tuple(ds.classes)
     def build_model(self, data, run): return Levels(run.model.replace(classes=data[1]))
     def build_learner(self, data, model, run, cbs):
         from fastai.learner import Learner
         return Learner(data[0], model, loss_func=nn.MSELoss(), lr=run.settings.lr, cbs=cbs)
 
-train_levels = trainer('levels', LevelsConfig, defaults={'*': dict(epochs=3, bs=4, lr=0.5)}, what='the class levels')(LevelsTrainer)
+train_levels = trainer('levels', LevelsConfig, defaults={'*': dict(epochs=3, bs=4, lr=0.5)},
+                       what='the class levels')(LevelsTrainer)
 
 class Chirps(GeneratorMixin, PartsGenerator):
     "Rising chirps, one start pitch per class, at each class's learnt level."
@@ -95,7 +98,8 @@ def test_registered_by_definition(tmp_path):
 
 def test_trains_generates_exports(recipe, tmp_path, capsys):
     exp = tmp_path/'exp'
-    assert main(['recipe', 'chirps', '--preset', 'debug', '--out', str(exp)]) == 0   # the CLI's choices come from RECIPES
+    # the CLI's choices come from RECIPES
+    assert main(['recipe', 'chirps', '--preset', 'debug', '--out', str(exp)]) == 0
     rep = json.loads((exp/'report.json').read_text())
     assert rep['recipe'] == 'chirps' and set(rep['class_accuracy']) == {'DogBark', 'Rain', 'GunShot'}
     assert len(list((exp/'gen').glob('*/*.wav'))) == 6 and set(rep['level']) == {'DogBark', 'Rain', 'GunShot'}
@@ -108,9 +112,10 @@ def test_trains_generates_exports(recipe, tmp_path, capsys):
     assert torch.equal(model.generate('Rain', 2, seed=3), trained.generate('Rain', 2, seed=3))
     assert main(['generate', '--model', str(tmp_path/'model'), '--class', 'gun_shot', '--n', '3', '--option', 'rate=4',
                  '--out', str(tmp_path/'gen')]) == 0
-    assert len(list((tmp_path/'gen'/'GunShot').glob('*.wav'))) == 3                  # any spelling; the folder takes the generator's
+    assert len(list((tmp_path/'gen'/'GunShot').glob('*.wav'))) == 3   # any spelling; the folder takes the generator's
     assert main(['generate', '--model', str(tmp_path/'model'), '--class', 'Thunder', '--out', str(tmp_path/'x')]) == 2
-    assert "'Thunder' is not a class of this generator; classes: ['DogBark', 'GunShot', 'Rain']" in capsys.readouterr().err
+    assert ("'Thunder' is not a class of this generator; classes: ['DogBark', 'GunShot', 'Rain']"
+            in capsys.readouterr().err)
 
 
 def test_sampler():
@@ -124,9 +129,11 @@ def test_sampler():
 
 def test_benchmarked(recipe, tmp_path, monkeypatch):
     from foleybook.recipes import bench
-    monkeypatch.setitem(bench.BENCH_SYSTEMS, 'chirps', dict(recipe='chirps', presets=dict(debug='debug', demo='debug', paper='debug'),
+    monkeypatch.setitem(bench.BENCH_SYSTEMS, 'chirps',
+                        dict(recipe='chirps', presets=dict(debug='debug', demo='debug', paper='debug'),
                                                              target=('generated_accuracy', 0.)))
     scores = bench.run_bench(tmp_path/'bench', ['chirps'], preset='debug', seeds=(0,), system='cpu', report=False)
     s = scores['chirps'][0]
-    assert s['system'] == 'chirps' and s['kind'] == 'classes' and set(s['per_class']) == set(DCASE_CLASSES)   # the bench's data
+    # the bench's data
+    assert s['system'] == 'chirps' and s['kind'] == 'classes' and set(s['per_class']) == set(DCASE_CLASSES)
     assert s['own'] == dict(metric='generated_accuracy', value=s['accuracy'], target=0., met=True)

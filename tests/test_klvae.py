@@ -1,4 +1,5 @@
-"KL-VAE: loading a diffusers AutoencoderKL folder (outputs equal diffusers'), unsupported configs, safetensors + JSON round trip."
+("KL-VAE: loading a diffusers AutoencoderKL folder (outputs equal diffusers'), unsupported configs, safetensors + JSON "
+ "round trip.")
 import json
 import pytest, torch
 from foleybook.core import ConfigError, CheckpointError, load_pretrained
@@ -8,7 +9,8 @@ diffusers = pytest.importorskip('diffusers')
 
 def _tiny(**kw):
     torch.manual_seed(0)
-    a = dict(in_channels=1, out_channels=1, down_block_types=('DownEncoderBlock2D',) * 4, up_block_types=('UpDecoderBlock2D',) * 4,
+    a = dict(in_channels=1, out_channels=1, down_block_types=('DownEncoderBlock2D',) * 4,
+             up_block_types=('UpDecoderBlock2D',) * 4,
              block_out_channels=(8, 16, 16, 32), layers_per_block=1, latent_channels=1, norm_num_groups=4)
     return diffusers.AutoencoderKL(**{**a, **kw}).eval()
 
@@ -40,7 +42,8 @@ def test_without_quant_convs(tmp_path):
 
 @pytest.mark.parametrize('change, says', [
     (dict(act_fn='gelu'), "act_fn='gelu'"),
-    (dict(down_block_types=['DownEncoderBlock2D', 'AttnDownEncoderBlock2D', 'DownEncoderBlock2D', 'DownEncoderBlock2D']), "down block 'AttnDownEncoderBlock2D'"),
+    (dict(down_block_types=['DownEncoderBlock2D', 'AttnDownEncoderBlock2D', 'DownEncoderBlock2D',
+                            'DownEncoderBlock2D']), "down block 'AttnDownEncoderBlock2D'"),
     (dict(mid_block_add_attention=False), "mid_block_add_attention=False"),
     (dict(out_channels=3), "in_channels=1 != out_channels=3"),
     (dict(use_post_quant_conv=False), "use_quant_conv != use_post_quant_conv"),
@@ -91,5 +94,6 @@ def test_klvae_trainer_saves_through_fit_pretrained(tmp_path):
     keys = json.loads((final / 'config.json').read_text())
     assert keys['model_class'] == 'KLVAE'
     t = (final / 'config.json').stat().st_mtime_ns
-    assert train_klvae('synth', out=tmp_path / 'vae', epochs=1, n_synth=1, quiet=True) == final   # finished: not trained again
+    # finished: not trained again
+    assert train_klvae('synth', out=tmp_path / 'vae', epochs=1, n_synth=1, quiet=True) == final
     assert (final / 'config.json').stat().st_mtime_ns == t

@@ -1,4 +1,5 @@
-"The fast mel front end (frames + rfft, reused buffers, band blocks) equals the plain computation, in every mode it runs in."
+("The fast mel front end (frames + rfft, reused buffers, band blocks) equals the plain computation, in every mode it "
+ "runs in.")
 import threading
 import numpy as np, pytest, torch, torch.nn.functional as F
 from foleybook.audio import MelConfig, MelSpectrogram
@@ -10,7 +11,8 @@ def naive_mel(x, c: MelConfig):
     "torch.stft with F.pad's padding, |X| ** power, the dense filterbank, the config's scale: the obvious way."
     ms = MelSpectrogram(c)
     xp = F.pad(x[:, None], (c.pad, c.pad), mode=c.pad_mode)[:, 0]
-    X = torch.stft(xp, c.n_fft, c.hop_length, c.win_length, torch.hann_window(c.win_length), center=False, return_complex=True)
+    X = torch.stft(xp, c.n_fft, c.hop_length, c.win_length, torch.hann_window(c.win_length), center=False,
+                   return_complex=True)
     return ms.scale(ms.fb @ X.abs() ** c.power)
 
 
@@ -39,7 +41,8 @@ def test_window_shorter_than_fft():
 
 
 def test_buffers_reused_and_not_leaking_between_shapes():
-    "Calls with new shapes, then the old one again, give the same mels as fresh modules (the reused buffers follow the shape)."
+    ("Calls with new shapes, then the old one again, give the same mels as fresh modules (the reused buffers follow "
+     "the shape).")
     ms = MelSpectrogram()
     a, b = _waves(1, 88200, 2), _waves(5, 20000, 3)
     first = ms(a)
@@ -50,7 +53,8 @@ def test_buffers_reused_and_not_leaking_between_shapes():
 
 
 def test_autograd_path_matches_and_backpropagates():
-    "With autograd on, the plain path: the same mel, finite non-zero gradients (also at silence), after an inference_mode call."
+    ("With autograd on, the plain path: the same mel, finite non-zero gradients (also at silence), after an "
+     "inference_mode call.")
     ms = MelSpectrogram()
     x = _waves(2, 8192, 4)
     x[1, :4000] = 0

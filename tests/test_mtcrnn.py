@@ -1,4 +1,5 @@
-"MTCRNN: the chained generator (one folder, fast == naive, bad input), the trainer and recipe tables, the control measure."
+("MTCRNN: the chained generator (one folder, fast == naive, bad input), the trainer and recipe tables, the control "
+ "measure.")
 import json
 import numpy as np, pytest, torch
 from foleybook.core import ConfigError, DataError, CheckpointError, load_pretrained
@@ -44,23 +45,29 @@ def test_bad_input_names_the_argument(chain, tmp_path):
         chain.generate(np.zeros((10, 3)))
     bad = np.linspace(0, 1, 10); bad[7] = np.inf
     with pytest.raises(ConfigError, match=r"NaN or infinite values \(first at step 7\)"): chain.generate(bad)
-    with pytest.raises(ConfigError, match="its rate 30 Hz does not divide the tier's rate 125 Hz"): chain.generate(np.zeros(10), control_rate=30)
+    with pytest.raises(ConfigError, match="its rate 30 Hz does not divide the tier's rate 125 Hz"):
+        chain.generate(np.zeros(10), control_rate=30)
     with pytest.raises(ConfigError, match="mode must be one of"): chain.generate(mode='other')
     t3, t2, t1 = chain.tier3, chain.tier2, chain.tier1
-    with pytest.raises(ConfigError, match="tier1 is conditioned on"): MTCRNN(t3, t2, Tier(TierConfig.preset('debug_tier1', prop=('rms',))))
+    with pytest.raises(ConfigError, match="tier1 is conditioned on"):
+        MTCRNN(t3, t2, Tier(TierConfig.preset('debug_tier1', prop=('rms',))))
     (w,) = make_textures(tmp_path, 1, kinds=('pops',), duration=.5)
     d = json.loads(w.with_suffix('.json').read_text()); del d['fill']
     (tmp_path/'nofill.json').write_text(json.dumps(d))
-    with pytest.raises(DataError, match=r"nofill.json: no parameter\(s\) \['fill'\]"): clip_tracks(tmp_path/'nofill.json', t3.config)
+    with pytest.raises(DataError, match=r"nofill.json: no parameter\(s\) \['fill'\]"):
+        clip_tracks(tmp_path/'nofill.json', t3.config)
 
 
 def test_tables():
     assert get_trainer('mtcrnn') is train_mtcrnn.spec and get_trainer('mtcrnn_tier').extras.__name__ == '_TierExtras'
-    assert [s.name for s in get_recipe('mtcrnn').stages] == ['data', 'params', 'tier3', 'tier2', 'tier1', 'generate', 'evaluate']
-    r = resolve('mtcrnn', 'published', steps=3, **{'model.tier1.hidden': 8})   # one setting for the chain: each tier adds its own defaults
+    assert [s.name for s in get_recipe('mtcrnn').stages] == ['data', 'params', 'tier3', 'tier2', 'tier1', 'generate',
+                                                             'evaluate']
+    # one setting for the chain: each tier adds its own defaults
+    r = resolve('mtcrnn', 'published', steps=3, **{'model.tier1.hidden': 8})
     assert r.given == dict(steps=3) and r.settings is None and (r.model.tier1.hidden, r.model.tier2.hidden) == (8, 500)
     t1 = resolve('mtcrnn_tier', 'tier1')
-    assert (t1.settings.steps, t1.extras.seq_len, t1.extras.tfr, t1.extras.ss) == (50000, 4000, 0.8, 0.)   # the published tier 1
+    # the published tier 1
+    assert (t1.settings.steps, t1.extras.seq_len, t1.extras.tfr, t1.extras.ss) == (50000, 4000, 0.8, 0.)
 
 
 def test_control_measure():
@@ -83,7 +90,8 @@ def test_lossy_fast_steps_stay_close_and_fp32_is_exact():
     with torch.inference_mode():
         steps = {dt: FastGRUStep(t1, 1, dt) for dt in (torch.float32, torch.float16, torch.qint8)}
         ct = steps[torch.float32].cond_terms(t1.norm_cond(cond))
-        lg = {dt: torch.stack([s.step(ref[:, t - 1] if t else torch.full((1,), 128), ct[:, t]).clone() for t in range(150)]) for dt, s in steps.items()}
+        lg = {dt: torch.stack([s.step(ref[:, t - 1] if t else torch.full((1,), 128),
+                                      ct[:, t]).clone() for t in range(150)]) for dt, s in steps.items()}
     p32 = lg[torch.float32].softmax(-1)
     l1 = {dt: float((p32 - lg[dt].softmax(-1)).abs().sum(-1).mean()) for dt in (torch.float16, torch.qint8)}
     assert l1[torch.float16] < 1e-3 and l1[torch.qint8] < 0.05, l1

@@ -1,4 +1,5 @@
-"""An MTCRNN tier trains under DDP (2 CPU processes, gloo, foleybook.learner.launch): both ranks end with the same weights."""
+("""An MTCRNN tier trains under DDP (2 CPU processes, gloo, foleybook.learner.launch): both ranks end with the same """
+ """weights.""")
 import os, tempfile
 import torch
 from foleybook.train.learner import launch
@@ -14,11 +15,13 @@ def _train(folder, out):
     cfg = TierConfig.preset('debug')
     arrays = [clip_tracks(f, cfg) for f in clip_files(folder)]
     tier = Tier(cfg).set_stats(**tier_stats(arrays, cfg))
-    learn = tier_learner(tier_dls(arrays, cfg, bs=4, seq_len=64, seed=0, device='cpu'), tier, lr=3e-3, steps=8).to_distributed(cpu=True)
+    learn = tier_learner(tier_dls(arrays, cfg, bs=4, seq_len=64, seed=0, device='cpu'), tier, lr=3e-3,
+                         steps=8).to_distributed(cpu=True)
     with learn.no_bar(), learn.no_logging(): learn.fit(2, 3e-3)
     rank = dist.get_rank() if dist.is_initialized() else 0
     m = getattr(learn.model, 'module', learn.model)
-    torch.save({'sd': m.state_dict(), 'losses': [float(v) for v in learn.recorder.losses]}, os.path.join(out, f'rank{rank}.pt'))
+    torch.save({'sd': m.state_dict(), 'losses': [float(v) for v in learn.recorder.losses]},
+               os.path.join(out, f'rank{rank}.pt'))
 
 
 def test_tier_ddp_ranks_agree():

@@ -10,7 +10,8 @@ def cells_flagged(flag):
     for f in sorted(NBS.glob('*.ipynb')):
         for c in json.loads(f.read_text())['cells']:
             src = ''.join(c['source'])
-            if c['cell_type'] == 'code' and any(l.strip().replace(' ', '') == f'#|{flag}' for l in src.splitlines() if l.startswith('#|')):
+            if (c['cell_type'] == 'code'
+                and any(l.strip().replace(' ', '') == f'#|{flag}' for l in src.splitlines() if l.startswith('#|'))):
                 yield f.name, src
 
 

@@ -16,7 +16,8 @@ def test_every_retired_field_is_gone_and_dropped_on_load(tmp_path):
     discover()
     retiring = {c for c in _subclasses(FoleyConfig) if c.retired and c.__module__.startswith('foleybook.')}
     names = {c.__name__ for c in retiring}
-    assert {'VQVAEConfig', 'PixelSNAILConfig', 'ClassifierConfig', 'VQGANConfig', 'GPTConfig', 'DiffWaveConfig', 'SashimiConfig',
+    assert {'VQVAEConfig', 'PixelSNAILConfig', 'ClassifierConfig', 'VQGANConfig', 'GPTConfig', 'DiffWaveConfig',
+            'SashimiConfig',
             'AudioDiffusionConfig', 'KLVAEConfig', 'TierConfig', 'BigVGANConfig'} <= names, names
     for c in retiring:
         cfg = c.preset(next(iter(c.presets)))
@@ -28,7 +29,8 @@ def test_every_retired_field_is_gone_and_dropped_on_load(tmp_path):
 
 
 def test_an_old_saved_folder_loads(tmp_path):
-    "A VQ-VAE folder whose config.json carries the old training fields (as saved before) loads; a misspelt key does not."
+    ("A VQ-VAE folder whose config.json carries the old training fields (as saved before) loads; a misspelt key does "
+     "not.")
     m = VQVAE(VQVAEConfig.preset('debug')).save_pretrained(tmp_path/'vq')
     d = json.loads((m/'config.json').read_text())
     (m/'config.json').write_text(json.dumps({**d, 'lr': 3e-3, 'bs': 8, 'epochs': 2}))
@@ -40,7 +42,8 @@ def test_an_old_saved_folder_loads(tmp_path):
 def test_nested_retired_fields(tmp_path):
     "The latent preset's nested KL-VAE config lost its lr / bs too: an old file with both levels loads."
     cfg = AudioDiffusionConfig.preset('latent')
-    old = cfg.to_dict(); old.update(lr=1e-4, warmup=500, ema_max=0.9999, epochs=100); old['vae'].update(lr=4.5e-6, bs=16)
+    old = cfg.to_dict()
+    old.update(lr=1e-4, warmup=500, ema_max=0.9999, epochs=100); old['vae'].update(lr=4.5e-6, bs=16)
     (tmp_path/'c.json').write_text(json.dumps({'config_class': 'AudioDiffusionConfig', **old}))
     assert AudioDiffusionConfig.load_json(tmp_path/'c.json') == cfg
 

@@ -20,10 +20,12 @@ def _model(seed=0, **kw):
 
 # the variants of the architecture: kernel 5 (the DCASE size) and even kernels, no attention, no cond stack,
 # output residual blocks, unconditional
-VARIANTS = [dict(), dict(kernel=5, height=5, width=7), dict(kernel=4, attention=False), dict(n_cond_res_blocks=0, n_out_res_blocks=1),
+VARIANTS = [dict(), dict(kernel=5, height=5, width=7), dict(kernel=4, attention=False),
+            dict(n_cond_res_blocks=0, n_out_res_blocks=1),
             dict(n_classes=0),
             # the baseline's layout (strict causal convs and attention, linear class MLP, 1-channel class map)
-            dict(causal='strict', embed_act=False, n_cond_res_blocks=0), dict(causal='strict', embed_act=False, n_cond_res_blocks=0, kernel=4, height=5),
+            dict(causal='strict', embed_act=False, n_cond_res_blocks=0),
+            dict(causal='strict', embed_act=False, n_cond_res_blocks=0, kernel=4, height=5),
             dict(causal='strict', kernel=5, attention=False, n_out_res_blocks=1)]
 
 @pytest.mark.parametrize('kw', VARIANTS)
@@ -73,9 +75,11 @@ def test_sample_logits_top_k_and_temperature():
     assert (cold == 3).float().mean() > 0.99
     with pytest.raises(ConfigError): sample_logits(logits, temperature=-1)
 
-def _wn(cin, cout, k=1, bias=True): return cout * cin * k * k + cout + (cout if bias else 0)   # weight norm's v and g, bias
+def _wn(cin, cout, k=1, bias=True):   # weight norm's v and g, bias
+    return cout * cin * k * k + cout + (cout if bias else 0)
 def _gated(ch, hidden, k, aux=0, cond=0):
-    return _wn(ch, hidden, k) + _wn(hidden, 2 * ch, k) + (_wn(aux, hidden) if aux else 0) + (_wn(cond, 2 * ch, bias=False) if cond else 0)
+    return (_wn(ch, hidden, k) + _wn(hidden, 2 * ch, k) + (_wn(aux, hidden) if aux else 0)
+            + (_wn(cond, 2 * ch, bias=False) if cond else 0))
 
 def test_baseline_parameter_count():
     "The DCASE 2023 baseline's PixelSNAIL, counted by formula from its modules: 103,316,216 with its unused CondResNet."
@@ -88,11 +92,14 @@ def test_baseline_parameter_count():
     total = inputs + 4 * block + _wn(C, V) + mlp
     assert total + cond_resnet == 103_316_216 and cond_resnet == 6_493_184
     with torch.device('meta'):
-        base, cond = PixelSNAIL(PixelSNAILConfig.preset('dcase2023')), PixelSNAIL(PixelSNAILConfig.preset('dcase2023_cond'))
+        base, cond = (PixelSNAIL(PixelSNAILConfig.preset('dcase2023')),
+                      PixelSNAIL(PixelSNAILConfig.preset('dcase2023_cond')))
     assert sum(p.numel() for p in base.parameters()) == total == 96_823_032   # the unused CondResNet is left out
-    # dcase2023_cond: a 256-channel conditioning stack (3x3 conv from the 1-channel map + 3 gated blocks) feeds every residual block
+    # dcase2023_cond: a 256-channel conditioning stack (3x3 conv from the 1-channel map + 3 gated blocks) feeds every
+    # residual block
     stack = _wn(1, C, 3) + 3 * _gated(C, C, 3)
-    assert sum(p.numel() for p in cond.parameters()) == total + stack + 16 * (_wn(C, 2 * C, bias=False) - _wn(1, 2 * C, bias=False)) == 104_227_832
+    assert sum(p.numel() for p in cond.parameters()) == total + stack + 16 * (_wn(C, 2 * C, bias=False) - _wn(1, 2 * C,
+        bias=False)) == 104_227_832
 
 @pytest.mark.parametrize('preset', ['debug', 'debug_baseline', 'small', 'dcase2023', 'dcase2023_cond'])
 def test_preset_shapes(preset):
@@ -146,10 +153,13 @@ class _Start(Callback):
 def test_train_prior_resume_matches_uninterrupted(tmp_path):
     f = _toy_file(tmp_path/'codes'/'codes.safetensors')
     sa, sb = _Start(), _Start()
-    a = PixelSNAIL.from_pretrained(train_prior(tmp_path/'codes', preset='debug', out=tmp_path/'a', epochs=2, bs=8, every=2, cbs=[sa]))
-    with pytest.raises(KeyboardInterrupt): train_prior(f, preset='debug', out=tmp_path/'b', epochs=2, bs=8, every=2, cbs=[_Interrupt(5)])
+    a = PixelSNAIL.from_pretrained(train_prior(tmp_path/'codes', preset='debug', out=tmp_path/'a', epochs=2, bs=8,
+                                               every=2, cbs=[sa]))
+    with pytest.raises(KeyboardInterrupt):
+        train_prior(f, preset='debug', out=tmp_path/'b', epochs=2, bs=8, every=2, cbs=[_Interrupt(5)])
     assert not (tmp_path/'b'/'final').exists()
-    b = PixelSNAIL.from_pretrained(train_prior(f, preset='debug', out=tmp_path/'b', epochs=2, bs=8, every=2, resume=True, cbs=[sb]))
+    b = PixelSNAIL.from_pretrained(train_prior(f, preset='debug', out=tmp_path/'b', epochs=2, bs=8, every=2,
+                                               resume=True, cbs=[sb]))
     # the resumed run really started from the interrupted run's checkpoint, not from the initial weights ...
     assert any(not torch.equal(sa.sd[k], sb.sd[k]) for k in sa.sd)
     # ... and ended exactly where the uninterrupted run did
@@ -172,9 +182,11 @@ def test_train_prior_bad_data(tmp_path):
     with pytest.raises(DataError, match="not found"): train_prior(tmp_path/'missing.safetensors')
     (tmp_path/'empty').mkdir()
     with pytest.raises(DataError, match="expected one code-map file"): train_prior(tmp_path/'empty')
-    write_codes(tmp_path/'rvq.safetensors', torch.zeros(4, 4, 6, 3, dtype=torch.long), torch.zeros(4, dtype=torch.long), ['a'], 16)
+    write_codes(tmp_path/'rvq.safetensors', torch.zeros(4, 4, 6, 3, dtype=torch.long), torch.zeros(4, dtype=torch.long),
+                ['a'], 16)
     with pytest.raises(DataError, match="residual-VQ"): train_prior(tmp_path/'rvq.safetensors')
-    with pytest.raises(ConfigError, match="TrainSettings.system must be one of"): train_prior(_toy_file(tmp_path/'ok.safetensors'), system='tpu')
+    with pytest.raises(ConfigError, match="TrainSettings.system must be one of"):
+        train_prior(_toy_file(tmp_path/'ok.safetensors'), system='tpu')
 
 # ---- the pipeline ----
 
@@ -182,7 +194,8 @@ class _Vocoder:
     "Stand-in vocoder at `sample_rate`: mel (n, M, F) -> (n, 1, F * hop), a deterministic function of the mel."
     def __init__(self, sample_rate=22050, hop=256):
         from foleybook.audio import MelConfig
-        self.sample_rate, self.hop, self.mel_config = sample_rate, hop, MelConfig.preset('hifigan')   # a `Vocoder` has a mel_config
+        # a `Vocoder` has a mel_config
+        self.sample_rate, self.hop, self.mel_config = sample_rate, hop, MelConfig.preset('hifigan')
     def __call__(self, mel):
         return torch.tanh(mel.mean(1, keepdim=True)).repeat_interleave(self.hop, -1) * 0.5
 
@@ -237,11 +250,13 @@ def test_amp_keeps_attention_and_logits_fp32(tmp_path):
     learn.to_amp()
     seen = {}
     def hook(name): return lambda mod, inp, out: seen.setdefault(name, set()).add(out.dtype)
-    for i, a in enumerate(x for x in m.modules() if isinstance(x, CausalAttention)): a.register_forward_hook(hook(f'attn{i}'))
+    for i, a in enumerate(x for x in m.modules() if isinstance(x, CausalAttention)):
+        a.register_forward_hook(hook(f'attn{i}'))
     m.head.register_forward_hook(hook('logits'))
     m.blocks[0].res[0].conv1.register_forward_hook(hook('conv'))
     before = learn.validate()[0]
     with learn.no_bar(), learn.no_logging(): learn.fit(3, 1e-2)
     assert learn.validate()[0] < 0.6 * before
     assert seen['conv'] == {torch.bfloat16}                       # the rest does run in half precision
-    assert all(seen[k] == {torch.float32} for k in seen if k != 'conv') and len(seen) == 4  # 2 attentions + logits + conv
+    # 2 attentions + logits + conv
+    assert all(seen[k] == {torch.float32} for k in seen if k != 'conv') and len(seen) == 4

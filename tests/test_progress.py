@@ -29,7 +29,8 @@ SCRIPT = textwrap.dedent('''
 
 def test_one_line_per_epoch_when_piped(tmp_path):
     env = dict(os.environ, OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
-    r = subprocess.run([sys.executable, '-c', f'OUT = {str(tmp_path/"run")!r}\n' + SCRIPT], capture_output=True, text=True,
+    r = subprocess.run([sys.executable, '-c', f'OUT = {str(tmp_path/"run")!r}\n' + SCRIPT], capture_output=True,
+                       text=True,
                        env=env, timeout=300, cwd=Path(__file__).parent.parent)
     assert r.returncode == 0, r.stderr
     lines = r.stdout.splitlines()

@@ -27,7 +27,8 @@ def test_recipe_on_a_messy_folder(tmp_path, monkeypatch):
     (data/'Rain'/'zz_truncated.wav').write_bytes(good.read_bytes()[:len(good.read_bytes()) // 3])
     sf.write(data/'GunShot'/'zz_nan.wav', np.full(22050, np.nan, np.float32), 22050, subtype='FLOAT')
     sf.write(data/'GunShot'/'zz_silent.wav', np.zeros(22050, np.float32), 22050)
-    sf.write(data/'Rain'/'zz_stereo_44k_3s.wav', 0.3 * np.random.default_rng(0).standard_normal((3 * 44100, 2)).astype(np.float32), 44100)
+    sf.write(data/'Rain'/'zz_stereo_44k_3s.wav',
+             0.3 * np.random.default_rng(0).standard_normal((3 * 44100, 2)).astype(np.float32), 44100)
     (data/'Sneeze_Cough').mkdir()
     spec = RecipeSpec('messy', [
         Stage('data', 'the data description', 'data/source.json', (), stage_data),
@@ -45,7 +46,8 @@ def test_recipe_on_a_messy_folder(tmp_path, monkeypatch):
     assert left_out == {'zz_text.wav', 'zz_empty.wav', 'zz_truncated.wav', 'zz_nan.wav', 'zz_silent.wav'}, splits['bad']
     assert splits['empty_classes'] == ['Sneeze_Cough']
     used = {p.name for p in (tmp_path/'exp'/'data').glob('*/*/*.wav')}
-    assert 'zz_stereo_44k_3s.wav' in used and not used & left_out     # other lengths/rates/channels are used, bad files nowhere
+    # other lengths/rates/channels are used, bad files nowhere
+    assert 'zz_stereo_44k_3s.wav' in used and not used & left_out
     rep = json.loads((tmp_path/'exp'/'report.json').read_text())
     assert set(rep['bad_files']) == set(splits['bad']) and 'generated_accuracy' in rep
     log = (tmp_path/'exp'/'recipe.log').read_text()

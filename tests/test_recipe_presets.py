@@ -1,5 +1,6 @@
 """Every preset of every recipe starts as shipped: its sections check at registration, and its training stages each run
-their first step (`run_recipe` with `--set SECTION.steps=1`, as `foleybook recipe NAME --preset P --set ...` would), on a
+their first step (`run_recipe` with `--set SECTION.steps=1`, as `foleybook recipe NAME --preset P --set ...` would), on
+a
 SynthFoley set just big enough for the preset's batch sizes. The paper-sized presets are slow: they run with
 FOLEYBOOK_SLOW=1 (`FOLEYBOOK_SLOW=1 pytest tests/test_recipe_presets.py`), never in CI."""
 import json, math, os
@@ -9,33 +10,42 @@ from foleybook.core import discover
 from foleybook.train.trainers import get_trainer
 from foleybook.recipes.engine import RECIPES, Train, get_recipe, run_recipe
 
-PAPER = {('dcase2023', 'dcase2023'), ('diffwave', 'sc09'), ('diffwave', 'sashimi'), ('diffwave', 'ljspeech'), ('specvqgan', 'vas'),
-         ('specvqgan', 'vggsound'), ('audio-diffusion', 'image256'), ('audio-diffusion', 'latent'), ('mtcrnn', 'published')}
+PAPER = {('dcase2023', 'dcase2023'), ('diffwave', 'sc09'), ('diffwave', 'sashimi'), ('diffwave', 'ljspeech'),
+         ('specvqgan', 'vas'),
+         ('specvqgan', 'vggsound'), ('audio-diffusion', 'image256'), ('audio-diffusion', 'latent'),
+         ('mtcrnn', 'published')}
 SMALLER = {('audio-diffusion', 'image256'): {'unet.bs': 2}, ('audio-diffusion', 'latent'): {'unet.bs': 2, 'vae.bs': 2},
-           ('specvqgan', 'vggsound'): {'gpt_class.bs': 2, 'gpt_feature.bs': 2}, ('specvqgan', 'vas'): {'gpt_class.bs': 2, 'gpt_feature.bs': 2}}
+           ('specvqgan', 'vggsound'): {'gpt_class.bs': 2, 'gpt_feature.bs': 2},
+           ('specvqgan', 'vas'): {'gpt_class.bs': 2, 'gpt_feature.bs': 2}}
 # the 100M+ parameter models of those presets in batches of 2, not 16, so that one step fits a CPU machine's memory
 
 
 def training_stages(spec, p:dict) -> list:
-    "The stages of `spec` that train something with preset `p` (a training section, a trainer that trains, not skipped by it)."
+    ("The stages of `spec` that train something with preset `p` (a training section, a trainer that trains, not "
+     "skipped by it).")
     out = []
     for s in spec.stages:
         kind = spec.section_type(s.section) if s.section else None
-        if isinstance(kind, Train) and isinstance(p.get(s.section), dict) and get_trainer(kind.name(p[s.section])).trains: out.append(s)
+        if (isinstance(kind, Train) and isinstance(p.get(s.section), dict)
+            and get_trainer(kind.name(p[s.section])).trains):
+            out.append(s)
     return out
 
 
 def bounded(name:str, preset:str) -> tuple:
-    "The `--set` changes that bound `preset` of recipe `name` to one step per training stage and a small data set, and its last training stage."
+    ("The `--set` changes that bound `preset` of recipe `name` to one step per training stage and a small data set, "
+     "and its last training stage.")
     spec = get_recipe(name); p = spec.preset(preset)
-    stages = [s for s in training_stages(spec, p) if s.name != 'evaluate']   # the evaluate stage's classifier comes after generation
+    # the evaluate stage's classifier comes after generation
+    stages = [s for s in training_stages(spec, p) if s.name != 'evaluate']
     sets = {f'{s.section}.steps': 1 for s in stages}
     sets.update(SMALLER.get((name, preset), {}))
     bs = max(spec.preset(preset, sets)[s.section].get('bs', 16) for s in stages)
     if name == 'mtcrnn': sets['n_clips'] = 4
     elif p.get('task') != 'vocoder':
         hold = p.get('holdout', 0.1)
-        n = next(n for n in range(3, 100) if 0.85 * 7 * (n - max(1, round(n * hold))) >= bs)   # train clips >= the largest batch (10-15 % validation)
+        # train clips >= the largest batch (10-15 % validation)
+        n = next(n for n in range(3, 100) if 0.85 * 7 * (n - max(1, round(n * hold))) >= bs)
         if (p.get('n_per_class') or 100) > n: sets['n_per_class'] = n
     return sets, stages[-1].name, [s.name for s in stages]
 

@@ -1,4 +1,5 @@
-"Kill -9 a training process after a checkpoint, resume it in a new process: the result is bit-identical to a straight run."
+("Kill -9 a training process after a checkpoint, resume it in a new process: the result is bit-identical to a straight "
+ "run.")
 import os, signal, subprocess, sys, textwrap
 from pathlib import Path
 import pytest, torch
@@ -70,9 +71,11 @@ def run(tmp_path, *args):
     script = tmp_path/'train.py'
     script.write_text(SCRIPT)
     env = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1'}
-    return subprocess.run([sys.executable, str(script), *map(str, args)], env=env, capture_output=True, text=True, timeout=300)
+    return subprocess.run([sys.executable, str(script), *map(str, args)], env=env, capture_output=True, text=True,
+                          timeout=300)
 
-KINDS = ['plain', 'gan']  # a bf16 MLP with dropout, EMA and clipping; a GAN with its own D optimizer and adaptive weight
+# a bf16 MLP with dropout, EMA and clipping; a GAN with its own D optimizer and adaptive weight
+KINDS = ['plain', 'gan']
 
 def test_kill_and_resume_is_bit_identical(tmp_path):
     a, b = tmp_path/'straight', tmp_path/'crashed'
@@ -88,7 +91,8 @@ def test_kill_and_resume_is_bit_identical(tmp_path):
         sa, sb = load_safetensors(a/kind/'final.safetensors'), load_safetensors(b/kind/'final.safetensors')
         assert sa.keys() == sb.keys() and len(sa) > 8
         for k in sa: assert torch.equal(sa[k], sb[k]), (kind, k)
-        assert sorted(p.name for p in (b/kind).glob('ckpt-*')) == ['ckpt-00000006.safetensors', 'ckpt-00000012.safetensors']
+        assert sorted(p.name for p in (b/kind).glob('ckpt-*')) == ['ckpt-00000006.safetensors',
+                                                                   'ckpt-00000012.safetensors']
         # the resumed half really trained: the weights moved since the step-6 checkpoint
         m6, _ = load_checkpoint(b/kind/'ckpt-00000006.safetensors')
         assert any(not torch.equal(v, sa[f'model.{k}']) for k, v in m6.items()), kind

@@ -68,7 +68,8 @@ def test_time_major_order():
 @pytest.mark.parametrize('kind', ['feature', 'class', 'none'])
 def test_kv_cache_sampling_equals_full_recompute(kind):
     torch.manual_seed(0)
-    over = dict(feature=dict(p_uncond=0.1), **{'class': dict(cond='class', n_classes=3, p_uncond=0.1)}, none=dict(cond='none'))[kind]
+    over = dict(feature=dict(p_uncond=0.1), **{'class': dict(cond='class', n_classes=3, p_uncond=0.1)},
+                none=dict(cond='none'))[kind]
     gpt = SpecGPT(GPTConfig.preset('debug', **over)).eval()
     cond = dict(feature=torch.randn(4, 2048), none=None, **{'class': 2})[kind]
     prime = torch.randint(0, 32, (1, 10, 8))
@@ -110,7 +111,8 @@ def test_sampling_bad_input(tmp_path):
     assert gpt.load_features(_save(tmp_path/'whole.npy', np.zeros((16, 2048), np.float32))).shape == (1, 4, 2048)
     with pytest.raises(DataError, match=r'code grids \(n, 10, 8\)'): gpt(torch.zeros(1, 5, 8, dtype=torch.long), f)
     with pytest.raises(DataError, match='codebook'): gpt(torch.full((1, 10, 8), 40), f)
-    with pytest.raises(DataError, match=r'code grids'): gpt.sample(f, prime=torch.zeros(1, 10, 3, dtype=torch.long), prime_frac=0.5)
+    with pytest.raises(DataError, match=r'code grids'):
+        gpt.sample(f, prime=torch.zeros(1, 10, 3, dtype=torch.long), prime_frac=0.5)
 
 
 def _save(p, a): np.save(p, a); return p
@@ -176,7 +178,8 @@ def test_gpt_training_loss_falls():
     torch.manual_seed(0)
     labels = torch.randint(0, 3, (48,))
     codes = torch.randint(0, 32, (48, 10, 8)); codes[:, 0, 0] = labels * 5
-    learn = gpt_learner(gpt_dls(codes, labels, bs=16, valid_pct=0.25), GPTConfig.preset('debug', cond='class', n_classes=3))
+    learn = gpt_learner(gpt_dls(codes, labels, bs=16, valid_pct=0.25),
+                        GPTConfig.preset('debug', cond='class', n_classes=3))
     with learn.no_bar(), learn.no_logging(): learn.fit(15, 3e-3)
     losses = [v[0] for v in learn.recorder.values]
     assert losses[-1] < losses[0] - 0.2, losses
@@ -185,11 +188,14 @@ def test_gpt_training_loss_falls():
 def test_trainers_and_pipeline_end_to_end(synth):
     from foleybook.systems.specvqgan import SpecVQGANPipeline, sources_from_folder
     root, froot, d = synth
-    clf = FoleyClassifier(ClassifierConfig.preset('debug', mel=VQGANConfig.preset('debug').mel, classes=('DogBark', 'Rain')))
+    clf = FoleyClassifier(ClassifierConfig.preset('debug', mel=VQGANConfig.preset('debug').mel,
+                                                  classes=('DogBark', 'Rain')))
     vq_dir = get_trainer('vqgan')(root, preset='debug', out=d/'vq', perceptual=clf, epochs=1, bs=2)
     assert isinstance(load_pretrained(vq_dir), VQGAN)
-    with pytest.raises(ConfigError, match='features='): train_transformer(root, preset='debug', out=d/'g0', codec=vq_dir)
-    gdir = get_trainer('transformer')(root, preset='debug', out=d/'gpt', codec=vq_dir, features=froot, epochs=1, bs=2, valid_pct=0.34)
+    with pytest.raises(ConfigError, match='features='):
+        train_transformer(root, preset='debug', out=d/'g0', codec=vq_dir)
+    gdir = get_trainer('transformer')(root, preset='debug', out=d/'gpt', codec=vq_dir, features=froot, epochs=1, bs=2,
+                                      valid_pct=0.34)
     gpt = load_pretrained(gdir)
     assert gpt.config.feat_len == 86 and gpt.config.code_shape == (10, 8)
     pipe = SpecVQGANPipeline(gpt, load_pretrained(vq_dir), sources=sources_from_folder(root, froot))
@@ -201,7 +207,8 @@ def test_trainers_and_pipeline_end_to_end(synth):
 
 
 def test_cli_style_training_on_synth(tmp_path):
-    "`foleybook train vqgan --data synth` / `train transformer --data synth --set codec=...` go through the TRAINERS table."
+    ("`foleybook train vqgan --data synth` / `train transformer --data synth --set codec=...` go through the TRAINERS "
+     "table.")
     vq = get_trainer('vqgan')('synth', preset='debug', out=tmp_path/'vq', perceptual_weight=0., epochs=1, bs=8)
     assert (tmp_path/'vq'/'synth'/'metadata.csv').is_file() and isinstance(load_pretrained(vq), VQGAN)
     g = get_trainer('transformer')('synth', preset='debug', out=tmp_path/'g', codec=vq, epochs=1, bs=8)
@@ -209,7 +216,8 @@ def test_cli_style_training_on_synth(tmp_path):
 
 
 def test_vqgan_quantizer_options_reach_the_quantizer_and_use_the_codebook():
-    "Defaults are the reference's gradient codebook; the EMA + k-means++ + restart options reach the quantizer and use more codes."
+    ("Defaults are the reference's gradient codebook; the EMA + k-means++ + restart options reach the quantizer and "
+     "use more codes.")
     torch.manual_seed(0)
     ref = VQGAN(VQGANConfig.preset('debug')).quantizer
     assert (ref.ema, ref.restart_after, bool(ref.initted)) == (False, 0, True)          # random init: nothing to seed

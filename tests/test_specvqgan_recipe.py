@@ -1,4 +1,5 @@
-"""`foleybook recipe specvqgan --preset debug` end to end: every stage runs, report.json has the Melception-style metrics
+"""`foleybook recipe specvqgan --preset debug` end to end: every stage runs, report.json has the Melception-style
+metrics
 and the feature-conditioning keys, and a finished recipe is skipped."""
 import json, math
 import pytest
@@ -9,21 +10,25 @@ def test_specvqgan_recipe_debug(tmp_path):
     assert get_recipe('specvqgan').name == 'specvqgan'
     r = run_recipe(tmp_path/'exp', 'specvqgan', preset='debug', quiet=True)
     rep = json.loads((tmp_path/'exp'/'report.json').read_text())
-    for k in ('generated_accuracy', 'mkl_features', 'mkl_shuffled', 'feature_accuracy', 'real_accuracy', 'codebook_ceiling', 'vocoder_ceiling'):
+    for k in ('generated_accuracy', 'mkl_features', 'mkl_shuffled', 'feature_accuracy', 'real_accuracy',
+              'codebook_ceiling', 'vocoder_ceiling'):
         assert k in rep and math.isfinite(rep[k]), k
-    assert 0 < rep['codes_used'] <= rep['n_codes'] == 32 and set(rep['codebook_ceiling_class_accuracy']) == {'DogBark', 'Footstep', 'GunShot', 'Keyboard', 'MovingMotorVehicle', 'Rain', 'Sneeze_Cough'}
+    assert 0 < rep['codes_used'] <= rep['n_codes'] == 32 and set(rep['codebook_ceiling_class_accuracy']) == {'DogBark',
+        'Footstep', 'GunShot', 'Keyboard', 'MovingMotorVehicle', 'Rain', 'Sneeze_Cough'}
     table = (tmp_path/'exp'/'report'/'metrics.csv').read_text()
     for m in ('fid', 'kid', 'is', 'mkl', 'accuracy'): assert f',{m},' in table, m
     assert (tmp_path/'exp'/'gen'/'DogBark').is_dir() and (tmp_path/'exp'/'data'/'features'/'Rain').is_dir()
     assert all(v is not None for v in r.status().values())
-    assert set(rep['stage_seconds']) == set(rep['stage_cpu_seconds']) == set(r.order)          # every stage, evaluate included
-    assert set(rep['level']) == set(rep['codebook_ceiling_class_accuracy']) and all(v['generated']['full_scale'] == 0 for v in rep['level'].values())
+    assert set(rep['stage_seconds']) == set(rep['stage_cpu_seconds']) == set(r.order)   # every stage, evaluate included
+    assert (set(rep['level']) == set(rep['codebook_ceiling_class_accuracy'])
+            and all(v['generated']['full_scale'] == 0 for v in rep['level'].values()))
     again = run_recipe(tmp_path/'exp', 'specvqgan', preset='debug', quiet=True)    # everything is done: nothing reruns
     assert 'skipping' in (tmp_path/'exp'/'recipe.log').read_text().splitlines()[-1]
 
 
 def test_specvqgan_recipe_vocoders(tmp_path):
-    "The debug preset's vocoder stage trains a MelGAN on the `specvqgan` mel and the pipelines vocode with it; Griffin-Lim (the demo's budget fallback) inverts the codec's own mel."
+    ("The debug preset's vocoder stage trains a MelGAN on the `specvqgan` mel and the pipelines vocode with it; "
+     "Griffin-Lim (the demo's budget fallback) inverts the codec's own mel.")
     import torch
     from foleybook.core import load_pretrained
     from foleybook.audio import MelConfig
@@ -55,7 +60,8 @@ def test_specvqgan_recipe_vocoders(tmp_path):
 
 
 def test_specvqgan_recipe_without_features(tmp_path, capsys):
-    "A user's class folder without features/: the run says at its start that the feature prior is skipped, and the class-conditioned path runs end to end (its training stages print their epoch lines)."
+    ("A user's class folder without features/: the run says at its start that the feature prior is skipped, and the "
+     "class-conditioned path runs end to end (its training stages print their epoch lines).")
     from foleybook.data.synth import SynthFoley
     data = SynthFoley(6, seed=0).write(tmp_path/'mine')
     r = run_recipe(tmp_path/'exp', 'specvqgan', data=str(data), preset='debug')
@@ -66,9 +72,11 @@ def test_specvqgan_recipe_without_features(tmp_path, capsys):
     log = (tmp_path/'exp'/'recipe.log').read_text().splitlines()
     skip = next(i for i, l in enumerate(log) if 'stage gpt_feature will be skipped: no visual features' in l)
     assert skip < next(i for i, l in enumerate(log) if 'stage data:' in l)              # said at the start
-    assert r.status()['gpt_feature']['skipped'].startswith('no visual features') and not (tmp_path/'exp'/'gpt_feature').exists()
+    assert (r.status()['gpt_feature']['skipped'].startswith('no visual features')
+            and not (tmp_path/'exp'/'gpt_feature').exists())
     rep = json.loads((tmp_path/'exp'/'report.json').read_text())
     assert math.isfinite(rep['generated_accuracy']) and 'codebook_ceiling' in rep and 'mkl_features' not in rep
     assert len(list((tmp_path/'exp'/'gen').glob('*/*.wav'))) == 7 * 2
-    again = run_recipe(tmp_path/'exp', 'specvqgan', data=str(data), preset='debug', quiet=True)   # finished, the skip included
+    # finished, the skip included
+    again = run_recipe(tmp_path/'exp', 'specvqgan', data=str(data), preset='debug', quiet=True)
     assert all(again.is_done(n) for n in again.order)

@@ -1,4 +1,5 @@
-"Fast vocoder inference is exact where it claims to be: chunked windows, in-place generator sums, the VQ-VAE decoder's fp32 path."
+("Fast vocoder inference is exact where it claims to be: chunked windows, in-place generator sums, the VQ-VAE "
+ "decoder's fp32 path.")
 import pytest, torch
 from foleybook.core import seed_everything
 from foleybook.vocoders.base import inference_copy, receptive_field, vocode
@@ -9,7 +10,8 @@ torch.set_num_threads(1)
 
 @pytest.mark.parametrize('n,chunk,batch', [(100, 20, 2), (101, 20, 1), (97, 33, 3), (64, 63, 2), (45, 7, 8)])
 def test_chunks_exact(n, chunk, batch):
-    "Even chunks of <= chunk_frames, context = the receptive field only where there is signal: the whole-mel output, to float rounding."
+    ("Even chunks of <= chunk_frames, context = the receptive field only where there is signal: the whole-mel output, "
+     "to float rounding.")
     seed_everything(0)
     g = inference_copy(HiFiGAN(HiFiGANConfig.preset('debug')))
     mel = torch.randn(2, 80, n) - 5
@@ -20,7 +22,8 @@ def test_chunks_exact(n, chunk, batch):
 
 
 def test_context_shorter_than_receptive_field_is_not_exact():
-    "The context matters: with 1 frame instead of the receptive field the chunk edges differ (so the exact test above can fail)."
+    ("The context matters: with 1 frame instead of the receptive field the chunk edges differ (so the exact test above "
+     "can fail).")
     seed_everything(0)
     g = inference_copy(HiFiGAN(HiFiGANConfig.preset('debug')))
     assert receptive_field(g) > 1
@@ -42,7 +45,8 @@ def test_generator_in_place_sums_keep_training_and_output():
             xs = None
             for j in range(g.n_kernels):
                 rb, y = g.resblocks[i * g.n_kernels + j], x
-                for c1, c2 in zip(rb.convs1, rb.convs2): y = y + c2(F.leaky_relu(c1(F.leaky_relu(y, LRELU_SLOPE)), LRELU_SLOPE))
+                for c1, c2 in zip(rb.convs1, rb.convs2):
+                    y = y + c2(F.leaky_relu(c1(F.leaky_relu(y, LRELU_SLOPE)), LRELU_SLOPE))
                 xs = y if xs is None else xs + y
             x = xs / g.n_kernels
         return torch.tanh(g.conv_post(F.leaky_relu(x)))

@@ -1,4 +1,5 @@
-"Vocoder tests too slow for the notebook: a few hundred GAN steps, checkpoint round trips at real sizes, train_vocoder resume."
+("Vocoder tests too slow for the notebook: a few hundred GAN steps, checkpoint round trips at real sizes, "
+ "train_vocoder resume.")
 import json, os, tempfile, time, warnings
 from pathlib import Path
 import pytest, torch
@@ -22,7 +23,8 @@ def _clip():
 
 
 def test_debug_hifigan_training_lowers_mel_l1(tmp_path):
-    "200 GAN steps (discriminators on for the last 60) on one SynthFoley clip lower the clip's mel L1 > 3x (measured 2.90 -> 0.57, 5.1x)."
+    ("200 GAN steps (discriminators on for the last 60) on one SynthFoley clip lower the clip's mel L1 > 3x (measured "
+     "2.90 -> 0.57, 5.1x).")
     from foleybook.data.loaders import vocoder_dls
     seed_everything(0)
     clip = _clip()
@@ -75,10 +77,12 @@ def test_dcase_baseline_layout(tmp_path):
     g = HiFiGAN(HiFiGANConfig.preset('v1'))
     torch.save({'generator': _original_layout(g)}, tmp_path/'generator.pt')
     (tmp_path/'hifigan_config.json').write_text(json.dumps(dict(
-        resblock="1", num_gpus=0, batch_size=16, learning_rate=0.0002, adam_b1=0.8, adam_b2=0.99, lr_decay=0.999, seed=1234,
+        resblock="1", num_gpus=0, batch_size=16, learning_rate=0.0002, adam_b1=0.8, adam_b2=0.99, lr_decay=0.999,
+        seed=1234,
         upsample_rates=[8, 8, 2, 2], upsample_kernel_sizes=[16, 16, 4, 4], upsample_initial_channel=512,
         resblock_kernel_sizes=[3, 7, 11], resblock_dilation_sizes=[[1, 3, 5]] * 3, segment_size=8192, num_mels=80,
-        num_freq=1025, n_fft=1024, hop_size=256, win_size=1024, sampling_rate=22050, fmin=0, fmax=8000, fmax_for_loss=None)))
+        num_freq=1025, n_fft=1024, hop_size=256, win_size=1024, sampling_rate=22050, fmin=0, fmax=8000,
+        fmax_for_loss=None)))
     g2 = load_hifigan_checkpoint(tmp_path/'generator.pt', tmp_path/'hifigan_config.json')
     mel = torch.randn(1, 80, 4)
     with torch.no_grad(): torch.testing.assert_close(g2(mel), g(mel), atol=1e-6, rtol=0)
@@ -99,7 +103,8 @@ def test_weight_norm_removal_and_chunks(preset):
     assert torch.equal(vocode(g, mel, precision='fp32'), ref)  # the fp32 opt-out is the model itself
     assert receptive_field(g, 40) < 32
     torch.testing.assert_close(vocode(gi, mel, chunk_frames=20, precision='fp32'), ref, atol=1e-6, rtol=0)
-    torch.testing.assert_close(vocode(gi, mel, chunk_frames=20, context_frames=32, chunk_batch=1, precision='fp32'), ref, atol=1e-6, rtol=0)
+    torch.testing.assert_close(vocode(gi, mel, chunk_frames=20, context_frames=32, chunk_batch=1, precision='fp32'),
+                               ref, atol=1e-6, rtol=0)
 
 
 def _snr(ref, x): return (10 * torch.log10(ref.pow(2).sum() / (x.float() - ref).pow(2).sum())).item()
@@ -148,10 +153,12 @@ def test_receptive_field_matches_gradient():
 
 
 def test_train_vocoder_resume_and_load(tmp_path):
-    "train_vocoder on 'synth' writes checkpoints; a rerun with more steps continues from the last one; load_vocoder reads final/."
+    ("train_vocoder on 'synth' writes checkpoints; a rerun with more steps continues from the last one; load_vocoder "
+     "reads final/.")
     from foleybook.train.checkpoint import checkpoints
     out = tmp_path/'voc'
-    kw = dict(kind='hifigan', data='synth', preset='debug', out=out, bs=2, segment=2048, n_synth=1, every=2, quiet=True, valid_pct=0.3)
+    kw = dict(kind='hifigan', data='synth', preset='debug', out=out, bs=2, segment=2048, n_synth=1, every=2, quiet=True,
+              valid_pct=0.3)
     final = train_vocoder(steps=2, **kw)
     assert [p.name for p in checkpoints(out/'checkpoints')] == ['ckpt-00000002.safetensors']
     first = HiFiGAN.from_pretrained(final)
@@ -168,9 +175,12 @@ def test_train_vocoder_resume_and_load(tmp_path):
 
 
 def test_epoch_rows_are_as_wide_as_the_header(tmp_path, capsys):
-    "A HiFi-GAN run stopped by `steps` in the middle of an epoch logs every row with the header's columns ('-' for the cut training phase)."
-    train_vocoder(kind='hifigan', data='synth', preset='debug', out=tmp_path/'v', steps=4, bs=2, segment=2048, n_synth=1, valid_pct=0.3)
-    lines = [l.split() for l in capsys.readouterr().out.splitlines() if l.split() and (l.startswith('epoch') or l.split()[0].isdigit())]
+    ("A HiFi-GAN run stopped by `steps` in the middle of an epoch logs every row with the header's columns ('-' for "
+     "the cut training phase).")
+    train_vocoder(kind='hifigan', data='synth', preset='debug', out=tmp_path/'v', steps=4, bs=2, segment=2048,
+                  n_synth=1, valid_pct=0.3)
+    lines = [l.split() for l in capsys.readouterr().out.splitlines()
+             if l.split() and (l.startswith('epoch') or l.split()[0].isdigit())]
     assert lines[0][0] == 'epoch' and len(lines) >= 3
     assert {len(l) for l in lines} == {len(lines[0])}, lines
     assert '-' in lines[-1]
@@ -185,7 +195,8 @@ def test_train_melgan(tmp_path):
 
 
 def test_train_bigvgan_cli(tmp_path, capsys):
-    "`foleybook train bigvgan` (the vocoder table, no branch): two steps on SynthFoley, then the saved generator vocodes."
+    ("`foleybook train bigvgan` (the vocoder table, no branch): two steps on SynthFoley, then the saved generator "
+     "vocodes.")
     from foleybook.cli import main
     import foleybook.vocoders.bigvgan_train   # registers 'bigvgan' (the CLI discovers it the same way)
     code = main(['train', 'bigvgan', '--data', 'synth', '--out', str(tmp_path/'bv'), '--steps', '2', '--bs', '2',
@@ -197,7 +208,8 @@ def test_train_bigvgan_cli(tmp_path, capsys):
 
 
 def test_every_vocoder_returns_one_channel_waves(tmp_path):
-    "The `Vocoder` protocol's shape: (n, n_mels, frames) -> (n, 1, frames * hop), and one mel -> (1, frames * hop), for every kind; saved and loaded by `load_vocoder`."
+    ("The `Vocoder` protocol's shape: (n, n_mels, frames) -> (n, 1, frames * hop), and one mel -> (1, frames * hop), "
+     "for every kind; saved and loaded by `load_vocoder`.")
     from foleybook.audio import MelConfig
     from foleybook.protocols import Vocoder
     from foleybook.vocoders.base import GriffinLimVocoder
@@ -205,7 +217,8 @@ def test_every_vocoder_returns_one_channel_waves(tmp_path):
     seed_everything(0)
     dw = DiffWave(DiffWaveConfig.preset('debug_mel'))
     vocoders = {'griffinlim': GriffinLimVocoder(n_iter=4), 'hifigan': HiFiGAN(HiFiGANConfig.preset('debug')).eval(),
-                'melgan': MelGAN(MelGANConfig.preset('debug')).eval(), 'bigvgan': BigVGAN(BigVGANConfig.preset('debug')).eval(),
+                'melgan': MelGAN(MelGANConfig.preset('debug')).eval(),
+                'bigvgan': BigVGAN(BigVGANConfig.preset('debug')).eval(),
                 'diffwave': dw.as_vocoder()}
     assert not isinstance(dw, Vocoder)             # a denoiser, not a vocoder
     for name, v in vocoders.items():

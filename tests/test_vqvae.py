@@ -34,7 +34,8 @@ def _weights(m): return {k: v.clone() for k, v in m.state_dict().items()}
 
 @pytest.mark.parametrize('one_cycle', [False, True])
 def test_train_resume_is_exact_and_finished_runs_are_kept(synth, tmp_path, one_cycle):
-    kw = dict(preset='debug', epochs=3, bs=4, valid_pct=0.25, every=1, quiet=True, restart_after=2, schedule='one_cycle' if one_cycle else 'constant')
+    kw = dict(preset='debug', epochs=3, bs=4, valid_pct=0.25, every=1, quiet=True, restart_after=2,
+              schedule='one_cycle' if one_cycle else 'constant')
     final = train_vqvae(synth, out=tmp_path/'a', **kw)
     assert final == tmp_path/'a'/'final' and (final/'model.safetensors').is_file()
     ref = load_pretrained(final)
@@ -88,5 +89,6 @@ def test_bad_input():
     m = VQVAE(VQVAEConfig.preset('debug')).eval()
     with pytest.raises(DataError, match=r'expected mels \(B, 80, T\)'): m.encode(torch.randn(2, 3, 80, 10))
     with pytest.raises(DataError, match='must be float'): m.encode(torch.zeros(1, 80, 8, dtype=torch.long))
-    with pytest.raises(DataError, match='expected codes with 3 dims'): m.decode(torch.zeros(1, 20, 5, 3, dtype=torch.long))
+    with pytest.raises(DataError, match='expected codes with 3 dims'):
+        m.decode(torch.zeros(1, 20, 5, 3, dtype=torch.long))
     with pytest.raises(DataError, match='must be integers'): m.decode(torch.zeros(1, 20, 5))

@@ -34,7 +34,8 @@ class KLVAEConfig(FoleyConfig):
     layers_per_block:int = 2 # residual blocks per level
     latent_channels:int = 1 # channels of the latent
     norm_groups:int = 32 # group-norm groups
-    quant_conv:bool = True # 1x1 convolutions on the moments and on the latent (latent diffusion's quant_conv / post_quant_conv)
+    # 1x1 convolutions on the moments and on the latent (latent diffusion's quant_conv / post_quant_conv)
+    quant_conv:bool = True
     disc_channels:int = 64 # first layer of the patch discriminator
     disc_layers:int = 3 # stride-2 layers of the patch discriminator
     presets:ClassVar[dict] = {
@@ -43,18 +44,21 @@ class KLVAEConfig(FoleyConfig):
         'debug': dict(channels=(8, 16, 16, 16), layers_per_block=1, norm_groups=4, disc_channels=8, disc_layers=2),
     }
     retired:ClassVar[tuple] = ('lr', 'bs') # training settings now (`train_klvae`'s `TrainSettings`)
-    moved:ClassVar[dict] = {k: k for k in ('kl_weight', 'perceptual_weight', 'disc_weight', 'disc_start')} # its losses: `KLVAELosses`
+    # its losses: `KLVAELosses`
+    moved:ClassVar[dict] = {k: k for k in ('kl_weight', 'perceptual_weight', 'disc_weight', 'disc_start')}
     def __post_init__(self):
         self.channels = tuple(self.channels)
         odd = [c for c in self.channels if c % self.norm_groups]
         if odd: raise ConfigError(f"KLVAEConfig: channels {odd} are not multiples of norm_groups={self.norm_groups}")
-        if len(self.channels) < 1 or self.latent_channels < 1: raise ConfigError("KLVAEConfig: needs at least one level and one latent channel")
+        if len(self.channels) < 1 or self.latent_channels < 1:
+            raise ConfigError("KLVAEConfig: needs at least one level and one latent channel")
     @property
     def factor(self) -> int: return 2 ** (len(self.channels) - 1)
 
 # %% ../../nbs/10b_klvae.ipynb #96a53a0c
 def _mid(ch, groups):
-    return nn.ModuleList([ResnetBlock(ch, ch, None, groups, 1e-6), SpatialSelfAttention(ch, ch, groups, 1e-6), ResnetBlock(ch, ch, None, groups, 1e-6)])
+    return nn.ModuleList([ResnetBlock(ch, ch, None, groups, 1e-6), SpatialSelfAttention(ch, ch, groups, 1e-6),
+                          ResnetBlock(ch, ch, None, groups, 1e-6)])
 
 class Encoder(nn.Module):
     "Image (B, C, H, W) -> mean and log-variance (B, 2 * latent_channels, H / f, W / f)."
@@ -64,11 +68,16 @@ class Encoder(nn.Module):
         self.conv_in = nn.Conv2d(c.in_channels, ch[0], 3, padding=1)
         self.levels = nn.ModuleList()
         for i, co in enumerate(ch):
-            blocks = nn.ModuleList([ResnetBlock(ch[max(i - 1, 0)] if j == 0 else co, co, None, g, 1e-6) for j in range(c.layers_per_block)])
-            down = nn.Sequential(nn.ZeroPad2d((0, 1, 0, 1)), nn.Conv2d(co, co, 3, stride=2)) if i < len(ch) - 1 else nn.Identity()  # pad right/bottom only, as published
+            blocks = nn.ModuleList([ResnetBlock(ch[max(i - 1,
+                                                       0)] if j == 0 else co, co, None, g, 1e-6)
+                                    for j in range(c.layers_per_block)])
+            # pad right/bottom only, as published
+            down = nn.Sequential(nn.ZeroPad2d((0, 1, 0, 1)), nn.Conv2d(co, co, 3,
+                                                                       stride=2)) if i < len(ch) - 1 else nn.Identity()
             self.levels.append(nn.ModuleList([blocks, down]))
         self.mid = _mid(ch[-1], g)
-        self.norm_out, self.conv_out = nn.GroupNorm(g, ch[-1], 1e-6), nn.Conv2d(ch[-1], 2 * c.latent_channels, 3, padding=1)
+        self.norm_out, self.conv_out = nn.GroupNorm(g, ch[-1], 1e-6), nn.Conv2d(ch[-1], 2 * c.latent_channels, 3,
+                                                                                padding=1)
     def forward(self, x):
         h = self.conv_in(x)
         for blocks, down in self.levels:
@@ -86,8 +95,11 @@ class Decoder(nn.Module):
         self.mid = _mid(ch[0], g)
         self.levels = nn.ModuleList()
         for i, co in enumerate(ch):
-            blocks = nn.ModuleList([ResnetBlock(ch[max(i - 1, 0)] if j == 0 else co, co, None, g, 1e-6) for j in range(c.layers_per_block + 1)])
-            up = nn.Sequential(nn.Upsample(scale_factor=2., mode='nearest'), nn.Conv2d(co, co, 3, padding=1)) if i < len(ch) - 1 else nn.Identity()
+            blocks = nn.ModuleList([ResnetBlock(ch[max(i - 1,
+                                                       0)] if j == 0 else co, co, None, g, 1e-6)
+                                    for j in range(c.layers_per_block + 1)])
+            up = nn.Sequential(nn.Upsample(scale_factor=2., mode='nearest'), nn.Conv2d(co, co, 3,
+                padding=1)) if i < len(ch) - 1 else nn.Identity()
             self.levels.append(nn.ModuleList([blocks, up]))
         self.norm_out, self.conv_out = nn.GroupNorm(g, ch[-1], 1e-6), nn.Conv2d(ch[-1], c.in_channels, 3, padding=1)
     def forward(self, z):
@@ -104,7 +116,8 @@ class DiagonalGaussian:
         self.mean, logvar = moments.float().chunk(2, dim=1)
         self.logvar = logvar.clamp(-30., 20.)
         self.std = (0.5 * self.logvar).exp()
-    def sample(self, generator=None): return self.mean + self.std * torch.randn(self.mean.shape, generator=generator).to(self.mean.device)
+    def sample(self, generator=None):
+        return self.mean + self.std * torch.randn(self.mean.shape, generator=generator).to(self.mean.device)
     def kl(self) -> torch.Tensor: # (B,)
         "KL divergence from the standard normal, summed over the latent values of each example."
         return 0.5 * (self.mean.pow(2) + self.logvar.exp() - 1 - self.logvar).flatten(1).sum(1)
@@ -136,7 +149,8 @@ class KLVAE(Pretrained, nn.Module):
 
     def _pad(self, x):
         if x.ndim != 4 or x.shape[1] != self.config.in_channels:
-            raise ConfigError(f"KLVAE: expected images (B, {self.config.in_channels}, H, W), got shape {tuple(x.shape)}")
+            raise ConfigError(f"KLVAE: expected images (B, {self.config.in_channels}, H, W), got shape "
+                              f"{tuple(x.shape)}")
         f = self.config.factor
         ph, pw = -x.shape[-2] % f, -x.shape[-1] % f
         return F.pad(x, (0, pw, 0, ph), value=-1.) if ph or pw else x
@@ -166,24 +180,32 @@ class KLVAE(Pretrained, nn.Module):
         return self.decode(p.sample() if self.training else p.mean, x.shape[-2:])
 
 # %% ../../nbs/10b_klvae.ipynb #9a2b1ea7
-_VAE_KNOWN = {'_class_name', '_diffusers_version', '_name_or_path', '_use_default_values', 'sample_size', 'scaling_factor',
+_VAE_KNOWN = {'_class_name', '_diffusers_version', '_name_or_path', '_use_default_values', 'sample_size',
+              'scaling_factor',
               'force_upcast', 'in_channels', 'out_channels', 'down_block_types', 'up_block_types', 'block_out_channels',
-              'layers_per_block', 'act_fn', 'latent_channels', 'norm_num_groups', 'use_quant_conv', 'use_post_quant_conv',
+              'layers_per_block', 'act_fn', 'latent_channels', 'norm_num_groups', 'use_quant_conv',
+              'use_post_quant_conv',
               'mid_block_add_attention', 'shift_factor', 'latents_mean', 'latents_std'}
 
 def klvae_config_from_diffusers(d:dict, # a diffusers `AutoencoderKL` config.json as a dict
                                 source:str='config') -> KLVAEConfig: # its name, for messages
     "The `KLVAEConfig` of a diffusers `AutoencoderKL` config; `ConfigError` for what it cannot express."
     if d.get('_class_name') != 'AutoencoderKL':
-        raise ConfigError(f"{source}: _class_name {d.get('_class_name')!r} is not supported; foleybook's KLVAE loads AutoencoderKL")
+        raise ConfigError(f"{source}: _class_name {d.get('_class_name')!r} is not supported; foleybook's KLVAE loads "
+                          f"AutoencoderKL")
     ch = tuple(d.get('block_out_channels', (64,)))
-    downs, ups = list(d.get('down_block_types', ['DownEncoderBlock2D'])), list(d.get('up_block_types', ['UpDecoderBlock2D']))
-    bad = [f"down block {b!r}" for b in downs if b != 'DownEncoderBlock2D'] + [f"up block {b!r}" for b in ups if b != 'UpDecoderBlock2D']
-    if len(downs) != len(ch) or len(ups) != len(ch): bad.append(f"{len(downs)} down / {len(ups)} up blocks for {len(ch)} block_out_channels")
+    downs, ups = list(d.get('down_block_types', ['DownEncoderBlock2D'])), list(d.get('up_block_types',
+                                                                                     ['UpDecoderBlock2D']))
+    bad = ([f"down block {b!r}" for b in downs if b != 'DownEncoderBlock2D']
+           + [f"up block {b!r}" for b in ups if b != 'UpDecoderBlock2D'])
+    if len(downs) != len(ch) or len(ups) != len(ch):
+        bad.append(f"{len(downs)} down / {len(ups)} up blocks for {len(ch)} block_out_channels")
     if d.get('act_fn', 'silu') != 'silu': bad.append(f"act_fn={d['act_fn']!r}")
     if not d.get('mid_block_add_attention', True): bad.append("mid_block_add_attention=False")
-    if d.get('in_channels', 3) != d.get('out_channels', 3): bad.append(f"in_channels={d.get('in_channels', 3)} != out_channels={d.get('out_channels', 3)}")
-    if d.get('use_quant_conv', True) != d.get('use_post_quant_conv', True): bad.append("use_quant_conv != use_post_quant_conv")
+    if d.get('in_channels', 3) != d.get('out_channels', 3):
+        bad.append(f"in_channels={d.get('in_channels', 3)} != out_channels={d.get('out_channels', 3)}")
+    if d.get('use_quant_conv', True) != d.get('use_post_quant_conv', True):
+        bad.append("use_quant_conv != use_post_quant_conv")
     bad += [f"{k}={d[k]!r}" for k in ('shift_factor', 'latents_mean', 'latents_std') if d.get(k) not in (None, 0, 0.)]
     bad += [f"{k}={v!r}" for k, v in d.items() if k not in _VAE_KNOWN and v not in (None, False)]
     if bad: raise ConfigError(f"{source}: unsupported AutoencoderKL setting(s): {', '.join(bad)}")
@@ -207,7 +229,9 @@ def klvae_state_from_diffusers(sd:dict) -> dict:
     return out
 
 @patch(cls_method=True)
-def from_diffusers(cls:KLVAE, folder, # a diffusers AutoencoderKL folder: config.json + diffusion_pytorch_model.safetensors (or .bin)
+def from_diffusers(cls:KLVAE,
+                   # a diffusers AutoencoderKL folder: config.json + diffusion_pytorch_model.safetensors (or .bin)
+                   folder,
                    device='cpu'):
     "Build the KL autoencoder a diffusers folder describes and load its weights (strictly)."
     folder = Path(folder)
@@ -215,14 +239,17 @@ def from_diffusers(cls:KLVAE, folder, # a diffusers AutoencoderKL folder: config
     sd = klvae_state_from_diffusers(load_diffusers_weights(folder))
     missing, unexpected = set(m.state_dict()) - set(sd), set(sd) - set(m.state_dict())
     if missing or unexpected:
-        raise CheckpointError(f"{folder}: weights do not fit the config (missing {sorted(missing)[:5]}, unexpected {sorted(unexpected)[:5]})")
+        raise CheckpointError(f"{folder}: weights do not fit the config (missing {sorted(missing)[:5]}, unexpected "
+                              f"{sorted(unexpected)[:5]})")
     try: m.load_state_dict(sd)
-    except RuntimeError as e: raise CheckpointError(f"{folder}: weights of the wrong shape ({str(e).splitlines()[-1].strip()})") from None
+    except RuntimeError as e:
+        raise CheckpointError(f"{folder}: weights of the wrong shape ({str(e).splitlines()[-1].strip()})") from None
     return m.to(device).eval()
 
 # %% ../../nbs/10b_klvae.ipynb #d9b43573
 class FeatureLoss(nn.Module):
-    "Perceptual distance: mean |f(a) - f(b)| of unit-normalised feature maps of a frozen network, summed over its layers."
+    ("Perceptual distance: mean |f(a) - f(b)| of unit-normalised feature maps of a frozen network, summed over its "
+     "layers.")
     def __init__(self, layers:nn.ModuleList=None, # feature layers applied in sequence (None: a random conv stack)
                  in_channels:int=1, seed:int=0):
         super().__init__()
@@ -231,7 +258,9 @@ class FeatureLoss(nn.Module):
             chans, layers = (in_channels, 32, 64, 128), []
             for ci, co in zip(chans, chans[1:]):
                 conv = nn.Conv2d(ci, co, 3, stride=2, padding=1)
-                with torch.no_grad(): conv.weight.copy_(torch.randn(conv.weight.shape, generator=g) * (2 / (ci * 9)) ** 0.5); conv.bias.zero_()
+                with torch.no_grad():
+                    conv.weight.copy_(torch.randn(conv.weight.shape, generator=g) * (2 / (ci * 9)) ** 0.5)
+                    conv.bias.zero_()
                 layers.append(nn.Sequential(conv, nn.LeakyReLU(0.2)))
         self.layers = nn.ModuleList(layers).requires_grad_(False).eval()
     def train(self, mode=True): return super().train(False)   # always frozen
@@ -250,7 +279,8 @@ class PatchDiscriminator(nn.Module):
         layers, c = [nn.Conv2d(in_channels, ch, 4, 2, 1), nn.LeakyReLU(0.2)], ch
         for i in range(1, n_layers + 1):
             co = ch * min(2 ** i, 8)
-            layers += [nn.Conv2d(c, co, 4, 2 if i < n_layers else 1, 1, bias=False), nn.BatchNorm2d(co), nn.LeakyReLU(0.2)]
+            layers += [nn.Conv2d(c, co, 4, 2 if i < n_layers else 1, 1, bias=False), nn.BatchNorm2d(co),
+                       nn.LeakyReLU(0.2)]
             c = co
         layers.append(nn.Conv2d(c, 1, 4, 1, 1))
         self.net = nn.Sequential(*layers)
@@ -288,7 +318,8 @@ def klvae_learner(dls, # DataLoaders of (image, image) batches, images (B, C, H,
     g_terms, d_terms = klvae_terms(model, features)
     opt = partial(Adam, mom=0.5, sqr_mom=0.9, eps=1e-8, wd=0., decouple_wd=True)   # AdamW
     return gan_learner(dls, model, PatchDiscriminator(c.in_channels, c.disc_channels, c.disc_layers), g_terms, d_terms,
-                       weights={'rec': 1., 'perceptual': w.perceptual_weight, 'kl': w.kl_weight, 'adv': w.disc_weight, 'd_adv': 1.},
+                       weights={'rec': 1., 'perceptual': w.perceptual_weight, 'kl': w.kl_weight, 'adv': w.disc_weight,
+                                'd_adv': 1.},
                        lr=lr, d_start=w.disc_start, adaptive=1., opt_func=opt, cbs=cbs, **kwargs)
 
 class _Pairs(torch.utils.data.Dataset):
@@ -300,11 +331,13 @@ def image_dls(images, # (N, C, H, W) float tensor in [-1, 1]
               bs:int=16, valid_pct:float=0.1, seed:int=0, device=None) -> DataLoaders:
     "DataLoaders of (image, image) pairs (autoencoder training), split at random."
     if not isinstance(images, torch.Tensor) or images.ndim != 4 or not images.is_floating_point():
-        raise DataError(f"image_dls: expected a float tensor (N, C, H, W), got {type(images).__name__} {tuple(getattr(images, 'shape', ()))}")
+        raise DataError(f"image_dls: expected a float tensor (N, C, H, W), got {type(images).__name__} "
+                        f"{tuple(getattr(images, 'shape', ()))}")
     n = len(images)
     if n < 2: raise DataError(f"image_dls: need at least 2 images (one for validation), got {n}")
     idx = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
     nv = max(1, int(round(n * valid_pct)))
     dev = device or 'cpu'
-    return DataLoaders(DataLoader(_Pairs(images[idx[nv:]]), bs=bs, shuffle=True, drop_last=n - nv >= 2 * bs, device=dev),
+    return DataLoaders(DataLoader(_Pairs(images[idx[nv:]]), bs=bs, shuffle=True, drop_last=n - nv >= 2 * bs,
+                                  device=dev),
                        DataLoader(_Pairs(images[idx[:nv]]), bs=bs, device=dev))

@@ -76,8 +76,10 @@ class VectorQuantizer(nn.Module):
                  restart_after:int=0, # restart a code unused for this many training steps (0: never)
                  init:str='data'): # 'data': k-means++ on the first training batch; 'random': standard normal
         super().__init__()
-        if init not in ('data', 'random'): raise ConfigError(f"VectorQuantizer: init must be 'data' or 'random', not {init!r}")
-        if dim < 1 or n_codes < 1: raise ConfigError(f"VectorQuantizer: dim ({dim}) and n_codes ({n_codes}) must be >= 1")
+        if init not in ('data', 'random'):
+            raise ConfigError(f"VectorQuantizer: init must be 'data' or 'random', not {init!r}")
+        if dim < 1 or n_codes < 1:
+            raise ConfigError(f"VectorQuantizer: dim ({dim}) and n_codes ({n_codes}) must be >= 1")
         self.dim, self.n_codes, self.beta, self.ema, self.decay, self.eps = dim, n_codes, beta, ema, decay, eps
         self.restart_after = restart_after
         codebook = torch.randn(n_codes, dim)
@@ -89,7 +91,9 @@ class VectorQuantizer(nn.Module):
         self.register_buffer('unused', torch.zeros(n_codes, dtype=torch.long))  # training steps since last use
         self.register_buffer('initted', torch.tensor(init == 'random'))
 
-    def extra_repr(self): return f"dim={self.dim}, n_codes={self.n_codes}, ema={self.ema}, beta={self.beta}, restart_after={self.restart_after}"
+    def extra_repr(self):
+        return (f"dim={self.dim}, n_codes={self.n_codes}, ema={self.ema}, beta={self.beta}, "
+                f"restart_after={self.restart_after}")
 
 # %% ../../nbs/04_quantizer.ipynb #80995afd
 @torch.no_grad()
@@ -105,7 +109,8 @@ def check_codes(codes, n_codes, who):
     if codes.dtype in (torch.float16, torch.bfloat16, torch.float32, torch.float64):
         raise DataError(f"{who}: codes must be integers, got {codes.dtype}")
     if codes.numel() and (codes.min() < 0 or codes.max() >= n_codes):
-        raise DataError(f"{who}: codes must lie in [0, {n_codes}), got values in [{int(codes.min())}, {int(codes.max())}]")
+        raise DataError(f"{who}: codes must lie in [0, {n_codes}), got values in [{int(codes.min())}, "
+                        f"{int(codes.max())}]")
 
 def _vq_encode(self, x): # (B, C, ...) tensor
     "The code of every channel vector of `x`: a LongTensor `(B, ...)`."
@@ -156,7 +161,8 @@ def forward(self:VectorQuantizer, x): # (B, C, ...) tensor (any float dtype)
     with torch.autocast(x.device.type, enabled=False):
         rows, shape = to_rows(x.float())
         if rows.shape[1] != self.dim:
-            raise DataError(f"{type(self).__name__}: expected {self.dim} channels in dim 1, got input of shape {tuple(x.shape)}")
+            raise DataError(f"{type(self).__name__}: expected {self.dim} channels in dim 1, got input of shape "
+                            f"{tuple(x.shape)}")
         if self.training and not self.initted: self._init_codebook(rows.detach())
         codebook = self.codebook.float()
         codes = _nearest(rows.detach(), codebook.detach())
@@ -217,5 +223,6 @@ class ResidualVQ(nn.Module):
     def decode(self, codes): # LongTensor (B, ..., n_stages)
         "The sum of the stages' code vectors, `(B, C, ...)` float32."
         if codes.shape[-1] != self.n_stages:
-            raise DataError(f"ResidualVQ: codes need a last dim of size {self.n_stages}, got shape {tuple(codes.shape)}")
+            raise DataError(f"ResidualVQ: codes need a last dim of size {self.n_stages}, got shape "
+                            f"{tuple(codes.shape)}")
         return sum(vq.decode(codes[..., i]) for i, vq in enumerate(self.stages))

@@ -22,7 +22,8 @@ __all__ = ['VQGANConfig', 'ResnetBlock', 'AttnBlock', 'Downsample', 'Upsample', 
 # %% ../../nbs/08_vqgan.ipynb #d8b27916
 @dataclass
 class VQGANConfig(FoleyConfig):
-    "Shape of SpecVQGAN's spectrogram VQGAN and its discriminator (how it trains, losses included: `train_vqgan`'s); presets 'vggsound', 'vas', 'debug'."
+    ("Shape of SpecVQGAN's spectrogram VQGAN and its discriminator (how it trains, losses included: `train_vqgan`'s); "
+     "presets 'vggsound', 'vas', 'debug'.")
     mel: MelConfig = field(default_factory=lambda: MelConfig.preset('specvqgan')) # the mel convention ([0, 1] scale)
     n_frames: int = 848           # frames the model trains on (crop/pad); a multiple of the downsampling
     ch: int = 128                 # base channels
@@ -41,7 +42,9 @@ class VQGANConfig(FoleyConfig):
     disc_ndf: int = 64            # discriminator base channels
     disc_layers: int = 3          # discriminator stride-2 layers
     retired: ClassVar[tuple] = ('lr', 'bs', 'epochs')   # training settings now (`train_vqgan`'s `TrainSettings`)
-    moved: ClassVar[dict] = {k: k for k in ('rec_weight', 'perceptual_weight', 'codebook_weight', 'disc_start', 'disc_weight')}  # its losses
+    # its losses
+    moved: ClassVar[dict] = {k: k for k in ('rec_weight', 'perceptual_weight', 'codebook_weight', 'disc_start',
+                                            'disc_weight')}
     presets: ClassVar[dict] = {
         'vggsound': dict(),
         'vas': dict(n_codes=128),
@@ -51,10 +54,13 @@ class VQGANConfig(FoleyConfig):
 
     def __post_init__(self):
         if any(self.ch * m % self.groups for m in self.ch_mult):
-            raise ConfigError(f"VQGANConfig: every level's channels (ch {self.ch} x {self.ch_mult}) must be divisible by groups {self.groups}")
-        if self.z_channels % self.groups: raise ConfigError(f"VQGANConfig: z_channels {self.z_channels} not divisible by groups {self.groups}")
+            raise ConfigError(f"VQGANConfig: every level's channels (ch {self.ch} x {self.ch_mult}) must be divisible "
+                              f"by groups {self.groups}")
+        if self.z_channels % self.groups:
+            raise ConfigError(f"VQGANConfig: z_channels {self.z_channels} not divisible by groups {self.groups}")
         if self.n_frames % self.downsample:
-            raise ConfigError(f"VQGANConfig: n_frames {self.n_frames} must be a multiple of the downsampling {self.downsample}")
+            raise ConfigError(f"VQGANConfig: n_frames {self.n_frames} must be a multiple of the downsampling "
+                              f"{self.downsample}")
 
     @property
     def downsample(self) -> int: return 2 ** (len(self.ch_mult) - 1)
@@ -67,7 +73,8 @@ class ResnetBlock(nn.Module):
     def __init__(self, cin:int, cout:int, groups:int=32, dropout:float=0.):
         super().__init__()
         self.norm1, self.conv1 = _norm(cin, groups), nn.Conv2d(cin, cout, 3, padding=1)
-        self.norm2, self.drop, self.conv2 = _norm(cout, groups), nn.Dropout(dropout), nn.Conv2d(cout, cout, 3, padding=1)
+        self.norm2, self.drop, self.conv2 = _norm(cout, groups), nn.Dropout(dropout), nn.Conv2d(cout, cout, 3,
+                                                                                                padding=1)
         self.shortcut = nn.Conv2d(cin, cout, 1) if cin != cout else nn.Identity()
     def forward(self, x):
         h = self.conv1(F.silu(self.norm1(x)))
@@ -75,7 +82,8 @@ class ResnetBlock(nn.Module):
         return self.shortcut(x) + h
 
 class AttnBlock(nn.Module):
-    "Single-head self-attention over all positions of a (B, C, H, W) map, with 1x1 q/k/v/out projections, plus the input."
+    ("Single-head self-attention over all positions of a (B, C, H, W) map, with 1x1 q/k/v/out projections, plus the "
+     "input.")
     def __init__(self, c:int, groups:int=32):
         super().__init__()
         self.norm = _norm(c, groups)
@@ -88,7 +96,8 @@ class AttnBlock(nn.Module):
         return x + self.proj(o.transpose(1, 2).reshape(B, C, H, W))
 
 class Downsample(nn.Module):
-    "Pad one row/column at the end, then a stride-2 3x3 convolution: (H, W) -> (ceil(H/2), ceil(W/2)) for even sizes H/2, W/2."
+    ("Pad one row/column at the end, then a stride-2 3x3 convolution: (H, W) -> (ceil(H/2), ceil(W/2)) for even sizes "
+     "H/2, W/2.")
     def __init__(self, c:int): super().__init__(); self.conv = nn.Conv2d(c, c, 3, 2, 0)
     def forward(self, x): return self.conv(F.pad(x, (0, 1, 0, 1)))
 
@@ -109,7 +118,8 @@ def vqgan_levels(c:VQGANConfig):
 class _Mid(nn.Module):
     def __init__(self, C, c):
         super().__init__()
-        self.block1, self.attn, self.block2 = ResnetBlock(C, C, c.groups, c.dropout), AttnBlock(C, c.groups), ResnetBlock(C, C, c.groups, c.dropout)
+        self.block1, self.attn, self.block2 = ResnetBlock(C, C, c.groups, c.dropout), AttnBlock(C,
+            c.groups), ResnetBlock(C, C, c.groups, c.dropout)
     def forward(self, x): return self.block2(self.attn(self.block1(x)))
 
 class Encoder(nn.Module):
@@ -154,7 +164,8 @@ class VQGAN(Pretrained, nn.Module):
         super().__init__()
         self.config = c = config or VQGANConfig.preset('vggsound')
         self.encoder, self.decoder = Encoder(c), Decoder(c)
-        self.quant_conv, self.post_quant_conv = nn.Conv2d(c.z_channels, c.embed_dim, 1), nn.Conv2d(c.embed_dim, c.z_channels, 1)
+        self.quant_conv, self.post_quant_conv = nn.Conv2d(c.z_channels, c.embed_dim, 1), nn.Conv2d(c.embed_dim,
+                                                                                                   c.z_channels, 1)
         self.quantizer = VectorQuantizer(c.embed_dim, c.n_codes, beta=c.beta, ema=c.vq_ema, init=c.vq_init,
                                          restart_after=c.restart_after)
         nn.init.uniform_(self.quantizer.codebook, -1 / c.n_codes, 1 / c.n_codes)   # VQGAN's codebook init
@@ -208,7 +219,8 @@ def encode(self:VQGAN, mel): # mel (B, n_mels, T) in [0, 1]
 @patch
 def _decoder_in(self:VQGAN, z, # code vectors (B, embed_dim, h, w)
                 precision:str='fp32'): # 'fp32', 'mixed' or 'bf16'
-    "The decoder's output on `z` in one precision: fp32, or channels-last under bf16 autocast ('mixed': the output norm and layer in fp32)."
+    ("The decoder's output on `z` in one precision: fp32, or channels-last under bf16 autocast ('mixed': the output "
+     "norm and layer in fp32).")
     d = self.decoder
     if precision == 'fp32': return d(self.post_quant_conv(z))
     with torch.autocast(z.device.type, dtype=torch.bfloat16):
@@ -220,14 +232,17 @@ def _decoder_in(self:VQGAN, z, # code vectors (B, embed_dim, h, w)
 @torch.no_grad()
 def decode(self:VQGAN, codes, # LongTensor (B, h, w), h = n_mels / d
                   n_frames:int=None, # crop to this many frames (default: w * d)
-                  precision:str='auto'): # 'auto': the fastest form measured here (`foleybook.fastpath`); 'fp32' (exact), 'mixed', 'bf16'
+                  # 'auto': the fastest form measured here (`foleybook.fastpath`); 'fp32' (exact), 'mixed', 'bf16'
+                  precision:str='auto'):
     "Mel (B, n_mels, frames) in [0, 1] of a code grid."
     h = self.code_shape(1)[0]
     if not isinstance(codes, torch.Tensor) or codes.ndim != 3 or codes.shape[1] != h:
-        raise DataError(f"VQGAN.decode: expected a code grid (B, {h}, w), got {getattr(codes, 'shape', type(codes).__name__)}")
+        raise DataError(f"VQGAN.decode: expected a code grid (B, {h}, w), got "
+                        f"{getattr(codes, 'shape', type(codes).__name__)}")
     check_codes(codes, self.n_codes, 'VQGAN.decode')
     z = self.quantizer.decode(codes.to(self.quant_conv.weight.device))
-    mel = lambda p: self._mel_out(self._decoder_in(z, p), n_frames or codes.shape[2] * self.config.downsample).clamp(0, 1)
+    mel = lambda p: self._mel_out(self._decoder_in(z, p), n_frames or codes.shape[2] * self.config.downsample).clamp(0,
+                                                                                                                     1)
     precision = resolve_precision(precision, z.device)
     if precision == 'auto':   # timed once per machine, weights and grid size; SNR on the [0, 1] mel about its mean
         what = dict(config=self.config.to_dict(), z=size_key(z)[0], device=z.device.type,
@@ -255,6 +270,7 @@ def vqgan_param_count(c:VQGANConfig) -> dict:
         dec += res(cin, cout) + c.n_res_blocks * res(cout, cout) + (c.n_res_blocks + 1) * a * attn(cout); cin = cout
         if i > 0: dec += conv(cout, cout, 3)
     dec += gn(cin) + conv(cin, 1, 3)
-    parts = dict(encoder=enc, decoder=dec, quant_convs=conv(c.z_channels, c.embed_dim, 1) + conv(c.embed_dim, c.z_channels, 1),
+    parts = dict(encoder=enc, decoder=dec,
+                 quant_convs=conv(c.z_channels, c.embed_dim, 1) + conv(c.embed_dim, c.z_channels, 1),
                  codebook=c.n_codes * c.embed_dim)
     return {**parts, 'total': sum(parts.values())}

@@ -34,7 +34,8 @@ class PatchDiscriminator(nn.Module):
         layers, m = [nn.Conv2d(1, ndf, 4, 2, 1), nn.LeakyReLU(0.2, True)], 1
         for n in range(1, n_layers + 1):
             prev, m = m, min(2 ** n, 8)
-            layers += [nn.Conv2d(ndf * prev, ndf * m, 4, 2 if n < n_layers else 1, 1, bias=False), nn.BatchNorm2d(ndf * m), nn.LeakyReLU(0.2, True)]
+            layers += [nn.Conv2d(ndf * prev, ndf * m, 4, 2 if n < n_layers else 1, 1, bias=False),
+                       nn.BatchNorm2d(ndf * m), nn.LeakyReLU(0.2, True)]
         layers.append(nn.Conv2d(ndf * m, 1, 4, 1, 1))
         self.net = nn.Sequential(*layers)
         for mod in self.modules():
@@ -55,7 +56,8 @@ class ClassifierFeatures(_Frozen):
         super().__init__()
         cm = clf.config.mel
         if cm.to_dict() != mel.to_dict():
-            raise ConfigError(f"perceptual loss: the classifier was trained on mels {cm.to_dict()} but the VQGAN uses {mel.to_dict()}; "
+            raise ConfigError(f"perceptual loss: the classifier was trained on mels {cm.to_dict()} but the VQGAN uses "
+                              f"{mel.to_dict()}; "
                               "train the classifier on the VQGAN's mel convention (ClassifierConfig(mel=...))")
         self.net = clf.requires_grad_(False).eval()
     def features(self, mel): # (B, n_mels, T)
@@ -72,7 +74,9 @@ class VGGishFeatures(_Frozen):
         from foleybook.eval.embedders import htk_mel_matrix
         c = vggish.config
         self.net, self.mel = vggish.requires_grad_(False).eval(), MelSpectrogram(mel)
-        self.register_buffer('fb', htk_mel_matrix(c.n_mels, mel.n_fft, mel.sample_rate, c.f_min, min(c.f_max, mel.fmax)), persistent=False)
+        self.register_buffer('fb',
+                             htk_mel_matrix(c.n_mels, mel.n_fft, mel.sample_rate, c.f_min, min(c.f_max, mel.fmax)),
+                             persistent=False)
         self.offset = c.log_offset
     def features(self, mel): # (B, n_mels, T)
         lin = self.mel.to_linear(mel.float())                        # (B, n_freqs, T)
@@ -89,11 +93,14 @@ def perceptual_net(source, # a FoleyClassifier, a VGGish, a feature net, or a fo
     from foleybook.eval.classifier import FoleyClassifier
     from foleybook.eval.embedders import VGGish
     if source is None:
-        raise ConfigError("VQGAN perceptual loss: no pretrained audio network given; pass perceptual= a trained FoleyClassifier "
-                          "(or its folder) or VGGish weights (load_vggish), or set perceptual_weight=0 to train without it")
+        raise ConfigError("VQGAN perceptual loss: no pretrained audio network given; pass perceptual= a trained "
+                          "FoleyClassifier "
+                          "(or its folder) or VGGish weights (load_vggish), or set perceptual_weight=0 to train "
+                          "without it")
     if isinstance(source, (str, Path)):
         p = Path(source)
-        if not (p/'config.json').is_file(): raise CheckpointError(f"{p}: no pretrained perceptual network here (config.json missing)")
+        if not (p/'config.json').is_file():
+            raise CheckpointError(f"{p}: no pretrained perceptual network here (config.json missing)")
         name = json.loads((p/'config.json').read_text()).get('config_class')
         cls = {'ClassifierConfig': FoleyClassifier, 'VGGishConfig': VGGish}.get(name)
         if cls is None: raise CheckpointError(f"{p}: holds a {name}, not a FoleyClassifier or VGGish")
@@ -133,7 +140,8 @@ def vqgan_loss_fns(losses:VQGANLosses=None, # the weights (default: SpecVQGAN's)
     "(g_loss_fn, d_loss_fn, weights) of a VQGAN for `GANTrainer`."
     c = losses or VQGANLosses()
     if c.perceptual_weight > 0 and perceptual is None:
-        raise ConfigError(f"VQGAN: perceptual_weight is {c.perceptual_weight} but no perceptual network was given (see `perceptual_net`)")
+        raise ConfigError(f"VQGAN: perceptual_weight is {c.perceptual_weight} but no perceptual network was given (see "
+                          f"`perceptual_net`)")
     def g_loss_fn(disc, real, fake, xb):
         terms = {'rec': (fake.float() - real.float()).abs().mean()}
         if c.perceptual_weight > 0: terms['perceptual'] = perceptual(fake, real)
@@ -158,11 +166,13 @@ class VQGANCallback(Callback):
         self.learn.xb, self.learn.yb = (mel,), (mel,)
     def after_loss(self):
         m = self.g_loss_fn.model()
-        self.learn.loss_terms.update({k: v.detach().float() for k, v in m.vq_metrics.items() if k in ('perplexity', 'usage')})
+        self.learn.loss_terms.update({k: v.detach().float() for k,
+                                      v in m.vq_metrics.items() if k in ('perplexity', 'usage')})
 
 def vqgan_learner(dls, # DataLoaders of (mel, ...) batches in the VQGAN's mel convention
                   model, # a `VQGAN`, a `VQGANConfig` or a preset name
-                  perceptual=None, # the perceptual network's source (see `perceptual_net`); required if perceptual_weight > 0
+                  # the perceptual network's source (see `perceptual_net`); required if perceptual_weight > 0
+                  perceptual=None,
                   lr:float=1e-4, # learning rate of both networks (SpecVQGAN's)
                   losses:VQGANLosses=None, # loss weights and the discriminator's start (default: SpecVQGAN's)
                   cbs=None, **kwargs): # more callbacks; more `Learner` arguments

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Protocol, runtime_checkable
 import torch, torch.nn.functional as F
 from torch import nn
-from ..core import FoleyConfig, Pretrained, ConfigError, DataError, CheckpointError, check_state_dict, load_torch_file, tensor_dict
+from ..core import (FoleyConfig, Pretrained, ConfigError, DataError, CheckpointError, check_state_dict,
+                            load_torch_file, tensor_dict)
 from ..audio import MelConfig
 from .quantizer import VectorQuantizer, ResidualVQ, check_codes
 from ..protocols import Codec
@@ -28,8 +29,9 @@ class VQVAEConfig(FoleyConfig):
     hidden: int = 128             # channels of the encoder branches and the decoder
     res_channels: int = 32        # bottleneck channels of the residual blocks
     n_res_blocks: int = 2         # residual blocks per branch and in the decoder
-    relu_skip: bool = True        # residual blocks add ReLU(x), not x, to their branch (the baseline's in-place ReLU does)
-    kernels: tuple = (4, 2, 6, 8) # kernel sizes of the parallel encoder branches (the baseline's order: branches are summed in it)
+    relu_skip: bool = True   # residual blocks add ReLU(x), not x, to their branch (the baseline's in-place ReLU does)
+    # kernel sizes of the parallel encoder branches (the baseline's order: branches are summed in it)
+    kernels: tuple = (4, 2, 6, 8)
     embed_dim: int = 64           # size of the code vectors
     n_codes: int = 512            # codebook size (per stage)
     n_stages: int = 1             # 1: one VectorQuantizer; > 1: ResidualVQ with that many stages
@@ -59,7 +61,8 @@ class VQVAEConfig(FoleyConfig):
 class ResBlock(nn.Module):
     "ReLU -> 3x3 conv to `res_channels` -> ReLU -> 1x1 conv back, plus the input (or its ReLU, `relu_skip`)."
     def __init__(self, channels:int, res_channels:int,
-                 relu_skip:bool=False): # add ReLU(x) instead of x: what the baseline's in-place first ReLU does to its skip
+                 # add ReLU(x) instead of x: what the baseline's in-place first ReLU does to its skip
+                 relu_skip:bool=False):
         super().__init__()
         self.relu_skip = relu_skip
         self.conv = nn.Sequential(nn.ReLU(), nn.Conv2d(channels, res_channels, 3, padding=1),
@@ -85,7 +88,8 @@ class Decoder(nn.Module):
     def __init__(self, c:VQVAEConfig):
         super().__init__()
         self.net = nn.Sequential(nn.Conv2d(c.embed_dim, c.hidden, 3, padding=1),
-                                 *[ResBlock(c.hidden, c.res_channels, c.relu_skip) for _ in range(c.n_res_blocks)], nn.ReLU(),
+                                 *[ResBlock(c.hidden, c.res_channels, c.relu_skip) for _ in range(c.n_res_blocks)],
+                                 nn.ReLU(),
                                  nn.ConvTranspose2d(c.hidden, c.hidden // 2, 4, 2, 1), nn.ReLU(),
                                  nn.ConvTranspose2d(c.hidden // 2, 1, 4, 2, 1))
     def forward(self, z): return self.net(z)
@@ -149,20 +153,24 @@ def _forward(self, mel): # log-mel (B, n_mels, T) or (B, 1, n_mels, T)
 def _encode(self, mel): # log-mel (B, n_mels, T) or (B, 1, n_mels, T)
     "Codes of `mel`: LongTensor (B, H, W), or (B, H, W, n_stages)."
     codes = self.quantizer.encode(self._latents(mel)[0])
-    if self.joint: codes = (codes * self.config.n_codes ** torch.arange(self.config.n_stages, device=codes.device)).sum(-1)
+    if self.joint:
+        codes = (codes * self.config.n_codes ** torch.arange(self.config.n_stages, device=codes.device)).sum(-1)
     return codes
 
 def _decoder_in(self, z, # code vectors (B, embed_dim, H, W)
                 precision:str='fp32'): # 'fp32', 'mixed' or 'bf16'
-    "The decoder on `z` in one precision: fp32, or channels-last under bf16 autocast ('mixed': the full-size output layer in fp32)."
+    ("The decoder on `z` in one precision: fp32, or channels-last under bf16 autocast ('mixed': the full-size output "
+     "layer in fp32).")
     if precision == 'fp32': return self.decoder(z)
     net = self.decoder.net
     last = len(net) - (precision == 'mixed')
-    with torch.autocast(z.device.type, dtype=torch.bfloat16): h = net[:last](z.contiguous(memory_format=torch.channels_last))
+    with torch.autocast(z.device.type, dtype=torch.bfloat16):
+        h = net[:last](z.contiguous(memory_format=torch.channels_last))
     return net[last:](h.float()).float()
 
 def _run_decoder(self, z, # code vectors (B, embed_dim, H, W)
-                 precision:str='auto'): # 'fp32' (exact), 'mixed', 'bf16', or 'auto': the fastest of them measured here (`foleybook.fastpath`)
+                 # 'fp32' (exact), 'mixed', 'bf16', or 'auto': the fastest of them measured here (`foleybook.fastpath`)
+                 precision:str='auto'):
     "The decoder on `z` in `precision`; 'auto' runs the fastest form within 30 dB of fp32 (`foleybook.fastpath`)."
     precision = resolve_precision(precision, z.device)
     if precision == 'auto':   # measured once per machine, weights and code-map size
@@ -175,10 +183,13 @@ def _run_decoder(self, z, # code vectors (B, embed_dim, H, W)
 @torch.no_grad()
 def _decode(self, codes, # LongTensor (B, H, W) or (B, H, W, n_stages), e.g. sampled by a prior
             n_frames:int=None, # crop the mel to this many frames (default 4 W)
-            precision:str='auto'): # 'auto': the fastest form measured here (`_run_decoder`); 'fp32': exact; 'mixed' / 'bf16': within bf16 rounding
+            # 'auto': the fastest form measured here (`_run_decoder`); 'fp32': exact; 'mixed' / 'bf16': within bf16
+            # rounding
+            precision:str='auto'):
     "Log-mel (B, n_mels, T) of `codes`."
     want = 3 + (self.n_stages > 1)
-    if codes.ndim != want: raise DataError(f"{type(self).__name__}: expected codes with {want} dims, got shape {tuple(codes.shape)}")
+    if codes.ndim != want:
+        raise DataError(f"{type(self).__name__}: expected codes with {want} dims, got shape {tuple(codes.shape)}")
     if self.joint:
         check_codes(codes, self.n_codes, type(self).__name__)
         K = self.config.n_codes
@@ -186,21 +197,33 @@ def _decode(self, codes, # LongTensor (B, H, W) or (B, H, W, n_stages), e.g. sam
     z = self.quantizer.decode(codes.to(self.pre_quant.weight.device))
     return self._mel_out(self._run_decoder(z, precision), n_frames or codes.shape[2] * self.downsample, False)
 
-VQVAE._latents, VQVAE._mel_out, VQVAE._decoder_in, VQVAE._run_decoder, VQVAE.forward, VQVAE.encode, VQVAE.decode = _latents, _mel_out, _decoder_in, _run_decoder, _forward, _encode, _decode
+VQVAE._latents, VQVAE._mel_out, VQVAE._decoder_in, VQVAE._run_decoder, VQVAE.forward, VQVAE.encode, VQVAE.decode = (
+    _latents,
+    _mel_out,
+    _decoder_in,
+    _run_decoder,
+    _forward,
+    _encode,
+    _decode,
+)
 
 # %% ../../nbs/04a_vqvae.ipynb #dd5612bd
 def vqvae_config_from_baseline(sd:dict, # a baseline VQ-VAE state dict
                                path='', # its file, for error messages
                                **overrides) -> VQVAEConfig: # `VQVAEConfig` fields to change
-    "The config of the baseline VQ-VAE `sd`: sizes read from its tensors, raw log-mels in and out (`mel_mean=0`, `mel_std=1`)."
+    ("The config of the baseline VQ-VAE `sd`: sizes read from its tensors, raw log-mels in and out (`mel_mean=0`, "
+     "`mel_std=1`).")
     try:
         embed_dim, n_codes = sd['quantize_b.embed'].shape
         hidden = sd['quantize_conv_b.weight'].shape[1]
         kernels = tuple(sd[f'enc_b.blocks_{j}.0.weight'].shape[-1] for j in range(1, 5))
-    except KeyError as e: raise CheckpointError(f"{path}: not a DCASE 2023 baseline VQ-VAE state dict (no {e})") from None
+    except KeyError as e:
+        raise CheckpointError(f"{path}: not a DCASE 2023 baseline VQ-VAE state dict (no {e})") from None
     res = sorted(k for k in sd if re.fullmatch(r'enc_b\.blocks_1\.\d+\.conv\.1\.weight', k))
-    return VQVAEConfig.preset('dcase2023', **{**dict(hidden=hidden, embed_dim=embed_dim, n_codes=n_codes, kernels=kernels,
-        n_res_blocks=len(res), res_channels=sd[res[0]].shape[0] if res else 32, mel_mean=0., mel_std=1., vq_init='random',
+    return VQVAEConfig.preset('dcase2023',
+                              **{**dict(hidden=hidden, embed_dim=embed_dim, n_codes=n_codes, kernels=kernels,
+        n_res_blocks=len(res), res_channels=sd[res[0]].shape[0] if res else 32, mel_mean=0., mel_std=1.,
+                                        vq_init='random',
         restart_after=0), **overrides})
 
 def vqvae_state_from_baseline(sd:dict, # a baseline VQ-VAE state dict
@@ -212,16 +235,20 @@ def vqvae_state_from_baseline(sd:dict, # a baseline VQ-VAE state dict
         k = re.sub(r'^enc_b\.blocks_(\d+)\.', lambda m: f"encoder.branches.{int(m[1]) - 1}.", k)
         out[re.sub(r'^quantize_conv_b\.', 'pre_quant.', re.sub(r'^dec\.blocks\.', 'decoder.net.', k))] = v
     q = {k[len('quantize_b.'):]: v for k, v in sd.items() if k.startswith('quantize_b.')}
-    for ours, theirs, t in [('codebook', 'embed', True), ('code_sum', 'embed_avg', True), ('cluster_size', 'cluster_size', False)]:
+    for ours, theirs, t in [('codebook', 'embed', True), ('code_sum', 'embed_avg', True),
+                            ('cluster_size', 'cluster_size', False)]:
         if theirs in q: out[f'quantizer.{ours}'] = q[theirs].t().contiguous() if t else q[theirs]
     own = model.state_dict()
     out['quantizer.unused'], out['quantizer.initted'] = torch.zeros_like(own['quantizer.unused']), torch.tensor(True)
     return out
 
-def load_vqvae_checkpoint(path, # the baseline's VQ-VAE file (`vqvae.pth`, a plain state dict saved by its train_vqvae.py)
+def load_vqvae_checkpoint(
+                          # the baseline's VQ-VAE file (`vqvae.pth`, a plain state dict saved by its train_vqvae.py)
+                          path,
                           device='cpu', # where to put the model
                           **overrides) -> VQVAE: # `VQVAEConfig` fields to change (not the network's sizes)
-    "A `VQVAE` (eval mode) with the weights of a DCASE 2023 baseline VQ-VAE checkpoint; `CheckpointError` if they do not fit."
+    ("A `VQVAE` (eval mode) with the weights of a DCASE 2023 baseline VQ-VAE checkpoint; `CheckpointError` if they do "
+     "not fit.")
     ckpt = load_torch_file(path, 'VQ-VAE checkpoint')
     if isinstance(ckpt, dict) and isinstance(ckpt.get('model'), dict): ckpt = ckpt['model']
     sd = tensor_dict(ckpt, path, 'VQ-VAE', "the plain state dict the baseline's train_vqvae.py saves")
@@ -307,7 +334,8 @@ def _iter_batches(data, bs):
     else: yield from data
 
 def _classes_of(data):
-    for get in (lambda d: d.classes, lambda d: d.ds.classes, lambda d: d.train.dataset.ds.classes, lambda d: d.train.dataset.classes):
+    for get in (lambda d: d.classes, lambda d: d.ds.classes, lambda d: d.train.dataset.ds.classes,
+                lambda d: d.train.dataset.classes):
         try: return list(get(data))
         except AttributeError: pass
     return None
@@ -322,7 +350,8 @@ def save_codes(codec:Codec, # a trained codec (e.g. `VQVAE.from_pretrained(...)`
     "Encode every clip of `data` and write codes + labels to `out/codes.safetensors`; returns that path."
     if isinstance(data, (str, Path)): data = ClassFolder(data, sr=codec.mel_config.sample_rate)
     classes = classes or _classes_of(data)
-    if classes is None: raise DataError(f"save_codes: cannot tell the class names of {type(data).__name__}: pass classes=[...]")
+    if classes is None:
+        raise DataError(f"save_codes: cannot tell the class names of {type(data).__name__}: pass classes=[...]")
     if isinstance(data, AudioDataset): data = MelDataset(data, codec.mel_config)
     if isinstance(codec, nn.Module):
         codec.eval()
@@ -332,6 +361,7 @@ def save_codes(codec:Codec, # a trained codec (e.g. `VQVAE.from_pretrained(...)`
     for b in _iter_batches(data, bs):
         mel = b[0] if isinstance(b, (tuple, list)) else b
         codes.append(codec.encode(mel.to(device)).cpu())
-        labels.append(b[1].cpu().long().reshape(-1) if isinstance(b, (tuple, list)) and len(b) > 1 else torch.zeros(len(mel), dtype=torch.long))
+        labels.append(b[1].cpu().long().reshape(-1) if isinstance(b, (tuple,
+            list)) and len(b) > 1 else torch.zeros(len(mel), dtype=torch.long))
     if not codes: raise DataError(f"save_codes: {type(data).__name__} yielded no clips")
     return write_codes(Path(out)/CODES_NAME, torch.cat(codes), torch.cat(labels), classes, codec.n_codes)

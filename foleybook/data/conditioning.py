@@ -20,7 +20,8 @@ __all__ = ['VAS_FEATURE_DIRS', 'load_array', 'load_visual_features', 'VASFeature
 # %% ../../nbs/01c_conditioning.ipynb #90e387b7
 class _NumpyUnpickler(pickle.Unpickler):
     "Unpickle numpy arrays (and plain containers) only."
-    ok = {('numpy', 'ndarray'), ('numpy', 'dtype'), ('numpy.core.multiarray', '_reconstruct'), ('numpy._core.multiarray', '_reconstruct'),
+    ok = {('numpy', 'ndarray'), ('numpy', 'dtype'), ('numpy.core.multiarray', '_reconstruct'),
+          ('numpy._core.multiarray', '_reconstruct'),
           ('numpy.core.multiarray', 'scalar'), ('numpy._core.multiarray', 'scalar'), ('collections', 'OrderedDict')}
     def find_class(self, module, name):
         if (module, name) in self.ok: return super().find_class(module, name)
@@ -49,13 +50,15 @@ def load_visual_features(paths, # one feature file, or several (e.g. rgb, flow) 
     "Visual frame features `(feat_sample_size or feat_len, D)` float32 of one clip."
     paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
     arrs = [load_array(p) for p in paths]
-    if any(a.ndim != 2 or len(a) == 0 for a in arrs): raise DataError(f"{paths}: expected (frames, dims) arrays, got {[a.shape for a in arrs]}")
+    if any(a.ndim != 2 or len(a) == 0 for a in arrs):
+        raise DataError(f"{paths}: expected (frames, dims) arrays, got {[a.shape for a in arrs]}")
     n = min(len(a) for a in arrs)
     x = np.concatenate([a[:n] for a in arrs], 1).astype(np.float32)
     x = np.tile(x, (-(-feat_len // n), 1))[:feat_len]
     if feat_sample_size:
         if feat_sample_size > feat_len: raise DataError(f"feat_sample_size {feat_sample_size} > feat_len {feat_len}")
-        x = x[np.linspace(0, feat_len, feat_sample_size, endpoint=False).astype(int) + feat_len // (feat_sample_size + 1)]
+        x = x[np.linspace(0, feat_len, feat_sample_size,
+                          endpoint=False).astype(int) + feat_len // (feat_sample_size + 1)]
     return torch.from_numpy(np.ascontiguousarray(x))
 
 # %% ../../nbs/01c_conditioning.ipynb #d6863a46
@@ -80,12 +83,15 @@ class VASFeatures(torch.utils.data.Dataset):
                 mel = root/c/'melspec_10s_22050hz'/f"{f.stem}_mel.npy"
                 ok = all(q.is_file() for q in paths) and (not mels or mel.is_file())
                 (self.items if ok else self.skipped).append((paths, mel, k))
-        if not self.items: raise DataError(f"{root}: no complete VAS items ({len(self.skipped)} incomplete) for classes {self.classes}")
+        if not self.items:
+            raise DataError(f"{root}: no complete VAS items ({len(self.skipped)} incomplete) for classes "
+                            f"{self.classes}")
     def __len__(self): return len(self.items)
     def __getitem__(self, i):
         paths, mel, k = self.items[i]
         feats = load_visual_features(paths, self.feat_len, self.feat_sample_size)
-        return (feats, torch.from_numpy(load_array(mel)).float(), torch.tensor(k)) if self.mels else (feats, torch.tensor(k))
+        return (feats, torch.from_numpy(load_array(mel)).float(), torch.tensor(k)) if self.mels else (feats,
+                                                                                                      torch.tensor(k))
 
 # %% ../../nbs/01c_conditioning.ipynb #1bea0800
 class EmbeddingTable:
@@ -107,13 +113,15 @@ class EmbeddingTable:
         self.dim = tuple(self.data[self.names[0]].shape) if self.names else None
     def __len__(self): return len(self.names)
     def __getitem__(self, name):
-        if name not in self.data: raise DataError(f"{self.path}: no embedding for {name!r} ({len(self)} names, e.g. {self.names[:3]})")
+        if name not in self.data:
+            raise DataError(f"{self.path}: no embedding for {name!r} ({len(self)} names, e.g. {self.names[:3]})")
         return self.data[name].float()
 
 # %% ../../nbs/01c_conditioning.ipynb #cd108a16
 def make_param(times, values, units:str=None, nvals:int=0, minval:float=0., maxval:float=1.) -> dict:
     "One paramManager track."
-    return dict(times=[float(t) for t in times], values=[float(v) for v in values], units=units, nvals=int(nvals), minval=float(minval), maxval=float(maxval))
+    return dict(times=[float(t) for t in times], values=[float(v) for v in values], units=units, nvals=int(nvals),
+                minval=float(minval), maxval=float(maxval))
 
 def read_params(path) -> dict:
     "A paramManager JSON file, checked (every track has equal-length, increasing `times` and `values`)."
@@ -123,9 +131,11 @@ def read_params(path) -> dict:
     except json.JSONDecodeError as e: raise DataError(f"{path}: not valid JSON ({e})") from None
     for k, p in d.items():
         if k == 'meta': continue
-        if not isinstance(p, dict) or 'times' not in p or 'values' not in p: raise DataError(f"{path}: parameter {k!r} lacks 'times'/'values'")
+        if not isinstance(p, dict) or 'times' not in p or 'values' not in p:
+            raise DataError(f"{path}: parameter {k!r} lacks 'times'/'values'")
         t = np.asarray(p['times'], float)
-        if len(t) != len(p['values']) or len(t) == 0 or (np.diff(t) <= 0).any(): raise DataError(f"{path}: parameter {k!r} needs equal-length, increasing times and values")
+        if len(t) != len(p['values']) or len(t) == 0 or (np.diff(t) <= 0).any():
+            raise DataError(f"{path}: parameter {k!r} needs equal-length, increasing times and values")
         p.setdefault('units', None); p.setdefault('nvals', 0); p.setdefault('minval', 0.); p.setdefault('maxval', 1.)
     return d
 
@@ -154,11 +164,14 @@ def params_to_array(params:dict, names:list, rate:float, duration:float=None) ->
     r = resample_params({n: params[n] for n in names}, rate, duration)
     return np.stack([r[n]['values'] for n in names], 1).astype(np.float32)
 
-def params_from_audio(wave, sr:int, rate:float, n_mfcc:int=13, filename:str=None, n_fft:int=None) -> dict: # n_fft: analysis window of `control_features` (default ~46 ms)
+def params_from_audio(wave, sr:int, rate:float, n_mfcc:int=13, filename:str=None,
+                      n_fft:int=None, # analysis window of `control_features` (default ~46 ms)
+                     ) -> dict:
     "paramManager tracks of a mono wave at `rate` Hz: rms, centroid, pitch, voiced, mfcc0..mfcc{n_mfcc-1}."
     w = torch.as_tensor(wave, dtype=torch.float32).reshape(-1)
     f = control_features(w, sr, rate, n_mfcc=n_mfcc, n_fft=n_fft)
-    tracks = {k: f[k] for k in ('rms', 'centroid', 'pitch', 'voiced')} | {f'mfcc{i}': f['mfcc'][i] for i in range(n_mfcc)}
+    tracks = {k: f[k] for k in ('rms', 'centroid', 'pitch',
+                                'voiced')} | {f'mfcc{i}': f['mfcc'][i] for i in range(n_mfcc)}
     units = dict(rms='amplitude', centroid='frequency', pitch='frequency', voiced='categorical')
     t = np.arange(len(f['rms']))/rate
     out = {'meta': {'filename': filename, 'sr': sr, 'rate': rate}}
@@ -176,7 +189,8 @@ class ParamDataset(torch.utils.data.Dataset):
     def __getitem__(self, i):
         a = self.arrays[i]
         if len(a) < self.seq_len: a = np.concatenate([a, np.repeat(a[-1:], self.seq_len - len(a), 0)])
-        s = int(np.random.default_rng([self.seed, self.epoch if self.train else 0, i]).integers(0, len(a) - self.seq_len + 1))
+        s = int(np.random.default_rng([self.seed, self.epoch if self.train else 0, i]).integers(0,
+            len(a) - self.seq_len + 1))
         w = torch.from_numpy(a[s:s+self.seq_len])
         return w[:, :self.n_in], w[:, self.n_in:]
 

@@ -68,7 +68,8 @@ def download(url:str, # http(s) or file URL
             if verbose: print(f"{'resuming' if part.exists() else 'downloading'} {url} -> {dest}")
             if _fetch(url, part, timeout): break
         except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError, OSError) as e:
-            if isinstance(e, urllib.error.HTTPError) and e.code < 500: raise DataError(f"{url}: HTTP {e.code} {e.reason}") from None
+            if isinstance(e, urllib.error.HTTPError) and e.code < 500:
+                raise DataError(f"{url}: HTTP {e.code} {e.reason}") from None
             if attempt == retries: raise DataError(f"{url}: download failed after {retries+1} attempts ({e}); "
                                                    f"{part} is kept, run again to resume") from None
         time.sleep(min(2**attempt, 30) * (attempt > 0))
@@ -91,8 +92,10 @@ def _check_members(archive, members, root:Path):
         why = None
         if not _inside(root, name): why = 'its path leaves the target folder'
         elif kind == 'special': why = 'it is a device or FIFO'
-        elif kind == 'symlink' and not _inside(root, str(PurePosixPath(name).parent/link)): why = f'it links to {link!r}, outside the target folder'
-        elif kind == 'hardlink' and not _inside(root, link): why = f'it hard-links to {link!r}, outside the target folder'
+        elif kind == 'symlink' and not _inside(root, str(PurePosixPath(name).parent/link)):
+            why = f'it links to {link!r}, outside the target folder'
+        elif kind == 'hardlink' and not _inside(root, link):
+            why = f'it hard-links to {link!r}, outside the target folder'
         if why: raise DataError(f"{archive}: refusing to extract member {name!r}: {why}")
 
 def extract(archive, # a .tar(.gz/.bz2/.xz) or .zip file
@@ -105,15 +108,19 @@ def extract(archive, # a .tar(.gz/.bz2/.xz) or .zip file
         with zipfile.ZipFile(archive) as z:
             infos = z.infolist()
             kinds = [('symlink' if (i.external_attr >> 16) & 0o170000 == 0o120000 else 'file') for i in infos]
-            _check_members(archive, [(i.filename, k, z.read(i).decode() if k == 'symlink' else None) for i, k in zip(infos, kinds)], dest)
+            _check_members(archive,
+                           [(i.filename, k, z.read(i).decode() if k == 'symlink' else None) for i,
+                            k in zip(infos, kinds)], dest)
             if 'symlink' in kinds: raise DataError(f"{archive}: refusing zip symlinks")
             z.extractall(dest)
         return dest
     try: tf = tarfile.open(archive, 'r:*')
-    except (tarfile.TarError, OSError) as e: raise DataError(f"{archive}: not a readable tar or zip archive ({e})") from None
+    except (tarfile.TarError, OSError) as e:
+        raise DataError(f"{archive}: not a readable tar or zip archive ({e})") from None
     with tf:
         ms = tf.getmembers()
-        kind = lambda m: 'symlink' if m.issym() else 'hardlink' if m.islnk() else 'special' if (m.isdev() or m.isfifo()) else 'file'
+        kind = (lambda m: 'symlink' if m.issym() else 'hardlink' if m.islnk() else 'special'
+                if (m.isdev() or m.isfifo()) else 'file')
         _check_members(archive, [(m.name, kind(m), m.linkname) for m in ms], dest)
         tf.extractall(dest, filter='data') if hasattr(tarfile, 'data_filter') else tf.extractall(dest)
     return dest
@@ -123,27 +130,39 @@ VAS_CLASSES = ['baby', 'cough', 'dog', 'drum', 'fireworks', 'gun', 'hammer', 'sn
 VAS_BASE = 'https://a3s.fi/swift/v1/AUTH_a235c0f452d648828f745589cde1219a/specvqgan_public/vas'
 # md5 sums published with SpecVQGAN (data/md5sum_vas.md5): (class, kind) -> md5
 VAS_MD5 = dict(zip([(c, k) for c in VAS_CLASSES for k in ('flow', 'rgb', 'resnet50', 'melspec')], '''
-c2ca29dc204b26f7f5874ce69f341082 9aafcb00c963acf3af9dbbd323982e36 16744bae9f6ffecc23ec4a2d843ccf5d 637c44028e14b9b2a402677391d15a7c
-ad1043a90d5dcb4a4756c4a5b1bc50b6 21ee13e9bf9320263124b1f8803b419b 5c3847f6686cae37645b1985317f2522 a28a6d5c4870903e69c1862e56305c65
-246fd75ca37a60e6fa77cbf9dd65c7d3 adfbbf3c1735ba7bed5d56321b669834 5523026f873e5e495724be8f63819698 b512318d5815539f018f4884747102f6
-e1f5a289180a8852c12fef4051a2d4bd 13a3378bfe154515f028bb1f45877e57 ec9e05362e82f2f980c4444626bad810 7ad30685d7d0e9ae412fa031be9e08ce
-8ac8a7141af2992f66e42ecdc121ebac 8608b0eaf2f2731ddc18a0890d0d04ae e45f1b05a954bd30b8086e47c2b29ba3 f641ab60ef4db208562b524cdb05669a
-1820ed55415b32aac78ddb585fbe3bce 9863433bee12387863659b8b7f4d26c9 313b3ecb1d865c5d608990b9f36fc8bf 8489604751cf42cb77033773769303b3
-3a711830af0ea7d242bc5334d2e01393 c4c71ead5fd3ddb9eeaafa0ab6a991c4 c78943a3203a7087b03ad5bf203aa1e3 04cecbbba97f5ce462469f06bc36607c
-d33007af5bb626438c372c2e0fcf4644 e4c91d575883b62c0ef7781e9906daa6 bbd56e8927033f846b87a4fd3902cabc 6db969f5ad69f667470d73e917d76ea6
+c2ca29dc204b26f7f5874ce69f341082 9aafcb00c963acf3af9dbbd323982e36
+16744bae9f6ffecc23ec4a2d843ccf5d 637c44028e14b9b2a402677391d15a7c
+ad1043a90d5dcb4a4756c4a5b1bc50b6 21ee13e9bf9320263124b1f8803b419b
+5c3847f6686cae37645b1985317f2522 a28a6d5c4870903e69c1862e56305c65
+246fd75ca37a60e6fa77cbf9dd65c7d3 adfbbf3c1735ba7bed5d56321b669834
+5523026f873e5e495724be8f63819698 b512318d5815539f018f4884747102f6
+e1f5a289180a8852c12fef4051a2d4bd 13a3378bfe154515f028bb1f45877e57
+ec9e05362e82f2f980c4444626bad810 7ad30685d7d0e9ae412fa031be9e08ce
+8ac8a7141af2992f66e42ecdc121ebac 8608b0eaf2f2731ddc18a0890d0d04ae
+e45f1b05a954bd30b8086e47c2b29ba3 f641ab60ef4db208562b524cdb05669a
+1820ed55415b32aac78ddb585fbe3bce 9863433bee12387863659b8b7f4d26c9
+313b3ecb1d865c5d608990b9f36fc8bf 8489604751cf42cb77033773769303b3
+3a711830af0ea7d242bc5334d2e01393 c4c71ead5fd3ddb9eeaafa0ab6a991c4
+c78943a3203a7087b03ad5bf203aa1e3 04cecbbba97f5ce462469f06bc36607c
+d33007af5bb626438c372c2e0fcf4644 e4c91d575883b62c0ef7781e9906daa6
+bbd56e8927033f846b87a4fd3902cabc 6db969f5ad69f667470d73e917d76ea6
 '''.split()))
 VAS_FILES = {'rgb': 'feature_rgb_bninception_dim1024_21.5fps', 'flow': 'feature_flow_bninception_dim1024_21.5fps',
              'resnet50': 'feature_resnet50_dim2048_21.5fps', 'melspec': 'melspec_10s_22050hz'}
 
 SOURCES = {
-    # Zenodo record 8091972 (the DCASE page's dataset record: dev/ and eval/ class folders). No published checksum found.
+    # Zenodo record 8091972 (the DCASE page's dataset record: dev/ and eval/ class folders). No published checksum
+    # found.
     'dcase2023': ('https://zenodo.org/records/8091972/files/DCASE_2023_Challenge_Task_7_Dataset.tar.gz', None),
     # Zenodo record 1203745; md5 as listed by soundata's urbansound8k index.
-    'urbansound8k': ('https://zenodo.org/records/1203745/files/UrbanSound8K.tar.gz', 'md5:9aa69802bbf37fb986f71ec1483a196e'),
+    'urbansound8k': ('https://zenodo.org/records/1203745/files/UrbanSound8K.tar.gz',
+                     'md5:9aa69802bbf37fb986f71ec1483a196e'),
     # Speech Commands v0.02 (SC09 = its ten digits); sha256 as used by torchaudio-style loaders.
-    'sc09': ('http://download.tensorflow.org/data/speech_commands_v0.02.tar.gz', 'sha256:af14739ee7dc311471de98f5f9d2c9191b18aedfe957f4a6ff791c709868ff58'),
+    'sc09': ('http://download.tensorflow.org/data/speech_commands_v0.02.tar.gz',
+             'sha256:af14739ee7dc311471de98f5f9d2c9191b18aedfe957f4a6ff791c709868ff58'),
     # keithito.com; sha256 from torchaudio's LJSPEECH.
-    'ljspeech': ('https://data.keithito.com/data/speech/LJSpeech-1.1.tar.bz2', 'sha256:be1a30453f28eb8dd26af4101ae40cbf2c50413b1bb21936cbcdc6fae3de8aa5'),
+    'ljspeech': ('https://data.keithito.com/data/speech/LJSpeech-1.1.tar.bz2',
+                 'sha256:be1a30453f28eb8dd26af4101ae40cbf2c50413b1bb21936cbcdc6fae3de8aa5'),
     'vas': (VAS_BASE, 'per file: VAS_MD5'),
 }
 
@@ -170,7 +189,9 @@ def prepare_dcase2023(root, url:str=None, checksum:str=None) -> Path:
     names = {class_key(c): c for c in DCASE_CLASSES}
     out = root/'DCASE2023'
     for split in ('dev', 'eval'):
-        d = _find_dir(raw, lambda p: p.name.lower().startswith(split) and sum(class_key(q.name) in names for q in p.iterdir() if q.is_dir()) >= 1)
+        d = _find_dir(raw,
+                      lambda p: p.name.lower().startswith(split)
+                      and sum(class_key(q.name) in names for q in p.iterdir() if q.is_dir()) >= 1)
         if d is None: continue
         for c in [q for q in d.iterdir() if q.is_dir() and class_key(q.name) in names]:
             target = out/split/names[class_key(c.name)]
@@ -184,14 +205,16 @@ def prepare_urbansound8k(root, url:str=None, checksum:str=None) -> Path:
     "UrbanSound8K -> `root/UrbanSound8K/{metadata/UrbanSound8K.csv, audio/fold1..10}`."
     root = Path(root); url, checksum = _source('urbansound8k', url, checksum)
     extract(_archive(root, url, checksum), root)
-    if not (root/'UrbanSound8K'/'metadata'/'UrbanSound8K.csv').is_file(): raise DataError(f"{url}: no UrbanSound8K/metadata/UrbanSound8K.csv in the archive")
+    if not (root/'UrbanSound8K'/'metadata'/'UrbanSound8K.csv').is_file():
+        raise DataError(f"{url}: no UrbanSound8K/metadata/UrbanSound8K.csv in the archive")
     return root/'UrbanSound8K'
 
 def prepare_ljspeech(root, url:str=None, checksum:str=None) -> Path:
     "LJSpeech-1.1 -> `root/LJSpeech-1.1/{wavs/*.wav, metadata.csv}`."
     root = Path(root); url, checksum = _source('ljspeech', url, checksum)
     extract(_archive(root, url, checksum), root)
-    if not (root/'LJSpeech-1.1'/'metadata.csv').is_file(): raise DataError(f"{url}: no LJSpeech-1.1/metadata.csv in the archive")
+    if not (root/'LJSpeech-1.1'/'metadata.csv').is_file():
+        raise DataError(f"{url}: no LJSpeech-1.1/metadata.csv in the archive")
     return root/'LJSpeech-1.1'
 
 def prepare_sc09(root, url:str=None, checksum:str=None) -> Path:
@@ -199,7 +222,8 @@ def prepare_sc09(root, url:str=None, checksum:str=None) -> Path:
     from foleybook.data.folders import SC09_DIGITS
     root = Path(root); url, checksum = _source('sc09', url, checksum)
     raw = extract(_archive(root, url, checksum), root/'raw'/'speech_commands')
-    lists = {s: set((raw/f).read_text().split()) if (raw/f).is_file() else set() for s, f in (('valid', 'validation_list.txt'), ('test', 'testing_list.txt'))}
+    lists = {s: set((raw/f).read_text().split()) if (raw/f).is_file() else set() for s,
+             f in (('valid', 'validation_list.txt'), ('test', 'testing_list.txt'))}
     out, n = root/'sc09', 0
     for digit in SC09_DIGITS:
         for f in sorted((raw/digit.lower()).glob('*.wav')):
@@ -211,16 +235,19 @@ def prepare_sc09(root, url:str=None, checksum:str=None) -> Path:
     return out
 
 def prepare_vas(root, url:str=None, checksum:str=None, classes=None, kinds=('rgb', 'flow', 'melspec')) -> Path:
-    "SpecVQGAN's VAS features -> `root/vas/features/<class>/<feature folder>/<video>.pkl|npy` (one tar per class and kind)."
+    ("SpecVQGAN's VAS features -> `root/vas/features/<class>/<feature folder>/<video>.pkl|npy` (one tar per class and "
+     "kind).")
     root = Path(root); base = (url or VAS_BASE).rstrip('/')
     for c in classes or VAS_CLASSES:
         for k in kinds:
             fname = f"{c}_{VAS_FILES[k]}.tar"
-            arch = download(f"{base}/{fname}", root/'downloads'/fname, f"md5:{VAS_MD5[(c, k)]}" if url is None else checksum)
+            arch = download(f"{base}/{fname}", root/'downloads'/fname,
+                            f"md5:{VAS_MD5[(c, k)]}" if url is None else checksum)
             extract(arch, root/'raw'/'vas')
     out = root/'vas'/'features'
     for c in classes or VAS_CLASSES:
-        src = _find_dir(root/'raw'/'vas', lambda p: p.name == c and any(q.name in VAS_FILES.values() for q in p.iterdir()))
+        src = _find_dir(root/'raw'/'vas',
+                        lambda p: p.name == c and any(q.name in VAS_FILES.values() for q in p.iterdir()))
         if src is None: raise DataError(f"{base}: no features for class {c!r} in the archives")
         if (out/c).exists(): shutil.rmtree(out/c)
         out.mkdir(parents=True, exist_ok=True); shutil.move(src, out/c)
@@ -230,7 +257,8 @@ def prepare_vas(root, url:str=None, checksum:str=None, classes=None, kinds=('rgb
 def prepare_synthfoley(root, # data folder: the set goes to ROOT/SynthFoley
                        url=None, checksum=None, # unused (nothing is downloaded): the common signature
                        n_per_class:int=20, seed:int=0) -> Path:
-    "SynthFoley, the procedural 7-class Foley set in the DCASE 2023 layout (ROOT/SynthFoley/<Class>/*.wav), written unless there."
+    ("SynthFoley, the procedural 7-class Foley set in the DCASE 2023 layout (ROOT/SynthFoley/<Class>/*.wav), written "
+     "unless there.")
     from foleybook.data.synth import synth_folder
     return synth_folder(Path(root)/'SynthFoley', n_per_class, seed=seed)
 
@@ -255,12 +283,21 @@ def default_cache_dir() -> Path:
     return Path(os.environ.get('FOLEYBOOK_CACHE', Path.home()/'.cache'/'foleybook'))
 
 WEIGHTS = {
-    'vggish': dict(url='https://github.com/harritaylor/torchvggish/releases/download/v0.1/vggish-10086976.pth',
-                   filename='vggish-10086976.pth', sha256_prefix='10086976'),
-    'vggish_pca': dict(url='https://github.com/harritaylor/torchvggish/releases/download/v0.1/vggish_pca_params-970ea276.pth',
-                       filename='vggish_pca_params-970ea276.pth', sha256_prefix='970ea276'),
-    'panns_cnn14': dict(url='https://zenodo.org/record/3987831/files/Cnn14_mAP%3D0.431.pth?download=1',
-                        filename='Cnn14_mAP=0.431.pth', md5='541141fa2ee191a88f24a3219fff024e'),
+    'vggish': dict(
+        url='https://github.com/harritaylor/torchvggish/releases/download/v0.1/vggish-10086976.pth',
+        filename='vggish-10086976.pth',
+        sha256_prefix='10086976',
+    ),
+    'vggish_pca': dict(
+        url='https://github.com/harritaylor/torchvggish/releases/download/v0.1/vggish_pca_params-970ea276.pth',
+        filename='vggish_pca_params-970ea276.pth',
+        sha256_prefix='970ea276',
+    ),
+    'panns_cnn14': dict(
+        url='https://zenodo.org/record/3987831/files/Cnn14_mAP%3D0.431.pth?download=1',
+        filename='Cnn14_mAP=0.431.pth',
+        md5='541141fa2ee191a88f24a3219fff024e',
+    ),
 }
 
 def check_weights(key:str, path) -> Path:
@@ -292,5 +329,6 @@ def weights_path(key:str, # a key of `WEIGHTS`
                                   + "path=... or cache_dir=... in Python (download=True fetches it when online)")
         with warnings.catch_warnings():          # verified right below (VGGish publishes only a hash prefix)
             warnings.filterwarnings('ignore', message='.*NOT verified')
-            globals()['download'](w['url'], p, checksum=f"md5:{w['md5']}" if 'md5' in w else None)   # the function (the argument shadows it)
+            # the function (the argument shadows it)
+            globals()['download'](w['url'], p, checksum=f"md5:{w['md5']}" if 'md5' in w else None)
     return check_weights(key, p) if check_hash else p

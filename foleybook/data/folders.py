@@ -25,7 +25,9 @@ def check_audio(path, # an audio file
                 duration:float=None, # expected length in seconds (None: any length)
                 length_tol:float=0.05, # allowed length difference in seconds
                 min_peak_db:float=-60., # a file whose peak is below this (dBFS) is "silent"
-                on_length:str='skip' # what a clip of another length gets: 'pad_or_crop' (fine), 'pad' (only shorter ones are fine), 'crop' (only longer ones), 'skip' (none)
+                # what a clip of another length gets: 'pad_or_crop' (fine), 'pad' (only shorter ones are fine), 'crop'
+                # (only longer ones), 'skip' (none)
+                on_length:str='skip'
                ) -> str|None:
     "The reason `path` is unusable ('unreadable: ...', 'silent ...', 'wrong length ...'), or None if it is fine."
     _check_on_length(on_length)
@@ -36,7 +38,8 @@ def check_audio(path, # an audio file
     if duration is not None and on_length != 'pad_or_crop':
         secs = wave.shape[-1]/sr; off = secs - duration
         if abs(off) > length_tol and (on_length == 'skip' or (on_length == 'pad') == (off > 0)):
-            how = '' if on_length == 'skip' else f"; on_length={on_length!r} only {'pads' if on_length == 'pad' else 'crops'}"
+            how = '' if on_length == 'skip' else (f"; on_length={on_length!r} only "
+                                                  f"{'pads' if on_length == 'pad' else 'crops'}")
             return f"wrong length ({secs:.2f} s, expected {duration:.2f} s{how})"
     return None
 
@@ -63,7 +66,8 @@ class AudioDataset(torch.utils.data.Dataset):
                  sr:int=22050, # sample rate of the items
                  duration:float=None, # seconds per item (None: each file's own length)
                  check:bool=True, # check every file now and skip the bad ones
-                 on_length:str='pad_or_crop', # clips of another length: 'pad_or_crop', 'pad', 'crop' or 'skip' (see `check_audio`)
+                 # clips of another length: 'pad_or_crop', 'pad', 'crop' or 'skip' (see `check_audio`)
+                 on_length:str='pad_or_crop',
                  length_tol:float=0.05, # allowed length difference for 'skip' / 'pad' / 'crop' (s)
                  min_peak_db:float=-60., # silence threshold when checking (dBFS)
                  name:str='dataset', # used in messages
@@ -72,7 +76,8 @@ class AudioDataset(torch.utils.data.Dataset):
         labels = [0]*len(files) if labels is None else [int(l) for l in labels]
         if len(labels) != len(files): raise DataError(f"{name}: {len(files)} files but {len(labels)} labels")
         _check_on_length(on_length)
-        self.classes, self.sr, self.duration, self.name, self.on_length = list(classes or ['audio']), sr, duration, name, on_length
+        self.classes, self.sr, self.duration, self.name, self.on_length = (list(classes or ['audio']), sr, duration,
+                                                                           name, on_length)
         self.bad = []
         if check:
             reasons = [check_audio(f, duration, length_tol, min_peak_db, on_length) for f in files]
@@ -98,7 +103,9 @@ class AudioDataset(torch.utils.data.Dataset):
         return [c for k, c in enumerate(self.classes) if k not in have]
 
     def __len__(self): return len(self.files)
-    def __repr__(self): return f"{type(self).__name__}({self.name!r}, {len(self)} files, {len(self.classes)} classes, {len(self.bad)} skipped)"
+    def __repr__(self):
+        return (f"{type(self).__name__}({self.name!r}, {len(self)} files, {len(self.classes)} classes, {len(self.bad)} "
+                f"skipped)")
 
     def load(self, i:int) -> torch.Tensor:
         "The mono wave `(T,)` of file `i` at `self.sr`, padded with zeros or cropped to `duration` if set."
@@ -149,7 +156,8 @@ class ClassFolder(AudioDataset):
         root = Path(root)
         if not root.is_dir(): raise DataError(f"{root}: dataset folder not found")
         dirs = {d.name: d for d in class_dirs(root)}
-        audio = {n: sorted(p for p in d.rglob('*') if p.suffix.lower() in exts and p.is_file()) for n, d in dirs.items()}
+        audio = {n: sorted(p for p in d.rglob('*') if p.suffix.lower() in exts and p.is_file()) for n,
+                 d in dirs.items()}
         if classes is None:
             empty = [n for n in dirs if not audio[n]]
             if empty and kwargs.get('verbose', True):
@@ -161,8 +169,9 @@ class ClassFolder(AudioDataset):
         missing = [c for c, d in found.items() if d is None]
         if missing: raise DataError(f"{root}: no folder for class(es) {missing}; found {sorted(dirs)}")
         empty = [c for c in classes if not audio[found[c]]]
-        if empty: raise DataError(f"{root}: the folder(s) of class(es) {empty} hold no audio files ({', '.join(exts)}); "
-                                  f"add clips or leave the class(es) out with classes=[...]")
+        if empty:
+            raise DataError(f"{root}: the folder(s) of class(es) {empty} hold no audio files ({', '.join(exts)}); "
+                            f"add clips or leave the class(es) out with classes=[...]")
         if not dirs: raise DataError(f"{root}: no audio files ({', '.join(exts)}) in its class folders")
         files, labels = [], []
         for k, c in enumerate(classes):
@@ -197,7 +206,8 @@ def sc09(root, # the SC09 folder (holding train/, valid/, test/)
     if not d.is_dir(): raise DataError(f"{d}: SC09 split folder not found")
     files = sorted(d.glob('*.wav'))
     names = [f.name.split('_')[0].capitalize() for f in files]
-    files, labels = zip(*[(f, SC09_DIGITS.index(n)) for f, n in zip(files, names) if n in SC09_DIGITS]) if files else ((), ())
+    files, labels = zip(*[(f, SC09_DIGITS.index(n)) for f,
+                          n in zip(files, names) if n in SC09_DIGITS]) if files else ((), ())
     kwargs.setdefault('length_tol', 1.0)           # speech commands clips may be a little short
     return AudioDataset(files, labels, SC09_DIGITS, sr=sr, duration=duration, name=str(d), **kwargs)
 

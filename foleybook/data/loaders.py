@@ -24,7 +24,9 @@ class MelDataset(torch.utils.data.Dataset):
     "(mel (n_mels, frames), label) items of an `AudioDataset`, optionally cached on disk and/or in memory."
     def __init__(self, ds:AudioDataset, mel_cfg:MelConfig=None, cache_dir=None, in_memory:bool=False):
         self.ds, self.cfg, self.memory = ds, mel_cfg or MelConfig.preset('hifigan'), ({} if in_memory else None)
-        if self.cfg.sample_rate != ds.sr: raise DataError(f"{ds.name}: dataset rate {ds.sr} Hz differs from the mel config's {self.cfg.sample_rate} Hz")
+        if self.cfg.sample_rate != ds.sr:
+            raise DataError(f"{ds.name}: dataset rate {ds.sr} Hz differs from the mel config's {self.cfg.sample_rate} "
+                            f"Hz")
         self.mel = MelSpectrogram(self.cfg)
         self.cache = None if cache_dir is None else FeatureCache(cache_dir, self._mel, self.cfg)
     def _mel(self, w):
@@ -33,7 +35,9 @@ class MelDataset(torch.utils.data.Dataset):
     def __getitem__(self, i):
         if self.memory is not None and i in self.memory: return self.memory[i]
         if self.cache is None: w, y = self.ds[i]; item = self._mel(w), y
-        else: item = self.cache(self.ds.files[i], lambda: self.ds.load(i), f"{self.ds.sr}|{self.ds.duration}"), torch.tensor(self.ds.labels[i])
+        else:
+            item = self.cache(self.ds.files[i], lambda: self.ds.load(i),
+                              f"{self.ds.sr}|{self.ds.duration}"), torch.tensor(self.ds.labels[i])
         if self.memory is not None: self.memory[i] = item
         return item
 
@@ -58,7 +62,8 @@ def make_dls(train_ds, valid_ds, # torch datasets of tuples
              num_workers:int=0, # DataLoader worker processes
              device=None, # where batches go (default: fastai's `default_device()`)
              n_inp:int=None, # number of inputs in a batch tuple (default: all but the last)
-             drop_last:bool=None) -> DataLoaders: # drop the last partial training batch (default: when it is not the only one)
+             # drop the last partial training batch (default: when it is not the only one)
+             drop_last:bool=None) -> DataLoaders:
     "fastai `DataLoaders`: a shuffled, seeded training loader and an ordered validation loader."
     device = default_device() if device is None else device
     if drop_last is None: drop_last = len(train_ds) > bs
@@ -84,14 +89,18 @@ def mel_dls(data, # an `AudioDataset`, a class-folder path, or a list of files
     "DataLoaders of `(mel (B, n_mels, frames), label (B,))` batches of whole clips."
     cfg = mel_cfg or MelConfig.preset('hifigan')
     ds = _as_dataset(data, cfg.sample_rate, duration, on_length=on_length)
-    if in_memory is None: in_memory = ds.duration is not None and len(ds)*cfg.n_mels*(ds.duration*cfg.sample_rate/cfg.hop_length)*4 < 2**30
+    if in_memory is None:
+        in_memory = (ds.duration is not None
+                     and len(ds)*cfg.n_mels*(ds.duration*cfg.sample_rate/cfg.hop_length)*4 < 2**30)
     tr, va = ds.split(valid_pct, seed)
-    return make_dls(MelDataset(ds.subset(tr), cfg, cache_dir, in_memory), MelDataset(ds.subset(va), cfg, cache_dir, in_memory),
+    return make_dls(MelDataset(ds.subset(tr), cfg, cache_dir, in_memory),
+                    MelDataset(ds.subset(va), cfg, cache_dir, in_memory),
                     bs=bs, seed=seed, num_workers=num_workers, device=device, **kwargs)
 
 # %% ../../nbs/01b_loaders.ipynb #3538cc42
 def clip_seconds(mel:MelConfig, n_frames:int) -> float:
-    "Whole seconds of audio (at least 4, the DCASE length) whose mel has `n_frames` frames or more: 10 for SpecVQGAN's 848."
+    ("Whole seconds of audio (at least 4, the DCASE length) whose mel has `n_frames` frames or more: 10 for "
+     "SpecVQGAN's 848.")
     return float(max(4, math.ceil(((n_frames - 1) * mel.hop_length + 1) / mel.sample_rate)))
 
 def crop_frames(mel, n:int, start:int=0):
@@ -106,7 +115,8 @@ def trainer_data(data, # 'synth', a path, an `AudioDataset`, a list of files or 
                  out, # the run's folder ('synth' is written to out/synth)
                  seed:int=0, # SynthFoley's seed
                  **synth): # more `synth_folder` settings (n_per_class, sr, duration, classes)
-    "A trainer's `data`: 'synth' becomes a SynthFoley class folder in `out/synth` (written unless there); a missing path is a `DataError`."
+    ("A trainer's `data`: 'synth' becomes a SynthFoley class folder in `out/synth` (written unless there); a missing "
+     "path is a `DataError`.")
     if isinstance(data, str) and data == 'synth':
         from foleybook.data.synth import synth_folder
         return synth_folder(Path(out)/'synth', seed=seed, **synth)
@@ -117,8 +127,10 @@ def trainer_data(data, # 'synth', a path, an `AudioDataset`, a list of files or 
 class SegmentDataset(torch.utils.data.Dataset):
     "(mel, wave) items: a random `segment` of each file (fixed when `train=False`) and its mel."
     def __init__(self, ds:AudioDataset, mel_cfg:MelConfig=None, segment:int=8192, seed:int=0, train:bool=True):
-        self.ds, self.cfg, self.segment, self.seed, self.train, self.epoch = ds, mel_cfg or MelConfig.preset('hifigan'), segment, seed, train, 0
-        if segment % self.cfg.hop_length: raise DataError(f"segment {segment} must be a multiple of the hop length {self.cfg.hop_length}")
+        self.ds, self.cfg, self.segment, self.seed, self.train, self.epoch = (ds,
+            mel_cfg or MelConfig.preset('hifigan'), segment, seed, train, 0)
+        if segment % self.cfg.hop_length:
+            raise DataError(f"segment {segment} must be a multiple of the hop length {self.cfg.hop_length}")
         self.mel = MelSpectrogram(self.cfg)
     def __len__(self): return len(self.ds)
     def __getitem__(self, i):
@@ -127,7 +139,8 @@ class SegmentDataset(torch.utils.data.Dataset):
         else:
             rng = np.random.default_rng([self.seed, self.epoch if self.train else 0, i])
             s = int(rng.integers(0, len(w) - self.segment + 1)); w = w[s:s+self.segment]
-        with torch.no_grad(): return self.mel(w)[..., :self.segment // self.cfg.hop_length], w[None]   # a centred mel's extra last frame (centred past the segment) is dropped
+        # a centred mel's extra last frame (centred past the segment) is dropped
+        with torch.no_grad(): return self.mel(w)[..., :self.segment // self.cfg.hop_length], w[None]
 
 def vocoder_dls(data, # an `AudioDataset`, a class-folder path, or a list of files
                 mel_cfg:MelConfig=None, # the mel convention (default: `hifigan`)
@@ -136,9 +149,11 @@ def vocoder_dls(data, # an `AudioDataset`, a class-folder path, or a list of fil
     "DataLoaders of `(mel (B, n_mels, segment//hop), wave (B, 1, segment))` for vocoder training."
     cfg = mel_cfg or MelConfig.preset('hifigan')
     ds = data if isinstance(data, AudioDataset) else _as_dataset(data, cfg.sample_rate)
-    if ds.sr != cfg.sample_rate: raise DataError(f"{ds.name}: dataset rate {ds.sr} Hz differs from the mel config's {cfg.sample_rate} Hz")
+    if ds.sr != cfg.sample_rate:
+        raise DataError(f"{ds.name}: dataset rate {ds.sr} Hz differs from the mel config's {cfg.sample_rate} Hz")
     tr, va = ds.split(valid_pct, seed)
-    return make_dls(SegmentDataset(ds.subset(tr), cfg, segment, seed, True), SegmentDataset(ds.subset(va), cfg, segment, seed, False),
+    return make_dls(SegmentDataset(ds.subset(tr), cfg, segment, seed, True),
+                    SegmentDataset(ds.subset(va), cfg, segment, seed, False),
                     bs=bs, seed=seed, num_workers=num_workers, device=device)
 
 # %% ../../nbs/01b_loaders.ipynb #6b8a66e8
@@ -150,16 +165,21 @@ def write_codes(path, # the .safetensors file to write
     "Write a code-map dataset atomically (the format `read_codes` and `code_dls` read)."
     codes, labels = torch.as_tensor(codes).long(), torch.as_tensor(labels).long()
     if codes.ndim not in (3, 4) or labels.shape != (len(codes),):
-        raise DataError(f"{path}: need codes (N, H, W[, stages]) and labels (N,), got {tuple(codes.shape)} and {tuple(labels.shape)}")
-    if codes.numel() and (codes.min() < 0 or codes.max() >= n_codes): raise DataError(f"{path}: codes outside [0, {n_codes})")
-    if labels.numel() and (labels.min() < 0 or labels.max() >= len(classes)): raise DataError(f"{path}: labels outside [0, {len(classes)})")
-    save_safetensors({'codes': codes, 'labels': labels}, path, metadata={'classes': json.dumps(list(classes)), 'n_codes': str(n_codes)})
+        raise DataError(f"{path}: need codes (N, H, W[, stages]) and labels (N,), got {tuple(codes.shape)} and "
+                        f"{tuple(labels.shape)}")
+    if codes.numel() and (codes.min() < 0 or codes.max() >= n_codes):
+        raise DataError(f"{path}: codes outside [0, {n_codes})")
+    if labels.numel() and (labels.min() < 0 or labels.max() >= len(classes)):
+        raise DataError(f"{path}: labels outside [0, {len(classes)})")
+    save_safetensors({'codes': codes, 'labels': labels}, path,
+                     metadata={'classes': json.dumps(list(classes)), 'n_codes': str(n_codes)})
     return Path(path)
 
 def read_codes(path) -> tuple:
     "(codes, labels, classes, n_codes) from a file written by `write_codes`."
     sd = load_safetensors(path)
-    if set(sd) != {'codes', 'labels'}: raise DataError(f"{path}: expected tensors 'codes' and 'labels', found {sorted(sd)}")
+    if set(sd) != {'codes', 'labels'}:
+        raise DataError(f"{path}: expected tensors 'codes' and 'labels', found {sorted(sd)}")
     with safe_open(str(path), 'pt') as f: meta = f.metadata() or {}
     if 'classes' not in meta or 'n_codes' not in meta: raise DataError(f"{path}: missing 'classes'/'n_codes' metadata")
     return sd['codes'], sd['labels'], json.loads(meta['classes']), int(meta['n_codes'])

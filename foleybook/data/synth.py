@@ -68,7 +68,8 @@ def dog_bark(rng, sr:int, n:int) -> np.ndarray:
         if t > n/sr - 0.15: break
         d = rng.uniform(0.12, 0.32)
         L = int(d*sr); tt = np.arange(L)/L
-        f0 = f0_base*rng.uniform(0.85, 1.2) * (1 + rng.uniform(0.1, 0.45)*np.sin(np.pi*tt**0.7) - rng.uniform(0, 0.3)*tt)
+        f0 = (f0_base*rng.uniform(0.85, 1.2)
+              * (1 + rng.uniform(0.1, 0.45)*np.sin(np.pi*tt**0.7) - rng.uniform(0, 0.3)*tt))
         f0 = f0 * (1 + 0.02*rng.standard_normal(L).cumsum()/np.sqrt(L))
         phase = 2*np.pi*np.cumsum(f0)/sr
         K = int(7000/f0_base)
@@ -127,13 +128,15 @@ def gun_shot(rng, sr:int, n:int) -> np.ndarray:
         if t > n/sr - 0.3: break
         L = int(rng.uniform(0.4, 1.2)*sr)
         crack = rng.standard_normal(L)*_decay(L, sr, rng.uniform(0.003, 0.01), 0.0003)
-        tail = _shape(rng.standard_normal(L), sr, lambda f: _band(f, 40, cut, 1))*_decay(L, sr, rng.uniform(0.15, 0.4), 0.002)
+        tail = _shape(rng.standard_normal(L), sr, lambda f: _band(f, 40, cut, 1))*_decay(L, sr, rng.uniform(0.15, 0.4),
+                                                                                         0.002)
         boom = np.sin(2*np.pi*rng.uniform(40, 90)*np.arange(L)/sr)*_decay(L, sr, rng.uniform(0.03, 0.08), 0.001)
         ev = crack/np.abs(crack).max() + rng.uniform(0.4, 0.8)*tail/np.abs(tail).max() + rng.uniform(0.3, 0.8)*boom
         ev *= rng.uniform(0.7, 1)
         _add(out, ev, t*sr)
         for _ in range(rng.integers(1, 4)):      # echoes off buildings / hills
-            _add(out, rng.uniform(0.1, 0.4)*_shape(ev, sr, lambda f: _band(f, None, 2000, 1)), (t+rng.uniform(0.12, 0.7))*sr)
+            _add(out, rng.uniform(0.1, 0.4)*_shape(ev, sr, lambda f: _band(f, None, 2000, 1)),
+                 (t+rng.uniform(0.12, 0.7))*sr)
         t += rng.uniform(0.08, 0.14) if auto else rng.uniform(0.5, 1.5)
     return _reverb(out, rng, sr, rng.uniform(0.8, 2.0), rng.uniform(0.2, 0.5))
 
@@ -192,7 +195,8 @@ def rain(rng, sr:int, n:int) -> np.ndarray:
     "Rain: a coloured noise bed with slow intensity changes and dense droplet bubbles (damped chirps)."
     # coloured noise bed with slow intensity changes
     alpha = rng.uniform(0.0, 1.0)
-    bed = _shape(rng.standard_normal(n), sr, lambda f: _band(f, rng.uniform(150, 600), rng.uniform(6000, 10000), 1)/np.maximum(f, 50)**(alpha/2))
+    bed = _shape(rng.standard_normal(n), sr,
+                 lambda f: _band(f, rng.uniform(150, 600), rng.uniform(6000, 10000), 1)/np.maximum(f, 50)**(alpha/2))
     bed /= np.abs(bed).max()
     slow = 1 + 0.3*_shape(rng.standard_normal(n), sr, lambda f: (f < 1.5).astype(float))*30
     bed *= np.clip(slow, 0.3, 2)
@@ -219,9 +223,12 @@ def sneeze_cough(rng, sr:int, n:int) -> np.ndarray:
     F = [rng.uniform(300, 600), rng.uniform(900, 1500), rng.uniform(2000, 3000)]
     def burst(d, bright):
         L = int(d*sr); tt = np.arange(L)/L
-        noise = _shape(rng.standard_normal(L), sr, lambda f: 0.5*_peaks(f, F, [250, 400, 500], [1, .8, .5]) + 0.5*_band(f, 200, 4000, 1) + bright*_band(f, 2000, 5000))
+        noise = _shape(rng.standard_normal(L), sr,
+                       lambda f: 0.5*_peaks(f, F, [250, 400, 500], [1, .8,
+                           .5]) + 0.5*_band(f, 200, 4000, 1) + bright*_band(f, 2000, 5000))
         f0 = rng.uniform(100, 250)*(1 - 0.2*tt)
-        voice = _shape(np.sign(np.sin(2*np.pi*np.cumsum(f0)/sr)), sr, lambda f: _peaks(f, F, [100, 150, 250], [1, .7, .4]))
+        voice = _shape(np.sign(np.sin(2*np.pi*np.cumsum(f0)/sr)), sr,
+                       lambda f: _peaks(f, F, [100, 150, 250], [1, .7, .4]))
         v = noise/np.abs(noise).max() + rng.uniform(0.05, 0.3)*voice/np.abs(voice).max()
         return v * np.minimum(1, tt/0.02) * np.exp(-tt*rng.uniform(1.5, 3.5))
     if rng.uniform() < 0.35:                     # sneezes: inhale "ah" then the "choo", once to three times
@@ -230,7 +237,8 @@ def sneeze_cough(rng, sr:int, n:int) -> np.ndarray:
             if t > n/sr - 0.8: break
             L = int(rng.uniform(0.3, 0.6)*sr); tt = np.arange(L)/L
             f0 = rng.uniform(200, 300)*(1 + 0.5*tt)
-            ah = _shape(np.sign(np.sin(2*np.pi*np.cumsum(f0)/sr)), sr, lambda f: _peaks(f, F, [100, 150, 250], [1, .7, .4]))
+            ah = _shape(np.sign(np.sin(2*np.pi*np.cumsum(f0)/sr)), sr,
+                        lambda f: _peaks(f, F, [100, 150, 250], [1, .7, .4]))
             ah = ah/np.abs(ah).max()*np.sin(np.pi*tt)*rng.uniform(0.2, 0.4)
             _add(out, ah, t*sr)
             d = rng.uniform(0.3, 0.55)
@@ -262,12 +270,15 @@ class SynthFoley:
         unknown = [c for c in self.classes if c not in RECIPES]
         if unknown: raise DataError(f"SynthFoley: unknown class(es) {unknown}; choose from {DCASE_CLASSES}")
         if n_per_class < 1 or sr <= 0 or duration <= 0:
-            raise DataError(f"SynthFoley: need n_per_class >= 1, sr > 0 and duration > 0, got {n_per_class}, {sr}, {duration}")
+            raise DataError(f"SynthFoley: need n_per_class >= 1, sr > 0 and duration > 0, got {n_per_class}, {sr}, "
+                            f"{duration}")
         self.n_per_class, self.seed, self.sr, self.duration = n_per_class, seed, sr, duration
         self.n_samples = int(round(sr*duration))
 
     def __len__(self): return self.n_per_class*len(self.classes)
-    def __repr__(self): return f"SynthFoley({self.n_per_class} x {len(self.classes)} classes, seed={self.seed}, {self.sr} Hz, {self.duration} s)"
+    def __repr__(self):
+        return (f"SynthFoley({self.n_per_class} x {len(self.classes)} classes, seed={self.seed}, {self.sr} Hz, "
+                f"{self.duration} s)")
 
     def clip(self,
              cls, # a class name or its DCASE id (0..6)
@@ -338,9 +349,11 @@ def event_envelope(wave, # float (T,) clip
                    sr:int, # its sample rate
                    n_frames:int, # number of frames
                    fps:float=VISUAL_FPS): # frames per second
-    "(loudness, onset) per frame: RMS level in dB mapped [-60, 0] -> [0, 1], and the positive rise of that level (x4, clipped)."
+    ("(loudness, onset) per frame: RMS level in dB mapped [-60, 0] -> [0, 1], and the positive rise of that level (x4, "
+     "clipped).")
     edges = np.minimum((np.arange(n_frames + 1) * sr / fps).astype(int), len(wave))
-    rms = np.array([np.sqrt(np.mean(wave[a:b].astype(np.float64)**2)) if b > a else 0. for a, b in zip(edges[:-1], edges[1:])])
+    rms = np.array([np.sqrt(np.mean(wave[a:b].astype(np.float64)**2)) if b > a else 0. for a,
+                    b in zip(edges[:-1], edges[1:])])
     loud = np.clip((20*np.log10(rms + 1e-8) + 60)/60, 0, 1)
     onset = np.clip(np.diff(loud, prepend=loud[0])*4, 0, 1)
     return loud, onset
@@ -351,7 +364,8 @@ def visual_features(self:SynthFoley, cls, # a class name or its DCASE id
                     fps:float=VISUAL_FPS, # frames per second (SpecVQGAN: 21.5)
                     dim:int=VISUAL_DIM, # features per frame (SpecVQGAN: 2048)
                     wave=None) -> np.ndarray: # the clip, if already rendered (default: `self.clip(cls, i)`)
-    "Procedural per-frame features (frames, dim) float32 of clip `i` of `cls`: they follow its source, loudness and onsets."
+    ("Procedural per-frame features (frames, dim) float32 of clip `i` of `cls`: they follow its source, loudness and "
+     "onsets.")
     name = DCASE_CLASSES[cls] if isinstance(cls, (int, np.integer)) else cls
     if name not in RECIPES: raise DataError(f"SynthFoley: unknown class {cls!r}; choose from {DCASE_CLASSES}")
     x = self.clip(name, i) if wave is None else np.asarray(wave)
@@ -361,7 +375,8 @@ def visual_features(self:SynthFoley, cls, # a class name or its DCASE id
     src = np.zeros((n, len(DCASE_CLASSES))); src[:, k] = 1
     rng = np.random.default_rng([self.seed, k, i, 1])
     scene = np.repeat(0.3*rng.standard_normal((1, 8)), n, 0)
-    z = np.concatenate([src, loud[:, None], onset[:, None], src*loud[:, None], src*onset[:, None], np.ones((n, 1)), scene], 1)
+    z = np.concatenate([src, loud[:, None], onset[:, None], src*loud[:, None], src*onset[:, None], np.ones((n, 1)),
+                        scene], 1)
     f = np.maximum(z @ _visual_projection(z.shape[1], dim), 0) + 0.02*np.abs(rng.standard_normal((n, dim)))
     return f.astype(np.float32)
 
@@ -371,5 +386,6 @@ def write_features(self:SynthFoley, folder, # the features root (not the clips' 
     "Write every clip's `visual_features` to folder/<Class>/<index>.npy (atomically); return `folder`."
     folder = Path(folder)
     for c, i, rel in self.items():
-        with atomic_write(folder/Path(rel).with_suffix('.npy')) as f: np.save(f, self.visual_features(c, i, fps, dim), allow_pickle=False)
+        with atomic_write(folder/Path(rel).with_suffix('.npy')) as f:
+            np.save(f, self.visual_features(c, i, fps, dim), allow_pickle=False)
     return folder

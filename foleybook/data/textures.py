@@ -55,7 +55,8 @@ def _pops(c, n, sr, rng):
     fill, pitch, loud = c
     out = np.zeros(n)
     times = _regular_times(lambda s: 2 + 28 * fill[min(s, n - 1)], n, sr, rng)
-    _events(times, out, lambda i, s: _gain(loud[int(s)]) * _ping(_logmap(pitch[int(s)], 200, 1200) * 2 ** rng.uniform(-.5, .5), sr, 0.008))
+    _events(times, out, lambda i,
+            s: _gain(loud[int(s)]) * _ping(_logmap(pitch[int(s)], 200, 1200) * 2 ** rng.uniform(-.5, .5), sr, 0.008))
     return out
 
 def _rain(c, n, sr, rng):
@@ -64,7 +65,9 @@ def _rain(c, n, sr, rng):
     k = rng.poisson(dens.mean() * n / sr)
     times = np.sort(rng.choice(n, k, p=dens / dens.sum())) if k else np.array([])
     out = np.zeros(n)
-    _events(times, out, lambda i, s: _gain(loud[int(s)]) * rng.uniform(.2, 1) * _ping(_logmap(pitch[int(s)], 1000, 5000) * 2 ** rng.uniform(-.7, .7), sr, 0.003))
+    _events(times, out, lambda i,
+            s: _gain(loud[int(s)]) * rng.uniform(.2, 1)
+            * _ping(_logmap(pitch[int(s)], 1000, 5000) * 2 ** rng.uniform(-.7, .7), sr, 0.003))
     return out + 0.05 * _gain(loud) * fill * rng.standard_normal(n)
 
 def _wind(c, n, sr, rng, n_fft=512):
@@ -84,7 +87,8 @@ def _engine(c, n, sr, rng):
     fill, pitch, loud = c
     out = np.zeros(n)
     times = _regular_times(lambda s: 15 + 75 * fill[min(s, n - 1)], n, sr, rng, jitter=0.02)
-    _events(times, out, lambda i, s: _gain(loud[int(s)]) * (0.6 + 0.4 * (i % 4 == 0)) * _ping(_logmap(pitch[int(s)], 300, 1500), sr, 0.006))
+    _events(times, out, lambda i,
+            s: _gain(loud[int(s)]) * (0.6 + 0.4 * (i % 4 == 0)) * _ping(_logmap(pitch[int(s)], 300, 1500), sr, 0.006))
     return out + 0.02 * _gain(loud) * rng.standard_normal(n)
 
 _MAKERS = dict(pops=_pops, rain=_rain, wind=_wind, engine=_engine)
@@ -96,11 +100,13 @@ def texture(kind:str, # one of `TEXTURES`
             seed:int=0, # same seed, same clip and controls
             controls:dict=None, # optional {name: (times, values)} breakpoints in [0, 1] overriding the random curves
             n_points:int=5) -> tuple: # breakpoints of the random curves
-    "One texture clip: (float32 wave (T,), paramManager dict of the control tracks `fill`, `pitch_ctl`, `loudness_ctl`)."
+    ("One texture clip: (float32 wave (T,), paramManager dict of the control tracks `fill`, `pitch_ctl`, "
+     "`loudness_ctl`).")
     if kind not in _MAKERS: raise ConfigError(f"texture: unknown kind {kind!r}; choose one of {TEXTURES}")
     if duration <= 0 or sr <= 0: raise ConfigError(f"texture: duration ({duration}) and sr ({sr}) must be positive")
     rng = np.random.default_rng([seed, TEXTURES.index(kind)])
-    curves = {k: random_curve(duration, rng, n_points, *((0.4, 1.) if k == 'loudness_ctl' else (0., 1.))) for k in CONTROLS}
+    curves = {k: random_curve(duration, rng, n_points, *((0.4, 1.) if k == 'loudness_ctl' else (0.,
+                                                                                                1.))) for k in CONTROLS}
     for k, v in (controls or {}).items():
         if k not in CONTROLS: raise ConfigError(f"texture: unknown control {k!r}; the controls are {CONTROLS}")
         t, val = (np.asarray(a, float) for a in v)
@@ -126,7 +132,8 @@ def make_textures(root, # output folder
                   seed:int=0, # base seed (clip i of a kind uses seed + i)
                   feature_rate:float=500., # rate of the measured features in the parameter files
                   n_mfcc:int=13, # MFCC coefficients
-                  n_fft:int=None) -> list: # analysis window of the measured features (default ~46 ms; 256 = 16 ms resolves single pops)
+                  # analysis window of the measured features (default ~46 ms; 256 = 16 ms resolves single pops)
+                  n_fft:int=None) -> list:
     "Write a texture dataset (wavs + paramManager files); return the wav paths."
     root, out = Path(root), []
     for kind in kinds:

@@ -9,13 +9,15 @@ from pathlib import Path
 from typing import ClassVar
 import numpy as np, torch, torch.nn.functional as F
 from torch import nn
-from ..core import FoleyConfig, Pretrained, FoleyError, ConfigError, DataError, CheckpointError, save_safetensors, load_safetensors
+from ..core import (FoleyConfig, Pretrained, FoleyError, ConfigError, DataError, CheckpointError,
+                            save_safetensors, load_safetensors)
 from ..core import clip_seeds
 from ..audio import MelSpectrogram, image_to_mel, slice_length
 from .core import DiffusionConfig, GaussianDiffusion, SAMPLERS
 from .diffusers_schedulers import diffusion_from_diffusers
 from .unet2d import UNet2D, UNet2DConfig
-from .mel_images import MelImageConfig, MelImages, images_to_tensor, tensor_to_uint8, tensor_to_images
+from .mel_images import (MelImageConfig, MelImages, images_to_tensor, tensor_to_uint8,
+                                            tensor_to_images)
 from ..codecs.klvae import KLVAE, KLVAEConfig
 from contextlib import contextmanager
 from fastcore.basics import patch
@@ -30,7 +32,8 @@ def _d(cls, name, **kw): return cls.preset(name, **kw).to_dict()
 
 @dataclass
 class AudioDiffusionConfig(FoleyConfig):
-    "A mel-image (or latent) diffusion model: images, UNet, process, optional VAE, classes and sampling defaults (its training settings: `train_audio_diffusion`'s)."
+    ("A mel-image (or latent) diffusion model: images, UNet, process, optional VAE, classes and sampling defaults (its "
+     "training settings: `train_audio_diffusion`'s).")
     images:MelImageConfig = field(default_factory=lambda: MelImageConfig.preset('256'))
     unet:UNet2DConfig = field(default_factory=lambda: UNet2DConfig.preset('audio_diffusion'))
     diffusion:DiffusionConfig = field(default_factory=lambda: DiffusionConfig.preset('ddpm'))
@@ -43,24 +46,31 @@ class AudioDiffusionConfig(FoleyConfig):
     guidance:float = 1. # default classifier-free guidance scale
     presets:ClassVar[dict] = {
         'audio_diffusion': dict(),
-        'audio_diffusion_cond': dict(unet=_d(UNet2DConfig, 'audio_diffusion_cond'), diffusion=_d(DiffusionConfig, 'ddpm', p_uncond=0.1)),
-        'latent': dict(images=_d(MelImageConfig, '2048x128'), unet=_d(UNet2DConfig, 'latent'), vae=_d(KLVAEConfig, 'kl_f8')),
+        'audio_diffusion_cond': dict(unet=_d(UNet2DConfig, 'audio_diffusion_cond'),
+                                     diffusion=_d(DiffusionConfig, 'ddpm', p_uncond=0.1)),
+        'latent': dict(images=_d(MelImageConfig, '2048x128'), unet=_d(UNet2DConfig, 'latent'),
+                       vae=_d(KLVAEConfig, 'kl_f8')),
         'demo': dict(images=_d(MelImageConfig, 'demo'), diffusion=_d(DiffusionConfig, 'ddpm', p_uncond=0.1),
                      unet=_d(UNet2DConfig, 'demo', n_classes=7),
-                     classes=('DogBark', 'Footstep', 'GunShot', 'Keyboard', 'MovingMotorVehicle', 'Rain', 'Sneeze_Cough'),
+                     classes=('DogBark', 'Footstep', 'GunShot', 'Keyboard', 'MovingMotorVehicle', 'Rain',
+                              'Sneeze_Cough'),
                      steps=25, guidance=3.),
         'debug': dict(images=_d(MelImageConfig, 'debug'), unet=_d(UNet2DConfig, 'debug', n_classes=2),
                       diffusion=_d(DiffusionConfig, 'debug', p_uncond=0.2), classes=('a', 'b'), steps=10),
     }
-    retired:ClassVar[tuple] = ('lr', 'warmup', 'betas', 'weight_decay', 'ema_power', 'ema_max', 'bs', 'epochs') # training settings now (`TrainSettings`)
+    # training settings now (`TrainSettings`)
+    retired:ClassVar[tuple] = ('lr', 'warmup', 'betas', 'weight_decay', 'ema_power', 'ema_max', 'bs', 'epochs')
     def __post_init__(self):
         if self.classes is not None: self.classes = tuple(self.classes)
         u, want = self.unet, (self.vae.latent_channels if self.vae is not None else 1)
         if u.in_channels != want or u.out_channels != want:
-            raise ConfigError(f"AudioDiffusionConfig: the UNet must take and give {want} channel(s) ({'VAE latents' if self.vae else 'grey images'}), "
+            raise ConfigError(f"AudioDiffusionConfig: the UNet must take and give {want} channel(s) "
+                              f"({'VAE latents' if self.vae else 'grey images'}), "
                               f"got in {u.in_channels} / out {u.out_channels}")
-        if (self.classes is None) != (u.n_classes is None) or (self.classes is not None and len(self.classes) != u.n_classes):
-            raise ConfigError(f"AudioDiffusionConfig: {len(self.classes or ())} class names for a UNet with n_classes={u.n_classes}")
+        if (self.classes is None) != (u.n_classes is None) or (self.classes is not None
+                                                               and len(self.classes) != u.n_classes):
+            raise ConfigError(f"AudioDiffusionConfig: {len(self.classes or ())} class names for a UNet with "
+                              f"n_classes={u.n_classes}")
         if self.sampler not in SAMPLERS:
             raise ConfigError(f"AudioDiffusionConfig: sampler must be one of {list(SAMPLERS)}, got {self.sampler!r}")
 
@@ -88,7 +98,8 @@ class Encodings:
     def __getitem__(self, name:str) -> torch.Tensor: # (S, D)
         if name not in self.table:
             near = [n for n in self.table if name.lower() in n.lower()][:5]
-            raise DataError(f"{self.path}: no encoding for clip {name!r} ({len(self)} clips{'; similar: ' + str(near) if near else ''})")
+            raise DataError(f"{self.path}: no encoding for clip {name!r} ({len(self)} "
+                            f"clips{'; similar: ' + str(near) if near else ''})")
         v = self.table[name]
         return v[None] if v.ndim == 1 else v
     def stack(self, names) -> torch.Tensor: # (n, S, D)
@@ -135,7 +146,9 @@ class AudioDiffusion(Pretrained, nn.Module):
                 'guidance': (float(c.guidance), 1., 10., 0.5)}
 
     def forward(self, x, t, cond=None): # noisy x (B, C, H, W), steps (B,), class ids (B,) or encodings (B, S, D)
-        if cond is None: return self.unet(x, t, classes=torch.full((len(x),), -1, device=x.device) if self.config.unet.n_classes else None)
+        if cond is None:
+            return self.unet(x, t,
+                             classes=torch.full((len(x),), -1, device=x.device) if self.config.unet.n_classes else None)
         if not cond.is_floating_point(): return self.unet(x, t, classes=cond)
         return self.unet(x, t, cond=cond.to(x.dtype))
 
@@ -165,12 +178,14 @@ def cond_for(self:AudioDiffusion, cond, # see above
     if torch.is_tensor(cond) and cond.is_floating_point():
         if cond.ndim == 2: cond = cond[:, None]
         if cond.shape[0] == 1 and n > 1: cond = cond.expand(n, -1, -1)
-        if cond.ndim != 3 or cond.shape[0] != n: raise ConfigError(f"encodings must be ({n}, S, D) or ({n}, D), got {tuple(cond.shape)}")
+        if cond.ndim != 3 or cond.shape[0] != n:
+            raise ConfigError(f"encodings must be ({n}, S, D) or ({n}, D), got {tuple(cond.shape)}")
         return cond
     items = cond.tolist() if torch.is_tensor(cond) else cond
     items = items if isinstance(items, (list, tuple)) else [items] * n
     if len(items) != n: raise ConfigError(f"{len(items)} conditions for {n} examples")
-    if all(isinstance(o, str) and self.classes and o in self.classes or isinstance(o, (int, np.integer)) for o in items):
+    if all(isinstance(o, str) and self.classes and o in self.classes or isinstance(o, (int,
+                                                                                       np.integer)) for o in items):
         if not self.classes: raise ConfigError("class ids given, but this model has no classes")
         ids = [self.classes.index(o) if isinstance(o, str) else int(o) for o in items]
         bad = [i for i in ids if not -1 <= i < len(self.classes)]
@@ -179,7 +194,8 @@ def cond_for(self:AudioDiffusion, cond, # see above
     names = [o for o in items if isinstance(o, str)]
     if len(names) != len(items): raise ConfigError(f"cannot mix class ids and names of clips: {items}")
     if self.encodings is None:
-        raise ConfigError(f"{names[0]!r} is not a class of this model (classes: {self.classes}) and it has no encodings file "
+        raise ConfigError(f"{names[0]!r} is not a class of this model (classes: {self.classes}) and it has no "
+                          f"encodings file "
                           "(set model.encodings = Encodings(path))")
     return self.encodings.stack(names)
 
@@ -187,7 +203,8 @@ def cond_for(self:AudioDiffusion, cond, # see above
 @patch
 @contextmanager
 def fast_unet(self:AudioDiffusion, precision:str='auto'): # 'auto' (the faster form measured here), 'bf16' or 'fp32'
-    "Within the block the denoiser runs the UNet's inference form (`foleybook.fastpath.fast_form`); the trained UNet is restored after."
+    ("Within the block the denoiser runs the UNet's inference form (`foleybook.fastpath.fast_form`); the trained UNet "
+     "is restored after.")
     unet = self.unet
     self.unet = fast_form(unet, precision, 'UNet2D')
     try: yield self
@@ -214,7 +231,8 @@ def sample_x(self:AudioDiffusion, cond=None, # a condition (see `cond_for`)
     if cond_t is not None: cond_t = cond_t.to(self.device)
     self.eval()
     with self.fast_unet(precision):
-        return self.diffusion.sample(self, (n, *self.x_shape), cond_t, sampler=sampler, steps=steps, guidance=g, seed=seed,
+        return self.diffusion.sample(self, (n, *self.x_shape), cond_t, sampler=sampler, steps=steps, guidance=g,
+                                     seed=seed,
                                      eta=c.eta if eta is None else eta, **kw)
 
 @patch
@@ -233,7 +251,8 @@ def sample_images(self:AudioDiffusion, cond=None, n:int=1, seed:int=0, **options
 def vocode(self:AudioDiffusion, images, # [-1, 1] images (n, 1, H, W) or 8-bit images
            n_iter:int=None) -> torch.Tensor: # Griffin-Lim iterations (when no `vocoder` is set; default: the config's)
     "Waves (n, T) of images: `self.vocoder` if set, else Griffin-Lim."
-    return self.mel_images.images_to_audio(images, vocoder=self.vocoder, n_iter=n_iter or self.config.n_iter, join=False)
+    return self.mel_images.images_to_audio(images, vocoder=self.vocoder, n_iter=n_iter or self.config.n_iter,
+                                           join=False)
 
 @patch
 def generate(self:AudioDiffusion, cond=None, # class name / id, clip name, list of them, encodings, or None
@@ -250,7 +269,8 @@ def audio_image(self:AudioDiffusion, audio, # mono wave at `sample_rate`, or 8-b
                 slice:int=0) -> torch.Tensor: # which slice of the audio
     "The [-1, 1] image (1, 1, y_res, x_res) of a slice of `audio` (images pass through, checked)."
     if torch.is_tensor(audio) and audio.is_floating_point() and audio.ndim == 4:
-        if tuple(audio.shape[1:]) != self.image_shape: raise FoleyError(f"images of shape {tuple(audio.shape[1:])}; this model takes {self.image_shape}")
+        if tuple(audio.shape[1:]) != self.image_shape:
+            raise FoleyError(f"images of shape {tuple(audio.shape[1:])}; this model takes {self.image_shape}")
         return audio.float()
     if not torch.is_tensor(audio) or audio.dtype == torch.uint8: return images_to_tensor(audio, self.config.images)
     x = self.mel_images.audio_to_tensor(audio)
@@ -263,7 +283,8 @@ def variation(self:AudioDiffusion, audio, # audio (or its image)
               cond=None, seed:int=0, steps:int=None, **options) -> torch.Tensor:
     "[-1, 1] image (1, 1, H, W) of a variation of `audio`."
     steps = steps or self.config.steps
-    if not 0 <= start_step < steps: raise ConfigError(f"start_step must be in [0, {steps}) for {steps} steps, got {start_step}")
+    if not 0 <= start_step < steps:
+        raise ConfigError(f"start_step must be in [0, {steps}) for {steps} steps, got {start_step}")
     x0 = self.to_x(self.audio_image(audio))
     return self.from_x(self.sample_x(cond, len(x0), seed, steps=steps, x_start=x0, start_step=start_step, **options))
 
@@ -281,12 +302,15 @@ def inpaint(self:AudioDiffusion, audio, # audio (or its image)
     "[-1, 1] image (1, 1, H, W): the kept seconds of `audio` with the rest generated."
     c = self.config.images
     a, b = _cols(self, mask_start, 'mask_start'), _cols(self, mask_end, 'mask_end')
-    if a + b >= c.x_res: raise FoleyError(f"mask_start + mask_end = {mask_start + mask_end} s keeps the whole slice ({c.slice_seconds:.3f} s): nothing to generate")
+    if a + b >= c.x_res:
+        raise FoleyError(f"mask_start + mask_end = {mask_start + mask_end} s keeps the whole slice "
+                         f"({c.slice_seconds:.3f} s): nothing to generate")
     img = self.audio_image(audio)
     keep = torch.zeros(c.x_res); keep[:a] = 1; keep[c.x_res - b:] = 1
     x0 = self.to_x(img)
     f = c.x_res / x0.shape[-1]
-    lk = torch.zeros(x0.shape[-1]); lk[:int(a // f)] = 1; lk[x0.shape[-1] - int(b // f):] = 1   # latent columns wholly inside the kept seconds
+    # latent columns wholly inside the kept seconds
+    lk = torch.zeros(x0.shape[-1]); lk[:int(a // f)] = 1; lk[x0.shape[-1] - int(b // f):] = 1
     out = self.from_x(self.sample_x(cond, len(x0), seed, mask=lk.expand_as(x0).to(x0.device), known=x0, **options))
     k = keep.to(out.device)
     return k * img.to(out.device) + (1 - k) * out
@@ -299,7 +323,8 @@ def outpaint(self:AudioDiffusion, audio, # audio (or its image) to continue
     "Continue `audio` for `n_slices` more slices, each overlapping the one before; one long wave."
     c = self.config.images
     ov = _cols(self, c.slice_seconds / 2 if overlap is None else overlap, 'overlap')
-    if not 0 < ov < c.x_res: raise FoleyError(f"overlap must keep between 1 and {c.x_res - 1} columns of a slice, got {ov}")
+    if not 0 < ov < c.x_res:
+        raise FoleyError(f"overlap must keep between 1 and {c.x_res - 1} columns of a slice, got {ov}")
     img = self.audio_image(audio)
     cols, prev, seeds = [tensor_to_uint8(img)[0]], img, clip_seeds(seed, n_slices)   # slice k: the seed's clip k
     for k in range(n_slices):
@@ -340,7 +365,8 @@ def slerp(x0, x1, # two tensors of the same shape (e.g. noises)
     cos = (a * b).sum(1) / (a.norm(dim=1) * b.norm(dim=1))
     th = torch.acos(cos.clamp(-1, 1))[:, None]
     s = torch.sin(th).clamp_min(1e-12)
-    out = torch.where(th > 1e-6, (torch.sin((1 - alpha) * th) * a + torch.sin(alpha * th) * b) / s, (1 - alpha) * a + alpha * b)
+    out = torch.where(th > 1e-6, (torch.sin((1 - alpha) * th) * a + torch.sin(alpha * th) * b) / s,
+                      (1 - alpha) * a + alpha * b)
     return out.reshape(x0.shape).to(x0.dtype)
 
 @patch
@@ -363,7 +389,8 @@ def loop(wave, # a clip (T,)
     y = torch.as_tensor(wave).float().reshape(-1).numpy()
     _, beats = librosa.beat.beat_track(y=y, sr=sr, units='samples')
     n = (len(beats) - 1) // beats_per_bar * beats_per_bar
-    if n <= 0: raise FoleyError(f"loop: found {len(beats)} beat(s) in {len(y) / sr:.2f} s, not a whole bar of {beats_per_bar}")
+    if n <= 0:
+        raise FoleyError(f"loop: found {len(beats)} beat(s) in {len(y) / sr:.2f} s, not a whole bar of {beats_per_bar}")
     return torch.from_numpy(np.tile(y[beats[0]:beats[n]], n_loops))
 
 # %% ../../nbs/10c_audio_diffusion.ipynb #7eef5657
@@ -372,10 +399,12 @@ import json
 @patch(cls_method=True)
 def from_diffusers(cls:AudioDiffusion, folder, # a diffusers audio-diffusion pipeline folder (mel/, unet/, scheduler/)
                    device='cpu'):
-    "The `AudioDiffusion` model of a published (non-latent) audio-diffusion pipeline folder: its mel settings, UNet and scheduler."
+    ("The `AudioDiffusion` model of a published (non-latent) audio-diffusion pipeline folder: its mel settings, UNet "
+     "and scheduler.")
     folder = Path(folder)
     if (folder/'vqvae').is_dir() or (folder/'vae').is_dir():
-        raise ConfigError(f"{folder}: a latent pipeline (diffusers autoencoder in vqvae/); foleybook loads only mel-image pipelines")
+        raise ConfigError(f"{folder}: a latent pipeline (diffusers autoencoder in vqvae/); foleybook loads only "
+                          f"mel-image pipelines")
     def read(p, default=None):
         if not p.is_file():
             if default is not None: return default
@@ -383,14 +412,17 @@ def from_diffusers(cls:AudioDiffusion, folder, # a diffusers audio-diffusion pip
         try: return json.loads(p.read_text())
         except json.JSONDecodeError as e: raise ConfigError(f"{p}: not valid JSON ({e})") from None
     m, s = read(folder/'mel'/'mel_config.json', {}), read(folder/'scheduler'/'scheduler_config.json')
-    mel = dict(x_res=256, y_res=256, sample_rate=22050, n_fft=2048, hop_length=512, top_db=80, n_iter=32)   # diffusers' `Mel` defaults
+    # diffusers' `Mel` defaults
+    mel = dict(x_res=256, y_res=256, sample_rate=22050, n_fft=2048, hop_length=512, top_db=80, n_iter=32)
     mel.update({k: v for k, v in m.items() if k in mel and v is not None})
     images = MelImageConfig(**{k: v for k, v in mel.items() if k != 'n_iter'})
     diff, sampler = diffusion_from_diffusers(s, folder/'scheduler'/'scheduler_config.json')
     unet = UNet2D.from_diffusers(folder/'unet')
     if tuple(unet.config.sample_size) != images.shape:
-        raise ConfigError(f"{folder}: the UNet's sample_size {tuple(unet.config.sample_size)} is not the mel image's (y_res, x_res) = {images.shape}")
-    model = cls(AudioDiffusionConfig(images=images, unet=unet.config, diffusion=diff, sampler=sampler, steps=50 if sampler == 'ddim' else diff.T,
+        raise ConfigError(f"{folder}: the UNet's sample_size {tuple(unet.config.sample_size)} is not the mel image's "
+                          f"(y_res, x_res) = {images.shape}")
+    model = cls(AudioDiffusionConfig(images=images, unet=unet.config, diffusion=diff, sampler=sampler,
+                                     steps=50 if sampler == 'ddim' else diff.T,
                                      n_iter=int(mel['n_iter'])))
     model.unet.load_state_dict(unet.state_dict())
     return model.to(device).eval()

@@ -35,7 +35,8 @@ def images_from_audio(data, # an `AudioDataset`, a class-folder path, or a list 
     "(uint8 images (N, y_res, x_res), labels (N,), clip names (N,)) of every slice of every clip."
     if isinstance(data, (str, Path)): data = ClassFolder(data, sr=cfg.sample_rate, duration=None)
     mi, imgs, labels, names = MelImages(cfg), [], [], []
-    items = [(data[i][0], int(data.labels[i]), Path(data.files[i]).stem) for i in range(len(data))] if isinstance(data, AudioDataset) \
+    items = [(data[i][0], int(data.labels[i]), Path(data.files[i]).stem) for i in range(len(data))] if isinstance(data,
+        AudioDataset) \
         else [(torch.as_tensor(w).float().reshape(-1), 0, f'clip{i}') for i, w in enumerate(data)]
     if not items: raise DataError("images_from_audio: no clips")
     for w, lab, name in items:
@@ -57,7 +58,8 @@ def _passthrough(pred, *yb): return pred
 class _Items(torch.utils.data.Dataset):
     def __init__(self, x, cond): self.x, self.cond = x, cond
     def __len__(self): return len(self.x)
-    def __getitem__(self, i): return (self.x[i], self.cond[i], self.x[i]) if self.cond is not None else (self.x[i], self.x[i])
+    def __getitem__(self, i):
+        return (self.x[i], self.cond[i], self.x[i]) if self.cond is not None else (self.x[i], self.x[i])
 
 def diffusion_dls(x, # (N, C, H, W) diffusion examples (images in [-1, 1] or latents)
                   cond=None, # (N,) class ids or (N, S, D) encodings, or None
@@ -68,15 +70,18 @@ def diffusion_dls(x, # (N, C, H, W) diffusion examples (images in [-1, 1] or lat
     idx = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
     nv = max(1, int(round(n * valid_pct)))
     sub = lambda ix: _Items(x[ix], None if cond is None else cond[ix])
-    return make_dls(sub(idx[nv:]), sub(idx[:nv]), bs=bs, seed=seed, device=device or 'cpu', n_inp=1 if cond is None else 2)
+    return make_dls(sub(idx[nv:]), sub(idx[:nv]), bs=bs, seed=seed, device=device or 'cpu',
+                    n_inp=1 if cond is None else 2)
 
 def audio_diffusion_learner(dls, # from `diffusion_dls`
                             model:AudioDiffusion, # the model to train
                             lr:float=1e-4, # learning rate (published)
                             cbs=None, **kwargs) -> Learner:
-    "A learner with the published optimizer: AdamW, betas (0.95, 0.999), weight decay 1e-6 (the trainer adds the schedule and the EMA)."
+    ("A learner with the published optimizer: AdamW, betas (0.95, 0.999), weight decay 1e-6 (the trainer adds the "
+     "schedule and the EMA).")
     opt = partial(Adam, mom=0.95, sqr_mom=0.999, eps=1e-8, wd=1e-6, decouple_wd=True)   # AdamW
-    return Learner(dls, DiffusionLoss(model), loss_func=_passthrough, opt_func=opt, lr=lr, cbs=list(cbs or []), **kwargs)
+    return Learner(dls, DiffusionLoss(model), loss_func=_passthrough, opt_func=opt, lr=lr, cbs=list(cbs or []),
+                   **kwargs)
 
 # %% ../../nbs/10d_audio_diffusion_train.ipynb #9814e731
 @dataclass
@@ -96,8 +101,10 @@ class AudioDiffusionTrainer(Trainer):
         if encodings is not None:
             enc = encodings if isinstance(encodings, Encodings) else Encodings(encodings)
             cond = enc.stack(names)
-            upd['unet'] = cfg.unet.replace(cross_dim=enc.dim, n_classes=None, **({} if 'cross' in (*cfg.unet.blocks, cfg.unet.mid) else
-                                           dict(blocks=tuple('cross' if b == 'attn' else b for b in cfg.unet.blocks), mid='cross')))
+            upd['unet'] = cfg.unet.replace(cross_dim=enc.dim, n_classes=None,
+                                           **({} if 'cross' in (*cfg.unet.blocks, cfg.unet.mid) else
+                                           dict(blocks=tuple('cross' if b == 'attn' else b for b in cfg.unet.blocks),
+                                                mid='cross')))
             upd['classes'] = None
         elif cfg.classes is not None:
             classes = tuple(getattr(data, 'classes', None) or cfg.classes)
@@ -107,9 +114,12 @@ class AudioDiffusionTrainer(Trainer):
         cfg, vae = data['config'], run.extras.vae_model
         model = AudioDiffusion(cfg)
         if cfg.vae is not None:
-            if vae is None: raise ConfigError("a latent preset needs vae_model=: a trained KLVAE (or its folder), e.g. from the klvae trainer")
+            if vae is None:
+                raise ConfigError("a latent preset needs vae_model=: a trained KLVAE (or its folder), e.g. from the "
+                                  "klvae trainer")
             vae = vae if isinstance(vae, KLVAE) else KLVAE.from_pretrained(vae)
-            if vae.config != cfg.vae: raise ConfigError(f"the given VAE's config differs from the preset's: {vae.config} vs {cfg.vae}")
+            if vae.config != cfg.vae:
+                raise ConfigError(f"the given VAE's config differs from the preset's: {vae.config} vs {cfg.vae}")
             model.vae.load_state_dict(vae.state_dict())
         return model
     def build_learner(self, data, model, run, cbs):   # the examples are the model's own (latents of a latent preset)
@@ -118,10 +128,14 @@ class AudioDiffusionTrainer(Trainer):
         dls = diffusion_dls(x, data['cond'], bs=s.bs, valid_pct=s.valid_pct, seed=s.seed, device=data['device'])
         return audio_diffusion_learner(dls, model, lr=s.lr, cbs=cbs)
 
-train_audio_diffusion = trainer('audio_diffusion', AudioDiffusionConfig, extras=_AudioDiffusionExtras, what='a trained audio-diffusion model',
+train_audio_diffusion = trainer('audio_diffusion', AudioDiffusionConfig, extras=_AudioDiffusionExtras,
+                                what='a trained audio-diffusion model',
          data="a class-folder path, an `AudioDataset`, a list of waves, or 'synth'",
-         defaults={'*': dict(epochs=100, bs=16, lr=1e-4, schedule='cosine_warmup', warmup=500, ema=0.9999, ema_power=0.75),   # published
-                   'demo': dict(epochs=40, bs=16, lr=1e-3, warmup=50), 'debug': dict(epochs=2, bs=4, lr=1e-3, warmup=2)})(AudioDiffusionTrainer)
+         # published
+         defaults={'*': dict(epochs=100, bs=16, lr=1e-4, schedule='cosine_warmup', warmup=500, ema=0.9999,
+                             ema_power=0.75),
+                   'demo': dict(epochs=40, bs=16, lr=1e-3, warmup=50),
+                   'debug': dict(epochs=2, bs=4, lr=1e-3, warmup=2)})(AudioDiffusionTrainer)
 
 @dataclass
 class _KLVAEExtras(KLVAELosses):
@@ -137,7 +151,8 @@ class KLVAETrainer(Trainer):
         x8, _, _ = images_from_audio(data, icfg)
         return image_dls(images_to_tensor(list(x8), icfg), bs=s.bs, valid_pct=s.valid_pct, seed=s.seed, device=device)
     def build_model(self, dls, run): return KLVAE(run.model)
-    def build_learner(self, dls, model, run, cbs):   # its extras are its `KLVAELosses`; `fit_pretrained` saves the generator
+    def build_learner(self, dls, model, run,
+                      cbs):   # its extras are its `KLVAELosses`; `fit_pretrained` saves the generator
         return klvae_learner(dls, model, lr=run.settings.lr, losses=run.extras, cbs=cbs)
 
 train_klvae = trainer('klvae', KLVAEConfig, extras=_KLVAEExtras, accum=False, what='a trained KL autoencoder',

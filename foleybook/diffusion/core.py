@@ -47,8 +47,9 @@ def fast_schedule(train_betas, # the T training betas
     ta, ia = torch.cumprod(1 - tb, 0).sqrt(), torch.cumprod(1 - ib, 0).sqrt()
     tol = 1e-9
     bad = [f"{float(b):g}" for b, a in zip(ib, ia) if a > ta[0] + tol or a < ta[-1] - tol]
-    if bad: raise ConfigError(f"inference betas {ib.tolist()}: the level(s) of {bad} fall outside the training schedule "
-                              f"(sqrt(abar) must lie in [{float(ta[-1]):.4g}, {float(ta[0]):.4g}])")
+    if bad:
+        raise ConfigError(f"inference betas {ib.tolist()}: the level(s) of {bad} fall outside the training schedule "
+                          f"(sqrt(abar) must lie in [{float(ta[-1]):.4g}, {float(ta[0]):.4g}])")
     t = ((ta[None] >= ia[:, None] - tol).sum(1) - 1).clamp(0, len(ta) - 2)   # ta[t] >= ia >= ta[t+1]
     return t + ((ta[t] - ia) / (ta[t] - ta[t + 1])).clamp(0, 1)
 
@@ -61,13 +62,19 @@ class DiffusionConfig(FoleyConfig):
     beta_start: float = 1e-4        # first beta (linear, scaled_linear)
     beta_end: float = 0.02          # last beta (linear, scaled_linear)
     prediction: str = 'epsilon'     # what the model predicts: 'epsilon', 'v' or 'sample' (the clean example)
-    p_uncond: float = 0.0           # training: replace the condition by the null one with this probability (for guidance)
+    p_uncond: float = 0.0   # training: replace the condition by the null one with this probability (for guidance)
     fast_betas: tuple = (1e-4, 1e-3, 0.01, 0.05, 0.2, 0.7)  # inference betas of the 'fast' sampler
-    timestep_spacing: str = 'even'  # DDPM / DDIM steps, a key of `TIMESTEP_SPACINGS`: foleybook's 'even', or diffusers' 'linspace', 'leading', 'trailing'
+    # DDPM / DDIM steps, a key of `TIMESTEP_SPACINGS`: foleybook's 'even', or diffusers' 'linspace', 'leading',
+    # 'trailing'
+    timestep_spacing: str = 'even'
     steps_offset: int = 0           # added to the 'leading' steps (diffusers' `steps_offset`)
-    ddim_prev: str = 'next'         # where a DDIM step lands: 'next' (the plan's next step) or 'ratio' (t - T // steps, as diffusers' DDIMScheduler)
-    set_alpha_to_one: bool = True   # DDIM's last step lands on abar = 1 (True) or on step 0's abar (diffusers' `set_alpha_to_one=False`)
-    clip_sample: float = None       # DDPM / DDIM: clamp the estimated clean example to [-clip_sample, clip_sample] at every step (diffusers' `clip_sample`, `clip_sample_range`)
+    # where a DDIM step lands: 'next' (the plan's next step) or 'ratio' (t - T // steps, as diffusers' DDIMScheduler)
+    ddim_prev: str = 'next'
+    # DDIM's last step lands on abar = 1 (True) or on step 0's abar (diffusers' `set_alpha_to_one=False`)
+    set_alpha_to_one: bool = True
+    # DDPM / DDIM: clamp the estimated clean example to [-clip_sample, clip_sample] at every step (diffusers'
+    # `clip_sample`, `clip_sample_range`)
+    clip_sample: float = None
     solver_order: int = 2           # multistep solvers ('dpm++', 'unipc'): 1 or 2 (two-step: DPM-Solver++ 2M)
     solver_type: str = None         # 'midpoint' / 'heun' (DPM-Solver++), 'bh2' / 'bh1' (UniPC); None: the first
     lower_order_final: bool = True  # multistep solvers: first order on the last step (diffusers' `lower_order_final`)
@@ -77,14 +84,16 @@ class DiffusionConfig(FoleyConfig):
         'diffwave_sc09': dict(),
         'diffwave_ljspeech': dict(T=50, beta_end=0.05, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5)),
         'ddpm': dict(T=1000, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9)),
-        'scaled_linear': dict(schedule='scaled_linear', T=1000, beta_start=0.00085, beta_end=0.012, fast_betas=(1e-3, 0.01, 0.05, 0.2, 0.5)),
+        'scaled_linear': dict(schedule='scaled_linear', T=1000, beta_start=0.00085, beta_end=0.012,
+                              fast_betas=(1e-3, 0.01, 0.05, 0.2, 0.5)),
         'cosine': dict(schedule='cosine', T=1000, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9)),
         'debug': dict(T=20, beta_end=0.2, fast_betas=(1e-4, 0.01, 0.1, 0.5)),
     }
 
     def betas(self):
         "The `T` training betas (float64)."
-        if self.schedule not in SCHEDULES: raise ConfigError(f"schedule must be one of {list(SCHEDULES)}, got {self.schedule!r}")
+        if self.schedule not in SCHEDULES:
+            raise ConfigError(f"schedule must be one of {list(SCHEDULES)}, got {self.schedule!r}")
         if self.schedule == 'cosine': return cosine_betas(self.T)
         return SCHEDULES[self.schedule](self.T, self.beta_start, self.beta_end)
 
@@ -124,10 +133,13 @@ class GaussianDiffusion:
         config = config or DiffusionConfig()
         self.config = config.replace(**kwargs) if kwargs else config
         c = self.config
-        if c.prediction not in ('epsilon', 'v', 'sample'): raise ConfigError(f"prediction must be 'epsilon', 'v' or 'sample', got {c.prediction!r}")
+        if c.prediction not in ('epsilon', 'v', 'sample'):
+            raise ConfigError(f"prediction must be 'epsilon', 'v' or 'sample', got {c.prediction!r}")
         if not 0 <= c.p_uncond <= 1: raise ConfigError(f"p_uncond must be in [0, 1], got {c.p_uncond}")
-        if c.ddim_prev not in ('next', 'ratio'): raise ConfigError(f"ddim_prev must be 'next' or 'ratio', got {c.ddim_prev!r}")
-        if c.clip_sample is not None and not c.clip_sample > 0: raise ConfigError(f"clip_sample must be > 0 (or None), got {c.clip_sample}")
+        if c.ddim_prev not in ('next', 'ratio'):
+            raise ConfigError(f"ddim_prev must be 'next' or 'ratio', got {c.ddim_prev!r}")
+        if c.clip_sample is not None and not c.clip_sample > 0:
+            raise ConfigError(f"clip_sample must be > 0 (or None), got {c.clip_sample}")
         self.betas = c.betas()
         self.alphas_cumprod = torch.cumprod(1 - self.betas, 0)
         self.T = c.T
@@ -148,7 +160,8 @@ class GaussianDiffusion:
         return _bc(ab.sqrt(), x0) * x0 + _bc((1 - ab).sqrt(), x0) * noise
 
     def target(self, x0, noise, t):
-        "What the model is trained to output: `noise` (epsilon), `v = sqrt(abar) noise - sqrt(1-abar) x0`, or `x0` (sample)."
+        ("What the model is trained to output: `noise` (epsilon), `v = sqrt(abar) noise - sqrt(1-abar) x0`, or `x0` "
+         "(sample).")
         if self.config.prediction == 'epsilon': return noise
         if self.config.prediction == 'sample': return x0
         ab = self.abar(t)
@@ -163,7 +176,8 @@ class GaussianDiffusion:
 
     def __repr__(self):
         c = self.config
-        return f"GaussianDiffusion({c.schedule}, T={c.T}, beta {c.beta_start:g}..{c.beta_end:g}, {c.prediction}, p_uncond={c.p_uncond})"
+        return (f"GaussianDiffusion({c.schedule}, T={c.T}, beta {c.beta_start:g}..{c.beta_end:g}, {c.prediction}, "
+                f"p_uncond={c.p_uncond})")
 
 # %% ../../nbs/06_diffusion.ipynb #fc0d043f
 @patch
@@ -183,11 +197,14 @@ def loss(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
 
 
 # %% ../../nbs/06_diffusion.ipynb #25abc25f
-TIMESTEP_SPACINGS = {   # name -> (T, steps S, offset) -> the S model steps, noisiest first (float64); diffusers' names and arithmetic
-    'even': lambda T, S, o: torch.linspace(T - 1, 0, S, dtype=torch.float64).round(),            # foleybook's: from T-1 to 0
-    'linspace': lambda T, S, o: torch.from_numpy(np.linspace(0, T - 1, S).round()[::-1].copy()),  # the same but at .5 ties and S = 1 (step 0)
-    'leading': lambda T, S, o: torch.arange(S - 1, -1, -1, dtype=torch.float64) * (T // S) + o,   # multiples of T // S, plus the offset
-    'trailing': lambda T, S, o: torch.from_numpy(np.round(np.arange(T, 0, -T / S)) - 1),         # from T-1 down by T / S
+# name -> (T, steps S, offset) -> the S model steps, noisiest first (float64); diffusers' names and arithmetic
+TIMESTEP_SPACINGS = {
+    'even': lambda T, S, o: torch.linspace(T - 1, 0, S, dtype=torch.float64).round(),   # foleybook's: from T-1 to 0
+    # the same but at .5 ties and S = 1 (step 0)
+    'linspace': lambda T, S, o: torch.from_numpy(np.linspace(0, T - 1, S).round()[::-1].copy()),
+    # multiples of T // S, plus the offset
+    'leading': lambda T, S, o: torch.arange(S - 1, -1, -1, dtype=torch.float64) * (T // S) + o,
+    'trailing': lambda T, S, o: torch.from_numpy(np.round(np.arange(T, 0, -T / S)) - 1),   # from T-1 down by T / S
 }
 
 @patch
@@ -286,14 +303,16 @@ def sample(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
             known=None, # the known clean values
             clip:float=None, # clamp x to [-clip, clip] after every update
             on_step=None, # called as `on_step(i, t, x)` after each update
-            autocast:bool=False): # run the model under autocast (bf16 on CPU, fp16 on CUDA); the sampler's state stays fp32
+            # run the model under autocast (bf16 on CPU, fp16 on CUDA); the sampler's state stays fp32
+            autocast:bool=False):
     "Sample a batch of `shape` by running the sampler's plan with the denoiser `model`."
     p = next(iter(model.parameters()), None) if isinstance(model, torch.nn.Module) else None
     dev = p.device if p is not None else torch.device('cpu')
     n = shape[0]
     if guidance != 1:
         if cond is None: raise ConfigError("guidance != 1 needs a condition")
-        if not self.config.p_uncond: raise ConfigError("guidance != 1 needs a model trained with p_uncond > 0 (classifier-free guidance)")
+        if not self.config.p_uncond:
+            raise ConfigError("guidance != 1 needs a model trained with p_uncond > 0 (classifier-free guidance)")
     cond = batch_cond(cond, n, dev)
     ts, abs_, abps, extra = self.plan(sampler, steps, infer_betas)
     eta = eta if SAMPLERS[sampler].eta is None else SAMPLERS[sampler].eta
@@ -309,7 +328,8 @@ def sample(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
     if mask is not None: mask, known = mask.to(dev).float(), known.to(dev).float()
     was_training = getattr(model, 'training', False)
     if was_training: model.eval()
-    amp = lambda: torch.autocast(dev.type, dtype=torch.bfloat16 if dev.type == 'cpu' else torch.float16, enabled=bool(autocast))
+    amp = lambda: torch.autocast(dev.type, dtype=torch.bfloat16 if dev.type == 'cpu' else torch.float16,
+                                 enabled=bool(autocast))
     run = SamplerRun(self.config, ts, abs_, abps, extra, eta, randn)
     try:
         for i in range(start_step, len(ts)):
@@ -328,28 +348,34 @@ def sample(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
 
 # %% ../../nbs/06_diffusion.ipynb #e934ff03
 class DiffusionGenerator(GeneratorMixin):
-    "A trained diffusion model as a `Generator`: `generate(cond, n, seed, **options) -> (n, T)` waves (on the CPU), sampled on the denoiser's device."
+    ("A trained diffusion model as a `Generator`: `generate(cond, n, seed, **options) -> (n, T)` waves (on the CPU), "
+     "sampled on the denoiser's device.")
     def __init__(self, model, # the denoiser
                  diffusion:GaussianDiffusion, # its process
                  example_shape:tuple, # the shape of one sample, without the batch
                  sample_rate:int, # of the decoded waves
                  classes=None, # class names (cond may then be a name), or None
                  decode=None, # batch -> (n, T) waves (default: flatten)
-                 source=None, # the trained model `model` was made from (e.g. before `fast_diffwave`), which `save_pretrained` saves
+                 # the trained model `model` was made from (e.g. before `fast_diffwave`), which `save_pretrained` saves
+                 source=None,
                  **defaults): # default sampling options (sampler, steps, guidance, ...)
         self.model, self.diffusion, self.example_shape = model, diffusion, tuple(example_shape)
         self.sample_rate, self.classes, self.decode, self.defaults = sample_rate, classes, decode, defaults
         self.source = model if source is None else source
 
     def save_pretrained(self, folder): # the folder to write
-        "Save the trained model this generator was made from: `as_generator(load_pretrained(folder))` rebuilds the generator (with the model's default options)."
-        if not hasattr(self.source, 'save_pretrained'): raise ConfigError(f"this generator's model ({type(self.source).__name__}) has no save_pretrained: it cannot be saved")
+        ("Save the trained model this generator was made from: `as_generator(load_pretrained(folder))` rebuilds the "
+         "generator (with the model's default options).")
+        if not hasattr(self.source, 'save_pretrained'):
+            raise ConfigError(f"this generator's model ({type(self.source).__name__}) has no save_pretrained: it "
+                              f"cannot be saved")
         return self.source.save_pretrained(folder)
 
     @property
     def options(self) -> dict:
         "Sampling options for `generator_sampler` sliders: name -> (default, min, max, step); guidance when it applies."
-        if self.classes and self.diffusion.config.p_uncond: return {'guidance': (float(self.defaults.get('guidance', 1.)), 1., 5., 0.25)}
+        if self.classes and self.diffusion.config.p_uncond:
+            return {'guidance': (float(self.defaults.get('guidance', 1.)), 1., 5., 0.25)}
         return {}
 
     def sampling(self, **options) -> dict: # `generate` options
@@ -366,7 +392,8 @@ class DiffusionGenerator(GeneratorMixin):
         ids = []
         for c in names:
             if isinstance(c, str):
-                if not self.classes or c not in self.classes: raise ConfigError(f"{c!r} is not a class of this model; classes: {self.classes}")
+                if not self.classes or c not in self.classes:
+                    raise ConfigError(f"{c!r} is not a class of this model; classes: {self.classes}")
                 c = list(self.classes).index(c)
             ids.append(int(c))
         return torch.tensor(ids)
@@ -376,8 +403,10 @@ class DiffusionGenerator(GeneratorMixin):
                  seed:int=0, # same seed, same clips
                  **options): # `GaussianDiffusion.sample` options
         "Sample `n` examples for `cond` and decode them to waves (n, T)."
-        x = self.diffusion.sample(self.model, (n, *self.example_shape), self.cond_ids(cond, n), seed=seed, **{**self.defaults, **options})
+        x = self.diffusion.sample(self.model, (n, *self.example_shape), self.cond_ids(cond, n), seed=seed,
+                                  **{**self.defaults, **options})
         w = self.decode(x) if self.decode is not None else x
         return w.reshape(n, -1).float().cpu()
 
-    def __repr__(self): return f"DiffusionGenerator({type(self.model).__name__}, {self.diffusion}, classes={self.classes})"
+    def __repr__(self):
+        return f"DiffusionGenerator({type(self.model).__name__}, {self.diffusion}, classes={self.classes})"

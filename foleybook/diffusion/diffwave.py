@@ -11,7 +11,8 @@ from typing import ClassVar
 import torch, torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
-from ..core import FoleyConfig, Pretrained, ConfigError, DataError, CheckpointError, check_state_dict, load_torch_file
+from ..core import (FoleyConfig, Pretrained, ConfigError, DataError, CheckpointError, check_state_dict,
+                            load_torch_file)
 from ..audio import MelConfig, MelSpectrogram
 from .core import DiffusionConfig, GaussianDiffusion, DiffusionGenerator
 from ..vocoders.base import inference_copy
@@ -42,17 +43,25 @@ class DiffWaveConfig(FoleyConfig):
     shared_upsampler: bool = True  # False: one upsampler per layer (the reference layout)
     sample_rate: int = 16000       # of the waves (must equal `mel.sample_rate` when `mel` is set)
     length: int = 16000            # samples per training clip / generated clip
-    scale: float = 1.0             # waves are multiplied by this before diffusion (and divided after sampling): quiet data gets a useful SNR at every step
-    step_in_residual: bool = False # the reference code's in-place add: each layer returns (h + step projection + res) / sqrt 2 (its checkpoints need it)
+    # waves are multiplied by this before diffusion (and divided after sampling): quiet data gets a useful SNR at every
+    # step
+    scale: float = 1.0
+    # the reference code's in-place add: each layer returns (h + step projection + res) / sqrt 2 (its checkpoints need
+    # it)
+    step_in_residual: bool = False
     diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
     presets: ClassVar[dict] = {
         'sc09': dict(),
         'sc09_small': dict(res_channels=128, n_layers=30, dilation_cycle=10),
-        'ljspeech': dict(res_channels=64, skip_channels=64, n_layers=30, dilation_cycle=10, mel=MelConfig.presets['hifigan'],
-                         sample_rate=22050, length=62 * 256, diffusion=DiffusionConfig.presets['diffwave_ljspeech']),   # excerpts of 62 mel frames (the hop's multiple), as the reference vocoder crops them
-        'debug': dict(res_channels=16, skip_channels=16, n_layers=4, dilation_cycle=4, embed_in=16, embed_mid=32, embed_out=32,
+        'ljspeech': dict(res_channels=64, skip_channels=64, n_layers=30, dilation_cycle=10,
+                         mel=MelConfig.presets['hifigan'],
+                         # excerpts of 62 mel frames (the hop's multiple), as the reference vocoder crops them
+                         sample_rate=22050, length=62 * 256, diffusion=DiffusionConfig.presets['diffwave_ljspeech']),
+        'debug': dict(res_channels=16, skip_channels=16, n_layers=4, dilation_cycle=4, embed_in=16, embed_mid=32,
+                      embed_out=32,
                       sample_rate=8000, length=1024, diffusion=DiffusionConfig.presets['debug']),
-        'debug_mel': dict(res_channels=16, skip_channels=16, n_layers=4, dilation_cycle=2, embed_in=16, embed_mid=32, embed_out=32,
+        'debug_mel': dict(res_channels=16, skip_channels=16, n_layers=4, dilation_cycle=2, embed_in=16, embed_mid=32,
+                          embed_out=32,
                           mel=MelConfig.presets['debug'], upsample=(8, 8), sample_rate=8000, length=1024,
                           diffusion=DiffusionConfig.presets['debug']),
     }
@@ -63,9 +72,11 @@ class DiffWaveConfig(FoleyConfig):
         if isinstance(self.diffusion, dict): self.diffusion = DiffusionConfig.from_dict(self.diffusion)
         if self.mel is not None:
             if self.mel.sample_rate != self.sample_rate:
-                raise ConfigError(f"DiffWaveConfig: sample_rate {self.sample_rate} differs from the mel's {self.mel.sample_rate}")
+                raise ConfigError(f"DiffWaveConfig: sample_rate {self.sample_rate} differs from the mel's "
+                                  f"{self.mel.sample_rate}")
             if math.prod(self.upsample) != self.mel.hop_length:
-                raise ConfigError(f"DiffWaveConfig: upsample strides {self.upsample} multiply to {math.prod(self.upsample)}, not the hop {self.mel.hop_length}")
+                raise ConfigError(f"DiffWaveConfig: upsample strides {self.upsample} multiply to "
+                                  f"{math.prod(self.upsample)}, not the hop {self.mel.hop_length}")
         if not self.scale > 0: raise ConfigError(f"DiffWaveConfig: scale must be > 0, got {self.scale}")
         if self.embed_in % 2: raise ConfigError(f"DiffWaveConfig: embed_in must be even, got {self.embed_in}")
         if self.class_names is not None and len(self.class_names) != self.n_classes:
@@ -87,7 +98,8 @@ class MelUpsampler(nn.Module):
     "Mel (n, n_mels, frames) -> (n, n_mels, frames * prod(strides)) by weight-normed transposed 2-D convolutions."
     def __init__(self, strides=(16, 16)):
         super().__init__()
-        self.convs = nn.ModuleList([wn(nn.ConvTranspose2d(1, 1, (3, 2 * s), stride=(1, s), padding=(1, s // 2))) for s in strides])
+        self.convs = nn.ModuleList([wn(nn.ConvTranspose2d(1, 1, (3, 2 * s), stride=(1, s),
+                                                          padding=(1, s // 2))) for s in strides])
     def forward(self, mel):
         x = mel[:, None]
         for c in self.convs: x = F.leaky_relu(c(x), 0.4)
@@ -152,9 +164,11 @@ class DiffWave(Pretrained, nn.Module):
             e = e + self.class_emb(cond.long() + 1)
         elif c.mel is not None:
             if cond is None or cond.ndim != 3 or cond.shape[1] != c.mel.n_mels:
-                raise DataError(f"this DiffWave vocoder needs mels (n, {c.mel.n_mels}, frames), got {None if cond is None else tuple(cond.shape)}")
+                raise DataError(f"this DiffWave vocoder needs mels (n, {c.mel.n_mels}, frames), got "
+                                f"{None if cond is None else tuple(cond.shape)}")
             if cond.shape[-1] * c.mel.hop_length < x.shape[-1]:
-                raise DataError(f"mel of {cond.shape[-1]} frames covers {cond.shape[-1] * c.mel.hop_length} samples, fewer than the wave's {x.shape[-1]}")
+                raise DataError(f"mel of {cond.shape[-1]} frames covers {cond.shape[-1] * c.mel.hop_length} samples, "
+                                f"fewer than the wave's {x.shape[-1]}")
             m = self.upsampler(cond.to(x.dtype))[..., :x.shape[-1]] if c.shared_upsampler else cond.to(x.dtype)
         elif cond is not None: raise ConfigError("this DiffWave is unconditional but got a condition")
         h, skip = F.relu(self.inp(x)), 0
@@ -169,7 +183,8 @@ def diffwave_params(c:DiffWaveConfig, # an unconditional, single-channel config
                     gains:bool=False): # count the weight-norm gains too
     "DiffWave's parameter count by the closed formula (unconditional, 1 channel in and out)."
     r, s, L, ei, em, eo = c.res_channels, c.skip_channels, c.n_layers, c.embed_in, c.embed_mid, c.embed_out
-    n = 2 * r + ei * em + em + em * eo + eo + L * (eo * r + r + 6 * r * r + 2 * r + r * r + r + r * s + s) + s * s + s + s + 1
+    n = (2 * r + ei * em + em + em * eo + eo + L * (eo * r + r + 6 * r * r + 2 * r + r * r + r + r * s + s) + s * s + s
+         + s + 1)
     return n + (r + L * (2 * r + r + s) + s if gains else 0)
 
 # %% ../../nbs/06a_diffwave.ipynb #3dce8b2a
@@ -178,7 +193,8 @@ def _mel(self:DiffWave, wave, # (n, T) or (n, 1, T) waves
     "The mel spectrograms (n, n_mels, T // hop) of `wave` with the model's `MelConfig`."
     c = self.config
     if c.mel is None: raise ConfigError("this DiffWave has no mel conditioning (config.mel is None)")
-    if sr is not None and sr != c.sample_rate: raise DataError(f"waves at {sr} Hz, but this DiffWave works at {c.sample_rate} Hz: resample first")
+    if sr is not None and sr != c.sample_rate:
+        raise DataError(f"waves at {sr} Hz, but this DiffWave works at {c.sample_rate} Hz: resample first")
     ms = self.__dict__.get('_melspec')
     if ms is None: ms = self.__dict__['_melspec'] = MelSpectrogram(c.mel)   # not a submodule: no weights, built lazily
     wave = wave.reshape(wave.shape[0], -1)
@@ -189,7 +205,8 @@ def _loss(self:DiffWave, wave, # (n, T) or (n, 1, T) clean waves
           sr:int=None): # the waves' sample rate (checked when given)
     "The diffusion training loss on a batch of waves."
     c = self.config
-    if sr is not None and sr != c.sample_rate: raise DataError(f"waves at {sr} Hz, but this DiffWave works at {c.sample_rate} Hz: resample first")
+    if sr is not None and sr != c.sample_rate:
+        raise DataError(f"waves at {sr} Hz, but this DiffWave works at {c.sample_rate} Hz: resample first")
     x0 = wave.reshape(wave.shape[0], c.in_channels, -1)
     if c.mel is not None and cond is None: cond = self.mel(x0)
     return self.diffusion.loss(self, x0 * c.scale, cond)
@@ -205,30 +222,38 @@ def inference_dtype(bf16:bool=None, # True / False: bf16 / fp32 products; None: 
     return torch.bfloat16 if bf16 else torch.float32
 
 class FastDiffWave(nn.Module):
-    "DiffWave for sampling: weight norm folded, each layer's convolutions as time-major matrix products (fp32: in cache-sized time chunks; bf16 where it helps)."
+    ("DiffWave for sampling: weight norm folded, each layer's convolutions as time-major matrix products (fp32: in "
+     "cache-sized time chunks; bf16 where it helps).")
     def __init__(self, model:DiffWave, # a trained DiffWave (left untouched)
                  dtype=None, # dtype of the matrix products: torch.float32 (None; exact to rounding) or torch.bfloat16
-                 rows:int=None): # rows (batch x time) per chunk (default max(1024, 65536 // res_channels); half that in bf16)
+                 # rows (batch x time) per chunk (default max(1024, 65536 // res_channels); half that in bf16)
+                 rows:int=None):
         super().__init__()
         m = inference_copy(model)
         dtype = dtype or torch.float32
         self.config, self.diffusion, self.dtype = m.config, m.diffusion, dtype
         c, L, n, r = m.config, m.layers, len(m.layers), m.config.res_channels
-        self.step_in_residual = c.step_in_residual   # the reference code's in-place add: the step projection joins the residual stream
+        # the reference code's in-place add: the step projection joins the residual stream
+        self.step_in_residual = c.step_in_residual
         self.rows = rows or max(1024, 2 ** 16 // r) // (1 if dtype == torch.float32 else 2)
         self.fc1, self.fc2, self.class_emb = m.fc1, m.fc2, getattr(m, 'class_emb', None)
         self.upsampler = getattr(m, 'upsampler', None)
         self.layer_upsamplers = nn.ModuleList([l.upsampler for l in L if hasattr(l, 'upsampler')])
         self.dilations = [l.dil.dilation[0] for l in L]
         k = lambda t: t.detach().to(dtype).contiguous()
-        self.register_buffer('w_in', m.inp.weight[:, :, 0].detach().float()); self.register_buffer('b_in', m.inp.bias.detach().float())
-        self.register_buffer('w_step', torch.cat([l.step_proj.weight for l in L]).detach()); self.register_buffer('b_step', torch.cat([l.step_proj.bias for l in L]).detach())
-        w_dil = torch.stack([l.dil.weight.permute(0, 2, 1).reshape(l.dil.weight.shape[0], -1) for l in L])   # (n, 2r, 3r): taps side by side
+        self.register_buffer('w_in', m.inp.weight[:, :, 0].detach().float())
+        self.register_buffer('b_in', m.inp.bias.detach().float())
+        self.register_buffer('w_step', torch.cat([l.step_proj.weight for l in L]).detach())
+        self.register_buffer('b_step', torch.cat([l.step_proj.bias for l in L]).detach())
+        # (n, 2r, 3r): taps side by side
+        w_dil = torch.stack([l.dil.weight.permute(0, 2, 1).reshape(l.dil.weight.shape[0], -1) for l in L])
         b_dil = torch.stack([l.dil.bias for l in L])
         if c.mel is not None:   # the conditioner's 1x1 projection joins the dilated one: one product of [3 taps, mel]
             w_dil = torch.cat([w_dil, torch.stack([l.cond_proj.weight[:, :, 0] for l in L])], -1)
             b_dil = b_dil + torch.stack([l.cond_proj.bias for l in L])
-        w_rs, b_rs = torch.stack([torch.cat([l.res.weight, l.skip.weight])[:, :, 0] for l in L]), torch.stack([torch.cat([l.res.bias, l.skip.bias]) for l in L])
+        w_rs, b_rs = torch.stack([torch.cat([l.res.weight,
+                                             l.skip.weight])[:, :, 0] for l in L]), torch.stack([torch.cat([l.res.bias,
+                                                 l.skip.bias]) for l in L])
         self._fold_fp32(w_dil, b_dil, w_rs, b_rs)
         if dtype != torch.float32:   # the products' weights in bf16; biases, residual stream and skip sum stay fp32
             self.register_buffer('w_z_lo', k(self.w_z)); self.register_buffer('w_rsk_lo', k(self.w_rsk))
@@ -246,12 +271,16 @@ def _fold_fp32(self:FastDiffWave, w_dil, b_dil, w_rs, b_rs):
     n, r = len(self.dilations), self.config.res_channels
     g = torch.tensor([2 ** (-i / 2) for i in range(n)])                      # layer i's input h_i = g_i u_i
     two = torch.cat([torch.full((r,), 2.), torch.ones(r)])                  # tanh(a) = 2 sigmoid(2a) - 1
-    scale_in = torch.cat([g[:, None].expand(n, 3 * r), torch.ones(n, w_dil.shape[-1] - 3 * r)], 1)   # taps read u_i; the mel is not scaled
-    self.register_buffer('w_z', (w_dil * scale_in[:, None] * two[:, None]).transpose(1, 2).detach().contiguous())   # (n, 3r [+ mels], 2r)
+    # taps read u_i; the mel is not scaled
+    scale_in = torch.cat([g[:, None].expand(n, 3 * r), torch.ones(n, w_dil.shape[-1] - 3 * r)], 1)
+    # (n, 3r [+ mels], 2r)
+    self.register_buffer('w_z', (w_dil * scale_in[:, None] * two[:, None]).transpose(1, 2).detach().contiguous())
     self.register_buffer('b_z', (b_dil * two).detach())
     out = torch.cat([torch.ones(r), torch.full((w_rs.shape[1] - r,), math.sqrt(1 / n))])   # the skip sum's 1/sqrt(n)
-    res = torch.cat([1 / g[:, None].expand(n, r), torch.ones(n, w_rs.shape[1] - r)], 1) * out  # u_{i+1} = u_i + res_i / g_i
-    self.register_buffer('w_rsk', (w_rs * 2 * res[:, :, None]).transpose(1, 2).detach().contiguous())   # (n, r, r + s); x2: the gate is halved
+    # u_{i+1} = u_i + res_i / g_i
+    res = torch.cat([1 / g[:, None].expand(n, r), torch.ones(n, w_rs.shape[1] - r)], 1) * out
+    # (n, r, r + s); x2: the gate is halved
+    self.register_buffer('w_rsk', (w_rs * 2 * res[:, :, None]).transpose(1, 2).detach().contiguous())
     self.register_buffer('b_rsk', (b_rs * res).detach())
     self.register_buffer('g_in', g)
 
@@ -259,9 +288,11 @@ def _fold_fp32(self:FastDiffWave, w_dil, b_dil, w_rs, b_rs):
 def _layers(self:FastDiffWave, u, # (B, T, r) the first layer's input
             e, # (B, n, r) the step projections
             mels): # per-layer (B, T, n_mels) upsampled mels, or None
-    "The skip sum (B, T, s) of the residual stack, chunk by chunk in time so that each layer's intermediates stay in cache (products in `dtype`)."
+    ("The skip sum (B, T, s) of the residual stack, chunk by chunk in time so that each layer's intermediates stay in "
+     "cache (products in `dtype`).")
     B, T, r = u.shape; s, n, P = self.config.skip_channels, len(self.dilations), max(self.dilations)
-    ua = u.new_zeros(B, T + 2 * P, r); ub = torch.zeros_like(ua); skip = u.new_zeros(B, T, s)   # zero margins: the convolution's padding
+    # zero margins: the convolution's padding
+    ua = u.new_zeros(B, T + 2 * P, r); ub = torch.zeros_like(ua); skip = u.new_zeros(B, T, s)
     ua[:, P:P + T] = u
     C, K = min(T, max(1, self.rows // B)), self.w_z.shape[1]
     widths, lo = (K, 2 * r, r, r + s), self.dtype != torch.float32
@@ -269,13 +300,15 @@ def _layers(self:FastDiffWave, u, # (B, T, r) the first layer's input
     if lo: lbuf = [u.new_empty(B * C * w, dtype=self.dtype) for w in widths]   # the products' operands and results
     for i, d in enumerate(self.dilations):
         W = self.w_z[i]
-        ek = torch.einsum('br,krc->kbc', e[:, i] / self.g_in[i], W[:3 * r].view(3, r, 2 * r))   # the step projection through each tap
+        # the step projection through each tap
+        ek = torch.einsum('br,krc->kbc', e[:, i] / self.g_in[i], W[:3 * r].view(3, r, 2 * r))
         if lo: W = self.w_z_lo[i]
         bias = (self.b_z[i] + ek.sum(0))[:, None]
         for t0 in range(0, T, C):
             t1 = min(T, t0 + C); k = t1 - t0
             z, y, gt, rs = [b[:B * k * w].view(B, k, w) for b, w in zip(buf, widths)]
-            taps = [ua[:, P + t0 - d:P + t1 - d], ua[:, P + t0:P + t1], ua[:, P + t0 + d:P + t1 + d]] + ([] if mels is None else [mels[i][:, t0:t1]])
+            taps = [ua[:, P + t0 - d:P + t1 - d], ua[:, P + t0:P + t1], ua[:,
+                P + t0 + d:P + t1 + d]] + ([] if mels is None else [mels[i][:, t0:t1]])
             if lo:
                 zl, yl, gl, rl = [b[:B * k * w].view(B, k, w) for b, w in zip(lbuf, widths)]
                 for j, tp in enumerate(taps): zl[..., j * r:j * r + tp.shape[-1]].copy_(tp)
@@ -289,10 +322,14 @@ def _layers(self:FastDiffWave, u, # (B, T, r) the first layer's input
             if t1 > T - d: y[:, max(T - d, t0) - t0:] -= ek[2][:, None]
             y.sigmoid_(); a = y[..., :r]; a -= 0.5
             torch.mul(a, y[..., r:], out=gt)                               # (tanh(a) sigmoid(b)) / 2
-            if lo: gl.copy_(gt); torch.mm(gl.view(B * k, r), self.w_rsk_lo[i], out=rl.view(B * k, r + s)); torch.add(rl, self.b_rsk[i], out=rs)
+            if lo:
+                gl.copy_(gt)
+                torch.mm(gl.view(B * k, r), self.w_rsk_lo[i], out=rl.view(B * k, r + s))
+                torch.add(rl, self.b_rsk[i], out=rs)
             else: torch.addmm(self.b_rsk[i], gt.view(B * k, r), self.w_rsk[i], out=rs.view(B * k, r + s))
             torch.add(ua[:, P + t0:P + t1], rs[..., :r], out=ub[:, P + t0:P + t1])
-            if self.step_in_residual: ub[:, P + t0:P + t1] += (e[:, i] / self.g_in[i])[:, None]   # u_{i+1} = u_i + (step + res_i) / g_i
+            # u_{i+1} = u_i + (step + res_i) / g_i
+            if self.step_in_residual: ub[:, P + t0:P + t1] += (e[:, i] / self.g_in[i])[:, None]
             skip[:, t0:t1] += rs[..., r:]
         ua, ub = ub, ua
     return skip
@@ -309,7 +346,8 @@ def forward(self:FastDiffWave, x, t, cond=None):
     mels = None
     if c.mel is not None:
         if cond is None or cond.ndim != 3 or cond.shape[1] != c.mel.n_mels:
-            raise DataError(f"this DiffWave vocoder needs mels (n, {c.mel.n_mels}, frames), got {None if cond is None else tuple(cond.shape)}")
+            raise DataError(f"this DiffWave vocoder needs mels (n, {c.mel.n_mels}, frames), got "
+                            f"{None if cond is None else tuple(cond.shape)}")
         up = lambda u: u(cond.float())[..., :T].transpose(1, 2)
         mels = [up(self.upsampler)] * n if self.upsampler is not None else [up(u) for u in self.layer_upsamplers]
     h = F.relu(F.linear(x.transpose(1, 2).float(), self.w_in, self.b_in))
@@ -319,12 +357,15 @@ def forward(self:FastDiffWave, x, t, cond=None):
     return out[:, 0] if squeeze else out
 
 def fast_diffwave(model:DiffWave, # a trained DiffWave (left untouched)
-                  bf16:bool=None): # True / False: the bf16 / fp32 `FastDiffWave`; None: both, the faster run (measured per input size)
-    "The inference form `generator()` and `DiffWaveVocoder` sample with: a `FastDiffWave`, or an `AutoPath` of its fp32 and bf16 forms."
+                  # True / False: the bf16 / fp32 `FastDiffWave`; None: both, the faster run (measured per input size)
+                  bf16:bool=None):
+    ("The inference form `generator()` and `DiffWaveVocoder` sample with: a `FastDiffWave`, or an `AutoPath` of its "
+     "fp32 and bf16 forms.")
     dt = inference_dtype(bf16, next(model.parameters()).device)
     if dt is not None: return FastDiffWave(model, dt)
     forms = {'fp32': FastDiffWave(model, torch.float32), 'bf16': FastDiffWave(model, torch.bfloat16)}
-    return AutoPath('FastDiffWave', dict(config=model.config.to_dict()), {k: (lambda f=f: f) for k, f in forms.items()}, config=model.config, diffusion=model.diffusion)
+    return AutoPath('FastDiffWave', dict(config=model.config.to_dict()), {k: (lambda f=f: f) for k, f in forms.items()},
+                    config=model.config, diffusion=model.diffusion)
 
 # %% ../../nbs/06a_diffwave.ipynb #5fce9392
 class DiffWaveVocoder:
@@ -334,7 +375,8 @@ class DiffWaveVocoder:
                  seed:int=0, # noise seed (same mel, same seed: same wave, in any batch)
                  bf16:bool=None, # bf16 matrix products (None: measured, see `fast_diffwave`)
                  **options): # more `GaussianDiffusion.sample` options (steps, eta, ...)
-        if model.config.mel is None: raise ConfigError("DiffWaveVocoder needs a mel-conditioned DiffWave (config.mel set)")
+        if model.config.mel is None:
+            raise ConfigError("DiffWaveVocoder needs a mel-conditioned DiffWave (config.mel set)")
         self.source, self.model = model, fast_diffwave(model, bf16)
         self.sampler, self.seed, self.options = sampler, seed, options
 
@@ -362,11 +404,14 @@ class DiffWaveVocoder:
         "Save the DiffWave it wraps (`load_vocoder` wraps it again through `DiffWave.as_vocoder`)."
         return self.source.save_pretrained(folder)
 
-    def __repr__(self): return f"DiffWaveVocoder({self.model.config.res_channels}x{self.model.config.n_layers}, sampler={self.sampler!r})"
+    def __repr__(self):
+        return (f"DiffWaveVocoder({self.model.config.res_channels}x{self.model.config.n_layers}, "
+                f"sampler={self.sampler!r})")
 
 @patch
 def as_vocoder(self:DiffWave, **kw): # `DiffWaveVocoder` options (sampler, seed, bf16, steps, ...)
-    "This mel-conditioned DiffWave as a `Vocoder`: what `load_vocoder` and `FoleyPipeline.from_pretrained` make of a saved one."
+    ("This mel-conditioned DiffWave as a `Vocoder`: what `load_vocoder` and `FoleyPipeline.from_pretrained` make of a "
+     "saved one.")
     return DiffWaveVocoder(self, **kw)
 
 # %% ../../nbs/06a_diffwave.ipynb #2f804085
@@ -379,7 +424,8 @@ def generator(self:DiffWave, classes=None, # class names (default: `config.class
     c = self.config
     if c.mel is not None: raise ConfigError("a mel-conditioned DiffWave is a vocoder: use DiffWaveVocoder(model)")
     classes = c.class_names if classes is None else classes
-    if classes is not None and len(classes) != c.n_classes: raise ConfigError(f"{len(classes)} class names for a model of {c.n_classes} classes")
+    if classes is not None and len(classes) != c.n_classes:
+        raise ConfigError(f"{len(classes)} class names for a model of {c.n_classes} classes")
     return DiffusionGenerator(fast_diffwave(self, bf16), self.diffusion, (c.in_channels, c.length),
                               c.sample_rate, classes=classes, sampler=sampler, clip=c.scale, source=self,
                               decode=None if c.scale == 1 else (lambda x: x / c.scale), **defaults)

@@ -37,12 +37,16 @@ def reference_state_dict(sd:dict): # the reference's `model_state_dict`
 
 def load_reference(checkpoint, # a path to a reference `.pkl` checkpoint, or the loaded dict
                    config:DiffWaveConfig, # the matching config (e.g. the `sc09` preset)
-                   step_in_residual:bool=True): # the reference's in-place add (philsyn; diffwave-sashimi's `checkpoints` branch); False: diffwave-sashimi's `master`
-    "A `DiffWave` holding the weights of a reference-repository checkpoint `{'model_state_dict': ...}`, computing what the reference code computes."
+                   # the reference's in-place add (philsyn; diffwave-sashimi's `checkpoints` branch); False:
+                   # diffwave-sashimi's `master`
+                   step_in_residual:bool=True):
+    ("A `DiffWave` holding the weights of a reference-repository checkpoint `{'model_state_dict': ...}`, computing "
+     "what the reference code computes.")
     src = checkpoint if isinstance(checkpoint, (str, Path)) else 'checkpoint'
     if isinstance(checkpoint, (str, Path)): checkpoint = load_torch_file(checkpoint, 'DiffWave reference checkpoint')
     if not isinstance(checkpoint, dict) or 'model_state_dict' not in checkpoint:
-        raise CheckpointError(f"{src}: expected a dict with 'model_state_dict' (the reference layout), got keys {list(checkpoint)[:5] if isinstance(checkpoint, dict) else type(checkpoint).__name__}")
+        raise CheckpointError(f"{src}: expected a dict with 'model_state_dict' (the reference layout), got keys "
+                              f"{list(checkpoint)[:5] if isinstance(checkpoint, dict) else type(checkpoint).__name__}")
     model = DiffWave(config.replace(step_in_residual=step_in_residual))
     sd = reference_state_dict(checkpoint['model_state_dict'])
     check_state_dict(model, sd, src)

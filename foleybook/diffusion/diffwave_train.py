@@ -24,17 +24,20 @@ __all__ = ['BACKBONES', 'train_diffwave', 'DiffusionBatch', 'DiffusionObjective'
 BACKBONES = {'wavenet': (DiffWave, DiffWaveConfig), 'sashimi': (Sashimi, SashimiConfig)}
 
 class DiffusionBatch(Callback):
-    "Hands the labels to the model too: `xb = (wave, label)`; `yb` keeps the label so fastai computes and back-propagates the loss."
+    ("Hands the labels to the model too: `xb = (wave, label)`; `yb` keeps the label so fastai computes and "
+     "back-propagates the loss.")
     order = 5
     def before_batch(self): self.learn.xb = (*self.xb, *self.yb)
 
 class DiffusionObjective(nn.Module):
-    "Wraps a diffusion model for fastai: `forward(wave, label) -> loss` (labels are used when the model is class-conditional)."
+    ("Wraps a diffusion model for fastai: `forward(wave, label) -> loss` (labels are used when the model is "
+     "class-conditional).")
     def __init__(self, model): super().__init__(); self.model = model
     def forward(self, wave, label=None):
         cond = label if getattr(self.model.config, 'n_classes', 0) else None
         return self.model.loss(wave, cond)
-    def save_pretrained(self, folder): return self.model.save_pretrained(folder)   # for `fit_pretrained` (EMA copies too)
+    def save_pretrained(self, folder):   # for `fit_pretrained` (EMA copies too)
+        return self.model.save_pretrained(folder)
 
 def objective_loss(loss, *_):
     "The fastai loss function of a `DiffusionObjective`: its output is already the loss."
@@ -46,7 +49,8 @@ def is_ljspeech(folder) -> bool:
     return str(folder) != 'synth' and (Path(folder)/'metadata.csv').is_file() and (Path(folder)/'wavs').is_dir()
 
 class WaveSegments(torch.utils.data.Dataset):
-    "(wave (length,), 0) items for vocoder training: a seeded random `length`-sample excerpt of each utterance (a fixed one when `train=False`), zero-padded when shorter."
+    ("(wave (length,), 0) items for vocoder training: a seeded random `length`-sample excerpt of each utterance (a "
+     "fixed one when `train=False`), zero-padded when shorter.")
     def __init__(self, ds, # an `AudioDataset` of utterances (any length)
                  length:int, seed:int=0, train:bool=True):
         self.ds, self.length, self.seed, self.train, self.calls = ds, length, seed, train, 0
@@ -55,7 +59,8 @@ class WaveSegments(torch.utils.data.Dataset):
         w, _ = self.ds[i]
         self.calls += self.train
         if len(w) > self.length:
-            s = int(np.random.default_rng([self.seed, i, self.calls]).integers(0, len(w) - self.length + 1)); w = w[s:s + self.length]
+            s = int(np.random.default_rng([self.seed, i, self.calls]).integers(0, len(w) - self.length + 1))
+            w = w[s:s + self.length]
         return pad_or_trim(w, self.length), torch.tensor(0)
 
 
@@ -67,7 +72,8 @@ class _DiffWaveExtras(FoleyConfig):
 
 class DiffWaveTrainer(Trainer):
     "A DiffWave (WaveNet or SaShiMi backbone) on class folders (class-conditional on 2+ classes) or an LJSpeech folder."
-    def synth(self, run):   # `foleybook train diffwave --data synth`: a small SynthFoley set at the model's rate and length
+    def synth(self,
+              run):   # `foleybook train diffwave --data synth`: a small SynthFoley set at the model's rate and length
         m = run.model
         return dict(n_per_class=20, sr=m.sample_rate, duration=m.length / m.sample_rate)
     def build_data(self, data, run, out, device):
@@ -75,24 +81,35 @@ class DiffWaveTrainer(Trainer):
         from foleybook.data.loaders import make_dls
         s, base, conditional = run.settings, run.model, run.extras.conditional
         lj, mel = is_ljspeech(data), getattr(base, 'mel', None)
-        if lj and mel is None: raise ConfigError(f"{data} is an LJSpeech folder: train a vocoder preset (config.mel set, e.g. 'ljspeech')")
-        if lj: ds = ljspeech(data, sr=base.sample_rate, verbose=False)   # utterances of any length; excerpts of `length` below
+        if lj and mel is None:
+            raise ConfigError(f"{data} is an LJSpeech folder: train a vocoder preset (config.mel set, e.g. 'ljspeech')")
+        # utterances of any length; excerpts of `length` below
+        if lj: ds = ljspeech(data, sr=base.sample_rate, verbose=False)
         else: ds = ClassFolder(data, sr=base.sample_rate, duration=base.length / base.sample_rate, verbose=False)
         if conditional is None: conditional = len(ds.classes) > 1 and mel is None
-        if conditional and mel is not None: raise ConfigError("a mel-conditioned DiffWave (vocoder) cannot also be class-conditional")
-        cfg = base.replace(n_classes=len(ds.classes) if conditional else 0, class_names=tuple(ds.classes) if conditional else None)
+        if conditional and mel is not None:
+            raise ConfigError("a mel-conditioned DiffWave (vocoder) cannot also be class-conditional")
+        cfg = base.replace(n_classes=len(ds.classes) if conditional else 0,
+                           class_names=tuple(ds.classes) if conditional else None)
         tr, va = ds.split(s.valid_pct, s.seed)
         if not va: va = tr[:1]
-        sub = (lambda idx, train: WaveSegments(ds.subset(idx), cfg.length, s.seed, train)) if lj else (lambda idx, train: ds.subset(idx))
+        sub = (lambda idx, train: WaveSegments(ds.subset(idx), cfg.length, s.seed, train)) if lj else (lambda idx,
+            train: ds.subset(idx))
         return make_dls(sub(tr, True), sub(va, False), bs=s.bs, seed=s.seed, device=device, n_inp=1), cfg
     def build_model(self, data, run): return DiffusionObjective(BACKBONES[run.extras.backbone][0](data[1]))
     def build_learner(self, data, model, run, cbs):
         from fastai.learner import Learner
         from fastai.optimizer import Adam
-        opt = partial(Adam, mom=0.9, sqr_mom=0.999, eps=1e-8, wd=0.)   # torch's Adam defaults, as published (fastai's decays weights)
-        return Learner(data[0], model, loss_func=objective_loss, opt_func=opt, lr=run.settings.lr, cbs=[DiffusionBatch(), *cbs])
+        # torch's Adam defaults, as published (fastai's decays weights)
+        opt = partial(Adam, mom=0.9, sqr_mom=0.999, eps=1e-8, wd=0.)
+        return Learner(data[0], model, loss_func=objective_loss, opt_func=opt, lr=run.settings.lr,
+                       cbs=[DiffusionBatch(), *cbs])
 
-train_diffwave = trainer('diffwave', {k: v[1] for k, v in BACKBONES.items()}, config_by='backbone', extras=_DiffWaveExtras,
-                         what='a trained DiffWave', data="a folder of class folders, an LJSpeech folder (vocoder presets), or 'synth'",
-                         defaults={'*': dict(steps=1_000_000, bs=4, lr=2e-4),   # published: Adam 2e-4, batch 4 per GPU, 1M iterations
-                                   'debug': dict(epochs=10, bs=8, lr=1e-3), 'debug_mel': dict(epochs=10, bs=8, lr=1e-3)})(DiffWaveTrainer)
+train_diffwave = trainer('diffwave', {k: v[1] for k, v in BACKBONES.items()}, config_by='backbone',
+                         extras=_DiffWaveExtras,
+                         what='a trained DiffWave',
+                         data="a folder of class folders, an LJSpeech folder (vocoder presets), or 'synth'",
+                         # published: Adam 2e-4, batch 4 per GPU, 1M iterations
+                         defaults={'*': dict(steps=1_000_000, bs=4, lr=2e-4),
+                                   'debug': dict(epochs=10, bs=8, lr=1e-3),
+                                   'debug_mel': dict(epochs=10, bs=8, lr=1e-3)})(DiffWaveTrainer)

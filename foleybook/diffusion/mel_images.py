@@ -11,7 +11,8 @@ import numpy as np, torch
 from PIL import Image
 from ..core import FoleyConfig, FoleyError, ConfigError, model_device
 from ..vocoders.base import vocode
-from ..audio import MelConfig, audio_to_images, images_to_audio, mel_to_image, image_to_mel, slice_length, to_pil, pad_or_trim
+from ..audio import (MelConfig, audio_to_images, images_to_audio, mel_to_image, image_to_mel, slice_length,
+                             to_pil, pad_or_trim)
 
 # %% auto #0
 __all__ = ['MelImageConfig', 'check_images', 'images_to_tensor', 'tensor_to_uint8', 'tensor_to_images', 'MelImages']
@@ -26,23 +27,31 @@ class MelImageConfig(FoleyConfig):
     n_fft:int = 2048 # FFT size (and window)
     hop_length:int = 512 # samples between frames
     top_db:float = 80. # dB range of the 8 bits
-    ref_db:float = None # the mel level (dB) shown as white (None: each image's own maximum, as published: the level is lost)
+    # the mel level (dB) shown as white (None: each image's own maximum, as published: the level is lost)
+    ref_db:float = None
     presets:ClassVar[dict] = {
         '256': dict(), '64': dict(x_res=64, y_res=64, hop_length=1024),
         '1024x256': dict(x_res=1024, y_res=256, hop_length=256), '2048x128': dict(x_res=2048, y_res=128),
-        'demo': dict(x_res=64, y_res=64, sample_rate=11025, n_fft=2048, hop_length=689),   # 64 x 64 covering 4.0 s at 11025 Hz: one image per DCASE clip
+        # 64 x 64 covering 4.0 s at 11025 Hz: one image per DCASE clip
+        'demo': dict(x_res=64, y_res=64, sample_rate=11025, n_fft=2048, hop_length=689),
         'debug': dict(x_res=32, y_res=16, sample_rate=8000, n_fft=256, hop_length=64),
     }
     def __post_init__(self):
-        if self.x_res < 1 or self.y_res < 1: raise ConfigError(f"MelImageConfig: x_res and y_res must be >= 1, got {self.x_res}, {self.y_res}")
-        if self.y_res > self.n_fft // 2 + 1: raise ConfigError(f"MelImageConfig: {self.y_res} mel bands need n_fft >= {2 * (self.y_res - 1)}, got {self.n_fft}")
-        if self.hop_length > self.n_fft // 2:   # Hann windows further apart than half their length leave gaps no inverse STFT can fill
-            raise ConfigError(f"MelImageConfig: hop_length {self.hop_length} > n_fft / 2 = {self.n_fft // 2}: Griffin-Lim cannot invert it (raise n_fft)")
+        if self.x_res < 1 or self.y_res < 1:
+            raise ConfigError(f"MelImageConfig: x_res and y_res must be >= 1, got {self.x_res}, {self.y_res}")
+        if self.y_res > self.n_fft // 2 + 1:
+            raise ConfigError(f"MelImageConfig: {self.y_res} mel bands need n_fft >= {2 * (self.y_res - 1)}, got "
+                              f"{self.n_fft}")
+        # Hann windows further apart than half their length leave gaps no inverse STFT can fill
+        if self.hop_length > self.n_fft // 2:
+            raise ConfigError(f"MelImageConfig: hop_length {self.hop_length} > n_fft / 2 = {self.n_fft // 2}: "
+                              f"Griffin-Lim cannot invert it (raise n_fft)")
 
     @property
     def mel(self) -> MelConfig:
         "The `MelConfig` of these images (the `audio_diffusion` convention at this size)."
-        return MelConfig.preset('audio_diffusion', sample_rate=self.sample_rate, n_fft=self.n_fft, win_length=self.n_fft,
+        return MelConfig.preset('audio_diffusion', sample_rate=self.sample_rate, n_fft=self.n_fft,
+                                win_length=self.n_fft,
                                 hop_length=self.hop_length, n_mels=self.y_res, top_db=self.top_db,
                                 ref_db=self.ref_db)
     @property
@@ -63,7 +72,8 @@ def _as_uint8(img, i, cfg):
         if a.ndim == 3 and a.shape[0] == 1: a = a[0]
         if a.ndim != 2: raise FoleyError(f"image {i}: shape {a.shape}; a mel image is 2-D (y_res, x_res), greyscale")
     if cfg is not None and a.shape != cfg.shape:
-        raise FoleyError(f"image {i}: size {a.shape[1]} x {a.shape[0]} (width x height); this model takes {cfg.x_res} x {cfg.y_res}")
+        raise FoleyError(f"image {i}: size {a.shape[1]} x {a.shape[0]} (width x height); this model takes {cfg.x_res} "
+                         f"x {cfg.y_res}")
     return a
 
 def check_images(images, # a PIL image, uint8 array/tensor (H, W), or a list of them
@@ -71,11 +81,13 @@ def check_images(images, # a PIL image, uint8 array/tensor (H, W), or a list of 
     "The images as a list of uint8 arrays (H, W); `FoleyError` for a wrong mode, dtype or size."
     if isinstance(images, (list, tuple)): items = list(images)
     elif isinstance(images, (torch.Tensor, np.ndarray)) and np.ndim(images) == 4: items = list(images)
-    elif isinstance(images, (torch.Tensor, np.ndarray)) and np.ndim(images) == 3 and images.shape[0] != 1: items = list(images)
+    elif isinstance(images, (torch.Tensor, np.ndarray)) and np.ndim(images) == 3 and images.shape[0] != 1:
+        items = list(images)
     else: items = [images]
     if not items: raise FoleyError("no images given")
     arrs = [_as_uint8(im, i, cfg) for i, im in enumerate(items)]
-    if len({a.shape for a in arrs}) > 1: raise FoleyError(f"images of different sizes {sorted({a.shape for a in arrs})}")
+    if len({a.shape for a in arrs}) > 1:
+        raise FoleyError(f"images of different sizes {sorted({a.shape for a in arrs})}")
     return arrs
 
 def images_to_tensor(images, # PIL images / uint8 arrays (see `check_images`)
@@ -105,7 +117,8 @@ class MelImages:
     def audio_to_images(self, wave): # mono (T,) or (1, T) at `sample_rate`
         "Consecutive slices of `wave` as PIL images."
         wave = torch.as_tensor(wave).float()
-        if wave.ndim > 2 or (wave.ndim == 2 and wave.shape[0] != 1): raise FoleyError(f"expected a mono waveform (T,) or (1, T), got shape {tuple(wave.shape)}")
+        if wave.ndim > 2 or (wave.ndim == 2 and wave.shape[0] != 1):
+            raise FoleyError(f"expected a mono waveform (T,) or (1, T), got shape {tuple(wave.shape)}")
         if wave.numel() == 0: raise FoleyError("empty waveform")
         return audio_to_images(wave, self.cfg.mel, x_res=self.cfg.x_res, y_res=self.cfg.y_res)
 
@@ -125,7 +138,8 @@ class MelImages:
         else:
             mels = torch.stack([image_to_mel(torch.from_numpy(a), self.cfg.top_db) for a in arrs])
             out = vocode(vocoder, mels)   # the vocoder's fastest inference form here (`foleybook.vocoders.base.vocode`)
-            waves = list(pad_or_trim(out.float().cpu().reshape(len(arrs), -1), self.cfg.slice_samples))   # e.g. frames * hop -> the slice
+            # e.g. frames * hop -> the slice
+            waves = list(pad_or_trim(out.float().cpu().reshape(len(arrs), -1), self.cfg.slice_samples))
         return torch.cat(waves) if join else torch.stack(waves)
 
     def seconds_to_columns(self, seconds:float) -> int:

@@ -45,7 +45,8 @@ class S4D(nn.Module):
         return dtA, torch.view_as_complex(self.C.float().contiguous()) * (dtA.exp() - 1) / A
 
     def kernel(self, L:int): # kernel length
-        "The (k, H, L) convolution kernels K[l] = 2 Re(sum_n C_n dB_n exp(dt A_n l)), as a product of two small Vandermonde tables."
+        ("The (k, H, L) convolution kernels K[l] = 2 Re(sum_n C_n dB_n exp(dt A_n l)), as a product of two small "
+         "Vandermonde tables.")
         if L < 1: raise DataError(f"S4D: a kernel needs a length of at least 1, got {L}")
         dtA, w = self.discrete()
         k, H, n = dtA.shape
@@ -65,13 +66,17 @@ class S4D(nn.Module):
         return 2 * torch.einsum('khn,khnl->khl', w, (dtA[..., None] * l).exp()).real
 
     def spectrum(self, L:int): # sequence length
-        "The kernels' transforms (k, H, L + 1) that `ssm` multiplies by; an inference copy (`fast_sashimi`) keeps them per length."
-        cache = self.__dict__.get('_spectra')   # set (empty) only on frozen inference copies: their weights never change
+        ("The kernels' transforms (k, H, L + 1) that `ssm` multiplies by; an inference copy (`fast_sashimi`) keeps "
+         "them per length.")
+        # set (empty) only on frozen inference copies: their weights never change
+        cache = self.__dict__.get('_spectra')
         if cache is not None and L in cache: return cache[L]
         K = self.kernel(L)
-        if self.k == 2: K = torch.stack([K[0], F.pad(K[1], (1, 0))[..., :L]])   # the backward kernel reads strictly future samples
+        # the backward kernel reads strictly future samples
+        if self.k == 2: K = torch.stack([K[0], F.pad(K[1], (1, 0))[..., :L]])
         Kf = torch.fft.rfft(K, n=2 * L)
-        if self.k == 2: Kf = torch.stack([Kf[0], Kf[1].conj()])   # a correlation: the same transform of u serves both directions
+        # a correlation: the same transform of u serves both directions
+        if self.k == 2: Kf = torch.stack([Kf[0], Kf[1].conj()])
         if cache is not None: cache[L] = Kf
         return Kf
 
@@ -80,7 +85,8 @@ class S4D(nn.Module):
         L = u.shape[-1]
         with torch.autocast(u.device.type, enabled=False):
             u = u.float()
-            y = torch.fft.irfft(torch.fft.rfft(u, n=2 * L)[:, None] * self.spectrum(L), n=2 * L)[..., :L]   # (n, k, H, L)
+            # (n, k, H, L)
+            y = torch.fft.irfft(torch.fft.rfft(u, n=2 * L)[:, None] * self.spectrum(L), n=2 * L)[..., :L]
             return (y + self.D[:, None] * u[:, None]).flatten(1, 2)
 
     def forward(self, u): # (n, H, L)
@@ -115,12 +121,14 @@ class ChannelNorm(nn.Module):
     def __init__(self):
         super().__init__(); self.m, self.s = nn.Parameter(torch.zeros(1)), nn.Parameter(torch.ones(1))
     def forward(self, x):
-        d = x - x.mean(1, keepdim=True)     # two plain means, not torch.std_mean over the channel axis (slower on CPU; see bench/sashimi.py)
+        # two plain means, not torch.std_mean over the channel axis (slower on CPU; see bench/sashimi.py)
+        d = x - x.mean(1, keepdim=True)
         return self.s * (d + self.m) * d.square().mean(1, keepdim=True).rsqrt()
 
 def _wn1(i, o): return weight_norm(nn.Conv1d(i, o, 1))
 
-S4_LAYERS = {'s4d': lambda H, L, c: S4D(H, c.d_state)}   # `SashimiConfig.s4` -> (width, stage length, config) -> layer; other modules add theirs
+# `SashimiConfig.s4` -> (width, stage length, config) -> layer; other modules add theirs
+S4_LAYERS = {'s4d': lambda H, L, c: S4D(H, c.d_state)}
 
 class SashimiBlock(nn.Module):
     "Norm -> + step projection -> S4 layer -> residual; norm -> feed-forward -> residual."
@@ -168,7 +176,9 @@ class SashimiConfig(FoleyConfig):
     sample_rate: int = 16000
     length: int = 16000            # samples per clip (a multiple of prod(pool))
     scale: float = 1.0             # waves x this before diffusion, divided after sampling (as `DiffWaveConfig.scale`)
-    s4: str = 's4d'                # the state-space layer, a key of `S4_LAYERS`: 's4d', or 'nplr' (the published checkpoints' S4, `sashimi_checkpoints`)
+    # the state-space layer, a key of `S4_LAYERS`: 's4d', or 'nplr' (the published checkpoints' S4,
+    # `sashimi_checkpoints`)
+    s4: str = 's4d'
     diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
     presets: ClassVar[dict] = {
         'sc09': dict(),
@@ -180,7 +190,9 @@ class SashimiConfig(FoleyConfig):
     def __post_init__(self):
         if isinstance(self.diffusion, dict): self.diffusion = DiffusionConfig.from_dict(self.diffusion)
         if not self.scale > 0: raise ConfigError(f"SashimiConfig: scale must be > 0, got {self.scale}")
-        if self.length % math.prod(self.pool): raise ConfigError(f"SashimiConfig: length {self.length} is not a multiple of prod(pool) = {math.prod(self.pool)}")
+        if self.length % math.prod(self.pool):
+            raise ConfigError(f"SashimiConfig: length {self.length} is not a multiple of prod(pool) = "
+                              f"{math.prod(self.pool)}")
 
 class Sashimi(Pretrained, nn.Module):
     "SaShiMi U-Net denoiser `model(x_t, t, cond)` for waveforms, on the shared diffusion core."
@@ -219,7 +231,8 @@ class Sashimi(Pretrained, nn.Module):
         "The predicted noise (same shape as `x`)."
         c, squeeze = self.config, x.ndim == 2
         if squeeze: x = x[:, None]
-        if x.shape[-1] % math.prod(c.pool): raise DataError(f"SaShiMi needs a length that is a multiple of {math.prod(c.pool)}, got {x.shape[-1]}")
+        if x.shape[-1] % math.prod(c.pool):
+            raise DataError(f"SaShiMi needs a length that is a multiple of {math.prod(c.pool)}, got {x.shape[-1]}")
         e = F.silu(self.fc2(F.silu(self.fc1(step_embedding(t, c.embed_in).to(x.dtype)))))
         if c.n_classes:
             if cond is None: raise ConfigError("this SaShiMi is class-conditional: give class ids (-1 for none)")
@@ -236,14 +249,16 @@ class Sashimi(Pretrained, nn.Module):
 
     def loss(self, wave, cond=None):
         "The diffusion training loss on waves (n, T) or (n, 1, T)."
-        return self.diffusion.loss(self, wave.reshape(wave.shape[0], self.config.in_channels, -1) * self.config.scale, cond)
+        return self.diffusion.loss(self, wave.reshape(wave.shape[0], self.config.in_channels, -1) * self.config.scale,
+                                   cond)
 
     def generator(self, classes=None, sampler:str='fast', **defaults):
         "This model as a `Generator` of `config.length`-sample clips (classes default: `config.class_names`)."
         c = self.config
         classes = c.class_names if classes is None else classes
         return DiffusionGenerator(fast_sashimi(self), self.diffusion, (c.in_channels, c.length), c.sample_rate,
-                                  classes=None if classes is None else list(classes), sampler=sampler, clip=c.scale, source=self,
+                                  classes=None if classes is None else list(classes), sampler=sampler, clip=c.scale,
+                                  source=self,
                                   decode=None if c.scale == 1 else (lambda x: x / c.scale), **defaults)
 
     @property
@@ -258,7 +273,8 @@ def fast_sashimi(model:Sashimi, # a trained SaShiMi (left untouched)
     "The inference form `generator()` samples with: weight norm folded, the S4D kernels' transforms cached per length."
     base = inference_copy(model)
     for m in base.modules():
-        if isinstance(m, S4D): m.__dict__['_spectra'] = {}   # frozen weights: each length's kernel transform is computed once
+        # frozen weights: each length's kernel transform is computed once
+        if isinstance(m, S4D): m.__dict__['_spectra'] = {}
     return fast_form(base, precision, 'Sashimi', channels_last=False)
 
 # %% ../../nbs/07_sashimi.ipynb #35088aa3
@@ -266,12 +282,14 @@ def sashimi_params(c:SashimiConfig, # an unconditional config with pool (p, p) s
                    s4:str='s4d'): # 's4d' (this implementation) or 'published' (the paper's NPLR S4 layer)
     "SaShiMi's parameter count by formula, counting weight-norm gains (as the reference does)."
     E, d, n, x = c.embed_out, c.d_model, c.n_layers, c.expand
-    if s4 == 's4d': s4p = lambda H: 2 * H * H + (2 * (1 + 2 * c.d_state) + 2) * H   # per direction dt, A (N/2 re, N/2 im), C (N/2 complex); D; bias
+    # per direction dt, A (N/2 re, N/2 im), C (N/2 complex); D; bias
+    if s4 == 's4d': s4p = lambda H: 2 * H * H + (2 * (1 + 2 * c.d_state) + 2) * H
     else:
         if c.d_state != 64: raise ConfigError("the published layer count assumes d_state = 64")
         s4p = lambda H: 2 * H * H + 258 * H   # two kernels of C and q (2 x 32 complex each per channel), D, bias
     block = lambda H: (E + 1) * H + s4p(H) + 2 * c.ff * H * H + (2 * c.ff + 2) * H + 4
-    pools = lambda H, p: (x * p * H * H + 2 * x * H) + (x * p * H * H + 2 * p * H)   # down (pH -> xH) and up (xH -> pH), with gains
+    # down (pH -> xH) and up (xH -> pH), with gains
+    pools = lambda H, p: (x * p * H * H + 2 * x * H) + (x * p * H * H + 2 * p * H)
     total = 3 * d + c.embed_in * c.embed_mid + c.embed_mid + c.embed_mid * E + E + 2 + d * d + 2 * d + d + 1
     H = d
     for p in c.pool: total += 2 * n * block(H) + pools(H, p); H *= x

@@ -18,7 +18,8 @@ __all__ = ['SASHIMI_KEYS', 'legs_nplr', 'cauchy_sums', 'S4NPLR', 'sashimi_refere
 # %% ../../nbs/07b_sashimi_checkpoints.ipynb #b7c1a007
 @lru_cache(maxsize=8)
 def legs_nplr(N:int): # the state size (even)
-    "HiPPO-LegS as normal plus rank one in the normal part's eigenbasis, one member of each conjugate pair: complex (w, p, B) of length N/2, A = diag(w) - p p*."
+    ("HiPPO-LegS as normal plus rank one in the normal part's eigenbasis, one member of each conjugate pair: complex "
+     "(w, p, B) of length N/2, A = diag(w) - p p*.")
     if N < 2 or N % 2: raise ConfigError(f"legs_nplr: the state size must be even and >= 2, got {N}")
     n = torch.arange(N, dtype=torch.float64)
     r = (2 * n + 1).sqrt()
@@ -44,7 +45,8 @@ def cauchy_sums(v, # (..., M, n) numerators
     return torch.cat(out, -1)
 
 class S4NPLR(nn.Module):
-    "The S4 layer of the published SaShiMi checkpoints: NPLR state matrix, bilinear steps, kernels of length `l_max` from the truncated generating function; bidirectional, GELU, 1x1 mix."
+    ("The S4 layer of the published SaShiMi checkpoints: NPLR state matrix, bilinear steps, kernels of length `l_max` "
+     "from the truncated generating function; bidirectional, GELU, 1x1 mix.")
     def __init__(self, d_model:int, # channels H
                  l_max:int, # the kernels' length: the stage's sequence length (even)
                  d_state:int=64, # state size N (N/2 conjugate pairs)
@@ -60,7 +62,7 @@ class S4NPLR(nn.Module):
         self.register_buffer('w', re_(w, k, n))                           # the normal part's eigenvalues
         self.register_buffer('B', re_(torch.stack([B, p]), k, 2, n))     # rows: B and the low-rank p
         C = torch.cat([torch.randn(k, H, 1, n, dtype=torch.cfloat), p.to(torch.cfloat).expand(k, H, 1, n)], 2)
-        self.C = nn.Parameter(torch.view_as_real(C).clone())              # rows: C~ = C (I - dA^l_max), and q (A = diag(w) - p q*)
+        self.C = nn.Parameter(torch.view_as_real(C).clone())   # rows: C~ = C (I - dA^l_max), and q (A = diag(w) - p q*)
         nodes = torch.exp(-2j * math.pi * torch.arange(l_max // 2 + 1, dtype=torch.float64) / l_max)
         self.register_buffer('nodes', re_(nodes, k, l_max // 2 + 1))     # the roots of unity
         self.register_buffer('z', re_(2 * (1 - nodes) / (1 + nodes), k, l_max // 2 + 1))   # their bilinear images
@@ -68,7 +70,8 @@ class S4NPLR(nn.Module):
         self.out = nn.Conv1d(k * H, H, 1)
 
     def kernel(self):
-        "The (k, H, l_max) kernels: the inverse FFT of the generating function at the roots of unity (Cauchy sums, rank-one Woodbury)."
+        ("The (k, H, l_max) kernels: the inverse FFT of the generating function at the roots of unity (Cauchy sums, "
+         "rank-one Woodbury).")
         cx = lambda t: torch.view_as_complex(t.float().contiguous())
         dt = self.log_dt.float().exp()                                   # (k, H)
         w = cx(self.w)[:, None] * dt[..., None]                          # (k, H, n)
@@ -81,13 +84,17 @@ class S4NPLR(nn.Module):
     def cached_kernel(self):
         "`kernel()`, computed once while the layer's tensors stay the same and no gradient is wanted (sampling)."
         if torch.is_grad_enabled() and any(t.requires_grad for t in self.parameters()): return self.kernel()
-        try: key = tuple((t.device, t.data_ptr(), t._version) for t in (self.log_dt, self.w, self.B, self.C, self.nodes, self.z))
+        try:
+            key = tuple((t.device, t.data_ptr(), t._version) for t in (self.log_dt, self.w, self.B, self.C, self.nodes,
+                                                                       self.z))
         except RuntimeError: return self.kernel()                       # inference tensors carry no version
-        if self.__dict__.get('_kernel_key') != key: self.__dict__['_kernel'], self.__dict__['_kernel_key'] = self.kernel(), key
+        if self.__dict__.get('_kernel_key') != key:
+            self.__dict__['_kernel'], self.__dict__['_kernel_key'] = self.kernel(), key
         return self.__dict__['_kernel']
 
     def ssm(self, u): # (n, H, L)
-        "The linear state-space map, by FFT convolutions as the reference computes them: (n, k*H, L) before the activation."
+        ("The linear state-space map, by FFT convolutions as the reference computes them: (n, k*H, L) before the "
+         "activation.")
         L = u.shape[-1]
         with torch.autocast(u.device.type, enabled=False):
             u = u.float()
@@ -107,14 +114,16 @@ SASHIMI_KEYS = [  # (reference name pattern, foleybook name), applied in order
     (r'^init_conv\.0\.conv\.', 'inp.'), (r'^fc_t1\.', 'fc1.'), (r'^fc_t2\.', 'fc2.'),
     (r'^d_layers\.', 'down.'), (r'^c_layers\.', 'centre.'), (r'^u_layers\.', 'up.'),
     (r'\.fc_t\.', '.step_proj.'), (r'\.layer\.D$', '.s4.D'), (r'\.layer\.output_linear\.', '.s4.out.'),
-    (r'\.layer\.kernel\.krylov\.', '.s4.0.'), (r'\.layer\.kernel2\.krylov\.', '.s4.1.'),   # the two directions, stacked below
+    # the two directions, stacked below
+    (r'\.layer\.kernel\.krylov\.', '.s4.0.'), (r'\.layer\.kernel2\.krylov\.', '.s4.1.'),
     (r'\.ff\.ff\.(\d)\.conv\.', r'.ff.\1.'), (r'\.linear\.conv\.', '.proj.'),
     (r'^final_conv\.0\.conv\.', 'out1.'), (r'^final_conv\.2\.conv\.', 'out2.'),
     (r'weight_g$', 'parametrizations.weight.original0'), (r'weight_v$', 'parametrizations.weight.original1'),
 ]
 
 def sashimi_reference_state_dict(sd:dict): # the reference's `model_state_dict`
-    "diffwave-sashimi's SaShiMi state dict in `Sashimi`'s names and shapes (each layer's two kernels stacked, its output linear as a 1x1 conv)."
+    ("diffwave-sashimi's SaShiMi state dict in `Sashimi`'s names and shapes (each layer's two kernels stacked, its "
+     "output linear as a 1x1 conv).")
     out, dirs = {}, {}
     for k, v in sd.items():
         k = k.removeprefix('module.')
@@ -129,14 +138,17 @@ def sashimi_reference_state_dict(sd:dict): # the reference's `model_state_dict`
 
 def load_sashimi_reference(checkpoint, # a path to a reference `.pkl` checkpoint, or the loaded dict
                            config:SashimiConfig=None): # the matching config (default: the `sc09` preset)
-    "A `Sashimi` with the S4 layer and weights of a diffwave-sashimi (`checkpoints` branch) checkpoint, computing what the reference code computes."
+    ("A `Sashimi` with the S4 layer and weights of a diffwave-sashimi (`checkpoints` branch) checkpoint, computing "
+     "what the reference code computes.")
     src = checkpoint if isinstance(checkpoint, (str, Path)) else 'checkpoint'
     if isinstance(checkpoint, (str, Path)): checkpoint = load_torch_file(checkpoint, 'SaShiMi reference checkpoint')
     if not isinstance(checkpoint, dict) or 'model_state_dict' not in checkpoint:
-        raise CheckpointError(f"{src}: expected a dict with 'model_state_dict' (the reference layout), got {list(checkpoint)[:5] if isinstance(checkpoint, dict) else type(checkpoint).__name__}")
+        raise CheckpointError(f"{src}: expected a dict with 'model_state_dict' (the reference layout), got "
+                              f"{list(checkpoint)[:5] if isinstance(checkpoint, dict) else type(checkpoint).__name__}")
     sd = checkpoint['model_state_dict']
     if any('mel_conv' in k or 'upsample_conv2d' in k for k in sd):
-        raise CheckpointError(f"{src}: a mel-conditioned SaShiMi (the reference's vocoder): foleybook's Sashimi has no per-block mel conditioning")
+        raise CheckpointError(f"{src}: a mel-conditioned SaShiMi (the reference's vocoder): foleybook's Sashimi has no "
+                              f"per-block mel conditioning")
     model = Sashimi((config or SashimiConfig()).replace(s4='nplr'))
     sd = sashimi_reference_state_dict(sd)
     check_state_dict(model, sd, src)

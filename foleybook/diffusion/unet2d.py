@@ -12,7 +12,8 @@ import torch, torch.nn.functional as F
 from torch import nn
 from fastcore.basics import patch
 from ..core import FoleyConfig, Pretrained, ConfigError, check_state_dict
-from ..blocks2d import ResnetBlock, Attention, SpatialSelfAttention, read_diffusers_config, load_diffusers_weights
+from ..blocks2d import (ResnetBlock, Attention, SpatialSelfAttention, read_diffusers_config,
+                                load_diffusers_weights)
 
 # %% auto #0
 __all__ = ['KINDS', 'UNet2DConfig', 'timestep_embedding', 'TimestepEmbedding', 'GEGLU', 'FeedForward', 'TransformerBlock',
@@ -46,7 +47,8 @@ class UNet2DConfig(FoleyConfig):
         'audio_diffusion': dict(),
         'audio_diffusion_cond': dict(blocks=('plain',) * 4 + ('cross', 'plain'), mid='cross', cross_dim=512),
         'latent': dict(sample_size=(16, 256)),
-        'demo': dict(channels=(16, 32, 64, 64), blocks=('plain', 'plain', 'attn', 'plain'), layers_per_block=1, norm_groups=8,
+        'demo': dict(channels=(16, 32, 64, 64), blocks=('plain', 'plain', 'attn', 'plain'), layers_per_block=1,
+                     norm_groups=8,
                      head_dim=16, sample_size=(64, 64)),
         'debug': dict(channels=(8, 16), blocks=('plain', 'attn'), layers_per_block=1, norm_groups=4, head_dim=4,
                       cross_heads=2, sample_size=(16, 16)),
@@ -57,17 +59,25 @@ class UNet2DConfig(FoleyConfig):
         if isinstance(self.sample_size, int): self.sample_size = (self.sample_size, self.sample_size)
         self.sample_size = tuple(self.sample_size)
         if len(self.blocks) != len(self.channels):
-            raise ConfigError(f"UNet2DConfig: {len(self.channels)} channels but {len(self.blocks)} blocks; give one kind per level")
+            raise ConfigError(f"UNet2DConfig: {len(self.channels)} channels but {len(self.blocks)} blocks; give one "
+                              f"kind per level")
         bad = [k for k in (*self.blocks, self.mid) if k not in KINDS]
         if bad: raise ConfigError(f"UNet2DConfig: unknown block kind(s) {bad}; choose from {KINDS}")
         odd = [c for c in self.channels if c % self.norm_groups]
         if odd: raise ConfigError(f"UNet2DConfig: channels {odd} are not multiples of norm_groups={self.norm_groups}")
         if 'cross' in (*self.blocks, self.mid) and not self.cross_dim:
             raise ConfigError("UNet2DConfig: 'cross' levels need cross_dim, the size of the condition encodings")
-        att = [c for k, c in zip((*self.blocks, self.mid), (*self.channels, self.channels[-1])) if k == 'attn' and c % self.head_dim]
-        if att: raise ConfigError(f"UNet2DConfig: attention channels {att} are not multiples of head_dim={self.head_dim}")
-        crs = [c for k, c in zip((*self.blocks, self.mid), (*self.channels, self.channels[-1])) if k == 'cross' and c % self.cross_heads]
-        if crs: raise ConfigError(f"UNet2DConfig: cross-attention channels {crs} are not multiples of cross_heads={self.cross_heads}")
+        att = [c for k,
+               c in zip((*self.blocks, self.mid), (*self.channels,
+                                                   self.channels[-1])) if k == 'attn' and c % self.head_dim]
+        if att:
+            raise ConfigError(f"UNet2DConfig: attention channels {att} are not multiples of head_dim={self.head_dim}")
+        crs = [c for k,
+               c in zip((*self.blocks, self.mid), (*self.channels,
+                                                   self.channels[-1])) if k == 'cross' and c % self.cross_heads]
+        if crs:
+            raise ConfigError(f"UNet2DConfig: cross-attention channels {crs} are not multiples of "
+                              f"cross_heads={self.cross_heads}")
 
     @property
     def time_dim(self) -> int: return self.channels[0] * 4
@@ -82,7 +92,8 @@ def timestep_embedding(t, # steps (B,), integers or fractions
                        max_period:float=10000.) -> torch.Tensor: # (B, dim)
     "Sinusoidal embedding of diffusion steps (DDPM's, as diffusers computes it)."
     half = dim // 2
-    freqs = torch.exp(-math.log(max_period) * torch.arange(half, dtype=torch.float32, device=t.device) / (half - freq_shift))
+    freqs = torch.exp(-math.log(max_period) * torch.arange(half, dtype=torch.float32, device=t.device)
+                      / (half - freq_shift))
     a = t.float()[:, None] * freqs[None]
     emb = torch.cat([a.cos(), a.sin()] if flip_sin_to_cos else [a.sin(), a.cos()], -1)
     return F.pad(emb, (0, dim % 2))
@@ -105,7 +116,8 @@ class GEGLU(nn.Module):
 class FeedForward(nn.Module):
     "GEGLU feed-forward with 4x inner width."
     def __init__(self, dim:int, mult:int=4):
-        super().__init__(); self.net = nn.ModuleList([GEGLU(dim, dim * mult), nn.Dropout(0.), nn.Linear(dim * mult, dim)])
+        super().__init__()
+        self.net = nn.ModuleList([GEGLU(dim, dim * mult), nn.Dropout(0.), nn.Linear(dim * mult, dim)])
     def forward(self, x): return self.net[2](self.net[0](x))
 
 class TransformerBlock(nn.Module):
@@ -154,13 +166,15 @@ class Upsample(nn.Module):
     "Nearest-neighbour upsampling to `size` (default 2x), then a 3x3 convolution."
     def __init__(self, ch:int): super().__init__(); self.conv = nn.Conv2d(ch, ch, 3, padding=1)
     def forward(self, x, size=None):
-        return self.conv(F.interpolate(x, size=size, mode='nearest') if size else F.interpolate(x, scale_factor=2., mode='nearest'))
+        return self.conv(F.interpolate(x, size=size, mode='nearest') if size else F.interpolate(x, scale_factor=2.,
+                                                                                                mode='nearest'))
 
 class DownLevel(nn.Module):
     "Residual blocks (+ attention) of one level going down; then a downsampling, unless it is the last level."
     def __init__(self, cin:int, cout:int, kind:str, c:UNet2DConfig, down:bool):
         super().__init__()
-        self.resnets = nn.ModuleList([ResnetBlock(cin if i == 0 else cout, cout, c.time_dim, c.norm_groups, c.norm_eps, c.dropout)
+        self.resnets = nn.ModuleList([ResnetBlock(cin if i == 0 else cout, cout, c.time_dim, c.norm_groups, c.norm_eps,
+                                                  c.dropout)
                                       for i in range(c.layers_per_block)])
         if kind != 'plain': self.attentions = nn.ModuleList([_attn(kind, cout, c) for _ in range(c.layers_per_block)])
         if down: self.downsamplers = nn.ModuleList([Downsample(cout)])
@@ -179,7 +193,8 @@ class UpLevel(nn.Module):
     def __init__(self, cin:int, cprev:int, cout:int, kind:str, c:UNet2DConfig, up:bool):
         super().__init__()
         n = c.layers_per_block + 1
-        self.resnets = nn.ModuleList([ResnetBlock((cprev if i == 0 else cout) + (cin if i == n - 1 else cout), cout, c.time_dim,
+        self.resnets = nn.ModuleList([ResnetBlock((cprev if i == 0 else cout) + (cin if i == n - 1 else cout), cout,
+                                                  c.time_dim,
                                                   c.norm_groups, c.norm_eps, c.dropout) for i in range(n)])
         if kind != 'plain': self.attentions = nn.ModuleList([_attn(kind, cout, c) for _ in range(n)])
         if up: self.upsamplers = nn.ModuleList([Upsample(cout)])
@@ -195,7 +210,8 @@ class MidBlock(nn.Module):
     "Residual block, attention (if any), residual block, at the lowest resolution."
     def __init__(self, ch:int, kind:str, c:UNet2DConfig):
         super().__init__()
-        self.resnets = nn.ModuleList([ResnetBlock(ch, ch, c.time_dim, c.norm_groups, c.norm_eps, c.dropout) for _ in range(2)])
+        self.resnets = nn.ModuleList([ResnetBlock(ch, ch, c.time_dim, c.norm_groups, c.norm_eps, c.dropout)
+                                      for _ in range(2)])
         if kind != 'plain': self.attentions = nn.ModuleList([_attn(kind, ch, c)])
     def forward(self, x, temb, context=None):
         x = self.resnets[0](x, temb)
@@ -213,10 +229,12 @@ class UNet2D(Pretrained, nn.Module):
         self.conv_in = nn.Conv2d(c.in_channels, ch[0], 3, padding=1)
         self.time_embedding = TimestepEmbedding(ch[0], c.time_dim)
         if c.n_classes: self.class_embedding = nn.Embedding(c.n_classes, c.time_dim)
-        self.down_blocks = nn.ModuleList([DownLevel(ch[max(i - 1, 0)], ch[i], c.blocks[i], c, i < n - 1) for i in range(n)])
+        self.down_blocks = nn.ModuleList([DownLevel(ch[max(i - 1,
+                                                           0)], ch[i], c.blocks[i], c, i < n - 1) for i in range(n)])
         self.mid_block = MidBlock(ch[-1], c.mid, c)
         rev, kinds = ch[::-1], c.blocks[::-1]
-        self.up_blocks = nn.ModuleList([UpLevel(rev[min(i + 1, n - 1)], rev[max(i - 1, 0)], rev[i], kinds[i], c, i < n - 1)
+        self.up_blocks = nn.ModuleList([UpLevel(rev[min(i + 1, n - 1)], rev[max(i - 1, 0)], rev[i], kinds[i], c,
+                                                i < n - 1)
                                         for i in range(n)])
         self.conv_norm_out = nn.GroupNorm(c.norm_groups, ch[0], c.norm_eps)
         self.conv_out = nn.Conv2d(ch[0], c.out_channels, 3, padding=1)
@@ -229,17 +247,24 @@ class UNet2D(Pretrained, nn.Module):
         if x.ndim != 4 or x.shape[1] != c.in_channels:
             raise ConfigError(f"UNet2D: expected images (B, {c.in_channels}, H, W), got shape {tuple(x.shape)}")
         if self.cross:
-            if cond is None: raise ConfigError(f"UNet2D: this model has cross-attention levels; pass cond, encodings (B, S, {c.cross_dim})")
+            if cond is None:
+                raise ConfigError(f"UNet2D: this model has cross-attention levels; pass cond, encodings (B, S, "
+                                  f"{c.cross_dim})")
             if cond.ndim == 2: cond = cond[:, None]
             if cond.ndim != 3 or cond.shape[-1] != c.cross_dim or cond.shape[0] != x.shape[0]:
-                raise ConfigError(f"UNet2D: cond must be ({x.shape[0]}, S, {c.cross_dim}), got shape {tuple(cond.shape)}")
-        elif cond is not None: raise ConfigError("UNet2D: cond given, but this model has no cross-attention level (cross_dim is None)")
+                raise ConfigError(f"UNet2D: cond must be ({x.shape[0]}, S, {c.cross_dim}), got shape "
+                                  f"{tuple(cond.shape)}")
+        elif cond is not None:
+            raise ConfigError("UNet2D: cond given, but this model has no cross-attention level (cross_dim is None)")
         if c.n_classes:
-            if classes is None: raise ConfigError(f"UNet2D: this model is class-conditional ({c.n_classes} classes); pass classes")
+            if classes is None:
+                raise ConfigError(f"UNet2D: this model is class-conditional ({c.n_classes} classes); pass classes")
             classes = torch.as_tensor(classes, device=x.device).long().reshape(-1).expand(x.shape[0])
             if classes.min() < -1 or classes.max() >= c.n_classes:
-                raise ConfigError(f"UNet2D: class ids must lie in [0, {c.n_classes}) (or -1: no class), got {classes.tolist()}")
-        elif classes is not None: raise ConfigError("UNet2D: classes given, but this model has no class embedding (n_classes is None)")
+                raise ConfigError(f"UNet2D: class ids must lie in [0, {c.n_classes}) (or -1: no class), got "
+                                  f"{classes.tolist()}")
+        elif classes is not None:
+            raise ConfigError("UNet2D: classes given, but this model has no class embedding (n_classes is None)")
         return cond, classes
 
     def forward(self, x, # noisy images (B, in_channels, H, W)
@@ -266,43 +291,54 @@ class UNet2D(Pretrained, nn.Module):
 _DOWN = {'DownBlock2D': 'plain', 'AttnDownBlock2D': 'attn', 'CrossAttnDownBlock2D': 'cross'}
 _UP = {'UpBlock2D': 'plain', 'AttnUpBlock2D': 'attn', 'CrossAttnUpBlock2D': 'cross'}
 _MAPPED = {'_class_name', '_diffusers_version', '_name_or_path', '_use_default_values', 'sample_size', 'in_channels',
-           'out_channels', 'block_out_channels', 'down_block_types', 'up_block_types', 'mid_block_type', 'layers_per_block',
-           'attention_head_dim', 'num_attention_heads', 'cross_attention_dim', 'use_linear_projection', 'num_class_embeds',
+           'out_channels', 'block_out_channels', 'down_block_types', 'up_block_types', 'mid_block_type',
+           'layers_per_block',
+           'attention_head_dim', 'num_attention_heads', 'cross_attention_dim', 'use_linear_projection',
+           'num_class_embeds',
            'norm_num_groups', 'norm_eps', 'flip_sin_to_cos', 'freq_shift', 'dropout', 'add_attention'}
 # settings foleybook's UNet has only in their default form: name -> the accepted values
 _FIXED = {'center_input_sample': (False,), 'time_embedding_type': ('positional',), 'time_embedding_dim': (None,),
-          'downsample_padding': (1,), 'downsample_type': ('conv',), 'upsample_type': ('conv',), 'act_fn': ('silu', 'swish'),
+          'downsample_padding': (1,), 'downsample_type': ('conv',), 'upsample_type': ('conv',),
+          'act_fn': ('silu', 'swish'),
           'attn_norm_num_groups': (None,), 'resnet_time_scale_shift': ('default',), 'class_embed_type': (None,),
           'num_train_timesteps': (None,), 'mid_block_scale_factor': (1,), 'only_cross_attention': (False,),
-          'transformer_layers_per_block': (1,), 'reverse_transformer_layers_per_block': (None,), 'encoder_hid_dim': (None,),
+          'transformer_layers_per_block': (1,), 'reverse_transformer_layers_per_block': (None,),
+          'encoder_hid_dim': (None,),
           'encoder_hid_dim_type': (None,), 'dual_cross_attention': (False,), 'addition_embed_type': (None,),
           'addition_time_embed_dim': (None,), 'upcast_attention': (False, True), 'resnet_skip_time_act': (False,),
           'resnet_out_scale_factor': (1,), 'time_embedding_act_fn': (None,), 'timestep_post_act': (None,),
           'time_cond_proj_dim': (None,), 'conv_in_kernel': (3,), 'conv_out_kernel': (3,),
-          'projection_class_embeddings_input_dim': (None,), 'attention_type': ('default',), 'class_embeddings_concat': (False,),
-          'mid_block_only_cross_attention': (None, False), 'cross_attention_norm': (None,), 'addition_embed_type_num_heads': None}
+          'projection_class_embeddings_input_dim': (None,), 'attention_type': ('default',),
+          'class_embeddings_concat': (False,),
+          'mid_block_only_cross_attention': (None, False), 'cross_attention_norm': (None,),
+          'addition_embed_type_num_heads': None}
 
 def _one(v, what, levels):
     "A per-level diffusers setting as one value (foleybook's UNet has one per model)."
     if isinstance(v, (list, tuple)):
         vs = {v[i] for i in levels} if levels else set(v)
-        if len(vs) > 1: raise ConfigError(f"diffusers config: per-level {what} {list(v)} is not supported (one value for all levels)")
+        if len(vs) > 1:
+            raise ConfigError(f"diffusers config: per-level {what} {list(v)} is not supported (one value for all "
+                              f"levels)")
         return vs.pop() if vs else v[0]
     return v
 
 def config_from_diffusers(d:dict, # a diffusers UNet `config.json` as a dict
                           source:str='config') -> UNet2DConfig: # its name, for messages
-    "The `UNet2DConfig` of a diffusers `UNet2DModel` / `UNet2DConditionModel` config; `ConfigError` for what it cannot express."
+    ("The `UNet2DConfig` of a diffusers `UNet2DModel` / `UNet2DConditionModel` config; `ConfigError` for what it "
+     "cannot express.")
     cls = d.get('_class_name')
     if cls not in ('UNet2DModel', 'UNet2DConditionModel'):
-        raise ConfigError(f"{source}: _class_name {cls!r} is not supported; foleybook loads UNet2DModel and UNet2DConditionModel")
+        raise ConfigError(f"{source}: _class_name {cls!r} is not supported; foleybook loads UNet2DModel and "
+                          f"UNet2DConditionModel")
     cond = cls == 'UNet2DConditionModel'
     bad = [f"{k}={v!r}" for k, v in d.items() if k in _FIXED and _FIXED[k] is not None and v not in _FIXED[k]]
     bad += [f"{k}={v!r}" for k, v in d.items() if k not in _FIXED and k not in _MAPPED and v not in (None, False)]
     downs, ups = list(d.get('down_block_types', ())), list(d.get('up_block_types', ()))
     bad += [f"down block {b!r}" for b in downs if b not in _DOWN] + [f"up block {b!r}" for b in ups if b not in _UP]
     mid = d.get('mid_block_type', 'UNetMidBlock2DCrossAttn' if cond else 'UNetMidBlock2D')
-    mids = {'UNetMidBlock2D': 'attn' if d.get('add_attention', True) else 'plain'} if not cond else {'UNetMidBlock2DCrossAttn': 'cross'}
+    mids = ({'UNetMidBlock2D': 'attn' if d.get('add_attention', True) else 'plain'} if not cond
+            else {'UNetMidBlock2DCrossAttn': 'cross'})
     if mid not in mids: bad.append(f"mid_block_type={mid!r}")
     if bad: raise ConfigError(f"{source}: unsupported {cls} setting(s): {', '.join(bad)}")
     kinds = [_DOWN[b] for b in downs]
@@ -319,17 +355,20 @@ def config_from_diffusers(d:dict, # a diffusers UNet `config.json` as a dict
     if c['norm_groups'] is None: raise ConfigError(f"{source}: norm_num_groups=None is not supported")
     if cond:
         heads = d.get('num_attention_heads') or d.get('attention_head_dim', 8)  # diffusers' historical naming
-        c.update(cross_heads=_one(heads, 'attention heads', cross), cross_dim=_one(d.get('cross_attention_dim', 1280), 'cross_attention_dim', cross),
+        c.update(cross_heads=_one(heads, 'attention heads', cross),
+                 cross_dim=_one(d.get('cross_attention_dim', 1280), 'cross_attention_dim', cross),
                  linear_projection=d.get('use_linear_projection', False))
     else:
         hd = d.get('attention_head_dim', 8)
         attn = [ch for k, ch in zip((*kinds, c['mid']), (*c['channels'], c['channels'][-1])) if k == 'attn']
         c['head_dim'] = hd if hd is not None else (attn[0] if attn else 8)
-        if hd is None and len(set(attn)) > 1: raise ConfigError(f"{source}: attention_head_dim=None with attention on levels of different widths {attn}")
+        if hd is None and len(set(attn)) > 1:
+            raise ConfigError(f"{source}: attention_head_dim=None with attention on levels of different widths {attn}")
     return UNet2DConfig(**c)
 
 @patch(cls_method=True)
-def from_diffusers(cls:UNet2D, folder, # a diffusers UNet folder: config.json + diffusion_pytorch_model.safetensors (or .bin)
+def from_diffusers(cls:UNet2D,
+                   folder, # a diffusers UNet folder: config.json + diffusion_pytorch_model.safetensors (or .bin)
                     device='cpu'):
     "Build the UNet a diffusers folder describes and load its weights (strictly)."
     folder = Path(folder)

@@ -29,7 +29,8 @@ class ClassifierConfig(FoleyConfig):
     presets: ClassVar[dict] = {'default': {},
                                'debug': dict(mel=MelConfig.preset('debug'), channels=(8, 16, 32), emb_dim=32),
                                'judge': dict(channels=(8, 16, 32), emb_dim=32, level_norm=True)}
-    retired: ClassVar[tuple] = ('epochs', 'bs', 'lr', 'wd')   # training settings now (`train_classifier`'s `TrainSettings`)
+    # training settings now (`train_classifier`'s `TrainSettings`)
+    retired: ClassVar[tuple] = ('epochs', 'bs', 'lr', 'wd')
 
 class FoleyClassifier(Pretrained, TorchEmbedder, nn.Module):
     "CNN on log-mels: `clf(mel) -> logits` for training, `clf(waves, sr) -> embeddings`, `clf.probs(waves, sr)`."
@@ -43,8 +44,10 @@ class FoleyClassifier(Pretrained, TorchEmbedder, nn.Module):
         self.norm = nn.BatchNorm1d(c.mel.n_mels)
         blocks, cin = [], 1
         for ch in c.channels:
-            blocks.append(nn.Sequential(nn.Conv2d(cin, ch, 3, padding=1, bias=False), nn.BatchNorm2d(ch), nn.ReLU(inplace=True),
-                                        nn.Conv2d(ch, ch, 3, padding=1, bias=False), nn.BatchNorm2d(ch), nn.ReLU(inplace=True)))
+            blocks.append(nn.Sequential(nn.Conv2d(cin, ch, 3, padding=1, bias=False), nn.BatchNorm2d(ch),
+                                        nn.ReLU(inplace=True),
+                                        nn.Conv2d(ch, ch, 3, padding=1, bias=False), nn.BatchNorm2d(ch),
+                                        nn.ReLU(inplace=True)))
             cin = ch
         self.blocks = nn.ModuleList(blocks)
         self.emb = nn.Sequential(nn.Dropout(c.dropout), nn.Linear(cin, c.emb_dim), nn.ReLU(inplace=True))

@@ -16,7 +16,8 @@ from .classifier import ClassifierConfig, FoleyClassifier, classifier_learner
 __all__ = ['CLASSIFIER_SETTINGS', 'train_classifier', 'ClassifierTrainer']
 
 # %% ../../nbs/12e_classifier_train.ipynb #e61a5abb
-CLASSIFIER_SETTINGS = dict(epochs=12, bs=16, lr=5e-3, wd=1e-2, schedule='one_cycle', valid_pct=0.2)  # how it trains by default
+# how it trains by default
+CLASSIFIER_SETTINGS = dict(epochs=12, bs=16, lr=5e-3, wd=1e-2, schedule='one_cycle', valid_pct=0.2)
 
 @dataclass
 class _ClassifierExtras(FoleyConfig):
@@ -32,19 +33,25 @@ class ClassifierTrainer(Trainer):
         if x.augment is not None:   # random gains, noise, shifts per epoch (`foleybook.data.augment`): the judge's
             return augmented_mel_dls(data, run.model.mel, as_augment(x.augment), bs=s.bs, valid_pct=s.valid_pct,
                                      seed=s.seed, duration=x.duration, device=device)
-        return mel_dls(data, run.model.mel, bs=s.bs, valid_pct=s.valid_pct, seed=s.seed, device=device, duration=x.duration,
+        return mel_dls(data, run.model.mel, bs=s.bs, valid_pct=s.valid_pct, seed=s.seed, device=device,
+                       duration=x.duration,
                        cache_dir=x.cache_dir)
     def build_model(self, dls, run):
         cfg = run.model
         if not cfg.classes:
             ds = getattr(dls.train_ds, 'ds', None)
-            if ds is None: raise ConfigError("train_classifier: pass classes=(...) (the DataLoaders do not tell the class names)")
+            if ds is None:
+                raise ConfigError("train_classifier: pass classes=(...) (the DataLoaders do not tell the class names)")
             cfg = cfg.replace(classes=tuple(ds.classes))
         return FoleyClassifier(cfg)
     def build_learner(self, dls, model, run, cbs): return classifier_learner(dls, model, cbs)
 
-train_classifier = trainer('classifier', ClassifierConfig, extras=_ClassifierExtras, what='the in-domain classifier',
-                           defaults={'*': CLASSIFIER_SETTINGS},
-                           example=dict(classes=('DogBark', 'Footstep', 'GunShot', 'Keyboard', 'MovingMotorVehicle', 'Rain',
-                                                 'Sneeze_Cough')),
-                           data="a class-folder path, an `AudioDataset`, mel `DataLoaders`, or 'synth'")(ClassifierTrainer)
+train_classifier = trainer(
+    'classifier',
+    ClassifierConfig,
+    extras=_ClassifierExtras,
+    what='the in-domain classifier',
+    defaults={'*': CLASSIFIER_SETTINGS},
+    example=dict(classes=('DogBark', 'Footstep', 'GunShot', 'Keyboard', 'MovingMotorVehicle', 'Rain', 'Sneeze_Cough')),
+    data="a class-folder path, an `AudioDataset`, mel `DataLoaders`, or 'synth'",
+)(ClassifierTrainer)

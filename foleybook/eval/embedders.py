@@ -22,7 +22,8 @@ __all__ = ['Embedder', 'as_waves', 'state_fingerprint', 'TorchEmbedder', 'Embedd
 # %% ../../nbs/12a_embedders.ipynb #9aea0e02
 @runtime_checkable
 class Embedder(protocols.Embedder, Protocol):
-    "A `foleybook.protocols.Embedder` (`emb(waves, sr) -> (N, D)`) with a `name`, `emb.frames(waves, sr) -> [(F_i, D)]` and a cache `fingerprint()`."
+    ("A `foleybook.protocols.Embedder` (`emb(waves, sr) -> (N, D)`) with a `name`, `emb.frames(waves, sr) -> [(F_i, "
+     "D)]` and a cache `fingerprint()`.")
     name: str
     def frames(self, waves, sr:int) -> list: ...
     def fingerprint(self) -> str: ...
@@ -39,7 +40,8 @@ def as_waves(waves, # list of 1-D clips, or an array/tensor (N, T) or (T,)
     for i, w in enumerate(waves):
         w = torch.as_tensor(np.asarray(w) if not isinstance(w, torch.Tensor) else w).float()
         if w.ndim == 2: w = w.mean(0)   # (C, T) -> mono
-        if w.ndim != 1: raise AudioFileError(f"{what}[{i}]: expected a 1-d clip or (channels, samples), got shape {tuple(w.shape)}")
+        if w.ndim != 1:
+            raise AudioFileError(f"{what}[{i}]: expected a 1-d clip or (channels, samples), got shape {tuple(w.shape)}")
         if not torch.isfinite(w).all(): raise AudioFileError(f"{what}[{i}]: contains NaN or infinite samples")
         if w.numel() == 0: raise AudioFileError(f"{what}[{i}]: empty clip")
         out.append(resample(w, sr, target_sr) if sr != target_sr else w)
@@ -198,7 +200,8 @@ class VGGish(Pretrained, TorchEmbedder, nn.Module):
             fl += [nn.Linear(dims[i], dims[i+1]), nn.ReLU(inplace=True)]
         self.embeddings = nn.Sequential(*(fl if c.final_relu else fl[:-1]))
         self.register_buffer('window', torch.hann_window(c.win_length, periodic=True), persistent=False)
-        self.register_buffer('mel_fb', htk_mel_matrix(c.n_mels, c.n_fft, c.sample_rate, c.f_min, c.f_max), persistent=False)
+        self.register_buffer('mel_fb', htk_mel_matrix(c.n_mels, c.n_fft, c.sample_rate, c.f_min, c.f_max),
+                             persistent=False)
         self.register_buffer('pca_matrix', torch.eye(c.embed_dim))   # AudioSet PCA (postprocess only)
         self.register_buffer('pca_means', torch.zeros(c.embed_dim))
 
@@ -292,14 +295,17 @@ class _LogMel(nn.Module):
     def __init__(self, c):
         super().__init__()
         import torchaudio
-        with torch.device('cpu'): fb = torchaudio.functional.melscale_fbanks(c.n_fft // 2 + 1, c.f_min, c.f_max, c.n_mels, c.sample_rate, norm='slaney', mel_scale='slaney')
+        with torch.device('cpu'):
+            fb = torchaudio.functional.melscale_fbanks(c.n_fft // 2 + 1, c.f_min, c.f_max, c.n_mels, c.sample_rate,
+                                                       norm='slaney', mel_scale='slaney')
         self.melW = nn.Parameter(fb, requires_grad=False)
     def forward(self, x): return 10 * torch.log10((x @ self.melW).clamp(min=1e-10))
 
 class _ConvBlock(nn.Module):
     def __init__(self, cin, cout):
         super().__init__()
-        self.conv1, self.conv2 = nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.Conv2d(cout, cout, 3, padding=1, bias=False)
+        self.conv1, self.conv2 = nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.Conv2d(cout, cout, 3, padding=1,
+                                                                                           bias=False)
         self.bn1, self.bn2 = nn.BatchNorm2d(cout), nn.BatchNorm2d(cout)
     def forward(self, x, pool=2):
         x = F.relu(self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x))))))

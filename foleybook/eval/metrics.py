@@ -30,7 +30,8 @@ def frechet_distance(mu1, sigma1, mu2, sigma2,
     mu1, mu2 = np.asarray(mu1, np.float64), np.asarray(mu2, np.float64)
     sigma1, sigma2 = np.atleast_2d(np.asarray(sigma1, np.float64)), np.atleast_2d(np.asarray(sigma2, np.float64))
     if mu1.shape != mu2.shape or sigma1.shape != sigma2.shape:
-        raise DataError(f"Fréchet distance of statistics with different shapes: {mu1.shape}/{sigma1.shape} vs {mu2.shape}/{sigma2.shape}")
+        raise DataError(f"Fréchet distance of statistics with different shapes: {mu1.shape}/{sigma1.shape} vs "
+                        f"{mu2.shape}/{sigma2.shape}")
     r1 = psd_sqrt(sigma1) if sqrt_sigma1 is None else sqrt_sigma1
     m = r1 @ sigma2 @ r1
     tr_covmean = np.sqrt(np.clip(np.linalg.eigvalsh((m + m.T) / 2), 0, None)).sum()
@@ -54,7 +55,8 @@ def fad(a, # embeddings of the evaluated (generated) set (N, D)
     if a.shape[1] != b.shape[1]: raise DataError(f"FAD of embeddings of different widths: {a.shape[1]} vs {b.shape[1]}")
     n = min(len(a), len(b))
     if n <= a.shape[1]:
-        warnings.warn(f"FAD with {n} embeddings of dimension {a.shape[1]}: the covariance is singular and FAD is biased "
+        warnings.warn(f"FAD with {n} embeddings of dimension {a.shape[1]}: the covariance is singular and FAD is "
+                      f"biased "
                       f"(upwards); compare only numbers computed with the same set sizes", stacklevel=2)
     return frechet_distance(*gaussian_stats(a), *gaussian_stats(b))
 
@@ -126,7 +128,8 @@ def mkl(p_ref, # class probabilities of the reference clips (N, C), or (C,) for 
        ) -> float:
     "Mean KL(p_ref || p_gen) over paired rows (a (C,) reference is compared with every generated row)."
     p_gen = as_probs(p_gen, 'generated probabilities')
-    p_ref = as_probs(np.broadcast_to(np.atleast_2d(p_ref), p_gen.shape) if np.ndim(p_ref) == 1 else p_ref, 'reference probabilities')
+    p_ref = as_probs(np.broadcast_to(np.atleast_2d(p_ref), p_gen.shape) if np.ndim(p_ref) == 1 else p_ref,
+                     'reference probabilities')
     if p_ref.shape != p_gen.shape: raise DataError(f"MKL of unpaired probabilities: {p_ref.shape} vs {p_gen.shape}")
     return float(max((p_ref * (np.log(p_ref) - np.log(p_gen))).sum(1).mean(), 0.))
 

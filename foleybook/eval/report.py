@@ -34,7 +34,9 @@ def class_files(folder, # a class-folder root: folder/<Class>/<clip>.wav
     folder = Path(folder)
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
-        try: cf = ClassFolder(folder, classes=classes, duration=None, check=check, min_peak_db=min_peak_db, verbose=False)
+        try:
+            cf = ClassFolder(folder, classes=classes, duration=None, check=check, min_peak_db=min_peak_db,
+                             verbose=False)
         except DataError as e:
             if 'no usable audio files' not in str(e): raise
             cf = None
@@ -49,9 +51,12 @@ def _match_classes(gen_dir, ref_dir, classes):
     ref, gen_found = class_files(ref_dir, classes), list(class_files(gen_dir, check=False))
     gk, rk = set(map(class_key, gen_found)), set(map(class_key, ref))
     present, missing = [c for c in ref if class_key(c) in gk], [c for c in ref if class_key(c) not in gk]
-    if not present: raise DataError(f"no class of the generated clips {gen_dir} ({sorted(gen_found)}) is in the reference {ref_dir} ({sorted(ref)})")
+    if not present:
+        raise DataError(f"no class of the generated clips {gen_dir} ({sorted(gen_found)}) is in the reference "
+                        f"{ref_dir} ({sorted(ref)})")
     sub = ClassFiles({c: ref[c] for c in present}); sub.bad = ref.bad
-    return class_files(gen_dir, present, min_peak_db=-np.inf), sub, missing, sorted(c for c in gen_found if class_key(c) not in rk)
+    return class_files(gen_dir, present,
+                       min_peak_db=-np.inf), sub, missing, sorted(c for c in gen_found if class_key(c) not in rk)
 
 def _resolve(e, cache_dir):
     if not isinstance(e, str): return e
@@ -70,7 +75,8 @@ def _probs_files(files, clf, bs=16):
 # %% ../../nbs/12c_report.ipynb #2e0846c2
 def evaluate(gen_dir, # generated clips: gen_dir/<Class>/*.wav
              ref_dir, # reference clips: ref_dir/<Class>/*.wav (the classes both hold are scored, the others named)
-             embedders=('vggish',), # Embedder objects, or 'vggish' / 'panns' (published weights, see foleybook.eval.embedders)
+             # Embedder objects, or 'vggish' / 'panns' (published weights, see foleybook.eval.embedders)
+             embedders=('vggish',),
              classifier:FoleyClassifier=None, # in-domain classifier for accuracy / MKL / FID / KID / IS / NDB
              per_class:bool=True, # per-class rows (else only the pooled 'all' rows)
              cross_class:bool=True, # FAD of each generated class against every reference class
@@ -79,7 +85,8 @@ def evaluate(gen_dir, # generated clips: gen_dir/<Class>/*.wav
              classes=None, # class names to expect (default: the reference folders)
              cache_dir=None, # cache folder for embeddings (and where 'vggish' / 'panns' weights are looked for)
              progress:bool=True) -> pd.DataFrame: # progress bars while embedding
-    "Tidy table (class, ref_class, metric, embedder, value) of FAD / KAD and classifier metrics; `.attrs` holds notes and skipped files."
+    ("Tidy table (class, ref_class, metric, embedder, value) of FAD / KAD and classifier metrics; `.attrs` holds notes "
+     "and skipped files.")
     if pool not in ('frames', 'clip'): raise ConfigError(f"pool must be 'frames' or 'clip', got {pool!r}")
     gen, ref, missing, extra = _match_classes(gen_dir, ref_dir, classes)
     names = list(ref)
@@ -108,7 +115,8 @@ def evaluate(gen_dir, # generated clips: gen_dir/<Class>/*.wav
         if w: few.append(min(len(a), len(b)))
         return v
 
-    def pooled(d): return None if all(d[c] is None for c in names) else np.concatenate([d[c] for c in names if d[c] is not None])
+    def pooled(d):
+        return None if all(d[c] is None for c in names) else np.concatenate([d[c] for c in names if d[c] is not None])
 
     for e in embedders:
         e = _resolve(e, cache_dir)
@@ -125,8 +133,11 @@ def evaluate(gen_dir, # generated clips: gen_dir/<Class>/*.wav
                     add(c, rc, 'fad', e.name, frechet_distance(*sg[c], *sr[rc], sqrt_sigma1=root))
                 if use_kad:
                     for rc in (names if cross_class else [c]):
-                        add(c, rc, 'kad', e.name, stat(kad, g[c], r[rc], what=f"kad ({e.name}) of {c}" + ('' if rc == c else f" vs {rc}")))
-            same = [x['value'] for x in rows if x['embedder'] == e.name and x['metric'] == 'fad' and x['class'] == x['ref_class'] and x['class'] in names]
+                        add(c, rc, 'kad', e.name,
+                            stat(kad, g[c], r[rc], what=f"kad ({e.name}) of {c}" + ('' if rc == c else f" vs {rc}")))
+            same = [x['value'] for x in rows
+                    if x['embedder'] == e.name and x['metric'] == 'fad' and x['class'] == x['ref_class']
+                    and x['class'] in names]
             add('mean', 'mean', 'fad', e.name, np.nanmean(same) if np.isfinite(same).any() else math.nan)
         ga, ra = pooled(g), pooled(r)
         add('all', 'all', 'fad', e.name, dist(fad, ga, ra, f"fad ({e.name}) of all clips"))
@@ -159,12 +170,15 @@ def evaluate(gen_dir, # generated clips: gen_dir/<Class>/*.wav
         add('all', 'all', 'is', en, stat(is_score, nz(probs_g), what='is of all clips'))
         add('all', 'all', 'ndb_k', en, stat(lambda a, b: ndb(a, b)['ndb_k'], emb_r, emb_g, what='ndb of all clips'))
     if few:
-        warnings.warn(f"evaluate: {len(few)} FAD/FID value(s) were computed from as few as {min(few)} embeddings, fewer than "
+        warnings.warn(f"evaluate: {len(few)} FAD/FID value(s) were computed from as few as {min(few)} embeddings, "
+                      f"fewer than "
                       f"the embedding dimension: they are biased upwards (DCASE uses 100 clips per class)")
     skipped = [(str(f), r) for f, r in gen.bad + ref.bad]
     if notes: warnings.warn(f"evaluate: {len(notes)} value(s) not available, e.g. {notes[0]}")
     if skipped: warnings.warn(f"evaluate: left out {len(skipped)} bad file(s), e.g. {skipped[0][0]}: {skipped[0][1]}")
-    if missing or extra: warnings.warn(f"evaluate: scored the {len(names)} class(es) both folders hold; not generated: {missing}, not in the reference: {extra}")
+    if missing or extra:
+        warnings.warn(f"evaluate: scored the {len(names)} class(es) both folders hold; not generated: {missing}, not "
+                      f"in the reference: {extra}")
     table = pd.DataFrame(rows, columns=['class', 'ref_class', 'metric', 'embedder', 'value'])
     table.attrs.update(notes=list(dict.fromkeys(notes)), skipped=skipped, missing=missing, extra=extra)
     return table
@@ -181,7 +195,8 @@ def _mean(values):
     return float(np.mean(v)) if v else None
 
 def summarize(table:pd.DataFrame) -> dict: # from `evaluate`
-    "Headline numbers of an `evaluate` table under stable keys (generated_accuracy, fad_same, fad_other, kad_same, per_class, ...)."
+    ("Headline numbers of an `evaluate` table under stable keys (generated_accuracy, fad_same, fad_other, kad_same, "
+     "per_class, ...).")
     per = table[~table['class'].isin(['mean', 'all'])]
     pooled = table[table['class'] == 'all']
     one = lambda t: _num(t.value.iloc[0]) if len(t) else None
@@ -189,8 +204,10 @@ def summarize(table:pd.DataFrame) -> dict: # from `evaluate`
     for emb in dict.fromkeys(table[table.metric == 'fad'].embedder):
         f = per[(per.metric == 'fad') & (per.embedder == emb)]
         k = per[(per.metric == 'kad') & (per.embedder == emb)]
-        by[emb] = dict(fad_same=_mean(f[f['class'] == f.ref_class].value), fad_other=_mean(f[f['class'] != f.ref_class].value),
-                       kad_same=_mean(k[k['class'] == k.ref_class].value), kad_other=_mean(k[k['class'] != k.ref_class].value),
+        by[emb] = dict(fad_same=_mean(f[f['class'] == f.ref_class].value),
+                       fad_other=_mean(f[f['class'] != f.ref_class].value),
+                       kad_same=_mean(k[k['class'] == k.ref_class].value),
+                       kad_other=_mean(k[k['class'] != k.ref_class].value),
                        fad_all=one(pooled[(pooled.metric == 'fad') & (pooled.embedder == emb)]),
                        kad_all=one(pooled[(pooled.metric == 'kad') & (pooled.embedder == emb)]))
     primary = next(iter(by), None)
@@ -201,8 +218,10 @@ def summarize(table:pd.DataFrame) -> dict: # from `evaluate`
         f = t[(t.metric == 'fad') & (t.embedder == primary)]
         get = lambda m: one(t[(t.metric == m) & (t.ref_class == c)])
         per_class[c] = dict(generated_accuracy=get('accuracy'), fad_same=_mean(f[f.ref_class == c].value),
-                            fad_other=_mean(f[f.ref_class != c].value), kad_same=one(t[(t.metric == 'kad') & (t.ref_class == c) & (t.embedder == primary)]),
-                            kad_other=_mean(t[(t.metric == 'kad') & (t.ref_class != c) & (t.embedder == primary)].value),
+                            fad_other=_mean(f[f.ref_class != c].value),
+                            kad_same=one(t[(t.metric == 'kad') & (t.ref_class == c) & (t.embedder == primary)]),
+                            kad_other=_mean(t[(t.metric == 'kad') & (t.ref_class != c)
+                                              & (t.embedder == primary)].value),
                             mkl=get('mkl'), fid=get('fid'), kid=get('kid'))
     flat = {f'{k}_{emb}': v[k] for emb, v in by.items() for k in ('fad_same', 'fad_other')}
     return dict(generated_accuracy=clf['accuracy'], embedder=primary,
@@ -220,7 +239,12 @@ def _fmt_num(v) -> str:
 def _md_table(df):
     "A pipe-table of a DataFrame (index included), no extra dependency."
     df = df.reset_index()
-    fmt = lambda v: _fmt_num(v) if isinstance(v, (float, np.floating)) and np.isfinite(v) else ('' if v is None or (isinstance(v, float) and np.isnan(v)) else str(v))
+    fmt = lambda v: _fmt_num(v) if isinstance(v, (float,
+                                                  np.floating)) and np.isfinite(v) else (''
+                                                                                         if v is None
+                                                                                         or (isinstance(v, float)
+                                                                                             and np.isnan(v))
+                                                                                         else str(v))
     lines = ['| ' + ' | '.join(map(str, df.columns)) + ' |', '|' + '---|' * len(df.columns)]
     lines += ['| ' + ' | '.join(fmt(v) for v in row) + ' |' for row in df.itertuples(index=False)]
     return '\n'.join(lines)
@@ -247,7 +271,8 @@ def _fid_is_fad(table) -> set:
     return set(table[table.metric == 'fad'].embedder) & set(table[table.metric == 'fid'].embedder)
 
 def _summary(table) -> pd.DataFrame:
-    "Each metric of each class against the same class, a `mean` row over the classes and the pooled `all` row; FID left out where it is the FAD of the same embedder."
+    ("Each metric of each class against the same class, a `mean` row over the classes and the pooled `all` row; FID "
+     "left out where it is the FAD of the same embedder.")
     same = table[(table['class'] == table['ref_class']) & (table['class'] != 'mean')]
     s = same.pivot_table(index='class', columns=['metric', 'embedder'], values='value', sort=False)
     s.columns = [f"{m} ({e})" for m, e in s.columns]
@@ -277,27 +302,39 @@ def _fad_plot(m, emb, path):
     return png.name
 
 def _table_md(table, path, plots) -> list:
-    "The report's lines for an `evaluate` table: summary, FAD per class, classifier, classes not scored, values not available, files left out."
-    out = ['## Summary', '', 'Generated class vs reference clips of the same class (`mean`: mean of the per-class values, '
+    ("The report's lines for an `evaluate` table: summary, FAD per class, classifier, classes not scored, values not "
+     "available, files left out.")
+    out = ['## Summary', '',
+           'Generated class vs reference clips of the same class (`mean`: mean of the per-class values, '
            '`all`: every clip pooled). Lower is better for FAD, KAD, FID, KID, MKL, NDB; higher for accuracy and IS. '
            'FAD on the classifier\'s embeddings is its FID.', '', _md_table(_summary(table)), '']
     for emb in table[table.metric == 'fad'].embedder.unique():
         m = fad_matrix(table, emb)
         if m.empty: continue
-        out += [f"## FAD ({emb}) per class", ''] + ([f"![FAD per class ({emb})]({_fad_plot(m, emb, path)})", ''] if plots else [])
+        out += [f"## FAD ({emb}) per class", ''] + ([f"![FAD per class "
+                                                     f"({emb})]({_fad_plot(m, emb, path)})", ''] if plots else [])
         out += ['Rows: generated class; columns: reference class (the diagonal is the usual per-class FAD; '
                 'a good generator is closer to its own class than to the others).', '', _md_table(m), '']
-    clf = table[table.metric.isin(['accuracy', 'mkl', 'fid', 'kid', 'is', 'ndb_k']) & ~((table.metric == 'fid') & table.embedder.isin(_fid_is_fad(table)))]
+    clf = table[table.metric.isin(['accuracy', 'mkl', 'fid', 'kid', 'is',
+                                   'ndb_k']) & ~((table.metric == 'fid') & table.embedder.isin(_fid_is_fad(table)))]
     if len(clf):
         out += [f"## In-domain classifier ({', '.join(clf.embedder.unique())})", '',
                 'Accuracy: generated clips classified as their requested class. MKL: KL from the mean reference '
-                'class probabilities to each generated clip\'s. FID / KID on the penultimate layer; IS and NDB/k over all clips.', '',
+                'class probabilities to each generated clip\'s. FID / KID on the penultimate layer; IS and NDB/k over '
+                'all clips.', '',
                 _md_table(clf.pivot_table(index='class', columns='metric', values='value', sort=False)), '']
     missing, extra = table.attrs.get('missing', []), table.attrs.get('extra', [])
-    if missing or extra: out += ['## Classes not scored', '', f"Not generated: {', '.join(missing) or 'none'}. Generated, but not in the reference: {', '.join(extra) or 'none'}.", '']
+    if missing or extra:
+        out += ['## Classes not scored', '',
+                f"Not generated: {', '.join(missing) or 'none'}. Generated, but not in the reference: "
+                f"{', '.join(extra) or 'none'}.", '']
     na, skipped = table.attrs.get('notes', []), table.attrs.get('skipped', [])
-    if na: out += ['## Not available', '', 'Too few clips for these statistics (shown as empty cells above):', ''] + [f"- {n}" for n in na] + ['']
-    if skipped: out += ['## Files left out', '', 'Unreadable or unusable files, not evaluated:', ''] + [f"- `{f}`: {r}" for f, r in skipped] + ['']
+    if na:
+        out += ['## Not available', '', 'Too few clips for these statistics (shown as empty cells '
+                                        'above):', ''] + [f"- {n}" for n in na] + ['']
+    if skipped:
+        out += (['## Files left out', '', 'Unreadable or unusable files, not evaluated:', '']
+                + [f"- `{f}`: {r}" for f, r in skipped] + [''])
     return out
 
 def write_report(table:pd.DataFrame, # from `evaluate`, or None (a report of `sections` and `extra` numbers only)
@@ -308,20 +345,24 @@ def write_report(table:pd.DataFrame, # from `evaluate`, or None (a report of `se
                  plots:bool=True, # draw png plots
                  extra:dict=None, # more numbers for report.json (e.g. a recipe's real_accuracy, stage_seconds)
                  sections=()) -> Path: # more (title, markdown) sections, after the table's
-    "Write a markdown report (per-class FAD, cross-class FAD matrix, classifier metrics, `sections`) with plots, and `report.json` (`summarize` and `extra`) beside it."
+    ("Write a markdown report (per-class FAD, cross-class FAD matrix, classifier metrics, `sections`) with plots, and "
+     "`report.json` (`summarize` and `extra`) beside it.")
     path = Path(path)
     if table is not None and not len(table): raise DataError("write_report: the table is empty")
     path.parent.mkdir(parents=True, exist_ok=True)
-    out = [f"# {title}", ''] + ([notes, ''] if notes else []) + (_table_md(table, path, plots) if table is not None else [])
+    out = ([f"# {title}", ''] + ([notes, ''] if notes else [])
+           + (_table_md(table, path, plots) if table is not None else []))
     for head, text in sections: out += [f"## {head}", '', text, '']
     with atomic_write(path, 'w') as f: f.write('\n'.join(out))
     with atomic_write(path.with_suffix('.json'), 'w') as f:
-        json.dump(_jsonready({**(summarize(table) if table is not None else {}), **(extra or {})}), f, indent=1, allow_nan=False)
+        json.dump(_jsonready({**(summarize(table) if table is not None else {}), **(extra or {})}), f, indent=1,
+                  allow_nan=False)
     if html: _write_html(out, title, path.with_suffix('.html'))
     return path
 
 def _write_html(lines, title, path):
-    "The report's markdown lines as a standalone HTML page: tables -> HTML tables, images -> <img>, headings -> <h1>/<h2>, the rest -> paragraphs."
+    ("The report's markdown lines as a standalone HTML page: tables -> HTML tables, images -> <img>, headings -> "
+     "<h1>/<h2>, the rest -> paragraphs.")
     import html as _h, re
     blocks, cur = [], []
     for line in lines + ['']:
@@ -329,11 +370,13 @@ def _write_html(lines, title, path):
         if cur:
             rows = [r.strip('|').split('|') for r in cur if not set(r) <= set('|-')]
             blocks.append('<table><tr>' + ''.join(f'<th>{_h.escape(c.strip())}</th>' for c in rows[0]) + '</tr>' +
-                          ''.join('<tr>' + ''.join(f'<td>{_h.escape(c.strip())}</td>' for c in r) + '</tr>' for r in rows[1:]) + '</table>')
+                          ''.join('<tr>' + ''.join(f'<td>{_h.escape(c.strip())}</td>' for c in r) + '</tr>'
+                                  for r in rows[1:]) + '</table>')
             cur = []
         if line.startswith('## '): blocks.append(f'<h2>{_h.escape(line[3:])}</h2>')
         elif line.startswith('# '): blocks.append(f'<h1>{_h.escape(line[2:])}</h1>')
-        elif (mi := re.match(r'!\[(.*)\]\((.*)\)', line)): blocks.append(f'<img alt="{_h.escape(mi[1])}" src="{_h.escape(mi[2])}">')
+        elif (mi := re.match(r'!\[(.*)\]\((.*)\)', line)):
+            blocks.append(f'<img alt="{_h.escape(mi[1])}" src="{_h.escape(mi[2])}">')
         elif line.strip(): blocks.append(f'<p>{_h.escape(line)}</p>')
     with atomic_write(path, 'w') as f:
         f.write(f'<!doctype html><html><head><meta charset="utf-8"><title>{_h.escape(title)}</title>'
@@ -342,13 +385,17 @@ def _write_html(lines, title, path):
                 + '\n'.join(blocks) + '</body></html>')
 
 def level_section(levels:dict) -> str: # `foleybook.eval.system_metrics.level_table`
-    "A markdown table of the level of the generated and the real clips of each class: mean peak and rms (dBFS), share of clips at full scale."
+    ("A markdown table of the level of the generated and the real clips of each class: mean peak and rms (dBFS), share "
+     "of clips at full scale.")
     g = lambda d, k: None if d is None else d[k]
     rows = {c: {'generated peak': g(v['generated'], 'peak_dbfs'), 'real peak': g(v['real'], 'peak_dbfs'),
                 'generated rms': g(v['generated'], 'rms_dbfs'), 'real rms': g(v['real'], 'rms_dbfs'),
-                'generated at full scale': g(v['generated'], 'full_scale'), 'real at full scale': g(v['real'], 'full_scale')} for c, v in levels.items()}
-    return ('Mean over the clips of each class, in dBFS (0 = full scale); at full scale: the share of clips whose peak reaches it '
-            '(clipped when written). Generated clips are written through a limiter (`foleybook.systems.common.write_clip`).\n\n'
+                'generated at full scale': g(v['generated'], 'full_scale'), 'real at full scale': g(v['real'],
+                    'full_scale')} for c, v in levels.items()}
+    return ('Mean over the clips of each class, in dBFS (0 = full scale); at full scale: the share of clips whose peak '
+            'reaches it '
+            '(clipped when written). Generated clips are written through a limiter '
+            '(`foleybook.systems.common.write_clip`).\n\n'
             + _md_table(pd.DataFrame.from_dict(rows, orient='index').rename_axis('class')))
 
 def times_section(seconds:dict, cpu:dict) -> str: # stage -> wall seconds, stage -> process CPU seconds
@@ -366,22 +413,28 @@ def rerank(generator, # a `Generator`, or a function `n -> clips` (list / (n, T)
            **options): # more options of the Generator's `generate` (temperature, guidance, ...)
     "Keep the `n_keep` of `n_candidates` generated clips the classifier finds most like `class_idx`: (clips, scores)."
     if isinstance(class_idx, str):
-        if class_idx not in classifier.classes: raise DataError(f"rerank: unknown class {class_idx!r}; the classifier knows {classifier.classes}")
+        if class_idx not in classifier.classes:
+            raise DataError(f"rerank: unknown class {class_idx!r}; the classifier knows {classifier.classes}")
         class_idx = classifier.classes.index(class_idx)
-    if not 0 <= class_idx < len(classifier.classes): raise DataError(f"rerank: class index {class_idx} out of range ({len(classifier.classes)} classes)")
-    if not 1 <= n_keep <= n_candidates: raise ConfigError(f"rerank: need 1 <= n_keep <= n_candidates, got {n_keep} and {n_candidates}")
+    if not 0 <= class_idx < len(classifier.classes):
+        raise DataError(f"rerank: class index {class_idx} out of range ({len(classifier.classes)} classes)")
+    if not 1 <= n_keep <= n_candidates:
+        raise ConfigError(f"rerank: need 1 <= n_keep <= n_candidates, got {n_keep} and {n_candidates}")
     if isinstance(generator, Generator):
         name = classifier.classes[class_idx]
         cond = None if generator.classes is None else name
         check_generator(generator, cond)
         out, sr = generator.generate(cond, n_candidates, seed=seed, **options), generator.sample_rate
     else:
-        if options: raise ConfigError(f"rerank: options {sorted(options)} are passed to a Generator's generate, not to a function")
+        if options:
+            raise ConfigError(f"rerank: options {sorted(options)} are passed to a Generator's generate, not to a "
+                              f"function")
         out = generator(n_candidates)
         if isinstance(out, tuple) and len(out) == 2 and np.isscalar(out[1]): out, sr = out
     if sr is None: raise ConfigError("rerank: pass `sr` (the function returned clips without a sample rate)")
     clips = list(out)
-    if len(clips) != n_candidates: raise DataError(f"rerank: asked for {n_candidates} candidates, got {len(clips)} clips")
+    if len(clips) != n_candidates:
+        raise DataError(f"rerank: asked for {n_candidates} candidates, got {len(clips)} clips")
     flat = [c.reshape(-1) if hasattr(c, 'reshape') else c for c in clips]
     scores = classifier.probs(flat, sr)[:, class_idx]
     best = np.argsort(-scores, kind='stable')[:n_keep]

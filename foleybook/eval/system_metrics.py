@@ -38,7 +38,8 @@ def am_score(ref_probs, # classifier probabilities (N, C) of the reference (held
 def envelope_peak(wave, # a clip (T,)
                   sr:int, # its sample rate
                   win:float=0.05): # seconds per envelope frame
-    "Peak / mean of the clip's rms envelope in `win`-second frames: 1 for a stationary sound, several for a transient one."
+    ("Peak / mean of the clip's rms envelope in `win`-second frames: 1 for a stationary sound, several for a transient "
+     "one.")
     w = np.asarray(wave, dtype=np.float64).reshape(-1); k = max(1, int(win * sr)); n = len(w) // k
     if n < 1: raise DataError(f"envelope_peak: a clip of {len(w)} samples is shorter than one {win} s frame at {sr} Hz")
     env = np.sqrt((w[:n * k].reshape(n, k) ** 2).mean(1))
@@ -47,7 +48,8 @@ def envelope_peak(wave, # a clip (T,)
 def band_limit(waves, # clips (T,) at `sr`
                sr:int, # their sample rate
                rate:int): # the rate of the model whose band they should have
-    "The clips resampled down to `rate` and back to `sr`: what a model at `rate` can produce of them (nothing above rate / 2)."
+    ("The clips resampled down to `rate` and back to `sr`: what a model at `rate` can produce of them (nothing above "
+     "rate / 2).")
     if rate >= sr: return list(waves)
     return [resample(resample(torch.as_tensor(w).float()[None], sr, rate), rate, sr)[0] for w in waves]
 
@@ -80,7 +82,8 @@ def event_times(wave, # mono wave (T,)
 
 def fill_from_events(t_ev, duration:float, rate:float=25., # frames per second of the curve
                      win:float=0.6, # counting window (s)
-                     lo:float=2., hi:float=30.) -> np.ndarray: # event rates of fill 0 and 1 (the pops texture: 2 + 28 fill per second)
+                     # event rates of fill 0 and 1 (the pops texture: 2 + 28 fill per second)
+                     lo:float=2., hi:float=30.) -> np.ndarray:
     "The `fill` control from event times: events per second in a sliding window, mapped back to [0, 1]-ish."
     t = np.arange(int(duration * rate)) / rate
     cnt = np.searchsorted(t_ev, t + win / 2) - np.searchsorted(t_ev, t - win / 2)
@@ -101,12 +104,17 @@ def curve_correlation(est, curve, rate:float=25., win:float=0.6) -> float:
 
 def control_correlation(wave, sr:int, curve, # the requested control at `rate`
                         rate:float=25., win:float=0.6) -> float:
-    "Pearson correlation of the requested `fill` curve with the one recomputed from `wave` (half a window trimmed at each end)."
+    ("Pearson correlation of the requested `fill` curve with the one recomputed from `wave` (half a window trimmed at "
+     "each end).")
     return curve_correlation(fill_from_audio(wave, sr, rate, win), curve, rate, win)
 
-def track_correlation(values, frame_rate:float, curve, # a tier's energy track (rms: amplitude; mfcc0: dB x sqrt(n_mels)) at `frame_rate`; the requested control at `rate`
+def track_correlation(values, frame_rate:float,
+                      # a tier's energy track (rms: amplitude; mfcc0: dB x sqrt(n_mels)) at `frame_rate`; the requested
+                      # control at `rate`
+                      curve,
                       kind:str='rms', rate:float=25., win:float=0.6, n_mels:int=40) -> float:
-    "`control_correlation` measured on a parameter tier's energy track instead of audio: where along the chain the control is kept or lost."
+    ("`control_correlation` measured on a parameter tier's energy track instead of audio: where along the chain the "
+     "control is kept or lost.")
     v = np.asarray(values, np.float64).reshape(-1)
     e = 20 * np.log10(np.maximum(v, 1e-5)) if kind == 'rms' else v / np.sqrt(n_mels)
     lag = max(1, int(round(frame_rate / 125)))  # a rise over 8 ms
@@ -117,7 +125,8 @@ def mfcc_frames(files_or_waves, sr:int=16000, rate:float=50.) -> np.ndarray:
     "Frame-level embeddings for FAD: 13 MFCCs per frame at `rate` of every clip."
     out = []
     for x in files_or_waves:
-        w = torch.as_tensor(load_audio(x, sr=sr)[0][0] if isinstance(x, (str, Path)) else x, dtype=torch.float32).reshape(-1)
+        w = torch.as_tensor(load_audio(x, sr=sr)[0][0] if isinstance(x, (str, Path)) else x,
+                            dtype=torch.float32).reshape(-1)
         out.append(control_features(w, sr, rate)['mfcc'].T.numpy())
     return np.concatenate(out)
 
@@ -131,13 +140,16 @@ def clip_level(wave) -> dict: # a clip (T,) or (C, T), samples in [-1, 1]
     return dict(peak_dbfs=db(peak), rms_dbfs=db(rms), full_scale=peak >= 0.999)
 
 def levels(clips) -> dict: # {class: [files or waves]}
-    "Per class: the number of clips, their mean peak and rms (dBFS), the loudest peak, and the share of clips at full scale."
+    ("Per class: the number of clips, their mean peak and rms (dBFS), the loudest peak, and the share of clips at full "
+     "scale.")
     out = {}
     for c, xs in clips.items():
         ls = [clip_level(load_audio(x, mono=False)[0] if isinstance(x, (str, Path)) else x) for x in xs]
         if not ls: continue
-        out[c] = dict(n=len(ls), peak_dbfs=float(np.mean([l['peak_dbfs'] for l in ls])), rms_dbfs=float(np.mean([l['rms_dbfs'] for l in ls])),
-                      max_peak_dbfs=float(max(l['peak_dbfs'] for l in ls)), full_scale=float(np.mean([l['full_scale'] for l in ls])))
+        out[c] = dict(n=len(ls), peak_dbfs=float(np.mean([l['peak_dbfs'] for l in ls])),
+                      rms_dbfs=float(np.mean([l['rms_dbfs'] for l in ls])),
+                      max_peak_dbfs=float(max(l['peak_dbfs'] for l in ls)),
+                      full_scale=float(np.mean([l['full_scale'] for l in ls])))
     return out
 
 def level_table(generated, # {class: [files or waves]} of generated clips
@@ -154,7 +166,8 @@ def class_clips(files, # {class: [files]} (e.g. `foleybook.eval.report.class_fil
     return {c: [load_audio(f, sr=sr)[0][0] for f in fs] for c, fs in files.items()}
 
 def class_accuracy(clf, # a classifier: `.classes` and `.predict(waves, sr) -> class indices`
-                   clips, # {class: [waves]} of clips whose true class is the key (matched to `clf.classes` by `class_key`)
+                   # {class: [waves]} of clips whose true class is the key (matched to `clf.classes` by `class_key`)
+                   clips,
                    sr:int) -> dict: # their sample rate
     "The share of clips the classifier files under their own class: {'all': overall, class: per class}."
     keys = {class_key(c): k for k, c in enumerate(clf.classes)}

@@ -25,7 +25,8 @@ def rate_factor(src_rate:float, rate:float, what:str='external') -> int:
     if src_rate <= 0: raise ConfigError(f"{what}: rate must be positive, got {src_rate}")
     k = rate / src_rate
     if k < 1 - 1e-9 or abs(k - round(k)) > 1e-6:
-        raise ConfigError(f"{what}: its rate {src_rate:g} Hz does not divide the tier's rate {rate:g} Hz (needs a whole factor)")
+        raise ConfigError(f"{what}: its rate {src_rate:g} Hz does not divide the tier's rate {rate:g} Hz (needs a "
+                          f"whole factor)")
     return int(round(k))
 
 def upsample(a, # (n, T, F) array or tensor at `src_rate`
@@ -41,21 +42,28 @@ def upsample(a, # (n, T, F) array or tensor at `src_rate`
 def external_conditioning(array, # (T, F), (n, T, F), or (T,) for one feature
                           src_rate:float, # its rate (Hz)
                           cfg:TierConfig, # the tier it conditions
-                          n_steps:int=None, # steps wanted at the tier's rate (default: all; the last value is held beyond)
+                          # steps wanted at the tier's rate (default: all; the last value is held beyond)
+                          n_steps:int=None,
                           what:str='external') -> torch.Tensor: # (n, n_steps, n_cond) raw values at `cfg.rate`
-    "An external control array checked (features, finiteness, rate) and upsampled to the tier's rate (a tensor stays on its device)."
-    a = array.detach().float() if isinstance(array, torch.Tensor) else torch.from_numpy(np.asarray(array, dtype=np.float32))
+    ("An external control array checked (features, finiteness, rate) and upsampled to the tier's rate (a tensor stays "
+     "on its device).")
+    a = array.detach().float() if isinstance(array, torch.Tensor) else torch.from_numpy(np.asarray(array,
+                                                                                                   dtype=np.float32))
     if a.ndim == 1: a = a[:, None]
     if a.ndim == 2: a = a[None]
-    if a.ndim != 3: raise ConfigError(f"{what}: expected a (steps, features) or (n, steps, features) array, got shape {tuple(a.shape)}")
+    if a.ndim != 3:
+        raise ConfigError(f"{what}: expected a (steps, features) or (n, steps, features) array, got shape "
+                          f"{tuple(a.shape)}")
     if a.shape[-1] != cfg.n_cond:
-        raise ConfigError(f"{what}: has {a.shape[-1]} feature(s) per step but the tier is conditioned on {cfg.n_cond} {list(cfg.prop)}")
+        raise ConfigError(f"{what}: has {a.shape[-1]} feature(s) per step but the tier is conditioned on {cfg.n_cond} "
+                          f"{list(cfg.prop)}")
     if a.shape[1] == 0: raise ConfigError(f"{what}: is empty")
     bad = ~torch.isfinite(a)
     if bad.any(): raise ConfigError(f"{what}: holds NaN or infinite values (first at step {int(bad.nonzero()[0, 1])})")
     up = upsample(a, src_rate, cfg.rate, what)
     if n_steps is not None:
-        up = up[:, :n_steps] if up.shape[1] >= n_steps else torch.cat([up, up[:, -1:].expand(-1, n_steps - up.shape[1], -1)], 1)
+        up = up[:, :n_steps] if up.shape[1] >= n_steps else torch.cat([up,
+            up[:, -1:].expand(-1, n_steps - up.shape[1], -1)], 1)
     return up
 
 def self_conditioning(path, # a clip (parameter or audio file)
@@ -63,12 +71,15 @@ def self_conditioning(path, # a clip (parameter or audio file)
                       start:float=0., # start second
                       n_steps:int=None, # steps (default: to the end of the clip)
                       n_prime:int=0) -> tuple: # steps of priming before `start`
-    "From a clip: `(cond (1, n_steps, n_cond), prime values, prime cond)`; prime values are raw tracks `(1, P, n_gen)` or classes `(1, P)`."
+    ("From a clip: `(cond (1, n_steps, n_cond), prime values, prime cond)`; prime values are raw tracks `(1, P, "
+     "n_gen)` or classes `(1, P)`.")
     a = clip_tracks(path, cfg)
     s = int(round(start * cfg.rate))
-    if s < 0 or s >= len(a): raise ConfigError(f"{path}: start {start} s lies outside the clip (0 to {len(a) / cfg.rate:.3f} s)")
+    if s < 0 or s >= len(a):
+        raise ConfigError(f"{path}: start {start} s lies outside the clip (0 to {len(a) / cfg.rate:.3f} s)")
     if n_steps is None: n_steps = len(a) - s
-    if s + n_steps > len(a): raise ConfigError(f"{path}: {n_steps} steps from {start} s run past the clip's end ({len(a) / cfg.rate:.3f} s)")
+    if s + n_steps > len(a):
+        raise ConfigError(f"{path}: {n_steps} steps from {start} s run past the clip's end ({len(a) / cfg.rate:.3f} s)")
     p0 = max(0, s - n_prime)
     t = torch.from_numpy(a)
     g = t[p0:s, cfg.n_cond:]
@@ -77,29 +88,35 @@ def self_conditioning(path, # a clip (parameter or audio file)
 
 def random_prime(cfg:TierConfig, tier:Tier, n:int, n_prime:int,
                  seed=0): # an int, or one seed per sequence (`clip_seeds`): sequence j's values from its own
-    "Seeded random priming values on the tier's device: normal around the tracks' means (raw units), or random mu-law classes near silence for audio."
+    ("Seeded random priming values on the tier's device: normal around the tracks' means (raw units), or random mu-law "
+     "classes near silence for audio.")
     g, dev = clip_generators(seed, n), model_device(tier)
-    if cfg.is_audio: return (cfg.n_classes // 2 + draw_normal((n, n_prime), g, dev) * 4).round().long().clamp(0, cfg.n_classes - 1)
+    if cfg.is_audio:
+        return (cfg.n_classes // 2 + draw_normal((n, n_prime), g, dev) * 4).round().long().clamp(0, cfg.n_classes - 1)
     return tier.denorm_gen(draw_normal((n, n_prime, cfg.n_gen), g, dev))
 
 # %% ../../nbs/11b_mtcrnn_generate.ipynb #65f68482
 def _start(tier, n, prime, prime_cond, cond_dtype=torch.float32):
-    "Normalised previous value and recurrent state after priming, on the tier's device (no priming: the tracks' mean or mu-law silence, zero state)."
+    ("Normalised previous value and recurrent state after priming, on the tier's device (no priming: the tracks' mean "
+     "or mu-law silence, zero state).")
     c, dev = tier.config, model_device(tier)
     if prime is None or prime.shape[1] == 0:
-        prev = torch.full((n,), c.n_classes // 2, dtype=torch.long, device=dev) if c.is_audio else torch.zeros(n, c.n_gen, device=dev)
+        prev = torch.full((n,), c.n_classes // 2, dtype=torch.long, device=dev) if c.is_audio else torch.zeros(n,
+            c.n_gen, device=dev)
         return prev, None
     prime = prime.to(dev).expand(n, *prime.shape[1:])
     p = prime if c.is_audio else tier.norm_gen(prime.float())
     state = None
     if p.shape[1] > 1:
-        pc = prime_cond.to(dev).expand(n, *prime_cond.shape[1:]) if c.n_cond else torch.zeros(n, p.shape[1], 0, device=dev)
+        pc = prime_cond.to(dev).expand(n, *prime_cond.shape[1:]) if c.n_cond else torch.zeros(n, p.shape[1], 0,
+                                                                                              device=dev)
         _, state = tier.roll(p[:, :-1], tier.norm_cond(pc[:, 1:].float()))
     return p[:, -1], state
 
 def naive_step(tier:Tier, cond, # (n, T, n_cond) normalised conditioning
                state=None): # the recurrent state after priming (from `_start`)
-    "The straightforward step: `step(prev, t)` runs `tier.roll` (input MLP, `nn.GRU`, head) on step `t` alone; the head's output."
+    ("The straightforward step: `step(prev, t)` runs `tier.roll` (input MLP, `nn.GRU`, head) on step `t` alone; the "
+     "head's output.")
     st = [state]
     def step(prev, t):
         o, st[0] = tier.roll(prev[:, None], cond[:, t:t + 1], st[0])
@@ -112,22 +129,26 @@ PRECISIONS = (torch.float32, torch.float16, torch.qint8, torch.bfloat16)
 def _int8_weight(w):
     "Per-output-channel symmetric int8 quantization of `w` (fbgemm's layout)."
     s = (w.abs().amax(1) / 127).clamp_min(1e-12).double()
-    with warnings.catch_warnings():  # quantized tensors are deprecated in recent torch (the fbgemm kernels still ship); fp16 does not need them
+    # quantized tensors are deprecated in recent torch (the fbgemm kernels still ship); fp16 does not need them
+    with warnings.catch_warnings():
         warnings.simplefilter('ignore', UserWarning)
         return torch.quantize_per_channel(w.contiguous(), s, torch.zeros(len(s), dtype=torch.long), 0, torch.qint8)
 
 class _Linear:
-    "`x -> x @ w.T + b`: fp32 `torch.addmm` into a preallocated buffer (exact), or stored weights of lower precision (lossy, opt-in)."
+    ("`x -> x @ w.T + b`: fp32 `torch.addmm` into a preallocated buffer (exact), or stored weights of lower precision "
+     "(lossy, opt-in).")
     def __init__(self, w, b, n:int, dtype=torch.float32):
         self.b, self.buf, self.f = b.contiguous(), torch.empty(n, w.shape[0], device=w.device), None
         if dtype not in PRECISIONS: raise ConfigError(f"FastGRUStep: dtype must be one of {PRECISIONS}, got {dtype}")
         if dtype in (torch.float16, torch.qint8) and w.device.type != 'cpu':
-            raise ConfigError(f"FastGRUStep: {dtype} weights are CPU kernels (fbgemm); on {w.device.type} use float32 or bfloat16")
+            raise ConfigError(f"FastGRUStep: {dtype} weights are CPU kernels (fbgemm); on {w.device.type} use float32 "
+                              f"or bfloat16")
         if dtype == torch.float32: self.wt = w.t().contiguous(); return
         if dtype == torch.float16:  # fbgemm: fp16 weights, fp32 arithmetic (AVX2 + F16C): half the bytes read per step
             pk = torch.ops.quantized.linear_prepack_fp16(w.contiguous(), self.b)
             self.f = lambda x: torch.ops.quantized.linear_dynamic_fp16(x, pk); return
-        if dtype == torch.qint8:  # fbgemm: int8 per-channel weights, activations quantized per step: a quarter of the bytes
+        # fbgemm: int8 per-channel weights, activations quantized per step: a quarter of the bytes
+        if dtype == torch.qint8:
             pk = torch.ops.quantized.linear_prepack(_int8_weight(w), self.b)
             self.f = lambda x: torch.ops.quantized.linear_dynamic(x, pk, True); return
         wb = w.to(dtype).contiguous()  # bf16 through oneDNN (AMX / AVX512-bf16 hardware; slow elsewhere)
@@ -145,7 +166,9 @@ class FastGRUStep:
     "One generation step of a GRU tier: folded input layers, stacked matrices, preallocated buffers."
     def __init__(self, tier:Tier, # a tier with cell 'gru'
                  n:int=1, # sequences generated together
-                 dtype=torch.float32): # storage of the recurrent and output matrices: float32 (exact), float16 or qint8 (fbgemm, lossy), bfloat16 (bf16 hardware only)
+                 # storage of the recurrent and output matrices: float32 (exact), float16 or qint8 (fbgemm, lossy),
+                 # bfloat16 (bf16 hardware only)
+                 dtype=torch.float32):
         c = tier.config
         if c.cell != 'gru': raise ConfigError(f"FastGRUStep needs a GRU tier, got cell={c.cell!r}")
         self.c, H, L = c, c.hidden, c.n_layers
@@ -157,7 +180,8 @@ class FastGRUStep:
             v = 2 * torch.arange(c.n_classes, dtype=torch.float32, device=Wi2d.device) / (c.n_classes - 1) - 1
             self.table = v[:, None] * self.Wp[0]
         # d2h folded into layer 0's input weights: W_ih0 (W_d2h a + b_d2h) + b_ih0
-        self.in0 = _Linear(W('weight_ih', 0) @ f32(tier.d2h.weight), W('weight_ih', 0) @ f32(tier.d2h.bias) + W('bias_ih', 0), n)
+        self.in0 = _Linear(W('weight_ih', 0) @ f32(tier.d2h.weight),
+                           W('weight_ih', 0) @ f32(tier.d2h.bias) + W('bias_ih', 0), n)
         self.stk = []  # h_l(t) feeds W_hh_l (for step t+1) and W_ih_{l+1} (for step t): one product per layer
         for l in range(L):
             ws, bs = [W('weight_hh', l)], [W('bias_hh', l)]
@@ -201,13 +225,16 @@ def generate_tier(tier:Tier, cond, # (n, T, n_cond) raw conditioning at the tier
                   *, seed=0, # sampling seed, or one per sequence (`clip_seeds`; the same values on every device)
                   temperature:float=1., top_p:float=None, # sampling settings of the head
                   method:str='fast', # 'fast' (`FastGRUStep`) or 'naive' (`nn.GRU` one step at a time)
-                  dtype=torch.float32): # storage of the fast step's matrices (`PRECISIONS`; float32 is exact, the others lossy and opt-in)
+                  # storage of the fast step's matrices (`PRECISIONS`; float32 is exact, the others lossy and opt-in)
+                  dtype=torch.float32):
     "Generate `T` steps on the tier's device: raw values (n, T, n_gen), or mu-law classes (n, T) for an audio tier."
-    if method not in ('fast', 'naive'): raise ConfigError(f"generate_tier: method must be 'fast' or 'naive', got {method!r}")
+    if method not in ('fast', 'naive'):
+        raise ConfigError(f"generate_tier: method must be 'fast' or 'naive', got {method!r}")
     tier.eval(); c, dev = tier.config, model_device(tier)
     cond = torch.as_tensor(cond, dtype=torch.float32).to(dev)
     if cond.ndim != 3 or cond.shape[-1] != c.n_cond:
-        raise ConfigError(f"generate_tier: cond must be (n, steps, {c.n_cond}) for {list(c.prop)}, got {tuple(cond.shape)}")
+        raise ConfigError(f"generate_tier: cond must be (n, steps, {c.n_cond}) for {list(c.prop)}, got "
+                          f"{tuple(cond.shape)}")
     n, T = cond.shape[:2]
     condn = tier.norm_cond(cond)
     prev, state = _start(tier, n, prime, prime_cond)
@@ -216,7 +243,8 @@ def generate_tier(tier:Tier, cond, # (n, T, n_cond) raw conditioning at the tier
         fs = FastGRUStep(tier, n, dtype).reset(state)
         ct = fs.cond_terms(condn)
         step = lambda prev, t: fs.step(prev, ct[:, t])
-    out = torch.empty((n, T) if c.is_audio else (n, T, c.n_gen), dtype=torch.long if c.is_audio else torch.float32, device=dev)
+    out = torch.empty((n, T) if c.is_audio else (n, T, c.n_gen), dtype=torch.long if c.is_audio else torch.float32,
+                      device=dev)
     last = [prev]
     def write(t, x): last[0] = x; out[:, t] = x
     autoregress(lambda t: step(last[0], t), write, range(T), clip_generators(seed, n), temperature, top_p=top_p,
@@ -226,7 +254,8 @@ def generate_tier(tier:Tier, cond, # (n, T, n_cond) raw conditioning at the tier
 # %% ../../nbs/11b_mtcrnn_generate.ipynb #64770191
 def tier_inputs(tier:Tier, # the tier to condition
                 mode:str='self', # 'self', 'external' or 'none'
-                n_steps:int=None, # steps to generate (default for 'self': to the clip's end; for 'external': the array's length)
+                # steps to generate (default for 'self': to the clip's end; for 'external': the array's length)
+                n_steps:int=None,
                 n:int=1, # sequences
                 clip=None, # the priming clip ('self' mode or 'data' priming)
                 start:float=0., # start second in `clip`
@@ -237,17 +266,21 @@ def tier_inputs(tier:Tier, # the tier to condition
     "`(cond, prime, prime_cond)` raw tensors for `generate_tier`."
     c = tier.config
     if mode not in MODES: raise ConfigError(f"mode must be one of {MODES}, got {mode!r}")
-    if prime not in ('data', 'random', None): raise ConfigError(f"prime must be 'data', 'random' or None, got {prime!r}")
+    if prime not in ('data', 'random', None):
+        raise ConfigError(f"prime must be 'data', 'random' or None, got {prime!r}")
     n_prime = int(round(0.1 * c.rate)) if n_prime is None else n_prime
-    if mode == 'none' and c.n_cond: raise ConfigError(f"mode 'none': this tier is conditioned on {list(c.prop)}; use 'self' or 'external'")
+    if mode == 'none' and c.n_cond:
+        raise ConfigError(f"mode 'none': this tier is conditioned on {list(c.prop)}; use 'self' or 'external'")
     if (mode == 'self' or prime == 'data') and clip is None:
         raise ConfigError(f"mode={mode!r} with prime={prime!r} needs a clip to read from (clip=...)")
     p = pc = None
     if clip is not None and (mode == 'self' or prime == 'data'):
-        sc, p, pc = self_conditioning(clip, c, start, n_steps if mode == 'self' else 1, n_prime if prime == 'data' else 0)
+        sc, p, pc = self_conditioning(clip, c, start, n_steps if mode == 'self' else 1,
+                                      n_prime if prime == 'data' else 0)
     if mode == 'self': cond = sc
     elif mode == 'external':
-        if external is None or external_rate is None: raise ConfigError("mode 'external' needs external=array and external_rate=its rate (Hz)")
+        if external is None or external_rate is None:
+            raise ConfigError("mode 'external' needs external=array and external_rate=its rate (Hz)")
         cond = external_conditioning(external, external_rate, c, n_steps)
     else:
         if n_steps is None: raise ConfigError("mode 'none' needs n_steps")
@@ -257,5 +290,6 @@ def tier_inputs(tier:Tier, # the tier to condition
         p = random_prime(c, tier, cond.shape[0], n_prime, seed)
         pc = cond[:, :1].expand(-1, n_prime, -1)
     elif prime is None: p = pc = None
-    elif mode != 'self': pc = cond[:, :1].expand(-1, p.shape[1], -1)  # the priming clip's values, the new conditioning held
+    # the priming clip's values, the new conditioning held
+    elif mode != 'self': pc = cond[:, :1].expand(-1, p.shape[1], -1)
     return cond, p, pc

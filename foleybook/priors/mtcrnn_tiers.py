@@ -27,7 +27,8 @@ _dbg = dict(hidden=16)
 
 @dataclass
 class TierConfig(FoleyConfig):
-    "One MTCRNN tier: what it generates from which conditioning, at which rate, and its size (its training: `train_tier`)."
+    ("One MTCRNN tier: what it generates from which conditioning, at which rate, and its size (its training: "
+     "`train_tier`).")
     generate: tuple = ('rms', 'centroid', 'pitch') # tracks it generates, or ('audio',) for a sample-level tier
     prop: tuple = ('fill',)  # conditioning tracks (empty: unconditional)
     rate: float = 125.       # frames (or audio samples) per second
@@ -40,7 +41,8 @@ class TierConfig(FoleyConfig):
     presets = {'tier3': _t3, 'tier2': _t2, 'tier1': _t1,
                'debug': {**_t3, **_dbg}, 'debug_tier2': {**_t2, **_dbg},
                'debug_tier1': {**_t1, **_dbg, 'hidden': 24}}
-    retired = ('seq_len', 'bs', 'lr', 'steps', 'tfr', 'ss')   # training settings now (`train_tier`'s settings and extras)
+    # training settings now (`train_tier`'s settings and extras)
+    retired = ('seq_len', 'bs', 'lr', 'steps', 'tfr', 'ss')
 
     def __post_init__(self):
         self.generate, self.prop = tuple(self.generate), tuple(self.prop)
@@ -48,10 +50,16 @@ class TierConfig(FoleyConfig):
         if self.cell not in CELLS: raise ConfigError(f"TierConfig.cell: {self.cell!r} is not one of {CELLS}")
         if not self.generate: raise ConfigError("TierConfig.generate: a tier must generate at least one track")
         if (AUDIO in self.generate) != (self.head == 'categorical'):
-            raise ConfigError(f"TierConfig: generate={self.generate} needs head='categorical' for audio (and only for audio), got head={self.head!r}")
-        if self.is_audio and len(self.generate) != 1: raise ConfigError(f"TierConfig.generate: audio cannot be generated with other tracks {self.generate}")
-        if set(self.generate) & set(self.prop): raise ConfigError(f"TierConfig: {sorted(set(self.generate) & set(self.prop))} both generated and conditioning")
-        if self.rate <= 0 or self.hidden < 1 or self.n_layers < 1: raise ConfigError(f"TierConfig: rate, hidden, n_layers must be positive ({self.rate}, {self.hidden}, {self.n_layers})")
+            raise ConfigError(f"TierConfig: generate={self.generate} needs head='categorical' for audio (and only for "
+                              f"audio), got head={self.head!r}")
+        if self.is_audio and len(self.generate) != 1:
+            raise ConfigError(f"TierConfig.generate: audio cannot be generated with other tracks {self.generate}")
+        if set(self.generate) & set(self.prop):
+            raise ConfigError(f"TierConfig: {sorted(set(self.generate) & set(self.prop))} both generated and "
+                              f"conditioning")
+        if self.rate <= 0 or self.hidden < 1 or self.n_layers < 1:
+            raise ConfigError(f"TierConfig: rate, hidden, n_layers must be positive ({self.rate}, {self.hidden}, "
+                              f"{self.n_layers})")
 
     @property
     def is_audio(self) -> bool: return self.generate == (AUDIO,)
@@ -79,7 +87,8 @@ class Head(nn.Module):
         if self.kind == 'gauss': mu, s = o.chunk(2, -1); return mu, F.softplus(s) + 1e-3
         if self.kind == 'mdn':
             k, g = self.k, self.g
-            return o[..., :k], o[..., k:k + k * g].unflatten(-1, (k, g)), F.softplus(o[..., k + k * g:].unflatten(-1, (k, g))) + 1e-3
+            return o[..., :k], o[..., k:k + k * g].unflatten(-1,
+                (k, g)), F.softplus(o[..., k + k * g:].unflatten(-1, (k, g))) + 1e-3
         return o
 
     def loss(self, o, # head output (..., n_out)
@@ -115,7 +124,8 @@ class Head(nn.Module):
         if self.kind == 'gauss':
             mu, sd = self._split(o); return mu + temperature * sd * eps(mu)
         logit, mu, sd = self._split(o)
-        j = sample_logits(logit, temperature, generator=generator)[..., None, None].expand(*mu.shape[:-2], 1, mu.shape[-1])
+        j = sample_logits(logit, temperature, generator=generator)[..., None, None].expand(*mu.shape[:-2], 1,
+                                                                                           mu.shape[-1])
         m, s = mu.gather(-2, j)[..., 0, :], sd.gather(-2, j)[..., 0, :]
         return m + temperature * s * eps(m)
 
@@ -125,7 +135,8 @@ class PhasedLSTM(nn.Module):
     def __init__(self, n_in:int, hidden:int, n_layers:int=3, r_on:float=0.05, alpha:float=1e-3):
         super().__init__()
         self.hidden, self.n_layers, self.r_on, self.alpha = hidden, n_layers, r_on, alpha
-        self.cells = nn.ModuleList([nn.Linear((n_in if l == 0 else hidden) + hidden, 4 * hidden) for l in range(n_layers)])
+        self.cells = nn.ModuleList([nn.Linear((n_in if l == 0 else hidden) + hidden, 4 * hidden)
+                                    for l in range(n_layers)])
         self.log_tau = nn.Parameter(torch.empty(n_layers, hidden).uniform_(0, math.log(1000.)))
         self.shift = nn.Parameter(torch.rand(n_layers, hidden) * self.log_tau.detach().exp())
 
@@ -166,7 +177,8 @@ class Tier(Pretrained, nn.Module):
         self.config = c = config
         n_in = c.n_gen + c.n_cond
         self.i2d, self.d2h = nn.Linear(n_in, 3 * n_in), nn.Linear(3 * n_in, c.hidden)
-        self.rnn = nn.GRU(c.hidden, c.hidden, c.n_layers, batch_first=True) if c.cell == 'gru' else PhasedLSTM(c.hidden, c.hidden, c.n_layers)
+        self.rnn = nn.GRU(c.hidden, c.hidden, c.n_layers, batch_first=True) if c.cell == 'gru' else PhasedLSTM(c.hidden,
+            c.hidden, c.n_layers)
         self.head = Head(c)
         self.tfr = 1.  # teacher-forcing rate, set during training by `TierTrainer`
         for k, n in (('gen', c.n_gen), ('cond', c.n_cond)):

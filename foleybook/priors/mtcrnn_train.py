@@ -34,8 +34,10 @@ def clip_files(data) -> list:
     "The clips of `data`: a folder (its audio and parameter files, recursively), one file, or a list of files."
     if isinstance(data, (str, Path)) and Path(data).is_dir():
         root = Path(data)
-        fs = {f.with_suffix('') for f in root.rglob('*') if f.suffix in _AUDIO_EXT + ('.json',) and not f.name.startswith('.')}
-        files = [next((s.with_suffix(e) for e in ('.json',) + _AUDIO_EXT if s.with_suffix(e).exists())) for s in sorted(fs)]
+        fs = {f.with_suffix('') for f in root.rglob('*')
+              if f.suffix in _AUDIO_EXT + ('.json',) and not f.name.startswith('.')}
+        files = [next((s.with_suffix(e) for e in ('.json',) + _AUDIO_EXT if s.with_suffix(e).exists()))
+                 for s in sorted(fs)]
     else: files = [Path(f) for f in ([data] if isinstance(data, (str, Path)) else data)]
     if not files: raise DataError(f"{data}: no audio or parameter files found")
     return files
@@ -43,11 +45,14 @@ def clip_files(data) -> list:
 def _audio_of(path:Path) -> Path:
     if path.suffix in _AUDIO_EXT: return path
     a = next((path.with_suffix(e) for e in _AUDIO_EXT if path.with_suffix(e).exists()), None)
-    if a is None: raise DataError(f"{path}: a sample-level tier needs the audio file beside it ({path.with_suffix('.wav').name} not found)")
+    if a is None:
+        raise DataError(f"{path}: a sample-level tier needs the audio file beside it ({path.with_suffix('.wav').name} "
+                        f"not found)")
     return a
 
 def clip_params(path) -> dict:
-    "The paramManager tracks of a clip: its parameter file, or (none beside an audio file) computed from the audio at 500 Hz."
+    ("The paramManager tracks of a clip: its parameter file, or (none beside an audio file) computed from the audio at "
+     "500 Hz.")
     path = Path(path)
     pf = path if path.suffix == '.json' else param_file(path)
     if pf.exists(): return read_params(pf)
@@ -55,8 +60,10 @@ def clip_params(path) -> dict:
     return params_from_audio(w[0], sr, 500., filename=path.name)
 
 def clip_tracks(path, # a parameter file or an audio file
-                cfg:TierConfig) -> np.ndarray: # (frames, n_cond + n_gen) float32 at `cfg.rate`; audio: mu-law classes last
-    "A clip's conditioning and generated tracks at the tier's rate; `DataError` naming the file for missing or non-finite tracks."
+                # (frames, n_cond + n_gen) float32 at `cfg.rate`; audio: mu-law classes last
+                cfg:TierConfig) -> np.ndarray:
+    ("A clip's conditioning and generated tracks at the tier's rate; `DataError` naming the file for missing or "
+     "non-finite tracks.")
     path = Path(path)
     names = list(cfg.prop) + ([] if cfg.is_audio else list(cfg.generate))
     p = clip_params(path)
@@ -102,9 +109,12 @@ def tier_dls(arrays:list, # per-clip tracks from `clip_tracks`
                     bs=bs, seed=seed, num_workers=num_workers, device=device)
 
 class TierTrainer(Callback):
-    "Windows -> ((previous values, conditioning), next values), normalised; the teacher-forcing rate falls linearly from `tfr` to `ss`."
+    ("Windows -> ((previous values, conditioning), next values), normalised; the teacher-forcing rate falls linearly "
+     "from `tfr` to `ss`.")
     order = 5  # before AMP's autocast and the resume callback
-    def __init__(self, tfr:float=1., ss:float=None, steps:int=None): self.tfr, self.ss, self.steps = tfr, ss, steps # `steps`: the run's length (default: fastai's epochs)
+    def __init__(self, tfr:float=1., ss:float=None,
+                 steps:int=None): # `steps`: the run's length (default: fastai's epochs)
+        self.tfr, self.ss, self.steps = tfr, ss, steps
     def rate(self, pct:float) -> float: # fraction of training done
         "The teacher-forcing rate at `pct` of training."
         return self.tfr if self.ss is None else self.tfr + (self.ss - self.tfr) * min(max(pct, 0.), 1.)
@@ -116,10 +126,12 @@ class TierTrainer(Callback):
 
 def tier_learner(dls, tier:Tier,
                  lr:float=5e-4, # Adam's learning rate (published)
-                 tfr:float=0.5, ss:float=None, steps:int=None, # `TierTrainer`'s teacher forcing: from `tfr` to `ss` over `steps`
+                 # `TierTrainer`'s teacher forcing: from `tfr` to `ss` over `steps`
+                 tfr:float=0.5, ss:float=None, steps:int=None,
                  cbs=None, **kwargs) -> Learner:
     "A fastai `Learner` for `tier`: Adam, the head's loss, `TierTrainer`."
-    return Learner(dls, tier, loss_func=tier.loss, opt_func=Adam, lr=lr, cbs=[TierTrainer(tfr, ss, steps)] + list(cbs or []), **kwargs)
+    return Learner(dls, tier, loss_func=tier.loss, opt_func=Adam, lr=lr,
+                   cbs=[TierTrainer(tfr, ss, steps)] + list(cbs or []), **kwargs)
 
 # %% ../../nbs/11a_mtcrnn_train.ipynb #5bd283ec
 @dataclass
@@ -129,7 +141,8 @@ class _TierExtras(FoleyConfig):
     ss: float = None # scheduled sampling: the rate falls linearly from `tfr` to `ss` (None: constant `tfr`)
     def __post_init__(self):
         if self.seq_len < 1: raise ConfigError(f"mtcrnn_tier: seq_len must be >= 1, got {self.seq_len}")
-        if not 0 <= self.tfr <= 1 or (self.ss is not None and not 0 <= self.ss <= 1): raise ConfigError(f"mtcrnn_tier: tfr={self.tfr}, ss={self.ss} must lie in [0, 1]")
+        if not 0 <= self.tfr <= 1 or (self.ss is not None and not 0 <= self.ss <= 1):
+            raise ConfigError(f"mtcrnn_tier: tfr={self.tfr}, ss={self.ss} must lie in [0, 1]")
 
 _DBG = dict(steps=60, bs=4, lr=3e-3, seq_len=64)
 
@@ -137,7 +150,8 @@ class MTCRNNTierTrainer(Trainer):
     "One MTCRNN tier on fixed-length windows of its clips' tracks at its rate, normalised with their statistics."
     def build_data(self, data, run, out, device):
         s, cfg, x = run.settings, run.model, run.extras
-        arrays = data if isinstance(data, list) and data and isinstance(data[0], np.ndarray) else [clip_tracks(f, cfg) for f in clip_files(data)]
+        arrays = (data if isinstance(data, list) and data and isinstance(data[0], np.ndarray)
+                  else [clip_tracks(f, cfg) for f in clip_files(data)])
         short = [i for i, a in enumerate(arrays) if len(a) < 2]
         if short: raise DataError(f"train_tier: clip(s) {short} have fewer than 2 frames at {cfg.rate} Hz")
         return arrays, tier_dls(arrays, cfg, s.bs, x.seq_len, s.valid_pct, s.seed, device=device)
@@ -150,17 +164,22 @@ class MTCRNNTierTrainer(Trainer):
         return s.replace(every=max(1, s.steps // 4)) if s.every is None and s.steps else s
 
 fit_tier = trainer('mtcrnn_tier', TierConfig, extras=_TierExtras, what='a trained MTCRNN tier',
-                   data="clips: a folder of audio + paramManager files, a list of files, or a list of arrays from `clip_tracks`",
+                   data="clips: a folder of audio + paramManager files, a list of files, or a list of arrays from "
+                        "`clip_tracks`",
                    defaults={'*': dict(bs=16, lr=5e-4, steps=4000, seq_len=1000, tfr=0.5),   # published: Adam 5e-4
-                             'tier2': dict(steps=6000, seq_len=2000), 'tier1': dict(steps=50000, seq_len=4000, tfr=0.8, ss=0.),
-                             'debug': _DBG, 'debug_tier2': _DBG, 'debug_tier1': dict(_DBG, seq_len=256, tfr=0.8, ss=0.)})(MTCRNNTierTrainer)
+                             'tier2': dict(steps=6000, seq_len=2000),
+                             'tier1': dict(steps=50000, seq_len=4000, tfr=0.8, ss=0.),
+                             'debug': _DBG, 'debug_tier2': _DBG,
+                             'debug_tier1': dict(_DBG, seq_len=256, tfr=0.8, ss=0.)})(MTCRNNTierTrainer)
 
 def train_tier(data, # clips: a folder, a list of parameter/audio files, or a list of arrays from `clip_tracks`
                preset='debug', # a `TierConfig` preset name or a `TierConfig`
                out='exp/mtcrnn/tier', # output folder: checkpoints/ and final/
                quiet:bool=True, # no progress bar or table
-               **kwargs) -> Tier: # `train`'s keywords and the run's keys (steps, bs, lr, seq_len, tfr, ss, model fields, ...)
-    "Train one tier (`TRAINERS['mtcrnn_tier']`) and return it, in eval mode, with this call's training losses as `learn_losses` (None on DDP ranks > 0)."
+               # `train`'s keywords and the run's keys (steps, bs, lr, seq_len, tfr, ss, model fields, ...)
+               **kwargs) -> Tier:
+    ("Train one tier (`TRAINERS['mtcrnn_tier']`) and return it, in eval mode, with this call's training losses as "
+     "`learn_losses` (None on DDP ranks > 0).")
     from fastai.torch_core import rank_distrib
     final = train('mtcrnn_tier', data, preset, out, quiet=quiet, **kwargs)
     if rank_distrib(): return None
@@ -171,7 +190,8 @@ def train_tier(data, # clips: a folder, a list of parameter/audio files, or a li
 # %% ../../nbs/11a_mtcrnn_train.ipynb #ca66286d
 TIERS = ('tier3', 'tier2', 'tier1')   # a chain's tiers, top (slowest) first: its parts, sub-folders of its folder
 
-MTCRNN_PRESETS = {'debug': ('debug', 'debug_tier2', 'debug_tier1'), 'published': ('tier3', 'tier2', 'tier1')}  # chain preset -> its tiers' presets
+# chain preset -> its tiers' presets
+MTCRNN_PRESETS = {'debug': ('debug', 'debug_tier2', 'debug_tier1'), 'published': ('tier3', 'tier2', 'tier1')}
 
 @dataclass
 class MTCRNNConfig(FoleyConfig):
@@ -179,19 +199,23 @@ class MTCRNNConfig(FoleyConfig):
     tier3: TierConfig = field(default_factory=lambda: TierConfig.preset('tier3'))
     tier2: TierConfig = field(default_factory=lambda: TierConfig.preset('tier2'))
     tier1: TierConfig = field(default_factory=lambda: TierConfig.preset('tier1'))
-    presets: ClassVar[dict] = {k: {t: TierConfig.presets[p] for t, p in zip(TIERS, v)} for k, v in MTCRNN_PRESETS.items()}
+    presets: ClassVar[dict] = {k: {t: TierConfig.presets[p] for t, p in zip(TIERS, v)} for k,
+                               v in MTCRNN_PRESETS.items()}
 
 class MTCRNNTrainer(Trainer):
     "The three tiers of an MTCRNN trained one after the other (`mtcrnn_tier`), then saved as one chain in `out/final`."
     def fit(self, data, run, out, *, resume:bool=True, quiet:bool=True, cbs=None) -> Path:
-        "Each tier with its own preset's default settings under the ones given (`Run.given`), in `out/<tier>`; the chain."
+        ("Each tier with its own preset's default settings under the ones given (`Run.given`), in `out/<tier>`; the "
+         "chain.")
         from fastai.torch_core import rank_distrib
         out, files = Path(out), clip_files(data)
         names = MTCRNN_PRESETS.get(run.preset, (None,) * 3)
         for t, name in zip(TIERS, names):
-            train('mtcrnn_tier', files, getattr(run.model, t), out/t, defaults=name, settings=run.given, resume=resume, quiet=quiet, cbs=cbs)
+            train('mtcrnn_tier', files, getattr(run.model, t), out/t, defaults=name, settings=run.given, resume=resume,
+                  quiet=quiet, cbs=cbs)
         if rank_distrib(): return out/'final'
-        return save_parts(out/'final', {t: Tier.from_pretrained(out/t/'final') for t in TIERS},   # loads as the system's `MTCRNN`
+        # loads as the system's `MTCRNN`
+        return save_parts(out/'final', {t: Tier.from_pretrained(out/t/'final') for t in TIERS},
                           dict(model_class='MTCRNN', system='mtcrnn'))
 
 train_mtcrnn = trainer('mtcrnn', MTCRNNConfig, chain=True, what='a trained MTCRNN (three tiers)',

@@ -35,11 +35,14 @@ class PixelSNAILConfig(FoleyConfig):
     attention: bool = True        # causal attention in every block
     n_heads: int = 8              # attention heads
     dropout: float = 0.1
-    p_uncond: float = 0.0         # training: drop the class with this probability, for classifier-free guidance (0: never)
-    causal: str = 'strict'        # 'strict' (the baseline): residual convs and attention see only earlier positions of their input, the input convs give 0 on the first row / column; 'inclusive': they also see the current position, and the bias
+    p_uncond: float = 0.0   # training: drop the class with this probability, for classifier-free guidance (0: never)
+    # 'strict' (the baseline): residual convs and attention see only earlier positions of their input, the input convs
+    # give 0 on the first row / column; 'inclusive': they also see the current position, and the bias
+    causal: str = 'strict'
     embed_hidden: int = 2048      # hidden width of the class -> map MLP
     embed_act: bool = False       # ELU between the class MLP's linear layers (the baseline has none)
-    n_cond_res_blocks: int = 0    # gated residual blocks of a conditioning stack on the class map (0: the baseline's 1-channel map)
+    # gated residual blocks of a conditioning stack on the class map (0: the baseline's 1-channel map)
+    n_cond_res_blocks: int = 0
     cond_channels: int = 256      # width of the conditioning stack
     cond_kernel: int = 3          # kernel of the conditioning stack
     n_out_res_blocks: int = 0     # 1x1 gated residual blocks before the output layer
@@ -51,13 +54,15 @@ class PixelSNAILConfig(FoleyConfig):
         'debug': dict(n_codes=16, height=4, width=6, n_classes=3, channels=16, kernel=3, n_blocks=2, n_res_blocks=1,
                       res_channels=16, n_heads=2, dropout=0.0, embed_hidden=16, causal='inclusive', embed_act=True,
                       n_cond_res_blocks=1, cond_channels=8),
-        'debug_baseline': dict(n_codes=16, height=4, width=6, n_classes=3, channels=16, kernel=3, n_blocks=2, n_res_blocks=1,
+        'debug_baseline': dict(n_codes=16, height=4, width=6, n_classes=3, channels=16, kernel=3, n_blocks=2,
+                               n_res_blocks=1,
                                res_channels=16, n_heads=2, dropout=0.0, embed_hidden=16),
     }
     retired: ClassVar[tuple] = ('lr', 'bs', 'epochs')   # training settings now (`train_prior`'s `TrainSettings`)
 
     def __post_init__(self):
-        if self.causal not in ('strict', 'inclusive'): raise ConfigError(f"PixelSNAILConfig.causal must be 'strict' or 'inclusive', got {self.causal!r}")
+        if self.causal not in ('strict', 'inclusive'):
+            raise ConfigError(f"PixelSNAILConfig.causal must be 'strict' or 'inclusive', got {self.causal!r}")
         if self.kernel < 2: raise ConfigError(f"PixelSNAILConfig.kernel must be >= 2, got {self.kernel}")
 
 # %% ../../nbs/05a_pixelsnail.ipynb #89f50f71
@@ -89,7 +94,8 @@ class WNConv2d(nn.Module):
     def forward(self, x, ctx=None):
         if ctx is not None:  # incremental mode: one position, (n, cin, 1, 1); only 1x1 kernels are position-wise
             if self.v.shape[-1] * self.v.shape[-2] > 1:
-                raise FoleyError(f"{type(self).__name__} with a {tuple(self.v.shape[-2:])} kernel has no incremental mode")
+                raise FoleyError(f"{type(self).__name__} with a {tuple(self.v.shape[-2:])} kernel has no incremental "
+                                 f"mode")
             return self.window(x)
         return F.conv2d(x, self.weight(), self.bias, padding=self.padding)
 
@@ -116,20 +122,24 @@ class StepCache:
         return self.bufs[key]
 
 class CausalConv2d(WNConv2d):
-    "Weight-normalised conv whose output at (r, c) sees only earlier (or, for 'causal', also the same) positions of its input."
+    ("Weight-normalised conv whose output at (r, c) sees only earlier (or, for 'causal', also the same) positions of "
+     "its input.")
     def __init__(self, cin:int, cout:int,
                  kernel, # (kh, kw) or int
                  mode:str='causal', # 'down', 'downright', 'strict' (strictly earlier) or 'causal' (inclusive)
-                 zero_edge:bool=False): # 'down' / 'downright': output 0 (no bias) in the first row / column, as the baseline's shift gives
+                 # 'down' / 'downright': output 0 (no bias) in the first row / column, as the baseline's shift gives
+                 zero_edge:bool=False):
         kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
         mask = torch.ones(kh, kw)
-        if mode not in ('down', 'downright', 'strict', 'causal'): raise ConfigError(f"CausalConv2d: unknown mode {mode!r}")
+        if mode not in ('down', 'downright', 'strict', 'causal'):
+            raise ConfigError(f"CausalConv2d: unknown mode {mode!r}")
         if mode == 'causal': mask[-1, kw//2+1:] = 0
         if mode == 'strict': mask[-1, kw//2:] = 0
         super().__init__(cin, cout, (kh, kw), mask=mask)
         self.mode, self.kh, self.kw, self.zero_edge = mode, kh, kw, zero_edge and mode in ('down', 'downright')
         # (left, right, top, bottom) padding; 'down' and 'downright' make one extra row / column, cut off after the conv
-        self.pad = {'down': (kw//2, kw//2, kh, 0), 'downright': (kw, 0, kh-1, 0), 'causal': (kw//2, kw//2, kh-1, 0), 'strict': (kw//2, kw//2, kh-1, 0)}[mode]
+        self.pad = {'down': (kw//2, kw//2, kh, 0), 'downright': (kw, 0, kh-1, 0), 'causal': (kw//2, kw//2, kh-1, 0),
+                    'strict': (kw//2, kw//2, kh-1, 0)}[mode]
 
     def forward(self, x, ctx=None):
         if ctx is not None: return self.step(x, ctx)
@@ -141,8 +151,10 @@ class CausalConv2d(WNConv2d):
         return F.pad(out[..., 1:, :], (0, 0, 1, 0)) if self.mode == 'down' else F.pad(out[..., 1:], (1, 0))
 
     def step(self, x, ctx:StepCache):
-        "Output at (ctx.r, ctx.c) given this layer's input there, x: (n, cin, 1, 1); earlier inputs come from the cache."
-        if self.mode not in ('causal', 'strict'): raise FoleyError(f"CausalConv2d(mode={self.mode!r}) steps through `window_from_codes`, not `step`")
+        ("Output at (ctx.r, ctx.c) given this layer's input there, x: (n, cin, 1, 1); earlier inputs come from the "
+         "cache.")
+        if self.mode not in ('causal', 'strict'):
+            raise FoleyError(f"CausalConv2d(mode={self.mode!r}) steps through `window_from_codes`, not `step`")
         pl, pr, pt, _ = self.pad
         # rolling buffer of the last kh padded rows, each twice: padded row q lives in slots q % kh and q % kh + kh
         kh, r, c = self.kh, ctx.r, ctx.c
@@ -156,7 +168,8 @@ class CausalConv2d(WNConv2d):
     def window_from_codes(self, codes, r, c, n_codes):
         "Output at (r, c) of this conv applied to one_hot(codes) (n, H, W), reading only the window it needs."
         pl, pr, pt, _ = self.pad
-        if self.zero_edge and (r if self.mode == 'down' else c) == 0: return self.v.new_zeros(codes.shape[0], self.v.shape[0], 1, 1)
+        if self.zero_edge and (r if self.mode == 'down' else c) == 0:
+            return self.v.new_zeros(codes.shape[0], self.v.shape[0], 1, 1)
         win = F.pad(codes + 1, (pl, pr, pt, 0))[:, r:r+self.kh, c:c+self.kw]   # 0 = padding
         oh = F.one_hot(win, n_codes + 1)[..., 1:].permute(0, 3, 1, 2).to(self.v.dtype)
         return self.window(oh)
@@ -176,7 +189,8 @@ class GatedResBlock(nn.Module):
     def __init__(self, channels:int, # input = output channels
                  hidden:int, # channels of the first conv
                  kernel:int=1,
-                 kind:str='causal', # 'causal' (inclusive causal convs), 'strict' (the baseline's) or 'same' (ordinary, zero-padded)
+                 # 'causal' (inclusive causal convs), 'strict' (the baseline's) or 'same' (ordinary, zero-padded)
+                 kind:str='causal',
                  dropout:float=0.,
                  aux_channels:int=0, # channels of an auxiliary input added after the first conv
                  cond_channels:int=0): # channels of a condition map added before the gate
@@ -197,17 +211,21 @@ class GatedResBlock(nn.Module):
 
 # %% ../../nbs/05a_pixelsnail.ipynb #3da761e1
 class CausalAttention(nn.Module):
-    "Multi-head attention over the flattened map, each position attending to earlier positions (and itself unless `strict`), in fp32."
+    ("Multi-head attention over the flattened map, each position attending to earlier positions (and itself unless "
+     "`strict`), in fp32.")
     def __init__(self, q_channels:int, k_channels:int, channels:int, n_heads:int=8, dropout:float=0.,
-                 strict:bool=False): # attend to strictly earlier positions only (the baseline; the first position gets zeros)
+                 # attend to strictly earlier positions only (the baseline; the first position gets zeros)
+                 strict:bool=False):
         super().__init__()
         if channels % n_heads: raise ConfigError(f"attention width {channels} is not divisible by n_heads={n_heads}")
-        self.q, self.k, self.v = WNConv2d(q_channels, channels, 1), WNConv2d(k_channels, channels, 1), WNConv2d(k_channels, channels, 1)
+        self.q, self.k, self.v = WNConv2d(q_channels, channels, 1), WNConv2d(k_channels, channels,
+                                                                             1), WNConv2d(k_channels, channels, 1)
         self.n_heads, self.dropout, self.strict = n_heads, dropout, strict
 
     def _heads(self, t): # (n, C, h, w) -> (n, heads, h*w, d)
         n, C = t.shape[:2]
-        return t.float().reshape(n, self.n_heads, C // self.n_heads, -1).transpose(2, 3).contiguous()  # contiguous: the fused kernel
+        # contiguous: the fused kernel
+        return t.float().reshape(n, self.n_heads, C // self.n_heads, -1).transpose(2, 3).contiguous()
 
     def _attend(self, q, k, v, ctx):
         "softmax(q k^T / sqrt(d)) v over the allowed keys (fused, memory-efficient kernel)."
@@ -238,7 +256,9 @@ class PixelBlock(nn.Module):
     def __init__(self, c:PixelSNAILConfig):
         super().__init__()
         ch, cond_ch = c.channels, (c.cond_channels if c.n_cond_res_blocks else 1) if c.n_classes else 0
-        self.res = nn.ModuleList([GatedResBlock(ch, c.res_channels, c.kernel, 'strict' if c.causal == 'strict' else 'causal', c.dropout, cond_channels=cond_ch)
+        self.res = nn.ModuleList([GatedResBlock(ch, c.res_channels, c.kernel,
+                                                'strict' if c.causal == 'strict' else 'causal', c.dropout,
+                                                cond_channels=cond_ch)
                                   for _ in range(c.n_res_blocks)])
         if c.attention:
             self.key = GatedResBlock(2 * ch + 2, ch, 1, dropout=c.dropout)
@@ -274,11 +294,13 @@ class PixelSNAIL(Pretrained, nn.Module):
         if c.n_classes:
             h = c.embed_hidden
             sizes, layers = [c.n_classes, h, h, h, c.height * c.width], []
-            for j in range(4): layers += [nn.Linear(sizes[j], sizes[j + 1])] + ([nn.ELU()] if c.embed_act and j < 3 else [])
+            for j in range(4):
+                layers += [nn.Linear(sizes[j], sizes[j + 1])] + ([nn.ELU()] if c.embed_act and j < 3 else [])
             self.embed = nn.Sequential(*layers)   # the baseline: four linear layers, no activation
             if c.n_cond_res_blocks:
                 self.cond_net = nn.Sequential(WNConv2d(1, c.cond_channels, c.cond_kernel, padding=c.cond_kernel // 2),
-                    *[GatedResBlock(c.cond_channels, c.cond_channels, c.cond_kernel, 'same') for _ in range(c.n_cond_res_blocks)])
+                    *[GatedResBlock(c.cond_channels, c.cond_channels, c.cond_kernel, 'same')
+                      for _ in range(c.n_cond_res_blocks)])
         self.out_res = nn.ModuleList([GatedResBlock(c.channels, c.res_channels, 1) for _ in range(c.n_out_res_blocks)])
         self.head = WNConv2d(c.channels, c.n_codes, 1)
 
@@ -286,19 +308,26 @@ class PixelSNAIL(Pretrained, nn.Module):
     def code_shape(self): return (self.config.height, self.config.width)
 
     def cond_map(self, cond, n:int):
-        "The conditioning map (n, C, H, W) of class ids `cond` (int or (n,) LongTensor; -1: none); None when unconditional."
+        ("The conditioning map (n, C, H, W) of class ids `cond` (int or (n,) LongTensor; -1: none); None when "
+         "unconditional.")
         c = self.config
         if not c.n_classes:
             if cond is not None: raise ConfigError("this PixelSNAIL is unconditional (n_classes=0) but got a condition")
             return None
         dev = self.background.device
-        if cond is None: raise ConfigError(f"this PixelSNAIL is class-conditional: give a class id in [0, {c.n_classes})")
+        if cond is None:
+            raise ConfigError(f"this PixelSNAIL is class-conditional: give a class id in [0, {c.n_classes})")
         cond = torch.as_tensor(cond, device=dev).long()
         if cond.ndim == 0: cond = cond.expand(n)
-        if cond.shape != (n,): raise ConfigError(f"condition must be an int or a ({n},) tensor of class ids, got shape {tuple(cond.shape)}")
-        if cond.min() < -1 or cond.max() >= c.n_classes: raise ConfigError(f"class ids must be in [0, {c.n_classes}) (or -1: no class), got {cond.tolist()}")
-        if cond.min() < 0 and not c.p_uncond: raise ConfigError("class -1 (no class) needs a prior trained with p_uncond > 0")
-        if self.training and c.p_uncond: cond = cond.masked_fill(torch.rand(n, device=dev) < c.p_uncond, -1)   # guidance training
+        if cond.shape != (n,):
+            raise ConfigError(f"condition must be an int or a ({n},) tensor of class ids, got shape "
+                              f"{tuple(cond.shape)}")
+        if cond.min() < -1 or cond.max() >= c.n_classes:
+            raise ConfigError(f"class ids must be in [0, {c.n_classes}) (or -1: no class), got {cond.tolist()}")
+        if cond.min() < 0 and not c.p_uncond:
+            raise ConfigError("class -1 (no class) needs a prior trained with p_uncond > 0")
+        # guidance training
+        if self.training and c.p_uncond: cond = cond.masked_fill(torch.rand(n, device=dev) < c.p_uncond, -1)
         onehot = F.one_hot(cond.clamp_min(0), c.n_classes) * (cond >= 0)[:, None]   # -1: all zeros, the null condition
         m = self.embed(onehot.to(self.head.v.dtype)).view(n, 1, c.height, c.width)
         return self.cond_net(m) if hasattr(self, 'cond_net') else m
@@ -306,9 +335,11 @@ class PixelSNAIL(Pretrained, nn.Module):
     def _check(self, codes):
         c = self.config
         if codes.ndim != 3 or codes.shape[1] > c.height or codes.shape[2] != c.width or codes.dtype != torch.long:
-            raise DataError(f"PixelSNAIL expects LongTensor codes (n, h<={c.height}, {c.width}), got {codes.dtype} {tuple(codes.shape)}")
+            raise DataError(f"PixelSNAIL expects LongTensor codes (n, h<={c.height}, {c.width}), got {codes.dtype} "
+                            f"{tuple(codes.shape)}")
         if codes.numel() and (codes.min() < 0 or codes.max() >= c.n_codes):
-            raise DataError(f"codes must be in [0, {c.n_codes}), got values in [{int(codes.min())}, {int(codes.max())}]")
+            raise DataError(f"codes must be in [0, {c.n_codes}), got values in [{int(codes.min())}, "
+                            f"{int(codes.max())}]")
 
     def _head(self, h, ctx=None):
         for blk in self.out_res: h = blk(h, ctx=ctx)
@@ -342,19 +373,24 @@ class PixelSNAIL(Pretrained, nn.Module):
 
 # %% ../../nbs/05a_pixelsnail.ipynb #1b519a19
 def check_causality(model:PixelSNAIL, cond=0, n_positions:int=None, seed:int=0):
-    "Assert that changing one code changes no logits at or before its position (every position, or `n_positions` random ones)."
+    ("Assert that changing one code changes no logits at or before its position (every position, or `n_positions` "
+     "random ones).")
     c = model.config
     g = torch.Generator().manual_seed(seed)
     codes = torch.randint(0, c.n_codes, (1, c.height, c.width), generator=g).to(model.background.device)
     model.eval()
     with torch.no_grad():
         base = model(codes, cond).flatten(2)
-        positions = range(c.height * c.width) if n_positions is None else torch.randperm(c.height * c.width, generator=g)[:n_positions].tolist()
+        positions = range(c.height * c.width) if n_positions is None else torch.randperm(c.height * c.width,
+            generator=g)[:n_positions].tolist()
         for p in positions:
             x = codes.clone(); x.view(-1)[p] = (x.view(-1)[p] + 1) % c.n_codes
             diff = (model(x, cond).flatten(2) - base).abs().amax(1)[0]
-            if diff[:p+1].max() > 0: raise AssertionError(f"changing the code at position {p} changed logits at {diff[:p+1].nonzero().flatten().tolist()}")
-            if p + 1 < diff.numel() and diff[p+1:].max() == 0: raise AssertionError(f"the code at position {p} influences nothing after it")
+            if diff[:p+1].max() > 0:
+                raise AssertionError(f"changing the code at position {p} changed logits at "
+                                     f"{diff[:p+1].nonzero().flatten().tolist()}")
+            if p + 1 < diff.numel() and diff[p+1:].max() == 0:
+                raise AssertionError(f"the code at position {p} influences nothing after it")
     return True
 
 # %% ../../nbs/05a_pixelsnail.ipynb #928f1e29
@@ -366,8 +402,10 @@ def sample(self:PixelSNAIL, cond=None, # class id (int) or (n,) LongTensor; None
             top_k:int=None, # sample among the k most likely codes only
             top_p:float=None, # nucleus sampling: among the most likely codes up to this total probability
             seed=None, # same seed, same codes on every device: an int (map j `clip_seed(seed, j)`), a list, None
-            guidance:float=1., # classifier-free guidance scale: 1 = plain conditional sampling (needs `p_uncond > 0` otherwise)
-            method:str='fast', # 'fast' (incremental, exact) or 'naive' (the whole network over rows 0..r for every code)
+            # classifier-free guidance scale: 1 = plain conditional sampling (needs `p_uncond > 0` otherwise)
+            guidance:float=1.,
+            # 'fast' (incremental, exact) or 'naive' (the whole network over rows 0..r for every code)
+            method:str='fast',
             max_steps:int=None, # stop after this many positions (the rest stays 0); for benchmarks
             on_step=None): # called as on_step(r, c, logits) at every position
     "Sample `n` code maps (n, height, width) for class `cond`, one position at a time in raster order."
@@ -376,7 +414,8 @@ def sample(self:PixelSNAIL, cond=None, # class id (int) or (n,) LongTensor; None
     c, dev = self.config, self.background.device
     g = clip_generators(seed, n)   # clip j's draws from its own generator: the same codes whatever the batch
     guided = guidance != 1   # then rows n.. are the same maps under the null condition
-    if guided and not (c.n_classes and c.p_uncond): raise ConfigError("guidance != 1 needs a class-conditional prior trained with p_uncond > 0")
+    if guided and not (c.n_classes and c.p_uncond):
+        raise ConfigError("guidance != 1 needs a class-conditional prior trained with p_uncond > 0")
     codes = torch.zeros(2 * n if guided else n, c.height, c.width, dtype=torch.long, device=dev)
     was_training = self.training; self.eval()
     try:
@@ -390,8 +429,10 @@ def sample(self:PixelSNAIL, cond=None, # class id (int) or (n,) LongTensor; None
                 ctx.r, ctx.c = r, col; return self.step(codes, cm, ctx)
             def write(p, x):
                 r, col = divmod(p, c.width); codes[:, r, col] = torch.cat([x, x]) if guided else x
-            autoregress(step, write, range(c.height * c.width if max_steps is None else min(max_steps, c.height * c.width)), g,
-                        temperature, top_k, top_p, guidance, on_step=None if on_step is None else lambda p, l: on_step(*divmod(p, c.width), l))
+            autoregress(step, write,
+                        range(c.height * c.width if max_steps is None else min(max_steps, c.height * c.width)), g,
+                        temperature, top_k, top_p, guidance, on_step=None if on_step is None else lambda p,
+                        l: on_step(*divmod(p, c.width), l))
     finally: self.train(was_training)
     return codes[:n]
 

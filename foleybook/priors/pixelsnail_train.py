@@ -19,7 +19,8 @@ __all__ = ['train_prior', 'time_samplers', 'prior_loss', 'code_accuracy', 'Prior
 
 # %% ../../nbs/05b_pixelsnail_train.ipynb #91991295
 def time_samplers(model:PixelSNAIL, cond=0, n:int=1, # the prior, a class id, the number of maps sampled at once
-                  naive_rows=None, # None: run the whole naive loop; or the rows where its per-code cost is measured (then interpolated)
+                  # None: run the whole naive loop; or the rows where its per-code cost is measured (then interpolated)
+                  naive_rows=None,
                   fast_steps:int=None, # time the fast sampler on this many codes and scale to the whole map (None: all)
                   check_steps:int=8, # both samplers draw this many codes with the same seed; they must agree
                   seed:int=0) -> dict:
@@ -29,7 +30,8 @@ def time_samplers(model:PixelSNAIL, cond=0, n:int=1, # the prior, a class id, th
     same = torch.equal(model.sample(cond, n, seed=seed, method='naive', max_steps=check_steps),
                        model.sample(cond, n, seed=seed, method='fast', max_steps=check_steps))
     steps = min(fast_steps or H * W, H * W)
-    t = time.perf_counter(); model.sample(cond, n, seed=seed, max_steps=steps); fast = (time.perf_counter() - t) * H * W / steps
+    t = time.perf_counter()
+    model.sample(cond, n, seed=seed, max_steps=steps); fast = (time.perf_counter() - t) * H * W / steps
     if naive_rows is None:
         t = time.perf_counter(); model.sample(cond, n, seed=seed, method='naive'); naive = time.perf_counter() - t
     else:
@@ -39,7 +41,8 @@ def time_samplers(model:PixelSNAIL, cond=0, n:int=1, # the prior, a class id, th
             cm = model.cond_map(cond, n)
             for r in rows:   # one code of row r costs one forward pass over rows 0..r (best of two)
                 ts = []
-                for _ in range(2): t = time.perf_counter(); model(codes[:, :r+1], cond_map=cm); ts.append(time.perf_counter() - t)
+                for _ in range(2):
+                    t = time.perf_counter(); model(codes[:, :r+1], cond_map=cm); ts.append(time.perf_counter() - t)
                 per.append(min(ts))
         naive = W * sum(_interp(r, rows, per) for r in range(H))
     return dict(fast=fast, naive=naive, speedup=naive / fast, same_codes=same)
@@ -94,7 +97,8 @@ def find_codes(path) -> Path:
     if p.is_dir():
         found = sorted(p.glob('codes*.safetensors')) or sorted(p.glob('*.safetensors'))
         if len(found) != 1:
-            raise DataError(f"{p}: expected one code-map file (*.safetensors written by save_codes) in this folder, found {[f.name for f in found]}")
+            raise DataError(f"{p}: expected one code-map file (*.safetensors written by save_codes) in this folder, "
+                            f"found {[f.name for f in found]}")
         p = found[0]
     if not p.is_file(): raise DataError(f"{p}: code-map file not found (run the VQ-VAE's save codes stage first)")
     return p
@@ -105,43 +109,59 @@ class PixelSNAILTrainer(Trainer):
         from foleybook.data.loaders import code_dls, read_codes
         s, path = run.settings, find_codes(codes)
         x, _, classes, n_codes = read_codes(path)
-        if x.ndim != 3: raise DataError(f"{path}: PixelSNAIL models (N, H, W) code maps, got {tuple(x.shape)} (residual-VQ codes are not supported)")
+        if x.ndim != 3:
+            raise DataError(f"{path}: PixelSNAIL models (N, H, W) code maps, got {tuple(x.shape)} (residual-VQ codes "
+                            f"are not supported)")
         dls = code_dls(path, bs=s.bs, seed=s.seed, valid_pct=s.valid_pct, device=device)
         return dls, dict(height=x.shape[1], width=x.shape[2], n_codes=n_codes, n_classes=len(classes))
     def build_model(self, data, run): return PixelSNAIL(run.model.replace(**data[1]))
-    def build_learner(self, data, model, run, cbs): return pixelsnail_learner(data[0], model, lr=run.settings.lr, cbs=cbs)
+    def build_learner(self, data, model, run, cbs):
+        return pixelsnail_learner(data[0], model, lr=run.settings.lr, cbs=cbs)
     def fp32_modules(self, model): return [m for m in model.modules() if isinstance(m, CausalAttention)] + [model.head]
 
 train_prior = trainer('pixelsnail', PixelSNAILConfig, what='a trained PixelSNAIL prior',
                       data='a code-map file (`write_codes` format) or a folder holding one',
                       defaults={'*': dict(epochs=1500, bs=8, lr=3e-4),   # the baseline: Adam 3e-4, batch 8, 1500 epochs
                                 'small': dict(epochs=30, bs=16, lr=1e-3),
-                                'debug': dict(epochs=2, bs=8, lr=3e-3), 'debug_baseline': dict(epochs=2, bs=8, lr=3e-3)})(PixelSNAILTrainer)
+                                'debug': dict(epochs=2, bs=8, lr=3e-3),
+                                'debug_baseline': dict(epochs=2, bs=8, lr=3e-3)})(PixelSNAILTrainer)
 
 # %% ../../nbs/05b_pixelsnail_train.ipynb #2caff4b2
-_RENAMES = [(r'\.parametrizations\.weight\.original0$', '.weight_g'), (r'\.parametrizations\.weight\.original1$', '.weight_v'),
-    (r'^horizontal\.', 'down.'), (r'^vertical\.', 'right.'), (r'\.resblocks\.', '.res.'), (r'\.key_resblock\.', '.key.'),
+_RENAMES = [(r'\.parametrizations\.weight\.original0$', '.weight_g'),
+            (r'\.parametrizations\.weight\.original1$', '.weight_v'),
+    (r'^horizontal\.', 'down.'), (r'^vertical\.', 'right.'), (r'\.resblocks\.', '.res.'),
+            (r'\.key_resblock\.', '.key.'),
     (r'\.query_resblock\.', '.query.'), (r'\.out_resblock\.', '.out.'), (r'\.causal_attention\.query\.', '.attn.q.'),
-    (r'\.causal_attention\.key\.', '.attn.k.'), (r'\.causal_attention\.value\.', '.attn.v.'), (r'\.aux_conv\.', '.aux.'),
-    (r'\.condition\.', '.cond.'), (r'(\.conv)+\.(weight_g|weight_v|bias)$', r'.\2'), (r'\.weight_g$', '.g'), (r'\.weight_v$', '.v')]
+    (r'\.causal_attention\.key\.', '.attn.k.'), (r'\.causal_attention\.value\.', '.attn.v.'),
+            (r'\.aux_conv\.', '.aux.'),
+    (r'\.condition\.', '.cond.'), (r'(\.conv)+\.(weight_g|weight_v|bias)$', r'.\2'), (r'\.weight_g$', '.g'),
+            (r'\.weight_v$', '.v')]
 
 def _old_wn_names(sd): # weight norm's parametrization names -> the old `weight_g` / `weight_v`
-    return {re.sub(r'\.parametrizations\.weight\.original([01])$', lambda m: '.weight_' + 'gv'[int(m[1])], k): v for k, v in sd.items()}
+    return {re.sub(r'\.parametrizations\.weight\.original([01])$', lambda m: '.weight_' + 'gv'[int(m[1])], k): v for k,
+            v in sd.items()}
 
 def pixelsnail_config_from_baseline(sd:dict, # a baseline PixelSNAIL state dict
                                     path='', # its file, for error messages
-                                    **overrides) -> PixelSNAILConfig: # fields the tensors do not fix (n_heads, dropout, ...)
+                                    # fields the tensors do not fix (n_heads, dropout, ...)
+                                    **overrides) -> PixelSNAILConfig:
     "The `dcase2023` config with the sizes of the baseline PixelSNAIL `sd` (read from its tensors)."
     sd = _old_wn_names(sd)
-    try: v, c1, e0, e3 = (sd[k] for k in ('horizontal.conv.conv.weight_v', 'blocks.0.resblocks.0.conv1.conv.conv.weight_v',
-                                          'embedNet.blocks.0.weight', 'embedNet.blocks.3.weight'))
-    except KeyError as e: raise CheckpointError(f"{path}: not a DCASE 2023 baseline PixelSNAIL state dict (no {e})") from None
+    try:
+        v, c1, e0, e3 = (sd[k] for k in ('horizontal.conv.conv.weight_v',
+                                         'blocks.0.resblocks.0.conv1.conv.conv.weight_v',
+                                         'embedNet.blocks.0.weight', 'embedNet.blocks.3.weight'))
+    except KeyError as e:
+        raise CheckpointError(f"{path}: not a DCASE 2023 baseline PixelSNAIL state dict (no {e})") from None
     H, W = tuple(sd['background'].shape[-2:]) if 'background' in sd else (20, 86)
-    if H * W != e3.shape[0]: raise CheckpointError(f"{path}: its class MLP makes {e3.shape[0]} values, not a {H} x {W} map")
+    if H * W != e3.shape[0]:
+        raise CheckpointError(f"{path}: its class MLP makes {e3.shape[0]} values, not a {H} x {W} map")
     count = lambda pat: len({m[1] for k in sd for m in [re.match(pat, k)] if m})
-    sizes = dict(n_codes=v.shape[1], channels=v.shape[0], height=H, width=W, n_classes=e0.shape[1], embed_hidden=e0.shape[0],
+    sizes = dict(n_codes=v.shape[1], channels=v.shape[0], height=H, width=W, n_classes=e0.shape[1],
+                 embed_hidden=e0.shape[0],
                  kernel=c1.shape[-1], res_channels=c1.shape[0], n_blocks=count(r'blocks\.(\d+)\.'),
-                 n_res_blocks=count(r'blocks\.0\.resblocks\.(\d+)\.'), attention=any('.causal_attention.' in k for k in sd),
+                 n_res_blocks=count(r'blocks\.0\.resblocks\.(\d+)\.'),
+                 attention=any('.causal_attention.' in k for k in sd),
                  n_out_res_blocks=count(r'out\.(\d+)\.conv1\.'))
     return PixelSNAILConfig.preset('dcase2023', **{**sizes, **overrides})
 
@@ -153,22 +173,29 @@ def pixelsnail_state_from_baseline(sd:dict, # a baseline PixelSNAIL state dict
         if k.startswith('cond_resnet.') or k == 'background': continue
         m = re.match(r'out\.(\d+)\.(.*)', k)
         if m: k = f"out_res.{m[1]}.{m[2]}" if int(m[1]) < n_out else f"head.{m[2]}"
-        k = re.sub(r'^embedNet\.blocks\.(\d+)\.', lambda m: f"embed.{int(m[1]) * (2 if model.config.embed_act else 1)}.", k)
+        k = re.sub(r'^embedNet\.blocks\.(\d+)\.',
+                   lambda m: f"embed.{int(m[1]) * (2 if model.config.embed_act else 1)}.", k)
         for pat, rep in _RENAMES: k = re.sub(pat, rep, k)
-        if k in own and v.ndim == 2 and own[k].ndim == 4 and v.numel() == own[k].numel(): v = v.reshape(own[k].shape)  # linear -> 1x1
+        # linear -> 1x1
+        if k in own and v.ndim == 2 and own[k].ndim == 4 and v.numel() == own[k].numel(): v = v.reshape(own[k].shape)
         out[k] = v
     return out
 
-def load_pixelsnail_checkpoint(path, # the baseline's PixelSNAIL file (`bottom_1400.pt`: {'model': state_dict, 'args': ...})
+def load_pixelsnail_checkpoint(
+                               # the baseline's PixelSNAIL file (`bottom_1400.pt`: {'model': state_dict, 'args': ...})
+                               path,
                                device='cpu', # where to put the model
-                               **overrides) -> PixelSNAIL: # config fields the tensors do not fix (n_heads, dropout, p_uncond)
-    "A `PixelSNAIL` (eval mode, the baseline's layout) with the weights of a DCASE 2023 baseline checkpoint; `CheckpointError` if they do not fit."
+                               # config fields the tensors do not fix (n_heads, dropout, p_uncond)
+                               **overrides) -> PixelSNAIL:
+    ("A `PixelSNAIL` (eval mode, the baseline's layout) with the weights of a DCASE 2023 baseline checkpoint; "
+     "`CheckpointError` if they do not fit.")
     ckpt = load_torch_file(path, 'PixelSNAIL checkpoint', safe_globals=[argparse.Namespace])
     sd = tensor_dict(ckpt.get('model', ckpt) if isinstance(ckpt, dict) else ckpt, path, 'PixelSNAIL',
                      "{'model': state_dict} as the baseline's train_pixelsnail.py saves")
     cfg = pixelsnail_config_from_baseline(sd, path, **overrides)
     if (cfg.causal, cfg.embed_act, cfg.n_cond_res_blocks) != ('strict', False, 0):
-        raise ConfigError(f"{path}: the baseline's weights need its layout (causal='strict', embed_act=False, n_cond_res_blocks=0)")
+        raise ConfigError(f"{path}: the baseline's weights need its layout (causal='strict', embed_act=False, "
+                          f"n_cond_res_blocks=0)")
     model = PixelSNAIL(cfg)
     sd = pixelsnail_state_from_baseline(sd, model)
     check_state_dict(model, sd, path)

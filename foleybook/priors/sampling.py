@@ -40,7 +40,8 @@ def sample_logits(logits, # (..., V) unnormalised log-probabilities, on any devi
                   top_k:int=None, # keep only the k most likely codes
                   top_p:float=None, # nucleus sampling: keep the most likely codes up to this total probability
                   generator=None): # a CPU generator the uniforms come from, or one per row (None: torch's global RNG)
-    "Sample one index per row of `logits` with temperature, top-k and top-p (inverse CDF, on the logits' device, of one CPU-drawn uniform per row)."
+    ("Sample one index per row of `logits` with temperature, top-k and top-p (inverse CDF, on the logits' device, of "
+     "one CPU-drawn uniform per row).")
     check_sampling(temperature, top_k, top_p)
     logits = logits.float()
     if temperature == 0: return logits.argmax(-1)
@@ -56,7 +57,8 @@ def guided_logits(cond_logits, # (..., V) logits under the condition
     "Classifier-free guidance in float32: `uncond + guidance * (cond - uncond)`."
     check_sampling(guidance=guidance)
     if cond_logits.shape != uncond_logits.shape:
-        raise ConfigError(f"guided_logits: conditional and null logits differ in shape, {tuple(cond_logits.shape)} vs {tuple(uncond_logits.shape)}")
+        raise ConfigError(f"guided_logits: conditional and null logits differ in shape, {tuple(cond_logits.shape)} vs "
+                          f"{tuple(uncond_logits.shape)}")
     c, u = cond_logits.float(), uncond_logits.float()
     return u + guidance * (c - u)
 
@@ -66,10 +68,13 @@ def autoregress(step, # step(i) -> the model's logits (rows, V) at position i (i
                 positions, # the positions, in sampling order
                 generator, # the CPU generator(s) every draw takes its numbers from: one per row (`clip_generators`)
                 temperature:float=1., top_k:int=None, top_p:float=None, # the draw (`sample_logits`)
-                guidance:float=1., # != 1: `step` gives the conditional rows then the null rows, mixed by `guided_logits`
-                draw=None, # draw(logits, generator) -> values, for heads that are not categorical (default: `sample_logits`)
+                # != 1: `step` gives the conditional rows then the null rows, mixed by `guided_logits`
+                guidance:float=1.,
+                # draw(logits, generator) -> values, for heads that are not categorical (default: `sample_logits`)
+                draw=None,
                 on_step=None): # on_step(i, logits) before each draw
-    "The loop of every autoregressive sampler: logits at each position, guidance, one draw from the CPU generator, the value written."
+    ("The loop of every autoregressive sampler: logits at each position, guidance, one draw from the CPU generator, "
+     "the value written.")
     check_sampling(temperature, top_k, top_p, guidance)
     if draw is None: draw = lambda logits, g: sample_logits(logits, temperature, top_k, top_p, g)
     for i in positions:

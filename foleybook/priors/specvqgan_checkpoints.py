@@ -46,7 +46,8 @@ def read_yaml(path): # a yaml file (a SpecVQGAN project config, MelGAN's args.ym
     Loader.add_multi_constructor('tag:yaml.org,2002:python/', plain)
     path = Path(path)
     try: return yaml.load(path.read_text(), Loader=Loader) or {}
-    except (OSError, yaml.YAMLError) as e: raise ConfigError(f"{path}: not a readable yaml file ({type(e).__name__}: {str(e)[:200]})") from None
+    except (OSError, yaml.YAMLError) as e:
+        raise ConfigError(f"{path}: not a readable yaml file ({type(e).__name__}: {str(e)[:200]})") from None
 
 def _get(d, dotted, default=None):
     "`d['a']['b']...` for 'a.b...', or `default` where a level is missing."
@@ -72,7 +73,8 @@ def vqgan_key_map(c:VQGANConfig) -> dict:
             if lv[i][3]: m[f'decoder.up.{i}.attn.{j}.'] = f'decoder.up.{k}.'; k += 1
         if i > 0: m[f'decoder.up.{i}.upsample.'] = f'decoder.up.{k}.'; k += 1
     for p in ('encoder', 'decoder'):
-        m.update({f'{p}.mid.block_1.': f'{p}.mid.block1.', f'{p}.mid.attn_1.': f'{p}.mid.attn.', f'{p}.mid.block_2.': f'{p}.mid.block2.'})
+        m.update({f'{p}.mid.block_1.': f'{p}.mid.block1.', f'{p}.mid.attn_1.': f'{p}.mid.attn.',
+                  f'{p}.mid.block_2.': f'{p}.mid.block2.'})
     return m
 
 def vqgan_config_from_state_dict(sd:dict, # a reference VQModel state dict (no `first_stage_model.` prefix)
@@ -82,7 +84,8 @@ def vqgan_config_from_state_dict(sd:dict, # a reference VQModel state dict (no `
     hp = hp or {}
     try:
         ch, cin = sd['encoder.conv_in.weight'].shape[:2]
-        levels = sorted(int(m[1]) for k in sd if (m := re.fullmatch(r'encoder\.down\.(\d+)\.block\.0\.conv1\.weight', k)))
+        levels = sorted(int(m[1]) for k in sd if (m := re.fullmatch(r'encoder\.down\.(\d+)\.block\.0\.conv1\.weight',
+                                                                    k)))
         ch_mult = tuple(sd[f'encoder.down.{i}.block.0.conv1.weight'].shape[0] // ch for i in levels)
         n_res = len({k.split('.')[4] for k in sd if k.startswith('encoder.down.0.block.')})
         enc_attn = [i for i in levels if f'encoder.down.{i}.attn.0.q.weight' in sd]
@@ -90,14 +93,23 @@ def vqgan_config_from_state_dict(sd:dict, # a reference VQModel state dict (no `
         z, embed = sd['encoder.conv_out.weight'].shape[0], sd['quant_conv.weight'].shape[0]
         n_codes = sd['quantize.embedding.weight'].shape[0]
     except KeyError as e: raise CheckpointError(f"{source}: not a SpecVQGAN codebook state dict (no {e})") from None
-    if cin != 1: raise CheckpointError(f"{source}: the codebook reads {cin}-channel inputs; SpecVQGAN's spectrogram codebook reads 1")
-    if enc_attn != dec_attn: raise CheckpointError(f"{source}: attention at encoder levels {enc_attn} but decoder levels {dec_attn}; foleybook's VQGAN mirrors them")
-    if sd['quant_conv.weight'].shape[1] != z: raise CheckpointError(f"{source}: encoder gives {z} channels, quant_conv takes {sd['quant_conv.weight'].shape[1]} (double_z is not a VQGAN)")
+    if cin != 1:
+        raise CheckpointError(f"{source}: the codebook reads {cin}-channel inputs; SpecVQGAN's spectrogram codebook "
+                              f"reads 1")
+    if enc_attn != dec_attn:
+        raise CheckpointError(f"{source}: attention at encoder levels {enc_attn} but decoder levels {dec_attn}; "
+                              f"foleybook's VQGAN mirrors them")
+    if sd['quant_conv.weight'].shape[1] != z:
+        raise CheckpointError(f"{source}: encoder gives {z} channels, quant_conv takes "
+                              f"{sd['quant_conv.weight'].shape[1]} (double_z is not a VQGAN)")
     d = 2 ** (len(levels) - 1)
     n_frames = int(_get(hp, 'data.params.spec_crop_len') or _get(hp, 'model.params.ddconfig.resolution') or 848)
-    if n_frames % d: raise CheckpointError(f"{source}: crop length {n_frames} is not a multiple of the downsampling {d}")
-    mel = MelConfig.preset('specvqgan').replace(n_mels=int(_get(hp, 'data.params.mel_num', 80)), sample_rate=int(_get(hp, 'data.params.sample_rate', 22050)))
-    loss = {k: _get(hp, f'model.params.lossconfig.params.{k}') for k in ('disc_start', 'disc_weight', 'codebook_weight', 'perceptual_weight')}
+    if n_frames % d:
+        raise CheckpointError(f"{source}: crop length {n_frames} is not a multiple of the downsampling {d}")
+    mel = MelConfig.preset('specvqgan').replace(n_mels=int(_get(hp, 'data.params.mel_num', 80)),
+                                                sample_rate=int(_get(hp, 'data.params.sample_rate', 22050)))
+    loss = {k: _get(hp, f'model.params.lossconfig.params.{k}') for k in ('disc_start', 'disc_weight', 'codebook_weight',
+                                                                         'perceptual_weight')}
     cfg = VQGANConfig(mel=mel, n_frames=n_frames, ch=ch, ch_mult=ch_mult, n_res_blocks=n_res,
                       attn_resolutions=tuple(n_frames // 2 ** i for i in enc_attn), z_channels=z, embed_dim=embed,
                       n_codes=n_codes, groups=32)
@@ -122,29 +134,44 @@ def gpt_config_from_state_dict(sd:dict, # the checkpoint's `state_dict` (with th
                                hp:dict=None, # the project yaml (or {})
                                source='', # named in errors
                                n_head:int=None) -> GPTConfig: # heads, when the yaml does not say
-    "The `GPTConfig` of a reference transformer checkpoint (shape from the tensors; heads and feature crop from the yaml)."
+    ("The `GPTConfig` of a reference transformer checkpoint (shape from the tensors; heads and feature crop from the "
+     "yaml).")
     hp = hp or {}
     if 'transformer.feat_embedder.weight' in sd or 'transformer.cls_embedder.weight' in sd:
-        raise CheckpointError(f"{source}: a GPTFeatsClass prior (features and class together); foleybook's SpecGPT takes one condition")
+        raise CheckpointError(f"{source}: a GPTFeatsClass prior (features and class together); foleybook's SpecGPT "
+                              f"takes one condition")
     if any(k.startswith('cond_stage_model.') for k in sd):
-        raise CheckpointError(f"{source}: the condition has its own trained stage (cond_stage_model); foleybook's SpecGPT reads raw features or a class")
+        raise CheckpointError(f"{source}: the condition has its own trained stage (cond_stage_model); foleybook's "
+                              f"SpecGPT reads raw features or a class")
     idx = sd.get('first_stage_permuter.forward_shuffle_idx')
-    if idx is None: raise CheckpointError(f"{source}: no ColumnMajor permuter (first_stage_permuter.forward_shuffle_idx); foleybook's SpecGPT reads codes column by column")
-    L, H, W = len(idx), _get(hp, 'model.params.first_stage_permuter_config.params.H'), _get(hp, 'model.params.first_stage_permuter_config.params.W')
-    if H is None or W is None: W = int(idx[1]) if L > 1 else 1; H = L // W   # column-major: the second code read is row 0 of column 1
+    if idx is None:
+        raise CheckpointError(f"{source}: no ColumnMajor permuter (first_stage_permuter.forward_shuffle_idx); "
+                              f"foleybook's SpecGPT reads codes column by column")
+    L, H, W = len(idx), _get(hp, 'model.params.first_stage_permuter_config.params.H'), _get(hp,
+        'model.params.first_stage_permuter_config.params.W')
+    # column-major: the second code read is row 0 of column 1
+    if H is None or W is None: W = int(idx[1]) if L > 1 else 1; H = L // W
     if H * W != L or not torch.equal(idx.long().cpu(), torch.arange(L).reshape(H, W).T.reshape(-1)):
-        raise CheckpointError(f"{source}: the permuter's order is not column-major over a {H} x {W} grid; foleybook's SpecGPT reads codes column by column")
+        raise CheckpointError(f"{source}: the permuter's order is not column-major over a {H} x {W} grid; foleybook's "
+                              f"SpecGPT reads codes column by column")
     try:
         V, width = sd['transformer.tok_emb.weight'].shape
-        emb, n_layer = sd['transformer.embedder.weight'], len({k.split('.')[2] for k in sd if k.startswith('transformer.blocks.')})
+        emb, n_layer = (sd['transformer.embedder.weight'],
+                        len({k.split('.')[2] for k in sd if k.startswith('transformer.blocks.')}))
     except KeyError as e: raise CheckpointError(f"{source}: not a SpecVQGAN transformer state dict (no {e})") from None
-    n_head = _get(hp, 'model.params.transformer_config.params.GPT_config.n_head') or n_head or (16 if width == 1024 else None)
-    if n_head is None: raise CheckpointError(f"{source}: the number of heads is not in the tensors and there is no project yaml: pass n_head=")
+    n_head = (_get(hp, 'model.params.transformer_config.params.GPT_config.n_head') or n_head
+              or (16 if width == 1024 else None))
+    if n_head is None:
+        raise CheckpointError(f"{source}: the number of heads is not in the tensors and there is no project yaml: pass "
+                              f"n_head=")
     if 'transformer.embedder.bias' not in sd and emb.ndim == 2:  # nn.Embedding: a class prior
-        return GPTConfig(n_codes=V, code_shape=(H, W), n_layer=n_layer, n_head=int(n_head), width=width, cond='class', n_classes=emb.shape[0])
-    frames = _get(hp, 'data.params.feat_sampler_cfg.params.feat_sample_size') or (sd['transformer.pos_emb'].shape[1] - L)
+        return GPTConfig(n_codes=V, code_shape=(H, W), n_layer=n_layer, n_head=int(n_head), width=width, cond='class',
+                         n_classes=emb.shape[0])
+    frames = (_get(hp, 'data.params.feat_sampler_cfg.params.feat_sample_size')
+              or (sd['transformer.pos_emb'].shape[1] - L))
     return GPTConfig(n_codes=V, code_shape=(H, W), n_layer=n_layer, n_head=int(n_head), width=width, cond='feature',
-                     feat_dim=emb.shape[1], feat_frames=int(frames), feat_len=int(_get(hp, 'data.params.feat_crop_len', 212)))
+                     feat_dim=emb.shape[1], feat_frames=int(frames),
+                     feat_len=int(_get(hp, 'data.params.feat_crop_len', 212)))
 
 def gpt_state_dict(sd:dict, c:GPTConfig, source='') -> dict:
     "The `transformer.*` tensors of a reference checkpoint renamed (and fused) to `SpecGPT(c)`'s names."
@@ -153,12 +180,16 @@ def gpt_state_dict(sd:dict, c:GPTConfig, source='') -> dict:
     for k, v in t.items():
         if m := re.fullmatch(r'blocks\.(\d+)\.attn\.(query|key|value|mask)(\.weight|\.bias)?', k):
             if m[2] == 'mask' and not torch.equal(v[0, 0], torch.tril(torch.ones_like(v[0, 0]))):
-                raise CheckpointError(f"{source}: {k} is not a plain causal mask (n_unmasked > 0); foleybook's SpecGPT is causal throughout")
-            if m[2] == 'query': out[f'blocks.{m[1]}.attn.qkv{m[3]}'] = torch.cat([t[f'blocks.{m[1]}.attn.{n}{m[3]}'] for n in ('query', 'key', 'value')])
+                raise CheckpointError(f"{source}: {k} is not a plain causal mask (n_unmasked > 0); foleybook's SpecGPT "
+                                      f"is causal throughout")
+            if m[2] == 'query':
+                out[f'blocks.{m[1]}.attn.qkv{m[3]}'] = torch.cat([t[f'blocks.{m[1]}.attn.{n}{m[3]}'] for n in ('query',
+                    'key', 'value')])
             continue
         if k.startswith('embedder.'):
             if c.cond == 'class': out['class_emb.weight'] = v
-            else: out['feat_proj.' + k[9:]] = v[..., None] if k.endswith('weight') and v.ndim == 2 else v  # a Linear embedder = a 1x1 conv
+            # a Linear embedder = a 1x1 conv
+            else: out['feat_proj.' + k[9:]] = v[..., None] if k.endswith('weight') and v.ndim == 2 else v
             continue
         out[k] = v
     if 'pos_emb' in out:  # the reference's block_size may exceed what the prior uses: keep the first positions
@@ -170,10 +201,13 @@ def gpt_state_dict(sd:dict, c:GPTConfig, source='') -> dict:
 def melgan_config_from_state_dict(sd:dict, # a reference MelGAN generator state dict
                                   source='') -> MelGANConfig:
     "The `MelGANConfig` of a reference MelGAN generator (SpecVQGAN's mel convention)."
-    w = {int(m[1]): v for k, v in sd.items() if (m := re.fullmatch(r'model\.(\d+)\.(weight_v|parametrizations\.weight\.original1|weight)', k))}
+    w = {int(m[1]): v for k,
+         v in sd.items() if (m := re.fullmatch(r'model\.(\d+)\.(weight_v|parametrizations\.weight\.original1|weight)',
+                                               k))}
     if 1 not in w: raise CheckpointError(f"{source}: not a MelGAN generator state dict (no model.1.weight_v)")
     n_mels, mult_ngf = w[1].shape[1], w[1].shape[0]
-    ups = sorted(i for i, v in w.items() if i > 1 and v.ndim == 3 and v.shape[0] == 2 * v.shape[1])  # transposed convs: (in, in / 2, 2 r)
+    # transposed convs: (in, in / 2, 2 r)
+    ups = sorted(i for i, v in w.items() if i > 1 and v.ndim == 3 and v.shape[0] == 2 * v.shape[1])
     ratios = tuple(w[i].shape[2] // 2 for i in ups)
     n_res = len({k.split('.')[1] for k in sd if k.startswith('model.') and '.block.' in k}) // max(len(ratios), 1)
     ngf = mult_ngf // 2 ** len(ratios)
@@ -189,7 +223,8 @@ def specvqgan_kind(ckpt) -> str: # what `read_specvqgan_file` returned
     if not isinstance(sd, dict): return None
     if 'transformer.tok_emb.weight' in sd: return 'transformer'
     if 'encoder.conv_in.weight' in sd and 'quantize.embedding.weight' in sd: return 'codebook'
-    if any(re.fullmatch(r'model\.\d+\.(weight_v|parametrizations\.weight\.original1)', str(k)) for k in sd): return 'vocoder'
+    if any(re.fullmatch(r'model\.\d+\.(weight_v|parametrizations\.weight\.original1)', str(k)) for k in sd):
+        return 'vocoder'
     return None
 
 def _project_yaml(path:Path, config):
@@ -226,14 +261,16 @@ def load_specvqgan_checkpoint(path, # a SpecVQGAN `.ckpt` (codebook or transform
         if part == 'codebook':
             if kind == 'transformer':
                 sd = {k[len('first_stage_model.'):]: v for k, v in sd.items() if k.startswith('first_stage_model.')}
-                hp = {'model': {'params': _get(hp, 'model.params.first_stage_config.params', {})}, 'data': _get(hp, 'data', {})}
+                hp = {'model': {'params': _get(hp, 'model.params.first_stage_config.params', {})},
+                      'data': _get(hp, 'data', {})}
             c = vqgan_config_from_state_dict(sd, hp, path)
             model, sd = VQGAN(c), vqgan_state_dict(sd, c)
         else:
             c = gpt_config_from_state_dict(sd, hp, path, n_head)
             if classes is not None:
                 if c.cond != 'class' or len(classes) != c.n_classes:
-                    raise ConfigError(f"classes: {len(classes)} names given, but {path} is a {c.cond} prior" + (f" of {c.n_classes} classes" if c.cond == 'class' else ''))
+                    raise ConfigError(f"classes: {len(classes)} names given, but {path} is a {c.cond} "
+                                      f"prior" + (f" of {c.n_classes} classes" if c.cond == 'class' else ''))
                 c = c.replace(classes=tuple(classes))
             model, sd = SpecGPT(c), gpt_state_dict(sd, c, path)
     check_state_dict(model, sd, path)

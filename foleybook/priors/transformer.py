@@ -45,14 +45,18 @@ class GPTConfig(FoleyConfig):
         'vas': dict(n_codes=128),
         'debug': dict(n_codes=32, code_shape=(10, 8), n_layer=2, n_head=2, width=32, feat_frames=4, feat_len=16),
     }
-    retired: ClassVar[tuple] = ('lr', 'wd', 'bs', 'epochs')   # training settings now (`train_transformer`'s `TrainSettings`)
+    # training settings now (`train_transformer`'s `TrainSettings`)
+    retired: ClassVar[tuple] = ('lr', 'wd', 'bs', 'epochs')
 
     def __post_init__(self):
         if self.cond not in CONDS: raise ConfigError(f"GPTConfig: cond must be one of {CONDS}, got {self.cond!r}")
-        if self.width % self.n_head: raise ConfigError(f"GPTConfig: width {self.width} is not divisible by n_head {self.n_head}")
-        if self.cond == 'feature' and not 1 <= self.feat_frames: raise ConfigError(f"GPTConfig: feat_frames must be >= 1")
+        if self.width % self.n_head:
+            raise ConfigError(f"GPTConfig: width {self.width} is not divisible by n_head {self.n_head}")
+        if self.cond == 'feature' and not 1 <= self.feat_frames:
+            raise ConfigError(f"GPTConfig: feat_frames must be >= 1")
         if not 0 <= self.p_uncond < 1: raise ConfigError(f"GPTConfig: p_uncond must be in [0, 1), got {self.p_uncond}")
-        if self.cond == 'none' and self.p_uncond: raise ConfigError("GPTConfig: p_uncond needs a condition (cond='feature' or 'class')")
+        if self.cond == 'none' and self.p_uncond:
+            raise ConfigError("GPTConfig: p_uncond needs a condition (cond='feature' or 'class')")
 
     @property
     def n_tokens(self) -> int: return self.code_shape[0] * self.code_shape[1]
@@ -92,7 +96,8 @@ class CausalSelfAttention(nn.Module):
         if cache is None: o = F.scaled_dot_product_attention(q, k, v, dropout_p=p, is_causal=True)
         else:
             s = cache.pos
-            if s + T > cache.length: raise ConfigError(f"KVCache: {s + T} positions exceed the context of {cache.length}")
+            if s + T > cache.length:
+                raise ConfigError(f"KVCache: {s + T} positions exceed the context of {cache.length}")
             cache.k[layer, :, :, s:s+T], cache.v[layer, :, :, s:s+T] = k, v
             k, v = cache.k[layer, :, :, :s+T], cache.v[layer, :, :, :s+T]
             mask = None if T == 1 else torch.ones(T, s + T, dtype=torch.bool, device=x.device).tril(s)
@@ -103,8 +108,10 @@ class Block(nn.Module):
     "GPT-2 block: `x + attn(ln1(x))`, then `x + mlp(ln2(x))` with a 4x GELU MLP."
     def __init__(self, width:int, n_head:int, dropout:float=0.):
         super().__init__()
-        self.ln1, self.attn, self.ln2 = nn.LayerNorm(width), CausalSelfAttention(width, n_head, dropout), nn.LayerNorm(width)
-        self.mlp = nn.Sequential(nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width), nn.Dropout(dropout))
+        self.ln1, self.attn, self.ln2 = nn.LayerNorm(width), CausalSelfAttention(width, n_head,
+                                                                                 dropout), nn.LayerNorm(width)
+        self.mlp = nn.Sequential(nn.Linear(width, 4 * width), nn.GELU(), nn.Linear(4 * width, width),
+                                 nn.Dropout(dropout))
     def forward(self, x, cache:KVCache=None, layer:int=0):
         x = x + self.attn(self.ln1(x), cache, layer)
         return x + self.mlp(self.ln2(x))
@@ -116,7 +123,8 @@ class SpecGPT(Pretrained, nn.Module):
     def __init__(self, config:GPTConfig=None): # the shape (default: the `vggsound` preset)
         super().__init__()
         self.config = c = config or GPTConfig.preset('vggsound')
-        if c.cond == 'class' and c.n_classes < 1: raise ConfigError("GPTConfig: cond='class' needs n_classes >= 1 (the trainer sets it from the data)")
+        if c.cond == 'class' and c.n_classes < 1:
+            raise ConfigError("GPTConfig: cond='class' needs n_classes >= 1 (the trainer sets it from the data)")
         self.tok_emb = nn.Embedding(c.n_codes, c.width)
         self.pos_emb = nn.Parameter(torch.zeros(1, c.block_size, c.width))
         if c.cond == 'feature':
@@ -159,10 +167,13 @@ def check_features(self:SpecGPT, x, # (n, frames, feat_dim) or (frames, feat_dim
     x = torch.as_tensor(x)
     if x.ndim == 2: x = x[None]
     if x.ndim != 3 or x.shape[-1] != c.feat_dim:
-        raise DataError(f"{source}: expected visual features (frames, {c.feat_dim}) or (n, frames, {c.feat_dim}), got shape {tuple(x.shape)}")
-    if x.shape[1] == c.feat_len and c.feat_len != c.feat_frames: x = x[:, torch.as_tensor(feature_frames(c.feat_len, c.feat_frames))]
+        raise DataError(f"{source}: expected visual features (frames, {c.feat_dim}) or (n, frames, {c.feat_dim}), got "
+                        f"shape {tuple(x.shape)}")
+    if x.shape[1] == c.feat_len and c.feat_len != c.feat_frames:
+        x = x[:, torch.as_tensor(feature_frames(c.feat_len, c.feat_frames))]
     if x.shape[1] != c.feat_frames:
-        raise DataError(f"{source}: expected {c.feat_frames} feature frames (or a whole clip's {c.feat_len}), got {x.shape[1]}")
+        raise DataError(f"{source}: expected {c.feat_frames} feature frames (or a whole clip's {c.feat_len}), got "
+                        f"{x.shape[1]}")
     if n is not None and len(x) != n:
         if len(x) != 1: raise DataError(f"{source}: features for {len(x)} clips, but n = {n}")
         x = x.expand(n, -1, -1)
@@ -182,14 +193,18 @@ def cond_embed(self:SpecGPT, cond, # features, class ids (-1: none), or None; se
     if c.cond == 'none':
         if cond is not None: raise ConfigError("this SpecGPT is unconditional (cond='none') but got a condition")
         return self.start.expand(n, -1, -1)
-    if cond is None: raise ConfigError(f"this SpecGPT is conditioned on {c.cond}s: give one (or use guidance with p_uncond)")
+    if cond is None:
+        raise ConfigError(f"this SpecGPT is conditioned on {c.cond}s: give one (or use guidance with p_uncond)")
     drop = torch.rand(n, device=self.device) < c.p_uncond if self.training and c.p_uncond else None
     if c.cond == 'class':
         cond = torch.as_tensor(cond, device=self.device).long()
         if cond.ndim == 0: cond = cond.expand(n)
-        if cond.shape != (n,): raise ConfigError(f"class condition must be an int or a ({n},) tensor, got shape {tuple(cond.shape)}")
-        if cond.min() < -1 or cond.max() >= c.n_classes: raise ConfigError(f"class ids must be in [0, {c.n_classes}) (or -1: none), got {cond.tolist()}")
-        if cond.min() < 0 and not c.p_uncond: raise ConfigError("class -1 (no class) needs a prior trained with p_uncond > 0")
+        if cond.shape != (n,):
+            raise ConfigError(f"class condition must be an int or a ({n},) tensor, got shape {tuple(cond.shape)}")
+        if cond.min() < -1 or cond.max() >= c.n_classes:
+            raise ConfigError(f"class ids must be in [0, {c.n_classes}) (or -1: none), got {cond.tolist()}")
+        if cond.min() < 0 and not c.p_uncond:
+            raise ConfigError("class -1 (no class) needs a prior trained with p_uncond > 0")
         if drop is not None: cond = cond.masked_fill(drop, -1)
         return self.class_emb(torch.where(cond < 0, c.n_classes, cond))[:, None]
     e = self.feat_proj(self.check_features(cond, n).transpose(1, 2)).transpose(1, 2)
@@ -215,10 +230,13 @@ def hidden(self:SpecGPT, emb, # (n, T, width) input embeddings (condition + code
 
 def _check_codes(self, codes):
     c = self.config
-    if not isinstance(codes, torch.Tensor) or codes.ndim != 3 or tuple(codes.shape[1:]) != tuple(c.code_shape) or codes.is_floating_point():
-        raise DataError(f"SpecGPT expects LongTensor code grids (n, {c.code_shape[0]}, {c.code_shape[1]}), got {getattr(codes, 'dtype', type(codes).__name__)} {tuple(getattr(codes, 'shape', ()))}")
+    if (not isinstance(codes, torch.Tensor) or codes.ndim != 3 or tuple(codes.shape[1:]) != tuple(c.code_shape)
+        or codes.is_floating_point()):
+        raise DataError(f"SpecGPT expects LongTensor code grids (n, {c.code_shape[0]}, {c.code_shape[1]}), got "
+                        f"{getattr(codes, 'dtype', type(codes).__name__)} {tuple(getattr(codes, 'shape', ()))}")
     if codes.numel() and (codes.min() < 0 or codes.max() >= c.n_codes):
-        raise DataError(f"codes must be in [0, {c.n_codes}) (the codebook), got values in [{int(codes.min())}, {int(codes.max())}]")
+        raise DataError(f"codes must be in [0, {c.n_codes}) (the codebook), got values in [{int(codes.min())}, "
+                        f"{int(codes.max())}]")
 
 @patch
 def forward(self:SpecGPT, codes, # LongTensor (n, rows, cols) code grids
@@ -280,7 +298,8 @@ def sample(self:SpecGPT, cond=None, # features, class id(s) or None (see `cond_e
         if guided: ce = torch.cat([ce, self.null_embed(n)])
         N, L = len(ce), c.cond_len
         end = S if max_tokens is None else min(S, k0 + max_tokens)
-        cache = KVCache(c.n_layer, N, c.n_head, c.block_size, c.width // c.n_head, self.device, self.pos_emb.dtype) if method == 'cache' else None
+        cache = (KVCache(c.n_layer, N, c.n_head, c.block_size, c.width // c.n_head, self.device, self.pos_emb.dtype)
+                 if method == 'cache' else None)
         rows = lambda s: torch.cat([s, s]) if guided else s
         def step(i):
             if cache is None or i == k0:     # the whole prefix: condition + codes before i

@@ -25,9 +25,11 @@ __all__ = ['train_transformer', 'encode_dataset', 'gpt_loss', 'token_accuracy', 
 @torch.no_grad()
 def encode_dataset(codec, # a trained `VQGAN` (or any codec with `mel_config`, `encode` and a `config.n_frames`)
                    root, # a class folder root/<Class>/*.wav
-                   features=None, # a features root: read features/<Class>/<clip>.npy for every clip root/<Class>/<clip>.wav
+                   # a features root: read features/<Class>/<clip>.npy for every clip root/<Class>/<clip>.wav
+                   features=None,
                    bs:int=16) -> dict: # clips encoded at once
-    "`codes` (N, rows, cols), `labels` (N,), `classes`, `files` and (with `features`) `features` (N, frames, D) of a class folder."
+    ("`codes` (N, rows, cols), `labels` (N,), `classes`, `files` and (with `features`) `features` (N, frames, D) of a "
+     "class folder.")
     from foleybook.data.folders import ClassFolder
     from foleybook.data.conditioning import load_array
     from foleybook.audio import MelSpectrogram
@@ -38,7 +40,8 @@ def encode_dataset(codec, # a trained `VQGAN` (or any codec with `mel_config`, `
     ds = ClassFolder(root, sr=codec.mel_config.sample_rate, duration=clip_seconds(codec.mel_config, n))
     dev = next(codec.parameters()).device
     codec.eval()
-    codes = [codec.encode(crop_frames(mel(torch.stack([ds[i][0] for i in range(s, min(s + bs, len(ds)))])), n).to(dev)).cpu()
+    codes = [codec.encode(crop_frames(mel(torch.stack([ds[i][0] for i in range(s, min(s + bs, len(ds)))])),
+                                      n).to(dev)).cpu()
              for s in range(0, len(ds), bs)]
     out = dict(codes=torch.cat(codes), labels=torch.tensor(ds.labels), classes=list(ds.classes),
                files=[Path(f).relative_to(root).as_posix() for f in ds.files])
@@ -48,7 +51,8 @@ def encode_dataset(codec, # a trained `VQGAN` (or any codec with `mel_config`, `
             f = Path(features)/Path(rel).with_suffix('.npy')
             a = load_array(f)
             if a.ndim != 2: raise DataError(f"{f}: expected a (frames, dims) feature array, got shape {a.shape}")
-            if feats and a.shape != feats[0].shape: raise DataError(f"{f}: features of shape {a.shape}, the others are {feats[0].shape}")
+            if feats and a.shape != feats[0].shape:
+                raise DataError(f"{f}: features of shape {a.shape}, the others are {feats[0].shape}")
             feats.append(a)
         out['features'] = torch.from_numpy(np.stack(feats)).float()
     return out
@@ -65,14 +69,16 @@ def token_accuracy(logits, codes):
 class _CodeCond(torch.utils.data.Dataset):
     def __init__(self, codes, cond): self.codes, self.cond = codes, cond
     def __len__(self): return len(self.codes)
-    def __getitem__(self, i): return (self.codes[i], self.cond[i], self.codes[i]) if self.cond is not None else (self.codes[i], self.codes[i])
+    def __getitem__(self, i):
+        return (self.codes[i], self.cond[i], self.codes[i]) if self.cond is not None else (self.codes[i], self.codes[i])
 
 def gpt_dls(codes, # (N, rows, cols) code grids
             cond=None, # (N,) class ids or (N, frames, D) features (None: unconditional)
             bs:int=8, valid_pct:float=0.1, seed:int=0, device=None) -> DataLoaders:
     "DataLoaders of `(codes, cond, codes)` (or `(codes, codes)`) batches; a seeded split."
     from foleybook.data.loaders import make_dls
-    if cond is not None and len(cond) != len(codes): raise DataError(f"{len(codes)} code grids but {len(cond)} conditions")
+    if cond is not None and len(cond) != len(codes):
+        raise DataError(f"{len(codes)} code grids but {len(cond)} conditions")
     idx = torch.randperm(len(codes), generator=torch.Generator().manual_seed(seed)).tolist()
     nv = max(1, round(valid_pct * len(codes))) if len(codes) > 1 else 0
     va, tr = idx[:nv], idx[nv:]
@@ -99,12 +105,16 @@ class TransformerTrainer(Trainer):
     def synth(self, run): return dict(n_per_class=20)
     def build_data(self, data, run, out, device):
         s, cfg, codec, features = run.settings, run.model, run.extras.codec, run.extras.features
-        if codec is None: raise ConfigError("train_transformer: give codec= the trained VQGAN (a model or its folder; `--set codec=DIR`)")
+        if codec is None:
+            raise ConfigError("train_transformer: give codec= the trained VQGAN (a model or its folder; `--set "
+                              "codec=DIR`)")
         if isinstance(codec, (str, Path)): codec = load_pretrained(codec)
-        if cfg.cond == 'feature' and features is None and Path(data) == Path(out)/'synth':   # 'synth': its visual features too
+        # 'synth': its visual features too
+        if cfg.cond == 'feature' and features is None and Path(data) == Path(out)/'synth':
             from foleybook.data.synth import SynthFoley
             features = SynthFoley(20, seed=s.seed).write_features(Path(out)/'synth_features')
-        if cfg.cond == 'feature' and features is None: raise ConfigError("train_transformer: cond='feature' needs features= the features root")
+        if cfg.cond == 'feature' and features is None:
+            raise ConfigError("train_transformer: cond='feature' needs features= the features root")
         enc = encode_dataset(codec, data, features=features if cfg.cond == 'feature' else None)
         size = dict(n_codes=codec.n_codes, code_shape=tuple(enc['codes'].shape[1:]), classes=tuple(enc['classes']))
         if cfg.cond == 'class': size['n_classes'] = len(enc['classes'])
@@ -112,13 +122,16 @@ class TransformerTrainer(Trainer):
             size.update(feat_dim=enc['features'].shape[2], feat_len=enc['features'].shape[1])
             if cfg.feat_frames > enc['features'].shape[1]: size['feat_frames'] = enc['features'].shape[1]
         tensors = {k: enc[k] for k in ('codes', 'labels', 'features') if k in enc}
-        save_safetensors(tensors, Path(out)/'codes.safetensors', metadata={'classes': ','.join(enc['classes']), 'n_codes': str(codec.n_codes)})
+        save_safetensors(tensors, Path(out)/'codes.safetensors',
+                         metadata={'classes': ','.join(enc['classes']), 'n_codes': str(codec.n_codes)})
         cond = {'class': enc['labels'], 'feature': enc.get('features'), 'none': None}[cfg.cond]
         return gpt_dls(enc['codes'], cond, bs=s.bs, valid_pct=s.valid_pct, seed=s.seed, device=device), size
     def build_model(self, data, run): return SpecGPT(run.model.replace(**data[1]))
-    def build_learner(self, data, model, run, cbs): return gpt_learner(data[0], model, lr=run.settings.lr, cbs=cbs)   # DDP: the system's
+    def build_learner(self, data, model, run, cbs):   # DDP: the system's
+        return gpt_learner(data[0], model, lr=run.settings.lr, cbs=cbs)
     def fp32_modules(self, model): return [model.head]
 
 train_transformer = trainer('transformer', GPTConfig, extras=_TransformerExtras, what='a trained GPT prior',
                             data="a class-folder root, or 'synth' (a SynthFoley set and its features in out/)",
-                            defaults={'*': dict(epochs=100, bs=16, lr=1e-4, wd=0.01), 'debug': dict(epochs=2, bs=8, lr=3e-3)})(TransformerTrainer)
+                            defaults={'*': dict(epochs=100, bs=16, lr=1e-4, wd=0.01),
+                                      'debug': dict(epochs=2, bs=8, lr=3e-3)})(TransformerTrainer)

@@ -33,7 +33,9 @@ RECIPE_PRESETS = {
         n_per_class=6, holdout=1/3, seed=0, duration=4.0,
         vae=None,       # no VAE: the UNet diffuses the mel images themselves
         unet=dict(preset='debug', epochs=1, bs=16),
-        vocoder=None,   # Griffin-Lim (32 iterations); a `hifigan` section (preset, steps, bs, segment) trains a HiFi-GAN on the images' mels
+        # Griffin-Lim (32 iterations); a `hifigan` section (preset, steps, bs, segment) trains a HiFi-GAN on the images'
+        # mels
+        vocoder=None,
         judge='debug',
         generate=dict(n_per_class=2, steps=5, guidance=2., bs=7),
         evaluate=dict(embedders=('classifier',))),
@@ -49,21 +51,25 @@ RECIPE_PRESETS = {
     'image256': dict(
         n_per_class=None, holdout=0.1, seed=0, duration=4.0,
         vae=None,
-        unet=dict(preset='audio_diffusion', model=dict(diffusion=dict(schedule='linear', T=1000, p_uncond=0.1)), epochs=100, bs=16),
-        vocoder=dict(preset='audio_diffusion', steps=200_000, bs=16),   # HiFi-GAN V1 on the 256 x 256 images' mels, 32-frame segments
+        unet=dict(preset='audio_diffusion', model=dict(diffusion=dict(schedule='linear', T=1000, p_uncond=0.1)),
+                  epochs=100, bs=16),
+        # HiFi-GAN V1 on the 256 x 256 images' mels, 32-frame segments
+        vocoder=dict(preset='audio_diffusion', steps=200_000, bs=16),
         judge='paper',
         generate=dict(n_per_class=100, steps=50, guidance=2., bs=8),
         evaluate=dict(embedders=('vggish', 'classifier'))),
     'latent': dict(
         n_per_class=None, holdout=0.1, seed=0, duration=4.0,
         vae=dict(preset='kl_f8', epochs=50),
-        unet=dict(preset='latent', model=dict(diffusion=dict(schedule='linear', T=1000, p_uncond=0.1)), epochs=100, bs=16),
+        unet=dict(preset='latent', model=dict(diffusion=dict(schedule='linear', T=1000, p_uncond=0.1)), epochs=100,
+                  bs=16),
         vocoder=None,   # Griffin-Lim, as the fork
         judge='paper',
         generate=dict(n_per_class=100, steps=50, guidance=2., bs=8),
         evaluate=dict(embedders=('vggish', 'classifier'))),
 }
-AUDIO_DIFFUSION_SECTIONS = dict(vae=Train('klvae'), unet=Train('audio_diffusion'), vocoder=Train('hifigan'), generate=AudioDiffusionGenerate)
+AUDIO_DIFFUSION_SECTIONS = dict(vae=Train('klvae'), unet=Train('audio_diffusion'), vocoder=Train('hifigan'),
+                                generate=AudioDiffusionGenerate)
 
 # %% ../../nbs/13f_audio_diffusion_recipe.ipynb #fa5edfe4
 def _unet_model(r:Recipe) -> dict:
@@ -77,11 +83,13 @@ def unet_config(r:Recipe):
 
 def no_vae(r:Recipe):
     "Why the vae stage is skipped (None: the preset has a `vae` section)."
-    return None if r.P.get('vae') else "the preset diffuses the mel images themselves (no `vae` section): no KL autoencoder to train"
+    return None if r.P.get('vae') else ("the preset diffuses the mel images themselves (no `vae` section): no KL "
+                                        "autoencoder to train")
 
 def no_vocoder(r:Recipe):
     "Why the vocoder stage is skipped (None: the preset has a `vocoder` section)."
-    return None if r.P.get('vocoder') else "Griffin-Lim inverts the mel images (no `vocoder` section): no vocoder to train"
+    return None if r.P.get('vocoder') else ("Griffin-Lim inverts the mel images (no `vocoder` section): no vocoder to "
+                                            "train")
 
 def stage_vae(r:Recipe) -> dict:
     "Train the KL autoencoder of the `vae` section on the train split's mel images (latent presets)."
@@ -96,7 +104,8 @@ def stage_unet(r:Recipe) -> dict:
 
 def hifigan_for_images(images, # the `MelImageConfig` of the images
                        preset:str='debug'): # a `HiFiGANConfig` preset: its width and residual blocks are kept
-    "A HiFi-GAN config on the images' mel convention: upsampling rates multiplying to their hop (the preset's when they do)."
+    ("A HiFi-GAN config on the images' mel convention: upsampling rates multiplying to their hop (the preset's when "
+     "they do).")
     from foleybook.vocoders.hifigan import HiFiGANConfig
     cfg, hop = HiFiGANConfig.preset(preset), images.hop_length
     if math.prod(cfg.upsample_rates) == hop: return cfg.replace(mel=images.mel)
@@ -108,13 +117,16 @@ def hifigan_for_images(images, # the `MelImageConfig` of the images
         while n % k == 0: rates.append(k); n //= k
         k += 2
     rates = tuple(sorted(rates, reverse=True))
-    return cfg.replace(mel=images.mel, upsample_rates=rates, upsample_kernel_sizes=tuple(2 * u + u % 2 for u in rates))   # kernel - rate even
+    # kernel - rate even
+    return cfg.replace(mel=images.mel, upsample_rates=rates, upsample_kernel_sizes=tuple(2 * u + u % 2 for u in rates))
 
 def stage_vocoder(r:Recipe) -> dict:
-    "Train the HiFi-GAN of the `vocoder` section on the train split's audio in the images' mel convention (32-frame segments unless it says)."
+    ("Train the HiFi-GAN of the `vocoder` section on the train split's audio in the images' mel convention (32-frame "
+     "segments unless it says).")
     v, images = r.P['vocoder'], unet_config(r).images
     train = r.need('split', 'the train split', r.path('data', 'train'))
-    run_trainer(r, train, preset=hifigan_for_images(images, v.get('preset', 'debug')), extras=dict(segment=images.hop_length * 32))
+    run_trainer(r, train, preset=hifigan_for_images(images, v.get('preset', 'debug')),
+                extras=dict(segment=images.hop_length * 32))
     return {k: v.get(k) for k in ('preset', 'steps', 'epochs')}
 
 AUDIO_DIFFUSION = register_recipe(RecipeSpec('audio-diffusion', [
@@ -122,7 +134,8 @@ AUDIO_DIFFUSION = register_recipe(RecipeSpec('audio-diffusion', [
     Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), stage_split, reads=('holdout', 'seed')),
     Stage('vae', 'a trained KL autoencoder', 'vae/final', ('split',), stage_vae, 'vae', 'vae', when=no_vae),
     Stage('unet', 'a trained audio-diffusion model', 'unet/final', ('split', 'vae'), stage_unet, 'unet', 'unet'),
-    Stage('vocoder', 'a neural vocoder on the images\' mels', 'vocoder/final', ('split',), stage_vocoder, 'vocoder', 'vocoder', when=no_vocoder),
+    Stage('vocoder', 'a neural vocoder on the images\' mels', 'vocoder/final', ('split',), stage_vocoder, 'vocoder',
+          'vocoder', when=no_vocoder),
     Stage('generate', 'generated clips', 'gen', ('unet', 'vocoder'), stage_generate, reads=('generate',)),
     Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate, reads=('evaluate', 'judge'))],
     RECIPE_PRESETS, 'audio-diffusion: class-conditional mel-image (or latent) diffusion, per-class FAD and accuracy',

@@ -29,12 +29,18 @@ __all__ = ['BENCH_SYSTEMS', 'BENCH_PRESETS', 'SCORES_LAYOUT', 'bench_sets', 'ben
            'BenchStatus', 'run_bench']
 
 # %% ../../nbs/13h_bench.ipynb #0e7a8032
-BENCH_SYSTEMS = {   # system -> its recipe, the recipe's preset for each benchmark preset, the demo target of its recipe (metric, bar)
-    'dcase2023': dict(recipe='dcase2023', presets=dict(debug='debug', demo='demo', paper='dcase2023'), target=('generated_accuracy', 0.45)),
-    'diffwave': dict(recipe='diffwave', presets=dict(debug='debug', demo='demo', paper='sc09'), target=('generated_accuracy', 0.35)),
-    'specvqgan': dict(recipe='specvqgan', presets=dict(debug='debug', demo='demo', paper='vas'), target=('generated_accuracy', 0.45)),
-    'audio-diffusion': dict(recipe='audio-diffusion', presets=dict(debug='debug', demo='demo', paper='image256'), target=('generated_accuracy', 0.40)),
-    'mtcrnn': dict(recipe='mtcrnn', presets=dict(debug='debug', demo='demo', paper='published'), target=('control_correlation', 0.8)),
+# system -> its recipe, the recipe's preset for each benchmark preset, the demo target of its recipe (metric, bar)
+BENCH_SYSTEMS = {
+    'dcase2023': dict(recipe='dcase2023', presets=dict(debug='debug', demo='demo', paper='dcase2023'),
+                      target=('generated_accuracy', 0.45)),
+    'diffwave': dict(recipe='diffwave', presets=dict(debug='debug', demo='demo', paper='sc09'),
+                     target=('generated_accuracy', 0.35)),
+    'specvqgan': dict(recipe='specvqgan', presets=dict(debug='debug', demo='demo', paper='vas'),
+                      target=('generated_accuracy', 0.45)),
+    'audio-diffusion': dict(recipe='audio-diffusion', presets=dict(debug='debug', demo='demo', paper='image256'),
+                            target=('generated_accuracy', 0.40)),
+    'mtcrnn': dict(recipe='mtcrnn', presets=dict(debug='debug', demo='demo', paper='published'),
+                   target=('control_correlation', 0.8)),
 }
 BENCH_PRESETS = {   # the benchmark's data (SynthFoley for --data synth), held-out share and judge
     'debug': dict(n_per_class=6, holdout=1/3, judge='debug'),
@@ -47,9 +53,11 @@ def bench_sets(sets:dict, # 'system.section.key' -> value (`--set`), e.g. {'diff
     out = {s: {} for s in systems}
     for k, v in (sets or {}).items():
         name, _, rest = k.partition('.')
-        name = name.replace('_', '-') if name.replace('_', '-') in out else name   # the CLI writes audio-diffusion as audio_diffusion
+        # the CLI writes audio-diffusion as audio_diffusion
+        name = name.replace('_', '-') if name.replace('_', '-') in out else name
         if name not in out or not rest:
-            raise ConfigError(f"--set {k}: name a system of this run first (SYSTEM.SECTION.KEY=VALUE); systems: {list(systems)}")
+            raise ConfigError(f"--set {k}: name a system of this run first (SYSTEM.SECTION.KEY=VALUE); systems: "
+                              f"{list(systems)}")
         out[name][rest] = v
     return out
 
@@ -57,7 +65,8 @@ def bench_sets(sets:dict, # 'system.section.key' -> value (`--set`), e.g. {'diff
 def bench_data(out, # the benchmark folder
                data='synth', # 'synth' or a folder of class folders
                n_per_class:int=None) -> Path: # clips per class of the SynthFoley set (None: 100)
-    "The folder of class folders every system trains on: a SynthFoley set (and its visual features) in `out/data`, or the one in `data`."
+    ("The folder of class folders every system trains on: a SynthFoley set (and its visual features) in `out/data`, or "
+     "the one in `data`.")
     if data != 'synth': return find_dev_folder(data)
     from foleybook.data.synth import synth_folder, SynthFoley
     folder, n = Path(out)/'data', n_per_class or 100
@@ -132,7 +141,8 @@ def to_format(files:dict, # {class: [audio files]}
               folder, # where the converted clips go: folder/<Class>/<name>.wav (emptied first)
               fmt:dict, # `bench_format`
               native:dict=None) -> tuple: # the generator's own rate and clip length, for the note (`conversion_note`)
-    "`({class: [converted files]}, conversion note)`: the clips resampled to the judge's rate, zero-padded or cropped to its duration."
+    ("`({class: [converted files]}, conversion note)`: the clips resampled to the judge's rate, zero-padded or cropped "
+     "to its duration.")
     folder, n = Path(folder), round(fmt['duration'] * fmt['sample_rate'])
     shutil.rmtree(folder, ignore_errors=True)
     out, rates, durs = {}, [], []
@@ -150,8 +160,10 @@ def judge_accuracy(judge, # the benchmark's judge (`.classes`, `.predict(waves, 
                    clips:dict, # {class: [waves]} at `sr`
                    sr:int, # their sample rate
                    fmt:dict) -> dict: # `bench_format`: the judge's rate and duration
-    "`class_accuracy` ({'all': overall, class: per class}) of in-memory clips brought to the judge's format by `judge_format`."
-    return class_accuracy(judge, {c: [judge_format(w, sr, fmt) for w in ws] for c, ws in clips.items()}, fmt['sample_rate'])
+    ("`class_accuracy` ({'all': overall, class: per class}) of in-memory clips brought to the judge's format by "
+     "`judge_format`.")
+    return class_accuracy(judge, {c: [judge_format(w, sr, fmt) for w in ws] for c, ws in clips.items()},
+                          fmt['sample_rate'])
 
 # %% ../../nbs/13h_bench.ipynb #19ed1ed9
 def _n_params(folder) -> int:
@@ -167,22 +179,27 @@ def audio_seconds(folder) -> float:
     return float(sum(i.frames / i.samplerate for i in (sf.info(str(f)) for f in Path(folder).rglob('*.wav'))))
 
 def system_costs(r:Recipe) -> dict:
-    "Training CPU / GPU seconds, stage by stage too, parameters of the generating models, and generation's CPU real-time factor of experiment `r`."
+    ("Training CPU / GPU seconds, stage by stage too, parameters of the generating models, and generation's CPU "
+     "real-time factor of experiment `r`.")
     st = r.status()
-    trains = [n for n in r.order if r.stages[n].section and r.stages[n].work and n != 'evaluate' and st.get(n) and not st[n].get('skipped')]
+    trains = [n for n in r.order
+              if r.stages[n].section and r.stages[n].work and n != 'evaluate' and st.get(n)
+              and not st[n].get('skipped')]
     cuda = lambda n: check_system(st[n].get('system', 'cpu'))['device'].startswith('cuda')
     gen = st.get('generate') or {}
     seconds = audio_seconds(r.path('gen'))
     return dict(train_cpu_seconds=round(sum(st[n].get('cpu_seconds') or 0. for n in trains), 2),
                 train_gpu_seconds=round(sum(st[n]['seconds'] for n in trains if cuda(n)), 2),
                 stage_cpu_seconds={n: st[n].get('cpu_seconds') for n in r.order if st.get(n)},
-                params=sum(_n_params(r.path(r.stages[n].folder)) for n in r.stages['generate'].needs if r.stages[n].section),
+                params=sum(_n_params(r.path(r.stages[n].folder)) for n in r.stages['generate'].needs
+                           if r.stages[n].section),
                 generated_seconds=round(seconds, 2),
                 rtf_cpu=(gen.get('cpu_seconds') or 0.) / seconds if seconds else None)
 
 # %% ../../nbs/13h_bench.ipynb #eedf70a2
 def embedder_key(e, clf) -> str:
-    "The name of embedder `e` in the scores' keys: 'classifier' for the judge, else its name's first word ('vggish', 'panns')."
+    ("The name of embedder `e` in the scores' keys: 'classifier' for the judge, else its name's first word ('vggish', "
+     "'panns').")
     return 'classifier' if e is clf else e.name.split('-')[0]
 
 def pairwise_distance(emb) -> float:
@@ -197,7 +214,8 @@ def _shape(files:dict, clf, sr) -> dict:
     out = {}
     for c, fs in files.items():
         ws = [load_audio(f, sr=sr)[0][0] for f in fs]
-        out[c] = dict(envelope=float(np.mean([envelope_peak(w.numpy(), sr) for w in ws])), diversity=pairwise_distance(clf(ws, sr)),
+        out[c] = dict(envelope=float(np.mean([envelope_peak(w.numpy(), sr) for w in ws])),
+                      diversity=pairwise_distance(clf(ws, sr)),
                       probs=clf.probs(ws, sr))
     return out
 
@@ -205,14 +223,17 @@ def class_scores(gen:dict, # {class: [generated files in the judge's format]}
                  test, # the held-out folder: test/<Class>/
                  clf, # the judge (a `FoleyClassifier`)
                  embedders=()) -> dict: # more embedders (VGGish, PANNs objects)
-    "Per class and over all: accuracy, FAD / KAD against the same class and the others (each embedder), level, envelope, diversity, mIS."
+    ("Per class and over all: accuracy, FAD / KAD against the same class and the others (each embedder), level, "
+     "envelope, diversity, mIS.")
     gen_dir = Path(next(iter(gen.values()))[0]).parent.parent
-    table = evaluate(gen_dir, test, embedders=[clf, *embedders], classifier=clf, per_class=True, cross_class=True, classes=list(gen), progress=False)
+    table = evaluate(gen_dir, test, embedders=[clf, *embedders], classifier=clf, per_class=True, cross_class=True,
+                     classes=list(gen), progress=False)
     s, real = summarize(table), class_files(test, list(gen))
     sr = clf.sample_rate
     g, t = _shape(gen, clf, sr), _shape(real, clf, sr)
     lv = level_table(gen, real)
-    per = {c: dict(accuracy=s['class_accuracy'].get(c), accuracy_real=float(np.mean(t[c]['probs'].argmax(1) == clf.classes.index(c))),
+    per = {c: dict(accuracy=s['class_accuracy'].get(c),
+                   accuracy_real=float(np.mean(t[c]['probs'].argmax(1) == clf.classes.index(c))),
                    envelope=g[c]['envelope'], envelope_real=t[c]['envelope'],
                    diversity=g[c]['diversity'], diversity_real=t[c]['diversity'],
                    mis=mis_score(g[c]['probs']) if len(g[c]['probs']) > 1 else None,
@@ -221,20 +242,27 @@ def class_scores(gen:dict, # {class: [generated files in the judge's format]}
     for e in [clf, *embedders]:
         m, k, n = fad_matrix(table, e.name), fad_matrix(table, e.name, 'kad'), embedder_key(e, clf)
         for c in gen:
-            per[c][f'fad_{n}'] = float(m.loc[c, c]); per[c][f'fad_other_{n}'] = float(m.loc[c, 'vs other']) if 'vs other' in m else None
-            per[c][f'kad_{n}'] = float(k.loc[c, c]); per[c][f'kad_other_{n}'] = float(k.loc[c, 'vs other']) if 'vs other' in k else None
-    mean = lambda key: float(np.nanmean([v[key] for v in per.values() if v.get(key) is not None])) if any(v.get(key) is not None for v in per.values()) else None
+            per[c][f'fad_{n}'] = float(m.loc[c, c])
+            per[c][f'fad_other_{n}'] = float(m.loc[c, 'vs other']) if 'vs other' in m else None
+            per[c][f'kad_{n}'] = float(k.loc[c, c])
+            per[c][f'kad_other_{n}'] = float(k.loc[c, 'vs other']) if 'vs other' in k else None
+    mean = (lambda key: float(np.nanmean([v[key] for v in per.values() if v.get(key) is not None]))
+            if any(v.get(key) is not None for v in per.values()) else None)
     allp = np.concatenate([g[c]['probs'] for c in gen])
-    real_hits = [float(t[c]['probs'].argmax(1)[i] == clf.classes.index(c)) for c in gen for i in range(len(t[c]['probs']))]
-    return dict(per_class=per, accuracy=s['generated_accuracy'], accuracy_real=float(np.mean(real_hits)), mis=mis_score(allp),
-                **{k: mean(k) for k in per[next(iter(per))] if k not in ('accuracy', 'accuracy_real', 'mis', 'full_scale')},
+    real_hits = [float(t[c]['probs'].argmax(1)[i] == clf.classes.index(c)) for c in gen
+                 for i in range(len(t[c]['probs']))]
+    return dict(per_class=per, accuracy=s['generated_accuracy'], accuracy_real=float(np.mean(real_hits)),
+                mis=mis_score(allp),
+                **{k: mean(k) for k in per[next(iter(per))] if k not in ('accuracy', 'accuracy_real', 'mis',
+                                                                         'full_scale')},
                 full_scale=mean('full_scale'), fad_all=s['by_embedder'][clf.name]['fad_all'],
                 **{f'fad_all_{embedder_key(e, clf)}': s['by_embedder'][e.name]['fad_all'] for e in embedders})
 
 def free_scores(gen:list, # generated files in the judge's format
                 real:list, # real files in the judge's format
                 clf, embedders=()) -> dict:
-    "Class-free scores: FAD / KAD of the frame embeddings of all the clips against all the real ones (each embedder), level, envelope, diversity."
+    ("Class-free scores: FAD / KAD of the frame embeddings of all the clips against all the real ones (each embedder), "
+     "level, envelope, diversity.")
     from foleybook.eval.embedders import embed_files
     out = {}
     for e in [clf, *embedders]:
@@ -243,8 +271,10 @@ def free_scores(gen:list, # generated files in the judge's format
         if e is clf: out['kad_all'] = kad(a, b)
     g, t = _shape({'all': gen}, clf, clf.sample_rate)['all'], _shape({'all': real}, clf, clf.sample_rate)['all']
     lv = level_table({'all': gen}, {'all': real})['all']
-    return dict(out, envelope=g['envelope'], envelope_real=t['envelope'], diversity=g['diversity'], diversity_real=t['diversity'],
-                rms_dbfs=lv['generated']['rms_dbfs'], rms_dbfs_real=lv['real']['rms_dbfs'], full_scale=lv['generated']['full_scale'])
+    return dict(out, envelope=g['envelope'], envelope_real=t['envelope'], diversity=g['diversity'],
+                diversity_real=t['diversity'],
+                rms_dbfs=lv['generated']['rms_dbfs'], rms_dbfs_real=lv['real']['rms_dbfs'],
+                full_scale=lv['generated']['full_scale'])
 
 # %% ../../nbs/13h_bench.ipynb #d53f3b71
 def _free_files(r:Recipe) -> tuple:
@@ -253,7 +283,9 @@ def _free_files(r:Recipe) -> tuple:
     real = [Path(f).with_suffix('.wav') for f in sp['test']]
     return sorted(r.path('gen', 'random').glob('*.wav')), [f for f in real if f.is_file()]
 
-SCORES_LAYOUT = 3   # the contents of a score; a saved score of another layout is recomputed (2: KAD against the other classes; 3: each control curve's correlation)
+# the contents of a score; a saved score of another layout is recomputed (2: KAD against the other classes; 3: each
+# control curve's correlation)
+SCORES_LAYOUT = 3
 
 def score_system(name:str, # a key of `BENCH_SYSTEMS`
                  exp, # its finished experiment folder
@@ -264,7 +296,8 @@ def score_system(name:str, # a key of `BENCH_SYSTEMS`
                  embedders=()) -> dict: # more embedder objects (VGGish, PANNs)
     "The judge's scores of one experiment, its costs, and its recipe's own number against its target."
     r, folder = Recipe(exp, None, quiet=True), Path(folder)
-    stamp = dict(generate=r.status().get('generate'), judge=str(clf.fingerprint()), embedders=[e.name for e in embedders], fmt=fmt, layout=SCORES_LAYOUT)
+    stamp = dict(generate=r.status().get('generate'), judge=str(clf.fingerprint()),
+                 embedders=[e.name for e in embedders], fmt=fmt, layout=SCORES_LAYOUT)
     saved = folder/'score.json'
     if saved.is_file() and json.loads(saved.read_text()).get('stamp') == stamp: return json.loads(saved.read_text())
     own = json.loads(r.path('report.json').read_text())
@@ -278,9 +311,11 @@ def score_system(name:str, # a key of `BENCH_SYSTEMS`
         gen, note = to_format({'all': g}, folder/'gen', fmt)
         real, _ = to_format({'all': t}, folder/'real', fmt)
         scores = dict(kind='free', **free_scores(gen['all'], real['all'], clf, embedders),
-                      **{k: own.get(k) for k in ('control_correlation', 'control_correlation_ramp', 'control_correlation_step', 'control_correlation_real')})
+                      **{k: own.get(k) for k in ('control_correlation', 'control_correlation_ramp',
+                                                 'control_correlation_step', 'control_correlation_real')})
     out = dict(system=name, recipe=r.spec.name, preset=r.preset_name, conversion=note, **scores, **system_costs(r),
-               own=dict(metric=metric, value=own.get(metric), target=bar, met=own.get(metric) is not None and own[metric] >= bar),
+               own=dict(metric=metric, value=own.get(metric), target=bar,
+                        met=own.get(metric) is not None and own[metric] >= bar),
                stamp=stamp)
     with atomic_write(saved, 'w') as f: json.dump(out, f, indent=1, default=float)
     return out
@@ -333,16 +368,21 @@ def run_bench(out, # the benchmark folder
               quiet:bool=True, # no log lines (the recipes log to their recipe.log)
               overwrite:bool=False, # start `out` afresh (everything in it is deleted first)
               progress:bool=False) -> dict: # with `quiet`: a line per system and stage, their progress (`BenchStatus`)
-    "Run, judge and report `systems` on one data set, one split per seed: returns the report's dict (also in out/report.json)."
+    ("Run, judge and report `systems` on one data set, one split per seed: returns the report's dict (also in "
+     "out/report.json).")
     log, out = _log(quiet), Path(out)
-    if preset not in BENCH_PRESETS: raise ConfigError(f"unknown benchmark preset {preset!r}; choose one of {list(BENCH_PRESETS)}")
+    if preset not in BENCH_PRESETS:
+        raise ConfigError(f"unknown benchmark preset {preset!r}; choose one of {list(BENCH_PRESETS)}")
     systems = list(BENCH_SYSTEMS) if systems is None else list(systems)
     unknown = [s for s in systems if s not in BENCH_SYSTEMS]
     if unknown: raise ConfigError(f"unknown system(s) {unknown}; choose from {list(BENCH_SYSTEMS)}")
     if dcase:
-        if not any(e.name.startswith('vggish') for e in embedders): raise ConfigError("the DCASE mode needs VGGish's weights (--vggish PATH): the challenge's FAD is on VGGish embeddings")
+        if not any(e.name.startswith('vggish') for e in embedders):
+            raise ConfigError("the DCASE mode needs VGGish's weights (--vggish PATH): the challenge's FAD is on VGGish "
+                              "embeddings")
         dropped = [s for s in systems if not get_recipe(BENCH_SYSTEMS[s]['recipe']).splits]
-        if dropped: log(f"DCASE mode: {dropped} take no class: left out"); systems = [s for s in systems if s not in dropped]
+        if dropped:
+            log(f"DCASE mode: {dropped} take no class: left out"); systems = [s for s in systems if s not in dropped]
     check_system(system)
     seeds = list(seeds)
     bad = [s for s in seeds if isinstance(s, bool) or not isinstance(s, int) or s < 0]
@@ -366,7 +406,8 @@ def _bench(out, systems, data, preset, seeds, per_system, system, embedders, dca
     "The benchmark's runs, once `run_bench` checked its inputs and holds its folder."
     P = BENCH_PRESETS[preset]
     dev = bench_data(out, data, P['n_per_class'])
-    fmt = dict(sample_rate=DCASE_FIGURES['sample_rate'], duration=DCASE_FIGURES['duration']) if dcase else bench_format(dev)
+    fmt = (dict(sample_rate=DCASE_FIGURES['sample_rate'], duration=DCASE_FIGURES['duration']) if dcase
+           else bench_format(dev))
     scores = {}
     for seed in seeds:
         base = out/f"seed{seed}"
@@ -380,10 +421,14 @@ def _bench(out, systems, data, preset, seeds, per_system, system, embedders, dca
                  **({'generate.n_per_class': DCASE_FIGURES['clips_per_class']} if dcase else {}), **per_system[name]}
             log(f"seed {seed}: {name} ({spec.name} --preset {BENCH_SYSTEMS[name]['presets'][preset]})")
             if status: status.start(seed, name, seeds.index(seed) * len(systems) + systems.index(name) + 1)
-            run_recipe(base/name, spec, data=str(dev) if spec.splits else 'synth', preset=BENCH_SYSTEMS[name]['presets'][preset],
+            run_recipe(base/name, spec, data=str(dev) if spec.splits else 'synth',
+                       preset=BENCH_SYSTEMS[name]['presets'][preset],
                        system=system, quiet=quiet, sets=s, split=split if spec.splits else None, verbose=not quiet)
-            scores.setdefault(name, {})[seed] = score_system(name, base/name, split/'test', clf, fmt, base/'scores'/name, embedders)
+            scores.setdefault(name, {})[seed] = score_system(name, base/name, split/'test', clf, fmt,
+                                                             base/'scores'/name, embedders)
             if status: status.end()
     if not report: return scores
-    return write_bench_report(out, scores, dict(preset=preset, data='SynthFoley' if data == 'synth' else Path(data).name, fmt=fmt,
-                                                dcase=dcase, n_per_class=P['n_per_class'], holdout=P['holdout'], judge=P['judge']))
+    return write_bench_report(out, scores,
+                              dict(preset=preset, data='SynthFoley' if data == 'synth' else Path(data).name, fmt=fmt,
+                                                dcase=dcase, n_per_class=P['n_per_class'], holdout=P['holdout'],
+                                   judge=P['judge']))

@@ -15,20 +15,27 @@ __all__ = ['DCASE_FIGURES', 'HEADLINE', 'PLOTS', 'summarize_bench', 'mean_range'
 
 # %% ../../nbs/13i_bench_report.ipynb #788b2c33
 DCASE_FIGURES = dict(baseline_mean_fad=9.7, best_mean_fad=4.765, clips_per_class=100, sample_rate=22050, duration=4.0,
-                     source="DCASE 2023 Task 7 (Foley sound synthesis): per-class FAD on VGGish embeddings against the evaluation set; "
-                            "the baseline's average as quoted by the winning team, the winner an AudioLDM fine-tuned with CLAP")
+                     source="DCASE 2023 Task 7 (Foley sound synthesis): per-class FAD on VGGish embeddings against the "
+                            "evaluation set; "
+                            "the baseline's average as quoted by the winning team, the winner an AudioLDM fine-tuned "
+                            "with CLAP")
 
 # %% ../../nbs/13i_bench_report.ipynb #e3c7b815
-HEADLINE = ('accuracy', 'accuracy_real', 'fad_classifier', 'fad_other_classifier', 'kad_classifier', 'kad_other_classifier', 'fad_all', 'fad_vggish', 'mis', 'diversity', 'diversity_real',
-            'envelope', 'envelope_real', 'rms_dbfs', 'rms_dbfs_real', 'full_scale', 'control_correlation', 'control_correlation_ramp', 'control_correlation_step', 'control_correlation_real',
-            'train_cpu_seconds', 'train_gpu_seconds', 'params', 'rtf_cpu')   # the numbers of a system that are averaged over seeds
+HEADLINE = ('accuracy', 'accuracy_real', 'fad_classifier', 'fad_other_classifier', 'kad_classifier',
+            'kad_other_classifier', 'fad_all', 'fad_vggish', 'mis', 'diversity', 'diversity_real',
+            'envelope', 'envelope_real', 'rms_dbfs', 'rms_dbfs_real', 'full_scale', 'control_correlation',
+            'control_correlation_ramp', 'control_correlation_step', 'control_correlation_real',
+            # the numbers of a system that are averaged over seeds
+            'train_cpu_seconds', 'train_gpu_seconds', 'params', 'rtf_cpu')
 
 def _stat(vs) -> dict:
     v = [float(x) for x in vs if x is not None and math.isfinite(float(x))]
     return dict(mean=float(np.mean(v)), min=min(v), max=max(v), n=len(v)) if v else None
 
-def summarize_bench(scores:dict) -> dict: # {system: {seed: score}} (`run_bench(report=False)`, or read back from report.json)
-    "{system: {metric: {mean, min, max, n}, 'per_class': {class: {metric: ...}}, 'own': ..., 'seeds': [...]}} over the seeds."
+def summarize_bench(scores:dict, # {system: {seed: score}} (`run_bench(report=False)`, or read back from report.json)
+                   ) -> dict:
+    ("{system: {metric: {mean, min, max, n}, 'per_class': {class: {metric: ...}}, 'own': ..., 'seeds': [...]}} over "
+     "the seeds.")
     out = {}
     for name, by_seed in scores.items():
         runs = list(by_seed.values())
@@ -37,9 +44,11 @@ def summarize_bench(scores:dict) -> dict: # {system: {seed: score}} (`run_bench(
         classes = list(dict.fromkeys(c for s in runs for c in s.get('per_class', {})))
         d['per_class'] = {c: {k: _stat([s['per_class'][c].get(k) for s in runs if c in s.get('per_class', {})])
                               for k in runs[0]['per_class'][c]} for c in classes}
-        d['own'] = dict(metric=runs[0]['own']['metric'], target=runs[0]['own']['target'], value=_stat([s['own']['value'] for s in runs]),
+        d['own'] = dict(metric=runs[0]['own']['metric'], target=runs[0]['own']['target'],
+                        value=_stat([s['own']['value'] for s in runs]),
                         met=sum(bool(s['own']['met']) for s in runs))
-        d.update(seeds=sorted(int(k) for k in by_seed), kind=runs[0]['kind'], preset=runs[0]['preset'], conversion=runs[0]['conversion'])
+        d.update(seeds=sorted(int(k) for k in by_seed), kind=runs[0]['kind'], preset=runs[0]['preset'],
+                 conversion=runs[0]['conversion'])
         out[name] = d
     return out
 
@@ -52,20 +61,28 @@ def mean_range(st, # a `summarize_bench` statistic {mean, min, max, n}, or None
 
 def bench_table(summary:dict) -> str:
     "The main markdown table: one row per system, mean (range) over its seeds."
-    cols = [('seeds', None), ('accuracy', 'accuracy'), ('judge on real', 'accuracy_real'), ('FAD same class', 'fad_classifier'), ('FAD other classes', 'fad_other_classifier'),
-            ('KAD same class', 'kad_classifier'), ('KAD other classes', 'kad_other_classifier'), ('class-free FAD', 'fad_all'), ('mIS', 'mis'), ('diversity (real)', 'diversity'), ('control corr.', 'control_correlation'),
-            ('train CPU min', 'train_cpu_seconds'), ('params', 'params'), ('gen. CPU RTF', 'rtf_cpu'), ('own target', None)]
+    cols = [('seeds', None), ('accuracy', 'accuracy'), ('judge on real', 'accuracy_real'),
+            ('FAD same class', 'fad_classifier'), ('FAD other classes', 'fad_other_classifier'),
+            ('KAD same class', 'kad_classifier'), ('KAD other classes', 'kad_other_classifier'),
+            ('class-free FAD', 'fad_all'), ('mIS', 'mis'), ('diversity (real)', 'diversity'),
+            ('control corr.', 'control_correlation'),
+            ('train CPU min', 'train_cpu_seconds'), ('params', 'params'), ('gen. CPU RTF', 'rtf_cpu'),
+            ('own target', None)]
     lines = ['| system | ' + ' | '.join(c for c, _ in cols) + ' |', '|---' * (len(cols) + 1) + '|']
     for name, d in summary.items():
         row = [str(len(d['seeds']))]
         for c, k in cols[1:-1]:
             if k == 'train_cpu_seconds': row.append(mean_range(d.get(k), 1 / 60, '{:.1f}'))
             elif k == 'params': row.append(f"{d[k]['mean'] / 1e6:.2f} M" if d.get(k) else '-')
-            elif k == 'diversity' and d.get(k): row.append(f"{mean_range(d[k], fmt='{:.2f}')} ({d['diversity_real']['mean']:.2f})" if d.get('diversity_real') else mean_range(d[k]))
-            elif k in ('accuracy', 'accuracy_real'): row.append(mean_range(d.get(k), 100, '{:.1f}') + (' %' if d.get(k) else ''))
+            elif k == 'diversity' and d.get(k):
+                row.append(f"{mean_range(d[k], fmt='{:.2f}')} ({d['diversity_real']['mean']:.2f})"
+                           if d.get('diversity_real') else mean_range(d[k]))
+            elif k in ('accuracy', 'accuracy_real'):
+                row.append(mean_range(d.get(k), 100, '{:.1f}') + (' %' if d.get(k) else ''))
             else: row.append(mean_range(d.get(k)))
         o = d['own']
-        row.append(f"{o['metric']} {mean_range(o['value'])} vs {o['target']} (met on {o['met']}/{len(d['seeds'])})" if o['value'] else '-')
+        row.append(f"{o['metric']} {mean_range(o['value'])} vs {o['target']} (met on "
+                   f"{o['met']}/{len(d['seeds'])})" if o['value'] else '-')
         lines.append(f"| {name} | " + ' | '.join(row) + ' |')
     return '\n'.join(lines)
 
@@ -76,18 +93,24 @@ def plot_accuracy(summary:dict):
     "Heat map of the judge's accuracy per class (columns) and class-conditional system (rows), mean over seeds."
     from matplotlib.figure import Figure
     names, classes = [n for n, d in summary.items() if d['kind'] == 'classes'], _classes(summary)
-    a = np.array([[(summary[n]['per_class'].get(c, {}).get('accuracy') or {}).get('mean', np.nan) for c in classes] for n in names])
+    a = np.array([[(summary[n]['per_class'].get(c,
+                                                {}).get('accuracy') or {}).get('mean', np.nan) for c in classes]
+                  for n in names])
     fig = Figure(figsize=(1.1 * len(classes) + 2.5, 0.5 * len(names) + 1.6)); ax = fig.subplots()
     im = ax.imshow(100 * a, vmin=0, vmax=100, cmap='viridis', aspect='auto')
     for i in range(len(names)):
         for j in range(len(classes)):
-            if np.isfinite(a[i, j]): ax.text(j, i, f"{100 * a[i, j]:.0f}", ha='center', va='center', color='w' if a[i, j] < .6 else 'k', fontsize=8)
-    ax.set_xticks(range(len(classes)), classes, rotation=30, ha='right', fontsize=8); ax.set_yticks(range(len(names)), names, fontsize=8)
+            if np.isfinite(a[i, j]):
+                ax.text(j, i, f"{100 * a[i, j]:.0f}", ha='center', va='center', color='w' if a[i, j] < .6 else 'k',
+                        fontsize=8)
+    ax.set_xticks(range(len(classes)), classes, rotation=30, ha='right', fontsize=8)
+    ax.set_yticks(range(len(names)), names, fontsize=8)
     fig.colorbar(im, ax=ax, label='accuracy (%)'); ax.set_title("the judge's accuracy on generated clips", fontsize=9)
     fig.tight_layout(); return fig
 
 def plot_quality(summary:dict):
-    "Quality against training CPU minutes: the judge's accuracy and same-class FAD (mean and range over seeds) per system."
+    ("Quality against training CPU minutes: the judge's accuracy and same-class FAD (mean and range over seeds) per "
+     "system.")
     from matplotlib.figure import Figure
     fig = Figure(figsize=(9, 3.4)); axs = fig.subplots(1, 2)
     for name, d in summary.items():
@@ -95,7 +118,9 @@ def plot_quality(summary:dict):
         x = d['train_cpu_seconds']['mean'] / 60
         for ax, k in zip(axs, ('accuracy', 'fad_classifier' if 'fad_classifier' in d else 'fad_all')):
             if k not in d: continue
-            st = d[k]; ax.errorbar([x], [st['mean']], yerr=[[st['mean'] - st['min']], [st['max'] - st['mean']]], fmt='o', capsize=3, label=name)
+            st = d[k]
+            ax.errorbar([x], [st['mean']], yerr=[[st['mean'] - st['min']], [st['max'] - st['mean']]], fmt='o',
+                        capsize=3, label=name)
     axs[0].set_ylabel('accuracy'); axs[1].set_ylabel('FAD (judge embedding; MTCRNN class-free)')
     for ax in axs: ax.set_xlabel('training CPU minutes'); ax.grid(alpha=.3)
     for ax in axs: ax.legend(fontsize=7)
@@ -111,12 +136,14 @@ def plot_levels(summary:dict):
     for ax, k in zip(axs, ('rms_dbfs', 'envelope')):
         real = [np.nanmean([get(n, c, f'{k}_real') for n in names]) for c in classes]
         ax.bar(np.arange(len(classes)) - 0.4 + w / 2, real, w, color='k', label='real')
-        for i, n in enumerate(names): ax.bar(np.arange(len(classes)) - 0.4 + w * (i + 1.5), [get(n, c, k) for c in classes], w, label=n)
+        for i, n in enumerate(names):
+            ax.bar(np.arange(len(classes)) - 0.4 + w * (i + 1.5), [get(n, c, k) for c in classes], w, label=n)
         ax.set_ylabel({'rms_dbfs': 'rms (dBFS)', 'envelope': 'envelope peak / mean'}[k]); ax.grid(alpha=.3, axis='y')
     axs[1].set_xticks(range(len(classes)), classes, rotation=20, fontsize=8); axs[0].legend(fontsize=7, ncol=3)
     fig.tight_layout(); return fig
 
-PLOTS = dict(accuracy=plot_accuracy, quality=plot_quality, levels=plot_levels)   # report plot name -> function of the summary
+# report plot name -> function of the summary
+PLOTS = dict(accuracy=plot_accuracy, quality=plot_quality, levels=plot_levels)
 
 # %% ../../nbs/13i_bench_report.ipynb #36530ee5
 def write_bench_report(out, # the benchmark folder
@@ -124,28 +151,38 @@ def write_bench_report(out, # the benchmark folder
                        settings:dict) -> dict: # preset, data, fmt, dcase, ...
     "Write `report.json` (settings, every score, the summary), `report.md` and the plots; return the report's dict."
     out, summary = Path(out), summarize_bench(scores)
-    rep = dict(settings=settings, summary=summary, scores={n: {str(k): v for k, v in d.items()} for n, d in scores.items()})
+    rep = dict(settings=settings, summary=summary,
+               scores={n: {str(k): v for k, v in d.items()} for n, d in scores.items()})
     for name, fn in PLOTS.items(): fn(summary).savefig(out/f"{name}.png", dpi=70)
     fmt, judge = settings['fmt'], settings['judge']   # a `JUDGE_PRESETS` name (in older runs: a classifier section)
     judge = f"the {judge} judge" if isinstance(judge, str) else f"{judge.get('preset')} preset"
     md = [f"# foleybook bench, preset {settings['preset']}", '',
-          f"Data: {settings['data']}; every class-conditional system trains on the same train split and is judged on the same held-out "
+          f"Data: {settings['data']}; every class-conditional system trains on the same train split and is judged on "
+          f"the same held-out "
           f"clips (one split per seed). The judge: one in-domain classifier per seed "
           f"({judge}, `foleybook.eval.judge`) trained on the "
-          f"train split at {fmt['sample_rate']:,} Hz, {fmt['duration']:.2f} s; each system's clips are brought to that format first. "
-          "Numbers are means over the seeds, with their range in brackets. MTCRNN takes a control curve, not a class: its FAD is class-free, "
+          f"train split at {fmt['sample_rate']:,} Hz, {fmt['duration']:.2f} s; each system's clips are brought to that "
+          f"format first. "
+          "Numbers are means over the seeds, with their range in brackets. MTCRNN takes a control curve, not a class: "
+          "its FAD is class-free, "
           "against its own held-out texture clips.", '', bench_table(summary), '',
-          '## Accuracy per class', '', '![accuracy](accuracy.png)', '', '## Quality against training time', '', '![quality](quality.png)', '',
-          '## Level and envelope per class', '', '![levels](levels.png)', '', '## Conversions to the judge\'s format', '',
+          '## Accuracy per class', '', '![accuracy](accuracy.png)', '', '## Quality against training time', '',
+          '![quality](quality.png)', '',
+          '## Level and envelope per class', '', '![levels](levels.png)', '', '## Conversions to the judge\'s format',
+          '',
           *[f"- {n}: {d['conversion']}" for n, d in summary.items()]]
     if settings.get('dcase'):
         f = DCASE_FIGURES
-        rows = [f"| {n} | " + ' | '.join(mean_range(d['per_class'][c].get('fad_vggish')) for c in _classes(summary)) + f" | {mean_range(d.get('fad_vggish'))} |"
+        rows = [f"| {n} | " + ' | '.join(mean_range(d['per_class'][c].get('fad_vggish')) for c in _classes(summary))
+                + f" | {mean_range(d.get('fad_vggish'))} |"
                 for n, d in summary.items() if d['kind'] == 'classes']
-        md += ['', '## DCASE 2023 Task 7 evaluation mode', '', f"Per-class FAD on VGGish embeddings, {f['clips_per_class']} clips per class, "
-               f"{f['sample_rate']:,} Hz, {f['duration']} s, against the held-out clips here (the challenge used its evaluation set). The challenge: "
+        md += ['', '## DCASE 2023 Task 7 evaluation mode', '',
+               f"Per-class FAD on VGGish embeddings, {f['clips_per_class']} clips per class, "
+               f"{f['sample_rate']:,} Hz, {f['duration']} s, against the held-out clips here (the challenge used its "
+               f"evaluation set). The challenge: "
                f"baseline average {f['baseline_mean_fad']}, best system {f['best_mean_fad']} ({f['source']}).", '',
-               '| system | ' + ' | '.join(_classes(summary)) + ' | mean |', '|---' * (len(_classes(summary)) + 2) + '|', *rows]
+               '| system | ' + ' | '.join(_classes(summary)) + ' | mean |', '|---' * (len(_classes(summary)) + 2) + '|',
+               *rows]
     with atomic_write(out/'report.md', 'w') as fh: fh.write('\n'.join(md) + '\n')
     with atomic_write(out/'report.json', 'w') as fh: json.dump(rep, fh, indent=1, default=float)
     return rep

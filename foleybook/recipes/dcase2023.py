@@ -9,7 +9,8 @@ from pathlib import Path
 from ..core import ConfigError, DataError, SYSTEMS, atomic_write
 from dataclasses import dataclass
 from .engine import Recipe, RecipeSpec, Stage, Train, GenerateSection, register_recipe
-from .stages import stage_data, stage_split, stage_generate, stage_evaluate, run_trainer, stage_vocoder, VOCODER
+from .stages import (stage_data, stage_split, stage_generate, stage_evaluate, run_trainer,
+                                      stage_vocoder, VOCODER)
 from ..systems.common import classes_of
 from ..systems.dcase2023 import DCASE2023_SYSTEM
 import foleybook.codecs.vqvae_train, foleybook.priors.pixelsnail_train   # the trainers of its sections
@@ -40,15 +41,18 @@ RECIPE_PRESETS = {
         vocoder=dict(trainer='griffinlim', n_iter=32),
         vqvae=dict(preset='debug', model=dict(mel_mean=-5.5, mel_std=2.7, restart_after=20, n_codes=256, embed_dim=16,
                                               hidden=32, res_channels=16), epochs=12, bs=4, lr=1.5e-3),
-        prior=dict(preset='dcase2023_cond', model=dict(channels=32, res_channels=32, n_blocks=2, n_res_blocks=1, attention=False,
-                                                      embed_hidden=64, n_cond_res_blocks=1, cond_channels=16, p_uncond=0.1),
+        prior=dict(preset='dcase2023_cond',
+                   model=dict(channels=32, res_channels=32, n_blocks=2, n_res_blocks=1, attention=False,
+                                                      embed_hidden=64, n_cond_res_blocks=1, cond_channels=16,
+                              p_uncond=0.1),
                    epochs=50, bs=4, lr=1e-3),
         judge='demo',
         generate=dict(n_per_class=20, temperature=1., top_k=None, guidance=2., bs=10),
         evaluate=dict(embedders=('classifier',))),
     'dcase2023': dict(
         n_per_class=None, holdout=0.1, seed=0,
-        vocoder=dict(trainer='hifigan', preset='v1', bs=16),   # 2.5M steps, AdamW 2e-4 decaying 0.999 a epoch: the trainer's defaults
+        # 2.5M steps, AdamW 2e-4 decaying 0.999 a epoch: the trainer's defaults
+        vocoder=dict(trainer='hifigan', preset='v1', bs=16),
         vqvae=dict(preset='dcase2023', epochs=800, bs=16),
         prior=dict(preset='dcase2023', epochs=1500, bs=8),
         judge='paper',
@@ -65,10 +69,12 @@ def find_urbansound(root):
     return None
 
 def stage_dcase_data(r:Recipe) -> dict:
-    "The dev data (SynthFoley for `--data synth`) and the vocoder's pretraining data (UrbanSound8K when the data folder has it)."
+    ("The dev data (SynthFoley for `--data synth`) and the vocoder's pretraining data (UrbanSound8K when the data "
+     "folder has it).")
     us8k = find_urbansound(r.data) if r.data != 'synth' else None
     info = stage_data(r, vocoder_data=str(us8k) if us8k else None)
-    if r.data != 'synth' and not us8k: r.log(f"stage data: no UrbanSound8K in {r.data}: the vocoder pretrains on the dev set {info['dev']}")
+    if r.data != 'synth' and not us8k:
+        r.log(f"stage data: no UrbanSound8K in {r.data}: the vocoder pretrains on the dev set {info['dev']}")
     return info
 
 # %% ../../nbs/13c_dcase2023.ipynb #3ec8735f

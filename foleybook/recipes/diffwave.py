@@ -42,22 +42,31 @@ RECIPE_PRESETS = {
                   generate=dict(n_per_class=2, sampler='fast', guidance=1., bs=7),
                   evaluate=dict(embedders=('classifier',))),
     'demo': dict(n_per_class=40, holdout=0.25, seed=0, duration=1.0, synth=_SYNTH,
-                 train=dict(backbone='sashimi', preset='sc09_small', epochs=28, bs=4, lr=2e-3, schedule='one_cycle',   # SaShiMi at 8 kHz, waves x5, one-cycle (see "Results")
-                            model=dict(d_model=16, n_layers=2, embed_mid=128, embed_out=128, sample_rate=8000, length=8000, scale=5.,
-                                       diffusion=dict(T=50, beta_end=0.2, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9), p_uncond=0.1))),
+                 # SaShiMi at 8 kHz, waves x5, one-cycle (see "Results")
+                 train=dict(backbone='sashimi', preset='sc09_small', epochs=28, bs=4, lr=2e-3, schedule='one_cycle',
+                            model=dict(d_model=16, n_layers=2, embed_mid=128, embed_out=128, sample_rate=8000,
+                                       length=8000, scale=5.,
+                                       diffusion=dict(T=50, beta_end=0.2,
+                                                      fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9),
+                                                      p_uncond=0.1))),
                  judge='demo',
                  generate=dict(n_per_class=20, sampler='fast', guidance=4., bs=10),
                  evaluate=dict(embedders=('classifier',))),
     'demo_wavenet': dict(n_per_class=40, holdout=0.25, seed=0, duration=1.0, synth=_SYNTH,
-                 train=dict(backbone='wavenet', preset='sc09_small', epochs=28, bs=4, lr=2e-3, schedule='one_cycle',   # the WaveNet backbone ("WaveNet vs SaShiMi")
-                            model=dict(res_channels=32, skip_channels=32, n_layers=12, dilation_cycle=6, embed_mid=128, embed_out=128,
+                 # the WaveNet backbone ("WaveNet vs SaShiMi")
+                 train=dict(backbone='wavenet', preset='sc09_small', epochs=28, bs=4, lr=2e-3, schedule='one_cycle',
+                            model=dict(res_channels=32, skip_channels=32, n_layers=12, dilation_cycle=6, embed_mid=128,
+                                       embed_out=128,
                                        sample_rate=8000, length=8000, scale=5.,
-                                       diffusion=dict(T=50, beta_end=0.2, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9), p_uncond=0.1))),
+                                       diffusion=dict(T=50, beta_end=0.2,
+                                                      fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9),
+                                                      p_uncond=0.1))),
                  judge='demo',
                  generate=dict(n_per_class=20, sampler='fast', guidance=2., bs=10),
                  evaluate=dict(embedders=('classifier',))),
     'sc09': dict(n_per_class=None, holdout=0.1, seed=0, duration=1.0,
-                 train=dict(backbone='wavenet', preset='sc09', bs=4, lr=2e-4),   # 1M steps: the trainer's published default
+                 # 1M steps: the trainer's published default
+                 train=dict(backbone='wavenet', preset='sc09', bs=4, lr=2e-4),
                  judge='paper',
                  generate=dict(n_per_class=205, sampler='fast', guidance=1., bs=16),
                  evaluate=dict(embedders=('classifier',))),
@@ -74,7 +83,8 @@ DIFFWAVE_SECTIONS = dict(train=Train('diffwave'), generate=DiffWaveGenerate)
 
 # %% ../../nbs/13d_diffwave_recipe.ipynb #147e3303
 def stage_train(r:Recipe) -> dict:
-    "Train the DiffWave of the `train` section on the train split (class-conditional, or a vocoder for the `vocoder` task; resumable)."
+    ("Train the DiffWave of the `train` section on the train split (class-conditional, or a vocoder for the `vocoder` "
+     "task; resumable).")
     train = r.need('split', 'the train split', r.path('data', 'train'))
     run_trainer(r, train, conditional=None if r.P.get('task') == 'vocoder' else True)
     return {k: r.P['train'].get(k) for k in ('backbone', 'preset', 'epochs', 'steps')}
@@ -83,7 +93,9 @@ def stage_train(r:Recipe) -> dict:
 def _lj_root(data) -> Path:
     "The LJSpeech-layout folder in `data` (itself or `data/LJSpeech-1.1`)."
     from foleybook.diffusion.diffwave_train import is_ljspeech
-    if str(data) == 'synth': raise ConfigError("the vocoder presets (ljspeech) need --data: an LJSpeech folder (`foleybook prepare ljspeech`)")
+    if str(data) == 'synth':
+        raise ConfigError("the vocoder presets (ljspeech) need --data: an LJSpeech folder (`foleybook prepare "
+                          "ljspeech`)")
     for d in (Path(data), Path(data)/'LJSpeech-1.1'):
         if is_ljspeech(d): return d
     raise DataError(f"--data {data}: no LJSpeech folder (metadata.csv and wavs/) in it or in its LJSpeech-1.1/")
@@ -107,7 +119,9 @@ def stage_lj_split(r:Recipe) -> dict:
     root = Path(data_source(r)['dev'])
     rows = [l for l in (root/'metadata.csv').read_text(encoding='utf-8').splitlines() if l.strip()]
     missing = [l.split('|')[0] for l in rows if not (root/'wavs'/f"{l.split('|')[0]}.wav").is_file()]
-    if missing: raise DataError(f"{root}/metadata.csv lists {len(missing)} utterance(s) without a wav in {root/'wavs'}, e.g. {missing[0]}")
+    if missing:
+        raise DataError(f"{root}/metadata.csv lists {len(missing)} utterance(s) without a wav in {root/'wavs'}, e.g. "
+                        f"{missing[0]}")
     k = min(r.P['n_test'], len(rows) - 1)
     if k < 1: raise DataError(f"{root}: {len(rows)} utterance(s), too few to hold any out")
     _lj_subset(root, rows[:-k], r.path('data', 'train')); _lj_subset(root, rows[-k:], r.path('data', 'test'))
@@ -117,7 +131,8 @@ def stage_lj_split(r:Recipe) -> dict:
     return info
 
 def stage_vocode(r:Recipe) -> dict:
-    "Vocode the mels of the first `n_vocode` held-out utterances with the trained DiffWave (`DiffWaveVocoder`, fast sampler) on the recipe's device: `gen/<id>.wav`."
+    ("Vocode the mels of the first `n_vocode` held-out utterances with the trained DiffWave (`DiffWaveVocoder`, fast "
+     "sampler) on the recipe's device: `gen/<id>.wav`.")
     from foleybook.core import load_pretrained
     from foleybook.audio import load_audio
     from foleybook.systems.common import write_clip
@@ -133,7 +148,8 @@ def stage_vocode(r:Recipe) -> dict:
     return dict(n=len(files))
 
 # %% ../../nbs/13d_diffwave_recipe.ipynb #99f5749b
-TASK_STAGES = {   # a preset's `task` picks the functions of the stages (evaluate: the shared stage, with the task's metric hooks)
+# a preset's `task` picks the functions of the stages (evaluate: the shared stage, with the task's metric hooks)
+TASK_STAGES = {
     'classes': dict(data=stage_data, split=stage_split, train=stage_train, generate=stage_generate),
     'vocoder': dict(data=stage_lj_data, split=stage_lj_split, train=stage_train, generate=stage_vocode),
 }
@@ -144,10 +160,14 @@ def _task_stage(name:str):
     return run
 
 DIFFWAVE = register_recipe(RecipeSpec('diffwave', [
-    Stage('data', 'the data description', 'data/source.json', (), _task_stage('data'), reads=('task', 'n_per_class', 'synth', 'seed')),
-    Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), _task_stage('split'), reads=('holdout', 'n_test', 'seed')),
+    Stage('data', 'the data description', 'data/source.json', (), _task_stage('data'),
+          reads=('task', 'n_per_class', 'synth', 'seed')),
+    Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), _task_stage('split'),
+          reads=('holdout', 'n_test', 'seed')),
     Stage('train', 'a trained DiffWave', 'model/final', ('split',), _task_stage('train'), 'train', 'model'),
     Stage('generate', 'generated clips', 'gen', ('train',), _task_stage('generate'), reads=('generate', 'n_vocode')),
     Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate, reads=('evaluate', 'judge'))],
-    RECIPE_PRESETS, 'DiffWave (WaveNet or SaShiMi backbone): class-conditional with the SC09 metrics (FID, IS, mIS, AM, NDB), or an LJSpeech vocoder',
+    RECIPE_PRESETS,
+                                      'DiffWave (WaveNet or SaShiMi backbone): class-conditional with the SC09 metrics '
+                                      '(FID, IS, mIS, AM, NDB), or an LJSpeech vocoder',
     system=DIFFWAVE_SYSTEM, sections=DIFFWAVE_SECTIONS, common=DiffWaveCommon))

@@ -8,7 +8,8 @@ import difflib, json, os, random, shutil, time, typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Callable, ClassVar
-from ..core import FoleyConfig, FoleyError, ConfigError, DataError, atomic_write, SYSTEMS, check_system, discover
+from ..core import (FoleyConfig, FoleyError, ConfigError, DataError, atomic_write, SYSTEMS, check_system,
+                            discover)
 from ..protocols import check_generator
 from ..train.trainers import get_trainer, resolve, Run
 from ..train.settings import TrainSettings, checked, deep_merge
@@ -34,7 +35,8 @@ class RecipeCommon(FoleyConfig):
     judge: str = 'demo' # the evaluate stage's judge: a name in `foleybook.eval.judge.JUDGE_PRESETS`
     def __post_init__(self):
         from foleybook.eval.judge import JUDGE_PRESETS
-        if self.n_per_class is not None and self.n_per_class < 2: raise ConfigError(f"n_per_class must be >= 2 (a train and a held-out clip), got {self.n_per_class}")
+        if self.n_per_class is not None and self.n_per_class < 2:
+            raise ConfigError(f"n_per_class must be >= 2 (a train and a held-out clip), got {self.n_per_class}")
         if not 0 < self.holdout < 1: raise ConfigError(f"holdout must be in (0, 1), got {self.holdout}")
         if self.judge not in JUDGE_PRESETS:
             raise ConfigError(f"judge must be one of {list(JUDGE_PRESETS)}, got {self.judge!r}")
@@ -48,7 +50,8 @@ class GenerateSection(FoleyConfig):
     sample_rate: int = None # of the written clips (None: the data's)
     match_levels: bool = True # each clip at a level drawn from its class's real clips (`DataProfile.match_levels`)
     def __post_init__(self):
-        if self.n_per_class < 1 or self.bs < 1: raise ConfigError(f"generate: n_per_class and bs must be >= 1, got {self.n_per_class}, {self.bs}")
+        if self.n_per_class < 1 or self.bs < 1:
+            raise ConfigError(f"generate: n_per_class and bs must be >= 1, got {self.n_per_class}, {self.bs}")
 
 @dataclass
 class EvaluateSection(FoleyConfig):
@@ -56,24 +59,30 @@ class EvaluateSection(FoleyConfig):
     embedders: tuple = ('classifier',) # names of `foleybook.eval` embedders
 
 class Train:
-    "The type of a training section: bound to one of `trainers` (the first, unless the section names another as `trainer`)."
+    ("The type of a training section: bound to one of `trainers` (the first, unless the section names another as "
+     "`trainer`).")
     def __init__(self, *trainers:str): self.trainers = trainers
     def __repr__(self): return f"Train{self.trainers}"
     def name(self, d:dict) -> str: return d.get('trainer', self.trainers[0])
 
     def parts(self, d:dict, where:str='') -> tuple:
-        "`(trainer name, model preset, model overrides, other keys)` of section `d`; a key naming a setting or an extra is that (model fields go under `model`)."
+        ("`(trainer name, model preset, model overrides, other keys)` of section `d`; a key naming a setting or an "
+         "extra is that (model fields go under `model`).")
         d = dict(d); name = d.pop('trainer', self.trainers[0])
-        if name not in self.trainers: raise ConfigError(f"{where}: trainer must be one of {list(self.trainers)}, got {name!r}")
+        if name not in self.trainers:
+            raise ConfigError(f"{where}: trainer must be one of {list(self.trainers)}, got {name!r}")
         if 'system' in d: raise ConfigError(f"{where}: 'system' is the recipe's --system, not a section key")
         spec, preset, model = get_trainer(name), d.pop('preset', None), d.pop('model', None) or {}
-        settings, extras = {f.name for f in fields(TrainSettings)} if spec.trains else set(), {f.name for f in fields(spec.extras)}
-        return name, preset, model, {(f'settings.{k}' if k in settings else f'extras.{k}' if k in extras else k): v for k, v in d.items()}
+        settings, extras = ({f.name for f in fields(TrainSettings)} if spec.trains else set(),
+                            {f.name for f in fields(spec.extras)})
+        return (name, preset, model,
+                {(f'settings.{k}' if k in settings else f'extras.{k}' if k in extras else k): v for k, v in d.items()})
 
     def resolve(self, d:dict, # the section
                 where:str='', # its place, for messages
                 model:dict=None, # model fields computed by the stage (the section's `model` wins)
-                preset=None, # a config computed by the stage instead of the section's preset (whose defaults still apply)
+                # a config computed by the stage instead of the section's preset (whose defaults still apply)
+                preset=None,
                 **kwargs) -> Run: # more `resolve` keywords (settings, layers, extras)
         "The section's `Run` (see `foleybook.train.trainers.resolve`), errors prefixed with `where`."
         name, p, m, keys = self.parts(d, where)
@@ -83,7 +92,8 @@ class Train:
 
 
 
-SECTIONS = {'generate': GenerateSection, 'evaluate': EvaluateSection, 'classifier': Train('classifier')}  # every recipe's, unless it types them otherwise
+# every recipe's, unless it types them otherwise
+SECTIONS = {'generate': GenerateSection, 'evaluate': EvaluateSection, 'classifier': Train('classifier')}
 
 def check_section(kind, # a `FoleyConfig` class or a `Train`
                   d, # the section (None: absent)
@@ -98,7 +108,8 @@ def check_section(kind, # a `FoleyConfig` class or a `Train`
 # %% ../../nbs/13a_recipes.ipynb #74fdc531
 @dataclass
 class Stage:
-    "One step of a recipe: `fn(recipe)` writes `folder` (under the experiment) from the outputs of the stages it `needs`."
+    ("One step of a recipe: `fn(recipe)` writes `folder` (under the experiment) from the outputs of the stages it "
+     "`needs`.")
     name:str # its name: `--stage NAME`, markers and messages use it
     what:str # what it makes, for messages ("a trained VQ-VAE"; a training stage says what its trainer makes)
     folder:str # where it writes, relative to the experiment folder
@@ -107,7 +118,8 @@ class Stage:
     section:str=None # the preset entry holding a training stage's settings
     work:str=None # that stage's working folder (checkpoints), started afresh when its settings change
     reads:tuple=() # more preset entries (sections or common keys) it reads: when one changes, it runs again
-    when:Callable=None # `when(recipe) -> None` (run it) or why it is skipped (from the data and the preset, known at the start)
+    # `when(recipe) -> None` (run it) or why it is skipped (from the data and the preset, known at the start)
+    when:Callable=None
     def __repr__(self): return f"stage {self.name}"
 
 @dataclass
@@ -117,7 +129,8 @@ class RecipeSpec:
     stages:list # `Stage`s in running order
     presets:dict # preset name -> dict: the common entries and a section per stage
     description:str='' # one line for `foleybook recipe --help`
-    system:object=None # its `System` (`foleybook.systems.common`): the generate stage's generator, the evaluate stage's hooks
+    # its `System` (`foleybook.systems.common`): the generate stage's generator, the evaluate stage's hooks
+    system:object=None
     sections:dict=None # section name -> `Train(...)` or a `FoleyConfig` class, over `SECTIONS`
     common:type=RecipeCommon # the type of the entries outside the sections
     aliases:tuple=() # other names that mean this recipe
@@ -127,10 +140,12 @@ class RecipeSpec:
 
     def check(self, p:dict, # a preset dict
               name:str='custom'): # its name, for messages
-        "Check every entry of preset `p`: each section against its type, the rest against `common`; `ConfigError` naming recipe, preset and key."
+        ("Check every entry of preset `p`: each section against its type, the rest against `common`; `ConfigError` "
+         "naming recipe, preset and key.")
         where = f"recipe {self.name}, preset {name!r}"
         for s in self.stages:
-            if s.section and s.section not in p: raise ConfigError(f"{where}: no section {s.section!r} (stage {s.name} reads it)")
+            if s.section and s.section not in p:
+                raise ConfigError(f"{where}: no section {s.section!r} (stage {s.name} reads it)")
         common = {}
         for k, v in p.items():
             kind = self.section_type(k)
@@ -138,14 +153,16 @@ class RecipeSpec:
             else: check_section(kind, v, f"{where}, section {k!r}")
         try: checked(self.common, common)
         except ConfigError as e:
-            raise ConfigError(f"{where}: {e} (sections: {sorted(k for k in p if self.section_type(k) is not None)})") from None
+            raise ConfigError(f"{where}: {e} (sections: "
+                              f"{sorted(k for k in p if self.section_type(k) is not None)})") from None
 
     def _set(self, p:dict, key:str, v, name:str):
         head, _, rest = key.partition('.')
         kind = self.section_type(head)
         if not rest:
             if kind is not None and not (v is None or isinstance(v, dict)):
-                raise ConfigError(f"--set {key}: {head!r} is a section of recipe {self.name}: set a key in it ({head}.KEY=VALUE), or all of it to a dict")
+                raise ConfigError(f"--set {key}: {head!r} is a section of recipe {self.name}: set a key in it "
+                                  f"({head}.KEY=VALUE), or all of it to a dict")
             p[head] = v; return
         if kind is None:
             known = sorted(k for k in p if self.section_type(k) is not None)
@@ -155,15 +172,18 @@ class RecipeSpec:
         if not isinstance(p.get(head), dict): p[head] = {}   # setting a key of an absent section (None) creates it
         sec = p[head]
         parts = rest.split('.')
-        if len(parts) > 1 and parts[0] != 'model': raise ConfigError(f"--set {key}: only model fields nest ({head}.model.FIELD=VALUE)")
+        if len(parts) > 1 and parts[0] != 'model':
+            raise ConfigError(f"--set {key}: only model fields nest ({head}.model.FIELD=VALUE)")
         for q in parts[:-1]: sec = sec.setdefault(q, {})
         sec[parts[-1]] = v
 
     def preset(self, name:str, # a key of `presets`
                sets:dict=None, # 'section.key' (or 'section.model.field', or a common 'key') -> value
                **overrides) -> dict: # the same as `section__key=value` keywords
-        "A copy of preset `name` with `sets` applied and checked (what `foleybook recipe NAME --set section.key=value` runs)."
-        if name not in self.presets: raise ConfigError(f"recipe {self.name} has no preset {name!r}; choose one of {list(self.presets)}")
+        ("A copy of preset `name` with `sets` applied and checked (what `foleybook recipe NAME --set "
+         "section.key=value` runs).")
+        if name not in self.presets:
+            raise ConfigError(f"recipe {self.name} has no preset {name!r}; choose one of {list(self.presets)}")
         p = json.loads(json.dumps(self.presets[name]))
         sets = {**{k.replace('__', '.', 1): v for k, v in overrides.items()}, **(sets or {})}
         for k, v in sets.items(): self._set(p, k, v, name)
@@ -174,7 +194,8 @@ class RecipeSpec:
         "The position of stage `key` (a name, or a position given as int or digits)."
         names = [s.name for s in self.stages]
         if isinstance(key, int) or (isinstance(key, str) and key.isdigit()):
-            if not 0 <= int(key) < len(names): raise ConfigError(f"recipe {self.name} has stages 0-{len(names)-1}, not {key}")
+            if not 0 <= int(key) < len(names):
+                raise ConfigError(f"recipe {self.name} has stages 0-{len(names)-1}, not {key}")
             return int(key)
         if key not in names: raise ConfigError(f"recipe {self.name} has no stage {key!r}; stages: {names}")
         return names.index(key)
@@ -184,7 +205,8 @@ RECIPES = {}  # canonical recipe name -> RecipeSpec
 RECIPE_ALIASES = {}  # another name -> the canonical one
 
 def register_recipe(spec:RecipeSpec) -> RecipeSpec:
-    "Check every preset of `spec` (`RecipeSpec.check`) and add it to `RECIPES` (replacing a recipe of the same name), its aliases to `RECIPE_ALIASES`."
+    ("Check every preset of `spec` (`RecipeSpec.check`) and add it to `RECIPES` (replacing a recipe of the same name), "
+     "its aliases to `RECIPE_ALIASES`.")
     for name, p in spec.presets.items(): spec.check(p, name)
     RECIPES[spec.name] = spec
     for a in spec.aliases: RECIPE_ALIASES[a] = spec.name
@@ -197,7 +219,8 @@ def get_recipe(name) -> RecipeSpec: # a recipe name or alias (or a `RecipeSpec`,
     name = RECIPE_ALIASES.get(name, name)
     if name not in RECIPES:
         near = difflib.get_close_matches(str(name), [*RECIPES, *RECIPE_ALIASES], 1)
-        raise ConfigError(f"unknown recipe {name!r}{f' (did you mean {near[0]!r}?)' if near else ''}; known: {sorted(RECIPES)}")
+        raise ConfigError(f"unknown recipe {name!r}{f' (did you mean {near[0]!r}?)' if near else ''}; known: "
+                          f"{sorted(RECIPES)}")
     return RECIPES[name]
 
 # %% ../../nbs/13a_recipes.ipynb #5684fbfe
@@ -210,7 +233,9 @@ class Recipe:
                  system='auto', # a key of `SYSTEMS`
                  quiet:bool=False, # do not print the log lines (they still go to recipe.log)
                  sets:dict=None, # changes to the preset ('section.key' -> value, see `RecipeSpec.preset`)
-                 split=None): # a split made elsewhere: a folder with train/<Class>/ and test/<Class>/ (None: the one `out` was made with, if any)
+                 # a split made elsewhere: a folder with train/<Class>/ and test/<Class>/ (None: the one `out` was made
+                 # with, if any)
+                 split=None):
         self.out, self.data, self.system, self.quiet, self.current = Path(out), data, system, quiet, None
         self.verbose, self.trained = True, set()   # the trainers' own tables; the folders trained in this run
         saved = self.path('recipe.json')
@@ -239,9 +264,11 @@ class Recipe:
         s = self.stages[name]
         return s.when(self) if s.when is not None else None
     def what(self, name:str) -> str:
-        "What stage `name` makes: for a section that picks one of several trainers, that trainer's `what`; else the stage's."
+        ("What stage `name` makes: for a section that picks one of several trainers, that trainer's `what`; else the "
+         "stage's.")
         s = self.stages[name]
-        kind, sec = self.spec.section_type(s.section) if s.section else None, self.P.get(s.section) if s.section else None
+        kind, sec = (self.spec.section_type(s.section) if s.section else None,
+                     self.P.get(s.section) if s.section else None)
         pick = isinstance(kind, Train) and len(kind.trainers) > 1 and isinstance(sec, dict)
         return get_trainer(kind.name(sec)).what if pick else s.what
     def is_done(self, name:str) -> bool:
@@ -262,8 +289,10 @@ class Recipe:
     def mark_done(self, name:str, seconds:float, **info):
         "Write stage `name`'s marker atomically (the last thing a stage does)."
         with atomic_write(self.marker(name), 'w') as f:
-            json.dump({**dict(stage=name, seconds=round(seconds, 2), recipe=self.spec.name, recipe_preset=self.preset_name,
-                              data=str(self.data), system=self.system, settings=self.settings(name), reads=self.reads(name)), **info}, f, indent=1)
+            json.dump({**dict(stage=name, seconds=round(seconds, 2), recipe=self.spec.name,
+                              recipe_preset=self.preset_name,
+                              data=str(self.data), system=self.system, settings=self.settings(name),
+                              reads=self.reads(name)), **info}, f, indent=1)
 
     def dependents(self, name:str) -> list:
         "The stages that read, directly or not, the outputs of stage `name`."
@@ -316,12 +345,18 @@ class Recipe:
 
 # %% ../../nbs/13a_recipes.ipynb #cac2e18f
 def check_split(folder) -> Path:
-    "A split made elsewhere: `folder/train/<Class>/` and `folder/test/<Class>/`, each class in both; a `DataError` naming what is missing."
+    ("A split made elsewhere: `folder/train/<Class>/` and `folder/test/<Class>/`, each class in both; a `DataError` "
+     "naming what is missing.")
     folder = Path(folder)
-    got = {k: sorted(d.name for d in (folder/k).iterdir() if d.is_dir()) if (folder/k).is_dir() else None for k in ('train', 'test')}
+    got = {k: sorted(d.name for d in (folder/k).iterdir() if d.is_dir()) if (folder/k).is_dir() else None
+           for k in ('train', 'test')}
     for k, v in got.items():
-        if not v: raise DataError(f"split {folder}: no class folders in {folder/k} (a split is train/<Class>/*.wav and test/<Class>/*.wav)")
-    if got['train'] != got['test']: raise DataError(f"split {folder}: train has classes {got['train']}, test {got['test']}: each class must be in both")
+        if not v:
+            raise DataError(f"split {folder}: no class folders in {folder/k} (a split is train/<Class>/*.wav and "
+                            f"test/<Class>/*.wav)")
+    if got['train'] != got['test']:
+        raise DataError(f"split {folder}: train has classes {got['train']}, test {got['test']}: each class must be in "
+                        f"both")
     return folder
 
 def fresh_if_changed(r:Recipe, s:Stage):
@@ -349,19 +384,24 @@ def run_recipe(out, # the experiment folder, `exp/TAG`
                split=None, # a train / held-out split made elsewhere (train/<Class>/, test/<Class>/; `check_split`)
                overwrite:bool=False, # start `out` afresh (everything in it is deleted first)
                verbose:bool=True) -> Recipe: # the trainers' tables (False: a status line, the epoch and the time left)
-    "Run the stages `stage`..`stop_stage` of `recipe` in `out`, skipping finished ones (and the ones the data or preset leave out)."
+    ("Run the stages `stage`..`stop_stage` of `recipe` in `out`, skipping finished ones (and the ones the data or "
+     "preset leave out).")
     check_system(system)
     out = check_out_path(out)
     r = Recipe(out, recipe, data, preset, system, quiet=quiet, sets=sets, split=split)
     if overwrite and split is None: r.split = None   # the split of the run to be deleted does not carry over
     r.verbose, spec = verbose, r.spec
     if r.split is not None:
-        if not spec.splits: raise ConfigError(f"recipe {spec.name} makes its own data and split: it cannot take a split made elsewhere ({r.split})")
+        if not spec.splits:
+            raise ConfigError(f"recipe {spec.name} makes its own data and split: it cannot take a split made elsewhere "
+                              f"({r.split})")
         check_split(r.split)
     first = spec.index(stage if stage is not None else 0)
     last = spec.index(stop_stage if stop_stage is not None else len(spec.stages) - 1)
-    if first > last: raise ConfigError(f"--stage {r.order[first]} comes after --stop-stage {r.order[last]}; stages: {r.order}")
-    if data != 'synth' and not Path(data).is_dir(): raise DataError(f"--data {data}: not a folder (give 'synth' or a folder of real data)")
+    if first > last:
+        raise ConfigError(f"--stage {r.order[first]} comes after --stop-stage {r.order[last]}; stages: {r.order}")
+    if data != 'synth' and not Path(data).is_dir():
+        raise DataError(f"--data {data}: not a folder (give 'synth' or a folder of real data)")
     for check in INPUT_CHECKS: check(r)
     saved = r.path('recipe.json')
     was = json.loads(saved.read_text()) if saved.is_file() and not overwrite else None
@@ -369,9 +409,12 @@ def run_recipe(out, # the experiment folder, `exp/TAG`
         raise ConfigError(f"{out}: holds files but no recipe.json (not an experiment folder); give a new or empty one")
     now = dict(recipe=spec.name, name=r.preset_name, preset=r.P, data=str(data), sets=sets or {},
                **({'split': str(r.split)} if r.split else {}))
-    made = RECIPE_ALIASES.get(was.get('recipe', 'dcase2023'), was.get('recipe', 'dcase2023')) if was else None   # an alias is the same recipe
-    if was and (made, was['name'], was['data'], was.get('split')) != (spec.name, r.preset_name, str(data), now.get('split')):
-        raise ConfigError(f"{r.out} was made by recipe {was.get('recipe', 'dcase2023')} with --preset {was['name']} and --data "
+    # an alias is the same recipe
+    made = RECIPE_ALIASES.get(was.get('recipe', 'dcase2023'), was.get('recipe', 'dcase2023')) if was else None
+    if was and (made, was['name'], was['data'], was.get('split')) != (spec.name, r.preset_name, str(data),
+                                                                      now.get('split')):
+        raise ConfigError(f"{r.out} was made by recipe {was.get('recipe', 'dcase2023')} with --preset {was['name']} "
+                          f"and --data "
                           f"{was['data']}" + (f" on the split {was['split']}" if was.get('split') else '') + 
                           ": use the same recipe, --preset, --data and split to continue it, or another --out")
     show = not quiet and not verbose and reporter() is None   # a status line of the epochs (a caller may listen itself)
@@ -398,7 +441,9 @@ def _run_stages(r:Recipe, was, now, first, last) -> Recipe:
         s, why = r.stages[name], r.skipped(name)
         report(stage=name, index=i, n_stages=len(r.order), what=None if why else r.what(name), done=r.is_done(name))
         if r.is_done(name):
-            r.log(f"stage {name}: skipped ({why})" if why else f"stage {name}: done already, skipping (delete {r.marker(name).relative_to(r.out)} to redo it)"); continue
+            r.log(f"stage {name}: skipped ({why})" if why else f"stage {name}: done already, skipping (delete "
+                                                               f"{r.marker(name).relative_to(r.out)} to redo it)")
+            continue
         r.current = name
         for m in s.needs:
             if not (why or r.skipped(m)): r.need(m)

@@ -57,17 +57,21 @@ RECIPE_PRESETS = {
     'demo': dict(seed=0, kinds=['pops'], n_clips=96, duration=4., holdout=0.25, feature_fft=256, sample_rate=22050,
                  tier3=dict(preset='tier3', model=dict(hidden=64), seq_len=250, steps=1000, bs=16, lr=3e-3, ss=0.),
                  tier2=dict(preset='tier2', model=dict(hidden=64), seq_len=250, steps=300, bs=16, lr=3e-3),
-                 tier1=dict(preset='tier1', model=dict(hidden=64), seq_len=512, steps=400, bs=8, lr=3e-3, tfr=1., ss=0.5),
+                 tier1=dict(preset='tier1', model=dict(hidden=64), seq_len=512, steps=400, bs=8, lr=3e-3, tfr=1.,
+                            ss=0.5),
                  generate=dict(duration=4., n_fad=4, n_curves=4, temperature=1., top_p=0.9)),
     'published': dict(seed=0, kinds=['pops'], n_clips=256, duration=4., holdout=0.1, feature_fft=256,
-                      tier3=dict(preset='tier3'), tier2=dict(preset='tier2'), tier1=dict(preset='tier1'),   # the `mtcrnn_tier` trainer's published settings
+                      # the `mtcrnn_tier` trainer's published settings
+                      tier3=dict(preset='tier3'), tier2=dict(preset='tier2'), tier1=dict(preset='tier1'),
                       generate=dict(duration=4., n_fad=32, temperature=1., top_p=0.9)),
 }
-MTCRNN_SECTIONS = dict(tier3=Train('mtcrnn_tier'), tier2=Train('mtcrnn_tier'), tier1=Train('mtcrnn_tier'), generate=MTCRNNGenerate)
+MTCRNN_SECTIONS = dict(tier3=Train('mtcrnn_tier'), tier2=Train('mtcrnn_tier'), tier1=Train('mtcrnn_tier'),
+                       generate=MTCRNNGenerate)
 
 # %% ../../nbs/13g_mtcrnn_recipe.ipynb #7f1d7d35
 def stage_data(r:Recipe) -> dict:
-    "Write the procedural texture clips with their paramManager files (`--data synth`), or take a folder of clips + parameter files."
+    ("Write the procedural texture clips with their paramManager files (`--data synth`), or take a folder of clips + "
+     "parameter files.")
     if r.data == 'synth':
         folder, sr = r.path('data', 'clips'), r.P.get('sample_rate') or 16000
         was = r.path('data', 'source.json')
@@ -90,7 +94,8 @@ def stage_params(r:Recipe) -> dict:
             good.append(str(f))
         except FoleyError as e: bad[str(f)] = str(e)
     for f, e in bad.items(): r.log(f"stage params: left out {e}")
-    if len(good) < 2: raise DataError(f"{src['dev']}: {len(good)} usable clip(s); the recipe needs at least 2 (train and held-out)")
+    if len(good) < 2:
+        raise DataError(f"{src['dev']}: {len(good)} usable clip(s); the recipe needs at least 2 (train and held-out)")
     idx = np.random.default_rng(r.seed).permutation(len(good)); k = max(1, int(round(r.P['holdout'] * len(good))))
     split = dict(train=[good[i] for i in sorted(idx[k:])], test=[good[i] for i in sorted(idx[:k])], bad=bad)
     with atomic_write(r.path('data', 'splits.json'), 'w') as f: json.dump(split, f, indent=1)
@@ -101,7 +106,8 @@ def tier_config(r:Recipe, name:str) -> TierConfig:
     return Train('mtcrnn_tier').resolve(r.P[name], name).model
 
 def stage_tier(name:str):
-    "The training stage of tier `name` (resumable, the `mtcrnn_tier` trainer through `run_trainer`, so DDP systems use every GPU)."
+    ("The training stage of tier `name` (resumable, the `mtcrnn_tier` trainer through `run_trainer`, so DDP systems "
+     "use every GPU).")
     def fn(r:Recipe) -> dict:
         run_trainer(r, texture_splits(r)['train'])
         h = r.path(name, 'history.json')
@@ -141,12 +147,15 @@ def stage_generate(r:Recipe) -> dict:
 MTCRNN_RECIPE = register_recipe(RecipeSpec('mtcrnn', [
     Stage('data', 'the texture clips', 'data/source.json', (), stage_data,
           reads=('kinds', 'n_clips', 'duration', 'feature_fft', 'sample_rate', 'seed')),
-    Stage('params', 'checked parameter files and the split', 'data/splits.json', ('data',), stage_params, reads=('holdout', 'seed')),
+    Stage('params', 'checked parameter files and the split', 'data/splits.json', ('data',), stage_params,
+          reads=('holdout', 'seed')),
     Stage('tier3', 'a trained tier 3', 'tier3/final', ('params',), stage_tier('tier3'), 'tier3', 'tier3'),
     Stage('tier2', 'a trained tier 2', 'tier2/final', ('params',), stage_tier('tier2'), 'tier2', 'tier2'),
     Stage('tier1', 'a trained tier 1', 'tier1/final', ('params',), stage_tier('tier1'), 'tier1', 'tier1'),
     Stage('generate', 'generated clips', 'gen', ('tier3', 'tier2', 'tier1'), stage_generate, reads=('generate',)),
     Stage('evaluate', 'the report', 'report.json', ('params', 'generate'), stage_evaluate)],
-    RECIPE_PRESETS, 'MTCRNN: control curve -> tier 3 -> tier 2 -> tier 1 on procedural textures; control correlation and FAD',
+    RECIPE_PRESETS,
+                                           'MTCRNN: control curve -> tier 3 -> tier 2 -> tier 1 on procedural '
+                                           'textures; control correlation and FAD',
     system=MTCRNN_SYSTEM, sections=MTCRNN_SECTIONS, common=MTCRNNCommon,
     splits=False))   # its textures and their parameter files are its data: no split made elsewhere

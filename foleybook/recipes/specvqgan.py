@@ -47,11 +47,15 @@ RECIPE_PRESETS = {
         n_per_class=40, holdout=0.25, seed=0, duration=None, judge='demo',
         classifier=dict(preset='debug', model=dict(mel='specvqgan'), epochs=8, bs=16),
         vocoder=dict(trainer='griffinlim', n_iter=32),
-        vqgan=dict(preset='debug', model=dict(n_frames=336, ch=16, ch_mult=(1, 1, 2, 2, 4), attn_resolutions=(21,), z_channels=32,
-                                              embed_dim=32, n_codes=64, groups=8, disc_start=600, disc_ndf=16, disc_layers=2,
+        vqgan=dict(preset='debug',
+                   model=dict(n_frames=336, ch=16, ch_mult=(1, 1, 2, 2, 4), attn_resolutions=(21,), z_channels=32,
+                                              embed_dim=32, n_codes=64, groups=8, disc_start=600, disc_ndf=16,
+                              disc_layers=2,
                                               vq_ema=True, vq_init='data', restart_after=20), lr=3e-4, epochs=6, bs=4),
-        gpt_class=dict(preset='debug', model=dict(n_layer=4, n_head=4, width=128, p_uncond=0.1), lr=1e-3, epochs=40, bs=8),
-        gpt_feature=dict(preset='debug', model=dict(n_layer=4, n_head=4, width=128, feat_frames=21), lr=1e-3, epochs=30, bs=8),
+        gpt_class=dict(preset='debug', model=dict(n_layer=4, n_head=4, width=128, p_uncond=0.1), lr=1e-3, epochs=40,
+                       bs=8),
+        gpt_feature=dict(preset='debug', model=dict(n_layer=4, n_head=4, width=128, feat_frames=21), lr=1e-3, epochs=30,
+                         bs=8),
         generate=dict(n_per_class=10, temperature=1., top_k=None, guidance=2., bs=10),
         evaluate=dict(_EVAL, per_source=2)),
     'vas': dict(
@@ -73,14 +77,17 @@ RECIPE_PRESETS = {
         generate=dict(n_per_class=100, temperature=1., top_k=512, bs=8),
         evaluate=dict(embedders=('classifier', 'vggish'), per_source=10, top_k=512)),
 }
-SPECVQGAN_SECTIONS = dict(vocoder=VOCODER, vqgan=Train('vqgan'), gpt_class=Train('transformer'), gpt_feature=Train('transformer'),
+SPECVQGAN_SECTIONS = dict(vocoder=VOCODER, vqgan=Train('vqgan'), gpt_class=Train('transformer'),
+                          gpt_feature=Train('transformer'),
                           generate=SpecVQGANGenerate, evaluate=SpecVQGANEvaluate)
 
 # %% ../../nbs/13e_specvqgan.ipynb #3e37b416
 def no_features(r:Recipe):
-    "Why the feature-conditioned prior cannot train on `r`'s data (None: it can): a real data folder without `features/`."
+    ("Why the feature-conditioned prior cannot train on `r`'s data (None: it can): a real data folder without "
+     "`features/`.")
     if r.data == 'synth' or (Path(r.data)/'features').is_dir(): return None
-    return f"no visual features in {r.data} (a features/ folder of <Class>/<clip>.npy): the feature-conditioned prior and its metrics are left out"
+    return (f"no visual features in {r.data} (a features/ folder of <Class>/<clip>.npy): the feature-conditioned prior "
+            f"and its metrics are left out")
 
 def stage_specvqgan_data(r:Recipe) -> dict:
     "The data (SynthFoley, or a real class folder) and its visual-feature tree (written for SynthFoley)."
@@ -108,8 +115,11 @@ def stage_vqgan(r:Recipe) -> dict:
 
 def _gpt_stage(kind):
     def stage(r:Recipe) -> dict:
-        train, feats = r.need('split', 'the train split', r.path('data', 'train')), features_root(r) if kind == 'feature' else None
-        if kind == 'feature' and (feats is None or not feats.is_dir()): raise DataError(f"stage {r.current}: no visual features for the feature-conditioned prior (looked in {feats})")
+        train, feats = r.need('split', 'the train split',
+                              r.path('data', 'train')), features_root(r) if kind == 'feature' else None
+        if kind == 'feature' and (feats is None or not feats.is_dir()):
+            raise DataError(f"stage {r.current}: no visual features for the feature-conditioned prior (looked in "
+                            f"{feats})")
         run_trainer(r, train, model=dict(cond=kind), codec=str(r.need('vqgan')), features=str(feats) if feats else None)
         return dict(preset=r.P[f'gpt_{kind}'].get('preset'), cond=kind)
     stage.__name__ = stage.__qualname__ = f'stage_gpt_{kind}'
@@ -120,13 +130,17 @@ stage_gpt_class, stage_gpt_feature = _gpt_stage('class'), _gpt_stage('feature')
 
 # %% ../../nbs/13e_specvqgan.ipynb #7257f5bb
 SPECVQGAN = register_recipe(RecipeSpec('specvqgan', [
-    Stage('data', 'the data and its visual features', 'data/source.json', (), stage_specvqgan_data, reads=('n_per_class', 'seed')),
+    Stage('data', 'the data and its visual features', 'data/source.json', (), stage_specvqgan_data,
+          reads=('n_per_class', 'seed')),
     Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), stage_split, reads=('holdout', 'seed')),
-    Stage('classifier', 'the in-domain classifier', 'classifier/final', ('split',), stage_classifier, 'classifier', 'classifier'),
+    Stage('classifier', 'the in-domain classifier', 'classifier/final', ('split',), stage_classifier, 'classifier',
+          'classifier'),
     Stage('vocoder', 'a vocoder', 'vocoder/final', ('data',), stage_vocoder, 'vocoder', 'vocoder'),
     Stage('vqgan', 'a trained VQGAN', 'vqgan/final', ('split', 'classifier'), stage_vqgan, 'vqgan', 'vqgan'),
-    Stage('gpt_class', 'a class-conditional GPT prior', 'gpt_class/final', ('vqgan',), stage_gpt_class, 'gpt_class', 'gpt_class'),
-    Stage('gpt_feature', 'a feature-conditional GPT prior', 'gpt_feature/final', ('vqgan',), stage_gpt_feature, 'gpt_feature', 'gpt_feature',
+    Stage('gpt_class', 'a class-conditional GPT prior', 'gpt_class/final', ('vqgan',), stage_gpt_class, 'gpt_class',
+          'gpt_class'),
+    Stage('gpt_feature', 'a feature-conditional GPT prior', 'gpt_feature/final', ('vqgan',), stage_gpt_feature,
+          'gpt_feature', 'gpt_feature',
           when=no_features),
     Stage('generate', 'generated clips', 'gen', ('vocoder', 'vqgan', 'gpt_class'), stage_generate, reads=('generate',)),
     Stage('evaluate', 'the report', 'report.json', ('split', 'generate', 'gpt_feature'), stage_evaluate,

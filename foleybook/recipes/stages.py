@@ -26,7 +26,8 @@ __all__ = ['VOCODER', 'class_folders', 'find_dev_folder', 'stage_data', 'check_d
            'classifier_mel', 'plot_class_mels', 'Evaluation', 'class_metrics', 'stage_evaluate']
 
 # %% ../../nbs/13b_stages.ipynb #6d35df92
-def _audio_files(folder) -> list: return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in AUDIO_EXTS) if Path(folder).is_dir() else []
+def _audio_files(folder) -> list:
+    return sorted(p for p in Path(folder).iterdir() if p.suffix.lower() in AUDIO_EXTS) if Path(folder).is_dir() else []
 
 def class_folders(root, # a folder of class folders (DCASE layout)
                   empty:list=None) -> dict: # if a list, the names of class folders without audio files are appended
@@ -45,14 +46,16 @@ def find_dev_folder(root) -> Path:
     if not root.is_dir(): raise DataError(f"--data {root}: not a folder (give 'synth' or a folder of class folders)")
     if class_folders(root): return root
     found = [d for d in [*sorted(root.glob('*')), *sorted(root.glob('*/*'))] if d.is_dir()
-             and 'urbansound' not in str(d.relative_to(root)).lower() and d.name.lower() not in ('eval', 'test') and class_folders(d)]
+             and 'urbansound' not in str(d.relative_to(root)).lower() and d.name.lower() not in ('eval', 'test')
+             and class_folders(d)]
     found.sort(key=lambda d: 'dev' not in d.name.lower())   # e.g. `foleybook prepare dcase2023`'s DCASE2023/dev
     if found: return found[0]
     raise DataError(f"--data {root}: no class folders with audio files found (expected {root}/<Class>/*.wav, "
                     f"e.g. the DCASE 2023 Task 7 dev set as written by `foleybook prepare dcase2023`)")
 
 def stage_data(r:Recipe, **extra) -> dict:
-    "Write a SynthFoley set (`--data synth`) or find the class folders of a real data folder (the train part of a split made elsewhere, `r.split`); record them in `data/source.json`."
+    ("Write a SynthFoley set (`--data synth`) or find the class folders of a real data folder (the train part of a "
+     "split made elsewhere, `r.split`); record them in `data/source.json`.")
     if r.split is not None: info = dict(source='split', dev=str(r.split/'train'), split=str(r.split))
     elif r.data == 'synth':
         from foleybook.data.synth import synth_folder
@@ -95,7 +98,8 @@ def link_or_copy(src:Path, dst:Path):
     except OSError: shutil.copy2(src, dst)
 
 def stage_split(r:Recipe) -> dict:
-    "Check every clip once, then split each class into `data/train/<Class>/` and `data/test/<Class>/` (links; a split made elsewhere, `r.split`, is taken as it is), recorded in `data/splits.json`."
+    ("Check every clip once, then split each class into `data/train/<Class>/` and `data/test/<Class>/` (links; a split "
+     "made elsewhere, `r.split`, is taken as it is), recorded in `data/splits.json`.")
     dev = Path(data_source(r)['dev'])
     empty = []
     classes = class_folders(dev, empty)
@@ -113,10 +117,15 @@ def stage_split(r:Recipe) -> dict:
         if r.split is not None:   # a split made elsewhere: its held-out clips are checked too
             held = usable(_audio_files(r.split/'test'/c))
             if ok and held: kept[c] = (ok, held)
-            else: r.log(f"stage {r.current}: class {c} has no usable clip in {r.split/'train'/c} or {r.split/'test'/c}: left out")
-        elif len(ok) < 2: r.log(f"stage {r.current}: class {c} has {len(ok)} usable clip(s) in {dev/c}, too few to split: left out")
+            else:
+                r.log(f"stage {r.current}: class {c} has no usable clip in {r.split/'train'/c} or {r.split/'test'/c}: "
+                      f"left out")
+        elif len(ok) < 2:
+            r.log(f"stage {r.current}: class {c} has {len(ok)} usable clip(s) in {dev/c}, too few to split: left out")
         else: kept[c] = ok
-    if bad: r.log(f"stage {r.current}: {len(bad)} unusable file(s) left out of both splits: " + "; ".join(f"{p}: {w}" for p, w in bad.items()))
+    if bad:
+        r.log(f"stage {r.current}: {len(bad)} unusable file(s) left out of both splits: " + "; ".join(f"{p}: {w}" for p,
+                                                                                                      w in bad.items()))
     if not kept: raise DataError(f"stage {r.current}: no class in {dev} has 2 or more usable audio files")
     for split in ('train', 'test'): shutil.rmtree(r.path('data', split), ignore_errors=True)
     for c, files in kept.items():
@@ -124,8 +133,10 @@ def stage_split(r:Recipe) -> dict:
         for split, fs in (('train', tr), ('test', te)):
             for p in fs: link_or_copy(p, r.path('data', split, c, p.name))
         counts[c] = dict(train=len(tr), test=len(te))
-    r.log(f"stage {r.current}: " + ", ".join(f"{c} {v['train']}/{v['test']}" for c, v in counts.items()) + " (train/held-out)")
-    info = dict(classes=list(kept), train={c: v['train'] for c, v in counts.items()}, test={c: v['test'] for c, v in counts.items()},
+    r.log(f"stage {r.current}: " + ", ".join(f"{c} {v['train']}/{v['test']}" for c, v in counts.items())
+          + " (train/held-out)")
+    info = dict(classes=list(kept), train={c: v['train'] for c, v in counts.items()},
+                test={c: v['test'] for c, v in counts.items()},
                 bad=bad, empty_classes=empty)
     with atomic_write(r.path('data', 'splits.json'), 'w') as f: json.dump(info, f, indent=1)
     DataProfile.of_folder(r.path('data', 'train')).save(r.path('data'))   # the format and levels clips are written in
@@ -144,14 +155,18 @@ def run_trainer(r:Recipe, # the running experiment (its current stage trains)
                 data, # the trainer's data
                 section:str=None, # the preset section (default: the current stage's)
                 model:dict=None, # model fields the stage computes (the section's own `model` fields win)
-                preset=None, # a model config the stage computes instead of the section's preset (whose default settings still apply)
+                # a model config the stage computes instead of the section's preset (whose default settings still apply)
+                preset=None,
                 extras:dict=None, # extras the stage computes as defaults (the section's win)
-                **inputs) -> Path: # the trainer's extras from earlier stages (codec=, perceptual=, features=, vae=, ...): they win
-    "Train the section's trainer in the stage's working folder (resumable, quiet as the recipe, its seed and `--system`): the one entry of every training stage."
+                # the trainer's extras from earlier stages (codec=, perceptual=, features=, vae=, ...): they win
+                **inputs) -> Path:
+    ("Train the section's trainer in the stage's working folder (resumable, quiet as the recipe, its seed and "
+     "`--system`): the one entry of every training stage.")
     st = r.stages.get(r.current)
     section = section or st.section
     kind, where = r.spec.section_type(section), f"recipe {r.spec.name}, preset {r.preset_name!r}, section {section!r}"
-    if not hasattr(kind, 'parts'): raise ConfigError(f"{where}: not a training section")   # a `Train` (any copy of the class)
+    # a `Train` (any copy of the class)
+    if not hasattr(kind, 'parts'): raise ConfigError(f"{where}: not a training section")
     name, p, m, keys = kind.parts(r.P[section], where)
     out = r.path(st.work if st is not None and st.section == section and st.work else section)
     resume_note(r, out)
@@ -166,7 +181,8 @@ def run_trainer(r:Recipe, # the running experiment (its current stage trains)
 VOCODER = Train('hifigan', 'melgan', 'griffinlim')  # the type of a recipe's `vocoder` section
 
 def stage_vocoder(r:Recipe) -> dict:
-    "Train the vocoder of the preset's `vocoder` section (`hifigan`, `melgan`; `griffinlim` trains nothing) on the data stage's `vocoder_data` (else the dev set): `vocoder/final`."
+    ("Train the vocoder of the preset's `vocoder` section (`hifigan`, `melgan`; `griffinlim` trains nothing) on the "
+     "data stage's `vocoder_data` (else the dev set): `vocoder/final`.")
     src = data_source(r)
     run_trainer(r, src.get('vocoder_data') or src['dev'])
     v = r.P['vocoder']
@@ -174,7 +190,8 @@ def stage_vocoder(r:Recipe) -> dict:
 
 # %% ../../nbs/13b_stages.ipynb #74891276
 def recipe_device(r:Recipe) -> str:
-    "Where a recipe's generate and evaluate stages run: the device of its `--system` (`auto` resolved: CUDA where present)."
+    ("Where a recipe's generate and evaluate stages run: the device of its `--system` (`auto` resolved: CUDA where "
+     "present).")
     return check_system(r.system)['device']
 
 def data_profile(r:Recipe) -> DataProfile:
@@ -239,7 +256,8 @@ def train_recipe_classifier(r:Recipe):
     # trained on the train split's clips of the preset's `duration` (4 s when it has none), in `classifier/`
     from foleybook.core import load_pretrained
     train = r.need('split', 'the train split', r.path('data', 'train'))
-    final = run_trainer(r, train, 'classifier', model=dict(mel='hifigan'), cache_dir=str(r.path('cache', 'mels')), duration=r.P.get('duration') or 4.0)
+    final = run_trainer(r, train, 'classifier', model=dict(mel='hifigan'), cache_dir=str(r.path('cache', 'mels')),
+                        duration=r.P.get('duration') or 4.0)
     return load_pretrained(final).eval()
 
 def classifier_mel(r:Recipe) -> str:
@@ -275,14 +293,17 @@ class Evaluation:
     sections:list=field(default_factory=list) # (title, markdown) sections of `report.md`
 
 def class_metrics(r:Recipe, ev:Evaluation) -> dict:
-    "The classifier evaluation of a class-conditional recipe: accuracy / FAD / KAD of the generated vs held-out clips, the classifier's accuracy on the real ones, mels."
+    ("The classifier evaluation of a class-conditional recipe: accuracy / FAD / KAD of the generated vs held-out "
+     "clips, the classifier's accuracy on the real ones, mels.")
     from foleybook.eval.report import evaluate, class_files
     from foleybook.eval.system_metrics import class_accuracy, class_clips
-    gen, test = r.need('generate', 'generated clips', r.path('gen')), r.need('split', 'the held-out split', r.path('data', 'test'))
+    gen, test = r.need('generate', 'generated clips', r.path('gen')), r.need('split', 'the held-out split',
+                                                                             r.path('data', 'test'))
     classes, clf = classes_of(r), recipe_judge(r).to(ev.device)
     embedders = [clf if e == 'classifier' else e for e in r.P['evaluate']['embedders']]
     named = [e for e in embedders if isinstance(e, str)]   # published embedders: weights from the user's cache
-    ev.classifier, ev.table = clf, evaluate(gen, test, embedders=embedders, classifier=clf, per_class=True, cross_class=True, classes=classes,
+    ev.classifier, ev.table = clf, evaluate(gen, test, embedders=embedders, classifier=clf, per_class=True,
+                                            cross_class=True, classes=classes,
                                             cache_dir=None if named else r.path('cache'), progress=False)
     r.path('report').mkdir(parents=True, exist_ok=True)
     ev.table.to_csv(r.path('report', 'metrics.csv'), index=False)
@@ -292,8 +313,10 @@ def class_metrics(r:Recipe, ev:Evaluation) -> dict:
     ev.notes.append(f"The judge ({r.P.get('judge') or 'demo'} judge {clf.judge_key}, trained on the train split, "
                     f"shared with the bench) recognises {real['all']:.1%} of the real held-out clips ("
                     + ", ".join(f"{c} {real[c]:.0%}" for c in classes) + "). "
-                    f"Generated: {r.P['generate']['n_per_class']} clips per class; held-out reference: {test.relative_to(r.out)}."
-                    + (f" Left out as unusable: {len(splits['bad'])} file(s) (listed in report.json)." if splits.get('bad') else ''))
+                    f"Generated: {r.P['generate']['n_per_class']} clips per class; held-out reference: "
+                    f"{test.relative_to(r.out)}."
+                    + (f" Left out as unusable: {len(splits['bad'])} file(s) (listed in report.json)."
+                       if splits.get('bad') else ''))
     png = plot_class_mels(gen, test, classes, r.path('report', 'mels.png'), mel=classifier_mel(r))
     ev.sections.append(('Mel spectrograms per class', f"![mels]({png.relative_to(r.out)})"))
     return dict(real_accuracy=real['all'], real_class_accuracy={c: real[c] for c in classes},
@@ -301,12 +324,15 @@ def class_metrics(r:Recipe, ev:Evaluation) -> dict:
 
 # %% ../../nbs/13b_stages.ipynb #56d39b04
 def stage_evaluate(r:Recipe) -> dict:
-    "The evaluate stage of every recipe: `class_metrics` (where they apply) and its system's metric hooks on the recipe's device, the level of the generated vs the real clips, every stage's times; `report.md` and `report.json`."
+    ("The evaluate stage of every recipe: `class_metrics` (where they apply) and its system's metric hooks on the "
+     "recipe's device, the level of the generated vs the real clips, every stage's times; `report.md` and "
+     "`report.json`.")
     from foleybook.eval.report import write_report, level_section, times_section
     from foleybook.eval.system_metrics import level_table
     t0, c0, name = time.time(), time.process_time(), r.current or 'evaluate'
     ev, system = Evaluation(recipe_device(r)), r.spec.system
-    hooks = ([class_metrics] if system is None or system.uses_class_metrics(r) else []) + list(getattr(system, 'metrics', ()))
+    hooks = ([class_metrics] if system is None or system.uses_class_metrics(r) else []) + list(getattr(system,
+                                                                                                       'metrics', ()))
     numbers = {}
     for hook in hooks: numbers.update(hook(r, ev) or {})
     if ev.generated:
@@ -317,7 +343,8 @@ def stage_evaluate(r:Recipe) -> dict:
     if prec is not None: ev.sections.append(('Inference precision', precision_section(prec)))
     times = {**{n: m['seconds'] for n, m in done.items()}, name: round(time.time() - t0, 2)}
     cpu = {**{n: m.get('cpu_seconds') for n, m in done.items()}, name: round(time.process_time() - c0, 2)}
-    write_report(ev.table, r.path('report.md'), title=f"foleybook recipe {r.spec.name}, preset {r.preset_name}", notes=' '.join(ev.notes) or None,
+    write_report(ev.table, r.path('report.md'), title=f"foleybook recipe {r.spec.name}, preset {r.preset_name}",
+                 notes=' '.join(ev.notes) or None,
                  extra=dict(numbers, precision=prec, stage_seconds=times, stage_cpu_seconds=cpu, recipe=r.spec.name,
                             preset=r.preset_name,
                             **{k: v for k, v in done.get('generate', {}).items() if k in ('sampler', 'network_calls')}),

@@ -27,7 +27,8 @@ def _uploaded(up, sr):
     if not v: raise FoleyError("no file uploaded: choose a clip or upload an audio file")
     item = v[0] if isinstance(v, (list, tuple)) else next(iter(v.values()))
     try: data, fsr = sf.read(io.BytesIO(bytes(item['content'])), dtype='float32', always_2d=True)
-    except Exception as e: raise FoleyError(f"uploaded file {item.get('name', '?')!r}: not readable audio ({e})") from None
+    except Exception as e:
+        raise FoleyError(f"uploaded file {item.get('name', '?')!r}: not readable audio ({e})") from None
     return resample(torch.from_numpy(data.mean(1)), int(fsr), sr)
 
 class AudioDiffusionSampler:
@@ -44,7 +45,8 @@ class AudioDiffusionSampler:
                         eta=W.FloatSlider(value=eta[0], min=0., max=1., step=0.1, description='eta'),
                         seed=W.IntText(value=0, description='seed'),
                         guidance=W.FloatSlider(value=guidance[0], min=1., max=10., step=0.5, description='guidance'))
-        gc = ({'cond': W.Dropdown(options=list(conds), description='class' if model.classes else 'encoding')} if conds else {})
+        gc = ({'cond': W.Dropdown(options=list(conds),
+                                  description='class' if model.classes else 'encoding')} if conds else {})
         gc.update(n=W.IntSlider(value=2, min=1, max=max_n, description='count'), **common())
         self.generate_tab = Sampler(self._generate, gc)
         self.upload = W.FileUpload(accept='audio/*', multiple=False, description='upload')
@@ -52,8 +54,10 @@ class AudioDiffusionSampler:
         ec = {'clip': W.Dropdown(options=list(self.clips) + ['(uploaded file)'], description='clip'),
               'mode': W.Dropdown(options=['variation', 'inpaint', 'outpaint'], description='mode'),
               'start_step': W.IntSlider(value=steps[0] // 2, min=0, max=steps[2] - 1, description='start step'),
-              'mask_start': W.FloatSlider(value=0., min=0., max=secs, step=0.01, readout_format='.2f', description='keep start (s)'),
-              'mask_end': W.FloatSlider(value=0., min=0., max=secs, step=0.01, readout_format='.2f', description='keep end (s)')}
+              'mask_start': W.FloatSlider(value=0., min=0., max=secs, step=0.01, readout_format='.2f',
+                                          description='keep start (s)'),
+              'mask_end': W.FloatSlider(value=0., min=0., max=secs, step=0.01, readout_format='.2f',
+                                        description='keep end (s)')}
         if conds: ec['cond'] = W.Dropdown(options=list(conds), description='class' if model.classes else 'encoding')
         ec.update(common())
         self.edit_tab = Sampler(self._edit, ec, button='Run')
@@ -80,10 +84,12 @@ class AudioDiffusionSampler:
         if mode == 'variation':
             if sampler in ('ddpm', 'fast'):
                 raise FoleyError(f"variation runs `steps` steps from a start step: choose ddim, dpm++ or unipc")
-            out = m.vocode(m.variation(wave, start_step=start_step, cond=cond, seed=seed, steps=steps, eta=eta, guidance=guidance))[0]
+            out = m.vocode(m.variation(wave, start_step=start_step, cond=cond, seed=seed, steps=steps, eta=eta,
+                                       guidance=guidance))[0]
         elif mode == 'inpaint': out = m.vocode(m.inpaint(wave, mask_start, mask_end, cond=cond, seed=seed, **o))[0]
         else: out = m.outpaint(wave, n_slices=2, overlap=mask_start or None, cond=cond, seed=seed, **o)
-        return [(wave[:m.config.images.slice_samples], m.sample_rate, f"{clip} (input)"), (out, m.sample_rate, f"{mode} (seed {seed})")]
+        return [(wave[:m.config.images.slice_samples], m.sample_rate, f"{clip} (input)"),
+                (out, m.sample_rate, f"{mode} (seed {seed})")]
 
     def _ipython_display_(self):
         from IPython.display import display
@@ -96,7 +102,9 @@ def _audio_diffusion_build(parts) -> AudioDiffusion:
     if parts.get('vocoder') is not None: m.vocoder = parts['vocoder']
     return m
 
-def audio_diffusion_metrics(r, ev) -> dict: # an experiment; the evaluate stage's `Evaluation` (after the per-class metrics)
+def audio_diffusion_metrics(r, # an experiment
+                            ev, # the evaluate stage's `Evaluation` (after the per-class metrics)
+                           ) -> dict:
     "`image_ceiling`: the classifier's accuracy on held-out clips turned into the model's mel images and back to audio."
     from foleybook.audio import load_audio
     m = AUDIO_DIFFUSION_SYSTEM.assemble(r, ev.device)

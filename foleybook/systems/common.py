@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Callable
 import torch
 from torch import nn
-from ..core import ConfigError, CheckpointError, REGISTRY, Pretrained, discover, load_pretrained, save_parts, CONFIG_NAME
+from ..core import (ConfigError, CheckpointError, REGISTRY, Pretrained, discover, load_pretrained, save_parts,
+                            CONFIG_NAME)
 from ..core import model_device, clip_seeds
 from ..protocols import Generator, GeneratorMixin, check_generator
 from ..data.synth import class_key
@@ -42,7 +43,8 @@ def write_clip(path, # the file to write (atomically; its suffix picks the forma
 
 def match_class(classes, # a generator's class names
                 name:str) -> str: # a class name in any spelling ('rain', 'dog_bark')
-    "The generator's own spelling of class `name`, matched case-insensitively (`class_key`); a `ConfigError` listing the classes otherwise."
+    ("The generator's own spelling of class `name`, matched case-insensitively (`class_key`); a `ConfigError` listing "
+     "the classes otherwise.")
     found = [c for c in classes if class_key(str(c)) == class_key(str(name))]
     if not found: raise ConfigError(f"{name!r} is not a class of this generator; classes: {list(classes)}")
     return found[0]
@@ -77,10 +79,12 @@ def write_clips(g:Generator, # any generator
                 verbose:bool=False, # print a line per chunk
                 progress:bool=False, # show the clips written, the rate and the time left (`foleybook.console.Progress`)
                 peak:float=PEAK, # clips louder than this are scaled down to it (`write_clip`; None: no limit)
-                generate_options:dict=None, # options for `g.generate` whose names are taken here (MTCRNN's `duration`), and any other
+                # options for `g.generate` whose names are taken here (MTCRNN's `duration`), and any other
+                generate_options:dict=None,
                 levels=None, # a `DataProfile`: each clip brought to a level drawn from its class's real clips
                 info:dict=None, # if given, filled with the generator's own `sample_rate` and the `seconds` of its clips
-                **options) -> Path: # passed to `g.generate` (temperature, guidance, ...; `cond` for a generator without classes)
+                # passed to `g.generate` (temperature, guidance, ...; `cond` for a generator without classes)
+                **options) -> Path:
     "Write `n_per_class` clips per class as `folder/<Class>/0001.wav ...` (mono, 16-bit PCM, atomic, never clipped)."
     check_generator(g)
     if int(n_per_class) < 1: raise ConfigError(f"n_per_class must be >= 1 clip, got {n_per_class}")
@@ -90,7 +94,9 @@ def write_clips(g:Generator, # any generator
     options = {**options, **(generate_options or {})}
     cond = options.pop('cond', None)
     if g.classes is None: names = ['all']
-    elif cond is not None: raise ConfigError(f"cond is the condition of a generator without classes; this {type(g).__name__} takes classes {list(g.classes)}")
+    elif cond is not None:
+        raise ConfigError(f"cond is the condition of a generator without classes; this {type(g).__name__} takes "
+                          f"classes {list(g.classes)}")
     else: names = list(g.classes) if classes is None else [match_class(g.classes, c) for c in classes]
     check_options(g, options)
     seeds = clip_seeds(int(seed), n_per_class)
@@ -170,7 +176,8 @@ ALL_SYSTEMS = {}   # system name -> `System`, filled as the systems' modules are
 
 def _read_config(folder:Path) -> dict:
     try: return json.loads((folder/CONFIG_NAME).read_text())
-    except (OSError, json.JSONDecodeError) as e: raise CheckpointError(f"{folder/CONFIG_NAME}: not a saved model ({e})") from None
+    except (OSError, json.JSONDecodeError) as e:
+        raise CheckpointError(f"{folder/CONFIG_NAME}: not a saved model ({e})") from None
 
 @dataclass(eq=False)
 class System:
@@ -189,7 +196,8 @@ class System:
     def _sources(self, source) -> tuple:
         "({part: folder, loaded part or None}, settings found) of an experiment, a dict or a saved parts folder."
         if hasattr(source, 'need'):   # an experiment: each part where its stage wrote it
-            return {n: None if p.optional and source.skipped(p.stage) else source.need(p.stage, path=source.path(p.where))
+            return {n: None if p.optional and source.skipped(p.stage) else source.need(p.stage,
+                                                                                       path=source.path(p.where))
                     for n, p in self.parts.items()}, None
         if isinstance(source, dict): return dict(source), {}
         folder = Path(source)
@@ -202,7 +210,8 @@ class System:
                  **settings): # build settings over the ones found (an experiment's, or a saved folder's config)
         "The system's `Generator` on `device`: the one builder every command, stage and loader uses."
         if isinstance(source, (str, Path)) and not self._is_parts_folder(Path(source)):
-            return as_generator(load_pretrained(source, device), **settings)   # a model that is its generator once built
+            # a model that is its generator once built
+            return as_generator(load_pretrained(source, device), **settings)
         src, found = self._sources(source)
         parts = {n: self.parts[n].open(v, device) if isinstance(v, (str, Path)) else v for n, v in src.items()}
         missing = [n for n, p in self.parts.items() if parts.get(n) is None and not p.optional]
@@ -274,7 +283,8 @@ def as_generator(obj, # a loaded model, or a generator
 
 # %% ../../nbs/05c_generators.ipynb #95628668
 class CodePipeline(GeneratorMixin, PartsGenerator):
-    "prior -> codes -> codec -> mel -> vocoder: class lookup, chunked generation and decoding, once for every such system."
+    ("prior -> codes -> codec -> mel -> vocoder: class lookup, chunked generation and decoding, once for every such "
+     "system.")
     precision = 'auto' # the vocoder's inference form (`foleybook.vocoders.base.vocode`): 'fp32' for the exact one
 
     def class_id(self, c, # a class name or id

@@ -23,7 +23,8 @@ __all__ = ['DCASE2023_SYSTEM', 'FoleyPipeline', 'check_dcase_folder', 'foley_sam
 
 # %% ../../nbs/05d_pipeline.ipynb #3c57031d
 class FoleyPipeline(CodePipeline):
-    "A `Generator` for class-conditional sound: prior -> code maps -> codec.decode -> mel -> vocoder -> fixed-length waves."
+    ("A `Generator` for class-conditional sound: prior -> code maps -> codec.decode -> mel -> vocoder -> fixed-length "
+     "waves.")
     system = 'dcase2023'
     def __init__(self, prior:Prior, # samples code maps: `sample(cond, n, *, temperature, top_k, guidance, seed)`
                  codec:Codec, # `decode(codes) -> mel` (e.g. the VQ-VAE of `foleybook.codecs.vqvae`)
@@ -31,10 +32,12 @@ class FoleyPipeline(CodePipeline):
                  class_names=None, # the class of each class id (default: the DCASE 2023 classes)
                  batch_size:int=8, # clips sampled at once
                  duration:float=4.0, # seconds per clip (cut or zero-padded)
-                 precision:str='auto'): # the vocoder's inference mode (`foleybook.vocoders.base.vocode`): 'fp32' for the exact one
+                 # the vocoder's inference mode (`foleybook.vocoders.base.vocode`): 'fp32' for the exact one
+                 precision:str='auto'):
         if class_names is None: from foleybook.data.synth import DCASE_CLASSES as class_names
         for part, proto in ((prior, Prior), (codec, Codec), (vocoder, Vocoder)):
-            if not isinstance(part, proto): raise ConfigError(f"{type(part).__name__} is not a {proto.__name__} (see foleybook.protocols)")
+            if not isinstance(part, proto):
+                raise ConfigError(f"{type(part).__name__} is not a {proto.__name__} (see foleybook.protocols)")
         self.prior, self.codec, self.vocoder = prior, codec, vocoder
         self.precision = precision; resolve_precision(precision)  # a bad value fails here, not at the first clip
         if not duration > 0: raise ConfigError(f"duration must be more than 0 seconds, got {duration}")
@@ -44,10 +47,13 @@ class FoleyPipeline(CodePipeline):
         cfg = getattr(prior, 'config', None)
         n_cls = getattr(cfg, 'n_classes', None)
         if n_cls is not None and n_cls != len(self.class_names):
-            raise ConfigError(f"the prior knows {n_cls} classes but class_names has {len(self.class_names)}: {self.class_names}")
+            raise ConfigError(f"the prior knows {n_cls} classes but class_names has {len(self.class_names)}: "
+                              f"{self.class_names}")
         pk = getattr(cfg, 'n_codes', None)
-        if pk is not None and pk != codec.n_codes: raise ConfigError(f"the prior samples {pk} codes but the codec has {codec.n_codes}")
-        if hasattr(prior, 'code_shape'):   # the rows of the prior's maps must be the codec's rows for the prior's columns
+        if pk is not None and pk != codec.n_codes:
+            raise ConfigError(f"the prior samples {pk} codes but the codec has {codec.n_codes}")
+        # the rows of the prior's maps must be the codec's rows for the prior's columns
+        if hasattr(prior, 'code_shape'):
             ph, pw = prior.code_shape[:2]
             ch = codec.code_shape(pw * _time_factor(codec))[0]
             if ph != ch: raise ConfigError(f"the prior samples code maps of {ph} rows but the codec decodes {ch}")
@@ -64,7 +70,8 @@ class FoleyPipeline(CodePipeline):
 
     def saved_settings(self) -> dict:
         "What `config.json` keeps besides the parts (the keywords of the constructor)."
-        return dict(class_names=self.class_names, batch_size=self.batch_size, duration=self.n_samples / self.sample_rate,
+        return dict(class_names=self.class_names, batch_size=self.batch_size,
+                    duration=self.n_samples / self.sample_rate,
                     precision=self.precision)
 
     def sample_codes(self, c=None, # class name or id (None: the first class)
@@ -95,20 +102,24 @@ def check_dcase_folder(folder, # the generated-clips root: folder/<Class>/*.wav
         d = folder/c
         if not d.is_dir(): problems.append(f"{d}: class folder missing"); continue
         files = sorted(p for p in d.iterdir() if p.is_file() and not p.name.startswith('.'))
-        if n_per_class is not None and len(files) != n_per_class: problems.append(f"{d}: {len(files)} files, expected {n_per_class}")
+        if n_per_class is not None and len(files) != n_per_class:
+            problems.append(f"{d}: {len(files)} files, expected {n_per_class}")
         elif not files: problems.append(f"{d}: no files")
         for f in files:
             try: info = sf.info(str(f))
             except Exception as e: problems.append(f"{f}: not readable audio ({str(e).splitlines()[0]})"); continue
-            bad = [f"{k} {v}, expected {w}" for k, v, w in [('sample rate', info.samplerate, sr), ('channels', info.channels, channels),
+            bad = [f"{k} {v}, expected {w}" for k, v,
+                   w in [('sample rate', info.samplerate, sr), ('channels', info.channels, channels),
                    ('length', info.frames, int(round(sr * duration))), ('subtype', info.subtype, subtype)] if v != w]
             if bad: problems.append(f"{f}: " + '; '.join(bad))
         out[c] = files
-    extra = sorted(p.name for p in folder.iterdir() if p.is_dir() and p.name not in classes and not p.name.startswith('.'))
+    extra = sorted(p.name for p in folder.iterdir()
+                   if p.is_dir() and p.name not in classes and not p.name.startswith('.'))
     if extra: problems.append(f"{folder}: unexpected folder(s) {extra}")
     if problems:
         raise DataError(f"{folder} does not follow the DCASE 2023 task 7 layout ({len(problems)} problem(s)):\n  "
-                        + '\n  '.join(problems[:20]) + (f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ''))
+                        + '\n  '.join(problems[:20])
+                        + (f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ''))
     return out
 
 # %% ../../nbs/05d_pipeline.ipynb #01b225f0

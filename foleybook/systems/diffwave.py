@@ -30,13 +30,16 @@ def diffwave_sampler(gen:DiffusionGenerator, # e.g. `model.generator(classes)`
                      max_n:int=4): # the largest count
     "A `foleybook.display.Sampler` with class, count, seed, sampler kind and steps controls for a diffusion generator."
     classes = list(gen.classes) if gen.classes else ['(unconditional)']
-    controls = dict(class_name=W.Dropdown(options=classes, description='class'), n=W.IntSlider(value=2, min=1, max=max_n, description='count'),
-                    seed=W.IntText(value=0, description='seed'), sampler=W.Dropdown(options=['fast', 'ddim', 'ddpm'], description='sampler'),
+    controls = dict(class_name=W.Dropdown(options=classes, description='class'),
+                    n=W.IntSlider(value=2, min=1, max=max_n, description='count'),
+                    seed=W.IntText(value=0, description='seed'),
+                    sampler=W.Dropdown(options=['fast', 'ddim', 'ddpm'], description='sampler'),
                     steps=W.IntSlider(value=0, min=0, max=gen.diffusion.T, description='steps (0: default)'))
     def generate(class_name, n, seed, sampler, steps):
         if seed < 0: raise ConfigError(f"seed must be >= 0, got {seed}")
         cond = None if gen.classes is None else class_name
-        waves = gen.generate(cond, n, seed=seed, sampler=sampler, steps=None if sampler == 'fast' or not steps else steps)
+        waves = gen.generate(cond, n, seed=seed, sampler=sampler,
+                             steps=None if sampler == 'fast' or not steps else steps)
         return [(w, gen.sample_rate, f"{class_name} #{i+1} ({sampler}, seed {seed})") for i, w in enumerate(waves)]
     return Sampler(generate, controls)
 
@@ -68,11 +71,13 @@ def vocoder_metrics(r, ev) -> dict: # an experiment of a vocoder preset; its `Ev
         n = min(len(a), len(b)); ma, mb = model.mel(a[None, :n], sr), model.mel(b[None, :n], sr)
         d.append(float((ma - mb).abs().mean()))
     ev.generated, ev.real = {'all': gen}, {'all': orig}
-    ev.notes.append(f"DiffWave vocoder: {len(d)} held-out utterances vocoded from their mels; log-mel L1 distance to the "
+    ev.notes.append(f"DiffWave vocoder: {len(d)} held-out utterances vocoded from their mels; log-mel L1 distance to "
+                    f"the "
                     f"originals {np.mean(d):.3f} (std {np.std(d):.3f}).")
     return dict(task='vocoder', n=len(d), mel_l1=float(np.mean(d)), mel_l1_std=float(np.std(d)))
 
-TASK_METRICS = {'classes': diffwave_metrics, 'vocoder': vocoder_metrics}   # a preset's `task` -> the system's metric hook
+# a preset's `task` -> the system's metric hook
+TASK_METRICS = {'classes': diffwave_metrics, 'vocoder': vocoder_metrics}
 
 def _task(r) -> str: return r.P.get('task', 'classes')
 

@@ -38,7 +38,9 @@ class MTCRNN(PartsGenerator, nn.Module):
         if not c1.is_audio: raise ConfigError(f"MTCRNN: tier1 must generate audio, it generates {list(c1.generate)}")
         for lo, hi, a, b in (('tier2', 'tier3', c2, c3), ('tier1', 'tier2', c1, c2)):
             miss = [p for p in a.prop if p not in b.generate]
-            if miss: raise ConfigError(f"MTCRNN: {lo} is conditioned on {miss}, which {hi} does not generate ({list(b.generate)})")
+            if miss:
+                raise ConfigError(f"MTCRNN: {lo} is conditioned on {miss}, which {hi} does not generate "
+                                  f"({list(b.generate)})")
             rate_factor(b.rate, a.rate, f"MTCRNN {hi} -> {lo}")
         self.sample_rate = int(c1.rate)
 
@@ -65,18 +67,21 @@ def control_curve(self:MTCRNN, duration:float,
 
 @patch
 @torch.inference_mode()
-def generate(self:MTCRNN, cond=None, # control curve (steps, n_control), (n, steps, n_control) or (steps,) at `control_rate`
+def generate(self:MTCRNN,
+             cond=None, # control curve (steps, n_control), (n, steps, n_control) or (steps,) at `control_rate`
              n:int=1, # sequences
              seed=0, # sampling, random priming and random control seed (an int, or one per clip)
              *, control_rate:float=None, # rate of `cond` (default: tier 3's)
              duration:float=None, # seconds (default: the curve's length; 1 s without a curve)
-             mode:str='external', # tier 3's conditioning: 'external' (the curve), 'self' (`clip` from `start`) or 'none'
+             # tier 3's conditioning: 'external' (the curve), 'self' (`clip` from `start`) or 'none'
+             mode:str='external',
              clip=None, start:float=0., # a clip (parameter file; its audio beside for tier 1 data priming)
              prime:str='random', # every tier's priming: 'random', 'data' (from `clip`) or None
              temperature:float=1., top_p:float=None, # sampling of every tier
              method:str='fast', dtype=torch.float32, # the per-step loop (`generate_tier`)
              tracks:bool=False): # also return every tier's output
-    "Waves (n, T) at 16 kHz on the CPU (generated on the tiers' device); with `tracks=True`, `(waves, {'control', 'tier3', 'tier2', 'audio'})`."
+    ("Waves (n, T) at 16 kHz on the CPU (generated on the tiers' device); with `tracks=True`, `(waves, {'control', "
+     "'tier3', 'tier2', 'audio'})`.")
     if mode not in MODES: raise ConfigError(f"MTCRNN.generate: mode must be one of {MODES}, got {mode!r}")
     c3 = self.tier3.config
     rate = c3.rate if control_rate is None else control_rate
@@ -102,7 +107,8 @@ def generate(self:MTCRNN, cond=None, # control curve (steps, n_control), (n, ste
         res = generate_tier(tier, cond_t, p, pc, seed=stream(4 + k), **gk); k += 1
         out['audio' if tier.config.is_audio else name] = res
         src, src_rate, gen = res, tier.config.rate, tier.config.generate
-    waves = mu_law_decode(out['audio'], self.tier1.config.n_classes).float().cpu()   # generated on the tiers' device, returned on the CPU
+    # generated on the tiers' device, returned on the CPU
+    waves = mu_law_decode(out['audio'], self.tier1.config.n_classes).float().cpu()
     return (waves, {k: v.cpu() for k, v in out.items()}) if tracks else waves
 
 # %% ../../nbs/11c_mtcrnn_chain.ipynb #0878a5b2
@@ -116,12 +122,15 @@ def plot_chain(tracks:dict, # the `tracks` of `MTCRNN.generate(..., tracks=True)
     from matplotlib.figure import Figure
     fig = Figure(figsize=(8, 7)); axs = fig.subplots(4, 1)
     r3 = g.tier3.config.rate; ctl = tracks['control'][i]
-    axs[0].plot(np.arange(len(ctl)) / r3, ctl); axs[0].set_ylim(-.05, 1.05); axs[0].set_title(f"control: {', '.join(g.control)} (tier 3 input)")
+    axs[0].plot(np.arange(len(ctl)) / r3, ctl)
+    axs[0].set_ylim(-.05, 1.05); axs[0].set_title(f"control: {', '.join(g.control)} (tier 3 input)")
     for j, nm in enumerate(g.tier3.config.generate):
-        v = tracks['tier3'][i, :, j]; axs[1].plot(np.arange(len(v)) / r3, (v - v.mean()) / (v.std() + 1e-8), label=nm, lw=1)
+        v = tracks['tier3'][i, :, j]
+        axs[1].plot(np.arange(len(v)) / r3, (v - v.mean()) / (v.std() + 1e-8), label=nm, lw=1)
     axs[1].legend(fontsize=7, loc='upper right'); axs[1].set_title('tier 3: generated parameters (normalised)')
     m = tracks['tier2'][i]
-    axs[2].imshow(m.T, aspect='auto', origin='lower', extent=[0, len(m) / g.tier2.config.rate, 0, m.shape[1]]); axs[2].set_title('tier 2: MFCCs')
+    axs[2].imshow(m.T, aspect='auto', origin='lower', extent=[0, len(m) / g.tier2.config.rate, 0, m.shape[1]])
+    axs[2].set_title('tier 2: MFCCs')
     cfg = mel_config_for(g.sample_rate)
     w = mu_law_decode(tracks['audio'][i], g.tier1.config.n_classes)
     plot_mel(MelSpectrogram(cfg)(w), cfg, ax=axs[3], title='tier 1: audio (mel)', colorbar=False)
@@ -144,16 +153,19 @@ def mtcrnn_sampler(g:MTCRNN, # the chained generator
     pct = [0, 25, 50, 75, 100]
     controls = {'mode': W.Dropdown(options=['external', 'self'] if clip else ['external'], description='mode'),
                 'prime': W.Dropdown(options=['random', 'data'] if clip else ['random'], description='priming')}
-    for k, v in zip(pct, (.1, .3, .5, .7, .9)): controls[f'p{k}'] = W.FloatSlider(value=v, min=0, max=1, step=.05, description=f'control at {k}%')
+    for k, v in zip(pct, (.1, .3, .5, .7, .9)):
+        controls[f'p{k}'] = W.FloatSlider(value=v, min=0, max=1, step=.05, description=f'control at {k}%')
     controls['temperature'] = W.FloatSlider(value=1., min=0., max=1.5, step=.05, description='temperature')
-    controls['duration'] = W.FloatSlider(value=min(1., max_duration), min=.25, max=max_duration, step=.25, description='seconds')
+    controls['duration'] = W.FloatSlider(value=min(1., max_duration), min=.25, max=max_duration, step=.25,
+                                         description='seconds')
     controls['n'] = W.IntSlider(value=1, min=1, max=max_n, description='count')
     controls['seed'] = W.IntText(value=0, description='seed')
     def generate(mode, prime, temperature, duration, n, seed, **pts):
         if seed < 0: raise _CE(f"seed must be >= 0, got {seed}")
         steps = int(round(duration * g.tier3.config.rate))
         curve = np.interp(np.linspace(0, 1, steps), np.array(pct) / 100, [pts[f'p{k}'] for k in pct]).astype(np.float32)
-        waves, s.tracks = g.generate(np.repeat(curve[:, None], len(g.control), 1), n, seed, mode=mode, clip=clip, prime=prime,
+        waves, s.tracks = g.generate(np.repeat(curve[:, None], len(g.control), 1), n, seed, mode=mode, clip=clip,
+                                     prime=prime,
                                      temperature=temperature, duration=duration, tracks=True)
         return [(w, g.sample_rate, f"{mode} #{i + 1} (seed {seed})") for i, w in enumerate(waves)]
     s = MTCRNNSampler(generate, controls)
@@ -166,7 +178,9 @@ TIER_ENVELOPES = {'tier3': 'rms', 'tier2': 'mfcc0'}  # the energy track of each 
 def clip_audio(f) -> Path:
     "The audio file beside a parameter file."
     p = Path(f)
-    return p if p.suffix != '.json' else next((p.with_suffix(e) for e in ('.wav', '.flac', '.ogg', '.mp3') if p.with_suffix(e).exists()), p.with_suffix('.wav'))
+    return (p if p.suffix != '.json'
+            else next((p.with_suffix(e) for e in ('.wav', '.flac', '.ogg', '.mp3') if p.with_suffix(e).exists()),
+                      p.with_suffix('.wav')))
 
 def _rate(r, t): return TierConfig.load_json(r.need(t, f'a trained {t}', r.path(t, 'final'))/CONFIG_NAME).rate
 
@@ -175,10 +189,12 @@ def texture_splits(r) -> dict: # an experiment of the mtcrnn recipe
     return json.loads(r.need('params', 'the train / held-out split', r.path('data', 'splits.json')).read_text())
 
 def mtcrnn_metrics(r, ev) -> dict: # an experiment; the evaluate stage's `Evaluation`
-    "The system's metric hook: controllability (`control_correlation`: the fill recomputed from each ramp and step sample, mean, per tier) and FAD of the random-control clips vs the held-out clips."
+    ("The system's metric hook: controllability (`control_correlation`: the fill recomputed from each ramp and step "
+     "sample, mean, per tier) and FAD of the random-control clips vs the held-out clips.")
     gen, sp = r.need('generate', 'generated clips', r.path('gen')), texture_splits(r)
     ctl = json.loads((gen/'controls.json').read_text())
-    tr = dict(np.load(gen/'tracks.npz')) if (gen/'tracks.npz').is_file() else {}  # each tier's output (runs before the per-tier measure have none)
+    # each tier's output (runs before the per-tier measure have none)
+    tr = dict(np.load(gen/'tracks.npz')) if (gen/'tracks.npz').is_file() else {}
     rate, k = 25., ctl.get('n_curves', 1)
     cc, spread, tiers, curves = {}, {}, {t: {} for t in TIER_ENVELOPES}, {}
     for i, name in enumerate(('ramp', 'step')):
@@ -197,11 +213,14 @@ def mtcrnn_metrics(r, ev) -> dict: # an experiment; the evaluate stage's `Evalua
                 tiers[t][name] = float(np.mean(each_t))
     real, real_tiers = [], {t: [] for t in TIER_ENVELOPES}
     for f in sp['test']:  # the same measures on held-out real clips: their ceilings
-        w, sr = load_audio(clip_audio(f)); w = w[0].numpy(); p = read_params(Path(f).with_suffix('.json')); fill = p['fill']
+        w, sr = load_audio(clip_audio(f))
+        w = w[0].numpy(); p = read_params(Path(f).with_suffix('.json')); fill = p['fill']
         c = np.interp(np.arange(int(len(w) / sr * rate)) / rate, fill['times'], fill['values'])
         real.append(control_correlation(w, sr, c, rate))
         for t, nm in TIER_ENVELOPES.items():
-            if nm in p: real_tiers[t].append(track_correlation(params_to_array(p, [nm], _rate(r, t))[:, 0], _rate(r, t), c, nm, rate))
+            if nm in p:
+                real_tiers[t].append(track_correlation(params_to_array(p, [nm], _rate(r, t))[:, 0], _rate(r, t), c, nm,
+                                                       rate))
     rnd = sorted((gen/'random').glob('*.wav'))
     e_gen, e_test = mfcc_frames(rnd), mfcc_frames([clip_audio(f) for f in sp['test']])
     e_train = mfcc_frames([clip_audio(f) for f in sp['train'][:len(sp['test'])]])
@@ -210,21 +229,30 @@ def mtcrnn_metrics(r, ev) -> dict: # an experiment; the evaluate stage's `Evalua
                control_correlation_range={n: spread[n] for n in cc},
                control_correlation_real=float(np.mean(real)),
                control_correlation_tiers={**{t: v for t, v in tiers.items() if v}, 'audio': cc},
-               control_correlation_real_tiers={**{t: float(np.mean(v)) for t, v in real_tiers.items() if v}, 'audio': float(np.mean(real))},
+               control_correlation_real_tiers={**{t: float(np.mean(v)) for t, v in real_tiers.items() if v},
+                                               'audio': float(np.mean(real))},
                control_curves=dict(rate=rate, **curves),
                fad=fad(e_gen, e_test), fad_real=fad(e_train, e_test), fad_embedder='mfcc13 frames at 50 Hz',
                n_fad_clips=len(rnd), n_test=len(sp['test']), bad_files=sp['bad'])
     ev.generated = {'all': [*sorted((gen/'curves').glob('*.wav')), *rnd]}
     ev.real = {'all': [clip_audio(f) for f in sp['test']]}
-    ev.notes.append(f"MTCRNN on procedural textures, driven by the `fill` control: {len(sp['train'])} training clips, {len(sp['test'])} held out.")
-    row = lambda name, d: f"| {name} | " + ' | '.join(f"{d[t]:.3f}" if isinstance(d.get(t), float) else '' for t in ('tier3', 'tier2', 'audio')) + ' |'
-    ev.sections += [('Controllability', "The `fill` control recomputed from each tier's output (tier 3: its rms, tier 2: MFCC 0, audio: "
+    ev.notes.append(f"MTCRNN on procedural textures, driven by the `fill` control: {len(sp['train'])} training clips, "
+                    f"{len(sp['test'])} held out.")
+    row = (lambda name,
+           d: f"| {name} | " + ' | '.join(f"{d[t]:.3f}" if isinstance(d.get(t), float) else '' for t in ('tier3',
+               'tier2', 'audio')) + ' |')
+    ev.sections += [('Controllability',
+                     "The `fill` control recomputed from each tier's output (tier 3: its rms, tier 2: MFCC 0, audio: "
                      "onsets in a 0.6 s window) and correlated with the requested curve (1: followed exactly), "
                      f"the mean of {k} sample(s) a curve.\n\n"
                      "| control | tier3 | tier2 | audio |\n|---|---|---|---|\n" + '\n'.join(
-                         [row(k, {t: tiers.get(t, {}).get(k) for t in TIER_ENVELOPES} | {'audio': cc[k]}) for k in ('ramp', 'step')]
+                         [row(k, {t: tiers.get(t,
+                                               {}).get(k) for t in TIER_ENVELOPES} | {'audio': cc[k]}) for k in ('ramp',
+                                                   'step')]
                          + [row('real held-out clips', rep['control_correlation_real_tiers'])])),
-                    ('FAD', f"{rep['fad']:.3f} between {len(rnd)} clips of random controls and the {len(sp['test'])} held-out clips "
+                    ('FAD',
+                     f"{rep['fad']:.3f} between {len(rnd)} clips of random controls and the {len(sp['test'])} held-out "
+                     f"clips "
                             f"({rep['fad_embedder']}); between real train and held-out clips: {rep['fad_real']:.3f}.")]
     return rep
 

@@ -12,7 +12,8 @@ from fastcore.basics import patch
 from ..core import *
 from ..protocols import Codec, Vocoder, Generator, GeneratorMixin, check_generator
 from ..audio import MelSpectrogram, pad_or_trim
-from .common import CodePipeline, System, Part, register_system, load_vocoder_part, classes_of, data_source
+from .common import (CodePipeline, System, Part, register_system, load_vocoder_part, classes_of,
+                                      data_source)
 from ..vocoders.base import vocode, GriffinLimVocoder
 from ..eval.system_metrics import class_accuracy
 from ..display import Sampler
@@ -44,30 +45,39 @@ def sources_from_folder(root, # a class folder root/<Class>/<clip>.wav
 
 # %% ../../nbs/09b_specvqgan_pipeline.ipynb #3405cb74
 class SpecVQGANPipeline(CodePipeline):
-    "A `Generator`: SpecGPT prior (class, features or nothing; priming) -> VQGAN codes -> mel -> vocoder -> waves (on the CPU); `to(device)` moves the three parts."
+    ("A `Generator`: SpecGPT prior (class, features or nothing; priming) -> VQGAN codes -> mel -> vocoder -> waves (on "
+     "the CPU); `to(device)` moves the three parts.")
     system = 'specvqgan'
     def __init__(self, prior:SpecGPT, # the GPT prior
                  codec:Codec, # the VQGAN whose codes the prior models
                  vocoder:Vocoder=None, # default: Griffin-Lim on the codec's mel convention
-                 sources:dict=None, # source clips (see `sources_from_folder`): conditions of a feature prior, clips to prime with
+                 # source clips (see `sources_from_folder`): conditions of a feature prior, clips to prime with
+                 sources:dict=None,
                  batch_size:int=8, # clips sampled at once
                  duration:float=None): # seconds per clip (default: the prior's code grid's length)
         if vocoder is None:
             from foleybook.vocoders.base import GriffinLimVocoder
             vocoder = GriffinLimVocoder(codec.mel_config)
         for part, proto in ((codec, Codec), (vocoder, Vocoder)):
-            if not isinstance(part, proto): raise ConfigError(f"{type(part).__name__} is not a {proto.__name__} (see foleybook.protocols)")
-        if prior.n_codes != codec.n_codes: raise ConfigError(f"the prior samples {prior.n_codes} codes but the codec has {codec.n_codes}")
+            if not isinstance(part, proto):
+                raise ConfigError(f"{type(part).__name__} is not a {proto.__name__} (see foleybook.protocols)")
+        if prior.n_codes != codec.n_codes:
+            raise ConfigError(f"the prior samples {prior.n_codes} codes but the codec has {codec.n_codes}")
         rows = codec.code_shape(prior.code_shape[1] * codec.downsample[1])[0]
-        if rows != prior.code_shape[0]: raise ConfigError(f"the prior samples code grids of {prior.code_shape[0]} rows but the codec decodes {rows}")
+        if rows != prior.code_shape[0]:
+            raise ConfigError(f"the prior samples code grids of {prior.code_shape[0]} rows but the codec decodes "
+                              f"{rows}")
         vm, cm = vocoder.mel_config.to_dict(), codec.mel_config.to_dict()
         if vm != cm: raise ConfigError(f"the vocoder reads mels {vm} but the codec makes {cm}")
         self.prior, self.codec, self.vocoder, self.sources = prior, codec, vocoder, dict(sources or {})
         self.kind, self.batch_size, self.sample_rate = prior.config.cond, int(batch_size), int(vocoder.sample_rate)
-        if self.kind == 'class' and not prior.classes: raise ConfigError("a class-conditional prior needs its class names (GPTConfig.classes)")
+        if self.kind == 'class' and not prior.classes:
+            raise ConfigError("a class-conditional prior needs its class names (GPTConfig.classes)")
         if self.kind == 'feature':
             missing = [k for k, s in self.sources.items() if s.get('features') is None]
-            if missing: raise ConfigError(f"source clips {missing[:5]} have no visual features (a feature-conditioned prior needs them)")
+            if missing:
+                raise ConfigError(f"source clips {missing[:5]} have no visual features (a feature-conditioned prior "
+                                  f"needs them)")
         frames = prior.code_shape[1] * codec.downsample[1]
         self.n_frames = frames
         self.n_samples = round((duration or frames * codec.mel_config.hop_length / self.sample_rate) * self.sample_rate)
@@ -100,10 +110,14 @@ def condition(self:SpecVQGANPipeline, cond):
     names = self.classes
     if self.kind == 'class': return self.class_id(0 if cond is None else cond)
     if isinstance(cond, str):
-        if cond not in self.sources: raise ConfigError(f"unknown source clip {cond!r}; source clips: {names[:10]}{'...' if len(names) > 10 else ''}")
+        if cond not in self.sources:
+            raise ConfigError(f"unknown source clip {cond!r}; source clips: {names[:10]}"
+                              f"{'...' if len(names) > 10 else ''}")
         return torch.as_tensor(self.sources[cond]['features'])
     if cond is None:
-        if not names: raise ConfigError("this SpecVQGAN is conditioned on visual features: give a source clip or a (frames, D) array")
+        if not names:
+            raise ConfigError("this SpecVQGAN is conditioned on visual features: give a source clip or a (frames, D) "
+                              "array")
         return torch.as_tensor(self.sources[names[0]]['features'])
     return torch.as_tensor(cond)
 
@@ -111,19 +125,24 @@ def condition(self:SpecVQGANPipeline, cond):
 @torch.no_grad()
 def source_codes(self:SpecVQGANPipeline, name:str):
     "The code grid (1, rows, cols) of source clip `name` (cached)."
-    if name not in self.sources: raise ConfigError(f"unknown source clip {name!r} to prime with; source clips: {list(self.sources)[:10]}")
+    if name not in self.sources:
+        raise ConfigError(f"unknown source clip {name!r} to prime with; source clips: {list(self.sources)[:10]}")
     if name not in self._codes:
         from foleybook.data.loaders import crop_frames
         mel = MelSpectrogram(self.codec.mel_config)(torch.as_tensor(self.sources[name]['wave']).float().reshape(1, -1))
-        self._codes[name] = self.codec.encode(crop_frames(mel, self.n_frames).to(model_device(self.codec))).cpu()   # kept on the CPU, moved when used
+        # kept on the CPU, moved when used
+        self._codes[name] = self.codec.encode(crop_frames(mel, self.n_frames).to(model_device(self.codec))).cpu()
     return self._codes[name]
 
 @patch
-def sample_codes(self:SpecVQGANPipeline, cond=None, n:int=1, seed:int=0, temperature:float=1., top_k:int=0, top_p:float=1.,
+def sample_codes(self:SpecVQGANPipeline, cond=None, n:int=1, seed:int=0, temperature:float=1., top_k:int=0,
+                 top_p:float=1.,
                  guidance:float=1., prime=None, prime_frac:float=0.):
-    "Code grids (n, rows, cols) for `cond`; `prime` is a source clip name or a code grid (default with prime_frac > 0: the source `cond`)."
+    ("Code grids (n, rows, cols) for `cond`; `prime` is a source clip name or a code grid (default with prime_frac > "
+     "0: the source `cond`).")
     if prime_frac and prime is None:
-        if self.kind != 'feature' or not isinstance(cond, str): raise ConfigError("prime_frac > 0 needs prime= a source clip name or a code grid")
+        if self.kind != 'feature' or not isinstance(cond, str):
+            raise ConfigError("prime_frac > 0 needs prime= a source clip name or a code grid")
         prime = cond
     if isinstance(prime, str): prime = self.source_codes(prime)
     return self.prior.sample(self.condition(cond), n, temperature=temperature, top_k=top_k or None,
@@ -134,7 +153,8 @@ def sample_codes(self:SpecVQGANPipeline, cond=None, n:int=1, seed:int=0, tempera
 def _label(kind, c): return 'none' if kind == 'none' else f"{'features' if kind == 'feature' else kind}: {c}"
 
 class SpecVQGANSampler(Sampler):
-    "The house `Sampler` over `SpecVQGANPipeline`s (one per condition kind); one list of (kind, class or clip) conditions."
+    ("The house `Sampler` over `SpecVQGANPipeline`s (one per condition kind); one list of (kind, class or clip) "
+     "conditions.")
     def __init__(self, pipes:dict, # {'class': pipe, 'feature': pipe, 'none': pipe} (any subset), or one pipeline
                  max_n:int=4): # the largest count
         import ipywidgets as W
@@ -149,9 +169,11 @@ class SpecVQGANSampler(Sampler):
             prime_frac=W.FloatSlider(value=0., min=0., max=0.9, step=0.1, description='priming'),
             temperature=W.FloatSlider(value=1., min=0.05, max=2., step=0.05, description='temperature'),
             top_k=W.IntText(value=0, description='top-k (0: all)'))
-        if any('guidance' in p.options for p in pipes.values()):   # a prior trained with p_uncond > 0: classifier-free guidance
+        # a prior trained with p_uncond > 0: classifier-free guidance
+        if any('guidance' in p.options for p in pipes.values()):
             controls['guidance'] = W.FloatSlider(value=1., min=1., max=5., step=0.25, description='guidance')
-        controls.update(seed=W.IntText(value=0, description='seed'), n=W.IntSlider(value=2, min=1, max=max_n, description='count'))
+        controls.update(seed=W.IntText(value=0, description='seed'),
+                        n=W.IntSlider(value=2, min=1, max=max_n, description='count'))
         super().__init__(self._generate, controls, mel_cfg=next(iter(pipes.values())).codec.mel_config)
 
 # %% ../../nbs/09b_specvqgan_pipeline.ipynb #996f7685
@@ -194,7 +216,8 @@ def _specvqgan_build(parts, kind:str=None, **settings) -> SpecVQGANPipeline:
     codec, voc = parts['codec'], parts['vocoder']
     if isinstance(voc, GriffinLimVocoder): voc = GriffinLimVocoder(codec.mel_config, n_iter=voc.n_iter)
     prior = parts['feature_prior'] if kind == 'feature' else parts['prior']
-    if prior is None: raise ConfigError("this experiment has no feature-conditioned prior (its data has no visual features)")
+    if prior is None:
+        raise ConfigError("this experiment has no feature-conditioned prior (its data has no visual features)")
     return SpecVQGANPipeline(prior, codec, voc, **settings)
 
 def derangement(n:int, seed:int=0) -> list:
@@ -218,16 +241,19 @@ def codebook_ceiling(r, clf, test, device='cpu') -> dict: # an experiment; its c
     sr, n = codec.mel_config.sample_rate, codec.config.n_frames
     clips, used = {'vocoder': {}, 'codebook': {}}, set()
     for c, files in class_files(test, classes_of(r)).items():
-        mel = torch.cat([crop_frames(ms(torch.as_tensor(load_audio(f, sr=sr)[0][0]).float()[None].to(device)), n) for f in files])
+        mel = torch.cat([crop_frames(ms(torch.as_tensor(load_audio(f,
+            sr=sr)[0][0]).float()[None].to(device)), n) for f in files])
         codes = codec.encode(mel); used |= set(codes.flatten().tolist())
         for key, w in (('vocoder', voc(mel)), ('codebook', voc(codec.decode(codes)))):
             clips[key][c] = list(w.reshape(len(files), -1).float().cpu())
     acc = {key: class_accuracy(clf, v, sr) for key, v in clips.items()}   # the shared per-class accuracy
     out = {f'{key}_ceiling': a['all'] for key, a in acc.items()}
-    r.log(f"stage {r.current}: held-out clips through the vocoder {out['vocoder_ceiling']:.1%}, through the codebook and "
+    r.log(f"stage {r.current}: held-out clips through the vocoder {out['vocoder_ceiling']:.1%}, through the codebook "
+          f"and "
           f"the vocoder {out['codebook_ceiling']:.1%} recognised; {len(used)} of {codec.n_codes} codes used")
     per = lambda a: {c: v for c, v in a.items() if c != 'all'}
-    return dict(out, vocoder_ceiling_class_accuracy=per(acc['vocoder']), codebook_ceiling_class_accuracy=per(acc['codebook']),
+    return dict(out, vocoder_ceiling_class_accuracy=per(acc['vocoder']),
+                codebook_ceiling_class_accuracy=per(acc['codebook']),
                 codes_used=len(used), n_codes=codec.n_codes)
 
 def specvqgan_metrics(r, ev) -> dict: # an experiment; the evaluate stage's `Evaluation` (after the per-class metrics)
@@ -247,8 +273,10 @@ def specvqgan_metrics(r, ev) -> dict: # an experiment; the evaluate stage's `Eva
         s = clf.probs(pipe.generate(names[perm[i]], k, seed=r.seed + i, top_k=e.get('top_k')), pipe.sample_rate)
         true.append(mkl(ref[i], g)); shuf.append(mkl(ref[i], s))
         hits += list(g.argmax(1) == clf.classes.index(nm.split('/')[0]))
-    r.log(f"stage {r.current}: feature prior MKL {np.mean(true):.3f} with the clips' own features, {np.mean(shuf):.3f} shuffled")
-    return dict(mkl_features=float(np.mean(true)), mkl_shuffled=float(np.mean(shuf)), feature_accuracy=float(np.mean(hits)),
+    r.log(f"stage {r.current}: feature prior MKL {np.mean(true):.3f} with the clips' own features, {np.mean(shuf):.3f} "
+          f"shuffled")
+    return dict(mkl_features=float(np.mean(true)), mkl_shuffled=float(np.mean(shuf)),
+                feature_accuracy=float(np.mean(hits)),
                 n_sources=len(names), clips_per_source=k, **ceil)
 
 SPECVQGAN_SYSTEM = register_system(System(

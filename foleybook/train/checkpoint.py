@@ -15,7 +15,8 @@ from fastai.callback.schedule import *
 from fastai.distributed import DistributedTrainer, rank_distrib
 from fastprogress.fastprogress import progress_bar
 from fastcore.imports import IN_NOTEBOOK
-from ..core import CheckpointError, ConfigError, SYSTEMS, check_system, atomic_path, save_safetensors, load_safetensors, check_state_dict
+from ..core import (CheckpointError, ConfigError, SYSTEMS, check_system, atomic_path, save_safetensors,
+                            load_safetensors, check_state_dict)
 from .learner import AMP, EMA, unwrap, distributed_ctx
 from ..console import hms, report, reporter
 
@@ -27,9 +28,13 @@ __all__ = ['rng_states', 'set_rng_states', 'load_checkpoint', 'Checkpoint', 'che
 def _flat(o, key, tensors):
     "A JSON-able description of `o`, with its tensors moved to `tensors` under names starting with `key`."
     if isinstance(o, Tensor): tensors[key] = o.detach().cpu(); return {'__t__': key}
-    if isinstance(o, np.ndarray): tensors[key] = torch.from_numpy(o.astype(np.int64) if o.dtype == np.uint32 else o.copy()); return {'__np__': key, 'dtype': str(o.dtype)}
+    if isinstance(o, np.ndarray):
+        tensors[key] = torch.from_numpy(o.astype(np.int64) if o.dtype == np.uint32 else o.copy())
+        return {'__np__': key, 'dtype': str(o.dtype)}
     if isinstance(o, dict): return {'__d__': [[k, _flat(v, f'{key}.{k}', tensors)] for k, v in o.items()]}
-    if isinstance(o, (list, tuple, L)): return {'__l__' if not isinstance(o, tuple) else '__tu__': [_flat(v, f'{key}.{i}', tensors) for i, v in enumerate(o)]}
+    if isinstance(o, (list, tuple, L)):
+        return {'__l__' if not isinstance(o, tuple) else '__tu__': [_flat(v, f'{key}.{i}', tensors) for i,
+                                                                    v in enumerate(o)]}
     if isinstance(o, np.generic): return o.item()
     if o is None or isinstance(o, (bool, int, float, str)): return o
     raise CheckpointError(f"checkpoint: cannot store a {type(o).__name__} at {key!r}")
@@ -63,7 +68,8 @@ def _learner_state(learn, extra:dict) -> tuple:
     tensors = {f'model.{k}': v for k, v in unwrap(learn.model).state_dict().items()}
     cbs = {type(cb).__name__: cb.checkpoint_state() for cb in learn.cbs if hasattr(cb, 'checkpoint_state')}
     sc = getattr(learn, 'scaler', None)
-    state = {'opt': learn.opt.state_dict() if learn.opt else None, 'scaler': sc.state_dict() if sc is not None else None,
+    state = {'opt': learn.opt.state_dict() if learn.opt else None,
+             'scaler': sc.state_dict() if sc is not None else None,
              'cbs': cbs, **extra}
     meta = _flat(state, 'state', tensors)
     return tensors, {'foleybook_checkpoint': json.dumps(meta)}
@@ -74,7 +80,8 @@ def load_checkpoint(path) -> tuple:
     from safetensors import safe_open
     sd = load_safetensors(path)
     with safe_open(str(path), 'pt') as f: meta = f.metadata() or {}
-    if 'foleybook_checkpoint' not in meta: raise CheckpointError(f"{path}: not a foleybook training checkpoint (no state metadata)")
+    if 'foleybook_checkpoint' not in meta:
+        raise CheckpointError(f"{path}: not a foleybook training checkpoint (no state metadata)")
     model_sd = {k[6:]: v for k, v in sd.items() if k.startswith('model.')}
     return model_sd, _unflat(json.loads(meta['foleybook_checkpoint']), sd)
 
@@ -127,16 +134,20 @@ def checkpoints(folder) -> list:
 # %% ../../nbs/02a_checkpoint.ipynb #4a034dbd
 class ResumeCallback(Callback):
     "Restore the saved training state at the next `fit` and skip what was already done (added by `resume`)."
-    order = 65  # after those that create state in `before_fit` (AMP, GANTrainer, EMA) and the recorder; before `Checkpoint`
+    # after those that create state in `before_fit` (AMP, GANTrainer, EMA) and the recorder; before `Checkpoint`
+    order = 65
     def __init__(self, state): self.st, self.done = state, False
     def before_fit(self):
         st = self.st
         if st['opt'] is not None: self.opt.load_state_dict(st['opt'])
-        if st['scaler'] is not None and getattr(self.learn, 'scaler', None) is not None: self.learn.scaler.load_state_dict(st['scaler'])
+        if st['scaler'] is not None and getattr(self.learn, 'scaler', None) is not None:
+            self.learn.scaler.load_state_dict(st['scaler'])
         for cb in self.learn.cbs:
-            if hasattr(cb, 'load_checkpoint_state') and type(cb).__name__ in st['cbs']: cb.load_checkpoint_state(st['cbs'][type(cb).__name__])
+            if hasattr(cb, 'load_checkpoint_state') and type(cb).__name__ in st['cbs']:
+                cb.load_checkpoint_state(st['cbs'][type(cb).__name__])
         if st['n_epoch'] != self.n_epoch:
-            warnings.warn(f"resume: the checkpoint was saved during a fit of {st['n_epoch']} epochs, this fit has {self.n_epoch}")
+            warnings.warn(f"resume: the checkpoint was saved during a fit of {st['n_epoch']} epochs, this fit has "
+                          f"{self.n_epoch}")
         # a finished epoch: start the next one from the saved moment; else replay this one up to batch `iter`
         self.start, self.skip_to = (st['epoch'] + 1, -1) if st['epoch_done'] else (st['epoch'], st['iter'])
         self.learn._resume_start = self.start   # the epochs before it are skipped: `LineProgress` logs no row for them
@@ -165,7 +176,8 @@ def resume(self:Learner,
     if path in ('last', 'best'):
         if folder is None:
             cb = next((c for c in self.cbs if isinstance(c, Checkpoint)), None)
-            if cb is None: raise CheckpointError("resume('last'): no Checkpoint callback on this learner and no folder given")
+            if cb is None:
+                raise CheckpointError("resume('last'): no Checkpoint callback on this learner and no folder given")
             folder = cb.folder
         cks = checkpoints(folder) if path == 'last' else [Path(folder)/'best.safetensors']
         if not cks or not cks[-1].exists(): raise CheckpointError(f"resume({path!r}): no checkpoint in {folder}")
@@ -193,7 +205,8 @@ class LineProgress(Callback):
         print('  '.join(f'{v:.6f}' if isinstance(v, float) else str(v) for v in items), file=self.stream or sys.stdout,
               flush=True)
     def _row(self, items):
-        "A recorder row as wide as the header: '-' where a phase cancelled mid-epoch (a run stopped at its `steps`) left its values out."
+        ("A recorder row as wide as the header: '-' where a phase cancelled mid-epoch (a run stopped at its `steps`) "
+         "left its values out.")
         rec, names, items = self.recorder, list(self.recorder.metric_names), list(items)
         out, i = items[:1], 1
         for part, cancelled in (('train_', 'cancel_train'), ('valid_', 'cancel_valid')):
@@ -252,7 +265,8 @@ def fit_or_resume(self:Learner,
                   total:int=None, # training steps of the whole run (default `n_epoch * len(dls.train)`)
                   one_cycle:bool=False, # `fit_one_cycle` instead of `fit`
                   **kwargs) -> bool: # more arguments of `fit` / `fit_one_cycle`
-    "Fit for `n_epoch` epochs, first resuming from the last checkpoint; a finished run is not trained again. True if it trained."
+    ("Fit for `n_epoch` epochs, first resuming from the last checkpoint; a finished run is not trained again. True if "
+     "it trained.")
     ck = next((cb for cb in self.cbs if isinstance(cb, Checkpoint)), None)
     if resume and ck is not None and checkpoints(ck.folder):
         st = self.resume('last').cbs.filter(lambda cb: isinstance(cb, ResumeCallback))[-1].st
@@ -280,9 +294,11 @@ class SampleLogger(Callback):
                  show:bool=True): # display players and mels in a notebook
         store_attr(); self.logged = []
     def after_batch(self):
-        if self.training and not getattr(self.learn, '_resume_skip', False) and self.train_iter % self.every == 0: self.log_samples()
+        if self.training and not getattr(self.learn, '_resume_skip', False) and self.train_iter % self.every == 0:
+            self.log_samples()
     def after_fit(self):
-        if getattr(self.learn, 'train_iter', 0) and (not self.logged or self.logged[-1][0] != self.train_iter): self.log_samples()
+        if getattr(self.learn, 'train_iter', 0) and (not self.logged or self.logged[-1][0] != self.train_iter):
+            self.log_samples()
 
     def log_samples(self):
         "Generate, save and show samples now; returns the saved paths."
@@ -292,7 +308,8 @@ class SampleLogger(Callback):
         was = m.training; m.eval()
         try:
             with (self.learn.ema_weights() if ema else contextlib.nullcontext()), torch.no_grad():
-                clips = [c if isinstance(c, tuple) else (c, self.sr, f'sample {i}') for i, c in enumerate(self.fn(self.learn))]
+                clips = [c if isinstance(c, tuple) else (c, self.sr, f'sample {i}') for i,
+                         c in enumerate(self.fn(self.learn))]
         finally: m.train(was); set_rng_states(rng)
         clips = [(w.detach().float().cpu().reshape(-1), sr, t) for w, sr, t in clips]
         paths = self._save(clips) if self.folder is not None else []
@@ -317,7 +334,8 @@ class SampleLogger(Callback):
         from foleybook.display import show_clips
         import matplotlib.pyplot as plt
         from IPython.display import display
-        display(show_clips([w for w, _, _ in clips], clips[0][1], [f'{t} (step {self.train_iter})' for _, _, t in clips]))
+        display(show_clips([w for w, _, _ in clips], clips[0][1],
+                           [f'{t} (step {self.train_iter})' for _, _, t in clips]))
         plt.close('all')
 
 # %% ../../nbs/02a_checkpoint.ipynb #c943b4cc
@@ -330,7 +348,8 @@ def tracker_cbs(tensorboard=None, # a log folder for TensorBoard (None: no Tenso
         try:
             from fastai.callback.tensorboard import TensorBoardCallback
             cbs.append(TensorBoardCallback(log_dir=str(tensorboard), trace_model=False))
-        except ImportError: warnings.warn("tracker_cbs: tensorboard is not installed (pip install tensorboard); not logging to it")
+        except ImportError:
+            warnings.warn("tracker_cbs: tensorboard is not installed (pip install tensorboard); not logging to it")
     if wandb:
         try:
             from fastai.callback.wandb import WandbCallback

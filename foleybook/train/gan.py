@@ -21,7 +21,8 @@ def _outs(o): return [o] if isinstance(o, Tensor) else list(o)
 def lsgan_d_loss(real_outs, # discriminator logits on real data (list or tensor)
                  fake_outs): # logits on generated data
     "Least-squares GAN discriminator loss: `mean((1-D(real))^2) + mean(D(fake)^2)`, summed over discriminators."
-    return sum(torch.mean((1 - r.float())**2) + torch.mean(f.float()**2) for r, f in zip(_outs(real_outs), _outs(fake_outs)))
+    return sum(torch.mean((1 - r.float())**2) + torch.mean(f.float()**2) for r,
+               f in zip(_outs(real_outs), _outs(fake_outs)))
 
 def lsgan_g_loss(fake_outs): # discriminator logits on generated data
     "Least-squares GAN generator loss: `mean((1-D(fake))^2)`, summed over discriminators."
@@ -30,7 +31,8 @@ def lsgan_g_loss(fake_outs): # discriminator logits on generated data
 def hinge_d_loss(real_outs, # discriminator logits on real data
                  fake_outs): # logits on generated data
     "Hinge discriminator loss (VQGAN): `0.5*(mean(relu(1-D(real))) + mean(relu(1+D(fake))))`, summed."
-    return sum(0.5 * (F.relu(1 - r.float()).mean() + F.relu(1 + f.float()).mean()) for r, f in zip(_outs(real_outs), _outs(fake_outs)))
+    return sum(0.5 * (F.relu(1 - r.float()).mean() + F.relu(1 + f.float()).mean()) for r,
+               f in zip(_outs(real_outs), _outs(fake_outs)))
 
 def hinge_g_loss(fake_outs): # discriminator logits on generated data
     "Hinge generator loss: `-mean(D(fake))`, summed over discriminators."
@@ -49,7 +51,9 @@ class GANPair(nn.Module):
         super().__init__()
         self.generator, self.discriminator = generator, discriminator
         # under DDP only the generator is synchronised by the wrapper; `GANTrainer` averages D's gradients itself
-        self._ddp_params_and_buffers_to_ignore = [f'discriminator.{n}' for n, _ in [*discriminator.named_parameters(), *discriminator.named_buffers()]]
+        self._ddp_params_and_buffers_to_ignore = [f'discriminator.{n}' for n,
+                                                  _ in [*discriminator.named_parameters(),
+                                                        *discriminator.named_buffers()]]
     def forward(self, *x, **kw): return self.generator(*x, **kw)
     def save_pretrained(self, folder, **kw): # what a GAN run keeps (`fit_pretrained`'s final model): the generator
         "Save the generator with its own `save_pretrained` (the discriminator lives in the checkpoints)."
@@ -105,7 +109,8 @@ class GANTrainer(Callback):
     def before_fit(self):
         self.learn.loss_func, self.learn.loss_terms = self.g_loss, {}
         if self.d_opt is None:
-            self.d_opt = (self.d_opt_func or self.learn.opt_func)(params(self.disc), lr=self.learn.lr if self.d_lr is None else self.d_lr)
+            self.d_opt = (self.d_opt_func or self.learn.opt_func)(params(self.disc),
+                                                                  lr=self.learn.lr if self.d_lr is None else self.d_lr)
         sc = getattr(self.learn, 'scaler', None)
         if sc is None or not sc.is_enabled(): self.d_scaler = None
         elif self.d_scaler is None: self.d_scaler = torch.amp.GradScaler(self._device.type)  # kept across fits
@@ -130,7 +135,9 @@ class GANTrainer(Callback):
     def _weigh(self, terms, who):
         if not self._checked:
             missing = [k for k in terms if k not in self.weights]
-            if missing: raise ConfigError(f"GANTrainer: {who} loss terms {missing} have no weight; weights has {sorted(self.weights)}")
+            if missing:
+                raise ConfigError(f"GANTrainer: {who} loss terms {missing} have no weight; weights has "
+                                  f"{sorted(self.weights)}")
         return sum(self.weights[k] * v for k, v in terms.items())
 
     def _guard(self, terms, who):
@@ -189,7 +196,8 @@ class GANTrainer(Callback):
         if adv and self.d_on:
             adv_loss = sum(self.weights[k] * v for k, v in adv.items())
             if self.adaptive:
-                if self.training and torch.is_grad_enabled(): self.adaptive_w = self.adaptive_weight(rec, sum(adv.values()))
+                if self.training and torch.is_grad_enabled():
+                    self.adaptive_w = self.adaptive_weight(rec, sum(adv.values()))
                 adv_loss = adv_loss * self.adaptive_w
             loss = loss + adv_loss
         self._log(terms, **({'adaptive_w': torch.as_tensor(float(self.adaptive_w))} if self.adaptive else {}))
@@ -209,7 +217,9 @@ class GANTrainer(Callback):
                 'd_scaler': self.d_scaler.state_dict() if self.d_scaler else None, 'adaptive_w': float(self.adaptive_w)}
     def load_checkpoint_state(self, st):
         if st.get('d_opt') is not None:
-            if self.d_opt is None: self.d_opt = (self.d_opt_func or self.learn.opt_func)(params(self.disc), lr=self.learn.lr if self.d_lr is None else self.d_lr)
+            if self.d_opt is None:
+                self.d_opt = (self.d_opt_func or self.learn.opt_func)(params(self.disc),
+                    lr=self.learn.lr if self.d_lr is None else self.d_lr)
             self.d_opt.load_state_dict(st['d_opt'])
         if st.get('d_scaler') is not None:
             self.d_scaler = self.d_scaler or torch.amp.GradScaler(self._device.type)

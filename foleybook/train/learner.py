@@ -116,7 +116,8 @@ class EMA(Callback):
         for e, p in zip(self.ema_model.parameters(), m.parameters()): e.lerp_(p.detach().to(e.dtype), w)
         for e, b in zip(self.ema_model.buffers(), m.buffers()): e.copy_(b)
 
-    def checkpoint_state(self): return {'ema': self.ema_model.state_dict() if self.ema_model else None, 'n_updates': self.n_updates}
+    def checkpoint_state(self):
+        return {'ema': self.ema_model.state_dict() if self.ema_model else None, 'n_updates': self.n_updates}
     def load_checkpoint_state(self, st):
         if st['ema'] is not None:
             if self.ema_model is None: self.ema_model = deepcopy(unwrap(self.model)).requires_grad_(False).eval()
@@ -161,7 +162,8 @@ class NaNGuard(Callback):
             warnings.warn(f"NaNGuard: skipping batch at {where}: non-finite {who} loss term(s) {bad}")
             raise CancelBatchException()
         raise NonFiniteLossError(f"non-finite {who} loss term(s) {bad} at {where}"
-                                 + (f"; already skipped {len(self.skipped)} bad batch(es) at steps {self.skipped}" if self.skipped else ""))
+                                 + (f"; already skipped {len(self.skipped)} bad batch(es) at steps "
+                                    f"{self.skipped}" if self.skipped else ""))
     def after_loss(self):
         terms = {k: v for k, v in getattr(self.learn, 'loss_terms', {}).items()}
         self.check_terms({**terms, 'loss': self.loss_grad})

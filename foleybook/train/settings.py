@@ -35,7 +35,8 @@ def check_value(owner:str, # the section, for messages ("TrainSettings", "model 
                 name:str, # the field
                 tp, # its annotation
                 v): # the value
-    "`v` as the field's type (ints from integral floats, floats from ints, tuples from lists); `ConfigError` naming the field otherwise."
+    ("`v` as the field's type (ints from integral floats, floats from ints, tuples from lists); `ConfigError` naming "
+     "the field otherwise.")
     t = _type_name(tp)
     if v is None or t not in (*_SCALARS, 'tuple'): return v
     if t == 'tuple': return tuple(v) if isinstance(v, (list, tuple)) else v
@@ -57,7 +58,8 @@ def checked(cls, # a `FoleyConfig` subclass
     return cls.from_dict({k: check_value(owner or cls.__name__, k, hints.get(k), v) for k, v in d.items()})
 
 def merge_config(cfg:FoleyConfig, # a model config
-                 over:dict) -> FoleyConfig: # fields to change: a dict merges into a nested config, a string names its preset
+                 # fields to change: a dict merges into a nested config, a string names its preset
+                 over:dict) -> FoleyConfig:
     "A copy of `cfg` with `over` applied and checked (nested configs are merged, not replaced)."
     if not over: return cfg
     hints, names = typing.get_type_hints(type(cfg)), {f.name for f in fields(cfg)}
@@ -65,9 +67,11 @@ def merge_config(cfg:FoleyConfig, # a model config
     upd = {}
     for k, v in over.items():
         tp, cur = hints.get(k), getattr(cfg, k)
-        sub = type(cur) if isinstance(cur, FoleyConfig) else tp if isinstance(tp, type) and issubclass(tp, FoleyConfig) else None
+        sub = (type(cur) if isinstance(cur, FoleyConfig) else tp if isinstance(tp, type) and issubclass(tp, FoleyConfig)
+               else None)
         if sub is not None and isinstance(v, str): v = sub.preset(v)
-        elif sub is not None and isinstance(v, dict): v = merge_config(cur, v) if isinstance(cur, FoleyConfig) else checked(sub, v)
+        elif sub is not None and isinstance(v, dict):
+            v = merge_config(cur, v) if isinstance(cur, FoleyConfig) else checked(sub, v)
         else: v = check_value(type(cfg).__name__, k, tp, v)
         upd[k] = v
     return cfg.replace(**upd)
@@ -89,14 +93,17 @@ class TrainSettings(FoleyConfig):
     steps: int = None           # batches of the whole run: training stops there
     bs: int = 16                # batch size
     lr: float = None            # (peak) learning rate (None: the learner's own)
-    schedule: str = 'constant'  # one of `SCHEDULES`: constant, one_cycle (fastai's), epoch_decay (x `lr_decay` a epoch: the GAN vocoders), cosine_warmup (linear warm-up, cosine to 0)
+    # one of `SCHEDULES`: constant, one_cycle (fastai's), epoch_decay (x `lr_decay` a epoch: the GAN vocoders),
+    # cosine_warmup (linear warm-up, cosine to 0)
+    schedule: str = 'constant'
     lr_decay: float = 0.999     # epoch_decay: the learning rate's factor per epoch
     warmup: int = 0             # cosine_warmup: warm-up steps
     wd: float = None            # weight decay (None: the trainer's optimizer's own)
     betas: tuple = None         # Adam's betas (None: the trainer's optimizer's own)
     seed: int = 0               # split, shuffling and initialisation seed
     system: str = 'auto'        # one of `foleybook.core.SYSTEMS` (device, mixed precision, DDP)
-    precision: str = 'auto'     # autocast dtype: 'auto' (the system's mixed precision, if any), 'fp32', 'bf16', 'fp16' (CUDA)
+    # autocast dtype: 'auto' (the system's mixed precision, if any), 'fp32', 'bf16', 'fp16' (CUDA)
+    precision: str = 'auto'
     accum: int = 1              # gradient accumulation: batches per optimizer step
     ema: float = None           # keep an EMA of the weights with this maximum decay and save it (None: no EMA)
     ema_power: float = 0.75     # EMA warm-up power
@@ -108,9 +115,11 @@ class TrainSettings(FoleyConfig):
 
     def __post_init__(self):
         hints = typing.get_type_hints(type(self))
-        for f in fields(self): setattr(self, f.name, check_value('TrainSettings', f.name, hints[f.name], getattr(self, f.name)))
+        for f in fields(self):
+            setattr(self, f.name, check_value('TrainSettings', f.name, hints[f.name], getattr(self, f.name)))
         def bad(k, want): raise ConfigError(f"TrainSettings.{k} must be {want}, got {getattr(self, k)!r}")
-        if self.epochs is None and self.steps is None: raise ConfigError("TrainSettings: give epochs or steps (how long to train)")
+        if self.epochs is None and self.steps is None:
+            raise ConfigError("TrainSettings: give epochs or steps (how long to train)")
         if self.epochs is not None and self.epochs < 1: bad('epochs', ">= 1 (0 would save an untrained model)")
         if self.steps is not None and self.steps < 1: bad('steps', ">= 1 (0 would save an untrained model)")
         for k in ('bs', 'accum', 'keep'):
@@ -121,7 +130,8 @@ class TrainSettings(FoleyConfig):
         if not 0 < self.lr_decay <= 1: bad('lr_decay', "in (0, 1]")
         if self.warmup < 0: bad('warmup', ">= 0")
         if self.wd is not None and self.wd < 0: bad('wd', ">= 0 or None")
-        if self.betas is not None and (len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas)): bad('betas', "two numbers in [0, 1)")
+        if self.betas is not None and (len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas)):
+            bad('betas', "two numbers in [0, 1)")
         if self.seed < 0: bad('seed', ">= 0")
         if self.system not in SYSTEMS: bad('system', f"one of {list(SYSTEMS)}")
         if self.precision not in TRAIN_PRECISIONS: bad('precision', f"one of {TRAIN_PRECISIONS}")
@@ -137,12 +147,14 @@ class TrainSettings(FoleyConfig):
         s = check_system(self.system)
         if self.precision == 'fp32' or (self.precision == 'auto' and not s['amp']): return None
         if self.precision == 'fp16' and s['device'] != 'cuda':
-            raise ConfigError(f"TrainSettings.precision='fp16' needs a CUDA system (fp16 autocast on a CPU is ~80x slower); use 'bf16' (system {self.system!r})")
+            raise ConfigError(f"TrainSettings.precision='fp16' needs a CUDA system (fp16 autocast on a CPU is ~80x "
+                              f"slower); use 'bf16' (system {self.system!r})")
         if self.precision == 'auto': return torch.float16 if s['device'] == 'cuda' else torch.bfloat16
         return {'bf16': torch.bfloat16, 'fp16': torch.float16}[self.precision]
 
 def layer_settings(*layers) -> dict: # dicts of settings, lowest priority first (None values: not given)
-    "The settings of `layers` merged: a layer giving `epochs` without `steps` drops the lower layers' `steps`, and the other way round."
+    ("The settings of `layers` merged: a layer giving `epochs` without `steps` drops the lower layers' `steps`, and "
+     "the other way round.")
     out = {}
     for l in layers:
         l = {k: v for k, v in (l or {}).items() if v is not None}
@@ -154,7 +166,9 @@ def layer_settings(*layers) -> dict: # dicts of settings, lowest priority first 
 # %% ../../nbs/02c_settings.ipynb #99052fcf
 class _StopAt(Callback):
     "Stop training after `steps` optimizer steps (counted across resumes); the epoch still validates and logs its row."
-    order = 85   # after the recorder, the checkpoints and the sample logger have seen the last step (and the resume callback restored the counter)
+    # after the recorder, the checkpoints and the sample logger have seen the last step (and the resume callback
+    # restored the counter)
+    order = 85
     def __init__(self, steps): self.steps = steps
     def _done(self): return not getattr(self.learn, '_resume_skip', False) and self.train_iter >= self.steps
     def after_batch(self):
@@ -192,11 +206,14 @@ def _ema_from_checkpoint(learn):
     return m
 
 def _history(learn, out:Path, trained:bool):
-    "Write `out/history.json`: whether this call trained, the step reached, its training losses (at most 1000, evenly spaced), the first and last (mean of 10)."
+    ("Write `out/history.json`: whether this call trained, the step reached, its training losses (at most 1000, evenly "
+     "spaced), the first and last (mean of 10).")
     losses = [float(v) for v in getattr(learn.recorder, 'losses', [])] if trained else []
     every = max(1, math.ceil(len(losses) / 1000))
-    h = dict(trained=trained, steps=int(getattr(learn, 'train_iter', 0)), n_losses=len(losses), loss_every=every, losses=losses[::every],
-             first_loss=losses[0] if losses else None, last_loss=sum(losses[-10:]) / len(losses[-10:]) if losses else None)
+    h = dict(trained=trained, steps=int(getattr(learn, 'train_iter', 0)), n_losses=len(losses), loss_every=every,
+             losses=losses[::every],
+             first_loss=losses[0] if losses else None,
+             last_loss=sum(losses[-10:]) / len(losses[-10:]) if losses else None)
     with atomic_write(out/'history.json', 'w') as f: json.dump(h, f, indent=1)
 
 def fit_pretrained(learn:Learner, # a learner whose (unwrapped) model has `save_pretrained`
@@ -206,12 +223,16 @@ def fit_pretrained(learn:Learner, # a learner whose (unwrapped) model has `save_
                    resume:bool=True, # continue from the last checkpoint in out/checkpoints
                    quiet:bool=False, # no progress output
                    **keys) -> Path: # `TrainSettings` fields, when `settings` is None
-    "Train `learn` as `settings` say (resumable) and save its (EMA) model with `save_pretrained(out/'final')`; returns that folder."
+    ("Train `learn` as `settings` say (resumable) and save its (EMA) model with `save_pretrained(out/'final')`; "
+     "returns that folder.")
     s = settings if settings is not None else checked(TrainSettings, keys)
-    if settings is not None and keys: raise ConfigError(f"fit_pretrained: give `settings` or keys, not both ({sorted(keys)})")
+    if settings is not None and keys:
+        raise ConfigError(f"fit_pretrained: give `settings` or keys, not both ({sorted(keys)})")
     out = Path(out); final = out/'final'
     n_batches = len(learn.dls.train)
-    if n_batches == 0: raise ConfigError(f"fit_pretrained: the training DataLoader is empty (fewer items than a batch of {s.bs} with drop_last?)")
+    if n_batches == 0:
+        raise ConfigError(f"fit_pretrained: the training DataLoader is empty (fewer items than a batch of {s.bs} with "
+                          f"drop_last?)")
     epochs = s.epochs if s.epochs is not None else math.ceil(s.steps / n_batches)
     total = s.steps if s.steps is not None else epochs * n_batches
     lr = s.lr or learn.lr
@@ -219,21 +240,28 @@ def fit_pretrained(learn:Learner, # a learner whose (unwrapped) model has `save_
     has = lambda t: any(isinstance(cb, t) for cb in learn.cbs)
     if dtype is not None and not has(AMP): learn.to_amp(dtype)
     if sysd['ddp']: learn.to_distributed()
-    hypers = {**({'wd': s.wd} if s.wd is not None else {}), **(dict(mom=s.betas[0], sqr_mom=s.betas[1]) if s.betas else {})}
+    hypers = {**({'wd': s.wd} if s.wd is not None else {}),
+              **(dict(mom=s.betas[0], sqr_mom=s.betas[1]) if s.betas else {})}
     if hypers: learn.add_cb(_OptHypers(**hypers))
     if s.accum > 1 and not has(GradientAccumulation): learn.add_cb(GradientAccumulation(s.bs * s.accum))
     if s.ema is not None and not has(EMA): learn.add_cb(EMA(power=s.ema_power, max_decay=s.ema))
     if s.clip is not None and not has(GradClip): learn.add_cb(GradClip(s.clip))
-    sched = {'epoch_decay': lambda: SchedExp(lr, lr * s.lr_decay ** epochs), 'cosine_warmup': lambda: cosine_warmup(lr, s.warmup, total)}
+    sched = {'epoch_decay': lambda: SchedExp(lr, lr * s.lr_decay ** epochs),
+             'cosine_warmup': lambda: cosine_warmup(lr, s.warmup, total)}
     if s.schedule in sched: learn.add_cb(ParamScheduler({'lr': sched[s.schedule]()}))
-    if not has(Checkpoint): learn.add_cb(Checkpoint(out/'checkpoints', every=s.every or max(1, min(5000, total // 10)), keep=s.keep, monitor=None))
+    if not has(Checkpoint):
+        learn.add_cb(Checkpoint(out/'checkpoints', every=s.every or max(1, min(5000, total // 10)), keep=s.keep,
+                                monitor=None))
     if s.steps is not None: learn.add_cb(_StopAt(s.steps))
-    trained = learn.fit_or_resume(epochs, lr, resume=resume, quiet=quiet, total=total, one_cycle=s.schedule == 'one_cycle')
+    trained = learn.fit_or_resume(epochs, lr, resume=resume, quiet=quiet, total=total,
+                                  one_cycle=s.schedule == 'one_cycle')
     if rank_distrib(): return final
     _history(learn, out, trained)
     if not trained and (final/'config.json').is_file(): return final
     model = (None if trained else _ema_from_checkpoint(learn)) or _final_model(learn)
-    if not hasattr(model, 'save_pretrained'): raise ConfigError(f"fit_pretrained: {type(model).__name__} has no save_pretrained (make it a foleybook Pretrained model)")
+    if not hasattr(model, 'save_pretrained'):
+        raise ConfigError(f"fit_pretrained: {type(model).__name__} has no save_pretrained (make it a foleybook "
+                          f"Pretrained model)")
     was = model.training; model.eval()
     try: model.save_pretrained(final)
     finally: model.train(was)

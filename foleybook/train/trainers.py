@@ -12,7 +12,8 @@ from typing import Callable, ClassVar
 import torch
 from torch import nn
 from fastai.distributed import rank_distrib
-from ..core import FoleyConfig, ConfigError, REGISTRY, check_system, discover, n_params, atomic_write, seed_everything, get_device
+from ..core import (FoleyConfig, ConfigError, REGISTRY, check_system, discover, n_params, atomic_write,
+                            seed_everything, get_device)
 from ..data.loaders import trainer_data
 from .learner import fp32
 from .settings import TrainSettings, checked, merge_config, layer_settings, fit_pretrained, deep_merge
@@ -38,9 +39,11 @@ class Run:
     def to_dict(self) -> dict:
         "What `run.json` records: trainer, preset, model config, settings and the extras that are plain values."
         plain = lambda v: v is None or isinstance(v, (bool, int, float, str, list, tuple, dict))
-        return dict(trainer=self.trainer.name, preset=self.preset, model=self.model.to_dict() if self.model is not None else None,
+        return dict(trainer=self.trainer.name, preset=self.preset,
+                    model=self.model.to_dict() if self.model is not None else None,
                     settings=self.settings.to_dict() if self.settings is not None else None,
-                    extras={f.name: (getattr(self.extras, f.name) if plain(getattr(self.extras, f.name)) else str(getattr(self.extras, f.name)))
+                    extras={f.name: (getattr(self.extras, f.name) if plain(getattr(self.extras,
+                        f.name)) else str(getattr(self.extras, f.name)))
                             for f in fields(self.extras)})
 
 @dataclass(eq=False)
@@ -54,12 +57,14 @@ class TrainerSpec:
     what:str = 'a trained model' # what its stage makes, for logs
     data:str = 'a class-folder path or synth' # what its `data` is, for help
     config_by:str = None # the extra that picks the config class
-    build:Callable = None # `build(config) -> nn.Module` for parameter counts (default: the registered model of the config class)
+    # `build(config) -> nn.Module` for parameter counts (default: the registered model of the config class)
+    build:Callable = None
     example:dict = None # model fields a preset needs to be built alone (for parameter counts)
     default_preset:str = 'debug' # the Python entry's default preset
     accum:bool = True # supports gradient accumulation
     trains:bool = True # False: nothing is trained (no settings), e.g. Griffin-Lim
-    chain:bool = False # True: it trains other trainers, each with its own defaults under the settings given (`Run.given`)
+    # True: it trains other trainers, each with its own defaults under the settings given (`Run.given`)
+    chain:bool = False
 
     def __call__(self, data, # the trainer's data (see `.data`)
                  preset=None, # a model preset name or a config (default: `default_preset`)
@@ -72,29 +77,35 @@ class TrainerSpec:
         "The model config class (for `config_by` trainers: of `choice`)."
         if not isinstance(self.config, dict): return self.config
         choice = choice if choice is not None else getattr(self.extras(), self.config_by)
-        if choice not in self.config: raise ConfigError(f"trainer {self.name}: {self.config_by} must be one of {list(self.config)}, got {choice!r}")
+        if choice not in self.config:
+            raise ConfigError(f"trainer {self.name}: {self.config_by} must be one of {list(self.config)}, got "
+                              f"{choice!r}")
         return self.config[choice]
 
     def __repr__(self): return f"TrainerSpec({self.name!r})"
 
 def model_for(cfg:FoleyConfig) -> nn.Module: # a model config
     "A new model of the registered class (`REGISTRY`) whose config class is `cfg`'s."
-    cls = next((c for c in REGISTRY.values() if getattr(c, 'config_class', None) is type(cfg) and issubclass(c, nn.Module)), None)
+    cls = next((c for c in REGISTRY.values() if getattr(c, 'config_class', None) is type(cfg) and issubclass(c,
+        nn.Module)), None)
     if cls is None: raise ConfigError(f"no registered model has config class {type(cfg).__name__}")
     return cls(cfg)
 
 class Trainer:
-    "How one model trains, apart from the model (as audiocraft's solvers): `build_data`, `build_model`, `build_learner`."
+    ("How one model trains, apart from the model (as audiocraft's solvers): `build_data`, `build_model`, "
+     "`build_learner`.")
     def synth(self, run) -> dict:
         "`synth_folder` settings of the SynthFoley set written for `data='synth'` (n_per_class, sr, duration)."
         return {}
 
     def build_data(self, data, run, out, device):
-        "What the model learns from, on `device` (fastai `DataLoaders`, or what `build_model` and `build_learner` take)."
+        ("What the model learns from, on `device` (fastai `DataLoaders`, or what `build_model` and `build_learner` "
+         "take).")
         raise NotImplementedError
 
     def build_model(self, data, run):
-        "The model to train (default: the registered model of the run's config class; sized from the data where it must be)."
+        ("The model to train (default: the registered model of the run's config class; sized from the data where it "
+         "must be).")
         return model_for(run.model)
 
     def build_learner(self, data, model, run, cbs):
@@ -113,7 +124,8 @@ class Trainer:
         "The skeleton every trainer runs: seed, data, device, model, learner, precision, then `fit_pretrained`."
         s, out = self.fit_settings(run), Path(out)
         seed_everything(s.seed)                                     # once, first: one seed, one run
-        data = trainer_data(data, out, s.seed, **self.synth(run))  # 'synth' written once to out/synth; a missing path refused
+        # 'synth' written once to out/synth; a missing path refused
+        data = trainer_data(data, out, s.seed, **self.synth(run))
         built = self.build_data(data, run, out, get_device(s.device))
         model = self.build_model(built, run)
         learn = self.build_learner(built, model, run, list(cbs or []))
@@ -125,24 +137,29 @@ TRAINERS = {}  # trainer name -> `TrainerSpec`
 
 def _in_package(spec:TrainerSpec) -> bool:
     "Whether the trainer and the classes of `spec` are all defined in foleybook's modules."
-    parts = [getattr(spec.fn, '__self__', spec.fn), spec.extras, *(spec.config.values() if isinstance(spec.config, dict) else [spec.config] if spec.config else [])]
+    parts = [getattr(spec.fn, '__self__', spec.fn), spec.extras,
+             *(spec.config.values() if isinstance(spec.config, dict) else [spec.config] if spec.config else [])]
     return all(getattr(o, '__module__', '').startswith('foleybook.') for o in parts)
 
 def trainer(name:str, # the name `foleybook train NAME` and recipe sections use
             config=None, # the model config class (or a dict of them, see `config_by`)
             **kwargs): # more `TrainerSpec` fields (defaults, extras, what, ...)
-    "Register a `Trainer` (its class, or an instance) as a `TrainerSpec` in `TRAINERS`; returns its Python entry (`.spec`)."
+    ("Register a `Trainer` (its class, or an instance) as a `TrainerSpec` in `TRAINERS`; returns its Python entry "
+     "(`.spec`).")
     def _reg(impl):
         if isinstance(impl, type): impl = impl()
-        if not isinstance(impl, Trainer): raise ConfigError(f"trainer {name}: {impl!r} is not a Trainer (build_data, build_model, build_learner)")
+        if not isinstance(impl, Trainer):
+            raise ConfigError(f"trainer {name}: {impl!r} is not a Trainer (build_data, build_model, build_learner)")
         fn = impl.fit
         spec, prev = TrainerSpec(name, fn, config, **kwargs), TRAINERS.get(name)
-        # a trainer of the package is never shadowed by a re-definition elsewhere (a notebook cell, a script): as `REGISTRY`
+        # a trainer of the package is never shadowed by a re-definition elsewhere (a notebook cell, a script): as
+        # `REGISTRY`
         if prev is None or _in_package(spec) or not _in_package(prev): TRAINERS[name] = spec
         def entry(data, # the trainer's data
                   preset=None, # a model preset name or a config (default: the spec's `default_preset`)
                   out=None, # the run's folder (default: exp/NAME)
-                  **kwargs): # `train`'s keywords (resume, quiet, cbs, ...) and the run's keys (settings, model fields, extras)
+                  # `train`'s keywords (resume, quiet, cbs, ...) and the run's keys (settings, model fields, extras)
+                  **kwargs):
             return train(spec, data, preset, out, **kwargs)
         entry.__name__ = entry.__qualname__ = f"train_{name}"
         entry.__doc__, entry.__module__, entry.spec = type(impl).__doc__, type(impl).__module__, spec
@@ -155,7 +172,8 @@ def get_trainer(name): # a key of `TRAINERS` (or a `TrainerSpec`, returned as is
     if name not in TRAINERS: discover()
     if name not in TRAINERS:
         near = difflib.get_close_matches(str(name), TRAINERS, 1)
-        raise ConfigError(f"no trainer {name!r}{f' (did you mean {near[0]!r}?)' if near else ''}; known: {sorted(TRAINERS)}")
+        raise ConfigError(f"no trainer {name!r}{f' (did you mean {near[0]!r}?)' if near else ''}; known: "
+                          f"{sorted(TRAINERS)}")
     return TRAINERS[name]
 
 # %% ../../nbs/02d_trainers.ipynb #9af2edc0
@@ -175,17 +193,21 @@ def split_keys(spec:TrainerSpec, # the trainer
                keys:dict, # flat keys: 'bs', 'model.n_codes', 'settings.steps', 'extras.segment', bare model fields
                cls=None) -> tuple: # the model config class (default: the default one)
     "`(model, settings, extras)` dicts of `keys`, each checked against `spec`'s sections."
-    ok, moved = valid_keys(spec, cls), getattr(cls or spec.config_class() if spec.config is not None else None, 'moved', {})
+    ok, moved = valid_keys(spec, cls), getattr(cls or spec.config_class() if spec.config is not None else None, 'moved',
+                                               {})
     model, settings, extras = {}, {}, {}
     dest = dict(model=model, settings=settings, extras=extras)
     def fail(k, why, suggest=True):
         flat = ok['settings'] + ok['extras'] + [f'model.{m}' for m in ok['model']]
         near = difflib.get_close_matches(k, flat + ok['model'], 3) if suggest else []
-        raise ConfigError(f"trainer {spec.name}: {why}" + (f" (did you mean {', '.join(map(repr, near))}?)" if near else '')
-                          + f"; valid keys: settings {ok['settings'] or '(none: it trains nothing)'}, model.<field> for {ok['model'] or '(no model config)'}, extras {ok['extras'] or '(none)'}")
+        raise ConfigError(f"trainer {spec.name}: {why}" + (f" (did you mean "
+                                                           f"{', '.join(map(repr, near))}?)" if near else '')
+                          + f"; valid keys: settings {ok['settings'] or '(none: it trains nothing)'}, model.<field> "
+                            f"for {ok['model'] or '(no model config)'}, extras {ok['extras'] or '(none)'}")
     for k, v in keys.items():
         head, _, rest = k.partition('.')
-        if rest and head == 'model' and rest in moved: _nested(extras, moved[rest].split('.'), v); continue   # trains the model: an extra
+        # trains the model: an extra
+        if rest and head == 'model' and rest in moved: _nested(extras, moved[rest].split('.'), v); continue
         if rest and head in dest:
             if rest.split('.')[0] not in ok[head]: fail(k, f"unknown key {k!r}")
             if head == 'model': _nested(model, rest.split('.'), v)
@@ -195,7 +217,9 @@ def split_keys(spec:TrainerSpec, # the trainer
         if rest: fail(k, f"unknown key {k!r}")
         where = [s for s in ('settings', 'extras', 'model') if k in ok[s]]
         if not where: fail(k, f"unknown key {k!r}")
-        if len(where) > 1: fail(k, f"key {k!r} is ambiguous: " + ' or '.join(f"{s}.{k}" for s in where) + "; write it in full", suggest=False)
+        if len(where) > 1:
+            fail(k, f"key {k!r} is ambiguous: " + ' or '.join(f"{s}.{k}" for s in where) + "; write it in full",
+                 suggest=False)
         dest[where[0]][k] = v
     return model, settings, extras
 
@@ -206,9 +230,11 @@ def resolve(trainer, # a trainer name or `TrainerSpec`
             layers:list=(), # more settings dicts between the trainer's defaults and `settings` (a recipe's section)
             defaults:str=None, # the preset whose defaults apply (default: `preset` when it is a name)
             **keys) -> Run: # flat keys (see `split_keys`)
-    "The `Run` of `trainer`: the preset's config with model keys applied, and settings and extras layered over the trainer's defaults."
+    ("The `Run` of `trainer`: the preset's config with model keys applied, and settings and extras layered over the "
+     "trainer's defaults.")
     spec = get_trainer(trainer)
-    if spec.config is None and preset is not None: raise ConfigError(f"trainer {spec.name} has no model config: no preset applies (got {preset!r})")
+    if spec.config is None and preset is not None:
+        raise ConfigError(f"trainer {spec.name} has no model config: no preset applies (got {preset!r})")
     if preset is None and spec.config is not None: preset = spec.default_preset
     name = preset if isinstance(preset, str) else None
     dflt = {**spec.defaults.get('*', {}), **spec.defaults.get(defaults or name, {})}
@@ -218,8 +244,10 @@ def resolve(trainer, # a trainer name or `TrainerSpec`
     cls = spec.config_class(choice) if spec.config is not None else None
     m, s, x = split_keys(spec, keys, cls)
     m, s, x = {**(model or {}), **m}, {**(settings or {}), **s}, deep_merge(extras or {}, x)
-    mx = {}   # fields that left the model config for the trainer's extras: an older config's, a preset's `model` section's
-    for k, v in [*getattr(preset, 'moved_values', {}).items(), *((cls.moved.get(k), m.pop(k)) for k in list(m) if k in getattr(cls, 'moved', {}))]:
+    # fields that left the model config for the trainer's extras: an older config's, a preset's `model` section's
+    mx = {}
+    for k, v in [*getattr(preset, 'moved_values', {}).items(),
+                 *((cls.moved.get(k), m.pop(k)) for k in list(m) if k in getattr(cls, 'moved', {}))]:
         _nested(mx, k.split('.'), v)
     if cls is None:
         if m: raise ConfigError(f"trainer {spec.name} has no model config: model keys {sorted(m)} do not apply")
@@ -236,14 +264,18 @@ def resolve(trainer, # a trainer name or `TrainerSpec`
     if not spec.trains:
         if given: raise ConfigError(f"trainer {spec.name} trains nothing: settings {sorted(given)} do not apply")
         st = None
-    elif spec.chain: checked(TrainSettings, {'steps': 1, **given}); st = None   # checked here, resolved by each trainer of the chain
+    # checked here, resolved by each trainer of the chain
+    elif spec.chain: checked(TrainSettings, {'steps': 1, **given}); st = None
     else: st = checked(TrainSettings, layer_settings(sd, *layers, s))
     if st is not None and st.accum > 1 and not spec.accum:
-        raise ConfigError(f"trainer {spec.name} cannot accumulate gradients (accum={st.accum}): its discriminator steps every batch")
-    return Run(spec, cfg, st, checked(spec.extras, deep_merge(deep_merge(xd, mx), x), f"trainer {spec.name}'s extras"), name or defaults, given)
+        raise ConfigError(f"trainer {spec.name} cannot accumulate gradients (accum={st.accum}): its discriminator "
+                          f"steps every batch")
+    return Run(spec, cfg, st, checked(spec.extras, deep_merge(deep_merge(xd, mx), x), f"trainer {spec.name}'s extras"),
+               name or defaults, given)
 
 # %% ../../nbs/02d_trainers.ipynb #c22d7416
-SHORTCUTS = ('epochs', 'steps', 'bs', 'lr', 'seed', 'system')  # keywords of `train` (and flags of `foleybook train`) that are always settings
+# keywords of `train` (and flags of `foleybook train`) that are always settings
+SHORTCUTS = ('epochs', 'steps', 'bs', 'lr', 'seed', 'system')
 
 def run_record(run:Run, # a resolved run
                data) -> dict: # its data
@@ -261,7 +293,8 @@ def train(trainer, # a trainer name or `TrainerSpec`
           log=None, # `log(message)` for what the launcher does (default: print unless quiet)
           settings:dict=None, # settings, over the trainer's defaults (and `layers`)
           **kwargs) -> Path: # `resolve`'s keywords and keys (`SHORTCUTS` go to the settings)
-    "Resolve a run of `trainer` and train it (one process per GPU for DDP systems); returns the folder of the saved model."
+    ("Resolve a run of `trainer` and train it (one process per GPU for DDP systems); returns the folder of the saved "
+     "model.")
     settings = {**(settings or {}), **{k: kwargs.pop(k) for k in SHORTCUTS if k in kwargs}}
     run = resolve(trainer, preset, settings=settings, **kwargs)
     spec, out = run.trainer, Path(out if out is not None else f'exp/{run.trainer.name}')
@@ -280,7 +313,8 @@ def train(trainer, # a trainer name or `TrainerSpec`
 def _build(spec:TrainerSpec, cfg): return spec.build(cfg) if spec.build is not None else model_for(cfg)
 
 def trainer_table() -> list: # one dict per (trainer, preset)
-    "Every trainer with each model preset, its model class, the extras that pick it (`with`) and its parameter count (None if it cannot be built)."
+    ("Every trainer with each model preset, its model class, the extras that pick it (`with`) and its parameter count "
+     "(None if it cannot be built).")
     discover()
     rows = []
     for name, spec in sorted(TRAINERS.items()):
@@ -293,5 +327,6 @@ def trainer_table() -> list: # one dict per (trainer, preset)
                     with torch.device('meta'): m = _build(spec, cfg); count = n_params(m)
                     model = type(m).__name__
                 except Exception: count, model = None, cls.__name__.replace('Config', '')
-                rows.append(dict(trainer=name, preset=preset, model=model, params=count, with_=f"{spec.config_by}={choice}" if i else ''))
+                rows.append(dict(trainer=name, preset=preset, model=model, params=count,
+                                 with_=f"{spec.config_by}={choice}" if i else ''))
     return rows

@@ -11,7 +11,8 @@ from torch import nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import weight_norm
 from dataclasses import dataclass
-from ..core import FoleyConfig, Pretrained, ConfigError, CheckpointError, FoleyError, load_pretrained, model_device
+from ..core import (FoleyConfig, Pretrained, ConfigError, CheckpointError, FoleyError, load_pretrained,
+                            model_device)
 from ..protocols import Vocoder
 from ..audio import MelConfig, MelSpectrogram
 from ..fastpath import AutoPath, check_precision, bf16_capable, precision_forms, resolve_precision
@@ -64,7 +65,8 @@ class GriffinLimVocoder(Pretrained):
 
 # %% ../../nbs/03_vocoders.ipynb #d3227f7e
 def wn_conv(*args, std:float=0, transpose:bool=False, **kwargs):
-    "A weight-normed `Conv1d` (or `ConvTranspose1d`); `std`: draw the weights from N(0, `std`) first (0: PyTorch's init)."
+    ("A weight-normed `Conv1d` (or `ConvTranspose1d`); `std`: draw the weights from N(0, `std`) first (0: PyTorch's "
+     "init).")
     conv = (nn.ConvTranspose1d if transpose else nn.Conv1d)(*args, **kwargs)
     if std: nn.init.normal_(conv.weight, 0., std)
     return weight_norm(conv)
@@ -73,7 +75,8 @@ def wn_conv(*args, std:float=0, transpose:bool=False, **kwargs):
 def remove_weight_norm(module:nn.Module): # a model with weight-norm parametrizations
     "Fold every weight norm of `module` into a plain weight, in place (same output, faster): returns `module`."
     for m in module.modules():
-        if parametrize.is_parametrized(m, 'weight') and any('WeightNorm' in type(p).__name__ for p in m.parametrizations.weight):
+        if (parametrize.is_parametrized(m, 'weight')
+            and any('WeightNorm' in type(p).__name__ for p in m.parametrizations.weight)):
             parametrize.remove_parametrizations(m, 'weight', leave_parametrized=True)
     return module
 
@@ -112,7 +115,8 @@ def _form_of(model, precision:str) -> str:
     return 'fp32'
 
 class FastConv1d(nn.Module):
-    "Inference form of a `Conv1d` / `ConvTranspose1d`: a 2-D convolution on a channels-last `(B, C, 1, T)` view, weights in `dtype`."
+    ("Inference form of a `Conv1d` / `ConvTranspose1d`: a 2-D convolution on a channels-last `(B, C, 1, T)` view, "
+     "weights in `dtype`.")
     def __init__(self, conv:nn.Module, # a `Conv1d` or `ConvTranspose1d` (weight-normed or not)
                  dtype:torch.dtype=torch.bfloat16, # the compute dtype (and the output's)
                  reflect:tuple=(0, 0)): # reflection padding (left, right) to apply first (a folded `ReflectionPad1d`)
@@ -124,38 +128,51 @@ class FastConv1d(nn.Module):
         pad, mode = conv.padding if isinstance(conv.padding, str) else (0, conv.padding[0]), conv.padding_mode
         if mode == 'reflect': reflect, pad = (reflect[0] + pad[1], reflect[1] + pad[1]), (0, 0)
         self.reflect, self.other_pad = tuple(reflect), None
-        if mode not in ('zeros', 'reflect'): self.other_pad, pad = (tuple(conv._reversed_padding_repeated_twice), mode), (0, 0)
+        if mode not in ('zeros', 'reflect'):
+            self.other_pad, pad = (tuple(conv._reversed_padding_repeated_twice), mode), (0, 0)
         self.kw = dict(stride=(1, conv.stride[0]), padding=pad, dilation=(1, conv.dilation[0]), groups=conv.groups)
         if self.transpose: self.kw['output_padding'] = (0, conv.output_padding[0])
 
     def forward(self, x): # (B, C, T) in any memory layout and dtype
         if self.other_pad: x = F.pad(x, *self.other_pad)
-        x = x.to(self.weight.dtype)[:, :, None].contiguous(memory_format=torch.channels_last)  # a no-op after another FastConv1d
+        # a no-op after another FastConv1d
+        x = x.to(self.weight.dtype)[:, :, None].contiguous(memory_format=torch.channels_last)
         (l, r) = self.reflect
-        if l or r: x = torch.cat([x[..., 1:l + 1].flip(-1), x, x[..., x.shape[-1] - r - 1:-1].flip(-1)], -1)  # keeps the layout
+        # keeps the layout
+        if l or r: x = torch.cat([x[..., 1:l + 1].flip(-1), x, x[..., x.shape[-1] - r - 1:-1].flip(-1)], -1)
         return (F.conv_transpose2d if self.transpose else F.conv2d)(x, self.weight, self.bias, **self.kw)[:, :, 0]
 
 
 def _fast_convs(model, full_rate_fp32:bool=True):
-    "Swap every 1-D conv of `model` for a `FastConv1d` (in place): bf16, except the output layer (and the full-rate convs) in fp32."
-    convs, order, rate = [(n, c) for n, c in model.named_modules() if type(c) in (nn.Conv1d, nn.ConvTranspose1d)], [], {}
-    hooks = [c.register_forward_hook(lambda m, i, o: order.append(m) or rate.__setitem__(m, o.shape[-1])) for _, c in convs]
-    with torch.inference_mode(): n_out = model(torch.zeros(1, model.mel_config.n_mels, 4, device=model_device(model))).shape[-1]  # probe
+    ("Swap every 1-D conv of `model` for a `FastConv1d` (in place): bf16, except the output layer (and the full-rate "
+     "convs) in fp32.")
+    convs, order, rate = [(n, c) for n,
+                          c in model.named_modules() if type(c) in (nn.Conv1d, nn.ConvTranspose1d)], [], {}
+    hooks = [c.register_forward_hook(lambda m, i, o: order.append(m) or rate.__setitem__(m, o.shape[-1])) for _,
+             c in convs]
+    # probe
+    with torch.inference_mode():
+        n_out = model(torch.zeros(1, model.mel_config.n_mels, 4, device=model_device(model))).shape[-1]
     for h in hooks: h.remove()
     fp32 = {order[-1]} | ({c for c in order if rate[c] == n_out} if full_rate_fp32 else set())
     reflect = {}
-    for m in list(model.modules()):  # a ReflectionPad1d right before a conv in a Sequential: padded inside the FastConv1d
+    # a ReflectionPad1d right before a conv in a Sequential: padded inside the FastConv1d
+    for m in list(model.modules()):
         if isinstance(m, nn.Sequential):
             for i in range(len(m) - 1):
-                if type(m[i]) is nn.ReflectionPad1d and type(m[i + 1]) is nn.Conv1d: reflect[m[i + 1]] = m[i].padding; m[i] = nn.Identity()
+                if type(m[i]) is nn.ReflectionPad1d and type(m[i + 1]) is nn.Conv1d:
+                    reflect[m[i + 1]] = m[i].padding; m[i] = nn.Identity()
     for name, c in convs:
         parent, _, attr = name.rpartition('.')
-        setattr(model.get_submodule(parent), attr, FastConv1d(c, torch.float32 if c in fp32 else torch.bfloat16, reflect.get(c, (0, 0))))
+        setattr(model.get_submodule(parent), attr,
+                FastConv1d(c, torch.float32 if c in fp32 else torch.bfloat16, reflect.get(c, (0, 0))))
     return model
 
 def inference_copy(model:nn.Module, # a trained generator built as `type(model)(model.config)`
-                   precision:str='fp32'): # 'fp32' (exact), 'mixed', 'bf16' or 'auto' (an `AutoPath` over the three, see `fast_vocoder`)
-    "A copy of `model` for inference: weight norm folded, eval mode, no gradients; 'mixed' / 'bf16': 1-D convs become `FastConv1d`s."
+                   # 'fp32' (exact), 'mixed', 'bf16' or 'auto' (an `AutoPath` over the three, see `fast_vocoder`)
+                   precision:str='fp32'):
+    ("A copy of `model` for inference: weight norm folded, eval mode, no gradients; 'mixed' / 'bf16': 1-D convs become "
+     "`FastConv1d`s.")
     precision = _form_of(model, precision)
     if precision == 'auto': return _auto_vocoder(model)
     # rebuilt rather than deep-copied: a deep copy shares the parametrized class, and removing
@@ -168,35 +185,47 @@ def inference_copy(model:nn.Module, # a trained generator built as `type(model)(
     return new if new.precision == 'fp32' else _fast_convs(new, full_rate_fp32=new.precision == 'mixed')
 
 # %% ../../nbs/03_vocoders.ipynb #3f6daed8
-_RF, _FAST = weakref.WeakKeyDictionary(), weakref.WeakKeyDictionary()  # model -> receptive field / {precision: (weights stamp, copy)}
+# model -> receptive field / {precision: (weights stamp, copy)}
+_RF, _FAST = weakref.WeakKeyDictionary(), weakref.WeakKeyDictionary()
 
 def receptive_field(vocoder:nn.Module, # a neural vocoder
                     n_frames:int=96): # test mel length (doubled until it exceeds twice the receptive field)
-    "How many frames on each side of a frame influence its output samples: the output frames that change with the middle input frame."
+    ("How many frames on each side of a frame influence its output samples: the output frames that change with the "
+     "middle input frame.")
     if vocoder in _RF and n_frames == 96: return _RF[vocoder]
     hop, half = vocoder.mel_config.hop_length, n_frames // 2
-    mel = torch.randn(1, vocoder.mel_config.n_mels, n_frames, generator=torch.Generator().manual_seed(0)).to(model_device(vocoder)) - 5
+    mel = torch.randn(1, vocoder.mel_config.n_mels, n_frames,
+                      generator=torch.Generator().manual_seed(0)).to(model_device(vocoder)) - 5
     bumped = mel.clone(); bumped[..., half] += 4
-    with torch.inference_mode(): changed = (vocoder(mel) != vocoder(bumped)).reshape(n_frames, hop).any(1).nonzero().flatten()
+    with torch.inference_mode():
+        changed = (vocoder(mel) != vocoder(bumped)).reshape(n_frames, hop).any(1).nonzero().flatten()
     rf = int(max(half - changed.min(), changed.max() - half))
-    if rf >= half - 1: return receptive_field(vocoder, n_frames * 2)  # the change reached the edges: measure on a longer mel
+    # the change reached the edges: measure on a longer mel
+    if rf >= half - 1: return receptive_field(vocoder, n_frames * 2)
     if n_frames == 96: _RF[vocoder] = rf
     return rf
 
-def _stamp(m): return tuple((p.data_ptr(), p._version, p.detach().sum(dtype=torch.float64).item()) for p in m.parameters())
+def _stamp(m):
+    return tuple((p.data_ptr(), p._version, p.detach().sum(dtype=torch.float64).item()) for p in m.parameters())
 
 def _auto_vocoder(model):
-    "An `AutoPath` over the fp32 inference copy of `model` and its 'mixed' and 'bf16' copies (made when first measured or chosen)."
+    ("An `AutoPath` over the fp32 inference copy of `model` and its 'mixed' and 'bf16' copies (made when first "
+     "measured or chosen).")
     base = inference_copy(model)   # the forms are made from the copy: nothing here keeps `model` alive
-    forms = {p: (lambda p=p: base if p == 'fp32' else inference_copy(base, p)) for p in precision_forms(model_device(model))}
-    return AutoPath(type(model).__name__, dict(config=model.config.to_dict()), forms, precision='auto', config=model.config)
+    forms = {p: (lambda p=p: base if p == 'fp32' else inference_copy(base,
+                                                                     p)) for p in precision_forms(model_device(model))}
+    return AutoPath(type(model).__name__, dict(config=model.config.to_dict()), forms, precision='auto',
+                    config=model.config)
 
 def fast_vocoder(vocoder, # any `Vocoder`
                  precision:str='auto'): # 'auto', 'mixed', 'bf16' or 'fp32' (exactly `vocoder` itself)
-    "The model `vocode` runs: `vocoder` itself for fp32, else an inference copy ('auto': an `AutoPath` of the fastest form per mel size), made once per weights."
+    ("The model `vocode` runs: `vocoder` itself for fp32, else an inference copy ('auto': an `AutoPath` of the fastest "
+     "form per mel size), made once per weights.")
     want, have = _form_of(vocoder, precision), getattr(vocoder, 'precision', 'fp32')  # Griffin-Lim & co: fp32 only
     if want == have: return vocoder
-    if have != 'fp32': raise ConfigError(f"precision={precision!r}: this vocoder is already a {have} copy; vocode its fp32 original instead")
+    if have != 'fp32':
+        raise ConfigError(f"precision={precision!r}: this vocoder is already a {have} copy; vocode its fp32 original "
+                          f"instead")
     stamp, copies = _stamp(vocoder), _FAST.setdefault(vocoder, {})
     if want not in copies or copies[want][0] != stamp: copies[want] = (stamp, inference_copy(vocoder, want))
     return copies[want][1]
@@ -205,10 +234,13 @@ def vocode(vocoder, # any `Vocoder`
            mels, # a mel (n_mels, frames), a batch (B, n_mels, frames), or a list of mels of different lengths
            chunk_frames:int=None, # vocode this many frames at a time (None: all at once)
            context_frames:int=None, # extra frames each side of a chunk (None: the receptive field, so chunks are exact)
-           precision:str='auto', # 'auto' (the fastest form measured here), 'mixed', 'bf16': a fast copy of a `MelVocoder`; 'fp32': `vocoder` itself, exact
+           # 'auto' (the fastest form measured here), 'mixed', 'bf16': a fast copy of a `MelVocoder`; 'fp32': `vocoder`
+           # itself, exact
+           precision:str='auto',
            chunk_batch:int=2, # chunks vocoded at once, as one batch (more was slower on this CPU: bench/vocoder.py)
            pad_value:float=None): # value to pad a list's shorter mels with (default: the batch minimum, ~silence)
-    "Waves `(..., 1, frames*hop)` for `mels` (a list in gives a list out); fast by default, chunked so memory stays flat."
+    ("Waves `(..., 1, frames*hop)` for `mels` (a list in gives a list out); fast by default, chunked so memory stays "
+     "flat.")
     if isinstance(mels, (list, tuple)):
         hop, n = vocoder.mel_config.hop_length, max(m.shape[-1] for m in mels)
         pv = min(float(m.min()) for m in mels) if pad_value is None else pad_value
@@ -219,13 +251,16 @@ def vocode(vocoder, # any `Vocoder`
     mels, n = mels.to(model_device(v)), mels.shape[-1]
     if not chunk_frames or n <= chunk_frames:
         with torch.inference_mode(): return v(mels)
-    ctx = context_frames if context_frames is not None else receptive_field(vocoder) if isinstance(vocoder, nn.Module) else 32  # measured in fp32
+    # measured in fp32
+    ctx = (context_frames if context_frames is not None else receptive_field(vocoder) if isinstance(vocoder, nn.Module)
+           else 32)
     hop, flat, k = vocoder.mel_config.hop_length, mels.reshape(-1, *mels.shape[-2:]), -(-n // chunk_frames)
     c = -(-n // k)  # k equal chunks of <= chunk_frames; each window adds only the context it has (none past the ends)
     wins = [(s, min(n, s + c), max(0, s - ctx), min(n, s + c + ctx)) for s in range(0, n, c)]
     groups = []  # consecutive windows of one length, up to chunk_batch at once
     for w in wins:
-        if groups and len(groups[-1]) < chunk_batch and groups[-1][0][3] - groups[-1][0][2] == w[3] - w[2]: groups[-1].append(w)
+        if groups and len(groups[-1]) < chunk_batch and groups[-1][0][3] - groups[-1][0][2] == w[3] - w[2]:
+            groups[-1].append(w)
         else: groups.append([w])
     out = flat.new_empty(len(flat), 1, n * hop)
     with torch.inference_mode():
@@ -238,18 +273,21 @@ def vocode(vocoder, # any `Vocoder`
 VOCODER_KINDS = {}  # kind -> (config class, learner function, default learning rate): each vocoder module adds itself
 
 def vocoder_kind(kind:str): # a trainable vocoder's name ('hifigan', 'melgan', 'bigvgan')
-    "The `VOCODER_KINDS` entry of `kind` (the vocoder modules imported first); a `ConfigError` listing the kinds otherwise."
+    ("The `VOCODER_KINDS` entry of `kind` (the vocoder modules imported first); a `ConfigError` listing the kinds "
+     "otherwise.")
     if kind not in VOCODER_KINDS:
         from foleybook.core import discover
         discover('foleybook.vocoders')
-    if kind not in VOCODER_KINDS: raise ConfigError(f"train_vocoder: unknown kind {kind!r}; choose one of {sorted(VOCODER_KINDS)}")
+    if kind not in VOCODER_KINDS:
+        raise ConfigError(f"train_vocoder: unknown kind {kind!r}; choose one of {sorted(VOCODER_KINDS)}")
     return VOCODER_KINDS[kind]
 
 # %% ../../nbs/03_vocoders.ipynb #71319a73
 def load_vocoder(folder, # a folder written by `save_pretrained` (e.g. `train_vocoder`'s out/final)
                  device='cpu', # where to put it
                  inference:bool=True): # fold weight norm, eval mode, no gradients
-    "The vocoder saved in `folder` (any registered class; a model with `as_vocoder`, e.g. a mel-conditioned DiffWave, is wrapped), ready to vocode."
+    ("The vocoder saved in `folder` (any registered class; a model with `as_vocoder`, e.g. a mel-conditioned DiffWave, "
+     "is wrapped), ready to vocode.")
     model = load_pretrained(folder, device)
     if hasattr(model, 'as_vocoder'): model = model.as_vocoder()
     if not isinstance(model, Vocoder): raise CheckpointError(f"{folder}: holds a {type(model).__name__}, not a vocoder")

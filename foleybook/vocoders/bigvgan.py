@@ -20,12 +20,14 @@ __all__ = ['BigVGANConfig', 'Snake', 'SnakeBeta', 'kaiser_sinc_filter1d', 'UpSam
            'Activation1d', 'AMPBlock1', 'AMPBlock2', 'BigVGAN', 'bigvgan_config_from_json', 'load_bigvgan_checkpoint']
 
 # %% ../../nbs/03d_bigvgan.ipynb #dabdda72
-_V1 = dict(use_tanh_at_final=True, use_bias_at_final=True, use_multiscale_melloss=False, clip_grad_norm=1000.)   # (mel loss weight 45: `train_bigvgan`'s)
+# (mel loss weight 45: `train_bigvgan`'s)
+_V1 = dict(use_tanh_at_final=True, use_bias_at_final=True, use_multiscale_melloss=False, clip_grad_norm=1000.)
 _BASE = dict(upsample_rates=(8, 8, 2, 2), upsample_kernel_sizes=(16, 16, 4, 4), upsample_initial_channel=512)
 
 @dataclass
 class BigVGANConfig(FoleyConfig):
-    "BigVGAN generator shape, loss kind and gradient clip (its training settings and loss weights: `train_bigvgan`'s); presets: the published v2 and v1 22 / 24 kHz models and 'debug'."
+    ("BigVGAN generator shape, loss kind and gradient clip (its training settings and loss weights: "
+     "`train_bigvgan`'s); presets: the published v2 and v1 22 / 24 kHz models and 'debug'.")
     upsample_rates: tuple = (4, 4, 2, 2, 2, 2)       # transposed-conv strides; their product is the mel hop
     upsample_kernel_sizes: tuple = (8, 8, 4, 4, 4, 4) # their kernels
     upsample_initial_channel: int = 1536             # channels after `conv_pre`, halved at every upsampling
@@ -37,7 +39,8 @@ class BigVGANConfig(FoleyConfig):
     use_tanh_at_final: bool = False                  # tanh at the end (v1); else clamp to [-1, 1] (v2)
     use_bias_at_final: bool = False                  # bias in `conv_post` (v1)
     mpd_reshapes: tuple = (2, 3, 5, 7, 11)           # periods of the multi-period discriminator
-    resolutions: tuple = ((1024, 120, 600), (2048, 240, 1200), (512, 50, 240)) # (n_fft, hop, win) of the multi-resolution discriminator
+    # (n_fft, hop, win) of the multi-resolution discriminator
+    resolutions: tuple = ((1024, 120, 600), (2048, 240, 1200), (512, 50, 240))
     discriminator_channel_mult: float = 1.           # discriminator width factor
     use_multiscale_melloss: bool = True              # v2's multi-scale mel loss on waves (else L1 on this mel)
     clip_grad_norm: float = 500.                     # gradient norm clip (generator and discriminators)
@@ -46,25 +49,33 @@ class BigVGANConfig(FoleyConfig):
         'bigvgan_v2_22khz_80band_256x': dict(),
         'bigvgan_v2_22khz_80band_fmax8k_256x': dict(mel=MelConfig.preset('hifigan').to_dict()),
         'bigvgan_v2_24khz_100band_256x': dict(mel=MelConfig.preset('bigvgan_24k').to_dict()),
-        'bigvgan_22khz_80band': dict(_V1, mel=MelConfig.preset('hifigan').to_dict()),                 # v1 (LibriTTS...), 112M
+        'bigvgan_22khz_80band': dict(_V1, mel=MelConfig.preset('hifigan').to_dict()),   # v1 (LibriTTS...), 112M
         'bigvgan_24khz_100band': dict(_V1, mel=MelConfig.preset('bigvgan_24k').to_dict()),
         'bigvgan_base_22khz_80band': dict(_V1, **_BASE, mel=MelConfig.preset('hifigan').to_dict()),   # v1 base, 14M
         'bigvgan_base_24khz_100band': dict(_V1, **_BASE, mel=MelConfig.preset('bigvgan_24k').to_dict()),
         'debug': dict(upsample_rates=(4, 4, 4), upsample_kernel_sizes=(8, 8, 8), upsample_initial_channel=32,
-                      resblock_kernel_sizes=(3,), resblock_dilation_sizes=((1, 3, 5),), discriminator_channel_mult=0.125,
+                      resblock_kernel_sizes=(3,), resblock_dilation_sizes=((1, 3, 5),),
+                      discriminator_channel_mult=0.125,
                       mel=MelConfig.preset('debug').to_dict())}
-    retired: ClassVar[tuple] = ('lr', 'lr_decay', 'segment_size')   # training settings now (`train_bigvgan`'s settings and extras)
+    # training settings now (`train_bigvgan`'s settings and extras)
+    retired: ClassVar[tuple] = ('lr', 'lr_decay', 'segment_size')
     moved: ClassVar[dict] = {'lambda_melloss': 'weights.mel'}   # the mel loss's weight: the vocoder trainer's `weights`
 
     def __post_init__(self):
-        if self.activation not in ('snake', 'snakebeta'): raise ConfigError(f"BigVGANConfig: activation must be 'snake' or 'snakebeta', got {self.activation!r}")
-        if int(self.resblock) not in (1, 2): raise ConfigError(f"BigVGANConfig: resblock must be 1 or 2, got {self.resblock!r}")
+        if self.activation not in ('snake', 'snakebeta'):
+            raise ConfigError(f"BigVGANConfig: activation must be 'snake' or 'snakebeta', got {self.activation!r}")
+        if int(self.resblock) not in (1, 2):
+            raise ConfigError(f"BigVGANConfig: resblock must be 1 or 2, got {self.resblock!r}")
         if len(self.resblock_kernel_sizes) != len(self.resblock_dilation_sizes):
-            raise ConfigError(f"BigVGANConfig: {len(self.resblock_kernel_sizes)} resblock kernel sizes but {len(self.resblock_dilation_sizes)} dilation lists")
-        if len(self.upsample_rates) != len(self.upsample_kernel_sizes) or any(k < u or (k - u) % 2 for u, k in zip(self.upsample_rates, self.upsample_kernel_sizes)):
-            raise ConfigError(f"BigVGANConfig: upsample kernels {self.upsample_kernel_sizes} must pair with rates {self.upsample_rates}, each kernel >= rate with an even difference")
+            raise ConfigError(f"BigVGANConfig: {len(self.resblock_kernel_sizes)} resblock kernel sizes but "
+                              f"{len(self.resblock_dilation_sizes)} dilation lists")
+        if len(self.upsample_rates) != len(self.upsample_kernel_sizes) or any(k < u or (k - u) % 2 for u,
+            k in zip(self.upsample_rates, self.upsample_kernel_sizes)):
+            raise ConfigError(f"BigVGANConfig: upsample kernels {self.upsample_kernel_sizes} must pair with rates "
+                              f"{self.upsample_rates}, each kernel >= rate with an even difference")
         if math.prod(self.upsample_rates) != self.mel.hop_length:
-            raise ConfigError(f"BigVGANConfig: upsample rates {self.upsample_rates} multiply to {math.prod(self.upsample_rates)}, not the mel hop {self.mel.hop_length}")
+            raise ConfigError(f"BigVGANConfig: upsample rates {self.upsample_rates} multiply to "
+                              f"{math.prod(self.upsample_rates)}, not the mel hop {self.mel.hop_length}")
 
 # %% ../../nbs/03d_bigvgan.ipynb #00dd24d7
 class Snake(nn.Module):
@@ -94,7 +105,8 @@ class SnakeBeta(nn.Module):
 def kaiser_sinc_filter1d(cutoff:float, # cutoff, as a fraction of the sample rate (<= 0.5)
                          half_width:float, # half the transition band, same unit
                          kernel_size:int) -> torch.Tensor: # taps
-    "Kaiser-windowed sinc low-pass taps `(1, 1, kernel_size)`, summing to 1 (alias-free-torch's filter); computed on the CPU."
+    ("Kaiser-windowed sinc low-pass taps `(1, 1, kernel_size)`, summing to 1 (alias-free-torch's filter); computed on "
+     "the CPU.")
     return _kaiser_sinc(float(cutoff), float(half_width), int(kernel_size)).clone()
 
 @functools.lru_cache(None)
@@ -102,7 +114,8 @@ def _kaiser_sinc(cutoff, half_width, kernel_size):
     even, half = kernel_size % 2 == 0, kernel_size // 2
     A = 2.285 * (half - 1) * math.pi * 4 * half_width + 7.95
     beta = 0.1102 * (A - 8.7) if A > 50. else 0.5842 * (A - 21) ** 0.4 + 0.07886 * (A - 21.) if A >= 21. else 0.
-    window = torch.kaiser_window(kernel_size, beta=beta, periodic=False, device='cpu')   # also under a `meta` default device
+    # also under a `meta` default device
+    window = torch.kaiser_window(kernel_size, beta=beta, periodic=False, device='cpu')
     time = torch.arange(-half, half, device='cpu') + 0.5 if even else torch.arange(kernel_size, device='cpu') - half
     if cutoff == 0: return torch.zeros(1, 1, kernel_size, device='cpu')
     f = 2 * cutoff * window * torch.sinc(2 * cutoff * time)
@@ -118,7 +131,8 @@ class UpSample1d(nn.Module):
         self.register_buffer('filter', kaiser_sinc_filter1d(0.5 / ratio, 0.6 / ratio, kernel_size))
     def forward(self, x):
         x = F.pad(x, (self.pad, self.pad), mode='replicate')
-        x = self.ratio * F.conv_transpose1d(x, self.filter.expand(x.shape[1], -1, -1), stride=self.ratio, groups=x.shape[1])
+        x = self.ratio * F.conv_transpose1d(x, self.filter.expand(x.shape[1], -1, -1), stride=self.ratio,
+                                            groups=x.shape[1])
         return x[..., self.pad_left:-self.pad_right]
 
 class LowPassFilter1d(nn.Module):
@@ -126,7 +140,8 @@ class LowPassFilter1d(nn.Module):
     def __init__(self, cutoff:float=0.5, half_width:float=0.6, stride:int=1, kernel_size:int=12):
         super().__init__()
         if not 0 <= cutoff <= 0.5: raise ConfigError(f"LowPassFilter1d: cutoff must be in [0, 0.5], got {cutoff}")
-        self.stride, self.pad_left, self.pad_right = stride, kernel_size // 2 - int(kernel_size % 2 == 0), kernel_size // 2
+        self.stride, self.pad_left, self.pad_right = (stride, kernel_size // 2 - int(kernel_size % 2 == 0),
+                                                      kernel_size // 2)
         self.register_buffer('filter', kaiser_sinc_filter1d(cutoff, half_width, kernel_size))
     def forward(self, x):
         x = F.pad(x, (self.pad_left, self.pad_right), mode='replicate')
@@ -143,17 +158,20 @@ class Activation1d(nn.Module):
     "An activation run at `ratio` times the rate: upsample, activate, low-pass, downsample; in fp32 for any input."
     def __init__(self, activation:nn.Module, ratio:int=2, kernel_size:int=12):
         super().__init__()
-        self.act, self.upsample, self.downsample = activation, UpSample1d(ratio, kernel_size), DownSample1d(ratio, kernel_size)
+        self.act, self.upsample, self.downsample = activation, UpSample1d(ratio, kernel_size), DownSample1d(ratio,
+                                                                                                            kernel_size)
     def forward(self, x): # (B, C, T); a bf16 inference copy's activations come back in bf16
         return self.downsample(self.act(self.upsample(x.float()))).to(x.dtype)
 
 # %% ../../nbs/03d_bigvgan.ipynb #bbae6bd1
 def _pad(k, d=1): return (k * d - d) // 2
 
-def _act(c:BigVGANConfig, ch): return Activation1d((SnakeBeta if c.activation == 'snakebeta' else Snake)(ch, c.snake_logscale))
+def _act(c:BigVGANConfig, ch):
+    return Activation1d((SnakeBeta if c.activation == 'snakebeta' else Snake)(ch, c.snake_logscale))
 
 class AMPBlock1(nn.Module):
-    "AMP block 1: per dilation, act -> dilated conv -> act -> conv, plus the input (acts are anti-aliased Snake / SnakeBeta)."
+    ("AMP block 1: per dilation, act -> dilated conv -> act -> conv, plus the input (acts are anti-aliased Snake / "
+     "SnakeBeta).")
     def __init__(self, c:BigVGANConfig, ch:int, k:int=3, dilations=(1, 3, 5)):
         super().__init__()
         self.convs1 = nn.ModuleList([wn_conv(ch, ch, k, dilation=d, padding=_pad(k, d), std=0.01) for d in dilations])
@@ -182,7 +200,8 @@ class BigVGAN(MelVocoder):
         self.config = c = config or BigVGANConfig()
         ch = c.upsample_initial_channel
         self.conv_pre = wn_conv(c.mel.n_mels, ch, 7, padding=3)
-        self.ups = nn.ModuleList([nn.ModuleList([wn_conv(ch // 2**i, ch // 2**(i + 1), k, u, padding=(k - u) // 2, transpose=True, std=0.01)])
+        self.ups = nn.ModuleList([nn.ModuleList([wn_conv(ch // 2**i, ch // 2**(i + 1), k, u, padding=(k - u) // 2,
+                                                         transpose=True, std=0.01)])
                                   for i, (u, k) in enumerate(zip(c.upsample_rates, c.upsample_kernel_sizes))])
         block = {1: AMPBlock1, 2: AMPBlock2}[int(c.resblock)]
         self.resblocks = nn.ModuleList([block(c, ch // 2**(i + 1), k, d) for i in range(len(self.ups))
@@ -211,41 +230,54 @@ class BigVGAN(MelVocoder):
 def bigvgan_config_from_json(path) -> BigVGANConfig: # an NVIDIA BigVGAN `config.json`
     "The `BigVGANConfig` (with its `MelConfig`) of an NVIDIA BigVGAN `config.json`."
     h, mel = read_vocoder_json(path, 'BigVGAN')
-    if mel.f_max is not None and mel.f_max >= mel.sample_rate / 2: mel = mel.replace(f_max=None)   # Nyquist, as the presets write it
+    # Nyquist, as the presets write it
+    if mel.f_max is not None and mel.f_max >= mel.sample_rate / 2: mel = mel.replace(f_max=None)
     try:
-        opt = {k: h[j] for k, j in (('mpd_reshapes', 'mpd_reshapes'), ('discriminator_channel_mult', 'discriminator_channel_mult')) if j in h}
+        opt = {k: h[j] for k,
+               j in (('mpd_reshapes', 'mpd_reshapes'), ('discriminator_channel_mult',
+                                                        'discriminator_channel_mult')) if j in h}
         # its learning_rate, lr_decay, segment_size and batch_size are training settings: `train_bigvgan`'s
         opt['clip_grad_norm'] = float(h.get('clip_grad_norm', 1000.))   # NVIDIA's train.py default
         if 'resolutions' in h: opt['resolutions'] = tuple(tuple(r) for r in h['resolutions'])
-        cfg = BigVGANConfig(upsample_rates=tuple(h['upsample_rates']), upsample_kernel_sizes=tuple(h['upsample_kernel_sizes']),
+        cfg = BigVGANConfig(upsample_rates=tuple(h['upsample_rates']),
+                            upsample_kernel_sizes=tuple(h['upsample_kernel_sizes']),
                             upsample_initial_channel=h['upsample_initial_channel'], resblock=int(h['resblock']),
                             resblock_kernel_sizes=tuple(h['resblock_kernel_sizes']),
                             resblock_dilation_sizes=tuple(tuple(d) for d in h['resblock_dilation_sizes']),
                             activation=h['activation'], snake_logscale=bool(h['snake_logscale']),
-                            use_tanh_at_final=bool(h.get('use_tanh_at_final', True)), use_bias_at_final=bool(h.get('use_bias_at_final', True)),
+                            use_tanh_at_final=bool(h.get('use_tanh_at_final', True)),
+                            use_bias_at_final=bool(h.get('use_bias_at_final', True)),
                             use_multiscale_melloss=bool(h.get('use_multiscale_melloss', False)), mel=mel, **opt)
-        cfg.moved_values = {'weights.mel': float(h.get('lambda_melloss', 45.))}   # how it trained: the vocoder trainer's `weights`
+        # how it trained: the vocoder trainer's `weights`
+        cfg.moved_values = {'weights.mel': float(h.get('lambda_melloss', 45.))}
         return cfg
     except KeyError as e: raise ConfigError(f"{path}: BigVGAN config lacks {e}") from None
 
 def load_bigvgan_checkpoint(path, # `bigvgan_generator.pt`, or the folder holding it and `config.json`
-                            config=None, # a preset name, a `BigVGANConfig` or a `config.json` path (default: the one beside the file)
+                            # a preset name, a `BigVGANConfig` or a `config.json` path (default: the one beside the
+                            # file)
+                            config=None,
                             device='cpu'): # where to put the model
     "A `BigVGAN` (eval mode) with the weights of an NVIDIA generator checkpoint; `CheckpointError` if they do not fit."
     path = Path(path)
     if path.is_dir(): path = path/'bigvgan_generator.pt'
     if config is None:
         config = path.parent/'config.json'
-        if not config.is_file(): raise CheckpointError(f"{path}: no config.json beside it (pass config=, a preset name or a config.json path)")
+        if not config.is_file():
+            raise CheckpointError(f"{path}: no config.json beside it (pass config=, a preset name or a config.json "
+                                  f"path)")
     if isinstance(config, str) and config in BigVGANConfig.presets: config = BigVGANConfig.preset(config)
     elif isinstance(config, (str, Path)): config = bigvgan_config_from_json(config)
     ckpt = load_torch_file(path, 'BigVGAN generator')
-    sd = tensor_dict(ckpt.get('generator', ckpt) if isinstance(ckpt, dict) else ckpt, path, 'BigVGAN generator', "a dict with a 'generator' key")
+    sd = tensor_dict(ckpt.get('generator', ckpt) if isinstance(ckpt, dict) else ckpt, path, 'BigVGAN generator',
+                     "a dict with a 'generator' key")
     model = BigVGAN(config)
     sd = convert_weight_norm_keys(sd, model)
     check_state_dict(model, sd, path)
     own = model.state_dict()
     bad = [k for k in sd if k.endswith('.filter') and not torch.allclose(sd[k].float(), own[k], atol=1e-6)]
-    if bad: raise CheckpointError(f"{path}: anti-aliasing filters {bad[:3]} differ from the Kaiser-sinc taps of this config")
+    if bad:
+        raise CheckpointError(f"{path}: anti-aliasing filters {bad[:3]} differ from the Kaiser-sinc taps of this "
+                              f"config")
     model.load_state_dict(sd)
     return model.to(device).eval()

@@ -37,7 +37,8 @@ class ResolutionDiscriminator(nn.Module):
         n_fft, hop, win = self.resolution
         x = F.pad(x, ((n_fft - hop) // 2, (n_fft - hop) // 2), mode='reflect').squeeze(1)
         window = torch.ones(win, device=x.device)   # = the reference's window=None, without torch's warning
-        return torch.view_as_real(torch.stft(x, n_fft=n_fft, hop_length=hop, win_length=win, window=window, center=False, return_complex=True)).norm(p=2, dim=-1)
+        return torch.view_as_real(torch.stft(x, n_fft=n_fft, hop_length=hop, win_length=win, window=window,
+                                             center=False, return_complex=True)).norm(p=2, dim=-1)
     def forward(self, x):
         x, fmap = self.spectrogram(x).unsqueeze(1), []
         for c in self.convs: x = F.leaky_relu(c(x), LRELU_SLOPE); fmap.append(x)
@@ -45,7 +46,8 @@ class ResolutionDiscriminator(nn.Module):
         return x.flatten(1), fmap
 
 class MultiResolutionDiscriminator(nn.Module):
-    "UnivNet's MRD as BigVGAN uses it: one `ResolutionDiscriminator` per (n_fft, hop, win). `disc(wave) -> (outs, fmaps)`."
+    ("UnivNet's MRD as BigVGAN uses it: one `ResolutionDiscriminator` per (n_fft, hop, win). `disc(wave) -> (outs, "
+     "fmaps)`.")
     def __init__(self, resolutions=((1024, 120, 600), (2048, 240, 1200), (512, 50, 240)), mult:float=1.):
         super().__init__()
         self.discriminators = nn.ModuleList([ResolutionDiscriminator(r, mult) for r in resolutions])
@@ -61,7 +63,8 @@ class BigVGANDiscriminator(nn.Module):
         c = config or BigVGANConfig()
         div = round(1 / c.discriminator_channel_mult)
         if 32 // div != int(32 * c.discriminator_channel_mult):
-            raise ConfigError(f"BigVGANConfig: discriminator_channel_mult {c.discriminator_channel_mult} must be 1/n for a whole n")
+            raise ConfigError(f"BigVGANConfig: discriminator_channel_mult {c.discriminator_channel_mult} must be 1/n "
+                              f"for a whole n")
         self.mpd = MultiPeriodDiscriminator(tuple(c.mpd_reshapes), div=div)
         self.mrd = MultiResolutionDiscriminator(c.resolutions, c.discriminator_channel_mult)
     def forward(self, x):
@@ -76,18 +79,21 @@ class MultiScaleMelLoss(nn.Module):
                  window_lengths=(32, 64, 128, 256, 512, 1024, 2048), # STFT window (= n_fft) per scale; hop = window / 4
                  clamp_eps:float=1e-5): # floor before the log
         super().__init__()
-        if len(n_mels) != len(window_lengths): raise ConfigError(f"MultiScaleMelLoss: {len(n_mels)} band counts for {len(window_lengths)} windows")
+        if len(n_mels) != len(window_lengths):
+            raise ConfigError(f"MultiScaleMelLoss: {len(n_mels)} band counts for {len(window_lengths)} windows")
         self.scales, self.clamp_eps = list(zip(window_lengths, n_mels)), clamp_eps
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')   # empty filters at the smallest windows, as in the reference
             for w, m in self.scales:
-                fb = torchaudio.functional.melscale_fbanks(w // 2 + 1, 0., sample_rate / 2, m, sample_rate, norm='slaney', mel_scale='slaney')
+                fb = torchaudio.functional.melscale_fbanks(w // 2 + 1, 0., sample_rate / 2, m, sample_rate,
+                                                           norm='slaney', mel_scale='slaney')
                 self.register_buffer(f'fb_{w}', fb, persistent=False)                       # (freqs, bands)
                 self.register_buffer(f'win_{w}', torch.hann_window(w), persistent=False)
 
     def log_mel(self, x, w): # waves (..., T), window
         "`log10(max(mel, eps))` (..., bands, frames) at window `w`."
-        spec = torch.stft(x.reshape(-1, x.shape[-1]).float(), n_fft=w, hop_length=w // 4, window=getattr(self, f'win_{w}'),
+        spec = torch.stft(x.reshape(-1, x.shape[-1]).float(), n_fft=w, hop_length=w // 4,
+                          window=getattr(self, f'win_{w}'),
                           center=True, pad_mode='reflect', return_complex=True).abs()
         mel = (spec.mT @ getattr(self, f'fb_{w}')).mT
         return torch.log10(mel.clamp(min=self.clamp_eps))
@@ -121,13 +127,15 @@ def bigvgan_learner(dls, # batches of `(mel, wave)` (e.g. `foleybook.data.vocode
                     **kwargs): # more `gan_learner` / `Learner` arguments (cbs, d_start...)
     "A fastai `Learner` training a `BigVGAN` against `BigVGANDiscriminator` with the published losses."
     from fastai.callback.training import GradientClip
-    model, config = (config, config.config) if isinstance(config, nn.Module) else (None, BigVGANConfig.preset(config) if isinstance(config, str) else config)
+    model, config = (config, config.config) if isinstance(config, nn.Module) else (None,
+        BigVGANConfig.preset(config) if isinstance(config, str) else config)
     g_loss_fn, d_loss_fn = bigvgan_loss_fns(config, adversarial)
     kwargs.setdefault('opt_func', hifigan_opt())
     kwargs.setdefault('d_clip', config.clip_grad_norm)
     kwargs['cbs'] = [GradientClip(config.clip_grad_norm)] + list(kwargs.get('cbs') or [])
     if not adversarial: kwargs['d_start'] = 2**62
-    return gan_learner(dls, model if model is not None else BigVGAN(config), BigVGANDiscriminator(config), g_loss_fn, d_loss_fn,
+    return gan_learner(dls, model if model is not None else BigVGAN(config), BigVGANDiscriminator(config), g_loss_fn,
+                       d_loss_fn,
                        {**BIGVGAN_WEIGHTS, **(weights or {})}, lr=lr, **kwargs)
 
 # %% ../../nbs/03e_bigvgan_train.ipynb #37963167
@@ -136,4 +144,5 @@ PUBLISHED_STEPS['bigvgan'] = 5_000_000
 _V1 = dict(segment=8192, weights={'mel': 45.})   # the v1 models' excerpts (v2's are 65536 samples) and mel-loss weight
 train_bigvgan = vocoder_trainer('bigvgan', what='a trained BigVGAN vocoder',
                                 defaults={'*': dict(segment=65536), 'debug': dict(steps=100, segment=4096),
-                                          **{p: _V1 for p in BigVGANConfig.presets if p.startswith(('bigvgan_22khz', 'bigvgan_24khz', 'bigvgan_base'))}})
+                                          **{p: _V1 for p in BigVGANConfig.presets if p.startswith(('bigvgan_22khz',
+                                              'bigvgan_24khz', 'bigvgan_base'))}})

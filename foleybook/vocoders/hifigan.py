@@ -23,7 +23,8 @@ __all__ = ['LRELU_SLOPE', 'HIFIGAN_WEIGHTS', 'HiFiGANConfig', 'ResBlock1', 'ResB
 # %% ../../nbs/03a_hifigan.ipynb #8c5f0e6b
 @dataclass
 class HiFiGANConfig(FoleyConfig):
-    "HiFi-GAN generator shape (+ discriminator width); presets 'v1', 'v2', 'v3' (Kong et al. 2020), 'audio_diffusion' and 'debug'."
+    ("HiFi-GAN generator shape (+ discriminator width); presets 'v1', 'v2', 'v3' (Kong et al. 2020), 'audio_diffusion' "
+     "and 'debug'.")
     upsample_rates: tuple = (8, 8, 2, 2)        # transposed-conv strides; their product is the mel hop
     upsample_kernel_sizes: tuple = (16, 16, 4, 4) # transposed-conv kernels (kernel - rate must be even)
     upsample_initial_channel: int = 512         # channels after `conv_pre`, halved at every upsampling
@@ -35,10 +36,12 @@ class HiFiGANConfig(FoleyConfig):
     presets: ClassVar[dict] = {
         'v1': dict(),
         'v2': dict(upsample_initial_channel=128),
-        'v3': dict(resblock=2, upsample_rates=(8, 8, 4), upsample_kernel_sizes=(16, 16, 8), upsample_initial_channel=256,
+        'v3': dict(resblock=2, upsample_rates=(8, 8, 4), upsample_kernel_sizes=(16, 16, 8),
+                   upsample_initial_channel=256,
                    resblock_kernel_sizes=(3, 5, 7), resblock_dilation_sizes=((1, 2), (2, 6), (3, 12))),
-        'audio_diffusion': dict(upsample_rates=(8, 8, 4, 2), upsample_kernel_sizes=(16, 16, 8, 4),   # V1 on audio-diffusion's mel images:
-                                mel=MelConfig.preset('audio_diffusion').to_dict()),                 # 22,050 Hz, hop 512, 256 dB bands
+        # V1 on audio-diffusion's mel images:
+        'audio_diffusion': dict(upsample_rates=(8, 8, 4, 2), upsample_kernel_sizes=(16, 16, 8, 4),
+                                mel=MelConfig.preset('audio_diffusion').to_dict()),   # 22,050 Hz, hop 512, 256 dB bands
         'debug': dict(upsample_rates=(8, 8, 4), upsample_kernel_sizes=(16, 16, 8), upsample_initial_channel=32,
                       resblock_kernel_sizes=(3,), resblock_dilation_sizes=((1, 3, 5),), disc_div=8)}
 
@@ -76,9 +79,11 @@ class HiFiGAN(MelVocoder):
         self.config = c = config or HiFiGANConfig.preset('v1')
         rates, kernels = c.upsample_rates, c.upsample_kernel_sizes
         if len(rates) != len(kernels) or any(k < u or (k - u) % 2 for u, k in zip(rates, kernels)):
-            raise ConfigError(f"HiFiGANConfig: upsample kernels {kernels} must pair with rates {rates}, each kernel >= rate with an even difference")
+            raise ConfigError(f"HiFiGANConfig: upsample kernels {kernels} must pair with rates {rates}, each kernel >= "
+                              f"rate with an even difference")
         if math.prod(rates) != c.mel.hop_length:
-            raise ConfigError(f"HiFiGANConfig: upsample rates {rates} multiply to {math.prod(rates)}, not the mel hop {c.mel.hop_length}")
+            raise ConfigError(f"HiFiGANConfig: upsample rates {rates} multiply to {math.prod(rates)}, not the mel hop "
+                              f"{c.mel.hop_length}")
         ch = c.upsample_initial_channel
         self.conv_pre = wn_conv(c.mel.n_mels, ch, 7, padding=3)
         self.ups = nn.ModuleList([wn_conv(ch // 2**i, ch // 2**(i + 1), k, u, padding=(k - u) // 2, transpose=True)
@@ -91,13 +96,16 @@ class HiFiGAN(MelVocoder):
 
     def generate(self, mel): # (B, n_mels, frames)
         "The wave `(B, 1, frames*hop)` of a batch of mels."
-        x = self.conv_pre(mel)  # below, every in-place op works on a fresh tensor nothing else needs (autograd-safe too)
+        # below, every in-place op works on a fresh tensor nothing else needs (autograd-safe too)
+        x = self.conv_pre(mel)
         for i, up in enumerate(self.ups):
             x = up(F.leaky_relu(x, LRELU_SLOPE, inplace=True))
             xs = self.resblocks[i * self.n_kernels](x)
-            for j in range(1, self.n_kernels): xs += self.resblocks[i * self.n_kernels + j](x)  # in place, as the reference: no new tensor per branch
+            # in place, as the reference: no new tensor per branch
+            for j in range(1, self.n_kernels): xs += self.resblocks[i * self.n_kernels + j](x)
             x = xs.div_(self.n_kernels)
-        return torch.tanh_(self.conv_post(F.leaky_relu(x, inplace=True)))  # the original uses lrelu's default slope (0.01) here
+        # the original uses lrelu's default slope (0.01) here
+        return torch.tanh_(self.conv_post(F.leaky_relu(x, inplace=True)))
 
     def remove_weight_norm(self):
         "Fold the weight norms into plain weights (in place) for inference."
@@ -111,7 +119,8 @@ class PeriodDiscriminator(nn.Module):
     def __init__(self, period, channels=(32, 128, 512, 1024, 1024), k=5, stride=3):
         super().__init__()
         self.period, chs = period, (1,) + tuple(channels)
-        self.convs = nn.ModuleList([weight_norm(nn.Conv2d(ci, co, (k, 1), (stride if i < len(channels) - 1 else 1, 1), padding=(_pad(k), 0)))
+        self.convs = nn.ModuleList([weight_norm(nn.Conv2d(ci, co, (k, 1), (stride if i < len(channels) - 1 else 1, 1),
+                                                          padding=(_pad(k), 0)))
                                     for i, (ci, co) in enumerate(zip(chs[:-1], chs[1:]))])
         self.conv_post = weight_norm(nn.Conv2d(chs[-1], 1, (3, 1), 1, padding=(1, 0)))
     def forward(self, x):
@@ -129,7 +138,8 @@ class ScaleDiscriminator(nn.Module):
     def __init__(self, spectral=False, div=1):
         super().__init__()
         c = lambda n: n if n == 1 else n // div
-        self.convs = nn.ModuleList([_norm(nn.Conv1d(c(i), c(o), k, s, groups=g, padding=_pad(k)), spectral) for i, o, k, s, g in self.specs])
+        self.convs = nn.ModuleList([_norm(nn.Conv1d(c(i), c(o), k, s, groups=g, padding=_pad(k)), spectral) for i, o, k,
+                                    s, g in self.specs])
         self.conv_post = _norm(nn.Conv1d(c(1024), 1, 3, 1, padding=1), spectral)
     def forward(self, x):
         fmap = []
@@ -145,7 +155,8 @@ class MultiPeriodDiscriminator(nn.Module):
     def __init__(self, periods=(2, 3, 5, 7, 11), # the fold periods (primes, so they overlap little)
                  div:int=1): # divide every channel count by this
         super().__init__()
-        self.discriminators = nn.ModuleList([PeriodDiscriminator(p, [c // div for c in (32, 128, 512, 1024, 1024)]) for p in periods])
+        self.discriminators = nn.ModuleList([PeriodDiscriminator(p, [c // div for c in (32, 128, 512, 1024,
+                                                                                        1024)]) for p in periods])
     def forward(self, x): # (B, 1, T) or (B, T)
         outs, fmaps = zip(*[d(_as_wave(x)) for d in self.discriminators])
         return list(outs), list(fmaps)
@@ -206,11 +217,13 @@ def hifigan_learner(dls, # batches of `(mel, wave)` (e.g. `foleybook.data.vocode
                     adversarial:bool=True, # False: train the generator on the mel term alone (no discriminator steps)
                     **kwargs): # more `gan_learner` / `Learner` arguments (cbs, d_start...)
     "A fastai `Learner` training a `HiFiGAN` (or `config`'s) against `HiFiGANDiscriminator` with the published losses."
-    model, config = (config, config.config) if isinstance(config, nn.Module) else (None, HiFiGANConfig.preset(config) if isinstance(config, str) else config)
+    model, config = (config, config.config) if isinstance(config, nn.Module) else (None,
+        HiFiGANConfig.preset(config) if isinstance(config, str) else config)
     g_loss_fn, d_loss_fn = hifigan_loss_fns(config, f_max, adversarial)
     kwargs.setdefault('opt_func', hifigan_opt())
     if not adversarial: kwargs['d_start'] = 2**62
-    return gan_learner(dls, model if model is not None else HiFiGAN(config), HiFiGANDiscriminator(config), g_loss_fn, d_loss_fn,
+    return gan_learner(dls, model if model is not None else HiFiGAN(config), HiFiGANDiscriminator(config), g_loss_fn,
+                       d_loss_fn,
                        {**HIFIGAN_WEIGHTS, **(weights or {})}, lr=lr, **kwargs)
 
 VOCODER_KINDS['hifigan'] = (HiFiGANConfig, hifigan_learner, 2e-4)

@@ -22,7 +22,8 @@ __all__ = ['MELGAN_WEIGHTS', 'MelGANConfig', 'ResnetBlock', 'MelGAN', 'NLayerDis
 # %% ../../nbs/03c_melgan.ipynb #d6d452eb
 @dataclass
 class MelGANConfig(FoleyConfig):
-    "MelGAN generator and discriminator sizes; presets 'specvqgan' (its mels), 'hifigan' (DCASE mels), 'debug' and 'specvqgan_debug'."
+    ("MelGAN generator and discriminator sizes; presets 'specvqgan' (its mels), 'hifigan' (DCASE mels), 'debug' and "
+     "'specvqgan_debug'.")
     ngf:int = 32                 # generator filters at the last stage (x 2**len(ratios) at the first)
     ratios:tuple = (8, 8, 2, 2)  # upsampling factors; their product is the mel hop
     n_residual_layers:int = 3    # residual blocks per stage, dilations 1, 3, 9...
@@ -35,15 +36,18 @@ class MelGANConfig(FoleyConfig):
     presets: ClassVar[dict] = {
         'specvqgan': dict(),
         'hifigan': dict(mel=MelConfig.preset('hifigan')),
-        'debug': dict(ngf=4, n_residual_layers=2, ndf=4, n_disc_layers=3, max_channels=64, mel=MelConfig.preset('hifigan')),
-        'specvqgan_debug': dict(ngf=4, n_residual_layers=2, ndf=4, n_disc_layers=3, max_channels=64)}  # the debug size on the specvqgan mel
+        'debug': dict(ngf=4, n_residual_layers=2, ndf=4, n_disc_layers=3, max_channels=64,
+                      mel=MelConfig.preset('hifigan')),
+        # the debug size on the specvqgan mel
+        'specvqgan_debug': dict(ngf=4, n_residual_layers=2, ndf=4, n_disc_layers=3, max_channels=64)}
 
 # %% ../../nbs/03c_melgan.ipynb #e329a0b2
 class ResnetBlock(nn.Module):
     "MelGAN residual block: lrelu -> reflect-padded dilated conv 3 -> lrelu -> conv 1, plus a 1x1 shortcut."
     def __init__(self, dim, dilation=1):
         super().__init__()
-        self.block = nn.Sequential(nn.LeakyReLU(0.2), nn.ReflectionPad1d(dilation), wn_conv(dim, dim, 3, dilation=dilation),
+        self.block = nn.Sequential(nn.LeakyReLU(0.2), nn.ReflectionPad1d(dilation),
+                                   wn_conv(dim, dim, 3, dilation=dilation),
                                    nn.LeakyReLU(0.2), wn_conv(dim, dim, 1))
         self.shortcut = wn_conv(dim, dim, 1)
     def forward(self, x): return self.shortcut(x) + self.block(x)
@@ -55,7 +59,8 @@ class MelGAN(MelVocoder):
         super().__init__()
         self.config = c = config or MelGANConfig()
         if math.prod(c.ratios) != c.mel.hop_length:
-            raise ConfigError(f"MelGANConfig: ratios {c.ratios} multiply to {math.prod(c.ratios)}, not the mel hop {c.mel.hop_length}")
+            raise ConfigError(f"MelGANConfig: ratios {c.ratios} multiply to {math.prod(c.ratios)}, not the mel hop "
+                              f"{c.mel.hop_length}")
         mult = 2 ** len(c.ratios)
         layers = [nn.ReflectionPad1d(3), wn_conv(c.mel.n_mels, mult * c.ngf, 7)]
         for r in c.ratios:  # kernel 2r, stride r: exactly r x longer
@@ -81,7 +86,8 @@ class NLayerDiscriminator(nn.Module):
         layers = [nn.Sequential(nn.ReflectionPad1d(7), wn_conv(1, nf, 15), nn.LeakyReLU(0.2))]
         for _ in range(c.n_disc_layers):
             prev, nf = nf, min(nf * s, c.max_channels)
-            layers.append(nn.Sequential(wn_conv(prev, nf, s * 10 + 1, s, padding=s * 5, groups=max(prev // 4, 1)), nn.LeakyReLU(0.2)))
+            layers.append(nn.Sequential(wn_conv(prev, nf, s * 10 + 1, s, padding=s * 5, groups=max(prev // 4, 1)),
+                                        nn.LeakyReLU(0.2)))
         prev, nf = nf, min(nf * 2, c.max_channels)
         layers.append(nn.Sequential(wn_conv(prev, nf, 5, padding=2), nn.LeakyReLU(0.2)))
         layers.append(wn_conv(nf, 1, 3, padding=1))
@@ -126,16 +132,19 @@ def melgan_learner(dls, # batches of `(mel, wave)`
                    config='debug', # a `MelGAN` to train, a `MelGANConfig` or a preset name
                    lr:float=1e-4, # learning rate (both networks; Adam betas 0.5, 0.9 as in MelGAN)
                    weights:dict=None, # loss weights to change (defaults: `MELGAN_WEIGHTS`)
-                   adversarial:bool=True, # False: train on the mel term alone (weight 45 unless given), no discriminator
+                   # False: train on the mel term alone (weight 45 unless given), no discriminator
+                   adversarial:bool=True,
                    **kwargs): # more `gan_learner` / `Learner` arguments
     "A fastai `Learner` training a `MelGAN` against `MelGANDiscriminator`."
     from fastai.optimizer import Adam
     from functools import partial
-    model, config = (config, config.config) if isinstance(config, nn.Module) else (None, MelGANConfig.preset(config) if isinstance(config, str) else config)
+    model, config = (config, config.config) if isinstance(config, nn.Module) else (None,
+        MelGANConfig.preset(config) if isinstance(config, str) else config)
     g_loss_fn, d_loss_fn = melgan_loss_fns(config, adversarial)
     kwargs.setdefault('opt_func', partial(Adam, mom=0.5, sqr_mom=0.9, eps=1e-8, wd=0.))
     if not adversarial: kwargs['d_start'] = 2**62
-    return gan_learner(dls, model if model is not None else MelGAN(config), MelGANDiscriminator(config), g_loss_fn, d_loss_fn,
+    return gan_learner(dls, model if model is not None else MelGAN(config), MelGANDiscriminator(config), g_loss_fn,
+                       d_loss_fn,
                        {**MELGAN_WEIGHTS, **({} if adversarial else {'mel': 45.}), **(weights or {})}, lr=lr, **kwargs)
 
 # %% ../../nbs/03c_melgan.ipynb #f17947a2

@@ -21,7 +21,7 @@ _WN0, _WN1 = '.parametrizations.weight.original0', '.parametrizations.weight.ori
 def _norm_g(v): return v.flatten(1).norm(dim=1).view(-1, *[1] * (v.ndim - 1))
 
 def convert_weight_norm_keys(sd:dict, # a state dict, old-style (`weight_g`/`weight_v`), new-style or weight-norm-free
-                             model:nn.Module): # the model it is for
+                             model:torch.nn.Module): # the model it is for
     "`sd` renamed / converted to `model`'s weight-norm layout."
     own, out = model.state_dict(), {}
     for k, v in sd.items():
@@ -37,20 +37,24 @@ def convert_weight_norm_keys(sd:dict, # a state dict, old-style (`weight_g`/`wei
 
 def read_vocoder_json(path, # an original vocoder `config.json` with HiFi-GAN's keys (HiFi-GAN, DCASE baseline, BigVGAN)
                       what:str='HiFi-GAN'): # the model, for error messages
-    "The dict of an original HiFi-GAN-style JSON config and its `MelConfig`; `ConfigError` naming the file if unreadable or incomplete."
+    ("The dict of an original HiFi-GAN-style JSON config and its `MelConfig`; `ConfigError` naming the file if "
+     "unreadable or incomplete.")
     path = Path(path)
     try: h = json.loads(path.read_text())
     except (OSError, ValueError) as e: raise ConfigError(f"{path}: not a readable {what} config ({e})") from None
     try:
-        return h, MelConfig(sample_rate=h['sampling_rate'], n_fft=h['n_fft'], win_length=h['win_size'], hop_length=h['hop_size'],
-                            n_mels=h.get('num_mels', 80), f_min=float(h['fmin']), f_max=None if h['fmax'] is None else float(h['fmax']))
+        return h, MelConfig(sample_rate=h['sampling_rate'], n_fft=h['n_fft'], win_length=h['win_size'],
+                            hop_length=h['hop_size'],
+                            n_mels=h.get('num_mels', 80), f_min=float(h['fmin']),
+                            f_max=None if h['fmax'] is None else float(h['fmax']))
     except KeyError as e: raise ConfigError(f"{path}: {what} config lacks {e}") from None
 
 def hifigan_config_from_json(path): # an original HiFi-GAN / DCASE baseline `config.json`
     "The `HiFiGANConfig` described by an original HiFi-GAN JSON config."
     h, mel = read_vocoder_json(path)
     try:
-        return HiFiGANConfig(upsample_rates=tuple(h['upsample_rates']), upsample_kernel_sizes=tuple(h['upsample_kernel_sizes']),
+        return HiFiGANConfig(upsample_rates=tuple(h['upsample_rates']),
+                             upsample_kernel_sizes=tuple(h['upsample_kernel_sizes']),
                              upsample_initial_channel=h['upsample_initial_channel'], resblock=int(h['resblock']),
                              resblock_kernel_sizes=tuple(h['resblock_kernel_sizes']),
                              resblock_dilation_sizes=tuple(tuple(d) for d in h['resblock_dilation_sizes']), mel=mel)
@@ -63,7 +67,8 @@ def load_hifigan_checkpoint(path, # an original HiFi-GAN / DCASE 2023 baseline g
     "A `HiFiGAN` (eval mode) with the weights of an original-format checkpoint; `CheckpointError` if they do not fit."
     path = Path(path)
     ckpt = load_torch_file(path)
-    sd = tensor_dict(ckpt.get('generator', ckpt) if isinstance(ckpt, dict) else ckpt, path, 'generator', "a dict with a 'generator' key")
+    sd = tensor_dict(ckpt.get('generator', ckpt) if isinstance(ckpt, dict) else ckpt, path, 'generator',
+                     "a dict with a 'generator' key")
     if isinstance(config, str) and config in HiFiGANConfig.presets: config = HiFiGANConfig.preset(config)
     elif isinstance(config, (str, Path)): config = hifigan_config_from_json(config)
     model = HiFiGAN(config)

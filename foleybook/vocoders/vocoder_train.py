@@ -18,7 +18,8 @@ __all__ = ['PUBLISHED_STEPS', 'train_hifigan', 'train_melgan', 'train_griffinlim
            'train_vocoder', 'GriffinLimTrainer']
 
 # %% ../../nbs/03f_vocoder_train.ipynb #1c02c663
-PUBLISHED_STEPS = {'hifigan': 2_500_000, 'melgan': 1_000_000}   # a kind's default length (its trainer module adds others)
+# a kind's default length (its trainer module adds others)
+PUBLISHED_STEPS = {'hifigan': 2_500_000, 'melgan': 1_000_000}
 
 @dataclass
 class _VocoderExtras(FoleyConfig):
@@ -43,9 +44,11 @@ def vocoder_trainer(kind:str, # a key of `VOCODER_KINDS`
                     what:str=None): # what its recipe stage makes, for logs
     "Register vocoder `kind`'s trainer (a `VocoderTrainer`) in `TRAINERS`; returns its Python entry."
     cfg_cls, _, lr0 = vocoder_kind(kind)
-    dflt = {'*': dict(steps=PUBLISHED_STEPS.get(kind, 1_000_000), bs=16, lr=lr0, schedule='epoch_decay', lr_decay=0.999)}
+    dflt = {'*': dict(steps=PUBLISHED_STEPS.get(kind, 1_000_000), bs=16, lr=lr0, schedule='epoch_decay',
+                      lr_decay=0.999)}
     for k, v in (defaults or {}).items(): dflt[k] = {**dflt.get(k, {}), **v}
-    return trainer(kind, cfg_cls, defaults=dflt, extras=_VocoderExtras, accum=False, what=what or f'a trained {kind} vocoder',
+    return trainer(kind, cfg_cls, defaults=dflt, extras=_VocoderExtras, accum=False,
+                   what=what or f'a trained {kind} vocoder',
                    data="a class-folder path, an `AudioDataset`, a list of files, or 'synth'")(VocoderTrainer(kind))
 
 def train_vocoder(kind:str='hifigan', # a key of `VOCODER_KINDS`: 'hifigan', 'melgan' or 'bigvgan'
@@ -58,8 +61,10 @@ def train_vocoder(kind:str='hifigan', # a key of `VOCODER_KINDS`: 'hifigan', 'me
     return train(kind, data, preset, out, **kwargs)
 
 train_hifigan = vocoder_trainer('hifigan', defaults={'debug': dict(steps=100)}, what='a trained HiFi-GAN vocoder')
-train_melgan = vocoder_trainer('melgan', defaults={'*': dict(bs=64), 'debug': dict(steps=100, bs=16),   # SpecVQGAN's: batch 64
-                                                   'specvqgan_debug': dict(steps=100, bs=16)}, what='a trained MelGAN vocoder')
+# SpecVQGAN's: batch 64
+train_melgan = vocoder_trainer('melgan', defaults={'*': dict(bs=64), 'debug': dict(steps=100, bs=16),
+                                                   'specvqgan_debug': dict(steps=100, bs=16)},
+                               what='a trained MelGAN vocoder')
 
 @dataclass
 class _GriffinLimExtras(FoleyConfig):
@@ -67,9 +72,12 @@ class _GriffinLimExtras(FoleyConfig):
     mel: str = 'hifigan' # the `MelConfig` preset of the mels it inverts
 
 class GriffinLimTrainer(Trainer):
-    "Griffin-Lim learns nothing: its `fit` saves a `GriffinLimVocoder`, so a vocoder stage can name it like a trained one."
+    ("Griffin-Lim learns nothing: its `fit` saves a `GriffinLimVocoder`, so a vocoder stage can name it like a trained "
+     "one.")
     def fit(self, data, run, out, *, resume=True, quiet=False, cbs=None) -> Path:
-        return GriffinLimVocoder(MelConfig.preset(run.extras.mel), n_iter=run.extras.n_iter).save_pretrained(Path(out)/'final')
+        return GriffinLimVocoder(MelConfig.preset(run.extras.mel),
+                                 n_iter=run.extras.n_iter).save_pretrained(Path(out)/'final')
 
-train_griffinlim = trainer('griffinlim', extras=_GriffinLimExtras, trains=False, what='a Griffin-Lim vocoder (nothing to train)',
+train_griffinlim = trainer('griffinlim', extras=_GriffinLimExtras, trains=False,
+                           what='a Griffin-Lim vocoder (nothing to train)',
                            data='unused: Griffin-Lim learns nothing')(GriffinLimTrainer)

@@ -41,7 +41,8 @@ def wait_http(url, timeout=60., proc=None):
     "Wait until `url` answers (any HTTP status); fail at once if `proc` exits."
     t0 = time.time()
     while time.time() - t0 < timeout:
-        if proc is not None and proc.poll() is not None: raise RuntimeError(f"the server exited ({proc.returncode}) before {url} answered")
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"the server exited ({proc.returncode}) before {url} answered")
         try: urllib.request.urlopen(url, timeout=2); return
         except urllib.error.HTTPError: return
         except Exception: time.sleep(0.3)
@@ -62,12 +63,14 @@ def driver(tmp_path_factory):
 
 @pytest.fixture(scope='session')
 def lab(tmp_path_factory):
-    "A JupyterLab server on 127.0.0.1 over the repository, with a fresh token-less config in a temp dir; yields its URL."
+    ("A JupyterLab server on 127.0.0.1 over the repository, with a fresh token-less config in a temp dir; yields its "
+     "URL.")
     tmp = tmp_path_factory.mktemp('jupyter')
     for plugin, values in LAB_SETTINGS.items():
         f = tmp/'lab-settings'/f'{plugin}.jupyterlab-settings'
         f.parent.mkdir(parents=True, exist_ok=True); f.write_text(json.dumps(values))
-    env = {k: v for k, v in os.environ.items() if k != 'MPLBACKEND'}   # the kernel's own (inline) backend, as a user has it
+    # the kernel's own (inline) backend, as a user has it
+    env = {k: v for k, v in os.environ.items() if k != 'MPLBACKEND'}
     env.update(JUPYTER_CONFIG_DIR=str(tmp/'config'), JUPYTER_RUNTIME_DIR=str(tmp/'runtime'),
                JUPYTERLAB_SETTINGS_DIR=str(tmp/'lab-settings'), JUPYTERLAB_WORKSPACES_DIR=str(tmp/'workspaces'),
                IPYTHONDIR=str(tmp/'ipython'), PYTHONPATH=str(ROOT), OMP_NUM_THREADS='1', MKL_NUM_THREADS='1')
@@ -96,7 +99,8 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
 @pytest.fixture(scope='session')
 def site():
     "The built docs site (docs/_build/html, from `make docs`) served on 127.0.0.1; yields (URL, folder)."
-    if not (SITE/'index.html').exists(): pytest.fail(f"no built site at {SITE.relative_to(ROOT)}: run `make docs` first")
+    if not (SITE/'index.html').exists():
+        pytest.fail(f"no built site at {SITE.relative_to(ROOT)}: run `make docs` first")
     srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), functools.partial(_Quiet, directory=str(SITE)))
     th = threading.Thread(target=srv.serve_forever, daemon=True); th.start()
     yield f'http://127.0.0.1:{srv.server_address[1]}', SITE

@@ -7,7 +7,8 @@
   more than one colour, the axes' frame lines present), a readable status line and labels that are
   not cut. A screenshot of the sampler then goes to `$FOLEYBOOK_SHOTS/NAME.png` (default: the untracked
   `tests/browser/_shots`; `make screenshots` points it at `docs/_static/samplers`, the images the docs
-  show where widgets cannot run), so a test run never rewrites tracked files. Last, each number box in turn gets a value out of its range (below its bound, or -1000000): it must be
+  show where widgets cannot run), so a test run never rewrites tracked files. Last, each number box in turn gets a value
+  out of its range (below its bound, or -1000000): it must be
   clamped visibly to its bound, or Generate must show the error and no clips or plot of the run before.
 - The built site (`make docs`) is served on 127.0.0.1 and every page is checked for broken links
   and anchors, images that do not load, `<audio>` without a source, formulas MathJax did not
@@ -27,8 +28,10 @@ SHOTS = Path(os.environ.get('FOLEYBOOK_SHOTS', ROOT/'tests'/'browser'/'_shots'))
 # the widget `foleybook.display.Sampler` (the diffusion core's table rows: `solvers.SamplerSpec`) or a `*_sampler(...)`
 _re_sampler = re.compile(r'\w+_sampler\(|from foleybook\.display import[^\n]*\bSampler\b|\bdisplay\.Sampler\b')
 # what a machine path looks like (the checkout, home folders, temp dirs, an installed package)
-_re_leak = re.compile('|'.join([re.escape(str(ROOT)), r'/work/\w', r'/home/\w', r'/root/', r'/tmp/tmp\w{4,}', r'/tmp/pytest-of-', r'/var/folders/',
-                                r'site-packages', r'dist-packages', r'/usr/lib/python', r'\.venv/', r'[A-Z]:\\\\Users']))
+_re_leak = re.compile('|'.join([re.escape(str(ROOT)), r'/work/\w', r'/home/\w', r'/root/', r'/tmp/tmp\w{4,}',
+                                r'/tmp/pytest-of-', r'/var/folders/',
+                                r'site-packages', r'dist-packages', r'/usr/lib/python', r'\.venv/',
+                                r'[A-Z]:\\\\Users']))
 
 
 def sampler_notebooks() -> list:
@@ -73,7 +76,8 @@ def plot_problem(png: bytes):
     hrows = ((dark[2:-2] & (white[:-4] | white[4:])).sum(1) >= 0.15 * w).nonzero()[0] + 2
     vcols = (dark[:, 2:-2] & (white[:, :-4] | white[:, 4:])).sum(0)
     if not len(hrows) or vcols.max() < 0.15 * h: return "no axes frame lines found"
-    if hrows.min() > h / 2 or hrows.max() < h / 2 or vcols.max() < 0.5 * h: return "half-drawn: axes frames over part of the image only"
+    if hrows.min() > h / 2 or hrows.max() < h / 2 or vcols.max() < 0.5 * h:
+        return "half-drawn: axes frames over part of the image only"
     return None
 
 
@@ -110,10 +114,12 @@ return {kernel: k ? k.status : null, ready: w.content.isReady !== false,
 """
 
 
-def run_notebook(driver, lab, rel: str, timeout=420):  # generous: a notebook that trains small models, on a loaded 2-core machine
+def run_notebook(driver, lab, rel: str,
+                 timeout=420):  # generous: a notebook that trains small models, on a loaded 2-core machine
     "Open `rel` (repository-relative) in JupyterLab, run all its cells, wait until all ran; returns the panel element."
     driver.get(f"{lab}/lab/tree/{rel}?reset")
-    wait(lambda: (s := driver.execute_script(JS_NB_STATE, rel)) and s['kernel'] == 'idle', 120, f"{rel} to open with an idle kernel")
+    wait(lambda: (s := driver.execute_script(JS_NB_STATE, rel)) and s['kernel'] == 'idle', 120,
+         f"{rel} to open with an idle kernel")
     driver.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     def done():
         s = driver.execute_script(JS_NB_STATE, rel)
@@ -124,9 +130,12 @@ def run_notebook(driver, lab, rel: str, timeout=420):  # generous: a notebook th
 
 
 def find_sampler(panel):
-    "The last shown sampler panel of the notebook (the `foleybook-sampler` VBox; else the last VBox with a button); a tab not selected is not shown."
+    ("The last shown sampler panel of the notebook (the `foleybook-sampler` VBox; else the last VBox with a button); a "
+     "tab not selected is not shown.")
     found = panel.find_elements(By.CSS_SELECTOR, '.foleybook-sampler')
-    if not found: found = [b for b in panel.find_elements(By.CSS_SELECTOR, '.widget-vbox') if b.find_elements(By.CSS_SELECTOR, ':scope > .widget-button')]
+    if not found:
+        found = [b for b in panel.find_elements(By.CSS_SELECTOR, '.widget-vbox') if b.find_elements(By.CSS_SELECTOR,
+            ':scope > .widget-button')]
     found = [b for b in found if b.is_displayed()] or found
     assert found, "no sampler widget on the page"
     return found[-1]
@@ -134,7 +143,8 @@ def find_sampler(panel):
 
 def controls_of(sampler):
     found = sampler.find_elements(By.CSS_SELECTOR, '.foleybook-control')
-    return found or sampler.find_elements(By.XPATH, "./*[following-sibling::*[contains(@class, 'widget-button')]]")   # the widgets above the button
+    # the widgets above the button
+    return found or sampler.find_elements(By.XPATH, "./*[following-sibling::*[contains(@class, 'widget-button')]]")
 
 
 def change_control(driver, c) -> str:
@@ -204,13 +214,15 @@ def check_audio(driver, sampler, where):
     def ok():
         a = driver.execute_script(JS_AUDIO, sampler)
         return a if a and all(x['src'] and x['ready'] >= 1 and x['duration'] > 0 for x in a) else None
-    audios = wait(ok, 20, f"{where}: <audio> players whose sources load (got {driver.execute_script(JS_AUDIO, sampler)})")
+    audios = wait(ok, 20,
+                  f"{where}: <audio> players whose sources load (got {driver.execute_script(JS_AUDIO, sampler)})")
     return len(audios)
 
 
 def press_generate(driver, sampler, timeout=120):
     "Click Generate and wait until the panel has finished (a new plot, or an error in the status line)."
-    btn = (sampler.find_elements(By.CSS_SELECTOR, '.foleybook-generate') or sampler.find_elements(By.CSS_SELECTOR, ':scope > .widget-button'))[0]
+    btn = (sampler.find_elements(By.CSS_SELECTOR, '.foleybook-generate') or sampler.find_elements(By.CSS_SELECTOR,
+        ':scope > .widget-button'))[0]
     before = plot_img(sampler)
     before = (before.id, before.get_attribute('src')) if before else None
     btn.click()
@@ -260,7 +272,8 @@ def bad_setting_problems(driver, sampler, rel) -> list:
     boxes = number_boxes(sampler)
     if not boxes:   # a sampler of choices only (a codec's clip picker): nothing a user can type, every control a list
         kinds = [bool(c.find_elements(By.TAG_NAME, 'select')) for c in controls_of(sampler)]
-        assert kinds and all(kinds), f"{rel}: no number box to give a bad value, and not every control is a list of choices"
+        assert kinds and all(kinds), (f"{rel}: no number box to give a bad value, and not every control is a list of "
+                                      f"choices")
         print("  no number box: every control is a list of choices")
         return []
     for b in boxes:
@@ -276,7 +289,9 @@ def bad_setting_problems(driver, sampler, rel) -> list:
         elif press_generate(driver, sampler) == 'error':
             time.sleep(1)   # let any late output land
             stale = driver.execute_script(JS_AUDIO, sampler)
-            if stale or plot_img(sampler): problems.append(f"{rel}: after the error for {name} = {bad}, {len(stale)} player(s) and a plot of the run before stay")
+            if stale or plot_img(sampler):
+                problems.append(f"{rel}: after the error for {name} = {bad}, {len(stale)} player(s) and a plot of the "
+                                f"run before stay")
             if not status_of(sampler): problems.append(f"{rel}: {name} = {bad}: an error with an empty status line")
             refused.append(f"{name} = {bad}: {status_of(sampler)[:80]}")
         elif re.search(r'seed', name, re.I): accepted.append(f"{name} = {bad}")   # any integer is a torch seed
@@ -335,8 +350,9 @@ const imgs = [...document.querySelectorAll('img')];
 imgs.forEach(i => { i.loading = 'eager'; });
 return {links: [...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href')),
         imgs: imgs.map(i => ({src: i.getAttribute('src'), ok: i.complete && i.naturalWidth > 0, done: i.complete})),
-        audio: [...document.querySelectorAll('audio')].map(a => ({src: a.currentSrc || a.src || (a.querySelector('source') || {}).src || '',
-                                                               ready: a.readyState, error: a.error ? a.error.code : null})),
+        audio: [...document.querySelectorAll('audio')].map(a => ({
+            src: a.currentSrc || a.src || (a.querySelector('source') || {}).src || '',
+            ready: a.readyState, error: a.error ? a.error.code : null})),
         math: document.querySelectorAll('.math, span.math, div.math').length,
         typeset: document.querySelectorAll('mjx-container').length,
         text: document.body.innerText};
@@ -350,14 +366,16 @@ def _ids(path: Path, cache={}) -> set:
 
 def test_docs_site(driver, site):
     url, folder = site
-    pages = sorted(p.relative_to(folder).as_posix() for p in folder.rglob('*.html') if not any(s.startswith('_') for s in p.relative_to(folder).parts))
+    pages = sorted(p.relative_to(folder).as_posix() for p in folder.rglob('*.html')
+                   if not any(s.startswith('_') for s in p.relative_to(folder).parts))
     assert len(pages) > 5, pages
     problems, n_links, n_audio, n_img = [], 0, 0, 0
     for page in pages:
         driver.get(f"{url}/{page}")
         wait(lambda: driver.execute_script("return document.readyState") == 'complete', 30, f"{page} to load")
         info = wait(lambda: (i := driver.execute_script(JS_PAGE)) and all(x['done'] for x in i['imgs'])
-                    and all(a['ready'] >= 1 or a['error'] for a in i['audio']) and (not i['math'] or i['typeset']) and i, 30,
+                    and all(a['ready'] >= 1 or a['error'] for a in i['audio']) and (not i['math'] or i['typeset'])
+                    and i, 30,
                     f"{page}: images, players and formulas to load")
         for href in info['links']:
             u = urllib.parse.urlparse(href)
@@ -367,7 +385,8 @@ def test_docs_site(driver, site):
             target = (folder/page).parent/urllib.parse.unquote(u.path) if u.path else folder/page
             if u.path.endswith('/') or target.is_dir(): target = target/'index.html'
             target = target.resolve()
-            if not target.is_file() or folder.resolve() not in target.parents: problems.append(f"{page}: broken link {href}"); continue
+            if not target.is_file() or folder.resolve() not in target.parents:
+                problems.append(f"{page}: broken link {href}"); continue
             if u.fragment and target.suffix == '.html' and u.fragment not in _ids(target):
                 problems.append(f"{page}: link to a missing anchor {href}")
         for i in info['imgs']:
@@ -376,13 +395,16 @@ def test_docs_site(driver, site):
         for a in info['audio']:
             n_audio += 1
             if not a['src']: problems.append(f"{page}: <audio> without a source")
-            elif a['error'] or a['ready'] < 1: problems.append(f"{page}: <audio> whose source does not load ({a['src'][:40]})")
-        if info['math'] and not info['typeset']: problems.append(f"{page}: {info['math']} formulas not typeset by MathJax")
+            elif a['error'] or a['ready'] < 1:
+                problems.append(f"{page}: <audio> whose source does not load ({a['src'][:40]})")
+        if info['math'] and not info['typeset']:
+            problems.append(f"{page}: {info['math']} formulas not typeset by MathJax")
         if (m := _re_leak.search(info['text']) or _re_leak.search(driver.page_source)):
             problems.append(f"{page}: a machine path: ...{m.string[max(0, m.start() - 60):m.end() + 60]!r}...")
     for f in folder.rglob('*'):   # every other file of the site: search index, scripts, styles
         if f.is_file() and f.suffix in ('.js', '.css', '.txt', '.json', '.html') and 'mathjax' not in f.parts:
             if (m := _re_leak.search(f.read_text(errors='ignore'))):
-                problems.append(f"{f.relative_to(folder)}: a machine path: ...{m.string[max(0, m.start() - 60):m.end() + 60]!r}...")
+                problems.append(f"{f.relative_to(folder)}: a machine path: "
+                                f"...{m.string[max(0, m.start() - 60):m.end() + 60]!r}...")
     assert not problems, f"{len(problems)} problems in {len(pages)} pages:\n" + '\n'.join(problems[:40])
     assert n_links > 100 and n_audio > 0 and n_img > 0, (n_links, n_audio, n_img)
