@@ -43,9 +43,9 @@ class DiffWaveConfig(FoleyConfig):
     shared_upsampler: bool = True  # False: one upsampler per layer (the reference layout)
     sample_rate: int = 16000       # of the waves (must equal `mel.sample_rate` when `mel` is set)
     length: int = 16000            # samples per training clip / generated clip
-    # waves are multiplied by this before diffusion (and divided after sampling): quiet data gets a useful SNR at every
-    # step
-    scale: float = 1.0
+    gen_length: int = None         # samples per generated clip (None: `length`): a model trained on `length`-sample
+                                   # excerpts (the trainer's `crop`) generates whole clips
+    scale: float = 1.0             # waves are scaled by this for diffusion (undone after sampling): SNR for quiet data
     # the reference code's in-place add: each layer returns (h + step projection + res) / sqrt 2 (its checkpoints need
     # it)
     step_in_residual: bool = False
@@ -70,6 +70,8 @@ class DiffWaveConfig(FoleyConfig):
     def __post_init__(self):
         if isinstance(self.mel, dict): self.mel = MelConfig.from_dict(self.mel)
         if isinstance(self.diffusion, dict): self.diffusion = DiffusionConfig.from_dict(self.diffusion)
+        if self.gen_length is not None and self.gen_length < 1:
+            raise ConfigError(f"DiffWaveConfig: gen_length must be >= 1, got {self.gen_length}")
         if self.mel is not None:
             if self.mel.sample_rate != self.sample_rate:
                 raise ConfigError(f"DiffWaveConfig: sample_rate {self.sample_rate} differs from the mel's "
@@ -419,14 +421,16 @@ def as_vocoder(self:DiffWave, **kw): # `DiffWaveVocoder` options (sampler, seed,
 def generator(self:DiffWave, classes=None, # class names (default: `config.class_names`)
                sampler:str='fast', # default sampler
                bf16:bool=None, # bf16 matrix products (None: measured, see `fast_diffwave`)
+               length:int=None, # samples per clip (default: `config.gen_length`, else `config.length`)
                **defaults): # more default sampling options (steps, guidance, ...)
-    "This model as a `Generator` of `config.length`-sample clips."
+    "This model as a `Generator` of `length`-sample clips."
     c = self.config
     if c.mel is not None: raise ConfigError("a mel-conditioned DiffWave is a vocoder: use DiffWaveVocoder(model)")
     classes = c.class_names if classes is None else classes
     if classes is not None and len(classes) != c.n_classes:
         raise ConfigError(f"{len(classes)} class names for a model of {c.n_classes} classes")
-    return DiffusionGenerator(fast_diffwave(self, bf16), self.diffusion, (c.in_channels, c.length),
+    n = length or c.gen_length or c.length
+    return DiffusionGenerator(fast_diffwave(self, bf16), self.diffusion, (c.in_channels, n),
                               c.sample_rate, classes=classes, sampler=sampler, clip=c.scale, source=self,
                               decode=None if c.scale == 1 else (lambda x: x / c.scale), **defaults)
 

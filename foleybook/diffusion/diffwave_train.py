@@ -49,19 +49,25 @@ def is_ljspeech(folder) -> bool:
     return str(folder) != 'synth' and (Path(folder)/'metadata.csv').is_file() and (Path(folder)/'wavs').is_dir()
 
 class WaveSegments(torch.utils.data.Dataset):
-    ("(wave (length,), 0) items for vocoder training: a seeded random `length`-sample excerpt of each utterance (a "
-     "fixed one when `train=False`), zero-padded when shorter.")
-    def __init__(self, ds, # an `AudioDataset` of utterances (any length)
-                 length:int, seed:int=0, train:bool=True):
+    ("(wave (length,), label) items: a seeded random `length`-sample excerpt of each clip (fixed when `train=False`), "
+     "zero-padded.")
+    def __init__(self, ds, # an `AudioDataset` of utterances or clips (any length)
+                 length:int, seed:int=0, train:bool=True,
+                 labels:bool=False, # the items' labels (class folders); False: 0 (a vocoder's utterances)
+                 cache:bool=False): # keep the loaded waves in memory (a small class-folder set)
         self.ds, self.length, self.seed, self.train, self.calls = ds, length, seed, train, 0
+        self.labels, self.cache = labels, {} if cache else None
     def __len__(self): return len(self.ds)
     def __getitem__(self, i):
-        w, _ = self.ds[i]
+        if self.cache is not None and i in self.cache: w, y = self.cache[i]
+        else:
+            w, y = self.ds[i]
+            if self.cache is not None: self.cache[i] = w, y
         self.calls += self.train
         if len(w) > self.length:
             s = int(np.random.default_rng([self.seed, i, self.calls]).integers(0, len(w) - self.length + 1))
             w = w[s:s + self.length]
-        return pad_or_trim(w, self.length), torch.tensor(0)
+        return pad_or_trim(w, self.length), y if self.labels else torch.tensor(0)
 
 
 # %% ../../nbs/07a_diffusion_training.ipynb #3dae1b03
@@ -69,6 +75,8 @@ class WaveSegments(torch.utils.data.Dataset):
 class _DiffWaveExtras(FoleyConfig):
     backbone: str = 'wavenet' # the denoiser: a key of `BACKBONES` ('wavenet' or 'sashimi'); it picks the model config
     conditional: bool = None # class-conditional (None: when the data has 2+ classes and the model no mel)
+    # class folders: train on a random `length`-sample excerpt of each whole clip, a new one each epoch
+    crop: bool = False
 
 class DiffWaveTrainer(Trainer):
     "A DiffWave (WaveNet or SaShiMi backbone) on class folders (class-conditional on 2+ classes) or an LJSpeech folder."
@@ -81,11 +89,13 @@ class DiffWaveTrainer(Trainer):
         from foleybook.data.loaders import make_dls
         s, base, conditional = run.settings, run.model, run.extras.conditional
         lj, mel = is_ljspeech(data), getattr(base, 'mel', None)
+        crop = run.extras.crop and not lj   # (a vocoder always trains on excerpts)
         if lj and mel is None:
             raise ConfigError(f"{data} is an LJSpeech folder: train a vocoder preset (config.mel set, e.g. 'ljspeech')")
         # utterances of any length; excerpts of `length` below
         if lj: ds = ljspeech(data, sr=base.sample_rate, verbose=False)
-        else: ds = ClassFolder(data, sr=base.sample_rate, duration=base.length / base.sample_rate, verbose=False)
+        else: ds = ClassFolder(data, sr=base.sample_rate, duration=None if crop else base.length / base.sample_rate,
+                               verbose=False)
         if conditional is None: conditional = len(ds.classes) > 1 and mel is None
         if conditional and mel is not None:
             raise ConfigError("a mel-conditioned DiffWave (vocoder) cannot also be class-conditional")
@@ -93,8 +103,8 @@ class DiffWaveTrainer(Trainer):
                            class_names=tuple(ds.classes) if conditional else None)
         tr, va = ds.split(s.valid_pct, s.seed)
         if not va: va = tr[:1]
-        sub = (lambda idx, train: WaveSegments(ds.subset(idx), cfg.length, s.seed, train)) if lj else (lambda idx,
-            train: ds.subset(idx))
+        sub = (lambda idx, train: WaveSegments(ds.subset(idx), cfg.length, s.seed, train, labels=crop, cache=crop)) \
+            if lj or crop else (lambda idx, train: ds.subset(idx))
         return make_dls(sub(tr, True), sub(va, False), bs=s.bs, seed=s.seed, device=device, n_inp=1), cfg
     def build_model(self, data, run): return DiffusionObjective(BACKBONES[run.extras.backbone][0](data[1]))
     def build_learner(self, data, model, run, cbs):

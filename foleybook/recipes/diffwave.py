@@ -41,16 +41,17 @@ RECIPE_PRESETS = {
                   judge='debug',
                   generate=dict(n_per_class=2, sampler='fast', guidance=1., bs=7),
                   evaluate=dict(embedders=('classifier',))),
-    'demo': dict(n_per_class=40, holdout=0.25, seed=0, duration=1.0, synth=_SYNTH,
-                 # SaShiMi at 8 kHz, waves x5, one-cycle (see "Results")
+    'demo': dict(n_per_class=40, holdout=0.25, seed=0, duration=4.0,   # SynthFoley as it is: 22,050 Hz, 4 s clips
                  train=dict(backbone='sashimi', preset='sc09_small', epochs=28, bs=4, lr=2e-3, schedule='one_cycle',
+                            crop=True,   # SaShiMi at 8 kHz on random 1 s excerpts, waves x5, one-cycle (see "Results")
                             model=dict(d_model=16, n_layers=2, embed_mid=128, embed_out=128, sample_rate=8000,
-                                       length=8000, scale=5.,
+                                       length=8000,
+                                       gen_length=32000, scale=5.,   # it generates the data's 4 s
                                        diffusion=dict(T=50, beta_end=0.2,
                                                       fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9),
                                                       p_uncond=0.1))),
                  judge='demo',
-                 generate=dict(n_per_class=20, sampler='fast', guidance=4., bs=10),
+                 generate=dict(n_per_class=10, sampler='fast', guidance=4., bs=10),
                  evaluate=dict(embedders=('classifier',))),
     'demo_wavenet': dict(n_per_class=40, holdout=0.25, seed=0, duration=1.0, synth=_SYNTH,
                  # the WaveNet backbone ("WaveNet vs SaShiMi")
