@@ -5,7 +5,7 @@ import json, os, shlex, shutil
 from pathlib import Path
 import pytest, torch
 from foleybook.cli import main
-from foleybook.core import Pretrained, CONFIG_NAME, atomic_write
+from foleybook.core import Pretrained, CONFIG_NAME, atomic_write, clip_generators, draw_uniform
 from foleybook.data.synth import SynthFoley
 from foleybook.protocols import GeneratorMixin
 from cli_helpers import run
@@ -16,7 +16,7 @@ class Hums(GeneratorMixin, Pretrained):
     sample_rate = 8000
     def __init__(self, classes=('DogBark', 'Rain')): self.classes = list(classes)
     def generate(self, cond=None, n=1, seed=0, level:float=0.3):
-        jitter = torch.rand(n, 1, generator=torch.Generator().manual_seed(seed))
+        jitter = draw_uniform((n, 1), clip_generators(seed, n))   # seed: an int or one per clip
         f = 200. * (self.classes.index(cond) + 1) * (1 + 0.1 * jitter)
         return level * torch.sin(2 * torch.pi * f * torch.arange(4000) / self.sample_rate)
     def save_pretrained(self, folder):

@@ -8,6 +8,7 @@ from foleybook.protocols import GeneratorMixin
 from foleybook.recipes.engine import RecipeSpec, Stage, run_recipe
 from foleybook.recipes.stages import stage_data, stage_split, stage_generate, stage_evaluate, classes_of
 from foleybook.systems.common import System
+from foleybook.core import clip_seeds, clip_generators, draw_normal
 
 
 class Noise(GeneratorMixin):
@@ -15,7 +16,8 @@ class Noise(GeneratorMixin):
     sample_rate = 22050
     def __init__(self, classes): self.classes = classes
     def generate(self, cond=None, n=1, seed=0):
-        return 0.1 * torch.randn(n, 22050, generator=torch.Generator().manual_seed(seed + self.classes.index(cond)))
+        seeds = [s + self.classes.index(cond) for s in clip_seeds(seed, n)]   # seed: an int or one per clip
+        return 0.1 * draw_normal((n, 22050), clip_generators(seeds, n))
 
 
 def test_recipe_on_a_messy_folder(tmp_path, monkeypatch):
