@@ -138,7 +138,7 @@ def fastest(name:str, # what is measured (e.g. 'HiFiGAN')
             min_snr:float=MIN_SNR, # never choose a form further than this (dB) from the reference
             rounds:int=3, # timed rounds at most
             device='cpu', # where the forms run
-            cache:bool=True) -> str: # read / write this machine's cache file
+            cache:bool=True) -> str: # read / write the cache file of this CPU
     ("The name of the form to run: the reference, unless another measured (once per machine and `what`) clearly faster "
      "and within `min_snr`.")
     choice = _choose(name, what, forms, min_snr, rounds, device, cache)
@@ -215,7 +215,7 @@ class AutoPath(nn.Module):
 
     def choose(self, *args, **kwargs) -> str:
         ("The name of the form that runs these inputs (measured on them the first time their size bucket is seen on "
-         "this machine).")
+         "the CPU it runs on).")
         dev = next((a.device for a in (*args, *kwargs.values()) if torch.is_tensor(a)), torch.device('cpu'))
         ref = self.form(next(iter(self.makers)))
         what = dict(self.what, inputs=size_key(*args, *kwargs.values()), device=dev.type, weights=weights_key(ref))

@@ -71,7 +71,8 @@ class Generator(Protocol):
     classes: Any
     sample_rate: int
     device: Any
-    def generate(self, cond=None, n:int=1, seed=0, **options) -> Tensor: ...   # seed: an int or one per clip
+    # (optional) `seeds_per_clip = True`: `generate` takes a list of seeds, one per clip, for a whole chunk
+    def generate(self, cond=None, n:int=1, seed=0, **options) -> Tensor: ...   # seed: an int (or one per clip)
     def to(self, device): ...
 
 # %% ../nbs/00b_protocols.ipynb #4fe8adb6

@@ -118,6 +118,7 @@ def embed_audio(embedder, # a foleybook `Embedder`: `embedder(waves, sr) -> (N, 
 class AudioDiffusion(Pretrained, nn.Module):
     "Mel-image (or latent) diffusion: a UNet denoiser, the Gaussian process, mel images; a foleybook `Generator`."
     config_class = AudioDiffusionConfig
+    seeds_per_clip = True  # `generate` takes one seed per clip (`write_clips`)
     def __init__(self, config:AudioDiffusionConfig=None): # the model (default: the `audio_diffusion` preset)
         super().__init__()
         self.config = c = config or AudioDiffusionConfig.preset('audio_diffusion')

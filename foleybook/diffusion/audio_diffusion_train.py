@@ -92,7 +92,6 @@ class _AudioDiffusionExtras(FoleyConfig):
 
 class AudioDiffusionTrainer(Trainer):
     "An `AudioDiffusion` model as published (cosine warm-up, EMA), on a class folder's mel images (or their latents)."
-    def synth(self, run): return dict(n_per_class=run.extras.n_synth)
     def build_data(self, data, run, out, device):
         cfg, encodings = run.model, run.extras.encodings
         if isinstance(data, (str, Path)): data = ClassFolder(data, sr=cfg.images.sample_rate, duration=None)
@@ -144,7 +143,6 @@ class _KLVAEExtras(KLVAELosses):
 
 class KLVAETrainer(Trainer):
     "The KL autoencoder of latent diffusion on the mel images of the data."
-    def synth(self, run): return dict(n_per_class=run.extras.n_synth)
     def build_data(self, data, run, out, device):
         s, images = run.settings, run.extras.images
         icfg = images if isinstance(images, MelImageConfig) else MelImageConfig.preset(images)

@@ -350,6 +350,7 @@ def sample(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
 class DiffusionGenerator(GeneratorMixin):
     ("A trained diffusion model as a `Generator`: `generate(cond, n, seed, **options) -> (n, T)` waves (on the CPU), "
      "sampled on the denoiser's device.")
+    seeds_per_clip = True  # `generate` takes one seed per clip (`write_clips`)
     def __init__(self, model, # the denoiser
                  diffusion:GaussianDiffusion, # its process
                  example_shape:tuple, # the shape of one sample, without the batch

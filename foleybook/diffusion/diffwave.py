@@ -137,6 +137,7 @@ class ResidualLayer(nn.Module):
 class DiffWave(Pretrained, nn.Module):
     "DiffWave's WaveNet denoiser (unconditional, class-conditional or mel-conditioned) with its diffusion process."
     config_class = DiffWaveConfig
+    seeds_per_clip = True  # `generate` takes one seed per clip (`write_clips`)
     def __init__(self, config:DiffWaveConfig=None): # the shape (default: the `sc09` preset)
         super().__init__()
         self.config = c = config or DiffWaveConfig()

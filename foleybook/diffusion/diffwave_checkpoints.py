@@ -10,7 +10,7 @@ from ..core import CheckpointError, check_state_dict, load_torch_file
 from .diffwave import DiffWave, DiffWaveConfig
 
 # %% auto #0
-__all__ = ['REFERENCE_KEYS', 'reference_state_dict', 'load_reference']
+__all__ = ['REFERENCE_KEYS', 'reference_state_dict', 'read_reference_checkpoint', 'load_reference']
 
 # %% ../../nbs/06b_diffwave_checkpoints.ipynb #f74b9e47
 REFERENCE_KEYS = [  # (reference name pattern, foleybook name)
@@ -35,6 +35,17 @@ def reference_state_dict(sd:dict): # the reference's `model_state_dict`
         out[k] = v
     return out
 
+def read_reference_checkpoint(checkpoint, # a path to a reference `.pkl` checkpoint, or the loaded dict
+                              what:str='reference checkpoint') -> tuple: # what it is, for error messages
+    ("`(source name, model_state_dict)` of a checkpoint in the reference repositories' layout "
+     "`{'model_state_dict': ...}`; `CheckpointError` naming the file otherwise.")
+    src = checkpoint if isinstance(checkpoint, (str, Path)) else 'checkpoint'
+    if isinstance(checkpoint, (str, Path)): checkpoint = load_torch_file(checkpoint, what)
+    if not isinstance(checkpoint, dict) or 'model_state_dict' not in checkpoint:
+        raise CheckpointError(f"{src}: expected a dict with 'model_state_dict' (the reference layout), got keys "
+                              f"{list(checkpoint)[:5] if isinstance(checkpoint, dict) else type(checkpoint).__name__}")
+    return src, checkpoint['model_state_dict']
+
 def load_reference(checkpoint, # a path to a reference `.pkl` checkpoint, or the loaded dict
                    config:DiffWaveConfig, # the matching config (e.g. the `sc09` preset)
                    # the reference's in-place add (philsyn; diffwave-sashimi's `checkpoints` branch); False:
@@ -42,13 +53,9 @@ def load_reference(checkpoint, # a path to a reference `.pkl` checkpoint, or the
                    step_in_residual:bool=True):
     ("A `DiffWave` holding the weights of a reference-repository checkpoint `{'model_state_dict': ...}`, computing "
      "what the reference code computes.")
-    src = checkpoint if isinstance(checkpoint, (str, Path)) else 'checkpoint'
-    if isinstance(checkpoint, (str, Path)): checkpoint = load_torch_file(checkpoint, 'DiffWave reference checkpoint')
-    if not isinstance(checkpoint, dict) or 'model_state_dict' not in checkpoint:
-        raise CheckpointError(f"{src}: expected a dict with 'model_state_dict' (the reference layout), got keys "
-                              f"{list(checkpoint)[:5] if isinstance(checkpoint, dict) else type(checkpoint).__name__}")
+    src, sd = read_reference_checkpoint(checkpoint, 'DiffWave reference checkpoint')
     model = DiffWave(config.replace(step_in_residual=step_in_residual))
-    sd = reference_state_dict(checkpoint['model_state_dict'])
+    sd = reference_state_dict(sd)
     check_state_dict(model, sd, src)
     model.load_state_dict(sd)
     return model.eval()

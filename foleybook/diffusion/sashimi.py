@@ -201,6 +201,7 @@ class SashimiConfig(FoleyConfig):
 class Sashimi(Pretrained, nn.Module):
     "SaShiMi U-Net denoiser `model(x_t, t, cond)` for waveforms, on the shared diffusion core."
     config_class = SashimiConfig
+    seeds_per_clip = True  # `generate` takes one seed per clip (`write_clips`)
     def __init__(self, config:SashimiConfig=None): # the shape (default: `sc09`)
         super().__init__()
         self.config = c = config or SashimiConfig()

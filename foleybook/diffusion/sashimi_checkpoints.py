@@ -9,8 +9,9 @@ from functools import lru_cache
 from pathlib import Path
 import torch, torch.nn.functional as F
 from torch import nn
-from ..core import ConfigError, CheckpointError, check_state_dict, load_torch_file
+from ..core import ConfigError, CheckpointError, check_state_dict
 from .sashimi import Sashimi, SashimiConfig, S4_LAYERS
+from .diffwave_checkpoints import read_reference_checkpoint
 
 # %% auto #0
 __all__ = ['SASHIMI_KEYS', 'legs_nplr', 'cauchy_sums', 'S4NPLR', 'sashimi_reference_state_dict', 'load_sashimi_reference']
@@ -140,12 +141,7 @@ def load_sashimi_reference(checkpoint, # a path to a reference `.pkl` checkpoint
                            config:SashimiConfig=None): # the matching config (default: the `sc09` preset)
     ("A `Sashimi` with the S4 layer and weights of a diffwave-sashimi (`checkpoints` branch) checkpoint, computing "
      "what the reference code computes.")
-    src = checkpoint if isinstance(checkpoint, (str, Path)) else 'checkpoint'
-    if isinstance(checkpoint, (str, Path)): checkpoint = load_torch_file(checkpoint, 'SaShiMi reference checkpoint')
-    if not isinstance(checkpoint, dict) or 'model_state_dict' not in checkpoint:
-        raise CheckpointError(f"{src}: expected a dict with 'model_state_dict' (the reference layout), got "
-                              f"{list(checkpoint)[:5] if isinstance(checkpoint, dict) else type(checkpoint).__name__}")
-    sd = checkpoint['model_state_dict']
+    src, sd = read_reference_checkpoint(checkpoint, 'SaShiMi reference checkpoint')
     if any('mel_conv' in k or 'upsample_conv2d' in k for k in sd):
         raise CheckpointError(f"{src}: a mel-conditioned SaShiMi (the reference's vocoder): foleybook's Sashimi has no "
                               f"per-block mel conditioning")

@@ -60,9 +60,12 @@ def check_options(g:Generator, # any generator
     bad = sorted(set(options) - set(known))
     if bad: raise ConfigError(f"{type(g).__name__}.generate takes no option(s) {bad}; its options: {known}")
 
-def _call(g, cond, k, seed, options):
-    "`g.generate(...)`, an unknown option a `ConfigError` (a generate that takes `**options` passes them on)."
-    try: return g.generate(cond, k, seed=seed, **options)
+def _call(g, cond, k, seeds, options):
+    ("`g.generate(...)` for the clips of `seeds` (one per clip): in one call if `g.seeds_per_clip`, else one call per "
+     "clip with its int seed; an unknown option a `ConfigError` (a generate that takes `**options` passes them on).")
+    try:
+        if getattr(g, 'seeds_per_clip', False): return g.generate(cond, k, seed=seeds, **options)
+        return torch.cat([torch.as_tensor(g.generate(cond, 1, seed=s, **options)).reshape(1, -1) for s in seeds])
     except TypeError as e:
         if 'unexpected keyword argument' not in str(e): raise
         raise ConfigError(f"{type(g).__name__}.generate: an option it does not take ({e})") from None
@@ -286,6 +289,7 @@ class CodePipeline(GeneratorMixin, PartsGenerator):
     ("prior -> codes -> codec -> mel -> vocoder: class lookup, chunked generation and decoding, once for every such "
      "system.")
     precision = 'auto' # the vocoder's inference form (`foleybook.vocoders.base.vocode`): 'fp32' for the exact one
+    seeds_per_clip = True  # `generate` takes one seed per clip (`write_clips`)
 
     def class_id(self, c, # a class name or id
                  names=None) -> int: # the class names (default: `classes`)

@@ -31,6 +31,7 @@ class MTCRNN(PartsGenerator, nn.Module):
     "Three tiers chained into a `Generator`: control curve -> parameters -> MFCCs -> 16 kHz mu-law audio."
     classes = None  # conditioned by a control curve, not by a class
     system = 'mtcrnn'
+    seeds_per_clip = True  # `generate` takes one seed per clip (`write_clips`)
     def __init__(self, tier3:Tier, tier2:Tier, tier1:Tier):
         super().__init__()
         self.tier3, self.tier2, self.tier1 = tier3, tier2, tier1

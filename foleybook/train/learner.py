@@ -196,7 +196,7 @@ def distributed_ctx(learn:Learner, sync_bn:bool=None, cpu:bool=None, **kwargs):
     with learn.distrib_ctx(sync_bn=not cpu if sync_bn is None else sync_bn, cpu=cpu, **kwargs): yield learn
 
 def free_port() -> int:
-    "A free TCP port on this machine."
+    "A free TCP port on the local host."
     with socket.socket() as s: s.bind(('127.0.0.1', 0)); return s.getsockname()[1]
 
 def launch(fn, # the training function, run once per process

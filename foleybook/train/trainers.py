@@ -95,8 +95,10 @@ class Trainer:
     ("How one model trains, apart from the model (as audiocraft's solvers): `build_data`, `build_model`, "
      "`build_learner`.")
     def synth(self, run) -> dict:
-        "`synth_folder` settings of the SynthFoley set written for `data='synth'` (n_per_class, sr, duration)."
-        return {}
+        ("`synth_folder` settings of the SynthFoley set written for `data='synth'` (n_per_class, sr, duration); by "
+         "default the clips per class of the run's `n_synth` extra, if it has one.")
+        n = getattr(run.extras, 'n_synth', None)
+        return {} if n is None else dict(n_per_class=n)
 
     def build_data(self, data, run, out, device):
         ("What the model learns from, on `device` (fastai `DataLoaders`, or what `build_model` and `build_learner` "

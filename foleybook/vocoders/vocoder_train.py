@@ -30,7 +30,6 @@ class _VocoderExtras(FoleyConfig):
 class VocoderTrainer(Trainer):
     "A GAN vocoder of `VOCODER_KINDS` on random `segment`-sample excerpts, with its kind's learner and losses."
     def __init__(self, kind:str): self.kind = kind
-    def synth(self, run): return dict(n_per_class=run.extras.n_synth)
     def build_data(self, data, run, out, device):
         s = run.settings
         return vocoder_dls(data, run.model.mel, segment=run.extras.segment, bs=s.bs, valid_pct=s.valid_pct, seed=s.seed,
