@@ -83,7 +83,7 @@ def cache_dir() -> Path:
     return Path(os.environ.get('FOLEYBOOK_CACHE', Path.home()/'.cache'/'foleybook'))/'fastpath'
 
 def cache_file(m:dict=None) -> Path: # a `machine()` dict (default: this one)
-    "This machine's file of choices: `cache_dir()/choices-<digest of machine()>.json`."
+    "The file of choices of the CPU it runs on: `cache_dir()/choices-<digest of machine()>.json`."
     return cache_dir()/f"choices-{_digest(m or machine())}.json"
 
 # %% ../nbs/00f_fastpath.ipynb #6292f2ff
