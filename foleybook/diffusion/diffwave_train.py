@@ -30,12 +30,12 @@ class DiffusionBatch(Callback):
     def before_batch(self): self.learn.xb = (*self.xb, *self.yb)
 
 class DiffusionObjective(nn.Module):
-    ("Wraps a diffusion model for fastai: `forward(wave, label) -> loss` (labels are used when the model is "
-     "class-conditional).")
+    ("Wraps a diffusion model for fastai: `forward(wave, label, offset) -> loss` (labels are used when the model is "
+     "class-conditional, the excerpts' offsets when it has position features).")
     def __init__(self, model): super().__init__(); self.model = model
-    def forward(self, wave, label=None):
+    def forward(self, wave, label=None, offset=None):
         cond = label if getattr(self.model.config, 'n_classes', 0) else None
-        return self.model.loss(wave, cond)
+        return self.model.loss(wave, cond) if offset is None else self.model.loss(wave, cond, offset=offset)
     def save_pretrained(self, folder):   # for `fit_pretrained` (EMA copies too)
         return self.model.save_pretrained(folder)
 
@@ -49,25 +49,27 @@ def is_ljspeech(folder) -> bool:
     return str(folder) != 'synth' and (Path(folder)/'metadata.csv').is_file() and (Path(folder)/'wavs').is_dir()
 
 class WaveSegments(torch.utils.data.Dataset):
-    ("(wave (length,), label) items: a seeded random `length`-sample excerpt of each clip (fixed when `train=False`), "
-     "zero-padded.")
+    ("(wave (length,), label[, offset]) items: a seeded random `length`-sample excerpt of each clip (fixed when "
+     "`train=False`), zero-padded, and where it starts.")
     def __init__(self, ds, # an `AudioDataset` of utterances or clips (any length)
                  length:int, seed:int=0, train:bool=True,
                  labels:bool=False, # the items' labels (class folders); False: 0 (a vocoder's utterances)
-                 cache:bool=False): # keep the loaded waves in memory (a small class-folder set)
+                 cache:bool=False, # keep the loaded waves in memory (a small class-folder set)
+                 offsets:bool=False): # items end with the excerpt's first sample in its clip (position features)
         self.ds, self.length, self.seed, self.train, self.calls = ds, length, seed, train, 0
-        self.labels, self.cache = labels, {} if cache else None
+        self.labels, self.cache, self.offsets = labels, {} if cache else None, offsets
     def __len__(self): return len(self.ds)
     def __getitem__(self, i):
         if self.cache is not None and i in self.cache: w, y = self.cache[i]
         else:
             w, y = self.ds[i]
             if self.cache is not None: self.cache[i] = w, y
-        self.calls += self.train
+        self.calls += self.train; s = 0
         if len(w) > self.length:
             s = int(np.random.default_rng([self.seed, i, self.calls]).integers(0, len(w) - self.length + 1))
             w = w[s:s + self.length]
-        return pad_or_trim(w, self.length), y if self.labels else torch.tensor(0)
+        item = pad_or_trim(w, self.length), y if self.labels else torch.tensor(0)
+        return (*item, torch.tensor(s)) if self.offsets else item
 
 
 # %% ../../nbs/07a_diffusion_training.ipynb #3dae1b03
@@ -103,8 +105,9 @@ class DiffWaveTrainer(Trainer):
                            class_names=tuple(ds.classes) if conditional else None)
         tr, va = ds.split(s.valid_pct, s.seed)
         if not va: va = tr[:1]
-        sub = (lambda idx, train: WaveSegments(ds.subset(idx), cfg.length, s.seed, train, labels=crop, cache=crop)) \
-            if lj or crop else (lambda idx, train: ds.subset(idx))
+        offsets = crop and getattr(cfg, 'positions', 0) > 0   # a model with position features learns where excerpts sit
+        sub = (lambda idx, train: WaveSegments(ds.subset(idx), cfg.length, s.seed, train, labels=crop, cache=crop,
+                                               offsets=offsets)) if lj or crop else (lambda idx, train: ds.subset(idx))
         return make_dls(sub(tr, True), sub(va, False), bs=s.bs, seed=s.seed, device=device, n_inp=1), cfg
     def build_model(self, data, run): return DiffusionObjective(BACKBONES[run.extras.backbone][0](data[1]))
     def build_learner(self, data, model, run, cbs):

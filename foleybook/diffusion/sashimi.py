@@ -17,8 +17,8 @@ from ..vocoders.base import inference_copy
 from ..fastpath import fast_form
 
 # %% auto #0
-__all__ = ['S4_LAYERS', 'S4D', 's4d_recurrent', 'ChannelNorm', 'SashimiBlock', 'DownPool', 'UpPool', 'SashimiConfig', 'Sashimi',
-           'fast_sashimi', 'sashimi_params']
+__all__ = ['S4_LAYERS', 'S4D', 's4d_recurrent', 'ChannelNorm', 'SashimiBlock', 'DownPool', 'UpPool', 'position_features',
+           'SashimiConfig', 'Sashimi', 'fast_sashimi', 'sashimi_params']
 
 # %% ../../nbs/07_sashimi.ipynb #8e726165
 class S4D(nn.Module):
@@ -131,30 +131,55 @@ def _wn1(i, o): return weight_norm(nn.Conv1d(i, o, 1))
 S4_LAYERS = {'s4d': lambda H, L, c: S4D(H, c.d_state)}
 
 class SashimiBlock(nn.Module):
-    "Norm -> + step projection -> S4 layer -> residual; norm -> feed-forward -> residual."
-    def __init__(self, H, embed_out, ff, d_state, s4=None): # s4: the state-space layer (default `S4D(H, d_state)`)
+    "Norm -> + step projection (+ position projection) -> S4 layer -> residual; norm -> feed-forward -> residual."
+    def __init__(self, H, embed_out, ff, d_state,
+                 s4=None, # the state-space layer (default `S4D(H, d_state)`)
+                 positions:int=0): # > 0: a 1x1 projection of that many position features joins the step's
         super().__init__()
         self.norm1, self.norm2 = ChannelNorm(), ChannelNorm()
         self.step_proj = nn.Linear(embed_out, H)
+        if positions: self.pos_proj = nn.Conv1d(positions, H, 1)
         self.s4 = S4D(H, d_state) if s4 is None else s4
         self.ff = nn.Sequential(_wn1(H, ff * H), nn.GELU(), _wn1(ff * H, H))
-    def forward(self, x, e):
-        x = x + self.s4(self.norm1(x) + self.step_proj(e)[:, :, None])
+    def forward(self, x, e, # (n, H, L) hidden, (n, embed_out) step (+ class) embedding
+                p=None): # (n, positions, L) position features (read by a block with `pos_proj`)
+        z = self.norm1(x) + self.step_proj(e)[:, :, None]
+        if hasattr(self, 'pos_proj'): z = z + self.pos_proj(p)
+        x = x + self.s4(z)
         return x + self.ff(self.norm2(x))
 
 class DownPool(nn.Module):
     "Fold `p` consecutive samples into channels, then a 1x1 conv: (n, H, L) -> (n, H*expand, L/p)."
     def __init__(self, H, expand, p): super().__init__(); self.p, self.proj = p, _wn1(H * p, H * expand)
-    def forward(self, x, e=None):
+    def forward(self, x, e=None, p=None):
         n, H, L = x.shape
         return self.proj(x.reshape(n, H, L // self.p, self.p).transpose(2, 3).reshape(n, H * self.p, L // self.p))
 
 class UpPool(nn.Module):
     "A 1x1 conv, then unfold channels into `p` samples: (n, H*expand, L) -> (n, H, L*p)."
     def __init__(self, H, expand, p): super().__init__(); self.p, self.proj = p, _wn1(H * expand, H * p)
-    def forward(self, x, e=None):
+    def forward(self, x, e=None, p=None):
         y = self.proj(x); n, C, L = y.shape
         return y.reshape(n, C // self.p, self.p, L).transpose(2, 3).reshape(n, C // self.p, L * self.p)
+
+# %% ../../nbs/07_sashimi.ipynb #b8d2f3a1
+def position_features(start, # (n,) each excerpt's first sample in its clip
+                      L:int, # frames per excerpt
+                      span:int, # samples of a whole clip: u runs from 0 to 1 over it
+                      n_features:int, # features cos(pi k u), k = 1 .. n_features
+                      stride:int=1): # samples per frame (a pooled stage): a frame sits at its samples' centre
+    "Absolute-time features (n, n_features, L) of excerpts: a cosine basis of each frame's place in its clip."
+    j = torch.arange(L, device=start.device, dtype=torch.float32)
+    u = (start.float()[:, None] + stride * j + (stride - 1) / 2) / span
+    k = torch.arange(1, n_features + 1, device=start.device, dtype=torch.float32)
+    return torch.cos(math.pi * k[None, :, None] * u[:, None])
+
+class _AtOffset:
+    "A denoiser with its excerpts' offsets bound: `model(x_t, t, cond)`, as `GaussianDiffusion.loss` calls it."
+    def __init__(self, model, offset): self.model, self.offset = model, offset
+    def __call__(self, x, t, cond=None): return self.model(x, t, cond, offset=self.offset)
+    @property
+    def training(self): return self.model.training
 
 # %% ../../nbs/07_sashimi.ipynb #a61eea9c
 @dataclass
@@ -181,6 +206,9 @@ class SashimiConfig(FoleyConfig):
     # the state-space layer, a key of `S4_LAYERS`: 's4d', or 'nplr' (the published checkpoints' S4,
     # `sashimi_checkpoints`)
     s4: str = 's4d'
+    # > 0: that many absolute-time features of every sample (`position_features`: its place in a clip of
+    # `gen_length`, or `length`, samples) projected into every block; off (0) in the published presets
+    positions: int = 0
     diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
     presets: ClassVar[dict] = {
         'sc09': dict(),
@@ -211,7 +239,7 @@ class Sashimi(Pretrained, nn.Module):
         if c.n_classes: self.class_emb = nn.Embedding(c.n_classes + 1, c.embed_out)
         if c.s4 not in S4_LAYERS: discover()   # a layer defined in another module registers when it is imported
         if c.s4 not in S4_LAYERS: raise ConfigError(f"SashimiConfig.s4 must be one of {list(S4_LAYERS)}, got {c.s4!r}")
-        block = lambda H, L: SashimiBlock(H, c.embed_out, c.ff, c.d_state, S4_LAYERS[c.s4](H, L, c))
+        block = lambda H, L: SashimiBlock(H, c.embed_out, c.ff, c.d_state, S4_LAYERS[c.s4](H, L, c), c.positions)
         H, L, down, up = c.d_model, c.length, [], []   # L: the stage's sequence length at `config.length`
         for p in c.pool:
             down += [block(H, L) for _ in range(c.n_layers)] + [DownPool(H, c.expand, p)]
@@ -232,7 +260,8 @@ class Sashimi(Pretrained, nn.Module):
 
     def forward(self, x, # (n, 1, T) or (n, T), T a multiple of prod(pool)
                 t, # (n,) diffusion steps
-                cond=None): # class ids (class-conditional) or None
+                cond=None, # class ids (class-conditional) or None
+                offset=None): # (n,) each excerpt's first sample in its clip (`config.positions` > 0; None: 0)
         "The predicted noise (same shape as `x`)."
         c, squeeze = self.config, x.ndim == 2
         if squeeze: x = x[:, None]
@@ -243,18 +272,35 @@ class Sashimi(Pretrained, nn.Module):
             if cond is None: raise ConfigError("this SaShiMi is class-conditional: give class ids (-1 for none)")
             e = e + self.class_emb(cond.long() + 1)
         elif cond is not None: raise ConfigError("this SaShiMi is unconditional but got a condition")
-        h, saved = F.relu(self.inp(x)), []
-        for m in self.down: saved.append(h); h = m(h, e)
+        h, saved, pos = F.relu(self.inp(x)), [], self.positions(x, offset)
+        for m in self.down: saved.append(h); h = m(h, e, pos(h))
         saved.append(h)
-        for m in self.centre: h = m(h, e)
+        for m in self.centre: h = m(h, e, pos(h))
         h = h + saved.pop()
-        for m in self.up: h = m(h, e) + saved.pop()
+        for m in self.up: h = m(h, e, pos(h)) + saved.pop()
         out = self.out2(F.relu(self.out1(self.norm(h))))
         return out[:, 0] if squeeze else out
 
-    def loss(self, wave, cond=None):
+    def positions(self, x, # the input (n, 1, T)
+                  offset=None): # (n,) or one excerpt start in samples (None: 0, the clip's start)
+        "`h -> (n, positions, h's length)`: the features of a stage's frames (None for a model without them)."
+        c, T, memo = self.config, x.shape[-1], {}
+        if not c.positions:
+            if offset is not None: raise ConfigError("this SaShiMi has no position features (config.positions = 0)")
+            return lambda h: None
+        start = torch.zeros(x.shape[0], device=x.device) if offset is None else \
+            torch.as_tensor(offset, device=x.device).float().expand(x.shape[0])
+        def pos(h):
+            L = h.shape[-1]
+            if L not in memo: memo[L] = position_features(start, L, c.gen_length or c.length, c.positions, T // L)
+            return memo[L].to(h.dtype)
+        return pos
+
+    def loss(self, wave, cond=None,
+             offset=None): # (n,) the excerpts' first samples in their clips (a model with `positions`)
         "The diffusion training loss on waves (n, T) or (n, 1, T)."
-        return self.diffusion.loss(self, wave.reshape(wave.shape[0], self.config.in_channels, -1) * self.config.scale,
+        model = self if offset is None else _AtOffset(self, offset)
+        return self.diffusion.loss(model, wave.reshape(wave.shape[0], self.config.in_channels, -1) * self.config.scale,
                                    cond)
 
     def generator(self, classes=None, sampler:str='fast', length:int=None, **defaults):
