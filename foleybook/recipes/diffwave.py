@@ -16,8 +16,8 @@ from ..systems.diffwave import DIFFWAVE_SYSTEM
 import foleybook.diffusion.diffwave_train   # the `diffwave` trainer of its `train` section
 
 # %% auto #0
-__all__ = ['DEMO_DIFFUSION', 'RECIPE_PRESETS', 'DIFFWAVE_SECTIONS', 'TASK_STAGES', 'DIFFWAVE', 'DiffWaveCommon',
-           'DiffWaveGenerate', 'stage_train', 'stage_lj_data', 'stage_lj_split', 'stage_vocode']
+__all__ = ['RECIPE_PRESETS', 'DIFFWAVE_SECTIONS', 'TASK_STAGES', 'DIFFWAVE', 'DiffWaveCommon', 'DiffWaveGenerate', 'stage_train',
+           'stage_lj_data', 'stage_lj_split', 'stage_vocode']
 
 # %% ../../nbs/13d_diffwave_recipe.ipynb #538d66bb
 @dataclass
@@ -35,7 +35,7 @@ class DiffWaveGenerate(GenerateSection):
 
 _SYNTH = dict(sr=16000, duration=1.0)
 # both demos' process: 50 steps to beta 0.2, the 7-step fast sampler, 10 % of labels dropped for guidance
-DEMO_DIFFUSION = dict(T=50, beta_end=0.2, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9), p_uncond=0.1)
+_DEMO_DIFFUSION = dict(T=50, beta_end=0.2, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9), p_uncond=0.1)
 RECIPE_PRESETS = {
     'debug': dict(n_per_class=6, holdout=1/3, seed=0, duration=1.0, synth=_SYNTH,
                   train=dict(backbone='wavenet', preset='debug', epochs=2, bs=4, lr=1e-3,
@@ -49,7 +49,7 @@ RECIPE_PRESETS = {
                             model=dict(d_model=16, n_layers=2, embed_mid=128, embed_out=128, sample_rate=8000,
                                        length=8000,
                                        gen_length=32000, scale=5.,   # it generates the data's 4 s
-                                       diffusion=DEMO_DIFFUSION)),
+                                       diffusion=_DEMO_DIFFUSION)),
                  judge='demo',
                  generate=dict(n_per_class=10, sampler='fast', guidance=4., bs=10),
                  evaluate=dict(embedders=('classifier',))),
@@ -59,7 +59,7 @@ RECIPE_PRESETS = {
                             model=dict(res_channels=32, skip_channels=32, n_layers=12, dilation_cycle=6, embed_mid=128,
                                        embed_out=128,
                                        sample_rate=8000, length=8000, scale=5.,
-                                       diffusion=DEMO_DIFFUSION)),
+                                       diffusion=_DEMO_DIFFUSION)),
                  judge='demo',
                  generate=dict(n_per_class=20, sampler='fast', guidance=2., bs=10),
                  evaluate=dict(embedders=('classifier',))),
