@@ -51,7 +51,7 @@ RECIPE_PRESETS = {
                    model=dict(n_frames=336, ch=16, ch_mult=(1, 1, 2, 2, 4), attn_resolutions=(21,), z_channels=32,
                                               embed_dim=32, n_codes=64, groups=8, disc_start=600, disc_ndf=16,
                               disc_layers=2,
-                                              vq_ema=True, vq_init='data', restart_after=20), lr=3e-4, epochs=6, bs=4),
+                                              vq_ema=True, vq_init='data', restart_after=20), lr=3e-4, epochs=18, bs=4),
         gpt_class=dict(preset='debug', model=dict(n_layer=4, n_head=4, width=128, p_uncond=0.1), lr=1e-3, epochs=40,
                        bs=8),
         gpt_feature=dict(preset='debug', model=dict(n_layer=4, n_head=4, width=128, feat_frames=21), lr=1e-3, epochs=30,

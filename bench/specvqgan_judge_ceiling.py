@@ -1,0 +1,109 @@
+"""Where the SpecVQGAN demo loses the benchmark's judge: its accuracy on the held-out real clips, on their Griffin-Lim
+re-syntheses from the mel, on their VQGAN code reconstructions (then Griffin-Lim), and on clips generated with other
+sampling settings, for experiments `bench/judge_seeds.py specvqgan` left in OUT/seedN/specvqgan.
+
+    OMP_NUM_THREADS=1 python bench/judge_seeds.py specvqgan --seeds 0 1 2 --out exp/judge_seeds
+    OMP_NUM_THREADS=1 python bench/specvqgan_judge_ceiling.py --out exp/judge_seeds --seeds 0 1 2 \
+        [--sampling '{"guidance": 4.0}' ...]
+
+Writes nbs/results/specvqgan_judge_ceiling.json (the rows of other seeds and experiments already there are kept): per
+seed, experiment and kind of clip, the accuracy, per class, and which classes the judge heard instead. An experiment
+run only up to its VQGAN (`run_recipe(..., stop_stage='vqgan')`) gets the re-synthesis rows.
+"""
+import argparse, json, os, platform, tempfile, time
+os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_THREADS', '1')
+from pathlib import Path
+import numpy as np, torch
+from foleybook.recipes.bench import bench_data, bench_format, bench_split, bench_judge, judge_format, BENCH_PRESETS
+from foleybook.recipes.engine import Recipe
+from foleybook.recipes.stages import data_profile
+from foleybook.systems.common import write_clips, classes_of
+from foleybook.eval.report import class_files
+from foleybook.audio import load_audio, MelSpectrogram
+from foleybook.data.loaders import crop_frames
+from foleybook.vocoders.base import vocode, GriffinLimVocoder
+
+RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results'
+
+
+def judged(clf, fmt, clips:dict, sr:int) -> dict:
+    "The judge's accuracy on {class: [waves at sr]}: overall, per class, and the classes it heard instead (counts)."
+    acc, instead = {}, {}
+    for c, ws in clips.items():
+        names = [clf.classes[i] for i in clf.predict([judge_format(w, sr, fmt) for w in ws], fmt['sample_rate'])]
+        acc[c] = float(np.mean([n == c for n in names]))
+        instead[c] = {n: names.count(n) for n in sorted(set(names)) if n != c}
+    return dict(accuracy=float(np.mean(list(acc.values()))), per_class=acc, heard_instead=instead)
+
+
+def codec_vocoder(r) -> tuple:
+    "An experiment's VQGAN and vocoder (Griffin-Lim on the VQGAN's mel, as the system builds it): a VQGAN-only run too."
+    sysm = r.spec.system
+    codec, voc = (sysm.parts[n].open(r.path(sysm.parts[n].where)) for n in ('codec', 'vocoder'))
+    return codec, GriffinLimVocoder(codec.mel_config, n_iter=voc.n_iter) if isinstance(voc, GriffinLimVocoder) else voc
+
+
+@torch.no_grad()
+def resynthesised(codec, vocoder, test, classes) -> dict:
+    "{kind: {class: [waves]}} of the held-out clips: 'real', 'mel' (Griffin-Lim of the mel), 'codes' (VQGAN codes)."
+    cfg = codec.mel_config; ms = MelSpectrogram(cfg)
+    out = {'real': {}, 'mel': {}, 'codes': {}}
+    for c, fs in class_files(test, classes).items():
+        ws = [load_audio(f, sr=cfg.sample_rate)[0][0] for f in fs]
+        mel = torch.cat([crop_frames(ms(torch.as_tensor(w).float()[None]), codec.config.n_frames) for w in ws])
+        out['real'][c] = ws
+        for k, m in (('mel', mel), ('codes', codec.decode(codec.encode(mel)))):
+            out[k][c] = list(vocode(vocoder, m, precision='fp32').reshape(len(ws), -1).float())
+    return out
+
+
+def generated(r, pipe, settings:dict) -> tuple:
+    "({class: [waves]}, rate) written by the generate stage's `write_clips` with `settings` over the preset's."
+    s = dict(r.P['generate']); n = s.pop('n_per_class'); bs = s.pop('bs', 8); s.update(settings)
+    prof = data_profile(r)
+    with tempfile.TemporaryDirectory() as d:
+        write_clips(pipe, d, n, seed=r.seed, classes=classes_of(r), duration=prof.duration,
+                    sample_rate=prof.sample_rate, batch_size=bs, levels=prof, **s)
+        return {c: [load_audio(f, sr=prof.sample_rate)[0][0] for f in fs]
+                for c, fs in class_files(d, classes_of(r)).items()}, prof.sample_rate
+
+
+def one_seed(seed, out, name='specvqgan', sampling=()) -> list:
+    "The rows of one seed's experiment: its real, re-synthesised and code-reconstructed held-out clips, its samplings."
+    P = BENCH_PRESETS['demo']
+    dev = bench_data(out, 'synth', P['n_per_class']); fmt = bench_format(dev)
+    split = bench_split(dev, Path(out)/f'seed{seed}'/'split', P['holdout'], seed)
+    clf = bench_judge(split, P['judge'], seed=seed, system='cpu')
+    r = Recipe(Path(out)/f'seed{seed}'/name, None, quiet=True)
+    codec, voc = codec_vocoder(r)
+    settings = dict(vqgan=r.P['vqgan'], stage_cpu_s={n: v.get('cpu_seconds') for n, v in r.status().items() if v})
+    rows = [dict(seed=seed, name=name, clips=k, **judged(clf, fmt, v, codec.mel_config.sample_rate), **settings)
+            for k, v in resynthesised(codec, voc, split/'test', classes_of(r)).items()]
+    pipe = r.spec.system.assemble(r, 'cpu') if r.status().get('gpt_class') else None   # None: a VQGAN-only run
+    for s in [{}, *sampling] if pipe else []:
+        t0 = time.process_time(); clips, sr = generated(r, pipe, s)
+        rows.append(dict(seed=seed, name=name, clips='generated', sampling={**r.P['generate'], **s},
+                         **judged(clf, fmt, clips, sr), cpu_s=round(time.process_time() - t0, 1)))
+    for q in rows: print(json.dumps({k: v for k, v in q.items() if k != 'heard_instead'}), flush=True)
+    return rows
+
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--out', default='exp/judge_seeds'); p.add_argument('--seeds', type=int, nargs='+', default=[0])
+    p.add_argument('--name', default='specvqgan', help="each seed's experiment folder under OUT/seedN/")
+    p.add_argument('--sampling', action='append', default=[], help='JSON: generate settings to try (seeds listed)')
+    p.add_argument('--sampling-seeds', type=int, nargs='*', default=[0], help='the seeds the --sampling runs are for')
+    a = p.parse_args()
+    rows = [q for s in a.seeds
+            for q in one_seed(s, a.out, a.name, [json.loads(x) for x in a.sampling] if s in a.sampling_seeds else [])]
+    res = dict(what="SpecVQGAN demo: the benchmark's judge on held-out real clips, their Griffin-Lim re-syntheses from "
+                    "the mel ('mel'), their VQGAN code reconstructions ('codes') and generated clips "
+                    "(bench/specvqgan_judge_ceiling.py)",
+               machine=f"{platform.machine()} CPU ({torch.backends.cpu.get_cpu_capability()}), OMP_NUM_THREADS=1",
+               rows=rows)
+    f = RESULTS/'specvqgan_judge_ceiling.json'
+    done = {(q['seed'], q['name']) for q in rows}   # rows of other seeds and experiments are kept
+    res['rows'] = [q for q in json.loads(f.read_text())['rows'] if (q['seed'], q['name']) not in done] + rows \
+        if f.is_file() else rows
+    f.write_text(json.dumps(res, indent=1) + '\n'); print('wrote', f)
