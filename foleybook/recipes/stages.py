@@ -261,8 +261,8 @@ def train_recipe_classifier(r:Recipe):
     return load_pretrained(final).eval()
 
 def classifier_mel(r:Recipe):
-    ("The `MelConfig` of the experiment's classifier: its section's `model.mel` (a preset's name or a config's fields), "
-     "else 'hifigan'.")
+    ("The `MelConfig` of the experiment's classifier: its section's `model.mel` (a preset's name or a config's "
+     "fields), else 'hifigan'.")
     from foleybook.audio import MelConfig
     m = ((r.P.get('classifier') or {}).get('model') or {}).get('mel', 'hifigan')
     return MelConfig.preset(m) if isinstance(m, str) else MelConfig.from_dict(m)
