@@ -1,6 +1,7 @@
-"""Where the SpecVQGAN demo loses the benchmark's judge: its accuracy on the held-out real clips, on their Griffin-Lim
-re-syntheses from the mel, on their VQGAN code reconstructions (then Griffin-Lim), and on clips generated with other
-sampling settings, for experiments `bench/judge_seeds.py specvqgan` left in OUT/seedN/specvqgan.
+"""Where the SpecVQGAN demo loses the benchmark's judge: its accuracy on the held-out real clips, on the same clips
+cut to the mel's band (their own phase, nothing outside f_min-f_max: 'band'), on their Griffin-Lim re-syntheses from
+the mel, on their VQGAN code reconstructions (then Griffin-Lim), and on clips generated with other sampling settings,
+for experiments `bench/judge_seeds.py specvqgan` left in OUT/seedN/specvqgan.
 
     OMP_NUM_THREADS=1 python bench/judge_seeds.py specvqgan --seeds 0 1 2 --out exp/judge_seeds
     OMP_NUM_THREADS=1 python bench/specvqgan_judge_ceiling.py --out exp/judge_seeds --seeds 0 1 2 \
@@ -8,7 +9,7 @@ sampling settings, for experiments `bench/judge_seeds.py specvqgan` left in OUT/
 
 Writes nbs/results/specvqgan_judge_ceiling.json (the rows of other seeds and experiments already there are kept): per
 seed, experiment and kind of clip, the accuracy, per class, and which classes the judge heard instead. An experiment
-run only up to its VQGAN (`run_recipe(..., stop_stage='vqgan')`) gets the re-synthesis rows.
+run only up to its VQGAN (`run_recipe(..., stop_stage='vqgan')`), or `--no-generated`, gets the re-synthesis rows.
 """
 import argparse, json, os, platform, tempfile, time
 os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_THREADS', '1')
@@ -43,15 +44,24 @@ def codec_vocoder(r) -> tuple:
     return codec, GriffinLimVocoder(codec.mel_config, n_iter=voc.n_iter) if isinstance(voc, GriffinLimVocoder) else voc
 
 
+def band_limited(wave, sr:int, f_min:float, f_max:float) -> torch.Tensor:
+    "`wave` (T,) with every frequency outside [f_min, f_max] removed (one FFT of the whole clip: its own phase)."
+    X = torch.fft.rfft(torch.as_tensor(wave).float())
+    f = torch.fft.rfftfreq(len(wave), 1 / sr)
+    return torch.fft.irfft(X * ((f >= f_min) & (f <= f_max)), n=len(wave))
+
+
 @torch.no_grad()
 def resynthesised(codec, vocoder, test, classes) -> dict:
-    "{kind: {class: [waves]}} of the held-out clips: 'real', 'mel' (Griffin-Lim of the mel), 'codes' (VQGAN codes)."
+    ("{kind: {class: [waves]}} of the held-out clips: 'real', 'band' (the mel's band only), 'mel' (Griffin-Lim of the "
+     "mel), 'codes' (VQGAN codes).")
     cfg = codec.mel_config; ms = MelSpectrogram(cfg)
-    out = {'real': {}, 'mel': {}, 'codes': {}}
+    out = {'real': {}, 'band': {}, 'mel': {}, 'codes': {}}
     for c, fs in class_files(test, classes).items():
         ws = [load_audio(f, sr=cfg.sample_rate)[0][0] for f in fs]
         mel = torch.cat([crop_frames(ms(torch.as_tensor(w).float()[None]), codec.config.n_frames) for w in ws])
         out['real'][c] = ws
+        out['band'][c] = [band_limited(w, cfg.sample_rate, cfg.f_min, cfg.fmax) for w in ws]
         for k, m in (('mel', mel), ('codes', codec.decode(codec.encode(mel)))):
             out[k][c] = list(vocode(vocoder, m, precision='fp32').reshape(len(ws), -1).float())
     return out
@@ -68,7 +78,7 @@ def generated(r, pipe, settings:dict) -> tuple:
                 for c, fs in class_files(d, classes_of(r)).items()}, prof.sample_rate
 
 
-def one_seed(seed, out, name='specvqgan', sampling=()) -> list:
+def one_seed(seed, out, name='specvqgan', sampling=(), generate=True) -> list:
     "The rows of one seed's experiment: its real, re-synthesised and code-reconstructed held-out clips, its samplings."
     P = BENCH_PRESETS['demo']
     dev = bench_data(out, 'synth', P['n_per_class']); fmt = bench_format(dev)
@@ -79,7 +89,8 @@ def one_seed(seed, out, name='specvqgan', sampling=()) -> list:
     settings = dict(vqgan=r.P['vqgan'], stage_cpu_s={n: v.get('cpu_seconds') for n, v in r.status().items() if v})
     rows = [dict(seed=seed, name=name, clips=k, **judged(clf, fmt, v, codec.mel_config.sample_rate), **settings)
             for k, v in resynthesised(codec, voc, split/'test', classes_of(r)).items()]
-    pipe = r.spec.system.assemble(r, 'cpu') if r.status().get('gpt_class') else None   # None: a VQGAN-only run
+    # None: a VQGAN-only run, or `generate=False`
+    pipe = r.spec.system.assemble(r, 'cpu') if generate and r.status().get('gpt_class') else None
     for s in [{}, *sampling] if pipe else []:
         t0 = time.process_time(); clips, sr = generated(r, pipe, s)
         rows.append(dict(seed=seed, name=name, clips='generated', sampling={**r.P['generate'], **s},
@@ -94,16 +105,20 @@ if __name__ == '__main__':
     p.add_argument('--name', default='specvqgan', help="each seed's experiment folder under OUT/seedN/")
     p.add_argument('--sampling', action='append', default=[], help='JSON: generate settings to try (seeds listed)')
     p.add_argument('--sampling-seeds', type=int, nargs='*', default=[0], help='the seeds the --sampling runs are for')
+    p.add_argument('--no-generated', action='store_true', help='only the real and re-synthesised clips')
     a = p.parse_args()
     rows = [q for s in a.seeds
-            for q in one_seed(s, a.out, a.name, [json.loads(x) for x in a.sampling] if s in a.sampling_seeds else [])]
-    res = dict(what="SpecVQGAN demo: the benchmark's judge on held-out real clips, their Griffin-Lim re-syntheses from "
-                    "the mel ('mel'), their VQGAN code reconstructions ('codes') and generated clips "
+            for q in one_seed(s, a.out, a.name, [json.loads(x) for x in a.sampling] if s in a.sampling_seeds else [],
+                              not a.no_generated)]
+    res = dict(what="SpecVQGAN demo: the benchmark's judge on held-out real clips, the same clips cut to the mel's "
+                    "band ('band'), their Griffin-Lim re-syntheses from the mel ('mel'), their VQGAN code "
+                    "reconstructions ('codes') and generated clips "
                     "(bench/specvqgan_judge_ceiling.py)",
                machine=f"{platform.machine()} CPU ({torch.backends.cpu.get_cpu_capability()}), OMP_NUM_THREADS=1",
                rows=rows)
     f = RESULTS/'specvqgan_judge_ceiling.json'
-    done = {(q['seed'], q['name']) for q in rows}   # rows of other seeds and experiments are kept
-    res['rows'] = [q for q in json.loads(f.read_text())['rows'] if (q['seed'], q['name']) not in done] + rows \
+    key = lambda q: (q['seed'], q['name'], q['clips'], json.dumps(q.get('sampling'), sort_keys=True))
+    done = {key(q) for q in rows}   # the other rows (seeds, experiments, kinds of clip, samplings) are kept
+    res['rows'] = [q for q in json.loads(f.read_text())['rows'] if key(q) not in done] + rows \
         if f.is_file() else rows
     f.write_text(json.dumps(res, indent=1) + '\n'); print('wrote', f)

@@ -260,16 +260,19 @@ def train_recipe_classifier(r:Recipe):
                         duration=r.P.get('duration') or 4.0)
     return load_pretrained(final).eval()
 
-def classifier_mel(r:Recipe) -> str:
-    "The `MelConfig` preset of the experiment's classifier: its section's `model.mel`, else 'hifigan'."
-    return ((r.P.get('classifier') or {}).get('model') or {}).get('mel', 'hifigan')
+def classifier_mel(r:Recipe):
+    ("The `MelConfig` of the experiment's classifier: its section's `model.mel` (a preset's name or a config's "
+     "fields), else 'hifigan'.")
+    from foleybook.audio import MelConfig
+    m = ((r.P.get('classifier') or {}).get('model') or {}).get('mel', 'hifigan')
+    return MelConfig.preset(m) if isinstance(m, str) else MelConfig.from_dict(m)
 
-def plot_class_mels(gen, ref, classes, path, mel:str='hifigan', n:int=1):
+def plot_class_mels(gen, ref, classes, path, mel='hifigan', n:int=1): # mel: a `MelConfig` or a preset's name
     "A png with `n` generated mel(s) per class beside one held-out mel of the same class (no pyplot state)."
     from matplotlib.figure import Figure
     from foleybook.audio import load_audio, MelConfig, MelSpectrogram
     from foleybook.display import plot_mel
-    cfg = MelConfig.preset(mel); ms = MelSpectrogram(cfg)
+    cfg = MelConfig.preset(mel) if isinstance(mel, str) else mel; ms = MelSpectrogram(cfg)
     fig = Figure(figsize=(3 * (n + 1), 1.6 * len(classes)))
     axs = fig.subplots(len(classes), n + 1, squeeze=False)
     for i, c in enumerate(classes):
