@@ -25,7 +25,8 @@ import argparse, json, os, platform, time
 from pathlib import Path
 import numpy as np, torch
 from foleybook.diffusion.core import DiffusionConfig
-from foleybook.diffusion.diffwave import DiffWave, DiffWaveConfig, FastDiffWave, fast_diffwave
+from foleybook.diffusion.diffwave import DiffWave, FastDiffWave, fast_diffwave
+from foleybook.diffusion.diffwave_blocks import DiffWaveConfig
 from foleybook.vocoders.base import inference_copy
 
 ap = argparse.ArgumentParser()

@@ -157,7 +157,8 @@ def hifigan(refs, preset, rounds):
 
 
 def diffwave(refs, rounds):
-    from foleybook.diffusion.diffwave import DiffWave, DiffWaveConfig, fast_diffwave
+    from foleybook.diffusion.diffwave import DiffWave, fast_diffwave
+    from foleybook.diffusion.diffwave_blocks import DiffWaveConfig
     from foleybook.diffusion.diffwave_checkpoints import reference_state_dict
     sys.path.insert(0, str(refs/'diffwave'))
     util = _import(refs/'diffwave'/'util.py', 'util'); util.calc_diffusion_step_embedding = _step_embedding

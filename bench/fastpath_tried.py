@@ -76,7 +76,8 @@ def hifigan(ortlib):
 
 
 def diffwave():
-    from foleybook.diffusion.diffwave import DiffWave, DiffWaveConfig, FastDiffWave
+    from foleybook.diffusion.diffwave import DiffWave, FastDiffWave
+    from foleybook.diffusion.diffwave_blocks import DiffWaveConfig
     torch.manual_seed(0)
     m = DiffWave(DiffWaveConfig.preset('sc09'))
     with torch.no_grad():

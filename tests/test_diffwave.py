@@ -29,7 +29,8 @@ def test_fast_fp32_path_equals_training_form():
     "The chunked fp32 inference path computes the training form's function to fp32 rounding, whatever the chunk size:"
     # its error against a float64 evaluation is of the size of the fp32 training form's own error
     import copy, torch
-    from foleybook.diffusion.diffwave import DiffWave, DiffWaveConfig, FastDiffWave
+    from foleybook.diffusion.diffwave import DiffWave, FastDiffWave
+    from foleybook.diffusion.diffwave_blocks import DiffWaveConfig
     torch.manual_seed(0)
     net = DiffWave(DiffWaveConfig.preset('debug', n_classes=3, n_layers=7, dilation_cycle=6))   # dilations up to 32
     with torch.no_grad():

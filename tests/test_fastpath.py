@@ -76,7 +76,8 @@ def test_pinned_forms_run_on_any_cpu(monkeypatch):
     "FOLEYBOOK_PRECISION=bf16 runs every model's bf16 form, also without bf16 kernels (emulated); =fp32 the exact one."
     from foleybook.vocoders import base
     from foleybook.vocoders.hifigan import HiFiGAN, HiFiGANConfig
-    from foleybook.diffusion.diffwave import DiffWave, DiffWaveConfig, fast_diffwave
+    from foleybook.diffusion.diffwave import DiffWave, fast_diffwave
+    from foleybook.diffusion.diffwave_blocks import DiffWaveConfig
     from foleybook.codecs.vqvae import VQVAE, VQVAEConfig
     monkeypatch.setattr(fastpath, 'bf16_capable', lambda device='cpu': False)   # as on an AVX2-only CPU
     seed_everything(0)
@@ -144,7 +145,8 @@ def test_default_vocoder_not_slower_than_fp32():
 
 
 def test_default_diffwave_step_not_slower_than_fp32():
-    from foleybook.diffusion.diffwave import DiffWave, DiffWaveConfig, FastDiffWave, fast_diffwave
+    from foleybook.diffusion.diffwave import DiffWave, FastDiffWave, fast_diffwave
+    from foleybook.diffusion.diffwave_blocks import DiffWaveConfig
     seed_everything(0)
     net = DiffWave(DiffWaveConfig.preset('sc09_small', n_layers=10))
     x, t = torch.randn(1, 1, 4000), torch.tensor([50.])

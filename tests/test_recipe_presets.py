@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from foleybook.core import discover
 from foleybook.train.trainers import get_trainer
-from foleybook.recipes.engine import RECIPES, Train, get_recipe, run_recipe
+from foleybook.recipes.engine import RECIPES, get_recipe, run_recipe
+from foleybook.recipes.sections import Train
 
 PAPER = {('dcase2023', 'dcase2023'), ('diffwave', 'sc09'), ('diffwave', 'sashimi'), ('diffwave', 'ljspeech'),
          ('specvqgan', 'vas'),

@@ -17,7 +17,8 @@ def generators(precision='fp32') -> dict:
     from foleybook.codecs.vqgan import VQGAN, VQGANConfig
     from foleybook.priors.transformer import SpecGPT, GPTConfig
     from foleybook.vocoders.base import GriffinLimVocoder
-    from foleybook.diffusion.diffwave import DiffWave, DiffWaveConfig
+    from foleybook.diffusion.diffwave import DiffWave
+    from foleybook.diffusion.diffwave_blocks import DiffWaveConfig
     from foleybook.diffusion.audio_diffusion import AudioDiffusion, AudioDiffusionConfig
     from foleybook.priors.mtcrnn_tiers import Tier, TierConfig
     torch.manual_seed(0)

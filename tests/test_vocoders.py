@@ -213,7 +213,8 @@ def test_every_vocoder_returns_one_channel_waves(tmp_path):
     from foleybook.audio import MelConfig
     from foleybook.protocols import Vocoder
     from foleybook.vocoders.base import GriffinLimVocoder
-    from foleybook.diffusion.diffwave import DiffWave, DiffWaveConfig, DiffWaveVocoder
+    from foleybook.diffusion.diffwave import DiffWave, DiffWaveVocoder
+    from foleybook.diffusion.diffwave_blocks import DiffWaveConfig
     seed_everything(0)
     dw = DiffWave(DiffWaveConfig.preset('debug_mel'))
     vocoders = {'griffinlim': GriffinLimVocoder(n_iter=4), 'hifigan': HiFiGAN(HiFiGANConfig.preset('debug')).eval(),

@@ -15,123 +15,14 @@ from ..core import (FoleyConfig, Pretrained, ConfigError, DataError, CheckpointE
                             load_torch_file)
 from ..audio import MelConfig, MelSpectrogram
 from .core import DiffusionConfig, GaussianDiffusion, DiffusionGenerator
+from .diffwave_blocks import (DiffWaveConfig, step_embedding, wn, MelUpsampler,
+                                             ResidualLayer)
 from ..vocoders.base import inference_copy
 from ..fastpath import AutoPath, resolve_precision
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['DiffWaveConfig', 'step_embedding', 'wn', 'MelUpsampler', 'ResidualLayer', 'DiffWave', 'diffwave_params',
-           'inference_dtype', 'FastDiffWave', 'fast_diffwave', 'DiffWaveVocoder']
-
-# %% ../../nbs/06a_diffwave.ipynb #cd6a8c8c
-@dataclass
-class DiffWaveConfig(FoleyConfig):
-    "DiffWave's WaveNet: widths, depth, conditioning (classes or mels) and its diffusion process."
-    res_channels: int = 256        # residual channels
-    skip_channels: int = 256       # skip channels
-    n_layers: int = 36             # residual layers
-    dilation_cycle: int = 12       # dilations 1, 2, ..., 2**(cycle-1), repeated
-    in_channels: int = 1           # audio channels in
-    out_channels: int = 1          # channels out (the predicted noise)
-    embed_in: int = 128            # sinusoidal step embedding
-    embed_mid: int = 512           # step MLP hidden width
-    embed_out: int = 512           # step MLP output width
-    n_classes: int = 0             # > 0: class-conditional
-    class_names: tuple = None      # names of the classes (set by the trainer), for `classes` / `generate`
-    mel: MelConfig = None          # set: mel-conditioned (a vocoder)
-    upsample: tuple = (16, 16)     # mel upsampler strides (product = hop)
-    shared_upsampler: bool = True  # False: one upsampler per layer (the reference layout)
-    sample_rate: int = 16000       # of the waves (must equal `mel.sample_rate` when `mel` is set)
-    length: int = 16000            # samples per training clip / generated clip
-    gen_length: int = None         # samples per generated clip (None: `length`): a model trained on `length`-sample
-                                   # excerpts (the trainer's `crop`) generates whole clips
-    scale: float = 1.0             # waves are scaled by this for diffusion (undone after sampling): SNR for quiet data
-    # the reference code's in-place add: each layer returns (h + step projection + res) / sqrt 2 (its checkpoints need
-    # it)
-    step_in_residual: bool = False
-    diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
-    presets: ClassVar[dict] = {
-        'sc09': dict(),
-        'sc09_small': dict(res_channels=128, n_layers=30, dilation_cycle=10),
-        'ljspeech': dict(res_channels=64, skip_channels=64, n_layers=30, dilation_cycle=10,
-                         mel=MelConfig.presets['hifigan'],
-                         # excerpts of 62 mel frames (the hop's multiple), as the reference vocoder crops them
-                         sample_rate=22050, length=62 * 256, diffusion=DiffusionConfig.presets['diffwave_ljspeech']),
-        'debug': dict(res_channels=16, skip_channels=16, n_layers=4, dilation_cycle=4, embed_in=16, embed_mid=32,
-                      embed_out=32,
-                      sample_rate=8000, length=1024, diffusion=DiffusionConfig.presets['debug']),
-        'debug_mel': dict(res_channels=16, skip_channels=16, n_layers=4, dilation_cycle=2, embed_in=16, embed_mid=32,
-                          embed_out=32,
-                          mel=MelConfig.presets['debug'], upsample=(8, 8), sample_rate=8000, length=1024,
-                          diffusion=DiffusionConfig.presets['debug']),
-    }
-    retired: ClassVar[tuple] = ('lr', 'bs')   # training settings now (`train_diffwave`'s `TrainSettings`)
-
-    def __post_init__(self):
-        if isinstance(self.mel, dict): self.mel = MelConfig.from_dict(self.mel)
-        if isinstance(self.diffusion, dict): self.diffusion = DiffusionConfig.from_dict(self.diffusion)
-        if self.gen_length is not None and self.gen_length < 1:
-            raise ConfigError(f"DiffWaveConfig: gen_length must be >= 1, got {self.gen_length}")
-        if self.mel is not None:
-            if self.mel.sample_rate != self.sample_rate:
-                raise ConfigError(f"DiffWaveConfig: sample_rate {self.sample_rate} differs from the mel's "
-                                  f"{self.mel.sample_rate}")
-            if math.prod(self.upsample) != self.mel.hop_length:
-                raise ConfigError(f"DiffWaveConfig: upsample strides {self.upsample} multiply to "
-                                  f"{math.prod(self.upsample)}, not the hop {self.mel.hop_length}")
-        if not self.scale > 0: raise ConfigError(f"DiffWaveConfig: scale must be > 0, got {self.scale}")
-        if self.embed_in % 2: raise ConfigError(f"DiffWaveConfig: embed_in must be even, got {self.embed_in}")
-        if self.class_names is not None and len(self.class_names) != self.n_classes:
-            raise ConfigError(f"DiffWaveConfig: {len(self.class_names)} class names for n_classes={self.n_classes}")
-
-# %% ../../nbs/06a_diffwave.ipynb #83378a46
-def step_embedding(t, # (n,) diffusion steps (float: fractional steps allowed)
-                   dim:int=128): # embedding size (even)
-    "Sinusoidal embedding (n, dim) of diffusion steps: sines then cosines at frequencies 10000^(-k/(dim/2-1))."
-    half = dim // 2
-    w = torch.exp(torch.arange(half, device=t.device, dtype=torch.float32) * -(math.log(10000) / (half - 1)))
-    a = t.float()[:, None] * w
-    return torch.cat([a.sin(), a.cos()], 1)
-
-# %% ../../nbs/06a_diffwave.ipynb #fc170787
-def wn(m): return weight_norm(m)
-
-class MelUpsampler(nn.Module):
-    "Mel (n, n_mels, frames) -> (n, n_mels, frames * prod(strides)) by weight-normed transposed 2-D convolutions."
-    def __init__(self, strides=(16, 16)):
-        super().__init__()
-        self.convs = nn.ModuleList([wn(nn.ConvTranspose2d(1, 1, (3, 2 * s), stride=(1, s),
-                                                          padding=(1, s // 2))) for s in strides])
-    def forward(self, mel):
-        x = mel[:, None]
-        for c in self.convs: x = F.leaky_relu(c(x), 0.4)
-        return x[:, 0]
-
-# %% ../../nbs/06a_diffwave.ipynb #dc9b1506
-class ResidualLayer(nn.Module):
-    "A DiffWave residual layer: step projection, dilated conv, condition, gate, residual and skip 1x1 convs."
-    def __init__(self, c:DiffWaveConfig, dilation:int):
-        super().__init__()
-        r = c.res_channels
-        self.step_proj = nn.Linear(c.embed_out, r)
-        self.dil = wn(nn.Conv1d(r, 2 * r, 3, dilation=dilation, padding=dilation))
-        if c.mel is not None:
-            self.cond_proj = wn(nn.Conv1d(c.mel.n_mels, 2 * r, 1))
-            if not c.shared_upsampler: self.upsampler = MelUpsampler(c.upsample)
-        self.res = wn(nn.Conv1d(r, r, 1))
-        self.skip = wn(nn.Conv1d(r, c.skip_channels, 1))
-        self.step_in_residual = c.step_in_residual
-
-    def forward(self, h, e, # (n, C, T) hidden, (n, embed_out) step (+ class) embedding
-                c=None): # (n, n_mels, T) upsampled mel, or the raw mel with per-layer upsamplers
-        h_in = h + self.step_proj(e)[:, :, None]
-        y = self.dil(h_in)
-        if c is not None:
-            if hasattr(self, 'upsampler'): c = self.upsampler(c)[..., :h.shape[-1]]
-            y = y + self.cond_proj(c)
-        a, b = y.chunk(2, 1)
-        y = torch.tanh(a) * torch.sigmoid(b)
-        return ((h_in if self.step_in_residual else h) + self.res(y)) * math.sqrt(0.5), self.skip(y)
+__all__ = ['DiffWave', 'diffwave_params', 'inference_dtype', 'FastDiffWave', 'fast_diffwave', 'DiffWaveVocoder']
 
 # %% ../../nbs/06a_diffwave.ipynb #9f3a2f8f
 class DiffWave(Pretrained, nn.Module):

@@ -7,7 +7,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from ..core import CheckpointError, check_state_dict, load_torch_file
-from .diffwave import DiffWave, DiffWaveConfig
+from .diffwave import DiffWave
+from .diffwave_blocks import DiffWaveConfig
 
 # %% auto #0
 __all__ = ['REFERENCE_KEYS', 'reference_state_dict', 'read_reference_checkpoint', 'load_reference']

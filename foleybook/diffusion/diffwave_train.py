@@ -12,7 +12,8 @@ from ..audio import pad_or_trim
 from dataclasses import dataclass
 from ..core import FoleyConfig, ConfigError, DataError, seed_everything, get_device, check_system
 from ..train.trainers import Trainer, trainer
-from .diffwave import DiffWave, DiffWaveConfig
+from .diffwave import DiffWave
+from .diffwave_blocks import DiffWaveConfig
 from .sashimi import Sashimi, SashimiConfig
 from fastai.callback.core import Callback
 

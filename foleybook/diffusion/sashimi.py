@@ -12,7 +12,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 from ..core import FoleyConfig, Pretrained, ConfigError, DataError, discover
 from .core import DiffusionConfig, GaussianDiffusion, DiffusionGenerator
-from .diffwave import step_embedding
+from .diffwave_blocks import step_embedding
 from ..vocoders.base import inference_copy
 from ..fastpath import fast_form
 

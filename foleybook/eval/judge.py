@@ -16,7 +16,7 @@ from .classifier import FoleyClassifier
 __all__ = ['JUDGE_PRESETS', 'JUDGE_VERSION', 'judge_section', 'judge_cache_dir', 'judge_mel', 'judge_fingerprint', 'shared_judge']
 
 # %% ../../nbs/12f_judge.ipynb #fb0d603a
-JUDGE_PRESETS = {   # the judge of each size: a classifier section (`foleybook.recipes.engine.Train('classifier')`)
+JUDGE_PRESETS = {   # the judge of each size: a classifier section (`foleybook.recipes.sections.Train('classifier')`)
     'debug': dict(preset='debug', model=dict(level_norm=True), epochs=8, bs=4),   # tiny sets (2 x 8 collapsed)
     'demo': dict(preset='judge', steps=360, bs=16, valid_pct=0.05, augment='judge'),   # steps, not epochs: see below
     'paper': dict(preset='default', model=dict(level_norm=True), epochs=30, bs=32, valid_pct=0.1, augment='judge'),

@@ -8,7 +8,8 @@ import json, math
 from pathlib import Path
 from ..core import ConfigError, atomic_write
 from dataclasses import dataclass
-from .engine import Recipe, RecipeSpec, Stage, Train, GenerateSection, register_recipe, RECIPES
+from .engine import Recipe, RecipeSpec, Stage, register_recipe, RECIPES
+from .sections import Train, GenerateSection
 import foleybook.diffusion.audio_diffusion_train, foleybook.vocoders.vocoder_train   # the trainers of its sections
 from .stages import stage_data, stage_split, stage_generate, stage_evaluate, run_trainer
 from ..systems.common import classes_of

@@ -8,7 +8,8 @@ import functools, json, os
 from pathlib import Path
 from ..core import ConfigError, DataError, SYSTEMS, atomic_write
 from dataclasses import dataclass
-from .engine import Recipe, RecipeSpec, Stage, Train, GenerateSection, register_recipe
+from .engine import Recipe, RecipeSpec, Stage, register_recipe
+from .sections import Train, GenerateSection
 from .stages import (stage_data, stage_split, stage_generate, stage_evaluate, run_trainer,
                                       stage_vocoder, VOCODER)
 from ..systems.common import classes_of

@@ -9,7 +9,8 @@ from pathlib import Path
 import numpy as np
 from ..core import ConfigError, DataError, atomic_write
 from dataclasses import dataclass
-from .engine import Recipe, RecipeSpec, Stage, Train, RecipeCommon, GenerateSection, register_recipe
+from .engine import Recipe, RecipeSpec, Stage, register_recipe
+from .sections import Train, RecipeCommon, GenerateSection
 from .stages import stage_data, stage_split, stage_generate, stage_evaluate, recipe_device, run_trainer
 from ..systems.common import data_source
 from ..systems.diffwave import DIFFWAVE_SYSTEM

@@ -18,7 +18,8 @@ from ..priors.mtcrnn_tiers import TierConfig
 from ..priors.mtcrnn_train import TIERS, clip_files, clip_tracks
 from ..systems.mtcrnn import MTCRNN_SYSTEM, texture_splits, clip_audio
 from dataclasses import dataclass
-from .engine import Recipe, RecipeSpec, Stage, Train, RecipeCommon, register_recipe
+from .engine import Recipe, RecipeSpec, Stage, register_recipe
+from .sections import Train, RecipeCommon
 from .stages import run_trainer, recipe_device, stage_evaluate
 
 # %% auto #0

@@ -8,7 +8,8 @@ import json
 from pathlib import Path
 from ..core import ConfigError, DataError, atomic_write
 from dataclasses import dataclass
-from .engine import Recipe, RecipeSpec, Stage, Train, GenerateSection, EvaluateSection, register_recipe
+from .engine import Recipe, RecipeSpec, Stage, register_recipe
+from .sections import Train, GenerateSection, EvaluateSection
 from .stages import stage_data, stage_split, stage_generate, stage_evaluate, train_recipe_classifier
 from .stages import stage_vocoder, run_trainer, VOCODER
 from ..systems.specvqgan import SPECVQGAN_SYSTEM, features_root

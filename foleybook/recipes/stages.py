@@ -12,7 +12,8 @@ from ..protocols import check_generator
 from ..systems.common import classes_of, data_source
 from ..data.folders import AUDIO_EXTS, check_audio, class_dirs
 from ..data.profile import DataProfile
-from .engine import Recipe, RecipeSpec, Stage, Train, run_recipe, INPUT_CHECKS
+from .engine import Recipe, RecipeSpec, Stage, run_recipe, INPUT_CHECKS
+from .sections import Train
 from ..train.settings import deep_merge
 from ..train.checkpoint import checkpoints
 from ..fastpath import forms_used, pinned_precision
