@@ -11,7 +11,7 @@ Writes nbs/results/<recipe>_judge_ceiling.json (the rows of other seeds and expe
 seed, experiment and kind of clip, the accuracy, per class, and which classes the judge heard instead. An experiment
 run only up to its codec (`run_recipe(..., stop_stage='vqgan')`) gets the re-synthesis rows.
 """
-import argparse, json, os, platform, tempfile, time
+import argparse, json, os, tempfile, time
 os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_THREADS', '1')
 from pathlib import Path
 import numpy as np, torch
@@ -23,6 +23,7 @@ from foleybook.eval.report import class_files
 from foleybook.audio import load_audio, MelSpectrogram
 from foleybook.data.loaders import crop_frames
 from foleybook.vocoders.base import vocode, GriffinLimVocoder
+from judge_seeds import machine   # bench/, beside this script
 
 RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results'
 
@@ -107,8 +108,7 @@ if __name__ == '__main__':
     res = dict(what=f"{a.recipe} demo: the benchmark's judge on held-out real clips, their re-syntheses by the demo's "
                     "vocoder from the mel ('mel'), their codec's code reconstructions ('codes') and generated clips "
                     "(bench/judge_ceiling.py)",
-               machine=f"{platform.machine()} CPU ({torch.backends.cpu.get_cpu_capability()}), OMP_NUM_THREADS=1",
-               rows=rows)
+               machine=machine(), rows=rows)
     f = RESULTS/f"{a.recipe.replace('-', '_')}_judge_ceiling.json"
     done = {(q['seed'], q['name']) for q in rows}   # rows of other seeds and experiments are kept
     res['rows'] = [q for q in json.loads(f.read_text())['rows'] if (q['seed'], q['name']) not in done] + rows \
