@@ -73,7 +73,7 @@ def generated(r, pipe, settings:dict) -> tuple:
                 for c, fs in class_files(d, classes_of(r)).items()}, prof.sample_rate
 
 
-def one_seed(seed, out, name='specvqgan', sampling=()) -> list:
+def one_seed(seed, out, name='specvqgan', sampling=(), generate=True) -> list:
     "The rows of one seed's experiment: its real, re-synthesised and code-reconstructed held-out clips, its samplings."
     P = BENCH_PRESETS['demo']
     dev = bench_data(out, 'synth', P['n_per_class']); fmt = bench_format(dev)
@@ -86,7 +86,7 @@ def one_seed(seed, out, name='specvqgan', sampling=()) -> list:
                 'stage_cpu_s': {n: v.get('cpu_seconds') for n, v in done.items() if v}}
     rows = [dict(seed=seed, name=name, clips=k, **judged(clf, fmt, v, codec.mel_config.sample_rate), **settings)
             for k, v in resynthesised(codec, voc, split/'test', classes_of(r)).items()]
-    pipe = r.spec.system.assemble(r, 'cpu') if done.get(parts['prior'].stage) else None   # None: a codec-only run
+    pipe = r.spec.system.assemble(r, 'cpu') if generate and done.get(parts['prior'].stage) else None   # None: no prior
     for s in [{}, *sampling] if pipe else []:
         t0 = time.process_time(); clips, sr = generated(r, pipe, s)
         rows.append(dict(seed=seed, name=name, clips='generated', sampling={**r.P['generate'], **s},
@@ -102,9 +102,12 @@ if __name__ == '__main__':
     p.add_argument('--name', default=None, help="each seed's experiment folder under OUT/seedN/ (default: the recipe)")
     p.add_argument('--sampling', action='append', default=[], help='JSON: generate settings to try (seeds listed)')
     p.add_argument('--sampling-seeds', type=int, nargs='*', default=[0], help='the seeds the --sampling runs are for')
+    p.add_argument('--no-generated', action='store_true',
+                   help="only the held-out clips' rows (the preset's generated clips are judge_seeds.py's)")
     a = p.parse_args()
     tries = [json.loads(x) for x in a.sampling]
-    rows = [q for s in a.seeds for q in one_seed(s, a.out, a.name or a.recipe, tries if s in a.sampling_seeds else [])]
+    rows = [q for s in a.seeds
+            for q in one_seed(s, a.out, a.name or a.recipe, tries if s in a.sampling_seeds else [], not a.no_generated)]
     res = dict(what=f"{a.recipe} demo: the benchmark's judge on held-out real clips, their re-syntheses by the demo's "
                     "vocoder from the mel ('mel'), their codec's code reconstructions ('codes') and generated clips "
                     "(bench/judge_ceiling.py)",
