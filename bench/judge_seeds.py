@@ -15,8 +15,15 @@ from pathlib import Path
 import torch
 from foleybook.recipes.bench import bench_data, bench_format, bench_split, bench_judge, score_system, BENCH_PRESETS
 from foleybook.recipes.engine import run_recipe, get_recipe
+from foleybook.fastpath import cpu_info
 
 RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results'
+
+
+def machine() -> str:
+    "The CPU the numbers were measured on (its model name, architecture and kernel capability), one thread."
+    return (f"{cpu_info()['model']} ({platform.machine()}, {torch.backends.cpu.get_cpu_capability()}), "
+            "OMP_NUM_THREADS=1")
 
 
 def one_seed(recipe, seed, out, preset='demo', sets=None, name=None, score_only=False):
@@ -43,8 +50,7 @@ def one_seed(recipe, seed, out, preset='demo', sets=None, name=None, score_only=
 def save(recipe, rows):
     "Write the rows (sorted by seed) with the machine they ran on."
     res = dict(what=f"foleybook recipe {recipe} under the benchmark's judge (bench/judge_seeds.py)",
-               machine=f"{platform.machine()} CPU ({torch.backends.cpu.get_cpu_capability()}), OMP_NUM_THREADS=1",
-               runs=sorted(rows, key=lambda r: r['seed']))
+               machine=machine(), runs=sorted(rows, key=lambda r: r['seed']))
     f = RESULTS/f"{recipe.replace('-', '_')}_judge_seeds.json"
     f.write_text(json.dumps(res, indent=1) + '\n')
     return f

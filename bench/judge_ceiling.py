@@ -1,17 +1,18 @@
-"""Where the SpecVQGAN demo loses the benchmark's judge: its accuracy on the held-out real clips, on the same clips
-cut to the mel's band (their own phase, nothing outside f_min-f_max: 'band'), on their Griffin-Lim re-syntheses from
-the mel, on their VQGAN code reconstructions (then Griffin-Lim), and on clips generated with other sampling settings,
-for experiments `bench/judge_seeds.py specvqgan` left in OUT/seedN/specvqgan.
+"""Where a codec + prior + vocoder demo (`specvqgan`, `dcase2023`) loses the benchmark's judge: its accuracy on the
+held-out real clips, on the same clips cut to the mel's band (their own phase, nothing outside f_min-f_max: 'band'),
+on their re-syntheses by the demo's vocoder from the mel, on their codec's code reconstructions
+(then the vocoder), and on clips generated with other sampling settings, for experiments `bench/judge_seeds.py RECIPE`
+left in OUT/seedN/RECIPE.
 
     OMP_NUM_THREADS=1 python bench/judge_seeds.py specvqgan --seeds 0 1 2 --out exp/judge_seeds
-    OMP_NUM_THREADS=1 python bench/specvqgan_judge_ceiling.py --out exp/judge_seeds --seeds 0 1 2 \
+    OMP_NUM_THREADS=1 python bench/judge_ceiling.py --recipe specvqgan --out exp/judge_seeds --seeds 0 1 2 \
         [--sampling '{"guidance": 4.0}' ...]
 
-Writes nbs/results/specvqgan_judge_ceiling.json (the rows of other seeds and experiments already there are kept): per
+Writes nbs/results/<recipe>_judge_ceiling.json (the rows of other seeds and experiments already there are kept): per
 seed, experiment and kind of clip, the accuracy, per class, and which classes the judge heard instead. An experiment
-run only up to its VQGAN (`run_recipe(..., stop_stage='vqgan')`), or `--no-generated`, gets the re-synthesis rows.
+run only up to its codec (`run_recipe(..., stop_stage='vqgan')`), or `--no-generated`, gets the re-synthesis rows.
 """
-import argparse, json, os, platform, tempfile, time
+import argparse, json, os, tempfile, time
 os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_THREADS', '1')
 from pathlib import Path
 import numpy as np, torch
@@ -23,6 +24,7 @@ from foleybook.eval.report import class_files
 from foleybook.audio import load_audio, MelSpectrogram
 from foleybook.data.loaders import crop_frames
 from foleybook.vocoders.base import vocode, GriffinLimVocoder
+from judge_seeds import machine   # bench/, beside this script
 
 RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results'
 
@@ -38,7 +40,7 @@ def judged(clf, fmt, clips:dict, sr:int) -> dict:
 
 
 def codec_vocoder(r) -> tuple:
-    "An experiment's VQGAN and vocoder (Griffin-Lim on the VQGAN's mel, as the system builds it): a VQGAN-only run too."
+    "An experiment's codec and vocoder (Griffin-Lim on the codec's mel, as the system builds it): a codec-only run too."
     sysm = r.spec.system
     codec, voc = (sysm.parts[n].open(r.path(sysm.parts[n].where)) for n in ('codec', 'vocoder'))
     return codec, GriffinLimVocoder(codec.mel_config, n_iter=voc.n_iter) if isinstance(voc, GriffinLimVocoder) else voc
@@ -53,16 +55,19 @@ def band_limited(wave, sr:int, f_min:float, f_max:float) -> torch.Tensor:
 
 @torch.no_grad()
 def resynthesised(codec, vocoder, test, classes) -> dict:
-    ("{kind: {class: [waves]}} of the held-out clips: 'real', 'band' (the mel's band only), 'mel' (Griffin-Lim of the "
-     "mel), 'codes' (VQGAN codes).")
+    ("{kind: {class: [waves]}} of the held-out clips: 'real', 'band' (the mel's band only), 'mel' (the vocoder on "
+     "their mel), 'codes' (on the "
+     "codec's reconstruction): the mels cropped to the frames the codec trains on (a VQGAN's), else whole.")
     cfg = codec.mel_config; ms = MelSpectrogram(cfg)
     out = {'real': {}, 'band': {}, 'mel': {}, 'codes': {}}
     for c, fs in class_files(test, classes).items():
         ws = [load_audio(f, sr=cfg.sample_rate)[0][0] for f in fs]
-        mel = torch.cat([crop_frames(ms(torch.as_tensor(w).float()[None]), codec.config.n_frames) for w in ws])
+        mels = [ms(torch.as_tensor(w).float()[None]) for w in ws]
+        n = getattr(codec.config, 'n_frames', None) or max(m.shape[-1] for m in mels)
+        mel = torch.cat([crop_frames(m, n) for m in mels])
         out['real'][c] = ws
         out['band'][c] = [band_limited(w, cfg.sample_rate, cfg.f_min, cfg.fmax) for w in ws]
-        for k, m in (('mel', mel), ('codes', codec.decode(codec.encode(mel)))):
+        for k, m in (('mel', mel), ('codes', codec.decode(codec.encode(mel), n_frames=n))):
             out[k][c] = list(vocode(vocoder, m, precision='fp32').reshape(len(ws), -1).float())
     return out
 
@@ -86,11 +91,12 @@ def one_seed(seed, out, name='specvqgan', sampling=(), generate=True) -> list:
     clf = bench_judge(split, P['judge'], seed=seed, system='cpu')
     r = Recipe(Path(out)/f'seed{seed}'/name, None, quiet=True)
     codec, voc = codec_vocoder(r)
-    settings = dict(vqgan=r.P['vqgan'], stage_cpu_s={n: v.get('cpu_seconds') for n, v in r.status().items() if v})
+    parts = r.spec.system.parts; done = r.status()
+    settings = {parts['codec'].stage: r.P[parts['codec'].stage],
+                'stage_cpu_s': {n: v.get('cpu_seconds') for n, v in done.items() if v}}
     rows = [dict(seed=seed, name=name, clips=k, **judged(clf, fmt, v, codec.mel_config.sample_rate), **settings)
             for k, v in resynthesised(codec, voc, split/'test', classes_of(r)).items()]
-    # None: a VQGAN-only run, or `generate=False`
-    pipe = r.spec.system.assemble(r, 'cpu') if generate and r.status().get('gpt_class') else None
+    pipe = r.spec.system.assemble(r, 'cpu') if generate and done.get(parts['prior'].stage) else None   # None: no prior
     for s in [{}, *sampling] if pipe else []:
         t0 = time.process_time(); clips, sr = generated(r, pipe, s)
         rows.append(dict(seed=seed, name=name, clips='generated', sampling={**r.P['generate'], **s},
@@ -101,22 +107,23 @@ def one_seed(seed, out, name='specvqgan', sampling=(), generate=True) -> list:
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--recipe', default='specvqgan', help='the recipe (a codec + prior + vocoder system)')
     p.add_argument('--out', default='exp/judge_seeds'); p.add_argument('--seeds', type=int, nargs='+', default=[0])
-    p.add_argument('--name', default='specvqgan', help="each seed's experiment folder under OUT/seedN/")
+    p.add_argument('--name', default=None, help="each seed's experiment folder under OUT/seedN/ (default: the recipe)")
     p.add_argument('--sampling', action='append', default=[], help='JSON: generate settings to try (seeds listed)')
     p.add_argument('--sampling-seeds', type=int, nargs='*', default=[0], help='the seeds the --sampling runs are for')
-    p.add_argument('--no-generated', action='store_true', help='only the real and re-synthesised clips')
+    p.add_argument('--no-generated', action='store_true',
+                   help="only the held-out clips' rows (the preset's generated clips are judge_seeds.py's)")
     a = p.parse_args()
+    tries = [json.loads(x) for x in a.sampling]
     rows = [q for s in a.seeds
-            for q in one_seed(s, a.out, a.name, [json.loads(x) for x in a.sampling] if s in a.sampling_seeds else [],
-                              not a.no_generated)]
-    res = dict(what="SpecVQGAN demo: the benchmark's judge on held-out real clips, the same clips cut to the mel's "
-                    "band ('band'), their Griffin-Lim re-syntheses from the mel ('mel'), their VQGAN code "
-                    "reconstructions ('codes') and generated clips "
-                    "(bench/specvqgan_judge_ceiling.py)",
-               machine=f"{platform.machine()} CPU ({torch.backends.cpu.get_cpu_capability()}), OMP_NUM_THREADS=1",
-               rows=rows)
-    f = RESULTS/'specvqgan_judge_ceiling.json'
+            for q in one_seed(s, a.out, a.name or a.recipe, tries if s in a.sampling_seeds else [], not a.no_generated)]
+    res = dict(what=f"{a.recipe} demo: the benchmark's judge on held-out real clips, the same clips cut to the mel's "
+                    "band ('band'), their re-syntheses by the demo's vocoder from the mel ('mel'), their codec's "
+                    "code reconstructions ('codes') and generated clips "
+                    "(bench/judge_ceiling.py)",
+               machine=machine(), rows=rows)
+    f = RESULTS/f"{a.recipe.replace('-', '_')}_judge_ceiling.json"
     key = lambda q: (q['seed'], q['name'], q['clips'], json.dumps(q.get('sampling'), sort_keys=True))
     done = {key(q) for q in rows}   # the other rows (seeds, experiments, kinds of clip, samplings) are kept
     res['rows'] = [q for q in json.loads(f.read_text())['rows'] if key(q) not in done] + rows \
