@@ -4,8 +4,9 @@ sampler, on the same weights (the trained demo models; one clip of every class a
 - audio-diffusion: foleybook's default (`AudioDiffusion.generate`: the config's sampler and steps, the fast UNet form,
   Griffin-Lim) against teticio's: diffusers' `AudioDiffusionPipeline` with its `DDIMScheduler` at its default 50
   steps (eta 0) and its librosa Griffin-Lim `Mel`, running diffusers' `UNet2DModel` with the same weights (the null
-  class a zero row of its class embedding, as foleybook's `-1`), guidance added by a wrapper around the UNet (the
-  pipeline has none). Also foleybook's own 50-step DDIM, which splits the ratio into fewer calls and faster calls.
+  class a zero row of its class embedding, as foleybook's `-1`), the class labels (and guidance, when the demo
+  recipe's is not 1) added by a wrapper around the UNet (the pipeline has none). Also foleybook's own 50-step DDIM,
+  which splits the ratio into fewer calls and faster calls.
 - diffwave: foleybook's default (`as_generator(model)`: its sampler, the fast inference form chosen by measurement)
   against the reference's: DiffWave's fast sampler with the model's training form (fp32, weight norm, no_grad), as
   the reference code runs it (`bench/diffwave.py`'s baseline).
@@ -52,6 +53,8 @@ class GuidedUNet(nn.Module):
     device = property(lambda self: self.unet.device)   # what the pipeline asks its modules
     dtype = property(lambda self: self.unet.dtype)
     def forward(self, x, t):
+        if self.g == 1:
+            return {'sample': self.unet(x, torch.as_tensor(t).expand(len(x)), class_labels=self.labels).sample}
         t = torch.as_tensor(t).expand(2 * len(x))
         labels = torch.cat([self.labels, torch.full_like(self.labels, self.null)])
         out = self.unet(torch.cat([x, x]), t, class_labels=labels).sample
@@ -101,7 +104,8 @@ def audio_diffusion(res):
     fns = {"teticio's: diffusers AudioDiffusionPipeline, DDIM 50": teticio,
            f"foleybook's default ({default['sampler']}, {default['network_calls']} calls)":
                lambda: m.generate(classes, len(classes), seed=0),
-           "foleybook, DDIM 50": lambda: m.generate(classes, len(classes), seed=0, sampler='ddim', steps=50)}
+           "foleybook, DDIM 50 (eta 0)": lambda: m.generate(classes, len(classes), seed=0, sampler='ddim', steps=50,
+                                                            eta=0.)}
     with torch.inference_mode(): out = interleaved(fns, a.rounds)
     res['audio-diffusion'] = dict(clips=len(classes), guidance=g, default=default, unet_max_abs_diff=agree, times=out)
 
@@ -114,9 +118,10 @@ def diffwave(res):
     classes, cl = gen.classes, model.config.scale
     cond = torch.arange(len(classes))
     default = gen.sampling()
+    n = model.config.gen_length or model.config.length   # the samples of a generated clip, as the default's
     def reference():   # the training form in the reference's fast sampler
         with torch.no_grad():
-            return model.diffusion.sample(model, (len(classes), model.config.in_channels, model.config.length), cond,
+            return model.diffusion.sample(model, (len(classes), model.config.in_channels, n), cond,
                                           sampler='fast', guidance=opts['guidance'], seed=0, clip=cl) / cl
     fns = {"reference: training form (fp32, weight norm), DiffWave's fast sampler": reference,
            f"foleybook's default ({default['sampler']}, {default['network_calls']} calls)":
