@@ -56,7 +56,8 @@ def main():
     t0 = time.process_time()
     if a.rescore: rescore(out, seeds, systems, a.preset)
     if a.report_only or a.rescore: seeds = systems = []
-    run_bench(out, systems=[], preset=a.preset, seeds=seeds, system='cpu', report=False)   # data, splits, judges
+    if seeds:   # data, splits, judges (none to make for --rescore / --report-only)
+        run_bench(out, systems=[], preset=a.preset, seeds=seeds, system='cpu', report=False)
     if not a.report_only: print(f"prepared in {time.process_time() - t0:.0f} s CPU", flush=True)
     jobs_file = out/'jobs.json'
     done = json.loads(jobs_file.read_text()) if jobs_file.is_file() else {}
