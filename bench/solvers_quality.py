@@ -2,7 +2,7 @@
 
 For each system (the audio-diffusion and DiffWave demo models given as folders) and each sampler and number of
 model calls (DDPM over all T steps; DDIM 50, 25, 20, 10 with eta 0 (deterministic, as teticio's pipelines) and
-audio-diffusion's also with eta 1 (ancestral, as its demo recipe samples); DiffWave's 7-step fast sampler;
+also with eta 1 (ancestral, as the demo recipes sample); DiffWave's 7-step fast sampler;
 DPM-Solver++ 2M and UniPC 20, 15, 10, 5), `--n` clips of every class are generated with each of `--seeds` (the same
 starting noise for every sampler of a seed: paired), with the demo recipes' sampling options (guidance; Griffin-Lim
 iterations), and scored as the benchmark scores clips: the bench judge's accuracy (`judge_accuracy`: the judge's
@@ -67,7 +67,8 @@ POINTS = {   # system -> [(sampler, model calls (None: the sampler's own), varia
                        + [(s, 15, '') for s in ('dpm++', 'unipc')] + [('ddpm', None, '')]
                        + [p for p in SOLVERS if p[2] == 'karras'],
     'diffwave': [('ddim', 50, ''), ('fast', None, '')] + [(s, k, '') for k in (5, 10, 20) for s in ('dpm++', 'unipc')]
-                + [('ddim', k, '') for k in (20, 10)] + [('ddpm', None, '')],
+                + [('ddim', k, '') for k in (20, 10)] + [('ddpm', None, '')]
+                + [('ddim', k, 'eta1') for k in (50, 20, 10)],
 }
 bench = json.loads((ROOT/'nbs'/'results'/'bench_demo.json').read_text())['settings']
 fmt, P = bench['fmt'], BENCH_PRESETS[bench['preset']]

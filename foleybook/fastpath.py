@@ -13,7 +13,7 @@ from .core import ConfigError, atomic_write, model_device
 # %% auto #0
 __all__ = ['PRECISIONS', 'PINS', 'MIN_SNR', 'MARGIN', 'check_precision', 'bf16_capable', 'pinned_precision', 'resolve_precision',
            'precision_forms', 'cpu_info', 'machine', 'cache_dir', 'cache_file', 'snr_db', 'measure', 'fastest',
-           'forms_used', 'size_key', 'weights_key', 'AutoPath', 'Autocast', 'fast_form', 'bench_summary']
+           'forms_used', 'size_key', 'weights_key', 'AutoPath', 'Autocast', 'fast_form', 'BatchChunks', 'bench_summary']
 
 # %% ../nbs/00f_fastpath.ipynb #e00d2062
 PRECISIONS = ('auto', 'mixed', 'bf16', 'fp32')
@@ -261,6 +261,30 @@ def fast_form(model:nn.Module, # an inference model (e.g. a UNet), used as it is
     return AutoPath(name or type(model).__name__, dict(config=cfg.to_dict() if hasattr(cfg, 'to_dict') else None),
                     forms,
                     config=cfg)
+
+# %% ../nbs/00f_fastpath.ipynb #344f0fcf
+class BatchChunks(nn.Module):
+    "`module` run on pieces of the batch of at most `samples` values each (at least one row), the outputs joined."
+    def __init__(self, module:nn.Module, # a model whose rows are independent (no batch statistics)
+                 samples:int=65536): # values of the first input per piece (rows x the size of one row)
+        super().__init__()
+        if samples < 1: raise ConfigError(f"BatchChunks: samples must be >= 1, got {samples}")
+        self.module, self.samples = module, samples
+
+    def forward(self, x, *args, **kwargs):
+        "`module(x, *args, **kwargs)`, a piece of rows at a time; tensors with `x`'s batch size are cut alike."
+        n = x.shape[0]
+        rows = max(1, self.samples // max(1, x[0].numel()))
+        if n <= rows: return self.module(x, *args, **kwargs)
+        cut = lambda a, i: a[i:i + rows] if torch.is_tensor(a) and a.ndim and a.shape[0] == n else a
+        return torch.cat([self.module(x[i:i + rows], *[cut(a, i) for a in args],
+                                      **{k: cut(v, i) for k, v in kwargs.items()}) for i in range(0, n, rows)])
+
+    def __getattr__(self, k):
+        try: return super().__getattr__(k)
+        except AttributeError:
+            if k.startswith('_') or k == 'module': raise
+            return getattr(self.module, k)
 
 # %% ../nbs/00f_fastpath.ipynb #f4e0c0c9
 def bench_summary(results:dict, # what `bench/fastpath.py` writes: {machine: {peaks, components: {name: record}}}

@@ -14,7 +14,7 @@ from ..core import FoleyConfig, Pretrained, ConfigError, DataError, discover
 from .core import DiffusionConfig, GaussianDiffusion, DiffusionGenerator
 from .diffwave_blocks import step_embedding
 from ..vocoders.base import inference_copy
-from ..fastpath import fast_form
+from ..fastpath import fast_form, BatchChunks
 
 # %% auto #0
 __all__ = ['S4_LAYERS', 'S4D', 's4d_recurrent', 'ChannelNorm', 'SashimiBlock', 'DownPool', 'UpPool', 'position_features',
@@ -323,13 +323,15 @@ class Sashimi(Pretrained, nn.Module):
 
 # %% ../../nbs/07_sashimi.ipynb #adfbede9
 def fast_sashimi(model:Sashimi, # a trained SaShiMi (left untouched)
-                 precision:str='auto'): # 'fp32', 'bf16' (under bf16 autocast) or 'auto' (the faster, measured)
-    "The inference form `generator()` samples with: weight norm folded, the S4D kernels' transforms cached per length."
+                 precision:str='auto', # 'fp32', 'bf16' (under bf16 autocast) or 'auto' (the faster, measured)
+                 samples:int=65536): # samples per call: a larger batch runs in pieces of rows (`BatchChunks`)
+    ("The inference form `generator()` samples with: weight norm folded, the S4D kernels' transforms cached per "
+     "length, the batch in cache-sized pieces.")
     base = inference_copy(model)
     for m in base.modules():
         # frozen weights: each length's kernel transform is computed once
         if isinstance(m, S4D): m.__dict__['_spectra'] = {}
-    return fast_form(base, precision, 'Sashimi', channels_last=False)
+    return BatchChunks(fast_form(base, precision, 'Sashimi', channels_last=False), samples)
 
 # %% ../../nbs/07_sashimi.ipynb #35088aa3
 def sashimi_params(c:SashimiConfig, # an unconditional config with pool (p, p) stages

@@ -31,8 +31,10 @@ class DiffWaveCommon(RecipeCommon):
 @dataclass
 class DiffWaveGenerate(GenerateSection):
     "The `generate` section: the `DiffusionGenerator`'s options (the vocoder task reads `sampler` only)."
-    sampler: str = 'fast' # 'fast' (DiffWave's few-step schedule), 'ddpm' or 'ddim'
+    sampler: str = 'fast' # a key of `foleybook.diffusion.core.SAMPLERS`: 'fast' (DiffWave's), 'ddim', 'ddpm', ...
     guidance: float = 1. # classifier-free guidance scale
+    steps: int = None # network calls per clip (None: the sampler's own; the fast sampler takes its levels' count)
+    eta: float = 0. # DDIM: 0 deterministic, 1 ancestral (the other samplers take their own)
 
 _SYNTH = dict(sr=16000, duration=1.0)
 # both demos' process: 50 steps to beta 0.2, the 7-step fast sampler, 10 % of labels dropped for guidance
