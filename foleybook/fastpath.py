@@ -266,16 +266,17 @@ def fast_form(model:nn.Module, # an inference model (e.g. a UNet), used as it is
 class BatchChunks(nn.Module):
     "`module` run on pieces of the batch of at most `samples` values each (at least one row), the outputs joined."
     def __init__(self, module:nn.Module, # a model whose rows are independent (no batch statistics)
-                 samples:int=65536): # values of the first input per piece (rows x the size of one row)
+                 samples:int=65536): # values of the first input per piece (rows x the size of one row); None: whole
         super().__init__()
-        if samples < 1: raise ConfigError(f"BatchChunks: samples must be >= 1, got {samples}")
+        if samples is not None and (not isinstance(samples, int) or samples < 1):
+            raise ConfigError(f"BatchChunks: samples must be an int >= 1 or None, got {samples!r}")
         self.module, self.samples = module, samples
 
     def forward(self, x, *args, **kwargs):
         "`module(x, *args, **kwargs)`, a piece of rows at a time; tensors with `x`'s batch size are cut alike."
         n = x.shape[0]
-        rows = max(1, self.samples // max(1, x[0].numel()))
-        if n <= rows: return self.module(x, *args, **kwargs)
+        rows = n if self.samples is None else max(1, self.samples // max(1, math.prod(x.shape[1:])))
+        if n <= rows: return self.module(x, *args, **kwargs)   # an empty batch too
         cut = lambda a, i: a[i:i + rows] if torch.is_tensor(a) and a.ndim and a.shape[0] == n else a
         return torch.cat([self.module(x[i:i + rows], *[cut(a, i) for a in args],
                                       **{k: cut(v, i) for k, v in kwargs.items()}) for i in range(0, n, rows)])
