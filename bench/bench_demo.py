@@ -4,7 +4,7 @@
     [--report-only | --rescore]
 
 Step 1 makes the data, every seed's split and judge (serially); step 2 runs the (seed, system) jobs, seed 0 first,
-`--jobs` at a time, each a `run_bench(..., report=False)` in its own process (finished stages are skipped: rerun the
+`--jobs` at a time, each a `bench_job` in its own process (finished stages are skipped: rerun the
 same command to resume; a job whose score exists and whose run ended well is not started again); step 3 writes
 OUT/report.* and the results JSON (no paths) from every score found so far.
 Each job's wall seconds are kept in OUT/jobs.json; its CPU seconds are in the scores (the recipes' stage markers).
@@ -72,8 +72,9 @@ def main():
                             {}).get('layout') == SCORES_LAYOUT:
                 # its wall time stays the one of the run that made it
                 print(f"seed {s} {n}: done already", flush=True); continue
-            code = (f"from foleybook.recipes.bench import run_bench; run_bench({str(out)!r}, systems=[{n!r}], "
-                    f"preset={a.preset!r}, seeds=[{s}], system='cpu', report=False)")
+            # one (seed, system) job: it holds its experiment folder, not OUT (step 1 made the data, split and judge)
+            code = (f"from foleybook.recipes.bench import bench_job; bench_job({str(out)!r}, {n!r}, {s}, "
+                    f"preset={a.preset!r}, system='cpu')")
             log = open(out/f"job-seed{s}-{n}.log", 'a')
             running[(s, n)] = (subprocess.Popen([sys.executable, '-c', code], env=env, stdout=log,
                                                 stderr=subprocess.STDOUT), time.time())

@@ -2028,6 +2028,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                     'foleybook/recipes/bench.py'),
                                          'foleybook.recipes.bench.bench_data': ('bench.html#bench_data', 'foleybook/recipes/bench.py'),
                                          'foleybook.recipes.bench.bench_format': ('bench.html#bench_format', 'foleybook/recipes/bench.py'),
+                                         'foleybook.recipes.bench.bench_job': ('bench.html#bench_job', 'foleybook/recipes/bench.py'),
                                          'foleybook.recipes.bench.bench_judge': ('bench.html#bench_judge', 'foleybook/recipes/bench.py'),
                                          'foleybook.recipes.bench.bench_sets': ('bench.html#bench_sets', 'foleybook/recipes/bench.py'),
                                          'foleybook.recipes.bench.bench_split': ('bench.html#bench_split', 'foleybook/recipes/bench.py'),

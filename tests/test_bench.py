@@ -2,6 +2,8 @@
  "input exits 2.")
 import json, time
 from pathlib import Path
+import pytest
+from foleybook.core import ConfigError
 from foleybook.cli import main
 from foleybook.recipes.bench import BENCH_SYSTEMS
 
@@ -74,9 +76,19 @@ def test_bench_debug(tmp_path, capsys, monkeypatch):
     again = time.process_time() - t0
     assert again < first / 5, (again, first)
     print(f"debug bench: {first:.1f} s CPU, rerun {again:.1f} s CPU")
+    # one (seed, system) job (bench/bench_demo.py runs them in parallel) holds its experiment folder, not the
+    # benchmark's: it runs while another run holds OUT, finds its stages done and returns the bench's score
+    from foleybook.outputs import folder_lock
+    from foleybook.recipes.bench import bench_job, run_bench
+    marks = {p: p.stat().st_mtime_ns for p in (out/'seed0'/'audio-diffusion'/'stages').iterdir()}
+    with folder_lock(out):
+        with pytest.raises(ConfigError, match='another foleybook run'): run_bench(out, preset='debug', system='cpu')
+        sc = bench_job(out, 'audio-diffusion', 0, preset='debug', sets={'generate.n_per_class': 3}, system='cpu')
+    assert sc == json.loads((out/'seed0'/'scores'/'audio-diffusion'/'score.json').read_text())
+    assert sc['accuracy'] == rep['scores']['audio-diffusion']['0']['accuracy']
+    assert {p: p.stat().st_mtime_ns for p in (out/'seed0'/'audio-diffusion'/'stages').iterdir()} == marks
     # the DCASE evaluation mode on the same folder: the split, judge and DiffWave run are reused, only the scores are
     # redone with VGGish
-    from foleybook.recipes.bench import run_bench
     from foleybook.eval.embedders import VGGish, VGGishConfig
     rep = run_bench(out, systems=['diffwave', 'mtcrnn'], preset='debug', system='cpu',
                     embedders=[VGGish(VGGishConfig.preset('debug'))], dcase=True,

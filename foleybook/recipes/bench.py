@@ -26,7 +26,7 @@ from contextlib import nullcontext
 __all__ = ['BENCH_SYSTEMS', 'BENCH_PRESETS', 'SCORES_LAYOUT', 'bench_sets', 'bench_data', 'bench_format', 'bench_split',
            'bench_judge', 'conversion_note', 'judge_format', 'to_format', 'judge_accuracy', 'audio_seconds',
            'system_costs', 'embedder_key', 'pairwise_distance', 'class_scores', 'free_scores', 'score_system',
-           'BenchStatus', 'run_bench']
+           'BenchStatus', 'run_bench', 'bench_job']
 
 # %% ../../nbs/13h_bench.ipynb #0e7a8032
 # system -> its recipe, the recipe's preset for each benchmark preset, the demo target of its recipe (metric, bar)
@@ -416,19 +416,34 @@ def _bench(out, systems, data, preset, seeds, per_system, system, embedders, dca
         clf = bench_judge(split, P['judge'], seed, system, quiet=quiet, log=log)
         log(f"seed {seed}: split {split.relative_to(out)}, {P['judge']} judge {clf.judge_key} (in {judge_cache_dir()})")
         for name in systems:
-            spec = get_recipe(BENCH_SYSTEMS[name]['recipe'])
-            s = {'seed': seed, **({'judge': P['judge']} if spec.splits else {}),
-                 **({'generate.n_per_class': DCASE_FIGURES['clips_per_class']} if dcase else {}), **per_system[name]}
-            log(f"seed {seed}: {name} ({spec.name} --preset {BENCH_SYSTEMS[name]['presets'][preset]})")
             if status: status.start(seed, name, seeds.index(seed) * len(systems) + systems.index(name) + 1)
-            run_recipe(base/name, spec, data=str(dev) if spec.splits else 'synth',
-                       preset=BENCH_SYSTEMS[name]['presets'][preset],
-                       system=system, quiet=quiet, sets=s, split=split if spec.splits else None, verbose=not quiet)
-            scores.setdefault(name, {})[seed] = score_system(name, base/name, split/'test', clf, fmt,
-                                                             base/'scores'/name, embedders)
+            scores.setdefault(name, {})[seed] = bench_job(out, name, seed, data, preset, per_system[name], system,
+                                                          embedders, dcase, quiet, log, judge=clf)
             if status: status.end()
     if not report: return scores
     return write_bench_report(out, scores,
                               dict(preset=preset, data='SynthFoley' if data == 'synth' else Path(data).name, fmt=fmt,
                                                 dcase=dcase, n_per_class=P['n_per_class'], holdout=P['holdout'],
                                    judge=P['judge']))
+
+def bench_job(out, # the benchmark folder (its data, the seed's split and judge made or reused)
+              name:str, # a key of `BENCH_SYSTEMS`
+              seed:int, data='synth', preset:str='debug', # as `run_bench`'s
+              sets:dict=None, # this system's changes: 'section.key' -> value
+              system:str='auto', embedders=(), dcase:bool=False, quiet:bool=True, log=None, # as `run_bench`'s
+              judge=None) -> dict: # the seed's judge, when the caller has it
+    ("One (seed, system) run of the benchmark: the recipe on the seed's split, scored by the seed's judge. It holds "
+     "its experiment folder only, not the benchmark's: jobs of other (seed, system) pairs may run at once.")
+    log, P, spec = log or _log(quiet), BENCH_PRESETS[preset], get_recipe(BENCH_SYSTEMS[name]['recipe'])
+    dev, base = bench_data(out, data, P['n_per_class']), Path(out)/f"seed{seed}"
+    fmt = (dict(sample_rate=DCASE_FIGURES['sample_rate'], duration=DCASE_FIGURES['duration']) if dcase
+           else bench_format(dev))
+    split = bench_split(dev, base/'split', P['holdout'], seed)
+    judge = judge or bench_judge(split, P['judge'], seed, system, quiet=quiet, log=log)
+    s = {'seed': seed, **({'judge': P['judge']} if spec.splits else {}),
+         **({'generate.n_per_class': DCASE_FIGURES['clips_per_class']} if dcase else {}), **(sets or {})}
+    log(f"seed {seed}: {name} ({spec.name} --preset {BENCH_SYSTEMS[name]['presets'][preset]})")
+    run_recipe(base/name, spec, data=str(dev) if spec.splits else 'synth',
+               preset=BENCH_SYSTEMS[name]['presets'][preset], system=system, quiet=quiet, sets=s,
+               split=split if spec.splits else None, verbose=not quiet)
+    return score_system(name, base/name, split/'test', judge, fmt, base/'scores'/name, embedders)
