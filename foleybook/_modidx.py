@@ -915,6 +915,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                           'foleybook.diffusion.core.linear_betas': ( 'diffusion.html#linear_betas',
                                                                                      'foleybook/diffusion/core.py'),
                                           'foleybook.diffusion.core.null_cond': ('diffusion.html#null_cond', 'foleybook/diffusion/core.py'),
+                                          'foleybook.diffusion.core.sampling_record': ( 'diffusion.html#sampling_record',
+                                                                                        'foleybook/diffusion/core.py'),
                                           'foleybook.diffusion.core.scaled_linear_betas': ( 'diffusion.html#scaled_linear_betas',
                                                                                             'foleybook/diffusion/core.py')},
             'foleybook.diffusion.diffusers_schedulers': { 'foleybook.diffusion.diffusers_schedulers.diffusion_from_diffusers': ( 'diffusers_schedulers.html#diffusion_from_diffusers',

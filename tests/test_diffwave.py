@@ -61,7 +61,7 @@ def test_generate_section_takes_the_samplers_steps_and_eta():
     with torch.no_grad():
         for p in net.out2.parameters(): p.normal_(0, 0.1)   # a denoiser whose output is not zero
     g = net.generator(['a', 'b'])
-    assert g.sampling(sampler='ddim', steps=4, eta=1.) == dict(sampler='ddim', network_calls=4)
+    assert g.sampling(sampler='ddim', steps=4, eta=1.) == dict(sampler='ddim', network_calls=4, eta=1.)
     det, anc = (g.generate('a', 2, seed=3, sampler='ddim', steps=4, eta=e) for e in (0., 1.))
     assert torch.equal(anc, g.generate('a', 2, seed=3, sampler='ddim', steps=4, eta=1.))   # seeded: the same clips
     assert (anc - det).abs().max() > 1e-3                                                  # eta 1 adds fresh noise

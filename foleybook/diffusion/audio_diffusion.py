@@ -11,7 +11,7 @@ import numpy as np, torch, torch.nn.functional as F
 from torch import nn
 from ..core import (FoleyConfig, Pretrained, ConfigError, DataError, CheckpointError,
                             save_safetensors, load_safetensors)
-from .core import DiffusionConfig, GaussianDiffusion, SAMPLERS
+from .core import DiffusionConfig, GaussianDiffusion, SAMPLERS, sampling_record
 from .diffusers_schedulers import diffusion_from_diffusers
 from .unet2d import UNet2D, UNet2DConfig
 from .mel_images import (MelImageConfig, MelImages, tensor_to_uint8,
@@ -237,10 +237,11 @@ def sample_x(self:AudioDiffusion, cond=None, # a condition (see `cond_for`)
 
 @patch
 def sampling(self:AudioDiffusion, sampler:str=None, steps:int=None, **options) -> dict: # `generate`'s options
-    "How `generate(**options)` samples: the sampler and its model calls per clip (guidance's two rows share a call)."
+    "How `generate(**options)` samples: sampler, model calls a clip (guidance's rows share one), DDIM's eta."
     sampler = sampler or self.config.sampler
     steps = steps or (None if sampler in ('ddpm', 'fast') else self.config.steps)
-    return dict(sampler=sampler, network_calls=len(self.diffusion.plan(sampler, steps)[0]))
+    return sampling_record(sampler, len(self.diffusion.plan(sampler, steps)[0]),
+                           self.config.eta if options.get('eta') is None else options['eta'])
 
 @patch
 def sample_images(self:AudioDiffusion, cond=None, n:int=1, seed:int=0, **options) -> torch.Tensor:

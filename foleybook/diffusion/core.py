@@ -17,7 +17,7 @@ from fastcore.basics import patch
 # %% auto #0
 __all__ = ['SCHEDULES', 'TIMESTEP_SPACINGS', 'SAMPLERS', 'linear_betas', 'scaled_linear_betas', 'cosine_betas', 'fast_schedule',
            'DiffusionConfig', 'null_cond', 'drop_cond', 'batch_cond', 'GaussianDiffusion', 'ddpm_steps', 'ddim_steps',
-           'fast_steps', 'ddim_update', 'ddpm_update', 'fast_update', 'DiffusionGenerator']
+           'fast_steps', 'ddim_update', 'ddpm_update', 'fast_update', 'sampling_record', 'DiffusionGenerator']
 
 # %% ../../nbs/06_diffusion.ipynb #572aab7b
 def linear_betas(T:int, # number of training steps
@@ -346,6 +346,15 @@ def sample(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
         if was_training: model.train()
     return x
 
+# %% ../../nbs/06_diffusion.ipynb #9eba9b41
+def sampling_record(sampler:str, # a key of `SAMPLERS`
+                    network_calls:int, # model calls per clip
+                    eta:float=None, # DDIM's eta (None: 0, deterministic); the other samplers fix their own noise
+                    ) -> dict:
+    "What a report records of how clips were sampled: the sampler, its calls per clip and, for DDIM, its eta."
+    return dict(sampler=sampler, network_calls=network_calls,
+                **({'eta': float(eta or 0.)} if sampler == 'ddim' else {}))
+
 # %% ../../nbs/06_diffusion.ipynb #e934ff03
 class DiffusionGenerator(GeneratorMixin):
     ("A trained diffusion model as a `Generator`: `generate(cond, n, seed, **options) -> (n, T)` waves (on the CPU), "
@@ -380,10 +389,11 @@ class DiffusionGenerator(GeneratorMixin):
         return {}
 
     def sampling(self, **options) -> dict: # `generate` options
-        "How `generate(**options)` samples: the sampler and its model calls per clip (guidance's rows share a call)."
+        ("How `generate(**options)` samples: the sampler, its model calls per clip (guidance's rows share a call) "
+         "and, for DDIM, its eta.")
         o = {'sampler': 'ddim', **self.defaults, **options}
         calls = len(self.diffusion.plan(o['sampler'], o.get('steps'), o.get('infer_betas'))[0])
-        return dict(sampler=o['sampler'], network_calls=calls)
+        return sampling_record(o['sampler'], calls, o.get('eta'))
 
     def cond_ids(self, cond, n):
         "Class names / ids as a (n,) LongTensor; tensors pass through."

@@ -345,10 +345,11 @@ def stage_evaluate(r:Recipe) -> dict:
     done = {n: m for n, m in r.status().items() if m and n != name}
     prec = next((m['precision'] for m in done.values() if 'precision' in m), None)   # as the generate stage ran
     if prec is not None: ev.sections.append(('Inference precision', precision_section(prec)))
-    sampling = {k: v for k, v in done.get('generate', {}).items() if k in ('sampler', 'network_calls')}
+    sampling = {k: v for k, v in done.get('generate', {}).items() if k in ('sampler', 'network_calls', 'eta')}
     if sampling:   # a diffusion's generate stage: which sampler made the clips, in how many network calls
-        ev.sections.append(('Sampling', f"`{sampling['sampler']}`, {sampling['network_calls']} network calls a clip "
-                                        "(classifier-free guidance's two rows share a call)"))
+        eta = f", eta {sampling['eta']:g}" if 'eta' in sampling else ''
+        ev.sections.append(('Sampling', f"`{sampling['sampler']}`{eta}, {sampling['network_calls']} network calls a "
+                                        "clip (classifier-free guidance's two rows share a call)"))
     times = {**{n: m['seconds'] for n, m in done.items()}, name: round(time.time() - t0, 2)}
     cpu = {**{n: m.get('cpu_seconds') for n, m in done.items()}, name: round(time.process_time() - c0, 2)}
     write_report(ev.table, r.path('report.md'), title=f"foleybook recipe {r.spec.name}, preset {r.preset_name}",
