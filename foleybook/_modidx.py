@@ -28,6 +28,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'foleybook.audio.MelSpectrogram.unscale': ( 'audio_features.html#melspectrogram.unscale',
                                                                              'foleybook/audio.py'),
                                  'foleybook.audio._band_blocks': ('audio_features.html#_band_blocks', 'foleybook/audio.py'),
+                                 'foleybook.audio._frames_window': ('audio_features.html#_frames_window', 'foleybook/audio.py'),
                                  'foleybook.audio._magnitude': ('audio_features.html#_magnitude', 'foleybook/audio.py'),
                                  'foleybook.audio._wav_truncated': ('audio_features.html#_wav_truncated', 'foleybook/audio.py'),
                                  'foleybook.audio.audio_to_images': ('audio_features.html#audio_to_images', 'foleybook/audio.py'),

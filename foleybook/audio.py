@@ -184,6 +184,11 @@ def check_batch(self:MelConfig, mel, # (B, n_mels, T) or (B, 1, n_mels, T) mels
     return mel
 
 # %% ../nbs/00c_audio_features.ipynb #8873e7c8
+def _frames_window(window, n_fft:int) -> torch.Tensor:
+    "The analysis window centred in an `n_fft` frame (zeros around a shorter window, as `torch.stft` pads it)."
+    left = (n_fft - len(window)) // 2
+    return F.pad(window, (left, n_fft - len(window) - left))
+
 def griffin_lim(mag, # linear STFT magnitude (..., n_freqs, frames)
                 n_fft:int, # FFT size
                 hop_length:int, # hop
@@ -198,19 +203,35 @@ def griffin_lim(mag, # linear STFT magnitude (..., n_freqs, frames)
     win_length = win_length or n_fft
     if window is None: window = torch.hann_window(win_length, device=mag.device)
     shape = mag.shape; mag = mag.reshape(-1, *shape[-2:]).float()
+    (B, _, T), half, dev = mag.shape, n_fft // 2, mag.device
     g = torch.Generator(device='cpu').manual_seed(seed)
     phase = torch.rand(mag.shape[-2:], generator=g).expand(mag.shape)   # every clip the same start, whatever its batch
-    angles = torch.polar(torch.ones_like(mag), (2 * math.pi * phase).to(mag.device))
-    kw = dict(n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window)
-    prev = torch.zeros_like(angles)
+    # frames as rows, each frame's (real, imaginary) bins contiguous: the FFTs and the updates run on contiguous rows
+    A = torch.view_as_real(torch.polar(torch.ones_like(mag), (2 * math.pi * phase).to(dev)).mT.contiguous())
+    m = mag.mT.contiguous().unsqueeze(-1)
+    w = _frames_window(window.float(), n_fft)
+    full, length = n_fft + hop_length * (T - 1), length or hop_length * (T - 1)
+    env = torch.zeros(full, device=dev)   # the squared window overlap-added: what the inverse divides by
+    for t in range(T): env[t * hop_length:t * hop_length + n_fft] += w * w
+    valid = min(length, full - half)
+    env = env[half:half + valid]
+    if (env < 1e-11).any(): raise ValueError("griffin_lim: the window and hop leave samples uncovered (NOLA fails)")
+    def istft(X):   # (B, T, F, 2) -> (B, length): inverse FFTs, overlap-add, the window's envelope divided out
+        frames = torch.fft.irfft(torch.view_as_complex(X), n=n_fft, dim=-1).mul_(w)
+        y = torch.zeros(B, full, device=dev)
+        for t in range(T): y[:, t * hop_length:t * hop_length + n_fft] += frames[:, t]
+        return F.pad(y[:, half:half + valid] / env, (0, length - valid))
+    def stft(y):    # (B, length) -> (B, T, F, 2): the centred STFT's first T frames (zeros past the end)
+        frames = F.pad(y[:, None], (half, half), mode='reflect')[:, 0].unfold(-1, n_fft, hop_length)[:, :T]
+        X = torch.view_as_real(torch.fft.rfft(frames * w, dim=-1))
+        return F.pad(X, (0, 0, 0, 0, 0, T - X.shape[1])) if X.shape[1] < T else X
+    prev, k = torch.zeros_like(A), momentum / (1 + momentum)
     for _ in range(n_iter):
-        wave = torch.istft(mag * angles, length=length, **kw)
-        rebuilt = torch.stft(wave, return_complex=True, **kw)[..., :mag.shape[-1]]
-        if rebuilt.shape[-1] < mag.shape[-1]: rebuilt = F.pad(rebuilt, (0, mag.shape[-1] - rebuilt.shape[-1]))
-        angles = rebuilt - (momentum / (1 + momentum)) * prev if momentum else rebuilt
-        angles = angles / angles.abs().clamp_min(1e-16)
+        rebuilt = stft(istft(m * A))
+        A = torch.add(rebuilt, prev, alpha=-k) if momentum else rebuilt.clone()
+        A /= torch.hypot(A[..., 0], A[..., 1]).clamp_min_(1e-16).unsqueeze(-1)
         prev = rebuilt
-    wave = torch.istft(mag * angles, length=length, **kw)
+    wave = istft(m * A)
     return wave.reshape(*shape[:-2], wave.shape[-1])
 
 # %% ../nbs/00c_audio_features.ipynb #7196795a
