@@ -47,7 +47,8 @@ RECIPE_PRESETS = {
                   every=100, keep=20),   # v prediction and the images: see below; every EMA checkpoint kept
         vocoder=None,   # Griffin-Lim: a HiFi-GAN does not fit the 20-minute budget
         judge='demo',
-        generate=dict(n_per_class=10, steps=25, guidance=1., eta=1., n_iter=64, bs=10),   # see "Under the judge"
+        # the model's sampling (DDIM, 20 steps, eta 1: `06c_solvers`), guidance 1, 64 Griffin-Lim iterations
+        generate=dict(n_per_class=10, guidance=1., eta=1., n_iter=64, bs=10),   # see "Under the judge"
         evaluate=dict(embedders=('classifier',))),
     'image256': dict(
         n_per_class=None, holdout=0.1, seed=0, duration=4.0,
