@@ -77,7 +77,7 @@ def save():   # after every point: a stopped run keeps its curve
     doc['about'] = __doc__.split('\n\n')[1].replace('\n', ' ')
     doc['runs'] = [o for o in doc.get('runs', []) if o.get('label') != a.label] + [res]
     f.write_text(json.dumps(doc, indent=1) + '\n')
-gen = dict(steps=P['generate']['steps'], guidance=P['generate']['guidance'])
+gen = dict(steps=P['generate'].get('steps') or cfg.steps, guidance=P['generate']['guidance'])   # steps: the model's
 last = None
 only = None if a.only is None else {int(x) for x in a.only.split(',')}
 for p in ck:
