@@ -17,9 +17,8 @@ from ..systems.specvqgan import SPECVQGAN_SYSTEM, features_root
 import foleybook.codecs.vqgan_train, foleybook.priors.transformer_train   # the trainers of its sections
 
 # %% auto #0
-__all__ = ['MEL_0HZ', 'RECIPE_PRESETS', 'SPECVQGAN_SECTIONS', 'stage_gpt_class', 'stage_gpt_feature', 'SPECVQGAN',
-           'SpecVQGANGenerate', 'SpecVQGANEvaluate', 'no_features', 'stage_specvqgan_data', 'stage_classifier',
-           'stage_vqgan']
+__all__ = ['RECIPE_PRESETS', 'SPECVQGAN_SECTIONS', 'stage_gpt_class', 'stage_gpt_feature', 'SPECVQGAN', 'SpecVQGANGenerate',
+           'SpecVQGANEvaluate', 'no_features', 'stage_specvqgan_data', 'stage_classifier', 'stage_vqgan']
 
 # %% ../../nbs/13e_specvqgan.ipynb #e67a8b33
 @dataclass
@@ -37,7 +36,7 @@ class SpecVQGANEvaluate(EvaluateSection):
 
 _EVAL = dict(embedders=('classifier',), per_source=2, top_k=None)
 # SpecVQGAN's mel (80 bands to 7,600 Hz) from 0 Hz instead of 125: the demo keeps what the judge hears of a shot
-MEL_0HZ = MelConfig.preset('specvqgan', f_min=0.).to_dict()
+_MEL_0HZ = MelConfig.preset('specvqgan', f_min=0.).to_dict()
 RECIPE_PRESETS = {
     'debug': dict(
         n_per_class=6, holdout=1/3, seed=0, duration=None, judge='debug',
@@ -50,10 +49,10 @@ RECIPE_PRESETS = {
         evaluate=dict(_EVAL)),
     'demo': dict(
         n_per_class=40, holdout=0.25, seed=0, duration=None, judge='demo',
-        classifier=dict(preset='debug', model=dict(mel=MEL_0HZ), epochs=8, bs=16),   # the mel from 0 Hz: see below
+        classifier=dict(preset='debug', model=dict(mel=_MEL_0HZ), epochs=8, bs=16),   # the mel from 0 Hz: see below
         vocoder=dict(trainer='griffinlim', n_iter=32),
         vqgan=dict(preset='debug',
-                   model=dict(mel=MEL_0HZ,
+                   model=dict(mel=_MEL_0HZ,
                               n_frames=336, ch=16, ch_mult=(1, 1, 2, 2, 4), attn_resolutions=(21,), z_channels=32,
                                               embed_dim=32, n_codes=64, groups=8, disc_start=600, disc_ndf=16,
                               disc_layers=2,
