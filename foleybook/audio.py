@@ -215,7 +215,9 @@ def griffin_lim(mag, # linear STFT magnitude (..., n_freqs, frames)
     for t in range(T): env[t * hop_length:t * hop_length + n_fft] += w * w
     valid = min(length, full - half)
     env = env[half:half + valid]
-    if (env < 1e-11).any(): raise ValueError("griffin_lim: the window and hop leave samples uncovered (NOLA fails)")
+    if (env < 1e-11).any():
+        raise ConfigError(f"griffin_lim: a window of {len(window)} samples with hop {hop_length} leaves samples "
+                          "uncovered (NOLA fails)")
     def istft(X):   # (B, T, F, 2) -> (B, length): inverse FFTs, overlap-add, the window's envelope divided out
         frames = torch.fft.irfft(torch.view_as_complex(X), n=n_fft, dim=-1).mul_(w)
         y = torch.zeros(B, full, device=dev)
