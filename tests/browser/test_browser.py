@@ -50,6 +50,15 @@ def sampler_notebooks() -> list:
 KNOWN_FAILURES = {}
 
 
+def poll(fn, done, timeout, every=0.25):
+    "`fn()` once it satisfies `done`, or its last value after `timeout` s (no failure: the caller judges it)."
+    t0 = time.time()
+    while True:
+        v = fn()
+        if done(v) or time.time() - t0 >= timeout: return v
+        time.sleep(every)
+
+
 def wait(fn, timeout, what, every=0.25):
     "Poll `fn` until it returns something truthy; fail naming `what` after `timeout` s."
     t0, last = time.time(), None
@@ -223,8 +232,18 @@ def press_generate(driver, sampler, timeout=120):
     "Click Generate and wait until the panel has finished (a new plot, or an error in the status line)."
     btn = (sampler.find_elements(By.CSS_SELECTOR, '.foleybook-generate') or sampler.find_elements(By.CSS_SELECTOR,
         ':scope > .widget-button'))[0]
-    before = plot_img(sampler)
-    before = (before.id, before.get_attribute('src')) if before else None
+    def plot_key():
+        try:
+            img = plot_img(sampler)
+            return (img.id, img.get_attribute('src')) if img else None
+        except Exception: return 'replaced'   # a stale element: the plot is being replaced
+    # the plot of the run before can still be landing: take it once it has held still for half a second
+    before = plot_key()
+    for _ in range(20):
+        time.sleep(0.5)
+        now = plot_key()
+        if now == before: break
+        before = now
     btn.click()
     def finished():
         if not btn.is_enabled() or 'generating' in status_of(sampler): return False
@@ -280,8 +299,10 @@ def bad_setting_problems(driver, sampler, rel) -> list:
         name = b['label'] or f"box {boxes.index(b)}"
         bad = b['min'] - 1000 if b['min'] is not None else -1000000
         type_into(b['el'], bad)
-        shown = b['el'].get_attribute('value')
-        if shown != str(bad) and shown not in (f"{bad}.0", f"{float(bad)}"):
+        is_bad = lambda v: v == str(bad) or v in (f"{bad}.0", f"{float(bad)}")
+        # a bounded box is clamped by the kernel: its answer can come after a busy kernel's round trip
+        shown = poll(lambda: b['el'].get_attribute('value'), lambda v: not is_bad(v), 3 if b['min'] is not None else 0)
+        if not is_bad(shown):
             # clamped: the visible value must be the box's bound, not something else
             if b['min'] is not None and float(shown) != b['min']:
                 problems.append(f"{rel}: {name} = {bad} was changed to {shown}, not to its minimum {b['min']}")
@@ -295,6 +316,8 @@ def bad_setting_problems(driver, sampler, rel) -> list:
             if not status_of(sampler): problems.append(f"{rel}: {name} = {bad}: an error with an empty status line")
             refused.append(f"{name} = {bad}: {status_of(sampler)[:80]}")
         elif re.search(r'seed', name, re.I): accepted.append(f"{name} = {bad}")   # any integer is a torch seed
+        elif 'Error' in poll(lambda: status_of(sampler), lambda v: 'Error' in v, 2):   # a late answer to the click
+            refused.append(f"{name} = {bad}: {status_of(sampler)[:80]}")
         else:
             problems.append(f"{rel}: {name} = {bad} was neither clamped nor refused (Generate ran)")
         type_into(b['el'], b['value'])
