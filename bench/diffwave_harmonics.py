@@ -64,8 +64,8 @@ res['generated_fast'] = H(gen.reshape(a.n, -1).float().numpy())
 print(f"{a.cls}: harmonicity real {res['real']:.2f}, generated (fast sampler, guidance {guidance}) "
       f"{res['generated_fast']:.2f}", flush=True)
 
-abar, betas, cond = D.alphas_cumprod.float(), D.betas.float(), torch.full((len(x0),), ci)
-def eps(x, t):
+abar, cond = D.alphas_cumprod.float(), torch.full((len(x0),), ci)
+def model_out(x, t):
     with torch.no_grad(): return model(x[:, None], torch.full((len(x),), t), cond)[:, 0]
 
 res['one_step'] = []   # the denoiser's estimate of the clean bark from one noisy copy at step t
@@ -73,18 +73,17 @@ g = torch.Generator().manual_seed(0)
 for t in [2, 5, 10, 15, 20, 30, 40, 49]:
     noise = torch.randn(x0.shape, generator=g)
     xt = abar[t].sqrt() * x0 + (1 - abar[t]).sqrt() * noise
-    x0_hat = (xt - (1 - abar[t]).sqrt() * eps(xt, t)) / abar[t].sqrt()
+    x0_hat = D.to_eps_x0(model_out(xt, t), xt, abar[t].expand(len(xt)))[1]   # any prediction target
     row = dict(t=t, snr_db=float(10 * torch.log10(abar[t] * x0.pow(2).mean() / (1 - abar[t]))),
                rel_error=float((x0_hat - x0).pow(2).mean() / x0.pow(2).mean()), harmonicity=H(x0_hat.numpy()))
     res['one_step'].append(row); print('one step', row, flush=True)
 
 res['chain_from'] = []   # DDPM's ancestral steps from a real bark noised to step t0 down to a clip
 for t0 in [2, 5, 10, 15, 20, 30, 49]:
-    g = torch.Generator().manual_seed(1)
-    x = abar[t0].sqrt() * x0 + (1 - abar[t0]).sqrt() * torch.randn(x0.shape, generator=g)
-    for t in range(t0, -1, -1):
-        x = (x - betas[t] / (1 - abar[t]).sqrt() * eps(x, t)) / (1 - betas[t]).sqrt()
-        if t: x = x + ((1 - abar[t - 1]) / (1 - abar[t]) * betas[t]).sqrt() * torch.randn(x.shape, generator=g)
+    # the core's DDPM sampler over all T steps, begun at step t0 from the real bark noised there
+    with torch.no_grad():
+        x = D.sample(model, (len(x0), 1, x0.shape[-1]), cond, sampler='ddpm', seed=1, x_start=x0[:, None],
+                     start_step=D.T - 1 - t0)[:, 0]
     row = dict(t0=t0, harmonicity=H(x.numpy()), rms_ratio=float((x.pow(2).mean() / x0.pow(2).mean()).sqrt()))
     res['chain_from'].append(row); print('chain from', row, flush=True)
 Path(a.out).write_text(json.dumps(res, indent=1) + '\n'); print('wrote', a.out)
