@@ -137,7 +137,8 @@ class GaussianDiffusion:
         config = config or DiffusionConfig()
         self.config = config.replace(**kwargs) if kwargs else config
         c = self.config
-        if not c.t_power > 0: raise ConfigError(f"t_power must be > 0, got {c.t_power}")
+        if isinstance(c.t_power, bool) or not isinstance(c.t_power, (int, float)) or not c.t_power > 0:
+            raise ConfigError(f"t_power must be a number > 0, got {c.t_power!r}")
         if c.prediction not in ('epsilon', 'v', 'sample'):
             raise ConfigError(f"prediction must be 'epsilon', 'v' or 'sample', got {c.prediction!r}")
         if not 0 <= c.p_uncond <= 1: raise ConfigError(f"p_uncond must be in [0, 1], got {c.p_uncond}")
