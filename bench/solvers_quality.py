@@ -109,7 +109,10 @@ def key_of(p): return tuple(p.get(k, '') for k in KEY)
 def save(points=()):
     "Merge `points` into --out (re-read first: another run may have added points since) and write it."
     doc = json.loads(out.read_text()) if out.is_file() else {}
-    doc.update(about=__doc__.split('\n\n')[1].replace('\n', ' '), cpu=cpu_name(), fmt=fmt, variants=VARIANTS)
+    cpu = doc.get('cpu', {})   # per system: the CPU its points were measured on
+    cpu = {**({s: cpu for s in POINTS} if isinstance(cpu, str) else cpu),
+           **{s: cpu_name() for s in a.systems.split(',')}}
+    doc.update(about=__doc__.split('\n\n')[1].replace('\n', ' '), cpu=cpu, fmt=fmt, variants=VARIANTS)
     for k in ('n_per_class', 'reference_clips', 'judge'): doc.pop(k, None)   # per point (`same`)
     new = {key_of(p): p for p in points}
     doc['points'] = [p for p in doc.get('points', []) if key_of(p) not in new and p['model'] == MODEL[p['system']]]

@@ -1036,6 +1036,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                                                  'foleybook/diffusion/diffwave_train.py'),
                                                     'foleybook.diffusion.diffwave_train._DiffWaveExtras': ( 'diffusion_training.html#_diffwaveextras',
                                                                                                             'foleybook/diffusion/diffwave_train.py'),
+                                                    'foleybook.diffusion.diffwave_train.event_start': ( 'diffusion_training.html#event_start',
+                                                                                                        'foleybook/diffusion/diffwave_train.py'),
                                                     'foleybook.diffusion.diffwave_train.is_ljspeech': ( 'diffusion_training.html#is_ljspeech',
                                                                                                         'foleybook/diffusion/diffwave_train.py'),
                                                     'foleybook.diffusion.diffwave_train.objective_loss': ( 'diffusion_training.html#objective_loss',

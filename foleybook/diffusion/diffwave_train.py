@@ -18,8 +18,8 @@ from .sashimi import Sashimi, SashimiConfig
 from fastai.callback.core import Callback
 
 # %% auto #0
-__all__ = ['BACKBONES', 'train_diffwave', 'DiffusionBatch', 'DiffusionObjective', 'objective_loss', 'is_ljspeech', 'WaveSegments',
-           'DiffWaveTrainer']
+__all__ = ['BACKBONES', 'train_diffwave', 'DiffusionBatch', 'DiffusionObjective', 'objective_loss', 'is_ljspeech', 'event_start',
+           'WaveSegments', 'DiffWaveTrainer']
 
 # %% ../../nbs/07a_diffusion_training.ipynb #1558d2bb
 BACKBONES = {'wavenet': (DiffWave, DiffWaveConfig), 'sashimi': (Sashimi, SashimiConfig)}
@@ -49,16 +49,27 @@ def is_ljspeech(folder) -> bool:
     "An LJSpeech-layout folder: `metadata.csv` (id|text|normalized text) and `wavs/<id>.wav`."
     return str(folder) != 'synth' and (Path(folder)/'metadata.csv').is_file() and (Path(folder)/'wavs').is_dir()
 
+def event_start(w, # a clip (T,)
+                length:int, # the excerpt's length (< T)
+                rng): # a numpy `Generator`
+    "The start of a `length`-sample excerpt of `w` holding a sample drawn with probability proportional to its power."
+    p = w.double().square().cumsum(0)
+    if p[-1] <= 0: return int(rng.integers(0, len(w) - length + 1))   # a silent clip: anywhere
+    c = min(int(torch.searchsorted(p, torch.tensor(rng.random() * float(p[-1]), dtype=p.dtype))), len(w) - 1)
+    return int(rng.integers(max(0, c - length + 1), min(c, len(w) - length) + 1))
+
 class WaveSegments(torch.utils.data.Dataset):
     ("(wave (length,), label[, offset]) items: a seeded random `length`-sample excerpt of each clip (fixed when "
-     "`train=False`), zero-padded, and where it starts.")
+     "`train=False`), zero-padded, and where it starts; a share `events` of them around a sample drawn by power.")
     def __init__(self, ds, # an `AudioDataset` of utterances or clips (any length)
                  length:int, seed:int=0, train:bool=True,
                  labels:bool=False, # the items' labels (class folders); False: 0 (a vocoder's utterances)
                  cache:bool=False, # keep the loaded waves in memory (a small class-folder set)
-                 offsets:bool=False): # items end with the excerpt's first sample in its clip (position features)
+                 offsets:bool=False, # items end with the excerpt's first sample in its clip (position features)
+                 events:float=0.): # share of excerpts holding a sample drawn with probability ~ its power (0: uniform)
+        if not 0 <= events <= 1: raise ConfigError(f"events={events!r}: a share of excerpts, from 0 to 1")
         self.ds, self.length, self.seed, self.train, self.calls = ds, length, seed, train, 0
-        self.labels, self.cache, self.offsets = labels, {} if cache else None, offsets
+        self.labels, self.cache, self.offsets, self.events = labels, {} if cache else None, offsets, events
     def __len__(self): return len(self.ds)
     def __getitem__(self, i):
         if self.cache is not None and i in self.cache: w, y = self.cache[i]
@@ -67,7 +78,9 @@ class WaveSegments(torch.utils.data.Dataset):
             if self.cache is not None: self.cache[i] = w, y
         self.calls += self.train; s = 0
         if len(w) > self.length:
-            s = int(np.random.default_rng([self.seed, i, self.calls]).integers(0, len(w) - self.length + 1))
+            rng, n = np.random.default_rng([self.seed, i, self.calls]), len(w) - self.length + 1
+            s = int(rng.integers(0, n))
+            if self.events and rng.random() < self.events: s = event_start(w, self.length, rng)
             w = w[s:s + self.length]
         item = pad_or_trim(w, self.length), y if self.labels else torch.tensor(0)
         return (*item, torch.tensor(s)) if self.offsets else item
@@ -80,6 +93,7 @@ class _DiffWaveExtras(FoleyConfig):
     conditional: bool = None # class-conditional (None: when the data has 2+ classes and the model no mel)
     # class folders: train on a random `length`-sample excerpt of each whole clip, a new one each epoch
     crop: bool = False
+    events: float = 0. # with `crop`: the share of excerpts placed around a sample drawn by power (`WaveSegments`)
 
 class DiffWaveTrainer(Trainer):
     "A DiffWave (WaveNet or SaShiMi backbone) on class folders (class-conditional on 2+ classes) or an LJSpeech folder."
@@ -108,7 +122,8 @@ class DiffWaveTrainer(Trainer):
         if not va: va = tr[:1]
         offsets = crop and getattr(cfg, 'positions', 0) > 0   # a model with position features learns where excerpts sit
         sub = (lambda idx, train: WaveSegments(ds.subset(idx), cfg.length, s.seed, train, labels=crop, cache=crop,
-                                               offsets=offsets)) if lj or crop else (lambda idx, train: ds.subset(idx))
+                                               offsets=offsets, events=run.extras.events * (crop and train))
+               ) if lj or crop else (lambda idx, train: ds.subset(idx))
         return make_dls(sub(tr, True), sub(va, False), bs=s.bs, seed=s.seed, device=device, n_inp=1), cfg
     def build_model(self, data, run): return DiffusionObjective(BACKBONES[run.extras.backbone][0](data[1]))
     def build_learner(self, data, model, run, cbs):

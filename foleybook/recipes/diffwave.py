@@ -48,10 +48,10 @@ RECIPE_PRESETS = {
                   evaluate=dict(embedders=('classifier',))),
     'demo': dict(n_per_class=40, holdout=0.25, seed=0, duration=4.0,   # SynthFoley as it is: 22,050 Hz, 4 s clips
                  train=dict(backbone='sashimi', preset='sc09_small', epochs=28, bs=4, lr=2e-3, schedule='one_cycle',
-                            crop=True,   # SaShiMi at 8 kHz on random 1 s excerpts, waves x5, one-cycle (see "Results")
+                            crop=True,   # SaShiMi at 8 kHz on random 1 s excerpts, waves x10, one-cycle (see "Results")
                             model=dict(d_model=16, n_layers=2, embed_mid=128, embed_out=128, sample_rate=8000,
                                        length=8000,
-                                       gen_length=32000, scale=5.,   # it generates the data's 4 s
+                                       gen_length=32000, scale=10.,   # it generates the data's 4 s
                                        diffusion=_DEMO_DIFFUSION)),
                  judge='demo',
                  generate=dict(n_per_class=10, sampler='fast', guidance=4., bs=10),
