@@ -107,6 +107,8 @@ class DiffWaveTrainer(Trainer):
         s, base, conditional = run.settings, run.model, run.extras.conditional
         lj, mel = is_ljspeech(data), getattr(base, 'mel', None)
         crop = run.extras.crop and not lj   # (a vocoder always trains on excerpts)
+        if run.extras.events and not crop:
+            raise ConfigError(f"events={run.extras.events!r} places class-folder excerpts: it needs crop=True")
         if lj and mel is None:
             raise ConfigError(f"{data} is an LJSpeech folder: train a vocoder preset (config.mel set, e.g. 'ljspeech')")
         # utterances of any length; excerpts of `length` below
