@@ -67,7 +67,8 @@ class WaveSegments(torch.utils.data.Dataset):
                  cache:bool=False, # keep the loaded waves in memory (a small class-folder set)
                  offsets:bool=False, # items end with the excerpt's first sample in its clip (position features)
                  events:float=0.): # share of excerpts holding a sample drawn with probability ~ its power (0: uniform)
-        if not 0 <= events <= 1: raise ConfigError(f"events={events!r}: a share of excerpts, from 0 to 1")
+        if isinstance(events, bool) or not isinstance(events, (int, float)) or not 0 <= events <= 1:
+            raise ConfigError(f"events={events!r}: a share of excerpts, a number from 0 to 1")
         self.ds, self.length, self.seed, self.train, self.calls = ds, length, seed, train, 0
         self.labels, self.cache, self.offsets, self.events = labels, {} if cache else None, offsets, events
     def __len__(self): return len(self.ds)
@@ -124,7 +125,7 @@ class DiffWaveTrainer(Trainer):
         if not va: va = tr[:1]
         offsets = crop and getattr(cfg, 'positions', 0) > 0   # a model with position features learns where excerpts sit
         sub = (lambda idx, train: WaveSegments(ds.subset(idx), cfg.length, s.seed, train, labels=crop, cache=crop,
-                                               offsets=offsets, events=run.extras.events * (crop and train))
+                                               offsets=offsets, events=run.extras.events if crop and train else 0.)
                ) if lj or crop else (lambda idx, train: ds.subset(idx))
         return make_dls(sub(tr, True), sub(va, False), bs=s.bs, seed=s.seed, device=device, n_inp=1), cfg
     def build_model(self, data, run): return DiffusionObjective(BACKBONES[run.extras.backbone][0](data[1]))
