@@ -11,7 +11,7 @@ sampler, on the same weights (the trained demo models; one clip of every class a
   against the reference's: DiffWave's fast sampler with the model's training form (fp32, weight norm, no_grad), as
   the reference code runs it (`bench/diffwave.py`'s baseline).
 Interleaved rounds (after one warm-up call each), process CPU time (robust to the shared machine's load) and wall
-time, medians; the CPU is named. Writes nbs/results/solvers_speed.json.
+time, medians; the CPU is named. Writes nbs/results/solvers_speed.json, one section per CPU.
 Run: OMP_NUM_THREADS=1 nice -n 10 python bench/solvers_speed.py [--ad DIR] [--diffwave DIR] [--rounds 3]
 """
 import argparse, json, os, time
@@ -141,5 +141,9 @@ for s in ('audio-diffusion', 'diffwave'):
     for k, v in ts.items():
         print(f"{s:15s} {k:70s} CPU {v['cpu_s']:6.2f} s  wall {v['wall_s']:6.2f} s  "
               f"{res[s]['ratio_cpu'][k]:.2f}x CPU, {res[s]['ratio_wall'][k]:.2f}x wall")
-old = json.loads(Path(a.out).read_text()) if Path(a.out).is_file() else {}
-Path(a.out).write_text(json.dumps({**old, **res}, indent=1) + '\n')
+# one section per machine: a rerun on the same CPU replaces its section (the systems it ran), another CPU adds one
+runs = json.loads(Path(a.out).read_text())['machines'] if Path(a.out).is_file() else []
+same = [i for i, r in enumerate(runs) if r['cpu'] == res['cpu']]
+if same: runs[same[0]] = {**runs[same[0]], **res}
+else: runs.append(res)
+Path(a.out).write_text(json.dumps(dict(machines=runs), indent=1) + '\n')
