@@ -7,9 +7,10 @@ seed (bench/judge_seeds.py's `one_seed`); the row goes to `variant_probes` of nb
   preset's, so `--epochs` (28) instead of 40.
 - `guidance LO HI G`: the preset's trained model of that seed (its experiment `OUT/seedN/diffwave`, copied without its
   clips and report), sampled again with classifier-free guidance G only at the steps t in [LO, HI], none elsewhere.
-- `spectral LAM ABMIN`: the preset trained with a multi-resolution STFT loss on the denoiser's clean estimate added to
-  its squared error, times LAM, over the examples whose abar is at least ABMIN: Parallel WaveGAN's spectral convergence
-  plus log magnitude at (n_fft, hop) (256, 64), (512, 128), (1024, 256), Hann windows, magnitudes floored at 1e-3.
+- `spectral LAM ABMIN [LINEAR]`: the preset trained with a multi-resolution STFT loss on the denoiser's clean estimate
+  added to its squared error, times LAM, over the examples whose abar is at least ABMIN: Parallel WaveGAN's spectral
+  convergence plus log magnitude (magnitudes floored at 1e-3), or with LINEAR 1 plus the mean absolute magnitude
+  difference over the clean magnitudes' mean; at (n_fft, hop) (256, 64), (512, 128), (1024, 256), Hann windows.
 
 Run: OMP_NUM_THREADS=1 python bench/diffwave_variants.py gated|guidance|spectral [ARGS] --seed 1 --out exp/judge_seeds
 """
@@ -61,20 +62,22 @@ def guidance(a):
     return dict(PRESET)
 
 
-def mrstft(a, b, res=((256, 64), (512, 128), (1024, 256)), floor=1e-3):
-    "Spectral convergence plus mean absolute log-magnitude difference of estimates `a` against `b`, over resolutions."
+def mrstft(a, b, res=((256, 64), (512, 128), (1024, 256)), floor=1e-3, linear=False):
+    ("Spectral convergence plus the mean absolute log-magnitude difference (`linear`: magnitude difference over the "
+     "mean clean magnitude) of estimates `a` against `b`, over resolutions.")
     tot = 0.
     for nf, hop in res:
         w = torch.hann_window(nf, device=a.device)
         A, B = (torch.stft(x, nf, hop, window=w, return_complex=True).abs() for x in (a, b))
-        tot = tot + (B - A).norm() / B.norm().clamp(min=1e-8) + (A.clamp(min=floor).log() - B.clamp(min=floor).log()
-                                                                  ).abs().mean()
+        mag = ((A - B).abs().mean() / B.mean().clamp(min=1e-8) if linear else
+               (A.clamp(min=floor).log() - B.clamp(min=floor).log()).abs().mean())
+        tot = tot + (B - A).norm() / B.norm().clamp(min=1e-8) + mag
     return tot / len(res)
 
 
 def spectral(a):
     "`GaussianDiffusion.loss` with `lam * mrstft(clean estimate, x0)` over the examples with abar >= `abar_min`."
-    lam, abar_min = a.args[:2]
+    lam, abar_min, linear = (*a.args, 0)[:3]
     def loss(self, model, x0, cond=None, *, t=None, noise=None):
         n = x0.shape[0]
         if t is None: t = train_steps(self.T, n, self.config.t_power, x0.device)
@@ -88,7 +91,7 @@ def spectral(a):
         if not keep.any(): return mse
         _, x0h = self.to_eps_x0(out.float(), xt.float(), ab)
         k = int(keep.sum())
-        return mse + lam * mrstft(x0h[keep].reshape(k, -1), x0[keep].float().reshape(k, -1))
+        return mse + lam * mrstft(x0h[keep].reshape(k, -1), x0[keep].float().reshape(k, -1), linear=bool(linear))
     GaussianDiffusion.loss = loss
     return dict(PRESET)
 
@@ -96,7 +99,7 @@ def spectral(a):
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('variant', choices=['gated', 'guidance', 'spectral'])
-    p.add_argument('args', type=float, nargs='*', help='guidance: LO HI G; spectral: LAM ABMIN')
+    p.add_argument('args', type=float, nargs='*', help='guidance: LO HI G; spectral: LAM ABMIN [LINEAR]')
     p.add_argument('--seed', type=int, default=1)
     p.add_argument('--epochs', type=int, default=28, help='gated: epochs')
     p.add_argument('--out', default='exp/judge_seeds', help="bench/judge_seeds.py's folder (the preset's runs there)")
