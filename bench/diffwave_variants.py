@@ -106,6 +106,8 @@ if __name__ == '__main__':
     p.add_argument('--preset-exp', default='diffwave', help="guidance: the preset's experiment under OUT/seedN")
     p.add_argument('--name', default=None, help='the experiment folder under OUT/seedN (default: from the variant)')
     a = p.parse_args()
+    need = {'gated': (0,), 'guidance': (3,), 'spectral': (2, 3)}[a.variant]
+    if len(a.args) not in need: p.error(f"{a.variant} takes {' or '.join(map(str, need))} numbers, got {a.args}")
     a.name = a.name or '_'.join([a.variant, *(f'{x:g}' for x in a.args)])
     sets = {'gated': gated, 'guidance': guidance, 'spectral': spectral}[a.variant](a)
     row = dict(variant=' '.join([a.variant, *(f'{x:g}' for x in a.args)]),
