@@ -7,12 +7,15 @@ seed (bench/judge_seeds.py's `one_seed`); the row goes to `variant_probes` of nb
   preset's, so `--epochs` (28) instead of 40.
 - `guidance LO HI G`: the preset's trained model of that seed (its experiment `OUT/seedN/diffwave`, copied without its
   clips and report), sampled again with classifier-free guidance G only at the steps t in [LO, HI], none elsewhere.
+- `film`: every SaShiMi block's normalised input also scaled by (1 + a projection of the step and class embedding),
+  FiLM, beside the shift the block already adds (the projection initialised to zero: the preset's function at step 0).
 - `spectral LAM ABMIN [LINEAR]`: the preset trained with a multi-resolution STFT loss on the denoiser's clean estimate
   added to its squared error, times LAM, over the examples whose abar is at least ABMIN: Parallel WaveGAN's spectral
   convergence plus log magnitude (magnitudes floored at 1e-3), or with LINEAR 1 plus the mean absolute magnitude
   difference over the clean magnitudes' mean; at (n_fft, hop) (256, 64), (512, 128), (1024, 256), Hann windows.
 
-Run: OMP_NUM_THREADS=1 python bench/diffwave_variants.py gated|guidance|spectral [ARGS] --seed 1 --out exp/judge_seeds
+Run: OMP_NUM_THREADS=1 python bench/diffwave_variants.py gated|guidance|spectral|film [ARGS] --seed 1 \
+       --out exp/judge_seeds
 """
 import argparse, json, os, shutil, sys
 os.environ.setdefault('OMP_NUM_THREADS', '1')
@@ -21,7 +24,7 @@ import torch
 from torch import nn
 import foleybook.diffusion.core as core
 from foleybook.diffusion.core import GaussianDiffusion, train_steps, drop_cond
-from foleybook.diffusion.sashimi import S4_LAYERS, S4D
+from foleybook.diffusion.sashimi import S4_LAYERS, S4D, SashimiBlock
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from judge_seeds import one_seed, machine
 
@@ -62,6 +65,23 @@ def guidance(a):
     return dict(PRESET)
 
 
+def film(a):
+    "Every `SashimiBlock` with a zero-initialised FiLM scale from the step (+ class) embedding."
+    init, fwd = SashimiBlock.__init__, SashimiBlock.forward
+    def __init__(self, H, embed_out, *args, **kw):
+        init(self, H, embed_out, *args, **kw)
+        self.scale_proj = nn.Linear(embed_out, H)
+        nn.init.zeros_(self.scale_proj.weight); nn.init.zeros_(self.scale_proj.bias)
+    def forward(self, x, e, p=None):
+        z = self.norm1(x) * (1 + self.scale_proj(e)[:, :, None]) + self.step_proj(e)[:, :, None]
+        if hasattr(self, 'pos_proj'): z = z + self.pos_proj(p)
+        x = x + self.s4(z)
+        return x + self.ff(self.norm2(x))
+    SashimiBlock.__init__, SashimiBlock.forward = __init__, forward
+    assert fwd is not forward
+    return dict(PRESET)
+
+
 def mrstft(a, b, res=((256, 64), (512, 128), (1024, 256)), floor=1e-3, linear=False):
     ("Spectral convergence plus the mean absolute log-magnitude difference (`linear`: magnitude difference over the "
      "mean clean magnitude) of estimates `a` against `b`, over resolutions.")
@@ -98,7 +118,7 @@ def spectral(a):
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('variant', choices=['gated', 'guidance', 'spectral'])
+    p.add_argument('variant', choices=['gated', 'guidance', 'spectral', 'film'])
     p.add_argument('args', type=float, nargs='*', help='guidance: LO HI G; spectral: LAM ABMIN [LINEAR]')
     p.add_argument('--seed', type=int, default=1)
     p.add_argument('--epochs', type=int, default=28, help='gated: epochs')
@@ -106,10 +126,10 @@ if __name__ == '__main__':
     p.add_argument('--preset-exp', default='diffwave', help="guidance: the preset's experiment under OUT/seedN")
     p.add_argument('--name', default=None, help='the experiment folder under OUT/seedN (default: from the variant)')
     a = p.parse_args()
-    need = {'gated': (0,), 'guidance': (3,), 'spectral': (2, 3)}[a.variant]
+    need = {'gated': (0,), 'guidance': (3,), 'spectral': (2, 3), 'film': (0,)}[a.variant]
     if len(a.args) not in need: p.error(f"{a.variant} takes {' or '.join(map(str, need))} numbers, got {a.args}")
     a.name = a.name or '_'.join([a.variant, *(f'{x:g}' for x in a.args)])
-    sets = {'gated': gated, 'guidance': guidance, 'spectral': spectral}[a.variant](a)
+    sets = {'gated': gated, 'guidance': guidance, 'spectral': spectral, 'film': film}[a.variant](a)
     row = dict(variant=' '.join([a.variant, *(f'{x:g}' for x in a.args)]),
                **one_seed('diffwave', a.seed, a.out, 'demo', sets, a.name))
     f = RESULTS/'diffwave_probes.json'
