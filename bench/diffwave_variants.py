@@ -67,7 +67,7 @@ def guidance(a):
 
 def film(a):
     "Every `SashimiBlock` with a zero-initialised FiLM scale from the step (+ class) embedding."
-    init, fwd = SashimiBlock.__init__, SashimiBlock.forward
+    init = SashimiBlock.__init__
     def __init__(self, H, embed_out, *args, **kw):
         init(self, H, embed_out, *args, **kw)
         self.scale_proj = nn.Linear(embed_out, H)
@@ -78,7 +78,6 @@ def film(a):
         x = x + self.s4(z)
         return x + self.ff(self.norm2(x))
     SashimiBlock.__init__, SashimiBlock.forward = __init__, forward
-    assert fwd is not forward
     return dict(PRESET)
 
 
