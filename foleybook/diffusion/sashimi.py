@@ -131,19 +131,25 @@ def _wn1(i, o): return weight_norm(nn.Conv1d(i, o, 1))
 S4_LAYERS = {'s4d': lambda H, L, c: S4D(H, c.d_state)}
 
 class SashimiBlock(nn.Module):
-    "Norm -> + step projection (+ position projection) -> S4 layer -> residual; norm -> feed-forward -> residual."
+    "Norm (x FiLM scale) -> + step projection (+ positions) -> S4 layer -> residual; norm -> feed-forward -> residual."
     def __init__(self, H, embed_out, ff, d_state,
                  s4=None, # the state-space layer (default `S4D(H, d_state)`)
-                 positions:int=0): # > 0: a 1x1 projection of that many position features joins the step's
+                 positions:int=0, # > 0: a 1x1 projection of that many position features joins the step's
+                 film:bool=False): # the normalised input also scaled by 1 + a projection of the embedding (zero-init)
         super().__init__()
         self.norm1, self.norm2 = ChannelNorm(), ChannelNorm()
         self.step_proj = nn.Linear(embed_out, H)
         if positions: self.pos_proj = nn.Conv1d(positions, H, 1)
         self.s4 = S4D(H, d_state) if s4 is None else s4
         self.ff = nn.Sequential(_wn1(H, ff * H), nn.GELU(), _wn1(ff * H, H))
+        if film:   # created after the block's other modules (the order bench/diffwave_variants.py's runs drew)
+            self.scale_proj = nn.Linear(embed_out, H)
+            nn.init.zeros_(self.scale_proj.weight); nn.init.zeros_(self.scale_proj.bias)
     def forward(self, x, e, # (n, H, L) hidden, (n, embed_out) step (+ class) embedding
                 p=None): # (n, positions, L) position features (read by a block with `pos_proj`)
-        z = self.norm1(x) + self.step_proj(e)[:, :, None]
+        z = self.norm1(x)
+        if hasattr(self, 'scale_proj'): z = z * (1 + self.scale_proj(e)[:, :, None])
+        z = z + self.step_proj(e)[:, :, None]
         if hasattr(self, 'pos_proj'): z = z + self.pos_proj(p)
         x = x + self.s4(z)
         return x + self.ff(self.norm2(x))
@@ -209,6 +215,9 @@ class SashimiConfig(FoleyConfig):
     # > 0: that many absolute-time features of every sample (`position_features`: its place in a clip of
     # `gen_length`, or `length`, samples) projected into every block; off (0) in the published presets
     positions: int = 0
+    # every block's normalised input also scaled by 1 + a zero-initialised projection of the step (+ class)
+    # embedding (FiLM, beside the shift every block adds); off in the published presets
+    film: bool = False
     diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
     presets: ClassVar[dict] = {
         'sc09': dict(),
@@ -239,7 +248,8 @@ class Sashimi(Pretrained, nn.Module):
         if c.n_classes: self.class_emb = nn.Embedding(c.n_classes + 1, c.embed_out)
         if c.s4 not in S4_LAYERS: discover()   # a layer defined in another module registers when it is imported
         if c.s4 not in S4_LAYERS: raise ConfigError(f"SashimiConfig.s4 must be one of {list(S4_LAYERS)}, got {c.s4!r}")
-        block = lambda H, L: SashimiBlock(H, c.embed_out, c.ff, c.d_state, S4_LAYERS[c.s4](H, L, c), c.positions)
+        block = lambda H, L: SashimiBlock(H, c.embed_out, c.ff, c.d_state, S4_LAYERS[c.s4](H, L, c), c.positions,
+                                          c.film)
         H, L, down, up = c.d_model, c.length, [], []   # L: the stage's sequence length at `config.length`
         for p in c.pool:
             down += [block(H, L) for _ in range(c.n_layers)] + [DownPool(H, c.expand, p)]
@@ -343,7 +353,7 @@ def sashimi_params(c:SashimiConfig, # an unconditional config with pool (p, p) s
     else:
         if c.d_state != 64: raise ConfigError("the published layer count assumes d_state = 64")
         s4p = lambda H: 2 * H * H + 258 * H   # two kernels of C and q (2 x 32 complex each per channel), D, bias
-    block = lambda H: (E + 1) * H + s4p(H) + 2 * c.ff * H * H + (2 * c.ff + 2) * H + 4
+    block = lambda H: (E + 1) * H * (1 + c.film) + s4p(H) + 2 * c.ff * H * H + (2 * c.ff + 2) * H + 4
     # down (pH -> xH) and up (xH -> pH), with gains
     pools = lambda H, p: (x * p * H * H + 2 * x * H) + (x * p * H * H + 2 * p * H)
     total = 3 * d + c.embed_in * c.embed_mid + c.embed_mid + c.embed_mid * E + E + 2 + d * d + 2 * d + d + 1
