@@ -18,15 +18,15 @@ from ..eval.judge import shared_judge, judge_cache_dir
 from .engine import get_recipe, run_recipe, Recipe
 from .stages import class_folders, split_files, find_dev_folder
 from .bench_report import DCASE_FIGURES, write_bench_report
+from .bench_scores import (conversion_note, judge_format, to_format, judge_accuracy, system_costs,
+                                            class_scores, free_scores)
 from ..outputs import check_out_path, folder_lock, clear_folder
 from ..console import StatusLine, reporting, hms
 from contextlib import nullcontext
 
 # %% auto #0
 __all__ = ['BENCH_SYSTEMS', 'BENCH_PRESETS', 'SCORES_LAYOUT', 'bench_sets', 'bench_data', 'bench_format', 'bench_split',
-           'bench_judge', 'conversion_note', 'judge_format', 'to_format', 'judge_accuracy', 'audio_seconds',
-           'system_costs', 'embedder_key', 'pairwise_distance', 'class_scores', 'free_scores', 'score_system',
-           'BenchStatus', 'run_bench', 'bench_job']
+           'bench_judge', 'score_system', 'BenchStatus', 'run_bench', 'bench_job']
 
 # %% ../../nbs/13h_bench.ipynb #0e7a8032
 # system -> its recipe, the recipe's preset for each benchmark preset, the demo target of its recipe (metric, bar)
@@ -107,174 +107,6 @@ def bench_judge(split, # a split folder (`bench_split`)
                 seed:int=0, system:str='auto', quiet:bool=True, log=None):
     "The judge of one seed: `shared_judge` of the split's train part (from the cache, or trained once and kept there)."
     return shared_judge(Path(split)/'train', judge, seed=seed, system=system, quiet=quiet, log=log)
-
-# %% ../../nbs/13h_bench.ipynb #706ebce2
-def conversion_note(rates, # the sample rates of the clips
-                    durations, # their durations in seconds
-                    fmt:dict, # `bench_format`
-                    native:dict=None) -> str: # the generator's own `sample_rate` and `seconds` (the generate stage's)
-    "What `to_format` did to clips of these rates and durations, and what `write_clips` did before it, in words."
-    d0, d1, sr = min(durations), max(durations), fmt['sample_rate']
-    what = [f"resampled from {', '.join(f'{r:,} Hz' for r in sorted(set(rates)))}" if set(rates) != {sr} else None,
-            f"zero-padded by up to {fmt['duration'] - d0:.2f} s" if d0 < fmt['duration'] - 1e-3 else None,
-            f"cropped by up to {d1 - fmt['duration']:.2f} s" if d1 > fmt['duration'] + 1e-3 else None]
-    what = [w for w in what if w]
-    clips = f"{d0:.2f}-{d1:.2f} s" if d1 - d0 > 1e-3 else f"{d0:.2f} s"
-    note = f"{clips} clips -> {sr:,} Hz, {fmt['duration']:.2f} s: " + (', '.join(what) or 'as they are')
-    if not native: return note
-    r, s, d = native['sample_rate'], native['seconds'], d0
-    done = [f"resampled from {r:,} Hz" if r != rates[0] else None,
-            f"zero-padded from {s:.2f} s" if s < d - 1e-3 else None,
-            f"cropped from {s:.2f} s" if s > d + 1e-3 else None]
-    done = [w for w in done if w]
-    return note + (f" (written so by write_clips: {', '.join(done)})" if done else '')
-
-def judge_format(wave, # a clip (T,) or (1, T)
-                 sr:int, # its sample rate
-                 fmt:dict) -> torch.Tensor: # `bench_format`: the judge's rate and duration
-    "The clip (T',) resampled to the judge's rate, then zero-padded or cropped to its duration."
-    w = torch.as_tensor(wave, dtype=torch.float32).reshape(-1)
-    if sr != fmt['sample_rate']: w = resample(w, sr, fmt['sample_rate'])
-    return pad_or_trim(w, round(fmt['duration'] * fmt['sample_rate']))
-
-def to_format(files:dict, # {class: [audio files]}
-              folder, # where the converted clips go: folder/<Class>/<name>.wav (emptied first)
-              fmt:dict, # `bench_format`
-              native:dict=None) -> tuple: # the generator's own rate and clip length, for the note (`conversion_note`)
-    ("`({class: [converted files]}, conversion note)`: the clips resampled to the judge's rate, zero-padded or cropped "
-     "to its duration.")
-    folder, n = Path(folder), round(fmt['duration'] * fmt['sample_rate'])
-    shutil.rmtree(folder, ignore_errors=True)
-    out, rates, durs = {}, [], []
-    for c, fs in files.items():
-        out[c] = []
-        for f in fs:
-            i = sf.info(str(f)); rates.append(int(i.samplerate)); durs.append(i.frames / i.samplerate)
-            w = judge_format(*load_audio(f), fmt)
-            p = folder/c/f"{Path(f).stem}.wav"; write_clip(p, w, fmt['sample_rate']); out[c].append(p)
-    if not durs: raise DataError(f"no clips to convert into {folder}")
-    return out, conversion_note(rates, durs, fmt, native)
-
-# %% ../../nbs/13h_bench.ipynb #b3d6e7a2
-def judge_accuracy(judge, # the benchmark's judge (`.classes`, `.predict(waves, sr)`)
-                   clips:dict, # {class: [waves]} at `sr`
-                   sr:int, # their sample rate
-                   fmt:dict) -> dict: # `bench_format`: the judge's rate and duration
-    ("`class_accuracy` ({'all': overall, class: per class}) of in-memory clips brought to the judge's format by "
-     "`judge_format`.")
-    return class_accuracy(judge, {c: [judge_format(w, sr, fmt) for w in ws] for c, ws in clips.items()},
-                          fmt['sample_rate'])
-
-# %% ../../nbs/13h_bench.ipynb #19ed1ed9
-def _n_params(folder) -> int:
-    "Parameters in the safetensors files of a model folder (0 for one without weights, e.g. Griffin-Lim)."
-    from safetensors import safe_open
-    n = 0
-    for f in sorted(Path(folder).rglob('*.safetensors')) if Path(folder).is_dir() else []:
-        with safe_open(str(f), 'pt') as g: n += sum(math.prod(g.get_slice(k).get_shape()) for k in g.keys())
-    return n
-
-def audio_seconds(folder) -> float:
-    "Seconds of audio in the wav files under `folder`."
-    return float(sum(i.frames / i.samplerate for i in (sf.info(str(f)) for f in Path(folder).rglob('*.wav'))))
-
-def system_costs(r:Recipe) -> dict:
-    ("Training CPU / GPU seconds, stage by stage too, parameters of the generating models, and generation's CPU "
-     "real-time factor of experiment `r`.")
-    st = r.status()
-    trains = [n for n in r.order
-              if r.stages[n].section and r.stages[n].work and n != 'evaluate' and st.get(n)
-              and not st[n].get('skipped')]
-    cuda = lambda n: check_system(st[n].get('system', 'cpu'))['device'].startswith('cuda')
-    gen = st.get('generate') or {}
-    seconds = audio_seconds(r.path('gen'))
-    return dict(train_cpu_seconds=round(sum(st[n].get('cpu_seconds') or 0. for n in trains), 2),
-                train_gpu_seconds=round(sum(st[n]['seconds'] for n in trains if cuda(n)), 2),
-                stage_cpu_seconds={n: st[n].get('cpu_seconds') for n in r.order if st.get(n)},
-                params=sum(_n_params(r.path(r.stages[n].folder)) for n in r.stages['generate'].needs
-                           if r.stages[n].section),
-                generated_seconds=round(seconds, 2),
-                rtf_cpu=(gen.get('cpu_seconds') or 0.) / seconds if seconds else None)
-
-# %% ../../nbs/13h_bench.ipynb #eedf70a2
-def embedder_key(e, clf) -> str:
-    ("The name of embedder `e` in the scores' keys: 'classifier' for the judge, else its name's first word ('vggish', "
-     "'panns').")
-    return 'classifier' if e is clf else e.name.split('-')[0]
-
-def pairwise_distance(emb) -> float:
-    "Mean Euclidean distance between the rows of `emb` (N, D) (NaN for fewer than 2)."
-    e = np.asarray(emb, dtype=np.float64)
-    if len(e) < 2: return math.nan
-    d = np.sqrt(np.maximum(((e[:, None] - e[None]) ** 2).sum(-1), 0))
-    return float(d.sum() / (len(e) * (len(e) - 1)))
-
-def _shape(files:dict, clf, sr) -> dict:
-    "Per class: envelope peak / mean and embedding diversity of the clips, and their class probabilities."
-    out = {}
-    for c, fs in files.items():
-        ws = [load_audio(f, sr=sr)[0][0] for f in fs]
-        out[c] = dict(envelope=float(np.mean([envelope_peak(w.numpy(), sr) for w in ws])),
-                      diversity=pairwise_distance(clf(ws, sr)),
-                      probs=clf.probs(ws, sr))
-    return out
-
-def class_scores(gen:dict, # {class: [generated files in the judge's format]}
-                 test, # the held-out folder: test/<Class>/
-                 clf, # the judge (a `FoleyClassifier`)
-                 embedders=()) -> dict: # more embedders (VGGish, PANNs objects)
-    ("Per class and over all: accuracy, FAD / KAD against the same class and the others (each embedder), level, "
-     "envelope, diversity, mIS.")
-    gen_dir = Path(next(iter(gen.values()))[0]).parent.parent
-    table = evaluate(gen_dir, test, embedders=[clf, *embedders], classifier=clf, per_class=True, cross_class=True,
-                     classes=list(gen), progress=False)
-    s, real = summarize(table), class_files(test, list(gen))
-    sr = clf.sample_rate
-    g, t = _shape(gen, clf, sr), _shape(real, clf, sr)
-    lv = level_table(gen, real)
-    per = {c: dict(accuracy=s['class_accuracy'].get(c),
-                   accuracy_real=float(np.mean(t[c]['probs'].argmax(1) == clf.classes.index(c))),
-                   envelope=g[c]['envelope'], envelope_real=t[c]['envelope'],
-                   diversity=g[c]['diversity'], diversity_real=t[c]['diversity'],
-                   mis=mis_score(g[c]['probs']) if len(g[c]['probs']) > 1 else None,
-                   rms_dbfs=lv[c]['generated']['rms_dbfs'], rms_dbfs_real=(lv[c]['real'] or {}).get('rms_dbfs'),
-                   peak_dbfs=lv[c]['generated']['peak_dbfs'], full_scale=lv[c]['generated']['full_scale']) for c in gen}
-    for e in [clf, *embedders]:
-        m, k, n = fad_matrix(table, e.name), fad_matrix(table, e.name, 'kad'), embedder_key(e, clf)
-        for c in gen:
-            per[c][f'fad_{n}'] = float(m.loc[c, c])
-            per[c][f'fad_other_{n}'] = float(m.loc[c, 'vs other']) if 'vs other' in m else None
-            per[c][f'kad_{n}'] = float(k.loc[c, c])
-            per[c][f'kad_other_{n}'] = float(k.loc[c, 'vs other']) if 'vs other' in k else None
-    mean = (lambda key: float(np.nanmean([v[key] for v in per.values() if v.get(key) is not None]))
-            if any(v.get(key) is not None for v in per.values()) else None)
-    allp = np.concatenate([g[c]['probs'] for c in gen])
-    real_hits = [float(t[c]['probs'].argmax(1)[i] == clf.classes.index(c)) for c in gen
-                 for i in range(len(t[c]['probs']))]
-    return dict(per_class=per, accuracy=s['generated_accuracy'], accuracy_real=float(np.mean(real_hits)),
-                mis=mis_score(allp),
-                **{k: mean(k) for k in per[next(iter(per))] if k not in ('accuracy', 'accuracy_real', 'mis',
-                                                                         'full_scale')},
-                full_scale=mean('full_scale'), fad_all=s['by_embedder'][clf.name]['fad_all'],
-                **{f'fad_all_{embedder_key(e, clf)}': s['by_embedder'][e.name]['fad_all'] for e in embedders})
-
-def free_scores(gen:list, # generated files in the judge's format
-                real:list, # real files in the judge's format
-                clf, embedders=()) -> dict:
-    ("Class-free scores: FAD / KAD of the frame embeddings of all the clips against all the real ones (each embedder), "
-     "level, envelope, diversity.")
-    from foleybook.eval.embedders import embed_files
-    out = {}
-    for e in [clf, *embedders]:
-        a, b = (np.concatenate(embed_files(fs, e, progress=False)) for fs in (gen, real))
-        out[f'fad_all_{embedder_key(e, clf)}' if e is not clf else 'fad_all'] = fad(a, b)
-        if e is clf: out['kad_all'] = kad(a, b)
-    g, t = _shape({'all': gen}, clf, clf.sample_rate)['all'], _shape({'all': real}, clf, clf.sample_rate)['all']
-    lv = level_table({'all': gen}, {'all': real})['all']
-    return dict(out, envelope=g['envelope'], envelope_real=t['envelope'], diversity=g['diversity'],
-                diversity_real=t['diversity'],
-                rms_dbfs=lv['generated']['rms_dbfs'], rms_dbfs_real=lv['real']['rms_dbfs'],
-                full_scale=lv['generated']['full_scale'])
 
 # %% ../../nbs/13h_bench.ipynb #d53f3b71
 def _free_files(r:Recipe) -> tuple:

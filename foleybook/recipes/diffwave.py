@@ -53,6 +53,7 @@ RECIPE_PRESETS = {
                             model=dict(d_model=16, n_layers=2, embed_mid=128, embed_out=128, sample_rate=8000,
                                        length=8000,
                                        gen_length=32000, scale=10.,   # it generates the data's 4 s
+                                       film=True,   # the class scales every block's channels (see "FiLM")
                                        diffusion=_DEMO_DIFFUSION)),
                  judge='demo',
                  generate=dict(n_per_class=10, sampler='fast', guidance=4., bs=10),
