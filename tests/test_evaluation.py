@@ -13,7 +13,8 @@ from foleybook.eval.embedders import (TorchEmbedder, EmbeddingCache, embed_files
                                  PANNsCNN14, PANNsConfig, load_panns_cnn14)
 from foleybook.eval.classifier import FoleyClassifier, ClassifierConfig
 from foleybook.eval.metrics import frechet_distance, fad, kad, mmd2, mkl, is_score, kid, ndb
-from foleybook.eval.report import evaluate, write_report, rerank, class_files
+from foleybook.eval.report import evaluate, write_report, class_files
+from foleybook.eval.rerank import rerank
 from foleybook.systems.dcase2023 import check_dcase_folder
 
 
