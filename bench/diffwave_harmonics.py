@@ -9,6 +9,7 @@ benchmark's seed-0 split), the real clips that split's held-out barks (rebuilt i
 samples at the model's rate for the noising; noise and sampling seeded. Writes nbs/results/diffwave_harmonics.json.
 
 Run: OMP_NUM_THREADS=1 python bench/diffwave_harmonics.py [--model DIR] [--seed 0] [--data exp/harmonics]
+     [--out FILE --label TEXT]
 """
 import argparse, json, os
 os.environ.setdefault('OMP_NUM_THREADS', '1')
@@ -29,6 +30,8 @@ ap.add_argument('--data', default='exp/harmonics', help='where the SynthFoley se
 ap.add_argument('--cls', default='DogBark')
 ap.add_argument('--n', type=int, default=8, help='clips of each kind')
 ap.add_argument('--out', default=str(ROOT/'nbs'/'results'/'diffwave_harmonics.json'))
+ap.add_argument('--label', default=None, help="what the model is, for the file (default: its path in the project or "
+                "its folder's name)")
 a = ap.parse_args()
 torch.set_num_threads(1)
 
@@ -56,8 +59,9 @@ x0 = torch.stack([w[:c.length] for w in real]).float() * c.scale      # the mode
 H = lambda xs: float(np.mean([harmonicity(x, sr) for x in xs]))
 res = dict(about=' '.join(q.replace('\n', ' ') for q in __doc__.split('\n\n')[:2]), cpu=cpu_info()['model'],
            cls=a.cls, n=len(files),
-           model=Path(a.model).resolve().relative_to(ROOT).as_posix() if ROOT in Path(a.model).resolve().parents
-           else Path(a.model).name, seed=a.seed, guidance=guidance)
+           model=a.label or (Path(a.model).resolve().relative_to(ROOT).as_posix()
+                             if ROOT in Path(a.model).resolve().parents else Path(a.model).name),
+           seed=a.seed, guidance=guidance)
 res['real'] = H([w.numpy() for w in real])
 gen = model.generator(guidance=guidance).generate(a.cls, n=a.n, seed=list(range(1000, 1000 + a.n)))
 res['generated_fast'] = H(gen.reshape(a.n, -1).float().numpy())

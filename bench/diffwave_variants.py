@@ -1,6 +1,6 @@
-"""The DiffWave `demo` preset without FiLM, with one change that foleybook does not carry, on the benchmark's split
-and judge of a seed (bench/judge_seeds.py's `one_seed`); the row goes to `variant_probes` of
-nbs/results/diffwave_probes.json.
+"""The DiffWave `demo` preset (without FiLM for gated, guidance and spectral, the preset they were measured against;
+with it for freqmix) with one change that foleybook does not carry, on the benchmark's split and judge of a seed
+(bench/judge_seeds.py's `one_seed`); the row goes to `variant_probes` of nbs/results/diffwave_probes.json.
 
 - `gated`: every block of the outer stage (8 kHz, 16 channels) gets WaveNet's gated dilated convolutions beside its
   S4D layer (dilations 1, 2, 4, 8, 16, kernel 3, tanh x sigmoid, a residual 1x1 each; their residual and the S4D's
@@ -12,12 +12,16 @@ nbs/results/diffwave_probes.json.
   zero-initialised projection of the step and class embedding), FiLM, beside the shift the block adds. The package
   carries it now (`SashimiConfig.film`, weights drawn in the order these runs drew them) and the `demo` preset uses it:
   `bench/judge_seeds.py diffwave` runs it, `--set train.model.film=false` the preset without it.
+- `freqmix`: the `demo` preset (with FiLM) with `SashimiConfig.spectral` 4 (`SpectralMasks` beside the input) whose
+  conv net also mixes its first layer's output across frequency (a learned, zero-initialised frequency x frequency
+  matrix added to the identity, as PHASEN's frequency transformation blocks relate a pitch's harmonics), before its
+  second layer.
 - `spectral LAM ABMIN [LINEAR]`: the preset trained with a multi-resolution STFT loss on the denoiser's clean estimate
   added to its squared error, times LAM, over the examples whose abar is at least ABMIN: Parallel WaveGAN's spectral
   convergence plus log magnitude (magnitudes floored at 1e-3), or with LINEAR 1 plus the mean absolute magnitude
   difference over the clean magnitudes' mean; at (n_fft, hop) (256, 64), (512, 128), (1024, 256), Hann windows.
 
-Run: OMP_NUM_THREADS=1 python bench/diffwave_variants.py gated|guidance|spectral [ARGS] --seed 1 \
+Run: OMP_NUM_THREADS=1 python bench/diffwave_variants.py gated|guidance|spectral|freqmix [ARGS] --seed 1 \
        --out exp/judge_seeds
 """
 import argparse, json, os, shutil, sys
@@ -27,7 +31,7 @@ import torch
 from torch import nn
 import foleybook.diffusion.core as core
 from foleybook.diffusion.core import GaussianDiffusion, train_steps, drop_cond
-from foleybook.diffusion.sashimi import S4_LAYERS, S4D
+from foleybook.diffusion.sashimi import S4_LAYERS, S4D, SpectralMasks
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from judge_seeds import one_seed, machine
 
@@ -56,6 +60,24 @@ def gated(a):
     "The outer stage's layers gated (`s4='gated'`: the outer stage is the one at the config's `length`)."
     S4_LAYERS['gated'] = lambda H, L, c: GatedS4D(H, c.d_state) if L == c.length else S4D(H, c.d_state)
     return {'train.epochs': a.epochs, 'train.model.s4': 'gated', 'train.model.film': False}
+
+
+class MixThen(nn.Module):
+    "Mix an (n, C, F, M) input across frequency (h + W h over F), then the wrapped layer."
+    def __init__(self, mix, layer): super().__init__(); self.mix, self.layer = mix, layer
+    def forward(self, h): return self.layer(h + self.mix(h.transpose(2, 3)).transpose(2, 3))
+
+
+def freqmix(a):
+    "`SpectralMasks` with a zero-initialised frequency mixing before its second layer; the preset with 4 masks."
+    init = SpectralMasks.__init__
+    def __init__(self, *args, **kw):
+        init(self, *args, **kw)
+        F = self.n_fft // 2 + 1
+        mix = nn.Linear(F, F, bias=False); nn.init.zeros_(mix.weight)   # drawn after the net's other layers
+        self.c2 = MixThen(mix, self.c2)
+    SpectralMasks.__init__ = __init__
+    return {'train.model.spectral': 4}
 
 
 def guidance(a):
@@ -106,7 +128,7 @@ def spectral(a):
 
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('variant', choices=['gated', 'guidance', 'spectral'])
+    p.add_argument('variant', choices=['gated', 'guidance', 'spectral', 'freqmix'])
     p.add_argument('args', type=float, nargs='*', help='guidance: LO HI G; spectral: LAM ABMIN [LINEAR]')
     p.add_argument('--seed', type=int, default=1)
     p.add_argument('--epochs', type=int, default=28, help='gated: epochs')
@@ -114,10 +136,10 @@ if __name__ == '__main__':
     p.add_argument('--preset-exp', default='diffwave', help="guidance: the preset's experiment under OUT/seedN")
     p.add_argument('--name', default=None, help='the experiment folder under OUT/seedN (default: from the variant)')
     a = p.parse_args()
-    need = {'gated': (0,), 'guidance': (3,), 'spectral': (2, 3)}[a.variant]
+    need = {'gated': (0,), 'guidance': (3,), 'spectral': (2, 3), 'freqmix': (0,)}[a.variant]
     if len(a.args) not in need: p.error(f"{a.variant} takes {' or '.join(map(str, need))} numbers, got {a.args}")
     a.name = a.name or '_'.join([a.variant, *(f'{x:g}' for x in a.args)])
-    sets = {'gated': gated, 'guidance': guidance, 'spectral': spectral}[a.variant](a)
+    sets = {'gated': gated, 'guidance': guidance, 'spectral': spectral, 'freqmix': freqmix}[a.variant](a)
     row = dict(variant=' '.join([a.variant, *(f'{x:g}' for x in a.args)]),
                **one_seed('diffwave', a.seed, a.out, 'demo', sets, a.name))
     f = RESULTS/'diffwave_probes.json'

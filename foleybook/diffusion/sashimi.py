@@ -18,7 +18,7 @@ from ..fastpath import fast_form, BatchChunks
 
 # %% auto #0
 __all__ = ['S4_LAYERS', 'S4D', 's4d_recurrent', 'ChannelNorm', 'SashimiBlock', 'DownPool', 'UpPool', 'position_features',
-           'SashimiConfig', 'Sashimi', 'fast_sashimi', 'sashimi_params']
+           'SpectralMasks', 'SashimiConfig', 'Sashimi', 'fast_sashimi', 'sashimi_params']
 
 # %% ../../nbs/07_sashimi.ipynb #8e726165
 class S4D(nn.Module):
@@ -187,6 +187,31 @@ class _AtOffset:
     @property
     def training(self): return self.model.training
 
+# %% ../../nbs/07_sashimi.ipynb #37398735
+class SpectralMasks(nn.Module):
+    "`K` copies of the input, each filtered by a mask over its STFT that a small 2-D conv net draws from its log power."
+    def __init__(self, K:int, # masks (filtered copies)
+                 embed_out:int, # width of the step (+ class) embedding added to the first layer
+                 C:int=8, # channels of the conv net
+                 n_fft:int=256, # STFT window (Hann) in samples
+                 hop:int=64): # STFT hop in samples
+        super().__init__()
+        self.K, self.n_fft, self.hop = K, n_fft, hop
+        self.c1, self.emb = nn.Conv2d(1, C, 3, padding=1), nn.Linear(embed_out, C)
+        self.c2 = nn.Conv2d(C, C, 3, padding=(2, 1), dilation=(2, 1))
+        self.c3 = nn.Conv2d(C, K, 3, padding=1)
+    def forward(self, x, # (n, 1, T) input
+                e): # (n, embed_out) step (+ class) embedding
+        "The (n, K, T) masked copies of `x` (computed in fp32, returned in `x`'s dtype)."
+        n, _, T = x.shape
+        with torch.autocast(x.device.type, enabled=False):
+            w = torch.hann_window(self.n_fft, device=x.device)
+            X = torch.stft(x[:, 0].float(), self.n_fft, self.hop, window=w, return_complex=True)   # (n, F, M)
+            h = F.gelu(self.c1((X.abs().square() + 1e-4).log()[:, None]) + self.emb(e.float())[:, :, None, None])
+            m = torch.sigmoid(self.c3(F.gelu(self.c2(h))))                                          # (n, K, F, M)
+            y = torch.istft((m * X[:, None]).flatten(0, 1), self.n_fft, self.hop, window=w, length=T)
+        return y.reshape(n, self.K, T).to(x.dtype)
+
 # %% ../../nbs/07_sashimi.ipynb #a61eea9c
 @dataclass
 class SashimiConfig(FoleyConfig):
@@ -218,6 +243,10 @@ class SashimiConfig(FoleyConfig):
     # every block's normalised input also scaled by 1 + a zero-initialised projection of the step (+ class)
     # embedding (FiLM, beside the shift every block adds); off in the published presets
     film: bool = False
+    # > 0: that many STFT-masked copies of the input (`SpectralMasks`) projected into the outer stage's input
+    # (zero-initialised); off (0) in the published presets
+    spectral: int = 0
+    spectral_fft: int = 256        # `SpectralMasks`' window in samples (hop a quarter of it)
     diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
     presets: ClassVar[dict] = {
         'sc09': dict(),
@@ -234,6 +263,8 @@ class SashimiConfig(FoleyConfig):
             if n is not None and (n < 1 or n % math.prod(self.pool)):
                 raise ConfigError(f"SashimiConfig: {k} {n} is not a positive multiple of prod(pool) = "
                                   f"{math.prod(self.pool)}")
+        if self.spectral and (self.spectral_fft < 4 or self.spectral_fft % 4):
+            raise ConfigError(f"SashimiConfig: spectral_fft must be a positive multiple of 4, got {self.spectral_fft}")
 
 class Sashimi(Pretrained, nn.Module):
     "SaShiMi U-Net denoiser `model(x_t, t, cond)` for waveforms, on the shared diffusion core."
@@ -264,6 +295,10 @@ class Sashimi(Pretrained, nn.Module):
         self.out1 = _wn1(c.d_model, c.d_model)
         self.out2 = nn.Conv1d(c.d_model, c.out_channels, 1)
         nn.init.zeros_(self.out2.weight); nn.init.zeros_(self.out2.bias)
+        if c.spectral:   # created last: the other weights are drawn as without it
+            self.spec = SpectralMasks(c.spectral, c.embed_out, n_fft=c.spectral_fft, hop=c.spectral_fft // 4)
+            self.spec_inp = nn.Conv1d(c.spectral, c.d_model, 1)
+            nn.init.zeros_(self.spec_inp.weight); nn.init.zeros_(self.spec_inp.bias)
 
     @property
     def sample_rate(self): return self.config.sample_rate
@@ -282,7 +317,9 @@ class Sashimi(Pretrained, nn.Module):
             if cond is None: raise ConfigError("this SaShiMi is class-conditional: give class ids (-1 for none)")
             e = e + self.class_emb(cond.long() + 1)
         elif cond is not None: raise ConfigError("this SaShiMi is unconditional but got a condition")
-        h, saved, pos = F.relu(self.inp(x)), [], self.positions(x, offset)
+        h = self.inp(x)
+        if c.spectral: h = h + self.spec_inp(self.spec(x, e))
+        h, saved, pos = F.relu(h), [], self.positions(x, offset)
         for m in self.down: saved.append(h); h = m(h, e, pos(h))
         saved.append(h)
         for m in self.centre: h = m(h, e, pos(h))
@@ -359,4 +396,6 @@ def sashimi_params(c:SashimiConfig, # an unconditional config with pool (p, p) s
     total = 3 * d + c.embed_in * c.embed_mid + c.embed_mid + c.embed_mid * E + E + 2 + d * d + 2 * d + d + 1
     H = d
     for p in c.pool: total += 2 * n * block(H) + pools(H, p); H *= x
+    C, K = 8, c.spectral   # `SpectralMasks`' conv net and its projection
+    if K: total += 10 * C + (E + 1) * C + 9 * C * C + C + 9 * C * K + K + K * d + d
     return total + n * block(H)
