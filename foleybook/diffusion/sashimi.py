@@ -204,6 +204,9 @@ class SpectralMasks(nn.Module):
                 e): # (n, embed_out) step (+ class) embedding
         "The (n, K, T) masked copies of `x` (computed in fp32, returned in `x`'s dtype)."
         n, _, T = x.shape
+        if T <= self.n_fft // 2:
+            raise DataError(f"SpectralMasks: {T} samples are too few for its {self.n_fft}-sample window (more than "
+                            f"{self.n_fft // 2} needed)")
         with torch.autocast(x.device.type, enabled=False):
             w = torch.hann_window(self.n_fft, device=x.device)
             X = torch.stft(x[:, 0].float(), self.n_fft, self.hop, window=w, return_complex=True)   # (n, F, M)
@@ -263,6 +266,8 @@ class SashimiConfig(FoleyConfig):
             if n is not None and (n < 1 or n % math.prod(self.pool)):
                 raise ConfigError(f"SashimiConfig: {k} {n} is not a positive multiple of prod(pool) = "
                                   f"{math.prod(self.pool)}")
+        if isinstance(self.spectral, bool) or not isinstance(self.spectral, int) or self.spectral < 0:
+            raise ConfigError(f"SashimiConfig: spectral must be a whole number >= 0, got {self.spectral!r}")
         if self.spectral and (self.spectral_fft < 4 or self.spectral_fft % 4):
             raise ConfigError(f"SashimiConfig: spectral_fft must be a positive multiple of 4, got {self.spectral_fft}")
 
