@@ -268,7 +268,8 @@ class SashimiConfig(FoleyConfig):
                                   f"{math.prod(self.pool)}")
         if isinstance(self.spectral, bool) or not isinstance(self.spectral, int) or self.spectral < 0:
             raise ConfigError(f"SashimiConfig: spectral must be a whole number >= 0, got {self.spectral!r}")
-        if self.spectral and (self.spectral_fft < 4 or self.spectral_fft % 4):
+        fft = self.spectral_fft
+        if self.spectral and (isinstance(fft, bool) or not isinstance(fft, int) or fft < 4 or fft % 4):
             raise ConfigError(f"SashimiConfig: spectral_fft must be a positive multiple of 4, got {self.spectral_fft}")
 
 class Sashimi(Pretrained, nn.Module):
