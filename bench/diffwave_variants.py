@@ -16,12 +16,19 @@ with it for freqmix) with one change that foleybook does not carry, on the bench
   conv net also mixes its first layer's output across frequency (a learned, zero-initialised frequency x frequency
   matrix added to the identity, as PHASEN's frequency transformation blocks relate a pitch's harmonics), before its
   second layer.
+- `comb [K]`: the `demo` preset with `SashimiConfig.spectral` K (default 2) whose masks are harmonic combs
+  (`CombMasks`): the conv net's last layer gives a salience per bin; each frame's mask is a softmax mixture of 64 combs
+  (Gaussian teeth 0.75 bins wide at the multiples of pitches log-spaced over 100-1600 Hz, below Nyquist) weighted by
+  the salience summed over their teeth, times a gain per frame: a pitch-driven comb in place of free bins.
+- `combout [K]`, `freeout [K]`: `comb` (K default 2), or the preset's free `SpectralMasks` (K default 4), with an
+  output path besides: the masked copies and the input are added to the predicted noise, each times a zero-initialised
+  projection of the step and class embedding (a spectral Wiener-style denoiser the network corrects).
 - `spectral LAM ABMIN [LINEAR]`: the preset trained with a multi-resolution STFT loss on the denoiser's clean estimate
   added to its squared error, times LAM, over the examples whose abar is at least ABMIN: Parallel WaveGAN's spectral
   convergence plus log magnitude (magnitudes floored at 1e-3), or with LINEAR 1 plus the mean absolute magnitude
   difference over the clean magnitudes' mean; at (n_fft, hop) (256, 64), (512, 128), (1024, 256), Hann windows.
 
-Run: OMP_NUM_THREADS=1 python bench/diffwave_variants.py gated|guidance|spectral|freqmix [ARGS] --seed 1 \
+Run: OMP_NUM_THREADS=1 python bench/diffwave_variants.py gated|guidance|spectral|freqmix|comb|... [ARGS] --seed 1 \
        --out exp/judge_seeds
 """
 import argparse, json, os, shutil, sys
@@ -29,6 +36,7 @@ os.environ.setdefault('OMP_NUM_THREADS', '1')
 from pathlib import Path
 import torch
 from torch import nn
+import torch.nn.functional as F
 import foleybook.diffusion.core as core
 from foleybook.diffusion.core import GaussianDiffusion, train_steps, drop_cond
 from foleybook.diffusion.sashimi import S4_LAYERS, S4D, SpectralMasks
@@ -80,6 +88,73 @@ def freqmix(a):
     return {'train.model.spectral': 4}
 
 
+class CombMasks(SpectralMasks):
+    ("`SpectralMasks` whose masks are harmonic combs: each of the K masks is a frame's mixture of G combs (teeth at "
+     "the multiples of a pitch, log-spaced over F0), weighted by a softmax of the conv net's salience summed over each "
+     "comb's teeth, times a gain per frame.")
+    def __init__(self, K, embed_out, C=8, n_fft=256, hop=64, sr=8000, f0=(100., 1600.), G=64, width=0.75):
+        super().__init__(K, embed_out, C, n_fft, hop)
+        self.gain = nn.Conv2d(C, K, 3, padding=1)
+        F, df = n_fft // 2 + 1, sr / n_fft
+        f0s = f0[0] * (f0[1] / f0[0]) ** (torch.arange(G) / (G - 1))
+        h = torch.arange(1, int(sr / 2 / f0[0]) + 1)
+        centres = f0s[:, None] * h[None] / df                                                  # (G, H) in bins
+        bump = torch.exp(-0.5 * ((torch.arange(F)[None, None] - centres[..., None]) / width) ** 2)
+        comb = (bump * (centres[..., None] < F - 1)).amax(1)                                   # (G, F)
+        self.register_buffer('comb', comb, persistent=False)
+    def forward(self, x, e):
+        n, _, T = x.shape
+        with torch.autocast(x.device.type, enabled=False):
+            w = torch.hann_window(self.n_fft, device=x.device)
+            X = torch.stft(x[:, 0].float(), self.n_fft, self.hop, window=w, return_complex=True)   # (n, F, M)
+            h = F.gelu(self.c1((X.abs().square() + 1e-4).log()[:, None]) + self.emb(e.float())[:, :, None, None])
+            h = F.gelu(self.c2(h))
+            z = torch.einsum('nkfm,gf->nkgm', self.c3(h), self.comb) / self.comb.sum(1)[:, None]
+            g = torch.sigmoid(self.gain(h).mean(2, keepdim=True))
+            m = g * torch.einsum('nkgm,gf->nkfm', z.softmax(2), self.comb)                       # (n, K, F, M)
+            y = torch.istft((m * X[:, None]).flatten(0, 1), self.n_fft, self.hop, window=w, length=T)
+        return y.reshape(n, self.K, T).to(x.dtype)
+
+
+def comb(a):
+    "The preset with `SashimiConfig.spectral` K (ARGS, default 2) masks that are harmonic combs (`CombMasks`)."
+    import foleybook.diffusion.sashimi as sashimi
+    sashimi.SpectralMasks = CombMasks
+    return {'train.model.spectral': int((a.args or [2])[0])}
+
+
+def _out_path():
+    ("Every SaShiMi with masks also adds to its output the masked copies and its input, each times a zero-initialised "
+     "projection of the step (+ class) embedding (drawn after every other weight).")
+    from foleybook.diffusion.sashimi import Sashimi
+    init, fwd = Sashimi.__init__, Sashimi.forward
+    def __init__(self, config):
+        init(self, config)
+        if config.spectral:
+            self.spec_out = nn.Linear(config.embed_out, config.spectral + 1)
+            nn.init.zeros_(self.spec_out.weight); nn.init.zeros_(self.spec_out.bias)
+            self.spec.register_forward_hook(lambda m, inp, out: setattr(m, '_last', (inp, out)))
+    def forward(self, x, t, cond=None, offset=None):
+        out = fwd(self, x, t, cond, offset)
+        if not self.config.spectral: return out
+        (xin, e), copies = self.spec._last
+        add = (self.spec_out(e)[:, :, None] * torch.cat([copies, xin], 1)).sum(1, keepdim=True)
+        return out + (add[:, 0] if out.ndim == 2 else add).to(out.dtype)
+    Sashimi.__init__, Sashimi.forward = __init__, forward
+
+
+def combout(a):
+    "`comb` with the output path (`_out_path`)."
+    _out_path()
+    return comb(a)
+
+
+def freeout(a):
+    "The preset with `SashimiConfig.spectral` K (default 4) free masks and the output path (`_out_path`)."
+    _out_path()
+    return {'train.model.spectral': int((a.args or [4])[0])}
+
+
 def guidance(a):
     "Guidance G only at the steps in [LO, HI]; the preset's trained experiment copied to sample again."
     lo, hi, G = a.args
@@ -126,20 +201,24 @@ def spectral(a):
     return dict(PRESET)
 
 
+VARIANTS = dict(gated=gated, guidance=guidance, spectral=spectral, freqmix=freqmix, comb=comb, combout=combout,
+                freeout=freeout)
+
+
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument('variant', choices=['gated', 'guidance', 'spectral', 'freqmix'])
-    p.add_argument('args', type=float, nargs='*', help='guidance: LO HI G; spectral: LAM ABMIN [LINEAR]')
+    p.add_argument('variant', choices=list(VARIANTS))
+    p.add_argument('args', type=float, nargs='*', help='guidance: LO HI G; spectral: LAM ABMIN [LINEAR]; comb: [K]')
     p.add_argument('--seed', type=int, default=1)
     p.add_argument('--epochs', type=int, default=28, help='gated: epochs')
     p.add_argument('--out', default='exp/judge_seeds', help="bench/judge_seeds.py's folder (the preset's runs there)")
     p.add_argument('--preset-exp', default='diffwave', help="guidance: the preset's experiment under OUT/seedN")
     p.add_argument('--name', default=None, help='the experiment folder under OUT/seedN (default: from the variant)')
     a = p.parse_args()
-    need = {'gated': (0,), 'guidance': (3,), 'spectral': (2, 3), 'freqmix': (0,)}[a.variant]
+    need = {'gated': (0,), 'guidance': (3,), 'spectral': (2, 3), 'freqmix': (0,)}.get(a.variant, (0, 1))
     if len(a.args) not in need: p.error(f"{a.variant} takes {' or '.join(map(str, need))} numbers, got {a.args}")
     a.name = a.name or '_'.join([a.variant, *(f'{x:g}' for x in a.args)])
-    sets = {'gated': gated, 'guidance': guidance, 'spectral': spectral, 'freqmix': freqmix}[a.variant](a)
+    sets = VARIANTS[a.variant](a)
     row = dict(variant=' '.join([a.variant, *(f'{x:g}' for x in a.args)]),
                **one_seed('diffwave', a.seed, a.out, 'demo', sets, a.name))
     f = RESULTS/'diffwave_probes.json'
