@@ -13,12 +13,13 @@ from torch.nn.utils.parametrizations import weight_norm
 from ..core import FoleyConfig, Pretrained, ConfigError, DataError, discover
 from .core import DiffusionConfig, GaussianDiffusion, DiffusionGenerator
 from .diffwave_blocks import step_embedding
+from .spectral import SpectralMasks
 from ..vocoders.base import inference_copy
 from ..fastpath import fast_form, BatchChunks
 
 # %% auto #0
 __all__ = ['S4_LAYERS', 'S4D', 's4d_recurrent', 'ChannelNorm', 'SashimiBlock', 'DownPool', 'UpPool', 'position_features',
-           'SpectralMasks', 'SashimiConfig', 'Sashimi', 'fast_sashimi', 'sashimi_params']
+           'SashimiConfig', 'Sashimi', 'fast_sashimi', 'sashimi_params']
 
 # %% ../../nbs/07_sashimi.ipynb #8e726165
 class S4D(nn.Module):
@@ -186,34 +187,6 @@ class _AtOffset:
     def __call__(self, x, t, cond=None): return self.model(x, t, cond, offset=self.offset)
     @property
     def training(self): return self.model.training
-
-# %% ../../nbs/07_sashimi.ipynb #37398735
-class SpectralMasks(nn.Module):
-    "`K` copies of the input, each filtered by a mask over its STFT that a small 2-D conv net draws from its log power."
-    def __init__(self, K:int, # masks (filtered copies)
-                 embed_out:int, # width of the step (+ class) embedding added to the first layer
-                 C:int=8, # channels of the conv net
-                 n_fft:int=256, # STFT window (Hann) in samples
-                 hop:int=64): # STFT hop in samples
-        super().__init__()
-        self.K, self.n_fft, self.hop = K, n_fft, hop
-        self.c1, self.emb = nn.Conv2d(1, C, 3, padding=1), nn.Linear(embed_out, C)
-        self.c2 = nn.Conv2d(C, C, 3, padding=(2, 1), dilation=(2, 1))
-        self.c3 = nn.Conv2d(C, K, 3, padding=1)
-    def forward(self, x, # (n, 1, T) input
-                e): # (n, embed_out) step (+ class) embedding
-        "The (n, K, T) masked copies of `x` (computed in fp32, returned in `x`'s dtype)."
-        n, _, T = x.shape
-        if T <= self.n_fft // 2:
-            raise DataError(f"SpectralMasks: {T} samples are too few for its {self.n_fft}-sample window (more than "
-                            f"{self.n_fft // 2} needed)")
-        with torch.autocast(x.device.type, enabled=False):
-            w = torch.hann_window(self.n_fft, device=x.device)
-            X = torch.stft(x[:, 0].float(), self.n_fft, self.hop, window=w, return_complex=True)   # (n, F, M)
-            h = F.gelu(self.c1((X.abs().square() + 1e-4).log()[:, None]) + self.emb(e.float())[:, :, None, None])
-            m = torch.sigmoid(self.c3(F.gelu(self.c2(h))))                                          # (n, K, F, M)
-            y = torch.istft((m * X[:, None]).flatten(0, 1), self.n_fft, self.hop, window=w, length=T)
-        return y.reshape(n, self.K, T).to(x.dtype)
 
 # %% ../../nbs/07_sashimi.ipynb #a61eea9c
 @dataclass
