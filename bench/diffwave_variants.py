@@ -1,6 +1,8 @@
 """The DiffWave `demo` preset (without FiLM for gated, guidance and spectral, the preset they were measured against;
-with it for freqmix) with one change that foleybook does not carry, on the benchmark's split and judge of a seed
-(bench/judge_seeds.py's `one_seed`); the row goes to `variant_probes` of nbs/results/diffwave_probes.json.
+with it for freqmix, comb, combout and freeout) with one change that foleybook does not carry, on the benchmark's split
+and judge of a seed (bench/judge_seeds.py's `one_seed`); the row goes to `variant_probes` of
+nbs/results/diffwave_probes.json. The masks variants patch the package's classes for the run: their saved models record
+`spectral` K but hold weights only the patched classes load.
 
 - `gated`: every block of the outer stage (8 kHz, 16 channels) gets WaveNet's gated dilated convolutions beside its
   S4D layer (dilations 1, 2, 4, 8, 16, kernel 3, tanh x sigmoid, a residual 1x1 each; their residual and the S4D's
