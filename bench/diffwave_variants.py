@@ -104,18 +104,11 @@ class CombMasks(SpectralMasks):
         bump = torch.exp(-0.5 * ((torch.arange(F)[None, None] - centres[..., None]) / width) ** 2)
         comb = (bump * (centres[..., None] < F - 1)).amax(1)                                   # (G, F)
         self.register_buffer('comb', comb, persistent=False)
-    def forward(self, x, e):
-        n, _, T = x.shape
-        with torch.autocast(x.device.type, enabled=False):
-            w = torch.hann_window(self.n_fft, device=x.device)
-            X = torch.stft(x[:, 0].float(), self.n_fft, self.hop, window=w, return_complex=True)   # (n, F, M)
-            h = F.gelu(self.c1((X.abs().square() + 1e-4).log()[:, None]) + self.emb(e.float())[:, :, None, None])
-            h = F.gelu(self.c2(h))
-            z = torch.einsum('nkfm,gf->nkgm', self.c3(h), self.comb) / self.comb.sum(1)[:, None]
-            g = torch.sigmoid(self.gain(h).mean(2, keepdim=True))
-            m = g * torch.einsum('nkgm,gf->nkfm', z.softmax(2), self.comb)                       # (n, K, F, M)
-            y = torch.istft((m * X[:, None]).flatten(0, 1), self.n_fft, self.hop, window=w, length=T)
-        return y.reshape(n, self.K, T).to(x.dtype)
+    def masks(self, h):
+        h = F.gelu(self.c2(h))
+        z = torch.einsum('nkfm,gf->nkgm', self.c3(h), self.comb) / self.comb.sum(1)[:, None]
+        g = torch.sigmoid(self.gain(h).mean(2, keepdim=True))
+        return g * torch.einsum('nkgm,gf->nkfm', z.softmax(2), self.comb)                         # (n, K, F, M)
 
 
 def comb(a):

@@ -35,6 +35,9 @@ class SpectralMasks(nn.Module):
             w = torch.hann_window(self.n_fft, device=x.device)
             X = torch.stft(x[:, 0].float(), self.n_fft, self.hop, window=w, return_complex=True)   # (n, F, M)
             h = F.gelu(self.c1((X.abs().square() + 1e-4).log()[:, None]) + self.emb(e.float())[:, :, None, None])
-            m = torch.sigmoid(self.c3(F.gelu(self.c2(h))))                                          # (n, K, F, M)
+            m = self.masks(h)                                                                       # (n, K, F, M)
             y = torch.istft((m * X[:, None]).flatten(0, 1), self.n_fft, self.hop, window=w, length=T)
         return y.reshape(n, self.K, T).to(x.dtype)
+    def masks(self, h): # (n, C, F, M) the first layer's output
+        "The (n, K, F, M) masks in [0, 1] (a subclass may draw them otherwise)."
+        return torch.sigmoid(self.c3(F.gelu(self.c2(h))))
