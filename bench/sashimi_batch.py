@@ -14,7 +14,7 @@ os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_TH
 from pathlib import Path
 import numpy as np, torch
 from foleybook.core import load_pretrained
-from foleybook.diffusion.core import DiffusionGenerator
+from foleybook.diffusion.generator import DiffusionGenerator
 from foleybook.diffusion.sashimi import fast_sashimi
 from foleybook.fastpath import cpu_info
 

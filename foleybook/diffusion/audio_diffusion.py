@@ -11,7 +11,8 @@ import numpy as np, torch, torch.nn.functional as F
 from torch import nn
 from ..core import (FoleyConfig, Pretrained, ConfigError, DataError, CheckpointError,
                             save_safetensors, load_safetensors)
-from .core import DiffusionConfig, GaussianDiffusion, SAMPLERS, sampling_record
+from .core import DiffusionConfig, GaussianDiffusion, SAMPLERS
+from .generator import sampling_record
 from .diffusers_schedulers import diffusion_from_diffusers
 from .unet2d import UNet2D, UNet2DConfig
 from .mel_images import (MelImageConfig, MelImages, tensor_to_uint8,

@@ -10,15 +10,13 @@ from dataclasses import dataclass
 from typing import ClassVar
 import torch
 from ..core import FoleyConfig, ConfigError, DataError, clip_generators, draw_normal
-from ..protocols import GeneratorMixin
 from .solvers import SamplerSpec, SamplerRun, SOLVERS
 from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'TIMESTEP_SPACINGS', 'SAMPLERS', 'linear_betas', 'scaled_linear_betas', 'cosine_betas', 'fast_schedule',
            'DiffusionConfig', 'null_cond', 'drop_cond', 'batch_cond', 'GaussianDiffusion', 'train_steps', 'ddpm_steps',
-           'ddim_steps', 'fast_steps', 'ddim_update', 'ddpm_update', 'fast_update', 'sampling_record',
-           'DiffusionGenerator']
+           'ddim_steps', 'fast_steps', 'ddim_update', 'ddpm_update', 'fast_update']
 
 # %% ../../nbs/06_diffusion.ipynb #572aab7b
 def linear_betas(T:int, # number of training steps
@@ -359,79 +357,3 @@ def sample(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
     finally:
         if was_training: model.train()
     return x
-
-# %% ../../nbs/06_diffusion.ipynb #9eba9b41
-def sampling_record(sampler:str, # a key of `SAMPLERS`
-                    network_calls:int, # model calls per clip
-                    eta:float=None, # DDIM's eta (None: 0, deterministic); the other samplers fix their own noise
-                    ) -> dict:
-    "What a report records of how clips were sampled: the sampler, its calls per clip and, for DDIM, its eta."
-    return dict(sampler=sampler, network_calls=network_calls,
-                **({'eta': float(eta or 0.)} if sampler == 'ddim' else {}))
-
-# %% ../../nbs/06_diffusion.ipynb #e934ff03
-class DiffusionGenerator(GeneratorMixin):
-    ("A trained diffusion model as a `Generator`: `generate(cond, n, seed, **options) -> (n, T)` waves (on the CPU), "
-     "sampled on the denoiser's device.")
-    seeds_per_clip = True  # `generate` takes one seed per clip (`write_clips`)
-    def __init__(self, model, # the denoiser
-                 diffusion:GaussianDiffusion, # its process
-                 example_shape:tuple, # the shape of one sample, without the batch
-                 sample_rate:int, # of the decoded waves
-                 classes=None, # class names (cond may then be a name), or None
-                 decode=None, # batch -> (n, T) waves (default: flatten)
-                 # the trained model `model` was made from (e.g. before `fast_diffwave`), which `save_pretrained` saves
-                 source=None,
-                 **defaults): # default sampling options (sampler, steps, guidance, ...)
-        self.model, self.diffusion, self.example_shape = model, diffusion, tuple(example_shape)
-        self.sample_rate, self.classes, self.decode, self.defaults = sample_rate, classes, decode, defaults
-        self.source = model if source is None else source
-
-    def save_pretrained(self, folder): # the folder to write
-        ("Save the trained model this generator was made from: `as_generator(load_pretrained(folder))` rebuilds the "
-         "generator (with the model's default options).")
-        if not hasattr(self.source, 'save_pretrained'):
-            raise ConfigError(f"this generator's model ({type(self.source).__name__}) has no save_pretrained: it "
-                              f"cannot be saved")
-        return self.source.save_pretrained(folder)
-
-    @property
-    def options(self) -> dict:
-        "Sampling options for `generator_sampler` sliders: name -> (default, min, max, step); guidance when it applies."
-        if self.classes and self.diffusion.config.p_uncond:
-            return {'guidance': (float(self.defaults.get('guidance', 1.)), 1., 5., 0.25)}
-        return {}
-
-    def sampling(self, **options) -> dict: # `generate` options
-        ("How `generate(**options)` samples: the sampler, its model calls per clip (guidance's rows share a call) "
-         "and, for DDIM, its eta.")
-        o = {'sampler': 'ddim', **self.defaults, **options}
-        calls = len(self.diffusion.plan(o['sampler'], o.get('steps'), o.get('infer_betas'))[0])
-        return sampling_record(o['sampler'], calls, o.get('eta'))
-
-    def cond_ids(self, cond, n):
-        "Class names / ids as a (n,) LongTensor; tensors pass through."
-        if cond is None or torch.is_tensor(cond): return cond
-        names = cond if isinstance(cond, (list, tuple)) else [cond] * n
-        if len(names) != n: raise ConfigError(f"{len(names)} conditions for {n} examples")
-        ids = []
-        for c in names:
-            if isinstance(c, str):
-                if not self.classes or c not in self.classes:
-                    raise ConfigError(f"{c!r} is not a class of this model; classes: {self.classes}")
-                c = list(self.classes).index(c)
-            ids.append(int(c))
-        return torch.tensor(ids)
-
-    def generate(self, cond=None, # a class name or id, a list of n of them, a tensor, or None
-                 n:int=1, # number of clips
-                 seed:int=0, # same seed, same clips
-                 **options): # `GaussianDiffusion.sample` options
-        "Sample `n` examples for `cond` and decode them to waves (n, T)."
-        x = self.diffusion.sample(self.model, (n, *self.example_shape), self.cond_ids(cond, n), seed=seed,
-                                  **{**self.defaults, **options})
-        w = self.decode(x) if self.decode is not None else x
-        return w.reshape(n, -1).float().cpu()
-
-    def __repr__(self):
-        return f"DiffusionGenerator({type(self.model).__name__}, {self.diffusion}, classes={self.classes})"

@@ -14,7 +14,8 @@ from torch.nn.utils.parametrizations import weight_norm
 from ..core import (FoleyConfig, Pretrained, ConfigError, DataError, CheckpointError, check_state_dict,
                             load_torch_file)
 from ..audio import MelConfig, MelSpectrogram
-from .core import DiffusionConfig, GaussianDiffusion, DiffusionGenerator
+from .core import DiffusionConfig, GaussianDiffusion
+from .generator import DiffusionGenerator
 from .diffwave_blocks import (DiffWaveConfig, step_embedding, wn, MelUpsampler,
                                              ResidualLayer)
 from ..vocoders.base import inference_copy

@@ -11,7 +11,8 @@ import torch, torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 from ..core import FoleyConfig, Pretrained, ConfigError, DataError, discover
-from .core import DiffusionConfig, GaussianDiffusion, DiffusionGenerator
+from .core import DiffusionConfig, GaussianDiffusion
+from .generator import DiffusionGenerator
 from .diffwave_blocks import step_embedding
 from .spectral import SpectralMasks
 from ..vocoders.base import inference_copy

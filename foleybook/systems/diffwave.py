@@ -10,7 +10,7 @@ import ipywidgets as W
 from ..core import ConfigError, load_pretrained
 from ..display import Sampler
 from ..audio import load_audio
-from ..diffusion.core import DiffusionGenerator
+from ..diffusion.generator import DiffusionGenerator
 from ..eval.metrics import fid, is_score, ndb
 from ..eval.system_metrics import mis_score, am_score, envelope_peak, band_limit, class_accuracy, class_clips
 from .common import System, Part, register_system
@@ -22,7 +22,7 @@ __all__ = ['TASK_METRICS', 'DIFFWAVE_SYSTEM', 'diffusion_generator', 'diffwave_s
 # %% ../../nbs/07c_diffwave_generator.ipynb #8fc592a1
 def diffusion_generator(model, # a trained `DiffWave` or `Sashimi` (unconditional or class-conditional)
                         **options): # `model.generator` options: classes, sampler, steps, guidance, bf16 (DiffWave)
-    "A waveform diffusion model as a `Generator`: its fast inference form in the core's `DiffusionGenerator`."
+    "A waveform diffusion model as a `Generator`: its fast inference form in a `DiffusionGenerator`."
     return model.generator(**options)
 
 # %% ../../nbs/07c_diffwave_generator.ipynb #ceba685a
