@@ -10,7 +10,8 @@ Both give the same logits (checked here); the step is forward + cross-entropy + 
 import argparse, os, time
 os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_THREADS', '1')
 import torch, torch.nn.functional as F
-from foleybook.priors.pixelsnail import PixelSNAIL, PixelSNAILConfig, CausalConv2d
+from foleybook.priors.pixelsnail import PixelSNAIL, PixelSNAILConfig
+from foleybook.priors.pixelsnail_layers import CausalConv2d
 from foleybook.recipes.dcase2023 import RECIPE_PRESETS
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)

@@ -239,7 +239,7 @@ def test_pipeline_errors():
 def test_amp_keeps_attention_and_logits_fp32(tmp_path):
     "bf16 autocast on CPU (the learner's AMP): attention and logits stay float32, the loss still falls."
     from foleybook.data.loaders import code_dls
-    from foleybook.priors.pixelsnail import CausalAttention
+    from foleybook.priors.pixelsnail_layers import CausalAttention
     from foleybook.priors.pixelsnail_train import pixelsnail_learner, PixelSNAILTrainer
     from foleybook.train.learner import fp32
     f = _toy_file(tmp_path/'c.safetensors', n=48)

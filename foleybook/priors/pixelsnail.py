@@ -12,12 +12,13 @@ import torch, torch.nn.functional as F
 from torch import nn
 from fastcore.basics import patch
 from ..core import *
+from .pixelsnail_layers import (WNConv2d, frozen_weights, StepCache, CausalConv2d, GatedResBlock,
+                                              CausalAttention)
 from .sampling import sample_logits, guided_logits, check_sampling, autoregress
 from ..protocols import Prior
 
 # %% auto #0
-__all__ = ['PixelSNAILConfig', 'WNConv2d', 'frozen_weights', 'StepCache', 'CausalConv2d', 'GatedResBlock', 'CausalAttention',
-           'PixelBlock', 'PixelSNAIL', 'check_causality', 'step_logits']
+__all__ = ['PixelSNAILConfig', 'PixelBlock', 'PixelSNAIL', 'check_causality', 'step_logits']
 
 # %% ../../nbs/05a_pixelsnail.ipynb #39d30594
 @dataclass
@@ -64,191 +65,6 @@ class PixelSNAILConfig(FoleyConfig):
         if self.causal not in ('strict', 'inclusive'):
             raise ConfigError(f"PixelSNAILConfig.causal must be 'strict' or 'inclusive', got {self.causal!r}")
         if self.kernel < 2: raise ConfigError(f"PixelSNAILConfig.kernel must be >= 2, got {self.kernel}")
-
-# %% ../../nbs/05a_pixelsnail.ipynb #89f50f71
-class WNConv2d(nn.Module):
-    "Weight-normalised 2d convolution (weight = g * v / |v| per output channel) with an optional fixed kernel mask."
-    def __init__(self, cin:int, # input channels
-                 cout:int, # output channels
-                 kernel=1, # int or (kh, kw)
-                 padding=0, # as in `nn.Conv2d` (used by non-causal convolutions)
-                 bias:bool=True,
-                 mask:torch.Tensor=None): # (kh, kw) 0/1 mask multiplied into the kernel
-        super().__init__()
-        kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
-        self.padding = padding
-        self.v = nn.Parameter(torch.empty(cout, cin, kh, kw))
-        nn.init.kaiming_uniform_(self.v, a=math.sqrt(5))  # nn.Conv2d's default
-        m = torch.ones(kh, kw) if mask is None else mask.float()
-        self.register_buffer('mask', m.view(1, 1, kh, kw), persistent=False)
-        with torch.no_grad(): self.g = nn.Parameter((self.v * self.mask).flatten(1).norm(dim=1).view(cout, 1, 1, 1))
-        self.bias = nn.Parameter(torch.zeros(cout)) if bias else None
-        self._frozen = None
-
-    def weight(self) -> torch.Tensor:
-        "The effective (masked, normalised) kernel."
-        if self._frozen is not None: return self._frozen
-        v = self.v * self.mask
-        return self.g * v / v.flatten(1).norm(dim=1).clamp_min(1e-12).view(-1, 1, 1, 1)
-
-    def forward(self, x, ctx=None):
-        if ctx is not None:  # incremental mode: one position, (n, cin, 1, 1); only 1x1 kernels are position-wise
-            if self.v.shape[-1] * self.v.shape[-2] > 1:
-                raise FoleyError(f"{type(self).__name__} with a {tuple(self.v.shape[-2:])} kernel has no incremental "
-                                 f"mode")
-            return self.window(x)
-        return F.conv2d(x, self.weight(), self.bias, padding=self.padding)
-
-    def window(self, patch):
-        "Output at one position from its (n, cin, kh, kw) input window: (n, cout, 1, 1)."
-        return F.linear(patch.flatten(1), self.weight().flatten(1), self.bias)[..., None, None]
-
-@contextmanager
-def frozen_weights(model:nn.Module): # a module holding `WNConv2d`s
-    "Compute every weight-normalised kernel once for the duration of the block (inference only)."
-    mods = [m for m in model.modules() if isinstance(m, WNConv2d)]
-    for m in mods: m._frozen = None; m._frozen = m.weight().detach()
-    try: yield model
-    finally:
-        for m in mods: m._frozen = None
-
-# %% ../../nbs/05a_pixelsnail.ipynb #3c425452
-class StepCache:
-    "State of an incremental (one position at a time) pass: the position and each layer's buffers."
-    def __init__(self, height, width): self.height, self.width, self.r, self.c, self.bufs = height, width, 0, 0, {}
-    def get(self, key, make):
-        "The buffer of `key` (a module), created by `make()` on first use."
-        if key not in self.bufs: self.bufs[key] = make()
-        return self.bufs[key]
-
-class CausalConv2d(WNConv2d):
-    ("Weight-normalised conv whose output at (r, c) sees only earlier (or, for 'causal', also the same) positions of "
-     "its input.")
-    def __init__(self, cin:int, cout:int,
-                 kernel, # (kh, kw) or int
-                 mode:str='causal', # 'down', 'downright', 'strict' (strictly earlier) or 'causal' (inclusive)
-                 # 'down' / 'downright': output 0 (no bias) in the first row / column, as the baseline's shift gives
-                 zero_edge:bool=False):
-        kh, kw = (kernel, kernel) if isinstance(kernel, int) else kernel
-        mask = torch.ones(kh, kw)
-        if mode not in ('down', 'downright', 'strict', 'causal'):
-            raise ConfigError(f"CausalConv2d: unknown mode {mode!r}")
-        if mode == 'causal': mask[-1, kw//2+1:] = 0
-        if mode == 'strict': mask[-1, kw//2:] = 0
-        super().__init__(cin, cout, (kh, kw), mask=mask)
-        self.mode, self.kh, self.kw, self.zero_edge = mode, kh, kw, zero_edge and mode in ('down', 'downright')
-        # (left, right, top, bottom) padding; 'down' and 'downright' make one extra row / column, cut off after the conv
-        self.pad = {'down': (kw//2, kw//2, kh, 0), 'downright': (kw, 0, kh-1, 0), 'causal': (kw//2, kw//2, kh-1, 0),
-                    'strict': (kw//2, kw//2, kh-1, 0)}[mode]
-
-    def forward(self, x, ctx=None):
-        if ctx is not None: return self.step(x, ctx)
-        H, W = x.shape[-2:]
-        return self._edge(F.conv2d(F.pad(x, self.pad), self.weight(), self.bias)[..., :H, :W])
-
-    def _edge(self, out): # zero the first row ('down') or column ('downright') when `zero_edge`
-        if not self.zero_edge: return out
-        return F.pad(out[..., 1:, :], (0, 0, 1, 0)) if self.mode == 'down' else F.pad(out[..., 1:], (1, 0))
-
-    def step(self, x, ctx:StepCache):
-        ("Output at (ctx.r, ctx.c) given this layer's input there, x: (n, cin, 1, 1); earlier inputs come from the "
-         "cache.")
-        if self.mode not in ('causal', 'strict'):
-            raise FoleyError(f"CausalConv2d(mode={self.mode!r}) steps through `window_from_codes`, not `step`")
-        pl, pr, pt, _ = self.pad
-        # rolling buffer of the last kh padded rows, each twice: padded row q lives in slots q % kh and q % kh + kh
-        kh, r, c = self.kh, ctx.r, ctx.c
-        buf = ctx.get(self, lambda: x.new_zeros(x.shape[0], x.shape[1], 2 * kh, ctx.width + pl + pr))
-        s = (r + pt) % kh
-        buf[:, :, s, c + pl] = buf[:, :, s + kh, c + pl] = x[:, :, 0, 0]
-        # padded rows r .. r+kh-1 (input rows r-kh+1 .. r); in row r the slots right of c hold stale values
-        # of an old row, which the kernel's mask multiplies by exactly 0 (for 'strict' the slot at c too)
-        return self.window(buf[:, :, r % kh : r % kh + kh, c:c+self.kw])
-
-    def window_from_codes(self, codes, r, c, n_codes):
-        "Output at (r, c) of this conv applied to one_hot(codes) (n, H, W), reading only the window it needs."
-        pl, pr, pt, _ = self.pad
-        if self.zero_edge and (r if self.mode == 'down' else c) == 0:
-            return self.v.new_zeros(codes.shape[0], self.v.shape[0], 1, 1)
-        win = F.pad(codes + 1, (pl, pr, pt, 0))[:, r:r+self.kh, c:c+self.kw]   # 0 = padding
-        oh = F.one_hot(win, n_codes + 1)[..., 1:].permute(0, 3, 1, 2).to(self.v.dtype)
-        return self.window(oh)
-
-    def from_codes(self, codes, n_codes):
-        "This conv applied to one_hot(codes) (n, H, W), as one embedding lookup per kernel tap (no one-hot tensor)."
-        H, W = codes.shape[-2:]
-        pl, pr, pt, pb = self.pad
-        x = F.pad(codes + 1, (pl, pr, pt, pb))   # 0 = padding, looked up in a zero row
-        tables = F.pad(self.weight().permute(2, 3, 1, 0), (0, 0, 1, 0))   # (kh, kw, 1 + n_codes, cout)
-        out = sum(F.embedding(x[:, i:i+H, j:j+W], tables[i, j]) for i in range(self.kh) for j in range(self.kw))
-        return self._edge(out.permute(0, 3, 1, 2) + (0 if self.bias is None else self.bias[:, None, None]))
-
-# %% ../../nbs/05a_pixelsnail.ipynb #626cfac3
-class GatedResBlock(nn.Module):
-    "x + GLU(conv(dropout(elu(conv(elu(x)) [+ aux])) [+ cond])): the PixelSNAIL residual unit."
-    def __init__(self, channels:int, # input = output channels
-                 hidden:int, # channels of the first conv
-                 kernel:int=1,
-                 # 'causal' (inclusive causal convs), 'strict' (the baseline's) or 'same' (ordinary, zero-padded)
-                 kind:str='causal',
-                 dropout:float=0.,
-                 aux_channels:int=0, # channels of an auxiliary input added after the first conv
-                 cond_channels:int=0): # channels of a condition map added before the gate
-        super().__init__()
-        if kind in ('causal', 'strict') and kernel > 1: conv = lambda i, o: CausalConv2d(i, o, kernel, kind)
-        else: conv = lambda i, o: WNConv2d(i, o, kernel, padding=kernel // 2)
-        self.conv1, self.conv2 = conv(channels, hidden), conv(hidden, 2 * channels)
-        self.aux = WNConv2d(aux_channels, hidden, 1) if aux_channels else None
-        self.cond = WNConv2d(cond_channels, 2 * channels, 1, bias=False) if cond_channels else None
-        self.drop = nn.Dropout(dropout)
-
-    def forward(self, x, aux=None, cond=None, ctx=None):
-        h = self.conv1(F.elu(x), ctx)
-        if self.aux is not None: h = h + self.aux(F.elu(aux), ctx)
-        h = self.conv2(self.drop(F.elu(h)), ctx)
-        if self.cond is not None: h = h + self.cond(cond, ctx)
-        return x + F.glu(h, dim=1)
-
-# %% ../../nbs/05a_pixelsnail.ipynb #3da761e1
-class CausalAttention(nn.Module):
-    ("Multi-head attention over the flattened map, each position attending to earlier positions (and itself unless "
-     "`strict`), in fp32.")
-    def __init__(self, q_channels:int, k_channels:int, channels:int, n_heads:int=8, dropout:float=0.,
-                 # attend to strictly earlier positions only (the baseline; the first position gets zeros)
-                 strict:bool=False):
-        super().__init__()
-        if channels % n_heads: raise ConfigError(f"attention width {channels} is not divisible by n_heads={n_heads}")
-        self.q, self.k, self.v = WNConv2d(q_channels, channels, 1), WNConv2d(k_channels, channels,
-                                                                             1), WNConv2d(k_channels, channels, 1)
-        self.n_heads, self.dropout, self.strict = n_heads, dropout, strict
-
-    def _heads(self, t): # (n, C, h, w) -> (n, heads, h*w, d)
-        n, C = t.shape[:2]
-        # contiguous: the fused kernel
-        return t.float().reshape(n, self.n_heads, C // self.n_heads, -1).transpose(2, 3).contiguous()
-
-    def _attend(self, q, k, v, ctx):
-        "softmax(q k^T / sqrt(d)) v over the allowed keys (fused, memory-efficient kernel)."
-        p_drop = self.dropout if self.training else 0.
-        if ctx is not None:   # append this position's key/value to the cache and attend to the positions so far
-            p = ctx.r * ctx.width + ctx.c
-            kv = ctx.get(self, lambda: k.new_zeros(2, *k.shape[:2], ctx.height * ctx.width, k.shape[-1]))
-            kv[0, :, :, p], kv[1, :, :, p] = k[:, :, 0], v[:, :, 0]
-            end = p if self.strict else p + 1
-            if end == 0: return torch.zeros_like(q)
-            return F.scaled_dot_product_attention(q, kv[0, :, :, :end], kv[1, :, :, :end])
-        if not self.strict: return F.scaled_dot_product_attention(q, k, v, dropout_p=p_drop, is_causal=True)
-        L = q.shape[2]
-        allowed = torch.ones(L, L, dtype=torch.bool, device=q.device).tril(-1)
-        allowed[0, 0] = True   # the first row needs one key to be defined; its output is zeroed below
-        o = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed, dropout_p=p_drop)
-        return o * (torch.arange(L, device=q.device) > 0).to(o.dtype)[:, None]
-
-    def forward(self, query, key, ctx=None):
-        n, _, h, w = query.shape
-        q, k, v = self._heads(self.q(query, ctx)), self._heads(self.k(key, ctx)), self._heads(self.v(key, ctx))
-        with torch.autocast(query.device.type, enabled=False): o = self._attend(q, k, v, ctx)
-        return o.transpose(2, 3).reshape(n, -1, h, w).to(query.dtype)
 
 # %% ../../nbs/05a_pixelsnail.ipynb #82e1b207
 class PixelBlock(nn.Module):

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch, torch.nn.functional as F
 from ..core import *
 from .pixelsnail import *
-from .pixelsnail import frozen_weights
+from .pixelsnail_layers import CausalAttention, frozen_weights
 from ..core import load_torch_file, tensor_dict
 
 # %% auto #0
