@@ -25,6 +25,12 @@ nbs/results/diffwave_probes.json. The masks variants patch the package's classes
 - `combout [K]`, `freeout [K]`: `comb` (K default 2), or the preset's free `SpectralMasks` (K default 4), with an
   output path besides: the masked copies and the input are added to the predicted noise, each times a zero-initialised
   projection of the step and class embedding (a spectral Wiener-style denoiser the network corrects).
+- `selfcond [P]`: self-conditioning (Chen et al., "Analog Bits", 2022): the denoiser also takes its own previous
+  estimate of the clean wave as a second input channel (a zero-initialised 1x1 projection added to the input
+  projection's output). In training, with probability P (default 0.5) per batch the estimate comes from a first,
+  gradient-free pass with zeros in that channel, else zeros; in sampling, each step's input holds the step before's
+  clean estimate (zeros at the first), clamped to the waves' range as the generator clamps them. The first pass costs
+  about a sixth of a step, so `--epochs` (default 28 here; the preset's 40 costs 15-16 min) sets the budget.
 - `spectral LAM ABMIN [LINEAR]`: the preset trained with a multi-resolution STFT loss on the denoiser's clean estimate
   added to its squared error, times LAM, over the examples whose abar is at least ABMIN: Parallel WaveGAN's spectral
   convergence plus log magnitude (magnitudes floored at 1e-3), or with LINEAR 1 plus the mean absolute magnitude
@@ -196,8 +202,60 @@ def spectral(a):
     return dict(PRESET)
 
 
+class SelfCondInp(nn.Module):
+    "The input projection of channel 0 plus a zero-initialised 1x1 projection of channel 1 (the clean estimate)."
+    def __init__(self, inp, d):
+        super().__init__()
+        self.inp, self.sc = inp, nn.Conv1d(1, d, 1)
+        nn.init.zeros_(self.sc.weight); nn.init.zeros_(self.sc.bias)
+    def forward(self, x): return self.inp(x[:, :1]) + self.sc(x[:, 1:])
+
+
+SC = {'x0': None, 'clip': 10.}   # the running sampler's last clean estimate (None: not sampling)
+
+
+def selfcond(a):
+    "Self-conditioning with probability P (ARGS, default 0.5) per training batch; `--epochs` of the preset."
+    from foleybook.diffusion.sashimi import Sashimi
+    p_sc = float((a.args or [0.5])[0])
+    init = Sashimi.__init__
+    def __init__(self, config=None):
+        init(self, config)
+        SC['clip'] = self.config.scale
+        self.inp = SelfCondInp(self.inp, self.config.d_model)
+    Sashimi.__init__ = __init__
+    def loss(self, model, x0, cond=None, *, t=None, noise=None):
+        n = x0.shape[0]
+        if t is None: t = train_steps(self.T, n, self.config.t_power, x0.device)
+        if noise is None: noise = torch.randn_like(x0)
+        if cond is not None and self.config.p_uncond and model.training:
+            cond = drop_cond(cond, torch.rand(n, device=x0.device) < self.config.p_uncond, model)
+        xt, tt = self.q_sample(x0, t, noise), t.to(x0.dtype)
+        sc = torch.zeros_like(xt)
+        if model.training and float(torch.rand(())) < p_sc:
+            with torch.no_grad():
+                out0 = model(torch.cat([xt, sc], 1), tt, cond)
+                sc = self.to_eps_x0(out0.float(), xt.float(), self.abar(t))[1].clamp(-SC['clip'], SC['clip'])
+        out = model(torch.cat([xt, sc.to(xt.dtype)], 1), tt, cond)
+        return (out.float() - self.target(x0, noise, t).float()).pow(2).mean()
+    GaussianDiffusion.loss = loss
+    sample, to_eps_x0, guided = GaussianDiffusion.sample, GaussianDiffusion.to_eps_x0, core._guided
+    def sample_sc(self, model, shape, *args, **kw):
+        SC['x0'] = torch.zeros(shape)
+        try: return sample(self, model, shape, *args, **kw)
+        finally: SC['x0'] = None
+    def to_eps_x0_sc(self, out, x, ab):
+        eps, x0 = to_eps_x0(self, out, x, ab)
+        if SC['x0'] is not None: SC['x0'] = x0.detach().float().clamp(-SC['clip'], SC['clip'])
+        return eps, x0
+    def guided_sc(model, x, t, cond, g):
+        return guided(model, torch.cat([x, SC['x0'].to(x)], 1) if SC['x0'] is not None else x, t, cond, g)
+    GaussianDiffusion.sample, GaussianDiffusion.to_eps_x0, core._guided = sample_sc, to_eps_x0_sc, guided_sc
+    return {**PRESET, 'train.model.film': True, 'train.epochs': a.epochs}
+
+
 VARIANTS = dict(gated=gated, guidance=guidance, spectral=spectral, freqmix=freqmix, comb=comb, combout=combout,
-                freeout=freeout)
+                freeout=freeout, selfcond=selfcond)
 
 
 if __name__ == '__main__':
@@ -205,7 +263,7 @@ if __name__ == '__main__':
     p.add_argument('variant', choices=list(VARIANTS))
     p.add_argument('args', type=float, nargs='*', help='guidance: LO HI G; spectral: LAM ABMIN [LINEAR]; comb: [K]')
     p.add_argument('--seed', type=int, default=1)
-    p.add_argument('--epochs', type=int, default=28, help='gated: epochs')
+    p.add_argument('--epochs', type=int, default=28, help='gated, selfcond: epochs')
     p.add_argument('--out', default='exp/judge_seeds', help="bench/judge_seeds.py's folder (the preset's runs there)")
     p.add_argument('--preset-exp', default='diffwave', help="guidance: the preset's experiment under OUT/seedN")
     p.add_argument('--name', default=None, help='the experiment folder under OUT/seedN (default: from the variant)')

@@ -1,0 +1,70 @@
+"""The DiffWave `demo` preset trained on one class of a seed's benchmark split alone, its clips heard by that seed's
+judge: whether the model can make that class when every training step goes to it. The row goes to `one_class` of
+nbs/results/diffwave_probes.json.
+
+The one-class split (`--split-dir`, default OUT/seedN/one_class_CLS) holds the class's train and held-out clips of the
+benchmark's split (bench/judge_seeds.py's `one_seed` makes that split, and the judge, the same way). The recipe runs
+its data, split, train and generate stages (its evaluate stage needs two classes); the judge then gives each of the
+`generate.n_per_class` clips its probability of the class and its top class, and each held-out real clip of the
+class its probability (`p_class_real`). With `--epochs` 265 the model takes as many optimiser steps as the preset's 40
+epochs over seven classes (8 batches of 4 an epoch against 53).
+
+Run: OMP_NUM_THREADS=1 python bench/diffwave_one_class.py --seed 2 --cls DogBark --epochs 265 --out exp/judge_seeds
+"""
+import argparse, json, os, shutil, sys
+os.environ.setdefault('OMP_NUM_THREADS', '1')
+from pathlib import Path
+import soundfile as sf
+from foleybook.recipes.bench import bench_data, bench_split, bench_judge, bench_format, BENCH_PRESETS
+from foleybook.recipes.bench_scores import judge_format
+from foleybook.recipes.engine import run_recipe, get_recipe
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from judge_seeds import machine
+
+RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results'
+
+
+def one_class(seed, cls, epochs, out, split_dir=None, name=None, sets=None):
+    "Train and sample the `demo` preset on `cls` alone (seed `seed`'s split); the judge's answer per clip: one row."
+    P = BENCH_PRESETS['demo']
+    dev = bench_data(out, 'synth', P['n_per_class']); fmt = bench_format(dev)
+    base = Path(out)/f'seed{seed}'
+    split = bench_split(dev, base/'split', P['holdout'], seed)
+    clf = bench_judge(split, P['judge'], seed=seed, system='cpu')
+    one = Path(split_dir or base/f'one_class_{cls}')
+    for part in ('train', 'test'):
+        if not (one/part/cls).is_dir(): shutil.copytree(split/part/cls, one/part/cls)
+    tag = ''.join(f"_{k.split('.')[-1]}{v}" for k, v in (sets or {}).items())
+    exp = base/(name or f'one_class_{cls}_e{epochs}{tag}')
+    run_recipe(exp, get_recipe('diffwave'), data=str(dev), preset='demo', system='cpu', quiet=True,
+               sets={'seed': seed, 'train.epochs': epochs, **(sets or {})}, split=one, stop_stage='generate')
+    probs = lambda folder: clf.probs([judge_format(w, sr, fmt) for w, sr in
+                                      (sf.read(f, dtype='float32') for f in sorted(folder.glob('*.wav')))],
+                                     fmt['sample_rate'])
+    p, real, k = probs(exp/'gen'/cls), probs(split/'test'/cls), clf.classes.index(cls)
+    train = json.loads((exp/'stages'/'2_train.done').read_text())
+    return dict(seed=seed, cls=cls, epochs=epochs, sets=sets or {}, accuracy=float((p.argmax(1) == k).mean()),
+                p_class=[round(float(x), 3) for x in p[:, k]], top=[clf.classes[i] for i in p.argmax(1)],
+                p_class_real=[round(float(x), 3) for x in real[:, k]],
+                train_cpu_min=round(train['cpu_seconds'] / 60, 2))
+
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--seed', type=int, default=2)
+    ap.add_argument('--cls', default='DogBark')
+    ap.add_argument('--epochs', type=int, default=265)
+    ap.add_argument('--out', default='exp/judge_seeds', help="bench/judge_seeds.py's folder")
+    ap.add_argument('--split-dir', default=None, help='the one-class split (default OUT/seedN/one_class_CLS)')
+    ap.add_argument('--name', default=None, help='the experiment folder under OUT/seedN')
+    ap.add_argument('--set', action='append', default=[], help="a change to the preset, 'train.model.d_model=32'")
+    a = ap.parse_args()
+    sets = {k: json.loads(v) for k, v in (x.split('=', 1) for x in a.set)}
+    row = one_class(a.seed, a.cls, a.epochs, a.out, a.split_dir, a.name, sets)
+    f = RESULTS/'diffwave_probes.json'
+    res = json.loads(f.read_text())
+    oc = res.setdefault('one_class', dict(what=' '.join(__doc__.split('\n\n')[0].split()), machine=machine(), runs=[]))
+    key = lambda r: (r['seed'], r['cls'], r['epochs'], json.dumps(r.get('sets', {}), sort_keys=True))
+    oc['runs'] = [r for r in oc['runs'] if key(r) != key(row)] + [row]
+    f.write_text(json.dumps(res, indent=1) + '\n')
+    print(json.dumps(row))
