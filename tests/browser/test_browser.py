@@ -300,8 +300,9 @@ def bad_setting_problems(driver, sampler, rel) -> list:
         bad = b['min'] - 1000 if b['min'] is not None else -1000000
         type_into(b['el'], bad)
         is_bad = lambda v: v == str(bad) or v in (f"{bad}.0", f"{float(bad)}")
-        # a bounded box is clamped by the kernel: its answer can come after a busy kernel's round trip
-        shown = poll(lambda: b['el'].get_attribute('value'), lambda v: not is_bad(v), 3 if b['min'] is not None else 0)
+        # a bounded box is clamped by the kernel: its answer can come after a busy kernel's round trip (two kernels
+        # on two cores: seconds); the poll ends as soon as the clamped value shows
+        shown = poll(lambda: b['el'].get_attribute('value'), lambda v: not is_bad(v), 15 if b['min'] is not None else 0)
         if not is_bad(shown):
             # clamped: the visible value must be the box's bound, not something else
             if b['min'] is not None and float(shown) != b['min']:
@@ -316,7 +317,7 @@ def bad_setting_problems(driver, sampler, rel) -> list:
             if not status_of(sampler): problems.append(f"{rel}: {name} = {bad}: an error with an empty status line")
             refused.append(f"{name} = {bad}: {status_of(sampler)[:80]}")
         elif re.search(r'seed', name, re.I): accepted.append(f"{name} = {bad}")   # any integer is a torch seed
-        elif 'Error' in poll(lambda: status_of(sampler), lambda v: 'Error' in v, 2):   # a late answer to the click
+        elif 'Error' in poll(lambda: status_of(sampler), lambda v: 'Error' in v, 10):   # a late answer to the click
             refused.append(f"{name} = {bad}: {status_of(sampler)[:80]}")
         else:
             problems.append(f"{rel}: {name} = {bad} was neither clamped nor refused (Generate ran)")
