@@ -15,22 +15,17 @@ import argparse, json, os, shutil, sys
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 from pathlib import Path
 import soundfile as sf
-from foleybook.recipes.bench import bench_data, bench_split, bench_judge, bench_format, BENCH_PRESETS
 from foleybook.recipes.bench_scores import judge_format
 from foleybook.recipes.engine import run_recipe, get_recipe
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from judge_seeds import machine
+from judge_seeds import machine, seed_setup
 
 RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results'
 
 
 def one_class(seed, cls, epochs, out, split_dir=None, name=None, sets=None):
     "Train and sample the `demo` preset on `cls` alone (seed `seed`'s split); the judge's answer per clip: one row."
-    P = BENCH_PRESETS['demo']
-    dev = bench_data(out, 'synth', P['n_per_class']); fmt = bench_format(dev)
-    base = Path(out)/f'seed{seed}'
-    split = bench_split(dev, base/'split', P['holdout'], seed)
-    clf = bench_judge(split, P['judge'], seed=seed, system='cpu')
+    dev, fmt, base, split, clf = seed_setup(seed, out)
     one = Path(split_dir or base/f'one_class_{cls}')
     for part in ('train', 'test'):
         if not (one/part/cls).is_dir(): shutil.copytree(split/part/cls, one/part/cls)

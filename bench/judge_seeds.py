@@ -26,13 +26,18 @@ def machine() -> str:
             "OMP_NUM_THREADS=1")
 
 
-def one_seed(recipe, seed, out, preset='demo', sets=None, name=None, score_only=False):
-    "Run `recipe` on the benchmark's split of `seed` in `out/seedN/name` and score it with that seed's judge: one row."
+def seed_setup(seed, out):
+    "The benchmark's data, its format, the folder of `seed` under `out`, that seed's split and its judge."
     P = BENCH_PRESETS['demo']
-    dev = bench_data(out, 'synth', P['n_per_class']); fmt = bench_format(dev)
+    dev = bench_data(out, 'synth', P['n_per_class'])
     base = Path(out)/f'seed{seed}'
     split = bench_split(dev, base/'split', P['holdout'], seed)
-    clf = bench_judge(split, P['judge'], seed=seed, system='cpu')
+    return dev, bench_format(dev), base, split, bench_judge(split, P['judge'], seed=seed, system='cpu')
+
+
+def one_seed(recipe, seed, out, preset='demo', sets=None, name=None, score_only=False):
+    "Run `recipe` on the benchmark's split of `seed` in `out/seedN/name` and score it with that seed's judge: one row."
+    dev, fmt, base, split, clf = seed_setup(seed, out)
     t0, exp = time.time(), base/(name or recipe)
     if not score_only:
         run_recipe(exp, get_recipe(recipe), data=str(dev), preset=preset, system='cpu', quiet=True,
