@@ -46,7 +46,7 @@ import torch
 from torch import nn
 import torch.nn.functional as F
 import foleybook.diffusion.core as core
-from foleybook.diffusion.core import GaussianDiffusion, train_steps, drop_cond
+from foleybook.diffusion.core import GaussianDiffusion
 from foleybook.diffusion.sashimi import S4_LAYERS, S4D, SpectralMasks
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from judge_seeds import one_seed, machine
@@ -181,21 +181,11 @@ def mrstft(a, b, res=((256, 64), (512, 128), (1024, 256)), floor=1e-3, linear=Fa
     return tot / len(res)
 
 
-def _draws(d, model, x0, cond, t, noise):
-    "What `GaussianDiffusion.loss` draws, in its order: (steps, noise, condition with some dropped, noised x0)."
-    n = x0.shape[0]
-    if t is None: t = train_steps(d.T, n, d.config.t_power, x0.device)
-    if noise is None: noise = torch.randn_like(x0)
-    if cond is not None and d.config.p_uncond and model.training:
-        cond = drop_cond(cond, torch.rand(n, device=x0.device) < d.config.p_uncond, model)
-    return t, noise, cond, d.q_sample(x0, t, noise)
-
-
 def spectral(a):
     "`GaussianDiffusion.loss` with `lam * mrstft(clean estimate, x0)` over the examples with abar >= `abar_min`."
     lam, abar_min, linear = (*a.args, 0)[:3]
     def loss(self, model, x0, cond=None, *, t=None, noise=None):
-        t, noise, cond, xt = _draws(self, model, x0, cond, t, noise)
+        t, noise, cond, xt = self.draws(model, x0, cond, t, noise)
         out = model(xt, t.to(x0.dtype if x0.is_floating_point() else torch.float32), cond)
         mse = (out.float() - self.target(x0, noise, t).float()).pow(2).mean()
         ab = self.abar(t); keep = ab >= abar_min
@@ -230,7 +220,7 @@ def selfcond(a):
         self.inp = SelfCondInp(self.inp, self.config.d_model)
     Sashimi.__init__ = __init__
     def loss(self, model, x0, cond=None, *, t=None, noise=None):
-        t, noise, cond, xt = _draws(self, model, x0, cond, t, noise)
+        t, noise, cond, xt = self.draws(model, x0, cond, t, noise)
         tt = t.to(x0.dtype)
         sc = torch.zeros_like(xt)
         if model.training and float(torch.rand(())) < p_sc:

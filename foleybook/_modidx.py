@@ -861,6 +861,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                                    'foleybook/diffusion/core.py'),
                                           'foleybook.diffusion.core.GaussianDiffusion.abar': ( 'diffusion.html#gaussiandiffusion.abar',
                                                                                                'foleybook/diffusion/core.py'),
+                                          'foleybook.diffusion.core.GaussianDiffusion.draws': ( 'diffusion.html#gaussiandiffusion.draws',
+                                                                                                'foleybook/diffusion/core.py'),
                                           'foleybook.diffusion.core.GaussianDiffusion.loss': ( 'diffusion.html#gaussiandiffusion.loss',
                                                                                                'foleybook/diffusion/core.py'),
                                           'foleybook.diffusion.core.GaussianDiffusion.plan': ( 'diffusion.html#gaussiandiffusion.plan',

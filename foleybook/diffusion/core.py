@@ -193,18 +193,29 @@ def train_steps(T:int, # the process's steps
     return (torch.rand(n, device=device).pow(power) * T).long().clamp_(max=T - 1)
 
 @patch
+def draws(self:GaussianDiffusion, model, # the denoiser (its `training` decides the class dropout)
+          x0, # (n, ...) clean examples
+          cond=None, # the condition (None: unconditional)
+          t=None, # (n,) integer steps (default: drawn by `config.t_power`)
+          noise=None): # the noise (default: standard normal draws)
+    ("What `loss` draws, in its order: (steps, noise, the condition with a `p_uncond` share made null while training, "
+     "`q_sample(x0, t, noise)`).")
+    n = x0.shape[0]
+    if t is None: t = train_steps(self.T, n, self.config.t_power, x0.device)
+    if noise is None: noise = torch.randn_like(x0)
+    if cond is not None and self.config.p_uncond and model.training:
+        cond = drop_cond(cond, torch.rand(n, device=x0.device) < self.config.p_uncond, model)
+    return t, noise, cond, self.q_sample(x0, t, noise)
+
+@patch
 def loss(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
           x0, # (n, ...) clean examples
           cond=None, # the condition (None: unconditional)
           *, t=None, # (n,) integer steps (default: draws by `config.t_power`, uniform at 1)
           noise=None): # the noise (default: standard normal draws)
     "Mean squared error between the model's output on `q_sample(x0, t)` and its target."
-    n = x0.shape[0]
-    if t is None: t = train_steps(self.T, n, self.config.t_power, x0.device)
-    if noise is None: noise = torch.randn_like(x0)
-    if cond is not None and self.config.p_uncond and model.training:
-        cond = drop_cond(cond, torch.rand(n, device=x0.device) < self.config.p_uncond, model)
-    out = model(self.q_sample(x0, t, noise), t.to(x0.dtype if x0.is_floating_point() else torch.float32), cond)
+    t, noise, cond, xt = self.draws(model, x0, cond, t, noise)
+    out = model(xt, t.to(x0.dtype if x0.is_floating_point() else torch.float32), cond)
     return (out.float() - self.target(x0, noise, t).float()).pow(2).mean()
 
 
