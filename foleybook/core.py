@@ -15,9 +15,9 @@ from torch import nn
 # %% auto #0
 __all__ = ['SYSTEMS', 'WEIGHTS_NAME', 'CONFIG_NAME', 'REGISTRY', 'FoleyError', 'AudioFileError', 'ConfigError', 'CheckpointError',
            'DataError', 'jsonable', 'FoleyConfig', 'atomic_path', 'atomic_write', 'seed_everything', 'get_device',
-           'model_device', 'cpu_generator', 'clip_seed', 'clip_seeds', 'clip_generators', 'draw_uniform', 'draw_normal',
-           'check_system', 'load_safetensors', 'save_safetensors', 'check_state_dict', 'unfold_weight_norm',
-           'Pretrained', 'load_torch_file', 'tensor_dict', 'load_pretrained', 'save_parts', 'discover', 'n_params']
+           'model_device', 'check_system', 'load_safetensors', 'save_safetensors', 'check_state_dict',
+           'unfold_weight_norm', 'Pretrained', 'load_torch_file', 'tensor_dict', 'load_pretrained', 'save_parts',
+           'discover', 'n_params']
 
 # %% ../nbs/00a_core.ipynb #81eebd08
 class FoleyError(Exception):
@@ -181,61 +181,6 @@ def model_device(m): # a module, or anything with a `device` (a generator, a voc
         return torch.device('cpu')
     d = getattr(m, 'device', None)
     return torch.device(d) if isinstance(d, (str, torch.device)) else torch.device('cpu')
-
-# %% ../nbs/00a_core.ipynb #3b0f11f6
-def cpu_generator(seed:int=None): # the seed (None: one drawn from torch's global generator)
-    "A CPU `torch.Generator` seeded with `seed`: where every sampler draws its random numbers."
-    if seed is None: seed = int(torch.randint(0, 2**62, (1,)))
-    return torch.Generator().manual_seed(int(seed))
-
-def clip_seed(seed:int, # a generation's seed, 0 or more
-              j:int) -> int: # the clip's index in it (or a stream's index within one clip)
-    "The seed of clip `j` of `seed`: 62 well-mixed bits of numpy's `SeedSequence([seed, j])`, whatever the batch."
-    if int(seed) < 0: raise ConfigError(f"seed must be >= 0, got {seed}")
-    return int(np.random.SeedSequence([int(seed), int(j)]).generate_state(1, np.uint64)[0] >> np.uint64(2))
-
-def clip_seeds(seed, # an int >= 0 (None: one drawn from torch's global generator), or a list of per-clip seeds
-               n:int) -> list: # the number of clips
-    "The seeds of `n` clips: `clip_seed(seed, j)` for j < n of an int seed; a list is the clips' own seeds (checked)."
-    if seed is None: seed = int(torch.randint(0, 2**62, (1,)))
-    if isinstance(seed, (list, tuple)):
-        if len(seed) != n: raise ConfigError(f"{len(seed)} clip seeds for {n} clips")
-        seeds = list(seed)
-    else: seeds = [seed]
-    for s in seeds:
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
-            raise ConfigError(f"seed must be >= 0 (an integer, or a list of them: one per clip), got {s!r}")
-    return [int(s) for s in seed] if isinstance(seed, (list, tuple)) else [clip_seed(seed, j) for j in range(n)]
-
-def clip_generators(seed, # `clip_seeds`' seed: an int, None or a list of per-clip seeds
-                    n:int) -> list: # the number of clips
-    "One CPU generator per clip, seeded with `clip_seeds(seed, n)`: row j of every draw comes from clip j's alone."
-    return [cpu_generator(s) for s in clip_seeds(seed, n)]
-
-def _cpu_draw(fn, fill, shape, generator, device, dtype):
-    "`fn(shape)` on the CPU from one generator, or row j filled by `fill` from generator j of a list; then moved."
-    shape = tuple(shape)
-    if isinstance(generator, (list, tuple)):
-        if not shape or len(generator) != shape[0]:
-            raise ConfigError(f"{len(generator)} generators (one per row) for a draw of shape {shape}")
-        x = torch.empty(shape)
-        for row, g in zip(x, generator): fill(row, g)   # in place: `fn(shape[1:])`'s numbers, without a stack
-    else: x = fn(shape, generator=generator)
-    return x.to(device=device, dtype=dtype)
-
-def draw_uniform(shape, # the numbers' shape
-                 generator, # a CPU `torch.Generator`, or a list of them: row j (dim 0) from generator j
-                 device=None, dtype=torch.float32):
-    ("Uniform numbers in [0, 1) of `shape`, drawn on the CPU from `generator` (`cpu_generator`), then moved to "
-     "`device` (default: the CPU): the same numbers on every device.")
-    return _cpu_draw(torch.rand, lambda row, g: row.uniform_(generator=g), shape, generator, device, dtype)
-
-def draw_normal(shape, # the numbers' shape
-                generator, # a CPU `torch.Generator`, or a list of them: row j (dim 0) from generator j
-                device=None, dtype=torch.float32):
-    ("Standard normal numbers of `shape`, drawn on the CPU from `generator` (`cpu_generator`), then moved to `device` "
-     "(default: the CPU): the same numbers on every device.")
-    return _cpu_draw(torch.randn, lambda row, g: row.normal_(generator=g), shape, generator, device, dtype)
 
 # %% ../nbs/00a_core.ipynb #5f9b146d
 SYSTEMS = {

@@ -5,7 +5,8 @@ import json, os, shlex, shutil
 from pathlib import Path
 import pytest, torch
 from foleybook.cli import main
-from foleybook.core import Pretrained, CONFIG_NAME, atomic_write, clip_generators, draw_uniform
+from foleybook.core import Pretrained, CONFIG_NAME, atomic_write
+from foleybook.seeds import clip_generators, draw_uniform
 from foleybook.data.synth import SynthFoley
 from foleybook.protocols import GeneratorMixin
 from cli_helpers import run

@@ -9,7 +9,7 @@ from foleybook.priors.pixelsnail import PixelSNAIL, PixelSNAILConfig, Prior, che
 from foleybook.priors.pixelsnail_train import train_prior
 from foleybook.priors.sampling import sample_logits
 from foleybook.data.loaders import write_codes
-from foleybook.core import clip_seeds
+from foleybook.seeds import clip_seeds
 from foleybook.systems.dcase2023 import FoleyPipeline
 
 torch.set_num_threads(1)

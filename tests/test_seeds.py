@@ -5,7 +5,8 @@ clips, bit for bit. The pipelines with a `precision` of their own get 'fp32'; ev
 import hashlib, os, subprocess, sys
 from pathlib import Path
 import pytest, torch
-from foleybook.core import ConfigError, clip_seed, clip_seeds
+from foleybook.core import ConfigError
+from foleybook.seeds import clip_seed, clip_seeds
 
 
 def generators(precision='fp32') -> dict:

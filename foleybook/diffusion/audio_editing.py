@@ -5,7 +5,8 @@
 # %% ../../nbs/10ca_audio_editing.ipynb #ede86d4f
 from __future__ import annotations
 import numpy as np, torch
-from ..core import FoleyError, ConfigError, clip_seeds
+from ..core import FoleyError, ConfigError
+from ..seeds import clip_seeds
 from ..audio import MelSpectrogram, image_to_mel, slice_length
 from .mel_images import images_to_tensor, tensor_to_uint8
 from ..vocoders.base import vocode

@@ -9,7 +9,8 @@ import numpy as np
 from dataclasses import dataclass
 from typing import ClassVar
 import torch
-from ..core import FoleyConfig, ConfigError, DataError, clip_generators, draw_normal
+from ..core import FoleyConfig, ConfigError, DataError
+from ..seeds import clip_generators, draw_normal
 from .solvers import SamplerSpec, SamplerRun, SOLVERS
 from fastcore.basics import patch
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 import math, warnings
 from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
-from ..core import ConfigError, DataError, model_device, clip_generators, draw_normal
+from ..core import ConfigError, DataError, model_device
+from ..seeds import clip_generators, draw_normal
 from .sampling import autoregress
 from ..features import mu_law_decode
 from .mtcrnn_tiers import *

@@ -5,7 +5,8 @@
 # %% ../../nbs/05_sampling.ipynb #12b78ed2
 from __future__ import annotations
 import torch
-from ..core import ConfigError, draw_uniform
+from ..core import ConfigError
+from ..seeds import draw_uniform
 
 # %% auto #0
 __all__ = ['check_sampling', 'filter_logits', 'sample_logits', 'guided_logits', 'autoregress']

@@ -12,7 +12,8 @@ import torch
 from torch import nn
 from ..core import (ConfigError, CheckpointError, REGISTRY, Pretrained, discover, load_pretrained, save_parts,
                             CONFIG_NAME)
-from ..core import model_device, clip_seeds
+from ..core import model_device
+from ..seeds import clip_seeds
 from ..protocols import Generator, GeneratorMixin, check_generator
 from ..data.synth import class_key
 from ..audio import save_audio, pad_or_trim, resample
