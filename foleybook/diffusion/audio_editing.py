@@ -7,8 +7,8 @@ from __future__ import annotations
 import numpy as np, torch
 from ..core import FoleyError, ConfigError
 from ..seeds import clip_seeds
-from ..audio import MelSpectrogram, image_to_mel, slice_length
-from .mel_images import images_to_tensor, tensor_to_uint8
+from ..audio import MelSpectrogram
+from .mel_images import image_to_mel, slice_length, images_to_tensor, tensor_to_uint8
 from ..vocoders.base import vocode
 from fastcore.basics import patch
 

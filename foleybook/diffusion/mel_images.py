@@ -11,11 +11,58 @@ import numpy as np, torch
 from PIL import Image
 from ..core import FoleyConfig, FoleyError, ConfigError, model_device
 from ..vocoders.base import vocode
-from ..audio import (MelConfig, audio_to_images, images_to_audio, mel_to_image, image_to_mel, slice_length,
-                             to_pil, pad_or_trim)
+from ..audio import MelConfig, MelSpectrogram, pad_or_trim
 
 # %% auto #0
-__all__ = ['MelImageConfig', 'check_images', 'images_to_tensor', 'tensor_to_uint8', 'tensor_to_images', 'MelImages']
+__all__ = ['mel_to_image', 'image_to_mel', 'to_pil', 'slice_length', 'audio_to_images', 'images_to_audio', 'MelImageConfig',
+           'check_images', 'images_to_tensor', 'tensor_to_uint8', 'tensor_to_images', 'MelImages']
+
+# %% ../../nbs/10a_mel_images.ipynb #0c2664fe
+def mel_to_image(mel, # dB mel (..., n_mels, frames) with values in [-top_db, 0] (the 'db' scale)
+                 top_db:float=80. # dynamic range
+                ) -> torch.Tensor: # uint8, same shape
+    "Quantise a dB mel to 8-bit grey levels (audio-diffusion's mapping)."
+    return ((mel + top_db) * 255 / top_db).clamp(0, 255).add(0.5).floor().to(torch.uint8)
+
+def image_to_mel(img, # uint8 Tensor / array (..., n_mels, frames) or a PIL image
+                 top_db:float=80. # dynamic range
+                ) -> torch.Tensor: # dB mel in [-top_db, 0]
+    "Grey levels back to a dB mel."
+    if not isinstance(img, torch.Tensor): img = torch.from_numpy(np.array(img, dtype=np.uint8))
+    return img.float() * top_db / 255 - top_db
+
+def to_pil(img): # 2-D uint8 Tensor (n_mels, frames)
+    "A grayscale PIL image of an 8-bit mel."
+    from PIL import Image
+    return Image.fromarray(img.cpu().numpy().astype(np.uint8))  # 2-D uint8 -> mode 'L'
+
+def slice_length(cfg:MelConfig, x_res:int) -> int:
+    "Samples per image slice giving exactly `x_res` frames (audio-diffusion: `x_res * hop - 1` when centred)."
+    return x_res * cfg.hop_length - (1 if cfg.center else 0)
+
+# %% ../../nbs/10a_mel_images.ipynb #6c8d0bc8
+def audio_to_images(wave, # mono waveform (T,) or (1, T) at `cfg.sample_rate`
+                    cfg:MelConfig=None, # mel convention (default `audio_diffusion`; its scale is forced to 'db')
+                    x_res:int=256, # frames (image width) per slice
+                    y_res:int=None # mel bands (image height; default `cfg.n_mels`)
+                   ) -> list: # PIL images, y_res high and x_res wide
+    "Cut `wave` into consecutive slices and turn each into an 8-bit mel image (the last slice is zero-padded)."
+    cfg = (cfg or MelConfig.preset('audio_diffusion')).replace(scale='db', **({'n_mels': y_res} if y_res else {}))
+    wave = wave.reshape(-1)
+    L = slice_length(cfg, x_res)
+    n = max(1, math.ceil(wave.shape[-1] / L))
+    mels = MelSpectrogram(cfg).to(wave.device)(pad_or_trim(wave, n * L).reshape(n, L))
+    return [to_pil(im) for im in mel_to_image(mels, cfg.top_db)]
+
+def images_to_audio(images, # PIL images or uint8 tensors from `audio_to_images`
+                    cfg:MelConfig=None, # the mel convention they were made with (n_mels is taken from the images)
+                    n_iter:int=32, # Griffin-Lim iterations
+                    seed:int=0): # seed of the initial phases
+    "Griffin-Lim each image back to audio and join the slices into one waveform (T,)."
+    cfg = (cfg or MelConfig.preset('audio_diffusion')).replace(scale='db', n_mels=np.asarray(images[0]).shape[-2])
+    ms = MelSpectrogram(cfg)
+    mels = [image_to_mel(im, cfg.top_db) for im in images]
+    return torch.cat([ms.inverse(m, n_iter=n_iter, length=slice_length(cfg, m.shape[-1]), seed=seed) for m in mels])
 
 # %% ../../nbs/10a_mel_images.ipynb #0f4281b1
 @dataclass
