@@ -31,6 +31,13 @@ nbs/results/diffwave_probes.json. The masks variants patch the package's classes
   gradient-free pass with zeros in that channel, else zeros; in sampling, each step's input holds the step before's
   clean estimate (zeros at the first), clamped to the waves' range as the generator clamps them. The first pass costs
   about a sixth of a step, so `--epochs` (default 28 here; the preset's 40 costs 15-16 min) sets the budget.
+- `pitchlag [K]`: pitch-synchronous copies of the input beside it: per frame (256 samples, hop 64) the lag P in
+  6-48 samples (167-1333 Hz at 8 kHz) with the largest normalised autocorrelation r of the noisy input, and the input
+  delayed and advanced by P, 2P, ..., KP (default K 2) times max(r, 0), with max(r, 0) itself, go through a
+  zero-initialised 1x1 projection added to the input projection's output: a comb matched to the local pitch that the
+  network can average over (a long-term predictor, as in speech codecs), which a 16-channel filterbank cannot form.
+- `preset`: the `demo` preset (with FiLM) with the `--set` changes alone (e.g. `--set train.lr=0.006`), nothing
+  patched.
 - `spectral LAM ABMIN [LINEAR]`: the preset trained with a multi-resolution STFT loss on the denoiser's clean estimate
   added to its squared error, times LAM, over the examples whose abar is at least ABMIN: Parallel WaveGAN's spectral
   convergence plus log magnitude (magnitudes floored at 1e-3), or with LINEAR 1 plus the mean absolute magnitude
@@ -245,8 +252,65 @@ def selfcond(a):
     return {**PRESET, 'train.model.film': True, 'train.epochs': a.epochs}
 
 
+def pitch_lags(x, lo=6, hi=48, win=256, hop=64):
+    "Per sample of x (n, L): the frame's lag in [lo, hi] of largest normalised autocorrelation, and that correlation."
+    n, L = x.shape
+    nf = L // hop
+    xp = F.pad(x, (win // 2, win // 2 + hi + hop))
+    fr = xp.unfold(1, win + hi, hop)[:, :nf]                          # (n, nf, win + hi)
+    a = fr[..., :win]
+    lags = torch.arange(lo, hi + 1)
+    b = torch.stack([fr[..., k:k + win] for k in lags.tolist()], 2)   # (n, nf, n_lags, win)
+    r = (a[:, :, None] * b).sum(-1) / ((a.square().sum(-1)[..., None] * b.square().sum(-1)).sqrt() + 1e-6)
+    best = r.max(-1).values
+    i = (r >= 0.9 * best[..., None]).float().argmax(-1)                # the shortest lag within 10 % of the best
+    best = r.gather(-1, i[..., None])[..., 0]
+    P = lags[i]
+    return P.repeat_interleave(hop, 1)[:, :L], best.clamp(min=0).repeat_interleave(hop, 1)[:, :L]
+
+
+@torch.no_grad()
+def lag_features(x, K=2):
+    "(n, 2K + 1, L): x(t - kP), x(t + kP) for k = 1..K, each times the frame's max(r, 0), and max(r, 0)."
+    x = x.float()[:, 0]
+    n, L = x.shape
+    P, r = pitch_lags(x)
+    pad = 48 * K
+    xp = F.pad(x, (pad, pad))
+    idx = torch.arange(L)[None] + pad
+    feats = [xp.gather(1, idx + s * k * P) * r for k in range(1, K + 1) for s in (-1, 1)]
+    return torch.stack(feats + [r], 1)
+
+
+class PitchLagInp(nn.Module):
+    "The input projection plus a zero-initialised 1x1 projection of the pitch-synchronous copies (`lag_features`)."
+    def __init__(self, inp, d, K):
+        super().__init__()
+        self.inp, self.K, self.lag = inp, K, nn.Conv1d(2 * K + 1, d, 1)
+        nn.init.zeros_(self.lag.weight); nn.init.zeros_(self.lag.bias)
+    def forward(self, x): return self.inp(x) + self.lag(lag_features(x, self.K)).to(x.dtype)
+
+
+def pitchlag(a):
+    "Pitch-synchronous copies of the input beside it, K (ARGS, default 2) periods each way; the preset's 40 epochs."
+    from foleybook.diffusion.sashimi import Sashimi
+    K = int((a.args or [2])[0])
+    init = Sashimi.__init__
+    def __init__(self, config=None):
+        init(self, config)
+        self.inp = PitchLagInp(self.inp, self.config.d_model, K)
+    Sashimi.__init__ = __init__
+    return {**PRESET, 'train.model.film': True}
+
+
+def preset(a):
+    "The `demo` preset with FiLM and the `--set` changes."
+    return {**PRESET, 'train.model.film': True, **a.sets}
+
+
 VARIANTS = dict(gated=gated, guidance=guidance, spectral=spectral, freqmix=freqmix, comb=comb, combout=combout,
-                freeout=freeout, selfcond=selfcond)
+                freeout=freeout, selfcond=selfcond, pitchlag=pitchlag,
+                preset=preset)
 
 
 if __name__ == '__main__':
@@ -258,13 +322,24 @@ if __name__ == '__main__':
     p.add_argument('--out', default='exp/judge_seeds', help="bench/judge_seeds.py's folder (the preset's runs there)")
     p.add_argument('--preset-exp', default='diffwave', help="guidance: the preset's experiment under OUT/seedN")
     p.add_argument('--name', default=None, help='the experiment folder under OUT/seedN (default: from the variant)')
+    p.add_argument('--set', action='append', default=[], help="preset: KEY=JSON, a change to the preset")
+    p.add_argument('--denoise-clip', default=None, help="a train clip, 'DogBark/000.wav': the row gets the model's "
+                   "one-step estimates of it (bench/diffwave_one_class.py's `denoise_snr`)")
     a = p.parse_args()
+    a.sets = {k: json.loads(v) for k, v in (x.split('=', 1) for x in a.set)}
     need = {'gated': (0,), 'guidance': (3,), 'spectral': (2, 3), 'freqmix': (0,)}.get(a.variant, (0, 1))
     if len(a.args) not in need: p.error(f"{a.variant} takes {' or '.join(map(str, need))} numbers, got {a.args}")
-    a.name = a.name or '_'.join([a.variant, *(f'{x:g}' for x in a.args)])
+    label = [a.variant, *(f'{x:g}' for x in a.args), *(f"{k.split('.')[-1]}={v}" for k, v in a.sets.items())]
+    a.name = a.name or '_'.join(label)
     sets = VARIANTS[a.variant](a)
-    row = dict(variant=' '.join([a.variant, *(f'{x:g}' for x in a.args)]),
+    row = dict(variant=' '.join(label),
                **one_seed('diffwave', a.seed, a.out, 'demo', sets, a.name))
+    if a.denoise_clip:
+        from diffwave_one_class import denoise_snr
+        base = Path(a.out)/f'seed{a.seed}'
+        row['denoise_clip'] = a.denoise_clip
+        row['denoise_snr'] = denoise_snr(base/a.name/'model'/'final', base/'split'/'train'/a.denoise_clip,
+                                         cls=a.denoise_clip.split('/')[0])
     f = RESULTS/'diffwave_probes.json'
     res = json.loads(f.read_text())
     vp = res.setdefault('variant_probes', dict(what=__doc__.split('\n\n')[0].replace('\n', ' '), machine=machine(),
