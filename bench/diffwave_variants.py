@@ -304,8 +304,8 @@ def pitchlag(a):
 
 
 def preset(a):
-    "The `demo` preset with FiLM and the `--set` changes."
-    return {**PRESET, 'train.model.film': True, **a.sets}
+    "The `demo` preset with FiLM (and the `--set` changes, which every variant takes)."
+    return {**PRESET, 'train.model.film': True}
 
 
 VARIANTS = dict(gated=gated, guidance=guidance, spectral=spectral, freqmix=freqmix, comb=comb, combout=combout,
@@ -322,7 +322,7 @@ if __name__ == '__main__':
     p.add_argument('--out', default='exp/judge_seeds', help="bench/judge_seeds.py's folder (the preset's runs there)")
     p.add_argument('--preset-exp', default='diffwave', help="guidance: the preset's experiment under OUT/seedN")
     p.add_argument('--name', default=None, help='the experiment folder under OUT/seedN (default: from the variant)')
-    p.add_argument('--set', action='append', default=[], help="preset: KEY=JSON, a change to the preset")
+    p.add_argument('--set', action='append', default=[], help="KEY=JSON, a change to the variant's preset")
     p.add_argument('--denoise-clip', default=None, help="a train clip, 'DogBark/000.wav': the row gets the model's "
                    "one-step estimates of it (bench/diffwave_one_class.py's `denoise_snr`)")
     a = p.parse_args()
@@ -331,7 +331,7 @@ if __name__ == '__main__':
     if len(a.args) not in need: p.error(f"{a.variant} takes {' or '.join(map(str, need))} numbers, got {a.args}")
     label = [a.variant, *(f'{x:g}' for x in a.args), *(f"{k.split('.')[-1]}={v}" for k, v in a.sets.items())]
     a.name = a.name or '_'.join(label)
-    sets = VARIANTS[a.variant](a)
+    sets = {**VARIANTS[a.variant](a), **a.sets}   # `--set` changes any variant's preset
     row = dict(variant=' '.join(label),
                **one_seed('diffwave', a.seed, a.out, 'demo', sets, a.name))
     if a.denoise_clip:
