@@ -358,14 +358,20 @@ def mdct(a):
     return {**PRESET, 'train.model.film': True, 'train.model.pool': [5, 5]}
 
 
+def _unet_sets(a):
+    "The `--set train.unet.KEY=...` changes (taken out of the run's sets): the UNet's config fields."
+    sets = {k.split('.', 2)[2]: v for k, v in a.sets.items() if k.startswith('train.unet.')}
+    for k in sets: a.sets.pop('train.unet.' + k)
+    return sets
+
+
 def mdctunet(a):
     ("The denoiser a 2-D UNet (`UNet2DConfig` 'demo', the audio-diffusion demo's shape) over the MDCT image of N "
      "(ARGS, default 64) bins x T / N frames; `--set train.model.unet=...` changes the UNet's config.")
     from foleybook.diffusion.sashimi import Sashimi
     from foleybook.diffusion.unet2d import UNet2D, UNet2DConfig
     N = int((a.args or [64])[0])
-    unet_sets = {k.split('.', 2)[2]: v for k, v in a.sets.items() if k.startswith('train.unet.')}
-    for k in unet_sets: a.sets.pop('train.unet.' + k)
+    unet_sets = _unet_sets(a)
     def __init__(self, config=None):
         nn.Module.__init__(self)
         self.config = c = config
@@ -388,8 +394,7 @@ def hybrid(a):
     from foleybook.diffusion.sashimi import Sashimi
     from foleybook.diffusion.unet2d import UNet2D, UNet2DConfig
     N = int((a.args or [64])[0])
-    unet_sets = {k.split('.', 2)[2]: v for k, v in a.sets.items() if k.startswith('train.unet.')}
-    for k in unet_sets: a.sets.pop('train.unet.' + k)
+    unet_sets = _unet_sets(a)
     init, fwd = Sashimi.__init__, Sashimi.forward
     def __init__(self, config=None):
         init(self, config)
