@@ -8,7 +8,8 @@ export MKL_NUM_THREADS ?= 1
 export MPLBACKEND ?= Agg
 NBWORKERS ?= 1
 
-.PHONY: venv lint test test-forms test-slow export-check nbtest pytest docs demo clean bench clean-nbs test-browser browser-deps screenshots
+.PHONY: venv lint test test-forms test-slow test-cuda gpu-wheels export-check nbtest pytest docs demo clean bench clean-nbs \
+	test-browser browser-deps screenshots
 
 # The torch trio first (pinned, from the local wheels on the dev/CI machines), then the package.
 $(BIN)/.installed: settings.ini setup.py
@@ -57,6 +58,14 @@ test: lint export-check nbtest pytest test-forms
 # The real-size cells flagged `slow` (never in CI).
 test-slow: venv
 	@for nb in nbs/*.ipynb; do $(BIN)/nbdev_test --path $$nb --n_workers 0 --flags slow || exit 1; done
+
+# The `cuda`-flagged cells (never in CI), on a machine with a GPU, in this venv or, on a GPU machine whose image has
+# torch, after `. tests/gpu/setup.sh`: the wheels that image lacks come from `make gpu-wheels` (into .whl/, ignored).
+test-cuda:
+	bash tests/gpu/run_cuda.sh
+
+gpu-wheels: venv
+	PY=$(BIN)/python bash tests/gpu/wheels.sh
 
 docs: venv
 	$(BIN)/python docs/nbsite.py build docs/_build/html

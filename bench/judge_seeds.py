@@ -35,12 +35,13 @@ def seed_setup(seed, out):
     return dev, bench_format(dev), base, split, bench_judge(split, P['judge'], seed=seed, system='cpu')
 
 
-def one_seed(recipe, seed, out, preset='demo', sets=None, name=None, score_only=False):
-    "Run `recipe` on the benchmark's split of `seed` in `out/seedN/name` and score it with that seed's judge: one row."
+def one_seed(recipe, seed, out, preset='demo', sets=None, name=None, score_only=False, system='cpu'):
+    ("Run `recipe` on the benchmark's split of `seed` in `out/seedN/name` (on `system`) and score it with that seed's "
+     "judge: one row.")
     dev, fmt, base, split, clf = seed_setup(seed, out)
     t0, exp = time.time(), base/(name or recipe)
     if not score_only:
-        run_recipe(exp, get_recipe(recipe), data=str(dev), preset=preset, system='cpu', quiet=True,
+        run_recipe(exp, get_recipe(recipe), data=str(dev), preset=preset, system=system, quiet=True,
                    sets={'seed': seed, **(sets or {})}, split=split)
     sc = score_system(recipe, exp, split/'test', clf, fmt, base/'scores'/(name or recipe))
     pc = sc['per_class']

@@ -2307,6 +2307,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                               'foleybook/systems/common.py'),
                                           'foleybook.systems.common.CodePipeline.decode': ( 'generators.html#codepipeline.decode',
                                                                                             'foleybook/systems/common.py'),
+                                          'foleybook.systems.common.CodePipeline.device_agreement': ( 'generators.html#codepipeline.device_agreement',
+                                                                                                      'foleybook/systems/common.py'),
                                           'foleybook.systems.common.CodePipeline.generate': ( 'generators.html#codepipeline.generate',
                                                                                               'foleybook/systems/common.py'),
                                           'foleybook.systems.common.CodePipeline.write': ( 'generators.html#codepipeline.write',

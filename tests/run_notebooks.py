@@ -8,7 +8,9 @@ earlier run; `--record` rewrites it), unknown notebooks first. The 'auto' infere
 folder of the run's own (unless FOLEYBOOK_FASTPATH_CACHE names one), shared by its notebooks and removed after:
 a run's choices never come from an earlier run. FOLEYBOOK_PRECISION=fp32|bf16 in the environment pins them.
 
-    python tests/run_notebooks.py [--jobs 2] [--record] [nbs/a.ipynb ...]
+    python tests/run_notebooks.py [--jobs 2] [--record] [--flags cuda] [nbs/a.ipynb ...]
+
+`--flags` runs the cells of those flags too (`tst_flags` of settings.ini: `slow`, `cuda`), as nbdev_test's own.
 """
 import argparse, json, os, shutil, subprocess, sys, tempfile, time
 from concurrent.futures import ThreadPoolExecutor
@@ -18,13 +20,14 @@ ROOT = Path(__file__).resolve().parents[1]
 TIMES = ROOT/'tests'/'notebook_seconds.json'
 
 
-def run_one(nb: Path) -> tuple:
+def run_one(nb: Path, flags: str = '') -> tuple:
     "Test one notebook in its own process: (notebook, seconds, return code, log)."
     bin_dir = Path(sys.executable).parent
     exe = bin_dir/'nbdev_test' if (bin_dir/'nbdev_test').exists() else 'nbdev_test'
     t0 = time.time()
     with tempfile.TemporaryFile('w+') as log:
-        rc = subprocess.call([str(exe), '--path', str(nb), '--n_workers', '0'], stdout=log, stderr=subprocess.STDOUT,
+        rc = subprocess.call([str(exe), '--path', str(nb), '--n_workers', '0', *(['--flags', flags] if flags else [])],
+                             stdout=log, stderr=subprocess.STDOUT,
                              cwd=ROOT,
                              env={**os.environ, 'OMP_NUM_THREADS': os.environ.get('OMP_NUM_THREADS', '1')})
         log.seek(0)
@@ -35,6 +38,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('notebooks', nargs='*', help='default: nbs/*.ipynb')
     ap.add_argument('--jobs', type=int, default=int(os.environ.get('NBTEST_JOBS', 2)))
+    ap.add_argument('--flags', default='', help="cell flags to run too, e.g. 'cuda' (nbdev_test's --flags)")
     ap.add_argument('--record', action='store_true', help=f'write the measured seconds to {TIMES.relative_to(ROOT)}')
     a = ap.parse_args(argv)
     nbs = [Path(p).resolve() for p in a.notebooks] or sorted((ROOT/'nbs').glob('*.ipynb'))
@@ -48,7 +52,8 @@ def main(argv=None):
     pin = os.environ.get('FOLEYBOOK_PRECISION')
     if pin: print(f"FOLEYBOOK_PRECISION={pin}: every 'auto' inference form runs {pin}", flush=True)
     with ThreadPoolExecutor(max(1, a.jobs)) as ex:
-        for nb, s, rc, log in ex.map(run_one, nbs):   # results in start order; the notebooks run `jobs` at a time
+        # results in start order; the notebooks run `jobs` at a time
+        for nb, s, rc, log in ex.map(lambda nb: run_one(nb, a.flags), nbs):
             seconds[nb.name] = round(s)
             rel = nb.relative_to(ROOT) if nb.is_relative_to(ROOT) else nb
             if rc: failed.append(str(rel)); print(log)

@@ -152,7 +152,8 @@ class GaussianDiffusion:
     def abar(self, t):
         "`alphabar` at (integer or fractional) steps `t` (float64); step -1 is the clean signal (1)."
         t = torch.as_tensor(t, dtype=torch.float64)
-        ab = torch.cat([torch.ones(1, dtype=torch.float64), self.alphas_cumprod])   # index 0: step -1
+        # index 0: step -1; on the steps' device (a model's training steps live on its GPU)
+        ab = torch.cat([torch.ones(1, dtype=torch.float64), self.alphas_cumprod]).to(t.device)
         i = (t + 1).clamp(0, self.T); lo = i.floor().long().clamp(max=self.T - 1)
         w = i - lo
         return ab[lo] * (1 - w) + ab[(lo + 1).clamp(max=self.T)] * w

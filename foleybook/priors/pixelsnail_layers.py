@@ -172,8 +172,10 @@ class CausalAttention(nn.Module):
 
     def _heads(self, t): # (n, C, h, w) -> (n, heads, h*w, d)
         n, C = t.shape[:2]
-        # contiguous: the fused kernel
-        return t.float().reshape(n, self.n_heads, C // self.n_heads, -1).transpose(2, 3).contiguous()
+        # standard strides, a size-1 dim's too (`contiguous` keeps a one-position query's stride 1): the fused CUDA
+        # kernels check them
+        return t.float().reshape(n, self.n_heads, C // self.n_heads, -1).transpose(2, 3).clone(
+            memory_format=torch.contiguous_format)
 
     def _attend(self, q, k, v, ctx):
         "softmax(q k^T / sqrt(d)) v over the allowed keys (fused, memory-efficient kernel)."

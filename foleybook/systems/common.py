@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Callable
 import torch
 from torch import nn
+from fastcore.basics import patch
 from ..core import (ConfigError, CheckpointError, REGISTRY, Pretrained, discover, load_pretrained, save_parts,
                             CONFIG_NAME)
 from ..core import model_device
@@ -326,3 +327,23 @@ class CodePipeline(GeneratorMixin, PartsGenerator):
         "Write `n_per_class` clips per class in the DCASE layout with `write_clips` (chunks of `batch_size`)."
         kwargs = {'batch_size': self.batch_size, 'duration': self.n_samples / self.sample_rate, **kwargs}
         return write_clips(self, folder, n_per_class, seed, **kwargs)
+
+# %% ../../nbs/05c_generators.ipynb #ba39e6fb
+@patch
+@torch.no_grad()
+def device_agreement(self:CodePipeline, device, # the device compared with the CPU ('cuda', ...)
+                     cond=None, n:int=2, seed=1, # `generate`'s condition, clips and seed
+                     **options) -> dict: # `sample_codes` options
+    "The pipeline from one seed on the CPU and on `device`: codes equal, the mels' and the clips' spectra's difference."
+    from copy import deepcopy
+    seeds, runs = clip_seeds(seed, n), []
+    for p in (deepcopy(self).to('cpu'), deepcopy(self).to(device)):
+        codes = p.sample_codes(cond, n, seed=seeds, **options)
+        runs.append((codes.cpu(), p.codec.decode(codes.to(model_device(p.codec))).float().cpu(), p.decode(codes)))
+    (c0, m0, w0), (c1, m1, w1) = runs
+    def db(w):
+        s = torch.stft(w, 1024, 256, window=torch.hann_window(1024), return_complex=True).abs()
+        return 20 * torch.log10(torch.maximum(s, s.amax((-2, -1), keepdim=True) * 1e-4).clamp(min=1e-12))
+    return dict(codes_equal=bool(torch.equal(c0, c1)),
+                mel=float((m1 - m0).abs().max() / m0.abs().max().clamp(min=1e-12)),
+                clips_db=float((db(w1) - db(w0)).abs().mean()))
