@@ -13,7 +13,7 @@ from torch import nn
 from fastcore.basics import patch
 from ..core import (ConfigError, CheckpointError, REGISTRY, Pretrained, discover, load_pretrained, save_parts,
                             CONFIG_NAME)
-from ..core import model_device
+from ..core import model_device, get_device
 from ..seeds import clip_seeds
 from ..protocols import Generator, GeneratorMixin, check_generator
 from ..data.synth import class_key
@@ -336,6 +336,7 @@ def device_agreement(self:CodePipeline, device, # the device compared with the C
                      **options) -> dict: # `sample_codes` options
     "The pipeline from one seed on the CPU and on `device`: codes equal, the mels' and the clips' spectra's difference."
     from copy import deepcopy
+    device = get_device(device)   # a `ConfigError` for a device this machine does not have
     seeds, runs = clip_seeds(seed, n), []
     for p in (deepcopy(self).to('cpu'), deepcopy(self).to(device)):
         codes = p.sample_codes(cond, n, seed=seeds, **options)
