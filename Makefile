@@ -62,7 +62,7 @@ test-slow: venv
 # The `cuda`-flagged cells (never in CI), on a machine with a GPU, in this venv or, on a GPU machine whose image has
 # torch, after `. tests/gpu/setup.sh`: the wheels that image lacks come from `make gpu-wheels` (into .whl/, ignored).
 test-cuda:
-	bash tests/gpu/run_cuda.sh
+	PY=$$(test -x $(BIN)/python && echo $(BIN)/python || echo python3) bash tests/gpu/run_cuda.sh
 
 gpu-wheels: venv
 	PY=$(BIN)/python bash tests/gpu/wheels.sh

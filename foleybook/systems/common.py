@@ -336,7 +336,7 @@ def device_agreement(self:CodePipeline, device, # the device compared with the C
                      **options) -> dict: # `sample_codes` options
     "The pipeline from one seed on the CPU and on `device`: codes equal, the mels' and the clips' spectra's difference."
     from copy import deepcopy
-    device = get_device(device)   # a `ConfigError` for a device this machine does not have
+    device = get_device(device)   # a `ConfigError` for an unknown device or CUDA without a GPU
     seeds, runs = clip_seeds(seed, n), []
     for p in (deepcopy(self).to('cpu'), deepcopy(self).to(device)):
         codes = p.sample_codes(cond, n, seed=seeds, **options)
