@@ -155,6 +155,8 @@ if __name__ == '__main__':
             **{k: json.loads(v) for k, v in (x.split('=', 1) for x in a.set)}}
     name = f"excite{a.K}{'_aligned' if a.aligned else ''}"
     base = Path(a.out)/f'seed{a.seed}'
+    if a.score_only and not (base/name/'model'/'final'/'config.json').is_file():
+        sys.exit(f"--score-only: no trained model in {base/name/'model'/'final'}; run without --score-only first")
     patch(a.K, a.aligned, a.spread, base/'split'/'train',
           json.loads((base/name/'model'/'final'/'config.json').read_text())['class_names'] if a.score_only else
           sorted(d.name for d in (base/'split'/'train').iterdir() if d.is_dir()))

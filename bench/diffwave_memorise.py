@@ -1,0 +1,121 @@
+"""Whether the DiffWave demo's denoiser can learn one bark: the `demo` preset's SaShiMi (or `demo_wavenet`'s WaveNet)
+trained on a single 1 s excerpt of one SynthFoley bark, the excerpt fixed or shifted at random. The row goes to
+`memorise_probes` of nbs/results/diffwave_probes.json.
+
+The clip is SynthFoley's DogBark clip `--clip` (dataset seed 0, 22,050 Hz, 4 s) resampled to the model's 8 kHz; the
+excerpt is the second that starts a quarter second before its loudest 50 ms (or at the clip's start). With `--shift S`
+every training example starts at a random offset in [0, S) samples from the excerpt's start (the whole 4 s clip for
+S = 24000), as the recipe's random crops do. With `--clips N` the examples come from N clips (`--clip` on), each from
+its own excerpt (aligned on its loudest 50 ms for S = 0); the probes below stay on the first clip's excerpt. The model
+is class-conditional with one class and trains with Adam and torch's one-cycle schedule to the preset's peak learning
+rate, batch 4. Every 250 steps the row records the one-step clean estimate's SNR (dB) of the excerpt noised to
+steps 5-40 (`snr`: input SNR, output SNR); at the end four clips sampled with DDPM's 50 steps are compared with the
+excerpt: `harmonicity` (bench/diffwave_harmonics.py's measure; the excerpt's in `harmonicity_clean`), `xcorr` (the
+peak of their normalised cross-correlation with it over every lag: 1 for the excerpt itself, shifted) and `level_db`
+(their rms against the excerpt's).
+
+Run: OMP_NUM_THREADS=1 python bench/diffwave_memorise.py --backbone sashimi --shift 0
+     OMP_NUM_THREADS=1 python bench/diffwave_memorise.py --backbone sashimi --shift 24000
+     OMP_NUM_THREADS=1 python bench/diffwave_memorise.py --backbone sashimi --clips 30
+"""
+import argparse, fcntl, json, os, sys, time
+os.environ.setdefault('OMP_NUM_THREADS', '1')
+from pathlib import Path
+import numpy as np, torch
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from foleybook.audio import resample   # noqa: E402
+from foleybook.data.synth import SynthFoley   # noqa: E402
+from foleybook.diffusion.diffwave import DiffWave, DiffWaveConfig   # noqa: E402
+from foleybook.diffusion.sashimi import Sashimi, SashimiConfig   # noqa: E402
+from foleybook.recipes.diffwave import RECIPE_PRESETS   # noqa: E402
+from diffwave_harmonics import harmonicity   # noqa: E402
+from judge_seeds import machine, RESULTS   # noqa: E402
+
+# backbone -> (recipe preset, config class, model class)
+BACKBONES = {'sashimi': ('demo', SashimiConfig, Sashimi), 'wavenet': ('demo_wavenet', DiffWaveConfig, DiffWave)}
+PROBE_STEPS = (5, 10, 20, 30, 40)
+
+
+def xcorr_peak(x, y) -> float:
+    "Peak over every lag of the normalised cross-correlation of `x` and `y` (equal lengths)."
+    n = 2 * len(x)
+    c = torch.fft.irfft(torch.fft.rfft(x, n) * torch.fft.rfft(y, n).conj(), n)
+    return float(c.abs().max() / (x.norm() * y.norm()))
+
+
+def excerpt(clip:int, sr:int, length:int):
+    "SynthFoley's DogBark clip `clip` at `sr` and the start of its `length` samples around the loudest 50 ms."
+    w = resample(torch.from_numpy(SynthFoley(40, seed=0).clip('DogBark', clip))[None], 22050, sr)[0].float()
+    hop = sr // 20
+    e = w[:len(w) // hop * hop].pow(2).reshape(-1, hop).sum(1)
+    return w, int(min(max(0, int(e.argmax()) * hop - length // 4), len(w) - length))
+
+
+def memorise(backbone:str, shift:int, steps:int, clip:int=0, every:int=250, seed:int=0,
+             clips:int=1) -> dict: # > 1: examples from clips `clip` .. `clip + clips - 1`, each from its excerpt
+    "Train the backbone's demo model on the excerpt (fixed, or shifted by up to `shift`); the row."
+    preset, cfg_cls, model_cls = BACKBONES[backbone]
+    tr = RECIPE_PRESETS[preset]['train']
+    torch.manual_seed(seed)
+    m = model_cls(cfg_cls.preset(tr['preset'], **{**tr['model'], 'n_classes': 1, 'class_names': ('DogBark',)}))
+    c, D = m.config, m.diffusion
+    ws, starts = zip(*[excerpt(j, c.sample_rate, c.length) for j in range(clip, clip + clips)])
+    shift = min(shift, len(ws[0]) - c.length)
+    starts = [min(i, len(w) - c.length - shift) for w, i in zip(ws, starts)]
+    clean = ws[0][starts[0]:starts[0] + c.length]   # the probes' excerpt: the first clip's
+    cls = torch.zeros(4, dtype=torch.long)
+    opt = torch.optim.Adam(m.parameters(), lr=tr['lr'])
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, tr['lr'], total_steps=steps)
+    db = lambda x, y: round(float(10 * torch.log10(y.pow(2).sum() / (x - y).pow(2).sum())), 1)
+
+    @torch.no_grad()
+    def probe():
+        m.eval(); x, out = clean[None, None] * c.scale, {}
+        for t in PROBE_STEPS:
+            tt = torch.tensor([float(t)]); ab = D.abar(tt)
+            xt = D.q_sample(x, tt, torch.randn(x.shape, generator=torch.Generator().manual_seed(t)))
+            x0 = D.to_eps_x0(m(xt, tt, cls[:1]).float(), xt, ab)[1]
+            out[t] = [db(xt / ab.sqrt(), x), db(x0, x)]
+        m.train(); return out
+
+    curve, losses, t0 = [], [], time.process_time()
+    for s in range(steps + 1):
+        if s % every == 0 or s == steps:
+            curve.append(dict(step=s, cpu_min=round((time.process_time() - t0) / 60, 2),
+                              loss=round(float(np.mean(losses[-100:])), 4) if losses else None, snr=probe()))
+            print(curve[-1], flush=True)
+        if s == steps: break
+        k = torch.randint(0, shift, (4,)) if shift else torch.zeros(4, dtype=torch.long)
+        js = torch.randint(0, clips, (4,)).tolist() if clips > 1 else [0] * 4
+        cut = lambda j, o: ws[j][starts[j] + int(o):starts[j] + int(o) + c.length]
+        loss = m.loss(torch.stack([cut(j, o) for j, o in zip(js, k)]), cls)
+        opt.zero_grad(); loss.backward(); opt.step(); sched.step(); losses.append(loss.item())
+    m.eval()
+    with torch.no_grad():
+        g = D.sample(m, (4, 1, c.length), cls, sampler='ddpm', seed=1)[:, 0] / c.scale
+    return dict(backbone=backbone, preset=preset, shift=shift, clip=clip, clips=clips, steps=steps, seed=seed,
+                train_cpu_min=curve[-1]['cpu_min'], curve=curve, harmonicity_clean=round(harmonicity(clean, 8000), 3),
+                harmonicity=[round(harmonicity(x, c.sample_rate), 3) for x in g],
+                xcorr=[round(xcorr_peak(x, clean), 3) for x in g],
+                level_db=[round(float(20 * torch.log10(x.pow(2).mean().sqrt() / clean.pow(2).mean().sqrt())), 1)
+                          for x in g])
+
+
+if __name__ == '__main__':
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument('--backbone', default='sashimi', choices=list(BACKBONES))
+    p.add_argument('--shift', type=int, default=0, help='excerpts start at a random offset in [0, shift) samples')
+    p.add_argument('--steps', type=int, default=1500)
+    p.add_argument('--clip', type=int, default=0, help="SynthFoley's DogBark clip")
+    p.add_argument('--clips', type=int, default=1, help='> 1: that many clips from --clip on, each from its excerpt')
+    a = p.parse_args()
+    row = memorise(a.backbone, a.shift, a.steps, a.clip, clips=a.clips)
+    with open(RESULTS/'diffwave_probes.json', 'r+') as f:   # two runs at a time: one writer at a time
+        fcntl.flock(f, fcntl.LOCK_EX)
+        res = json.load(f)
+        mp = res.setdefault('memorise_probes', dict(what=' '.join(__doc__.split('\n\n')[0].split()),
+                                                    machine=machine(), runs=[]))
+        key = lambda r: (r['backbone'], r['shift'], r['clip'], r.get('clips', 1), r['steps'])
+        mp['runs'] = [r for r in mp['runs'] if key(r) != key(row)] + [row]
+        f.seek(0); f.truncate(); f.write(json.dumps(res, indent=1) + '\n')
+    print(json.dumps({k: v for k, v in row.items() if k != 'curve'}))

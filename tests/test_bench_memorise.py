@@ -1,0 +1,24 @@
+"The memorising probe's measures (`bench/diffwave_memorise.py`): the correlation peak and the excerpt's place."
+import sys
+from pathlib import Path
+import torch
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]/'bench'))
+from diffwave_memorise import excerpt, xcorr_peak
+
+def test_xcorr_peak_finds_a_shifted_copy_and_not_noise():
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(4000, generator=g)
+    y = torch.zeros(4000); y[700:] = 0.3 * x[:3300]         # x delayed by 700 samples, scaled, its tail cut
+    expect = float(x[:3300].norm() / x.norm())             # what the overlap leaves of a perfect match
+    assert abs(xcorr_peak(y, x) - expect) < 1e-4 and abs(xcorr_peak(-y, x) - expect) < 1e-4
+    assert xcorr_peak(torch.randn(4000, generator=g), x) < 0.1   # two noises: about 4 / sqrt(4000)
+    assert abs(xcorr_peak(x, x) - 1) < 1e-5
+
+def test_excerpt_holds_the_clips_loudest_50ms():
+    for clip in (0, 1, 2):
+        w, i0 = excerpt(clip, 8000, 8000)
+        assert w.shape == (32000,) and 0 <= i0 <= 24000
+        e = w[:32000].pow(2).reshape(-1, 400).sum(1)          # 50 ms frames
+        loud = int(e.argmax()) * 400
+        assert i0 <= loud and loud + 400 <= i0 + 8000       # the loudest 50 ms lies inside the second
+        assert i0 == max(0, loud - 2000) or i0 == 24000      # a quarter second before it, or the clip's edge
