@@ -109,6 +109,8 @@ if __name__ == '__main__':
     p.add_argument('--clip', type=int, default=0, help="SynthFoley's DogBark clip")
     p.add_argument('--clips', type=int, default=1, help='> 1: that many clips from --clip on, each from its excerpt')
     a = p.parse_args()
+    if a.clips < 1 or a.shift < 0 or a.steps < 1 or a.clip < 0:
+        p.error('--clips and --steps must be >= 1, --shift and --clip >= 0')
     row = memorise(a.backbone, a.shift, a.steps, a.clip, clips=a.clips)
     with open(RESULTS/'diffwave_probes.json', 'r+') as f:   # two runs at a time: one writer at a time
         fcntl.flock(f, fcntl.LOCK_EX)
