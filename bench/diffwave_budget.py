@@ -10,6 +10,8 @@ against the preset's 40 epochs of 189 excerpts, the loss over the last tenth of 
 
 Measured on an NVIDIA H200 (seed 2, two runs and the notebooks' `cuda` cells sharing it, 140 s each): a batch of 64
 took 93 ms a step (1509 steps, 12.8 times the preset's examples), with `d_model` 64 186 ms (751 steps, 6.4 times).
+On another H200 whose host showed two CPU cores (270 s each, two runs, a probe and the `cuda` cells sharing it): a
+batch of 128 233 ms (1158 steps, 19.6 times), `d_model` 64 at a batch of 64 324 ms (833 steps, 7.1 times).
 
     python bench/diffwave_budget.py --seed 2 --out exp/judge_seeds --system cuda --seconds 240 --set train.bs=64 \
         --rows rows.jsonl

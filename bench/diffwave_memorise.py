@@ -12,11 +12,14 @@ rate, batch 4. Every 250 steps the row records the one-step clean estimate's SNR
 steps 5-40 (`snr`: input SNR, output SNR); at the end four clips sampled with DDPM's 50 steps are compared with the
 excerpt: `harmonicity` (bench/diffwave_harmonics.py's measure; the excerpt's in `harmonicity_clean`), `xcorr` (the
 peak of their normalised cross-correlation with it over every lag: 1 for the excerpt itself, shifted) and `level_db`
-(their rms against the excerpt's).
+(their rms against the excerpt's). `--device cuda --bs 64 --set d_model=64` trains larger batches or models on a GPU;
+`--rows F` appends the row to F as a JSON line instead, and `--merge F` adds such rows to the results file.
 
 Run: OMP_NUM_THREADS=1 python bench/diffwave_memorise.py --backbone sashimi --shift 0
      OMP_NUM_THREADS=1 python bench/diffwave_memorise.py --backbone sashimi --shift 24000
      OMP_NUM_THREADS=1 python bench/diffwave_memorise.py --backbone sashimi --clips 30
+     python bench/diffwave_memorise.py --clips 30 --device cuda --bs 64 --steps 2000 --rows rows.jsonl
+     python bench/diffwave_memorise.py --merge rows.jsonl
 """
 import argparse, fcntl, json, os, sys, time
 os.environ.setdefault('OMP_NUM_THREADS', '1')
@@ -30,6 +33,7 @@ from foleybook.diffusion.sashimi import Sashimi, SashimiConfig   # noqa: E402
 from foleybook.recipes.diffwave import RECIPE_PRESETS   # noqa: E402
 from diffwave_harmonics import harmonicity   # noqa: E402
 from judge_seeds import machine, RESULTS   # noqa: E402
+from diffwave_budget import device_name   # noqa: E402
 
 # backbone -> (recipe preset, config class, model class)
 BACKBONES = {'sashimi': ('demo', SashimiConfig, Sashimi), 'wavenet': ('demo_wavenet', DiffWaveConfig, DiffWave)}
@@ -52,18 +56,23 @@ def excerpt(clip:int, sr:int, length:int):
 
 
 def memorise(backbone:str, shift:int, steps:int, clip:int=0, every:int=250, seed:int=0,
-             clips:int=1) -> dict: # > 1: examples from clips `clip` .. `clip + clips - 1`, each from its excerpt
+             clips:int=1, # > 1: examples from clips `clip` .. `clip + clips - 1`, each from its excerpt
+             bs:int=4, # examples a step
+             device:str='cpu', # where the model trains and samples
+             model_sets:dict=None) -> dict: # changes to the preset's model config (e.g. {'d_model': 64})
     "Train the backbone's demo model on the excerpt (fixed, or shifted by up to `shift`); the row."
     preset, cfg_cls, model_cls = BACKBONES[backbone]
     tr = RECIPE_PRESETS[preset]['train']
     torch.manual_seed(seed)
-    m = model_cls(cfg_cls.preset(tr['preset'], **{**tr['model'], 'n_classes': 1, 'class_names': ('DogBark',)}))
+    m = model_cls(cfg_cls.preset(tr['preset'], **{**tr['model'], **(model_sets or {}), 'n_classes': 1,
+                                                  'class_names': ('DogBark',)})).to(device)
     c, D = m.config, m.diffusion
     ws, starts = zip(*[excerpt(j, c.sample_rate, c.length) for j in range(clip, clip + clips)])
+    ws = [w.to(device) for w in ws]
     shift = min(shift, len(ws[0]) - c.length)
     starts = [min(i, len(w) - c.length - shift) for w, i in zip(ws, starts)]
     clean = ws[0][starts[0]:starts[0] + c.length]   # the probes' excerpt: the first clip's
-    cls = torch.zeros(4, dtype=torch.long)
+    cls = torch.zeros(bs, dtype=torch.long, device=device)
     opt = torch.optim.Adam(m.parameters(), lr=tr['lr'])
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, tr['lr'], total_steps=steps)
     db = lambda x, y: round(float(10 * torch.log10(y.pow(2).sum() / (x - y).pow(2).sum())), 1)
@@ -72,33 +81,51 @@ def memorise(backbone:str, shift:int, steps:int, clip:int=0, every:int=250, seed
     def probe():
         m.eval(); x, out = clean[None, None] * c.scale, {}
         for t in PROBE_STEPS:
-            tt = torch.tensor([float(t)]); ab = D.abar(tt)
-            xt = D.q_sample(x, tt, torch.randn(x.shape, generator=torch.Generator().manual_seed(t)))
+            tt = torch.tensor([float(t)], device=device); ab = D.abar(tt)
+            xt = D.q_sample(x, tt, torch.randn(x.shape, generator=torch.Generator().manual_seed(t)).to(device))
             x0 = D.to_eps_x0(m(xt, tt, cls[:1]).float(), xt, ab)[1]
             out[t] = [db(xt / ab.sqrt(), x), db(x0, x)]
         m.train(); return out
 
-    curve, losses, t0 = [], [], time.process_time()
+    curve, losses, t0, w0 = [], [], time.process_time(), time.time()
     for s in range(steps + 1):
         if s % every == 0 or s == steps:
             curve.append(dict(step=s, cpu_min=round((time.process_time() - t0) / 60, 2),
+                              wall_min=round((time.time() - w0) / 60, 2),
                               loss=round(float(np.mean(losses[-100:])), 4) if losses else None, snr=probe()))
             print(curve[-1], flush=True)
         if s == steps: break
-        k = torch.randint(0, shift, (4,)) if shift else torch.zeros(4, dtype=torch.long)
-        js = torch.randint(0, clips, (4,)).tolist() if clips > 1 else [0] * 4
+        k = torch.randint(0, shift, (bs,)) if shift else torch.zeros(bs, dtype=torch.long)
+        js = torch.randint(0, clips, (bs,)).tolist() if clips > 1 else [0] * bs
         cut = lambda j, o: ws[j][starts[j] + int(o):starts[j] + int(o) + c.length]
         loss = m.loss(torch.stack([cut(j, o) for j, o in zip(js, k)]), cls)
         opt.zero_grad(); loss.backward(); opt.step(); sched.step(); losses.append(loss.item())
     m.eval()
     with torch.no_grad():
-        g = D.sample(m, (4, 1, c.length), cls, sampler='ddpm', seed=1)[:, 0] / c.scale
-    return dict(backbone=backbone, preset=preset, shift=shift, clip=clip, clips=clips, steps=steps, seed=seed,
-                train_cpu_min=curve[-1]['cpu_min'], curve=curve, harmonicity_clean=round(harmonicity(clean, 8000), 3),
+        g = D.sample(m, (4, 1, c.length), cls.new_zeros(4), sampler='ddpm', seed=1)[:, 0].cpu() / c.scale
+    clean = clean.cpu()
+    return dict(backbone=backbone, preset=preset, shift=shift, clip=clip, clips=clips, steps=steps, seed=seed, bs=bs,
+                model_sets=model_sets or {}, params=sum(p.numel() for p in m.parameters()),
+                device=device_name(device), train_cpu_min=curve[-1]['cpu_min'],
+                train_wall_min=curve[-1]['wall_min'], curve=curve, harmonicity_clean=round(harmonicity(clean, 8000), 3),
                 harmonicity=[round(harmonicity(x, c.sample_rate), 3) for x in g],
                 xcorr=[round(xcorr_peak(x, clean), 3) for x in g],
                 level_db=[round(float(20 * torch.log10(x.pow(2).mean().sqrt() / clean.pow(2).mean().sqrt())), 1)
                           for x in g])
+
+
+def save(rows):
+    "Add `rows` to `memorise_probes` of diffwave_probes.json (a row replaces its namesake), one writer at a time."
+    key = lambda r: (r['backbone'], r['shift'], r['clip'], r.get('clips', 1), r['steps'], r.get('bs', 4),
+                     json.dumps(r.get('model_sets', {}), sort_keys=True))
+    with open(RESULTS/'diffwave_probes.json', 'r+') as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        res = json.load(f)
+        mp = res.setdefault('memorise_probes', dict(what=' '.join(__doc__.split('\n\n')[0].split()),
+                                                    machine=machine(), runs=[]))
+        new = {key(r) for r in rows}
+        mp['runs'] = [r for r in mp['runs'] if key(r) not in new] + rows
+        f.seek(0); f.truncate(); f.write(json.dumps(res, indent=1) + '\n')
 
 
 if __name__ == '__main__':
@@ -108,16 +135,19 @@ if __name__ == '__main__':
     p.add_argument('--steps', type=int, default=1500)
     p.add_argument('--clip', type=int, default=0, help="SynthFoley's DogBark clip")
     p.add_argument('--clips', type=int, default=1, help='> 1: that many clips from --clip on, each from its excerpt')
+    p.add_argument('--bs', type=int, default=4, help='examples a step')
+    p.add_argument('--device', default='cpu', help="where the model trains ('cpu', 'cuda')")
+    p.add_argument('--set', action='append', default=[], help='KEY=JSON, a change to the model config (d_model=64)')
+    p.add_argument('--rows', default=None, help='append the row to this file (JSON lines) instead of the results')
+    p.add_argument('--merge', nargs='+', default=None, help='add the rows of these files to diffwave_probes.json')
     a = p.parse_args()
-    if a.clips < 1 or a.shift < 0 or a.steps < 1 or a.clip < 0:
-        p.error('--clips and --steps must be >= 1, --shift and --clip >= 0')
-    row = memorise(a.backbone, a.shift, a.steps, a.clip, clips=a.clips)
-    with open(RESULTS/'diffwave_probes.json', 'r+') as f:   # two runs at a time: one writer at a time
-        fcntl.flock(f, fcntl.LOCK_EX)
-        res = json.load(f)
-        mp = res.setdefault('memorise_probes', dict(what=' '.join(__doc__.split('\n\n')[0].split()),
-                                                    machine=machine(), runs=[]))
-        key = lambda r: (r['backbone'], r['shift'], r['clip'], r.get('clips', 1), r['steps'])
-        mp['runs'] = [r for r in mp['runs'] if key(r) != key(row)] + [row]
-        f.seek(0); f.truncate(); f.write(json.dumps(res, indent=1) + '\n')
+    if a.merge:
+        save([json.loads(x) for f in a.merge for x in Path(f).read_text().splitlines() if x.strip()]); sys.exit(0)
+    if a.clips < 1 or a.shift < 0 or a.steps < 1 or a.clip < 0 or a.bs < 1:
+        p.error('--clips, --steps and --bs must be >= 1, --shift and --clip >= 0')
+    sets = {k: json.loads(v) for k, v in (x.split('=', 1) for x in a.set)}
+    row = memorise(a.backbone, a.shift, a.steps, a.clip, clips=a.clips, bs=a.bs, device=a.device, model_sets=sets)
+    if a.rows:
+        with open(a.rows, 'a') as f: f.write(json.dumps(row) + '\n')
+    else: save([row])
     print(json.dumps({k: v for k, v in row.items() if k != 'curve'}))

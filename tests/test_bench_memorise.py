@@ -22,3 +22,23 @@ def test_excerpt_holds_the_clips_loudest_50ms():
         loud = int(e.argmax()) * 400
         assert i0 <= loud and loud + 400 <= i0 + 8000       # the loudest 50 ms lies inside the second
         assert i0 == max(0, loud - 2000) or i0 == 24000      # a quarter second before it, or the clip's edge
+
+def test_save_keeps_rows_of_another_batch_or_width(tmp_path, monkeypatch):
+    import json, diffwave_memorise as dm
+    monkeypatch.setattr(dm, 'RESULTS', tmp_path)
+    (tmp_path/'diffwave_probes.json').write_text('{"other": 1}')
+    base = dict(backbone='sashimi', shift=0, clip=0, clips=30, steps=2000, tag='cpu')   # a CPU row: batch 4
+    rows = [base, {**base, 'bs': 64, 'tag': 'gpu'}, {**base, 'bs': 64, 'model_sets': {'d_model': 64}, 'tag': 'wide'}]
+    dm.save(rows)
+    dm.save([{**base, 'bs': 64, 'tag': 'gpu again'}])          # replaces its namesake alone
+    res = json.loads((tmp_path/'diffwave_probes.json').read_text())
+    assert res['other'] == 1
+    assert sorted(r['tag'] for r in res['memorise_probes']['runs']) == ['cpu', 'gpu again', 'wide']
+
+def test_memorise_trains_a_batch_and_a_width():
+    from diffwave_memorise import memorise
+    row = memorise('sashimi', 0, 2, clips=2, bs=3, model_sets={'d_model': 8}, every=2)
+    assert row['bs'] == 3 and row['model_sets'] == {'d_model': 8} and len(row['harmonicity']) == 4
+    assert [c['step'] for c in row['curve']] == [0, 2] and row['curve'][-1]['loss'] > 0
+    wider = memorise('sashimi', 0, 1, clips=1, bs=1, model_sets={'d_model': 12}, every=1)
+    assert wider['params'] > row['params']                     # the width reached the model
