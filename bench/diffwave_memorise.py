@@ -8,12 +8,14 @@ every training example starts at a random offset in [0, S) samples from the exce
 S = 24000), as the recipe's random crops do. With `--clips N` the examples come from N clips (`--clip` on), each from
 its own excerpt (aligned on its loudest 50 ms for S = 0); the probes below stay on the first clip's excerpt. The model
 is class-conditional with one class and trains with Adam and torch's one-cycle schedule to the preset's peak learning
-rate, batch 4. Every 250 steps the row records the one-step clean estimate's SNR (dB) of the excerpt noised to
+rate, batch 4 (`--bs`). Every 250 steps the row records the one-step clean estimate's SNR (dB) of the excerpt noised to
 steps 5-40 (`snr`: input SNR, output SNR); at the end four clips sampled with DDPM's 50 steps are compared with the
 excerpt: `harmonicity` (bench/diffwave_harmonics.py's measure; the excerpt's in `harmonicity_clean`), `xcorr` (the
-peak of their normalised cross-correlation with it over every lag: 1 for the excerpt itself, shifted) and `level_db`
-(their rms against the excerpt's). `--device cuda --bs 64 --set d_model=64` trains larger batches or models on a GPU;
-`--rows F` appends the row to F as a JSON line instead, and `--merge F` adds such rows to the results file.
+peak of their normalised cross-correlation with it over every lag: 1 for the excerpt itself, shifted), `xcorr_any`
+and `nearest_clip` (the same peak against the training clip's excerpt it is nearest: near 1 for a memorised clip) and
+`level_db` (their rms against the excerpt's). `--device cuda --bs 64 --set d_model=64` trains larger batches or
+models on a GPU; `--rows F` appends the row to F as a JSON line instead, and `--merge F` adds such rows to the results
+file.
 
 Run: OMP_NUM_THREADS=1 python bench/diffwave_memorise.py --backbone sashimi --shift 0
      OMP_NUM_THREADS=1 python bench/diffwave_memorise.py --backbone sashimi --shift 24000
@@ -104,12 +106,15 @@ def memorise(backbone:str, shift:int, steps:int, clip:int=0, every:int=250, seed
     with torch.no_grad():
         g = D.sample(m, (4, 1, c.length), cls.new_zeros(4), sampler='ddpm', seed=1)[:, 0].cpu() / c.scale
     clean = clean.cpu()
+    exc = [w[i:i + c.length].cpu() for w, i in zip(ws, starts)]   # every clip's excerpt: memorised, or new?
+    near = [max(range(clips), key=lambda j: xcorr_peak(x, exc[j])) for x in g]
     return dict(backbone=backbone, preset=preset, shift=shift, clip=clip, clips=clips, steps=steps, seed=seed, bs=bs,
                 model_sets=model_sets or {}, params=sum(p.numel() for p in m.parameters()),
                 device=device_name(device), train_cpu_min=curve[-1]['cpu_min'],
                 train_wall_min=curve[-1]['wall_min'], curve=curve, harmonicity_clean=round(harmonicity(clean, 8000), 3),
                 harmonicity=[round(harmonicity(x, c.sample_rate), 3) for x in g],
                 xcorr=[round(xcorr_peak(x, clean), 3) for x in g],
+                xcorr_any=[round(xcorr_peak(x, exc[j]), 3) for x, j in zip(g, near)], nearest_clip=near,
                 level_db=[round(float(20 * torch.log10(x.pow(2).mean().sqrt() / clean.pow(2).mean().sqrt())), 1)
                           for x in g])
 

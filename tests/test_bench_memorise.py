@@ -39,6 +39,8 @@ def test_memorise_trains_a_batch_and_a_width():
     from diffwave_memorise import memorise
     row = memorise('sashimi', 0, 2, clips=2, bs=3, model_sets={'d_model': 8}, every=2)
     assert row['bs'] == 3 and row['model_sets'] == {'d_model': 8} and len(row['harmonicity']) == 4
+    assert all(j in (0, 1) for j in row['nearest_clip'])
+    assert all(a >= b for a, b in zip(row['xcorr_any'], row['xcorr']))   # the nearest of two: at least the first's
     assert [c['step'] for c in row['curve']] == [0, 2] and row['curve'][-1]['loss'] > 0
     wider = memorise('sashimi', 0, 1, clips=1, bs=1, model_sets={'d_model': 12}, every=1)
     assert wider['params'] > row['params']                     # the width reached the model
