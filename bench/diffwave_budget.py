@@ -70,6 +70,18 @@ def budget_run(a):
                 loss_end=loss_end(Path(a.out)/f'seed{a.seed}'/label), **row)
 
 
+def parse_sets(parser, items, example='train.bs=64') -> dict:
+    "`--set KEY=JSON` items as a dict; the parser's error (exit 2) naming an item that is not one."
+    out = {}
+    for x in items:
+        k, eq, v = x.partition('=')
+        try:
+            if not (k and eq): raise ValueError
+            out[k] = json.loads(v)
+        except ValueError: parser.error(f"--set {x!r}: give KEY=JSON, e.g. {example}")
+    return out
+
+
 def merge(files):
     "Add the rows of `files` (JSON lines) to `budget_probes` of diffwave_probes.json (a row replaces its namesake)."
     rows = [json.loads(line) for f in files for line in Path(f).read_text().splitlines() if line.strip()]
@@ -95,7 +107,7 @@ if __name__ == '__main__':
     p.add_argument('--merge', nargs='+', default=None, help='add the rows of these files to diffwave_probes.json')
     a = p.parse_args()
     if a.merge: print('wrote', merge(a.merge)); sys.exit(0)
-    a.sets = {k: json.loads(v) for k, v in (x.split('=', 1) for x in a.set)}
+    a.sets = parse_sets(p, a.set)
     row = budget_run(a)
     print(json.dumps({k: v for k, v in row.items() if not isinstance(v, dict)}), row['per_class'], flush=True)
     if a.rows:

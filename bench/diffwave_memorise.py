@@ -29,13 +29,14 @@ from pathlib import Path
 import numpy as np, torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from foleybook.audio import resample   # noqa: E402
+from foleybook.core import ConfigError   # noqa: E402
 from foleybook.data.synth import SynthFoley   # noqa: E402
 from foleybook.diffusion.diffwave import DiffWave, DiffWaveConfig   # noqa: E402
 from foleybook.diffusion.sashimi import Sashimi, SashimiConfig   # noqa: E402
 from foleybook.recipes.diffwave import RECIPE_PRESETS   # noqa: E402
 from diffwave_harmonics import harmonicity   # noqa: E402
 from judge_seeds import machine, RESULTS   # noqa: E402
-from diffwave_budget import device_name   # noqa: E402
+from diffwave_budget import device_name, parse_sets   # noqa: E402
 
 # backbone -> (recipe preset, config class, model class)
 BACKBONES = {'sashimi': ('demo', SashimiConfig, Sashimi), 'wavenet': ('demo_wavenet', DiffWaveConfig, DiffWave)}
@@ -150,8 +151,9 @@ if __name__ == '__main__':
         save([json.loads(x) for f in a.merge for x in Path(f).read_text().splitlines() if x.strip()]); sys.exit(0)
     if a.clips < 1 or a.shift < 0 or a.steps < 1 or a.clip < 0 or a.bs < 1:
         p.error('--clips, --steps and --bs must be >= 1, --shift and --clip >= 0')
-    sets = {k: json.loads(v) for k, v in (x.split('=', 1) for x in a.set)}
-    row = memorise(a.backbone, a.shift, a.steps, a.clip, clips=a.clips, bs=a.bs, device=a.device, model_sets=sets)
+    sets = parse_sets(p, a.set, 'd_model=64')
+    try: row = memorise(a.backbone, a.shift, a.steps, a.clip, clips=a.clips, bs=a.bs, device=a.device, model_sets=sets)
+    except ConfigError as e: p.error(str(e))   # a --set the model config has no field for
     if a.rows:
         with open(a.rows, 'a') as f: f.write(json.dumps(row) + '\n')
     else: save([row])

@@ -44,3 +44,13 @@ def test_memorise_trains_a_batch_and_a_width():
     assert [c['step'] for c in row['curve']] == [0, 2] and row['curve'][-1]['loss'] > 0
     wider = memorise('sashimi', 0, 1, clips=1, bs=1, model_sets={'d_model': 12}, every=1)
     assert wider['params'] > row['params']                     # the width reached the model
+
+def test_parse_sets_reads_key_json_and_refuses_the_rest(capsys):
+    import argparse, pytest
+    from diffwave_budget import parse_sets
+    p = argparse.ArgumentParser(prog='probe')
+    assert parse_sets(p, ['d_model=64', 'train.model.film=true', 's="x=y"']) == \
+        {'d_model': 64, 'train.model.film': True, 's': 'x=y'}
+    for bad in ('d_model', 'd_model=six', '=3'):
+        with pytest.raises(SystemExit) as e: parse_sets(p, [bad], 'd_model=64')
+        assert e.value.code == 2 and f"--set {bad!r}: give KEY=JSON, e.g. d_model=64" in capsys.readouterr().err
