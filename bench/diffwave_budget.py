@@ -21,7 +21,7 @@ import argparse, json, os, sys, time
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
-from judge_seeds import one_seed, seed_setup, RESULTS   # noqa: E402
+from judge_seeds import one_seed, seed_setup, parse_sets, RESULTS   # noqa: E402
 
 PRESET_SAMPLES = 40 * 189   # the demo preset: 40 epochs of the 189 training excerpts (210 clips less 10 % validation)
 
@@ -68,18 +68,6 @@ def budget_run(a):
                 pilot_seconds=[round(t1, 1), round(t3, 1)], step_ms=round(1e3 * step, 2), steps=steps, bs=bs,
                 samples_x_preset=round(steps * bs / PRESET_SAMPLES, 1), run_wall_min=round((time.time() - t0) / 60, 2),
                 loss_end=loss_end(Path(a.out)/f'seed{a.seed}'/label), **row)
-
-
-def parse_sets(parser, items, example='train.bs=64') -> dict:
-    "`--set KEY=JSON` items as a dict; the parser's error (exit 2) naming an item that is not one."
-    out = {}
-    for x in items:
-        k, eq, v = x.partition('=')
-        try:
-            if not (k and eq): raise ValueError
-            out[k] = json.loads(v)
-        except ValueError: parser.error(f"--set {x!r}: give KEY=JSON, e.g. {example}")
-    return out
 
 
 def merge(files):

@@ -34,7 +34,7 @@ import foleybook.diffusion.core as core   # noqa: E402
 from foleybook.diffusion.core import GaussianDiffusion   # noqa: E402
 from foleybook.diffusion.sashimi import Sashimi   # noqa: E402
 from foleybook.audio import resample   # noqa: E402
-from judge_seeds import one_seed, machine, RESULTS   # noqa: E402
+from judge_seeds import one_seed, machine, parse_sets, RESULTS   # noqa: E402
 
 SR, HOP = 8000, 64
 
@@ -152,7 +152,7 @@ if __name__ == '__main__':
     p.add_argument('--score-only', action='store_true', help='score the experiment that is there')
     a = p.parse_args()
     sets = {'train.epochs': 40, 'train.ema': 0.999, 'train.model.film': True,
-            **{k: json.loads(v) for k, v in (x.split('=', 1) for x in a.set)}}
+            **parse_sets(p, a.set)}
     name = f"excite{a.K}{'_aligned' if a.aligned else ''}"
     base = Path(a.out)/f'seed{a.seed}'
     if a.score_only and not (base/name/'model'/'final'/'config.json').is_file():

@@ -35,8 +35,8 @@ from foleybook.diffusion.diffwave import DiffWave, DiffWaveConfig   # noqa: E402
 from foleybook.diffusion.sashimi import Sashimi, SashimiConfig   # noqa: E402
 from foleybook.recipes.diffwave import RECIPE_PRESETS   # noqa: E402
 from diffwave_harmonics import harmonicity   # noqa: E402
-from judge_seeds import machine, RESULTS   # noqa: E402
-from diffwave_budget import device_name, parse_sets   # noqa: E402
+from judge_seeds import machine, parse_sets, RESULTS   # noqa: E402
+from diffwave_budget import device_name   # noqa: E402
 
 # backbone -> (recipe preset, config class, model class)
 BACKBONES = {'sashimi': ('demo', SashimiConfig, Sashimi), 'wavenet': ('demo_wavenet', DiffWaveConfig, DiffWave)}

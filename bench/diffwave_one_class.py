@@ -27,7 +27,7 @@ from foleybook.core import load_pretrained
 from foleybook.recipes.bench_scores import judge_format
 from foleybook.recipes.engine import run_recipe, get_recipe
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from judge_seeds import machine, seed_setup
+from judge_seeds import machine, seed_setup, parse_sets
 
 RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results'
 
@@ -105,7 +105,7 @@ if __name__ == '__main__':
     ap.add_argument('--one-clip', default=None, help="a train clip of the class (file name): the train set")
     ap.add_argument('--preset-exp', default='diffwave', help="--one-clip: the preset's experiment under OUT/seedN")
     a = ap.parse_args()
-    sets = {k: json.loads(v) for k, v in (x.split('=', 1) for x in a.set)}
+    sets = parse_sets(ap, a.set)
     row = one_class(a.seed, a.cls, a.epochs, a.out, a.split_dir, a.name, sets, a.one_clip, a.preset_exp)
     f = RESULTS/'diffwave_probes.json'
     res = json.loads(f.read_text())

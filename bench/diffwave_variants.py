@@ -66,7 +66,7 @@ import foleybook.diffusion.core as core
 from foleybook.diffusion.core import GaussianDiffusion
 from foleybook.diffusion.sashimi import S4_LAYERS, S4D, SpectralMasks
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from judge_seeds import one_seed, machine
+from judge_seeds import one_seed, machine, parse_sets
 
 RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results'
 # the preset the variants change, as its benchmark runs were spelled: the `demo` preset without FiLM (their rows were
@@ -437,7 +437,7 @@ if __name__ == '__main__':
     p.add_argument('--sampled-from', default=None, help="an experiment under OUT/seedN trained with the same "
                    "settings: its model sampled again (e.g. with `--set generate.sampler=...`)")
     a = p.parse_args()
-    a.sets = {k: json.loads(v) for k, v in (x.split('=', 1) for x in a.set)}
+    a.sets = parse_sets(p, a.set)
     need = {'gated': (0,), 'guidance': (3,), 'spectral': (2, 3), 'freqmix': (0,)}.get(a.variant, (0, 1))
     if len(a.args) not in need: p.error(f"{a.variant} takes {' or '.join(map(str, need))} numbers, got {a.args}")
     label = [a.variant, *(f'{x:g}' for x in a.args), *(f"{k.split('.')[-1]}={v}" for k, v in a.sets.items())]

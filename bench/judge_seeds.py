@@ -35,6 +35,18 @@ def seed_setup(seed, out):
     return dev, bench_format(dev), base, split, bench_judge(split, P['judge'], seed=seed, system='cpu')
 
 
+def parse_sets(parser, items, example='train.bs=64') -> dict:
+    "`--set KEY=JSON` items as a dict; the parser's error (exit 2) naming an item that is not one."
+    out = {}
+    for x in items:
+        k, eq, v = x.partition('=')
+        try:
+            if not (k and eq): raise ValueError
+            out[k] = json.loads(v)
+        except ValueError: parser.error(f"--set {x!r}: give KEY=JSON, e.g. {example}")
+    return out
+
+
 def one_seed(recipe, seed, out, preset='demo', sets=None, name=None, score_only=False, system='cpu'):
     ("Run `recipe` on the benchmark's split of `seed` in `out/seedN/name` (on `system`) and score it with that seed's "
      "judge: one row.")
@@ -71,7 +83,7 @@ if __name__ == '__main__':
     p.add_argument('--name', default=None, help="each seed's experiment folder under OUT/seedN/ (default: the recipe)")
     p.add_argument('--score-only', action='store_true', help='score the experiments there, do not run the recipe')
     a = p.parse_args()
-    sets = {k: json.loads(v) for k, v in (s.split('=', 1) for s in a.set)}
+    sets = parse_sets(p, a.set)
     rows = [one_seed(a.recipe, s, a.out, a.preset, sets, a.name, a.score_only) for s in a.seeds]
     for r in rows: print(json.dumps({k: v for k, v in r.items() if not isinstance(v, dict)}))
     print('wrote', save(a.recipe, rows))

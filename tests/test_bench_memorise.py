@@ -47,7 +47,7 @@ def test_memorise_trains_a_batch_and_a_width():
 
 def test_parse_sets_reads_key_json_and_refuses_the_rest(capsys):
     import argparse, pytest
-    from diffwave_budget import parse_sets
+    from judge_seeds import parse_sets
     p = argparse.ArgumentParser(prog='probe')
     assert parse_sets(p, ['d_model=64', 'train.model.film=true', 's="x=y"']) == \
         {'d_model': 64, 'train.model.film': True, 's': 'x=y'}
