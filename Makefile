@@ -8,7 +8,7 @@ export MKL_NUM_THREADS ?= 1
 export MPLBACKEND ?= Agg
 NBWORKERS ?= 1
 
-.PHONY: venv lint test test-forms test-slow test-cuda gpu-wheels export-check nbtest pytest docs demo clean bench clean-nbs \
+.PHONY: venv lint test test-forms test-slow test-cuda gpu-wheels gpu-judges export-check nbtest pytest docs demo clean bench clean-nbs \
 	test-browser browser-deps screenshots
 
 # The torch trio first (pinned, from the local wheels on the dev/CI machines), then the package.
@@ -66,6 +66,10 @@ test-cuda:
 
 gpu-wheels: venv
 	PY=$(BIN)/python bash tests/gpu/wheels.sh
+
+# The benchmark's seed-2 judge (SEEDS="0 1 2" for more) copied into exp/gpu_judges/ for a GPU machine to score with.
+gpu-judges: venv
+	PY=$(BIN)/python bash tests/gpu/judges.sh $(SEEDS)
 
 docs: venv
 	$(BIN)/python docs/nbsite.py build docs/_build/html
