@@ -21,7 +21,7 @@ import argparse, json, os, sys, time
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
-from judge_seeds import one_seed, seed_setup, parse_sets, RESULTS   # noqa: E402
+from judge_seeds import one_seed, seed_setup, parse_sets, read_rows, RESULTS   # noqa: E402
 
 PRESET_SAMPLES = 40 * 189   # the demo preset: 40 epochs of the 189 training excerpts (210 clips less 10 % validation)
 
@@ -70,9 +70,8 @@ def budget_run(a):
                 loss_end=loss_end(Path(a.out)/f'seed{a.seed}'/label), **row)
 
 
-def merge(files):
-    "Add the rows of `files` (JSON lines) to `budget_probes` of diffwave_probes.json (a row replaces its namesake)."
-    rows = [json.loads(line) for f in files for line in Path(f).read_text().splitlines() if line.strip()]
+def merge(rows):
+    "Add `rows` (read from JSON-lines files) to `budget_probes` of diffwave_probes.json (a row replaces its namesake)."
     f = RESULTS/'diffwave_probes.json'
     res = json.loads(f.read_text())
     bp = res.setdefault('budget_probes', dict(what=__doc__.split('\n\n')[0].replace('\n', ' '), runs=[]))
@@ -94,7 +93,7 @@ if __name__ == '__main__':
     p.add_argument('--rows', default=None, help='append the row as a JSON line to this file')
     p.add_argument('--merge', nargs='+', default=None, help='add the rows of these files to diffwave_probes.json')
     a = p.parse_args()
-    if a.merge: print('wrote', merge(a.merge)); sys.exit(0)
+    if a.merge: print('wrote', merge(read_rows(p, a.merge))); sys.exit(0)
     a.sets = parse_sets(p, a.set)
     row = budget_run(a)
     print(json.dumps({k: v for k, v in row.items() if not isinstance(v, dict)}), row['per_class'], flush=True)

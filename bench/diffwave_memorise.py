@@ -35,7 +35,7 @@ from foleybook.diffusion.diffwave import DiffWave, DiffWaveConfig   # noqa: E402
 from foleybook.diffusion.sashimi import Sashimi, SashimiConfig   # noqa: E402
 from foleybook.recipes.diffwave import RECIPE_PRESETS   # noqa: E402
 from diffwave_harmonics import harmonicity   # noqa: E402
-from judge_seeds import machine, parse_sets, RESULTS   # noqa: E402
+from judge_seeds import machine, parse_sets, read_rows, RESULTS   # noqa: E402
 from diffwave_budget import device_name   # noqa: E402
 
 # backbone -> (recipe preset, config class, model class)
@@ -148,7 +148,7 @@ if __name__ == '__main__':
     p.add_argument('--merge', nargs='+', default=None, help='add the rows of these files to diffwave_probes.json')
     a = p.parse_args()
     if a.merge:
-        save([json.loads(x) for f in a.merge for x in Path(f).read_text().splitlines() if x.strip()]); sys.exit(0)
+        save(read_rows(p, a.merge)); sys.exit(0)
     if a.clips < 1 or a.shift < 0 or a.steps < 1 or a.clip < 0 or a.bs < 1:
         p.error('--clips, --steps and --bs must be >= 1, --shift and --clip >= 0')
     sets = parse_sets(p, a.set, 'd_model=64')

@@ -47,6 +47,15 @@ def parse_sets(parser, items, example='train.bs=64') -> dict:
     return out
 
 
+def read_rows(parser, files) -> list:
+    "The rows (JSON lines) of `files`; the parser's error (exit 2) naming a file that is missing or not JSON lines."
+    rows = []
+    for f in files:
+        try: rows += [json.loads(x) for x in Path(f).read_text().splitlines() if x.strip()]
+        except (OSError, ValueError) as e: parser.error(f"--merge {f}: {type(e).__name__}: {e}")
+    return rows
+
+
 def one_seed(recipe, seed, out, preset='demo', sets=None, name=None, score_only=False, system='cpu'):
     ("Run `recipe` on the benchmark's split of `seed` in `out/seedN/name` (on `system`) and score it with that seed's "
      "judge: one row.")

@@ -54,3 +54,14 @@ def test_parse_sets_reads_key_json_and_refuses_the_rest(capsys):
     for bad in ('d_model', 'd_model=six', '=3'):
         with pytest.raises(SystemExit) as e: parse_sets(p, [bad], 'd_model=64')
         assert e.value.code == 2 and f"--set {bad!r}: give KEY=JSON, e.g. d_model=64" in capsys.readouterr().err
+
+def test_read_rows_reads_json_lines_and_names_a_bad_file(tmp_path, capsys):
+    import argparse, pytest
+    from judge_seeds import read_rows
+    p = argparse.ArgumentParser(prog='probe')
+    (tmp_path/'a.jsonl').write_text('{"x": 1}\n\n{"x": 2}\n'); (tmp_path/'b.jsonl').write_text('{bad\n')
+    assert read_rows(p, [tmp_path/'a.jsonl']) == [{'x': 1}, {'x': 2}]
+    for bad, why in (('b.jsonl', 'JSONDecodeError'), ('none.jsonl', 'FileNotFoundError')):
+        with pytest.raises(SystemExit) as e: read_rows(p, [tmp_path/bad])
+        err = capsys.readouterr().err
+        assert e.value.code == 2 and f"--merge {tmp_path/bad}: {why}" in err
