@@ -6,6 +6,8 @@ the real clips, diversity, the training stages' CPU minutes).
     OMP_NUM_THREADS=1 python bench/judge_seeds.py audio-diffusion --seeds 0 1 2 --out exp/judge_seeds [--set KEY=JSON]
 
 `--score-only` scores experiments that are already there (`--name` under OUT/seedN/) without running the recipe.
+`--rows F` appends the rows to F (JSON lines; seeds may run in separate processes), `--merge F...` writes such rows;
+`--ablation NAME --what TEXT` keeps them under `ablations` instead of as the preset's runs.
 
 Writes nbs/results/<recipe>_judge_seeds.json, one row per seed.
 """
@@ -74,11 +76,15 @@ def one_seed(recipe, seed, out, preset='demo', sets=None, name=None, score_only=
                 wall_min=round((time.time() - t0) / 60, 1))
 
 
-def save(recipe, rows):
-    "Write the rows (sorted by seed) with the machine they ran on."
-    res = dict(what=f"foleybook recipe {recipe} under the benchmark's judge (bench/judge_seeds.py)",
-               machine=machine(), runs=sorted(rows, key=lambda r: r['seed']))
+def save(recipe, rows, ablation=None, what=None):
+    ("Write the rows (sorted by seed) with the machine they ran on: as the preset's `runs`, or under `ablations` as "
+     "`ablation` (described by `what`); whatever else the file holds stays.")
     f = RESULTS/f"{recipe.replace('-', '_')}_judge_seeds.json"
+    res = json.loads(f.read_text()) if f.is_file() else {}
+    part = dict(machine=machine(), runs=sorted(rows, key=lambda r: r['seed']))
+    if ablation is None:
+        res = {'what': f"foleybook recipe {recipe} under the benchmark's judge (bench/judge_seeds.py)", **res, **part}
+    else: res.setdefault('ablations', {})[ablation] = dict(what=what, **part)
     f.write_text(json.dumps(res, indent=1) + '\n')
     return f
 
@@ -91,8 +97,17 @@ if __name__ == '__main__':
     p.add_argument('--set', action='append', default=[], help='KEY=JSON, a change to the preset')
     p.add_argument('--name', default=None, help="each seed's experiment folder under OUT/seedN/ (default: the recipe)")
     p.add_argument('--score-only', action='store_true', help='score the experiments there, do not run the recipe')
+    p.add_argument('--rows', default=None, help='append the rows as JSON lines to this file instead of the results')
+    p.add_argument('--merge', nargs='+', default=None, help='write the rows of these JSON-lines files, run nothing')
+    p.add_argument('--ablation', default=None, help="save the rows under this name in `ablations`, not as the preset's")
+    p.add_argument('--what', default=None, help='what the ablation changed (with --ablation)')
     a = p.parse_args()
+    if a.ablation and not a.what: p.error('--ablation needs --what: one line saying what the runs changed')
     sets = parse_sets(p, a.set)
-    rows = [one_seed(a.recipe, s, a.out, a.preset, sets, a.name, a.score_only) for s in a.seeds]
+    if a.merge: rows = read_rows(p, a.merge)
+    else: rows = [one_seed(a.recipe, s, a.out, a.preset, sets, a.name, a.score_only) for s in a.seeds]
     for r in rows: print(json.dumps({k: v for k, v in r.items() if not isinstance(v, dict)}))
-    print('wrote', save(a.recipe, rows))
+    if a.rows and not a.merge:
+        with open(a.rows, 'a') as f: f.writelines(json.dumps(r) + '\n' for r in rows)
+        print('appended to', a.rows)
+    else: print('wrote', save(a.recipe, rows, a.ablation, a.what))
