@@ -1,7 +1,7 @@
 """The three-seed demo benchmark, resumable, two jobs at a time (one (seed, system) each, OMP_NUM_THREADS=1).
 
     python bench/bench_demo.py OUT [--seeds 0,1,2] [--systems a,b] [--jobs 2] [--results nbs/results/bench_demo.json]
-    [--report-only | --rescore]
+    [--report-only | --rescore] [--merge]
 
 Step 1 makes the data, every seed's split and judge (serially); step 2 runs the (seed, system) jobs, seed 0 first,
 `--jobs` at a time, each a `bench_job` in its own process (finished stages are skipped: rerun the
@@ -9,14 +9,17 @@ same command to resume; a job whose score exists and whose run ended well is not
 OUT/report.* and the results JSON (no paths) from every score found so far.
 Each job's wall seconds are kept in OUT/jobs.json; its CPU seconds are in the scores (the recipes' stage markers).
 `--rescore` runs no recipe: it scores every finished experiment again with the seed's judge (after a change to what
-a score holds, `SCORES_LAYOUT`), then writes the report and results as step 3 does."""
+a score holds, `SCORES_LAYOUT`), then writes the report and results as step 3 does. `--merge` keeps the systems of
+the results file that OUT has no scores for: `--systems dcase2023 --report-only --merge` puts one system's new runs
+(e.g. from bench/judge_seeds.py, whose OUT has this layout) beside the others'."""
 import argparse, json, os, subprocess, sys, time
 from pathlib import Path
 
-def collect(out:Path) -> dict:
-    "{system: {seed: score}} of every finished score under OUT."
+def collect(out:Path, systems=None) -> dict:
+    "{system: {seed: score}} of every finished score under OUT (of `systems` only, when given)."
     scores = {}
     for f in sorted(out.glob('seed*/scores/*/score.json')):
+        if systems is not None and f.parent.name not in systems: continue
         s = json.loads(f.read_text()); s.pop('stamp', None)
         scores.setdefault(f.parent.name, {})[int(f.parent.parent.parent.name[4:])] = s
     return scores
@@ -38,6 +41,25 @@ def rescore(out:Path, seeds, systems, preset:str='demo'):
             t0 = time.process_time(); score_system(n, base/n, base/'split'/'test', clf, fmt, base/'scores'/n)
             print(f"seed {s} {n}: scored in {time.process_time() - t0:.0f} s CPU", flush=True)
 
+def merge_results(old:dict, new:dict) -> dict:
+    ("The results `new` with the systems that only `old` holds kept, and the CPU of each part named: "
+     "`settings.cpu` reads 'CPU; systems: other CPU' where the parts ran on different CPUs.")
+    kept = {n: v for n, v in old['scores'].items() if n not in new['scores']}
+    if not kept: return new
+    parts = {}
+    for i, part in enumerate(old['settings']['cpu'].split('; ')):      # 'AMD EPYC; a, b: Intel' -> {a: Intel, ..}
+        names, _, cpu = part.rpartition(': ') if i else ('', '', part)
+        for n in (names.split(', ') if names else old['scores']): parts[n] = cpu
+    parts.update({n: new['settings']['cpu'] for n in new['scores']})
+    scores = {**kept, **new['scores']}
+    order = [n for n in old['scores'] if n in scores] + [n for n in scores if n not in old['scores']]
+    main_cpu = max(set(parts.values()), key=lambda c: sum(v == c for v in parts.values()))
+    by = {}
+    for n in order:
+        if parts.get(n, main_cpu) != main_cpu: by.setdefault(parts[n], []).append(n)
+    cpu = '; '.join([main_cpu, *(f"{', '.join(ns)}: {c}" for c, ns in by.items())])
+    return dict(settings={**new['settings'], 'cpu': cpu}, scores={n: scores[n] for n in order})
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('out'); p.add_argument('--seeds', default='0,1,2'); p.add_argument('--systems', default=None)
@@ -47,11 +69,14 @@ def main():
                    help="only write the report and the results of the scores found so far")
     p.add_argument('--rescore', action='store_true',
                    help="score the finished experiments again (no recipe runs), then report")
+    p.add_argument('--merge', action='store_true',
+                   help="keep the systems of --results that OUT has no scores for (OUT may hold a few systems only)")
     a = p.parse_args()
     from foleybook.recipes.bench import (run_bench, write_bench_report, BENCH_SYSTEMS, BENCH_PRESETS, bench_data,
                                          bench_format, SCORES_LAYOUT)
     out, seeds = Path(a.out), [int(s) for s in a.seeds.split(',')]
     systems = a.systems.split(',') if a.systems else list(BENCH_SYSTEMS)
+    wanted = list(systems)
     env = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'MPLBACKEND': 'Agg'}
     t0 = time.process_time()
     if a.rescore: rescore(out, seeds, systems, a.preset)
@@ -86,7 +111,7 @@ def main():
             done[f"seed{key[0]}/{key[1]}"] = dict(rc=proc.returncode, wall_seconds=round(time.time() - w0, 1))
             jobs_file.write_text(json.dumps(done, indent=1))
             print(f"finished seed {key[0]} {key[1]}: rc {proc.returncode}, {time.time() - w0:.0f} s wall", flush=True)
-    scores = collect(out)
+    scores = collect(out, wanted)
     if scores:
         from foleybook.fastpath import cpu_info
         dev = bench_data(out, 'synth', BENCH_PRESETS[a.preset]['n_per_class'])
@@ -96,7 +121,9 @@ def main():
                         cpu=cpu_info()['model'])
         rep = write_bench_report(out, scores, settings)
         if a.results:
-            Path(a.results).write_text(json.dumps(dict(settings=settings, scores=rep['scores']), indent=1) + '\n')
+            res, f = dict(settings=settings, scores=rep['scores']), Path(a.results)
+            if a.merge and f.is_file(): res = merge_results(json.loads(f.read_text()), res)
+            f.write_text(json.dumps(res, indent=1) + '\n')
             print(f"results -> {a.results}")
 
 if __name__ == '__main__': main()

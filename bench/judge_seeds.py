@@ -1,7 +1,7 @@
 """A recipe's preset over seeds, scored as `foleybook bench` scores it: the benchmark's SynthFoley set, each seed's
 split and judge (`foleybook.recipes.bench`), the recipe run on that split, its generated clips recognised by the judge.
 Quicker than a whole benchmark when one system changed; the numbers are the bench's (accuracy, per class, level against
-the real clips, diversity, the training stages' CPU minutes).
+the real clips, diversity, FAD / KAD in the judge's embedding, the training stages' CPU minutes).
 
     OMP_NUM_THREADS=1 python bench/judge_seeds.py audio-diffusion --seeds 0 1 2 --out exp/judge_seeds [--set KEY=JSON]
 
@@ -72,6 +72,7 @@ def one_seed(recipe, seed, out, preset='demo', sets=None, name=None, score_only=
                 per_class={c: v['accuracy'] for c, v in pc.items()},
                 level_db={c: round(v['rms_dbfs'] - v['rms_dbfs_real'], 1) for c, v in pc.items()},
                 diversity=sc['diversity'], diversity_real=sc['diversity_real'], conversion=sc['conversion'],
+                fad=sc.get('fad_classifier'), kad=sc.get('kad_classifier'), fad_all=sc.get('fad_all'),
                 train_cpu_min=round(sc['train_cpu_seconds'] / 60, 2), stage_cpu_s=sc['stage_cpu_seconds'],
                 wall_min=round((time.time() - t0) / 60, 1))
 

@@ -65,21 +65,3 @@ def test_read_rows_reads_json_lines_and_names_a_bad_file(tmp_path, capsys):
         with pytest.raises(SystemExit) as e: read_rows(p, [tmp_path/bad])
         err = capsys.readouterr().err
         assert e.value.code == 2 and f"--merge {tmp_path/bad}: {why}" in err
-
-def test_judge_seeds_save_keeps_the_ablations_and_adds_one(tmp_path, monkeypatch):
-    import json, judge_seeds as js
-    monkeypatch.setattr(js, 'RESULTS', tmp_path); monkeypatch.setattr(js, 'machine', lambda: 'this CPU')
-    f = tmp_path/'audio_diffusion_judge_seeds.json'
-    f.write_text(json.dumps({'what': 'w', 'machine': 'old', 'runs': [{'seed': 0, 'accuracy': 0.1}],
-                             'ablations': {'eta=0': {'what': 'e', 'runs': [{'seed': 0}]}}}))
-    js.save('audio-diffusion', [{'seed': 1, 'accuracy': 0.6}, {'seed': 0, 'accuracy': 0.5}])
-    res = json.loads(f.read_text())
-    assert res['what'] == 'w' and res['machine'] == 'this CPU' and [r['seed'] for r in res['runs']] == [0, 1]
-    assert res['ablations'] == {'eta=0': {'what': 'e', 'runs': [{'seed': 0}]}}     # a run of the preset keeps them
-    js.save('audio-diffusion', [{'seed': 2, 'accuracy': 0.7}], 'top k 8', 'the prior sampled among 8 codes')
-    res = json.loads(f.read_text())
-    assert [r['accuracy'] for r in res['runs']] == [0.5, 0.6] and set(res['ablations']) == {'eta=0', 'top k 8'}
-    assert res['ablations']['top k 8'] == {'what': 'the prior sampled among 8 codes', 'machine': 'this CPU',
-                                           'runs': [{'seed': 2, 'accuracy': 0.7}]}
-    js.save('mtcrnn', [{'seed': 0}])                                                 # a new file: its own `what`
-    assert json.loads((tmp_path/'mtcrnn_judge_seeds.json').read_text())['what'].startswith('foleybook recipe mtcrnn')
