@@ -60,6 +60,19 @@ def merge_results(old:dict, new:dict) -> dict:
     cpu = '; '.join([main_cpu, *(f"{', '.join(ns)}: {c}" for c, ns in by.items())])
     return dict(settings={**new['settings'], 'cpu': cpu}, scores={n: scores[n] for n in order})
 
+def read_results(parser, results) -> dict:
+    "The results file `--merge` keeps systems of (None if there is none yet); the parser's error if it cannot."
+    if not results: parser.error('--merge keeps the systems of the --results file: give --results FILE')
+    f = Path(results)
+    if not f.is_file(): return None
+    try:
+        old = json.loads(f.read_text())
+        if not (isinstance(old.get('scores'), dict) and isinstance(old.get('settings', {}).get('cpu'), str)):
+            raise ValueError('no scores or settings.cpu')
+    except (OSError, ValueError, AttributeError) as e:
+        parser.error(f"--results {f}: not a benchmark results file ({e})")
+    return old
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('out'); p.add_argument('--seeds', default='0,1,2'); p.add_argument('--systems', default=None)
@@ -72,6 +85,7 @@ def main():
     p.add_argument('--merge', action='store_true',
                    help="keep the systems of --results that OUT has no scores for (OUT may hold a few systems only)")
     a = p.parse_args()
+    old = read_results(p, a.results) if a.merge else None
     from foleybook.recipes.bench import (run_bench, write_bench_report, BENCH_SYSTEMS, BENCH_PRESETS, bench_data,
                                          bench_format, SCORES_LAYOUT)
     out, seeds = Path(a.out), [int(s) for s in a.seeds.split(',')]
@@ -122,7 +136,7 @@ def main():
         rep = write_bench_report(out, scores, settings)
         if a.results:
             res, f = dict(settings=settings, scores=rep['scores']), Path(a.results)
-            if a.merge and f.is_file(): res = merge_results(json.loads(f.read_text()), res)
+            if old: res = merge_results(old, res)
             f.write_text(json.dumps(res, indent=1) + '\n')
             print(f"results -> {a.results}")
 

@@ -90,6 +90,15 @@ def save(recipe, rows, ablation=None, what=None):
     return f
 
 
+def check_args(parser, a):
+    "The parser's error (exit 2) for options that contradict each other instead of one being ignored."
+    if a.ablation and not a.what: parser.error('--ablation needs --what: one line saying what the runs changed')
+    if a.what and not a.ablation: parser.error('--what describes an ablation: give --ablation NAME too')
+    if a.merge and a.rows: parser.error('--merge writes the results file; --rows appends to a rows file: give one')
+    if a.ablation and a.rows: parser.error('--ablation names rows in the results file: give it with --merge, '
+                                           'once the --rows files are complete')
+
+
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('recipe'); p.add_argument('--preset', default='demo')
@@ -103,7 +112,7 @@ if __name__ == '__main__':
     p.add_argument('--ablation', default=None, help="save the rows under this name in `ablations`, not as the preset's")
     p.add_argument('--what', default=None, help='what the ablation changed (with --ablation)')
     a = p.parse_args()
-    if a.ablation and not a.what: p.error('--ablation needs --what: one line saying what the runs changed')
+    check_args(p, a)
     sets = parse_sets(p, a.set)
     if a.merge: rows = read_rows(p, a.merge)
     else: rows = [one_seed(a.recipe, s, a.out, a.preset, sets, a.name, a.score_only) for s in a.seeds]

@@ -33,3 +33,26 @@ def test_bench_demo_merge_keeps_the_other_systems_and_names_each_cpu():
     assert res['settings']['cpu'] == 'Intel; d: AMD EPYC'                   # the CPU of most systems comes first
     new = dict(settings=dict(preset='demo', cpu='Arm'), scores={'a': {}, 'b': {}, 'c': {}, 'd': {}})
     assert merge_results(old, new) is new                                     # nothing of the old file is left
+
+def test_contradicting_options_are_an_error_not_ignored(tmp_path, capsys):
+    import argparse, pytest
+    from judge_seeds import check_args
+    from bench_demo import read_results
+    p = argparse.ArgumentParser(prog='probe')
+    ok = dict(ablation=None, what=None, merge=None, rows=None)
+    check_args(p, argparse.Namespace(**ok))
+    check_args(p, argparse.Namespace(**{**ok, 'merge': ['a.jsonl'], 'ablation': 'x', 'what': 'w'}))
+    for bad, msg in (({'ablation': 'x'}, '--ablation needs --what'), ({'what': 'w'}, 'give --ablation NAME too'),
+                     ({'merge': ['a.jsonl'], 'rows': 'r.jsonl'}, 'give one'),
+                     ({'ablation': 'x', 'what': 'w', 'rows': 'r.jsonl'}, 'give it with --merge')):
+        with pytest.raises(SystemExit) as e: check_args(p, argparse.Namespace(**{**ok, **bad}))
+        assert e.value.code == 2 and msg in capsys.readouterr().err
+    assert read_results(p, str(tmp_path/'none.json')) is None                    # a first run: nothing to keep
+    good = {'settings': {'cpu': 'AMD EPYC'}, 'scores': {}}
+    (tmp_path/'r.json').write_text(json.dumps(good)); assert read_results(p, str(tmp_path/'r.json')) == good
+    for text in ('{bad', '[]', '{"scores": {}}'):
+        (tmp_path/'r.json').write_text(text)
+        with pytest.raises(SystemExit) as e: read_results(p, str(tmp_path/'r.json'))
+        assert e.value.code == 2 and 'not a benchmark results file' in capsys.readouterr().err
+    with pytest.raises(SystemExit): read_results(p, None)
+    assert '--merge keeps the systems of the --results file' in capsys.readouterr().err
