@@ -1,7 +1,8 @@
 """The three-seed demo benchmark, resumable, two jobs at a time (one (seed, system) each, OMP_NUM_THREADS=1).
 
     python bench/bench_demo.py OUT [--seeds 0,1,2] [--systems a,b] [--jobs 2] [--results nbs/results/bench_demo.json]
-    [--report-only | --rescore] [--merge]
+    [--report-only | --rescore] [--merge] [--data synth | recordings | recordings_one_gain | FOLDER]
+    [--set SYSTEM.KEY=VALUE ...] [--ablation NAME --what TEXT]
 
 Step 1 makes the data, every seed's split and judge (serially); step 2 runs the (seed, system) jobs, seed 0 first,
 `--jobs` at a time, each a `bench_job` in its own process (finished stages are skipped: rerun the
@@ -11,8 +12,28 @@ Each job's wall seconds are kept in OUT/jobs.json; its CPU seconds are in the sc
 `--rescore` runs no recipe: it scores every finished experiment again with the seed's judge (after a change to what
 a score holds, `SCORES_LAYOUT`), then writes the report and results as step 3 does. `--merge` keeps the systems of
 the results file that OUT has no scores for: `--systems dcase2023 --report-only --merge` puts one system's new runs
-(e.g. from bench/judge_seeds.py, whose OUT has this layout) beside the others'."""
-import argparse, json, os, subprocess, sys, time
+(e.g. from bench/judge_seeds.py, whose OUT has this layout) beside the others'.
+`--data recordings` runs the benchmark on its SynthFoley set perturbed as recordings are (`perturbed_folder`, seed 5:
+levels over 30 dB, background noise, offsets, EQ, a room; the set `bench/judge_robustness.py` calls bench40_rec), in
+OUT/recordings (`recordings_one_gain`: the same draws but one gain for every clip, so the clips keep only the spread
+of their crest factors). MTCRNN, which takes no class, trains on SynthFoley's textures whatever the data. `--set`
+changes a system's preset as `foleybook bench --set` does; `--ablation NAME --what TEXT` files the scores under the
+results file's `ablations` (its `scores` kept). The committed `nbs/results/bench_recordings.json`:
+
+    python bench/bench_demo.py exp/bench-recordings --data recordings --seeds 0 \
+        --results nbs/results/bench_recordings.json
+    python bench/bench_demo.py exp/bench-recordings-one-gain --data recordings_one_gain --seeds 0 \
+        --systems dcase2023,diffwave --results nbs/results/bench_recordings.json --ablation 'one gain' \
+        --what 'the recordings with one gain for every clip'
+    python bench/bench_demo.py exp/bench-recordings-level --data recordings --seeds 0 \
+        --systems dcase2023,diffwave,specvqgan --set dcase2023.level_train=class --set diffwave.level_train=class \
+        --set specvqgan.level_train=class --results nbs/results/bench_recordings.json --ablation 'level_train class' \
+        --what 'the recordings, each system trained on its train split with every clip at its class mean rms ...'
+    python bench/bench_demo.py exp/bench-recordings-peak --data recordings --seeds 0 --systems dcase2023,diffwave \
+        --set dcase2023.level_train=peak --set diffwave.level_train=peak \
+        --results nbs/results/bench_recordings.json --ablation 'level_train peak' \
+        --what 'the recordings, each system trained on its train split with every clip at a peak of 0.7 ...'"""
+import argparse, json, os, shutil, subprocess, sys, time
 from pathlib import Path
 
 def collect(out:Path, systems=None) -> dict:
@@ -24,11 +45,12 @@ def collect(out:Path, systems=None) -> dict:
         scores.setdefault(f.parent.name, {})[int(f.parent.parent.parent.name[4:])] = s
     return scores
 
-def rescore(out:Path, seeds, systems, preset:str='demo'):
-    "Score every finished (seed, system) experiment under OUT again with its seed's judge; no recipe runs."
+def rescore(out:Path, seeds, systems, preset:str='demo', dev=None):
+    ("Score every finished (seed, system) experiment under OUT again with its seed's judge; no recipe runs (`dev`: "
+     "the data's folder, default OUT/data).")
     from foleybook.recipes.engine import Recipe
     from foleybook.recipes.bench import score_system, bench_format, bench_judge, BENCH_PRESETS
-    fmt = bench_format(out/'data')
+    fmt = bench_format(dev or out/'data')
     for s in seeds:
         base = out/f"seed{s}"
         if not (base/'split'/'train').is_dir(): continue
@@ -60,6 +82,21 @@ def merge_results(old:dict, new:dict) -> dict:
     cpu = '; '.join([main_cpu, *(f"{', '.join(ns)}: {c}" for c, ns in by.items())])
     return dict(settings={**new['settings'], 'cpu': cpu}, scores={n: scores[n] for n in order})
 
+def train_levels(out:Path, scores:dict) -> dict:
+    ("{seed: {class: mean rms (dBFS)}} of each scored seed's training clips: what a system's clips are levelled to, "
+     "beside the held-out clips' level in the scores (`rms_dbfs_real`).")
+    from foleybook.data.profile import class_levels
+    seeds = sorted({int(k) for sc in scores.values() for k in sc})
+    return {str(s): {c: round(v['mean'], 2) for c, v in class_levels(out/f"seed{s}"/'split'/'train').items()
+                     if c != '*'} for s in seeds if (out/f"seed{s}"/'split'/'train').is_dir()}
+
+def with_ablation(f:Path, name:str, what:str, run:dict) -> dict:
+    ("The results file `f` (its scores and other ablations kept) with `run` (settings, scores, sets) filed under "
+     "`ablations[name]`, said to change `what`.")
+    res = json.loads(f.read_text()) if f.is_file() else {}
+    res.setdefault('ablations', {})[name] = dict(what=what, **run)
+    return res
+
 def read_results(parser, results) -> dict:
     "The results file `--merge` keeps systems of (None if there is none yet); the parser's error if it cannot."
     if not results: parser.error('--merge keeps the systems of the --results file: give --results FILE')
@@ -73,11 +110,39 @@ def read_results(parser, results) -> dict:
         parser.error(f"--results {f}: not a benchmark results file ({e})")
     return old
 
+RECORDINGS_SEED = 5   # the draws of the perturbed copies (`--data recordings`, ...)
+RECORDINGS = {   # --data NAME -> (the `perturb_clip` ranges that differ from a recording's, the name in the results)
+    'recordings': ({}, 'SynthFoley perturbed as recordings'),
+    'recordings_one_gain': (dict(gain_db=(-15., -15.)), 'SynthFoley perturbed as recordings, one gain for every clip'),
+}
+
+def bench_dataset(out:Path, data:str, n_per_class:int) -> tuple:
+    ("The benchmark's data argument for `--data` and its name in the results: 'synth', the SynthFoley set perturbed "
+     "as recordings are (in OUT/recordings, made once), or a folder of class folders (named by its folder's name).")
+    if data == 'synth': return 'synth', 'SynthFoley'
+    if data not in RECORDINGS: return data, Path(data).name
+    from foleybook.recipes.bench import bench_data
+    from foleybook.data.augment import perturbed_folder
+    ranges, name = RECORDINGS[data]
+    rec, stamp = out/data, out/f"{data}.json"
+    want = dict(n_per_class=n_per_class, seed=RECORDINGS_SEED, **{k: list(v) for k, v in ranges.items()})
+    if not (stamp.is_file() and json.loads(stamp.read_text()) == want):
+        stamp.unlink(missing_ok=True); shutil.rmtree(rec, ignore_errors=True)
+        perturbed_folder(bench_data(out, 'synth', n_per_class), rec, seed=RECORDINGS_SEED, **ranges)
+        stamp.write_text(json.dumps(want))
+    return str(rec), f"{name} (perturbed_folder, seed {RECORDINGS_SEED})"
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument('out'); p.add_argument('--seeds', default='0,1,2'); p.add_argument('--systems', default=None)
     p.add_argument('--jobs', type=int, default=2)
     p.add_argument('--preset', default='demo'); p.add_argument('--results', default=None)
+    p.add_argument('--data', default='synth',
+                   help="synth (the SynthFoley set), recordings (that set perturbed as recordings are), "
+                        "recordings_one_gain, or a folder of class folders")
+    p.add_argument('--set', action='append', metavar='SYSTEM.KEY=VALUE', help="change a system's preset (repeatable)")
+    p.add_argument('--ablation', default=None, help="file the scores under the results' ablations, with this name")
+    p.add_argument('--what', default=None, help="what the ablation changes (with --ablation)")
     p.add_argument('--report-only', action='store_true',
                    help="only write the report and the results of the scores found so far")
     p.add_argument('--rescore', action='store_true',
@@ -85,18 +150,24 @@ def main():
     p.add_argument('--merge', action='store_true',
                    help="keep the systems of --results that OUT has no scores for (OUT may hold a few systems only)")
     a = p.parse_args()
+    if (a.ablation is None) != (a.what is None): p.error('--ablation NAME and --what TEXT go together')
+    if a.ablation and (a.merge or not a.results):
+        p.error('--ablation files the scores in a --results file (without --merge)')
     old = read_results(p, a.results) if a.merge else None
     from foleybook.recipes.bench import (run_bench, write_bench_report, BENCH_SYSTEMS, BENCH_PRESETS, bench_data,
-                                         bench_format, SCORES_LAYOUT)
+                                         bench_format, bench_sets, SCORES_LAYOUT)
+    from foleybook.commands import pairs
     out, seeds = Path(a.out), [int(s) for s in a.seeds.split(',')]
     systems = a.systems.split(',') if a.systems else list(BENCH_SYSTEMS)
-    wanted = list(systems)
+    wanted, sets = list(systems), bench_sets(pairs(a.set, '--set'), systems)
     env = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'MPLBACKEND': 'Agg'}
     t0 = time.process_time()
-    if a.rescore: rescore(out, seeds, systems, a.preset)
+    out.mkdir(parents=True, exist_ok=True)
+    data, data_name = bench_dataset(out, a.data, BENCH_PRESETS[a.preset]['n_per_class'])
+    if a.rescore: rescore(out, seeds, systems, a.preset, bench_data(out, data, BENCH_PRESETS[a.preset]['n_per_class']))
     if a.report_only or a.rescore: seeds = systems = []
     if seeds:   # data, splits, judges (none to make for --rescore / --report-only)
-        run_bench(out, systems=[], preset=a.preset, seeds=seeds, system='cpu', report=False)
+        run_bench(out, systems=[], data=data, preset=a.preset, seeds=seeds, system='cpu', report=False)
     if not a.report_only: print(f"prepared in {time.process_time() - t0:.0f} s CPU", flush=True)
     jobs_file = out/'jobs.json'
     done = json.loads(jobs_file.read_text()) if jobs_file.is_file() else {}
@@ -113,7 +184,7 @@ def main():
                 print(f"seed {s} {n}: done already", flush=True); continue
             # one (seed, system) job: it holds its experiment folder, not OUT (step 1 made the data, split and judge)
             code = (f"from foleybook.recipes.bench import bench_job; bench_job({str(out)!r}, {n!r}, {s}, "
-                    f"preset={a.preset!r}, system='cpu')")
+                    f"data={data!r}, preset={a.preset!r}, system='cpu', sets={sets[n]!r})")
             log = open(out/f"job-seed{s}-{n}.log", 'a')
             running[(s, n)] = (subprocess.Popen([sys.executable, '-c', code], env=env, stdout=log,
                                                 stderr=subprocess.STDOUT), time.time())
@@ -128,15 +199,17 @@ def main():
     scores = collect(out, wanted)
     if scores:
         from foleybook.fastpath import cpu_info
-        dev = bench_data(out, 'synth', BENCH_PRESETS[a.preset]['n_per_class'])
-        settings = dict(preset=a.preset, data='SynthFoley', fmt=bench_format(dev), dcase=False,
+        dev = bench_data(out, data, BENCH_PRESETS[a.preset]['n_per_class'])
+        settings = dict(preset=a.preset, data=data_name, fmt=bench_format(dev), dcase=False,
                         n_per_class=BENCH_PRESETS[a.preset]['n_per_class'],
                         holdout=BENCH_PRESETS[a.preset]['holdout'], judge=BENCH_PRESETS[a.preset]['judge'],
-                        cpu=cpu_info()['model'])
+                        cpu=cpu_info()['model'], train_levels=train_levels(out, scores))
         rep = write_bench_report(out, scores, settings)
         if a.results:
             res, f = dict(settings=settings, scores=rep['scores']), Path(a.results)
             if old: res = merge_results(old, res)
+            if a.ablation: res = with_ablation(f, a.ablation, a.what, {**res, 'sets': pairs(a.set, '--set')})
+            elif f.is_file(): res = {**res, **{k: v for k, v in json.loads(f.read_text()).items() if k == 'ablations'}}
             f.write_text(json.dumps(res, indent=1) + '\n')
             print(f"results -> {a.results}")
 

@@ -56,3 +56,60 @@ def test_contradicting_options_are_an_error_not_ignored(tmp_path, capsys):
         assert e.value.code == 2 and 'not a benchmark results file' in capsys.readouterr().err
     with pytest.raises(SystemExit): read_results(p, None)
     assert '--merge keeps the systems of the --results file' in capsys.readouterr().err
+
+def test_bench_demo_recordings_are_the_set_perturbed_once(tmp_path, monkeypatch):
+    import numpy as np, soundfile as sf
+    import foleybook.recipes.bench as fb
+    from foleybook.data.synth import synth_folder
+    from bench_demo import bench_dataset, RECORDINGS_SEED
+    assert bench_dataset(tmp_path, 'synth', 40) == ('synth', 'SynthFoley')
+    assert bench_dataset(tmp_path, str(tmp_path/'my_set'), 40) == (str(tmp_path/'my_set'), 'my_set')
+    made = []
+    def small_set(out, data, n):
+        made.append(n); return synth_folder(out/'data', 2, seed=0, duration=0.5, classes=['Rain', 'DogBark'])
+    monkeypatch.setattr(fb, 'bench_data', small_set)
+    data, name = bench_dataset(tmp_path, 'recordings', 40)
+    assert data == str(tmp_path/'recordings') and f"seed {RECORDINGS_SEED}" in name and made == [40]
+    clean, rec = sorted((tmp_path/'data').glob('*/*.wav')), sorted((tmp_path/'recordings').glob('*/*.wav'))
+    assert [f.relative_to(tmp_path/'data') for f in clean] == [f.relative_to(tmp_path/'recordings') for f in rec]
+    for c, r in zip(clean, rec):      # the same clip, moved, coloured and levelled: not a copy
+        x, y = sf.read(c)[0], sf.read(r)[0]
+        assert len(x) == len(y) and not np.allclose(x, y, atol=1e-3) and np.abs(y).max() < 1
+    t = rec[0].stat().st_mtime_ns
+    bench_dataset(tmp_path, 'recordings', 40); assert made == [40] and rec[0].stat().st_mtime_ns == t   # made once
+    bench_dataset(tmp_path, 'recordings', 30); assert made == [40, 30]          # another set size: made again
+    one, _ = bench_dataset(tmp_path, 'recordings_one_gain', 30)
+    heard = 0
+    for r in rec:                     # the same draws but the gain: every peak 0.9 x -15 dB, each clip a multiple
+        x, y = sf.read(r)[0], sf.read(Path(one)/r.relative_to(tmp_path/'recordings'))[0]
+        if not np.abs(x).max(): assert not np.abs(y).max(); continue    # a 0.5 s clip moved out by its offset
+        heard += 1; assert abs(np.abs(y).max() - 0.9 * 10 ** (-15 / 20)) < 1e-4
+        k = np.abs(y).max() / np.abs(x).max(); assert np.abs(y - k * x).max() < 2e-4
+    assert heard >= 2
+
+def test_bench_demo_ablations_are_filed_beside_the_scores(tmp_path):
+    import subprocess
+    from bench_demo import with_ablation
+    f = tmp_path/'r.json'
+    f.write_text(json.dumps({'settings': {}, 'scores': {'a': 1}, 'ablations': {'x': {'what': 'w'}}}))
+    res = with_ablation(f, 'y', 'the y change', {'settings': {'s': 1}, 'scores': {'a': 2}, 'sets': {'a.k': True}})
+    assert res == {'settings': {}, 'scores': {'a': 1}, 'ablations': {'x': {'what': 'w'}, 'y': {
+        'what': 'the y change', 'settings': {'s': 1}, 'scores': {'a': 2}, 'sets': {'a.k': True}}}}
+    script = Path(__file__).resolve().parents[1]/'bench'/'bench_demo.py'
+    for args, msg in ((['--ablation', 'y'], 'go together'), (['--what', 'w'], 'go together'),
+                      (['--ablation', 'y', '--what', 'w'], 'in a --results file'),
+                      (['--ablation', 'y', '--what', 'w', '--results', str(f), '--merge'], 'without --merge')):
+        p = subprocess.run([sys.executable, str(script), str(tmp_path/'out'), *args], capture_output=True, text=True)
+        assert p.returncode == 2 and msg in p.stderr, p.stderr
+    assert not (tmp_path/'out').exists()                                        # refused before anything ran
+
+def test_bench_demo_train_levels_are_the_training_clips_mean_rms(tmp_path):
+    import numpy as np, soundfile as sf
+    from bench_demo import train_levels
+    for c, amps in (('Rain', (0.1, 0.01)), ('DogBark', (0.5,))):
+        for i, a in enumerate(amps):        # a square wave of amplitude a: rms a, 20 log10(a) dBFS
+            f = tmp_path/'seed0'/'split'/'train'/c/f"{i}.wav"; f.parent.mkdir(parents=True, exist_ok=True)
+            sf.write(f, a * np.sign(np.sin(np.arange(8000) * 0.3 + 0.1)), 16000, subtype='FLOAT')
+    lv = train_levels(tmp_path, {'a': {'0': {}}, 'b': {'0': {}, '1': {}}})    # seed 1 has no split here: left out
+    assert list(lv) == ['0'] and set(lv['0']) == {'Rain', 'DogBark'}
+    assert abs(lv['0']['Rain'] - (-30.)) < 0.05 and abs(lv['0']['DogBark'] - 20 * np.log10(0.5)) < 0.05

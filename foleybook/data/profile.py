@@ -9,15 +9,15 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 import numpy as np, soundfile as sf, torch
-from ..core import DataError, atomic_write
-from ..audio import load_audio
+from ..core import ConfigError, DataError, atomic_write
+from ..audio import load_audio, save_audio
 from .folders import AUDIO_EXTS
 from .synth import class_key
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['FLOOR_DB', 'PROFILE_NAME', 'clips_by_class', 'data_format', 'clip_rms_db', 'level_stats', 'class_levels',
-           'DataProfile']
+__all__ = ['FLOOR_DB', 'PROFILE_NAME', 'LEVELS', 'clips_by_class', 'data_format', 'clip_rms_db', 'level_stats', 'class_levels',
+           'DataProfile', 'levelled_folder']
 
 # %% ../../nbs/01g_profile.ipynb #0d61775b
 def clips_by_class(root) -> dict:
@@ -121,3 +121,31 @@ def match_levels(self:DataProfile, waves, # clips (n, T) of one class
     gain = (target - now).clamp_max(max_gain_db)
     gain = torch.where(now <= FLOOR_DB, torch.zeros_like(gain), gain)
     return w * (10 ** (gain / 20))[:, None]
+
+# %% ../../nbs/01g_profile.ipynb #b2f8d4e1
+LEVELS = {   # how `levelled_folder` levels a clip: name -> (its wave, its class's level stats) -> its gain in dB
+    'class': lambda w, s: s['mean'] - float(clip_rms_db(w)),                       # its class's mean rms
+    'peak': lambda w, s: 20 * math.log10(0.7 / max(float(w.abs().max()), 1e-6)),  # a peak of 0.7, as SynthFoley's
+}
+
+def levelled_folder(src, # a folder of class folders (a recipe's train split)
+                    dst, # where the copy goes: dst/<Class>/<name>.wav (16-bit, each clip at its own rate)
+                    profile:DataProfile=None, # the class levels `'class'` brings clips to (default: those of `src`)
+                    to:str='class', # a key of `LEVELS`: each class's mean rms, or one peak for every clip
+                    peak:float=0.98, # a clip whose peak would pass this is scaled down to it
+                    max_gain_db:float=40.) -> Path: # the largest gain either way
+    "A copy of `src` with every clip at one level (`LEVELS[to]`; silent clips as they are); returns `dst`."
+    src, dst = Path(src), Path(dst)
+    if to not in LEVELS: raise ConfigError(f"level {to!r}: choose one of {list(LEVELS)}")
+    files = clips_by_class(src)
+    if not files: raise DataError(f"{src}: no audio files in its class folders")
+    profile = profile or DataProfile.of_folder(src)
+    for c, fs in files.items():
+        for f in fs:
+            w, sr = load_audio(f)
+            silent = float(clip_rms_db(w[0])) <= FLOOR_DB
+            gain = 0. if silent else float(np.clip(LEVELS[to](w[0], profile.class_level(c)), -max_gain_db, max_gain_db))
+            w = w * 10 ** (gain / 20)
+            top = float(w.abs().max())
+            save_audio(dst/c/f"{f.stem}.wav", w * (peak / top) if top > peak else w, sr)
+    return dst

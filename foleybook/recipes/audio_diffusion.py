@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from .engine import Recipe, RecipeSpec, Stage, register_recipe, RECIPES
 from .sections import Train, GenerateSection
 import foleybook.diffusion.audio_diffusion_train, foleybook.vocoders.vocoder_train   # the trainers of its sections
-from .stages import stage_data, stage_split, stage_generate, stage_evaluate, run_trainer
+from .stages import (stage_data, stage_split, stage_generate, stage_evaluate, run_trainer, train_clips,
+                                      SPLIT_READS)
 from ..systems.common import classes_of
 from ..systems.audio_diffusion import AUDIO_DIFFUSION_SYSTEM
 
@@ -95,12 +96,12 @@ def no_vocoder(r:Recipe):
 
 def stage_vae(r:Recipe) -> dict:
     "Train the KL autoencoder of the `vae` section on the train split's mel images (latent presets)."
-    run_trainer(r, r.need('split', 'the train split', r.path('data', 'train')), images=unet_config(r).images)
+    run_trainer(r, train_clips(r), images=unet_config(r).images)
     return dict(vae=r.P['vae'].get('preset'))
 
 def stage_unet(r:Recipe) -> dict:
     "Train the class-conditional `AudioDiffusion` model of the `unet` section on the train split."
-    train = r.need('split', 'the train split', r.path('data', 'train'))
+    train = train_clips(r)
     run_trainer(r, train, model=_unet_model(r), vae_model=None if r.skipped('vae') else str(r.need('vae')))
     return {k: r.P['unet'].get(k) for k in ('preset', 'epochs', 'steps')}
 
@@ -126,14 +127,14 @@ def stage_vocoder(r:Recipe) -> dict:
     ("Train the HiFi-GAN of the `vocoder` section on the train split's audio in the images' mel convention (32-frame "
      "segments unless it says).")
     v, images = r.P['vocoder'], unet_config(r).images
-    train = r.need('split', 'the train split', r.path('data', 'train'))
+    train = train_clips(r)
     run_trainer(r, train, preset=hifigan_for_images(images, v.get('preset', 'debug')),
                 extras=dict(segment=images.hop_length * 32))
     return {k: v.get(k) for k in ('preset', 'steps', 'epochs')}
 
 AUDIO_DIFFUSION = register_recipe(RecipeSpec('audio-diffusion', [
     Stage('data', 'the data description', 'data/source.json', (), stage_data, reads=('n_per_class', 'seed')),
-    Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), stage_split, reads=('holdout', 'seed')),
+    Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), stage_split, reads=SPLIT_READS),
     Stage('vae', 'a trained KL autoencoder', 'vae/final', ('split',), stage_vae, 'vae', 'vae', when=no_vae),
     Stage('unet', 'a trained audio-diffusion model', 'unet/final', ('split', 'vae'), stage_unet, 'unet', 'unet'),
     Stage('vocoder', 'a neural vocoder on the images\' mels', 'vocoder/final', ('split',), stage_vocoder, 'vocoder',

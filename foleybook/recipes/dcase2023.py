@@ -10,8 +10,8 @@ from ..core import ConfigError, DataError, SYSTEMS, atomic_write
 from dataclasses import dataclass
 from .engine import Recipe, RecipeSpec, Stage, register_recipe
 from .sections import Train, GenerateSection
-from .stages import (stage_data, stage_split, stage_generate, stage_evaluate, run_trainer,
-                                      stage_vocoder, VOCODER)
+from .stages import (stage_data, stage_split, train_clips, SPLIT_READS, stage_generate, stage_evaluate,
+                                      run_trainer, stage_vocoder, VOCODER)
 from ..systems.common import classes_of
 from ..systems.dcase2023 import DCASE2023_SYSTEM
 import foleybook.codecs.vqvae_train, foleybook.priors.pixelsnail_train   # the trainers of its sections
@@ -81,7 +81,7 @@ def stage_dcase_data(r:Recipe) -> dict:
 # %% ../../nbs/13c_dcase2023.ipynb #3ec8735f
 def stage_vqvae(r:Recipe) -> dict:
     "Train the VQ-VAE on the train split's mels."
-    train = r.need('split', 'the train split', r.path('data', 'train'))
+    train = train_clips(r)
     run_trainer(r, train, cache_dir=str(r.path('cache', 'mels')))
     return {k: r.P['vqvae'].get(k) for k in ('preset', 'epochs', 'steps')}
 
@@ -89,7 +89,7 @@ def stage_codes(r:Recipe) -> dict:
     "Encode the train split to code maps (the prior's training data)."
     from foleybook.codecs.vqvae import VQVAE, save_codes
     codec = VQVAE.from_pretrained(r.need('vqvae')).eval()
-    train = r.need('split', 'the train split', r.path('data', 'train'))
+    train = train_clips(r)
     save_codes(codec, train, r.path('codes'), bs=r.P['vqvae'].get('bs', 16), classes=classes_of(r))
     return dict(codes=str(r.path('codes')))
 
@@ -102,7 +102,7 @@ def stage_prior(r:Recipe) -> dict:
 DCASE2023 = register_recipe(RecipeSpec('dcase2023', [
     Stage('data', 'the data description', 'data/source.json', (), stage_dcase_data, reads=('n_per_class', 'seed')),
     Stage('vocoder', 'a trained vocoder', 'vocoder/final', ('data',), stage_vocoder, 'vocoder', 'vocoder'),
-    Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), stage_split, reads=('holdout', 'seed')),
+    Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), stage_split, reads=SPLIT_READS),
     Stage('vqvae', 'a trained VQ-VAE', 'vqvae/final', ('split',), stage_vqvae, 'vqvae', 'vqvae'),
     Stage('codes', 'codes', 'codes', ('vqvae',), stage_codes),
     Stage('prior', 'a trained prior', 'prior/final', ('codes',), stage_prior, 'prior', 'prior'),

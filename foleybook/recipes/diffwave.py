@@ -11,7 +11,8 @@ from ..core import ConfigError, DataError, atomic_write
 from dataclasses import dataclass
 from .engine import Recipe, RecipeSpec, Stage, register_recipe
 from .sections import Train, RecipeCommon, GenerateSection
-from .stages import stage_data, stage_split, stage_generate, stage_evaluate, recipe_device, run_trainer
+from .stages import (stage_data, stage_split, stage_generate, stage_evaluate, recipe_device,
+                                      run_trainer, train_clips, SPLIT_READS)
 from ..systems.common import data_source
 from ..systems.diffwave import DIFFWAVE_SYSTEM
 import foleybook.diffusion.diffwave_train   # the `diffwave` trainer of its `train` section
@@ -89,7 +90,7 @@ DIFFWAVE_SECTIONS = dict(train=Train('diffwave'), generate=DiffWaveGenerate)
 def stage_train(r:Recipe) -> dict:
     ("Train the DiffWave of the `train` section on the train split (class-conditional, or a vocoder for the `vocoder` "
      "task; resumable).")
-    train = r.need('split', 'the train split', r.path('data', 'train'))
+    train = train_clips(r)
     run_trainer(r, train, conditional=None if r.P.get('task') == 'vocoder' else True)
     return {k: r.P['train'].get(k) for k in ('backbone', 'preset', 'epochs', 'steps')}
 
@@ -167,7 +168,7 @@ DIFFWAVE = register_recipe(RecipeSpec('diffwave', [
     Stage('data', 'the data description', 'data/source.json', (), _task_stage('data'),
           reads=('task', 'n_per_class', 'synth', 'seed')),
     Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), _task_stage('split'),
-          reads=('holdout', 'n_test', 'seed')),
+          reads=(*SPLIT_READS, 'n_test')),
     Stage('train', 'a trained DiffWave', 'model/final', ('split',), _task_stage('train'), 'train', 'model'),
     Stage('generate', 'generated clips', 'gen', ('train',), _task_stage('generate'), reads=('generate', 'n_vocode')),
     Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate, reads=('evaluate', 'judge'))],

@@ -177,6 +177,10 @@ class Recipe:
     def marker(self, name:str) -> Path: return self.path('stages', f"{self.order.index(name)}_{name}.done")
     def settings(self, name:str): return self.P.get(self.stages[name].section) if self.stages[name].section else None
     def reads(self, name:str) -> dict: return {k: self.P.get(k) for k in self.stages[name].reads}
+    def reads_changed(self, name:str, m:dict) -> bool:
+        "Whether marker `m`'s reads differ from stage `name`'s now (an entry it lacks counts as unset: None)."
+        now = self.reads(name)
+        return 'reads' in m and bool(set(m['reads']) - set(now) or any(m['reads'].get(k) != v for k, v in now.items()))
     def skipped(self, name:str):
         "Why stage `name` is skipped (None: it runs)."
         s = self.stages[name]
@@ -194,7 +198,7 @@ class Recipe:
         if not self.marker(name).is_file(): return False
         m = json.loads(self.marker(name).read_text())
         if bool(m.get('skipped')) != bool(self.skipped(name)): return False
-        if 'reads' in m and m['reads'] != self.reads(name): return False
+        if self.reads_changed(name, m): return False
         return self.stages[name].section is None or m.get('settings') == self.settings(name)
 
     def log(self, msg:str):
@@ -254,7 +258,9 @@ class Recipe:
             if sec and m.get('settings') != self.settings(n):
                 was, now = m.get('settings') or {}, self.settings(n) or {}
                 reasons += [f"{sec}.{d}" for d in differences(was, now, new=True)]
-            if 'reads' in m and m['reads'] != self.reads(n): reasons += differences(m['reads'], self.reads(n), new=True)
+            if self.reads_changed(n, m):
+                now = {k: v for k, v in self.reads(n).items() if k in m['reads'] or v is not None}
+                reasons += differences(m['reads'], now, new=True)
             up = [u for u in self.upstream(n) if u in runs]
             if up: reasons.append(f"stage {up[0]} runs first")
             if reasons: out[n] = ('stale', '; '.join(reasons)); runs.add(n)

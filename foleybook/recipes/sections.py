@@ -22,6 +22,7 @@ class RecipeCommon(FoleyConfig):
     duration: float = None # seconds per clip (None: the data's own)
     synth: dict = None # more `synth_folder` settings (sr, duration, classes)
     judge: str = 'demo' # the evaluate stage's judge: a name in `foleybook.eval.judge.JUDGE_PRESETS`
+    level_train: str = None # train on the train split at one level: a key of `LEVELS` (`levelled_folder`; None: as is)
     def __post_init__(self):
         from foleybook.eval.judge import JUDGE_PRESETS
         if self.n_per_class is not None and self.n_per_class < 2:
@@ -29,6 +30,9 @@ class RecipeCommon(FoleyConfig):
         if not 0 < self.holdout < 1: raise ConfigError(f"holdout must be in (0, 1), got {self.holdout}")
         if self.judge not in JUDGE_PRESETS:
             raise ConfigError(f"judge must be one of {list(JUDGE_PRESETS)}, got {self.judge!r}")
+        from foleybook.data.profile import LEVELS
+        if self.level_train is not None and self.level_train not in LEVELS:
+            raise ConfigError(f"level_train must be one of {list(LEVELS)} or None, got {self.level_train!r}")
 
 @dataclass
 class GenerateSection(FoleyConfig):

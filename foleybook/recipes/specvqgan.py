@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from .engine import Recipe, RecipeSpec, Stage, register_recipe
 from .sections import Train, GenerateSection, EvaluateSection
 from .stages import stage_data, stage_split, stage_generate, stage_evaluate, train_recipe_classifier
-from .stages import stage_vocoder, run_trainer, VOCODER
+from .stages import stage_vocoder, run_trainer, VOCODER, train_clips, SPLIT_READS
 from ..systems.specvqgan import SPECVQGAN_SYSTEM, features_root
 import foleybook.codecs.vqgan_train, foleybook.priors.transformer_train   # the trainers of its sections
 
@@ -114,14 +114,13 @@ def stage_classifier(r:Recipe) -> dict:
 
 def stage_vqgan(r:Recipe) -> dict:
     "Train the VQGAN codebook on the train split, with the classifier as its perceptual network."
-    train = r.need('split', 'the train split', r.path('data', 'train'))
+    train = train_clips(r)
     run_trainer(r, train, perceptual=r.need('classifier'))
     return dict(preset=r.P['vqgan'].get('preset'))
 
 def _gpt_stage(kind):
     def stage(r:Recipe) -> dict:
-        train, feats = r.need('split', 'the train split',
-                              r.path('data', 'train')), features_root(r) if kind == 'feature' else None
+        train, feats = train_clips(r), features_root(r) if kind == 'feature' else None
         if kind == 'feature' and (feats is None or not feats.is_dir()):
             raise DataError(f"stage {r.current}: no visual features for the feature-conditioned prior (looked in "
                             f"{feats})")
@@ -137,7 +136,7 @@ stage_gpt_class, stage_gpt_feature = _gpt_stage('class'), _gpt_stage('feature')
 SPECVQGAN = register_recipe(RecipeSpec('specvqgan', [
     Stage('data', 'the data and its visual features', 'data/source.json', (), stage_specvqgan_data,
           reads=('n_per_class', 'seed')),
-    Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), stage_split, reads=('holdout', 'seed')),
+    Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), stage_split, reads=SPLIT_READS),
     Stage('classifier', 'the in-domain classifier', 'classifier/final', ('split',), stage_classifier, 'classifier',
           'classifier'),
     Stage('vocoder', 'a vocoder', 'vocoder/final', ('data',), stage_vocoder, 'vocoder', 'vocoder'),

@@ -11,7 +11,7 @@ from ..core import DataError, ConfigError, SYSTEMS, atomic_write, check_system
 from ..protocols import check_generator
 from ..systems.common import classes_of, data_source
 from ..data.folders import AUDIO_EXTS, check_audio, class_dirs
-from ..data.profile import DataProfile
+from ..data.profile import DataProfile, levelled_folder
 from .engine import Recipe, RecipeSpec, Stage, run_recipe, INPUT_CHECKS
 from .sections import Train
 from ..train.settings import deep_merge
@@ -21,10 +21,11 @@ from ..train.trainers import get_trainer, train
 import foleybook.eval.classifier_train, foleybook.vocoders.vocoder_train   # the trainers of the shared stages' sections
 
 # %% auto #0
-__all__ = ['VOCODER', 'class_folders', 'find_dev_folder', 'stage_data', 'check_data', 'split_files', 'link_or_copy',
-           'stage_split', 'resume_note', 'run_trainer', 'stage_vocoder', 'recipe_device', 'data_profile',
-           'stage_generate', 'precision_record', 'precision_section', 'recipe_judge', 'train_recipe_classifier',
-           'classifier_mel', 'plot_class_mels', 'Evaluation', 'class_metrics', 'stage_evaluate']
+__all__ = ['SPLIT_READS', 'VOCODER', 'class_folders', 'find_dev_folder', 'stage_data', 'check_data', 'split_files',
+           'link_or_copy', 'stage_split', 'train_clips', 'resume_note', 'run_trainer', 'stage_vocoder', 'recipe_device',
+           'data_profile', 'stage_generate', 'precision_record', 'precision_section', 'recipe_judge',
+           'train_recipe_classifier', 'classifier_mel', 'plot_class_mels', 'Evaluation', 'class_metrics',
+           'stage_evaluate']
 
 # %% ../../nbs/13b_stages.ipynb #6d35df92
 def _audio_files(folder) -> list:
@@ -98,6 +99,8 @@ def link_or_copy(src:Path, dst:Path):
     try: os.symlink(src.resolve(), dst)
     except OSError: shutil.copy2(src, dst)
 
+SPLIT_READS = ('holdout', 'seed', 'level_train')   # what a recipe's split stage reads: a change makes it again
+
 def stage_split(r:Recipe) -> dict:
     ("Check every clip once, then split each class into `data/train/<Class>/` and `data/test/<Class>/` (links; a split "
      "made elsewhere, `r.split`, is taken as it is), recorded in `data/splits.json`.")
@@ -140,8 +143,17 @@ def stage_split(r:Recipe) -> dict:
                 test={c: v['test'] for c, v in counts.items()},
                 bad=bad, empty_classes=empty)
     with atomic_write(r.path('data', 'splits.json'), 'w') as f: json.dump(info, f, indent=1)
-    DataProfile.of_folder(r.path('data', 'train')).save(r.path('data'))   # the format and levels clips are written in
+    prof = DataProfile.of_folder(r.path('data', 'train'))
+    prof.save(r.path('data'))   # the format and levels clips are written in
+    shutil.rmtree(r.path('data', 'train_level'), ignore_errors=True)
+    if r.P.get('level_train'):
+        levelled_folder(r.path('data', 'train'), r.path('data', 'train_level'), prof, to=r.P['level_train'])
     return dict(classes=list(kept), n_bad=len(bad))
+
+def train_clips(r:Recipe) -> Path:
+    ("The clips the recipe's models learn from: the train split, or its copy at one level a class "
+     "(`data/train_level`) when the preset sets `level_train`.")
+    return r.need('split', 'the train split', r.path('data', 'train_level' if r.P.get('level_train') else 'train'))
 
 
 # %% ../../nbs/13b_stages.ipynb #a7b1c002
