@@ -159,7 +159,7 @@ def main():
     from foleybook.commands import pairs
     out, seeds = Path(a.out), [int(s) for s in a.seeds.split(',')]
     systems = a.systems.split(',') if a.systems else list(BENCH_SYSTEMS)
-    wanted, sets = list(systems), bench_sets(pairs(a.set, '--set'), systems)
+    wanted, sets = list(systems), bench_sets(pairs(a.set, '--set'), systems, a.preset)   # checked first
     env = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'MPLBACKEND': 'Agg'}
     t0 = time.process_time()
     out.mkdir(parents=True, exist_ok=True)
@@ -213,4 +213,8 @@ def main():
             f.write_text(json.dumps(res, indent=1) + '\n')
             print(f"results -> {a.results}")
 
-if __name__ == '__main__': main()
+if __name__ == '__main__':
+    from foleybook.core import FoleyError
+    try: main()
+    except FoleyError as e:   # a bad --data folder or --set: one line, exit code 2, as the CLI
+        print(f"bench_demo: error: {e}", file=sys.stderr); sys.exit(2)

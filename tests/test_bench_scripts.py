@@ -113,3 +113,14 @@ def test_bench_demo_train_levels_are_the_training_clips_mean_rms(tmp_path):
     lv = train_levels(tmp_path, {'a': {'0': {}}, 'b': {'0': {}, '1': {}}})    # seed 1 has no split here: left out
     assert list(lv) == ['0'] and set(lv['0']) == {'Rain', 'DogBark'}
     assert abs(lv['0']['Rain'] - (-30.)) < 0.05 and abs(lv['0']['DogBark'] - 20 * np.log10(0.5)) < 0.05
+
+def test_bench_demo_bad_input_is_one_line_and_exit_code_2(tmp_path):
+    import subprocess
+    script = Path(__file__).resolve().parents[1]/'bench'/'bench_demo.py'
+    for args, msg in ((['--data', str(tmp_path/'none')], f"--data {tmp_path/'none'}: "),
+                      (['--set', 'diffwave.nope=1'], "DiffWaveCommon has no field(s) ['nope']"),
+                      (['--set', 'diffwave.level_train=loud'], 'level_train')):
+        r = subprocess.run([sys.executable, str(script), str(tmp_path/'out'), '--seeds', '0', '--systems', 'diffwave',
+                            *args], capture_output=True, text=True, timeout=300)
+        assert r.returncode == 2 and r.stderr.startswith('bench_demo: error: ') and msg in r.stderr, r.stderr
+        assert 'Traceback' not in r.stderr and not list((tmp_path/'out').glob('seed*'))   # nothing run, no split

@@ -48,8 +48,11 @@ BENCH_PRESETS = {   # the benchmark's data (SynthFoley for --data synth), held-o
     'paper': dict(n_per_class=None, holdout=0.1, judge='paper'),
 }
 def bench_sets(sets:dict, # 'system.section.key' -> value (`--set`), e.g. {'diffwave.train.epochs': 1}
-               systems:list) -> dict: # the systems of the run
-    "{system: {'section.key': value}}: `--set` keys split at the system's name (a `ConfigError` names an unknown one)."
+               systems:list, # the systems of the run
+               preset:str=None, # a benchmark preset: each system's recipe preset is checked with its changes
+               seed:int=0) -> dict: # the seed the checked presets get
+    ("{system: {'section.key': value}}: `--set` keys split at the system's name (a `ConfigError` names an unknown "
+     "system, or with `preset` an unknown key or a bad value).")
     out = {s: {} for s in systems}
     for k, v in (sets or {}).items():
         name, _, rest = k.partition('.')
@@ -59,6 +62,9 @@ def bench_sets(sets:dict, # 'system.section.key' -> value (`--set`), e.g. {'diff
             raise ConfigError(f"--set {k}: name a system of this run first (SYSTEM.SECTION.KEY=VALUE); systems: "
                               f"{list(systems)}")
         out[name][rest] = v
+    for name in (systems if preset else []):   # every system's preset with its changes, before anything is written
+        b = BENCH_SYSTEMS[name]
+        get_recipe(b['recipe']).preset(b['presets'][preset], sets={'seed': seed, **out[name]})
     return out
 
 # %% ../../nbs/13h_bench.ipynb #c6437615
@@ -219,10 +225,7 @@ def run_bench(out, # the benchmark folder
     seeds = list(seeds)
     bad = [s for s in seeds if isinstance(s, bool) or not isinstance(s, int) or s < 0]
     if bad or not seeds: raise ConfigError(f"seeds {bad or seeds}: each seed is an integer, 0 or more (--seeds 0,1,2)")
-    per_system, P = bench_sets(sets, systems), BENCH_PRESETS[preset]
-    for name in systems:   # every system's preset with its changes, checked before anything is written
-        b = BENCH_SYSTEMS[name]
-        get_recipe(b['recipe']).preset(b['presets'][preset], sets={'seed': seeds[0], **per_system[name]})
+    per_system, P = bench_sets(sets, systems, preset, seeds[0]), BENCH_PRESETS[preset]
     if data != 'synth':
         ok = [c for c, fs in class_folders(find_dev_folder(data)).items() if len(fs) >= 2]
         if len(ok) < 2: raise DataError(f"--data {data}: {len(ok)} class folder(s) with 2 or more audio files ({ok}); "
