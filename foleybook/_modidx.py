@@ -634,6 +634,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                             'foleybook/data/profile.py'),
                                         'foleybook.data.profile.DataProfile.format': ( 'profile.html#dataprofile.format',
                                                                                        'foleybook/data/profile.py'),
+                                        'foleybook.data.profile.DataProfile.level_spread': ( 'profile.html#dataprofile.level_spread',
+                                                                                             'foleybook/data/profile.py'),
                                         'foleybook.data.profile.DataProfile.level_targets': ( 'profile.html#dataprofile.level_targets',
                                                                                               'foleybook/data/profile.py'),
                                         'foleybook.data.profile.DataProfile.load': ( 'profile.html#dataprofile.load',

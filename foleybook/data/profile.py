@@ -99,6 +99,11 @@ def class_level(self:DataProfile, name:str) -> dict: # a class name in any spell
     return found.get(class_key(str(name)), self.levels['*'])
 
 @patch
+def level_spread(self:DataProfile) -> float:
+    "How far the clips of a class spread in level: the mean over classes of their rms's standard deviation (dB)."
+    return float(np.mean([v['std'] for c, v in self.levels.items() if c != '*']))
+
+@patch
 def level_targets(self:DataProfile, name:str, # the class
                   n:int, # how many clips
                   seed:int=0, # the generation's seed

@@ -23,6 +23,7 @@ class RecipeCommon(FoleyConfig):
     synth: dict = None # more `synth_folder` settings (sr, duration, classes)
     judge: str = 'demo' # the evaluate stage's judge: a name in `foleybook.eval.judge.JUDGE_PRESETS`
     level_train: str = None # train on the train split at one level: a key of `LEVELS` (`levelled_folder`; None: as is)
+    level_spread: float = None # ... only where its classes spread more than this (dB, `DataProfile.level_spread`)
     def __post_init__(self):
         from foleybook.eval.judge import JUDGE_PRESETS
         if self.n_per_class is not None and self.n_per_class < 2:
@@ -33,6 +34,8 @@ class RecipeCommon(FoleyConfig):
         from foleybook.data.profile import LEVELS
         if self.level_train is not None and self.level_train not in LEVELS:
             raise ConfigError(f"level_train must be one of {list(LEVELS)} or None, got {self.level_train!r}")
+        if self.level_spread is not None and not self.level_spread >= 0:
+            raise ConfigError(f"level_spread must be a level in dB, 0 or more, or None, got {self.level_spread!r}")
 
 @dataclass
 class GenerateSection(FoleyConfig):

@@ -99,7 +99,7 @@ def link_or_copy(src:Path, dst:Path):
     try: os.symlink(src.resolve(), dst)
     except OSError: shutil.copy2(src, dst)
 
-SPLIT_READS = ('holdout', 'seed', 'level_train')   # what a recipe's split stage reads: a change makes it again
+SPLIT_READS = ('holdout', 'seed', 'level_train', 'level_spread')   # what a recipe's split stage reads: a change makes it again
 
 def stage_split(r:Recipe) -> dict:
     ("Check every clip once, then split each class into `data/train/<Class>/` and `data/test/<Class>/` (links; a split "
@@ -146,14 +146,19 @@ def stage_split(r:Recipe) -> dict:
     prof = DataProfile.of_folder(r.path('data', 'train'))
     prof.save(r.path('data'))   # the format and levels clips are written in
     shutil.rmtree(r.path('data', 'train_level'), ignore_errors=True)
-    if r.P.get('level_train'):
-        levelled_folder(r.path('data', 'train'), r.path('data', 'train_level'), prof, to=r.P['level_train'])
-    return dict(classes=list(kept), n_bad=len(bad))
+    to, spread, above = r.P.get('level_train'), prof.level_spread(), r.P.get('level_spread')
+    if to and (above is None or spread > above):
+        levelled_folder(r.path('data', 'train'), r.path('data', 'train_level'), prof, to=to)
+        r.log(f"stage {r.current}: the train clips levelled ({to!r}; their classes spread {spread:.1f} dB)")
+    elif to: r.log(f"stage {r.current}: the train clips as they are (their classes spread {spread:.1f} dB, "
+                   f"level_spread {above})")
+    return dict(classes=list(kept), n_bad=len(bad), level_spread=round(spread, 2))
 
 def train_clips(r:Recipe) -> Path:
-    ("The clips the recipe's models learn from: the train split, or its copy at one level a class "
-     "(`data/train_level`) when the preset sets `level_train`.")
-    return r.need('split', 'the train split', r.path('data', 'train_level' if r.P.get('level_train') else 'train'))
+    ("The clips the recipe's models learn from: the train split, or its copy at one level "
+     "(`data/train_level`) where the split stage made one (`level_train`, `level_spread`).")
+    lv = r.path('data', 'train_level')
+    return r.need('split', 'the train split', lv if r.P.get('level_train') and lv.is_dir() else r.path('data', 'train'))
 
 
 # %% ../../nbs/13b_stages.ipynb #a7b1c002
