@@ -48,6 +48,7 @@ RECIPE_PRESETS = {
                   generate=dict(n_per_class=2, sampler='fast', guidance=1., bs=7),
                   evaluate=dict(embedders=('classifier',))),
     'demo': dict(n_per_class=40, holdout=0.25, seed=0, duration=4.0,   # SynthFoley as it is: 22,050 Hz, 4 s clips
+                 level_train='peak', level_spread=5.,   # recordings whose levels spread: trained at one peak
                  train=dict(backbone='sashimi', preset='sc09_small', epochs=40, bs=4, lr=2e-3, schedule='one_cycle',
                             ema=0.999,   # sampled with an EMA of the weights
                             crop=True,   # SaShiMi at 8 kHz on random 1 s excerpts, waves x10, one-cycle (see "Results")

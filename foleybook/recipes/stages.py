@@ -99,7 +99,8 @@ def link_or_copy(src:Path, dst:Path):
     try: os.symlink(src.resolve(), dst)
     except OSError: shutil.copy2(src, dst)
 
-SPLIT_READS = ('holdout', 'seed', 'level_train', 'level_spread')   # what a recipe's split stage reads: a change makes it again
+# what a recipe's split stage reads: a change makes it again
+SPLIT_READS = ('holdout', 'seed', 'level_train', 'level_spread')
 
 def stage_split(r:Recipe) -> dict:
     ("Check every clip once, then split each class into `data/train/<Class>/` and `data/test/<Class>/` (links; a split "
