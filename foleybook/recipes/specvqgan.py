@@ -49,6 +49,7 @@ RECIPE_PRESETS = {
         evaluate=dict(_EVAL)),
     'demo': dict(
         n_per_class=40, holdout=0.25, seed=0, duration=None, judge='demo',
+        level_train='class', level_spread=5.,   # recordings whose levels spread: each clip at its class's mean
         classifier=dict(preset='debug', model=dict(mel=_MEL_0HZ), epochs=8, bs=16),   # the mel from 0 Hz: see below
         vocoder=dict(trainer='griffinlim', n_iter=32),
         vqgan=dict(preset='debug',
