@@ -19,12 +19,15 @@ OUT/recordings (`recordings_one_gain`: the same draws but one gain for every cli
 of their crest factors). MTCRNN, which takes no class, trains on SynthFoley's textures whatever the data. `--set`
 changes a system's preset as `foleybook bench --set` does; `--ablation NAME --what TEXT` files the scores under the
 results file's `ablations` (its `scores` kept). The committed `nbs/results/bench_recordings.json` (every system on
-seed 0; DiffWave and SpecVQGAN, whose demo presets level recordings, on seeds 0-2 both ways):
+seed 0; DiffWave and SpecVQGAN, whose demo presets level recordings, on seeds 0-2 both ways; DCASE on seed 1 both):
 
     python bench/bench_demo.py exp/bench-recordings --data recordings --seeds 0 \
         --set diffwave.level_train=null --set specvqgan.level_train=null
     python bench/bench_demo.py exp/bench-recordings --data recordings --seeds 1,2 --systems diffwave,specvqgan \
         --set diffwave.level_train=null --set specvqgan.level_train=null
+    python bench/bench_demo.py exp/bench-recordings --data recordings --seeds 1 --systems dcase2023
+    python bench/bench_demo.py exp/bench-recordings-level --data recordings --seeds 1 --systems dcase2023 \
+        --set dcase2023.level_train=class
     python bench/bench_demo.py exp/bench-recordings-peak --data recordings --seeds 0 --systems dcase2023 \
         --set dcase2023.level_train=peak
     python bench/bench_demo.py exp/bench-recordings-peak --data recordings --seeds 0,1,2 --systems diffwave
