@@ -43,6 +43,7 @@ RECIPE_PRESETS = {
         evaluate=dict(embedders=('classifier',))),
     'demo': dict(
         n_per_class=40, holdout=0.25, seed=0, duration=4.0,
+        level_train='class', level_spread=5.,   # recordings whose levels spread: each clip at its class's mean
         vae=None,
         unet=dict(preset='demo', model=dict(diffusion=dict(prediction='v'), images=DEMO_IMAGES), epochs=140, bs=16,
                   every=100, keep=20),   # v prediction and the images: see below; every EMA checkpoint kept
