@@ -19,16 +19,17 @@ OUT/recordings (`recordings_one_gain`: the same draws but one gain for every cli
 of their crest factors). MTCRNN, which takes no class, trains on SynthFoley's textures whatever the data. `--set`
 changes a system's preset as `foleybook bench --set` does; `--ablation NAME --what TEXT` files the scores under the
 results file's `ablations` (its `scores` kept). The committed `nbs/results/bench_recordings.json` (every system on
-seed 0; DiffWave, SpecVQGAN and audio-diffusion, whose demo presets level recordings, on seeds 0-2 both ways; DCASE on
-seeds 1 and 2 both):
+seed 0; the four class-conditional systems, whose demo presets level recordings, on seeds 0-2 both ways, the DCASE
+baseline on seeds 0-4):
 
-    python bench/bench_demo.py exp/bench-recordings --data recordings --seeds 0 \
+    python bench/bench_demo.py exp/bench-recordings --data recordings --seeds 0 --set dcase2023.level_train=null \
         --set diffwave.level_train=null --set specvqgan.level_train=null --set audio-diffusion.level_train=null
     python bench/bench_demo.py exp/bench-recordings --data recordings --seeds 1,2 \
         --systems diffwave,specvqgan,audio-diffusion \
         --set diffwave.level_train=null --set specvqgan.level_train=null --set audio-diffusion.level_train=null
-    python bench/bench_demo.py exp/bench-recordings --data recordings --seeds 1,2 --systems dcase2023
-    python bench/bench_demo.py exp/bench-recordings-level --data recordings --seeds 1,2 --systems dcase2023 \
+    python bench/bench_demo.py exp/bench-recordings --data recordings --seeds 1,2,3,4 --systems dcase2023 \
+        --set dcase2023.level_train=null
+    python bench/bench_demo.py exp/bench-recordings-level --data recordings --seeds 1,2,3,4 --systems dcase2023 \
         --set dcase2023.level_train=class
     python bench/bench_demo.py exp/bench-recordings-peak --data recordings --seeds 0 --systems dcase2023 \
         --set dcase2023.level_train=peak
@@ -43,16 +44,17 @@ seeds 1 and 2 both):
     python bench/bench_demo.py exp/bench-recordings --data recordings --report-only --results $R
     python bench/bench_demo.py exp/bench-recordings-peak --data recordings --systems diffwave --report-only --merge \
         --results $R
-    python bench/bench_demo.py exp/bench-recordings-level --data recordings --systems specvqgan,audio-diffusion \
-        --report-only --merge --results $R
-    python bench/bench_demo.py exp/bench-recordings --data recordings --systems diffwave,specvqgan,audio-diffusion \
-        --report-only --results $R --set diffwave.level_train=null --set specvqgan.level_train=null \
+    python bench/bench_demo.py exp/bench-recordings-level --data recordings \
+        --systems dcase2023,specvqgan,audio-diffusion --report-only --merge --results $R
+    python bench/bench_demo.py exp/bench-recordings --data recordings \
+        --systems dcase2023,diffwave,specvqgan,audio-diffusion --report-only --results $R \
+        --set dcase2023.level_train=null --set diffwave.level_train=null --set specvqgan.level_train=null \
         --set audio-diffusion.level_train=null --ablation 'train as is' \
         --what 'the recordings, each system trained on its train split as it is (level_train None), which ...'
     python bench/bench_demo.py exp/bench-recordings-one-gain --data recordings_one_gain --systems dcase2023,diffwave \
         --report-only --results $R --ablation 'one gain' --what 'the recordings with one gain for every clip ...'
-    python bench/bench_demo.py exp/bench-recordings-level --data recordings --systems dcase2023,diffwave \
-        --report-only --results $R --set dcase2023.level_train=class --set diffwave.level_train=class \
+    python bench/bench_demo.py exp/bench-recordings-level --data recordings --systems diffwave \
+        --report-only --results $R --set diffwave.level_train=class \
         --ablation 'level_train class' --what 'the recordings, each system trained on its train split with every ...'
     python bench/bench_demo.py exp/bench-recordings-peak --data recordings --systems dcase2023 --report-only \
         --results $R --set dcase2023.level_train=peak --ablation 'level_train peak' --what 'the recordings, ...'

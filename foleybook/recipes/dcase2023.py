@@ -39,6 +39,7 @@ RECIPE_PRESETS = {
         evaluate=dict(embedders=('classifier',))),
     'demo': dict(
         n_per_class=40, holdout=0.25, seed=0,
+        level_train='class', level_spread=5.,   # recordings whose levels spread: each clip at its class's mean
         vocoder=dict(trainer='griffinlim', n_iter=32),
         vqvae=dict(preset='debug', model=dict(mel_mean=-5.5, mel_std=2.7, restart_after=20, n_codes=256, embed_dim=16,
                                               hidden=32, res_channels=16), epochs=36, bs=4, lr=1.5e-3),
