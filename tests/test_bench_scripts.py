@@ -124,3 +124,51 @@ def test_bench_demo_bad_input_is_one_line_and_exit_code_2(tmp_path):
                             *args], capture_output=True, text=True, timeout=300)
         assert r.returncode == 2 and r.stderr.startswith('bench_demo: error: ') and msg in r.stderr, r.stderr
         assert 'Traceback' not in r.stderr and not list((tmp_path/'out').glob('seed*'))   # nothing run, no split
+
+def test_judge_none_clips_of_no_class(tmp_path):
+    import numpy as np
+    from judge_none import none_folder, with_none, NONE_KINDS
+    from foleybook.audio import load_audio
+    d = none_folder(tmp_path/'a', 8000, 1.0, seed=0, per_kind=2)
+    fs = sorted(d.glob('*.wav')); assert len(fs) == 2 * len(NONE_KINDS) == 12
+    xs = [load_audio(f)[0][0].numpy() for f in fs]
+    assert all(len(x) == 8000 for x in xs)
+    db = [10 * np.log10((x ** 2).mean()) for x in xs]
+    assert all(-35.1 < v < -14.9 for v in db) and max(db) - min(db) > 3                    # levels drawn, not one
+    for x in xs[4:6]:                                                                       # the steady sines
+        p = np.abs(np.fft.rfft(x)) ** 2; k = p.argmax()
+        assert 100 <= k <= 3000 and p[k - 10:k + 11].sum() > 0.97 * p.sum()              # 1 Hz bins: one line
+    p = np.abs(np.fft.rfft(xs[6])) ** 2; k = p.argmax()                                   # a harmonic tone: f0 first
+    assert 100 <= k <= 800 and p[2 * k - 2:2 * k + 3].sum() > 0.1 * p[k - 2:k + 3].sum()
+    again = none_folder(tmp_path/'b', 8000, 1.0, seed=0, per_kind=2)
+    assert all((again/f.name).read_bytes() == f.read_bytes() for f in fs)                  # seeded
+    other = none_folder(tmp_path/'c', 8000, 1.0, seed=1, per_kind=2)
+    assert (other/fs[0].name).read_bytes() != fs[0].read_bytes()
+    split = tmp_path/'split'; (split/'train'/'Rain').mkdir(parents=True)
+    (split/'train'/'Rain'/'x.wav').write_bytes(b'')
+    t = with_none(split, tmp_path/'t', dict(sample_rate=8000, duration=1.0), 0)
+    assert sorted(p.name for p in t.iterdir()) == ['None', 'Rain'] and (t/'Rain').resolve() == (split/'train'/'Rain')
+    assert len(list((t/'None').glob('*.wav'))) == 30
+    stamp = (t/'None'/'000.wav').stat().st_mtime_ns
+    assert with_none(split, t, dict(sample_rate=8000, duration=1.0), 0) == t                # again: kept as it is
+    assert (t/'None'/'000.wav').stat().st_mtime_ns == stamp
+
+def test_judge_none_counts_answers_of_none_apart(tmp_path):
+    import numpy as np, torch
+    from judge_none import recognised
+    from foleybook.audio import save_audio
+    for c, levels in dict(Rain=[0.5, 0.5, 0.01, 0.5], Keyboard=[0.01, 0.5]).items():
+        (tmp_path/c).mkdir()
+        for i, a in enumerate(levels): save_audio(tmp_path/c/f'{i}.wav', torch.full((1, 800), a), 8000)
+    class Loudness:   # answers Rain when loud, None when quiet
+        classes, sample_rate = ['Keyboard', 'None', 'Rain'], 8000
+        def probs(self, ws, sr):
+            return torch.tensor([[0., 0., 1.] if w.abs().mean() > 0.1 else [0., 1., 0.] for w in ws])
+    assert recognised(Loudness(), tmp_path) == {'Keyboard': [0.0, 0.5], 'Rain': [0.75, 0.25]}
+
+def test_judge_none_bad_gen_is_one_line_and_exit_code_2():
+    import subprocess
+    r = subprocess.run([sys.executable, str(Path(__file__).resolve().parents[1]/'bench'/'judge_none.py'), '--gen', 'x'],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and r.stderr.strip().splitlines()[-1].endswith('--gen: give NAME=FOLDER')
+    assert 'Traceback' not in r.stderr
