@@ -11,6 +11,7 @@ kept); then the answers of the judge with `None` to `bench/judge_negatives.py`'s
 Run (the generated clips of `bench/judge_seeds.py` runs on the same OUT's splits, their OUT/seedN/scores/NAME/gen):
     OMP_NUM_THREADS=1 python bench/judge_none.py --seeds 0 1 2 --out exp/judge_seeds \\
         --gen dcase2023=exp/judge_seeds/seed{seed}/scores/dcase2023/gen \\
+        --gen specvqgan=exp/judge_seeds/seed{seed}/scores/specvqgan/gen \\
         --gen 'audio-diffusion (unet bf16)=exp/bench-bf16/seed{seed}/scores/audio-diffusion/gen'
 
 Writes nbs/results/judge_none.json.
