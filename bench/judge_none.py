@@ -91,13 +91,15 @@ if __name__ == '__main__':
     a = p.parse_args()
     if any('=' not in g for g in a.gen): p.error("--gen: give NAME=FOLDER")
     gens = dict(g.split('=', 1) for g in a.gen)
+    for s in a.seeds:   # every folder checked before any judge is trained
+        for name, v in gens.items():
+            if not Path(v.format(seed=s)).is_dir(): p.error(f"--gen {name}={v.format(seed=s)}: no such folder")
     runs = []
     for s in a.seeds:
         dev, fmt, base, split, judge = seed_setup(s, a.out)
         judge_n = shared_judge(with_none(split, base/'judge_none'/'train', fmt, s), 'demo', seed=s, system='cpu')
         sets = {'real held-out': Path(split)/'test', **{k: Path(v.format(seed=s)) for k, v in gens.items()}}
         for name, d in sets.items():
-            if not d.is_dir(): p.error(f"--gen {name}={d}: no such folder")
             r0, r1 = recognised(judge, d), recognised(judge_n, d)
             runs.append(dict(seed=s, clips=name, judge={c: v[0] for c, v in r0.items()},
                              judge_none={c: v[0] for c, v in r1.items()},

@@ -172,3 +172,8 @@ def test_judge_none_bad_gen_is_one_line_and_exit_code_2():
                        capture_output=True, text=True)
     assert r.returncode == 2 and r.stderr.strip().splitlines()[-1].endswith('--gen: give NAME=FOLDER')
     assert 'Traceback' not in r.stderr
+    script = str(Path(__file__).resolve().parents[1]/'bench'/'judge_none.py')
+    r = subprocess.run([sys.executable, script, '--seeds', '3', '--gen', 'a=/nonexistent/seed{seed}/gen'],
+                       capture_output=True, text=True)                               # before any judge is trained
+    last = r.stderr.strip().splitlines()[-1]
+    assert r.returncode == 2 and last.endswith('--gen a=/nonexistent/seed3/gen: no such folder')
