@@ -22,10 +22,10 @@ def band(x, sr, lo, hi):
     return np.fft.irfft(X, len(x))
 
 
-def blips(rng, sr, n, k=12, width=0.1):
-    "`k` sine blips `width` s long at random places and frequencies (300-4000 Hz)."
+def blips(rng, sr, n, k=12, width=0.1, lo=300.):
+    "`k` sine blips `width` s long at random places and frequencies (`lo`-4000 Hz)."
     t = np.arange(n)
-    return sum(np.sin(2 * np.pi * rng.uniform(300, 4000) * t / sr) * (np.abs(t - rng.uniform(0, n)) < width / 2 * sr)
+    return sum(np.sin(2 * np.pi * rng.uniform(lo, 4000) * t / sr) * (np.abs(t - rng.uniform(0, n)) < width / 2 * sr)
                for _ in range(k))
 
 

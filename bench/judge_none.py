@@ -21,7 +21,7 @@ os.environ.setdefault('OMP_NUM_THREADS', '1')
 from pathlib import Path
 import numpy as np, torch
 from judge_seeds import seed_setup, machine, RESULTS
-from judge_negatives import KINDS, band, made_up
+from judge_negatives import KINDS, band, blips, made_up
 from foleybook.audio import load_audio, save_audio
 from foleybook.eval.judge import shared_judge
 
@@ -32,20 +32,13 @@ def harmonic(r, sr, n):
     return sum(np.sin(2 * np.pi * k * f0 * t + r.uniform(0, 2 * np.pi)) / k for k in range(1, 6) if k * f0 < sr / 2)
 
 
-def blips(r, sr, n, k=12, width=0.1):
-    "`k` sine blips `width` s long at random places and frequencies (150-4000 Hz)."
-    t = np.arange(n)
-    return sum(np.sin(2 * np.pi * r.uniform(150, 4000) * t / sr) * (np.abs(t - r.uniform(0, n)) < width / 2 * sr)
-               for _ in range(k))
-
-
 NONE_KINDS = {   # name -> (rng, sample rate, samples) -> a clip of no class, for the `None` class's training clips
     'white noise': lambda r, sr, n: r.standard_normal(n),
     'band noise': lambda r, sr, n: band(r.standard_normal(n), sr, *sorted(r.uniform(100, min(8000, sr / 2), 2))),
     'sine': lambda r, sr, n: np.sin(2 * np.pi * r.uniform(100, 3000) * np.arange(n) / sr),
     'harmonic tone': harmonic,
     'chirp': lambda r, sr, n: np.sin(2 * np.pi * np.cumsum(np.linspace(*r.uniform(100, 2000, 2), n)) / sr),
-    'sine blips + noise': lambda r, sr, n: blips(r, sr, n) + r.uniform(0, 0.2) * r.standard_normal(n),
+    'sine blips + noise': lambda r, sr, n: blips(r, sr, n, lo=150.) + r.uniform(0, 0.2) * r.standard_normal(n),
 }
 
 
