@@ -120,18 +120,23 @@ def memorise(backbone:str, shift:int, steps:int, clip:int=0, every:int=250, seed
                           for x in g])
 
 
-def save(rows):
-    "Add `rows` to `memorise_probes` of diffwave_probes.json (a row replaces its namesake), one writer at a time."
-    key = lambda r: (r['backbone'], r['shift'], r['clip'], r.get('clips', 1), r['steps'], r.get('bs', 4),
-                     json.dumps(r.get('model_sets', {}), sort_keys=True))
+def add_rows(section:str, rows, key, what:str):
+    ("Add `rows` to `section` of diffwave_probes.json (a row replaces the one with its `key(row)`), one writer at a "
+     "time; a new section is described by `what`.")
     with open(RESULTS/'diffwave_probes.json', 'r+') as f:
         fcntl.flock(f, fcntl.LOCK_EX)
         res = json.load(f)
-        mp = res.setdefault('memorise_probes', dict(what=' '.join(__doc__.split('\n\n')[0].split()),
-                                                    machine=machine(), runs=[]))
+        mp = res.setdefault(section, dict(what=what, machine=machine(), runs=[]))
         new = {key(r) for r in rows}
         mp['runs'] = [r for r in mp['runs'] if key(r) not in new] + rows
         f.seek(0); f.truncate(); f.write(json.dumps(res, indent=1) + '\n')
+
+
+def save(rows):
+    "Add `rows` to `memorise_probes` of diffwave_probes.json (a row replaces its namesake)."
+    key = lambda r: (r['backbone'], r['shift'], r['clip'], r.get('clips', 1), r['steps'], r.get('bs', 4),
+                     json.dumps(r.get('model_sets', {}), sort_keys=True))
+    add_rows('memorise_probes', rows, key, ' '.join(__doc__.split('\n\n')[0].split()))
 
 
 if __name__ == '__main__':
