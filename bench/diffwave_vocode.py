@@ -18,6 +18,7 @@ the vocoded clips (`vocoded`), on the Griffin-Lim clips (64 iterations, `griffin
 
 Run: OMP_NUM_THREADS=1 python bench/diffwave_vocode.py --seed 0
      OMP_NUM_THREADS=1 python bench/diffwave_vocode.py --seed 0 --steps 5400 --rows rows.jsonl
+     python bench/diffwave_vocode.py --seed 2 --device cuda --bs 32 --steps 50000 --rows rows.jsonl
      python bench/diffwave_vocode.py --merge rows.jsonl
 """
 import argparse, json, os, sys, time
@@ -27,10 +28,12 @@ import numpy as np, torch
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from foleybook.audio import load_audio, resample, pad_or_trim, MelConfig, MelSpectrogram   # noqa: E402
 from foleybook.core import ConfigError   # noqa: E402
+from foleybook.diffusion.core import SAMPLERS   # noqa: E402
 from foleybook.diffusion.diffwave import DiffWave, DiffWaveConfig   # noqa: E402
 from diffwave_harmonics import harmonicity   # noqa: E402
 from diffwave_memorise import add_rows   # noqa: E402
 from judge_seeds import seed_setup, parse_sets, read_rows, machine   # noqa: E402
+from diffwave_budget import device_name   # noqa: E402
 
 SR, LENGTH = 8000, 32000   # the probe's rate; 4 s clips
 MEL = MelConfig(sample_rate=SR, n_fft=512, win_length=512, hop_length=128, n_mels=64, f_max=4000.)
@@ -58,30 +61,32 @@ def crops(waves, n:int, length:int, g) -> torch.Tensor:
 
 
 def vocode(seed:int=0, steps:int=1800, bs:int=4, lr:float=2e-3, sampler:str='fast', model_sets:dict=None,
-           out='exp/judge_seeds') -> dict: # the benchmark's folder (its data, splits and judges)
+           out='exp/judge_seeds', # the benchmark's folder (its data, splits and judges)
+           device:str='cpu') -> dict: # where the vocoder trains and samples (the judge hears on the CPU)
     "Train the vocoder on the split's training clips, vocode its held-out clips' mels; the row."
+    cfg = DiffWaveConfig.preset('ljspeech', **{**MODEL, **(model_sets or {})})   # a bad change: refused before any work
     dev, fmt, base, split, clf = seed_setup(seed, out)
     train, test = clips(split/'train'), clips(split/'test')
     torch.manual_seed(seed)
-    m = DiffWave(DiffWaveConfig.preset('ljspeech', **{**MODEL, **(model_sets or {})}))
+    m = DiffWave(cfg).to(device)
     c, g = m.config, torch.Generator().manual_seed(seed)
-    waves = [w for ws in train.values() for w in ws]
+    waves = [w.to(device) for ws in train.values() for w in ws]
     opt = torch.optim.Adam(m.parameters(), lr=lr)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, lr, total_steps=steps)
-    losses, t0 = [], time.process_time()
+    losses, t0, w0 = [], time.process_time(), time.time()
     for s in range(steps):
         loss = m.loss(crops(waves, bs, c.length, g))
         opt.zero_grad(); loss.backward(); opt.step(); sched.step(); losses.append(loss.item())
         if (s + 1) % 200 == 0: print(s + 1, round(float(np.mean(losses[-200:])), 4), flush=True)
-    cpu_min = round((time.process_time() - t0) / 60, 2)
+    cpu_min, wall_min = round((time.process_time() - t0) / 60, 2), round((time.time() - w0) / 60, 2)
     m.eval()
     ms, per_class = MelSpectrogram(MEL), {}
     acc = lambda y, k: float((clf.probs(resample(y, SR, 22050), 22050).argmax(1) == clf.classes.index(k)).mean())
     for k, x in test.items():
         with torch.no_grad():
-            mel = m.mel(x)
-            y = m.diffusion.sample(m, (len(x), 1, LENGTH), mel, sampler=sampler, seed=1)[:, 0] / c.scale
-            gl = ms.inverse(mel, n_iter=64, length=LENGTH)
+            mel = m.mel(x.to(device))
+            y = m.diffusion.sample(m, (len(x), 1, LENGTH), mel, sampler=sampler, seed=1)[:, 0].cpu() / c.scale
+            gl = ms.inverse(mel.cpu(), n_iter=64, length=LENGTH)
         rms = lambda v: v.pow(2).mean().sqrt()
         row = dict(vocoded=acc(y, k), griffin_lim=acc(gl, k), real_8k=acc(x, k),
                    level_db=round(float(20 * torch.log10(rms(y) / rms(x))), 1))
@@ -92,7 +97,8 @@ def vocode(seed:int=0, steps:int=1800, bs:int=4, lr:float=2e-3, sampler:str='fas
         per_class[k] = row
         print(k, {n: v for n, v in row.items() if n not in ('harmonicity', 'filed')}, flush=True)
     return dict(seed=seed, steps=steps, bs=bs, lr=lr, sampler=sampler, model_sets=model_sets or {},
-                params=sum(p.numel() for p in m.parameters()), train_cpu_min=cpu_min, machine=machine(),
+                params=sum(p.numel() for p in m.parameters()), train_cpu_min=cpu_min, train_wall_min=wall_min,
+                device=device_name(device), machine=machine(),
                 loss=round(float(np.mean(losses[-max(1, steps // 10):])), 4), per_class=per_class,
                 **{n: round(float(np.mean([r[n] for r in per_class.values()])), 3)
                    for n in ('vocoded', 'griffin_lim', 'real_8k')})
@@ -110,6 +116,7 @@ if __name__ == '__main__':
     p.add_argument('--steps', type=int, default=1800)
     p.add_argument('--bs', type=int, default=4, help='crops a step')
     p.add_argument('--sampler', default='fast', help="how the mels are vocoded ('fast', 'ddpm', ...)")
+    p.add_argument('--device', default='cpu', help="where the vocoder trains and samples ('cpu', 'cuda')")
     p.add_argument('--out', default='exp/judge_seeds', help="the benchmark's folder (data, splits, judges)")
     p.add_argument('--set', action='append', default=[], help='KEY=JSON, a change to the model (res_channels=32)')
     p.add_argument('--rows', default=None, help='append the row to this file (JSON lines) instead of the results')
@@ -118,9 +125,10 @@ if __name__ == '__main__':
     if a.merge:
         save(read_rows(p, a.merge)); sys.exit(0)
     if a.steps < 1 or a.bs < 1 or a.seed < 0: p.error('--steps and --bs must be >= 1, --seed >= 0')
+    if a.sampler not in SAMPLERS: p.error(f"--sampler {a.sampler!r}: give one of {list(SAMPLERS)}")   # before training
     sets = parse_sets(p, a.set, 'res_channels=32')
-    try: row = vocode(a.seed, a.steps, a.bs, sampler=a.sampler, model_sets=sets, out=a.out)
-    except ConfigError as e: p.error(str(e))   # a --set the model config has no field for, or an unknown sampler
+    try: row = vocode(a.seed, a.steps, a.bs, sampler=a.sampler, model_sets=sets, out=a.out, device=a.device)
+    except ConfigError as e: p.error(str(e))   # a --set the model config has no field for
     if a.rows:
         with open(a.rows, 'a') as f: f.write(json.dumps(row) + '\n')
     else: save([row])

@@ -56,3 +56,13 @@ def test_save_replaces_a_row_of_the_same_run_only(tmp_path, monkeypatch):
     assert res['memorise_probes'] == {'runs': [1]}
     assert sorted(r['tag'] for r in res['vocoder_probes']['runs']) == ['again', 'long', 'wide']
     assert res['vocoder_probes']['what'].startswith('Whether DiffWave renders a bark')
+
+def test_bad_options_are_one_line_and_exit_code_2_before_any_work(tmp_path):
+    import subprocess
+    script = Path(__file__).resolve().parents[1]/'bench'/'diffwave_vocode.py'
+    for args, msg in ((['--sampler', 'nope'], "--sampler 'nope': give one of"), (['--steps', '0'], '--steps and --bs'),
+                      (['--set', 'nope=1'], "DiffWaveConfig has no field(s) ['nope']")):
+        r = subprocess.run([sys.executable, str(script), '--out', str(tmp_path/'out'), *args], capture_output=True,
+                           text=True, timeout=300)
+        assert r.returncode == 2 and msg in r.stderr and 'Traceback' not in r.stderr, r.stderr
+        assert not (tmp_path/'out').exists()                                    # no data made, no judge trained
