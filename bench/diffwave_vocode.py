@@ -43,7 +43,7 @@ MODEL = dict(res_channels=16, skip_channels=16, n_layers=10, dilation_cycle=5, e
 
 def clips(folder) -> dict:
     "Class -> the class folder's clips at 8 kHz, padded or cut to 4 s, (n, 32000)."
-    return {d.name: torch.stack([pad_or_trim(resample(load_audio(f)[0], 22050, SR)[0], LENGTH)
+    return {d.name: torch.stack([pad_or_trim(load_audio(f, sr=SR)[0][0], LENGTH)   # at the file's rate, resampled
                                  for f in sorted(d.glob('*.wav'))])
             for d in sorted(Path(folder).iterdir()) if d.is_dir()}
 
