@@ -227,8 +227,10 @@ def check_state_dict(model:nn.Module, sd:dict, source=''):
     "Raise `CheckpointError` listing missing / unexpected / mis-shaped tensors when `sd` does not fit `model`."
     own = model.state_dict()
     missing, unexpected = sorted(set(own) - set(sd)), sorted(set(sd) - set(own))
+    # buffers whose size is the data's (a module's `data_sized` names, e.g. a bank of training contours)
+    free = {f"{n}.{b}" if n else b for n, m in model.named_modules() for b in getattr(m, 'data_sized', ())}
     shapes = [f"{k}: {tuple(sd[k].shape)} vs {tuple(own[k].shape)}" for k in own
-              if k in sd and sd[k].shape != own[k].shape]
+              if k in sd and k not in free and sd[k].shape != own[k].shape]
     if missing or unexpected or shapes:
         raise CheckpointError(f"{source}: weights do not match {type(model).__name__}; missing {missing[:10]}"
                               f"{'...' if len(missing)>10 else ''}, "

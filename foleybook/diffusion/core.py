@@ -83,6 +83,11 @@ class DiffusionConfig(FoleyConfig):
     lower_order_final: bool = True  # multistep solvers: first order on the last step (diffusers' `lower_order_final`)
     euler_at_final: bool = False    # DPM-Solver++: first order on the last step whatever the number of steps
     solver_levels: str = None       # multistep solvers: 'karras' or 'lu' levels (`SOLVER_LEVELS`); None: the spacing's
+    # the noise: 'white' (standard normal, as published) or a prior a model attaches (`diffusion.noise.NOISES`:
+    # 'harmonic', harmonic at the training clips' pitch contours where voiced)
+    noise: str = 'white'
+    noise_floor: float = None       # 'harmonic': None unit variance; else the std follows the envelope, >= this
+    noise_spread: float = 0.1       # 'harmonic': a sampled contour's pitch times a factor in [1 - spread, 1 + spread]
     presets: ClassVar[dict] = {
         'diffwave_sc09': dict(),
         'diffwave_ljspeech': dict(T=50, beta_end=0.05, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5)),
@@ -148,6 +153,8 @@ class GaussianDiffusion:
         self.betas = c.betas()
         self.alphas_cumprod = torch.cumprod(1 - self.betas, 0)
         self.T = c.T
+        # the noise prior a model attaches (`train_noise`, `weight`, `sampler`: `diffusion.noise`); None: white noise
+        self.prior = None
 
     def abar(self, t):
         "`alphabar` at (integer or fractional) steps `t` (float64); step -1 is the clean signal (1)."
@@ -204,7 +211,7 @@ def draws(self:GaussianDiffusion, model, # the denoiser (its `training` decides 
      "`q_sample(x0, t, noise)`).")
     n = x0.shape[0]
     if t is None: t = train_steps(self.T, n, self.config.t_power, x0.device)
-    if noise is None: noise = torch.randn_like(x0)
+    if noise is None: noise = torch.randn_like(x0) if self.prior is None else self.prior.train_noise(x0)
     if cond is not None and self.config.p_uncond and model.training:
         cond = drop_cond(cond, torch.rand(n, device=x0.device) < self.config.p_uncond, model)
     return t, noise, cond, self.q_sample(x0, t, noise)
@@ -215,10 +222,12 @@ def loss(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
           cond=None, # the condition (None: unconditional)
           *, t=None, # (n,) integer steps (default: draws by `config.t_power`, uniform at 1)
           noise=None): # the noise (default: standard normal draws)
-    "Mean squared error between the model's output on `q_sample(x0, t)` and its target."
+    ("Mean squared error between the model's output on `q_sample(x0, t)` and its target (each sample's error times "
+     "the prior's `weight`, where a prior is attached).")
     t, noise, cond, xt = self.draws(model, x0, cond, t, noise)
     out = model(xt, t.to(x0.dtype if x0.is_floating_point() else torch.float32), cond)
-    return (out.float() - self.target(x0, noise, t).float()).pow(2).mean()
+    err = out.float() - self.target(x0, noise, t).float()
+    return (err if self.prior is None else err * self.prior.weight(x0).float()).pow(2).mean()
 
 
 # %% ../../nbs/06_diffusion.ipynb #25abc25f
@@ -345,7 +354,8 @@ def sample(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
     if not 0 <= start_step < len(ts): raise ConfigError(f"start_step must be in [0, {len(ts)}), got {start_step}")
     if (mask is None) != (known is None): raise ConfigError("inpainting needs both `mask` and `known`")
     g = clip_generators(seed, n)   # drawn on the CPU, then moved (the same on every device); row j from clip j's alone
-    randn = lambda: draw_normal(shape, g, dev)
+    fn = None if self.prior is None else self.prior.sampler(None if cond is None else cond.cpu())   # a prior's noise
+    randn = (lambda: draw_normal(shape, g, dev)) if fn is None else (lambda: fn(shape, g, dev))
     x = randn() if noise is None else noise.to(dev).float()
     if tuple(x.shape) != tuple(shape): raise ConfigError(f"noise has shape {tuple(x.shape)}, expected {tuple(shape)}")
     a = abs_[start_step].expand(n)

@@ -16,6 +16,7 @@ from ..core import (FoleyConfig, Pretrained, ConfigError, DataError, CheckpointE
 from ..audio import MelConfig, MelSpectrogram
 from .core import DiffusionConfig, GaussianDiffusion
 from .generator import DiffusionGenerator
+from .noise import noise_prior
 from .diffwave_blocks import (DiffWaveConfig, step_embedding, wn, MelUpsampler,
                                              ResidualLayer)
 from ..vocoders.base import inference_copy
@@ -42,6 +43,9 @@ class DiffWave(Pretrained, nn.Module):
         self.out1 = wn(nn.Conv1d(c.skip_channels, c.skip_channels, 1))
         self.out2 = nn.Conv1d(c.skip_channels, c.out_channels, 1)
         nn.init.zeros_(self.out2.weight); nn.init.zeros_(self.out2.bias)
+        # the process's noise prior (`diffusion.noise`; None: white), its bank saved with the weights
+        self.noise_prior = noise_prior(c.diffusion, c.sample_rate, c.scale)
+        self.diffusion.prior = self.noise_prior
 
     @property
     def sample_rate(self): return self.config.sample_rate

@@ -127,8 +127,15 @@ class DiffWaveTrainer(Trainer):
         sub = (lambda idx, train: WaveSegments(ds.subset(idx), cfg.length, s.seed, train, labels=crop, cache=crop,
                                                offsets=offsets, events=run.extras.events if crop and train else 0.)
                ) if lj or crop else (lambda idx, train: ds.subset(idx))
-        return make_dls(sub(tr, True), sub(va, False), bs=s.bs, seed=s.seed, device=device, n_inp=1), cfg
-    def build_model(self, data, run): return DiffusionObjective(BACKBONES[run.extras.backbone][0](data[1]))
+        # the training clips whole, for a noise prior's bank (`diffusion.noise`)
+        clips = None if lj else (lambda: ((ds[i][0], ds[i][1] if conditional else 0) for i in tr))
+        return make_dls(sub(tr, True), sub(va, False), bs=s.bs, seed=s.seed, device=device, n_inp=1), cfg, clips
+    def build_model(self, data, run):
+        model = BACKBONES[run.extras.backbone][0](data[1])
+        if model.noise_prior is not None:   # its bank: the frames of every training clip (resumed: the checkpoint's)
+            if data[2] is None: raise ConfigError("a noise prior needs class folders to draw its contours from")
+            model.noise_prior.fit(data[2](), max(1, data[1].n_classes))
+        return DiffusionObjective(model)
     def build_learner(self, data, model, run, cbs):
         from fastai.learner import Learner
         from fastai.optimizer import Adam

@@ -13,6 +13,7 @@ from torch.nn.utils.parametrizations import weight_norm
 from ..core import FoleyConfig, Pretrained, ConfigError, DataError, discover
 from .core import DiffusionConfig, GaussianDiffusion
 from .generator import DiffusionGenerator
+from .noise import noise_prior
 from .diffwave_blocks import step_embedding
 from .spectral import SpectralMasks
 from ..vocoders.base import inference_copy
@@ -279,6 +280,9 @@ class Sashimi(Pretrained, nn.Module):
             self.spec = SpectralMasks(c.spectral, c.embed_out, n_fft=c.spectral_fft, hop=c.spectral_fft // 4)
             self.spec_inp = nn.Conv1d(c.spectral, c.d_model, 1)
             nn.init.zeros_(self.spec_inp.weight); nn.init.zeros_(self.spec_inp.bias)
+        # the process's noise prior (`diffusion.noise`; None: white), its bank saved with the weights
+        self.noise_prior = noise_prior(c.diffusion, c.sample_rate, c.scale)
+        self.diffusion.prior = self.noise_prior
 
     @property
     def sample_rate(self): return self.config.sample_rate

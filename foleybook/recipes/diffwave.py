@@ -56,7 +56,9 @@ RECIPE_PRESETS = {
                                        length=8000,
                                        gen_length=32000, scale=10.,   # it generates the data's 4 s
                                        film=True,   # the class scales every block's channels (see "FiLM")
-                                       diffusion=_DEMO_DIFFUSION)),
+                                       # noise harmonic at the clips' pitch where voiced, its std their envelope
+                                       # ("Shaped noise")
+                                       diffusion=dict(_DEMO_DIFFUSION, noise='harmonic', noise_floor=0.1))),
                  judge='demo',
                  generate=dict(n_per_class=10, sampler='fast', guidance=4., bs=10),
                  evaluate=dict(embedders=('classifier',))),
