@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np, torch
 from foleybook.recipes.engine import Recipe
 from foleybook.recipes.stages import classes_of, train_recipe_classifier
-from foleybook.recipes.audio_diffusion import unet_config
+from foleybook.systems.audio_diffusion.recipe import unet_config
 from foleybook.diffusion.audio_diffusion import AudioDiffusion
 from foleybook.train.checkpoint import load_checkpoint, checkpoints
 

@@ -115,7 +115,7 @@ def one_step():
 
 def demo_step():
     "1b. one step of the demo_wavenet preset's model on a guided batch of 20."
-    from foleybook.recipes.diffwave import RECIPE_PRESETS
+    from foleybook.systems.diffwave.recipe import RECIPE_PRESETS
     s = RECIPE_PRESETS['demo_wavenet']['train']; ov = dict(s['model']); ov.pop('diffusion')
     model = DiffWave(DiffWaveConfig.preset(s['preset'], **ov, n_classes=7))
     with torch.no_grad():
@@ -127,7 +127,7 @@ def demo_step():
 def end_to_end():
     "2. the 6-step fast schedule vs T = 200 DDPM steps, end to end, with the default inference path."
     if a.e2e == 'demo':   # the demo_wavenet preset's small model (unconditional here), T = 200 as sc09
-        from foleybook.recipes.diffwave import RECIPE_PRESETS
+        from foleybook.systems.diffwave.recipe import RECIPE_PRESETS
         s = RECIPE_PRESETS['demo_wavenet']['train']; ov = {k: v for k, v in s['model'].items() if k != 'diffusion'}
         cfg = DiffWaveConfig.preset(s['preset'], **ov, sample_rate=16000, length=16000,
                                     diffusion=DiffusionConfig.presets['diffwave_sc09'])

@@ -17,7 +17,7 @@ import numpy as np, torch
 from foleybook.core import load_pretrained
 from foleybook.recipes.engine import run_recipe
 from foleybook.recipes.stages import classes_of
-from foleybook.recipes.diffwave import RECIPE_PRESETS
+from foleybook.systems.diffwave.recipe import RECIPE_PRESETS
 from foleybook.diffusion.diffwave_train import train_diffwave
 from foleybook.train.checkpoint import checkpoints, load_checkpoint
 

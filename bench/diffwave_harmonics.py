@@ -20,7 +20,7 @@ from foleybook.core import load_pretrained
 from foleybook.recipes.stages import class_folders
 from foleybook.fastpath import cpu_info
 from foleybook.recipes.bench import bench_data, bench_split, BENCH_PRESETS
-from foleybook.recipes.diffwave import RECIPE_PRESETS
+from foleybook.systems.diffwave.recipe import RECIPE_PRESETS
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -33,7 +33,7 @@ from foleybook.core import ConfigError   # noqa: E402
 from foleybook.data.synth import SynthFoley   # noqa: E402
 from foleybook.diffusion.diffwave import DiffWave, DiffWaveConfig   # noqa: E402
 from foleybook.diffusion.sashimi import Sashimi, SashimiConfig   # noqa: E402
-from foleybook.recipes.diffwave import RECIPE_PRESETS   # noqa: E402
+from foleybook.systems.diffwave.recipe import RECIPE_PRESETS   # noqa: E402
 from diffwave_harmonics import harmonicity   # noqa: E402
 from judge_seeds import machine, parse_sets, read_rows, RESULTS   # noqa: E402
 from diffwave_budget import device_name   # noqa: E402

@@ -14,7 +14,7 @@ import sys, json, time, copy, os, platform, numpy as np, torch
 from pathlib import Path
 from foleybook.core import load_pretrained
 from foleybook.recipes.engine import run_recipe
-from foleybook.recipes.diffwave import RECIPE_PRESETS
+from foleybook.systems.diffwave.recipe import RECIPE_PRESETS
 from foleybook.diffusion.diffwave_train import train_diffwave
 torch.set_num_threads(1)
 tag, over, epochs = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])

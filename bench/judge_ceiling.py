@@ -19,7 +19,7 @@ import numpy as np, torch
 from foleybook.recipes.bench import bench_data, bench_format, bench_split, bench_judge, judge_format, BENCH_PRESETS
 from foleybook.recipes.engine import Recipe
 from foleybook.recipes.stages import data_profile
-from foleybook.systems.common import write_clips, classes_of
+from foleybook.generators import write_clips, classes_of
 from foleybook.eval.report import class_files
 from foleybook.audio import load_audio, MelSpectrogram
 from foleybook.data.loaders import crop_frames

@@ -23,8 +23,8 @@ path). Prints the real-time factor
 import argparse, json, os, time
 os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_THREADS', '1')
 import numpy as np, torch
-from foleybook.priors.mtcrnn_tiers import Tier, TierConfig
-from foleybook.priors.mtcrnn_generate import FastGRUStep
+from foleybook.systems.mtcrnn.tiers import Tier, TierConfig
+from foleybook.systems.mtcrnn.generate import FastGRUStep
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 p.add_argument('--seconds', type=float, default=1.)

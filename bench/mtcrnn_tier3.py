@@ -15,9 +15,9 @@ os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_TH
 from pathlib import Path
 import numpy as np, torch
 from foleybook.eval.system_metrics import track_correlation
-from foleybook.priors.mtcrnn_generate import tier_inputs, generate_tier
-from foleybook.priors.mtcrnn_tiers import Tier
-from foleybook.recipes.mtcrnn import test_curves
+from foleybook.systems.mtcrnn.generate import tier_inputs, generate_tier
+from foleybook.systems.mtcrnn.tiers import Tier
+from foleybook.systems.mtcrnn.recipe import test_curves
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
 p.add_argument('run', help='an MTCRNN recipe folder whose tier3 stage finished')

@@ -16,8 +16,8 @@ from foleybook.features import control_features, mu_law_decode
 from foleybook.core import load_pretrained
 from foleybook.data.textures import texture
 from foleybook.eval.system_metrics import control_correlation, track_correlation
-from foleybook.recipes.mtcrnn import test_curves
-from foleybook.systems.mtcrnn import TIER_ENVELOPES
+from foleybook.systems.mtcrnn.recipe import test_curves
+from foleybook.systems.mtcrnn.chain import TIER_ENVELOPES
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 p.add_argument('run', nargs='?', default=None,

@@ -12,7 +12,7 @@ os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_TH
 import torch, torch.nn.functional as F
 from foleybook.priors.pixelsnail import PixelSNAIL, PixelSNAILConfig
 from foleybook.priors.pixelsnail_layers import CausalConv2d
-from foleybook.recipes.dcase2023 import RECIPE_PRESETS
+from foleybook.systems.dcase2023.recipe import RECIPE_PRESETS
 
 p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 p.add_argument('--bs', type=int, default=RECIPE_PRESETS['demo']['prior']['bs'])

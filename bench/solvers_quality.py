@@ -24,7 +24,7 @@ from foleybook.audio import load_audio
 from foleybook.eval.metrics import fad
 from foleybook.recipes.bench import judge_accuracy, judge_format, bench_split, bench_judge, BENCH_PRESETS
 from foleybook.recipes.engine import get_recipe
-from foleybook.systems.common import as_generator
+from foleybook.generators import as_generator
 from foleybook.data.synth import synth_folder
 from foleybook.recipes.stages import class_folders
 

@@ -21,7 +21,7 @@ from torch import nn
 from foleybook.core import load_pretrained
 from foleybook.fastpath import cpu_info
 from foleybook.recipes.engine import get_recipe
-from foleybook.systems.common import as_generator
+from foleybook.generators import as_generator
 
 ROOT = Path(__file__).resolve().parents[1]
 ap = argparse.ArgumentParser()

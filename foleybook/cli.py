@@ -223,7 +223,7 @@ def _parser_runs(sub):
 
 def build_parser() -> argparse.ArgumentParser:
     "The `foleybook` argument parser and its subcommands (recipe names from `RECIPES`)."
-    discover('foleybook.recipes')
+    discover('foleybook.systems')
     p = argparse.ArgumentParser(prog='foleybook', description=(
             "Foley sound synthesis: datasets, training, generation, evaluation, recipes."
         ))

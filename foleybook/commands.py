@@ -108,7 +108,7 @@ def save_model_folder(model, # anything with `save_pretrained`
 
 def cmd_pipeline(a):
     "`foleybook pipeline --prior DIR --codec DIR --vocoder DIR|griffinlim --out DIR`: one saved `FoleyPipeline`."
-    from foleybook.systems.common import get_system
+    from foleybook.generators import get_system
     _positive(a.duration, '--duration', 'more than 0 seconds')
     check_out_path(a.out)
     prior, vocoder = load_pretrained(a.prior).eval(), a.vocoder
@@ -136,7 +136,7 @@ def load_generator(model=None, # a model folder (any `save_pretrained`), or an e
                    device=None): # where to put it ('auto': CUDA where present); None: where it loads
     "The `Generator` of a model folder or of a recipe experiment (told apart by their files), moved to `device`."
     from foleybook.recipes.engine import Recipe
-    from foleybook.systems.common import as_generator   # a generator itself, or built by its system
+    from foleybook.generators import as_generator   # a generator itself, or built by its system
     dev = None if device is None else get_device(device)
     path, flag = (Path(model), '--model') if model is not None else (Path(experiment), '--experiment')
     if not path.is_dir(): raise DataError(f"{flag} {path}: " + ("not a folder" if path.exists() else "not found"))
@@ -176,7 +176,7 @@ def _claim_classes(out, classes, now, n, overwrite, resume) -> dict:
 
 def cmd_generate(a):
     "`foleybook generate --model DIR | --experiment EXP ...`: clips of a class (or all) of any generator on `--device`."
-    from foleybook.systems.common import write_clips, match_class, check_options, PEAK
+    from foleybook.generators import write_clips, match_class, check_options, PEAK
     if a.n < 1: raise ConfigError(f"--n {a.n}: the number of clips per class must be at least 1")
     if a.seed < 0: raise ConfigError(f"--seed {a.seed}: must be 0 or more")
     out = check_out_path(a.out)

@@ -15,7 +15,8 @@ __all__ = ['LAYERS', 'package_root', 'module_files', 'layer_of', 'Import', 'impo
 # %% ../nbs/00_architecture.ipynb #8c966899
 LAYERS = [('foundations', ()), ('data', ('data',)), ('train', ('train',)),
           ('vocoders, codecs, eval', ('vocoders', 'codecs', 'eval')), ('priors, diffusion', ('priors', 'diffusion')),
-          ('systems', ('systems',)), ('recipes', ('recipes',)), ('cli', ('cli', 'commands'))]
+          ('generators', ('generators',)), ('recipes', ('recipes',)), ('systems', ('systems',)),
+          ('cli', ('cli', 'commands'))]
 
 def package_root(package:str='foleybook') -> Path: # the package whose files are read
     "The folder of `package`, found without importing it."

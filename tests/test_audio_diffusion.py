@@ -46,7 +46,7 @@ def test_recipe_name_is_audio_diffusion_with_alias(tmp_path, monkeypatch, capsys
 def test_hifigan_for_every_image_resolution():
     import math
     from foleybook.diffusion.mel_images import MelImageConfig
-    from foleybook.recipes.audio_diffusion import hifigan_for_images
+    from foleybook.systems.audio_diffusion.recipe import hifigan_for_images
     from foleybook.vocoders.hifigan import HiFiGAN, HiFiGANConfig
     for name in MelImageConfig.presets:   # hops 512, 1024, 256, 689 (= 13 x 53), 64
         img = MelImageConfig.preset(name)
@@ -60,8 +60,8 @@ def test_hifigan_for_every_image_resolution():
 def test_recipe_vocoder_stage_trains_a_hifigan_that_generation_uses(tmp_path):
     import torch
     from foleybook.recipes.engine import run_recipe
-    from foleybook.recipes.audio_diffusion import RECIPE_PRESETS
-    from foleybook.systems.audio_diffusion import AUDIO_DIFFUSION_SYSTEM
+    from foleybook.systems.audio_diffusion.recipe import RECIPE_PRESETS
+    from foleybook.systems.audio_diffusion.sampler import AUDIO_DIFFUSION_SYSTEM
     from foleybook.vocoders.hifigan import HiFiGAN
     from foleybook.diffusion.mel_images import MelImageConfig
     P = dict(RECIPE_PRESETS['debug'], name='debug-vocoder',

@@ -101,7 +101,7 @@ def test_recipe_generates_with_baseline_checkpoints(tmp_path):
     ("The steps `foleybook.priors.pixelsnail_train` gives for the published files, on the debug recipe with files of "
      "debug size.")
     from foleybook.recipes.engine import Recipe, run_recipe
-    from foleybook.recipes.dcase2023 import DCASE2023
+    from foleybook.systems.dcase2023.recipe import DCASE2023
     P = DCASE2023.preset('debug', generate__guidance=1.)     # the baseline's prior has no null class
     exp, ck = tmp_path/'exp', tmp_path/'ck'; ck.mkdir()
     run_recipe(exp, 'dcase2023', data='synth', preset=P, stage='data', stop_stage='split', quiet=True)

@@ -50,7 +50,7 @@ def test_generate_section_takes_the_samplers_steps_and_eta():
     "The recipe's `generate` section reaches every sampler of the core: its calls and DDIM's eta, checked and used."
     import torch
     from foleybook.core import ConfigError
-    from foleybook.recipes.diffwave import DiffWaveGenerate
+    from foleybook.systems.diffwave.recipe import DiffWaveGenerate
     from foleybook.recipes.sections import check_section
     from foleybook.diffusion.sashimi import Sashimi, SashimiConfig
     check_section(DiffWaveGenerate, dict(n_per_class=2, sampler='ddim', steps=20, eta=1., guidance=4.), 'demo.generate')

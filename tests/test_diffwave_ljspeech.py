@@ -6,7 +6,7 @@ import numpy as np, pytest, torch
 from foleybook.audio import save_audio, load_audio
 from foleybook.core import ConfigError, DataError, load_pretrained
 from foleybook.recipes.engine import run_recipe
-from foleybook.recipes.diffwave import RECIPE_PRESETS
+from foleybook.systems.diffwave.recipe import RECIPE_PRESETS
 from foleybook.diffusion.diffwave_train import is_ljspeech, train_diffwave
 
 SR = 8000   # the `debug_mel` model's rate (the loader resamples anything else)

@@ -15,7 +15,7 @@ from foleybook.eval.classifier import FoleyClassifier, ClassifierConfig
 from foleybook.eval.metrics import frechet_distance, fad, kad, mmd2, mkl, is_score, kid, ndb
 from foleybook.eval.report import evaluate, write_report, class_files
 from foleybook.eval.rerank import rerank
-from foleybook.systems.dcase2023 import check_dcase_folder
+from foleybook.systems.dcase2023.pipeline import check_dcase_folder
 
 
 class MelMean(TorchEmbedder, nn.Module):

@@ -12,7 +12,7 @@ from foleybook.seeds import clip_generators, draw_uniform
 from foleybook.data.synth import DCASE_CLASSES
 from foleybook.protocols import Generator, GeneratorMixin
 from foleybook.train.trainers import Trainer, trainer, TRAINERS
-from foleybook.systems.common import System, Part, PartsGenerator, register_system, ALL_SYSTEMS, classes_of
+from foleybook.generators import System, Part, PartsGenerator, register_system, ALL_SYSTEMS, classes_of
 from foleybook.recipes.engine import RecipeSpec, Stage, register_recipe, RECIPES
 from foleybook.recipes.sections import Train
 from foleybook.recipes.stages import stage_data, stage_split, stage_generate, stage_evaluate, run_trainer

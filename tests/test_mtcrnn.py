@@ -5,14 +5,14 @@ import numpy as np, pytest, torch
 from foleybook.core import ConfigError, DataError, CheckpointError, load_pretrained
 from foleybook.train.trainers import get_trainer, resolve
 from foleybook.protocols import check_generator
-from foleybook.priors.mtcrnn_tiers import Tier, TierConfig
-from foleybook.priors.mtcrnn_train import clip_tracks, clip_files
-from foleybook.systems.mtcrnn import MTCRNN
-from foleybook.priors.mtcrnn_train import train_mtcrnn
+from foleybook.systems.mtcrnn.tiers import Tier, TierConfig
+from foleybook.systems.mtcrnn.train import clip_tracks, clip_files
+from foleybook.systems.mtcrnn.chain import MTCRNN
+from foleybook.systems.mtcrnn.train import train_mtcrnn
 from foleybook.data.textures import texture, make_textures
 from foleybook.recipes.engine import get_recipe
 from foleybook.eval.system_metrics import control_correlation, event_times
-from foleybook.recipes.mtcrnn import test_curves as curves
+from foleybook.systems.mtcrnn.recipe import test_curves as curves
 
 
 @pytest.fixture(scope='module')
@@ -81,7 +81,7 @@ def test_control_measure():
 
 
 def test_lossy_fast_steps_stay_close_and_fp32_is_exact():
-    from foleybook.priors.mtcrnn_generate import FastGRUStep, generate_tier
+    from foleybook.systems.mtcrnn.generate import FastGRUStep, generate_tier
     torch.manual_seed(1)
     t1 = Tier(TierConfig.preset('debug_tier1', hidden=48)).eval()
     cond = torch.randn(1, 150, 13)

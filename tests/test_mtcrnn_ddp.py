@@ -8,8 +8,8 @@ from foleybook.train.learner import launch
 def _train(folder, out):
     import torch.distributed as dist
     from foleybook.core import seed_everything
-    from foleybook.priors.mtcrnn_tiers import Tier, TierConfig
-    from foleybook.priors.mtcrnn_train import clip_files, clip_tracks, tier_stats, tier_dls, tier_learner
+    from foleybook.systems.mtcrnn.tiers import Tier, TierConfig
+    from foleybook.systems.mtcrnn.train import clip_files, clip_tracks, tier_stats, tier_dls, tier_learner
     torch.set_num_threads(1)
     seed_everything(0)
     cfg = TierConfig.preset('debug')

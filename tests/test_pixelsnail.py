@@ -10,7 +10,7 @@ from foleybook.priors.pixelsnail_train import train_prior
 from foleybook.priors.sampling import sample_logits
 from foleybook.data.loaders import write_codes
 from foleybook.seeds import clip_seeds
-from foleybook.systems.dcase2023 import FoleyPipeline
+from foleybook.systems.dcase2023.pipeline import FoleyPipeline
 
 torch.set_num_threads(1)
 

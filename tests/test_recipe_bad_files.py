@@ -7,7 +7,7 @@ from foleybook.data.synth import SynthFoley
 from foleybook.protocols import GeneratorMixin
 from foleybook.recipes.engine import RecipeSpec, Stage, run_recipe
 from foleybook.recipes.stages import stage_data, stage_split, stage_generate, stage_evaluate, classes_of
-from foleybook.systems.common import System
+from foleybook.generators import System
 from foleybook.seeds import clip_seeds, clip_generators, draw_normal
 
 

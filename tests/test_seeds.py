@@ -11,7 +11,7 @@ from foleybook.seeds import clip_seed, clip_seeds
 
 def generators(precision='fp32') -> dict:
     "System -> (its generator from tiny untrained parts, weights seeded, in `precision`; a condition; options)."
-    from foleybook.systems.common import get_system
+    from foleybook.generators import get_system
     from foleybook.codecs.vqvae import VQVAE, VQVAEConfig
     from foleybook.priors.pixelsnail import PixelSNAIL, PixelSNAILConfig
     from foleybook.vocoders.hifigan import HiFiGAN, HiFiGANConfig
@@ -21,7 +21,7 @@ def generators(precision='fp32') -> dict:
     from foleybook.diffusion.diffwave import DiffWave
     from foleybook.diffusion.diffwave_blocks import DiffWaveConfig
     from foleybook.diffusion.audio_diffusion import AudioDiffusion, AudioDiffusionConfig
-    from foleybook.priors.mtcrnn_tiers import Tier, TierConfig
+    from foleybook.systems.mtcrnn.tiers import Tier, TierConfig
     torch.manual_seed(0)
     codec = VQVAE(VQVAEConfig.preset('debug')).eval()
     H, W = codec.code_shape(16)

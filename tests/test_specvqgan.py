@@ -186,7 +186,7 @@ def test_gpt_training_loss_falls():
 
 
 def test_trainers_and_pipeline_end_to_end(synth):
-    from foleybook.systems.specvqgan import SpecVQGANPipeline, sources_from_folder
+    from foleybook.systems.specvqgan.pipeline import SpecVQGANPipeline, sources_from_folder
     root, froot, d = synth
     clf = FoleyClassifier(ClassifierConfig.preset('debug', mel=VQGANConfig.preset('debug').mel,
                                                   classes=('DogBark', 'Rain')))

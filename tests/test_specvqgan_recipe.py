@@ -36,8 +36,8 @@ def test_specvqgan_recipe_vocoders(tmp_path):
     from foleybook.vocoders.melgan import MelGAN
     from foleybook.vocoders.base import GriffinLimVocoder
     from foleybook.priors.transformer import SpecGPT, GPTConfig
-    from foleybook.recipes.specvqgan import SPECVQGAN
-    from foleybook.systems.common import get_system
+    from foleybook.systems.specvqgan.recipe import SPECVQGAN
+    from foleybook.generators import get_system
     codec = VQGAN(VQGANConfig.preset('debug')).eval()
     gpt = SpecGPT(GPTConfig.preset('debug', cond='class', n_classes=2, classes=('DogBark', 'Rain'))).eval()
     def _vocoder(r, codec):   # the vocoder of the pipeline the system assembles from the experiment's vocoder stage

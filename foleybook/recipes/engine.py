@@ -47,7 +47,7 @@ class RecipeSpec:
     stages:list # `Stage`s in running order
     presets:dict # preset name -> dict: the common entries and a section per stage
     description:str='' # one line for `foleybook recipe --help`
-    # its `System` (`foleybook.systems.common`): the generate stage's generator, the evaluate stage's hooks
+    # its `System` (`foleybook.generators`): the generate stage's generator, the evaluate stage's hooks
     system:object=None
     sections:dict=None # section name -> `Train(...)` or a `FoleyConfig` class, over `SECTIONS`
     common:type=RecipeCommon # the type of the entries outside the sections
@@ -133,7 +133,7 @@ def register_recipe(spec:RecipeSpec) -> RecipeSpec:
 def get_recipe(name) -> RecipeSpec: # a recipe name or alias (or a `RecipeSpec`, returned as is)
     "The registered recipe `name` (aliases resolved), with a clear error listing the known ones."
     if isinstance(name, RecipeSpec): return name
-    if name not in RECIPES and name not in RECIPE_ALIASES: discover('foleybook.recipes')
+    if name not in RECIPES and name not in RECIPE_ALIASES: discover('foleybook.systems')
     name = RECIPE_ALIASES.get(name, name)
     if name not in RECIPES:
         near = difflib.get_close_matches(str(name), [*RECIPES, *RECIPE_ALIASES], 1)

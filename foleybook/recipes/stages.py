@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from ..core import DataError, ConfigError, SYSTEMS, atomic_write, check_system
 from ..protocols import check_generator
-from ..systems.common import classes_of, data_source
+from ..generators import classes_of, data_source
 from ..data.folders import AUDIO_EXTS, check_audio, class_dirs
 from ..data.profile import DataProfile, levelled_folder
 from .engine import Recipe, RecipeSpec, Stage, run_recipe, INPUT_CHECKS
@@ -223,7 +223,7 @@ def data_profile(r:Recipe) -> DataProfile:
 
 def stage_generate(r:Recipe) -> dict:
     "Write `n_per_class` clips a class with the recipe's `Generator` in `gen/<Class>/`, in the data's format and level."
-    from foleybook.systems.common import write_clips
+    from foleybook.generators import write_clips
     if r.spec.system is None: raise ConfigError(f"recipe {r.spec.name} has no system: nothing to generate with")
     g = r.spec.system.assemble(r, recipe_device(r))
     s = dict(r.P['generate']); n = s.pop('n_per_class'); bs = s.pop('bs', 8)
