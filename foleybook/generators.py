@@ -21,9 +21,9 @@ from .audio import save_audio, pad_or_trim, resample
 from .console import Progress
 
 # %% auto #0
-__all__ = ['PEAK', 'ALL_SYSTEMS', 'limit_peak', 'write_clip', 'match_class', 'check_options', 'write_clips', 'generator_sampler',
-           'Part', 'load_vocoder_part', 'classes_of', 'data_source', 'System', 'register_system', 'get_system',
-           'PartsGenerator', 'as_generator', 'CodePipeline']
+__all__ = ['PEAK', 'ALL_SYSTEMS', 'SYSTEM_HOOKS', 'limit_peak', 'write_clip', 'match_class', 'check_options', 'write_clips',
+           'generator_sampler', 'Part', 'load_vocoder_part', 'classes_of', 'data_source', 'System', 'register_system',
+           'on_register', 'get_system', 'PartsGenerator', 'as_generator', 'CodePipeline']
 
 # %% ../nbs/05c_generators.ipynb #9e91fec6
 PEAK = 0.98   # the limiter's ceiling: generated clips louder than this are scaled down to it
@@ -195,6 +195,10 @@ class System:
     class_metrics:object = True # the shared per-class metrics run first: a bool, or `f(experiment) -> bool`
     sampler:Callable = None # `sampler(generator, **options) -> widget` (default: `generator_sampler`)
     models:tuple = () # model classes that, saved alone, are its generator once built (`as_generator`): its first part
+    # its recipe's presets (name -> dict): with them the system is its own recipe, `foleybook recipe NAME`, made of the
+    # shared data, split, generate and evaluate stages around one training stage a part (`system_recipe`)
+    presets:dict = None
+    description:str = '' # that recipe's one line for `foleybook recipe --help`
 
     def __repr__(self): return f"System({self.name!r}, parts={list(self.parts)})"
 
@@ -245,10 +249,21 @@ class System:
 def _in_package(system:System) -> bool: return getattr(system.build, '__module__', '').startswith('foleybook.')
 
 def register_system(system:System) -> System:
-    "Add `system` to `ALL_SYSTEMS`; a system of the package is never shadowed by one defined elsewhere (a notebook)."
+    ("Add `system` to `ALL_SYSTEMS` and tell the `SYSTEM_HOOKS`; a system of the package is never shadowed by one "
+     "defined elsewhere (a notebook).")
     prev = ALL_SYSTEMS.get(system.name)
-    if prev is None or _in_package(system) or not _in_package(prev): ALL_SYSTEMS[system.name] = system
+    if prev is None or _in_package(system) or not _in_package(prev):
+        ALL_SYSTEMS[system.name] = system
+        for hook in SYSTEM_HOOKS: hook(system)
     return system
+
+SYSTEM_HOOKS = []   # `hook(system)` called for every registered system (the recipe engine makes declared recipes)
+
+def on_register(hook:Callable): # `hook(system)`
+    "Call `hook` for every system registered so far and from now on: how a higher layer learns of the systems."
+    SYSTEM_HOOKS.append(hook)
+    for s in list(ALL_SYSTEMS.values()): hook(s)
+    return hook
 
 def get_system(name) -> System: # a system name (or a `System`, returned as is)
     "The registered system `name`, with a clear error listing the known ones."

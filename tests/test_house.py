@@ -1,6 +1,6 @@
 """How to add a system, proved: a sixth system defined only here (a trainable part, its trainer, a generator made of
-that part, one `System`, one recipe) trains, generates, exports, is benchmarked and shows its sampler through the
-tables, with no edit anywhere else."""
+that part, and one `System` declaration with its presets) trains, generates, exports, is benchmarked and shows its
+sampler through the tables, with no edit anywhere else."""
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,9 +13,8 @@ from foleybook.data.synth import DCASE_CLASSES
 from foleybook.protocols import Generator, GeneratorMixin
 from foleybook.train.trainers import Trainer, trainer, TRAINERS
 from foleybook.generators import System, Part, PartsGenerator, register_system, ALL_SYSTEMS, classes_of
-from foleybook.recipes.engine import RecipeSpec, Stage, register_recipe, RECIPES
-from foleybook.recipes.sections import Train
-from foleybook.recipes.stages import stage_data, stage_split, stage_generate, stage_evaluate, run_trainer
+from foleybook.recipes.engine import RECIPES
+import foleybook.recipes.stages   # the engine's shared stages: a system with presets is a recipe
 from foleybook.cli import main
 
 
@@ -65,35 +64,26 @@ class Chirps(GeneratorMixin, PartsGenerator):
         gain = self.levels.log_rms[k].detach().exp() * 2 ** .5
         return gain * torch.sin(2 * torch.pi * f0 * t * (1 + rate * t / 2))
 
-CHIRPS = register_system(System('chirps', {'levels': Part('levels', ('levels',))},
-                                build=lambda parts, classes=None: Chirps(parts['levels'], classes),
-                                settings=lambda r, parts, given: dict(classes=classes_of(r))))
-
-def stage_levels(r):
-    "Train the levels on the train split."
-    run_trainer(r, r.need('split', 'the train split', r.path('data', 'train')))
-    return {}
-
 PRESET = dict(n_per_class=4, holdout=0.5, seed=0, duration=1.0, synth=dict(classes=['DogBark', 'Rain', 'GunShot']),
               levels=dict(preset='debug', epochs=3), generate=dict(n_per_class=2, bs=2),
               judge='debug', evaluate=dict(embedders=['classifier']))
 
+# the one declaration: its part and trainer, how it builds, its presets; the recipe's stages come by default
+CHIRPS = register_system(System('chirps', {'levels': Part('levels', ('levels',))},
+                                build=lambda parts, classes=None: Chirps(parts['levels'], classes),
+                                settings=lambda r, parts, given: dict(classes=classes_of(r)),
+                                presets={'debug': PRESET}, description='rising chirps at learnt class levels'))
+
 @pytest.fixture
 def recipe():
-    spec = register_recipe(RecipeSpec('chirps', [
-        Stage('data', 'the data description', 'data/source.json', (), stage_data),
-        Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), stage_split),
-        Stage('levels', 'the class levels', 'levels/final', ('split',), stage_levels, 'levels', 'levels'),
-        Stage('generate', 'generated clips', 'gen', ('levels',), stage_generate),
-        Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate,
-              reads=('evaluate', 'judge'))],
-        presets={'debug': PRESET}, system=CHIRPS, sections=dict(levels=Train('levels'))))
-    yield spec
-    RECIPES.pop('chirps', None)
+    yield RECIPES['chirps']
 
 
 def test_registered_by_definition(tmp_path):
     assert REGISTRY['Chirps'] is Chirps and ALL_SYSTEMS['chirps'] is CHIRPS and TRAINERS['levels'] is train_levels.spec
+    spec = RECIPES['chirps']   # its recipe, from the declaration: the shared stages around its part's training stage
+    assert spec.system is CHIRPS
+    assert [s.name for s in spec.stages] == ['data', 'split', 'levels', 'generate', 'evaluate']
     g = CHIRPS.assemble({'levels': Levels(LevelsConfig())})
     assert isinstance(g, Generator) and isinstance(load_pretrained(g.save_pretrained(tmp_path/'m')), Chirps)
 

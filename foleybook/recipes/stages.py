@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from ..core import DataError, ConfigError, SYSTEMS, atomic_write, check_system
 from ..protocols import check_generator
-from ..generators import classes_of, data_source
+from ..generators import classes_of, data_source, on_register
 from ..data.folders import AUDIO_EXTS, check_audio, class_dirs
 from ..data.profile import DataProfile, levelled_folder
-from .engine import Recipe, RecipeSpec, Stage, run_recipe, INPUT_CHECKS
+from .engine import Recipe, RecipeSpec, Stage, run_recipe, register_recipe, INPUT_CHECKS
 from .sections import Train
 from ..train.settings import deep_merge
 from ..train.checkpoint import checkpoints
@@ -25,7 +25,7 @@ __all__ = ['SPLIT_READS', 'VOCODER', 'class_folders', 'find_dev_folder', 'stage_
            'link_or_copy', 'stage_split', 'train_clips', 'resume_note', 'run_trainer', 'stage_vocoder', 'recipe_device',
            'data_profile', 'stage_generate', 'precision_record', 'precision_section', 'recipe_judge',
            'train_recipe_classifier', 'classifier_mel', 'plot_class_mels', 'Evaluation', 'class_metrics',
-           'stage_evaluate']
+           'stage_evaluate', 'stage_train', 'part_stage', 'system_recipe']
 
 # %% ../../nbs/13b_stages.ipynb #6d35df92
 def _audio_files(folder) -> list:
@@ -380,3 +380,47 @@ def stage_evaluate(r:Recipe) -> dict:
     head = {k: v for k, v in summary.items() if isinstance(v, float)}
     r.log(f"stage {r.current}: " + ", ".join(f"{k} {v:.3f}" for k, v in head.items()) + " -> report.md")
     return head
+
+# %% ../../nbs/13b_stages.ipynb #a32ea494
+def stage_train(r:Recipe) -> dict:
+    "Train the current stage's part on the train split: the default training stage of a system's recipe."
+    run_trainer(r, train_clips(r))
+    return {k: v for k, v in r.P[r.stages[r.current].section].items() if k in ('preset', 'epochs', 'steps')}
+
+def part_stage(part) -> Stage: # a `Part` of a `System`
+    "The default stage that trains `part`: its section and working folder named after its stage, its folder its own."
+    return Stage(part.stage, f"a trained {part.stage}", part.where, ('split',), stage_train, part.stage,
+                 part.where.split('/')[0])
+
+def system_recipe(system, # a `System`
+                  presets:dict=None, # preset name -> dict (default: the system's own `presets`)
+                  description:str=None, # one line for `foleybook recipe --help` (default: the system's)
+                  stages:list=None, # its own stages, between split and generate (default: `part_stage` of each part)
+                  replace:dict=None, # a shared stage's name -> the `Stage` that takes its place ('data', ...)
+                  **spec) -> RecipeSpec: # more `RecipeSpec` fields (sections, common, aliases, ...)
+    ("The recipe of `system`: the shared data and split stages, its own, then generate (after every part's stage) and "
+     "evaluate; each training section typed by its part's trainers.")
+    own = list(stages) if stages is not None else [part_stage(p) for p in system.parts.values()]
+    shared = dict(
+        data=Stage('data', 'the data description', 'data/source.json', (), stage_data, reads=('n_per_class', 'seed')),
+        split=Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), stage_split,
+                    reads=SPLIT_READS),
+        generate=Stage('generate', 'generated clips', 'gen',
+                       tuple(p.stage for p in system.parts.values()) or ('split',), stage_generate,
+                       reads=('generate',)),
+        evaluate=Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate,
+                       reads=('evaluate', 'judge')))
+    unknown = set(replace or {}) - set(shared)
+    if unknown: raise ConfigError(f"system_recipe: no shared stage(s) {sorted(unknown)}; shared: {list(shared)}")
+    shared.update(replace or {})
+    sections = {p.stage: Train(*p.trainers) for p in system.parts.values() if p.trainers}
+    spec['sections'] = {**sections, **(spec.get('sections') or {})}
+    return RecipeSpec(system.name, [shared['data'], shared['split'], *own, shared['generate'], shared['evaluate']],
+                      system.presets if presets is None else presets,
+                      system.description if description is None else description, system=system, **spec)
+
+def _declared_recipe(system):
+    "Register the recipe of a system that declares its presets."
+    if system.presets is not None: register_recipe(system_recipe(system))
+
+on_register(_declared_recipe)

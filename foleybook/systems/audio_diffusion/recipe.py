@@ -8,11 +8,10 @@ import json, math
 from pathlib import Path
 from ...core import ConfigError, atomic_write
 from dataclasses import dataclass
-from ...recipes.engine import Recipe, RecipeSpec, Stage, register_recipe, RECIPES
+from ...recipes.engine import Recipe, Stage, register_recipe, RECIPES
 from ...recipes.sections import Train, GenerateSection
 import foleybook.diffusion.audio_diffusion_train, foleybook.vocoders.vocoder_train   # the trainers of its sections
-from ...recipes.stages import (stage_data, stage_split, stage_generate, stage_evaluate, run_trainer, train_clips,
-                                      SPLIT_READS)
+from ...recipes.stages import run_trainer, train_clips, system_recipe
 from ...generators import classes_of
 from .sampler import AUDIO_DIFFUSION_SYSTEM
 
@@ -133,15 +132,12 @@ def stage_vocoder(r:Recipe) -> dict:
                 extras=dict(segment=images.hop_length * 32))
     return {k: v.get(k) for k in ('preset', 'steps', 'epochs')}
 
-AUDIO_DIFFUSION = register_recipe(RecipeSpec('audio-diffusion', [
-    Stage('data', 'the data description', 'data/source.json', (), stage_data, reads=('n_per_class', 'seed')),
-    Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), stage_split, reads=SPLIT_READS),
+# the shared data, split, generate and evaluate stages around its own (`system_recipe`)
+AUDIO_DIFFUSION = register_recipe(system_recipe(AUDIO_DIFFUSION_SYSTEM, RECIPE_PRESETS,
+    'audio-diffusion: class-conditional mel-image (or latent) diffusion, per-class FAD and accuracy', [
     Stage('vae', 'a trained KL autoencoder', 'vae/final', ('split',), stage_vae, 'vae', 'vae', when=no_vae),
     Stage('unet', 'a trained audio-diffusion model', 'unet/final', ('split', 'vae'), stage_unet, 'unet', 'unet'),
     Stage('vocoder', 'a neural vocoder on the images\' mels', 'vocoder/final', ('split',), stage_vocoder, 'vocoder',
-          'vocoder', when=no_vocoder),
-    Stage('generate', 'generated clips', 'gen', ('unet', 'vocoder'), stage_generate, reads=('generate',)),
-    Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate, reads=('evaluate', 'judge'))],
-    RECIPE_PRESETS, 'audio-diffusion: class-conditional mel-image (or latent) diffusion, per-class FAD and accuracy',
-    system=AUDIO_DIFFUSION_SYSTEM, sections=AUDIO_DIFFUSION_SECTIONS,
+          'vocoder', when=no_vocoder)],
+    sections=AUDIO_DIFFUSION_SECTIONS,
     aliases=('audio_diffusion',)))   # the older spelling: the same recipe, the same exp/audio-diffusion-PRESET

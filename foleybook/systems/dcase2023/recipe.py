@@ -8,10 +8,9 @@ import functools, json, os
 from pathlib import Path
 from ...core import ConfigError, DataError, SYSTEMS, atomic_write
 from dataclasses import dataclass
-from ...recipes.engine import Recipe, RecipeSpec, Stage, register_recipe
+from ...recipes.engine import Recipe, Stage, register_recipe
 from ...recipes.sections import Train, GenerateSection
-from ...recipes.stages import (stage_data, stage_split, train_clips, SPLIT_READS, stage_generate, stage_evaluate,
-                                      run_trainer, stage_vocoder, VOCODER)
+from ...recipes.stages import stage_data, train_clips, run_trainer, stage_vocoder, VOCODER, system_recipe
 from ...generators import classes_of
 from .pipeline import DCASE2023_SYSTEM
 import foleybook.codecs.vqvae_train, foleybook.priors.pixelsnail_train   # the trainers of its sections
@@ -100,14 +99,13 @@ def stage_prior(r:Recipe) -> dict:
     return {k: r.P['prior'].get(k) for k in ('preset', 'epochs', 'steps')}
 
 # %% ../../../nbs/13c_dcase2023.ipynb #03e088fa
-DCASE2023 = register_recipe(RecipeSpec('dcase2023', [
-    Stage('data', 'the data description', 'data/source.json', (), stage_dcase_data, reads=('n_per_class', 'seed')),
+# the shared data, split, generate and evaluate stages around its own (`system_recipe`)
+DCASE2023 = register_recipe(system_recipe(DCASE2023_SYSTEM, RECIPE_PRESETS,
+    'DCASE 2023 Task 7 baseline: VQ-VAE + PixelSNAIL + HiFi-GAN, per-class FAD and accuracy', [
     Stage('vocoder', 'a trained vocoder', 'vocoder/final', ('data',), stage_vocoder, 'vocoder', 'vocoder'),
-    Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), stage_split, reads=SPLIT_READS),
     Stage('vqvae', 'a trained VQ-VAE', 'vqvae/final', ('split',), stage_vqvae, 'vqvae', 'vqvae'),
     Stage('codes', 'codes', 'codes', ('vqvae',), stage_codes),
-    Stage('prior', 'a trained prior', 'prior/final', ('codes',), stage_prior, 'prior', 'prior'),
-    Stage('generate', 'generated clips', 'gen', ('vocoder', 'vqvae', 'prior'), stage_generate, reads=('generate',)),
-    Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate, reads=('evaluate', 'judge'))],
-    RECIPE_PRESETS, 'DCASE 2023 Task 7 baseline: VQ-VAE + PixelSNAIL + HiFi-GAN, per-class FAD and accuracy',
-    system=DCASE2023_SYSTEM, sections=DCASE_SECTIONS))
+    Stage('prior', 'a trained prior', 'prior/final', ('codes',), stage_prior, 'prior', 'prior')],
+    replace=dict(data=Stage('data', 'the data description', 'data/source.json', (), stage_dcase_data,
+                            reads=('n_per_class', 'seed'))),
+    sections=DCASE_SECTIONS))

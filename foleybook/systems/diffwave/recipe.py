@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 from ...core import ConfigError, DataError, atomic_write
 from dataclasses import dataclass
-from ...recipes.engine import Recipe, RecipeSpec, Stage, register_recipe
+from ...recipes.engine import Recipe, Stage, register_recipe
 from ...recipes.sections import Train, RecipeCommon, GenerateSection
 from ...recipes.stages import (stage_data, stage_split, stage_generate, stage_evaluate, recipe_device,
-                                      run_trainer, train_clips, SPLIT_READS)
+                                      run_trainer, train_clips, SPLIT_READS, system_recipe)
 from ...generators import data_source
 from .generator import DIFFWAVE_SYSTEM
 import foleybook.diffusion.diffwave_train   # the `diffwave` trainer of its `train` section
@@ -167,15 +167,16 @@ def _task_stage(name:str):
     run.__name__ = run.__qualname__ = f"stage_{name}"
     return run
 
-DIFFWAVE = register_recipe(RecipeSpec('diffwave', [
-    Stage('data', 'the data description', 'data/source.json', (), _task_stage('data'),
-          reads=('task', 'n_per_class', 'synth', 'seed')),
-    Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), _task_stage('split'),
-          reads=(*SPLIT_READS, 'n_test')),
-    Stage('train', 'a trained DiffWave', 'model/final', ('split',), _task_stage('train'), 'train', 'model'),
-    Stage('generate', 'generated clips', 'gen', ('train',), _task_stage('generate'), reads=('generate', 'n_vocode')),
-    Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate, reads=('evaluate', 'judge'))],
-    RECIPE_PRESETS,
-                                      'DiffWave (WaveNet or SaShiMi backbone): class-conditional with the SC09 metrics '
-                                      '(FID, IS, mIS, AM, NDB), or an LJSpeech vocoder',
-    system=DIFFWAVE_SYSTEM, sections=DIFFWAVE_SECTIONS, common=DiffWaveCommon))
+# the shared stages' places taken by the task's functions (`TASK_STAGES`), the shared evaluate stage kept
+DIFFWAVE = register_recipe(system_recipe(DIFFWAVE_SYSTEM, RECIPE_PRESETS,
+    'DiffWave (WaveNet or SaShiMi backbone): class-conditional with the SC09 metrics (FID, IS, mIS, AM, NDB), or an '
+    'LJSpeech vocoder',
+    [Stage('train', 'a trained DiffWave', 'model/final', ('split',), _task_stage('train'), 'train', 'model')],
+    replace=dict(
+        data=Stage('data', 'the data description', 'data/source.json', (), _task_stage('data'),
+                   reads=('task', 'n_per_class', 'synth', 'seed')),
+        split=Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), _task_stage('split'),
+                    reads=(*SPLIT_READS, 'n_test')),
+        generate=Stage('generate', 'generated clips', 'gen', ('train',), _task_stage('generate'),
+                       reads=('generate', 'n_vocode'))),
+    sections=DIFFWAVE_SECTIONS, common=DiffWaveCommon))

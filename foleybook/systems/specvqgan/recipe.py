@@ -9,10 +9,10 @@ from pathlib import Path
 from ...core import ConfigError, DataError, atomic_write
 from ...audio import MelConfig
 from dataclasses import dataclass
-from ...recipes.engine import Recipe, RecipeSpec, Stage, register_recipe
+from ...recipes.engine import Recipe, Stage, register_recipe
 from ...recipes.sections import Train, GenerateSection, EvaluateSection
-from ...recipes.stages import stage_data, stage_split, stage_generate, stage_evaluate, train_recipe_classifier
-from ...recipes.stages import stage_vocoder, run_trainer, VOCODER, train_clips, SPLIT_READS
+from ...recipes.stages import stage_data, stage_generate, stage_evaluate, train_recipe_classifier, system_recipe
+from ...recipes.stages import stage_vocoder, run_trainer, VOCODER, train_clips
 from .pipeline import SPECVQGAN_SYSTEM, features_root
 import foleybook.codecs.vqgan_train, foleybook.priors.transformer_train   # the trainers of its sections
 
@@ -134,10 +134,9 @@ def _gpt_stage(kind):
 stage_gpt_class, stage_gpt_feature = _gpt_stage('class'), _gpt_stage('feature')
 
 # %% ../../../nbs/13e_specvqgan.ipynb #7257f5bb
-SPECVQGAN = register_recipe(RecipeSpec('specvqgan', [
-    Stage('data', 'the data and its visual features', 'data/source.json', (), stage_specvqgan_data,
-          reads=('n_per_class', 'seed')),
-    Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), stage_split, reads=SPLIT_READS),
+# the shared split stage around its own; its data, generate (not after the feature prior) and evaluate in their places
+SPECVQGAN = register_recipe(system_recipe(SPECVQGAN_SYSTEM, RECIPE_PRESETS,
+    'SpecVQGAN: VQGAN codebook + GPT priors (class / visual features), Melception-style metrics', [
     Stage('classifier', 'the in-domain classifier', 'classifier/final', ('split',), stage_classifier, 'classifier',
           'classifier'),
     Stage('vocoder', 'a vocoder', 'vocoder/final', ('data',), stage_vocoder, 'vocoder', 'vocoder'),
@@ -146,9 +145,11 @@ SPECVQGAN = register_recipe(RecipeSpec('specvqgan', [
           'gpt_class'),
     Stage('gpt_feature', 'a feature-conditional GPT prior', 'gpt_feature/final', ('vqgan',), stage_gpt_feature,
           'gpt_feature', 'gpt_feature',
-          when=no_features),
-    Stage('generate', 'generated clips', 'gen', ('vocoder', 'vqgan', 'gpt_class'), stage_generate, reads=('generate',)),
-    Stage('evaluate', 'the report', 'report.json', ('split', 'generate', 'gpt_feature'), stage_evaluate,
-          reads=('evaluate', 'judge'))],
-    RECIPE_PRESETS, 'SpecVQGAN: VQGAN codebook + GPT priors (class / visual features), Melception-style metrics',
-    system=SPECVQGAN_SYSTEM, sections=SPECVQGAN_SECTIONS))
+          when=no_features)],
+    replace=dict(data=Stage('data', 'the data and its visual features', 'data/source.json', (), stage_specvqgan_data,
+                            reads=('n_per_class', 'seed')),
+                 generate=Stage('generate', 'generated clips', 'gen', ('vocoder', 'vqgan', 'gpt_class'), stage_generate,
+                                reads=('generate',)),
+                 evaluate=Stage('evaluate', 'the report', 'report.json', ('split', 'generate', 'gpt_feature'),
+                                stage_evaluate, reads=('evaluate', 'judge'))),
+    sections=SPECVQGAN_SECTIONS))
