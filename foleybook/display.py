@@ -15,7 +15,7 @@ from .audio import MelConfig, MelSpectrogram
 
 # %% auto #0
 __all__ = ['mel_config_for', 'mel_band_centres', 'plot_mel', 'plot_wave', 'audio_player', 'clip_players', 'plot_grid', 'mel_grid',
-           'fig_png', 'show_clips', 'as_widget', 'label_width', 'Sampler', 'codec_sampler']
+           'fig_png', 'show_clips', 'gallery', 'as_widget', 'label_width', 'Sampler', 'codec_sampler']
 
 # %% ../nbs/00d_display.ipynb #9e463c27
 def _np(x) -> np.ndarray:
@@ -140,6 +140,46 @@ def show_clips(waves, # list of waveforms (or a batch (N, T) / (N, 1, T))
     titles = list(titles) if titles is not None else [f"clip {i}" for i in range(len(waves))]
     if players: display(clip_players([(w, sr, t) for w, t in zip(waves, titles)]))
     return mel_grid(waves, sr, titles, cfg, ncols)
+
+# %% ../nbs/00d_display.ipynb #b336a502
+def _ogg_player(wave, sr:int) -> str:
+    "An HTML5 player of `wave` (peak 0.9), the clip inlined as Ogg Vorbis."
+    import base64, soundfile as sf
+    x = _np(wave).reshape(-1)
+    if not np.isfinite(x).all(): raise FoleyError("gallery: a clip holds NaN or infinite samples")
+    buf = io.BytesIO()
+    sf.write(buf, 0.9 * x / max(float(np.abs(x).max()), 1e-9), sr, format='OGG', subtype='VORBIS',
+             compression_level=1.0)
+    return (f"<audio controls preload='none' style='width:14em' "
+            f"src='data:audio/ogg;base64,{base64.b64encode(buf.getvalue()).decode()}'></audio>")
+
+def _mel_img(wave, sr:int) -> str:
+    "A small mel image of `wave` (its own colour range), inlined as PNG."
+    import base64
+    cfg = mel_config_for(sr)
+    fig = Figure(figsize=(2.6, 1.2), layout='constrained')
+    ax = plot_mel(MelSpectrogram(cfg)(torch.as_tensor(_np(wave)).reshape(-1)), cfg, ax=fig.subplots(), colorbar=False)
+    ax.set_xlabel(''); ax.set_ylabel(''); ax.tick_params(labelsize=6)
+    return f"<img alt='mel' src='data:image/png;base64,{base64.b64encode(fig_png(fig, dpi=70)).decode()}'>"
+
+def gallery(g, # a `Generator` with classes (`foleybook.protocols`)
+            real:dict=None, # class -> a real clip of it (waveform) shown beside the generated one
+            real_sr:int=None, # the real clips' rate (default: the generator's)
+            seed:int=0, # the generated clips' seed: clip 0 of every class
+            classes=None) -> HTML: # the classes shown (default: every class of `g`)
+    "One generated clip of every class beside a real one: a mel image over a player for each."
+    classes = list(g.classes if classes is None else classes)
+    real, real_sr = real or {}, real_sr or g.sample_rate
+    rows = []
+    for c in classes:
+        w = torch.as_tensor(g.generate(c, 1, seed=seed)).reshape(-1)
+        cells = [f"<td><b>{html.escape(str(c))}</b></td>",
+                 f"<td>{_mel_img(w, g.sample_rate)}<br>{_ogg_player(w, g.sample_rate)}</td>"]
+        if real: cells.append(f"<td>{_mel_img(real[c], real_sr)}<br>{_ogg_player(real[c], real_sr)}</td>"
+                              if c in real else "<td></td>")
+        rows.append(f"<tr>{''.join(cells)}</tr>")
+    head = "<tr><th>class</th><th>generated</th>" + ("<th>real</th>" if real else "") + "</tr>"
+    return HTML(f"<table class='foleybook-gallery'>{head}{''.join(rows)}</table>")
 
 # %% ../nbs/00d_display.ipynb #b9ba0880
 def as_widget(name:str, v) -> W.Widget:
