@@ -154,25 +154,28 @@ def _ogg_player(wave, sr:int) -> str:
             f"src='data:audio/ogg;base64,{base64.b64encode(buf.getvalue()).decode()}'></audio>")
 
 def _mel_img(wave, sr:int) -> str:
-    "A small mel image of `wave` (its own colour range), inlined as PNG."
+    "A small mel image of `wave` (its own colour range, no axes), inlined as JPEG."
     import base64
     cfg = mel_config_for(sr)
-    fig = Figure(figsize=(2.6, 1.2), layout='constrained')
-    ax = plot_mel(MelSpectrogram(cfg)(torch.as_tensor(_np(wave)).reshape(-1)), cfg, ax=fig.subplots(), colorbar=False)
-    ax.set_xlabel(''); ax.set_ylabel(''); ax.tick_params(labelsize=6)
-    return f"<img alt='mel' src='data:image/png;base64,{base64.b64encode(fig_png(fig, dpi=70)).decode()}'>"
+    fig = Figure(figsize=(2.4, 1.0))
+    ax = fig.add_axes((0, 0, 1, 1))
+    plot_mel(MelSpectrogram(cfg)(torch.as_tensor(_np(wave)).reshape(-1)), cfg, ax=ax, colorbar=False)
+    ax.set_axis_off()
+    buf = io.BytesIO(); fig.savefig(buf, format='jpeg', dpi=80, pil_kwargs=dict(quality=75))
+    return f"<img alt='mel' src='data:image/jpeg;base64,{base64.b64encode(buf.getvalue()).decode()}'>"
 
 def gallery(g, # a `Generator` with classes (`foleybook.protocols`)
             real:dict=None, # class -> a real clip of it (waveform) shown beside the generated one
             real_sr:int=None, # the real clips' rate (default: the generator's)
             seed:int=0, # the generated clips' seed: clip 0 of every class
-            classes=None) -> HTML: # the classes shown (default: every class of `g`)
+            classes=None, # the classes shown (default: every class of `g`)
+            **options) -> HTML: # `g.generate`'s options (guidance, steps, ...)
     "One generated clip of every class beside a real one: a mel image over a player for each."
     classes = list(g.classes if classes is None else classes)
     real, real_sr = real or {}, real_sr or g.sample_rate
     rows = []
     for c in classes:
-        w = torch.as_tensor(g.generate(c, 1, seed=seed)).reshape(-1)
+        w = torch.as_tensor(g.generate(c, 1, seed=seed, **options)).reshape(-1)
         cells = [f"<td><b>{html.escape(str(c))}</b></td>",
                  f"<td>{_mel_img(w, g.sample_rate)}<br>{_ogg_player(w, g.sample_rate)}</td>"]
         if real: cells.append(f"<td>{_mel_img(real[c], real_sr)}<br>{_ogg_player(real[c], real_sr)}</td>"
