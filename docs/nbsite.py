@@ -202,13 +202,15 @@ def convert_nb(nb: dict, anchors: dict) -> dict:
 
 
 ROLES = [('Foundations', ()), ('Data', ('data',)), ('Training', ('train',)), ('Vocoders', ('vocoders',)),
-         ('Codecs', ('codecs',)), ('Priors', ('priors',)), ('Diffusion', ('diffusion',)), ('Systems', ('systems',)),
-         # the sidebar's captions, in order
-         ('Evaluation', ('eval',)), ('CLI and recipes', ('cli', 'commands', 'recipes'))]
+         ('Codecs', ('codecs',)), ('Priors', ('priors',)), ('Diffusion', ('diffusion',)),
+         # the sidebar's captions, in order: the card's, the CLI and then the systems, each in its home
+         ('Evaluation', ('eval',)), ('CLI and recipes', ('cli', 'commands', 'recipes')),
+         ('Systems', ('generators', 'systems'))]
 CHAPTER_ROLES = {'00': 'Foundations', '01': 'Data', '02': 'Training', '03': 'Vocoders', '04': 'Codecs', '05': 'Priors',
                  '06': 'Diffusion', '07': 'Diffusion', '08': 'Codecs', '09': 'Priors', '10': 'Diffusion',
                  '11': 'Priors',
-                 '12': 'Evaluation', '13': 'CLI and recipes'}   # the role of a notebook that exports no module
+                 '12': 'Evaluation', '13': 'CLI and recipes', '14': 'Systems', '15': 'Systems', '16': 'Systems',
+                 '17': 'Systems', '18': 'Systems'}   # the role of a notebook that exports no module
 _re_default_exp = re.compile(r'^#\|\s*default_exp\s+(\S+)', re.M)
 
 
