@@ -58,7 +58,7 @@ def diary_words(text):
 def machine_paths(text, output=True):
     "The absolute machine paths in `text` (any absolute-looking path in outputs, named roots anywhere)."
     # the docs build's placeholder for a temporary folder (`docs/nbsite.py`'s `scrub_paths`)
-    text = text.replace('/tmp/…/', '…/')
+    text = DATA_RE.sub(' ', text.replace('/tmp/…/', '…/'))   # embedded base64 data is not a path
     found = [m.group(0) for m in ROOTS_RE.finditer(text)]
     if output:
         # URLs and links are not paths
@@ -84,6 +84,7 @@ def test_the_checks_catch_what_they_are_for():
     assert machine_paths("gen/DogBark/0.wav, 3/4 of it, https://zenodo.org/record/1/files/a.zip, /dev/null, "
                          "<a href=\"/docs/page.html\">, 1/2/3, CPU / wall") == []
     assert machine_paths("cd /srv/x/y", output=False) == []
+    assert machine_paths("<audio src='data:audio/ogg;base64,T2dnUw/5pnA6/2MYH3s2K0'> /srv/a/b") == ['/srv/a/b']
     assert machine_paths("stage data -> /tmp/…/debug/data/source.json; "
                          "[source](/blob/main/foleybook/audio.py#L1)") == []
     assert machine_paths("stage data -> /tmp/tmpab12/debug/data") == ['/tmp/', '/tmp/tmpab12/debug/data']
