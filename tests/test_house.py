@@ -69,14 +69,17 @@ PRESET = dict(n_per_class=4, holdout=0.5, seed=0, duration=1.0, synth=dict(class
               judge='debug', evaluate=dict(embedders=['classifier']))
 
 # the one declaration: its part and trainer, how it builds, its presets; the recipe's stages come by default
-CHIRPS = register_system(System('chirps', {'levels': Part('levels', ('levels',))},
-                                build=lambda parts, classes=None: Chirps(parts['levels'], classes),
-                                settings=lambda r, parts, given: dict(classes=classes_of(r)),
-                                presets={'debug': PRESET}, description='rising chirps at learnt class levels'))
+CHIRPS = System('chirps', {'levels': Part('levels', ('levels',))},
+                build=lambda parts, classes=None: Chirps(parts['levels'], classes),
+                settings=lambda r, parts, given: dict(classes=classes_of(r)),
+                presets={'debug': PRESET}, description='rising chirps at learnt class levels')
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def recipe():
+    "The system registered (as a module of the package would be on import), and taken out again after each test."
+    register_system(CHIRPS)
     yield RECIPES['chirps']
+    ALL_SYSTEMS.pop('chirps', None); RECIPES.pop('chirps', None)
 
 
 def test_registered_by_definition(tmp_path):

@@ -51,7 +51,7 @@ def bounded(name:str, preset:str) -> tuple:
     return sets, stages[-1].name, [s.name for s in stages]
 
 
-discover('foleybook.recipes')
+discover('foleybook.systems')   # each system's recipe, in its home
 CASES = [(n, p) for n in sorted(RECIPES) for p in RECIPES[n].presets]
 
 
