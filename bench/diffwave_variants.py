@@ -1,8 +1,8 @@
-"""The DiffWave `demo` preset (without FiLM for gated, guidance and spectral, the preset they were measured against;
-with it for freqmix, comb, combout and freeout) with one change that foleybook does not carry, on the benchmark's split
-and judge of a seed (bench/judge_seeds.py's `one_seed`); the row goes to `variant_probes` of
-nbs/results/diffwave_probes.json. The masks variants patch the package's classes for the run: their saved models record
-`spectral` K but hold weights only the patched classes load.
+"""The DiffWave `demo` preset (without FiLM for gated, guidance and spectral, the preset they were measured against)
+with one change that foleybook does not carry, on the benchmark's split and judge of a seed (bench/judge_seeds.py's
+`one_seed`); the row goes to `variant_probes` of nbs/results/diffwave_probes.json. The file's rows of the
+spectral-masks variants (`freqmix`, `comb`, `combout`, `freeout`: learned STFT masks of the input beside it) came from a
+package with a `SashimiConfig.spectral` option, which foleybook does not have: they cannot run here.
 
 - `gated`: every block of the outer stage (8 kHz, 16 channels) gets WaveNet's gated dilated convolutions beside its
   S4D layer (dilations 1, 2, 4, 8, 16, kernel 3, tanh x sigmoid, a residual 1x1 each; their residual and the S4D's
@@ -14,17 +14,6 @@ nbs/results/diffwave_probes.json. The masks variants patch the package's classes
   zero-initialised projection of the step and class embedding), FiLM, beside the shift the block adds. The package
   carries it now (`SashimiConfig.film`, weights drawn in the order these runs drew them) and the `demo` preset uses it:
   `bench/judge_seeds.py diffwave` runs it, `--set train.model.film=false` the preset without it.
-- `freqmix`: the `demo` preset (with FiLM) with `SashimiConfig.spectral` 4 (`SpectralMasks` beside the input) whose
-  conv net also mixes its first layer's output across frequency (a learned, zero-initialised frequency x frequency
-  matrix added to the identity, as PHASEN's frequency transformation blocks relate a pitch's harmonics), before its
-  second layer.
-- `comb [K]`: the `demo` preset with `SashimiConfig.spectral` K (default 2) whose masks are harmonic combs
-  (`CombMasks`): the conv net's last layer gives a salience per bin; each frame's mask is a softmax mixture of 64 combs
-  (Gaussian teeth 0.75 bins wide at the multiples of pitches log-spaced over 100-1600 Hz, below Nyquist) weighted by
-  the salience summed over their teeth, times a gain per frame: a pitch-driven comb in place of free bins.
-- `combout [K]`, `freeout [K]`: `comb` (K default 2), or the preset's free `SpectralMasks` (K default 4), with an
-  output path besides: the masked copies and the input are added to the predicted noise, each times a zero-initialised
-  projection of the step and class embedding (a spectral Wiener-style denoiser the network corrects).
 - `selfcond [P]`: self-conditioning (Chen et al., "Analog Bits", 2022): the denoiser also takes its own previous
   estimate of the clean wave as a second input channel (a zero-initialised 1x1 projection added to the input
   projection's output). In training, with probability P (default 0.5) per batch the estimate comes from a first,
@@ -53,7 +42,7 @@ nbs/results/diffwave_probes.json. The masks variants patch the package's classes
   convergence plus log magnitude (magnitudes floored at 1e-3), or with LINEAR 1 plus the mean absolute magnitude
   difference over the clean magnitudes' mean; at (n_fft, hop) (256, 64), (512, 128), (1024, 256), Hann windows.
 
-Run: OMP_NUM_THREADS=1 python bench/diffwave_variants.py gated|guidance|spectral|freqmix|comb|... [ARGS] --seed 1 \
+Run: OMP_NUM_THREADS=1 python bench/diffwave_variants.py gated|guidance|spectral|selfcond|... [ARGS] --seed 1 \
        --out exp/judge_seeds
 """
 import argparse, json, math, os, shutil, sys
@@ -64,7 +53,7 @@ from torch import nn
 import torch.nn.functional as F
 import foleybook.diffusion.core as core
 from foleybook.diffusion.core import GaussianDiffusion
-from foleybook.diffusion.sashimi import S4_LAYERS, S4D, SpectralMasks
+from foleybook.diffusion.sashimi import S4_LAYERS, S4D
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from judge_seeds import one_seed, machine, parse_sets
 
@@ -93,84 +82,6 @@ def gated(a):
     "The outer stage's layers gated (`s4='gated'`: the outer stage is the one at the config's `length`)."
     S4_LAYERS['gated'] = lambda H, L, c: GatedS4D(H, c.d_state) if L == c.length else S4D(H, c.d_state)
     return {'train.epochs': a.epochs, 'train.model.s4': 'gated', 'train.model.film': False}
-
-
-class MixThen(nn.Module):
-    "Mix an (n, C, F, M) input across frequency (h + W h over F), then the wrapped layer."
-    def __init__(self, mix, layer): super().__init__(); self.mix, self.layer = mix, layer
-    def forward(self, h): return self.layer(h + self.mix(h.transpose(2, 3)).transpose(2, 3))
-
-
-def freqmix(a):
-    "`SpectralMasks` with a zero-initialised frequency mixing before its second layer; the preset with 4 masks."
-    init = SpectralMasks.__init__
-    def __init__(self, *args, **kw):
-        init(self, *args, **kw)
-        F = self.n_fft // 2 + 1
-        mix = nn.Linear(F, F, bias=False); nn.init.zeros_(mix.weight)   # drawn after the net's other layers
-        self.c2 = MixThen(mix, self.c2)
-    SpectralMasks.__init__ = __init__
-    return {'train.model.spectral': 4}
-
-
-class CombMasks(SpectralMasks):
-    ("`SpectralMasks` whose masks are harmonic combs: each of the K masks is a frame's mixture of G combs (teeth at "
-     "the multiples of a pitch, log-spaced over F0), weighted by a softmax of the conv net's salience summed over each "
-     "comb's teeth, times a gain per frame.")
-    def __init__(self, K, embed_out, C=8, n_fft=256, hop=64, sr=8000, f0=(100., 1600.), G=64, width=0.75):
-        super().__init__(K, embed_out, C, n_fft, hop)
-        self.gain = nn.Conv2d(C, K, 3, padding=1)
-        F, df = n_fft // 2 + 1, sr / n_fft
-        f0s = f0[0] * (f0[1] / f0[0]) ** (torch.arange(G) / (G - 1))
-        h = torch.arange(1, int(sr / 2 / f0[0]) + 1)
-        centres = f0s[:, None] * h[None] / df                                                  # (G, H) in bins
-        bump = torch.exp(-0.5 * ((torch.arange(F)[None, None] - centres[..., None]) / width) ** 2)
-        comb = (bump * (centres[..., None] < F - 1)).amax(1)                                   # (G, F)
-        self.register_buffer('comb', comb, persistent=False)
-    def masks(self, h):
-        h = F.gelu(self.c2(h))
-        z = torch.einsum('nkfm,gf->nkgm', self.c3(h), self.comb) / self.comb.sum(1)[:, None]
-        g = torch.sigmoid(self.gain(h).mean(2, keepdim=True))
-        return g * torch.einsum('nkgm,gf->nkfm', z.softmax(2), self.comb)                         # (n, K, F, M)
-
-
-def comb(a):
-    "The preset with `SashimiConfig.spectral` K (ARGS, default 2) masks that are harmonic combs (`CombMasks`)."
-    import foleybook.diffusion.sashimi as sashimi
-    sashimi.SpectralMasks = CombMasks
-    return {'train.model.spectral': int((a.args or [2])[0])}
-
-
-def _out_path():
-    ("Every SaShiMi with masks also adds to its output the masked copies and its input, each times a zero-initialised "
-     "projection of the step (+ class) embedding (drawn after every other weight).")
-    from foleybook.diffusion.sashimi import Sashimi
-    init, fwd = Sashimi.__init__, Sashimi.forward
-    def __init__(self, config):
-        init(self, config)
-        if config.spectral:
-            self.spec_out = nn.Linear(config.embed_out, config.spectral + 1)
-            nn.init.zeros_(self.spec_out.weight); nn.init.zeros_(self.spec_out.bias)
-            self.spec.register_forward_hook(lambda m, inp, out: setattr(m, '_last', (inp, out)))
-    def forward(self, x, t, cond=None, offset=None):
-        out = fwd(self, x, t, cond, offset)
-        if not self.config.spectral: return out
-        (xin, e), copies = self.spec._last
-        add = (self.spec_out(e)[:, :, None] * torch.cat([copies, xin], 1)).sum(1, keepdim=True)
-        return out + (add[:, 0] if out.ndim == 2 else add).to(out.dtype)
-    Sashimi.__init__, Sashimi.forward = __init__, forward
-
-
-def combout(a):
-    "`comb` with the output path (`_out_path`)."
-    _out_path()
-    return comb(a)
-
-
-def freeout(a):
-    "The preset with `SashimiConfig.spectral` K (default 4) free masks and the output path (`_out_path`)."
-    _out_path()
-    return {'train.model.spectral': int((a.args or [4])[0])}
 
 
 def guidance(a):
@@ -350,9 +261,9 @@ def mdct(a):
                                     gen_length=config.gen_length and config.gen_length // N)
         init(self, inner)
         self.config, self.mdct = config, MDCT(N)
-    def forward(self, x, t, cond=None, offset=None):
+    def forward(self, x, t, cond=None):
         squeeze = x.ndim == 2
-        y = self.mdct.inverse(fwd(self, self.mdct(x if not squeeze else x[:, None]), t, cond, offset)).to(x.dtype)
+        y = self.mdct.inverse(fwd(self, self.mdct(x if not squeeze else x[:, None]), t, cond)).to(x.dtype)
         return y[:, 0] if squeeze else y
     Sashimi.__init__, Sashimi.forward = __init__, forward
     return {**PRESET, 'train.model.film': True, 'train.model.pool': [5, 5]}
@@ -378,7 +289,7 @@ def mdctunet(a):
         self.diffusion = GaussianDiffusion(c.diffusion)
         self.unet = UNet2D(UNet2DConfig.preset('demo', n_classes=c.n_classes or None, **unet_sets))
         self.mdct = MDCT(N)
-    def forward(self, x, t, cond=None, offset=None):
+    def forward(self, x, t, cond=None):
         squeeze = x.ndim == 2
         X = self.mdct(x if not squeeze else x[:, None])
         y = self.mdct.inverse(self.unet(X[:, None].to(x.dtype), t, classes=cond)[:, 0]).to(x.dtype)
@@ -401,10 +312,10 @@ def hybrid(a):
         self.unet = UNet2D(UNet2DConfig.preset('demo', n_classes=self.config.n_classes or None, **unet_sets))
         nn.init.zeros_(self.unet.conv_out.weight); nn.init.zeros_(self.unet.conv_out.bias)
         self.mdct = MDCT(N)
-    def forward(self, x, t, cond=None, offset=None):
+    def forward(self, x, t, cond=None):
         squeeze = x.ndim == 2
         x3 = x if not squeeze else x[:, None]
-        y = fwd(self, x3, t, cond, offset)
+        y = fwd(self, x3, t, cond)
         y = y + self.mdct.inverse(self.unet(self.mdct(x3)[:, None].to(x.dtype), t, classes=cond)[:, 0]).to(y.dtype)
         return y[:, 0] if squeeze else y
     Sashimi.__init__, Sashimi.forward = __init__, forward
@@ -416,8 +327,7 @@ def preset(a):
     return {**PRESET, 'train.model.film': True}
 
 
-VARIANTS = dict(gated=gated, guidance=guidance, spectral=spectral, freqmix=freqmix, comb=comb, combout=combout,
-                freeout=freeout, selfcond=selfcond, pitchlag=pitchlag,
+VARIANTS = dict(gated=gated, guidance=guidance, spectral=spectral, selfcond=selfcond, pitchlag=pitchlag,
                 mdct=mdct, mdctunet=mdctunet,
                 hybrid=hybrid, preset=preset)
 
@@ -425,7 +335,7 @@ VARIANTS = dict(gated=gated, guidance=guidance, spectral=spectral, freqmix=freqm
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('variant', choices=list(VARIANTS))
-    p.add_argument('args', type=float, nargs='*', help='guidance: LO HI G; spectral: LAM ABMIN [LINEAR]; comb: [K]')
+    p.add_argument('args', type=float, nargs='*', help='guidance: LO HI G; spectral: LAM ABMIN [LINEAR]')
     p.add_argument('--seed', type=int, default=1)
     p.add_argument('--epochs', type=int, default=28, help='gated, selfcond: epochs')
     p.add_argument('--out', default='exp/judge_seeds', help="bench/judge_seeds.py's folder (the preset's runs there)")
@@ -438,7 +348,7 @@ if __name__ == '__main__':
                    "settings: its model sampled again (e.g. with `--set generate.sampler=...`)")
     a = p.parse_args()
     a.sets = parse_sets(p, a.set)
-    need = {'gated': (0,), 'guidance': (3,), 'spectral': (2, 3), 'freqmix': (0,)}.get(a.variant, (0, 1))
+    need = {'gated': (0,), 'guidance': (3,), 'spectral': (2, 3)}.get(a.variant, (0, 1))
     if len(a.args) not in need: p.error(f"{a.variant} takes {' or '.join(map(str, need))} numbers, got {a.args}")
     label = [a.variant, *(f'{x:g}' for x in a.args), *(f"{k.split('.')[-1]}={v}" for k, v in a.sets.items())]
     if a.sampled_from: label.insert(1, 'resampled')

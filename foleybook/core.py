@@ -59,6 +59,9 @@ class FoleyConfig:
     retired: ClassVar[tuple] = ()  # former fields: dropped when a saved config.json is read, refused anywhere else
     # former fields that train the model: field -> its key in the trainer's extras ('a.b': nested)
     moved: ClassVar[dict] = {}
+    # options foleybook does not have: field -> the value a saved config.json may hold (off; `...`: any), dropped
+    # on reading; any other value is refused, naming the field (weights built with that option cannot load)
+    removed: ClassVar[dict] = {}
 
     @classmethod
     def preset(cls,
@@ -83,6 +86,7 @@ class FoleyConfig:
             why = (f" ({old} were training settings: give them to the trainer, "
                    f"`foleybook.train.settings.TrainSettings`)") if old else ''
             if mv: why += f" ({mv} train the model: they are its trainer's extras {[cls.moved[k] for k in mv]} now)"
+            if rm := [k for k in unknown if k in cls.removed]: why += f" ({rm} are options foleybook does not have)"
             near = {k: m[0] for k in unknown if (m := difflib.get_close_matches(k, names, 1))}
             hint = f"; did you mean {', '.join(f'{m!r} for {k!r}' for k, m in near.items())}?" if near else ''
             raise ConfigError(f"{cls.__name__} has no field(s) {unknown}{why}{hint}; its fields are {sorted(names)}")
@@ -102,9 +106,14 @@ class FoleyConfig:
     @classmethod
     def upgrade(cls, d:dict, # a saved config's dict
                 nested:bool=False) -> dict: # `d` is a config inside another: its `moved` fields are dropped too
-        ("`d` without the `retired` fields, nested configs included (a nested config's `moved` fields too: the outer "
-         "trains).")
-        hints, drop = typing.get_type_hints(cls), set(cls.retired) | (set(cls.moved) if nested else set())
+        ("`d` without the `retired` and `removed` fields, nested configs included (a nested config's `moved` fields "
+         "too: the outer trains); a `removed` option that is on is a `ConfigError` naming it.")
+        on = {k: d[k] for k, off in cls.removed.items() if k in d and off is not ... and jsonable(off) != d[k]}
+        if on:
+            raise ConfigError(f"{cls.__name__}: {on} are options foleybook does not have; only "
+                              f"{ {k: cls.removed[k] for k in on} } (off) loads, so a model saved with them on cannot")
+        hints = typing.get_type_hints(cls)
+        drop = set(cls.retired) | set(cls.removed) | (set(cls.moved) if nested else set())
         def sub(tp, v):
             ok = isinstance(tp, type) and issubclass(tp, FoleyConfig) and isinstance(v, dict)
             return tp.upgrade(v, nested=True) if ok else v

@@ -86,3 +86,38 @@ def test_nested_moved_fields(tmp_path):
     old = cfg.to_dict(); old['vae'].update(kl_weight=1e-6, perceptual_weight=1., disc_weight=0.5, disc_start=10001)
     (tmp_path/'c.json').write_text(json.dumps({'config_class': 'AudioDiffusionConfig', **old}))
     assert AudioDiffusionConfig.load_json(tmp_path/'c.json') == cfg
+
+
+def test_removed_options_load_off_and_are_refused_on(tmp_path):
+    """Options no preset used left the configs (`FoleyConfig.removed`: SaShiMi's position features and spectral masks,
+    the diffusion's non-uniform step draw): a config.json holding them off loads as before, nested ones too; one
+    holding them on is refused with a `ConfigError` naming the option (its weights hold layers the model lacks)."""
+    from foleybook.diffusion.sashimi import Sashimi, SashimiConfig
+    from foleybook.diffusion.core import DiffusionConfig
+    discover()
+    removing = {c.__name__: c for c in _subclasses(FoleyConfig) if c.removed and c.__module__.startswith('foleybook.')}
+    assert set(removing['SashimiConfig'].removed) == {'positions', 'spectral', 'spectral_fft'}
+    assert set(removing['DiffusionConfig'].removed) == {'t_power'}
+    for c in removing.values():
+        cfg = c.preset(next(iter(c.presets)))
+        assert not set(c.removed) & set(cfg.to_dict()), c
+        off = {k: 3 if v is ... else v for k, v in c.removed.items()}
+        (tmp_path/'off.json').write_text(json.dumps({'config_class': c.__name__, **cfg.to_dict(), **off}))
+        assert c.load_json(tmp_path/'off.json') == cfg, c
+        for k, v in c.removed.items():
+            if v is ...: continue
+            on = 8 if not isinstance(v, (int, float)) or v != 8 else 9
+            (tmp_path/'on.json').write_text(json.dumps({'config_class': c.__name__, **cfg.to_dict(), k: on}))
+            with pytest.raises(ConfigError, match=f"'{k}': {on}}} are options foleybook does not have"):
+                c.load_json(tmp_path/'on.json')
+            with pytest.raises(ConfigError, match='are options foleybook does not have'): c.from_dict({k: v})
+    # a saved SaShiMi folder as the demo's was written: every removed key off, the nested diffusion's too
+    m = Sashimi(SashimiConfig.preset('debug', film=True)).save_pretrained(tmp_path/'sash')
+    d = json.loads((m/'config.json').read_text())
+    d.update(positions=0, spectral=0, spectral_fft=256); d['diffusion']['t_power'] = 1.0
+    (m/'config.json').write_text(json.dumps(d))
+    assert load_pretrained(m).config == SashimiConfig.preset('debug', film=True)
+    d['diffusion']['t_power'] = 2.0
+    (m/'config.json').write_text(json.dumps(d))
+    with pytest.raises(ConfigError, match=r"DiffusionConfig: \{'t_power': 2.0\}"): load_pretrained(m)
+    assert DiffusionConfig.removed == {'t_power': 1.0}

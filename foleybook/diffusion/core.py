@@ -16,8 +16,8 @@ from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'TIMESTEP_SPACINGS', 'SAMPLERS', 'linear_betas', 'scaled_linear_betas', 'cosine_betas', 'fast_schedule',
-           'DiffusionConfig', 'null_cond', 'drop_cond', 'batch_cond', 'GaussianDiffusion', 'train_steps', 'ddpm_steps',
-           'ddim_steps', 'fast_steps', 'ddim_update', 'ddpm_update', 'fast_update']
+           'DiffusionConfig', 'null_cond', 'drop_cond', 'batch_cond', 'GaussianDiffusion', 'ddpm_steps', 'ddim_steps',
+           'fast_steps', 'ddim_update', 'ddpm_update', 'fast_update']
 
 # %% ../../nbs/06_diffusion.ipynb #572aab7b
 def linear_betas(T:int, # number of training steps
@@ -63,9 +63,6 @@ class DiffusionConfig(FoleyConfig):
     beta_end: float = 0.02          # last beta (linear, scaled_linear)
     prediction: str = 'epsilon'     # what the model predicts: 'epsilon', 'v' or 'sample' (the clean example)
     p_uncond: float = 0.0   # training: replace the condition by the null one with this probability (for guidance)
-    # training steps drawn as floor(T u^t_power), u uniform: 1 the published uniform draw, > 1 more of the low-noise
-    # steps (where a few-step sampler's levels lie)
-    t_power: float = 1.0
     fast_betas: tuple = (1e-4, 1e-3, 0.01, 0.05, 0.2, 0.7)  # inference betas of the 'fast' sampler
     # DDPM / DDIM steps, a key of `TIMESTEP_SPACINGS`: foleybook's 'even', or diffusers' 'linspace', 'leading',
     # 'trailing'
@@ -88,6 +85,7 @@ class DiffusionConfig(FoleyConfig):
     noise: str = 'white'
     noise_floor: float = None       # 'harmonic': None unit variance; else the std follows the envelope, >= this
     noise_spread: float = 0.1       # 'harmonic': a sampled contour's pitch times a factor in [1 - spread, 1 + spread]
+    removed: ClassVar[dict] = {'t_power': 1.0}   # training steps drawn other than uniformly: not an option
     presets: ClassVar[dict] = {
         'diffwave_sc09': dict(),
         'diffwave_ljspeech': dict(T=50, beta_end=0.05, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5)),
@@ -141,8 +139,6 @@ class GaussianDiffusion:
         config = config or DiffusionConfig()
         self.config = config.replace(**kwargs) if kwargs else config
         c = self.config
-        if isinstance(c.t_power, bool) or not isinstance(c.t_power, (int, float)) or not c.t_power > 0:
-            raise ConfigError(f"t_power must be a number > 0, got {c.t_power!r}")
         if c.prediction not in ('epsilon', 'v', 'sample'):
             raise ConfigError(f"prediction must be 'epsilon', 'v' or 'sample', got {c.prediction!r}")
         if not 0 <= c.p_uncond <= 1: raise ConfigError(f"p_uncond must be in [0, 1], got {c.p_uncond}")
@@ -193,24 +189,16 @@ class GaussianDiffusion:
                 f"p_uncond={c.p_uncond})")
 
 # %% ../../nbs/06_diffusion.ipynb #fc0d043f
-def train_steps(T:int, # the process's steps
-                n:int, # how many
-                power:float=1., # 1: uniform; > 1: floor(T u^power), more of the low steps
-                device=None):
-    "`n` training steps in [0, T): uniform draws (`power` 1), or floor(T u^power) for uniform u."
-    if power == 1: return torch.randint(0, T, (n,), device=device)
-    return (torch.rand(n, device=device).pow(power) * T).long().clamp_(max=T - 1)
-
 @patch
 def draws(self:GaussianDiffusion, model, # the denoiser (its `training` decides the class dropout)
           x0, # (n, ...) clean examples
           cond=None, # the condition (None: unconditional)
-          t=None, # (n,) integer steps (default: drawn by `config.t_power`)
+          t=None, # (n,) integer steps (default: uniform draws in [0, T))
           noise=None): # the noise (default: standard normal draws)
     ("What `loss` draws, in its order: (steps, noise, the condition with a `p_uncond` share made null while training, "
      "`q_sample(x0, t, noise)`).")
     n = x0.shape[0]
-    if t is None: t = train_steps(self.T, n, self.config.t_power, x0.device)
+    if t is None: t = torch.randint(0, self.T, (n,), device=x0.device)
     if noise is None: noise = torch.randn_like(x0) if self.prior is None else self.prior.train_noise(x0)
     if cond is not None and self.config.p_uncond and model.training:
         cond = drop_cond(cond, torch.rand(n, device=x0.device) < self.config.p_uncond, model)
@@ -220,7 +208,7 @@ def draws(self:GaussianDiffusion, model, # the denoiser (its `training` decides 
 def loss(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
           x0, # (n, ...) clean examples
           cond=None, # the condition (None: unconditional)
-          *, t=None, # (n,) integer steps (default: draws by `config.t_power`, uniform at 1)
+          *, t=None, # (n,) integer steps (default: uniform draws)
           noise=None): # the noise (default: standard normal draws)
     ("Mean squared error between the model's output on `q_sample(x0, t)` and its target (each sample's error times "
      "the prior's `weight`, where a prior is attached).")

@@ -31,12 +31,11 @@ class DiffusionBatch(Callback):
     def before_batch(self): self.learn.xb = (*self.xb, *self.yb)
 
 class DiffusionObjective(nn.Module):
-    ("Wraps a diffusion model for fastai: `forward(wave, label, offset) -> loss` (labels are used when the model is "
-     "class-conditional, the excerpts' offsets when it has position features).")
+    ("Wraps a diffusion model for fastai: `forward(wave, label) -> loss` (labels are used when the model is "
+     "class-conditional).")
     def __init__(self, model): super().__init__(); self.model = model
-    def forward(self, wave, label=None, offset=None):
-        cond = label if getattr(self.model.config, 'n_classes', 0) else None
-        return self.model.loss(wave, cond) if offset is None else self.model.loss(wave, cond, offset=offset)
+    def forward(self, wave, label=None):
+        return self.model.loss(wave, label if getattr(self.model.config, 'n_classes', 0) else None)
     def save_pretrained(self, folder):   # for `fit_pretrained` (EMA copies too)
         return self.model.save_pretrained(folder)
 
@@ -59,32 +58,30 @@ def event_start(w, # a clip (T,)
     return int(rng.integers(max(0, c - length + 1), min(c, len(w) - length) + 1))
 
 class WaveSegments(torch.utils.data.Dataset):
-    ("(wave (length,), label[, offset]) items: a seeded random `length`-sample excerpt of each clip (fixed when "
-     "`train=False`), zero-padded, and where it starts; a share `events` of them around a sample drawn by power.")
+    ("(wave (length,), label) items: a seeded random `length`-sample excerpt of each clip (fixed when `train=False`), "
+     "zero-padded; a share `events` of them around a sample drawn by power.")
     def __init__(self, ds, # an `AudioDataset` of utterances or clips (any length)
                  length:int, seed:int=0, train:bool=True,
                  labels:bool=False, # the items' labels (class folders); False: 0 (a vocoder's utterances)
                  cache:bool=False, # keep the loaded waves in memory (a small class-folder set)
-                 offsets:bool=False, # items end with the excerpt's first sample in its clip (position features)
                  events:float=0.): # share of excerpts holding a sample drawn with probability ~ its power (0: uniform)
         if isinstance(events, bool) or not isinstance(events, (int, float)) or not 0 <= events <= 1:
             raise ConfigError(f"events={events!r}: a share of excerpts, a number from 0 to 1")
         self.ds, self.length, self.seed, self.train, self.calls = ds, length, seed, train, 0
-        self.labels, self.cache, self.offsets, self.events = labels, {} if cache else None, offsets, events
+        self.labels, self.cache, self.events = labels, {} if cache else None, events
     def __len__(self): return len(self.ds)
     def __getitem__(self, i):
         if self.cache is not None and i in self.cache: w, y = self.cache[i]
         else:
             w, y = self.ds[i]
             if self.cache is not None: self.cache[i] = w, y
-        self.calls += self.train; s = 0
+        self.calls += self.train
         if len(w) > self.length:
             rng, n = np.random.default_rng([self.seed, i, self.calls]), len(w) - self.length + 1
             s = int(rng.integers(0, n))
             if self.events and rng.random() < self.events: s = event_start(w, self.length, rng)
             w = w[s:s + self.length]
-        item = pad_or_trim(w, self.length), y if self.labels else torch.tensor(0)
-        return (*item, torch.tensor(s)) if self.offsets else item
+        return pad_or_trim(w, self.length), y if self.labels else torch.tensor(0)
 
 
 # %% ../../nbs/07a_diffusion_training.ipynb #3dae1b03
@@ -123,9 +120,8 @@ class DiffWaveTrainer(Trainer):
                            class_names=tuple(ds.classes) if conditional else None)
         tr, va = ds.split(s.valid_pct, s.seed)
         if not va: va = tr[:1]
-        offsets = crop and getattr(cfg, 'positions', 0) > 0   # a model with position features learns where excerpts sit
         sub = (lambda idx, train: WaveSegments(ds.subset(idx), cfg.length, s.seed, train, labels=crop, cache=crop,
-                                               offsets=offsets, events=run.extras.events if crop and train else 0.)
+                                               events=run.extras.events if crop and train else 0.)
                ) if lj or crop else (lambda idx, train: ds.subset(idx))
         # the training clips whole, for a noise prior's bank (`diffusion.noise`)
         clips = None if lj else (lambda: ((ds[i][0], ds[i][1] if conditional else 0) for i in tr))

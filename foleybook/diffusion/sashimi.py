@@ -15,13 +15,12 @@ from .core import DiffusionConfig, GaussianDiffusion
 from .generator import DiffusionGenerator
 from .noise import noise_prior
 from .diffwave_blocks import step_embedding
-from .spectral import SpectralMasks
 from ..vocoders.base import inference_copy
 from ..fastpath import fast_form, BatchChunks
 
 # %% auto #0
-__all__ = ['S4_LAYERS', 'S4D', 's4d_recurrent', 'ChannelNorm', 'SashimiBlock', 'DownPool', 'UpPool', 'position_features',
-           'SashimiConfig', 'Sashimi', 'fast_sashimi', 'sashimi_params']
+__all__ = ['S4_LAYERS', 'S4D', 's4d_recurrent', 'ChannelNorm', 'SashimiBlock', 'DownPool', 'UpPool', 'SashimiConfig', 'Sashimi',
+           'fast_sashimi', 'sashimi_params']
 
 # %% ../../nbs/07_sashimi.ipynb #8e726165
 class S4D(nn.Module):
@@ -134,61 +133,38 @@ def _wn1(i, o): return weight_norm(nn.Conv1d(i, o, 1))
 S4_LAYERS = {'s4d': lambda H, L, c: S4D(H, c.d_state)}
 
 class SashimiBlock(nn.Module):
-    "Norm (x FiLM scale) -> + step projection (+ positions) -> S4 layer -> residual; norm -> feed-forward -> residual."
+    "Norm (x FiLM scale) -> + step projection -> S4 layer -> residual; norm -> feed-forward -> residual."
     def __init__(self, H, embed_out, ff, d_state,
                  s4=None, # the state-space layer (default `S4D(H, d_state)`)
-                 positions:int=0, # > 0: a 1x1 projection of that many position features joins the step's
                  film:bool=False): # the normalised input also scaled by 1 + a projection of the embedding (zero-init)
         super().__init__()
         self.norm1, self.norm2 = ChannelNorm(), ChannelNorm()
         self.step_proj = nn.Linear(embed_out, H)
-        if positions: self.pos_proj = nn.Conv1d(positions, H, 1)
         self.s4 = S4D(H, d_state) if s4 is None else s4
         self.ff = nn.Sequential(_wn1(H, ff * H), nn.GELU(), _wn1(ff * H, H))
-        if film:   # created after the block's other modules (the order bench/diffwave_variants.py's runs drew)
+        if film:   # created after the block's other modules (the order the demo model's weights were drawn in)
             self.scale_proj = nn.Linear(embed_out, H)
             nn.init.zeros_(self.scale_proj.weight); nn.init.zeros_(self.scale_proj.bias)
-    def forward(self, x, e, # (n, H, L) hidden, (n, embed_out) step (+ class) embedding
-                p=None): # (n, positions, L) position features (read by a block with `pos_proj`)
+    def forward(self, x, e): # (n, H, L) hidden, (n, embed_out) step (+ class) embedding
         z = self.norm1(x)
         if hasattr(self, 'scale_proj'): z = z * (1 + self.scale_proj(e)[:, :, None])
         z = z + self.step_proj(e)[:, :, None]
-        if hasattr(self, 'pos_proj'): z = z + self.pos_proj(p)
         x = x + self.s4(z)
         return x + self.ff(self.norm2(x))
 
 class DownPool(nn.Module):
     "Fold `p` consecutive samples into channels, then a 1x1 conv: (n, H, L) -> (n, H*expand, L/p)."
     def __init__(self, H, expand, p): super().__init__(); self.p, self.proj = p, _wn1(H * p, H * expand)
-    def forward(self, x, e=None, p=None):
+    def forward(self, x, e=None):
         n, H, L = x.shape
         return self.proj(x.reshape(n, H, L // self.p, self.p).transpose(2, 3).reshape(n, H * self.p, L // self.p))
 
 class UpPool(nn.Module):
     "A 1x1 conv, then unfold channels into `p` samples: (n, H*expand, L) -> (n, H, L*p)."
     def __init__(self, H, expand, p): super().__init__(); self.p, self.proj = p, _wn1(H * expand, H * p)
-    def forward(self, x, e=None, p=None):
+    def forward(self, x, e=None):
         y = self.proj(x); n, C, L = y.shape
         return y.reshape(n, C // self.p, self.p, L).transpose(2, 3).reshape(n, C // self.p, L * self.p)
-
-# %% ../../nbs/07_sashimi.ipynb #b8d2f3a1
-def position_features(start, # (n,) each excerpt's first sample in its clip
-                      L:int, # frames per excerpt
-                      span:int, # samples of a whole clip: u runs from 0 to 1 over it
-                      n_features:int, # features cos(pi k u), k = 1 .. n_features
-                      stride:int=1): # samples per frame (a pooled stage): a frame sits at its samples' centre
-    "Absolute-time features (n, n_features, L) of excerpts: a cosine basis of each frame's place in its clip."
-    j = torch.arange(L, device=start.device, dtype=torch.float32)
-    u = (start.float()[:, None] + stride * j + (stride - 1) / 2) / span
-    k = torch.arange(1, n_features + 1, device=start.device, dtype=torch.float32)
-    return torch.cos(math.pi * k[None, :, None] * u[:, None])
-
-class _AtOffset:
-    "A denoiser with its excerpts' offsets bound: `model(x_t, t, cond)`, as `GaussianDiffusion.loss` calls it."
-    def __init__(self, model, offset): self.model, self.offset = model, offset
-    def __call__(self, x, t, cond=None): return self.model(x, t, cond, offset=self.offset)
-    @property
-    def training(self): return self.model.training
 
 # %% ../../nbs/07_sashimi.ipynb #a61eea9c
 @dataclass
@@ -215,16 +191,9 @@ class SashimiConfig(FoleyConfig):
     # the state-space layer, a key of `S4_LAYERS`: 's4d', or 'nplr' (the published checkpoints' S4,
     # `sashimi_checkpoints`)
     s4: str = 's4d'
-    # > 0: that many absolute-time features of every sample (`position_features`: its place in a clip of
-    # `gen_length`, or `length`, samples) projected into every block; off (0) in the published presets
-    positions: int = 0
     # every block's normalised input also scaled by 1 + a zero-initialised projection of the step (+ class)
     # embedding (FiLM, beside the shift every block adds); off in the published presets
     film: bool = False
-    # > 0: that many STFT-masked copies of the input (`SpectralMasks`) projected into the outer stage's input
-    # (zero-initialised); off (0) in the published presets
-    spectral: int = 0
-    spectral_fft: int = 256        # `SpectralMasks`' window in samples (hop a quarter of it)
     diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
     presets: ClassVar[dict] = {
         'sc09': dict(),
@@ -233,6 +202,8 @@ class SashimiConfig(FoleyConfig):
                       sample_rate=8000, length=256, diffusion=DiffusionConfig.presets['debug']),
     }
     retired: ClassVar[tuple] = ('lr', 'bs')   # training settings now (`train_diffwave`'s `TrainSettings`)
+    # options foleybook does not have: position features, spectral masks (off, their window any)
+    removed: ClassVar[dict] = {'positions': 0, 'spectral': 0, 'spectral_fft': ...}
     def __post_init__(self):
         if isinstance(self.diffusion, dict): self.diffusion = DiffusionConfig.from_dict(self.diffusion)
         if not self.scale > 0: raise ConfigError(f"SashimiConfig: scale must be > 0, got {self.scale}")
@@ -241,11 +212,6 @@ class SashimiConfig(FoleyConfig):
             if n is not None and (n < 1 or n % math.prod(self.pool)):
                 raise ConfigError(f"SashimiConfig: {k} {n} is not a positive multiple of prod(pool) = "
                                   f"{math.prod(self.pool)}")
-        if isinstance(self.spectral, bool) or not isinstance(self.spectral, int) or self.spectral < 0:
-            raise ConfigError(f"SashimiConfig: spectral must be a whole number >= 0, got {self.spectral!r}")
-        fft = self.spectral_fft
-        if self.spectral and (isinstance(fft, bool) or not isinstance(fft, int) or fft < 4 or fft % 4):
-            raise ConfigError(f"SashimiConfig: spectral_fft must be a positive multiple of 4, got {self.spectral_fft}")
 
 class Sashimi(Pretrained, nn.Module):
     "SaShiMi U-Net denoiser `model(x_t, t, cond)` for waveforms, on the shared diffusion core."
@@ -260,8 +226,7 @@ class Sashimi(Pretrained, nn.Module):
         if c.n_classes: self.class_emb = nn.Embedding(c.n_classes + 1, c.embed_out)
         if c.s4 not in S4_LAYERS: discover()   # a layer defined in another module registers when it is imported
         if c.s4 not in S4_LAYERS: raise ConfigError(f"SashimiConfig.s4 must be one of {list(S4_LAYERS)}, got {c.s4!r}")
-        block = lambda H, L: SashimiBlock(H, c.embed_out, c.ff, c.d_state, S4_LAYERS[c.s4](H, L, c), c.positions,
-                                          c.film)
+        block = lambda H, L: SashimiBlock(H, c.embed_out, c.ff, c.d_state, S4_LAYERS[c.s4](H, L, c), c.film)
         H, L, down, up = c.d_model, c.length, [], []   # L: the stage's sequence length at `config.length`
         for p in c.pool:
             down += [block(H, L) for _ in range(c.n_layers)] + [DownPool(H, c.expand, p)]
@@ -276,10 +241,6 @@ class Sashimi(Pretrained, nn.Module):
         self.out1 = _wn1(c.d_model, c.d_model)
         self.out2 = nn.Conv1d(c.d_model, c.out_channels, 1)
         nn.init.zeros_(self.out2.weight); nn.init.zeros_(self.out2.bias)
-        if c.spectral:   # created last: the other weights are drawn as without it
-            self.spec = SpectralMasks(c.spectral, c.embed_out, n_fft=c.spectral_fft, hop=c.spectral_fft // 4)
-            self.spec_inp = nn.Conv1d(c.spectral, c.d_model, 1)
-            nn.init.zeros_(self.spec_inp.weight); nn.init.zeros_(self.spec_inp.bias)
         # the process's noise prior (`diffusion.noise`; None: white), its bank saved with the weights
         self.noise_prior = noise_prior(c.diffusion, c.sample_rate, c.scale)
         self.diffusion.prior = self.noise_prior
@@ -289,8 +250,7 @@ class Sashimi(Pretrained, nn.Module):
 
     def forward(self, x, # (n, 1, T) or (n, T), T a multiple of prod(pool)
                 t, # (n,) diffusion steps
-                cond=None, # class ids (class-conditional) or None
-                offset=None): # (n,) each excerpt's first sample in its clip (`config.positions` > 0; None: 0)
+                cond=None): # class ids (class-conditional) or None
         "The predicted noise (same shape as `x`)."
         c, squeeze = self.config, x.ndim == 2
         if squeeze: x = x[:, None]
@@ -301,37 +261,18 @@ class Sashimi(Pretrained, nn.Module):
             if cond is None: raise ConfigError("this SaShiMi is class-conditional: give class ids (-1 for none)")
             e = e + self.class_emb(cond.long() + 1)
         elif cond is not None: raise ConfigError("this SaShiMi is unconditional but got a condition")
-        h = self.inp(x)
-        if c.spectral: h = h + self.spec_inp(self.spec(x, e))
-        h, saved, pos = F.relu(h), [], self.positions(x, offset)
-        for m in self.down: saved.append(h); h = m(h, e, pos(h))
+        h, saved = F.relu(self.inp(x)), []
+        for m in self.down: saved.append(h); h = m(h, e)
         saved.append(h)
-        for m in self.centre: h = m(h, e, pos(h))
+        for m in self.centre: h = m(h, e)
         h = h + saved.pop()
-        for m in self.up: h = m(h, e, pos(h)) + saved.pop()
+        for m in self.up: h = m(h, e) + saved.pop()
         out = self.out2(F.relu(self.out1(self.norm(h))))
         return out[:, 0] if squeeze else out
 
-    def positions(self, x, # the input (n, 1, T)
-                  offset=None): # (n,) or one excerpt start in samples (None: 0, the clip's start)
-        "`h -> (n, positions, h's length)`: the features of a stage's frames (None for a model without them)."
-        c, T, memo = self.config, x.shape[-1], {}
-        if not c.positions:
-            if offset is not None: raise ConfigError("this SaShiMi has no position features (config.positions = 0)")
-            return lambda h: None
-        start = torch.zeros(x.shape[0], device=x.device) if offset is None else \
-            torch.as_tensor(offset, device=x.device).float().expand(x.shape[0])
-        def pos(h):
-            L = h.shape[-1]
-            if L not in memo: memo[L] = position_features(start, L, c.gen_length or c.length, c.positions, T // L)
-            return memo[L].to(h.dtype)
-        return pos
-
-    def loss(self, wave, cond=None,
-             offset=None): # (n,) the excerpts' first samples in their clips (a model with `positions`)
+    def loss(self, wave, cond=None):
         "The diffusion training loss on waves (n, T) or (n, 1, T)."
-        model = self if offset is None else _AtOffset(self, offset)
-        return self.diffusion.loss(model, wave.reshape(wave.shape[0], self.config.in_channels, -1) * self.config.scale,
+        return self.diffusion.loss(self, wave.reshape(wave.shape[0], self.config.in_channels, -1) * self.config.scale,
                                    cond)
 
     def generator(self, classes=None, sampler:str='fast', length:int=None, **defaults):
@@ -380,6 +321,4 @@ def sashimi_params(c:SashimiConfig, # an unconditional config with pool (p, p) s
     total = 3 * d + c.embed_in * c.embed_mid + c.embed_mid + c.embed_mid * E + E + 2 + d * d + 2 * d + d + 1
     H = d
     for p in c.pool: total += 2 * n * block(H) + pools(H, p); H *= x
-    C, K = 8, c.spectral   # `SpectralMasks`' conv net and its projection
-    if K: total += 10 * C + (E + 1) * C + 9 * C * C + C + 9 * C * K + K + K * d + d
     return total + n * block(H)
