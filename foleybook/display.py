@@ -164,24 +164,26 @@ def _mel_img(wave, sr:int) -> str:
     buf = io.BytesIO(); fig.savefig(buf, format='jpeg', dpi=80, pil_kwargs=dict(quality=75))
     return f"<img alt='mel' src='data:image/jpeg;base64,{base64.b64encode(buf.getvalue()).decode()}'>"
 
-def gallery(g, # a `Generator` with classes (`foleybook.protocols`)
-            real:dict=None, # class -> a real clip of it (waveform) shown beside the generated one
+def gallery(g, # a `Generator` (`foleybook.protocols`)
+            real:dict=None, # label -> a real clip (waveform) shown beside the generated one
             real_sr:int=None, # the real clips' rate (default: the generator's)
-            seed:int=0, # the generated clips' seed: clip 0 of every class
+            seed:int=0, # the generated clips' seed: clip 0 of every row
             classes=None, # the classes shown (default: every class of `g`)
+            conds:dict=None, # label -> the condition `g.generate` takes (default: each class its own)
             **options) -> HTML: # `g.generate`'s options (guidance, steps, ...)
-    "One generated clip of every class beside a real one: a mel image over a player for each."
-    classes = list(g.classes if classes is None else classes)
+    "One generated clip of every class (or condition) beside a real one: a mel image over a player for each."
+    conds = conds or {c: c for c in (g.classes if classes is None else classes)}
     real, real_sr = real or {}, real_sr or g.sample_rate
     rows = []
-    for c in classes:
-        w = torch.as_tensor(g.generate(c, 1, seed=seed, **options)).reshape(-1)
+    for c, cond in conds.items():
+        w = torch.as_tensor(g.generate(cond, 1, seed=seed, **options)).reshape(-1)
         cells = [f"<td><b>{html.escape(str(c))}</b></td>",
                  f"<td>{_mel_img(w, g.sample_rate)}<br>{_ogg_player(w, g.sample_rate)}</td>"]
         if real: cells.append(f"<td>{_mel_img(real[c], real_sr)}<br>{_ogg_player(real[c], real_sr)}</td>"
                               if c in real else "<td></td>")
         rows.append(f"<tr>{''.join(cells)}</tr>")
-    head = "<tr><th>class</th><th>generated</th>" + ("<th>real</th>" if real else "") + "</tr>"
+    kind = 'class' if g.classes else 'condition'
+    head = f"<tr><th>{kind}</th><th>generated</th>{'<th>real</th>' if real else ''}</tr>"
     return HTML(f"<table class='foleybook-gallery'>{head}{''.join(rows)}</table>")
 
 # %% ../nbs/00d_display.ipynb #b9ba0880
