@@ -227,6 +227,8 @@ TIMESTEP_SPACINGS = {
     # multiples of T // S, plus the offset
     'leading': lambda T, S, o: torch.arange(S - 1, -1, -1, dtype=torch.float64) * (T // S) + o,
     'trailing': lambda T, S, o: torch.from_numpy(np.round(np.arange(T, 0, -T / S)) - 1),   # from T-1 down by T / S
+    # S fractional steps T/S apart, the last on T/S - 1: the grid a distilled student samples on (`diffusion.distill`)
+    'uniform': lambda T, S, o: torch.arange(S, 0, -1, dtype=torch.float64) * (T / S) - 1,
 }
 
 @patch
