@@ -6,7 +6,7 @@ measured on tier 3's rms, tier 2's MFCC 0 and tier 1's audio.
 2. Sampling (a trained recipe run, e.g. the demo's): the ramp and the step generated through the chain with
    temperature 1 and no nucleus, and with the run's nucleus (top-p), each tier measured.
 
-    nice -n 10 python bench/mtcrnn_tiers.py exp/mtcrnn-demo --json nbs/results/mtcrnn_tiers.json
+    nice -n 10 python research/mtcrnn/mtcrnn_tiers.py exp/mtcrnn-demo --json nbs/results/mtcrnn_tiers.json
 """
 import argparse, json, os, time
 os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_THREADS', '1')

@@ -13,14 +13,15 @@ took 93 ms a step (1509 steps, 12.8 times the preset's examples), with `d_model`
 On another H200 whose host showed two CPU cores (270 s each, two runs, a probe and the `cuda` cells sharing it): a
 batch of 128 233 ms (1158 steps, 19.6 times), `d_model` 64 at a batch of 64 324 ms (833 steps, 7.1 times).
 
-    python bench/diffwave_budget.py --seed 2 --out exp/judge_seeds --system cuda --seconds 240 --set train.bs=64 \
+    python research/diffwave/diffwave_budget.py --seed 2 --out exp/judge_seeds --system cuda --seconds 240 --set \
+        train.bs=64 \
         --rows rows.jsonl
-    python bench/diffwave_budget.py --merge rows.jsonl
+    python research/diffwave/diffwave_budget.py --merge rows.jsonl
 """
 import argparse, json, os, sys, time
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 from pathlib import Path
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[2]/'bench')]
 from judge_seeds import one_seed, seed_setup, parse_sets, read_rows, RESULTS   # noqa: E402
 
 PRESET_SAMPLES = 40 * 189   # the demo preset: 40 epochs of the 189 training excerpts (210 clips less 10 % validation)

@@ -5,7 +5,7 @@ on their re-syntheses by the demo's vocoder from the mel, on their codec's code 
 left in OUT/seedN/RECIPE.
 
     OMP_NUM_THREADS=1 python bench/judge_seeds.py specvqgan --seeds 0 1 2 --out exp/judge_seeds
-    OMP_NUM_THREADS=1 python bench/judge_ceiling.py --recipe specvqgan --out exp/judge_seeds --seeds 0 1 2 \
+    OMP_NUM_THREADS=1 python research/judge/judge_ceiling.py --recipe specvqgan --out exp/judge_seeds --seeds 0 1 2 \
         [--sampling '{"guidance": 4.0}' ...]
 
 Writes nbs/results/<recipe>_judge_ceiling.json (the rows of other seeds and experiments already there are kept): per
@@ -24,9 +24,11 @@ from foleybook.eval.report import class_files
 from foleybook.audio import load_audio, MelSpectrogram
 from foleybook.data.loaders import crop_frames
 from foleybook.vocoders.base import vocode, GriffinLimVocoder
-from judge_seeds import machine   # bench/, beside this script
+import sys
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[2]/'bench')]
+from judge_seeds import machine   # noqa: E402
 
-RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results'
+RESULTS = Path(__file__).resolve().parents[2]/'nbs'/'results'
 
 
 def judged(clf, fmt, clips:dict, sr:int) -> dict:
@@ -121,7 +123,7 @@ if __name__ == '__main__':
     res = dict(what=f"{a.recipe} demo: the benchmark's judge on held-out real clips, the same clips cut to the mel's "
                     "band ('band'), their re-syntheses by the demo's vocoder from the mel ('mel'), their codec's "
                     "code reconstructions ('codes') and generated clips "
-                    "(bench/judge_ceiling.py)",
+                    "(research/judge/judge_ceiling.py)",
                machine=machine(), rows=rows)
     f = RESULTS/f"{a.recipe.replace('-', '_')}_judge_ceiling.json"
     key = lambda q: (q['seed'], q['name'], q['clips'], json.dumps(q.get('sampling'), sort_keys=True))

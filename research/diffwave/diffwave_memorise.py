@@ -10,24 +10,25 @@ its own excerpt (aligned on its loudest 50 ms for S = 0); the probes below stay 
 is class-conditional with one class and trains with Adam and torch's one-cycle schedule to the preset's peak learning
 rate, batch 4 (`--bs`). Every 250 steps the row records the one-step clean estimate's SNR (dB) of the excerpt noised to
 steps 5-40 (`snr`: input SNR, output SNR); at the end four clips sampled with DDPM's 50 steps are compared with the
-excerpt: `harmonicity` (bench/diffwave_harmonics.py's measure; the excerpt's in `harmonicity_clean`), `xcorr` (the
+excerpt: `harmonicity` (research/diffwave/diffwave_harmonics.py's measure; the excerpt's in `harmonicity_clean`),
+`xcorr` (the
 peak of their normalised cross-correlation with it over every lag: 1 for the excerpt itself, shifted), `xcorr_any`
 and `nearest_clip` (the same peak against the training clip's excerpt it is nearest: near 1 for a memorised clip) and
 `level_db` (their rms against the excerpt's). `--device cuda --bs 64 --set d_model=64` trains larger batches or
 models on a GPU; `--rows F` appends the row to F as a JSON line instead, and `--merge F` adds such rows to the results
 file.
 
-Run: OMP_NUM_THREADS=1 python bench/diffwave_memorise.py --backbone sashimi --shift 0
-     OMP_NUM_THREADS=1 python bench/diffwave_memorise.py --backbone sashimi --shift 24000
-     OMP_NUM_THREADS=1 python bench/diffwave_memorise.py --backbone sashimi --clips 30
-     python bench/diffwave_memorise.py --clips 30 --device cuda --bs 64 --steps 2000 --rows rows.jsonl
-     python bench/diffwave_memorise.py --merge rows.jsonl
+Run: OMP_NUM_THREADS=1 python research/diffwave/diffwave_memorise.py --backbone sashimi --shift 0
+     OMP_NUM_THREADS=1 python research/diffwave/diffwave_memorise.py --backbone sashimi --shift 24000
+     OMP_NUM_THREADS=1 python research/diffwave/diffwave_memorise.py --backbone sashimi --clips 30
+     python research/diffwave/diffwave_memorise.py --clips 30 --device cuda --bs 64 --steps 2000 --rows rows.jsonl
+     python research/diffwave/diffwave_memorise.py --merge rows.jsonl
 """
 import argparse, fcntl, json, os, sys, time
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 from pathlib import Path
 import numpy as np, torch
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[2]/'bench')]
 from foleybook.audio import resample   # noqa: E402
 from foleybook.core import ConfigError   # noqa: E402
 from foleybook.data.synth import SynthFoley   # noqa: E402

@@ -2,7 +2,7 @@
 `bench/judge_seeds.py`, the same model sampled with each option set (guidance, steps, Griffin-Lim iterations, sampler),
 its clips scored in memory by that seed's judge (accuracy, per class, level against the real held-out clips).
 
-    OMP_NUM_THREADS=1 python bench/judge_sweep.py exp/judge_seeds --seeds 0 1 2 \
+    OMP_NUM_THREADS=1 python research/judge/judge_sweep.py exp/judge_seeds --seeds 0 1 2 \
         --opts '[{"guidance": 3}, {"guidance": 1}]'
 
 Writes nbs/results/audio_diffusion_judge_sweep.json.
@@ -17,7 +17,7 @@ from foleybook.recipes.bench import bench_judge, bench_format, judge_accuracy, B
 from foleybook.recipes.engine import Recipe
 from foleybook.recipes.stages import classes_of, class_folders
 
-RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results'
+RESULTS = Path(__file__).resolve().parents[2]/'nbs'/'results'
 rms = lambda w: 20 * np.log10(float(w.pow(2).mean().sqrt()) + 1e-12)
 
 p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -46,7 +46,7 @@ for seed in a.seeds:
                                    for c, ws in clips.items()},
                          cpu_s=round(time.process_time() - c0, 1)))
         print(json.dumps({k: v for k, v in rows[-1].items() if k != 'per_class'}), flush=True)
-res = dict(what="bench/judge_sweep.py on the runs of bench/judge_seeds.py audio-diffusion",
+res = dict(what="research/judge/judge_sweep.py on the runs of bench/judge_seeds.py audio-diffusion",
            machine=f"{platform.machine()} CPU ({torch.backends.cpu.get_cpu_capability()}), OMP_NUM_THREADS=1",
            runs=rows)
 (RESULTS/'audio_diffusion_judge_sweep.json').write_text(json.dumps(res, indent=1) + '\n')

@@ -6,7 +6,7 @@
 - the demo benchmark's clean set: SynthFoley (seed 0), 40 clips a class, a quarter held out (`bench_split`);
   scored on the held-out clips as they are, and on the same clips perturbed (trained clean, asked about recordings).
 
-    python bench/judge_robustness.py OUT [--configs old,level,...] [--seeds 0,1,2] [--results RESULTS.json]
+    python research/judge/judge_robustness.py OUT [--configs old,level,...] [--seeds 0,1,2] [--results RESULTS.json]
 
 (the committed results: nbs/results/judge_robustness.json).
 

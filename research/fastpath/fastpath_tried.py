@@ -11,7 +11,7 @@ one `sc09` step (1 s at 16 kHz), compiled with one time chunk per layer (the chu
 into a graph of ~40k operations).
 Writes nbs/results/fastpath_tried.json (one section per machine), quoted by nbs/00f_fastpath.ipynb.
 
-    OMP_NUM_THREADS=1 nice python bench/fastpath_tried.py [--ortlib DIR] [--diffwave]
+    OMP_NUM_THREADS=1 nice python research/fastpath/fastpath_tried.py [--ortlib DIR] [--diffwave]
 """
 import argparse, json, os, sys, tempfile, time
 from pathlib import Path
@@ -21,7 +21,7 @@ os.environ.setdefault('TORCHINDUCTOR_CACHE_DIR', tempfile.mkdtemp(prefix='induct
 import torch
 from foleybook.fastpath import snr_db, cpu_info
 
-OUT = Path(__file__).resolve().parents[1]/'nbs'/'results'/'fastpath_tried.json'
+OUT = Path(__file__).resolve().parents[2]/'nbs'/'results'/'fastpath_tried.json'
 
 
 def least(fns, rounds=5):

@@ -11,16 +11,18 @@ with `--zero-denoiser` zeroes the copy's output layer first (`out2`, zero-initia
 predicts no noise at all, so the clips are the sampler's own noise, what the prior alone gives the judge.
 
 The committed rows were measured with this script's first form, which patched the loss and the sampler with its own
-copy of the noise (the pitch tracker of `bench/diffwave_excite.py`, whose octave rule took the shortest lag, not the
+copy of the noise (the pitch tracker of `research/diffwave/diffwave_excite.py`, whose octave rule took the shortest
+lag, not the
 shortest peak, within 10 % of the best); the package's form gives the preset's rows of
 `diffwave_judge_seeds.json`. Measured on an AMD EPYC (Zen 4), one thread, two or three runs at a time.
 
-    OMP_NUM_THREADS=1 python bench/diffwave_prior.py --seed 2 --out exp/judge_seeds [--floor 0.1] [--guidance 1]
+    OMP_NUM_THREADS=1 python research/diffwave/diffwave_prior.py --seed 2 --out exp/judge_seeds [--floor 0.1] \
+        [--guidance 1]
 """
 import argparse, json, os, shutil, sys
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 from pathlib import Path
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[2]/'bench')]
 from judge_seeds import one_seed, machine, parse_sets, RESULTS   # noqa: E402
 from diffwave_memorise import add_rows   # noqa: E402
 

@@ -6,7 +6,7 @@ Tier 3 decides the chain's events: when its rms falls into a fixed point (a cons
 no events either, and the correlation of the step inverts. Ablate tier 3's training on one experiment folder:
 
     foleybook recipe mtcrnn --preset demo --out exp/mt --set seed=1 --stop-stage tier3 --set tier3.steps=1000 ...
-    python bench/mtcrnn_tier3.py exp/mt --name steps1000 --json nbs/results/mtcrnn_tier3.json
+    python research/mtcrnn/mtcrnn_tier3.py exp/mt --name steps1000 --json nbs/results/mtcrnn_tier3.json
 
 Each run's per-sample correlations and the tier 3 section it trained with are added to the json under `--name`.
 """

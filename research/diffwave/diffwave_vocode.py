@@ -14,18 +14,18 @@ crops of the split's training clips (every class), half of them the loudest of 8
 seen. `--steps` defaults to 1800, about the DiffWave demo's 1880 optimiser steps. Per class: the judge's accuracy on
 the vocoded clips (`vocoded`), on the Griffin-Lim clips (64 iterations, `griffin_lim`) and on the real clips at 8 kHz
 (`real_8k`); the vocoded clips' level against the real ones (`level_db`); for the barks the harmonicity of each
-(`bench/diffwave_harmonics.py`) and what the judge filed the vocoded barks as.
+(`research/diffwave/diffwave_harmonics.py`) and what the judge filed the vocoded barks as.
 
-Run: OMP_NUM_THREADS=1 python bench/diffwave_vocode.py --seed 0
-     OMP_NUM_THREADS=1 python bench/diffwave_vocode.py --seed 0 --steps 5400 --rows rows.jsonl
-     python bench/diffwave_vocode.py --seed 2 --device cuda --bs 32 --steps 50000 --rows rows.jsonl
-     python bench/diffwave_vocode.py --merge rows.jsonl
+Run: OMP_NUM_THREADS=1 python research/diffwave/diffwave_vocode.py --seed 0
+     OMP_NUM_THREADS=1 python research/diffwave/diffwave_vocode.py --seed 0 --steps 5400 --rows rows.jsonl
+     python research/diffwave/diffwave_vocode.py --seed 2 --device cuda --bs 32 --steps 50000 --rows rows.jsonl
+     python research/diffwave/diffwave_vocode.py --merge rows.jsonl
 """
 import argparse, json, os, sys, time
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 from pathlib import Path
 import numpy as np, torch
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[2]/'bench')]
 from foleybook.audio import load_audio, resample, pad_or_trim, MelConfig, MelSpectrogram   # noqa: E402
 from foleybook.core import ConfigError   # noqa: E402
 from foleybook.diffusion.core import SAMPLERS   # noqa: E402

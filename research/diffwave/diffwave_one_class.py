@@ -15,8 +15,9 @@ many times as the class has train clips (30), so the same epochs take the same s
 the same for the preset's model of the seed (`--preset-exp`, default `OUT/seedN/diffwave`, when there): whether the
 model learns to denoise the one sound it was trained on for every step better than a model trained on every class.
 
-Run: OMP_NUM_THREADS=1 python bench/diffwave_one_class.py --seed 2 --cls DogBark --epochs 265 --out exp/judge_seeds
-     OMP_NUM_THREADS=1 python bench/diffwave_one_class.py --seed 2 --one-clip 000.wav --out exp/judge_seeds
+Run: OMP_NUM_THREADS=1 python research/diffwave/diffwave_one_class.py --seed 2 --cls DogBark --epochs 265 --out \
+    exp/judge_seeds
+     OMP_NUM_THREADS=1 python research/diffwave/diffwave_one_class.py --seed 2 --one-clip 000.wav --out exp/judge_seeds
 """
 import argparse, json, os, shutil, sys
 os.environ.setdefault('OMP_NUM_THREADS', '1')
@@ -26,10 +27,10 @@ from foleybook.audio import resample
 from foleybook.core import load_pretrained
 from foleybook.recipes.bench_scores import judge_format
 from foleybook.recipes.engine import run_recipe, get_recipe
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[2]/'bench')]
 from judge_seeds import machine, seed_setup, parse_sets
 
-RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results'
+RESULTS = Path(__file__).resolve().parents[2]/'nbs'/'results'
 
 
 STEPS = (0, 2, 5, 10, 15, 20, 30, 40)

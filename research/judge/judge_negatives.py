@@ -4,7 +4,7 @@ each at -20 dBFS rms, heard by the judge of each seed (`bench/judge_seeds.py`'s 
 the judge trained once and cached). Per kind and seed: the judge's answers class by class and its mean p(DogBark).
 In SynthFoley the barks are the only tonal class: does the judge take any tone for a bark?
 
-Run: OMP_NUM_THREADS=1 python bench/judge_negatives.py --seeds 0 1 2 --out exp/judge_seeds
+Run: OMP_NUM_THREADS=1 python research/judge/judge_negatives.py --seeds 0 1 2 --out exp/judge_seeds
 
 Writes nbs/results/judge_negatives.json.
 """
@@ -12,6 +12,8 @@ import argparse, json, os
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 from pathlib import Path
 import numpy as np, torch
+import sys
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[2]/'bench')]
 from judge_seeds import seed_setup, machine, RESULTS
 
 

@@ -1,11 +1,13 @@
 """A cheap proxy of the `demo_wavenet` preset for exploring settings: train one variant for a few epochs, sample `--n`
 clips per class
-with the fast sampler, score them with the in-domain classifier of `bench/diffwave_curve.py` (same data, split and
+with the fast sampler, score them with the in-domain classifier of `research/diffwave/diffwave_curve.py` (same data,
+split and
 classifier),
 and print per-class features (rms, spectral flatness, peak/mean of the 50 ms rms envelope) beside the classifier's
 labels.
-Each run is recorded in nbs/results/diffwave_curve.json as run `--tag` (`"proxy": true`, one point).
-Run: OMP_NUM_THREADS=1 nice -n 10 python bench/diffwave_proxy.py TAG '{"scale": 5, "diffusion": {"beta_end": 0.2}}'
+Each run is recorded in research/diffwave/diffwave_curve.json as run `--tag` (`"proxy": true`, one point).
+Run: OMP_NUM_THREADS=1 nice -n 10 python research/diffwave/diffwave_proxy.py TAG '{"scale": 5, "diffusion": \
+    {"beta_end": 0.2}}'
 EPOCHS [N] ['{"guidances": [2]}']
 (the JSON object updates the `demo` preset's model overrides; keys lr, bs, ema, backbone, preset update its training
 settings)
@@ -20,9 +22,10 @@ torch.set_num_threads(1)
 tag, over, epochs = sys.argv[1], json.loads(sys.argv[2]), int(sys.argv[3])
 n = int(sys.argv[4]) if len(sys.argv) > 4 else 4
 gopts = json.loads(sys.argv[5]) if len(sys.argv) > 5 else {}
-E, result = Path(os.environ.get('DIFFWAVE_CURVE_OUT', 'exp/diffwave_curve')), Path('nbs/results/diffwave_curve.json')
+E = Path(os.environ.get('DIFFWAVE_CURVE_OUT', 'exp/diffwave_curve'))
+result = Path('research/diffwave/diffwave_curve.json')
 if not (E/'classifier'/'config.json').is_file():
-    sys.exit(f"{E}: run bench/diffwave_curve.py first (its data, split and classifier)")
+    sys.exit(f"{E}: run research/diffwave/diffwave_curve.py first (its data, split and classifier)")
 P = copy.deepcopy(RECIPE_PRESETS['demo_wavenet']['train']); o = P['model']
 for k, v in over.items():
     if k == 'diffusion': o['diffusion'] = {**o['diffusion'], **v}

@@ -6,9 +6,10 @@ Periodicity (`harmonicity`): over the clip's loud 40 ms frames (rms above 0.3 of
 normalised autocorrelation's peak at the lags of a bark's pitch (250-660 Hz); about 0.1 for noise, 0.8 for SynthFoley's
 barks at 8 kHz. The model is the committed demo model (`nbs/results/models/diffwave`, the `demo` preset on the
 benchmark's seed-0 split), the real clips that split's held-out barks (rebuilt in --data), their first `length`
-samples at the model's rate for the noising; noise and sampling seeded. Writes nbs/results/diffwave_harmonics.json.
+samples at the model's rate for the noising; noise and sampling seeded. Writes
+research/diffwave/diffwave_harmonics.json.
 
-Run: OMP_NUM_THREADS=1 python bench/diffwave_harmonics.py [--model DIR] [--seed 0] [--data exp/harmonics]
+Run: OMP_NUM_THREADS=1 python research/diffwave/diffwave_harmonics.py [--model DIR] [--seed 0] [--data exp/harmonics]
      [--out FILE --label TEXT]
 """
 import argparse, json, os
@@ -22,7 +23,7 @@ from foleybook.fastpath import cpu_info
 from foleybook.recipes.bench import bench_data, bench_split, BENCH_PRESETS
 from foleybook.recipes.diffwave import RECIPE_PRESETS
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def harmonicity(w, sr:int, fmin:float=250., fmax:float=660.) -> float:
@@ -44,7 +45,7 @@ if __name__ == '__main__':   # the measure above is imported by other probes
     ap.add_argument('--data', default='exp/harmonics', help='where the SynthFoley set and split go')
     ap.add_argument('--cls', default='DogBark')
     ap.add_argument('--n', type=int, default=8, help='clips of each kind')
-    ap.add_argument('--out', default=str(ROOT/'nbs'/'results'/'diffwave_harmonics.json'))
+    ap.add_argument('--out', default=str(Path(__file__).resolve().parent/'diffwave_harmonics.json'))
     ap.add_argument('--label', default=None, help="what the model is, for the file (default: its path in the project "
                     "or its folder's name)")
     a = ap.parse_args()

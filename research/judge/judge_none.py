@@ -1,15 +1,16 @@
 """A judge with one more class, `None`: the benchmark's judge (`bench/judge_seeds.py`'s `seed_setup`: each seed's split,
 the `demo` judge) trained again on that split's train clips plus 30 made-up 4 s clips of no class (five each of white
 noise, noise in a random band, a steady sine at 100-3000 Hz, a steady five-harmonic tone at 100-800 Hz, a chirp, sine
-blips over a faint noise floor; levels -35 to -15 dBFS rms; drawn apart from `bench/judge_negatives.py`'s clips). Does
+blips over a faint noise floor; levels -35 to -15 dBFS rms; drawn apart from `research/judge/judge_negatives.py`'s
+clips). Does
 it still take a steady sine for a bark, and does it change what the benchmark's judge says of generated clips?
 
 Per seed: the share recognised, class by class, of the held-out real clips and of each `--gen` folder of generated
 clips, by the benchmark's judge and by the judge with `None` (an answer `None` is not recognised, and its share is
-kept); then the answers of the judge with `None` to `bench/judge_negatives.py`'s made-up clips.
+kept); then the answers of the judge with `None` to `research/judge/judge_negatives.py`'s made-up clips.
 
 Run (the generated clips of `bench/judge_seeds.py` runs on the same OUT's splits, their OUT/seedN/scores/NAME/gen):
-    OMP_NUM_THREADS=1 python bench/judge_none.py --seeds 0 1 2 --out exp/judge_seeds \\
+    OMP_NUM_THREADS=1 python research/judge/judge_none.py --seeds 0 1 2 --out exp/judge_seeds \\
         --gen dcase2023=exp/judge_seeds/seed{seed}/scores/dcase2023/gen \\
         --gen specvqgan=exp/judge_seeds/seed{seed}/scores/specvqgan/gen \\
         --gen 'audio-diffusion (unet bf16)=exp/bench-bf16/seed{seed}/scores/audio-diffusion/gen'
@@ -20,6 +21,8 @@ import argparse, json, os
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 from pathlib import Path
 import numpy as np, torch
+import sys
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[2]/'bench')]
 from judge_seeds import seed_setup, machine, RESULTS
 from judge_negatives import KINDS, band, blips, made_up
 from foleybook.audio import load_audio, save_audio

@@ -7,8 +7,9 @@ run), and after each point samples `--n` clips of every class with the fast samp
 the classifier. `--set` / `--ema` change the `demo` preset's model for this run (a named `--tag`), so
 several settings can be compared on the same data and classifier. The last point is also sampled at other
 guidance scales (`--sweep`) and, with EMA, with the raw (non-averaged) weights. Every run of every tag is
-kept in nbs/results/diffwave_curve.json (plotted in nbs/13d_diffwave_recipe.ipynb).
-Run: OMP_NUM_THREADS=1 nice -n 10 python bench/diffwave_curve.py --tag NAME [--set dilation_cycle=12] [--ema 0.999]
+kept in research/diffwave/diffwave_curve.json (plotted in nbs/13d_diffwave_recipe.ipynb).
+Run: OMP_NUM_THREADS=1 nice -n 10 python research/diffwave/diffwave_curve.py --tag NAME [--set dilation_cycle=12] \
+    [--ema 0.999]
      [--epochs 2,4,8,12] [--cpu-budget 14] [--n 10] [--sweep 1,3,4]
 """
 import argparse, copy, json, os, platform, shutil, time
@@ -33,7 +34,7 @@ ap.add_argument('--lr', type=float, default=None)
 ap.add_argument('--epochs', default='2,4,8,12,16')
 ap.add_argument('--cpu-budget', type=float, default=14.,
                 help='stop adding points after this many CPU minutes of training')
-ap.add_argument('--result', default='nbs/results/diffwave_curve.json')
+ap.add_argument('--result', default='research/diffwave/diffwave_curve.json')
 ap.add_argument('--sweep', default='', help='guidance scales to also sample the last point at, e.g. 1,3,4')
 ap.add_argument('--n', type=int, default=10, help='clips per class at each point (the recipe generates n_per_class)')
 ap.add_argument('--points', default='',

@@ -23,7 +23,7 @@ whole clip) at a pitch times a factor in [1 - spread, 1 + spread]: a non-paramet
 Measured on an AMD EPYC (Zen 4), two runs at a time, K 4: seeds 1 and 2, free 51.4 and 84.3 %, aligned 55.7 and
 72.9 % (the preset's runs 65.7 and 85.7 %), barks 0 % in all four; 16.2-17.8 training CPU minutes.
 
-    OMP_NUM_THREADS=1 python bench/diffwave_excite.py --seed 2 --out exp/judge_seeds [--aligned] [--K 4]
+    OMP_NUM_THREADS=1 python research/diffwave/diffwave_excite.py --seed 2 --out exp/judge_seeds [--aligned] [--K 4]
 """
 import argparse, glob, json, math, os, sys
 os.environ.setdefault('OMP_NUM_THREADS', '1')
@@ -31,7 +31,7 @@ from pathlib import Path
 import soundfile as sf, torch
 from torch import nn
 import torch.nn.functional as F
-sys.path.insert(0, str(Path(__file__).parent))
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[2]/'bench')]
 import foleybook.diffusion.core as core   # noqa: E402
 from foleybook.diffusion.core import GaussianDiffusion   # noqa: E402
 from foleybook.diffusion.sashimi import Sashimi   # noqa: E402

@@ -53,7 +53,8 @@ nbs/results/diffwave_probes.json. The masks variants patch the package's classes
   convergence plus log magnitude (magnitudes floored at 1e-3), or with LINEAR 1 plus the mean absolute magnitude
   difference over the clean magnitudes' mean; at (n_fft, hop) (256, 64), (512, 128), (1024, 256), Hann windows.
 
-Run: OMP_NUM_THREADS=1 python bench/diffwave_variants.py gated|guidance|spectral|freqmix|comb|... [ARGS] --seed 1 \
+Run: OMP_NUM_THREADS=1 python research/diffwave/diffwave_variants.py gated|guidance|spectral|freqmix|comb|... [ARGS] \
+    --seed 1 \
        --out exp/judge_seeds
 """
 import argparse, json, math, os, shutil, sys
@@ -65,10 +66,10 @@ import torch.nn.functional as F
 import foleybook.diffusion.core as core
 from foleybook.diffusion.core import GaussianDiffusion
 from foleybook.diffusion.sashimi import S4_LAYERS, S4D, SpectralMasks
-sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[2]/'bench')]
 from judge_seeds import one_seed, machine, parse_sets
 
-RESULTS = Path(__file__).resolve().parents[1]/'nbs'/'results'
+RESULTS = Path(__file__).resolve().parents[2]/'nbs'/'results'
 # the preset the variants change, as its benchmark runs were spelled: the `demo` preset without FiLM (their rows were
 # measured before the preset took FiLM)
 PRESET = {'train.epochs': 40, 'train.ema': 0.999, 'train.model.film': False}
@@ -433,7 +434,7 @@ if __name__ == '__main__':
     p.add_argument('--name', default=None, help='the experiment folder under OUT/seedN (default: from the variant)')
     p.add_argument('--set', action='append', default=[], help="KEY=JSON, a change to the variant's preset")
     p.add_argument('--denoise-clip', default=None, help="a train clip, 'DogBark/000.wav': the row gets the model's "
-                   "one-step estimates of it (bench/diffwave_one_class.py's `denoise_snr`)")
+                   "one-step estimates of it (research/diffwave/diffwave_one_class.py's `denoise_snr`)")
     p.add_argument('--sampled-from', default=None, help="an experiment under OUT/seedN trained with the same "
                    "settings: its model sampled again (e.g. with `--set generate.sampler=...`)")
     a = p.parse_args()
