@@ -98,8 +98,13 @@ screenshots: browser-deps
 demo: venv
 	$(BIN)/foleybook recipe dcase2023 --data synth --preset demo --out exp/demo --system cpu
 
+# the speed benchmarks, each beside its reference and needing no arguments; bench_demo.py, demo_seeds.py,
+# judge_seeds.py and fastpath.py take arguments (see their docstrings)
+BENCH_SPEED = codec data diffwave learner mel mtcrnn prior prior_step sashimi sashimi_batch solvers_quality \
+	solvers_speed transformer vocoder
+
 bench: venv
-	for f in bench/*.py; do $(BIN)/python $$f; done
+	for f in $(BENCH_SPEED); do $(BIN)/python bench/$$f.py || exit 1; done
 
 clean:
 	rm -rf docs/_build _proc exp

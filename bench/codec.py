@@ -9,11 +9,12 @@ per-round ratios beside each median: other jobs share this machine's two cores):
 - 'bf16': every layer under bf16 autocast.
 Agreement with fp32: SNR of the normalised decoder output (dB) and the mean absolute log-mel difference.
 
-Measured here on 2026-11-22 (`--repeats 9`): see the table printed by nbs/04a_vqvae.ipynb's bench cell.
+Writes the rows to nbs/results/codec_bench.json (`--out`), which nbs/04a_vqvae.ipynb shows.
 
-    OMP_NUM_THREADS=1 .venv/bin/python bench/codec.py [--repeats 9]
+    OMP_NUM_THREADS=1 .venv/bin/python bench/codec.py [--repeats 9] [--out FILE]
 """
-import argparse, os, statistics, time
+import argparse, json, os, statistics, time
+from pathlib import Path
 os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_THREADS', '1')
 import torch
 from foleybook.codecs.vqvae import VQVAE, VQVAEConfig
@@ -59,5 +60,8 @@ def main(repeats=9, batches=(1, 16)):
 if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--repeats', type=int, default=9)
+    p.add_argument('--out', default=str(Path(__file__).resolve().parents[1]/'nbs'/'results'/'codec_bench.json'))
     a = p.parse_args()
-    main(a.repeats)
+    res = main(a.repeats)
+    rows = [dict(batch=b, precision=k, **r) for (b, k), r in res.items()]
+    Path(a.out).write_text(json.dumps(dict(rounds=a.repeats, rows=rows), indent=1) + '\n')

@@ -20,9 +20,12 @@ torchaudio clip by clip 1.65x; the one-chunk row 1.21x. With 1-s clips (`--secon
 5.48x.
 The plain form (torch.stft, dense filterbank, chunks of 2**18): 3.26x batched, 2.90x clip by clip.
 
-Run: OMP_NUM_THREADS=1 .venv/bin/python bench/mel.py [--n 100] [--repeat 7] [--seconds 4]
+Writes the rows to nbs/results/mel_bench.json (`--out`), which nbs/00c_audio_features.ipynb shows.
+
+Run: OMP_NUM_THREADS=1 .venv/bin/python bench/mel.py [--n 100] [--repeat 7] [--seconds 4] [--out FILE]
 """
-import argparse, os, statistics, time
+import argparse, json, os, statistics, time
+from pathlib import Path
 os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_THREADS', '1')
 import numpy as np, torch, torch.nn.functional as F, librosa, torchaudio
 from foleybook.audio import MelConfig, MelSpectrogram, _magnitude
@@ -82,5 +85,7 @@ if __name__ == '__main__':
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument('--n', type=int, default=100); p.add_argument('--repeat', type=int, default=7)
     p.add_argument('--seconds', type=float, default=4.)
+    p.add_argument('--out', default=str(Path(__file__).resolve().parents[1]/'nbs'/'results'/'mel_bench.json'))
     a = p.parse_args()
-    main(a.n, a.repeat, seconds=a.seconds)
+    res = main(a.n, a.repeat, seconds=a.seconds)
+    Path(a.out).write_text(json.dumps(dict(clips=a.n, seconds=a.seconds, rounds=a.repeat, rows=res), indent=1) + '\n')

@@ -37,9 +37,12 @@ Levers measured on the bf16 channels-last V1 in scratch runs and not kept: torch
 optimize_for_inference (1.31 s vs 1.23 s eager: slower); torch.compile (inductor, freezing on; g++ is
 present): 117 s to compile, 98 s again for a new mel length, then 0.74 s vs 0.44 s eager.
 
-    OMP_NUM_THREADS=1 .venv/bin/python bench/vocoder.py [--repeats 5] [--reference ../scratch/hifigan]
+Writes the rows to nbs/results/vocoder_bench.json (`--out`), which nbs/03a_hifigan.ipynb and 03c_melgan show.
+
+    OMP_NUM_THREADS=1 .venv/bin/python bench/vocoder.py [--repeats 5] [--reference ../scratch/hifigan] [--out FILE]
 """
 import argparse, importlib.util, json, os, statistics, sys, time
+from pathlib import Path
 os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_THREADS', '1')
 import torch
 from foleybook.audio import MelConfig, MelSpectrogram
@@ -159,5 +162,8 @@ if __name__ == '__main__':
     p.add_argument('--chunk', type=int, default=64, help='chunk length in frames for the chunked rows')
     p.add_argument('--seconds', type=float, default=4., help='length of the test clip (4 s: 344 frames)')
     p.add_argument('--models', default='v1,v3,melgan', help='comma-separated: v1, v3, melgan')
+    p.add_argument('--out', default=str(Path(__file__).resolve().parents[1]/'nbs'/'results'/'vocoder_bench.json'))
     a = p.parse_args()
-    main(a.repeats, a.reference, a.chunk, a.seconds, tuple(a.models.split(',')))
+    res = main(a.repeats, a.reference, a.chunk, a.seconds, tuple(a.models.split(',')))
+    rows = [dict(vocoder=m, variant=k, **r) for (m, k), r in res.items()]
+    Path(a.out).write_text(json.dumps(dict(rounds=a.repeats, seconds=a.seconds, rows=rows), indent=1) + '\n')
