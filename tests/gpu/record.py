@@ -25,7 +25,7 @@ SYSTEMS = {'dcase2023': ('dcase2023', 'prior', 'fp16'), 'diffwave': ('sc09', 'tr
            'mtcrnn': ('published', 'tier1', 'bf16')}
 DDP_SYSTEM = 'diffwave'
 # seconds each system may take on the GPU (the whole run is held under `--budget`)
-CAPS = {'dcase2023': 80, 'diffwave': 45, 'specvqgan': 100, 'audio-diffusion': 70, 'mtcrnn': 60, 'ddp': 35}
+CAPS = {'dcase2023': 75, 'diffwave': 40, 'specvqgan': 90, 'audio-diffusion': 60, 'mtcrnn': 55, 'ddp': 35}
 NO_GPU = 'skipped: no GPU'
 FIELDS = ('preset', 'system', 'ok', 'steps', 'batch_size', 'parts', 'steps_per_s', 'peak_gpu_mem_gb', 'gen_clips',
           'gen_audio_s', 'gen_seconds', 'gen_rtf', 'resume_stage', 'resume_from', 'resume_exact', 'resume_max_diff',
@@ -130,21 +130,28 @@ def _compare(out:Path, name:str, seed:int=1, devices=('cpu', 'cuda')) -> dict:
     "The same seed's clip from the trained generator on the CPU and on CUDA, in fp32 (TF32 off)."
     import torch
     from foleybook.recipes.engine import Recipe
+    threads, pin = torch.get_num_threads(), os.environ.get('FOLEYBOOK_PRECISION')
+    torch.set_num_threads(os.cpu_count() or 1)   # the CPU's half on all its cores (the PixelSNAIL map is sequential)
     os.environ['FOLEYBOOK_PRECISION'] = 'fp32'
     torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
-    r = Recipe(out, None)
-    g = r.spec.system.assemble(r, 'cpu')
-    cond = list(g.classes)[0] if g.classes is not None else None
-    opts = {'mtcrnn': dict(duration=0.5), 'audio-diffusion': dict(steps=5, n_iter=8)}.get(name, {})
-    runs = []
-    with torch.no_grad():
-        for dev in devices:
-            g = g.to(dev)
-            if hasattr(g, 'sample_codes'):   # a code pipeline: the codes too
-                codes = g.sample_codes(cond, 1, seed=[seed], **opts)
-                runs.append((codes.cpu(), g.decode(codes).float().cpu()))
-            elif getattr(g, 'seeds_per_clip', False): runs.append((None, g.generate(cond, 1, seed=[seed], **opts)))
-            else: runs.append((None, torch.as_tensor(g.generate(cond, 1, seed=seed, **opts)).float().cpu()))
+    try:
+        r = Recipe(out, None)
+        g = r.spec.system.assemble(r, 'cpu')
+        cond = list(g.classes)[0] if g.classes is not None else None
+        opts = {'mtcrnn': dict(duration=0.5), 'audio-diffusion': dict(steps=5, n_iter=8)}.get(name, {})
+        runs = []
+        with torch.no_grad():
+            for dev in devices:
+                g = g.to(dev)
+                if hasattr(g, 'sample_codes'):   # a code pipeline: the codes too
+                    codes = g.sample_codes(cond, 1, seed=[seed], **opts)
+                    runs.append((codes.cpu(), g.decode(codes).float().cpu()))
+                elif getattr(g, 'seeds_per_clip', False): runs.append((None, g.generate(cond, 1, seed=[seed], **opts)))
+                else: runs.append((None, torch.as_tensor(g.generate(cond, 1, seed=seed, **opts)).float().cpu()))
+    finally:
+        torch.set_num_threads(threads)
+        if pin is None: os.environ.pop('FOLEYBOOK_PRECISION', None)
+        else: os.environ['FOLEYBOOK_PRECISION'] = pin
     (c0, w0), (c1, w1) = runs
     return dict(cpu_cuda_max_diff=float((w1 - w0).abs().max()), cpu_cuda_peak=float(w0.abs().max()),
                 cpu_cuda_codes_equal=None if c0 is None else bool(torch.equal(c0, c1)))
@@ -244,19 +251,21 @@ def default_out(dry:bool, device:str) -> Path:
     "Where the record goes: nbs/results/gpu_<device>.json from a GPU; exp/gpu-record-dry/record.json from `--dry`."
     return ROOT/'exp'/'gpu-record-dry'/'record.json' if dry else ROOT/'nbs'/'results'/f'gpu_{slug(device)}.json'
 
-def _child(args:list, cap:float, env=None) -> tuple:
+def _child(args:list, cap:float, env=None, log_path:Path=None) -> tuple:
     ("Run a child command in its own process group with a time cap (the group is killed there: torchrun's worker "
-     "too): (return code or 'timeout', the tail of its output).")
+     "too), its output appended to `log_path` if given: (return code or 'timeout', the tail of its output).")
     import signal
     with tempfile.TemporaryFile('w+') as log:
         p = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         try: rc = p.wait(timeout=max(cap, 1))
         except subprocess.TimeoutExpired:
             os.killpg(p.pid, signal.SIGKILL); p.wait(); rc = 'timeout'
-        log.seek(0)
-        return rc, log.read()[-3000:]
+        log.seek(0); text = log.read()
+    if log_path is not None:
+        with open(log_path, 'a') as f: f.write(f"$ {' '.join(map(str, args))}\n{text}\n[{rc}]\n")
+    return rc, text[-3000:]
 
-def cuda_notebooks(deadline:float, jobs:int, only=None) -> dict:
+def cuda_notebooks(deadline:float, jobs:int, only=None, log_path:Path=None) -> dict:
     ("Each notebook with `cuda` cells run whole with the `cuda` flag, the slowest first (as tests/run_notebooks.py): "
      "'pass', or 'fail: ' and its error line.")
     from concurrent.futures import ThreadPoolExecutor
@@ -268,7 +277,9 @@ def cuda_notebooks(deadline:float, jobs:int, only=None) -> dict:
     env = {**os.environ, 'FOLEYBOOK_FASTPATH_CACHE': str(tmp/'fastpath'), 'FOLEYBOOK_JUDGE_CACHE': str(tmp/'judges')}
     def one(nb):
         rc, log = _child([exe, '--path', str(nb.relative_to(ROOT)), '--n_workers', '0', '--flags', 'cuda'],
-                         deadline - time.time(), env)
+                         deadline - time.time(), env, log_path=tmp/f'{nb.stem}.log')
+        if rc != 0 and log_path is not None:
+            with open(log_path, 'a') as f: f.write((tmp/f'{nb.stem}.log').read_text())
         why = 'stopped at the cap' if rc == 'timeout' else _err_line(log)
         return nb.name, 'pass' if rc == 0 else f"fail: {why}"
     try:
@@ -280,6 +291,7 @@ def record(a) -> dict:
     t0, dry = time.time(), a.dry or not torch.cuda.is_available()
     deadline = t0 + a.budget
     work = Path(a.work); work.mkdir(parents=True, exist_ok=True)
+    (work/'record.log').unlink(missing_ok=True)
     dev = device_name(dry)
     rec = dict(device=dev, torch=torch.__version__, cuda=None if dry else torch.version.cuda, dry=dry,
                steps=a.steps, budget_s=a.budget, date=time.strftime('%Y-%m-%d'), systems={}, ddp=None, notebooks=None)
@@ -297,7 +309,7 @@ def record(a) -> dict:
             except Exception as e: rc, log = 1, f"{type(e).__name__}: {e}"
         else:
             rc, log = _child([sys.executable, __file__, '--one', name, '--work', str(work), '--steps', str(a.steps),
-                              '--deadline', str(time.time() + cap)], cap)
+                              '--deadline', str(time.time() + cap)], cap, log_path=work/'record.log')
         r = json.loads(part.read_text()) if part.is_file() else {k: None for k in FIELDS}
         r['errors'] = r.get('errors') or {}
         if rc == 'timeout': r['errors']['cap'] = f"stopped at its cap of {cap:.0f} s"
@@ -311,7 +323,7 @@ def record(a) -> dict:
         part = work/f'{DDP_SYSTEM}-ddp.json'; part.unlink(missing_ok=True)
         torchrun = [sys.executable, '-m', 'torch.distributed.run', '--standalone', '--nproc_per_node', '1']
         rc, log = _child([*torchrun, __file__, '--one', DDP_SYSTEM, '--ddp', '--work', str(work), '--steps',
-                          str(a.steps), '--deadline', str(time.time() + cap)], cap)
+                          str(a.steps), '--deadline', str(time.time() + cap)], cap, log_path=work/'record.log')
         r = json.loads(part.read_text()) if part.is_file() else {}
         r = {k: r.get(k) for k in ('preset', 'system', 'ok', 'steps', 'batch_size', 'parts', 'steps_per_s',
                                    'peak_gpu_mem_gb', 'errors', 'seconds')}
@@ -319,7 +331,7 @@ def record(a) -> dict:
         if rc != 0: r['errors']['process'] = 'stopped at its cap' if rc == 'timeout' else _err_line(log)
         r['ok'] = bool(r.get('ok')) and rc == 0
         rec['ddp'] = r; save()
-    rec['notebooks'] = ({'all': NO_GPU} if dry else cuda_notebooks(deadline, a.jobs))
+    rec['notebooks'] = ({'all': NO_GPU} if dry else cuda_notebooks(deadline, a.jobs, log_path=work/'record.log'))
     rec['wall_s'] = round(time.time() - t0, 1); save()
     print(f"record: {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out.name} in {rec['wall_s']} s", flush=True)
     return rec
