@@ -8,8 +8,8 @@ export MKL_NUM_THREADS ?= 1
 export MPLBACKEND ?= Agg
 NBWORKERS ?= 1
 
-.PHONY: venv lint test test-forms test-slow test-cuda gpu-wheels gpu-judges gpu-record export-check nbtest pytest docs demo clean bench clean-nbs \
-	test-browser browser-deps screenshots
+.PHONY: venv lint test test-forms test-slow test-cuda gpu-wheels gpu-judges gpu-record export-check nbtest pytest docs \
+	demo clean bench clean-nbs test-browser browser-deps screenshots
 
 # The torch trio first (pinned, from the local wheels on the dev/CI machines), then the package.
 $(BIN)/.installed: settings.ini setup.py
