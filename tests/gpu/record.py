@@ -4,14 +4,14 @@ For each of the five systems, `foleybook recipe NAME --preset PAPER --system cud
 one process per system) trains every part for `--steps` steps at the preset's batch size (halved while CUDA runs out of
 memory, and said so), checkpoints, generates a clip per class, then resumes its main part from the mid-run checkpoint
 and compares the resumed steps' losses with the uninterrupted ones; the same seed's clip is drawn on the CPU and on CUDA
-in fp32 (TF32 off). One system trains again with `--system cuda_ddp` under `torchrun` with one process (NCCL). Then the
-notebooks' `cuda` cells run, one notebook at a time. Every part has a time cap and a failing part is recorded with its
-error line: the others still run. The record goes to `nbs/results/gpu_<device>.json`.
+in fp32 (TF32 off). One system trains again with `--system cuda_ddp` under `torchrun` with one process (NCCL). Then
+the notebooks' `cuda` cells run, `--jobs` notebooks at a time. Every part has a time cap and a failing part is recorded
+with its error line: the others still run. The record goes to `nbs/results/gpu_<device>.json`.
 
 `--dry` runs the same on the debug presets with `--system cpu` and a few steps (what needs CUDA says so) and writes to
 exp/gpu-record-dry/ (never to nbs/results). Run from the repository root:
 
-    python tests/gpu/record.py [--dry] [--systems dcase2023,mtcrnn] [--steps 50] [--budget 480] [--out FILE]
+    python tests/gpu/record.py [--dry] [--systems dcase2023,mtcrnn] [--steps 50] [--budget 450] [--out FILE]
 """
 import argparse, json, math, os, re, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
@@ -303,6 +303,9 @@ def record(a) -> dict:
     for name in names:
         cap = min(CAPS.get(name, 60), deadline - reserve - time.time())
         part = work/f'{name}.json'; part.unlink(missing_ok=True)
+        if not dry and cap < 10:
+            rec['systems'][name] = dict({k: None for k in FIELDS}, ok=False, errors={'cap': 'skipped: no time left'})
+            save(); continue
         if dry:   # in this process (no cap): the imports once, CI-sized
             rc, log = 0, ''
             try: run_system(name, work, a.steps, True, False, deadline, part)
@@ -350,6 +353,9 @@ def main(argv=None):
     ap.add_argument('--ddp', action='store_true', help=argparse.SUPPRESS)
     ap.add_argument('--deadline', type=float, default=None, help=argparse.SUPPRESS)
     a = ap.parse_args(argv)
+    if not a.one and not a.dry:
+        import torch
+        a.dry = not torch.cuda.is_available()   # no GPU here: the dry record
     a.steps = a.steps or (4 if a.dry else 50)
     a.work = a.work or str(ROOT/'exp'/('gpu-record-dry' if a.dry else 'gpu-record')/'work')
     if a.one:
