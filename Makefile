@@ -72,6 +72,8 @@ gpu-wheels: venv
 # step by step, a clip per class, the CPU and CUDA clip of one seed; one system under torchrun with NCCL; the `cuda`
 # notebook cells; within 8 minutes on one H100, written to nbs/results/gpu_<device>.json (tests/gpu/record.py).
 # `make gpu-record DRY=1`: the same on the debug presets with --system cpu, into exp/gpu-record-dry/ (CI-sized).
+# A device call: carry .whl, run `bash tests/gpu/record.sh` (what `make gpu-record` runs) with a timeout of 540 s; the
+# record and its log come back in $OUT.
 gpu-record:
 	@if [ "$(DRY)" = 1 ]; then \
 	  DRY=1 PY=$$(test -x $(BIN)/python && echo $(BIN)/python || echo python3) bash tests/gpu/record.sh; \
