@@ -8,8 +8,8 @@ export MKL_NUM_THREADS ?= 1
 export MPLBACKEND ?= Agg
 NBWORKERS ?= 1
 
-.PHONY: venv lint test test-forms test-slow test-cuda gpu-wheels gpu-judges export-check nbtest pytest docs demo clean bench clean-nbs \
-	test-browser browser-deps screenshots
+.PHONY: venv lint test test-forms test-slow test-cuda gpu-wheels gpu-judges gpu-record export-check nbtest pytest docs \
+	demo clean bench clean-nbs test-browser browser-deps screenshots
 
 # The torch trio first (pinned, from the local wheels on the dev/CI machines), then the package.
 $(BIN)/.installed: settings.ini setup.py
@@ -66,6 +66,18 @@ test-cuda:
 
 gpu-wheels: venv
 	PY=$(BIN)/python bash tests/gpu/wheels.sh
+
+# The GPU record, the first command of any session lent a GPU (`make gpu-wheels` here, then with .whl carried there):
+# each system's paper preset through `foleybook recipe ... --system cuda_amp` for 50 steps a part, a resume checked
+# step by step, a clip per class, the CPU and CUDA clip of one seed; one system under torchrun with NCCL; the `cuda`
+# notebook cells; within 8 minutes on one H100, written to nbs/results/gpu_<device>.json (tests/gpu/record.py).
+# `make gpu-record DRY=1`: the same on the debug presets with --system cpu, into exp/gpu-record-dry/ (CI-sized).
+# A device call: carry .whl, run `bash tests/gpu/record.sh` (what `make gpu-record` runs) with a timeout of 540 s; the
+# record and its log come back in $OUT.
+gpu-record:
+	@if [ "$(DRY)" = 1 ]; then \
+	  DRY=1 PY=$$(test -x $(BIN)/python && echo $(BIN)/python || echo python3) bash tests/gpu/record.sh; \
+	else bash tests/gpu/record.sh; fi
 
 # The benchmark's seed-2 judge (SEEDS="0 1 2" for more) copied into exp/gpu_judges/ for a GPU machine to score with.
 gpu-judges: venv
