@@ -2274,6 +2274,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                                    'foleybook/systems/mtcrnn/chain.py'),
                                                 'foleybook.systems.mtcrnn.chain.MTCRNN.control_curve': ( 'mtcrnn_chain.html#mtcrnn.control_curve',
                                                                                                          'foleybook/systems/mtcrnn/chain.py'),
+                                                'foleybook.systems.mtcrnn.chain.MTCRNN.control_options': ( 'mtcrnn_chain.html#mtcrnn.control_options',
+                                                                                                           'foleybook/systems/mtcrnn/chain.py'),
                                                 'foleybook.systems.mtcrnn.chain.MTCRNN.generate': ( 'mtcrnn_chain.html#mtcrnn.generate',
                                                                                                     'foleybook/systems/mtcrnn/chain.py'),
                                                 'foleybook.systems.mtcrnn.chain.MTCRNN.options': ( 'mtcrnn_chain.html#mtcrnn.options',
