@@ -44,7 +44,8 @@ def demo(name):
     "The committed demo generator of system `name` and its demo sampling options."
     if name == 'diffwave':
         gen = get_recipe('diffwave').preset('demo')['generate']
-        return as_generator(load_pretrained(MODELS/name), **{k: gen[k] for k in ('sampler', 'guidance') if k in gen}), {}
+        opts = {k: gen[k] for k in ('sampler', 'guidance') if k in gen}
+        return as_generator(load_pretrained(MODELS/name), **opts), {}
     if name == 'audio-diffusion':
         gen = get_recipe('audio-diffusion').preset('demo')['generate']
         return load_pretrained(MODELS/name), {k: gen[k] for k in ('eta', 'guidance', 'n_iter') if k in gen}
