@@ -16,8 +16,8 @@ the followed clips. Then a vocal-imitation-like curve (the loudness of a spoken 
 is installed, else a synthesised hum of the same rhythm) against a clean breakpoint curve of that rhythm: E-L1 of
 each system's clips, each against the curve it followed.
 
-Run (about 5 CPU minutes):  OMP_NUM_THREADS=1 python bench/timing_control.py [--n 2] [--k 4] [--systems a,b]
-Writes nbs/results/timing_control.json.
+Run (about 8 CPU minutes):  OMP_NUM_THREADS=1 python bench/timing_control.py [--n 2] [--k 4] [--systems a,b]
+Writes nbs/results/timing_control.json (with the same settings, the rows of the systems not run are kept).
 """
 import argparse, json, os, platform, shutil, subprocess, sys, tempfile, time
 os.environ.setdefault('OMP_NUM_THREADS', '1')
@@ -134,8 +134,13 @@ def main(argv=None):
                              vocal=vwhat, clean=CLEAN, cpu=f"{cpu_info()['model']} ({platform.machine()})",
                              commit=commit.strip(), judge_format=FMT),
                systems={})
+    old = json.loads(Path(a.out).read_text()) if Path(a.out).is_file() else {}
+    same = {k: v for k, v in old.get('settings', {}).items() if k not in ('cpu', 'commit')} == \
+        {k: v for k, v in res['settings'].items() if k not in ('cpu', 'commit')}
+    if same: res['systems'] = old['systems']   # the systems not run keep their rows (each with its commit and CPU)
     for s in a.systems.split(','):
-        res['systems'][s] = run_system(s, judge, a.n, a.k, data, vocal, clean)
+        res['systems'][s] = dict(run_system(s, judge, a.n, a.k, data, vocal, clean),
+                                 commit=res['settings']['commit'], cpu=res['settings']['cpu'])
         Path(a.out).write_text(json.dumps(res, indent=1, default=float) + '\n')
     print(json.dumps({s: {k: v for k, v in r.items() if k in ('free', 'own', 'follow', 'real', 'judge', 'vocal')}
                       for s, r in res['systems'].items()}, indent=1, default=float))
