@@ -16,7 +16,8 @@ the followed clips. Then a vocal-imitation-like curve (the loudness of a spoken 
 is installed, else a synthesised hum of the same rhythm) against a clean breakpoint curve of that rhythm: E-L1 of
 each system's clips, each against the curve it followed.
 
-Run (about 6 CPU minutes, MTCRNN and DiffWave most of them):  OMP_NUM_THREADS=1 python bench/timing_control.py [--n 2] [--k 4] [--systems a,b]
+Run (about 6 CPU minutes, most of them MTCRNN's and DiffWave's):
+    OMP_NUM_THREADS=1 python bench/timing_control.py [--n 2] [--k 4] [--systems a,b]
 Writes nbs/results/timing_control.json (with the same settings, the rows of the systems not run are kept).
 """
 import argparse, json, os, platform, shutil, subprocess, sys, tempfile, time
