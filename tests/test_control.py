@@ -39,3 +39,16 @@ def test_generate_follows_breakpoints(tmp_path, capsys):
     e = {k: e_l1(ask, *load_audio(tmp_path/k/'Rain'/'0001.wav')[0][:1], 8000) for k in ('free', 'bp', 'csv')}
     assert e['bp'] < e['free'] / 2, e
     assert abs(e['bp'] - e['csv']) < 0.2, e
+
+
+def test_generate_follows_a_reference_clip(tmp_path, capsys):
+    "A wav as --control: its loudness measured, followed, recorded in generate.json."
+    t = np.arange(4 * 8000) / 8000
+    ref = (0.2 * np.sin(2 * np.pi * 300 * t) * ((t > 1) & (t < 2))).astype(np.float32)
+    sf.write(tmp_path/'ref.wav', ref, 8000)
+    code, out, err = run(['generate', '--model', MODEL, '--class', 'DogBark', '--native', '--candidates', '2',
+                          '--control', tmp_path/'ref.wav', '--out', tmp_path/'o'], capsys)
+    assert code == 0 and 'following ref.wav (the best of 2 per clip)' in out, err
+    assert '"control": ' in (tmp_path/'o'/'generate.json').read_text()
+    from foleybook.control import from_audio
+    assert e_l1(from_audio(tmp_path/'ref.wav'), load_audio(tmp_path/'o'/'DogBark'/'0001.wav')[0][0], 8000) < 6
