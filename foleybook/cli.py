@@ -127,6 +127,13 @@ def _parser_generate(sub):
             "any other option of the generator (repeatable), e.g. MTCRNN's control curve: --option cond=[0,0.5,1]"
             " --option control_rate=1"
         ))
+    s.add_argument('--control', help=(
+            "a timing control every clip follows (`foleybook.control`): an audio file (its loudness and pitch), a "
+            ".csv/.npy curve, or dB values '[-40,-10,-30]' at 100 frames/s"
+        ))
+    s.add_argument('--breakpoints', help="a loudness control as TIME:DB pairs, linear in dB: '0:-40,0.5:-10,2:-30'")
+    s.add_argument('--candidates', type=int, default=4,
+                   help="with a control: candidates per clip, the one closest to it kept (default: 4)")
     _device_arg(s)
     s.add_argument('--no-limit', action='store_true',
                    help=(

@@ -177,9 +177,11 @@ def _claim_classes(out, classes, now, n, overwrite, resume) -> dict:
 def cmd_generate(a):
     "`foleybook generate --model DIR | --experiment EXP ...`: clips of a class (or all) of any generator on `--device`."
     from foleybook.generators import write_clips, match_class, check_options, PEAK
+    from foleybook.control import control_arg
     if a.n < 1: raise ConfigError(f"--n {a.n}: the number of clips per class must be at least 1")
     if a.seed < 0: raise ConfigError(f"--seed {a.seed}: must be 0 or more")
     out = check_out_path(a.out)
+    control = control_arg(getattr(a, 'control', None), getattr(a, 'breakpoints', None), getattr(a, 'candidates', 4))
     g = load_generator(a.model, a.experiment, a.device)
     if g.classes is None:
         if a.cls != 'all':
@@ -195,7 +197,8 @@ def cmd_generate(a):
     check_options(g, {k: v for k, v in opts.items() if k != 'cond'})
     prof = None if a.native else data_format_of(a.model, a.experiment)
     fmt = dict(native=True) if prof is None else prof.format
-    now = dict(model=str(a.model or a.experiment), n=a.n, seed=a.seed, options=opts, limit=not a.no_limit, format=fmt)
+    now = dict(model=str(a.model or a.experiment), n=a.n, seed=a.seed, options=opts, limit=not a.no_limit, format=fmt,
+               **({} if control is None else dict(control=a.control or a.breakpoints, candidates=a.candidates)))
     made = not out.exists()
     with folder_lock(out):
         modes = _claim_classes(out, classes, now, a.n, a.overwrite, a.resume)
@@ -209,12 +212,14 @@ def cmd_generate(a):
             write_clips(g, out, a.n, seed=a.seed, classes=None if g.classes is None else classes,
                         sample_rate=g.sample_rate if prof is None else prof.sample_rate,
                         duration=None if prof is None else prof.duration, levels=prof,
-                        peak=None if a.no_limit else PEAK, generate_options=opts, progress=True)
+                        peak=None if a.no_limit else PEAK, generate_options=opts, progress=True,
+                        control=control, candidates=getattr(a, 'candidates', 4))
         except FoleyError:
             if made and not any(out.rglob('*.wav')): shutil.rmtree(out, ignore_errors=True)
             raise
     how = (f"as generated ({g.sample_rate} Hz)" if prof is None else
            f"in the data's format ({prof.sample_rate} Hz, {prof.duration:g} s, each class at its level)")
+    if control is not None: how += f", following {control.name} (the best of {a.candidates} per clip)"
     print(f"foleybook: wrote {a.n} clip(s) of {len(classes)} class(es) ({', '.join(map(str, classes))}) to {a.out} "
           f"{how}")
     return 0

@@ -19,6 +19,7 @@ from .protocols import Generator, GeneratorMixin, check_generator
 from .data.synth import class_key
 from .audio import save_audio, pad_or_trim, resample
 from .console import Progress
+from .control import follow
 
 # %% auto #0
 __all__ = ['PEAK', 'ALL_SYSTEMS', 'SYSTEM_HOOKS', 'limit_peak', 'write_clip', 'match_class', 'check_options', 'write_clips',
@@ -88,6 +89,10 @@ def write_clips(g:Generator, # any generator
                 generate_options:dict=None,
                 levels=None, # a `DataProfile`: each clip brought to a level drawn from its class's real clips
                 info:dict=None, # if given, filled with the generator's own `sample_rate` and the `seconds` of its clips
+                # a `foleybook.control.Control` every clip follows (`follow`: the generator's own way, then the best of
+                # `candidates` by E-L1, brought to the control's level; the class `levels` are then not applied)
+                control=None,
+                candidates:int=4, # with a control: candidates per clip (`candidates - 1` extra generations each)
                 # passed to `g.generate` (temperature, guidance, ...; `cond` for a generator without classes)
                 **options) -> Path:
     "Write `n_per_class` clips per class as `folder/<Class>/0001.wav ...` (mono, 16-bit PCM, atomic, never clipped)."
@@ -111,13 +116,15 @@ def write_clips(g:Generator, # any generator
                 k = min(batch_size, n_per_class - start)
                 paths = [folder/str(c)/f"{j+1:04d}.wav" for j in range(start, start + k)]
                 if not overwrite and all(p.is_file() for p in paths): bar.total -= k; continue
-                waves = _call(g, cond if c == 'all' else c, k, seeds[start:start + k], options)
+                cc = cond if c == 'all' else c
+                waves = _call(g, cc, k, seeds[start:start + k], options) if control is None else \
+                    follow(g, cc, control, k, seeds[start:start + k], candidates, **options)
                 waves = torch.as_tensor(waves).float().cpu().reshape(k, -1)
                 if info is not None:
                     info.update(sample_rate=int(g.sample_rate), seconds=round(waves.shape[-1] / g.sample_rate, 3))
                 if sample_rate != g.sample_rate: waves = resample(waves, g.sample_rate, sample_rate)
                 if n_out is not None: waves = pad_or_trim(waves, n_out)
-                if levels is not None: waves = levels.match_levels(waves, c, seed, start)
+                if levels is not None and control is None: waves = levels.match_levels(waves, c, seed, start)
                 for p, w in zip(paths, waves): write_clip(p, w, sample_rate, peak)
                 if verbose: print(f"{c}: wrote {paths[0].name} .. {paths[-1].name}")
                 bar.update(k)

@@ -54,6 +54,10 @@ class DiffusionGenerator(GeneratorMixin):
             return {'guidance': (float(self.defaults.get('guidance', 1.)), 1., 5., 0.25)}
         return {}
 
+    def control_options(self, control) -> dict: # a `foleybook.control.Control`
+        "The `generate` options that follow `control`: the shaped-noise prior's frames from it (none for white noise)."
+        return {'control': control} if hasattr(self.diffusion.prior, 'control_frames') else {}
+
     def sampling(self, **options) -> dict: # `generate` options
         ("How `generate(**options)` samples: the sampler, its model calls per clip (guidance's rows share a call) "
          "and, for DDIM, its eta.")
@@ -78,10 +82,19 @@ class DiffusionGenerator(GeneratorMixin):
     def generate(self, cond=None, # a class name or id, a list of n of them, a tensor, or None
                  n:int=1, # number of clips
                  seed:int=0, # same seed, same clips
+                 control=None, # a `foleybook.control.Control`: the shaped-noise prior's frames (`control_options`)
                  **options): # `GaussianDiffusion.sample` options
         "Sample `n` examples for `cond` and decode them to waves (n, T)."
-        x = self.diffusion.sample(self.model, (n, *self.example_shape), self.cond_ids(cond, n), seed=seed,
-                                  **{**self.defaults, **options})
+        prior = self.diffusion.prior
+        if control is not None and not hasattr(prior, 'control_frames'):
+            raise ConfigError(f"this {type(self.model).__name__}'s noise is white: a control can only rerank its "
+                              f"clips (`foleybook.control.follow`), not shape its noise")
+        if control is not None: prior.control = control
+        try:
+            x = self.diffusion.sample(self.model, (n, *self.example_shape), self.cond_ids(cond, n), seed=seed,
+                                      **{**self.defaults, **options})
+        finally:
+            if control is not None: prior.control = None
         w = self.decode(x) if self.decode is not None else x
         return w.reshape(n, -1).float().cpu()
 

@@ -195,17 +195,32 @@ def pick(self:HarmonicNoise, c:int, # a class id (None: any clip)
 
 @patch
 def sampler(self:HarmonicNoise, cond=None): # (n,) class ids, or None (an unconditional model: any clip)
-    "The sampler's noise: `fn(shape, generators, device)`; each clip's frames drawn from its generator once."
+    ("The sampler's noise: `fn(shape, generators, device)`; each clip's frames drawn from its generator once (or, "
+     "while `control` is set, `control_frames` of it).")
     state = {}
     def fn(shape, gens, device=None):
         n, L = shape[0], shape[-1]
         gens = gens if isinstance(gens, (list, tuple)) else [gens] * n
         if not state:
-            p = [self.pick(None if cond is None else int(cond[j]), gens[j], L // self.hop) for j in range(n)]
+            p = [self.pick(None if cond is None else int(cond[j]), gens[j], L // self.hop) for j in range(n)] \
+                if getattr(self, 'control', None) is None else [self.control_frames(self.control, L // self.hop)] * n
             state.update(zip(('f0', 'v', 'sd'), (torch.stack(a) for a in zip(*p))))
         x = harmonic_noise(state['f0'], state['v'], *self.draws(state['f0'], state['v'], L, gens), self.sr, self.hop)
         return (x * frames_to_samples(state['sd'], L, self.hop)).reshape(shape).to(device)
     return fn
+
+# %% ../../nbs/06g_shaped_noise.ipynb #531f9820
+@patch
+def control_frames(self:HarmonicNoise, control, # a `foleybook.control.Control`
+                   nf:int): # frames wanted (at the prior's hop)
+    "The frames (f0, v, sd) a control asks for: its pitch and voicing (within fmin..fmax), the std of its loudness."
+    c = control.at(self.sr / self.hop, nf)
+    sd = torch.tensor(10 ** (c.loudness / 20) / self.ref).float()
+    sd = sd.clamp(self.floor, 1) if self.floor else torch.ones(nf)
+    if c.pitch is None: return torch.ones(nf), torch.zeros(nf), sd
+    f0, v = torch.tensor(c.pitch).float(), torch.tensor(c.voiced).float()
+    v = v * ((f0 >= self.fmin) & (f0 <= self.fmax))
+    return torch.where(v > 0, f0, torch.ones_like(f0)), v, sd
 
 # %% ../../nbs/06g_shaped_noise.ipynb #dd825398
 NOISES = {'white': None, 'harmonic': HarmonicNoise}   # name -> the prior's class (None: standard normal noise)

@@ -24,8 +24,8 @@ from .generate import MODES, rate_factor, tier_inputs, generate_tier
 from ...generators import PartsGenerator, System, Part, register_system
 
 # %% auto #0
-__all__ = ['TIER_ENVELOPES', 'MTCRNN_SYSTEM', 'MTCRNN', 'plot_chain', 'MTCRNNSampler', 'mtcrnn_sampler', 'clip_audio',
-           'texture_splits', 'mtcrnn_metrics']
+__all__ = ['FILL_RANGE_DB', 'TIER_ENVELOPES', 'MTCRNN_SYSTEM', 'MTCRNN', 'plot_chain', 'MTCRNNSampler', 'mtcrnn_sampler',
+           'clip_audio', 'texture_splits', 'mtcrnn_metrics']
 
 # %% ../../../nbs/11c_mtcrnn_chain.ipynb #4a1872ef
 class MTCRNN(PartsGenerator, nn.Module):
@@ -112,6 +112,18 @@ def generate(self:MTCRNN,
     # generated on the tiers' device, returned on the CPU
     waves = mu_law_decode(out['audio'], self.tier1.config.n_classes).float().cpu()
     return (waves, {k: v.cpu() for k, v in out.items()}) if tracks else waves
+
+# %% ../../../nbs/11c_mtcrnn_chain.ipynb #e7a89794
+FILL_RANGE_DB = 40.   # a control's loudness from its loudest frame down this many dB maps to fill 1 .. 0
+
+@patch
+def control_options(self:MTCRNN, control) -> dict: # a `foleybook.control.Control`
+    "The `generate` options that follow `control`: its loudness as the control curve (`FILL_RANGE_DB`), rate, duration."
+    c = control.at(self.tier3.config.rate)   # tier 3's rate: the curve needs no upsampling factor
+    db = c.loudness
+    fill = np.clip((db - db.max()) / FILL_RANGE_DB + 1, 0, 1)
+    return dict(cond=np.repeat(fill[:, None], len(self.control), 1).astype(np.float32), control_rate=c.rate,
+                duration=c.duration)
 
 # %% ../../../nbs/11c_mtcrnn_chain.ipynb #0878a5b2
 from ...core import ConfigError as _CE

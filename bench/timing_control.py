@@ -1,0 +1,151 @@
+"""Timing control, measured: how closely each system's committed demo model follows a loudness `Control`.
+
+Per system (`nbs/results/models/<name>`, seed 0) and class: the curves of held-out SynthFoley clips (SynthFoley(seed=0)
+clip indices 1000 and up, in no split) as controls; E-L1 (`foleybook.control.e_l1`, mean absolute dB over 4 s at 100
+frames/s, floor -60 dB) of
+
+- `free`: the system's own clip, without the control, brought to the control's mean level (one gain: level-matched,
+  so that the number measures timing and shape, not the level);
+- `own`: the control given the system's own way (DiffWave: its shaped-noise prior; MTCRNN: its fill curve), one
+  candidate (systems without one: `free`);
+- `follow`: `foleybook.control.follow` with `--k` candidates (the own way, then the closest by E-L1);
+- `real`: another held-out clip of the class, level-matched: what a real clip that does not follow scores;
+
+and the judge's recognition (`nbs/results/models/judge`, `judge_accuracy` in the benchmark's format) of the free and
+the followed clips. Then a vocal-imitation-like curve (the loudness of a spoken `ba ba baaa` from `espeak-ng` where it
+is installed, else a synthesised hum of the same rhythm) against a clean breakpoint curve of that rhythm: E-L1 of
+each system's clips, each against the curve it followed.
+
+Run (about 6 CPU minutes, most of them MTCRNN's and DiffWave's):
+    OMP_NUM_THREADS=1 python bench/timing_control.py [--n 2] [--k 4] [--systems a,b]
+Writes nbs/results/timing_control.json (with the same settings, the rows of the systems not run are kept).
+"""
+import argparse, json, os, platform, shutil, subprocess, sys, tempfile, time
+os.environ.setdefault('OMP_NUM_THREADS', '1')
+from pathlib import Path
+import numpy as np, torch
+from foleybook.core import load_pretrained
+from foleybook.generators import as_generator
+from foleybook.audio import pad_or_trim, load_audio
+from foleybook.control import from_audio, breakpoints, follow, e_l1, level_gain, Control
+from foleybook.data.synth import SynthFoley
+from foleybook.seeds import clip_seeds
+from foleybook.fastpath import cpu_info
+from foleybook.recipes.bench_scores import judge_accuracy
+from foleybook.recipes.engine import get_recipe
+
+ROOT = Path(__file__).resolve().parents[1]
+MODELS, RESULTS = ROOT/'nbs'/'results'/'models', ROOT/'nbs'/'results'
+SYSTEMS = ('dcase2023', 'specvqgan', 'audio-diffusion', 'diffwave', 'mtcrnn')
+FMT, SECONDS, HELD_OUT = {'sample_rate': 22050, 'duration': 4.0}, 4.0, 1000
+CLEAN = "0:-60,0.2:-20,0.45:-45,0.7:-20,0.95:-45,1.2:-15,2.2:-25,2.6:-60,4:-60"   # ba, ba, baaa: the clean rhythm
+
+
+def demo(name):
+    "The committed demo generator of system `name` and its demo sampling options."
+    if name == 'diffwave':
+        gen = get_recipe('diffwave').preset('demo')['generate']
+        opts = {k: gen[k] for k in ('sampler', 'guidance') if k in gen}
+        return as_generator(load_pretrained(MODELS/name), **opts), {}
+    if name == 'audio-diffusion':
+        gen = get_recipe('audio-diffusion').preset('demo')['generate']
+        return load_pretrained(MODELS/name), {k: gen[k] for k in ('eta', 'guidance', 'n_iter') if k in gen}
+    if name == 'mtcrnn': return load_pretrained(MODELS/name), dict(temperature=1., top_p=.9, duration=SECONDS)
+    return as_generator(load_pretrained(MODELS/name)), {}
+
+
+def clip4(w, sr): return pad_or_trim(torch.as_tensor(w).float().reshape(-1), round(SECONDS * sr))
+
+
+def err(control, w, sr): return float(e_l1(control, clip4(w, sr), sr))
+
+
+def voice(tmp) -> tuple:
+    "A spoken 'ba ba baaa' (espeak-ng) or, without it, a hum of that rhythm: (wave, sr, what it is)."
+    exe = shutil.which('espeak-ng')
+    if exe:
+        f = Path(tmp)/'voice.wav'
+        subprocess.run([exe, '-s', '90', '-g', '8', '-w', str(f), 'ba, ba, baaaaa'], check=True, capture_output=True)
+        w, sr = load_audio(f)
+        return w[0], sr, 'espeak-ng: "ba, ba, baaaaa"'
+    sr, c = 22050, breakpoints(CLEAN, duration=SECONDS)   # the repository's own: a 130 Hz hum with breath and vibrato
+    t = np.arange(int(SECONDS * sr)) / sr
+    env = 10 ** (np.interp(t, c.times, c.loudness) / 20) * (1 + 0.3 * np.sin(2 * np.pi * 6 * t))
+    f0 = 130 * (1 + 0.02 * np.sin(2 * np.pi * 5 * t))
+    ph = 2 * np.pi * np.cumsum(f0) / sr
+    x = sum(np.sin(k * ph) / k for k in range(1, 8)) + 0.1 * np.random.default_rng(0).standard_normal(len(t))
+    x = env * x / np.sqrt((x ** 2).mean())
+    return torch.tensor(x, dtype=torch.float32), sr, 'synthesised hum (espeak-ng not installed)'
+
+
+def run_system(name, judge, n, k, data, vocal, clean):
+    g, opts = demo(name)
+    sr, t0 = g.sample_rate, time.process_time()
+    classes = list(g.classes) if g.classes is not None else ['Footstep', 'Rain', 'DogBark']
+    rows, free_clips, fol_clips = {}, {}, {}
+    for c in classes:
+        cond = c if g.classes is not None else None
+        ctl = [from_audio(data.clip(c, HELD_OUT + j), data.sr, name=f'{c} #{HELD_OUT + j}') for j in range(n)]
+        real = [data.clip(c, HELD_OUT + (j + 1) % n if n > 1 else HELD_OUT + 1) for j in range(n)]
+        seeds = clip_seeds(0, n)
+        free = [torch.as_tensor(g.generate(cond, 1, seed=[s] if getattr(g, 'seeds_per_clip', False) else s,
+                                           **opts)).reshape(-1) for s in seeds]
+        own = [follow(g, cond, ctl[j], 1, [seeds[j]], k=1, **opts)[0] for j in range(n)] \
+            if hasattr(g, 'control_options') else None
+        fol = [follow(g, cond, ctl[j], 1, [seeds[j]], k=k, **opts)[0] for j in range(n)]
+        free = [w * level_gain(ctl[j], w, sr) for j, w in enumerate(free)]
+        real_sr = data.sr
+        rows[c] = dict(free=np.mean([err(ctl[j], free[j], sr) for j in range(n)]),
+                       own=np.mean([err(ctl[j], own[j], sr) for j in range(n)]) if own else None,
+                       follow=np.mean([err(ctl[j], fol[j], sr) for j in range(n)]),
+                       real=np.mean([err(ctl[j], torch.as_tensor(real[j]) * level_gain(ctl[j], torch.as_tensor(
+                           real[j]), real_sr), real_sr) for j in range(n)]))
+        free_clips[c], fol_clips[c] = free, fol
+        print(f"{name} {c}: " + ', '.join(f"{a} {v:.2f}" for a, v in rows[c].items() if v is not None), flush=True)
+    out = dict(sample_rate=sr, options={k_: v for k_, v in opts.items()}, classes=rows,
+               **{a: float(np.mean([r[a] for r in rows.values()])) for a in ('free', 'follow', 'real')},
+               own=float(np.mean([r['own'] for r in rows.values()])) if hasattr(g, 'control_options') else None)
+    if g.classes is not None:
+        out['judge'] = {a: judge_accuracy(judge, cl, sr, FMT)['all'] for a, cl in (('free', free_clips),
+                                                                                   ('follow', fol_clips))}
+    cond = classes[0] if g.classes is not None else None
+    vc = {}
+    for what, ctl in (('clean', clean), ('vocal', vocal)):
+        w = follow(g, cond, ctl, n, 0, k=k, **opts)
+        vc[what] = float(np.mean([err(ctl, x, sr) for x in w]))
+    out['vocal'] = dict(cls=cond, **vc, gap=vc['vocal'] - vc['clean'])
+    out['cpu_seconds'] = round(time.process_time() - t0, 1)
+    return out
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    p.add_argument('--n', type=int, default=2, help="held-out clips (controls) per class")
+    p.add_argument('--k', type=int, default=4, help="candidates per clip for follow")
+    p.add_argument('--systems', default=','.join(SYSTEMS))
+    p.add_argument('--out', default=str(RESULTS/'timing_control.json'))
+    a = p.parse_args(argv)
+    torch.set_num_threads(1)
+    judge, data = load_pretrained(MODELS/'judge'), SynthFoley(seed=0)
+    with tempfile.TemporaryDirectory() as tmp: vw, vsr, vwhat = voice(tmp)
+    vocal = from_audio(vw, vsr, name='vocal imitation').at(100., round(SECONDS * 100))
+    clean = breakpoints(CLEAN, duration=SECONDS, name='clean breakpoints')
+    commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout
+    res = dict(settings=dict(n=a.n, k=a.k, seed=0, seconds=SECONDS, controls=f"SynthFoley(seed=0) clips {HELD_OUT}+",
+                             vocal=vwhat, clean=CLEAN, cpu=f"{cpu_info()['model']} ({platform.machine()})",
+                             commit=commit.strip(), judge_format=FMT),
+               systems={})
+    old = json.loads(Path(a.out).read_text()) if Path(a.out).is_file() else {}
+    same = {k: v for k, v in old.get('settings', {}).items() if k not in ('cpu', 'commit')} == \
+        {k: v for k, v in res['settings'].items() if k not in ('cpu', 'commit')}
+    if same: res['systems'] = old['systems']   # the systems not run keep their rows (each with its commit and CPU)
+    for s in a.systems.split(','):
+        res['systems'][s] = dict(run_system(s, judge, a.n, a.k, data, vocal, clean),
+                                 commit=res['settings']['commit'], cpu=res['settings']['cpu'])
+        Path(a.out).write_text(json.dumps(res, indent=1, default=float) + '\n')
+    print(json.dumps({s: {k: v for k, v in r.items() if k in ('free', 'own', 'follow', 'real', 'judge', 'vocal')}
+                      for s, r in res['systems'].items()}, indent=1, default=float))
+
+
+if __name__ == '__main__':
+    sys.exit(main())
