@@ -186,11 +186,12 @@ class ClassFolder(AudioDataset):
         files, labels = [], []
         for k, c in enumerate(classes):
             files += audio[found[c]]; labels += [k]*len(audio[found[c]])
-        self.root = root
-        super().__init__(files, labels, classes, sr=sr, duration=duration, name=str(root), **kwargs)
+        self.root, verbose = root, kwargs.pop('verbose', True)
+        super().__init__(files, labels, classes, sr=sr, duration=duration, name=str(root), verbose=False, **kwargs)
         if self.empty_classes:   # a model of these classes would have no example of them
             raise DataError(f"{root}: no usable audio file for class(es) {self.empty_classes}: every file of theirs is "
                             f"unusable; fix them or leave the class(es) out with classes=[...]\n{self.report(5)}")
+        if self.bad and verbose: warnings.warn(self.report(10))
 
 # %% ../../nbs/01a_data.ipynb #4b1c5708
 def urbansound8k(root, # the UrbanSound8K folder (holding metadata/ and audio/)
