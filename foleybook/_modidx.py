@@ -2256,8 +2256,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                             'foleybook/recipes/sections.py'),
                                             'foleybook.recipes.sections.GenerateSection': ( 'recipe_sections.html#generatesection',
                                                                                             'foleybook/recipes/sections.py'),
-                                            'foleybook.recipes.sections.GenerateSection.__post_init__': ( 'recipe_sections.html#generatesection.__post_init__',
-                                                                                                          'foleybook/recipes/sections.py'),
                                             'foleybook.recipes.sections.RecipeCommon': ( 'recipe_sections.html#recipecommon',
                                                                                          'foleybook/recipes/sections.py'),
                                             'foleybook.recipes.sections.RecipeCommon.__post_init__': ( 'recipe_sections.html#recipecommon.__post_init__',

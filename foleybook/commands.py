@@ -58,7 +58,7 @@ def cmd_prepare(a):
 def cmd_train(a):
     "`foleybook train MODEL ...`: the trainer of `TRAINERS`, its keys checked before OUT is claimed (`writing`)."
     say(f"train {a.model} on {a.data} -> {a.out}: checking the settings and the data")
-    from .train.trainers import get_trainer, resolve, train, run_record
+    from foleybook.train.trainers import get_trainer, resolve, train, run_record
     spec = get_trainer(a.model)
     if a.data != 'synth' and not Path(a.data).exists(): raise DataError(f"--data {a.data}: not found")
     keys = dict(epochs=a.epochs, steps=a.steps, bs=a.bs, seed=a.seed, system=a.system)
@@ -78,7 +78,7 @@ def cmd_codes(a):
     _folder_in(a.data, '--data')
     say(f"loading the codec {a.codec}")
     from foleybook.codecs.vqvae import save_codes
-    from .protocols import Codec
+    from foleybook.protocols import Codec
     codec = load_pretrained(a.codec).eval()
     if not isinstance(codec, Codec):
         raise ConfigError(f"--codec {a.codec}: holds a {type(codec).__name__}, not a codec (a trained VQ-VAE or VQGAN, "
@@ -158,7 +158,7 @@ def data_format_of(model=None, # a model folder (`export` keeps the experiment's
                    experiment=None): # an experiment folder of a recipe (or a model folder)
     ("The data's format and class levels clips are written in (a `DataProfile`): the experiment's train split's, or "
      "the model folder's.")
-    from .data.profile import DataProfile
+    from foleybook.data.profile import DataProfile
     path = Path(model if model is not None else experiment)
     if not (path/'recipe.json').is_file(): return DataProfile.load(path)   # None: a folder made without data
     from foleybook.recipes.engine import Recipe
@@ -302,7 +302,7 @@ def cmd_bench(a):
 
 def cmd_models(a):
     "`foleybook models [--json]`: every trainer and model preset, its model class and parameter count, in columns."
-    from .train.trainers import trainer_table
+    from foleybook.train.trainers import trainer_table
     rows = trainer_table()
     if a.json: print(json.dumps([{k.rstrip('_'): v for k, v in r.items()} for r in rows], indent=1)); return 0
     head = ['trainer', 'preset', 'model', 'parameters', '']

@@ -45,9 +45,6 @@ class GenerateSection(FoleyConfig):
     duration: float = None # seconds per written clip (None: the data's, `foleybook.data.profile.data_format`)
     sample_rate: int = None # of the written clips (None: the data's)
     match_levels: bool = True # each clip at a level drawn from its class's real clips (`DataProfile.match_levels`)
-    def __post_init__(self):
-        if self.n_per_class < 1 or self.bs < 1:
-            raise ConfigError(f"generate: n_per_class and bs must be >= 1, got {self.n_per_class}, {self.bs}")
 
 @dataclass
 class EvaluateSection(FoleyConfig):
