@@ -274,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 # %% ../nbs/13_cli.ipynb #b7c948dd
 def again(argv:list, a) -> str:
-    "The command that continues an interrupted `argv` (parsed as `a`): without --overwrite, with --resume where it has one."
+    "The command that continues an interrupted `argv` (parsed as `a`): no --overwrite, --resume where it has one."
     argv = [x for x in argv if x not in ('--overwrite', '--resume')] + (['--resume'] if hasattr(a, 'resume') else [])
     return shlex.join(['foleybook', *argv])
 
