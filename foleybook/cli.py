@@ -48,7 +48,7 @@ def _policy_args(p, resume:bool=True, what:str='the folder'):
                               help="continue an interrupted run in OUT (only with the same data and settings)")
 
 def _aliases(name:str) -> str:
-    from .recipes.engine import RECIPE_ALIASES
+    from foleybook.recipes.engine import RECIPE_ALIASES
     al = sorted(a for a, n in RECIPE_ALIASES.items() if n == name)
     return f" (also {', '.join(al)})" if al else ''
 
@@ -177,14 +177,14 @@ def _parser_generate(sub):
 def _fill_recipe(s):
     "The recipe parser's texts that list the recipes (imported only when its help is shown)."
     discover('foleybook.recipes')
-    from .recipes.engine import RECIPES
+    from foleybook.recipes.engine import RECIPES
     s.description += " Recipes: " + "; ".join(f"{n}{_aliases(n)}: {', '.join(st.name for st in r.stages)}"
                                               for n, r in sorted(RECIPES.items())) + "."
     s._actions[[a.dest for a in s._actions].index('name')].help += ': ' + ', '.join(sorted(RECIPES))
 
 def _fill_bench(s):
     "The bench parser's texts that list the systems and presets."
-    from .recipes.bench import BENCH_SYSTEMS, BENCH_PRESETS
+    from foleybook.recipes.bench import BENCH_SYSTEMS, BENCH_PRESETS
     h = {a.dest: a for a in s._actions}
     h['systems'].help += ': ' + ', '.join(BENCH_SYSTEMS)
     h['preset'].help = ("the benchmark preset: " + ', '.join(BENCH_PRESETS) + " (each system's recipe preset of that "
