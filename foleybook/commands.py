@@ -51,8 +51,13 @@ def cmd_prepare(a):
     if a.name not in download.DATASETS:
         raise DataError(f"unknown dataset {a.name!r}; known: {sorted(download.DATASETS)}")
     say(f"preparing {a.name} in {a.root}")
-    with folder_lock(check_out_path(a.root, '--root'), '--root'):
-        print(f"foleybook: prepared {a.name} -> {download.DATASETS[a.name](a.root)}")
+    made = not Path(a.root).exists()
+    try:
+        with folder_lock(check_out_path(a.root, '--root'), '--root'):
+            print(f"foleybook: prepared {a.name} -> {download.DATASETS[a.name](a.root)}")
+    except FoleyError:   # e.g. offline: no empty --root left behind
+        if made and Path(a.root).is_dir() and not any(Path(a.root).iterdir()): Path(a.root).rmdir()
+        raise
     return 0
 
 def cmd_train(a):

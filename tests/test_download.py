@@ -219,3 +219,17 @@ def test_offline_leaves_nothing(tmp_path):
     (tmp_path/'downloads').mkdir(); (tmp_path/'downloads'/'UrbanSound8K.tar.gz.part').write_bytes(b'x' * 10)
     with pytest.raises(DataError, match=r'UrbanSound8K.tar.gz.part is kept, run again to resume'):
         download(url, tmp_path/'downloads'/'UrbanSound8K.tar.gz', retries=0)
+
+
+def test_unknown_host_is_not_retried(tmp_path, monkeypatch, capsys):
+    "No DNS (offline): one attempt, a message that says so, and `prepare`'s --root not left behind."
+    import socket, urllib.error
+    from foleybook.data import download as dl
+    from foleybook.cli import main
+    tries = []
+    def offline(*a, **k): tries.append(1); raise urllib.error.URLError(socket.gaierror(-2, 'Name or service not known'))
+    monkeypatch.setattr(dl.urllib.request, 'urlopen', offline)
+    assert main(['prepare', 'urbansound8k', '--root', str(tmp_path/'data')]) == 2
+    err = capsys.readouterr().err
+    assert 'the host is unknown, or this machine is offline' in err and 'nothing was downloaded' in err, err
+    assert tries == [1] and not (tmp_path/'data').exists()

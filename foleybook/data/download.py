@@ -4,7 +4,7 @@
 
 # %% ../../nbs/01d_download.ipynb #a5546af6
 from __future__ import annotations
-import argparse, hashlib, os, shutil, sys, tarfile, time, warnings, zipfile
+import argparse, hashlib, os, shutil, socket, sys, tarfile, time, warnings, zipfile
 import urllib.request, urllib.error, http.client
 from pathlib import Path, PurePosixPath
 from ..core import FoleyError, DataError, ConfigError, CheckpointError, load_torch_file
@@ -77,6 +77,8 @@ def download(url:str, # http(s) or file URL
         except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError, OSError) as e:
             if isinstance(e, urllib.error.HTTPError) and e.code < 500:
                 raise failed(f"HTTP {e.code} {e.reason}") from None
+            if isinstance(getattr(e, 'reason', None), socket.gaierror):   # no network: retrying will not help
+                raise failed(f"the host is unknown, or this machine is offline ({e.reason})") from None
             if attempt == retries: raise failed(f"download failed after {retries+1} attempts ({e})") from None
         time.sleep(min(2**attempt, 30) * (attempt > 0))
     else: raise failed(f"download incomplete after {retries+1} attempts")
