@@ -133,7 +133,7 @@ CASES = [   # (id, the command line after `foleybook` ('@': the workspace), the 
     ('generate-n-0', "generate --model '@/hums' --n 0 --out '@/g1'", 'argument --n: 0: must be an integer >= 1',
      '@/g1'),
     ('generate-temperature-nan', "generate --model '@/hums' --temperature nan --out '@/g1'",
-     'argument --temperature: nan: must be a finite number > 0', '@/g1'),
+     'argument --temperature: nan: must be a finite number >= 0', '@/g1'),
     ('generate-guidance-inf', "generate --model '@/hums' --guidance inf --out '@/g1'",
      'argument --guidance: inf: must be a finite number >= 0', '@/g1'),
     ('generate-guidance-nan', "generate --model '@/hums' --guidance nan --out '@/g1'", 'argument --guidance: nan',
