@@ -134,7 +134,8 @@ def _parser_generate(sub):
                    help="a class name in any case (folders keep the generator's spelling), or 'all' (default)")
     s.add_argument('--n', type=LIMITS['n'], default=1, help="clips per class, at least 1 (default: 1)")
     s.add_argument('--seed', type=LIMITS['seed'], default=0, help="random seed, 0 or more (default: 0)")
-    s.add_argument('--temperature', type=LIMITS['temperature'], help="sampling temperature, 0 or more (0: greedy; priors)")
+    s.add_argument('--temperature', type=LIMITS['temperature'],
+                   help="sampling temperature, 0 or more (0: greedy; priors)")
     s.add_argument('--top-k', type=LIMITS['top_k'], help="sample among the k most likely codes only, k >= 1 (priors)")
     s.add_argument('--guidance', type=LIMITS['guidance'], help=(
             "classifier-free guidance scale, for models trained with p_uncond > 0"
