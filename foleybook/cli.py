@@ -4,17 +4,31 @@
 
 # %% ../nbs/13_cli.ipynb #0382ce86
 from __future__ import annotations
-import argparse, json, sys
-from .core import FoleyError, SYSTEMS, discover
+import argparse, shlex, sys
+from .core import FoleyError, SYSTEMS, LIMITS, discover
 from .console import notes_as_lines, error_text
-from .recipes.engine import RECIPES, RECIPE_ALIASES
-from .recipes.bench import BENCH_SYSTEMS, BENCH_PRESETS
 from .commands import COMMANDS
 
 # %% auto #0
-__all__ = ['build_parser', 'main']
+__all__ = ['names', 'build_parser', 'again', 'main']
 
 # %% ../nbs/13_cli.ipynb #95b456d8
+class _Parser(argparse.ArgumentParser):
+    ("An argument parser whose error is one line and a hint to `--help`, and whose help texts that list the registries "
+     "(recipes, systems) are filled in when the help is shown (`fill`), not at every start.")
+    fill = None
+    def error(self, message):
+        self.exit(2, f"{self.prog}: error: {message}\n  (`{self.prog} --help` lists its options)\n")
+    def format_help(self):
+        if self.fill is not None: self.fill(self); self.fill = None
+        return super().format_help()
+
+def names(s:str) -> list:
+    "An argparse `type`: comma-separated names, none of them empty."
+    out = [n.strip() for n in s.split(',')]
+    if not all(out): raise argparse.ArgumentTypeError(f"{s!r}: comma-separated names, none empty")
+    return out
+
 def _system_arg(p, default='auto'):
     p.add_argument('--system', default=default, choices=list(SYSTEMS),
                    help="device / mixed precision / data parallel: " + ', '.join(SYSTEMS)
@@ -28,11 +42,13 @@ def _device_arg(p):
 
 def _policy_args(p, resume:bool=True, what:str='the folder'):
     "--overwrite (and --resume): the one policy of every command that writes a folder (`foleybook.outputs.decide`)."
-    p.add_argument('--overwrite', action='store_true', help=f"replace {what} when it holds a finished result")
-    if resume: p.add_argument('--resume', action='store_true',
+    g = p.add_mutually_exclusive_group()   # --overwrite --resume together: refused by argparse
+    g.add_argument('--overwrite', action='store_true', help=f"replace {what} when it holds a finished result")
+    if resume: g.add_argument('--resume', action='store_true',
                               help="continue an interrupted run in OUT (only with the same data and settings)")
 
 def _aliases(name:str) -> str:
+    from foleybook.recipes.engine import RECIPE_ALIASES
     al = sorted(a for a, n in RECIPE_ALIASES.items() if n == name)
     return f" (also {', '.join(al)})" if al else ''
 
@@ -54,10 +70,10 @@ def _parser_train(sub):
                    help="'synth' (a SynthFoley set), a folder of class folders, or a codes file/folder (priors)")
     s.add_argument('--preset', default=None, help="the model config preset (default: the trainer's, debug)")
     s.add_argument('--out', required=True, help="output folder (checkpoints, final model, run.json)")
-    s.add_argument('--epochs', type=int, help="number of epochs (default: the trainer's for the preset)")
-    s.add_argument('--steps', type=int, help="number of steps (default: the trainer's for the preset)")
-    s.add_argument('--bs', type=int, help="batch size (default: the trainer's for the preset)")
-    s.add_argument('--seed', type=int, help="random seed (default: 0)")
+    s.add_argument('--epochs', type=LIMITS['epochs'], help="number of epochs (default: the trainer's for the preset)")
+    s.add_argument('--steps', type=LIMITS['steps'], help="number of steps (default: the trainer's for the preset)")
+    s.add_argument('--bs', type=LIMITS['bs'], help="batch size (default: the trainer's for the preset)")
+    s.add_argument('--seed', type=LIMITS['seed'], help="random seed (default: 0)")
     s.add_argument('--set', action='append', metavar='KEY=VALUE',
                    help="a setting, model.FIELD or extra, e.g. --set lr=1e-3 --set model.n_codes=256 (repeatable)")
     _system_arg(s, default=None)
@@ -71,7 +87,7 @@ def _parser_models(sub):
     s.add_argument('--codec', required=True, help="a trained codec folder (e.g. exp/vqvae/final)")
     s.add_argument('--data', required=True, help="a folder of class folders (DATA/<Class>/*.wav)")
     s.add_argument('--out', required=True, help="output folder for codes.safetensors")
-    s.add_argument('--bs', type=int, default=16, help="batch size (default: 16)")
+    s.add_argument('--bs', type=LIMITS['bs'], default=16, help="batch size (default: 16)")
     _policy_args(s, resume=False, what="OUT")
     s = sub.add_parser('pipeline', help="assemble a trained prior, codec and vocoder into one model folder",
                        description=(
@@ -81,10 +97,11 @@ def _parser_models(sub):
     s.add_argument('--prior', required=True, help="a trained prior folder (e.g. exp/prior/final)")
     s.add_argument('--codec', required=True, help="a trained codec folder (e.g. exp/vqvae/final)")
     s.add_argument('--vocoder', required=True, help="a trained vocoder folder, or 'griffinlim'")
-    s.add_argument('--classes', help=(
+    s.add_argument('--classes', type=names, help=(
             "comma-separated class names in label order (default: the codes' classes, else DCASE 2023's)"
         ))
-    s.add_argument('--duration', type=float, default=4.0, help="seconds per clip, more than 0 (default: 4)")
+    s.add_argument('--duration', type=LIMITS['duration'], default=4.0,
+                   help=f"seconds per clip, {LIMITS['duration'].text} (default: 4)")
     s.add_argument('--out', required=True, help="the model folder to write")
     _policy_args(s, resume=False, what="OUT")
     s = sub.add_parser('export', help="save a recipe experiment's generator as one model folder",
@@ -115,11 +132,12 @@ def _parser_generate(sub):
         ))
     s.add_argument('--class', dest='cls', default='all',
                    help="a class name in any case (folders keep the generator's spelling), or 'all' (default)")
-    s.add_argument('--n', type=int, default=1, help="clips per class, at least 1 (default: 1)")
-    s.add_argument('--seed', type=int, default=0, help="random seed, 0 or more (default: 0)")
-    s.add_argument('--temperature', type=float, help="sampling temperature (priors)")
-    s.add_argument('--top-k', type=int, help="sample among the k most likely codes only (priors)")
-    s.add_argument('--guidance', type=float, help=(
+    s.add_argument('--n', type=LIMITS['n'], default=1, help="clips per class, at least 1 (default: 1)")
+    s.add_argument('--seed', type=LIMITS['seed'], default=0, help="random seed, 0 or more (default: 0)")
+    s.add_argument('--temperature', type=LIMITS['temperature'],
+                   help="sampling temperature, 0 or more (0: greedy; priors)")
+    s.add_argument('--top-k', type=LIMITS['top_k'], help="sample among the k most likely codes only, k >= 1 (priors)")
+    s.add_argument('--guidance', type=LIMITS['guidance'], help=(
             "classifier-free guidance scale, for models trained with p_uncond > 0"
         ))
     s.add_argument('--option', action='append', metavar='NAME=VALUE',
@@ -164,14 +182,29 @@ def _parser_generate(sub):
     s.add_argument('--report', required=True, help="the markdown report to write (report.json and plots go beside it)")
     _policy_args(s, resume=False, what="an existing report")
 
+def _fill_recipe(s):
+    "The recipe parser's texts that list the recipes (imported only when its help is shown)."
+    discover('foleybook.systems')
+    from foleybook.recipes.engine import RECIPES
+    s.description += " Recipes: " + "; ".join(f"{n}{_aliases(n)}: {', '.join(st.name for st in r.stages)}"
+                                              for n, r in sorted(RECIPES.items())) + "."
+    s._actions[[a.dest for a in s._actions].index('name')].help += ': ' + ', '.join(sorted(RECIPES))
+
+def _fill_bench(s):
+    "The bench parser's texts that list the systems and presets."
+    from foleybook.recipes.bench import BENCH_SYSTEMS, BENCH_PRESETS
+    h = {a.dest: a for a in s._actions}
+    h['systems'].help += ': ' + ', '.join(BENCH_SYSTEMS)
+    h['preset'].help = ("the benchmark preset: " + ', '.join(BENCH_PRESETS) + " (each system's recipe preset of that "
+                        "name; paper: each one's published preset)")
+
 def _parser_runs(sub):
     s = sub.add_parser('recipe', help="run a staged recipe",
                        description="Run stages of a recipe; finished stages are skipped, interrupted ones resume, a "
                                    "changed setting reruns its stage and the ones after it; --overwrite starts OUT "
-                                   "afresh. "
-                                   "Recipes: " + "; ".join(f"{n}{_aliases(n)}: {', '.join(st.name for st in r.stages)}"
-                                                           for n, r in sorted(RECIPES.items())) + ".")
-    s.add_argument('name', help="the recipe: " + ', '.join(sorted(RECIPES)))
+                                   "afresh.")
+    s.fill = _fill_recipe
+    s.add_argument('name', help="the recipe")
     s.add_argument('--data', default='synth', help=(
             "'synth' (write a SynthFoley set) or a folder of real data (default: synth)"
         ))
@@ -203,13 +236,12 @@ def _parser_runs(sub):
             "seed (and VGGish / PANNs when their weights are given); write OUT/report.md, report.json and plots. "
             "Finished stages are skipped."
         ))
-    s.add_argument('--systems', default=None,
-                   help="comma-separated systems (default: all): " + ', '.join(BENCH_SYSTEMS))
+    s.fill = _fill_bench
+    s.add_argument('--systems', default=None, type=names, help="comma-separated systems (default: all)")
     s.add_argument('--data', default='synth', help=(
             "'synth' (a SynthFoley set) or a folder of class folders (default: synth)"
         ))
-    s.add_argument('--preset', default='debug', help="the benchmark preset: " + ', '.join(BENCH_PRESETS)
-                   + " (each system's recipe preset of that name; paper: each one's published preset)")
+    s.add_argument('--preset', default='debug', help="the benchmark preset")
     s.add_argument('--seeds', default='0', help=(
             "comma-separated seeds, 0 or more: one split, judge and training run per seed (default: 0)"
         ))
@@ -229,9 +261,8 @@ def _parser_runs(sub):
         ))
 
 def build_parser() -> argparse.ArgumentParser:
-    "The `foleybook` argument parser and its subcommands (recipe names from `RECIPES`)."
-    discover('foleybook.systems')
-    p = argparse.ArgumentParser(prog='foleybook', description=(
+    "The `foleybook` argument parser and its subcommands (recipe names from `RECIPES`, in their help)."
+    p = _Parser(prog='foleybook', description=(
             "Foley sound synthesis: datasets, training, generation, evaluation, recipes."
         ))
     sub = p.add_subparsers(dest='command', metavar='COMMAND', required=True)
@@ -250,17 +281,24 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 # %% ../nbs/13_cli.ipynb #b7c948dd
+def again(argv:list, a) -> str:
+    "The command that continues an interrupted `argv` (parsed as `a`): no --overwrite, --resume where it has one."
+    argv = [x for x in argv if x not in ('--overwrite', '--resume')] + (['--resume'] if hasattr(a, 'resume') else [])
+    return shlex.join(['foleybook', *argv])
+
 def main(argv=None) -> int:
     "The `foleybook` console command: parse `argv` (default `sys.argv[1:]`), run the subcommand, return the exit code."
+    argv, a = list(sys.argv[1:] if argv is None else argv), None
     try:
         with notes_as_lines():   # a warning is a `foleybook: note: ...` line, never its source line
-            a = build_parser().parse_args(argv)
+            try: a = build_parser().parse_args(argv)
+            except SystemExit as e: return e.code   # --help (0), or argparse's one-line error (2)
             return COMMANDS[a.command](a)
     except FoleyError as e:
         print(error_text(e), file=sys.stderr); return 2
     except OSError as e:   # what the checks could not foresee: a full disk, a file removed meanwhile
         print(error_text(f"{e.filename}: {e.strerror}" if e.filename and e.strerror else e), file=sys.stderr); return 2
     except KeyboardInterrupt:
-        print("foleybook: interrupted; run the same command again to continue (train and generate: with --resume)",
-              file=sys.stderr)
+        print("\nfoleybook: interrupted; what is finished is kept. To continue, run: "
+              + (again(argv, a) if a is not None else 'the same command'), file=sys.stderr)
         return 130

@@ -6,15 +6,14 @@
 from __future__ import annotations
 import json, os, re, shutil
 from pathlib import Path
-from .core import FoleyError, ConfigError, DataError, CONFIG_NAME, check_system, get_device, load_pretrained
-from .core import atomic_write
-from .data.profile import DataProfile
+from .core import FoleyError, ConfigError, DataError, CONFIG_NAME, LIMITS, check_system, get_device
+from .core import atomic_write, load_pretrained
 from .outputs import check_out_path, folder_lock, writing, decide, read_record
-from .protocols import Codec, check_generator
-from .train.trainers import get_trainer, resolve, train, trainer_table, run_record
+# the trainers (fastai), the data profile and the recipes are imported by the commands that use them: every command
+# says what it does within a second or two
 
 # %% auto #0
-__all__ = ['COMMANDS', 'value', 'pairs', 'cmd_prepare', 'cmd_train', 'cmd_codes', 'save_model_folder', 'cmd_pipeline',
+__all__ = ['COMMANDS', 'value', 'pairs', 'say', 'cmd_prepare', 'cmd_train', 'cmd_codes', 'save_model_folder', 'cmd_pipeline',
            'cmd_export', 'load_generator', 'data_format_of', 'cmd_generate', 'cmd_evaluate', 'cmd_recipe', 'cmd_bench',
            'cmd_models']
 
@@ -33,8 +32,9 @@ def pairs(items, flag) -> dict:
     return out
 
 # %% ../nbs/13j_commands.ipynb #2e0baabd
-def _positive(v, flag, what='more than 0'):
-    if v is not None and not v > 0: raise ConfigError(f"{flag} {v}: must be {what}")
+def say(text:str):
+    "A `foleybook: ...` line of what a command is doing, printed at once."
+    print(f"foleybook: {text}", flush=True)
 
 def _folder_in(path, flag, what='a folder of class folders'):
     "`path` when it is a folder; a `DataError` naming `flag` otherwise."
@@ -50,12 +50,20 @@ def cmd_prepare(a):
         return 0
     if a.name not in download.DATASETS:
         raise DataError(f"unknown dataset {a.name!r}; known: {sorted(download.DATASETS)}")
-    with folder_lock(check_out_path(a.root, '--root'), '--root'):
-        print(f"foleybook: prepared {a.name} -> {download.DATASETS[a.name](a.root)}")
+    say(f"preparing {a.name} in {a.root}")
+    made = not Path(a.root).exists()
+    try:
+        with folder_lock(check_out_path(a.root, '--root'), '--root'):
+            print(f"foleybook: prepared {a.name} -> {download.DATASETS[a.name](a.root)}")
+    except FoleyError:   # e.g. offline: no empty --root left behind
+        if made and Path(a.root).is_dir() and not any(Path(a.root).iterdir()): Path(a.root).rmdir()
+        raise
     return 0
 
 def cmd_train(a):
     "`foleybook train MODEL ...`: the trainer of `TRAINERS`, its keys checked before OUT is claimed (`writing`)."
+    say(f"train {a.model} on {a.data} -> {a.out}: checking the settings and the data")
+    from foleybook.train.trainers import get_trainer, resolve, train, run_record
     spec = get_trainer(a.model)
     if a.data != 'synth' and not Path(a.data).exists(): raise DataError(f"--data {a.data}: not found")
     keys = dict(epochs=a.epochs, steps=a.steps, bs=a.bs, seed=a.seed, system=a.system)
@@ -72,9 +80,10 @@ def cmd_train(a):
 
 def cmd_codes(a):
     "`foleybook codes --codec DIR --data DIR --out DIR`: the codec's codes of every clip, for a prior."
-    from foleybook.codecs.vqvae import save_codes
-    _positive(a.bs, '--bs', 'at least 1')
     _folder_in(a.data, '--data')
+    say(f"loading the codec {a.codec}")
+    from foleybook.codecs.vqvae import save_codes
+    from foleybook.protocols import Codec
     codec = load_pretrained(a.codec).eval()
     if not isinstance(codec, Codec):
         raise ConfigError(f"--codec {a.codec}: holds a {type(codec).__name__}, not a codec (a trained VQ-VAE or VQGAN, "
@@ -91,7 +100,7 @@ def save_model_folder(model, # anything with `save_pretrained`
                       overwrite:bool=False, # replace a model folder that is there
                       flag:str='--out',
                       # the data's format and levels, kept in the folder for `generate`
-                      profile:DataProfile=None) -> Path:
+                      profile=None) -> Path:
     "Save `model` as the model folder `out` by the one policy (`writing`): one there is replaced only with `overwrite`."
     if not hasattr(model, 'save_pretrained'):
         raise ConfigError(f"{type(model).__name__} has no save_pretrained: it cannot be saved")
@@ -108,14 +117,14 @@ def save_model_folder(model, # anything with `save_pretrained`
 
 def cmd_pipeline(a):
     "`foleybook pipeline --prior DIR --codec DIR --vocoder DIR|griffinlim --out DIR`: one saved `FoleyPipeline`."
-    from foleybook.generators import get_system
-    _positive(a.duration, '--duration', 'more than 0 seconds')
     check_out_path(a.out)
+    say(f"loading the prior {a.prior}")
+    from foleybook.generators import get_system
     prior, vocoder = load_pretrained(a.prior).eval(), a.vocoder
     if vocoder == 'griffinlim':
         from foleybook.vocoders.base import GriffinLimVocoder
         vocoder = GriffinLimVocoder()
-    classes = [c.strip() for c in a.classes.split(',')] if a.classes else getattr(prior, 'class_names', None)
+    classes = a.classes or getattr(prior, 'class_names', None)   # `names`: never empty
     pipe = get_system('dcase2023').assemble(dict(prior=prior, codec=a.codec, vocoder=vocoder), class_names=classes,
                                             duration=a.duration)   # the system's one builder
     out = save_model_folder(pipe, a.out, a.overwrite)
@@ -125,6 +134,7 @@ def cmd_pipeline(a):
 def cmd_export(a):
     "`foleybook export --experiment EXP --out DIR`: the experiment's generator as one model folder (`save_pretrained`)."
     check_out_path(a.out)
+    say(f"loading the experiment {a.experiment}")
     g = load_generator(experiment=a.experiment)
     out = save_model_folder(g, a.out, a.overwrite, profile=data_format_of(experiment=a.experiment))
     print(f"foleybook: {type(g).__name__} of {a.experiment} -> {out} (read it with `generate --model {out}`)")
@@ -150,8 +160,10 @@ def load_generator(model=None, # a model folder (any `save_pretrained`), or an e
     return g if dev is None else g.to(dev)
 
 def data_format_of(model=None, # a model folder (`export` keeps the experiment's profile in it)
-                   experiment=None) -> DataProfile: # an experiment folder of a recipe (or a model folder)
-    "The data's format and class levels clips are written in: the experiment's train split's, or the model folder's."
+                   experiment=None): # an experiment folder of a recipe (or a model folder)
+    ("The data's format and class levels clips are written in (a `DataProfile`): the experiment's train split's, or "
+     "the model folder's.")
+    from foleybook.data.profile import DataProfile
     path = Path(model if model is not None else experiment)
     if not (path/'recipe.json').is_file(): return DataProfile.load(path)   # None: a folder made without data
     from foleybook.recipes.engine import Recipe
@@ -176,11 +188,13 @@ def _claim_classes(out, classes, now, n, overwrite, resume) -> dict:
 
 def cmd_generate(a):
     "`foleybook generate --model DIR | --experiment EXP ...`: clips of a class (or all) of any generator on `--device`."
+    out = check_out_path(a.out)   # --n, --seed, --temperature, ...: in range (`LIMITS`, argparse)
+    opts = pairs(a.option, '--option')
+    for k, v in opts.items():
+        if k in LIMITS and isinstance(v, (int, float)): LIMITS[k].check(v, f"--option {k}")
+    say(f"loading model {a.model or a.experiment}")
     from foleybook.generators import write_clips, match_class, check_options, PEAK
     from foleybook.control import control_arg
-    if a.n < 1: raise ConfigError(f"--n {a.n}: the number of clips per class must be at least 1")
-    if a.seed < 0: raise ConfigError(f"--seed {a.seed}: must be 0 or more")
-    out = check_out_path(a.out)
     control = control_arg(getattr(a, 'control', None), getattr(a, 'breakpoints', None), getattr(a, 'candidates', 4))
     g = load_generator(a.model, a.experiment, a.device)
     if g.classes is None:
@@ -193,7 +207,7 @@ def cmd_generate(a):
         classes = ['all']
     else: classes = list(g.classes) if a.cls == 'all' else [match_class(g.classes, a.cls)]
     given = dict(temperature=a.temperature, top_k=a.top_k, guidance=a.guidance)
-    opts = {**{k: v for k, v in given.items() if v is not None}, **pairs(a.option, '--option')}
+    opts = {**{k: v for k, v in given.items() if v is not None}, **opts}
     check_options(g, {k: v for k, v in opts.items() if k != 'cond'})
     prof = None if a.native else data_format_of(a.model, a.experiment)
     fmt = dict(native=True) if prof is None else prof.format
@@ -226,12 +240,13 @@ def cmd_generate(a):
 
 def cmd_evaluate(a):
     "`foleybook evaluate --gen DIR --ref DIR --report PATH`: per-class metrics of the classes both hold; a report."
-    from foleybook.eval.report import evaluate, write_report, summarize
-    from foleybook.eval.embedders import load_vggish, load_panns_cnn14
     for k in ('gen', 'ref'): _folder_in(getattr(a, k), f'--{k}')
     report = check_out_path(a.report, '--report', kind='file')
     if report.exists() and not a.overwrite:
         raise ConfigError(f"--report {report}: exists; give --overwrite to replace it, or another file")
+    say(f"evaluating {a.gen} against {a.ref}")
+    from foleybook.eval.report import evaluate, write_report, summarize
+    from foleybook.eval.embedders import load_vggish, load_panns_cnn14
     clf = None
     if a.classifier:
         from foleybook.eval.classifier import FoleyClassifier
@@ -260,8 +275,10 @@ def _status_lines(r) -> list:
 
 def cmd_recipe(a):
     "`foleybook recipe NAME ...`: stages `--stage`..`--stop-stage` of a recipe, its preset changed (--set)."
+    sets = pairs(a.set, '--set')
+    if not a.status: say(f"recipe {a.name}, preset {a.preset or 'debug'}: checking the data and settings")
     from foleybook.recipes.engine import Recipe, run_recipe, get_recipe
-    spec, sets = get_recipe(a.name), pairs(a.set, '--set')
+    spec = get_recipe(a.name)
     out = Path(a.out or f"exp/{spec.name}-{a.preset or 'debug'}")
     if a.status:
         made = (out/'recipe.json').is_file()
@@ -280,20 +297,22 @@ def cmd_recipe(a):
 
 def cmd_bench(a):
     "`foleybook bench ...`: the systems' recipes on one data set and one split per seed, judged alike (`run_bench`)."
-    from foleybook.recipes.bench import run_bench
-    from foleybook.eval.embedders import load_vggish, load_panns_cnn14
     try: seeds = [int(s) for s in a.seeds.split(',')]
     except ValueError: raise ConfigError(f"--seeds {a.seeds}: comma-separated integers, e.g. 0,1,2") from None
     if a.data != 'synth': _folder_in(a.data, '--data')
+    say(f"bench {', '.join(a.systems or ['all systems'])}, preset {a.preset}: checking the data and settings")
+    from foleybook.recipes.bench import run_bench
+    from foleybook.eval.embedders import load_vggish, load_panns_cnn14
     embedders = [f(p) for f, p in ((load_vggish, a.vggish), (load_panns_cnn14, a.panns)) if p]
     out = a.out or f"exp/bench-{a.preset}"
-    run_bench(out, a.systems.split(',') if a.systems else None, a.data, a.preset, seeds, pairs(a.set, '--set'),
+    run_bench(out, a.systems, a.data, a.preset, seeds, pairs(a.set, '--set'),
               a.system, embedders, a.dcase, quiet=not a.verbose, overwrite=a.overwrite, progress=True)
     print(f"foleybook: bench report -> {Path(out)/'report.md'}")
     return 0
 
 def cmd_models(a):
     "`foleybook models [--json]`: every trainer and model preset, its model class and parameter count, in columns."
+    from foleybook.train.trainers import trainer_table
     rows = trainer_table()
     if a.json: print(json.dumps([{k.rstrip('_'): v for k, v in r.items()} for r in rows], indent=1)); return 0
     head = ['trainer', 'preset', 'model', 'parameters', '']

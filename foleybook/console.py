@@ -46,7 +46,7 @@ class Progress:
                  mode:str=None): # 'bar', 'lines' or 'off' (default: from `stream` and `quiet`)
         self.total, self.desc, self.unit, self.every, self.stream = int(total), desc, unit, every, stream
         self.mode = mode or ('off' if quiet or in_notebook() else 'bar' if is_terminal(stream) else 'lines')
-        self.done, self.t0 = 0, time.time()
+        self.done, self.skipped, self.t0 = 0, 0, time.time()
         self.shown, self.lines = (0. if self.mode == 'bar' else self.t0), 0
 
     @property
@@ -55,10 +55,10 @@ class Progress:
     def text(self, now:float=None) -> str:
         "'desc: done/total unit (pct), rate unit/s, m:ss left'."
         dt = max((now or time.time()) - self.t0, 1e-9)
-        rate = self.done / dt
+        rate = (self.done - self.skipped) / dt   # of the items done here (`skip`'s were done before)
         left = (self.total - self.done) / rate if rate > 0 else None
         pct = f" ({self.done / self.total:.0%})" if self.total else ''
-        per = f"{dt / self.done:.1f} s per {self.unit.rstrip('s')}" if self.done else ''
+        per = f"{dt / (self.done - self.skipped):.1f} s per {self.unit.rstrip('s')}" if rate else ''
         speed = f"{rate:.2f} {self.unit}/s" if rate >= 0.1 or not rate else per
         tail = f", {hms(left)} left" if self.done < self.total else f", {hms(dt)} in all"
         return f"{self.desc + ': ' if self.desc else ''}{self.done}/{self.total} {self.unit}{pct}, {speed}{tail}"
@@ -73,9 +73,13 @@ class Progress:
         elif self.mode == 'lines' and now - self.shown >= self.every and self.done < self.total:
             self.shown, self.lines = now, self.lines + 1; print(self.text(now), file=self.out, flush=True)
 
+    def skip(self, n:int=1):
+        "`n` items done before (a resumed run's): counted in the whole, not in the rate, and not printed."
+        self.done += n; self.skipped += n
+
     def close(self):
         "The last line: a newline after a bar; the final count when plain lines were printed."
-        if self.mode == 'bar' and self.done: print(file=self.out, flush=True)
+        if self.mode == 'bar' and self.done > self.skipped: print(file=self.out, flush=True)
         elif self.mode == 'lines' and self.lines: print(self.text(), file=self.out, flush=True)
 
     def __enter__(self): return self

@@ -13,11 +13,11 @@ import numpy as np, torch
 from torch import nn
 
 # %% auto #0
-__all__ = ['SYSTEMS', 'WEIGHTS_NAME', 'CONFIG_NAME', 'REGISTRY', 'FoleyError', 'AudioFileError', 'ConfigError', 'CheckpointError',
-           'DataError', 'jsonable', 'FoleyConfig', 'atomic_path', 'atomic_write', 'seed_everything', 'get_device',
-           'model_device', 'check_system', 'load_safetensors', 'save_safetensors', 'check_state_dict',
-           'unfold_weight_norm', 'Pretrained', 'load_torch_file', 'tensor_dict', 'load_pretrained', 'save_parts',
-           'discover', 'n_params']
+__all__ = ['MAX_SECONDS', 'LIMITS', 'SYSTEMS', 'WEIGHTS_NAME', 'CONFIG_NAME', 'REGISTRY', 'FoleyError', 'AudioFileError',
+           'ConfigError', 'CheckpointError', 'DataError', 'jsonable', 'Range', 'check_numbers', 'FoleyConfig',
+           'atomic_path', 'atomic_write', 'seed_everything', 'get_device', 'model_device', 'check_system',
+           'load_safetensors', 'save_safetensors', 'check_state_dict', 'unfold_weight_norm', 'Pretrained',
+           'load_torch_file', 'tensor_dict', 'load_pretrained', 'save_parts', 'discover', 'n_params']
 
 # %% ../nbs/00a_core.ipynb #81eebd08
 class FoleyError(Exception):
@@ -52,10 +52,74 @@ def jsonable(v):
     return v
 
 # %% ../nbs/00a_core.ipynb #2b26c2d2
+@dataclass(frozen=True)
+class Range:
+    "Where a number may lie: finite, from `lo` to `hi` (open ends where told), an int when `kind` is int."
+    lo: float = None; hi: float = None # the ends (None: unbounded)
+    lo_open: bool = False; hi_open: bool = False # the end itself excluded
+    kind: type = float # int or float
+    why: str = '' # said after the range in a refusal ("0 would save an untrained model")
+
+    def __contains__(self, v) -> bool:
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v or abs(v) == float('inf'): return False
+        if self.kind is int and not float(v).is_integer(): return False
+        lo = self.lo is None or (v > self.lo if self.lo_open else v >= self.lo)
+        return lo and (self.hi is None or (v < self.hi if self.hi_open else v <= self.hi))
+
+    @property
+    def text(self) -> str:
+        "'>= 1', '> 0', 'in (0, 1]', ... (an int's, a finite number's)."
+        g = lambda x: f"{x:g}" if isinstance(x, float) else str(x)
+        if self.lo is not None and self.hi is not None:
+            t = f"in {'(' if self.lo_open else '['}{g(self.lo)}, {g(self.hi)}{')' if self.hi_open else ']'}"
+        elif self.lo is not None: t = f"{'>' if self.lo_open else '>='} {g(self.lo)}"
+        elif self.hi is not None: t = f"{'<' if self.hi_open else '<='} {g(self.hi)}"
+        else: t = 'a finite number'
+        t = f"an integer {t}" if self.kind is int and self.lo is None and self.hi is None else t
+        return t + (f" ({self.why})" if self.why else '')
+
+    def check(self, v, name:str):
+        "`v` when it lies in the range; a `ConfigError` '`name` must be ..., got `v`' otherwise."
+        if v not in self: raise ConfigError(f"{name} must be {self.text}, got {v!r}")
+        return int(v) if self.kind is int else v
+
+    def __call__(self, s:str):
+        "An argparse `type`: the command-line text `s` as a number of the range (else argparse's error, naming it)."
+        import argparse
+        try: v = self.kind(s)
+        except ValueError: v = None
+        if v is None or v not in self:
+            what = 'an integer' if self.kind is int else 'a finite number'
+            raise argparse.ArgumentTypeError(f"{s}: must be " + (self.text if self.text.startswith(what) else
+                                                                 f"{what} {self.text}"))
+        return v
+
+def _int(lo=None, hi=None, why=''): return Range(lo, hi, kind=int, why=why)
+MAX_SECONDS = 600. # the longest clip a config or a command takes (seconds)
+# the range of a number by its name: a config field of that name (any `FoleyConfig`) and a command-line option
+LIMITS = dict(
+    seed=_int(0), bs=_int(1), n=_int(1), n_per_class=_int(1), steps=_int(1), epochs=_int(1), accum=_int(1),
+    keep=_int(1), every=_int(1), warmup=_int(0), top_k=_int(1), n_iter=_int(1), sample_rate=_int(1, 768000),
+    duration=Range(0, MAX_SECONDS, lo_open=True), holdout=Range(0, 1, True, True),
+    temperature=Range(0, why='0: greedy'), top_p=Range(0, 1, lo_open=True), guidance=Range(0), eta=Range(0, 1),
+    lr=Range(0, lo_open=True), lr_decay=Range(0, 1, lo_open=True), wd=Range(0), ema=Range(0, 1, True, True),
+    ema_power=Range(0, lo_open=True), valid_pct=Range(0, 1, hi_open=True), clip=Range(0, lo_open=True))
+
+def check_numbers(cfg) -> None:
+    ("Every number field of config `cfg` finite and in its range (`cfg.limits`, else `LIMITS` by its name): a "
+     "`ConfigError` naming the config and field otherwise.")
+    lim = {**LIMITS, **type(cfg).limits}
+    for f in fields(cfg):
+        v = getattr(cfg, f.name)
+        if isinstance(v, bool) or not isinstance(v, (int, float)): continue
+        r = lim.get(f.name) or (Range() if isinstance(v, float) else None)
+        if r is not None: r.check(v, f"{type(cfg).__name__}.{f.name}")
+
 @dataclass
 class FoleyConfig:
-    "Base of every foleybook config: named presets, dict/JSON round trips, `replace`."
+    "Base of every foleybook config: named presets, dict/JSON round trips, `replace`, numbers checked when made."
     presets: ClassVar[dict] = {}
+    limits: ClassVar[dict] = {} # field -> its `Range`, where it differs from `LIMITS`' for its name
     retired: ClassVar[tuple] = ()  # former fields: dropped when a saved config.json is read, refused anywhere else
     # former fields that train the model: field -> its key in the trainer's extras ('a.b': nested)
     moved: ClassVar[dict] = {}
@@ -71,6 +135,17 @@ class FoleyConfig:
         if name not in cls.presets:
             raise ConfigError(f"{cls.__name__} has no preset {name!r}; choose one of {sorted(cls.presets)}")
         return cls.from_dict({**cls.presets[name], **kwargs})
+
+    def __post_init__(self): check_numbers(self)
+
+    def __init_subclass__(cls, **kw):
+        "A subclass's own `__post_init__` runs after `check_numbers` (the numbers are checked once, for every config)."
+        super().__init_subclass__(**kw)
+        own = cls.__dict__.get('__post_init__')
+        if own is None or getattr(own, 'checks_numbers', False): return
+        def post(self): check_numbers(self); own(self)
+        post.checks_numbers, post.__doc__ = True, own.__doc__
+        cls.__post_init__ = post
 
     def to_dict(self) -> dict:
         "A JSON-ready dict of every field (nested configs become dicts, tuples lists)."

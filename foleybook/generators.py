@@ -54,12 +54,20 @@ def match_class(classes, # a generator's class names
 
 def check_options(g:Generator, # any generator
                   options:dict): # options for `g.generate`
-    "A `ConfigError` naming the options `g.generate` does not take and those it does (`**options`: its own check)."
+    ("A `ConfigError` naming the options `g.generate` does not take and those it does (a `generate(**options)` "
+     "passing them to `sample_codes`: that one's; to another method: its own check).")
     import inspect
-    try: params = inspect.signature(g.generate).parameters
-    except (TypeError, ValueError): return
-    if any(p.kind == p.VAR_KEYWORD for p in params.values()): return
-    known = [n for n, p in params.items() if n not in ('cond', 'n', 'seed') and p.kind != p.VAR_POSITIONAL]
+    def named(f):
+        try: params = inspect.signature(f).parameters
+        except (TypeError, ValueError): return None
+        if any(p.kind == p.VAR_KEYWORD for p in params.values()): return None
+        return [n for n, p in params.items() if n not in ('c', 'cond', 'n', 'seed') and p.kind != p.VAR_POSITIONAL]
+    known = named(g.generate)
+    if known is None and hasattr(g, 'sample_codes'):
+        params = inspect.signature(g.generate).parameters
+        known = [n for n, p in params.items() if n not in ('cond', 'n', 'seed') and p.kind == p.KEYWORD_ONLY]
+        known = None if (more := named(g.sample_codes)) is None else known + more
+    if known is None: return
     bad = sorted(set(options) - set(known))
     if bad: raise ConfigError(f"{type(g).__name__}.generate takes no option(s) {bad}; its options: {known}")
 
@@ -115,7 +123,7 @@ def write_clips(g:Generator, # any generator
             for start in range(0, n_per_class, batch_size):
                 k = min(batch_size, n_per_class - start)
                 paths = [folder/str(c)/f"{j+1:04d}.wav" for j in range(start, start + k)]
-                if not overwrite and all(p.is_file() for p in paths): bar.total -= k; continue
+                if not overwrite and all(p.is_file() for p in paths): bar.skip(k); continue   # counted: 8/5000
                 cc = cond if c == 'all' else c
                 waves = _call(g, cc, k, seeds[start:start + k], options) if control is None else \
                     follow(g, cc, control, k, seeds[start:start + k], candidates, **options)

@@ -206,3 +206,30 @@ def test_published_sources_have_checksums_or_say_none():
         algo, hexd = parse_checksum(SOURCES[name][1])
         assert algo in ('md5', 'sha256') and len(hexd) == {'md5': 32, 'sha256': 64}[algo]
     assert len(VAS_MD5) == 32 and all(len(v) == 32 for v in VAS_MD5.values())
+
+
+def test_offline_leaves_nothing(tmp_path):
+    "No network: no empty downloads/ folder, and no claim that a `.part` is kept when none is; one with data is kept."
+    from foleybook.core import DataError
+    from foleybook.data.download import download
+    url = 'http://127.0.0.1:9/UrbanSound8K.tar.gz'   # the discard port: the connection is refused
+    with pytest.raises(DataError) as e: download(url, tmp_path/'downloads'/'UrbanSound8K.tar.gz', retries=0)
+    assert 'nothing was downloaded' in str(e.value) and 'is kept' not in str(e.value)
+    assert list(tmp_path.iterdir()) == []
+    (tmp_path/'downloads').mkdir(); (tmp_path/'downloads'/'UrbanSound8K.tar.gz.part').write_bytes(b'x' * 10)
+    with pytest.raises(DataError, match=r'UrbanSound8K.tar.gz.part is kept, run again to resume'):
+        download(url, tmp_path/'downloads'/'UrbanSound8K.tar.gz', retries=0)
+
+
+def test_unknown_host_is_not_retried(tmp_path, monkeypatch, capsys):
+    "No DNS (offline): one attempt, a message that says so, and `prepare`'s --root not left behind."
+    import socket, urllib.error
+    from foleybook.data import download as dl
+    from foleybook.cli import main
+    tries = []
+    def offline(*a, **k): tries.append(1); raise urllib.error.URLError(socket.gaierror(-2, 'Name or service not known'))
+    monkeypatch.setattr(dl.urllib.request, 'urlopen', offline)
+    assert main(['prepare', 'urbansound8k', '--root', str(tmp_path/'data')]) == 2
+    err = capsys.readouterr().err
+    assert 'the host is unknown, or this machine is offline' in err and 'nothing was downloaded' in err, err
+    assert tries == [1] and not (tmp_path/'data').exists()

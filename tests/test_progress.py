@@ -40,3 +40,30 @@ def test_one_line_per_epoch_when_piped(tmp_path):
     assert lines[5:] == ['499500'], lines                    # the generation-loop progress drew nothing
     assert len(r.stdout) < 1000
     assert (tmp_path/'run'/'final'/'model.safetensors').is_file()
+
+
+def test_resumed_progress_counts_the_whole(tmp_path):
+    "A resumed `write_clips`: the clips written before count in the whole (9/10, 10/10), not as a smaller job (1/2)."
+    import torch
+    from foleybook.console import reporting
+    from foleybook.generators import write_clips
+    from foleybook.protocols import GeneratorMixin
+    class Tone(GeneratorMixin):
+        classes, sample_rate = ['a'], 8000
+        def generate(self, cond=None, n=1, seed=0): return torch.full((n, 800), 0.1)
+    write_clips(Tone(), tmp_path, 8, sample_rate=8000, duration=None, batch_size=1)
+    seen = []
+    with reporting(lambda **info: seen.append(info.get('status'))):
+        write_clips(Tone(), tmp_path, 10, sample_rate=8000, duration=None, batch_size=1, progress=True)
+    assert [s.split(',')[0] for s in seen] == ['generate: 9/10 clips (90%)', 'generate: 10/10 clips (100%)'], seen
+
+
+def test_interrupt_names_the_command_that_continues(monkeypatch, capsys):
+    "Ctrl-C: exit 130 and the command that continues: --resume where the command has it, never --overwrite."
+    from foleybook import cli
+    def stop(a): raise KeyboardInterrupt
+    for cmd in ('generate', 'recipe'): monkeypatch.setitem(cli.COMMANDS, cmd, stop)
+    assert cli.main(['generate', '--model', 'm', '--out', 'o', '--overwrite']) == 130
+    assert capsys.readouterr().err.strip().endswith('To continue, run: foleybook generate --model m --out o --resume')
+    assert cli.main(['recipe', 'dcase2023', '--out', 'my exp', '--overwrite']) == 130
+    assert capsys.readouterr().err.strip().endswith("To continue, run: foleybook recipe dcase2023 --out 'my exp'")

@@ -4,7 +4,7 @@
 
 # %% ../../nbs/01d_download.ipynb #a5546af6
 from __future__ import annotations
-import argparse, hashlib, os, shutil, sys, tarfile, time, warnings, zipfile
+import argparse, hashlib, os, shutil, socket, sys, tarfile, time, warnings, zipfile
 import urllib.request, urllib.error, http.client
 from pathlib import Path, PurePosixPath
 from ..core import FoleyError, DataError, ConfigError, CheckpointError, load_torch_file
@@ -57,23 +57,31 @@ def download(url:str, # http(s) or file URL
              timeout:float=60., # socket timeout per attempt (s)
              verbose:bool=True) -> Path:
     "Download `url` to `dest`, resuming `dest.part` after interruptions and verifying `checksum`."
-    dest = Path(dest); dest.parent.mkdir(parents=True, exist_ok=True)
+    dest = Path(dest); made = not dest.parent.exists()
+    dest.parent.mkdir(parents=True, exist_ok=True)
     algo, expected = parse_checksum(checksum)
     if dest.exists():
         if expected is None or file_hash(dest, algo) == expected: return dest
         dest.unlink()                                      # a stale or damaged copy
     part = dest.with_name(dest.name + '.part')
+    def failed(why) -> DataError:
+        "The error of a failed download: a `.part` with data is kept to resume; an empty one, a folder made here, not."
+        if part.exists() and part.stat().st_size: return DataError(f"{url}: {why}; {part} is kept, run again to resume")
+        part.unlink(missing_ok=True)
+        if made and not any(dest.parent.iterdir()): dest.parent.rmdir()
+        return DataError(f"{url}: {why}; nothing was downloaded")
     for attempt in range(retries + 1):
         try:
             if verbose: print(f"{'resuming' if part.exists() else 'downloading'} {url} -> {dest}")
             if _fetch(url, part, timeout): break
         except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError, OSError) as e:
             if isinstance(e, urllib.error.HTTPError) and e.code < 500:
-                raise DataError(f"{url}: HTTP {e.code} {e.reason}") from None
-            if attempt == retries: raise DataError(f"{url}: download failed after {retries+1} attempts ({e}); "
-                                                   f"{part} is kept, run again to resume") from None
+                raise failed(f"HTTP {e.code} {e.reason}") from None
+            if isinstance(getattr(e, 'reason', None), socket.gaierror):   # no network: retrying will not help
+                raise failed(f"the host is unknown, or this machine is offline ({e.reason})") from None
+            if attempt == retries: raise failed(f"download failed after {retries+1} attempts ({e})") from None
         time.sleep(min(2**attempt, 30) * (attempt > 0))
-    else: raise DataError(f"{url}: download incomplete after {retries+1} attempts; {part} is kept, run again to resume")
+    else: raise failed(f"download incomplete after {retries+1} attempts")
     if expected is None: warnings.warn(f"{dest.name}: no checksum known, the download is NOT verified")
     elif (got := file_hash(part, algo)) != expected:
         part.unlink()

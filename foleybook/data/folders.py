@@ -12,8 +12,8 @@ from ..audio import load_audio, pad_or_trim
 from .synth import DCASE_CLASSES, class_key
 
 # %% auto #0
-__all__ = ['ON_LENGTH', 'AUDIO_EXTS', 'SC09_DIGITS', 'check_audio', 'stratified_split', 'AudioDataset', 'class_dirs',
-           'ClassFolder', 'urbansound8k', 'sc09', 'ljspeech', 'FeatureCache']
+__all__ = ['ON_LENGTH', 'AUDIO_EXTS', 'SC09_DIGITS', 'check_audio', 'stratified_split', 'bad_files_text', 'AudioDataset',
+           'class_dirs', 'ClassFolder', 'urbansound8k', 'sc09', 'ljspeech', 'FeatureCache']
 
 # %% ../../nbs/01a_data.ipynb #2c449d8d
 ON_LENGTH = ('pad_or_crop', 'pad', 'crop', 'skip')
@@ -58,6 +58,18 @@ def stratified_split(labels, # one label per item
     return sorted(train), sorted(valid)
 
 # %% ../../nbs/01a_data.ipynb #3533e171
+def bad_files_text(bad, # (file, reason) pairs
+                   n:int=5) -> str: # lines shown (None: all)
+    "One 'file: reason' line for each of the first `n` of `bad`; the full list written to a file the last line names."
+    bad = list(bad)
+    lines = [f"{f}: {r}" for f, r in bad[:n]]
+    if n is not None and len(bad) > n:
+        import tempfile
+        fd, path = tempfile.mkstemp(prefix='foleybook-bad-files-', suffix='.txt')
+        with os.fdopen(fd, 'w') as f: f.write(''.join(f"{p}\t{r}\n" for p, r in bad))
+        lines.append(f"... and {len(bad) - n} more: all {len(bad)} are listed in {path}")
+    return '\n'.join(lines)
+
 class AudioDataset(torch.utils.data.Dataset):
     "Audio files with labels; bad files are reported (file + reason) and skipped at construction."
     def __init__(self, files, # audio file paths
@@ -85,16 +97,14 @@ class AudioDataset(torch.utils.data.Dataset):
             keep = [i for i, r in enumerate(reasons) if r is None]
             files, labels = [files[i] for i in keep], [labels[i] for i in keep]
         self.files, self.labels = files, labels
-        if not files: raise DataError(f"{name}: no usable audio files ({len(self.bad)} skipped)\n{self.report()}")
+        if not files: raise DataError(f"{name}: no usable audio files ({len(self.bad)} skipped)\n{self.report(5)}")
         if (self.bad or self.empty_classes) and verbose: warnings.warn(self.report(10))
 
     def report(self, n:int=None) -> str:
-        "A summary of the skipped files: a count, then one 'file: reason' line each (the first `n`)."
+        "A summary of the skipped files: a count, then one 'file: reason' line each (the first `n`, `bad_files_text`)."
         lines = [f"{self.name}: skipped {len(self.bad)} bad file(s), kept {len(self.files)}"]
         if self.empty_classes: lines.append(f"  no usable file left for class(es) {self.empty_classes}")
-        lines += [f"  {f}: {r}" for f, r in self.bad[:n]]
-        if n is not None and len(self.bad) > n: lines.append(f"  ... and {len(self.bad)-n} more")
-        return "\n".join(lines)
+        return "\n".join(lines + ['  ' + l for l in bad_files_text(self.bad, n).splitlines()])
 
     @property
     def empty_classes(self) -> list:
@@ -176,8 +186,12 @@ class ClassFolder(AudioDataset):
         files, labels = [], []
         for k, c in enumerate(classes):
             files += audio[found[c]]; labels += [k]*len(audio[found[c]])
-        self.root = root
-        super().__init__(files, labels, classes, sr=sr, duration=duration, name=str(root), **kwargs)
+        self.root, verbose = root, kwargs.pop('verbose', True)
+        super().__init__(files, labels, classes, sr=sr, duration=duration, name=str(root), verbose=False, **kwargs)
+        if self.empty_classes:   # a model of these classes would have no example of them
+            raise DataError(f"{root}: no usable audio file for class(es) {self.empty_classes}: every file of theirs is "
+                            f"unusable; fix them or leave the class(es) out with classes=[...]\n{self.report(5)}")
+        if self.bad and verbose: warnings.warn(self.report(10))
 
 # %% ../../nbs/01a_data.ipynb #4b1c5708
 def urbansound8k(root, # the UrbanSound8K folder (holding metadata/ and audio/)

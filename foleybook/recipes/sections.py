@@ -5,7 +5,8 @@
 # %% ../../nbs/13a0_recipe_sections.ipynb #5e6044d2
 from __future__ import annotations
 from dataclasses import dataclass, fields
-from ..core import FoleyConfig, ConfigError
+from typing import ClassVar
+from ..core import FoleyConfig, ConfigError, Range
 from ..train.trainers import get_trainer, resolve, Run
 from ..train.settings import TrainSettings, checked, deep_merge
 
@@ -24,6 +25,7 @@ class RecipeCommon(FoleyConfig):
     judge: str = 'demo' # the evaluate stage's judge: a name in `foleybook.eval.judge.JUDGE_PRESETS`
     level_train: str = None # train on the train split at one level: a key of `LEVELS` (`levelled_folder`; None: as is)
     level_spread: float = None # ... only where its classes spread more than this (dB, `DataProfile.level_spread`)
+    limits: ClassVar[dict] = dict(level_spread=Range(0))   # dB; seed, holdout, duration: `LIMITS`'
     def __post_init__(self):
         from foleybook.eval.judge import JUDGE_PRESETS
         if self.n_per_class is not None and self.n_per_class < 2:
@@ -34,8 +36,6 @@ class RecipeCommon(FoleyConfig):
         from foleybook.data.profile import LEVELS
         if self.level_train is not None and self.level_train not in LEVELS:
             raise ConfigError(f"level_train must be one of {list(LEVELS)} or None, got {self.level_train!r}")
-        if self.level_spread is not None and not self.level_spread >= 0:
-            raise ConfigError(f"level_spread must be a level in dB, 0 or more, or None, got {self.level_spread!r}")
 
 @dataclass
 class GenerateSection(FoleyConfig):
@@ -45,9 +45,6 @@ class GenerateSection(FoleyConfig):
     duration: float = None # seconds per written clip (None: the data's, `foleybook.data.profile.data_format`)
     sample_rate: int = None # of the written clips (None: the data's)
     match_levels: bool = True # each clip at a level drawn from its class's real clips (`DataProfile.match_levels`)
-    def __post_init__(self):
-        if self.n_per_class < 1 or self.bs < 1:
-            raise ConfigError(f"generate: n_per_class and bs must be >= 1, got {self.n_per_class}, {self.bs}")
 
 @dataclass
 class EvaluateSection(FoleyConfig):

@@ -10,7 +10,7 @@ from pathlib import Path
 from ..core import DataError, ConfigError, SYSTEMS, atomic_write, check_system
 from ..protocols import check_generator
 from ..generators import classes_of, data_source, on_register
-from ..data.folders import AUDIO_EXTS, check_audio, class_dirs
+from ..data.folders import AUDIO_EXTS, check_audio, class_dirs, bad_files_text
 from ..data.profile import DataProfile, levelled_folder
 from .engine import Recipe, RecipeSpec, Stage, run_recipe, register_recipe, INPUT_CHECKS
 from .sections import Train
@@ -73,12 +73,19 @@ def stage_data(r:Recipe, **extra) -> dict:
 def check_data(r:Recipe):
     "Before a recipe writes anything: a class-conditional recipe's data holds 2 or more classes of 2 or more clips."
     if r.data == 'synth' or r.split is not None or not r.spec.splits or r.P.get('task', 'classes') != 'classes': return
-    dev = find_dev_folder(r.data)
-    ok = {c: len(fs) for c, fs in class_folders(dev).items() if len(fs) >= 2}
+    dev, bad, ok = find_dev_folder(r.data), [], []
+    for c, fs in class_folders(dev).items():   # each class read until 2 usable clips are found
+        good = 0
+        for p in fs:
+            why = check_audio(p)
+            if why: bad.append((p, why))
+            else: good += 1
+            if good == 2: ok.append(c); break
     if len(ok) < 2:
-        raise DataError(f"--data {r.data}: {len(ok)} class folder(s) with 2 or more audio files in {dev} "
+        seen = f"\n{len(bad)} unusable file(s):\n{bad_files_text(bad)}" if bad else ''
+        raise DataError(f"--data {r.data}: {len(ok)} class folder(s) with 2 or more usable audio files in {dev} "
                         f"({sorted(ok) or 'none'}); "
-                        f"recipe {r.spec.name} needs 2 classes or more (its evaluation tells them apart)")
+                        f"recipe {r.spec.name} needs 2 classes or more (its evaluation tells them apart){seen}")
 
 INPUT_CHECKS.append(check_data)
 

@@ -15,7 +15,7 @@ from fastai.basics import *
 from fastai.callback.schedule import *
 from fastai.callback.training import GradientAccumulation
 from fastai.distributed import rank_distrib
-from ..core import FoleyConfig, ConfigError, SYSTEMS, check_system, atomic_write
+from ..core import FoleyConfig, ConfigError, SYSTEMS, check_system, atomic_write, Range
 from .learner import AMP, EMA, GradClip, unwrap
 from .checkpoint import Checkpoint, ResumeCallback
 
@@ -112,6 +112,8 @@ class TrainSettings(FoleyConfig):
     valid_pct: float = 0.1      # share of the data held out for the validation loss
     clip: float = None          # clip the gradient norm to this (None: no clipping)
     presets: ClassVar[dict] = {}
+    # the numbers' ranges are `LIMITS`' by name (bs >= 1, lr > 0, valid_pct in [0, 1), ...), checked when made
+    limits: ClassVar[dict] = {k: Range(1, kind=int, why="0 would save an untrained model") for k in ('epochs', 'steps')}
 
     def __post_init__(self):
         hints = typing.get_type_hints(type(self))
@@ -120,24 +122,11 @@ class TrainSettings(FoleyConfig):
         def bad(k, want): raise ConfigError(f"TrainSettings.{k} must be {want}, got {getattr(self, k)!r}")
         if self.epochs is None and self.steps is None:
             raise ConfigError("TrainSettings: give epochs or steps (how long to train)")
-        if self.epochs is not None and self.epochs < 1: bad('epochs', ">= 1 (0 would save an untrained model)")
-        if self.steps is not None and self.steps < 1: bad('steps', ">= 1 (0 would save an untrained model)")
-        for k in ('bs', 'accum', 'keep'):
-            if getattr(self, k) < 1: bad(k, ">= 1")
-        if self.every is not None and self.every < 1: bad('every', ">= 1 or None")
-        if self.lr is not None and not self.lr > 0: bad('lr', "> 0")
         if self.schedule not in SCHEDULES: bad('schedule', f"one of {SCHEDULES}")
-        if not 0 < self.lr_decay <= 1: bad('lr_decay', "in (0, 1]")
-        if self.warmup < 0: bad('warmup', ">= 0")
-        if self.wd is not None and self.wd < 0: bad('wd', ">= 0 or None")
         if self.betas is not None and (len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas)):
             bad('betas', "two numbers in [0, 1)")
-        if self.seed < 0: bad('seed', ">= 0")
         if self.system not in SYSTEMS: bad('system', f"one of {list(SYSTEMS)}")
         if self.precision not in TRAIN_PRECISIONS: bad('precision', f"one of {TRAIN_PRECISIONS}")
-        if self.ema is not None and not 0 < self.ema < 1: bad('ema', "in (0, 1) or None")
-        if not 0 <= self.valid_pct < 1: bad('valid_pct', "in [0, 1)")
-        if self.clip is not None and not self.clip > 0: bad('clip', "> 0 or None")
 
     @property
     def device(self) -> str: return check_system(self.system)['device']

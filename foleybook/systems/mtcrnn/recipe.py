@@ -7,7 +7,8 @@ from __future__ import annotations
 import json, shutil
 from pathlib import Path
 import numpy as np, soundfile as sf, torch
-from ...core import FoleyConfig, ConfigError, DataError, FoleyError, atomic_write, load_pretrained
+from typing import ClassVar
+from ...core import FoleyConfig, ConfigError, DataError, FoleyError, Range, atomic_write, load_pretrained
 from ...audio import load_audio, save_audio, resample
 from ...features import control_features
 from ...eval.metrics import fad
@@ -49,6 +50,7 @@ class MTCRNNGenerate(FoleyConfig):
     n_curves: int = 4 # samples of each test control (the ramp and the step): the control measure is their mean
     temperature: float = 1. # sampling temperature of the audio tier
     top_p: float = None # nucleus sampling of the audio tier (None: off)
+    limits: ClassVar[dict] = dict(n_fad=Range(1, kind=int), n_curves=Range(1, kind=int))   # the rest: `LIMITS`'
 
 RECIPE_PRESETS = {
     'debug': dict(seed=0, kinds=['pops'], n_clips=6, duration=2., holdout=1/3, feature_fft=256,

@@ -6,7 +6,8 @@
 from __future__ import annotations
 import json
 from pathlib import Path
-from ...core import ConfigError, DataError, atomic_write
+from typing import ClassVar
+from ...core import ConfigError, DataError, Range, atomic_write
 from ...audio import MelConfig
 from dataclasses import dataclass
 from ...recipes.engine import Recipe, Stage, register_recipe
@@ -33,6 +34,7 @@ class SpecVQGANEvaluate(EvaluateSection):
     "The `evaluate` section: the embedders, and how the feature prior is scored."
     per_source: int = 2 # clips generated from each held-out clip's features
     top_k: int = None # the feature prior's top-k
+    limits: ClassVar[dict] = dict(per_source=Range(1, kind=int))
 
 _EVAL = dict(embedders=('classifier',), per_source=2, top_k=None)
 # SpecVQGAN's mel (80 bands to 7,600 Hz) from 0 Hz instead of 125: the demo keeps what the judge hears of a shot
