@@ -1649,6 +1649,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                                       'foleybook/priors/mtcrnn_generate.py'),
                                                   'foleybook.priors.mtcrnn_generate.naive_step': ( 'mtcrnn_generate.html#naive_step',
                                                                                                    'foleybook/priors/mtcrnn_generate.py'),
+                                                  'foleybook.priors.mtcrnn_generate.one_thread': ( 'mtcrnn_generate.html#one_thread',
+                                                                                                   'foleybook/priors/mtcrnn_generate.py'),
                                                   'foleybook.priors.mtcrnn_generate.random_prime': ( 'mtcrnn_generate.html#random_prime',
                                                                                                      'foleybook/priors/mtcrnn_generate.py'),
                                                   'foleybook.priors.mtcrnn_generate.rate_factor': ( 'mtcrnn_generate.html#rate_factor',
