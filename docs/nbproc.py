@@ -5,13 +5,39 @@ worker's registries (`foleybook.train.trainers.TRAINERS`) when the package's own
 yet; a later notebook in that worker then met the notebook's copy, and the build depended on how the notebooks fell to
 the workers. Each worker here imports every module of the package first (`foleybook.core.discover`), so the package's
 entries are always there and a notebook's copy never replaces them (`trainer`'s rule), whatever the order. A failing
-notebook is summed up in one line (its exception lines) after the tracebacks.
+notebook is summed up in one line (its exception lines) after the tracebacks. nbdev runs every cell with an import
+for the docs and warns when such a cell holds other code; an optional import's fallback (`try: import X` /
+`except ImportError: X = None`) is an import here (`imports_only`), so only cells that mix in other code warn.
 
     python docs/nbproc.py NBS_DIR [N_WORKERS]   (run in the folder holding settings.ini)
 """
-import concurrent.futures as cf, multiprocessing as mp, re, sys, traceback
+import ast, concurrent.futures as cf, multiprocessing as mp, re, sys, traceback, warnings
 from pathlib import Path
 import nbdev.doclinks, nbdev.serve as serve   # doclinks first, as nbdev's own docs command
+import nbdev.processors as processors
+
+
+def _fallback(node) -> bool:
+    "`try: import X` with `except ImportError: X = None` (an optional dependency): an import, not other code."
+    return (isinstance(node, ast.Try) and all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in node.body)
+            and all(isinstance(n, (ast.Import, ast.ImportFrom, ast.Assign)) for h in node.handlers for n in h.body))
+
+
+def imports_only(source: str) -> bool:
+    "Whether a cell holds imports and optional-dependency fallbacks only (nbdev runs such cells for the docs)."
+    try: tree = ast.parse(source)
+    except SyntaxError: return False
+    return all(isinstance(n, (ast.Import, ast.ImportFrom)) or _fallback(n) for n in tree.body)
+
+
+_do_eval = processors._do_eval
+def _do_eval_quiet(cell):
+    ("nbdev's choice of the cells it runs, without its 'imports and other code' warning for a cell whose other code is "
+     "an optional import's fallback.")
+    with warnings.catch_warnings():
+        if imports_only(cell.source): warnings.filterwarnings('ignore', 'Found cells containing imports')
+        return _do_eval(cell)
+processors._do_eval = _do_eval_quiet
 
 
 def load_package():

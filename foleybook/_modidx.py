@@ -2341,6 +2341,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                                         'foleybook/systems/mtcrnn/generate.py'),
                                                    'foleybook.systems.mtcrnn.generate.naive_step': ( 'mtcrnn_generate.html#naive_step',
                                                                                                      'foleybook/systems/mtcrnn/generate.py'),
+                                                   'foleybook.systems.mtcrnn.generate.one_thread': ( 'mtcrnn_generate.html#one_thread',
+                                                                                                     'foleybook/systems/mtcrnn/generate.py'),
                                                    'foleybook.systems.mtcrnn.generate.random_prime': ( 'mtcrnn_generate.html#random_prime',
                                                                                                        'foleybook/systems/mtcrnn/generate.py'),
                                                    'foleybook.systems.mtcrnn.generate.rate_factor': ( 'mtcrnn_generate.html#rate_factor',

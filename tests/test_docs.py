@@ -165,6 +165,32 @@ def test_readme_has_no_site_links(tmp_path):
     assert (tmp_path/'README.md').read_text() == 'Runs on `SynthFoley`.\n'
 
 
+def test_readme_links_point_at_notebooks(tmp_path):
+    "A link to a page becomes one to its notebook in nbs/ (GitHub renders it), a site image one into docs/_static/."
+    nb = {'cells': [{'cell_type': 'markdown', 'metadata': {}, 'id': 'a',
+                     'source': 'See [the map](architecture.ipynb#layers) and ![p](_static/samplers/x.png).'}],
+          'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5}
+    (tmp_path/'index.ipynb').write_text(json.dumps(nb))
+    nbsite.write_readme(tmp_path/'index.ipynb', tmp_path/'README.md', {'architecture': '00_architecture.ipynb'})
+    assert (tmp_path/'README.md').read_text() == ('See [the map](nbs/00_architecture.ipynb) and '
+                                                  '![p](docs/_static/samplers/x.png).\n')
+
+
+def test_links_to_source_notebooks_become_page_links():
+    "`[text](00_architecture.ipynb)` in a notebook (which works in Jupyter) links the page it becomes on the site."
+    pages = {'00_architecture': 'architecture'}
+    assert nbsite.fix_links('[map](00_architecture.ipynb)', {}, pages) == '[map](architecture.ipynb)'
+    assert nbsite.fix_links('[map](00_architecture.ipynb#layers)', {}, pages) == '[map](architecture.ipynb#layers)'
+
+
+def test_import_cells_with_fallbacks_are_imports():
+    "The docs build counts an optional import's `except ImportError: X = None` as an import, not as other code."
+    import nbproc
+    assert nbproc.imports_only('import a\ntry: import diffusers\nexcept ImportError: diffusers = None')
+    assert not nbproc.imports_only('import a\ndiscover()')
+    assert not nbproc.imports_only('try: import a\nexcept ImportError: print(1)')
+
+
 def table_problems(html:str) -> list:
     ("Tables a reader cannot use: a header with no rows, or numbers that are all zero (a metrics table of a collapsed "
      "run).")

@@ -274,7 +274,8 @@ def recipe_judge(r:Recipe):
     "The experiment's judge: `shared_judge` of its train split, seed and preset's `judge` (the bench's on its split)."
     from foleybook.eval.judge import shared_judge
     train = r.need('split', 'the train split', r.path('data', 'train'))
-    return shared_judge(train, r.P.get('judge') or 'demo', seed=r.seed, system=r.system, quiet=r.quiet,
+    return shared_judge(train, r.P.get('judge') or 'demo', seed=r.seed, system=r.system,
+                        quiet=r.quiet or not r.verbose,   # its tables: only with --verbose
                         log=lambda s: r.log(f"stage {r.current}: {s}"))
 
 def train_recipe_classifier(r:Recipe):

@@ -12,6 +12,7 @@ import numpy as np, torch
 from torch import nn
 from ...core import FoleyConfig, ConfigError, CONFIG_NAME
 from ...seeds import clip_seed, clip_seeds
+from ...console import Progress
 from ...features import mu_law_decode
 from ...audio import load_audio
 from ...data.textures import random_curve
@@ -81,7 +82,8 @@ def generate(self:MTCRNN,
              prime:str='random', # every tier's priming: 'random', 'data' (from `clip`) or None
              temperature:float=1., top_p:float=None, # sampling of every tier
              method:str='fast', dtype=torch.float32, # the per-step loop (`generate_tier`)
-             tracks:bool=False): # also return every tier's output
+             tracks:bool=False, # also return every tier's output
+             progress:bool=False): # show the steps of every tier (`foleybook.console.Progress`)
     ("Waves (n, T) at 16 kHz on the CPU (generated on the tiers' device); with `tracks=True`, `(waves, {'control', "
      "'tier3', 'tier2', 'audio'})`.")
     if mode not in MODES: raise ConfigError(f"MTCRNN.generate: mode must be one of {MODES}, got {mode!r}")
@@ -99,6 +101,8 @@ def generate(self:MTCRNN,
                                external_rate=rate, seed=stream(1), **kw)
     gk = dict(temperature=temperature, top_p=top_p, method=method, dtype=dtype)
     out, k = {'control': cond3}, 0
+    f2, f1 = rate_factor(c3.rate, self.tier2.config.rate), rate_factor(self.tier2.config.rate, self.tier1.config.rate)
+    bar = Progress(cond3.shape[1] * (1 + f2 + f2 * f1), 'generate', 'steps', quiet=not progress)
     src, src_rate, gen = None, None, None
     for name, tier in (('tier3', self.tier3), ('tier2', self.tier2), ('tier1', self.tier1)):
         if name != 'tier3':
@@ -106,10 +110,10 @@ def generate(self:MTCRNN,
             cond_t, p, pc = tier_inputs(tier, 'external', ext.shape[1] * rate_factor(src_rate, tier.config.rate),
                                         external=ext, external_rate=src_rate, seed=stream(1 + k), **kw)
         else: cond_t = cond3
-        res = generate_tier(tier, cond_t, p, pc, seed=stream(4 + k), **gk); k += 1
+        res = generate_tier(tier, cond_t, p, pc, seed=stream(4 + k), progress=bar, **gk); k += 1
         out['audio' if tier.config.is_audio else name] = res
         src, src_rate, gen = res, tier.config.rate, tier.config.generate
-    # generated on the tiers' device, returned on the CPU
+    bar.close()   # generated on the tiers' device, returned on the CPU
     waves = mu_law_decode(out['audio'], self.tier1.config.n_classes).float().cpu()
     return (waves, {k: v.cpu() for k, v in out.items()}) if tracks else waves
 

@@ -5,9 +5,11 @@
 # %% ../../../nbs/11b_mtcrnn_generate.ipynb #8c651e4e
 from __future__ import annotations
 import math, warnings
+from contextlib import contextmanager
 from pathlib import Path
 import numpy as np, torch, torch.nn.functional as F
 from ...core import ConfigError, DataError, model_device
+from ...console import Progress
 from ...seeds import clip_generators, draw_normal
 from ...priors.sampling import autoregress
 from ...features import mu_law_decode
@@ -16,7 +18,7 @@ from .train import clip_tracks
 
 # %% auto #0
 __all__ = ['MODES', 'PRECISIONS', 'rate_factor', 'upsample', 'external_conditioning', 'self_conditioning', 'random_prime',
-           'naive_step', 'FastGRUStep', 'generate_tier', 'tier_inputs']
+           'naive_step', 'FastGRUStep', 'one_thread', 'generate_tier', 'tier_inputs']
 
 # %% ../../../nbs/11b_mtcrnn_generate.ipynb #4595c790
 MODES = ('self', 'external', 'none')
@@ -219,6 +221,15 @@ class FastGRUStep:
         return self.out(self.h[-1])
 
 # %% ../../../nbs/11b_mtcrnn_generate.ipynb #a8f29f4e
+@contextmanager
+def one_thread(dev):
+    ("Torch on one thread on a CPU `dev` inside the block: a step's matrices are small, and threads that wait on each "
+     "other at every step make the loop ten times slower on a loaded machine.")
+    k = torch.get_num_threads()
+    if torch.device(dev).type == 'cpu': torch.set_num_threads(1)
+    try: yield
+    finally: torch.set_num_threads(k)
+
 @torch.inference_mode()
 def generate_tier(tier:Tier, cond, # (n, T, n_cond) raw conditioning at the tier's rate
                   prime=None, # raw priming values (n or 1, P, n_gen), or classes (n or 1, P) for audio
@@ -227,7 +238,8 @@ def generate_tier(tier:Tier, cond, # (n, T, n_cond) raw conditioning at the tier
                   temperature:float=1., top_p:float=None, # sampling settings of the head
                   method:str='fast', # 'fast' (`FastGRUStep`) or 'naive' (`nn.GRU` one step at a time)
                   # storage of the fast step's matrices (`PRECISIONS`; float32 is exact, the others lossy and opt-in)
-                  dtype=torch.float32):
+                  dtype=torch.float32,
+                  progress:Progress=None): # told of the steps done, 256 at a time (None: nothing shown)
     "Generate `T` steps on the tier's device: raw values (n, T, n_gen), or mu-law classes (n, T) for an audio tier."
     if method not in ('fast', 'naive'):
         raise ConfigError(f"generate_tier: method must be 'fast' or 'naive', got {method!r}")
@@ -238,18 +250,21 @@ def generate_tier(tier:Tier, cond, # (n, T, n_cond) raw conditioning at the tier
                           f"{tuple(cond.shape)}")
     n, T = cond.shape[:2]
     condn = tier.norm_cond(cond)
-    prev, state = _start(tier, n, prime, prime_cond)
-    if method == 'naive' or c.cell != 'gru': step = naive_step(tier, condn, state)
-    else:
-        fs = FastGRUStep(tier, n, dtype).reset(state)
-        ct = fs.cond_terms(condn)
-        step = lambda prev, t: fs.step(prev, ct[:, t])
     out = torch.empty((n, T) if c.is_audio else (n, T, c.n_gen), dtype=torch.long if c.is_audio else torch.float32,
                       device=dev)
-    last = [prev]
-    def write(t, x): last[0] = x; out[:, t] = x
-    autoregress(lambda t: step(last[0], t), write, range(T), clip_generators(seed, n), temperature, top_p=top_p,
-                draw=lambda o, g: tier.head.sample(o, temperature, top_p, g))
+    tell = None if progress is None else lambda t, _: progress.update(256) if t % 256 == 255 else None
+    with one_thread(dev):   # the priming's `nn.GRU` too: a step at a time
+        prev, state = _start(tier, n, prime, prime_cond)
+        if method == 'naive' or c.cell != 'gru': step = naive_step(tier, condn, state)
+        else:
+            fs = FastGRUStep(tier, n, dtype).reset(state)
+            ct = fs.cond_terms(condn)
+            step = lambda prev, t: fs.step(prev, ct[:, t])
+        last = [prev]
+        def write(t, x): last[0] = x; out[:, t] = x
+        autoregress(lambda t: step(last[0], t), write, range(T), clip_generators(seed, n), temperature, top_p=top_p,
+                    draw=lambda o, g: tier.head.sample(o, temperature, top_p, g), on_step=tell)
+    if progress is not None: progress.update(T % 256)
     return out if c.is_audio else tier.denorm_gen(out)
 
 # %% ../../../nbs/11b_mtcrnn_generate.ipynb #64770191

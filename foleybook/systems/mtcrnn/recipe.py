@@ -132,7 +132,7 @@ def stage_generate(r:Recipe) -> dict:
     curves = test_curves(dur, rate)
     samp = dict(temperature=s['temperature'], top_p=s.get('top_p'))
     ctl = np.repeat(np.stack(list(curves.values())), k, 0)[..., None]   # ramp x k, then step x k
-    waves, tr = g.generate(ctl, n=len(ctl), seed=r.seed, tracks=True, **samp)
+    waves, tr = g.generate(ctl, n=len(ctl), seed=r.seed, tracks=True, progress=True, **samp)
     gen = r.path('gen'); shutil.rmtree(gen, ignore_errors=True)
     (gen/'random').mkdir(parents=True); (gen/'curves').mkdir()
     np.savez_compressed(gen/'tracks.npz', curves=np.array(list(curves)), n_curves=k, control=tr['control'].numpy(),
@@ -141,7 +141,7 @@ def stage_generate(r:Recipe) -> dict:
                         **{f'{t}_generate': np.array(getattr(g, t).config.generate) for t in ('tier3', 'tier2')})
     up = lambda w: resample(w, g.sample_rate, sr) if sr != g.sample_rate else w
     for j, w in enumerate(waves): write_clip(gen/'curves'/f"{list(curves)[j // k]}_{j % k + 1:02d}.wav", up(w), sr)
-    rnd = g.generate(None, n=s['n_fad'], seed=r.seed + 1, duration=dur, **samp)
+    rnd = g.generate(None, n=s['n_fad'], seed=r.seed + 1, duration=dur, progress=True, **samp)
     for i, w in enumerate(rnd): write_clip(gen/'random'/f'{i:04d}.wav', up(w), sr)
     with atomic_write(gen/'controls.json', 'w') as f:
         json.dump(dict(rate=rate, n_curves=k, **{c: v.tolist() for c, v in curves.items()}), f)
