@@ -99,7 +99,8 @@ MAX_SECONDS = 600. # the longest clip a config or a command takes (seconds)
 # the range of a number by its name: a config field of that name (any `FoleyConfig`) and a command-line option
 LIMITS = dict(
     seed=_int(0), bs=_int(1), n=_int(1), n_per_class=_int(1), steps=_int(1), epochs=_int(1), accum=_int(1),
-    keep=_int(1), every=_int(1), warmup=_int(0), top_k=_int(1), n_iter=_int(1), sample_rate=_int(1, 768000),
+    keep=_int(1), every=_int(1), warmup=_int(0), top_k=_int(1), n_iter=_int(1), candidates=_int(1),
+    sample_rate=_int(1, 768000),
     duration=Range(0, MAX_SECONDS, lo_open=True), holdout=Range(0, 1, True, True),
     temperature=Range(0, why='0: greedy'), top_p=Range(0, 1, lo_open=True), guidance=Range(0), eta=Range(0, 1),
     lr=Range(0, lo_open=True), lr_decay=Range(0, 1, lo_open=True), wd=Range(0), ema=Range(0, 1, True, True),

@@ -294,7 +294,7 @@ def section_rows():
     from foleybook.recipes.engine import RECIPES
     from foleybook.recipes.sections import RecipeCommon, Train
     from foleybook.train.settings import TrainSettings
-    discover('foleybook.recipes')
+    discover('foleybook.systems')
     for name, spec in sorted(RECIPES.items()):
         kinds = [('', RecipeCommon)] + [(k + '.', t) for k, t in spec.sections.items() if isinstance(t, type)]
         train = next((k for k, t in spec.sections.items() if isinstance(t, Train) and spec.presets['debug'].get(k)),

@@ -65,7 +65,7 @@ def test_readme_walkthrough(tmp_path):
             assert sf.info(wavs[0]).samplerate == 22050 and abs(sf.info(wavs[0]).duration - 4.0) < 0.01
             assert max(abs(sf.read(f)[0]).max() for f in wavs) < 0.99            # written through the limiter
         elif cmd == 'evaluate':
-            summary = json.loads(out[:out.rindex('}') + 1])
+            summary = json.loads(out[out.index('{'):out.rindex('}') + 1])   # after the status line
             generated = {d.name for d in (w/opt['--gen']).iterdir() if d.is_dir()}
             assert set(summary['class_accuracy']) == generated                     # the classes present are scored
             acc = summary['class_accuracy']   # as many clips in every class: their mean
