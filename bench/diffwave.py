@@ -17,7 +17,7 @@ model
    `--e2e demo` for the `demo_wavenet` preset's small model: T = 200 then takes seconds instead of many minutes). Target
    >= 30x. Also the SNR of the fast-sampled waves
    in bf16 against fp32 (same seed).
-Writes nbs/results/diffwave_bench.json (read by nbs/06a_diffwave.ipynb).
+Writes nbs/results/diffwave_bench.json (read by nbs/06b_diffwave.ipynb).
 Run: OMP_NUM_THREADS=1 nice -n 10 python bench/diffwave.py [--rounds 3] [--e2e sc09_small] [--e2e-rounds 3] [--part
 step|demo|e2e]
 """

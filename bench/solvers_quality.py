@@ -11,7 +11,7 @@ split of --split-seed, the models' own; rebuilt in --data). The CPU seconds of e
 cost is measured first and the script prints its estimate of the whole run. Resumable: a point already in --out
 with the same settings and models is kept; points of other models (a retrained demo model: its weights' fingerprint
 changes) are dropped, so every point of that system is redone. Writes nbs/results/solvers_quality.json (plotted in
-nbs/06c_solvers.ipynb).
+nbs/06d_solvers.ipynb).
 Run: OMP_NUM_THREADS=1 python bench/solvers_quality.py [--ad DIR] [--diffwave DIR] [--n 4] [--seeds 0,1,2]
 [--split-seed S --judge bench]
 """

@@ -292,7 +292,7 @@ def test_sidebar_grouped_by_role(site):
 
 
 def test_roles():
-    assert nbsite.role_of('05d_pipeline.ipynb', 'systems.dcase2023') == 'Systems'
+    assert nbsite.role_of('14a_dcase2023_pipeline.ipynb', 'systems.dcase2023') == 'Systems'
     assert nbsite.role_of('00a_core.ipynb', 'core') == 'Foundations'
     assert nbsite.role_of('13_cli.ipynb', 'cli') == 'CLI and recipes'
     assert nbsite.role_of('12_evaluation.ipynb', 'eval.metrics') == 'Evaluation'

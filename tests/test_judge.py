@@ -1,7 +1,7 @@
 """The judge holds up on a small folder of recordings: SynthFoley cut to 20 clips a class and perturbed as
 recordings are (level spread, background noise, time offsets, EQ, room), a quarter held out. The demo judge files
 >= 90 % of the held-out recordings under their class: the folder's 35 held-out clips and 20 more recordings a class
-made alike (a larger sample of the same question; nbs/12f_judge measures the former judge and each change)."""
+made alike (a larger sample of the same question; nbs/12g_judge measures the former judge and each change)."""
 import os
 from foleybook.data.synth import synth_folder
 from foleybook.data.augment import perturbed_folder

@@ -38,4 +38,4 @@ def test_run_notebooks_runs_the_flagged_cells(monkeypatch):
     calls.clear(); rn.main(['--jobs', '1', nbs[0]])
     assert '--flags' not in calls[0]                                    # plain runs skip the flagged cells
     found = {name for name, _ in cells_flagged('cuda')}                  # the notebooks tests/gpu/run_cuda.sh finds
-    assert {'05_sampling.ipynb', '06_diffusion.ipynb', '09b_specvqgan_pipeline.ipynb'} <= found
+    assert {'05_sampling.ipynb', '06_diffusion.ipynb', '16a_specvqgan_pipeline.ipynb'} <= found

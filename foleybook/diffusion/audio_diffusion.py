@@ -54,7 +54,7 @@ class AudioDiffusionConfig(FoleyConfig):
                      unet=_d(UNet2DConfig, 'demo', n_classes=7),
                      classes=('DogBark', 'Footstep', 'GunShot', 'Keyboard', 'MovingMotorVehicle', 'Rain',
                               'Sneeze_Cough'),
-                     steps=20, eta=1., guidance=1., n_iter=64),   # the demo's sampling: see `06c_solvers`
+                     steps=20, eta=1., guidance=1., n_iter=64),   # the demo's sampling: see `06d_solvers`
         'debug': dict(images=_d(MelImageConfig, 'debug'), unet=_d(UNet2DConfig, 'debug', n_classes=2),
                       diffusion=_d(DiffusionConfig, 'debug', p_uncond=0.2), classes=('a', 'b'), steps=10),
     }

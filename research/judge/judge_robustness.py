@@ -1,4 +1,4 @@
-"""What each part of the judge buys (nbs/12f_judge): every setting of `CONFIGS` trained, over seeds, on
+"""What each part of the judge buys (nbs/12g_judge): every setting of `CONFIGS` trained, over seeds, on
 
 - a small folder of recordings: SynthFoley (seed 1) cut to 20 clips a class and perturbed as recordings are
   (`foleybook.data.augment.perturbed_folder`), a quarter of each class held out; scored on those held-out clips and on

@@ -365,7 +365,7 @@ def test_sampler_in_jupyterlab(driver, lab, nb):
 
 def test_sampler_notebooks_are_found():
     names = [getattr(p, 'stem', None) or p.values[0].stem for p in sampler_notebooks()]
-    assert {'00d_display', '05d_pipeline'} <= set(names), names
+    assert {'00d_display', '14a_dcase2023_pipeline'} <= set(names), names
 
 
 # ---------------------------------------------------------------- the docs site
