@@ -39,8 +39,8 @@ pytest: venv
 # and tests whose result depends on that choice run again with each form pinned (FOLEYBOOK_PRECISION), so any
 # machine checks what every other one would run (bf16 is emulated, slower, where the CPU has no bf16 kernels).
 FORM_NBS := $(addprefix nbs/,00f_fastpath.ipynb 03_vocoders.ipynb 03a_hifigan.ipynb 03c_melgan.ipynb 03d_bigvgan.ipynb \
-	04a_vqvae.ipynb 14a_dcase2023_pipeline.ipynb 06b_diffwave.ipynb 07_sashimi.ipynb 08_vqgan.ipynb 16b_specvqgan_checkpoints.ipynb \
-	10c_audio_diffusion.ipynb)
+	04a_vqvae.ipynb 06b_diffwave.ipynb 07_sashimi.ipynb 08_vqgan.ipynb 10c_audio_diffusion.ipynb \
+	14a_dcase2023_pipeline.ipynb 16b_specvqgan_checkpoints.ipynb)
 FORM_TESTS := tests/test_vocoders.py tests/test_vocoder_speed.py
 
 test-forms: venv
