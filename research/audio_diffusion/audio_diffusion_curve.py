@@ -9,7 +9,7 @@ The last checkpoint is also sampled at the guidance scales and DDIM step counts 
 CPU minutes of a point = the data + split stages + (step / total steps) of the unet stage's process CPU (constant
 cost per step), plus the generate and evaluate stages: what a run stopped at that step would cost.
 Adds (or replaces, by --label) one entry of `runs` in nbs/results/audio_diffusion_curve.json, keeping the earlier
-runs and the file's other keys (shown in nbs/17_audio_diffusion.ipynb).
+runs and the file's other keys (shown in nbs/17_audio_diffusion_recipe.ipynb).
 Run: OMP_NUM_THREADS=1 nice -n 10 python research/audio_diffusion/audio_diffusion_curve.py --exp EXP --label NAME \
     [--n 10] [--raw]
 [--sweep]

@@ -7,7 +7,7 @@ run), and after each point samples `--n` clips of every class with the fast samp
 the classifier. `--set` / `--ema` change the `demo` preset's model for this run (a named `--tag`), so
 several settings can be compared on the same data and classifier. The last point is also sampled at other
 guidance scales (`--sweep`) and, with EMA, with the raw (non-averaged) weights. Every run of every tag is
-kept in research/diffwave/diffwave_curve.json (plotted in nbs/15_diffwave.ipynb).
+kept in research/diffwave/diffwave_curve.json (plotted in nbs/15_diffwave_recipe.ipynb).
 Run: OMP_NUM_THREADS=1 nice -n 10 python research/diffwave/diffwave_curve.py --tag NAME [--set dilation_cycle=12] \
     [--ema 0.999]
      [--epochs 2,4,8,12] [--cpu-budget 14] [--n 10] [--sweep 1,3,4]

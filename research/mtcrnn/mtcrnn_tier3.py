@@ -1,4 +1,4 @@
-"""MTCRNN's tier 3 alone: does its rms track follow the `fill` control?  The control correlation of `18_mtcrnn`
+"""MTCRNN's tier 3 alone: does its rms track follow the `fill` control?  The control correlation of `18_mtcrnn_recipe`
 measured on tier 3's generated rms (`track_correlation`) for many samples of the ramp and the step, so a run's spread
 over samples shows (the recipe's evaluate stage measures the whole chain on `n_curves` samples).
 

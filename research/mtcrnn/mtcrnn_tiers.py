@@ -1,4 +1,4 @@
-"""Where along the MTCRNN chain the `fill` control is kept or lost: the control correlation of `18_mtcrnn`
+"""Where along the MTCRNN chain the `fill` control is kept or lost: the control correlation of `18_mtcrnn_recipe`
 measured on tier 3's rms, tier 2's MFCC 0 and tier 1's audio.
 
 1. Feature window (no model): on real pops clips, the correlation recomputed from the rms (125 Hz) and MFCC 0 (500 Hz)
