@@ -287,7 +287,7 @@ def test_sidebar_grouped_by_role(site):
     for sec in sections:
         role = sec.split('<', 1)[0]
         for page in re.findall(r'href="([\w-]+)\.html"', sec):
-            nb = next((ROOT/'nbs').glob(f'[0-9][0-9]*_{page}.ipynb'))
+            nb = next(p for p in (ROOT/'nbs').glob(f'[0-9][0-9]*_{page}.ipynb') if p.stem.split('_', 1)[1] == page)
             assert nbsite.role_of(nb.name, nbsite.exported_module(json.loads(nb.read_text()))) == role, (page, role)
 
 
