@@ -36,11 +36,14 @@ class ControlSampler(Sampler):
 
 def control_sampler(g, # any generator
                     points:str="0:-60,0.4:-40,1.5:-12,2.5:-15,2.8:-60,4:-60", # the breakpoints shown first
-                    max_n:int=4) -> ControlSampler: # the largest count
+                    max_n:int=4, # the largest count
+                    hint_file:str=None) -> ControlSampler: # a clip or curve file shown as the file box's hint
     "The sampler widget of `g` following a control typed as breakpoints or read from a clip or curve file."
     controls = {} if g.classes is None else {'cond': W.Dropdown(options=list(g.classes), description='class')}
-    controls.update(points=W.Text(value=points, description='breakpoints (s:dB)'),
-                    file=W.Text(value='', description='or a clip / curve file'),
+    controls.update(points=W.Text(value=points, description='breakpoints (s:dB)',
+                                  placeholder='0:-60,1:-20,3:-20,4:-60'),
+                    file=W.Text(value='', description='or a clip / curve file',
+                                placeholder=hint_file or 'a .wav, .csv or .npy'),
                     k=W.IntSlider(value=2, min=1, max=8, description='candidates'),
                     n=W.IntSlider(value=1, min=1, max=max_n, description='count'),
                     seed=W.IntText(value=0, description='seed'))

@@ -150,7 +150,7 @@ def _ogg_player(wave, sr:int) -> str:
     buf = io.BytesIO()
     sf.write(buf, 0.9 * x / max(float(np.abs(x).max()), 1e-9), sr, format='OGG', subtype='VORBIS',
              compression_level=1.0)
-    return (f"<audio controls preload='none' style='width:14em' "
+    return (f"<audio controls preload='metadata' style='width:14em' "
             f"src='data:audio/ogg;base64,{base64.b64encode(buf.getvalue()).decode()}'></audio>")
 
 def _mel_img(wave, sr:int) -> str:

@@ -173,7 +173,11 @@ def change_control(driver, c) -> str:
     if (cb := c.find_elements(By.CSS_SELECTOR, 'input[type=checkbox]')):
         cb[0].click(); return f"{label} toggled"
     if (num := c.find_elements(By.CSS_SELECTOR, 'input[type=number], input[type=text]')):
-        inp = num[0]; v = inp.get_attribute('value')
+        inp = num[0]; v = inp.get_attribute('value'); hint = inp.get_attribute('placeholder')
+        if inp.get_attribute('type') == 'text' and hint and hint != v and not hint.startswith('a '):
+            new = hint   # a text box of a given form (breakpoints, a file): what its hint shows
+            inp.send_keys(Keys.CONTROL, 'a'); inp.send_keys(new, Keys.ENTER)
+            return f"{label} {v} -> {new}"
         try: new = str(int(v) + 1)
         except ValueError:
             try: new = f"{float(v) * 1.5 + 0.5:g}"
