@@ -19,6 +19,7 @@ def control_figure(control, # the asked `Control`
                    clips) -> Figure: # [(wave, sr, title), ...]
     "The asked loudness (dashed) beside each clip's, in dB, on a `Figure` of its own."
     fig = Figure(figsize=(7, 2.4)); ax = fig.subplots()
+    ax.set_facecolor('#e6e6e6'); ax.grid(color='white', lw=0.8)   # curves on a grey field, as the mels
     ax.plot(control.times, np.maximum(control.loudness, FLOOR_DB), 'k--', lw=2, label=f"asked: {control.name}")
     for w, sr, title in clips:
         ax.plot(control.times, np.maximum(np.pad(loudness_db(w, sr), (0, len(control)), constant_values=FLOOR_DB)
