@@ -30,7 +30,8 @@ _re_sampler = re.compile(r'\w+_sampler\(|from foleybook\.display import[^\n]*\bS
 # what a machine path looks like (the checkout, home folders, temp dirs, an installed package)
 _re_leak = re.compile('|'.join([re.escape(str(ROOT)), r'/work/\w', r'/home/\w', r'/root/', r'/tmp/tmp\w{4,}',
                                 r'/tmp/pytest-of-', r'/var/folders/',
-                                r'site-packages', r'dist-packages', r'/usr/lib/python', r'\.venv/lib',   # not .venv/bin/activate
+                                r'site-packages', r'dist-packages', r'/usr/lib/python',
+                                r'\.venv/lib',   # not .venv/bin/activate, a command
                                 r'[A-Z]:\\\\Users']))
 
 
