@@ -78,7 +78,7 @@ def download(url:str, # http(s) or file URL
             if isinstance(e, urllib.error.HTTPError) and e.code < 500:
                 raise failed(f"HTTP {e.code} {e.reason}") from None
             if isinstance(getattr(e, 'reason', None), socket.gaierror):   # no network: retrying will not help
-                raise failed(f"the host is unknown, or this machine is offline ({e.reason})") from None
+                raise failed(f"the host is unknown, or there is no network here ({e.reason})") from None
             if attempt == retries: raise failed(f"download failed after {retries+1} attempts ({e})") from None
         time.sleep(min(2**attempt, 30) * (attempt > 0))
     else: raise failed(f"download incomplete after {retries+1} attempts")
