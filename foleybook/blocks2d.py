@@ -8,7 +8,8 @@ import json
 from pathlib import Path
 import torch, torch.nn.functional as F
 from torch import nn
-from .core import CheckpointError, load_safetensors, load_torch_file
+from .core import CheckpointError, load_safetensors
+from .torch_files import load_torch_file
 
 # %% auto #0
 __all__ = ['ResnetBlock', 'Attention', 'SpatialSelfAttention', 'read_diffusers_config', 'load_diffusers_weights']

@@ -17,7 +17,7 @@ __all__ = ['MAX_SECONDS', 'LIMITS', 'SYSTEMS', 'WEIGHTS_NAME', 'CONFIG_NAME', 'R
            'ConfigError', 'CheckpointError', 'DataError', 'jsonable', 'Range', 'check_numbers', 'FoleyConfig',
            'atomic_path', 'atomic_write', 'seed_everything', 'get_device', 'model_device', 'check_system',
            'load_safetensors', 'save_safetensors', 'check_state_dict', 'unfold_weight_norm', 'Pretrained',
-           'load_torch_file', 'tensor_dict', 'load_pretrained', 'save_parts', 'discover', 'n_params']
+           'load_pretrained', 'save_parts', 'discover', 'n_params']
 
 # %% ../nbs/00a_core.ipynb #81eebd08
 class FoleyError(Exception):
@@ -378,47 +378,6 @@ class Pretrained:
         check_state_dict(model, sd, folder/WEIGHTS_NAME)
         model.load_state_dict(sd)
         return model.to(device).eval()
-
-# %% ../nbs/00a_core.ipynb #c0de1a02
-def load_torch_file(path, # a file written by `torch.save`
-                    what:str='checkpoint', # what the file should be, for error messages
-                    # classes the file may hold besides tensors and containers (e.g. `argparse.Namespace`)
-                    safe_globals=()):
-    ("The object saved in `path`, read with `torch.load(weights_only=True)` onto the CPU (numpy arrays allowed); "
-     "`CheckpointError` naming the file if it cannot be.")
-    import pickle
-    path, allowed = Path(path), list(safe_globals)
-    if not path.is_file(): raise CheckpointError(f"{path}: {what} file not found")
-    def load(extra=()):
-        with torch.serialization.safe_globals(allowed + list(extra)):
-            return torch.load(path, map_location='cpu', weights_only=True)
-    try:
-        try: return load()
-        except pickle.UnpicklingError:
-            unsafe = torch.serialization.get_unsafe_globals_in_checkpoint(path)
-            if unsafe and not all(u.startswith('numpy.') for u in unsafe):
-                raise CheckpointError(f"{path}: refusing to unpickle non-tensor objects {unsafe} (pass the classes you "
-                                      f"trust as safe_globals)")
-            if not unsafe: raise
-            import importlib
-            objs = [getattr(importlib.import_module(u.rsplit('.', 1)[0]), u.rsplit('.', 1)[1]) for u in unsafe]
-            return load(objs + [np.ndarray, np.dtype]
-                        + [getattr(np.dtypes, n) for n in dir(np.dtypes) if n.endswith('DType')])
-    except CheckpointError: raise
-    except Exception as e:
-        raise CheckpointError(f"{path}: not a readable torch {what} ({type(e).__name__}: {str(e)[:200]})") from None
-
-def tensor_dict(obj, # what `load_torch_file` returned (or a part of it)
-                path, # its file, for error messages
-                what:str, # the model, for error messages
-                expect:str) -> dict: # what the file should hold, for error messages
-    ("`obj` if it is a non-empty dict of tensors, else `CheckpointError` naming `path`, what was expected and what was "
-     "found.")
-    if not isinstance(obj, dict) or not obj or not all(torch.is_tensor(v) for v in obj.values()):
-        found = (f"a {type(obj).__name__} with keys {list(obj)[:8]}" if isinstance(obj, dict)
-                 else f"a {type(obj).__name__}")
-        raise CheckpointError(f"{path}: holds no {what} state dict (expected {expect}; found {found})")
-    return obj
 
 # %% ../nbs/00a_core.ipynb #1a6b5135
 def _model_class_of(folder:Path) -> str:

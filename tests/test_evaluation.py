@@ -7,7 +7,7 @@ from torch import nn
 
 from foleybook.core import FoleyError, DataError, AudioFileError, CheckpointError, ConfigError
 from foleybook.audio import MelSpectrogram, MelConfig, save_audio
-from foleybook.core import load_torch_file
+from foleybook.torch_files import load_torch_file
 from foleybook.data.download import weights_path, WEIGHTS
 from foleybook.eval.embedders import (TorchEmbedder, EmbeddingCache, embed_files, VGGish, VGGishConfig, load_vggish,
                                  PANNsCNN14, PANNsConfig, load_panns_cnn14)

@@ -7,7 +7,8 @@ from __future__ import annotations
 import argparse, hashlib, os, shutil, socket, sys, tarfile, time, warnings, zipfile
 import urllib.request, urllib.error, http.client
 from pathlib import Path, PurePosixPath
-from ..core import FoleyError, DataError, ConfigError, CheckpointError, load_torch_file
+from ..core import FoleyError, DataError, ConfigError, CheckpointError
+from ..torch_files import load_torch_file
 
 # %% auto #0
 __all__ = ['VAS_CLASSES', 'VAS_BASE', 'VAS_MD5', 'VAS_FILES', 'SOURCES', 'DATASETS', 'WEIGHTS', 'file_hash', 'parse_checksum',

@@ -10,7 +10,7 @@ import torch, torch.nn.functional as F
 from ..core import *
 from .pixelsnail import *
 from .pixelsnail_layers import CausalAttention, frozen_weights
-from ..core import load_torch_file, tensor_dict
+from ..torch_files import load_torch_file, tensor_dict
 
 # %% auto #0
 __all__ = ['train_prior', 'time_samplers', 'prior_loss', 'code_accuracy', 'PriorBatch', 'pixelsnail_learner', 'find_codes',
