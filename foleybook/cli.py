@@ -239,7 +239,8 @@ def _parser_runs(sub):
     s.fill = _fill_bench
     s.add_argument('--systems', default=None, type=names, help="comma-separated systems (default: all)")
     s.add_argument('--data', default='synth', help=(
-            "'synth' (a SynthFoley set) or a folder of class folders (default: synth)"
+            "'synth' (a SynthFoley set), 'recordings' (it perturbed as recordings are) or a folder of class folders "
+            "(default: synth)"
         ))
     s.add_argument('--preset', default='debug', help="the benchmark preset")
     s.add_argument('--seeds', default='0', help=(

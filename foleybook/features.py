@@ -11,7 +11,8 @@ from .core import FoleyError, ConfigError
 from .audio import check_sr
 
 # %% auto #0
-__all__ = ['mu_law_encode', 'mu_law_decode', 'n_control_frames', 'frames_at_rate', 'control_features']
+__all__ = ['mu_law_encode', 'mu_law_decode', 'n_control_frames', 'frames_at_rate', 'control_features', 'frame_rms',
+           'frames_to_samples']
 
 # %% ../nbs/00e_features.ipynb #d4685da8
 def mu_law_encode(x, # waveform in [-1, 1] (clipped)
@@ -114,3 +115,19 @@ def control_features(wave, # waveforms (..., T)
     db = torch.maximum(db, db.amax(dim=(-2, -1), keepdim=True) - 80)
     dct = torchaudio.functional.create_dct(n_mfcc, n_mels, 'ortho').to(wave.device)
     return dict(rms=rms, centroid=centroid, pitch=pitch, voiced=voiced.float(), mfcc=(db @ dct).transpose(-1, -2))
+
+# %% ../nbs/00e_features.ipynb #820b204c
+def frame_rms(x, # waves (..., L)
+              hop:int, # samples per frame
+              win:int=None) -> torch.Tensor: # samples per window (default: four hops)
+    "Frame rms (..., L // hop): the rms of `win` samples centred on each frame's first sample (zeros beyond the ends)."
+    win = win or 4 * hop
+    fr = F.pad(x, (win // 2, win // 2 + hop)).unfold(-1, win, hop)[..., :x.shape[-1] // hop, :]
+    return fr.square().mean(-1).sqrt()
+
+def frames_to_samples(v, # (n, nf) frame values
+                      L:int, # samples wanted
+                      hop:int): # samples per frame
+    "Frame values (n, nf) linearly interpolated to (n, L) samples, the last frame held."
+    w = F.interpolate(v[:, None].float(), scale_factor=hop, mode='linear', align_corners=False)[:, 0]
+    return F.pad(w, (0, max(0, L - w.shape[-1])), mode='replicate')[:, :L]

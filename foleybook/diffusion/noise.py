@@ -10,10 +10,10 @@ import torch.nn.functional as F
 from torch import nn
 from fastcore.basics import patch
 from ..core import ConfigError
+from ..features import frame_rms, frames_to_samples
 
 # %% auto #0
-__all__ = ['BOX', 'NOISES', 'pitch_contour', 'frames_to_samples', 'running_phase', 'harmonic_noise', 'HarmonicNoise',
-           'noise_prior']
+__all__ = ['BOX', 'NOISES', 'pitch_contour', 'running_phase', 'harmonic_noise', 'HarmonicNoise', 'noise_prior']
 
 # %% ../../nbs/06g_shaped_noise.ipynb #78122145
 def pitch_contour(x, # (n, L) waves
@@ -46,13 +46,6 @@ def pitch_contour(x, # (n, L) waves
 
 # %% ../../nbs/06g_shaped_noise.ipynb #b715979f
 BOX = 65   # each harmonic's amplitude: complex white noise through two moving averages of BOX samples
-
-def frames_to_samples(v, # (n, nf) frame values
-                      L:int, # samples wanted
-                      hop:int): # samples per frame
-    "Frame values (n, nf) linearly interpolated to (n, L) samples, the last frame held."
-    w = F.interpolate(v[:, None].float(), scale_factor=hop, mode='linear', align_corners=False)[:, 0]
-    return F.pad(w, (0, max(0, L - w.shape[-1])), mode='replicate')[:, :L]
 
 def running_phase(f0, # (n, nf) frame f0 (Hz)
                   L:int, sr:int, hop:int):
@@ -107,10 +100,8 @@ class HarmonicNoise(nn.Module):
 
     def envelope(self, x): # (n, L) clean examples (waves x scale)
         "The noise's std per frame (n, L // hop): the frame's rms over `ref` x scale, clamped to [floor, 1] (or 1)."
-        win, nf = 4 * self.hop, x.shape[-1] // self.hop
-        if self.floor is None: return torch.ones(x.shape[0], nf)
-        fr = F.pad(x, (win // 2, win // 2 + self.hop)).unfold(1, win, self.hop)[:, :nf]
-        return (fr.square().mean(-1).sqrt() / (self.ref * self.scale)).clamp(self.floor, 1)
+        if self.floor is None: return torch.ones(x.shape[0], x.shape[-1] // self.hop)
+        return (frame_rms(x, self.hop) / (self.ref * self.scale)).clamp(self.floor, 1)
 
     def frames(self, x): # (n, L) clean examples (waves x scale)
         "Per frame (f0, voicing, noise std) of examples: three (n, L // hop) tensors."

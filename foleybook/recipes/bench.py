@@ -19,14 +19,16 @@ from .engine import get_recipe, run_recipe, Recipe
 from .stages import class_folders, split_files, find_dev_folder
 from .bench_report import DCASE_FIGURES, write_bench_report
 from .bench_scores import (conversion_note, judge_format, to_format, judge_accuracy, system_costs,
-                                            class_scores, free_scores)
+                                            class_scores, free_scores, seed_controls)
+from ..eval.controls import counted_accuracy, distance_ratio
 from ..outputs import check_out_path, folder_lock, clear_folder
 from ..console import StatusLine, reporting, hms
 from contextlib import nullcontext
 
 # %% auto #0
-__all__ = ['BENCH_SYSTEMS', 'BENCH_PRESETS', 'SCORES_LAYOUT', 'bench_sets', 'bench_data', 'bench_format', 'bench_split',
-           'bench_judge', 'score_system', 'BenchStatus', 'run_bench', 'bench_job']
+__all__ = ['BENCH_SYSTEMS', 'BENCH_PRESETS', 'RECORDINGS_SEED', 'BENCH_DATA', 'SCORES_LAYOUT', 'bench_sets', 'bench_data',
+           'bench_format', 'bench_split', 'bench_judge', 'in_units_of_real', 'score_system', 'BenchStatus', 'run_bench',
+           'bench_job']
 
 # %% ../../nbs/13e_bench.ipynb #0e7a8032
 # system -> its recipe, the recipe's preset for each benchmark preset, the demo target of its recipe (metric, bar)
@@ -68,20 +70,43 @@ def bench_sets(sets:dict, # 'system.section.key' -> value (`--set`), e.g. {'diff
     return out
 
 # %% ../../nbs/13e_bench.ipynb #c6437615
-def bench_data(out, # the benchmark folder
-               data='synth', # 'synth' or a folder of class folders
-               n_per_class:int=None) -> Path: # clips per class of the SynthFoley set (None: 100)
-    ("The folder of class folders every system trains on: a SynthFoley set (and its visual features) in `out/data`, or "
-     "the one in `data`.")
-    if data != 'synth': return find_dev_folder(data)
+def _synth(out, n:int) -> Path:
+    "A SynthFoley set of `n` clips a class (and its visual features) in `out/data`."
     from foleybook.data.synth import synth_folder, SynthFoley
-    folder, n = Path(out)/'data', n_per_class or 100
+    folder = Path(out)/'data'
     synth_folder(folder, n, seed=0)
     feats, stamp = folder/'features', folder/'features.json'
     if not stamp.is_file() or json.loads(stamp.read_text()) != dict(n_per_class=n):
         shutil.rmtree(feats, ignore_errors=True); SynthFoley(n, seed=0).write_features(feats)
         with atomic_write(stamp, 'w') as f: json.dump(dict(n_per_class=n), f)
     return folder
+
+RECORDINGS_SEED = 5   # the draws of the recordings-like set (`perturbed_folder`)
+
+def _recordings(out, n:int) -> Path:
+    "The SynthFoley set of `_synth`, perturbed as recordings are (`perturbed_folder`), in `out/recordings`."
+    from foleybook.data.augment import perturbed_folder
+    src, folder = _synth(out, n), Path(out)/'recordings'
+    stamp, now = folder/'made.json', dict(n_per_class=n, seed=RECORDINGS_SEED)
+    if not stamp.is_file() or json.loads(stamp.read_text()) != now:
+        shutil.rmtree(folder, ignore_errors=True)
+        perturbed_folder(src, folder, seed=RECORDINGS_SEED)
+        with atomic_write(stamp, 'w') as f: json.dump(now, f)
+    return folder
+
+# a `--data` name -> (what the report calls it, `make(out, n_per_class)` -> the folder of class folders)
+BENCH_DATA = {
+    'synth': ('SynthFoley', _synth),
+    'recordings': (f"SynthFoley perturbed as recordings (perturbed_folder, seed {RECORDINGS_SEED})", _recordings),
+}
+
+def bench_data(out, # the benchmark folder
+               data='synth', # a name in `BENCH_DATA` ('synth', 'recordings') or a folder of class folders
+               n_per_class:int=None) -> Path: # clips per class of the SynthFoley set (None: 100)
+    ("The folder of class folders every system trains on: a set of `BENCH_DATA` made in `out` (SynthFoley, or it "
+     "perturbed as recordings), or the one in `data`.")
+    if data not in BENCH_DATA: return find_dev_folder(data)
+    return BENCH_DATA[data][1](out, n_per_class or 100)
 
 def bench_format(dev) -> dict:
     "The data's format, in which every system writes and the judge hears: `data_format` (rate, median duration)."
@@ -122,8 +147,22 @@ def _free_files(r:Recipe) -> tuple:
     return sorted(r.path('gen', 'random').glob('*.wav')), [f for f in real if f.is_file()]
 
 # the contents of a score; a saved score of another layout is recomputed (2: KAD against the other classes; 3: each
-# control curve's correlation)
-SCORES_LAYOUT = 3
+# control curve's correlation; 4: the classes that count, distances in units of real)
+SCORES_LAYOUT = 4
+
+def in_units_of_real(scores:dict, # `class_scores` of a system
+                     controls:dict) -> dict: # `seed_controls` of its seed
+    ("The scores with, per class, `fad_ratio` / `kad_ratio` (the judge's FAD / KAD over real against real), their "
+     "means, the classes that count (`counted_classes`) and `accuracy_counted`.")
+    per = {c: dict(v, fad_ratio=distance_ratio(v.get('fad_classifier'), controls['fad_real'].get(c)),
+                   kad_ratio=distance_ratio(v.get('kad_classifier'), controls['kad_real'].get(c)))
+           for c, v in scores['per_class'].items()}
+    mean = lambda k: (float(np.mean([v[k] for v in per.values() if v[k] is not None]))
+                      if any(v[k] is not None for v in per.values()) else None)
+    counted = {c: d for c, d in controls['counted'].items() if c in per}
+    return dict(scores, per_class=per, fad_ratio=mean('fad_ratio'), kad_ratio=mean('kad_ratio'),
+                counted_classes=[c for c, d in counted.items() if d['counts']],
+                accuracy_counted=counted_accuracy(per, counted))
 
 def score_system(name:str, # a key of `BENCH_SYSTEMS`
                  exp, # its finished experiment folder
@@ -131,11 +170,13 @@ def score_system(name:str, # a key of `BENCH_SYSTEMS`
                  clf, # the judge
                  fmt:dict, # `bench_format`
                  folder, # where the converted clips and score.json go
-                 embedders=()) -> dict: # more embedder objects (VGGish, PANNs)
+                 embedders=(), # more embedder objects (VGGish, PANNs)
+                 controls:dict=None) -> dict: # `seed_controls` of the seed (a class-conditional system's units)
     "The judge's scores of one experiment, its costs, and its recipe's own number against its target."
     r, folder = Recipe(exp, None, quiet=True), Path(folder)
     stamp = dict(generate=r.status().get('generate'), judge=str(clf.fingerprint()),
-                 embedders=[e.name for e in embedders], fmt=fmt, layout=SCORES_LAYOUT)
+                 embedders=[e.name for e in embedders], fmt=fmt, layout=SCORES_LAYOUT,
+                 controls=(controls or {}).get('stamp'))
     saved = folder/'score.json'
     if saved.is_file() and json.loads(saved.read_text()).get('stamp') == stamp: return json.loads(saved.read_text())
     own = json.loads(r.path('report.json').read_text())
@@ -144,6 +185,7 @@ def score_system(name:str, # a key of `BENCH_SYSTEMS`
         native = (r.status().get('generate') or {}).get('generator')   # what write_clips converted
         gen, note = to_format(class_files(r.path('gen'), check=False), folder/'gen', fmt, native)
         scores = dict(kind='classes', **class_scores(gen, test, clf, embedders))
+        if controls is not None: scores = in_units_of_real(scores, controls)
     else:
         g, t = _free_files(r)
         gen, note = to_format({'all': g}, folder/'gen', fmt)
@@ -195,7 +237,7 @@ class BenchStatus:
 
 def run_bench(out, # the benchmark folder
               systems=None, # keys of `BENCH_SYSTEMS` (default: all)
-              data='synth', # 'synth' or a folder of class folders
+              data='synth', # a name in `BENCH_DATA` ('synth', 'recordings') or a folder of class folders
               preset:str='debug', # a key of `BENCH_PRESETS`
               seeds=(0,), # one split, judge and training run of every system per seed
               sets:dict=None, # 'system.section.key' -> value
@@ -226,7 +268,7 @@ def run_bench(out, # the benchmark folder
     bad = [s for s in seeds if isinstance(s, bool) or not isinstance(s, int) or s < 0]
     if bad or not seeds: raise ConfigError(f"seeds {bad or seeds}: each seed is an integer, 0 or more (--seeds 0,1,2)")
     per_system, P = bench_sets(sets, systems, preset, seeds[0]), BENCH_PRESETS[preset]
-    if data != 'synth':
+    if data not in BENCH_DATA:
         ok = [c for c, fs in class_folders(find_dev_folder(data)).items() if len(fs) >= 2]
         if len(ok) < 2: raise DataError(f"--data {data}: {len(ok)} class folder(s) with 2 or more audio files ({ok}); "
                                         "the benchmark needs 2 or more")
@@ -243,13 +285,15 @@ def _bench(out, systems, data, preset, seeds, per_system, system, embedders, dca
     dev = bench_data(out, data, P['n_per_class'])
     fmt = (dict(sample_rate=DCASE_FIGURES['sample_rate'], duration=DCASE_FIGURES['duration']) if dcase
            else bench_format(dev))
-    scores = {}
+    scores, controls = {}, {}
     for seed in seeds:
         base = out/f"seed{seed}"
         split = bench_split(dev, base/'split', P['holdout'], seed)
         if status: status.judge(seed)
         clf = bench_judge(split, P['judge'], seed, system, quiet=quiet, log=log)
         log(f"seed {seed}: split {split.relative_to(out)}, {P['judge']} judge {clf.judge_key} (in {judge_cache_dir()})")
+        c = seed_controls(split, clf, fmt, base/'controls', seed)
+        controls[seed] = {k: c[k] for k in ('recognised', 'counted')}
         for name in systems:
             if status: status.start(seed, name, seeds.index(seed) * len(systems) + systems.index(name) + 1)
             scores.setdefault(name, {})[seed] = bench_job(out, name, seed, data, preset, per_system[name], system,
@@ -257,9 +301,9 @@ def _bench(out, systems, data, preset, seeds, per_system, system, embedders, dca
             if status: status.end()
     if not report: return scores
     return write_bench_report(out, scores,
-                              dict(preset=preset, data='SynthFoley' if data == 'synth' else Path(data).name, fmt=fmt,
-                                                dcase=dcase, n_per_class=P['n_per_class'], holdout=P['holdout'],
-                                   judge=P['judge']))
+                              dict(preset=preset, data=BENCH_DATA[data][0] if data in BENCH_DATA else Path(data).name,
+                                   fmt=fmt, dcase=dcase, n_per_class=P['n_per_class'], holdout=P['holdout'],
+                                   judge=P['judge'], controls=controls))
 
 def bench_job(out, # the benchmark folder (its data, the seed's split and judge made or reused)
               name:str, # a key of `BENCH_SYSTEMS`
@@ -281,4 +325,5 @@ def bench_job(out, # the benchmark folder (its data, the seed's split and judge 
     run_recipe(base/name, spec, data=str(dev) if spec.splits else 'synth',
                preset=BENCH_SYSTEMS[name]['presets'][preset], system=system, quiet=quiet, sets=s,
                split=split if spec.splits else None, verbose=not quiet)
-    return score_system(name, base/name, split/'test', judge, fmt, base/'scores'/name, embedders)
+    controls = seed_controls(split, judge, fmt, base/'controls', seed) if spec.splits else None
+    return score_system(name, base/name, split/'test', judge, fmt, base/'scores'/name, embedders, controls)

@@ -10,8 +10,8 @@ import numpy as np
 from ..core import atomic_write
 
 # %% auto #0
-__all__ = ['DCASE_FIGURES', 'HEADLINE', 'PLOTS', 'summarize_bench', 'mean_range', 'bench_table', 'plot_accuracy', 'plot_quality',
-           'plot_levels', 'write_bench_report']
+__all__ = ['DCASE_FIGURES', 'HEADLINE', 'PLOTS', 'summarize_bench', 'mean_range', 'bench_table', 'controls_table',
+           'plot_accuracy', 'plot_quality', 'plot_levels', 'write_bench_report']
 
 # %% ../../nbs/13f_bench_report.ipynb #788b2c33
 DCASE_FIGURES = dict(baseline_mean_fad=9.7, best_mean_fad=4.765, clips_per_class=100, sample_rate=22050, duration=4.0,
@@ -21,7 +21,7 @@ DCASE_FIGURES = dict(baseline_mean_fad=9.7, best_mean_fad=4.765, clips_per_class
                             "with CLAP")
 
 # %% ../../nbs/13f_bench_report.ipynb #e3c7b815
-HEADLINE = ('accuracy', 'accuracy_real', 'fad_classifier', 'fad_other_classifier', 'kad_classifier',
+HEADLINE = ('accuracy', 'accuracy_counted', 'fad_ratio', 'kad_ratio', 'accuracy_real', 'fad_classifier', 'fad_other_classifier', 'kad_classifier',
             'kad_other_classifier', 'fad_all', 'fad_vggish', 'mis', 'diversity', 'diversity_real',
             'envelope', 'envelope_real', 'rms_dbfs', 'rms_dbfs_real', 'full_scale', 'control_correlation',
             'control_correlation_ramp', 'control_correlation_step', 'control_correlation_real',
@@ -61,7 +61,8 @@ def mean_range(st, # a `summarize_bench` statistic {mean, min, max, n}, or None
 
 def bench_table(summary:dict) -> str:
     "The main markdown table: one row per system, mean (range) over its seeds."
-    cols = [('seeds', None), ('accuracy', 'accuracy'), ('judge on real', 'accuracy_real'),
+    cols = [('seeds', None), ('accuracy', 'accuracy'), ('counted classes', 'accuracy_counted'),
+            ('FAD / real', 'fad_ratio'), ('judge on real', 'accuracy_real'),
             ('FAD same class', 'fad_classifier'), ('FAD other classes', 'fad_other_classifier'),
             ('KAD same class', 'kad_classifier'), ('KAD other classes', 'kad_other_classifier'),
             ('class-free FAD', 'fad_all'), ('mIS', 'mis'), ('diversity (real)', 'diversity'),
@@ -77,14 +78,32 @@ def bench_table(summary:dict) -> str:
             elif k == 'diversity' and d.get(k):
                 row.append(f"{mean_range(d[k], fmt='{:.2f}')} ({d['diversity_real']['mean']:.2f})"
                            if d.get('diversity_real') else mean_range(d[k]))
-            elif k in ('accuracy', 'accuracy_real'):
+            elif k in ('accuracy', 'accuracy_counted', 'accuracy_real'):
                 row.append(mean_range(d.get(k), 100, '{:.1f}') + (' %' if d.get(k) else ''))
+            elif k == 'fad_ratio': row.append(mean_range(d.get(k), fmt='{:.1f}'))
             else: row.append(mean_range(d.get(k)))
         o = d['own']
         row.append(f"{o['metric']} {mean_range(o['value'])} vs {o['target']} (met on "
                    f"{o['met']}/{len(d['seeds'])})" if o['value'] else '-')
         lines.append(f"| {name} | " + ' | '.join(row) + ' |')
     return '\n'.join(lines)
+
+# %% ../../nbs/13f_bench_report.ipynb #5fd0dfe7
+def controls_table(controls:dict) -> str: # {seed: {'recognised': ..., 'counted': `counted_classes`}} (the report's)
+    ("A markdown table: per class, each control's recognition by the judge (mean over the seeds) and on how many seeds "
+     "the class counts.")
+    runs = list(controls.values())
+    names = list(runs[0]['recognised'])
+    classes = list(dict.fromkeys(c for r in runs for c in r['counted']))
+    lines = ['| class | ' + ' | '.join(f"{n.replace('_', ' ')} recognised" for n in names) + ' | counts on seeds |',
+             '|---' * (len(names) + 2) + '|']
+    for c in classes:
+        rec = [np.mean([r['recognised'][n][c] for r in runs if c in r['recognised'][n]]) * 100 for n in names]
+        k = sum(bool(r['counted'].get(c, {}).get('counts')) for r in runs)
+        lines.append(f"| {c} | " + ' | '.join(f"{v:.0f} %" for v in rec) + f" | {k}/{len(runs)} |")
+    limit = runs[0]['counted'][classes[0]]['limit'] if classes else None
+    return '\n'.join(lines) + (f"\n\nA class counts where every control is recognised at most {limit:.0%} "
+                               "(1.5 times chance)." if limit else '')
 
 # %% ../../nbs/13f_bench_report.ipynb #3d25dec7
 def _classes(summary): return list(dict.fromkeys(c for d in summary.values() for c in d['per_class'] if c != 'all'))
@@ -171,6 +190,7 @@ def write_bench_report(out, # the benchmark folder
           '## Level and envelope per class', '', '![levels](levels.png)', '', '## Conversions to the judge\'s format',
           '',
           *[f"- {n}: {d['conversion']}" for n, d in summary.items()]]
+    if settings.get('controls'): md += ['', '## Which classes count', '', controls_table(settings['controls'])]
     if settings.get('dcase'):
         f = DCASE_FIGURES
         rows = [f"| {n} | " + ' | '.join(mean_range(d['per_class'][c].get('fad_vggish')) for c in _classes(summary))

@@ -4,20 +4,21 @@
 
 # %% ../../nbs/13d_bench_scores.ipynb #b5c0e004
 from __future__ import annotations
-import math, shutil
+import json, math, shutil
 from pathlib import Path
 import numpy as np, soundfile as sf, torch
-from ..core import DataError, check_system
+from ..core import DataError, atomic_write, check_system
 from ..audio import load_audio, pad_or_trim, resample
 from ..generators import write_clip
 from ..eval.report import evaluate, summarize, fad_matrix, class_files
 from ..eval.metrics import fad, kad
+from ..eval.controls import control_clips, counted_classes, real_draw
 from ..eval.system_metrics import mis_score, envelope_peak, level_table, class_accuracy
 from .engine import Recipe
 
 # %% auto #0
-__all__ = ['conversion_note', 'judge_format', 'to_format', 'judge_accuracy', 'audio_seconds', 'system_costs', 'embedder_key',
-           'pairwise_distance', 'class_scores', 'free_scores']
+__all__ = ['CONTROLS_LAYOUT', 'conversion_note', 'judge_format', 'to_format', 'judge_accuracy', 'audio_seconds', 'system_costs',
+           'embedder_key', 'pairwise_distance', 'class_scores', 'free_scores', 'seed_controls']
 
 # %% ../../nbs/13d_bench_scores.ipynb #706ebce2
 def conversion_note(rates, # the sample rates of the clips
@@ -186,3 +187,45 @@ def free_scores(gen:list, # generated files in the judge's format
                 diversity_real=t['diversity'],
                 rms_dbfs=lv['generated']['rms_dbfs'], rms_dbfs_real=lv['real']['rms_dbfs'],
                 full_scale=lv['generated']['full_scale'])
+
+# %% ../../nbs/13d_bench_scores.ipynb #7a372244
+CONTROLS_LAYOUT = 1   # the contents of controls.json; a saved one of another layout is recomputed
+
+def _embed(files, clf):
+    from foleybook.eval.embedders import embed_files
+    return np.concatenate(embed_files(files, clf, progress=False))
+
+def seed_controls(split, # a split folder: split/train/<Class>/, split/test/<Class>/
+                  clf, # the seed's judge
+                  fmt:dict, # `bench_format`
+                  folder, # where the control clips and controls.json go
+                  seed:int=0) -> dict: # the controls' and the real draw's seed
+    ("{recognised: {control: {class: share}}, counted: `counted_classes`, fad_real / kad_real: {class: distance}, "
+     "fad / kad: {control: {class: distance}}} of one split and judge (from controls.json when it matches).")
+    split, folder = Path(split), Path(folder)
+    stamp = dict(judge=str(clf.fingerprint()), fmt=fmt, seed=seed, layout=CONTROLS_LAYOUT)
+    saved = folder/'controls.json'
+    if saved.is_file() and json.loads(saved.read_text()).get('stamp') == stamp: return json.loads(saved.read_text())
+    test = class_files(split/'test', check=False)
+    train = class_files(split/'train', list(test), check=False)
+    sr = fmt['sample_rate']
+    real = {c: [judge_format(*load_audio(f), fmt).numpy() for f in fs] for c, fs in test.items()}
+    made = control_clips(real, sr, seed)
+    files = {}
+    for name, by_class in made.items():
+        files[name] = {c: [write_clip(folder/name/c/f"{j:04d}.wav", torch.as_tensor(w).float(), sr, peak=None)
+                           for j, w in enumerate(ws)] for c, ws in by_class.items()}
+    recognised = {name: {c: v for c, v in judge_accuracy(clf, by_class, sr, fmt).items() if c != 'all'}
+                  for name, by_class in made.items()}
+    out = dict(recognised=recognised, counted=counted_classes(recognised, clf.classes),
+               fad_real={}, kad_real={}, fad={n: {} for n in made}, kad={n: {} for n in made})
+    for c, fs in test.items():
+        t = _embed(fs, clf)
+        r = _embed(real_draw(train[c], len(fs), seed), clf)
+        out['fad_real'][c], out['kad_real'][c] = fad(r, t), kad(r, t)
+        for n in made:
+            e = _embed(files[n][c], clf)
+            out['fad'][n][c], out['kad'][n][c] = fad(e, t), kad(e, t)
+    out['stamp'] = stamp
+    with atomic_write(saved, 'w') as f: json.dump(out, f, indent=1, default=float)
+    return out

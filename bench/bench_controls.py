@@ -1,0 +1,61 @@
+"""The benchmark's controls on the committed demo benchmark: for each data set (SynthFoley, and it perturbed as
+recordings) and seed, the demo judge's recognition of each control made from the held-out clips, the classes that
+count, the real-vs-real distances, and each committed system's accuracy over the counted classes
+(nbs/results/bench_demo.json, bench_recordings.json). Writes nbs/results/bench_controls.json.
+
+    python bench/bench_controls.py [--out FOLDER] [--seeds 0,1,2]
+"""
+import argparse, json, platform, subprocess, time
+from pathlib import Path
+from foleybook.recipes.bench import BENCH_PRESETS, BENCH_DATA, bench_data, bench_split, bench_judge, bench_format
+from foleybook.recipes.bench_scores import seed_controls, judge_accuracy
+from foleybook.eval.controls import counted_accuracy
+from foleybook.eval.report import class_files
+from foleybook.audio import load_audio
+
+COMMITTED = dict(synth='nbs/results/bench_demo.json', recordings='nbs/results/bench_recordings.json')
+
+def cpu_name() -> str:
+    return next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')),
+                platform.processor())
+
+def main(out='bench_controls_run', seeds=(0, 1, 2), result='nbs/results/bench_controls.json'):
+    P, rows = BENCH_PRESETS['demo'], []
+    for data, path in COMMITTED.items():
+        committed = json.loads(Path(path).read_text())['scores']
+        dev = bench_data(Path(out)/data, data, P['n_per_class'])
+        fmt = bench_format(dev)
+        for seed in seeds:
+            t0 = time.process_time()
+            split = bench_split(dev, Path(out)/data/f"seed{seed}"/'split', P['holdout'], seed)
+            clf = bench_judge(split, P['judge'], seed)
+            ctl = seed_controls(split, clf, fmt, Path(out)/data/f"seed{seed}"/'controls', seed)
+            real = {c: [load_audio(f)[0][0] for f in fs] for c, fs in class_files(split/'test', check=False).items()}
+            acc_real = judge_accuracy(clf, real, fmt['sample_rate'], fmt)
+            systems = {}
+            for name, by_seed in committed.items():
+                s = by_seed.get(str(seed))
+                if not s or s.get('kind') != 'classes': continue
+                per = {c: v['accuracy'] for c, v in s['per_class'].items()}
+                systems[name] = dict(accuracy=s['accuracy'], accuracy_counted=counted_accuracy(per, ctl['counted']),
+                                     committed_accuracy_real=s['accuracy_real'])
+            rows.append(dict(data=data, seed=seed, judge=clf.judge_key, accuracy_real=acc_real,
+                             recognised=ctl['recognised'], counted=ctl['counted'],
+                             fad_real=ctl['fad_real'], kad_real=ctl['kad_real'], fad=ctl['fad'], kad=ctl['kad'],
+                             systems=systems, cpu_seconds=round(time.process_time() - t0, 1)))
+            print(data, seed, {c: d['counts'] for c, d in ctl['counted'].items()}, flush=True)
+    commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()
+    Path(result).write_text(json.dumps(dict(
+        what="The demo benchmark's controls: per data set and seed, the demo judge's recognition of each control made "
+             "from the held-out clips (white noise at each clip's rms, its envelope on white noise), the classes "
+             "that count (every control recognised at most 1.5 times chance), real-vs-real FAD / KAD per class, and "
+             "the committed systems' accuracy over the counted classes.",
+        data={k: BENCH_DATA[k][0] for k in COMMITTED}, preset='demo', cpu=cpu_name(), commit=commit, rows=rows),
+        indent=1, default=float) + '\n')
+
+if __name__ == '__main__':
+    ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    ap.add_argument('--out', default='bench_controls_run')
+    ap.add_argument('--seeds', default='0,1,2')
+    a = ap.parse_args()
+    main(a.out, tuple(int(s) for s in a.seeds.split(',')))
