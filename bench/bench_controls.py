@@ -19,6 +19,15 @@ def cpu_name() -> str:
     return next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')),
                 platform.processor())
 
+def answered_none(judge, ctl, real, fmt) -> dict:
+    "Per class, the share of the held-out clips the judge answers None ('real'), beside its controls' (from files)."
+    import numpy as np
+    from foleybook.recipes.bench_scores import judge_format
+    k = judge.classes.index('None')
+    share = lambda ws: float(np.mean(judge.probs([judge_format(w, fmt['sample_rate'], fmt) for w in ws],
+                                                 fmt['sample_rate']).argmax(1) == k))
+    return dict(real={c: share(ws) for c, ws in real.items()})
+
 def main(out='bench_controls_run', seeds=(0, 1, 2), result='nbs/results/bench_controls.json'):
     P, rows = BENCH_PRESETS['demo'], []
     for data, path in COMMITTED.items():
@@ -32,6 +41,12 @@ def main(out='bench_controls_run', seeds=(0, 1, 2), result='nbs/results/bench_co
             ctl = seed_controls(split, clf, fmt, Path(out)/data/f"seed{seed}"/'controls', seed)
             real = {c: [load_audio(f)[0][0] for f in fs] for c, fs in class_files(split/'test', check=False).items()}
             acc_real = judge_accuracy(clf, real, fmt['sample_rate'], fmt)
+            none = bench_judge(split, 'demo-none', seed)   # the judge with a None class of controls
+            ctl_none = seed_controls(split, none, fmt, Path(out)/data/f"seed{seed}"/'controls_none', seed)
+            none_row = dict(judge=none.judge_key, accuracy_real=judge_accuracy(none, real, fmt['sample_rate'], fmt),
+                            recognised=ctl_none['recognised'], counted=ctl_none['counted'],
+                            answered_none={k: {c: float(v) for c, v in d.items()}
+                                           for k, d in answered_none(none, ctl_none, real, fmt).items()})
             systems = {}
             for name, by_seed in committed.items():
                 s = by_seed.get(str(seed))
@@ -42,8 +57,9 @@ def main(out='bench_controls_run', seeds=(0, 1, 2), result='nbs/results/bench_co
             rows.append(dict(data=data, seed=seed, judge=clf.judge_key, accuracy_real=acc_real,
                              recognised=ctl['recognised'], counted=ctl['counted'],
                              fad_real=ctl['fad_real'], kad_real=ctl['kad_real'], fad=ctl['fad'], kad=ctl['kad'],
-                             systems=systems, cpu_seconds=round(time.process_time() - t0, 1)))
-            print(data, seed, {c: d['counts'] for c, d in ctl['counted'].items()}, flush=True)
+                             systems=systems, none_judge=none_row, cpu_seconds=round(time.process_time() - t0, 1)))
+            print(data, seed, {c: d['counts'] for c, d in ctl['counted'].items()},
+                  {c: d['counts'] for c, d in ctl_none['counted'].items()}, flush=True)
     commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()
     Path(result).write_text(json.dumps(dict(
         what="The demo benchmark's controls: per data set and seed, the demo judge's recognition of each control made "

@@ -1535,6 +1535,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                       'foleybook.eval.judge.judge_fingerprint': ('judge.html#judge_fingerprint', 'foleybook/eval/judge.py'),
                                       'foleybook.eval.judge.judge_mel': ('judge.html#judge_mel', 'foleybook/eval/judge.py'),
                                       'foleybook.eval.judge.judge_section': ('judge.html#judge_section', 'foleybook/eval/judge.py'),
+                                      'foleybook.eval.judge.none_folder': ('judge.html#none_folder', 'foleybook/eval/judge.py'),
                                       'foleybook.eval.judge.shared_judge': ('judge.html#shared_judge', 'foleybook/eval/judge.py')},
             'foleybook.eval.metrics': { 'foleybook.eval.metrics._kernel': ('evaluation.html#_kernel', 'foleybook/eval/metrics.py'),
                                         'foleybook.eval.metrics._sqdist': ('evaluation.html#_sqdist', 'foleybook/eval/metrics.py'),

@@ -66,7 +66,19 @@ def test_bench_debug(tmp_path, capsys, monkeypatch):
     # every clip in the judge's format, the conversion said
     assert ('resampled from 16,000 Hz' in rep['summary']['diffwave']['conversion']
             and '22,050 Hz, 4.00 s' in rep['summary']['diffwave']['conversion'])
+    # the controls of the seed: every class judged on white noise and envelope noise of its held-out clips; each
+    # class-conditional system's counted accuracy is its mean over the classes that count
+    ctl = rep['settings']['controls']['0']
+    assert set(ctl['recognised']) == {'white_noise', 'envelope_noise'} and len(ctl['counted']) == 7
+    for n in train:
+        s = rep['scores'][n]['0']
+        counted = [c for c, d in ctl['counted'].items() if d['counts']]
+        assert s['counted_classes'] == counted, n
+        want = (sum(s['per_class'][c]['accuracy'] for c in counted) / len(counted)) if counted else None
+        assert s['accuracy_counted'] == pytest.approx(want) if want is not None else s['accuracy_counted'] is None, n
+        assert all(v['fad_ratio'] is None or v['fad_ratio'] > 0 for v in s['per_class'].values()), n
     md = (out/'report.md').read_text()
+    assert '## Which classes count' in md and '| GunShot |' in md
     assert (all(f"| {n} |" in md for n in BENCH_SYSTEMS)
             and all((out/f"{p}.png").stat().st_size > 1000 for p in ('accuracy', 'quality', 'levels')))
     # resumable: a rerun trains nothing and scores nothing again
@@ -99,3 +111,18 @@ def test_bench_debug(tmp_path, capsys, monkeypatch):
     assert ('## DCASE 2023 Task 7 evaluation mode' in md and 'baseline average 9.7, best system 4.765' in md
             and '| diffwave | ' in md.split('DCASE 2023')[-1])
     assert all(v.get('fad_vggish') is not None for v in rep['scores']['diffwave']['0']['per_class'].values())
+
+def test_bench_recordings_data(tmp_path):
+    "`--data recordings`: the SynthFoley set perturbed as recordings, made once in the bench folder, same names."
+    import numpy as np, soundfile as sf
+    from foleybook.recipes.bench import bench_data, BENCH_DATA
+    rec = bench_data(tmp_path, 'recordings', 2)
+    clean = tmp_path/'data'
+    names = lambda d: sorted(str(p.relative_to(d)) for p in d.rglob('*.wav'))
+    assert rec == tmp_path/'recordings' and names(rec) == names(clean) and len(names(rec)) == 14
+    f = next(p.name for p in (rec/'Rain').glob('*.wav'))
+    a, b = sf.read(str(rec/'Rain'/f)), sf.read(str(clean/'Rain'/f))
+    assert a[1] == b[1] and not np.allclose(a[0], b[0])                 # same rate, other samples
+    t = (rec/'made.json').stat().st_mtime_ns
+    assert bench_data(tmp_path, 'recordings', 2) == rec and (rec/'made.json').stat().st_mtime_ns == t   # made once
+    assert 'perturbed as recordings' in BENCH_DATA['recordings'][0]

@@ -65,7 +65,8 @@ def counted_accuracy(per_class:dict, # {class: accuracy} (or {class: {'accuracy'
                      counted:dict) -> float: # `counted_classes`
     "The mean accuracy over the classes that count (None when none does)."
     acc = lambda v: v['accuracy'] if isinstance(v, dict) else v
-    vs = [acc(per_class[c]) for c, d in counted.items() if d['counts'] and c in per_class and acc(per_class[c]) is not None]
+    vs = [acc(per_class[c]) for c, d in counted.items() if d['counts'] and c in per_class]
+    vs = [v for v in vs if v is not None]
     return float(np.mean(vs)) if vs else None
 
 # %% ../../nbs/12h_controls.ipynb #cc4b1f81

@@ -7,19 +7,23 @@ from __future__ import annotations
 import fcntl, hashlib, json, os
 from pathlib import Path
 from ..core import ConfigError, DataError, atomic_write
-from ..audio import MelConfig
+from ..audio import MelConfig, load_audio, save_audio
 from ..data.download import default_cache_dir
 from ..data.profile import data_format, clips_by_class
 from .classifier import FoleyClassifier
+from .controls import CONTROLS, control_clips
 
 # %% auto #0
-__all__ = ['JUDGE_PRESETS', 'JUDGE_VERSION', 'judge_section', 'judge_cache_dir', 'judge_mel', 'judge_fingerprint', 'shared_judge']
+__all__ = ['JUDGE_PRESETS', 'JUDGE_VERSION', 'judge_section', 'judge_cache_dir', 'judge_mel', 'none_folder', 'judge_fingerprint',
+           'shared_judge']
 
 # %% ../../nbs/12g_judge.ipynb #fb0d603a
 JUDGE_PRESETS = {   # the judge of each size: a classifier section (`foleybook.recipes.sections.Train('classifier')`)
     'debug': dict(preset='debug', model=dict(level_norm=True), epochs=8, bs=4),   # tiny sets (2 x 8 collapsed)
     'demo': dict(preset='judge', steps=360, bs=16, valid_pct=0.05, augment='judge'),   # steps, not epochs: see below
     'paper': dict(preset='default', model=dict(level_norm=True), epochs=30, bs=32, valid_pct=0.1, augment='judge'),
+    # the demo judge with a `None` class of controls made from its own training clips (`none_folder`)
+    'demo-none': dict(preset='judge', steps=360, bs=16, valid_pct=0.05, augment='judge', none=1.0),
 }
 JUDGE_VERSION = 1   # in every fingerprint: raised when the judge's training changes, so no older judge is reused
 
@@ -36,6 +40,29 @@ def judge_cache_dir() -> Path:
 def judge_mel(sample_rate:int) -> MelConfig: # the data's rate
     "The judge's mel: the HiFi-GAN convention at the data's rate (bands up to 8 kHz, or its Nyquist frequency)."
     return MelConfig.preset('hifigan', sample_rate=sample_rate, f_max=min(8000., sample_rate / 2))
+
+# %% ../../nbs/12g_judge.ipynb #b7a0520c
+def none_folder(train, # a folder of class folders
+                dst, # where the judge's data goes: links to the class folders, and None/ (written)
+                share:float=1.0, # None clips: this times the median clips of a class
+                seed:int=0) -> Path: # the draws
+    "The class folders of `train` (links) and a `None` class of controls made from their clips, in `dst`."
+    train, dst = Path(train), Path(dst)
+    by_class = clips_by_class(train)
+    if 'None' in by_class: raise DataError(f"{train}: a class folder is named None, the judge's own class of controls")
+    for c, files in by_class.items():
+        (dst/c).mkdir(parents=True, exist_ok=True)
+        for f in files:
+            if not (dst/c/Path(f).name).exists(): os.symlink(Path(f).resolve(), dst/c/Path(f).name)
+    n = max(1, round(share * sorted(len(v) for v in by_class.values())[len(by_class) // 2]))
+    order = [(c, i) for i in range(max(len(v) for v in by_class.values())) for c in by_class if i < len(by_class[c])]
+    names = list(CONTROLS)
+    for k, (c, i) in enumerate(order[:n]):
+        w, sr = load_audio(by_class[c][i])
+        name = names[k % len(names)]
+        clip = control_clips({c: [w[0].numpy()]}, sr, seed * 1000 + k, {name: CONTROLS[name]})[name][c][0]
+        save_audio(dst/'None'/f"{k:04d}_{name}.wav", clip, sr)
+    return dst
 
 # %% ../../nbs/12g_judge.ipynb #c4562b1d
 def judge_fingerprint(train, # a folder of class folders: the judge's training clips
@@ -68,7 +95,9 @@ def shared_judge(train, # a folder of class folders: the judge's training clips 
         if not (folder/'final'/'config.json').is_file():
             if log: log(f"training the judge {key} on {train} (once: then from {folder.parent})")
             s = dict(section); preset, model = s.pop('preset', 'judge'), s.pop('model', None) or {}
-            train_model('classifier', train, preset, folder, resume=True, quiet=quiet, layers=[dict(seed=seed)],
+            none = s.pop('none', None)
+            data = none_folder(train, folder/'data', none, seed) if none else train
+            train_model('classifier', data, preset, folder, resume=True, quiet=quiet, layers=[dict(seed=seed)],
                         model={**model, 'mel': judge_mel(fmt['sample_rate'])}, settings=dict(system=system),
                         duration=fmt['duration'], **s)
             with atomic_write(folder/'judge.json', 'w') as f:

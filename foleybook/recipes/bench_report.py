@@ -21,7 +21,8 @@ DCASE_FIGURES = dict(baseline_mean_fad=9.7, best_mean_fad=4.765, clips_per_class
                             "with CLAP")
 
 # %% ../../nbs/13f_bench_report.ipynb #e3c7b815
-HEADLINE = ('accuracy', 'accuracy_counted', 'fad_ratio', 'kad_ratio', 'accuracy_real', 'fad_classifier', 'fad_other_classifier', 'kad_classifier',
+HEADLINE = ('accuracy', 'accuracy_counted', 'fad_ratio', 'kad_ratio', 'accuracy_real', 'fad_classifier',
+            'fad_other_classifier', 'kad_classifier',
             'kad_other_classifier', 'fad_all', 'fad_vggish', 'mis', 'diversity', 'diversity_real',
             'envelope', 'envelope_real', 'rms_dbfs', 'rms_dbfs_real', 'full_scale', 'control_correlation',
             'control_correlation_ramp', 'control_correlation_step', 'control_correlation_real',

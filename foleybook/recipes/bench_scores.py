@@ -217,7 +217,7 @@ def seed_controls(split, # a split folder: split/train/<Class>/, split/test/<Cla
                            for j, w in enumerate(ws)] for c, ws in by_class.items()}
     recognised = {name: {c: v for c, v in judge_accuracy(clf, by_class, sr, fmt).items() if c != 'all'}
                   for name, by_class in made.items()}
-    out = dict(recognised=recognised, counted=counted_classes(recognised, clf.classes),
+    out = dict(recognised=recognised, counted=counted_classes(recognised, list(test)),   # chance: 1 / the real classes
                fad_real={}, kad_real={}, fad={n: {} for n in made}, kad={n: {} for n in made})
     for c, fs in test.items():
         t = _embed(fs, clf)
