@@ -30,11 +30,11 @@ def answered_none(judge, ctl, real, fmt) -> dict:
 
 def main(out='bench_controls_run', seeds=(0, 1, 2), result='nbs/results/bench_controls.json'):
     P, rows = BENCH_PRESETS['demo'], []
-    for data, path in COMMITTED.items():
-        committed = json.loads(Path(path).read_text())['scores']
-        dev = bench_data(Path(out)/data, data, P['n_per_class'])
-        fmt = bench_format(dev)
-        for seed in seeds:
+    for seed in seeds:   # seed by seed, both data sets, the results file written after each
+        for data, path in COMMITTED.items():
+            committed = json.loads(Path(path).read_text())['scores']
+            dev = bench_data(Path(out)/data, data, P['n_per_class'])
+            fmt = bench_format(dev)
             t0 = time.process_time()
             split = bench_split(dev, Path(out)/data/f"seed{seed}"/'split', P['holdout'], seed)
             clf = bench_judge(split, P['judge'], seed)
@@ -60,12 +60,17 @@ def main(out='bench_controls_run', seeds=(0, 1, 2), result='nbs/results/bench_co
                              systems=systems, none_judge=none_row, cpu_seconds=round(time.process_time() - t0, 1)))
             print(data, seed, {c: d['counts'] for c, d in ctl['counted'].items()},
                   {c: d['counts'] for c, d in ctl_none['counted'].items()}, flush=True)
+            save(rows, result)
+
+def save(rows, result):
+    "Write the results file with the rows so far."
     commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], capture_output=True, text=True).stdout.strip()
     Path(result).write_text(json.dumps(dict(
         what="The demo benchmark's controls: per data set and seed, the demo judge's recognition of each control made "
              "from the held-out clips (white noise at each clip's rms, its envelope on white noise), the classes "
              "that count (every control recognised at most 1.5 times chance), real-vs-real FAD / KAD per class, and "
-             "the committed systems' accuracy over the counted classes.",
+             "the committed systems' accuracy over the counted classes; the same for the demo-none judge (a None class "
+             "of controls made from its training clips).",
         data={k: BENCH_DATA[k][0] for k in COMMITTED}, preset='demo', cpu=cpu_name(), commit=commit, rows=rows),
         indent=1, default=float) + '\n')
 
