@@ -2277,6 +2277,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                                       'foleybook/systems/diffwave/generator.py'),
                                                       'foleybook.systems.diffwave.generator.diffwave_metrics': ( 'diffwave_generator.html#diffwave_metrics',
                                                                                                                  'foleybook/systems/diffwave/generator.py'),
+                                                      'foleybook.systems.diffwave.generator.diffwave_settings': ( 'diffwave_generator.html#diffwave_settings',
+                                                                                                                  'foleybook/systems/diffwave/generator.py'),
                                                       'foleybook.systems.diffwave.generator.task_metrics': ( 'diffwave_generator.html#task_metrics',
                                                                                                              'foleybook/systems/diffwave/generator.py'),
                                                       'foleybook.systems.diffwave.generator.vocoder_metrics': ( 'diffwave_generator.html#vocoder_metrics',

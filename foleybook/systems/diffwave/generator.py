@@ -4,7 +4,7 @@
 
 # %% ../../../nbs/15a_diffwave_generator.ipynb #89563f66
 from __future__ import annotations
-import json
+import json, math
 import numpy as np
 from ...core import load_pretrained
 from ...audio import load_audio
@@ -12,9 +12,11 @@ from ...diffusion.generator import DiffusionGenerator
 from ...eval.metrics import fid, is_score, ndb
 from ...eval.system_metrics import mis_score, am_score, envelope_peak, band_limit, class_accuracy, class_clips
 from ...generators import System, Part, PartsGenerator, register_system
+from ...recipes.stages import data_profile
 
 # %% auto #0
-__all__ = ['TASK_METRICS', 'DIFFWAVE_SYSTEM', 'DiffWaveGenerator', 'diffwave_metrics', 'vocoder_metrics', 'task_metrics']
+__all__ = ['TASK_METRICS', 'DIFFWAVE_SYSTEM', 'DiffWaveGenerator', 'diffwave_metrics', 'vocoder_metrics', 'diffwave_settings',
+           'task_metrics']
 
 # %% ../../../nbs/15a_diffwave_generator.ipynb #8fc592a1
 class DiffWaveGenerator(DiffusionGenerator, PartsGenerator):
@@ -76,10 +78,21 @@ TASK_METRICS = {'classes': diffwave_metrics, 'vocoder': vocoder_metrics}
 
 def _task(r) -> str: return r.P.get('task', 'classes')
 
+def diffwave_settings(r, # an experiment
+                      parts:dict, # its loaded parts
+                      given:dict) -> dict: # the build settings given
+    ("What an experiment decides: clips as long as its data's (`DataProfile.duration` at the model's rate, a multiple "
+     "of a SaShiMi's pooling), for the class task.")
+    if _task(r) != 'classes' or given.get('length') is not None: return {}
+    c = parts['denoiser'].config
+    step, n = math.prod(getattr(c, 'pool', (1,))), round(data_profile(r).duration * c.sample_rate)
+    return dict(length=step * max(1, round(n / step)))
+
 def task_metrics(r, ev) -> dict: # an experiment; its `Evaluation`
     "The system's metric hook: the one of its preset's task (`TASK_METRICS`)."
     return TASK_METRICS[_task(r)](r, ev)
 
 DIFFWAVE_SYSTEM = register_system(System(
     'diffwave', {'denoiser': Part('train', ('diffwave',), folder='model/final')}, build=DiffWaveGenerator,
+    settings=diffwave_settings,
     metrics=(task_metrics,), class_metrics=lambda r: _task(r) == 'classes', models=('DiffWave', 'Sashimi')))
