@@ -42,8 +42,8 @@ for _ in range(a.rounds):
         t0 = time.process_time(); run(g); secs[k].append(time.process_time() - t0)
 med = {k: float(np.median(v)) for k, v in secs.items()}
 ref = med['whole batch']
-res = dict(what=f"{a.clips} clips of {c.gen_length / c.sample_rate:.0f} s at {c.sample_rate} Hz, fast sampler, "
-                "guidance 4",
+res = dict(what=f"{a.clips} clips of {base.example_shape[-1] / c.sample_rate:.0f} s at {c.sample_rate} Hz, fast "
+                "sampler, guidance 4",
            cpu=f"{cpu_info()['model']} ({platform.machine()}, {torch.backends.cpu.get_cpu_capability()}), one thread",
            rounds=a.rounds, seconds=med, speedup={k: ref / v for k, v in med.items()},
            max_abs_diff={k: float((o - outs['whole batch']).abs().max()) for k, o in outs.items()})

@@ -118,7 +118,7 @@ def diffwave(res):
     classes, cl = gen.classes, model.config.scale
     cond = torch.arange(len(classes))
     default = gen.sampling()
-    n = model.config.gen_length or model.config.length   # the samples of a generated clip, as the default's
+    n = gen.example_shape[-1]   # the samples of a generated clip, as the default's
     def reference():   # the training form in the reference's fast sampler
         with torch.no_grad():
             return model.diffusion.sample(model, (len(classes), model.config.in_channels, n), cond,

@@ -127,6 +127,9 @@ class FoleyConfig:
     # options foleybook does not have: field -> the value a saved config.json may hold (off; `...`: any), dropped
     # on reading; any other value is refused, naming the field (weights built with that option cannot load)
     removed: ClassVar[dict] = {}
+    # former fields that are generation settings: field -> its generator's setting; kept aside in `generation_values`
+    # when a saved config.json is read (a generator built from the model takes them up), refused anywhere else
+    generation: ClassVar[dict] = {}
 
     @classmethod
     def preset(cls,
@@ -163,6 +166,8 @@ class FoleyConfig:
                    f"`foleybook.train.settings.TrainSettings`)") if old else ''
             if mv: why += f" ({mv} train the model: they are its trainer's extras {[cls.moved[k] for k in mv]} now)"
             if rm := [k for k in unknown if k in cls.removed]: why += f" ({rm} are options foleybook does not have)"
+            if gen := [k for k in unknown if k in cls.generation]:
+                why += f" ({gen} are generation settings: its generator's {[cls.generation[k] for k in gen]} now)"
             near = {k: m[0] for k in unknown if (m := difflib.get_close_matches(k, names, 1))}
             hint = f"; did you mean {', '.join(f'{m!r} for {k!r}' for k, m in near.items())}?" if near else ''
             raise ConfigError(f"{cls.__name__} has no field(s) {unknown}{why}{hint}; its fields are {sorted(names)}")
@@ -189,7 +194,7 @@ class FoleyConfig:
             raise ConfigError(f"{cls.__name__}: {on} are options foleybook does not have; only "
                               f"{ {k: cls.removed[k] for k in on} } (off) loads, so a model saved with them on cannot")
         hints = typing.get_type_hints(cls)
-        drop = set(cls.retired) | set(cls.removed) | (set(cls.moved) if nested else set())
+        drop = set(cls.retired) | set(cls.removed) | (set(cls.moved) | set(cls.generation) if nested else set())
         def sub(tp, v):
             ok = isinstance(tp, type) and issubclass(tp, FoleyConfig) and isinstance(v, dict)
             return tp.upgrade(v, nested=True) if ok else v
@@ -206,8 +211,10 @@ class FoleyConfig:
         if name != cls.__name__: raise ConfigError(f"{path}: holds a {name}, not a {cls.__name__}")
         d = cls.upgrade(d)
         moved = {cls.moved[k]: d.pop(k) for k in list(d) if k in cls.moved}
+        gen = {cls.generation[k]: v for k in list(d) if k in cls.generation and (v := d.pop(k)) is not None}
         cfg = cls.from_dict(d)
         cfg.moved_values = moved   # what an older file said about training: a trainer given this config takes them up
+        cfg.generation_values = gen   # and about generation: a generator built from the model takes them up
         return cfg
 
 # %% ../nbs/00a_core.ipynb #e9b8735c

@@ -8,13 +8,13 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
-import torch
+import numpy as np, torch
 from torch import nn
 from fastcore.basics import patch
 from .core import (ConfigError, CheckpointError, REGISTRY, Pretrained, discover, load_pretrained, save_parts,
                             CONFIG_NAME)
 from .core import model_device, get_device
-from .seeds import clip_seeds
+from .seeds import clip_seeds, check_seed
 from .protocols import Generator, GeneratorMixin, check_generator
 from .data.synth import class_key
 from .audio import save_audio, pad_or_trim, resample
@@ -22,9 +22,10 @@ from .console import Progress
 from .control import follow
 
 # %% auto #0
-__all__ = ['PEAK', 'ALL_SYSTEMS', 'SYSTEM_HOOKS', 'limit_peak', 'write_clip', 'match_class', 'check_options', 'write_clips',
-           'generator_sampler', 'Part', 'load_vocoder_part', 'classes_of', 'data_source', 'System', 'register_system',
-           'on_register', 'get_system', 'PartsGenerator', 'as_generator', 'CodePipeline']
+__all__ = ['PEAK', 'CURVE_POINTS', 'ALL_SYSTEMS', 'SYSTEM_HOOKS', 'limit_peak', 'write_clip', 'match_class', 'check_options',
+           'write_clips', 'option_control', 'curve_of', 'generator_sampler', 'Part', 'load_vocoder_part', 'classes_of',
+           'data_source', 'System', 'register_system', 'on_register', 'get_system', 'PartsGenerator', 'as_generator',
+           'CodePipeline']
 
 # %% ../nbs/05d_generators.ipynb #9e91fec6
 PEAK = 0.98   # the limiter's ceiling: generated clips louder than this are scaled down to it
@@ -106,7 +107,7 @@ def write_clips(g:Generator, # any generator
     "Write `n_per_class` clips per class as `folder/<Class>/0001.wav ...` (mono, 16-bit PCM, atomic, never clipped)."
     check_generator(g)
     if int(n_per_class) < 1: raise ConfigError(f"n_per_class must be >= 1 clip, got {n_per_class}")
-    if int(seed) < 0: raise ConfigError(f"seed must be >= 0, got {seed}")
+    seed = check_seed(seed)
     if int(batch_size) < 1: raise ConfigError(f"batch_size must be >= 1, got {batch_size}")
     folder, n_out = Path(folder), (None if duration is None else round(duration * sample_rate))
     options = {**options, **(generate_options or {})}
@@ -140,23 +141,56 @@ def write_clips(g:Generator, # any generator
 
 
 # %% ../nbs/05d_generators.ipynb #36b1e488
-def generator_sampler(g:Generator, # any generator (its `options`, if any, become sliders)
-                      max_n:int=8): # the largest count on the slider
-    "A `foleybook.display.Sampler` for any `Generator`: class, count, seed and the generator's own options."
+CURVE_POINTS = (0, 25, 50, 75, 100)   # the breakpoints (% of the clip) of a curve input's sliders
+
+def option_control(name:str, # the option's name (its label, with '-' for '_')
+                   spec): # (default, lo, hi, step) for a slider; a list of values (or (label, value) pairs) to choose
+    "The widget of one generator option: a slider for (default, lo, hi, step), a `Dropdown` for a list of choices."
+    import ipywidgets as W
+    label = name.replace('_', '-')
+    number = lambda v: isinstance(v, (int, float)) and not isinstance(v, bool)
+    if isinstance(spec, tuple) and len(spec) == 4 and all(number(v) for v in spec):
+        default, lo, hi, step = spec
+        kind = W.IntSlider if all(isinstance(v, int) for v in spec) else W.FloatSlider
+        return kind(value=default, min=lo, max=hi, step=step, description=label)
+    if isinstance(spec, (list, tuple)) and len(spec):
+        pair = lambda c: isinstance(c, tuple) and len(c) == 2 and isinstance(c[0], str)
+        return W.Dropdown(options=[c if pair(c) else (str(c), c) for c in spec], description=label)
+    raise ConfigError(f"option {name!r}: give (default, lo, hi, step) for a slider or a list of choices, got {spec!r}")
+
+def curve_of(points:dict, # `CURVE_POINTS` percentage -> value
+             steps:int, # the curve's length
+             channels:int=1) -> np.ndarray: # its channels (each the same curve)
+    "A piecewise-linear curve (steps, channels) through `points`, float32: a curve input's `cond`."
+    x = np.array(sorted(points), dtype=float) / 100
+    c = np.interp(np.linspace(0, 1, steps), x, [points[k] for k in sorted(points)]).astype(np.float32)
+    return np.repeat(c[:, None], channels, 1)
+
+def generator_sampler(g:Generator, # any generator (its `options`, if any, become sliders and choices)
+                      max_n:int=8, # the largest count on the slider
+                      **given): # `generate` options the widget does not show (a clip to prime with, ...)
+    ("A `foleybook.display.Sampler` for any `Generator`: class, count, seed, the generator's own options and, for a "
+     "generator driven by a control curve (`control` and `control_rate`), the curve's breakpoints.")
     import ipywidgets as W
     from foleybook.display import Sampler
     check_generator(g)
-    controls = {}
+    controls, curve = {}, g.classes is None and hasattr(g, 'control') and hasattr(g, 'control_rate')
     if g.classes is not None: controls['cond'] = W.Dropdown(options=list(g.classes), description='class')
+    if curve:
+        for k, v in zip(CURVE_POINTS, np.linspace(.1, .9, len(CURVE_POINTS))):
+            controls[f'p{k}'] = W.FloatSlider(value=round(float(v), 2), min=0, max=1, step=.05,
+                                              description=f'control at {k}%')
     controls['n'] = W.IntSlider(value=2, min=1, max=max_n, description='count')
     controls['seed'] = W.IntText(value=0, description='seed')
-    for name, (default, lo, hi, step) in getattr(g, 'options', {}).items():
-        kind = W.IntSlider if all(isinstance(v, int) for v in (default, lo, hi, step)) else W.FloatSlider
-        controls[name] = kind(value=default, min=lo, max=hi, step=step, description=name.replace('_', '-'))
+    for name, spec in getattr(g, 'options', {}).items(): controls[name] = option_control(name, spec)
     def generate(n, seed, cond=None, **options):
-        if seed < 0: raise ConfigError(f"seed must be >= 0, got {seed}")
-        waves = g.generate(cond, n, seed=seed, **options)
-        return [(w, g.sample_rate, f"{cond or 'clip'} #{i+1} (seed {seed})") for i, w in enumerate(waves)]
+        seed, points = check_seed(seed), {k: options.pop(f'p{k}') for k in CURVE_POINTS if f'p{k}' in options}
+        if curve:
+            steps = max(2, round(options.get('duration', 1.) * g.control_rate))
+            cond = curve_of(points, steps, len(g.control))
+        waves = g.generate(cond, n, seed=seed, **given, **options)
+        name = 'clip' if cond is None or curve else cond
+        return [(w, g.sample_rate, f"{name} #{i+1} (seed {seed})") for i, w in enumerate(waves)]
     return Sampler(generate, controls)
 
 
@@ -201,14 +235,15 @@ def _read_config(folder:Path) -> dict:
 
 @dataclass(eq=False)
 class System:
-    "One system: its parts and their trainers, how they assemble into its `Generator`, its metric hooks and sampler."
+    "One system: its parts and their trainers, how they assemble into its `Generator`, its metric hooks."
     name:str # its name (its recipe's)
     parts:dict # part name -> `Part`; a generator made of parts keeps each as the attribute of that name
-    build:Callable # `build(parts, **settings) -> Generator` from the loaded parts (None for a skipped optional one)
+    # its `Generator` from the loaded parts (None for a skipped optional one): a `PartsGenerator` class, built as
+    # `cls(**parts, **settings)`, or a function `build(parts, **settings)`
+    build:Callable
     settings:Callable = None # `settings(experiment, parts, given) -> dict`: the build's settings an experiment decides
     metrics:tuple = () # the evaluate stage's hooks `hook(experiment, evaluation) -> dict`, after the shared ones
     class_metrics:object = True # the shared per-class metrics run first: a bool, or `f(experiment) -> bool`
-    sampler:Callable = None # `sampler(generator, **options) -> widget` (default: `generator_sampler`)
     models:tuple = () # model classes that, saved alone, are its generator once built (`as_generator`): its first part
     # its recipe's presets (name -> dict): with them the system is its own recipe, `foleybook recipe NAME`, made of the
     # shared data, split, generate and evaluate stages around one training stage a part (`system_recipe`)
@@ -241,8 +276,16 @@ class System:
         missing = [n for n, p in self.parts.items() if parts.get(n) is None and not p.optional]
         if missing: raise CheckpointError(f"{source}: system {self.name} needs its part(s) {missing}")
         if found is None: found = self.settings(source, parts, settings) if self.settings is not None else {}
-        g = check_generator(self.build(parts, **{**found, **settings}))
+        g = check_generator(self.make(parts, **{**found, **settings}))
         return g.to(device) if callable(getattr(g, 'to', None)) else g   # what the build made besides the parts, too
+
+    def make(self, parts:dict, # part name -> loaded part (None for a skipped optional one)
+             **settings): # the build settings
+        "Its generator of loaded `parts`: `build(**parts, **settings)` of a `PartsGenerator` class (in eval mode)."
+        if isinstance(self.build, type) and issubclass(self.build, PartsGenerator):
+            g = self.build(**parts, **settings)
+            return g.eval() if isinstance(g, nn.Module) else g
+        return self.build(parts, **settings)
 
     def _is_parts_folder(self, folder:Path) -> bool:
         "Whether `folder` is a generator saved as parts (`save_parts`); a `CheckpointError` when one lacks a part."
@@ -257,9 +300,10 @@ class System:
         "Whether the evaluate stage of experiment `r` runs the shared per-class metrics first."
         return self.class_metrics(r) if callable(self.class_metrics) else bool(self.class_metrics)
 
-    def show(self, g, **options):
-        "The system's sampler widget for its generator `g`."
-        return (self.sampler or generator_sampler)(g, **options)
+    def show(self, g, # its generator
+             **options): # `generator_sampler` arguments (max_n, and `generate` options it does not show)
+        "The sampler widget of its generator `g`: `generator_sampler`, the one widget of every system."
+        return generator_sampler(g, **options)
 
 def _in_package(system:System) -> bool: return getattr(system.build, '__module__', '').startswith('foleybook.')
 
@@ -314,7 +358,7 @@ def as_generator(obj, # a loaded model, or a generator
     "`obj` as a `Generator`: built by the system that lists its class in `models`, else `obj` itself (checked)."
     discover('foleybook.systems')
     s = next((s for s in ALL_SYSTEMS.values() if type(obj).__name__ in s.models), None)
-    return check_generator(s.build({next(iter(s.parts)): obj}, **options) if s is not None else obj)
+    return check_generator(s.make({next(iter(s.parts)): obj}, **options) if s is not None else obj)
 
 # %% ../nbs/05d_generators.ipynb #95628668
 class CodePipeline(GeneratorMixin, PartsGenerator):

@@ -8,7 +8,7 @@ import numpy as np, torch
 from .core import ConfigError
 
 # %% auto #0
-__all__ = ['cpu_generator', 'clip_seed', 'clip_seeds', 'clip_generators', 'draw_uniform', 'draw_normal']
+__all__ = ['cpu_generator', 'check_seed', 'clip_seed', 'clip_seeds', 'clip_generators', 'draw_uniform', 'draw_normal']
 
 # %% ../nbs/00j_seeds.ipynb #3b0f11f6
 def cpu_generator(seed:int=None): # the seed (None: one drawn from torch's global generator)
@@ -16,11 +16,16 @@ def cpu_generator(seed:int=None): # the seed (None: one drawn from torch's globa
     if seed is None: seed = int(torch.randint(0, 2**62, (1,)))
     return torch.Generator().manual_seed(int(seed))
 
+def check_seed(seed) -> int: # a generation's seed
+    "`seed` as an int; a `ConfigError` unless it is an integer >= 0: the one seed check of every sampler and writer."
+    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ConfigError(f"seed must be >= 0 (an integer, or a list of them: one per clip), got {seed!r}")
+    return int(seed)
+
 def clip_seed(seed:int, # a generation's seed, 0 or more
               j:int) -> int: # the clip's index in it (or a stream's index within one clip)
     "The seed of clip `j` of `seed`: 62 well-mixed bits of numpy's `SeedSequence([seed, j])`, whatever the batch."
-    if int(seed) < 0: raise ConfigError(f"seed must be >= 0, got {seed}")
-    return int(np.random.SeedSequence([int(seed), int(j)]).generate_state(1, np.uint64)[0] >> np.uint64(2))
+    return int(np.random.SeedSequence([check_seed(seed), int(j)]).generate_state(1, np.uint64)[0] >> np.uint64(2))
 
 def clip_seeds(seed, # an int >= 0 (None: one drawn from torch's global generator), or a list of per-clip seeds
                n:int) -> list: # the number of clips
@@ -30,9 +35,7 @@ def clip_seeds(seed, # an int >= 0 (None: one drawn from torch's global generato
         if len(seed) != n: raise ConfigError(f"{len(seed)} clip seeds for {n} clips")
         seeds = list(seed)
     else: seeds = [seed]
-    for s in seeds:
-        if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 0:
-            raise ConfigError(f"seed must be >= 0 (an integer, or a list of them: one per clip), got {s!r}")
+    for s in seeds: check_seed(s)
     return [int(s) for s in seed] if isinstance(seed, (list, tuple)) else [clip_seed(seed, j) for j in range(n)]
 
 def clip_generators(seed, # `clip_seeds`' seed: an int, None or a list of per-clip seeds

@@ -61,7 +61,7 @@ def test_recipe_vocoder_stage_trains_a_hifigan_that_generation_uses(tmp_path):
     import torch
     from foleybook.recipes.engine import run_recipe
     from foleybook.systems.audio_diffusion.recipe import RECIPE_PRESETS
-    from foleybook.systems.audio_diffusion.sampler import AUDIO_DIFFUSION_SYSTEM
+    from foleybook.systems.audio_diffusion.generator import AUDIO_DIFFUSION_SYSTEM
     from foleybook.vocoders.hifigan import HiFiGAN
     from foleybook.diffusion.mel_images import MelImageConfig
     P = dict(RECIPE_PRESETS['debug'], name='debug-vocoder',
@@ -72,7 +72,7 @@ def test_recipe_vocoder_stage_trains_a_hifigan_that_generation_uses(tmp_path):
     g = AUDIO_DIFFUSION_SYSTEM.assemble(r)
     assert isinstance(g.vocoder, HiFiGAN) and g.vocoder.config.mel == g.config.images.mel
     with torch.no_grad():
-        img = g.sample_images('Rain', 1, seed=0, steps=2)
+        img = g.sample_images('Rain', 1, seed=0, steps=2)   # the denoiser's images, vocoded by the generator
         neural = g.vocode(img)
         g.vocoder = None
         griffin_lim = g.vocode(img)

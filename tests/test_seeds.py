@@ -38,8 +38,9 @@ def generators(precision='fp32') -> dict:
                             precision=precision), 'Rain', {}),
         'specvqgan': (build('specvqgan', dict(prior=gpt, codec=vq, vocoder=GriffinLimVocoder(n_iter=4)), batch_size=2),
                       'Rain', dict(top_k=8)),   # no precision of its own: FOLEYBOOK_PRECISION decides
-        'diffwave': (build('diffwave', dict(model=wave)), 'b', dict(sampler='ddim', steps=2)),
-        'audio-diffusion': (build('audio-diffusion', dict(unet=AudioDiffusion(AudioDiffusionConfig.preset('debug')))),
+        'diffwave': (build('diffwave', dict(denoiser=wave)), 'b', dict(sampler='ddim', steps=2)),
+        'audio-diffusion': (build('audio-diffusion',
+                                  dict(denoiser=AudioDiffusion(AudioDiffusionConfig.preset('debug')))),
                             'b', dict(steps=2)),   # its UNet's form: FOLEYBOOK_PRECISION
         'mtcrnn': (build('mtcrnn', tiers), None, dict(duration=0.05)),
     }

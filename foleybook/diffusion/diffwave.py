@@ -318,7 +318,7 @@ def as_vocoder(self:DiffWave, **kw): # `DiffWaveVocoder` options (sampler, seed,
 def generator(self:DiffWave, classes=None, # class names (default: `config.class_names`)
                sampler:str='fast', # default sampler
                bf16:bool=None, # bf16 matrix products (None: measured, see `fast_diffwave`)
-               length:int=None, # samples per clip (default: `config.gen_length`, else `config.length`)
+               length:int=None, # samples per clip (default: the `gen_length` an older config.json held, else `length`)
                **defaults): # more default sampling options (steps, guidance, ...)
     "This model as a `Generator` of `length`-sample clips."
     c = self.config
@@ -326,7 +326,7 @@ def generator(self:DiffWave, classes=None, # class names (default: `config.class
     classes = c.class_names if classes is None else classes
     if classes is not None and len(classes) != c.n_classes:
         raise ConfigError(f"{len(classes)} class names for a model of {c.n_classes} classes")
-    n = length or c.gen_length or c.length
+    n = length or getattr(c, 'generation_values', {}).get('length') or c.length
     return DiffusionGenerator(fast_diffwave(self, bf16), self.diffusion, (c.in_channels, n),
                               c.sample_rate, classes=classes, sampler=sampler, clip=c.scale, source=self,
                               decode=None if c.scale == 1 else (lambda x: x / c.scale), **defaults)

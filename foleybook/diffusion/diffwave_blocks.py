@@ -37,8 +37,6 @@ class DiffWaveConfig(FoleyConfig):
     shared_upsampler: bool = True  # False: one upsampler per layer (the reference layout)
     sample_rate: int = 16000       # of the waves (must equal `mel.sample_rate` when `mel` is set)
     length: int = 16000            # samples per training clip / generated clip
-    gen_length: int = None         # samples per generated clip (None: `length`): a model trained on `length`-sample
-                                   # excerpts (the trainer's `crop`) generates whole clips
     scale: float = 1.0             # waves are scaled by this for diffusion (undone after sampling): SNR for quiet data
     # the reference code's in-place add: each layer returns (h + step projection + res) / sqrt 2 (its checkpoints need
     # it)
@@ -60,12 +58,12 @@ class DiffWaveConfig(FoleyConfig):
                           diffusion=DiffusionConfig.presets['debug']),
     }
     retired: ClassVar[tuple] = ('lr', 'bs')   # training settings now (`train_diffwave`'s `TrainSettings`)
+    # how long its generated clips are: the generator's `length` (`DiffWave.generator`; a recipe's: its data's)
+    generation: ClassVar[dict] = {'gen_length': 'length'}
 
     def __post_init__(self):
         if isinstance(self.mel, dict): self.mel = MelConfig.from_dict(self.mel)
         if isinstance(self.diffusion, dict): self.diffusion = DiffusionConfig.from_dict(self.diffusion)
-        if self.gen_length is not None and self.gen_length < 1:
-            raise ConfigError(f"DiffWaveConfig: gen_length must be >= 1, got {self.gen_length}")
         if self.mel is not None:
             if self.mel.sample_rate != self.sample_rate:
                 raise ConfigError(f"DiffWaveConfig: sample_rate {self.sample_rate} differs from the mel's "

@@ -7,7 +7,7 @@ from __future__ import annotations
 import torch
 from ..core import ConfigError
 from ..protocols import GeneratorMixin
-from .core import GaussianDiffusion
+from .core import GaussianDiffusion, SAMPLERS
 
 # %% auto #0
 __all__ = ['sampling_record', 'DiffusionGenerator']
@@ -49,10 +49,14 @@ class DiffusionGenerator(GeneratorMixin):
 
     @property
     def options(self) -> dict:
-        "Sampling options for `generator_sampler` sliders: name -> (default, min, max, step); guidance when it applies."
+        ("Sampling options for `generator_sampler`: the sampler (its default first), its steps (0: the sampler's own) "
+         "and guidance when it applies.")
+        first = self.defaults.get('sampler', 'ddim')
+        o = {'sampler': [first, *(k for k in SAMPLERS if k != first)],
+             'steps': (int(self.defaults.get('steps') or 0), 0, self.diffusion.T, 1)}
         if self.classes and self.diffusion.config.p_uncond:
-            return {'guidance': (float(self.defaults.get('guidance', 1.)), 1., 5., 0.25)}
-        return {}
+            o['guidance'] = (float(self.defaults.get('guidance', 1.)), 1., 5., 0.25)
+        return o
 
     def control_options(self, control) -> dict: # a `foleybook.control.Control`
         "The `generate` options that follow `control`: the shaped-noise prior's frames from it (none for white noise)."
@@ -84,7 +88,8 @@ class DiffusionGenerator(GeneratorMixin):
                  seed:int=0, # same seed, same clips
                  control=None, # a `foleybook.control.Control`: the shaped-noise prior's frames (`control_options`)
                  **options): # `GaussianDiffusion.sample` options
-        "Sample `n` examples for `cond` and decode them to waves (n, T)."
+        "Sample `n` examples for `cond` and decode them to waves (n, T); `steps=0` is the sampler's own count."
+        if options.get('steps') == 0: options['steps'] = None
         prior = self.diffusion.prior
         if control is not None and not hasattr(prior, 'control_frames'):
             raise ConfigError(f"this {type(self.model).__name__}'s noise is white: a control can only rerank its "

@@ -185,8 +185,6 @@ class SashimiConfig(FoleyConfig):
     class_names: tuple = None      # names of the classes (set by the trainer)
     sample_rate: int = 16000
     length: int = 16000            # samples per clip (a multiple of prod(pool))
-    gen_length: int = None         # samples per generated clip (None: `length`), a multiple of prod(pool): a model
-                                   # trained on `length`-sample excerpts (the trainer's `crop`) generates whole clips
     scale: float = 1.0             # waves x this before diffusion, divided after sampling (as `DiffWaveConfig.scale`)
     # the state-space layer, a key of `S4_LAYERS`: 's4d', or 'nplr' (the published checkpoints' S4,
     # `sashimi_checkpoints`)
@@ -204,14 +202,14 @@ class SashimiConfig(FoleyConfig):
     retired: ClassVar[tuple] = ('lr', 'bs')   # training settings now (`train_diffwave`'s `TrainSettings`)
     # options foleybook does not have: position features, spectral masks (off, their window any)
     removed: ClassVar[dict] = {'positions': 0, 'spectral': 0, 'spectral_fft': ...}
+    # how long its generated clips are: the generator's `length` (`Sashimi.generator`; a recipe's: its data's)
+    generation: ClassVar[dict] = {'gen_length': 'length'}
     def __post_init__(self):
         if isinstance(self.diffusion, dict): self.diffusion = DiffusionConfig.from_dict(self.diffusion)
         if not self.scale > 0: raise ConfigError(f"SashimiConfig: scale must be > 0, got {self.scale}")
-        for k in ('length', 'gen_length'):
-            n = getattr(self, k)
-            if n is not None and (n < 1 or n % math.prod(self.pool)):
-                raise ConfigError(f"SashimiConfig: {k} {n} is not a positive multiple of prod(pool) = "
-                                  f"{math.prod(self.pool)}")
+        if self.length < 1 or self.length % math.prod(self.pool):
+            raise ConfigError(f"SashimiConfig: length {self.length} is not a positive multiple of prod(pool) = "
+                              f"{math.prod(self.pool)}")
 
 class Sashimi(Pretrained, nn.Module):
     "SaShiMi U-Net denoiser `model(x_t, t, cond)` for waveforms, on the shared diffusion core."
@@ -276,10 +274,11 @@ class Sashimi(Pretrained, nn.Module):
                                    cond)
 
     def generator(self, classes=None, sampler:str='fast', length:int=None, **defaults):
-        "This model as a `Generator` of `length`-sample clips (default: `config.gen_length` or `config.length`)."
+        ("This model as a `Generator` of `length`-sample clips (default: the `gen_length` an older config.json held, "
+         "else `config.length`).")
         c = self.config
         classes = c.class_names if classes is None else classes
-        n = length or c.gen_length or c.length
+        n = length or getattr(c, 'generation_values', {}).get('length') or c.length
         if n % math.prod(c.pool):
             raise ConfigError(f"SaShiMi generates a multiple of prod(pool) = {math.prod(c.pool)} samples, not {n}")
         return DiffusionGenerator(fast_sashimi(self), self.diffusion, (c.in_channels, n), c.sample_rate,

@@ -13,7 +13,7 @@ from ...recipes.sections import Train, GenerateSection
 import foleybook.diffusion.audio_diffusion_train, foleybook.vocoders.vocoder_train   # the trainers of its sections
 from ...recipes.stages import run_trainer, train_clips, system_recipe
 from ...generators import classes_of
-from .sampler import AUDIO_DIFFUSION_SYSTEM
+from .generator import AUDIO_DIFFUSION_SYSTEM
 
 # %% auto #0
 __all__ = ['DEMO_IMAGES', 'RECIPE_PRESETS', 'AUDIO_DIFFUSION_SECTIONS', 'AUDIO_DIFFUSION', 'AudioDiffusionGenerate',

@@ -14,12 +14,12 @@ from ...protocols import Prior, Codec, Vocoder, GeneratorMixin
 from ...data.synth import DCASE_CLASSES
 from ...audio import pad_or_trim
 from ...fastpath import resolve_precision
-from ...generators import (generator_sampler, CodePipeline, System, Part, register_system,
+from ...generators import (CodePipeline, System, Part, register_system,
                                       load_vocoder_part, classes_of)
 
 
 # %% auto #0
-__all__ = ['DCASE2023_SYSTEM', 'FoleyPipeline', 'check_dcase_folder', 'foley_sampler']
+__all__ = ['DCASE2023_SYSTEM', 'FoleyPipeline', 'check_dcase_folder']
 
 # %% ../../../nbs/14a_dcase2023_pipeline.ipynb #3c57031d
 class FoleyPipeline(CodePipeline):
@@ -132,9 +132,3 @@ DCASE2023_SYSTEM = register_system(System(
                   'vocoder': Part('vocoder', ('hifigan', 'melgan', 'griffinlim'), load=load_vocoder_part)},
     build=lambda parts, **settings: FoleyPipeline(parts['prior'], parts['codec'], parts['vocoder'], **settings),
     settings=_dcase_settings))
-
-# %% ../../../nbs/14a_dcase2023_pipeline.ipynb #e18b5a54
-def foley_sampler(pipe:FoleyPipeline, # the pipeline to sample from
-                  max_n:int=8): # the largest count on the slider
-    "The sampler of a `FoleyPipeline`: class, count, seed, temperature, top-k and (when its prior can use it) guidance."
-    return generator_sampler(pipe, max_n)

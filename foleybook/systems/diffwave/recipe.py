@@ -53,8 +53,7 @@ RECIPE_PRESETS = {
                             ema=0.999,   # sampled with an EMA of the weights
                             crop=True,   # SaShiMi at 8 kHz on random 1 s excerpts, waves x10, one-cycle (see "Results")
                             model=dict(d_model=16, n_layers=2, embed_mid=128, embed_out=128, sample_rate=8000,
-                                       length=8000,
-                                       gen_length=32000, scale=10.,   # it generates the data's 4 s
+                                       length=8000, scale=10.,   # it generates the data's 4 s (its generator's)
                                        film=True,   # the class scales every block's channels (see "FiLM")
                                        # noise harmonic at the clips' pitch where voiced, its std their envelope
                                        # ("Shaped noise")

@@ -25,8 +25,8 @@ from .generate import MODES, rate_factor, tier_inputs, generate_tier
 from ...generators import PartsGenerator, System, Part, register_system
 
 # %% auto #0
-__all__ = ['FILL_RANGE_DB', 'TIER_ENVELOPES', 'MTCRNN_SYSTEM', 'MTCRNN', 'plot_chain', 'MTCRNNSampler', 'mtcrnn_sampler',
-           'clip_audio', 'texture_splits', 'mtcrnn_metrics']
+__all__ = ['FILL_RANGE_DB', 'TIER_ENVELOPES', 'MTCRNN_SYSTEM', 'MTCRNN', 'plot_chain', 'clip_audio', 'texture_splits',
+           'mtcrnn_metrics']
 
 # %% ../../../nbs/18a_mtcrnn_chain.ipynb #4a1872ef
 class MTCRNN(PartsGenerator, nn.Module):
@@ -34,7 +34,8 @@ class MTCRNN(PartsGenerator, nn.Module):
     classes = None  # conditioned by a control curve, not by a class
     system = 'mtcrnn'
     seeds_per_clip = True  # `generate` takes one seed per clip (`write_clips`)
-    def __init__(self, tier3:Tier, tier2:Tier, tier1:Tier):
+    def __init__(self, tier3:Tier, tier2:Tier, tier1:Tier, # its parts: control -> parameters -> MFCCs -> audio
+                 tiers=None): # ignored: the tier names older folders' `config.json` lists
         super().__init__()
         self.tier3, self.tier2, self.tier1 = tier3, tier2, tier1
         c3, c2, c1 = tier3.config, tier2.config, tier1.config
@@ -50,8 +51,10 @@ class MTCRNN(PartsGenerator, nn.Module):
     @property
     def control(self) -> tuple: return self.tier3.config.prop
     @property
+    def control_rate(self) -> float: return self.tier3.config.rate
+    @property
     def options(self) -> dict:
-        "Sampling options with (default, min, max, step) for samplers and the command line."
+        "Sampling options with (default, min, max, step) for `generator_sampler` and the command line."
         return {'duration': (1., .25, 4., .25), 'temperature': (1., 0., 1.5, .05)}
 
 # %% ../../../nbs/18a_mtcrnn_chain.ipynb #103a6658
@@ -130,9 +133,8 @@ def control_options(self:MTCRNN, control) -> dict: # a `foleybook.control.Contro
                 duration=c.duration)
 
 # %% ../../../nbs/18a_mtcrnn_chain.ipynb #0878a5b2
-from ...core import ConfigError as _CE
 from ...audio import MelSpectrogram
-from ...display import Sampler, plot_mel, mel_config_for, fig_png
+from ...display import plot_mel, mel_config_for
 
 def plot_chain(tracks:dict, # the `tracks` of `MTCRNN.generate(..., tracks=True)`
                g:MTCRNN, i:int=0) -> 'Figure': # the generator; which sequence
@@ -155,40 +157,6 @@ def plot_chain(tracks:dict, # the `tracks` of `MTCRNN.generate(..., tracks=True)
     fig.tight_layout()
     return fig
 
-class MTCRNNSampler(Sampler):
-    "A `Sampler` whose plot is `plot_chain` of the first clip."
-    def render(self, clips):
-        super().render(clips)
-        self.fig = plot_chain(self.tracks, self.g)
-        self.png = self.plot.value = fig_png(self.fig)
-
-def mtcrnn_sampler(g:MTCRNN, # the chained generator
-                   clip=None, # a clip for the 'self' mode and 'data' priming (None: external / random only)
-                   max_duration:float=2., # longest duration on the slider (s)
-                   max_n:int=4) -> MTCRNNSampler: # largest count
-    "The sampler widget of an `MTCRNN`: breakpoints of the control, mode, priming, temperature, duration, count, seed."
-    import ipywidgets as W
-    pct = [0, 25, 50, 75, 100]
-    controls = {'mode': W.Dropdown(options=['external', 'self'] if clip else ['external'], description='mode'),
-                'prime': W.Dropdown(options=['random', 'data'] if clip else ['random'], description='priming')}
-    for k, v in zip(pct, (.1, .3, .5, .7, .9)):
-        controls[f'p{k}'] = W.FloatSlider(value=v, min=0, max=1, step=.05, description=f'control at {k}%')
-    controls['temperature'] = W.FloatSlider(value=1., min=0., max=1.5, step=.05, description='temperature')
-    controls['duration'] = W.FloatSlider(value=min(1., max_duration), min=.25, max=max_duration, step=.25,
-                                         description='seconds')
-    controls['n'] = W.IntSlider(value=1, min=1, max=max_n, description='count')
-    controls['seed'] = W.IntText(value=0, description='seed')
-    def generate(mode, prime, temperature, duration, n, seed, **pts):
-        if seed < 0: raise _CE(f"seed must be >= 0, got {seed}")
-        steps = int(round(duration * g.tier3.config.rate))
-        curve = np.interp(np.linspace(0, 1, steps), np.array(pct) / 100, [pts[f'p{k}'] for k in pct]).astype(np.float32)
-        waves, s.tracks = g.generate(np.repeat(curve[:, None], len(g.control), 1), n, seed, mode=mode, clip=clip,
-                                     prime=prime,
-                                     temperature=temperature, duration=duration, tracks=True)
-        return [(w, g.sample_rate, f"{mode} #{i + 1} (seed {seed})") for i, w in enumerate(waves)]
-    s = MTCRNNSampler(generate, controls)
-    s.g, s.tracks = g, None
-    return s
 
 # %% ../../../nbs/18a_mtcrnn_chain.ipynb #d5659574
 TIER_ENVELOPES = {'tier3': 'rms', 'tier2': 'mfcc0'}  # the energy track of each parameter tier
@@ -276,5 +244,4 @@ def mtcrnn_metrics(r, ev) -> dict: # an experiment; the evaluate stage's `Evalua
 
 MTCRNN_SYSTEM = register_system(System(
     'mtcrnn', {t: Part(t, ('mtcrnn_tier',)) for t in TIERS},
-    build=lambda parts, tiers=None: MTCRNN(*[parts[t] for t in TIERS]).eval(),   # (`tiers`: what older folders list)
-    metrics=(mtcrnn_metrics,), class_metrics=False, sampler=mtcrnn_sampler))
+    build=MTCRNN, metrics=(mtcrnn_metrics,), class_metrics=False))

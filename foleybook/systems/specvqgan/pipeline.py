@@ -16,12 +16,11 @@ from ...generators import (CodePipeline, System, Part, register_system, load_voc
                                       data_source)
 from ...vocoders.base import vocode, GriffinLimVocoder
 from ...eval.system_metrics import class_accuracy
-from ...display import Sampler
 from ...priors.transformer import SpecGPT
 
 # %% auto #0
-__all__ = ['SPECVQGAN_SYSTEM', 'sources_from_folder', 'SpecVQGANPipeline', 'SpecVQGANSampler', 'specvqgan_sampler',
-           'features_root', 'derangement', 'codebook_ceiling', 'specvqgan_metrics']
+__all__ = ['SPECVQGAN_SYSTEM', 'sources_from_folder', 'SpecVQGANPipeline', 'features_root', 'derangement', 'codebook_ceiling',
+           'specvqgan_metrics']
 
 # %% ../../../nbs/16a_specvqgan_pipeline.ipynb #a9568e69
 def sources_from_folder(root, # a class folder root/<Class>/<clip>.wav
@@ -90,9 +89,10 @@ class SpecVQGANPipeline(CodePipeline):
 
     @property
     def options(self) -> dict:
-        "The sampling options of `generate` with (default, min, max, step), for samplers and the command line."
-        o = dict(temperature=(1., 0.05, 2., 0.05), top_k=(0, 0, self.codec.n_codes, 1), top_p=(1., 0.05, 1., 0.05),
-                 prime_frac=(0., 0., 0.9, 0.1))
+        ("The sampling options of `generate` with (default, min, max, step), for `generator_sampler`: priming (the "
+         "source clip's first codes kept) for the feature prior, guidance for a prior trained with dropped conditions.")
+        o = dict(temperature=(1., 0.05, 2., 0.05), top_k=(0, 0, self.codec.n_codes, 1), top_p=(1., 0.05, 1., 0.05))
+        if self.kind == 'feature': o['prime_frac'] = (0., 0., 0.9, 0.1)
         if self.prior.config.p_uncond > 0: o['guidance'] = (1., 1., 5., 0.25)
         return o
 
@@ -148,54 +148,6 @@ def sample_codes(self:SpecVQGANPipeline, cond=None, n:int=1, seed:int=0, tempera
     return self.prior.sample(self.condition(cond), n, temperature=temperature, top_k=top_k or None,
                              top_p=None if top_p >= 1 else top_p, guidance=guidance, seed=seed,
                              prime=prime, prime_frac=prime_frac if prime is not None else 0.)
-
-# %% ../../../nbs/16a_specvqgan_pipeline.ipynb #021d6f98
-def _label(kind, c): return 'none' if kind == 'none' else f"{'features' if kind == 'feature' else kind}: {c}"
-
-class SpecVQGANSampler(Sampler):
-    ("The house `Sampler` over `SpecVQGANPipeline`s (one per condition kind); one list of (kind, class or clip) "
-     "conditions.")
-    def __init__(self, pipes:dict, # {'class': pipe, 'feature': pipe, 'none': pipe} (any subset), or one pipeline
-                 max_n:int=4): # the largest count
-        import ipywidgets as W
-        if not isinstance(pipes, dict): pipes = {pipes.kind: pipes}
-        if not pipes: raise ConfigError("specvqgan_sampler: no pipelines")
-        self.pipes = pipes
-        conds = [(_label(k, c), (k, c)) for k, p in pipes.items() for c in (p.classes or [None])]
-        clips = sorted({k for p in pipes.values() for k in p.sources})
-        controls = dict(
-            cond=W.Dropdown(options=conds, description='condition'),
-            prime=W.Dropdown(options=['(none)'] + clips, description='prime with'),
-            prime_frac=W.FloatSlider(value=0., min=0., max=0.9, step=0.1, description='priming'),
-            temperature=W.FloatSlider(value=1., min=0.05, max=2., step=0.05, description='temperature'),
-            top_k=W.IntText(value=0, description='top-k (0: all)'))
-        # a prior trained with p_uncond > 0: classifier-free guidance
-        if any('guidance' in p.options for p in pipes.values()):
-            controls['guidance'] = W.FloatSlider(value=1., min=1., max=5., step=0.25, description='guidance')
-        controls.update(seed=W.IntText(value=0, description='seed'),
-                        n=W.IntSlider(value=2, min=1, max=max_n, description='count'))
-        super().__init__(self._generate, controls, mel_cfg=next(iter(pipes.values())).codec.mel_config)
-
-# %% ../../../nbs/16a_specvqgan_pipeline.ipynb #996f7685
-@patch
-def _generate(self:SpecVQGANSampler, cond, prime, prime_frac, temperature, top_k, seed, n, guidance=1.):
-    "The clips [(wave, sr, title)] of one run with the controls' values (a primed run starts with the source clip)."
-    if seed < 0: raise ConfigError(f"seed must be >= 0, got {seed}")
-    kind, cond = cond
-    pipe = self.pipes[kind]
-    prime = None if prime == '(none)' else prime
-    if prime_frac and prime is None and pipe.kind == 'feature': prime = cond
-    waves = pipe.generate(cond, n, seed=seed, temperature=temperature, top_k=top_k, guidance=guidance,
-                          prime=prime, prime_frac=prime_frac if prime is not None else 0.)
-    clips = [(w, pipe.sample_rate, f"{cond or kind} #{i+1} (seed {seed})") for i, w in enumerate(waves)]
-    if prime is not None:
-        src = pad_or_trim(torch.as_tensor(pipe.sources[prime]['wave']).float().reshape(-1), pipe.n_samples)
-        clips = [(src, pipe.sample_rate, f"source {prime} (first {prime_frac:.0%} kept)")] + clips
-    return clips
-
-def specvqgan_sampler(pipes, max_n:int=4) -> SpecVQGANSampler:
-    "The sampler widget of one or several `SpecVQGANPipeline`s (see `SpecVQGANSampler`)."
-    return SpecVQGANSampler(pipes, max_n)
 
 # %% ../../../nbs/16a_specvqgan_pipeline.ipynb #fae00549
 def features_root(r): # an experiment
@@ -283,5 +235,4 @@ SPECVQGAN_SYSTEM = register_system(System(
     'specvqgan', {'prior': Part('gpt_class', ('transformer',)), 'codec': Part('vqgan', ('vqgan',)),
                   'vocoder': Part('vocoder', ('hifigan', 'melgan', 'griffinlim'), load=load_vocoder_part),
                   'feature_prior': Part('gpt_feature', ('transformer',), optional=True)},
-    build=_specvqgan_build, settings=_specvqgan_settings, metrics=(specvqgan_metrics,),
-    sampler=specvqgan_sampler))
+    build=_specvqgan_build, settings=_specvqgan_settings, metrics=(specvqgan_metrics,)))
