@@ -1,23 +1,25 @@
 """Timing control, measured: how closely each system's committed demo model follows a loudness `Control`.
 
-Per system (`nbs/results/models/<name>`, seed 0) and class: the curves of held-out SynthFoley clips (SynthFoley(seed=0)
-clip indices 1000 and up, in no split) as controls; E-L1 (`foleybook.control.e_l1`, mean absolute dB over 4 s at 100
-frames/s, floor -60 dB) of
+Per system (`nbs/results/models/<name>`), seed (0, 1, 2) and class: the curves of held-out SynthFoley clips
+(SynthFoley(seed=0) clip indices 1000 and up, in no split; each seed its own) as controls; E-L1
+(`foleybook.control.e_l1`, mean absolute dB over 4 s at 100 frames/s, floor -60 dB) of
 
 - `free`: the system's own clip, without the control, brought to the control's mean level (one gain: level-matched,
   so that the number measures timing and shape, not the level);
-- `own`: the control given the system's own way (DiffWave: its shaped-noise prior; MTCRNN: its fill curve), one
-  candidate (systems without one: `free`);
+- `rerank`: the best of `--k` free candidates by E-L1 (`follow` on the generator without its own way);
+- `guided`: the control given the system's own way (`control_options`: DiffWave's shaped-noise prior, audio-diffusion's
+  mel-energy guidance, DCASE 2023's and SpecVQGAN's steered priors, MTCRNN's fill curve), one candidate;
 - `follow`: `foleybook.control.follow` with `--k` candidates (the own way, then the closest by E-L1);
 - `real`: another held-out clip of the class, level-matched: what a real clip that does not follow scores;
 
-and the judge's recognition (`nbs/results/models/judge`, `judge_accuracy` in the benchmark's format) of the free and
-the followed clips. Then a vocal-imitation-like curve (the loudness of a spoken `ba ba baaa` from `espeak-ng` where it
-is installed, else a synthesised hum of the same rhythm) against a clean breakpoint curve of that rhythm: E-L1 of
-each system's clips, each against the curve it followed.
+and the judge's recognition (`nbs/results/models/judge`, `judge_accuracy` in the benchmark's format) of each set.
+Then a vocal-imitation-like curve (the loudness of a spoken `ba ba baaa` from `espeak-ng` where it is installed,
+else a synthesised hum of the same rhythm; median-filtered over 150 ms, and as measured: `vocal_raw`) against a
+clean breakpoint curve of that rhythm: E-L1 of each system's followed clips, each against the curve it followed.
+Every number per seed, and its mean, min and max over the seeds.
 
-Run (about 6 CPU minutes, most of them MTCRNN's and DiffWave's):
-    OMP_NUM_THREADS=1 python bench/timing_control.py [--n 2] [--k 4] [--systems a,b]
+Run (about 15 CPU minutes with one control per class and seed, most of them MTCRNN's and DiffWave's):
+    OMP_NUM_THREADS=1 python bench/timing_control.py [--n 1] [--k 4] [--seeds 0,1,2] [--systems a,b]
 Writes nbs/results/timing_control.json (with the same settings, the rows of the systems not run are kept).
 """
 import argparse, json, os, platform, shutil, subprocess, sys, tempfile, time
