@@ -14,8 +14,9 @@ Per system (`nbs/results/models/<name>`), seed (0, 1, 2) and class: the curves o
 
 and the judge's recognition (`nbs/results/models/judge`, `judge_accuracy` in the benchmark's format) of each set.
 Then a vocal-imitation-like curve (the loudness of a spoken `ba ba baaa` from `espeak-ng` where it is installed,
-else a synthesised hum of the same rhythm; median-filtered over 150 ms, and as measured: `vocal_raw`) against a
-clean breakpoint curve of that rhythm: E-L1 of each system's followed clips, each against the curve it followed.
+else a synthesised hum of the same rhythm) against the same rhythm written clean (`clean_points`: each syllable
+a flat breakpoint plateau at its median level, silence between): E-L1 of each system's followed clips, each
+against the curve it followed.
 Every number per seed, and its mean, min and max over the seeds.
 
 Run (about 15 CPU minutes with one control per class and seed, most of them MTCRNN's and DiffWave's):
@@ -26,11 +27,10 @@ import argparse, json, os, platform, shutil, subprocess, sys, tempfile, time
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 from pathlib import Path
 import numpy as np, torch
-from scipy.ndimage import median_filter
 from foleybook.core import load_pretrained
 from foleybook.generators import as_generator
 from foleybook.audio import pad_or_trim, load_audio
-from foleybook.control import from_audio, breakpoints, follow, e_l1, level_gain, Control
+from foleybook.control import from_audio, breakpoints, follow, e_l1, level_gain, FLOOR_DB
 from foleybook.data.synth import SynthFoley
 from foleybook.seeds import clip_seeds
 from foleybook.fastpath import cpu_info
@@ -41,7 +41,6 @@ ROOT = Path(__file__).resolve().parents[1]
 MODELS, RESULTS = ROOT/'nbs'/'results'/'models', ROOT/'nbs'/'results'
 SYSTEMS = ('specvqgan', 'dcase2023', 'audio-diffusion', 'diffwave', 'mtcrnn')
 FMT, SECONDS, HELD_OUT = {'sample_rate': 22050, 'duration': 4.0}, 4.0, 1000
-SMOOTH = 15   # frames (150 ms) of the median filter on the vocal imitation's loudness
 CLEAN = "0:-60,0.2:-20,0.45:-45,0.7:-20,0.95:-45,1.2:-15,2.2:-25,2.6:-60,4:-60"   # ba, ba, baaa: the clean rhythm
 
 
@@ -89,7 +88,21 @@ class Plain:
     def generate(self, *a, **kw): return self.g.generate(*a, **kw)
 
 
-def run_seed(g, opts, judge, n, k, data, vocal, vocal_raw, clean, seed):
+def clean_points(vocal, on:float=-40., ramp:float=0.02) -> str:
+    "The voice's rhythm written clean: each syllable (frames above `on` dB, 50 ms or more) flat at its median level."
+    db, t = vocal.loudness, vocal.times
+    loud = np.r_[False, db > on, False].astype(int)
+    starts, ends = np.flatnonzero(np.diff(loud) == 1), np.flatnonzero(np.diff(loud) == -1)
+    pts = [(0., FLOOR_DB)]
+    for a, b in zip(starts, ends):
+        if b - a < 5: continue
+        lv = float(np.median(db[a:b]))
+        pts += [(t[a], FLOOR_DB), (t[a] + ramp, lv), (t[b - 1], lv), (t[b - 1] + ramp, FLOOR_DB)]
+    pts = [p for i, p in enumerate(pts) if i == 0 or p[0] > pts[i - 1][0]]
+    return ','.join(f"{a:.2f}:{b:.0f}" for a, b in pts) + f",{SECONDS:.2f}:{FLOOR_DB:.0f}"
+
+
+def run_seed(g, opts, judge, n, k, data, vocal, clean, seed):
     "One seed: per class, the E-L1 of the free, reranked, guided (own way, one candidate), followed and real clips."
     sr = g.sample_rate
     classes = list(g.classes) if g.classes is not None else ['Footstep', 'Rain', 'DogBark']
@@ -117,7 +130,7 @@ def run_seed(g, opts, judge, n, k, data, vocal, vocal_raw, clean, seed):
         out['judge'] = {a: judge_accuracy(judge, cl, sr, FMT)['all'] for a, cl in clips.items()}
     cond = classes[0] if g.classes is not None else None
     vc = {what: float(np.mean([err(ctl, x, sr) for x in follow(g, cond, ctl, n, seed, k=k, **opts)]))
-          for what, ctl in (('clean', clean), ('vocal', vocal), ('vocal_raw', vocal_raw))}
+          for what, ctl in (('clean', clean), ('vocal', vocal))}
     out['vocal'] = dict(cls=cond, **vc, gap=vc['vocal'] - vc['clean'])
     return out
 
@@ -125,16 +138,16 @@ def run_seed(g, opts, judge, n, k, data, vocal, vocal_raw, clean, seed):
 def spread(vals): return dict(mean=float(np.mean(vals)), min=float(np.min(vals)), max=float(np.max(vals)))
 
 
-def run_system(name, judge, n, k, data, vocal, vocal_raw, clean, seeds):
+def run_system(name, judge, n, k, data, vocal, clean, seeds):
     g, opts = demo(name)
     t0 = time.process_time()
-    per = {s: run_seed(g, opts, judge, n, k, data, vocal, vocal_raw, clean, s) for s in seeds}
+    per = {s: run_seed(g, opts, judge, n, k, data, vocal, clean, s) for s in seeds}
     out = dict(sample_rate=g.sample_rate, options=dict(opts), seeds={str(s): r for s, r in per.items()},
                **{a: spread([r[a] for r in per.values()]) for a in ('free', 'rerank', 'guided', 'follow', 'real')})
     if g.classes is not None:
         out['judge'] = {a: spread([r['judge'][a] for r in per.values()]) for a in ('free', 'rerank', 'guided',
                                                                                      'follow')}
-    out['vocal'] = {a: spread([r['vocal'][a] for r in per.values()]) for a in ('clean', 'vocal', 'gap', 'vocal_raw')}
+    out['vocal'] = {a: spread([r['vocal'][a] for r in per.values()]) for a in ('clean', 'vocal', 'gap')}
     out['cpu_seconds'] = round(time.process_time() - t0, 1)
     return out
 
@@ -150,16 +163,13 @@ def main(argv=None):
     torch.set_num_threads(1)
     judge, data = load_pretrained(MODELS/'judge'), SynthFoley(seed=0)
     with tempfile.TemporaryDirectory() as tmp: vw, vsr, vwhat = voice(tmp)
-    vocal_raw = from_audio(vw, vsr, name='vocal imitation').at(100., round(SECONDS * 100))
-    # a voice's syllables flicker within a note: the curve asked of the systems is median-filtered (Sketch2Sound's
-    # rough controls), `vocal_raw` the curve as measured
-    vocal = Control(median_filter(vocal_raw.loudness, SMOOTH), vocal_raw.rate, name='vocal imitation (median)')
-    clean = breakpoints(CLEAN, duration=SECONDS, name='clean breakpoints')
+    vocal = from_audio(vw, vsr, name='vocal imitation').at(100., round(SECONDS * 100))
+    clean = breakpoints(clean_points(vocal), duration=SECONDS, name='clean breakpoints')
     commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout
     seeds = [int(v) for v in a.seeds.split(',')]
     res = dict(settings=dict(n=a.n, k=a.k, seeds=seeds, seconds=SECONDS,
-                             controls=f"SynthFoley(seed=0) clips {HELD_OUT}+", vocal=vwhat, vocal_median_frames=SMOOTH,
-                             clean=CLEAN, cpu=f"{cpu_info()['model']} ({platform.machine()})",
+                             controls=f"SynthFoley(seed=0) clips {HELD_OUT}+", vocal=vwhat,
+                             clean=clean_points(vocal), cpu=f"{cpu_info()['model']} ({platform.machine()})",
                              commit=commit.strip(), judge_format=FMT),
                systems={})
     old = json.loads(Path(a.out).read_text()) if Path(a.out).is_file() else {}
@@ -167,7 +177,7 @@ def main(argv=None):
         {k: v for k, v in res['settings'].items() if k not in ('cpu', 'commit')}
     if same: res['systems'] = old['systems']   # the systems not run keep their rows (each with its commit and CPU)
     for s in a.systems.split(','):
-        res['systems'][s] = dict(run_system(s, judge, a.n, a.k, data, vocal, vocal_raw, clean, seeds),
+        res['systems'][s] = dict(run_system(s, judge, a.n, a.k, data, vocal, clean, seeds),
                                  commit=res['settings']['commit'], cpu=res['settings']['cpu'])
         Path(a.out).write_text(json.dumps(res, indent=1, default=float) + '\n')
     print(json.dumps({s: {k: v for k, v in r.items() if k in ('free', 'rerank', 'guided', 'follow', 'real', 'judge')}
