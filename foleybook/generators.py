@@ -388,8 +388,13 @@ class CodePipeline(GeneratorMixin, PartsGenerator):
     def generate(self, cond=None, # a condition `sample_codes` takes (a class name or id, ...)
                  n:int=1, # number of clips
                  seed=0, # same seed, same clips: an int (clip j: `clip_seeds(seed, n)[j]`) or one seed per clip
+                 # a `foleybook.control.Control` every clip follows (`follow`: its own way where the system has one,
+                 # then the best of `candidates` by E-L1, brought to the control's level), as `write_clips`'s `control`
+                 control=None,
+                 candidates:int=4, # with a control: candidates per clip
                  **options): # `sample_codes` options (temperature, top_k, guidance, ...)
         "`n` clips for `cond`: float32 waves (n, n_samples) at `sample_rate`, sampled in chunks of `batch_size`."
+        if control is not None: return follow(self, cond, control, n, seed, candidates, **options)
         seeds, k = clip_seeds(seed, n), self.batch_size   # each chunk its clips' seeds: clip j whatever the chunking
         out = [self.decode(self.sample_codes(cond, len(seeds[s:s + k]), seed=seeds[s:s + k], **options))
                for s in range(0, n, k)]

@@ -52,3 +52,15 @@ def test_generate_follows_a_reference_clip(tmp_path, capsys):
     assert '"control": ' in (tmp_path/'o'/'generate.json').read_text()
     from foleybook.control import from_audio
     assert e_l1(from_audio(tmp_path/'ref.wav'), load_audio(tmp_path/'o'/'DogBark'/'0001.wav')[0][0], 8000) < 6
+
+def test_audio_diffusion_system_generator_follows_a_control():
+    "The audio-diffusion system's generator (denoiser part) follows a control as its denoiser does: `follow`, guided."
+    import torch
+    from foleybook.generators import get_system
+    from foleybook.control import breakpoints, follow
+    g = get_system('audio-diffusion').assemble('nbs/results/models/audio-diffusion')
+    c = breakpoints('0:-60,1:-20,2:-50,4:-60')
+    assert g.control_options(c) == g.denoiser.control_options(c) and 'curve' in g.control_options(c)
+    a = g.generate('Footstep', 1, seed=3, control=c, candidates=2, steps=4)
+    assert torch.equal(a, follow(g, 'Footstep', c, 1, 3, 2, steps=4))
+    assert not torch.equal(a, g.generate('Footstep', 1, seed=3, steps=4))

@@ -23,9 +23,10 @@ from fastcore.basics import patch
 from ..fastpath import fast_form
 from ..vocoders.base import vocode
 from .audio_editing import AudioEditing
+from ..control import FLOOR_DB, follow
 
 # %% auto #0
-__all__ = ['AudioDiffusionConfig', 'save_encodings', 'Encodings', 'embed_audio', 'AudioDiffusion']
+__all__ = ['AudioDiffusionConfig', 'save_encodings', 'Encodings', 'embed_audio', 'AudioDiffusion', 'LoudnessGuide']
 
 # %% ../../nbs/10c_audio_diffusion.ipynb #5e6e073d
 def _d(cls, name, **kw): return cls.preset(name, **kw).to_dict()
@@ -211,6 +212,54 @@ def fast_unet(self:AudioDiffusion, precision:str='auto'): # 'auto' (the faster f
     try: yield self
     finally: self.unet = unet
 
+# %% ../../nbs/10c_audio_diffusion.ipynb #287e1a84
+class LoudnessGuide(nn.Module):
+    "A denoiser whose predicted clean mel image's column energy is pulled toward a loudness curve at every step."
+    def __init__(self, model, # an `AudioDiffusion` (image, not latent)
+                 target, # (W,) the curve's loudness in dB at the image's columns
+                 strength:float=1.): # the share of the way to the curve at each step (0: none, 1: all)
+        super().__init__()
+        if model.vae is not None: raise ConfigError("a latent AudioDiffusion has no mel image to guide")
+        if not 0 <= strength <= 1: raise ConfigError(f"curve strength must be in [0, 1], got {strength}")
+        self.model, self.strength = model, float(strength)
+        self.target = torch.as_tensor(target, dtype=torch.float32).reshape(-1)
+        if len(self.target) != model.x_shape[-1]:
+            raise ConfigError(f"a curve of {len(self.target)} columns for images of {model.x_shape[-1]}")
+
+    def levels(self, x0): # [-1, 1] images (B, 1, H, W)
+        "Each column's energy in dB (B, 1, W): power summed over the bands of the image's dB scale."
+        top = self.model.config.images.top_db
+        return 10 * torch.log10((10 ** (((x0 + 1) / 2 * top - top) / 10)).sum(-2))
+
+    def project(self, x0): # [-1, 1] images (B, 1, H, W)
+        "The images with each column shifted `strength` of the way to the curve (at the images' own mean level)."
+        L, tg = self.levels(x0), self.target.to(x0)
+        on = (tg > FLOOR_DB).float()
+        shift = ((L - tg) * on).sum(-1, keepdim=True) / on.sum().clamp_min(1)
+        delta = self.strength * (tg + shift - L)
+        return (x0 + delta[..., None, :] * 2 / self.model.config.images.top_db).clamp(-1, 1)
+
+    def forward(self, x, t, cond=None):
+        d = self.model.diffusion
+        ab = d.abar(t).to(x.device).float()
+        eps, x0 = d.to_eps_x0(self.model(x, t, cond).float(), x, ab)
+        x0 = self.project(x0)
+        a, s = ab.sqrt().view(-1, *[1] * (x.ndim - 1)), (1 - ab).sqrt().view(-1, *[1] * (x.ndim - 1))
+        eps = (x - a * x0) / s
+        p = d.config.prediction
+        return eps if p == 'epsilon' else x0 if p == 'sample' else a * eps - s * x0
+
+@patch
+def curve_target(self:AudioDiffusion, control) -> torch.Tensor: # a `foleybook.control.Control`
+    "The control's loudness (dB) at this model's image columns (W,)."
+    im = self.config.images
+    return torch.tensor(control.at(im.sample_rate / im.hop_length, im.x_res).loudness, dtype=torch.float32)
+
+@patch
+def control_options(self:AudioDiffusion, control) -> dict: # a `foleybook.control.Control`
+    "The `generate` options that follow `control`: the curve the mel columns are guided toward (none if latent)."
+    return {} if self.vae is not None else {'curve': control}
+
 # %% ../../nbs/10c_audio_diffusion.ipynb #19d942d0
 @patch
 def sample_x(self:AudioDiffusion, cond=None, # a condition (see `cond_for`)
@@ -221,6 +270,8 @@ def sample_x(self:AudioDiffusion, cond=None, # a condition (see `cond_for`)
              eta:float=None, # DDIM eta (default: the config's)
              guidance:float=None, # classifier-free guidance (default: the config's; 1 for unconditional sampling)
              precision:str='auto', # the UNet's inference form (`fast_unet`): 'auto', 'bf16' or 'fp32' (exact)
+             curve=None, # a `foleybook.control.Control` the mel columns' energy follows (`LoudnessGuide`)
+             curve_strength:float=1., # `LoudnessGuide`'s strength
              **kw): # more options of `GaussianDiffusion.sample` (noise, x_start, start_step, mask, known, on_step)
     "Diffusion examples (n, C, h, w) for `cond`."
     c = self.config
@@ -231,8 +282,9 @@ def sample_x(self:AudioDiffusion, cond=None, # a condition (see `cond_for`)
     g = (c.guidance if guidance is None else guidance) if cond is not None else 1.
     if cond_t is not None: cond_t = cond_t.to(self.device)
     self.eval()
+    model = self if curve is None else LoudnessGuide(self, self.curve_target(curve), curve_strength)
     with self.fast_unet(precision):
-        return self.diffusion.sample(self, (n, *self.x_shape), cond_t, sampler=sampler, steps=steps, guidance=g,
+        return self.diffusion.sample(model, (n, *self.x_shape), cond_t, sampler=sampler, steps=steps, guidance=g,
                                      seed=seed,
                                      eta=c.eta if eta is None else eta, **kw)
 
@@ -261,8 +313,14 @@ def generate(self:AudioDiffusion, cond=None, # class name / id, clip name, list 
              n:int=1, # clips
              seed:int=0, # same seed, same clips
              n_iter:int=None, # Griffin-Lim iterations (default: the config's)
-             **options) -> torch.Tensor: # `sample_x` options: sampler, steps, eta, guidance
+             # a `foleybook.control.Control` every clip follows (`foleybook.control.follow`: guided toward its curve,
+             # then the best of `candidates` by E-L1, brought to the control's level), as `write_clips`'s `control`
+             control=None,
+             candidates:int=4, # with a control: candidates per clip
+             **options) -> torch.Tensor: # `sample_x` options: sampler, steps, eta, guidance, curve
     "Generate `n` clips (n, T) at `sample_rate` (the `Generator` protocol)."
+    if control is not None:
+        return follow(self, cond, control, n, seed, candidates, n_iter=n_iter, **options)
     with torch.no_grad(): return self.vocode(tensor_to_uint8(self.sample_images(cond, n, seed, **options)), n_iter)
 
 # %% ../../nbs/10c_audio_diffusion.ipynb #7eef5657

@@ -8,6 +8,7 @@ import torch
 from ..core import ConfigError
 from ..protocols import GeneratorMixin
 from .core import GaussianDiffusion, SAMPLERS
+from ..control import follow
 
 # %% auto #0
 __all__ = ['sampling_record', 'DiffusionGenerator']
@@ -60,7 +61,7 @@ class DiffusionGenerator(GeneratorMixin):
 
     def control_options(self, control) -> dict: # a `foleybook.control.Control`
         "The `generate` options that follow `control`: the shaped-noise prior's frames from it (none for white noise)."
-        return {'control': control} if hasattr(self.diffusion.prior, 'control_frames') else {}
+        return {'curve': control} if hasattr(self.diffusion.prior, 'control_frames') else {}
 
     def sampling(self, **options) -> dict: # `generate` options
         ("How `generate(**options)` samples: the sampler, its model calls per clip (guidance's rows share a call) "
@@ -86,11 +87,16 @@ class DiffusionGenerator(GeneratorMixin):
     def generate(self, cond=None, # a class name or id, a list of n of them, a tensor, or None
                  n:int=1, # number of clips
                  seed:int=0, # same seed, same clips
-                 control=None, # a `foleybook.control.Control`: the shaped-noise prior's frames (`control_options`)
+                 # a `foleybook.control.Control` every clip follows (`foleybook.control.follow`: its shaped noise,
+                 # then the best of `candidates` by E-L1, brought to the control's level), as `write_clips`'s
+                 control=None,
+                 candidates:int=4, # with a control: candidates per clip
+                 curve=None, # a `foleybook.control.Control`: the shaped-noise prior's frames (`control_options`)
                  **options): # `GaussianDiffusion.sample` options
         "Sample `n` examples for `cond` and decode them to waves (n, T); `steps=0` is the sampler's own count."
+        if control is not None: return follow(self, cond, control, n, seed, candidates, curve=curve, **options)
         if options.get('steps') == 0: options['steps'] = None
-        prior = self.diffusion.prior
+        prior, control = self.diffusion.prior, curve
         if control is not None and not hasattr(prior, 'control_frames'):
             raise ConfigError(f"this {type(self.model).__name__}'s noise is white: a control can only rerank its "
                               f"clips (`foleybook.control.follow`), not shape its noise")

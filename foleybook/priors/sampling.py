@@ -5,11 +5,13 @@
 # %% ../../nbs/05_sampling.ipynb #12b78ed2
 from __future__ import annotations
 import torch
-from ..core import ConfigError
+from ..core import ConfigError, model_device
+from ..audio import MelSpectrogram
 from ..seeds import draw_uniform
 
 # %% auto #0
-__all__ = ['check_sampling', 'filter_logits', 'sample_logits', 'guided_logits', 'autoregress']
+__all__ = ['check_sampling', 'filter_logits', 'sample_logits', 'guided_logits', 'autoregress', 'code_levels', 'EnvelopeSteer',
+           'curve_steer']
 
 # %% ../../nbs/05_sampling.ipynb #ffe1b86d
 def check_sampling(temperature:float=1., # >= 0
@@ -83,3 +85,55 @@ def autoregress(step, # step(i) -> the model's logits (rows, V) at position i (i
         if guidance != 1: logits = guided_logits(*logits.chunk(2), guidance)
         if on_step is not None: on_step(i, logits)
         write(i, draw(logits, generator))
+
+# %% ../../nbs/05_sampling.ipynb #5e7fbcd6
+@torch.no_grad()
+def code_levels(decode, # decode(codes (V, rows, cols)) -> mel (V, n_mels, frames) in the codec's scale
+                n_codes:int, # V
+                shape:tuple, # (rows, cols) of a code map
+                unscale) -> torch.Tensor: # unscale(mel) -> linear magnitudes (`foleybook.audio.MelSpectrogram.unscale`)
+    "Each code's level in dB (V,): a map of that code alone, decoded, mel power summed over bands, mean over frames."
+    codes = torch.arange(n_codes)[:, None, None].expand(n_codes, *shape).contiguous()
+    mag = unscale(decode(codes).float().cpu())
+    return 10 * torch.log10((mag ** 2).sum(1).mean(-1).clamp_min(1e-12))
+
+class EnvelopeSteer:
+    "An `on_step(r, c, logits)` hook pulling each drawn code's level toward a loudness curve at its column."
+    def __init__(self, levels, # (V,) each code's level in dB (`code_levels`)
+                 target, # (cols,) the curve's loudness in dB at the code map's columns
+                 rows:int, # code rows
+                 n:int, # code maps sampled together
+                 strength:float=1., # nats per dB of level error
+                 floor:float=-60.): # target frames at or below it are silence
+        if strength < 0: raise ConfigError(f"curve strength must be >= 0, got {strength}")
+        self.levels, self.strength = torch.as_tensor(levels).float(), float(strength)
+        self.target = torch.as_tensor(target).float()
+        self.on = self.target > floor
+        self.mean_on = self.target[self.on].mean() if self.on.any() else self.target.mean()
+        self.sum, self.count = torch.zeros(n, rows), torch.zeros(n, rows)
+
+    def __call__(self, r:int, c:int, logits): # code row, time column, logits (n, V), changed in place
+        E = self.levels.to(logits.device)
+        expect = (logits.float().softmax(-1) @ E).cpu()
+        if self.on[c]: self.sum[:, r] += expect - self.target[c]; self.count[:, r] += 1
+        shift = torch.where(self.count[:, r] > 0, self.sum[:, r] / self.count[:, r].clamp_min(1),
+                            expect - self.mean_on)
+        want = (self.target[c] + shift).to(logits.device)
+        logits -= (self.strength * (E[None] - want[:, None]).abs()).to(logits.dtype)
+
+# %% ../../nbs/05_sampling.ipynb #20a24006
+def curve_steer(codec, # decodes code maps to mels: `decode(codes)`, its `mel_config` (or `config.mel`)
+                control, # a `foleybook.control.Control`
+                shape:tuple, # (rows, cols) of the code maps
+                n:int, # maps sampled together
+                seconds:float, # what the maps' columns span
+                strength:float=1.) -> EnvelopeSteer: # nats per dB
+    "The `EnvelopeSteer` pulling `n` code maps of `shape` toward `control` (the codec's level table cached on it)."
+    rows, cols = shape
+    cache = codec.__dict__.setdefault('_code_levels', {})
+    if tuple(shape) not in cache:
+        mel = getattr(codec, 'mel_config', None) or codec.config.mel
+        cache[tuple(shape)] = code_levels(lambda c: codec.decode(c.to(model_device(codec))), codec.n_codes, shape,
+                                          MelSpectrogram(mel).unscale)
+    target = control.at(cols / seconds, cols).loudness
+    return EnvelopeSteer(cache[tuple(shape)], target, rows, n, strength)

@@ -171,6 +171,10 @@ def change_control(driver, c) -> str:
             driver.execute_script("arguments[0].focus()", h[0]); h[0].send_keys(key)
             if readout() != before: return f"{label} {before} -> {readout()}"
         pytest.fail(f"the slider {label!r} did not move with the arrow keys")
+    if (f := c.find_elements(By.CSS_SELECTOR, 'input[type=file]')):   # an upload: a clip of the repository's own
+        clip = ROOT/'nbs'/'results'/'diffwave_demo_clips'/'DogBark.wav'
+        f[0].send_keys(str(clip))
+        return f"{label or 'upload'} <- {clip.name}"
     if (cb := c.find_elements(By.CSS_SELECTOR, 'input[type=checkbox]')):
         cb[0].click(); return f"{label} toggled"
     if (num := c.find_elements(By.CSS_SELECTOR, 'input[type=number], input[type=text]')):

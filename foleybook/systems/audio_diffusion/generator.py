@@ -10,6 +10,7 @@ from ...diffusion.core import SAMPLERS
 from ...diffusion.audio_diffusion import AudioDiffusion
 from ...diffusion.mel_images import tensor_to_uint8
 from ...protocols import GeneratorMixin
+from ...control import follow
 from ...eval.system_metrics import class_accuracy
 from ...generators import System, Part, PartsGenerator, register_system, load_vocoder_part
 
@@ -72,9 +73,18 @@ class AudioDiffusionGenerator(GeneratorMixin, PartsGenerator):
                  n:int=1, # clips
                  seed=0, # same seed, same clips: an int (clip j: `clip_seed(seed, j)`) or one seed per clip
                  n_iter:int=None, # Griffin-Lim iterations (default: its setting, else the config's)
+                 # a `foleybook.control.Control` every clip follows (`follow`: its mel columns guided toward the
+                 # curve, then the best of `candidates` by E-L1), as `write_clips`'s `control`
+                 control=None,
+                 candidates:int=4, # with a control: candidates per clip
                  **options) -> torch.Tensor: # sampler, steps, eta, guidance over its settings
         "`n` clips (n, T) at `sample_rate`: the denoiser's images, vocoded."
+        if control is not None: return follow(self, cond, control, n, seed, candidates, n_iter=n_iter, **options)
         return self.vocode(tensor_to_uint8(self.sample_images(cond, n, seed, **options)), n_iter)
+
+    def control_options(self, control) -> dict: # a `foleybook.control.Control`
+        "The `generate` options that follow `control`: the denoiser's (its mel columns guided toward the curve)."
+        return self.denoiser.control_options(control)
 
     def __repr__(self):
         return f"AudioDiffusionGenerator(vocoder={type(self.vocoder).__name__}, {self.settings})"

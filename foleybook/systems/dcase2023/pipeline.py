@@ -14,6 +14,7 @@ from ...protocols import Prior, Codec, Vocoder, GeneratorMixin
 from ...data.synth import DCASE_CLASSES
 from ...audio import pad_or_trim
 from ...fastpath import resolve_precision
+from ...priors.sampling import curve_steer
 from ...generators import (CodePipeline, System, Part, register_system,
                                       load_vocoder_part, classes_of)
 
@@ -76,10 +77,21 @@ class FoleyPipeline(CodePipeline):
 
     def sample_codes(self, c=None, # class name or id (None: the first class)
                      n:int=1, seed:int=0, temperature:float=1., top_k:int=None,
-                     guidance:float=1.) -> torch.Tensor: # classifier-free guidance scale (1: none)
+                     guidance:float=1., # classifier-free guidance scale (1: none)
+                     curve=None, # a `foleybook.control.Control` the codes' levels are steered toward (`curve_steer`)
+                     curve_strength:float=1.) -> torch.Tensor: # nats per dB of level error
         "Code maps of `n` clips of class `c` (what `CodePipeline.generate` decodes, chunk by chunk)."
+        kw = {}
+        if curve is not None:
+            cfg = self.prior.config
+            kw['on_step'] = curve_steer(self.codec, curve, (cfg.height, cfg.width), n,
+                                        self.n_samples / self.sample_rate, curve_strength)
         return self.prior.sample(self.class_id(0 if c is None else c), n, temperature=temperature, top_k=top_k or None,
-                                 guidance=guidance, seed=seed)
+                                 guidance=guidance, seed=seed, **kw)
+
+    def control_options(self, control) -> dict: # a `foleybook.control.Control`
+        "The `generate` options that follow `control`: the prior's codes steered toward its curve (PixelSNAIL)."
+        return {'curve': control} if hasattr(getattr(self.prior, 'config', None), 'height') else {}
 
 def _time_factor(codec) -> int:
     "The codec's downsampling along time (its `downsample`: an int, or (frequency, time))."

@@ -23,6 +23,7 @@ from .tiers import *
 from .train import TIERS, clip_files, clip_tracks
 from .generate import MODES, rate_factor, tier_inputs, generate_tier
 from ...generators import PartsGenerator, System, Part, register_system
+from ...control import follow
 
 # %% auto #0
 __all__ = ['FILL_RANGE_DB', 'TIER_ENVELOPES', 'MTCRNN_SYSTEM', 'MTCRNN', 'plot_chain', 'clip_audio', 'texture_splits',
@@ -86,9 +87,18 @@ def generate(self:MTCRNN,
              temperature:float=1., top_p:float=None, # sampling of every tier
              method:str='fast', dtype=torch.float32, # the per-step loop (`generate_tier`)
              tracks:bool=False, # also return every tier's output
-             progress:bool=False): # show the steps of every tier (`foleybook.console.Progress`)
+             progress:bool=False, # show the steps of every tier (`foleybook.console.Progress`)
+             # a `foleybook.control.Control` every clip follows (`foleybook.control.follow`: its loudness as the curve,
+             # `control_options`, then the best of `candidates` by E-L1, at the control's level), as `write_clips`'s
+             control=None,
+             candidates:int=4): # with a control: candidates per clip
     ("Waves (n, T) at 16 kHz on the CPU (generated on the tiers' device); with `tracks=True`, `(waves, {'control', "
      "'tier3', 'tier2', 'audio'})`.")
+    if control is not None:
+        if tracks or mode != 'external':
+            raise ConfigError("MTCRNN.generate: a control is followed in mode 'external', no tracks")
+        return follow(self, cond, control, n, seed, candidates, clip=clip, start=start, prime=prime,
+                      temperature=temperature, top_p=top_p, method=method, dtype=dtype)
     if mode not in MODES: raise ConfigError(f"MTCRNN.generate: mode must be one of {MODES}, got {mode!r}")
     c3 = self.tier3.config
     rate = c3.rate if control_rate is None else control_rate

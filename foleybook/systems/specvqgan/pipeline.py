@@ -17,6 +17,7 @@ from ...generators import (CodePipeline, System, Part, register_system, load_voc
 from ...vocoders.base import vocode, GriffinLimVocoder
 from ...eval.system_metrics import class_accuracy
 from ...priors.transformer import SpecGPT
+from ...priors.sampling import curve_steer
 
 # %% auto #0
 __all__ = ['SPECVQGAN_SYSTEM', 'sources_from_folder', 'SpecVQGANPipeline', 'features_root', 'derangement', 'codebook_ceiling',
@@ -137,9 +138,16 @@ def source_codes(self:SpecVQGANPipeline, name:str):
 @patch
 def sample_codes(self:SpecVQGANPipeline, cond=None, n:int=1, seed:int=0, temperature:float=1., top_k:int=0,
                  top_p:float=1.,
-                 guidance:float=1., prime=None, prime_frac:float=0.):
+                 guidance:float=1., prime=None, prime_frac:float=0.,
+                 curve=None, # a `foleybook.control.Control` the codes' levels are steered toward (`curve_steer`)
+                 curve_strength:float=1.): # nats per dB of level error
     ("Code grids (n, rows, cols) for `cond`; `prime` is a source clip name or a code grid (default with prime_frac > "
      "0: the source `cond`).")
+    kw = {}
+    if curve is not None:   # the GPT samples column by column: position i is row i % rows of column i // rows
+        rows, cols = self.prior.config.code_shape
+        st = curve_steer(self.codec, curve, (rows, cols), n, self.n_samples / self.sample_rate, curve_strength)
+        kw['on_step'] = lambda i, logits: st(i % rows, i // rows, logits)
     if prime_frac and prime is None:
         if self.kind != 'feature' or not isinstance(cond, str):
             raise ConfigError("prime_frac > 0 needs prime= a source clip name or a code grid")
@@ -147,7 +155,12 @@ def sample_codes(self:SpecVQGANPipeline, cond=None, n:int=1, seed:int=0, tempera
     if isinstance(prime, str): prime = self.source_codes(prime)
     return self.prior.sample(self.condition(cond), n, temperature=temperature, top_k=top_k or None,
                              top_p=None if top_p >= 1 else top_p, guidance=guidance, seed=seed,
-                             prime=prime, prime_frac=prime_frac if prime is not None else 0.)
+                             prime=prime, prime_frac=prime_frac if prime is not None else 0., **kw)
+
+@patch
+def control_options(self:SpecVQGANPipeline, control) -> dict: # a `foleybook.control.Control`
+    "The `generate` options that follow `control`: the GPT's codes steered toward its curve."
+    return {'curve': control}
 
 # %% ../../../nbs/16a_specvqgan_pipeline.ipynb #fae00549
 def features_root(r): # an experiment
