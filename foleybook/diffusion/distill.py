@@ -114,6 +114,8 @@ def distill_rounds(teacher, # a trained denoiser with its process as `.diffusion
     torch.manual_seed(seed)
     source = dict(folder=None if folder is None else str(folder), fingerprint=state_fingerprint(teacher)[:16],
                   steps=steps, guidance=float(guidance))
+    # what the student trains: the teacher's trainable parameters (all of them if it comes frozen)
+    train = {n for n, q in teacher.named_parameters() if q.requires_grad} or {n for n, _ in teacher.named_parameters()}
     tch = copy.deepcopy(teacher).eval()
     tch.diffusion.config = tch.diffusion.config.replace(timestep_spacing='uniform')
     records, cpu = [], 0.
@@ -121,7 +123,7 @@ def distill_rounds(teacher, # a trained denoiser with its process as `.diffusion
         steps //= 2
         student = copy.deepcopy(tch).train()
         obj = DistillObjective(student.diffusion, tch, student, steps, guidance)
-        opt = torch.optim.Adam([p for p in student.parameters() if p.requires_grad], lr=lr)
+        opt = torch.optim.Adam([q.requires_grad_(True) for n, q in student.named_parameters() if n in train], lr=lr)
         t0, losses = time.process_time(), []
         for _ in range(iters):
             x0, cond = batches()
