@@ -74,7 +74,8 @@ RECIPE_PRESETS = {
         evaluate=dict(embedders=('vggish', 'classifier'))),
 }
 for _p in RECIPE_PRESETS.values(): _p['distill'] = None   # no distill stage ("Fewer calls: a distilled student")
-# the demo, then its model distilled from 16 DDIM steps to a student of 2 calls (10 CPU minutes at most)
+# the demo, then its model distilled from 16 DDIM steps to a student of 2 calls (about 2 CPU minutes); below the
+# demo sampler's quality (06h_distillation)
 RECIPE_PRESETS['demo-fast'] = dict(RECIPE_PRESETS['demo'], distill=dict(steps=16, rounds=3, iters=100, bs=8))
 AUDIO_DIFFUSION_SECTIONS = dict(vae=Train('klvae'), unet=Train('audio_diffusion'), vocoder=Train('hifigan'),
                                 generate=AudioDiffusionGenerate, distill=DistillSection)
