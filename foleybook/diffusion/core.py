@@ -16,8 +16,8 @@ from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['SCHEDULES', 'TIMESTEP_SPACINGS', 'SAMPLERS', 'linear_betas', 'scaled_linear_betas', 'cosine_betas', 'fast_schedule',
-           'DiffusionConfig', 'null_cond', 'drop_cond', 'batch_cond', 'GaussianDiffusion', 'ddpm_steps', 'ddim_steps',
-           'fast_steps', 'ddim_update', 'ddpm_update', 'fast_update']
+           'DiffusionConfig', 'student_defaults', 'null_cond', 'drop_cond', 'batch_cond', 'GaussianDiffusion',
+           'ddpm_steps', 'ddim_steps', 'fast_steps', 'ddim_update', 'ddpm_update', 'fast_update']
 
 # %% ../../nbs/06_diffusion.ipynb #572aab7b
 def linear_betas(T:int, # number of training steps
@@ -85,6 +85,10 @@ class DiffusionConfig(FoleyConfig):
     noise: str = 'white'
     noise_floor: float = None       # 'harmonic': None unit variance; else the std follows the envelope, >= this
     noise_spread: float = 0.1       # 'harmonic': a sampled contour's pitch times a factor in [1 - spread, 1 + spread]
+    # a distilled student (`diffusion.distill`): its sampling options (sampler, steps, eta, guidance), the generators'
+    # defaults, and its teacher (folder, fingerprint, steps, guidance) and rounds
+    sampling: dict = None
+    teacher: dict = None
     removed: ClassVar[dict] = {'t_power': 1.0}   # training steps drawn other than uniformly: not an option
     presets: ClassVar[dict] = {
         'diffwave_sc09': dict(),
@@ -102,6 +106,13 @@ class DiffusionConfig(FoleyConfig):
             raise ConfigError(f"schedule must be one of {list(SCHEDULES)}, got {self.schedule!r}")
         if self.schedule == 'cosine': return cosine_betas(self.T)
         return SCHEDULES[self.schedule](self.T, self.beta_start, self.beta_end)
+
+# %% ../../nbs/06_diffusion.ipynb #77c9d56c
+def student_defaults(c:DiffusionConfig, # a model's process config
+                     sampler:str=None, # the sampler asked for (None: the config's `sampling`, else 'fast')
+                     defaults:dict=None) -> dict: # the sampling options asked for
+    "A generator's default sampling options: a distilled student's `sampling`, then `sampler` and `defaults` over it."
+    return {'sampler': 'fast', **(c.sampling or {}), **({'sampler': sampler} if sampler else {}), **(defaults or {})}
 
 # %% ../../nbs/06_diffusion.ipynb #3f3317dd
 def null_cond(cond, model=None):

@@ -14,7 +14,7 @@ from torch.nn.utils.parametrizations import weight_norm
 from ..core import FoleyConfig, Pretrained, ConfigError, DataError, CheckpointError, check_state_dict
 from ..torch_files import load_torch_file
 from ..audio import MelConfig, MelSpectrogram
-from .core import DiffusionConfig, GaussianDiffusion
+from .core import DiffusionConfig, GaussianDiffusion, student_defaults
 from .generator import DiffusionGenerator
 from .noise import noise_prior
 from .diffwave_blocks import (DiffWaveConfig, step_embedding, wn, MelUpsampler,
@@ -316,7 +316,7 @@ def as_vocoder(self:DiffWave, **kw): # `DiffWaveVocoder` options (sampler, seed,
 # %% ../../nbs/06b_diffwave.ipynb #2f804085
 @patch
 def generator(self:DiffWave, classes=None, # class names (default: `config.class_names`)
-               sampler:str='fast', # default sampler
+               sampler:str=None, # default sampler (None: a distilled student's, else 'fast')
                bf16:bool=None, # bf16 matrix products (None: measured, see `fast_diffwave`)
                length:int=None, # samples per clip (default: the `gen_length` an older config.json held, else `length`)
                **defaults): # more default sampling options (steps, guidance, ...)
@@ -328,8 +328,9 @@ def generator(self:DiffWave, classes=None, # class names (default: `config.class
         raise ConfigError(f"{len(classes)} class names for a model of {c.n_classes} classes")
     n = length or getattr(c, 'generation_values', {}).get('length') or c.length
     return DiffusionGenerator(fast_diffwave(self, bf16), self.diffusion, (c.in_channels, n),
-                              c.sample_rate, classes=classes, sampler=sampler, clip=c.scale, source=self,
-                              decode=None if c.scale == 1 else (lambda x: x / c.scale), **defaults)
+                              c.sample_rate, classes=classes, clip=c.scale, source=self,
+                              decode=None if c.scale == 1 else (lambda x: x / c.scale),
+                              **student_defaults(c.diffusion, sampler, defaults))
 
 @patch
 def generate(self:DiffWave, cond=None, # a class name or id, a list of them, or None

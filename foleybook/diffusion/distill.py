@@ -4,13 +4,15 @@
 
 # %% ../../nbs/06h_distillation.ipynb #fd5673da
 from __future__ import annotations
-import torch
+import copy, time
+import numpy as np, torch
 from torch import nn
 from ..core import ConfigError
 from .core import GaussianDiffusion, TIMESTEP_SPACINGS, null_cond
+from ..eval.embedders import state_fingerprint
 
 # %% auto #0
-__all__ = ['ddim_move', 'distill_target', 'distill_loss', 'DistillObjective']
+__all__ = ['ddim_move', 'distill_target', 'distill_loss', 'DistillObjective', 'as_student', 'distill_rounds']
 
 # %% ../../nbs/06h_distillation.ipynb #8ee80182
 def _out(model, x, t, cond, guidance:float):
@@ -80,3 +82,60 @@ class DistillObjective(nn.Module):
         self._teacher = [teacher.eval().requires_grad_(False)]   # kept out of the parameters and the state dict
     def forward(self, x0, cond=None):
         return distill_loss(self.d, self._teacher[0], self.student, x0, cond, self.steps, self.guidance)
+
+# %% ../../nbs/06h_distillation.ipynb #d5c28caf
+def as_student(model, # a denoiser with its process as `.diffusion` and `.config.diffusion`
+               steps:int, # its DDIM steps on the 'uniform' grid
+               teacher:dict): # what taught it: folder, fingerprint, steps, guidance, rounds
+    ("Mark `model` (in place) a distilled student: its process config samples it with DDIM, `steps` steps on the "
+     "'uniform' grid, eta 0 and guidance 1 (`DiffusionConfig.sampling`; audio-diffusion's own fields too) and names "
+     "its `teacher`.")
+    s = dict(sampler='ddim', steps=int(steps), eta=0., guidance=1.)
+    dc = model.config.diffusion.replace(timestep_spacing='uniform', p_uncond=0., sampling=s, teacher=dict(teacher))
+    model.config.diffusion = model.diffusion.config = dc
+    if hasattr(model.config, 'sampler'): model.config = model.config.replace(**s)   # `AudioDiffusionConfig`'s
+    return model
+
+def distill_rounds(teacher, # a trained denoiser with its process as `.diffusion` (`Sashimi`, `AudioDiffusion`, ...)
+                   batches, # `batches() -> (x0, cond)`: a batch of clean diffusion examples and their condition
+                   steps:int=16, # the teacher's DDIM steps on the 'uniform' grid in the first round
+                   rounds:int=4, # halvings: the last student takes `steps // 2**rounds` steps
+                   iters:int=100, # Adam steps a round
+                   lr:float=2e-4, # Adam's learning rate
+                   guidance:float=1., # the teacher's guidance (folded into the first student)
+                   seed:int=0, # the batches' and steps' random seed
+                   folder:str=None, # where the teacher was loaded from, for the students' record
+                   log=None, # `log(line)` after each round
+                   each=None): # `each(round, student, record)` after each round (the students are not changed after)
+    ("Progressive distillation of `teacher` (left untouched): each round's student, started from its teacher, learns "
+     "one DDIM step for two of it. Returns (the last student in eval mode, the rounds' records).")
+    if rounds < 1 or steps % 2 ** rounds:
+        raise ConfigError(f"steps {steps} must halve {rounds} time(s) to a whole number (rounds >= 1)")
+    torch.manual_seed(seed)
+    source = dict(folder=None if folder is None else str(folder), fingerprint=state_fingerprint(teacher)[:16],
+                  steps=steps, guidance=float(guidance))
+    # what the student trains: the teacher's trainable parameters (all of them if it comes frozen)
+    train = {n for n, q in teacher.named_parameters() if q.requires_grad} or {n for n, _ in teacher.named_parameters()}
+    tch = copy.deepcopy(teacher).eval()
+    tch.diffusion.config = tch.diffusion.config.replace(timestep_spacing='uniform')
+    records, cpu = [], 0.
+    for k in range(rounds):
+        steps //= 2
+        student = copy.deepcopy(tch).train()
+        obj = DistillObjective(student.diffusion, tch, student, steps, guidance)
+        opt = torch.optim.Adam([q.requires_grad_(True) for n, q in student.named_parameters() if n in train], lr=lr)
+        t0, losses = time.process_time(), []
+        for _ in range(iters):
+            x0, cond = batches()
+            loss = obj(x0, cond); opt.zero_grad(); loss.backward(); opt.step(); losses.append(loss.item())
+        cpu += time.process_time() - t0
+        as_student(student.eval(), steps, dict(source, rounds=k + 1))
+        m = max(1, iters // 10)
+        records.append(dict(round=k + 1, steps=steps, loss_first=float(np.mean(losses[:m])),
+                            loss_last=float(np.mean(losses[-m:])), cpu_s=round(cpu, 1)))
+        if log: log(f"distillation round {k + 1}/{rounds}: {steps} step(s), loss {records[-1]['loss_first']:.4f} -> "
+                    f"{records[-1]['loss_last']:.4f}, {cpu / 60:.1f} CPU min so far")
+        if each: each(k + 1, student, records[-1])
+        tch, guidance = student, 1.
+    return tch, records
+

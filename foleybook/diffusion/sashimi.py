@@ -11,7 +11,7 @@ import torch, torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 from ..core import FoleyConfig, Pretrained, ConfigError, DataError, discover
-from .core import DiffusionConfig, GaussianDiffusion
+from .core import DiffusionConfig, GaussianDiffusion, student_defaults
 from .generator import DiffusionGenerator
 from .noise import noise_prior
 from .diffwave_blocks import step_embedding
@@ -273,18 +273,18 @@ class Sashimi(Pretrained, nn.Module):
         return self.diffusion.loss(self, wave.reshape(wave.shape[0], self.config.in_channels, -1) * self.config.scale,
                                    cond)
 
-    def generator(self, classes=None, sampler:str='fast', length:int=None, **defaults):
+    def generator(self, classes=None, sampler:str=None, length:int=None, **defaults):
         ("This model as a `Generator` of `length`-sample clips (default: the `gen_length` an older config.json held, "
-         "else `config.length`).")
+         "else `config.length`), sampling with `sampler` (default: a distilled student's, else 'fast').")
         c = self.config
         classes = c.class_names if classes is None else classes
         n = length or getattr(c, 'generation_values', {}).get('length') or c.length
         if n % math.prod(c.pool):
             raise ConfigError(f"SaShiMi generates a multiple of prod(pool) = {math.prod(c.pool)} samples, not {n}")
         return DiffusionGenerator(fast_sashimi(self), self.diffusion, (c.in_channels, n), c.sample_rate,
-                                  classes=None if classes is None else list(classes), sampler=sampler, clip=c.scale,
-                                  source=self,
-                                  decode=None if c.scale == 1 else (lambda x: x / c.scale), **defaults)
+                                  classes=None if classes is None else list(classes), clip=c.scale, source=self,
+                                  decode=None if c.scale == 1 else (lambda x: x / c.scale),
+                                  **student_defaults(c.diffusion, sampler, defaults))
 
     @property
     def classes(self): return None if self.config.class_names is None else list(self.config.class_names)

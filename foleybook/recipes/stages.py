@@ -232,8 +232,11 @@ def stage_generate(r:Recipe) -> dict:
     "Write `n_per_class` clips a class with the recipe's `Generator` in `gen/<Class>/`, in the data's format and level."
     from foleybook.generators import write_clips
     if r.spec.system is None: raise ConfigError(f"recipe {r.spec.name} has no system: nothing to generate with")
-    g = r.spec.system.assemble(r, recipe_device(r))
+    from foleybook.recipes.distill_stage import generate_source, STUDENT_OPTIONS
+    source = generate_source(r)   # the distilled student in its teacher's place when the distill stage ran
+    g = r.spec.system.assemble(source, recipe_device(r))
     s = dict(r.P['generate']); n = s.pop('n_per_class'); bs = s.pop('bs', 8)
+    if source is not r: s = {k: v for k, v in s.items() if k not in STUDENT_OPTIONS}   # the student's own
     prof = data_profile(r)
     duration, sr = s.pop('duration', None) or prof.duration, s.pop('sample_rate', None) or prof.sample_rate
     levels = prof if s.pop('match_levels', True) else None
@@ -246,7 +249,7 @@ def stage_generate(r:Recipe) -> dict:
     write_clips(g, r.path('gen'), n, seed=r.seed, classes=classes, duration=duration, sample_rate=sr, batch_size=bs,
                 levels=levels, info=native, **s)
     return dict(n_per_class=n, sample_rate=sr, duration=duration, match_levels=levels is not None, generator=native,
-                precision=precision_record(g),
+                precision=precision_record(g), **({'student': 'distill/final'} if source is not r else {}),
                 **(g.sampling(**s) if hasattr(g, 'sampling') else {}))   # a diffusion's sampler, calls
 
 def precision_record(g) -> dict:
@@ -414,7 +417,8 @@ def system_recipe(system, # a `System`
         split=Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), stage_split,
                     reads=SPLIT_READS),
         generate=Stage('generate', 'generated clips', 'gen',
-                       tuple(p.stage for p in system.parts.values()) or ('split',), stage_generate,
+                       (*(p.stage for p in system.parts.values()), *(s.name for s in own if s.name == 'distill'))
+                       or ('split',), stage_generate,
                        reads=('generate',)),
         evaluate=Stage('evaluate', 'the report', 'report.json', ('split', 'generate'), stage_evaluate,
                        reads=('evaluate', 'judge')))

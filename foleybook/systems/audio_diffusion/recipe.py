@@ -13,11 +13,13 @@ from ...recipes.sections import Train, GenerateSection
 import foleybook.diffusion.audio_diffusion_train, foleybook.vocoders.vocoder_train   # the trainers of its sections
 from ...recipes.stages import run_trainer, train_clips, system_recipe
 from ...generators import classes_of
+from ...recipes.distill_stage import DistillSection, distill_stage
 from .generator import AUDIO_DIFFUSION_SYSTEM
 
 # %% auto #0
 __all__ = ['DEMO_IMAGES', 'RECIPE_PRESETS', 'AUDIO_DIFFUSION_SECTIONS', 'AUDIO_DIFFUSION', 'AudioDiffusionGenerate',
-           'unet_config', 'no_vae', 'no_vocoder', 'stage_vae', 'stage_unet', 'hifigan_for_images', 'stage_vocoder']
+           'unet_config', 'no_vae', 'no_vocoder', 'stage_vae', 'stage_unet', 'distill_batches', 'hifigan_for_images',
+           'stage_vocoder']
 
 # %% ../../../nbs/17_audio_diffusion_recipe.ipynb #cba98235
 @dataclass
@@ -71,8 +73,12 @@ RECIPE_PRESETS = {
         generate=dict(n_per_class=100, steps=50, guidance=2., bs=8),
         evaluate=dict(embedders=('vggish', 'classifier'))),
 }
+for _p in RECIPE_PRESETS.values(): _p['distill'] = None   # no distill stage ("Fewer calls: a distilled student")
+# the demo, then its model distilled from 16 DDIM steps to a student of 2 calls (about 2 CPU minutes); below the
+# demo sampler's quality (06h_distillation)
+RECIPE_PRESETS['demo-fast'] = dict(RECIPE_PRESETS['demo'], distill=dict(steps=16, rounds=3, iters=100, bs=8))
 AUDIO_DIFFUSION_SECTIONS = dict(vae=Train('klvae'), unet=Train('audio_diffusion'), vocoder=Train('hifigan'),
-                                generate=AudioDiffusionGenerate)
+                                generate=AudioDiffusionGenerate, distill=DistillSection)
 
 # %% ../../../nbs/17_audio_diffusion_recipe.ipynb #fa5edfe4
 def _unet_model(r:Recipe) -> dict:
@@ -104,6 +110,21 @@ def stage_unet(r:Recipe) -> dict:
     train = train_clips(r)
     run_trainer(r, train, model=_unet_model(r), vae_model=None if r.skipped('vae') else str(r.need('vae')))
     return {k: r.P['unet'].get(k) for k in ('preset', 'epochs', 'steps')}
+
+def distill_batches(r:Recipe, # the experiment (its train split)
+                    model, # the trained `AudioDiffusion`
+                    bs:int): # examples a batch
+    ("`() -> (x0, cond)`: random batches of the train clips' diffusion examples (mel images, or their latents) "
+     "and class ids, as the unet stage trains on them (the distill stage's data).")
+    import torch
+    from foleybook.diffusion.audio_diffusion_train import images_from_audio
+    from foleybook.diffusion.mel_images import images_to_tensor
+    x8, labels, _ = images_from_audio(train_clips(r), model.config.images)
+    x = torch.cat([model.to_x(images_to_tensor(list(b), model.config.images)) for b in x8.split(64)]).cpu()
+    def draw():
+        i = torch.randint(0, len(x), (bs,))
+        return x[i], labels[i]
+    return draw
 
 def hifigan_for_images(images, # the `MelImageConfig` of the images
                        preset:str='debug'): # a `HiFiGANConfig` preset: its width and residual blocks are kept
@@ -138,6 +159,7 @@ AUDIO_DIFFUSION = register_recipe(system_recipe(AUDIO_DIFFUSION_SYSTEM, RECIPE_P
     Stage('vae', 'a trained KL autoencoder', 'vae/final', ('split',), stage_vae, 'vae', 'vae', when=no_vae),
     Stage('unet', 'a trained audio-diffusion model', 'unet/final', ('split', 'vae'), stage_unet, 'unet', 'unet'),
     Stage('vocoder', 'a neural vocoder on the images\' mels', 'vocoder/final', ('split',), stage_vocoder, 'vocoder',
-          'vocoder', when=no_vocoder)],
+          'vocoder', when=no_vocoder),
+    distill_stage('unet', 'unet/final', distill_batches)],
     sections=AUDIO_DIFFUSION_SECTIONS,
     aliases=('audio_diffusion',)))   # the older spelling: the same recipe, the same exp/audio-diffusion-PRESET

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json, shutil
 from pathlib import Path
 import numpy as np
+import torch, torch.nn.functional as F
 from ...core import ConfigError, DataError, atomic_write
 from dataclasses import dataclass
 from ...recipes.engine import Recipe, Stage, register_recipe
@@ -14,12 +15,13 @@ from ...recipes.sections import Train, RecipeCommon, GenerateSection
 from ...recipes.stages import (stage_data, stage_split, stage_generate, stage_evaluate, recipe_device,
                                       run_trainer, train_clips, SPLIT_READS, system_recipe)
 from ...generators import data_source
+from ...recipes.distill_stage import DistillSection, distill_stage
 from .generator import DIFFWAVE_SYSTEM
 import foleybook.diffusion.diffwave_train   # the `diffwave` trainer of its `train` section
 
 # %% auto #0
 __all__ = ['RECIPE_PRESETS', 'DIFFWAVE_SECTIONS', 'TASK_STAGES', 'DIFFWAVE', 'DiffWaveCommon', 'DiffWaveGenerate', 'stage_train',
-           'stage_lj_data', 'stage_lj_split', 'stage_vocode']
+           'distill_batches', 'stage_lj_data', 'stage_lj_split', 'stage_vocode']
 
 # %% ../../../nbs/15_diffwave_recipe.ipynb #538d66bb
 @dataclass
@@ -86,7 +88,12 @@ RECIPE_PRESETS = {
                     generate=dict(n_per_class=205, sampler='fast', guidance=1., bs=16),
                     evaluate=dict(embedders=('classifier',))),
 }
-DIFFWAVE_SECTIONS = dict(train=Train('diffwave'), generate=DiffWaveGenerate)
+for _p in RECIPE_PRESETS.values(): _p['distill'] = None   # no distill stage ("Fewer calls: a distilled student")
+# the demo, then its model distilled from 16 DDIM steps at guidance 4 to a student of 4 calls (about 4.5 CPU minutes):
+# the fewest calls within the demo sampler's accuracy and DDIM 20-25's FAD (06h_distillation)
+RECIPE_PRESETS['demo-fast'] = dict(RECIPE_PRESETS['demo'], distill=dict(steps=16, rounds=2, iters=100, bs=8,
+                                                                        guidance=4.))
+DIFFWAVE_SECTIONS = dict(train=Train('diffwave'), generate=DiffWaveGenerate, distill=DistillSection)
 
 # %% ../../../nbs/15_diffwave_recipe.ipynb #147e3303
 def stage_train(r:Recipe) -> dict:
@@ -95,6 +102,24 @@ def stage_train(r:Recipe) -> dict:
     train = train_clips(r)
     run_trainer(r, train, conditional=None if r.P.get('task') == 'vocoder' else True)
     return {k: r.P['train'].get(k) for k in ('backbone', 'preset', 'epochs', 'steps')}
+
+def distill_batches(r:Recipe, # the experiment (its train split)
+                    model, # the trained DiffWave or SaShiMi
+                    bs:int): # examples a batch
+    ("`() -> (x0, cond)`: batches of the train clips as the trainer sees them, `length`-sample excerpts (zero-padded) "
+     "x `scale` at the model's rate, with their class ids (the distill stage's data).")
+    from foleybook.audio import load_audio
+    from foleybook.recipes.stages import class_folders
+    c, classes = model.config, list(model.classes)
+    files = [(f, classes.index(k)) for k, fs in class_folders(train_clips(r)).items() for f in fs]
+    waves = [load_audio(f, sr=c.sample_rate)[0][0] * c.scale for f, _ in files]
+    labels = torch.tensor([k for _, k in files])
+    def draw():
+        i = torch.randint(0, len(waves), (bs,)).tolist()
+        starts = [int(torch.randint(0, max(1, len(waves[k]) - c.length + 1), ())) for k in i]
+        x = [F.pad(waves[k][s:s + c.length], (0, max(0, c.length - len(waves[k]) + s))) for k, s in zip(i, starts)]
+        return torch.stack(x)[:, None], labels[i]
+    return draw
 
 # %% ../../../nbs/15_diffwave_recipe.ipynb #48abbc10
 def _lj_root(data) -> Path:
@@ -170,12 +195,13 @@ def _task_stage(name:str):
 DIFFWAVE = register_recipe(system_recipe(DIFFWAVE_SYSTEM, RECIPE_PRESETS,
     'DiffWave (WaveNet or SaShiMi backbone): class-conditional with the SC09 metrics (FID, IS, mIS, AM, NDB), or an '
     'LJSpeech vocoder',
-    [Stage('train', 'a trained DiffWave', 'model/final', ('split',), _task_stage('train'), 'train', 'model')],
+    [Stage('train', 'a trained DiffWave', 'model/final', ('split',), _task_stage('train'), 'train', 'model'),
+     distill_stage('train', 'model/final', distill_batches)],
     replace=dict(
         data=Stage('data', 'the data description', 'data/source.json', (), _task_stage('data'),
                    reads=('task', 'n_per_class', 'synth', 'seed')),
         split=Stage('split', 'the train / held-out split', 'data/splits.json', ('data',), _task_stage('split'),
                     reads=(*SPLIT_READS, 'n_test')),
-        generate=Stage('generate', 'generated clips', 'gen', ('train',), _task_stage('generate'),
+        generate=Stage('generate', 'generated clips', 'gen', ('train', 'distill'), _task_stage('generate'),
                        reads=('generate', 'n_vocode'))),
     sections=DIFFWAVE_SECTIONS, common=DiffWaveCommon))
