@@ -4,6 +4,7 @@ count, the real-vs-real distances, and each committed system's accuracy over the
 (nbs/results/bench_demo.json, bench_recordings.json). Writes nbs/results/bench_controls.json.
 
     python bench/bench_controls.py [--out FOLDER] [--seeds 0,1,2]
+    python bench/bench_controls.py --prior [--out FOLDER]   # the DiffWave demo's prior, added to the synth rows
 """
 import argparse, json, platform, subprocess, time
 from pathlib import Path
@@ -70,13 +71,39 @@ def save(rows, result):
              "from the held-out clips (white noise at each clip's rms, its envelope on white noise), the classes "
              "that count (every control recognised at most 1.5 times chance), real-vs-real FAD / KAD per class, and "
              "the committed systems' accuracy over the counted classes; the same for the demo-none judge (a None class "
-             "of controls made from its training clips).",
+             "of controls made from its training clips); with --prior, the committed DiffWave demo's shaped-noise "
+             "prior alone as a control of its own on the SynthFoley rows.",
         data={k: BENCH_DATA[k][0] for k in COMMITTED}, preset='demo', cpu=cpu_name(), commit=commit, rows=rows),
         indent=1, default=float) + '\n')
+
+def add_prior(out='bench_controls_run', result='nbs/results/bench_controls.json'):
+    "The committed DiffWave demo's prior alone (`prior_control`) on each SynthFoley row's split, added to the rows."
+    from foleybook.generators import get_system
+    from foleybook.recipes.bench import prior_control, with_prior_control
+    res = json.loads(Path(result).read_text())
+    g = get_system('diffwave').assemble('nbs/results/models/diffwave')
+    P = BENCH_PRESETS['demo']
+    for row in res['rows']:
+        if row['data'] != 'synth': continue   # the committed model's prior holds SynthFoley's contours
+        base = Path(out)/row['data']/f"seed{row['seed']}"
+        dev = bench_data(Path(out)/row['data'], row['data'], P['n_per_class'])
+        fmt = bench_format(dev)
+        split = bench_split(dev, base/'split', P['holdout'], row['seed'])
+        clf = bench_judge(split, P['judge'], row['seed'])
+        prior = prior_control(g, split/'test', clf, fmt, row['seed'])
+        ctl = with_prior_control(dict(recognised=row['recognised'], counted=row['counted'], stamp={}), prior)
+        committed = json.loads(Path(COMMITTED['synth']).read_text())['scores']['diffwave'][str(row['seed'])]
+        per = {c: v['accuracy'] for c, v in committed['per_class'].items()}
+        row['prior_noise'] = dict(system='diffwave', recognised=prior, counted=ctl['counted'],
+                                  accuracy_counted=counted_accuracy(per, ctl['counted']))
+        print(row['seed'], prior, flush=True)
+    save(res['rows'], result)
 
 if __name__ == '__main__':
     ap = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     ap.add_argument('--out', default='bench_controls_run')
     ap.add_argument('--seeds', default='0,1,2')
+    ap.add_argument('--prior', action='store_true', help="add the committed DiffWave demo's prior as a control")
     a = ap.parse_args()
-    main(a.out, tuple(int(s) for s in a.seeds.split(',')))
+    if a.prior: add_prior(a.out)
+    else: main(a.out, tuple(int(s) for s in a.seeds.split(',')))

@@ -9,6 +9,8 @@ from ..core import ConfigError
 from ..protocols import GeneratorMixin
 from .core import GaussianDiffusion, SAMPLERS
 from ..control import follow
+from ..seeds import clip_generators
+from fastcore.basics import patch
 
 # %% auto #0
 __all__ = ['sampling_record', 'DiffusionGenerator']
@@ -111,3 +113,16 @@ class DiffusionGenerator(GeneratorMixin):
 
     def __repr__(self):
         return f"DiffusionGenerator({type(self.model).__name__}, {self.diffusion}, classes={self.classes})"
+
+# %% ../../nbs/06f_diffusion_generator.ipynb #98e7a368
+@patch
+def prior_clips(self:DiffusionGenerator, cond=None, # a class name or id, a list of n of them, or None
+                n:int=1, # clips
+                seed=0): # clip j from `clip_seeds(seed, n)[j]`, as `generate`'s starting noise
+    "The noise the sampler starts from, decoded (n, T) on the CPU: the prior alone; None for white noise."
+    prior = self.diffusion.prior
+    if prior is None: return None
+    c = self.cond_ids(cond, n)
+    x = prior.sampler(None if c is None else c.cpu())((n, *self.example_shape), clip_generators(seed, n), 'cpu')
+    w = self.decode(x) if self.decode is not None else x
+    return w.reshape(n, -1).float().cpu()

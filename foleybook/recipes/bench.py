@@ -20,15 +20,16 @@ from .stages import class_folders, split_files, find_dev_folder
 from .bench_report import DCASE_FIGURES, write_bench_report
 from .bench_scores import (conversion_note, judge_format, to_format, judge_accuracy, system_costs,
                                             class_scores, free_scores, seed_controls)
-from ..eval.controls import counted_accuracy, distance_ratio
+from ..eval.controls import counted_accuracy, counted_classes, distance_ratio
+from ..generators import get_system
 from ..outputs import check_out_path, folder_lock, clear_folder
 from ..console import StatusLine, reporting, hms
 from contextlib import nullcontext
 
 # %% auto #0
 __all__ = ['BENCH_SYSTEMS', 'BENCH_PRESETS', 'RECORDINGS_SEED', 'BENCH_DATA', 'SCORES_LAYOUT', 'bench_sets', 'bench_data',
-           'bench_format', 'bench_split', 'bench_judge', 'in_units_of_real', 'score_system', 'BenchStatus', 'run_bench',
-           'bench_job']
+           'bench_format', 'bench_split', 'bench_judge', 'in_units_of_real', 'score_system', 'prior_control',
+           'with_prior_control', 'BenchStatus', 'run_bench', 'bench_job']
 
 # %% ../../nbs/13e_bench.ipynb #0e7a8032
 # system -> its recipe, the recipe's preset for each benchmark preset, the demo target of its recipe (metric, bar)
@@ -200,6 +201,32 @@ def score_system(name:str, # a key of `BENCH_SYSTEMS`
     with atomic_write(saved, 'w') as f: json.dump(out, f, indent=1, default=float)
     return out
 
+# %% ../../nbs/13e_bench.ipynb #b66d23a0
+def prior_control(g, # a system's generator
+                  test, # the held-out folder: test/<Class>/
+                  judge, # the seed's judge
+                  fmt:dict, # `bench_format`
+                  seed:int=0) -> dict: # the clips' seed
+    "{class: share} the judge recognises of `g`'s prior alone (`prior_clips`), at the held-out clips' levels; or None."
+    if not hasattr(g, 'prior_clips'): return None
+    out, rms = {}, lambda x: float(x.pow(2).mean().sqrt())
+    for c, fs in class_files(test, check=False).items():
+        w = g.prior_clips(c, len(fs), seed)
+        if w is None: return None
+        real = [judge_format(*load_audio(f), fmt) for f in fs]
+        clips = [judge_format(x, g.sample_rate, fmt) for x in w]
+        clips = [x * (rms(r) / max(rms(x), 1e-12)) for x, r in zip(clips, real)]
+        out[c] = judge_accuracy(judge, {c: clips}, fmt['sample_rate'], fmt)[c]
+    return out
+
+def with_prior_control(controls:dict, # `seed_controls`
+                       prior:dict=None) -> dict: # `prior_control` (None: the controls as they are)
+    "The controls with `prior_noise` among them (the classes that count recounted, the stamp marked)."
+    if prior is None: return controls
+    rec = {**controls['recognised'], 'prior_noise': prior}
+    return dict(controls, recognised=rec, counted=counted_classes(rec, list(controls['counted'])),
+                stamp={**controls['stamp'], 'prior_noise': prior})
+
 # %% ../../nbs/13e_bench.ipynb #363df4ca
 def _log(quiet):
     return (lambda s: None) if quiet else (lambda s: print(f"[{time.strftime('%H:%M:%S')}] bench: {s}", flush=True))
@@ -326,4 +353,7 @@ def bench_job(out, # the benchmark folder (its data, the seed's split and judge 
                preset=BENCH_SYSTEMS[name]['presets'][preset], system=system, quiet=quiet, sets=s,
                split=split if spec.splits else None, verbose=not quiet)
     controls = seed_controls(split, judge, fmt, base/'controls', seed) if spec.splits else None
+    if controls is not None:   # a diffusion system whose sampler starts from a shaped prior: that prior is a control
+        g = get_system(spec.name).assemble(Recipe(base/name, None, quiet=True))
+        controls = with_prior_control(controls, prior_control(g, split/'test', judge, fmt, seed))
     return score_system(name, base/name, split/'test', judge, fmt, base/'scores'/name, embedders, controls)
