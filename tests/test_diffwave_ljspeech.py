@@ -47,8 +47,9 @@ def test_ljspeech_recipe(tmp_path):
         assert w.abs().max() > 0
     rep = json.loads(r.path('report.json').read_text())
     assert rep['task'] == 'vocoder' and rep['n'] == 2 and np.isfinite(rep['mel_l1']) and rep['mel_l1'] > 0
-    assert set(rep['stage_seconds']) == set(rep['stage_cpu_seconds']) == {'data', 'split', 'train', 'generate',
-                                                                          'evaluate'}
+    assert set(rep['stage_seconds']) == set(rep['stage_cpu_seconds']) == {'data', 'split', 'train', 'distill',
+                                                                          'generate', 'evaluate'}
+    assert r.skipped('distill')   # the vocoder task distils nothing (no `distill` section)
     # through the limiter
     assert rep['level']['all']['generated']['n'] == 2 and rep['level']['all']['generated']['full_scale'] == 0
     md = r.path('report.md').read_text()

@@ -6,8 +6,8 @@
 from __future__ import annotations
 import json, time
 from dataclasses import dataclass
-from typing import Callable
-from ..core import FoleyConfig, load_pretrained, atomic_write
+from typing import Callable, ClassVar
+from ..core import FoleyConfig, Range, load_pretrained, atomic_write
 from ..diffusion.distill import distill_rounds
 from .engine import Recipe, Stage
 
@@ -24,6 +24,7 @@ class DistillSection(FoleyConfig):
     bs: int = 8 # examples a batch
     lr: float = 2e-4 # Adam's learning rate
     guidance: float = None # the teacher's guidance, folded in (None: the generate section's, else the model's, else 1)
+    limits: ClassVar[dict] = dict(rounds=Range(1, kind=int, why='a round halves the steps'), iters=Range(1, kind=int))
 
 # the generate section's options a student's config carries (its own sampler, steps, eta and guidance 1)
 STUDENT_OPTIONS = ('sampler', 'steps', 'eta', 'guidance')
