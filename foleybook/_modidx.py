@@ -1661,6 +1661,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                     'foleybook.fastpath._clock': ('fastpath.html#_clock', 'foleybook/fastpath.py'),
                                     'foleybook.fastpath._digest': ('fastpath.html#_digest', 'foleybook/fastpath.py'),
                                     'foleybook.fastpath._read': ('fastpath.html#_read', 'foleybook/fastpath.py'),
+                                    'foleybook.fastpath._wins': ('fastpath.html#_wins', 'foleybook/fastpath.py'),
                                     'foleybook.fastpath.bench_summary': ('fastpath.html#bench_summary', 'foleybook/fastpath.py'),
                                     'foleybook.fastpath.bf16_capable': ('fastpath.html#bf16_capable', 'foleybook/fastpath.py'),
                                     'foleybook.fastpath.cache_dir': ('fastpath.html#cache_dir', 'foleybook/fastpath.py'),

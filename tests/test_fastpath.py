@@ -122,17 +122,21 @@ def test_without_bf16_kernels_there_is_nothing_to_measure(monkeypatch):
     assert fast_form(lin) is lin and fastpath.precision_forms() == ('fp32',)
 
 
-def _not_slower(default, fp32, rounds=7, tol=1.15):
-    "Least CPU times of the default path and the fp32 one over interleaved rounds: the default within `tol` of fp32."
+def _not_slower(default, fp32, rounds=7, tol=1.15, attempts=3):
+    ("Least CPU times of the default path and the fp32 one over interleaved rounds: the default within `tol` of fp32 "
+     "in one of `attempts` runs (a form slower by design fails them all; a loaded moment on shared cores fails one).")
     with torch.inference_mode():
         default(); fp32()   # the default's first call measures (once per machine)
-        ts = {'default': [], 'fp32': []}
-        for r in range(rounds):
-            for k, f in ((('default', default), ('fp32', fp32)) if r % 2 else (('fp32', fp32), ('default', default))):
-                t = time.process_time(); f(); ts[k].append(time.process_time() - t)
-    d, f = min(ts['default']), min(ts['fp32'])
-    assert d <= tol * f, f"default {d * 1e3:.1f} ms vs fp32 {f * 1e3:.1f} ms"
-    return f / d
+        seen = []
+        for _ in range(attempts):
+            ts = {'default': [], 'fp32': []}
+            for r in range(rounds):
+                for k, f in ((('default', default), ('fp32', fp32)) if r % 2 else (('fp32', fp32), ('default', default))):
+                    t = time.process_time(); f(); ts[k].append(time.process_time() - t)
+            d, f = min(ts['default']), min(ts['fp32'])
+            if d <= tol * f: return f / d
+            seen.append(f"default {d * 1e3:.1f} ms vs fp32 {f * 1e3:.1f} ms")
+    raise AssertionError('; '.join(seen))
 
 
 def test_default_vocoder_not_slower_than_fp32():
