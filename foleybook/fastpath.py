@@ -128,7 +128,6 @@ def measure(forms:dict, # form name -> zero-argument callable running it; the re
 
 def _wins(ts, k, ref): # the rounds in which form `k` took less time than the reference (all of them for the reference)
     return sum(a < b for a, b in zip(ts[k], ts[ref])) if k != ref else len(ts[ref])
-    return dict(choice=choice, seconds=best, snr_db=snr, rounds=len(ts[ref]))
 
 # %% ../nbs/00f_fastpath.ipynb #0369f501
 _MEMO = {}   # (cache file, key) -> record
