@@ -130,8 +130,9 @@ def _not_slower(default, fp32, rounds=7, tol=1.15, attempts=3):
         seen = []
         for _ in range(attempts):
             ts = {'default': [], 'fp32': []}
+            pairs = (('default', default), ('fp32', fp32))
             for r in range(rounds):
-                for k, f in ((('default', default), ('fp32', fp32)) if r % 2 else (('fp32', fp32), ('default', default))):
+                for k, f in (pairs if r % 2 else pairs[::-1]):
                     t = time.process_time(); f(); ts[k].append(time.process_time() - t)
             d, f = min(ts['default']), min(ts['fp32'])
             if d <= tol * f: return f / d
