@@ -193,7 +193,9 @@ def cmd_generate(a):
     for k, v in opts.items():
         if k in LIMITS and isinstance(v, (int, float)): LIMITS[k].check(v, f"--option {k}")
     say(f"loading model {a.model or a.experiment}")
-    from foleybook.generators import write_clips, match_class, check_options, PEAK
+    from foleybook.generators import write_clips, check_options
+    from foleybook.data.folders import match_class
+    from foleybook.outputs import PEAK
     from foleybook.control import control_arg
     control = control_arg(getattr(a, 'control', None), getattr(a, 'breakpoints', None), getattr(a, 'candidates', 4))
     g = load_generator(a.model, a.experiment, a.device)

@@ -16,43 +16,18 @@ from .core import (ConfigError, CheckpointError, REGISTRY, Pretrained, discover,
 from .core import model_device, get_device
 from .seeds import clip_seeds, check_seed
 from .protocols import Generator, GeneratorMixin, check_generator
-from .data.synth import class_key
-from .audio import save_audio, pad_or_trim, resample
+from .data.folders import match_class
+from .audio import pad_or_trim, resample
+from .outputs import PEAK, write_clip
 from .console import Progress
 from .control import follow
 
 # %% auto #0
-__all__ = ['PEAK', 'CURVE_POINTS', 'ALL_SYSTEMS', 'SYSTEM_HOOKS', 'limit_peak', 'write_clip', 'match_class', 'check_options',
-           'write_clips', 'option_control', 'curve_of', 'generator_sampler', 'Part', 'load_vocoder_part', 'classes_of',
-           'data_source', 'System', 'register_system', 'on_register', 'get_system', 'PartsGenerator', 'as_generator',
-           'CodePipeline']
+__all__ = ['CURVE_POINTS', 'ALL_SYSTEMS', 'SYSTEM_HOOKS', 'check_options', 'write_clips', 'option_control', 'curve_of',
+           'generator_sampler', 'Part', 'load_vocoder_part', 'classes_of', 'data_source', 'System', 'register_system',
+           'on_register', 'get_system', 'PartsGenerator', 'as_generator', 'CodePipeline']
 
 # %% ../nbs/05d_generators.ipynb #9e91fec6
-PEAK = 0.98   # the limiter's ceiling: generated clips louder than this are scaled down to it
-
-def limit_peak(waves, # clips (..., T)
-               peak:float=PEAK): # the highest absolute sample value allowed (None: no limit)
-    "Every clip whose peak exceeds `peak` scaled down to exactly `peak` (a gain, not a clip); quieter clips unchanged."
-    if peak is None: return waves
-    if not 0 < peak <= 1: raise ConfigError(f"peak must be in (0, 1] (or None: no limit), got {peak}")
-    m = waves.abs().amax(-1, keepdim=True)
-    return waves * (peak / m.clamp_min(peak))
-
-def write_clip(path, # the file to write (atomically; its suffix picks the format)
-               wave, # one clip (T,) or (1, T)
-               sample_rate:int, # its rate
-               peak:float=PEAK): # `limit_peak`'s ceiling (None: write as generated, samples beyond +-1 are clipped)
-    "Write one generated clip, never clipped: the one place generated clips are written."
-    return save_audio(path, limit_peak(torch.as_tensor(wave).float().reshape(1, -1), peak), sample_rate)
-
-def match_class(classes, # a generator's class names
-                name:str) -> str: # a class name in any spelling ('rain', 'dog_bark')
-    ("The generator's own spelling of class `name`, matched case-insensitively (`class_key`); a `ConfigError` listing "
-     "the classes otherwise.")
-    found = [c for c in classes if class_key(str(c)) == class_key(str(name))]
-    if not found: raise ConfigError(f"{name!r} is not a class of this generator; classes: {list(classes)}")
-    return found[0]
-
 def check_options(g:Generator, # any generator
                   options:dict): # options for `g.generate`
     ("A `ConfigError` naming the options `g.generate` does not take and those it does (a `generate(**options)` "

@@ -7,10 +7,13 @@ from __future__ import annotations
 import json, os, shutil
 from contextlib import contextmanager
 from pathlib import Path
+import torch
 from .core import ConfigError, FoleyError, atomic_write
+from .audio import save_audio
 
 # %% auto #0
-__all__ = ['check_out_path', 'flat', 'differences', 'decide', 'folder_lock', 'read_record', 'clear_folder', 'writing']
+__all__ = ['PEAK', 'check_out_path', 'flat', 'differences', 'decide', 'folder_lock', 'read_record', 'clear_folder', 'writing',
+           'limit_peak', 'write_clip']
 
 # %% ../nbs/00h_outputs.ipynb #797f0b0d
 def _nearest_existing(p:Path) -> Path:
@@ -164,3 +167,22 @@ def writing(out, # the folder a command writes
     except FoleyError:
         if made is not None and made.is_dir() and _only_records(made, ()): shutil.rmtree(made)   # only empty folders
         raise
+
+# %% ../nbs/00h_outputs.ipynb #aaa4e849
+PEAK = 0.98   # the limiter's ceiling: generated clips louder than this are scaled down to it
+
+def limit_peak(waves, # clips (..., T)
+               peak:float=PEAK): # the highest absolute sample value allowed (None: no limit)
+    "Every clip whose peak exceeds `peak` scaled down to exactly `peak` (a gain, not a clip); quieter clips unchanged."
+    if peak is None: return waves
+    if not 0 < peak <= 1: raise ConfigError(f"peak must be in (0, 1] (or None: no limit), got {peak}")
+    m = waves.abs().amax(-1, keepdim=True)
+    return waves * (peak / m.clamp_min(peak))
+
+def write_clip(path, # the file to write (atomically; its suffix picks the format)
+               wave, # one clip (T,) or (1, T)
+               sample_rate:int, # its rate
+               peak:float=PEAK): # `limit_peak`'s ceiling (None: write as generated, samples beyond +-1 are clipped)
+    "Write one generated clip, never clipped: the one place generated clips are written."
+    return save_audio(path, limit_peak(torch.as_tensor(wave).float().reshape(1, -1), peak), sample_rate)
+

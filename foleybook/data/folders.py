@@ -13,7 +13,7 @@ from .synth import DCASE_CLASSES, class_key
 
 # %% auto #0
 __all__ = ['ON_LENGTH', 'AUDIO_EXTS', 'SC09_DIGITS', 'check_audio', 'stratified_split', 'bad_files_text', 'AudioDataset',
-           'class_dirs', 'ClassFolder', 'urbansound8k', 'sc09', 'ljspeech', 'FeatureCache']
+           'class_dirs', 'ClassFolder', 'match_class', 'urbansound8k', 'sc09', 'ljspeech', 'FeatureCache']
 
 # %% ../../nbs/01a_data.ipynb #2c449d8d
 ON_LENGTH = ('pad_or_crop', 'pad', 'crop', 'skip')
@@ -192,6 +192,17 @@ class ClassFolder(AudioDataset):
             raise DataError(f"{root}: no usable audio file for class(es) {self.empty_classes}: every file of theirs is "
                             f"unusable; fix them or leave the class(es) out with classes=[...]\n{self.report(5)}")
         if self.bad and verbose: warnings.warn(self.report(10))
+
+# %% ../../nbs/01a_data.ipynb #24f35f64
+def match_class(classes, # the class names (a generator's, a dataset's)
+                name:str, # a class name in any spelling ('rain', 'dog_bark')
+                what:str='generator') -> str: # whose classes they are, for the message
+    ("The list's own spelling of class `name`, matched case-insensitively (`class_key`); a `ConfigError` listing "
+     "the classes otherwise.")
+    found = [c for c in classes if class_key(str(c)) == class_key(str(name))]
+    if not found: raise ConfigError(f"{name!r} is not a class of this {what}; classes: {list(classes)}")
+    return found[0]
+
 
 # %% ../../nbs/01a_data.ipynb #4b1c5708
 def urbansound8k(root, # the UrbanSound8K folder (holding metadata/ and audio/)

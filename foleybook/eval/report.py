@@ -393,7 +393,7 @@ def level_section(levels:dict) -> str: # `foleybook.eval.system_metrics.level_ta
     return ('Mean over the clips of each class, in dBFS (0 = full scale); at full scale: the share of clips whose peak '
             'reaches it '
             '(clipped when written). Generated clips are written through a limiter '
-            '(`foleybook.generators.write_clip`).\n\n'
+            '(`foleybook.outputs.write_clip`).\n\n'
             + _md_table(pd.DataFrame.from_dict(rows, orient='index').rename_axis('class')))
 
 def times_section(seconds:dict, cpu:dict) -> str: # stage -> wall seconds, stage -> process CPU seconds

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np, soundfile as sf, torch
 from ..core import ConfigError, DataError, atomic_write, check_system
 from ..audio import load_audio, pad_or_trim, resample
-from ..generators import write_clip
+from ..outputs import write_clip
 from ..eval.report import evaluate, summarize, fad_matrix, class_files
 from ..eval.metrics import fad, kad
 from ..eval.system_metrics import mis_score, envelope_peak, level_table, class_accuracy

@@ -167,7 +167,7 @@ def stage_vocode(r:Recipe) -> dict:
      "sampler) on the recipe's device: `gen/<id>.wav`.")
     from foleybook.core import load_pretrained
     from foleybook.audio import load_audio
-    from foleybook.generators import write_clip
+    from foleybook.outputs import write_clip
     from foleybook.diffusion.diffwave import DiffWaveVocoder
     dev = recipe_device(r)
     model = load_pretrained(r.need('train', 'a trained DiffWave vocoder', r.path('model', 'final')), device=dev)

@@ -13,7 +13,7 @@ from ...audio import load_audio, save_audio, resample
 from ...features import control_features
 from ...eval.metrics import fad
 from ...eval.system_metrics import control_correlation, fill_from_audio, track_correlation, mfcc_frames
-from ...generators import write_clip
+from ...outputs import write_clip
 from ...data.textures import make_textures
 from .tiers import TierConfig
 from .train import TIERS, clip_files, clip_tracks
