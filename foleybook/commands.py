@@ -144,7 +144,8 @@ def cmd_export(a):
 def load_generator(model=None, # a model folder (any `save_pretrained`), or an experiment folder of a recipe
                    experiment=None, # an experiment folder of a recipe, or a model folder
                    device=None): # where to put it ('auto': CUDA where present); None: where it loads
-    "The `Generator` of a model folder or of a recipe experiment (told apart by their files), moved to `device`."
+    ("The `Generator` of a model folder or of a recipe experiment (told apart by their files; an experiment's as its "
+     "generate stage assembles it, with its distilled student), moved to `device`.")
     from foleybook.recipes.engine import Recipe
     from foleybook.generators import as_generator   # a generator itself, or built by its system
     dev = None if device is None else get_device(device)
@@ -153,7 +154,8 @@ def load_generator(model=None, # a model folder (any `save_pretrained`), or an e
     if (path/'recipe.json').is_file():
         r = Recipe(path, recipe=None, quiet=True)
         if r.spec.system is None: raise ConfigError(f"recipe {r.spec.name} has no system: nothing to generate with")
-        return r.spec.system.assemble(r, 'cpu' if dev is None else dev)   # the system's one builder
+        from foleybook.recipes.distill_stage import generate_source   # a distilled student in its teacher's place
+        return r.spec.system.assemble(generate_source(r), 'cpu' if dev is None else dev)   # the system's one builder
     elif (path/CONFIG_NAME).is_file(): g = as_generator(load_pretrained(path))
     else: raise DataError(f"{flag} {path}: neither a model folder (no {CONFIG_NAME}; `foleybook pipeline`, `export` "
                           "and `train` write one) nor an experiment folder of `foleybook recipe` (no recipe.json)")

@@ -92,3 +92,17 @@ def test_demo_fast_follows_the_measurement():
                   if k <= 4 and v.accuracy >= default.mean() - default.std() - 1e-9 and v.fad <= ref_fad.max()]
         d = get_recipe(name).preset('demo-fast')['distill']
         if within: assert d['steps'] >> d['rounds'] == min(within)
+
+
+def test_experiment_generator_is_the_student(exp, tmp_path):
+    "`generate --experiment` and `export --experiment` assemble what the generate stage assembled: the student."
+    from foleybook.commands import load_generator
+    name, out = exp
+    g = load_generator(experiment=out)
+    assert g.sampling()['network_calls'] == 1                             # the student's 1 call, not the teacher's
+    student = load_pretrained(out/'distill'/'final')
+    assert state_fingerprint(g.denoiser) == state_fingerprint(student)
+    assert main(['export', '--experiment', str(out), '--out', str(tmp_path/'exported')]) == 0
+    back = as_generator(load_pretrained(tmp_path/'exported'))
+    assert back.sampling()['network_calls'] == 1
+    assert torch.equal(back.generate('Rain', 2, seed=4), g.generate('Rain', 2, seed=4))
