@@ -153,16 +153,18 @@ SCORES_LAYOUT = 4
 
 def in_units_of_real(scores:dict, # `class_scores` of a system
                      controls:dict) -> dict: # `seed_controls` of its seed
-    ("The scores with, per class, `fad_ratio` / `kad_ratio` (the judge's FAD / KAD over real against real), their "
-     "means, the classes that count (`counted_classes`) and `accuracy_counted`.")
-    per = {c: dict(v, fad_ratio=distance_ratio(v.get('fad_classifier'), controls['fad_real'].get(c)),
-                   kad_ratio=distance_ratio(v.get('kad_classifier'), controls['kad_real'].get(c)))
+    ("The scores with, per class, `fad_ratio` / `kad_ratio` (the judge's FAD / KAD over real against real; in each "
+     "other embedder of the controls too: `fad_ratio_vggish`, ...), their means, the classes that count "
+     "(`counted_classes`) and `accuracy_counted`.")
+    units = {'': ('classifier', controls)} | {f'_{k}': (k, d) for k, d in controls.get('by_embedder', {}).items()}
+    per = {c: dict(v, **{f'{m}_ratio{s}': distance_ratio(v.get(f'{m}_{k}'), d[f'{m}_real'].get(c))
+                         for s, (k, d) in units.items() for m in ('fad', 'kad')})
            for c, v in scores['per_class'].items()}
     mean = lambda k: (float(np.mean([v[k] for v in per.values() if v[k] is not None]))
                       if any(v[k] is not None for v in per.values()) else None)
     counted = {c: d for c, d in controls['counted'].items() if c in per}
-    return dict(scores, per_class=per, fad_ratio=mean('fad_ratio'), kad_ratio=mean('kad_ratio'),
-                counted_classes=[c for c, d in counted.items() if d['counts']],
+    ratios = {f'{m}_ratio{s}': mean(f'{m}_ratio{s}') for s in units for m in ('fad', 'kad')}
+    return dict(scores, per_class=per, **ratios, counted_classes=[c for c, d in counted.items() if d['counts']],
                 accuracy_counted=counted_accuracy(per, counted))
 
 def score_system(name:str, # a key of `BENCH_SYSTEMS`
@@ -319,7 +321,7 @@ def _bench(out, systems, data, preset, seeds, per_system, system, embedders, dca
         if status: status.judge(seed)
         clf = bench_judge(split, P['judge'], seed, system, quiet=quiet, log=log)
         log(f"seed {seed}: split {split.relative_to(out)}, {P['judge']} judge {clf.judge_key} (in {judge_cache_dir()})")
-        c = seed_controls(split, clf, fmt, base/'controls', seed)
+        c = seed_controls(split, clf, fmt, base/'controls', seed, embedders)
         controls[seed] = {k: c[k] for k in ('recognised', 'counted')}
         for name in systems:
             if status: status.start(seed, name, seeds.index(seed) * len(systems) + systems.index(name) + 1)
@@ -352,7 +354,7 @@ def bench_job(out, # the benchmark folder (its data, the seed's split and judge 
     run_recipe(base/name, spec, data=str(dev) if spec.splits else 'synth',
                preset=BENCH_SYSTEMS[name]['presets'][preset], system=system, quiet=quiet, sets=s,
                split=split if spec.splits else None, verbose=not quiet)
-    controls = seed_controls(split, judge, fmt, base/'controls', seed) if spec.splits else None
+    controls = seed_controls(split, judge, fmt, base/'controls', seed, embedders) if spec.splits else None
     if controls is not None:   # a diffusion system whose sampler starts from a shaped prior: that prior is a control
         g = get_system(spec.name).assemble(Recipe(base/name, None, quiet=True))
         controls = with_prior_control(controls, prior_control(g, split/'test', judge, fmt, seed))

@@ -21,7 +21,8 @@ DCASE_FIGURES = dict(baseline_mean_fad=9.7, best_mean_fad=4.765, clips_per_class
                             "with CLAP")
 
 # %% ../../nbs/13f_bench_report.ipynb #e3c7b815
-HEADLINE = ('accuracy', 'accuracy_counted', 'fad_ratio', 'kad_ratio', 'accuracy_real', 'fad_classifier',
+HEADLINE = ('accuracy', 'accuracy_counted', 'fad_ratio', 'kad_ratio', 'fad_ratio_vggish', 'fad_ratio_panns',
+            'accuracy_real', 'fad_classifier',
             'fad_other_classifier', 'kad_classifier',
             'kad_other_classifier', 'fad_all', 'fad_vggish', 'mis', 'diversity', 'diversity_real',
             'envelope', 'envelope_real', 'rms_dbfs', 'rms_dbfs_real', 'full_scale', 'control_correlation',
@@ -70,6 +71,8 @@ def bench_table(summary:dict) -> str:
             ('control corr.', 'control_correlation'),
             ('train CPU min', 'train_cpu_seconds'), ('params', 'params'), ('gen. CPU RTF', 'rtf_cpu'),
             ('own target', None)]
+    more = [(f'FAD / real, {e}', f'fad_ratio_{e.lower()}') for e in ('VGGish', 'PANNs')]   # where weights were given
+    cols[4:4] = [c for c in more if any(d.get(c[1]) for d in summary.values())]
     lines = ['| system | ' + ' | '.join(c for c, _ in cols) + ' |', '|---' * (len(cols) + 1) + '|']
     for name, d in summary.items():
         row = [str(len(d['seeds']))]
@@ -81,7 +84,7 @@ def bench_table(summary:dict) -> str:
                            if d.get('diversity_real') else mean_range(d[k]))
             elif k in ('accuracy', 'accuracy_counted', 'accuracy_real'):
                 row.append(mean_range(d.get(k), 100, '{:.1f}') + (' %' if d.get(k) else ''))
-            elif k == 'fad_ratio': row.append(mean_range(d.get(k), fmt='{:.1f}'))
+            elif k.startswith('fad_ratio'): row.append(mean_range(d.get(k), fmt='{:.1f}'))
             else: row.append(mean_range(d.get(k)))
         o = d['own']
         row.append(f"{o['metric']} {mean_range(o['value'])} vs {o['target']} (met on "

@@ -195,15 +195,30 @@ def _embed(files, clf):
     from foleybook.eval.embedders import embed_files
     return np.concatenate(embed_files(files, clf, progress=False))
 
+def _distances(test:dict, train:dict, files:dict, e, seed:int) -> dict:
+    "Per class, in embedder `e`: FAD / KAD of as many train clips, and of each control's clips, to the held-out clips."
+    out = dict(fad_real={}, kad_real={}, fad={n: {} for n in files}, kad={n: {} for n in files})
+    for c, fs in test.items():
+        t = _embed(fs, e)
+        r = _embed(real_draw(train[c], len(fs), seed), e)
+        out['fad_real'][c], out['kad_real'][c] = fad(r, t), kad(r, t)
+        for n in files:
+            x = _embed(files[n][c], e)
+            out['fad'][n][c], out['kad'][n][c] = fad(x, t), kad(x, t)
+    return out
+
 def seed_controls(split, # a split folder: split/train/<Class>/, split/test/<Class>/
                   clf, # the seed's judge
                   fmt:dict, # `bench_format`
                   folder, # where the control clips and controls.json go
-                  seed:int=0) -> dict: # the controls' and the real draw's seed
+                  seed:int=0, # the controls' and the real draw's seed
+                  embedders=()) -> dict: # more embedders (VGGish, PANNs): the same distances in each, `by_embedder`
     ("{recognised: {control: {class: share}}, counted: `counted_classes`, fad_real / kad_real: {class: distance}, "
-     "fad / kad: {control: {class: distance}}} of one split and judge (from controls.json when it matches).")
+     "fad / kad: {control: {class: distance}}, by_embedder: {key: the four distances}} of one split and judge (from "
+     "controls.json when it matches).")
     split, folder = Path(split), Path(folder)
-    stamp = dict(judge=str(clf.fingerprint()), fmt=fmt, seed=seed, layout=CONTROLS_LAYOUT)
+    stamp = dict(judge=str(clf.fingerprint()), fmt=fmt, seed=seed, layout=CONTROLS_LAYOUT,
+                 **({'embedders': [e.name for e in embedders]} if embedders else {}))
     saved = folder/'controls.json'
     if saved.is_file() and json.loads(saved.read_text()).get('stamp') == stamp: return json.loads(saved.read_text())
     test = class_files(split/'test', check=False)
@@ -218,14 +233,8 @@ def seed_controls(split, # a split folder: split/train/<Class>/, split/test/<Cla
     recognised = {name: {c: v for c, v in judge_accuracy(clf, by_class, sr, fmt).items() if c != 'all'}
                   for name, by_class in made.items()}
     out = dict(recognised=recognised, counted=counted_classes(recognised, list(test)),   # chance: 1 / the real classes
-               fad_real={}, kad_real={}, fad={n: {} for n in made}, kad={n: {} for n in made})
-    for c, fs in test.items():
-        t = _embed(fs, clf)
-        r = _embed(real_draw(train[c], len(fs), seed), clf)
-        out['fad_real'][c], out['kad_real'][c] = fad(r, t), kad(r, t)
-        for n in made:
-            e = _embed(files[n][c], clf)
-            out['fad'][n][c], out['kad'][n][c] = fad(e, t), kad(e, t)
+               **_distances(test, train, files, clf, seed),
+               by_embedder={embedder_key(e, clf): _distances(test, train, files, e, seed) for e in embedders})
     out['stamp'] = stamp
     with atomic_write(saved, 'w') as f: json.dump(out, f, indent=1, default=float)
     return out
