@@ -51,7 +51,7 @@ a = ap.parse_args()
 torch.set_num_threads(1)
 warnings.filterwarnings('ignore', message='FAD with')
 
-# a point's variant: changes to the `DiffusionConfig` (solver levels) or, for `eta`, to the sampling options
+# a point's variant: changes to the `SamplerConfig` (solver levels) or, for `eta`, to the sampling options
 VARIANTS = {'': {}, 'karras': dict(solver_levels='karras'), 'lu': dict(solver_levels='lu'), 'eta1': dict(eta=1.)}
 SAMPLING = ('eta',)   # the variants' keys that are sampling options, not config fields
 SOLVERS = [(s, k, v) for k in (5, 10, 15, 20) for v in ('', 'karras', 'lu') for s in ('dpm++', 'unipc')]
@@ -143,8 +143,8 @@ for system in a.systems.split(','):
     for sampler, steps, variant, n_calls in todo:
         change = VARIANTS[variant]
         levels = dict(solver_levels=None)   # the spacing's levels unless the variant's, never the model config's
-        g.diffusion = GaussianDiffusion(base.config.replace(**{**levels, **{k: v for k, v in change.items()
-                                                                             if k not in SAMPLING}}))
+        g.diffusion = GaussianDiffusion(base.config, base.sampler_config,
+                                        **{**levels, **{k: v for k, v in change.items() if k not in SAMPLING}})
         # DDIM's eta stated (0 unless the variant's), never the model config's default
         kw = {**opts, **({'eta': 0.} if sampler == 'ddim' else {}), **{k: change[k] for k in SAMPLING if k in change}}
         for seed in [int(s) for s in a.seeds.split(',')]:

@@ -130,6 +130,9 @@ class FoleyConfig:
     # former fields that are generation settings: field -> its generator's setting; kept aside in `generation_values`
     # when a saved config.json is read (a generator built from the model takes them up), refused anywhere else
     generation: ClassVar[dict] = {}
+    # former keys of a nested config that are a part of their own now: part field -> (the nested field they left,
+    # {former key: the part's field}); split off into the part when a saved config.json is read, refused elsewhere
+    split: ClassVar[dict] = {}
 
     @classmethod
     def preset(cls,
@@ -159,6 +162,10 @@ class FoleyConfig:
     def from_dict(cls, d:dict):
         "Build from `d`, refusing unknown fields with a clear `ConfigError`."
         names = {f.name: f for f in fields(cls)}
+        for part, (src, keys) in cls.split.items():
+            if isinstance(d.get(src), dict) and (gone := [k for k in keys if k in d[src]]):
+                raise ConfigError(f"{cls.__name__}: {src} has no field(s) {gone}: they are its {part}'s "
+                                  f"{[keys[k] for k in gone]} now")
         unknown = sorted(set(d) - set(names))
         if unknown:
             old, mv = [k for k in unknown if k in cls.retired], [k for k in unknown if k in cls.moved]
@@ -188,11 +195,15 @@ class FoleyConfig:
     def upgrade(cls, d:dict, # a saved config's dict
                 nested:bool=False) -> dict: # `d` is a config inside another: its `moved` fields are dropped too
         ("`d` without the `retired` and `removed` fields, nested configs included (a nested config's `moved` fields "
-         "too: the outer trains); a `removed` option that is on is a `ConfigError` naming it.")
+         "too: the outer trains), the `split` keys moved into their parts; a `removed` option on is a `ConfigError`.")
         on = {k: d[k] for k, off in cls.removed.items() if k in d and off is not ... and jsonable(off) != d[k]}
         if on:
             raise ConfigError(f"{cls.__name__}: {on} are options foleybook does not have; only "
                               f"{ {k: cls.removed[k] for k in on} } (off) loads, so a model saved with them on cannot")
+        for part, (src, keys) in cls.split.items():   # a part's former keys, out of the nested config they left
+            if isinstance(d.get(src), dict) and any(k in d[src] for k in keys) and part not in d:
+                d = {**d, src: {k: v for k, v in d[src].items() if k not in keys},
+                     part: {keys[k]: v for k, v in d[src].items() if k in keys}}
         hints = typing.get_type_hints(cls)
         drop = set(cls.retired) | set(cls.removed) | (set(cls.moved) | set(cls.generation) if nested else set())
         def sub(tp, v):

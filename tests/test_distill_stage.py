@@ -32,9 +32,9 @@ def test_presets():
 def test_student_folder(exp):
     name, out = exp
     student = load_pretrained(out/'distill'/'final')
-    d = student.config.diffusion
-    assert d.sampling == dict(sampler='ddim', steps=1, eta=0., guidance=1.)
-    assert d.timestep_spacing == 'uniform' and d.p_uncond == 0
+    d, s = student.config.diffusion, student.config.sampler_config
+    assert s.defaults == dict(sampler='ddim', steps=1, eta=0., guidance=1.)
+    assert s.timestep_spacing == 'uniform' and d.p_uncond == 0
     assert (d.teacher['folder'], d.teacher['steps'], d.teacher['rounds']) == (TEACHER[name], 4, 2)
     teacher = load_pretrained(out/TEACHER[name])
     assert d.teacher['fingerprint'] == state_fingerprint(teacher)[:16] != state_fingerprint(student)[:16]

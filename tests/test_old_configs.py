@@ -1,7 +1,7 @@
 """Saved folders written before the training settings left the model configs still load: every config.json key a config
 retired (`FoleyConfig.retired`: lr, bs, epochs, ...) is dropped on load, nested configs included; any other unknown key
 is still an error, and code that passes a retired field is told where it went."""
-import json
+import dataclasses, json
 import pytest
 from foleybook.core import ConfigError, FoleyConfig, discover, load_pretrained
 from foleybook.codecs.vqvae import VQVAE, VQVAEConfig
@@ -97,7 +97,7 @@ def test_removed_options_load_off_and_are_refused_on(tmp_path):
     discover()
     removing = {c.__name__: c for c in _subclasses(FoleyConfig) if c.removed and c.__module__.startswith('foleybook.')}
     assert set(removing['SashimiConfig'].removed) == {'positions', 'spectral', 'spectral_fft'}
-    assert set(removing['DiffusionConfig'].removed) == {'t_power'}
+    assert set(removing['DiffusionConfig'].removed) == {'t_power', 'noise', 'noise_floor', 'noise_spread'}
     for c in removing.values():
         cfg = c.preset(next(iter(c.presets)))
         assert not set(c.removed) & set(cfg.to_dict()), c
@@ -120,4 +120,43 @@ def test_removed_options_load_off_and_are_refused_on(tmp_path):
     d['diffusion']['t_power'] = 2.0
     (m/'config.json').write_text(json.dumps(d))
     with pytest.raises(ConfigError, match=r"DiffusionConfig: \{'t_power': 2.0\}"): load_pretrained(m)
-    assert DiffusionConfig.removed == {'t_power': 1.0}
+    assert DiffusionConfig.removed == {'t_power': 1.0, 'noise': 'white', 'noise_floor': None, 'noise_spread': ...}
+
+
+def test_sampler_and_noise_split_off_the_diffusion_section(tmp_path):
+    """A config.json whose diffusion section holds the sampler options, a student's `sampling` and the noise prior (as
+    every diffusion model saved them) loads with them split off into `sampler_config` and `noise`; code that passes
+    them in the diffusion section is told where they are."""
+    from foleybook.diffusion.sashimi import Sashimi, SashimiConfig
+    from foleybook.diffusion.diffwave_blocks import DiffWaveConfig
+    from foleybook.diffusion.solvers import SAMPLER_KEYS
+    from foleybook.diffusion.noise import NOISE_KEYS
+    old = dict(fast_betas=[1e-4, 0.01, 0.3], timestep_spacing='trailing', clip_sample=2.0, solver_type='heun',
+               sampling=dict(sampler='ddim', steps=2), noise='harmonic', noise_floor=0.2, noise_spread=0.05)
+    for cls in (SashimiConfig, DiffWaveConfig):
+        cfg = cls.preset('debug')
+        d = cfg.to_dict()
+        d['diffusion'].update({**{k: v for k, v in d.pop('sampler_config').items() if k != 'defaults'}, **old})
+        del d['noise']
+        (tmp_path/'c.json').write_text(json.dumps({'config_class': cls.__name__, **d}))
+        back = cls.load_json(tmp_path/'c.json')
+        assert back.diffusion == cfg.diffusion
+        want = dict(fast_betas=(1e-4, 0.01, 0.3), timestep_spacing='trailing', clip_sample=2.0, solver_type='heun',
+                    defaults=dict(sampler='ddim', steps=2))
+        assert back.sampler_config == cfg.sampler_config.replace(**want)
+        assert (back.noise.prior, back.noise.floor, back.noise.spread) == ('harmonic', 0.2, 0.05)
+        with pytest.raises(ConfigError, match=r"diffusion has no field\(s\) \['fast_betas'\]: they are its "
+                                              r"sampler_config's \['fast_betas'\] now"):
+            cls.preset('debug', diffusion=dict(fast_betas=(1e-4, 0.5)))
+    # an audio-diffusion config.json: its sampler options split off, a white noise prior dropped
+    cfg = AudioDiffusionConfig.preset('debug')
+    d = cfg.to_dict()
+    d['diffusion'].update({k: v for k, v in d.pop('sampler_config').items() if k != 'defaults'},
+                          timestep_spacing='leading', noise='white', noise_floor=None)
+    (tmp_path/'a.json').write_text(json.dumps({'config_class': 'AudioDiffusionConfig', **d}))
+    back = AudioDiffusionConfig.load_json(tmp_path/'a.json')
+    assert back == cfg.replace(sampler_config=cfg.sampler_config.replace(timestep_spacing='leading'))
+    assert set(SAMPLER_KEYS.values()) == {f.name for f in dataclasses.fields(type(cfg.sampler_config))}
+    noise = SashimiConfig().noise
+    assert set(NOISE_KEYS.values()) == {f.name for f in dataclasses.fields(type(noise))}
+    assert noise.prior == 'white' and Sashimi(SashimiConfig.preset('debug')).noise_prior is None

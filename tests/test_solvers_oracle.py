@@ -46,11 +46,11 @@ def _diffusers_loop(sch, model, steps, x, cond=None, guidance=1.):
 
 def _ours(sch, cls, model, steps, x, p_uncond=0., **kw):
     "foleybook's loop on the config read from the scheduler's (and the model's `p_uncond`): every x."
-    cfg, sampler = diffusion_from_diffusers({**sch.config, '_class_name': cls.__name__})
+    cfg, sc, sampler = diffusion_from_diffusers({**sch.config, '_class_name': cls.__name__})
     cfg = cfg.replace(p_uncond=p_uncond)
     xs = []
-    GaussianDiffusion(cfg).sample(model, x.shape, sampler=sampler, steps=steps, noise=x,
-                                  on_step=lambda i, t, y: xs.append(y), **kw)
+    GaussianDiffusion(cfg, sc).sample(model, x.shape, sampler=sampler, steps=steps, noise=x,
+                                      on_step=lambda i, t, y: xs.append(y), **kw)
     return xs
 
 

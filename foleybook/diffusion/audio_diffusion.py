@@ -12,6 +12,7 @@ from torch import nn
 from ..core import (FoleyConfig, Pretrained, ConfigError, DataError, CheckpointError,
                             save_safetensors, load_safetensors)
 from .core import DiffusionConfig, GaussianDiffusion, SAMPLERS
+from .solvers import SamplerConfig, SAMPLER_KEYS
 from .generator import sampling_record
 from .diffusers_schedulers import diffusion_from_diffusers
 from .unet2d import UNet2D, UNet2DConfig
@@ -38,6 +39,8 @@ class AudioDiffusionConfig(FoleyConfig):
     images:MelImageConfig = field(default_factory=lambda: MelImageConfig.preset('256'))
     unet:UNet2DConfig = field(default_factory=lambda: UNet2DConfig.preset('audio_diffusion'))
     diffusion:DiffusionConfig = field(default_factory=lambda: DiffusionConfig.preset('ddpm'))
+    # the samplers' options (its generator's): its process's preset's
+    sampler_config:SamplerConfig = field(default_factory=lambda: SamplerConfig.preset('ddpm'))
     vae:KLVAEConfig = None # latent diffusion through this autoencoder (None: on the images)
     classes:tuple = None # class names, when the UNet has class embeddings
     n_iter:int = 32 # Griffin-Lim iterations when no vocoder is set (a diffusers pipeline's mel `n_iter`)
@@ -57,10 +60,13 @@ class AudioDiffusionConfig(FoleyConfig):
                               'Sneeze_Cough'),
                      steps=20, eta=1., guidance=1., n_iter=64),   # the demo's sampling: see `06d_solvers`
         'debug': dict(images=_d(MelImageConfig, 'debug'), unet=_d(UNet2DConfig, 'debug', n_classes=2),
-                      diffusion=_d(DiffusionConfig, 'debug', p_uncond=0.2), classes=('a', 'b'), steps=10),
+                      diffusion=_d(DiffusionConfig, 'debug', p_uncond=0.2),
+                      sampler_config=_d(SamplerConfig, 'debug'), classes=('a', 'b'), steps=10),
     }
     # training settings now (`TrainSettings`)
     retired:ClassVar[tuple] = ('lr', 'warmup', 'betas', 'weight_decay', 'ema_power', 'ema_max', 'bs', 'epochs')
+    # the samplers' options, a part of their own: a saved config.json's diffusion section's
+    split:ClassVar[dict] = {'sampler_config': ('diffusion', SAMPLER_KEYS)}
     def __post_init__(self):
         if self.classes is not None: self.classes = tuple(self.classes)
         u, want = self.unet, (self.vae.latent_channels if self.vae is not None else 1)
@@ -125,7 +131,7 @@ class AudioDiffusion(Pretrained, AudioEditing, nn.Module):
         self.config = c = config or AudioDiffusionConfig.preset('audio_diffusion')
         self.unet = UNet2D(c.unet)
         self.vae = KLVAE(c.vae).requires_grad_(False) if c.vae is not None else None
-        self.diffusion, self.mel_images = GaussianDiffusion(c.diffusion), MelImages(c.images)
+        self.diffusion, self.mel_images = GaussianDiffusion(c.diffusion, c.sampler_config), MelImages(c.images)
         self.vocoder, self.encodings = None, None   # set them to vocode with a network / condition on clip names
 
     @property
@@ -346,13 +352,13 @@ def from_diffusers(cls:AudioDiffusion, folder, # a diffusers audio-diffusion pip
     mel = dict(x_res=256, y_res=256, sample_rate=22050, n_fft=2048, hop_length=512, top_db=80, n_iter=32)
     mel.update({k: v for k, v in m.items() if k in mel and v is not None})
     images = MelImageConfig(**{k: v for k, v in mel.items() if k != 'n_iter'})
-    diff, sampler = diffusion_from_diffusers(s, folder/'scheduler'/'scheduler_config.json')
+    diff, sc, sampler = diffusion_from_diffusers(s, folder/'scheduler'/'scheduler_config.json')
     unet = UNet2D.from_diffusers(folder/'unet')
     if tuple(unet.config.sample_size) != images.shape:
         raise ConfigError(f"{folder}: the UNet's sample_size {tuple(unet.config.sample_size)} is not the mel image's "
                           f"(y_res, x_res) = {images.shape}")
-    model = cls(AudioDiffusionConfig(images=images, unet=unet.config, diffusion=diff, sampler=sampler,
-                                     steps=50 if sampler == 'ddim' else diff.T,
+    model = cls(AudioDiffusionConfig(images=images, unet=unet.config, diffusion=diff, sampler_config=sc,
+                                     sampler=sampler, steps=50 if sampler == 'ddim' else diff.T,
                                      n_iter=int(mel['n_iter'])))
     model.unet.load_state_dict(unet.state_dict())
     return model.to(device).eval()

@@ -6,12 +6,12 @@
 from __future__ import annotations
 import math
 import numpy as np
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import ClassVar
 import torch
 from ..core import FoleyConfig, ConfigError, DataError
 from ..seeds import clip_generators, draw_normal
-from .solvers import SamplerSpec, SamplerRun, SOLVERS
+from .solvers import SamplerConfig, SamplerSpec, SamplerRun, SOLVERS
 from fastcore.basics import patch
 
 # %% auto #0
@@ -56,48 +56,24 @@ def fast_schedule(train_betas, # the T training betas
 # %% ../../nbs/06_diffusion.ipynb #15bcc67e
 @dataclass
 class DiffusionConfig(FoleyConfig):
-    "A Gaussian diffusion process: schedule, prediction target, class dropout and fast-sampler levels."
+    "A Gaussian diffusion process: its noise schedule, prediction target and class dropout."
     schedule: str = 'linear'        # one of `SCHEDULES`
     T: int = 200                    # training steps
     beta_start: float = 1e-4        # first beta (linear, scaled_linear)
     beta_end: float = 0.02          # last beta (linear, scaled_linear)
     prediction: str = 'epsilon'     # what the model predicts: 'epsilon', 'v' or 'sample' (the clean example)
     p_uncond: float = 0.0   # training: replace the condition by the null one with this probability (for guidance)
-    fast_betas: tuple = (1e-4, 1e-3, 0.01, 0.05, 0.2, 0.7)  # inference betas of the 'fast' sampler
-    # DDPM / DDIM steps, a key of `TIMESTEP_SPACINGS`: foleybook's 'even', or diffusers' 'linspace', 'leading',
-    # 'trailing'
-    timestep_spacing: str = 'even'
-    steps_offset: int = 0           # added to the 'leading' steps (diffusers' `steps_offset`)
-    # where a DDIM step lands: 'next' (the plan's next step) or 'ratio' (t - T // steps, as diffusers' DDIMScheduler)
-    ddim_prev: str = 'next'
-    # DDIM's last step lands on abar = 1 (True) or on step 0's abar (diffusers' `set_alpha_to_one=False`)
-    set_alpha_to_one: bool = True
-    # DDPM / DDIM: clamp the estimated clean example to [-clip_sample, clip_sample] at every step (diffusers'
-    # `clip_sample`, `clip_sample_range`)
-    clip_sample: float = None
-    solver_order: int = 2           # multistep solvers ('dpm++', 'unipc'): 1 or 2 (two-step: DPM-Solver++ 2M)
-    solver_type: str = None         # 'midpoint' / 'heun' (DPM-Solver++), 'bh2' / 'bh1' (UniPC); None: the first
-    lower_order_final: bool = True  # multistep solvers: first order on the last step (diffusers' `lower_order_final`)
-    euler_at_final: bool = False    # DPM-Solver++: first order on the last step whatever the number of steps
-    solver_levels: str = None       # multistep solvers: 'karras' or 'lu' levels (`SOLVER_LEVELS`); None: the spacing's
-    # the noise: 'white' (standard normal, as published) or a prior a model attaches (`diffusion.noise.NOISES`:
-    # 'harmonic', harmonic at the training clips' pitch contours where voiced)
-    noise: str = 'white'
-    noise_floor: float = None       # 'harmonic': None unit variance; else the std follows the envelope, >= this
-    noise_spread: float = 0.1       # 'harmonic': a sampled contour's pitch times a factor in [1 - spread, 1 + spread]
-    # a distilled student (`diffusion.distill`): its sampling options (sampler, steps, eta, guidance), the generators'
-    # defaults, and its teacher (folder, fingerprint, steps, guidance) and rounds
-    sampling: dict = None
+    # a distilled student (`diffusion.distill`): its teacher (folder, fingerprint, steps, guidance) and rounds
     teacher: dict = None
-    removed: ClassVar[dict] = {'t_power': 1.0}   # training steps drawn other than uniformly: not an option
+    # training steps drawn other than uniformly: not an option; nor a noise prior where the model has no `NoiseConfig`
+    removed: ClassVar[dict] = {'t_power': 1.0, 'noise': 'white', 'noise_floor': None, 'noise_spread': ...}
     presets: ClassVar[dict] = {
         'diffwave_sc09': dict(),
-        'diffwave_ljspeech': dict(T=50, beta_end=0.05, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5)),
-        'ddpm': dict(T=1000, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9)),
-        'scaled_linear': dict(schedule='scaled_linear', T=1000, beta_start=0.00085, beta_end=0.012,
-                              fast_betas=(1e-3, 0.01, 0.05, 0.2, 0.5)),
-        'cosine': dict(schedule='cosine', T=1000, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9)),
-        'debug': dict(T=20, beta_end=0.2, fast_betas=(1e-4, 0.01, 0.1, 0.5)),
+        'diffwave_ljspeech': dict(T=50, beta_end=0.05),
+        'ddpm': dict(T=1000),
+        'scaled_linear': dict(schedule='scaled_linear', T=1000, beta_start=0.00085, beta_end=0.012),
+        'cosine': dict(schedule='cosine', T=1000),
+        'debug': dict(T=20, beta_end=0.2),
     }
 
     def betas(self):
@@ -108,11 +84,11 @@ class DiffusionConfig(FoleyConfig):
         return SCHEDULES[self.schedule](self.T, self.beta_start, self.beta_end)
 
 # %% ../../nbs/06_diffusion.ipynb #77c9d56c
-def student_defaults(c:DiffusionConfig, # a model's process config
-                     sampler:str=None, # the sampler asked for (None: the config's `sampling`, else 'fast')
+def student_defaults(c:SamplerConfig, # a model's sampler config
+                     sampler:str=None, # the sampler asked for (None: the config's `defaults`, else 'fast')
                      defaults:dict=None) -> dict: # the sampling options asked for
-    "A generator's default sampling options: a distilled student's `sampling`, then `sampler` and `defaults` over it."
-    return {'sampler': 'fast', **(c.sampling or {}), **({'sampler': sampler} if sampler else {}), **(defaults or {})}
+    "A generator's default sampling options: a distilled student's `defaults`, then `sampler` and `defaults` over it."
+    return {'sampler': 'fast', **(c.defaults or {}), **({'sampler': sampler} if sampler else {}), **(defaults or {})}
 
 # %% ../../nbs/06_diffusion.ipynb #3f3317dd
 def null_cond(cond, model=None):
@@ -146,17 +122,16 @@ def _bc(v, x):
 class GaussianDiffusion:
     "A Gaussian diffusion process (implements the `Diffusion` protocol): the training loss and the samplers."
     def __init__(self, config:DiffusionConfig=None, # the process (default: the `diffwave_sc09` preset)
-                 **kwargs): # fields of `config` to override
-        config = config or DiffusionConfig()
-        self.config = config.replace(**kwargs) if kwargs else config
+                 sampler_config:SamplerConfig=None, # the samplers' options (default: `SamplerConfig()`)
+                 **kwargs): # fields of `config` or of `sampler_config` to override
+        own = {f.name for f in fields(SamplerConfig)}
+        c, s = config or DiffusionConfig(), sampler_config or SamplerConfig()
+        self.config = c.replace(**{k: v for k, v in kwargs.items() if k not in own}) if set(kwargs) - own else c
+        self.sampler_config = s.replace(**{k: v for k, v in kwargs.items() if k in own}) if set(kwargs) & own else s
         c = self.config
         if c.prediction not in ('epsilon', 'v', 'sample'):
             raise ConfigError(f"prediction must be 'epsilon', 'v' or 'sample', got {c.prediction!r}")
         if not 0 <= c.p_uncond <= 1: raise ConfigError(f"p_uncond must be in [0, 1], got {c.p_uncond}")
-        if c.ddim_prev not in ('next', 'ratio'):
-            raise ConfigError(f"ddim_prev must be 'next' or 'ratio', got {c.ddim_prev!r}")
-        if c.clip_sample is not None and not c.clip_sample > 0:
-            raise ConfigError(f"clip_sample must be > 0 (or None), got {c.clip_sample}")
         self.betas = c.betas()
         self.alphas_cumprod = torch.cumprod(1 - self.betas, 0)
         self.T = c.T
@@ -244,8 +219,8 @@ TIMESTEP_SPACINGS = {
 
 @patch
 def spaced(self:GaussianDiffusion, steps:int) -> torch.Tensor: # the number of steps
-    "The `steps` model steps of the config's `timestep_spacing`, noisiest first (float64)."
-    c = self.config
+    "The `steps` model steps of the sampler config's `timestep_spacing`, noisiest first (float64)."
+    c = self.sampler_config
     if not 1 <= steps <= self.T: raise ConfigError(f"steps must be in [1, {self.T}] (the training steps), got {steps}")
     if c.timestep_spacing not in TIMESTEP_SPACINGS:
         raise ConfigError(f"timestep_spacing must be one of {list(TIMESTEP_SPACINGS)}, got {c.timestep_spacing!r}")
@@ -264,14 +239,15 @@ def ddpm_steps(d, steps:int=None, infer_betas=None):
 
 def ddim_steps(d, steps:int=None, infer_betas=None):
     "DDIM's plan: `steps` (default min(T, 50)) spaced steps, landing on the next or on `t - T // steps` (`ddim_prev`)."
-    c, t = d.config, d.spaced(min(d.T, 50) if steps is None else int(steps))
+    c, t = d.sampler_config, d.spaced(min(d.T, 50) if steps is None else int(steps))
     prev = t - d.T // len(t) if c.ddim_prev == 'ratio' else _next(t)
     abp = d.abar(prev.clamp(min=-1))
     return t, d.abar(t), abp if c.set_alpha_to_one else torch.where(prev < 0, d.alphas_cumprod[0], abp), None
 
 def fast_steps(d, steps:int=None, infer_betas=None):
     "DiffWave's fast plan: the fractional steps and abar of the inference betas (default `fast_betas`), its extra."
-    ib = torch.as_tensor(d.config.fast_betas if infer_betas is None else infer_betas, dtype=torch.float64)
+    ib = d.sampler_config.fast_betas if infer_betas is None else infer_betas
+    ib = torch.as_tensor(ib, dtype=torch.float64)
     if steps is not None and steps != len(ib):
         raise ConfigError(f"the fast sampler takes {len(ib)} steps (its inference betas), not {steps}")
     ab = torch.cumprod(1 - ib, 0)
@@ -306,7 +282,7 @@ SAMPLERS = {'ddpm': SamplerSpec(ddpm_steps, ddpm_update, eta=1.), 'ddim': Sample
 @patch
 def plan(self:GaussianDiffusion, sampler:str='ddim', # a key of `SAMPLERS`
           steps:int=None, # model calls (default: ddpm T, ddim min(T, 50), fast len(`infer_betas`), the solvers 20)
-          infer_betas=None): # fast sampler: the inference betas (default: `config.fast_betas`)
+          infer_betas=None): # fast sampler: the inference betas (default: `sampler_config.fast_betas`)
     "(model steps (S,), abar at each (S,), abar after each (S,), the sampler's extra or None), noisiest first."
     if sampler not in SAMPLERS: raise ConfigError(f"sampler must be one of {list(SAMPLERS)}, got {sampler!r}")
     return SAMPLERS[sampler].plan(self, steps, infer_betas)
@@ -330,7 +306,7 @@ def sample(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
             guidance:float=1., # classifier-free guidance scale (1: none; needs `p_uncond > 0`)
             seed=None, # same seed, same samples on every device: an int (row j `clip_seed(seed, j)`), a list, None
             eta:float=0., # DDIM: 0 deterministic, 1 ancestral (the other samplers take their own)
-            infer_betas=None, # fast sampler: inference betas (default `config.fast_betas`)
+            infer_betas=None, # fast sampler: inference betas (default `sampler_config.fast_betas`)
             noise=None, # the starting noise (default: drawn)
             x_start=None, # start from this clean example noised to `start_step` (variation)
             start_step:int=0, # index into the plan where sampling begins
@@ -366,7 +342,7 @@ def sample(self:GaussianDiffusion, model, # the denoiser: `model(x_t, t, cond)`
     if was_training: model.eval()
     amp = lambda: torch.autocast(dev.type, dtype=torch.bfloat16 if dev.type == 'cpu' else torch.float16,
                                  enabled=bool(autocast))
-    run = SamplerRun(self.config, ts, abs_, abps, extra, eta, randn)
+    run = SamplerRun(self.sampler_config, ts, abs_, abps, extra, eta, randn)
     try:
         for i in range(start_step, len(ts)):
             with amp(): out = _guided(model, x, torch.tensor([float(ts[i])], device=dev), cond, guidance)

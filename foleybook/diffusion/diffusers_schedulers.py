@@ -7,7 +7,7 @@ from __future__ import annotations
 import math
 from ..core import ConfigError
 from .core import DiffusionConfig
-from .solvers import DPM_SECOND, UNIPC_B
+from .solvers import SamplerConfig, DPM_SECOND, UNIPC_B
 
 # %% auto #0
 __all__ = ['DIFFUSERS_SCHEDULERS', 'diffusion_from_diffusers']
@@ -31,7 +31,8 @@ _SPACINGS = ('linspace', 'leading', 'trailing')
 
 def diffusion_from_diffusers(s:dict, # a diffusers `scheduler_config.json`, as a dict
                              source='scheduler_config.json'): # its file, for error messages
-    "(DiffusionConfig, sampler) taking the scheduler's steps (diffusers' defaults for absent keys), or a `ConfigError`."
+    ("(DiffusionConfig, SamplerConfig, sampler) taking the scheduler's steps (diffusers' defaults for absent keys), "
+     "or a `ConfigError`.")
     cls = s.get('_class_name')
     if cls not in DIFFUSERS_SCHEDULERS:
         raise ConfigError(f"{source}: scheduler {cls!r}; foleybook's samplers follow {list(DIFFUSERS_SCHEDULERS)}")
@@ -47,14 +48,15 @@ def diffusion_from_diffusers(s:dict, # a diffusers `scheduler_config.json`, as a
     for name, v, ok in [('beta_schedule', sched, _DIFFUSERS_SCHEDULES),
                         ('prediction_type', pred, _DIFFUSERS_PREDICTIONS), ('timestep_spacing', spacing, _SPACINGS)]:
         if v not in ok: raise ConfigError(f"{source}: {name} {v!r} is not supported; foleybook has {list(ok)}")
-    return DiffusionConfig(schedule=_DIFFUSERS_SCHEDULES[sched], T=int(get('num_train_timesteps', 1000)),
-                           beta_start=float(get('beta_start', 1e-4)), beta_end=float(get('beta_end', 0.02)),
-                           prediction=_DIFFUSERS_PREDICTIONS[pred], timestep_spacing=spacing,
-                           steps_offset=int(get('steps_offset', 0)), ddim_prev='ratio' if sampler == 'ddim' else 'next',
-                           set_alpha_to_one=bool(get('set_alpha_to_one', True))
-                                            and get('final_sigmas_type') != 'sigma_min',
-                           clip_sample=float(get('clip_sample_range', 1.0)) if get('clip_sample', False) else None,
-                           solver_order=int(get('solver_order', 2)), solver_type=get('solver_type'),
-                           lower_order_final=bool(get('lower_order_final', True)),
-                           euler_at_final=bool(get('euler_at_final')),
-                           solver_levels=levels[0] if levels else None), sampler
+    dc = DiffusionConfig(schedule=_DIFFUSERS_SCHEDULES[sched], T=int(get('num_train_timesteps', 1000)),
+                         beta_start=float(get('beta_start', 1e-4)), beta_end=float(get('beta_end', 0.02)),
+                         prediction=_DIFFUSERS_PREDICTIONS[pred])
+    return dc, SamplerConfig(timestep_spacing=spacing, steps_offset=int(get('steps_offset', 0)),
+                             ddim_prev='ratio' if sampler == 'ddim' else 'next',
+                             set_alpha_to_one=bool(get('set_alpha_to_one', True))
+                                              and get('final_sigmas_type') != 'sigma_min',
+                             clip_sample=float(get('clip_sample_range', 1.0)) if get('clip_sample', False) else None,
+                             solver_order=int(get('solver_order', 2)), solver_type=get('solver_type'),
+                             lower_order_final=bool(get('lower_order_final', True)),
+                             euler_at_final=bool(get('euler_at_final')),
+                             solver_levels=levels[0] if levels else None), sampler

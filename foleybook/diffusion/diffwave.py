@@ -34,7 +34,7 @@ class DiffWave(Pretrained, nn.Module):
     def __init__(self, config:DiffWaveConfig=None): # the shape (default: the `sc09` preset)
         super().__init__()
         self.config = c = config or DiffWaveConfig()
-        self.diffusion = GaussianDiffusion(c.diffusion)
+        self.diffusion = GaussianDiffusion(c.diffusion, c.sampler_config)
         self.inp = wn(nn.Conv1d(c.in_channels, c.res_channels, 1))
         self.fc1, self.fc2 = nn.Linear(c.embed_in, c.embed_mid), nn.Linear(c.embed_mid, c.embed_out)
         if c.n_classes: self.class_emb = nn.Embedding(c.n_classes + 1, c.embed_out)   # row 0: the null class (-1)
@@ -43,8 +43,8 @@ class DiffWave(Pretrained, nn.Module):
         self.out1 = wn(nn.Conv1d(c.skip_channels, c.skip_channels, 1))
         self.out2 = nn.Conv1d(c.skip_channels, c.out_channels, 1)
         nn.init.zeros_(self.out2.weight); nn.init.zeros_(self.out2.bias)
-        # the process's noise prior (`diffusion.noise`; None: white), its bank saved with the weights
-        self.noise_prior = noise_prior(c.diffusion, c.sample_rate, c.scale)
+        # the noise prior (`diffusion.noise`; None: white), its bank saved with the weights
+        self.noise_prior = noise_prior(c.noise, c.sample_rate, c.scale)
         self.diffusion.prior = self.noise_prior
 
     @property
@@ -330,7 +330,7 @@ def generator(self:DiffWave, classes=None, # class names (default: `config.class
     return DiffusionGenerator(fast_diffwave(self, bf16), self.diffusion, (c.in_channels, n),
                               c.sample_rate, classes=classes, clip=c.scale, source=self,
                               decode=None if c.scale == 1 else (lambda x: x / c.scale),
-                              **student_defaults(c.diffusion, sampler, defaults))
+                              **student_defaults(c.sampler_config, sampler, defaults))
 
 @patch
 def generate(self:DiffWave, cond=None, # a class name or id, a list of them, or None

@@ -13,6 +13,8 @@ from torch.nn.utils.parametrizations import weight_norm
 from ..core import FoleyConfig, ConfigError
 from ..audio import MelConfig
 from .core import DiffusionConfig
+from .solvers import SamplerConfig, SAMPLER_KEYS
+from .noise import NoiseConfig, NOISE_KEYS
 
 # %% auto #0
 __all__ = ['DiffWaveConfig', 'step_embedding', 'wn', 'MelUpsampler', 'ResidualLayer']
@@ -20,7 +22,7 @@ __all__ = ['DiffWaveConfig', 'step_embedding', 'wn', 'MelUpsampler', 'ResidualLa
 # %% ../../nbs/06a_diffwave_blocks.ipynb #cd6a8c8c
 @dataclass
 class DiffWaveConfig(FoleyConfig):
-    "DiffWave's WaveNet: widths, depth, conditioning (classes or mels) and its diffusion process."
+    "DiffWave's WaveNet: widths, depth, conditioning (classes or mels), its diffusion process, sampler and noise."
     res_channels: int = 256        # residual channels
     skip_channels: int = 256       # skip channels
     n_layers: int = 36             # residual layers
@@ -42,28 +44,36 @@ class DiffWaveConfig(FoleyConfig):
     # it)
     step_in_residual: bool = False
     diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
+    sampler_config: SamplerConfig = field(default_factory=SamplerConfig)   # how it is sampled (its generator's)
+    noise: NoiseConfig = field(default_factory=NoiseConfig)   # its noise prior
     presets: ClassVar[dict] = {
         'sc09': dict(),
         'sc09_small': dict(res_channels=128, n_layers=30, dilation_cycle=10),
         'ljspeech': dict(res_channels=64, skip_channels=64, n_layers=30, dilation_cycle=10,
                          mel=MelConfig.presets['hifigan'],
                          # excerpts of 62 mel frames (the hop's multiple), as the reference vocoder crops them
-                         sample_rate=22050, length=62 * 256, diffusion=DiffusionConfig.presets['diffwave_ljspeech']),
+                         sample_rate=22050, length=62 * 256, diffusion=DiffusionConfig.presets['diffwave_ljspeech'],
+                         sampler_config=SamplerConfig.presets['diffwave_ljspeech']),
         'debug': dict(res_channels=16, skip_channels=16, n_layers=4, dilation_cycle=4, embed_in=16, embed_mid=32,
                       embed_out=32,
-                      sample_rate=8000, length=1024, diffusion=DiffusionConfig.presets['debug']),
+                      sample_rate=8000, length=1024, diffusion=DiffusionConfig.presets['debug'],
+                      sampler_config=SamplerConfig.presets['debug']),
         'debug_mel': dict(res_channels=16, skip_channels=16, n_layers=4, dilation_cycle=2, embed_in=16, embed_mid=32,
                           embed_out=32,
                           mel=MelConfig.presets['debug'], upsample=(8, 8), sample_rate=8000, length=1024,
-                          diffusion=DiffusionConfig.presets['debug']),
+                          diffusion=DiffusionConfig.presets['debug'], sampler_config=SamplerConfig.presets['debug']),
     }
     retired: ClassVar[tuple] = ('lr', 'bs')   # training settings now (`train_diffwave`'s `TrainSettings`)
     # how long its generated clips are: the generator's `length` (`DiffWave.generator`; a recipe's: its data's)
     generation: ClassVar[dict] = {'gen_length': 'length'}
+    # the sampler's options and the noise prior, parts of their own: a saved config.json's diffusion section's
+    split: ClassVar[dict] = {'sampler_config': ('diffusion', SAMPLER_KEYS), 'noise': ('diffusion', NOISE_KEYS)}
 
     def __post_init__(self):
         if isinstance(self.mel, dict): self.mel = MelConfig.from_dict(self.mel)
         if isinstance(self.diffusion, dict): self.diffusion = DiffusionConfig.from_dict(self.diffusion)
+        if isinstance(self.sampler_config, dict): self.sampler_config = SamplerConfig.from_dict(self.sampler_config)
+        if isinstance(self.noise, dict): self.noise = NoiseConfig.from_dict(self.noise)
         if self.mel is not None:
             if self.mel.sample_rate != self.sample_rate:
                 raise ConfigError(f"DiffWaveConfig: sample_rate {self.sample_rate} differs from the mel's "

@@ -84,15 +84,17 @@ class DistillObjective(nn.Module):
         return distill_loss(self.d, self._teacher[0], self.student, x0, cond, self.steps, self.guidance)
 
 # %% ../../nbs/06h_distillation.ipynb #d5c28caf
-def as_student(model, # a denoiser with its process as `.diffusion` and `.config.diffusion`
+def as_student(model, # a denoiser with its process as `.diffusion`, its configs `.config.diffusion`, `.sampler_config`
                steps:int, # its DDIM steps on the 'uniform' grid
                teacher:dict): # what taught it: folder, fingerprint, steps, guidance, rounds
-    ("Mark `model` (in place) a distilled student: its process config samples it with DDIM, `steps` steps on the "
-     "'uniform' grid, eta 0 and guidance 1 (`DiffusionConfig.sampling`; audio-diffusion's own fields too) and names "
-     "its `teacher`.")
+    ("Mark `model` (in place) a distilled student: its sampler config samples it with DDIM, `steps` steps on the "
+     "'uniform' grid, eta 0 and guidance 1 (`SamplerConfig.defaults`; audio-diffusion's own fields too), its process "
+     "config names its `teacher`.")
     s = dict(sampler='ddim', steps=int(steps), eta=0., guidance=1.)
-    dc = model.config.diffusion.replace(timestep_spacing='uniform', p_uncond=0., sampling=s, teacher=dict(teacher))
+    dc = model.config.diffusion.replace(p_uncond=0., teacher=dict(teacher))
     model.config.diffusion = model.diffusion.config = dc
+    sc = model.config.sampler_config.replace(timestep_spacing='uniform', defaults=s)
+    model.config.sampler_config = model.diffusion.sampler_config = sc
     if hasattr(model.config, 'sampler'): model.config = model.config.replace(**s)   # `AudioDiffusionConfig`'s
     return model
 
@@ -117,7 +119,7 @@ def distill_rounds(teacher, # a trained denoiser with its process as `.diffusion
     # what the student trains: the teacher's trainable parameters (all of them if it comes frozen)
     train = {n for n, q in teacher.named_parameters() if q.requires_grad} or {n for n, _ in teacher.named_parameters()}
     tch = copy.deepcopy(teacher).eval()
-    tch.diffusion.config = tch.diffusion.config.replace(timestep_spacing='uniform')
+    tch.diffusion.sampler_config = tch.diffusion.sampler_config.replace(timestep_spacing='uniform')
     records, cpu = [], 0.
     for k in range(rounds):
         steps //= 2

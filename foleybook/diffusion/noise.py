@@ -5,15 +5,17 @@
 # %% ../../nbs/06g_shaped_noise.ipynb #93469490
 from __future__ import annotations
 import math
+from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 from torch import nn
 from fastcore.basics import patch
-from ..core import ConfigError
+from ..core import ConfigError, FoleyConfig
 from ..features import frame_rms, frames_to_samples
 
 # %% auto #0
-__all__ = ['BOX', 'NOISES', 'pitch_contour', 'running_phase', 'harmonic_noise', 'HarmonicNoise', 'noise_prior']
+__all__ = ['BOX', 'NOISE_KEYS', 'NOISES', 'pitch_contour', 'running_phase', 'harmonic_noise', 'HarmonicNoise', 'NoiseConfig',
+           'noise_prior']
 
 # %% ../../nbs/06g_shaped_noise.ipynb #78122145
 def pitch_contour(x, # (n, L) waves
@@ -90,8 +92,8 @@ class HarmonicNoise(nn.Module):
         super().__init__()
         num = lambda x: isinstance(x, (int, float)) and not isinstance(x, bool)
         if floor is not None and not (num(floor) and 0 < floor <= 1):
-            raise ConfigError(f"noise_floor must be a number in (0, 1] or None, got {floor!r}")
-        if not (num(spread) and 0 <= spread < 1): raise ConfigError(f"noise_spread must be in [0, 1), got {spread!r}")
+            raise ConfigError(f"noise floor must be a number in (0, 1] or None, got {floor!r}")
+        if not (num(spread) and 0 <= spread < 1): raise ConfigError(f"noise spread must be in [0, 1), got {spread!r}")
         self.sr, self.scale, self.floor, self.ref, self.spread, self.fmin, self.fmax = \
             sr, scale, floor, ref, spread, fmin, fmax
         self.hop, self.K = round(0.008 * sr), int(0.95 * sr / 2 / fmin)
@@ -214,16 +216,26 @@ def control_frames(self:HarmonicNoise, control, # a `foleybook.control.Control`
     return torch.where(v > 0, f0, torch.ones_like(f0)), v, sd
 
 # %% ../../nbs/06g_shaped_noise.ipynb #dd825398
+@dataclass
+class NoiseConfig(FoleyConfig):
+    "A diffusion model's noise prior: which (`NOISES`) and its settings."
+    # 'white' (standard normal, as published) or 'harmonic' (harmonic at the training clips' pitch contours where
+    # voiced)
+    prior: str = 'white'
+    floor: float = None     # 'harmonic': None unit variance; else the std follows the envelope, >= this
+    spread: float = 0.1     # 'harmonic': a sampled contour's pitch times a factor in [1 - spread, 1 + spread]
+
+# its settings as a diffusion model's config.json held them, in its `diffusion` section (split off on load)
+NOISE_KEYS = {'noise': 'prior', 'noise_floor': 'floor', 'noise_spread': 'spread'}
 NOISES = {'white': None, 'harmonic': HarmonicNoise}   # name -> the prior's class (None: standard normal noise)
 
-def noise_prior(config, # a `DiffusionConfig`
+def noise_prior(config:NoiseConfig, # the model's noise prior
                 sr:int, # the model's sample rate
                 scale:float=1.): # the model's wave scale
-    "The noise prior a model with this diffusion config attaches (None for white noise)."
-    name = getattr(config, 'noise', 'white')
-    if name not in NOISES: raise ConfigError(f"noise must be one of {list(NOISES)}, got {name!r}")
-    if NOISES[name] is None:
-        if config.noise_floor is not None:
-            raise ConfigError(f"noise_floor {config.noise_floor} shapes a noise prior: set noise='harmonic' too")
+    "The noise prior a model with this config attaches (None for white noise)."
+    if config.prior not in NOISES: raise ConfigError(f"noise prior must be one of {list(NOISES)}, got {config.prior!r}")
+    if NOISES[config.prior] is None:
+        if config.floor is not None:
+            raise ConfigError(f"noise floor {config.floor} shapes a noise prior: set prior='harmonic' too")
         return None
-    return NOISES[name](sr, scale, floor=config.noise_floor, spread=config.noise_spread)
+    return NOISES[config.prior](sr, scale, floor=config.floor, spread=config.spread)

@@ -12,8 +12,9 @@ from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 from ..core import FoleyConfig, Pretrained, ConfigError, DataError, discover
 from .core import DiffusionConfig, GaussianDiffusion, student_defaults
+from .solvers import SamplerConfig, SAMPLER_KEYS
 from .generator import DiffusionGenerator
-from .noise import noise_prior
+from .noise import NoiseConfig, NOISE_KEYS, noise_prior
 from .diffwave_blocks import step_embedding
 from ..vocoders.base import inference_copy
 from ..fastpath import fast_form, BatchChunks
@@ -169,7 +170,7 @@ class UpPool(nn.Module):
 # %% ../../nbs/07_sashimi.ipynb #a61eea9c
 @dataclass
 class SashimiConfig(FoleyConfig):
-    "SaShiMi U-Net of S4D blocks as a DiffWave backbone, with its diffusion process."
+    "SaShiMi U-Net of S4D blocks as a DiffWave backbone, with its diffusion process, sampler and noise."
     d_model: int = 128             # width of the outer stage
     n_layers: int = 6              # blocks per stage
     pool: tuple = (4, 4)           # pooling factor between stages
@@ -193,19 +194,26 @@ class SashimiConfig(FoleyConfig):
     # embedding (FiLM, beside the shift every block adds); off in the published presets
     film: bool = False
     diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
+    sampler_config: SamplerConfig = field(default_factory=SamplerConfig)   # how it is sampled (its generator's)
+    noise: NoiseConfig = field(default_factory=NoiseConfig)   # its noise prior
     presets: ClassVar[dict] = {
         'sc09': dict(),
         'sc09_small': dict(d_model=64),
         'debug': dict(d_model=8, n_layers=1, pool=(2, 2), d_state=8, embed_in=16, embed_mid=32, embed_out=32,
-                      sample_rate=8000, length=256, diffusion=DiffusionConfig.presets['debug']),
+                      sample_rate=8000, length=256, diffusion=DiffusionConfig.presets['debug'],
+                      sampler_config=SamplerConfig.presets['debug']),
     }
     retired: ClassVar[tuple] = ('lr', 'bs')   # training settings now (`train_diffwave`'s `TrainSettings`)
     # options foleybook does not have: position features, spectral masks (off, their window any)
     removed: ClassVar[dict] = {'positions': 0, 'spectral': 0, 'spectral_fft': ...}
     # how long its generated clips are: the generator's `length` (`Sashimi.generator`; a recipe's: its data's)
     generation: ClassVar[dict] = {'gen_length': 'length'}
+    # the sampler's options and the noise prior, parts of their own: a saved config.json's diffusion section's
+    split: ClassVar[dict] = {'sampler_config': ('diffusion', SAMPLER_KEYS), 'noise': ('diffusion', NOISE_KEYS)}
     def __post_init__(self):
         if isinstance(self.diffusion, dict): self.diffusion = DiffusionConfig.from_dict(self.diffusion)
+        if isinstance(self.sampler_config, dict): self.sampler_config = SamplerConfig.from_dict(self.sampler_config)
+        if isinstance(self.noise, dict): self.noise = NoiseConfig.from_dict(self.noise)
         if not self.scale > 0: raise ConfigError(f"SashimiConfig: scale must be > 0, got {self.scale}")
         if self.length < 1 or self.length % math.prod(self.pool):
             raise ConfigError(f"SashimiConfig: length {self.length} is not a positive multiple of prod(pool) = "
@@ -218,7 +226,7 @@ class Sashimi(Pretrained, nn.Module):
     def __init__(self, config:SashimiConfig=None): # the shape (default: `sc09`)
         super().__init__()
         self.config = c = config or SashimiConfig()
-        self.diffusion = GaussianDiffusion(c.diffusion)
+        self.diffusion = GaussianDiffusion(c.diffusion, c.sampler_config)
         self.inp = _wn1(c.in_channels, c.d_model)
         self.fc1, self.fc2 = nn.Linear(c.embed_in, c.embed_mid), nn.Linear(c.embed_mid, c.embed_out)
         if c.n_classes: self.class_emb = nn.Embedding(c.n_classes + 1, c.embed_out)
@@ -239,8 +247,8 @@ class Sashimi(Pretrained, nn.Module):
         self.out1 = _wn1(c.d_model, c.d_model)
         self.out2 = nn.Conv1d(c.d_model, c.out_channels, 1)
         nn.init.zeros_(self.out2.weight); nn.init.zeros_(self.out2.bias)
-        # the process's noise prior (`diffusion.noise`; None: white), its bank saved with the weights
-        self.noise_prior = noise_prior(c.diffusion, c.sample_rate, c.scale)
+        # the noise prior (`diffusion.noise`; None: white), its bank saved with the weights
+        self.noise_prior = noise_prior(c.noise, c.sample_rate, c.scale)
         self.diffusion.prior = self.noise_prior
 
     @property
@@ -284,7 +292,7 @@ class Sashimi(Pretrained, nn.Module):
         return DiffusionGenerator(fast_sashimi(self), self.diffusion, (c.in_channels, n), c.sample_rate,
                                   classes=None if classes is None else list(classes), clip=c.scale, source=self,
                                   decode=None if c.scale == 1 else (lambda x: x / c.scale),
-                                  **student_defaults(c.diffusion, sampler, defaults))
+                                  **student_defaults(c.sampler_config, sampler, defaults))
 
     @property
     def classes(self): return None if self.config.class_names is None else list(self.config.class_names)

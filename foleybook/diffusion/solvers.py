@@ -5,15 +5,15 @@
 # %% ../../nbs/06d_solvers.ipynb #084d798a
 from __future__ import annotations
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from functools import partial
-from typing import Callable
+from typing import Callable, ClassVar
 import torch
-from ..core import ConfigError
+from ..core import ConfigError, FoleyConfig
 
 # %% auto #0
-__all__ = ['SOLVER_LEVELS', 'DPM_SECOND', 'UNIPC_B', 'SOLVERS', 'SamplerSpec', 'SamplerRun', 'log_snr', 'level_steps',
-           'solver_steps', 'dpmpp_update', 'unipc_step', 'unipc_update']
+__all__ = ['SAMPLER_KEYS', 'SOLVER_LEVELS', 'DPM_SECOND', 'UNIPC_B', 'SOLVERS', 'SamplerSpec', 'SamplerRun', 'SamplerConfig',
+           'log_snr', 'level_steps', 'solver_steps', 'dpmpp_update', 'unipc_step', 'unipc_update']
 
 # %% ../../nbs/06d_solvers.ipynb #e96ecdc9
 @dataclass
@@ -26,7 +26,7 @@ class SamplerSpec:
 @dataclass
 class SamplerRun:
     "One sampling loop as a sampler's `update` sees it: the config, the plan, DDIM's eta, the noise and a memory."
-    config: object    # the process's `DiffusionConfig`
+    config: object    # the sampler's options (`SamplerConfig`)
     t: torch.Tensor   # (S,) model steps, noisiest first
     ab: torch.Tensor  # (S,) abar at each model step
     abp: torch.Tensor # (S,) abar after each update
@@ -36,6 +36,47 @@ class SamplerRun:
     memory: dict = field(default_factory=dict) # what a multistep solver keeps between its steps
     @property
     def last(self) -> int: return len(self.t) - 1
+
+# %% ../../nbs/06d_solvers.ipynb #8bb996ec
+@dataclass
+class SamplerConfig(FoleyConfig):
+    "The samplers' options: the fast sampler's inference betas, DDIM / DDPM's steps, the multistep solvers' settings."
+    fast_betas: tuple = (1e-4, 1e-3, 0.01, 0.05, 0.2, 0.7)  # inference betas of the 'fast' sampler
+    # DDPM / DDIM steps, a key of `TIMESTEP_SPACINGS`: foleybook's 'even', or diffusers' 'linspace', 'leading',
+    # 'trailing'
+    timestep_spacing: str = 'even'
+    steps_offset: int = 0           # added to the 'leading' steps (diffusers' `steps_offset`)
+    # where a DDIM step lands: 'next' (the plan's next step) or 'ratio' (t - T // steps, as diffusers' DDIMScheduler)
+    ddim_prev: str = 'next'
+    # DDIM's last step lands on abar = 1 (True) or on step 0's abar (diffusers' `set_alpha_to_one=False`)
+    set_alpha_to_one: bool = True
+    # DDPM / DDIM: clamp the estimated clean example to [-clip_sample, clip_sample] at every step (diffusers'
+    # `clip_sample`, `clip_sample_range`)
+    clip_sample: float = None
+    solver_order: int = 2           # multistep solvers ('dpm++', 'unipc'): 1 or 2 (two-step: DPM-Solver++ 2M)
+    solver_type: str = None         # 'midpoint' / 'heun' (DPM-Solver++), 'bh2' / 'bh1' (UniPC); None: the first
+    lower_order_final: bool = True  # multistep solvers: first order on the last step (diffusers' `lower_order_final`)
+    euler_at_final: bool = False    # DPM-Solver++: first order on the last step whatever the number of steps
+    solver_levels: str = None       # multistep solvers: 'karras' or 'lu' levels (`SOLVER_LEVELS`); None: the spacing's
+    # a distilled student's sampling options (sampler, steps, eta, guidance): its generators' defaults
+    defaults: dict = None
+    presets: ClassVar[dict] = {   # the inference betas of each `DiffusionConfig` preset's schedule
+        'diffwave_sc09': dict(),
+        'diffwave_ljspeech': dict(fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5)),
+        'ddpm': dict(fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9)),
+        'scaled_linear': dict(fast_betas=(1e-3, 0.01, 0.05, 0.2, 0.5)),
+        'cosine': dict(fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9)),
+        'debug': dict(fast_betas=(1e-4, 0.01, 0.1, 0.5)),
+    }
+
+    def __post_init__(self):
+        if self.ddim_prev not in ('next', 'ratio'):
+            raise ConfigError(f"ddim_prev must be 'next' or 'ratio', got {self.ddim_prev!r}")
+        if self.clip_sample is not None and not self.clip_sample > 0:
+            raise ConfigError(f"clip_sample must be > 0 (or None), got {self.clip_sample}")
+
+# its options as a diffusion model's config.json held them, in its `diffusion` section: key -> field (split off on load)
+SAMPLER_KEYS = {**{f.name: f.name for f in fields(SamplerConfig) if f.name != 'defaults'}, 'sampling': 'defaults'}
 
 # %% ../../nbs/06d_solvers.ipynb #78650540
 def log_snr(ab) -> tuple: # one abar
@@ -67,7 +108,7 @@ def solver_steps(d, # the `GaussianDiffusion`
                  infer_betas=None, # (the fast sampler's; not used)
                  types:dict=None): # the solver's `solver_type` table (its first key: the default)
     "A multistep solver's plan: the steps and levels of diffusers' multistep schedulers, ending on abar 1 or step 0's."
-    c, steps = d.config, 20 if steps is None else int(steps)
+    c, steps = d.sampler_config, 20 if steps is None else int(steps)
     if not 1 <= steps < d.T: raise ConfigError(f"steps must be in [1, {d.T - 1}] for a multistep solver, got {steps}")
     if c.solver_order not in (1, 2): raise ConfigError(f"solver_order must be 1 or 2, got {c.solver_order}")
     if c.solver_type is not None and c.solver_type not in types:

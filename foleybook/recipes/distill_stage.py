@@ -49,7 +49,7 @@ def distill_stage(teacher:str, # the stage that trains the teacher
                                          float(guidance or 1.), seed=r.seed, folder=folder,
                                          log=lambda m: r.log(f"stage {r.current}: {m}"))
         student.save_pretrained(r.path('distill', 'final'))
-        info = dict(teacher=student.config.diffusion.teacher, sampling=student.config.diffusion.sampling,
+        info = dict(teacher=student.config.diffusion.teacher, sampling=student.config.sampler_config.defaults,
                     rounds=rounds, cpu_seconds=round(time.process_time() - t0, 1))
         with atomic_write(r.path('distill', 'record.json'), 'w') as f: json.dump(info, f, indent=1)
         return dict(steps=info['sampling']['steps'], distill_cpu_seconds=info['cpu_seconds'],

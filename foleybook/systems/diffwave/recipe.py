@@ -40,8 +40,9 @@ class DiffWaveGenerate(GenerateSection):
     eta: float = 0. # DDIM: 0 deterministic, 1 ancestral (the other samplers take their own)
 
 _SYNTH = dict(sr=16000, duration=1.0)
-# both demos' process: 50 steps to beta 0.2, the 7-step fast sampler, 10 % of labels dropped for guidance
-_DEMO_DIFFUSION = dict(T=50, beta_end=0.2, fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9), p_uncond=0.1)
+# both demos' process: 50 steps to beta 0.2, 10 % of labels dropped for guidance; the 7-step fast sampler
+_DEMO_DIFFUSION = dict(T=50, beta_end=0.2, p_uncond=0.1)
+_DEMO_SAMPLER = dict(fast_betas=(1e-4, 1e-3, 0.01, 0.05, 0.2, 0.5, 0.9))
 RECIPE_PRESETS = {
     'debug': dict(n_per_class=6, holdout=1/3, seed=0, duration=1.0, synth=_SYNTH,
                   train=dict(backbone='wavenet', preset='debug', epochs=2, bs=4, lr=1e-3,
@@ -59,7 +60,8 @@ RECIPE_PRESETS = {
                                        film=True,   # the class scales every block's channels (see "FiLM")
                                        # noise harmonic at the clips' pitch where voiced, its std their envelope
                                        # ("Shaped noise")
-                                       diffusion=dict(_DEMO_DIFFUSION, noise='harmonic', noise_floor=0.1))),
+                                       diffusion=_DEMO_DIFFUSION, sampler_config=_DEMO_SAMPLER,
+                                       noise=dict(prior='harmonic', floor=0.1))),
                  judge='demo',
                  generate=dict(n_per_class=10, sampler='fast', guidance=4., bs=10),
                  evaluate=dict(embedders=('classifier',))),
@@ -69,7 +71,7 @@ RECIPE_PRESETS = {
                             model=dict(res_channels=32, skip_channels=32, n_layers=12, dilation_cycle=6, embed_mid=128,
                                        embed_out=128,
                                        sample_rate=8000, length=8000, scale=5.,
-                                       diffusion=_DEMO_DIFFUSION)),
+                                       diffusion=_DEMO_DIFFUSION, sampler_config=_DEMO_SAMPLER)),
                  judge='demo',
                  generate=dict(n_per_class=20, sampler='fast', guidance=2., bs=10),
                  evaluate=dict(embedders=('classifier',))),
