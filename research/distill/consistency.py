@@ -39,7 +39,7 @@ def consistency_fn(d:GaussianDiffusion, model, x, t, cond=None, guidance:float=1
 
 
 def consistency_update(r:SamplerRun, i:int, x, eps, x0):
-    "Multistep consistency sampling: f = c_skip x + c_out x0, renoised to the next step with fresh noise (not the last)."
+    "Consistency sampling: f = c_skip x + c_out x0; before the last step, renoised to the next with fresh noise."
     cs, co = boundary(r.config.T, r.t[i])
     f = float(cs) * x + float(co) * x0
     abp = float(r.abp[i])

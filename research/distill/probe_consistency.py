@@ -140,7 +140,8 @@ def marked(student, rec):
 
 # the teacher's own consistency function in one call: where CD starts (guidance 4, two rows a call)
 start = as_consistency_student(copy.deepcopy(teacher), 1, {})
-start.config.diffusion = start.diffusion.config = start.diffusion.config.replace(p_uncond=teacher.diffusion.config.p_uncond)
+start.config.diffusion = start.diffusion.config = start.diffusion.config.replace(
+    p_uncond=teacher.diffusion.config.p_uncond)   # it samples with the teacher's guidance
 point('teacher', start, sampler='consistency', steps=1, guidance=guidance)
 snaps = {}
 
