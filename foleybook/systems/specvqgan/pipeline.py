@@ -18,10 +18,12 @@ from ...vocoders.base import vocode, GriffinLimVocoder
 from ...eval.system_metrics import class_accuracy
 from ...priors.transformer import SpecGPT
 from ...priors.sampling import curve_steer
+from ...seeds import clip_seeds
+from ...control import follow, FLOOR_DB
 
 # %% auto #0
-__all__ = ['SPECVQGAN_SYSTEM', 'sources_from_folder', 'SpecVQGANPipeline', 'features_root', 'derangement', 'codebook_ceiling',
-           'specvqgan_metrics']
+__all__ = ['SPECVQGAN_SYSTEM', 'sources_from_folder', 'SpecVQGANPipeline', 'column_gain', 'features_root', 'derangement',
+           'codebook_ceiling', 'specvqgan_metrics']
 
 # %% ../../../nbs/16a_specvqgan_pipeline.ipynb #a9568e69
 def sources_from_folder(root, # a class folder root/<Class>/<clip>.wav
@@ -159,8 +161,55 @@ def sample_codes(self:SpecVQGANPipeline, cond=None, n:int=1, seed:int=0, tempera
 
 @patch
 def control_options(self:SpecVQGANPipeline, control) -> dict: # a `foleybook.control.Control`
-    "The `generate` options that follow `control`: the GPT's codes steered toward its curve."
+    ("The `generate` options that follow `control`: the GPT's codes steered toward its curve, the decoded mels shaped "
+     "to it within each code column (`column_gain`).")
     return {'curve': control}
+
+# %% ../../../nbs/16a_specvqgan_pipeline.ipynb #47d67f9d
+def column_gain(mel, # scaled mels (n, n_mels, frames) in `mel_config`'s scale
+                control, # a `foleybook.control.Control` (loudness in dB)
+                mel_config, # the mels' `foleybook.audio.MelConfig`
+                width:int, # mel frames per code column
+                max_db:float=40.) -> torch.Tensor: # the largest change of a frame, either way
+    "`mel` with each frame's level moved toward `control` inside its code column; each column keeps its mean dB."
+    ms, n, F_ = MelSpectrogram(mel_config), len(mel), mel.shape[-1]
+    mag = ms.unscale(mel.float().cpu())
+    lv = 10 * torch.log10((mag ** 2).sum(-2).clamp_min(1e-20))   # (n, frames) dB on the mels' own scale
+    want = torch.as_tensor(control.at(mel_config.sample_rate / mel_config.hop_length, F_).loudness,
+                           dtype=torch.float32).clamp_min(FLOOR_DB)
+    on = want > FLOOR_DB
+    # the mels' levels on the control's scale: the same mean over the frames the control sounds in
+    lv = lv + ((want[on][None] - lv[:, on]).mean(-1, keepdim=True) if on.any() else 0.)
+    g = torch.where(on[None], want[None] - lv, (FLOOR_DB - lv).clamp(max=0))   # a silent frame is only cut
+    m = width * (F_ // width)
+    g = g[:, :m].reshape(n, -1, width)
+    g = torch.cat([(g - g.mean(-1, keepdim=True)).reshape(n, m), torch.zeros(n, F_ - m)], 1).clamp(-max_db, max_db)
+    return ms.scale(mag * 10 ** (g[:, None] / 20)).to(mel.dtype).to(mel.device)
+
+@patch
+@torch.no_grad()
+def decode(self:SpecVQGANPipeline, codes, # code maps (n, rows, cols)
+           curve=None): # a `foleybook.control.Control` the decoded mels are shaped to (`column_gain`)
+    "Waves (n, n_samples) float32 on the CPU from code maps: VQGAN, (`column_gain`), vocoder."
+    mel = self.codec.decode(codes.to(model_device(self.codec)))
+    if curve is not None: mel = column_gain(mel, curve, self.codec.mel_config, self.codec.downsample[1])
+    wave = vocode(self.vocoder, mel.float(), precision=self.precision)
+    return pad_or_trim(torch.as_tensor(wave).reshape(len(codes), -1).float().cpu(), self.n_samples)
+
+@patch
+def generate(self:SpecVQGANPipeline, cond=None, # a class name or id, a source clip, features (`condition`)
+             n:int=1, # number of clips
+             seed=0, # an int (clip j: `clip_seeds(seed, n)[j]`) or one seed per clip
+             control=None, # a `foleybook.control.Control` every clip follows (`foleybook.control.follow`)
+             candidates:int=4, # with a control: candidates per clip
+             curve=None, # a control's own way: the codes steered (`sample_codes`), the mels shaped (`decode`)
+             **options): # `sample_codes` options (temperature, top_k, guidance, ...)
+    "`n` clips for `cond`: float32 waves (n, n_samples) at `sample_rate`, sampled in chunks of `batch_size`."
+    if control is not None: return follow(self, cond, control, n, seed, candidates, **options)
+    seeds, k = clip_seeds(seed, n), self.batch_size
+    out = [self.decode(self.sample_codes(cond, len(seeds[s:s + k]), seed=seeds[s:s + k], curve=curve, **options),
+                       curve) for s in range(0, n, k)]
+    return torch.cat(out) if out else torch.zeros(0, self.n_samples)
 
 # %% ../../../nbs/16a_specvqgan_pipeline.ipynb #fae00549
 def features_root(r): # an experiment
