@@ -53,16 +53,16 @@ class Variant:
     def generate(self, cond, n=1, seed=0, _ctl=None, **kw):
         p = self.p
         curve = _ctl if (_ctl is not None and self.steer) else None
-        if self.nucleus and curve is not None:   # steered only among the prior's own nucleus of codes
+        if curve is not None:   # the GPT samples column by column: position i is row i % rows of column i // rows
             from foleybook.priors.sampling import curve_steer, filter_logits
             rows, cols = p.prior.config.code_shape
             st = curve_steer(p.codec, curve, (rows, cols), n, p.n_samples / p.sample_rate, self.steer)
-            def on_step(i, logits):
-                keep = torch.isfinite(filter_logits(logits.float(), top_p=self.nucleus))
+            def on_step(i, logits):   # with `nucleus`: steered only among the prior's own nucleus of codes
+                keep = torch.isfinite(filter_logits(logits.float(), top_p=self.nucleus)) if self.nucleus else None
                 st(i % rows, i // rows, logits)
-                logits.masked_fill_(~keep, float('-inf'))
+                if keep is not None: logits.masked_fill_(~keep, float('-inf'))
             codes = p.prior.sample(p.condition(cond), n, seed=seed, on_step=on_step)
-        else: codes = p.sample_codes(cond, n, seed=seed, curve=curve, curve_strength=self.steer or 1., **kw)
+        else: codes = p.sample_codes(cond, n, seed=seed, **kw)
         mel = p.codec.decode(codes.to(model_device(p.codec)))
         if _ctl is not None and self.gain: mel = mel_gain(p, mel, _ctl, self.gain == 'within', self.max_db)
         w = vocode(p.vocoder, mel.float(), precision='fp32')
