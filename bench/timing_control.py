@@ -8,7 +8,8 @@ Per system (`nbs/results/models/<name>`), seed (0, 1, 2) and class: the curves o
   so that the number measures timing and shape, not the level);
 - `rerank`: the best of `--k` free candidates by E-L1 (`follow` on the generator without its own way);
 - `guided`: the control given the system's own way (`control_options`: DiffWave's shaped-noise prior, audio-diffusion's
-  mel-energy guidance, DCASE 2023's and SpecVQGAN's steered priors, MTCRNN's fill curve), one candidate;
+  mel-energy guidance, DCASE 2023's steered prior, SpecVQGAN's gain on its decoded mels, MTCRNN's fill curve),
+  one candidate;
 - `follow`: `foleybook.control.follow` with `--k` candidates (the own way, then the closest by E-L1);
 - `real`: another held-out clip of the class, level-matched: what a real clip that does not follow scores;
 

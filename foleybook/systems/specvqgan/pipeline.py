@@ -17,11 +17,12 @@ from ...generators import (CodePipeline, System, Part, register_system, load_voc
 from ...vocoders.base import vocode, GriffinLimVocoder
 from ...eval.system_metrics import class_accuracy
 from ...priors.transformer import SpecGPT
-from ...priors.sampling import curve_steer
+from ...seeds import clip_seeds
+from ...control import follow, FLOOR_DB
 
 # %% auto #0
-__all__ = ['SPECVQGAN_SYSTEM', 'sources_from_folder', 'SpecVQGANPipeline', 'features_root', 'derangement', 'codebook_ceiling',
-           'specvqgan_metrics']
+__all__ = ['SPECVQGAN_SYSTEM', 'sources_from_folder', 'SpecVQGANPipeline', 'curve_gain', 'features_root', 'derangement',
+           'codebook_ceiling', 'specvqgan_metrics']
 
 # %% ../../../nbs/16a_specvqgan_pipeline.ipynb #a9568e69
 def sources_from_folder(root, # a class folder root/<Class>/<clip>.wav
@@ -138,16 +139,9 @@ def source_codes(self:SpecVQGANPipeline, name:str):
 @patch
 def sample_codes(self:SpecVQGANPipeline, cond=None, n:int=1, seed:int=0, temperature:float=1., top_k:int=0,
                  top_p:float=1.,
-                 guidance:float=1., prime=None, prime_frac:float=0.,
-                 curve=None, # a `foleybook.control.Control` the codes' levels are steered toward (`curve_steer`)
-                 curve_strength:float=1.): # nats per dB of level error
+                 guidance:float=1., prime=None, prime_frac:float=0.):
     ("Code grids (n, rows, cols) for `cond`; `prime` is a source clip name or a code grid (default with prime_frac > "
      "0: the source `cond`).")
-    kw = {}
-    if curve is not None:   # the GPT samples column by column: position i is row i % rows of column i // rows
-        rows, cols = self.prior.config.code_shape
-        st = curve_steer(self.codec, curve, (rows, cols), n, self.n_samples / self.sample_rate, curve_strength)
-        kw['on_step'] = lambda i, logits: st(i % rows, i // rows, logits)
     if prime_frac and prime is None:
         if self.kind != 'feature' or not isinstance(cond, str):
             raise ConfigError("prime_frac > 0 needs prime= a source clip name or a code grid")
@@ -155,12 +149,54 @@ def sample_codes(self:SpecVQGANPipeline, cond=None, n:int=1, seed:int=0, tempera
     if isinstance(prime, str): prime = self.source_codes(prime)
     return self.prior.sample(self.condition(cond), n, temperature=temperature, top_k=top_k or None,
                              top_p=None if top_p >= 1 else top_p, guidance=guidance, seed=seed,
-                             prime=prime, prime_frac=prime_frac if prime is not None else 0., **kw)
+                             prime=prime, prime_frac=prime_frac if prime is not None else 0.)
 
 @patch
 def control_options(self:SpecVQGANPipeline, control) -> dict: # a `foleybook.control.Control`
-    "The `generate` options that follow `control`: the GPT's codes steered toward its curve."
+    "The `generate` options that follow `control`: the decoded mels' frames brought to its curve (`curve_gain`)."
     return {'curve': control}
+
+# %% ../../../nbs/16a_specvqgan_pipeline.ipynb #47d67f9d
+def curve_gain(mel, # scaled mels (n, n_mels, frames) in `mel_config`'s scale
+               control, # a `foleybook.control.Control` (loudness in dB)
+               mel_config, # the mels' `foleybook.audio.MelConfig`
+               max_db:float=40.) -> torch.Tensor: # the largest change of a frame, either way
+    "`mel` with each frame's level moved toward `control`'s (levels matched over its sounding frames; silence cut)."
+    ms, F_ = MelSpectrogram(mel_config), mel.shape[-1]
+    mag = ms.unscale(mel.float().cpu())
+    lv = 10 * torch.log10((mag ** 2).sum(-2).clamp_min(1e-20))   # (n, frames) dB on the mels' own scale
+    want = torch.as_tensor(control.at(mel_config.sample_rate / mel_config.hop_length, F_).loudness,
+                           dtype=torch.float32).clamp_min(FLOOR_DB)
+    on = want > FLOOR_DB
+    # the mels' levels on the control's scale: the same mean over the frames the control sounds in
+    lv = lv + ((want[on][None] - lv[:, on]).mean(-1, keepdim=True) if on.any() else 0.)
+    g = torch.where(on[None], want[None] - lv, (FLOOR_DB - lv).clamp(max=0)).clamp(-max_db, max_db)
+    return ms.scale(mag * 10 ** (g[:, None] / 20)).to(mel.dtype).to(mel.device)
+
+@patch
+@torch.no_grad()
+def decode(self:SpecVQGANPipeline, codes, # code maps (n, rows, cols)
+           curve=None): # a `foleybook.control.Control` the decoded mels are brought to (`curve_gain`)
+    "Waves (n, n_samples) float32 on the CPU from code maps: VQGAN, (`curve_gain`), vocoder."
+    mel = self.codec.decode(codes.to(model_device(self.codec)))
+    if curve is not None: mel = curve_gain(mel, curve, self.codec.mel_config)
+    wave = vocode(self.vocoder, mel.float(), precision=self.precision)
+    return pad_or_trim(torch.as_tensor(wave).reshape(len(codes), -1).float().cpu(), self.n_samples)
+
+@patch
+def generate(self:SpecVQGANPipeline, cond=None, # a class name or id, a source clip, features (`condition`)
+             n:int=1, # number of clips
+             seed=0, # an int (clip j: `clip_seeds(seed, n)[j]`) or one seed per clip
+             control=None, # a `foleybook.control.Control` every clip follows (`foleybook.control.follow`)
+             candidates:int=4, # with a control: candidates per clip
+             curve=None, # a control's own way: the decoded mels brought to it (`decode`)
+             **options): # `sample_codes` options (temperature, top_k, guidance, ...)
+    "`n` clips for `cond`: float32 waves (n, n_samples) at `sample_rate`, sampled in chunks of `batch_size`."
+    if control is not None: return follow(self, cond, control, n, seed, candidates, **options)
+    seeds, k = clip_seeds(seed, n), self.batch_size
+    out = [self.decode(self.sample_codes(cond, len(seeds[s:s + k]), seed=seeds[s:s + k], **options), curve)
+           for s in range(0, n, k)]
+    return torch.cat(out) if out else torch.zeros(0, self.n_samples)
 
 # %% ../../../nbs/16a_specvqgan_pipeline.ipynb #fae00549
 def features_root(r): # an experiment
