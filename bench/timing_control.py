@@ -7,9 +7,9 @@ Per system (`nbs/results/models/<name>`), seed (0, 1, 2) and class: the curves o
 - `free`: the system's own clip, without the control, brought to the control's mean level (one gain: level-matched,
   so that the number measures timing and shape, not the level);
 - `rerank`: the best of `--k` free candidates by E-L1 (`follow` on the generator without its own way);
-- `guided`: the control given the system's own way (`control_options`: DiffWave's shaped-noise prior, audio-diffusion's
-  mel-energy guidance, DCASE 2023's steered prior, SpecVQGAN's gain on its decoded mels, MTCRNN's fill curve),
-  one candidate;
+- `guided`: the control given the system's own way (`control_options`: DiffWave's shaped-noise prior, its `control`
+  preset's FiLM from the curve (`diffwave-control`), audio-diffusion's mel-energy guidance, DCASE 2023's steered
+  prior, SpecVQGAN's gain on its decoded mels, MTCRNN's fill curve), one candidate;
 - `follow`: `foleybook.control.follow` with `--k` candidates (the own way, then the closest by E-L1);
 - `real`: another held-out clip of the class, level-matched: what a real clip that does not follow scores;
 
@@ -40,7 +40,7 @@ from foleybook.recipes.engine import get_recipe
 
 ROOT = Path(__file__).resolve().parents[1]
 MODELS, RESULTS = ROOT/'nbs'/'results'/'models', ROOT/'nbs'/'results'
-SYSTEMS = ('specvqgan', 'dcase2023', 'audio-diffusion', 'diffwave', 'mtcrnn')
+SYSTEMS = ('specvqgan', 'dcase2023', 'audio-diffusion', 'diffwave', 'diffwave-control', 'mtcrnn')
 FMT, SECONDS, HELD_OUT = {'sample_rate': 22050, 'duration': 4.0}, 4.0, 1000
 CLEAN = "0:-60,0.2:-20,0.45:-45,0.7:-20,0.95:-45,1.2:-15,2.2:-25,2.6:-60,4:-60"   # ba, ba, baaa: the clean rhythm
 
@@ -51,6 +51,10 @@ def demo(name):
         gen = get_recipe('diffwave').preset('demo')['generate']
         opts = {k: gen[k] for k in ('sampler', 'guidance') if k in gen}
         return as_generator(load_pretrained(MODELS/name), **opts), {}
+    if name == 'diffwave-control':   # the `control` preset's WaveNet (Block-FiLM from the curve), 4 s clips
+        gen, model = get_recipe('diffwave').preset('control')['generate'], load_pretrained(MODELS/name)
+        opts = {k: gen[k] for k in ('sampler', 'guidance') if k in gen}
+        return as_generator(model, length=round(SECONDS * model.sample_rate), **opts), {}
     if name == 'audio-diffusion':
         gen = get_recipe('audio-diffusion').preset('demo')['generate']
         return load_pretrained(MODELS/name), {k: gen[k] for k in ('eta', 'guidance', 'n_iter') if k in gen}

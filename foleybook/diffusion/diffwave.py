@@ -18,7 +18,9 @@ from .core import DiffusionConfig, GaussianDiffusion, student_defaults
 from .generator import DiffusionGenerator
 from .noise import noise_prior
 from .diffwave_blocks import (DiffWaveConfig, step_embedding, wn, MelUpsampler,
-                                             ResidualLayer)
+                                             ResidualLayer, EnvelopeFiLM, envelope_db, rough_envelope,
+                                             NO_ENVELOPE, ENVELOPE_DROP)
+from ..control import RATE, FLOOR_DB
 from ..vocoders.base import inference_copy
 from ..fastpath import AutoPath, resolve_precision
 from fastcore.basics import patch
@@ -39,6 +41,7 @@ class DiffWave(Pretrained, nn.Module):
         self.fc1, self.fc2 = nn.Linear(c.embed_in, c.embed_mid), nn.Linear(c.embed_mid, c.embed_out)
         if c.n_classes: self.class_emb = nn.Embedding(c.n_classes + 1, c.embed_out)   # row 0: the null class (-1)
         if c.mel is not None and c.shared_upsampler: self.upsampler = MelUpsampler(c.upsample)
+        if c.envelope: self.film = EnvelopeFiLM(c)   # the loudness curve's scales and shifts
         self.layers = nn.ModuleList([ResidualLayer(c, 2 ** (i % c.dilation_cycle)) for i in range(c.n_layers)])
         self.out1 = wn(nn.Conv1d(c.skip_channels, c.skip_channels, 1))
         self.out2 = nn.Conv1d(c.skip_channels, c.out_channels, 1)
@@ -56,6 +59,14 @@ class DiffWave(Pretrained, nn.Module):
         "The predicted noise (same shape as `x`)."
         c, squeeze = self.config, x.ndim == 2
         if squeeze: x = x[:, None]
+        film = [None] * len(self.layers)
+        if c.envelope:
+            nf = x.shape[-1] // self.film.hop
+            if cond is None or cond.ndim != 2 or cond.shape[1] != 1 + nf:
+                raise DataError(f"this DiffWave follows a loudness curve: cond must be (n, {1 + nf}) (class id, then "
+                                f"dB frames: `envelope_cond`), got {None if cond is None else tuple(cond.shape)}")
+            film = self.film(cond[:, 1:].to(x.dtype), x.shape[-1])
+            cond = cond[:, 0] if c.n_classes else None
         e = F.silu(self.fc2(F.silu(self.fc1(step_embedding(t, c.embed_in).to(x.dtype)))))
         m = None
         if c.n_classes:
@@ -71,8 +82,8 @@ class DiffWave(Pretrained, nn.Module):
             m = self.upsampler(cond.to(x.dtype))[..., :x.shape[-1]] if c.shared_upsampler else cond.to(x.dtype)
         elif cond is not None: raise ConfigError("this DiffWave is unconditional but got a condition")
         h, skip = F.relu(self.inp(x)), 0
-        for layer in self.layers:
-            h, s = layer(h, e, m)
+        for layer, f in zip(self.layers, film):
+            h, s = layer(h, e, m, f)
             skip = skip + s
         out = self.out2(F.relu(self.out1(skip * math.sqrt(1 / len(self.layers)))))
         return out[:, 0] if squeeze else out
@@ -108,6 +119,10 @@ def _loss(self:DiffWave, wave, # (n, T) or (n, 1, T) clean waves
         raise DataError(f"waves at {sr} Hz, but this DiffWave works at {c.sample_rate} Hz: resample first")
     x0 = wave.reshape(wave.shape[0], c.in_channels, -1)
     if c.mel is not None and cond is None: cond = self.mel(x0)
+    if c.envelope:   # each clip's own curve, roughened; a share dropped (`ENVELOPE_DROP`)
+        db = rough_envelope(envelope_db(x0[:, 0], c.sample_rate))
+        db[torch.rand(len(db), device=db.device) < ENVELOPE_DROP] = NO_ENVELOPE
+        cond = torch.cat([(torch.zeros(len(db)) if cond is None else cond).to(db)[:, None], db], 1)
     return self.diffusion.loss(self, x0 * c.scale, cond)
 
 DiffWave.mel, DiffWave.loss = _mel, _loss
@@ -327,7 +342,9 @@ def generator(self:DiffWave, classes=None, # class names (default: `config.class
     if classes is not None and len(classes) != c.n_classes:
         raise ConfigError(f"{len(classes)} class names for a model of {c.n_classes} classes")
     n = length or getattr(c, 'generation_values', {}).get('length') or c.length
-    return DiffusionGenerator(fast_diffwave(self, bf16), self.diffusion, (c.in_channels, n),
+    # an envelope model samples in its plain form (weight norm folded): the fast form has no FiLM
+    net = inference_copy(self) if c.envelope else fast_diffwave(self, bf16)
+    return DiffusionGenerator(net, self.diffusion, (c.in_channels, n),
                               c.sample_rate, classes=classes, clip=c.scale, source=self,
                               decode=None if c.scale == 1 else (lambda x: x / c.scale),
                               **student_defaults(c.sampler_config, sampler, defaults))
@@ -346,3 +363,28 @@ def to(self:DiffWaveVocoder, device): # a device or its name
     "Move the vocoder (the network and the fast copy it samples with) to `device`; returns it."
     self.source.to(device); self.model.to(device)
     return self
+
+# %% ../../nbs/06b_diffwave.ipynb #213f6188
+@patch(as_prop=True)
+def takes_envelope(self:DiffWave) -> bool: return self.config.envelope
+
+@patch
+def null_cond(self:DiffWave, cond): # the condition `forward` takes
+    "The null condition of guidance and class dropout: class ids -1 (a mel: zeros); an envelope model's curve kept."
+    if not self.config.envelope:
+        return torch.zeros_like(cond) if cond.is_floating_point() else torch.full_like(cond, -1)
+    return torch.cat([torch.full_like(cond[:, :1], -1), cond[:, 1:]], 1)
+
+@patch
+def envelope_cond(self:DiffWave, ids, # class ids (n,) or None
+                  control=None, # a `foleybook.control.Control` whose loudness the clips follow (None: free)
+                  n:int=1, # clips
+                  length:int=None): # samples per clip (default `config.length`)
+    "An envelope model's condition (n, 1 + length // hop): class id, then dB frames; other models: `ids` unchanged."
+    c = self.config
+    if not c.envelope: return ids
+    nf = (length or c.length) // self.film.hop
+    db = torch.full((nf,), NO_ENVELOPE) if control is None else \
+        torch.tensor(control.at(RATE, nf).loudness, dtype=torch.float32).clamp_min(FLOOR_DB)
+    ids = torch.zeros(n) if ids is None else torch.as_tensor(ids).float().reshape(-1).expand(n)
+    return torch.cat([ids[:, None], db.expand(n, nf)], 1)

@@ -12,12 +12,15 @@ from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 from ..core import FoleyConfig, ConfigError
 from ..audio import MelConfig
+from ..features import frame_rms
+from ..control import RATE, FLOOR_DB
 from .core import DiffusionConfig
 from .solvers import SamplerConfig, SAMPLER_KEYS
 from .noise import NoiseConfig, NOISE_KEYS
 
 # %% auto #0
-__all__ = ['DiffWaveConfig', 'step_embedding', 'wn', 'MelUpsampler', 'ResidualLayer']
+__all__ = ['NO_ENVELOPE', 'ENVELOPE_DROP', 'ROUGH_KERNELS', 'ROUGH_JITTER', 'DiffWaveConfig', 'step_embedding', 'wn',
+           'MelUpsampler', 'ResidualLayer', 'envelope_db', 'median_frames', 'rough_envelope', 'EnvelopeFiLM']
 
 # %% ../../nbs/06a_diffwave_blocks.ipynb #cd6a8c8c
 @dataclass
@@ -43,6 +46,8 @@ class DiffWaveConfig(FoleyConfig):
     # the reference code's in-place add: each layer returns (h + step projection + res) / sqrt 2 (its checkpoints need
     # it)
     step_in_residual: bool = False
+    # the loudness curve at 100 frames/s scales and shifts every layer's gate (`EnvelopeFiLM`, T-Foley's Block-FiLM)
+    envelope: bool = False
     diffusion: DiffusionConfig = field(default_factory=DiffusionConfig)
     sampler_config: SamplerConfig = field(default_factory=SamplerConfig)   # how it is sampled (its generator's)
     noise: NoiseConfig = field(default_factory=NoiseConfig)   # its noise prior
@@ -83,6 +88,9 @@ class DiffWaveConfig(FoleyConfig):
                                   f"{math.prod(self.upsample)}, not the hop {self.mel.hop_length}")
         if not self.scale > 0: raise ConfigError(f"DiffWaveConfig: scale must be > 0, got {self.scale}")
         if self.embed_in % 2: raise ConfigError(f"DiffWaveConfig: embed_in must be even, got {self.embed_in}")
+        if self.envelope and (self.mel is not None or self.sample_rate % RATE):
+            raise ConfigError(f"DiffWaveConfig: an envelope needs no mel and a sample rate in whole {RATE:g}ths of a "
+                              f"second, got mel={self.mel is not None}, sample_rate={self.sample_rate}")
         if self.class_names is not None and len(self.class_names) != self.n_classes:
             raise ConfigError(f"DiffWaveConfig: {len(self.class_names)} class names for n_classes={self.n_classes}")
 
@@ -123,14 +131,68 @@ class ResidualLayer(nn.Module):
         self.res = wn(nn.Conv1d(r, r, 1))
         self.skip = wn(nn.Conv1d(r, c.skip_channels, 1))
         self.step_in_residual = c.step_in_residual
+        self.hop = round(c.sample_rate / RATE) if c.envelope else None   # an `EnvelopeFiLM`'s samples per frame
 
     def forward(self, h, e, # (n, C, T) hidden, (n, embed_out) step (+ class) embedding
-                c=None): # (n, n_mels, T) upsampled mel, or the raw mel with per-layer upsamplers
+                c=None, # (n, n_mels, T) upsampled mel, or the raw mel with per-layer upsamplers
+                film=None): # (scale, shift), each (n, 2C, ceil(T / hop)): the gate's input y (1 + scale) + shift
         h_in = h + self.step_proj(e)[:, :, None]
         y = self.dil(h_in)
         if c is not None:
             if hasattr(self, 'upsampler'): c = self.upsampler(c)[..., :h.shape[-1]]
             y = y + self.cond_proj(c)
+        if film is not None: y = self.film(y, *film)
         a, b = y.chunk(2, 1)
         y = torch.tanh(a) * torch.sigmoid(b)
         return ((h_in if self.step_in_residual else h) + self.res(y)) * math.sqrt(0.5), self.skip(y)
+
+    def film(self, y, scale, shift): # (n, 2C, T) gate input; (n, 2C, frames) each
+        "y (1 + scale) + shift, each frame's values held over its `hop` samples (a broadcast, nothing upsampled)."
+        (n, C, T), k = y.shape, scale.shape[-1]
+        if k * self.hop != T: y = F.pad(y, (0, k * self.hop - T))
+        return (y.view(n, C, k, self.hop) * (1 + scale[..., None]) + shift[..., None]).view(n, C, -1)[..., :T]
+
+# %% ../../nbs/06a_diffwave_blocks.ipynb #3133a11e
+NO_ENVELOPE = -1000.   # a frame value meaning "no curve" (below any level)
+ENVELOPE_DROP = 0.1   # training: the share of clips whose curve is dropped to `NO_ENVELOPE` (free generation)
+ROUGH_KERNELS = (1, 5, 9)   # training: a curve's median filter width in frames, drawn per clip
+ROUGH_JITTER = 1.   # training: dB of Gaussian jitter per frame
+
+def envelope_db(wave, # waves (n, T), full scale 1
+                sr:int): # their rate (a multiple of `RATE`)
+    "Loudness (n, T // hop) in dB of full scale at `RATE` frames/s: `frame_rms` over 4 hops, floored at `FLOOR_DB`."
+    return 20 * torch.log10(frame_rms(wave.float(), round(sr / RATE)).clamp_min(10 ** (FLOOR_DB / 20)))
+
+def median_frames(db, # (n, F) curves
+                  k:int): # odd width in frames
+    "Each curve's running median over `k` frames (ends held)."
+    if k == 1: return db
+    return F.pad(db[:, None], (k // 2, k // 2), mode='replicate')[:, 0].unfold(-1, k, 1).median(-1).values
+
+def rough_envelope(db, # (n, F) training curves in dB
+                   generator:torch.Generator=None): # the draws' generator (default: torch's)
+    "Curves as a user might draw them: median-filtered over a width of `ROUGH_KERNELS` per clip, jittered, floored."
+    ks = torch.randint(0, len(ROUGH_KERNELS), (len(db),), generator=generator).tolist()
+    out = torch.stack([median_frames(d[None], ROUGH_KERNELS[k])[0] for d, k in zip(db, ks)])
+    jitter = torch.randn(out.shape, generator=generator).to(db) * ROUGH_JITTER
+    return (out + jitter).clamp_min(FLOOR_DB)
+
+class EnvelopeFiLM(nn.Module):
+    ("Block-FiLM from a loudness curve: dB frames (n, F) -> every layer's (scale, shift), each (n, 2C, ceil(T / hop)), "
+     "zero at init.")
+    def __init__(self, c:DiffWaveConfig):
+        super().__init__()
+        r = c.res_channels
+        self.hop, self.n_layers = round(c.sample_rate / RATE), c.n_layers
+        self.net = nn.Sequential(nn.Conv1d(2, r, 5, padding=2), nn.SiLU(), nn.Conv1d(r, r, 5, padding=2), nn.SiLU())
+        self.proj = nn.Conv1d(r, c.n_layers * 4 * r, 1)
+        nn.init.zeros_(self.proj.weight); nn.init.zeros_(self.proj.bias)
+
+    def forward(self, db, # (n, F) dB frames (`NO_ENVELOPE`: no curve)
+                T:int): # samples
+        on = (db > NO_ENVELOPE / 2).to(db.dtype)
+        level = (db.clamp(FLOOR_DB, 0.) - FLOOR_DB) / -FLOOR_DB * on
+        p = self.proj(self.net(torch.stack([level, on], 1)))
+        k = -(-T // self.hop)   # frames covering the samples (the last held)
+        p = F.pad(p, (0, max(0, k - p.shape[-1])), mode='replicate')[..., :k]
+        return [q.chunk(2, 1) for q in p.chunk(self.n_layers, 1)]

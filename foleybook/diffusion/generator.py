@@ -62,8 +62,10 @@ class DiffusionGenerator(GeneratorMixin):
         return o
 
     def control_options(self, control) -> dict: # a `foleybook.control.Control`
-        "The `generate` options that follow `control`: the shaped-noise prior's frames from it (none for white noise)."
-        return {'curve': control} if hasattr(self.diffusion.prior, 'control_frames') else {}
+        ("The `generate` options that follow `control`: the curve for the shaped-noise prior's frames and for a "
+         "denoiser that reads a loudness curve (`takes_envelope`); none for white noise and no such denoiser.")
+        takes = hasattr(self.diffusion.prior, 'control_frames') or getattr(self.source, 'takes_envelope', False)
+        return {'curve': control} if takes else {}
 
     def sampling(self, **options) -> dict: # `generate` options
         ("How `generate(**options)` samples: the sampler, its model calls per clip (guidance's rows share a call) "
@@ -93,21 +95,26 @@ class DiffusionGenerator(GeneratorMixin):
                  # then the best of `candidates` by E-L1, brought to the control's level), as `write_clips`'s
                  control=None,
                  candidates:int=4, # with a control: candidates per clip
-                 curve=None, # a `foleybook.control.Control`: the shaped-noise prior's frames (`control_options`)
+                 # a `foleybook.control.Control`: the shaped-noise prior's frames and the denoiser's loudness curve,
+                 # where they take one (`control_options`)
+                 curve=None,
                  **options): # `GaussianDiffusion.sample` options
         "Sample `n` examples for `cond` and decode them to waves (n, T); `steps=0` is the sampler's own count."
         if control is not None: return follow(self, cond, control, n, seed, candidates, curve=curve, **options)
         if options.get('steps') == 0: options['steps'] = None
         prior, control = self.diffusion.prior, curve
-        if control is not None and not hasattr(prior, 'control_frames'):
+        shapes, reads = hasattr(prior, 'control_frames'), getattr(self.source, 'takes_envelope', False)
+        if control is not None and not (shapes or reads):
             raise ConfigError(f"this {type(self.model).__name__}'s noise is white: a control can only rerank its "
                               f"clips (`foleybook.control.follow`), not shape its noise")
-        if control is not None: prior.control = control
+        c = self.cond_ids(cond, n)   # a denoiser that reads a curve: the curve (or none) joins the class ids
+        if reads: c = self.source.envelope_cond(c, control, n, self.example_shape[-1])
+        if control is not None and shapes: prior.control = control
         try:
-            x = self.diffusion.sample(self.model, (n, *self.example_shape), self.cond_ids(cond, n), seed=seed,
+            x = self.diffusion.sample(self.model, (n, *self.example_shape), c, seed=seed,
                                       **{**self.defaults, **options})
         finally:
-            if control is not None: prior.control = None
+            if control is not None and shapes: prior.control = None
         w = self.decode(x) if self.decode is not None else x
         return w.reshape(n, -1).float().cpu()
 

@@ -75,6 +75,17 @@ RECIPE_PRESETS = {
                  judge='demo',
                  generate=dict(n_per_class=20, sampler='fast', guidance=2., bs=10),
                  evaluate=dict(embedders=('classifier',))),
+    # the WaveNet that follows a loudness curve: the demo's data (levels as they are), each clip's own curve through
+    # Block-FiLM ("Following a curve")
+    'control': dict(n_per_class=40, holdout=0.25, seed=0, duration=4.0,
+                 train=dict(backbone='wavenet', preset='sc09_small', epochs=50, bs=4, lr=2e-3, schedule='one_cycle',
+                            ema=0.999, crop=True,   # 1 s excerpts at 8 kHz; it generates the data's 4 s
+                            model=dict(res_channels=32, skip_channels=32, n_layers=12, dilation_cycle=6, embed_mid=128,
+                                       embed_out=128, sample_rate=8000, length=8000, scale=5., envelope=True,
+                                       diffusion=_DEMO_DIFFUSION, sampler_config=_DEMO_SAMPLER)),
+                 judge='demo',
+                 generate=dict(n_per_class=10, sampler='fast', guidance=2., bs=10),
+                 evaluate=dict(embedders=('classifier',))),
     'sc09': dict(n_per_class=None, holdout=0.1, seed=0, duration=1.0,
                  # 1M steps: the trainer's published default
                  train=dict(backbone='wavenet', preset='sc09', bs=4, lr=2e-4),
