@@ -53,7 +53,8 @@ test-forms: venv
 lint: venv
 	$(BIN)/ruff check .
 
-test: lint export-check nbtest pytest test-forms
+# The docs site before pytest: tests/test_docs.py checks the site `make docs` stamped as built from these files.
+test: lint export-check nbtest docs pytest test-forms
 
 # The real-size cells flagged `slow` (never in CI).
 test-slow: venv
@@ -83,6 +84,7 @@ gpu-record:
 gpu-judges: venv
 	PY=$(BIN)/python bash tests/gpu/judges.sh $(SEEDS)
 
+# Built once per set of inputs: a site stamped as built from the same files is kept (`--again` builds anyway).
 docs: venv
 	$(BIN)/python docs/nbsite.py build docs/_build/html
 

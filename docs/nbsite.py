@@ -29,7 +29,7 @@ Then `sphinx-build -W` writes the HTML, and README.md is regenerated from the in
 Usage: `python docs/nbsite.py build [OUT]` (`make docs`), or `build_site(out)` from Python.
 """
 from __future__ import annotations
-import argparse, json, re, shutil, subprocess, sys, tempfile
+import argparse, hashlib, json, re, shutil, subprocess, sys, tempfile
 from pathlib import Path
 
 DOCS = Path(__file__).resolve().parent
@@ -316,9 +316,34 @@ def write_readme(index_nb: Path, readme: Path, sources: dict = None):
     readme.write_text(body.strip() + '\n')
 
 
-def build_site(out, repo=ROOT, work=None, readme=True, n_workers=1) -> Path:
-    "Process, convert and build the HTML site of `repo` into `out` (warnings are errors)."
+STAMP = '.inputs'   # the site's file holding the digest of what it was built from (`inputs_digest`)
+
+
+def inputs_digest(repo=ROOT) -> str:
+    "A digest of every file the site is built from: the notebooks (results and models too), the package, docs' code."
+    repo, h = Path(repo), hashlib.sha256()
+    files = [p for d in ('nbs', 'foleybook', 'docs') for p in (repo/d).rglob('*')
+             if p.is_file() and '_build' not in p.parts and '__pycache__' not in p.parts
+             and '.ipynb_checkpoints' not in p.parts]
+    for p in sorted(files + [repo/'settings.ini']):
+        h.update(p.relative_to(repo).as_posix().encode() + b'\0' + p.read_bytes() + b'\0')
+    return h.hexdigest()
+
+
+def site_is_current(out, repo=ROOT) -> bool:
+    "Whether the site in `out` was built (by `build_site`, README included) from the files `repo` holds now."
+    stamp = Path(out)/STAMP
+    return (Path(out)/'index.html').is_file() and stamp.is_file() and stamp.read_text() == inputs_digest(repo)
+
+
+def build_site(out, repo=ROOT, work=None, readme=True, n_workers=1, reuse=False) -> Path:
+    ("Process, convert and build the HTML site of `repo` into `out` (warnings are errors); with `reuse`, a site in "
+     "`out` built from the same files is kept as it is.")
     out = Path(out).resolve()
+    if reuse and readme and site_is_current(out, repo):
+        print(f"{out}: built from these files already"); return out
+    digest = inputs_digest(repo)
+    (out/STAMP).unlink(missing_ok=True)
     tmp = Path(work) if work else Path(tempfile.mkdtemp(prefix='foleybook-docs-'))
     try:
         proc = process_notebooks(Path(repo), tmp, n_workers)
@@ -326,7 +351,9 @@ def build_site(out, repo=ROOT, work=None, readme=True, n_workers=1) -> Path:
         subprocess.run([sys.executable, '-m', 'sphinx', '-W', '--keep-going', '-q', '-b', 'html', '-d',
                         str(tmp/'doctrees'),
                         str(tmp/'src'), str(out)], check=True)
-        if readme: write_readme(tmp/'src'/'index.ipynb', Path(repo)/'README.md')
+        if readme:   # only a site whose README was written too is stamped: `site_is_current` vouches for both
+            write_readme(tmp/'src'/'index.ipynb', Path(repo)/'README.md')
+            (out/STAMP).write_text(digest)
         return out
     finally:
         if not work: shutil.rmtree(tmp, ignore_errors=True)
@@ -339,5 +366,6 @@ if __name__ == '__main__':
     ap.add_argument('--no-readme', action='store_true', help='do not rewrite README.md')
     ap.add_argument('--workers', type=int, default=2,
                     help="processes for nbdev's notebook processing (2: the CI machine's cores)")
+    ap.add_argument('--again', action='store_true', help='build even when the site is built from these files already')
     a = ap.parse_args()
-    print(f"site written to {build_site(a.out, readme=not a.no_readme, n_workers=a.workers)}")
+    print(f"site written to {build_site(a.out, readme=not a.no_readme, n_workers=a.workers, reuse=not a.again)}")

@@ -73,8 +73,29 @@ def _exports(nb_path):
 
 @pytest.fixture(scope='module')
 def site(tmp_path_factory):
+    "The site `make docs` built from these very files (`make test` builds it first), else one built here."
+    if nbsite.site_is_current(ROOT/'docs'/'_build'/'html'): return ROOT/'docs'/'_build'/'html'
     tmp = tmp_path_factory.mktemp('docs')
     return nbsite.build_site(tmp/'html', work=tmp/'work', readme=False)   # raises if Sphinx warns (-W)
+
+
+def test_a_site_is_current_only_for_the_files_it_was_built_from(tmp_path):
+    repo, out = tmp_path/'repo', tmp_path/'html'
+    for f, text in (('nbs/00_a.ipynb', '{}'), ('foleybook/a.py', 'x = 1'), ('docs/conf.py', ''),
+                    ('docs/_build/html/old.html', 'built'), ('settings.ini', '[DEFAULT]')):
+        (repo/f).parent.mkdir(parents=True, exist_ok=True); (repo/f).write_text(text)
+    out.mkdir(); (out/'index.html').write_text('<html></html>')
+    assert not nbsite.site_is_current(out, repo)                          # no stamp: built by something else
+    (out/nbsite.STAMP).write_text(nbsite.inputs_digest(repo))
+    assert nbsite.site_is_current(out, repo)
+    (repo/'docs'/'_build'/'html'/'old.html').write_text('rebuilt')        # the build's own output is not an input
+    assert nbsite.site_is_current(out, repo)
+    for f in ('nbs/00_a.ipynb', 'foleybook/a.py', 'docs/conf.py', 'settings.ini'):
+        before = (repo/f).read_text(); (repo/f).write_text(before + ' ')
+        assert not nbsite.site_is_current(out, repo), f"{f} changed but the site counts as current"
+        (repo/f).write_text(before)
+    (repo/'nbs'/'results').mkdir(); (repo/'nbs'/'results'/'r.json').write_text('{}')   # a new results file
+    assert not nbsite.site_is_current(out, repo)
 
 
 def test_every_notebook_has_a_page_with_its_symbols(site):
