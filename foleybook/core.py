@@ -116,6 +116,11 @@ def check_numbers(cfg) -> None:
         r = lim.get(f.name) or (Range() if isinstance(v, float) else None)
         if r is not None: r.check(v, f"{type(cfg).__name__}.{f.name}")
 
+def _merge_at(d:dict, path:list, vals:dict) -> dict:
+    "`d` with `vals` over the dict at `path` (keys, outermost first; made where absent or None)."
+    inner = d.get(path[0]) or {}
+    return {**d, path[0]: _merge_at(inner, path[1:], vals) if path[1:] else {**inner, **vals}}
+
 @dataclass
 class FoleyConfig:
     "Base of every foleybook config: named presets, dict/JSON round trips, `replace`, numbers checked when made."
@@ -130,8 +135,9 @@ class FoleyConfig:
     # former fields that are generation settings: field -> its generator's setting; kept aside in `generation_values`
     # when a saved config.json is read (a generator built from the model takes them up), refused anywhere else
     generation: ClassVar[dict] = {}
-    # former keys of a nested config that are a part of their own now: part field -> (the nested field they left,
-    # {former key: the part's field}); split off into the part when a saved config.json is read, refused elsewhere
+    # former keys that are a part's now: part field ('a.b': a dict field b of part a) -> (the nested field they left,
+    # None: its own fields; {former key: the part's key}); moved into the part when a saved config.json is read (over
+    # what the file's part holds), refused elsewhere
     split: ClassVar[dict] = {}
 
     @classmethod
@@ -163,9 +169,10 @@ class FoleyConfig:
         "Build from `d`, refusing unknown fields with a clear `ConfigError`."
         names = {f.name: f for f in fields(cls)}
         for part, (src, keys) in cls.split.items():
-            if isinstance(d.get(src), dict) and (gone := [k for k in keys if k in d[src]]):
-                raise ConfigError(f"{cls.__name__}: {src} has no field(s) {gone}: they are its {part}'s "
-                                  f"{[keys[k] for k in gone]} now")
+            held = d if src is None else d.get(src)
+            if isinstance(held, dict) and (gone := [k for k in keys if k in held]):
+                raise ConfigError(f"{cls.__name__}{'' if src is None else ': ' + src} has no field(s) {gone}: they are "
+                                  f"its {part}'s {[keys[k] for k in gone]} now")
         unknown = sorted(set(d) - set(names))
         if unknown:
             old, mv = [k for k in unknown if k in cls.retired], [k for k in unknown if k in cls.moved]
@@ -200,10 +207,11 @@ class FoleyConfig:
         if on:
             raise ConfigError(f"{cls.__name__}: {on} are options foleybook does not have; only "
                               f"{ {k: cls.removed[k] for k in on} } (off) loads, so a model saved with them on cannot")
-        for part, (src, keys) in cls.split.items():   # a part's former keys, out of the nested config they left
-            if isinstance(d.get(src), dict) and any(k in d[src] for k in keys) and part not in d:
-                d = {**d, src: {k: v for k, v in d[src].items() if k not in keys},
-                     part: {keys[k]: v for k, v in d[src].items() if k in keys}}
+        for part, (src, keys) in cls.split.items():   # a part's former keys, out of where they were
+            held = d if src is None else d.get(src)
+            if isinstance(held, dict) and (mv := {keys[k]: v for k, v in held.items() if k in keys}):
+                rest = {k: v for k, v in held.items() if k not in keys}
+                d = _merge_at(rest if src is None else {**d, src: rest}, part.split('.'), mv)
         hints = typing.get_type_hints(cls)
         drop = set(cls.retired) | set(cls.removed) | (set(cls.moved) | set(cls.generation) if nested else set())
         def sub(tp, v):

@@ -153,6 +153,7 @@ def test_sampler_and_noise_split_off_the_diffusion_section(tmp_path):
     d = cfg.to_dict()
     d['diffusion'].update({k: v for k, v in d.pop('sampler_config').items() if k != 'defaults'},
                           timestep_spacing='leading', noise='white', noise_floor=None)
+    d.update(cfg.sampling_defaults)   # its sampling options as the fields of its own they were
     (tmp_path/'a.json').write_text(json.dumps({'config_class': 'AudioDiffusionConfig', **d}))
     back = AudioDiffusionConfig.load_json(tmp_path/'a.json')
     assert back == cfg.replace(sampler_config=cfg.sampler_config.replace(timestep_spacing='leading'))
@@ -160,3 +161,38 @@ def test_sampler_and_noise_split_off_the_diffusion_section(tmp_path):
     noise = SashimiConfig().noise
     assert set(NOISE_KEYS.values()) == {f.name for f in dataclasses.fields(type(noise))}
     assert noise.prior == 'white' and Sashimi(SashimiConfig.preset('debug')).noise_prior is None
+
+
+def test_audio_diffusion_sampling_fields_go_to_the_sampler_config(tmp_path):
+    """An audio-diffusion config.json with its sampling options as fields of its own (`sampler`, `steps`, `eta`,
+    `guidance`, as every audio-diffusion model saved them) loads with them in its sampler config's `defaults`, over a
+    student's `sampling` there; a model built from it samples as they say; code that passes them is told where they
+    are."""
+    from foleybook.diffusion.audio_diffusion import AudioDiffusion
+    cfg = AudioDiffusionConfig.preset('debug')
+    d = cfg.to_dict()
+    d['diffusion'].update({k: v for k, v in d.pop('sampler_config').items() if k != 'defaults'},
+                          sampling=dict(sampler='ddim', steps=3, eta=1.))
+    d.update(sampler='unipc', steps=4, eta=0.5, guidance=2.)
+    (tmp_path/'a.json').write_text(json.dumps({'config_class': 'AudioDiffusionConfig', **d}))
+    back = AudioDiffusionConfig.load_json(tmp_path/'a.json')
+    want = dict(sampler='unipc', steps=4, eta=0.5, guidance=2.)
+    assert back.sampler_config == cfg.sampler_config.replace(defaults=want)
+    assert back.sampling_defaults == want and back == cfg.replace(sampler_config=back.sampler_config)
+    m = AudioDiffusion(back)
+    assert m.sampling() == dict(sampler='unipc', network_calls=4)
+    assert m.options['eta'][0] == 0.5 and m.options['guidance'][0] == 2.
+    # the layout before the sampler config (the committed demo's): the four fields beside a diffusion section
+    old = {**{k: v for k, v in cfg.to_dict().items() if k != 'sampler_config'}, 'sampler': 'ddim', 'steps': 20,
+           'eta': 1., 'guidance': 1.}
+    (tmp_path/'b.json').write_text(json.dumps({'config_class': 'AudioDiffusionConfig', **old}))
+    assert AudioDiffusionConfig.load_json(tmp_path/'b.json').sampler_config.defaults == dict(sampler='ddim', steps=20,
+                                                                                             eta=1., guidance=1.)
+    for k, v in want.items():
+        with pytest.raises(ConfigError, match=rf"AudioDiffusionConfig has no field\(s\) \['{k}'\]: they are its "
+                                              rf"sampler_config.defaults's \['{k}'\] now"):
+            AudioDiffusionConfig.from_dict({**cfg.to_dict(), k: v})
+    d.update(sampler='euler')
+    (tmp_path/'c.json').write_text(json.dumps({'config_class': 'AudioDiffusionConfig', **d}))
+    with pytest.raises(ConfigError, match=r"sampler_config.defaults: sampler must be one of"):
+        AudioDiffusionConfig.load_json(tmp_path/'c.json')

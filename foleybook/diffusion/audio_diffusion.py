@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import ClassVar
 import numpy as np, torch, torch.nn.functional as F
 from torch import nn
-from ..core import (FoleyConfig, Pretrained, ConfigError, DataError, CheckpointError,
+from ..core import (FoleyConfig, Pretrained, ConfigError, DataError, CheckpointError, LIMITS,
                             save_safetensors, load_safetensors)
 from .core import DiffusionConfig, GaussianDiffusion, SAMPLERS
 from .solvers import SamplerConfig, SAMPLER_KEYS
@@ -39,15 +39,13 @@ class AudioDiffusionConfig(FoleyConfig):
     images:MelImageConfig = field(default_factory=lambda: MelImageConfig.preset('256'))
     unet:UNet2DConfig = field(default_factory=lambda: UNet2DConfig.preset('audio_diffusion'))
     diffusion:DiffusionConfig = field(default_factory=lambda: DiffusionConfig.preset('ddpm'))
-    # the samplers' options (its generator's): its process's preset's
+    # the samplers' options (its generator's): its process's preset's; its `defaults` over `base_sampling`
     sampler_config:SamplerConfig = field(default_factory=lambda: SamplerConfig.preset('ddpm'))
     vae:KLVAEConfig = None # latent diffusion through this autoencoder (None: on the images)
     classes:tuple = None # class names, when the UNet has class embeddings
     n_iter:int = 32 # Griffin-Lim iterations when no vocoder is set (a diffusers pipeline's mel `n_iter`)
-    sampler:str = 'ddim' # default sampler: a key of the diffusion core's `SAMPLERS` ('ddpm', 'ddim', 'dpm++', 'unipc')
-    steps:int = 50 # default number of sampling steps
-    eta:float = 0. # default DDIM eta
-    guidance:float = 1. # default classifier-free guidance scale
+    # the default sampling options (sampler: a key of the diffusion core's `SAMPLERS`): the published DDIM's
+    base_sampling:ClassVar[dict] = dict(sampler='ddim', steps=50, eta=0., guidance=1.)
     presets:ClassVar[dict] = {
         'audio_diffusion': dict(),
         'audio_diffusion_cond': dict(unet=_d(UNet2DConfig, 'audio_diffusion_cond'),
@@ -58,15 +56,18 @@ class AudioDiffusionConfig(FoleyConfig):
                      unet=_d(UNet2DConfig, 'demo', n_classes=7),
                      classes=('DogBark', 'Footstep', 'GunShot', 'Keyboard', 'MovingMotorVehicle', 'Rain',
                               'Sneeze_Cough'),
-                     steps=20, eta=1., guidance=1., n_iter=64),   # the demo's sampling: see `06d_solvers`
+                     sampler_config=_d(SamplerConfig, 'ddpm',   # the demo's sampling: see `06d_solvers`
+                                       defaults=dict(sampler='ddim', steps=20, eta=1., guidance=1.)), n_iter=64),
         'debug': dict(images=_d(MelImageConfig, 'debug'), unet=_d(UNet2DConfig, 'debug', n_classes=2),
-                      diffusion=_d(DiffusionConfig, 'debug', p_uncond=0.2),
-                      sampler_config=_d(SamplerConfig, 'debug'), classes=('a', 'b'), steps=10),
+                      diffusion=_d(DiffusionConfig, 'debug', p_uncond=0.2), classes=('a', 'b'),
+                      sampler_config=_d(SamplerConfig, 'debug',
+                                        defaults=dict(sampler='ddim', steps=10, eta=0., guidance=1.))),
     }
     # training settings now (`TrainSettings`)
     retired:ClassVar[tuple] = ('lr', 'warmup', 'betas', 'weight_decay', 'ema_power', 'ema_max', 'bs', 'epochs')
-    # the samplers' options, a part of their own: a saved config.json's diffusion section's
-    split:ClassVar[dict] = {'sampler_config': ('diffusion', SAMPLER_KEYS)}
+    # the samplers' options, a part of their own: a saved config.json's diffusion section's; its former sampling fields
+    split:ClassVar[dict] = {'sampler_config': ('diffusion', SAMPLER_KEYS),
+                            'sampler_config.defaults': (None, {k: k for k in base_sampling})}
     def __post_init__(self):
         if self.classes is not None: self.classes = tuple(self.classes)
         u, want = self.unet, (self.vae.latent_channels if self.vae is not None else 1)
@@ -78,8 +79,17 @@ class AudioDiffusionConfig(FoleyConfig):
                                                                and len(self.classes) != u.n_classes):
             raise ConfigError(f"AudioDiffusionConfig: {len(self.classes or ())} class names for a UNet with "
                               f"n_classes={u.n_classes}")
-        if self.sampler not in SAMPLERS:
-            raise ConfigError(f"AudioDiffusionConfig: sampler must be one of {list(SAMPLERS)}, got {self.sampler!r}")
+        s, where = self.sampling_defaults, "AudioDiffusionConfig.sampler_config.defaults"
+        if bad := sorted(set(s) - set(self.base_sampling)):
+            raise ConfigError(f"{where}: no option(s) {bad}; its options are {list(self.base_sampling)}")
+        if s['sampler'] not in SAMPLERS:
+            raise ConfigError(f"{where}: sampler must be one of {list(SAMPLERS)}, got {s['sampler']!r}")
+        for k in ('steps', 'eta', 'guidance'): LIMITS[k].check(s[k], f"{where}['{k}']")
+
+    @property
+    def sampling_defaults(self) -> dict:
+        "The default sampling options (sampler, steps, eta, guidance): its sampler config's `defaults` over the base."
+        return {**self.base_sampling, **(self.sampler_config.defaults or {})}
 
 # %% ../../nbs/10c_audio_diffusion.ipynb #a3486322
 def save_encodings(path, # the .safetensors file to write
@@ -149,9 +159,9 @@ class AudioDiffusion(Pretrained, AudioEditing, nn.Module):
     @property
     def options(self) -> dict:
         "Sampling options as name -> (default, min, max, step), for samplers and the command line."
-        c = self.config
-        return {'steps': (int(c.steps), 1, int(c.diffusion.T), 1), 'eta': (float(c.eta), 0., 1., 0.1),
-                'guidance': (float(c.guidance), 1., 10., 0.5)}
+        c, s = self.config, self.config.sampling_defaults
+        return {'steps': (int(s['steps']), 1, int(c.diffusion.T), 1), 'eta': (float(s['eta']), 0., 1., 0.1),
+                'guidance': (float(s['guidance']), 1., 10., 0.5)}
 
     def forward(self, x, t, cond=None): # noisy x (B, C, H, W), steps (B,), class ids (B,) or encodings (B, S, D)
         if cond is None:
@@ -280,27 +290,28 @@ def sample_x(self:AudioDiffusion, cond=None, # a condition (see `cond_for`)
              curve_strength:float=1., # `LoudnessGuide`'s strength
              **kw): # more options of `GaussianDiffusion.sample` (noise, x_start, start_step, mask, known, on_step)
     "Diffusion examples (n, C, h, w) for `cond`."
-    c = self.config
-    sampler = sampler or c.sampler
+    d = self.config.sampling_defaults
+    sampler = sampler or d['sampler']
     if sampler not in SAMPLERS: raise ConfigError(f"sampler must be one of {list(SAMPLERS)}, got {sampler!r}")
-    steps = steps or (None if sampler in ('ddpm', 'fast') else c.steps)
+    steps = steps or (None if sampler in ('ddpm', 'fast') else d['steps'])
     cond_t = self.cond_for(cond, n)
-    g = (c.guidance if guidance is None else guidance) if cond is not None else 1.
+    g = (d['guidance'] if guidance is None else guidance) if cond is not None else 1.
     if cond_t is not None: cond_t = cond_t.to(self.device)
     self.eval()
     model = self if curve is None else LoudnessGuide(self, self.curve_target(curve), curve_strength)
     with self.fast_unet(precision):
         return self.diffusion.sample(model, (n, *self.x_shape), cond_t, sampler=sampler, steps=steps, guidance=g,
                                      seed=seed,
-                                     eta=c.eta if eta is None else eta, **kw)
+                                     eta=d['eta'] if eta is None else eta, **kw)
 
 @patch
 def sampling(self:AudioDiffusion, sampler:str=None, steps:int=None, **options) -> dict: # `generate`'s options
     "How `generate(**options)` samples: sampler, model calls a clip (guidance's rows share one), DDIM's eta."
-    sampler = sampler or self.config.sampler
-    steps = steps or (None if sampler in ('ddpm', 'fast') else self.config.steps)
+    d = self.config.sampling_defaults
+    sampler = sampler or d['sampler']
+    steps = steps or (None if sampler in ('ddpm', 'fast') else d['steps'])
     return sampling_record(sampler, len(self.diffusion.plan(sampler, steps)[0]),
-                           self.config.eta if options.get('eta') is None else options['eta'])
+                           d['eta'] if options.get('eta') is None else options['eta'])
 
 @patch
 def sample_images(self:AudioDiffusion, cond=None, n:int=1, seed:int=0, **options) -> torch.Tensor:
@@ -357,8 +368,8 @@ def from_diffusers(cls:AudioDiffusion, folder, # a diffusers audio-diffusion pip
     if tuple(unet.config.sample_size) != images.shape:
         raise ConfigError(f"{folder}: the UNet's sample_size {tuple(unet.config.sample_size)} is not the mel image's "
                           f"(y_res, x_res) = {images.shape}")
+    sc = sc.replace(defaults=dict(sampler=sampler, steps=50 if sampler == 'ddim' else diff.T))
     model = cls(AudioDiffusionConfig(images=images, unet=unet.config, diffusion=diff, sampler_config=sc,
-                                     sampler=sampler, steps=50 if sampler == 'ddim' else diff.T,
                                      n_iter=int(mel['n_iter'])))
     model.unet.load_state_dict(unet.state_dict())
     return model.to(device).eval()

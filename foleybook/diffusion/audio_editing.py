@@ -39,7 +39,7 @@ def variation(self:AudioEditing, audio, # audio (or its image)
               start_step:int=25, # plan index to start from (0: from pure noise; larger: closer to the input)
               cond=None, seed:int=0, steps:int=None, **options) -> torch.Tensor:
     "[-1, 1] image (1, 1, H, W) of a variation of `audio`."
-    steps = steps or self.config.steps
+    steps = steps or self.config.sampling_defaults['steps']
     if not 0 <= start_step < steps:
         raise ConfigError(f"start_step must be in [0, {steps}) for {steps} steps, got {start_step}")
     x0 = self.to_x(self.audio_image(audio))
@@ -101,7 +101,7 @@ def invert(self:AudioEditing, audio, # audio or its image(s) (B, 1, H, W)
            cond=None) -> torch.Tensor: # the noise (B, C, h, w)
     "DDIM inversion: the starting noise from which deterministic DDIM with `steps` steps gives `audio`'s image."
     x0 = self.to_x(self.audio_image(audio))
-    steps = steps or self.config.steps
+    steps = steps or self.config.sampling_defaults['steps']
     ts, abs_, abps, _ = self.diffusion.plan('ddim', steps)
     cond = self.cond_for(cond, len(x0))
     if cond is not None: cond = cond.to(self.device)
@@ -133,8 +133,8 @@ def interpolate(self:AudioEditing, audio0, audio1, # two clips (or images)
     "Images between two clips: slerp of their DDIM-inverted noises, sampled back with DDIM (eta 0)."
     n0, n1 = self.invert(audio0, steps, cond), self.invert(audio1, steps, cond)
     noise = torch.cat([slerp(n0, n1, a) for a in alphas])
-    return self.from_x(self.sample_x(cond, len(noise), sampler='ddim', steps=steps or self.config.steps, eta=0.,
-                                       noise=noise))
+    steps = steps or self.config.sampling_defaults['steps']
+    return self.from_x(self.sample_x(cond, len(noise), sampler='ddim', steps=steps, eta=0., noise=noise))
 
 # %% ../../nbs/10d_audio_editing.ipynb #636a69d8
 def loop(wave, # a clip (T,)

@@ -88,14 +88,12 @@ def as_student(model, # a denoiser with its process as `.diffusion`, its configs
                steps:int, # its DDIM steps on the 'uniform' grid
                teacher:dict): # what taught it: folder, fingerprint, steps, guidance, rounds
     ("Mark `model` (in place) a distilled student: its sampler config samples it with DDIM, `steps` steps on the "
-     "'uniform' grid, eta 0 and guidance 1 (`SamplerConfig.defaults`; audio-diffusion's own fields too), its process "
-     "config names its `teacher`.")
+     "'uniform' grid, eta 0 and guidance 1 (`SamplerConfig.defaults`), its process config names its `teacher`.")
     s = dict(sampler='ddim', steps=int(steps), eta=0., guidance=1.)
     dc = model.config.diffusion.replace(p_uncond=0., teacher=dict(teacher))
     model.config.diffusion = model.diffusion.config = dc
     sc = model.config.sampler_config.replace(timestep_spacing='uniform', defaults=s)
     model.config.sampler_config = model.diffusion.sampler_config = sc
-    if hasattr(model.config, 'sampler'): model.config = model.config.replace(**s)   # `AudioDiffusionConfig`'s
     return model
 
 def distill_rounds(teacher, # a trained denoiser with its process as `.diffusion` (`Sashimi`, `AudioDiffusion`, ...)

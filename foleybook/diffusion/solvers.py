@@ -58,7 +58,7 @@ class SamplerConfig(FoleyConfig):
     lower_order_final: bool = True  # multistep solvers: first order on the last step (diffusers' `lower_order_final`)
     euler_at_final: bool = False    # DPM-Solver++: first order on the last step whatever the number of steps
     solver_levels: str = None       # multistep solvers: 'karras' or 'lu' levels (`SOLVER_LEVELS`); None: the spacing's
-    # a distilled student's sampling options (sampler, steps, eta, guidance): its generators' defaults
+    # the model's own sampling options (sampler, steps, eta, guidance; a distilled student's): its generators' defaults
     defaults: dict = None
     presets: ClassVar[dict] = {   # the inference betas of each `DiffusionConfig` preset's schedule
         'diffwave_sc09': dict(),

@@ -43,7 +43,8 @@ def distill_stage(teacher:str, # the stage that trains the teacher
     def stage_distill(r:Recipe) -> dict:
         s = DistillSection(**r.P['distill'])
         model = load_pretrained(r.need(teacher, path=r.path(folder))).eval()
-        guidance = s.guidance or r.P.get('generate', {}).get('guidance') or getattr(model.config, 'guidance', 1.)
+        guidance = (s.guidance or r.P.get('generate', {}).get('guidance')
+                    or (model.config.sampler_config.defaults or {}).get('guidance', 1.))
         t0 = time.process_time()
         student, rounds = distill_rounds(model, batches(r, model, s.bs), s.steps, s.rounds, s.iters, s.lr,
                                          float(guidance or 1.), seed=r.seed, folder=folder,

@@ -49,7 +49,7 @@ class AudioDiffusionGenerator(GeneratorMixin, PartsGenerator):
         ("Sampling options for `generator_sampler`: the sampler (its default first), steps, eta and guidance as "
          "(default, min, max, step), the defaults its settings'.")
         o, s = self.denoiser.options, self.settings
-        first = s.get('sampler', self.config.sampler)
+        first = s.get('sampler', self.config.sampling_defaults['sampler'])
         o = {k: (type(v[0])(s[k]), *v[1:]) if k in s else v for k, v in o.items()}
         return {'sampler': [first, *(k for k in SAMPLERS if k != first)], **o}
 
