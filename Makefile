@@ -8,7 +8,7 @@ export MKL_NUM_THREADS ?= 1
 export MPLBACKEND ?= Agg
 NBWORKERS ?= 1
 
-.PHONY: venv lint test test-forms test-slow test-cuda gpu-wheels gpu-judges gpu-record export-check nbtest pytest docs \
+.PHONY: outputs venv lint test test-forms test-slow test-cuda gpu-wheels gpu-judges gpu-record export-check nbtest pytest docs \
 	demo clean bench clean-nbs test-browser browser-deps screenshots
 
 # The torch trio first (pinned, from the local wheels on the dev/CI machines), then the package.
@@ -87,6 +87,11 @@ gpu-judges: venv
 # Built once per set of inputs: a site stamped as built from the same files is kept (`--again` builds anyway).
 docs: venv
 	$(BIN)/python docs/nbsite.py build docs/_build/html
+
+# the outputs the notebooks saved (what the docs pages show), from a run of each notebook now: docs/outputs.py
+outputs: venv
+	$(BIN)/python docs/outputs.py
+	$(MAKE) clean-nbs
 
 # nbdev_clean, then drop the widget state (with embedded audio) that notebook executors store in the
 # notebook metadata and nbdev_clean keeps.

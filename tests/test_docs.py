@@ -336,3 +336,23 @@ def test_notebook_processing_keeps_the_package_trainers(tmp_path):
                        text=True)   # one worker: b runs after a in the same process
     assert r.returncode == 0, r.stderr[-3000:]
     assert (tmp_path/'_proc'/'b.ipynb').exists()
+
+
+def test_outputs_refresh_what_a_page_shows(tmp_path):
+    sys.path.insert(0, str(ROOT/'docs')); import outputs
+    stream = lambda t: [{'name': 'stdout', 'output_type': 'stream', 'text': [t]}]
+    code = lambda i, src, outs: {'cell_type': 'code', 'id': i, 'metadata': {}, 'execution_count': None,
+                                 'source': src, 'outputs': outs}
+    nb = {'cells': [code('a', "print('new')", stream('old\n')), code('b', "print('hidden')", []),
+                    code('c', "print('/tmp/tmpab12cd/out.wav')", stream('x\n')),
+                    code('d', "#| eval: false\nprint('not run')", stream('kept\n')),
+                    code('e', "class A: pass\nA()", stream('x\n'))],
+          'metadata': {}, 'nbformat': 4, 'nbformat_minor': 5}
+    p = tmp_path/'t.ipynb'; p.write_text(json.dumps(nb))
+    assert outputs.main([p]) == 0
+    got = {c['id']: c['outputs'] for c in json.loads(p.read_text())['cells']}
+    assert got['a'] == stream('new\n')                           # stale text replaced
+    assert got['b'] == []                                        # a cell that showed nothing still shows nothing
+    assert got['c'] == stream('/tmp/…/out.wav\n')                # no machine path
+    assert got['d'] == stream('kept\n')                          # not run: as it was
+    assert got['e'][0]['data']['text/plain'] == ['<__main__.A>'] and got['e'][0]['execution_count'] is None
