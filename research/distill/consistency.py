@@ -40,13 +40,18 @@ def consistency_fn(d:GaussianDiffusion, model, x, t, cond=None, guidance:float=1
 
 def consistency_update(r:SamplerRun, i:int, x, eps, x0):
     "Consistency sampling: f = c_skip x + c_out x0; before the last step, renoised to the next with fresh noise."
-    cs, co = boundary(r.config.T, r.t[i])
+    cs, co = boundary(r.extra, r.t[i])
     f = float(cs) * x + float(co) * x0
     abp = float(r.abp[i])
     return f if i == r.last or abp >= 1 else math.sqrt(abp) * f + math.sqrt(1 - abp) * r.randn()
 
 
-SAMPLERS.setdefault('consistency', SamplerSpec(ddim_steps, consistency_update, eta=0.))
+def consistency_steps(d, steps:int=None, infer_betas=None):
+    "Consistency sampling's plan: DDIM's (the student's spacing), its extra the process's `T` (the boundary's scale)."
+    return (*ddim_steps(d, steps)[:3], d.T)
+
+
+SAMPLERS.setdefault('consistency', SamplerSpec(consistency_steps, consistency_update, eta=0.))
 
 
 def consistency_loss(d:GaussianDiffusion, # the process (with the teacher's noise prior, if any)
@@ -75,8 +80,9 @@ def consistency_loss(d:GaussianDiffusion, # the process (with the teacher's nois
 def as_consistency_student(model, steps:int, teacher:dict):
     "Mark `model` (in place) a consistency student: it samples with `'consistency'`, `steps` steps, guidance 1."
     as_student(model, steps, teacher)
-    s = dict(model.config.diffusion.sampling, sampler='consistency')
-    model.config.diffusion = model.diffusion.config = model.config.diffusion.replace(sampling=s)
+    sc = model.config.sampler_config
+    sc = sc.replace(defaults=dict(sc.defaults, sampler='consistency'))
+    model.config.sampler_config = model.diffusion.sampler_config = sc
     if hasattr(model.config, 'sampler'): model.config = model.config.replace(sampler='consistency')
     return model
 
@@ -110,7 +116,7 @@ def consistency_distill(teacher, # a trained denoiser with its process as `.diff
                   steps=steps, guidance=float(guidance), method='consistency')
     train = {n for n, q in teacher.named_parameters() if q.requires_grad} or {n for n, _ in teacher.named_parameters()}
     tch = copy.deepcopy(teacher).eval().requires_grad_(False)
-    tch.diffusion.config = tch.diffusion.config.replace(timestep_spacing='uniform')
+    tch.diffusion.sampler_config = tch.diffusion.sampler_config.replace(timestep_spacing='uniform')
     student = copy.deepcopy(tch).train()
     target = copy.deepcopy(tch).eval()
     opt = torch.optim.Adam([q.requires_grad_(True) for n, q in student.named_parameters() if n in train], lr=lr)

@@ -1,7 +1,7 @@
 """Probe: consistency distillation (research/distill/consistency.py) of the committed DiffWave demo model against the
 progressive students of nbs/results/distill_curve.json, at 1 and 2 calls, within their CPU budget.
 
-The teacher (nbs/results/models/diffwave: SaShiMi, FiLM, shaped noise, guidance 4) is distilled once (seed 0) by CD:
+The teacher (nbs/results/models/diffwave: SaShiMi, FiLM, shaped noise, guidance 4) is distilled once a `--seed` by CD:
 `--steps` teacher DDIM steps on the 'uniform' grid, Adam `--lr`, batch `--bs`, EMA target `--mu`, guidance folded in,
 on the demo recipe's own train split as bench/distill_curve.py draws it, until the training has taken the CPU minutes
 of the progressive 1-call student of the same seed (`distill_cpu_min` in distill_curve.json); a copy is kept when it
@@ -11,7 +11,7 @@ its frame embeddings against the recipe's held-out clips, and the CPU seconds of
 (multistep consistency sampling: f, renoised with fresh prior noise) at 1, 2 and 4 calls and deterministic DDIM at 2.
 The teacher's own consistency function at 1 call (CD's starting point) is scored too. Writes --out (json).
 
-    OMP_NUM_THREADS=1 python research/distill/probe_consistency.py [--out research/distill/consistency.json]
+    OMP_NUM_THREADS=1 python research/distill/probe_consistency.py [--seed 0] [--out research/distill/consistency.json]
 """
 import argparse, copy, hashlib, json, platform, subprocess, sys, time, warnings
 from pathlib import Path

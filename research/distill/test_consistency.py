@@ -7,6 +7,7 @@ from fastcore import test as fct
 from foleybook.core import load_pretrained, ConfigError
 from foleybook.diffusion.core import GaussianDiffusion, DiffusionConfig, TIMESTEP_SPACINGS, SAMPLERS
 from foleybook.diffusion.audio_diffusion import AudioDiffusion, AudioDiffusionConfig
+from foleybook.diffusion.solvers import SamplerConfig
 from foleybook.diffusion.sashimi import Sashimi, SashimiConfig
 from foleybook.diffusion.distill import ddim_move, _out
 from foleybook.seeds import clip_generators, draw_normal
@@ -105,7 +106,8 @@ def test_guided_target():
     "The UNet2D (v prediction): the target is the EMA's f one guided teacher DDIM step on, computed by hand."
     torch.manual_seed(0)
     uc = AudioDiffusionConfig.preset('debug', diffusion=dict(DiffusionConfig.presets['debug'], p_uncond=0.2,
-                                                              prediction='v', timestep_spacing='uniform'))
+                                                              prediction='v'),
+                                     sampler_config=dict(SamplerConfig.presets['debug'], timestep_spacing='uniform'))
     ad = AudioDiffusion(uc).eval()
     d, cond, g = ad.diffusion, torch.tensor([0, 1, 1, 0]), 2.
     x0 = torch.rand(4, *ad.x_shape) * 2 - 1
@@ -125,7 +127,7 @@ def roundtrip(model, batches, guidance, **kw):
     student, recs = consistency_distill(model, batches, steps=4, iters=3, guidance=guidance, sample_steps=2,
                                         folder='teacher/final', every=1, **kw)
     fct.test_eq(len(recs), 3)
-    fct.test_eq(student.config.diffusion.sampling, dict(sampler='consistency', steps=2, eta=0., guidance=1.))
+    fct.test_eq(student.config.sampler_config.defaults, dict(sampler='consistency', steps=2, eta=0., guidance=1.))
     fct.test_eq(student.config.diffusion.teacher['folder'], 'teacher/final')
     g = as_generator(student)
     fct.test_eq(g.sampling()['network_calls'], 2)
@@ -133,7 +135,7 @@ def roundtrip(model, batches, guidance, **kw):
     with tempfile.TemporaryDirectory() as tmp:
         student.save_pretrained(tmp)
         back = load_pretrained(tmp)
-    fct.test_eq(back.config.diffusion.sampling['sampler'], 'consistency')
+    fct.test_eq(back.config.sampler_config.defaults['sampler'], 'consistency')
     b = as_generator(back).generate([0, 1], 2, seed=5)
     assert torch.equal(a, b)                                           # identical clips after a round trip
     assert not torch.equal(a, as_generator(back).generate([0, 1], 2, seed=6))
