@@ -20,11 +20,15 @@ a flat breakpoint plateau at its median level, silence between): E-L1 of each sy
 against the curve it followed.
 Every number per seed, and its mean, min and max over the seeds.
 
+`--data recordings` takes the controls (and the real clips beside them) from the same clips perturbed as recordings
+are (`foleybook.data.augment.perturb_clip`: a time offset, EQ, a room, background noise, a level; seeded per clip).
+
 Run (about 15 CPU minutes with one control per class and seed, most of them MTCRNN's and DiffWave's):
-    OMP_NUM_THREADS=1 python bench/timing_control.py [--n 1] [--k 4] [--seeds 0,1,2] [--systems a,b]
-Writes nbs/results/timing_control.json (with the same settings, the rows of the systems not run are kept).
+    OMP_NUM_THREADS=1 python bench/timing_control.py [--n 1] [--k 4] [--seeds 0,1,2] [--systems a,b] [--data D]
+Writes nbs/results/timing_control.json, or timing_control_recordings.json with `--data recordings` (with the same
+settings, the rows of the systems not run are kept).
 """
-import argparse, json, os, platform, shutil, subprocess, sys, tempfile, time
+import argparse, json, os, platform, shutil, subprocess, sys, tempfile, time, zlib
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 from pathlib import Path
 import numpy as np, torch
@@ -33,6 +37,7 @@ from foleybook.generators import as_generator
 from foleybook.audio import pad_or_trim, load_audio
 from foleybook.control import from_audio, breakpoints, follow, e_l1, level_gain, FLOOR_DB
 from foleybook.data.synth import SynthFoley
+from foleybook.data.augment import perturb_clip
 from foleybook.seeds import clip_seeds
 from foleybook.fastpath import cpu_info
 from foleybook.recipes.bench_scores import judge_accuracy
@@ -84,6 +89,14 @@ def voice(tmp) -> tuple:
     x = sum(np.sin(k * ph) / k for k in range(1, 8)) + 0.1 * np.random.default_rng(0).standard_normal(len(t))
     x = env * x / np.sqrt((x ** 2).mean())
     return torch.tensor(x, dtype=torch.float32), sr, 'synthesised hum (espeak-ng not installed)'
+
+
+class Recordings:
+    "SynthFoley's clips as recordings might have them (`perturb_clip`: offset, EQ, room, background, level), seeded."
+    def __init__(self, data, seed=0): self.data, self.sr, self.seed = data, data.sr, seed
+    def clip(self, c, i):
+        rng = np.random.default_rng([self.seed, zlib.crc32(c.encode()), i])
+        return perturb_clip(self.data.clip(c, i), self.sr, rng)
 
 
 class Plain:
@@ -163,17 +176,24 @@ def main(argv=None):
     p.add_argument('--seeds', default='0,1,2', help="generation seeds (each with its own held-out clips)")
     p.add_argument('--k', type=int, default=4, help="candidates per clip for follow")
     p.add_argument('--systems', default=','.join(SYSTEMS))
-    p.add_argument('--out', default=str(RESULTS/'timing_control.json'))
+    p.add_argument('--data', choices=('synth', 'recordings'), default='synth',
+                   help="the controls' clips: SynthFoley's, or SynthFoley's perturbed as recordings (`perturb_clip`)")
+    p.add_argument('--out', default=None, help="default: nbs/results/timing_control.json, or "
+                                               "timing_control_recordings.json with --data recordings")
     a = p.parse_args(argv)
+    a.out = a.out or str(RESULTS/('timing_control.json' if a.data == 'synth' else 'timing_control_recordings.json'))
     torch.set_num_threads(1)
     judge, data = load_pretrained(MODELS/'judge'), SynthFoley(seed=0)
+    if a.data == 'recordings': data = Recordings(data)
     with tempfile.TemporaryDirectory() as tmp: vw, vsr, vwhat = voice(tmp)
     vocal = from_audio(vw, vsr, name='vocal imitation').at(100., round(SECONDS * 100))
     clean = breakpoints(clean_points(vocal), duration=SECONDS, name='clean breakpoints')
     commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True).stdout
     seeds = [int(v) for v in a.seeds.split(',')]
     res = dict(settings=dict(n=a.n, k=a.k, seeds=seeds, seconds=SECONDS,
-                             controls=f"SynthFoley(seed=0) clips {HELD_OUT}+", vocal=vwhat,
+                             controls=f"SynthFoley(seed=0) clips {HELD_OUT}+" + (
+                                 ', perturbed as recordings (perturb_clip, seed 0)' if a.data != 'synth' else ''),
+                             vocal=vwhat,
                              clean=clean_points(vocal), cpu=f"{cpu_info()['model']} ({platform.machine()})",
                              commit=commit.strip(), judge_format=FMT),
                systems={})
