@@ -14,7 +14,7 @@ OMP_NUM_THREADS=1 python bench/distill_curve.py [--systems diffwave,audio-diffus
 import argparse, hashlib, json, platform, time, warnings
 from pathlib import Path
 import numpy as np, torch
-from foleybook.core import load_pretrained
+from foleybook.pretrained import load_pretrained
 from foleybook.audio import load_audio
 from foleybook.eval.metrics import fad
 from foleybook.recipes.bench import judge_accuracy, judge_format

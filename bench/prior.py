@@ -14,7 +14,7 @@ Both samplers start from the same seed, and the codes of their first steps are c
 import argparse, os
 os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_THREADS', '1')
 import torch
-from foleybook.core import n_params
+from foleybook.pretrained import n_params
 from foleybook.priors.pixelsnail import PixelSNAIL, PixelSNAILConfig
 from foleybook.priors.pixelsnail_train import time_samplers
 

@@ -13,7 +13,7 @@ import argparse, json, os, platform, time
 os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_THREADS', '1')
 from pathlib import Path
 import numpy as np, torch
-from foleybook.core import load_pretrained
+from foleybook.pretrained import load_pretrained
 from foleybook.diffusion.generator import DiffusionGenerator
 from foleybook.diffusion.sashimi import fast_sashimi
 from foleybook.fastpath import cpu_info

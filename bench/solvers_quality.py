@@ -18,7 +18,7 @@ Run: OMP_NUM_THREADS=1 python bench/solvers_quality.py [--ad DIR] [--diffwave DI
 import argparse, hashlib, json, platform, time, warnings
 from pathlib import Path
 import numpy as np, torch
-from foleybook.core import load_pretrained
+from foleybook.pretrained import load_pretrained
 from foleybook.diffusion.core import GaussianDiffusion
 from foleybook.audio import load_audio
 from foleybook.eval.metrics import fad

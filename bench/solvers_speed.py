@@ -21,7 +21,7 @@ import argparse, json, os, time
 from pathlib import Path
 import numpy as np, torch
 from torch import nn
-from foleybook.core import load_pretrained
+from foleybook.pretrained import load_pretrained
 from foleybook.fastpath import cpu_info
 from foleybook.recipes.engine import get_recipe
 from foleybook.generators import as_generator

@@ -32,7 +32,7 @@ import argparse, json, os, platform, shutil, subprocess, sys, tempfile, time, zl
 os.environ.setdefault('OMP_NUM_THREADS', '1')
 from pathlib import Path
 import numpy as np, torch
-from foleybook.core import load_pretrained
+from foleybook.pretrained import load_pretrained
 from foleybook.generators import as_generator
 from foleybook.audio import pad_or_trim, load_audio
 from foleybook.control import from_audio, breakpoints, follow, e_l1, level_gain, FLOOR_DB

@@ -3,10 +3,10 @@
 nbdev's pool reuses its workers, and a notebook's exported cells, run again for the docs, register its trainers in the
 worker's registries (`foleybook.train.trainers.TRAINERS`) when the package's own module has not been imported there
 yet; a later notebook in that worker then met the notebook's copy, and the build depended on how the notebooks fell to
-the workers. Each worker here imports every module of the package first (`foleybook.core.discover`), so the package's
-entries are always there and a notebook's copy never replaces them (`trainer`'s rule), whatever the order. A failing
-notebook is summed up in one line (its exception lines) after the tracebacks. nbdev runs every cell with an import
-for the docs and warns when such a cell holds other code; an optional import's fallback (`try: import X` /
+the workers. Each worker here imports every module of the package first (`foleybook.pretrained.discover`), so the
+package's entries are always there and a notebook's copy never replaces them (`trainer`'s rule), whatever the order. A
+failing notebook is summed up in one line (its exception lines) after the tracebacks. nbdev runs every cell with an
+import for the docs and warns when such a cell holds other code; an optional import's fallback (`try: import X` /
 `except ImportError: X = None`) is an import here (`imports_only`), so only cells that mix in other code warn.
 
     python docs/nbproc.py NBS_DIR [N_WORKERS]   (run in the folder holding settings.ini)
@@ -42,7 +42,7 @@ processors._do_eval = _do_eval_quiet
 
 def load_package():
     "Import every module of foleybook, so that its registries hold the package's entries."
-    from foleybook.core import discover
+    from foleybook.pretrained import discover
     discover()
 
 

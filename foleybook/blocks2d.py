@@ -8,7 +8,8 @@ import json
 from pathlib import Path
 import torch, torch.nn.functional as F
 from torch import nn
-from .core import CheckpointError, load_safetensors
+from .core import CheckpointError
+from .pretrained import load_safetensors
 from .torch_files import load_torch_file
 
 # %% auto #0

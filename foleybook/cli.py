@@ -5,7 +5,8 @@
 # %% ../nbs/13_cli.ipynb #0382ce86
 from __future__ import annotations
 import argparse, shlex, sys
-from .core import FoleyError, SYSTEMS, LIMITS, discover
+from .core import FoleyError, SYSTEMS, LIMITS
+from .pretrained import discover
 from .console import notes_as_lines, error_text
 from .commands import COMMANDS
 

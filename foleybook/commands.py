@@ -6,8 +6,10 @@
 from __future__ import annotations
 import json, os, re, shutil
 from pathlib import Path
-from .core import FoleyError, ConfigError, DataError, CONFIG_NAME, LIMITS, check_system, get_device
-from .core import atomic_write, load_pretrained
+from .core import FoleyError, ConfigError, DataError, LIMITS, check_system, get_device
+from .pretrained import CONFIG_NAME
+from .core import atomic_write
+from .pretrained import load_pretrained
 from .outputs import check_out_path, folder_lock, writing, decide, read_record
 # the trainers (fastai), the data profile and the recipes are imported by the commands that use them: every command
 # says what it does within a second or two

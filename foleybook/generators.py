@@ -11,8 +11,8 @@ from typing import Callable
 import numpy as np, torch
 from torch import nn
 from fastcore.basics import patch
-from .core import (ConfigError, CheckpointError, REGISTRY, Pretrained, discover, load_pretrained, save_parts,
-                            CONFIG_NAME)
+from .core import ConfigError, CheckpointError
+from .pretrained import REGISTRY, Pretrained, discover, load_pretrained, save_parts, CONFIG_NAME
 from .core import model_device, get_device
 from .seeds import clip_seeds, check_seed
 from .protocols import Generator, GeneratorMixin, check_generator

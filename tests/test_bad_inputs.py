@@ -6,7 +6,8 @@ from dataclasses import fields
 from pathlib import Path
 import pytest, torch
 from foleybook.cli import main, build_parser
-from foleybook.core import Pretrained, CONFIG_NAME, LIMITS, Range, ConfigError, atomic_write, discover
+from foleybook.core import LIMITS, Range, ConfigError, atomic_write
+from foleybook.pretrained import Pretrained, CONFIG_NAME, discover
 from foleybook.seeds import clip_generators, draw_uniform
 from foleybook.data.synth import SynthFoley
 from foleybook.protocols import GeneratorMixin

@@ -6,7 +6,7 @@ import torch
 from torch import nn
 from fastai.basics import Learner, DataLoaders, Callback, MSELossFlat
 from safetensors import safe_open
-from foleybook.core import save_safetensors, load_safetensors
+from foleybook.pretrained import save_safetensors, load_safetensors
 from foleybook.train.learner import distributed_ctx, launch, rank_distrib
 from foleybook.train.gan import gan_learner, lsgan_d_loss, lsgan_g_loss, feature_matching_loss
 

@@ -5,7 +5,7 @@ or loader change that alters the weights' layout, the noise prior or the sampler
 import json
 from pathlib import Path
 import numpy as np, pytest, torch
-from foleybook.core import load_pretrained
+from foleybook.pretrained import load_pretrained
 from foleybook.generators import as_generator
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -4,7 +4,8 @@ import json, math
 from pathlib import Path
 import numpy as np, pytest, torch
 from foleybook.audio import save_audio, load_audio
-from foleybook.core import ConfigError, DataError, load_pretrained
+from foleybook.core import ConfigError, DataError
+from foleybook.pretrained import load_pretrained
 from foleybook.recipes.engine import run_recipe
 from foleybook.systems.diffwave.recipe import RECIPE_PRESETS
 from foleybook.diffusion.diffwave_train import is_ljspeech, train_diffwave

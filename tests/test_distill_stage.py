@@ -2,7 +2,7 @@
 import hashlib, json
 import numpy as np, pytest, torch
 from foleybook.cli import main
-from foleybook.core import load_pretrained
+from foleybook.pretrained import load_pretrained
 from foleybook.eval.embedders import state_fingerprint
 from foleybook.generators import as_generator
 from foleybook.recipes.engine import get_recipe

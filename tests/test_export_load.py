@@ -4,7 +4,7 @@ generates. The recipes run with tiny settings up to the stage before generate; S
 audio-diffusion's HiFi-GAN are inference copies (weight norm folded), which the folders must load."""
 import numpy as np, pytest, soundfile as sf
 from foleybook.cli import main
-from foleybook.core import load_pretrained
+from foleybook.pretrained import load_pretrained
 from foleybook.data.profile import DataProfile
 from foleybook.protocols import Generator
 from foleybook.recipes.engine import run_recipe, get_recipe

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import ClassVar
 import pytest, torch
 from torch import nn
-from foleybook.core import FoleyConfig, Pretrained, REGISTRY, load_pretrained
+from foleybook.core import FoleyConfig
+from foleybook.pretrained import Pretrained, REGISTRY, load_pretrained
 from foleybook.seeds import clip_generators, draw_uniform
 from foleybook.data.synth import DCASE_CLASSES
 from foleybook.protocols import Generator, GeneratorMixin

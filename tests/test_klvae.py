@@ -2,7 +2,8 @@
  "round trip.")
 import json
 import pytest, torch
-from foleybook.core import ConfigError, CheckpointError, load_pretrained
+from foleybook.core import ConfigError, CheckpointError
+from foleybook.pretrained import load_pretrained
 from foleybook.codecs.klvae import KLVAE, KLVAEConfig
 
 diffusers = pytest.importorskip('diffusers')

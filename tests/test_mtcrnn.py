@@ -2,7 +2,8 @@
  "measure.")
 import json
 import numpy as np, pytest, torch
-from foleybook.core import ConfigError, DataError, CheckpointError, load_pretrained
+from foleybook.core import ConfigError, DataError, CheckpointError
+from foleybook.pretrained import load_pretrained
 from foleybook.train.trainers import get_trainer, resolve
 from foleybook.protocols import check_generator
 from foleybook.systems.mtcrnn.tiers import Tier, TierConfig

@@ -3,7 +3,8 @@ retired (`FoleyConfig.retired`: lr, bs, epochs, ...) is dropped on load, nested 
 is still an error, and code that passes a retired field is told where it went."""
 import dataclasses, json
 import pytest
-from foleybook.core import ConfigError, FoleyConfig, discover, load_pretrained
+from foleybook.core import ConfigError, FoleyConfig
+from foleybook.pretrained import discover, load_pretrained
 from foleybook.codecs.vqvae import VQVAE, VQVAEConfig
 from foleybook.diffusion.audio_diffusion import AudioDiffusionConfig
 

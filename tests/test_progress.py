@@ -8,7 +8,8 @@ SCRIPT = textwrap.dedent('''
     from fastai.basics import Learner, DataLoaders, MSELossFlat
     from foleybook.train.checkpoint import progress
     from foleybook.train.settings import fit_pretrained
-    from foleybook.core import FoleyConfig, Pretrained
+    from foleybook.core import FoleyConfig
+    from foleybook.pretrained import Pretrained
     from dataclasses import dataclass
 
     @dataclass

@@ -5,7 +5,8 @@ and names foleybook does not define (or defines more than once), are not checked
 import ast, inspect, json, re, sys
 from pathlib import Path
 import pytest
-from foleybook.core import discover, FoleyError
+from foleybook.core import FoleyError
+from foleybook.pretrained import discover
 
 NBS = Path(__file__).resolve().parents[1]/'nbs'
 CALL = re.compile(r'`([A-Za-z_][\w.]*\([^`]*\))`')

@@ -6,7 +6,7 @@ FOLEYBOOK_SLOW=1 (`FOLEYBOOK_SLOW=1 pytest tests/test_recipe_presets.py`), never
 import json, math, os
 from pathlib import Path
 import pytest
-from foleybook.core import discover
+from foleybook.pretrained import discover
 from foleybook.train.trainers import get_trainer
 from foleybook.recipes.engine import RECIPES, get_recipe, run_recipe
 from foleybook.recipes.sections import Train

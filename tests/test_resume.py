@@ -3,7 +3,7 @@
 import os, signal, subprocess, sys, textwrap
 from pathlib import Path
 import pytest, torch
-from foleybook.core import load_safetensors
+from foleybook.pretrained import load_safetensors
 from foleybook.train.checkpoint import load_checkpoint
 
 SCRIPT = textwrap.dedent('''
@@ -12,7 +12,7 @@ SCRIPT = textwrap.dedent('''
     import torch, torch.nn.functional as F
     from torch import nn
     from fastai.basics import *
-    from foleybook.core import save_safetensors
+    from foleybook.pretrained import save_safetensors
     from foleybook.train.learner import *
     from foleybook.train.checkpoint import *
     from foleybook.train.gan import gan_learner, lsgan_d_loss, lsgan_g_loss, feature_matching_loss

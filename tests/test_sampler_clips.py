@@ -5,7 +5,7 @@ folders and from copies whose config.json sets other options in that older layou
 import json, shutil
 from pathlib import Path
 import pytest, torch
-from foleybook.core import load_pretrained
+from foleybook.pretrained import load_pretrained
 from foleybook.generators import as_generator
 
 ROOT = Path(__file__).resolve().parent.parent

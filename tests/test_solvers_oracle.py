@@ -101,7 +101,7 @@ def test_first_steps_with_a_random_unet(cls):
 @pytest.mark.parametrize('cls', [DPM, UniPC], ids=['dpm++', 'unipc'])
 def test_whole_loops_with_the_trained_demo_model(cls):
     "The committed audio-diffusion demo (v prediction, 7 classes), guidance 3, diffusers' schedulers of its betas."
-    from foleybook.core import load_pretrained
+    from foleybook.pretrained import load_pretrained
     m = load_pretrained(ROOT/'nbs'/'results'/'models'/'audio-diffusion').eval()
     c = m.config.diffusion
     kw = dict(num_train_timesteps=c.T, beta_start=c.beta_start, beta_end=c.beta_end, prediction_type='v_prediction')

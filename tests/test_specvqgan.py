@@ -2,7 +2,8 @@
 sampling equal to full recompute), the procedural visual features, the trainers, the pipeline and bad input."""
 import json
 import numpy as np, pytest, torch
-from foleybook.core import ConfigError, DataError, CheckpointError, FoleyError, n_params, load_pretrained
+from foleybook.core import ConfigError, DataError, CheckpointError, FoleyError
+from foleybook.pretrained import n_params, load_pretrained
 from foleybook.train.trainers import get_trainer
 from foleybook.protocols import Codec, Prior, Generator
 from foleybook.codecs.vqgan import VQGAN, VQGANConfig, vqgan_param_count

@@ -30,7 +30,7 @@ def test_specvqgan_recipe_vocoders(tmp_path):
     ("The debug preset's vocoder stage trains a MelGAN on the `specvqgan` mel and the pipelines vocode with it; "
      "Griffin-Lim (the demo's budget fallback) inverts the codec's own mel.")
     import torch
-    from foleybook.core import load_pretrained
+    from foleybook.pretrained import load_pretrained
     from foleybook.audio import MelConfig
     from foleybook.codecs.vqgan import VQGAN, VQGANConfig
     from foleybook.vocoders.melgan import MelGAN

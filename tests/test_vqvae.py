@@ -2,7 +2,8 @@
 when finished), save_codes -> code_dls, the residual VQ-VAE's loss falls, bad input."""
 import pytest, torch
 from fastai.callback.core import Callback
-from foleybook.core import DataError, seed_everything, load_pretrained
+from foleybook.core import DataError, seed_everything
+from foleybook.pretrained import load_pretrained
 from foleybook.train.trainers import get_trainer
 from foleybook.data.synth import SynthFoley
 from foleybook.data.loaders import read_codes, code_dls, mel_dls

@@ -15,7 +15,8 @@ from torch import nn
 from fastai.basics import Learner, Adam
 from fastai.data.core import DataLoaders
 from fastai.data.load import DataLoader
-from ..core import FoleyConfig, Pretrained, ConfigError, DataError, CheckpointError
+from ..core import FoleyConfig, ConfigError, DataError, CheckpointError
+from ..pretrained import Pretrained
 from ..protocols import LatentCodec
 from ..blocks2d import ResnetBlock, SpatialSelfAttention, load_diffusers_weights, read_diffusers_config
 from ..train.gan import gan_learner, hinge_d_loss, hinge_g_loss

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 from typing import ClassVar
 import torch, torch.nn.functional as F
 from torch import nn
-from ..core import FoleyConfig, Pretrained, ConfigError, DataError
+from ..core import FoleyConfig, ConfigError, DataError
+from ..pretrained import Pretrained
 from ..audio import MelConfig
 from .quantizer import VectorQuantizer, check_codes
 from fastcore.basics import patch

@@ -10,7 +10,8 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Protocol, runtime_checkable
 import torch, torch.nn.functional as F
 from torch import nn
-from ..core import FoleyConfig, Pretrained, ConfigError, DataError, CheckpointError, check_state_dict
+from ..core import FoleyConfig, ConfigError, DataError, CheckpointError
+from ..pretrained import Pretrained, check_state_dict
 from ..torch_files import load_torch_file, tensor_dict
 from ..audio import MelConfig
 from .quantizer import VectorQuantizer, ResidualVQ, check_codes

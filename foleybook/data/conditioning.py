@@ -8,7 +8,8 @@ import json, pickle
 from pathlib import Path
 import numpy as np, torch
 from fastai.data.core import DataLoaders
-from ..core import FoleyError, DataError, atomic_path, load_safetensors
+from ..core import FoleyError, DataError, atomic_path
+from ..pretrained import load_safetensors
 from ..features import control_features
 from .folders import stratified_split
 from .loaders import make_dls

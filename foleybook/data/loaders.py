@@ -11,7 +11,8 @@ from safetensors import safe_open
 from fastai.data.load import DataLoader
 from fastai.data.core import DataLoaders
 from fastai.torch_core import default_device
-from ..core import DataError, save_safetensors, load_safetensors
+from ..core import DataError
+from ..pretrained import save_safetensors, load_safetensors
 from ..audio import MelConfig, MelSpectrogram, pad_or_trim
 from .folders import AudioDataset, ClassFolder, FeatureCache, stratified_split
 

@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import ClassVar
 import numpy as np, torch, torch.nn.functional as F
 from torch import nn
-from ..core import (FoleyConfig, Pretrained, ConfigError, DataError, CheckpointError, LIMITS,
-                            save_safetensors, load_safetensors)
+from ..core import FoleyConfig, ConfigError, DataError, CheckpointError, LIMITS
+from ..pretrained import Pretrained, save_safetensors, load_safetensors
 from .core import DiffusionConfig, GaussianDiffusion, SAMPLERS
 from .solvers import SamplerConfig, SAMPLER_KEYS
 from .generator import sampling_record

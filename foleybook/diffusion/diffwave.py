@@ -11,7 +11,8 @@ from typing import ClassVar
 import torch, torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
-from ..core import FoleyConfig, Pretrained, ConfigError, DataError, CheckpointError, check_state_dict
+from ..core import FoleyConfig, ConfigError, DataError, CheckpointError
+from ..pretrained import Pretrained, check_state_dict
 from ..torch_files import load_torch_file
 from ..audio import MelConfig, MelSpectrogram
 from .core import DiffusionConfig, GaussianDiffusion, student_defaults

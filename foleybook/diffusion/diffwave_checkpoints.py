@@ -6,7 +6,8 @@
 from __future__ import annotations
 import re
 from pathlib import Path
-from ..core import CheckpointError, check_state_dict
+from ..core import CheckpointError
+from ..pretrained import check_state_dict
 from ..torch_files import load_torch_file
 from .diffwave import DiffWave
 from .diffwave_blocks import DiffWaveConfig

@@ -10,7 +10,8 @@ from typing import ClassVar
 import torch, torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
-from ..core import FoleyConfig, Pretrained, ConfigError, DataError, discover
+from ..core import FoleyConfig, ConfigError, DataError
+from ..pretrained import Pretrained, discover
 from .core import DiffusionConfig, GaussianDiffusion, student_defaults
 from .solvers import SamplerConfig, SAMPLER_KEYS
 from .generator import DiffusionGenerator

@@ -9,7 +9,8 @@ from functools import lru_cache
 from pathlib import Path
 import torch, torch.nn.functional as F
 from torch import nn
-from ..core import ConfigError, CheckpointError, check_state_dict
+from ..core import ConfigError, CheckpointError
+from ..pretrained import check_state_dict
 from .sashimi import Sashimi, SashimiConfig, S4_LAYERS
 from .diffwave_checkpoints import read_reference_checkpoint
 

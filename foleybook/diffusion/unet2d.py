@@ -11,7 +11,8 @@ from typing import ClassVar
 import torch, torch.nn.functional as F
 from torch import nn
 from fastcore.basics import patch
-from ..core import FoleyConfig, Pretrained, ConfigError, check_state_dict
+from ..core import FoleyConfig, ConfigError
+from ..pretrained import Pretrained, check_state_dict
 from ..blocks2d import (ResnetBlock, Attention, SpatialSelfAttention, read_diffusers_config,
                                 load_diffusers_weights)
 

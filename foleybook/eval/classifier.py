@@ -10,6 +10,7 @@ from typing import ClassVar
 import numpy as np, torch, torch.nn.functional as F
 from torch import nn
 from ..core import *
+from ..pretrained import Pretrained
 from ..audio import MelConfig, MelSpectrogram
 from .embedders import TorchEmbedder, as_waves
 

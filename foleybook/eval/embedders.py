@@ -11,6 +11,7 @@ from typing import ClassVar, Protocol, runtime_checkable
 import numpy as np, torch, torch.nn.functional as F
 from torch import nn
 from ..core import *
+from ..pretrained import check_state_dict, Pretrained
 from ..torch_files import load_torch_file
 from .. import protocols
 from ..audio import load_audio, resample

@@ -83,7 +83,7 @@ def shared_judge(train, # a folder of class folders: the judge's training clips 
                  quiet:bool=True, # no training progress
                  log=None) -> FoleyClassifier: # `log(line)` is told when a judge is trained (e.g. a recipe's log)
     "The judge of `train`: from the cache when there, else trained (and kept there). `.judge_key` is its fingerprint."
-    from foleybook.core import load_pretrained
+    from foleybook.pretrained import load_pretrained
     from foleybook.train.trainers import train as train_model
     train, section = Path(train), judge_section(judge)
     if not clips_by_class(train): raise DataError(f"{train}: no audio files in its class folders: no judge to train")

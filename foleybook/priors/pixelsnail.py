@@ -12,6 +12,7 @@ import torch, torch.nn.functional as F
 from torch import nn
 from fastcore.basics import patch
 from ..core import *
+from ..pretrained import Pretrained
 from ..seeds import clip_generators
 from .pixelsnail_layers import (WNConv2d, frozen_weights, StepCache, CausalConv2d, GatedResBlock,
                                               CausalAttention)

@@ -8,6 +8,7 @@ import argparse, re, time
 from pathlib import Path
 import torch, torch.nn.functional as F
 from ..core import *
+from ..pretrained import check_state_dict
 from .pixelsnail import *
 from .pixelsnail_layers import CausalAttention, frozen_weights
 from ..torch_files import load_torch_file, tensor_dict

@@ -12,6 +12,7 @@ import numpy as np, torch, torch.nn.functional as F
 from torch import nn
 from fastcore.basics import patch
 from ..core import *
+from ..pretrained import Pretrained
 from ..seeds import clip_generators
 from .sampling import sample_logits, guided_logits, check_sampling, autoregress
 

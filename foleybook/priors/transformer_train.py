@@ -14,6 +14,7 @@ from fastai.data.core import DataLoaders
 from fastai.optimizer import Adam
 import fastai.callback.progress   # Learner.no_bar / no_logging
 from ..core import *
+from ..pretrained import save_safetensors, load_pretrained
 from dataclasses import dataclass
 from ..train.trainers import Trainer, trainer
 from .transformer import SpecGPT, GPTConfig, to_sequence

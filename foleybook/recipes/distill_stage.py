@@ -7,7 +7,8 @@ from __future__ import annotations
 import json, time
 from dataclasses import dataclass
 from typing import Callable, ClassVar
-from ..core import FoleyConfig, Range, load_pretrained, atomic_write
+from ..core import FoleyConfig, Range, atomic_write
+from ..pretrained import load_pretrained
 from ..diffusion.distill import distill_rounds
 from .engine import Recipe, Stage
 

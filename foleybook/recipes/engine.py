@@ -8,8 +8,8 @@ import difflib, json, os, random, shutil, time, typing
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Callable, ClassVar
-from ..core import (FoleyConfig, FoleyError, ConfigError, DataError, atomic_write, SYSTEMS, check_system,
-                            discover)
+from ..core import FoleyConfig, FoleyError, ConfigError, DataError, atomic_write, SYSTEMS, check_system
+from ..pretrained import discover
 from ..protocols import check_generator
 from ..train.trainers import get_trainer
 from ..train.settings import checked

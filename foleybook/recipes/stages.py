@@ -284,7 +284,7 @@ def recipe_judge(r:Recipe):
 def train_recipe_classifier(r:Recipe):
     "A recipe's own classifier (its `classifier` section: SpecVQGAN's perceptual network; evaluation: `recipe_judge`)."
     # trained on the train split's clips of the preset's `duration` (4 s when it has none), in `classifier/`
-    from foleybook.core import load_pretrained
+    from foleybook.pretrained import load_pretrained
     train = r.need('split', 'the train split', r.path('data', 'train'))
     final = run_trainer(r, train, 'classifier', model=dict(mel='hifigan'), cache_dir=str(r.path('cache', 'mels')),
                         duration=r.P.get('duration') or 4.0)

@@ -15,8 +15,8 @@ from fastai.callback.schedule import *
 from fastai.distributed import DistributedTrainer, rank_distrib
 from fastprogress.fastprogress import progress_bar
 from fastcore.imports import IN_NOTEBOOK
-from ..core import (CheckpointError, ConfigError, SYSTEMS, check_system, atomic_path, save_safetensors,
-                            load_safetensors, check_state_dict)
+from ..core import CheckpointError, ConfigError, SYSTEMS, check_system, atomic_path
+from ..pretrained import save_safetensors, load_safetensors, check_state_dict
 from .learner import AMP, EMA, unwrap, distributed_ctx
 from ..console import hms, report, reporter
 

@@ -12,8 +12,8 @@ from typing import Callable, ClassVar
 import torch
 from torch import nn
 from fastai.distributed import rank_distrib
-from ..core import (FoleyConfig, ConfigError, REGISTRY, check_system, discover, n_params, atomic_write,
-                            seed_everything, get_device)
+from ..core import FoleyConfig, ConfigError, check_system, atomic_write, seed_everything, get_device
+from ..pretrained import REGISTRY, discover, n_params
 from ..data.loaders import trainer_data
 from .learner import fp32
 from .settings import TrainSettings, checked, merge_config, layer_settings, fit_pretrained, deep_merge

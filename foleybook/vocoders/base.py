@@ -11,8 +11,8 @@ from torch import nn
 from torch.nn.utils import parametrize
 from torch.nn.utils.parametrizations import weight_norm
 from dataclasses import dataclass
-from ..core import (FoleyConfig, Pretrained, ConfigError, CheckpointError, FoleyError, load_pretrained,
-                            model_device)
+from ..core import FoleyConfig, ConfigError, CheckpointError, FoleyError, model_device
+from ..pretrained import Pretrained, load_pretrained
 from ..protocols import Vocoder
 from ..audio import MelConfig, MelSpectrogram
 from ..fastpath import AutoPath, check_precision, bf16_capable, precision_forms, resolve_precision
@@ -45,9 +45,10 @@ class GriffinLimVocoder(Pretrained):
     def __repr__(self): return f"GriffinLimVocoder(n_iter={self.n_iter}, sample_rate={self.sample_rate})"
 
     def save_pretrained(self, folder): # the folder to write config.json into
-        "Save the settings (no weights) as `config.json`, readable by `foleybook.core.load_pretrained`."
+        "Save the settings (no weights) as `config.json`, readable by `foleybook.pretrained.load_pretrained`."
         import json
-        from foleybook.core import atomic_write, CONFIG_NAME
+        from foleybook.core import atomic_write
+        from foleybook.pretrained import CONFIG_NAME
         folder = Path(folder); folder.mkdir(parents=True, exist_ok=True)
         cfg = dict(model_class=type(self).__name__, n_iter=self.n_iter, mel_config=self.mel_config.to_dict())
         with atomic_write(folder/CONFIG_NAME, 'w') as f: json.dump(cfg, f, indent=1)
@@ -57,7 +58,7 @@ class GriffinLimVocoder(Pretrained):
     def from_pretrained(cls, folder, device='cpu'): # a folder written by `save_pretrained`
         "Rebuild from `folder/config.json`."
         import json
-        from foleybook.core import CONFIG_NAME
+        from foleybook.pretrained import CONFIG_NAME
         path = Path(folder)/CONFIG_NAME
         if not path.is_file(): raise CheckpointError(f"{path}: not found")
         cfg = json.loads(path.read_text())
@@ -276,7 +277,7 @@ def vocoder_kind(kind:str): # a trainable vocoder's name ('hifigan', 'melgan', '
     ("The `VOCODER_KINDS` entry of `kind` (the vocoder modules imported first); a `ConfigError` listing the kinds "
      "otherwise.")
     if kind not in VOCODER_KINDS:
-        from foleybook.core import discover
+        from foleybook.pretrained import discover
         discover('foleybook.vocoders')
     if kind not in VOCODER_KINDS:
         raise ConfigError(f"train_vocoder: unknown kind {kind!r}; choose one of {sorted(VOCODER_KINDS)}")

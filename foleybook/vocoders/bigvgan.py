@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import ClassVar
 import torch, torch.nn.functional as F
 from torch import nn
-from ..core import FoleyConfig, ConfigError, CheckpointError, check_state_dict
+from ..core import FoleyConfig, ConfigError, CheckpointError
+from ..pretrained import check_state_dict
 from ..torch_files import load_torch_file, tensor_dict
 from ..audio import MelConfig
 from .base import MelVocoder, wn_conv, remove_weight_norm

@@ -10,7 +10,8 @@ from typing import ClassVar
 import torch, torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
-from ..core import FoleyConfig, Pretrained, ConfigError
+from ..core import FoleyConfig, ConfigError
+from ..pretrained import Pretrained
 from ..audio import MelConfig
 from ..train.gan import gan_learner, hinge_d_loss, hinge_g_loss, feature_matching_loss
 from .base import MelL1, MelVocoder, wn_conv, VOCODER_KINDS

@@ -7,7 +7,8 @@ from __future__ import annotations
 import json, re
 from pathlib import Path
 import torch
-from ..core import CheckpointError, ConfigError, FoleyError, check_state_dict
+from ..core import CheckpointError, ConfigError, FoleyError
+from ..pretrained import check_state_dict
 from ..torch_files import load_torch_file, tensor_dict
 from ..audio import MelConfig
 from .base import remove_weight_norm

@@ -15,7 +15,7 @@ Run: OMP_NUM_THREADS=1 nice -n 10 python research/diffwave/diffwave_curve.py --t
 import argparse, copy, json, os, platform, shutil, time
 from pathlib import Path
 import numpy as np, torch
-from foleybook.core import load_pretrained
+from foleybook.pretrained import load_pretrained
 from foleybook.recipes.engine import run_recipe
 from foleybook.recipes.stages import classes_of
 from foleybook.systems.diffwave.recipe import RECIPE_PRESETS

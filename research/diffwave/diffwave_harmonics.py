@@ -17,7 +17,7 @@ os.environ.setdefault('OMP_NUM_THREADS', '1')
 from pathlib import Path
 import numpy as np, torch
 from foleybook.audio import load_audio, resample
-from foleybook.core import load_pretrained
+from foleybook.pretrained import load_pretrained
 from foleybook.recipes.stages import class_folders
 from foleybook.fastpath import cpu_info
 from foleybook.recipes.bench import bench_data, bench_split, BENCH_PRESETS

@@ -24,7 +24,7 @@ os.environ.setdefault('OMP_NUM_THREADS', '1')
 from pathlib import Path
 import soundfile as sf, torch
 from foleybook.audio import resample
-from foleybook.core import load_pretrained
+from foleybook.pretrained import load_pretrained
 from foleybook.recipes.bench_scores import judge_format
 from foleybook.recipes.engine import run_recipe, get_recipe
 sys.path[:0] = [str(Path(__file__).resolve().parent), str(Path(__file__).resolve().parents[2]/'bench')]

@@ -14,7 +14,7 @@ settings)
 """
 import sys, json, time, copy, os, platform, numpy as np, torch
 from pathlib import Path
-from foleybook.core import load_pretrained
+from foleybook.pretrained import load_pretrained
 from foleybook.recipes.engine import run_recipe
 from foleybook.systems.diffwave.recipe import RECIPE_PRESETS
 from foleybook.diffusion.diffwave_train import train_diffwave

@@ -16,7 +16,7 @@ The teacher's own consistency function at 1 call (CD's starting point) is scored
 import argparse, copy, hashlib, json, platform, subprocess, sys, time, warnings
 from pathlib import Path
 import numpy as np, torch
-from foleybook.core import load_pretrained
+from foleybook.pretrained import load_pretrained
 from foleybook.audio import load_audio
 from foleybook.eval.metrics import fad
 from foleybook.recipes.bench import judge_accuracy, judge_format

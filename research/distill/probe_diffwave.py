@@ -10,7 +10,7 @@ previous student; guidance is folded in (the students sample at guidance 1). Sco
 import argparse, copy, json, platform, subprocess, time
 from pathlib import Path
 import numpy as np, torch
-from foleybook.core import load_pretrained
+from foleybook.pretrained import load_pretrained
 from foleybook.audio import resample
 from foleybook.data.synth import SynthFoley
 from foleybook.diffusion.distill import DistillObjective

@@ -4,7 +4,8 @@ from pathlib import Path
 import numpy as np, torch
 from torch import nn
 from fastcore import test as fct
-from foleybook.core import load_pretrained, ConfigError
+from foleybook.core import ConfigError
+from foleybook.pretrained import load_pretrained
 from foleybook.diffusion.core import GaussianDiffusion, DiffusionConfig, TIMESTEP_SPACINGS, SAMPLERS
 from foleybook.diffusion.audio_diffusion import AudioDiffusion, AudioDiffusionConfig
 from foleybook.diffusion.solvers import SamplerConfig

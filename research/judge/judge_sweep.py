@@ -12,7 +12,7 @@ os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_TH
 from pathlib import Path
 import numpy as np, torch
 from foleybook.audio import load_audio
-from foleybook.core import load_pretrained
+from foleybook.pretrained import load_pretrained
 from foleybook.recipes.bench import bench_judge, bench_format, judge_accuracy, BENCH_PRESETS
 from foleybook.recipes.engine import Recipe
 from foleybook.recipes.stages import classes_of, class_folders

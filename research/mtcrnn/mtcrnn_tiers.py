@@ -13,7 +13,7 @@ os.environ.setdefault('OMP_NUM_THREADS', '1'); os.environ.setdefault('MKL_NUM_TH
 from pathlib import Path
 import numpy as np, torch
 from foleybook.features import control_features, mu_law_decode
-from foleybook.core import load_pretrained
+from foleybook.pretrained import load_pretrained
 from foleybook.data.textures import texture
 from foleybook.eval.system_metrics import control_correlation, track_correlation
 from foleybook.systems.mtcrnn.recipe import test_curves

@@ -12,7 +12,8 @@ import numpy as np, torch
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT/'bench'))
 import timing_control as tc
-from foleybook.core import load_pretrained, model_device
+from foleybook.core import model_device
+from foleybook.pretrained import load_pretrained
 from foleybook.audio import MelSpectrogram, pad_or_trim
 from foleybook.vocoders.base import vocode
 from foleybook.control import from_audio, breakpoints, e_l1, level_gain, FLOOR_DB

@@ -6,7 +6,7 @@
 from __future__ import annotations
 import json, math
 import numpy as np
-from ...core import load_pretrained
+from ...pretrained import load_pretrained
 from ...audio import load_audio
 from ...diffusion.generator import DiffusionGenerator
 from ...eval.metrics import fid, is_score, ndb

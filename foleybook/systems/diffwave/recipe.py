@@ -178,7 +178,7 @@ def stage_lj_split(r:Recipe) -> dict:
 def stage_vocode(r:Recipe) -> dict:
     ("Vocode the mels of the first `n_vocode` held-out utterances with the trained DiffWave (`DiffWaveVocoder`, fast "
      "sampler) on the recipe's device: `gen/<id>.wav`.")
-    from foleybook.core import load_pretrained
+    from foleybook.pretrained import load_pretrained
     from foleybook.audio import load_audio
     from foleybook.outputs import write_clip
     from foleybook.diffusion.diffwave import DiffWaveVocoder

@@ -10,7 +10,8 @@ from typing import ClassVar
 from pathlib import Path
 import numpy as np, torch
 from torch import nn
-from ...core import FoleyConfig, ConfigError, CONFIG_NAME
+from ...core import FoleyConfig, ConfigError
+from ...pretrained import CONFIG_NAME
 from ...seeds import clip_seed, clip_seeds
 from ...console import Progress
 from ...features import mu_law_decode

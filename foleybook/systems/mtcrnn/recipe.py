@@ -8,7 +8,8 @@ import json, shutil
 from pathlib import Path
 import numpy as np, soundfile as sf, torch
 from typing import ClassVar
-from ...core import FoleyConfig, ConfigError, DataError, FoleyError, Range, atomic_write, load_pretrained
+from ...core import FoleyConfig, ConfigError, DataError, FoleyError, Range, atomic_write
+from ...pretrained import load_pretrained
 from ...audio import load_audio, save_audio, resample
 from ...features import control_features
 from ...eval.metrics import fad

@@ -8,7 +8,8 @@ import math
 from dataclasses import dataclass
 import torch, torch.nn.functional as F
 from torch import nn
-from ...core import FoleyConfig, Pretrained, ConfigError, DataError, n_params
+from ...core import FoleyConfig, ConfigError, DataError
+from ...pretrained import Pretrained, n_params
 from ...seeds import draw_normal
 from ...priors.sampling import sample_logits
 

@@ -12,7 +12,8 @@ import numpy as np, torch
 from torch import nn
 from fastai.basics import Learner, Callback
 from fastai.optimizer import Adam
-from ...core import FoleyConfig, ConfigError, DataError, FoleyError, check_system, save_parts
+from ...core import FoleyConfig, ConfigError, DataError, FoleyError, check_system
+from ...pretrained import save_parts
 from ...audio import load_audio, resample
 from ...features import mu_law_encode
 from ...data.conditioning import read_params, params_to_array, params_from_audio, ParamDataset

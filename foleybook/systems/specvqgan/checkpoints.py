@@ -7,7 +7,8 @@ from __future__ import annotations
 import math, re
 from pathlib import Path
 import torch
-from ...core import CheckpointError, ConfigError, check_state_dict
+from ...core import CheckpointError, ConfigError
+from ...pretrained import check_state_dict
 from ...torch_files import load_torch_file, tensor_dict
 from ...audio import MelConfig
 from ...codecs.vqgan import VQGAN, VQGANConfig, vqgan_levels
