@@ -9,7 +9,7 @@ import numpy as np, torch
 from ..core import ConfigError
 from .core import GaussianDiffusion, SAMPLERS, ddim_steps
 from .solvers import SamplerSpec, SamplerRun
-from .distill import _out, _bc, ddim_move, as_student
+from .distill import guided_out, ddim_move, as_student
 from ..eval.embedders import state_fingerprint
 
 # %% auto #0
@@ -18,6 +18,8 @@ __all__ = ['SIGMA_DATA', 'SCALING', 'boundary', 'consistency_fn', 'consistency_u
 
 # %% ../../nbs/06i_consistency.ipynb #8fde5fd8
 SIGMA_DATA, SCALING = 0.5, 10.   # latent consistency models' values
+
+def _bc(v, x): return v.to(device=x.device, dtype=x.dtype).view(-1, *[1] * (x.ndim - 1))
 
 def boundary(T:int, # the process's training steps
              t) -> tuple: # (fractional) steps, -1 the clean level
@@ -35,7 +37,7 @@ def consistency_fn(d:GaussianDiffusion, # the process
     t = torch.as_tensor(t, dtype=torch.float64).expand(x.shape[0])
     cs, co = boundary(d.T, t)
     tm = t.clamp(min=0)   # the model is never asked about step -1; there c_out is 0
-    _, x0 = d.to_eps_x0(_out(model, x, tm, cond, guidance), x.float(), d.abar(tm))
+    _, x0 = d.to_eps_x0(guided_out(model, x, tm, cond, guidance), x.float(), d.abar(tm))
     return _bc(cs, x0) * x.float() + _bc(co, x0) * x0
 
 # %% ../../nbs/06i_consistency.ipynb #e197174d
@@ -72,7 +74,7 @@ def consistency_loss(d:GaussianDiffusion, # the process (with the teacher's nois
     noise = torch.randn_like(x0) if d.prior is None else d.prior.train_noise(x0)
     z = d.q_sample(x0, t_hi, noise)
     with torch.no_grad():
-        z_lo = ddim_move(d, _out(teacher, z, t_hi, cond, guidance), z, t_hi, t_lo)
+        z_lo = ddim_move(d, guided_out(teacher, z, t_hi, cond, guidance), z, t_hi, t_lo)
         tgt = consistency_fn(d, target, z_lo, t_lo, cond)
     err = consistency_fn(d, student, z, t_hi, cond) - tgt
     return (err if d.prior is None else err * d.prior.weight(x0).float()).pow(2).mean()
