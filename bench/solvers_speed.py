@@ -10,9 +10,10 @@ sampler, on the same weights (the trained demo models; one clip of every class a
 - diffwave: foleybook's default (`as_generator(model)`: its sampler, the fast inference form chosen by measurement)
   against the reference's: DiffWave's fast sampler with the model's training form (fp32, weight norm, no_grad), as
   the reference code runs it (`bench/diffwave.py`'s baseline).
-- each system's `demo-fast` student (its recipe's `distill` section: DDIM in `steps >> rounds` calls, guidance folded
-  in, so one pass a call): the network and calls of the student the distill stage saves, timed on the teacher's
-  weights marked a student (`as_student`), since a student differs from its teacher only in its weights' values.
+- each system's `demo-fast` student (its recipe's `distill` section: progressive, DDIM in `steps >> rounds` calls, or
+  consistency, `calls` renoised calls; guidance folded in, so one pass a call): the network and calls of the student
+  the distill stage saves, timed on the teacher's weights marked a student (`as_student`, `as_consistency_student`),
+  since a student differs from its teacher only in its weights' values.
 Interleaved rounds (after one warm-up call each), process CPU time (robust to the shared machine's load) and wall
 time, medians; the CPU is named. Writes nbs/results/solvers_speed.json, one section per CPU.
 Run: OMP_NUM_THREADS=1 nice -n 10 python bench/solvers_speed.py [--ad DIR] [--diffwave DIR] [--rounds 3]
@@ -26,6 +27,7 @@ from foleybook.fastpath import cpu_info
 from foleybook.recipes.engine import get_recipe
 from foleybook.generators import as_generator
 from foleybook.diffusion.distill import as_student
+from foleybook.diffusion.consistency import as_consistency_student
 
 ROOT = Path(__file__).resolve().parents[1]
 ap = argparse.ArgumentParser()
@@ -67,13 +69,15 @@ class GuidedUNet(nn.Module):
 
 
 def fast_student(name, model):
-    "The `demo-fast` preset's student of `model` (a marked copy, its weights the teacher's) and its calls."
+    "The `demo-fast` preset's student of `model` (a marked copy, its weights the teacher's), its calls and sampler."
     import copy
     d = get_recipe(name).preset('demo-fast')['distill']
-    calls = d['steps'] >> d['rounds']
-    st = as_student(copy.deepcopy(model), calls, dict(folder=None, fingerprint=None, steps=d['steps'], guidance=None,
-                                                     rounds=d['rounds']))
-    return st.eval(), calls
+    method = d.get('method', 'progressive')
+    calls, mark = (d['calls'], as_consistency_student) if method == 'consistency' else (d['steps'] >> d['rounds'],
+                                                                                       as_student)
+    st = mark(copy.deepcopy(model), calls, dict(folder=None, fingerprint=None, steps=d['steps'], guidance=None,
+                                                method=method))
+    return st.eval(), calls, 'DDIM' if method == 'progressive' else method
 
 
 def diffusers_unet(m):
@@ -120,8 +124,8 @@ def audio_diffusion(res):
                lambda: m.generate(classes, len(classes), seed=0),
            "foleybook, DDIM 50 (eta 0)": lambda: m.generate(classes, len(classes), seed=0, sampler='ddim', steps=50,
                                                             eta=0.)}
-    st, calls = fast_student('audio-diffusion', m)
-    fns[f"foleybook's demo-fast student (DDIM, {calls} calls)"] = lambda: st.generate(classes, len(classes), seed=0)
+    st, calls, how = fast_student('audio-diffusion', m)
+    fns[f"foleybook's demo-fast student ({how}, {calls} calls)"] = lambda: st.generate(classes, len(classes), seed=0)
     with torch.inference_mode(): out = interleaved(fns, a.rounds)
     res['audio-diffusion'] = dict(clips=len(classes), guidance=g, default=default, unet_max_abs_diff=agree, times=out)
 
@@ -142,9 +146,9 @@ def diffwave(res):
     fns = {"reference: training form (fp32, weight norm), DiffWave's fast sampler": reference,
            f"foleybook's default ({default['sampler']}, {default['network_calls']} calls)":
                lambda: gen.generate(classes, len(classes), seed=0)}
-    st, calls = fast_student('diffwave', model)
+    st, calls, how = fast_student('diffwave', model)
     sg = as_generator(st)
-    fns[f"foleybook's demo-fast student (DDIM, {calls} calls)"] = lambda: sg.generate(classes, len(classes), seed=0)
+    fns[f"foleybook's demo-fast student ({how}, {calls} calls)"] = lambda: sg.generate(classes, len(classes), seed=0)
     with torch.inference_mode(): out = interleaved(fns, a.rounds)
     res['diffwave'] = dict(clips=len(classes), guidance=opts['guidance'], default=default, times=out)
 

@@ -7,17 +7,30 @@ from foleybook.eval.embedders import state_fingerprint
 from foleybook.generators import as_generator
 from foleybook.recipes.engine import get_recipe
 
-SETS = ['--set', 'distill.steps=4', '--set', 'distill.rounds=2', '--set', 'distill.iters=3']
+SETS = {'progressive': ['--set', 'distill.steps=4', '--set', 'distill.rounds=2', '--set', 'distill.iters=3'],
+        'consistency': ['--set', 'distill.method=consistency', '--set', 'distill.steps=4', '--set', 'distill.calls=2',
+                        '--set', 'distill.iters=3']}
 TEACHER = {'diffwave': 'model/final', 'audio-diffusion': 'unet/final'}
+# each method's student: its sampling (sampler, calls) and what its teacher record holds beyond folder and steps
+STUDENT = {'progressive': (('ddim', 1), dict(method='progressive', rounds=2)),
+           'consistency': (('consistency', 2), dict(method='consistency', iters=3))}
+CASES = [('audio-diffusion', 'progressive'), ('diffwave', 'progressive'), ('diffwave', 'consistency')]
 
 
-@pytest.fixture(scope='module', params=sorted(TEACHER))
+def student_calls(d:dict) -> int:
+    "The calls a `distill` section's student samples in."
+    return d['calls'] if d.get('method') == 'consistency' else d['steps'] >> d['rounds']
+
+
+@pytest.fixture(scope='module', params=CASES, ids=['-'.join(c) for c in CASES])
 def exp(request, tmp_path_factory):
-    "A debug run of the recipe up to its generate stage, the distill stage on (2 rounds from 4 steps, 3 Adam steps)."
-    out = tmp_path_factory.mktemp('exp')/request.param
-    assert main(['recipe', request.param, '--preset', 'debug', *SETS, '--stop-stage', 'generate', '--out', str(out),
+    ("A debug run of the recipe up to its generate stage, the distill stage on (progressive: 2 rounds from 4 steps; "
+     "consistency: 2 calls on a 4-step grid; 3 Adam steps).")
+    name, method = request.param
+    out = tmp_path_factory.mktemp('exp')/f'{name}-{method}'
+    assert main(['recipe', name, '--preset', 'debug', *SETS[method], '--stop-stage', 'generate', '--out', str(out),
                  '--system', 'cpu']) == 0
-    return request.param, out
+    return name, method, out
 
 
 def test_presets():
@@ -26,43 +39,51 @@ def test_presets():
         assert spec.preset('debug')['distill'] is None and spec.preset('demo')['distill'] is None
         fast, demo = spec.preset('demo-fast'), spec.preset('demo')
         assert {k: v for k, v in fast.items() if k != 'distill'} == {k: v for k, v in demo.items() if k != 'distill'}
-        assert fast['distill']['steps'] >> fast['distill']['rounds'] <= 4   # a student of at most 4 calls
+        assert student_calls(fast['distill']) <= 4   # a student of at most 4 calls
 
 
 def test_student_folder(exp):
-    name, out = exp
+    name, method, out = exp
+    (sampler, calls), record = STUDENT[method]
     student = load_pretrained(out/'distill'/'final')
     d, s = student.config.diffusion, student.config.sampler_config
-    assert s.defaults == dict(sampler='ddim', steps=1, eta=0., guidance=1.)
+    assert s.defaults == dict(sampler=sampler, steps=calls, eta=0., guidance=1.)
     assert s.timestep_spacing == 'uniform' and d.p_uncond == 0
-    assert (d.teacher['folder'], d.teacher['steps'], d.teacher['rounds']) == (TEACHER[name], 4, 2)
+    assert (d.teacher['folder'], d.teacher['steps']) == (TEACHER[name], 4)
+    assert {k: d.teacher[k] for k in record} == record
     teacher = load_pretrained(out/TEACHER[name])
     assert d.teacher['fingerprint'] == state_fingerprint(teacher)[:16] != state_fingerprint(student)[:16]
     rec = json.loads((out/'distill'/'record.json').read_text())
-    assert [q['steps'] for q in rec['rounds']] == [2, 1] and rec['teacher'] == d.teacher
-    assert 0 < rec['rounds'][-1]['cpu_s'] <= rec['cpu_seconds'] + 0.1 < 60
+    assert rec['method'] == method and rec['teacher'] == d.teacher
+    last = rec['rounds'][-1] if method == 'progressive' else rec['records'][-1]
+    if method == 'progressive': assert [q['steps'] for q in rec['rounds']] == [2, 1]
+    else: assert [q['iter'] for q in rec['records']] == [3]   # one record, at the end of the 3 Adam steps
+    assert 0 < last['cpu_s'] <= rec['cpu_seconds'] + 0.1 < 60
 
 
 def test_generate_stage_samples_the_student(exp):
-    name, out = exp
+    name, method, out = exp
+    (sampler, calls), _ = STUDENT[method]
     done = json.loads(next((out/'stages').glob('*_generate.done')).read_text())
-    assert (done['student'], done['sampler'], done['network_calls'], done['eta']) == ('distill/final', 'ddim', 1, 0.)
+    assert (done['student'], done['sampler'], done['network_calls']) == ('distill/final', sampler, calls)
+    assert done.get('eta') == (0. if sampler == 'ddim' else None)         # DDIM's eta; the consistency sampler's own
     assert len(list((out/'gen').rglob('*.wav'))) == 7 * get_recipe(name).preset('debug')['generate']['n_per_class']
 
 
 def test_student_samples_with_its_own_options(exp):
-    name, out = exp
+    name, method, out = exp
+    (sampler, calls), _ = STUDENT[method]
     g = as_generator(load_pretrained(out/'distill'/'final'))
     a, b = g.generate('Rain', 2, seed=5), g.generate('Rain', 2, seed=5)
     assert torch.equal(a, b) and torch.isfinite(a).all()                  # the same seeds, the same clips
     assert not torch.equal(a, g.generate('Rain', 2, seed=6))
-    explicit = g.generate('Rain', 2, seed=5, sampler='ddim', steps=1, eta=0., guidance=1.)
+    explicit = g.generate('Rain', 2, seed=5, sampler=sampler, steps=calls, eta=0., guidance=1.)
     assert torch.equal(a, explicit)                                       # its config's sampler is the default
-    assert g.sampling()['network_calls'] == 1
+    assert (g.sampling()['sampler'], g.sampling()['network_calls']) == (sampler, calls)
 
 
 def test_cli_generate_on_the_student(exp, tmp_path):
-    name, out = exp
+    name, method, out = exp
     digests = []
     for k in range(2):
         dest = tmp_path/f'cli{k}'
@@ -90,19 +111,19 @@ def test_demo_fast_follows_the_measurement():
         st = p[p.kind == 'student'].groupby('calls')[['accuracy', 'fad']].mean()
         within = [k for k, v in st.iterrows()
                   if k <= 4 and v.accuracy >= default.mean() - default.std() - 1e-9 and v.fad <= ref_fad.max()]
-        d = get_recipe(name).preset('demo-fast')['distill']
-        if within: assert d['steps'] >> d['rounds'] == min(within)
+        if within: assert student_calls(get_recipe(name).preset('demo-fast')['distill']) == min(within)
 
 
 def test_experiment_generator_is_the_student(exp, tmp_path):
     "`generate --experiment` and `export --experiment` assemble what the generate stage assembled: the student."
     from foleybook.commands import load_generator
-    name, out = exp
+    name, method, out = exp
+    (sampler, calls), _ = STUDENT[method]
     g = load_generator(experiment=out)
-    assert g.sampling()['network_calls'] == 1                             # the student's 1 call, not the teacher's
+    assert (g.sampling()['sampler'], g.sampling()['network_calls']) == (sampler, calls)   # the student's
     student = load_pretrained(out/'distill'/'final')
     assert state_fingerprint(g.denoiser) == state_fingerprint(student)
     assert main(['export', '--experiment', str(out), '--out', str(tmp_path/'exported')]) == 0
     back = as_generator(load_pretrained(tmp_path/'exported'))
-    assert back.sampling()['network_calls'] == 1
+    assert (back.sampling()['sampler'], back.sampling()['network_calls']) == (sampler, calls)
     assert torch.equal(back.generate('Rain', 2, seed=4), g.generate('Rain', 2, seed=4))

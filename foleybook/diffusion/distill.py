@@ -12,10 +12,10 @@ from .core import GaussianDiffusion, TIMESTEP_SPACINGS, null_cond
 from ..eval.embedders import state_fingerprint
 
 # %% auto #0
-__all__ = ['ddim_move', 'distill_target', 'distill_loss', 'DistillObjective', 'as_student', 'distill_rounds']
+__all__ = ['guided_out', 'ddim_move', 'distill_target', 'distill_loss', 'DistillObjective', 'as_student', 'distill_rounds']
 
 # %% ../../nbs/06h_distillation.ipynb #8ee80182
-def _out(model, x, t, cond, guidance:float):
+def guided_out(model, x, t, cond, guidance:float):
     "The model's output at `x`, steps `t` (n,), with classifier-free guidance `g` folded in when `g != 1`."
     if guidance == 1: return model(x, t.to(x.dtype), cond).float()
     out = model(torch.cat([x, x]), torch.cat([t, t]).to(x.dtype), torch.cat([cond, null_cond(cond, model)])).float()
@@ -44,8 +44,8 @@ def distill_target(d:GaussianDiffusion, # the process
                    cond=None, # the condition
                    guidance:float=1.): # the teacher's guidance scale (folded into the target)
     "The output the student must give at `z` so that one of its DDIM steps lands where two of the teacher's do."
-    z_mid = ddim_move(d, _out(teacher, z, t, cond, guidance), z, t, t_mid)
-    z_lo = ddim_move(d, _out(teacher, z_mid, t_mid, cond, guidance), z_mid, t_mid, t_lo)
+    z_mid = ddim_move(d, guided_out(teacher, z, t, cond, guidance), z, t, t_mid)
+    z_lo = ddim_move(d, guided_out(teacher, z_mid, t_mid, cond, guidance), z_mid, t_mid, t_lo)
     a, s = d.abar(t).sqrt(), (1 - d.abar(t)).sqrt()
     a2, s2 = d.abar(t_lo).sqrt(), (1 - d.abar(t_lo)).sqrt()
     r = s2 / s
@@ -113,7 +113,7 @@ def distill_rounds(teacher, # a trained denoiser with its process as `.diffusion
         raise ConfigError(f"steps {steps} must halve {rounds} time(s) to a whole number (rounds >= 1)")
     torch.manual_seed(seed)
     source = dict(folder=None if folder is None else str(folder), fingerprint=state_fingerprint(teacher)[:16],
-                  steps=steps, guidance=float(guidance))
+                  steps=steps, guidance=float(guidance), method='progressive')
     # what the student trains: the teacher's trainable parameters (all of them if it comes frozen)
     train = {n for n, q in teacher.named_parameters() if q.requires_grad} or {n for n, _ in teacher.named_parameters()}
     tch = copy.deepcopy(teacher).eval()

@@ -8,6 +8,7 @@ import torch
 from ..core import ConfigError
 from ..protocols import GeneratorMixin
 from .core import GaussianDiffusion, SAMPLERS
+from . import consistency   # registers 'consistency' in SAMPLERS: a consistency student samples
 from ..control import follow
 from ..seeds import clip_generators
 from fastcore.basics import patch

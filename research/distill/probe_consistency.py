@@ -1,4 +1,4 @@
-"""Probe: consistency distillation (research/distill/consistency.py) of the committed DiffWave demo model against the
+"""Probe: consistency distillation (foleybook.diffusion.consistency) of the committed DiffWave demo model against the
 progressive students of nbs/results/distill_curve.json, at 1 and 2 calls, within their CPU budget.
 
 The teacher (nbs/results/models/diffwave: SaShiMi, FiLM, shaped noise, guidance 4) is distilled once a `--seed` by CD:
@@ -13,7 +13,7 @@ The teacher's own consistency function at 1 call (CD's starting point) is scored
 
     OMP_NUM_THREADS=1 python research/distill/probe_consistency.py [--seed 0] [--out research/distill/consistency.json]
 """
-import argparse, copy, hashlib, json, platform, subprocess, sys, time, warnings
+import argparse, copy, hashlib, json, platform, subprocess, time, warnings
 from pathlib import Path
 import numpy as np, torch
 from foleybook.pretrained import load_pretrained
@@ -23,8 +23,7 @@ from foleybook.recipes.bench import judge_accuracy, judge_format
 from foleybook.recipes.engine import get_recipe
 from foleybook.recipes.stages import class_folders
 from foleybook.generators import as_generator
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from consistency import consistency_distill, as_consistency_student   # noqa: E402 (registers 'consistency')
+from foleybook.diffusion.consistency import consistency_distill, as_consistency_student
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT/'nbs'/'results'/'models'

@@ -1,6 +1,7 @@
-"""Tests of consistency.py: `OMP_NUM_THREADS=1 python -m pytest -q research/distill/test_consistency.py`."""
-import sys, tempfile
-from pathlib import Path
+"""Tests of foleybook.diffusion.consistency (06i_consistency has them debug-sized).
+
+Run: `OMP_NUM_THREADS=1 python -m pytest -q research/distill/test_consistency.py`."""
+import tempfile
 import numpy as np, torch
 from torch import nn
 from fastcore import test as fct
@@ -10,12 +11,11 @@ from foleybook.diffusion.core import GaussianDiffusion, DiffusionConfig, TIMESTE
 from foleybook.diffusion.audio_diffusion import AudioDiffusion, AudioDiffusionConfig
 from foleybook.diffusion.solvers import SamplerConfig
 from foleybook.diffusion.sashimi import Sashimi, SashimiConfig
-from foleybook.diffusion.distill import ddim_move, _out
+from foleybook.diffusion.distill import ddim_move, guided_out as _out
 from foleybook.seeds import clip_generators, draw_normal
 from foleybook.generators import as_generator
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from consistency import (boundary, consistency_fn, consistency_loss, consistency_distill, ema_,   # noqa: E402
-                         as_consistency_student)
+from foleybook.diffusion.consistency import (boundary, consistency_fn, consistency_loss, consistency_distill, ema_,
+                                             as_consistency_student)
 
 S = 0.5   # the data's standard deviation
 
@@ -160,7 +160,7 @@ def test_unet_roundtrip():
     ad = AudioDiffusion(uc).eval()
     x0 = torch.rand(4, *ad.x_shape) * 2 - 1; y = torch.tensor([0, 1, 0, 1])
     st = roundtrip(ad, lambda: (x0, y), 2.)
-    fct.test_eq(st.config.sampler, 'consistency')
+    fct.test_eq(st.config.sampling_defaults['sampler'], 'consistency')
 
 
 def test_bad_steps():
