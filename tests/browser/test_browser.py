@@ -330,9 +330,10 @@ def bad_setting_problems(driver, sampler, rel) -> list:
                                 f"run before stay")
             if not status_of(sampler): problems.append(f"{rel}: {name} = {bad}: an error with an empty status line")
             refused.append(f"{name} = {bad}: {status_of(sampler)[:80]}")
-        elif re.search(r'seed', name, re.I): accepted.append(f"{name} = {bad}")   # any integer is a torch seed
-        elif 'Error' in poll(lambda: status_of(sampler), lambda v: 'Error' in v, 10):   # a late answer to the click
+        # a late answer to the click (a plot re-rendered as the box scrolled into view can end the wait before it)
+        elif 'Error' in poll(lambda: status_of(sampler), lambda v: 'Error' in v, 10):
             refused.append(f"{name} = {bad}: {status_of(sampler)[:80]}")
+        elif re.search(r'seed', name, re.I): accepted.append(f"{name} = {bad}")   # any integer is a torch seed
         else:
             problems.append(f"{rel}: {name} = {bad} was neither clamped nor refused (Generate ran)")
         type_into(b['el'], b['value'])
