@@ -5,25 +5,22 @@ The teacher (nbs/results/models/diffwave: SaShiMi, FiLM, shaped noise, guidance 
 `--steps` teacher DDIM steps on the 'uniform' grid, Adam `--lr`, batch `--bs`, EMA target `--mu`, guidance folded in,
 on the demo recipe's own train split as bench/distill_curve.py draws it, until the training has taken the CPU minutes
 of the progressive 1-call student of the same seed (`distill_cpu_min` in distill_curve.json); a copy is kept when it
-passes the 2-call student's. Every student is scored as bench/distill_curve.py scores a point (its functions are
-copied here): `--n` clips of every class, batch j from seed 1000 s + j, the committed judge's accuracy and the FAD of
+passes the 2-call student's. Every student is scored by bench/distill_curve.py's `score` (its helpers imported):
+`--n` clips of every class, batch j from seed 1000 s + j, the committed judge's accuracy and the FAD of
 its frame embeddings against the recipe's held-out clips, and the CPU seconds of a clip. Samplers: 'consistency'
 (multistep consistency sampling: f, renoised with fresh prior noise) at 1, 2 and 4 calls and deterministic DDIM at 2.
 The teacher's own consistency function at 1 call (CD's starting point) is scored too. Writes --out (json).
 
     OMP_NUM_THREADS=1 python research/distill/probe_consistency.py [--seed 0] [--out research/distill/consistency.json]
 """
-import argparse, copy, hashlib, json, platform, subprocess, time, warnings
+import argparse, copy, json, subprocess, sys, warnings
 from pathlib import Path
-import numpy as np, torch
+import torch
 from foleybook.pretrained import load_pretrained
-from foleybook.audio import load_audio
-from foleybook.eval.metrics import fad
-from foleybook.recipes.bench import judge_accuracy, judge_format
 from foleybook.recipes.engine import get_recipe
-from foleybook.recipes.stages import class_folders
-from foleybook.generators import as_generator
 from foleybook.diffusion.consistency import consistency_distill, as_consistency_student
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]/'bench'))
+from distill_curve import fingerprint, cpu_name, split, batches, bench_fmt, real_frames, score  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT/'nbs'/'results'/'models'
@@ -43,56 +40,17 @@ a = ap.parse_args()
 torch.set_num_threads(1)
 warnings.filterwarnings('ignore', message='FAD with')
 system, folder = 'diffwave', MODELS/'diffwave'
-bench = json.loads((ROOT/'nbs'/'results'/'bench_demo.json').read_text())['settings']
-fmt = bench['fmt']
+fmt = bench_fmt()
 judge = load_pretrained(MODELS/'judge').eval()
 curve = json.loads((ROOT/'nbs'/'results'/'distill_curve.json').read_text())
 
 
-def fingerprint(folder) -> str:
-    h = hashlib.sha1()
-    for f in sorted(Path(folder).rglob('*.safetensors')): h.update(f.name.encode()); h.update(f.read_bytes())
-    return h.hexdigest()[:16]
-
-
-def cpu_name() -> str:
-    info = Path('/proc/cpuinfo').read_text() if Path('/proc/cpuinfo').is_file() else ''
-    return next((l.split(':', 1)[1].strip() for l in info.splitlines() if l.startswith('model name')),
-                platform.processor())
-
-
-def split(system) -> Path:
-    "The demo recipe's experiment folder after its data and split stages (SynthFoley, its seed)."
-    out = Path(a.data)/system
-    if not (out/'data'/'splits.json').is_file():
-        from foleybook.cli import main
-        if main(['recipe', system, '--preset', 'demo', '--stop-stage', 'split', '--out', str(out)]):
-            raise SystemExit(f"the {system} demo's data and split stages failed")
-    return out
-
-
-def batches(model, exp: Path):
-    "`() -> (x0, cond)`: random training batches of the recipe's levelled train split, as its trainer sees them."
-    train = exp/'data'/('train_level' if (exp/'data'/'train_level').is_dir() else 'train')
-    classes, c = list(model.classes), model.config
-    files = [(f, classes.index(k)) for k, fs in class_folders(train).items() for f in fs]
-    waves = [load_audio(f, sr=c.sample_rate)[0][0] * c.scale for f, _ in files]
-    labels = torch.tensor([k for _, k in files])
-    def draw():
-        i = torch.randint(0, len(waves), (a.bs,)).tolist()
-        x = [waves[k][s:s + c.length] for k in i
-             for s in [int(torch.randint(0, max(1, len(waves[k]) - c.length + 1), ()).item())]]
-        return torch.stack([torch.nn.functional.pad(w, (0, c.length - len(w))) for w in x])[:, None], labels[i]
-    return draw
-
-
 teacher = load_pretrained(folder).eval()
-fp, exp = fingerprint(folder), split(system)
+fp, exp = fingerprint(folder), split(system, a.data)
 gen = get_recipe(system).preset('demo')['generate']
 guidance = float(gen.get('guidance') or 1.)
 classes = list(teacher.classes)
-real = [judge_format(*load_audio(f), fmt) for fs in class_folders(exp/'data'/'test').values() for f in fs]
-real_emb = np.concatenate(judge.frames(real, fmt['sample_rate']))
+real_emb = real_frames(exp, judge, fmt)
 prog = {p['calls']: p for p in curve['points'] if p['system'] == system and p['kind'] == 'student'
         and p['seed'] == a.seed and p['model'] == fp}
 budget = {c: prog[c]['distill_cpu_min'] for c in (1, 2) if c in prog}
@@ -109,24 +67,13 @@ out = Path(a.out)
 
 
 def point(kind, model, **options):
-    g = as_generator(model)
-    calls = g.sampling(**options)['network_calls']
-    g.generate(classes[0], 1, seed=0, **options)   # warm-up
-    t0 = time.process_time()
-    with torch.inference_mode():
-        w = torch.cat([g.generate(classes, len(classes), seed=1000 * a.seed + j, **options) for j in range(a.n)])
-    cpu = (time.process_time() - t0) / len(w)
-    names = classes * a.n
-    acc = judge_accuracy(judge, {c: [w[i] for i in range(len(w)) if names[i] == c] for c in classes},
-                         g.sample_rate, fmt)
-    emb = np.concatenate(judge.frames([judge_format(x, g.sample_rate, fmt) for x in w], fmt['sample_rate']))
-    pt = dict(kind=kind, sampler=options.get('sampler', 'default'), calls=calls,
-              options={k: v for k, v in options.items() if k != 'sampler'}, accuracy=acc['all'],
-              class_accuracy={c: acc[c] for c in classes}, fad=float(fad(emb, real_emb)), cpu_s_per_clip=round(cpu, 3))
+    sc = score(model, a.seed, a.n, judge, fmt, real_emb, **options)
+    pt = dict(kind=kind, sampler=options.get('sampler', 'default'), calls=sc.pop('calls'),
+              options={k: v for k, v in options.items() if k != 'sampler'}, **sc)
     doc['points'].append(pt)
     out.write_text(json.dumps(doc, indent=1) + '\n')
-    print(f"{kind} {pt['sampler']} {calls} calls: accuracy {pt['accuracy']:.3f} FAD {pt['fad']:.2f} "
-          f"({cpu:.2f} CPU s a clip)", flush=True)
+    print(f"{kind} {pt['sampler']} {pt['calls']} calls: accuracy {pt['accuracy']:.3f} FAD {pt['fad']:.2f} "
+          f"({pt['cpu_s_per_clip']:.2f} CPU s a clip)", flush=True)
     return pt
 
 
@@ -152,9 +99,9 @@ def each(it, student, rec):
 
 
 log = lambda m: print(m, flush=True)
-student, recs = consistency_distill(teacher, batches(teacher, exp), a.steps, a.iters, a.lr, a.mu, guidance,
-                                    seed=a.seed, folder=str(folder.relative_to(ROOT)), cpu_s=cpu_min * 60, every=10,
-                                    log=log, each=each)
+student, recs = consistency_distill(teacher, batches(system, teacher, exp, a.bs), a.steps, a.iters, a.lr, a.mu,
+                                    guidance, seed=a.seed, folder=str(folder.relative_to(ROOT)), cpu_s=cpu_min * 60,
+                                    every=10, log=log, each=each)
 final = marked(student, recs[-1])
 if a.save: final.save_pretrained(a.save)
 for budget_calls, (st, rec) in sorted(snaps.items()):
