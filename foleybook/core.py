@@ -137,6 +137,10 @@ class FoleyConfig:
     # None: its own fields; {former key: the part's key}); moved into the part when a saved config.json is read (over
     # what the file's part holds), refused elsewhere
     split: ClassVar[dict] = {}
+    # fields saved in files of their own beside the config's, `<field>.json` (a diffusion model's sampler settings,
+    # generation options apart from the architecture, as diffusers keeps a scheduler's config apart from a UNet's);
+    # a saved config.json that holds them itself (the older layout) loads the same
+    apart: ClassVar[tuple] = ()
 
     @classmethod
     def preset(cls,
@@ -194,7 +198,10 @@ class FoleyConfig:
                   model_class:str=None): # the model class it configures, for `load_pretrained`
         "Write the config as JSON to `path` (atomically)."
         head = {'config_class': type(self).__name__, **({'model_class': model_class} if model_class else {})}
-        with atomic_write(path, 'w') as f: json.dump({**head, **self.to_dict()}, f, indent=2)
+        d = self.to_dict()
+        for k in self.apart:   # first: a folder whose config.json is written has them
+            with atomic_write(Path(path).parent/f'{k}.json', 'w') as f: json.dump(d.pop(k), f, indent=2)
+        with atomic_write(path, 'w') as f: json.dump({**head, **d}, f, indent=2)
 
     @classmethod
     def upgrade(cls, d:dict, # a saved config's dict
@@ -226,6 +233,10 @@ class FoleyConfig:
         except json.JSONDecodeError as e: raise ConfigError(f"{path}: not valid JSON ({e})") from None
         name = d.pop('config_class', cls.__name__); d.pop('model_class', None)
         if name != cls.__name__: raise ConfigError(f"{path}: holds a {name}, not a {cls.__name__}")
+        for k in cls.apart:
+            if k in d or not (f := path.parent/f'{k}.json').is_file(): continue
+            try: d[k] = json.loads(f.read_text())
+            except json.JSONDecodeError as e: raise ConfigError(f"{f}: not valid JSON ({e})") from None
         d = cls.upgrade(d)
         moved = {cls.moved[k]: d.pop(k) for k in list(d) if k in cls.moved}
         gen = {cls.generation[k]: v for k in list(d) if k in cls.generation and (v := d.pop(k)) is not None}

@@ -197,3 +197,25 @@ def test_audio_diffusion_sampling_fields_go_to_the_sampler_config(tmp_path):
     (tmp_path/'c.json').write_text(json.dumps({'config_class': 'AudioDiffusionConfig', **d}))
     with pytest.raises(ConfigError, match=r"sampler_config.defaults: sampler must be one of"):
         AudioDiffusionConfig.load_json(tmp_path/'c.json')
+
+
+def test_sampler_config_is_saved_beside_the_architecture(tmp_path):
+    """A diffusion model folder keeps its sampler settings (generation options, a student's defaults) in
+    `sampler_config.json` beside `config.json`, which holds the architecture and its noise schedule; it loads back the
+    same, and a folder of the older layout (the sampler settings inside config.json) loads the same."""
+    from foleybook.diffusion.sashimi import Sashimi, SashimiConfig
+    from foleybook.diffusion.diffwave import DiffWave
+    from foleybook.diffusion.diffwave_blocks import DiffWaveConfig
+    from foleybook.diffusion.audio_diffusion import AudioDiffusion
+    for cls, cfg in ((Sashimi, SashimiConfig.preset('debug')), (DiffWave, DiffWaveConfig.preset('debug')),
+                     (AudioDiffusion, AudioDiffusionConfig.preset('debug'))):
+        cfg = cfg.replace(sampler_config=cfg.sampler_config.replace(defaults=dict(sampler='ddim', steps=3)))
+        f = cls(cfg).save_pretrained(tmp_path/cls.__name__)
+        assert {p.name for p in f.iterdir()} >= {'config.json', 'model.safetensors', 'sampler_config.json'}
+        on_disk = json.loads((f/'config.json').read_text())
+        assert 'sampler_config' not in on_disk and 'diffusion' in on_disk, cls
+        assert json.loads((f/'sampler_config.json').read_text())['defaults'] == dict(sampler='ddim', steps=3)
+        assert load_pretrained(f).config == cfg
+        old = {**on_disk, 'sampler_config': json.loads((f/'sampler_config.json').read_text())}
+        (f/'sampler_config.json').unlink(); (f/'config.json').write_text(json.dumps(old))
+        assert load_pretrained(f).config == cfg

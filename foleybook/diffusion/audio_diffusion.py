@@ -68,6 +68,7 @@ class AudioDiffusionConfig(FoleyConfig):
     # the samplers' options, a part of their own: a saved config.json's diffusion section's; its former sampling fields
     split:ClassVar[dict] = {'sampler_config': ('diffusion', SAMPLER_KEYS),
                             'sampler_config.defaults': (None, {k: k for k in base_sampling})}
+    apart:ClassVar[tuple] = ('sampler_config',)   # saved as sampler_config.json beside config.json
     def __post_init__(self):
         if self.classes is not None: self.classes = tuple(self.classes)
         u, want = self.unet, (self.vae.latent_channels if self.vae is not None else 1)

@@ -73,6 +73,7 @@ class DiffWaveConfig(FoleyConfig):
     generation: ClassVar[dict] = {'gen_length': 'length'}
     # the sampler's options and the noise prior, parts of their own: a saved config.json's diffusion section's
     split: ClassVar[dict] = {'sampler_config': ('diffusion', SAMPLER_KEYS), 'noise': ('diffusion', NOISE_KEYS)}
+    apart: ClassVar[tuple] = ('sampler_config',)   # saved as sampler_config.json beside config.json
 
     def __post_init__(self):
         if isinstance(self.mel, dict): self.mel = MelConfig.from_dict(self.mel)

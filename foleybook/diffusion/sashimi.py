@@ -211,6 +211,7 @@ class SashimiConfig(FoleyConfig):
     generation: ClassVar[dict] = {'gen_length': 'length'}
     # the sampler's options and the noise prior, parts of their own: a saved config.json's diffusion section's
     split: ClassVar[dict] = {'sampler_config': ('diffusion', SAMPLER_KEYS), 'noise': ('diffusion', NOISE_KEYS)}
+    apart: ClassVar[tuple] = ('sampler_config',)   # saved as sampler_config.json beside config.json
     def __post_init__(self):
         if isinstance(self.diffusion, dict): self.diffusion = DiffusionConfig.from_dict(self.diffusion)
         if isinstance(self.sampler_config, dict): self.sampler_config = SamplerConfig.from_dict(self.sampler_config)
