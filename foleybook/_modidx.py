@@ -435,6 +435,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                    'foleybook.control._read_csv': ('control.html#_read_csv', 'foleybook/control.py'),
                                    'foleybook.control.breakpoints': ('control.html#breakpoints', 'foleybook/control.py'),
                                    'foleybook.control.control_arg': ('control.html#control_arg', 'foleybook/control.py'),
+                                   'foleybook.control.crepe_pitch': ('control.html#crepe_pitch', 'foleybook/control.py'),
                                    'foleybook.control.e_l1': ('control.html#e_l1', 'foleybook/control.py'),
                                    'foleybook.control.follow': ('control.html#follow', 'foleybook/control.py'),
                                    'foleybook.control.from_audio': ('control.html#from_audio', 'foleybook/control.py'),

@@ -151,6 +151,10 @@ def _parser_generate(sub):
             ".csv/.npy curve, or dB values '[-40,-10,-30]' at 100 frames/s"
         ))
     s.add_argument('--breakpoints', help="a loudness control as TIME:DB pairs, linear in dB: '0:-40,0.5:-10,2:-30'")
+    s.add_argument('--tracker', default='yin', help=(
+            "the pitch tracker of a --control audio file: yin, or crepe (torchcrepe's CREPE: for a voice, where YIN "
+            "jumps octaves)"
+        ))
     s.add_argument('--candidates', type=LIMITS['candidates'], default=4,
                    help="with a control: candidates per clip, the one closest to it kept (default: 4)")
     _device_arg(s)

@@ -201,7 +201,8 @@ def cmd_generate(a):
     from foleybook.data.folders import match_class
     from foleybook.outputs import PEAK
     from foleybook.control import control_arg
-    control = control_arg(getattr(a, 'control', None), getattr(a, 'breakpoints', None), getattr(a, 'candidates', 4))
+    control = control_arg(getattr(a, 'control', None), getattr(a, 'breakpoints', None), getattr(a, 'candidates', 4),
+                          getattr(a, 'tracker', 'yin'))
     g = load_generator(a.model, a.experiment, a.device)
     if g.classes is None:
         if a.cls != 'all':

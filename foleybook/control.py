@@ -7,15 +7,16 @@ from __future__ import annotations
 import inspect, math
 from dataclasses import dataclass, replace
 from pathlib import Path
-import numpy as np, torch
+import numpy as np, torch, torchaudio
 from .core import ConfigError, DataError, FoleyError
 from .audio import load_audio, check_sr
 from .features import control_features
 from .seeds import clip_seeds
 
 # %% auto #0
-__all__ = ['RATE', 'FLOOR_DB', 'CURVES', 'COLUMNS', 'AUDIO_SUFFIXES', 'Control', 'breakpoints', 'loudness_db', 'from_audio',
-           'save_control', 'read_control', 'parse_control', 'e_l1', 'level_gain', 'follow', 'control_arg']
+__all__ = ['RATE', 'FLOOR_DB', 'CURVES', 'PITCH_TRACKERS', 'COLUMNS', 'AUDIO_SUFFIXES', 'Control', 'breakpoints', 'crepe_pitch',
+           'loudness_db', 'from_audio', 'save_control', 'read_control', 'parse_control', 'e_l1', 'level_gain', 'follow',
+           'control_arg']
 
 # %% ../nbs/00k_control.ipynb #6d92973c
 RATE = 100.   # frames per second of the curves measured from audio
@@ -113,6 +114,34 @@ def breakpoints(points, # 'T:DB,T:DB,...' (seconds:dB) or [(t, db), ...]
     t = np.arange(max(1, round(d * r))) / r
     return Control(np.interp(t, a[:, 0], a[:, 1]), r, name=name)
 
+# %% ../nbs/00k_control.ipynb #d0cd3146
+def crepe_pitch(wave, # a clip (T,)
+                sr:int, # its rate
+                rate:float, # frames per second: frame i at i / rate s
+                n:int, # frames
+                model:str='tiny', # torchcrepe's network: 'tiny' or 'full'
+                fmin:float=50., # the lowest pitch searched (Hz)
+                fmax:float=2000., # the highest
+                periodicity:float=0.21) -> tuple: # voiced above this (torchcrepe's README's threshold)
+    "Pitch (Hz, 0 where unvoiced) and voicing (0/1) of `wave` at `n` frames, by torchcrepe's CREPE: (n,), (n,)."
+    try: import torchcrepe
+    except ImportError: raise ConfigError("pitch tracker 'crepe' needs torchcrepe: pip install torchcrepe") from None
+    x = torch.as_tensor(wave).reshape(1, -1).float()
+    if sr != 16000: x = torchaudio.functional.resample(x, sr, 16000)   # CREPE's rate
+    hop = max(1, round(16000 / rate))
+    with torch.inference_mode():
+        # CREPE's own decoding, the weighted average of the bins around the most likely one (torchcrepe's default,
+        # Viterbi, stays on its silent frames' pitch through a tone that follows them)
+        p, per = torchcrepe.predict(x, 16000, hop, fmin, fmax, model, torchcrepe.decode.weighted_argmax,
+                                    return_periodicity=True, batch_size=512, device='cpu')
+    i = np.minimum(np.round(np.arange(n) * 16000 / rate / hop).astype(int), p.shape[-1] - 1)
+    v = per[0].numpy()[i] > periodicity
+    return np.where(v, p[0].numpy()[i], 0.), v.astype(np.float64)
+
+# `from_audio`'s pitch trackers: name -> `(wave, sr, rate, n, control_features' dict) -> (pitch Hz, voicing)`
+PITCH_TRACKERS = dict(yin=lambda w, sr, rate, n, f: (f['pitch'].numpy(), f['voiced'].numpy()),
+                      crepe=lambda w, sr, rate, n, f: crepe_pitch(w, sr, rate, n))
+
 # %% ../nbs/00k_control.ipynb #3afd6328
 def loudness_db(wave, # a clip (T,) or clips (n, T)
                 sr:int, # its rate
@@ -125,8 +154,11 @@ def from_audio(source, # an audio file, or a waveform (T,) / (1, T)
                sr:int=None, # the waveform's rate (a file's own is read)
                rate:float=RATE, # frames per second of the control
                pitch:bool=True, # measure the pitch and voicing too
-               name:str=None) -> Control:
+               name:str=None,
+               tracker:str='yin') -> Control: # the pitch tracker, a key of `PITCH_TRACKERS`
     "A reference clip's loudness (and pitch, voicing, centroid) as a `Control`: what a clip or a voice did."
+    if tracker not in PITCH_TRACKERS:
+        raise ConfigError(f"pitch tracker must be one of {list(PITCH_TRACKERS)}, got {tracker!r}")
     if isinstance(source, (str, Path)):
         name = name or Path(source).name
         wave, sr = load_audio(source)
@@ -139,7 +171,7 @@ def from_audio(source, # an audio file, or a waveform (T,) / (1, T)
     if not len(w): raise DataError(f"{name}: the clip is empty")
     f = control_features(w, sr, Control([0.], rate, name=name).rate)
     db = 20 * np.log10(np.maximum(f['rms'].numpy(), 10 ** ((FLOOR_DB - 20) / 20)))
-    extra = dict(pitch=f['pitch'].numpy(), voiced=f['voiced'].numpy()) if pitch else {}
+    extra = dict(zip(('pitch', 'voiced'), PITCH_TRACKERS[tracker](w, sr, rate, len(db), f))) if pitch else {}
     return Control(db, rate, centroid=f['centroid'].numpy(), name=name, **extra)
 
 # %% ../nbs/00k_control.ipynb #cad2af0f
@@ -180,7 +212,8 @@ def _read_csv(path:Path) -> Control:
     return Control(rate=float(rate), name=path.name, **{names[h]: rows[:, i] for i, h in enumerate(head) if i})
 
 def read_control(path, # a .csv or .npy control, or an audio file (its curves measured)
-                 rate:float=None) -> Control: # a .npy's frame rate (default `RATE`); an audio file's control rate
+                 rate:float=None, # a .npy's frame rate (default `RATE`); an audio file's control rate
+                 tracker:str='yin') -> Control: # an audio file's pitch tracker (`PITCH_TRACKERS`)
     "The control in file `path`; a `DataError` naming the file for a missing, unreadable or bad one."
     path = Path(path)
     if not path.is_file(): raise DataError(f"{path}: control file not found")
@@ -195,20 +228,21 @@ def read_control(path, # a .csv or .npy control, or an audio file (its curves me
             raise DataError(f"{path}: a .npy control is a curve (n,) or rows {CURVES[:len(a)]} (k, n), got {a.shape}")
         return Control(rate=RATE if rate is None else rate, name=path.name, **dict(zip(CURVES, a)))
     if path.suffix.lower() in AUDIO_SUFFIXES:
-        try: return from_audio(path, rate=RATE if rate is None else rate)
+        try: return from_audio(path, rate=RATE if rate is None else rate, tracker=tracker)
         except FoleyError as e: raise DataError(f"{path}: {e}") from None
     raise DataError(f"{path}: a control is a .csv or .npy curve or an audio file ({', '.join(AUDIO_SUFFIXES)})")
 
 def parse_control(spec:str, # a file, or a curve '[-40,-20,-30]' (dB per frame at `rate`)
                   rate:float=None, # the curve's (or a .npy's) frames per second (default `RATE`)
-                  what:str='--control') -> Control:
+                  what:str='--control',
+                  tracker:str='yin') -> Control: # an audio file's pitch tracker (`PITCH_TRACKERS`)
     "A control from a command line: a file (`read_control`) or a curve of dB values written out."
     s = str(spec).strip()
     if s.startswith('[') or (s[:1] in '-0123456789.' and ',' in s and not Path(s).exists()):
         try: vals = [float(v) for v in s.strip('[]').split(',') if v.strip()]
         except ValueError: raise DataError(f"{what} {spec!r}: a curve is dB values separated by commas") from None
         return Control(vals, RATE if rate is None else rate, name=f"{what} curve")
-    try: return read_control(s, rate)
+    try: return read_control(s, rate, tracker)
     except DataError as e: raise DataError(f"{what}: {e}") from None
 
 # %% ../nbs/00k_control.ipynb #1669b78c
@@ -265,10 +299,13 @@ def follow(g, # any generator (`foleybook.protocols.Generator`)
 # %% ../nbs/00k_control.ipynb #f6a76104
 def control_arg(control:str=None, # `--control`: a file or a curve written out (`parse_control`)
                 points:str=None, # `--breakpoints`: 'T:DB,...' (`breakpoints`)
-                candidates:int=4) -> Control|None: # `--candidates`, checked here too
+                candidates:int=4, # `--candidates`, checked here too
+                tracker:str='yin') -> Control|None: # `--tracker`: an audio file's pitch tracker (`PITCH_TRACKERS`)
     "The control of `--control` or `--breakpoints` (at most one of them), or None."
     if control is not None and points is not None:
         raise ConfigError("give --control or --breakpoints, not both")
     if int(candidates) < 1: raise ConfigError(f"--candidates {candidates}: at least 1 candidate per clip")
-    if control is not None: return parse_control(control)
+    if tracker not in PITCH_TRACKERS:
+        raise ConfigError(f"--tracker must be one of {list(PITCH_TRACKERS)}, got {tracker!r}")
+    if control is not None: return parse_control(control, tracker=tracker)
     return None if points is None else breakpoints(points, name='--breakpoints')

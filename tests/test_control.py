@@ -13,7 +13,8 @@ ASK = "0:-60,0.5:-15,1:-40,2:-20,3:-50"
     (['--breakpoints', '0:-40,x'], '--breakpoints'), (['--breakpoints', '1:-10,0.5:-20'], 'increase'),
     (['--control', 'missing.csv'], 'not found'), (['--control', '[-10,nan]'], 'NaN'),
     (['--control', '[-10]', '--breakpoints', '0:-10'], 'not both'),
-    (['--breakpoints', '0:-10', '--candidates', '0'], '--candidates')])
+    (['--breakpoints', '0:-10', '--candidates', '0'], '--candidates'),
+    (['--control', '[-10,-20]', '--tracker', 'pyin'], "--tracker must be one of ['yin', 'crepe']")])
 def test_bad_control_exits_2_before_work(tmp_path, capsys, args, msg):
     code, _, err = run(['generate', '--model', MODEL, '--class', 'Rain', '--out', tmp_path/'out', *args], capsys)
     assert code == 2 and msg in err and 'Traceback' not in err
@@ -52,6 +53,29 @@ def test_generate_follows_a_reference_clip(tmp_path, capsys):
     assert '"control": ' in (tmp_path/'o'/'generate.json').read_text()
     from foleybook.control import from_audio
     assert e_l1(from_audio(tmp_path/'ref.wav'), load_audio(tmp_path/'o'/'DogBark'/'0001.wav')[0][0], 8000) < 6
+
+def test_tracker_chooses_the_reference_pitch(tmp_path, capsys):
+    ("`--tracker crepe` measures a voice's pitch by CREPE: DiffWave's shaped-noise prior takes that pitch, so the "
+     "clips differ from YIN's; the same tracker gives the same clips.")
+    from scipy.signal import lfilter
+    sr, t = 16000, np.arange(2 * 16000) / 16000
+    f0 = 120 + 130 * (0.5 + 0.5 * np.sin(2 * np.pi * 0.5 * t))
+    y = np.diff(np.floor(np.cumsum(f0) / sr), prepend=0.)   # a hum: a pulse train through two formants
+    for fc, bw in ((500., 80.), (1500., 120.)):
+        r, th = np.exp(-np.pi * bw / sr), 2 * np.pi * fc / sr
+        y = lfilter([1 - r], [1, -2 * r * np.cos(th), r * r], y)
+    sf.write(tmp_path/'hum.wav', (0.1 * y / np.sqrt((y ** 2).mean())).astype(np.float32), sr)
+    from foleybook.control import from_audio
+    p = {k: from_audio(tmp_path/'hum.wav', tracker=k).pitch for k in ('yin', 'crepe')}
+    assert np.abs(p['yin'] - p['crepe']).max() > 50, "the trackers agree here: the test would not tell them apart"
+    clips = {}
+    for name, tr in (('yin', 'yin'), ('crepe', 'crepe'), ('crepe2', 'crepe')):
+        code, out, err = run(['generate', '--model', MODEL, '--class', 'DogBark', '--native', '--candidates', '1',
+                              '--control', tmp_path/'hum.wav', '--tracker', tr, '--out', tmp_path/name], capsys)
+        assert code == 0, err
+        clips[name] = load_audio(tmp_path/name/'DogBark'/'0001.wav')[0]
+    assert np.array_equal(clips['crepe'], clips['crepe2']) and not np.array_equal(clips['yin'], clips['crepe'])
+
 
 def test_audio_diffusion_system_generator_follows_a_control():
     "The audio-diffusion system's generator (denoiser part) follows a control as its denoiser does: `follow`, guided."

