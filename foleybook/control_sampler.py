@@ -12,7 +12,7 @@ from pathlib import Path
 from .core import ConfigError, DataError
 from .display import Sampler, fig_png
 from .control import (breakpoints, parse_control, read_control, follow, loudness_db, e_l1, FLOOR_DB,
-                               AUDIO_SUFFIXES)
+                               AUDIO_SUFFIXES, PITCH_TRACKERS)
 
 # %% auto #0
 __all__ = ['control_figure', 'uploaded_control', 'ControlSampler', 'control_sampler']
@@ -30,14 +30,15 @@ def control_figure(control, # the asked `Control`
     ax.set_xlabel('s'); ax.set_ylabel('loudness (dB)'); ax.legend(fontsize=7); fig.tight_layout()
     return fig
 
-def uploaded_control(value): # a `FileUpload`'s value: (one file's {'name', 'content', ...},) or ()
+def uploaded_control(value, # a `FileUpload`'s value: (one file's {'name', 'content', ...},) or ()
+                     tracker:str='yin'): # an uploaded clip's pitch tracker (`PITCH_TRACKERS`)
     "The control of an uploaded clip or curve file (`read_control` of its bytes), or None when none is uploaded."
     if not value: return None
     name = Path(value[0]['name']).name
     with tempfile.TemporaryDirectory() as d:
         p = Path(d)/name
         p.write_bytes(bytes(value[0]['content']))
-        try: c = read_control(p)
+        try: c = read_control(p, tracker=tracker)
         except DataError as e: raise DataError(str(e).replace(str(p), name)) from None   # the user's name, no path
     c.name = name
     return c
@@ -66,13 +67,14 @@ def control_sampler(g, # any generator
                                 placeholder=hint_file or 'a .wav, .csv or .npy'),
                     upload=W.FileUpload(accept=','.join(('.csv', '.npy', *AUDIO_SUFFIXES)), multiple=False,
                                         description='or upload one'),
+                    tracker=W.Dropdown(options=list(PITCH_TRACKERS), value='yin', description="a clip's pitch by"),
                     k=W.IntSlider(value=2, min=1, max=8, description='candidates'),
                     n=W.IntSlider(value=1, min=1, max=max_n, description='count'),
                     seed=W.IntText(value=0, description='seed'))
-    def generate(points, file, upload, k, n, seed, cond=None):
+    def generate(points, file, upload, tracker, k, n, seed, cond=None):
         if seed < 0: raise ConfigError(f"seed must be >= 0, got {seed}")
-        c = uploaded_control(upload) or (parse_control(file, what='file') if file.strip() else
-                                         breakpoints(points, name='breakpoints'))
+        c = uploaded_control(upload, tracker) or (parse_control(file, what='file', tracker=tracker) if file.strip()
+                                                  else breakpoints(points, name='breakpoints'))
         s.control = c
         waves = follow(g, cond, c, n, seed, k)
         return [(w, g.sample_rate, f"{cond or 'clip'} #{i + 1}: E-L1 {e_l1(c, w, g.sample_rate):.1f} dB")
