@@ -32,19 +32,23 @@ export-check: venv
 nbtest: venv
 	$(BIN)/python tests/run_notebooks.py --jobs 2
 
+# the slowest test files first (tests/conftest.py, tests/test_seconds.json)
 pytest: venv
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests --ignore=tests/browser
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder tests --ignore=tests/browser
 
 # The inference forms (foleybook.fastpath): nbtest and pytest ran what 'auto' chooses on this machine; the notebooks
 # and tests whose result depends on that choice run again with each form pinned (FOLEYBOOK_PRECISION), so any
 # machine checks what every other one would run (bf16 is emulated, slower, where the CPU has no bf16 kernels).
+# Where the CPU has no bf16 kernels, 'auto' is fp32 (fastpath.resolve_precision): nbtest and pytest ran that form.
 FORM_NBS := $(addprefix nbs/,00f_fastpath.ipynb 03_vocoders.ipynb 03a_hifigan.ipynb 03c_melgan.ipynb 03d_bigvgan.ipynb \
 	04a_vqvae.ipynb 06b_diffwave.ipynb 07_sashimi.ipynb 08_vqgan.ipynb 10c_audio_diffusion.ipynb \
 	14a_dcase2023_pipeline.ipynb 16b_specvqgan_checkpoints.ipynb)
 FORM_TESTS := tests/test_vocoders.py tests/test_vocoder_speed.py
 
 test-forms: venv
-	@for p in fp32 bf16; do \
+	@auto=$$($(BIN)/python -c "from foleybook.fastpath import resolve_precision as r; print(r())"); \
+	for p in fp32 bf16; do \
+	  if [ "$$auto" = $$p ]; then echo "test-forms: 'auto' runs $$p here, as nbtest and pytest did"; continue; fi; \
 	  FOLEYBOOK_PRECISION=$$p $(BIN)/python tests/run_notebooks.py --jobs 2 $(FORM_NBS) && \
 	  FOLEYBOOK_PRECISION=$$p $(BIN)/python -m pytest -q -m precision $(FORM_TESTS) || exit 1; \
 	done
