@@ -1,7 +1,10 @@
-"""Probe: consistency distillation (foleybook.diffusion.consistency) of the committed DiffWave demo model against the
-progressive students of nbs/results/distill_curve.json, at 1 and 2 calls, within their CPU budget.
+"""Probe: consistency distillation (foleybook.diffusion.consistency) of a committed demo model (`--system`: DiffWave or
+audio-diffusion's UNet2D) against the progressive students of nbs/results/distill_curve.json, at 1 and 2 calls, within
+their CPU budget.
 
-The teacher (nbs/results/models/diffwave: SaShiMi, FiLM, shaped noise, guidance 4) is distilled once a `--seed` by CD:
+The teacher (nbs/results/models/diffwave: SaShiMi, FiLM, shaped noise, guidance 4; or
+nbs/results/models/audio-diffusion: the mel-image UNet2D, guidance 1, its demo's Griffin-Lim iterations) is distilled
+once a `--seed` by CD:
 `--steps` teacher DDIM steps on the 'uniform' grid, Adam `--lr`, batch `--bs`, EMA target `--mu`, guidance folded in,
 on the demo recipe's own train split as bench/distill_curve.py draws it, until the training has taken the CPU minutes
 of the progressive 1-call student of the same seed (`distill_cpu_min` in distill_curve.json); a copy is kept when it
@@ -11,7 +14,7 @@ its frame embeddings against the recipe's held-out clips, and the CPU seconds of
 (multistep consistency sampling: f, renoised with fresh prior noise) at 1, 2 and 4 calls and deterministic DDIM at 2.
 The teacher's own consistency function at 1 call (CD's starting point) is scored too. Writes --out (json).
 
-    OMP_NUM_THREADS=1 python research/distill/probe_consistency.py [--seed 0] [--out research/distill/consistency.json]
+    OMP_NUM_THREADS=1 python research/distill/probe_consistency.py [--system diffwave] [--seed 0] [--out F.json]
 """
 import argparse, copy, json, subprocess, sys, warnings
 from pathlib import Path
@@ -25,6 +28,7 @@ from distill_curve import fingerprint, cpu_name, split, batches, bench_fmt, real
 ROOT = Path(__file__).resolve().parents[2]
 MODELS = ROOT/'nbs'/'results'/'models'
 ap = argparse.ArgumentParser()
+ap.add_argument('--system', default='diffwave', choices=('diffwave', 'audio-diffusion'))
 ap.add_argument('--seed', type=int, default=0)
 ap.add_argument('--n', type=int, default=4, help='clips per class a point')
 ap.add_argument('--steps', type=int, default=16, help="CD's discretisation: teacher DDIM steps on the 'uniform' grid")
@@ -39,7 +43,7 @@ ap.add_argument('--out', default=str(ROOT/'research'/'distill'/'consistency.json
 a = ap.parse_args()
 torch.set_num_threads(1)
 warnings.filterwarnings('ignore', message='FAD with')
-system, folder = 'diffwave', MODELS/'diffwave'
+system, folder = a.system, MODELS/a.system
 fmt = bench_fmt()
 judge = load_pretrained(MODELS/'judge').eval()
 curve = json.loads((ROOT/'nbs'/'results'/'distill_curve.json').read_text())
@@ -49,6 +53,7 @@ teacher = load_pretrained(folder).eval()
 fp, exp = fingerprint(folder), split(system, a.data)
 gen = get_recipe(system).preset('demo')['generate']
 guidance = float(gen.get('guidance') or 1.)
+extra = {'n_iter': gen['n_iter']} if gen.get('n_iter') is not None else {}   # audio-diffusion's Griffin-Lim iterations
 classes = list(teacher.classes)
 real_emb = real_frames(exp, judge, fmt)
 prog = {p['calls']: p for p in curve['points'] if p['system'] == system and p['kind'] == 'student'
@@ -67,7 +72,7 @@ out = Path(a.out)
 
 
 def point(kind, model, **options):
-    sc = score(model, a.seed, a.n, judge, fmt, real_emb, **options)
+    sc = score(model, a.seed, a.n, judge, fmt, real_emb, **options, **extra)
     pt = dict(kind=kind, sampler=options.get('sampler', 'default'), calls=sc.pop('calls'),
               options={k: v for k, v in options.items() if k != 'sampler'}, **sc)
     doc['points'].append(pt)
