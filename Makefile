@@ -32,9 +32,8 @@ export-check: venv
 nbtest: venv
 	$(BIN)/python tests/run_notebooks.py --jobs 2
 
-# the slowest test files first (tests/conftest.py, tests/test_seconds.json)
 pytest: venv
-	$(BIN)/python -m pytest -q -n 2 --dist loadfile --no-loadscope-reorder tests --ignore=tests/browser
+	$(BIN)/python -m pytest -q -n 2 --dist loadfile tests --ignore=tests/browser
 
 # The inference forms (foleybook.fastpath): nbtest and pytest ran what 'auto' chooses on this machine; the notebooks
 # and tests whose result depends on that choice run again with each form pinned (FOLEYBOOK_PRECISION), so any
