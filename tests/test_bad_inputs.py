@@ -353,10 +353,16 @@ DEMO = Path(__file__).parent.parent/'nbs'/'results'/'models'/'dcase2023'   # a c
                                   ['recipe', 'dcase2023', '--out', '@/r9', '--stop-stage', 'data']])
 def test_first_console_line_within_3_s(w, argv):
     ("The first console line of a fresh `foleybook` process comes within 3 s: before the heavy imports and loads, "
-     "after torch's import only (on a loaded machine: within 1.5 s of a process that imports torch and prints).")
-    first, dt = first_line(w, "import sys; from foleybook.cli import main; sys.exit(main())", *argv)
-    _, torch_dt = first_line(w, "import torch; print('torch', flush=True)")
-    assert first.startswith('foleybook: ') and dt < max(3, torch_dt + 1.5), (first, dt, torch_dt)
+     "after torch's import only (on a loaded machine: within 1.5 s of a process that imports torch and prints, "
+     "timed just before it; of three such pairs one must pass, as a busy neighbour or a cold cache slows one).")
+    tries = []
+    for _ in range(3):
+        _, torch_dt = first_line(w, "import torch; print('torch', flush=True)")
+        first, dt = first_line(w, "import sys; from foleybook.cli import main; sys.exit(main())", *argv)
+        assert first.startswith('foleybook: '), first
+        tries.append((round(dt, 2), round(torch_dt, 2)))
+        if dt < max(3, torch_dt + 1.5): return
+    raise AssertionError(f"first line after (s, torch's s): {tries}")
 
 
 def test_option_unknown_names_the_pipelines_options(w, capsys):
