@@ -1,8 +1,7 @@
 """The samplers and the docs site as a user meets them, in a real (headless) browser.
 
 - Every notebook that uses a `Sampler` (found by its code: `Sampler` or a `*_sampler(` helper, so
-  new model notebooks join without edits) is opened in JupyterLab and run up to its last sampler cell (the cells
-  after it, tests and tables, run in `make nbtest`); in the last sampler of
+  new model notebooks join without edits) is opened in JupyterLab and run; in the last sampler of
   the page Generate is pressed with the notebook's own settings, then every control is changed once and
   Generate pressed twice more, and each time the panel must show `<audio>` players with a loadable source,
   a plot image that is not blank (decoded: more than one colour, the axes' frame lines present), a
@@ -126,39 +125,18 @@ return {kernel: k ? k.status : null, ready: w.content.isReady !== false,
 """
 
 
-def last_sampler_cell(nb: Path) -> tuple:
-    "(index among all cells of `nb`'s last cell using a sampler, how many non-empty code cells run up to it)."
-    cells = json.loads(nb.read_text())['cells']
-    code = [i for i, c in enumerate(cells) if c['cell_type'] == 'code' and ''.join(c['source']).strip()]
-    last = max(i for i in code if _re_sampler.search(''.join(cells[i]['source'])))
-    return last, sum(i <= last for i in code)
-
-
-def test_last_sampler_cell(tmp_path):
-    nb, cell = tmp_path/'a.ipynb', lambda t, s: dict(cell_type=t, source=s, metadata={})
-    nb.write_text(json.dumps(dict(cells=[cell('markdown', 'a'), cell('code', 'x = 1'), cell('code', ' '),
-                                         cell('code', 's = mtcrnn_sampler(m)'), cell('markdown', 'b'),
-                                         cell('code', 'Sampler()'), cell('code', 'test_eq(1, 1)')])))
-    assert last_sampler_cell(nb) == (3, 2)
-
-
 def run_notebook(driver, lab, rel: str,
                  timeout=420):  # generous: a notebook that trains small models, on a loaded 2-core machine
-    ("Open `rel` (repository-relative) in JupyterLab, run its cells up to its last sampler cell, wait until they ran; "
-     "returns the panel element.")
+    "Open `rel` (repository-relative) in JupyterLab, run all its cells, wait until all ran; returns the panel element."
     driver.get(f"{lab}/lab/tree/{rel}?reset")
     wait(lambda: (s := driver.execute_script(JS_NB_STATE, rel)) and s['kernel'] == 'idle', 120,
          f"{rel} to open with an idle kernel")
-    last, n = last_sampler_cell(ROOT/rel)
-    driver.execute_script("const nb = window.jupyterapp.shell.currentWidget.content;"
-                          "if (arguments[0] + 1 < nb.widgets.length) {nb.activeCellIndex = arguments[0] + 1;"
-                          " window.jupyterapp.commands.execute('notebook:run-all-above');}"
-                          "else window.jupyterapp.commands.execute('notebook:run-all-cells');", last)
+    driver.execute_script("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     def done():
         s = driver.execute_script(JS_NB_STATE, rel)
         if s['errors']: pytest.fail(f"{rel} raised in JupyterLab: {s['errors']}")
-        return s['ran'] == n and not s['busy'] and s['kernel'] == 'idle'
-    wait(done, timeout, f"the {n} code cells of {rel} up to its last sampler to run", every=0.5)
+        return s['ran'] == s['cells'] and not s['busy'] and s['kernel'] == 'idle'
+    wait(done, timeout, f"every cell of {rel} to run", every=0.5)
     return driver.execute_script("return window.jupyterapp.shell.currentWidget.node")
 
 
