@@ -2,8 +2,9 @@
 
 One process per notebook: one process for all notebooks would let a notebook's `@patch` or
 `torch.set_grad_enabled` leak into the next ones. Each notebook runs in a child forked from this process after it
-imported the libraries every notebook imports (torch, torchaudio, fastai, matplotlib, nbdev): about 3 CPU seconds a
-notebook that a fresh `nbdev_test` process spends importing them. The child runs nbdev's own `test_nb` with
+imported the libraries every notebook imports (torch, torchaudio, fastai, matplotlib, nbdev), and librosa: about 3 CPU
+seconds a notebook that a fresh `nbdev_test` process spends importing them. A failed notebook's output is printed as
+it ends and its last lines again at the end, where a log's tail shows them. The child runs nbdev's own `test_nb` with
 `settings.ini`'s skip flags, as `nbdev_test --path NB --n_workers 0` does. Two at a time use both cores of the CI
 machine (each process single-threaded: OMP_NUM_THREADS=1). The slowest notebooks start first, so the last
 one to finish is a short one: the order comes from `tests/notebook_seconds.json` (seconds per notebook of an
@@ -23,9 +24,13 @@ TIMES = ROOT/'tests'/'notebook_seconds.json'
 
 
 def preload():
-    "Import what every notebook imports, once, before the children are forked."
+    "Import what every notebook imports, once, before the children are forked; librosa's numba kernels compiled."
     os.environ.setdefault('OMP_NUM_THREADS', '1')
     import torch, torchaudio, fastai.learner, matplotlib.pyplot, nbdev.test  # noqa: F401
+    # librosa compiles its numba gufuncs as its modules import, into one cache that processes write unlocked: two
+    # notebooks compiling them at once (a fresh venv) can read each other's half-written files (numba issues 10128,
+    # 10434). Compiled here once, the children inherit them and neither compile nor read that cache.
+    import librosa.beat, librosa.util.utils, librosa.core.audio, librosa.core.pitch, librosa.sequence  # noqa: F401
 
 
 def test_one(nb: Path, flags: str = '') -> bool:
@@ -89,13 +94,14 @@ def main(argv=None):
     for nb, s, rc, log in run_all(nbs, a.jobs, a.flags):   # in the order they end
         seconds[nb.name] = round(s)
         rel = nb.relative_to(ROOT) if nb.is_relative_to(ROOT) else nb
-        if rc: failed.append(str(rel)); print(log)
+        if rc: failed.append((str(rel), log)); print(log)
         print(f"{rel}: {s:.0f} s{'  FAILED' if rc else ''}", flush=True)
     if own: shutil.rmtree(own, ignore_errors=True); del os.environ['FOLEYBOOK_FASTPATH_CACHE']
     if judges: shutil.rmtree(judges, ignore_errors=True); del os.environ['FOLEYBOOK_JUDGE_CACHE']
     print(f"{len(nbs)} notebooks, {a.jobs} at a time: {time.time() - t0:.0f} s (their sum: {sum(seconds.values())} s)")
     if a.record: TIMES.write_text(json.dumps(dict(sorted(seconds.items())), indent=1) + '\n')
-    if failed: print("nbdev_test failed on: " + ' '.join(failed)); return 1
+    for rel, log in failed: print(f"--- the end of {rel}'s output:", *log.splitlines()[-40:], sep='\n')
+    if failed: print("nbdev_test failed on: " + ' '.join(rel for rel, _ in failed)); return 1
     print("nbdev_test: every notebook passed")
     return 0
 
