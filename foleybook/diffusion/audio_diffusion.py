@@ -288,9 +288,9 @@ def sample_x(self:AudioDiffusion, cond=None, # a condition (see `cond_for`)
              guidance:float=None, # classifier-free guidance (default: the config's; 1 for unconditional sampling)
              precision:str='auto', # the UNet's inference form (`fast_unet`): 'auto', 'bf16' or 'fp32' (exact)
              curve=None, # a `foleybook.control.Control` the mel columns' energy follows (`LoudnessGuide`)
-             # `LoudnessGuide`'s strength: a quarter of the way at every step (all the way cost recognition on
+             # `LoudnessGuide`'s strength: 15 % of the way at every step (further cost recognition on
              # recordings-like curves: 13h "On recordings")
-             curve_strength:float=.25,
+             curve_strength:float=.15,
              **kw): # more options of `GaussianDiffusion.sample` (noise, x_start, start_step, mask, known, on_step)
     "Diffusion examples (n, C, h, w) for `cond`."
     d = self.config.sampling_defaults
