@@ -22,13 +22,9 @@ from foleybook.data.synth import SynthFoley
 from foleybook.fastpath import cpu_info
 
 
-def main(argv=None):
-    p = argparse.ArgumentParser()
-    p.add_argument('--n', type=int, default=2)
-    p.add_argument('--k', type=int, default=4)
-    p.add_argument('--seeds', default='0,1,2')
-    p.add_argument('--strengths', default='1,0.5,0.3')
-    a = p.parse_args(argv)
+def setup():
+    ("The protocol's parts: the judge, the recordings-like clips, the vocal and clean curves, the audio-diffusion demo "
+     "and its options, the commit.")
     torch.set_num_threads(1)
     judge, data = load_pretrained(tc.MODELS/'judge'), tc.Recordings(SynthFoley(seed=0))
     vw, vsr, _ = tc.voice('/tmp')
@@ -36,17 +32,34 @@ def main(argv=None):
     clean = breakpoints(tc.clean_points(vocal), duration=tc.SECONDS, name='clean breakpoints')
     g, opts = tc.demo('audio-diffusion')
     commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True)
+    return judge, data, vocal, clean, g, opts, commit.stdout.strip()
+
+
+def summarise(per:dict) -> dict:
+    "One setting's row: each E-L1, the judge's recognition and the vocal gap, as spreads over the seeds of `per`."
+    row = {m: tc.spread([r[m] for r in per.values()]) for m in ('free', 'rerank', 'guided', 'follow', 'real')}
+    row['judge'] = {m: tc.spread([r['judge'][m] for r in per.values()]) for m in ('free', 'guided', 'follow')}
+    row['vocal_gap'] = tc.spread([r['vocal']['gap'] for r in per.values()])
+    return row
+
+
+def main(argv=None):
+    p = argparse.ArgumentParser()
+    p.add_argument('--n', type=int, default=2)
+    p.add_argument('--k', type=int, default=4)
+    p.add_argument('--seeds', default='0,1,2')
+    p.add_argument('--strengths', default='1,0.5,0.3')
+    a = p.parse_args(argv)
+    judge, data, vocal, clean, g, opts, commit = setup()
     path = ROOT/'nbs'/'results'/'ad_curve_strength.json'
     doc = json.loads(path.read_text()) if path.is_file() else dict(about=__doc__.split('\n\n')[0], runs={})
     out = doc['runs'].setdefault(a.seeds, dict(strengths={}))   # a strength run again replaces its row
-    out.update(n=a.n, k=a.k, cpu=cpu_info()['model'], commit=commit.stdout.strip())
+    out.update(n=a.n, k=a.k, cpu=cpu_info()['model'], commit=commit)
     for s in [float(v) for v in a.strengths.split(',')]:
         t0 = time.process_time()
         per = {sd: tc.run_seed(g, dict(opts, curve_strength=s), judge, a.n, a.k, data, vocal, clean, sd)
                for sd in [int(v) for v in a.seeds.split(',')]}
-        row = {m: tc.spread([r[m] for r in per.values()]) for m in ('free', 'rerank', 'guided', 'follow', 'real')}
-        row['judge'] = {m: tc.spread([r['judge'][m] for r in per.values()]) for m in ('free', 'guided', 'follow')}
-        row['vocal_gap'] = tc.spread([r['vocal']['gap'] for r in per.values()])
+        row = summarise(per)
         row['cpu_seconds'] = round(time.process_time() - t0, 1)
         out['strengths'][str(s)] = row
         print(s, json.dumps({k: v for k, v in row.items()}, default=float), flush=True)

@@ -12,15 +12,13 @@ t < f T (the last steps), `early<f>` only at t >= f T. Same protocol as ad_curve
 
 Writes research/control/ad_guide_variants.json: one row a variant and strength.
 """
-import argparse, json, subprocess, sys, time
+import argparse, json, sys, time
 from pathlib import Path
-import torch
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT/'bench'))
 import timing_control as tc  # noqa: E402
-from foleybook.pretrained import load_pretrained  # noqa: E402
-from foleybook.control import from_audio, breakpoints, FLOOR_DB  # noqa: E402
-from foleybook.data.synth import SynthFoley  # noqa: E402
+from ad_curve_strength import setup, summarise  # noqa: E402  (this folder: the same protocol's parts)
+from foleybook.control import FLOOR_DB  # noqa: E402
 from foleybook.fastpath import cpu_info  # noqa: E402
 from foleybook.diffusion.audio_diffusion import LoudnessGuide  # noqa: E402
 
@@ -58,13 +56,7 @@ def main(argv=None):
     p.add_argument('--variants', default='uniform:0.25,peak30:0.25,peak30:0.5')
     p.add_argument('--out', default=str(Path(__file__).with_suffix('.json')))
     a = p.parse_args(argv)
-    torch.set_num_threads(1)
-    judge, data = load_pretrained(tc.MODELS/'judge'), tc.Recordings(SynthFoley(seed=0))
-    vw, vsr, _ = tc.voice('/tmp')
-    vocal = from_audio(vw, vsr, name='vocal imitation').at(100., round(tc.SECONDS * 100))
-    clean = breakpoints(tc.clean_points(vocal), duration=tc.SECONDS, name='clean breakpoints')
-    g, opts = tc.demo('audio-diffusion')
-    commit = subprocess.run(['git', 'rev-parse', '--short', 'HEAD'], cwd=ROOT, capture_output=True, text=True)
+    judge, data, vocal, clean, g, opts, commit = setup()
     path = Path(a.out)
     doc = json.loads(path.read_text()) if path.is_file() else dict(about=__doc__.split('\n\n')[0], rows={})
     for v in a.variants.split(','):
@@ -75,11 +67,9 @@ def main(argv=None):
         t0 = time.process_time()
         per = {sd: tc.run_seed(g, dict(opts, curve_strength=float(s)), judge, a.n, a.k, data, vocal, clean, sd)
                for sd in [int(x) for x in a.seeds.split(',')]}
-        row = {m: tc.spread([r[m] for r in per.values()]) for m in ('free', 'rerank', 'guided', 'follow', 'real')}
-        row['judge'] = {m: tc.spread([r['judge'][m] for r in per.values()]) for m in ('free', 'guided', 'follow')}
+        row = summarise(per)
         row['judge_per_seed'] = {str(sd): r['judge'] for sd, r in per.items()}
-        row['vocal_gap'] = tc.spread([r['vocal']['gap'] for r in per.values()])
-        row.update(n=a.n, k=a.k, seeds=a.seeds, cpu=cpu_info()['model'], commit=commit.stdout.strip(),
+        row.update(n=a.n, k=a.k, seeds=a.seeds, cpu=cpu_info()['model'], commit=commit,
                    cpu_seconds=round(time.process_time() - t0, 1))
         doc['rows'][v] = row
         j = row['judge']
