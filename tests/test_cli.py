@@ -41,6 +41,16 @@ def test_debug_recipe_runs_all_stages(debug_exp):
     assert (set(rep['level']) == set(DCASE_CLASSES)
             and all(v['generated']['full_scale'] == 0 for v in rep['level'].values()))
     assert '## Level of the generated and the real clips' in report and '## Stage times' in report
+    # it opens with a row per class: recognised, FAD in units of real, level against the real clips, whether it counts
+    assert report.index('## Per class') < report.index('## Summary')
+    head = report.split('## Per class')[1].split('## Summary')[0]
+    for c in DCASE_CLASSES:
+        row = next(line for line in head.splitlines() if line.startswith(f"| dcase2023 | {c} | "))
+        assert row.split(' | ')[2] == f"{rep['class_accuracy'][c]:.0%}".replace('%', ' %'), row
+        assert row.split(' | ')[5].startswith('yes' if c in rep['counted_classes'] else 'no: '), row
+    assert set(rep['controls']) == {'white_noise', 'envelope_noise'}
+    counted = [rep['class_accuracy'][c] for c in rep['counted_classes']]
+    assert rep['accuracy_counted'] == (pytest.approx(sum(counted) / len(counted)) if counted else None)
     assert json.loads(r.marker('evaluate').read_text())['generated_accuracy'] == rep['generated_accuracy']
 
 

@@ -11,7 +11,7 @@ from ..features import frame_rms, frames_to_samples
 
 # %% auto #0
 __all__ = ['CONTROLS', 'COUNT_FACTOR', 'white_noise', 'envelope_noise', 'control_clips', 'counted_classes', 'counted_accuracy',
-           'real_draw', 'distance_ratio']
+           'real_draw', 'distance_ratio', 'stat_cell', 'counts_cell', 'class_table']
 
 # %% ../../nbs/12h_controls.ipynb #4ac51eb8
 def _rms(x): return float(np.sqrt(np.mean(np.square(x)))) if len(x) else 0.
@@ -83,3 +83,32 @@ def distance_ratio(d, # a distance (FAD, KAD)
     "`d / d_real` (None when either is missing or `d_real` is not positive)."
     if d is None or d_real is None or not np.isfinite(d_real) or d_real <= 0: return None
     return float(d) / float(d_real)
+
+# %% ../../nbs/12h_controls.ipynb #61409624
+def stat_cell(v, # a number, a `{mean, min, max, n}` statistic over seeds, or None
+              scale:float=1., fmt:str='{:.0f}', unit:str='') -> str: # a factor (100: percent), the format, a unit
+    "A table cell: the number, or the statistic's mean and its range over the seeds where it has one ('-': none)."
+    if v is None: return '-'
+    if not isinstance(v, dict): return fmt.format(v * scale) + unit
+    lo, hi = fmt.format(v['min'] * scale), fmt.format(v['max'] * scale)
+    return fmt.format(v['mean'] * scale) + unit + (f" ({lo} to {hi})" if v.get('n', 1) > 1 and lo != hi else '')
+
+def counts_cell(counted:list, # `counted_classes` of each seed
+                c:str) -> str: # a class
+    "Whether class `c` counts: 'yes', or 'no' and why (one seed); over seeds, on how many and why not elsewhere."
+    ds = [d[c] for d in counted if c in d]
+    if not ds: return '-'
+    k = sum(bool(d['counts']) for d in ds)
+    why = next((d['why'].replace('_', ' ') for d in ds if not d['counts']), '')
+    if len(ds) == 1: return 'yes' if k else f"no: {why}"
+    return f"{k}/{len(ds)} seeds" + (f"; not where {why}" if k < len(ds) else '')
+
+def class_table(rows:dict) -> str: # {system: {class: {accuracy, fad_ratio, level, counts}}}: numbers or statistics
+    "The markdown table per system and class: recognised, FAD in units of real, level against real (dB), counts."
+    lines = ['| system | class | recognised | FAD / real | level vs real | counts |', '|---' * 6 + '|']
+    for name, per in rows.items():
+        lines += [f"| {name} | {c} | {stat_cell(d.get('accuracy'), 100, unit=' %')} | "
+                  f"{stat_cell(d.get('fad_ratio'), fmt='{:.1f}')} | "
+                  f"{stat_cell(d.get('level'), fmt='{:+.1f}', unit=' dB')} | {d.get('counts') or '-'} |"
+                  for c, d in per.items()]
+    return '\n'.join(lines)

@@ -339,6 +339,7 @@ def write_report(table:pd.DataFrame, # from `evaluate`, or None (a report of `se
                  path, # the markdown file to write (plots go next to it)
                  title:str='foleybook evaluation', # the report's title
                  notes:str=None, # free text under the title (systems, data, settings)
+                 lead:str=None, # markdown after the notes, before the table's sections (a recipe's table per class)
                  html:bool=False, # also write path.with_suffix('.html')
                  plots:bool=True, # draw png plots
                  extra:dict=None, # more numbers for report.json (e.g. a recipe's real_accuracy, stage_seconds)
@@ -348,7 +349,7 @@ def write_report(table:pd.DataFrame, # from `evaluate`, or None (a report of `se
     path = Path(path)
     if table is not None and not len(table): raise DataError("write_report: the table is empty")
     path.parent.mkdir(parents=True, exist_ok=True)
-    out = ([f"# {title}", ''] + ([notes, ''] if notes else [])
+    out = ([f"# {title}", ''] + ([notes, ''] if notes else []) + ([lead, ''] if lead else [])
            + (_table_md(table, path, plots) if table is not None else []))
     for head, text in sections: out += [f"## {head}", '', text, '']
     with atomic_write(path, 'w') as f: f.write('\n'.join(out))

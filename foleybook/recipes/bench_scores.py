@@ -12,13 +12,15 @@ from ..audio import load_audio, pad_or_trim, resample
 from ..outputs import write_clip
 from ..eval.report import evaluate, summarize, fad_matrix, class_files
 from ..eval.metrics import fad, kad
-from ..eval.controls import control_clips, counted_classes, real_draw
+from ..eval.controls import (control_clips, counted_classes, real_draw, counted_accuracy, counts_cell,
+                                     distance_ratio, class_table)
 from ..eval.system_metrics import mis_score, envelope_peak, level_table, class_accuracy
 from .engine import Recipe
 
 # %% auto #0
 __all__ = ['CONTROLS_LAYOUT', 'conversion_note', 'judge_format', 'to_format', 'judge_accuracy', 'audio_seconds', 'system_costs',
-           'embedder_key', 'pairwise_distance', 'class_scores', 'free_scores', 'seed_controls']
+           'embedder_key', 'pairwise_distance', 'class_scores', 'free_scores', 'seed_controls', 'table_in_units',
+           'class_lead']
 
 # %% ../../nbs/13d_bench_scores.ipynb #706ebce2
 def conversion_note(rates, # the sample rates of the clips
@@ -238,3 +240,30 @@ def seed_controls(split, # a split folder: split/train/<Class>/, split/test/<Cla
     out['stamp'] = stamp
     with atomic_write(saved, 'w') as f: json.dump(out, f, indent=1, default=float)
     return out
+
+# %% ../../nbs/13d_bench_scores.ipynb #b4916ce0
+def table_in_units(table, # `foleybook.eval.report.evaluate`'s table, the judge among its embedders
+                   clf, # the judge
+                   ctl:dict) -> tuple: # `seed_controls` of the split and judge
+    ("({class: {accuracy, fad_ratio, counts}}, {counted_classes, accuracy_counted, fad_ratio, controls}) of the "
+     "generated classes of `table`.")
+    acc, fads = summarize(table)['class_accuracy'], fad_matrix(table, clf.name)
+    per = {c: dict(accuracy=acc.get(c), counts=counts_cell([ctl['counted']], c),
+                   fad_ratio=distance_ratio(float(fads.loc[c, c]) if c in fads.columns else None,
+                                            ctl['fad_real'].get(c))) for c in fads.index}
+    counted = {c: d for c, d in ctl['counted'].items() if c in per}
+    ratios = [d['fad_ratio'] for d in per.values() if d['fad_ratio'] is not None]
+    return per, dict(counted_classes=[c for c, d in counted.items() if d['counts']],
+                     accuracy_counted=counted_accuracy(per, counted),
+                     fad_ratio=float(np.mean(ratios)) if ratios else None, controls=ctl['recognised'])
+
+def class_lead(name:str, # the system (or recipe)
+               per_class:dict, # `table_in_units`'s rows
+               level:dict) -> str: # `level_table` of the generated and the real clips
+    "The section a recipe's report opens with: `class_table` of its classes, each with its level against the real."
+    db = lambda c, k: ((level.get(c) or {}).get(k) or {}).get('rms_dbfs')
+    gap = lambda c: None if db(c, 'real') is None or db(c, 'generated') is None else db(c, 'generated') - db(c, 'real')
+    return ("## Per class\n\n" + class_table({name: {c: dict(d, level=gap(c)) for c, d in per_class.items()}})
+            + "\n\nFAD / real: the judge's FAD over that of as many real train clips to the held-out ones. A class "
+              "counts where the judge recognises each control (white noise at a held-out clip's level, its envelope on "
+              "white noise) at most 1.5 times chance.")

@@ -25,7 +25,7 @@ __all__ = ['SPLIT_READS', 'VOCODER', 'class_folders', 'find_dev_folder', 'stage_
            'link_or_copy', 'stage_split', 'train_clips', 'resume_note', 'run_trainer', 'stage_vocoder', 'recipe_device',
            'data_profile', 'stage_generate', 'precision_record', 'precision_section', 'recipe_judge',
            'train_recipe_classifier', 'classifier_mel', 'plot_class_mels', 'Evaluation', 'class_metrics',
-           'stage_evaluate', 'stage_train', 'part_stage', 'system_recipe']
+           'split_controls', 'stage_evaluate', 'stage_train', 'part_stage', 'system_recipe']
 
 # %% ../../nbs/13c_stages.ipynb #6d35df92
 def _audio_files(folder) -> list:
@@ -324,6 +324,7 @@ class Evaluation:
     real:dict=None # {class: [real clip files]}
     notes:list=field(default_factory=list) # sentences under the report's title
     sections:list=field(default_factory=list) # (title, markdown) sections of `report.md`
+    per_class:dict=None # {class: {accuracy, fad_ratio, counts}}: the rows of the table `report.md` opens with
 
 def class_metrics(r:Recipe, ev:Evaluation) -> dict:
     ("The classifier evaluation of a class-conditional recipe: accuracy / FAD / KAD of the generated vs held-out "
@@ -353,7 +354,17 @@ def class_metrics(r:Recipe, ev:Evaluation) -> dict:
     png = plot_class_mels(gen, test, classes, r.path('report', 'mels.png'), mel=classifier_mel(r))
     ev.sections.append(('Mel spectrograms per class', f"![mels]({png.relative_to(r.out)})"))
     return dict(real_accuracy=real['all'], real_class_accuracy={c: real[c] for c in classes},
-                bad_files=splits.get('bad', {}), judge=clf.judge_key)
+                bad_files=splits.get('bad', {}), judge=clf.judge_key, **split_controls(r, ev))
+
+def split_controls(r:Recipe, ev:Evaluation) -> dict:
+    ("The split's controls heard by the judge (`seed_controls`, as the benchmark's) against `ev.table` "
+     "(`table_in_units`): `ev.per_class` filled, the classes that count, their mean accuracy, the mean FAD / real.")
+    from foleybook.recipes.bench_scores import seed_controls, table_in_units
+    prof = data_profile(r)
+    ctl = seed_controls(r.path('data'), ev.classifier, dict(sample_rate=prof.sample_rate, duration=prof.duration),
+                        r.path('report', 'controls'), seed=r.seed)
+    ev.per_class, numbers = table_in_units(ev.table, ev.classifier, ctl)
+    return numbers
 
 # %% ../../nbs/13c_stages.ipynb #56d39b04
 def stage_evaluate(r:Recipe) -> dict:
@@ -361,6 +372,7 @@ def stage_evaluate(r:Recipe) -> dict:
      "recipe's device, the level of the generated vs the real clips, every stage's times; `report.md` and "
      "`report.json`.")
     from foleybook.eval.report import write_report, level_section, times_section
+    from foleybook.recipes.bench_scores import class_lead
     from foleybook.eval.system_metrics import level_table
     t0, c0, name = time.time(), time.process_time(), r.current or 'evaluate'
     ev, system = Evaluation(recipe_device(r)), r.spec.system
@@ -371,6 +383,7 @@ def stage_evaluate(r:Recipe) -> dict:
     if ev.generated:
         numbers['level'] = level_table(ev.generated, ev.real or {})
         ev.sections.append(('Level of the generated and the real clips', level_section(numbers['level'])))
+    lead = class_lead(r.spec.name, ev.per_class, numbers.get('level', {})) if ev.per_class else None
     done = {n: m for n, m in r.status().items() if m and n != name}
     prec = next((m['precision'] for m in done.values() if 'precision' in m), None)   # as the generate stage ran
     if prec is not None: ev.sections.append(('Inference precision', precision_section(prec)))
@@ -382,7 +395,7 @@ def stage_evaluate(r:Recipe) -> dict:
     times = {**{n: m['seconds'] for n, m in done.items()}, name: round(time.time() - t0, 2)}
     cpu = {**{n: m.get('cpu_seconds') for n, m in done.items()}, name: round(time.process_time() - c0, 2)}
     write_report(ev.table, r.path('report.md'), title=f"foleybook recipe {r.spec.name}, preset {r.preset_name}",
-                 notes=' '.join(ev.notes) or None,
+                 notes=' '.join(ev.notes) or None, lead=lead,
                  extra=dict(numbers, precision=prec, stage_seconds=times, stage_cpu_seconds=cpu, recipe=r.spec.name,
                             preset=r.preset_name,
                             **sampling),
