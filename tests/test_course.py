@@ -104,3 +104,20 @@ def test_no_machine_paths(kind):
     texts = _notebook_texts() if kind == 'notebooks' else _file_texts()
     bad = [f'{place}: {w!r}' for place, text, out in texts for w in machine_paths(text, out)]
     assert not bad, 'absolute paths:\n' + '\n'.join(bad)
+
+
+PROSE_LIMIT = 2000   # words of prose a chapter holds at most: a chapter is read, a longer one is a lab diary
+
+
+def prose_words(nb:dict) -> int:
+    "The words (whitespace-separated) of a notebook's markdown cells."
+    return sum(len(''.join(c['source']).split()) for c in nb['cells'] if c['cell_type'] == 'markdown')
+
+
+def test_chapters_are_short():
+    "No chapter (the index included) holds over `PROSE_LIMIT` words of prose."
+    assert prose_words(dict(cells=[dict(cell_type='markdown', source=['one two\n', 'three']),
+                                   dict(cell_type='code', source=['x = 1 # four five'])])) == 3
+    long = {p.name: n for p in sorted((ROOT/'nbs').glob('*.ipynb'))
+            if (n := prose_words(json.loads(p.read_text()))) > PROSE_LIMIT}
+    assert not long, f"chapters over {PROSE_LIMIT} words of prose: {long}"
