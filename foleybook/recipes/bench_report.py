@@ -137,6 +137,10 @@ def plot_accuracy(summary:dict):
     "Heat map of the judge's accuracy per class (columns) and class-conditional system (rows), mean over seeds."
     from matplotlib.figure import Figure
     names, classes = [n for n, d in summary.items() if d['kind'] == 'classes'], _classes(summary)
+    if not names or not classes:   # e.g. MTCRNN alone: no class to judge
+        fig = Figure(figsize=(4, 1.2)); ax = fig.subplots(); ax.axis('off')
+        ax.text(0.5, 0.5, 'no class-conditional system in this run', ha='center', va='center', fontsize=9)
+        return fig
     a = np.array([[(summary[n]['per_class'].get(c,
                                                 {}).get('accuracy') or {}).get('mean', np.nan) for c in classes]
                   for n in names])
@@ -195,6 +199,7 @@ def write_bench_report(out, # the benchmark folder
                        settings:dict) -> dict: # preset, data, fmt, dcase, ...
     "Write `report.json` (settings, every score, the summary), `report.md` and the plots; return the report's dict."
     out, summary = Path(out), summarize_bench(scores)
+    rows = bench_class_rows(scores, settings.get('controls'))
     rep = dict(settings=settings, summary=summary,
                scores={n: {str(k): v for k, v in d.items()} for n, d in scores.items()})
     for name, fn in PLOTS.items(): fn(summary).savefig(out/f"{name}.png", dpi=70)
@@ -209,8 +214,8 @@ def write_bench_report(out, # the benchmark folder
           f"format first. "
           "Numbers are means over the seeds, with their range in brackets. MTCRNN takes a control curve, not a class: "
           "its FAD is class-free, "
-          "against its own held-out texture clips.", '', '## Per system and class', '',
-          class_table(bench_class_rows(scores, settings.get('controls'))), '', '## Per system', '',
+          "against its own held-out texture clips.", '',
+          *(['## Per system and class', '', class_table(rows), ''] if rows else []), '## Per system', '',
           bench_table(summary), '',
           '## Accuracy per class', '', '![accuracy](accuracy.png)', '', '## Quality against training time', '',
           '![quality](quality.png)', '',
