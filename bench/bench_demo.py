@@ -19,8 +19,8 @@ OUT/recordings (`recordings_one_gain`: the same draws but one gain for every cli
 of their crest factors). MTCRNN, which takes no class, trains on SynthFoley's textures whatever the data. `--set`
 changes a system's preset as `foleybook bench --set` does; `--ablation NAME --what TEXT` files the scores under the
 results file's `ablations` (its `scores` kept). The committed `nbs/results/bench_recordings.json` (every system on
-seed 0; the four class-conditional systems, whose demo presets level recordings, on seeds 0-2 both ways, the DCASE
-baseline on seeds 0-4):
+seeds 0-2; the four class-conditional systems, whose demo presets level recordings, both ways, the DCASE baseline on
+seeds 0-4; MTCRNN's three seeds from their own OUT, its scores put in place of the file's MTCRNN entry):
 
     python bench/bench_demo.py exp/bench-recordings --data recordings --seeds 0 --set dcase2023.level_train=null \
         --set diffwave.level_train=null --set specvqgan.level_train=null --set audio-diffusion.level_train=null
@@ -40,6 +40,8 @@ baseline on seeds 0-4):
         --systems specvqgan,audio-diffusion
     python bench/bench_demo.py exp/bench-recordings-one-gain --data recordings_one_gain --seeds 0 \
         --systems dcase2023,diffwave
+    python bench/bench_demo.py exp/bench-recordings-mtcrnn --data recordings --seeds 0,1,2 --systems mtcrnn \
+        --results exp/bench-recordings-mtcrnn/results.json
     R=nbs/results/bench_recordings.json
     python bench/bench_demo.py exp/bench-recordings --data recordings --report-only --results $R
     python bench/bench_demo.py exp/bench-recordings-peak --data recordings --systems diffwave --report-only --merge \
@@ -72,10 +74,10 @@ def collect(out:Path, systems=None) -> dict:
     return scores
 
 def rescore(out:Path, seeds, systems, preset:str='demo', dev=None):
-    ("Score every finished (seed, system) experiment under OUT again with its seed's judge; no recipe runs (`dev`: "
-     "the data's folder, default OUT/data).")
+    ("Score every finished (seed, system) experiment under OUT again with its seed's judge and controls; no recipe "
+     "runs (`dev`: the data's folder, default OUT/data).")
     from foleybook.recipes.engine import Recipe
-    from foleybook.recipes.bench import score_system, bench_format, bench_judge, BENCH_PRESETS
+    from foleybook.recipes.bench import score_system, bench_format, bench_judge, system_controls, BENCH_PRESETS
     fmt = bench_format(dev or out/'data')
     for s in seeds:
         base = out/f"seed{s}"
@@ -86,7 +88,9 @@ def rescore(out:Path, seeds, systems, preset:str='demo', dev=None):
             st = Recipe(base/n, None, quiet=True).status()
             if not all(v is not None for v in st.values()):
                 print(f"seed {s} {n}: not finished, not scored", flush=True); continue
-            t0 = time.process_time(); score_system(n, base/n, base/'split'/'test', clf, fmt, base/'scores'/n)
+            t0 = time.process_time()   # against the controls, as `bench_job` scores
+            score_system(n, base/n, base/'split'/'test', clf, fmt, base/'scores'/n,
+                         controls=system_controls(base/n, base/'split', clf, fmt, s))
             print(f"seed {s} {n}: scored in {time.process_time() - t0:.0f} s CPU", flush=True)
 
 def merge_results(old:dict, new:dict) -> dict:

@@ -2122,6 +2122,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                     'foleybook/recipes/bench.py'),
                                          'foleybook.recipes.bench.run_bench': ('bench.html#run_bench', 'foleybook/recipes/bench.py'),
                                          'foleybook.recipes.bench.score_system': ('bench.html#score_system', 'foleybook/recipes/bench.py'),
+                                         'foleybook.recipes.bench.system_controls': ( 'bench.html#system_controls',
+                                                                                      'foleybook/recipes/bench.py'),
                                          'foleybook.recipes.bench.with_prior_control': ( 'bench.html#with_prior_control',
                                                                                          'foleybook/recipes/bench.py')},
             'foleybook.recipes.bench_report': { 'foleybook.recipes.bench_report._classes': ( 'bench_report.html#_classes',

@@ -29,7 +29,7 @@ from contextlib import nullcontext
 # %% auto #0
 __all__ = ['BENCH_SYSTEMS', 'BENCH_PRESETS', 'RECORDINGS_SEED', 'BENCH_DATA', 'SCORES_LAYOUT', 'bench_sets', 'bench_data',
            'bench_format', 'bench_split', 'bench_judge', 'in_units_of_real', 'score_system', 'prior_control',
-           'with_prior_control', 'BenchStatus', 'run_bench', 'bench_job']
+           'with_prior_control', 'BenchStatus', 'run_bench', 'bench_job', 'system_controls']
 
 # %% ../../nbs/13e_bench.ipynb #0e7a8032
 # system -> its recipe, the recipe's preset for each benchmark preset, the demo target of its recipe (metric, bar)
@@ -148,8 +148,8 @@ def _free_files(r:Recipe) -> tuple:
     return sorted(r.path('gen', 'random').glob('*.wav')), [f for f in real if f.is_file()]
 
 # the contents of a score; a saved score of another layout is recomputed (2: KAD against the other classes; 3: each
-# control curve's correlation; 4: the classes that count, distances in units of real)
-SCORES_LAYOUT = 4
+# control curve's correlation; 4: the classes that count, distances in units of real; 5: why each class counts or not)
+SCORES_LAYOUT = 5
 
 def in_units_of_real(scores:dict, # `class_scores` of a system
                      controls:dict) -> dict: # `seed_controls` of its seed
@@ -165,7 +165,7 @@ def in_units_of_real(scores:dict, # `class_scores` of a system
     counted = {c: d for c, d in controls['counted'].items() if c in per}
     ratios = {f'{m}_ratio{s}': mean(f'{m}_ratio{s}') for s in units for m in ('fad', 'kad')}
     return dict(scores, per_class=per, **ratios, counted_classes=[c for c, d in counted.items() if d['counts']],
-                accuracy_counted=counted_accuracy(per, counted))
+                accuracy_counted=counted_accuracy(per, counted), counted=counted)
 
 def score_system(name:str, # a key of `BENCH_SYSTEMS`
                  exp, # its finished experiment folder
@@ -354,8 +354,15 @@ def bench_job(out, # the benchmark folder (its data, the seed's split and judge 
     run_recipe(base/name, spec, data=str(dev) if spec.splits else 'synth',
                preset=BENCH_SYSTEMS[name]['presets'][preset], system=system, quiet=quiet, sets=s,
                split=split if spec.splits else None, verbose=not quiet)
-    controls = seed_controls(split, judge, fmt, base/'controls', seed, embedders) if spec.splits else None
-    if controls is not None:   # a diffusion system whose sampler starts from a shaped prior: that prior is a control
-        g = get_system(spec.name).assemble(Recipe(base/name, None, quiet=True))
-        controls = with_prior_control(controls, prior_control(g, split/'test', judge, fmt, seed))
-    return score_system(name, base/name, split/'test', judge, fmt, base/'scores'/name, embedders, controls)
+    return score_system(name, base/name, split/'test', judge, fmt, base/'scores'/name, embedders,
+                        system_controls(base/name, split, judge, fmt, seed, embedders))
+
+def system_controls(exp, # a finished experiment of the benchmark
+                    split, judge, fmt:dict, seed:int, embedders=()) -> dict: # as `seed_controls`'
+    ("The controls a system is scored against: its seed's (`seed_controls`), with its shaped prior alone among them "
+     "(`prior_control`) where its sampler starts from one; None for a system without classes.")
+    r = Recipe(exp, None, quiet=True)
+    if not r.spec.splits: return None
+    controls = seed_controls(split, judge, fmt, Path(split).parent/'controls', seed, embedders)
+    g = get_system(r.spec.name).assemble(r)   # a diffusion system whose sampler starts from a shaped prior
+    return with_prior_control(controls, prior_control(g, Path(split)/'test', judge, fmt, seed))

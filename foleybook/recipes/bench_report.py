@@ -113,7 +113,8 @@ def controls_table(controls:dict) -> str: # {seed: {'recognised': ..., 'counted'
 # %% ../../nbs/13f_bench_report.ipynb #e41809e9
 def bench_class_rows(scores:dict, # {system: {seed: score}}
                      controls:dict=None) -> dict: # {seed: {'counted': `counted_classes`, ...}} (the report's), or None
-    "`class_table`'s rows: per class-conditional system and class, statistics over its seeds and whether it counts."
+    ("`class_table`'s rows: per class-conditional system and class, statistics over its seeds and whether it counts "
+     "(by the score's own `counted`, else by the seed's controls).")
     out = {}
     for name, by_seed in scores.items():
         runs = {k: s for k, s in by_seed.items() if s.get('kind') == 'classes'}
@@ -123,7 +124,9 @@ def bench_class_rows(scores:dict, # {system: {seed: score}}
         level = lambda v: (v['rms_dbfs'] - v['rms_dbfs_real'] if v.get('rms_dbfs') is not None
                            and v.get('rms_dbfs_real') is not None else None)
         ctl = {str(k): v for k, v in (controls or {}).items()}   # seeds as ints, or as strings read back from json
-        counted = [ctl[str(k)]['counted'] for k in runs if str(k) in ctl]
+        # a score's own counted classes (its system's controls: a shaped prior among them), else the seed's
+        counted = [s['counted'] if 'counted' in s else ctl[str(k)]['counted'] for k, s in runs.items()
+                   if 'counted' in s or str(k) in ctl]
         out[name] = {c: dict(accuracy=_stat([v.get('accuracy') for v in per(c)]),
                              fad_ratio=_stat([v.get('fad_ratio') for v in per(c)]),
                              level=_stat([level(v) for v in per(c)]),
