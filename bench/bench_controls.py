@@ -5,6 +5,7 @@ count, the real-vs-real distances, and each committed system's accuracy over the
 
     python bench/bench_controls.py [--out FOLDER] [--seeds 0,1,2]
     python bench/bench_controls.py --prior [--out FOLDER]   # the DiffWave demo's prior, added to the synth rows
+    python bench/bench_controls.py --systems-only          # the systems' accuracies again, from the results files
 """
 import argparse, json, platform, subprocess, time
 from pathlib import Path
@@ -48,13 +49,7 @@ def main(out='bench_controls_run', seeds=(0, 1, 2), result='nbs/results/bench_co
                             recognised=ctl_none['recognised'], counted=ctl_none['counted'],
                             answered_none={k: {c: float(v) for c, v in d.items()}
                                            for k, d in answered_none(none, ctl_none, real, fmt).items()})
-            systems = {}
-            for name, by_seed in committed.items():
-                s = by_seed.get(str(seed))
-                if not s or s.get('kind') != 'classes': continue
-                per = {c: v['accuracy'] for c, v in s['per_class'].items()}
-                systems[name] = dict(accuracy=s['accuracy'], accuracy_counted=counted_accuracy(per, ctl['counted']),
-                                     committed_accuracy_real=s['accuracy_real'])
+            systems = systems_of(committed, seed, ctl['counted'])
             rows.append(dict(data=data, seed=seed, judge=clf.judge_key, accuracy_real=acc_real,
                              recognised=ctl['recognised'], counted=ctl['counted'],
                              fad_real=ctl['fad_real'], kad_real=ctl['kad_real'], fad=ctl['fad'], kad=ctl['kad'],
@@ -62,6 +57,36 @@ def main(out='bench_controls_run', seeds=(0, 1, 2), result='nbs/results/bench_co
             print(data, seed, {c: d['counts'] for c, d in ctl['counted'].items()},
                   {c: d['counts'] for c, d in ctl_none['counted'].items()}, flush=True)
             save(rows, result)
+
+def systems_of(committed:dict, seed:int, counted:dict) -> dict:
+    "Each committed class-conditional system's accuracy on a seed, over all classes and over the counted ones."
+    systems = {}
+    for name, by_seed in committed.items():
+        s = by_seed.get(str(seed))
+        if not s or s.get('kind') != 'classes': continue
+        per = {c: v['accuracy'] for c, v in s['per_class'].items()}
+        systems[name] = dict(accuracy=s['accuracy'], accuracy_counted=counted_accuracy(per, counted),
+                             committed_accuracy_real=s['accuracy_real'])
+    return systems
+
+def refresh_systems(result='nbs/results/bench_controls.json'):
+    ("After a committed results file changed (a system run again): each row's `systems` from it, over the row's own "
+     "counted classes, and a recordings row's `prior_noise` from a score that counted its prior (no judge or control "
+     "made again).")
+    res = json.loads(Path(result).read_text())
+    for row in res['rows']:
+        committed = json.loads(Path(COMMITTED[row['data']]).read_text())['scores']
+        row['systems'] = systems_of(committed, row['seed'], row['counted'])
+        for name, by_seed in committed.items():   # a system scored against its own shaped prior too (its `counted`)
+            sc = by_seed.get(str(row['seed'])) or {}
+            prior = {c: d['controls']['prior_noise'] for c, d in (sc.get('counted') or {}).items()
+                     if 'prior_noise' in d['controls']}
+            if prior and row['data'] != 'synth':   # the synth rows': the committed demo model's (`add_prior`)
+                row['prior_noise'] = dict(system=name, recognised=prior, counted=sc['counted'],
+                                          accuracy_counted=sc['accuracy_counted'])
+        assert all(v['committed_accuracy_real'] == row['accuracy_real']['all'] for v in row['systems'].values()), \
+            f"{row['data']} seed {row['seed']}: a committed run was judged by another judge"
+    save(res['rows'], result)
 
 def save(rows, result):
     "Write the results file with the rows so far."
@@ -104,6 +129,9 @@ if __name__ == '__main__':
     ap.add_argument('--out', default='bench_controls_run')
     ap.add_argument('--seeds', default='0,1,2')
     ap.add_argument('--prior', action='store_true', help="add the committed DiffWave demo's prior as a control")
+    ap.add_argument('--systems-only', action='store_true',
+                    help="recompute the rows' systems from the committed results files (after a system ran again)")
     a = ap.parse_args()
-    if a.prior: add_prior(a.out)
+    if a.systems_only: refresh_systems()
+    elif a.prior: add_prior(a.out)
     else: main(a.out, tuple(int(s) for s in a.seeds.split(',')))

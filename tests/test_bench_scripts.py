@@ -124,3 +124,32 @@ def test_bench_demo_bad_input_is_one_line_and_exit_code_2(tmp_path):
                             *args], capture_output=True, text=True, timeout=300)
         assert r.returncode == 2 and r.stderr.startswith('bench_demo: error: ') and msg in r.stderr, r.stderr
         assert 'Traceback' not in r.stderr and not list((tmp_path/'out').glob('seed*'))   # nothing run, no split
+
+def test_bench_controls_refresh_takes_the_new_runs_and_their_own_prior(tmp_path, monkeypatch):
+    "`--systems-only`: each row's systems over its counted classes, and a prior a recordings score counted itself."
+    import bench_controls as bc
+    per = lambda a, b: {'A': {'accuracy': a}, 'B': {'accuracy': b}}
+    counted = {'A': {'counts': True, 'why': ''}, 'B': {'counts': False, 'why': 'white_noise recognised 100%'}}
+    own = {'A': {'counts': False, 'why': 'prior_noise recognised 90%', 'controls': {'prior_noise': 0.9}},
+           'B': {'counts': False, 'why': 'x', 'controls': {'prior_noise': 0.0, 'white_noise': 1.0}}}
+    runs = {'synth': {'s': {'0': dict(kind='classes', accuracy=0.5, accuracy_real=1.0, per_class=per(0.8, 0.2))}},
+            'recordings': {'s': {'0': dict(kind='classes', accuracy=0.4, accuracy_real=0.9, per_class=per(0.6, 0.2),
+                                          counted=own, accuracy_counted=None)},
+                           'm': {'0': dict(kind='free', accuracy_real=0.9)}}}
+    files = {}
+    for data, scores in runs.items():
+        files[data] = tmp_path/f'{data}.json'; files[data].write_text(json.dumps(dict(scores=scores)))
+    monkeypatch.setattr(bc, 'COMMITTED', {k: str(v) for k, v in files.items()})
+    res = tmp_path/'controls.json'
+    row = lambda data, real: dict(data=data, seed=0, counted=counted, accuracy_real={'all': real}, systems={})
+    res.write_text(json.dumps(dict(rows=[row('synth', 1.0), row('recordings', 0.9)])))
+    bc.refresh_systems(str(res))
+    synth, rec = json.loads(res.read_text())['rows']
+    assert synth['systems'] == {'s': dict(accuracy=0.5, accuracy_counted=0.8, committed_accuracy_real=1.0)}
+    assert rec['systems']['s']['accuracy_counted'] == 0.6 and 'm' not in rec['systems']   # a free system: no classes
+    assert 'prior_noise' not in synth and rec['prior_noise'] == dict(system='s', recognised={'A': 0.9, 'B': 0.0},
+                                                                    counted=own, accuracy_counted=None)
+    res.write_text(json.dumps(dict(rows=[row('synth', 0.5)])))   # a committed run judged by another judge: refused
+    try: bc.refresh_systems(str(res))
+    except AssertionError as e: assert 'another judge' in str(e)
+    else: raise AssertionError('a run of another judge was taken')
