@@ -20,7 +20,7 @@ from .engine import Recipe
 # %% auto #0
 __all__ = ['CONTROLS_LAYOUT', 'conversion_note', 'judge_format', 'to_format', 'judge_accuracy', 'audio_seconds', 'system_costs',
            'embedder_key', 'pairwise_distance', 'class_scores', 'free_scores', 'seed_controls', 'table_in_units',
-           'class_lead']
+           'split_controls', 'class_lead']
 
 # %% ../../nbs/13d_bench_scores.ipynb #706ebce2
 def conversion_note(rates, # the sample rates of the clips
@@ -256,6 +256,17 @@ def table_in_units(table, # `foleybook.eval.report.evaluate`'s table, the judge 
     return per, dict(counted_classes=[c for c, d in counted.items() if d['counts']],
                      accuracy_counted=counted_accuracy(per, counted),
                      fad_ratio=float(np.mean(ratios)) if ratios else None, controls=ctl['recognised'])
+
+def split_controls(r, # a recipe (`Recipe`) at its evaluate stage
+                   ev) -> dict: # its `Evaluation`, the judge and the `evaluate` table made
+    ("A recipe's split's controls heard by its judge (`seed_controls`, as the benchmark's) against `ev.table` "
+     "(`table_in_units`): `ev.per_class` filled, the classes that count, their mean accuracy, the mean FAD / real.")
+    from foleybook.recipes.stages import data_profile
+    prof = data_profile(r)
+    ctl = seed_controls(r.path('data'), ev.classifier, dict(sample_rate=prof.sample_rate, duration=prof.duration),
+                        r.path('report', 'controls'), seed=r.seed)
+    ev.per_class, numbers = table_in_units(ev.table, ev.classifier, ctl)
+    return numbers
 
 def class_lead(name:str, # the system (or recipe)
                per_class:dict, # `table_in_units`'s rows

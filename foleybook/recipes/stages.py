@@ -25,7 +25,7 @@ __all__ = ['SPLIT_READS', 'VOCODER', 'class_folders', 'find_dev_folder', 'stage_
            'link_or_copy', 'stage_split', 'train_clips', 'resume_note', 'run_trainer', 'stage_vocoder', 'recipe_device',
            'data_profile', 'stage_generate', 'precision_record', 'precision_section', 'recipe_judge',
            'train_recipe_classifier', 'classifier_mel', 'plot_class_mels', 'Evaluation', 'class_metrics',
-           'split_controls', 'stage_evaluate', 'stage_train', 'part_stage', 'system_recipe']
+           'stage_evaluate', 'stage_train', 'part_stage', 'system_recipe']
 
 # %% ../../nbs/13c_stages.ipynb #6d35df92
 def _audio_files(folder) -> list:
@@ -331,6 +331,7 @@ def class_metrics(r:Recipe, ev:Evaluation) -> dict:
      "clips, the classifier's accuracy on the real ones, mels.")
     from foleybook.eval.report import evaluate, class_files
     from foleybook.eval.system_metrics import class_accuracy, class_clips
+    from foleybook.recipes.bench_scores import split_controls
     gen, test = r.need('generate', 'generated clips', r.path('gen')), r.need('split', 'the held-out split',
                                                                              r.path('data', 'test'))
     classes, clf = classes_of(r), recipe_judge(r).to(ev.device)
@@ -355,16 +356,6 @@ def class_metrics(r:Recipe, ev:Evaluation) -> dict:
     ev.sections.append(('Mel spectrograms per class', f"![mels]({png.relative_to(r.out)})"))
     return dict(real_accuracy=real['all'], real_class_accuracy={c: real[c] for c in classes},
                 bad_files=splits.get('bad', {}), judge=clf.judge_key, **split_controls(r, ev))
-
-def split_controls(r:Recipe, ev:Evaluation) -> dict:
-    ("The split's controls heard by the judge (`seed_controls`, as the benchmark's) against `ev.table` "
-     "(`table_in_units`): `ev.per_class` filled, the classes that count, their mean accuracy, the mean FAD / real.")
-    from foleybook.recipes.bench_scores import seed_controls, table_in_units
-    prof = data_profile(r)
-    ctl = seed_controls(r.path('data'), ev.classifier, dict(sample_rate=prof.sample_rate, duration=prof.duration),
-                        r.path('report', 'controls'), seed=r.seed)
-    ev.per_class, numbers = table_in_units(ev.table, ev.classifier, ctl)
-    return numbers
 
 # %% ../../nbs/13c_stages.ipynb #56d39b04
 def stage_evaluate(r:Recipe) -> dict:
