@@ -258,11 +258,10 @@ def table_in_units(table, # `foleybook.eval.report.evaluate`'s table, the judge 
                      fad_ratio=float(np.mean(ratios)) if ratios else None, controls=ctl['recognised'])
 
 def split_controls(r, # a recipe (`Recipe`) at its evaluate stage
-                   ev) -> dict: # its `Evaluation`, the judge and the `evaluate` table made
+                   ev, # its `Evaluation`, the judge and the `evaluate` table made
+                   prof) -> dict: # the `DataProfile` of its train split (the format the judge hears)
     ("A recipe's split's controls heard by its judge (`seed_controls`, as the benchmark's) against `ev.table` "
      "(`table_in_units`): `ev.per_class` filled, the classes that count, their mean accuracy, the mean FAD / real.")
-    from foleybook.recipes.stages import data_profile
-    prof = data_profile(r)
     ctl = seed_controls(r.path('data'), ev.classifier, dict(sample_rate=prof.sample_rate, duration=prof.duration),
                         r.path('report', 'controls'), seed=r.seed)
     ev.per_class, numbers = table_in_units(ev.table, ev.classifier, ctl)

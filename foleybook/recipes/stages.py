@@ -355,7 +355,7 @@ def class_metrics(r:Recipe, ev:Evaluation) -> dict:
     png = plot_class_mels(gen, test, classes, r.path('report', 'mels.png'), mel=classifier_mel(r))
     ev.sections.append(('Mel spectrograms per class', f"![mels]({png.relative_to(r.out)})"))
     return dict(real_accuracy=real['all'], real_class_accuracy={c: real[c] for c in classes},
-                bad_files=splits.get('bad', {}), judge=clf.judge_key, **split_controls(r, ev))
+                bad_files=splits.get('bad', {}), judge=clf.judge_key, **split_controls(r, ev, data_profile(r)))
 
 # %% ../../nbs/13c_stages.ipynb #56d39b04
 def stage_evaluate(r:Recipe) -> dict:
