@@ -13,7 +13,7 @@ from ..outputs import write_clip
 from ..eval.report import evaluate, summarize, fad_matrix, class_files
 from ..eval.metrics import fad, kad
 from ..eval.controls import (control_clips, counted_classes, real_draw, counted_accuracy, counts_cell,
-                                     distance_ratio, class_table)
+                                     distance_ratio, class_table, COUNT_FACTOR)
 from ..eval.system_metrics import mis_score, envelope_peak, level_table, class_accuracy
 from .engine import Recipe
 
@@ -276,4 +276,4 @@ def class_lead(name:str, # the system (or recipe)
     return ("## Per class\n\n" + class_table({name: {c: dict(d, level=gap(c)) for c, d in per_class.items()}})
             + "\n\nFAD / real: the judge's FAD over that of as many real train clips to the held-out ones. A class "
               "counts where the judge recognises each control (white noise at a held-out clip's level, its envelope on "
-              "white noise) at most 1.5 times chance.")
+              f"white noise) at most {COUNT_FACTOR:g} times chance.")
