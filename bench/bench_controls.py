@@ -50,7 +50,8 @@ def main(out='bench_controls_run', seeds=(0, 1, 2), result='nbs/results/bench_co
                             answered_none={k: {c: float(v) for c, v in d.items()}
                                            for k, d in answered_none(none, ctl_none, real, fmt).items()})
             systems = systems_of(committed, seed, ctl['counted'])
-            rows.append(dict(data=data, seed=seed, judge=clf.judge_key, accuracy_real=acc_real,
+            rows.append(dict(data=data, seed=seed, judge=clf.judge_key, judge_weights=str(clf.fingerprint()),
+                             accuracy_real=acc_real,
                              recognised=ctl['recognised'], counted=ctl['counted'],
                              fad_real=ctl['fad_real'], kad_real=ctl['kad_real'], fad=ctl['fad'], kad=ctl['kad'],
                              systems=systems, none_judge=none_row, cpu_seconds=round(time.process_time() - t0, 1)))
@@ -86,6 +87,9 @@ def refresh_systems(result='nbs/results/bench_controls.json'):
                                           accuracy_counted=sc['accuracy_counted'])
         assert all(v['committed_accuracy_real'] == row['accuracy_real']['all'] for v in row['systems'].values()), \
             f"{row['data']} seed {row['seed']}: a committed run was judged by another judge"
+        weights = {n: (by_seed.get(str(row['seed'])) or {}).get('judge') for n, by_seed in committed.items()}
+        other = [n for n, w in weights.items() if w and row.get('judge_weights') and w != row['judge_weights']]
+        assert not other, f"{row['data']} seed {row['seed']}: {', '.join(other)} judged by another judge (its weights)"
     save(res['rows'], result)
 
 def save(rows, result):

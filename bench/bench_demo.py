@@ -12,7 +12,9 @@ Each job's wall seconds are kept in OUT/jobs.json; its CPU seconds are in the sc
 `--rescore` runs no recipe: it scores every finished experiment again with the seed's judge (after a change to what
 a score holds, `SCORES_LAYOUT`), then writes the report and results as step 3 does. `--merge` keeps the systems of
 the results file that OUT has no scores for: `--systems dcase2023 --report-only --merge` puts one system's new runs
-(e.g. from bench/judge_seeds.py, whose OUT has this layout) beside the others'.
+(e.g. from bench/judge_seeds.py, whose OUT has this layout) beside the others'; it refuses a kept system that
+one seed's new runs do not share a judge with (its weights, kept in each score: a judge trained on another CPU has
+other weights).
 `--data recordings` runs the benchmark on its SynthFoley set perturbed as recordings are (`perturbed_folder`, seed 5:
 levels over 30 dB, background noise, offsets, EQ, a room; the set `bench/judge_robustness.py` calls bench40_rec), in
 OUT/recordings (`recordings_one_gain`: the same draws but one gain for every clip, so the clips keep only the spread
@@ -69,7 +71,8 @@ def collect(out:Path, systems=None) -> dict:
     scores = {}
     for f in sorted(out.glob('seed*/scores/*/score.json')):
         if systems is not None and f.parent.name not in systems: continue
-        s = json.loads(f.read_text()); s.pop('stamp', None)
+        s = json.loads(f.read_text())
+        s['judge'] = s.pop('stamp', {}).get('judge')   # its judge's weights (a judge of another CPU has others)
         scores.setdefault(f.parent.name, {})[int(f.parent.parent.parent.name[4:])] = s
     return scores
 
@@ -98,6 +101,7 @@ def merge_results(old:dict, new:dict) -> dict:
      "`settings.cpu` reads 'CPU; systems: other CPU' where the parts ran on different CPUs.")
     kept = {n: v for n, v in old['scores'].items() if n not in new['scores']}
     if not kept: return new
+    check_judges(kept, new['scores'])
     parts = {}
     for i, part in enumerate(old['settings']['cpu'].split('; ')):      # 'AMD EPYC; a, b: Intel' -> {a: Intel, ..}
         names, _, cpu = part.rpartition(': ') if i else ('', '', part)
@@ -111,6 +115,23 @@ def merge_results(old:dict, new:dict) -> dict:
         if parts.get(n, main_cpu) != main_cpu: by.setdefault(parts[n], []).append(n)
     cpu = '; '.join([main_cpu, *(f"{', '.join(ns)}: {c}" for c, ns in by.items())])
     return dict(settings={**new['settings'], 'cpu': cpu}, scores={n: scores[n] for n in order})
+
+def check_judges(kept:dict, scores:dict):
+    ("A `ConfigError` when a kept system and a new one were scored on one seed by judges of other weights (the same "
+     "split's judge trained on another CPU, or another judge): their numbers and counted classes would not compare. "
+     "Scores without the judge's fingerprint (files written before it was kept) are not checked.")
+    from foleybook.core import ConfigError
+    judges = {}
+    for part in (kept, scores):
+        for n, by_seed in part.items():
+            for k, sc in by_seed.items():
+                j = sc.get('judge') if isinstance(sc, dict) else None
+                if j: judges.setdefault(str(k), {}).setdefault(j, []).append(n)
+    for k, by in judges.items():
+        if len(by) > 1:
+            raise ConfigError(f"seed {k}: " + '; '.join(f"{', '.join(ns)} judged by {j}" for j, ns in by.items())
+                              + ". A split's judge trained on another CPU has other weights: score every system of "
+                              "a results file with one judge (rescore them in one OUT)")
 
 def train_levels(out:Path, scores:dict) -> dict:
     ("{seed: {class: mean rms (dBFS)}} of each scored seed's training clips: what a system's clips are levelled to, "

@@ -34,6 +34,18 @@ def test_bench_demo_merge_keeps_the_other_systems_and_names_each_cpu():
     new = dict(settings=dict(preset='demo', cpu='Arm'), scores={'a': {}, 'b': {}, 'c': {}, 'd': {}})
     assert merge_results(old, new) is new                                     # nothing of the old file is left
 
+def test_bench_demo_merge_refuses_runs_of_another_judge():
+    "One seed's systems scored by judges of other weights (another CPU's) are not put in one file."
+    from bench_demo import merge_results
+    from foleybook.core import ConfigError
+    sc = lambda judge: dict(accuracy=0.5, **({'judge': judge} if judge else {}))
+    old = dict(settings=dict(cpu='AMD EPYC'), scores={'a': {'0': sc('w1'), '1': sc('w2')}, 'b': {'0': sc(None)}})
+    res = merge_results(old, dict(settings=dict(cpu='AMD EPYC'), scores={'c': {'0': sc('w1'), '1': sc('w2')}}))
+    assert list(res['scores']) == ['a', 'b', 'c']                     # the same judges, or none kept: merged
+    try: merge_results(old, dict(settings=dict(cpu='Intel'), scores={'c': {'0': sc('w1'), '1': sc('w3')}}))
+    except ConfigError as e: assert 'seed 1' in str(e) and 'a judged by w2' in str(e) and 'c judged by w3' in str(e)
+    else: raise AssertionError('runs of two judges were merged')
+
 def test_contradicting_options_are_an_error_not_ignored(tmp_path, capsys):
     import argparse, pytest
     from judge_seeds import check_args
@@ -149,6 +161,11 @@ def test_bench_controls_refresh_takes_the_new_runs_and_their_own_prior(tmp_path,
     assert rec['systems']['s']['accuracy_counted'] == 0.6 and 'm' not in rec['systems']   # a free system: no classes
     assert 'prior_noise' not in synth and rec['prior_noise'] == dict(system='s', recognised={'A': 0.9, 'B': 0.0},
                                                                     counted=own, accuracy_counted=None)
+    res.write_text(json.dumps(dict(rows=[dict(row('synth', 1.0), judge_weights='w0')])))
+    files['synth'].write_text(json.dumps(dict(scores={'s': {'0': dict(runs['synth']['s']['0'], judge='w1')}})))
+    try: bc.refresh_systems(str(res))   # the same real accuracy, other weights (another CPU's judge): refused
+    except AssertionError as e: assert 'another judge (its weights)' in str(e)
+    else: raise AssertionError('a run of another judge was taken')
     res.write_text(json.dumps(dict(rows=[row('synth', 0.5)])))   # a committed run judged by another judge: refused
     try: bc.refresh_systems(str(res))
     except AssertionError as e: assert 'another judge' in str(e)
