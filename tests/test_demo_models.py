@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np, pytest, torch
 from foleybook.pretrained import load_pretrained
 from foleybook.generators import as_generator
+from clip_helpers import assert_same_clips
 
 ROOT = Path(__file__).resolve().parent.parent
 SAVED = json.loads((ROOT/'tests'/'data'/'demo_clips.json').read_text())['models']
@@ -21,8 +22,7 @@ def test_same_clips(name, monkeypatch):
     w = torch.as_tensor(w[0] if isinstance(w, tuple) else w).double().reshape(2, -1).numpy()
     ref = SAVED[name]
     assert list(w.shape) == ref['shape']
-    np.testing.assert_allclose(w[:, ref['index']], ref['samples'], rtol=1e-4, atol=1e-6)
-    np.testing.assert_allclose(np.sqrt((w ** 2).mean(1)), ref['rms'], rtol=1e-4)
+    assert_same_clips(w[:, ref['index']], ref['samples'], ref['rms'], np.sqrt((w ** 2).mean(1)), name)
 
 
 MODELS = Path(__file__).resolve().parents[1]/'nbs'/'results'/'models'
@@ -46,8 +46,7 @@ AUDIO_DIFFUSION = ([0.0071362], [[-0.0001867, 0.0041669, -0.000297, -0.0015197, 
 def _check(w, want, length):
     assert w.shape == (len(want[0]), length)
     idx = torch.linspace(0, length - 1, 12).long()
-    torch.testing.assert_close(w.abs().mean(-1), torch.tensor(want[0]), atol=2e-6, rtol=1e-4)
-    torch.testing.assert_close(w[:, idx], torch.tensor(want[1]), atol=2e-6, rtol=1e-4)
+    assert_same_clips(w[:, idx], want[1], want[0], w.abs().mean(-1))
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest, torch
 from foleybook.pretrained import load_pretrained
 from foleybook.generators import as_generator
+from clip_helpers import assert_same_clips
 
 ROOT = Path(__file__).resolve().parent.parent
 MODELS = ROOT/'nbs'/'results'/'models'
@@ -37,10 +38,7 @@ def test_same_clips_every_sampler(name, tmp_path, monkeypatch):
         w = torch.as_tensor(g.generate(g.classes[1], 2, seed=5, **ref['options'])).double().reshape(2, -1)
         assert list(w.shape) == ref['shape'], ref['options']
         idx = torch.linspace(0, w.shape[1] - 1, 16).long()
-        torch.testing.assert_close(w[:, idx], torch.tensor(ref['samples'], dtype=torch.float64), rtol=1e-4,
-                                   atol=1e-6, msg=lambda m: f"{name} {ref['options']}: {m}")
-        torch.testing.assert_close(w.pow(2).mean(1).sqrt(), torch.tensor(ref['rms'], dtype=torch.float64),
-                                   rtol=1e-4, atol=0)
+        assert_same_clips(w[:, idx], ref['samples'], ref['rms'], w.pow(2).mean(1).sqrt(), f"{name} {ref['options']}")
 
 
 def test_edits_change_the_clips():
