@@ -2,7 +2,7 @@
 
     python bench/bench_demo.py OUT [--seeds 0,1,2] [--systems a,b] [--jobs 2] [--results nbs/results/bench_demo.json]
     [--report-only | --rescore] [--merge] [--data synth | recordings | recordings_one_gain | FOLDER]
-    [--set SYSTEM.KEY=VALUE ...] [--ablation NAME --what TEXT]
+    [--set SYSTEM.KEY=VALUE ...] [--ablation NAME --what TEXT] [--judges DIR]
 
 Step 1 makes the data, every seed's split and judge (serially); step 2 runs the (seed, system) jobs, seed 0 first,
 `--jobs` at a time, each a `bench_job` in its own process (finished stages are skipped: rerun the
@@ -15,6 +15,9 @@ the results file that OUT has no scores for: `--systems dcase2023 --report-only 
 (e.g. from bench/judge_seeds.py, whose OUT has this layout) beside the others'; it refuses a kept system that
 one seed's new runs do not share a judge with (its weights, kept in each score: a judge trained on another CPU has
 other weights).
+`--judges DIR` is a store of judges (`foleybook.eval.judge.keep_judge`): a seed's judge is taken from it when it is
+there, and every seed's judge is kept there (the committed benchmark's: nbs/results/judges), so that scores made on
+any machine come from the same judge weights.
 `--data recordings` runs the benchmark on its SynthFoley set perturbed as recordings are (`perturbed_folder`, seed 5:
 levels over 30 dB, background noise, offsets, EQ, a room; the set `bench/judge_robustness.py` calls bench40_rec), in
 OUT/recordings (`recordings_one_gain`: the same draws but one gain for every clip, so the clips keep only the spread
@@ -95,6 +98,15 @@ def rescore(out:Path, seeds, systems, preset:str='demo', dev=None):
             score_system(n, base/n, base/'split'/'test', clf, fmt, base/'scores'/n,
                          controls=system_controls(base/n, base/'split', clf, fmt, s))
             print(f"seed {s} {n}: scored in {time.process_time() - t0:.0f} s CPU", flush=True)
+
+def keep_judges(out:Path, seeds, store, preset:str='demo'):
+    "Keep the judge of every seed under OUT that has a split in the judge store `store` (`keep_judge`)."
+    from foleybook.recipes.bench import bench_judge, BENCH_PRESETS
+    from foleybook.eval.judge import keep_judge
+    for s in seeds:
+        if not (out/f"seed{s}"/'split'/'train').is_dir(): continue
+        keys = keep_judge(bench_judge(out/f"seed{s}"/'split', BENCH_PRESETS[preset]['judge'], s, 'cpu'), store)
+        print(f"seed {s}: judges {', '.join(keys)} kept in {store}", flush=True)
 
 def merge_results(old:dict, new:dict) -> dict:
     ("The results `new` with the systems that only `old` holds kept, and the CPU of each part named: "
@@ -200,6 +212,8 @@ def main():
                    help="score the finished experiments again (no recipe runs), then report")
     p.add_argument('--merge', action='store_true',
                    help="keep the systems of --results that OUT has no scores for (OUT may hold a few systems only)")
+    p.add_argument('--judges', default=None, metavar='DIR',
+                   help="a store of judges: each seed's judge is taken from it when there, and kept there")
     a = p.parse_args()
     if (a.ablation is None) != (a.what is None): p.error('--ablation NAME and --what TEXT go together')
     if a.ablation and (a.merge or not a.results):
@@ -209,6 +223,8 @@ def main():
                                          bench_format, bench_sets, SCORES_LAYOUT)
     from foleybook.commands import pairs
     out, seeds = Path(a.out), [int(s) for s in a.seeds.split(',')]
+    if a.judges:   # looked up before the cache, here and in every job
+        os.environ['FOLEYBOOK_JUDGE_STORE'] = os.pathsep.join([a.judges, os.environ.get('FOLEYBOOK_JUDGE_STORE', '')])
     systems = a.systems.split(',') if a.systems else list(BENCH_SYSTEMS)
     wanted, sets = list(systems), bench_sets(pairs(a.set, '--set'), systems, a.preset)   # checked first
     env = {**os.environ, 'OMP_NUM_THREADS': '1', 'MKL_NUM_THREADS': '1', 'MPLBACKEND': 'Agg'}
@@ -216,9 +232,11 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     data, data_name = bench_dataset(out, a.data, BENCH_PRESETS[a.preset]['n_per_class'])
     if a.rescore: rescore(out, seeds, systems, a.preset, bench_data(out, data, BENCH_PRESETS[a.preset]['n_per_class']))
+    if a.judges and a.rescore: keep_judges(out, seeds, Path(a.judges), a.preset)
     if a.report_only or a.rescore: seeds = systems = []
     if seeds:   # data, splits, judges (none to make for --rescore / --report-only)
         run_bench(out, systems=[], data=data, preset=a.preset, seeds=seeds, system='cpu', report=False)
+        if a.judges: keep_judges(out, seeds, Path(a.judges), a.preset)
     if not a.report_only: print(f"prepared in {time.process_time() - t0:.0f} s CPU", flush=True)
     jobs_file = out/'jobs.json'
     done = json.loads(jobs_file.read_text()) if jobs_file.is_file() else {}

@@ -170,3 +170,20 @@ def test_bench_controls_refresh_takes_the_new_runs_and_their_own_prior(tmp_path,
     try: bc.refresh_systems(str(res))
     except AssertionError as e: assert 'another judge' in str(e)
     else: raise AssertionError('a run of another judge was taken')
+
+def test_bench_demo_keeps_each_seeds_judge_in_the_store(tmp_path, monkeypatch):
+    from foleybook.data.synth import synth_folder
+    from foleybook.eval.judge import judge_fingerprint, shared_judge
+    from bench_demo import keep_judges
+    monkeypatch.setenv('FOLEYBOOK_CACHE', str(tmp_path/'cache')); monkeypatch.delenv('FOLEYBOOK_JUDGE_CACHE', False)
+    monkeypatch.delenv('FOLEYBOOK_JUDGE_STORE', False)
+    train = synth_folder(tmp_path/'out'/'seed0'/'split'/'train', 4, seed=0, duration=0.5, classes=['Rain', 'GunShot'])
+    keep_judges(tmp_path/'out', [0, 1], tmp_path/'store', 'debug')       # seed 1 has no split: nothing to keep
+    key = judge_fingerprint(train, 'debug', 0)
+    assert sorted(p.name for p in (tmp_path/'store').iterdir()) == [key]
+    rec = json.loads((tmp_path/'store'/key/'judge.json').read_text())
+    assert rec['key'] == key and rec['seed'] == 0 and 'trained_on' not in rec     # no machine path in the store
+    monkeypatch.setenv('FOLEYBOOK_CACHE', str(tmp_path/'empty')); monkeypatch.setenv('FOLEYBOOK_JUDGE_STORE',
+                                                                                    str(tmp_path/'store'))
+    lines = []
+    assert shared_judge(train, 'debug', 0, log=lines.append).judge_folder == tmp_path/'store'/key and not lines

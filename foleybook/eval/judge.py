@@ -4,18 +4,21 @@
 
 # %% ../../nbs/12g_judge.ipynb #4933e139
 from __future__ import annotations
-import fcntl, hashlib, json, os
+import fcntl, hashlib, json, os, shutil
 from pathlib import Path
+import numpy as np, torch
+from torch import nn
 from ..core import ConfigError, DataError, atomic_write
 from ..audio import MelConfig, load_audio, save_audio
 from ..data.download import default_cache_dir
 from ..data.profile import data_format, clips_by_class
 from .classifier import FoleyClassifier
+from .embedders import TorchEmbedder
 from .controls import CONTROLS, control_clips
 
 # %% auto #0
-__all__ = ['JUDGE_PRESETS', 'JUDGE_VERSION', 'judge_section', 'judge_cache_dir', 'judge_mel', 'none_folder', 'judge_fingerprint',
-           'shared_judge']
+__all__ = ['JUDGE_PRESETS', 'MEMBER_SEEDS', 'JUDGE_VERSION', 'judge_section', 'judge_cache_dir', 'judge_stores', 'judge_mel',
+           'none_folder', 'judge_fingerprint', 'joined_key', 'shared_judge', 'JudgeEnsemble', 'keep_judge']
 
 # %% ../../nbs/12g_judge.ipynb #fb0d603a
 JUDGE_PRESETS = {   # the judge of each size: a classifier section (`foleybook.recipes.sections.Train('classifier')`)
@@ -24,7 +27,10 @@ JUDGE_PRESETS = {   # the judge of each size: a classifier section (`foleybook.r
     'paper': dict(preset='default', model=dict(level_norm=True), epochs=30, bs=32, valid_pct=0.1, augment='judge'),
     # the demo judge with a `None` class of controls made from its own training clips (`none_folder`)
     'demo-none': dict(preset='judge', steps=360, bs=16, valid_pct=0.05, augment='judge', none=1.0),
+    # the mean of three demo judges (seeds s, s + 100, s + 200): the benchmark's (`JudgeEnsemble`)
+    'demo-ensemble': dict(preset='judge', steps=360, bs=16, valid_pct=0.05, augment='judge', members=3),
 }
+MEMBER_SEEDS = 100   # the k-th judge of an ensemble (a section's `members`) has seed `seed + 100 * k`
 JUDGE_VERSION = 1   # in every fingerprint: raised when the judge's training changes, so no older judge is reused
 
 def judge_section(judge) -> dict: # a name in `JUDGE_PRESETS`, or a classifier section dict
@@ -36,6 +42,10 @@ def judge_section(judge) -> dict: # a name in `JUDGE_PRESETS`, or a classifier s
 def judge_cache_dir() -> Path:
     "Where judges are kept: `$FOLEYBOOK_JUDGE_CACHE`, else `$FOLEYBOOK_CACHE/judges` (`~/.cache/foleybook/judges`)."
     return Path(os.environ.get('FOLEYBOOK_JUDGE_CACHE') or default_cache_dir()/'judges')
+
+def judge_stores() -> list:
+    "Folders of kept judges, looked up before the cache: `$FOLEYBOOK_JUDGE_STORE` (folders joined by `os.pathsep`)."
+    return [Path(p) for p in os.environ.get('FOLEYBOOK_JUDGE_STORE', '').split(os.pathsep) if p]
 
 def judge_mel(sample_rate:int) -> MelConfig: # the data's rate
     "The judge's mel: the HiFi-GAN convention at the data's rate (bands up to 8 kHz, or its Nyquist frequency)."
@@ -68,12 +78,19 @@ def none_folder(train, # a folder of class folders
 def judge_fingerprint(train, # a folder of class folders: the judge's training clips
                       judge='demo', # a name in `JUDGE_PRESETS`, or a classifier section
                       seed:int=0) -> str: # the judge's seed
-    "A fingerprint (20 hex digits) of the clips (contents and classes), the section, the seed and the data's format."
-    what = dict(version=JUDGE_VERSION, section=judge_section(judge), seed=seed, format=data_format(train))
+    ("A fingerprint (20 hex digits) of the clips (contents and classes), the section, the seed and the data's format "
+     "(of an ensemble: of its judges' fingerprints).")
+    section = judge_section(judge); n = section.pop('members', 1)
+    if n > 1: return joined_key([judge_fingerprint(train, section, seed + MEMBER_SEEDS * k) for k in range(n)])
+    what = dict(version=JUDGE_VERSION, section=section, seed=seed, format=data_format(train))
     h = hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode())
     for c, files in clips_by_class(train).items():
         for f in files: h.update(c.encode() + b'\0' + hashlib.sha256(Path(f).read_bytes()).digest())
     return h.hexdigest()[:20]
+
+def joined_key(keys:list) -> str: # the fingerprints of an ensemble's judges, in order
+    "The fingerprint of an ensemble (20 hex digits): of its judges' fingerprints."
+    return hashlib.sha256('+'.join(keys).encode()).hexdigest()[:20]
 
 def shared_judge(train, # a folder of class folders: the judge's training clips (a split's train part)
                  judge='demo', # a name in `JUDGE_PRESETS`, or a classifier section
@@ -81,13 +98,18 @@ def shared_judge(train, # a folder of class folders: the judge's training clips 
                  system:str='auto', # a key of `foleybook.core.SYSTEMS`: where it trains
                  cache=None, # the cache folder (default: `judge_cache_dir()`)
                  quiet:bool=True, # no training progress
-                 log=None) -> FoleyClassifier: # `log(line)` is told when a judge is trained (e.g. a recipe's log)
-    "The judge of `train`: from the cache when there, else trained (and kept there). `.judge_key` is its fingerprint."
-    from foleybook.pretrained import load_pretrained
+                 log=None): # `log(line)` is told when a judge is trained (e.g. a recipe's log)
+    ("The judge of `train` (a `FoleyClassifier`, or a `JudgeEnsemble` of a section with `members`): from a store "
+     "(`judge_stores`) or the cache when there, else trained (and kept in the cache). `.judge_key`: its fingerprint.")
     from foleybook.train.trainers import train as train_model
     train, section = Path(train), judge_section(judge)
     if not clips_by_class(train): raise DataError(f"{train}: no audio files in its class folders: no judge to train")
+    n = section.pop('members', 1)
+    if n > 1: return JudgeEnsemble([shared_judge(train, section, seed + MEMBER_SEEDS * k, system, cache, quiet, log)
+                                    for k in range(n)])
     key, fmt = judge_fingerprint(train, section, seed), data_format(train)
+    kept = [s/key for s in judge_stores() if (s/key/'final'/'config.json').is_file()]
+    if kept: return _loaded(kept[0], key)
     folder = Path(cache or judge_cache_dir())/key
     folder.parent.mkdir(parents=True, exist_ok=True)
     with open(folder.parent/f"{key}.lock", 'w') as lock:
@@ -104,6 +126,52 @@ def shared_judge(train, # a folder of class folders: the judge's training clips 
                 json.dump(dict(key=key, version=JUDGE_VERSION, section=section, seed=seed, format=fmt,
                                trained_on=str(train),
                                clips={c: len(fs) for c, fs in clips_by_class(train).items()}), f, indent=1)
+    return _loaded(folder, key)
+
+def _loaded(folder:Path, key:str) -> FoleyClassifier:
+    "The judge kept in `folder` (its `final/` weights), in eval mode, with its fingerprint and folder."
+    from foleybook.pretrained import load_pretrained
     clf = load_pretrained(folder/'final').eval()
-    clf.judge_key = key
+    clf.judge_key, clf.judge_folder = key, folder
     return clf
+
+# %% ../../nbs/12g_judge.ipynb #ba82ed08
+class JudgeEnsemble(TorchEmbedder, nn.Module):
+    "Judges of one split as one: class probabilities the mean of theirs, embeddings theirs side by side."
+    name = 'foley-classifier'   # the judge's embedder in every score, one judge or several
+
+    def __init__(self, members:list): # judges (`FoleyClassifier`) of the same classes and rate, with `judge_key`s
+        super().__init__()
+        if len({tuple(m.classes) for m in members}) != 1 or len({m.sample_rate for m in members}) != 1:
+            raise ConfigError("the judges of an ensemble must have the same classes and sample rate, got "
+                              + '; '.join(f"{m.classes} at {m.sample_rate} Hz" for m in members))
+        self.members, self.sample_rate = nn.ModuleList(members), members[0].sample_rate
+        self.judge_key = joined_key([m.judge_key for m in members])
+
+    @property
+    def classes(self): return self.members[0].classes
+
+    def embed_waves(self, x): return torch.cat([m.embed_waves(x) for m in self.members], -1)   # (B, 1, k * emb_dim)
+
+    def probs(self, waves, sr:int, bs:int=None) -> np.ndarray:
+        "The mean of its judges' class probabilities (N, C) of clips at sample rate `sr`."
+        return np.mean([m.probs(waves, sr, bs) for m in self.members], 0)
+
+    def predict(self, waves, sr:int) -> np.ndarray:
+        "Most likely class index of each clip, by the mean probabilities."
+        return self.probs(waves, sr).argmax(1)
+
+# %% ../../nbs/12g_judge.ipynb #8bb52245
+def keep_judge(judge, # a judge of `shared_judge`: one, or a `JudgeEnsemble`
+               store) -> list: # the store folder
+    "Copy the weights and record (without the path it trained on) of `judge` into `store`: the fingerprints kept."
+    members = list(getattr(judge, 'members', [judge]))
+    for m in members:
+        dst = Path(store)/m.judge_key
+        if (dst/'final'/'config.json').is_file(): continue
+        rec = json.loads((Path(m.judge_folder)/'judge.json').read_text()); rec.pop('trained_on', None)
+        tmp = dst.with_name(dst.name + '.part'); shutil.rmtree(tmp, ignore_errors=True)
+        shutil.copytree(Path(m.judge_folder)/'final', tmp/'final')
+        (tmp/'judge.json').write_text(json.dumps(rec, indent=1))
+        tmp.rename(dst)
+    return [m.judge_key for m in members]

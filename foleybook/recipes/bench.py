@@ -47,7 +47,7 @@ BENCH_SYSTEMS = {
 }
 BENCH_PRESETS = {   # the benchmark's data (SynthFoley for --data synth), held-out share and judge
     'debug': dict(n_per_class=6, holdout=1/3, judge='debug'),
-    'demo': dict(n_per_class=40, holdout=0.25, judge='demo'),
+    'demo': dict(n_per_class=40, holdout=0.25, judge='demo-ensemble'),   # the mean of three judges (12g_judge)
     'paper': dict(n_per_class=None, holdout=0.1, judge='paper'),
 }
 def bench_sets(sets:dict, # 'system.section.key' -> value (`--set`), e.g. {'diffwave.train.epochs': 1}

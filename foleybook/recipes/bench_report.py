@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 from ..core import atomic_write
 from ..eval.controls import class_table, counts_cell
+from ..eval.judge import JUDGE_PRESETS, MEMBER_SEEDS
 
 # %% auto #0
 __all__ = ['DCASE_FIGURES', 'HEADLINE', 'PLOTS', 'summarize_bench', 'mean_range', 'bench_table', 'controls_table',
@@ -207,11 +208,14 @@ def write_bench_report(out, # the benchmark folder
                scores={n: {str(k): v for k, v in d.items()} for n, d in scores.items()})
     for name, fn in PLOTS.items(): fn(summary).savefig(out/f"{name}.png", dpi=70)
     fmt, judge = settings['fmt'], settings['judge']   # a `JUDGE_PRESETS` name (in older runs: a classifier section)
+    k = (JUDGE_PRESETS.get(judge, {}) if isinstance(judge, str) else judge).get('members', 1)
     judge = f"the {judge} judge" if isinstance(judge, str) else f"{judge.get('preset')} preset"
+    who = ("one in-domain classifier per seed" if k == 1 else
+           f"the mean probabilities of {k} in-domain classifiers per seed (seeds s, s + {MEMBER_SEEDS}, ...)")
     md = [f"# foleybook bench, preset {settings['preset']}", '',
           f"Data: {settings['data']}; every class-conditional system trains on the same train split and is judged on "
           f"the same held-out "
-          f"clips (one split per seed). The judge: one in-domain classifier per seed "
+          f"clips (one split per seed). The judge: {who} "
           f"({judge}, `foleybook.eval.judge`) trained on the "
           f"train split at {fmt['sample_rate']:,} Hz, {fmt['duration']:.2f} s; each system's clips are brought to that "
           f"format first. "
