@@ -237,9 +237,10 @@ def _parser_runs(sub):
     s = sub.add_parser('bench', help="run and judge several systems on one data set and one split",
                        description=(
             "Run the recipes of several systems (default: all five) on one data set, one split per seed; judge "
-            "every system's clips, brought to the data's rate and duration, with one in-domain classifier per "
-            "seed (and VGGish / PANNs when their weights are given); write OUT/report.md, report.json and plots. "
-            "Finished stages are skipped."
+            "every system's clips, brought to the data's rate and duration, with one judge per seed (the demo "
+            "preset's: the mean of three in-domain classifiers; $FOLEYBOOK_JUDGE_STORE: folders of kept judges, "
+            "looked up first) and VGGish / PANNs when their weights are given; write OUT/report.md, report.json "
+            "and plots. Finished stages are skipped."
         ))
     s.fill = _fill_bench
     s.add_argument('--systems', default=None, type=names, help="comma-separated systems (default: all)")
