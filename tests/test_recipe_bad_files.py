@@ -6,7 +6,8 @@ import numpy as np, soundfile as sf, torch
 from foleybook.data.synth import SynthFoley
 from foleybook.protocols import GeneratorMixin
 from foleybook.recipes.engine import RecipeSpec, Stage, run_recipe
-from foleybook.recipes.stages import stage_data, stage_split, stage_generate, stage_evaluate, classes_of
+from foleybook.recipes.stages import stage_data, stage_split, stage_generate, classes_of
+from foleybook.recipes.system_recipe import stage_evaluate
 from foleybook.generators import System
 from foleybook.seeds import clip_seeds, clip_generators, draw_normal
 

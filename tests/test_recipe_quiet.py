@@ -3,7 +3,8 @@ import re
 from pathlib import Path
 from fastcore.xtras import modified_env
 from foleybook.recipes.engine import RecipeSpec, Stage, run_recipe
-from foleybook.recipes.stages import stage_data, stage_split, recipe_judge, SPLIT_READS
+from foleybook.recipes.stages import stage_data, stage_split, SPLIT_READS
+from foleybook.recipes.system_recipe import recipe_judge
 
 SPEC = RecipeSpec('quiet_judge', [
     Stage('data', 'the data description', 'data/source.json', (), stage_data),

@@ -18,7 +18,8 @@ import argparse, json, time, platform, subprocess
 from pathlib import Path
 import numpy as np, torch
 from foleybook.recipes.engine import Recipe
-from foleybook.recipes.stages import classes_of, train_recipe_classifier
+from foleybook.recipes.stages import classes_of
+from foleybook.recipes.system_recipe import train_recipe_classifier
 from foleybook.systems.audio_diffusion.recipe import unet_config
 from foleybook.diffusion.audio_diffusion import AudioDiffusion
 from foleybook.train.checkpoint import load_checkpoint, checkpoints

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from ...recipes.engine import Recipe, Stage, register_recipe, RECIPES
 from ...recipes.sections import Train, GenerateSection
 import foleybook.diffusion.audio_diffusion_train, foleybook.vocoders.vocoder_train   # the trainers of its sections
-from ...recipes.stages import run_trainer, train_clips, system_recipe
+from ...recipes.stages import run_trainer, train_clips
+from ...recipes.system_recipe import system_recipe
 from ...generators import classes_of
 from ...recipes.distill_stage import DistillSection, distill_stage
 from .generator import AUDIO_DIFFUSION_SYSTEM

@@ -10,7 +10,8 @@ from ...core import ConfigError, DataError, SYSTEMS, atomic_write
 from dataclasses import dataclass
 from ...recipes.engine import Recipe, Stage, register_recipe
 from ...recipes.sections import Train, GenerateSection
-from ...recipes.stages import stage_data, train_clips, run_trainer, stage_vocoder, VOCODER, system_recipe
+from ...recipes.stages import stage_data, train_clips, run_trainer, stage_vocoder, VOCODER
+from ...recipes.system_recipe import system_recipe
 from ...generators import classes_of
 from .pipeline import DCASE2023_SYSTEM
 import foleybook.codecs.vqvae_train, foleybook.priors.pixelsnail_train   # the trainers of its sections

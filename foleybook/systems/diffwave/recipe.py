@@ -12,8 +12,9 @@ from ...core import ConfigError, DataError, atomic_write
 from dataclasses import dataclass
 from ...recipes.engine import Recipe, Stage, register_recipe
 from ...recipes.sections import Train, RecipeCommon, GenerateSection
-from ...recipes.stages import (stage_data, stage_split, stage_generate, stage_evaluate, recipe_device,
-                                      run_trainer, train_clips, SPLIT_READS, system_recipe)
+from ...recipes.stages import (stage_data, stage_split, stage_generate, recipe_device, run_trainer,
+                                      train_clips, SPLIT_READS)
+from ...recipes.system_recipe import stage_evaluate, system_recipe
 from ...generators import data_source
 from ...recipes.distill_stage import DistillSection, distill_stage
 from .generator import DIFFWAVE_SYSTEM

@@ -22,7 +22,8 @@ from .chain import MTCRNN_SYSTEM, texture_splits, clip_audio
 from dataclasses import dataclass
 from ...recipes.engine import Recipe, RecipeSpec, Stage, register_recipe
 from ...recipes.sections import Train, RecipeCommon
-from ...recipes.stages import run_trainer, recipe_device, stage_evaluate
+from ...recipes.stages import run_trainer, recipe_device
+from ...recipes.system_recipe import stage_evaluate
 
 # %% auto #0
 __all__ = ['RECIPE_PRESETS', 'MTCRNN_SECTIONS', 'MTCRNN_RECIPE', 'test_curves', 'MTCRNNCommon', 'MTCRNNGenerate', 'stage_data',

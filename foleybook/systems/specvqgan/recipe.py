@@ -12,7 +12,8 @@ from ...audio import MelConfig
 from dataclasses import dataclass
 from ...recipes.engine import Recipe, Stage, register_recipe
 from ...recipes.sections import Train, GenerateSection, EvaluateSection
-from ...recipes.stages import stage_data, stage_generate, stage_evaluate, train_recipe_classifier, system_recipe
+from ...recipes.stages import stage_data, stage_generate
+from ...recipes.system_recipe import stage_evaluate, train_recipe_classifier, system_recipe
 from ...recipes.stages import stage_vocoder, run_trainer, VOCODER, train_clips
 from .pipeline import SPECVQGAN_SYSTEM, features_root
 import foleybook.codecs.vqgan_train, foleybook.priors.transformer_train   # the trainers of its sections
