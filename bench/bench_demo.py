@@ -16,8 +16,8 @@ the results file that OUT has no scores for: `--systems dcase2023 --report-only 
 one seed's new runs do not share a judge with (its weights, kept in each score: a judge trained on another CPU has
 other weights).
 `--judges DIR` is a store of judges (`foleybook.eval.judge.keep_judge`): a seed's judge is taken from it when it is
-there, and every seed's judge is kept there (the committed benchmark's: nbs/results/judges), so that scores made on
-any machine come from the same judge weights.
+there, and every seed's judge is kept there, named in its index.json (the committed benchmark's: nbs/results/judges),
+so that scores made on any machine come from the same judge weights.
 `--data recordings` runs the benchmark on its SynthFoley set perturbed as recordings are (`perturbed_folder`, seed 5:
 levels over 30 dB, background noise, offsets, EQ, a room; the set `bench/judge_robustness.py` calls bench40_rec), in
 OUT/recordings (`recordings_one_gain`: the same draws but one gain for every clip, so the clips keep only the spread
@@ -99,14 +99,19 @@ def rescore(out:Path, seeds, systems, preset:str='demo', dev=None):
                          controls=system_controls(base/n, base/'split', clf, fmt, s))
             print(f"seed {s} {n}: scored in {time.process_time() - t0:.0f} s CPU", flush=True)
 
-def keep_judges(out:Path, seeds, store, preset:str='demo'):
-    "Keep the judge of every seed under OUT that has a split in the judge store `store` (`keep_judge`)."
+def keep_judges(out:Path, seeds, store, preset:str='demo', data:str='synth'):
+    ("Keep the judge of every seed under OUT that has a split in the judge store `store` (`keep_judge`), and name "
+     "them in its index.json: {data: {seed: the judges' fingerprints}}.")
     from foleybook.recipes.bench import bench_judge, BENCH_PRESETS
     from foleybook.eval.judge import keep_judge
+    index = Path(store)/'index.json'
+    known = json.loads(index.read_text()) if index.is_file() else {}
     for s in seeds:
         if not (out/f"seed{s}"/'split'/'train').is_dir(): continue
         keys = keep_judge(bench_judge(out/f"seed{s}"/'split', BENCH_PRESETS[preset]['judge'], s, 'cpu'), store)
+        known.setdefault(data, {})[str(s)] = keys
         print(f"seed {s}: judges {', '.join(keys)} kept in {store}", flush=True)
+    index.write_text(json.dumps(known, indent=1, sort_keys=True) + '\n')
 
 def merge_results(old:dict, new:dict) -> dict:
     ("The results `new` with the systems that only `old` holds kept, and the CPU of each part named: "
@@ -231,12 +236,13 @@ def main():
     t0 = time.process_time()
     out.mkdir(parents=True, exist_ok=True)
     data, data_name = bench_dataset(out, a.data, BENCH_PRESETS[a.preset]['n_per_class'])
+    data_key = a.data if a.data == 'synth' or a.data in RECORDINGS else Path(a.data).name   # (no machine path)
     if a.rescore: rescore(out, seeds, systems, a.preset, bench_data(out, data, BENCH_PRESETS[a.preset]['n_per_class']))
-    if a.judges and a.rescore: keep_judges(out, seeds, Path(a.judges), a.preset)
+    if a.judges and a.rescore: keep_judges(out, seeds, Path(a.judges), a.preset, data_key)
     if a.report_only or a.rescore: seeds = systems = []
     if seeds:   # data, splits, judges (none to make for --rescore / --report-only)
         run_bench(out, systems=[], data=data, preset=a.preset, seeds=seeds, system='cpu', report=False)
-        if a.judges: keep_judges(out, seeds, Path(a.judges), a.preset)
+        if a.judges: keep_judges(out, seeds, Path(a.judges), a.preset, data_key)
     if not a.report_only: print(f"prepared in {time.process_time() - t0:.0f} s CPU", flush=True)
     jobs_file = out/'jobs.json'
     done = json.loads(jobs_file.read_text()) if jobs_file.is_file() else {}

@@ -178,9 +178,10 @@ def test_bench_demo_keeps_each_seeds_judge_in_the_store(tmp_path, monkeypatch):
     monkeypatch.setenv('FOLEYBOOK_CACHE', str(tmp_path/'cache')); monkeypatch.delenv('FOLEYBOOK_JUDGE_CACHE', False)
     monkeypatch.delenv('FOLEYBOOK_JUDGE_STORE', False)
     train = synth_folder(tmp_path/'out'/'seed0'/'split'/'train', 4, seed=0, duration=0.5, classes=['Rain', 'GunShot'])
-    keep_judges(tmp_path/'out', [0, 1], tmp_path/'store', 'debug')       # seed 1 has no split: nothing to keep
+    keep_judges(tmp_path/'out', [0, 1], tmp_path/'store', 'debug', 'my_set')   # seed 1 has no split: nothing to keep
     key = judge_fingerprint(train, 'debug', 0)
-    assert sorted(p.name for p in (tmp_path/'store').iterdir()) == [key]
+    assert sorted(p.name for p in (tmp_path/'store').iterdir()) == [key, 'index.json']
+    assert json.loads((tmp_path/'store'/'index.json').read_text()) == {'my_set': {'0': [key]}}
     rec = json.loads((tmp_path/'store'/key/'judge.json').read_text())
     assert rec['key'] == key and rec['seed'] == 0 and 'trained_on' not in rec     # no machine path in the store
     monkeypatch.setenv('FOLEYBOOK_CACHE', str(tmp_path/'empty')); monkeypatch.setenv('FOLEYBOOK_JUDGE_STORE',

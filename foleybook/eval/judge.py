@@ -164,12 +164,14 @@ class JudgeEnsemble(TorchEmbedder, nn.Module):
 # %% ../../nbs/12g_judge.ipynb #8bb52245
 def keep_judge(judge, # a judge of `shared_judge`: one, or a `JudgeEnsemble`
                store) -> list: # the store folder
-    "Copy the weights and record (without the path it trained on) of `judge` into `store`: the fingerprints kept."
+    ("Copy the weights and record of `judge` into `store` (the record without the path it trained on, with its "
+     "weights' fingerprint): the judges' fingerprints.")
     members = list(getattr(judge, 'members', [judge]))
     for m in members:
         dst = Path(store)/m.judge_key
         if (dst/'final'/'config.json').is_file(): continue
         rec = json.loads((Path(m.judge_folder)/'judge.json').read_text()); rec.pop('trained_on', None)
+        rec['weights'] = m.fingerprint()   # what a machine that loads them checks
         tmp = dst.with_name(dst.name + '.part'); shutil.rmtree(tmp, ignore_errors=True)
         shutil.copytree(Path(m.judge_folder)/'final', tmp/'final')
         (tmp/'judge.json').write_text(json.dumps(rec, indent=1))
