@@ -146,7 +146,7 @@ class Recipe:
     "An experiment folder `out` of a recipe: markers, logging and input checks."
     def __init__(self, out, # the experiment folder, `exp/TAG`
                  recipe='dcase2023', # a name in `RECIPES` (or a `RecipeSpec`); None: the one `out` was made with
-                 data='synth', # 'synth' or a folder of real data
+                 data=None, # 'synth' or a folder of real data (None: the one `out` was made with, else 'synth')
                  preset=None, # a preset name, a preset dict, or None: the one `out` was made with
                  system='auto', # a key of `SYSTEMS`
                  quiet:bool=False, # do not print the log lines (they still go to recipe.log)
@@ -154,10 +154,11 @@ class Recipe:
                  # a split made elsewhere: a folder with train/<Class>/ and test/<Class>/ (None: the one `out` was made
                  # with, if any)
                  split=None):
-        self.out, self.data, self.system, self.quiet, self.current = Path(out), data, system, quiet, None
+        self.out, self.system, self.quiet, self.current = Path(out), system, quiet, None
         self.verbose, self.trained = True, set()   # the trainers' own tables; the folders trained in this run
         saved = self.path('recipe.json')
         d = json.loads(saved.read_text()) if saved.is_file() else None
+        self.data = data if data is not None else (d or {}).get('data', 'synth')   # what a stage's `when` reads
         split = split if split is not None else (d or {}).get('split')
         self.split = Path(split) if split is not None else None
         self.spec = get_recipe(recipe if recipe is not None or d is None else d.get('recipe', 'dcase2023'))
