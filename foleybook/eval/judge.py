@@ -167,6 +167,8 @@ def keep_judge(judge, # a judge of `shared_judge`: one, or a `JudgeEnsemble`
     ("Copy the weights and record of `judge` into `store` (the record without the path it trained on, with its "
      "weights' fingerprint): the judges' fingerprints.")
     members = list(getattr(judge, 'members', [judge]))
+    if any(getattr(m, 'judge_folder', None) is None for m in members):
+        raise ConfigError("keep_judge keeps a judge `shared_judge` gave (one that knows its folder and fingerprint)")
     for m in members:
         dst = Path(store)/m.judge_key
         if (dst/'final'/'config.json').is_file(): continue
